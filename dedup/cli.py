@@ -1,0 +1,215 @@
+"""The ``dedup`` command: parse arguments, build a config, call the library, format the result.
+
+Library errors become one-line messages on stderr and exit status 2; nothing else lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .errors import DedupError, InputError
+from .io import Reader
+from .normalize import PROFILES
+from .records import Skipped
+from .report import format_summary, format_table, write_jsonl
+from .scan import ScanConfig, ScanResult, scan
+
+__all__ = ["build_parser", "main"]
+
+_DEFAULTS = ScanConfig()
+
+
+def _scan_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs a scan (scan, evaluate)."""
+    group = parser.add_argument_group("detection")
+    group.add_argument("--ngram", type=int, default=_DEFAULTS.ngram, help="characters per n-gram (default %(default)s)")
+    group.add_argument(
+        "--num-perm", type=int, default=_DEFAULTS.num_perm, help="MinHash permutations (default %(default)s)"
+    )
+    group.add_argument(
+        "--threshold",
+        type=float,
+        default=_DEFAULTS.threshold,
+        help="window Jaccard similarity that LSH aims to catch, between 0 and 1 (default %(default)s)",
+    )
+    group.add_argument(
+        "--window", type=int, default=_DEFAULTS.window, help="n-grams per sketched window (default %(default)s)"
+    )
+    group.add_argument(
+        "--stride", type=int, default=_DEFAULTS.stride, help="n-grams between window starts (default %(default)s)"
+    )
+    group.add_argument(
+        "--min-length",
+        type=int,
+        default=_DEFAULTS.min_length,
+        help="shortest passage reported, in normalised characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--gap",
+        type=int,
+        default=_DEFAULTS.gap,
+        help="largest gap between matching seeds inside one passage, in characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--profile", choices=PROFILES, default=_DEFAULTS.profile, help="normalisation profile (default %(default)s)"
+    )
+    group.add_argument(
+        "--same-source",
+        action="store_true",
+        help="also compare documents of the same source (outlet); by default only different sources",
+    )
+    group.add_argument(
+        "--seed", type=int, default=_DEFAULTS.seed, help="seed of the MinHash permutations (default %(default)s)"
+    )
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("input")
+    group.add_argument("--id-field", default="id", help="JSONL field holding the document id (default %(default)s)")
+    group.add_argument("--text-field", default="text", help="JSONL field holding the text (default %(default)s)")
+    group.add_argument(
+        "--source-field", default="source", help="JSONL field holding the outlet (default %(default)s)"
+    )
+    group.add_argument("--date-field", default="date", help="JSONL field holding the date (default %(default)s)")
+    group.add_argument(
+        "--glob", default="*.txt", help="files taken from a directory, by name pattern (default %(default)s)"
+    )
+    group.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="skip bad documents (counted in the summary with their reason) instead of stopping",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``dedup`` command."""
+    parser = argparse.ArgumentParser(
+        prog="dedup", description="Find syndicated passages: the same wording reused across documents."
+    )
+    parser.add_argument("--version", action="version", version=f"dedup {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    scan_parser = commands.add_parser(
+        "scan",
+        help="find the passages that documents share",
+        description="Find the passages that documents of different sources share, and score each document pair.",
+    )
+    scan_parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin",
+    )
+    scan_parser.add_argument(
+        "--format", choices=("table", "jsonl"), default="table", help="output format (default %(default)s)"
+    )
+    scan_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    scan_parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print no summary on standard error"
+    )
+    _input_options(scan_parser)
+    _scan_options(scan_parser)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> ScanConfig:
+    return ScanConfig(
+        ngram=args.ngram,
+        num_perm=args.num_perm,
+        threshold=args.threshold,
+        window=args.window,
+        stride=args.stride,
+        min_length=args.min_length,
+        gap=args.gap,
+        profile=args.profile,
+        same_source=args.same_source,
+        seed=args.seed,
+        skip_bad=args.skip_bad,
+    )
+
+
+def _reader(args: argparse.Namespace) -> Reader:
+    return Reader(
+        id_field=args.id_field,
+        text_field=args.text_field,
+        source_field=args.source_field,
+        date_field=args.date_field,
+        glob=args.glob,
+        skip_bad=args.skip_bad,
+    )
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        stream = Path(path).open("w", encoding="utf-8", newline="\n")
+    except OSError as error:
+        raise DedupError(f"{path}: cannot write: {error.strerror or error}") from error
+    with stream:
+        yield stream
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    config = _config(args)
+    reader = _reader(args)
+    try:
+        result = scan(reader.read(args.inputs), config)
+    except InputError as error:
+        # The library knows the document id; the reader knows where that document came from.
+        if error.document is not None and error.document in reader.where:
+            raise InputError(f"{reader.where[error.document]}: {error.reason}") from error
+        raise
+    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
+    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id) for s in result.skipped]
+    result = ScanResult(
+        passages=result.passages,
+        pairs=result.pairs,
+        documents=result.documents,
+        skipped=reader.skipped + located,
+        candidates=result.candidates,
+        suppressed_buckets=result.suppressed_buckets,
+        config=result.config,
+    )
+    with _output(args.output) as stream:
+        if args.format == "jsonl":
+            write_jsonl(result, stream)
+        else:
+            stream.write(format_table(result))
+    if args.format == "table" and not args.quiet:
+        sys.stderr.write(format_summary(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dedup`` command with ``argv`` (default: the process arguments); return the exit status.
+
+    Example:
+        >>> main(["scan", "/no/such/dir"])
+        2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            return _run_scan(args)
+        parser.error(f"unknown command {args.command!r}")
+    except DedupError as error:
+        print(f"dedup: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    return 0

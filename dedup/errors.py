@@ -1,0 +1,35 @@
+"""The exceptions dedup raises.
+
+Every error is a :class:`DedupError`; each subclass also subclasses the builtin
+it refines, so ``except ValueError`` keeps working for callers who do not know
+dedup's hierarchy.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DedupError", "ParameterError", "InputError", "ReadError"]
+
+
+class DedupError(Exception):
+    """Root of every error raised by dedup."""
+
+
+class ParameterError(DedupError, ValueError):
+    """A parameter is outside its allowed range (the message names it, the rule and the value)."""
+
+
+class InputError(DedupError, ValueError):
+    """An input document is malformed (the message names the file, line and field).
+
+    ``document`` is the id of the offending document when it is known and ``reason`` the bare
+    reason, so that a caller who knows where the document came from can say so.
+    """
+
+    def __init__(self, message: str, *, document: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.document = document
+        self.reason = reason if reason is not None else message
+
+
+class ReadError(DedupError, OSError):
+    """An input file cannot be read."""

@@ -1,0 +1,141 @@
+"""The small named records that flow between stages and come back to callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Document", "Pair", "Passage", "Skipped", "Span"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input text: its id, raw text, outlet (``source``) and optional date.
+
+    Example:
+        >>> Document("a", "some text", source="reuters").source
+        'reuters'
+        >>> Document("b", "text").source is None
+        True
+    """
+
+    id: str
+    text: str
+    source: str | None = None
+    date: str | None = None
+
+    @property
+    def outlet(self) -> str:
+        """The source used to decide which pairs are compared; a document without one is its own source.
+
+        Example:
+            >>> Document("x", "t").outlet
+            '\\x00x'
+        """
+        # The NUL prefix keeps a sourceless document's id from colliding with a real source name.
+        return self.source if self.source is not None else "\x00" + self.id
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A half-open ``[start, end)`` range of code points in one document's raw text.
+
+    Example:
+        >>> s = Span("doc", 3, 8)
+        >>> len(s), s.slice("0123456789")
+        (5, '34567')
+    """
+
+    doc: str
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def slice(self, text: str) -> str:
+        """The span's text, cut from the document's raw text.
+
+        Example:
+            >>> Span("d", 0, 2).slice("abc")
+            'ab'
+        """
+        return text[self.start : self.end]
+
+    def overlaps(self, other: Span) -> bool:
+        """Whether the two spans share at least one character of the same document.
+
+        Example:
+            >>> Span("d", 0, 5).overlaps(Span("d", 4, 9)), Span("d", 0, 5).overlaps(Span("d", 5, 9))
+            (True, False)
+        """
+        return self.doc == other.doc and self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A passage that two documents share: where it sits in each and how alike the two copies are.
+
+    ``similarity`` is the exact Jaccard similarity of the two spans' n-gram sets, ``containment_a``
+    the share of span a's n-grams also in span b (and the converse for ``containment_b``).
+
+    Example:
+        >>> p = Passage(Span("a", 0, 40), Span("b", 10, 52), 0.8, 0.9, 0.88, 12)
+        >>> p.length
+        41
+    """
+
+    a: Span
+    b: Span
+    similarity: float
+    containment_a: float
+    containment_b: float
+    seeds: int
+
+    @property
+    def length(self) -> int:
+        """Mean of the two spans' lengths in characters.
+
+        Example:
+            >>> Passage(Span("a", 0, 10), Span("b", 0, 20), 1.0, 1.0, 1.0, 3).length
+            15
+        """
+        return (len(self.a) + len(self.b)) // 2
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """How much two documents share, whole and by passages.
+
+    ``coverage_a`` is the share of document a's characters inside passages shared with b;
+    ``containment_a`` the share of a's n-grams that also occur in b; ``jaccard`` the exact
+    n-gram Jaccard of the whole documents and ``jaccard_estimate`` its MinHash estimate.
+
+    Example:
+        >>> Pair("a", "b", 0.5, 0.25, 0.3, 0.2, 0.12, 0.125, 2, 400).passages
+        2
+    """
+
+    a: str
+    b: str
+    coverage_a: float
+    coverage_b: float
+    containment_a: float
+    containment_b: float
+    jaccard: float
+    jaccard_estimate: float
+    passages: int
+    longest: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input document that was not scanned, and why (nothing is dropped silently).
+
+    Example:
+        >>> Skipped("docs.jsonl:3", "field 'text' is missing").reason
+        "field 'text' is missing"
+    """
+
+    where: str
+    reason: str
+    id: str | None = field(default=None)

@@ -1,0 +1,741 @@
+"""Tests for dedup.evaluate: the PAN text-alignment measures, the loaders and corpus evaluation."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.errors import InputError, ParameterError, ReadError
+from dedup.evaluate import (
+    Case,
+    Evaluation,
+    Measures,
+    Pair,
+    detections_from_passages,
+    evaluate_corpus,
+    evaluate_detections,
+    format_table,
+    load_detections,
+    load_pairs,
+    load_truth,
+    measure,
+    plagdet,
+)
+
+CASE = Case("s1", 0, 10, "r1", 0, 10, "none")
+
+
+def approx(value: float) -> Any:
+    return pytest.approx(value, abs=1e-12)
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), "utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# plagdet
+
+
+def test_plagdet_published_check() -> None:
+    # F1(0.25, 0.75) = 0.375; 0.375 / log2(3) = 0.23660...
+    assert round(plagdet(0.25, 0.75, 2), 4) == 0.2366
+
+
+def test_plagdet_perfect_and_zero() -> None:
+    assert plagdet(1.0, 1.0, 1.0) == 1.0
+    assert plagdet(0.0, 0.0, 1.0) == 0.0
+    assert plagdet(1.0, 1.0, 3.0) == approx(0.5)  # 1 / log2(4)
+
+
+@pytest.mark.parametrize(
+    ("p", "r", "g", "name"),
+    [
+        (-0.1, 0.5, 1.0, "precision"),
+        (0.5, 1.5, 1.0, "recall"),
+        (0.5, 0.5, 0.5, "granularity"),
+        (math.nan, 0.5, 1.0, "precision"),
+        (0.5, 0.5, math.nan, "granularity"),
+    ],
+)
+def test_plagdet_rejects_out_of_range(p: float, r: float, g: float, name: str) -> None:
+    with pytest.raises(ParameterError, match=name):
+        plagdet(p, r, g)
+
+
+# --------------------------------------------------------------------------------------------------
+# measure: hand-computed cases
+
+
+def test_perfect_detection() -> None:
+    m = measure([CASE], [Case("s1", 0, 10, "r1", 0, 10)])
+    assert (m.precision, m.recall, m.granularity, m.plagdet) == (1.0, 1.0, 1.0, 1.0)
+    assert (m.cases, m.detections) == (1, 1)
+
+
+def test_case_split_into_two_detections() -> None:
+    dets = [Case("s1", 0, 5, "r1", 0, 5), Case("s1", 5, 10, "r1", 5, 10)]
+    m = measure([CASE], dets)
+    assert (m.precision, m.recall, m.granularity) == (1.0, 1.0, 2.0)
+    assert m.plagdet == approx(1 / math.log2(3))
+
+
+def test_detection_covering_half_a_case_on_one_side() -> None:
+    # a-side 5 of 10, b-side 10 of 10: recall 15/20; the detection lies inside the case: precision 1.
+    m = measure([CASE], [Case("s1", 0, 5, "r1", 0, 10)])
+    assert (m.precision, m.recall, m.granularity) == (1.0, 0.75, 1.0)
+    assert m.plagdet == approx(2 * 0.75 / 1.75)
+
+
+def test_detection_larger_than_the_case() -> None:
+    # The detection spans 20 + 10 characters of which 10 + 10 are the case's.
+    m = measure([CASE], [Case("s1", 0, 20, "r1", 0, 10)])
+    assert m.recall == 1.0
+    assert m.precision == approx(20 / 30)
+
+
+def test_detection_on_the_wrong_pair() -> None:
+    m = measure([CASE], [Case("s1", 0, 10, "r2", 0, 10)])
+    assert (m.precision, m.recall, m.granularity, m.plagdet) == (0.0, 0.0, 1.0, 0.0)
+    assert m.detections == 1
+
+
+def test_detection_on_the_reversed_pair_orientation() -> None:
+    m = measure([Case("s1", 0, 10, "r1", 30, 50)], [Case("r1", 30, 50, "s1", 0, 10)])
+    assert (m.precision, m.recall, m.granularity, m.plagdet) == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_reversed_detection_is_matched_on_its_own_sides() -> None:
+    # Reported src-first and covering the src side only partly: 10 (a) + 10 of 20 (b) = 20 of 30.
+    m = measure([Case("s1", 0, 10, "r1", 30, 50)], [Case("r1", 30, 40, "s1", 0, 10)])
+    assert m.recall == approx(20 / 30)
+    assert m.precision == 1.0
+
+
+def test_overlapping_detections_are_not_double_counted() -> None:
+    # Union on each side is [0, 9): recall 18/20, not (6 + 6 + 6 + 6)/20.
+    dets = [Case("s1", 0, 6, "r1", 0, 6), Case("s1", 3, 9, "r1", 3, 9)]
+    m = measure([CASE], dets)
+    assert m.recall == approx(0.9)
+    assert (m.precision, m.granularity) == (1.0, 2.0)
+
+
+def test_identical_duplicate_detections_are_not_double_counted() -> None:
+    m = measure([CASE], [Case("s1", 0, 10, "r1", 0, 10)] * 2)
+    assert (m.precision, m.recall, m.granularity) == (1.0, 1.0, 2.0)
+
+
+def test_overlapping_cases_are_not_double_counted_in_precision() -> None:
+    # One detection over two overlapping cases: union of its intersections is [0, 10) on both sides.
+    cases = [Case("s1", 0, 6, "r1", 0, 6), Case("s1", 4, 10, "r1", 4, 10)]
+    m = measure(cases, [Case("s1", 0, 10, "r1", 0, 10)])
+    assert (m.precision, m.recall, m.granularity) == (1.0, 1.0, 1.0)
+
+
+def test_overlap_on_one_side_only_does_not_detect() -> None:
+    m = measure([CASE], [Case("s1", 0, 10, "r1", 20, 30)])
+    assert (m.precision, m.recall, m.granularity) == (0.0, 0.0, 1.0)
+
+
+def test_touching_ranges_do_not_overlap() -> None:
+    m = measure([CASE], [Case("s1", 10, 20, "r1", 10, 20)])
+    assert (m.precision, m.recall) == (0.0, 0.0)
+
+
+def test_macro_average_weights_every_case_alike() -> None:
+    # A short case found and a long one missed: recall 1/2 whatever their lengths.
+    cases = [Case("s1", 0, 10, "r1", 0, 10), Case("s1", 100, 1100, "r1", 100, 1100)]
+    m = measure(cases, [Case("s1", 0, 10, "r1", 0, 10)])
+    assert m.recall == 0.5
+    assert m.precision == 1.0
+
+
+def test_false_positive_halves_precision() -> None:
+    m = measure([CASE], [Case("s1", 0, 10, "r1", 0, 10), Case("s1", 50, 60, "r1", 50, 60)])
+    assert (m.precision, m.recall, m.granularity) == (0.5, 1.0, 1.0)
+    assert m.plagdet == approx(2 * 0.5 / 1.5)
+
+
+def test_granularity_averages_over_detected_cases_only() -> None:
+    cases = [Case("s1", 0, 10, "r1", 0, 10), Case("s1", 20, 30, "r1", 20, 30), Case("s2", 0, 5, "r1", 0, 5)]
+    dets = [Case("s1", 0, 5, "r1", 0, 5), Case("s1", 5, 10, "r1", 5, 10), Case("s1", 20, 30, "r1", 20, 30)]
+    assert measure(cases, dets).granularity == 1.5
+
+
+def test_empty_detections() -> None:
+    m = measure([CASE], [])
+    assert (m.precision, m.recall, m.granularity, m.plagdet) == (0.0, 0.0, 1.0, 0.0)
+    assert (m.cases, m.detections) == (1, 0)
+
+
+def test_empty_cases_follow_the_reference_conventions() -> None:
+    fp = measure([], [Case("s1", 0, 10, "r1", 0, 10)])
+    assert (fp.precision, fp.recall, fp.granularity, fp.plagdet) == (0.0, 0.0, 1.0, 0.0)
+    nothing = measure([], [])
+    assert (nothing.precision, nothing.recall, nothing.granularity, nothing.plagdet) == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_case_rejects_bad_ranges() -> None:
+    with pytest.raises(ParameterError, match="a_end must be greater than a_start"):
+        Case("s1", 5, 5, "r1", 0, 1)
+    with pytest.raises(ParameterError, match="b_start must be a non-negative integer"):
+        Case("s1", 0, 5, "r1", -1, 1)
+    with pytest.raises(ParameterError, match=r"Case\.b must be a non-empty document id"):
+        Case("s1", 0, 5, "", 0, 1)
+
+
+def test_measures_to_dict() -> None:
+    d = measure([CASE], [CASE]).to_dict()
+    assert d == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "granularity": 1.0,
+        "plagdet": 1.0,
+        "cases": 1,
+        "detections": 1,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# properties
+
+
+def naive_measure(cases: list[Case], detections: list[Case]) -> tuple[float, float, float]:
+    """The definition, character by character (small inputs only): precision, recall, granularity."""
+    keys = {(c.a, c.b) for c in cases}
+    dets = [d.swapped() if (d.a, d.b) not in keys and (d.b, d.a) in keys else d for d in detections]
+
+    def chars(x: Case) -> set[tuple[str, int]]:
+        return {("a", i) for i in range(x.a_start, x.a_end)} | {("b", i) for i in range(x.b_start, x.b_end)}
+
+    def detects(r: Case, s: Case) -> bool:
+        return (
+            (r.a, r.b) == (s.a, s.b)
+            and bool(set(range(r.a_start, r.a_end)) & set(range(s.a_start, s.a_end)))
+            and bool(set(range(r.b_start, r.b_end)) & set(range(s.b_start, s.b_end)))
+        )
+
+    if not cases and not dets:
+        return 1.0, 1.0, 1.0
+    if not cases or not dets:
+        return 0.0, 0.0, 1.0
+    recall = sum(
+        len(chars(s) & set().union(*(chars(r) for r in dets if detects(r, s)))) / len(chars(s)) for s in cases
+    ) / len(cases)
+    precision = sum(
+        len(chars(r) & set().union(*(chars(s) for s in cases if detects(r, s)))) / len(chars(r)) for r in dets
+    ) / len(dets)
+    hits = [n for n in (sum(detects(r, s) for r in dets) for s in cases) if n]
+    return precision, recall, (sum(hits) / len(hits) if hits else 1.0)
+
+
+@st.composite
+def passages(draw: st.DrawFn) -> Case:
+    a, b = draw(st.sampled_from([("s1", "r1"), ("s1", "r2"), ("s2", "r1")]))
+    a_start, b_start = draw(st.integers(0, 40)), draw(st.integers(0, 40))
+    a_len, b_len = draw(st.integers(1, 25)), draw(st.integers(1, 25))
+    case = Case(
+        a, a_start, a_start + a_len, b, b_start, b_start + b_len, draw(st.sampled_from(["none", "x"]))
+    )
+    return case.swapped() if draw(st.booleans()) else case
+
+
+@st.composite
+def oriented_passages(draw: st.DrawFn) -> Case:
+    c = draw(passages())
+    return c if c.a.startswith("s") else c.swapped()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(oriented_passages(), max_size=6), st.lists(passages(), max_size=6))
+def test_measures_in_range_and_match_the_definition(cases: list[Case], dets: list[Case]) -> None:
+    m = measure(cases, dets)
+    assert 0.0 <= m.precision <= 1.0
+    assert 0.0 <= m.recall <= 1.0
+    assert m.granularity >= 1.0
+    assert 0.0 <= m.plagdet <= 1.0
+    precision, recall, granularity = naive_measure(cases, dets)
+    assert m.precision == approx(precision)
+    assert m.recall == approx(recall)
+    assert m.granularity == approx(granularity)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(oriented_passages(), max_size=8))
+def test_detections_equal_to_cases_are_perfect(cases: list[Case]) -> None:
+    m = measure(cases, cases)
+    assert (m.precision, m.recall) == (1.0, 1.0)
+    assert measure(cases, [c.swapped() for c in cases]) == m
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(oriented_passages(), max_size=6), st.lists(passages(), max_size=6))
+def test_orientation_of_detections_does_not_matter(cases: list[Case], dets: list[Case]) -> None:
+    flipped = [d.swapped() for d in dets]
+    assert measure(cases, flipped) == measure(cases, dets)
+
+
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(1, 1e6))
+def test_plagdet_symmetric_and_bounded(p: float, r: float, g: float) -> None:
+    assert plagdet(p, r, g) == plagdet(r, p, g)
+    assert 0.0 <= plagdet(p, r, g) <= 1.0
+
+
+# --------------------------------------------------------------------------------------------------
+# loaders
+
+
+def test_load_truth_reads_cases(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "truth.jsonl",
+        [
+            {
+                "a": "s1",
+                "a_start": 0,
+                "a_end": 9,
+                "b": "r1",
+                "b_start": 4,
+                "b_end": 13,
+                "obfuscation": "none",
+                "type": "artificial",
+            },
+            "",
+            {
+                "a": "s1",
+                "a_start": 20,
+                "a_end": 29,
+                "b": "r2",
+                "b_start": 0,
+                "b_end": 9,
+                "obfuscation": None,
+                "category": "04-translation-obfuscation",
+            },
+            {"a": "s2", "a_start": 1, "a_end": 2, "b": "r2", "b_start": 0, "b_end": 9},
+        ],
+    )
+    assert load_truth(path) == [
+        Case("s1", 0, 9, "r1", 4, 13, "none"),
+        Case("s1", 20, 29, "r2", 0, 9, "translation"),
+        Case("s2", 1, 2, "r2", 0, 9, ""),
+    ]
+
+
+GOOD_CASE = {"a": "s1", "a_start": 0, "a_end": 9, "b": "r1", "b_start": 4, "b_end": 13, "obfuscation": "none"}
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"a_start": "x"}, 'line 2: field "a_start" must be a non-negative integer, got "x"'),
+        ({"b_end": -3}, 'line 2: field "b_end" must be a non-negative integer, got -3'),
+        ({"a_end": 1.5}, 'line 2: field "a_end" must be a non-negative integer, got 1.5'),
+        ({"a_start": True}, 'line 2: field "a_start" must be a non-negative integer, got true'),
+        ({"a_end": 0}, 'line 2: field "a_end" must be greater than "a_start" (0), got 0'),
+        ({"a": ""}, 'line 2: field "a" must be a non-empty string, got ""'),
+        ({"b": 7}, 'line 2: field "b" must be a non-empty string, got 7'),
+        ({"obfuscation": 3}, 'line 2: field "obfuscation" must be a string or null, got 3'),
+        ({"b_start": None}, 'line 2: field "b_start" must be a non-negative integer, got null'),
+    ],
+)
+def test_load_truth_rejects_bad_fields(tmp_path: Path, bad: dict[str, Any], message: str) -> None:
+    path = write_jsonl(tmp_path / "truth.jsonl", [GOOD_CASE, {**GOOD_CASE, **bad}])
+    with pytest.raises(InputError) as info:
+        load_truth(path)
+    text = str(info.value)
+    assert text == f"{path} {message}"
+    assert "\n" not in text
+
+
+def test_load_truth_rejects_missing_field(tmp_path: Path) -> None:
+    record = {k: v for k, v in GOOD_CASE.items() if k != "b_start"}
+    path = write_jsonl(tmp_path / "truth.jsonl", [record])
+    with pytest.raises(InputError, match=r'truth\.jsonl line 1: field "b_start" is missing'):
+        load_truth(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", r"truth\.jsonl line 3: not valid JSON"),
+        ("[1, 2]", r"truth\.jsonl line 3: expected a JSON object, got list"),
+        ('"text"', r"truth\.jsonl line 3: expected a JSON object, got str"),
+    ],
+)
+def test_load_truth_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
+    path = write_jsonl(tmp_path / "truth.jsonl", [GOOD_CASE, "", line])
+    with pytest.raises(InputError, match=message):
+        load_truth(path)
+
+
+def test_load_truth_rejects_bad_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "truth.jsonl"
+    path.write_bytes(json.dumps(GOOD_CASE).encode() + b'\n{"a": "\xff"}\n')
+    with pytest.raises(InputError, match=r"truth\.jsonl line 2: not valid UTF-8"):
+        load_truth(path)
+
+
+def test_unreadable_files_raise_read_error(tmp_path: Path) -> None:
+    with pytest.raises(ReadError, match=r"missing\.jsonl"):
+        load_truth(tmp_path / "missing.jsonl")
+    with pytest.raises(ReadError):
+        load_pairs(tmp_path)  # a directory
+    with pytest.raises(OSError):  # ReadError is an OSError
+        load_detections(tmp_path / "missing.jsonl")
+
+
+def test_load_pairs(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [
+            {"a": "s1", "b": "r1", "label": 1, "n_cases": 2},
+            {"a": "s1", "b": "r2", "label": 0, "category": "01-no-plagiarism"},
+        ],
+    )
+    assert load_pairs(path) == [Pair("s1", "r1", 1, None), Pair("s1", "r2", 0, "01-no-plagiarism")]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"a": "s1", "b": "r1", "label": 2}, r'pairs\.jsonl line 1: field "label" must be 0 or 1, got 2'),
+        ({"a": "s1", "b": "r1", "label": "1"}, r'pairs\.jsonl line 1: field "label" must be 0 or 1, got "1"'),
+        ({"a": "s1", "b": "r1"}, r'pairs\.jsonl line 1: field "label" is missing'),
+        (
+            {"a": "s1", "b": "r1", "label": 0, "category": 1},
+            r'line 1: field "category" must be a string or null',
+        ),
+        ({"b": "r1", "label": 0}, r'pairs\.jsonl line 1: field "a" is missing'),
+    ],
+)
+def test_load_pairs_rejects_bad_lines(tmp_path: Path, record: dict[str, Any], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_pairs(write_jsonl(tmp_path / "pairs.jsonl", [record]))
+
+
+def passage_line(a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> dict[str, Any]:
+    return {
+        "type": "passage",
+        "a": {"doc": a[0], "start": a[1], "end": a[2], "text": "..."},
+        "b": {"doc": b[0], "start": b[1], "end": b[2]},
+        "similarity": 0.9,
+    }
+
+
+def test_load_detections(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "scan.jsonl",
+        [
+            {"type": "run", "version": 1},
+            passage_line(("r1", 4, 13), ("s1", 0, 9)),
+            "",
+            {"type": "pair", "a": "r1", "b": "s1"},
+            passage_line(("s1", 20, 30), ("r2", 5, 15)),
+        ],
+    )
+    assert load_detections(path) == [Case("r1", 4, 13, "s1", 0, 9), Case("s1", 20, 30, "r2", 5, 15)]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (GOOD_CASE, r'scan\.jsonl line 2: field "type" is missing'),
+        ({**passage_line(("r1", 4, 13), ("s1", 0, 9)), "b": [1]}, r'line 2: field "b" must be an object'),
+        ({"type": "passage", "a": {"doc": "r1", "start": 4, "end": 13}}, r'line 2: field "b" is missing'),
+        (
+            passage_line(("r1", 4, 13), ("s1", "0", 9)),
+            r'line 2: field "b\.start" must be a non-negative integer, got "0"',
+        ),
+        (
+            passage_line(("r1", 4, 3), ("s1", 0, 9)),
+            r'line 2: field "a\.end" must be greater than "a\.start" \(4\), got 3',
+        ),
+        (passage_line(("", 4, 13), ("s1", 0, 9)), r'line 2: field "a\.doc" must be a non-empty string'),
+    ],
+)
+def test_load_detections_rejects_bad_lines(tmp_path: Path, record: dict[str, Any], message: str) -> None:
+    path = write_jsonl(tmp_path / "scan.jsonl", [passage_line(("r1", 4, 13), ("s1", 0, 9)), record])
+    with pytest.raises(InputError, match=message):
+        load_detections(path)
+
+
+def test_detections_from_passages() -> None:
+    span = types.SimpleNamespace
+    passages_ = [types.SimpleNamespace(a=span(doc="r1", start=4, end=13), b=span(doc="s1", start=0, end=9))]
+    assert detections_from_passages(passages_) == [Case("r1", 4, 13, "s1", 0, 9)]
+
+
+# --------------------------------------------------------------------------------------------------
+# corpus evaluation
+
+
+def make_corpus(root: Path, *, with_negatives: bool) -> Path:
+    """A small corpus: susp s1, s2, s3 and src r1, r2, r3; cases on (s1, r1), (s2, r2), (s1, r2)."""
+    root.mkdir()
+    docs = [{"id": f"s{i}", "source": "susp", "text": "x" * 200} for i in (1, 2, 3)]
+    docs += [{"id": f"r{i}", "source": "src", "text": "y" * 200} for i in (1, 2, 3)]
+    write_jsonl(root / "docs.jsonl", docs)
+    truth = [
+        {
+            "a": "s1",
+            "a_start": 0,
+            "a_end": 50,
+            "b": "r1",
+            "b_start": 100,
+            "b_end": 150,
+            "obfuscation": "none",
+            "category": "02-no-obfuscation",
+        },
+        {
+            "a": "s2",
+            "a_start": 10,
+            "a_end": 40,
+            "b": "r2",
+            "b_start": 0,
+            "b_end": 30,
+            "obfuscation": "random",
+            "category": "03-random-obfuscation",
+        },
+        {
+            "a": "s1",
+            "a_start": 60,
+            "a_end": 100,
+            "b": "r2",
+            "b_start": 50,
+            "b_end": 90,
+            "obfuscation": None,
+            "category": "04-translation-obfuscation",
+        },
+    ]
+    write_jsonl(root / "truth.jsonl", truth)
+    pairs: list[dict[str, Any]] = [
+        {"a": "s1", "b": "r1", "label": 1, "category": "02-no-obfuscation"},
+        {"a": "s2", "b": "r2", "label": 1, "category": "03-random-obfuscation"},
+        {"a": "s1", "b": "r2", "label": 1, "category": "04-translation-obfuscation"},
+    ]
+    if with_negatives:
+        pairs += [
+            {"a": "s3", "b": "r3", "label": 0, "category": "01-no-plagiarism"},
+            {"a": "s2", "b": "r1", "label": 0, "category": "03-random-obfuscation"},
+        ]
+    else:
+        pairs = [{k: v for k, v in p.items() if k != "category"} for p in pairs]
+    write_jsonl(root / "pairs.jsonl", pairs)
+    return root
+
+
+def test_truth_as_detections_is_perfect(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    evaluation = evaluate_detections(corpus, load_truth(corpus / "truth.jsonl"))
+    assert evaluation.only_listed_pairs
+    assert list(evaluation.by_obfuscation) == [
+        "none",
+        "random",
+        "translation",
+        "no-plagiarism",
+        "random (no cases)",
+    ]
+    for name, m in [("overall", evaluation.overall), *evaluation.by_obfuscation.items()]:
+        if m.cases:
+            assert (m.precision, m.recall, m.granularity, m.plagdet) == (1.0, 1.0, 1.0, 1.0), name
+        else:
+            assert m.detections == 0, name
+    assert evaluation.by_obfuscation["translation"].cases == 1
+    assert evaluation.ignored_detections == 0
+
+
+def test_listed_pairs_rule(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    dets = [
+        Case("r1", 100, 150, "s1", 0, 50),  # the none case, reported src-first
+        Case("s3", 0, 20, "r3", 0, 20),  # listed 01-no-plagiarism pair: a false positive
+        Case("s2", 0, 20, "r1", 0, 20),  # listed label-0 pair of category 03-random: a false positive
+        Case("s3", 0, 20, "r1", 0, 20),  # unlisted pair: ignored
+        Case("s1", 0, 20, "s2", 0, 20),  # two susp documents: ignored
+    ]
+    evaluation = evaluate_detections(corpus, dets)
+    assert evaluation.ignored_detections == 2
+    overall = evaluation.overall
+    assert (overall.cases, overall.detections) == (3, 3)
+    assert overall.precision == approx(1 / 3)
+    assert overall.recall == approx(1 / 3)
+    rows = evaluation.by_obfuscation
+    assert (rows["none"].precision, rows["none"].recall, rows["none"].detections) == (1.0, 1.0, 1)
+    assert (rows["random"].precision, rows["random"].recall, rows["random"].detections) == (0.0, 0.0, 0)
+    assert (rows["no-plagiarism"].cases, rows["no-plagiarism"].detections) == (0, 1)
+    assert rows["no-plagiarism"].precision == 0.0
+    assert rows["random (no cases)"].detections == 1
+
+    table = format_table(evaluation)
+    lines = table.splitlines()
+    assert lines[0].split() == [
+        "obfuscation",
+        "precision",
+        "recall",
+        "granularity",
+        "plagdet",
+        "cases",
+        "detections",
+    ]
+    assert lines[1].split()[0] == "overall"
+    no_plag = next(line for line in lines if line.startswith("no-plagiarism"))
+    assert no_plag.split() == ["no-plagiarism", "0.0000", "-", "-", "-", "0", "1"]
+    assert len({len(line) for line in lines}) == 1  # fixed width
+
+    # Override: every susp-src pair in play, so the unlisted (s3, r1) detection is a false positive too.
+    everything = evaluate_detections(corpus, dets, only_listed_pairs=False)
+    assert (everything.ignored_detections, everything.overall.detections) == (1, 4)
+    assert everything.by_obfuscation["no-plagiarism"].detections == 2
+
+
+def test_all_pairs_rule_when_only_positive_pairs_are_listed(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=False)
+    dets = [
+        Case("s2", 10, 40, "r2", 0, 30),  # the random case
+        Case("s3", 0, 20, "r1", 0, 20),  # unlisted susp-src pair: a false positive
+        Case("r3", 0, 20, "s3", 0, 20),  # unlisted, src-first: a false positive
+    ]
+    evaluation = evaluate_detections(corpus, dets)
+    assert not evaluation.only_listed_pairs
+    assert evaluation.ignored_detections == 0
+    assert (evaluation.overall.detections, evaluation.overall.precision) == (3, approx(1 / 3))
+    assert evaluation.by_obfuscation["random"].plagdet == 1.0
+    assert evaluation.by_obfuscation["no-plagiarism"].detections == 2
+    listed = evaluate_detections(corpus, dets, only_listed_pairs=True)
+    assert (listed.ignored_detections, listed.overall.precision) == (2, 1.0)
+    assert "no-plagiarism" not in listed.by_obfuscation  # no pair without cases is in play
+
+
+def test_per_type_precision_credits_cases_of_other_types_on_the_pair(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=False)
+    # Add a "random" case on the (s1, r1) pair, which already holds a "none" case.
+    with (corpus / "truth.jsonl").open("a") as handle:
+        handle.write(
+            json.dumps(
+                {
+                    "a": "s1",
+                    "a_start": 150,
+                    "a_end": 180,
+                    "b": "r1",
+                    "b_start": 0,
+                    "b_end": 30,
+                    "obfuscation": "random",
+                }
+            )
+            + "\n"
+        )
+    evaluation = evaluate_detections(corpus, [Case("s1", 0, 50, "r1", 100, 150)])  # finds the none case
+    random_row = evaluation.by_obfuscation["random"]
+    assert (random_row.cases, random_row.detections) == (2, 1)
+    assert (random_row.precision, random_row.recall) == (1.0, 0.0)
+
+
+def test_unknown_document_is_an_error(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    with pytest.raises(ParameterError, match="'nope'"):
+        evaluate_detections(corpus, [Case("nope", 0, 1, "r1", 0, 1)])
+
+
+def test_bad_corpus_file_is_an_input_error(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    write_jsonl(corpus / "docs.jsonl", [{"id": "s1", "source": "other", "text": ""}])
+    with pytest.raises(InputError, match=r'docs\.jsonl line 1: field "source" must be "susp" or "src"'):
+        evaluate_detections(corpus, [])
+
+
+def test_evaluation_to_dict_is_json_ready(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    data = evaluate_detections(corpus, []).to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["overall"]["precision"] == 0.0
+    assert set(data["by_obfuscation"]) == {
+        "none",
+        "random",
+        "translation",
+        "no-plagiarism",
+        "random (no cases)",
+    }
+
+
+def test_format_table_shows_measures() -> None:
+    m = Measures(0.25, 0.75, 2.0, plagdet(0.25, 0.75, 2.0), 4, 8)
+    table = format_table(Evaluation(m, {"summary": m}, only_listed_pairs=True, ignored_detections=0))
+    assert table.splitlines()[2].split() == ["summary", "0.2500", "0.7500", "2.0000", "0.2366", "4", "8"]
+
+
+def test_evaluate_corpus_with_a_stand_in_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring only: dedup.io and dedup.scan replaced by stand-ins with the agreed interface."""
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    seen: dict[str, Any] = {}
+
+    def read_jsonl(path: Path) -> list[Any]:
+        seen["path"] = Path(path)
+        return [types.SimpleNamespace(id="s1", text="x", source="susp", date=None)]
+
+    class ScanConfig:
+        pass
+
+    def scan(documents: list[Any], config: Any) -> Any:
+        seen["documents"], seen["config"] = documents, config
+        span = types.SimpleNamespace
+        passage = types.SimpleNamespace(
+            a=span(doc="r1", start=100, end=150), b=span(doc="s1", start=0, end=50)
+        )
+        return types.SimpleNamespace(passages=[passage])
+
+    monkeypatch.setitem(sys.modules, "dedup.io", types.SimpleNamespace(read_jsonl=read_jsonl))
+    monkeypatch.setitem(sys.modules, "dedup.scan", types.SimpleNamespace(scan=scan, ScanConfig=ScanConfig))
+    evaluation = evaluate_corpus(corpus)
+    assert seen["path"] == corpus / "docs.jsonl"
+    assert isinstance(seen["config"], ScanConfig)
+    assert [d.id for d in seen["documents"]] == ["s1"]
+    assert evaluation.by_obfuscation["none"].plagdet == 1.0
+    config = ScanConfig()
+    evaluate_corpus(corpus, config)
+    assert seen["config"] is config
+
+
+def test_evaluate_corpus_with_the_scanner(tmp_path: Path) -> None:
+    """End to end once the scanner has landed: the real scanner runs on a tiny corpus and is scored."""
+    pytest.importorskip("dedup.scan")
+    pytest.importorskip("dedup.io")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    reused = (
+        "The ministry said on Tuesday that talks between the two delegations would resume next week in the "
+        "capital, after a pause of several months caused by disagreements over the border and trade terms. "
+    ) * 3
+    susp = "An unrelated opening sentence about the weather and local sport results. " + reused
+    src = reused + "A closing remark that only the source carries, about a different matter entirely."
+    start = susp.index(reused)
+    write_jsonl(
+        corpus / "docs.jsonl",
+        [{"id": "s1", "source": "susp", "text": susp}, {"id": "r1", "source": "src", "text": src}],
+    )
+    write_jsonl(
+        corpus / "truth.jsonl",
+        [
+            {
+                "a": "s1",
+                "a_start": start,
+                "a_end": start + len(reused),
+                "b": "r1",
+                "b_start": 0,
+                "b_end": len(reused),
+                "obfuscation": "none",
+            }
+        ],
+    )
+    write_jsonl(corpus / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}])
+    evaluation = evaluate_corpus(corpus)
+    assert isinstance(evaluation, Evaluation)
+    assert evaluation.overall.cases == 1
+    assert 0.0 <= evaluation.overall.plagdet <= 1.0
