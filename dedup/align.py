@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from .errors import ParameterError
 from .normalize import Normalized
@@ -28,25 +29,41 @@ _SPACE = 32
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """One document made ready for alignment: its normalised text, shingles and word breaks."""
+    """One document made ready for alignment: its normalised text, shingles, word breaks and seeds.
+
+    ``seed_keys`` are the sorted seed keys that occur exactly once in the document and
+    ``seed_index`` the shingle index where each starts: computed once per document, so that
+    aligning it with many others costs one linear merge per pair.
+    """
 
     normalized: Normalized
     shingles: Shingles
     spaces: npt.NDArray[np.int64]  # positions of spaces in the normalised text
+    seed_offset: int
+    seed_keys: npt.NDArray[np.uint64]
+    seed_index: npt.NDArray[np.int64]
 
 
-def prepare(normalized: Normalized, shingles: Shingles) -> Prepared:
-    """Bundle a normalised text with its shingles for :func:`align`.
+def prepare(normalized: Normalized, shingles: Shingles, params: AlignParams | None = None) -> Prepared:
+    """Bundle a normalised text with its shingles and unique seeds for :func:`align`.
 
     Example:
         >>> from dedup.normalize import normalize
         >>> from dedup.shingle import shingle
         >>> n = normalize("one two three")
-        >>> prepare(n, shingle(n.text, 3)).spaces.tolist()
+        >>> prepare(n, shingle(n.text, 3), AlignParams(ngram=3, seed_length=5)).spaces.tolist()
         [3, 7]
     """
+    p = params or AlignParams()
+    if len(shingles.hashes) and int(shingles.ends[0] - shingles.starts[0]) < p.ngram:
+        raise ParameterError(f"shingles must be {p.ngram}-grams (the params' ngram)")
+    offset = p.seed_length - p.ngram
     cps = np.frombuffer(normalized.text.encode("utf-32-le"), dtype=np.uint32)
-    return Prepared(normalized, shingles, np.flatnonzero(cps == _SPACE).astype(np.int64))
+    keys, index = _unique_keys(_seed_keys(shingles, offset))
+    order = np.argsort(keys, kind="stable")  # np.unique already sorts; kept explicit for the merge
+    return Prepared(
+        normalized, shingles, np.flatnonzero(cps == _SPACE).astype(np.int64), offset, keys[order], index[order]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +125,29 @@ def _unique_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], 
     return values[once], first[once].astype(np.int64)
 
 
-def _seeds(a: Prepared, b: Prepared, offset: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+@njit(cache=True, nogil=True)  # type: ignore[misc]
+def _merge_sorted(keys_a: npt.NDArray[np.uint64], keys_b: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Positions in a and in b of the keys the two sorted distinct arrays share (a linear merge)."""
+    out_a = np.empty(min(len(keys_a), len(keys_b)), dtype=np.int64)
+    out_b = np.empty_like(out_a)
+    i = j = n = 0
+    while i < len(keys_a) and j < len(keys_b):
+        if keys_a[i] < keys_b[j]:
+            i += 1
+        elif keys_a[i] > keys_b[j]:
+            j += 1
+        else:
+            out_a[n], out_b[n] = i, j
+            n += 1
+            i += 1
+            j += 1
+    return out_a[:n], out_b[:n]
+
+
+def _seeds(a: Prepared, b: Prepared) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Shingle indices (in a and in b) of the seeds that occur once in each document."""
-    keys_a, index_a = _unique_keys(_seed_keys(a.shingles, offset))
-    keys_b, index_b = _unique_keys(_seed_keys(b.shingles, offset))
-    _, in_a, in_b = np.intersect1d(keys_a, keys_b, assume_unique=True, return_indices=True)
-    return index_a[in_a], index_b[in_b]
+    in_a, in_b = _merge_sorted(a.seed_keys, b.seed_keys)
+    return a.seed_index[in_a], b.seed_index[in_b]
 
 
 def _split(positions: npt.NDArray[np.int64], members: npt.NDArray[np.int64], gap: int) -> list[npt.NDArray[np.int64]]:
@@ -186,14 +220,17 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
         >>> ta = "alpha beta gamma delta " + shared + "epsilon zeta eta theta"
         >>> tb = "one two three four five six " + shared + "seven eight"
         >>> na, nb = normalize(ta), normalize(tb)
-        >>> pa, pb = prepare(na, shingle(na.text, 5)), prepare(nb, shingle(nb.text, 5))
+        >>> params = AlignParams(min_length=50)
+        >>> pa, pb = prepare(na, shingle(na.text, 5), params), prepare(nb, shingle(nb.text, 5), params)
         >>> [(na.text[x.a_start:x.a_end], nb.text[x.b_start:x.b_end]) == (shared.strip(),) * 2
-        ...  for x in align(pa, pb, AlignParams(min_length=50))]
+        ...  for x in align(pa, pb, params)]
         [True]
     """
     p = params or AlignParams()
     offset = p.seed_length - p.ngram
-    seed_a, seed_b = _seeds(a, b, offset)
+    if a.seed_offset != offset or b.seed_offset != offset:
+        raise ParameterError("documents must be prepared with the same seed_length and ngram as the alignment")
+    seed_a, seed_b = _seeds(a, b)
     if len(seed_a) < p.min_seeds:
         return []
     sa, sb = a.shingles, b.shingles

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .errors import DedupError, InputError
+from .evaluate import evaluate_corpus, evaluate_detections, load_detections
+from .evaluate import format_table as format_evaluation
 from .io import Reader
 from .normalize import PROFILES
 from .records import Skipped
@@ -115,10 +119,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _input_options(scan_parser)
     _scan_options(scan_parser)
+
+    evaluate_parser = commands.add_parser(
+        "evaluate",
+        help="measure detection quality on a labelled corpus (PAN measures)",
+        description=(
+            "Scan a labelled corpus (a folder with docs.jsonl, truth.jsonl and pairs.jsonl) and print macro "
+            "precision, recall, granularity and plagdet, overall and per obfuscation type; or, with "
+            "--detections, score an existing scan output against the corpus's truth."
+        ),
+    )
+    evaluate_parser.add_argument("corpus", metavar="CORPUS", help="folder holding docs.jsonl, truth.jsonl, pairs.jsonl")
+    evaluate_parser.add_argument(
+        "--detections",
+        metavar="FILE",
+        help="score this scan output (JSONL from `dedup scan --format jsonl`) instead of scanning",
+    )
+    evaluate_parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+    )
+    evaluate_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _scan_options(evaluate_parser)
     return parser
 
 
 def _config(args: argparse.Namespace) -> ScanConfig:
+    skip_bad = getattr(args, "skip_bad", False)
     return ScanConfig(
         ngram=args.ngram,
         num_perm=args.num_perm,
@@ -130,7 +156,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         profile=args.profile,
         same_source=args.same_source,
         seed=args.seed,
-        skip_bad=args.skip_bad,
+        skip_bad=skip_bad,
     )
 
 
@@ -189,6 +215,22 @@ def _run_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_evaluate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if args.detections is not None:
+        evaluation = evaluate_detections(args.corpus, load_detections(args.detections))
+    else:
+        evaluation = evaluate_corpus(args.corpus, _config(args))
+    seconds = time.perf_counter() - started
+    with _output(args.output) as stream:
+        if args.format == "json":
+            stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
+        else:
+            stream.write(format_evaluation(evaluation).rstrip("\n") + "\n")
+            stream.write(f"({seconds:.1f} s)\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dedup`` command with ``argv`` (default: the process arguments); return the exit status.
 
@@ -201,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _run_scan(args)
+        if args.command == "evaluate":
+            return _run_evaluate(args)
         parser.error(f"unknown command {args.command!r}")
     except DedupError as error:
         print(f"dedup: error: {error}", file=sys.stderr)

@@ -34,7 +34,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -43,12 +42,15 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.errors import InputError, ParameterError, ReadError
+from .errors import InputError, ParameterError, ReadError
+
+if TYPE_CHECKING:
+    from .scan import ScanConfig
 
 __all__ = [
     "Case",
@@ -801,12 +803,11 @@ def _as_int(value: Any) -> int:
     return int(value.__index__())
 
 
-def evaluate_corpus(corpus_dir: _PathArg, config: Any = None) -> Evaluation:
+def evaluate_corpus(corpus_dir: _PathArg, config: ScanConfig | None = None) -> Evaluation:
     """Scan the documents of a labelled corpus with dedup's scanner and score the passages found.
 
-    ``config`` is a ``dedup.scan.ScanConfig`` (its defaults when None). The scanner is imported
-    when called, so this module works without it; the detections are scored by
-    ``evaluate_detections`` with the corpus's own rule for which pairs count.
+    ``config`` is a ``dedup.scan.ScanConfig`` (its defaults when None); the detections are scored
+    by ``evaluate_detections`` with the corpus's own rule for which pairs count.
 
     Example:
         >>> import json, pathlib, tempfile
@@ -819,18 +820,12 @@ def evaluate_corpus(corpus_dir: _PathArg, config: Any = None) -> Evaluation:
         ...                      "b_start": 0, "b_end": len(text), "obfuscation": "none"}],
         ...     "pairs.jsonl": [{"a": "s1", "b": "r1", "label": 1}]}.items():
         ...     _ = (corpus / name).write_text("".join(json.dumps(r) + "\\n" for r in rows))
-        >>> try:  # the example runs the scanner only once it has landed
-        ...     import dedup.io, dedup.scan
-        ...     scanner_missing = False
-        ... except ImportError:
-        ...     scanner_missing = True
-        >>> scanner_missing or isinstance(evaluate_corpus(corpus), Evaluation)
+        >>> isinstance(evaluate_corpus(corpus), Evaluation)
         True
     """
-    # Imported by name so that this module type-checks and imports before the scanner exists.
-    io_module = importlib.import_module("dedup.io")
-    scan_module = importlib.import_module("dedup.scan")
+    from .io import read_jsonl  # imported here: the scanner is heavy, the measures are not
+    from .scan import ScanConfig, scan
+
     corpus = Path(corpus_dir)
-    documents = list(io_module.read_jsonl(corpus / "docs.jsonl"))
-    result = scan_module.scan(documents, scan_module.ScanConfig() if config is None else config)
+    result = scan(read_jsonl(corpus / "docs.jsonl"), config or ScanConfig())
     return evaluate_detections(corpus, detections_from_passages(result.passages))

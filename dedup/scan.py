@@ -195,7 +195,7 @@ class _Prepared:
             return found
         cfg = self.index.config
         normalized = normalize(self.index.documents[self.index.order[i]].text, profile=cfg.profile)
-        prepared = prepare(normalized, shingle(normalized.text, cfg.ngram))
+        prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params)
         self.cache[i] = prepared
         if len(self.cache) > self.capacity:
             self.cache.popitem(last=False)

@@ -671,48 +671,16 @@ def test_format_table_shows_measures() -> None:
     assert table.splitlines()[2].split() == ["summary", "0.2500", "0.7500", "2.0000", "0.2366", "4", "8"]
 
 
-def test_evaluate_corpus_with_a_stand_in_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The wiring only: dedup.io and dedup.scan replaced by stand-ins with the agreed interface."""
-    corpus = make_corpus(tmp_path / "c", with_negatives=True)
-    seen: dict[str, Any] = {}
-
-    def read_jsonl(path: Path) -> list[Any]:
-        seen["path"] = Path(path)
-        return [types.SimpleNamespace(id="s1", text="x", source="susp", date=None)]
-
-    class ScanConfig:
-        pass
-
-    def scan(documents: list[Any], config: Any) -> Any:
-        seen["documents"], seen["config"] = documents, config
-        span = types.SimpleNamespace
-        passage = types.SimpleNamespace(
-            a=span(doc="r1", start=100, end=150), b=span(doc="s1", start=0, end=50)
-        )
-        return types.SimpleNamespace(passages=[passage])
-
-    monkeypatch.setitem(sys.modules, "dedup.io", types.SimpleNamespace(read_jsonl=read_jsonl))
-    monkeypatch.setitem(sys.modules, "dedup.scan", types.SimpleNamespace(scan=scan, ScanConfig=ScanConfig))
-    evaluation = evaluate_corpus(corpus)
-    assert seen["path"] == corpus / "docs.jsonl"
-    assert isinstance(seen["config"], ScanConfig)
-    assert [d.id for d in seen["documents"]] == ["s1"]
-    assert evaluation.by_obfuscation["none"].plagdet == 1.0
-    config = ScanConfig()
-    evaluate_corpus(corpus, config)
-    assert seen["config"] is config
-
-
 def test_evaluate_corpus_with_the_scanner(tmp_path: Path) -> None:
-    """End to end once the scanner has landed: the real scanner runs on a tiny corpus and is scored."""
-    pytest.importorskip("dedup.scan")
-    pytest.importorskip("dedup.io")
+    """End to end: the real scanner runs on a tiny corpus, finds the planted case and is scored."""
     corpus = tmp_path / "c"
     corpus.mkdir()
     reused = (
         "The ministry said on Tuesday that talks between the two delegations would resume next week in the "
         "capital, after a pause of several months caused by disagreements over the border and trade terms. "
-    ) * 3
+        "Officials from both sides declined to give details of the agenda, but diplomats expect the first "
+        "round to focus on customs checkpoints, fishing rights and the release of detained truck drivers. "
+    )
     susp = "An unrelated opening sentence about the weather and local sport results. " + reused
     src = reused + "A closing remark that only the source carries, about a different matter entirely."
     start = susp.index(reused)
@@ -738,4 +706,5 @@ def test_evaluate_corpus_with_the_scanner(tmp_path: Path) -> None:
     evaluation = evaluate_corpus(corpus)
     assert isinstance(evaluation, Evaluation)
     assert evaluation.overall.cases == 1
-    assert 0.0 <= evaluation.overall.plagdet <= 1.0
+    assert evaluation.overall.detections == 1
+    assert evaluation.overall.plagdet > 0.95
