@@ -17,6 +17,7 @@ from .normalize import Normalized, normalize
 from .records import Document, Pair, Passage, Skipped, Span
 from .scan import ScanConfig, ScanResult, scan
 from .shingle import Shingles, shingle
+from .sketch import sketch
 
 __all__ = [
     "DedupError",
@@ -41,5 +42,6 @@ __all__ = [
     "shingle",
     "signature",
     "signatures",
+    "sketch",
     "window_signatures",
 ]

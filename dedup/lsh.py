@@ -165,6 +165,7 @@ def candidate_pairs(
         starts = np.concatenate(([0], breaks))
         lengths = np.diff(np.concatenate((starts, [len(ordered)])))
         suppressed += int(np.count_nonzero(lengths > max_bucket))
+        in_band: list[npt.NDArray[np.uint64]] = []
         for length in np.unique(lengths[(lengths >= 2) & (lengths <= max_bucket)]):
             members = order[starts[lengths == length][:, None] + np.arange(length)[None, :]]
             i, j = np.triu_indices(int(length), 1)
@@ -174,8 +175,10 @@ def candidate_pairs(
                 keep &= sources[members[:, i]].ravel() != sources[members[:, j]].ravel()
             a, b = a[keep], b[keep]
             low, high = np.minimum(a, b).astype(np.uint64), np.maximum(a, b).astype(np.uint64)
+            in_band.append((low << np.uint64(32)) | high)
+        if in_band:
             # Several windows of the same two documents collide in one band: count the band once.
-            found.append(np.unique((low << np.uint64(32)) | high))
+            found.append(np.unique(np.concatenate(in_band)))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, empty, suppressed)

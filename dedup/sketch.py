@@ -1,0 +1,38 @@
+"""Whole-text MinHash in one call: normalise, shingle and sign many texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from .minhash import signatures
+from .normalize import normalize
+from .shingle import shingle
+
+__all__ = ["sketch"]
+
+
+def sketch(
+    texts: Iterable[str],
+    *,
+    ngram: int = 5,
+    num_perm: int = 128,
+    seed: int = 1,
+    profile: str = "arabic",
+) -> npt.NDArray[np.uint32]:
+    """MinHash signatures of whole texts, one row a text (``uint32[len(texts), num_perm]``).
+
+    Each text is normalised with ``profile`` and shingled into character ``ngram``-grams; the rows
+    equal datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` over the same n-grams hashed
+    with xxh32, and :func:`dedup.jaccard` of two rows estimates their Jaccard similarity.
+
+    Example:
+        >>> from dedup.minhash import jaccard
+        >>> sigs = sketch(["وقال المتحدث باسم الوزارة", "وقال المتحدث باسم الوزاره", "a different text"])
+        >>> sigs.shape, jaccard(sigs[0], sigs[1]), jaccard(sigs[0], sigs[2])
+        ((3, 128), 1.0, 0.0)
+    """
+    hashes = [shingle(normalize(text, profile=profile).text, ngram).hashes for text in texts]
+    return signatures(hashes, num_perm, seed=seed)

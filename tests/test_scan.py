@@ -1,0 +1,103 @@
+"""The scan as a library call: configuration checks, accounting of documents, source rules, scores."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import dedup
+from dedup import Document, ScanConfig, scan
+from dedup.errors import InputError, ParameterError
+
+WIRE = (
+    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+    "despite the announcement last week that talks on ending the coalition mission would begin soon. "
+    "A spokesman told reporters the forces remained at the invitation of the government and would keep "
+    "their focus on the mission against the militant group."
+)
+
+
+def filler(seed: int, words: int = 60) -> str:
+    rng = random.Random(seed)
+    vocabulary = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9))) for _ in range(400)
+    ]
+    return " ".join(rng.choice(vocabulary) for _ in range(words)) + ". "
+
+
+def test_config_checks_name_parameter_rule_and_value() -> None:
+    with pytest.raises(ParameterError, match=r"window \(100\) must be a multiple of stride \(32\)"):
+        ScanConfig(window=100, stride=32)
+    with pytest.raises(ParameterError, match="ngram must be a positive integer, got 0"):
+        ScanConfig(ngram=0)
+    with pytest.raises(ParameterError, match="threshold must be strictly between 0 and 1, got 1.2"):
+        ScanConfig(threshold=1.2)
+    with pytest.raises(ParameterError, match="profile must be one of"):
+        ScanConfig(profile="klingon")
+    with pytest.raises(ParameterError, match="unknown scan parameter"):
+        ScanConfig().replace(bogus=1)
+
+
+def test_shared_passage_found_at_raw_offsets_across_sources() -> None:
+    a = filler(1) + WIRE + " " + filler(2)
+    b = filler(3) + WIRE.replace("Monday", "MONDAY,") + " " + filler(4)
+    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
+    assert len(result.passages) == 1
+    p = result.passages[0]
+    # Spans run from the first word's first letter to the last word's last letter: the full stop
+    # after "group" is punctuation outside the words and stays out.
+    assert (p.a.start, p.a.end) == (a.index(WIRE), a.index(WIRE) + len(WIRE) - 1)
+    assert p.b.slice(b).startswith("The defence ministry") and p.b.slice(b).endswith("militant group")
+    assert p.similarity > 0.9
+    pair = result.pairs[0]
+    assert (pair.a, pair.b, pair.passages) == ("a", "b", 1)
+    assert pair.coverage_a == pytest.approx((len(WIRE) - 1) / len(a))
+    assert 0 < pair.jaccard < 0.5 and abs(pair.jaccard - pair.jaccard_estimate) < 0.15
+
+
+def test_same_source_pairs_are_compared_only_when_asked() -> None:
+    docs = [
+        Document("a", filler(1) + WIRE + " " + filler(2), source="reuters"),
+        Document("b", filler(3) + WIRE + " " + filler(4), source="reuters"),
+    ]
+    assert scan(docs).passages == []
+    assert len(scan(docs, ScanConfig(same_source=True)).passages) == 1
+
+
+def test_documents_without_source_are_their_own_source() -> None:
+    docs = [Document("a", filler(1) + WIRE), Document("b", WIRE + " " + filler(4))]
+    assert len(scan(docs).pairs) == 1
+
+
+def test_unrelated_documents_share_nothing() -> None:
+    docs = [Document(str(i), filler(i, 200), source=str(i)) for i in range(6)]
+    result = scan(docs)
+    assert result.passages == [] and result.pairs == []
+    assert len(result.documents) == 6 and result.read == 6
+
+
+def test_bad_documents_raise_or_are_accounted_for() -> None:
+    docs = [
+        Document("ok", filler(1) + WIRE),
+        Document("short", "too short"),
+        Document("empty", "  \u200f "),
+        Document("ok", "duplicate id " + WIRE),
+    ]
+    with pytest.raises(InputError, match=r"document 'short': too short \(9 normalised characters\)"):
+        scan(docs)
+    result = scan(docs, ScanConfig(skip_bad=True))
+    assert list(result.documents) == ["ok"]
+    assert [(s.id, s.reason.split(":")[0].split(" (")[0]) for s in result.skipped] == [
+        ("short", "too short"),
+        ("empty", "empty"),
+        ("ok", "duplicate id"),
+    ]
+    assert result.read == len(docs)
+
+
+def test_sketch_and_jaccard_from_the_top_level() -> None:
+    sigs = dedup.sketch([WIRE, WIRE.upper(), filler(9)])
+    assert sigs.shape == (3, 128)
+    assert dedup.jaccard(sigs[0], sigs[1]) == 1.0  # case folding makes them the same text
+    assert dedup.jaccard(sigs[0], sigs[2]) < 0.1
