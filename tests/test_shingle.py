@@ -1,0 +1,160 @@
+"""Tests for dedup.shingle: xxh32 n-gram hashes over non-space characters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import xxhash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.errors import ParameterError
+from dedup.shingle import Shingles, codepoints, shingle, shingle_strings
+
+# Any character UTF-8 can encode (lone surrogates cannot), astral planes
+# included, with extra spaces so that space skipping is exercised.
+_CHARS = st.one_of(st.just(" "), st.characters(codec="utf-8"))
+_TEXT = st.text(alphabet=_CHARS, max_size=80)
+_SEEDS = st.one_of(st.sampled_from([0, 1, 2**31, 2**32 - 1]), st.integers(0, 2**32 - 1))
+
+
+def _reference(text: str, ngram: int, seed: int) -> list[int]:
+    return [xxhash.xxh32_intdigest(g.encode("utf-8"), seed) for g in shingle_strings(text, ngram)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_TEXT, ngram=st.integers(1, 12), seed=_SEEDS)
+def test_hashes_match_xxhash_package(text: str, ngram: int, seed: int) -> None:
+    assert shingle(text, ngram, seed=seed).hashes.tolist() == _reference(text, ngram, seed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXT, ngram=st.integers(1, 12))
+def test_spans_cover_their_ngram(text: str, ngram: int) -> None:
+    s = shingle(text, ngram)
+    grams = shingle_strings(text, ngram)
+    assert len(s) == len(grams)
+    assert [text[a:b].replace(" ", "") for a, b in zip(s.starts, s.ends, strict=True)] == grams
+    # A span starts and ends on a non-space character.
+    assert all(text[a] != " " and text[b - 1] != " " for a, b in zip(s.starts, s.ends, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "ngram", "seed", "expected"),
+    [
+        # Published XXH32 test vectors, independent of the xxhash package.
+        ("a", 1, 0, 0x550D7456),
+        ("abc", 3, 0, 0x32D153FF),
+        ("abcde", 5, 0, 2537091483),
+        ("الولا", 5, 0, 3312494584),
+        # 16 bytes: the striped path of xxh32.
+        ("الولايات", 8, 7, 2081176647),
+        # 20 bytes of astral characters, largest seed.
+        ("😀😀😀😀😀", 5, 2**32 - 1, 4007352474),
+    ],
+)
+def test_golden_values(text: str, ngram: int, seed: int, expected: int) -> None:
+    assert shingle(text, ngram, seed=seed).hashes.tolist() == [expected]
+
+
+@pytest.mark.parametrize("ngram", [1, 4, 5, 8, 12])
+@pytest.mark.parametrize(
+    "text", ["الولايات المتحدة الأمريكية", "汉字文本的重复段落检测", "𠀀𠀁𠀂 😀🎉 text é"]
+)
+def test_long_ngrams_all_byte_widths(text: str, ngram: int) -> None:
+    assert shingle(text, ngram, seed=99).hashes.tolist() == _reference(text, ngram, 99)
+
+
+def test_glued_words_give_identical_hashes() -> None:
+    glued = shingle("الولاياتالمتحدة")
+    spaced = shingle("الولايات المتحدة")
+    assert np.array_equal(glued.hashes, spaced.hashes)
+    assert len(glued) == len("الولاياتالمتحدة") - 4
+
+
+def test_starts_and_ends_are_text_indices() -> None:
+    s = shingle("ab cd ef", 3)
+    assert s.starts.tolist() == [0, 1, 3, 4]
+    assert s.ends.tolist() == [4, 5, 7, 8]
+    assert shingle_strings("ab cd ef", 3) == ["abc", "bcd", "cde", "def"]
+
+
+def test_dtypes_and_shapes() -> None:
+    s = shingle("الولايات المتحدة")
+    assert s.hashes.dtype == np.uint32
+    assert s.starts.dtype == np.int64
+    assert s.ends.dtype == np.int64
+    assert s.hashes.shape == s.starts.shape == s.ends.shape == (11,)
+
+
+@pytest.mark.parametrize(
+    ("text", "ngram"), [("", 5), ("    ", 1), ("abcd", 5), ("ab  cd", 5), ("a b c d", 5), ("abc", 10**30)]
+)
+def test_fewer_than_ngram_characters_gives_empty_arrays(text: str, ngram: int) -> None:
+    s = shingle(text, ngram)
+    assert len(s) == 0
+    assert s.hashes.dtype == np.uint32
+    assert s.starts.dtype == np.int64
+    assert s.ends.shape == (0,)
+    assert shingle_strings(text, ngram) == []
+
+
+def test_exactly_ngram_characters_gives_one() -> None:
+    s = shingle(" ab c de ", 5)
+    assert (s.starts.tolist(), s.ends.tolist()) == ([1], [8])
+
+
+def test_only_ascii_space_is_skipped() -> None:
+    # Tabs, newlines and no-break spaces are characters like any other.
+    text = "a\tb\nc\u00a0d"
+    assert shingle_strings(text, 7) == [text]
+    assert shingle(text, 7).hashes.tolist() == [xxhash.xxh32_intdigest(text.encode())]
+
+
+@pytest.mark.parametrize("ngram", [0, -1, 1.5, True, "5", None])
+def test_bad_ngram(ngram: object) -> None:
+    with pytest.raises(ParameterError, match="ngram"):
+        shingle("abcdef", ngram)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="ngram"):
+        shingle_strings("abcdef", ngram)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 0.5, False, "0"])
+def test_bad_seed(seed: object) -> None:
+    with pytest.raises(ParameterError, match="seed"):
+        shingle("abcdef", seed=seed)  # type: ignore[arg-type]
+
+
+def test_parameter_error_is_a_value_error_naming_rule_and_value() -> None:
+    with pytest.raises(ValueError, match=r"ngram \(0\) must be an integer >= 1"):
+        shingle("abcdef", 0)
+    with pytest.raises(ValueError, match=r"seed \(4294967296\) must be an integer in \[0, 2\*\*32\)"):
+        shingle("abcdef", seed=2**32)
+
+
+def test_numpy_integer_parameters_accepted() -> None:
+    assert np.array_equal(
+        shingle("abcdefg", np.int64(3), seed=np.uint32(5)).hashes,  # type: ignore[arg-type]
+        shingle("abcdefg", 3, seed=5).hashes,
+    )
+
+
+def test_lone_surrogate_is_rejected_like_str_encode() -> None:
+    with pytest.raises(UnicodeEncodeError):
+        shingle("abc\ud800def")
+
+
+def test_codepoints() -> None:
+    cps = codepoints("aب 😀")
+    assert cps.dtype == np.uint32
+    assert cps.tolist() == [97, 0x628, 32, 0x1F600]
+    assert codepoints("").shape == (0,)
+
+
+def test_shingles_is_frozen() -> None:
+    s = shingle("abcdef")
+    assert isinstance(s, Shingles)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.hashes = np.zeros(1, np.uint32)  # type: ignore[misc]
