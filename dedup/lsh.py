@@ -75,8 +75,8 @@ def optimal_params(
     best, best_error = (1, 1), float("inf")
     for bands in range(1, num_perm + 1):
         rows = np.arange(1, num_perm // bands + 1, dtype=np.float64)[:, None]
-        fp = np.trapezoid(1.0 - (1.0 - below**rows) ** bands, below, axis=1)
-        fn = np.trapezoid((1.0 - above**rows) ** bands, above, axis=1)
+        fp = np.asarray(np.trapezoid(1.0 - (1.0 - below**rows) ** bands, below, axis=1))
+        fn = np.asarray(np.trapezoid((1.0 - above**rows) ** bands, above, axis=1))
         error = fp * false_positive_weight + fn * false_negative_weight
         i = int(np.argmin(error))
         # Strict '<' keeps the first (fewest bands, fewest rows) optimum, as datasketch does.

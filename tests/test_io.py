@@ -76,7 +76,8 @@ def test_jsonl_problems_name_file_and_line(tmp_path: Path, content: bytes, messa
 def test_skip_bad_accounts_for_every_line(tmp_path: Path) -> None:
     path = write(
         tmp_path / "d.jsonl",
-        b'{"id": "a", "text": "fine"}\n{"id": "b"}\nnot json\n{"id": "a", "text": "dup"}\n{"id": "c", "text": "\xff"}\n',
+        b'{"id": "a", "text": "fine"}\n{"id": "b"}\nnot json\n'
+        b'{"id": "a", "text": "dup"}\n{"id": "c", "text": "\xff"}\n',
     )
     reader = Reader(skip_bad=True)
     docs = list(reader.read([path]))

@@ -31,7 +31,7 @@ def test_config_checks_name_parameter_rule_and_value() -> None:
         ScanConfig(window=100, stride=32)
     with pytest.raises(ParameterError, match="ngram must be a positive integer, got 0"):
         ScanConfig(ngram=0)
-    with pytest.raises(ParameterError, match="threshold must be strictly between 0 and 1, got 1.2"):
+    with pytest.raises(ParameterError, match=r"threshold must be strictly between 0 and 1, got 1\.2"):
         ScanConfig(threshold=1.2)
     with pytest.raises(ParameterError, match="profile must be one of"):
         ScanConfig(profile="klingon")
