@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .errors import DedupError, InputError
+from .clusters import find_clusters
+from .errors import DedupError, InputError, ParameterError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
+from .html import write_html
 from .io import Reader
 from .normalize import PROFILES
-from .records import Skipped
-from .report import format_summary, format_table, write_jsonl
+from .progress import ProgressBar
+from .records import Document, Skipped
+from .report import format_summary, format_table, format_tune, tune_record, write_csv, write_jsonl
 from .scan import ScanConfig, ScanResult, scan
 
 __all__ = ["build_parser", "main"]
@@ -43,10 +46,22 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="window Jaccard similarity that LSH aims to catch, between 0 and 1 (default %(default)s)",
     )
     group.add_argument(
-        "--window", type=int, default=_DEFAULTS.window, help="n-grams per sketched window (default %(default)s)"
+        "--min-bands",
+        type=int,
+        default=_DEFAULTS.min_bands,
+        help="LSH bands two documents must collide in to be aligned (default %(default)s)",
     )
     group.add_argument(
-        "--stride", type=int, default=_DEFAULTS.stride, help="n-grams between window starts (default %(default)s)"
+        "--window",
+        type=int,
+        default=_DEFAULTS.window,
+        help="n-grams per sketched window (default %(default)s)",
+    )
+    group.add_argument(
+        "--stride",
+        type=int,
+        default=_DEFAULTS.stride,
+        help="n-grams between window starts (default %(default)s)",
     )
     group.add_argument(
         "--min-length",
@@ -61,7 +76,34 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="largest gap between matching seeds inside one passage, in characters (default %(default)s)",
     )
     group.add_argument(
-        "--profile", choices=PROFILES, default=_DEFAULTS.profile, help="normalisation profile (default %(default)s)"
+        "--word-min",
+        type=int,
+        default=_DEFAULTS.word_min,
+        help="shortest word used as a seed, in characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--join",
+        type=int,
+        default=_DEFAULTS.join,
+        help="largest gap between two in-order pieces joined into one passage, in characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--abut",
+        type=int,
+        default=_DEFAULTS.abut,
+        help="largest gap between reordered pieces still merged into one passage, in characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-df",
+        type=float,
+        default=_DEFAULTS.max_df,
+        help="seeds in more than this share of the documents (and more than 2) are boilerplate (default %(default)s)",
+    )
+    group.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=_DEFAULTS.profile,
+        help="normalisation profile (default %(default)s)",
     )
     group.add_argument(
         "--same-source",
@@ -69,7 +111,10 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="also compare documents of the same source (outlet); by default only different sources",
     )
     group.add_argument(
-        "--seed", type=int, default=_DEFAULTS.seed, help="seed of the MinHash permutations (default %(default)s)"
+        "--seed",
+        type=int,
+        default=_DEFAULTS.seed,
+        help="seed of the MinHash permutations (default %(default)s)",
     )
 
 
@@ -77,9 +122,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
     group.add_argument("--id-field", default="id", help="JSONL field holding the document id (default %(default)s)")
     group.add_argument("--text-field", default="text", help="JSONL field holding the text (default %(default)s)")
-    group.add_argument(
-        "--source-field", default="source", help="JSONL field holding the outlet (default %(default)s)"
-    )
+    group.add_argument("--source-field", default="source", help="JSONL field holding the outlet (default %(default)s)")
     group.add_argument("--date-field", default="date", help="JSONL field holding the date (default %(default)s)")
     group.add_argument(
         "--glob", default="*.txt", help="files taken from a directory, by name pattern (default %(default)s)"
@@ -102,20 +145,47 @@ def build_parser() -> argparse.ArgumentParser:
     scan_parser = commands.add_parser(
         "scan",
         help="find the passages that documents share",
-        description="Find the passages that documents of different sources share, and score each document pair.",
+        description=("Find the passages that documents of different sources share, and score each document pair."),
     )
     scan_parser.add_argument(
         "inputs",
         nargs="+",
         metavar="INPUT",
-        help="a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin",
+        help=(
+            "a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin"
+        ),
     )
     scan_parser.add_argument(
-        "--format", choices=("table", "jsonl"), default="table", help="output format (default %(default)s)"
+        "--format",
+        choices=("table", "jsonl", "csv", "html"),
+        default="table",
+        help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
+        "self-contained side-by-side report (default %(default)s)",
     )
     scan_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     scan_parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print no summary on standard error"
+        "-q", "--quiet", action="store_true", help="no progress bar and no summary on standard error"
+    )
+    report_group = scan_parser.add_argument_group("reports")
+    report_group.add_argument(
+        "--csv-bom",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start CSV output with a UTF-8 byte-order mark, which Excel needs to read Arabic (default: on)",
+    )
+    report_group.add_argument(
+        "--html-max-pairs",
+        type=int,
+        default=200,
+        metavar="N",
+        help="side-by-side views for the N pairs that share most; the overview lists all (default %(default)s)",
+    )
+    report_group.add_argument(
+        "--cluster-documents",
+        type=int,
+        default=3,
+        metavar="N",
+        help="a reuse cluster is a passage found in at least N documents (default %(default)s)",
     )
     _input_options(scan_parser)
     _scan_options(scan_parser)
@@ -140,6 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _scan_options(evaluate_parser)
+
+    tune_parser = commands.add_parser(
+        "tune",
+        help="show the LSH bands and rows for a threshold, and the S-curve",
+        description=(
+            "Print the LSH bands and rows chosen for a threshold and number of permutations, and the "
+            "probability that two windows become a candidate pair against their true Jaccard similarity."
+        ),
+    )
+    tune_parser.add_argument(
+        "--threshold",
+        type=float,
+        default=_DEFAULTS.threshold,
+        help="window Jaccard similarity that LSH aims to catch, between 0 and 1 (default %(default)s)",
+    )
+    tune_parser.add_argument(
+        "--num-perm", type=int, default=_DEFAULTS.num_perm, help="MinHash permutations (default %(default)s)"
+    )
+    tune_parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+    )
+    tune_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     return parser
 
 
@@ -149,15 +241,30 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         ngram=args.ngram,
         num_perm=args.num_perm,
         threshold=args.threshold,
+        min_bands=args.min_bands,
         window=args.window,
         stride=args.stride,
         min_length=args.min_length,
         gap=args.gap,
+        word_min=args.word_min,
+        join=args.join,
+        abut=args.abut,
+        max_df=args.max_df,
         profile=args.profile,
         same_source=args.same_source,
         seed=args.seed,
         skip_bad=skip_bad,
     )
+
+
+def _located(documents: Iterator[Document]) -> Iterator[Document]:
+    """The documents, with the reader's own errors marked as already naming their file and line."""
+    try:
+        yield from documents
+    except InputError as error:
+        # Without a document id, _run_scan leaves the message alone instead of pointing it at the
+        # first document of that id (wrong for a duplicate id, whose message names the second).
+        raise InputError(str(error), reason=error.reason) from error
 
 
 def _reader(args: argparse.Namespace) -> Reader:
@@ -177,7 +284,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        stream = Path(path).open("w", encoding="utf-8", newline="\n")
+        stream = Path(path).open("w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by the with below
     except OSError as error:
         raise DedupError(f"{path}: cannot write: {error.strerror or error}") from error
     with stream:
@@ -187,8 +294,14 @@ def _output(path: str | None) -> Iterator[TextIO]:
 def _run_scan(args: argparse.Namespace) -> int:
     config = _config(args)
     reader = _reader(args)
+    if args.html_max_pairs < 0:
+        raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
+    if args.cluster_documents < 2:
+        raise ParameterError(f"--cluster-documents must be at least 2, got {args.cluster_documents}")
+    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
     try:
-        result = scan(reader.read(args.inputs), config)
+        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+            result = scan(_located(reader.read(args.inputs)), config, progress=bar)
     except InputError as error:
         # The library knows the document id; the reader knows where that document came from.
         if error.document is not None and error.document in reader.where:
@@ -205,13 +318,28 @@ def _run_scan(args: argparse.Namespace) -> int:
         suppressed_buckets=result.suppressed_buckets,
         config=result.config,
     )
+    clusters = find_clusters(result, min_documents=args.cluster_documents)
     with _output(args.output) as stream:
         if args.format == "jsonl":
-            write_jsonl(result, stream)
+            write_jsonl(result, stream, clusters)
+        elif args.format == "csv":
+            write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
+        elif args.format == "html":
+            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
         else:
-            stream.write(format_table(result))
+            stream.write(format_table(result, clusters=clusters))
     if args.format == "table" and not args.quiet:
         sys.stderr.write(format_summary(result))
+    return 0
+
+
+def _run_tune(args: argparse.Namespace) -> int:
+    record = tune_record(args.threshold, args.num_perm)
+    with _output(args.output) as stream:
+        if args.format == "json":
+            stream.write(json.dumps(record, indent=2) + "\n")
+        else:
+            stream.write(format_tune(record))
     return 0
 
 
@@ -245,6 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_scan(args)
         if args.command == "evaluate":
             return _run_evaluate(args)
+        if args.command == "tune":
+            return _run_tune(args)
         parser.error(f"unknown command {args.command!r}")
     except DedupError as error:
         print(f"dedup: error: {error}", file=sys.stderr)

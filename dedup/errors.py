@@ -7,7 +7,7 @@ dedup's hierarchy.
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "ParameterError", "InputError", "ReadError"]
+__all__ = ["DedupError", "InputError", "ParameterError", "ReadError"]
 
 
 class DedupError(Exception):

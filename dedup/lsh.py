@@ -9,15 +9,25 @@ side of the threshold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from .errors import ParameterError
 
-__all__ = ["Candidates", "band_keys", "candidate_pairs", "optimal_params", "probability"]
+__all__ = [
+    "Candidates",
+    "band_keys",
+    "band_keys32",
+    "candidate_pairs",
+    "candidate_pairs_banded",
+    "optimal_params",
+    "probability",
+]
 
 # Constants of the 64-bit finaliser of MurmurHash3 and of xxh64's prime: fixed, so that band keys
 # are the same on every machine and in every run (Python's hash() is salted per process).
@@ -25,6 +35,7 @@ _PRIME64 = np.uint64(0x9E3779B185EBCA87)
 _FMIX1 = np.uint64(0xFF51AFD7ED558CCD)
 _FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
+_STEP_PAIRS = 1 << 21  # window pairs enumerated at a time in one band
 _GRID = 2049  # integration points: enough for the chosen (bands, rows) to equal datasketch's
 
 
@@ -85,8 +96,58 @@ def optimal_params(
     return best
 
 
+def _check_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint32]:
+    if signatures.ndim != 2:
+        raise ParameterError(f"signatures must be a 2-D array, got {signatures.ndim} dimensions")
+    if bands < 1 or rows < 1 or bands * rows > signatures.shape[1]:
+        raise ParameterError(
+            f"bands * rows ({bands} * {rows} = {bands * rows}) must be at most num_perm ({signatures.shape[1]})"
+        )
+    return np.ascontiguousarray(signatures, dtype=np.uint32)
+
+
+@njit(cache=True, nogil=True)
+def _band_keys_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: npt.NDArray[np.uint64]) -> None:
+    start = np.uint64(bands * rows)
+    for i in range(sigs.shape[0]):
+        row = sigs[i]
+        for band in range(bands):
+            acc = start
+            base = band * rows
+            for j in range(rows):
+                acc = np.uint64((acc ^ np.uint64(row[base + j])) * _PRIME64)
+            acc = np.uint64(acc ^ np.uint64(np.uint64(band) * _FMIX2))
+            acc = np.uint64(acc ^ (acc >> _S33))
+            acc = np.uint64(acc * _FMIX1)
+            acc = np.uint64(acc ^ (acc >> _S33))
+            acc = np.uint64(acc * _FMIX2)
+            out[i, band] = np.uint64(acc ^ (acc >> _S33))
+
+
+@njit(cache=True, nogil=True)
+def _band_keys32_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: npt.NDArray[np.uint32]) -> None:
+    start = np.uint64(bands * rows)
+    for i in range(sigs.shape[0]):
+        row = sigs[i]
+        for band in range(bands):
+            acc = start
+            base = band * rows
+            for j in range(rows):
+                acc = np.uint64((acc ^ np.uint64(row[base + j])) * _PRIME64)
+            acc = np.uint64(acc ^ np.uint64(np.uint64(band) * _FMIX2))
+            acc = np.uint64(acc ^ (acc >> _S33))
+            acc = np.uint64(acc * _FMIX1)
+            acc = np.uint64(acc ^ (acc >> _S33))
+            acc = np.uint64(acc * _FMIX2)
+            acc = np.uint64(acc ^ (acc >> _S33))
+            out[band, i] = np.uint32(acc >> np.uint64(32))
+
+
 def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
     """One 64-bit key per band of each signature row; equal bands give equal keys.
+
+    The key of a band is ``fmix64((... ((bands * rows) ^ v0) * P ^ v1) * P ... ^ (band * C))``
+    over the band's ``rows`` slot values (a fixed, salt-free hash, the same on every machine).
 
     Example:
         >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
@@ -94,25 +155,28 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
         >>> keys.shape, bool(keys[0, 0] == keys[1, 0]), bool(keys[0, 0] != keys[0, 1])
         ((2, 2), True, True)
     """
-    if signatures.ndim != 2:
-        raise ParameterError(f"signatures must be a 2-D array, got {signatures.ndim} dimensions")
-    if bands < 1 or rows < 1 or bands * rows > signatures.shape[1]:
-        raise ParameterError(
-            f"bands * rows ({bands} * {rows} = {bands * rows}) must be at most num_perm ({signatures.shape[1]})"
-        )
-    used = signatures[:, : bands * rows].reshape(signatures.shape[0], bands, rows).astype(np.uint64)
-    acc = np.full(used.shape[:2], np.uint64(bands * rows), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(rows):
-            acc = (acc ^ used[:, :, j]) * _PRIME64
-        # Mix in the band number so that the same values in two different bands never collide.
-        acc ^= np.arange(bands, dtype=np.uint64)[None, :] * _FMIX2
-        acc ^= acc >> _S33
-        acc *= _FMIX1
-        acc ^= acc >> _S33
-        acc *= _FMIX2
-        acc ^= acc >> _S33
-    return acc
+    sigs = _check_bands(signatures, bands, rows)
+    out = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    _band_keys_kernel(sigs, int(bands), int(rows), out)
+    return out
+
+
+def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint32]:
+    """The high 32 bits of :func:`band_keys`, band-major (``uint32[bands, n]``): the index's storage.
+
+    Half the memory of the 64-bit keys, and a band's column is contiguous for the bucket sort. Two
+    different bands collide in 32 bits with probability 2**-32 per pair of items; such a false
+    candidate costs one exact alignment, which finds no passage the pair does not share.
+
+    Example:
+        >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
+        >>> bool(band_keys32(sig, 2, 4)[1, 0] == band_keys(sig, 2, 4)[0, 1] >> np.uint64(32))
+        True
+    """
+    sigs = _check_bands(signatures, bands, rows)
+    out = np.empty((bands, sigs.shape[0]), dtype=np.uint32)
+    _band_keys32_kernel(sigs, int(bands), int(rows), out)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,34 +219,153 @@ def candidate_pairs(
         )
     if max_bucket < 2:
         raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
-    found: list[npt.NDArray[np.uint64]] = []
-    suppressed = 0
-    for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = np.argsort(column, kind="stable")
+    return _collect([_band_pairs(keys[:, band], groups, sources, same_source, max_bucket) for band in
+                     range(keys.shape[1])])  # fmt: skip
+
+
+def candidate_pairs_banded(
+    column: Callable[[int], npt.NDArray[np.unsignedinteger]],
+    bands: int,
+    groups: npt.NDArray[np.integer],
+    sources: npt.NDArray[np.integer],
+    *,
+    same_source: bool = False,
+    max_bucket: int = 256,
+    min_shared: int = 1,
+    budget: int = 256 << 20,
+) -> Candidates:
+    """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
+
+    Only one band's column need exist at a time, so an index can keep its keys in any compact
+    form (e.g. per batch, band-major, 32 bits) and hand each band over in turn. Only pairs sharing
+    at least ``min_shared`` bands are returned. Pairs that share one band by chance grow with the
+    square of the corpus; when the per-band pair lists would take more than ``budget`` bytes, the
+    bands are gone through again once per slice of the pairs (by ``left`` modulo the slices), so
+    memory stays bounded and the result is the same.
+
+    Example:
+        >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
+        >>> c = candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(4))
+        >>> [(int(a), int(b), int(n)) for a, b, n in zip(c.left, c.right, c.shared_bands)]
+        [(0, 1, 1), (1, 2, 1)]
+    """
+    if max_bucket < 2:
+        raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
+
+    def band_pairs(band: int, part: tuple[int, int] | None) -> tuple[npt.NDArray[np.uint64], int]:
+        keys = column(band)
+        if keys.ndim != 1 or len(keys) != len(groups) or len(sources) != len(groups):
+            raise ParameterError(
+                f"band {band} has {len(keys)} keys for {len(groups)} groups and {len(sources)} sources"
+            )
+        return _band_pairs(keys, groups, sources, same_source, max_bucket, part)
+
+    found = []
+    total = 0
+    for band in range(bands):
+        pairs, suppressed = band_pairs(band, None)
+        total += len(pairs)
+        found.append((pairs if total * 8 <= budget else pairs[:0], suppressed))
+    if total * 8 <= budget:
+        return _collect(found, min_shared)
+    suppressed_total = sum(s for _, s in found)
+    del found
+    parts = -(-total * 8 // budget)
+    slices = []
+    for k in range(parts):
+        c = _collect([band_pairs(band, (k, parts)) for band in range(bands)], min_shared)
+        slices.append(((c.left.astype(np.uint64) << np.uint64(32)) | c.right.astype(np.uint64), c.shared_bands))
+    packed = np.concatenate([p for p, _ in slices])
+    counts = np.concatenate([n for _, n in slices])
+    order = np.argsort(packed)
+    packed, counts = packed[order], counts[order]
+    left = (packed >> np.uint64(32)).astype(np.int64)
+    right = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return Candidates(left, right, counts, suppressed_total)
+
+
+def _sorted_unique(x: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """np.unique(x, return_counts=True) by sorting: numpy 2.4's hash-based unique is ~17x slower here."""
+    if not len(x):
+        return x, np.zeros(0, dtype=np.int64)
+    s = np.sort(x)
+    first = np.empty(len(s), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return s[starts], np.diff(np.append(starts, len(s)))
+
+
+def _band_pairs(
+    column: npt.NDArray[np.unsignedinteger],
+    groups: npt.NDArray[np.integer],
+    sources: npt.NDArray[np.integer],
+    same_source: bool,
+    max_bucket: int,
+    part: tuple[int, int] | None = None,
+) -> tuple[npt.NDArray[np.uint64], int]:
+    """The distinct group pairs (packed ``low << 32 | high``) sharing a key of one band, and buckets suppressed.
+
+    With ``part = (k, parts)`` only the pairs whose ``low`` is ``k`` modulo ``parts``.
+    """
+    if column.dtype.itemsize <= 4 and len(column) < 1 << 32:
+        # Key and item index packed in one uint64 and sorted as plain numbers: ~20x faster than
+        # argsort of the keys (measured, 300k items). Order inside a bucket does not matter.
+        packed = (column.astype(np.uint64) << np.uint64(32)) | np.arange(len(column), dtype=np.uint64)
+        packed.sort()
+        same = (packed[1:] >> np.uint64(32)) == (packed[:-1] >> np.uint64(32))
+        order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        del packed
+    else:
+        order = np.argsort(column)
         ordered = column[order]
-        breaks = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-        starts = np.concatenate(([0], breaks))
-        lengths = np.diff(np.concatenate((starts, [len(ordered)])))
-        suppressed += int(np.count_nonzero(lengths > max_bucket))
-        in_band: list[npt.NDArray[np.uint64]] = []
-        for length in np.unique(lengths[(lengths >= 2) & (lengths <= max_bucket)]):
-            members = order[starts[lengths == length][:, None] + np.arange(length)[None, :]]
-            i, j = np.triu_indices(int(length), 1)
-            a, b = groups[members[:, i]].ravel(), groups[members[:, j]].ravel()
+        same = ordered[1:] == ordered[:-1]
+        del ordered
+    # Only items in buckets of two or more matter: most keys are unique.
+    breaks = np.flatnonzero(~same) + 1
+    starts = np.concatenate(([0], breaks))
+    lengths = np.diff(np.concatenate((starts, [len(order)])))
+    del same, breaks
+    suppressed = int(np.count_nonzero(lengths > max_bucket))
+    wanted = (lengths >= 2) & (lengths <= max_bucket)
+    starts, lengths = starts[wanted], lengths[wanted]
+    in_band: list[npt.NDArray[np.uint64]] = []
+    for length in _sorted_unique(lengths.astype(np.uint64))[0].astype(np.int64):
+        i, j = np.triu_indices(int(length), 1)
+        bucket_starts = starts[lengths == length]
+        # A few million window pairs at a time, each step reduced to distinct document pairs at
+        # once: the raw window pairs of a band were the peak of the whole scan's memory.
+        step = max(1, _STEP_PAIRS // len(i))
+        for k in range(0, len(bucket_starts), step):
+            members = order[bucket_starts[k : k + step][:, None] + np.arange(length)[None, :]]
+            docs, srcs = groups[members], sources[members]
+            del members
+            a, b = docs[:, i].ravel(), docs[:, j].ravel()
             keep = a != b
             if not same_source:
-                keep &= sources[members[:, i]].ravel() != sources[members[:, j]].ravel()
+                keep &= srcs[:, i].ravel() != srcs[:, j].ravel()
             a, b = a[keep], b[keep]
             low, high = np.minimum(a, b).astype(np.uint64), np.maximum(a, b).astype(np.uint64)
-            in_band.append((low << np.uint64(32)) | high)
-        if in_band:
-            # Several windows of the same two documents collide in one band: count the band once.
-            found.append(np.unique(np.concatenate(in_band)))
+            if part is not None:
+                mine = low % np.uint64(part[1]) == np.uint64(part[0])
+                low, high = low[mine], high[mine]
+            in_band.append(_sorted_unique((low << np.uint64(32)) | high)[0])
+    # Several windows of the same two documents collide in one band: count the band once.
+    pairs = _sorted_unique(np.concatenate(in_band))[0] if in_band else np.zeros(0, dtype=np.uint64)
+    return pairs, suppressed
+
+
+def _collect(per_band: list[tuple[npt.NDArray[np.uint64], int]], min_shared: int = 1) -> Candidates:
+    suppressed = sum(s for _, s in per_band)
+    found = [p for p, _ in per_band if len(p)]
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, empty, suppressed)
-    merged, counts = np.unique(np.concatenate(found), return_counts=True)
+    merged, counts = _sorted_unique(np.concatenate(found))
+    del found
+    if min_shared > 1:
+        keep = counts >= min_shared
+        merged, counts = merged[keep], counts[keep]
     left = (merged >> np.uint64(32)).astype(np.int64)
     right = (merged & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return Candidates(left, right, counts.astype(np.int64), suppressed)

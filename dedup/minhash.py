@@ -43,8 +43,10 @@ __all__ = [
     "permutations",
     "signature",
     "signatures",
+    "signatures_flat",
     "to_datasketch",
     "window_signatures",
+    "window_signatures_flat",
     "window_signatures_many",
 ]
 
@@ -418,12 +420,39 @@ def signatures(
     >>> s[0].tolist() == signature(np.array([1, 2, 3], np.uint32), 4).tolist(), s.shape
     (True, (2, 4))
     """
-    perms = permutations(num_perm, seed)
     flat, offsets = _concat(hash_arrays)
-    out = np.full((len(offsets) - 1, num_perm), EMPTY)
+    return signatures_flat(flat, offsets, num_perm, seed=seed, parallel=parallel)
+
+
+def signatures_flat(
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    num_perm: int = DEFAULT_NUM_PERM,
+    *,
+    seed: int = DEFAULT_SEED,
+    parallel: bool = False,
+) -> np.ndarray:
+    """:func:`signatures` of sets given concatenated: set i is ``hashes[offsets[i]:offsets[i + 1]]``.
+
+    >>> signatures_flat(np.array([1, 2, 3], np.uint32), np.array([0, 3, 3]), 4).tolist()
+    [[63217260, 131247162, 308645290, 1412089388], [4294967295, 4294967295, 4294967295, 4294967295]]
+    """
+    perms = permutations(num_perm, seed)
+    flat = _as_hashes(hashes)
+    doc_offsets = _check_offsets(offsets, len(flat))
+    out = np.full((len(doc_offsets) - 1, num_perm), EMPTY)
     kernel = _signatures_kernel_parallel if parallel else _signatures_kernel
-    kernel(flat, offsets, perms.a, perms.b, out)
+    kernel(flat, doc_offsets, perms.a, perms.b, out)
     return out
+
+
+def _check_offsets(offsets: np.ndarray, size: int) -> np.ndarray:
+    doc_offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    if doc_offsets.ndim != 1 or not len(doc_offsets) or doc_offsets[0] != 0 or doc_offsets[-1] != size:
+        raise ParameterError(f"offsets must run from 0 to len(hashes) ({size})")
+    if np.any(np.diff(doc_offsets) < 0):
+        raise ParameterError("offsets must not decrease")
+    return doc_offsets
 
 
 def _window_counts(lengths: np.ndarray, window: int, stride: int) -> np.ndarray:
@@ -512,9 +541,36 @@ def window_signatures_many(
     >>> batch.documents[1].tolist()
     [4294967295, 4294967295, 4294967295, 4294967295]
     """
+    flat, doc_offsets = _concat(hash_arrays)
+    return window_signatures_flat(
+        flat, doc_offsets, window=window, stride=stride, num_perm=num_perm, seed=seed, parallel=parallel
+    )
+
+
+def window_signatures_flat(
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    *,
+    window: int,
+    stride: int,
+    num_perm: int = DEFAULT_NUM_PERM,
+    seed: int = DEFAULT_SEED,
+    parallel: bool = False,
+) -> WindowSignatureBatch:
+    """:func:`window_signatures_many` of documents given concatenated.
+
+    Document d is ``hashes[offsets[d]:offsets[d + 1]]``.
+
+    This is the form :func:`dedup.shingle.hash_many` returns, so no per-document array is made.
+
+    >>> b = window_signatures_flat(np.arange(6, dtype=np.uint32), np.array([0, 6, 6]), window=4, stride=2, num_perm=4)
+    >>> b.offsets.tolist()
+    [0, 2, 2]
+    """
     _check_window(window, stride)
     perms = permutations(num_perm, seed)
-    flat, doc_offsets = _concat(hash_arrays)
+    flat = _as_hashes(hashes)
+    doc_offsets = _check_offsets(offsets, len(flat))
     counts = _window_counts(np.diff(doc_offsets), window, stride)
     win_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=win_offsets[1:])

@@ -1,4 +1,5 @@
-"""Writing scan results: JSONL records (the machine contract) and a table for the terminal.
+"""Writing scan results: JSONL records (the machine contract), a table for the terminal, CSV for
+spreadsheets, and the LSH S-curve table of ``dedup tune``. The HTML report is in :mod:`dedup.html`.
 
 The JSONL contract (one object a line, each with a ``type``) is documented in ``docs/jsonl.md``;
 :func:`parse_records` reads it back into the same records, so that output round-trips.
@@ -6,28 +7,36 @@ The JSONL contract (one object a line, each with a ``type``) is documented in ``
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from . import __version__
+from .clusters import Cluster, find_clusters, passage_clusters
 from .errors import InputError
+from .lsh import optimal_params, probability
 from .records import Pair, Passage, Skipped, Span
 from .scan import ScanResult
 
 __all__ = [
+    "CSV_COLUMNS",
     "Records",
+    "cluster_record",
     "excerpt",
     "format_summary",
     "format_table",
+    "format_tune",
     "pair_record",
     "parse_records",
     "passage_record",
     "records",
     "skipped_record",
     "summary_record",
+    "tune_record",
+    "write_csv",
     "write_jsonl",
 ]
 
@@ -48,13 +57,13 @@ def excerpt(text: str, width: int = 60) -> str:
 
     Example:
         >>> excerpt("a  b\\n c" + "x" * 100, 20)
-        'a b cxxxxxx…xxxxxxxxx'
+        'a b cxxxxx…xxxxxxxxx'
     """
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    head = (width - 1) // 2 + 1
-    return flat[:head] + "…" + flat[len(flat) - (width - head) :]
+    head = width // 2
+    return flat[:head] + "…" + flat[len(flat) - (width - 1 - head) :]
 
 
 def _side(span: Span, result: ScanResult) -> dict[str, Any]:
@@ -95,8 +104,33 @@ def pair_record(pair: Pair, result: ScanResult) -> dict[str, Any]:
     return record
 
 
-def summary_record(result: ScanResult) -> dict[str, Any]:
+def cluster_record(cluster: Cluster, result: ScanResult) -> dict[str, Any]:
+    """The JSONL object of one reuse cluster: its member spans (as passage sides, with date) and origin.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {d: Document(d, "abcdef", source="s" + d) for d in "xyz"}
+        >>> r = ScanResult([], [], docs, [], 0, 0)
+        >>> c = Cluster(1, [Span("x", 0, 3), Span("y", 1, 4), Span("z", 2, 5)], Span("x", 0, 3), "r", 3)
+        >>> rec = cluster_record(c, r)
+        >>> rec["origin"], [m["text"] for m in rec["members"]]
+        ({'doc': 'x', 'start': 0, 'end': 3}, ['abc', 'bcd', 'cde'])
+    """
+    origin = cluster.origin
+    return {
+        "type": "cluster",
+        "id": cluster.id,
+        "documents": cluster.documents,
+        "members": [{**_side(m, result), "date": result.documents[m.doc].date} for m in cluster.members],
+        "origin": None if origin is None else {"doc": origin.doc, "start": origin.start, "end": origin.end},
+        "origin_reason": cluster.origin_reason,
+    }
+
+
+def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> dict[str, Any]:
     """The JSONL object that closes a scan: every input document accounted for."""
+    if clusters is None:
+        clusters = find_clusters(result)
     return {
         "type": "summary",
         "documents_read": result.read,
@@ -107,37 +141,162 @@ def summary_record(result: ScanResult) -> dict[str, Any]:
         "suppressed_buckets": result.suppressed_buckets,
         "pairs": len(result.pairs),
         "passages": len(result.passages),
+        "clusters": len(clusters),
         "config": result.config.to_dict(),
         "version": __version__,
     }
 
 
-def records(result: ScanResult) -> Iterator[dict[str, Any]]:
-    """Every JSONL object of a result: pairs, each followed by its passages, then the summary."""
+def _by_pair(result: ScanResult) -> dict[tuple[str, str], list[Passage]]:
     by_pair: dict[tuple[str, str], list[Passage]] = {}
     for passage in result.passages:
         by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
+    return by_pair
+
+
+def records(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> Iterator[dict[str, Any]]:
+    """Every JSONL object of a result: pairs, each followed by its passages, clusters, then the summary.
+
+    ``clusters`` defaults to :func:`dedup.clusters.find_clusters` of the result.
+    """
+    if clusters is None:
+        clusters = find_clusters(result)
+    by_pair = _by_pair(result)
     for pair in result.pairs:
         yield pair_record(pair, result)
         for passage in by_pair.get((pair.a, pair.b), []):
             yield passage_record(passage, result)
-    yield summary_record(result)
+    for cluster in clusters:
+        yield cluster_record(cluster, result)
+    yield summary_record(result, clusters)
 
 
-def write_jsonl(result: ScanResult, stream: TextIO) -> None:
+# Characters that JSON leaves raw but that str.splitlines() (and older JavaScript) treat as line
+# breaks; escaped so that one record is always exactly one line for every reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
+def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] | None = None) -> None:
     """Write a result as JSONL, one object a line, UTF-8 text kept readable (not \\u-escaped)."""
-    for record in records(result):
-        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    for record in records(result, clusters):
+        stream.write(_json_line(record))
+
+
+CSV_COLUMNS = (
+    "pair",
+    "passage",
+    "cluster",
+    "doc_a",
+    "source_a",
+    "date_a",
+    "start_a",
+    "end_a",
+    "doc_b",
+    "source_b",
+    "date_b",
+    "start_b",
+    "end_b",
+    "similarity",
+    "containment_a",
+    "containment_b",
+    "length",
+    "seeds",
+    "text_a",
+    "text_b",
+)
+"""The columns of :func:`write_csv`, in order."""
+
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection); text from the
+# input must never do that, so such cells get a leading apostrophe, which spreadsheets hide.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | None) -> str:
+    if value is None:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_csv(
+    result: ScanResult, stream: TextIO, *, bom: bool = True, clusters: Sequence[Cluster] | None = None
+) -> None:
+    """Write one CSV row a passage (pairs in rank order), with both passages' full texts.
+
+    ``pair`` is the pair's rank (1 = shares most), ``passage`` the passage's number within its pair
+    (as in the table and HTML reports) and ``cluster`` the id of its reuse cluster, if any. A text
+    cell that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
+    ``bom`` writes a UTF-8 byte-order mark first, without which Excel reads UTF-8 as a legacy code
+    page and garbles Arabic.
+
+    Example:
+        >>> import io
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "=1+1 shared", "s1"), "y": Document("y", 'say "hi", now', "s2")}
+        >>> p = Passage(Span("x", 0, 11), Span("y", 0, 13), 0.5, 0.5, 0.5, 3)
+        >>> pair = Pair("x", "y", 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 1, 12)
+        >>> out = io.StringIO()
+        >>> write_csv(ScanResult([p], [pair], docs, [], 1, 0), out, bom=False)
+        >>> print(out.getvalue().splitlines()[1])
+        1,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,12,3,'=1+1 shared,"say ""hi"", now"
+    """
+    if clusters is None:
+        clusters = find_clusters(result)
+    in_cluster = dict(zip(map(id, result.passages), passage_clusters(result.passages, clusters), strict=True))
+    if bom:
+        stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow(CSV_COLUMNS)
+    by_pair = _by_pair(result)
+    for rank, pair in enumerate(result.pairs, 1):
+        for number, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
+            doc_a, doc_b = result.documents[p.a.doc], result.documents[p.b.doc]
+            cluster = in_cluster[id(p)]
+            writer.writerow(
+                (
+                    rank,
+                    number,
+                    "" if cluster is None else cluster,
+                    _cell(p.a.doc),
+                    _cell(doc_a.source),
+                    _cell(doc_a.date),
+                    p.a.start,
+                    p.a.end,
+                    _cell(p.b.doc),
+                    _cell(doc_b.source),
+                    _cell(doc_b.date),
+                    p.b.start,
+                    p.b.end,
+                    f"{p.similarity:.4f}",
+                    f"{p.containment_a:.4f}",
+                    f"{p.containment_b:.4f}",
+                    p.length,
+                    p.seeds,
+                    _cell(p.a.slice(doc_a.text)),
+                    _cell(p.b.slice(doc_b.text)),
+                )
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class Records:
-    """A scan's JSONL output read back: its passages, pairs, summary and any other records."""
+    """A scan's JSONL output read back: its passages, pairs, clusters, summary and any other records."""
 
     passages: list[Passage]
     pairs: list[Pair]
     summary: dict[str, Any] | None
     other: list[dict[str, Any]]
+    clusters: list[Cluster] = field(default_factory=list)
+
+
+def _span(record: Any) -> Span:
+    doc, start, end = record["doc"], record["start"], record["end"]
+    if not isinstance(doc, str) or not isinstance(start, int) or not isinstance(end, int):
+        raise TypeError("'doc' must be a string, 'start' and 'end' integers")
+    return Span(doc, start, end)
 
 
 def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
@@ -152,6 +311,7 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     """
     passages: list[Passage] = []
     pairs: list[Pair] = []
+    clusters: list[Cluster] = []
     summary: dict[str, Any] | None = None
     other: list[dict[str, Any]] = []
     for line_no, line in enumerate(lines, 1):
@@ -164,8 +324,8 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
             if kind == "passage":
                 passages.append(
                     Passage(
-                        Span(record["a"]["doc"], record["a"]["start"], record["a"]["end"]),
-                        Span(record["b"]["doc"], record["b"]["start"], record["b"]["end"]),
+                        _span(record["a"]),
+                        _span(record["b"]),
                         record["similarity"],
                         record["containment_a"],
                         record["containment_b"],
@@ -174,6 +334,17 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                 )
             elif kind == "pair":
                 pairs.append(Pair(record["a"], record["b"], *(record[f] for f in _PAIR_FIELDS)))
+            elif kind == "cluster":
+                origin = record["origin"]
+                clusters.append(
+                    Cluster(
+                        record["id"],
+                        [_span(m) for m in record["members"]],
+                        None if origin is None else _span(origin),
+                        record["origin_reason"],
+                        record["documents"],
+                    )
+                )
             elif kind == "summary":
                 summary = record
             else:
@@ -182,15 +353,23 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
             raise InputError(f"{where}: not valid JSON ({error.msg}): expected one object a line") from error
         except (KeyError, TypeError) as error:
             raise InputError(f"{where}: field {error} is missing or malformed in a scan record") from error
-    return Records(passages, pairs, summary, other)
+    return Records(passages, pairs, summary, other, clusters)
 
 
 def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
-def format_table(result: ScanResult, *, width: int | None = None, excerpt_width: int | None = None) -> str:
-    """The result as text for a terminal: document pairs ranked by what they share, then passages."""
+def format_table(
+    result: ScanResult,
+    *,
+    width: int | None = None,
+    excerpt_width: int | None = None,
+    clusters: Sequence[Cluster] | None = None,
+) -> str:
+    """The result as text for a terminal: document pairs ranked by what they share, passages, clusters."""
+    if clusters is None:
+        clusters = find_clusters(result)
     width = width or shutil.get_terminal_size((100, 24)).columns
     ex = excerpt_width or max(30, min(70, width - 30))
     lines: list[str] = []
@@ -201,7 +380,15 @@ def format_table(result: ScanResult, *, width: int | None = None, excerpt_width:
         lines.append("")
         head = ("a", "b", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
-            (p.a, p.b, _fmt(p.coverage_a), _fmt(p.coverage_b), _fmt(p.jaccard), str(p.passages), str(p.longest))
+            (
+                p.a,
+                p.b,
+                _fmt(p.coverage_a),
+                _fmt(p.coverage_b),
+                _fmt(p.jaccard),
+                str(p.passages),
+                str(p.longest),
+            )
             for p in result.pairs
         ]
         widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
@@ -223,6 +410,22 @@ def format_table(result: ScanResult, *, width: int | None = None, excerpt_width:
                 )
                 lines.append(f"     a: {excerpt(text_a, ex)}")
                 lines.append(f"     b: {excerpt(text_b, ex)}")
+    if clusters:
+        lines.append("")
+        plural = "s" if len(clusters) != 1 else ""
+        lines.append(f"{len(clusters)} reuse cluster{plural} (a passage in 3 or more documents)")
+        for cluster in clusters:
+            lines.append("")
+            origin = cluster.origin
+            where = "unknown" if origin is None else f"{origin.doc}[{origin.start}:{origin.end}]"
+            lines.append(f"cluster {cluster.id}: {cluster.documents} documents; origin {where}")
+            lines.append(f"  ({cluster.origin_reason})")
+            for m in cluster.members:
+                doc = result.documents[m.doc]
+                about = ", ".join(x for x in (doc.source, doc.date) if x)
+                mark = "*" if m == origin else " "
+                lines.append(f"  {mark} {m.doc}[{m.start}:{m.end}]" + (f"  ({about})" if about else ""))
+                lines.append(f"     {excerpt(m.slice(doc.text), ex)}")
     return "\n".join(lines) + "\n"
 
 
@@ -235,6 +438,49 @@ def format_summary(result: ScanResult) -> str:
     ]
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped)
     return "\n".join(parts) + "\n"
+
+
+def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
+    """The LSH parameters chosen for a threshold and the candidate probability by true similarity.
+
+    The curve has similarities 0.0, 0.1, ..., 1.0 and the threshold itself, in increasing order.
+
+    Example:
+        >>> t = tune_record(0.5, 128)
+        >>> t["bands"], t["rows"], [round(c["probability"], 3) for c in t["curve"] if c["similarity"] == 0.5]
+        (25, 5, [0.548])
+    """
+    bands, rows = optimal_params(threshold, num_perm)
+    points = sorted({round(k / 10, 1) for k in range(11)} | {threshold})
+    return {
+        "threshold": threshold,
+        "num_perm": num_perm,
+        "bands": bands,
+        "rows": rows,
+        "curve": [{"similarity": s, "probability": float(probability(s, bands, rows))} for s in points],
+    }
+
+
+def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
+    """The :func:`tune_record` as a table with a text bar per similarity.
+
+    Example:
+        >>> print(format_tune(tune_record(0.5, 128), bar_width=10).splitlines()[0])
+        threshold 0.5, 128 permutations: 25 bands of 5 rows (125 permutations used)
+    """
+    bands, rows = record["bands"], record["rows"]
+    lines = [
+        f"threshold {record['threshold']}, {record['num_perm']} permutations: "
+        f"{bands} bands of {rows} rows ({bands * rows} permutations used)",
+        "",
+        "similarity  P(candidate)",
+    ]
+    for point in record["curve"]:
+        s, pr = point["similarity"], point["probability"]
+        mark = "<- threshold" if s == record["threshold"] else ""
+        bar = "#" * round(pr * bar_width)
+        lines.append(f"{s:<10.2f}  {pr:>12.4f}  {bar.ljust(bar_width)}  {mark}".rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def skipped_record(skipped: Skipped) -> dict[str, Any]:

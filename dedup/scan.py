@@ -7,22 +7,25 @@ verified on the exact n-grams of both texts.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .align import AlignParams, Alignment, Prepared, align, prepare
+from .align import Alignment, AlignParams, Prepared, align, prepare
+from .boilerplate import df_limit
 from .errors import InputError, ParameterError
-from .lsh import band_keys, candidate_pairs, optimal_params
-from .minhash import jaccard, window_signatures
+from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params
+from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
 from .score import coverage, ngram_set, set_scores
-from .shingle import shingle
+from .shingle import hash_many, shingle
 
 __all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
 
@@ -48,23 +51,28 @@ class ScanConfig:
 
     ngram: int = 5
     num_perm: int = 128
-    threshold: float = 0.3
+    threshold: float = 0.2
+    min_bands: int = 4
     window: int = 128
     stride: int = 32
     seed: int = 1
     profile: str = "arabic"
-    min_length: int = 100
+    min_length: int = 150
     seed_length: int = 10
+    word_min: int = 4
     gap: int = 200
     min_seeds: int = 3
     min_density: float = 0.25
+    join: int = 800
+    abut: int = 100
+    max_df: float = 0.2
     min_similarity: float = 0.0
     same_source: bool = False
     max_bucket: int = 256
     skip_bad: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket"):
+        for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"{name} must be a positive integer, got {value!r}")
@@ -72,6 +80,8 @@ class ScanConfig:
             raise ParameterError(f"window ({self.window}) must be a multiple of stride ({self.stride})")
         if self.profile not in PROFILES:
             raise ParameterError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
+        if not 0.0 < self.max_df <= 1.0:
+            raise ParameterError(f"max_df must be greater than 0 and at most 1, got {self.max_df!r}")
         if not 0.0 <= self.min_similarity <= 1.0:
             raise ParameterError(f"min_similarity must be between 0 and 1, got {self.min_similarity!r}")
         optimal_params(self.threshold, self.num_perm)  # checks threshold and num_perm
@@ -88,18 +98,21 @@ class ScanConfig:
         return AlignParams(
             ngram=self.ngram,
             seed_length=self.seed_length,
+            word_min=self.word_min,
             gap=self.gap,
             min_length=self.min_length,
             min_seeds=self.min_seeds,
             min_density=self.min_density,
+            join=self.join,
+            abut=self.abut,
         )
 
     def replace(self, **changes: Any) -> ScanConfig:
         """A copy with some fields changed (and checked).
 
         Example:
-            >>> ScanConfig().replace(ngram=4).ngram
-            4
+            >>> ScanConfig().replace(ngram=6).ngram
+            6
         """
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
@@ -133,16 +146,25 @@ class ScanResult:
 class _Index:
     """Band keys of every window, and per-document state, gathered while documents stream in."""
 
-    def __init__(self, config: ScanConfig) -> None:
+    def __init__(self, config: ScanConfig, *, threads: int | None = None, batch: int = 256) -> None:
         self.config = config
         self.bands, self.rows = config.bands_rows
         self.documents: dict[str, Document] = {}
         self.order: list[str] = []
         self.sources: dict[str, int] = {}
         self.doc_source: list[int] = []
-        self.doc_signatures: list[npt.NDArray[np.uint32]] = []
-        self.keys: list[npt.NDArray[np.uint64]] = []
+        # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
+        self.doc_signatures: Any = []
         self.skipped: list[Skipped] = []
+        # Documents wait in `pending` (normalised text) until a batch is full; a batch is shingled,
+        # sketched and banded in a worker thread (numba kernels that release the GIL) while this
+        # thread normalises the next one. A batch's result is 32-bit band keys, band-major.
+        self.threads = threads if threads is not None else _default_threads()
+        self.batch = batch
+        self.pending: list[str] = []
+        self.futures: list[Future[_Batch]] = []
+        self.batches: list[_Batch] = []
+        self.pool: ThreadPoolExecutor | None = None
 
     def reject(self, doc_id: str | None, reason: str) -> None:
         if not self.config.skip_bad:
@@ -165,15 +187,88 @@ class _Index:
             what = "empty" if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
             self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters")
             return
-        hashes = shingle(normalized.text, cfg.ngram).hashes
-        windows = window_signatures(
-            hashes, window=cfg.window, stride=cfg.stride, num_perm=cfg.num_perm, seed=cfg.seed
-        )
         self.documents[doc.id] = doc
         self.order.append(doc.id)
         self.doc_source.append(self.sources.setdefault(doc.outlet, len(self.sources)))
-        self.doc_signatures.append(windows.document)
-        self.keys.append(band_keys(windows.signatures, self.bands, self.rows))
+        self.pending.append(normalized.text)
+        if len(self.pending) >= self.batch:
+            self._submit()
+
+    def _submit(self) -> None:
+        texts, self.pending = self.pending, []
+        if self.threads <= 1:
+            self.batches.append(_sketch_batch(texts, self.config, self.bands, self.rows))
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dedup-sketch")
+        self.futures.append(self.pool.submit(_sketch_batch, texts, self.config, self.bands, self.rows))
+        # A few batches in flight keep every worker busy; more would only hold text in memory.
+        while len(self.futures) > 2 * self.threads:
+            self.batches.append(self.futures.pop(0).result())
+
+    def finish(self) -> tuple[npt.NDArray[np.int64], int]:
+        """Sketch what is pending and wait for the workers; return each window's document and the window count."""
+        if self.pending:
+            self._submit()
+        try:
+            self.batches.extend(f.result() for f in self.futures)
+        finally:
+            self.futures.clear()
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
+        counts = np.concatenate([b.counts for b in self.batches]) if self.batches else np.zeros(0, np.int64)
+        num_perm = self.config.num_perm
+        self.doc_signatures = (
+            np.concatenate([b.documents for b in self.batches])
+            if self.batches
+            else np.zeros((0, num_perm), np.uint32)
+        )
+        window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        return window_doc, int(counts.sum())
+
+    def column(self, band: int) -> npt.NDArray[np.uint32]:
+        """The keys of one band for every window, in document order."""
+        if not self.batches:
+            return np.zeros(0, np.uint32)
+        return np.concatenate([b.keys[band] for b in self.batches])
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    keys: npt.NDArray[np.uint32]  # [bands, windows]: high 32 bits of lsh.band_keys
+    counts: npt.NDArray[np.int64]  # windows of each document
+    documents: npt.NDArray[np.uint32]  # [documents, num_perm]: whole-document signatures
+
+
+def _default_threads() -> int:
+    try:
+        return max(1, min(2, len(os.sched_getaffinity(0))))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, min(2, os.cpu_count() or 1))
+
+
+def _sketch_batch(texts: list[str], cfg: ScanConfig, bands: int, rows: int) -> _Batch:
+    """Shingle, sketch and band a batch of normalised texts: three numba kernels, no per-document object."""
+    hashes, offsets = hash_many(texts, cfg.ngram)
+    windows = window_signatures_flat(
+        hashes, offsets, window=cfg.window, stride=cfg.stride, num_perm=cfg.num_perm, seed=cfg.seed
+    )
+    del hashes
+    keys = band_keys32(windows.signatures, bands, rows)
+    return _Batch(keys, np.diff(windows.offsets), windows.documents)
+
+
+def _key_counts(arrays: list[npt.NDArray[np.uint64]]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Sorted distinct keys of the arrays and how many times each occurs (np.unique by sorting: faster)."""
+    flat = np.sort(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
+    if not len(flat):
+        return flat, np.zeros(0, dtype=np.int64)
+    first = np.empty(len(flat), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return flat[starts], np.diff(np.append(starts, len(flat)))
 
 
 class _Prepared:
@@ -187,6 +282,43 @@ class _Prepared:
         self.index = index
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
+        self.common: npt.NDArray[np.uint64] | None = None
+
+    def suppress_common(self, documents: list[int]) -> None:
+        """Leave out, from now on, the seeds of ``documents`` that are boilerplate (dedup.boilerplate)."""
+        # Equal to common_keys over every document's keys, but holding one chunk of documents'
+        # keys at a time (all of them would grow with the text: ~23 KB a 3,000-character document).
+        # A key in more than `limit` of the arrays is, by pigeonhole, in more than
+        # limit * len(part) / len(documents) of them in some chunk `part`: pass 1 finds those
+        # candidates chunk by chunk, pass 2 (only when there is more than one chunk) counts them exactly.
+        cfg = self.index.config
+        limit = df_limit(len(self.index.order), cfg.max_df)
+        chunk = self.capacity
+        parts = [documents[k : k + chunk] for k in range(0, len(documents), chunk)]
+        found: list[npt.NDArray[np.uint64]] = []
+        for part in parts:
+            values, counts = _key_counts(self._keys(part))
+            found.append(values[counts * len(documents) > limit * len(part)])
+        if len(parts) <= 1:
+            common = values[counts > limit] if parts else np.zeros(0, dtype=np.uint64)
+        else:
+            candidates = _key_counts(found)[0]
+            tally = np.zeros(len(candidates), dtype=np.int64)
+            for part in parts if len(candidates) else []:
+                values, counts = _key_counts(self._keys(part))
+                at = np.minimum(np.searchsorted(candidates, values), len(candidates) - 1)
+                hit = candidates[at] == values
+                tally[at[hit]] += counts[hit]
+            common = candidates[tally > limit]
+        self.common = common
+        self.cache.clear()
+
+    def _keys(self, documents: list[int]) -> list[npt.NDArray[np.uint64]]:
+        keys: list[npt.NDArray[np.uint64]] = []
+        for i in documents:
+            prepared = self[i]
+            keys.extend((prepared.seed_keys, prepared.word_keys))
+        return keys
 
     def __getitem__(self, i: int) -> Prepared:
         found = self.cache.get(i)
@@ -195,7 +327,7 @@ class _Prepared:
             return found
         cfg = self.index.config
         normalized = normalize(self.index.documents[self.index.order[i]].text, profile=cfg.profile)
-        prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params)
+        prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params, self.common)
         self.cache[i] = prepared
         if len(self.cache) > self.capacity:
             self.cache.popitem(last=False)
@@ -235,25 +367,28 @@ def scan(
         if progress is not None:
             progress("documents", count, None)
     n = len(index.order)
-    if n:
-        window_doc = np.concatenate(
-            [np.full(len(k), d, dtype=np.int64) for d, k in enumerate(index.keys)]
-        )
-        window_source = np.asarray(index.doc_source, dtype=np.int64)[window_doc]
-        keys = np.concatenate(index.keys)
-    else:
-        window_doc = window_source = np.zeros(0, dtype=np.int64)
-        keys = np.zeros((0, index.bands), dtype=np.uint64)
-    index.keys.clear()  # the candidate search below is their last use
-    candidates = candidate_pairs(
-        keys, window_doc, window_source, same_source=cfg.same_source, max_bucket=cfg.max_bucket
+    window_doc, _ = index.finish()
+    window_source = np.asarray(index.doc_source, dtype=np.int64)[window_doc]
+    candidates = candidate_pairs_banded(
+        index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
+        max_bucket=cfg.max_bucket, min_shared=getattr(cfg, "min_bands", 1),
+    )  # fmt: skip
+    index.batches.clear()  # the candidate search above was their last use
+    del window_doc, window_source
+    # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
+    # collides in several bands, a chance one in one or two: the band count is the cheap check.
+    strong = candidates.shared_bands >= cfg.min_bands
+    candidates = Candidates(
+        candidates.left[strong], candidates.right[strong], candidates.shared_bands[strong], candidates.suppressed
     )
-    del keys, window_doc, window_source
     if progress is not None:
         progress("candidates", len(candidates.left), len(candidates.left))
 
     prepared = _Prepared(index)
     params = cfg.align_params
+    # Boilerplate is judged over every document, so it takes one preparing pass before alignment.
+    if len(candidates.left) and cfg.max_df < 1.0:
+        prepared.suppress_common(list(range(n)))
     passages: list[Passage] = []
     pairs: list[Pair] = []
     total = len(candidates.left)

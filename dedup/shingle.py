@@ -25,7 +25,7 @@ from numba import njit
 
 from dedup.errors import ParameterError
 
-__all__ = ["Shingles", "codepoints", "shingle", "shingle_strings"]
+__all__ = ["Shingles", "codepoints", "hash_many", "shingle", "shingle_strings"]
 
 DEFAULT_NGRAM = 5
 _SPACE = 32
@@ -176,6 +176,65 @@ def _shingle_kernel(utf8: Any, n_chars: Any, ngram: Any, seed: Any) -> Any:
         starts[j] = char_pos[j]
         ends[j] = char_pos[j + ngram - 1] + 1
     return hashes, starts, ends
+
+
+@njit(cache=True, nogil=True)
+def _hash_many_kernel(utf8: Any, byte_offsets: Any, ngram: Any, seed: Any) -> Any:
+    """The n-gram hashes of many texts (UTF-8, concatenated), and where each text's hashes start."""
+    n_docs = byte_offsets.shape[0] - 1
+    counts = np.zeros(n_docs + 1, np.int64)
+    longest = 0
+    for d in range(n_docs):
+        kept = np.int64(0)
+        for i in range(byte_offsets[d], byte_offsets[d + 1]):
+            x = utf8[np.uint64(i)]
+            kept += np.int64(((x & 0xC0) != 0x80) & (x != _SPACE))
+        counts[d + 1] = max(kept - ngram + 1, 0)
+        longest = max(longest, byte_offsets[d + 1] - byte_offsets[d])
+    offsets = np.cumsum(counts)
+    hashes = np.empty(offsets[-1], np.uint32)
+    packed = np.empty(longest, np.uint8)
+    byte_pos = np.empty(longest + 1, np.int64)
+    useed = np.uint32(seed)
+    for d in range(n_docs):
+        # As in _shingle_kernel: drop the spaces, note where each kept character starts.
+        nb = np.uint64(0)
+        m = np.uint64(0)
+        for i in range(byte_offsets[d], byte_offsets[d + 1]):
+            x = utf8[np.uint64(i)]
+            lead = np.int64((x & 0xC0) != 0x80)
+            keep = np.int64(x != _SPACE)
+            packed[nb] = x
+            byte_pos[m] = nb
+            nb += np.uint64(keep)
+            m += np.uint64(lead & keep)
+        byte_pos[m] = nb
+        base = offsets[d]
+        for j in range(offsets[d + 1] - base):
+            hashes[base + j] = _xxh32(packed, byte_pos[j], byte_pos[j + ngram], useed)
+    return hashes, offsets
+
+
+def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram hashes of many texts in one kernel call: ``(hashes, offsets)``.
+
+    ``hashes[offsets[i]:offsets[i + 1]]`` equals ``shingle(texts[i], ngram, seed=seed).hashes``; no
+    per-text Python object is made beyond its UTF-8 bytes, and the kernel releases the GIL.
+
+    >>> h, o = hash_many(["ab cdef", "", "xyz"], ngram=3)
+    >>> o.tolist(), bool((h[o[0]:o[1]] == shingle("ab cdef", 3).hashes).all())
+    ([0, 4, 4, 5], True)
+    """
+    _check_ngram(ngram)
+    _check_seed(seed)
+    encoded = [t.encode("utf-8") for t in texts]
+    byte_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=byte_offsets[1:])
+    utf8 = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    # An ngram beyond any text's length gives no n-gram anywhere; it is clipped to keep int64 safe.
+    n = int(min(ngram, int(byte_offsets[-1]) + 1))
+    hashes, offsets = _hash_many_kernel(utf8, byte_offsets, n, int(seed))
+    return hashes, offsets
 
 
 def shingle(text: str, ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> Shingles:

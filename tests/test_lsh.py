@@ -92,3 +92,47 @@ def test_oversized_buckets_are_suppressed_and_counted() -> None:
     keys = np.full((10, 1), 9, dtype=np.uint64)
     found = candidate_pairs(keys, np.arange(10), np.arange(10), max_bucket=5)
     assert len(found.left) == 0 and found.suppressed == 1
+
+
+def test_band_keys32_is_the_high_half_band_major() -> None:
+    from dedup.lsh import band_keys32
+
+    sigs = np.random.default_rng(1).integers(0, 2**32, (50, 16), dtype=np.uint64).astype(np.uint32)
+    full = band_keys(sigs, bands=5, rows=3)
+    assert (band_keys32(sigs, bands=5, rows=3) == (full >> np.uint64(32)).astype(np.uint32).T).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 3)), min_size=1, max_size=40))
+def test_candidate_pairs_banded_equals_candidate_pairs(items: list[tuple[int, int, int]]) -> None:
+    from dedup.lsh import candidate_pairs_banded
+
+    keys = np.array([[k0, k1] for k0, k1, _ in items], dtype=np.uint64)
+    groups = np.arange(len(items)) // 2
+    sources = np.array([s for _, _, s in items])
+    a = candidate_pairs(keys, groups, sources, max_bucket=4)
+    cols = [keys[:, 0].astype(np.uint32), keys[:, 1].astype(np.uint32)]
+    b = candidate_pairs_banded(cols.__getitem__, 2, groups, sources, max_bucket=4)
+    assert a.left.tolist() == b.left.tolist() and a.right.tolist() == b.right.tolist()
+    assert a.shared_bands.tolist() == b.shared_bands.tolist() and a.suppressed == b.suppressed
+
+
+@pytest.mark.parametrize("min_shared", [1, 2, 3])
+def test_candidate_pairs_banded_slices_and_min_shared(min_shared: int) -> None:
+    from dedup.lsh import candidate_pairs_banded
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 30, (400, 6)).astype(np.uint32)
+    groups = np.arange(400) // 4
+    sources = groups % 7
+    whole = candidate_pairs(keys.astype(np.uint64), groups, sources, max_bucket=40)
+    keep = whole.shared_bands >= min_shared
+    cols = [np.ascontiguousarray(keys[:, b]) for b in range(6)]
+    for budget in (4000, 1 << 30):
+        got = candidate_pairs_banded(
+            cols.__getitem__, 6, groups, sources, max_bucket=40, min_shared=min_shared, budget=budget
+        )
+        assert got.left.tolist() == whole.left[keep].tolist()
+        assert got.right.tolist() == whole.right[keep].tolist()
+        assert got.shared_bands.tolist() == whole.shared_bands[keep].tolist()
+        assert got.suppressed == whole.suppressed

@@ -420,3 +420,19 @@ def test_results_are_frozen() -> None:
     ws = window_signatures(np.arange(3), window=2, stride=1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ws.document = ws.document  # type: ignore[misc]
+
+
+def test_flat_forms_equal_the_list_forms() -> None:
+    from dedup.minhash import signatures_flat, window_signatures_flat
+
+    rng = np.random.default_rng(5)
+    arrays = [rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32) for n in (0, 3, 40, 129, 7)]
+    offsets = np.concatenate(([0], np.cumsum([len(a) for a in arrays])))
+    flat = np.concatenate(arrays)
+    assert (signatures_flat(flat, offsets, 16) == signatures(arrays, 16)).all()
+    a = window_signatures_flat(flat, offsets, window=8, stride=4, num_perm=16)
+    b = window_signatures_many(arrays, window=8, stride=4, num_perm=16)
+    for field in ("signatures", "first", "last", "doc", "offsets", "documents"):
+        assert (getattr(a, field) == getattr(b, field)).all(), field
+    with pytest.raises(ParameterError):
+        signatures_flat(flat, offsets[:-1], 16)

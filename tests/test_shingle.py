@@ -158,3 +158,16 @@ def test_shingles_is_frozen() -> None:
     assert isinstance(s, Shingles)
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.hashes = np.zeros(1, np.uint32)  # type: ignore[misc]
+
+
+def test_hash_many_equals_shingle_per_text() -> None:
+    from dedup.shingle import hash_many
+
+    texts = ["الولايات المتحدة", "", "ab cdef", "😀x y z", " a ", "abcd"]
+    for ngram in (1, 3, 5):
+        hashes, offsets = hash_many(texts, ngram, seed=7)
+        assert offsets[0] == 0 and len(offsets) == len(texts) + 1
+        for i, text in enumerate(texts):
+            assert hashes[offsets[i] : offsets[i + 1]].tolist() == shingle(text, ngram, seed=7).hashes.tolist()
+    hashes, offsets = hash_many([], 5)
+    assert len(hashes) == 0 and offsets.tolist() == [0]

@@ -1,0 +1,280 @@
+"""Reuse clusters: one passage travelling through three or more documents, and where it likely started.
+
+A scan reports passages pairwise (a Reuters paragraph run by five outlets gives up to ten passages).
+:func:`find_clusters` joins them back into one group per travelling passage: every passage side is a
+span of one document; two spans of the same document that overlap by at least ``min_overlap`` of
+the shorter one are the same *member*, and the two sides of a passage link their members. The
+connected components (union-find) that reach ``min_documents`` documents are the clusters.
+
+The likely origin of a cluster is decided by the first rule that singles out one member:
+
+1. the earliest ``date`` (ISO 8601), when at least two member documents carry one;
+2. the only member whose document's ``source`` names a wire agency (Reuters, AFP, AP, ...,
+   in Latin or Arabic script, see :func:`wire_agency`);
+3. the member the other copies are most contained in (a longer original keeps everything
+   that a shortened copy kept).
+
+When none does, ``origin`` is ``None`` and ``origin_reason`` says why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from .errors import ParameterError
+from .normalize import normalize
+from .records import Document, Passage, Span
+from .scan import ScanResult
+
+__all__ = ["WIRE_AGENCIES", "Cluster", "find_clusters", "parse_date", "passage_clusters", "wire_agency"]
+
+WIRE_AGENCIES: Mapping[str, tuple[str, ...]] = {
+    "Reuters": ("reuters", "rtrs", "رويترز"),
+    "AFP": (
+        "afp",
+        "agence france presse",
+        "agence france-presse",
+        "france presse",
+        "فرانس برس",
+        "وكالة الصحافة الفرنسية",
+        "أ ف ب",
+        "أ.ف.ب",
+    ),
+    "AP": ("ap", "associated press", "أسوشيتد برس", "اسوشيتد برس", "أسوشيتدبرس", "أ ب"),
+    "dpa": ("dpa", "deutsche presse agentur", "د ب أ", "الوكالة الألمانية"),
+    "Xinhua": ("xinhua", "شينخوا"),
+    "Anadolu": ("anadolu", "aa", "الأناضول"),
+    "EFE": ("efe",),
+    "ANSA": ("ansa",),
+    "UPI": ("upi", "united press international"),
+    "Bloomberg": ("bloomberg", "بلومبرغ"),
+    "KUNA": ("kuna", "كونا"),
+    "WAM": ("wam", "وام"),
+    "SPA": ("spa", "واس"),
+    "QNA": ("qna", "قنا"),
+    "MENA": ("mena", "أ ش أ"),
+}
+"""Wire agencies recognised in a document's ``source``: canonical name -> names it goes by."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A passage found in ``documents`` documents: its copies (``members``) and its likely origin.
+
+    Example:
+        >>> c = Cluster(1, [Span("a", 0, 90), Span("b", 5, 99), Span("c", 0, 80)], Span("a", 0, 90),
+        ...             "earliest date (2024-01-01)", 3)
+        >>> c.origin in c.members, c.documents
+        (True, 3)
+    """
+
+    id: int
+    members: list[Span]
+    origin: Span | None
+    origin_reason: str
+    documents: int
+
+
+def _key(text: str) -> str:
+    # Normalised and padded so that names match as whole words ("ap" in "ap news", not in "japan").
+    return " " + normalize(text, profile="arabic").text + " "
+
+
+@cache
+def _agency_keys() -> tuple[tuple[str, str], ...]:
+    return tuple((_key(name), canonical) for canonical, names in WIRE_AGENCIES.items() for name in names)
+
+
+def wire_agency(source: str | None) -> str | None:
+    """The canonical name of the wire agency a source names, or None.
+
+    Example:
+        >>> [wire_agency(s) for s in ("Reuters", "وكالة فرانس برس", "أ ف ب", "Japan Times", None)]
+        ['Reuters', 'AFP', 'AFP', None, None]
+    """
+    if not source:
+        return None
+    key = _key(source)
+    for name, canonical in _agency_keys():
+        if name.strip() and name in key:
+            return canonical
+    return None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An ISO 8601 date or date-time as an aware datetime (UTC when no zone is given), or None.
+
+    Example:
+        >>> parse_date("2024-01-22"), parse_date("22/01/2024")
+        (datetime.datetime(2024, 1, 22, 0, 0, tzinfo=datetime.timezone.utc), None)
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:  # path compression keeps later finds near O(1)
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            # The smaller index wins so that roots, and everything ordered by them, are deterministic.
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def _same_member(s: Span, t: Span, min_overlap: float) -> bool:
+    overlap = min(s.end, t.end) - max(s.start, t.start)
+    return overlap > 0 and overlap >= min_overlap * min(len(s), len(t))
+
+
+def _members(sides: Sequence[Span], min_overlap: float) -> list[int]:
+    """For each passage side, the index of its member (a group of overlapping sides of one document)."""
+    uf = _UnionFind(len(sides))
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i, span in enumerate(sides):
+        by_doc[span.doc].append(i)
+    for indices in by_doc.values():
+        indices.sort(key=lambda i: (sides[i].start, sides[i].end))
+        active: list[int] = []
+        for i in indices:
+            active = [j for j in active if sides[j].end > sides[i].start]
+            for j in active:
+                if _same_member(sides[i], sides[j], min_overlap):
+                    uf.union(i, j)
+            active.append(i)
+    return [uf.find(i) for i in range(len(sides))]
+
+
+def _origin(
+    members: list[Span], scores: Mapping[Span, list[tuple[float, int]]], documents: Mapping[str, Document]
+) -> tuple[Span | None, str]:
+    candidates = members
+    reasons: list[str] = []
+    dated = [(parse_date(documents[m.doc].date), m) for m in members]
+    known = [(d, m) for d, m in dated if d is not None]
+    if len({m.doc for _, m in known}) >= 2:
+        first = min(d for d, _ in known)
+        candidates = [m for d, m in known if d == first]
+        label = next(documents[m.doc].date for m in candidates)
+        if len({m.doc for m in candidates}) == 1 and len(candidates) == 1:
+            return candidates[0], f"earliest date ({label})"
+        reasons.append(f"earliest date ({label}) shared by {len(candidates)} copies")
+    wired = [(wire_agency(documents[m.doc].source), m) for m in candidates]
+    agencies = [(a, m) for a, m in wired if a is not None]
+    if len(agencies) == 1:
+        agency, member = agencies[0]
+        source = documents[member.doc].source
+        return member, "; ".join([*reasons, f"wire agency source ({source!r}: {agency})"])
+    if agencies:
+        candidates = [m for _, m in agencies]
+        reasons.append(f"{len(candidates)} copies from wire agencies")
+    # Ranked by how much of the aligned copies' text a member holds (containment times length), so
+    # that a fragment fully containing one small copy does not outrank the full original.
+    held = sorted(
+        ((sum(c * n for c, n in scores[m]), len(m), m) for m in candidates),
+        key=lambda t: (-t[0], -t[1], t[2]),
+    )
+    best = held[0]
+    if len(held) == 1 or best[0] > held[1][0] + 1e-9:
+        share = sum(c for c, _ in scores[best[2]]) / max(1, len(scores[best[2]]))
+        reasons.append(f"most contained: the copies aligned with it are on average {share:.2f} contained in it")
+        return best[2], "; ".join(reasons)
+    reasons.append("undetermined: no date, wire agency or containment singles out one copy")
+    return None, "; ".join(reasons)
+
+
+def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
+    """The passages of a scan that travel through at least ``min_documents`` documents, with origins.
+
+    Clusters come largest first (documents, then members), ties by their first member; ids count
+    from 1 in that order. Members are sorted by (document, start).
+
+    Example:
+        >>> from dedup.records import Document, Passage, Span
+        >>> docs = {d: Document(d, "x" * 200, source=d, date=f"2024-01-0{n}") for n, d in enumerate("abc", 1)}
+        >>> passages = [Passage(Span("a", 0, 100), Span("b", 10, 110), 0.9, 0.9, 0.9, 5),
+        ...             Passage(Span("b", 12, 108), Span("c", 50, 150), 0.9, 0.9, 0.9, 5)]
+        >>> result = ScanResult(passages, [], docs, [], 2, 0)
+        >>> [(c.id, c.documents, c.origin, c.origin_reason) for c in find_clusters(result)]
+        [(1, 3, Span(doc='a', start=0, end=100), 'earliest date (2024-01-01)')]
+    """
+    if min_documents < 2:
+        raise ParameterError(f"min_documents must be at least 2, got {min_documents!r}")
+    if not 0.0 < min_overlap <= 1.0:
+        raise ParameterError(f"min_overlap must be in (0, 1], got {min_overlap!r}")
+    passages: list[Passage] = list(result.passages)
+    sides = [span for p in passages for span in (p.a, p.b)]
+    member_of = _members(sides, min_overlap)
+    links = _UnionFind(len(sides))
+    for k in range(len(passages)):
+        links.union(member_of[2 * k], member_of[2 * k + 1])
+    hulls: dict[int, Span] = {}
+    for i, span in enumerate(sides):
+        m = member_of[i]
+        hull = hulls.get(m)
+        if hull is not None:
+            span = Span(span.doc, min(hull.start, span.start), max(hull.end, span.end))
+        hulls[m] = span
+    # Containment evidence: how much of each aligned copy is found in this member.
+    scores: dict[Span, list[tuple[float, int]]] = defaultdict(list)
+    for k, p in enumerate(passages):
+        scores[hulls[member_of[2 * k]]].append((p.containment_b, len(p.b)))
+        scores[hulls[member_of[2 * k + 1]]].append((p.containment_a, len(p.a)))
+    groups: dict[int, set[int]] = defaultdict(set)
+    for m in hulls:
+        groups[links.find(m)].add(m)
+    found: list[tuple[list[Span], int]] = []
+    for group in groups.values():
+        members = sorted(hulls[m] for m in group)
+        documents = len({m.doc for m in members})
+        if documents >= min_documents:
+            found.append((members, documents))
+    found.sort(key=lambda t: (-t[1], -len(t[0]), t[0][0]))
+    clusters = []
+    for n, (members, documents) in enumerate(found, 1):
+        origin, reason = _origin(members, scores, result.documents)
+        clusters.append(Cluster(n, members, origin, reason, documents))
+    return clusters
+
+
+def passage_clusters(passages: Sequence[Passage], clusters: Sequence[Cluster]) -> list[int | None]:
+    """For each passage, the id of the cluster whose members hold both its sides, or None.
+
+    Example:
+        >>> c = Cluster(1, [Span("a", 0, 100), Span("b", 0, 100), Span("c", 0, 100)], None, "", 3)
+        >>> p = Passage(Span("a", 10, 90), Span("c", 0, 100), 1.0, 1.0, 1.0, 4)
+        >>> q = Passage(Span("a", 10, 90), Span("d", 0, 100), 1.0, 1.0, 1.0, 4)
+        >>> passage_clusters([p, q], [c])
+        [1, None]
+    """
+    where: dict[str, list[tuple[Span, int]]] = defaultdict(list)
+    for cluster in clusters:
+        for member in cluster.members:
+            where[member.doc].append((member, cluster.id))
+
+    def inside(span: Span) -> set[int]:
+        return {cid for m, cid in where.get(span.doc, ()) if m.start <= span.start and span.end <= m.end}
+
+    out: list[int | None] = []
+    for p in passages:
+        both = sorted(inside(p.a) & inside(p.b))
+        out.append(both[0] if both else None)
+    return out

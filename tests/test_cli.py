@@ -1,0 +1,317 @@
+"""Tests for the dedup command (dedup.cli.main) and the progress bar it draws."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup import scan
+from dedup.cli import build_parser, main
+from dedup.io import Reader
+from dedup.progress import ProgressBar
+from dedup.report import parse_records
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED_TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_bytes(
+        b"".join(r if isinstance(r, bytes) else (json.dumps(r, ensure_ascii=False) + "\n").encode() for r in rows)
+    )
+    return path
+
+
+def seed_rows() -> list[dict[str, str]]:
+    return [{"id": f"s{k}", "text": t, "source": f"outlet{k}"} for k, t in enumerate(SEED_TEXTS)]
+
+
+# --------------------------------------------------------------------------------------------------
+# scan: the four formats
+
+
+def test_scan_table_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["scan", str(SEEDS)], capsys)
+    assert status == 0
+    assert "000_acb56ec733aba13b.txt  ~  001_c434531e6e6100b5.txt" in out
+    assert err.startswith("5 documents read, 5 scanned, 0 skipped")
+    assert "\r" not in err  # stderr is not a terminal here: no progress bar
+
+
+def test_scan_quiet(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(["scan", str(SEEDS), "-q"], capsys)
+    assert (status, err) == (0, "")
+    assert "document pairs share" in out
+
+
+@pytest.mark.parametrize("fmt", ["table", "jsonl", "csv", "html"])
+def test_scan_formats_to_a_file(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / f"report.{fmt}"
+    status, out, err = run(["scan", str(SEEDS), "--format", fmt, "-o", str(target)], capsys)
+    assert status == 0 and out == ""
+    assert (err != "") == (fmt == "table")  # the summary goes to stderr in table mode only
+    data = target.read_bytes()
+    text = data.decode("utf-8-sig")
+    if fmt == "jsonl":
+        assert json.loads(text.splitlines()[-1])["type"] == "summary"
+    elif fmt == "csv":
+        assert data.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows and rows[0]["doc_a"] == "000_acb56ec733aba13b.txt"
+    elif fmt == "html":
+        assert text.startswith("<!DOCTYPE html>") and "<mark " in text and 'dir="rtl"' in text
+    else:
+        assert "document pairs share" in text
+
+
+def test_csv_without_bom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "r.csv"
+    assert run(["scan", str(SEEDS), "--format", "csv", "--no-csv-bom", "-o", str(target)], capsys)[0] == 0
+    assert target.read_text("utf-8").startswith("pair,passage,cluster,")
+
+
+def test_jsonl_output_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.jsonl"
+    assert run(["scan", str(SEEDS), "--format", "jsonl", "-o", str(target)], capsys)[0] == 0
+    with target.open(encoding="utf-8") as stream:
+        back = parse_records(stream, str(target))
+    expected = scan(Reader().read([SEEDS]))
+    assert back.pairs == expected.pairs
+    assert sorted(back.passages, key=repr) == sorted(expected.passages, key=repr)
+    assert back.summary is not None and back.summary["documents_scanned"] == 5
+
+
+def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in seed_rows()).encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    status, out, _ = run(["scan", "-", "--format", "jsonl"], capsys)
+    assert status == 0
+    back = parse_records(out.splitlines())
+    assert {(p.a, p.b) for p in back.pairs} >= {("s0", "s1")}
+    assert back.summary is not None and back.summary["documents_read"] == 5
+
+
+def test_html_max_pairs_and_cluster_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "r.html"
+    argv = ["scan", str(SEEDS), "--format", "html", "--html-max-pairs", "1", "--cluster-documents", "9"]
+    assert run([*argv, "-o", str(target)], capsys)[0] == 0
+    page = target.read_text("utf-8")
+    assert 'id="pair-1"' in page and 'id="pair-2"' not in page
+    assert "No passage was found in three or more documents" in page or 'id="cluster-1"' not in page
+    status, _, err = run(["scan", str(SEEDS), "--cluster-documents", "1"], capsys)
+    assert status == 2 and "--cluster-documents" in err
+
+
+# --------------------------------------------------------------------------------------------------
+# bad input: exit 2 and one line naming the file and line; --skip-bad skips and accounts
+
+
+def one_line_error(err: str, *needles: str) -> None:
+    assert err.count("\n") == 1 and err.startswith("dedup: error: "), err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def test_missing_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.jsonl"
+    status, _, err = run(["scan", str(missing)], capsys)
+    assert status == 2
+    one_line_error(err, str(missing), "no such file")
+
+
+def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Permission bits do not stop root, so the failing read is simulated.
+    target = tmp_path / "locked.txt"
+    target.write_text("x" * 200, "utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    status, _, err = run(["scan", str(target)], capsys)
+    assert status == 2
+    one_line_error(err, str(target), "cannot read", "Permission denied")
+
+
+@pytest.mark.parametrize(
+    ("content", "needles"),
+    [
+        (b"\xff\xfe not utf-8" + b"x" * 200, ["invalid UTF-8 at byte 0"]),
+        (b"", ["empty"]),
+        (b"too short", ["too short"]),
+    ],
+    ids=["invalid-utf8", "empty", "too-short"],
+)
+def test_bad_text_file(content: bytes, needles: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "good.txt").write_text(SEED_TEXTS[0], "utf-8")
+    (folder / "bad.txt").write_bytes(content)
+    status, out, err = run(["scan", str(folder)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, str(folder / "bad.txt"), *needles)
+
+
+BAD_LINES: list[tuple[str, bytes | dict[str, Any], str]] = [
+    ("invalid-utf8", b'{"id": "u", "text": "\xff"}\n', "invalid UTF-8"),
+    ("malformed-json", b'{"id": "m", "text": \n', "not valid JSON"),
+    ("missing-field", {"id": "f"}, "field 'text' is missing"),
+    ("duplicate-id", {"id": "s0", "text": SEED_TEXTS[3]}, "duplicate id 's0'"),
+    ("empty", {"id": "e", "text": ""}, "empty"),
+    ("too-short", {"id": "t", "text": "قصير"}, "too short"),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "reason"), BAD_LINES, ids=[b[0] for b in BAD_LINES])
+def test_bad_jsonl_line(
+    name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows: list[Any] = [*seed_rows()[:2], line, seed_rows()[2]]
+    path = jsonl(tmp_path / "in.jsonl", rows)
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:3", reason)
+
+
+def test_skip_bad_accounts_for_every_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows: list[Any] = [*seed_rows(), *(line for _, line, _ in BAD_LINES)]
+    path = jsonl(tmp_path / "in.jsonl", rows)
+    status, out, err = run(["scan", str(path), "--skip-bad"], capsys)
+    assert status == 0 and "s0  ~  s1" in out
+    head, *skipped = err.splitlines()
+    assert head.startswith(f"{5 + len(BAD_LINES)} documents read, 5 scanned, {len(BAD_LINES)} skipped")
+    assert len(skipped) == len(BAD_LINES)
+    for k, (_, _, reason) in enumerate(BAD_LINES, 6):
+        assert any(line.startswith(f"skipped {path}:{k}: ") and reason in line for line in skipped), (
+            k,
+            reason,
+        )
+    status, out, _ = run(["scan", str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["documents_skipped"] == len(BAD_LINES)
+    assert {s["where"] for s in summary["skipped"]} == {f"{path}:{k}" for k in range(6, 6 + len(BAD_LINES))}
+
+
+def test_bad_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["scan", str(SEEDS), "--threshold", "1.5"], capsys)
+    assert status == 2
+    one_line_error(err, "threshold")
+
+
+def test_unwritable_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, _, err = run(["scan", str(SEEDS), "-o", str(tmp_path / "no" / "dir" / "x")], capsys)
+    assert status == 2
+    one_line_error(err, "cannot write")
+
+
+# --------------------------------------------------------------------------------------------------
+# tune
+
+
+def test_tune_table(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["tune", "--threshold", "0.5", "--num-perm", "128"], capsys)
+    assert status == 0
+    assert out.startswith("threshold 0.5, 128 permutations: 25 bands of 5 rows")
+    assert "<- threshold" in out and out.count("\n") == 14
+
+
+def test_tune_json(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(["tune", "--threshold", "0.3", "--format", "json"], capsys)
+    record = json.loads(out)
+    assert status == 0 and record["num_perm"] == 128
+    assert [round(p["similarity"], 1) for p in record["curve"]] == [k / 10 for k in range(11)]
+
+
+def test_tune_bad_threshold(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(["tune", "--threshold", "0"], capsys)
+    assert status == 2
+    one_line_error(err, "threshold must be strictly between 0 and 1")
+
+
+# --------------------------------------------------------------------------------------------------
+# progress
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["scan", str(SEEDS)]) == 0
+    drawn = terminal.getvalue()
+    assert "\rdocuments " in drawn and "alignments" in drawn and "candidates" in drawn
+    # The bar is erased before the summary, which starts at the beginning of a clean line.
+    assert drawn.rsplit("\r", 1)[1].startswith("5 documents read")
+    capsys.readouterr()
+
+
+def test_progress_bar_quiet(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["scan", str(SEEDS), "--quiet"]) == 0
+    assert terminal.getvalue() == ""
+    capsys.readouterr()
+
+
+def test_progress_bar_throttles_redraws() -> None:
+    now = [0.0]
+    out = FakeTerminal()
+    bar = ProgressBar(out, clock=lambda: now[0], width=80)
+    assert bar.enabled
+    bar("documents", 1, None)  # a new stage: drawn
+    for k in range(2, 1002):
+        now[0] += 0.001  # 1000 updates in one second
+        bar("documents", k, None)
+    redraws = out.getvalue().count("\r")
+    assert 10 <= redraws <= 12
+    bar("alignments", 0, 5)  # a new stage always draws
+    now[0] += 0.001
+    bar("alignments", 5, 5)  # so does a finished one
+    assert out.getvalue().count("\r") == redraws + 2
+    assert out.getvalue().rstrip(" ").endswith("\rdocuments 1001 | alignments 5")
+
+
+def test_progress_bar_silent_when_piped() -> None:
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    bar("documents", 1, None)
+    bar.close()
+    assert out.getvalue() == ""
+
+
+def test_progress_bar_fits_the_width() -> None:
+    out = FakeTerminal()
+    bar = ProgressBar(out, width=20)
+    bar("documents", 123456789, None)
+    bar("alignments", 1, 3)
+    assert all(len(part) <= 19 for part in out.getvalue().split("\r"))
+
+
+# --------------------------------------------------------------------------------------------------
+# the parser itself
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if a.dest == "command"]
+    assert set(commands.choices) >= {"scan", "evaluate", "tune"}  # type: ignore[arg-type]
+    for sub in commands.choices.values():  # type: ignore[union-attr]
+        assert sub.description

@@ -1,0 +1,168 @@
+"""Tests for dedup.clusters: reuse clusters over a scan's passages, and their likely origin."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dedup import Document, ScanResult, scan
+from dedup.clusters import Cluster, find_clusters, parse_date, passage_clusters, wire_agency
+from dedup.errors import ParameterError
+from dedup.records import Passage, Span
+
+WIRE = (
+    "قالت وزارة الدفاع الأمريكية يوم الاثنين إنها لا تخطط حاليا لسحب قواتها البالغ عددها نحو 2500 جندي من "
+    "العراق، على الرغم من إعلان بغداد الأسبوع الماضي أنها بدأت عملية تهدف إلى إنهاء مهمة التحالف العسكري "
+    "الدولي الذي تقوده الولايات المتحدة في البلاد. وقال المتحدث باسم الوزارة للصحفيين إنه ليس لديه علم بأي "
+    "خطط للانسحاب، وإن القوات موجودة في العراق بدعوة من الحكومة لمواصلة مهمة هزيمة تنظيم داعش."
+)
+
+
+def filler(seed: int, words: int = 60) -> str:
+    """Arabic-looking text that no other document shares."""
+    rng = random.Random(seed)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 7))) for _ in range(words)) + ". "
+
+
+def corpus(dates: bool = True, wire_source: str = "Reuters") -> list[Document]:
+    """Four outlets: one paragraph travels from the wire copy through three others, lightly edited;
+    and 36 unrelated articles."""
+    rows = [
+        ("wire", WIRE, wire_source, "2024-01-22T08:00:00Z"),
+        ("first", WIRE.replace("يوم الاثنين", "الاثنين"), "outlet-a", "2024-01-22T10:00:00+00:00"),
+        ("second", WIRE[:300], "outlet-b", "2024-01-23"),
+        ("third", WIRE.replace("للصحفيين", "لوسائل الإعلام"), "outlet-c", "2024-01-24"),
+    ]
+    travelling = [
+        Document(doc_id, filler(2 * k) + text + " " + filler(2 * k + 1), source, date if dates else None)
+        for k, (doc_id, text, source, date) in enumerate(rows)
+    ]
+    # Unrelated articles around them: wording found in most documents of a corpus is boilerplate
+    # to the scan (ScanConfig.max_df), so the travelling paragraph must stay a minority.
+    others = [Document(f"other-{k:02d}", filler(100 + k, 90), f"site-{k}") for k in range(36)]
+    return travelling + others
+
+
+@pytest.fixture(scope="module")
+def dated() -> ScanResult:
+    return scan(corpus())
+
+
+def test_one_cluster_through_four_documents(dated: ScanResult) -> None:
+    clusters = find_clusters(dated)
+    assert len(clusters) == 1
+    cluster = clusters[0]
+    assert cluster.id == 1
+    assert cluster.documents == 4
+    assert [m.doc for m in cluster.members] == ["first", "second", "third", "wire"]
+    for member in cluster.members:
+        text = member.slice(dated.documents[member.doc].text)
+        assert "2500" in text  # each member is the travelling paragraph, not filler
+
+
+def test_origin_is_the_earliest_date(dated: ScanResult) -> None:
+    cluster = find_clusters(dated)[0]
+    assert cluster.origin is not None and cluster.origin.doc == "wire"
+    assert cluster.origin_reason.startswith("earliest date (2024-01-22T08:00:00Z)")
+
+
+def test_origin_without_dates_is_the_wire_agency() -> None:
+    cluster = find_clusters(scan(corpus(dates=False, wire_source="وكالة رويترز")))[0]
+    assert cluster.origin is not None and cluster.origin.doc == "wire"
+    assert "wire agency" in cluster.origin_reason and "Reuters" in cluster.origin_reason
+
+
+def test_origin_without_dates_or_agency_is_the_most_containing_copy() -> None:
+    # "second" holds only the first 300 characters: it is contained in the others, not they in it.
+    cluster = find_clusters(scan(corpus(dates=False, wire_source="outlet-w")))[0]
+    assert cluster.origin is not None and cluster.origin.doc != "second"
+    assert cluster.origin_reason.startswith("most contained")
+
+
+def test_min_documents(dated: ScanResult) -> None:
+    assert find_clusters(dated, min_documents=5) == []
+    assert len(find_clusters(dated, min_documents=2)) == 1
+    with pytest.raises(ParameterError):
+        find_clusters(dated, min_documents=1)
+    with pytest.raises(ParameterError):
+        find_clusters(dated, min_overlap=0.0)
+
+
+def test_every_passage_of_the_corpus_is_in_the_cluster(dated: ScanResult) -> None:
+    clusters = find_clusters(dated)
+    assert passage_clusters(dated.passages, clusters) == [1] * len(dated.passages)
+
+
+def docs(*ids: str, date: str | None = None) -> dict[str, Document]:
+    return {d: Document(d, "x" * 1000, source=d, date=date) for d in ids}
+
+
+def passage(a: Span, b: Span, ca: float = 1.0, cb: float = 1.0) -> Passage:
+    return Passage(a, b, 0.9, ca, cb, 5)
+
+
+def test_small_overlap_keeps_members_apart() -> None:
+    # b[0:100] and b[90:190] overlap by 10 characters, far less than half: two separate passages.
+    result = ScanResult(
+        [passage(Span("a", 0, 100), Span("b", 0, 100)), passage(Span("b", 90, 190), Span("c", 0, 100))],
+        [],
+        docs("a", "b", "c"),
+        [],
+        2,
+        0,
+    )
+    assert find_clusters(result) == []
+    joined = ScanResult(
+        [passage(Span("a", 0, 100), Span("b", 0, 100)), passage(Span("b", 40, 140), Span("c", 0, 100))],
+        [],
+        docs("a", "b", "c"),
+        [],
+        2,
+        0,
+    )
+    (cluster,) = find_clusters(joined)
+    assert cluster.members == [Span("a", 0, 100), Span("b", 0, 140), Span("c", 0, 100)]
+
+
+def test_identical_copies_have_no_origin() -> None:
+    a, b, c = Span("a", 0, 100), Span("b", 0, 100), Span("c", 0, 100)
+    result = ScanResult([passage(a, b), passage(b, c), passage(a, c)], [], docs("a", "b", "c"), [], 3, 0)
+    (cluster,) = find_clusters(result)
+    assert cluster.origin is None and cluster.origin_reason.startswith("undetermined")
+
+
+def test_ordering_is_deterministic() -> None:
+    spans = [Span(d, s, s + 100) for d in "abcd" for s in (0, 500)]
+    found = [passage(spans[i], spans[j]) for i in range(len(spans)) for j in range(i + 1, len(spans))]
+    found = [p for p in found if p.a.start == p.b.start and p.a.doc != p.b.doc]
+    small = [passage(Span("e", 0, 100), Span("f", 0, 100)), passage(Span("f", 0, 100), Span("g", 0, 100))]
+    result = ScanResult(found + small, [], docs(*"abcdefg"), [], 0, 0)
+    first = find_clusters(result)
+    shuffled = ScanResult(list(reversed(found + small)), [], docs(*"abcdefg"), [], 0, 0)
+    assert find_clusters(shuffled) == first
+    assert [(c.id, c.documents) for c in first] == [(1, 4), (2, 4), (3, 3)]
+    assert first[0].members[0] == Span("a", 0, 100)
+
+
+def test_wire_agency_names() -> None:
+    assert wire_agency("RTRS") == "Reuters"
+    assert wire_agency("أ ف ب") == "AFP"
+    assert wire_agency("Agence France-Presse") == "AFP"
+    assert wire_agency("AP News") == "AP"
+    assert wire_agency("Japan Times") is None  # "ap" only as a whole word
+    assert wire_agency("") is None
+
+
+def test_parse_date() -> None:
+    assert parse_date("2024-01-22") is not None
+    assert parse_date("2024-01-22T08:00:00+03:00") < parse_date("2024-01-22T06:00:00Z")  # type: ignore[operator]
+    assert parse_date("yesterday") is None
+    assert parse_date(None) is None
+
+
+def test_cluster_is_a_frozen_record() -> None:
+    cluster = Cluster(1, [Span("a", 0, 1)], None, "r", 1)
+    with pytest.raises(AttributeError):
+        cluster.id = 2  # type: ignore[misc]

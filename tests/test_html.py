@@ -1,0 +1,240 @@
+"""Tests for dedup.html: the self-contained side-by-side report, in Python and in headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup import Document, Pair, Passage, ScanResult, Span
+from dedup.cli import main
+from dedup.html import render_html, segments, text_direction
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+INJECTION = (
+    "<script>document.documentElement.setAttribute('data-pwned', 'script')</script>"
+    "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned', 'img')\"> & \"quotes\" "
+)
+SHARED = (
+    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the "
+    "country, despite the announcement last week of talks on ending the mission. "
+)
+
+
+def result_with(docs: dict[str, Document], passages: list[Passage]) -> ScanResult:
+    pairs = {(p.a.doc, p.b.doc) for p in passages}
+    return ScanResult(
+        passages,
+        [Pair(a, b, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1, 10) for a, b in sorted(pairs)],
+        docs,
+        [],
+        len(pairs),
+        0,
+    )
+
+
+def injected() -> ScanResult:
+    """Two documents sharing a passage that itself contains markup, and markup outside it."""
+    a_text = INJECTION + "Lead. " + SHARED + INJECTION
+    b_text = "Other lead <b>not bold</b>. " + SHARED + INJECTION + "end"
+    a0, b0 = a_text.index(SHARED), b_text.index(SHARED)
+    docs = {"<a id>": Document("<a id>", a_text, "<src>"), "b": Document("b", b_text, "s2")}
+    p = Passage(
+        Span("<a id>", a0, a0 + len(SHARED) + len(INJECTION)),
+        Span("b", b0, b0 + len(SHARED) + 30),
+        1,
+        1,
+        1,
+        9,
+    )
+    return result_with(docs, [p])
+
+
+def text_panels(page: str) -> list[str]:
+    """The raw text shown in each side panel: labels and marks removed, entities decoded."""
+    bodies = re.findall(r'<div class="text" dir="(?:rtl|ltr)">(.*?)</div></article>', page, re.S)
+    plain = []
+    for body in bodies:
+        body = re.sub(r'<a class="n"[^>]*>\d+</a>', "", body)
+        body = re.sub(r"</?mark[^>]*>", "", body)
+        plain.append(html.unescape(body))
+    return plain
+
+
+# --------------------------------------------------------------------------------------------------
+# pure rendering
+
+
+@given(
+    st.integers(0, 60).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(lambda t: (min(t), max(t))), max_size=6),
+        )
+    )
+)
+def test_segments_partition_the_text(case: tuple[int, list[tuple[int, int]]]) -> None:
+    length, spans = case
+    pieces = segments(length, spans)
+    assert [p[0] for p in pieces[:1]] == ([0] if length else [])
+    for (_, end, _), (start, _, _) in itertools.pairwise(pieces):
+        assert end == start
+    assert sum(e - s for s, e, _ in pieces) == length
+    for start, end, covering in pieces:
+        assert start < end
+        assert covering == tuple(i for i, (s, e) in enumerate(spans) if s <= start and end <= e)
+        # No span boundary falls strictly inside a piece.
+        assert not any(start < x < end for span in spans for x in span)
+
+
+def test_every_character_is_shown_once_and_escaped() -> None:
+    result = injected()
+    page = render_html(result)
+    assert text_panels(page) == [result.documents["<a id>"].text, result.documents["b"].text]
+    assert page.count("<script") == 1  # the page's own
+    assert "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;document.documentElement" in page
+    assert "<bdi>&lt;a id&gt;</bdi>" in page
+
+
+def test_overlapping_passages_render_as_segments_with_both_numbers() -> None:
+    text = "x" * 50 + SHARED * 2 + "y" * 50
+    other = "z" * 30 + SHARED * 2
+    n = len(SHARED)
+    docs = {"a": Document("a", text, "s1"), "b": Document("b", other, "s2")}
+    passages = [
+        Passage(Span("a", 50, 50 + n + 40), Span("b", 30, 30 + n + 40), 1, 1, 1, 5),
+        Passage(Span("a", 50 + n - 20, 50 + 2 * n), Span("b", 30 + n - 20, 30 + 2 * n), 1, 1, 1, 5),
+        Passage(Span("a", 60, 70), Span("b", 40, 50), 1, 1, 1, 5),  # nested in the first
+    ]
+    page = render_html(result_with(docs, passages))
+    assert text_panels(page) == [text, other]
+    for side in "ab":
+        for k in (1, 2, 3):
+            assert page.count(f'id="pair-1-{side}-{k}"') == 1
+    assert 'data-p="1 2"' in page or 'data-p="2 1"' in page  # the overlap carries both passages
+    assert 'data-p="3 1"' in page  # nested: the shorter (more specific) passage first
+    assert 'class="c0 multi"' in page or 'class="c1 multi"' in page
+
+
+def test_direction_is_detected_per_document() -> None:
+    assert text_direction("time reading icon " + "قالت وزارة الدفاع " * 3) == "rtl"
+    assert text_direction("Le ministère a dit لا") == "ltr"
+    assert text_direction("2024 - 15") == "ltr"
+
+
+def test_self_contained() -> None:
+    page = render_html(injected())
+    assert re.search(r"""<[^>]*\b(?:src|href)\s*=\s*(?!["']?#)""", page) is None  # only in-page links
+    assert "@import" not in page and "url(" not in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_empty_result() -> None:
+    page = render_html(ScanResult([], [], {"a": Document("a", "t")}, [], 0, 0))
+    assert "No shared passages among 1 documents" in page
+
+
+# --------------------------------------------------------------------------------------------------
+# in a real browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium(url: Path, *extra: str) -> str:
+    """Run headless Chromium on a local file, with no network and a throwaway profile; return stdout."""
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                *extra,
+                url.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+browser = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("html") / "report.html"
+    assert main(["scan", str(SEEDS), "--format", "html", "-o", str(target), "--quiet"]) == 0
+    return target
+
+
+@pytest.mark.browser
+@browser
+def test_browser_renders_the_seeds_report(seeds_report: Path) -> None:
+    dom = chromium(seeds_report, "--dump-dom")
+    assert dom.count('<section class="pair"') >= 1
+    assert len(re.findall(r"<mark class=", dom)) >= 2
+    assert re.search(r'<div class="text" dir="rtl">', dom)
+    assert 'id="pair-1-a-1"' in dom and 'id="pair-1-b-1"' in dom
+    shot = seeds_report.with_suffix(".png")
+    chromium(seeds_report, f"--screenshot={shot}", "--window-size=1400,1800", "--hide-scrollbars")
+    assert shot.stat().st_size > 20_000  # a page of text, not a blank image
+
+
+@pytest.mark.browser
+@browser
+def test_browser_runs_no_injected_script(tmp_path: Path) -> None:
+    target = tmp_path / "injected.html"
+    target.write_text(render_html(injected()), "utf-8")
+    dom = chromium(target, "--dump-dom")
+    assert re.search(r"<html[^>]*data-pwned", dom) is None  # neither injected script nor handler ran
+    assert dom.count("<script") == 1
+    assert "<img" not in dom
+    assert "&lt;script&gt;document.documentElement.setAttribute('data-pwned', 'script')&lt;/script&gt;" in dom
+
+
+@pytest.mark.browser
+@browser
+def test_browser_click_flashes_the_counterpart(seeds_report: Path, tmp_path: Path) -> None:
+    # The page's policy admits only its own script, so the probe goes into a copy without it.
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", seeds_report.read_text("utf-8"))
+    probe = """<script>
+    var label = document.querySelector('#pair-1 [data-side="a"] a.n[data-p="1"]');
+    label.click();
+    var flashed = document.querySelectorAll('#pair-1 [data-side="b"] .flash').length;
+    var wrong = document.querySelectorAll('#pair-1 [data-side="a"] .flash').length;
+    var first = location.hash;
+    var mark = document.querySelector('#pair-1 [data-side="a"] mark');
+    mark.click();  // a marked piece follows the first (shortest) passage it lists
+    var expected = "#pair-1-b-" + mark.getAttribute("data-p").split(" ")[0];
+    document.body.setAttribute("data-probe", [flashed, wrong, first, location.hash === expected].join("/"));
+    </script></body>"""
+    copy = tmp_path / "probe.html"
+    copy.write_text(page.replace("</body>", probe), "utf-8")
+    dom = chromium(copy, "--dump-dom")
+    found = re.search(r'data-probe="(\d+)/(\d+)/([^/"]*)/(true|false)"', dom)
+    assert found is not None, "the probe did not run"
+    flashed, wrong, where, mark_ok = int(found[1]), int(found[2]), found[3], found[4]
+    assert flashed >= 2 and wrong == 0  # the number label and the marked text of passage 1 in b
+    assert where == "#pair-1-b-1"
+    assert mark_ok == "true"

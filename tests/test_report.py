@@ -1,0 +1,251 @@
+"""Tests for dedup.report: JSONL records and their round trip, CSV, the table, the tune table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import Document, Pair, Passage, ScanResult, Span, scan
+from dedup.clusters import Cluster, find_clusters
+from dedup.errors import InputError
+from dedup.io import Reader
+from dedup.records import Skipped
+from dedup.report import (
+    CSV_COLUMNS,
+    excerpt,
+    format_summary,
+    format_table,
+    format_tune,
+    parse_records,
+    records,
+    tune_record,
+    write_csv,
+    write_jsonl,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeds() -> ScanResult:
+    return scan(Reader().read([SEEDS]))
+
+
+def small_result() -> ScanResult:
+    """Three documents sharing one passage (so one cluster), with awkward text in it."""
+    shared = '=SUM(A1) "quoted", comma\nnew line <b>bold</b> مرحبا'
+    docs = {
+        "x": Document("x", "head " + shared + " tail", "s1", "2024-01-01"),
+        "y": Document("y", shared, "s2", "2024-01-02"),
+        "z": Document("z", "zz " + shared, None, None),
+    }
+    n = len(shared)
+    passages = [
+        Passage(Span("x", 5, 5 + n), Span("y", 0, n), 1.0, 1.0, 1.0, 7),
+        Passage(Span("x", 5, 5 + n), Span("z", 3, 3 + n), 0.9, 0.95, 0.95, 6),
+    ]
+    pairs = [
+        Pair("x", "y", 0.8, 1.0, 0.8, 1.0, 0.8, 0.75, 1, n),
+        Pair("x", "z", 0.8, 0.9, 0.8, 0.9, 0.7, 0.7, 1, n),
+    ]
+    return ScanResult(passages, pairs, docs, [Skipped("in.jsonl:4", "empty", "w")], 3, 0)
+
+
+def test_jsonl_records_in_order_and_texts_are_slices(seeds: ScanResult) -> None:
+    out = io.StringIO()
+    write_jsonl(seeds, out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    kinds = [r["type"] for r in lines]
+    assert kinds[0] == "pair" and kinds[-1] == "summary"
+    if "cluster" in kinds:  # clusters come after every pair and passage
+        assert kinds.index("cluster") > max(i for i, k in enumerate(kinds) if k in ("pair", "passage"))
+    for record in lines:
+        if record["type"] == "passage":
+            for side in ("a", "b"):
+                s = record[side]
+                assert s["text"] == seeds.documents[s["doc"]].text[s["start"] : s["end"]]
+        if record["type"] == "cluster":
+            for m in record["members"]:
+                assert m["text"] == seeds.documents[m["doc"]].text[m["start"] : m["end"]]
+                assert set(m) == {"doc", "source", "date", "start", "end", "text"}
+    summary = lines[-1]
+    assert summary["clusters"] == kinds.count("cluster")
+    assert summary["passages"] == kinds.count("passage")
+
+
+def test_round_trip_of_a_real_scan(seeds: ScanResult) -> None:
+    out = io.StringIO()
+    write_jsonl(seeds, out)
+    back = parse_records(io.StringIO(out.getvalue()))
+    assert back.pairs == seeds.pairs
+    assert sorted(back.passages, key=repr) == sorted(seeds.passages, key=repr)
+    assert back.clusters == find_clusters(seeds)
+    assert back.summary is not None and back.summary["documents_read"] == 5
+    assert back.other == []
+
+
+def test_round_trip_keeps_unknown_records() -> None:
+    back = parse_records(['{"type": "future", "x": 1}', "", '{"type": "summary", "pairs": 0}'])
+    assert back.other == [{"type": "future", "x": 1}]
+    assert back.summary == {"type": "summary", "pairs": 0}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "x.jsonl:1: not valid JSON"),
+        ('{"type": "pair", "a": "x"}', "x.jsonl:1: field 'b' is missing"),
+        (
+            '{"type": "cluster", "id": 1, "members": [{"doc": 3, "start": 0, "end": 1}], "origin": null, '
+            '"origin_reason": "", "documents": 1}',
+            "x.jsonl:1: field",
+        ),
+    ],
+)
+def test_parse_records_errors_name_the_line(line: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_records([line], "x.jsonl")
+
+
+ids = st.sampled_from(["a", "b", "c", "d", "وكالة", 'q"<>'])
+unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@st.composite
+def results(draw: st.DrawFn) -> ScanResult:
+    """Random but consistent results: spans inside their texts, passages grouped under their pair."""
+    names = draw(st.lists(ids, min_size=2, max_size=5, unique=True))
+    texts = {n: draw(st.text(min_size=1, max_size=60)) for n in names}
+    docs = {
+        n: Document(n, texts[n], draw(st.none() | st.text(max_size=5)), draw(st.none() | st.just("2024-01-02")))
+        for n in names
+    }
+
+    def span(doc: str) -> Span:
+        start = draw(st.integers(0, len(texts[doc]) - 1))
+        return Span(doc, start, draw(st.integers(start + 1, len(texts[doc]))))
+
+    pair_keys = draw(
+        st.lists(
+            st.tuples(st.sampled_from(names), st.sampled_from(names)).filter(lambda t: t[0] != t[1]),
+            max_size=4,
+            unique=True,
+        )
+    )
+    passages: list[Passage] = []
+    pairs: list[Pair] = []
+    for a, b in pair_keys:
+        found = [
+            Passage(span(a), span(b), draw(unit), draw(unit), draw(unit), draw(st.integers(0, 99)))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        passages += found
+        floats = [draw(unit) for _ in range(6)]
+        pairs.append(Pair(a, b, *floats, len(found), max(p.length for p in found)))
+    return ScanResult(passages, pairs, docs, [], len(pairs), 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(results())
+def test_write_then_parse_gives_back_the_records(result: ScanResult) -> None:
+    out = io.StringIO()
+    write_jsonl(result, out)
+    back = parse_records(out.getvalue().splitlines())
+    assert back.passages == result.passages
+    assert back.pairs == result.pairs
+    assert back.clusters == find_clusters(result)
+    assert back.summary is not None and back.summary["pairs"] == len(result.pairs)
+
+
+def test_clusters_of_the_small_result() -> None:
+    result = small_result()
+    kinds = [r["type"] for r in records(result)]
+    assert kinds == ["pair", "passage", "pair", "passage", "cluster", "summary"]
+    (cluster,) = find_clusters(result)
+    assert cluster.origin == Span("x", 5, 5 + len(result.documents["y"].text))
+    (record,) = [r for r in records(result) if r["type"] == "cluster"]
+    assert record["origin_reason"].startswith("earliest date")
+
+
+def test_csv_rows_quoting_bom_and_formulas() -> None:
+    result = small_result()
+    out = io.StringIO()
+    write_csv(result, out)
+    data = out.getvalue()
+    assert data.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(data.removeprefix("\ufeff"))))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert len(rows) == len(result.passages)
+    shared = result.documents["y"].text
+    first = rows[0]
+    assert (first["pair"], first["passage"], first["cluster"]) == ("1", "1", "1")
+    assert (first["doc_a"], first["source_a"], first["date_a"]) == ("x", "s1", "2024-01-01")
+    assert first["start_a"] == "5"
+    assert first["text_b"] == "'" + shared  # a leading '=' would be a formula in a spreadsheet
+    assert float(first["similarity"]) == 1.0
+    assert rows[1]["source_b"] == ""  # None is an empty cell
+    no_bom = io.StringIO()
+    write_csv(result, no_bom, bom=False)
+    assert no_bom.getvalue() == data.removeprefix("\ufeff")
+
+
+def test_csv_of_seeds_holds_full_passage_texts(seeds: ScanResult) -> None:
+    out = io.StringIO()
+    write_csv(seeds, out, bom=False)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len(rows) == len(seeds.passages)
+    for row in rows:
+        text = seeds.documents[row["doc_a"]].text
+        assert row["text_a"] == text[int(row["start_a"]) : int(row["end_a"])]
+
+
+def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
+    table = format_table(seeds, width=100)
+    assert f"{len(seeds.pairs)} document pairs share {len(seeds.passages)} passages" in table
+    clusters = find_clusters(seeds)
+    if clusters:
+        assert "reuse cluster" in table and "cluster 1:" in table
+    assert "5 documents read, 5 scanned, 0 skipped" in format_summary(seeds)
+
+
+def test_table_with_nothing_found() -> None:
+    empty = ScanResult([], [], {"a": Document("a", "text")}, [], 0, 0)
+    assert format_table(empty) == "No shared passages among 1 documents.\n"
+
+
+def test_summary_lists_skipped() -> None:
+    assert "skipped in.jsonl:4: empty" in format_summary(small_result())
+
+
+@given(st.text(max_size=300), st.integers(min_value=5, max_value=120))
+def test_excerpt_is_at_most_width(text: str, width: int) -> None:
+    short = excerpt(text, width)
+    assert len(short) <= width
+    assert "\n" not in short
+
+
+def test_tune_record_and_table() -> None:
+    record = tune_record(0.35, 128)
+    sims = [p["similarity"] for p in record["curve"]]
+    assert sims == sorted(sims) and 0.35 in sims and len(sims) == 12
+    probs = [p["probability"] for p in record["curve"]]
+    assert probs == sorted(probs) and probs[0] == 0.0 and probs[-1] == 1.0
+    table = format_tune(record)
+    assert f"{record['bands']} bands of {record['rows']} rows" in table
+    assert "<- threshold" in table
+    on_grid = tune_record(0.5, 128)
+    assert len(on_grid["curve"]) == 11  # the threshold is one of the grid points
+
+
+def test_cluster_record_round_trip() -> None:
+    result = small_result()
+    cluster = Cluster(7, [Span("x", 0, 3), Span("y", 0, 2), Span("z", 1, 4)], None, "undetermined", 3)
+    out = io.StringIO()
+    write_jsonl(result, out, clusters=[cluster])
+    assert parse_records(out.getvalue().splitlines()).clusters == [cluster]
