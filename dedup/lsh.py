@@ -265,7 +265,9 @@ def candidate_pairs_banded(
     for band in range(bands):
         pairs, suppressed = band_pairs(band, None)
         total += len(pairs)
-        found.append((pairs if total * 8 <= budget else pairs[:0], suppressed))
+        # (A fresh empty array: a slice would keep the whole band's pairs alive.)
+        found.append((pairs if total * 8 <= budget else np.zeros(0, dtype=np.uint64), suppressed))
+        del pairs
     if total * 8 <= budget:
         return _collect(found, min_shared)
     suppressed_total = sum(s for _, s in found)
