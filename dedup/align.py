@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import distinct_first
 from .errors import ParameterError
 from .normalize import Normalized
 from .shingle import Shingles
@@ -162,7 +163,7 @@ def _seed_keys(shingles: Shingles, offset: int) -> npt.NDArray[np.uint64]:
 
 def _unique_keys(keys: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """The keys occurring once, sorted, and where each occurs."""
-    values, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    values, first, counts = distinct_first(keys)
     once = counts == 1
     return values[once], first[once].astype(np.int64)
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import distinct_counts
+
 __all__ = ["common_keys", "df_limit"]
 
 
@@ -44,5 +46,5 @@ def common_keys(
     arrays = [k for k in per_document if len(k)]
     if not arrays:
         return np.zeros(0, dtype=np.uint64)
-    values, counts = np.unique(np.concatenate(arrays), return_counts=True)
+    values, counts = distinct_counts(np.concatenate(arrays))
     return values[counts > df_limit(documents, max_df)]

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import distinct_counts
 from .errors import ParameterError
 
 __all__ = [
@@ -286,18 +287,6 @@ def candidate_pairs_banded(
     return Candidates(left, right, counts, suppressed_total)
 
 
-def _sorted_unique(x: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """np.unique(x, return_counts=True) by sorting: numpy 2.4's hash-based unique is ~17x slower here."""
-    if not len(x):
-        return x, np.zeros(0, dtype=np.int64)
-    s = np.sort(x)
-    first = np.empty(len(s), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(s[1:], s[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    return s[starts], np.diff(np.append(starts, len(s)))
-
-
 def _band_pairs(
     column: npt.NDArray[np.unsignedinteger],
     groups: npt.NDArray[np.integer],
@@ -332,7 +321,7 @@ def _band_pairs(
     wanted = (lengths >= 2) & (lengths <= max_bucket)
     starts, lengths = starts[wanted], lengths[wanted]
     in_band: list[npt.NDArray[np.uint64]] = []
-    for length in _sorted_unique(lengths.astype(np.uint64))[0].astype(np.int64):
+    for length in distinct_counts(lengths.astype(np.uint64))[0].astype(np.int64):
         i, j = np.triu_indices(int(length), 1)
         bucket_starts = starts[lengths == length]
         # A few million window pairs at a time, each step reduced to distinct document pairs at
@@ -351,9 +340,9 @@ def _band_pairs(
             if part is not None:
                 mine = low % np.uint64(part[1]) == np.uint64(part[0])
                 low, high = low[mine], high[mine]
-            in_band.append(_sorted_unique((low << np.uint64(32)) | high)[0])
+            in_band.append(distinct_counts((low << np.uint64(32)) | high)[0])
     # Several windows of the same two documents collide in one band: count the band once.
-    pairs = _sorted_unique(np.concatenate(in_band))[0] if in_band else np.zeros(0, dtype=np.uint64)
+    pairs = distinct_counts(np.concatenate(in_band))[0] if in_band else np.zeros(0, dtype=np.uint64)
     return pairs, suppressed
 
 
@@ -363,7 +352,7 @@ def _collect(per_band: list[tuple[npt.NDArray[np.uint64], int]], min_shared: int
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, empty, suppressed)
-    merged, counts = _sorted_unique(np.concatenate(found))
+    merged, counts = distinct_counts(np.concatenate(found))
     del found
     if min_shared > 1:
         keep = counts >= min_shared

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import distinct_counts
 from .align import Alignment, AlignParams, Prepared, align, prepare
 from .boilerplate import df_limit
 from .errors import InputError, ParameterError
@@ -260,15 +261,8 @@ def _sketch_batch(texts: list[str], cfg: ScanConfig, bands: int, rows: int) -> _
 
 
 def _key_counts(arrays: list[npt.NDArray[np.uint64]]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Sorted distinct keys of the arrays and how many times each occurs (np.unique by sorting: faster)."""
-    flat = np.sort(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.uint64)
-    if not len(flat):
-        return flat, np.zeros(0, dtype=np.int64)
-    first = np.empty(len(flat), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(flat[1:], flat[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    return flat[starts], np.diff(np.append(starts, len(flat)))
+    """Sorted distinct keys of the arrays and how many times each occurs."""
+    return distinct_counts(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64))
 
 
 class _Prepared:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+from ._arrays import distinct
 from .shingle import Shingles
 
 __all__ = ["coverage", "ngram_set", "set_scores"]
@@ -23,7 +24,7 @@ def ngram_set(shingles: Shingles, start: int = 0, end: int | None = None) -> npt
     # starts and ends both increase along the text, so the inside shingles form one slice.
     first = int(np.searchsorted(shingles.starts, start, side="left"))
     last = len(shingles.ends) if end is None else int(np.searchsorted(shingles.ends, end, side="right"))
-    return np.unique(shingles.hashes[first:last]) if last > first else np.zeros(0, dtype=np.uint32)
+    return distinct(shingles.hashes[first:last]) if last > first else np.zeros(0, dtype=np.uint32)
 
 
 def set_scores(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> tuple[float, float, float]:
