@@ -107,41 +107,36 @@ def _check_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> n
     return np.ascontiguousarray(signatures, dtype=np.uint32)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _band_key(row: npt.NDArray[np.uint32], band: int, rows: int, start: np.uint64) -> np.uint64:
+    """The 64-bit key of one band of one signature row (see :func:`band_keys` for the formula)."""
+    acc = start
+    base = band * rows
+    for j in range(rows):
+        acc = np.uint64((acc ^ np.uint64(row[base + j])) * _PRIME64)
+    acc = np.uint64(acc ^ np.uint64(np.uint64(band) * _FMIX2))
+    acc = np.uint64(acc ^ (acc >> _S33))
+    acc = np.uint64(acc * _FMIX1)
+    acc = np.uint64(acc ^ (acc >> _S33))
+    acc = np.uint64(acc * _FMIX2)
+    return np.uint64(acc ^ (acc >> _S33))
+
+
 @njit(cache=True, nogil=True)
 def _band_keys_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: npt.NDArray[np.uint64]) -> None:
     start = np.uint64(bands * rows)
     for i in range(sigs.shape[0]):
-        row = sigs[i]
         for band in range(bands):
-            acc = start
-            base = band * rows
-            for j in range(rows):
-                acc = np.uint64((acc ^ np.uint64(row[base + j])) * _PRIME64)
-            acc = np.uint64(acc ^ np.uint64(np.uint64(band) * _FMIX2))
-            acc = np.uint64(acc ^ (acc >> _S33))
-            acc = np.uint64(acc * _FMIX1)
-            acc = np.uint64(acc ^ (acc >> _S33))
-            acc = np.uint64(acc * _FMIX2)
-            out[i, band] = np.uint64(acc ^ (acc >> _S33))
+            out[i, band] = _band_key(sigs[i], band, rows, start)
 
 
 @njit(cache=True, nogil=True)
 def _band_keys32_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: npt.NDArray[np.uint32]) -> None:
     start = np.uint64(bands * rows)
     for i in range(sigs.shape[0]):
-        row = sigs[i]
         for band in range(bands):
-            acc = start
-            base = band * rows
-            for j in range(rows):
-                acc = np.uint64((acc ^ np.uint64(row[base + j])) * _PRIME64)
-            acc = np.uint64(acc ^ np.uint64(np.uint64(band) * _FMIX2))
-            acc = np.uint64(acc ^ (acc >> _S33))
-            acc = np.uint64(acc * _FMIX1)
-            acc = np.uint64(acc ^ (acc >> _S33))
-            acc = np.uint64(acc * _FMIX2)
-            acc = np.uint64(acc ^ (acc >> _S33))
-            out[band, i] = np.uint32(acc >> np.uint64(32))
+            # The high half: its bits are the best mixed by the final multiply.
+            out[band, i] = np.uint32(_band_key(sigs[i], band, rows, start) >> np.uint64(32))
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:

@@ -21,7 +21,7 @@ from ._arrays import distinct_counts
 from .align import Alignment, AlignParams, Prepared, align, prepare
 from .boilerplate import df_limit
 from .errors import InputError, ParameterError
-from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params
+from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
@@ -363,18 +363,14 @@ def scan(
     n = len(index.order)
     window_doc, _ = index.finish()
     window_source = np.asarray(index.doc_source, dtype=np.int64)[window_doc]
+    # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
+    # collides in several bands, a chance one in one or two: the band count is the cheap check.
     candidates = candidate_pairs_banded(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
-        max_bucket=cfg.max_bucket, min_shared=getattr(cfg, "min_bands", 1),
+        max_bucket=cfg.max_bucket, min_shared=cfg.min_bands,
     )  # fmt: skip
     index.batches.clear()  # the candidate search above was their last use
     del window_doc, window_source
-    # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
-    # collides in several bands, a chance one in one or two: the band count is the cheap check.
-    strong = candidates.shared_bands >= cfg.min_bands
-    candidates = Candidates(
-        candidates.left[strong], candidates.right[strong], candidates.shared_bands[strong], candidates.suppressed
-    )
     if progress is not None:
         progress("candidates", len(candidates.left), len(candidates.left))
 
