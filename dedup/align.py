@@ -55,6 +55,8 @@ class AlignParams:
     word_min: int = 4
     gap: int = 200
     min_length: int = 150
+    min_exact: int = 50
+    exact_density: float = 0.8
     min_seeds: int = 3
     min_density: float = 0.25
     join: int = 800
@@ -71,6 +73,10 @@ class AlignParams:
             raise ParameterError(f"gap must be a non-negative integer, got {self.gap}")
         if self.min_length < 1:
             raise ParameterError(f"min_length must be a positive integer, got {self.min_length}")
+        if not 1 <= self.min_exact <= self.min_length:
+            raise ParameterError(f"min_exact ({self.min_exact}) must be between 1 and min_length ({self.min_length})")
+        if not 0.0 <= self.exact_density <= 1.0:
+            raise ParameterError(f"exact_density must be between 0 and 1, got {self.exact_density}")
         if self.min_seeds < 1:
             raise ParameterError(f"min_seeds must be a positive integer, got {self.min_seeds}")
         if not 0.0 <= self.min_density <= 1.0:
@@ -355,6 +361,12 @@ def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> 
     return min(new_start, start), max(new_end, end)
 
 
+def _in_order(x: Alignment, y: Alignment) -> bool:
+    """Whether x lies wholly before y on both sides, or wholly after it on both sides."""
+    before = x.a_end <= y.a_start and x.b_end <= y.b_start
+    return before or (y.a_end <= x.a_start and y.b_end <= x.b_start)
+
+
 def _merge(alignments: list[Alignment]) -> list[Alignment]:
     """Merge passages that overlap on both sides: one copied passage, one detection."""
     merged: list[Alignment] = []
@@ -485,20 +497,31 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
         return []
     chains = np.unique(_chain(start_a, start_b, p.gap), return_inverse=True)[1]
     found: list[Alignment] = []
+    short: list[Alignment] = []
     for members in _groups(chains, start_a, end_a, start_b, end_b, p.abut, p.min_seeds):
         if len(members) < p.min_seeds:
             continue
         a0, a1 = int(start_a[members].min()), int(end_a[members].max())
         b0, b1 = int(start_b[members].min()), int(end_b[members].max())
-        if min(a1 - a0, b1 - b0) < p.min_length:
+        length = min(a1 - a0, b1 - b0)
+        if length < p.min_exact:
             continue
         density = min(
             _covered(start_a[members], end_a[members]) / (a1 - a0),
             _covered(start_b[members], end_b[members]) / (b1 - b0),
         )
-        if density < p.min_density:
+        if density < (p.min_density if length >= p.min_length else p.exact_density):
             continue
         a0, a1 = _widen(a.spaces, len(a.normalized.text), a0, a1)
         b0, b1 = _widen(b.spaces, len(b.normalized.text), b0, b1)
-        found.append(Alignment(a0, a1, b0, b1, len(members)))
-    return _tile(_join(_merge(found), p.join, p.abut), p.abut)
+        (found if length >= p.min_length else short).append(Alignment(a0, a1, b0, b1, len(members)))
+    if not short:
+        return _tile(_join(_merge(found), p.join, p.abut), p.abut)
+    # A short verbatim run (a quoted statement) is copy only on evidence: alone it is as likely a
+    # stock phrase of the story ("the war between Israel and Hamas in the Gaza Strip"). It counts
+    # as a piece of a passage it extends in order (within `join` on both sides), and is dropped
+    # if it ends up alone; one out of order with a passage (before it on one side, after or over it
+    # on the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
+    found.extend(s for s in short if all(_in_order(s, f) for f in found))
+    joined = _tile(_join(_merge(found), p.join, p.abut), p.abut)
+    return [x for x in joined if min(x.a_end - x.a_start, x.b_end - x.b_start) >= p.min_length]

@@ -70,6 +70,12 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="shortest passage reported, in normalised characters (default %(default)s)",
     )
     group.add_argument(
+        "--min-exact",
+        type=int,
+        default=_DEFAULTS.min_exact,
+        help="shortest near-verbatim passage reported in a pair that shares a min-length one (default %(default)s)",
+    )
+    group.add_argument(
         "--gap",
         type=int,
         default=_DEFAULTS.gap,
@@ -245,6 +251,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         window=args.window,
         stride=args.stride,
         min_length=args.min_length,
+        min_exact=args.min_exact,
         gap=args.gap,
         word_min=args.word_min,
         join=args.join,

@@ -59,6 +59,8 @@ class ScanConfig:
     seed: int = 1
     profile: str = "arabic"
     min_length: int = 150
+    min_exact: int = 50
+    exact_density: float = 0.8
     seed_length: int = 10
     word_min: int = 4
     gap: int = 200
@@ -102,6 +104,8 @@ class ScanConfig:
             word_min=self.word_min,
             gap=self.gap,
             min_length=self.min_length,
+            min_exact=self.min_exact,
+            exact_density=self.exact_density,
             min_seeds=self.min_seeds,
             min_density=self.min_density,
             join=self.join,

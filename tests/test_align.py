@@ -150,6 +150,42 @@ def test_unrelated_texts_share_nothing(alphabet: str, seed: int) -> None:
     assert _scan(text_a, text_b) == []
 
 
+def _quote(rng: random.Random, alphabet: str, avoid: set[str]) -> list[str]:
+    """Words of a short quoted sentence: 50 to 149 characters, below min_length but above min_exact."""
+    while True:
+        words = _words(rng, alphabet, rng.randint(8, 16), avoid, shortest=4)
+        if 50 <= len(" ".join(words)) < 150:
+            return words
+
+
+@_SETTINGS
+@given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1))
+def test_short_verbatim_quote_counts_only_next_to_a_passage(alphabet: str, seed: int) -> None:
+    rng = random.Random(seed)
+    passage = _words(rng, alphabet, 60, set())
+    quote = _quote(rng, alphabet, set(passage))
+    f = _words(rng, alphabet, 400, set(passage) | set(quote))
+    # Alone, the quote is no passage.
+    text_a, _ = _text(f[0:60], quote, f[60:120])
+    text_b, _ = _text(f[120:180], quote, f[180:240])
+    assert _scan(text_a, text_b) == []
+    # In order after a shared passage, 30 unshared words later on both sides (more than abut, less
+    # than join): one passage up to the quote's end.
+    text_a, spans_a = _text(f[0:40], passage, f[40:70], quote, f[70:110])
+    text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
+    found = _scan(text_a, text_b)
+    assert len(found) == 1
+    assert _close((found[0].a.start, found[0].a.end), (spans_a[1][0], spans_a[3][1]))
+    assert _close((found[0].b.start, found[0].b.end), (spans_b[1][0], spans_b[3][1]))
+    # Out of order (before the passage in a, after it in b): a displaced phrase, not reported.
+    text_a, spans_a = _text(f[0:40], quote, f[40:70], passage, f[70:110])
+    text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
+    found = _scan(text_a, text_b)
+    assert len(found) == 1
+    assert _close((found[0].a.start, found[0].a.end), spans_a[3])
+    assert _close((found[0].b.start, found[0].b.end), spans_b[1])
+
+
 # --------------------------------------------------------------------------------------------------
 # Joining pieces into passages
 
@@ -173,7 +209,15 @@ def test_shuffled_sentences_that_tile_a_region_are_one_passage() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"gap": -1}, {"word_min": 0}, {"min_length": 0}, {"min_seeds": 0}],
+    [
+        {"gap": -1},
+        {"word_min": 0},
+        {"min_length": 0},
+        {"min_seeds": 0},
+        {"min_exact": 0},
+        {"min_exact": 151},
+        {"exact_density": 1.5},
+    ],
 )
 def test_bad_parameters_are_refused(changes: dict[str, float]) -> None:
     with pytest.raises(ParameterError):
@@ -219,7 +263,6 @@ def test_seeds_reuters_passages_are_found(
     assert _covered_by(passages, texts, *phrases)
 
 
-@pytest.mark.xfail(strict=True, reason="a 65-character sentence of words common in the corpus: docs/quality.md")
 def test_seeds_short_reuters_sentence_is_found(seeds_scan: tuple[dict[str, str], list[Passage]]) -> None:
     texts, passages = seeds_scan
     assert _covered_by(passages, texts, *_LAST)
