@@ -23,18 +23,19 @@ both sides are joined: one copied passage, one detection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import distinct_first
+from ._arrays import distinct, distinct_first
 from .errors import ParameterError
 from .normalize import Normalized
 from .shingle import Shingles
 
-__all__ = ["AlignParams", "Alignment", "Prepared", "align", "prepare"]
+__all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "prepare"]
 
 _SPACE = 32
 
@@ -102,6 +103,7 @@ class Prepared:
     word_keys: npt.NDArray[np.uint64]
     word_starts: npt.NDArray[np.int64]
     word_ends: npt.NDArray[np.int64]
+    ngrams: npt.NDArray[np.uint32]  # the distinct n-gram hashes, sorted: the document's set for scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +121,12 @@ def prepare(
     normalized: Normalized,
     shingles: Shingles,
     params: AlignParams | None = None,
-    common: npt.NDArray[np.uint64] | None = None,
+    common: npt.NDArray[np.uint64] | Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.bool_]] | None = None,
 ) -> Prepared:
     """Bundle a normalised text with its shingles and unique seeds for :func:`align`.
 
-    ``common`` holds seed keys (character-seed keys and word hashes) to leave out: see
-    :mod:`dedup.boilerplate`.
+    ``common`` says which seed keys (character-seed keys and word hashes) to leave out: a sorted
+    array of them, or a function returning a mask of the keys given (see :mod:`dedup.boilerplate`).
 
     Example:
         >>> from dedup.normalize import normalize
@@ -142,7 +144,12 @@ def prepare(
     keys, index = _unique_keys(_seed_keys(shingles, offset))
     hashes, starts, ends = _word_hashes(cps, p.word_min)
     words, first = _unique_keys(hashes)
-    if common is not None and len(common):
+    if callable(common):
+        keep = ~common(keys)
+        keys, index = keys[keep], index[keep]
+        keep = ~common(words)
+        words, first = words[keep], first[keep]
+    elif common is not None and len(common):
         keep = ~np.isin(keys, common, assume_unique=True)
         keys, index = keys[keep], index[keep]
         keep = ~np.isin(words, common, assume_unique=True)
@@ -157,7 +164,69 @@ def prepare(
         words,
         starts[first],
         ends[first],
+        distinct(shingles.hashes),
     )
+
+
+def document_keys(
+    texts: list[str], hashes: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], params: AlignParams | None = None
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The seed keys each normalised text offers (those occurring once in it), for document frequencies.
+
+    ``hashes`` and ``offsets`` are ``shingle.hash_many(texts, params.ngram)``. Returns the keys of
+    every text, sorted within each text, and the offsets of each text's keys: the same keys as
+    ``prepare(...).seed_keys`` and ``.word_keys`` of each text, computed for a batch in two kernels.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import hash_many, shingle
+        >>> texts = [normalize("one two three one").text, normalize("four five").text]
+        >>> params = AlignParams(ngram=3, seed_length=5, word_min=3)
+        >>> keys, offsets = document_keys(texts, *hash_many(texts, 3), params)
+        >>> p = prepare(normalize(texts[0]), shingle(texts[0], 3), params)
+        >>> sorted(keys[offsets[0]:offsets[1]].tolist()) == sorted(p.seed_keys.tolist() + p.word_keys.tolist())
+        True
+    """
+    p = params or AlignParams()
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
+    # One space between texts: no word runs across two of them.
+    cps = np.frombuffer(" ".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    words, word_starts, _ = _word_hashes(cps, p.word_min)
+    word_offsets = np.searchsorted(word_starts, starts).astype(np.int64)
+    return _once_keys(hashes, offsets, p.seed_length - p.ngram, words, word_offsets)
+
+
+@njit(cache=True, nogil=True)
+def _once_keys(
+    hashes: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    offset: int,
+    words: npt.NDArray[np.uint64],
+    word_offsets: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    n = len(offsets) - 1
+    out = np.empty(len(hashes) + len(words), dtype=np.uint64)
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    count = 0
+    for d in range(n):
+        h = hashes[offsets[d] : offsets[d + 1]]
+        m = max(len(h) - offset, 0)
+        seeds = np.empty(m, dtype=np.uint64)
+        for i in range(m):
+            seeds[i] = (np.uint64(h[i]) << np.uint64(32)) | np.uint64(h[i + offset])
+        for keys in (np.sort(seeds), np.sort(words[word_offsets[d] : word_offsets[d + 1]])):
+            i = 0
+            while i < len(keys):
+                j = i + 1
+                while j < len(keys) and keys[j] == keys[i]:
+                    j += 1
+                if j == i + 1:
+                    out[count] = keys[i]
+                    count += 1
+                i = j
+        out_offsets[d + 1] = count
+    return out[:count], out_offsets
 
 
 def _seed_keys(shingles: Shingles, offset: int) -> npt.NDArray[np.uint64]:
@@ -227,26 +296,98 @@ def _find(parent: npt.NDArray[np.int64], i: int) -> int:
     return i
 
 
+_RUN_STEP = 2  # consecutive n-gram starts on one diagonal are 1 apart, 2 across a space
+
+
+@njit(cache=True, nogil=True)
+def _any_difference(
+    start_a: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    first_k: npt.NDArray[np.int64],
+    r: int,
+    t: int,
+    low: int,
+    high: int,
+) -> bool:
+    """Whether a start of run t minus a start of run r lies in [low, high] (two sorted walks)."""
+    q = first_k[t]
+    for k in range(first_k[r], first_k[r + 1]):
+        p = start_a[order[k]]
+        while q < first_k[t + 1] and start_a[order[q]] - p < low:
+            q += 1
+        if q == first_k[t + 1]:
+            return False
+        if start_a[order[q]] - p <= high:
+            return True
+    return False
+
+
 @njit(cache=True, nogil=True)
 def _chain(start_a: npt.NDArray[np.int64], start_b: npt.NDArray[np.int64], gap: int) -> npt.NDArray[np.int64]:
     """Label of each seed's chain: seeds within ``gap`` on both sides at once share a label.
 
-    ``start_a`` must be sorted. Each seed looks only forward through the seeds that start within
-    ``gap`` of it in a, so the cost is the number of seed pairs that close in a.
+    Chains are numbered 0, 1, ... in the order of their first seed; ``start_a`` must be sorted.
+    Computed over runs of adjacent seeds on one diagonal instead of seed by seed: a copied stretch
+    gives hundreds of seeds one or two characters apart on one diagonal
+    (``start_b - start_a`` constant); comparing every seed with the ~``gap`` seeds after it was most
+    of the alignment's time. Such a run is one chain by itself, and two runs link when some seed of
+    each lies within ``gap`` of the other on both sides, i.e. when some difference of their starts
+    along a falls in the interval that being within ``gap`` on both sides allows. The differences
+    of two runs (starts at most 2 apart) leave no hole wider than one: an overlap of three or more
+    integers always holds one, and only a narrower one is checked seed by seed. The labels are
+    those of single linkage over every pair of seeds (tested against it).
     """
     n = len(start_a)
-    parent = np.arange(n)
+    labels = np.arange(n)
+    if n == 0:
+        return labels
+    diag = start_b - start_a
+    step = min(_RUN_STEP, gap)  # seeds of a run must chain with their neighbours
+    order = np.argsort(diag * (start_a.max() + 1) + start_a, kind="mergesort")
+    run_of = np.empty(n, dtype=np.int64)
+    first_k = np.empty(n + 1, dtype=np.int64)  # run r holds order[first_k[r]:first_k[r + 1]]
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    rdiag = np.empty(n, dtype=np.int64)
+    runs = -1
+    for k in range(n):
+        i = order[k]
+        if runs < 0 or diag[i] != rdiag[runs] or start_a[i] - hi[runs] > step:
+            runs += 1
+            lo[runs], hi[runs], rdiag[runs] = start_a[i], start_a[i], diag[i]
+            first_k[runs] = k
+        else:
+            hi[runs] = start_a[i]
+        run_of[i] = runs
+    runs += 1
+    first_k[runs] = n
+    by_lo = np.argsort(lo[:runs], kind="mergesort")
+    parent = np.arange(runs)
+    for x in range(runs):
+        r = by_lo[x]
+        for y in range(x + 1, runs):
+            t = by_lo[y]
+            if lo[t] - hi[r] > gap:
+                break
+            # Differences start_a(t) - start_a(r) available, against those within gap on both sides.
+            shift = rdiag[t] - rdiag[r]
+            low = max(lo[t] - hi[r], -gap, -gap - shift)
+            high = min(hi[t] - lo[r], gap, gap - shift)
+            if low > high or (high - low < 2 and not _any_difference(start_a, order, first_k, r, t, low, high)):
+                continue
+            rr, rt = _find(parent, r), _find(parent, t)
+            if rr != rt:
+                parent[max(rr, rt)] = min(rr, rt)
+    # Chains numbered 0, 1, ... in the order of their first seed along a.
+    number = np.full(runs, -1, dtype=np.int64)
+    chains = 0
     for i in range(n):
-        j = i + 1
-        while j < n and start_a[j] - start_a[i] <= gap:
-            if abs(start_b[j] - start_b[i]) <= gap:
-                ri, rj = _find(parent, i), _find(parent, j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-            j += 1
-    for i in range(n):
-        parent[i] = _find(parent, i)
-    return parent
+        root = _find(parent, run_of[i])
+        if number[root] < 0:
+            number[root] = chains
+            chains += 1
+        labels[i] = number[root]
+    return labels
 
 
 @njit(cache=True, nogil=True)
@@ -299,65 +440,118 @@ def _tile_chains(
     return idx, bounds[:kept]
 
 
-def _groups(
+@njit(cache=True, nogil=True)
+def _group_passages(
     chains: npt.NDArray[np.int64],
     start_a: npt.NDArray[np.int64],
     end_a: npt.NDArray[np.int64],
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
+    spaces_a: npt.NDArray[np.int64],
+    length_a: int,
+    spaces_b: npt.NDArray[np.int64],
+    length_b: int,
     abut: int,
     min_seeds: int,
-) -> list[npt.NDArray[np.int64]]:
-    """Seeds grouped into candidate passages: chains that tile one stretch of text on both sides.
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> npt.NDArray[np.int64]:
+    """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
 
     A copy whose words or sentences were shuffled does not chain into one piece (its seeds are
     scattered over the whole rectangle, too sparse for single linkage) but its chains, singletons
-    included, leave no gap wider than ``abut`` along either document. Chains are split alternately
-    along a and along b at such gaps until no group splits.
+    included, leave no gap wider than ``abut`` along either document: chains are split alternately
+    along a and along b at such gaps until no group splits (:func:`_tile_chains`). A group is kept
+    if it has ``min_seeds`` seeds and its seeds cover ``min_density`` of it on both sides (then
+    ``short`` is 0) or, from ``min_exact`` up to ``min_length`` characters, ``exact_density``
+    (``short`` 1). Spans are widened to whole words.
     """
-    order = np.argsort(chains, kind="stable")
-    bounds = np.flatnonzero(np.diff(chains[order])) + 1
-    first = np.concatenate(([0], bounds))
-    lo_a, hi_a = np.minimum.reduceat(start_a[order], first), np.maximum.reduceat(end_a[order], first)
-    lo_b, hi_b = np.minimum.reduceat(start_b[order], first), np.maximum.reduceat(end_b[order], first)
-    sizes = np.diff(np.concatenate((first, [len(order)])))
+    n = len(chains)
+    count = chains.max() + 1 if n else 0
+    first = np.zeros(count + 1, dtype=np.int64)
+    for i in range(n):
+        first[chains[i] + 1] += 1
+    first = np.cumsum(first)
+    # Seeds grouped by chain, in order along a within each (a counting sort: labels are small).
+    order = np.empty(n, dtype=np.int64)
+    fill = first[:-1].copy()
+    for i in range(n):
+        order[fill[chains[i]]] = i
+        fill[chains[i]] += 1
+    lo_a = np.full(count, np.iinfo(np.int64).max)
+    lo_b = np.full(count, np.iinfo(np.int64).max)
+    hi_a = np.full(count, np.iinfo(np.int64).min)
+    hi_b = np.full(count, np.iinfo(np.int64).min)
+    for i in range(n):
+        c = chains[i]
+        lo_a[c], hi_a[c] = min(lo_a[c], start_a[i]), max(hi_a[c], end_a[i])
+        lo_b[c], hi_b[c] = min(lo_b[c], start_b[i]), max(hi_b[c], end_b[i])
+    sizes = first[1:] - first[:-1]
     idx, groups = _tile_chains(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
-    ends = first + sizes
-    out: list[npt.NDArray[np.int64]] = []
-    for g0, g1 in groups.tolist():
-        group = idx[g0:g1]
-        if len(group) > 1:
-            # Small chains (chance matches among them) may fill a group but not widen it: only
-            # those inside the rectangle spanned by its chains of min_seeds or more stay.
-            big = group[sizes[group] >= min_seeds]
-            if not len(big):
-                continue
-            inside = (
-                (lo_a[group] >= lo_a[big].min())
-                & (lo_a[group] <= hi_a[big].max())
-                & (lo_b[group] >= lo_b[big].min())
-                & (lo_b[group] <= hi_b[big].max())
-            )
-            group = group[(sizes[group] >= min_seeds) | inside]
-        out.append(np.concatenate([order[first[c] : ends[c]] for c in group]))
-    return out
+    out = np.empty((len(groups), 6), dtype=np.int64)
+    kept = 0
+    members = np.empty(n, dtype=np.int64)
+    for g in range(len(groups)):
+        group = idx[groups[g, 0] : groups[g, 1]]
+        # Small chains (chance matches among them) may fill a group but not widen it: only those
+        # inside the rectangle spanned by its chains of min_seeds or more stay.
+        box_lo_a = box_lo_b = np.iinfo(np.int64).max
+        box_hi_a = box_hi_b = np.iinfo(np.int64).min
+        for c in group:
+            if sizes[c] >= min_seeds:
+                box_lo_a, box_hi_a = min(box_lo_a, lo_a[c]), max(box_hi_a, hi_a[c])
+                box_lo_b, box_hi_b = min(box_lo_b, lo_b[c]), max(box_hi_b, hi_b[c])
+        if box_lo_a > box_hi_a:
+            continue
+        m = 0
+        for c in group:
+            inside = box_lo_a <= lo_a[c] <= box_hi_a and box_lo_b <= lo_b[c] <= box_hi_b
+            if len(group) == 1 or sizes[c] >= min_seeds or inside:
+                for k in range(first[c], first[c + 1]):
+                    members[m] = order[k]
+                    m += 1
+        if m < min_seeds:
+            continue
+        seeds = members[:m]
+        a0, a1 = start_a[seeds].min(), end_a[seeds].max()
+        b0, b1 = start_b[seeds].min(), end_b[seeds].max()
+        length = min(a1 - a0, b1 - b0)
+        if length < min_exact:
+            continue
+        density = min(
+            _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
+        )
+        if density < (min_density if length >= min_length else exact_density):
+            continue
+        out[kept, 0], out[kept, 1] = _widen(spaces_a, length_a, a0, a1)
+        out[kept, 2], out[kept, 3] = _widen(spaces_b, length_b, b0, b1)
+        out[kept, 4], out[kept, 5] = m, length < min_length
+        kept += 1
+    return out[:kept]
 
 
+@njit(cache=True, nogil=True)
 def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
     """Characters covered by the union of half-open intervals."""
-    order = np.argsort(starts, kind="stable")
-    s, e = starts[order], ends[order]
-    reach = np.maximum.accumulate(e)
-    previous = np.concatenate(([s[0]], reach[:-1]))
-    return int(np.sum(np.maximum(0, e - np.maximum(s, previous))))
+    order = np.argsort(starts)
+    covered = 0
+    reach = starts[order[0]]
+    for i in order:
+        if ends[i] > reach:
+            covered += ends[i] - max(starts[i], reach)
+            reach = ends[i]
+    return covered
 
 
+@njit(cache=True, nogil=True)
 def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> tuple[int, int]:
     """Widen [start, end) to whole words of a normalised text whose spaces are at ``spaces``."""
-    i = int(np.searchsorted(spaces, start, side="right"))
-    new_start = int(spaces[i - 1]) + 1 if i > 0 else 0
-    j = int(np.searchsorted(spaces, end, side="left"))
-    new_end = int(spaces[j]) if j < len(spaces) else length
+    i = np.searchsorted(spaces, start, side="right")
+    new_start = spaces[i - 1] + 1 if i > 0 else 0
+    j = np.searchsorted(spaces, end, side="left")
+    new_end = spaces[j] if j < len(spaces) else length
     return min(new_start, start), max(new_end, end)
 
 
@@ -461,15 +655,88 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
 
 def _seeds(a: Prepared, b: Prepared, offset: int) -> tuple[npt.NDArray[np.int64], ...]:
     """Spans in a and in b (start_a, end_a, start_b, end_b) of every seed, ordered along a."""
-    in_a, in_b = _merge_sorted(a.seed_keys, b.seed_keys)
-    ia, ib = a.seed_index[in_a], b.seed_index[in_b]
-    wa, wb = _merge_sorted(a.word_keys, b.word_keys)
-    start_a = np.concatenate((a.shingles.starts[ia], a.word_starts[wa]))
-    end_a = np.concatenate((a.shingles.ends[ia + offset], a.word_ends[wa]))
-    start_b = np.concatenate((b.shingles.starts[ib], b.word_starts[wb]))
-    end_b = np.concatenate((b.shingles.ends[ib + offset], b.word_ends[wb]))
-    order = np.argsort(start_a, kind="stable")
-    return start_a[order], end_a[order], start_b[order], end_b[order]
+    return _seed_spans(
+        a.seed_keys, a.seed_index, a.shingles.starts, a.shingles.ends, a.word_keys, a.word_starts, a.word_ends,
+        b.seed_keys, b.seed_index, b.shingles.starts, b.shingles.ends, b.word_keys, b.word_starts, b.word_ends,
+        offset,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _seed_spans(
+    keys_a: npt.NDArray[np.uint64],
+    index_a: npt.NDArray[np.int64],
+    starts_a: npt.NDArray[np.int64],
+    ends_a: npt.NDArray[np.int64],
+    words_a: npt.NDArray[np.uint64],
+    word_starts_a: npt.NDArray[np.int64],
+    word_ends_a: npt.NDArray[np.int64],
+    keys_b: npt.NDArray[np.uint64],
+    index_b: npt.NDArray[np.int64],
+    starts_b: npt.NDArray[np.int64],
+    ends_b: npt.NDArray[np.int64],
+    words_b: npt.NDArray[np.uint64],
+    word_starts_b: npt.NDArray[np.int64],
+    word_ends_b: npt.NDArray[np.int64],
+    offset: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    in_a, in_b = _merge_sorted(keys_a, keys_b)
+    wa, wb = _merge_sorted(words_a, words_b)
+    n, m = len(in_a), len(wa)
+    # Merges give the seeds in key order; they are put in order along a without sorting: a char
+    # seed by its n-gram index in a, a word by its start (each occurs once in a), then the two
+    # streams are merged, char seeds first at equal starts.
+    char_at = np.full(len(starts_a), -1, dtype=np.int64)
+    for k in range(n):
+        char_at[index_a[in_a[k]]] = k
+    word_at = np.full(ends_a[-1] + 1 if len(ends_a) else 1, -1, dtype=np.int64)
+    for k in range(m):
+        word_at[word_starts_a[wa[k]]] = k
+    start_a = np.empty(n + m, dtype=np.int64)
+    end_a = np.empty_like(start_a)
+    start_b = np.empty_like(start_a)
+    end_b = np.empty_like(start_a)
+    out = 0
+    w = 0  # next position of word_at to look at
+    for ia in range(len(char_at)):
+        k = char_at[ia]
+        if k < 0:
+            continue
+        while w < starts_a[ia]:
+            if word_at[w] >= 0:
+                out = _put_word(word_at[w], wa, wb, word_starts_a, word_ends_a, word_starts_b, word_ends_b,
+                                start_a, end_a, start_b, end_b, out)  # fmt: skip
+            w += 1
+        ib = index_b[in_b[k]]
+        start_a[out], end_a[out] = starts_a[ia], ends_a[ia + offset]
+        start_b[out], end_b[out] = starts_b[ib], ends_b[ib + offset]
+        out += 1
+    while w < len(word_at):
+        if word_at[w] >= 0:
+            out = _put_word(word_at[w], wa, wb, word_starts_a, word_ends_a, word_starts_b, word_ends_b,
+                            start_a, end_a, start_b, end_b, out)  # fmt: skip
+        w += 1
+    return start_a, end_a, start_b, end_b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put_word(
+    k: int,
+    wa: npt.NDArray[np.int64],
+    wb: npt.NDArray[np.int64],
+    word_starts_a: npt.NDArray[np.int64],
+    word_ends_a: npt.NDArray[np.int64],
+    word_starts_b: npt.NDArray[np.int64],
+    word_ends_b: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    out: int,
+) -> int:
+    start_a[out], end_a[out] = word_starts_a[wa[k]], word_ends_a[wa[k]]
+    start_b[out], end_b[out] = word_starts_b[wb[k]], word_ends_b[wb[k]]
+    return out + 1
 
 
 def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[Alignment]:
@@ -495,26 +762,13 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
     start_a, end_a, start_b, end_b = _seeds(a, b, offset)
     if len(start_a) < p.min_seeds:
         return []
-    chains = np.unique(_chain(start_a, start_b, p.gap), return_inverse=True)[1]
-    found: list[Alignment] = []
-    short: list[Alignment] = []
-    for members in _groups(chains, start_a, end_a, start_b, end_b, p.abut, p.min_seeds):
-        if len(members) < p.min_seeds:
-            continue
-        a0, a1 = int(start_a[members].min()), int(end_a[members].max())
-        b0, b1 = int(start_b[members].min()), int(end_b[members].max())
-        length = min(a1 - a0, b1 - b0)
-        if length < p.min_exact:
-            continue
-        density = min(
-            _covered(start_a[members], end_a[members]) / (a1 - a0),
-            _covered(start_b[members], end_b[members]) / (b1 - b0),
-        )
-        if density < (p.min_density if length >= p.min_length else p.exact_density):
-            continue
-        a0, a1 = _widen(a.spaces, len(a.normalized.text), a0, a1)
-        b0, b1 = _widen(b.spaces, len(b.normalized.text), b0, b1)
-        (found if length >= p.min_length else short).append(Alignment(a0, a1, b0, b1, len(members)))
+    chains = _chain(start_a, start_b, p.gap)
+    rows = _group_passages(
+        chains, start_a, end_a, start_b, end_b, a.spaces, len(a.normalized.text), b.spaces,
+        len(b.normalized.text), p.abut, p.min_seeds, p.min_length, p.min_exact, p.min_density, p.exact_density,
+    ).tolist()  # fmt: skip
+    found = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if not short]
+    short = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short]
     if not short:
         return _tile(_join(_merge(found), p.join, p.abut), p.abut)
     # A short verbatim run (a quoted statement) is copy only on evidence: alone it is as likely a

@@ -12,14 +12,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
+from queue import Queue
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import distinct_counts
-from .align import Alignment, AlignParams, Prepared, align, prepare
-from .boilerplate import df_limit
+from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
+from .boilerplate import DocumentFrequency
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
@@ -170,6 +170,11 @@ class _Index:
         self.futures: list[Future[_Batch]] = []
         self.batches: list[_Batch] = []
         self.pool: ThreadPoolExecutor | None = None
+        # Document frequencies of seed keys (dedup.boilerplate), counted by the workers, each into
+        # a sketch of its own taken from `tallies`, and summed at the end: counts are sums, so the
+        # total never depends on which worker counted which batch.
+        self.df = DocumentFrequency() if config.max_df < 1.0 else None
+        self.tallies: Queue[DocumentFrequency] = Queue()
 
     def reject(self, doc_id: str | None, reason: str) -> None:
         if not self.config.skip_bad:
@@ -202,14 +207,29 @@ class _Index:
     def _submit(self) -> None:
         texts, self.pending = self.pending, []
         if self.threads <= 1:
-            self.batches.append(_sketch_batch(texts, self.config, self.bands, self.rows))
+            self.batches.append(self._batch(texts))
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dedup-sketch")
-        self.futures.append(self.pool.submit(_sketch_batch, texts, self.config, self.bands, self.rows))
+            for _ in range(self.threads):
+                self.tallies.put(DocumentFrequency(self.df.width) if self.df is not None else DocumentFrequency(1))
+        self.futures.append(self.pool.submit(self._batch, texts))
         # A few batches in flight keep every worker busy; more would only hold text in memory.
         while len(self.futures) > 2 * self.threads:
             self.batches.append(self.futures.pop(0).result())
+
+    def _batch(self, texts: list[str]) -> _Batch:
+        batch, keys = _sketch_batch(texts, self.config, self.bands, self.rows, self.df is not None)
+        if keys is not None and self.df is not None:
+            if self.threads <= 1:
+                self.df.add(keys, documents=len(texts))
+            else:
+                tally = self.tallies.get()
+                try:
+                    tally.add(keys, documents=len(texts))
+                finally:
+                    self.tallies.put(tally)
+        return batch
 
     def finish(self) -> tuple[npt.NDArray[np.int64], int]:
         """Sketch what is pending and wait for the workers; return each window's document and the window count."""
@@ -222,6 +242,10 @@ class _Index:
             if self.pool is not None:
                 self.pool.shutdown()
                 self.pool = None
+        while not self.tallies.empty():
+            tally = self.tallies.get()
+            if self.df is not None:
+                self.df.merge(tally)
         counts = np.concatenate([b.counts for b in self.batches]) if self.batches else np.zeros(0, np.int64)
         num_perm = self.config.num_perm
         self.doc_signatures = (
@@ -253,20 +277,21 @@ def _default_threads() -> int:
         return max(1, min(2, os.cpu_count() or 1))
 
 
-def _sketch_batch(texts: list[str], cfg: ScanConfig, bands: int, rows: int) -> _Batch:
-    """Shingle, sketch and band a batch of normalised texts: three numba kernels, no per-document object."""
+def _sketch_batch(
+    texts: list[str], cfg: ScanConfig, bands: int, rows: int, seed_keys: bool
+) -> tuple[_Batch, npt.NDArray[np.uint64] | None]:
+    """Shingle, sketch and band a batch of normalised texts (numba kernels, no per-document object).
+
+    With ``seed_keys``, also the seed keys each text offers, for the document frequencies.
+    """
     hashes, offsets = hash_many(texts, cfg.ngram)
     windows = window_signatures_flat(
         hashes, offsets, window=cfg.window, stride=cfg.stride, num_perm=cfg.num_perm, seed=cfg.seed
     )
+    keys = document_keys(texts, hashes, offsets, cfg.align_params)[0] if seed_keys else None
     del hashes
-    keys = band_keys32(windows.signatures, bands, rows)
-    return _Batch(keys, np.diff(windows.offsets), windows.documents)
-
-
-def _key_counts(arrays: list[npt.NDArray[np.uint64]]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Sorted distinct keys of the arrays and how many times each occurs."""
-    return distinct_counts(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64))
+    bands_keys = band_keys32(windows.signatures, bands, rows)
+    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys
 
 
 class _Prepared:
@@ -274,49 +299,16 @@ class _Prepared:
 
     Keeping every document's shingles for the whole scan would grow memory with the text; the
     LSH stage needs only band keys, and alignment touches each candidate document a few times.
+    Seeds that are boilerplate (in more than ``max_df`` of the documents, by the index's counts)
+    are left out.
     """
 
     def __init__(self, index: _Index, capacity: int = 2048) -> None:
         self.index = index
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
-        self.common: npt.NDArray[np.uint64] | None = None
-
-    def suppress_common(self, documents: list[int]) -> None:
-        """Leave out, from now on, the seeds of ``documents`` that are boilerplate (dedup.boilerplate)."""
-        # Equal to common_keys over every document's keys, but holding one chunk of documents'
-        # keys at a time (all of them would grow with the text: ~23 KB a 3,000-character document).
-        # A key in more than `limit` of the arrays is, by pigeonhole, in more than
-        # limit * len(part) / len(documents) of them in some chunk `part`: pass 1 finds those
-        # candidates chunk by chunk, pass 2 (only when there is more than one chunk) counts them exactly.
-        cfg = self.index.config
-        limit = df_limit(len(self.index.order), cfg.max_df)
-        chunk = self.capacity
-        parts = [documents[k : k + chunk] for k in range(0, len(documents), chunk)]
-        found: list[npt.NDArray[np.uint64]] = []
-        for part in parts:
-            values, counts = _key_counts(self._keys(part))
-            found.append(values[counts * len(documents) > limit * len(part)])
-        if len(parts) <= 1:
-            common = values[counts > limit] if parts else np.zeros(0, dtype=np.uint64)
-        else:
-            candidates = _key_counts(found)[0]
-            tally = np.zeros(len(candidates), dtype=np.int64)
-            for part in parts if len(candidates) else []:
-                values, counts = _key_counts(self._keys(part))
-                at = np.minimum(np.searchsorted(candidates, values), len(candidates) - 1)
-                hit = candidates[at] == values
-                tally[at[hit]] += counts[hit]
-            common = candidates[tally > limit]
-        self.common = common
-        self.cache.clear()
-
-    def _keys(self, documents: list[int]) -> list[npt.NDArray[np.uint64]]:
-        keys: list[npt.NDArray[np.uint64]] = []
-        for i in documents:
-            prepared = self[i]
-            keys.extend((prepared.seed_keys, prepared.word_keys))
-        return keys
+        df, max_df = index.df, index.config.max_df
+        self.common = None if df is None else (lambda keys: df.frequent(keys, max_df))
 
     def __getitem__(self, i: int) -> Prepared:
         found = self.cache.get(i)
@@ -364,7 +356,6 @@ def scan(
         index.add(doc)
         if progress is not None:
             progress("documents", count, None)
-    n = len(index.order)
     window_doc, _ = index.finish()
     window_source = np.asarray(index.doc_source, dtype=np.int64)[window_doc]
     # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
@@ -380,9 +371,6 @@ def scan(
 
     prepared = _Prepared(index)
     params = cfg.align_params
-    # Boilerplate is judged over every document, so it takes one preparing pass before alignment.
-    if len(candidates.left) and cfg.max_df < 1.0:
-        prepared.suppress_common(list(range(n)))
     passages: list[Passage] = []
     pairs: list[Pair] = []
     total = len(candidates.left)
@@ -396,7 +384,7 @@ def scan(
         if not found:
             continue
         passages.extend(found)
-        jac, cont_a, cont_b = set_scores(ngram_set(a.shingles), ngram_set(b.shingles))
+        jac, cont_a, cont_b = set_scores(a.ngrams, b.ngrams)
         text_a, text_b = index.documents[a_id].text, index.documents[b_id].text
         pairs.append(
             Pair(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from ._arrays import distinct
 from .shingle import Shingles
@@ -36,8 +37,24 @@ def set_scores(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> tuple[fl
     """
     if len(x) == 0 or len(y) == 0:
         return 0.0, 0.0, 0.0
-    shared = len(np.intersect1d(x, y, assume_unique=True))
+    shared = _shared(x, y)
     return shared / (len(x) + len(y) - shared), shared / len(x), shared / len(y)
+
+
+@njit(cache=True, nogil=True)
+def _shared(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> int:
+    """Values two sorted distinct arrays share: one linear merge (intersect1d sorts both again)."""
+    i = j = count = 0
+    while i < len(x) and j < len(y):
+        if x[i] < y[j]:
+            i += 1
+        elif x[i] > y[j]:
+            j += 1
+        else:
+            count += 1
+            i += 1
+            j += 1
+    return count
 
 
 def coverage(spans: Iterable[tuple[int, int]], length: int) -> float:

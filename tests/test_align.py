@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import Alignment, AlignParams, _join, _tile
+from dedup.align import Alignment, AlignParams, _chain, _join, _tile
 from dedup.errors import ParameterError
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
@@ -184,6 +185,51 @@ def test_short_verbatim_quote_counts_only_next_to_a_passage(alphabet: str, seed:
     assert len(found) == 1
     assert _close((found[0].a.start, found[0].a.end), spans_a[3])
     assert _close((found[0].b.start, found[0].b.end), spans_b[1])
+
+
+def _chain_reference(start_a: list[int], start_b: list[int], gap: int) -> list[int]:
+    """Single linkage over every pair of seeds, chains numbered by first seed: what _chain computes faster."""
+    label = list(range(len(start_a)))
+
+    def find(i: int) -> int:
+        while label[i] != i:
+            i = label[i]
+        return i
+
+    for i in range(len(start_a)):
+        for j in range(i + 1, len(start_a)):
+            if abs(start_a[j] - start_a[i]) <= gap and abs(start_b[j] - start_b[i]) <= gap:
+                ri, rj = find(i), find(j)
+                label[max(ri, rj)] = min(ri, rj)
+    roots = [find(i) for i in range(len(start_a))]
+    number = {root: k for k, root in enumerate(dict.fromkeys(roots))}
+    return [number[root] for root in roots]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(st.integers(0, 600), st.integers(0, 600), st.lists(st.sampled_from([1, 1, 1, 2]), max_size=40)),
+        max_size=6,
+    ),
+    points=st.lists(st.tuples(st.integers(0, 600), st.integers(0, 600)), max_size=25),
+    gap=st.integers(0, 120),
+)
+def test_chain_over_runs_equals_single_linkage_over_seeds(
+    runs: list[tuple[int, int, list[int]]], points: list[tuple[int, int]], gap: int
+) -> None:
+    # Copied stretches (seeds 1 or 2 apart on one diagonal, as a space leaves) among scattered seeds.
+    seeds = set(points)
+    for a0, b0, steps in runs:
+        a = a0
+        seeds.add((a, b0))
+        for step in steps:
+            a += step
+            seeds.add((a, b0 + a - a0))
+    ordered = sorted(seeds)
+    start_a, start_b = [a for a, _ in ordered], [b for _, b in ordered]
+    got = _chain(np.array(start_a, np.int64), np.array(start_b, np.int64), gap)
+    assert got.tolist() == _chain_reference(start_a, start_b, gap)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -58,22 +58,25 @@ def test_index_equals_per_document_loop(threads: int, batch: int) -> None:
     assert len(expected.left) > 0
 
 
-@pytest.mark.parametrize(("capacity", "max_df"), [(7, 0.2), (16, 0.05), (1000, 0.05)])
-def test_suppress_common_in_chunks_equals_common_keys(capacity: int, max_df: float) -> None:
+@pytest.mark.parametrize(("threads", "batch"), [(1, 256), (2, 7)])
+@pytest.mark.parametrize("max_df", [0.2, 0.05])
+def test_streamed_document_frequencies_give_the_exact_common_keys(threads: int, batch: int, max_df: float) -> None:
+    from dedup.align import prepare
     from dedup.boilerplate import common_keys
-    from dedup.scan import _Prepared
 
     cfg = ScanConfig(max_df=max_df)
-    index = _Index(cfg)
-    for doc in _corpus(60):
+    index = _Index(cfg, threads=threads, batch=batch)
+    docs = _corpus(60)
+    for doc in docs:
         index.add(doc)
     index.finish()
-    everything = _Prepared(index, capacity=10**6)
+    assert index.df is not None and index.df.documents == len(docs)
     keys = []
-    for i in range(len(index.order)):
-        keys.extend((everything[i].seed_keys, everything[i].word_keys))
-    expected = common_keys(keys, len(index.order), max_df)
-    chunked = _Prepared(index, capacity=capacity)
-    chunked.suppress_common(list(range(len(index.order))))
-    assert chunked.common is not None
-    assert chunked.common.tolist() == expected.tolist()
+    for doc in docs:
+        text = normalize(doc.text, profile=cfg.profile)
+        p = prepare(text, shingle(text.text, cfg.ngram), cfg.align_params)
+        keys.extend((p.seed_keys, p.word_keys))
+    expected = common_keys(keys, len(docs), max_df)
+    every = np.unique(np.concatenate(keys))
+    assert len(expected) > 0  # the planted wire text is in a third of the documents
+    assert every[index.df.frequent(every, max_df)].tolist() == expected.tolist()
