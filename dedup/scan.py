@@ -27,6 +27,7 @@ from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
 from .score import coverage, ngram_set, set_scores
 from .shingle import hash_many, shingle
+from .store import DocumentStore
 
 __all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
 
@@ -154,8 +155,9 @@ class _Index:
     def __init__(self, config: ScanConfig, *, threads: int | None = None, batch: int = 256) -> None:
         self.config = config
         self.bands, self.rows = config.bands_rows
-        self.documents: dict[str, Document] = {}
-        self.order: list[str] = []
+        # Every document read, its text spilled to a temporary file: memory grows with the index,
+        # not with the text (alignment reads back the texts of candidate documents only).
+        self.documents = DocumentStore()
         self.sources: dict[str, int] = {}
         self.doc_source: list[int] = []
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
@@ -197,8 +199,7 @@ class _Index:
             what = "empty" if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
             self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters")
             return
-        self.documents[doc.id] = doc
-        self.order.append(doc.id)
+        self.documents.add(doc)
         self.doc_source.append(self.sources.setdefault(doc.outlet, len(self.sources)))
         self.pending.append(normalized.text)
         if len(self.pending) >= self.batch:
@@ -316,7 +317,7 @@ class _Prepared:
             self.cache.move_to_end(i)
             return found
         cfg = self.index.config
-        normalized = normalize(self.index.documents[self.index.order[i]].text, profile=cfg.profile)
+        normalized = normalize(self.index.documents.text(i), profile=cfg.profile)
         prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params, self.common)
         self.cache[i] = prepared
         if len(self.cache) > self.capacity:
@@ -376,7 +377,7 @@ def scan(
     total = len(candidates.left)
     for done, (i, j) in enumerate(zip(candidates.left.tolist(), candidates.right.tolist(), strict=True), 1):
         a, b = prepared[i], prepared[j]
-        a_id, b_id = index.order[i], index.order[j]
+        a_id, b_id = index.documents.doc_id(i), index.documents.doc_id(j)
         found = [_passage(a_id, b_id, a, b, al) for al in align(a, b, params)]
         found = [p for p in found if p.similarity >= cfg.min_similarity]
         if progress is not None:
@@ -385,7 +386,7 @@ def scan(
             continue
         passages.extend(found)
         jac, cont_a, cont_b = set_scores(a.ngrams, b.ngrams)
-        text_a, text_b = index.documents[a_id].text, index.documents[b_id].text
+        text_a, text_b = index.documents.text(i), index.documents.text(j)
         pairs.append(
             Pair(
                 a=a_id,

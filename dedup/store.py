@@ -1,0 +1,328 @@
+"""A read-only mapping of documents whose texts wait in an anonymous temporary file, not in memory.
+
+A scan has to give back every document it read (passages are offsets into the raw texts), but
+holding a whole corpus as Python strings costs as much memory as the corpus itself. A
+:class:`DocumentStore` writes each text to a temporary file (UTF-8, appended in ~1 MB chunks)
+and keeps in memory only a few bytes a document: its offset, its date's length, a code for its
+source, and the id-to-index map. Reading a document back is one positioned read and a decode.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import weakref
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, NoReturn
+
+from .errors import DedupError, InputError, ParameterError, ReadError
+from .records import Document
+
+__all__ = ["DocumentStore"]
+
+_CHUNK = 1 << 20  # bytes gathered in memory before one write to the file
+_MAX_DATE = 0x7FFF_FFFF  # a date's length must fit the int32 array that holds it
+_NO_DATE = -1
+
+
+def _close(file: IO[bytes] | None) -> None:
+    if file is not None:
+        file.close()
+
+
+class DocumentStore(Mapping[str, Document]):
+    """Documents by id, in insertion order, with their texts spilled to an anonymous temporary file.
+
+    ``add`` appends a document and returns its index; ``store[id]`` reads the same
+    :class:`~dedup.records.Document` back, ``text(index)`` only its text. Texts and dates go to a
+    temporary file (unlinked at once; ``directory`` chooses where, by default the system's temporary
+    directory) through a write buffer of about ``chunk`` bytes that reads also see; sources are few
+    and stay in memory, each distinct one once. With ``memory=True`` nothing is written to disk: the
+    encoded texts stay in one in-memory buffer (for tests and tiny corpora). The file is closed by
+    :meth:`close`, on leaving a ``with`` block, or when the store is garbage collected.
+
+    Example:
+        >>> with DocumentStore() as store:
+        ...     store.add(Document("a", "نص أول", source="wire"))
+        ...     store.add(Document("b", "second text", date="2024-05-01"))
+        ...     store["b"], store.text(0), list(store), len(store), "c" in store
+        0
+        1
+        (Document(id='b', text='second text', source=None, date='2024-05-01'), 'نص أول', ['a', 'b'], 2, False)
+    """
+
+    def __init__(
+        self,
+        documents: Iterable[Document] = (),
+        *,
+        memory: bool = False,
+        directory: str | os.PathLike[str] | None = None,
+        chunk: int = _CHUNK,
+    ) -> None:
+        if chunk < 1:
+            raise ParameterError(f"chunk must be at least 1 byte, got {chunk}")
+        self._index: dict[str, int] = {}
+        self._ids: list[str] = []
+        # Record i (its text's UTF-8 bytes, then its date's) spans bytes offsets[i]:offsets[i + 1].
+        self._offsets = array("q", [0])
+        self._date_len = array("i")  # bytes of the date at the record's end; -1 for no date
+        self._source_code = array("i")  # index into _sources
+        self._sources: list[str | None] = []
+        self._source_codes: dict[str | None, int] = {}
+        self._buffer = bytearray()  # records not yet written; with memory=True, all of them
+        self._flushed = 0  # bytes already in the file; the buffer holds the bytes after them
+        self._memory = memory
+        self._chunk = chunk
+        self._closed = False
+        self._file: IO[bytes] | None = None
+        if not memory:
+            try:
+                self._file = tempfile.TemporaryFile(buffering=0, dir=directory)  # noqa: SIM115 - closed by close() or the finalizer
+            except OSError as error:
+                where = directory if directory is not None else tempfile.gettempdir()
+                raise DedupError(
+                    f"{where}: cannot create the document store's temporary file: {error.strerror or error}"
+                ) from error
+        self._fd = self._file.fileno() if self._file is not None else -1
+        self._finalizer = weakref.finalize(self, _close, self._file)
+        for doc in documents:
+            self.add(doc)
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, doc: Document) -> int:
+        """Append a document and return its index (0, 1, 2, ... in insertion order).
+
+        Ids must be unique: a second document with the same id is an :class:`~dedup.errors.InputError`.
+
+        Example:
+            >>> store = DocumentStore(memory=True)
+            >>> store.add(Document("x", "text")), store.add(Document("y", "more"))
+            (0, 1)
+        """
+        self._check_open()
+        n = len(self._ids)
+        if self._index.setdefault(doc.id, n) != n:
+            raise InputError(
+                f"document {doc.id!r}: duplicate id (an earlier document has the same id)",
+                document=doc.id,
+                reason="duplicate id (an earlier document has the same id)",
+            )
+        try:
+            text = doc.text.encode("utf-8", "surrogatepass")
+            date = doc.date.encode("utf-8", "surrogatepass") if doc.date is not None else b""
+            if len(date) > _MAX_DATE:
+                raise ParameterError(f"document {doc.id!r}: date of {len(date):,} bytes is too long")
+        except BaseException:
+            del self._index[doc.id]
+            raise
+        code = self._source_codes.get(doc.source)
+        if code is None:
+            code = self._source_codes[doc.source] = len(self._sources)
+            self._sources.append(doc.source)
+        self._ids.append(doc.id)
+        self._date_len.append(len(date) if doc.date is not None else _NO_DATE)
+        self._source_code.append(code)
+        buffer = self._buffer
+        buffer += text
+        buffer += date
+        self._offsets.append(self._flushed + len(buffer))
+        if len(buffer) >= self._chunk and not self._memory:
+            self.flush()
+        return n
+
+    def flush(self) -> None:
+        """Write the buffered records to the temporary file (reads see them either way).
+
+        Example:
+            >>> store = DocumentStore()
+            >>> _ = store.add(Document("a", "text"))
+            >>> store.flush(); store.nbytes
+            4
+        """
+        self._check_open()
+        if self._memory or not self._buffer:
+            return
+        data = memoryview(self._buffer)
+        try:
+            done = 0
+            while done < len(data):
+                done += self._write(data[done:], self._flushed + done)
+        except OSError as error:
+            raise DedupError(f"cannot write the document store's temporary file: {error.strerror or error}") from error
+        finally:
+            data.release()
+        self._flushed += len(self._buffer)
+        self._buffer = bytearray()
+
+    def _write(self, data: memoryview, at: int) -> int:
+        if hasattr(os, "pwrite"):
+            return os.pwrite(self._fd, data, at)
+        assert self._file is not None
+        self._file.seek(at)
+        return self._file.write(data)
+
+    # ------------------------------------------------------------------ reading
+
+    def _read(self, start: int, end: int) -> bytes:
+        """Bytes ``start:end`` of the store, from the file, the buffer or both."""
+        self._check_open()
+        flushed = self._flushed
+        if start >= flushed:
+            return bytes(self._buffer[start - flushed : end - flushed])
+        parts: list[bytes] = []
+        at, stop = start, min(end, flushed)
+        try:
+            while at < stop:
+                if hasattr(os, "pread"):
+                    part = os.pread(self._fd, stop - at, at)
+                else:
+                    assert self._file is not None
+                    self._file.seek(at)
+                    part = self._file.read(stop - at)
+                if not part:
+                    raise ReadError(f"the document store's temporary file ends at byte {at}, expected {stop}")
+                parts.append(part)
+                at += len(part)
+        except ReadError:
+            raise
+        except OSError as error:
+            raise ReadError(f"cannot read the document store's temporary file: {error.strerror or error}") from error
+        if end > flushed:
+            parts.append(bytes(self._buffer[: end - flushed]))
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _position(self, index: int) -> int:
+        if not 0 <= index < len(self._ids):
+            raise IndexError(f"document index {index} is out of range for {len(self._ids)} documents")
+        return index
+
+    def text(self, index: int) -> str:
+        """The text of the document at ``index`` (insertion order), without building the Document.
+
+        Example:
+            >>> store = DocumentStore([Document("a", "first"), Document("b", "second", date="today")])
+            >>> store.text(1)
+            'second'
+        """
+        i = self._position(index)
+        end = self._offsets[i + 1]
+        date = self._date_len[i]
+        if date > 0:
+            end -= date
+        return self._read(self._offsets[i], end).decode("utf-8", "surrogatepass")
+
+    def document(self, index: int) -> Document:
+        """The document at ``index`` (insertion order).
+
+        Example:
+            >>> DocumentStore([Document("a", "text", "wire", "2024")]).document(0)
+            Document(id='a', text='text', source='wire', date='2024')
+        """
+        i = self._position(index)
+        data = self._read(self._offsets[i], self._offsets[i + 1])
+        date_len = self._date_len[i]
+        if date_len == _NO_DATE:
+            text, date = data.decode("utf-8", "surrogatepass"), None
+        else:
+            cut = len(data) - date_len
+            text = data[:cut].decode("utf-8", "surrogatepass")
+            date = data[cut:].decode("utf-8", "surrogatepass")
+        return Document(self._ids[i], text, self._sources[self._source_code[i]], date)
+
+    def doc_id(self, index: int) -> str:
+        """The id of the document at ``index`` (insertion order).
+
+        Example:
+            >>> DocumentStore([Document("a", "x"), Document("b", "y")]).doc_id(1)
+            'b'
+        """
+        return self._ids[self._position(index)]
+
+    def index(self, doc_id: str) -> int:
+        """The insertion index of the document ``doc_id`` (:class:`KeyError` if it is not stored).
+
+        Example:
+            >>> DocumentStore([Document("a", "x"), Document("b", "y")]).index("b")
+            1
+        """
+        return self._index[doc_id]
+
+    def source(self, index: int) -> str | None:
+        """The source of the document at ``index``, read from memory.
+
+        Example:
+            >>> DocumentStore([Document("a", "x", source="wire")]).source(0)
+            'wire'
+        """
+        return self._sources[self._source_code[self._position(index)]]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of text and dates stored (UTF-8), in the file and the write buffer together.
+
+        Example:
+            >>> DocumentStore([Document("a", "نص", date="1")], memory=True).nbytes
+            5
+        """
+        return self._offsets[-1]
+
+    # ------------------------------------------------------------------ Mapping
+
+    def __getitem__(self, doc_id: str) -> Document:
+        return self.document(self._index[doc_id])
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._index
+
+    def __repr__(self) -> str:
+        where = "memory" if self._memory else "closed" if self._closed else "temporary file"
+        return f"<DocumentStore: {len(self)} documents, {self.nbytes:,} bytes in {where}>"
+
+    # ------------------------------------------------------------------ closing
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has run (ids stay readable; documents and texts do not).
+
+        Example:
+            >>> store = DocumentStore([Document("a", "x")])
+            >>> store.close(); store.closed, list(store)
+            (True, ['a'])
+        """
+        return self._closed
+
+    def close(self) -> None:
+        """Close and drop the temporary file (and the in-memory buffer); closing twice does nothing.
+
+        Example:
+            >>> store = DocumentStore([Document("a", "x")])
+            >>> store.close()
+            >>> store["a"]
+            Traceback (most recent call last):
+            ...
+            dedup.errors.DedupError: the document store is closed
+        """
+        self._closed = True
+        self._buffer = bytearray()
+        self._finalizer()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DedupError("the document store is closed")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a DocumentStore cannot be pickled: its texts are in a file of this process")
+
+    def __enter__(self) -> DocumentStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
