@@ -14,7 +14,10 @@ a whole datasketch document-level pipeline (normalise, shingle, ``MinHash.bulk``
 Every row is warmed up first (numba compilation or cache load included in the warm-up), then timed
 as the median of ``--repeats`` runs. Peak memory is the tracemalloc peak of one extra run of the
 stage (numpy and Python allocations; numba's scratch inside a kernel is not counted); the scaling
-run reports the peak resident set size of a fresh process per corpus size.
+run reports the peak resident set size of a fresh process per corpus size. That process scans a
+stream of documents read lazily from a JSONL file, as ``dedup scan corpus.jsonl`` does: the synthetic
+corpus of each size is written once (``--cache-dir``, reused by later runs) before the process starts,
+and ``--corpus`` is streamed from its own file.
 
 The synthetic corpus is deterministic (``--seed``): Arabic-like words drawn from a letter model of
 ``seeds/*.txt``, from several outlets, with wire passages planted in a share of the documents and
@@ -35,9 +38,10 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,23 +144,86 @@ def synthetic_corpus(
 
 def read_corpus(path: str, limit: int | None = None) -> list[Any]:
     """Documents of a JSONL file (``id``, ``text``, ``source``); up to ``limit`` of them, copied round if needed."""
+    return list(stream_corpus(path, limit))
+
+
+def stream_corpus(path: str | Path, limit: int | None = None) -> Iterator[Any]:
+    """The documents of :func:`read_corpus`, read lazily from the file (re-read for every round of copies).
+
+    The file is read by ``dedup.io.Reader`` with the defaults of ``dedup scan`` (a fresh reader each
+    pass), so that at most one document's text is held here at a time.
+    """
     from dedup.io import Reader
     from dedup.records import Document
 
-    docs = list(Reader().read([path]))
-    if limit is None or limit <= len(docs):
-        return docs[:limit] if limit else docs
-    out = list(docs)
-    k = 1
-    while len(out) < limit:
-        for d in docs:
-            if len(out) >= limit:
-                break
-            # A rotated copy (start moved by k * 97 characters) under a new id and outlet.
-            cut = (k * 97) % max(1, len(d.text))
-            out.append(Document(f"{d.id}~{k}", d.text[cut:] + " " + d.text[:cut], source=f"{d.source}~{k}"))
-        k += 1
-    return out
+    if not limit:  # None or 0: every document once
+        yield from Reader().read([path])
+        return
+    done = 0
+    for k in itertools.count():
+        before = done
+        for d in Reader().read([path]):
+            if done >= limit:
+                return
+            if k:
+                # A rotated copy (start moved by k * 97 characters) under a new id and outlet.
+                cut = (k * 97) % max(1, len(d.text))
+                d = Document(f"{d.id}~{k}", d.text[cut:] + " " + d.text[:cut], source=f"{d.source}~{k}")
+            yield d
+            done += 1
+        if done == before:  # an empty file: nothing to copy round
+            return
+
+
+def write_jsonl_corpus(docs: Iterable[Any], path: Path) -> tuple[int, int]:
+    """Write documents to a JSONL file (``id``, ``text``, ``source``; UTF-8), atomically; (documents, bytes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    count = 0
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            for d in docs:
+                out.write(json.dumps({"id": d.id, "text": d.text, "source": d.source}, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count, path.stat().st_size
+
+
+def _generator_digest() -> str:
+    """A short digest of the synthetic corpus's generator and seed texts: a cached corpus is stale when it changes."""
+    import hashlib
+    import inspect
+
+    h = hashlib.sha256()
+    for fn in (_letter_model, _counts, synthetic_corpus):
+        h.update(inspect.getsource(fn).encode("utf-8"))
+    for seed in sorted((ROOT / "seeds").glob("*.txt")):
+        h.update(seed.name.encode("utf-8") + b"\0" + seed.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def default_cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "dedup-bench-corpora"
+
+
+def synthetic_corpus_file(n: int, *, seed: int = 0, chars: int = 3000, cache_dir: Path | None = None) -> Path:
+    """The JSONL file of ``synthetic_corpus(n, seed=seed, chars=chars)``, written once and then reused.
+
+    The path is keyed by ``n``, ``seed``, ``chars`` and a digest of the generator, in ``cache_dir``
+    (default: ``dedup-bench-corpora`` in the system's temporary directory).
+    """
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
+    path = folder / f"synthetic-n{n}-seed{seed}-chars{chars}-{_generator_digest()}.jsonl"
+    if not path.exists():
+        t = time.perf_counter()
+        docs = synthetic_corpus(n, seed=seed, chars=chars)
+        _, size = write_jsonl_corpus(docs, path)
+        del docs
+        gc.collect()
+        print(f"  wrote {path} ({size / 1e6:,.0f} MB) in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    return path
 
 
 # --------------------------------------------------------------------------- measuring
@@ -582,17 +649,36 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------- scaling (one process a size)
 
 
+def scaling_corpus(args: argparse.Namespace, n: int) -> tuple[Path, int | None]:
+    """The JSONL file a scaling point of ``n`` documents streams, and the limit to read it with."""
+    if args.corpus:
+        return Path(args.corpus), n
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    return synthetic_corpus_file(n, seed=args.seed, chars=args.chars, cache_dir=cache), None
+
+
 def child_scan(args: argparse.Namespace) -> dict[str, Any]:
-    """Time one whole scan in this (fresh) process and report its peak memory."""
+    """Time one whole scan in this (fresh) process and report its peak memory.
+
+    The scan reads its documents lazily from a JSONL file, as ``dedup scan corpus.jsonl`` does: the
+    synthetic corpus is written to a cached file first (normally by the parent, before this process
+    starts), so that neither its generation nor a list of every document counts in the peak.
+    """
     from dedup.scan import scan
 
     cfg = make_config(args)
     small = synthetic_corpus(4, seed=args.seed + 1)
     scan(small, cfg)  # warm-up: numba cache load / compile
+    del small
+    path, limit = scaling_corpus(args, args.child)
     rss_before_corpus = max_rss()
-    docs = load(args, args.child)
+    # One streamed pass to count what the scan will read (never more than one text in memory at a time).
+    documents = text_utf8 = text_bytes = 0
+    for d in stream_corpus(path, limit):
+        documents += 1
+        text_utf8 += len(d.text.encode("utf-8"))
+        text_bytes += sys.getsizeof(d.text)
     rss_corpus = max_rss()
-    text_bytes = sum(sys.getsizeof(d.text) for d in docs)
     marks: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int | None) -> None:
@@ -600,15 +686,16 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
 
     gc.collect()
     # Reset the high-water mark of resident memory (Linux: clear_refs 5), so that the scan's own
-    # peak is not the corpus generator's.
+    # peak is not the warm-up's or the counting pass's.
     hwm_reset = _reset_hwm()
     times = []
     result = None
     for _ in range(args.child_repeats):
         del result
+        gc.collect()
         marks.clear()
         t = time.perf_counter()
-        result = scan(docs, cfg, progress=progress)
+        result = scan(stream_corpus(path, limit), cfg, progress=progress)
         end = time.perf_counter()
         times.append(end - t)
     split = {
@@ -618,8 +705,8 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
     }
     assert result is not None
     return {
-        "documents": len(docs),
-        "mb": sum(len(d.text.encode("utf-8")) for d in docs) / 1e6,
+        "documents": documents,
+        "mb": text_utf8 / 1e6,
         "seconds": statistics.median(times),
         "runs": times,
         "split": split,
@@ -628,6 +715,9 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         "rss_before_corpus_bytes": rss_before_corpus,
         "rss_after_corpus_bytes": rss_corpus,
         "text_bytes": text_bytes,
+        "corpus_path": str(path),
+        "corpus_bytes": path.stat().st_size,
+        "streamed": True,
         "passages": len(result.passages),
         "pairs": len(result.pairs),
         "candidates": result.candidates,
@@ -645,7 +735,10 @@ def run_scaling(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
         cmd += ["--seed", str(args.seed), "--chars", str(args.chars)]
         if args.corpus:
             cmd += ["--corpus", args.corpus]
+        if args.cache_dir:
+            cmd += ["--cache-dir", args.cache_dir]
         print(f"scaling: {n:,} documents ...", file=sys.stderr, flush=True)
+        scaling_corpus(args, n)  # written here, once, so that the child only streams it
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)
         point = json.loads(out.stdout)
         points.append(point)
@@ -762,6 +855,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peak-memory runs")
     p.add_argument("--no-table", action="store_true", help="skip the per-stage table (e.g. scaling only)")
     p.add_argument("--scaling", help="comma-separated corpus sizes, one fresh process each, e.g. 1000,10000,50000")
+    p.add_argument(
+        "--cache-dir",
+        help="where the scaling run keeps its synthetic JSONL corpora, one a size, for reuse"
+        " (default: dedup-bench-corpora in the system's temporary directory)",
+    )
     p.add_argument("--plot", help="write the scaling curve to this image (needs matplotlib)")
     p.add_argument("--json", help="write every figure, the machine and the versions to this JSON file")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
