@@ -8,6 +8,7 @@ verified on the exact n-grams of both texts.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +26,7 @@ from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
-from .score import coverage, ngram_set, set_scores
+from .score import coverage, set_scores, span_scores
 from .shingle import hash_many, shingle
 from .store import DocumentStore
 
@@ -250,9 +251,7 @@ class _Index:
         counts = np.concatenate([b.counts for b in self.batches]) if self.batches else np.zeros(0, np.int64)
         num_perm = self.config.num_perm
         self.doc_signatures = (
-            np.concatenate([b.documents for b in self.batches])
-            if self.batches
-            else np.zeros((0, num_perm), np.uint32)
+            np.concatenate([b.documents for b in self.batches]) if self.batches else np.zeros((0, num_perm), np.uint32)
         )
         window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         return window_doc, int(counts.sum())
@@ -308,27 +307,74 @@ class _Prepared:
         self.index = index
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
+        self.lengths: dict[int, int] = {}
+        self.lock = threading.Lock()
         df, max_df = index.df, index.config.max_df
         self.common = None if df is None else (lambda keys: df.frequent(keys, max_df))
 
     def __getitem__(self, i: int) -> Prepared:
-        found = self.cache.get(i)
-        if found is not None:
-            self.cache.move_to_end(i)
-            return found
+        with self.lock:
+            found = self.cache.get(i)
+            if found is not None:
+                self.cache.move_to_end(i)
+                return found
+            text = self.index.documents.text(i)
+            self.lengths[i] = len(text)
+        # Outside the lock: two threads may prepare one document at once, which costs time only.
         cfg = self.index.config
-        normalized = normalize(self.index.documents.text(i), profile=cfg.profile)
+        normalized = normalize(text, profile=cfg.profile)
         prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params, self.common)
-        self.cache[i] = prepared
-        if len(self.cache) > self.capacity:
-            self.cache.popitem(last=False)
+        with self.lock:
+            self.cache[i] = prepared
+            if len(self.cache) > self.capacity:
+                self.cache.popitem(last=False)
         return prepared
+
+    def length(self, i: int) -> int:
+        """Length of document i's raw text (known once it has been prepared)."""
+        return self.lengths[i]
+
+
+_CHUNK = 64  # candidate pairs a thread aligns at a time
+
+
+class _AlignChunk:
+    """Align and score a chunk of candidate pairs: the passages of each and its Pair (or None)."""
+
+    def __init__(self, index: _Index, prepared: _Prepared) -> None:
+        self.index = index
+        self.prepared = prepared
+        self.params = index.config.align_params
+
+    def __call__(self, chunk: tuple[list[int], list[int]]) -> list[tuple[list[Passage], Pair | None]]:
+        return [self.pair(i, j) for i, j in zip(*chunk, strict=True)]
+
+    def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
+        index, cfg = self.index, self.index.config
+        a, b = self.prepared[i], self.prepared[j]
+        a_id, b_id = index.documents.doc_id(i), index.documents.doc_id(j)
+        found = [_passage(a_id, b_id, a, b, al) for al in align(a, b, self.params)]
+        found = [p for p in found if p.similarity >= cfg.min_similarity]
+        if not found:
+            return found, None
+        jac, cont_a, cont_b = set_scores(a.ngrams, b.ngrams)
+        pair = Pair(
+            a=a_id,
+            b=b_id,
+            coverage_a=coverage([(p.a.start, p.a.end) for p in found], self.prepared.length(i)),
+            coverage_b=coverage([(p.b.start, p.b.end) for p in found], self.prepared.length(j)),
+            containment_a=cont_a,
+            containment_b=cont_b,
+            jaccard=jac,
+            jaccard_estimate=jaccard(index.doc_signatures[i], index.doc_signatures[j]),
+            passages=len(found),
+            longest=max(p.length for p in found),
+        )
+        return found, pair
 
 
 def _passage(a_id: str, b_id: str, a: Prepared, b: Prepared, al: Alignment) -> Passage:
-    similarity, cont_a, cont_b = set_scores(
-        ngram_set(a.shingles, al.a_start, al.a_end), ngram_set(b.shingles, al.b_start, al.b_end)
-    )
+    similarity, cont_a, cont_b = span_scores(a.shingles, al.a_start, al.a_end, b.shingles, al.b_start, al.b_end)
     a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
     b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
     return Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, cont_a, cont_b, al.seeds)
@@ -371,36 +417,33 @@ def scan(
         progress("candidates", len(candidates.left), len(candidates.left))
 
     prepared = _Prepared(index)
-    params = cfg.align_params
+    left, right = candidates.left.tolist(), candidates.right.tolist()
+    total, suppressed = len(left), candidates.suppressed
+    del candidates
+    chunks = [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, total, _CHUNK)]
     passages: list[Passage] = []
     pairs: list[Pair] = []
-    total = len(candidates.left)
-    for done, (i, j) in enumerate(zip(candidates.left.tolist(), candidates.right.tolist(), strict=True), 1):
-        a, b = prepared[i], prepared[j]
-        a_id, b_id = index.documents.doc_id(i), index.documents.doc_id(j)
-        found = [_passage(a_id, b_id, a, b, al) for al in align(a, b, params)]
-        found = [p for p in found if p.similarity >= cfg.min_similarity]
-        if progress is not None:
-            progress("alignments", done, total)
-        if not found:
-            continue
-        passages.extend(found)
-        jac, cont_a, cont_b = set_scores(a.ngrams, b.ngrams)
-        text_a, text_b = index.documents.text(i), index.documents.text(j)
-        pairs.append(
-            Pair(
-                a=a_id,
-                b=b_id,
-                coverage_a=coverage([(p.a.start, p.a.end) for p in found], len(text_a)),
-                coverage_b=coverage([(p.b.start, p.b.end) for p in found], len(text_b)),
-                containment_a=cont_a,
-                containment_b=cont_b,
-                jaccard=jac,
-                jaccard_estimate=jaccard(index.doc_signatures[i], index.doc_signatures[j]),
-                passages=len(found),
-                longest=max(p.length for p in found),
-            )
-        )
+    done = 0
+
+    def take(results: Iterable[list[tuple[list[Passage], Pair | None]]]) -> None:
+        nonlocal done
+        for chunk in results:
+            for found, pair in chunk:
+                done += 1
+                if progress is not None:
+                    progress("alignments", done, total)
+                passages.extend(found)
+                if pair is not None:
+                    pairs.append(pair)
+
+    # Chunks of pairs are aligned on the index's threads (the kernels release the GIL); results
+    # are taken in chunk order, so the output never depends on thread timing.
+    work = _AlignChunk(index, prepared)
+    if index.threads > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(index.threads, thread_name_prefix="dedup-align") as pool:
+            take(pool.map(work, chunks))
+    else:
+        take(map(work, chunks))
     pairs.sort(key=lambda p: (-max(p.coverage_a, p.coverage_b), p.a, p.b))
     return ScanResult(
         passages=passages,
@@ -408,6 +451,6 @@ def scan(
         documents=index.documents,
         skipped=index.skipped,
         candidates=total,
-        suppressed_buckets=candidates.suppressed,
+        suppressed_buckets=suppressed,
         config=cfg,
     )

@@ -11,7 +11,7 @@ from numba import njit
 from ._arrays import distinct
 from .shingle import Shingles
 
-__all__ = ["coverage", "ngram_set", "set_scores"]
+__all__ = ["coverage", "ngram_set", "set_scores", "span_scores"]
 
 
 def ngram_set(shingles: Shingles, start: int = 0, end: int | None = None) -> npt.NDArray[np.uint32]:
@@ -39,6 +39,54 @@ def set_scores(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> tuple[fl
         return 0.0, 0.0, 0.0
     shared = _shared(x, y)
     return shared / (len(x) + len(y) - shared), shared / len(x), shared / len(y)
+
+
+def span_scores(
+    a: Shingles, a_start: int, a_end: int, b: Shingles, b_start: int, b_end: int
+) -> tuple[float, float, float]:
+    """:func:`set_scores` of the n-gram sets of two spans, as ``set_scores(ngram_set(a, ...), ngram_set(b, ...))``.
+
+    One kernel call: the alignment scores every passage this way.
+
+    Example:
+        >>> from dedup.shingle import shingle
+        >>> x, y = shingle("abcdef", 3), shingle("zzabcdzz", 3)
+        >>> span_scores(x, 0, 6, y, 0, 8) == set_scores(ngram_set(x), ngram_set(y))
+        True
+    """
+    return _span_scores(a.hashes, a.starts, a.ends, a_start, a_end, b.hashes, b.starts, b.ends, b_start, b_end)
+
+
+@njit(cache=True, nogil=True)
+def _span_scores(
+    hashes_a: npt.NDArray[np.uint32],
+    starts_a: npt.NDArray[np.int64],
+    ends_a: npt.NDArray[np.int64],
+    a_start: int,
+    a_end: int,
+    hashes_b: npt.NDArray[np.uint32],
+    starts_b: npt.NDArray[np.int64],
+    ends_b: npt.NDArray[np.int64],
+    b_start: int,
+    b_end: int,
+) -> tuple[float, float, float]:
+    x = _distinct(hashes_a[np.searchsorted(starts_a, a_start) : np.searchsorted(ends_a, a_end, side="right")])
+    y = _distinct(hashes_b[np.searchsorted(starts_b, b_start) : np.searchsorted(ends_b, b_end, side="right")])
+    if len(x) == 0 or len(y) == 0:
+        return 0.0, 0.0, 0.0
+    shared = _shared(x, y)
+    return shared / (len(x) + len(y) - shared), shared / len(x), shared / len(y)
+
+
+@njit(cache=True, nogil=True)
+def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    ordered = np.sort(values)
+    n = 0
+    for i in range(len(ordered)):
+        if i == 0 or ordered[i] != ordered[i - 1]:
+            ordered[n] = ordered[i]
+            n += 1
+    return ordered[:n]
 
 
 @njit(cache=True, nogil=True)

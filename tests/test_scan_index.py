@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -49,9 +51,7 @@ def test_index_equals_per_document_loop(threads: int, batch: int) -> None:
     window_doc, windows = index.finish()
     assert windows == len(doc_of) and window_doc.tolist() == doc_of
     assert (index.doc_signatures == np.stack(sigs)).all()
-    got = candidate_pairs_banded(
-        index.column, index.bands, window_doc, np.asarray(index.doc_source)[window_doc]
-    )
+    got = candidate_pairs_banded(index.column, index.bands, window_doc, np.asarray(index.doc_source)[window_doc])
     assert got.left.tolist() == expected.left.tolist()
     assert got.right.tolist() == expected.right.tolist()
     assert got.shared_bands.tolist() == expected.shared_bands.tolist()
@@ -80,3 +80,17 @@ def test_streamed_document_frequencies_give_the_exact_common_keys(threads: int, 
     every = np.unique(np.concatenate(keys))
     assert len(expected) > 0  # the planted wire text is in a third of the documents
     assert every[index.df.frequent(every, max_df)].tolist() == expected.tolist()
+
+
+def test_scan_output_does_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    scan_module = importlib.import_module("dedup.scan")  # the package's `scan` is the function
+    docs = _corpus(150)
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(scan_module, "_default_threads", lambda threads=threads: threads)
+        monkeypatch.setattr(scan_module, "_CHUNK", 3)  # many chunks, so that threads interleave
+        # (The planted wire text is in a third of the documents: boilerplate at the default max_df.)
+        results.append(scan_module.scan(docs, ScanConfig(max_df=0.5)))
+    one, two = results
+    assert one.passages and one.passages == two.passages
+    assert one.pairs == two.pairs and one.candidates == two.candidates

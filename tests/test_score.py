@@ -1,0 +1,41 @@
+"""Exact scores: the one-kernel span scores equal the set scores they stand for, and basic bounds hold."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.score import coverage, ngram_set, set_scores, span_scores
+from dedup.shingle import shingle
+
+texts = st.text(alphabet="abc دوز", min_size=0, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=texts, y=texts, ngram=st.integers(1, 4), data=st.data())
+def test_span_scores_equal_set_scores_of_ngram_sets(x: str, y: str, ngram: int, data: st.DataObject) -> None:
+    sx, sy = shingle(x, ngram), shingle(y, ngram)
+    x0 = data.draw(st.integers(0, len(x)))
+    x1 = data.draw(st.integers(x0, len(x)))
+    y0 = data.draw(st.integers(0, len(y)))
+    y1 = data.draw(st.integers(y0, len(y)))
+    expected = set_scores(ngram_set(sx, x0, x1), ngram_set(sy, y0, y1))
+    assert span_scores(sx, x0, x1, sy, y0, y1) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=texts, y=texts)
+def test_set_scores_are_symmetric_and_bounded(x: str, y: str) -> None:
+    a, b = ngram_set(shingle(x, 2)), ngram_set(shingle(y, 2))
+    jac, in_a, in_b = set_scores(a, b)
+    assert set_scores(b, a) == (jac, in_b, in_a)
+    assert 0.0 <= jac <= min(in_a, in_b) <= max(in_a, in_b) <= 1.0
+    sa, sb = set(a.tolist()), set(b.tolist())
+    assert jac == (len(sa & sb) / len(sa | sb) if sa and sb else 0.0)
+
+
+@given(spans=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=8), length=st.integers(1, 60))
+def test_coverage_counts_each_character_once(spans: list[tuple[int, int]], length: int) -> None:
+    spans = [(min(s, e), max(s, e)) for s, e in spans]
+    chars = {c for s, e in spans for c in range(s, e)}
+    assert coverage(spans, length) == len(chars) / length
