@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter, defaultdict
+from unittest import mock
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 from datasketch.lsh import _optimal_param
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup import lsh
 from dedup.errors import ParameterError
-from dedup.lsh import band_keys, candidate_pairs, optimal_params, probability
+from dedup.lsh import band_keys, candidate_pairs, candidate_pairs_banded, optimal_params, probability
 
 
 @pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
@@ -136,3 +142,135 @@ def test_candidate_pairs_banded_slices_and_min_shared(min_shared: int) -> None:
         assert got.right.tolist() == whole.right[keep].tolist()
         assert got.shared_bands.tolist() == whole.shared_bands[keep].tolist()
         assert got.suppressed == whole.suppressed
+
+
+def _brute_force(
+    cols: list[npt.NDArray[np.generic]],
+    groups: npt.NDArray[np.int64],
+    sources: npt.NDArray[np.int64],
+    same_source: bool,
+    max_bucket: int,
+    min_shared: int,
+) -> tuple[list[int], list[int], list[int], int]:
+    """The candidates by their definition: every item pair of every bucket, a band counted once per pair."""
+    counts: Counter[tuple[int, int]] = Counter()
+    suppressed = 0
+    for keys in cols:
+        buckets: defaultdict[object, list[int]] = defaultdict(list)
+        for i, key in enumerate(keys.tolist()):
+            buckets[key].append(i)
+        in_band = set()
+        for members in buckets.values():
+            if len(members) > max_bucket:
+                suppressed += 1
+                continue
+            for a, b in itertools.combinations(members, 2):
+                ga, gb = int(groups[a]), int(groups[b])
+                if ga != gb and (same_source or sources[a] != sources[b]):
+                    in_band.add((min(ga, gb), max(ga, gb)))
+        counts.update(in_band)
+    kept = sorted((pair, n) for pair, n in counts.items() if n >= min_shared)
+    return [a for (a, _), _ in kept], [b for (_, b), _ in kept], [n for _, n in kept], suppressed
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    items=st.integers(0, 60),
+    bands=st.integers(1, 4),
+    distinct_keys=st.integers(1, 8),
+    layout=st.sampled_from(["scan", "shuffled", "sparse"]),
+    dtype=st.sampled_from([np.uint32, np.uint16, np.uint64]),
+    same_source=st.booleans(),
+    max_bucket=st.integers(2, 12),
+    min_shared=st.integers(1, 3),
+    budget=st.sampled_from([8, 64, 1 << 30]),
+    threads=st.sampled_from([1, 2]),
+    small_buffers=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_candidate_pairs_banded_match_brute_force(
+    items: int,
+    bands: int,
+    distinct_keys: int,
+    layout: str,
+    dtype: type[np.unsignedinteger],
+    same_source: bool,
+    max_bucket: int,
+    min_shared: int,
+    budget: int,
+    threads: int,
+    small_buffers: bool,
+    seed: int,
+) -> None:
+    """Every path of the fast search (per document or per item, sliced, threaded, buffers grown or
+    flushed, pair counts split between threads) gives the pairs the definition gives."""
+    rng = np.random.default_rng(seed)
+    cols = [rng.integers(0, distinct_keys, items).astype(dtype) for _ in range(bands)]
+    if layout == "scan":  # windows in document order, one source per document
+        groups = np.sort(rng.integers(0, max(1, items // 3), items))
+        sources = (groups * 7 + seed) % 3
+    elif layout == "shuffled":  # any order, sources per window
+        groups = rng.integers(0, 8, items)
+        sources = rng.integers(0, 3, items)
+    else:  # document numbers far apart
+        groups = rng.integers(0, 5, items) * 100_003
+        sources = groups % 2
+    first, step, split = (2, 4, 1) if small_buffers else (lsh._FIRST_PAIRS, lsh._STEP_PAIRS, lsh._SPLIT)
+    with mock.patch.multiple(lsh, _threads=lambda: threads, _FIRST_PAIRS=first, _STEP_PAIRS=step, _SPLIT=split):
+        got = candidate_pairs_banded(
+            cols.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
+            min_shared=min_shared, budget=budget,
+        )  # fmt: skip
+    left, right, shared, suppressed = _brute_force(cols, groups, sources, same_source, max_bucket, min_shared)
+    assert got.left.tolist() == left and got.right.tolist() == right and got.shared_bands.tolist() == shared
+    assert got.suppressed == suppressed
+    assert got.left.dtype == got.right.dtype == got.shared_bands.dtype == np.int64
+
+
+def test_candidate_pairs_banded_same_with_any_threads() -> None:
+    """Threads change neither the pairs nor their order, on a corpus large enough to split the count."""
+    rng = np.random.default_rng(7)
+    windows = 60_000
+    groups = np.sort(rng.integers(0, 3_000, windows))
+    sources = groups % 40
+    cols = [rng.integers(0, 20_000, windows).astype(np.uint32) for _ in range(6)]
+    results = []
+    for threads in (1, 2):
+        with mock.patch.object(lsh, "_threads", lambda threads=threads: threads):
+            results.append(candidate_pairs_banded(cols.__getitem__, 6, groups, sources, max_bucket=64))
+    one, two = results
+    assert len(one.left) > lsh._SPLIT  # the two-thread count splits the pairs
+    assert np.array_equal(one.left, two.left) and np.array_equal(one.right, two.right)
+    assert np.array_equal(one.shared_bands, two.shared_bands) and one.suppressed == two.suppressed
+    assert np.all(np.diff((one.left << 32) | one.right) > 0)
+
+
+def test_band_larger_than_the_pair_buffer() -> None:
+    """A bucket with more pairs than the first buffer holds grows it and loses none."""
+    keys = np.zeros(600, dtype=np.uint32)
+    groups = np.arange(600)
+    got = candidate_pairs_banded([keys].__getitem__, 1, groups, groups, max_bucket=1_000)
+    assert len(got.left) == 600 * 599 // 2 > lsh._FIRST_PAIRS
+    assert got.left.tolist() == [a for a in range(600) for _ in range(a + 1, 600)]
+    assert got.right.tolist() == [b for a in range(600) for b in range(a + 1, 600)]
+
+
+def test_candidate_pairs_banded_rejects_a_wrong_column() -> None:
+    cols = [np.zeros(4, np.uint32), np.zeros(3, np.uint32)]
+    with pytest.raises(ParameterError, match="band 1 has 3 keys for 4 groups and 4 sources"):
+        candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(4))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_buckets_across_the_kernel_blocks(seed: int) -> None:
+    """Buckets that straddle the kernel's blocks of sorted keys are still seen whole, once."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 10, 2_500)
+    keys = np.repeat(rng.permutation(len(sizes)), sizes).astype(np.uint32)
+    groups = rng.integers(0, 400, len(keys))
+    sources = groups % 9
+    got = candidate_pairs_banded([keys].__getitem__, 1, groups, sources, max_bucket=6)
+    left, right, shared, suppressed = _brute_force([keys], groups, sources, False, 6, 1)
+    assert len(keys) > 3 * lsh._BLOCK
+    assert got.left.tolist() == left and got.right.tolist() == right and got.shared_bands.tolist() == shared
+    assert got.suppressed == suppressed
