@@ -30,9 +30,10 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import distinct, distinct_first
+from ._arrays import distinct_first
 from .errors import ParameterError
 from .normalize import Normalized
+from .score import ranked_ngrams
 from .shingle import Shingles
 
 __all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "prepare"]
@@ -104,6 +105,7 @@ class Prepared:
     word_starts: npt.NDArray[np.int64]
     word_ends: npt.NDArray[np.int64]
     ngrams: npt.NDArray[np.uint32]  # the distinct n-gram hashes, sorted: the document's set for scores
+    ranks: npt.NDArray[np.int32]  # each shingle's index in ngrams (score.ranked_ngrams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,7 @@ def prepare(
         words,
         starts[first],
         ends[first],
-        distinct(shingles.hashes),
+        *ranked_ngrams(shingles.hashes),
     )
 
 

@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
+from .align import AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import DocumentFrequency
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
-from .score import coverage, set_scores, span_scores
+from .score import coverage, pair_scores
 from .shingle import hash_many, shingle
 from .store import DocumentStore
 
@@ -352,12 +352,20 @@ class _AlignChunk:
     def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
         index, cfg = self.index, self.index.config
         a, b = self.prepared[i], self.prepared[j]
+        alignments = align(a, b, self.params)
+        if not alignments:
+            return [], None
         a_id, b_id = index.documents.doc_id(i), index.documents.doc_id(j)
-        found = [_passage(a_id, b_id, a, b, al) for al in align(a, b, self.params)]
-        found = [p for p in found if p.similarity >= cfg.min_similarity]
+        spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
+        scores, (jac, cont_a, cont_b) = pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
+        found = []
+        for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
+            if similarity >= cfg.min_similarity:
+                a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
+                b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
+                found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
         if not found:
             return found, None
-        jac, cont_a, cont_b = set_scores(a.ngrams, b.ngrams)
         pair = Pair(
             a=a_id,
             b=b_id,
@@ -371,13 +379,6 @@ class _AlignChunk:
             longest=max(p.length for p in found),
         )
         return found, pair
-
-
-def _passage(a_id: str, b_id: str, a: Prepared, b: Prepared, al: Alignment) -> Passage:
-    similarity, cont_a, cont_b = span_scores(a.shingles, al.a_start, al.a_end, b.shingles, al.b_start, al.b_end)
-    a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
-    b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
-    return Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, cont_a, cont_b, al.seeds)
 
 
 def scan(

@@ -11,7 +11,7 @@ from numba import njit
 from ._arrays import distinct
 from .shingle import Shingles
 
-__all__ = ["coverage", "ngram_set", "set_scores", "span_scores"]
+__all__ = ["coverage", "ngram_set", "pair_scores", "ranked_ngrams", "set_scores", "span_scores"]
 
 
 def ngram_set(shingles: Shingles, start: int = 0, end: int | None = None) -> npt.NDArray[np.uint32]:
@@ -103,6 +103,124 @@ def _shared(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> int:
             i += 1
             j += 1
     return count
+
+
+def ranked_ngrams(hashes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
+    """The sorted distinct hashes and, for each hash given, its index among them.
+
+    ``distinct[ranks[i]] == hashes[i]``: with the ranks, the distinct n-grams of any span are
+    counted in one pass over it, with no sort (see :func:`pair_scores`).
+
+    Example:
+        >>> [a.tolist() for a in ranked_ngrams(np.array([7, 3, 7, 5], np.uint32))]
+        [[3, 5, 7], [2, 0, 2, 1]]
+    """
+    hashes = np.asarray(hashes, dtype=np.uint32)
+    # Hash and position packed in one uint64 and sorted as plain numbers: numpy's sort is several
+    # times faster than an argsort of the hashes.
+    packed = hashes.astype(np.uint64)
+    packed <<= np.uint64(32)
+    packed |= np.arange(len(hashes), dtype=np.uint64)
+    packed.sort()
+    return _ranks(packed)
+
+
+@njit(cache=True, nogil=True)
+def _ranks(packed: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
+    distinct = np.empty(len(packed), dtype=np.uint32)
+    ranks = np.empty(len(packed), dtype=np.int32)
+    n = -1
+    for k in range(len(packed)):
+        h = np.uint32(packed[k] >> np.uint64(32))
+        if n < 0 or h != distinct[n]:
+            n += 1
+            distinct[n] = h
+        ranks[np.int64(packed[k] & np.uint64(0xFFFFFFFF))] = n
+    return distinct[: n + 1], ranks
+
+
+def pair_scores(
+    a: Shingles,
+    a_ngrams: npt.NDArray[np.uint32],
+    a_ranks: npt.NDArray[np.int32],
+    b: Shingles,
+    b_ngrams: npt.NDArray[np.uint32],
+    b_ranks: npt.NDArray[np.int32],
+    spans: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], tuple[float, float, float]]:
+    """Scores of many passages of one document pair, and of the whole pair, in one kernel call.
+
+    ``a_ngrams, a_ranks = ranked_ngrams(a.hashes)`` (likewise for b); ``spans`` has one row
+    ``(a_start, a_end, b_start, b_end)`` a passage. Row ``k`` of the first result is
+    ``span_scores(a, *spans[k, :2], b, *spans[k, 2:])``; the second is
+    ``set_scores(a_ngrams, b_ngrams)``. The two n-gram sets are merged once for the pair; a span's
+    distinct n-grams are then counted by marking their ranks, without sorting them.
+
+    Example:
+        >>> from dedup.shingle import shingle
+        >>> x, y = shingle("abcdef", 3), shingle("zzabcdzz", 3)
+        >>> rows, whole = pair_scores(x, *ranked_ngrams(x.hashes), y, *ranked_ngrams(y.hashes),
+        ...                           np.array([[0, 6, 0, 8]]))
+        >>> rows[0].tolist() == list(span_scores(x, 0, 6, y, 0, 8)), whole
+        (True, (0.25, 0.5, 0.3333333333333333))
+    """
+    spans = np.ascontiguousarray(spans, dtype=np.int64).reshape(-1, 4)
+    out = _pair_scores(a_ngrams, a_ranks, a.starts, a.ends, b_ngrams, b_ranks, b.starts, b.ends, spans)
+    return out[:-1], (float(out[-1, 0]), float(out[-1, 1]), float(out[-1, 2]))
+
+
+@njit(cache=True, nogil=True)
+def _pair_scores(
+    ngrams_a: npt.NDArray[np.uint32],
+    ranks_a: npt.NDArray[np.int32],
+    starts_a: npt.NDArray[np.int64],
+    ends_a: npt.NDArray[np.int64],
+    ngrams_b: npt.NDArray[np.uint32],
+    ranks_b: npt.NDArray[np.int32],
+    starts_b: npt.NDArray[np.int64],
+    ends_b: npt.NDArray[np.int64],
+    spans: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    na, nb = len(ngrams_a), len(ngrams_b)
+    to_b = np.full(na, -1, dtype=np.int64)  # rank in b of each n-gram of a, or -1
+    i = j = shared = 0
+    while i < na and j < nb:
+        if ngrams_a[i] < ngrams_b[j]:
+            i += 1
+        elif ngrams_a[i] > ngrams_b[j]:
+            j += 1
+        else:
+            to_b[i] = j
+            shared += 1
+            i += 1
+            j += 1
+    k = len(spans)
+    out = np.zeros((k + 1, 3), dtype=np.float64)
+    if na and nb:
+        out[k, 0], out[k, 1], out[k, 2] = shared / (na + nb - shared), shared / na, shared / nb
+    # Stamps instead of clearing: seen_a[r] == p + 1 once rank r was counted for passage p.
+    seen_a = np.zeros(na, dtype=np.int64)
+    seen_b = np.zeros(nb, dtype=np.int64)
+    in_x = np.zeros(nb, dtype=np.int64)  # b's ranks among passage p's n-grams of a
+    for p in range(k):
+        stamp = p + 1
+        nx = ny = both = 0
+        for s in range(np.searchsorted(starts_a, spans[p, 0]), np.searchsorted(ends_a, spans[p, 1], side="right")):
+            r = ranks_a[s]
+            if seen_a[r] != stamp:
+                seen_a[r] = stamp
+                nx += 1
+                if to_b[r] >= 0:
+                    in_x[to_b[r]] = stamp
+        for s in range(np.searchsorted(starts_b, spans[p, 2]), np.searchsorted(ends_b, spans[p, 3], side="right")):
+            r = ranks_b[s]
+            if seen_b[r] != stamp:
+                seen_b[r] = stamp
+                ny += 1
+                both += in_x[r] == stamp
+        if nx and ny:
+            out[p, 0], out[p, 1], out[p, 2] = both / (nx + ny - both), both / nx, both / ny
+    return out
 
 
 def coverage(spans: Iterable[tuple[int, int]], length: int) -> float:

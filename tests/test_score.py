@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.score import coverage, ngram_set, set_scores, span_scores
+from dedup.score import coverage, ngram_set, pair_scores, ranked_ngrams, set_scores, span_scores
 from dedup.shingle import shingle
 
 texts = st.text(alphabet="abc دوز", min_size=0, max_size=60)
@@ -39,3 +40,25 @@ def test_coverage_counts_each_character_once(spans: list[tuple[int, int]], lengt
     spans = [(min(s, e), max(s, e)) for s, e in spans]
     chars = {c for s, e in spans for c in range(s, e)}
     assert coverage(spans, length) == len(chars) / length
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=texts, y=texts, ngram=st.integers(1, 4), data=st.data())
+def test_pair_scores_equal_span_and_set_scores(x: str, y: str, ngram: int, data: st.DataObject) -> None:
+    sx, sy = shingle(x, ngram), shingle(y, ngram)
+    spans = []
+    for _ in range(data.draw(st.integers(0, 4))):
+        x0 = data.draw(st.integers(0, len(x)))
+        y0 = data.draw(st.integers(0, len(y)))
+        spans.append((x0, data.draw(st.integers(x0, len(x))), y0, data.draw(st.integers(y0, len(y)))))
+    rows, whole = pair_scores(sx, *ranked_ngrams(sx.hashes), sy, *ranked_ngrams(sy.hashes), np.array(spans))
+    assert [tuple(r) for r in rows.tolist()] == [span_scores(sx, x0, x1, sy, y0, y1) for x0, x1, y0, y1 in spans]
+    assert whole == set_scores(ngram_set(sx), ngram_set(sy))
+
+
+@given(hashes=st.lists(st.integers(0, 2**32 - 1), max_size=50))
+def test_ranked_ngrams_are_the_distinct_hashes_and_each_ones_index(hashes: list[int]) -> None:
+    values = np.array(hashes, dtype=np.uint32)
+    distinct, ranks = ranked_ngrams(values)
+    assert distinct.tolist() == sorted(set(hashes))
+    assert distinct[ranks].tolist() == hashes
