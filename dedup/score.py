@@ -93,15 +93,11 @@ def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
 def _shared(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> int:
     """Values two sorted distinct arrays share: one linear merge (intersect1d sorts both again)."""
     i = j = count = 0
-    while i < len(x) and j < len(y):
-        if x[i] < y[j]:
-            i += 1
-        elif x[i] > y[j]:
-            j += 1
-        else:
-            count += 1
-            i += 1
-            j += 1
+    while i < len(x) and j < len(y):  # branch-free on the comparison, as in align._merge_sorted
+        u, v = x[i], y[j]
+        count += u == v
+        i += u <= v
+        j += v <= u
     return count
 
 
@@ -184,16 +180,13 @@ def _pair_scores(
     na, nb = len(ngrams_a), len(ngrams_b)
     to_b = np.full(na, -1, dtype=np.int64)  # rank in b of each n-gram of a, or -1
     i = j = shared = 0
-    while i < na and j < nb:
-        if ngrams_a[i] < ngrams_b[j]:
-            i += 1
-        elif ngrams_a[i] > ngrams_b[j]:
-            j += 1
-        else:
-            to_b[i] = j
-            shared += 1
-            i += 1
-            j += 1
+    while i < na and j < nb:  # branch-free on the comparison, as in align._merge_sorted
+        x, y = ngrams_a[i], ngrams_b[j]
+        equal = x == y
+        to_b[i] = j if equal else to_b[i]
+        shared += equal
+        i += x <= y
+        j += y <= x
     k = len(spans)
     out = np.zeros((k + 1, 3), dtype=np.float64)
     if na and nb:

@@ -17,10 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import Alignment, AlignParams, _chain, _join, _tile
+from dedup.align import Alignment, AlignParams, _chain, _join, _tile, _unique_seeds, document_keys, prepare
 from dedup.errors import ParameterError
+from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
+from dedup.score import ranked_ngrams
+from dedup.shingle import hash_many, shingle
 
 MAX_WORD = 8
 SLACK = MAX_WORD + 1
@@ -318,3 +321,29 @@ def test_seeds_no_other_pair_shares_a_passage(seeds_scan: tuple[dict[str, str], 
     _, passages = seeds_scan
     assert passages
     assert {frozenset((p.a.doc, p.b.doc)) for p in passages} == {frozenset(("000", "001"))}
+
+
+@settings(max_examples=200, deadline=None)
+@given(hashes=st.lists(st.integers(0, 6), max_size=40), offset=st.integers(0, 5))
+def test_unique_seeds_by_ranks_equal_the_sorted_keys_occurring_once(hashes: list[int], offset: int) -> None:
+    # Few distinct values, so that repeated seeds are common.
+    h = np.array(hashes, dtype=np.uint32) * np.uint32(0x9E3779B1)
+    keys = [(int(h[i]) << 32) | int(h[i + offset]) for i in range(len(h) - offset)]
+    once = sorted(k for k in set(keys) if keys.count(k) == 1)
+    distinct, ranks = ranked_ngrams(h)
+    got_keys, got_index = _unique_seeds(h, ranks, len(distinct), offset)
+    assert got_keys.tolist() == once
+    assert [keys[i] for i in got_index.tolist()] == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.lists(st.integers(0, 6), max_size=30), max_size=5), offset=st.integers(0, 3))
+def test_document_keys_are_each_texts_seeds_and_words_occurring_once(texts: list[list[int]], offset: int) -> None:
+    words = [" ".join(f"w{k}xx" for k in t) for t in texts]  # one word a number: words repeat
+    params = AlignParams(ngram=3, seed_length=3 + offset, word_min=3)
+    normalized = [normalize(w) for w in words]
+    keys, key_offsets = document_keys([n.text for n in normalized], *hash_many([n.text for n in normalized], 3), params)
+    for t, n in enumerate(normalized):
+        p = prepare(n, shingle(n.text, 3), params)
+        mine = keys[key_offsets[t] : key_offsets[t + 1]].tolist()
+        assert mine == p.seed_keys.tolist() + p.word_keys.tolist()
