@@ -29,7 +29,7 @@ from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
 from .score import coverage, pair_scores
 from .shingle import hash_many, shingle
-from .store import DocumentStore
+from .store import BandKeyStore, DocumentStore
 
 __all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
 
@@ -154,7 +154,9 @@ class ScanResult:
 class _Index:
     """Band keys of every window, and per-document state, gathered while documents stream in."""
 
-    def __init__(self, config: ScanConfig, *, threads: int | None = None, batch: int = 256) -> None:
+    def __init__(
+        self, config: ScanConfig, *, threads: int | None = None, batch: int = 256, key_limit: int | None = None
+    ) -> None:
         self.config = config
         self.bands, self.rows = config.bands_rows
         # Every document read, its text spilled to a temporary file: memory grows with the index,
@@ -172,7 +174,11 @@ class _Index:
         self.batch = batch
         self.pending: list[str] = []
         self.futures: list[Future[_Batch]] = []
-        self.batches: list[_Batch] = []
+        # A batch's band keys go to `keys` (spilled to a temporary file past 256 MB: they are most
+        # of a large scan's memory); its window counts and document signatures stay here.
+        self.keys = BandKeyStore(self.bands) if key_limit is None else BandKeyStore(self.bands, limit=key_limit)
+        self.counts: list[npt.NDArray[np.int64]] = []
+        self.signatures: list[npt.NDArray[np.uint32]] = []
         self.pool: ThreadPoolExecutor | None = None
         # Document frequencies of seed keys (dedup.boilerplate), counted by the workers, each into
         # a sketch of its own taken from `tallies`, and summed at the end: counts are sums, so the
@@ -210,7 +216,7 @@ class _Index:
     def _submit(self) -> None:
         texts, self.pending = self.pending, []
         if self.threads <= 1:
-            self.batches.append(self._batch(texts))
+            self._collect(self._batch(texts))
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dedup-sketch")
@@ -219,7 +225,7 @@ class _Index:
         self.futures.append(self.pool.submit(self._batch, texts))
         # A few batches in flight keep every worker busy; more would only hold text in memory.
         while len(self.futures) > 2 * self.threads:
-            self.batches.append(self.futures.pop(0).result())
+            self._collect(self.futures.pop(0).result())
 
     def _batch(self, texts: list[str]) -> _Batch:
         batch, keys = _sketch_batch(texts, self.config, self.bands, self.rows, self.df is not None)
@@ -239,7 +245,8 @@ class _Index:
         if self.pending:
             self._submit()
         try:
-            self.batches.extend(f.result() for f in self.futures)
+            for f in self.futures:
+                self._collect(f.result())
         finally:
             self.futures.clear()
             if self.pool is not None:
@@ -249,19 +256,24 @@ class _Index:
             tally = self.tallies.get()
             if self.df is not None:
                 self.df.merge(tally)
-        counts = np.concatenate([b.counts for b in self.batches]) if self.batches else np.zeros(0, np.int64)
+        counts = np.concatenate(self.counts) if self.counts else np.zeros(0, np.int64)
         num_perm = self.config.num_perm
         self.doc_signatures = (
-            np.concatenate([b.documents for b in self.batches]) if self.batches else np.zeros((0, num_perm), np.uint32)
+            np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
         )
+        self.counts, self.signatures = [], []
         window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         return window_doc, int(counts.sum())
 
     def column(self, band: int) -> npt.NDArray[np.uint32]:
         """The keys of one band for every window, in document order."""
-        if not self.batches:
-            return np.zeros(0, np.uint32)
-        return np.concatenate([b.keys[band] for b in self.batches])
+        return self.keys.column(band)
+
+    def _collect(self, batch: _Batch) -> None:
+        """Keep a finished batch (batches are collected in the order they were submitted)."""
+        self.keys.add(batch.keys)
+        self.counts.append(batch.counts)
+        self.signatures.append(batch.documents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,7 +456,7 @@ def scan(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
         max_bucket=cfg.max_bucket, min_shared=cfg.min_bands,
     )  # fmt: skip
-    index.batches.clear()  # the candidate search above was their last use
+    index.keys.close()  # the candidate search above was their last use
     del window_doc, window_source
     if progress is not None:
         progress("candidates", len(candidates.left), len(candidates.left))

@@ -16,10 +16,13 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, NoReturn
 
+import numpy as np
+import numpy.typing as npt
+
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .records import Document
 
-__all__ = ["DocumentStore"]
+__all__ = ["BandKeyStore", "DocumentStore"]
 
 _CHUNK = 1 << 20  # bytes gathered in memory before one write to the file
 _MAX_DATE = 0x7FFF_FFFF  # a date's length must fit the int32 array that holds it
@@ -326,3 +329,132 @@ class DocumentStore(Mapping[str, Document]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+_KEY_LIMIT = 256 << 20  # band keys held in memory before they go to a temporary file
+
+
+class BandKeyStore:
+    """The LSH band keys of every window, a block a batch, in memory up to ``limit`` bytes, then on disk.
+
+    A block is a ``[bands, windows]`` uint32 array (band-major, as :func:`dedup.lsh.band_keys32`
+    makes them); :meth:`column` gives one band's keys over every block, in order. The keys are most
+    of a large scan's memory (112 bytes a window at 28 bands: 0.84 GB for 100,000 documents of
+    3,000 characters) but are read only a band at a time, by the candidate search: past ``limit``
+    every block is written to an anonymous temporary file and a band is read back with one
+    positioned read a block. Small scans never touch the disk.
+
+    Example:
+        >>> keys = BandKeyStore(2, limit=16)
+        >>> keys.add(np.array([[1, 2], [3, 4]], np.uint32))  # 16 bytes: in memory
+        >>> keys.add(np.array([[5], [6]], np.uint32))  # over the limit: both blocks to the file
+        >>> keys.column(0).tolist(), keys.column(1).tolist(), keys.on_disk, len(keys)
+        ([1, 2, 5], [3, 4, 6], True, 3)
+        >>> keys.close()
+    """
+
+    def __init__(self, bands: int, *, limit: int = _KEY_LIMIT, directory: str | os.PathLike[str] | None = None) -> None:
+        if bands < 1:
+            raise ParameterError(f"bands must be a positive integer, got {bands}")
+        if limit < 0:
+            raise ParameterError(f"limit must be a non-negative number of bytes, got {limit}")
+        self.bands = bands
+        self.limit = limit
+        self._directory = directory
+        self._blocks: list[npt.NDArray[np.uint32] | None] = []  # None once written to the file
+        self._at: list[int] = []  # where each written block starts in the file
+        self._widths: list[int] = []
+        self._memory = 0
+        self._end = 0
+        self._file: IO[bytes] | None = None
+        self._finalizer: weakref.finalize[[IO[bytes] | None], None] | None = None
+
+    def __len__(self) -> int:
+        """Windows stored."""
+        return sum(self._widths)
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the blocks went to the temporary file."""
+        return self._file is not None
+
+    def add(self, block: npt.NDArray[np.uint32]) -> None:
+        """Append one block of keys, ``[bands, windows]``."""
+        block = np.ascontiguousarray(block, dtype=np.uint32)
+        if block.ndim != 2 or block.shape[0] != self.bands:
+            raise ParameterError(f"a block must have shape (bands ({self.bands}), windows), got {block.shape}")
+        self._widths.append(block.shape[1])
+        if self._file is None and self._memory + block.nbytes <= self.limit:
+            self._blocks.append(block)
+            self._at.append(-1)
+            self._memory += block.nbytes
+            return
+        if self._file is None:
+            self._open()
+            for k, held in enumerate(self._blocks):
+                assert held is not None
+                self._at[k] = self._write(held)
+                self._blocks[k] = None
+            self._memory = 0
+        self._blocks.append(None)
+        self._at.append(self._write(block))
+
+    def column(self, band: int) -> npt.NDArray[np.uint32]:
+        """The keys of ``band`` for every window, in the order the blocks were added."""
+        if not 0 <= band < self.bands:
+            raise ParameterError(f"band must be in [0, {self.bands}), got {band}")
+        out = np.empty(len(self), dtype=np.uint32)
+        pos = 0
+        for block, at, width in zip(self._blocks, self._at, self._widths, strict=True):
+            if block is not None:
+                out[pos : pos + width] = block[band]
+            elif width:
+                self._read_into(out[pos : pos + width], at + band * width * 4)
+            pos += width
+        return out
+
+    def close(self) -> None:
+        """Drop every block and the temporary file."""
+        self._blocks = []
+        self._at = []
+        self._widths = []
+        self._memory = 0
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def _open(self) -> None:
+        try:
+            self._file = tempfile.TemporaryFile(buffering=0, dir=self._directory)  # noqa: SIM115 - closed by close() or the finalizer
+        except OSError as error:
+            where = self._directory if self._directory is not None else tempfile.gettempdir()
+            reason = error.strerror or error
+            raise DedupError(f"{where}: cannot create the band keys' temporary file: {reason}") from error
+        self._finalizer = weakref.finalize(self, _close, self._file)
+
+    def _write(self, block: npt.NDArray[np.uint32]) -> int:
+        assert self._file is not None
+        at = self._end
+        data = memoryview(block).cast("B")
+        done = 0
+        try:
+            while done < len(data):
+                done += os.pwrite(self._file.fileno(), data[done:], at + done)
+        except OSError as error:
+            raise DedupError(f"cannot write the band keys' temporary file: {error.strerror or error}") from error
+        self._end += len(data)
+        return at
+
+    def _read_into(self, out: npt.NDArray[np.uint32], at: int) -> None:
+        assert self._file is not None
+        view = memoryview(out).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                got = os.preadv(self._file.fileno(), [view[done:]], at + done)
+                if not got:
+                    raise ReadError(f"the band keys' temporary file ends at byte {at + done}")
+                done += got
+        except ReadError:
+            raise
+        except OSError as error:
+            raise ReadError(f"cannot read the band keys' temporary file: {error.strerror or error}") from error

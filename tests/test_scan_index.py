@@ -29,7 +29,8 @@ def _corpus(n: int) -> list[Document]:
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("batch", [1, 7, 256])
-def test_index_equals_per_document_loop(threads: int, batch: int) -> None:
+@pytest.mark.parametrize("key_limit", [None, 0, 40_000])  # keys in memory, all on disk, spilled midway
+def test_index_equals_per_document_loop(threads: int, batch: int, key_limit: int | None) -> None:
     cfg = ScanConfig()
     bands, rows = cfg.bands_rows
     docs = _corpus(40)
@@ -45,10 +46,11 @@ def test_index_equals_per_document_loop(threads: int, batch: int) -> None:
         source += [int(doc.source[1:])] * len(w.signatures)
     expected = candidate_pairs(np.concatenate(keys), np.array(doc_of), np.array(source))
 
-    index = _Index(cfg, threads=threads, batch=batch)
+    index = _Index(cfg, threads=threads, batch=batch, key_limit=key_limit)
     for doc in docs:
         index.add(doc)
     window_doc, windows = index.finish()
+    assert index.keys.on_disk == (key_limit is not None and windows * index.bands * 4 > key_limit)
     assert windows == len(doc_of) and window_doc.tolist() == doc_of
     assert (index.doc_signatures == np.stack(sigs)).all()
     got = candidate_pairs_banded(index.column, index.bands, window_doc, np.asarray(index.doc_source)[window_doc])

@@ -9,13 +9,14 @@ import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import DedupError, InputError, ParameterError
 from dedup.records import Document
-from dedup.store import DocumentStore
+from dedup.store import BandKeyStore, DocumentStore
 
 # Every code point, lone surrogates included (json.loads can produce them), and the empty string.
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=200)
@@ -197,3 +198,37 @@ def test_store_outlives_the_function_that_filled_it() -> None:
 def test_store_is_not_picklable(memory: bool) -> None:
     with DocumentStore([Document("a", "x")], memory=memory) as store, pytest.raises(TypeError, match="pickled"):
         pickle.dumps(store)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    widths=st.lists(st.integers(0, 20), max_size=8),
+    bands=st.integers(1, 4),
+    limit=st.sampled_from([0, 64, 1 << 30]),
+    data=st.data(),
+)
+def test_band_key_store_columns_are_the_blocks_joined(
+    widths: list[int], bands: int, limit: int, data: st.DataObject
+) -> None:
+    blocks = [
+        np.array(data.draw(st.lists(st.integers(0, 2**32 - 1), min_size=bands * w, max_size=bands * w)), np.uint32)
+        .reshape(bands, w)
+        for w in widths
+    ]
+    store = BandKeyStore(bands, limit=limit)
+    for block in blocks:
+        store.add(block)
+    assert len(store) == sum(widths)
+    assert store.on_disk == (sum(b.nbytes for b in blocks) > limit)
+    for band in range(bands):
+        expected = np.concatenate([b[band] for b in blocks]) if blocks else np.zeros(0, np.uint32)
+        assert store.column(band).tolist() == expected.tolist()
+    store.close()
+
+
+def test_band_key_store_checks_its_blocks() -> None:
+    store = BandKeyStore(2)
+    with pytest.raises(ParameterError, match=r"shape \(bands \(2\), windows\), got \(3, 1\)"):
+        store.add(np.zeros((3, 1), np.uint32))
+    with pytest.raises(ParameterError, match=r"band must be in \[0, 2\), got 2"):
+        store.column(2)
