@@ -17,7 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import Alignment, AlignParams, _chain, _join, _tile, _unique_seeds, document_keys, prepare
+from dedup.align import (
+    Alignment,
+    AlignParams,
+    _by_diagonal,
+    _chain,
+    _covered,
+    _join,
+    _tile,
+    _unique_seeds,
+    document_keys,
+    prepare,
+)
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
@@ -347,3 +358,27 @@ def test_document_keys_are_each_texts_seeds_and_words_occurring_once(texts: list
         p = prepare(n, shingle(n.text, 3), params)
         mine = keys[key_offsets[t] : key_offsets[t + 1]].tolist()
         assert mine == p.seed_keys.tolist() + p.word_keys.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    intervals=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 300)), min_size=1, max_size=30),
+    scale=st.sampled_from([1, 1000]),
+)
+def test_covered_counts_the_union_of_intervals(intervals: list[tuple[int, int]], scale: int) -> None:
+    # scale 1000 spreads the intervals so far apart that the sorting path runs, 1 the difference array.
+    starts = np.array([s // scale for s, _ in intervals], dtype=np.int64)
+    ends = starts + np.array([n for _, n in intervals], dtype=np.int64)
+    chars = {c for s, e in zip(starts.tolist(), ends.tolist(), strict=True) for c in range(s, e)}
+    assert _covered(starts, ends) == len(chars)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seeds=st.lists(st.tuples(st.integers(0, 5000), st.integers(-20000, 20000)), min_size=1, max_size=60))
+def test_seeds_by_diagonal_equal_a_stable_sort_by_diagonal_then_a(seeds: list[tuple[int, int]]) -> None:
+    start_a = np.array(sorted(a for a, _ in seeds), dtype=np.int64)
+    diag = np.array([d for _, d in seeds], dtype=np.int64)  # wide diagonals take the sorting path
+    expected = np.lexsort((np.arange(len(diag)), start_a, diag))
+    assert _by_diagonal(diag, start_a).tolist() == expected.tolist()
+    narrow = diag // 100
+    assert _by_diagonal(narrow, start_a).tolist() == np.lexsort((np.arange(len(diag)), start_a, narrow)).tolist()
