@@ -379,7 +379,7 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     from dedup.normalize import normalize
     from dedup.report import write_jsonl
     from dedup.scan import scan
-    from dedup.score import ngram_set, set_scores
+    from dedup.score import pair_scores
     from dedup.shingle import hash_many, shingle, shingle_strings
 
     cfg = make_config(args)
@@ -454,17 +454,18 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     aligned = do_align()
 
     def do_score() -> int:
+        # As the scan does: one pair_scores call a pair (every passage and the whole pair).
         count = 0
         for (i, j), found in zip(pairs, aligned, strict=True):
             if not found:
                 continue
             a, b = prepared[i], prepared[j]
+            spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in found], dtype=np.int64)
+            pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
             for al in found:
-                set_scores(ngram_set(a.shingles, al.a_start, al.a_end), ngram_set(b.shingles, al.b_start, al.b_end))
                 a.normalized.raw_span(al.a_start, al.a_end)
                 b.normalized.raw_span(al.b_start, al.b_end)
                 count += 1
-            set_scores(ngram_set(a.shingles), ngram_set(b.shingles))
         return count
 
     bench.row("score (passages and pairs)", do_score, group="stage", shingles=n_shingles)
