@@ -24,10 +24,10 @@ from numba import njit
 from ._arrays import distinct_counts
 from .errors import ParameterError
 
-__all__ = ["DocumentFrequency", "common_keys", "df_limit"]
+__all__ = ["DocumentFrequency", "Frequent", "common_keys", "df_limit"]
 
 # Multipliers (odd, from splitmix64/murmur3) that pick each row's counter from different bits.
-_ROW_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
+ROW_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
 
 
 def df_limit(documents: int, max_df: float) -> int:
@@ -88,7 +88,7 @@ class DocumentFrequency:
             raise ParameterError(f"width must be a power of two, got {width}")
         self.width = width
         self.shift = np.uint64(64 - width.bit_length() + 1)
-        self.table = np.zeros((len(_ROW_MULTIPLIERS), width), dtype=np.uint32)
+        self.table = np.zeros((len(ROW_MULTIPLIERS), width), dtype=np.uint32)
         self.documents = 0
 
     def add(self, keys: npt.NDArray[np.uint64], documents: int = 1) -> None:
@@ -96,7 +96,7 @@ class DocumentFrequency:
 
         A key must occur at most once per document, or it is counted once per occurrence.
         """
-        _add(self.table, _ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
+        _add(self.table, ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
         self.documents += documents
 
     def merge(self, other: DocumentFrequency) -> None:
@@ -115,11 +115,35 @@ class DocumentFrequency:
 
     def estimate(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint32]:
         """Estimated document frequency of each key (never below the true one)."""
-        return _estimate(self.table, _ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
+        return _estimate(self.table, ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
 
     def frequent(self, keys: npt.NDArray[np.uint64], max_df: float) -> npt.NDArray[np.bool_]:
         """Which keys occur in more than ``df_limit(documents, max_df)`` of the documents counted."""
         return self.estimate(keys) > df_limit(self.documents, max_df)
+
+
+class Frequent:
+    """Which keys a :class:`DocumentFrequency` counts in more than ``df_limit(documents, max_df)`` documents.
+
+    A function of keys to a mask, as ``df.frequent(keys, max_df)``, with the limit fixed when it is
+    made; :func:`dedup.align.prepare` recognises it and checks the keys inside its own kernel.
+
+    Example:
+        >>> df = DocumentFrequency(width=1 << 10)
+        >>> for keys in ([1, 2], [2], [2, 3]):
+        ...     df.add(np.array(keys, np.uint64))
+        >>> Frequent(df, max_df=0.5)(np.array([1, 2, 3], np.uint64)).tolist()  # df_limit(3, 0.5) = 2
+        [False, True, False]
+    """
+
+    __slots__ = ("df", "limit")
+
+    def __init__(self, df: DocumentFrequency, max_df: float) -> None:
+        self.df = df
+        self.limit = df_limit(df.documents, max_df)
+
+    def __call__(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        return self.df.estimate(keys) > self.limit
 
 
 @njit(cache=True, nogil=True)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from numba import njit
 
 from .align import AlignParams, Prepared, align, document_keys, prepare
-from .boilerplate import DocumentFrequency
+from .boilerplate import DocumentFrequency, Frequent
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
@@ -323,7 +323,7 @@ class _Prepared:
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         df, max_df = index.df, index.config.max_df
-        self.common = None if df is None else (lambda keys: df.frequent(keys, max_df))
+        self.common = None if df is None else Frequent(df, max_df)
 
     def __getitem__(self, i: int) -> Prepared:
         with self.lock:

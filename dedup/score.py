@@ -118,20 +118,22 @@ def ranked_ngrams(hashes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32
     packed <<= np.uint64(32)
     packed |= np.arange(len(hashes), dtype=np.uint64)
     packed.sort()
-    return _ranks(packed)
+    return _ranks(packed, 32)
 
 
 @njit(cache=True, nogil=True)
-def _ranks(packed: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
+def _ranks(packed: npt.NDArray[np.uint64], shift: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
+    """Distinct hashes and ranks from sorted ``hash << shift | position`` values."""
     distinct = np.empty(len(packed), dtype=np.uint32)
     ranks = np.empty(len(packed), dtype=np.int32)
+    low = (np.uint64(1) << np.uint64(shift)) - np.uint64(1)
     n = -1
     for k in range(len(packed)):
-        h = np.uint32(packed[k] >> np.uint64(32))
+        h = np.uint32(packed[k] >> np.uint64(shift))
         if n < 0 or h != distinct[n]:
             n += 1
             distinct[n] = h
-        ranks[np.int64(packed[k] & np.uint64(0xFFFFFFFF))] = n
+        ranks[np.int64(packed[k] & low)] = n
     return distinct[: n + 1], ranks
 
 

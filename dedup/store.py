@@ -367,7 +367,7 @@ class BandKeyStore:
         self._memory = 0
         self._end = 0
         self._file: IO[bytes] | None = None
-        self._finalizer: weakref.finalize[[IO[bytes] | None], None] | None = None
+        self._finalizer: weakref.finalize[[IO[bytes] | None], BandKeyStore] | None = None
 
     def __len__(self) -> int:
         """Windows stored."""
@@ -434,7 +434,7 @@ class BandKeyStore:
     def _write(self, block: npt.NDArray[np.uint32]) -> int:
         assert self._file is not None
         at = self._end
-        data = memoryview(block).cast("B")
+        data = block.reshape(-1).view(np.uint8).data
         done = 0
         try:
             while done < len(data):
@@ -446,7 +446,7 @@ class BandKeyStore:
 
     def _read_into(self, out: npt.NDArray[np.uint32], at: int) -> None:
         assert self._file is not None
-        view = memoryview(out).cast("B")
+        view = out.view(np.uint8).data
         done = 0
         try:
             while done < len(view):

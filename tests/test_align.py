@@ -24,16 +24,16 @@ from dedup.align import (
     _chain,
     _covered,
     _join,
+    _prepare_kernel,
     _tile,
-    _unique_seeds,
     document_keys,
     prepare,
 )
+from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
-from dedup.score import ranked_ngrams
 from dedup.shingle import hash_many, shingle
 
 MAX_WORD = 8
@@ -335,14 +335,17 @@ def test_seeds_no_other_pair_shares_a_passage(seeds_scan: tuple[dict[str, str], 
 
 
 @settings(max_examples=200, deadline=None)
-@given(hashes=st.lists(st.integers(0, 6), max_size=40), offset=st.integers(0, 5))
-def test_unique_seeds_by_ranks_equal_the_sorted_keys_occurring_once(hashes: list[int], offset: int) -> None:
-    # Few distinct values, so that repeated seeds are common.
+@given(hashes=st.lists(st.integers(0, 6), max_size=40), offset=st.integers(0, 5), packed=st.booleans())
+def test_prepared_seeds_are_the_sorted_keys_occurring_once(hashes: list[int], offset: int, packed: bool) -> None:
+    # Few distinct values, so that repeated seeds are common; packed=False takes the path of huge documents.
     h = np.array(hashes, dtype=np.uint32) * np.uint32(0x9E3779B1)
     keys = [(int(h[i]) << 32) | int(h[i + offset]) for i in range(len(h) - offset)]
     once = sorted(k for k in set(keys) if keys.count(k) == 1)
-    distinct, ranks = ranked_ngrams(h)
-    got_keys, got_index = _unique_seeds(h, ranks, len(distinct), offset)
+    table = np.zeros((1, 1), dtype=np.uint32)
+    out = _prepare_kernel(np.zeros(0, np.uint32), h, offset, 1, table, ROW_MULTIPLIERS, np.uint64(63), -1,
+                          1 << 62 if packed else 0)  # fmt: skip
+    ngrams, ranks, got_keys, got_index = out[:4]
+    assert ngrams.tolist() == sorted(set(h.tolist())) and ngrams[ranks].tolist() == h.tolist()
     assert got_keys.tolist() == once
     assert [keys[i] for i in got_index.tolist()] == once
 
