@@ -729,7 +729,7 @@ def run_scaling(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
     points = []
     for n in sizes:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--child-repeats",
-               str(args.repeats if n <= 10_000 else 1)]  # fmt: skip
+               str(args.repeats if n <= 50_000 else 1)]  # fmt: skip
         for flag in ("ngram", "num_perm", "threshold", "min_bands"):
             if getattr(args, flag) is not None:
                 cmd += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]

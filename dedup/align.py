@@ -23,6 +23,7 @@ both sides are joined: one copied passage, one detection.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,6 +108,24 @@ class Prepared:
     word_ends: npt.NDArray[np.int64]
     ngrams: npt.NDArray[np.uint32]  # the distinct n-gram hashes, sorted: the document's set for scores
     ranks: npt.NDArray[np.int32]  # each shingle's index in ngrams (score.ranked_ngrams)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the document takes: its arrays, the normalised text and its offsets.
+
+        Example:
+            >>> from dedup.normalize import normalize
+            >>> from dedup.shingle import shingle
+            >>> n = normalize("one two three one")
+            >>> prepare(n, shingle(n.text, 5)).nbytes > len(n.text)
+            True
+        """
+        arrays = (
+            self.shingles.hashes, self.shingles.starts, self.shingles.ends, self.spaces, self.seed_keys,
+            self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
+            self.normalized.offsets,
+        )  # fmt: skip
+        return sum(int(a.nbytes) for a in arrays) + sys.getsizeof(self.normalized.text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,9 @@ def _sketch_batch(
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys
 
 
+_CACHE_BYTES = 512 << 20  # prepared documents kept for alignment
+
+
 class _Prepared:
     """Normalised and shingled documents for alignment, recomputed on demand within a bounded cache.
 
@@ -316,10 +319,13 @@ class _Prepared:
     are left out.
     """
 
-    def __init__(self, index: _Index, capacity: int = 2048) -> None:
+    def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
         self.index = index
+        # In bytes, not documents: a prepared document takes ~40 bytes a character (~115 KB for
+        # 3,000 characters), and a corpus of long documents would otherwise multiply the memory.
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
+        self.held = 0
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         df, max_df = index.df, index.config.max_df
@@ -338,9 +344,12 @@ class _Prepared:
         normalized = normalize(text, profile=cfg.profile)
         prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params, self.common)
         with self.lock:
-            self.cache[i] = prepared
-            if len(self.cache) > self.capacity:
-                self.cache.popitem(last=False)
+            if i not in self.cache:
+                self.cache[i] = prepared
+                self.held += prepared.nbytes
+            # The two documents of the pair being aligned stay, whatever their size.
+            while self.held > self.capacity and len(self.cache) > 2:
+                self.held -= self.cache.popitem(last=False)[1].nbytes
         return prepared
 
     def length(self, i: int) -> int:
