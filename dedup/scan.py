@@ -307,7 +307,7 @@ def _sketch_batch(
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys
 
 
-_CACHE_BYTES = 512 << 20  # prepared documents kept for alignment
+_CACHE_BYTES = 1 << 30  # prepared documents kept for alignment
 
 
 class _Prepared:
@@ -323,6 +323,9 @@ class _Prepared:
         self.index = index
         # In bytes, not documents: a prepared document takes ~40 bytes a character (~115 KB for
         # 3,000 characters), and a corpus of long documents would otherwise multiply the memory.
+        # The band keys and the candidate search's arrays are gone by now, so 1 GiB here stays
+        # below the peak of the LSH stage on large corpora, and holds every document of pan13
+        # (30 million characters): there a third of the cache prepared each document 8 times.
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
         self.held = 0
