@@ -18,6 +18,7 @@ from dedup.io import Reader
 from dedup.records import Skipped
 from dedup.report import (
     CSV_COLUMNS,
+    _json_line,
     excerpt,
     format_summary,
     format_table,
@@ -249,3 +250,10 @@ def test_cluster_record_round_trip() -> None:
     out = io.StringIO()
     write_jsonl(result, out, clusters=[cluster])
     assert parse_records(out.getvalue().splitlines()).clusters == [cluster]
+
+
+@given(text=st.text(alphabet=st.sampled_from(["a", "ب", "\x85", "\u2028", "\u2029", "\n", '"']), max_size=30))
+def test_a_json_line_is_one_line_for_every_reader(text: str) -> None:
+    line = _json_line({"text": text})
+    assert line.endswith("\n") and len(line.splitlines()) == 1
+    assert json.loads(line) == {"text": text}
