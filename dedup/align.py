@@ -954,10 +954,18 @@ def _seed_spans(
     word_starts_b: npt.NDArray[np.int64],
     word_ends_b: npt.NDArray[np.int64],
     offset: int,
+    sparse: int = 32,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Spans in a and in b (start_a, end_a, start_b, end_b) of every shared seed, ordered along a.
+
+    Pairs sharing fewer than one seed in ``sparse`` n-grams of a take :func:`_sparse_seed_spans`.
+    """
     in_a, in_b = _merge_sorted(keys_a, keys_b)
     wa, wb = _merge_sorted(words_a, words_b)
     n, m = len(in_a), len(wa)
+    if sparse * (n + m) < len(starts_a):
+        return _sparse_seed_spans(in_a, in_b, wa, wb, index_a, starts_a, ends_a, word_starts_a, word_ends_a,
+                                  index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset)  # fmt: skip
     # Merges give the seeds in key order; they are put in order along a without sorting: a char
     # seed by its n-gram index in a, a word by its start (each occurs once in a), then the two
     # streams are merged, char seeds first at equal starts.
@@ -991,6 +999,51 @@ def _seed_spans(
             out = _put_word(word_at[w], wa, wb, word_starts_a, word_ends_a, word_starts_b, word_ends_b,
                             start_a, end_a, start_b, end_b, out)  # fmt: skip
         w += 1
+    return start_a, end_a, start_b, end_b
+
+
+@njit(cache=True, nogil=True)
+def _sparse_seed_spans(
+    in_a: npt.NDArray[np.int64],
+    in_b: npt.NDArray[np.int64],
+    wa: npt.NDArray[np.int64],
+    wb: npt.NDArray[np.int64],
+    index_a: npt.NDArray[np.int64],
+    starts_a: npt.NDArray[np.int64],
+    ends_a: npt.NDArray[np.int64],
+    word_starts_a: npt.NDArray[np.int64],
+    word_ends_a: npt.NDArray[np.int64],
+    index_b: npt.NDArray[np.int64],
+    starts_b: npt.NDArray[np.int64],
+    ends_b: npt.NDArray[np.int64],
+    word_starts_b: npt.NDArray[np.int64],
+    word_ends_b: npt.NDArray[np.int64],
+    offset: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`_seed_spans` for a pair that shares few seeds, in the same order, by sorting them.
+
+    Most candidate pairs of long documents share a handful of seeds: walking arrays as long as the
+    document (and filling them first) cost more than the merges. Starts are distinct within each
+    kind, and a char seed comes before a word at the same start, as in the walk.
+    """
+    n, m = len(in_a), len(wa)
+    key = np.empty(n + m, dtype=np.int64)
+    for k in range(n):
+        key[k] = 2 * starts_a[index_a[in_a[k]]]
+    for k in range(m):
+        key[n + k] = 2 * word_starts_a[wa[k]] + 1
+    start_a = np.empty(n + m, dtype=np.int64)
+    end_a = np.empty_like(start_a)
+    start_b = np.empty_like(start_a)
+    end_b = np.empty_like(start_a)
+    for out, k in enumerate(np.argsort(key)):
+        if k < n:
+            ia, ib = index_a[in_a[k]], index_b[in_b[k]]
+            start_a[out], end_a[out] = starts_a[ia], ends_a[ia + offset]
+            start_b[out], end_b[out] = starts_b[ib], ends_b[ib + offset]
+        else:
+            _put_word(k - n, wa, wb, word_starts_a, word_ends_a, word_starts_b, word_ends_b,
+                      start_a, end_a, start_b, end_b, out)  # fmt: skip
     return start_a, end_a, start_b, end_b
 
 

@@ -25,6 +25,7 @@ from dedup.align import (
     _covered,
     _join,
     _prepare_kernel,
+    _seed_spans,
     _tile,
     document_keys,
     prepare,
@@ -385,3 +386,25 @@ def test_seeds_by_diagonal_equal_a_stable_sort_by_diagonal_then_a(seeds: list[tu
     assert _by_diagonal(diag, start_a).tolist() == expected.tolist()
     narrow = diag // 100
     assert _by_diagonal(narrow, start_a).tolist() == np.lexsort((np.arange(len(diag)), start_a, narrow)).tolist()
+
+
+@_SETTINGS
+@given(seed=st.integers(0, 10**6), shared=st.integers(0, 60))
+def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: int) -> None:
+    rng = random.Random(seed)
+    common = _words(rng, ARABIC, shared, set())
+    own = _words(rng, ARABIC, 300, set(common))
+    a = own[:150] + common
+    b = common + own[150:]
+    rng.shuffle(a)
+    texts = [normalize(" ".join(x)) for x in (a, b)]
+    pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
+    args = (
+        pa.seed_keys, pa.seed_index, pa.shingles.starts, pa.shingles.ends, pa.word_keys, pa.word_starts, pa.word_ends,
+        pb.seed_keys, pb.seed_index, pb.shingles.starts, pb.shingles.ends, pb.word_keys, pb.word_starts, pb.word_ends,
+        5,
+    )  # fmt: skip
+    walk = _seed_spans(*args, 0)  # never sparse
+    sorted_ = _seed_spans(*args, 10**9)  # always sparse
+    assert [x.tolist() for x in walk] == [x.tolist() for x in sorted_]
+    assert (np.diff(walk[0]) >= 0).all()
