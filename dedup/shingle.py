@@ -235,34 +235,37 @@ def _shingle_kernel(cps: Any, ngram: Any, seed: Any) -> Any:
 
 
 @njit(cache=True, nogil=True)
-def _hash_many_kernel(cps: Any, char_offsets: Any, ngram: Any, seed: Any) -> Any:
-    """The n-gram hashes of many texts (code points, concatenated), and where each text's hashes start."""
+def _hash_many_kernel(cps: Any, char_offsets: Any, ngram: Any, seed: Any, hashes: Any, offsets: Any, count: Any) -> Any:
+    """Hash the n-grams of many texts (code points, concatenated) into ``hashes`` from ``count`` on.
+
+    ``offsets[d + 1]`` gets where text d's hashes end; returns the new count.
+    """
     n_docs = char_offsets.shape[0] - 1
-    offsets = np.zeros(n_docs + 1, np.int64)
     longest = 0
     for d in range(n_docs):
         longest = max(longest, char_offsets[d + 1] - char_offsets[d])
-    # At most one n-gram a character: the array is cut to what was written.
-    hashes = np.empty(cps.shape[0], np.uint32)
     packed = np.empty(4 * longest + 4, np.uint8)
     byte_pos = np.empty(longest + 1, np.int64)
     char_pos = np.empty(longest + 1, np.int64)
     useed = np.uint32(seed)
-    count = 0
     for d in range(n_docs):
         m = _pack_utf8(cps, char_offsets[d], char_offsets[d + 1], packed, byte_pos, char_pos)
         for j in range(m - ngram + 1):
             hashes[count] = _xxh32_gram(packed, byte_pos[j], byte_pos[j + ngram], useed)
             count += 1
         offsets[d + 1] = count
-    return hashes[:count], offsets
+    return count
+
+
+_CHUNK_CHARS = 1 << 20  # characters of text encoded at a time by hash_many
 
 
 def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The n-gram hashes of many texts in one kernel call: ``(hashes, offsets)``.
+    """The n-gram hashes of many texts, with no Python object per text or n-gram: ``(hashes, offsets)``.
 
-    ``hashes[offsets[i]:offsets[i + 1]]`` equals ``shingle(texts[i], ngram, seed=seed).hashes``; no
-    per-text Python object is made beyond its UTF-8 bytes, and the kernel releases the GIL.
+    ``hashes[offsets[i]:offsets[i + 1]]`` equals ``shingle(texts[i], ngram, seed=seed).hashes``. The
+    texts are encoded a megabyte-sized chunk at a time, each hashed in one kernel call that releases
+    the GIL (one UTF-32 copy of a whole large batch cost more in fresh memory than its encoding).
 
     >>> h, o = hash_many(["ab cdef", "", "xyz"], ngram=3)
     >>> o.tolist(), bool((h[o[0]:o[1]] == shingle("ab cdef", 3).hashes).all())
@@ -270,13 +273,26 @@ def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) ->
     """
     _check_ngram(ngram)
     _check_seed(seed)
-    char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=char_offsets[1:])
-    cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    lengths = [len(t) for t in texts]
+    total = sum(lengths)
+    # At most one n-gram a character: the array is cut to what was written.
+    hashes = np.empty(total, np.uint32)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     # An ngram beyond any text's length gives no n-gram anywhere; it is clipped to keep int64 safe.
-    n = int(min(ngram, int(char_offsets[-1]) + 1))
-    hashes, offsets = _hash_many_kernel(cps, char_offsets, n, int(seed))
-    return hashes, offsets
+    n = int(min(ngram, total + 1))
+    count = 0
+    first = 0
+    while first < len(texts):
+        last, chars = first, 0
+        while last < len(texts) and (last == first or chars + lengths[last] <= _CHUNK_CHARS):
+            chars += lengths[last]
+            last += 1
+        char_offsets = np.zeros(last - first + 1, dtype=np.int64)
+        np.cumsum(lengths[first:last], out=char_offsets[1:])
+        cps = np.frombuffer("".join(texts[first:last]).encode("utf-32-le"), dtype=np.uint32)
+        count = _hash_many_kernel(cps, char_offsets, n, int(seed), hashes, offsets[first:], count)
+        first = last
+    return hashes[:count], offsets
 
 
 def shingle(text: str, ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> Shingles:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import random
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import ParameterError
-from dedup.shingle import Shingles, codepoints, shingle, shingle_strings
+from dedup.shingle import Shingles, codepoints, hash_many, shingle, shingle_strings
 
 # Any character UTF-8 can encode (lone surrogates cannot), astral planes
 # included, with extra spaces so that space skipping is exercised.
@@ -171,3 +173,15 @@ def test_hash_many_equals_shingle_per_text() -> None:
             assert hashes[offsets[i] : offsets[i + 1]].tolist() == shingle(text, ngram, seed=7).hashes.tolist()
     hashes, offsets = hash_many([], 5)
     assert len(hashes) == 0 and offsets.tolist() == [0]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 50, 1 << 20])
+def test_hash_many_is_the_same_whatever_the_chunks(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    rng = random.Random(chunk)
+    texts = ["".join(rng.choice("ab دوز€😀 ") for _ in range(rng.randint(0, 40))) for _ in range(30)]
+    # (dedup.shingle the attribute is the function: the package exports it under the module's name.)
+    monkeypatch.setattr(importlib.import_module("dedup.shingle"), "_CHUNK_CHARS", chunk)
+    hashes, offsets = hash_many(texts, 3)
+    assert offsets[-1] == len(hashes)
+    for i, text in enumerate(texts):
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == shingle(text, 3).hashes.tolist()
