@@ -227,7 +227,7 @@ def _prepare_kernel(
     d = np.uint64(len(ngrams))
     if m == 0:
         keys, index = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    elif len(ngrams) * len(ngrams) * m < pack_limit:
+    elif len(ngrams) < 1 << 21 and m < 1 << 21 and len(ngrams) * len(ngrams) * m < pack_limit:  # (no overflow)
         seeds = np.empty(m, dtype=np.uint64)
         for i in range(m):
             seeds[i] = (np.uint64(ranks[i]) * d + np.uint64(ranks[i + offset])) * np.uint64(m) + np.uint64(i)
