@@ -22,7 +22,7 @@ import numpy.typing as npt
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .records import Document
 
-__all__ = ["BandKeyStore", "DocumentStore"]
+__all__ = ["BandKeyStore", "DocumentStore", "SortedRuns"]
 
 _CHUNK = 1 << 20  # bytes gathered in memory before one write to the file
 _MAX_DATE = 0x7FFF_FFFF  # a date's length must fit the int32 array that holds it
@@ -458,3 +458,93 @@ class BandKeyStore:
             raise
         except OSError as error:
             raise ReadError(f"cannot read the band keys' temporary file: {error.strerror or error}") from error
+
+
+class SortedRuns:
+    """Sorted uint64 arrays ("runs") kept in an anonymous temporary file, read back a value range at a time.
+
+    For counting, across many sorted runs, how often each value occurs when the runs together do not
+    fit in memory: each run is written once, with the positions in it of a fixed grid of values
+    (``grid``, sorted); :meth:`cells` gives how many values each grid cell holds over all runs, and
+    :meth:`read` the values of cells ``first:last`` of every run, one positioned read a run.
+
+    Example:
+        >>> runs = SortedRuns(np.array([0, 10, 20], np.uint64))
+        >>> runs.add(np.array([1, 5, 12, 25], np.uint64)); runs.add(np.array([3, 12], np.uint64))
+        >>> runs.cells().tolist(), [r.tolist() for r in runs.read(2, 3)]  # cell 2: [10, 20)
+        ([0, 3, 2, 1], [[12], [12]])
+        >>> runs.close()
+    """
+
+    def __init__(self, grid: npt.NDArray[np.uint64], *, directory: str | os.PathLike[str] | None = None) -> None:
+        self.grid = np.ascontiguousarray(grid, dtype=np.uint64)
+        self._directory = directory
+        self._at: list[int] = []
+        self._cuts: list[npt.NDArray[np.int64]] = []  # per run: where each grid value would go, and its end
+        self._end = 0
+        self._file: IO[bytes] | None = None
+        self._finalizer: weakref.finalize[[IO[bytes] | None], SortedRuns] | None = None
+
+    def add(self, run: npt.NDArray[np.uint64]) -> None:
+        """Write one sorted run."""
+        run = np.ascontiguousarray(run, dtype=np.uint64)
+        if self._file is None:
+            try:
+                self._file = tempfile.TemporaryFile(buffering=0, dir=self._directory)  # noqa: SIM115 - closed by close() or the finalizer
+            except OSError as error:
+                where = self._directory if self._directory is not None else tempfile.gettempdir()
+                reason = error.strerror or error
+                raise DedupError(f"{where}: cannot create a temporary file for pair lists: {reason}") from error
+            self._finalizer = weakref.finalize(self, _close, self._file)
+        cuts = np.empty(len(self.grid) + 2, dtype=np.int64)
+        cuts[0] = 0
+        cuts[1:-1] = np.searchsorted(run, self.grid)
+        cuts[-1] = len(run)
+        data = run.view(np.uint8).data
+        done = 0
+        try:
+            while done < len(data):
+                done += os.pwrite(self._file.fileno(), data[done:], self._end + done)
+        except OSError as error:
+            raise DedupError(f"cannot write a temporary file for pair lists: {error.strerror or error}") from error
+        self._at.append(self._end)
+        self._cuts.append(cuts)
+        self._end += len(data)
+
+    def cells(self) -> npt.NDArray[np.int64]:
+        """Values in each grid cell (below grid[0], between grid values, from the last on), over all runs."""
+        if not self._cuts:
+            return np.zeros(len(self.grid) + 1, dtype=np.int64)
+        total = np.zeros(len(self.grid) + 1, dtype=np.int64)
+        for cuts in self._cuts:
+            total += np.diff(cuts)
+        return total
+
+    def read(self, first: int, last: int) -> list[npt.NDArray[np.uint64]]:
+        """The values of cells ``first:last`` of every run (each run's part still sorted)."""
+        out = []
+        for at, cuts in zip(self._at, self._cuts, strict=True):
+            lo, hi = int(cuts[first]), int(cuts[last])
+            part = np.empty(hi - lo, dtype=np.uint64)
+            if hi > lo:
+                assert self._file is not None
+                view = part.view(np.uint8).data
+                done = 0
+                try:
+                    while done < len(view):
+                        got = os.preadv(self._file.fileno(), [view[done:]], at + 8 * lo + done)
+                        if not got:
+                            raise ReadError("a temporary file of pair lists ended early")
+                        done += got
+                except ReadError:
+                    raise
+                except OSError as error:
+                    raise ReadError(f"cannot read a temporary file of pair lists: {error.strerror or error}") from error
+            out.append(part)
+        return out
+
+    def close(self) -> None:
+        """Drop the runs and the temporary file."""
+        self._at, self._cuts = [], []
+        if self._finalizer is not None:
+            self._finalizer()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dedup.errors import DedupError, InputError, ParameterError
 from dedup.records import Document
-from dedup.store import BandKeyStore, DocumentStore
+from dedup.store import BandKeyStore, DocumentStore, SortedRuns
 
 # Every code point, lone surrogates included (json.loads can produce them), and the empty string.
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=200)
@@ -232,3 +232,23 @@ def test_band_key_store_checks_its_blocks() -> None:
         store.add(np.zeros((3, 1), np.uint32))
     with pytest.raises(ParameterError, match=r"band must be in \[0, 2\), got 2"):
         store.column(2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    runs=st.lists(st.lists(st.integers(0, 1000), max_size=30), max_size=6),
+    grid=st.lists(st.integers(0, 1000), max_size=8),
+    cut=st.integers(0, 9),
+)
+def test_sorted_runs_give_back_each_run_by_cells(runs: list[list[int]], grid: list[int], cut: int) -> None:
+    store = SortedRuns(np.array(sorted(set(grid)), dtype=np.uint64))
+    arrays = [np.array(sorted(r), dtype=np.uint64) for r in runs]
+    for array in arrays:
+        store.add(array)
+    cells = store.cells()
+    assert len(cells) == len(set(grid)) + 1 and cells.sum() == sum(len(r) for r in runs)
+    cut = min(cut, len(cells))
+    low, high = store.read(0, cut), store.read(cut, len(cells))
+    for array, a, b in zip(arrays, low, high, strict=True):
+        assert np.concatenate([a, b]).tolist() == array.tolist()
+    store.close()
