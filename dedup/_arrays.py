@@ -3,16 +3,18 @@
 numpy 2.4's ``np.unique`` is hash-based and measured here ~19x slower than sorting on the few
 thousand 32/64-bit keys a document holds (150 us against 8 us on 2,500 values), and it runs several
 times for every candidate pair; these sort-based versions return the same arrays.
+``merge_sorted`` is the one merge of two sorted arrays that alignment and scoring share.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
-__all__ = ["distinct", "distinct_counts", "distinct_first"]
+__all__ = ["distinct", "distinct_counts", "merge_sorted"]
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -47,14 +49,25 @@ def distinct_counts(x: npt.NDArray[_T]) -> tuple[npt.NDArray[_T], npt.NDArray[np
     return ordered[starts], np.diff(np.append(starts, len(ordered))).astype(np.int64)
 
 
-def distinct_first(x: npt.NDArray[_T]) -> tuple[npt.NDArray[_T], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Sorted distinct values, the index of each one's first occurrence, and its count.
+@njit(cache=True, nogil=True)
+def merge_sorted(
+    x: npt.NDArray[np.unsignedinteger[Any]], y: npt.NDArray[np.unsignedinteger[Any]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Positions in x and in y of the values two sorted distinct arrays share (a linear merge).
 
     Example:
-        >>> [a.tolist() for a in distinct_first(np.array([5, 4, 5, 6], np.uint64))]
-        [[4, 5, 6], [1, 0, 3], [1, 2, 1]]
+        >>> [a.tolist() for a in merge_sorted(np.array([1, 3, 5, 7], np.uint64), np.array([3, 4, 7], np.uint64))]
+        [[1, 3], [0, 2]]
     """
-    order = np.argsort(x, kind="stable")  # stable: the first index of each run is its first occurrence
-    ordered = x[order]
-    starts = _starts(ordered)
-    return ordered[starts], order[starts].astype(np.int64), np.diff(np.append(starts, len(ordered))).astype(np.int64)
+    out_x = np.empty(min(len(x), len(y)) + 1, dtype=np.int64)
+    out_y = np.empty_like(out_x)
+    i = j = n = 0
+    # Without a branch on the comparison (which is unpredictable): 2.3x faster on real seed keys.
+    # Every step writes the current positions and keeps them only where the values are equal.
+    while i < len(x) and j < len(y):
+        u, v = x[i], y[j]
+        out_x[n], out_y[n] = i, j
+        n += u == v
+        i += u <= v
+        j += v <= u
+    return out_x[:n], out_y[:n]

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import merge_sorted
 from .boilerplate import ROW_MULTIPLIERS, Frequent, _estimate
 from .errors import ParameterError
 from .normalize import Normalized
@@ -172,16 +173,14 @@ def prepare(
     ngrams, ranks, keys, index, words, word_starts, word_ends, spaces = _prepare_kernel(
         cps, shingles.hashes, offset, p.word_min, table, ROW_MULTIPLIERS, shift, limit, _PACK_LIMIT
     )
-    if callable(common) and not isinstance(common, Frequent):
-        keep = ~common(keys)
-        keys, index = keys[keep], index[keep]
-        keep = ~common(words)
-        words, word_starts, word_ends = words[keep], word_starts[keep], word_ends[keep]
-    elif common is not None and not callable(common) and len(common):
-        keep = ~np.isin(keys, common, assume_unique=True)
-        keys, index = keys[keep], index[keep]
-        keep = ~np.isin(words, common, assume_unique=True)
-        words, word_starts, word_ends = words[keep], word_starts[keep], word_ends[keep]
+    if common is not None and not isinstance(common, Frequent):
+        if callable(common):
+            keep_keys, keep_words = ~common(keys), ~common(words)
+        else:
+            keep_keys = ~np.isin(keys, common, assume_unique=True)
+            keep_words = ~np.isin(words, common, assume_unique=True)
+        keys, index = keys[keep_keys], index[keep_keys]
+        words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
     return Prepared(
         normalized, shingles, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks
     )
@@ -456,25 +455,6 @@ def _word_hashes(
         else:
             h = (h ^ np.uint64(cps[i])) * np.uint64(0x100000001B3)
     return hashes[:count], starts[:count], ends[:count]
-
-
-@njit(cache=True, nogil=True)
-def _merge_sorted(
-    keys_a: npt.NDArray[np.uint64], keys_b: npt.NDArray[np.uint64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Positions in a and in b of the keys the two sorted distinct arrays share (a linear merge)."""
-    out_a = np.empty(min(len(keys_a), len(keys_b)) + 1, dtype=np.int64)
-    out_b = np.empty_like(out_a)
-    i = j = n = 0
-    # Without a branch on the comparison (which is unpredictable): 2.3x faster on real seed keys.
-    # Every step writes the current positions and keeps them only where the keys are equal.
-    while i < len(keys_a) and j < len(keys_b):
-        x, y = keys_a[i], keys_b[j]
-        out_a[n], out_b[n] = i, j
-        n += x == y
-        i += x <= y
-        j += y <= x
-    return out_a[:n], out_b[:n]
 
 
 @njit(cache=True, nogil=True)
@@ -960,8 +940,8 @@ def _seed_spans(
 
     Pairs sharing fewer than one seed in ``sparse`` n-grams of a take :func:`_sparse_seed_spans`.
     """
-    in_a, in_b = _merge_sorted(keys_a, keys_b)
-    wa, wb = _merge_sorted(words_a, words_b)
+    in_a, in_b = merge_sorted(keys_a, keys_b)
+    wa, wb = merge_sorted(words_a, words_b)
     n, m = len(in_a), len(wa)
     if sparse * (n + m) < len(starts_a):
         return _sparse_seed_spans(in_a, in_b, wa, wb, index_a, starts_a, ends_a, word_starts_a, word_ends_a,

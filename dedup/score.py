@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import distinct
+from ._arrays import distinct, merge_sorted
 from .shingle import Shingles
 
 __all__ = ["coverage", "ngram_set", "pair_scores", "ranked_ngrams", "set_scores", "span_scores"]
@@ -92,13 +92,7 @@ def _distinct(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
 @njit(cache=True, nogil=True)
 def _shared(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> int:
     """Values two sorted distinct arrays share: one linear merge (intersect1d sorts both again)."""
-    i = j = count = 0
-    while i < len(x) and j < len(y):  # branch-free on the comparison, as in align._merge_sorted
-        u, v = x[i], y[j]
-        count += u == v
-        i += u <= v
-        j += v <= u
-    return count
+    return len(merge_sorted(x, y)[0])
 
 
 def ranked_ngrams(hashes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int32]]:
@@ -181,14 +175,9 @@ def _pair_scores(
 ) -> npt.NDArray[np.float64]:
     na, nb = len(ngrams_a), len(ngrams_b)
     to_b = np.full(na, -1, dtype=np.int64)  # rank in b of each n-gram of a, or -1
-    i = j = shared = 0
-    while i < na and j < nb:  # branch-free on the comparison, as in align._merge_sorted
-        x, y = ngrams_a[i], ngrams_b[j]
-        equal = x == y
-        to_b[i] = j if equal else to_b[i]
-        shared += equal
-        i += x <= y
-        j += y <= x
+    in_a, in_b = merge_sorted(ngrams_a, ngrams_b)
+    to_b[in_a] = in_b
+    shared = len(in_a)
     k = len(spans)
     out = np.zeros((k + 1, 3), dtype=np.float64)
     if na and nb:
