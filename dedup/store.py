@@ -331,6 +331,65 @@ class DocumentStore(Mapping[str, Document]):
         self.close()
 
 
+class _Spill:
+    """An anonymous temporary file that numpy arrays are appended to and read back from, made on first use.
+
+    ``what`` names the contents in error messages ("the band keys").
+    """
+
+    def __init__(self, what: str, directory: str | os.PathLike[str] | None = None) -> None:
+        self.what = what
+        self.directory = directory
+        self.end = 0
+        self._file: IO[bytes] | None = None
+        self._finalizer: weakref.finalize[[IO[bytes] | None], _Spill] | None = None
+
+    @property
+    def opened(self) -> bool:
+        return self._file is not None
+
+    def append(self, array: npt.NDArray[np.generic]) -> int:
+        """Write a contiguous array at the end of the file; returns the byte offset it starts at."""
+        if self._file is None:
+            try:
+                self._file = tempfile.TemporaryFile(buffering=0, dir=self.directory)  # noqa: SIM115 - closed by close() or the finalizer
+            except OSError as error:
+                where = self.directory if self.directory is not None else tempfile.gettempdir()
+                reason = error.strerror or error
+                raise DedupError(f"{where}: cannot create the temporary file for {self.what}: {reason}") from error
+            self._finalizer = weakref.finalize(self, _close, self._file)
+        at = self.end
+        data = array.reshape(-1).view(np.uint8).data
+        done = 0
+        try:
+            while done < len(data):
+                done += os.pwrite(self._file.fileno(), data[done:], at + done)
+        except OSError as error:
+            raise DedupError(f"cannot write the temporary file for {self.what}: {error.strerror or error}") from error
+        self.end += len(data)
+        return at
+
+    def read_into(self, out: npt.NDArray[np.generic], at: int) -> None:
+        """Fill contiguous ``out`` with the bytes of the file from offset ``at``."""
+        assert self._file is not None
+        view = out.reshape(-1).view(np.uint8).data
+        done = 0
+        try:
+            while done < len(view):
+                got = os.preadv(self._file.fileno(), [view[done:]], at + done)
+                if not got:
+                    raise ReadError(f"the temporary file for {self.what} ends at byte {at + done}")
+                done += got
+        except ReadError:
+            raise
+        except OSError as error:
+            raise ReadError(f"cannot read the temporary file for {self.what}: {error.strerror or error}") from error
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+
+
 _KEY_LIMIT = 256 << 20  # band keys held in memory before they go to a temporary file
 
 
@@ -360,14 +419,11 @@ class BandKeyStore:
             raise ParameterError(f"limit must be a non-negative number of bytes, got {limit}")
         self.bands = bands
         self.limit = limit
-        self._directory = directory
         self._blocks: list[npt.NDArray[np.uint32] | None] = []  # None once written to the file
         self._at: list[int] = []  # where each written block starts in the file
         self._widths: list[int] = []
         self._memory = 0
-        self._end = 0
-        self._file: IO[bytes] | None = None
-        self._finalizer: weakref.finalize[[IO[bytes] | None], BandKeyStore] | None = None
+        self._file = _Spill("the band keys", directory)
 
     def __len__(self) -> int:
         """Windows stored."""
@@ -376,7 +432,7 @@ class BandKeyStore:
     @property
     def on_disk(self) -> bool:
         """Whether the blocks went to the temporary file."""
-        return self._file is not None
+        return self._file.opened
 
     def add(self, block: npt.NDArray[np.uint32]) -> None:
         """Append one block of keys, ``[bands, windows]``."""
@@ -384,20 +440,19 @@ class BandKeyStore:
         if block.ndim != 2 or block.shape[0] != self.bands:
             raise ParameterError(f"a block must have shape (bands ({self.bands}), windows), got {block.shape}")
         self._widths.append(block.shape[1])
-        if self._file is None and self._memory + block.nbytes <= self.limit:
+        if not self._file.opened and self._memory + block.nbytes <= self.limit:
             self._blocks.append(block)
             self._at.append(-1)
             self._memory += block.nbytes
             return
-        if self._file is None:
-            self._open()
+        if not self._file.opened:
             for k, held in enumerate(self._blocks):
                 assert held is not None
-                self._at[k] = self._write(held)
+                self._at[k] = self._file.append(held)
                 self._blocks[k] = None
             self._memory = 0
         self._blocks.append(None)
-        self._at.append(self._write(block))
+        self._at.append(self._file.append(block))
 
     def column(self, band: int) -> npt.NDArray[np.uint32]:
         """The keys of ``band`` for every window, in the order the blocks were added."""
@@ -409,7 +464,7 @@ class BandKeyStore:
             if block is not None:
                 out[pos : pos + width] = block[band]
             elif width:
-                self._read_into(out[pos : pos + width], at + band * width * 4)
+                self._file.read_into(out[pos : pos + width], at + band * width * 4)
             pos += width
         return out
 
@@ -419,45 +474,7 @@ class BandKeyStore:
         self._at = []
         self._widths = []
         self._memory = 0
-        if self._finalizer is not None:
-            self._finalizer()
-
-    def _open(self) -> None:
-        try:
-            self._file = tempfile.TemporaryFile(buffering=0, dir=self._directory)  # noqa: SIM115 - closed by close() or the finalizer
-        except OSError as error:
-            where = self._directory if self._directory is not None else tempfile.gettempdir()
-            reason = error.strerror or error
-            raise DedupError(f"{where}: cannot create the band keys' temporary file: {reason}") from error
-        self._finalizer = weakref.finalize(self, _close, self._file)
-
-    def _write(self, block: npt.NDArray[np.uint32]) -> int:
-        assert self._file is not None
-        at = self._end
-        data = block.reshape(-1).view(np.uint8).data
-        done = 0
-        try:
-            while done < len(data):
-                done += os.pwrite(self._file.fileno(), data[done:], at + done)
-        except OSError as error:
-            raise DedupError(f"cannot write the band keys' temporary file: {error.strerror or error}") from error
-        self._end += len(data)
-        return at
-
-    def _read_into(self, out: npt.NDArray[np.uint32], at: int) -> None:
-        assert self._file is not None
-        view = out.view(np.uint8).data
-        done = 0
-        try:
-            while done < len(view):
-                got = os.preadv(self._file.fileno(), [view[done:]], at + done)
-                if not got:
-                    raise ReadError(f"the band keys' temporary file ends at byte {at + done}")
-                done += got
-        except ReadError:
-            raise
-        except OSError as error:
-            raise ReadError(f"cannot read the band keys' temporary file: {error.strerror or error}") from error
+        self._file.close()
 
 
 class SortedRuns:
@@ -478,43 +495,22 @@ class SortedRuns:
 
     def __init__(self, grid: npt.NDArray[np.uint64], *, directory: str | os.PathLike[str] | None = None) -> None:
         self.grid = np.ascontiguousarray(grid, dtype=np.uint64)
-        self._directory = directory
         self._at: list[int] = []
         self._cuts: list[npt.NDArray[np.int64]] = []  # per run: where each grid value would go, and its end
-        self._end = 0
-        self._file: IO[bytes] | None = None
-        self._finalizer: weakref.finalize[[IO[bytes] | None], SortedRuns] | None = None
+        self._file = _Spill("pair lists", directory)
 
     def add(self, run: npt.NDArray[np.uint64]) -> None:
         """Write one sorted run."""
         run = np.ascontiguousarray(run, dtype=np.uint64)
-        if self._file is None:
-            try:
-                self._file = tempfile.TemporaryFile(buffering=0, dir=self._directory)  # noqa: SIM115 - closed by close() or the finalizer
-            except OSError as error:
-                where = self._directory if self._directory is not None else tempfile.gettempdir()
-                reason = error.strerror or error
-                raise DedupError(f"{where}: cannot create a temporary file for pair lists: {reason}") from error
-            self._finalizer = weakref.finalize(self, _close, self._file)
         cuts = np.empty(len(self.grid) + 2, dtype=np.int64)
         cuts[0] = 0
         cuts[1:-1] = np.searchsorted(run, self.grid)
         cuts[-1] = len(run)
-        data = run.view(np.uint8).data
-        done = 0
-        try:
-            while done < len(data):
-                done += os.pwrite(self._file.fileno(), data[done:], self._end + done)
-        except OSError as error:
-            raise DedupError(f"cannot write a temporary file for pair lists: {error.strerror or error}") from error
-        self._at.append(self._end)
+        self._at.append(self._file.append(run))
         self._cuts.append(cuts)
-        self._end += len(data)
 
     def cells(self) -> npt.NDArray[np.int64]:
         """Values in each grid cell (below grid[0], between grid values, from the last on), over all runs."""
-        if not self._cuts:
-            return np.zeros(len(self.grid) + 1, dtype=np.int64)
         total = np.zeros(len(self.grid) + 1, dtype=np.int64)
         for cuts in self._cuts:
             total += np.diff(cuts)
@@ -527,24 +523,11 @@ class SortedRuns:
             lo, hi = int(cuts[first]), int(cuts[last])
             part = np.empty(hi - lo, dtype=np.uint64)
             if hi > lo:
-                assert self._file is not None
-                view = part.view(np.uint8).data
-                done = 0
-                try:
-                    while done < len(view):
-                        got = os.preadv(self._file.fileno(), [view[done:]], at + 8 * lo + done)
-                        if not got:
-                            raise ReadError("a temporary file of pair lists ended early")
-                        done += got
-                except ReadError:
-                    raise
-                except OSError as error:
-                    raise ReadError(f"cannot read a temporary file of pair lists: {error.strerror or error}") from error
+                self._file.read_into(part, at + 8 * lo)
             out.append(part)
         return out
 
     def close(self) -> None:
         """Drop the runs and the temporary file."""
         self._at, self._cuts = [], []
-        if self._finalizer is not None:
-            self._finalizer()
+        self._file.close()
