@@ -323,7 +323,7 @@ def _count_runs(runs: SortedRuns, min_shared: int, most: int, suppressed: int) -
 
 
 def _threads() -> int:
-    """Threads for the bands: the cores this process may use, two at most (as the scan's own default)."""
+    """Threads for the bands, and the scan's default for its stages: the cores this process may use, two at most."""
     try:
         return max(1, min(2, len(os.sched_getaffinity(0))))
     except AttributeError:  # pragma: no cover - not on Linux

@@ -7,7 +7,6 @@ verified on the exact n-grams of both texts.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +22,7 @@ from numba import njit
 from .align import AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import DocumentFrequency, Frequent
 from .errors import InputError, ParameterError
+from .lsh import _threads as _default_threads  # the same two-core default for every stage
 from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
@@ -281,13 +281,6 @@ class _Batch:
     keys: npt.NDArray[np.uint32]  # [bands, windows]: high 32 bits of lsh.band_keys
     counts: npt.NDArray[np.int64]  # windows of each document
     documents: npt.NDArray[np.uint32]  # [documents, num_perm]: whole-document signatures
-
-
-def _default_threads() -> int:
-    try:
-        return max(1, min(2, len(os.sched_getaffinity(0))))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, min(2, os.cpu_count() or 1))
 
 
 def _sketch_batch(
