@@ -16,18 +16,18 @@ Two profiles exist (see :data:`PROFILES`):
 
 Design, and why:
 
-* The result is defined as "NFC the raw text, then map every code point through a fixed
+* The result is defined as "NFKC the raw text, then map every code point through a fixed
   per-character image, then collapse spaces". Composing first is what makes precomposed and
-  decomposed input (``"\\u00e9"`` vs ``"e\\u0301"``, ``"\\u0623"`` vs ``"\\u0627\\u0654"``)
-  normalise alike; the per-character image being a fixpoint of itself is what makes the
-  function idempotent.
+  decomposed input (``"\\u00e9"`` vs ``"e\\u0301"``, ``"\\u0623"`` vs ``"\\u0627\\u0654"``,
+  and a presentation form followed by a mark, ``"\\ufef4\\u0654"``) normalise alike; the
+  per-character image being a fixpoint of itself is what makes the function idempotent.
 * The per-character image for the Basic Multilingual Plane lives in numpy tables built once per
   profile, so the common case is a handful of vectorised passes (~10 ns per character) rather
   than a Python loop (~170 ns per character). Astral characters are rare and take a cached
   per-character path.
-* Raw text that is not NFC only pays for the clusters that actually change under NFC; a cluster
-  (starter plus following combining characters) is composed as a unit and all its output maps
-  to the cluster's raw start.
+* Raw text that is not NFKC only pays for the clusters that actually change under NFC; a cluster
+  (starter plus following combining characters) is composed (NFKC) as a unit and all its output
+  maps to the cluster's raw start.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def _decode(codepoints: _U32Array) -> str:
 
 
 def _pass(text: str, profile: str) -> tuple[str, _I64Array, bool]:
-    """One application of "NFC, per-character image, collapse spaces".
+    """One application of "NFKC, per-character image, collapse spaces".
 
     Returns the result, its offsets into ``text`` (end entry included) and whether the result
     may fail to be NFC, the only case in which another pass could change it.
@@ -216,7 +216,10 @@ def _pass(text: str, profile: str) -> tuple[str, _I64Array, bool]:
     src: _I64Array | None = None
     mapped = _map(cps, profile, composed=False)
     if mapped is None:
-        if not unicodedata.is_normalized("NFC", text):
+        # NFKC, not NFC: a compatibility character (an Arabic presentation form) can compose with
+        # the mark after it once decomposed ("\ufef4\u0654" is yeh with hamza above), and the
+        # arabic profile, which deletes such marks, must see the composed letter as basic does.
+        if not unicodedata.is_normalized("NFKC", text):
             cps, src = _compose(text, cps, profile)
         mapped = _map(cps, profile, composed=True)
         assert mapped is not None  # _map only declines text it was not told is composed
@@ -471,19 +474,23 @@ def _compose(text: str, cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Ar
 
 
 def _nfc_clusters(cps: _U32Array, lengths: _I64Array) -> tuple[_U32Array, _I64Array]:
-    """NFC each of the consecutive clusters of the given lengths: (all outputs, output lengths)."""
+    """NFKC each of the consecutive clusters of the given lengths: (all outputs, output lengths).
+
+    NFKC rather than NFC so that a compatibility character composes with the marks after it as it
+    does in NFKC of the whole text; the per-character image applies NFKC to each character anyway.
+    """
     if (cps == 0).any():
         text = _decode(cps)
         ends = np.cumsum(lengths).tolist()
         pieces = [
-            unicodedata.normalize("NFC", text[e - n : e]) for e, n in zip(ends, lengths.tolist(), strict=True)
+            unicodedata.normalize("NFKC", text[e - n : e]) for e, n in zip(ends, lengths.tolist(), strict=True)
         ]
         counts = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         return _codepoints("".join(pieces)), counts
-    # One NFC call over all clusters, separated by NUL, instead of one call per cluster: NUL is
+    # One NFKC call over all clusters, separated by NUL, instead of one call per cluster: NUL is
     # a starter that composes with nothing, so the clusters stay independent and the cut exact.
     joined = np.insert(cps, np.cumsum(lengths)[:-1], 0)
-    composed = _codepoints(unicodedata.normalize("NFC", _decode(joined)))
+    composed = _codepoints(unicodedata.normalize("NFKC", _decode(joined)))
     cuts = (composed == 0).nonzero()[0]
     bounds = np.concatenate((np.array([-1]), cuts, np.array([composed.shape[0]])))
     return composed[composed != 0], (np.diff(bounds) - 1).astype(np.int64)

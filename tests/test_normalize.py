@@ -525,7 +525,8 @@ def test_nfkd_equals_nfkc(raw: str, profile: str) -> None:
 
 
 @given(st.text(plain_alphabet, max_size=60))
-@settings(max_examples=200)
+@example("\ufef4\u0654")  # a presentation form composing with the mark after it (found on a clean clone)
+@settings(max_examples=200, deadline=None)  # (run alone, the explicit example builds both profiles' tables)
 def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     # Applying the arabic profile to basic's output gives the same as applying it directly.
     assert normalize(normalize(raw, profile="basic").text).text == normalize(raw).text
