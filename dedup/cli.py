@@ -19,6 +19,14 @@ from .clusters import find_clusters
 from .errors import DedupError, InputError, ParameterError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
+from .evaluate_pairs import (
+    evaluate_labelled_corpus,
+    evaluate_pair_scores,
+    format_pair_table,
+    is_pair_labelled,
+    load_labelled_pairs,
+    load_scored_pairs,
+)
 from .html import write_html
 from .io import Reader
 from .normalize import PROFILES
@@ -100,10 +108,42 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="largest gap between reordered pieces still merged into one passage, in characters (default %(default)s)",
     )
     group.add_argument(
-        "--max-df",
+        "--source-df",
         type=float,
-        default=_DEFAULTS.max_df,
-        help="seeds in more than this share of the documents (and more than 2) are boilerplate (default %(default)s)",
+        default=_DEFAULTS.source_df,
+        help="seeds in more than this share of one source's documents (and more than 2) are that source's "
+        "boilerplate (default %(default)s)",
+    )
+    group.add_argument(
+        "--rare-df",
+        type=float,
+        default=_DEFAULTS.rare_df,
+        help="seeds in at most this share of all documents (or 2) are rare: short pieces must rest on rare seeds "
+        "(default %(default)s)",
+    )
+    group.add_argument(
+        "--max-repeat",
+        type=int,
+        default=_DEFAULTS.max_repeat,
+        help="seeds occurring more often than this in one document are left out (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-score",
+        type=float,
+        default=_DEFAULTS.min_score,
+        help="a pair without passages is reported when its score reaches this (default %(default)s)",
+    )
+    group.add_argument(
+        "--short-windows",
+        type=int,
+        default=_DEFAULTS.short_windows,
+        help="pairs with a document of at most this many windows need half of --min-bands (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-similarity",
+        type=float,
+        default=_DEFAULTS.min_similarity,
+        help="shortest n-gram Jaccard similarity of a reported passage's two spans (default %(default)s)",
     )
     group.add_argument(
         "--profile",
@@ -198,11 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate_parser = commands.add_parser(
         "evaluate",
-        help="measure detection quality on a labelled corpus (PAN measures)",
+        help="measure detection quality on a labelled corpus (PAN measures, or pair-score AUC)",
         description=(
             "Scan a labelled corpus (a folder with docs.jsonl, truth.jsonl and pairs.jsonl) and print macro "
             "precision, recall, granularity and plagdet, overall and per obfuscation type; or, with "
-            "--detections, score an existing scan output against the corpus's truth."
+            "--detections, score an existing scan output against the corpus's truth. A corpus whose "
+            "truth.jsonl labels pairs ({a, b, label}: WD, PD, ND) is measured by the AUC of the pairs' score "
+            "and the share of each label reported."
         ),
     )
     evaluate_parser.add_argument("corpus", metavar="CORPUS", help="folder holding docs.jsonl, truth.jsonl, pairs.jsonl")
@@ -256,7 +298,12 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         word_min=args.word_min,
         join=args.join,
         abut=args.abut,
-        max_df=args.max_df,
+        source_df=args.source_df,
+        rare_df=args.rare_df,
+        max_repeat=args.max_repeat,
+        min_score=args.min_score,
+        short_windows=args.short_windows,
+        min_similarity=args.min_similarity,
         profile=args.profile,
         same_source=args.same_source,
         seed=args.seed,
@@ -352,6 +399,8 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if is_pair_labelled(args.corpus):
+        return _run_evaluate_pairs(args, started)
     if args.detections is not None:
         evaluation = evaluate_detections(args.corpus, load_detections(args.detections))
     else:
@@ -362,6 +411,23 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
         else:
             stream.write(format_evaluation(evaluation).rstrip("\n") + "\n")
+            stream.write(f"({seconds:.1f} s)\n")
+    return 0
+
+
+def _run_evaluate_pairs(args: argparse.Namespace, started: float) -> int:
+    """``dedup evaluate`` on a corpus labelled by pair (no passage offsets): AUC of the pair score."""
+    if args.detections is not None:
+        truth = load_labelled_pairs(Path(args.corpus) / "truth.jsonl")
+        evaluation = evaluate_pair_scores(truth, load_scored_pairs(args.detections), corpus=args.corpus)
+    else:
+        evaluation = evaluate_labelled_corpus(args.corpus, _config(args))
+    seconds = time.perf_counter() - started
+    with _output(args.output) as stream:
+        if args.format == "json":
+            stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
+        else:
+            stream.write(format_pair_table(evaluation) + "\n")
             stream.write(f"({seconds:.1f} s)\n")
     return 0
 

@@ -222,7 +222,7 @@ def _pair_section(
     return (
         f'<section class="pair" id="{sid}">'
         f"<h2>{rank}. <bdi>{_esc(pair.a)}</bdi> ~ <bdi>{_esc(pair.b)}</bdi></h2>"
-        f'<p class="stats">coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · '
+        f'<p class="stats">score {pair.score:.2f} · coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · '
         f"containment {pair.containment_a:.2f} / {pair.containment_b:.2f} · jaccard {pair.jaccard:.2f} · "
         f"{pair.passages} passage{'s' if pair.passages != 1 else ''} · longest {pair.longest}"
         f' · <a href="#overview">overview</a></p>'
@@ -239,6 +239,7 @@ def _overview(result: ScanResult, shown: int) -> str:
         rows.append(
             f'<tr><td class="num">{label}</td><td>{_doc_header(result.documents[pair.a])}</td>'
             f"<td>{_doc_header(result.documents[pair.b])}</td>"
+            f'<td class="num">{pair.score:.2f}{_bar(pair.score)}</td>'
             f'<td class="num">{pair.coverage_a:.2f}{_bar(pair.coverage_a)}</td>'
             f'<td class="num">{pair.coverage_b:.2f}{_bar(pair.coverage_b)}</td>'
             f'<td class="num">{pair.passages}</td><td class="num">{pair.longest}</td>'
@@ -248,7 +249,7 @@ def _overview(result: ScanResult, shown: int) -> str:
     if shown < len(result.pairs):
         note = f'<p class="muted">Side-by-side views are shown for the first {shown} pairs only.</p>'
     return (
-        "<table><thead><tr><th>#</th><th>document a</th><th>document b</th><th>coverage a</th>"
+        "<table><thead><tr><th>#</th><th>document a</th><th>document b</th><th>score</th><th>coverage a</th>"
         "<th>coverage b</th><th>passages</th><th>longest</th><th>jaccard</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>{note}"
     )

@@ -49,6 +49,7 @@ _PAIR_FIELDS = (
     "jaccard_estimate",
     "passages",
     "longest",
+    "score",
 )
 
 
@@ -193,6 +194,7 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
 
 CSV_COLUMNS = (
     "pair",
+    "score",
     "passage",
     "cluster",
     "doc_a",
@@ -231,8 +233,10 @@ def write_csv(
 ) -> None:
     """Write one CSV row a passage (pairs in rank order), with both passages' full texts.
 
-    ``pair`` is the pair's rank (1 = shares most), ``passage`` the passage's number within its pair
-    (as in the table and HTML reports) and ``cluster`` the id of its reuse cluster, if any. A text
+    ``pair`` is the pair's rank (1 = the highest ``score``, the pair's reuse score), ``passage`` the
+    passage's number within its pair (as in the table and HTML reports) and ``cluster`` the id of
+    its reuse cluster, if any. A pair reported on its score alone (no passage) has one row with the
+    passage columns empty. A text
     cell that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
     ``bom`` writes a UTF-8 byte-order mark first, without which Excel reads UTF-8 as a legacy code
     page and garbles Arabic.
@@ -242,11 +246,11 @@ def write_csv(
         >>> from dedup.records import Document
         >>> docs = {"x": Document("x", "=1+1 shared", "s1"), "y": Document("y", 'say "hi", now', "s2")}
         >>> p = Passage(Span("x", 0, 11), Span("y", 0, 13), 0.5, 0.5, 0.5, 3)
-        >>> pair = Pair("x", "y", 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 1, 12)
+        >>> pair = Pair("x", "y", 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 1, 12, 0.5)
         >>> out = io.StringIO()
         >>> write_csv(ScanResult([p], [pair], docs, [], 1, 0), out, bom=False)
         >>> print(out.getvalue().splitlines()[1])
-        1,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,12,3,'=1+1 shared,"say ""hi"", now"
+        1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,12,3,'=1+1 shared,"say ""hi"", now"
     """
     if clusters is None:
         clusters = find_clusters(result)
@@ -257,12 +261,20 @@ def write_csv(
     writer.writerow(CSV_COLUMNS)
     by_pair = _by_pair(result)
     for rank, pair in enumerate(result.pairs, 1):
-        for number, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
+        found = by_pair.get((pair.a, pair.b), [])
+        if not found:
+            doc_a, doc_b = result.documents[pair.a], result.documents[pair.b]
+            writer.writerow(
+                (rank, f"{pair.score:.4f}", "", "", _cell(pair.a), _cell(doc_a.source), _cell(doc_a.date), "", "",
+                 _cell(pair.b), _cell(doc_b.source), _cell(doc_b.date), "", "", "", "", "", "", "", "", "")
+            )  # fmt: skip
+        for number, p in enumerate(found, 1):
             doc_a, doc_b = result.documents[p.a.doc], result.documents[p.b.doc]
             cluster = in_cluster[id(p)]
             writer.writerow(
                 (
                     rank,
+                    f"{pair.score:.4f}",
                     number,
                     "" if cluster is None else cluster,
                     _cell(p.a.doc),
@@ -310,7 +322,7 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     Example:
         >>> line = ('{"type": "pair", "a": "x", "b": "y", "coverage_a": 1.0, "coverage_b": 0.5, '
         ...         '"containment_a": 1.0, "containment_b": 0.5, "jaccard": 0.5, "jaccard_estimate": 0.5, '
-        ...         '"passages": 1, "longest": 10}')
+        ...         '"passages": 1, "longest": 10, "score": 0.7}')
         >>> parse_records([line]).pairs[0].coverage_b
         0.5
     """
@@ -383,11 +395,12 @@ def format_table(
     else:
         lines.append(f"{len(result.pairs)} document pairs share {len(result.passages)} passages")
         lines.append("")
-        head = ("a", "b", "cov_a", "cov_b", "jaccard", "passages", "longest")
+        head = ("a", "b", "score", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
             (
                 p.a,
                 p.b,
+                _fmt(p.score),
                 _fmt(p.coverage_a),
                 _fmt(p.coverage_b),
                 _fmt(p.jaccard),
