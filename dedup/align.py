@@ -689,6 +689,7 @@ def _group_passages(
     min_density: float,
     exact_density: float,
     trim: int,
+    tiled: float = 0.85,
 ) -> npt.NDArray[np.int64]:
     """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
 
@@ -723,11 +724,44 @@ def _group_passages(
         lo_b[c], hi_b[c] = min(lo_b[c], start_b[i]), max(hi_b[c], end_b[i])
     sizes = first[1:] - first[:-1]
     idx, groups = _tile_chains(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
-    out = np.empty((len(groups), 6), dtype=np.int64)
-    kept = 0
-    members = np.empty(n, dtype=np.int64)
+    # A group whose long chains leave more than 1 - tiled of its span uncovered on a side is not
+    # one shuffled copy but separate copies (a wire paragraph moved elsewhere, other text between):
+    # each long chain is then a unit of its own, with the small chains inside its rectangle.
+    units = np.empty(n + len(lo_a), dtype=np.int64)
+    bounds = np.empty((len(lo_a) + len(groups), 2), dtype=np.int64)
+    units_n = bounds_n = 0
     for g in range(len(groups)):
         group = idx[groups[g, 0] : groups[g, 1]]
+        big = group[sizes[group] >= min_seeds]
+        spread = 1.0
+        if len(big) >= 2:
+            spread = min(
+                _covered(lo_a[big], hi_a[big]) / max(1, hi_a[big].max() - lo_a[big].min()),
+                _covered(lo_b[big], hi_b[big]) / max(1, hi_b[big].max() - lo_b[big].min()),
+            )
+        if spread >= tiled:
+            bounds[bounds_n, 0] = units_n
+            for c in group:
+                units[units_n] = c
+                units_n += 1
+            bounds[bounds_n, 1] = units_n
+            bounds_n += 1
+            continue
+        for c in big:
+            bounds[bounds_n, 0] = units_n
+            units[units_n] = c
+            units_n += 1
+            for d in group:
+                if sizes[d] < min_seeds and lo_a[c] <= lo_a[d] <= hi_a[c] and lo_b[c] <= lo_b[d] <= hi_b[c]:
+                    units[units_n] = d
+                    units_n += 1
+            bounds[bounds_n, 1] = units_n
+            bounds_n += 1
+    out = np.empty((bounds_n, 6), dtype=np.int64)
+    kept = 0
+    members = np.empty(n, dtype=np.int64)
+    for g in range(bounds_n):
+        group = units[bounds[g, 0] : bounds[g, 1]]
         # Small chains (chance matches among them) may fill a group but not widen it: only those
         # inside the rectangle spanned by its chains of min_seeds or more stay.
         box_lo_a = box_lo_b = np.iinfo(np.int64).max
@@ -977,11 +1011,6 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
     return sorted(done, key=lambda x: (x.a_start, x.b_start))
 
 
-# Chains of seeds are grouped across gaps of at most this many characters (or ``abut``, if less):
-# the words of a copy whose words were shuffled lie a few short words apart; a wider gap is other text.
-_WORD_ABUT = 30
-
-
 def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     """The grouped passages of a pair (see :func:`_group_passages`) in one kernel call.
 
@@ -993,7 +1022,7 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
         a.word_ends, a.word_rare, a.spaces, len(a.normalized.text),
         b.seed_keys, b.seed_index, b.shingles.starts, b.shingles.ends, b.word_keys, b.word_starts, b.word_ends,
         b.spaces, len(b.normalized.text),
-        p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
+        p.seed_length - p.ngram, p.gap, p.abut, p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
     )  # fmt: skip
 
