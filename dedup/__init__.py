@@ -10,6 +10,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# First, before any module defines a numba kernel: it points numba's cache away from the package folder.
+from . import _cache  # noqa: F401
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .io import Reader, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
@@ -45,3 +47,6 @@ __all__ = [
     "sketch",
     "window_signatures",
 ]
+
+# `from __future__ import annotations` binds the name `annotations` here; it is not part of the API.
+del annotations
