@@ -75,7 +75,7 @@ def _numba_subfolder(folder: Path) -> str:
 
 
 def kernels_cached() -> bool:
-    """Whether the kernels of every kernel module are compiled and current in the cache.
+    """Whether every kernel module has compiled kernels in the cache, current for its source.
 
     Cheap (a directory listing and a few small reads): the command line asks it before a scan to
     say, while the first run after an install compiles, why nothing seems to happen. It reads the
@@ -101,16 +101,20 @@ def kernels_cached() -> bool:
         if not indexes:
             return False
         stamp = _source_stamp(_PACKAGE / f"{module}.py")
-        for name in indexes:
-            try:
-                with open(folder / name, "rb") as stream:
-                    if pickle.load(stream) != version:
-                        return False
-                    if stamp is not None and pickle.loads(stream.read())[0] != stamp:
-                        return False
-            except Exception:  # an unreadable or partly written index: numba will recompile
-                return False
+        # One current index a module is enough: a kernel that no scan calls keeps a stale one.
+        if not any(_current(folder / name, version, stamp) for name in indexes):
+            return False
     return True
+
+
+def _current(index: Path, version: str | None, stamp: object | None) -> bool:
+    try:
+        with open(index, "rb") as stream:
+            if pickle.load(stream) != version:
+                return False
+            return stamp is None or bool(pickle.loads(stream.read())[0] == stamp)
+    except Exception:  # an unreadable or partly written index: numba will recompile
+        return False
 
 
 def _source_stamp(path: Path) -> object | None:

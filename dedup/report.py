@@ -32,7 +32,9 @@ __all__ = [
     "pair_record",
     "parse_records",
     "passage_record",
+    "plural",
     "records",
+    "skip_note",
     "skipped_record",
     "summary_record",
     "tune_record",
@@ -55,15 +57,30 @@ _PAIR_FIELDS = (
 def excerpt(text: str, width: int = 60) -> str:
     """A one-line excerpt of at most ``width`` characters, whitespace folded, elided in the middle.
 
+    The cut falls between words where one is near (a word longer than half the room is cut).
+
     Example:
         >>> excerpt("a  b\\n c" + "x" * 100, 20)
         'a b cxxxxx…xxxxxxxxx'
+        >>> excerpt("the defence ministry said on Monday it had no plans to withdraw", 40)
+        'the defence ministry… plans to withdraw'
     """
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    head = width // 2
-    return flat[:head] + "…" + flat[len(flat) - (width - 1 - head) :]
+    room = width - 1  # one character for the ellipsis
+    head_room, tail_room = (room + 1) // 2, room // 2
+    head = flat[:head_room]
+    if flat[head_room] != " ":  # the cut falls inside a word: end at the space before it
+        space = head.rfind(" ")
+        if space >= head_room // 2:
+            head = head[: space + 1]
+    tail = flat[len(flat) - tail_room :]
+    if flat[len(flat) - tail_room - 1] != " ":  # likewise: start after the space that follows
+        space = tail.find(" ")
+        if 0 <= space <= tail_room // 2:
+            tail = tail[space:]
+    return head + "…" + tail
 
 
 def _side(span: Span, result: ScanResult) -> dict[str, Any]:
@@ -87,6 +104,8 @@ def passage_record(passage: Passage, result: ScanResult) -> dict[str, Any]:
         "containment_a": passage.containment_a,
         "containment_b": passage.containment_b,
         "length": passage.length,
+        "length_a": len(passage.a),
+        "length_b": len(passage.b),
         "seeds": passage.seeds,
     }
 
@@ -208,7 +227,8 @@ CSV_COLUMNS = (
     "similarity",
     "containment_a",
     "containment_b",
-    "length",
+    "length_a",
+    "length_b",
     "seeds",
     "text_a",
     "text_b",
@@ -246,7 +266,7 @@ def write_csv(
         >>> out = io.StringIO()
         >>> write_csv(ScanResult([p], [pair], docs, [], 1, 0), out, bom=False)
         >>> print(out.getvalue().splitlines()[1])
-        1,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,12,3,'=1+1 shared,"say ""hi"", now"
+        1,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
     if clusters is None:
         clusters = find_clusters(result)
@@ -278,7 +298,8 @@ def write_csv(
                     f"{p.similarity:.4f}",
                     f"{p.containment_a:.4f}",
                     f"{p.containment_b:.4f}",
-                    p.length,
+                    len(p.a),
+                    len(p.b),
                     p.seeds,
                     _cell(p.a.slice(doc_a.text)),
                     _cell(p.b.slice(doc_b.text)),
@@ -379,9 +400,12 @@ def format_table(
     ex = excerpt_width or max(30, min(70, width - 30))
     lines: list[str] = []
     if not result.pairs:
-        lines.append(f"No shared passages among {len(result.documents)} documents.")
+        lines.append(f"No shared passages among {plural(len(result.documents), 'document')}.")
     else:
-        lines.append(f"{len(result.pairs)} document pairs share {len(result.passages)} passages")
+        share = "shares" if len(result.pairs) == 1 else "share"
+        lines.append(
+            f"{plural(len(result.pairs), 'document pair')} {share} {plural(len(result.passages), 'passage')}"
+        )
         lines.append("")
         head = ("a", "b", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
@@ -411,14 +435,13 @@ def format_table(
                 text_b = p.b.slice(result.documents[p.b.doc].text)
                 lines.append(
                     f"  #{k} a[{p.a.start}:{p.a.end}] b[{p.b.start}:{p.b.end}]  "
-                    f"similarity {_fmt(p.similarity)}  length {p.length}"
+                    f"similarity {_fmt(p.similarity)}  length a {len(p.a)}, b {len(p.b)}"
                 )
                 lines.append(f"     a: {excerpt(text_a, ex)}")
                 lines.append(f"     b: {excerpt(text_b, ex)}")
     if clusters:
         lines.append("")
-        plural = "s" if len(clusters) != 1 else ""
-        lines.append(f"{len(clusters)} reuse cluster{plural} (a passage in 3 or more documents)")
+        lines.append(f"{plural(len(clusters), 'reuse cluster')} (a passage in 3 or more documents)")
         for cluster in clusters:
             lines.append("")
             origin = cluster.origin
@@ -434,15 +457,53 @@ def format_table(
     return "\n".join(lines) + "\n"
 
 
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, the noun in the plural unless the count is one.
+
+    Example:
+        >>> plural(1, "document pair"), plural(3, "passage"), plural(0, "document")
+        ('1 document pair', '3 passages', '0 documents')
+    """
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+_LISTED = 20  # skipped documents the summary lists one by one; the JSONL summary lists them all
+
+
 def format_summary(result: ScanResult) -> str:
-    """One paragraph accounting for every input document (the summary of the table format)."""
+    """One paragraph accounting for every input document (the summary of the table format).
+
+    Each skipped document is listed with its place and reason, the first 20 of them; the summary
+    record of ``--format jsonl`` lists them all.
+    """
     parts = [
-        f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs, {len(result.pairs)} pairs with "
-        f"{len(result.passages)} shared passages."
+        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}, "
+        f"{plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
-    parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped)
+    parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
+    if len(result.skipped) > _LISTED:
+        parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
     return "\n".join(parts) + "\n"
+
+
+def skip_note(result: ScanResult) -> str:
+    """One line saying how many documents were skipped and why, or ``""`` when none was.
+
+    Example:
+        >>> from dedup.records import Skipped
+        >>> skipped = [Skipped("a.txt", "", kind="too short"), Skipped("b.txt", "", kind="empty"),
+        ...            Skipped("c.txt", "", kind="too short")]
+        >>> skip_note(ScanResult([], [], {}, skipped, 0, 0))
+        '3 of 3 documents skipped: 2 too short, 1 empty'
+    """
+    if not result.skipped:
+        return ""
+    kinds: dict[str, int] = {}
+    for s in result.skipped:
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    why = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
+    return f"{len(result.skipped):,} of {plural(result.read, 'document')} skipped: {why}"
 
 
 def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
@@ -490,4 +551,4 @@ def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
 
 def skipped_record(skipped: Skipped) -> dict[str, Any]:
     """The JSON object of one skipped document."""
-    return {"where": skipped.where, "id": skipped.id, "reason": skipped.reason}
+    return {"where": skipped.where, "id": skipped.id, "kind": skipped.kind, "reason": skipped.reason}
