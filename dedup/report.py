@@ -57,30 +57,32 @@ _PAIR_FIELDS = (
 def excerpt(text: str, width: int = 60) -> str:
     """A one-line excerpt of at most ``width`` characters, whitespace folded, elided in the middle.
 
-    The cut falls between words where one is near (a word longer than half the room is cut).
+    The cuts fall between words where one is near (a word longer than half the room is cut).
 
     Example:
         >>> excerpt("a  b\\n c" + "x" * 100, 20)
-        'a b cxxxxx…xxxxxxxxx'
+        'a b cxxxx … xxxxxxxx'
         >>> excerpt("the defence ministry said on Monday it had no plans to withdraw", 40)
-        'the defence ministry… plans to withdraw'
+        'the defence … plans to withdraw'
     """
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    room = width - 1  # one character for the ellipsis
+    if width < 5:
+        return flat[: max(0, width - 1)] + "…"
+    room = width - 3  # three characters for " … "
     head_room, tail_room = (room + 1) // 2, room // 2
     head = flat[:head_room]
     if flat[head_room] != " ":  # the cut falls inside a word: end at the space before it
         space = head.rfind(" ")
         if space >= head_room // 2:
-            head = head[: space + 1]
+            head = head[:space]
     tail = flat[len(flat) - tail_room :]
     if flat[len(flat) - tail_room - 1] != " ":  # likewise: start after the space that follows
         space = tail.find(" ")
         if 0 <= space <= tail_room // 2:
-            tail = tail[space:]
-    return head + "…" + tail
+            tail = tail[space + 1 :]
+    return head.rstrip() + " … " + tail.lstrip()
 
 
 def _side(span: Span, result: ScanResult) -> dict[str, Any]:
