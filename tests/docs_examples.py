@@ -227,7 +227,7 @@ def run_page(page: Path) -> Result:
     """Run every example of one page; the differences, and the page's blocks as they should read."""
     result = Result()
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    name = page.relative_to(ROOT).as_posix()
+    name = page.relative_to(ROOT).as_posix() if page.is_relative_to(ROOT) else page.name
     with scratch() as (cwd, env):
         for block in blocks(page.read_text("utf-8")):
             where = f"{name}:{block.first}"
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_page(page)
         if args.update:
             if update_page(page, result):
-                print(f"updated {page.relative_to(ROOT)}")
+                print(f"updated {page}")
             left = [p for p in result.problems if "printed\n" not in p]  # what rewriting cannot fix
             for problem in left:
                 print(problem, file=sys.stderr)
