@@ -122,7 +122,10 @@ def _source_stamp(path: Path) -> object | None:
     try:
         from numba.core import caching
 
-        locator = getattr(caching, "UserProvidedCacheLocator", None) or caching._UserProvidedCacheLocator
-        return locator(_source_stamp, str(path)).get_source_stamp()
+        # Named without the underscore since numba 0.59.
+        names = ("UserProvidedCacheLocator", "_UserProvidedCacheLocator")
+        locator = next(getattr(caching, n) for n in names if hasattr(caching, n))
+        stamp: object = locator(_source_stamp, str(path)).get_source_stamp()
+        return stamp
     except Exception:  # another numba layout: the version check alone
         return None

@@ -375,7 +375,7 @@ class _Output:
     """
 
     def __init__(self, path: str | None, *, binary: bool = False) -> None:
-        self.path = None if path in (None, "-") else Path(path)  # type: ignore[arg-type]
+        self.path = None if path is None or path == "-" else Path(path)
         self.binary = binary
         self.temporary: Path | None = None
         if self.path is None:
@@ -469,7 +469,7 @@ def _run_scan(args: argparse.Namespace) -> int:
 
                 write_parquet(result, stream, clusters=clusters, summary=summary_record(result, clusters))
             else:
-                stream.write(format_table(result, clusters=clusters))
+                stream.write(format_table(result, clusters=clusters, cluster_documents=args.cluster_documents))
     finally:
         output.discard()
     if not args.quiet:

@@ -60,7 +60,7 @@ def file_format(path: str | Path) -> tuple[str | None, str | None]:
 
 def _zstd_open(path: Path | IO[bytes]) -> IO[bytes]:
     try:
-        from compression import zstd  # type: ignore[import-not-found]  # Python 3.14 and later
+        from compression import zstd  # type: ignore[import-not-found,unused-ignore]  # Python 3.14 and later
 
         return zstd.open(path, "rb")  # type: ignore[no-any-return]
     except ImportError:
@@ -98,7 +98,7 @@ try:
 except ImportError:  # pragma: no cover
     pass
 try:
-    from compression import zstd as _zstd  # type: ignore[import-not-found]
+    from compression import zstd as _zstd  # type: ignore[import-not-found,unused-ignore]
 
     _DECOMPRESSION_ERRORS += (_zstd.ZstdError,)
 except ImportError:

@@ -394,10 +394,14 @@ def format_table(
     width: int | None = None,
     excerpt_width: int | None = None,
     clusters: Sequence[Cluster] | None = None,
+    cluster_documents: int = 3,
 ) -> str:
-    """The result as text for a terminal: document pairs ranked by what they share, passages, clusters."""
+    """The result as text for a terminal: document pairs ranked by what they share, passages, clusters.
+
+    ``clusters`` defaults to :func:`dedup.clusters.find_clusters` with ``min_documents=cluster_documents``.
+    """
     if clusters is None:
-        clusters = find_clusters(result)
+        clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns
     ex = excerpt_width or max(30, min(70, width - 30))
     lines: list[str] = []
@@ -405,9 +409,7 @@ def format_table(
         lines.append(f"No shared passages among {plural(len(result.documents), 'document')}.")
     else:
         share = "shares" if len(result.pairs) == 1 else "share"
-        lines.append(
-            f"{plural(len(result.pairs), 'document pair')} {share} {plural(len(result.passages), 'passage')}"
-        )
+        lines.append(f"{plural(len(result.pairs), 'document pair')} {share} {plural(len(result.passages), 'passage')}")
         lines.append("")
         head = ("a", "b", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
@@ -443,7 +445,7 @@ def format_table(
                 lines.append(f"     b: {excerpt(text_b, ex)}")
     if clusters:
         lines.append("")
-        lines.append(f"{plural(len(clusters), 'reuse cluster')} (a passage in 3 or more documents)")
+        lines.append(f"{plural(len(clusters), 'reuse cluster')} (a passage in {cluster_documents} or more documents)")
         for cluster in clusters:
             lines.append("")
             origin = cluster.origin

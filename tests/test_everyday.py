@@ -270,3 +270,11 @@ def test_plural_forms(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(result.pairs) == 1
     assert format_table(result).startswith(f"1 document pair shares {len(result.passages)} passage")
     assert "1 pair with" in format_summary(result) and "2 documents read" in format_summary(result)
+
+
+def test_table_names_the_cluster_threshold_it_was_given() -> None:
+    from dedup.report import format_table
+
+    result = scan(Reader().read([SEEDS]))
+    assert result.pairs, "000 and 001 share passages: a cluster of two documents"
+    assert "(a passage in 2 or more documents)" in format_table(result, cluster_documents=2)

@@ -93,6 +93,7 @@ def _scan(project: Path, env: dict[str, str], *, compiles: bool) -> None:
     assert (COMPILING in done.stderr) == compiles, done.stderr
 
 
+@pytest.mark.install
 @pytest.mark.skipif(sys.platform == "win32", reason="the paths below are POSIX ones")
 def test_readme_commands_in_either_order_and_repeated(environment: tuple[Path, Path, dict[str, str]]) -> None:
     python, project, env = environment
