@@ -212,7 +212,8 @@ class _Index:
         # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
         # pages): skipped unless strict. Malformed ones are errors unless skip_bad.
         short = kind in ("empty", "too short")
-        if self.config.strict if short else not self.config.skip_bad:
+        fatal = self.config.strict if short else not self.config.skip_bad
+        if fatal:
             raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason, skippable=not short)
         self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id, kind=kind))
 
