@@ -158,6 +158,10 @@ class ScanResult:
         """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pyarrow (``pip install 'dedup[parquet]'``).
+
+        Example:
+            >>> scan([Document("a", "a caption")]).to_arrow().skipped.column("kind").to_pylist()
+            ['too short']
         """
         from .tables import to_arrow  # pyarrow is optional: imported only when asked for
 
@@ -167,6 +171,11 @@ class ScanResult:
         """The result as pandas DataFrames: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pandas and pyarrow (``pip install 'dedup[pandas]'``).
+
+        Example:
+            >>> frames = scan([Document("a", "a caption")]).to_pandas()
+            >>> len(frames.passages), list(frames.skipped["id"])
+            (0, ['a'])
         """
         from .tables import to_pandas
 

@@ -34,7 +34,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Tables(Generic[T]):
-    """The four tables of a result (pyarrow tables or pandas DataFrames)."""
+    """The four tables of a result (pyarrow tables or pandas DataFrames).
+
+    Example:
+        >>> Tables(passages=[], pairs=[], clusters=[], skipped=[]).pairs
+        []
+    """
 
     passages: T
     pairs: T
