@@ -22,7 +22,7 @@ from typing import TextIO
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt
+from .report import excerpt, plural
 from .scan import ScanResult
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
@@ -287,11 +287,12 @@ def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Spa
 
 
 def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
+    share = "shares" if len(result.pairs) == 1 else "share"
     text = (
-        f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs; {len(result.pairs)} pairs share "
-        f"{len(result.passages)} passages; "
-        f"{len(clusters)} reuse cluster{'s' if len(clusters) != 1 else ''}."
+        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}; "
+        f"{plural(len(result.pairs), 'pair')} {share} {plural(len(result.passages), 'passage')}; "
+        f"{plural(len(clusters), 'reuse cluster')}."
     )
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())

@@ -242,6 +242,7 @@ def candidate_pairs_banded(
     max_bucket: int = 256,
     min_shared: int = 1,
     budget: int = 256 << 20,
+    threads: int | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
 
@@ -251,7 +252,8 @@ def candidate_pairs_banded(
     square of the corpus; when the per-band pair lists would take more than ``budget`` bytes, they
     go to a temporary file and are counted a range of ``left`` at a time (about ``budget / 2``
     bytes of pairs each), so memory stays bounded, each band is enumerated once, and the result is
-    the same.
+    the same. ``threads`` bands are worked on at once (default: the cores this process may use,
+    two at most).
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -271,7 +273,7 @@ def candidate_pairs_banded(
             )
         return keys
 
-    threads = _threads()
+    threads = _threads() if threads is None else threads
     found: list[tuple[npt.NDArray[np.uint64], int]] = []
     held = 0
     runs: SortedRuns | None = None

@@ -136,6 +136,10 @@ class Pair:
 class Skipped:
     """An input document that was not scanned, and why (nothing is dropped silently).
 
+    ``kind`` names the reason in a few words, the same for every document skipped for it: ``empty``,
+    ``too short``, ``invalid UTF-8``, ``invalid JSON``, ``invalid CSV``, ``invalid TSV``,
+    ``duplicate id`` or ``invalid record``.
+
     Example:
         >>> Skipped("docs.jsonl:3", "field 'text' is missing").reason
         "field 'text' is missing"
@@ -144,3 +148,4 @@ class Skipped:
     where: str
     reason: str
     id: str | None = field(default=None)
+    kind: str = field(default="invalid record")

@@ -44,7 +44,10 @@ class ScanConfig:
     """Every parameter of a scan, checked when it is made.
 
     Lengths (``min_length``, ``gap``, ``seed_length``) count normalised characters; ``window`` and
-    ``stride`` count shingles.
+    ``stride`` count shingles. A document too short to hold a passage (under ``min_length``
+    normalised characters, or empty) is skipped and counted in :attr:`ScanResult.skipped`, or is an
+    error with ``strict``; a malformed one (no id, text not a string, a duplicate id) is an error,
+    or skipped with ``skip_bad``.
 
     Example:
         >>> ScanConfig(threshold=0.5).bands_rows
@@ -82,6 +85,7 @@ class ScanConfig:
     same_source: bool = False
     max_bucket: int = 256
     skip_bad: bool = False
+    strict: bool = False
 
     def __post_init__(self) -> None:
         for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
@@ -162,6 +166,33 @@ class ScanResult:
         """Documents read: the scanned ones plus the skipped ones."""
         return len(self.documents) + len(self.skipped)
 
+    def to_arrow(self, *, cluster_documents: int = 3) -> Any:
+        """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
+
+        Needs pyarrow (``pip install 'dedup[parquet]'``).
+
+        Example:
+            >>> scan([Document("a", "a caption")]).to_arrow().skipped.column("kind").to_pylist()
+            ['too short']
+        """
+        from .tables import to_arrow  # pyarrow is optional: imported only when asked for
+
+        return to_arrow(self, cluster_documents=cluster_documents)
+
+    def to_pandas(self, *, cluster_documents: int = 3) -> Any:
+        """The result as pandas DataFrames: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
+
+        Needs pandas and pyarrow (``pip install 'dedup[pandas]'``).
+
+        Example:
+            >>> frames = scan([Document("a", "a caption")]).to_pandas()
+            >>> len(frames.passages), list(frames.skipped["id"])
+            (0, ['a'])
+        """
+        from .tables import to_pandas
+
+        return to_pandas(self, cluster_documents=cluster_documents)
+
 
 class _Index:
     """Band keys of every window, and per-document state, gathered while documents stream in."""
@@ -204,10 +235,14 @@ class _Index:
         # pair's containment before its score is computed.
         self.shingle_counts: list[npt.NDArray[np.int64]] = []
 
-    def reject(self, doc_id: str | None, reason: str) -> None:
-        if not self.config.skip_bad:
-            raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
-        self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id))
+    def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
+        # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
+        # pages): skipped unless strict. Malformed ones are errors unless skip_bad.
+        short = kind in ("empty", "too short")
+        fatal = self.config.strict if short else not self.config.skip_bad
+        if fatal:
+            raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason, skippable=not short)
+        self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id, kind=kind))
 
     def add(self, doc: Document) -> None:
         if not isinstance(doc.id, str) or not doc.id:
@@ -217,13 +252,14 @@ class _Index:
             self.reject(doc.id, f"text must be a string, got {type(doc.text).__name__}")
             return
         if doc.id in self.documents:
-            self.reject(doc.id, "duplicate id (an earlier document has the same id)")
+            self.reject(doc.id, "duplicate id (an earlier document has the same id)", "duplicate id")
             return
         cfg = self.config
         normalized = normalize(doc.text, profile=cfg.profile)
         if len(normalized.text) < cfg.min_length:
-            what = "empty" if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
-            self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters")
+            kind = "empty" if not normalized.text else "too short"
+            what = kind if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
+            self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters", kind)
             return
         self.documents.add(doc)
         when = parse_date(doc.date)
@@ -537,6 +573,7 @@ def _candidates(
     found = candidate_pairs_banded(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
         max_bucket=cfg.max_bucket, min_shared=min(cfg.min_bands, short_bands) if cfg.short_windows else cfg.min_bands,
+        threads=index.threads,
     )  # fmt: skip
     if not cfg.short_windows or short_bands >= cfg.min_bands:
         return found
@@ -551,8 +588,12 @@ def scan(
     config: ScanConfig | None = None,
     *,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> ScanResult:
     """Find the passages that documents of different sources share, and score each document pair.
+
+    ``threads`` is how many threads sketch, search and align at once (default: the cores this
+    process may use, two at most); the result never depends on it.
 
     Example:
         >>> wire = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
@@ -564,7 +605,9 @@ def scan(
         [(True, 'x', 'y')]
     """
     cfg = config or ScanConfig()
-    index = _Index(cfg)
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ParameterError(f"threads must be a positive integer, got {threads!r}")
+    index = _Index(cfg, threads=threads)
     for count, doc in enumerate(documents, 1):
         index.add(doc)
         if progress is not None:

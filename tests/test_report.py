@@ -208,7 +208,9 @@ def test_csv_of_seeds_holds_full_passage_texts(seeds: ScanResult) -> None:
 
 def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
     table = format_table(seeds, width=100)
-    assert f"{len(seeds.pairs)} document pairs share {len(seeds.passages)} passages" in table
+    pairs, passages = len(seeds.pairs), len(seeds.passages)
+    verb = "shares" if pairs == 1 else "share"
+    assert f"{pairs} document pair{'s' * (pairs != 1)} {verb} {passages} passage{'s' * (passages != 1)}" in table
     clusters = find_clusters(seeds)
     if clusters:
         assert "reuse cluster" in table and "cluster 1:" in table
@@ -217,7 +219,7 @@ def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
 
 def test_table_with_nothing_found() -> None:
     empty = ScanResult([], [], {"a": Document("a", "text")}, [], 0, 0)
-    assert format_table(empty) == "No shared passages among 1 documents.\n"
+    assert format_table(empty) == "No shared passages among 1 document.\n"
 
 
 def test_summary_lists_skipped() -> None:

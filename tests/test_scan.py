@@ -84,8 +84,13 @@ def test_bad_documents_raise_or_are_accounted_for() -> None:
         Document("empty", "  \u200f "),
         Document("ok", "duplicate id " + WIRE),
     ]
+    with pytest.raises(InputError, match=r"document 'ok': duplicate id"):
+        scan(docs)  # malformed: an error unless skip_bad
     with pytest.raises(InputError, match=r"document 'short': too short \(9 normalised characters\)"):
-        scan(docs)
+        scan(docs, ScanConfig(strict=True))  # too short: skipped unless strict
+    result = scan(docs[:3])
+    assert list(result.documents) == ["ok"]
+    assert [(s.id, s.kind) for s in result.skipped] == [("short", "too short"), ("empty", "empty")]
     result = scan(docs, ScanConfig(skip_bad=True))
     assert list(result.documents) == ["ok"]
     assert [(s.id, s.reason.split(":")[0].split(" (")[0]) for s in result.skipped] == [
