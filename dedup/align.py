@@ -31,7 +31,6 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import merge_sorted
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
 from .errors import ParameterError
 from .normalize import Normalized
@@ -151,13 +150,14 @@ class Alignment:
 
 
 _NO_TABLE = np.zeros((1, 1), dtype=np.uint32)
+_Common = npt.NDArray[np.uint64] | Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.bool_]] | Boilerplate | None
 
 
 def prepare(
     normalized: Normalized,
     shingles: Shingles,
     params: AlignParams | None = None,
-    common: npt.NDArray[np.uint64] | Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.bool_]] | Boilerplate | None = None,
+    common: _Common = None,
 ) -> Prepared:
     """Bundle a normalised text with its shingles and seeds for :func:`align`.
 
@@ -324,7 +324,7 @@ def _radix_sort(values: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.uin
 def _few_sorted(
     values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Every occurrence of the values occurring at most ``max_repeat`` times, in the sorted ``order`` given, and its index."""
+    """Every occurrence, and its index, of the values occurring at most ``max_repeat`` times, in ``order``."""
     out = np.empty(len(values), dtype=np.uint64)
     where = np.empty(len(values), dtype=np.int64)
     n = 0
@@ -345,7 +345,7 @@ def _few_sorted(
 def document_keys(
     texts: list[str], hashes: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], params: AlignParams | None = None
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """The distinct seed keys each normalised text offers (those occurring at most ``max_repeat`` times), for document frequencies.
+    """The distinct seed keys each normalised text offers (occurring at most ``max_repeat`` times), for counts.
 
     ``hashes`` and ``offsets`` are ``shingle.hash_many(texts, params.ngram)``. Returns the keys of
     every text, sorted within each text, and the offsets of each text's keys: the same keys as
@@ -378,7 +378,7 @@ def document_keys(
 def _few_packed(
     packed: npt.NDArray[np.uint64], m: np.uint64, hashes: npt.NDArray[np.uint32], offset: int, max_repeat: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Keys and indices of the values of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times."""
+    """Keys and indices of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times."""
     keys = np.empty(len(packed), dtype=np.uint64)
     index = np.empty(len(packed), dtype=np.int64)
     n = 0
@@ -430,7 +430,7 @@ def _seed_values(
 def _few_in_segments(
     keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """The distinct values occurring at most ``max_repeat`` times in each sorted segment of ``keys``, with new offsets."""
+    """The distinct values occurring at most ``max_repeat`` times in each sorted segment, with new offsets."""
     out = np.empty(len(keys), dtype=np.uint64)
     out_offsets = np.zeros(len(offsets), dtype=np.int64)
     count = 0
@@ -689,7 +689,6 @@ def _group_passages(
     min_density: float,
     exact_density: float,
     trim: int,
-    tiled: float = 0.85,
 ) -> npt.NDArray[np.int64]:
     """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
 
@@ -724,44 +723,11 @@ def _group_passages(
         lo_b[c], hi_b[c] = min(lo_b[c], start_b[i]), max(hi_b[c], end_b[i])
     sizes = first[1:] - first[:-1]
     idx, groups = _tile_chains(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
-    # A group whose long chains leave more than 1 - tiled of its span uncovered on a side is not
-    # one shuffled copy but separate copies (a wire paragraph moved elsewhere, other text between):
-    # each long chain is then a unit of its own, with the small chains inside its rectangle.
-    units = np.empty(n + len(lo_a), dtype=np.int64)
-    bounds = np.empty((len(lo_a) + len(groups), 2), dtype=np.int64)
-    units_n = bounds_n = 0
-    for g in range(len(groups)):
-        group = idx[groups[g, 0] : groups[g, 1]]
-        big = group[sizes[group] >= min_seeds]
-        spread = 1.0
-        if len(big) >= 2:
-            spread = min(
-                _covered(lo_a[big], hi_a[big]) / max(1, hi_a[big].max() - lo_a[big].min()),
-                _covered(lo_b[big], hi_b[big]) / max(1, hi_b[big].max() - lo_b[big].min()),
-            )
-        if spread >= tiled:
-            bounds[bounds_n, 0] = units_n
-            for c in group:
-                units[units_n] = c
-                units_n += 1
-            bounds[bounds_n, 1] = units_n
-            bounds_n += 1
-            continue
-        for c in big:
-            bounds[bounds_n, 0] = units_n
-            units[units_n] = c
-            units_n += 1
-            for d in group:
-                if sizes[d] < min_seeds and lo_a[c] <= lo_a[d] <= hi_a[c] and lo_b[c] <= lo_b[d] <= hi_b[c]:
-                    units[units_n] = d
-                    units_n += 1
-            bounds[bounds_n, 1] = units_n
-            bounds_n += 1
-    out = np.empty((bounds_n, 6), dtype=np.int64)
+    out = np.empty((len(groups), 6), dtype=np.int64)
     kept = 0
     members = np.empty(n, dtype=np.int64)
-    for g in range(bounds_n):
-        group = units[bounds[g, 0] : bounds[g, 1]]
+    for g in range(len(groups)):
+        group = idx[groups[g, 0] : groups[g, 1]]
         # Small chains (chance matches among them) may fill a group but not widen it: only those
         # inside the rectangle spanned by its chains of min_seeds or more stay.
         box_lo_a = box_lo_b = np.iinfo(np.int64).max
@@ -898,12 +864,24 @@ def _in_order(x: Alignment, y: Alignment) -> bool:
     return before or (y.a_end <= x.a_start and y.b_end <= x.b_start)
 
 
+def _overlap(x0: int, x1: int, y0: int, y1: int) -> float:
+    """Overlap of [x0, x1) and [y0, y1) as a share of the shorter (0 when they are disjoint)."""
+    return max(0, min(x1, y1) - max(x0, y0)) / max(1, min(x1 - x0, y1 - y0))
+
+
 def _merge(alignments: list[Alignment]) -> list[Alignment]:
-    """Merge passages that overlap on both sides: one copied passage, one detection."""
+    """Merge passages that overlap on both sides: one copied passage, one detection.
+
+    Passages that touch on one side by a few characters (word boundaries) but lie over the same
+    text of the other (half the shorter or more) are two occurrences of repeated text, and stay
+    apart.
+    """
     merged: list[Alignment] = []
     for al in sorted(alignments, key=lambda x: (x.a_start, x.b_start)):
         for k, m in enumerate(merged):
-            if al.a_start < m.a_end and m.a_start < al.a_end and al.b_start < m.b_end and m.b_start < al.b_end:
+            over_a = _overlap(al.a_start, al.a_end, m.a_start, m.a_end)
+            over_b = _overlap(al.b_start, al.b_end, m.b_start, m.b_end)
+            if over_a > 0 and over_b > 0 and not (max(over_a, over_b) >= 0.5 and min(over_a, over_b) < 0.25):
                 merged[k] = Alignment(
                     min(m.a_start, al.a_start),
                     max(m.a_end, al.a_end),
@@ -966,13 +944,19 @@ _TILED = 0.85  # share of its span a group of reordered pieces must cover on eac
 
 
 def _spread(parts: list[Alignment], side: str) -> float:
-    """Share of the span of ``parts`` along one side that the parts cover."""
+    """Share of the span of ``parts`` along one side that the parts cover (0 where they overlap much).
+
+    Parts over the same text of one side are matches of text the other document repeats (a
+    paragraph printed twice), not pieces of one shuffled copy.
+    """
     ordered = sorted((getattr(x, side + "_start"), getattr(x, side + "_end")) for x in parts)
     covered, reach = 0, ordered[0][0]
     for start, end in ordered:
         if end > reach:
             covered += end - max(start, reach)
             reach = end
+    if sum(end - start for start, end in ordered) > 1.2 * covered:
+        return 0.0
     return covered / max(1, reach - ordered[0][0])
 
 
@@ -1011,6 +995,13 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
     return sorted(done, key=lambda x: (x.a_start, x.b_start))
 
 
+# Chains of seeds are grouped in the kernel across gaps of at most this many characters (or
+# ``abut``, if less): the words of a copy whose words were shuffled lie a few short words apart;
+# pieces further apart are grouped afterwards, where the share of their span they cover is checked
+# (:func:`_tile`).
+_WORD_ABUT = 30
+
+
 def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     """The grouped passages of a pair (see :func:`_group_passages`) in one kernel call.
 
@@ -1022,7 +1013,7 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
         a.word_ends, a.word_rare, a.spaces, len(a.normalized.text),
         b.seed_keys, b.seed_index, b.shingles.starts, b.shingles.ends, b.word_keys, b.word_starts, b.word_ends,
         b.spaces, len(b.normalized.text),
-        p.seed_length - p.ngram, p.gap, p.abut, p.min_seeds, p.min_length, p.min_exact, p.min_density,
+        p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
     )  # fmt: skip
 
@@ -1172,7 +1163,7 @@ def _seed_spans(
     npt.NDArray[np.bool_],
     npt.NDArray[np.bool_],
 ]:
-    """Spans in a and in b (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; whether its key repeats.
+    """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
 
     A key occurring several times in a document (a headline that repeats the lead, a paragraph
     printed twice) gives a seed for every pair of its occurrences in a and in b; seeds starting at

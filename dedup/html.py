@@ -222,7 +222,8 @@ def _pair_section(
     return (
         f'<section class="pair" id="{sid}">'
         f"<h2>{rank}. <bdi>{_esc(pair.a)}</bdi> ~ <bdi>{_esc(pair.b)}</bdi></h2>"
-        f'<p class="stats">score {pair.score:.2f} · coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · '
+        f'<p class="stats">score {pair.score:.2f} · '
+        f"coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · "
         f"containment {pair.containment_a:.2f} / {pair.containment_b:.2f} · jaccard {pair.jaccard:.2f} · "
         f"{pair.passages} passage{'s' if pair.passages != 1 else ''} · longest {pair.longest}"
         f' · <a href="#overview">overview</a></p>'

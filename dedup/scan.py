@@ -24,8 +24,8 @@ from .align import AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, SeedCounts
 from .dates import parse_date
 from .errors import InputError, ParameterError
-from .lsh import _threads as _default_threads  # the same two-core default for every stage
 from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params
+from .lsh import _threads as _default_threads  # the same two-core default for every stage
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
@@ -313,9 +313,7 @@ class _Index:
             self.seed_counts.merge(self.tallies.get())
         counts = np.concatenate(self.counts) if self.counts else np.zeros(0, np.int64)
         num_perm = self.config.num_perm
-        self.doc_signatures = (
-            np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
-        )
+        self.doc_signatures = np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
         self.window_counts, self.signatures = counts, []
         self.shingles = np.concatenate(self.shingle_counts) if self.shingle_counts else np.zeros(0, np.int64)
         self.shingle_counts = []
@@ -558,9 +556,7 @@ def _breadth_first(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
     return position
 
 
-def _candidates(
-    index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]
-) -> Candidates:
+def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]) -> Candidates:
     """Document pairs whose windows collide in enough LSH bands.
 
     A pair must collide in ``min_bands`` bands, or in half as many when one of its documents has

@@ -64,7 +64,7 @@ def test_index_equals_per_document_loop(threads: int, batch: int, key_limit: int
 
 @pytest.mark.parametrize(("threads", "batch"), [(1, 256), (2, 7)])
 @pytest.mark.parametrize("source_df", [0.1, 0.3])
-def test_streamed_seed_counts_give_the_exact_boilerplate_of_each_source(
+def test_streamed_seed_counts_give_the_boilerplate_of_each_source(
     threads: int, batch: int, source_df: float
 ) -> None:
     from dedup.align import prepare
@@ -88,7 +88,11 @@ def test_streamed_seed_counts_give_the_exact_boilerplate_of_each_source(
     every = np.unique(np.concatenate(keys))
     assert any(len(k) for k in expected.values())  # the planted wire text is in a third of each source's documents
     for source, exact in expected.items():
-        assert every[Boilerplate(counts, source, source_df).of(every)].tolist() == exact.tolist()
+        got = set(every[Boilerplate(counts, source, source_df).of(every)].tolist())
+        # A count-min sketch never counts below the truth: every boilerplate key is found; a key
+        # at the limit may be pushed over it by collisions in both rows, rarely.
+        assert set(exact.tolist()) <= got
+        assert len(got - set(exact.tolist())) <= max(1, len(every) // 1000)
 
 
 def test_scan_output_does_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:

