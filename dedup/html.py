@@ -288,7 +288,9 @@ def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Spa
 def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     text = (
         f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs; {len(result.pairs)} pairs share "
+        f"{result.candidates} candidate pairs"
+        + (f" ({result.unaligned} left unaligned by the per-document budget)" if result.unaligned else "")
+        + f"; {len(result.pairs)} pairs share "
         f"{len(result.passages)} passages; "
         f"{len(clusters)} reuse cluster{'s' if len(clusters) != 1 else ''}."
     )

@@ -33,6 +33,7 @@ __all__ = [
     "candidate_pairs",
     "candidate_pairs_banded",
     "optimal_params",
+    "per_document_budget",
     "probability",
 ]
 
@@ -574,3 +575,77 @@ def _shared_kernel(merged: npt.NDArray[np.uint64], min_shared: int, out: npt.NDA
             kept += 1
         run = 0
     return kept
+
+
+def per_document_budget(
+    left: npt.NDArray[np.integer],
+    right: npt.NDArray[np.integer],
+    shared: npt.NDArray[np.integer],
+    documents: int,
+    budget: int,
+    signatures: npt.NDArray[np.uint32] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Which candidate pairs to align when each document may ask for at most ``budget`` of them.
+
+    Each document ranks its candidate pairs by the evidence of the band check: the bands shared
+    (more first), then, given ``signatures`` (one row a document), the slots their whole-document
+    signatures share, then the pair's place in the (left, right) order. A pair is kept when it is
+    among the ``budget`` strongest of either of its documents, so at most ``documents * budget``
+    pairs are kept however dense the pair graph, and a document with at most ``budget`` candidates
+    keeps every one. ``budget`` 0 keeps every pair.
+
+    Example:
+        >>> left, right, shared = np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), np.array([9, 4, 5, 4])
+        >>> per_document_budget(left, right, shared, 4, budget=1).tolist()  # (1, 2) is no one's first
+        [True, True, True, False]
+        >>> bool(per_document_budget(left, right, shared, 4, budget=0).all())
+        True
+    """
+    if not isinstance(budget, int | np.integer) or isinstance(budget, bool) or budget < 0:
+        raise ParameterError(f"budget must be an integer >= 0, got {budget!r}")
+    pairs = len(left)
+    if len(right) != pairs or len(shared) != pairs:
+        raise ParameterError(
+            f"left ({pairs}), right ({len(right)}) and shared ({len(shared)}) must have one value a pair"
+        )
+    keep = np.ones(pairs, dtype=np.bool_)
+    if budget == 0 or pairs == 0:
+        return keep
+    left = np.ascontiguousarray(left, dtype=np.int64)
+    right = np.ascontiguousarray(right, dtype=np.int64)
+    degree = np.bincount(left, minlength=documents) + np.bincount(right, minlength=documents)
+    if degree.max() <= budget:
+        return keep
+    # Evidence, higher first, in one integer: shared bands above the shared signature slots.
+    evidence = np.ascontiguousarray(shared, dtype=np.int64) << np.int64(16)
+    if signatures is not None:
+        same = np.empty(pairs, dtype=np.int64)
+        _equal_slots(np.ascontiguousarray(signatures, dtype=np.uint32), left, right, same)
+        evidence |= np.minimum(same, 0xFFFF)
+    # Each pair twice, once under each of its documents; sorted by (document, evidence descending),
+    # stable, so that equal evidence keeps the (left, right) order.
+    doc = np.concatenate((left, right))
+    key = (doc << np.int64(40)) | (np.int64((1 << 40) - 1) - np.concatenate((evidence, evidence)))
+    order = np.argsort(key, kind="stable")
+    first = np.zeros(documents + 1, dtype=np.int64)
+    np.cumsum(degree, out=first[1:])
+    rank = np.empty(2 * pairs, dtype=np.int64)
+    rank[order] = np.arange(2 * pairs, dtype=np.int64) - first[doc[order]]
+    keep = (rank[:pairs] < budget) | (rank[pairs:] < budget)
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _equal_slots(
+    signatures: npt.NDArray[np.uint32],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    out: npt.NDArray[np.int64],
+) -> None:
+    """``out[k]`` = the slots in which the signatures of documents ``left[k]`` and ``right[k]`` agree."""
+    for k in range(len(left)):
+        a, b = signatures[left[k]], signatures[right[k]]
+        same = 0
+        for j in range(signatures.shape[1]):
+            same += a[j] == b[j]
+        out[k] = same

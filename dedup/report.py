@@ -138,6 +138,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
         "documents_skipped": len(result.skipped),
         "skipped": [skipped_record(s) for s in result.skipped],
         "candidates": result.candidates,
+        "unaligned": result.unaligned,
         "suppressed_buckets": result.suppressed_buckets,
         "pairs": len(result.pairs),
         "passages": len(result.passages),
@@ -438,8 +439,14 @@ def format_summary(result: ScanResult) -> str:
     """One paragraph accounting for every input document (the summary of the table format)."""
     parts = [
         f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs, {len(result.pairs)} pairs with "
-        f"{len(result.passages)} shared passages."
+        f"{result.candidates} candidate pairs"
+        + (
+            f" ({result.unaligned} left unaligned by the per-document budget, max_candidates"
+            f" {result.config.max_candidates})"
+            if result.unaligned
+            else ""
+        )
+        + f", {len(result.pairs)} pairs with {len(result.passages)} shared passages."
     ]
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped)
     return "\n".join(parts) + "\n"
