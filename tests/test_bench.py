@@ -14,7 +14,7 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, str(BENCH), "--synthetic", "50", "--repeats", "1", "--no-memory", "--json", str(out),
-         "--scaling", "20,40"],
+         "--scaling", "20,40", "--signature-rounds", "1"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -35,6 +35,12 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
         "scan_vs_datasketch_pipeline",
     } <= set(table["ratios"])
     assert table["bit_exact_with_datasketch"] is True
+    assert {"hashing_floor_vs_bulk_xxh32", "signature_over_hashing_floor", "signature_over_scalar_floor"} <= set(
+        table["ratios"]
+    )
+    rounds = data["signatures"]
+    assert rounds["documents"] == 50 and len(rounds["rounds"]) == 1
+    assert rounds["signature_vs_bulk_xxh32"]["median"] > 1  # datasketch builds a Python object per n-gram
     points = data["scaling"]["points"]
     assert [p["documents"] for p in points] == [20, 40]
     assert all(p["peak_rss_bytes"] > 0 for p in points)

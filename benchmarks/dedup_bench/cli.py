@@ -14,6 +14,7 @@ from .dense import dense_corpus
 from .measure import machine, make_config, versions
 from .real import format_scans, run_scans
 from .scaling import child_scan, plot_scaling, run_scaling
+from .signatures import format_rounds, signature_rounds
 from .table import format_table, run_table
 
 USAGE = """\
@@ -67,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="whole scans side by side, one fresh process each: comma-separated synthetic:N, dense:N or paths"
         " (a docs.jsonl or an evaluation folder)",
     )
+    p.add_argument(
+        "--signature-rounds",
+        type=int,
+        default=0,
+        help="time signatures, the hashing floors and datasketch interleaved, this many rounds (ratios per round)",
+    )
     p.add_argument("--plot", help="write the scaling curve to this image (needs matplotlib)")
     p.add_argument("--json", help="write every figure, the machine and the versions to this JSON file")
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -113,6 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f" ({peak / 2**30:.2f} GiB), target <= 2 GB: {verdict}")  # fmt: skip
         if args.plot:
             out["scaling"]["plot"] = args.plot if plot_scaling(out["scaling"], args.plot) else None
+    if args.signature_rounds:
+        from dedup.normalize import normalize
+
+        cfg = make_config(args)
+        docs = load(args, args.limit if args.corpus else None)
+        texts = [normalize(d.text, profile=cfg.profile).text for d in docs]
+        out["signatures"] = signature_rounds(texts, cfg, args.signature_rounds)
+        print(format_rounds(out["signatures"]))
     if args.scans:
         out["scans"] = run_scans(args, [s.strip() for s in args.scans.split(",") if s.strip()])
         print(format_scans(out["scans"]))
