@@ -613,39 +613,68 @@ def per_document_budget(
         return keep
     left = np.ascontiguousarray(left, dtype=np.int64)
     right = np.ascontiguousarray(right, dtype=np.int64)
+    low, high = min(int(left.min()), int(right.min())), max(int(left.max()), int(right.max()))
+    if low < 0 or high >= documents:
+        raise ParameterError(f"pairs must name documents in [0, documents) = [0, {documents}), got {low}..{high}")
     degree = np.bincount(left, minlength=documents) + np.bincount(right, minlength=documents)
     if degree.max() <= budget:
         return keep
-    # Evidence, higher first, in one integer: shared bands above the shared signature slots.
-    evidence = np.ascontiguousarray(shared, dtype=np.int64) << np.int64(16)
-    if signatures is not None:
-        same = np.empty(pairs, dtype=np.int64)
-        _equal_slots(np.ascontiguousarray(signatures, dtype=np.uint32), left, right, same)
-        evidence |= np.minimum(same, 0xFFFF)
-    # Each pair twice, once under each of its documents; sorted by (document, evidence descending),
-    # stable, so that equal evidence keeps the (left, right) order.
-    doc = np.concatenate((left, right))
-    key = (doc << np.int64(40)) | (np.int64((1 << 40) - 1) - np.concatenate((evidence, evidence)))
-    order = np.argsort(key, kind="stable")
-    first = np.zeros(documents + 1, dtype=np.int64)
-    np.cumsum(degree, out=first[1:])
-    rank = np.empty(2 * pairs, dtype=np.int64)
-    rank[order] = np.arange(2 * pairs, dtype=np.int64) - first[doc[order]]
-    keep = (rank[:pairs] < budget) | (rank[pairs:] < budget)
+    if pairs >= 1 << 32:
+        raise ParameterError(f"at most 2**32 - 1 candidate pairs can be ranked, got {pairs}")
+    keep[:] = False
+    sigs = np.zeros((1, 1), np.uint32) if signatures is None else np.ascontiguousarray(signatures, dtype=np.uint32)
+    _budget_kernel(left, right, np.ascontiguousarray(shared, dtype=np.int64), sigs, signatures is not None,
+                   int(documents), int(budget), keep)  # fmt: skip
     return keep
 
 
 @njit(cache=True, nogil=True)
-def _equal_slots(
-    signatures: npt.NDArray[np.uint32],
+def _budget_kernel(
     left: npt.NDArray[np.int64],
     right: npt.NDArray[np.int64],
-    out: npt.NDArray[np.int64],
+    shared: npt.NDArray[np.int64],
+    signatures: npt.NDArray[np.uint32],
+    use_signatures: bool,
+    documents: int,
+    budget: int,
+    keep: npt.NDArray[np.bool_],
 ) -> None:
-    """``out[k]`` = the slots in which the signatures of documents ``left[k]`` and ``right[k]`` agree."""
-    for k in range(len(left)):
-        a, b = signatures[left[k]], signatures[right[k]]
+    """Set ``keep`` for the pairs among the ``budget`` strongest of either of their documents.
+
+    Each pair is put under each of its documents (a counting sort by document) as one number that
+    sorts stronger evidence, then the earlier pair, first; each document's list is then sorted on
+    its own. One 64-bit value a pair and document: ranking in numpy took five such arrays.
+    """
+    pairs = len(left)
+    first = np.zeros(documents + 1, dtype=np.int64)
+    for k in range(pairs):
+        first[left[k] + 1] += 1
+        first[right[k] + 1] += 1
+    for d in range(documents):
+        first[d + 1] += first[d]
+    fill = first[:-1].copy()
+    entries = np.empty(2 * pairs, dtype=np.uint64)
+    width = signatures.shape[1]
+    for k in range(pairs):
         same = 0
-        for j in range(signatures.shape[1]):
-            same += a[j] == b[j]
-        out[k] = same
+        if use_signatures:
+            a, b = signatures[left[k]], signatures[right[k]]
+            for j in range(width):
+                same += a[j] == b[j]
+        # Bands shared above agreeing slots, taken from the top so that stronger sorts first.
+        evidence = (min(shared[k], 0x7FFF) << 16) | min(same, 0xFFFF)
+        entry = (np.uint64(0x7FFFFFFF - evidence) << np.uint64(32)) | np.uint64(k)
+        entries[fill[left[k]]] = entry
+        fill[left[k]] += 1
+        entries[fill[right[k]]] = entry
+        fill[right[k]] += 1
+    low = np.uint64(0xFFFFFFFF)
+    for d in range(documents):
+        lo, hi = first[d], first[d + 1]
+        if hi - lo <= budget:
+            for x in range(lo, hi):
+                keep[entries[x] & low] = True
+            continue
+        strongest = np.sort(entries[lo:hi])
+        for x in range(budget):
+            keep[strongest[x] & low] = True

@@ -499,8 +499,8 @@ def text_signatures(
     >>> from dedup.shingle import shingle
     >>> texts = ["قالت وزارة الدفاع الأمريكية", "", "abc def"]
     >>> s = text_signatures(texts, 5, 8)
-    >>> [s[i].tolist() == signature(shingle(t, 5).hashes, 8).tolist() for i, t in enumerate(texts)]
-    [True, True, True]
+    >>> all(s[i].tolist() == signature(shingle(t, 5).hashes, 8).tolist() for i, t in enumerate(texts))
+    True
     """
     _check_ngram(ngram)
     perms = permutations(num_perm, seed)

@@ -444,7 +444,7 @@ def test_flat_forms_equal_the_list_forms() -> None:
     num_perm=st.sampled_from([1, 8, 128]),
     seed=st.integers(0, 2**32 - 1),
 )
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_text_signatures_equal_datasketch_bulk(texts: list[str], ngram: int, num_perm: int, seed: int) -> None:
     from dedup.minhash import text_signatures
     from dedup.shingle import shingle_strings
