@@ -611,19 +611,19 @@ def per_document_budget(
     keep = np.ones(pairs, dtype=np.bool_)
     if budget == 0 or pairs == 0:
         return keep
-    left = np.ascontiguousarray(left, dtype=np.int64)
-    right = np.ascontiguousarray(right, dtype=np.int64)
-    low, high = min(int(left.min()), int(right.min())), max(int(left.max()), int(right.max()))
+    lefts: npt.NDArray[np.int64] = np.ascontiguousarray(left, dtype=np.int64)
+    rights: npt.NDArray[np.int64] = np.ascontiguousarray(right, dtype=np.int64)
+    low, high = min(int(lefts.min()), int(rights.min())), max(int(lefts.max()), int(rights.max()))
     if low < 0 or high >= documents:
         raise ParameterError(f"pairs must name documents in [0, documents) = [0, {documents}), got {low}..{high}")
-    degree = np.bincount(left, minlength=documents) + np.bincount(right, minlength=documents)
+    degree = np.bincount(lefts, minlength=documents) + np.bincount(rights, minlength=documents)
     if degree.max() <= budget:
         return keep
     if pairs >= 1 << 32:
         raise ParameterError(f"at most 2**32 - 1 candidate pairs can be ranked, got {pairs}")
     keep[:] = False
     sigs = np.zeros((1, 1), np.uint32) if signatures is None else np.ascontiguousarray(signatures, dtype=np.uint32)
-    _budget_kernel(left, right, np.ascontiguousarray(shared, dtype=np.int64), sigs, signatures is not None,
+    _budget_kernel(lefts, rights, np.ascontiguousarray(shared, dtype=np.int64), sigs, signatures is not None,
                    int(documents), int(budget), keep)  # fmt: skip
     return keep
 

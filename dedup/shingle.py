@@ -337,7 +337,7 @@ def _hash5_kept(kept: Any, m: Any, seed: Any, out: Any, packed: Any, byte_pos: A
 @njit(cache=True, nogil=True)
 def _decode_utf16(units: Any, begin: Any, end: Any, drop_spaces: Any, cps: Any) -> Any:
     """The code points of the UTF-16 ``units[begin:end]`` into ``cps`` (spaces left out if asked); their count."""
-    surrogates = 0
+    surrogates: Any = 0
     for i in range(end - begin):
         surrogates += np.uint32(np.uint32(units[begin + i]) - np.uint32(0xD800)) < np.uint32(0x800)
     m = 0
