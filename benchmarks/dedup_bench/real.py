@@ -47,13 +47,18 @@ def run_scans(args: argparse.Namespace, specs: list[str]) -> dict[str, Any]:
         point["spec"] = spec
         points.append(point)
         print("  " + format_point(point), file=sys.stderr, flush=True)
+    # A spec given twice (e.g. dense:2000,dense:4000,dense:2000, bracketing the larger run on a
+    # machine whose load drifts) counts with the mean of its runs.
+    seconds: dict[str, list[float]] = {}
+    for point in points:
+        seconds.setdefault(point["spec"], []).append(point["seconds"])
     ratios = {}
-    for a in points:
-        for b in points:
-            ka, _, na = a["spec"].partition(":")
-            kb, _, nb = b["spec"].partition(":")
+    for sa, ta in seconds.items():
+        for sb, tb in seconds.items():
+            ka, _, na = sa.partition(":")
+            kb, _, nb = sb.partition(":")
             if ka == kb and ka in GENERATORS and na.isdigit() and nb.isdigit() and int(nb) == 2 * int(na):
-                ratios[f"{b['spec']} / {a['spec']}"] = b["seconds"] / a["seconds"]
+                ratios[f"{sb} / {sa}"] = (sum(tb) / len(tb)) / (sum(ta) / len(ta))
     return {"points": points, "time_ratios": ratios}
 
 
