@@ -72,6 +72,13 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="LSH bands two documents must collide in to be aligned (default %(default)s)",
     )
     group.add_argument(
+        "--max-candidates",
+        type=int,
+        default=_DEFAULTS.max_candidates,
+        help="candidate pairs a document may have aligned, its strongest by shared bands; the rest are"
+        " counted as unaligned in the summary; 0 for no limit (default %(default)s)",
+    )
+    group.add_argument(
         "--window",
         type=int,
         default=_DEFAULTS.window,
@@ -356,6 +363,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         num_perm=args.num_perm,
         threshold=args.threshold,
         min_bands=args.min_bands,
+        max_candidates=args.max_candidates,
         window=args.window,
         stride=args.stride,
         min_length=args.min_length,
@@ -548,6 +556,7 @@ def _scan_inputs(args: argparse.Namespace, config: ScanConfig, reader: Reader) -
         candidates=result.candidates,
         suppressed_buckets=result.suppressed_buckets,
         config=result.config,
+        unaligned=result.unaligned,
     )
 
 

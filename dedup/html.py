@@ -291,8 +291,9 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     share = "shares" if len(result.pairs) == 1 else "share"
     text = (
         f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
-        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}; "
-        f"{plural(len(result.pairs), 'pair')} {share} {plural(len(result.passages), 'passage')}; "
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
+        + (f" ({result.unaligned:,} left unaligned by the per-document budget)" if result.unaligned else "")
+        + f"; {plural(len(result.pairs), 'pair')} {share} {plural(len(result.passages), 'passage')}; "
         f"{plural(len(clusters), 'reuse cluster')}."
     )
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)

@@ -160,6 +160,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
         "documents_skipped": len(result.skipped),
         "skipped": [skipped_record(s) for s in result.skipped],
         "candidates": result.candidates,
+        "unaligned": result.unaligned,
         "suppressed_buckets": result.suppressed_buckets,
         "pairs": len(result.pairs),
         "passages": len(result.passages),
@@ -494,8 +495,14 @@ def format_summary(result: ScanResult) -> str:
     """
     parts = [
         f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
-        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}, "
-        f"{plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
+        + (
+            f" ({result.unaligned:,} left unaligned by the per-document budget, max_candidates"
+            f" {result.config.max_candidates})"
+            if result.unaligned
+            else ""
+        )
+        + f", {plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
     if len(result.skipped) > _LISTED:

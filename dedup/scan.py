@@ -24,7 +24,7 @@ from .align import AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, SeedCounts
 from .dates import parse_date
 from .errors import InputError, ParameterError
-from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params
+from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params, per_document_budget
 from .lsh import _threads as _default_threads  # the same two-core default for every stage
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
@@ -86,6 +86,11 @@ class ScanConfig:
     max_bucket: int = 256
     skip_bad: bool = False
     strict: bool = False
+    # max_candidates: the candidate pairs a document may ask to align, its strongest by the band
+    # check's evidence (lsh.per_document_budget); 0 for no limit. A pair is aligned when it is among
+    # the strongest of either of its documents, so alignment stays linear in the corpus however
+    # dense the pair graph; the pairs left are counted in ScanResult.unaligned.
+    max_candidates: int = 256
 
     def __post_init__(self) -> None:
         for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
@@ -102,6 +107,8 @@ class ScanConfig:
             raise ParameterError(f"min_score must be between 0 and 1, got {self.min_score!r}")
         if not isinstance(self.short_windows, int) or self.short_windows < 0:
             raise ParameterError(f"short_windows must be a non-negative integer, got {self.short_windows!r}")
+        if not isinstance(self.max_candidates, int) or isinstance(self.max_candidates, bool) or self.max_candidates < 0:
+            raise ParameterError(f"max_candidates must be an integer >= 0 (0: no limit), got {self.max_candidates!r}")
         if not 0.0 <= self.min_similarity <= 1.0:
             raise ParameterError(f"min_similarity must be between 0 and 1, got {self.min_similarity!r}")
         optimal_params(self.threshold, self.num_perm)  # checks threshold and num_perm
@@ -160,6 +167,13 @@ class ScanResult:
     candidates: int
     suppressed_buckets: int
     config: ScanConfig = field(default_factory=ScanConfig)
+    unaligned: int = 0
+    """Candidate pairs left unaligned by the per-document budget (``ScanConfig.max_candidates``)."""
+
+    @property
+    def aligned(self) -> int:
+        """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``."""
+        return self.candidates - self.unaligned
 
     @property
     def read(self) -> int:
@@ -615,17 +629,28 @@ def scan(
     candidates = _candidates(index, window_doc, window_source)
     index.keys.close()  # the candidate search above was their last use
     del window_doc, window_source
+    found_pairs = len(candidates.left)
     if progress is not None:
-        progress("candidates", len(candidates.left), len(candidates.left))
+        progress("candidates", found_pairs, found_pairs)
+    # Bounded work a document: where the pair graph is dense (one story every outlet covers), each
+    # document's strongest candidates are aligned and the rest counted, not aligned.
+    keep = per_document_budget(
+        candidates.left, candidates.right, candidates.shared_bands, len(index.documents), cfg.max_candidates,
+        index.doc_signatures,
+    )  # fmt: skip
+    kept_left, kept_right = candidates.left[keep], candidates.right[keep]
+    unaligned = found_pairs - len(kept_left)
+    suppressed = candidates.suppressed
+    del candidates, keep
 
     prepared = _Prepared(index)
-    total, suppressed = len(candidates.left), candidates.suppressed
+    total = len(kept_left)
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    order = _locality_order(candidates.left, candidates.right, len(index.documents))
-    left, right = candidates.left[order].tolist(), candidates.right[order].tolist()
-    del candidates
+    order = _locality_order(kept_left, kept_right, len(index.documents))
+    left, right = kept_left[order].tolist(), kept_right[order].tolist()
+    del kept_left, kept_right
     chunks = [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, total, _CHUNK)]
     results: list[tuple[list[Passage], Pair | None]] = []
     done = 0
@@ -659,7 +684,8 @@ def scan(
         pairs=pairs,
         documents=index.documents,
         skipped=index.skipped,
-        candidates=total,
+        candidates=found_pairs,
         suppressed_buckets=suppressed,
         config=cfg,
+        unaligned=unaligned,
     )

@@ -192,10 +192,10 @@ def test_short_verbatim_quote_counts_only_in_a_pair_that_shares_a_passage(alphab
         text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
         found = sorted(_scan(text_a, text_b), key=lambda p: p.b.start)
         assert len(found) == 2
-        at_a = {id(passage): spans_a[1 if order_a[0] is passage else 3], id(quote): spans_a[3 if order_a[0] is passage else 1]}
-        assert _close((found[0].a.start, found[0].a.end), at_a[id(passage)])
+        first = order_a[0] is passage
+        assert _close((found[0].a.start, found[0].a.end), spans_a[1 if first else 3])
         assert _close((found[0].b.start, found[0].b.end), spans_b[1])
-        assert _close((found[1].a.start, found[1].a.end), at_a[id(quote)])
+        assert _close((found[1].a.start, found[1].a.end), spans_a[3 if first else 1])
         assert _close((found[1].b.start, found[1].b.end), spans_b[3])
 
 

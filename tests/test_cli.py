@@ -364,3 +364,17 @@ def test_every_command_has_help() -> None:
     assert set(commands.choices) >= {"scan", "evaluate", "tune"}  # type: ignore[arg-type]
     for sub in commands.choices.values():  # type: ignore[union-attr]
         assert sub.description
+
+
+def test_max_candidates_counts_what_it_leaves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.jsonl"
+    status, _, err = run(["scan", str(SEEDS), "--max-candidates", "1", "--format", "jsonl", "-o", str(out)], capsys)
+    assert status == 0
+    summary = json.loads(out.read_text("utf-8").splitlines()[-1])
+    assert summary["type"] == "summary" and summary["config"]["max_candidates"] == 1
+    # The five seed articles share wording pairwise: every one of the 10 pairs is a candidate, and
+    # one a document leaves at least 10 - 5 unaligned.
+    assert summary["candidates"] == 10 and 5 <= summary["unaligned"] < 10
+    status, _, err = run(["scan", str(SEEDS), "--max-candidates", "1"], capsys)
+    assert status == 0
+    assert f"10 candidate pairs ({summary['unaligned']} left unaligned by the per-document budget" in err
