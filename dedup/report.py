@@ -445,6 +445,8 @@ def format_table(
         for passage in result.passages:
             by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
         for pair in result.pairs:
+            if not pair.passages:  # (reported on its score alone: its row above says all)
+                continue
             lines.append("")
             lines.append(f"{pair.a}  ~  {pair.b}")
             for k, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
