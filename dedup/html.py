@@ -322,7 +322,7 @@ def render_html(
         >>> docs = {"x": Document("x", "<script>alert(1)</script> shared words", "s1"),
         ...         "y": Document("y", "shared words", "s2")}
         >>> p = Passage(Span("x", 27, 39), Span("y", 0, 12), 1.0, 1.0, 1.0, 3)
-        >>> pair = Pair("x", "y", 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12)
+        >>> pair = Pair("x", "y", 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12, 1.0)
         >>> page = render_html(ScanResult([p], [pair], docs, [], 1, 0))
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in page, page.count("<script")
         (True, 1)

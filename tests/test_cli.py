@@ -86,7 +86,7 @@ def test_scan_formats_to_a_file(fmt: str, tmp_path: Path, capsys: pytest.Capture
 def test_csv_without_bom(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "r.csv"
     assert run(["scan", str(SEEDS), "--format", "csv", "--no-csv-bom", "-o", str(target)], capsys)[0] == 0
-    assert target.read_text("utf-8").startswith("pair,passage,cluster,")
+    assert target.read_text("utf-8").startswith("pair,score,passage,cluster,")
 
 
 def test_jsonl_output_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

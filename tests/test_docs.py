@@ -92,7 +92,7 @@ def test_jsonl_contract_names_every_field() -> None:
         Passage(Span("x", *span), Span("y", *span), 1.0, 1.0, 1.0, 9),
         Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
     ]
-    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text)), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text))]
+    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
     found = list(records(ScanResult(passages, pairs, docs, [], 2, 0)))
     assert {r["type"] for r in found} == {"pair", "passage", "cluster", "summary"}
 
