@@ -80,7 +80,7 @@ class ScanConfig:
     source_df: float = 0.1
     rare_df: float = 0.2
     min_score: float = 0.15
-    short_windows: int = 16
+    short_windows: int = 32
     min_similarity: float = 0.0
     same_source: bool = False
     max_bucket: int = 256
@@ -455,7 +455,7 @@ class _AlignChunk:
                 b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
                 found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
         score = pair_score(cont_a, cont_b, index.doc_time[i], index.doc_time[j])
-        if not found and score < cfg.min_score:
+        if not found and (score < cfg.min_score or not self.short(i, j)):
             return found, None
         pair = Pair(
             a=a_id,
@@ -472,25 +472,17 @@ class _AlignChunk:
         )
         return found, pair
 
+    def short(self, i: int, j: int) -> bool:
+        """Whether a document of the pair is short (at most ``short_windows`` windows): a brief."""
+        windows, limit = self.index.window_counts, self.index.config.short_windows
+        return bool(windows[i] <= limit or windows[j] <= limit)
+
     def may_score(self, i: int, j: int) -> bool:
-        """Whether a pair without passages may still reach ``min_score`` (a cheap bound before the exact score).
-
-        Every score is at most the containment of the smaller document, which the MinHash estimate
-        of the Jaccard similarity bounds (with a margin for its error). A short document is always
-        scored: a brief wholly inside a long story has a Jaccard similarity MinHash cannot resolve,
-        and scoring it costs little.
-        """
-        index, cfg = self.index, self.index.config
-        small, large = sorted((int(index.shingles[i]), int(index.shingles[j])))
-        if index.window_counts[i] <= cfg.short_windows or index.window_counts[j] <= cfg.short_windows:
-            return True
-        high = jaccard(index.doc_signatures[i], index.doc_signatures[j]) + _JACCARD_MARGIN
-        return high / (1.0 + high) * (small + large) >= cfg.min_score * small
-
-
-# Three standard errors of a 128-permutation MinHash estimate near the Jaccard similarities a
-# document pair of news shares (sd = sqrt(J (1 - J) / num_perm) <= 0.044).
-_JACCARD_MARGIN = 0.13
+        """Whether a pair without passages may be reported on its score alone (so is worth scoring)."""
+        # Only a pair with a short document is reported on its score alone: between long documents
+        # (web pages, full articles) shared vocabulary alone reaches any useful min_score, and a
+        # copy there leaves passages.
+        return self.short(i, j)
 
 
 def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:
