@@ -1,0 +1,222 @@
+"""A query against the archive: the scan's candidate rule on the archive's stored band keys, then the scan's alignment.
+
+The query documents are sketched by the scan's own index (:class:`dedup.scan._Index`). For every
+(band, key) of their windows, the archive's entries with that key are looked up in the segments;
+a bucket holding more than ``max_bucket`` windows (archive and query together, as in a scan of
+both) is suppressed; pairs of documents sharing a key in at least ``min_bands`` bands become
+candidates, counted by the LSH stage's own counter. The candidates are aligned and scored by the
+scan's per-pair code (:class:`dedup.scan._AlignChunk`) over a small index-like object holding the
+query documents and the archive documents they collide with, with the archive's statistics plus
+the query's: a scan of the archive and the query together would find the same passages.
+"""
+
+from __future__ import annotations
+
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._arrays import distinct, distinct_counts
+from ..lsh import _count_shared
+from ..normalize import normalize
+from ..records import Document, Pair, Passage
+from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, _sketch_batch
+from ..store import DocumentStore
+from .segments import Segment
+from .stats import Statistics
+
+__all__ = ["QueryKeys", "run_query"]
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryKeys:
+    """The query's band keys: distinct (band, key) buckets, and the query documents in each.
+
+    ``bucket_band``/``bucket_key``/``bucket_windows``: one row per distinct (band, key) with the
+    query windows in it. ``entry_bucket``/``entry_doc``: one row per (bucket, query document),
+    sorted by bucket then document.
+    """
+
+    bucket_band: npt.NDArray[np.int64]
+    bucket_key: npt.NDArray[np.uint32]
+    bucket_windows: npt.NDArray[np.int64]
+    entry_bucket: npt.NDArray[np.int64]
+    entry_doc: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, batch: _Index, window_doc: npt.NDArray[np.int64]) -> QueryKeys:
+        """The keys of a finished scan index of the query documents."""
+        bands, keys, windows, entry_bucket, entry_doc = [], [], [], [], []
+        first = 0
+        for b in range(batch.bands):
+            packed = (batch.column(b).astype(np.uint64) << np.uint64(32)) | window_doc.astype(np.uint64)
+            values, counts = distinct_counts(packed)
+            key = (values >> np.uint64(32)).astype(np.uint32)
+            new = np.ones(len(key), dtype=np.bool_)
+            new[1:] = key[1:] != key[:-1]
+            bucket = np.cumsum(new) - 1
+            starts = np.flatnonzero(new)
+            bands.append(np.full(len(starts), b, dtype=np.int64))
+            keys.append(key[starts])
+            windows.append(np.add.reduceat(counts, starts) if len(starts) else np.zeros(0, np.int64))
+            entry_bucket.append(bucket + first)
+            entry_doc.append((values & _LOW32).astype(np.int64))
+            first += len(starts)
+        return cls(
+            np.concatenate(bands), np.concatenate(keys), np.concatenate(windows).astype(np.int64),
+            np.concatenate(entry_bucket), np.concatenate(entry_doc),
+        )  # fmt: skip
+
+
+class _Corpus:
+    """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics."""
+
+    def __init__(self, config: ScanConfig, documents: DocumentStore, signatures: Any, stats: Statistics) -> None:
+        self.config = config
+        self.documents = documents
+        self.doc_signatures = signatures
+        self.df = stats.df
+
+
+def _ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """For ranges [lo[i], hi[i]): each range's index i repeated, and every position, flattened."""
+    lengths = np.maximum(hi - lo, 0)
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(lo), dtype=np.int64), lengths)
+    starts = np.cumsum(lengths) - lengths
+    return owner, np.arange(total, dtype=np.int64) + np.repeat(lo - starts, lengths)
+
+
+def run_query(
+    config: ScanConfig,
+    batch: _Index,
+    window_doc: npt.NDArray[np.int64],
+    segments: list[Segment],
+    removed: npt.NDArray[np.uint32],
+    stats: Statistics,
+    fetch: Any,
+) -> ScanResult:
+    """Passages and pairs between the finished query batch and the archive (and among the batch).
+
+    ``removed`` are archive numbers to leave out (removed documents, archive copies of query
+    documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
+    returns (num, id, source, date, zlib text) rows of archive documents.
+    """
+    qk = QueryKeys.of(batch, window_doc)
+    buckets = len(qk.bucket_key)
+    cap = config.max_bucket if len(removed) == 0 else None
+    which, docs, counts, overflow = [], [], [], []
+    for seg in segments:
+        m = seg.lookup(qk.bucket_band, qk.bucket_key, cap)
+        which.append(m.which)
+        docs.append(m.docs)
+        counts.append(m.counts)
+        overflow.append(m.overflow)
+    a_bucket = np.concatenate(which) if which else np.zeros(0, np.int64)
+    a_doc = np.concatenate(docs) if docs else np.zeros(0, np.uint32)
+    a_count = np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
+    if len(removed):
+        keep = ~np.isin(a_doc, removed)
+        a_bucket, a_doc, a_count = a_bucket[keep], a_doc[keep], a_count[keep]
+    # A bucket of more than max_bucket windows (the archive's and the query's) is boilerplate, as in the scan.
+    windows = qk.bucket_windows + np.bincount(a_bucket, weights=a_count, minlength=buckets).astype(np.int64)
+    suppressed = windows > config.max_bucket
+    for o in overflow:
+        suppressed[o] = True
+    keep = ~suppressed[a_bucket]
+    a_bucket, a_doc = a_bucket[keep], a_doc[keep]
+    keep = ~suppressed[qk.entry_bucket]
+    q_bucket, q_doc = qk.entry_bucket[keep], qk.entry_doc[keep]
+
+    # Local numbers: the archive documents met, in archive order, then the query documents in input order.
+    archive = distinct(a_doc).astype(np.int64)
+    na = len(archive)
+    a_local = np.searchsorted(archive, a_doc.astype(np.int64))
+    q_local = q_doc + na
+    order = np.argsort(a_bucket, kind="stable")
+    a_bucket, a_local = a_bucket[order], a_local[order]
+
+    # Archive x query pairs of each bucket, then query x query pairs (entries are sorted by bucket, then document).
+    q_owner, at = _ranges(np.searchsorted(a_bucket, q_bucket, "left"), np.searchsorted(a_bucket, q_bucket, "right"))
+    low = [a_local[at]]
+    high = [q_local[q_owner]]
+    band = [qk.bucket_band[q_bucket[q_owner]]]
+    ends = np.searchsorted(q_bucket, q_bucket, "right")
+    q_owner, at = _ranges(np.arange(len(q_bucket), dtype=np.int64) + 1, ends)
+    low.append(q_local[q_owner])
+    high.append(q_local[at])
+    band.append(qk.bucket_band[q_bucket[q_owner]])
+    packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
+    pair_band = np.concatenate(band)
+    per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
+    left, right, _ = _count_shared(per_band, config.min_bands) if len(packed) else (np.zeros(0, np.int64),) * 3
+
+    # Archive documents of the candidates, and the outlets that decide which pairs are compared.
+    needed = sorted(set(archive[left[left < na]].tolist()))
+    rows = fetch(needed)
+    fetched = {num: row for num, *row in rows}
+    outlet = {}
+    for i, num in enumerate(archive.tolist()):
+        if num in fetched:
+            doc_id, source, _, _ = fetched[num]
+            outlet[i] = source if source is not None else "\x00" + doc_id
+    for q in range(len(batch.documents)):
+        outlet[na + q] = batch.documents.document(q).outlet
+    kept = [
+        (i, j) for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        if (i >= na or i in outlet) and (config.same_source or outlet[i] != outlet[j])
+    ]  # fmt: skip
+
+    # The corpus the alignment sees: those archive documents (archive order), then every query document.
+    used = sorted({i for i, _ in kept if i < na})
+    local = {i: k for k, i in enumerate(used)}
+    store = DocumentStore(memory=True)
+    texts = []
+    for i in used:
+        doc_id, source, date, blob = fetched[int(archive[i])]
+        text = zlib.decompress(blob).decode("utf-8", "surrogatepass")
+        store.add(Document(doc_id, text, source=source, date=date))
+        texts.append(normalize(text, profile=config.profile).text)
+    for q in range(len(batch.documents)):
+        local[na + q] = len(used) + q
+        store.add(batch.documents.document(q))
+    bands, rows_ = config.bands_rows
+    archive_sigs = (
+        _sketch_batch(texts, config, bands, rows_, False)[0].documents
+        if texts
+        else np.zeros((0, config.num_perm), np.uint32)
+    )
+    corpus = _Corpus(config, store, np.vstack([archive_sigs, batch.doc_signatures]), stats)
+    pairs_local = [(local[i], local[j]) for i, j in kept]
+    work = _AlignChunk(corpus, _Prepared(corpus))  # type: ignore[arg-type]
+    chunks = [
+        ([i for i, _ in pairs_local[k : k + _CHUNK]], [j for _, j in pairs_local[k : k + _CHUNK]])
+        for k in range(0, len(pairs_local), _CHUNK)
+    ]
+    if batch.threads > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
+            results = [r for chunk in pool.map(work, chunks) for r in chunk]
+    else:
+        results = [r for chunk in map(work, chunks) for r in chunk]
+    passages: list[Passage] = []
+    pairs: list[Pair] = []
+    for found, pair in results:
+        passages.extend(found)
+        if pair is not None:
+            pairs.append(pair)
+    pairs.sort(key=lambda p: (-max(p.coverage_a, p.coverage_b), p.a, p.b))
+    return ScanResult(
+        passages=passages,
+        pairs=pairs,
+        documents=store,
+        skipped=list(batch.skipped),
+        candidates=len(pairs_local),
+        suppressed_buckets=int(suppressed.sum()),
+        config=config,
+    )
