@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import DedupError, InputError, ParameterError, ReadError
+from .index import Index
 from .io import Reader, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
@@ -22,6 +23,7 @@ from .sketch import sketch
 __all__ = [
     "DedupError",
     "Document",
+    "Index",
     "InputError",
     "Normalized",
     "Pair",

@@ -14,6 +14,8 @@ query's give exactly the sketch a scan of the same documents would count.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from ..boilerplate import DocumentFrequency
@@ -77,7 +79,9 @@ class Statistics:
         if self.df is None:
             return b""
         header = np.array([self.df.width, self.df.documents], dtype="<u8").tobytes()
-        return header + self.df.table.astype("<u4", copy=False).tobytes()
+        # Level 1: the sketch of a small archive is mostly zeros (8 MB -> a few kB), and a commit
+        # rewrites it whole.
+        return header + zlib.compress(self.df.table.astype("<u4", copy=False).tobytes(), 1)
 
     @classmethod
     def from_bytes(cls, config: ScanConfig, data: bytes) -> Statistics:
@@ -86,6 +90,6 @@ class Statistics:
             return cls(config, None)
         width, documents = (int(x) for x in np.frombuffer(data, dtype="<u8", count=2))
         df = DocumentFrequency(width)
-        df.table[:] = np.frombuffer(data, dtype="<u4", offset=16).reshape(df.table.shape)
+        df.table[:] = np.frombuffer(zlib.decompress(data[16:]), dtype="<u4").reshape(df.table.shape)
         df.documents = documents
         return cls(config, df)
