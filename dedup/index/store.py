@@ -384,6 +384,21 @@ class Store:
             self.check_engine()
             self._collect_garbage()
             yield
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
+
+        Without it the log stays as large as the largest write was. A reader in a transaction
+        keeps the log from being emptied: then it is left for the next writer (no waiting).
+        """
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
 
     def _collect_garbage(self) -> None:
         named = {f for (f,) in self.db.execute("SELECT file FROM segments")}
