@@ -19,6 +19,13 @@ at a time. Each phase runs in a fresh process, so that its time and memory are i
   hashed and queried (median and p99), and peak RSS. It finds documents, not passages.
 
 Size on disk is the index directory against the UTF-8 bytes of the archive's texts.
+
+``--evaluate CORPUS`` (a labelled corpus folder, e.g. ``../shared/evaldata/pan13-train``) instead
+adds the ``src`` documents to a fresh index, queries the ``susp`` documents one at a time and then
+all in one batch, and prints the PAN measures of both next to those of ``dedup scan`` of the whole
+corpus (``dedup evaluate``)::
+
+    python -m benchmarks.dedup_bench.index --evaluate ../shared/evaldata/pan13-train
 """
 
 from __future__ import annotations
@@ -199,6 +206,38 @@ def child_datasketch(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def run_evaluate(corpus: Path, work: Path) -> dict[str, Any]:
+    """PAN measures of a batch scan and of the index (src added, susp queried alone and in one batch)."""
+    from dedup import Index
+    from dedup.evaluate import detections_from_passages, evaluate_corpus, evaluate_detections
+    from dedup.io import read_jsonl
+
+    def measures(evaluation: Any) -> dict[str, float]:
+        overall = evaluation.to_dict()["overall"]
+        return {k: round(float(overall[k]), 4) for k in ("plagdet", "precision", "recall", "granularity")}
+
+    out: dict[str, Any] = {"corpus": str(corpus)}
+    started = time.perf_counter()
+    out["scan"] = measures(evaluate_corpus(corpus))
+    out["scan"]["seconds"] = round(time.perf_counter() - started, 1)
+    docs = list(read_jsonl(corpus / "docs.jsonl"))
+    archive = [d for d in docs if d.source == "src"]
+    queries = [d for d in docs if d.source != "src"]
+    with Index.open(work / "pan-index") as index:
+        started = time.perf_counter()
+        index.add(archive)
+        out["add_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        alone = [p for d in queries for p in index.query([d]).passages]
+        out["alone"] = measures(evaluate_detections(corpus, detections_from_passages(alone)))
+        out["alone"]["seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        batch = index.query(queries).passages
+        out["batch"] = measures(evaluate_detections(corpus, detections_from_passages(batch)))
+        out["batch"]["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
 def _child(args: argparse.Namespace, phase: str) -> dict[str, Any]:
     command = [
         sys.executable, "-m", "benchmarks.dedup_bench.index", "--child", phase, "--corpus", str(args.corpus),
@@ -224,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", help="where the index is made (default: a temporary directory, deleted)")
     parser.add_argument("--no-datasketch", action="store_true", help="skip the datasketch MinHashLSH comparison")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--evaluate", metavar="CORPUS", help="PAN measures of the index against a batch scan")
     parser.add_argument("--child", choices=("add", "query", "datasketch"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
@@ -232,8 +272,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = {"add": child_add, "query": child_query, "datasketch": child_datasketch}[args.child]
         print(json.dumps(run(args)))
         return 0
-    args.corpus = synthetic_corpus_file(args.synthetic + args.queries)
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="dedup-index-bench-"))
+    if args.evaluate:
+        try:
+            result = run_evaluate(Path(args.evaluate), work)
+        finally:
+            if not args.dir:
+                shutil.rmtree(work, ignore_errors=True)
+        for name in ("scan", "alone", "batch"):
+            label = {"scan": "dedup scan (whole corpus)", "alone": "index, susp queried one at a time",
+                     "batch": "index, susp queried in one batch"}[name]  # fmt: skip
+            r = result[name]
+            print(f"{label:36} plagdet {r['plagdet']:.4f}  precision {r['precision']:.4f}  recall "
+                  f"{r['recall']:.4f}  granularity {r['granularity']:.4f}  ({r['seconds']} s)")  # fmt: skip
+        for name in ("alone", "batch"):
+            print(f"plagdet difference ({name}): {result[name]['plagdet'] - result['scan']['plagdet']:+.4f}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 0
+    args.corpus = synthetic_corpus_file(args.synthetic + args.queries)
     args.index = work / "index"
     if args.index.exists():
         shutil.rmtree(args.index)
