@@ -24,12 +24,14 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -63,6 +65,20 @@ class AddResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
+_T = TypeVar("_T")
+
+
+def _serialized(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run the method holding the Index object's lock."""
+
+    @functools.wraps(method)
+    def run(self: Index, *args: Any, **kwargs: Any) -> _T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class Index:
     """A persistent archive of documents, queried for the passages new documents share with it.
 
@@ -71,6 +87,10 @@ class Index:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._work: Statistics | None = None
+        # One operation at a time per Index object (they share a SQLite connection and buffers);
+        # other processes and other Index objects go on in parallel.
+        self._lock = threading.RLock()
 
     @classmethod
     def open(
@@ -102,9 +122,11 @@ class Index:
         """The index directory."""
         return self._store.path
 
+    @_serialized
     def __len__(self) -> int:
         return self._store.count()
 
+    @_serialized
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and bool(self._store.numbers([doc_id]))
 
@@ -114,6 +136,7 @@ class Index:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @_serialized
     def close(self) -> None:
         """Close the catalogue and unmap the segment files."""
         self._store.close()
@@ -123,6 +146,7 @@ class Index:
 
     # ------------------------------------------------------------------ reading
 
+    @_serialized
     def get(self, doc_id: str) -> Document | None:
         """The stored document ``doc_id``, or None.
 
@@ -142,6 +166,7 @@ class Index:
         _, i, source, date, blob = rows[0]
         return Document(i, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source, date)
 
+    @_serialized
     def info(self) -> dict[str, Any]:
         """Documents, configuration, size on disk, format version and the store's state.
 
@@ -154,6 +179,7 @@ class Index:
         """
         return self._store.info()
 
+    @_serialized
     def query(self, documents: Iterable[Document], add: bool = False) -> ScanResult:
         """The passages and pairs between ``documents`` and the archive, and among ``documents``.
 
@@ -181,14 +207,16 @@ class Index:
             with store.reading() as snap:
                 ids = [batch.documents.doc_id(q) for q in range(len(batch.documents))]
                 present = store.numbers(ids)
-                stats = store.statistics(snap).copy()
+                archive = store.statistics(snap)
                 removed = snap.removed
                 if present:
                     # The stored copy of a query document steps aside: the query's is the one compared.
                     nums = sorted(present.values())
                     removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
-                    stats.subtract(_stats_of(config, store.documents(nums)))
-                stats.add(Statistics.of_batch(batch))
+                    archive = archive.copy()
+                    archive.subtract(_stats_of(config, store.documents(nums)))
+                # One pass into a buffer kept between queries (the sketch is 8 MB).
+                self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
                 result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
         finally:
             batch.keys.close()
@@ -198,6 +226,7 @@ class Index:
 
     # ------------------------------------------------------------------ writing
 
+    @_serialized
     def add(
         self,
         documents: Iterable[Document],
@@ -304,6 +333,7 @@ class Index:
             batch.keys.close()
             batch.documents.close()
 
+    @_serialized
     def remove(self, ids: Iterable[str]) -> list[str]:
         """Remove documents by id; returns the ids removed (ids not in the index are left out).
 
@@ -332,6 +362,7 @@ class Index:
                 db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (stats.to_bytes(),))
         return [i for i in wanted if i in present]
 
+    @_serialized
     def compact(self) -> dict[str, int]:
         """Merge every segment into one without the removed documents' keys; returns bytes before and after.
 

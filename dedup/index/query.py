@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
+from ..errors import ParameterError
 from ..lsh import _count_shared
 from ..normalize import normalize
 from ..records import Document, Pair, Passage
@@ -52,26 +53,26 @@ class QueryKeys:
     @classmethod
     def of(cls, batch: _Index, window_doc: npt.NDArray[np.int64]) -> QueryKeys:
         """The keys of a finished scan index of the query documents."""
-        bands, keys, windows, entry_bucket, entry_doc = [], [], [], [], []
-        first = 0
-        for b in range(batch.bands):
-            packed = (batch.column(b).astype(np.uint64) << np.uint64(32)) | window_doc.astype(np.uint64)
-            values, counts = distinct_counts(packed)
-            key = (values >> np.uint64(32)).astype(np.uint32)
-            new = np.ones(len(key), dtype=np.bool_)
-            new[1:] = key[1:] != key[:-1]
-            bucket = np.cumsum(new) - 1
-            starts = np.flatnonzero(new)
-            bands.append(np.full(len(starts), b, dtype=np.int64))
-            keys.append(key[starts])
-            windows.append(np.add.reduceat(counts, starts) if len(starts) else np.zeros(0, np.int64))
-            entry_bucket.append(bucket + first)
-            entry_doc.append((values & _LOW32).astype(np.int64))
-            first += len(starts)
+        n = len(batch.documents)
+        if batch.bands >= 1 << 7 or n >= 1 << 25:
+            raise ParameterError(f"a query holds at most {1 << 25} documents and 127 bands, got {n} and {batch.bands}")
+        # (band, key, document) packed in one number (7 + 32 + 25 bits): one sort for every band.
+        keys = np.stack([batch.column(b) for b in range(batch.bands)]).astype(np.uint64)
+        packed = (np.arange(batch.bands, dtype=np.uint64)[:, None] << np.uint64(57)) | (keys << np.uint64(25))
+        packed |= window_doc.astype(np.uint64)[None, :]
+        values, counts = distinct_counts(packed.ravel())
+        bucket_of = values >> np.uint64(25)
+        new = np.ones(len(values), dtype=np.bool_)
+        new[1:] = bucket_of[1:] != bucket_of[:-1]
+        starts = np.flatnonzero(new)
+        first = bucket_of[starts]
         return cls(
-            np.concatenate(bands), np.concatenate(keys), np.concatenate(windows).astype(np.int64),
-            np.concatenate(entry_bucket), np.concatenate(entry_doc),
-        )  # fmt: skip
+            (first >> np.uint64(32)).astype(np.int64),
+            (first & _LOW32).astype(np.uint32),
+            np.add.reduceat(counts, starts).astype(np.int64) if len(starts) else np.zeros(0, np.int64),
+            np.cumsum(new) - 1,
+            (values & np.uint64((1 << 25) - 1)).astype(np.int64),
+        )
 
 
 class _Corpus:

@@ -63,6 +63,17 @@ class Statistics:
         df.documents = self.df.documents
         return Statistics(self.config, df)
 
+    def combined(self, other: Statistics, out: Statistics | None = None) -> Statistics:
+        """These statistics plus ``other``'s, written into ``out`` (reused between queries) when given."""
+        if self.df is None or other.df is None:
+            return Statistics(self.config, None)
+        if out is None or out.df is None or out.df.width != self.df.width:
+            out = Statistics(self.config, DocumentFrequency(self.df.width))
+        assert out.df is not None
+        np.add(self.df.table, other.df.table, out=out.df.table)
+        out.df.documents = self.df.documents + other.df.documents
+        return out
+
     def add(self, other: Statistics) -> None:
         """Count ``other``'s documents too."""
         if self.df is not None and other.df is not None:
