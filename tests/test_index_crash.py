@@ -126,3 +126,34 @@ def test_kill_during_a_write_many_times(
     if "slow" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("a long run: select it with -m slow")
     _run(tmp_path_factory, work, fraction)
+
+
+def test_readers_see_the_last_commit_while_a_writer_adds(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(ARCHIVE[:1])
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            with Index.open(path) as index:
+                for k in range(1, len(ARCHIVE), BATCH):  # many commits, and merges of segments
+                    index.add(ARCHIVE[k : k + BATCH], batch=2)
+            code = 0
+        finally:
+            os._exit(code)
+    seen = []
+    with Index.open(path) as reader:
+        while True:
+            held = len(reader)
+            seen.append(held)
+            result = reader.query(PROBE)
+            assert {p.a.doc for p in result.passages} <= {d.id for d in ARCHIVE}
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0
+                break
+        assert len(reader) == len(ARCHIVE)
+        same_answer(reader.query(PROBE), expected(ARCHIVE, PROBE))
+    assert seen == sorted(seen), "a reader never sees the index go back"
+    assert all(n % 2 == 1 or n == len(ARCHIVE) for n in seen), "whole commits only (1 + 2k documents)"
