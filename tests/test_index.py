@@ -335,3 +335,25 @@ def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixt
     captured = capsys.readouterr()
     assert "added 1 document;" in captured.out and "1 bad (skipped)" in captured.out
     assert "bad.jsonl:2" in captured.err
+
+
+def test_an_existing_folder_that_is_not_an_index_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("text", encoding="utf-8")
+    with pytest.raises(DedupError, match="is a directory that is not an index"):
+        Index.open(tmp_path / "corpus")
+    assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["a.txt"]
+    (tmp_path / "empty").mkdir()
+    with Index.open(tmp_path / "empty") as index:
+        assert len(index) == 0
+
+
+def test_an_empty_query_and_an_empty_add(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([]).added == 0
+        result = index.query([])
+        assert (result.passages, result.pairs, result.read) == ([], [], 0)
+        index.add(DOCS[:5])
+        assert index.query([]).passages == []
+        assert index.remove([]) == []
+        assert index.info()["documents"] == 5
