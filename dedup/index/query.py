@@ -23,9 +23,8 @@ import numpy.typing as npt
 from .._arrays import distinct, distinct_counts
 from ..errors import ParameterError
 from ..lsh import _count_shared
-from ..normalize import normalize
 from ..records import Document, Pair, Passage
-from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, _sketch_batch
+from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared
 from ..store import DocumentStore
 from .segments import Segment
 from .stats import Statistics
@@ -107,7 +106,7 @@ def run_query(
 
     ``removed`` are archive numbers to leave out (removed documents, archive copies of query
     documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
-    returns (num, id, source, date, zlib text) rows of archive documents.
+    returns the stored rows (:data:`dedup.index.store.Row`) of archive documents.
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -161,11 +160,11 @@ def run_query(
     # Archive documents of the candidates, and the outlets that decide which pairs are compared.
     needed = sorted(set(archive[left[left < na]].tolist()))
     rows = fetch(needed)
-    fetched = {num: row for num, *row in rows}
+    fetched = {row[0]: row for row in rows}
     outlet = {}
     for i, num in enumerate(archive.tolist()):
         if num in fetched:
-            doc_id, source, _, _ = fetched[num]
+            _, doc_id, source, _, _, _ = fetched[num]
             outlet[i] = source if source is not None else "\x00" + doc_id
     for q in range(len(batch.documents)):
         outlet[na + q] = batch.documents.document(q).outlet
@@ -178,22 +177,16 @@ def run_query(
     used = sorted({i for i, _ in kept if i < na})
     local = {i: k for k, i in enumerate(used)}
     store = DocumentStore(memory=True)
-    texts = []
-    for i in used:
-        doc_id, source, date, blob = fetched[int(archive[i])]
-        text = zlib.decompress(blob).decode("utf-8", "surrogatepass")
-        store.add(Document(doc_id, text, source=source, date=date))
-        texts.append(normalize(text, profile=config.profile).text)
+    signatures = np.empty((len(used) + len(batch.documents), config.num_perm), dtype=np.uint32)
+    for k, i in enumerate(used):
+        _, doc_id, source, date, blob, signature = fetched[int(archive[i])]
+        store.add(Document(doc_id, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
+        signatures[k] = np.frombuffer(signature, dtype="<u4")
     for q in range(len(batch.documents)):
         local[na + q] = len(used) + q
         store.add(batch.documents.document(q))
-    bands, rows_ = config.bands_rows
-    archive_sigs = (
-        _sketch_batch(texts, config, bands, rows_, False)[0].documents
-        if texts
-        else np.zeros((0, config.num_perm), np.uint32)
-    )
-    corpus = _Corpus(config, store, np.vstack([archive_sigs, batch.doc_signatures]), stats)
+    signatures[len(used) :] = batch.doc_signatures
+    corpus = _Corpus(config, store, signatures, stats)
     pairs_local = [(local[i], local[j]) for i, j in kept]
     work = _AlignChunk(corpus, _Prepared(corpus))  # type: ignore[arg-type]
     chunks = [

@@ -38,17 +38,19 @@ from ..scan import ScanConfig, _sketch_batch
 from .segments import Segment
 from .stats import Statistics
 
-__all__ = ["FORMAT_VERSION", "Snapshot", "Store", "engine_fingerprint"]
+__all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
 FORMAT_VERSION = 1
 _CATALOGUE = "catalogue.sqlite"
+Row = tuple[int, str, "str | None", "str | None", bytes, bytes]
+"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature (u32 LE)."""
 _SEGMENTS = "segments"
 _LOCK = "lock"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT, date TEXT,
-    length INTEGER NOT NULL, text BLOB NOT NULL
+    length INTEGER NOT NULL, text BLOB NOT NULL, signature BLOB NOT NULL
 );
 CREATE TABLE segments (
     file TEXT PRIMARY KEY, entries INTEGER NOT NULL, documents INTEGER NOT NULL, bytes INTEGER NOT NULL
@@ -290,14 +292,16 @@ class Store:
             found.update(self.db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
         return found
 
-    def documents(self, nums: list[int]) -> list[tuple[int, str, str | None, str | None, bytes]]:
-        """(num, id, source, date, compressed text) of the documents numbered ``nums`` that exist, by num."""
-        rows: list[tuple[int, str, str | None, str | None, bytes]] = []
+    def documents(self, nums: list[int]) -> list[Row]:
+        """(num, id, source, date, compressed text, signature) of the documents numbered ``nums`` that exist, by num."""
+        rows: list[Row] = []
         for k in range(0, len(nums), 500):
             chunk = nums[k : k + 500]
             marks = ",".join("?" * len(chunk))
             rows.extend(
-                self.db.execute(f"SELECT num, id, source, date, text FROM documents WHERE num IN ({marks})", chunk)
+                self.db.execute(
+                    f"SELECT num, id, source, date, text, signature FROM documents WHERE num IN ({marks})", chunk
+                )
             )
         rows.sort()
         return rows
