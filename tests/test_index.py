@@ -357,3 +357,13 @@ def test_an_empty_query_and_an_empty_add(tmp_path: Path) -> None:
         assert index.query([]).passages == []
         assert index.remove([]) == []
         assert index.info()["documents"] == 5
+
+
+def test_a_crash_while_creating_leaves_a_folder_that_can_be_made_an_index(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    (path / "segments").mkdir(parents=True)
+    (path / "lock").write_bytes(b"")
+    (path / "catalogue.sqlite.partial").write_bytes(b"half a database")
+    with Index.open(path) as index:
+        index.add(DOCS[:2])
+    assert not (path / "catalogue.sqlite.partial").exists()

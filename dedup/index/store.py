@@ -134,7 +134,11 @@ class Store:
                 raise DedupError(f"{self.path}: no index here (no {_CATALOGUE})")
             if self.path.exists() and not self.path.is_dir():
                 raise DedupError(f"{self.path}: exists and is not a directory")
-            if self.path.is_dir() and any(p.name not in (_SEGMENTS, _LOCK) for p in self.path.iterdir()):
+            # (What a crash while creating an index can leave is not "another" folder's content.)
+            ours = (_SEGMENTS, _LOCK)
+            if self.path.is_dir() and any(
+                p.name not in ours and not p.name.startswith(_CATALOGUE) for p in self.path.iterdir()
+            ):
                 # Most likely the arguments are swapped (a folder of documents given as the index).
                 raise DedupError(f"{self.path}: is a directory that is not an index (an index is made in a new one)")
             try:
