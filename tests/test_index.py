@@ -367,3 +367,11 @@ def test_a_crash_while_creating_leaves_a_folder_that_can_be_made_an_index(tmp_pa
     with Index.open(path) as index:
         index.add(DOCS[:2])
     assert not (path / "catalogue.sqlite.partial").exists()
+
+
+def test_releasing_mapped_pages_keeps_answers(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:27], batch=9)
+        first = index.query(DOCS[27:])
+        index._store.release_pages(budget=0)
+        same_answer(index.query(DOCS[27:]), first)

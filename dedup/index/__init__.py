@@ -220,6 +220,7 @@ class Index:
                 result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
         finally:
             batch.keys.close()
+        store.release_pages()
         if add:
             self.add([d for d in docs if isinstance(d, Document)])
         return result

@@ -160,6 +160,11 @@ class Segment:
         at = np.concatenate(found_at) if found_at else np.zeros(0, np.int64)
         return Matches(which, self.docs[at], self.counts[at], np.array(sorted(overflow), dtype=np.int64))
 
+    def release(self) -> None:
+        """Drop the pages of the mapping from this process (they stay in the page cache for the next lookup)."""
+        if hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
+
     def close(self) -> None:
         """Release the mapping (arrays taken from it must not be used afterwards)."""
         self.dir = self.keys = self.docs = self.counts = None  # type: ignore[assignment]

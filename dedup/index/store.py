@@ -21,6 +21,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import secrets
 import sqlite3
@@ -42,6 +43,7 @@ __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
 FORMAT_VERSION = 1
 _CATALOGUE = "catalogue.sqlite"
+_MAPPED_BUDGET = 256 << 20  # file-backed resident bytes a querying process keeps
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes]
 """A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature (u32 LE)."""
 _SEGMENTS = "segments"
@@ -275,6 +277,23 @@ class Store:
         for name in files:
             if name not in self._segments:
                 self._segments[name] = Segment(self.path / _SEGMENTS / name, self.bands)
+
+    def release_pages(self, budget: int = _MAPPED_BUDGET) -> None:
+        """Unmap the segments' pages from this process once its file-backed resident memory passes ``budget`` bytes.
+
+        Lookups touch pages all over the key files: over many queries a long-lived process would
+        come to hold every page of them in its resident set. The pages stay in the page cache (the
+        next lookups fault them in again, from memory), so this bounds what the process holds,
+        not what it reads.
+        """
+        try:
+            with open("/proc/self/statm", "rb") as f:
+                shared = int(f.read().split()[2]) * mmap.PAGESIZE
+        except (OSError, ValueError, IndexError):
+            return
+        if shared > budget:
+            for seg in self._segments.values():
+                seg.release()
 
     def segments(self, snapshot: Snapshot) -> list[Segment]:
         """The mapped segments of a snapshot (inside its read transaction)."""
