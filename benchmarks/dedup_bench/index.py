@@ -278,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.dedup_bench.index", description=__doc__.split("\n")[0])
     parser.add_argument("--synthetic", type=int, default=20000, metavar="N", help="archive documents (default 20000)")
     parser.add_argument("--queries", type=int, default=200, help="query documents, one at a time (default 200)")
+    parser.add_argument("--cache-dir", help="where synthetic corpora are kept (default: the system's temporary folder)")
     parser.add_argument("--dir", help="where the index is made (default: a temporary directory, deleted)")
     parser.add_argument("--no-datasketch", action="store_true", help="skip the datasketch MinHashLSH comparison")
     parser.add_argument("--json", help="also write the figures to this JSON file")
@@ -308,7 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return 0
-    args.corpus = synthetic_corpus_file(args.synthetic + args.queries)
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    args.corpus = synthetic_corpus_file(args.synthetic + args.queries, cache_dir=cache)
     args.index = work / "index"
     if args.index.exists():
         shutil.rmtree(args.index)
