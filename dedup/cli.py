@@ -259,9 +259,6 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         ),
     )
     actions = index_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    wait = {"type": float, "default": 10.0, "metavar": "SECONDS", "help": "wait this long for another writer "
-            "to finish before giving up (default %(default)s)"}  # fmt: skip
-
     add = actions.add_parser(
         "add",
         help="add documents (creating the index with the options given)",
@@ -275,7 +272,7 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     add.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
     add.add_argument("--replace", action="store_true", help="replace documents whose id is already in the index")
     add.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    add.add_argument("--wait", **wait)
+    _wait_option(add)
     _input_options(add)
     _index_detection_options(add)
 
@@ -290,7 +287,7 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     query.add_argument("index", metavar="INDEX", help="the index directory")
     query.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
     query.add_argument("--add", action="store_true", help="add the documents to the index afterwards")
-    query.add_argument("--wait", **wait)
+    _wait_option(query)
     _report_options(query)
     _input_options(query)
     _index_detection_options(query)
@@ -298,7 +295,7 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     remove = actions.add_parser("remove", help="remove documents by id", description="Remove documents by id.")
     remove.add_argument("index", metavar="INDEX", help="the index directory")
     remove.add_argument("ids", nargs="+", metavar="ID", help="ids of the documents to remove")
-    remove.add_argument("--wait", **wait)
+    _wait_option(remove)
 
     info = actions.add_parser(
         "info",
@@ -316,7 +313,17 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         description="Merge every key file into one, without the keys of removed documents (answers do not change).",
     )
     compact.add_argument("index", metavar="INDEX", help="the index directory")
-    compact.add_argument("--wait", **wait)
+    _wait_option(compact)
+
+
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="wait this long for another writer to finish before giving up (default %(default)s)",
+    )
 
 
 _DETECTION = tuple(f for f in ScanConfig.__dataclass_fields__ if f != "skip_bad")

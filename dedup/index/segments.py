@@ -224,7 +224,9 @@ def _pwrite(fd: int, data: bytes, at: int) -> None:
         done += os.pwrite(fd, view[done:], at + done)
 
 
-def _band_entries(keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]) -> tuple[np.ndarray, ...]:
+def _band_entries(
+    keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (key, doc) of one band's windows, sorted, with their window counts."""
     packed = (keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64)
     values, counts = distinct_counts(packed)
@@ -253,7 +255,7 @@ def write_segment(
     else:
         parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs), bands))
     sizes = [len(p[0]) for p in parts]
-    return sum(sizes), _write(path, band_keys.shape[0], documents, sizes, parts.__getitem__)
+    return sum(sizes), _write(path, band_keys.shape[0], documents, sizes, lambda b: parts[b])
 
 
 def merge_segments(
