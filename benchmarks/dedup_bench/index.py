@@ -31,7 +31,6 @@ corpus (``dedup evaluate``)::
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import resource
@@ -49,7 +48,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench import _hwm, _reset_hwm, stream_corpus, synthetic_corpus_file  # noqa: E402
+from benchmarks.bench import (  # noqa: E402
+    _hwm,
+    _reset_hwm,
+    stream_corpus,
+    synthetic_corpus_file,
+    write_jsonl_corpus,
+)
 
 TARGETS = {
     "add_docs_per_s": (">=", 3000.0),
@@ -90,6 +95,11 @@ def _queries(corpus: Path, n: int, q: int) -> list[Any]:
     return [d for k, d in enumerate(stream_corpus(corpus)) if n <= k < n + q]
 
 
+def _query_file(args: argparse.Namespace) -> list[Any]:
+    """The query documents, from the small file the parent wrote (reading the corpus would weigh on memory)."""
+    return list(stream_corpus(Path(args.index).parent / "queries.jsonl"))
+
+
 def child_add(args: argparse.Namespace) -> dict[str, Any]:
     from dedup import Index
 
@@ -126,9 +136,7 @@ def child_add(args: argparse.Namespace) -> dict[str, Any]:
 def child_query(args: argparse.Namespace) -> dict[str, Any]:
     from dedup import Index
 
-    queries = _queries(Path(args.corpus), args.synthetic, args.queries)
-    # The process's peak from here on: reading the corpus file to find the queries is not the index's.
-    gc.collect()
+    queries = _query_file(args)
     hwm_reset = _reset_hwm()
     started = time.perf_counter()
     index = Index.open(args.index)
@@ -199,7 +207,7 @@ def child_datasketch(args: argparse.Namespace) -> dict[str, Any]:
             flush()
     flush()
     build = time.perf_counter() - started
-    queries = _queries(Path(args.corpus), args.synthetic, args.queries)
+    queries = _query_file(args)
     times, found = [], 0
     for doc in queries:
         started = time.perf_counter()
@@ -320,6 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "queries": args.queries,
             "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         }
+        write_jsonl_corpus(_queries(Path(args.corpus), args.synthetic, args.queries), work / "queries.jsonl")
         report["add"] = _child(args, "add")
         report["query"] = _child(args, "query")
         if not args.no_datasketch:
