@@ -10,9 +10,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import DedupError, InputError, ParameterError, ReadError
+# First, before any module defines a numba kernel: it points numba's cache away from the package folder.
+from . import _cache  # noqa: F401
+from .errors import DedupError, DependencyError, InputError, ParameterError, ReadError
 from .index import Index
-from .io import Reader, read_jsonl
+from .io import Reader, read_documents, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
 from .records import Document, Pair, Passage, Skipped, Span
@@ -22,6 +24,7 @@ from .sketch import sketch
 
 __all__ = [
     "DedupError",
+    "DependencyError",
     "Document",
     "Index",
     "InputError",
@@ -39,6 +42,7 @@ __all__ = [
     "__version__",
     "jaccard",
     "normalize",
+    "read_documents",
     "read_jsonl",
     "scan",
     "shingle",
@@ -47,3 +51,6 @@ __all__ = [
     "sketch",
     "window_signatures",
 ]
+
+# `from __future__ import annotations` binds the name `annotations` here; it is not part of the API.
+del annotations

@@ -35,7 +35,9 @@ def corpus(n: int, seed: int = 11, sources: int = 4, wires: int = 3) -> list[Doc
             text = own[:cut] + " " + " ".join(words) + " " + own[cut:]
         else:
             text = own
-        docs.append(Document(f"d{i:03d}", text, source=f"s{i % sources}"))
+        # Half the documents dated: the pair score reads which of two dated documents came first.
+        date = f"2024-01-{1 + (i * 7) % 28:02d}" if i % 2 else None
+        docs.append(Document(f"d{i:03d}", text, source=f"s{i % sources}", date=date))
     return docs
 
 
@@ -80,7 +82,8 @@ def test_query_equals_scan(tmp_path: Path) -> None:
     split=st.integers(1, 35),
     batch=st.integers(1, 40),
     max_bucket=st.sampled_from([2, 3, 8, 256]),
-    max_df=st.sampled_from([0.05, 0.2, 1.0]),
+    source_df=st.sampled_from([0.05, 0.2, 1.0]),
+    short_windows=st.sampled_from([0, 8, 32]),
     same_source=st.booleans(),
     min_bands=st.sampled_from([1, 4]),
 )
@@ -89,11 +92,18 @@ def test_query_equals_scan_for_any_split_and_configuration(
     split: int,
     batch: int,
     max_bucket: int,
-    max_df: float,
+    source_df: float,
+    short_windows: int,
     same_source: bool,
     min_bands: int,
 ) -> None:
-    config = ScanConfig(max_bucket=max_bucket, max_df=max_df, same_source=same_source, min_bands=min_bands)
+    config = ScanConfig(
+        max_bucket=max_bucket,
+        source_df=source_df,
+        short_windows=short_windows,
+        same_source=same_source,
+        min_bands=min_bands,
+    )
     docs = DOCS[:24] if split >= 24 else DOCS
     split = min(split, len(docs) - 1)
     archive, queries = docs[:split], docs[split:]
@@ -165,15 +175,20 @@ def test_query_with_add_adds_afterwards(tmp_path: Path) -> None:
 
 def test_bad_documents_are_errors_or_counted(tmp_path: Path) -> None:
     short = Document("short", "too short", source="x")
-    with Index.open(tmp_path / "ix") as index:
+    # Too short documents (captions, briefs) are skipped and counted, as by the scan; strict makes them errors.
+    with Index.open(tmp_path / "ix0") as index:
+        result = index.add([DOCS[0], short])
+        assert (result.added, [(s.id, s.kind) for s in result.skipped]) == (1, [("short", "too short")])
+    with Index.open(tmp_path / "ix", ScanConfig(strict=True)) as index:
         with pytest.raises(InputError, match=r"'short'.*min_length"):
             index.add([DOCS[0], short])
         assert len(index) == 0
-        with pytest.raises(InputError, match="duplicate id"):
-            index.add([DOCS[0], DOCS[0]], batch=1)
+    with Index.open(tmp_path / "ix") as index, pytest.raises(InputError, match="duplicate id"):
+        index.add([DOCS[0], DOCS[0]], batch=1)
     with Index.open(tmp_path / "ix2", ScanConfig(skip_bad=True)) as index:
-        result = index.add([DOCS[0], short, DOCS[1]])
-        assert (result.added, [s.id for s in result.skipped]) == (2, ["short"])
+        result = index.add([DOCS[0], short, DOCS[1], DOCS[0]])
+        skipped = sorted((s.id, s.kind) for s in result.skipped)
+        assert (result.added, skipped) == (2, [(DOCS[0].id, "duplicate id"), ("short", "too short")])
         got = index.query([short, DOCS[2]])
         assert [s.id for s in got.skipped] == ["short"]
 
@@ -198,7 +213,7 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     db.commit()
     db.close()
-    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 1"):
+    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 2"):
         Index.open(tmp_path / "ix")
 
 
@@ -296,7 +311,7 @@ def test_cli_add_query_info_remove_compact(tmp_path: Path, capsys: pytest.Captur
     capsys.readouterr()
     assert main(["index", "info", ix, "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 1, 5)
+    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 2, 5)
     assert info["bytes"] > 0
     assert main(["index", "info", ix]) == 0
     assert "documents  27" in capsys.readouterr().out
@@ -329,9 +344,9 @@ def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixt
         encoding="utf-8",
     )
     ix = str(tmp_path / "ix")
-    assert main(["index", "add", ix, str(path), "-q"]) == 2
+    assert main(["index", "add", ix, str(path), "-q", "--strict"]) == 2
     assert "bad.jsonl:2" in capsys.readouterr().err
-    assert main(["index", "add", ix, str(path), "-q", "--skip-bad"]) == 0
+    assert main(["index", "add", ix, str(path), "-q"]) == 0
     captured = capsys.readouterr()
     assert "added 1 document;" in captured.out and "1 bad (skipped)" in captured.out
     assert "bad.jsonl:2" in captured.err

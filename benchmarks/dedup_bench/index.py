@@ -5,7 +5,7 @@ Usage (from the repository root)::
     python -m benchmarks.dedup_bench.index --synthetic 20000
     python -m benchmarks.dedup_bench.index --synthetic 100000 --queries 300 --json index-100k.json
 
-The corpus is the synthetic news corpus of ``benchmarks/bench.py`` (``synthetic_corpus``, cached as
+The corpus is the synthetic news corpus of ``dedup_bench.corpora`` (``synthetic_corpus``, cached as
 JSONL): ``N + queries`` documents, the first ``N`` added to a fresh index, the last ``queries``
 (about 3,000 characters each, a third carrying wire passages shared with the archive) queried one
 at a time. Each phase runs in a fresh process, so that its time and memory are its own:
@@ -48,13 +48,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench import (  # noqa: E402
-    _hwm,
-    _reset_hwm,
-    stream_corpus,
-    synthetic_corpus_file,
-    write_jsonl_corpus,
-)
+from .corpora import stream_corpus, synthetic_corpus_file, write_jsonl_corpus  # noqa: E402
+from .measure import _hwm, _reset_hwm  # noqa: E402
 
 TARGETS = {
     "add_docs_per_s": (">=", 3000.0),

@@ -87,7 +87,6 @@ class Index:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._work: Statistics | None = None
         # One operation at a time per Index object (they share a SQLite connection and buffers);
         # other processes and other Index objects go on in parallel.
         self._lock = threading.RLock()
@@ -163,7 +162,7 @@ class Index:
         rows = self._store.documents(list(nums.values()))
         if not rows:
             return None
-        _, i, source, date, blob, _ = rows[0]
+        _, i, source, date, blob, _, _ = rows[0]
         return Document(i, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source, date)
 
     @_serialized
@@ -175,7 +174,7 @@ class Index:
             >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
             ...     info = index.info()
             >>> info["documents"], info["format_version"]
-            (0, 1)
+            (0, 2)
         """
         return self._store.info()
 
@@ -198,28 +197,38 @@ class Index:
         store, config = self._store, self.config
         docs = list(documents)
         store.check_engine()
-        # A thread pool pays for itself from a full sketching batch (256 documents) on.
-        batch = _Index(config, threads=None if len(docs) >= 256 else 1)
-        for doc in docs:
-            batch.add(doc)
-        window_doc, _ = batch.finish()
-        try:
-            with store.reading() as snap:
-                ids = [batch.documents.doc_id(q) for q in range(len(batch.documents))]
-                present = store.numbers(ids)
-                archive = store.statistics(snap)
-                removed = snap.removed
-                if present:
-                    # The stored copy of a query document steps aside: the query's is the one compared.
-                    nums = sorted(present.values())
-                    removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
-                    archive = archive.copy()
-                    archive.subtract(_stats_of(config, store.documents(nums)))
-                # One pass into a buffer kept between queries (the sketch is 8 MB).
-                self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
-                result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
-        finally:
-            batch.keys.close()
+        result = None
+        for attempt in range(5):
+            # The query's new sources take the ids after the archive's, as in a scan of the archive
+            # and the query: their seeds are counted under those ids' salts.
+            sources = store.sources()
+            # A thread pool pays for itself from a full sketching batch (256 documents) on.
+            batch = _Index(config, threads=None if len(docs) >= 256 else 1)
+            batch.sources = dict(sources)
+            for doc in docs:
+                batch.add(doc)
+            window_doc, _ = batch.finish()
+            try:
+                with store.reading() as snap:
+                    if attempt < 4 and len(store.sources()) != len(sources):
+                        continue  # a writer added sources meanwhile: their ids may be the ones given here
+                    ids = [batch.documents.doc_id(q) for q in range(len(batch.documents))]
+                    present = store.numbers(ids)
+                    archive = store.statistics(snap)
+                    removed = snap.removed
+                    if present:
+                        # The stored copy of a query document steps aside: the query's is the one compared.
+                        nums = sorted(present.values())
+                        removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
+                        archive = archive.copy()
+                        archive.subtract(_stats_of(config, store.documents(nums), batch.sources))
+                    stats = archive.combined(Statistics.of_batch(batch))
+                    result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
+            finally:
+                batch.keys.close()
+            if result is not None:
+                break
+        assert result is not None
         store.release_pages()
         if add:
             self.add([d for d in docs if isinstance(d, Document)])
@@ -275,7 +284,10 @@ class Index:
         store, config = self._store, self.config
         ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
         present = store.numbers(ids)
+        sources = store.sources()
         batch = _Index(config)
+        # Each source keeps the id it was first given (the salt its seeds are counted under).
+        batch.sources = dict(sources)
         replaced: dict[str, int] = {}
         try:
             for doc in docs:
@@ -284,7 +296,7 @@ class Index:
                     reason = "duplicate id (an earlier document of this add has the same id)"
                     if not config.skip_bad:
                         raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
-                    result.skipped.append(Skipped(doc_id, reason, doc_id))
+                    result.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
                     continue
                 if isinstance(doc_id, str) and doc_id in present:
                     seen.add(doc_id)
@@ -318,13 +330,15 @@ class Index:
                 old = store.documents(sorted(replaced.values())) if replaced else []
             store_stats.add(Statistics.of_batch(batch))
             if old:
-                store_stats.subtract(_stats_of(config, old))
+                store_stats.subtract(_stats_of(config, old, batch.sources))
+            new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
             with store.transaction() as db:
                 if replaced:
                     olds = [(num,) for num in replaced.values()]
                     db.executemany("DELETE FROM documents WHERE num = ?", olds)
                     db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
-                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
                 db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
                 db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
                 db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
@@ -356,7 +370,7 @@ class Index:
             nums = sorted(present.values())
             with store.reading() as snap:
                 stats = store.statistics(snap).copy()
-                stats.subtract(_stats_of(self.config, store.documents(nums)))
+                stats.subtract(_stats_of(self.config, store.documents(nums), store.sources()))
             with store.transaction() as db:
                 db.executemany("DELETE FROM documents WHERE num = ?", [(n,) for n in nums])
                 db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", [(n,) for n in nums])
@@ -417,15 +431,18 @@ class Index:
             self._merge(full[0], clear_removed=len(full[0]) == len(rows))
 
 
-def _stats_of(config: ScanConfig, rows: list[Row]) -> Statistics:
-    """The statistics of stored documents, counted again from their texts."""
-    texts = [(zlib.decompress(row[4]).decode("utf-8", "surrogatepass"), "") for row in rows]
-    return Statistics.of_texts(config, texts)
+def _stats_of(config: ScanConfig, rows: list[Row], sources: dict[str, int]) -> Statistics:
+    """The statistics of stored documents, counted again from their texts under their sources' ids."""
+    texts = [
+        (zlib.decompress(row[4]).decode("utf-8", "surrogatepass"), row[2] if row[2] is not None else "\x00" + row[1])
+        for row in rows
+    ]
+    return Statistics.of_texts(config, texts, sources)
 
 
 def _compressed(
     batch: _Index, first: int, start: int, count: int
-) -> list[tuple[int, str, str | None, str | None, int, bytes, bytes]]:
+) -> list[tuple[int, str, str | None, str | None, int, bytes, bytes, int]]:
     """The catalogue rows of documents ``start:start + count`` of a batch, texts compressed (after ``finish``)."""
     rows = []
     for i in range(start, min(start + count, len(batch.documents))):
@@ -433,5 +450,6 @@ def _compressed(
         # Level 1: a third of level 6's time for texts 8% larger (news text, measured).
         text = zlib.compress(doc.text.encode("utf-8", "surrogatepass"), 1)
         signature = np.ascontiguousarray(batch.doc_signatures[i], dtype="<u4").tobytes()
-        rows.append((first + i, doc.id, doc.source, doc.date, len(doc.text), text, signature))
+        windows = int(batch.window_counts[i])
+        rows.append((first + i, doc.id, doc.source, doc.date, len(doc.text), text, signature, windows))
     return rows

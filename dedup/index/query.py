@@ -12,6 +12,7 @@ the query's: a scan of the archive and the query together would find the same pa
 
 from __future__ import annotations
 
+import math
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
+from ..boilerplate import Boilerplate
+from ..dates import parse_date
 from ..errors import ParameterError
-from ..lsh import _count_shared
+from ..lsh import _count_shared, per_document_budget
 from ..records import Document, Pair, Passage
 from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared
 from ..store import DocumentStore
@@ -75,13 +78,38 @@ class QueryKeys:
 
 
 class _Corpus:
-    """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics."""
+    """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics.
 
-    def __init__(self, config: ScanConfig, documents: DocumentStore, signatures: Any, stats: Statistics) -> None:
+    Per document: its source id (the archive's ids, stable across adds), its date as a timestamp
+    (NaN when it has none) and its window count, read by the pair score and the short-document rules.
+    """
+
+    def __init__(
+        self,
+        config: ScanConfig,
+        documents: DocumentStore,
+        signatures: Any,
+        stats: Statistics,
+        doc_source: list[int],
+        doc_time: list[float],
+        window_counts: npt.NDArray[np.int64],
+    ) -> None:
         self.config = config
         self.documents = documents
         self.doc_signatures = signatures
-        self.df = stats.df
+        self.seed_counts = stats.counts
+        self.doc_source = doc_source
+        self.doc_time = doc_time
+        self.window_counts = window_counts
+        # _Prepared makes a filter for every source id below len(sources); the query sets the
+        # filters of its own documents' sources instead (an archive of sourceless documents has
+        # as many sources as documents).
+        self.sources: dict[str, int] = {}
+
+
+def _timestamp(date: str | None) -> float:
+    when = parse_date(date)
+    return when.timestamp() if when is not None else math.nan
 
 
 def _ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
@@ -155,44 +183,74 @@ def run_query(
     packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
     pair_band = np.concatenate(band)
     per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
-    left, right, _ = _count_shared(per_band, config.min_bands) if len(packed) else (np.zeros(0, np.int64),) * 3
+    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many when
+    # a document of the pair is short.
+    short_bands = max(1, config.min_bands // 2)
+    lowest = min(config.min_bands, short_bands) if config.short_windows else config.min_bands
+    none = np.zeros(0, np.int64)
+    left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
 
     # Archive documents of the candidates, and the outlets that decide which pairs are compared.
     needed = sorted(set(archive[left[left < na]].tolist()))
     rows = fetch(needed)
     fetched = {row[0]: row for row in rows}
+    present = np.zeros(na + len(batch.documents), dtype=np.bool_)
+    windows_all = np.zeros(na + len(batch.documents), dtype=np.int64)
     outlet = {}
     for i, num in enumerate(archive.tolist()):
         if num in fetched:
-            _, doc_id, source, _, _, _ = fetched[num]
+            _, doc_id, source, _, _, _, windows = fetched[num]
             outlet[i] = source if source is not None else "\x00" + doc_id
+            present[i] = True
+            windows_all[i] = windows
     for q in range(len(batch.documents)):
         outlet[na + q] = batch.documents.document(q).outlet
-    kept = [
-        (i, j) for i, j in zip(left.tolist(), right.tolist(), strict=True)
-        if (i >= na or i in outlet) and (config.same_source or outlet[i] != outlet[j])
-    ]  # fmt: skip
+    present[na:] = True
+    windows_all[na:] = batch.window_counts
+    keep = present[left] & present[right]
+    if config.short_windows and short_bands < config.min_bands:
+        short = np.minimum(windows_all[left], windows_all[right]) <= config.short_windows
+        keep &= (shared >= config.min_bands) | short
+    if not config.same_source:
+        keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
+                         dtype=np.bool_)  # fmt: skip
+    left, right, shared = left[keep], right[keep], shared[keep]
+    candidates = len(left)
 
     # The corpus the alignment sees: those archive documents (archive order), then every query document.
-    used = sorted({i for i, _ in kept if i < na})
-    local = {i: k for k, i in enumerate(used)}
+    used = sorted({i for i in left.tolist() if i < na})
+    local = np.full(na + len(batch.documents), -1, dtype=np.int64)
+    local[used] = np.arange(len(used))
+    local[na:] = len(used) + np.arange(len(batch.documents))
     store = DocumentStore(memory=True)
     signatures = np.empty((len(used) + len(batch.documents), config.num_perm), dtype=np.uint32)
+    doc_source: list[int] = []
+    doc_time: list[float] = []
     for k, i in enumerate(used):
-        _, doc_id, source, date, blob, signature = fetched[int(archive[i])]
+        _, doc_id, source, date, blob, signature, _ = fetched[int(archive[i])]
         store.add(Document(doc_id, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
         signatures[k] = np.frombuffer(signature, dtype="<u4")
+        doc_source.append(batch.sources[outlet[i]])
+        doc_time.append(_timestamp(date))
     for q in range(len(batch.documents)):
-        local[na + q] = len(used) + q
         store.add(batch.documents.document(q))
     signatures[len(used) :] = batch.doc_signatures
-    corpus = _Corpus(config, store, signatures, stats)
-    pairs_local = [(local[i], local[j]) for i, j in kept]
-    work = _AlignChunk(corpus, _Prepared(corpus))  # type: ignore[arg-type]
-    chunks = [
-        ([i for i, _ in pairs_local[k : k + _CHUNK]], [j for _, j in pairs_local[k : k + _CHUNK]])
-        for k in range(0, len(pairs_local), _CHUNK)
-    ]
+    doc_source.extend(batch.doc_source)
+    doc_time.extend(batch.doc_time)
+    window_counts = np.concatenate([windows_all[used], batch.window_counts]).astype(np.int64)
+    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, window_counts)
+    # Local numbers keep the scan's (archive, then query) order, so the budget's ties fall as there.
+    # The budget sees the query's candidates only: an archive document's pairs with other archive
+    # documents are not counted against its budget (docs/archive-index.md).
+    left, right = local[left], local[right]
+    budget = per_document_budget(left, right, shared, len(store), config.max_candidates, signatures)
+    left, right = left[budget], right[budget]
+    unaligned = candidates - len(left)
+    prepared = _Prepared(corpus)  # type: ignore[arg-type]
+    prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
+    work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
+    pairs_left, pairs_right = left.tolist(), right.tolist()
+    chunks = [(pairs_left[k : k + _CHUNK], pairs_right[k : k + _CHUNK]) for k in range(0, len(pairs_left), _CHUNK)]
     if batch.threads > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
             results = [r for chunk in pool.map(work, chunks) for r in chunk]
@@ -204,13 +262,14 @@ def run_query(
         passages.extend(found)
         if pair is not None:
             pairs.append(pair)
-    pairs.sort(key=lambda p: (-max(p.coverage_a, p.coverage_b), p.a, p.b))
+    pairs.sort(key=lambda p: (-p.score, p.a, p.b))
     return ScanResult(
         passages=passages,
         pairs=pairs,
         documents=store,
         skipped=list(batch.skipped),
-        candidates=len(pairs_local),
+        candidates=candidates,
         suppressed_buckets=int(suppressed.sum()),
         config=config,
+        unaligned=unaligned,
     )

@@ -41,19 +41,22 @@ from .stats import Statistics
 
 __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _CATALOGUE = "catalogue.sqlite"
 _MAPPED_BUDGET = 256 << 20  # file-backed resident bytes a querying process keeps
-Row = tuple[int, str, "str | None", "str | None", bytes, bytes]
-"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature (u32 LE)."""
+Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
+"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature
+(u32 LE), its window count."""
+_ROW_COLUMNS = "num, id, source, date, text, signature, windows"
 _SEGMENTS = "segments"
 _LOCK = "lock"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
     num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT, date TEXT,
-    length INTEGER NOT NULL, text BLOB NOT NULL, signature BLOB NOT NULL
+    length INTEGER NOT NULL, text BLOB NOT NULL, signature BLOB NOT NULL, windows INTEGER NOT NULL
 );
+CREATE TABLE sources (name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE);
 CREATE TABLE segments (
     file TEXT PRIMARY KEY, entries INTEGER NOT NULL, documents INTEGER NOT NULL, bytes INTEGER NOT NULL
 );
@@ -61,7 +64,7 @@ CREATE TABLE removed (num INTEGER PRIMARY KEY);
 CREATE TABLE statistics (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 # Configuration fields that decide what is stored or found; skip_bad only says how input is read.
-_NOT_STORED = ("skip_bad",)
+_NOT_STORED = ("skip_bad", "strict")
 _SAMPLE = (
     "قالت وزارة الدفاع يوم الإثنين إنها لا تعتزم سحب قواتها البالغ عددها 2500 جندي من البلاد، رغم الإعلان "
     "الأسبوع الماضي عن محادثات لإنهاء المهمة. The ministry said on Monday it had no plans to withdraw its "
@@ -83,9 +86,9 @@ def engine_fingerprint(config: ScanConfig) -> str:
 
     text = normalize(_SAMPLE, profile=config.profile).text
     bands, rows = config.bands_rows
-    batch, keys = _sketch_batch([text], config, bands, rows, True)
+    batch, keys, offsets = _sketch_batch([text], config, bands, rows)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
-    for array in (batch.keys, batch.counts, batch.documents, keys):
+    for array in (batch.keys, batch.counts, batch.documents, keys, offsets):
         if array is not None:
             digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()[:16]
@@ -166,7 +169,7 @@ class Store:
                     f"{self.path}: the configuration differs from the index's: {'; '.join(diff)} "
                     "(an index answers with the configuration it was built with)"
                 )
-            self.config = self.config.replace(skip_bad=config.skip_bad)
+            self.config = self.config.replace(skip_bad=config.skip_bad, strict=config.strict)
         self.fingerprint = meta["engine"]
         self.bands = self.config.bands_rows[0]
         self._engine_checked = False
@@ -316,18 +319,18 @@ class Store:
         return found
 
     def documents(self, nums: list[int]) -> list[Row]:
-        """(num, id, source, date, compressed text, signature) of the documents numbered ``nums`` that exist, by num."""
+        """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num."""
         rows: list[Row] = []
         for k in range(0, len(nums), 500):
             chunk = nums[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            rows.extend(
-                self.db.execute(
-                    f"SELECT num, id, source, date, text, signature FROM documents WHERE num IN ({marks})", chunk
-                )
-            )
+            rows.extend(self.db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
         rows.sort()
         return rows
+
+    def sources(self) -> dict[str, int]:
+        """The id of every source (a document's outlet) ever stored: ids are kept for good, so salts stay put."""
+        return dict(self.db.execute("SELECT name, id FROM sources"))
 
     def count(self) -> int:
         """Documents in the index (at the last commit)."""
