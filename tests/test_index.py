@@ -115,6 +115,41 @@ def test_query_equals_scan_for_any_split_and_configuration(
     assert got.suppressed_buckets <= want.suppressed_buckets
 
 
+def test_the_candidate_budget_is_the_scan_s_for_query_documents(tmp_path: Path) -> None:
+    # A budget of 2 binds on this corpus. A query document sees all its candidates, so its own
+    # ranking is the scan's; an archive document's pairs with other archive documents are not
+    # looked up, so the index aligns at least what the scan aligns (docs/archive-index.md).
+    archive, queries = DOCS[:27], DOCS[27:]
+    config = ScanConfig(max_candidates=2)
+    with Index.open(tmp_path / "ix", config) as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries, config)
+    assert want.passages and got.unaligned > 0
+    assert set(want.passages) <= set(got.passages)
+    assert set(want.pairs) <= set(got.pairs)
+    assert [p.score for p in got.pairs] == sorted((p.score for p in got.pairs), reverse=True)
+    # Pairs of two query documents are ranked by both documents' full candidate lists: as in the scan.
+    ids = {d.id for d in queries}
+    assert [p for p in got.passages if {p.a.doc, p.b.doc} <= ids] == [
+        p for p in want.passages if {p.a.doc, p.b.doc} <= ids
+    ]
+
+
+def test_sourceless_and_dated_documents_answer_as_the_scan(tmp_path: Path) -> None:
+    # Each document without a source is its own source (its own salt), and dates orient the pair score.
+    docs = [Document(d.id, d.text, source=None, date=d.date) for d in DOCS[:30]]
+    archive, queries = docs[:22], docs[22:]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive[:11])
+        index.add(archive[11:])
+        assert index.remove([archive[0].id]) == [archive[0].id]
+        got = index.query(queries)
+    want = expected(archive[1:], queries)
+    assert want.pairs
+    same_answer(got, want)
+
+
 def test_removal_and_compaction_keep_answers_exact(tmp_path: Path) -> None:
     archive, queries = DOCS[:27], DOCS[27:]
     gone = {d.id for d in archive[::4]}
