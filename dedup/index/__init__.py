@@ -87,6 +87,7 @@ class Index:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._work: Statistics | None = None
         # One operation at a time per Index object (they share a SQLite connection and buffers);
         # other processes and other Index objects go on in parallel.
         self._lock = threading.RLock()
@@ -222,7 +223,8 @@ class Index:
                         removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
                         archive = archive.copy()
                         archive.subtract(_stats_of(config, store.documents(nums), batch.sources))
-                    stats = archive.combined(Statistics.of_batch(batch))
+                    # One pass into a buffer kept between queries (the sketches are 16 MB).
+                    self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
                     result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
             finally:
                 batch.keys.close()

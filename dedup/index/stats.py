@@ -69,10 +69,22 @@ class Statistics:
         """An independent copy."""
         return Statistics(self.config, _copy(self.counts))
 
-    def combined(self, other: Statistics) -> Statistics:
-        """These statistics plus ``other``'s, in a new object."""
-        out = self.copy()
-        out.counts.merge(other.counts)
+    def combined(self, other: Statistics, out: Statistics | None = None) -> Statistics:
+        """These statistics plus ``other``'s, written into ``out`` (reused between queries) when given."""
+        mine, theirs = self.counts, other.counts
+        if out is None or out.counts.corpus.width != mine.corpus.width:
+            out = Statistics(self.config, SeedCounts(mine.corpus.width))
+        # One pass over each 8 MB sketch into the kept buffer: a query pays no allocation for it.
+        for a, b, into in (
+            (mine.corpus, theirs.corpus, out.counts.corpus),
+            (mine.within, theirs.within, out.counts.within),
+        ):
+            np.add(a.table, b.table, out=into.table)
+            into.documents = a.documents + b.documents
+        per_source = dict(mine.per_source)
+        for s, n in theirs.per_source.items():
+            per_source[s] = per_source.get(s, 0) + n
+        out.counts.per_source = per_source
         return out
 
     def add(self, other: Statistics) -> None:
