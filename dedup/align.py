@@ -136,7 +136,7 @@ def _spread(parts: list[Alignment], side: str) -> float:
             reach = end
     if sum(end - start for start, end in ordered) > 1.2 * covered:
         return 0.0
-    return covered / max(1, reach - ordered[0][0])
+    return float(covered / max(1, reach - ordered[0][0]))
 
 
 def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:

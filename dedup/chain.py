@@ -305,10 +305,10 @@ def _group_passages(
         if length < min_length:
             # A short piece stands on its own only when most of its seeds are rare in the corpus:
             # a stock phrase of a story is in many of its documents.
-            rare_seeds = 0
+            rare_count = 0
             for k in range(m):
-                rare_seeds += rare[seeds[k]]
-            short = 1 if 2 * rare_seeds >= m else 2
+                rare_count += rare[seeds[k]]
+            short = 1 if 2 * rare_count >= m else 2
         out[kept, 4], out[kept, 5] = m, short
         kept += 1
     return out[:kept]
