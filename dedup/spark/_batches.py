@@ -1,0 +1,427 @@
+"""The per-partition work of the Spark engine: functions of Arrow record batches, run by Spark's Python workers.
+
+Each function takes an iterator of ``pyarrow.RecordBatch`` (one partition) and yields record
+batches, as ``DataFrame.mapInArrow`` wants. They call the local engine's own stage functions
+(normalise, shingle, window signatures, band keys, seed keys, preparation, the per-pair alignment),
+so both engines compute the same numbers; only the plumbing between stages is Spark's.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import xxhash
+from numba import njit
+
+from ..align import Prepared, document_keys
+from ..boilerplate import DocumentFrequency, Frequent
+from ..normalize import normalize
+from ..records import Pair, Passage, Span
+from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text
+from ..shingle import hash_many
+
+__all__ = [
+    "ALIGNED",
+    "BAND_ROWS",
+    "BUCKET_PAIRS",
+    "DOCUMENTS",
+    "FREQUENCIES",
+    "align_pairs",
+    "band_rows",
+    "bucket_pairs",
+    "document_key",
+    "documents",
+    "frequencies",
+    "frequent",
+    "pair_fields",
+    "passage_fields",
+]
+
+# Spark types of the record fields (the records hold str, int and float only).
+_SPARK_TYPES = {str: "string", int: "bigint", float: "double"}
+_ARROW_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64()}
+
+
+def _flat_fields(record: type) -> list[tuple[str, type]]:
+    """A record's fields with their Python types, a Span field spread into ``<name>_doc/_start/_end``."""
+    hints = typing.get_type_hints(record)
+    out: list[tuple[str, type]] = []
+    for f in fields(record):
+        kind = hints[f.name]
+        if kind is Span:
+            out.extend((f"{f.name}_{g.name}", typing.get_type_hints(Span)[g.name]) for g in fields(Span))
+        else:
+            out.append((f.name, kind))
+    return out
+
+
+def passage_fields() -> list[tuple[str, type]]:
+    """The columns of a passage (the :class:`~dedup.records.Passage` fields, spans spread out).
+
+    Example:
+        >>> [name for name, _ in passage_fields()][:4]
+        ['a_doc', 'a_start', 'a_end', 'b_doc']
+    """
+    return _flat_fields(Passage)
+
+
+def pair_fields() -> list[tuple[str, type]]:
+    """The columns of a pair (the :class:`~dedup.records.Pair` fields).
+
+    Example:
+        >>> [name for name, _ in pair_fields()][:3]
+        ['a', 'b', 'coverage_a']
+    """
+    return _flat_fields(Pair)
+
+
+def _ddl(columns: Iterable[tuple[str, type]]) -> str:
+    return ", ".join(f"{name}: {_SPARK_TYPES[kind]}" for name, kind in columns)
+
+
+def _passage_row(p: Passage) -> dict[str, Any]:
+    row = asdict(p)
+    for side in ("a", "b"):
+        span = row.pop(side)
+        for name, value in span.items():
+            row[f"{side}_{name}"] = value
+    return row
+
+
+def document_key(doc_id: str) -> int:
+    """A document's 64-bit number in the Spark engine: xxh64 of its UTF-8 id, as a signed integer.
+
+    Example:
+        >>> document_key("a") == document_key("a"), document_key("a") == document_key("b")
+        (True, False)
+    """
+    return int(np.uint64(xxhash.xxh64_intdigest(doc_id.encode("utf-8"))).astype(np.int64))
+
+
+def _cap_threads() -> None:
+    """Numba may use as many threads as the task was given cores (one, unless spark.task.cpus says more)."""
+    try:
+        import numba
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        cores = context.cpus() if context is not None else 1
+        numba.set_num_threads(max(1, min(cores, numba.config.NUMBA_NUM_THREADS)))
+    except Exception:  # pragma: no cover - outside a Spark task, or an old numba: keep its default
+        pass
+
+
+# The documents stage: one row per input row, with the reason when it is not scanned.
+DOCUMENTS = (
+    "doc bigint, id string, source string, date string, text string, length bigint, source_key bigint, "
+    "problem int, reason string, signature binary, keys binary, windows binary"
+)
+PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
+_READ = ("id", "text", "source", "date")
+
+
+def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+    """Check, normalise, shingle, sketch and band each document of the batches (columns id, text, source, date).
+
+    Other columns of the input are passed through after the computed ones.
+
+    A scanned document gets its whole-document signature and its distinct band keys (``band << 32 |
+    key``, uint64) with the number of its windows holding each; one that is not gets its reason, as
+    the local engine words it (``problem`` 1 for a missing id or text, 2 for a short text).
+    """
+    _cap_threads()
+    bands, rows = config.bands_rows
+    for batch in batches:
+        ids = batch.column("id").to_pylist()
+        texts = batch.column("text").to_pylist()
+        sources = batch.column("source").to_pylist()
+        out: dict[str, list[Any]] = {name: [] for name in ("doc", "length", "source_key", "problem", "reason")}
+        accepted: list[int] = []
+        normalized: list[str] = []
+        for k, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
+            problem, reason = PROBLEM_NONE, None
+            if not isinstance(doc_id, str) or not doc_id:
+                problem, reason = PROBLEM_FIELD, f"id must be a non-empty string, got {doc_id!r}"
+            elif not isinstance(text, str):
+                problem, reason = PROBLEM_FIELD, f"text must be a string, got {type(text).__name__}"
+            else:
+                norm = normalize(text, profile=config.profile).text
+                if len(norm) < config.min_length:
+                    what = "empty" if not norm else f"too short ({len(norm)} normalised characters)"
+                    problem = PROBLEM_LENGTH
+                    reason = f"{what}: a passage needs at least min_length ({config.min_length}) characters"
+                else:
+                    accepted.append(k)
+                    normalized.append(norm)
+            outlet = sources[k] if sources[k] is not None else "\x00" + (doc_id or "")
+            out["doc"].append(document_key(doc_id) if isinstance(doc_id, str) else None)
+            out["length"].append(len(text) if isinstance(text, str) else None)
+            out["source_key"].append(document_key(outlet))
+            out["problem"].append(problem)
+            out["reason"].append(reason)
+        signature: list[bytes | None] = [None] * len(ids)
+        keys: list[bytes | None] = [None] * len(ids)
+        windows: list[bytes | None] = [None] * len(ids)
+        if normalized:
+            sketched, _ = _sketch_batch(normalized, config, bands, rows, False)
+            offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
+            np.cumsum(sketched.counts, out=offsets[1:])
+            band_of = (np.arange(bands, dtype=np.uint64) << np.uint64(32))[:, None]
+            for n, k in enumerate(accepted):
+                block = sketched.keys[:, offsets[n] : offsets[n + 1]].astype(np.uint64) | band_of
+                values, counts = np.unique(block.ravel(), return_counts=True)
+                signature[k] = sketched.documents[n].tobytes()
+                keys[k] = values.tobytes()
+                windows[k] = counts.astype(np.int32).tobytes()
+        yield pa.RecordBatch.from_pydict(
+            {
+                "doc": pa.array(out["doc"], pa.int64()),
+                "id": batch.column("id"),
+                "source": batch.column("source"),
+                "date": batch.column("date"),
+                "text": batch.column("text"),
+                "length": pa.array(out["length"], pa.int64()),
+                "source_key": pa.array(out["source_key"], pa.int64()),
+                "problem": pa.array(out["problem"], pa.int32()),
+                "reason": pa.array(out["reason"], pa.string()),
+                "signature": pa.array(signature, pa.binary()),
+                "keys": pa.array(keys, pa.binary()),
+                "windows": pa.array(windows, pa.binary()),
+                # Columns the engine carries along (where the document was read, its input order).
+                **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
+            }
+        )
+
+
+FREQUENCIES = "documents bigint, table binary"
+
+
+def frequencies(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+    """The document frequencies of the seed keys of a partition's texts: one row, (documents, count-min table).
+
+    The same sketch (:class:`dedup.boilerplate.DocumentFrequency`) and keys as the local engine
+    counts; tables add up, so their sum over partitions is the local engine's table exactly.
+    """
+    _cap_threads()
+    df = DocumentFrequency()
+    for batch in batches:
+        texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
+        if texts:
+            hashes, offsets = hash_many(texts, config.ngram)
+            df.add(document_keys(texts, hashes, offsets, config.align_params)[0], documents=len(texts))
+    yield pa.RecordBatch.from_pydict(
+        {"documents": pa.array([df.documents], pa.int64()), "table": pa.array([df.table.tobytes()], pa.binary())}
+    )
+
+
+def frequent(documents: int, table: bytes, config: ScanConfig) -> Frequent:
+    """The boilerplate test of the local engine (:class:`dedup.boilerplate.Frequent`) from a summed table."""
+    df = DocumentFrequency()
+    df.table = np.frombuffer(table, dtype=np.uint32).reshape(df.table.shape).copy()
+    df.documents = documents
+    return Frequent(df, config.max_df)
+
+
+BAND_ROWS = "bandkey bigint, doc bigint, source bigint, windows int"
+
+
+def band_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One row per distinct band key of each document (columns doc, source_key, keys, windows)."""
+    for batch in batches:
+        docs = batch.column("doc").to_numpy()
+        sources = batch.column("source_key").to_numpy()
+        keys = [np.frombuffer(k, dtype=np.uint64) for k in batch.column("keys").to_pylist()]
+        windows = [np.frombuffer(w, dtype=np.int32) for w in batch.column("windows").to_pylist()]
+        counts = np.array([len(k) for k in keys], dtype=np.int64)
+        if not counts.sum():
+            continue
+        yield pa.RecordBatch.from_pydict(
+            {
+                "bandkey": pa.array(np.concatenate(keys).view(np.int64)),
+                "doc": pa.array(np.repeat(docs, counts)),
+                "source": pa.array(np.repeat(sources, counts)),
+                "windows": pa.array(np.concatenate(windows)),
+            }
+        )
+
+
+BUCKET_PAIRS = "lo bigint, hi bigint, band int"
+
+
+def bucket_pairs(batches: Iterator[pa.RecordBatch], max_bucket: int, same_source: bool) -> Iterator[pa.RecordBatch]:
+    """The document pairs of each bucket (rows sorted by bandkey, then doc, within the partition).
+
+    A bucket holding more than ``max_bucket`` windows is skipped and counted, as in the local
+    engine (:func:`dedup.lsh.candidate_pairs_banded`); the count comes out as one row with
+    ``lo == hi`` and ``band`` = minus the count (a real pair never has ``lo == hi``).
+    """
+    suppressed = 0
+    carry: tuple[npt.NDArray[np.int64], ...] | None = None
+    for batch in batches:
+        columns = tuple(np.asarray(batch.column(name).to_numpy(), dtype=np.int64) for name in BAND_COLUMNS)
+        if carry is not None:
+            columns = tuple(np.concatenate([c, d]) for c, d in zip(carry, columns, strict=True))
+        if not len(columns[0]):
+            continue
+        # The last bucket may go on in the next batch: it waits for it.
+        bandkey = columns[0]
+        last = int(np.searchsorted(bandkey, bandkey[-1], side="left"))
+        done = tuple(c[:last] for c in columns)
+        carry = tuple(c[last:] for c in columns)
+        found, skipped = _pairs_of(done, max_bucket, same_source)
+        suppressed += skipped
+        if found is not None:
+            yield found
+    if carry is not None and len(carry[0]):
+        found, skipped = _pairs_of(carry, max_bucket, same_source)
+        suppressed += skipped
+        if found is not None:
+            yield found
+    if suppressed:
+        yield pa.RecordBatch.from_pydict(
+            {
+                "lo": pa.array([0], pa.int64()),
+                "hi": pa.array([0], pa.int64()),
+                "band": pa.array([-suppressed], pa.int32()),
+            }
+        )
+
+
+BAND_COLUMNS = ("bandkey", "doc", "source", "windows")
+
+
+def _pairs_of(
+    columns: tuple[npt.NDArray[np.int64], ...], max_bucket: int, same_source: bool
+) -> tuple[pa.RecordBatch | None, int]:
+    bandkey, doc, source, windows = columns
+    if not len(bandkey):
+        return None, 0
+    count, suppressed = _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, None)
+    if not count:
+        return None, suppressed
+    out = np.empty((3, count), dtype=np.int64)
+    _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out)
+    return (
+        pa.RecordBatch.from_pydict(
+            {"lo": pa.array(out[0]), "hi": pa.array(out[1]), "band": pa.array(out[2].astype(np.int32))}
+        ),
+        suppressed,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _bucket_kernel(
+    bandkey: npt.NDArray[np.int64],
+    doc: npt.NDArray[np.int64],
+    source: npt.NDArray[np.int64],
+    windows: npt.NDArray[np.int64],
+    max_bucket: int,
+    same_source: bool,
+    out: npt.NDArray[np.int64] | None,
+) -> tuple[int, int]:
+    """Count (``out`` None) or write the pairs (lo, hi, band) of the buckets of sorted rows; and the buckets skipped."""
+    n = len(bandkey)
+    count = 0
+    suppressed = 0
+    s = 0
+    while s < n:
+        e = s + 1
+        held = windows[s]
+        while e < n and bandkey[e] == bandkey[s]:
+            held += windows[e]
+            e += 1
+        if held > max_bucket:
+            suppressed += 1
+        elif e - s > 1:
+            band = bandkey[s] >> 32
+            for x in range(s, e - 1):
+                for y in range(x + 1, e):
+                    if doc[x] == doc[y] or (not same_source and source[x] == source[y]):
+                        continue
+                    if out is not None:
+                        out[0, count] = min(doc[x], doc[y])
+                        out[1, count] = max(doc[x], doc[y])
+                        out[2, count] = band
+                    count += 1
+        s = e
+    return count, suppressed
+
+
+def aligned_schema(order_type: str) -> str:
+    """The Spark schema of the alignment stage's rows, the order column of the given Spark type."""
+    return (
+        f"a_order {order_type}, b_order {order_type}, pair struct<{_ddl(pair_fields())}>, "
+        f"passages array<struct<{_ddl(passage_fields())}>>"
+    )
+
+
+ALIGNED = aligned_schema
+
+
+def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
+    return pa.struct([(name, _ARROW_TYPES[kind]) for name, kind in columns])
+
+
+_CACHE_BYTES = 256 << 20  # prepared documents kept by one task
+
+
+def align_pairs(
+    batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: tuple[int, bytes] | None
+) -> Iterator[pa.RecordBatch]:
+    """Align and score each candidate pair, both documents joined in (a first in input order).
+
+    Columns ``a_order, b_order, a_doc, b_doc, a_id, b_id, a_text, b_text, a_length, b_length,
+    a_signature, b_signature``; out: the orders, the pair (null when no passage) and its passages.
+    Each document is prepared once while it stays in a bounded cache (rows come grouped by one side).
+    """
+    _cap_threads()
+    common = frequent(statistics[0], statistics[1], config) if statistics is not None else None
+    cache: OrderedDict[int, Prepared] = OrderedDict()
+    held = 0
+
+    def prepared(doc: int, text: str) -> Prepared:
+        nonlocal held
+        found = cache.get(doc)
+        if found is not None:
+            cache.move_to_end(doc)
+            return found
+        made = prepare_text(text, config, common)
+        cache[doc] = made
+        held += made.nbytes
+        while held > _CACHE_BYTES and len(cache) > 2:
+            held -= cache.popitem(last=False)[1].nbytes
+        return made
+
+    pair_type = _arrow_struct(pair_fields())
+    passage_type = pa.list_(_arrow_struct(passage_fields()))
+    for batch in batches:
+        col = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+        pairs: list[dict[str, Any] | None] = []
+        passages: list[list[dict[str, Any]]] = []
+        for k in range(batch.num_rows):
+            a = prepared(col["a_doc"][k], col["a_text"][k])
+            b = prepared(col["b_doc"][k], col["b_text"][k])
+            signatures = (
+                np.frombuffer(col["a_signature"][k], dtype=np.uint32),
+                np.frombuffer(col["b_signature"][k], dtype=np.uint32),
+            )
+            found, pair = align_pair(
+                a, b, (col["a_id"][k], col["b_id"][k]), (col["a_length"][k], col["b_length"][k]), signatures, config
+            )
+            pairs.append(asdict(pair) if pair is not None else None)
+            passages.append([_passage_row(p) for p in found])
+        yield pa.RecordBatch.from_pydict(
+            {
+                "a_order": batch.column("a_order"),
+                "b_order": batch.column("b_order"),
+                "pair": pa.array(pairs, pair_type),
+                "passages": pa.array(passages, passage_type),
+            }
+        )
