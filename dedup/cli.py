@@ -193,6 +193,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="a reuse cluster is a passage found in at least N documents (default %(default)s)",
     )
+    engine_group = scan_parser.add_argument_group("engine")
+    engine_group.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="run the scan in this process (local) or on Spark (needs dedup[spark]), same results "
+        "(default %(default)s)",
+    )
+    engine_group.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master URL for --engine spark (default: the session spark-submit set up, else local[*])",
+    )
+    engine_group.add_argument(
+        "--work-dir",
+        metavar="DIR",
+        help="--engine spark keeps each stage here (any path Spark writes) and reuses it: a failed job resumes",
+    )
     _input_options(scan_parser)
     _scan_options(scan_parser)
 
@@ -305,26 +323,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:
         raise ParameterError(f"--cluster-documents must be at least 2, got {args.cluster_documents}")
-    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
-    try:
-        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
-            result = scan(_located(reader.read(args.inputs)), config, progress=bar)
-    except InputError as error:
-        # The library knows the document id; the reader knows where that document came from.
-        if error.document is not None and error.document in reader.where:
-            raise InputError(f"{reader.where[error.document]}: {error.reason}") from error
-        raise
-    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
-    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id) for s in result.skipped]
-    result = ScanResult(
-        passages=result.passages,
-        pairs=result.pairs,
-        documents=result.documents,
-        skipped=reader.skipped + located,
-        candidates=result.candidates,
-        suppressed_buckets=result.suppressed_buckets,
-        config=result.config,
-    )
+    run = _spark_scan if args.engine == "spark" else _local_scan
+    result = run(args, config, reader)
     clusters = find_clusters(result, min_documents=args.cluster_documents)
     with _output(args.output) as stream:
         if args.format == "jsonl":
@@ -338,6 +338,39 @@ def _run_scan(args: argparse.Namespace) -> int:
     if args.format == "table" and not args.quiet:
         sys.stderr.write(format_summary(result))
     return 0
+
+
+def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
+    try:
+        from .spark._cli import scan_inputs  # pyspark is imported by dedup.spark only
+    except ImportError as error:
+        raise DedupError(f"--engine spark needs pyspark and pyarrow: pip install 'dedup[spark]' ({error})") from error
+    return scan_inputs(args.inputs, config, reader, master=args.spark_master, work_dir=args.work_dir)
+
+
+def _local_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
+    if args.spark_master is not None or args.work_dir is not None:
+        raise ParameterError("--spark-master and --work-dir go with --engine spark")
+    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
+    try:
+        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+            result = scan(_located(reader.read(args.inputs)), config, progress=bar)
+    except InputError as error:
+        # The library knows the document id; the reader knows where that document came from.
+        if error.document is not None and error.document in reader.where:
+            raise InputError(f"{reader.where[error.document]}: {error.reason}") from error
+        raise
+    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
+    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id) for s in result.skipped]
+    return ScanResult(
+        passages=result.passages,
+        pairs=result.pairs,
+        documents=result.documents,
+        skipped=reader.skipped + located,
+        candidates=result.candidates,
+        suppressed_buckets=result.suppressed_buckets,
+        config=result.config,
+    )
 
 
 def _run_tune(args: argparse.Namespace) -> int:

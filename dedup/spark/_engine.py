@@ -44,11 +44,16 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
     if master is not None:
         builder = builder.master(master)
     elif "PYSPARK_GATEWAY_PORT" not in os.environ:
-        builder = builder.master("local[*]")
+        master = "local[*]"
+        builder = builder.master(master)
     if master is not None or "PYSPARK_GATEWAY_PORT" not in os.environ:
         # Arrow batches of a thousand documents: a batch of long texts stays a few megabytes.
         builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
+    if master is not None and master.startswith("local"):
+        # A few shuffle partitions a core: the default 200 is made for clusters, and every task
+        # of a local run costs a few milliseconds of scheduling and a Python worker round trip.
+        builder = builder.config("spark.sql.shuffle.partitions", "8")
     return builder.getOrCreate()
 
 
