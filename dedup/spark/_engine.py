@@ -261,6 +261,11 @@ def scan(
     spark = spark or df.sparkSession
     work = _WorkDir(spark, work_dir, cfg)
     source = _input(df, order)
+    # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
+    # hundred megabytes is read as one). Answers never depend on the partitioning.
+    cores = spark.sparkContext.defaultParallelism
+    if source.rdd.getNumPartitions() < 2 * cores:
+        source = source.repartition(2 * cores)
     order_type = source.schema["_order"].dataType.simpleString()
 
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))

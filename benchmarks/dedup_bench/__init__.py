@@ -1,0 +1,1 @@
+"""The dedup benchmark suite: corpora, stage timings, scaling, dense corpora, and the index and Spark runs."""
