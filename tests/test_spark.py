@@ -112,7 +112,7 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
     kept = sorted((p.name, p.stat().st_mtime_ns) for p in (work / "documents").iterdir())
     shutil.rmtree(work / "aligned")
     shutil.rmtree(work / "candidates")
-    (work / "statistics" / "_SUCCESS").unlink()
+    (work / "duplicates" / "_SUCCESS").unlink()
     _assert_same(local, spark_scan(df, cfg, work_dir=str(work)))
     assert sorted((p.name, p.stat().st_mtime_ns) for p in (work / "documents").iterdir()) == kept
     assert (work / "aligned" / "_SUCCESS").exists()
@@ -186,17 +186,22 @@ def test_bucket_pairs_equal_the_local_band_join(
     for band in range(bands):
         for w, key in enumerate(columns[band].tolist()):
             rows[(band << 32 | key, int(window_doc[w]))] = rows.get((band << 32 | key, int(window_doc[w])), 0) + 1
-    ordered = sorted(rows.items())
-    batch = pa.RecordBatch.from_pydict(
-        {
-            "bandkey": pa.array([bk for (bk, _), _ in ordered], pa.int64()),
-            "doc": pa.array([d for (_, d), _ in ordered], pa.int64()),
-            "source": pa.array([int(sources[d]) for (_, d), _ in ordered], pa.int64()),
-            "windows": pa.array([n for _, n in ordered], pa.int32()),
+    # Sent as blobs (one partition's rows, in no particular order, in two batches) as band_blobs sends them.
+    items = list(rows.items())[::-1]
+    half = len(items) // 2
+
+    def blob(chunk: list[tuple[tuple[int, int], int]]) -> pa.RecordBatch:
+        arrays = {
+            "bandkey": np.array([bk for (bk, _), _ in chunk], np.int64),
+            "doc": np.array([d for (_, d), _ in chunk], np.int64),
+            "source": np.array([int(sources[d]) for (_, d), _ in chunk], np.int64),
+            "windows": np.array([n for _, n in chunk], np.int32),
         }
-    )
-    half = batch.num_rows // 2  # a bucket may straddle two batches
-    out = list(_batches.bucket_pairs(iter([batch.slice(0, half), batch.slice(half)]), max_bucket, same_source))
+        return pa.RecordBatch.from_pydict(
+            {"part": pa.array([0], pa.int32())} | {k: pa.array([v.tobytes()], pa.binary()) for k, v in arrays.items()}
+        )
+
+    out = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source))
     emitted = [t for b in out for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
     suppressed = -sum(band for lo, hi, band in emitted if lo == hi)
     triples = set(emitted)

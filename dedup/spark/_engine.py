@@ -23,6 +23,7 @@ from . import _batches as B
 
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
+_BATCH_ROWS = 1000
 _FORMAT_VERSION = 1  # of the work directory's stages; a change of their columns bumps it
 
 
@@ -197,25 +198,41 @@ class _WorkDir:
         return self.spark.read.parquet(where)
 
 
-def _statistics(accepted: DataFrame, config: ScanConfig, work: _WorkDir) -> tuple[int, bytes] | None:
+def _statistics(
+    sketched: DataFrame, duplicates: DataFrame, repeated: int, config: ScanConfig
+) -> tuple[int, bytes] | None:
     """The corpus-wide boilerplate statistics the preparation of documents needs (dedup.boilerplate).
 
-    Today: the document frequencies of seed keys in a count-min sketch, summed over partitions (a
-    fixed-size table, never the corpus, reaches the driver); None when ``max_df`` is 1.
+    Today: the document frequencies of seed keys in a count-min sketch, counted by the documents
+    stage a partition at a time and summed here (a fixed-size table, never the corpus, reaches the
+    driver), less the documents found to be duplicates afterwards; None when ``max_df`` is 1.
     """
     if config.max_df >= 1.0:
         return None
-    tables = work.stage(
-        "statistics",
-        lambda: accepted.select("text").mapInArrow(partial(B.frequencies, config=config), B.FREQUENCIES),
-    )
 
     def add(x: tuple[int, Any], y: tuple[int, Any]) -> tuple[int, Any]:
         return x[0] + y[0], x[1] + y[1]
 
-    documents, table = tables.rdd.map(
-        lambda row: (row.documents, np.frombuffer(row.table, dtype=np.uint32).astype(np.uint64))
-    ).treeReduce(add)
+    def total(tables: DataFrame) -> tuple[int, Any]:
+        rows = tables.rdd.map(lambda r: (int(r.documents), np.frombuffer(r.table, dtype=np.uint32).astype(np.int64)))
+        return rows.treeReduce(add) if not tables.isEmpty() else (0, 0)
+
+    documents, table = total(
+        sketched.filter(F.col("problem") == B.TABLE).select(
+            F.col("length").alias("documents"), F.col("keys").alias("table")
+        )
+    )
+    if repeated:
+        # Counted by the documents stage, then found to repeat an earlier id: taken out again.
+        again = (
+            sketched.filter(F.col("problem") == B.PROBLEM_NONE)
+            .join(duplicates.select("doc", "_first"), "doc")
+            .filter(F.col("_order") > F.col("_first"))
+        )
+        less, minus = total(again.select("text").mapInArrow(partial(B.frequencies, config=config), B.FREQUENCIES))
+        documents, table = documents - less, table - minus
+    if documents == 0:
+        return None if isinstance(table, int) else (0, np.zeros_like(table, dtype=np.uint32).tobytes())
     return int(documents), np.asarray(table, dtype=np.uint32).tobytes()
 
 
@@ -259,6 +276,10 @@ def scan(
     """
     cfg = config or ScanConfig()
     spark = spark or df.sparkSession
+    # Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
+    # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
+    if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
     work = _WorkDir(spark, work_dir, cfg)
     source = _input(df, order)
     # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
@@ -269,7 +290,8 @@ def scan(
     order_type = source.schema["_order"].dataType.simpleString()
 
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
-    rows = _documents(sketched, work.stage("duplicates", lambda: _duplicates(sketched)))
+    duplicates = work.stage("duplicates", lambda: _duplicates(sketched))
+    rows, repeated = _documents(sketched, duplicates)
     problem = rows.filter(F.col("reason").isNotNull())
     if not cfg.skip_bad:
         first = problem.orderBy("_order").select("id", "reason", "where").limit(1).collect()
@@ -279,15 +301,22 @@ def scan(
                 raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason)
             raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason)
     accepted = rows.filter(F.col("reason").isNull())
-    statistics = _statistics(accepted, cfg, work)
+    statistics = _statistics(sketched, duplicates, repeated, cfg)
 
     def candidates() -> DataFrame:
-        bands = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(B.band_rows, B.BAND_ROWS)
-        raw = (
-            bands.repartition("bandkey")
-            .sortWithinPartitions("bandkey", "doc")
-            .mapInArrow(partial(B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source), B.BUCKET_PAIRS)
+        parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        # A `part` value for each partition that Spark's hash partitioning sends there: one part a partition.
+        labels = spark.range(64 * parts).select(F.col("id").cast("int").alias("v"))
+        found = labels.select("v", F.pmod(F.hash("v"), F.lit(parts)).alias("p")).groupBy("p").agg(F.min("v"))
+        chosen = dict(found.collect())
+        if len(chosen) < parts:  # pragma: no cover - 64 draws a partition always hit every one
+            raise RuntimeError(f"no label for partitions {sorted(set(range(parts)) - set(chosen))}")
+        label = [int(chosen[p]) for p in range(parts)]
+        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
+            partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
         )
+        pairs_of = partial(B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source)
+        raw = blobs.repartition(parts, "part").mapInArrow(pairs_of, B.BUCKET_PAIRS)
         return raw.groupBy("lo", "hi").agg(
             F.countDistinct(F.when(F.col("band") >= 0, F.col("band"))).alias("shared"),
             F.sum(F.when(F.col("band") < 0, -F.col("band"))).cast("bigint").alias("suppressed"),
@@ -350,7 +379,7 @@ def _sketched(source: DataFrame, cfg: ScanConfig, order_type: str) -> DataFrame:
 
 def _duplicates(sketched: DataFrame) -> DataFrame:
     """The ids found more than once: for each, the input order of the first scanned row (``_first``)."""
-    keyed = sketched.filter(F.col("problem") != B.PROBLEM_FIELD)
+    keyed = sketched.filter((F.col("problem") != B.PROBLEM_FIELD) & (F.col("problem") != B.TABLE))
     return (
         keyed.groupBy("doc")
         .agg(
@@ -367,21 +396,23 @@ def _duplicates(sketched: DataFrame) -> DataFrame:
 _BROADCAST_ROWS = 1_000_000  # duplicate ids joined to the documents by broadcast up to this many
 
 
-def _documents(sketched: DataFrame, duplicates: DataFrame) -> DataFrame:
+def _documents(sketched: DataFrame, duplicates: DataFrame) -> tuple[DataFrame, int]:
     """The documents with duplicate ids decided in input order, as the local engine decides them.
 
     An id already taken by an earlier scanned document is a duplicate (checked before the length);
     a document not scanned for its length leaves its id free.
     """
-    clashes = duplicates.filter(F.col("_ids") > 1).limit(1).collect()
-    if clashes:
-        c = clashes[0]
+    summary = duplicates.agg(F.count(F.lit(1)).alias("ids"), F.max("_ids").alias("most")).first()
+    if summary is not None and summary.most is not None and summary.most > 1:
+        c = duplicates.filter(F.col("_ids") > 1).first()
+        assert c is not None
         raise InputError(f"documents {c._id_low!r} and {c._id_high!r} have the same 64-bit id hash; rename one")
     marks = duplicates.select("doc", "_first")
     # Duplicates are few in any sane corpus: broadcast, so the documents are not shuffled for them.
-    if duplicates.count() <= _BROADCAST_ROWS:
+    repeated = summary.ids if summary is not None else 0
+    if repeated <= _BROADCAST_ROWS:
         marks = F.broadcast(marks)
-    marked = sketched.join(marks, "doc", "left")
+    marked = sketched.filter(F.col("problem") != B.TABLE).join(marks, "doc", "left")
     duplicate = (
         F.col("_first").isNotNull() & (F.col("_order") > F.col("_first")) & (F.col("problem") != B.PROBLEM_FIELD)
     )
@@ -390,7 +421,7 @@ def _documents(sketched: DataFrame, duplicates: DataFrame) -> DataFrame:
         F.when(duplicate, F.lit("duplicate id (an earlier document has the same id)"))
         .otherwise(F.col("reason"))
         .alias("reason"),
-    )
+    ), int(repeated)
 
 
 def read(
