@@ -113,7 +113,7 @@ def _cap_threads() -> None:
 
         context = TaskContext.get()
         cores = context.cpus() if context is not None else 1
-        numba.set_num_threads(max(1, min(cores, numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(max(1, min(cores, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
     except Exception:  # pragma: no cover - outside a Spark task, or an old numba: keep its default
         pass
 
@@ -126,10 +126,10 @@ DOCUMENTS = (
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
 TABLE = 3  # not a document: a partition's seed-key frequencies (``keys``: the table; ``length``: documents)
 _READ = ("id", "text", "source", "date")
-_DOCUMENT_NAMES = ("doc", "id", "source", "date", "text", "length", "source_key", "problem", "reason", "signature")
-_DOCUMENT_NAMES += ("keys", "windows")
-_DOCUMENT_TYPES = (pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int64(), pa.int64())
-_DOCUMENT_TYPES += (pa.int32(), pa.string(), pa.binary(), pa.binary(), pa.binary())
+_DOCUMENT_NAMES: tuple[str, ...] = ("doc", "id", "source", "date", "text", "length", "source_key", "problem")
+_DOCUMENT_NAMES += ("reason", "signature", "keys", "windows")
+_DOCUMENT_TYPES: tuple[Any, ...] = (pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int64())
+_DOCUMENT_TYPES += (pa.int64(), pa.int32(), pa.string(), pa.binary(), pa.binary(), pa.binary())
 
 
 def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:

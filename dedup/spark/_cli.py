@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
 
 from ..io import Reader
 from ..records import Skipped
@@ -52,7 +54,7 @@ def scan_inputs(
              ("where", pa.string()), ("_order", pa.int64())]
         )  # fmt: skip
         frames = []
-        batch: list[tuple[str, str, str | None, str | None, str, int]] = []
+        batch: list[tuple[Any, ...]] = []
         for k, doc in enumerate(reader.read([Path(i) if i != "-" else i for i in inputs])):
             batch.append((doc.id, doc.text, doc.source, doc.date, reader.where.get(doc.id, doc.id), k))
             if len(batch) >= _BATCH:
@@ -77,8 +79,8 @@ def scan_inputs(
     )
 
 
-def _frame(spark, rows, schema):  # type: ignore[no-untyped-def]
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
+def _frame(spark: SparkSession, rows: list[tuple[Any, ...]], schema: pa.Schema) -> DataFrame:
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
     table = pa.table([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
     return spark.createDataFrame(table)
 

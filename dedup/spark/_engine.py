@@ -183,7 +183,7 @@ class _WorkDir:
         jvm = self.spark.sparkContext._jvm
         assert jvm is not None
         hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-        fs = hadoop_path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+        fs = hadoop_path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
         return bool(fs.exists(hadoop_path))
 
     def stage(self, name: str, make: Callable[[], DataFrame]) -> DataFrame:
@@ -308,7 +308,7 @@ def scan(
         # A `part` value for each partition that Spark's hash partitioning sends there: one part a partition.
         labels = spark.range(64 * parts).select(F.col("id").cast("int").alias("v"))
         found = labels.select("v", F.pmod(F.hash("v"), F.lit(parts)).alias("p")).groupBy("p").agg(F.min("v"))
-        chosen = dict(found.collect())
+        chosen: dict[int, int] = {int(r[0]): int(r[1]) for r in found.collect()}
         if len(chosen) < parts:  # pragma: no cover - 64 draws a partition always hit every one
             raise RuntimeError(f"no label for partitions {sorted(set(range(parts)) - set(chosen))}")
         label = [int(chosen[p]) for p in range(parts)]
@@ -489,7 +489,7 @@ def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
         return False
     return any(str(s.getPath().getName()).endswith(".parquet") for s in fs.listStatus(hadoop_path))
