@@ -212,3 +212,17 @@ def test_bucket_pairs_equal_the_local_band_join(
     expected = sorted(zip(local.left.tolist(), local.right.tolist(), local.shared_bands.tolist(), strict=True))
     assert found == expected
     assert suppressed == local.suppressed
+
+
+def test_partition_labels_land_one_a_partition(spark: Any) -> None:
+    """The band join's ``part`` labels are hashed by Spark to every partition once (Spark's own hash() checks it)."""
+    from pyspark.sql import functions as F
+
+    from dedup.spark._engine import _murmur3_int, _partition_labels
+
+    values = [*range(-300, 300), 2**31 - 1, -(2**31)]
+    rows = spark.createDataFrame([(v,) for v in values], "v int").select("v", F.hash("v").alias("h")).collect()
+    assert [_murmur3_int(r.v) for r in rows] == [r.h for r in rows]
+    labels = _partition_labels(7)
+    placed = spark.createDataFrame([(v,) for v in labels], "v int").repartition(7, "v")
+    assert sorted(placed.select(F.spark_partition_id().alias("p")).toPandas()["p"]) == list(range(7))

@@ -52,9 +52,11 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
         builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
     if master is not None and master.startswith("local"):
-        # A few shuffle partitions a core: the default 200 is made for clusters, and every task
-        # of a local run costs a few milliseconds of scheduling and a Python worker round trip.
-        builder = builder.config("spark.sql.shuffle.partitions", "8")
+        # Two shuffle partitions a core: the default 200 is made for clusters, and every task of a
+        # local run costs scheduling and a Python worker round trip (half a second on a busy machine).
+        cores = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
+        count = (os.cpu_count() or 1) if cores.startswith("*") else int(cores.split(",")[0] or 1)
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * count))
     return builder.getOrCreate()
 
 
@@ -214,8 +216,12 @@ def _statistics(
         return x[0] + y[0], x[1] + y[1]
 
     def total(tables: DataFrame) -> tuple[int, Any]:
-        rows = tables.rdd.map(lambda r: (int(r.documents), np.frombuffer(r.table, dtype=np.uint32).astype(np.int64)))
-        return rows.treeReduce(add) if not tables.isEmpty() else (0, 0)
+        # Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
+        rows = tables.rdd.map(lambda r: (int(r.documents), np.frombuffer(r.table, dtype=np.uint32)))
+        try:
+            return rows.treeReduce(add)
+        except ValueError:  # no partition had a document
+            return 0, 0
 
     documents, table = total(
         sketched.filter(F.col("problem") == B.TABLE).select(
@@ -305,13 +311,7 @@ def scan(
 
     def candidates() -> DataFrame:
         parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
-        # A `part` value for each partition that Spark's hash partitioning sends there: one part a partition.
-        labels = spark.range(64 * parts).select(F.col("id").cast("int").alias("v"))
-        found = labels.select("v", F.pmod(F.hash("v"), F.lit(parts)).alias("p")).groupBy("p").agg(F.min("v"))
-        chosen: dict[int, int] = {int(r[0]): int(r[1]) for r in found.collect()}
-        if len(chosen) < parts:  # pragma: no cover - 64 draws a partition always hit every one
-            raise RuntimeError(f"no label for partitions {sorted(set(range(parts)) - set(chosen))}")
-        label = [int(chosen[p]) for p in range(parts)]
+        label = _partition_labels(parts)
         blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
             partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
         )
@@ -323,9 +323,14 @@ def scan(
         )
 
     counted = work.stage("candidates", candidates)
-    tally = counted.filter(F.col("lo") == F.col("hi")).select("suppressed").collect()
-    suppressed = int(tally[0].suppressed) if tally else 0
-    chosen = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= cfg.min_bands))
+    keep = (F.col("lo") != F.col("hi")) & (F.col("shared") >= cfg.min_bands)
+    tally = counted.agg(
+        F.sum(F.when(F.col("lo") == F.col("hi"), F.col("suppressed"))).alias("suppressed"),
+        F.count(F.when(keep, F.lit(1))).alias("chosen"),
+    ).first()
+    suppressed = int(tally.suppressed or 0) if tally is not None else 0
+    total = int(tally.chosen) if tally is not None else 0
+    chosen = counted.filter(keep)
 
     def aligned() -> DataFrame:
         side = accepted.select("doc", "_order", "id", "text", "length", "signature")
@@ -350,7 +355,6 @@ def scan(
         )
 
     done = work.stage("aligned", aligned)
-    total = chosen.count()
     passages = (
         done.select("a_order", "b_order", F.posexplode("passages").alias("position", "passage"))
         .orderBy("a_order", "b_order", "position")
@@ -370,6 +374,39 @@ def scan(
         suppressed_buckets=suppressed,
         config=cfg,
     )
+
+
+def _murmur3_int(value: int, seed: int = 42) -> int:
+    """Spark's ``hash()`` of an int column (Murmur3 x86 32-bit of the 4-byte value, seed 42), as a signed int."""
+
+    def rotl(x: int, r: int) -> int:
+        return ((x << r) | (x >> (32 - r))) & 0xFFFFFFFF
+
+    k1 = (value & 0xFFFFFFFF) * 0xCC9E2D51 & 0xFFFFFFFF
+    k1 = rotl(k1, 15) * 0x1B873593 & 0xFFFFFFFF
+    h1 = seed ^ k1
+    h1 = (rotl(h1, 13) * 5 + 0xE6546B64) & 0xFFFFFFFF
+    h1 ^= 4
+    h1 ^= h1 >> 16
+    h1 = h1 * 0x85EBCA6B & 0xFFFFFFFF
+    h1 ^= h1 >> 13
+    h1 = h1 * 0xC2B2AE35 & 0xFFFFFFFF
+    h1 ^= h1 >> 16
+    return h1 - (1 << 32) if h1 >= 1 << 31 else h1
+
+
+def _partition_labels(parts: int) -> list[int]:
+    """For each partition p, an int that Spark's hash partitioning into ``parts`` partitions sends to p.
+
+    The band join writes these as its ``part`` column, so that each of its partitions is one Spark
+    partition (hashing 0..parts-1 directly would pile several onto one and leave others empty).
+    """
+    label: dict[int, int] = {}
+    value = 0
+    while len(label) < parts:
+        label.setdefault(_murmur3_int(value) % parts, value)
+        value += 1
+    return [label[p] for p in range(parts)]
 
 
 def _sketched(source: DataFrame, cfg: ScanConfig, order_type: str) -> DataFrame:
