@@ -57,6 +57,10 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
         cores = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
         count = (os.cpu_count() or 1) if cores.startswith("*") else int(cores.split(",")[0] or 1)
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * count))
+        # In local mode the driver's JVM is the executor too: Spark's default 1 GiB heap is too
+        # small to cache the stages of a corpus like pan13-train (30 million characters).
+        if "spark.driver.memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+            builder = builder.config("spark.driver.memory", os.environ.get("DEDUP_SPARK_MEMORY", "4g"))
     return builder.getOrCreate()
 
 
@@ -191,7 +195,9 @@ class _WorkDir:
     def stage(self, name: str, make: Callable[[], DataFrame]) -> DataFrame:
         """The stage's rows: read back when complete in the work directory, else computed (and kept)."""
         if self.path is None:
-            frame = make().persist(StorageLevel.MEMORY_AND_DISK)
+            # On disk: a stage of long documents (texts and band keys) cached in the heap ran a
+            # local[2] scan of pan13-train out of memory; disk also leaves the heap to the shuffles.
+            frame = make().persist(StorageLevel.DISK_ONLY)
             self.persisted.append(frame)
             return frame
         where = f"{self.path}/{name}"
