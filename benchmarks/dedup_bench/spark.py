@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     started = time.perf_counter()
     spark = session(args.master)
+    if args.shuffle_partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
+    figures["shuffle_partitions"] = int(spark.conf.get("spark.sql.shuffle.partitions") or 0)
     spark.range(4).count()
     figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
     out = tempfile.mkdtemp(prefix="dedup-spark-out-")
@@ -143,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpus")
     p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     p.add_argument("--work-dir", help="keep the Spark stages here (default: not kept)")
+    p.add_argument(
+        "--shuffle-partitions", type=int, help="spark.sql.shuffle.partitions (default: dedup.spark.session's, 2 a core)"
+    )
     p.add_argument("--skip-local", action="store_true", help="run the Spark engine only (no comparison)")
     p.add_argument("--no-warmup", action="store_true", help="no Spark warm-up scan before the timed one")
     p.add_argument("--json", help="also write the figures to this file")
