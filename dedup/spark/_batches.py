@@ -406,17 +406,18 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
 _CACHE_BYTES = 256 << 20  # prepared documents kept by one task
 
 
-def align_pairs(
-    batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: tuple[int, bytes] | None
-) -> Iterator[pa.RecordBatch]:
+def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
     """Align and score each candidate pair, both documents joined in (a first in input order).
 
-    Columns ``a_order, b_order, a_doc, b_doc, a_id, b_id, a_text, b_text, a_length, b_length,
+    ``statistics`` is what the engine's statistics step made ((documents, table) or None), or a
+    Spark broadcast of it. Columns ``a_order, b_order, a_doc, b_doc, a_id, b_id, a_text, b_text, a_length, b_length,
     a_signature, b_signature``; out: the orders, the pair (null when no passage) and its passages.
     Each document is prepared once while it stays in a bounded cache (rows come grouped by one side).
     """
     _cap_threads()
-    common = frequent(statistics[0], statistics[1], config) if statistics is not None else None
+    # The boilerplate statistics: (documents, table) or None, or a Spark broadcast of them.
+    tables = statistics.value if hasattr(statistics, "value") else statistics
+    common = frequent(tables[0], tables[1], config) if tables is not None else None
     cache: OrderedDict[int, Prepared] = OrderedDict()
     held = 0
 

@@ -356,9 +356,9 @@ def scan(
         )
         # Rows grouped by their first document: each is prepared once per task while in the cache.
         oriented = oriented.sortWithinPartitions("a_doc")
-        return oriented.mapInArrow(
-            partial(B.align_pairs, config=cfg, statistics=statistics), B.aligned_schema(order_type)
-        )
+        # Broadcast once to each executor, not pickled into every task's function (8 MB each).
+        shared = spark.sparkContext.broadcast(statistics)
+        return oriented.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
 
     done = work.stage("aligned", aligned)
     passages = (
