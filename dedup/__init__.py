@@ -10,8 +10,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import DedupError, InputError, ParameterError, ReadError
-from .io import Reader, read_jsonl
+# First, before any module defines a numba kernel: it points numba's cache away from the package folder.
+from . import _cache  # noqa: F401
+from .errors import DedupError, DependencyError, InputError, ParameterError, ReadError
+from .io import Reader, read_documents, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
 from .records import Document, Pair, Passage, Skipped, Span
@@ -21,6 +23,7 @@ from .sketch import sketch
 
 __all__ = [
     "DedupError",
+    "DependencyError",
     "Document",
     "InputError",
     "Normalized",
@@ -37,6 +40,7 @@ __all__ = [
     "__version__",
     "jaccard",
     "normalize",
+    "read_documents",
     "read_jsonl",
     "scan",
     "shingle",
@@ -45,3 +49,6 @@ __all__ = [
     "sketch",
     "window_signatures",
 ]
+
+# `from __future__ import annotations` binds the name `annotations` here; it is not part of the API.
+del annotations

@@ -1,21 +1,30 @@
-"""Corpus-level suppression of seeds that are boilerplate rather than evidence of copying.
+"""Seed statistics of the corpus: which seeds are an outlet's boilerplate, and how rare each seed is.
 
-A seed (a character run or a word occurring once in each of two documents) says "this wording was
-copied" only if the wording is rare in the corpus. Datelines, outlet templates, a minister's full
-title, or the stock sentence every outlet writes about a story occur in many documents: chained
-together they make topical passages that nobody copied. Seeds found in more than
-``max(2, max_df * documents)`` documents are dropped before alignment. The floor of two documents
-keeps a small corpus (two or three articles) from losing the very passages it was scanned for.
+A seed (a character run or a word shared by two documents) is evidence that wording was copied
+unless it is boilerplate or a stock phrase. The two are told apart by who repeats the wording:
 
-The scan counts document frequencies while documents stream in, in a :class:`DocumentFrequency`
-(a count-min sketch of fixed size), so that it needs neither a second pass over the texts nor
-memory that grows with them; :func:`common_keys` is the exact count for a corpus held in memory.
+* **Boilerplate** is wording an outlet repeats in its own documents: its template, dateline,
+  sign-off, "follow us on ...". A seed found in more than ``boilerplate_limit(n, share)`` of the
+  ``n`` documents of one source is that source's boilerplate and is left out of that source's
+  documents (other sources keep it). Wording that several *sources* carry is the signal, however
+  many carry it: a Reuters paragraph run by every outlet of the corpus is reported, not dropped.
+  A document without a source is its own source, so in a folder of files nothing is boilerplate
+  by this rule (give documents a ``source`` to turn it on).
+* **Rarity** is how many documents of the whole corpus hold a seed. A long passage stands on its
+  own; a short verbatim piece (a quoted statement, a brief's lead sentence) is reported only when
+  its seeds are rare in the corpus (:class:`dedup.align.AlignParams`, ``rare_df``): a stock phrase of
+  a story ("the war between Israel and Hamas in the Gaza Strip") is in many documents.
+
+Both counts stream in while documents are read, in fixed memory: :class:`DocumentFrequency` is a
+count-min sketch, and the per-source counts are the same sketch keyed by (source, seed).
+:func:`boilerplate_keys` is the exact rule for a corpus held in memory (tests check the sketch
+against it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -24,39 +33,77 @@ from numba import njit
 from ._arrays import distinct_counts
 from .errors import ParameterError
 
-__all__ = ["DocumentFrequency", "Frequent", "common_keys", "df_limit"]
+__all__ = [
+    "Boilerplate",
+    "DocumentFrequency",
+    "SeedCounts",
+    "boilerplate_keys",
+    "boilerplate_limit",
+    "rare_limit",
+    "source_salt",
+]
 
 # Multipliers (odd, from splitmix64/murmur3) that pick each row's counter from different bits.
 ROW_MULTIPLIERS = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
 
 
-def df_limit(documents: int, max_df: float) -> int:
-    """The largest document frequency a seed may have and still count.
+def boilerplate_limit(documents: int, share: float) -> int:
+    """The most documents of one source a seed may be in and still count (more is boilerplate).
+
+    ``documents`` is the number of documents of the source. The floor of two keeps an outlet that
+    ran one wire story twice (an update, a reprint) from losing it.
 
     Example:
-        >>> df_limit(5, 0.2), df_limit(5000, 0.2)
-        (2, 1000)
+        >>> boilerplate_limit(5, 0.1), boilerplate_limit(270, 0.1)
+        (2, 27)
     """
-    return max(2, math.floor(max_df * documents))
+    return max(2, math.floor(share * documents))
 
 
-def common_keys(
-    per_document: Iterable[npt.NDArray[np.uint64]], documents: int, max_df: float
-) -> npt.NDArray[np.uint64]:
-    """Sorted keys present in more than ``df_limit(documents, max_df)`` of the documents.
-
-    Each array must hold one document's distinct keys.
+def rare_limit(documents: int, share: float) -> int:
+    """The most documents of the corpus a seed may be in and still be rare (see :mod:`dedup.boilerplate`).
 
     Example:
-        >>> keys = [np.array([1, 2], np.uint64), np.array([2, 3], np.uint64), np.array([2], np.uint64)]
-        >>> common_keys(keys, 3, 0.5).tolist()
-        [2]
+        >>> rare_limit(5, 0.02), rare_limit(600, 0.02), rare_limit(100_000, 0.02)
+        (2, 12, 2000)
     """
-    arrays = [k for k in per_document if len(k)]
-    if not arrays:
-        return np.zeros(0, dtype=np.uint64)
-    values, counts = distinct_counts(np.concatenate(arrays))
-    return values[counts > df_limit(documents, max_df)]
+    return max(2, math.floor(share * documents))
+
+
+def source_salt(source: int) -> np.uint64:
+    """The number a source's seed keys are mixed with before they are counted per source (splitmix64).
+
+    Example:
+        >>> int(source_salt(0)) != int(source_salt(1))
+        True
+    """
+    z = (source + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
+    return np.uint64(z ^ (z >> 31))
+
+
+def boilerplate_keys(
+    per_document: Iterable[npt.NDArray[np.uint64]], sources: Sequence[int], share: float
+) -> dict[int, npt.NDArray[np.uint64]]:
+    """The exact rule: for each source, the sorted keys that are its boilerplate.
+
+    Each array must hold one document's distinct keys; ``sources[i]`` is document i's source.
+
+    Example:
+        >>> keys = [np.array([1, 2], np.uint64), np.array([2, 3], np.uint64), np.array([2], np.uint64),
+        ...         np.array([2], np.uint64)]
+        >>> {s: k.tolist() for s, k in boilerplate_keys(keys, [0, 0, 0, 1], 0.1).items()}
+        {0: [2], 1: []}
+    """
+    grouped: dict[int, list[npt.NDArray[np.uint64]]] = {}
+    for keys, source in zip(per_document, sources, strict=True):
+        grouped.setdefault(source, []).append(keys)
+    out = {}
+    for source, arrays in grouped.items():
+        values, counts = distinct_counts(np.concatenate(arrays)) if arrays else (np.zeros(0, np.uint64), [])
+        out[source] = values[np.asarray(counts) > boilerplate_limit(len(arrays), share)]
+    return out
 
 
 class DocumentFrequency:
@@ -66,11 +113,8 @@ class DocumentFrequency:
     different multiplicative hashes; its estimate is the smaller of its two counters. An estimate
     is never below the true count and exceeds it only when both counters are shared with other
     keys: with the default 2^20 counters a row (8 MB in all), a corpus of N documents offering K
-    keys each loads a counter with about N * K / 2^20 foreign counts, 0.3% of N for K = 3,000, far
-    below the 20% of N that makes a key boilerplate; in a corpus so small that two documents are
-    the limit (N < 15), a key is overcounted in both rows with probability under 0.2%. The width
-    is a trade: counting a key is a random access to each row, ~20 ms per million keys at 2^22
-    (the rows leave the cache), ~7 ms at 2^20.
+    keys each loads a counter with about N * K / 2^20 foreign counts. The width is a trade:
+    counting a key is a random access to each row, which leaves the cache past 2^20.
 
     Example:
         >>> df = DocumentFrequency(width=1 << 10)
@@ -79,8 +123,6 @@ class DocumentFrequency:
         >>> df.add(np.array([3], np.uint64))
         >>> df.documents, df.estimate(np.array([1, 2, 3, 4], np.uint64)).tolist()
         (3, [1, 2, 3, 0])
-        >>> df.frequent(np.array([1, 2, 3], np.uint64), max_df=0.5).tolist()  # df_limit(3, 0.5) = 2
-        [False, False, True]
     """
 
     def __init__(self, width: int = 1 << 20) -> None:
@@ -117,33 +159,73 @@ class DocumentFrequency:
         """Estimated document frequency of each key (never below the true one)."""
         return _estimate(self.table, ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
 
-    def frequent(self, keys: npt.NDArray[np.uint64], max_df: float) -> npt.NDArray[np.bool_]:
-        """Which keys occur in more than ``df_limit(documents, max_df)`` of the documents counted."""
-        return self.estimate(keys) > df_limit(self.documents, max_df)
 
-
-class Frequent:
-    """Which keys a :class:`DocumentFrequency` counts in more than ``df_limit(documents, max_df)`` documents.
-
-    A function of keys to a mask, as ``df.frequent(keys, max_df)``, with the limit fixed when it is
-    made; :func:`dedup.align.prepare` recognises it and checks the keys inside its own kernel.
+class SeedCounts:
+    """Document frequencies of seed keys in the whole corpus and within each source, counted as documents stream in.
 
     Example:
-        >>> df = DocumentFrequency(width=1 << 10)
+        >>> counts = SeedCounts(width=1 << 10)
+        >>> keys = np.array([1, 2, 2, 3], np.uint64)  # document 0 offers 1 and 2, document 1 offers 2 and 3
+        >>> counts.add(keys, np.array([0, 2, 4]), np.array([7, 7]))
+        >>> counts.corpus.estimate(np.array([1, 2], np.uint64)).tolist(), counts.documents_of(7)
+        ([1, 2], 2)
+    """
+
+    def __init__(self, width: int = 1 << 20) -> None:
+        self.corpus = DocumentFrequency(width)
+        self.within = DocumentFrequency(width)
+        self.per_source: dict[int, int] = {}
+
+    def add(self, keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], sources: npt.NDArray[np.int64]) -> None:
+        """Count the distinct keys of a batch of documents: ``keys[offsets[t]:offsets[t + 1]]`` are document t's."""
+        sources = np.asarray(sources, dtype=np.int64)
+        self.corpus.add(keys, documents=len(sources))
+        salts = np.array([source_salt(int(s)) for s in sources], dtype=np.uint64)
+        self.within.add(keys ^ np.repeat(salts, np.diff(offsets)), documents=len(sources))
+        for s in sources.tolist():
+            self.per_source[s] = self.per_source.get(s, 0) + 1
+
+    def merge(self, other: SeedCounts) -> None:
+        """Add the counts of ``other`` (counted in another thread)."""
+        self.corpus.merge(other.corpus)
+        self.within.merge(other.within)
+        for s, n in other.per_source.items():
+            self.per_source[s] = self.per_source.get(s, 0) + n
+
+    def documents_of(self, source: int) -> int:
+        """How many documents of ``source`` were counted."""
+        return self.per_source.get(source, 0)
+
+    @property
+    def documents(self) -> int:
+        """How many documents were counted."""
+        return self.corpus.documents
+
+
+class Boilerplate:
+    """The seed filter of one source's documents: its boilerplate limit and the corpus's rarity of seeds.
+
+    :func:`dedup.align.prepare` takes it and checks every seed inside its own kernel.
+
+    Example:
+        >>> counts = SeedCounts(width=1 << 10)
         >>> for keys in ([1, 2], [2], [2, 3]):
-        ...     df.add(np.array(keys, np.uint64))
-        >>> Frequent(df, max_df=0.5)(np.array([1, 2, 3], np.uint64)).tolist()  # df_limit(3, 0.5) = 2
+        ...     counts.add(np.array(keys, np.uint64), np.array([0, len(keys)]), np.array([0]))
+        >>> Boilerplate(counts, 0, share=0.1).of(np.array([1, 2, 3], np.uint64)).tolist()  # limit 2
         [False, True, False]
     """
 
-    __slots__ = ("df", "limit")
+    __slots__ = ("counts", "limit", "salt")
 
-    def __init__(self, df: DocumentFrequency, max_df: float) -> None:
-        self.df = df
-        self.limit = df_limit(df.documents, max_df)
+    def __init__(self, counts: SeedCounts, source: int, share: float) -> None:
+        self.counts = counts
+        self.salt = source_salt(source)
+        self.limit = boilerplate_limit(counts.documents_of(source), share)
 
-    def __call__(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
-        return self.df.estimate(keys) > self.limit
+    def of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        """Which of ``keys`` are boilerplate of this source."""
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        return self.counts.within.estimate(keys ^ self.salt) > self.limit
 
 
 @njit(cache=True, nogil=True)
@@ -164,5 +246,23 @@ def _estimate(
         best = table[0, (keys[i] * multipliers[0]) >> shift]
         for row in range(1, table.shape[0]):
             best = min(best, table[row, (keys[i] * multipliers[row]) >> shift])
+        out[i] = best
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _estimate_salted(
+    table: npt.NDArray[np.uint32],
+    multipliers: npt.NDArray[np.uint64],
+    shift: np.uint64,
+    keys: npt.NDArray[np.uint64],
+    salt: np.uint64,
+) -> npt.NDArray[np.uint32]:
+    out = np.empty(len(keys), dtype=np.uint32)
+    for i in range(len(keys)):
+        key = keys[i] ^ salt
+        best = table[0, (key * multipliers[0]) >> shift]
+        for row in range(1, table.shape[0]):
+            best = min(best, table[row, (key * multipliers[row]) >> shift])
         out[i] = best
     return out

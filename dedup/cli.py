@@ -8,23 +8,43 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from . import __version__
+from ._cache import cache_dir, kernels_cached
 from .clusters import find_clusters
 from .errors import DedupError, InputError, ParameterError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
+from .evaluate_pairs import (
+    evaluate_labelled_corpus,
+    evaluate_pair_scores,
+    format_pair_table,
+    is_pair_labelled,
+    load_labelled_pairs,
+    load_scored_pairs,
+)
 from .html import write_html
-from .io import Reader
+from .io import FORMATS, Reader
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
-from .report import format_summary, format_table, format_tune, tune_record, write_csv, write_jsonl
+from .report import (
+    format_summary,
+    format_table,
+    format_tune,
+    skip_note,
+    summary_record,
+    tune_record,
+    write_csv,
+    write_jsonl,
+)
 from .scan import ScanConfig, ScanResult, scan
 
 __all__ = ["build_parser", "main"]
@@ -50,6 +70,13 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=_DEFAULTS.min_bands,
         help="LSH bands two documents must collide in to be aligned (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-candidates",
+        type=int,
+        default=_DEFAULTS.max_candidates,
+        help="candidate pairs a document may have aligned, its strongest by shared bands; the rest are"
+        " counted as unaligned in the summary; 0 for no limit (default %(default)s)",
     )
     group.add_argument(
         "--window",
@@ -100,10 +127,72 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         help="largest gap between reordered pieces still merged into one passage, in characters (default %(default)s)",
     )
     group.add_argument(
-        "--max-df",
+        "--seed-length",
+        type=int,
+        default=_DEFAULTS.seed_length,
+        help="characters of a seed (an exact match that alignment starts from) (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-seeds",
+        type=int,
+        default=_DEFAULTS.min_seeds,
+        help="fewest seeds a passage is built from (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-density",
         type=float,
-        default=_DEFAULTS.max_df,
-        help="seeds in more than this share of the documents (and more than 2) are boilerplate (default %(default)s)",
+        default=_DEFAULTS.min_density,
+        help="least share of a passage's characters that its seeds cover (default %(default)s)",
+    )
+    group.add_argument(
+        "--exact-density",
+        type=float,
+        default=_DEFAULTS.exact_density,
+        help="least seed coverage of a near-verbatim passage shorter than --min-length (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-similarity",
+        type=float,
+        default=_DEFAULTS.min_similarity,
+        help="least n-gram Jaccard similarity of a reported passage's two copies (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-bucket",
+        type=int,
+        default=_DEFAULTS.max_bucket,
+        help="an LSH bucket with more windows than this is page chrome and skipped (default %(default)s)",
+    )
+    group.add_argument(
+        "--source-df",
+        type=float,
+        default=_DEFAULTS.source_df,
+        help="seeds in more than this share of one source's documents (and more than 2) are that source's "
+        "boilerplate (default %(default)s)",
+    )
+    group.add_argument(
+        "--rare-df",
+        type=float,
+        default=_DEFAULTS.rare_df,
+        help="seeds in at most this share of all documents (or 2) are rare: short pieces must rest on rare seeds "
+        "(default %(default)s)",
+    )
+    group.add_argument(
+        "--max-repeat",
+        type=int,
+        default=_DEFAULTS.max_repeat,
+        help="seeds occurring more often than this in one document are left out (default %(default)s)",
+    )
+    group.add_argument(
+        "--min-score",
+        type=float,
+        default=_DEFAULTS.min_score,
+        help="a pair without passages is reported when its score reaches this (default %(default)s)",
+    )
+    group.add_argument(
+        "--short-windows",
+        type=int,
+        default=_DEFAULTS.short_windows,
+        help="pairs with a document of at most this many windows need half of --min-bands (default %(default)s)",
     )
     group.add_argument(
         "--profile",
@@ -126,17 +215,33 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
-    group.add_argument("--id-field", default="id", help="JSONL field holding the document id (default %(default)s)")
-    group.add_argument("--text-field", default="text", help="JSONL field holding the text (default %(default)s)")
-    group.add_argument("--source-field", default="source", help="JSONL field holding the outlet (default %(default)s)")
-    group.add_argument("--date-field", default="date", help="JSONL field holding the date (default %(default)s)")
+    where = "field or column (JSONL, CSV, TSV, Parquet)"
+    group.add_argument("--id-field", default="id", help=f"{where} holding the document id (default %(default)s)")
+    group.add_argument("--text-field", default="text", help=f"{where} holding the text (default %(default)s)")
+    group.add_argument("--source-field", default="source", help=f"{where} holding the outlet (default %(default)s)")
+    group.add_argument("--date-field", default="date", help=f"{where} holding the date (default %(default)s)")
     group.add_argument(
-        "--glob", default="*.txt", help="files taken from a directory, by name pattern (default %(default)s)"
+        "--glob",
+        default=None,
+        help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
     )
     group.add_argument(
+        "--input-format",
+        choices=FORMATS,
+        default=None,
+        help="read every input file as this format, whatever its extension (default: told by the extension; "
+        "standard input is jsonl)",
+    )
+    strictness = group.add_mutually_exclusive_group()
+    strictness.add_argument(
         "--skip-bad",
         action="store_true",
-        help="skip bad documents (counted in the summary with their reason) instead of stopping",
+        help="skip malformed documents (counted in the summary with their reason) instead of stopping",
+    )
+    strictness.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at any document that would be skipped (too short or empty) instead of skipping it",
     )
 
 
@@ -158,19 +263,27 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="INPUT",
         help=(
-            "a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin"
+            "a directory, a text file (one document), a .jsonl, .csv, .tsv or .parquet file (id, text, source, "
+            "date), any of them .gz or .zst, or - for JSONL on stdin"
         ),
     )
     scan_parser.add_argument(
         "--format",
-        choices=("table", "jsonl", "csv", "html"),
+        choices=("table", "jsonl", "csv", "html", "parquet"),
         default="table",
         help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
-        "self-contained side-by-side report (default %(default)s)",
+        "self-contained side-by-side report, parquet for data frames (default %(default)s)",
     )
     scan_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     scan_parser.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bar and no summary on standard error"
+        "-q", "--quiet", action="store_true", help="nothing on standard error but errors: no progress, no summary"
+    )
+    scan_parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads that sketch, search and align at once (default: the cores available, two at most)",
     )
     report_group = scan_parser.add_argument_group("reports")
     report_group.add_argument(
@@ -216,11 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate_parser = commands.add_parser(
         "evaluate",
-        help="measure detection quality on a labelled corpus (PAN measures)",
+        help="measure detection quality on a labelled corpus (PAN measures, or pair-score AUC)",
         description=(
             "Scan a labelled corpus (a folder with docs.jsonl, truth.jsonl and pairs.jsonl) and print macro "
             "precision, recall, granularity and plagdet, overall and per obfuscation type; or, with "
-            "--detections, score an existing scan output against the corpus's truth."
+            "--detections, score an existing scan output against the corpus's truth. A corpus whose "
+            "truth.jsonl labels pairs ({a, b, label}: WD, PD, ND) is measured by the AUC of the pairs' score "
+            "and the share of each label reported."
         ),
     )
     evaluate_parser.add_argument("corpus", metavar="CORPUS", help="folder holding docs.jsonl, truth.jsonl, pairs.jsonl")
@@ -266,6 +381,7 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         num_perm=args.num_perm,
         threshold=args.threshold,
         min_bands=args.min_bands,
+        max_candidates=args.max_candidates,
         window=args.window,
         stride=args.stride,
         min_length=args.min_length,
@@ -274,11 +390,22 @@ def _config(args: argparse.Namespace) -> ScanConfig:
         word_min=args.word_min,
         join=args.join,
         abut=args.abut,
-        max_df=args.max_df,
+        source_df=args.source_df,
+        rare_df=args.rare_df,
+        max_repeat=args.max_repeat,
+        min_score=args.min_score,
+        short_windows=args.short_windows,
+        seed_length=args.seed_length,
+        min_seeds=args.min_seeds,
+        min_density=args.min_density,
+        exact_density=args.exact_density,
+        min_similarity=args.min_similarity,
+        max_bucket=args.max_bucket,
         profile=args.profile,
         same_source=args.same_source,
         seed=args.seed,
         skip_bad=skip_bad,
+        strict=getattr(args, "strict", False),
     )
 
 
@@ -289,7 +416,7 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
     except InputError as error:
         # Without a document id, _run_scan leaves the message alone instead of pointing it at the
         # first document of that id (wrong for a duplicate id, whose message names the second).
-        raise InputError(str(error), reason=error.reason) from error
+        raise InputError(str(error), reason=error.reason, skippable=error.skippable) from error
 
 
 def _reader(args: argparse.Namespace) -> Reader:
@@ -299,21 +426,81 @@ def _reader(args: argparse.Namespace) -> Reader:
         source_field=args.source_field,
         date_field=args.date_field,
         glob=args.glob,
+        input_format=args.input_format,
         skip_bad=args.skip_bad,
     )
 
 
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    try:
-        stream = Path(path).open("w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by the with below
-    except OSError as error:
-        raise DedupError(f"{path}: cannot write: {error.strerror or error}") from error
-    with stream:
-        yield stream
+class _Output:
+    """Where a command's output goes: standard output, or a file written whole or not at all.
+
+    Made before the work starts, so that an output path that cannot be written is reported at once,
+    not after a long scan: the file's temporary sibling is created then. Its content replaces the
+    file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
+    the temporary file is removed and an existing file is left as it was.
+    """
+
+    def __init__(self, path: str | None, *, binary: bool = False) -> None:
+        self.path = None if path is None or path == "-" else Path(path)
+        self.binary = binary
+        self.temporary: Path | None = None
+        if self.path is None:
+            return
+        if self.path.is_dir():
+            raise DedupError(f"{self.path}: cannot write: it is a directory")
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as error:
+            raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from error
+        os.close(handle)
+        self.temporary = Path(name)
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Any]:
+        """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error."""
+        if self.temporary is None:
+            yield sys.stdout.buffer if self.binary else sys.stdout
+            return
+        try:
+            if self.binary:
+                with self.temporary.open("wb") as stream:
+                    yield stream
+            else:
+                with self.temporary.open("w", encoding="utf-8", newline="\n") as stream:
+                    yield stream
+            self._commit()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _commit(self) -> None:
+        assert self.path is not None and self.temporary is not None
+        try:
+            mode = self.path.stat().st_mode & 0o7777  # an existing file keeps its permissions
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp made the file private; a new output gets the usual mode
+        os.chmod(self.temporary, mode)
+        os.replace(self.temporary, self.path)
+        self.temporary = None
+
+    def discard(self) -> None:
+        """Remove the temporary file (when nothing is to be written after all)."""
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink()
+            self.temporary = None
+
+
+def _compiling_note(quiet: bool) -> None:
+    """Say why the first run after an install sits still: numba compiles the kernels then."""
+    if not quiet and not kernels_cached():
+        sys.stderr.write(
+            f"dedup: compiling the engine's kernels, once after an install (about half a minute); "
+            f"they are kept in {cache_dir()}\n"
+        )
+        sys.stderr.flush()
 
 
 def _run_scan(args: argparse.Namespace) -> int:
@@ -323,21 +510,74 @@ def _run_scan(args: argparse.Namespace) -> int:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:
         raise ParameterError(f"--cluster-documents must be at least 2, got {args.cluster_documents}")
-    run = _spark_scan if args.engine == "spark" else _local_scan
-    result = run(args, config, reader)
-    clusters = find_clusters(result, min_documents=args.cluster_documents)
-    with _output(args.output) as stream:
-        if args.format == "jsonl":
-            write_jsonl(result, stream, clusters)
-        elif args.format == "csv":
-            write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
-        elif args.format == "html":
-            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
-        else:
-            stream.write(format_table(result, clusters=clusters))
-    if args.format == "table" and not args.quiet:
-        sys.stderr.write(format_summary(result))
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError(f"--threads must be at least 1, got {args.threads}")
+    binary = args.format == "parquet"
+    if binary:
+        from .tables import _pyarrow
+
+        _pyarrow()  # a missing pyarrow is said before the scan, not after it
+        if args.output in (None, "-") and sys.stdout.isatty():
+            raise ParameterError("--format parquet writes a binary file: give one with -o FILE")
+    output = _Output(args.output, binary=binary)
+    try:
+        result = (_spark_scan if args.engine == "spark" else _scan_inputs)(args, config, reader)
+        clusters = find_clusters(result, min_documents=args.cluster_documents)
+        with output.open() as stream:
+            if args.format == "jsonl":
+                write_jsonl(result, stream, clusters)
+            elif args.format == "csv":
+                write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
+            elif args.format == "html":
+                write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
+            elif args.format == "parquet":
+                from .tables import write_parquet
+
+                write_parquet(result, stream, clusters=clusters, summary=summary_record(result, clusters))
+            else:
+                stream.write(format_table(result, clusters=clusters, cluster_documents=args.cluster_documents))
+    finally:
+        output.discard()
+    if not args.quiet:
+        if args.format == "table":
+            sys.stderr.write(format_summary(result))
+        elif result.skipped:
+            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+            sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
     return 0
+
+
+def _scan_inputs(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
+    """Read and scan the inputs; skipped documents are located by the file and line they came from."""
+    if args.spark_master is not None or args.work_dir is not None:
+        raise ParameterError("--spark-master and --work-dir go with --engine spark")
+    _compiling_note(args.quiet)
+    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
+    try:
+        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+            result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
+    except InputError as error:
+        # The library knows the document id; the reader knows where that document came from.
+        if error.document is not None and error.document in reader.where:
+            reason = error.reason
+            if args.strict and not error.skippable:  # a document that is skipped unless --strict
+                reason += " (skipped and counted without --strict)"
+            raise InputError(
+                f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable
+            ) from error
+        raise
+    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
+    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.skipped]
+    return ScanResult(
+        passages=result.passages,
+        pairs=result.pairs,
+        documents=result.documents,
+        skipped=reader.skipped + located,
+        candidates=result.candidates,
+        suppressed_buckets=result.suppressed_buckets,
+        config=result.config,
+        unaligned=result.unaligned,
+    )
 
 
 def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
@@ -348,34 +588,9 @@ def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) ->
     return scan_inputs(args.inputs, config, reader, master=args.spark_master, work_dir=args.work_dir)
 
 
-def _local_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
-    if args.spark_master is not None or args.work_dir is not None:
-        raise ParameterError("--spark-master and --work-dir go with --engine spark")
-    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
-    try:
-        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
-            result = scan(_located(reader.read(args.inputs)), config, progress=bar)
-    except InputError as error:
-        # The library knows the document id; the reader knows where that document came from.
-        if error.document is not None and error.document in reader.where:
-            raise InputError(f"{reader.where[error.document]}: {error.reason}") from error
-        raise
-    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
-    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id) for s in result.skipped]
-    return ScanResult(
-        passages=result.passages,
-        pairs=result.pairs,
-        documents=result.documents,
-        skipped=reader.skipped + located,
-        candidates=result.candidates,
-        suppressed_buckets=result.suppressed_buckets,
-        config=result.config,
-    )
-
-
 def _run_tune(args: argparse.Namespace) -> int:
     record = tune_record(args.threshold, args.num_perm)
-    with _output(args.output) as stream:
+    with _Output(args.output).open() as stream:
         if args.format == "json":
             stream.write(json.dumps(record, indent=2) + "\n")
         else:
@@ -384,17 +599,43 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    output = _Output(args.output)
     started = time.perf_counter()
-    if args.detections is not None:
-        evaluation = evaluate_detections(args.corpus, load_detections(args.detections))
-    else:
-        evaluation = evaluate_corpus(args.corpus, _config(args))
+    try:
+        if is_pair_labelled(args.corpus):
+            return _run_evaluate_pairs(args, started, output)
+        if args.detections is not None:
+            evaluation = evaluate_detections(args.corpus, load_detections(args.detections))
+        else:
+            _compiling_note(False)
+            evaluation = evaluate_corpus(args.corpus, _config(args))
+    except BaseException:
+        output.discard()
+        raise
     seconds = time.perf_counter() - started
-    with _output(args.output) as stream:
+    with output.open() as stream:
         if args.format == "json":
             stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
         else:
             stream.write(format_evaluation(evaluation).rstrip("\n") + "\n")
+            stream.write(f"({seconds:.1f} s)\n")
+    return 0
+
+
+def _run_evaluate_pairs(args: argparse.Namespace, started: float, output: _Output) -> int:
+    """``dedup evaluate`` on a corpus labelled by pair (no passage offsets): AUC of the pair score."""
+    if args.detections is not None:
+        truth = load_labelled_pairs(Path(args.corpus) / "truth.jsonl")
+        evaluation = evaluate_pair_scores(truth, load_scored_pairs(args.detections), corpus=args.corpus)
+    else:
+        _compiling_note(False)
+        evaluation = evaluate_labelled_corpus(args.corpus, _config(args))
+    seconds = time.perf_counter() - started
+    with output.open() as stream:
+        if args.format == "json":
+            stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
+        else:
+            stream.write(format_pair_table(evaluation) + "\n")
             stream.write(f"({seconds:.1f} s)\n")
     return 0
 
@@ -417,7 +658,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_tune(args)
         parser.error(f"unknown command {args.command!r}")
     except DedupError as error:
-        print(f"dedup: error: {error}", file=sys.stderr)
+        message = str(error)
+        if isinstance(error, InputError) and error.skippable:
+            message += " (--skip-bad skips such documents and goes on)"
+        print(f"dedup: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.

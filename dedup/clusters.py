@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 
+from .dates import parse_date
 from .errors import ParameterError
 from .normalize import normalize
 from .records import Document, Passage, Span
@@ -103,22 +103,6 @@ def wire_agency(source: str | None) -> str | None:
         if name.strip() and name in key:
             return canonical
     return None
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 date or date-time as an aware datetime (UTC when no zone is given), or None.
-
-    Example:
-        >>> parse_date("2024-01-22"), parse_date("22/01/2024")
-        (datetime.datetime(2024, 1, 22, 0, 0, tzinfo=datetime.timezone.utc), None)
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class _UnionFind:

@@ -7,7 +7,7 @@ dedup's hierarchy.
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "InputError", "ParameterError", "ReadError"]
+__all__ = ["DedupError", "DependencyError", "InputError", "ParameterError", "ReadError"]
 
 
 class DedupError(Exception):
@@ -22,14 +22,22 @@ class InputError(DedupError, ValueError):
     """An input document is malformed (the message names the file, line and field).
 
     ``document`` is the id of the offending document when it is known and ``reason`` the bare
-    reason, so that a caller who knows where the document came from can say so.
+    reason, so that a caller who knows where the document came from can say so. ``skippable`` is
+    true when the problem is one document's, which ``skip_bad`` would have skipped.
     """
 
-    def __init__(self, message: str, *, document: str | None = None, reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, document: str | None = None, reason: str | None = None, skippable: bool = False
+    ) -> None:
         super().__init__(message)
         self.document = document
         self.reason = reason if reason is not None else message
+        self.skippable = skippable
 
 
 class ReadError(DedupError, OSError):
     """An input file cannot be read."""
+
+
+class DependencyError(DedupError, ImportError):
+    """An optional dependency that the request needs is not installed (the message says how to install it)."""

@@ -22,7 +22,7 @@ from typing import TextIO
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt
+from .report import excerpt, plural
 from .scan import ScanResult
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
@@ -222,7 +222,8 @@ def _pair_section(
     return (
         f'<section class="pair" id="{sid}">'
         f"<h2>{rank}. <bdi>{_esc(pair.a)}</bdi> ~ <bdi>{_esc(pair.b)}</bdi></h2>"
-        f'<p class="stats">coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · '
+        f'<p class="stats">score {pair.score:.2f} · '
+        f"coverage a {pair.coverage_a:.2f} · coverage b {pair.coverage_b:.2f} · "
         f"containment {pair.containment_a:.2f} / {pair.containment_b:.2f} · jaccard {pair.jaccard:.2f} · "
         f"{pair.passages} passage{'s' if pair.passages != 1 else ''} · longest {pair.longest}"
         f' · <a href="#overview">overview</a></p>'
@@ -239,6 +240,7 @@ def _overview(result: ScanResult, shown: int) -> str:
         rows.append(
             f'<tr><td class="num">{label}</td><td>{_doc_header(result.documents[pair.a])}</td>'
             f"<td>{_doc_header(result.documents[pair.b])}</td>"
+            f'<td class="num">{pair.score:.2f}{_bar(pair.score)}</td>'
             f'<td class="num">{pair.coverage_a:.2f}{_bar(pair.coverage_a)}</td>'
             f'<td class="num">{pair.coverage_b:.2f}{_bar(pair.coverage_b)}</td>'
             f'<td class="num">{pair.passages}</td><td class="num">{pair.longest}</td>'
@@ -248,7 +250,7 @@ def _overview(result: ScanResult, shown: int) -> str:
     if shown < len(result.pairs):
         note = f'<p class="muted">Side-by-side views are shown for the first {shown} pairs only.</p>'
     return (
-        "<table><thead><tr><th>#</th><th>document a</th><th>document b</th><th>coverage a</th>"
+        "<table><thead><tr><th>#</th><th>document a</th><th>document b</th><th>score</th><th>coverage a</th>"
         "<th>coverage b</th><th>passages</th><th>longest</th><th>jaccard</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>{note}"
     )
@@ -286,11 +288,13 @@ def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Spa
 
 
 def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
+    share = "shares" if len(result.pairs) == 1 else "share"
     text = (
-        f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs; {len(result.pairs)} pairs share "
-        f"{len(result.passages)} passages; "
-        f"{len(clusters)} reuse cluster{'s' if len(clusters) != 1 else ''}."
+        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
+        + (f" ({result.unaligned:,} left unaligned by the per-document budget)" if result.unaligned else "")
+        + f"; {plural(len(result.pairs), 'pair')} {share} {plural(len(result.passages), 'passage')}; "
+        f"{plural(len(clusters), 'reuse cluster')}."
     )
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())
@@ -318,7 +322,7 @@ def render_html(
         >>> docs = {"x": Document("x", "<script>alert(1)</script> shared words", "s1"),
         ...         "y": Document("y", "shared words", "s2")}
         >>> p = Passage(Span("x", 27, 39), Span("y", 0, 12), 1.0, 1.0, 1.0, 3)
-        >>> pair = Pair("x", "y", 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12)
+        >>> pair = Pair("x", "y", 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12, 1.0)
         >>> page = render_html(ScanResult([p], [pair], docs, [], 1, 0))
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in page, page.count("<script")
         (True, 1)

@@ -33,6 +33,7 @@ __all__ = [
     "candidate_pairs",
     "candidate_pairs_banded",
     "optimal_params",
+    "per_document_budget",
     "probability",
 ]
 
@@ -242,6 +243,7 @@ def candidate_pairs_banded(
     max_bucket: int = 256,
     min_shared: int = 1,
     budget: int = 256 << 20,
+    threads: int | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
 
@@ -251,7 +253,8 @@ def candidate_pairs_banded(
     square of the corpus; when the per-band pair lists would take more than ``budget`` bytes, they
     go to a temporary file and are counted a range of ``left`` at a time (about ``budget / 2``
     bytes of pairs each), so memory stays bounded, each band is enumerated once, and the result is
-    the same.
+    the same. ``threads`` bands are worked on at once (default: the cores this process may use,
+    two at most).
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -271,7 +274,7 @@ def candidate_pairs_banded(
             )
         return keys
 
-    threads = _threads()
+    threads = _threads() if threads is None else threads
     found: list[tuple[npt.NDArray[np.uint64], int]] = []
     held = 0
     runs: SortedRuns | None = None
@@ -574,3 +577,106 @@ def _shared_kernel(merged: npt.NDArray[np.uint64], min_shared: int, out: npt.NDA
             kept += 1
         run = 0
     return kept
+
+
+def per_document_budget(
+    left: npt.NDArray[np.integer],
+    right: npt.NDArray[np.integer],
+    shared: npt.NDArray[np.integer],
+    documents: int,
+    budget: int,
+    signatures: npt.NDArray[np.uint32] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Which candidate pairs to align when each document may ask for at most ``budget`` of them.
+
+    Each document ranks its candidate pairs by the evidence of the band check: the bands shared
+    (more first), then, given ``signatures`` (one row a document), the slots their whole-document
+    signatures share, then the pair's place in the (left, right) order. A pair is kept when it is
+    among the ``budget`` strongest of either of its documents, so at most ``documents * budget``
+    pairs are kept however dense the pair graph, and a document with at most ``budget`` candidates
+    keeps every one. ``budget`` 0 keeps every pair.
+
+    Example:
+        >>> left, right, shared = np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), np.array([9, 4, 5, 4])
+        >>> per_document_budget(left, right, shared, 4, budget=1).tolist()  # (1, 2) is no one's first
+        [True, True, True, False]
+        >>> bool(per_document_budget(left, right, shared, 4, budget=0).all())
+        True
+    """
+    if not isinstance(budget, int | np.integer) or isinstance(budget, bool) or budget < 0:
+        raise ParameterError(f"budget must be an integer >= 0, got {budget!r}")
+    pairs = len(left)
+    if len(right) != pairs or len(shared) != pairs:
+        raise ParameterError(
+            f"left ({pairs}), right ({len(right)}) and shared ({len(shared)}) must have one value a pair"
+        )
+    keep = np.ones(pairs, dtype=np.bool_)
+    if budget == 0 or pairs == 0:
+        return keep
+    lefts: npt.NDArray[np.int64] = np.ascontiguousarray(left, dtype=np.int64)
+    rights: npt.NDArray[np.int64] = np.ascontiguousarray(right, dtype=np.int64)
+    low, high = min(int(lefts.min()), int(rights.min())), max(int(lefts.max()), int(rights.max()))
+    if low < 0 or high >= documents:
+        raise ParameterError(f"pairs must name documents in [0, documents) = [0, {documents}), got {low}..{high}")
+    degree = np.bincount(lefts, minlength=documents) + np.bincount(rights, minlength=documents)
+    if degree.max() <= budget:
+        return keep
+    if pairs >= 1 << 32:
+        raise ParameterError(f"at most 2**32 - 1 candidate pairs can be ranked, got {pairs}")
+    keep[:] = False
+    sigs = np.zeros((1, 1), np.uint32) if signatures is None else np.ascontiguousarray(signatures, dtype=np.uint32)
+    _budget_kernel(lefts, rights, np.ascontiguousarray(shared, dtype=np.int64), sigs, signatures is not None,
+                   int(documents), int(budget), keep)  # fmt: skip
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _budget_kernel(
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    shared: npt.NDArray[np.int64],
+    signatures: npt.NDArray[np.uint32],
+    use_signatures: bool,
+    documents: int,
+    budget: int,
+    keep: npt.NDArray[np.bool_],
+) -> None:
+    """Set ``keep`` for the pairs among the ``budget`` strongest of either of their documents.
+
+    Each pair is put under each of its documents (a counting sort by document) as one number that
+    sorts stronger evidence, then the earlier pair, first; each document's list is then sorted on
+    its own. One 64-bit value a pair and document: ranking in numpy took five such arrays.
+    """
+    pairs = len(left)
+    first = np.zeros(documents + 1, dtype=np.int64)
+    for k in range(pairs):
+        first[left[k] + 1] += 1
+        first[right[k] + 1] += 1
+    for d in range(documents):
+        first[d + 1] += first[d]
+    fill = first[:-1].copy()
+    entries = np.empty(2 * pairs, dtype=np.uint64)
+    width = signatures.shape[1]
+    for k in range(pairs):
+        same = 0
+        if use_signatures:
+            a, b = signatures[left[k]], signatures[right[k]]
+            for j in range(width):
+                same += a[j] == b[j]
+        # Bands shared above agreeing slots, taken from the top so that stronger sorts first.
+        evidence = (min(shared[k], 0x7FFF) << 16) | min(same, 0xFFFF)
+        entry = (np.uint64(0x7FFFFFFF - evidence) << np.uint64(32)) | np.uint64(k)
+        entries[fill[left[k]]] = entry
+        fill[left[k]] += 1
+        entries[fill[right[k]]] = entry
+        fill[right[k]] += 1
+    low = np.uint64(0xFFFFFFFF)
+    for d in range(documents):
+        lo, hi = first[d], first[d + 1]
+        if hi - lo <= budget:
+            for x in range(lo, hi):
+                keep[entries[x] & low] = True
+            continue
+        strongest = np.sort(entries[lo:hi])
+        for x in range(budget):
+            keep[strongest[x] & low] = True

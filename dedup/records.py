@@ -106,12 +106,16 @@ class Passage:
 class Pair:
     """How much two documents share, whole and by passages.
 
-    ``coverage_a`` is the share of document a's characters inside passages shared with b;
-    ``containment_a`` the share of a's n-grams that also occur in b; ``jaccard`` the exact
-    n-gram Jaccard of the whole documents and ``jaccard_estimate`` its MinHash estimate.
+    ``score`` is how much of the pair is reused, in [0, 1]: the share of the later document's
+    n-grams found in the earlier one, or, without two different dates, the geometric mean of the
+    two containments (:func:`dedup.scan.pair_score`). ``coverage_a`` is the share of document a's
+    characters inside passages shared with b; ``containment_a`` the share of a's n-grams that also
+    occur in b; ``jaccard`` the exact n-gram Jaccard of the whole documents and
+    ``jaccard_estimate`` its MinHash estimate. ``passages`` is 0 when the pair is reported on its
+    score alone (no passage passed the passage filters).
 
     Example:
-        >>> Pair("a", "b", 0.5, 0.25, 0.3, 0.2, 0.12, 0.125, 2, 400).passages
+        >>> Pair("a", "b", 0.5, 0.25, 0.3, 0.2, 0.12, 0.125, 2, 400, 0.24).passages
         2
     """
 
@@ -125,11 +129,16 @@ class Pair:
     jaccard_estimate: float
     passages: int
     longest: int
+    score: float
 
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """An input document that was not scanned, and why (nothing is dropped silently).
+
+    ``kind`` names the reason in a few words, the same for every document skipped for it: ``empty``,
+    ``too short``, ``invalid UTF-8``, ``invalid JSON``, ``invalid CSV``, ``invalid TSV``,
+    ``duplicate id`` or ``invalid record``.
 
     Example:
         >>> Skipped("docs.jsonl:3", "field 'text' is missing").reason
@@ -139,3 +148,4 @@ class Skipped:
     where: str
     reason: str
     id: str | None = field(default=None)
+    kind: str = field(default="invalid record")

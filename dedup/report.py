@@ -32,7 +32,9 @@ __all__ = [
     "pair_record",
     "parse_records",
     "passage_record",
+    "plural",
     "records",
+    "skip_note",
     "skipped_record",
     "summary_record",
     "tune_record",
@@ -49,21 +51,39 @@ _PAIR_FIELDS = (
     "jaccard_estimate",
     "passages",
     "longest",
+    "score",
 )
 
 
 def excerpt(text: str, width: int = 60) -> str:
     """A one-line excerpt of at most ``width`` characters, whitespace folded, elided in the middle.
 
+    The cuts fall between words where one is near (a word longer than half the room is cut).
+
     Example:
         >>> excerpt("a  b\\n c" + "x" * 100, 20)
-        'a b cxxxxx…xxxxxxxxx'
+        'a b cxxxx … xxxxxxxx'
+        >>> excerpt("the defence ministry said on Monday it had no plans to withdraw", 40)
+        'the defence … plans to withdraw'
     """
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    head = width // 2
-    return flat[:head] + "…" + flat[len(flat) - (width - 1 - head) :]
+    if width < 5:
+        return flat[: max(0, width - 1)] + "…"
+    room = width - 3  # three characters for " … "
+    head_room, tail_room = (room + 1) // 2, room // 2
+    head = flat[:head_room]
+    if flat[head_room] != " ":  # the cut falls inside a word: end at the space before it
+        space = head.rfind(" ")
+        if space >= head_room // 2:
+            head = head[:space]
+    tail = flat[len(flat) - tail_room :]
+    if flat[len(flat) - tail_room - 1] != " ":  # likewise: start after the space that follows
+        space = tail.find(" ")
+        if 0 <= space <= tail_room // 2:
+            tail = tail[space + 1 :]
+    return head.rstrip() + " … " + tail.lstrip()
 
 
 def _side(span: Span, result: ScanResult) -> dict[str, Any]:
@@ -87,6 +107,8 @@ def passage_record(passage: Passage, result: ScanResult) -> dict[str, Any]:
         "containment_a": passage.containment_a,
         "containment_b": passage.containment_b,
         "length": passage.length,
+        "length_a": len(passage.a),
+        "length_b": len(passage.b),
         "seeds": passage.seeds,
     }
 
@@ -138,6 +160,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
         "documents_skipped": len(result.skipped),
         "skipped": [skipped_record(s) for s in result.skipped],
         "candidates": result.candidates,
+        "unaligned": result.unaligned,
         "suppressed_buckets": result.suppressed_buckets,
         "pairs": len(result.pairs),
         "passages": len(result.passages),
@@ -193,6 +216,7 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
 
 CSV_COLUMNS = (
     "pair",
+    "score",
     "passage",
     "cluster",
     "doc_a",
@@ -208,7 +232,8 @@ CSV_COLUMNS = (
     "similarity",
     "containment_a",
     "containment_b",
-    "length",
+    "length_a",
+    "length_b",
     "seeds",
     "text_a",
     "text_b",
@@ -231,8 +256,10 @@ def write_csv(
 ) -> None:
     """Write one CSV row a passage (pairs in rank order), with both passages' full texts.
 
-    ``pair`` is the pair's rank (1 = shares most), ``passage`` the passage's number within its pair
-    (as in the table and HTML reports) and ``cluster`` the id of its reuse cluster, if any. A text
+    ``pair`` is the pair's rank (1 = the highest ``score``, the pair's reuse score), ``passage`` the
+    passage's number within its pair (as in the table and HTML reports) and ``cluster`` the id of
+    its reuse cluster, if any. A pair reported on its score alone (no passage) has one row with the
+    passage columns empty. A text
     cell that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
     ``bom`` writes a UTF-8 byte-order mark first, without which Excel reads UTF-8 as a legacy code
     page and garbles Arabic.
@@ -242,11 +269,11 @@ def write_csv(
         >>> from dedup.records import Document
         >>> docs = {"x": Document("x", "=1+1 shared", "s1"), "y": Document("y", 'say "hi", now', "s2")}
         >>> p = Passage(Span("x", 0, 11), Span("y", 0, 13), 0.5, 0.5, 0.5, 3)
-        >>> pair = Pair("x", "y", 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 1, 12)
+        >>> pair = Pair("x", "y", 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 1, 12, 0.5)
         >>> out = io.StringIO()
         >>> write_csv(ScanResult([p], [pair], docs, [], 1, 0), out, bom=False)
         >>> print(out.getvalue().splitlines()[1])
-        1,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,12,3,'=1+1 shared,"say ""hi"", now"
+        1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
     if clusters is None:
         clusters = find_clusters(result)
@@ -257,12 +284,19 @@ def write_csv(
     writer.writerow(CSV_COLUMNS)
     by_pair = _by_pair(result)
     for rank, pair in enumerate(result.pairs, 1):
-        for number, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
+        found = by_pair.get((pair.a, pair.b), [])
+        if not found:
+            doc_a, doc_b = result.documents[pair.a], result.documents[pair.b]
+            row = (rank, f"{pair.score:.4f}", "", "", _cell(pair.a), _cell(doc_a.source), _cell(doc_a.date), "", "",
+                   _cell(pair.b), _cell(doc_b.source), _cell(doc_b.date))  # fmt: skip
+            writer.writerow(row + ("",) * (len(CSV_COLUMNS) - len(row)))
+        for number, p in enumerate(found, 1):
             doc_a, doc_b = result.documents[p.a.doc], result.documents[p.b.doc]
             cluster = in_cluster[id(p)]
             writer.writerow(
                 (
                     rank,
+                    f"{pair.score:.4f}",
                     number,
                     "" if cluster is None else cluster,
                     _cell(p.a.doc),
@@ -278,7 +312,8 @@ def write_csv(
                     f"{p.similarity:.4f}",
                     f"{p.containment_a:.4f}",
                     f"{p.containment_b:.4f}",
-                    p.length,
+                    len(p.a),
+                    len(p.b),
                     p.seeds,
                     _cell(p.a.slice(doc_a.text)),
                     _cell(p.b.slice(doc_b.text)),
@@ -310,7 +345,7 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     Example:
         >>> line = ('{"type": "pair", "a": "x", "b": "y", "coverage_a": 1.0, "coverage_b": 0.5, '
         ...         '"containment_a": 1.0, "containment_b": 0.5, "jaccard": 0.5, "jaccard_estimate": 0.5, '
-        ...         '"passages": 1, "longest": 10}')
+        ...         '"passages": 1, "longest": 10, "score": 0.7}')
         >>> parse_records([line]).pairs[0].coverage_b
         0.5
     """
@@ -371,23 +406,29 @@ def format_table(
     width: int | None = None,
     excerpt_width: int | None = None,
     clusters: Sequence[Cluster] | None = None,
+    cluster_documents: int = 3,
 ) -> str:
-    """The result as text for a terminal: document pairs ranked by what they share, passages, clusters."""
+    """The result as text for a terminal: document pairs ranked by what they share, passages, clusters.
+
+    ``clusters`` defaults to :func:`dedup.clusters.find_clusters` with ``min_documents=cluster_documents``.
+    """
     if clusters is None:
-        clusters = find_clusters(result)
+        clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns
     ex = excerpt_width or max(30, min(70, width - 30))
     lines: list[str] = []
     if not result.pairs:
-        lines.append(f"No shared passages among {len(result.documents)} documents.")
+        lines.append(f"No shared passages among {plural(len(result.documents), 'document')}.")
     else:
-        lines.append(f"{len(result.pairs)} document pairs share {len(result.passages)} passages")
+        share = "shares" if len(result.pairs) == 1 else "share"
+        lines.append(f"{plural(len(result.pairs), 'document pair')} {share} {plural(len(result.passages), 'passage')}")
         lines.append("")
-        head = ("a", "b", "cov_a", "cov_b", "jaccard", "passages", "longest")
+        head = ("a", "b", "score", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
             (
                 p.a,
                 p.b,
+                _fmt(p.score),
                 _fmt(p.coverage_a),
                 _fmt(p.coverage_b),
                 _fmt(p.jaccard),
@@ -404,6 +445,8 @@ def format_table(
         for passage in result.passages:
             by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
         for pair in result.pairs:
+            if not pair.passages:  # (reported on its score alone: its row above says all)
+                continue
             lines.append("")
             lines.append(f"{pair.a}  ~  {pair.b}")
             for k, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
@@ -411,14 +454,13 @@ def format_table(
                 text_b = p.b.slice(result.documents[p.b.doc].text)
                 lines.append(
                     f"  #{k} a[{p.a.start}:{p.a.end}] b[{p.b.start}:{p.b.end}]  "
-                    f"similarity {_fmt(p.similarity)}  length {p.length}"
+                    f"similarity {_fmt(p.similarity)}  length a {len(p.a)}, b {len(p.b)}"
                 )
                 lines.append(f"     a: {excerpt(text_a, ex)}")
                 lines.append(f"     b: {excerpt(text_b, ex)}")
     if clusters:
         lines.append("")
-        plural = "s" if len(clusters) != 1 else ""
-        lines.append(f"{len(clusters)} reuse cluster{plural} (a passage in 3 or more documents)")
+        lines.append(f"{plural(len(clusters), 'reuse cluster')} (a passage in {cluster_documents} or more documents)")
         for cluster in clusters:
             lines.append("")
             origin = cluster.origin
@@ -434,15 +476,59 @@ def format_table(
     return "\n".join(lines) + "\n"
 
 
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, the noun in the plural unless the count is one.
+
+    Example:
+        >>> plural(1, "document pair"), plural(3, "passage"), plural(0, "document")
+        ('1 document pair', '3 passages', '0 documents')
+    """
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+_LISTED = 20  # skipped documents the summary lists one by one; the JSONL summary lists them all
+
+
 def format_summary(result: ScanResult) -> str:
-    """One paragraph accounting for every input document (the summary of the table format)."""
+    """One paragraph accounting for every input document (the summary of the table format).
+
+    Each skipped document is listed with its place and reason, the first 20 of them; the summary
+    record of ``--format jsonl`` lists them all.
+    """
     parts = [
-        f"{result.read} documents read, {len(result.documents)} scanned, {len(result.skipped)} skipped; "
-        f"{result.candidates} candidate pairs, {len(result.pairs)} pairs with "
-        f"{len(result.passages)} shared passages."
+        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
+        + (
+            f" ({result.unaligned:,} left unaligned by the per-document budget, max_candidates"
+            f" {result.config.max_candidates})"
+            if result.unaligned
+            else ""
+        )
+        + f", {plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
-    parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped)
+    parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
+    if len(result.skipped) > _LISTED:
+        parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
     return "\n".join(parts) + "\n"
+
+
+def skip_note(result: ScanResult) -> str:
+    """One line saying how many documents were skipped and why, or ``""`` when none was.
+
+    Example:
+        >>> from dedup.records import Skipped
+        >>> skipped = [Skipped("a.txt", "", kind="too short"), Skipped("b.txt", "", kind="empty"),
+        ...            Skipped("c.txt", "", kind="too short")]
+        >>> skip_note(ScanResult([], [], {}, skipped, 0, 0))
+        '3 of 3 documents skipped: 2 too short, 1 empty'
+    """
+    if not result.skipped:
+        return ""
+    kinds: dict[str, int] = {}
+    for s in result.skipped:
+        kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    why = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
+    return f"{len(result.skipped):,} of {plural(result.read, 'document')} skipped: {why}"
 
 
 def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
@@ -490,4 +576,4 @@ def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
 
 def skipped_record(skipped: Skipped) -> dict[str, Any]:
     """The JSON object of one skipped document."""
-    return {"where": skipped.where, "id": skipped.id, "reason": skipped.reason}
+    return {"where": skipped.where, "id": skipped.id, "kind": skipped.kind, "reason": skipped.reason}

@@ -7,6 +7,7 @@ verified on the exact n-grams of both texts.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -20,10 +21,11 @@ import numpy.typing as npt
 from numba import njit
 
 from .align import AlignParams, Prepared, align, document_keys, prepare
-from .boilerplate import DocumentFrequency, Frequent
+from .boilerplate import Boilerplate, SeedCounts
+from .dates import parse_date
 from .errors import InputError, ParameterError
+from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params, per_document_budget
 from .lsh import _threads as _default_threads  # the same two-core default for every stage
-from .lsh import band_keys32, candidate_pairs_banded, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import Document, Pair, Passage, Skipped, Span
@@ -42,7 +44,10 @@ class ScanConfig:
     """Every parameter of a scan, checked when it is made.
 
     Lengths (``min_length``, ``gap``, ``seed_length``) count normalised characters; ``window`` and
-    ``stride`` count shingles.
+    ``stride`` count shingles. A document too short to hold a passage (under ``min_length``
+    normalised characters, or empty) is skipped and counted in :attr:`ScanResult.skipped`, or is an
+    error with ``strict``; a malformed one (no id, text not a string, a duplicate id) is an error,
+    or skipped with ``skip_bad``.
 
     Example:
         >>> ScanConfig(threshold=0.5).bands_rows
@@ -62,20 +67,30 @@ class ScanConfig:
     seed: int = 1
     profile: str = "arabic"
     min_length: int = 150
-    min_exact: int = 50
+    min_exact: int = 40
     exact_density: float = 0.8
     seed_length: int = 10
     word_min: int = 4
-    gap: int = 200
+    gap: int = 150
     min_seeds: int = 3
     min_density: float = 0.25
-    join: int = 800
+    join: int = 0
     abut: int = 100
-    max_df: float = 0.2
+    max_repeat: int = 2
+    source_df: float = 0.1
+    rare_df: float = 0.2
+    min_score: float = 0.15
+    short_windows: int = 16
     min_similarity: float = 0.0
     same_source: bool = False
     max_bucket: int = 256
     skip_bad: bool = False
+    strict: bool = False
+    # max_candidates: the candidate pairs a document may ask to align, its strongest by the band
+    # check's evidence (lsh.per_document_budget); 0 for no limit. A pair is aligned when it is among
+    # the strongest of either of its documents, so alignment stays linear in the corpus however
+    # dense the pair graph; the pairs left are counted in ScanResult.unaligned.
+    max_candidates: int = 256
 
     def __post_init__(self) -> None:
         for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
@@ -86,8 +101,14 @@ class ScanConfig:
             raise ParameterError(f"window ({self.window}) must be a multiple of stride ({self.stride})")
         if self.profile not in PROFILES:
             raise ParameterError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
-        if not 0.0 < self.max_df <= 1.0:
-            raise ParameterError(f"max_df must be greater than 0 and at most 1, got {self.max_df!r}")
+        if not 0.0 < self.source_df <= 1.0:
+            raise ParameterError(f"source_df must be greater than 0 and at most 1, got {self.source_df!r}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ParameterError(f"min_score must be between 0 and 1, got {self.min_score!r}")
+        if not isinstance(self.short_windows, int) or self.short_windows < 0:
+            raise ParameterError(f"short_windows must be a non-negative integer, got {self.short_windows!r}")
+        if not isinstance(self.max_candidates, int) or isinstance(self.max_candidates, bool) or self.max_candidates < 0:
+            raise ParameterError(f"max_candidates must be an integer >= 0 (0: no limit), got {self.max_candidates!r}")
         if not 0.0 <= self.min_similarity <= 1.0:
             raise ParameterError(f"min_similarity must be between 0 and 1, got {self.min_similarity!r}")
         optimal_params(self.threshold, self.num_perm)  # checks threshold and num_perm
@@ -113,6 +134,8 @@ class ScanConfig:
             min_density=self.min_density,
             join=self.join,
             abut=self.abut,
+            max_repeat=self.max_repeat,
+            rare_df=self.rare_df,
         )
 
     def replace(self, **changes: Any) -> ScanConfig:
@@ -144,11 +167,45 @@ class ScanResult:
     candidates: int
     suppressed_buckets: int
     config: ScanConfig = field(default_factory=ScanConfig)
+    unaligned: int = 0
+    """Candidate pairs left unaligned by the per-document budget (``ScanConfig.max_candidates``)."""
+
+    @property
+    def aligned(self) -> int:
+        """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``."""
+        return self.candidates - self.unaligned
 
     @property
     def read(self) -> int:
         """Documents read: the scanned ones plus the skipped ones."""
         return len(self.documents) + len(self.skipped)
+
+    def to_arrow(self, *, cluster_documents: int = 3) -> Any:
+        """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
+
+        Needs pyarrow (``pip install 'dedup[parquet]'``).
+
+        Example:
+            >>> scan([Document("a", "a caption")]).to_arrow().skipped.column("kind").to_pylist()
+            ['too short']
+        """
+        from .tables import to_arrow  # pyarrow is optional: imported only when asked for
+
+        return to_arrow(self, cluster_documents=cluster_documents)
+
+    def to_pandas(self, *, cluster_documents: int = 3) -> Any:
+        """The result as pandas DataFrames: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
+
+        Needs pandas and pyarrow (``pip install 'dedup[pandas]'``).
+
+        Example:
+            >>> frames = scan([Document("a", "a caption")]).to_pandas()
+            >>> len(frames.passages), list(frames.skipped["id"])
+            (0, ['a'])
+        """
+        from .tables import to_pandas
+
+        return to_pandas(self, cluster_documents=cluster_documents)
 
 
 class _Index:
@@ -164,6 +221,7 @@ class _Index:
         self.documents = DocumentStore()
         self.sources: dict[str, int] = {}
         self.doc_source: list[int] = []
+        self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
         self.skipped: list[Skipped] = []
@@ -173,6 +231,7 @@ class _Index:
         self.threads = threads if threads is not None else _default_threads()
         self.batch = batch
         self.pending: list[str] = []
+        self.pending_sources: list[int] = []
         self.futures: list[Future[_Batch]] = []
         # A batch's band keys go to `keys` (spilled to a temporary file past 256 MB: they are most
         # of a large scan's memory); its window counts and document signatures stay here.
@@ -180,16 +239,24 @@ class _Index:
         self.counts: list[npt.NDArray[np.int64]] = []
         self.signatures: list[npt.NDArray[np.uint32]] = []
         self.pool: ThreadPoolExecutor | None = None
-        # Document frequencies of seed keys (dedup.boilerplate), counted by the workers, each into
-        # a sketch of its own taken from `tallies`, and summed at the end: counts are sums, so the
-        # total never depends on which worker counted which batch.
-        self.df = DocumentFrequency() if config.max_df < 1.0 else None
-        self.tallies: Queue[DocumentFrequency] = Queue()
+        # Document frequencies of seed keys in the corpus and within each source
+        # (dedup.boilerplate), counted by the workers, each into counts of its own taken from
+        # `tallies`, and summed at the end: counts are sums, so the total never depends on which
+        # worker counted which batch.
+        self.seed_counts = SeedCounts()
+        self.tallies: Queue[SeedCounts] = Queue()
+        # Distinct n-grams of each document (its shingle count bounds them): the cheap bound on a
+        # pair's containment before its score is computed.
+        self.shingle_counts: list[npt.NDArray[np.int64]] = []
 
-    def reject(self, doc_id: str | None, reason: str) -> None:
-        if not self.config.skip_bad:
-            raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
-        self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id))
+    def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
+        # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
+        # pages): skipped unless strict. Malformed ones are errors unless skip_bad.
+        short = kind in ("empty", "too short")
+        fatal = self.config.strict if short else not self.config.skip_bad
+        if fatal:
+            raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason, skippable=not short)
+        self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id, kind=kind))
 
     def add(self, doc: Document) -> None:
         if not isinstance(doc.id, str) or not doc.id:
@@ -199,45 +266,49 @@ class _Index:
             self.reject(doc.id, f"text must be a string, got {type(doc.text).__name__}")
             return
         if doc.id in self.documents:
-            self.reject(doc.id, "duplicate id (an earlier document has the same id)")
+            self.reject(doc.id, "duplicate id (an earlier document has the same id)", "duplicate id")
             return
         cfg = self.config
         normalized = normalize(doc.text, profile=cfg.profile)
         if len(normalized.text) < cfg.min_length:
-            what = "empty" if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
-            self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters")
+            kind = "empty" if not normalized.text else "too short"
+            what = kind if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
+            self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters", kind)
             return
         self.documents.add(doc)
+        when = parse_date(doc.date)
+        self.doc_time.append(when.timestamp() if when is not None else math.nan)
         self.doc_source.append(self.sources.setdefault(doc.outlet, len(self.sources)))
         self.pending.append(normalized.text)
+        self.pending_sources.append(self.doc_source[-1])
         if len(self.pending) >= self.batch:
             self._submit()
 
     def _submit(self) -> None:
         texts, self.pending = self.pending, []
+        sources, self.pending_sources = np.asarray(self.pending_sources, dtype=np.int64), []
         if self.threads <= 1:
-            self._collect(self._batch(texts))
+            self._collect(self._batch(texts, sources))
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dedup-sketch")
             for _ in range(self.threads):
-                self.tallies.put(DocumentFrequency(self.df.width) if self.df is not None else DocumentFrequency(1))
-        self.futures.append(self.pool.submit(self._batch, texts))
+                self.tallies.put(SeedCounts())
+        self.futures.append(self.pool.submit(self._batch, texts, sources))
         # A few batches in flight keep every worker busy; more would only hold text in memory.
         while len(self.futures) > 2 * self.threads:
             self._collect(self.futures.pop(0).result())
 
-    def _batch(self, texts: list[str]) -> _Batch:
-        batch, keys = _sketch_batch(texts, self.config, self.bands, self.rows, self.df is not None)
-        if keys is not None and self.df is not None:
-            if self.threads <= 1:
-                self.df.add(keys, documents=len(texts))
-            else:
-                tally = self.tallies.get()
-                try:
-                    tally.add(keys, documents=len(texts))
-                finally:
-                    self.tallies.put(tally)
+    def _batch(self, texts: list[str], sources: npt.NDArray[np.int64]) -> _Batch:
+        batch, keys, offsets = _sketch_batch(texts, self.config, self.bands, self.rows)
+        if self.threads <= 1:
+            self.seed_counts.add(keys, offsets, sources)
+        else:
+            tally = self.tallies.get()
+            try:
+                tally.add(keys, offsets, sources)
+            finally:
+                self.tallies.put(tally)
         return batch
 
     def finish(self) -> tuple[npt.NDArray[np.int64], int]:
@@ -253,15 +324,13 @@ class _Index:
                 self.pool.shutdown()
                 self.pool = None
         while not self.tallies.empty():
-            tally = self.tallies.get()
-            if self.df is not None:
-                self.df.merge(tally)
+            self.seed_counts.merge(self.tallies.get())
         counts = np.concatenate(self.counts) if self.counts else np.zeros(0, np.int64)
         num_perm = self.config.num_perm
-        self.doc_signatures = (
-            np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
-        )
-        self.counts, self.signatures = [], []
+        self.doc_signatures = np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
+        self.window_counts, self.signatures = counts, []
+        self.shingles = np.concatenate(self.shingle_counts) if self.shingle_counts else np.zeros(0, np.int64)
+        self.shingle_counts = []
         window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         return window_doc, int(counts.sum())
 
@@ -273,6 +342,7 @@ class _Index:
         """Keep a finished batch (batches are collected in the order they were submitted)."""
         self.keys.add(batch.keys)
         self.counts.append(batch.counts)
+        self.shingle_counts.append(batch.shingles)
         self.signatures.append(batch.documents)
 
 
@@ -281,23 +351,24 @@ class _Batch:
     keys: npt.NDArray[np.uint32]  # [bands, windows]: high 32 bits of lsh.band_keys
     counts: npt.NDArray[np.int64]  # windows of each document
     documents: npt.NDArray[np.uint32]  # [documents, num_perm]: whole-document signatures
+    shingles: npt.NDArray[np.int64]  # shingles of each document
 
 
 def _sketch_batch(
-    texts: list[str], cfg: ScanConfig, bands: int, rows: int, seed_keys: bool
-) -> tuple[_Batch, npt.NDArray[np.uint64] | None]:
+    texts: list[str], cfg: ScanConfig, bands: int, rows: int
+) -> tuple[_Batch, npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Shingle, sketch and band a batch of normalised texts (numba kernels, no per-document object).
 
-    With ``seed_keys``, also the seed keys each text offers, for the document frequencies.
+    Also returns the distinct seed keys each text offers, with their offsets, for the seed counts.
     """
     hashes, offsets = hash_many(texts, cfg.ngram)
     windows = window_signatures_flat(
         hashes, offsets, window=cfg.window, stride=cfg.stride, num_perm=cfg.num_perm, seed=cfg.seed
     )
-    keys = document_keys(texts, hashes, offsets, cfg.align_params)[0] if seed_keys else None
+    keys, key_offsets = document_keys(texts, hashes, offsets, cfg.align_params)
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
-    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys
+    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents, np.diff(offsets)), keys, key_offsets
 
 
 _CACHE_BYTES = 1 << 30  # prepared documents kept for alignment
@@ -308,7 +379,7 @@ class _Prepared:
 
     Keeping every document's shingles for the whole scan would grow memory with the text; the
     LSH stage needs only band keys, and alignment touches each candidate document a few times.
-    Seeds that are boilerplate (in more than ``max_df`` of the documents, by the index's counts)
+    Seeds that are boilerplate of the document's source (dedup.boilerplate, by the index's counts)
     are left out.
     """
 
@@ -324,8 +395,8 @@ class _Prepared:
         self.held = 0
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
-        df, max_df = index.df, index.config.max_df
-        self.common = None if df is None else Frequent(df, max_df)
+        counts, share = index.seed_counts, index.config.source_df
+        self.filters = {source: Boilerplate(counts, source, share) for source in range(len(index.sources))}
 
     def __getitem__(self, i: int) -> Prepared:
         with self.lock:
@@ -336,7 +407,7 @@ class _Prepared:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
         # Outside the lock: two threads may prepare one document at once, which costs time only.
-        prepared = prepare_text(text, self.index.config, self.common)
+        prepared = prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]])
         with self.lock:
             if i not in self.cache:
                 self.cache[i] = prepared
@@ -369,13 +440,14 @@ class _AlignChunk:
         index, prepared = self.index, self.prepared
         return align_pair(
             prepared[i], prepared[j], (index.documents.doc_id(i), index.documents.doc_id(j)),
-            (prepared.length(i), prepared.length(j)),
-            (index.doc_signatures[i], index.doc_signatures[j]), index.config,
+            (prepared.length(i), prepared.length(j)), (index.doc_signatures[i], index.doc_signatures[j]),
+            (index.doc_time[i], index.doc_time[j]), (int(index.window_counts[i]), int(index.window_counts[j])),
+            (int(index.shingles[i]), int(index.shingles[j])), index.config,
         )  # fmt: skip
 
 
-def prepare_text(text: str, config: ScanConfig, common: Frequent | None) -> Prepared:
-    """A raw text normalised, shingled and prepared for :func:`dedup.align.align`, seeds in ``common`` left out.
+def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:
+    """A raw text normalised, shingled and prepared for :func:`dedup.align.align`, ``common``'s seeds left out.
 
     The one preparation of a document for alignment, shared by every engine (local and Spark).
 
@@ -387,19 +459,48 @@ def prepare_text(text: str, config: ScanConfig, common: Frequent | None) -> Prep
     return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common)
 
 
+def may_score(
+    signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
+    windows: tuple[int, int],
+    shingles: tuple[int, int],
+    config: ScanConfig,
+) -> bool:
+    """Whether a pair without passages may still reach ``min_score`` (a cheap bound before the exact score).
+
+    Every score is at most the containment of the smaller document, which the MinHash estimate
+    of the Jaccard similarity bounds (with a margin for its error). A short document is always
+    scored: a brief wholly inside a long story has a Jaccard similarity MinHash cannot resolve,
+    and scoring it costs little.
+
+    Example:
+        >>> sig = np.zeros(128, np.uint32)
+        >>> may_score((sig, sig + 1), (100, 100), (3000, 3000), ScanConfig())
+        False
+    """
+    small, large = sorted(shingles)
+    if windows[0] <= config.short_windows or windows[1] <= config.short_windows:
+        return True
+    high = jaccard(signatures[0], signatures[1]) + _JACCARD_MARGIN
+    return high / (1.0 + high) * (small + large) >= config.min_score * small
+
+
 def align_pair(
     a: Prepared,
     b: Prepared,
     ids: tuple[str, str],
     lengths: tuple[int, int],
     signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
+    times: tuple[float, float],
+    windows: tuple[int, int],
+    shingles: tuple[int, int],
     config: ScanConfig,
 ) -> tuple[list[Passage], Pair | None]:
-    """Align and score one candidate pair: its passages and its Pair (None when it shares no passage).
+    """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
 
-    ``a`` and ``b`` are the prepared documents (a first in input order), ``ids`` their ids,
-    ``lengths`` their raw lengths and ``signatures`` their whole-document MinHash signatures. The one per-pair step of
-    every engine (local and Spark), so both report the same passages and scores.
+    ``a`` and ``b`` are the prepared documents (a first in input order); the tuples hold, for a
+    then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
+    when none), window counts and shingle counts. The one per-pair step of every engine (local
+    and Spark), so both report the same passages and scores.
 
     Example:
         >>> cfg = ScanConfig()
@@ -408,12 +509,12 @@ def align_pair(
         >>> a = prepare_text("First outlet. " + text, cfg, None)
         >>> b = prepare_text(text + " Second outlet.", cfg, None)
         >>> sig = np.zeros(cfg.num_perm, np.uint32)
-        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), cfg)
+        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), (math.nan, math.nan), (1, 1), (1, 1), cfg)
         >>> len(found), pair.a, pair.b, found[0].b.start
         (1, 'x', 'y', 0)
     """
     alignments = align(a, b, config.align_params)
-    if not alignments:
+    if not alignments and not may_score(signatures, windows, shingles, config):
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
@@ -424,7 +525,8 @@ def align_pair(
             a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
             b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
             found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
-    if not found:
+    score = pair_score(cont_a, cont_b, times[0], times[1])
+    if not found and score < config.min_score:
         return found, None
     pair = Pair(
         a=a_id,
@@ -436,20 +538,44 @@ def align_pair(
         jaccard=jac,
         jaccard_estimate=jaccard(signatures[0], signatures[1]),
         passages=len(found),
-        longest=max(p.length for p in found),
+        longest=max((p.length for p in found), default=0),
+        score=score,
     )
     return found, pair
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:
-    """The sort key of the reported pairs: those that share most first, ties by ids (every engine sorts by it).
+    """The sort key of the reported pairs: the highest score first, ties by ids (every engine sorts by it).
 
     Example:
-        >>> pairs = [Pair("a", "b", 0.1, 0.2, 0, 0, 0, 0, 1, 1), Pair("c", "d", 0.5, 0.1, 0, 0, 0, 0, 1, 1)]
+        >>> pairs = [Pair("a", "b", 0.1, 0.2, 0, 0, 0, 0, 1, 1, score=0.2),
+        ...          Pair("c", "d", 0.5, 0.1, 0, 0, 0, 0, 1, 1, score=0.5)]
         >>> [p.a for p in sorted(pairs, key=pair_rank)]
         ['c', 'a']
     """
-    return (-max(pair.coverage_a, pair.coverage_b), pair.a, pair.b)
+    return (-pair.score, pair.a, pair.b)
+
+
+# Three standard errors of a 128-permutation MinHash estimate near the Jaccard similarities a
+# document pair of news shares (sd = sqrt(J (1 - J) / num_perm) <= 0.044).
+_JACCARD_MARGIN = 0.13
+
+
+def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:
+    """How much of a document pair is reused: the share of the later document's n-grams found in the earlier one.
+
+    When the two dates are unknown or equal, which document copies the other is unknown, and the
+    score is the geometric mean of the two containments (the cosine of the two n-gram sets).
+
+    Example:
+        >>> pair_score(0.2, 0.9, 1.0, 2.0), pair_score(0.25, 0.81, math.nan, 2.0)
+        (0.9, 0.45)
+    """
+    if time_a < time_b:
+        return containment_b
+    if time_b < time_a:
+        return containment_a
+    return math.sqrt(containment_a * containment_b)
 
 
 def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
@@ -512,13 +638,40 @@ def _breadth_first(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
     return position
 
 
+def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]) -> Candidates:
+    """Document pairs whose windows collide in enough LSH bands.
+
+    A pair must collide in ``min_bands`` bands, or in half as many when one of its documents has
+    at most ``short_windows`` windows: a brief of a few hundred characters has a handful of windows
+    and so a handful of chances to collide, where a chance collision of two long documents has
+    hundreds.
+    """
+    cfg = index.config
+    short_bands = max(1, cfg.min_bands // 2)
+    found = candidate_pairs_banded(
+        index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
+        max_bucket=cfg.max_bucket, min_shared=min(cfg.min_bands, short_bands) if cfg.short_windows else cfg.min_bands,
+        threads=index.threads,
+    )  # fmt: skip
+    if not cfg.short_windows or short_bands >= cfg.min_bands:
+        return found
+    windows = index.window_counts
+    short = np.minimum(windows[found.left], windows[found.right]) <= cfg.short_windows
+    keep = (found.shared_bands >= cfg.min_bands) | short
+    return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed)
+
+
 def scan(
     documents: Iterable[Document],
     config: ScanConfig | None = None,
     *,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> ScanResult:
     """Find the passages that documents of different sources share, and score each document pair.
+
+    ``threads`` is how many threads sketch, search and align at once (default: the cores this
+    process may use, two at most); the result never depends on it.
 
     Example:
         >>> wire = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
@@ -530,7 +683,9 @@ def scan(
         [(True, 'x', 'y')]
     """
     cfg = config or ScanConfig()
-    index = _Index(cfg)
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ParameterError(f"threads must be a positive integer, got {threads!r}")
+    index = _Index(cfg, threads=threads)
     for count, doc in enumerate(documents, 1):
         index.add(doc)
         if progress is not None:
@@ -539,23 +694,31 @@ def scan(
     window_source = np.asarray(index.doc_source, dtype=np.int64)[window_doc]
     # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
     # collides in several bands, a chance one in one or two: the band count is the cheap check.
-    candidates = candidate_pairs_banded(
-        index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
-        max_bucket=cfg.max_bucket, min_shared=cfg.min_bands,
-    )  # fmt: skip
+    candidates = _candidates(index, window_doc, window_source)
     index.keys.close()  # the candidate search above was their last use
     del window_doc, window_source
+    found_pairs = len(candidates.left)
     if progress is not None:
-        progress("candidates", len(candidates.left), len(candidates.left))
+        progress("candidates", found_pairs, found_pairs)
+    # Bounded work a document: where the pair graph is dense (one story every outlet covers), each
+    # document's strongest candidates are aligned and the rest counted, not aligned.
+    keep = per_document_budget(
+        candidates.left, candidates.right, candidates.shared_bands, len(index.documents), cfg.max_candidates,
+        index.doc_signatures,
+    )  # fmt: skip
+    kept_left, kept_right = candidates.left[keep], candidates.right[keep]
+    unaligned = found_pairs - len(kept_left)
+    suppressed = candidates.suppressed
+    del candidates, keep
 
     prepared = _Prepared(index)
-    total, suppressed = len(candidates.left), candidates.suppressed
+    total = len(kept_left)
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    order = _locality_order(candidates.left, candidates.right, len(index.documents))
-    left, right = candidates.left[order].tolist(), candidates.right[order].tolist()
-    del candidates
+    order = _locality_order(kept_left, kept_right, len(index.documents))
+    left, right = kept_left[order].tolist(), kept_right[order].tolist()
+    del kept_left, kept_right
     chunks = [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, total, _CHUNK)]
     results: list[tuple[list[Passage], Pair | None]] = []
     done = 0
@@ -589,7 +752,8 @@ def scan(
         pairs=pairs,
         documents=index.documents,
         skipped=index.skipped,
-        candidates=total,
+        candidates=found_pairs,
         suppressed_buckets=suppressed,
         config=cfg,
+        unaligned=unaligned,
     )

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +216,183 @@ def _pack_utf8(cps: Any, begin: Any, end: Any, packed: Any, byte_pos: Any, char_
     return m
 
 
+# ---- n-grams of five characters, hashed many at a time (the default n-gram)
+# A 5-gram of two-byte characters (Arabic, Hebrew, Cyrillic, Greek) is ten UTF-8 bytes whose
+# 32-bit words are the encodings of characters j, j + 1 and j + 2, j + 3: they can be computed from
+# the code points themselves, so the loop over n-grams reads contiguous arrays, has no branch and
+# vectorises (16 n-grams at a time with AVX-512). The same holds for ASCII (five bytes). The
+# n-grams that mix widths are hashed again one at a time afterwards.
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _utf8_2(c: Any) -> Any:
+    """The two UTF-8 bytes of a code point in [0x80, 0x800), little-endian in a uint32."""
+    return np.uint32(
+        (np.uint32(0xC0) | (c >> np.uint32(6))) | ((np.uint32(0x80) | (c & np.uint32(0x3F))) << np.uint32(8))
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _utf8_width(c: Any) -> Any:
+    return 1 + (c >= 0x80) + (c >= 0x800) + (c >= 0x10000)
+
+
+@njit(cache=True, nogil=True)
+def _hash5_two_byte(kept: Any, count: Any, seed: Any, out: Any) -> None:
+    """``out[j]`` = xxh32 of the 5-gram ``kept[j:j + 5]`` for j < ``count``, if its characters are two-byte."""
+    base = np.uint32(seed + _P5 + np.uint32(10))
+    for j in range(count):
+        e4 = _utf8_2(kept[j + 4])
+        h = _tail4v(base, np.uint32(_utf8_2(kept[j]) | (_utf8_2(kept[j + 1]) << np.uint32(16))))
+        h = _tail4v(h, np.uint32(_utf8_2(kept[j + 2]) | (_utf8_2(kept[j + 3]) << np.uint32(16))))
+        h = _tail1v(_tail1v(h, e4 & np.uint32(0xFF)), e4 >> np.uint32(8))
+        out[j] = _fmix(h)
+
+
+@njit(cache=True, nogil=True)
+def _hash5_ascii(kept: Any, count: Any, seed: Any, out: Any) -> None:
+    """``out[j]`` = xxh32 of the 5-gram ``kept[j:j + 5]`` for j < ``count``, if its characters are ASCII."""
+    base = np.uint32(seed + _P5 + np.uint32(5))
+    for j in range(count):
+        word = np.uint32(
+            kept[j] | (kept[j + 1] << np.uint32(8)) | (kept[j + 2] << np.uint32(16)) | (kept[j + 3] << np.uint32(24))
+        )
+        out[j] = _fmix(_tail1v(_tail4v(base, word), np.uint32(kept[j + 4])))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _tail4v(h: Any, word: Any) -> Any:
+    return np.uint32(_rotl(np.uint32(h + np.uint32(word * _P3)), 17) * _P4)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _tail1v(h: Any, byte: Any) -> Any:
+    return np.uint32(_rotl(np.uint32(h + np.uint32(byte * _P5)), 11) * _P1)
+
+
+@njit(cache=True, nogil=True)
+def _keep_nonspace(cps: Any, begin: Any, end: Any, kept: Any) -> Any:
+    """Copy the non-space code points of ``cps[begin:end]`` to ``kept``; returns their count."""
+    m = 0
+    for i in range(begin, end):
+        c = cps[i]
+        kept[m] = c
+        m += c != _SPACE
+    return m
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_two_byte(c: Any) -> Any:
+    return np.uint32(c - np.uint32(0x80)) < np.uint32(0x780)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_ascii(c: Any) -> Any:
+    return c < np.uint32(0x80)
+
+
+@njit(cache=True, nogil=True)
+def _hash5_kept(kept: Any, m: Any, seed: Any, out: Any, packed: Any, byte_pos: Any, char_pos: Any) -> Any:
+    """Hash the 5-grams of the non-space code points ``kept[:m]`` into ``out``; returns their count.
+
+    The vectorised loop of the text's main width (two-byte or ASCII) hashes every n-gram; those with
+    a character of another width (3% of real Arabic text) are then hashed again, a run of them at a
+    time: the run's characters are encoded to UTF-8 once in ``packed`` (``byte_pos``, ``char_pos``: scratch).
+    """
+    count = max(m - 4, 0)
+    if count == 0:
+        return 0
+    two = 0
+    for k in range(m):
+        two += _is_two_byte(kept[k])
+    wide = 2 * two >= m
+    if wide:
+        _hash5_two_byte(kept, count, seed, out)
+    else:
+        _hash5_ascii(kept, count, seed, out)
+    k = 0
+    done = 0  # n-grams before this one are right
+    while k < m:
+        c = kept[k]
+        if _is_two_byte(c) if wide else _is_ascii(c):
+            k += 1
+            continue
+        # The run of wrong n-grams: every one holding a character of the other width.
+        lo = max(k - 4, done)
+        last = k
+        k += 1
+        while k < m and k <= last + 4:
+            c = kept[k]
+            if not (_is_two_byte(c) if wide else _is_ascii(c)):
+                last = k
+            k += 1
+        hi = min(last + 1, count)
+        n = _pack_utf8(kept, lo, hi + 4, packed, byte_pos, char_pos)
+        for j in range(n - 4):
+            out[lo + j] = _xxh32_gram(packed, byte_pos[j], byte_pos[j + 5], seed)
+        done = hi
+    return count
+
+
+@njit(cache=True, nogil=True)
+def _decode_utf16(units: Any, begin: Any, end: Any, drop_spaces: Any, cps: Any) -> Any:
+    """The code points of the UTF-16 ``units[begin:end]`` into ``cps`` (spaces left out if asked); their count."""
+    surrogates: Any = 0
+    for i in range(end - begin):
+        surrogates += np.uint32(np.uint32(units[begin + i]) - np.uint32(0xD800)) < np.uint32(0x800)
+    m = 0
+    if surrogates == 0 and drop_spaces:  # the rule: a branch-free copy
+        for i in range(end - begin):
+            c = np.uint32(units[begin + i])
+            cps[m] = c
+            m += c != _SPACE
+        return m
+    if surrogates == 0:
+        for i in range(end - begin):
+            cps[i] = units[begin + i]
+        return end - begin
+    i = begin
+    while i < end:
+        c = np.uint32(units[i])
+        i += 1
+        # A surrogate pair (astral character); Python's encoder has refused lone surrogates.
+        if c >= 0xD800 and c < 0xDC00 and i < end:
+            c = np.uint32(0x10000 + ((c - 0xD800) << 10) + (np.uint32(units[i]) - 0xDC00))
+            i += 1
+        cps[m] = c
+        m += not drop_spaces or c != _SPACE
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _hash_text(
+    units: Any,
+    begin: Any,
+    end: Any,
+    ngram: Any,
+    seed: Any,
+    cps: Any,
+    packed: Any,
+    byte_pos: Any,
+    char_pos: Any,
+    out: Any,
+) -> Any:
+    """Hash the n-grams of the text ``units[begin:end]`` (UTF-16) into ``out``; returns their count.
+
+    Scratch: ``cps``, ``byte_pos`` and ``char_pos`` hold ``end - begin + 1`` values, ``packed``
+    ``4 * (end - begin + ngram + 1)`` bytes.
+    """  # fmt: skip
+    if ngram == 5:
+        m = _decode_utf16(units, begin, end, True, cps)
+        return _hash5_kept(cps, m, seed, out, packed, byte_pos, char_pos)
+    n = _decode_utf16(units, begin, end, False, cps)
+    m = _pack_utf8(cps, 0, n, packed, byte_pos, char_pos)
+    count = max(m - ngram + 1, 0)
+    for j in range(count):
+        out[j] = _xxh32_gram(packed, byte_pos[j], byte_pos[j + ngram], seed)
+    return count
+
+
 @njit(cache=True, nogil=True)
 def _shingle_kernel(cps: Any, ngram: Any, seed: Any) -> Any:
     n = cps.shape[0]
@@ -235,29 +413,54 @@ def _shingle_kernel(cps: Any, ngram: Any, seed: Any) -> Any:
 
 
 @njit(cache=True, nogil=True)
-def _hash_many_kernel(cps: Any, char_offsets: Any, ngram: Any, seed: Any, hashes: Any, offsets: Any, count: Any) -> Any:
-    """Hash the n-grams of many texts (code points, concatenated) into ``hashes`` from ``count`` on.
+def _hash_many_kernel(
+    units: Any, unit_offsets: Any, ngram: Any, seed: Any, hashes: Any, offsets: Any, count: Any
+) -> Any:
+    """Hash the n-grams of many texts (UTF-16 code units, concatenated) into ``hashes`` from ``count`` on.
 
     ``offsets[d + 1]`` gets where text d's hashes end; returns the new count.
     """
-    n_docs = char_offsets.shape[0] - 1
+    n_docs = unit_offsets.shape[0] - 1
     longest = 0
     for d in range(n_docs):
-        longest = max(longest, char_offsets[d + 1] - char_offsets[d])
-    packed = np.empty(4 * longest + 4, np.uint8)
+        longest = max(longest, unit_offsets[d + 1] - unit_offsets[d])
+    cps = np.empty(longest + 1, np.uint32)
+    packed = np.empty(4 * (longest + ngram + 1), np.uint8)
     byte_pos = np.empty(longest + 1, np.int64)
     char_pos = np.empty(longest + 1, np.int64)
     useed = np.uint32(seed)
     for d in range(n_docs):
-        m = _pack_utf8(cps, char_offsets[d], char_offsets[d + 1], packed, byte_pos, char_pos)
-        for j in range(m - ngram + 1):
-            hashes[count] = _xxh32_gram(packed, byte_pos[j], byte_pos[j + ngram], useed)
-            count += 1
+        count += _hash_text(
+            units, unit_offsets[d], unit_offsets[d + 1], ngram, useed, cps, packed, byte_pos, char_pos,
+            hashes[count:],
+        )  # fmt: skip
         offsets[d + 1] = count
     return count
 
 
 _CHUNK_CHARS = 1 << 20  # characters of text encoded at a time by hash_many
+
+
+def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(first, units, unit_offsets)`` for each chunk of about a megabyte of text: its first text's
+    index, the UTF-16 code units of its texts concatenated, and where each text starts and ends in them.
+
+    UTF-16, one text at a time, then joined: 5x faster than the UTF-32 of the joined texts (a large
+    fresh buffer, and a slower codec), and half the memory; the kernels decode surrogate pairs.
+    """
+    first = 0
+    while first < len(texts):
+        last, chars = first, 0
+        while last < len(texts) and (last == first or chars + lengths[last] <= _CHUNK_CHARS):
+            chars += lengths[last]
+            last += 1
+        encoded = [t.encode("utf-16-le") for t in texts[first:last]]
+        unit_offsets = np.zeros(last - first + 1, dtype=np.int64)
+        np.cumsum([len(e) >> 1 for e in encoded], out=unit_offsets[1:])
+        units = np.frombuffer(b"".join(encoded), dtype=np.uint16)
+        del encoded
+        yield first, units, unit_offsets
+        first = last
 
 
 def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -281,17 +484,8 @@ def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) ->
     # An ngram beyond any text's length gives no n-gram anywhere; it is clipped to keep int64 safe.
     n = int(min(ngram, total + 1))
     count = 0
-    first = 0
-    while first < len(texts):
-        last, chars = first, 0
-        while last < len(texts) and (last == first or chars + lengths[last] <= _CHUNK_CHARS):
-            chars += lengths[last]
-            last += 1
-        char_offsets = np.zeros(last - first + 1, dtype=np.int64)
-        np.cumsum(lengths[first:last], out=char_offsets[1:])
-        cps = np.frombuffer("".join(texts[first:last]).encode("utf-32-le"), dtype=np.uint32)
-        count = _hash_many_kernel(cps, char_offsets, n, int(seed), hashes, offsets[first:], count)
-        first = last
+    for first, units, unit_offsets in _utf16_chunks(texts, lengths):
+        count = _hash_many_kernel(units, unit_offsets, n, int(seed), hashes, offsets[first:], count)
     return hashes[:count], offsets
 
 

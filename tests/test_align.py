@@ -176,30 +176,27 @@ def _quote(rng: random.Random, alphabet: str, avoid: set[str]) -> list[str]:
 
 @_SETTINGS
 @given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1))
-def test_short_verbatim_quote_counts_only_next_to_a_passage(alphabet: str, seed: int) -> None:
+def test_short_verbatim_quote_counts_only_in_a_pair_that_shares_a_passage(alphabet: str, seed: int) -> None:
     rng = random.Random(seed)
     passage = _words(rng, alphabet, 60, set())
     quote = _quote(rng, alphabet, set(passage))
     f = _words(rng, alphabet, 400, set(passage) | set(quote))
-    # Alone, the quote is no passage.
+    # Alone, the quote is no passage: two reporters may write the same phrase.
     text_a, _ = _text(f[0:60], quote, f[60:120])
     text_b, _ = _text(f[120:180], quote, f[180:240])
     assert _scan(text_a, text_b) == []
-    # In order after a shared passage, 30 unshared words later on both sides (more than abut, less
-    # than join): one passage up to the quote's end.
-    text_a, spans_a = _text(f[0:40], passage, f[40:70], quote, f[70:110])
-    text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
-    found = _scan(text_a, text_b)
-    assert len(found) == 1
-    assert _close((found[0].a.start, found[0].a.end), (spans_a[1][0], spans_a[3][1]))
-    assert _close((found[0].b.start, found[0].b.end), (spans_b[1][0], spans_b[3][1]))
-    # Out of order (before the passage in a, after it in b): a displaced phrase, not reported.
-    text_a, spans_a = _text(f[0:40], quote, f[40:70], passage, f[70:110])
-    text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
-    found = _scan(text_a, text_b)
-    assert len(found) == 1
-    assert _close((found[0].a.start, found[0].a.end), spans_a[3])
-    assert _close((found[0].b.start, found[0].b.end), spans_b[1])
+    # In a pair that shares a passage, the quote is a passage of its own, in order or not: pieces
+    # with unshared text between them are separate passages, each ending where the shared text ends.
+    for order_a in ((passage, quote), (quote, passage)):
+        text_a, spans_a = _text(f[0:40], order_a[0], f[40:70], order_a[1], f[70:110])
+        text_b, spans_b = _text(f[110:150], passage, f[150:180], quote, f[180:220])
+        found = sorted(_scan(text_a, text_b), key=lambda p: p.b.start)
+        assert len(found) == 2
+        first = order_a[0] is passage
+        assert _close((found[0].a.start, found[0].a.end), spans_a[1 if first else 3])
+        assert _close((found[0].b.start, found[0].b.end), spans_b[1])
+        assert _close((found[1].a.start, found[1].a.end), spans_a[3 if first else 1])
+        assert _close((found[1].b.start, found[1].b.end), spans_b[3])
 
 
 def _chain_reference(start_a: list[int], start_b: list[int], gap: int) -> list[int]:
@@ -336,24 +333,31 @@ def test_seeds_no_other_pair_shares_a_passage(seeds_scan: tuple[dict[str, str], 
 
 
 @settings(max_examples=200, deadline=None)
-@given(hashes=st.lists(st.integers(0, 6), max_size=40), offset=st.integers(0, 5), packed=st.booleans())
-def test_prepared_seeds_are_the_sorted_keys_occurring_once(hashes: list[int], offset: int, packed: bool) -> None:
+@given(
+    hashes=st.lists(st.integers(0, 6), max_size=40),
+    offset=st.integers(0, 5),
+    packed=st.booleans(),
+    max_repeat=st.integers(1, 3),
+)
+def test_prepared_seeds_are_the_sorted_keys_occurring_at_most_max_repeat_times(
+    hashes: list[int], offset: int, packed: bool, max_repeat: int
+) -> None:
     # Few distinct values, so that repeated seeds are common; packed=False takes the path of huge documents.
     h = np.array(hashes, dtype=np.uint32) * np.uint32(0x9E3779B1)
     keys = [(int(h[i]) << 32) | int(h[i + offset]) for i in range(len(h) - offset)]
-    once = sorted(k for k in set(keys) if keys.count(k) == 1)
+    few = sorted((k, i) for i, k in enumerate(keys) if keys.count(k) <= max_repeat)
     table = np.zeros((1, 1), dtype=np.uint32)
-    out = _prepare_kernel(np.zeros(0, np.uint32), h, offset, 1, table, ROW_MULTIPLIERS, np.uint64(63), -1,
-                          1 << 62 if packed else 0)  # fmt: skip
-    ngrams, ranks, got_keys, got_index = out[:4]
+    out = _prepare_kernel(np.zeros(0, np.uint32), h, offset, 1, max_repeat, table, table, ROW_MULTIPLIERS,
+                          np.uint64(63), np.uint64(0), -1, -1, 1 << 62 if packed else 0)  # fmt: skip
+    ngrams, ranks, got_keys, got_index, rare = out[:5]
     assert ngrams.tolist() == sorted(set(h.tolist())) and ngrams[ranks].tolist() == h.tolist()
-    assert got_keys.tolist() == once
-    assert [keys[i] for i in got_index.tolist()] == once
+    assert list(zip(got_keys.tolist(), got_index.tolist(), strict=True)) == few  # occurrences in text order
+    assert rare.all()  # without corpus counts every seed is rare
 
 
 @settings(max_examples=100, deadline=None)
 @given(texts=st.lists(st.lists(st.integers(0, 6), max_size=30), max_size=5), offset=st.integers(0, 3))
-def test_document_keys_are_each_texts_seeds_and_words_occurring_once(texts: list[list[int]], offset: int) -> None:
+def test_document_keys_are_each_texts_distinct_seeds_and_words(texts: list[list[int]], offset: int) -> None:
     words = [" ".join(f"w{k}xx" for k in t) for t in texts]  # one word a number: words repeat
     params = AlignParams(ngram=3, seed_length=3 + offset, word_min=3)
     normalized = [normalize(w) for w in words]
@@ -361,7 +365,7 @@ def test_document_keys_are_each_texts_seeds_and_words_occurring_once(texts: list
     for t, n in enumerate(normalized):
         p = prepare(n, shingle(n.text, 3), params)
         mine = keys[key_offsets[t] : key_offsets[t + 1]].tolist()
-        assert mine == p.seed_keys.tolist() + p.word_keys.tolist()
+        assert mine == sorted(set(p.seed_keys.tolist())) + sorted(set(p.word_keys.tolist()))
 
 
 @settings(max_examples=200, deadline=None)
@@ -394,13 +398,14 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
     rng = random.Random(seed)
     common = _words(rng, ARABIC, shared, set())
     own = _words(rng, ARABIC, 300, set(common))
-    a = own[:150] + common
-    b = common + own[150:]
+    a = own[:150] + common + common[: shared // 3]  # some words twice: repeated seeds
+    b = common + own[150:] + common[shared // 2 :]
     rng.shuffle(a)
     texts = [normalize(" ".join(x)) for x in (a, b)]
     pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
     args = (
-        pa.seed_keys, pa.seed_index, pa.shingles.starts, pa.shingles.ends, pa.word_keys, pa.word_starts, pa.word_ends,
+        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.shingles.starts, pa.shingles.ends, pa.word_keys, pa.word_starts,
+        pa.word_ends, pa.word_rare,
         pb.seed_keys, pb.seed_index, pb.shingles.starts, pb.shingles.ends, pb.word_keys, pb.word_starts, pb.word_ends,
         5,
     )  # fmt: skip

@@ -14,7 +14,7 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, str(BENCH), "--synthetic", "50", "--repeats", "1", "--no-memory", "--json", str(out),
-         "--scaling", "20,40"],
+         "--scaling", "20,40", "--signature-rounds", "1"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -35,6 +35,12 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
         "scan_vs_datasketch_pipeline",
     } <= set(table["ratios"])
     assert table["bit_exact_with_datasketch"] is True
+    assert {"hashing_floor_vs_bulk_xxh32", "signature_over_hashing_floor", "signature_over_scalar_floor"} <= set(
+        table["ratios"]
+    )
+    rounds = data["signatures"]
+    assert rounds["documents"] == 50 and len(rounds["rounds"]) == 1
+    assert rounds["signature_vs_bulk_xxh32"]["median"] > 1  # datasketch builds a Python object per n-gram
     points = data["scaling"]["points"]
     assert [p["documents"] for p in points] == [20, 40]
     assert all(p["peak_rss_bytes"] > 0 for p in points)
@@ -51,3 +57,59 @@ def test_synthetic_corpus_is_deterministic() -> None:
     b = bench.synthetic_corpus(30, seed=3, chars=800)
     assert [(d.id, d.text, d.source) for d in a] == [(d.id, d.text, d.source) for d in b]
     assert 600 < sum(len(d.text) for d in a) / 30 < 1000
+
+
+def _bench_module():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    return bench
+
+
+def test_dense_corpus_is_deterministic_and_carries_passages_of_other_documents() -> None:
+    bench = _bench_module()
+    a = bench.dense_corpus(60, seed=7, chars=1500)
+    b = bench.dense_corpus(60, seed=7, chars=1500)
+    assert [(d.id, d.text, d.source) for d in a] == [(d.id, d.text, d.source) for d in b]
+    assert [d.text for d in bench.dense_corpus(60, seed=8, chars=1500)] != [d.text for d in a]
+    seed_words = {w for p in (BENCH.parent.parent / "seeds").glob("*.txt") for w in p.read_text("utf-8").split()}
+    for d in a:
+        assert set(d.text.split()) <= seed_words  # nothing but words of seeds/
+        assert 1500 <= len(d.text) <= 1500 + 1000 + 200
+    # A 1,000-character passage of another document: 500 characters of it occur verbatim in both.
+    # Short runs of seeds/ words are shared by every pair; 500 characters in a row never by chance.
+    carriers = {
+        i
+        for i, x in enumerate(a)
+        for j, y in enumerate(a)
+        if i != j and any(y.text[k : k + 500] in x.text for k in range(0, len(y.text) - 500, 100))
+    }
+    assert 1 <= len(carriers) <= 2 * 0.1 * 60 + 2  # each planted pair counts both its documents
+    dense = bench.dense_corpus(40, seed=1, chars=1500, share=0.5)
+    plain = bench.dense_corpus(40, seed=1, chars=1500, share=0.0)
+    grew = [len(x.text) - len(y.text) for x, y in zip(dense, plain, strict=True) if x.text != y.text]
+    assert 10 <= len(grew) <= 30 and all(900 <= g <= 1002 for g in grew)
+
+
+def test_bench_scans_side_by_side(tmp_path: Path) -> None:
+    bench = _bench_module()
+    folder = tmp_path / "evalish"
+    bench.write_jsonl_corpus(bench.synthetic_corpus(30, seed=2, chars=800), folder / "docs.jsonl")
+    out = tmp_path / "scans.json"
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--no-table", "--chars", "800", "--cache-dir", str(tmp_path / "cache"),
+         "--scans", f"dense:20,dense:40,{folder}", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    scans = json.loads(out.read_text(encoding="utf-8"))["scans"]
+    assert [p["label"] for p in scans["points"]] == ["dense:20", "dense:40", "evalish"]
+    assert [p["documents"] for p in scans["points"]] == [20, 40, 30]
+    for p in scans["points"]:
+        assert p["aligned"] + p["unaligned"] == p["candidates"]
+    assert set(scans["time_ratios"]) == {"dense:40 / dense:20"}
+    assert "| evalish | 30 |" in run.stdout

@@ -39,8 +39,7 @@ def corpus(dates: bool = True, wire_source: str = "Reuters") -> list[Document]:
         Document(doc_id, filler(2 * k) + text + " " + filler(2 * k + 1), source, date if dates else None)
         for k, (doc_id, text, source, date) in enumerate(rows)
     ]
-    # Unrelated articles around them: wording found in most documents of a corpus is boilerplate
-    # to the scan (ScanConfig.max_df), so the travelling paragraph must stay a minority.
+    # Unrelated articles around them.
     others = [Document(f"other-{k:02d}", filler(100 + k, 90), f"site-{k}") for k in range(36)]
     return travelling + others
 

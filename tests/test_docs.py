@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import docs_examples
 import pytest
 
 from dedup import Document, Pair, Passage, ScanResult, Span
@@ -91,7 +92,7 @@ def test_jsonl_contract_names_every_field() -> None:
         Passage(Span("x", *span), Span("y", *span), 1.0, 1.0, 1.0, 9),
         Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
     ]
-    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text)), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text))]
+    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
     found = list(records(ScanResult(passages, pairs, docs, [], 2, 0)))
     assert {r["type"] for r in found} == {"pair", "passage", "cluster", "summary"}
 
@@ -117,3 +118,44 @@ def test_nav_lists_every_page() -> None:
     assert pages, "no pages"
     for page in pages:
         assert f": {page}" in config, f"{page} is not in the nav of mkdocs.yml"
+
+
+@pytest.mark.parametrize("page", docs_examples.PAGES, ids=lambda p: p.name)
+def test_examples_print_what_the_page_shows(page: Path) -> None:
+    result = docs_examples.run_page(page)
+    assert not result.problems, (
+        "\n\n".join(result.problems)
+        + "\n\nIf the new output is right: python tests/docs_examples.py --update, then read the diff"
+    )
+
+
+def test_every_page_example_is_run_or_says_why_not() -> None:
+    for page in docs_examples.PAGES:
+        for block in docs_examples.blocks(page.read_text("utf-8")):
+            runnable = block.lang in ("console", "sh", "python", "pycon")
+            assert runnable or block.lang in ("text", "json"), f"{page.name}:{block.first}: ```{block.lang}"
+            if block.lang == "python" and not block.skipped:
+                assert any(line.startswith(">>>") for line in block.lines), (
+                    f"{page.name}:{block.first}: a Python example shows its output as a doctest (>>>)"
+                )
+
+
+def test_the_docs_checker_finds_differences_and_update_rewrites_them(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Intro.\n\n```console\n$ echo one; echo two; echo three; echo four\none\n...\nfour\n$ echo new\nold\n```\n\n"
+        "```python\n>>> print(1 + 1)\n3\n>>> x = 5\n```\n\n<!-- not run: an example -->\n```sh\nfalse\n```\n\n"
+        "```sh\ntrue  # fine\nexit 3\n```\n",
+        encoding="utf-8",
+    )
+    result = docs_examples.run_page(page)
+    assert len(result.problems) == 3, result.problems
+    assert "`echo new` printed\nnew\n" in result.problems[0]
+    assert "print(1 + 1)" in result.problems[1] and "`exit 3` exited with status 3" in result.problems[2]
+    assert docs_examples.update_page(page, result)
+    assert page.read_text("utf-8") == (
+        "Intro.\n\n```console\n$ echo one; echo two; echo three; echo four\none\n...\nfour\n$ echo new\nnew\n```\n\n"
+        "```python\n>>> print(1 + 1)\n2\n>>> x = 5\n```\n\n<!-- not run: an example -->\n```sh\nfalse\n```\n\n"
+        "```sh\ntrue  # fine\nexit 3\n```\n"
+    )
+    assert [p for p in docs_examples.run_page(page).problems if "exit 3" not in p] == []

@@ -34,7 +34,7 @@ def result_with(docs: dict[str, Document], passages: list[Passage]) -> ScanResul
     pairs = {(p.a.doc, p.b.doc) for p in passages}
     return ScanResult(
         passages,
-        [Pair(a, b, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1, 10) for a, b in sorted(pairs)],
+        [Pair(a, b, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1, 10, 0.5) for a, b in sorted(pairs)],
         docs,
         [],
         len(pairs),

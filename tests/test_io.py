@@ -99,6 +99,8 @@ def test_missing_path_and_empty_directory(tmp_path: Path) -> None:
         list(Reader().read([tmp_path / "nope.jsonl"]))
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match=r"no files matching '\*\.txt'"):
+        list(Reader(glob="*.txt").read([tmp_path / "empty"]))
+    with pytest.raises(InputError, match=r"empty: no files with a known extension \(\.txt, \.jsonl"):
         list(Reader().read([tmp_path / "empty"]))
 
 

@@ -436,3 +436,24 @@ def test_flat_forms_equal_the_list_forms() -> None:
         assert (getattr(a, field) == getattr(b, field)).all(), field
     with pytest.raises(ParameterError):
         signatures_flat(flat, offsets[:-1], 16)
+
+
+@given(
+    texts=st.lists(st.text(alphabet=st.sampled_from(list("بتث a7.€😀ж")), max_size=50), max_size=8),
+    ngram=st.integers(1, 7),
+    num_perm=st.sampled_from([1, 8, 128]),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=150, deadline=None)
+def test_text_signatures_equal_datasketch_bulk(texts: list[str], ngram: int, num_perm: int, seed: int) -> None:
+    from dedup.minhash import text_signatures
+    from dedup.shingle import shingle_strings
+
+    ours = text_signatures(texts, ngram, num_perm, seed=seed)
+    grams = [[g.encode("utf-8") for g in shingle_strings(t, ngram)] for t in texts]
+    theirs = datasketch.MinHash.bulk(
+        grams, num_perm=num_perm, seed=seed, hashfunc=xxhash.xxh32_intdigest, scheme="affine32"
+    ) if texts else []  # fmt: skip
+    assert ours.shape == (len(texts), num_perm)
+    for row, m in zip(ours, theirs, strict=True):
+        assert row.tolist() == m.hashvalues.tolist()

@@ -52,8 +52,8 @@ def small_result() -> ScanResult:
         Passage(Span("x", 5, 5 + n), Span("z", 3, 3 + n), 0.9, 0.95, 0.95, 6),
     ]
     pairs = [
-        Pair("x", "y", 0.8, 1.0, 0.8, 1.0, 0.8, 0.75, 1, n),
-        Pair("x", "z", 0.8, 0.9, 0.8, 0.9, 0.7, 0.7, 1, n),
+        Pair("x", "y", 0.8, 1.0, 0.8, 1.0, 0.8, 0.75, 1, n, 0.9),
+        Pair("x", "z", 0.8, 0.9, 0.8, 0.9, 0.7, 0.7, 1, n, 0.85),
     ]
     return ScanResult(passages, pairs, docs, [Skipped("in.jsonl:4", "empty", "w")], 3, 0)
 
@@ -148,7 +148,7 @@ def results(draw: st.DrawFn) -> ScanResult:
         ]
         passages += found
         floats = [draw(unit) for _ in range(6)]
-        pairs.append(Pair(a, b, *floats, len(found), max(p.length for p in found)))
+        pairs.append(Pair(a, b, *floats, len(found), max(p.length for p in found), floats[0]))
     return ScanResult(passages, pairs, docs, [], len(pairs), 0)
 
 
@@ -200,15 +200,21 @@ def test_csv_of_seeds_holds_full_passage_texts(seeds: ScanResult) -> None:
     out = io.StringIO()
     write_csv(seeds, out, bom=False)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert len(rows) == len(seeds.passages)
+    # One row a passage, and one for each pair reported on its score alone (passage columns empty).
+    assert len(rows) == len(seeds.passages) + sum(1 for p in seeds.pairs if not p.passages)
     for row in rows:
+        if not row["passage"]:
+            assert not row["text_a"] and float(row["score"]) >= seeds.config.min_score
+            continue
         text = seeds.documents[row["doc_a"]].text
         assert row["text_a"] == text[int(row["start_a"]) : int(row["end_a"])]
 
 
 def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
     table = format_table(seeds, width=100)
-    assert f"{len(seeds.pairs)} document pairs share {len(seeds.passages)} passages" in table
+    pairs, passages = len(seeds.pairs), len(seeds.passages)
+    verb = "shares" if pairs == 1 else "share"
+    assert f"{pairs} document pair{'s' * (pairs != 1)} {verb} {passages} passage{'s' * (passages != 1)}" in table
     clusters = find_clusters(seeds)
     if clusters:
         assert "reuse cluster" in table and "cluster 1:" in table
@@ -217,7 +223,7 @@ def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
 
 def test_table_with_nothing_found() -> None:
     empty = ScanResult([], [], {"a": Document("a", "text")}, [], 0, 0)
-    assert format_table(empty) == "No shared passages among 1 documents.\n"
+    assert format_table(empty) == "No shared passages among 1 document.\n"
 
 
 def test_summary_lists_skipped() -> None:

@@ -84,8 +84,13 @@ def test_bad_documents_raise_or_are_accounted_for() -> None:
         Document("empty", "  \u200f "),
         Document("ok", "duplicate id " + WIRE),
     ]
+    with pytest.raises(InputError, match=r"document 'ok': duplicate id"):
+        scan(docs)  # malformed: an error unless skip_bad
     with pytest.raises(InputError, match=r"document 'short': too short \(9 normalised characters\)"):
-        scan(docs)
+        scan(docs, ScanConfig(strict=True))  # too short: skipped unless strict
+    result = scan(docs[:3])
+    assert list(result.documents) == ["ok"]
+    assert [(s.id, s.kind) for s in result.skipped] == [("short", "too short"), ("empty", "empty")]
     result = scan(docs, ScanConfig(skip_bad=True))
     assert list(result.documents) == ["ok"]
     assert [(s.id, s.reason.split(":")[0].split(" (")[0]) for s in result.skipped] == [
@@ -101,3 +106,57 @@ def test_sketch_and_jaccard_from_the_top_level() -> None:
     assert sigs.shape == (3, 128)
     assert dedup.jaccard(sigs[0], sigs[1]) == 1.0  # case folding makes them the same text
     assert dedup.jaccard(sigs[0], sigs[2]) < 0.1
+
+
+def _crowded(n: int = 8) -> list[Document]:
+    """Documents of different outlets that all share one wire story: every pair is a candidate."""
+    return [Document(f"d{i}", filler(i) + WIRE + " " + filler(100 + i), source=f"s{i}") for i in range(n)]
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3])
+def test_budget_every_candidate_is_aligned_or_counted(budget: int) -> None:
+    docs = _crowded()
+    totals: list[int] = []
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "alignments" and total is not None:
+            totals.append(total)
+
+    full = scan(docs, ScanConfig(max_candidates=0))
+    assert full.unaligned == 0 and full.aligned == full.candidates == 28
+    limited = scan(docs, ScanConfig(max_candidates=budget), progress=progress)
+    assert limited.candidates == full.candidates
+    assert limited.unaligned > 0
+    assert limited.aligned + limited.unaligned == limited.candidates
+    assert totals and totals[-1] == limited.aligned <= budget * len(docs)
+    # What was aligned is what the full scan found on those pairs: no passage is changed, only skipped.
+    found = {(p.a, p.b) for p in limited.pairs}
+    assert found <= {(p.a, p.b) for p in full.pairs}
+    assert [p for p in full.passages if (p.a.doc, p.b.doc) in found] == limited.passages
+
+
+def test_budget_is_reported_in_the_summaries() -> None:
+    import io
+
+    from dedup.report import format_summary, summary_record, write_jsonl
+
+    result = scan(_crowded(), ScanConfig(max_candidates=1))
+    record = summary_record(result)
+    assert record["unaligned"] == result.unaligned > 0
+    assert record["candidates"] == result.candidates
+    assert f"{result.unaligned} left unaligned by the per-document budget" in format_summary(result)
+    out = io.StringIO()
+    write_jsonl(result, out)
+    assert f'"unaligned": {result.unaligned}' in out.getvalue().splitlines()[-1]
+
+
+def test_budget_larger_than_every_degree_changes_nothing() -> None:
+    docs = _crowded()
+    assert scan(docs, ScanConfig(max_candidates=7)).passages == scan(docs, ScanConfig(max_candidates=0)).passages
+    assert scan(docs, ScanConfig(max_candidates=7)).unaligned == 0
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, "4"])
+def test_max_candidates_is_checked(value: object) -> None:
+    with pytest.raises(ParameterError, match="max_candidates must be an integer >= 0"):
+        ScanConfig(max_candidates=value)  # type: ignore[arg-type]

@@ -185,3 +185,19 @@ def test_hash_many_is_the_same_whatever_the_chunks(monkeypatch: pytest.MonkeyPat
     assert offsets[-1] == len(hashes)
     for i, text in enumerate(texts):
         assert hashes[offsets[i] : offsets[i + 1]].tolist() == shingle(text, 3).hashes.tolist()
+
+
+# Texts mostly of one width with runs of another: the vectorised 5-gram loops take the main width
+# and hash again the n-grams that mix widths; these draw every mixture, spaces and astral characters.
+_MIXED = st.lists(
+    st.sampled_from(["ب", "ت", "ث", "a", "7", ".", " ", "€", "😀", "ж", "ـ", "\u07fa", "\x7f", "\x80"]), max_size=60
+).map("".join)
+
+
+@given(texts=st.lists(_MIXED, max_size=6), seed=_SEEDS)
+@settings(max_examples=300, deadline=None)
+def test_hash_many_five_grams_match_xxhash_on_mixed_widths(texts: list[str], seed: int) -> None:
+    hashes, offsets = hash_many(texts, 5, seed=seed)
+    for i, text in enumerate(texts):
+        expected = [xxhash.xxh32_intdigest(g.encode("utf-8"), seed) for g in shingle_strings(text, 5)]
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == expected

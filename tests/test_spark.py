@@ -67,8 +67,9 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert result.passages == local.passages
     assert result.pairs == local.pairs
     assert (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
+    assert result.unaligned == local.unaligned
     assert len(result.documents) == len(local.documents)
-    assert [(s.id, s.reason) for s in result.skipped] == [(s.id, s.reason) for s in local.skipped]
+    assert [(s.id, s.reason, s.kind) for s in result.skipped] == [(s.id, s.reason, s.kind) for s in local.skipped]
     assert find_clusters(result) == find_clusters(local)
     assert found.clusters() == find_clusters(local)
     for p in local.passages:  # the documents of the report hold every passage's texts
@@ -118,6 +119,27 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
     assert (work / "aligned" / "_SUCCESS").exists()
     with pytest.raises(ParameterError, match="another scan configuration"):
         spark_scan(df, cfg.replace(ngram=6), work_dir=str(work))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_bucket": 6, "min_bands": 2, "max_candidates": 2},
+        {"min_bands": 4, "max_candidates": 3, "short_windows": 40},
+    ],
+)
+def test_budget_dates_and_scored_pairs_same_as_local(spark: Any, changes: dict[str, Any]) -> None:
+    """Dated documents (the pair score follows the later one), a tight per-document budget, short-document bands."""
+    docs = [
+        Document(d.id, d.text, source=d.source, date=f"2024-01-{1 + k % 9:02d}" if k % 4 else None)
+        for k, d in enumerate(_corpus())
+    ]
+    cfg = ScanConfig(skip_bad=True, **changes)
+    local = dedup.scan(docs, cfg)
+    # The comparison means something: pairs left to the budget, pairs reported on their score alone.
+    assert local.unaligned > 0 and any(p.passages == 0 for p in local.pairs) and local.passages
+    assert len({p.score for p in local.pairs}) > 1
+    _assert_same(local, spark_scan(_frame(spark, docs, 4), cfg))
 
 
 def test_bad_document_stops_with_the_local_message(spark: Any) -> None:

@@ -8,6 +8,7 @@ so both engines compute the same numbers; only the plumbing between stages is Sp
 
 from __future__ import annotations
 
+import math
 import typing
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,8 @@ import xxhash
 from numba import njit
 
 from ..align import Prepared, document_keys
-from ..boilerplate import DocumentFrequency, Frequent
+from ..boilerplate import Boilerplate, SeedCounts
+from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text
@@ -32,16 +34,18 @@ __all__ = [
     "BAND_BLOBS",
     "BUCKET_PAIRS",
     "DOCUMENTS",
-    "FREQUENCIES",
+    "SAME",
+    "SEED_COUNTS",
     "align_pairs",
     "band_blobs",
     "bucket_pairs",
     "document_key",
     "documents",
-    "frequencies",
-    "frequent",
     "pair_fields",
     "passage_fields",
+    "same_slots",
+    "seed_counts",
+    "seed_counts_of",
 ]
 
 # Spark types of the record fields (the records hold str, int and float only).
@@ -121,15 +125,11 @@ def _cap_threads() -> None:
 # The documents stage: one row per input row, with the reason when it is not scanned.
 DOCUMENTS = (
     "doc bigint, id string, source string, date string, text string, length bigint, source_key bigint, "
-    "problem int, reason string, signature binary, keys binary, windows binary"
+    "problem int, reason string, kind string, signature binary, keys binary, windows binary, "
+    "window_count bigint, shingle_count bigint, time double"
 )
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
-TABLE = 3  # not a document: a partition's seed-key frequencies (``keys``: the table; ``length``: documents)
 _READ = ("id", "text", "source", "date")
-_DOCUMENT_NAMES: tuple[str, ...] = ("doc", "id", "source", "date", "text", "length", "source_key", "problem")
-_DOCUMENT_NAMES += ("reason", "signature", "keys", "windows")
-_DOCUMENT_TYPES: tuple[Any, ...] = (pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.int64())
-_DOCUMENT_TYPES += (pa.int64(), pa.int32(), pa.string(), pa.binary(), pa.binary(), pa.binary())
 
 
 def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
@@ -138,33 +138,32 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
     Other columns of the input are passed through after the computed ones.
 
     A scanned document gets its whole-document signature and its distinct band keys (``band << 32 |
-    key``, uint64) with the number of its windows holding each; one that is not gets its reason, as
-    the local engine words it (``problem`` 1 for a missing id or text, 2 for a short text).
+    key``, uint64) with the number of its windows holding each, its window and shingle counts and
+    its date as a timestamp (NaN when none); one that is not gets its reason and kind, as the local
+    engine words them (``problem`` 1 for a missing id or text, 2 for a short or empty text).
     """
     _cap_threads()
     bands, rows = config.bands_rows
-    # The boilerplate statistics are counted here, from the seed keys the sketch stage computes anyway.
-    frequency = DocumentFrequency() if config.max_df < 1.0 else None
-    schema = None
     for batch in batches:
-        schema = batch.schema
         ids = batch.column("id").to_pylist()
         texts = batch.column("text").to_pylist()
         sources = batch.column("source").to_pylist()
-        out: dict[str, list[Any]] = {name: [] for name in ("doc", "length", "source_key", "problem", "reason")}
+        out: dict[str, list[Any]] = {name: [] for name in ("doc", "length", "source_key", "problem", "reason", "kind")}
         accepted: list[int] = []
         normalized: list[str] = []
         for k, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
-            problem, reason = PROBLEM_NONE, None
+            problem, reason, kind = PROBLEM_NONE, None, None
             if not isinstance(doc_id, str) or not doc_id:
                 problem, reason = PROBLEM_FIELD, f"id must be a non-empty string, got {doc_id!r}"
+                kind = "invalid record"
             elif not isinstance(text, str):
                 problem, reason = PROBLEM_FIELD, f"text must be a string, got {type(text).__name__}"
+                kind = "invalid record"
             else:
                 norm = normalize(text, profile=config.profile).text
                 if len(norm) < config.min_length:
                     what = "empty" if not norm else f"too short ({len(norm)} normalised characters)"
-                    problem = PROBLEM_LENGTH
+                    problem, kind = PROBLEM_LENGTH, "empty" if not norm else "too short"
                     reason = f"{what}: a passage needs at least min_length ({config.min_length}) characters"
                 else:
                     accepted.append(k)
@@ -175,13 +174,16 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             out["source_key"].append(document_key(outlet))
             out["problem"].append(problem)
             out["reason"].append(reason)
+            out["kind"].append(kind)
         signature: list[bytes | None] = [None] * len(ids)
         keys: list[bytes | None] = [None] * len(ids)
         windows: list[bytes | None] = [None] * len(ids)
+        window_count: list[int | None] = [None] * len(ids)
+        shingle_count: list[int | None] = [None] * len(ids)
+        time: list[float | None] = [None] * len(ids)
         if normalized:
-            sketched, seed_keys = _sketch_batch(normalized, config, bands, rows, frequency is not None)
-            if frequency is not None and seed_keys is not None:
-                frequency.add(seed_keys, documents=len(normalized))
+            # The seed keys are counted by the statistics step, once each document's source number is known.
+            sketched, _, _ = _sketch_batch(normalized, config, bands, rows)
             offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
             np.cumsum(sketched.counts, out=offsets[1:])
             band_of = (np.arange(bands, dtype=np.uint64) << np.uint64(32))[:, None]
@@ -191,6 +193,10 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 signature[k] = sketched.documents[n].tobytes()
                 keys[k] = values.tobytes()
                 windows[k] = counts.astype(np.int32).tobytes()
+                window_count[k] = int(sketched.counts[n])
+                shingle_count[k] = int(sketched.shingles[n])
+                when = parse_date(batch.column("date")[k].as_py())
+                time[k] = when.timestamp() if when is not None else math.nan
         yield pa.RecordBatch.from_pydict(
             {
                 "doc": pa.array(out["doc"], pa.int64()),
@@ -202,53 +208,77 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 "source_key": pa.array(out["source_key"], pa.int64()),
                 "problem": pa.array(out["problem"], pa.int32()),
                 "reason": pa.array(out["reason"], pa.string()),
+                "kind": pa.array(out["kind"], pa.string()),
                 "signature": pa.array(signature, pa.binary()),
                 "keys": pa.array(keys, pa.binary()),
                 "windows": pa.array(windows, pa.binary()),
+                "window_count": pa.array(window_count, pa.int64()),
+                "shingle_count": pa.array(shingle_count, pa.int64()),
+                "time": pa.array(time, pa.float64()),
                 # Columns the engine carries along (where the document was read, its input order).
                 **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
             }
         )
-    if frequency is not None and frequency.documents and schema is not None:
-        row: dict[str, pa.Array] = {
-            name: pa.nulls(1, kind) for name, kind in zip(_DOCUMENT_NAMES, _DOCUMENT_TYPES, strict=True)
-        }
-        row["problem"] = pa.array([TABLE], pa.int32())
-        row["length"] = pa.array([frequency.documents], pa.int64())
-        row["keys"] = pa.array([frequency.table.tobytes()], pa.binary())
-        for name in schema.names:
-            if name not in _READ:
-                row[name] = pa.nulls(1, schema.field(name).type)
-        yield pa.RecordBatch.from_pydict(row)
 
 
-FREQUENCIES = "documents bigint, table binary"
+SEED_COUNTS = "documents bigint, corpus binary, within binary, sources binary, counts binary"
 
 
-def frequencies(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
-    """The document frequencies of the seed keys of a partition's texts: one row, (documents, count-min table).
+def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+    """The seed counts (:class:`dedup.boilerplate.SeedCounts`) of a partition's documents (columns text, source_id).
 
-    The same sketch (:class:`dedup.boilerplate.DocumentFrequency`) and keys as the local engine
-    counts; tables add up, so their sum over partitions is the local engine's table exactly.
+    One row: the documents counted, the corpus and per-source count-min tables, and the documents of
+    each source (two int64 arrays). The same keys, salts and sketch as the local engine's; tables
+    and per-source counts add up, so their sum over partitions is the local engine's exactly.
     """
     _cap_threads()
-    df = DocumentFrequency()
+    counts = SeedCounts()
     for batch in batches:
         texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
         if texts:
             hashes, offsets = hash_many(texts, config.ngram)
-            df.add(document_keys(texts, hashes, offsets, config.align_params)[0], documents=len(texts))
+            keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
+            counts.add(keys, key_offsets, batch.column("source_id").to_numpy().astype(np.int64))
+    sources = np.array(sorted(counts.per_source), dtype=np.int64)
+    documents = np.array([counts.per_source[s] for s in sources.tolist()], dtype=np.int64)
     yield pa.RecordBatch.from_pydict(
-        {"documents": pa.array([df.documents], pa.int64()), "table": pa.array([df.table.tobytes()], pa.binary())}
+        {
+            "documents": pa.array([counts.documents], pa.int64()),
+            "corpus": pa.array([counts.corpus.table.tobytes()], pa.binary()),
+            "within": pa.array([counts.within.table.tobytes()], pa.binary()),
+            "sources": pa.array([sources.tobytes()], pa.binary()),
+            "counts": pa.array([documents.tobytes()], pa.binary()),
+        }
     )
 
 
-def frequent(documents: int, table: bytes, config: ScanConfig) -> Frequent:
-    """The boilerplate test of the local engine (:class:`dedup.boilerplate.Frequent`) from a summed table."""
-    df = DocumentFrequency()
-    df.table = np.frombuffer(table, dtype=np.uint32).reshape(df.table.shape).copy()
-    df.documents = documents
-    return Frequent(df, config.max_df)
+def seed_counts_of(documents: int, corpus: bytes, within: bytes, per_source: dict[int, int]) -> SeedCounts:
+    """The local engine's :class:`dedup.boilerplate.SeedCounts` from summed tables and per-source counts."""
+    counts = SeedCounts()
+    for table, raw in ((counts.corpus, corpus), (counts.within, within)):
+        table.table = np.frombuffer(raw, dtype=np.uint32).reshape(table.table.shape).copy()
+        table.documents = documents
+    counts.per_source = dict(per_source)
+    return counts
+
+
+SAME = "same int"
+
+
+def same_slots(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The slots two documents' whole-document signatures share (columns a_signature, b_signature), passed through.
+
+    The second key of the per-document budget's ranking (:func:`dedup.lsh.per_document_budget`).
+    """
+    for batch in batches:
+        a = batch.column("a_signature").to_pylist()
+        b = batch.column("b_signature").to_pylist()
+        same = [
+            int(np.count_nonzero(np.frombuffer(x, dtype=np.uint32) == np.frombuffer(y, dtype=np.uint32)))
+            for x, y in zip(a, b, strict=True)
+        ]
+        names = [n for n in batch.schema.names if n not in ("a_signature", "b_signature")]
+        yield pa.RecordBatch.from_pydict({**{n: batch.column(n) for n in names}, "same": pa.array(same, pa.int32())})
 
 
 BAND_BLOBS = "part int, bandkey binary, doc binary, source binary, windows binary"
@@ -409,24 +439,28 @@ _CACHE_BYTES = 256 << 20  # prepared documents kept by one task
 def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
     """Align and score each candidate pair, both documents joined in (a first in input order).
 
-    ``statistics`` is what the engine's statistics step made ((documents, table) or None), or a
-    Spark broadcast of it. Columns ``a_order, b_order, a_doc, b_doc, a_id, b_id, a_text, b_text, a_length, b_length,
-    a_signature, b_signature``; out: the orders, the pair (null when no passage) and its passages.
-    Each document is prepared once while it stays in a bounded cache (rows come grouped by one side).
+    ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`),
+    or a Spark broadcast of it. Columns ``a_order, b_order`` and, for each of ``a_`` and ``b_``:
+    ``doc, id, text, length, signature, time, window_count, shingle_count, source_id``; out: the
+    orders, the pair (null when it is not reported) and its passages. Each document is prepared
+    once while it stays in a bounded cache (rows come grouped by one side).
     """
     _cap_threads()
-    # The boilerplate statistics: (documents, table) or None, or a Spark broadcast of them.
     tables = statistics.value if hasattr(statistics, "value") else statistics
-    common = frequent(tables[0], tables[1], config) if tables is not None else None
+    counts = seed_counts_of(*tables)
+    filters: dict[int, Boilerplate] = {}
     cache: OrderedDict[int, Prepared] = OrderedDict()
     held = 0
 
-    def prepared(doc: int, text: str) -> Prepared:
+    def prepared(doc: int, text: str, source: int) -> Prepared:
         nonlocal held
         found = cache.get(doc)
         if found is not None:
             cache.move_to_end(doc)
             return found
+        common = filters.get(source)
+        if common is None:
+            common = filters[source] = Boilerplate(counts, source, config.source_df)
         made = prepare_text(text, config, common)
         cache[doc] = made
         held += made.nbytes
@@ -441,15 +475,17 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
         for k in range(batch.num_rows):
-            a = prepared(col["a_doc"][k], col["a_text"][k])
-            b = prepared(col["b_doc"][k], col["b_text"][k])
+            a = prepared(col["a_doc"][k], col["a_text"][k], col["a_source_id"][k])
+            b = prepared(col["b_doc"][k], col["b_text"][k], col["b_source_id"][k])
             signatures = (
                 np.frombuffer(col["a_signature"][k], dtype=np.uint32),
                 np.frombuffer(col["b_signature"][k], dtype=np.uint32),
             )
             found, pair = align_pair(
-                a, b, (col["a_id"][k], col["b_id"][k]), (col["a_length"][k], col["b_length"][k]), signatures, config
-            )
+                a, b, (col["a_id"][k], col["b_id"][k]), (col["a_length"][k], col["b_length"][k]), signatures,
+                (col["a_time"][k], col["b_time"][k]), (col["a_window_count"][k], col["b_window_count"][k]),
+                (col["a_shingle_count"][k], col["b_shingle_count"][k]), config,
+            )  # fmt: skip
             pairs.append(asdict(pair) if pair is not None else None)
             passages.append([_passage_row(p) for p in found])
         yield pa.RecordBatch.from_pydict(

@@ -67,7 +67,7 @@ def scan_inputs(
             df = df.unionByName(frame)
     found = scan(df, config, spark, work_dir=work_dir)
     result = found.to_result()
-    skipped = reader.skipped + [Skipped(s.where, s.reason, s.id) for s in result.skipped]
+    skipped = reader.skipped + [Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped]
     return ScanResult(
         passages=result.passages,
         pairs=result.pairs,
@@ -76,6 +76,7 @@ def scan_inputs(
         candidates=result.candidates,
         suppressed_buckets=result.suppressed_buckets,
         config=result.config,
+        unaligned=result.unaligned,
     )
 
 

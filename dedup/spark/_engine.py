@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from ..clusters import Cluster, find_clusters
@@ -24,7 +24,7 @@ from . import _batches as B
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
 _BATCH_ROWS = 1000
-_FORMAT_VERSION = 1  # of the work directory's stages; a change of their columns bumps it
+_FORMAT_VERSION = 2  # of the work directory's stages; a change of their columns bumps it
 
 
 def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSession:
@@ -80,6 +80,7 @@ class SparkScan:
     candidates: int
     suppressed_buckets: int
     config: ScanConfig = field(default_factory=ScanConfig)
+    unaligned: int = 0
 
     @property
     def skipped(self) -> DataFrame:
@@ -106,9 +107,12 @@ class SparkScan:
         }
         scanned = self.documents.filter(F.col("reason").isNull()).count()
         skipped = [
-            Skipped(where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id)
-            for row in self.skipped.select("id", "reason", "where").collect()
-        ]
+            Skipped(
+                where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
+                kind=row.kind,
+            )
+            for row in self.skipped.select("id", "reason", "where", "kind").collect()
+        ]  # fmt: skip
         return ScanResult(
             passages=passages,
             pairs=pairs,
@@ -117,6 +121,7 @@ class SparkScan:
             candidates=self.candidates,
             suppressed_buckets=self.suppressed_buckets,
             config=self.config,
+            unaligned=self.unaligned,
         )
 
     def clusters(self, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
@@ -206,46 +211,50 @@ class _WorkDir:
         return self.spark.read.parquet(where)
 
 
-def _statistics(
-    sketched: DataFrame, duplicates: DataFrame, repeated: int, config: ScanConfig
-) -> tuple[int, bytes] | None:
-    """The corpus-wide boilerplate statistics the preparation of documents needs (dedup.boilerplate).
+def _source_ids(accepted: DataFrame) -> DataFrame:
+    """Each scanned document's source number, as the local engine numbers outlets: in input order of first appearance.
 
-    Today: the document frequencies of seed keys in a count-min sketch, counted by the documents
-    stage a partition at a time and summed here (a fixed-size table, never the corpus, reaches the
-    driver), less the documents found to be duplicates afterwards; None when ``max_df`` is 1.
+    The outlet is the source, or the document's own id for a document without one
+    (:attr:`dedup.records.Document.outlet`). Columns doc, source_id.
     """
-    if config.max_df >= 1.0:
-        return None
+    outlet = F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))
+    keyed = accepted.select("doc", "_order", outlet.alias("outlet"))
+    firsts = keyed.groupBy("outlet").agg(F.min("_order").alias("_first"))
+    # zipWithIndex after a sort numbers the outlets without moving them all into one partition.
+    numbered = firsts.orderBy("_first").rdd.map(lambda r: r.outlet).zipWithIndex()
+    ids = accepted.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
+    return keyed.join(ids, "outlet").select("doc", "source_id")
 
-    def add(x: tuple[int, Any], y: tuple[int, Any]) -> tuple[int, Any]:
-        return x[0] + y[0], x[1] + y[1]
 
-    def total(tables: DataFrame) -> tuple[int, Any]:
+def _statistics(accepted: DataFrame, config: ScanConfig) -> tuple[int, bytes, bytes, dict[int, int]]:
+    """The seed counts the preparation of documents needs (:class:`dedup.boilerplate.SeedCounts`).
+
+    Counted a partition at a time from each scanned document's seed keys and source number, and
+    summed here: two fixed-size count-min tables and the documents of each source (one number a
+    source) reach the driver, never the corpus.
+    """
+
+    def add(x: tuple[int, Any, Any, dict[int, int]], y: tuple[int, Any, Any, dict[int, int]]) -> Any:
+        per_source = dict(x[3])
+        for s, n in y[3].items():
+            per_source[s] = per_source.get(s, 0) + n
+        return x[0] + y[0], x[1] + y[1], x[2] + y[2], per_source
+
+    def row(r: Any) -> tuple[int, Any, Any, dict[int, int]]:
+        sources = np.frombuffer(r.sources, dtype=np.int64).tolist()
+        counts = np.frombuffer(r.counts, dtype=np.int64).tolist()
         # Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
-        rows = tables.rdd.map(lambda r: (int(r.documents), np.frombuffer(r.table, dtype=np.uint32)))
-        try:
-            return rows.treeReduce(add)
-        except ValueError:  # no partition had a document
-            return 0, 0
+        corpus, within = np.frombuffer(r.corpus, dtype=np.uint32), np.frombuffer(r.within, dtype=np.uint32)
+        return int(r.documents), corpus, within, dict(zip(sources, counts, strict=True))
 
-    documents, table = total(
-        sketched.filter(F.col("problem") == B.TABLE).select(
-            F.col("length").alias("documents"), F.col("keys").alias("table")
-        )
+    tables = accepted.select("text", "source_id").mapInArrow(partial(B.seed_counts, config=config), B.SEED_COUNTS)
+    documents, corpus, within, per_source = tables.rdd.map(row).treeReduce(add)
+    return (
+        int(documents),
+        np.asarray(corpus, dtype=np.uint32).tobytes(),
+        np.asarray(within, dtype=np.uint32).tobytes(),
+        per_source,
     )
-    if repeated:
-        # Counted by the documents stage, then found to repeat an earlier id: taken out again.
-        again = (
-            sketched.filter(F.col("problem") == B.PROBLEM_NONE)
-            .join(duplicates.select("doc", "_first"), "doc")
-            .filter(F.col("_order") > F.col("_first"))
-        )
-        less, minus = total(again.select("text").mapInArrow(partial(B.frequencies, config=config), B.FREQUENCIES))
-        documents, table = documents - less, table - minus
-    if documents == 0:
-        return None if isinstance(table, int) else (0, np.zeros_like(table, dtype=np.uint32).tobytes())
-    return int(documents), np.asarray(table, dtype=np.uint32).tobytes()
 
 
 def _input(df: DataFrame, order: str | Column | None) -> DataFrame:
@@ -303,17 +312,21 @@ def scan(
 
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
     duplicates = work.stage("duplicates", lambda: _duplicates(sketched))
-    rows, repeated = _documents(sketched, duplicates)
-    problem = rows.filter(F.col("reason").isNotNull())
-    if not cfg.skip_bad:
-        first = problem.orderBy("_order").select("id", "reason", "where").limit(1).collect()
-        if first:
-            bad = first[0]
-            if bad.where is not None:
-                raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason)
-            raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason)
-    accepted = rows.filter(F.col("reason").isNull())
-    statistics = _statistics(sketched, duplicates, repeated, cfg)
+    rows, _ = _documents(sketched, duplicates)
+    # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
+    short = F.col("kind").isin("empty", "too short")
+    fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
+    problem = rows.filter(F.col("reason").isNotNull() & fatal)
+    first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
+    if first:
+        bad = first[0]
+        skippable = bad.kind not in ("empty", "too short")
+        if bad.where is not None:
+            raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
+        raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
+    scanned = rows.filter(F.col("reason").isNull())
+    accepted = work.stage("sources", lambda: scanned.join(_source_ids(scanned), "doc"))
+    statistics = _statistics(accepted, cfg)
 
     def candidates() -> DataFrame:
         parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
@@ -329,22 +342,18 @@ def scan(
         )
 
     counted = work.stage("candidates", candidates)
-    keep = (F.col("lo") != F.col("hi")) & (F.col("shared") >= cfg.min_bands)
-    tally = counted.agg(
-        F.sum(F.when(F.col("lo") == F.col("hi"), F.col("suppressed"))).alias("suppressed"),
-        F.count(F.when(keep, F.lit(1))).alias("chosen"),
-    ).first()
-    suppressed = int(tally.suppressed or 0) if tally is not None else 0
-    total = int(tally.chosen) if tally is not None else 0
-    chosen = counted.filter(keep)
+    suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum("suppressed").alias("n")).first()
+    suppressed = int(suppressed_row.n or 0) if suppressed_row is not None else 0
 
-    def aligned() -> DataFrame:
-        side = accepted.select("doc", "_order", "id", "text", "length", "signature")
+    def orient(pairs: DataFrame, side: DataFrame) -> DataFrame:
+        """The pairs (lo, hi, ...) with each document's columns, a_ the earlier in input order and b_ the later."""
         x = side.select(*(F.col(c).alias(f"x_{c}") for c in side.columns))
         y = side.select(*(F.col(c).alias(f"y_{c}") for c in side.columns))
-        joined = chosen.join(x, chosen.lo == x.x_doc).join(y, chosen.hi == y.y_doc)
+        joined = pairs.join(x, pairs.lo == x.x_doc).join(y, pairs.hi == y.y_doc)
         first = F.col("x__order") < F.col("y__order")
-        oriented = joined.select(
+        rest = [c for c in pairs.columns if c not in ("lo", "hi")]
+        return joined.select(
+            *rest,
             *(
                 F.when(first, F.col(f"x_{c}")).otherwise(F.col(f"y_{c}")).alias(f"a_{c.lstrip('_')}")
                 for c in side.columns
@@ -354,6 +363,58 @@ def scan(
                 for c in side.columns
             ),
         )
+
+    def chosen() -> DataFrame:
+        # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
+        # as many when either document has at most short_windows windows.
+        short_bands = max(1, cfg.min_bands // 2)
+        relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
+        least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
+        pairs = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= least)).select("lo", "hi", "shared")
+        side = accepted.select("doc", "_order", "window_count", "signature")
+        found = orient(pairs, side)
+        if relaxed:
+            short = F.least("a_window_count", "b_window_count") <= cfg.short_windows
+            found = found.filter((F.col("shared") >= cfg.min_bands) | short)
+        # The budget's second key: the slots the two whole-document signatures share.
+        found = found.select("shared", "a_doc", "b_doc", "a_order", "b_order", "a_signature", "b_signature")
+        return found.mapInArrow(B.same_slots, f"shared bigint, a_doc bigint, b_doc bigint, a_order {order_type}, "
+                                f"b_order {order_type}, {B.SAME}")  # fmt: skip
+
+    candidate_pairs = work.stage("chosen", chosen)
+    total = candidate_pairs.count()
+
+    def budgeted() -> DataFrame:
+        if not cfg.max_candidates:
+            return candidate_pairs.select("a_doc", "b_doc")
+        # dedup.lsh.per_document_budget, distributed: each document ranks its pairs by the bands
+        # shared, then the signature slots shared (both capped as that kernel caps them), then the
+        # pair's place in (earlier, later) input order; a pair among the max_candidates strongest
+        # of either of its documents is kept.
+        ranked = candidate_pairs.select(
+            "a_doc", "b_doc", "a_order", "b_order",
+            F.least(F.col("shared"), F.lit(0x7FFF)).alias("_bands"),
+            F.least(F.col("same"), F.lit(0xFFFF)).alias("_slots"),
+        )  # fmt: skip
+        per_doc = ranked.select(F.col("a_doc").alias("_d"), "*").unionByName(
+            ranked.select(F.col("b_doc").alias("_d"), "*")
+        )
+        rank = F.row_number().over(
+            Window.partitionBy("_d").orderBy(F.desc("_bands"), F.desc("_slots"), "a_order", "b_order")
+        )
+        ranked_per_doc = per_doc.withColumn("_rank", rank)
+        return ranked_per_doc.filter(F.col("_rank") <= cfg.max_candidates).select("a_doc", "b_doc").distinct()
+
+    kept = work.stage("budget", budgeted)
+    aligned_pairs = kept.count()
+    unaligned = total - aligned_pairs
+
+    def aligned() -> DataFrame:
+        side = accepted.select(
+            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "shingle_count", "source_id"
+        )
+        pairs = kept.select(F.least("a_doc", "b_doc").alias("lo"), F.greatest("a_doc", "b_doc").alias("hi"))
+        oriented = orient(pairs, side)
         # Rows grouped by their first document: each is prepared once per task while in the cache.
         oriented = oriented.sortWithinPartitions("a_doc")
         # Broadcast once to each executor, not pickled into every task's function (8 MB each).
@@ -366,12 +427,8 @@ def scan(
         .orderBy("a_order", "b_order", "position")
         .select("passage.*")
     )
-    pairs = (
-        done.filter(F.col("pair").isNotNull())
-        .select("pair.*")
-        .orderBy(F.desc(F.greatest("coverage_a", "coverage_b")), "a", "b")
-    )
-    documents = rows.select("_order", "id", "source", "date", "text", "length", "reason", "where")
+    pairs = done.filter(F.col("pair").isNotNull()).select("pair.*").orderBy(F.desc("score"), "a", "b")
+    documents = rows.select("_order", "id", "source", "date", "text", "length", "reason", "kind", "where")
     return SparkScan(
         passages=passages,
         pairs=pairs,
@@ -379,6 +436,7 @@ def scan(
         candidates=total,
         suppressed_buckets=suppressed,
         config=cfg,
+        unaligned=unaligned,
     )
 
 
@@ -422,7 +480,7 @@ def _sketched(source: DataFrame, cfg: ScanConfig, order_type: str) -> DataFrame:
 
 def _duplicates(sketched: DataFrame) -> DataFrame:
     """The ids found more than once: for each, the input order of the first scanned row (``_first``)."""
-    keyed = sketched.filter((F.col("problem") != B.PROBLEM_FIELD) & (F.col("problem") != B.TABLE))
+    keyed = sketched.filter(F.col("problem") != B.PROBLEM_FIELD)
     return (
         keyed.groupBy("doc")
         .agg(
@@ -455,15 +513,16 @@ def _documents(sketched: DataFrame, duplicates: DataFrame) -> tuple[DataFrame, i
     repeated = summary.ids if summary is not None else 0
     if repeated <= _BROADCAST_ROWS:
         marks = F.broadcast(marks)
-    marked = sketched.filter(F.col("problem") != B.TABLE).join(marks, "doc", "left")
+    marked = sketched.join(marks, "doc", "left")
     duplicate = (
         F.col("_first").isNotNull() & (F.col("_order") > F.col("_first")) & (F.col("problem") != B.PROBLEM_FIELD)
     )
     return marked.select(
-        *(c for c in sketched.columns if c not in ("reason", "problem")),
+        *(c for c in sketched.columns if c not in ("reason", "problem", "kind")),
         F.when(duplicate, F.lit("duplicate id (an earlier document has the same id)"))
         .otherwise(F.col("reason"))
         .alias("reason"),
+        F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("kind")).alias("kind"),
     ), int(repeated)
 
 

@@ -1,0 +1,117 @@
+"""Measuring: timing, peak memory (tracemalloc and resident set), the machine and the versions."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def timed(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> tuple[float, list[float]]:
+    """Median wall time of ``repeats`` runs after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), times
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    """tracemalloc peak (bytes) of one run of ``fn`` above what was allocated before it."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        fn()
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def max_rss() -> int:
+    """Peak resident set size of this process, in bytes."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _reset_hwm() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return _hwm() is not None
+    except OSError:
+        return False
+
+
+def _hwm() -> int | None:
+    """Peak resident set size since the last reset (VmHWM), in bytes; None where unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_bytes": mem,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    out: dict[str, str | None] = {}
+    for name in ("dedup", "numpy", "numba", "datasketch", "xxhash", "rensa", "matplotlib"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def threaded(fn: Callable[[list[Any]], Any], items: list[Any], workers: int) -> list[Any]:
+    """``fn`` over ``workers`` contiguous slices of ``items`` in a thread pool (for nogil kernels)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    size = -(-len(items) // workers)
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, [items[i : i + size] for i in range(0, len(items), size)]))
+
+
+def make_config(args: argparse.Namespace) -> Any:
+    """ScanConfig's defaults, with the parameters given on the command line."""
+    from dedup.scan import ScanConfig
+
+    given = {k: getattr(args, k) for k in ("ngram", "num_perm", "threshold", "min_bands")}
+    return ScanConfig().replace(**{k: v for k, v in given.items() if v is not None})

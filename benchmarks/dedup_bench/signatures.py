@@ -1,0 +1,92 @@
+"""Signatures against datasketch and the hashing floor, interleaved round by round.
+
+On a shared machine the load changes between the rows of the stage table, and a ratio of two rows
+timed a minute apart moves with it. Here every round times each contender back to back (ours the
+best of three runs, datasketch one run), and the ratios are taken within the round; the median
+over the rounds is reported with its range.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .table import _scalar_floor
+
+
+def signature_rounds(texts: list[str], cfg: Any, rounds: int) -> dict[str, Any]:
+    """Time signatures, the two hashing floors and datasketch ``MinHash.bulk`` (xxh32) on normalised ``texts``."""
+    import datasketch
+    import xxhash
+
+    from dedup.minhash import _hashing_floor, signatures_flat, text_signatures
+    from dedup.shingle import hash_many, shingle_strings
+
+    def ds() -> Any:
+        grams = [[g.encode("utf-8") for g in shingle_strings(t, cfg.ngram)] for t in texts]
+        return datasketch.MinHash.bulk(
+            grams, num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=xxhash.xxh32_intdigest, scheme="affine32"
+        )
+
+    contenders: dict[str, Callable[[], Any]] = {
+        "text_signatures": lambda: text_signatures(texts, cfg.ngram, cfg.num_perm, seed=cfg.seed),
+        "hash_many + signatures_flat": lambda: signatures_flat(*hash_many(texts, cfg.ngram), cfg.num_perm,
+                                                               seed=cfg.seed),
+        "hashing floor": lambda: _hashing_floor(texts, cfg.ngram),
+        "scalar floor": lambda: _scalar_floor(texts, cfg.ngram),
+        "datasketch MinHash.bulk (xxh32)": ds,
+    }  # fmt: skip
+    for fn in contenders.values():
+        fn()  # warm-up (compilation or cache load)
+    ngrams = len(hash_many(texts, cfg.ngram)[0])
+    runs: list[dict[str, float]] = []
+    for r in range(rounds):
+        times = {}
+        for name, fn in contenders.items():
+            best = float("inf")
+            for _ in range(1 if name.startswith("datasketch") else 3):
+                t = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - t)
+            times[name] = best
+        runs.append(times)
+        print(f"  signature round {r + 1}: " + ", ".join(f"{k} {v * 1e9 / ngrams:.1f} ns" for k, v in times.items()),
+              file=sys.stderr, flush=True)  # fmt: skip
+
+    def per_round(f: Callable[[dict[str, float]], float]) -> dict[str, float]:
+        values = [f(t) for t in runs]
+        return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+    sig, ds_name = "text_signatures", "datasketch MinHash.bulk (xxh32)"
+    return {
+        "documents": len(texts),
+        "ngrams": ngrams,
+        "rounds": runs,
+        "ns_per_ngram": {k: statistics.median(t[k] for t in runs) * 1e9 / ngrams for k in contenders},
+        "signature_vs_bulk_xxh32": per_round(lambda t: t[ds_name] / t[sig]),
+        "signature_over_hashing_floor": per_round(lambda t: t[sig] / t["hashing floor"]),
+        "signature_over_scalar_floor": per_round(lambda t: t[sig] / t["scalar floor"]),
+        "hashing_floor_vs_bulk_xxh32": per_round(lambda t: t[ds_name] / t["hashing floor"]),
+    }
+
+
+def format_rounds(result: dict[str, Any]) -> str:
+    lines = [f"signatures, {result['documents']:,} documents, {result['ngrams']:,} n-grams, "
+             f"{len(result['rounds'])} interleaved rounds (median ns an n-gram):"]  # fmt: skip
+    lines += [f"  {k:34s} {v:9.2f}" for k, v in result["ns_per_ngram"].items()]
+    for key, target, better in (
+        ("signature_vs_bulk_xxh32", 50.0, "higher"),
+        ("signature_over_hashing_floor", 1.5, "lower"),
+        ("signature_over_scalar_floor", 1.5, "lower"),
+        ("hashing_floor_vs_bulk_xxh32", None, ""),
+    ):
+        v = result[key]
+        verdict = ""
+        if target is not None:
+            ok = v["median"] >= target if better == "higher" else v["median"] <= target
+            verdict = f"  target {'>=' if better == 'higher' else '<='} {target:g}x: {'met' if ok else 'NOT MET'}"
+        lines.append(f"  {key:34s} {v['median']:7.2f}x (rounds {v['min']:.2f}-{v['max']:.2f}){verdict}")
+    return "\n".join(lines)

@@ -1,0 +1,227 @@
+"""Input formats: CSV, TSV, Parquet, gzip and zstandard, chosen by extension; every record accounted for."""
+
+from __future__ import annotations
+
+import builtins
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.errors import DependencyError, InputError, ReadError
+from dedup.io import Reader, file_format, read_documents
+
+DOCS = [
+    {"id": "1", "text": "first, with a comma", "source": "AFP", "date": "2024-01-22"},
+    {"id": "2", "text": 'second "quoted"\nover two lines', "source": "Reuters", "date": ""},
+    {"id": "3", "text": "نص عربي", "source": "", "date": "2024-01-23"},
+]
+EXPECTED = [
+    ("1", "first, with a comma", "AFP", "2024-01-22"),
+    ("2", 'second "quoted"\nover two lines', "Reuters", None),
+    ("3", "نص عربي", None, "2024-01-23"),
+]
+
+
+def csv_text(rows: list[dict[str, str]], delimiter: str = ",") -> str:
+    import csv
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), delimiter=delimiter)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def compress(data: bytes, compression: str | None) -> bytes:
+    if compression == "gz":
+        return gzip.compress(data)
+    if compression == "zst":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def tuples(docs: Any) -> list[tuple[str, str, str | None, str | None]]:
+    return [(d.id, d.text, d.source, d.date) for d in docs]
+
+
+@pytest.mark.parametrize("compression", [None, "gz", "zst"])
+@pytest.mark.parametrize("form", ["csv", "tsv", "jsonl"])
+def test_record_formats_read_alike_plain_and_compressed(tmp_path: Path, form: str, compression: str | None) -> None:
+    if form == "jsonl":
+        rows = [{k: v for k, v in d.items() if v} for d in DOCS]
+        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    else:
+        data = csv_text(DOCS, "\t" if form == "tsv" else ",")
+    name = f"docs.{form}" + (f".{compression}" if compression else "")
+    path = tmp_path / name
+    path.write_bytes(compress(data.encode("utf-8"), compression))
+    reader = Reader()
+    assert tuples(reader.read([path])) == EXPECTED
+    # A record's place is the line it starts on: in CSV and TSV the quoted line break takes one.
+    assert reader.where["3"] == f"{path}:{3 if form == 'jsonl' else 5}"
+
+
+@pytest.mark.parametrize("compression", [None, "gz", "zst"])
+def test_parquet_plain_and_compressed(tmp_path: Path, compression: str | None) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "id": [1, 2, 3],
+            "text": [d["text"] for d in DOCS],
+            "source": [d["source"] or None for d in DOCS],
+            "date": [d["date"] or None for d in DOCS],
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    path = tmp_path / ("docs.parquet" + (f".{compression}" if compression else ""))
+    path.write_bytes(compress(buffer.getvalue(), compression))
+    reader = Reader()
+    assert tuples(reader.read([path])) == EXPECTED
+    assert reader.where["2"] == f"{path}: row 2"
+
+
+def test_parquet_dates_and_bad_rows(tmp_path: Path) -> None:
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "d.parquet"
+    day = datetime.date(2024, 1, 22)
+    pq.write_table(pa.table({"id": ["a", None, "c"], "text": ["x", "y", None], "date": [day, day, day]}), path)
+    with pytest.raises(InputError, match=r"d\.parquet: row 2: field 'id' is missing"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert tuples(reader.read([path])) == [("a", "x", None, "2024-01-22")]
+    assert [s.where.rsplit(" ", 1)[1] for s in reader.skipped] == ["2", "3"]
+    pq.write_table(pa.table({"key": ["a"], "text": ["x"]}), path)
+    with pytest.raises(InputError, match=r"d\.parquet: no column 'id' \(columns: 'key', 'text'\)"):
+        list(Reader().read([path]))
+    assert tuples(Reader(id_field="key").read([path])) == [("a", "x", None, None)]
+
+
+def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"PAR1")
+    real = builtins.__import__
+
+    def no_pyarrow(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("pyarrow"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    with pytest.raises(
+        DependencyError, match=r"d\.parquet: reading Parquet needs pyarrow: pip install 'dedup\[parquet\]'"
+    ):
+        list(Reader().read([path]))
+
+
+def test_csv_problems_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(b'id,text\n1,fine\n2,a \xff byte\n3,"two\nlines",extra\n\n4,ok\n1,dup\n')
+    with pytest.raises(InputError, match=r"d\.csv:3: invalid UTF-8 at byte 4 of the line"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["1", "4"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [
+        ("3", "invalid UTF-8"),
+        ("4", "invalid CSV"),
+        ("8", "duplicate id"),
+    ]
+    assert "3 fields where the header has 2" in reader.skipped[1].reason
+
+
+def test_csv_header_must_name_id_and_text(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("name,body\na,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"d\.csv:1: no column 'id' and 'text' in the header \('name', 'body'\)"):
+        list(Reader().read([path]))
+    assert tuples(Reader(id_field="name", text_field="body").read([path])) == [("a", "b", None, None)]
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"d\.csv: empty file: expected a header line"):
+        list(Reader().read([path]))
+
+
+def test_csv_with_a_byte_order_mark_as_excel_writes_it(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes("id,text\r\nx,نص\r\n".encode("utf-8-sig"))
+    assert tuples(Reader().read([path])) == [("x", "نص", None, None)]
+
+
+def test_unknown_extension_is_an_error_never_one_big_document(tmp_path: Path) -> None:
+    for name in ("notes.md", "README", "data.json", "docs.xlsx.gz"):
+        path = tmp_path / name
+        path.write_text("id,text\n1,x\n", encoding="utf-8")
+        with pytest.raises(InputError, match=rf"{name}: cannot tell the format from the file name: expected \.txt"):
+            list(Reader().read([path]))
+    forced = Reader(input_format="csv")
+    assert tuples(forced.read([tmp_path / "notes.md"])) == [("1", "x", None, None)]
+    assert tuples(Reader(input_format="txt").read([tmp_path / "README"])) == [("README", "id,text\n1,x\n", None, None)]
+    with pytest.raises(InputError, match="input_format must be one of txt, jsonl, csv, tsv, parquet, got 'xml'"):
+        Reader(input_format="xml")
+
+
+def test_directory_reads_every_known_format_and_ignores_other_files(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("plain text", encoding="utf-8")
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress(b"compressed text"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.csv").write_text("id,text\nc1,from csv\n", encoding="utf-8")
+    (tmp_path / "sub" / "d.jsonl.zst").write_bytes(compress(b'{"id": "d1", "text": "from jsonl"}\n', "zst"))
+    (tmp_path / "README.md").write_text("about this folder", encoding="utf-8")
+    reader = Reader()
+    assert [(d.id, d.text) for d in reader.read([tmp_path])] == [
+        ("a.txt", "plain text"),
+        ("b.txt.gz", "compressed text"),
+        ("c1", "from csv"),
+        ("d1", "from jsonl"),
+    ]
+    assert reader.where["c1"] == f"{tmp_path / 'sub' / 'c.csv'}:2"
+    # An explicit --glob takes every file it matches, which must then have a known format.
+    with pytest.raises(InputError, match=r"README\.md: cannot tell the format"):
+        list(Reader(glob="*.md").read([tmp_path]))
+
+
+def test_corrupt_compressed_file_is_a_read_error(tmp_path: Path) -> None:
+    for name in ("d.jsonl.gz", "d.jsonl.zst"):
+        path = tmp_path / name
+        path.write_bytes(b"this is not compressed at all\n")
+        with pytest.raises(ReadError, match=rf"{name}: cannot read: "):
+            list(Reader().read([path]))
+    truncated = tmp_path / "t.jsonl.gz"
+    lines = b"".join(b'{"id": "%d", "text": "x"}\n' % k for k in range(100))
+    truncated.write_bytes(gzip.compress(lines)[:-20])
+    with pytest.raises(ReadError, match=r"t\.jsonl\.gz: cannot read: "):
+        list(Reader().read([truncated]))
+
+
+def test_compressed_standard_input_is_recognised(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = gzip.compress(b'{"id": "s", "text": "gz on stdin"}\n')
+    stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(data)), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert [d.text for d in Reader().read(["-"])] == ["gz on stdin"]
+
+
+def test_json_error_says_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "tab\there"}\n')
+    with pytest.raises(InputError) as caught:
+        list(Reader().read([path]))
+    assert "at at" not in str(caught.value)
+    assert "Invalid control character at column 25" in str(caught.value)
+
+
+def test_file_format_and_read_documents(tmp_path: Path) -> None:
+    assert file_format("x.PARQUET.ZST") == ("parquet", "zstd")
+    assert file_format("x.tsv.gz") == ("tsv", "gzip")
+    path = tmp_path / "x.tsv"
+    path.write_text("id\ttext\tsource\n1\tt\ts\n", encoding="utf-8")
+    assert tuples(read_documents([path])) == [("1", "t", "s", None)]
