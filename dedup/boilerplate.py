@@ -12,7 +12,7 @@ unless it is boilerplate or a stock phrase. The two are told apart by who repeat
   by this rule (give documents a ``source`` to turn it on).
 * **Rarity** is how many documents of the whole corpus hold a seed. A long passage stands on its
   own; a short verbatim piece (a quoted statement, a brief's lead sentence) is reported only when
-  its seeds are rare in the corpus (:class:`dedup.align.AlignParams`, ``rare_df``): a stock phrase of
+  its seeds are rare in the corpus (:class:`dedup.seeds.AlignParams`, ``rare_df``): a stock phrase of
   a story ("the war between Israel and Hamas in the Gaza Strip") is in many documents.
 
 Both counts stream in while documents are read, in fixed memory: :class:`DocumentFrequency` is a
@@ -205,7 +205,7 @@ class SeedCounts:
 class Boilerplate:
     """The seed filter of one source's documents: its boilerplate limit and the corpus's rarity of seeds.
 
-    :func:`dedup.align.prepare` takes it and checks every seed inside its own kernel.
+    :func:`dedup.seeds.prepare` takes it and checks every seed inside its own kernel.
 
     Example:
         >>> counts = SeedCounts(width=1 << 10)

@@ -80,7 +80,7 @@ class ScanConfig:
     source_df: float = 0.1
     rare_df: float = 0.2
     min_score: float = 0.15
-    short_windows: int = 16
+    short_windows: int = 32
     min_similarity: float = 0.0
     same_source: bool = False
     max_bucket: int = 256
@@ -442,7 +442,7 @@ class _AlignChunk:
             prepared[i], prepared[j], (index.documents.doc_id(i), index.documents.doc_id(j)),
             (prepared.length(i), prepared.length(j)), (index.doc_signatures[i], index.doc_signatures[j]),
             (index.doc_time[i], index.doc_time[j]), (int(index.window_counts[i]), int(index.window_counts[j])),
-            (int(index.shingles[i]), int(index.shingles[j])), index.config,
+            index.config,
         )  # fmt: skip
 
 
@@ -459,29 +459,18 @@ def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> P
     return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common)
 
 
-def may_score(
-    signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
-    windows: tuple[int, int],
-    shingles: tuple[int, int],
-    config: ScanConfig,
-) -> bool:
-    """Whether a pair without passages may still reach ``min_score`` (a cheap bound before the exact score).
+def short_pair(windows: tuple[int, int], config: ScanConfig) -> bool:
+    """Whether a document of the pair is short (at most ``short_windows`` windows): a brief.
 
-    Every score is at most the containment of the smaller document, which the MinHash estimate
-    of the Jaccard similarity bounds (with a margin for its error). A short document is always
-    scored: a brief wholly inside a long story has a Jaccard similarity MinHash cannot resolve,
-    and scoring it costs little.
+    Only such a pair is reported on its score alone (and so is worth scoring without passages):
+    between long documents (web pages, full articles) shared vocabulary alone reaches any useful
+    ``min_score``, and a copy there leaves passages.
 
     Example:
-        >>> sig = np.zeros(128, np.uint32)
-        >>> may_score((sig, sig + 1), (100, 100), (3000, 3000), ScanConfig())
-        False
+        >>> short_pair((100, 20), ScanConfig(short_windows=32)), short_pair((100, 40), ScanConfig(short_windows=32))
+        (True, False)
     """
-    small, large = sorted(shingles)
-    if windows[0] <= config.short_windows or windows[1] <= config.short_windows:
-        return True
-    high = jaccard(signatures[0], signatures[1]) + _JACCARD_MARGIN
-    return high / (1.0 + high) * (small + large) >= config.min_score * small
+    return windows[0] <= config.short_windows or windows[1] <= config.short_windows
 
 
 def align_pair(
@@ -492,15 +481,14 @@ def align_pair(
     signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
     times: tuple[float, float],
     windows: tuple[int, int],
-    shingles: tuple[int, int],
     config: ScanConfig,
 ) -> tuple[list[Passage], Pair | None]:
     """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
 
     ``a`` and ``b`` are the prepared documents (a first in input order); the tuples hold, for a
     then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
-    when none), window counts and shingle counts. The one per-pair step of every engine (local
-    and Spark), so both report the same passages and scores.
+    when none) and window counts. The one per-pair step of every engine (local and Spark), so both
+    report the same passages and scores.
 
     Example:
         >>> cfg = ScanConfig()
@@ -509,12 +497,13 @@ def align_pair(
         >>> a = prepare_text("First outlet. " + text, cfg, None)
         >>> b = prepare_text(text + " Second outlet.", cfg, None)
         >>> sig = np.zeros(cfg.num_perm, np.uint32)
-        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), (math.nan, math.nan), (1, 1), (1, 1), cfg)
+        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), (math.nan, math.nan), (1, 1), cfg)
         >>> len(found), pair.a, pair.b, found[0].b.start
         (1, 'x', 'y', 0)
     """
     alignments = align(a, b, config.align_params)
-    if not alignments and not may_score(signatures, windows, shingles, config):
+    short = short_pair(windows, config)
+    if not alignments and not short:
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
@@ -526,7 +515,7 @@ def align_pair(
             b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
             found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
     score = pair_score(cont_a, cont_b, times[0], times[1])
-    if not found and score < config.min_score:
+    if not found and (score < config.min_score or not short):
         return found, None
     pair = Pair(
         a=a_id,
@@ -554,11 +543,6 @@ def pair_rank(pair: Pair) -> tuple[Any, ...]:
         ['c', 'a']
     """
     return (-pair.score, pair.a, pair.b)
-
-
-# Three standard errors of a 128-permutation MinHash estimate near the Jaccard similarities a
-# document pair of news shares (sd = sqrt(J (1 - J) / num_perm) <= 0.044).
-_JACCARD_MARGIN = 0.13
 
 
 def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:

@@ -17,24 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import (
-    Alignment,
-    AlignParams,
-    _by_diagonal,
-    _chain,
-    _covered,
-    _join,
-    _prepare_kernel,
-    _seed_spans,
-    _tile,
-    document_keys,
-    prepare,
-)
+from dedup.align import Alignment, AlignParams, _join, _tile, document_keys, prepare
 from dedup.boilerplate import ROW_MULTIPLIERS
+from dedup.chain import _by_diagonal, _chain, _covered
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
+from dedup.seeds import _prepare_kernel, _seed_spans
 from dedup.shingle import hash_many, shingle
 
 MAX_WORD = 8

@@ -126,7 +126,7 @@ def _cap_threads() -> None:
 DOCUMENTS = (
     "doc bigint, id string, source string, date string, text string, length bigint, source_key bigint, "
     "problem int, reason string, kind string, signature binary, keys binary, windows binary, "
-    "window_count bigint, shingle_count bigint, time double"
+    "window_count bigint, time double"
 )
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
 _READ = ("id", "text", "source", "date")
@@ -138,7 +138,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
     Other columns of the input are passed through after the computed ones.
 
     A scanned document gets its whole-document signature and its distinct band keys (``band << 32 |
-    key``, uint64) with the number of its windows holding each, its window and shingle counts and
+    key``, uint64) with the number of its windows holding each, its window count and
     its date as a timestamp (NaN when none); one that is not gets its reason and kind, as the local
     engine words them (``problem`` 1 for a missing id or text, 2 for a short or empty text).
     """
@@ -179,7 +179,6 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
         keys: list[bytes | None] = [None] * len(ids)
         windows: list[bytes | None] = [None] * len(ids)
         window_count: list[int | None] = [None] * len(ids)
-        shingle_count: list[int | None] = [None] * len(ids)
         time: list[float | None] = [None] * len(ids)
         if normalized:
             # The seed keys are counted by the statistics step, once each document's source number is known.
@@ -194,7 +193,6 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 keys[k] = values.tobytes()
                 windows[k] = counts.astype(np.int32).tobytes()
                 window_count[k] = int(sketched.counts[n])
-                shingle_count[k] = int(sketched.shingles[n])
                 when = parse_date(batch.column("date")[k].as_py())
                 time[k] = when.timestamp() if when is not None else math.nan
         yield pa.RecordBatch.from_pydict(
@@ -213,7 +211,6 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 "keys": pa.array(keys, pa.binary()),
                 "windows": pa.array(windows, pa.binary()),
                 "window_count": pa.array(window_count, pa.int64()),
-                "shingle_count": pa.array(shingle_count, pa.int64()),
                 "time": pa.array(time, pa.float64()),
                 # Columns the engine carries along (where the document was read, its input order).
                 **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
@@ -441,7 +438,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
 
     ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`),
     or a Spark broadcast of it. Columns ``a_order, b_order`` and, for each of ``a_`` and ``b_``:
-    ``doc, id, text, length, signature, time, window_count, shingle_count, source_id``; out: the
+    ``doc, id, text, length, signature, time, window_count, source_id``; out: the
     orders, the pair (null when it is not reported) and its passages. Each document is prepared
     once while it stays in a bounded cache (rows come grouped by one side).
     """
@@ -483,8 +480,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
             )
             found, pair = align_pair(
                 a, b, (col["a_id"][k], col["b_id"][k]), (col["a_length"][k], col["b_length"][k]), signatures,
-                (col["a_time"][k], col["b_time"][k]), (col["a_window_count"][k], col["b_window_count"][k]),
-                (col["a_shingle_count"][k], col["b_shingle_count"][k]), config,
+                (col["a_time"][k], col["b_time"][k]), (col["a_window_count"][k], col["b_window_count"][k]), config,
             )  # fmt: skip
             pairs.append(asdict(pair) if pair is not None else None)
             passages.append([_passage_row(p) for p in found])

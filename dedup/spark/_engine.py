@@ -411,7 +411,7 @@ def scan(
 
     def aligned() -> DataFrame:
         side = accepted.select(
-            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "shingle_count", "source_id"
+            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id"
         )
         pairs = kept.select(F.least("a_doc", "b_doc").alias("lo"), F.greatest("a_doc", "b_doc").alias("hi"))
         oriented = orient(pairs, side)

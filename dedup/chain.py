@@ -1,0 +1,417 @@
+"""Chains and groups: seeds of a document pair turned into passages, in numba kernels.
+
+Seeds are chained when they lie within ``gap`` characters of each other on both sides at once
+(single linkage): a copy cut by small edits stays one chain, while two reordered blocks do not
+chain, since the last seed of one and the first of the next are neighbours in one document only.
+Chains are then grouped by splitting them alternately along a and along b wherever more than
+``abut`` characters separate them: a copy whose words were shuffled leaves its seeds scattered over
+one rectangle, too sparse to chain but without a gap on either side. Groups too short, with too
+few seeds, or too sparse on either side are dropped; the ends of the rest are trimmed of lone
+seeds and moved to word boundaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__: list[str] = []
+
+
+@njit(cache=True, nogil=True)
+def _find(parent: npt.NDArray[np.int64], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+_RUN_STEP = 2  # consecutive n-gram starts on one diagonal are 1 apart, 2 across a space
+
+
+@njit(cache=True, nogil=True)
+def _any_difference(
+    start_a: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    first_k: npt.NDArray[np.int64],
+    r: int,
+    t: int,
+    low: int,
+    high: int,
+) -> bool:
+    """Whether a start of run t minus a start of run r lies in [low, high] (two sorted walks)."""
+    q = first_k[t]
+    for k in range(first_k[r], first_k[r + 1]):
+        p = start_a[order[k]]
+        while q < first_k[t + 1] and start_a[order[q]] - p < low:
+            q += 1
+        if q == first_k[t + 1]:
+            return False
+        if start_a[order[q]] - p <= high:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _chain(start_a: npt.NDArray[np.int64], start_b: npt.NDArray[np.int64], gap: int) -> npt.NDArray[np.int64]:
+    """Label of each seed's chain: seeds within ``gap`` on both sides at once share a label.
+
+    Chains are numbered 0, 1, ... in the order of their first seed; ``start_a`` must be sorted.
+    Computed over runs of adjacent seeds on one diagonal instead of seed by seed: a copied stretch
+    gives hundreds of seeds one or two characters apart on one diagonal
+    (``start_b - start_a`` constant); comparing every seed with the ~``gap`` seeds after it was most
+    of the alignment's time. Such a run is one chain by itself, and two runs link when some seed of
+    each lies within ``gap`` of the other on both sides, i.e. when some difference of their starts
+    along a falls in the interval that being within ``gap`` on both sides allows. The differences
+    of two runs (starts at most 2 apart) leave no hole wider than one: an overlap of three or more
+    integers always holds one, and only a narrower one is checked seed by seed. The labels are
+    those of single linkage over every pair of seeds (tested against it).
+    """
+    n = len(start_a)
+    labels = np.arange(n)
+    if n == 0:
+        return labels
+    diag = start_b - start_a
+    step = min(_RUN_STEP, gap)  # seeds of a run must chain with their neighbours
+    order = _by_diagonal(diag, start_a)
+    run_of = np.empty(n, dtype=np.int64)
+    first_k = np.empty(n + 1, dtype=np.int64)  # run r holds order[first_k[r]:first_k[r + 1]]
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    rdiag = np.empty(n, dtype=np.int64)
+    runs = -1
+    for k in range(n):
+        i = order[k]
+        if runs < 0 or diag[i] != rdiag[runs] or start_a[i] - hi[runs] > step:
+            runs += 1
+            lo[runs], hi[runs], rdiag[runs] = start_a[i], start_a[i], diag[i]
+            first_k[runs] = k
+        else:
+            hi[runs] = start_a[i]
+        run_of[i] = runs
+    runs += 1
+    first_k[runs] = n
+    by_lo = np.argsort(lo[:runs], kind="mergesort")
+    parent = np.arange(runs)
+    for x in range(runs):
+        r = by_lo[x]
+        for y in range(x + 1, runs):
+            t = by_lo[y]
+            if lo[t] - hi[r] > gap:
+                break
+            # Differences start_a(t) - start_a(r) available, against those within gap on both sides.
+            shift = rdiag[t] - rdiag[r]
+            low = max(lo[t] - hi[r], -gap, -gap - shift)
+            high = min(hi[t] - lo[r], gap, gap - shift)
+            if low > high or (high - low < 2 and not _any_difference(start_a, order, first_k, r, t, low, high)):
+                continue
+            rr, rt = _find(parent, r), _find(parent, t)
+            if rr != rt:
+                parent[max(rr, rt)] = min(rr, rt)
+    # Chains numbered 0, 1, ... in the order of their first seed along a.
+    number = np.full(runs, -1, dtype=np.int64)
+    chains = 0
+    for i in range(n):
+        root = _find(parent, run_of[i])
+        if number[root] < 0:
+            number[root] = chains
+            chains += 1
+        labels[i] = number[root]
+    return labels
+
+
+@njit(cache=True, nogil=True)
+def _by_diagonal(diag: npt.NDArray[np.int64], start_a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Seed order by diagonal, then by start along a (``start_a`` is sorted).
+
+    A counting sort over the diagonals, stable, so that each diagonal keeps the order along a: the
+    diagonals of a pair span at most the two lengths, and a comparison sort of the seeds was most
+    of the chaining's time. Falls back to sorting when the span is large against the seed count.
+    """
+    n = len(diag)
+    low, high = diag.min(), diag.max()
+    if high - low > 8 * n + 4096:
+        return np.argsort(diag * (start_a.max() + 1) + start_a, kind="mergesort")
+    first = np.zeros(high - low + 2, dtype=np.int64)
+    for i in range(n):
+        first[diag[i] - low + 1] += 1
+    for d in range(1, len(first)):
+        first[d] += first[d - 1]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        d = diag[i] - low
+        order[first[d]] = i
+        first[d] += 1
+    return order
+
+
+@njit(cache=True, nogil=True)
+def _tile_chains(
+    lo_a: npt.NDArray[np.int64],
+    hi_a: npt.NDArray[np.int64],
+    lo_b: npt.NDArray[np.int64],
+    hi_b: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    abut: int,
+    min_seeds: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Alternate splits of the chains along a and b at gaps wider than ``abut``, in place.
+
+    Returns the chain order and the [start, end) bounds in it of each final group that holds at
+    least ``min_seeds`` seeds (smaller groups could only be dropped later).
+    """
+    n = len(lo_a)
+    idx = np.arange(n)
+    stack = [(0, n)]
+    out = []
+    while stack:
+        first, last = stack.pop()
+        split = False
+        for side in range(2):
+            lo = lo_a if side == 0 else lo_b
+            hi = hi_a if side == 0 else hi_b
+            seg = idx[first:last]
+            seg = seg[np.argsort(lo[seg], kind="mergesort")]
+            idx[first:last] = seg
+            reach = hi[seg[0]]
+            begin = first
+            for k in range(1, last - first):
+                if lo[seg[k]] > reach + abut:
+                    stack.append((begin, first + k))
+                    begin = first + k
+                    split = True
+                reach = max(reach, hi[seg[k]])
+            if split:
+                stack.append((begin, last))
+                break
+        if not split:
+            out.append((first, last))
+    bounds = np.empty((len(out), 2), dtype=np.int64)
+    kept = 0
+    for first, last in out:
+        if sizes[idx[first:last]].sum() >= min_seeds:
+            bounds[kept, 0], bounds[kept, 1] = first, last
+            kept += 1
+    return idx, bounds[:kept]
+
+
+@njit(cache=True, nogil=True)
+def _group_passages(
+    chains: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    rare: npt.NDArray[np.bool_],
+    spaces_a: npt.NDArray[np.int64],
+    length_a: int,
+    spaces_b: npt.NDArray[np.int64],
+    length_b: int,
+    abut: int,
+    min_seeds: int,
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+    trim: int,
+) -> npt.NDArray[np.int64]:
+    """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
+
+    A copy whose words or sentences were shuffled does not chain into one piece (its seeds are
+    scattered over the whole rectangle, too sparse for single linkage) but its chains, singletons
+    included, leave no gap wider than ``abut`` along either document: chains are split alternately
+    along a and along b at such gaps until no group splits (:func:`_tile_chains`). A group is kept
+    if it has ``min_seeds`` seeds and its seeds cover ``min_density`` of it on both sides (then
+    ``short`` is 0) or, from ``min_exact`` up to ``min_length`` characters, ``exact_density``
+    (``short`` 1 when at least half its seeds are rare in the corpus, else 2). Spans are widened to
+    whole words.
+    """
+    n = len(chains)
+    count = chains.max() + 1 if n else 0
+    first = np.zeros(count + 1, dtype=np.int64)
+    for i in range(n):
+        first[chains[i] + 1] += 1
+    first = np.cumsum(first)
+    # Seeds grouped by chain, in order along a within each (a counting sort: labels are small).
+    order = np.empty(n, dtype=np.int64)
+    fill = first[:-1].copy()
+    for i in range(n):
+        order[fill[chains[i]]] = i
+        fill[chains[i]] += 1
+    lo_a = np.full(count, np.iinfo(np.int64).max)
+    lo_b = np.full(count, np.iinfo(np.int64).max)
+    hi_a = np.full(count, np.iinfo(np.int64).min)
+    hi_b = np.full(count, np.iinfo(np.int64).min)
+    for i in range(n):
+        c = chains[i]
+        lo_a[c], hi_a[c] = min(lo_a[c], start_a[i]), max(hi_a[c], end_a[i])
+        lo_b[c], hi_b[c] = min(lo_b[c], start_b[i]), max(hi_b[c], end_b[i])
+    sizes = first[1:] - first[:-1]
+    idx, groups = _tile_chains(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
+    out = np.empty((len(groups), 6), dtype=np.int64)
+    kept = 0
+    members = np.empty(n, dtype=np.int64)
+    for g in range(len(groups)):
+        group = idx[groups[g, 0] : groups[g, 1]]
+        # Small chains (chance matches among them) may fill a group but not widen it: only those
+        # inside the rectangle spanned by its chains of min_seeds or more stay.
+        box_lo_a = box_lo_b = np.iinfo(np.int64).max
+        box_hi_a = box_hi_b = np.iinfo(np.int64).min
+        for c in group:
+            if sizes[c] >= min_seeds:
+                box_lo_a, box_hi_a = min(box_lo_a, lo_a[c]), max(box_hi_a, hi_a[c])
+                box_lo_b, box_hi_b = min(box_lo_b, lo_b[c]), max(box_hi_b, hi_b[c])
+        if box_lo_a > box_hi_a:
+            continue
+        m = 0
+        for c in group:
+            inside = box_lo_a <= lo_a[c] <= box_hi_a and box_lo_b <= lo_b[c] <= box_hi_b
+            if len(group) == 1 or sizes[c] >= min_seeds or inside:
+                for k in range(first[c], first[c + 1]):
+                    members[m] = order[k]
+                    m += 1
+        if m < min_seeds:
+            continue
+        seeds = _trim(_trim(members[:m].copy(), start_a, end_a, trim, min_seeds), start_b, end_b, trim, min_seeds)
+        m = len(seeds)
+        a0, a1 = start_a[seeds].min(), end_a[seeds].max()
+        b0, b1 = start_b[seeds].min(), end_b[seeds].max()
+        length = min(a1 - a0, b1 - b0)
+        if length < min_exact:
+            continue
+        density = min(
+            _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
+        )
+        # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
+        # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
+        # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
+        # or the vocabulary of a story would make passages between any two of its articles.
+        if density < exact_density:
+            if length < min_length:
+                continue
+            rare_seeds = seeds[rare[seeds]]
+            if len(rare_seeds) == 0:
+                continue
+            rare_density = min(
+                _covered(start_a[rare_seeds], end_a[rare_seeds]) / (a1 - a0),
+                _covered(start_b[rare_seeds], end_b[rare_seeds]) / (b1 - b0),
+            )
+            if rare_density < min_density:
+                continue
+        out[kept, 0], out[kept, 1] = _widen(spaces_a, length_a, a0, a1)
+        out[kept, 2], out[kept, 3] = _widen(spaces_b, length_b, b0, b1)
+        short = 0
+        if length < min_length:
+            # A short piece stands on its own only when most of its seeds are rare in the corpus:
+            # a stock phrase of a story is in many of its documents.
+            rare_seeds = 0
+            for k in range(m):
+                rare_seeds += rare[seeds[k]]
+            short = 1 if 2 * rare_seeds >= m else 2
+        out[kept, 4], out[kept, 5] = m, short
+        kept += 1
+    return out[:kept]
+
+
+@njit(cache=True, nogil=True)
+def _trim(
+    seeds: npt.NDArray[np.int64], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], trim: int, keep: int
+) -> npt.NDArray[np.int64]:
+    """The seeds of a group less those at either end (along one side) that lie more than ``trim`` from the rest.
+
+    A passage ends where the shared text ends: a lone word shared further on (the outlet's
+    "the subject" where the copy stopped) must not carry it over the unshared text between. At
+    least ``keep`` seeds stay.
+    """
+    order = seeds[np.argsort(starts[seeds], kind="mergesort")]
+    lo, hi = 0, len(order)
+    while hi - lo > keep and starts[order[lo + 1]] - ends[order[lo]] > trim:
+        lo += 1
+    while hi - lo > keep:
+        reach = ends[order[lo]]
+        for k in range(lo + 1, hi - 1):
+            reach = max(reach, ends[order[k]])
+        if starts[order[hi - 1]] - reach <= trim:
+            break
+        hi -= 1
+    return order[lo:hi]
+
+
+@njit(cache=True, nogil=True)
+def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
+    """Characters covered by the union of half-open intervals (at least one)."""
+    low, high = starts.min(), ends.max()
+    if high - low <= 16 * len(starts) + 4096:
+        # A difference array over the span: linear, where sorting the intervals was 3x slower.
+        depth = np.zeros(high - low + 1, dtype=np.int32)
+        for k in range(len(starts)):
+            depth[starts[k] - low] += 1
+            depth[ends[k] - low] -= 1
+        covered = run = 0
+        for x in range(high - low):
+            run += depth[x]
+            covered += run > 0
+        return covered
+    order = np.argsort(starts)
+    covered = 0
+    reach = starts[order[0]]
+    for i in order:
+        if ends[i] > reach:
+            covered += ends[i] - max(starts[i], reach)
+            reach = ends[i]
+    return covered
+
+
+@njit(cache=True, nogil=True)
+def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> tuple[int, int]:
+    """[start, end) moved to word boundaries of a normalised text whose spaces are at ``spaces``.
+
+    Each end goes to the nearer boundary of the word it falls in, out or in (out on a tie): a seed
+    runs a few characters into the first differing word after a copy ("... the ministry sa" of
+    "said" against "says"), and taking the whole word would spill past the shared text.
+    """
+    i = np.searchsorted(spaces, start, side="right")
+    before = spaces[i - 1] + 1 if i > 0 else 0
+    after = spaces[i] + 1 if i < len(spaces) else length
+    new_start = before if start - before <= after - start else after
+    j = np.searchsorted(spaces, end, side="left")
+    later = spaces[j] if j < len(spaces) else length
+    earlier = spaces[j - 1] if j > 0 else 0
+    new_end = later if later - end <= end - earlier else earlier
+    if new_end <= new_start:  # (a span inside one word keeps the word)
+        return min(before, start), max(later, end)
+    return new_start, new_end
+
+
+@njit(cache=True, nogil=True)
+def _passages_of(
+    use: npt.NDArray[np.bool_],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    rare: npt.NDArray[np.bool_],
+    spaces_a: npt.NDArray[np.int64],
+    length_a: int,
+    spaces_b: npt.NDArray[np.int64],
+    length_b: int,
+    gap: int,
+    abut: int,
+    min_seeds: int,
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+    trim: int,
+) -> npt.NDArray[np.int64]:
+    """The grouped passages (:func:`_group_passages`) of the seeds selected by ``use``."""
+    if use.sum() < min_seeds:
+        return np.zeros((0, 6), dtype=np.int64)
+    pick = np.flatnonzero(use)
+    sa, sb = start_a[pick], start_b[pick]
+    chains = _chain(sa, sb, gap)
+    return _group_passages(
+        chains, sa, end_a[pick], sb, end_b[pick], rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
+        min_seeds, min_length, min_exact, min_density, exact_density, trim,
+    )  # fmt: skip

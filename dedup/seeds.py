@@ -1,0 +1,620 @@
+"""Seeds: the evidence that a spot of one document and a spot of another hold the same wording.
+
+Two kinds are used:
+
+* ``seed_length`` consecutive non-space characters: they find verbatim and lightly edited copy, and
+  survive glued or split words;
+* whole words of at least ``word_min`` characters: a copy whose words were shuffled, or reworded
+  around every third word, keeps few character runs that cross a word boundary but keeps its words.
+
+A seed may occur up to ``max_repeat`` times in a document (a headline that repeats the lead, a
+paragraph printed twice); more often, it is a phrase repeated all over the text and would chain
+chance matches. :func:`prepare` computes a document's seeds once (leaving out its source's
+boilerplate and marking which seeds are rare in the corpus, :mod:`dedup.boilerplate`);
+:func:`_seed_spans` joins the seeds of two prepared documents in one linear merge.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
+from .errors import ParameterError
+from .normalize import Normalized
+from .score import _ranks
+from .shingle import Shingles
+
+__all__ = ["AlignParams", "Prepared", "document_keys", "prepare"]
+
+_SPACE = 32
+_PACK_LIMIT = 1 << 62  # rank pair and position packed in one uint64 below this
+
+
+@dataclass(frozen=True, slots=True)
+class AlignParams:
+    """How seeds are chosen and chained into passages (lengths in normalised characters).
+
+    Example:
+        >>> AlignParams(gap=-1)
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: gap must be a non-negative integer, got -1
+    """
+
+    ngram: int = 5
+    seed_length: int = 10
+    word_min: int = 4
+    gap: int = 150
+    min_length: int = 150
+    min_exact: int = 40
+    exact_density: float = 0.8
+    min_seeds: int = 3
+    min_density: float = 0.25
+    join: int = 0
+    abut: int = 100
+    max_repeat: int = 2
+    rare_df: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.ngram < 1:
+            raise ParameterError(f"ngram must be a positive integer, got {self.ngram}")
+        if not self.ngram <= self.seed_length <= 2 * self.ngram:
+            raise ParameterError(f"seed_length ({self.seed_length}) must be between ngram ({self.ngram}) and 2 * ngram")
+        if self.word_min < 1:
+            raise ParameterError(f"word_min must be a positive integer, got {self.word_min}")
+        if self.gap < 0:
+            raise ParameterError(f"gap must be a non-negative integer, got {self.gap}")
+        if self.min_length < 1:
+            raise ParameterError(f"min_length must be a positive integer, got {self.min_length}")
+        if not 1 <= self.min_exact <= self.min_length:
+            raise ParameterError(f"min_exact ({self.min_exact}) must be between 1 and min_length ({self.min_length})")
+        if not 0.0 <= self.exact_density <= 1.0:
+            raise ParameterError(f"exact_density must be between 0 and 1, got {self.exact_density}")
+        if self.min_seeds < 1:
+            raise ParameterError(f"min_seeds must be a positive integer, got {self.min_seeds}")
+        if not 0.0 <= self.min_density <= 1.0:
+            raise ParameterError(f"min_density must be between 0 and 1, got {self.min_density}")
+        if self.max_repeat < 1:
+            raise ParameterError(f"max_repeat must be a positive integer, got {self.max_repeat}")
+        if not 0.0 <= self.rare_df <= 1.0:
+            raise ParameterError(f"rare_df must be between 0 and 1, got {self.rare_df}")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One document made ready for alignment: its normalised text, shingles, word breaks and seeds.
+
+    ``seed_keys`` are the sorted character-seed keys that occur at most ``max_repeat`` times in the
+    document (each occurrence once, in order along the text) and ``seed_index`` the shingle index
+    where each starts; ``word_keys`` the sorted hashes of the words (of at least ``word_min``
+    characters) that occur at most ``max_repeat`` times, with their spans. ``seed_rare`` and
+    ``word_rare`` say which are rare in the corpus (all of them when no corpus counts were given).
+    Computed once per document, so that aligning it with many others costs one linear merge per pair.
+    """
+
+    normalized: Normalized
+    shingles: Shingles
+    spaces: npt.NDArray[np.int64]  # positions of spaces in the normalised text
+    seed_offset: int
+    seed_keys: npt.NDArray[np.uint64]
+    seed_index: npt.NDArray[np.int64]
+    word_keys: npt.NDArray[np.uint64]
+    word_starts: npt.NDArray[np.int64]
+    word_ends: npt.NDArray[np.int64]
+    ngrams: npt.NDArray[np.uint32]  # the distinct n-gram hashes, sorted: the document's set for scores
+    ranks: npt.NDArray[np.int32]  # each shingle's index in ngrams (score.ranked_ngrams)
+    seed_rare: npt.NDArray[np.bool_]
+    word_rare: npt.NDArray[np.bool_]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the document takes: its arrays, the normalised text and its offsets.
+
+        Example:
+            >>> from dedup.normalize import normalize
+            >>> from dedup.shingle import shingle
+            >>> n = normalize("one two three one")
+            >>> prepare(n, shingle(n.text, 5)).nbytes > len(n.text)
+            True
+        """
+        arrays = (
+            self.shingles.hashes, self.shingles.starts, self.shingles.ends, self.spaces, self.seed_keys,
+            self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
+            self.normalized.offsets, self.seed_rare, self.word_rare,
+        )  # fmt: skip
+        return sum(int(a.nbytes) for a in arrays) + sys.getsizeof(self.normalized.text)
+
+
+_NO_TABLE = np.zeros((1, 1), dtype=np.uint32)
+_Common = npt.NDArray[np.uint64] | Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.bool_]] | Boilerplate | None
+
+
+def prepare(
+    normalized: Normalized,
+    shingles: Shingles,
+    params: AlignParams | None = None,
+    common: _Common = None,
+) -> Prepared:
+    """Bundle a normalised text with its shingles and seeds for :func:`align`.
+
+    ``common`` says which seed keys (character-seed keys and word hashes) to leave out: a
+    :class:`~dedup.boilerplate.Boilerplate` (the document's source's boilerplate; it also gives
+    each seed's rarity in the corpus), a sorted array of keys, or a function returning a mask of
+    the keys given. Without a ``Boilerplate`` every seed counts as rare.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> n = normalize("one two three one")
+        >>> p = prepare(n, shingle(n.text, 3), AlignParams(ngram=3, seed_length=5, word_min=3))
+        >>> p.spaces.tolist(), [n.text[s:e] for s, e in zip(p.word_starts, p.word_ends)]
+        ([3, 7, 13], ['one', 'one', 'two', 'three'])
+    """
+    p = params or AlignParams()
+    if len(shingles.hashes) and int(shingles.ends[0] - shingles.starts[0]) < p.ngram:
+        raise ParameterError(f"shingles must be {p.ngram}-grams (the params' ngram)")
+    offset = p.seed_length - p.ngram
+    cps = np.frombuffer(normalized.text.encode("utf-32-le"), dtype=np.uint32)
+    if isinstance(common, Boilerplate):
+        # Boilerplate and rarity are checked inside the kernel: the whole preparation is one call
+        # without the GIL (the scan prepares documents on two threads).
+        counts = common.counts
+        within, shift, salt, limit = counts.within.table, counts.within.shift, common.salt, common.limit
+        corpus, rare = counts.corpus.table, rare_limit(counts.documents, p.rare_df)
+    else:
+        within, shift, salt, limit, corpus, rare = _NO_TABLE, np.uint64(63), np.uint64(0), -1, _NO_TABLE, -1
+    ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces = _prepare_kernel(
+        cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt, limit,
+        rare, _PACK_LIMIT,
+    )  # fmt: skip
+    if common is not None and not isinstance(common, Boilerplate):
+        if callable(common):
+            keep_keys, keep_words = ~common(keys), ~common(words)
+        else:
+            keep_keys, keep_words = ~np.isin(keys, common), ~np.isin(words, common)
+        keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
+        words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
+        word_rare = word_rare[keep_words]
+    return Prepared(
+        normalized, shingles, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks,
+        seed_rare, word_rare,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _prepare_kernel(
+    cps: npt.NDArray[np.uint32],
+    hashes: npt.NDArray[np.uint32],
+    offset: int,
+    word_min: int,
+    max_repeat: int,
+    within: npt.NDArray[np.uint32],
+    corpus: npt.NDArray[np.uint32],
+    multipliers: npt.NDArray[np.uint64],
+    shift: np.uint64,
+    salt: np.uint64,
+    limit: int,
+    rare: int,
+    pack_limit: int = _PACK_LIMIT,
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+]:
+    """:func:`prepare` in one call: n-gram ranks, seeds and words occurring at most ``max_repeat`` times, spaces.
+
+    With ``limit >= 0`` seeds and words whose count in ``within`` (the per-source sketch of a
+    :class:`~dedup.boilerplate.SeedCounts`, keys mixed with ``salt``) exceeds it are left out, and
+    those whose count in ``corpus`` is at most ``rare`` are marked rare (all are, when ``rare < 0``).
+    Returns ``ngrams, ranks, seed_keys, seed_index, seed_rare, word_keys, word_starts, word_ends,
+    word_rare, spaces``.
+    """
+    n = len(hashes)
+    # Ranks: hash and position packed in one uint64 and sorted.
+    low = _bits(n)
+    packed = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        packed[i] = (np.uint64(hashes[i]) << np.uint64(low)) | np.uint64(i)
+    ngrams, ranks = _ranks(_radix_sort(packed, 32 + low), low)
+    # Seeds occurring at most max_repeat times. A seed's key is hashes[i] << 32 | hashes[i + offset];
+    # its pair of ranks orders seeds as the key does and fits with i into one uint64, sorted as a
+    # plain number (occurrences of one key then come in order along the text).
+    m = max(n - offset, 0)
+    d = np.uint64(len(ngrams))
+    if m == 0:
+        keys, index = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    elif len(ngrams) < 1 << 21 and m < 1 << 21 and len(ngrams) * len(ngrams) * m < pack_limit:  # (no overflow)
+        seeds = np.empty(m, dtype=np.uint64)
+        for i in range(m):
+            seeds[i] = (np.uint64(ranks[i]) * d + np.uint64(ranks[i + offset])) * np.uint64(m) + np.uint64(i)
+        seeds = _radix_sort(seeds, _bits(len(ngrams) * len(ngrams) * m))
+        keys, index = _few_packed(seeds, np.uint64(m), hashes, offset, max_repeat)
+    else:  # (beyond ~1.6 million n-grams a document: a stable sort of the keys themselves)
+        raw = np.empty(m, dtype=np.uint64)
+        for i in range(m):
+            raw[i] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
+        keys, index = _few_sorted(raw, np.argsort(raw, kind="mergesort"), max_repeat)
+    word_hashes, starts, ends = _word_hashes(cps, word_min)
+    words, first = _few_sorted(word_hashes, np.argsort(word_hashes, kind="mergesort"), max_repeat)
+    if limit >= 0:
+        keep = _estimate_salted(within, multipliers, shift, keys, salt) <= limit
+        keys, index = keys[keep], index[keep]
+        keep = _estimate_salted(within, multipliers, shift, words, salt) <= limit
+        words, first = words[keep], first[keep]
+    if rare >= 0:
+        seed_rare = _estimate(corpus, multipliers, shift, keys) <= rare
+        word_rare = _estimate(corpus, multipliers, shift, words) <= rare
+    else:
+        seed_rare = np.ones(len(keys), dtype=np.bool_)
+        word_rare = np.ones(len(words), dtype=np.bool_)
+    spaces = np.flatnonzero(cps == _SPACE).astype(np.int64)
+    return ngrams, ranks, keys, index, seed_rare, words, starts[first], ends[first], word_rare, spaces
+
+
+@njit(cache=True, nogil=True)
+def _bits(value: int) -> int:
+    """Bits needed to write ``value - 1`` (0 for 0 or 1): the width of numbers below ``value``."""
+    bits = 0
+    while (1 << bits) < value:
+        bits += 1
+    return bits
+
+
+@njit(cache=True, nogil=True)
+def _radix_sort(values: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.uint64]:
+    """``values`` (each below ``2 ** bits``) sorted: an LSD radix sort, 11 bits a pass, in place.
+
+    On a document's few thousand packed keys it is ~2x faster than numba's ``np.sort`` (whose
+    quicksort is 3x slower than numpy's), and it runs inside kernels that hold no GIL.
+    """
+    n = len(values)
+    other = np.empty_like(values)
+    counts = np.empty(2049, dtype=np.int64)
+    passes = (bits + 10) // 11
+    for k in range(passes):
+        # Even passes read `values` and write `other`, odd ones the other way round.
+        src, dst = (values, other) if k % 2 == 0 else (other, values)
+        shift = np.uint64(11 * k)
+        counts[:] = 0
+        for i in range(n):
+            counts[((src[i] >> shift) & np.uint64(2047)) + 1] += 1
+        for d in range(1, 2049):
+            counts[d] += counts[d - 1]
+        for i in range(n):
+            digit = (src[i] >> shift) & np.uint64(2047)
+            dst[counts[digit]] = src[i]
+            counts[digit] += 1
+    if passes % 2:
+        values[:] = other
+    return values
+
+
+@njit(cache=True, nogil=True)
+def _few_sorted(
+    values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Every occurrence, and its index, of the values occurring at most ``max_repeat`` times, in ``order``."""
+    out = np.empty(len(values), dtype=np.uint64)
+    where = np.empty(len(values), dtype=np.int64)
+    n = 0
+    k = 0
+    while k < len(order):
+        j = k + 1
+        while j < len(order) and values[order[j]] == values[order[k]]:
+            j += 1
+        if j - k <= max_repeat:
+            for x in range(k, j):
+                out[n] = values[order[x]]
+                where[n] = order[x]
+                n += 1
+        k = j
+    return out[:n], where[:n]
+
+
+def document_keys(
+    texts: list[str], hashes: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], params: AlignParams | None = None
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct seed keys each normalised text offers (occurring at most ``max_repeat`` times), for counts.
+
+    ``hashes`` and ``offsets`` are ``shingle.hash_many(texts, params.ngram)``. Returns the keys of
+    every text, sorted within each text, and the offsets of each text's keys: the same keys as
+    ``prepare(...).seed_keys`` and ``.word_keys`` of each text (each key once), computed for a batch in two kernels.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import hash_many, shingle
+        >>> texts = [normalize("one two three one").text, normalize("four five").text]
+        >>> params = AlignParams(ngram=3, seed_length=5, word_min=3)
+        >>> keys, offsets = document_keys(texts, *hash_many(texts, 3), params)
+        >>> p = prepare(normalize(texts[0]), shingle(texts[0], 3), params)
+        >>> sorted(keys[offsets[0]:offsets[1]].tolist()) == sorted(set(p.seed_keys.tolist() + p.word_keys.tolist()))
+        True
+    """
+    p = params or AlignParams()
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
+    # One space between texts: no word runs across two of them.
+    cps = np.frombuffer(" ".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    words, word_starts, _ = _word_hashes(cps, p.word_min)
+    word_offsets = np.searchsorted(word_starts, starts).astype(np.int64)
+    seeds, seed_offsets = _seed_values(hashes, offsets, p.seed_length - p.ngram)
+    few_seeds = _few_in_segments(_sorted_segments(seeds, seed_offsets), seed_offsets, p.max_repeat)
+    few_words = _few_in_segments(_sorted_segments(words.copy(), word_offsets), word_offsets, p.max_repeat)
+    return _interleave(*few_seeds, *few_words)
+
+
+@njit(cache=True, nogil=True)
+def _few_packed(
+    packed: npt.NDArray[np.uint64], m: np.uint64, hashes: npt.NDArray[np.uint32], offset: int, max_repeat: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Keys and indices of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times."""
+    keys = np.empty(len(packed), dtype=np.uint64)
+    index = np.empty(len(packed), dtype=np.int64)
+    n = 0
+    k = 0
+    while k < len(packed):
+        pair = packed[k] // m
+        j = k + 1
+        while j < len(packed) and packed[j] // m == pair:
+            j += 1
+        if j - k <= max_repeat:
+            for x in range(k, j):
+                i = np.int64(packed[x] % m)
+                keys[n] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
+                index[n] = i
+                n += 1
+        k = j
+    return keys[:n], index[:n]
+
+
+def _sorted_segments(values: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+    """``values`` with each segment ``offsets[t]:offsets[t + 1]`` sorted, in place.
+
+    A numpy sort a segment: numpy's vectorised sort beats numba's by ~4x on these few thousand
+    keys, more than a Python loop over a batch's texts costs.
+    """
+    for t in range(len(offsets) - 1):
+        values[offsets[t] : offsets[t + 1]].sort()
+    return values
+
+
+@njit(cache=True, nogil=True)
+def _seed_values(
+    hashes: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], offset: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Every character-seed key of each text (``hashes[i] << 32 | hashes[i + offset]``), with offsets."""
+    n = len(offsets) - 1
+    out = np.empty(len(hashes), dtype=np.uint64)
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    count = 0
+    for t in range(n):
+        for i in range(offsets[t], offsets[t + 1] - offset):
+            out[count] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
+            count += 1
+        out_offsets[t + 1] = count
+    return out[:count], out_offsets
+
+
+@njit(cache=True, nogil=True)
+def _few_in_segments(
+    keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct values occurring at most ``max_repeat`` times in each sorted segment, with new offsets."""
+    out = np.empty(len(keys), dtype=np.uint64)
+    out_offsets = np.zeros(len(offsets), dtype=np.int64)
+    count = 0
+    for t in range(len(offsets) - 1):
+        i = offsets[t]
+        while i < offsets[t + 1]:
+            j = i + 1
+            while j < offsets[t + 1] and keys[j] == keys[i]:
+                j += 1
+            if j - i <= max_repeat:
+                out[count] = keys[i]
+                count += 1
+            i = j
+        out_offsets[t + 1] = count
+    return out[:count], out_offsets
+
+
+@njit(cache=True, nogil=True)
+def _interleave(
+    a: npt.NDArray[np.uint64],
+    a_offsets: npt.NDArray[np.int64],
+    b: npt.NDArray[np.uint64],
+    b_offsets: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Per text, its values of ``a`` then its values of ``b``; with the new offsets."""
+    out = np.empty(len(a) + len(b), dtype=np.uint64)
+    offsets = a_offsets + b_offsets
+    for t in range(len(a_offsets) - 1):
+        k = offsets[t]
+        for x in range(a_offsets[t], a_offsets[t + 1]):
+            out[k] = a[x]
+            k += 1
+        for x in range(b_offsets[t], b_offsets[t + 1]):
+            out[k] = b[x]
+            k += 1
+    return out, offsets
+
+
+@njit(cache=True, nogil=True)
+def _word_hashes(
+    cps: npt.NDArray[np.uint32], word_min: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """FNV-1a hash, start and end of every space-delimited word of at least ``word_min`` characters."""
+    n = len(cps)
+    hashes = np.empty(n // max(word_min, 1) + 1, dtype=np.uint64)
+    starts = np.empty_like(hashes, dtype=np.int64)
+    ends = np.empty_like(starts)
+    count = 0
+    start = 0
+    h = np.uint64(0xCBF29CE484222325)
+    for i in range(n + 1):
+        if i == n or cps[i] == _SPACE:
+            if i - start >= word_min:
+                hashes[count], starts[count], ends[count] = h, start, i
+                count += 1
+            start = i + 1
+            h = np.uint64(0xCBF29CE484222325)
+        else:
+            h = (h ^ np.uint64(cps[i])) * np.uint64(0x100000001B3)
+    return hashes[:count], starts[:count], ends[:count]
+
+
+@njit(cache=True, nogil=True)
+def _join_groups(x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+    """Rows ``(x0, x1, y0, y1)``: a value both sorted arrays hold, at ``x[x0:x1]`` and ``y[y0:y1]``."""
+    out = np.empty((min(len(x), len(y)) + 1, 4), dtype=np.int64)
+    i = j = n = 0
+    while i < len(x) and j < len(y):
+        u, v = x[i], y[j]
+        if u < v:
+            i += 1
+        elif v < u:
+            j += 1
+        else:
+            i1, j1 = i + 1, j + 1
+            while i1 < len(x) and x[i1] == u:
+                i1 += 1
+            while j1 < len(y) and y[j1] == u:
+                j1 += 1
+            out[n, 0], out[n, 1], out[n, 2], out[n, 3] = i, i1, j, j1
+            n += 1
+            i, j = i1, j1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def _seed_spans(
+    keys_a: npt.NDArray[np.uint64],
+    index_a: npt.NDArray[np.int64],
+    rare_a: npt.NDArray[np.bool_],
+    starts_a: npt.NDArray[np.int64],
+    ends_a: npt.NDArray[np.int64],
+    words_a: npt.NDArray[np.uint64],
+    word_starts_a: npt.NDArray[np.int64],
+    word_ends_a: npt.NDArray[np.int64],
+    word_rare_a: npt.NDArray[np.bool_],
+    keys_b: npt.NDArray[np.uint64],
+    index_b: npt.NDArray[np.int64],
+    starts_b: npt.NDArray[np.int64],
+    ends_b: npt.NDArray[np.int64],
+    words_b: npt.NDArray[np.uint64],
+    word_starts_b: npt.NDArray[np.int64],
+    word_ends_b: npt.NDArray[np.int64],
+    offset: int,
+    sparse: int = 32,
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]:
+    """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
+
+    A key occurring several times in a document (a headline that repeats the lead, a paragraph
+    printed twice) gives a seed for every pair of its occurrences in a and in b; seeds starting at
+    the same place of a come in order along b. Pairs sharing fewer than one seed in ``sparse``
+    n-grams of a take the sorting path (it gives the same order).
+    """
+    chars = _join_groups(keys_a, keys_b)
+    words = _join_groups(words_a, words_b)
+    total = 0
+    for g in range(len(chars)):
+        total += (chars[g, 1] - chars[g, 0]) * (chars[g, 3] - chars[g, 2])
+    for g in range(len(words)):
+        total += (words[g, 1] - words[g, 0]) * (words[g, 3] - words[g, 2])
+    start_a = np.empty(total, dtype=np.int64)
+    end_a = np.empty_like(start_a)
+    start_b = np.empty_like(start_a)
+    end_b = np.empty_like(start_a)
+    rare = np.empty(total, dtype=np.bool_)
+    repeated = np.empty(total, dtype=np.bool_)
+    if sparse * total < len(starts_a):
+        # Most candidate pairs of long documents share a handful of seeds: walking arrays as long
+        # as the document (and filling them first) costs more than sorting them.
+        key = np.empty(total, dtype=np.int64)
+        source = np.empty((total, 4), dtype=np.int64)  # kind (0 char, 1 word), x in a, y in b, repeats
+        k = 0
+        for kind in range(2):
+            groups = chars if kind == 0 else words
+            for g in range(len(groups)):
+                many = groups[g, 1] - groups[g, 0] > 1 or groups[g, 3] - groups[g, 2] > 1
+                for x in range(groups[g, 0], groups[g, 1]):
+                    at = starts_a[index_a[x]] if kind == 0 else word_starts_a[x]
+                    for y in range(groups[g, 2], groups[g, 3]):
+                        key[k] = 2 * at + kind
+                        source[k, 0], source[k, 1], source[k, 2], source[k, 3] = kind, x, y, many
+                        k += 1
+        for out, k in enumerate(np.argsort(key, kind="mergesort")):
+            x, y = source[k, 1], source[k, 2]
+            repeated[out] = source[k, 3] != 0
+            if source[k, 0] == 0:
+                ia, ib = index_a[x], index_b[y]
+                start_a[out], end_a[out] = starts_a[ia], ends_a[ia + offset]
+                start_b[out], end_b[out] = starts_b[ib], ends_b[ib + offset]
+                rare[out] = rare_a[x]
+            else:
+                start_a[out], end_a[out] = word_starts_a[x], word_ends_a[x]
+                start_b[out], end_b[out] = word_starts_b[y], word_ends_b[y]
+                rare[out] = word_rare_a[x]
+        return start_a, end_a, start_b, end_b, rare, repeated
+    # Walk a once: each n-gram index of a holds at most one key, each word start at most one word;
+    # `char_at` and `word_at` name the group of the seed found there.
+    char_at = np.full(len(starts_a), -1, dtype=np.int64)
+    char_x = np.empty(len(starts_a), dtype=np.int64)
+    for g in range(len(chars)):
+        for x in range(chars[g, 0], chars[g, 1]):
+            char_at[index_a[x]] = g
+            char_x[index_a[x]] = x
+    word_at = np.full(ends_a[-1] + 1 if len(ends_a) else 1, -1, dtype=np.int64)
+    word_x = np.empty(len(word_at), dtype=np.int64)
+    for g in range(len(words)):
+        for x in range(words[g, 0], words[g, 1]):
+            word_at[word_starts_a[x]] = g
+            word_x[word_starts_a[x]] = x
+    out = 0
+    w = 0  # next position of word_at to look at
+    for ia in range(len(char_at) + 1):
+        limit = starts_a[ia] if ia < len(char_at) else len(word_at)
+        if ia < len(char_at) and char_at[ia] < 0:
+            continue
+        # Words starting before this char seed come first (a char seed first at equal starts).
+        while w < limit:
+            g = word_at[w]
+            if g >= 0:
+                x = word_x[w]
+                many = words[g, 1] - words[g, 0] > 1 or words[g, 3] - words[g, 2] > 1
+                for y in range(words[g, 2], words[g, 3]):
+                    start_a[out], end_a[out] = word_starts_a[x], word_ends_a[x]
+                    start_b[out], end_b[out] = word_starts_b[y], word_ends_b[y]
+                    rare[out], repeated[out] = word_rare_a[x], many
+                    out += 1
+            w += 1
+        if ia == len(char_at):
+            break
+        g, x = char_at[ia], char_x[ia]
+        many = chars[g, 1] - chars[g, 0] > 1 or chars[g, 3] - chars[g, 2] > 1
+        for y in range(chars[g, 2], chars[g, 3]):
+            ib = index_b[y]
+            start_a[out], end_a[out] = starts_a[ia], ends_a[ia + offset]
+            start_b[out], end_b[out] = starts_b[ib], ends_b[ib + offset]
+            rare[out], repeated[out] = rare_a[x], many
+            out += 1
+    return start_a, end_a, start_b, end_b, rare, repeated
