@@ -142,6 +142,14 @@ def test_budget_dates_and_scored_pairs_same_as_local(spark: Any, changes: dict[s
     _assert_same(local, spark_scan(_frame(spark, docs, 4), cfg))
 
 
+def test_nothing_to_scan_same_as_local(spark: Any) -> None:
+    """Every document skipped (short, empty): no statistics to count, every document accounted for."""
+    docs = [Document(f"d{k}", "a caption" * k, source="x") for k in range(6)]
+    local = dedup.scan(docs)
+    assert len(local.skipped) == 6 and not local.pairs
+    _assert_same(local, spark_scan(_frame(spark, docs, 2)))
+
+
 def test_bad_document_stops_with_the_local_message(spark: Any) -> None:
     docs = _corpus()
     with pytest.raises(InputError) as local:

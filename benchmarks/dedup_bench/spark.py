@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench import synthetic_corpus_file  # noqa: E402
+from benchmarks.dedup_bench.corpora import synthetic_corpus_file  # noqa: E402
 
 
 def _tree_rss(root: int) -> int:
@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["spark_seconds"] = round(time.perf_counter() - started, 2)
     figures["spark_peak_bytes"] = memory.peak
     figures["spark_candidates"] = found.candidates
+    figures["spark_unaligned"] = found.unaligned
     print(f"spark: {figures['spark_seconds']} s", file=sys.stderr, flush=True)
     if local is not None:
         figures["ratio"] = round(figures["spark_seconds"] / figures["local_seconds"], 2)
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result.passages == local.passages
             and result.pairs == local.pairs
             and (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
+            and result.unaligned == local.unaligned
         )
     else:
         figures["passages"] = spark.read.parquet(f"{out}/passages").count()

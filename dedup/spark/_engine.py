@@ -15,6 +15,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
 from ..errors import InputError, ParameterError
 from ..records import Document, Pair, Passage, Skipped, Span
@@ -248,7 +249,11 @@ def _statistics(accepted: DataFrame, config: ScanConfig) -> tuple[int, bytes, by
         return int(r.documents), corpus, within, dict(zip(sources, counts, strict=True))
 
     tables = accepted.select("text", "source_id").mapInArrow(partial(B.seed_counts, config=config), B.SEED_COUNTS)
-    documents, corpus, within, per_source = tables.rdd.map(row).treeReduce(add)
+    try:
+        documents, corpus, within, per_source = tables.rdd.map(row).treeReduce(add)
+    except ValueError:  # no partition at all: nothing counted
+        empty = SeedCounts()
+        return 0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}
     return (
         int(documents),
         np.asarray(corpus, dtype=np.uint32).tobytes(),
