@@ -159,6 +159,20 @@ def test_bad_document_stops_with_the_local_message(spark: Any) -> None:
     assert str(remote.value) == str(local.value)
 
 
+def test_cli_strict_stops_with_the_local_message(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "docs"
+    shutil.copytree(SEEDS, folder)
+    (folder / "brief.txt").write_text("a caption", encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(folder), "--strict", "-q", *engine]) == 2
+        errors.append(capsys.readouterr().err)
+    assert "(skipped and counted without --strict)" in errors[0] and str(folder / "brief.txt") in errors[0]
+    assert errors[1] == errors[0]
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> None:
     docs = _corpus()[:60]
     corpus = tmp_path / "docs.jsonl"

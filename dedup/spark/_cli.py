@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
+from ..errors import InputError
 from ..io import Reader
 from ..records import Skipped
 from ..scan import ScanConfig, ScanResult
@@ -65,8 +66,14 @@ def scan_inputs(
         df = frames[0]
         for frame in frames[1:]:
             df = df.unionByName(frame)
-    found = scan(df, config, spark, work_dir=work_dir)
-    result = found.to_result()
+    try:
+        result = scan(df, config, spark, work_dir=work_dir).to_result()
+    except InputError as error:
+        # As the local engine's command says it: a document stopped by --strict is skipped without it.
+        if config.strict and not error.skippable:
+            note = " (skipped and counted without --strict)"
+            raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
+        raise
     skipped = reader.skipped + [Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped]
     return ScanResult(
         passages=result.passages,
