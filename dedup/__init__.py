@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 # First, before any module defines a numba kernel: it points numba's cache away from the package folder.
 from . import _cache  # noqa: F401
 from .errors import DedupError, DependencyError, InputError, ParameterError, ReadError
+from .index import Index
 from .io import Reader, read_documents, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
@@ -25,6 +26,7 @@ __all__ = [
     "DedupError",
     "DependencyError",
     "Document",
+    "Index",
     "InputError",
     "Normalized",
     "Pair",

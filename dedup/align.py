@@ -251,6 +251,11 @@ def _align_kernel(
                 if (rows[r, 0] <= start_a[k] < rows[r, 1]) or (rows[r, 2] <= start_b[k] < rows[r, 3]):
                     outside[k] = False
                     break
+    # The seeds occurring once outside the first pass's passages made nothing there: a second pass
+    # is worth its cost (on long documents, most candidate pairs) only where repeated seeds add
+    # enough to make a passage.
+    if (outside & repeated).sum() < min_seeds:
+        return rows
     more = _passages_of(
         outside, start_a, end_a, start_b, end_b, rare, spaces_a, length_a, spaces_b, length_b, gap, abut,
         min_seeds, min_length, min_exact, min_density, exact_density, trim,

@@ -31,6 +31,7 @@ from .evaluate_pairs import (
     load_scored_pairs,
 )
 from .html import write_html
+from .index import Index
 from .io import FORMATS, Reader
 from .normalize import PROFILES
 from .progress import ProgressBar
@@ -245,6 +246,42 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the commands that write a scan's report (scan, index query)."""
+    parser.add_argument(
+        "--format",
+        choices=("table", "jsonl", "csv", "html", "parquet"),
+        default="table",
+        help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
+        "self-contained side-by-side report, parquet for data frames (default %(default)s)",
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="nothing on standard error but errors: no progress, no summary"
+    )
+    report_group = parser.add_argument_group("reports")
+    report_group.add_argument(
+        "--csv-bom",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start CSV output with a UTF-8 byte-order mark, which Excel needs to read Arabic (default: on)",
+    )
+    report_group.add_argument(
+        "--html-max-pairs",
+        type=int,
+        default=200,
+        metavar="N",
+        help="side-by-side views for the N pairs that share most; the overview lists all (default %(default)s)",
+    )
+    report_group.add_argument(
+        "--cluster-documents",
+        type=int,
+        default=3,
+        metavar="N",
+        help="a reuse cluster is a passage found in at least N documents (default %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``dedup`` command."""
     parser = argparse.ArgumentParser(
@@ -267,44 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
             "date), any of them .gz or .zst, or - for JSONL on stdin"
         ),
     )
-    scan_parser.add_argument(
-        "--format",
-        choices=("table", "jsonl", "csv", "html", "parquet"),
-        default="table",
-        help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
-        "self-contained side-by-side report, parquet for data frames (default %(default)s)",
-    )
-    scan_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
-    scan_parser.add_argument(
-        "-q", "--quiet", action="store_true", help="nothing on standard error but errors: no progress, no summary"
-    )
+    _report_options(scan_parser)
     scan_parser.add_argument(
         "--threads",
         type=int,
         default=None,
         metavar="N",
         help="threads that sketch, search and align at once (default: the cores available, two at most)",
-    )
-    report_group = scan_parser.add_argument_group("reports")
-    report_group.add_argument(
-        "--csv-bom",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="start CSV output with a UTF-8 byte-order mark, which Excel needs to read Arabic (default: on)",
-    )
-    report_group.add_argument(
-        "--html-max-pairs",
-        type=int,
-        default=200,
-        metavar="N",
-        help="side-by-side views for the N pairs that share most; the overview lists all (default %(default)s)",
-    )
-    report_group.add_argument(
-        "--cluster-documents",
-        type=int,
-        default=3,
-        metavar="N",
-        help="a reuse cluster is a passage found in at least N documents (default %(default)s)",
     )
     engine_group = scan_parser.add_argument_group("engine")
     engine_group.add_argument(
@@ -371,7 +377,101 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
     )
     tune_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _index_parsers(commands)
     return parser
+
+
+_INPUT_HELP = "a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin"
+
+
+def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    index_parser = commands.add_parser(
+        "index",
+        help="an archive: add documents once, then check new ones against it",
+        description=(
+            "An archive index in a directory: documents added once, new documents queried against all of "
+            "them for the passages they share (the passages a scan of both would report). See docs/archive-index.md."
+        ),
+    )
+    actions = index_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add",
+        help="add documents (creating the index with the options given)",
+        description=(
+            "Add documents to INDEX, creating it with the detection options given; an existing index keeps its "
+            "own options (giving different ones is an error). A document whose id is in the index is skipped "
+            "and counted, or replaced with --replace: running an interrupted add again completes it."
+        ),
+    )
+    add.add_argument("index", metavar="INDEX", help="the index directory")
+    add.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
+    add.add_argument("--replace", action="store_true", help="replace documents whose id is already in the index")
+    add.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _wait_option(add)
+    _input_options(add)
+    _index_detection_options(add)
+
+    query = actions.add_parser(
+        "query",
+        help="the passages new documents share with the archive",
+        description=(
+            "Report the passages and pairs between each input document and the archive (and among the inputs), "
+            "in the formats of `dedup scan`."
+        ),
+    )
+    query.add_argument("index", metavar="INDEX", help="the index directory")
+    query.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
+    query.add_argument("--add", action="store_true", help="add the documents to the index afterwards")
+    _wait_option(query)
+    _report_options(query)
+    _input_options(query)
+    _index_detection_options(query)
+
+    remove = actions.add_parser("remove", help="remove documents by id", description="Remove documents by id.")
+    remove.add_argument("index", metavar="INDEX", help="the index directory")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="ids of the documents to remove")
+    _wait_option(remove)
+
+    info = actions.add_parser(
+        "info",
+        help="documents, configuration, size and format of an index",
+        description="Print the documents, configuration, size on disk and format version of an index.",
+    )
+    info.add_argument("index", metavar="INDEX", help="the index directory")
+    info.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+    )
+
+    compact = actions.add_parser(
+        "compact",
+        help="merge the index's key files and drop removed documents' keys",
+        description="Merge every key file into one, without the keys of removed documents (answers do not change).",
+    )
+    compact.add_argument("index", metavar="INDEX", help="the index directory")
+    _wait_option(compact)
+
+
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="wait this long for another writer to finish before giving up (default %(default)s)",
+    )
+
+
+_DETECTION = tuple(f for f in ScanConfig.__dataclass_fields__ if f not in ("skip_bad", "strict"))
+
+
+def _index_detection_options(parser: argparse.ArgumentParser) -> None:
+    """The scan's detection options, remembering which were given: an index keeps the ones it was built with."""
+    _scan_options(parser)
+    for action in parser._actions:
+        if action.dest in _DETECTION:
+            if action.help and "%(default)s" in action.help:
+                action.help = action.help.replace("%(default)s", str(action.default))
+            action.default = argparse.SUPPRESS
 
 
 def _config(args: argparse.Namespace) -> ScanConfig:
@@ -503,14 +603,13 @@ def _compiling_note(quiet: bool) -> None:
         sys.stderr.flush()
 
 
-def _run_scan(args: argparse.Namespace) -> int:
-    config = _config(args)
-    reader = _reader(args)
+def _check_report_options(args: argparse.Namespace) -> _Output:
+    """Check the report options; the output, made at once so that a path that cannot be written fails first."""
     if args.html_max_pairs < 0:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:
         raise ParameterError(f"--cluster-documents must be at least 2, got {args.cluster_documents}")
-    if args.threads is not None and args.threads < 1:
+    if getattr(args, "threads", None) is not None and args.threads < 1:
         raise ParameterError(f"--threads must be at least 1, got {args.threads}")
     binary = args.format == "parquet"
     if binary:
@@ -519,54 +618,28 @@ def _run_scan(args: argparse.Namespace) -> int:
         _pyarrow()  # a missing pyarrow is said before the scan, not after it
         if args.output in (None, "-") and sys.stdout.isatty():
             raise ParameterError("--format parquet writes a binary file: give one with -o FILE")
-    output = _Output(args.output, binary=binary)
+    return _Output(args.output, binary=binary)
+
+
+@contextlib.contextmanager
+def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
+    """Turn a library error about a document into one naming where the reader found it."""
     try:
-        result = (_spark_scan if args.engine == "spark" else _scan_inputs)(args, config, reader)
-        clusters = find_clusters(result, min_documents=args.cluster_documents)
-        with output.open() as stream:
-            if args.format == "jsonl":
-                write_jsonl(result, stream, clusters)
-            elif args.format == "csv":
-                write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
-            elif args.format == "html":
-                write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
-            elif args.format == "parquet":
-                from .tables import write_parquet
-
-                write_parquet(result, stream, clusters=clusters, summary=summary_record(result, clusters))
-            else:
-                stream.write(format_table(result, clusters=clusters, cluster_documents=args.cluster_documents))
-    finally:
-        output.discard()
-    if not args.quiet:
-        if args.format == "table":
-            sys.stderr.write(format_summary(result))
-        elif result.skipped:
-            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
-            sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
-    return 0
-
-
-def _scan_inputs(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
-    """Read and scan the inputs; skipped documents are located by the file and line they came from."""
-    if args.spark_master is not None or args.work_dir is not None:
-        raise ParameterError("--spark-master and --work-dir go with --engine spark")
-    _compiling_note(args.quiet)
-    # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
-    try:
-        with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
-            result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
+        yield
     except InputError as error:
         # The library knows the document id; the reader knows where that document came from.
         if error.document is not None and error.document in reader.where:
             reason = error.reason
-            if args.strict and not error.skippable:  # a document that is skipped unless --strict
+            if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 reason += " (skipped and counted without --strict)"
             raise InputError(
                 f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable
             ) from error
         raise
-    # Skips decided by the reader come first (they never reached the scan), then the scan's own.
+
+
+def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
+    """The result with skips decided by the reader first (they never reached the library), then its own."""
     located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.skipped]
     return ScanResult(
         passages=result.passages,
@@ -580,12 +653,149 @@ def _scan_inputs(args: argparse.Namespace, config: ScanConfig, reader: Reader) -
     )
 
 
+def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
+    clusters = find_clusters(result, min_documents=args.cluster_documents)
+    with output.open() as stream:
+        if args.format == "jsonl":
+            write_jsonl(result, stream, clusters)
+        elif args.format == "csv":
+            write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
+        elif args.format == "html":
+            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
+        elif args.format == "parquet":
+            from .tables import write_parquet
+
+            write_parquet(result, stream, clusters=clusters, summary=summary_record(result, clusters))
+        else:
+            stream.write(format_table(result, clusters=clusters, cluster_documents=args.cluster_documents))
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    config = _config(args)
+    reader = _reader(args)
+    if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
+        raise ParameterError("--spark-master and --work-dir go with --engine spark")
+    output = _check_report_options(args)
+    try:
+        if args.engine == "spark":
+            result = _spark_scan(args, config, reader)  # skips located by the reader, as below
+        else:
+            _compiling_note(args.quiet)
+            # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
+            with _locating(reader, args), ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+                result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
+            result = _located_result(result, reader)
+        _write_report(args, result, output)
+    finally:
+        output.discard()
+    if not args.quiet:
+        if args.format == "table":
+            sys.stderr.write(format_summary(result))
+        elif result.skipped:
+            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+            sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+    return 0
+
+
 def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
     try:
         from .spark._cli import scan_inputs  # pyspark is imported by dedup.spark only
     except ImportError as error:
         raise DedupError(f"--engine spark needs pyspark and pyarrow: pip install 'dedup[spark]' ({error})") from error
     return scan_inputs(args.inputs, config, reader, master=args.spark_master, work_dir=args.work_dir)
+
+
+def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
+    """The index of ``args.index``; detection options given must equal an existing index's."""
+    given = {k: v for k, v in vars(args).items() if k in _DETECTION}
+    skip_bad = getattr(args, "skip_bad", False)
+    strict = getattr(args, "strict", False)
+    path = Path(args.index)
+    if not create or path.joinpath("catalogue.sqlite").exists():
+        with Index.open(path, create=False, timeout=args.wait) as existing:
+            stored = existing.config
+        config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
+    else:
+        config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
+    return Index.open(path, config, create=create, timeout=args.wait)
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    action = args.action
+    if action == "info":
+        args.wait = 10.0
+        with _open_index(args, create=False) as index:
+            info = index.info()
+        with _Output(None).open() as stream:
+            if args.format == "json":
+                stream.write(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+            else:
+                stream.write(_format_info(info))
+        return 0
+    if args.wait < 0:
+        raise ParameterError(f"--wait must be at least 0 seconds, got {args.wait}")
+    if action == "remove":
+        with _open_index(args, create=False) as index:
+            removed = index.remove(args.ids)
+            total = len(index)
+        missing = [i for i in dict.fromkeys(args.ids) if i not in set(removed)]
+        print(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; the index holds {total}")
+        if missing:
+            print(f"not in the index: {', '.join(missing)}")
+        return 0
+    if action == "compact":
+        with _open_index(args, create=False) as index:
+            sizes = index.compact()
+        print(f"compacted: {sizes['bytes_before']:,} bytes -> {sizes['bytes_after']:,} bytes")
+        return 0
+    reader = _reader(args)
+    if action == "add":
+        _compiling_note(args.quiet)
+        with _open_index(args, create=True) as index, _locating(reader, args):
+            with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+                added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
+            total = len(index)
+        skipped = reader.skipped + [
+            Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in added.skipped
+        ]
+        print(
+            f"added {added.added} document{'s' if added.added != 1 else ''}"
+            + (f", replaced {len(added.replaced)}" if added.replaced else "")
+            + f"; {len(added.existing)} already in the index (skipped), {len(skipped)} bad (skipped); "
+            f"the index holds {total}"
+        )
+        for s in skipped:
+            print(f"skipped {s.where}: {s.reason}", file=sys.stderr)
+        return 0
+    output = _check_report_options(args)
+    try:
+        _compiling_note(args.quiet)
+        with _open_index(args, create=False) as index, _locating(reader, args):
+            documents = list(_located(reader.read(args.inputs)))
+            result = index.query(documents, add=args.add)
+            total = len(index)
+        queried = len(documents) - len(result.skipped)
+        result = _located_result(result, reader)
+        _write_report(args, result, output)
+    finally:
+        output.discard()
+    if args.format == "table" and not args.quiet:
+        sys.stderr.write(
+            f"{len(documents) + len(reader.skipped)} documents read, {queried} queried against an archive of "
+            f"{total} documents, {len(result.skipped)} skipped; {result.candidates} candidate pairs, "
+            f"{len(result.pairs)} pairs with {len(result.passages)} shared passages.\n"
+        )
+        for s in result.skipped:
+            sys.stderr.write(f"skipped {s.where}: {s.reason}\n")
+    return 0
+
+
+def _format_info(info: dict[str, object]) -> str:
+    lines = [f"{key:>18}  {value}" for key, value in info.items() if key != "config"]
+    config = info["config"]
+    assert isinstance(config, dict)
+    lines.append(f"{'configuration':>18}  " + ", ".join(f"{k}={v}" for k, v in config.items() if k != "skip_bad"))
+    return "\n".join(lines) + "\n"
 
 
 def _run_tune(args: argparse.Namespace) -> int:
@@ -656,6 +866,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_evaluate(args)
         if args.command == "tune":
             return _run_tune(args)
+        if args.command == "index":
+            return _run_index(args)
         parser.error(f"unknown command {args.command!r}")
     except DedupError as error:
         message = str(error)

@@ -134,8 +134,12 @@ def test_short_brief_copied_from_an_agency_story_is_found(seed: int) -> None:
     assert len(result.pairs) == 1
     pair = result.pairs[0]
     assert pair.passages >= 2  # the lead sentence (and its headline) and the last sentence
-    for p in result.passages:
-        assert p.a.slice(agency) in (first, last) or p.a.slice(agency) in first or p.a.slice(agency) in last
+    for p in result.passages:  # each is one of the two sentences, give or take a word
+        text = p.a.slice(agency)
+        assert any(
+            (sentence in text and len(text) <= len(sentence) + 12) or (text in sentence and len(text) >= 40)
+            for sentence in (first, last)
+        ), text
     # The score is the share of the later document (the brief) found in the agency story.
     assert pair.score == pytest.approx(pair.containment_b)
 

@@ -1,0 +1,275 @@
+"""A query against the archive: the scan's candidate rule on the archive's stored band keys, then the scan's alignment.
+
+The query documents are sketched by the scan's own index (:class:`dedup.scan._Index`). For every
+(band, key) of their windows, the archive's entries with that key are looked up in the segments;
+a bucket holding more than ``max_bucket`` windows (archive and query together, as in a scan of
+both) is suppressed; pairs of documents sharing a key in at least ``min_bands`` bands become
+candidates, counted by the LSH stage's own counter. The candidates are aligned and scored by the
+scan's per-pair code (:class:`dedup.scan._AlignChunk`) over a small index-like object holding the
+query documents and the archive documents they collide with, with the archive's statistics plus
+the query's: a scan of the archive and the query together would find the same passages.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._arrays import distinct, distinct_counts
+from ..boilerplate import Boilerplate
+from ..dates import parse_date
+from ..errors import ParameterError
+from ..lsh import _count_shared, per_document_budget
+from ..records import Document, Pair, Passage
+from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared
+from ..store import DocumentStore
+from .segments import Segment
+from .stats import Statistics
+
+__all__ = ["QueryKeys", "run_query"]
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryKeys:
+    """The query's band keys: distinct (band, key) buckets, and the query documents in each.
+
+    ``bucket_band``/``bucket_key``/``bucket_windows``: one row per distinct (band, key) with the
+    query windows in it. ``entry_bucket``/``entry_doc``: one row per (bucket, query document),
+    sorted by bucket then document.
+    """
+
+    bucket_band: npt.NDArray[np.int64]
+    bucket_key: npt.NDArray[np.uint32]
+    bucket_windows: npt.NDArray[np.int64]
+    entry_bucket: npt.NDArray[np.int64]
+    entry_doc: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, batch: _Index, window_doc: npt.NDArray[np.int64]) -> QueryKeys:
+        """The keys of a finished scan index of the query documents."""
+        n = len(batch.documents)
+        if batch.bands >= 1 << 7 or n >= 1 << 25:
+            raise ParameterError(f"a query holds at most {1 << 25} documents and 127 bands, got {n} and {batch.bands}")
+        # (band, key, document) packed in one number (7 + 32 + 25 bits): one sort for every band.
+        keys = np.stack([batch.column(b) for b in range(batch.bands)]).astype(np.uint64)
+        packed = (np.arange(batch.bands, dtype=np.uint64)[:, None] << np.uint64(57)) | (keys << np.uint64(25))
+        packed |= window_doc.astype(np.uint64)[None, :]
+        values, counts = distinct_counts(packed.ravel())
+        bucket_of = values >> np.uint64(25)
+        new = np.ones(len(values), dtype=np.bool_)
+        new[1:] = bucket_of[1:] != bucket_of[:-1]
+        starts = np.flatnonzero(new)
+        first = bucket_of[starts]
+        return cls(
+            (first >> np.uint64(32)).astype(np.int64),
+            (first & _LOW32).astype(np.uint32),
+            np.add.reduceat(counts, starts).astype(np.int64) if len(starts) else np.zeros(0, np.int64),
+            np.cumsum(new) - 1,
+            (values & np.uint64((1 << 25) - 1)).astype(np.int64),
+        )
+
+
+class _Corpus:
+    """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics.
+
+    Per document: its source id (the archive's ids, stable across adds), its date as a timestamp
+    (NaN when it has none) and its window count, read by the pair score and the short-document rules.
+    """
+
+    def __init__(
+        self,
+        config: ScanConfig,
+        documents: DocumentStore,
+        signatures: Any,
+        stats: Statistics,
+        doc_source: list[int],
+        doc_time: list[float],
+        window_counts: npt.NDArray[np.int64],
+    ) -> None:
+        self.config = config
+        self.documents = documents
+        self.doc_signatures = signatures
+        self.seed_counts = stats.counts
+        self.doc_source = doc_source
+        self.doc_time = doc_time
+        self.window_counts = window_counts
+        # _Prepared makes a filter for every source id below len(sources); the query sets the
+        # filters of its own documents' sources instead (an archive of sourceless documents has
+        # as many sources as documents).
+        self.sources: dict[str, int] = {}
+
+
+def _timestamp(date: str | None) -> float:
+    when = parse_date(date)
+    return when.timestamp() if when is not None else math.nan
+
+
+def _ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """For ranges [lo[i], hi[i]): each range's index i repeated, and every position, flattened."""
+    lengths = np.maximum(hi - lo, 0)
+    total = int(lengths.sum())
+    owner = np.repeat(np.arange(len(lo), dtype=np.int64), lengths)
+    starts = np.cumsum(lengths) - lengths
+    return owner, np.arange(total, dtype=np.int64) + np.repeat(lo - starts, lengths)
+
+
+def run_query(
+    config: ScanConfig,
+    batch: _Index,
+    window_doc: npt.NDArray[np.int64],
+    segments: list[Segment],
+    removed: npt.NDArray[np.uint32],
+    stats: Statistics,
+    fetch: Any,
+) -> ScanResult:
+    """Passages and pairs between the finished query batch and the archive (and among the batch).
+
+    ``removed`` are archive numbers to leave out (removed documents, archive copies of query
+    documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
+    returns the stored rows (:data:`dedup.index.store.Row`) of archive documents.
+    """
+    qk = QueryKeys.of(batch, window_doc)
+    buckets = len(qk.bucket_key)
+    cap = config.max_bucket if len(removed) == 0 else None
+    which, docs, counts, overflow = [], [], [], []
+    for seg in segments:
+        m = seg.lookup(qk.bucket_band, qk.bucket_key, cap)
+        which.append(m.which)
+        docs.append(m.docs)
+        counts.append(m.counts)
+        overflow.append(m.overflow)
+    a_bucket = np.concatenate(which) if which else np.zeros(0, np.int64)
+    a_doc = np.concatenate(docs) if docs else np.zeros(0, np.uint32)
+    a_count = np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
+    if len(removed):
+        keep = ~np.isin(a_doc, removed)
+        a_bucket, a_doc, a_count = a_bucket[keep], a_doc[keep], a_count[keep]
+    # A bucket of more than max_bucket windows (the archive's and the query's) is boilerplate, as in the scan.
+    windows = qk.bucket_windows + np.bincount(a_bucket, weights=a_count, minlength=buckets).astype(np.int64)
+    suppressed = windows > config.max_bucket
+    for o in overflow:
+        suppressed[o] = True
+    keep = ~suppressed[a_bucket]
+    a_bucket, a_doc = a_bucket[keep], a_doc[keep]
+    keep = ~suppressed[qk.entry_bucket]
+    q_bucket, q_doc = qk.entry_bucket[keep], qk.entry_doc[keep]
+
+    # Local numbers: the archive documents met, in archive order, then the query documents in input order.
+    archive = distinct(a_doc).astype(np.int64)
+    na = len(archive)
+    a_local = np.searchsorted(archive, a_doc.astype(np.int64))
+    q_local = q_doc + na
+    order = np.argsort(a_bucket, kind="stable")
+    a_bucket, a_local = a_bucket[order], a_local[order]
+
+    # Archive x query pairs of each bucket, then query x query pairs (entries are sorted by bucket, then document).
+    q_owner, at = _ranges(np.searchsorted(a_bucket, q_bucket, "left"), np.searchsorted(a_bucket, q_bucket, "right"))
+    low = [a_local[at]]
+    high = [q_local[q_owner]]
+    band = [qk.bucket_band[q_bucket[q_owner]]]
+    ends = np.searchsorted(q_bucket, q_bucket, "right")
+    q_owner, at = _ranges(np.arange(len(q_bucket), dtype=np.int64) + 1, ends)
+    low.append(q_local[q_owner])
+    high.append(q_local[at])
+    band.append(qk.bucket_band[q_bucket[q_owner]])
+    packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
+    pair_band = np.concatenate(band)
+    per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
+    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many when
+    # a document of the pair is short.
+    short_bands = max(1, config.min_bands // 2)
+    lowest = min(config.min_bands, short_bands) if config.short_windows else config.min_bands
+    none = np.zeros(0, np.int64)
+    left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
+
+    # Archive documents of the candidates, and the outlets that decide which pairs are compared.
+    needed = sorted(set(archive[left[left < na]].tolist()))
+    rows = fetch(needed)
+    fetched = {row[0]: row for row in rows}
+    present = np.zeros(na + len(batch.documents), dtype=np.bool_)
+    windows_all = np.zeros(na + len(batch.documents), dtype=np.int64)
+    outlet = {}
+    for i, num in enumerate(archive.tolist()):
+        if num in fetched:
+            _, doc_id, source, _, _, _, windows = fetched[num]
+            outlet[i] = source if source is not None else "\x00" + doc_id
+            present[i] = True
+            windows_all[i] = windows
+    for q in range(len(batch.documents)):
+        outlet[na + q] = batch.documents.document(q).outlet
+    present[na:] = True
+    windows_all[na:] = batch.window_counts
+    keep = present[left] & present[right]
+    if config.short_windows and short_bands < config.min_bands:
+        short = np.minimum(windows_all[left], windows_all[right]) <= config.short_windows
+        keep &= (shared >= config.min_bands) | short
+    if not config.same_source:
+        keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
+                         dtype=np.bool_)  # fmt: skip
+    left, right, shared = left[keep], right[keep], shared[keep]
+    candidates = len(left)
+
+    # The corpus the alignment sees: those archive documents (archive order), then every query document.
+    used = sorted({i for i in left.tolist() if i < na})
+    local = np.full(na + len(batch.documents), -1, dtype=np.int64)
+    local[used] = np.arange(len(used))
+    local[na:] = len(used) + np.arange(len(batch.documents))
+    store = DocumentStore(memory=True)
+    signatures = np.empty((len(used) + len(batch.documents), config.num_perm), dtype=np.uint32)
+    doc_source: list[int] = []
+    doc_time: list[float] = []
+    for k, i in enumerate(used):
+        _, doc_id, source, date, blob, signature, _ = fetched[int(archive[i])]
+        store.add(Document(doc_id, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
+        signatures[k] = np.frombuffer(signature, dtype="<u4")
+        doc_source.append(batch.sources[outlet[i]])
+        doc_time.append(_timestamp(date))
+    for q in range(len(batch.documents)):
+        store.add(batch.documents.document(q))
+    signatures[len(used) :] = batch.doc_signatures
+    doc_source.extend(batch.doc_source)
+    doc_time.extend(batch.doc_time)
+    window_counts = np.concatenate([windows_all[used], batch.window_counts]).astype(np.int64)
+    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, window_counts)
+    # Local numbers keep the scan's (archive, then query) order, so the budget's ties fall as there.
+    # The budget sees the query's candidates only: an archive document's pairs with other archive
+    # documents are not counted against its budget (docs/archive-index.md).
+    left, right = local[left], local[right]
+    budget = per_document_budget(left, right, shared, len(store), config.max_candidates, signatures)
+    left, right = left[budget], right[budget]
+    unaligned = candidates - len(left)
+    prepared = _Prepared(corpus)  # type: ignore[arg-type]
+    prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
+    work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
+    pairs_left, pairs_right = left.tolist(), right.tolist()
+    chunks = [(pairs_left[k : k + _CHUNK], pairs_right[k : k + _CHUNK]) for k in range(0, len(pairs_left), _CHUNK)]
+    if batch.threads > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
+            results = [r for chunk in pool.map(work, chunks) for r in chunk]
+    else:
+        results = [r for chunk in map(work, chunks) for r in chunk]
+    passages: list[Passage] = []
+    pairs: list[Pair] = []
+    for found, pair in results:
+        passages.extend(found)
+        if pair is not None:
+            pairs.append(pair)
+    pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    return ScanResult(
+        passages=passages,
+        pairs=pairs,
+        documents=store,
+        skipped=list(batch.skipped),
+        candidates=candidates,
+        suppressed_buckets=int(suppressed.sum()),
+        config=config,
+        unaligned=unaligned,
+    )

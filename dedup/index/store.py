@@ -1,0 +1,489 @@
+"""The archive's files: a SQLite catalogue in WAL mode, immutable segment files, and a writer's lock.
+
+Layout of an index directory (format version :data:`FORMAT_VERSION`, described in
+docs/archive-index.md)::
+
+    INDEX/catalogue.sqlite   meta, documents (zlib texts), segments, removed, statistics
+    INDEX/segments/*.seg     band keys (dedup.index.segments), named by the catalogue
+    INDEX/lock               flock()ed by the one writer
+
+A write commits in one SQLite transaction, after the segment files it names are written and
+fsynced: a crash at any moment leaves the catalogue at its last commit, naming only whole files.
+Files no commit names (a crash between writing and committing) are deleted by the next writer.
+Readers use SQLite's snapshot isolation: a read transaction sees the last commit made before it
+began, whatever a writer does meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import mmap
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import DedupError, ParameterError
+from ..scan import ScanConfig, _sketch_batch
+from .segments import Segment
+from .stats import Statistics
+
+__all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
+
+FORMAT_VERSION = 2
+_CATALOGUE = "catalogue.sqlite"
+_MAPPED_BUDGET = 256 << 20  # file-backed resident bytes a querying process keeps
+Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
+"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature
+(u32 LE), its window count."""
+_ROW_COLUMNS = "num, id, source, date, text, signature, windows"
+_SEGMENTS = "segments"
+_LOCK = "lock"
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT, date TEXT,
+    length INTEGER NOT NULL, text BLOB NOT NULL, signature BLOB NOT NULL, windows INTEGER NOT NULL
+);
+CREATE TABLE sources (name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE);
+CREATE TABLE segments (
+    file TEXT PRIMARY KEY, entries INTEGER NOT NULL, documents INTEGER NOT NULL, bytes INTEGER NOT NULL
+);
+CREATE TABLE removed (num INTEGER PRIMARY KEY);
+CREATE TABLE statistics (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+"""
+# Configuration fields that decide what is stored or found; skip_bad only says how input is read.
+_NOT_STORED = ("skip_bad", "strict")
+_SAMPLE = (
+    "قالت وزارة الدفاع يوم الإثنين إنها لا تعتزم سحب قواتها البالغ عددها 2500 جندي من البلاد، رغم الإعلان "
+    "الأسبوع الماضي عن محادثات لإنهاء المهمة. The ministry said on Monday it had no plans to withdraw its "
+    "troops, despite last week's announcement of talks — «\uff26\uff55\uff4c\uff4c» ﻻ ﷺ 1٢3 café naïve. "
+) * 3
+
+
+def engine_fingerprint(config: ScanConfig) -> str:
+    """A digest of what this dedup's stages make of a fixed sample: keys, signatures and seed keys.
+
+    Stored when an index is made and checked before it is used: an index built by a dedup whose
+    normalisation, hashing or sketching differs would otherwise give wrong answers, not an error.
+
+    Example:
+        >>> len(engine_fingerprint(ScanConfig()))
+        16
+    """
+    from ..normalize import normalize
+
+    text = normalize(_SAMPLE, profile=config.profile).text
+    bands, rows = config.bands_rows
+    batch, keys, offsets = _sketch_batch([text], config, bands, rows)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
+    for array in (batch.keys, batch.counts, batch.documents, keys, offsets):
+        if array is not None:
+            digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def config_to_json(config: ScanConfig) -> str:
+    """The stored form of a configuration."""
+    stored = {k: v for k, v in config.to_dict().items() if k not in _NOT_STORED}
+    return json.dumps(stored, sort_keys=True)
+
+
+def config_from_json(where: Path, text: str) -> ScanConfig:
+    """Read a stored configuration (an unknown parameter means another dedup wrote it)."""
+    try:
+        return ScanConfig().replace(**json.loads(text))
+    except (ParameterError, ValueError, TypeError) as error:
+        raise DedupError(f"{where}: the stored configuration cannot be read by this dedup: {error}") from error
+
+
+def differences(stored: ScanConfig, given: ScanConfig) -> list[str]:
+    """The parameters (but skip_bad) on which two configurations differ, as 'name stored -> given'."""
+    a, b = stored.to_dict(), given.to_dict()
+    return [f"{k} {a[k]!r} (index) != {b[k]!r}" for k in a if k not in _NOT_STORED and a[k] != b[k]]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a read transaction sees: the generation, segment files and removed documents."""
+
+    generation: int
+    files: tuple[str, ...]
+    removed: npt.NDArray[np.uint32]
+
+
+class Store:
+    """An open index directory: its catalogue connection, mapped segments and cached statistics."""
+
+    def __init__(self, path: Path, config: ScanConfig | None, *, timeout: float = 10.0, create: bool = True) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._segments: dict[str, Segment] = {}
+        self._stats: tuple[int, Statistics] | None = None
+        self._lock_fd: int | None = None
+        self._in_read = False
+        catalogue = self.path / _CATALOGUE
+        if not catalogue.exists():
+            if not create:
+                raise DedupError(f"{self.path}: no index here (no {_CATALOGUE})")
+            if self.path.exists() and not self.path.is_dir():
+                raise DedupError(f"{self.path}: exists and is not a directory")
+            # (What a crash while creating an index can leave is not "another" folder's content.)
+            ours = (_SEGMENTS, _LOCK)
+            if self.path.is_dir() and any(
+                p.name not in ours and not p.name.startswith(_CATALOGUE) for p in self.path.iterdir()
+            ):
+                # Most likely the arguments are swapped (a folder of documents given as the index).
+                raise DedupError(f"{self.path}: is a directory that is not an index (an index is made in a new one)")
+            try:
+                (self.path / _SEGMENTS).mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DedupError(f"{self.path}: cannot create the index: {error.strerror or error}") from error
+            with self._writer():
+                if not catalogue.exists() or not self._has_meta(catalogue):
+                    self._create(catalogue, config or ScanConfig())
+        self.db = self._connect(catalogue)
+        meta = self._meta()
+        version = meta.get("format")
+        if version != str(FORMAT_VERSION):
+            raise DedupError(
+                f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
+                "rebuild the index with `dedup index add`"
+            )
+        self.config = config_from_json(self.path, meta["config"])
+        if config is not None:
+            diff = differences(self.config, config)
+            if diff:
+                raise ParameterError(
+                    f"{self.path}: the configuration differs from the index's: {'; '.join(diff)} "
+                    "(an index answers with the configuration it was built with)"
+                )
+            self.config = self.config.replace(skip_bad=config.skip_bad, strict=config.strict)
+        self.fingerprint = meta["engine"]
+        self.bands = self.config.bands_rows[0]
+        self._engine_checked = False
+
+    # ------------------------------------------------------------------ connection
+
+    def _connect(self, catalogue: Path) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(catalogue, isolation_level=None, check_same_thread=False, timeout=self.timeout)
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit is on disk when COMMIT returns (NORMAL could lose the last commits on power loss).
+            db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as error:
+            raise DedupError(f"{catalogue}: cannot open the index catalogue: {error}") from error
+        return db
+
+    @staticmethod
+    def _has_meta(catalogue: Path) -> bool:
+        db = sqlite3.connect(catalogue)
+        try:
+            return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+        except sqlite3.DatabaseError:
+            return False
+        finally:
+            db.close()
+
+    def _create(self, catalogue: Path, config: ScanConfig) -> None:
+        # Made under another name and renamed: a crash while creating leaves no half-made catalogue.
+        partial = catalogue.with_name(catalogue.name + ".partial")
+        partial.unlink(missing_ok=True)
+        db = sqlite3.connect(partial, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=DELETE")
+            db.execute("BEGIN")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            meta = {
+                "format": str(FORMAT_VERSION),
+                "config": config_to_json(config),
+                "engine": engine_fingerprint(config),
+                "generation": "0",
+                "next_num": "0",
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.execute("INSERT INTO statistics VALUES ('boilerplate', ?)", (Statistics.empty(config).to_bytes(),))
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        with open(partial, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(partial, catalogue)
+        _fsync_dir(self.path)
+
+    def _meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def close(self) -> None:
+        """Close the catalogue and unmap the segments."""
+        for seg in self._segments.values():
+            seg.close()
+        self._segments.clear()
+        self._stats = None
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+    # ------------------------------------------------------------------ reading
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Snapshot]:
+        """A read transaction: everything read inside sees the same commit.
+
+        Segment files named by that commit are mapped; if one was deleted meanwhile (a merge
+        committed after the transaction began), the transaction starts again on the newer commit.
+        """
+        if self._in_read:
+            raise DedupError("nested read of an index (one query at a time per Index object)")
+        for attempt in range(5):
+            self.db.execute("BEGIN")
+            self._in_read = True
+            try:
+                snapshot = self._snapshot()
+                try:
+                    self._map(snapshot.files)
+                except FileNotFoundError:
+                    if attempt == 4:
+                        raise
+                    continue
+                yield snapshot
+                return
+            finally:
+                self._in_read = False
+                if self.db.in_transaction:
+                    self.db.execute("COMMIT")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _snapshot(self) -> Snapshot:
+        generation = int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        files = tuple(f for (f,) in self.db.execute("SELECT file FROM segments ORDER BY file"))
+        removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
+        return Snapshot(generation, files, removed)
+
+    def _map(self, files: tuple[str, ...]) -> None:
+        for name in list(self._segments):
+            if name not in files:
+                self._segments.pop(name).close()
+        for name in files:
+            if name not in self._segments:
+                self._segments[name] = Segment(self.path / _SEGMENTS / name, self.bands)
+
+    def release_pages(self, budget: int = _MAPPED_BUDGET) -> None:
+        """Unmap the segments' pages from this process once its file-backed resident memory passes ``budget`` bytes.
+
+        Lookups touch pages all over the key files: over many queries a long-lived process would
+        come to hold every page of them in its resident set. The pages stay in the page cache (the
+        next lookups fault them in again, from memory), so this bounds what the process holds,
+        not what it reads.
+        """
+        try:
+            with open("/proc/self/statm", "rb") as f:
+                shared = int(f.read().split()[2]) * mmap.PAGESIZE
+        except (OSError, ValueError, IndexError):
+            return
+        if shared > budget:
+            for seg in self._segments.values():
+                seg.release()
+
+    def segments(self, snapshot: Snapshot) -> list[Segment]:
+        """The mapped segments of a snapshot (inside its read transaction)."""
+        return [self._segments[f] for f in snapshot.files]
+
+    def statistics(self, snapshot: Snapshot) -> Statistics:
+        """The archive's statistics at the snapshot (cached until the next commit)."""
+        if self._stats is None or self._stats[0] != snapshot.generation:
+            (data,) = self.db.execute("SELECT value FROM statistics WHERE name = 'boilerplate'").fetchone()
+            self._stats = (snapshot.generation, Statistics.from_bytes(self.config, data))
+        return self._stats[1]
+
+    def numbers(self, ids: list[str]) -> dict[str, int]:
+        """The archive numbers of those ``ids`` that are in the index."""
+        found: dict[str, int] = {}
+        for k in range(0, len(ids), 500):
+            chunk = ids[k : k + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
+    def documents(self, nums: list[int]) -> list[Row]:
+        """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num."""
+        rows: list[Row] = []
+        for k in range(0, len(nums), 500):
+            chunk = nums[k : k + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend(self.db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
+        rows.sort()
+        return rows
+
+    def sources(self) -> dict[str, int]:
+        """The id of every source (a document's outlet) ever stored: ids are kept for good, so salts stay put."""
+        return dict(self.db.execute("SELECT name, id FROM sources"))
+
+    def count(self) -> int:
+        """Documents in the index (at the last commit)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def info(self) -> dict[str, Any]:
+        """What ``dedup index info`` reports."""
+        with self.reading() as snap:
+            documents, chars = self.db.execute("SELECT COUNT(*), COALESCE(SUM(length), 0) FROM documents").fetchone()
+            segments = self.db.execute("SELECT COUNT(*), COALESCE(SUM(entries), 0) FROM segments").fetchone()
+            meta = self._meta()
+            removed = len(snap.removed)
+        size = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+        return {
+            "path": str(self.path),
+            "format_version": FORMAT_VERSION,
+            "documents": documents,
+            "characters": chars,
+            "bytes": size,
+            "segments": segments[0],
+            "entries": segments[1],
+            "removed_pending": removed,
+            "generation": int(meta["generation"]),
+            "created": meta.get("created"),
+            "engine": meta["engine"],
+            "config": self.config.to_dict(),
+        }
+
+    def check_engine(self) -> None:
+        """Fail if this dedup's stages make other keys than the ones the index was built with."""
+        if self._engine_checked:
+            return
+        mine = engine_fingerprint(self.config)
+        if mine != self.fingerprint:
+            raise DedupError(
+                f"{self.path}: this index was built by a dedup whose normalisation or sketching differs "
+                f"(engine {self.fingerprint}, this dedup {mine}); rebuild it with `dedup index add`"
+            )
+        self._engine_checked = True
+
+    # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def _writer(self) -> Iterator[None]:
+        """Hold the index's write lock (waiting up to ``timeout`` seconds for another writer)."""
+        if self._lock_fd is not None:
+            yield
+            return
+        lock = self.path / _LOCK
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as error:
+                    if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                        raise DedupError(
+                            f"{self.path}: the index is being written by {holder}; waited {self.timeout:g} s "
+                            "(only one writer at a time; try again when it has finished)"
+                        ) from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+            self._lock_fd = fd
+            try:
+                yield
+            finally:
+                self._lock_fd = None
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock for a whole operation; files no commit names are deleted first."""
+        with self._writer():
+            self.check_engine()
+            self._collect_garbage()
+            yield
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
+
+        Without it the log stays as large as the largest write was. A reader in a transaction
+        keeps the log from being emptied: then it is left for the next writer (no waiting).
+        """
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError:
+            pass
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+
+    def _collect_garbage(self) -> None:
+        named = {f for (f,) in self.db.execute("SELECT file FROM segments")}
+        for path in (self.path / _SEGMENTS).iterdir():
+            if path.name not in named:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+    def new_segment_path(self) -> Path:
+        """A fresh file name for a segment (written before the commit that names it)."""
+        return self.path / _SEGMENTS / f"{time.time_ns():x}-{secrets.token_hex(4)}.seg"
+
+    def next_num(self) -> int:
+        """The number the next document added gets."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'next_num'").fetchone()[0])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (inside :meth:`writing`); commits at the end, rolls back on error."""
+        assert self._lock_fd is not None, "write outside writing()"
+        _fsync_dir(self.path / _SEGMENTS)  # the files this commit names are in the directory for good
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+            self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def segment_rows(self) -> list[tuple[str, int, int]]:
+        """(file, entries, documents) of every segment, at the last commit."""
+        return list(self.db.execute("SELECT file, entries, documents FROM segments ORDER BY file"))
+
+    def open_segment(self, name: str) -> Segment:
+        """Map one segment file (for a merge)."""
+        return Segment(self.path / _SEGMENTS / name, self.bands)
+
+    def delete_segment_files(self, names: list[str]) -> None:
+        """Delete files no commit names any more (readers that mapped them keep their mapping)."""
+        for name in names:
+            seg = self._segments.pop(name, None)
+            if seg is not None:
+                seg.close()
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / _SEGMENTS / name).unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,427 @@
+"""The archive index answers as a batch scan of the archive and the query together, and keeps its file format."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup import Document, Index, ScanConfig
+from dedup.cli import main
+from dedup.errors import DedupError, InputError, ParameterError
+from dedup.index.segments import Segment
+
+LETTERS = np.array(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
+
+
+def corpus(n: int, seed: int = 11, sources: int = 4, wires: int = 3) -> list[Document]:
+    """Documents of random Arabic-letter words, a third carrying one of a few wire passages, lightly edited."""
+    rng = np.random.default_rng(seed)
+    wire_texts = [" ".join("".join(rng.choice(LETTERS, 6)) for _ in range(70)) for _ in range(wires)]
+    docs = []
+    for i in range(n):
+        own = " ".join("".join(rng.choice(LETTERS, int(rng.integers(2, 8)))) for _ in range(120))
+        if i % 3 == 0:
+            words = wire_texts[int(rng.integers(wires))].split()
+            for k in rng.choice(len(words), 3, replace=False):
+                words[k] = "".join(rng.choice(LETTERS, 5))
+            cut = int(rng.integers(50, 350))
+            text = own[:cut] + " " + " ".join(words) + " " + own[cut:]
+        else:
+            text = own
+        # Half the documents dated: the pair score reads which of two dated documents came first.
+        date = f"2024-01-{1 + (i * 7) % 28:02d}" if i % 2 else None
+        docs.append(Document(f"d{i:03d}", text, source=f"s{i % sources}", date=date))
+    return docs
+
+
+def expected(archive: list[Document], queries: list[Document], config: ScanConfig | None = None) -> dedup.ScanResult:
+    """What a scan of the archive followed by the queries reports for pairs involving a query document."""
+    result = dedup.scan(archive + queries, config)
+    ids = {d.id for d in queries}
+    return dedup.ScanResult(
+        passages=[p for p in result.passages if p.a.doc in ids or p.b.doc in ids],
+        pairs=[p for p in result.pairs if p.a in ids or p.b in ids],
+        documents=result.documents,
+        skipped=result.skipped,
+        candidates=result.candidates,
+        suppressed_buckets=result.suppressed_buckets,
+        config=result.config,
+    )
+
+
+def same_answer(got: dedup.ScanResult, want: dedup.ScanResult) -> None:
+    assert got.passages == want.passages
+    assert got.pairs == want.pairs
+
+
+DOCS = corpus(36)
+
+
+def test_query_equals_scan(tmp_path: Path) -> None:
+    archive, queries = DOCS[:27], DOCS[27:]
+    with Index.open(tmp_path / "ix") as index:
+        added = index.add(archive, batch=10)
+        assert (added.added, len(index), index.info()["segments"]) == (27, 27, 3)
+        got = index.query(queries)
+    want = expected(archive, queries)
+    assert want.passages, "the corpus must give the test something to find"
+    assert any(p.a.doc in {d.id for d in archive} for p in want.passages)
+    same_answer(got, want)
+    assert {d.id for d in queries} <= set(got.documents)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    split=st.integers(1, 35),
+    batch=st.integers(1, 40),
+    max_bucket=st.sampled_from([2, 3, 8, 256]),
+    source_df=st.sampled_from([0.05, 0.2, 1.0]),
+    short_windows=st.sampled_from([0, 8, 32]),
+    same_source=st.booleans(),
+    min_bands=st.sampled_from([1, 4]),
+)
+def test_query_equals_scan_for_any_split_and_configuration(
+    tmp_path_factory: pytest.TempPathFactory,
+    split: int,
+    batch: int,
+    max_bucket: int,
+    source_df: float,
+    short_windows: int,
+    same_source: bool,
+    min_bands: int,
+) -> None:
+    config = ScanConfig(
+        max_bucket=max_bucket,
+        source_df=source_df,
+        short_windows=short_windows,
+        same_source=same_source,
+        min_bands=min_bands,
+    )
+    docs = DOCS[:24] if split >= 24 else DOCS
+    split = min(split, len(docs) - 1)
+    archive, queries = docs[:split], docs[split:]
+    with Index.open(tmp_path_factory.mktemp("ix") / "ix", config) as index:
+        index.add(archive, batch=batch)
+        got = index.query(queries)
+    want = expected(archive, queries, config)
+    same_answer(got, want)
+    assert got.suppressed_buckets <= want.suppressed_buckets
+
+
+def test_the_candidate_budget_is_the_scan_s_for_query_documents(tmp_path: Path) -> None:
+    # A budget of 2 binds on this corpus. A query document sees all its candidates, so its own
+    # ranking is the scan's; an archive document's pairs with other archive documents are not
+    # looked up, so the index aligns at least what the scan aligns (docs/archive-index.md).
+    archive, queries = DOCS[:27], DOCS[27:]
+    config = ScanConfig(max_candidates=2)
+    with Index.open(tmp_path / "ix", config) as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries, config)
+    assert want.passages and got.unaligned > 0
+    assert set(want.passages) <= set(got.passages)
+    assert set(want.pairs) <= set(got.pairs)
+    assert [p.score for p in got.pairs] == sorted((p.score for p in got.pairs), reverse=True)
+    # Pairs of two query documents are ranked by both documents' full candidate lists: as in the scan.
+    ids = {d.id for d in queries}
+    assert [p for p in got.passages if {p.a.doc, p.b.doc} <= ids] == [
+        p for p in want.passages if {p.a.doc, p.b.doc} <= ids
+    ]
+
+
+def test_sourceless_and_dated_documents_answer_as_the_scan(tmp_path: Path) -> None:
+    # Each document without a source is its own source (its own salt), and dates orient the pair score.
+    docs = [Document(d.id, d.text, source=None, date=d.date) for d in DOCS[:30]]
+    archive, queries = docs[:22], docs[22:]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive[:11])
+        index.add(archive[11:])
+        assert index.remove([archive[0].id]) == [archive[0].id]
+        got = index.query(queries)
+    want = expected(archive[1:], queries)
+    assert want.pairs
+    same_answer(got, want)
+
+
+def test_removal_and_compaction_keep_answers_exact(tmp_path: Path) -> None:
+    archive, queries = DOCS[:27], DOCS[27:]
+    gone = {d.id for d in archive[::4]}
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive, batch=7)
+        assert sorted(index.remove([*sorted(gone), "no-such-id"])) == sorted(gone)
+        assert len(index) == 27 - len(gone)
+        kept = [d for d in archive if d.id not in gone]
+        want = expected(kept, queries)
+        same_answer(index.query(queries), want)
+        assert index.info()["removed_pending"] == len(gone)
+        index.compact()
+        info = index.info()
+        assert (info["segments"], info["removed_pending"]) == (1, 0)
+        same_answer(index.query(queries), want)
+        files = list((tmp_path / "ix" / "segments").iterdir())
+        assert len(files) == 1
+
+
+def test_readd_skips_and_replace_replaces(tmp_path: Path) -> None:
+    archive, queries = DOCS[:20], DOCS[27:]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive[:12])
+        again = index.add(archive, batch=5)
+        assert (again.added, sorted(again.existing)) == (8, sorted(d.id for d in archive[:12]))
+        assert len(index) == 20
+        # A new version of a document that carried a wire: the old one is gone, the new one answers.
+        old = archive[3]
+        new = Document(old.id, DOCS[30].text, source=old.source)
+        replaced = index.add([new], replace=True)
+        assert (replaced.added, replaced.replaced) == (1, [old.id])
+        assert index.get(old.id) == new
+        got = index.query(queries)
+    rest = [d for d in archive if d.id != old.id] + [new]
+    same_answer(got, expected(rest, queries))
+
+
+def test_query_document_already_in_the_archive_is_compared_without_its_stored_copy(tmp_path: Path) -> None:
+    archive = DOCS[:27]
+    queries = [archive[6], *DOCS[27:30]]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive)
+        got = index.query(queries)
+        assert all(p.a.doc != p.b.doc for p in got.passages)
+        assert len(index) == 27
+    same_answer(got, expected([d for d in archive if d.id != archive[6].id], queries))
+
+
+def test_query_with_add_adds_afterwards(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:10])
+        first = index.query(DOCS[10:20], add=True)
+        assert len(index) == 20
+        second = index.query(DOCS[20:30])
+    same_answer(first, expected(DOCS[:10], DOCS[10:20]))
+    same_answer(second, expected(DOCS[:20], DOCS[20:30]))
+
+
+def test_bad_documents_are_errors_or_counted(tmp_path: Path) -> None:
+    short = Document("short", "too short", source="x")
+    # Too short documents (captions, briefs) are skipped and counted, as by the scan; strict makes them errors.
+    with Index.open(tmp_path / "ix0") as index:
+        result = index.add([DOCS[0], short])
+        assert (result.added, [(s.id, s.kind) for s in result.skipped]) == (1, [("short", "too short")])
+    with Index.open(tmp_path / "ix", ScanConfig(strict=True)) as index:
+        with pytest.raises(InputError, match=r"'short'.*min_length"):
+            index.add([DOCS[0], short])
+        assert len(index) == 0
+    with Index.open(tmp_path / "ix") as index, pytest.raises(InputError, match="duplicate id"):
+        index.add([DOCS[0], DOCS[0]], batch=1)
+    with Index.open(tmp_path / "ix2", ScanConfig(skip_bad=True)) as index:
+        result = index.add([DOCS[0], short, DOCS[1], DOCS[0]])
+        skipped = sorted((s.id, s.kind) for s in result.skipped)
+        assert (result.added, skipped) == (2, [(DOCS[0].id, "duplicate id"), ("short", "too short")])
+        got = index.query([short, DOCS[2]])
+        assert [s.id for s in got.skipped] == ["short"]
+
+
+def test_configuration_is_stored_and_a_different_one_is_an_error(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix", ScanConfig(ngram=6, max_bucket=50)) as index:
+        index.add(DOCS[:3])
+    with Index.open(tmp_path / "ix") as index:
+        assert (index.config.ngram, index.config.max_bucket) == (6, 50)
+    with pytest.raises(ParameterError, match=r"ngram 6 \(index\) != 5"):
+        Index.open(tmp_path / "ix", ScanConfig(max_bucket=50))
+    with Index.open(tmp_path / "ix", ScanConfig(ngram=6, max_bucket=50, skip_bad=True)) as index:
+        assert index.config.skip_bad
+    with pytest.raises(DedupError, match="no index here"):
+        Index.open(tmp_path / "missing", create=False)
+
+
+def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:3])
+    db = sqlite3.connect(tmp_path / "ix" / "catalogue.sqlite")
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 2"):
+        Index.open(tmp_path / "ix")
+
+
+def test_an_index_built_by_another_engine_is_a_clear_error(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:3])
+    db = sqlite3.connect(tmp_path / "ix" / "catalogue.sqlite")
+    db.execute("UPDATE meta SET value = '0000000000000000' WHERE key = 'engine'")
+    db.commit()
+    db.close()
+    with Index.open(tmp_path / "ix") as index, pytest.raises(DedupError, match="normalisation or sketching differs"):
+        index.query(DOCS[3:4])
+
+
+def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:3])
+    (seg,) = (tmp_path / "ix" / "segments").iterdir()
+    data = bytearray(seg.read_bytes())
+    data[8] = 7
+    seg.write_bytes(bytes(data))
+    with Index.open(tmp_path / "ix") as index, pytest.raises(DedupError, match="segment format version 7"):
+        index.query(DOCS[3:4])
+    data[8] = 1
+    seg.write_bytes(bytes(data[:-2]))
+    with pytest.raises(DedupError, match="header says"):
+        Segment(seg, ScanConfig().bands_rows[0])
+
+
+def test_a_second_writer_fails_with_a_clear_message(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix", timeout=0) as first, Index.open(tmp_path / "ix", timeout=0.2) as second:
+        with first._store.writing():
+            with pytest.raises(DedupError, match=r"being written by process \d+; waited 0.2 s"):
+                second.add(DOCS[:1])
+            # Reading is never blocked by a writer.
+            assert len(second) == 0
+            assert second.query(DOCS[:2]).read == 2
+        second.add(DOCS[:1])
+        assert len(first) == 1
+
+
+def test_segment_lookup_finds_every_key_and_caps_big_buckets(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    bands, windows = 3, 5000
+    keys = rng.integers(0, 1 << 32, size=(bands, windows), dtype=np.uint64).astype(np.uint32)
+    keys[:, :300] = 12345  # one huge bucket in every band
+    docs = rng.integers(0, 400, size=windows).astype(np.uint32)
+    path = tmp_path / "s.seg"
+    from dedup.index.segments import write_segment
+
+    write_segment(path, keys, docs, 400)
+    seg = Segment(path, bands)
+    ask_band = np.repeat(np.arange(bands), 50)
+    ask_key = np.concatenate([np.append(keys[b, 290:339], np.uint32(7)) for b in range(bands)])
+    m = seg.lookup(ask_band.astype(np.int64), ask_key)
+    for i, (b, k) in enumerate(zip(ask_band, ask_key, strict=True)):
+        want = sorted(set(docs[keys[b] == k].tolist()))
+        assert sorted(m.docs[m.which == i].tolist()) == want
+        assert int(m.counts[m.which == i].sum()) == int((keys[b] == k).sum())
+    capped = seg.lookup(ask_band.astype(np.int64), ask_key, cap=10)
+    big = {i for i, k in enumerate(ask_key.tolist()) if k == 12345}
+    assert set(capped.overflow.tolist()) == big
+    seg.close()
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def _jsonl(path: Path, docs: list[Document]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({"id": d.id, "text": d.text, "source": d.source}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_cli_add_query_info_remove_compact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = _jsonl(tmp_path / "archive.jsonl", DOCS[:27])
+    new = _jsonl(tmp_path / "new.jsonl", DOCS[27:])
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(archive), "-q"]) == 0
+    assert "added 27 documents; 0 already in the index" in capsys.readouterr().out
+    assert main(["index", "add", ix, str(archive), "-q"]) == 0
+    assert "added 0 documents; 27 already in the index (skipped)" in capsys.readouterr().out
+    out = tmp_path / "out.jsonl"
+    assert main(["index", "query", ix, str(new), "--format", "jsonl", "-o", str(out)]) == 0
+    assert main(["scan", str(archive), str(new), "--format", "jsonl", "-o", str(tmp_path / "scan.jsonl")]) == 0
+    ids = {d.id for d in DOCS[27:]}
+
+    def passages(path: Path) -> list[dict[str, dict[str, object]]]:
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [r for r in records if r["type"] == "passage" and {r["a"]["doc"], r["b"]["doc"]} & ids]
+
+    got = passages(out)
+    assert got and got == passages(tmp_path / "scan.jsonl")
+    capsys.readouterr()
+    assert main(["index", "info", ix, "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 2, 5)
+    assert info["bytes"] > 0
+    assert main(["index", "info", ix]) == 0
+    assert "documents  27" in capsys.readouterr().out
+    assert main(["index", "remove", ix, "d000", "nope"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["removed 1 document; the index holds 26", "not in the index: nope"]
+    assert main(["index", "compact", ix]) == 0
+    assert "compacted" in capsys.readouterr().out
+    assert main(["index", "query", ix, str(new), "--add", "--format", "csv", "-o", str(tmp_path / "o.csv")]) == 0
+    assert main(["index", "info", ix, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == 35
+
+
+def test_cli_options_of_an_existing_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = _jsonl(tmp_path / "d.jsonl", DOCS[:3])
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(docs), "--ngram", "6", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["index", "add", ix, str(docs), "-q"]) == 0  # no options: the stored ones
+    assert main(["index", "add", ix, str(docs), "--ngram", "6", "-q"]) == 0  # the same as stored
+    assert main(["index", "query", ix, str(docs), "--ngram", "5"]) == 2
+    assert "ngram 6 (index) != 5" in capsys.readouterr().err
+    assert main(["index", "query", str(tmp_path / "none"), str(docs)]) == 2
+    assert "no index here" in capsys.readouterr().err
+
+
+def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        json.dumps({"id": "ok", "text": DOCS[0].text}) + "\n" + json.dumps({"id": "short", "text": "x"}) + "\n",
+        encoding="utf-8",
+    )
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(path), "-q", "--strict"]) == 2
+    assert "bad.jsonl:2" in capsys.readouterr().err
+    assert main(["index", "add", ix, str(path), "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "added 1 document;" in captured.out and "1 bad (skipped)" in captured.out
+    assert "bad.jsonl:2" in captured.err
+
+
+def test_an_existing_folder_that_is_not_an_index_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("text", encoding="utf-8")
+    with pytest.raises(DedupError, match="is a directory that is not an index"):
+        Index.open(tmp_path / "corpus")
+    assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["a.txt"]
+    (tmp_path / "empty").mkdir()
+    with Index.open(tmp_path / "empty") as index:
+        assert len(index) == 0
+
+
+def test_an_empty_query_and_an_empty_add(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add([]).added == 0
+        result = index.query([])
+        assert (result.passages, result.pairs, result.read) == ([], [], 0)
+        index.add(DOCS[:5])
+        assert index.query([]).passages == []
+        assert index.remove([]) == []
+        assert index.info()["documents"] == 5
+
+
+def test_a_crash_while_creating_leaves_a_folder_that_can_be_made_an_index(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    (path / "segments").mkdir(parents=True)
+    (path / "lock").write_bytes(b"")
+    (path / "catalogue.sqlite.partial").write_bytes(b"half a database")
+    with Index.open(path) as index:
+        index.add(DOCS[:2])
+    assert not (path / "catalogue.sqlite.partial").exists()
+
+
+def test_releasing_mapped_pages_keeps_answers(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:27], batch=9)
+        first = index.query(DOCS[27:])
+        index._store.release_pages(budget=0)
+        same_answer(index.query(DOCS[27:]), first)
