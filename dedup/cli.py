@@ -312,6 +312,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="threads that sketch, search and align at once (default: the cores available, two at most)",
     )
+    engine_group = scan_parser.add_argument_group("engine")
+    engine_group.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="run the scan in this process (local) or on Spark (needs dedup[spark]), same results "
+        "(default %(default)s)",
+    )
+    engine_group.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master URL for --engine spark (default: the session spark-submit set up, else local[*])",
+    )
+    engine_group.add_argument(
+        "--work-dir",
+        metavar="DIR",
+        help="--engine spark keeps each stage here (any path Spark writes) and reuses it: a failed job resumes",
+    )
     _input_options(scan_parser)
     _scan_options(scan_parser)
 
@@ -655,13 +673,18 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output)
 def _run_scan(args: argparse.Namespace) -> int:
     config = _config(args)
     reader = _reader(args)
+    if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
+        raise ParameterError("--spark-master and --work-dir go with --engine spark")
     output = _check_report_options(args)
     try:
-        _compiling_note(args.quiet)
-        # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
-        with _locating(reader, args), ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
-            result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
-        result = _located_result(result, reader)
+        if args.engine == "spark":
+            result = _spark_scan(args, config, reader)  # skips located by the reader, as below
+        else:
+            _compiling_note(args.quiet)
+            # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
+            with _locating(reader, args), ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+                result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
+            result = _located_result(result, reader)
         _write_report(args, result, output)
     finally:
         output.discard()
@@ -672,6 +695,14 @@ def _run_scan(args: argparse.Namespace) -> int:
             where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
             sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
     return 0
+
+
+def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
+    try:
+        from .spark._cli import scan_inputs  # pyspark is imported by dedup.spark only
+    except ImportError as error:
+        raise DedupError(f"--engine spark needs pyspark and pyarrow: pip install 'dedup[spark]' ({error})") from error
+    return scan_inputs(args.inputs, config, reader, master=args.spark_master, work_dir=args.work_dir)
 
 
 def _open_index(args: argparse.Namespace, *, create: bool) -> Index:

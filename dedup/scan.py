@@ -407,10 +407,7 @@ class _Prepared:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
         # Outside the lock: two threads may prepare one document at once, which costs time only.
-        cfg = self.index.config
-        normalized = normalize(text, profile=cfg.profile)
-        common = self.filters[self.index.doc_source[i]]
-        prepared = prepare(normalized, shingle(normalized.text, cfg.ngram), cfg.align_params, common)
+        prepared = prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]])
         with self.lock:
             if i not in self.cache:
                 self.cache[i] = prepared
@@ -440,49 +437,112 @@ class _AlignChunk:
         return [self.pair(i, j) for i, j in zip(*chunk, strict=True)]
 
     def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
-        index, cfg = self.index, self.index.config
-        a, b = self.prepared[i], self.prepared[j]
-        alignments = align(a, b, self.params)
-        if not alignments and not self.may_score(i, j):
-            return [], None
-        a_id, b_id = index.documents.doc_id(i), index.documents.doc_id(j)
-        spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
-        scores, (jac, cont_a, cont_b) = pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
-        found = []
-        for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
-            if similarity >= cfg.min_similarity:
-                a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
-                b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
-                found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
-        score = pair_score(cont_a, cont_b, index.doc_time[i], index.doc_time[j])
-        if not found and (score < cfg.min_score or not self.short(i, j)):
-            return found, None
-        pair = Pair(
-            a=a_id,
-            b=b_id,
-            coverage_a=coverage([(p.a.start, p.a.end) for p in found], self.prepared.length(i)),
-            coverage_b=coverage([(p.b.start, p.b.end) for p in found], self.prepared.length(j)),
-            containment_a=cont_a,
-            containment_b=cont_b,
-            jaccard=jac,
-            jaccard_estimate=jaccard(index.doc_signatures[i], index.doc_signatures[j]),
-            passages=len(found),
-            longest=max((p.length for p in found), default=0),
-            score=score,
-        )
-        return found, pair
+        index, prepared = self.index, self.prepared
+        return align_pair(
+            prepared[i], prepared[j], (index.documents.doc_id(i), index.documents.doc_id(j)),
+            (prepared.length(i), prepared.length(j)), (index.doc_signatures[i], index.doc_signatures[j]),
+            (index.doc_time[i], index.doc_time[j]), (int(index.window_counts[i]), int(index.window_counts[j])),
+            index.config,
+        )  # fmt: skip
 
-    def short(self, i: int, j: int) -> bool:
-        """Whether a document of the pair is short (at most ``short_windows`` windows): a brief."""
-        windows, limit = self.index.window_counts, self.index.config.short_windows
-        return bool(windows[i] <= limit or windows[j] <= limit)
 
-    def may_score(self, i: int, j: int) -> bool:
-        """Whether a pair without passages may be reported on its score alone (so is worth scoring)."""
-        # Only a pair with a short document is reported on its score alone: between long documents
-        # (web pages, full articles) shared vocabulary alone reaches any useful min_score, and a
-        # copy there leaves passages.
-        return self.short(i, j)
+def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:
+    """A raw text normalised, shingled and prepared for :func:`dedup.align.align`, ``common``'s seeds left out.
+
+    The one preparation of a document for alignment, shared by every engine (local and Spark).
+
+    Example:
+        >>> prepare_text("Some text to align. " * 10, ScanConfig(), None).normalized.text[:9]
+        'some text'
+    """
+    normalized = normalize(text, profile=config.profile)
+    return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common)
+
+
+def short_pair(windows: tuple[int, int], config: ScanConfig) -> bool:
+    """Whether a document of the pair is short (at most ``short_windows`` windows): a brief.
+
+    Only such a pair is reported on its score alone (and so is worth scoring without passages):
+    between long documents (web pages, full articles) shared vocabulary alone reaches any useful
+    ``min_score``, and a copy there leaves passages.
+
+    Example:
+        >>> short_pair((100, 20), ScanConfig(short_windows=32)), short_pair((100, 40), ScanConfig(short_windows=32))
+        (True, False)
+    """
+    return windows[0] <= config.short_windows or windows[1] <= config.short_windows
+
+
+def align_pair(
+    a: Prepared,
+    b: Prepared,
+    ids: tuple[str, str],
+    lengths: tuple[int, int],
+    signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
+    times: tuple[float, float],
+    windows: tuple[int, int],
+    config: ScanConfig,
+) -> tuple[list[Passage], Pair | None]:
+    """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
+
+    ``a`` and ``b`` are the prepared documents (a first in input order); the tuples hold, for a
+    then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
+    when none) and window counts. The one per-pair step of every engine (local and Spark), so both
+    report the same passages and scores.
+
+    Example:
+        >>> cfg = ScanConfig()
+        >>> text = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
+        ...         "from the country, despite the announcement last week of talks on ending the mission. ")
+        >>> a = prepare_text("First outlet. " + text, cfg, None)
+        >>> b = prepare_text(text + " Second outlet.", cfg, None)
+        >>> sig = np.zeros(cfg.num_perm, np.uint32)
+        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), (math.nan, math.nan), (1, 1), cfg)
+        >>> len(found), pair.a, pair.b, found[0].b.start
+        (1, 'x', 'y', 0)
+    """
+    alignments = align(a, b, config.align_params)
+    short = short_pair(windows, config)
+    if not alignments and not short:
+        return [], None
+    a_id, b_id = ids
+    spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
+    scores, (jac, cont_a, cont_b) = pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
+    found = []
+    for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
+        if similarity >= config.min_similarity:
+            a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
+            b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
+            found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
+    score = pair_score(cont_a, cont_b, times[0], times[1])
+    if not found and (score < config.min_score or not short):
+        return found, None
+    pair = Pair(
+        a=a_id,
+        b=b_id,
+        coverage_a=coverage([(p.a.start, p.a.end) for p in found], lengths[0]),
+        coverage_b=coverage([(p.b.start, p.b.end) for p in found], lengths[1]),
+        containment_a=cont_a,
+        containment_b=cont_b,
+        jaccard=jac,
+        jaccard_estimate=jaccard(signatures[0], signatures[1]),
+        passages=len(found),
+        longest=max((p.length for p in found), default=0),
+        score=score,
+    )
+    return found, pair
+
+
+def pair_rank(pair: Pair) -> tuple[Any, ...]:
+    """The sort key of the reported pairs: the highest score first, ties by ids (every engine sorts by it).
+
+    Example:
+        >>> pairs = [Pair("a", "b", 0.1, 0.2, 0, 0, 0, 0, 1, 1, score=0.2),
+        ...          Pair("c", "d", 0.5, 0.1, 0, 0, 0, 0, 1, 1, score=0.5)]
+        >>> [p.a for p in sorted(pairs, key=pair_rank)]
+        ['c', 'a']
+    """
+    return (-pair.score, pair.a, pair.b)
 
 
 def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:
@@ -670,7 +730,7 @@ def scan(
         passages.extend(found)
         if pair is not None:
             pairs.append(pair)
-    pairs.sort(key=lambda p: (-p.score, p.a, p.b))
+    pairs.sort(key=pair_rank)
     return ScanResult(
         passages=passages,
         pairs=pairs,

@@ -1,0 +1,167 @@
+"""The Spark engine against the local one on the synthetic corpus: time, memory, and identical answers.
+
+Usage::
+
+    python -m benchmarks.dedup_bench.spark                          # 20,000 documents, local[2]
+    python -m benchmarks.dedup_bench.spark --synthetic 100000 --skip-local --work-dir /tmp/dedup-work
+
+The corpus is ``benchmarks/bench.py``'s synthetic corpus, written once as JSONL (and reused). The
+local engine scans it streamed from the file (as ``dedup scan corpus.jsonl`` does); the Spark engine
+reads the same file with Spark (``dedup.spark.read``), scans it and writes its passages and pairs as
+Parquet. Both are timed in this one process after a warm-up (numba's kernels loaded, the Spark
+session started: its start is reported on its own). Peak memory is the largest resident set of this
+process and its children (the JVM and Spark's Python workers) together, sampled every 0.2 s.
+With both engines run, the Spark passages and pairs are collected and compared with the local ones
+record for record. Nothing runs at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:  # run from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.dedup_bench.corpora import synthetic_corpus_file  # noqa: E402
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            pid, ppid, pages = int(entry), int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class PeakMemory:
+    """The largest resident set of this process tree while the block runs."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = _tree_rss(os.getpid())
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Scan the corpus with each engine; the figures as a dict."""
+    import dedup
+    from dedup.io import Reader
+    from dedup.scan import ScanConfig
+
+    corpus = synthetic_corpus_file(args.synthetic, seed=args.seed, chars=args.chars)
+    config = ScanConfig()
+    figures: dict[str, Any] = {"documents": args.synthetic, "chars": args.chars, "master": args.master}
+    local = None
+    if not args.skip_local:
+        dedup.scan(Reader().read([corpus]), config)  # warm-up: numba's kernels loaded
+        with PeakMemory() as memory:
+            started = time.perf_counter()
+            local = dedup.scan(Reader().read([corpus]), config)
+            figures["local_seconds"] = round(time.perf_counter() - started, 2)
+        figures["local_peak_bytes"] = memory.peak
+        figures["passages"] = len(local.passages)
+        figures["pairs"] = len(local.pairs)
+        print(f"local: {figures['local_seconds']} s, {len(local.passages)} passages", file=sys.stderr, flush=True)
+
+    from dedup.spark import read, scan, session, write
+
+    started = time.perf_counter()
+    spark = session(args.master)
+    if args.shuffle_partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
+    figures["shuffle_partitions"] = int(spark.conf.get("spark.sql.shuffle.partitions") or 0)
+    spark.range(4).count()
+    figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
+    out = tempfile.mkdtemp(prefix="dedup-spark-out-")
+    if not args.no_warmup:
+        # Warm-up on a small corpus: Spark's Python workers start and load numba's kernels.
+        scan(read(spark, [str(synthetic_corpus_file(200, seed=1, chars=args.chars))]), config).pairs.count()
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        found = scan(read(spark, [str(corpus)]), config, work_dir=args.work_dir)
+        write(found, out)
+        figures["spark_seconds"] = round(time.perf_counter() - started, 2)
+    figures["spark_peak_bytes"] = memory.peak
+    figures["spark_candidates"] = found.candidates
+    figures["spark_unaligned"] = found.unaligned
+    print(f"spark: {figures['spark_seconds']} s", file=sys.stderr, flush=True)
+    if local is not None:
+        figures["ratio"] = round(figures["spark_seconds"] / figures["local_seconds"], 2)
+        result = found.to_result()
+        figures["identical"] = (
+            result.passages == local.passages
+            and result.pairs == local.pairs
+            and (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
+            and result.unaligned == local.unaligned
+        )
+    else:
+        figures["passages"] = spark.read.parquet(f"{out}/passages").count()
+        figures["pairs"] = spark.read.parquet(f"{out}/pairs").count()
+    figures["work_dir"] = args.work_dir
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print its figures as JSON."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--synthetic", type=int, default=20000, help="documents of the synthetic corpus (default 20000)")
+    p.add_argument("--chars", type=int, default=3000, help="characters a document (default 3000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic corpus")
+    p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    p.add_argument("--work-dir", help="keep the Spark stages here (default: not kept)")
+    p.add_argument(
+        "--shuffle-partitions", type=int, help="spark.sql.shuffle.partitions (default: dedup.spark.session's, 2 a core)"
+    )
+    p.add_argument("--skip-local", action="store_true", help="run the Spark engine only (no comparison)")
+    p.add_argument("--no-warmup", action="store_true", help="no Spark warm-up scan before the timed one")
+    p.add_argument("--json", help="also write the figures to this file")
+    args = p.parse_args(argv)
+    figures = run(args)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

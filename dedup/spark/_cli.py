@@ -1,0 +1,102 @@
+"""``dedup scan --engine spark``: the command's inputs read into a DataFrame, scanned, and collected for the reports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+
+from ..errors import InputError
+from ..io import Reader
+from ..records import Skipped
+from ..scan import ScanConfig, ScanResult
+from ._engine import read, scan, session
+
+__all__ = ["scan_inputs"]
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_BATCH = 2000  # documents a local input is sent to Spark in at a time
+
+
+def _spark_path(item: str) -> bool:
+    """Whether Spark reads this input itself: a URI (``s3a://``, ``hdfs://``, ``file://``) or Parquet."""
+    return bool(_SCHEME.match(item)) or item.rstrip("/").endswith(".parquet")
+
+
+def scan_inputs(
+    inputs: Sequence[str], config: ScanConfig, reader: Reader, *, master: str | None, work_dir: str | None
+) -> ScanResult:
+    """Scan the command's inputs on Spark and collect the result (the reports are written on this machine).
+
+    Inputs that are URIs or Parquet are read by Spark (:func:`dedup.spark.read`); the others
+    (directories, JSONL and text files, ``-``) by the same reader as the local engine, so that
+    their errors name the same file and line, and are sent to Spark in batches.
+    """
+    spark = session(master)
+    remote = [i for i in inputs if _spark_path(str(i))]
+    if remote and len(remote) != len(inputs):
+        raise_mixed(inputs)
+    if remote:
+        df = read(
+            spark,
+            [str(i) for i in inputs],
+            id_field=reader.id_field,
+            text_field=reader.text_field,
+            source_field=reader.source_field,
+            date_field=reader.date_field,
+        )
+    else:
+        schema = pa.schema(
+            [("id", pa.string()), ("text", pa.string()), ("source", pa.string()), ("date", pa.string()),
+             ("where", pa.string()), ("_order", pa.int64())]
+        )  # fmt: skip
+        frames = []
+        batch: list[tuple[Any, ...]] = []
+        for k, doc in enumerate(reader.read([Path(i) if i != "-" else i for i in inputs])):
+            batch.append((doc.id, doc.text, doc.source, doc.date, reader.where.get(doc.id, doc.id), k))
+            if len(batch) >= _BATCH:
+                frames.append(_frame(spark, batch, schema))
+                batch = []
+        if batch or not frames:
+            frames.append(_frame(spark, batch, schema))
+        df = frames[0]
+        for frame in frames[1:]:
+            df = df.unionByName(frame)
+    try:
+        result = scan(df, config, spark, work_dir=work_dir).to_result()
+    except InputError as error:
+        # As the local engine's command says it: a document stopped by --strict is skipped without it.
+        if config.strict and not error.skippable:
+            note = " (skipped and counted without --strict)"
+            raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
+        raise
+    skipped = reader.skipped + [Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped]
+    return ScanResult(
+        passages=result.passages,
+        pairs=result.pairs,
+        documents=result.documents,
+        skipped=skipped,
+        candidates=result.candidates,
+        suppressed_buckets=result.suppressed_buckets,
+        config=result.config,
+        unaligned=result.unaligned,
+    )
+
+
+def _frame(spark: SparkSession, rows: list[tuple[Any, ...]], schema: pa.Schema) -> DataFrame:
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema.names]
+    table = pa.table([pa.array(c, f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
+    return spark.createDataFrame(table)
+
+
+def raise_mixed(inputs: Sequence[str]) -> None:
+    from ..errors import ParameterError
+
+    raise ParameterError(
+        "the Spark engine reads either paths Spark reads itself (URIs, Parquet) or local inputs "
+        f"(directories, JSONL and text files, -), not both in one scan; got {', '.join(map(str, inputs))}"
+    )

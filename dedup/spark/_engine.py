@@ -1,0 +1,619 @@
+"""The Spark engine's plan: stages as DataFrames, each optionally kept in a work directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from ..boilerplate import SeedCounts
+from ..clusters import Cluster, find_clusters
+from ..errors import InputError, ParameterError
+from ..records import Document, Pair, Passage, Skipped, Span
+from ..scan import ScanConfig, ScanResult, pair_rank
+from . import _batches as B
+
+__all__ = ["SparkScan", "read", "scan", "session", "write"]
+
+_BATCH_ROWS = 1000
+_FORMAT_VERSION = 2  # of the work directory's stages; a change of their columns bumps it
+
+
+def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSession:
+    """The Spark session to scan with: ``master`` if given, else the one spark-submit configured, else ``local[*]``.
+
+    Workers run this Python (``PYSPARK_PYTHON`` defaults to it) so that they import the same dedup.
+
+    Example:
+        >>> session("local[1]").sparkContext.master  # doctest: +SKIP
+        'local[1]'
+    """
+    active = SparkSession.getActiveSession()
+    if active is not None and master in (None, active.sparkContext.master):
+        return active
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    # Under spark-submit the gateway is already up with its master and settings: use them as they are.
+    if master is not None:
+        builder = builder.master(master)
+    elif "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = "local[*]"
+        builder = builder.master(master)
+    if master is not None or "PYSPARK_GATEWAY_PORT" not in os.environ:
+        # Arrow batches of a thousand documents: a batch of long texts stays a few megabytes.
+        builder = builder.config("spark.sql.execution.arrow.maxRecordsPerBatch", "1000")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+    if master is not None and master.startswith("local"):
+        # Two shuffle partitions a core: the default 200 is made for clusters, and every task of a
+        # local run costs scheduling and a Python worker round trip (half a second on a busy machine).
+        cores = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
+        count = (os.cpu_count() or 1) if cores.startswith("*") else int(cores.split(",")[0] or 1)
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * count))
+        # In local mode the driver's JVM is the executor too: Spark's default 1 GiB heap is too
+        # small to cache the stages of a corpus like pan13-train (30 million characters).
+        if "spark.driver.memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+            builder = builder.config("spark.driver.memory", os.environ.get("DEDUP_SPARK_MEMORY", "4g"))
+    return builder.getOrCreate()
+
+
+@dataclass
+class SparkScan:
+    """What a Spark scan found, as DataFrames, with an account of every input document.
+
+    ``passages`` has the columns of :func:`dedup.spark._batches.passage_fields` (a Passage with its
+    spans spread into ``a_doc, a_start, a_end, b_doc, ...``), in input order of the pair then
+    position; ``pairs`` the :class:`~dedup.records.Pair` fields, ranked as the local engine ranks
+    them; ``documents`` every input row with ``reason`` set for those not scanned.
+    """
+
+    passages: DataFrame
+    pairs: DataFrame
+    documents: DataFrame
+    candidates: int
+    suppressed_buckets: int
+    config: ScanConfig = field(default_factory=ScanConfig)
+    unaligned: int = 0
+
+    @property
+    def skipped(self) -> DataFrame:
+        """The input rows that were not scanned, with their reason, in input order."""
+        return self.documents.filter(F.col("reason").isNotNull()).orderBy("_order")
+
+    def to_result(self) -> ScanResult:
+        """The whole result on the driver, as :func:`dedup.scan` returns it (for reports; collects the output).
+
+        ``documents`` then holds the documents that take part in a passage or pair, and counts all
+        those scanned.
+        """
+        passages = [_passage(row) for row in self.passages.collect()]
+        pairs = sorted((Pair(**row.asDict()) for row in self.pairs.collect()), key=pair_rank)
+        involved = (
+            self.passages.select(F.col("a_doc").alias("id"))
+            .union(self.passages.select(F.col("b_doc").alias("id")))
+            .distinct()
+        )
+        held = self.documents.filter(F.col("reason").isNull()).join(involved, "id", "inner")
+        documents = {
+            row.id: Document(id=row.id, text=row.text, source=row.source, date=row.date)
+            for row in held.select("id", "text", "source", "date").collect()
+        }
+        scanned = self.documents.filter(F.col("reason").isNull()).count()
+        skipped = [
+            Skipped(
+                where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
+                kind=row.kind,
+            )
+            for row in self.skipped.select("id", "reason", "where", "kind").collect()
+        ]  # fmt: skip
+        return ScanResult(
+            passages=passages,
+            pairs=pairs,
+            documents=_Documents(documents, scanned),
+            skipped=skipped,
+            candidates=self.candidates,
+            suppressed_buckets=self.suppressed_buckets,
+            config=self.config,
+            unaligned=self.unaligned,
+        )
+
+    def clusters(self, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
+        """Reuse clusters (:func:`dedup.clusters.find_clusters`) of the passages, computed on the driver.
+
+        It collects the passages and the ids, sources and dates of their documents (the output, not
+        the corpus's texts).
+        """
+        passages = [_passage(row) for row in self.passages.collect()]
+        ids = {span.doc for p in passages for span in (p.a, p.b)}
+        rows = (
+            self.documents.filter(F.col("reason").isNull())
+            .select("id", "source", "date")
+            .join(self.passages.sparkSession.createDataFrame([(i,) for i in sorted(ids)], "id string"), "id")
+            .collect()
+            if ids
+            else []
+        )
+        documents = {r.id: Document(id=r.id, text="", source=r.source, date=r.date) for r in rows}
+        result = ScanResult(passages, [], documents, [], self.candidates, self.suppressed_buckets, self.config)
+        return find_clusters(result, min_documents=min_documents, min_overlap=min_overlap)
+
+
+class _Documents(Mapping[str, Document]):
+    """The documents of a collected Spark result: those in its passages, and the count of all scanned."""
+
+    def __init__(self, held: dict[str, Document], scanned: int) -> None:
+        self.held = held
+        self.scanned = scanned
+
+    def __getitem__(self, key: str) -> Document:
+        return self.held[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.held)
+
+    def __len__(self) -> int:
+        return self.scanned
+
+
+def _passage(row: Any) -> Passage:
+    values = row.asDict()
+    a = Span(doc=values.pop("a_doc"), start=values.pop("a_start"), end=values.pop("a_end"))
+    b = Span(doc=values.pop("b_doc"), start=values.pop("b_start"), end=values.pop("b_end"))
+    return Passage(a=a, b=b, **values)
+
+
+class _WorkDir:
+    """Stages kept as Parquet under a directory (any path Spark writes), each complete once its _SUCCESS is there."""
+
+    def __init__(self, spark: SparkSession, path: str | None, config: ScanConfig) -> None:
+        self.spark = spark
+        self.path = path.rstrip("/") if path else None
+        self.persisted: list[DataFrame] = []
+        if self.path is None:
+            return
+        stamp = json.dumps({"version": _FORMAT_VERSION, "config": config.to_dict()}, sort_keys=True)
+        marker = f"{self.path}/config"
+        if self._exists(f"{marker}/_SUCCESS"):
+            found = "\n".join(r.value for r in spark.read.text(marker).collect())
+            if found != stamp:
+                raise ParameterError(
+                    f"work_dir {self.path} holds the stages of another scan configuration or version; "
+                    "use an empty directory"
+                )
+        else:
+            spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
+
+    def _exists(self, path: str) -> bool:
+        jvm = self.spark.sparkContext._jvm
+        assert jvm is not None
+        hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+        fs = hadoop_path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
+        return bool(fs.exists(hadoop_path))
+
+    def stage(self, name: str, make: Callable[[], DataFrame]) -> DataFrame:
+        """The stage's rows: read back when complete in the work directory, else computed (and kept)."""
+        if self.path is None:
+            # On disk: a stage of long documents (texts and band keys) cached in the heap ran a
+            # local[2] scan of pan13-train out of memory; disk also leaves the heap to the shuffles.
+            frame = make().persist(StorageLevel.DISK_ONLY)
+            self.persisted.append(frame)
+            return frame
+        where = f"{self.path}/{name}"
+        if not self._exists(f"{where}/_SUCCESS"):
+            make().write.mode("overwrite").parquet(where)
+        return self.spark.read.parquet(where)
+
+
+def _source_ids(accepted: DataFrame) -> DataFrame:
+    """Each scanned document's source number, as the local engine numbers outlets: in input order of first appearance.
+
+    The outlet is the source, or the document's own id for a document without one
+    (:attr:`dedup.records.Document.outlet`). Columns doc, source_id.
+    """
+    outlet = F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))
+    keyed = accepted.select("doc", "_order", outlet.alias("outlet"))
+    firsts = keyed.groupBy("outlet").agg(F.min("_order").alias("_first"))
+    # zipWithIndex after a sort numbers the outlets without moving them all into one partition.
+    numbered = firsts.orderBy("_first").rdd.map(lambda r: r.outlet).zipWithIndex()
+    ids = accepted.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
+    return keyed.join(ids, "outlet").select("doc", "source_id")
+
+
+def _statistics(accepted: DataFrame, config: ScanConfig) -> tuple[int, bytes, bytes, dict[int, int]]:
+    """The seed counts the preparation of documents needs (:class:`dedup.boilerplate.SeedCounts`).
+
+    Counted a partition at a time from each scanned document's seed keys and source number, and
+    summed here: two fixed-size count-min tables and the documents of each source (one number a
+    source) reach the driver, never the corpus.
+    """
+
+    def add(x: tuple[int, Any, Any, dict[int, int]], y: tuple[int, Any, Any, dict[int, int]]) -> Any:
+        per_source = dict(x[3])
+        for s, n in y[3].items():
+            per_source[s] = per_source.get(s, 0) + n
+        return x[0] + y[0], x[1] + y[1], x[2] + y[2], per_source
+
+    def row(r: Any) -> tuple[int, Any, Any, dict[int, int]]:
+        sources = np.frombuffer(r.sources, dtype=np.int64).tolist()
+        counts = np.frombuffer(r.counts, dtype=np.int64).tolist()
+        # Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
+        corpus, within = np.frombuffer(r.corpus, dtype=np.uint32), np.frombuffer(r.within, dtype=np.uint32)
+        return int(r.documents), corpus, within, dict(zip(sources, counts, strict=True))
+
+    tables = accepted.select("text", "source_id").mapInArrow(partial(B.seed_counts, config=config), B.SEED_COUNTS)
+    try:
+        documents, corpus, within, per_source = tables.rdd.map(row).treeReduce(add)
+    except ValueError:  # no partition at all: nothing counted
+        empty = SeedCounts()
+        return 0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}
+    return (
+        int(documents),
+        np.asarray(corpus, dtype=np.uint32).tobytes(),
+        np.asarray(within, dtype=np.uint32).tobytes(),
+        per_source,
+    )
+
+
+def _input(df: DataFrame, order: str | Column | None) -> DataFrame:
+    """The input's columns id, text, source, date and _order (the position that orients pairs)."""
+    names = set(df.columns)
+    for required in ("id", "text"):
+        if required not in names:
+            raise ParameterError(f"the documents DataFrame must have a column {required!r}; it has {sorted(names)}")
+    columns = [F.col("id").cast("string").alias("id"), F.col("text").cast("string").alias("text")]
+    for optional in ("source", "date"):
+        columns.append((F.col(optional) if optional in names else F.lit(None)).cast("string").alias(optional))
+    where = F.col("where").cast("string") if "where" in names else F.lit(None).cast("string")
+    if order is None:
+        order_column = F.col("_order") if "_order" in names else F.col("id").cast("string")
+    else:
+        order_column = F.col(order) if isinstance(order, str) else order
+    return df.select(*columns, where.alias("where"), order_column.alias("_order"))
+
+
+def scan(
+    df: DataFrame,
+    config: ScanConfig | None = None,
+    spark: SparkSession | None = None,
+    *,
+    order: str | Column | None = None,
+    work_dir: str | None = None,
+) -> SparkScan:
+    """Find the passages that documents of different sources share, on Spark: :func:`dedup.scan` on a DataFrame.
+
+    ``df`` has columns ``id`` and ``text``, optional ``source`` and ``date``. Pairs are oriented (a
+    before b) and passages listed in input order, as the local engine does with the order it reads
+    documents in: ``order`` names the column (or gives the expression) holding that order; by
+    default a column ``_order`` if there is one, else the id. With ``work_dir`` (any path Spark
+    writes), each stage is written there and reused by a later run with the same configuration,
+    so a failed job resumes where it stopped.
+
+    Example:
+        >>> found = scan(spark.read.parquet("news.parquet"), ScanConfig(threshold=0.3))  # doctest: +SKIP
+        >>> found.passages.show()  # doctest: +SKIP
+    """
+    cfg = config or ScanConfig()
+    spark = spark or df.sparkSession
+    # Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
+    # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
+    if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+    work = _WorkDir(spark, work_dir, cfg)
+    source = _input(df, order)
+    # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
+    # hundred megabytes is read as one). Answers never depend on the partitioning.
+    cores = spark.sparkContext.defaultParallelism
+    if source.rdd.getNumPartitions() < 2 * cores:
+        source = source.repartition(2 * cores)
+    order_type = source.schema["_order"].dataType.simpleString()
+
+    sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
+    duplicates = work.stage("duplicates", lambda: _duplicates(sketched))
+    rows, _ = _documents(sketched, duplicates)
+    # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
+    short = F.col("kind").isin("empty", "too short")
+    fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
+    problem = rows.filter(F.col("reason").isNotNull() & fatal)
+    first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
+    if first:
+        bad = first[0]
+        skippable = bad.kind not in ("empty", "too short")
+        if bad.where is not None:
+            raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
+        raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
+    scanned = rows.filter(F.col("reason").isNull())
+    accepted = work.stage("sources", lambda: scanned.join(_source_ids(scanned), "doc"))
+    statistics = _statistics(accepted, cfg)
+
+    def candidates() -> DataFrame:
+        parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        label = _partition_labels(parts)
+        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
+            partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
+        )
+        pairs_of = partial(B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source)
+        raw = blobs.repartition(parts, "part").mapInArrow(pairs_of, B.BUCKET_PAIRS)
+        return raw.groupBy("lo", "hi").agg(
+            F.countDistinct(F.when(F.col("band") >= 0, F.col("band"))).alias("shared"),
+            F.sum(F.when(F.col("band") < 0, -F.col("band"))).cast("bigint").alias("suppressed"),
+        )
+
+    counted = work.stage("candidates", candidates)
+    suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum("suppressed").alias("n")).first()
+    suppressed = int(suppressed_row.n or 0) if suppressed_row is not None else 0
+
+    def orient(pairs: DataFrame, side: DataFrame) -> DataFrame:
+        """The pairs (lo, hi, ...) with each document's columns, a_ the earlier in input order and b_ the later."""
+        x = side.select(*(F.col(c).alias(f"x_{c}") for c in side.columns))
+        y = side.select(*(F.col(c).alias(f"y_{c}") for c in side.columns))
+        joined = pairs.join(x, pairs.lo == x.x_doc).join(y, pairs.hi == y.y_doc)
+        first = F.col("x__order") < F.col("y__order")
+        rest = [c for c in pairs.columns if c not in ("lo", "hi")]
+        return joined.select(
+            *rest,
+            *(
+                F.when(first, F.col(f"x_{c}")).otherwise(F.col(f"y_{c}")).alias(f"a_{c.lstrip('_')}")
+                for c in side.columns
+            ),
+            *(
+                F.when(first, F.col(f"y_{c}")).otherwise(F.col(f"x_{c}")).alias(f"b_{c.lstrip('_')}")
+                for c in side.columns
+            ),
+        )
+
+    def chosen() -> DataFrame:
+        # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
+        # as many when either document has at most short_windows windows.
+        short_bands = max(1, cfg.min_bands // 2)
+        relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
+        least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
+        pairs = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= least)).select("lo", "hi", "shared")
+        side = accepted.select("doc", "_order", "window_count", "signature")
+        found = orient(pairs, side)
+        if relaxed:
+            short = F.least("a_window_count", "b_window_count") <= cfg.short_windows
+            found = found.filter((F.col("shared") >= cfg.min_bands) | short)
+        # The budget's second key: the slots the two whole-document signatures share.
+        found = found.select("shared", "a_doc", "b_doc", "a_order", "b_order", "a_signature", "b_signature")
+        return found.mapInArrow(B.same_slots, f"shared bigint, a_doc bigint, b_doc bigint, a_order {order_type}, "
+                                f"b_order {order_type}, {B.SAME}")  # fmt: skip
+
+    candidate_pairs = work.stage("chosen", chosen)
+    total = candidate_pairs.count()
+
+    def budgeted() -> DataFrame:
+        if not cfg.max_candidates:
+            return candidate_pairs.select("a_doc", "b_doc")
+        # dedup.lsh.per_document_budget, distributed: each document ranks its pairs by the bands
+        # shared, then the signature slots shared (both capped as that kernel caps them), then the
+        # pair's place in (earlier, later) input order; a pair among the max_candidates strongest
+        # of either of its documents is kept.
+        ranked = candidate_pairs.select(
+            "a_doc", "b_doc", "a_order", "b_order",
+            F.least(F.col("shared"), F.lit(0x7FFF)).alias("_bands"),
+            F.least(F.col("same"), F.lit(0xFFFF)).alias("_slots"),
+        )  # fmt: skip
+        per_doc = ranked.select(F.col("a_doc").alias("_d"), "*").unionByName(
+            ranked.select(F.col("b_doc").alias("_d"), "*")
+        )
+        rank = F.row_number().over(
+            Window.partitionBy("_d").orderBy(F.desc("_bands"), F.desc("_slots"), "a_order", "b_order")
+        )
+        ranked_per_doc = per_doc.withColumn("_rank", rank)
+        return ranked_per_doc.filter(F.col("_rank") <= cfg.max_candidates).select("a_doc", "b_doc").distinct()
+
+    kept = work.stage("budget", budgeted)
+    aligned_pairs = kept.count()
+    unaligned = total - aligned_pairs
+
+    def aligned() -> DataFrame:
+        side = accepted.select(
+            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id"
+        )
+        pairs = kept.select(F.least("a_doc", "b_doc").alias("lo"), F.greatest("a_doc", "b_doc").alias("hi"))
+        oriented = orient(pairs, side)
+        # Rows grouped by their first document: each is prepared once per task while in the cache.
+        oriented = oriented.sortWithinPartitions("a_doc")
+        # Broadcast once to each executor, not pickled into every task's function (8 MB each).
+        shared = spark.sparkContext.broadcast(statistics)
+        return oriented.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
+
+    done = work.stage("aligned", aligned)
+    passages = (
+        done.select("a_order", "b_order", F.posexplode("passages").alias("position", "passage"))
+        .orderBy("a_order", "b_order", "position")
+        .select("passage.*")
+    )
+    pairs = done.filter(F.col("pair").isNotNull()).select("pair.*").orderBy(F.desc("score"), "a", "b")
+    documents = rows.select("_order", "id", "source", "date", "text", "length", "reason", "kind", "where")
+    return SparkScan(
+        passages=passages,
+        pairs=pairs,
+        documents=documents,
+        candidates=total,
+        suppressed_buckets=suppressed,
+        config=cfg,
+        unaligned=unaligned,
+    )
+
+
+def _murmur3_int(value: int, seed: int = 42) -> int:
+    """Spark's ``hash()`` of an int column (Murmur3 x86 32-bit of the 4-byte value, seed 42), as a signed int."""
+
+    def rotl(x: int, r: int) -> int:
+        return ((x << r) | (x >> (32 - r))) & 0xFFFFFFFF
+
+    k1 = (value & 0xFFFFFFFF) * 0xCC9E2D51 & 0xFFFFFFFF
+    k1 = rotl(k1, 15) * 0x1B873593 & 0xFFFFFFFF
+    h1 = seed ^ k1
+    h1 = (rotl(h1, 13) * 5 + 0xE6546B64) & 0xFFFFFFFF
+    h1 ^= 4
+    h1 ^= h1 >> 16
+    h1 = h1 * 0x85EBCA6B & 0xFFFFFFFF
+    h1 ^= h1 >> 13
+    h1 = h1 * 0xC2B2AE35 & 0xFFFFFFFF
+    h1 ^= h1 >> 16
+    return h1 - (1 << 32) if h1 >= 1 << 31 else h1
+
+
+def _partition_labels(parts: int) -> list[int]:
+    """For each partition p, an int that Spark's hash partitioning into ``parts`` partitions sends to p.
+
+    The band join writes these as its ``part`` column, so that each of its partitions is one Spark
+    partition (hashing 0..parts-1 directly would pile several onto one and leave others empty).
+    """
+    label: dict[int, int] = {}
+    value = 0
+    while len(label) < parts:
+        label.setdefault(_murmur3_int(value) % parts, value)
+        value += 1
+    return [label[p] for p in range(parts)]
+
+
+def _sketched(source: DataFrame, cfg: ScanConfig, order_type: str) -> DataFrame:
+    """Every input row checked, and sketched when it is long enough (the documents stage)."""
+    return source.mapInArrow(partial(B.documents, config=cfg), B.DOCUMENTS + f", where string, _order {order_type}")
+
+
+def _duplicates(sketched: DataFrame) -> DataFrame:
+    """The ids found more than once: for each, the input order of the first scanned row (``_first``)."""
+    keyed = sketched.filter(F.col("problem") != B.PROBLEM_FIELD)
+    return (
+        keyed.groupBy("doc")
+        .agg(
+            F.min(F.when(F.col("problem") == B.PROBLEM_NONE, F.col("_order"))).alias("_first"),
+            F.countDistinct("id").alias("_ids"),
+            F.count(F.lit(1)).alias("_rows"),
+            F.min("id").alias("_id_low"),
+            F.max("id").alias("_id_high"),
+        )
+        .filter(F.col("_rows") > 1)
+    )
+
+
+_BROADCAST_ROWS = 1_000_000  # duplicate ids joined to the documents by broadcast up to this many
+
+
+def _documents(sketched: DataFrame, duplicates: DataFrame) -> tuple[DataFrame, int]:
+    """The documents with duplicate ids decided in input order, as the local engine decides them.
+
+    An id already taken by an earlier scanned document is a duplicate (checked before the length);
+    a document not scanned for its length leaves its id free.
+    """
+    summary = duplicates.agg(F.count(F.lit(1)).alias("ids"), F.max("_ids").alias("most")).first()
+    if summary is not None and summary.most is not None and summary.most > 1:
+        c = duplicates.filter(F.col("_ids") > 1).first()
+        assert c is not None
+        raise InputError(f"documents {c._id_low!r} and {c._id_high!r} have the same 64-bit id hash; rename one")
+    marks = duplicates.select("doc", "_first")
+    # Duplicates are few in any sane corpus: broadcast, so the documents are not shuffled for them.
+    repeated = summary.ids if summary is not None else 0
+    if repeated <= _BROADCAST_ROWS:
+        marks = F.broadcast(marks)
+    marked = sketched.join(marks, "doc", "left")
+    duplicate = (
+        F.col("_first").isNotNull() & (F.col("_order") > F.col("_first")) & (F.col("problem") != B.PROBLEM_FIELD)
+    )
+    return marked.select(
+        *(c for c in sketched.columns if c not in ("reason", "problem", "kind")),
+        F.when(duplicate, F.lit("duplicate id (an earlier document has the same id)"))
+        .otherwise(F.col("reason"))
+        .alias("reason"),
+        F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("kind")).alias("kind"),
+    ), int(repeated)
+
+
+def read(
+    spark: SparkSession,
+    paths: Sequence[str],
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    source_field: str = "source",
+    date_field: str = "date",
+) -> DataFrame:
+    """Documents from Parquet or JSONL files on any path Spark reads (``s3a://``, ``hdfs://``, local).
+
+    A path ending in ``.parquet`` (or a directory of Parquet parts) is read as Parquet, anything
+    else as JSON lines. The result has columns id, text, source, date, ``where`` (the file) and
+    ``_order`` (input, file, then position in the file: the order the local engine reads them in).
+
+    Example:
+        >>> docs = read(spark, ["s3a://bucket/news/*.parquet"])  # doctest: +SKIP
+    """
+    frames = []
+    schema = ", ".join(f"`{f}` string" for f in (id_field, text_field, source_field, date_field))
+    for number, path in enumerate(paths):
+        if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
+            frame = spark.read.parquet(path)
+        else:
+            frame = (
+                spark.read.schema(schema + ", _corrupt_record string")
+                .option("columnNameOfCorruptRecord", "_corrupt_record")
+                .json(path)
+            )
+        names = set(frame.columns)
+
+        def pick(name: str, frame: DataFrame = frame, names: set[str] = names) -> Column:
+            return (F.col(f"`{name}`") if name in names else F.lit(None)).cast("string")
+
+        text = pick(text_field)
+        if "_corrupt_record" in names:
+            text = F.when(F.col("_corrupt_record").isNull(), text)
+        order = F.struct(
+            F.lit(number).alias("input"),
+            F.col("_metadata.file_path").alias("file"),
+            F.col("_metadata.file_block_start").alias("block"),
+            F.monotonically_increasing_id().alias("row"),
+        )
+        frames.append(
+            frame.select(
+                pick(id_field).alias("id"),
+                text.alias("text"),
+                pick(source_field).alias("source"),
+                pick(date_field).alias("date"),
+                F.col("_metadata.file_path").alias("where"),
+                order.alias("_order"),
+            )
+        )
+    if not frames:
+        raise ParameterError("paths must name at least one input")
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
+        return False
+    return any(str(s.getPath().getName()).endswith(".parquet") for s in fs.listStatus(hadoop_path))
+
+
+def write(found: SparkScan, path: str, *, format: str = "parquet") -> None:
+    """Write the passages and pairs under ``path`` (``passages/`` and ``pairs/``), as Parquet or JSON lines.
+
+    Example:
+        >>> write(found, "s3a://bucket/dedup-out", format="jsonl")  # doctest: +SKIP
+    """
+    if format not in ("parquet", "jsonl"):
+        raise ParameterError(f"format must be 'parquet' or 'jsonl', got {format!r}")
+    for name, frame in (("passages", found.passages), ("pairs", found.pairs)):
+        writer = frame.write.mode("overwrite")
+        target = f"{path.rstrip('/')}/{name}"
+        if format == "parquet":
+            writer.parquet(target)
+        else:
+            writer.json(target)

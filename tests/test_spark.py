@@ -1,0 +1,272 @@
+"""The Spark engine gives the local engine's answers: compared with dedup.scan at run time, field by field.
+
+One SparkSession (``local[2]``) serves the whole test session; inputs are repartitioned so that
+documents really are split across partitions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.cli import main
+from dedup.clusters import find_clusters
+from dedup.errors import InputError, ParameterError
+from dedup.io import Reader
+from dedup.lsh import candidate_pairs_banded
+from dedup.records import Document
+from dedup.scan import ScanConfig, ScanResult
+from dedup.spark import _batches, session
+from dedup.spark import scan as spark_scan
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("dedup_bench_main", ROOT / "benchmarks" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    s = session("local[2]")
+    yield s
+    s.stop()
+
+
+def _frame(spark: Any, docs: list[Document], partitions: int) -> Any:
+    """The documents as a DataFrame in input order (``_order``), shuffled over ``partitions`` partitions."""
+    from pyspark.sql import functions as F
+
+    rows = [(d.id, d.text, d.source, d.date, k) for k, d in enumerate(docs)]
+    df = spark.createDataFrame(rows, "id string, text string, source string, date string, _order long")
+    df = df.repartition(partitions)
+    # Really split: rows in at least two partitions (a test on one partition would prove nothing).
+    assert df.select(F.spark_partition_id()).distinct().count() >= 2
+    return df
+
+
+def _assert_same(local: ScanResult, found: Any) -> ScanResult:
+    result = found.to_result()
+    assert result.passages == local.passages
+    assert result.pairs == local.pairs
+    assert (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
+    assert result.unaligned == local.unaligned
+    assert len(result.documents) == len(local.documents)
+    assert [(s.id, s.reason, s.kind) for s in result.skipped] == [(s.id, s.reason, s.kind) for s in local.skipped]
+    assert find_clusters(result) == find_clusters(local)
+    assert found.clusters() == find_clusters(local)
+    for p in local.passages:  # the documents of the report hold every passage's texts
+        assert result.documents[p.a.doc] == local.documents[p.a.doc]
+    return result
+
+
+def test_seeds_same_as_local(spark: Any) -> None:
+    docs = list(Reader().read([SEEDS]))
+    local = dedup.scan(docs)
+    assert local.passages  # the comparison means something
+    _assert_same(local, spark_scan(_frame(spark, docs, 3)))
+
+
+def _corpus() -> list[Document]:
+    """A small news-like corpus: planted wire passages, a boilerplate line, and bad documents."""
+    docs = _bench().synthetic_corpus(240, seed=3, chars=1200, sources=12, share=0.5, stories=12)
+    footer = " Copyright the news agency, all rights reserved; no part may be republished without permission."
+    out = [Document(d.id, d.text + (footer if k % 3 == 0 else ""), source=d.source) for k, d in enumerate(docs)]
+    out[5] = Document(out[5].id, out[5].text, source=None, date="2024-01-02")  # its own source
+    bad = [
+        Document("short", "too short to hold a passage", source="x"),
+        Document(out[7].id, out[9].text, source="y"),  # a duplicate id: the earlier document stays
+        Document("later", "tiny", source="z"),
+        Document("later", out[11].text[:600] + " and more words here", source="z"),  # id free again
+        Document("empty", "", source="z"),
+    ]
+    return out[:60] + bad + out[60:]
+
+
+def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> None:
+    docs = _corpus()
+    cfg = ScanConfig(skip_bad=True, max_bucket=6, min_bands=2)
+    local = dedup.scan(docs, cfg)
+    assert len(local.passages) > 50 and local.suppressed_buckets > 0 and len(local.skipped) == 4
+    assert find_clusters(local)
+    work = tmp_path / "work"
+    df = _frame(spark, docs, 4)
+    _assert_same(local, spark_scan(df, cfg, work_dir=str(work)))
+    # A job that failed after the documents stage: the later stages are computed again, the earlier reused.
+    kept = sorted((p.name, p.stat().st_mtime_ns) for p in (work / "documents").iterdir())
+    shutil.rmtree(work / "aligned")
+    shutil.rmtree(work / "candidates")
+    (work / "duplicates" / "_SUCCESS").unlink()
+    _assert_same(local, spark_scan(df, cfg, work_dir=str(work)))
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in (work / "documents").iterdir()) == kept
+    assert (work / "aligned" / "_SUCCESS").exists()
+    with pytest.raises(ParameterError, match="another scan configuration"):
+        spark_scan(df, cfg.replace(ngram=6), work_dir=str(work))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_bucket": 6, "min_bands": 2, "max_candidates": 2},
+        {"min_bands": 4, "max_candidates": 3, "short_windows": 40},
+    ],
+)
+def test_budget_dates_and_scored_pairs_same_as_local(spark: Any, changes: dict[str, Any]) -> None:
+    """Dated documents (the pair score follows the later one), a tight per-document budget, short-document bands."""
+    docs = [
+        Document(d.id, d.text, source=d.source, date=f"2024-01-{1 + k % 9:02d}" if k % 4 else None)
+        for k, d in enumerate(_corpus())
+    ]
+    cfg = ScanConfig(skip_bad=True, **changes)
+    local = dedup.scan(docs, cfg)
+    # The comparison means something: pairs left to the budget, pairs reported on their score alone.
+    assert local.unaligned > 0 and any(p.passages == 0 for p in local.pairs) and local.passages
+    assert len({p.score for p in local.pairs}) > 1
+    _assert_same(local, spark_scan(_frame(spark, docs, 4), cfg))
+
+
+def test_nothing_to_scan_same_as_local(spark: Any) -> None:
+    """Every document skipped (short, empty): no statistics to count, every document accounted for."""
+    docs = [Document(f"d{k}", "a caption" * k, source="x") for k in range(6)]
+    local = dedup.scan(docs)
+    assert len(local.skipped) == 6 and not local.pairs
+    _assert_same(local, spark_scan(_frame(spark, docs, 2)))
+
+
+def test_bad_document_stops_with_the_local_message(spark: Any) -> None:
+    docs = _corpus()
+    with pytest.raises(InputError) as local:
+        dedup.scan(docs)
+    with pytest.raises(InputError) as remote:
+        spark_scan(_frame(spark, docs, 3))
+    assert str(remote.value) == str(local.value)
+
+
+def test_cli_strict_stops_with_the_local_message(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "docs"
+    shutil.copytree(SEEDS, folder)
+    (folder / "brief.txt").write_text("a caption", encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(folder), "--strict", "-q", *engine]) == 2
+        errors.append(capsys.readouterr().err)
+    assert "(skipped and counted without --strict)" in errors[0] and str(folder / "brief.txt") in errors[0]
+    assert errors[1] == errors[0]
+
+
+def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> None:
+    docs = _corpus()[:60]
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": d.id, "text": d.text, "source": d.source}, ensure_ascii=False) + "\n" for d in docs),
+        encoding="utf-8",
+    )
+    parquet = tmp_path / "docs.parquet"
+    pq.write_table(
+        pa.table({"id": [d.id for d in docs], "text": [d.text for d in docs], "source": [d.source for d in docs]}),
+        parquet,
+    )
+    outputs = {}
+    for name, argv in {
+        "local": [str(corpus)],
+        "spark": [str(corpus), "--engine", "spark", "--spark-master", "local[2]"],
+        "parquet": [str(parquet), "--engine", "spark", "--work-dir", str(tmp_path / "work")],
+    }.items():
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["scan", *argv, "--format", "jsonl", "-o", str(out), "-q"]) == 0
+        outputs[name] = out.read_text(encoding="utf-8")
+    assert '"type": "passage"' in outputs["local"]
+    assert outputs["spark"] == outputs["local"]
+    assert outputs["parquet"] == outputs["local"]
+
+
+def test_local_engine_refuses_spark_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(SEEDS), "--work-dir", str(tmp_path)]) == 2
+    assert "--engine spark" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 6), min_size=1, max_size=12), min_size=2, max_size=9),
+    st.integers(2, 8),
+    st.booleans(),
+    st.integers(1, 3),
+)
+def test_bucket_pairs_equal_the_local_band_join(
+    keys_per_doc: list[list[int]], max_bucket: int, same_source: bool, min_shared: int
+) -> None:
+    """The Spark band join (rows per distinct key and document, windows counted) = lsh.candidate_pairs_banded."""
+    bands = 2
+    window_keys = [(k % 3, k) for keys in keys_per_doc for k in keys]  # (band of the key, key)
+    window_doc = np.repeat(np.arange(len(keys_per_doc)), [len(k) for k in keys_per_doc])
+    sources = np.arange(len(keys_per_doc)) // 2  # two documents an outlet
+    columns = [np.array([k if b == band else 1000 + w for w, (b, k) in enumerate(window_keys)], np.uint32)
+               for band in range(bands)]  # fmt: skip
+    local = candidate_pairs_banded(
+        columns.__getitem__, bands, window_doc, sources[window_doc], same_source=same_source,
+        max_bucket=max_bucket, min_shared=min_shared,
+    )  # fmt: skip
+    # The same windows as band rows: one per (band, key, document), with its number of windows.
+    rows: dict[tuple[int, int], int] = {}
+    for band in range(bands):
+        for w, key in enumerate(columns[band].tolist()):
+            rows[(band << 32 | key, int(window_doc[w]))] = rows.get((band << 32 | key, int(window_doc[w])), 0) + 1
+    # Sent as blobs (one partition's rows, in no particular order, in two batches) as band_blobs sends them.
+    items = list(rows.items())[::-1]
+    half = len(items) // 2
+
+    def blob(chunk: list[tuple[tuple[int, int], int]]) -> pa.RecordBatch:
+        arrays = {
+            "bandkey": np.array([bk for (bk, _), _ in chunk], np.int64),
+            "doc": np.array([d for (_, d), _ in chunk], np.int64),
+            "source": np.array([int(sources[d]) for (_, d), _ in chunk], np.int64),
+            "windows": np.array([n for _, n in chunk], np.int32),
+        }
+        return pa.RecordBatch.from_pydict(
+            {"part": pa.array([0], pa.int32())} | {k: pa.array([v.tobytes()], pa.binary()) for k, v in arrays.items()}
+        )
+
+    out = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source))
+    emitted = [t for b in out for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
+    suppressed = -sum(band for lo, hi, band in emitted if lo == hi)
+    triples = set(emitted)
+    shared: dict[tuple[int, int], int] = {}
+    for lo, hi, _ in (t for t in triples if t[0] != t[1]):
+        shared[(lo, hi)] = shared.get((lo, hi), 0) + 1
+    found = sorted((lo, hi, n) for (lo, hi), n in shared.items() if n >= min_shared)
+    expected = sorted(zip(local.left.tolist(), local.right.tolist(), local.shared_bands.tolist(), strict=True))
+    assert found == expected
+    assert suppressed == local.suppressed
+
+
+def test_partition_labels_land_one_a_partition(spark: Any) -> None:
+    """The band join's ``part`` labels are hashed by Spark to every partition once (Spark's own hash() checks it)."""
+    from pyspark.sql import functions as F
+
+    from dedup.spark._engine import _murmur3_int, _partition_labels
+
+    values = [*range(-300, 300), 2**31 - 1, -(2**31)]
+    rows = spark.createDataFrame([(v,) for v in values], "v int").select("v", F.hash("v").alias("h")).collect()
+    assert [_murmur3_int(r.v) for r in rows] == [r.h for r in rows]
+    labels = _partition_labels(7)
+    placed = spark.createDataFrame([(v,) for v in labels], "v int").repartition(7, "v")
+    assert sorted(placed.select(F.spark_partition_id().alias("p")).toPandas()["p"]) == list(range(7))
