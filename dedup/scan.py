@@ -245,9 +245,6 @@ class _Index:
         # worker counted which batch.
         self.seed_counts = SeedCounts()
         self.tallies: Queue[SeedCounts] = Queue()
-        # Distinct n-grams of each document (its shingle count bounds them): the cheap bound on a
-        # pair's containment before its score is computed.
-        self.shingle_counts: list[npt.NDArray[np.int64]] = []
 
     def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
         # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
@@ -329,8 +326,6 @@ class _Index:
         num_perm = self.config.num_perm
         self.doc_signatures = np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
         self.window_counts, self.signatures = counts, []
-        self.shingles = np.concatenate(self.shingle_counts) if self.shingle_counts else np.zeros(0, np.int64)
-        self.shingle_counts = []
         window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         return window_doc, int(counts.sum())
 
@@ -342,7 +337,6 @@ class _Index:
         """Keep a finished batch (batches are collected in the order they were submitted)."""
         self.keys.add(batch.keys)
         self.counts.append(batch.counts)
-        self.shingle_counts.append(batch.shingles)
         self.signatures.append(batch.documents)
 
 
