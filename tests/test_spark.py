@@ -74,6 +74,9 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert found.clusters() == find_clusters(local)
     for p in local.passages:  # the documents of the report hold every passage's texts
         assert result.documents[p.a.doc] == local.documents[p.a.doc]
+    for pair in local.pairs:  # and every pair's, those reported on their score alone included
+        for doc in (pair.a, pair.b):
+            assert result.documents[doc] == local.documents[doc]
     return result
 
 

@@ -91,15 +91,14 @@ class SparkScan:
     def to_result(self) -> ScanResult:
         """The whole result on the driver, as :func:`dedup.scan` returns it (for reports; collects the output).
 
-        ``documents`` then holds the documents that take part in a passage or pair, and counts all
-        those scanned.
+        ``documents`` then holds the documents that take part in a pair (every passage is in one),
+        and counts all those scanned.
         """
         passages = [_passage(row) for row in self.passages.collect()]
         pairs = sorted((Pair(**row.asDict()) for row in self.pairs.collect()), key=pair_rank)
+        # The documents of every pair: a pair reported on its score alone has no passage.
         involved = (
-            self.passages.select(F.col("a_doc").alias("id"))
-            .union(self.passages.select(F.col("b_doc").alias("id")))
-            .distinct()
+            self.pairs.select(F.col("a").alias("id")).union(self.pairs.select(F.col("b").alias("id"))).distinct()
         )
         held = self.documents.filter(F.col("reason").isNull()).join(involved, "id", "inner")
         documents = {
@@ -147,7 +146,7 @@ class SparkScan:
 
 
 class _Documents(Mapping[str, Document]):
-    """The documents of a collected Spark result: those in its passages, and the count of all scanned."""
+    """The documents of a collected Spark result: those in its pairs, and the count of all scanned."""
 
     def __init__(self, held: dict[str, Document], scanned: int) -> None:
         self.held = held
