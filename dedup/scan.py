@@ -345,7 +345,6 @@ class _Batch:
     keys: npt.NDArray[np.uint32]  # [bands, windows]: high 32 bits of lsh.band_keys
     counts: npt.NDArray[np.int64]  # windows of each document
     documents: npt.NDArray[np.uint32]  # [documents, num_perm]: whole-document signatures
-    shingles: npt.NDArray[np.int64]  # shingles of each document
 
 
 def _sketch_batch(
@@ -362,7 +361,7 @@ def _sketch_batch(
     keys, key_offsets = document_keys(texts, hashes, offsets, cfg.align_params)
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
-    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents, np.diff(offsets)), keys, key_offsets
+    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
 
 
 _CACHE_BYTES = 1 << 30  # prepared documents kept for alignment
