@@ -67,7 +67,8 @@ def rare_limit(documents: int, share: float) -> int:
         >>> rare_limit(5, 0.02), rare_limit(600, 0.02), rare_limit(100_000, 0.02)
         (2, 12, 2000)
     """
-    return max(2, math.floor(share * documents))
+    # The same floor of two as the boilerplate limit: a seed two documents share is always in play.
+    return boilerplate_limit(documents, share)
 
 
 def source_salt(source: int) -> np.uint64:
