@@ -13,6 +13,7 @@ near-verbatim pieces count when the pair is a copying pair.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,13 +75,15 @@ def _merge(alignments: list[Alignment]) -> list[Alignment]:
     return merged if len(merged) == len(alignments) else _merge(merged)
 
 
-def _join(alignments: list[Alignment], join: int, abut: int) -> list[Alignment]:
-    """Join passages that follow each other in the same order on both sides, ``join`` or fewer apart.
+def _join(alignments: list[Alignment], join: int, abut: int, edit: int, texts: tuple[str, str]) -> list[Alignment]:
+    """Join passages that follow each other in the same order on both sides when nothing parts them.
 
-    They may overlap by up to ``abut`` characters (word widening makes neighbours touch).
-
-    A copy cut in pieces by a reworded sentence or a dropped clause is one case: reporting it as
-    several passages would make a reader (and the PAN granularity) count it several times.
+    Two neighbours are one passage when they lie ``join`` or fewer characters apart on both sides,
+    or when the text between them is an edit of the copy: at most ``edit`` characters on each side,
+    of comparable length, with a share of its words in common (:func:`_edited`), and no other
+    passage of the pair between them on either side (the text between would then be copy moved
+    from elsewhere, and the pieces around it separate copies). They may overlap by up to ``abut``
+    characters (word widening makes neighbours touch).
     """
     items = sorted(alignments, key=lambda x: (x.a_start, x.b_start))
     out: list[Alignment] = []
@@ -89,11 +92,62 @@ def _join(alignments: list[Alignment], join: int, abut: int) -> list[Alignment]:
             p = out[-1]
             gap_a, gap_b = q.a_start - p.a_end, q.b_start - p.b_end
             # Nested or crossing passages are not pieces of one copy: leave them to _tile.
-            if -abut <= gap_a <= join and -abut <= gap_b <= join:
-                out[-1] = _union([p, q])
-                continue
+            if -abut <= gap_a and -abut <= gap_b:
+                if gap_a <= join and gap_b <= join:
+                    out[-1] = _union([p, q])
+                    continue
+                if _edited(p, q, edit, texts) and not any(_between(x, p, q) for x in items):
+                    out[-1] = _union([p, q])
+                    continue
         out.append(q)
     return out
+
+
+# Gaps this short (punctuation, a word) need no words in common to be an edit.
+_TOUCH = 20
+# The text between two pieces is an edit of the copy when the shorter side is at least this share
+# of the longer, and this share of its words (of three letters or more) occur in the other side's:
+# a reworded clause, a replaced sentence. A paragraph one outlet added (nothing on the other side)
+# or text about something else (few words in common) parts the pieces.
+_EDIT_LENGTH = 0.3
+_EDIT_WORDS = 0.3
+_WORD = re.compile(r"\w{3,}")
+
+
+def _between(x: Alignment, p: Alignment, q: Alignment) -> bool:
+    """Whether x lies (partly) between p and q on either side, x being neither."""
+    if x is p or x is q:
+        return False
+    return (p.a_end < x.a_end and x.a_start < q.a_start) or (p.b_end < x.b_end and x.b_start < q.b_start)
+
+
+def _edited(p: Alignment, q: Alignment, edit: int, texts: tuple[str, str]) -> bool:
+    """Whether the text between in-order neighbours p and q is an edit of the copy (see ``_EDIT_*``)."""
+    gap_a, gap_b = max(0, q.a_start - p.a_end), max(0, q.b_start - p.b_end)
+    if max(gap_a, gap_b) > edit or min(gap_a, gap_b) < _EDIT_LENGTH * max(gap_a, gap_b):
+        return False
+    words_a = set(_WORD.findall(texts[0][p.a_end : q.a_start]))
+    words_b = set(_WORD.findall(texts[1][p.b_end : q.b_start]))
+    if not words_a or not words_b:
+        return max(gap_a, gap_b) <= _TOUCH  # punctuation, a short word: nothing to compare
+    return len(words_a & words_b) >= _EDIT_WORDS * min(len(words_a), len(words_b))
+
+
+def _word_share(x: Alignment, texts: tuple[str, str]) -> float:
+    """The smaller of the two sides' shares of words (occurrences) found among the other side's words."""
+    words_a = _WORD.findall(texts[0][x.a_start : x.a_end])
+    words_b = _WORD.findall(texts[1][x.b_start : x.b_end])
+    if not words_a or not words_b:
+        return 1.0  # (a run of digits or symbols: the seeds alone decide)
+    set_a, set_b = set(words_a), set(words_b)
+    return min(sum(w in set_b for w in words_a) / len(words_a), sum(w in set_a for w in words_b) / len(words_b))
+
+
+# A passage is shared wording: at least this share of the words of each side occur in the other.
+# A background paragraph two reporters of a story each wrote in their own words shares its names
+# and figures, and chance seeds between them can reach the density of a reworded copy; a copy,
+# even shuffled or edited with synonyms, keeps most of its words.
+_WORD_SHARE = 0.4
 
 
 def _union(parts: list[Alignment]) -> Alignment:
@@ -156,15 +210,14 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
     done: list[Alignment] = []
     while stack:
         group = stack.pop()
+        if min(_spread(group, "a"), _spread(group, "b")) >= _TILED:
+            done.append(_union(group))
+            continue
         runs = _runs(group, "a", abut)
         if len(runs) == 1:
             runs = _runs(group, "b", abut)
             if len(runs) == 1:
-                union = _union(group)
-                if min(_spread(group, "a"), _spread(group, "b")) >= _TILED:
-                    done.append(union)
-                else:
-                    done.extend(group)
+                done.extend(group)
                 continue
         for run in runs:
             if len(run) == 1:
@@ -175,10 +228,12 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
 
 
 # Chains of seeds are grouped in the kernel across gaps of at most this many characters (or
-# ``abut``, if less): the words of a copy whose words were shuffled lie a few short words apart;
-# pieces further apart are grouped afterwards, where the share of their span they cover is checked
-# (:func:`_tile`).
-_WORD_ABUT = 30
+# ``abut``, if less): the words of a copy whose words or phrases were shuffled lie a few
+# unmatched words apart (short words, repeated ones), and each fragment alone is too short to be
+# a passage. Pieces further apart are grouped afterwards, where the share of their span they
+# cover is checked (:func:`_tile`): a paragraph moved below a heading (a line of 60 characters or
+# more) stays its own passage.
+_WORD_ABUT = 55
 
 
 def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
@@ -298,11 +353,44 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
     # ends up alone; one out of order with a passage (before it on one side, after or over it on
     # the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
     found.extend(s for s in stock if all(_in_order(s, f) for f in long))
-    if len(found) < 2:
-        return found
-    joined = _tile(_join(_merge(found), p.join, p.abut), p.abut)
-    distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
-    return [x for x in joined if _length(x) >= p.min_length or any(_contains(x, d) for d in distinct)]
+    texts = (a.normalized.text, b.normalized.text)
+    if len(found) >= 2:
+        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts), p.abut)
+        distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
+        kept = [x for x in joined if _length(x) >= p.min_length or any(_contains(x, d) for d in distinct)]
+        # A short piece counts when it lies among the other pieces of the copy: within ``_NEAR``
+        # times min_length of a long passage on both sides. A wire story cut and edited keeps its
+        # short pieces among its longer ones; a verbatim phrase far from all of them is as likely
+        # a phrase both documents use, or a quotation of a third text. A brief with no long
+        # passage holds its pieces close together (its lead, its last sentence), however far
+        # apart the agency story has them: there each must lie that near another on one side.
+        anchors = [x for x in kept if _length(x) >= p.min_length]
+        near = _NEAR * p.min_length
+        found = [
+            x for x in kept
+            if _length(x) >= p.min_length
+            or (anchors and any(_distance(x, y) <= near for y in anchors))
+            or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
+        ]  # fmt: skip
+    return [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
+
+
+# How near (in multiples of ``min_length``, on both sides) a short piece must lie to a long passage.
+_NEAR = 3
+
+
+def _distance(x: Alignment, y: Alignment, *, one_side: bool = False) -> int:
+    """Characters between x and y on the side where they are further apart (0 where they overlap).
+
+    With ``one_side``, on the side where they are nearer, of those where they do not overlap: two
+    matches of one text (repeated on the other side) are not near each other for sharing it.
+    """
+    along_a = max(0, y.a_start - x.a_end, x.a_start - y.a_end)
+    along_b = max(0, y.b_start - x.b_end, x.b_start - y.b_end)
+    if not one_side:
+        return max(along_a, along_b)
+    apart = [d for d in (along_a, along_b) if d > 0]
+    return min(apart) if apart else 0
 
 
 def _length(x: Alignment) -> int:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import Alignment, AlignParams, _join, _tile, document_keys, prepare
+from dedup.align import Alignment, AlignParams, _join, _tile, _union, _word_share, document_keys, prepare
 from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.chain import _by_diagonal, _chain, _covered
 from dedup.errors import ParameterError
@@ -240,10 +240,70 @@ def test_chain_over_runs_equals_single_linkage_over_seeds(
 
 def test_in_order_pieces_are_joined_and_crossing_ones_are_not() -> None:
     first, second = Alignment(0, 200, 1000, 1200, 10), Alignment(400, 600, 1500, 1700, 10)
-    assert _join([first, second], join=800, abut=30) == [Alignment(0, 600, 1000, 1700, 20)]
-    assert _join([first, second], join=100, abut=30) == [first, second]
+    texts = ("", "")  # no text between: only `join` can join
+    assert _join([first, second], join=800, abut=30, edit=0, texts=texts) == [Alignment(0, 600, 1000, 1700, 20)]
+    assert _join([first, second], join=100, abut=30, edit=0, texts=texts) == [first, second]
     nested = Alignment(50, 150, 3000, 3100, 5)  # inside `first` along a, far away along b
-    assert _join([first, nested], join=800, abut=30) == [first, nested]
+    assert _join([first, nested], join=800, abut=30, edit=0, texts=texts) == [first, nested]
+
+
+def _two_pieces(between_a: str, between_b: str) -> tuple[list[Alignment], tuple[str, str]]:
+    """Two copied pieces (`x` and `y` runs) in the same order on both sides, with the given text between."""
+    one, two = "x" * 200, "y" * 200
+    texts = (one + between_a + two, one + between_b + two)
+    pieces = [
+        Alignment(0, 200, 0, 200, 10),
+        Alignment(200 + len(between_a), 400 + len(between_a), 200 + len(between_b), 400 + len(between_b), 10),
+    ]
+    return pieces, texts
+
+
+def test_pieces_around_an_edit_are_one_passage() -> None:
+    # A clause reworded between two copied pieces: the copy goes on through it.
+    pieces, texts = _two_pieces(
+        " the minister told reporters on Monday that the talks would resume in the capital next week ",
+        " the minister said on Monday talks would resume in the capital within days ",
+    )
+    assert _join(pieces, join=0, abut=30, edit=300, texts=texts) == [_union(pieces)]
+    # ... unless it is longer than `edit` on either side.
+    assert _join(pieces, join=0, abut=30, edit=60, texts=texts) == pieces
+
+
+@pytest.mark.parametrize(
+    ("between_a", "between_b"),
+    [
+        # a paragraph one outlet added, nothing on the other side
+        (" the local council also met on Tuesday to discuss the new bus routes in the north ", " "),
+        # text about something else on each side
+        (
+            " weather forecasters expect heavy rain across the region this weekend ",
+            " the football club confirmed its new coach will start work in March ",
+        ),
+    ],
+)
+def test_pieces_parted_by_unshared_text_stay_apart(between_a: str, between_b: str) -> None:
+    pieces, texts = _two_pieces(between_a, between_b)
+    assert _join(pieces, join=0, abut=30, edit=300, texts=texts) == pieces
+
+
+def test_pieces_with_another_passage_between_stay_apart() -> None:
+    # The text between is alike on both sides, but part of it is a third passage matched elsewhere
+    # (a sentence moved): the pieces around it are separate copies.
+    pieces, texts = _two_pieces(
+        " the minister said talks would resume next week ", " the minister said the talks resume next week "
+    )
+    moved = Alignment(2000, 2040, pieces[0].b_end + 5, pieces[1].b_start - 5, 4)
+    assert _join([*pieces, moved], join=0, abut=30, edit=300, texts=texts) == sorted(
+        [*pieces, moved], key=lambda x: (x.a_start, x.b_start)
+    )
+
+
+def test_word_share_is_the_smaller_side_share() -> None:
+    texts = ("alpha beta gamma delta", "alpha beta other words here and more")
+    x = Alignment(0, len(texts[0]), 0, len(texts[1]), 3)
+    # a: 2 of 4 words found in b; b: 2 of 7 found in a
+    assert _word_share(x, texts) == pytest.approx(2 / 7)
+    assert _word_share(Alignment(0, 5, 0, 5, 1), ("12 34", "12 34")) == 1.0  # no words: seeds decide
 
 
 def test_shuffled_sentences_that_tile_a_region_are_one_passage() -> None:
