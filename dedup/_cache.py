@@ -29,14 +29,31 @@ _PACKAGE = Path(__file__).resolve().parent
 def _user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or ""
     root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "dedup" / "numba"
+    return root / "dedup" / "numba" / _sources_digest()
+
+
+def _sources_digest() -> str:
+    """A digest of every kernel module's source: the cache subfolder for this exact code.
+
+    numba checks a cached kernel against its own module's source only, while a kernel compiles in
+    the kernels it calls from other modules (``align`` calls ``chain`` and ``seeds``): a changed
+    ``chain.py`` would leave ``align``'s stale kernel in use. Kernels of other sources go to
+    another subfolder instead.
+    """
+    digest = hashlib.sha1()
+    for module in KERNEL_MODULES:
+        try:
+            digest.update((_PACKAGE / f"{module}.py").read_bytes())
+        except OSError:
+            digest.update(module.encode())
+    return digest.hexdigest()[:16]
 
 
 def _choose() -> str:
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if chosen:
         return chosen
-    fallback = Path(tempfile.gettempdir()) / f"dedup-numba-{getattr(os, 'getuid', lambda: 0)()}"
+    fallback = Path(tempfile.gettempdir()) / f"dedup-numba-{getattr(os, 'getuid', lambda: 0)()}" / _sources_digest()
     for candidate in (_user_cache_dir(), fallback):
         try:
             candidate.mkdir(parents=True, exist_ok=True)

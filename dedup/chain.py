@@ -3,6 +3,8 @@
 Seeds are chained when they lie within ``gap`` characters of each other on both sides at once
 (single linkage): a copy cut by small edits stays one chain, while two reordered blocks do not
 chain, since the last seed of one and the first of the next are neighbours in one document only.
+A chain is cut where the text it spans on one side holds another copy, matched far away in the
+other document (a sentence moved between two pieces): the pieces around it are separate copies.
 Chains are then grouped by splitting them alternately along a and along b wherever more than
 ``abut`` characters separate them: a copy whose words were shuffled leaves its seeds scattered over
 one rectangle, too sparse to chain but without a gap on either side. Groups too short, with too
@@ -385,6 +387,97 @@ def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> 
 
 
 @njit(cache=True, nogil=True)
+def _split_at_occupied(
+    chains: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    other_starts: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    abut: int,
+    gap: int,
+    min_seeds: int,
+    enough: int,
+) -> npt.NDArray[np.int64]:
+    """One side of :func:`_split_occupied`: ``order`` sorts the seeds along that side."""
+    count = len(sizes)
+    out = chains.copy()
+    current = np.arange(count)
+    last = np.full(count, -1, dtype=np.int64)  # position in `order` of each chain's last seed so far
+    labels = count
+    for k in range(len(order)):
+        i = order[k]
+        c = chains[i]
+        j = last[c]
+        if j >= 0 and starts[i] - ends[order[j]] > abut:
+            # Where the link goes on the other side, give or take `gap`: seeds matched there are
+            # part of this copy (shuffled words), those matched further away are copy from elsewhere.
+            near_lo = min(other_starts[i], other_starts[order[j]]) - gap
+            near_hi = max(other_starts[i], other_starts[order[j]]) + gap
+            held = 0
+            for m in range(j + 1, k):
+                x = order[m]
+                far = other_starts[x] < near_lo or other_starts[x] > near_hi
+                if (
+                    far
+                    and chains[x] != c
+                    and sizes[chains[x]] >= min_seeds
+                    and starts[x] >= ends[order[j]]
+                    and ends[x] <= starts[i]
+                ):
+                    held += 1
+                    if held >= enough:
+                        break
+            if held >= enough:
+                current[c] = labels
+                labels += 1
+        out[i] = current[c]
+        last[c] = k
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _split_occupied(
+    chains: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    abut: int,
+    gap: int,
+    min_seeds: int,
+    enough: int,
+) -> npt.NDArray[np.int64]:
+    """Chains cut where a stretch of them on one side holds another passage's seeds.
+
+    Single linkage chains two pieces of a copy across the text between them; when that text is
+    itself copy, matched elsewhere in the other document (a sentence moved), the pieces around it
+    are separate copies, not one edited copy. A chain is cut between two of its seeds that are
+    more than ``abut`` apart along one side where ``enough`` seeds of other chains (of
+    ``min_seeds`` or more) lie between them, matched more than ``gap`` away from both on the
+    other side; a phrase matched elsewhere (a few seeds) cuts nothing. ``start_a`` is sorted.
+    """
+    n = len(chains)
+    if n == 0:
+        return chains
+    sizes = np.bincount(chains)
+    split = _split_at_occupied(chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough)
+    order_b = np.argsort(start_b, kind="mergesort")
+    split = _split_at_occupied(
+        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough
+    )
+    # Renumbered in the order of each chain's first seed along a, as _chain numbers them.
+    number = np.full(split.max() + 1, -1, dtype=np.int64)
+    labels = 0
+    for i in range(n):
+        if number[split[i]] < 0:
+            number[split[i]] = labels
+            labels += 1
+        split[i] = number[split[i]]
+    return split
+
+
+@njit(cache=True, nogil=True)
 def _passages_of(
     use: npt.NDArray[np.bool_],
     start_a: npt.NDArray[np.int64],
@@ -411,6 +504,7 @@ def _passages_of(
     pick = np.flatnonzero(use)
     sa, sb = start_a[pick], start_b[pick]
     chains = _chain(sa, sb, gap)
+    chains = _split_occupied(chains, sa, end_a[pick], sb, end_b[pick], abut, gap, min_seeds, trim)
     return _group_passages(
         chains, sa, end_a[pick], sb, end_b[pick], rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
         min_seeds, min_length, min_exact, min_density, exact_density, trim,

@@ -71,7 +71,7 @@ class ScanConfig:
     exact_density: float = 0.8
     seed_length: int = 10
     word_min: int = 4
-    gap: int = 150
+    gap: int = 200
     min_seeds: int = 3
     min_density: float = 0.25
     join: int = 0

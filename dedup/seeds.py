@@ -50,7 +50,7 @@ class AlignParams:
     ngram: int = 5
     seed_length: int = 10
     word_min: int = 4
-    gap: int = 150
+    gap: int = 200
     min_length: int = 150
     min_exact: int = 40
     exact_density: float = 0.8

@@ -13,13 +13,14 @@ import random
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.align import Alignment, AlignParams, _join, _tile, _union, _word_share, document_keys, prepare
 from dedup.boilerplate import ROW_MULTIPLIERS
-from dedup.chain import _by_diagonal, _chain, _covered
+from dedup.chain import _by_diagonal, _chain, _covered, _split_occupied
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
@@ -232,6 +233,34 @@ def test_chain_over_runs_equals_single_linkage_over_seeds(
     start_a, start_b = [a for a, _ in ordered], [b for _, b in ordered]
     got = _chain(np.array(start_a, np.int64), np.array(start_b, np.int64), gap)
     assert got.tolist() == _chain_reference(start_a, start_b, gap)
+
+
+def _seeds(*runs: tuple[int, int, int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Seed starts (a, b), sorted along a, for runs (a_start, a_end, b_shift) of seeds 5 apart."""
+    pairs = sorted((a, a + shift) for a0, a1, shift in runs for a in range(a0, a1, 5))
+    return np.array([a for a, _ in pairs], np.int64), np.array([b for _, b in pairs], np.int64)
+
+
+@pytest.mark.parametrize(
+    ("between", "parted"),
+    [
+        (None, False),  # two pieces of an edited copy, 160 characters apart: one chain
+        ((120, 240, 5000), True),  # the text between is copy matched far away (a sentence moved)
+        ((120, 240, 1000), False),  # ... matched where this copy is (its own shuffled words)
+    ],
+)
+def test_chains_part_where_copy_from_elsewhere_lies_between(between: tuple[int, int, int] | None, parted: bool) -> None:
+    runs = [(0, 100, 1000), (260, 400, 890)]
+    start_a, start_b = _seeds(*runs, *([between] if between else []))
+    chains = _chain(start_a, start_b, 200)
+    first, second = chains[start_a == 0][0], chains[start_a == 260][0]
+    assert first == second  # single linkage joins the two pieces across the gap
+    split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20)
+    assert (split[start_a == 0][0] != split[start_a == 260][0]) == parted
+    # Seeds of one piece stay together, and labels number chains by their first seed along a.
+    assert len(set(split[start_a < 100].tolist())) == 1
+    firsts = [split[start_a == a][0] for a in sorted(set(start_a.tolist()))]
+    assert [x for k, x in enumerate(firsts) if x not in firsts[:k]] == list(range(split.max() + 1))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -43,10 +43,27 @@ def where(env: dict[str, str], code: str = "") -> list[str]:
     return done.stdout.split("\n")[:-1]
 
 
+def test_kernels_of_other_sources_go_to_another_folder(tmp_path: Path) -> None:
+    # numba checks a kernel against its own module only; align's kernel compiles in chain's.
+    (tmp_path / "dedup").mkdir()
+    for module in _cache.KERNEL_MODULES:
+        (tmp_path / "dedup" / f"{module}.py").write_bytes((PACKAGE / f"{module}.py").read_bytes())
+    original = _cache._PACKAGE
+    try:
+        _cache._PACKAGE = tmp_path / "dedup"
+        same = _cache._sources_digest()
+        (tmp_path / "dedup" / "chain.py").write_text("# changed\n", encoding="utf-8")
+        changed = _cache._sources_digest()
+    finally:
+        _cache._PACKAGE = original
+    assert same == _cache._sources_digest()
+    assert changed != same
+
+
 def test_the_folder_follows_xdg_and_numba_cache_dir(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME")}
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
-    folder = tmp_path / "xdg" / "dedup" / "numba"
+    folder = tmp_path / "xdg" / "dedup" / "numba" / _cache._sources_digest()
     assert where(env) == [str(folder), "False"]  # a new folder: nothing compiled yet
     assert folder.is_dir()
     # numba imported first has read the environment already: its config is pointed there too.
