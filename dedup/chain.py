@@ -398,6 +398,7 @@ def _split_at_occupied(
     gap: int,
     min_seeds: int,
     enough: int,
+    bare_gap: int,
 ) -> npt.NDArray[np.int64]:
     """One side of :func:`_split_occupied`: ``order`` sorts the seeds along that side."""
     count = len(sizes)
@@ -428,7 +429,11 @@ def _split_at_occupied(
                     held += 1
                     if held >= enough:
                         break
-            if held >= enough:
+            # Nothing at all between, and far apart on both sides: unshared text parts them.
+            bare = (
+                k == j + 1 and min(starts[i] - ends[order[j]], abs(other_starts[i] - other_starts[order[j]])) > bare_gap
+            )
+            if held >= enough or bare:
                 current[c] = labels
                 labels += 1
         out[i] = current[c]
@@ -460,11 +465,12 @@ def _split_occupied(
     n = len(chains)
     if n == 0:
         return chains
+    bare = 3 * gap // 4
     sizes = np.bincount(chains)
-    split = _split_at_occupied(chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough)
+    split = _split_at_occupied(chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough, bare)
     order_b = np.argsort(start_b, kind="mergesort")
     split = _split_at_occupied(
-        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough
+        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough, bare
     )
     # Renumbered in the order of each chain's first seed along a, as _chain numbers them.
     number = np.full(split.max() + 1, -1, dtype=np.int64)

@@ -242,21 +242,27 @@ def _seeds(*runs: tuple[int, int, int]) -> tuple[npt.NDArray[np.int64], npt.NDAr
 
 
 @pytest.mark.parametrize(
-    ("between", "parted"),
+    ("second", "between", "parted"),
     [
-        (None, False),  # two pieces of an edited copy, 160 characters apart: one chain
-        ((120, 240, 5000), True),  # the text between is copy matched far away (a sentence moved)
-        ((120, 240, 1000), False),  # ... matched where this copy is (its own shuffled words)
+        # two pieces of an edited copy (a clause cut on side b), 160 characters apart: one chain
+        ((260, 400, 890), None, False),
+        # ... the text between is copy matched far away (a sentence moved there)
+        ((260, 400, 890), (120, 240, 5000), True),
+        # ... matched where this copy is (its own shuffled words)
+        ((260, 400, 890), (120, 240, 1000), False),
+        # nothing between, and more than 3/4 of `gap` on both sides: unshared text
+        ((270, 400, 1000), None, True),
     ],
 )
-def test_chains_part_where_copy_from_elsewhere_lies_between(between: tuple[int, int, int] | None, parted: bool) -> None:
-    runs = [(0, 100, 1000), (260, 400, 890)]
-    start_a, start_b = _seeds(*runs, *([between] if between else []))
+def test_chains_part_where_copy_from_elsewhere_or_unshared_text_lies_between(
+    second: tuple[int, int, int], between: tuple[int, int, int] | None, parted: bool
+) -> None:
+    start_a, start_b = _seeds((0, 100, 1000), second, *([between] if between else []))
     chains = _chain(start_a, start_b, 200)
-    first, second = chains[start_a == 0][0], chains[start_a == 260][0]
-    assert first == second  # single linkage joins the two pieces across the gap
+    first, later = chains[start_a == 0][0], chains[start_a == second[0]][0]
+    assert first == later  # single linkage joins the two pieces across the gap
     split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20)
-    assert (split[start_a == 0][0] != split[start_a == 260][0]) == parted
+    assert (split[start_a == 0][0] != split[start_a == second[0]][0]) == parted
     # Seeds of one piece stay together, and labels number chains by their first seed along a.
     assert len(set(split[start_a < 100].tolist())) == 1
     firsts = [split[start_a == a][0] for a in sorted(set(start_a.tolist()))]
