@@ -409,8 +409,12 @@ _KEYS = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40)
 
 
 @settings(max_examples=300, deadline=None)
-@given(pool=_KEYS, picks=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=120),
-       extra=st.lists(st.integers(0, 2**64 - 1), max_size=300), words=st.lists(st.integers(0, 2**64 - 1), max_size=50))
+@given(
+    pool=_KEYS,
+    picks=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=120),
+    extra=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    words=st.lists(st.integers(0, 2**64 - 1), max_size=50),
+)
 def test_filtered_join_equals_the_merge(pool: list[int], picks: list[tuple[int, int]], extra: list[int],
                                         words: list[int]) -> None:  # fmt: skip
     # Keys drawn from a small pool (shared, some twice or more) and a large one (mostly unshared);
@@ -431,7 +435,7 @@ def test_key_filter_holds_every_key_and_few_others() -> None:
     keys, words = rng.integers(0, 2**63, 5000, dtype=np.uint64), rng.integers(0, 2**63, 500, dtype=np.uint64)
     f = _key_filter(np.sort(keys), np.sort(words))
     assert len(f) & (len(f) - 1) == 0 and 64 * len(f) >= 16 * 5500
-    shift = np.uint64(64 - int(len(f)).bit_length() + 1)
+    shift = np.uint64(64 - len(f).bit_length() + 1)
 
     def held(key: np.uint64) -> bool:
         at, mask = _filter_probe(key, shift)
