@@ -574,32 +574,40 @@ def _join_filtered(
     """
     if len(filter_x) == 0 or len(filter_y) == 0:
         return _join_groups(x, y)
-    out = np.empty((min(len(x), len(y)) + 1, 4), dtype=np.int64)
     swap = len(y) < len(x)
     small, large = (y, x) if swap else (x, y)
     bloom = filter_x if swap else filter_y
     shift = np.uint64(64 - _bits(len(bloom)))  # (a filter has two words or more)
     n_small, n_large = len(small), len(large)
-    n = i = j = 0
-    while i < n_small:
+    # The keys that pass, gathered without a branch (a branch a key, taken ~2% of the time, made
+    # this loop 2x slower); the sorted keys tell the shared ones from the false hits.
+    hits = np.empty(n_small, dtype=np.int64)
+    m = 0
+    for i in range(n_small):
+        at, mask = _filter_probe(small[i], shift)
+        hits[m] = i
+        m += (bloom[at] & mask) == mask
+    out = np.empty((m + 1, 4), dtype=np.int64)
+    n = j = 0
+    for k in range(m):
+        i = hits[k]
         u = small[i]
+        if i > 0 and small[i - 1] == u:  # another occurrence of the key before: its row is made
+            continue
         i1 = i + 1
         while i1 < n_small and small[i1] == u:
             i1 += 1
-        at, mask = _filter_probe(u, shift)
-        if (bloom[at] & mask) == mask:
-            j = _gallop(large, j, u)
-            if j < n_large and large[j] == u:
-                j1 = j + 1
-                while j1 < n_large and large[j1] == u:
-                    j1 += 1
-                if swap:
-                    out[n, 0], out[n, 1], out[n, 2], out[n, 3] = j, j1, i, i1
-                else:
-                    out[n, 0], out[n, 1], out[n, 2], out[n, 3] = i, i1, j, j1
-                n += 1
-                j = j1
-        i = i1
+        j = _gallop(large, j, u)
+        if j < n_large and large[j] == u:
+            j1 = j + 1
+            while j1 < n_large and large[j1] == u:
+                j1 += 1
+            if swap:
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = j, j1, i, i1
+            else:
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = i, i1, j, j1
+            n += 1
+            j = j1
     return out[:n]
 
 
