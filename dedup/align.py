@@ -246,7 +246,7 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
         a.seed_keys, a.seed_index, a.seed_rare, a.shingles.starts, a.shingles.ends, a.word_keys, a.word_starts,
         a.word_ends, a.word_rare, a.spaces, len(a.normalized.text),
         b.seed_keys, b.seed_index, b.shingles.starts, b.shingles.ends, b.word_keys, b.word_starts, b.word_ends,
-        b.spaces, len(b.normalized.text),
+        b.spaces, len(b.normalized.text), a.key_filter, b.key_filter,
         p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
     )  # fmt: skip
@@ -274,6 +274,8 @@ def _align_kernel(
     word_ends_b: npt.NDArray[np.int64],
     spaces_b: npt.NDArray[np.int64],
     length_b: int,
+    filter_a: npt.NDArray[np.uint64],
+    filter_b: npt.NDArray[np.uint64],
     offset: int,
     gap: int,
     abut: int,
@@ -286,7 +288,7 @@ def _align_kernel(
 ) -> npt.NDArray[np.int64]:
     start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
         keys_a, index_a, rare_a, starts_a, ends_a, words_a, word_starts_a, word_ends_a, word_rare_a,
-        keys_b, index_b, starts_b, ends_b, words_b, word_starts_b, word_ends_b, offset,
+        keys_b, index_b, starts_b, ends_b, words_b, word_starts_b, word_ends_b, offset, filter_a, filter_b,
     )  # fmt: skip
     # Two passes. Seeds whose key occurs once in each document first; then every seed lying
     # outside the passages of the first pass on both sides, repeated keys included (a headline that

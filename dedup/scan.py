@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .align import AlignParams, Prepared, align, document_keys, prepare
+from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, SeedCounts
 from .dates import parse_date
 from .errors import InputError, ParameterError
@@ -431,11 +431,17 @@ class _AlignChunk:
 
     def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
         index, prepared = self.index, self.prepared
+        a, b = prepared[i], prepared[j]
+        windows = (int(index.window_counts[i]), int(index.window_counts[j]))
+        alignments = align(a, b, self.params)
+        # Most candidates of long documents (98% on pan13) share no passage and are not scored:
+        # nothing else of the pair is looked up (align_pair would return the same).
+        if not alignments and not short_pair(windows, index.config):
+            return [], None
         return align_pair(
-            prepared[i], prepared[j], (index.documents.doc_id(i), index.documents.doc_id(j)),
-            (prepared.length(i), prepared.length(j)), (index.doc_signatures[i], index.doc_signatures[j]),
-            (index.doc_time[i], index.doc_time[j]), (int(index.window_counts[i]), int(index.window_counts[j])),
-            index.config,
+            a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
+            (index.doc_signatures[i], index.doc_signatures[j]), (index.doc_time[i], index.doc_time[j]), windows,
+            index.config, alignments=alignments,
         )  # fmt: skip
 
 
@@ -475,13 +481,16 @@ def align_pair(
     times: tuple[float, float],
     windows: tuple[int, int],
     config: ScanConfig,
+    *,
+    alignments: list[Alignment] | None = None,
 ) -> tuple[list[Passage], Pair | None]:
     """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
 
     ``a`` and ``b`` are the prepared documents (a first in input order); the tuples hold, for a
     then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
     when none) and window counts. The one per-pair step of every engine (local and Spark), so both
-    report the same passages and scores.
+    report the same passages and scores. ``alignments``, when given, are ``align(a, b,
+    config.align_params)`` already computed.
 
     Example:
         >>> cfg = ScanConfig()
@@ -494,7 +503,8 @@ def align_pair(
         >>> len(found), pair.a, pair.b, found[0].b.start
         (1, 'x', 'y', 0)
     """
-    alignments = align(a, b, config.align_params)
+    if alignments is None:
+        alignments = align(a, b, config.align_params)
     short = short_pair(windows, config)
     if not alignments and not short:
         return [], None

@@ -11,14 +11,15 @@ A seed may occur up to ``max_repeat`` times in a document (a headline that repea
 paragraph printed twice); more often, it is a phrase repeated all over the text and would chain
 chance matches. :func:`prepare` computes a document's seeds once (leaving out its source's
 boilerplate and marking which seeds are rare in the corpus, :mod:`dedup.boilerplate`);
-:func:`_seed_spans` joins the seeds of two prepared documents in one linear merge.
+:func:`_seed_spans` joins the seeds of two prepared documents, walking the keys of the one with
+fewer through a filter of the other's.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,9 @@ __all__ = ["AlignParams", "Prepared", "document_keys", "prepare"]
 
 _SPACE = 32
 _PACK_LIMIT = 1 << 62  # rank pair and position packed in one uint64 below this
+_NO_FILTER = np.zeros(0, dtype=np.uint64)  # a Prepared without a key filter: the join merges
+_FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
+_FILTER_MIX = np.uint64(0x9E3779B97F4A7C15)  # keys are hashes already; the product's high bits pick the word
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,9 @@ class Prepared:
     ranks: npt.NDArray[np.int32]  # each shingle's index in ngrams (score.ranked_ngrams)
     seed_rare: npt.NDArray[np.bool_]
     word_rare: npt.NDArray[np.bool_]
+    # A Bloom filter of seed_keys and word_keys (:func:`_key_filter`), so that joining a pair costs
+    # the smaller document's keys, not both documents' (:func:`_join_filtered`); empty: no filter.
+    key_filter: npt.NDArray[np.uint64] = field(default_factory=lambda: _NO_FILTER)
 
     @property
     def nbytes(self) -> int:
@@ -126,7 +133,7 @@ class Prepared:
         arrays = (
             self.shingles.hashes, self.shingles.starts, self.shingles.ends, self.spaces, self.seed_keys,
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
-            self.normalized.offsets, self.seed_rare, self.word_rare,
+            self.normalized.offsets, self.seed_rare, self.word_rare, self.key_filter,
         )  # fmt: skip
         return sum(int(a.nbytes) for a in arrays) + sys.getsizeof(self.normalized.text)
 
@@ -183,7 +190,7 @@ def prepare(
         word_rare = word_rare[keep_words]
     return Prepared(
         normalized, shingles, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks,
-        seed_rare, word_rare,
+        seed_rare, word_rare, _key_filter(keys, words),
     )  # fmt: skip
 
 
@@ -498,6 +505,112 @@ def _join_groups(x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64]) -> npt.ND
     return out[:n]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _filter_probe(key: np.uint64, shift: np.uint64) -> tuple[np.int64, np.uint64]:
+    """The word of a key filter a key falls in (the product's high bits) and the mask of its two bits."""
+    h = key * _FILTER_MIX
+    mask = (np.uint64(1) << ((h >> np.uint64(20)) & np.uint64(63))) | (
+        np.uint64(1) << ((h >> np.uint64(26)) & np.uint64(63))
+    )
+    return np.int64(h >> shift), mask
+
+
+@njit(cache=True, nogil=True)
+def _key_filter(keys: npt.NDArray[np.uint64], words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A blocked Bloom filter of a document's seed keys and word keys: two bits in one 64-bit word a key.
+
+    A power of two of words (two at least), at least ``_FILTER_BITS`` bits a key. :func:`_join_filtered` probes it
+    with the keys of the other document of a pair: a key it holds always passes, and another one
+    passes ~2% of the time (then the sorted keys tell them apart).
+    """
+    n = len(keys) + len(words)
+    size = 2
+    while 64 * size < _FILTER_BITS * n:
+        size *= 2
+    out = np.zeros(size, dtype=np.uint64)
+    shift = np.uint64(64 - _bits(size))
+    for values in (keys, words):
+        for k in range(len(values)):
+            at, mask = _filter_probe(values[k], shift)
+            out[at] |= mask
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _gallop(y: npt.NDArray[np.uint64], j: int, u: np.uint64) -> int:
+    """The first index from ``j`` on where sorted ``y`` holds ``u`` or more (``len(y)`` if none)."""
+    n = len(y)
+    if j >= n or y[j] >= u:
+        return j
+    step = 1
+    low = j  # y[low] < u
+    while low + step < n and y[low + step] < u:
+        low += step
+        step *= 2
+    high = min(low + step, n)
+    low += 1
+    while low < high:
+        mid = (low + high) >> 1
+        if y[mid] < u:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+@njit(cache=True, nogil=True)
+def _join_filtered(
+    x: npt.NDArray[np.uint64],
+    y: npt.NDArray[np.uint64],
+    filter_x: npt.NDArray[np.uint64],
+    filter_y: npt.NDArray[np.uint64],
+) -> npt.NDArray[np.int64]:
+    """:func:`_join_groups` (the same rows, in the same order) through the documents' key filters.
+
+    A pair of long documents shares a few dozen of their thousands of keys: merging both sorted
+    arrays walked every key of both. Here only the keys of the document with fewer are walked,
+    each probed in the other's filter; those that pass are looked up in its sorted keys by a
+    galloping search from the last match. Without filters (an empty one), the merge.
+    """
+    if len(filter_x) == 0 or len(filter_y) == 0:
+        return _join_groups(x, y)
+    swap = len(y) < len(x)
+    small, large = (y, x) if swap else (x, y)
+    bloom = filter_x if swap else filter_y
+    shift = np.uint64(64 - _bits(len(bloom)))  # (a filter has two words or more)
+    n_small, n_large = len(small), len(large)
+    # The keys that pass, gathered without a branch (a branch a key, taken ~2% of the time, made
+    # this loop 2x slower); the sorted keys tell the shared ones from the false hits.
+    hits = np.empty(n_small, dtype=np.int64)
+    m = 0
+    for i in range(n_small):
+        at, mask = _filter_probe(small[i], shift)
+        hits[m] = i
+        m += (bloom[at] & mask) == mask
+    out = np.empty((m + 1, 4), dtype=np.int64)
+    n = j = 0
+    for k in range(m):
+        i = hits[k]
+        u = small[i]
+        if i > 0 and small[i - 1] == u:  # another occurrence of the key before: its row is made
+            continue
+        i1 = i + 1
+        while i1 < n_small and small[i1] == u:
+            i1 += 1
+        j = _gallop(large, j, u)
+        if j < n_large and large[j] == u:
+            j1 = j + 1
+            while j1 < n_large and large[j1] == u:
+                j1 += 1
+            if swap:
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = j, j1, i, i1
+            else:
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3] = i, i1, j, j1
+            n += 1
+            j = j1
+    return out[:n]
+
+
 @njit(cache=True, nogil=True)
 def _seed_spans(
     keys_a: npt.NDArray[np.uint64],
@@ -517,6 +630,8 @@ def _seed_spans(
     word_starts_b: npt.NDArray[np.int64],
     word_ends_b: npt.NDArray[np.int64],
     offset: int,
+    filter_a: npt.NDArray[np.uint64],
+    filter_b: npt.NDArray[np.uint64],
     sparse: int = 32,
 ) -> tuple[
     npt.NDArray[np.int64],
@@ -533,8 +648,8 @@ def _seed_spans(
     the same place of a come in order along b. Pairs sharing fewer than one seed in ``sparse``
     n-grams of a take the sorting path (it gives the same order).
     """
-    chars = _join_groups(keys_a, keys_b)
-    words = _join_groups(words_a, words_b)
+    chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
+    words = _join_filtered(words_a, words_b, filter_a, filter_b)
     total = 0
     for g in range(len(chars)):
         total += (chars[g, 1] - chars[g, 0]) * (chars[g, 3] - chars[g, 2])

@@ -25,7 +25,7 @@ from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
-from dedup.seeds import _prepare_kernel, _seed_spans
+from dedup.seeds import _filter_probe, _join_filtered, _join_groups, _key_filter, _prepare_kernel, _seed_spans
 from dedup.shingle import hash_many, shingle
 
 MAX_WORD = 8
@@ -492,9 +492,50 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
         pa.seed_keys, pa.seed_index, pa.seed_rare, pa.shingles.starts, pa.shingles.ends, pa.word_keys, pa.word_starts,
         pa.word_ends, pa.word_rare,
         pb.seed_keys, pb.seed_index, pb.shingles.starts, pb.shingles.ends, pb.word_keys, pb.word_starts, pb.word_ends,
-        5,
+        5, pa.key_filter, pb.key_filter,
     )  # fmt: skip
     walk = _seed_spans(*args, 0)  # never sparse
     sorted_ = _seed_spans(*args, 10**9)  # always sparse
     assert [x.tolist() for x in walk] == [x.tolist() for x in sorted_]
     assert (np.diff(walk[0]) >= 0).all()
+
+
+_KEYS = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pool=_KEYS,
+    picks=st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=120),
+    extra=st.lists(st.integers(0, 2**64 - 1), max_size=300),
+    words=st.lists(st.integers(0, 2**64 - 1), max_size=50),
+)
+def test_filtered_join_equals_the_merge(pool: list[int], picks: list[tuple[int, int]], extra: list[int],
+                                        words: list[int]) -> None:  # fmt: skip
+    # Keys drawn from a small pool (shared, some twice or more) and a large one (mostly unshared);
+    # a filter holds the document's word keys too. The join through the filters gives the merge's
+    # rows exactly, whichever side has fewer keys, and with no filter on either side.
+    x = np.array(sorted([pool[i % len(pool)] for i, _ in picks] + extra), dtype=np.uint64)
+    y = np.array(sorted(pool[j % len(pool)] for _, j in picks), dtype=np.uint64)
+    w = np.array(words, dtype=np.uint64)
+    fx, fy = _key_filter(x, w), _key_filter(y, w[:5])
+    expected = _join_groups(x, y).tolist()
+    assert _join_filtered(x, y, fx, fy).tolist() == expected
+    assert _join_filtered(y, x, fy, fx).tolist() == _join_groups(y, x).tolist()
+    assert _join_filtered(x, y, fx, np.zeros(0, np.uint64)).tolist() == expected
+
+
+def test_key_filter_holds_every_key_and_few_others() -> None:
+    rng = np.random.default_rng(7)
+    keys, words = rng.integers(0, 2**63, 5000, dtype=np.uint64), rng.integers(0, 2**63, 500, dtype=np.uint64)
+    f = _key_filter(np.sort(keys), np.sort(words))
+    assert len(f) & (len(f) - 1) == 0 and 64 * len(f) >= 16 * 5500
+    shift = np.uint64(64 - len(f).bit_length() + 1)
+
+    def held(key: np.uint64) -> bool:
+        at, mask = _filter_probe(key, shift)
+        return bool(f[at] & mask == mask)
+
+    assert all(held(k) for k in np.concatenate([keys, words]))
+    others = rng.integers(0, 2**63, 20000, dtype=np.uint64)
+    assert sum(held(k) for k in others) < 0.05 * len(others)

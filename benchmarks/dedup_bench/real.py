@@ -49,9 +49,15 @@ def run_scans(args: argparse.Namespace, specs: list[str]) -> dict[str, Any]:
         print("  " + format_point(point), file=sys.stderr, flush=True)
     # A spec given twice (e.g. dense:2000,dense:4000,dense:2000, bracketing the larger run on a
     # machine whose load drifts) counts with the mean of its runs.
+    return {"points": points, "time_ratios": _ratios(points, "seconds"), "cpu_ratios": _ratios(points, "cpu_seconds")}
+
+
+def _ratios(points: list[dict[str, Any]], key: str) -> dict[str, float]:
+    """``key`` of a generated corpus over that of the one half its size (the mean of a spec given twice)."""
     seconds: dict[str, list[float]] = {}
     for point in points:
-        seconds.setdefault(point["spec"], []).append(point["seconds"])
+        if key in point:
+            seconds.setdefault(point["spec"], []).append(point[key])
     ratios = {}
     for sa, ta in seconds.items():
         for sb, tb in seconds.items():
@@ -59,7 +65,7 @@ def run_scans(args: argparse.Namespace, specs: list[str]) -> dict[str, Any]:
             kb, _, nb = sb.partition(":")
             if ka == kb and ka in GENERATORS and na.isdigit() and nb.isdigit() and int(nb) == 2 * int(na):
                 ratios[f"{sb} / {sa}"] = (sum(tb) / len(tb)) / (sum(ta) / len(ta))
-    return {"points": points, "time_ratios": ratios}
+    return ratios
 
 
 def _peak(point: dict[str, Any]) -> int:
@@ -68,7 +74,8 @@ def _peak(point: dict[str, Any]) -> int:
 
 def format_point(p: dict[str, Any]) -> str:
     return (
-        f"{p['label']:>14s} {p['documents']:>7,} docs {p['seconds']:8.2f} s  candidates {p['candidates']:>9,}"
+        f"{p['label']:>14s} {p['documents']:>7,} docs {p['seconds']:8.2f} s ({p.get('cpu_seconds', 0):.1f} CPU s)"
+        f"  candidates {p['candidates']:>9,}"
         f" (unaligned {p.get('unaligned', 0):,})  pairs {p['pairs']:>8,}  peak {_peak(p) / GiB:.2f} GiB"
     )
 
@@ -76,19 +83,21 @@ def format_point(p: dict[str, Any]) -> str:
 def format_scans(scans: dict[str, Any]) -> str:
     """The side-by-side table of :func:`run_scans` and the verdicts of issue 14's targets it covers."""
     lines = [
-        "| corpus | documents | MB | seconds | index | LSH | align + score | candidates | aligned | unaligned"
+        "| corpus | documents | MB | seconds | CPU s | index | LSH | align + score | candidates | aligned | unaligned"
         " | pairs | passages | peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in scans["points"]:
         s = p["split"]
         lines.append(
-            f"| {p['label']} | {p['documents']:,} | {p['mb']:.1f} | {p['seconds']:.2f} | {s['index']:.2f}"
+            f"| {p['label']} | {p['documents']:,} | {p['mb']:.1f} | {p['seconds']:.2f} | {p.get('cpu_seconds', 0):.1f}"
+            f" | {s['index']:.2f}"
             f" | {s['candidates']:.2f} | {s['align_score']:.2f} | {p['candidates']:,} | {p.get('aligned', 0):,}"
             f" | {p.get('unaligned', 0):,} | {p['pairs']:,} | {p['passages']:,} | {_peak(p) / GiB:.2f} GiB |"
         )
     for k, v in scans["time_ratios"].items():
-        lines.append(f"time ratio {k}: {v:.2f}x")
+        cpu = scans.get("cpu_ratios", {}).get(k)
+        lines.append(f"time ratio {k}: {v:.2f}x" + (f" (CPU seconds: {cpu:.2f}x)" if cpu is not None else ""))
     lines += ["", "targets of issue 14 in this run:"]
     for p in scans["points"]:
         if p["label"] == "pan13-train":
