@@ -419,9 +419,29 @@ def test_a_crash_while_creating_leaves_a_folder_that_can_be_made_an_index(tmp_pa
     assert not (path / "catalogue.sqlite.partial").exists()
 
 
-def test_releasing_mapped_pages_keeps_answers(tmp_path: Path) -> None:
-    with Index.open(tmp_path / "ix") as index:
-        index.add(DOCS[:27], batch=9)
-        first = index.query(DOCS[27:])
-        index._store.release_pages(budget=0)
-        same_answer(index.query(DOCS[27:]), first)
+def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path: Path) -> None:
+    from dedup.index.segments import _BUFFER, write_segment
+
+    rng = np.random.default_rng(5)
+    windows = 3 * _BUFFER
+    keys = rng.integers(0, 1 << 32, size=(2, windows), dtype=np.uint64).astype(np.uint32)
+    keys[1, : 2 * _BUFFER] = 99  # a bucket of 8,192 entries: bisected with one-entry reads
+    keys[1, 2 * _BUFFER : 2 * _BUFFER + 5] = 98  # its neighbours in the same cell
+    keys[1, 2 * _BUFFER + 5 : 2 * _BUFFER + 9] = 100
+    docs = np.arange(windows, dtype=np.uint32)
+    path = tmp_path / "s.seg"
+    write_segment(path, keys, docs, windows)
+    seg = Segment(path, 2)
+    ask_key = np.array([99, 98, 100, 97, keys[0, 7]], dtype=np.uint32)
+    ask_band = np.array([1, 1, 1, 1, 0], dtype=np.int64)
+    m = seg.lookup(ask_band, ask_key)
+    for i, (b, k) in enumerate(zip(ask_band, ask_key, strict=True)):
+        assert m.docs[m.which == i].tolist() == docs[keys[b] == k].tolist()
+    capped = seg.lookup(ask_band, ask_key, cap=2 * _BUFFER - 1)
+    assert capped.overflow.tolist() == [0] and 0 not in capped.which.tolist()
+    # A file cut short after it was opened: an error naming it, never a partial answer.
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+    with pytest.raises(DedupError, match=r"s\.seg: cannot read the segment file"):
+        seg.lookup(ask_band, ask_key)
+    seg.close()

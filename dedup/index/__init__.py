@@ -1,7 +1,7 @@
 """An archive index: check new documents against everything added before, without rescanning.
 
 :class:`Index` keeps, in a directory, every document added (its text zlib-compressed), the LSH
-band keys of its windows (sorted, memory-mapped segment files) and the corpus statistics the
+band keys of its windows (sorted, immutable segment files) and the corpus statistics the
 boilerplate rule needs. A query sketches only the new documents, looks their band keys up, and
 aligns the candidates exactly with the scan's own code: the passages between a query document and
 an archive document are those ``dedup.scan`` of the archive and the query together reports.
@@ -138,7 +138,7 @@ class Index:
 
     @_serialized
     def close(self) -> None:
-        """Close the catalogue and unmap the segment files."""
+        """Close the catalogue and the segment files."""
         self._store.close()
 
     def __repr__(self) -> str:
@@ -231,7 +231,6 @@ class Index:
             if result is not None:
                 break
         assert result is not None
-        store.release_pages()
         if add:
             self.add([d for d in docs if isinstance(d, Document)])
         return result

@@ -21,7 +21,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import mmap
 import os
 import secrets
 import sqlite3
@@ -43,7 +42,6 @@ __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
 FORMAT_VERSION = 2
 _CATALOGUE = "catalogue.sqlite"
-_MAPPED_BUDGET = 256 << 20  # file-backed resident bytes a querying process keeps
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
 """A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature
 (u32 LE), its window count."""
@@ -124,7 +122,7 @@ class Snapshot:
 
 
 class Store:
-    """An open index directory: its catalogue connection, mapped segments and cached statistics."""
+    """An open index directory: its catalogue connection, open segments and cached statistics."""
 
     def __init__(self, path: Path, config: ScanConfig | None, *, timeout: float = 10.0, create: bool = True) -> None:
         self.path = Path(path)
@@ -229,7 +227,7 @@ class Store:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     def close(self) -> None:
-        """Close the catalogue and unmap the segments."""
+        """Close the catalogue and the segment files."""
         for seg in self._segments.values():
             seg.close()
         self._segments.clear()
@@ -243,7 +241,7 @@ class Store:
     def reading(self) -> Iterator[Snapshot]:
         """A read transaction: everything read inside sees the same commit.
 
-        Segment files named by that commit are mapped; if one was deleted meanwhile (a merge
+        Segment files named by that commit are opened; if one was deleted meanwhile (a merge
         committed after the transaction began), the transaction starts again on the newer commit.
         """
         if self._in_read:
@@ -254,7 +252,7 @@ class Store:
             try:
                 snapshot = self._snapshot()
                 try:
-                    self._map(snapshot.files)
+                    self._open_segments(snapshot.files)
                 except FileNotFoundError:
                     if attempt == 4:
                         raise
@@ -273,7 +271,7 @@ class Store:
         removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
         return Snapshot(generation, files, removed)
 
-    def _map(self, files: tuple[str, ...]) -> None:
+    def _open_segments(self, files: tuple[str, ...]) -> None:
         for name in list(self._segments):
             if name not in files:
                 self._segments.pop(name).close()
@@ -281,25 +279,8 @@ class Store:
             if name not in self._segments:
                 self._segments[name] = Segment(self.path / _SEGMENTS / name, self.bands)
 
-    def release_pages(self, budget: int = _MAPPED_BUDGET) -> None:
-        """Unmap the segments' pages from this process once its file-backed resident memory passes ``budget`` bytes.
-
-        Lookups touch pages all over the key files: over many queries a long-lived process would
-        come to hold every page of them in its resident set. The pages stay in the page cache (the
-        next lookups fault them in again, from memory), so this bounds what the process holds,
-        not what it reads.
-        """
-        try:
-            with open("/proc/self/statm", "rb") as f:
-                shared = int(f.read().split()[2]) * mmap.PAGESIZE
-        except (OSError, ValueError, IndexError):
-            return
-        if shared > budget:
-            for seg in self._segments.values():
-                seg.release()
-
     def segments(self, snapshot: Snapshot) -> list[Segment]:
-        """The mapped segments of a snapshot (inside its read transaction)."""
+        """The open segments of a snapshot (inside its read transaction)."""
         return [self._segments[f] for f in snapshot.files]
 
     def statistics(self, snapshot: Snapshot) -> Statistics:
@@ -472,7 +453,7 @@ class Store:
         return Segment(self.path / _SEGMENTS / name, self.bands)
 
     def delete_segment_files(self, names: list[str]) -> None:
-        """Delete files no commit names any more (readers that mapped them keep their mapping)."""
+        """Delete files no commit names any more (readers that opened them keep reading them)."""
         for name in names:
             seg = self._segments.pop(name, None)
             if seg is not None:
