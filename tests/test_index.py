@@ -419,6 +419,29 @@ def test_a_crash_while_creating_leaves_a_folder_that_can_be_made_an_index(tmp_pa
     assert not (path / "catalogue.sqlite.partial").exists()
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)), max_size=300),
+    st.sampled_from([1, 3, 2**20, 2**32]),
+    st.booleans(),
+)
+def test_band_entries_are_the_sorted_distinct_key_document_pairs(
+    pairs: list[tuple[int, int]], key_range: int, docs_in_order: bool
+) -> None:
+    from dedup._arrays import distinct_counts
+    from dedup.index.segments import _band_entries
+
+    keys = np.array([k % key_range for k, _ in pairs], dtype=np.uint32)
+    docs = np.array([d for _, d in pairs], dtype=np.uint32)
+    if docs_in_order:
+        docs = np.sort(docs)  # as an add gives them: the radix sort then orders by key alone
+    got_keys, got_docs, got_counts = _band_entries(keys, docs)
+    values, counts = distinct_counts((keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64))
+    assert got_keys.tolist() == (values >> np.uint64(32)).tolist()
+    assert got_docs.tolist() == (values & np.uint64(0xFFFFFFFF)).tolist()
+    assert got_counts.tolist() == counts.tolist()
+
+
 def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path: Path) -> None:
     from dedup.index.segments import _BUFFER, write_segment
 
