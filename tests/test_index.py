@@ -248,7 +248,7 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     db.commit()
     db.close()
-    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 2"):
+    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 3"):
         Index.open(tmp_path / "ix")
 
 
@@ -346,7 +346,7 @@ def test_cli_add_query_info_remove_compact(tmp_path: Path, capsys: pytest.Captur
     capsys.readouterr()
     assert main(["index", "info", ix, "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 2, 5)
+    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 3, 5)
     assert info["bytes"] > 0
     assert main(["index", "info", ix]) == 0
     assert "documents  27" in capsys.readouterr().out

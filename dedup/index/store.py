@@ -3,7 +3,7 @@
 Layout of an index directory (format version :data:`FORMAT_VERSION`, described in
 docs/archive-index.md)::
 
-    INDEX/catalogue.sqlite   meta, documents (zlib texts), segments, removed, statistics
+    INDEX/catalogue.sqlite   meta, documents (zstandard texts), segments, removed, statistics
     INDEX/segments/*.seg     band keys (dedup.index.segments), named by the catalogue
     INDEX/lock               flock()ed by the one writer
 
@@ -40,10 +40,10 @@ from .stats import Statistics
 
 __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _CATALOGUE = "catalogue.sqlite"
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
-"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature
+"""A stored document: num, id, source, date, zstandard frame of the text's UTF-8, the whole-document MinHash signature
 (u32 LE), its window count."""
 _ROW_COLUMNS = "num, id, source, date, text, signature, windows"
 _SEGMENTS = "segments"
