@@ -442,6 +442,21 @@ def test_band_entries_are_the_sorted_distinct_key_document_pairs(
     assert got_counts.tolist() == counts.tolist()
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), unique=True, max_size=40), max_size=9))
+def test_merging_sorted_runs_sorts_them_with_their_counts(runs: list[list[int]]) -> None:
+    from dedup.index.segments import _merge_runs
+
+    values = np.array([v for run in runs for v in sorted(run)], dtype=np.uint64)
+    keys, docs = (values >> np.uint64(32)).astype(np.uint32), (values & np.uint64(2**32 - 1)).astype(np.uint32)
+    counts = (values % np.uint64(65521)).astype(np.uint16)  # a count that travels with its entry
+    bounds = np.cumsum([0] + [len(run) for run in runs]).astype(np.int64)
+    got_keys, got_docs, got_counts = _merge_runs(keys.copy(), docs.copy(), counts.copy(), bounds)
+    order = np.argsort(values, kind="stable")
+    assert got_keys.tolist() == keys[order].tolist() and got_docs.tolist() == docs[order].tolist()
+    assert got_counts.tolist() == counts[order].tolist()
+
+
 def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path: Path) -> None:
     from dedup.index.segments import _BUFFER, write_segment
 

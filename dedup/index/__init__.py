@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..errors import InputError, ParameterError
+from ..lsh import _threads
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
 from ..store import DocumentStore
@@ -415,7 +416,9 @@ class Index:
         try:
             documents = sum(s.documents for s in segments)
             path = store.new_segment_path()
-            entries, size = merge_segments(path, segments, store.bands, removed, documents)
+            # Bands are merged on two threads while this one writes (the merge kernel releases the GIL).
+            with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
+                entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
         finally:
             for s in segments:
                 s.close()

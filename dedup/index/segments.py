@@ -26,7 +26,7 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -321,46 +321,60 @@ def _write(
     documents: int,
     sizes: Sequence[int],
     part: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    pool: Executor | None = None,
 ) -> int:
     """Write a segment whose band b has ``sizes[b]`` entries, given sorted as ``part(b)``; fsync it; return its size.
 
-    Bands are written one at a time at their places in the file, so only one band is in memory.
+    Bands are written one at a time at their places in the file; with ``pool``, the next bands'
+    parts are made on its threads meanwhile (two a thread at most in memory).
     """
     entries = sum(sizes)
     bits = _prefix_bits(max(sizes, default=0))
     width = (1 << bits) + 1
-    grid = np.arange(width, dtype=np.uint64) << np.uint64(32 - bits)
+    grid = (np.arange(width - 1, dtype=np.uint64) << np.uint64(32 - bits)).astype(np.uint32)
     header = _HEADER.pack(_MAGIC, SEGMENT_VERSION, bands, bits, 0, entries, documents)
     at_dir = _HEADER.size
     at_keys = at_dir + 8 * bands * width
     at_docs = at_keys + 4 * entries
     at_counts = at_docs + 4 * entries
+    ahead = 2 * getattr(pool, "_max_workers", 1) if pool is not None else 0
+    coming: dict[int, Future[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             _pwrite(fd, header, 0)
             start = 0
             for b in range(bands):
-                keys, docs, counts = part(b)
+                if pool is not None:
+                    for later in range(b, min(bands, b + ahead)):
+                        if later not in coming:
+                            coming[later] = pool.submit(part, later)
+                    keys, docs, counts = coming.pop(b).result()
+                else:
+                    keys, docs, counts = part(b)
                 if len(keys) != sizes[b]:
                     raise DedupError(f"{path}: band {b} has {len(keys)} entries, {sizes[b]} were announced")
-                row = start + np.searchsorted(keys.astype(np.uint64), grid, "left").astype("<u8")
-                row[-1] = start + len(keys)
-                _pwrite(fd, row.tobytes(), at_dir + 8 * width * b)
-                _pwrite(fd, np.ascontiguousarray(keys, dtype="<u4").tobytes(), at_keys + 4 * start)
-                _pwrite(fd, np.ascontiguousarray(docs, dtype="<u4").tobytes(), at_docs + 4 * start)
-                _pwrite(fd, np.ascontiguousarray(counts, dtype="<u2").tobytes(), at_counts + 2 * start)
+                row = np.empty(width, dtype="<u8")
+                row[:-1] = np.searchsorted(keys, grid, "left")
+                row[-1] = len(keys)
+                row += np.uint64(start)
+                _pwrite(fd, row, at_dir + 8 * width * b)
+                _pwrite(fd, np.ascontiguousarray(keys, dtype="<u4"), at_keys + 4 * start)
+                _pwrite(fd, np.ascontiguousarray(docs, dtype="<u4"), at_docs + 4 * start)
+                _pwrite(fd, np.ascontiguousarray(counts, dtype="<u2"), at_counts + 2 * start)
                 start += len(keys)
             os.fsync(fd)
         finally:
+            for waiting in coming.values():
+                waiting.cancel()
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot write the segment file: {error.strerror or error}") from error
     return at_counts + 2 * entries
 
 
-def _pwrite(fd: int, data: bytes, at: int) -> None:
-    view = memoryview(data)
+def _pwrite(fd: int, data: bytes | npt.NDArray[Any], at: int) -> None:
+    view = memoryview(data).cast("B")  # type: ignore[arg-type]
     done = 0
     while done < len(view):
         done += os.pwrite(fd, view[done:], at + done)
@@ -452,12 +466,52 @@ def write_segment(
     return sum(sizes), _write(path, band_keys.shape[0], documents, sizes, lambda b: parts[b])
 
 
+@njit(cache=True, nogil=True)
+def _merge_runs(keys: Any, docs: Any, counts: Any, bounds: Any) -> tuple[Any, Any, Any]:
+    """Entries made of runs ``bounds[i]:bounds[i + 1]``, each sorted by (key, doc), sorted as one: pairwise merges.
+
+    The entries of a run keep their order, and an entry of an earlier run comes first among equals. The arrays given are
+    used as scratch space.
+    """
+    src_k, src_d, src_c = keys, docs, counts
+    dst_k, dst_d, dst_c = np.empty_like(keys), np.empty_like(docs), np.empty_like(counts)
+    runs = bounds
+    while len(runs) > 2:
+        merged = np.empty(len(runs) // 2 + 1, dtype=np.int64)
+        m = 0
+        for r in range(0, len(runs) - 1, 2):
+            lo, mid = runs[r], runs[r + 1]
+            hi = runs[r + 2] if r + 2 < len(runs) else mid
+            i, j = lo, mid
+            for k in range(lo, hi):
+                if j >= hi or (i < mid and (src_k[i] < src_k[j] or (src_k[i] == src_k[j] and src_d[i] <= src_d[j]))):
+                    dst_k[k], dst_d[k], dst_c[k] = src_k[i], src_d[i], src_c[i]
+                    i += 1
+                else:
+                    dst_k[k], dst_d[k], dst_c[k] = src_k[j], src_d[j], src_c[j]
+                    j += 1
+            merged[m] = lo
+            m += 1
+        merged[m] = runs[len(runs) - 1]
+        runs = merged[: m + 1]
+        src_k, dst_k = dst_k, src_k
+        src_d, dst_d = dst_d, src_d
+        src_c, dst_c = dst_c, src_c
+    return src_k, src_d, src_c
+
+
 def merge_segments(
-    path: Path, segments: Sequence[Segment], bands: int, removed: npt.NDArray[np.uint32], documents: int
+    path: Path,
+    segments: Sequence[Segment],
+    bands: int,
+    removed: npt.NDArray[np.uint32],
+    documents: int,
+    pool: Executor | None = None,
 ) -> tuple[int, int]:
     """Write one segment holding every entry of ``segments`` but those of ``removed`` documents.
 
-    One band is merged at a time, so memory holds one band of the inputs. Returns (entries, bytes).
+    Bands are merged one at a time (a few at once on ``pool``'s threads), so memory holds a few
+    bands of the inputs. Returns (entries, bytes).
     """
 
     def kept(seg: Segment, docs: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_] | None:
@@ -476,7 +530,7 @@ def merge_segments(
         sizes.append(size)
 
     def part(b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        keys, docs, counts = [], [], []
+        keys, docs, counts, bounds = [], [], [], [0]
         for seg in segments:
             k, d, c = seg.band(b)
             keep = kept(seg, d)
@@ -485,13 +539,13 @@ def merge_segments(
             keys.append(k)
             docs.append(d)
             counts.append(c)
+            bounds.append(bounds[-1] + len(k))
         if not keys:
             return np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+        # Each segment's part is sorted by (key, document) already, and documents are numbered
+        # apart in different segments: merging the runs orders them all.
         k, d, c = np.concatenate(keys), np.concatenate(docs), np.concatenate(counts)
-        # Documents are numbered apart in different segments: (key, doc) never repeats across them,
-        # and each segment's part is sorted already (a merge of runs for the stable sort).
-        order = np.argsort((k.astype(np.uint64) << np.uint64(32)) | d.astype(np.uint64), kind="stable")
-        return k[order], d[order], c[order]
+        return _merge_runs(k, d, c, np.array(bounds, dtype=np.int64))
 
-    size = _write(path, bands, documents, sizes, part)
+    size = _write(path, bands, documents, sizes, part, pool)
     return sum(sizes), size
