@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +228,25 @@ def test_bad_documents_are_errors_or_counted(tmp_path: Path) -> None:
         assert (result.added, skipped) == (2, [(DOCS[0].id, "duplicate id"), ("short", "too short")])
         got = index.query([short, DOCS[2]])
         assert [s.id for s in got.skipped] == ["short"]
+
+
+def test_an_error_in_a_later_batch_leaves_the_earlier_batches_committed(tmp_path: Path) -> None:
+    # Batches are read and sketched on a thread while the one before is committed: an error met
+    # there is raised by add() after the batches before it are in the index, as without the thread.
+    def documents() -> Iterator[Document]:
+        yield from DOCS[:5]
+        raise OSError("the input went away")
+
+    with Index.open(tmp_path / "ix") as index:
+        with pytest.raises(OSError, match="went away"):
+            index.add(documents(), batch=2)
+        assert len(index) == 4  # two whole batches; the fifth document's batch never finished
+        with pytest.raises(InputError, match="duplicate id"):
+            index.add([*DOCS[5:9], DOCS[5]], batch=2)
+        assert len(index) == 8
+        assert index.add(DOCS[:12], batch=3).added == 4  # the same add again completes it
+        assert len(index) == 12
+        assert not [t for t in threading.enumerate() if t.name == "dedup-index-read"]  # none left behind
 
 
 def test_configuration_is_stored_and_a_different_one_is_an_error(tmp_path: Path) -> None:

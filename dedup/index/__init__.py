@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 from typing import Any, TypeVar
 
 import numpy as np
@@ -65,6 +66,20 @@ class AddResult:
     existing: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A batch of an add, sketched and waiting for its commit: the scan's index of it and what it replaces."""
+
+    index: _Index
+    kept: list[Document]  # the documents the index holds, in its order
+    replaced: dict[str, int]  # id -> archive number of the stored version it replaces
+    window_doc: Any = None
+
+    def close(self) -> None:
+        self.index.keys.close()
+        self.index.documents.close()
 
 
 _T = TypeVar("_T")
@@ -264,37 +279,108 @@ class Index:
         if not isinstance(batch, int) or batch < 1:
             raise ParameterError(f"batch must be a positive integer, got {batch!r}")
         result = AddResult()
-        seen: set[str] = set()
         done = 0
         with self._store.writing():
-            pending: list[Document] = []
-            for doc in documents:
-                pending.append(doc)
-                if len(pending) >= batch:
-                    done += self._commit(pending, replace, seen, result)
-                    pending = []
+            batches = self._prepared(documents, batch, replace, result)
+            try:
+                for prepared in batches:
+                    done += self._commit(prepared, result)
                     if progress is not None:
                         progress("documents", done, None)
-            if pending:
-                done += self._commit(pending, replace, seen, result)
-                if progress is not None:
-                    progress("documents", done, None)
+            finally:
+                batches.close()  # stops the reading thread at once if a commit failed
             self._merge_small()
         return AddResult(done, result.existing, result.replaced, result.skipped)
 
-    def _commit(self, docs: list[Document], replace: bool, seen: set[str], result: AddResult) -> int:
-        """Sketch and commit one batch of documents; returns how many were stored."""
-        store, config = self._store, self.config
+    def _prepared(
+        self, documents: Iterable[Document], size: int, replace: bool, result: AddResult
+    ) -> Generator[_Batch, None, None]:
+        """The documents read and sketched ``size`` at a time, the next batch on a thread while the caller commits one.
+
+        The thread reads the catalogue on a connection of its own, which sees commits only: the
+        ids an add has already taken are in ``seen``. At most two batches are in memory.
+        """
+        store = self._store
+        handoff: Queue[_Batch | BaseException | None] = Queue()
+        slots = threading.Semaphore(2)
+        stop = threading.Event()
+
+        def wait_slot() -> bool:
+            while not slots.acquire(timeout=0.1):
+                if stop.is_set():
+                    return False
+            return True
+
+        def produce() -> None:
+            reader = store.reader()
+            try:
+                seen: set[str] = set()
+                sources = dict(reader.execute("SELECT name, id FROM sources"))
+                pending: list[Document] = []
+                iterator = iter(documents)
+                while True:
+                    if not wait_slot():
+                        return
+                    pending = []
+                    for doc in iterator:
+                        pending.append(doc)
+                        if len(pending) >= size or stop.is_set():
+                            break
+                    if stop.is_set():
+                        return
+                    if not pending:
+                        break
+                    prepared = self._prepare(pending, replace, seen, sources, reader, result)
+                    # The next batch's new sources take the ids after this one's.
+                    sources = dict(prepared.index.sources)
+                    handoff.put(prepared)
+                handoff.put(None)
+            except BaseException as error:  # handed to the caller's thread, raised there
+                handoff.put(error)
+            finally:
+                reader.close()
+
+        thread = threading.Thread(target=produce, name="dedup-index-read", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = handoff.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                try:
+                    yield item
+                finally:
+                    item.close()
+                    slots.release()
+        finally:
+            stop.set()
+            thread.join()
+            while not handoff.empty():
+                left = handoff.get()
+                if isinstance(left, _Batch):
+                    left.close()
+
+    def _prepare(
+        self,
+        docs: list[Document],
+        replace: bool,
+        seen: set[str],
+        sources: dict[str, int],
+        reader: Any,
+        result: AddResult,
+    ) -> _Batch:
+        """Sketch one batch of documents (those not in the index, or all of them with ``replace``)."""
+        config = self.config
         ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
-        present = store.numbers(ids)
-        sources = store.sources()
-        batch = _Index(config)
+        present = self._store.numbers(ids, reader)
+        index = _Index(config)
         # The texts are stored compressed from `kept`: the batch need not spill them to a file.
-        batch.documents = DocumentStore(memory=True)
+        index.documents = DocumentStore(memory=True)
         # Each source keeps the id it was first given (the salt its seeds are counted under).
-        batch.sources = dict(sources)
-        replaced: dict[str, int] = {}
-        kept: list[Document] = []  # the documents the batch holds, in its order
+        index.sources = dict(sources)
+        prepared = _Batch(index, [], {})
         try:
             for doc in docs:
                 doc_id = doc.id if isinstance(doc, Document) else None
@@ -309,53 +395,60 @@ class Index:
                     if not replace:
                         result.existing.append(doc_id)
                         continue
-                    replaced[doc_id] = present[doc_id]
-                before = len(batch.documents)
-                batch.add(doc)
-                if len(batch.documents) > before:
+                    prepared.replaced[doc_id] = present[doc_id]
+                before = len(index.documents)
+                index.add(doc)
+                if len(index.documents) > before:
                     seen.add(doc.id)
-                    kept.append(doc)
-                elif doc_id in replaced:
-                    del replaced[doc_id]  # the new version is bad: the old one stays
-            window_doc, _ = batch.finish()
-            result.skipped.extend(batch.skipped)
-            n = len(batch.documents)
-            if n == 0:
-                return 0
-            first = store.next_num()
-            keys = np.stack([batch.column(b) for b in range(batch.bands)])
-            path = store.new_segment_path()
-            # The segment's bands are sorted and the texts compressed on two threads: the sort
-            # kernel and zstandard release the GIL.
-            with ThreadPoolExecutor(max(1, batch.threads)) as pool:
-                compressing = [
-                    pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
-                ]
-                entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
-                del keys
-                rows = [row for f in compressing for row in f.result()]
-            with store.reading() as snap:
-                store_stats = store.statistics(snap).copy()
-                old = store.documents(sorted(replaced.values())) if replaced else []
-            store_stats.add(Statistics.of_batch(batch))
-            if old:
-                store_stats.subtract(_stats_of(config, old, batch.sources))
-            new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
-            with store.transaction() as db:
-                if replaced:
-                    olds = [(num,) for num in replaced.values()]
-                    db.executemany("DELETE FROM documents WHERE num = ?", olds)
-                    db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
-                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
-                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
-                db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
-                db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
-            result.replaced.extend(replaced)
-            return n
-        finally:
-            batch.keys.close()
-            batch.documents.close()
+                    prepared.kept.append(doc)
+                elif doc_id in prepared.replaced:
+                    del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+            prepared.window_doc, _ = index.finish()
+            result.skipped.extend(index.skipped)
+        except BaseException:
+            prepared.close()
+            raise
+        return prepared
+
+    def _commit(self, prepared: _Batch, result: AddResult) -> int:
+        """Commit one sketched batch; returns how many documents were stored."""
+        store, config = self._store, self.config
+        batch, kept, replaced, window_doc = prepared.index, prepared.kept, prepared.replaced, prepared.window_doc
+        n = len(batch.documents)
+        if n == 0:
+            return 0
+        sources = store.sources()
+        first = store.next_num()
+        keys = np.stack([batch.column(b) for b in range(batch.bands)])
+        path = store.new_segment_path()
+        # The segment's bands are sorted and the texts compressed on two threads: the sort
+        # kernel and zstandard release the GIL.
+        with ThreadPoolExecutor(max(1, batch.threads)) as pool:
+            compressing = [
+                pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
+            ]
+            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
+            del keys
+            rows = [row for f in compressing for row in f.result()]
+        with store.reading() as snap:
+            store_stats = store.statistics(snap).copy()
+            old = store.documents(sorted(replaced.values())) if replaced else []
+        store_stats.add(Statistics.of_batch(batch))
+        if old:
+            store_stats.subtract(_stats_of(config, old, batch.sources))
+        new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
+        with store.transaction() as db:
+            if replaced:
+                olds = [(num,) for num in replaced.values()]
+                db.executemany("DELETE FROM documents WHERE num = ?", olds)
+                db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
+            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
+            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
+            db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        result.replaced.extend(replaced)
+        return n
 
     @_serialized
     def remove(self, ids: Iterable[str]) -> list[str]:

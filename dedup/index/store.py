@@ -290,14 +290,19 @@ class Store:
             self._stats = (snapshot.generation, Statistics.from_bytes(self.config, data))
         return self._stats[1]
 
-    def numbers(self, ids: list[str]) -> dict[str, int]:
-        """The archive numbers of those ``ids`` that are in the index."""
+    def numbers(self, ids: list[str], db: sqlite3.Connection | None = None) -> dict[str, int]:
+        """The archive numbers of those ``ids`` that are in the index (read on ``db``, by default the catalogue's)."""
+        db = db or self.db
         found: dict[str, int] = {}
         for k in range(0, len(ids), 500):
             chunk = ids[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
+            found.update(db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
         return found
+
+    def reader(self) -> sqlite3.Connection:
+        """Another connection to the catalogue, for a thread that reads while this one writes (it sees commits only)."""
+        return self._connect(self.path / _CATALOGUE)
 
     def documents(self, nums: list[int]) -> list[Row]:
         """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num."""
