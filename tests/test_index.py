@@ -66,7 +66,15 @@ def same_answer(got: dedup.ScanResult, want: dedup.ScanResult) -> None:
 DOCS = corpus(36)
 
 
-def test_query_equals_scan(tmp_path: Path) -> None:
+@pytest.fixture(params=["read", "held"])
+def segment_keys(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Lookups that read each key's cell from the file, or search the keys held in memory."""
+    if request.param == "read":
+        monkeypatch.setattr("dedup.index.segments._HELD_BYTES", 0)
+    return str(request.param)
+
+
+def test_query_equals_scan(tmp_path: Path, segment_keys: str) -> None:
     archive, queries = DOCS[:27], DOCS[27:]
     with Index.open(tmp_path / "ix") as index:
         added = index.add(archive, batch=10)
@@ -311,7 +319,7 @@ def test_a_second_writer_fails_with_a_clear_message(tmp_path: Path) -> None:
         assert len(first) == 1
 
 
-def test_segment_lookup_finds_every_key_and_caps_big_buckets(tmp_path: Path) -> None:
+def test_segment_lookup_finds_every_key_and_caps_big_buckets(tmp_path: Path, segment_keys: str) -> None:
     rng = np.random.default_rng(3)
     bands, windows = 3, 5000
     keys = rng.integers(0, 1 << 32, size=(bands, windows), dtype=np.uint64).astype(np.uint32)
@@ -478,7 +486,7 @@ def test_merging_sorted_runs_sorts_them_with_their_counts(runs: list[list[int]])
     assert got_counts.tolist() == counts[order].tolist()
 
 
-def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path: Path) -> None:
+def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path: Path, segment_keys: str) -> None:
     from dedup.index.segments import _BUFFER, write_segment
 
     rng = np.random.default_rng(5)

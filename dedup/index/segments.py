@@ -46,6 +46,7 @@ _MAX_COUNT = 0xFFFF
 _BUCKET = 32  # entries a directory cell aims at: one or two cache lines of keys
 _COARSEN = 3  # the in-memory directory keeps every 8th offset: cells of ~150-250 entries, one read
 _BUFFER = 4096  # entries read at once; a longer cell (a very common key) is bisected with one-entry reads
+_HELD_BYTES = 16 << 20  # a segment with at most this many bytes of keys keeps them in memory
 
 
 def _prefix_bits(largest_band: int) -> int:
@@ -135,6 +136,11 @@ class Segment:
         if entries and (np.any(np.diff(coarse, axis=1) < 0) or coarse[-1, -1] > entries or coarse[0, 0] < 0):
             raise DedupError(f"{path}: segment directory is damaged (offsets out of order or past the end)")
         self.coarse = coarse.ravel()
+        # A small segment's keys are read once and searched in memory: the segments of the last
+        # few adds are many and small (the merges keep the large ones few), and a lookup read
+        # costs as much in a small file as in a large one.
+        small = 4 * entries <= _HELD_BYTES
+        self._held = self._array(self._keys_at, entries, "<u4") if small else np.zeros(0, dtype=np.uint32)
 
     def _array(self, at: int, count: int, dtype: str) -> npt.NDArray[Any]:
         """``count`` items of ``dtype`` read at byte ``at``."""
@@ -187,6 +193,7 @@ class Segment:
             bands,
             keys,
             -1 if cap is None else int(cap),
+            self._held,
         )
         if status:
             raise DedupError(f"{self.path}: cannot read the segment file (short read at byte {status - 1})")
@@ -253,10 +260,12 @@ def _lookup(
     bands: Any,
     keys: Any,
     cap: int,
+    held: Any,
 ) -> tuple[Any, Any, Any, Any, int]:
     """Entries of the asked (band, key) pairs: (which, docs, counts, overflow, status).
 
-    One read of the cell for a key whose cell fits the buffer (nearly all), a bisection with
+    With the segment's keys ``held`` in memory, a search of the key's cell there; otherwise one
+    read of the cell for a key whose cell fits the buffer (nearly all), a bisection with
     one-entry reads for a cell of a very common key. ``status`` is 0, or 1 + the byte offset of a
     failed read.
     """
@@ -269,7 +278,10 @@ def _lookup(
         cell = bands[i] * width + (np.int64(key) >> shift)
         lo = coarse[cell]
         hi = coarse[cell + 1]
-        if hi - lo <= len(buf):
+        if len(held):
+            a = lo + np.searchsorted(held[lo:hi], key, side="left")
+            b = lo + np.searchsorted(held[lo:hi], key, side="right")
+        elif hi - lo <= len(buf):
             if hi > lo:
                 if not _read(fd, buf, hi - lo, keys_at + 4 * lo):
                     return _failed(1 + keys_at + 4 * lo)
