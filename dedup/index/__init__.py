@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -80,6 +80,25 @@ class _Batch:
     def close(self) -> None:
         self.index.keys.close()
         self.index.documents.close()
+
+
+class _Columns(Sequence[np.ndarray]):
+    """The band keys of a finished batch as a sequence of bands, each gathered when asked for."""
+
+    def __init__(self, batch: _Index) -> None:
+        self.batch = batch
+
+    def __len__(self) -> int:
+        return int(self.batch.bands)
+
+    @overload
+    def __getitem__(self, band: int) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, band: slice) -> Sequence[np.ndarray]: ...
+    def __getitem__(self, band: int | slice) -> np.ndarray | Sequence[np.ndarray]:
+        if isinstance(band, slice):
+            return [self.batch.column(b) for b in range(self.batch.bands)[band]]
+        return self.batch.column(band)
 
 
 _T = TypeVar("_T")
@@ -419,7 +438,7 @@ class Index:
             return 0
         sources = store.sources()
         first = store.next_num()
-        keys = np.stack([batch.column(b) for b in range(batch.bands)])
+        keys = _Columns(batch)  # each band's keys gathered by the thread that sorts them
         path = store.new_segment_path()
         # The segment's bands are sorted and the texts compressed on two threads: the sort
         # kernel and zstandard release the GIL.

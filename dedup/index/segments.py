@@ -459,23 +459,25 @@ def _sorted_distinct(values: Any, low_bit: int) -> tuple[Any, Any]:
 
 def write_segment(
     path: Path,
-    band_keys: npt.NDArray[np.uint32],
+    band_keys: Sequence[npt.NDArray[np.uint32]],
     window_docs: npt.NDArray[np.uint32],
     documents: int,
     pool: Executor | None = None,
 ) -> tuple[int, int]:
-    """Write the segment of windows with band keys ``band_keys[band, window]`` of documents ``window_docs``.
+    """Write the segment of windows with band keys ``band_keys[band][window]`` of documents ``window_docs``.
+
+    ``band_keys`` is a ``[bands, windows]`` array, or any sequence of bands (read one at a time).
 
     Bands are sorted on ``pool``'s threads when one is given (the sort kernel releases the GIL).
     Returns (entries, bytes). The file is fsynced; the caller fsyncs the directory.
     """
-    bands = range(band_keys.shape[0])
+    bands = range(len(band_keys))
     if pool is None:
         parts = [_band_entries(band_keys[b], window_docs) for b in bands]
     else:
         parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs), bands))
     sizes = [len(p[0]) for p in parts]
-    return sum(sizes), _write(path, band_keys.shape[0], documents, sizes, lambda b: parts[b])
+    return sum(sizes), _write(path, len(band_keys), documents, sizes, lambda b: parts[b])
 
 
 @njit(cache=True, nogil=True)
