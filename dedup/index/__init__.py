@@ -1,7 +1,7 @@
 """An archive index: check new documents against everything added before, without rescanning.
 
-:class:`Index` keeps, in a directory, every document added (its text zlib-compressed), the LSH
-band keys of its windows (sorted, memory-mapped segment files) and the corpus statistics the
+:class:`Index` keeps, in a directory, every document added (its text zstandard-compressed), the LSH
+band keys of its windows (sorted, immutable segment files) and the corpus statistics the
 boilerplate rule needs. A query sketches only the new documents, looks their band keys up, and
 aligns the candidates exactly with the scan's own code: the passages between a query document and
 an archive document are those ``dedup.scan`` of the archive and the query together reports.
@@ -26,18 +26,21 @@ from __future__ import annotations
 
 import functools
 import threading
-import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from queue import Queue
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from ..errors import InputError, ParameterError
+from ..lsh import _threads
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
+from ..store import DocumentStore
+from .codec import compressor, decompress
 from .query import run_query
 from .segments import merge_segments, write_segment
 from .stats import Statistics
@@ -47,7 +50,7 @@ __all__ = ["FORMAT_VERSION", "AddResult", "Index"]
 
 _BATCH = 16384  # documents a commit holds (and a new segment file)
 _FAN_IN = 4  # segments of one size class merged together
-_ZLIB_CHUNK = 512  # documents compressed by one task
+_TEXT_CHUNK = 512  # documents compressed by one task
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,39 @@ class AddResult:
     existing: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A batch of an add, sketched and waiting for its commit: the scan's index of it and what it replaces."""
+
+    index: _Index
+    kept: list[Document]  # the documents the index holds, in its order
+    replaced: dict[str, int]  # id -> archive number of the stored version it replaces
+    window_doc: Any = None
+
+    def close(self) -> None:
+        self.index.keys.close()
+        self.index.documents.close()
+
+
+class _Columns(Sequence[np.ndarray]):
+    """The band keys of a finished batch as a sequence of bands, each gathered when asked for."""
+
+    def __init__(self, batch: _Index) -> None:
+        self.batch = batch
+
+    def __len__(self) -> int:
+        return int(self.batch.bands)
+
+    @overload
+    def __getitem__(self, band: int) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, band: slice) -> Sequence[np.ndarray]: ...
+    def __getitem__(self, band: int | slice) -> np.ndarray | Sequence[np.ndarray]:
+        if isinstance(band, slice):
+            return [self.batch.column(b) for b in range(self.batch.bands)[band]]
+        return self.batch.column(band)
 
 
 _T = TypeVar("_T")
@@ -138,7 +174,7 @@ class Index:
 
     @_serialized
     def close(self) -> None:
-        """Close the catalogue and unmap the segment files."""
+        """Close the catalogue and the segment files."""
         self._store.close()
 
     def __repr__(self) -> str:
@@ -164,7 +200,7 @@ class Index:
         if not rows:
             return None
         _, i, source, date, blob, _, _ = rows[0]
-        return Document(i, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source, date)
+        return Document(i, decompress(blob).decode("utf-8", "surrogatepass"), source, date)
 
     @_serialized
     def info(self) -> dict[str, Any]:
@@ -175,7 +211,7 @@ class Index:
             >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
             ...     info = index.info()
             >>> info["documents"], info["format_version"]
-            (0, 2)
+            (0, 3)
         """
         return self._store.info()
 
@@ -231,7 +267,6 @@ class Index:
             if result is not None:
                 break
         assert result is not None
-        store.release_pages()
         if add:
             self.add([d for d in docs if isinstance(d, Document)])
         return result
@@ -263,34 +298,108 @@ class Index:
         if not isinstance(batch, int) or batch < 1:
             raise ParameterError(f"batch must be a positive integer, got {batch!r}")
         result = AddResult()
-        seen: set[str] = set()
         done = 0
         with self._store.writing():
-            pending: list[Document] = []
-            for doc in documents:
-                pending.append(doc)
-                if len(pending) >= batch:
-                    done += self._commit(pending, replace, seen, result)
-                    pending = []
+            batches = self._prepared(documents, batch, replace, result)
+            try:
+                for prepared in batches:
+                    done += self._commit(prepared, result)
                     if progress is not None:
                         progress("documents", done, None)
-            if pending:
-                done += self._commit(pending, replace, seen, result)
-                if progress is not None:
-                    progress("documents", done, None)
+            finally:
+                batches.close()  # stops the reading thread at once if a commit failed
             self._merge_small()
         return AddResult(done, result.existing, result.replaced, result.skipped)
 
-    def _commit(self, docs: list[Document], replace: bool, seen: set[str], result: AddResult) -> int:
-        """Sketch and commit one batch of documents; returns how many were stored."""
-        store, config = self._store, self.config
+    def _prepared(
+        self, documents: Iterable[Document], size: int, replace: bool, result: AddResult
+    ) -> Generator[_Batch, None, None]:
+        """The documents read and sketched ``size`` at a time, the next batch on a thread while the caller commits one.
+
+        The thread reads the catalogue on a connection of its own, which sees commits only: the
+        ids an add has already taken are in ``seen``. At most two batches are in memory.
+        """
+        store = self._store
+        handoff: Queue[_Batch | BaseException | None] = Queue()
+        slots = threading.Semaphore(2)
+        stop = threading.Event()
+
+        def wait_slot() -> bool:
+            while not slots.acquire(timeout=0.1):
+                if stop.is_set():
+                    return False
+            return True
+
+        def produce() -> None:
+            reader = store.reader()
+            try:
+                seen: set[str] = set()
+                sources = dict(reader.execute("SELECT name, id FROM sources"))
+                pending: list[Document] = []
+                iterator = iter(documents)
+                while True:
+                    if not wait_slot():
+                        return
+                    pending = []
+                    for doc in iterator:
+                        pending.append(doc)
+                        if len(pending) >= size or stop.is_set():
+                            break
+                    if stop.is_set():
+                        return
+                    if not pending:
+                        break
+                    prepared = self._prepare(pending, replace, seen, sources, reader, result)
+                    # The next batch's new sources take the ids after this one's.
+                    sources = dict(prepared.index.sources)
+                    handoff.put(prepared)
+                handoff.put(None)
+            except BaseException as error:  # handed to the caller's thread, raised there
+                handoff.put(error)
+            finally:
+                reader.close()
+
+        thread = threading.Thread(target=produce, name="dedup-index-read", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = handoff.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                try:
+                    yield item
+                finally:
+                    item.close()
+                    slots.release()
+        finally:
+            stop.set()
+            thread.join()
+            while not handoff.empty():
+                left = handoff.get()
+                if isinstance(left, _Batch):
+                    left.close()
+
+    def _prepare(
+        self,
+        docs: list[Document],
+        replace: bool,
+        seen: set[str],
+        sources: dict[str, int],
+        reader: Any,
+        result: AddResult,
+    ) -> _Batch:
+        """Sketch one batch of documents (those not in the index, or all of them with ``replace``)."""
+        config = self.config
         ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
-        present = store.numbers(ids)
-        sources = store.sources()
-        batch = _Index(config)
+        present = self._store.numbers(ids, reader)
+        index = _Index(config)
+        # The texts are stored compressed from `kept`: the batch need not spill them to a file.
+        index.documents = DocumentStore(memory=True)
         # Each source keeps the id it was first given (the salt its seeds are counted under).
-        batch.sources = dict(sources)
-        replaced: dict[str, int] = {}
+        index.sources = dict(sources)
+        prepared = _Batch(index, [], {})
         try:
             for doc in docs:
                 doc_id = doc.id if isinstance(doc, Document) else None
@@ -305,50 +414,60 @@ class Index:
                     if not replace:
                         result.existing.append(doc_id)
                         continue
-                    replaced[doc_id] = present[doc_id]
-                before = len(batch.documents)
-                batch.add(doc)
-                if len(batch.documents) > before:
+                    prepared.replaced[doc_id] = present[doc_id]
+                before = len(index.documents)
+                index.add(doc)
+                if len(index.documents) > before:
                     seen.add(doc.id)
-                elif doc_id in replaced:
-                    del replaced[doc_id]  # the new version is bad: the old one stays
-            window_doc, _ = batch.finish()
-            result.skipped.extend(batch.skipped)
-            n = len(batch.documents)
-            if n == 0:
-                return 0
-            first = store.next_num()
-            keys = np.stack([batch.column(b) for b in range(batch.bands)])
-            path = store.new_segment_path()
-            # The segment's bands are sorted and the texts compressed on two threads: numpy's
-            # sort and zlib release the GIL.
-            with ThreadPoolExecutor(max(1, batch.threads)) as pool:
-                compressing = [pool.submit(_compressed, batch, first, k, _ZLIB_CHUNK) for k in range(0, n, _ZLIB_CHUNK)]
-                entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
-                del keys
-                rows = [row for f in compressing for row in f.result()]
-            with store.reading() as snap:
-                store_stats = store.statistics(snap).copy()
-                old = store.documents(sorted(replaced.values())) if replaced else []
-            store_stats.add(Statistics.of_batch(batch))
-            if old:
-                store_stats.subtract(_stats_of(config, old, batch.sources))
-            new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
-            with store.transaction() as db:
-                if replaced:
-                    olds = [(num,) for num in replaced.values()]
-                    db.executemany("DELETE FROM documents WHERE num = ?", olds)
-                    db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
-                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
-                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
-                db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
-                db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
-            result.replaced.extend(replaced)
-            return n
-        finally:
-            batch.keys.close()
-            batch.documents.close()
+                    prepared.kept.append(doc)
+                elif doc_id in prepared.replaced:
+                    del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+            prepared.window_doc, _ = index.finish()
+            result.skipped.extend(index.skipped)
+        except BaseException:
+            prepared.close()
+            raise
+        return prepared
+
+    def _commit(self, prepared: _Batch, result: AddResult) -> int:
+        """Commit one sketched batch; returns how many documents were stored."""
+        store, config = self._store, self.config
+        batch, kept, replaced, window_doc = prepared.index, prepared.kept, prepared.replaced, prepared.window_doc
+        n = len(batch.documents)
+        if n == 0:
+            return 0
+        sources = store.sources()
+        first = store.next_num()
+        keys = _Columns(batch)  # each band's keys gathered by the thread that sorts them
+        path = store.new_segment_path()
+        # The segment's bands are sorted and the texts compressed on two threads: the sort
+        # kernel and zstandard release the GIL.
+        with ThreadPoolExecutor(max(1, batch.threads)) as pool:
+            compressing = [
+                pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
+            ]
+            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
+            del keys
+            rows = [row for f in compressing for row in f.result()]
+        with store.reading() as snap:
+            store_stats = store.statistics(snap).copy()
+            old = store.documents(sorted(replaced.values())) if replaced else []
+        store_stats.add(Statistics.of_batch(batch))
+        if old:
+            store_stats.subtract(_stats_of(config, old, batch.sources))
+        new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
+        with store.transaction() as db:
+            if replaced:
+                olds = [(num,) for num in replaced.values()]
+                db.executemany("DELETE FROM documents WHERE num = ?", olds)
+                db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
+            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
+            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
+            db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        result.replaced.extend(replaced)
+        return n
 
     @_serialized
     def remove(self, ids: Iterable[str]) -> list[str]:
@@ -409,7 +528,9 @@ class Index:
         try:
             documents = sum(s.documents for s in segments)
             path = store.new_segment_path()
-            entries, size = merge_segments(path, segments, store.bands, removed, documents)
+            # Bands are merged on two threads while this one writes (the merge kernel releases the GIL).
+            with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
+                entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
         finally:
             for s in segments:
                 s.close()
@@ -436,21 +557,21 @@ class Index:
 def _stats_of(config: ScanConfig, rows: list[Row], sources: dict[str, int]) -> Statistics:
     """The statistics of stored documents, counted again from their texts under their sources' ids."""
     texts = [
-        (zlib.decompress(row[4]).decode("utf-8", "surrogatepass"), row[2] if row[2] is not None else "\x00" + row[1])
+        (decompress(row[4]).decode("utf-8", "surrogatepass"), row[2] if row[2] is not None else "\x00" + row[1])
         for row in rows
     ]
     return Statistics.of_texts(config, texts, sources)
 
 
 def _compressed(
-    batch: _Index, first: int, start: int, count: int
+    batch: _Index, docs: list[Document], first: int, start: int, count: int
 ) -> list[tuple[int, str, str | None, str | None, int, bytes, bytes, int]]:
-    """The catalogue rows of documents ``start:start + count`` of a batch, texts compressed (after ``finish``)."""
+    """Catalogue rows of documents ``start:start + count`` of a finished batch holding ``docs``, texts compressed."""
+    compress = compressor()
     rows = []
-    for i in range(start, min(start + count, len(batch.documents))):
-        doc = batch.documents.document(i)
-        # Level 1: a third of level 6's time for texts 8% larger (news text, measured).
-        text = zlib.compress(doc.text.encode("utf-8", "surrogatepass"), 1)
+    for i in range(start, min(start + count, len(docs))):
+        doc = docs[i]
+        text = compress(doc.text.encode("utf-8", "surrogatepass"))
         signature = np.ascontiguousarray(batch.doc_signatures[i], dtype="<u4").tobytes()
         windows = int(batch.window_counts[i])
         rows.append((first + i, doc.id, doc.source, doc.date, len(doc.text), text, signature, windows))

@@ -13,7 +13,6 @@ the query's: a scan of the archive and the query together would find the same pa
 from __future__ import annotations
 
 import math
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from ..lsh import _count_shared, per_document_budget
 from ..records import Document, Pair, Passage
 from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared
 from ..store import DocumentStore
+from .codec import decompress
 from .segments import Segment
 from .stats import Statistics
 
@@ -228,7 +228,7 @@ def run_query(
     doc_time: list[float] = []
     for k, i in enumerate(used):
         _, doc_id, source, date, blob, signature, _ = fetched[int(archive[i])]
-        store.add(Document(doc_id, zlib.decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
+        store.add(Document(doc_id, decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
         signatures[k] = np.frombuffer(signature, dtype="<u4")
         doc_source.append(batch.sources[outlet[i]])
         doc_time.append(_timestamp(date))

@@ -3,7 +3,7 @@
 Layout of an index directory (format version :data:`FORMAT_VERSION`, described in
 docs/archive-index.md)::
 
-    INDEX/catalogue.sqlite   meta, documents (zlib texts), segments, removed, statistics
+    INDEX/catalogue.sqlite   meta, documents (zstandard texts), segments, removed, statistics
     INDEX/segments/*.seg     band keys (dedup.index.segments), named by the catalogue
     INDEX/lock               flock()ed by the one writer
 
@@ -21,7 +21,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import mmap
 import os
 import secrets
 import sqlite3
@@ -41,11 +40,10 @@ from .stats import Statistics
 
 __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _CATALOGUE = "catalogue.sqlite"
-_MAPPED_BUDGET = 256 << 20  # file-backed resident bytes a querying process keeps
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
-"""A stored document: num, id, source, date, zlib of the text's UTF-8, the whole-document MinHash signature
+"""A stored document: num, id, source, date, zstandard frame of the text's UTF-8, the whole-document MinHash signature
 (u32 LE), its window count."""
 _ROW_COLUMNS = "num, id, source, date, text, signature, windows"
 _SEGMENTS = "segments"
@@ -124,7 +122,7 @@ class Snapshot:
 
 
 class Store:
-    """An open index directory: its catalogue connection, mapped segments and cached statistics."""
+    """An open index directory: its catalogue connection, open segments and cached statistics."""
 
     def __init__(self, path: Path, config: ScanConfig | None, *, timeout: float = 10.0, create: bool = True) -> None:
         self.path = Path(path)
@@ -202,6 +200,9 @@ class Store:
         partial.unlink(missing_ok=True)
         db = sqlite3.connect(partial, isolation_level=None)
         try:
+            # A document's row (~2.5 KB of compressed text and its 512-byte signature) is too big for
+            # two to share a 4 KB page: 16 KB pages hold five, and the catalogue is a fifth smaller.
+            db.execute("PRAGMA page_size = 16384")
             db.execute("PRAGMA journal_mode=DELETE")
             db.execute("BEGIN")
             for statement in _SCHEMA.split(";"):
@@ -229,7 +230,7 @@ class Store:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     def close(self) -> None:
-        """Close the catalogue and unmap the segments."""
+        """Close the catalogue and the segment files."""
         for seg in self._segments.values():
             seg.close()
         self._segments.clear()
@@ -243,7 +244,7 @@ class Store:
     def reading(self) -> Iterator[Snapshot]:
         """A read transaction: everything read inside sees the same commit.
 
-        Segment files named by that commit are mapped; if one was deleted meanwhile (a merge
+        Segment files named by that commit are opened; if one was deleted meanwhile (a merge
         committed after the transaction began), the transaction starts again on the newer commit.
         """
         if self._in_read:
@@ -254,7 +255,7 @@ class Store:
             try:
                 snapshot = self._snapshot()
                 try:
-                    self._map(snapshot.files)
+                    self._open_segments(snapshot.files)
                 except FileNotFoundError:
                     if attempt == 4:
                         raise
@@ -273,7 +274,7 @@ class Store:
         removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
         return Snapshot(generation, files, removed)
 
-    def _map(self, files: tuple[str, ...]) -> None:
+    def _open_segments(self, files: tuple[str, ...]) -> None:
         for name in list(self._segments):
             if name not in files:
                 self._segments.pop(name).close()
@@ -281,25 +282,8 @@ class Store:
             if name not in self._segments:
                 self._segments[name] = Segment(self.path / _SEGMENTS / name, self.bands)
 
-    def release_pages(self, budget: int = _MAPPED_BUDGET) -> None:
-        """Unmap the segments' pages from this process once its file-backed resident memory passes ``budget`` bytes.
-
-        Lookups touch pages all over the key files: over many queries a long-lived process would
-        come to hold every page of them in its resident set. The pages stay in the page cache (the
-        next lookups fault them in again, from memory), so this bounds what the process holds,
-        not what it reads.
-        """
-        try:
-            with open("/proc/self/statm", "rb") as f:
-                shared = int(f.read().split()[2]) * mmap.PAGESIZE
-        except (OSError, ValueError, IndexError):
-            return
-        if shared > budget:
-            for seg in self._segments.values():
-                seg.release()
-
     def segments(self, snapshot: Snapshot) -> list[Segment]:
-        """The mapped segments of a snapshot (inside its read transaction)."""
+        """The open segments of a snapshot (inside its read transaction)."""
         return [self._segments[f] for f in snapshot.files]
 
     def statistics(self, snapshot: Snapshot) -> Statistics:
@@ -309,14 +293,19 @@ class Store:
             self._stats = (snapshot.generation, Statistics.from_bytes(self.config, data))
         return self._stats[1]
 
-    def numbers(self, ids: list[str]) -> dict[str, int]:
-        """The archive numbers of those ``ids`` that are in the index."""
+    def numbers(self, ids: list[str], db: sqlite3.Connection | None = None) -> dict[str, int]:
+        """The archive numbers of those ``ids`` that are in the index (read on ``db``, by default the catalogue's)."""
+        db = db or self.db
         found: dict[str, int] = {}
         for k in range(0, len(ids), 500):
             chunk = ids[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
+            found.update(db.execute(f"SELECT id, num FROM documents WHERE id IN ({marks})", chunk).fetchall())
         return found
+
+    def reader(self) -> sqlite3.Connection:
+        """Another connection to the catalogue, for a thread that reads while this one writes (it sees commits only)."""
+        return self._connect(self.path / _CATALOGUE)
 
     def documents(self, nums: list[int]) -> list[Row]:
         """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num."""
@@ -472,7 +461,7 @@ class Store:
         return Segment(self.path / _SEGMENTS / name, self.bands)
 
     def delete_segment_files(self, names: list[str]) -> None:
-        """Delete files no commit names any more (readers that mapped them keep their mapping)."""
+        """Delete files no commit names any more (readers that opened them keep reading them)."""
         for name in names:
             seg = self._segments.pop(name, None)
             if seg is not None:
