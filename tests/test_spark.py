@@ -248,14 +248,17 @@ def test_bucket_pairs_equal_the_local_band_join(
             {"part": pa.array([0], pa.int32())} | {k: pa.array([v.tobytes()], pa.binary()) for k, v in arrays.items()}
         )
 
-    out = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source))
-    emitted = [t for b in out for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
-    suppressed = -sum(band for lo, hi, band in emitted if lo == hi)
-    triples = set(emitted)
-    shared: dict[tuple[int, int], int] = {}
-    for lo, hi, _ in (t for t in triples if t[0] != t[1]):
-        shared[(lo, hi)] = shared.get((lo, hi), 0) + 1
-    found = sorted((lo, hi, n) for (lo, hi), n in shared.items() if n >= min_shared)
+    # The pairs leave for their pair's partition (three here) and are counted there, a partition at a time.
+    sent = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3))
+    by_part: dict[int, list[pa.RecordBatch]] = {}
+    for batch in sent:
+        for k, part in enumerate(batch.column("part").to_pylist()):
+            by_part.setdefault(part, []).append(batch.slice(k, 1))
+    assert set(by_part) <= {0, 1, 2}
+    counted = [b for part in by_part.values() for b in _batches.count_pairs(iter(part), min_shared)]
+    rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
+    suppressed = -sum(n for lo, hi, n in rows if lo == hi)
+    found = sorted((lo, hi, n) for lo, hi, n in rows if lo != hi)
     expected = sorted(zip(local.left.tolist(), local.right.tolist(), local.shared_bands.tolist(), strict=True))
     assert found == expected
     assert suppressed == local.suppressed
