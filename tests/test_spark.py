@@ -276,3 +276,26 @@ def test_partition_labels_land_one_a_partition(spark: Any) -> None:
     labels = _partition_labels(7)
     placed = spark.createDataFrame([(v,) for v in labels], "v int").repartition(7, "v")
     assert sorted(placed.select(F.spark_partition_id().alias("p")).toPandas()["p"]) == list(range(7))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.integers(0, 300)), max_size=60),
+    st.booleans(),
+)
+def test_pair_band_order_groups_pairs_with_bands_in_order(rows: list[tuple[int, int, int]], clash: bool) -> None:
+    """The one-key sort of the band join groups each pair's rows, bands ascending; also when pair hashes clash."""
+    lo, hi, band = (np.array([r[k] for r in rows], np.int64) for k in range(3))
+    mix = (_batches._MIX, _batches._MIX2)
+    if clash:  # every pair hashes alike: the check must see it and sort by the three keys
+        _batches._MIX = _batches._MIX2 = np.uint64(0)
+    try:
+        order = _batches._pair_band_order(lo, hi, band.astype(np.int32))
+    finally:
+        _batches._MIX, _batches._MIX2 = mix
+    assert sorted(order.tolist()) == list(range(len(rows)))
+    got = [rows[k] for k in order.tolist()]
+    pairs = [r[:2] for r in got]
+    starts = [k for k in range(len(pairs)) if k == 0 or pairs[k] != pairs[k - 1]]
+    assert len(starts) == len(set(pairs))  # each pair's rows together
+    assert all(got[k][2] <= got[k + 1][2] for k in range(len(got) - 1) if pairs[k] == pairs[k + 1])

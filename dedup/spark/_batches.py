@@ -285,6 +285,29 @@ _BLOB_ROWS = 1 << 14  # band rows a blob holds at most (a received Arrow batch s
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _binary_lengths(array: pa.Array) -> npt.NDArray[np.int64]:
+    """The byte length of each value of a binary column (from its offsets, without copying the values)."""
+    wide = pa.types.is_large_binary(array.type)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32)
+    return np.diff(offsets[array.offset : array.offset + len(array) + 1]).astype(np.int64)
+
+
+def _binary_values(array: pa.Array | pa.ChunkedArray, dtype: Any) -> npt.NDArray[Any]:
+    """The values of a binary column of packed numbers, end to end, as one array (no copy of each value)."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    parts = []
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        wide = pa.types.is_large_binary(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        data = chunk.buffers()[2]
+        if data is not None and end > start:
+            parts.append(np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start).view(dtype))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 def band_blobs(
     batches: Iterator[pa.RecordBatch], partitions: int, labels: list[int] | None = None
 ) -> Iterator[pa.RecordBatch]:
@@ -297,11 +320,11 @@ def band_blobs(
     ``labels[p]`` is the ``part`` value written for partition p (default p).
     """
     for batch in batches:
-        counts = np.array([len(k) // 8 for k in batch.column("keys").to_pylist()], dtype=np.int64)
+        counts = _binary_lengths(batch.column("keys")) // 8
         if not counts.sum():
             continue
-        bandkey = np.frombuffer(b"".join(batch.column("keys").to_pylist()), dtype=np.uint64)
-        windows = np.frombuffer(b"".join(batch.column("windows").to_pylist()), dtype=np.int32)
+        bandkey = _binary_values(batch.column("keys"), np.uint64)
+        windows = _binary_values(batch.column("windows"), np.int32)
         doc = np.repeat(batch.column("doc").to_numpy(), counts)
         source = np.repeat(batch.column("source_key").to_numpy(), counts)
         part = ((bandkey * _MIX) >> np.uint64(32)) % np.uint64(partitions)
@@ -317,7 +340,8 @@ def _blob_rows(
     """Rows bound for each partition as blobs: one row (``part`` and each column's bytes) per partition and slice."""
     if not len(part):
         return None
-    order = np.argsort(part, kind="stable")
+    # Partition numbers are small: a stable sort of 16-bit numbers is numpy's radix sort.
+    order = np.argsort(part.astype(np.uint16) if partitions <= 1 << 16 else part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(partitions + 1, dtype=np.uint64))
     out: dict[str, list[Any]] = {"part": [], **{name: [] for name in columns}}
     for p in range(partitions):
@@ -359,16 +383,18 @@ def bucket_pairs(
     :func:`count_pairs` counts the bands each pair shares: Spark shuffles a few large rows rather
     than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
     """
-    parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in BAND_COLUMNS}
     types = {"bandkey": np.int64, "doc": np.int64, "source": np.int64, "windows": np.int32}
-    for batch in batches:
-        for name in BAND_COLUMNS:
-            parts[name].extend(np.frombuffer(b, dtype=types[name]) for b in batch.column(name).to_pylist())
-    if not parts["bandkey"]:
+    received = list(batches)
+    if not received:
         return
-    columns = tuple(np.concatenate(parts[name]).astype(np.int64) for name in BAND_COLUMNS)
-    del parts
-    order = np.lexsort((columns[1], columns[0]))
+    table = pa.Table.from_batches(received)
+    del received
+    columns = tuple(_binary_values(table.column(name), types[name]).astype(np.int64) for name in BAND_COLUMNS)
+    del table
+    if not len(columns[0]):
+        return
+    # Grouped by band key (the order of documents within a bucket does not change its pairs).
+    order = np.argsort(columns[0])
     lo, hi, band, suppressed = _pairs_of(tuple(c[order] for c in columns), max_bucket, same_source)
     del columns, order
     if suppressed:
@@ -397,7 +423,7 @@ def _pairs_of(
     _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out)
     # A pair that shares several keys of one band (a true pair's windows collide often) shares
     # the band once: repeats are dropped before the shuffle.
-    order = np.lexsort((out[2], out[1], out[0]))
+    order = _pair_band_order(out[0], out[1], out[2])
     lo, hi, band = out[0][order], out[1][order], out[2][order]
     first = np.ones(len(lo), dtype=np.bool_)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1]) | (band[1:] != band[:-1])
@@ -442,6 +468,29 @@ def _bucket_kernel(
     return count, suppressed
 
 
+def _pair_band_order(
+    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """An order of (lo, hi, band) rows that groups each pair's rows together, its bands in increasing order.
+
+    One sort of a 64-bit key (56 bits of a hash of the pair, then the band) instead of a sort by
+    three keys; two pairs with the same 56 bits would interleave, so that is checked, and the
+    three-key sort used when it happens (or when a band number does not fit in 8 bits).
+    """
+    if not len(lo):
+        return np.zeros(0, dtype=np.int64)
+    if int(band.min()) >= 0 and int(band.max()) < 256:
+        mixed = (lo.view(np.uint64) * _MIX) ^ (hi.view(np.uint64) * _MIX2)
+        key = (mixed & ~np.uint64(0xFF)) | band.astype(np.uint64)
+        order = np.argsort(key)
+        pair = key[order] >> np.uint64(8)
+        lo_, hi_ = lo[order], hi[order]
+        clash = (pair[1:] == pair[:-1]) & ((lo_[1:] != lo_[:-1]) | (hi_[1:] != hi_[:-1]))
+        if not clash.any():
+            return order.astype(np.int64)
+    return np.lexsort((band, hi, lo)).astype(np.int64)
+
+
 COUNTED = "lo bigint, hi bigint, shared int"
 
 
@@ -452,19 +501,18 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
     whole count (the local engine's ``shared_bands``). Out: ``lo, hi, shared`` for the pairs kept,
     and the suppressed buckets of the partition's rows as one row ``0, 0, -count``.
     """
-    parts: dict[str, list[npt.NDArray[Any]]] = {"lo": [], "hi": [], "band": []}
-    types = {"lo": np.int64, "hi": np.int64, "band": np.int32}
-    for batch in batches:
-        for name in parts:
-            parts[name].extend(np.frombuffer(b, dtype=types[name]) for b in batch.column(name).to_pylist())
-    if not parts["lo"]:
+    received = list(batches)
+    if not received:
         return
-    lo, hi, band = (np.concatenate(parts[name]) for name in ("lo", "hi", "band"))
-    del parts
+    table = pa.Table.from_batches(received)
+    del received
+    lo, hi = _binary_values(table.column("lo"), np.int64), _binary_values(table.column("hi"), np.int64)
+    band = _binary_values(table.column("band"), np.int32)
+    del table
     marker = lo == hi
     suppressed = int(-band[marker].astype(np.int64).sum())
     lo, hi, band = lo[~marker], hi[~marker], band[~marker]
-    order = np.lexsort((band, hi, lo))
+    order = _pair_band_order(lo, hi, band)
     lo, hi, band = lo[order], hi[order], band[order]
     new_pair = np.ones(len(lo), dtype=np.bool_)
     new_pair[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])

@@ -316,12 +316,17 @@ def scan(
     order_type = source.schema["_order"].dataType.simpleString()
 
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
-    duplicates = work.stage("duplicates", lambda: _duplicates(sketched))
+    # The checks, the numbering of outlets and the candidate rules need none of the texts and band
+    # keys, most of the stage's bytes: they read a narrow copy instead of the whole stage each time.
+    light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
+    work.persisted.append(light)
+    duplicates = work.stage("duplicates", lambda: _duplicates(light))
     rows, _ = _documents(sketched, duplicates)
+    light_rows, _ = _documents(light, duplicates)
     # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
     short = F.col("kind").isin("empty", "too short")
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
-    problem = rows.filter(F.col("reason").isNotNull() & fatal)
+    problem = light_rows.filter(F.col("reason").isNotNull() & fatal)
     first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
     if first:
         bad = first[0]
@@ -330,17 +335,18 @@ def scan(
             raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
         raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
     scanned = rows.filter(F.col("reason").isNull())
-    outlets = work.stage("sources", lambda: _source_ids(scanned))
+    outlets = work.stage("sources", lambda: _source_ids(light_rows.filter(F.col("reason").isNull())))
+    numbers = outlets.withColumnRenamed("outlet", "_outlet")
     with_outlet = scanned.withColumn("_outlet", _outlet())
     if outlets.count() <= _BROADCAST_ROWS:
         # Outlets are few in a news corpus (one a document only for documents without a source): the
         # numbers are broadcast, so the documents (texts and band keys) are not shuffled for them.
-        accepted = with_outlet.join(F.broadcast(outlets.withColumnRenamed("outlet", "_outlet")), "_outlet")
+        accepted = with_outlet.join(F.broadcast(numbers), "_outlet").drop("_outlet")
+        numbered = light_rows.filter(F.col("reason").isNull()).withColumn("_outlet", _outlet())
+        accepted_light = numbered.join(F.broadcast(numbers), "_outlet").drop("_outlet")
     else:
-        accepted = work.stage(
-            "accepted", lambda: with_outlet.join(outlets.withColumnRenamed("outlet", "_outlet"), "_outlet")
-        )
-    accepted = accepted.drop("_outlet")
+        accepted = work.stage("accepted", lambda: with_outlet.join(numbers, "_outlet").drop("_outlet"))
+        accepted_light = accepted.drop("text", "keys", "windows")
     statistics = _statistics(accepted, cfg)
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
@@ -388,7 +394,7 @@ def scan(
 
     def chosen() -> DataFrame:
         pairs = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= least)).select("lo", "hi", "shared")
-        side = accepted.select("doc", "_order", "window_count", "signature")
+        side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
             short = F.least("a_window_count", "b_window_count") <= cfg.short_windows
