@@ -577,9 +577,9 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         if (kind == 0).any():
             documents.append(batch.filter(pa.array(kind == 0)))
         if (kind == 1).any():
-            pairs = batch.filter(pa.array(kind == 1))
-            firsts.append(pairs.column("doc").to_numpy().astype(np.int64))
-            seconds.append(pairs.column("other").to_numpy().astype(np.int64))
+            rows = batch.filter(pa.array(kind == 1))
+            firsts.append(rows.column("doc").to_numpy().astype(np.int64))
+            seconds.append(rows.column("other").to_numpy().astype(np.int64))
     if not firsts:
         return
     table = pa.Table.from_batches(documents).combine_chunks()
