@@ -248,14 +248,17 @@ def test_bucket_pairs_equal_the_local_band_join(
             {"part": pa.array([0], pa.int32())} | {k: pa.array([v.tobytes()], pa.binary()) for k, v in arrays.items()}
         )
 
-    out = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source))
-    emitted = [t for b in out for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
-    suppressed = -sum(band for lo, hi, band in emitted if lo == hi)
-    triples = set(emitted)
-    shared: dict[tuple[int, int], int] = {}
-    for lo, hi, _ in (t for t in triples if t[0] != t[1]):
-        shared[(lo, hi)] = shared.get((lo, hi), 0) + 1
-    found = sorted((lo, hi, n) for (lo, hi), n in shared.items() if n >= min_shared)
+    # The pairs leave for their pair's partition (three here) and are counted there, a partition at a time.
+    sent = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3))
+    by_part: dict[int, list[pa.RecordBatch]] = {}
+    for batch in sent:
+        for k, part in enumerate(batch.column("part").to_pylist()):
+            by_part.setdefault(part, []).append(batch.slice(k, 1))
+    assert set(by_part) <= {0, 1, 2}
+    counted = [b for part in by_part.values() for b in _batches.count_pairs(iter(part), min_shared)]
+    rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
+    suppressed = -sum(n for lo, hi, n in rows if lo == hi)
+    found = sorted((lo, hi, n) for lo, hi, n in rows if lo != hi)
     expected = sorted(zip(local.left.tolist(), local.right.tolist(), local.shared_bands.tolist(), strict=True))
     assert found == expected
     assert suppressed == local.suppressed
@@ -273,3 +276,26 @@ def test_partition_labels_land_one_a_partition(spark: Any) -> None:
     labels = _partition_labels(7)
     placed = spark.createDataFrame([(v,) for v in labels], "v int").repartition(7, "v")
     assert sorted(placed.select(F.spark_partition_id().alias("p")).toPandas()["p"]) == list(range(7))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.integers(0, 300)), max_size=60),
+    st.booleans(),
+)
+def test_pair_band_order_groups_pairs_with_bands_in_order(rows: list[tuple[int, int, int]], clash: bool) -> None:
+    """The one-key sort of the band join groups each pair's rows, bands ascending; also when pair hashes clash."""
+    lo, hi, band = (np.array([r[k] for r in rows], np.int64) for k in range(3))
+    mix = (_batches._MIX, _batches._MIX2)
+    if clash:  # every pair hashes alike: the check must see it and sort by the three keys
+        _batches._MIX = _batches._MIX2 = np.uint64(0)
+    try:
+        order = _batches._pair_band_order(lo, hi, band.astype(np.int32))
+    finally:
+        _batches._MIX, _batches._MIX2 = mix
+    assert sorted(order.tolist()) == list(range(len(rows)))
+    got = [rows[k] for k in order.tolist()]
+    pairs = [r[:2] for r in got]
+    starts = [k for k in range(len(pairs)) if k == 0 or pairs[k] != pairs[k - 1]]
+    assert len(starts) == len(set(pairs))  # each pair's rows together
+    assert all(got[k][2] <= got[k + 1][2] for k in range(len(got) - 1) if pairs[k] == pairs[k + 1])

@@ -26,19 +26,21 @@ from ..boilerplate import Boilerplate, SeedCounts
 from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
-from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text
+from ..scan import ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text
 from ..shingle import hash_many
 
 __all__ = [
     "ALIGNED",
     "BAND_BLOBS",
-    "BUCKET_PAIRS",
+    "COUNTED",
     "DOCUMENTS",
+    "PAIR_BLOBS",
     "SAME",
     "SEED_COUNTS",
     "align_pairs",
     "band_blobs",
     "bucket_pairs",
+    "count_pairs",
     "document_key",
     "documents",
     "pair_fields",
@@ -283,6 +285,29 @@ _BLOB_ROWS = 1 << 14  # band rows a blob holds at most (a received Arrow batch s
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _binary_lengths(array: pa.Array) -> npt.NDArray[np.int64]:
+    """The byte length of each value of a binary column (from its offsets, without copying the values)."""
+    wide = pa.types.is_large_binary(array.type)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32)
+    return np.diff(offsets[array.offset : array.offset + len(array) + 1]).astype(np.int64)
+
+
+def _binary_values(array: pa.Array | pa.ChunkedArray, dtype: Any) -> npt.NDArray[Any]:
+    """The values of a binary column of packed numbers, end to end, as one array (no copy of each value)."""
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    parts = []
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        wide = pa.types.is_large_binary(chunk.type)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        data = chunk.buffers()[2]
+        if data is not None and end > start:
+            parts.append(np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start).view(dtype))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 def band_blobs(
     batches: Iterator[pa.RecordBatch], partitions: int, labels: list[int] | None = None
 ) -> Iterator[pa.RecordBatch]:
@@ -295,64 +320,89 @@ def band_blobs(
     ``labels[p]`` is the ``part`` value written for partition p (default p).
     """
     for batch in batches:
-        counts = np.array([len(k) // 8 for k in batch.column("keys").to_pylist()], dtype=np.int64)
+        counts = _binary_lengths(batch.column("keys")) // 8
         if not counts.sum():
             continue
-        bandkey = np.frombuffer(b"".join(batch.column("keys").to_pylist()), dtype=np.uint64)
-        windows = np.frombuffer(b"".join(batch.column("windows").to_pylist()), dtype=np.int32)
+        bandkey = _binary_values(batch.column("keys"), np.uint64)
+        windows = _binary_values(batch.column("windows"), np.int32)
         doc = np.repeat(batch.column("doc").to_numpy(), counts)
         source = np.repeat(batch.column("source_key").to_numpy(), counts)
         part = ((bandkey * _MIX) >> np.uint64(32)) % np.uint64(partitions)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(partitions + 1, dtype=np.uint64))
-        out: dict[str, list[Any]] = {"part": [], "bandkey": [], "doc": [], "source": [], "windows": []}
-        for p in range(partitions):
-            for s in range(int(bounds[p]), int(bounds[p + 1]), _BLOB_ROWS):
-                take = order[s : min(s + _BLOB_ROWS, int(bounds[p + 1]))]
-                out["part"].append(labels[p] if labels is not None else p)
-                out["bandkey"].append(bandkey[take].tobytes())
-                out["doc"].append(doc[take].tobytes())
-                out["source"].append(source[take].tobytes())
-                out["windows"].append(windows[take].tobytes())
-        yield pa.RecordBatch.from_pydict(
-            {"part": pa.array(out["part"], pa.int32())}
-            | {name: pa.array(out[name], pa.binary()) for name in ("bandkey", "doc", "source", "windows")}
-        )
+        columns = {"bandkey": bandkey, "doc": doc, "source": source, "windows": windows}
+        found = _blob_rows(part, partitions, labels, columns)
+        if found is not None:
+            yield found
 
 
-BUCKET_PAIRS = "lo bigint, hi bigint, band int"
+def _blob_rows(
+    part: npt.NDArray[np.uint64], partitions: int, labels: list[int] | None, columns: dict[str, npt.NDArray[Any]]
+) -> pa.RecordBatch | None:
+    """Rows bound for each partition as blobs: one row (``part`` and each column's bytes) per partition and slice."""
+    if not len(part):
+        return None
+    # Partition numbers are small: a stable sort of 16-bit numbers is numpy's radix sort.
+    order = np.argsort(part.astype(np.uint16) if partitions <= 1 << 16 else part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(partitions + 1, dtype=np.uint64))
+    out: dict[str, list[Any]] = {"part": [], **{name: [] for name in columns}}
+    for p in range(partitions):
+        for s in range(int(bounds[p]), int(bounds[p + 1]), _BLOB_ROWS):
+            take = order[s : min(s + _BLOB_ROWS, int(bounds[p + 1]))]
+            out["part"].append(labels[p] if labels is not None else p)
+            for name, values in columns.items():
+                out[name].append(values[take].tobytes())
+    return pa.RecordBatch.from_pydict(
+        {"part": pa.array(out["part"], pa.int32())} | {name: pa.array(out[name], pa.binary()) for name in columns}
+    )
 
 
-def bucket_pairs(batches: Iterator[pa.RecordBatch], max_bucket: int, same_source: bool) -> Iterator[pa.RecordBatch]:
-    """The document pairs of each bucket of a partition's band rows (blobs of :func:`band_blobs`).
+PAIR_BLOBS = "part int, lo binary, hi binary, band binary"
+_MIX2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _pair_part(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], partitions: int) -> npt.NDArray[np.uint64]:
+    """The partition of each pair (lo, hi) in the count of shared bands: a hash of both documents."""
+    mixed = (lo.view(np.uint64) * _MIX) ^ (hi.view(np.uint64) * _MIX2)
+    return (mixed >> np.uint64(32)) % np.uint64(partitions)
+
+
+def bucket_pairs(
+    batches: Iterator[pa.RecordBatch],
+    max_bucket: int,
+    same_source: bool,
+    partitions: int = 1,
+    labels: list[int] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """The document pairs of each bucket of a partition's band rows (blobs of :func:`band_blobs`), as blobs.
 
     The partition's rows are sorted by (band key, document) and each bucket (one band key) gives
-    the pairs of its documents (across sources unless ``same_source``). A bucket holding more than
-    ``max_bucket`` windows is skipped and counted, as in the local engine
-    (:func:`dedup.lsh.candidate_pairs_banded`); the count comes out as one row with ``lo == hi``
-    and ``band`` = minus the count (a real pair never has ``lo == hi``).
+    the pairs (lo, hi, band) of its documents (across sources unless ``same_source``), each
+    (pair, band) once. A bucket holding more than ``max_bucket`` windows is skipped and counted, as
+    in the local engine (:func:`dedup.lsh.candidate_pairs_banded`); the count travels as a row with
+    ``lo == hi == 0`` and ``band`` = minus the count (a real pair never has ``lo == hi``). The rows
+    leave as blobs (columns ``part, lo, hi, band``) bound for the partition of their pair, where
+    :func:`count_pairs` counts the bands each pair shares: Spark shuffles a few large rows rather
+    than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
     """
-    parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in BAND_COLUMNS}
     types = {"bandkey": np.int64, "doc": np.int64, "source": np.int64, "windows": np.int32}
-    for batch in batches:
-        for name in BAND_COLUMNS:
-            parts[name].extend(np.frombuffer(b, dtype=types[name]) for b in batch.column(name).to_pylist())
-    if not parts["bandkey"]:
+    received = list(batches)
+    if not received:
         return
-    columns = tuple(np.concatenate(parts[name]).astype(np.int64) for name in BAND_COLUMNS)
-    del parts
-    order = np.lexsort((columns[1], columns[0]))
-    found, suppressed = _pairs_of(tuple(c[order] for c in columns), max_bucket, same_source)
+    table = pa.Table.from_batches(received)
+    del received
+    columns = tuple(_binary_values(table.column(name), types[name]).astype(np.int64) for name in BAND_COLUMNS)
+    del table
+    if not len(columns[0]):
+        return
+    # Grouped by band key (the order of documents within a bucket does not change its pairs).
+    order = np.argsort(columns[0])
+    lo, hi, band, suppressed = _pairs_of(tuple(c[order] for c in columns), max_bucket, same_source)
+    del columns, order
+    if suppressed:
+        lo, hi = np.append(lo, np.int64(0)), np.append(hi, np.int64(0))
+        band = np.append(band, np.int32(-suppressed))
+    found = _blob_rows(_pair_part(lo, hi, partitions), partitions, labels, {"lo": lo, "hi": hi, "band": band})
     if found is not None:
         yield found
-    if suppressed:
-        yield pa.RecordBatch.from_pydict(
-            {
-                "lo": pa.array([0], pa.int64()),
-                "hi": pa.array([0], pa.int64()),
-                "band": pa.array([-suppressed], pa.int32()),
-            }
-        )
 
 
 BAND_COLUMNS = ("bandkey", "doc", "source", "windows")
@@ -360,21 +410,24 @@ BAND_COLUMNS = ("bandkey", "doc", "source", "windows")
 
 def _pairs_of(
     columns: tuple[npt.NDArray[np.int64], ...], max_bucket: int, same_source: bool
-) -> tuple[pa.RecordBatch | None, int]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], int]:
+    """The (lo, hi, band) rows of the buckets of sorted band rows, each (pair, band) once; and the buckets skipped."""
     bandkey, doc, source, windows = columns
+    nothing = np.zeros(0, dtype=np.int64)
     if not len(bandkey):
-        return None, 0
+        return nothing, nothing, np.zeros(0, dtype=np.int32), 0
     count, suppressed = _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, None)
     if not count:
-        return None, suppressed
+        return nothing, nothing, np.zeros(0, dtype=np.int32), suppressed
     out = np.empty((3, count), dtype=np.int64)
     _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out)
-    return (
-        pa.RecordBatch.from_pydict(
-            {"lo": pa.array(out[0]), "hi": pa.array(out[1]), "band": pa.array(out[2].astype(np.int32))}
-        ),
-        suppressed,
-    )
+    # A pair that shares several keys of one band (a true pair's windows collide often) shares
+    # the band once: repeats are dropped before the shuffle.
+    order = _pair_band_order(out[0], out[1], out[2])
+    lo, hi, band = out[0][order], out[1][order], out[2][order]
+    first = np.ones(len(lo), dtype=np.bool_)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1]) | (band[1:] != band[:-1])
+    return lo[first], hi[first], band[first].astype(np.int32), suppressed
 
 
 @njit(cache=True, nogil=True)
@@ -415,6 +468,73 @@ def _bucket_kernel(
     return count, suppressed
 
 
+def _pair_band_order(
+    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any]
+) -> npt.NDArray[np.int64]:
+    """An order of (lo, hi, band) rows that groups each pair's rows together, its bands in increasing order.
+
+    One sort of a 64-bit key (56 bits of a hash of the pair, then the band) instead of a sort by
+    three keys; two pairs with the same 56 bits would interleave, so that is checked, and the
+    three-key sort used when it happens (or when a band number does not fit in 8 bits).
+    """
+    if not len(lo):
+        return np.zeros(0, dtype=np.int64)
+    if int(band.min()) >= 0 and int(band.max()) < 256:
+        mixed = (lo.view(np.uint64) * _MIX) ^ (hi.view(np.uint64) * _MIX2)
+        key = (mixed & ~np.uint64(0xFF)) | band.astype(np.uint64)
+        order = np.argsort(key)
+        pair = key[order] >> np.uint64(8)
+        lo_, hi_ = lo[order], hi[order]
+        clash = (pair[1:] == pair[:-1]) & ((lo_[1:] != lo_[:-1]) | (hi_[1:] != hi_[:-1]))
+        if not clash.any():
+            return order.astype(np.int64)
+    return np.lexsort((band, hi, lo)).astype(np.int64)
+
+
+COUNTED = "lo bigint, hi bigint, shared int"
+
+
+def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.RecordBatch]:
+    """The bands each pair of a partition shares (blobs of :func:`bucket_pairs`): pairs sharing ``least`` or more.
+
+    Every (pair, band) row of a pair comes to the pair's partition, so the count is the pair's
+    whole count (the local engine's ``shared_bands``). Out: ``lo, hi, shared`` for the pairs kept,
+    and the suppressed buckets of the partition's rows as one row ``0, 0, -count``.
+    """
+    received = list(batches)
+    if not received:
+        return
+    table = pa.Table.from_batches(received)
+    del received
+    lo, hi = _binary_values(table.column("lo"), np.int64), _binary_values(table.column("hi"), np.int64)
+    band = _binary_values(table.column("band"), np.int32)
+    del table
+    marker = lo == hi
+    suppressed = int(-band[marker].astype(np.int64).sum())
+    lo, hi, band = lo[~marker], hi[~marker], band[~marker]
+    order = _pair_band_order(lo, hi, band)
+    lo, hi, band = lo[order], hi[order], band[order]
+    new_pair = np.ones(len(lo), dtype=np.bool_)
+    new_pair[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    new_band = new_pair.copy()
+    new_band[1:] |= band[1:] != band[:-1]
+    starts = np.flatnonzero(new_pair)
+    shared = np.add.reduceat(new_band.astype(np.int32), starts) if len(starts) else np.zeros(0, np.int32)
+    keep = shared >= least
+    out_lo, out_hi, out_shared = lo[starts][keep], hi[starts][keep], shared[keep].astype(np.int32)
+    if suppressed:
+        out_lo, out_hi = np.append(out_lo, np.int64(0)), np.append(out_hi, np.int64(0))
+        out_shared = np.append(out_shared, np.int32(-suppressed))
+    if len(out_lo):
+        yield pa.RecordBatch.from_pydict(
+            {
+                "lo": pa.array(out_lo, pa.int64()),
+                "hi": pa.array(out_hi, pa.int64()),
+                "shared": pa.array(out_shared, pa.int32()),
+            }
+        )
+
+
 def aligned_schema(order_type: str) -> str:
     """The Spark schema of the alignment stage's rows, the order column of the given Spark type."""
     return (
@@ -431,35 +551,65 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
 
 
 _CACHE_BYTES = 256 << 20  # prepared documents kept by one task
+_OUT_ROWS = 1000  # aligned pairs a result batch holds
 
 
 def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
-    """Align and score each candidate pair, both documents joined in (a first in input order).
+    """Align and score the candidate pairs of a partition, with the documents they need (each sent once).
 
     ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`),
-    or a Spark broadcast of it. Columns ``a_order, b_order`` and, for each of ``a_`` and ``b_``:
-    ``doc, id, text, length, signature, time, window_count, source_id``; out: the
-    orders, the pair (null when it is not reported) and its passages. Each document is prepared
-    once while it stays in a bounded cache (rows come grouped by one side).
+    or a Spark broadcast of it. The rows are of two kinds (column ``kind``): a document (0: ``doc,
+    _order, id, text, length, signature, time, window_count, source_id``), and a pair (1: ``doc``
+    the earlier document in input order, ``other`` the later). Every document of the partition's
+    pairs is among its document rows. Out: the pair's orders, the pair (null when it is not
+    reported) and its passages. The pairs are aligned in the local engine's locality order
+    (:func:`dedup.scan._locality_order`), so each document is prepared about once while it stays
+    in a bounded cache.
     """
     _cap_threads()
     tables = statistics.value if hasattr(statistics, "value") else statistics
     counts = seed_counts_of(*tables)
+    documents: list[pa.RecordBatch] = []
+    firsts: list[npt.NDArray[np.int64]] = []
+    seconds: list[npt.NDArray[np.int64]] = []
+    for batch in batches:
+        kind = batch.column("kind").to_numpy(zero_copy_only=False)
+        if (kind == 0).any():
+            documents.append(batch.filter(pa.array(kind == 0)))
+        if (kind == 1).any():
+            rows = batch.filter(pa.array(kind == 1))
+            firsts.append(rows.column("doc").to_numpy().astype(np.int64))
+            seconds.append(rows.column("other").to_numpy().astype(np.int64))
+    if not firsts:
+        return
+    table = pa.Table.from_batches(documents).combine_chunks()
+    keys = table.column("doc").to_numpy()
+    # A document sent twice to this partition (two pair partitions may share a Spark partition) counts once.
+    keys, where = np.unique(keys, return_index=True)
+    table = table.take(pa.array(where))
+    a = np.searchsorted(keys, np.concatenate(firsts))
+    b = np.searchsorted(keys, np.concatenate(seconds))
+    del firsts, seconds
+    col = {name: table.column(name).to_pylist() for name in ("id", "length", "time", "window_count", "source_id")}
+    texts = table.column("text").combine_chunks()
+    signature = table.column("signature").combine_chunks()
+    orders = table.column("_order").combine_chunks()
     filters: dict[int, Boilerplate] = {}
     cache: OrderedDict[int, Prepared] = OrderedDict()
     held = 0
 
-    def prepared(doc: int, text: str, source: int) -> Prepared:
+    def prepared(k: int) -> Prepared:
         nonlocal held
-        found = cache.get(doc)
+        found = cache.get(k)
         if found is not None:
-            cache.move_to_end(doc)
+            cache.move_to_end(k)
             return found
+        source = col["source_id"][k]
         common = filters.get(source)
         if common is None:
             common = filters[source] = Boilerplate(counts, source, config.source_df)
-        made = prepare_text(text, config, common)
-        cache[doc] = made
+        made = prepare_text(texts[k].as_py(), config, common)
+        cache[k] = made
         held += made.nbytes
         while held > _CACHE_BYTES and len(cache) > 2:
             held -= cache.popitem(last=False)[1].nbytes
@@ -467,27 +617,27 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
 
     pair_type = _arrow_struct(pair_fields())
     passage_type = pa.list_(_arrow_struct(passage_fields()))
-    for batch in batches:
-        col = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+    order = _locality_order(a, b, len(keys))
+    for start in range(0, len(order), _OUT_ROWS):
+        chunk = order[start : start + _OUT_ROWS]
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
-        for k in range(batch.num_rows):
-            a = prepared(col["a_doc"][k], col["a_text"][k], col["a_source_id"][k])
-            b = prepared(col["b_doc"][k], col["b_text"][k], col["b_source_id"][k])
+        for x, y in zip(a[chunk].tolist(), b[chunk].tolist(), strict=True):
             signatures = (
-                np.frombuffer(col["a_signature"][k], dtype=np.uint32),
-                np.frombuffer(col["b_signature"][k], dtype=np.uint32),
+                np.frombuffer(signature[x].as_py(), dtype=np.uint32),
+                np.frombuffer(signature[y].as_py(), dtype=np.uint32),
             )
             found, pair = align_pair(
-                a, b, (col["a_id"][k], col["b_id"][k]), (col["a_length"][k], col["b_length"][k]), signatures,
-                (col["a_time"][k], col["b_time"][k]), (col["a_window_count"][k], col["b_window_count"][k]), config,
+                prepared(x), prepared(y), (col["id"][x], col["id"][y]), (col["length"][x], col["length"][y]),
+                signatures, (col["time"][x], col["time"][y]), (col["window_count"][x], col["window_count"][y]),
+                config,
             )  # fmt: skip
             pairs.append(asdict(pair) if pair is not None else None)
             passages.append([_passage_row(p) for p in found])
         yield pa.RecordBatch.from_pydict(
             {
-                "a_order": batch.column("a_order"),
-                "b_order": batch.column("b_order"),
+                "a_order": orders.take(pa.array(a[chunk])),
+                "b_order": orders.take(pa.array(b[chunk])),
                 "pair": pa.array(pairs, pair_type),
                 "passages": pa.array(passages, passage_type),
             }

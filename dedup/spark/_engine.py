@@ -25,7 +25,7 @@ from . import _batches as B
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
 _BATCH_ROWS = 1000
-_FORMAT_VERSION = 2  # of the work directory's stages; a change of their columns bumps it
+_FORMAT_VERSION = 3  # of the work directory's stages; a change of their columns bumps it
 
 
 def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSession:
@@ -58,6 +58,8 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
         cores = master[master.find("[") + 1 : master.find("]")] if "[" in master else "1"
         count = (os.cpu_count() or 1) if cores.startswith("*") else int(cores.split(",")[0] or 1)
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * count))
+        # Files are read in two splits a core, so the scan need not shuffle the texts to spread them.
+        builder = builder.config("spark.sql.files.minPartitionNum", str(2 * count))
         # In local mode the driver's JVM is the executor too: Spark's default 1 GiB heap is too
         # small to cache the stages of a corpus like pan13-train (30 million characters).
         if "spark.driver.memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
@@ -97,9 +99,7 @@ class SparkScan:
         passages = [_passage(row) for row in self.passages.collect()]
         pairs = sorted((Pair(**row.asDict()) for row in self.pairs.collect()), key=pair_rank)
         # The documents of every pair: a pair reported on its score alone has no passage.
-        involved = (
-            self.pairs.select(F.col("a").alias("id")).union(self.pairs.select(F.col("b").alias("id"))).distinct()
-        )
+        involved = self.pairs.select(F.col("a").alias("id")).union(self.pairs.select(F.col("b").alias("id"))).distinct()
         held = self.documents.filter(F.col("reason").isNull()).join(involved, "id", "inner")
         documents = {
             row.id: Document(id=row.id, text=row.text, source=row.source, date=row.date)
@@ -211,19 +211,20 @@ class _WorkDir:
         return self.spark.read.parquet(where)
 
 
-def _source_ids(accepted: DataFrame) -> DataFrame:
-    """Each scanned document's source number, as the local engine numbers outlets: in input order of first appearance.
+def _outlet() -> Column:
+    """A document's outlet: its source, or its id when it has none (:attr:`dedup.records.Document.outlet`)."""
+    return F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))
 
-    The outlet is the source, or the document's own id for a document without one
-    (:attr:`dedup.records.Document.outlet`). Columns doc, source_id.
+
+def _source_ids(scanned: DataFrame) -> DataFrame:
+    """Each outlet's source number, as the local engine numbers outlets: in input order of first appearance.
+
+    Columns outlet, source_id: one row an outlet.
     """
-    outlet = F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))
-    keyed = accepted.select("doc", "_order", outlet.alias("outlet"))
-    firsts = keyed.groupBy("outlet").agg(F.min("_order").alias("_first"))
+    firsts = scanned.groupBy(_outlet().alias("outlet")).agg(F.min("_order").alias("_first"))
     # zipWithIndex after a sort numbers the outlets without moving them all into one partition.
     numbered = firsts.orderBy("_first").rdd.map(lambda r: r.outlet).zipWithIndex()
-    ids = accepted.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
-    return keyed.join(ids, "outlet").select("doc", "source_id")
+    return scanned.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
 
 
 def _statistics(accepted: DataFrame, config: ScanConfig) -> tuple[int, bytes, bytes, dict[int, int]]:
@@ -315,12 +316,17 @@ def scan(
     order_type = source.schema["_order"].dataType.simpleString()
 
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
-    duplicates = work.stage("duplicates", lambda: _duplicates(sketched))
+    # The checks, the numbering of outlets and the candidate rules need none of the texts and band
+    # keys, most of the stage's bytes: they read a narrow copy instead of the whole stage each time.
+    light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
+    work.persisted.append(light)
+    duplicates = work.stage("duplicates", lambda: _duplicates(light))
     rows, _ = _documents(sketched, duplicates)
+    light_rows, _ = _documents(light, duplicates)
     # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
     short = F.col("kind").isin("empty", "too short")
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
-    problem = rows.filter(F.col("reason").isNotNull() & fatal)
+    problem = light_rows.filter(F.col("reason").isNotNull() & fatal)
     first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
     if first:
         bad = first[0]
@@ -329,8 +335,25 @@ def scan(
             raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
         raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
     scanned = rows.filter(F.col("reason").isNull())
-    accepted = work.stage("sources", lambda: scanned.join(_source_ids(scanned), "doc"))
+    outlets = work.stage("sources", lambda: _source_ids(light_rows.filter(F.col("reason").isNull())))
+    numbers = outlets.withColumnRenamed("outlet", "_outlet")
+    with_outlet = scanned.withColumn("_outlet", _outlet())
+    if outlets.count() <= _BROADCAST_ROWS:
+        # Outlets are few in a news corpus (one a document only for documents without a source): the
+        # numbers are broadcast, so the documents (texts and band keys) are not shuffled for them.
+        accepted = with_outlet.join(F.broadcast(numbers), "_outlet").drop("_outlet")
+        numbered = light_rows.filter(F.col("reason").isNull()).withColumn("_outlet", _outlet())
+        accepted_light = numbered.join(F.broadcast(numbers), "_outlet").drop("_outlet")
+    else:
+        accepted = work.stage("accepted", lambda: with_outlet.join(numbers, "_outlet").drop("_outlet"))
+        accepted_light = accepted.drop("text", "keys", "windows")
     statistics = _statistics(accepted, cfg)
+
+    # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
+    # as many when either document has at most short_windows windows.
+    short_bands = max(1, cfg.min_bands // 2)
+    relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
+    least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
 
     def candidates() -> DataFrame:
         parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
@@ -338,15 +361,16 @@ def scan(
         blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
             partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
         )
-        pairs_of = partial(B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source)
-        raw = blobs.repartition(parts, "part").mapInArrow(pairs_of, B.BUCKET_PAIRS)
-        return raw.groupBy("lo", "hi").agg(
-            F.countDistinct(F.when(F.col("band") >= 0, F.col("band"))).alias("shared"),
-            F.sum(F.when(F.col("band") < 0, -F.col("band"))).cast("bigint").alias("suppressed"),
+        pairs_of = partial(
+            B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source, partitions=parts, labels=label
         )
+        # Two shuffles of blobs: band rows to their band key's partition, then (pair, band) rows to
+        # their pair's, where the bands each pair shares are counted (numpy, not a Spark aggregation).
+        found = blobs.repartition(parts, "part").mapInArrow(pairs_of, B.PAIR_BLOBS)
+        return found.repartition(parts, "part").mapInArrow(partial(B.count_pairs, least=least), B.COUNTED)
 
     counted = work.stage("candidates", candidates)
-    suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum("suppressed").alias("n")).first()
+    suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum(-F.col("shared")).alias("n")).first()
     suppressed = int(suppressed_row.n or 0) if suppressed_row is not None else 0
 
     def orient(pairs: DataFrame, side: DataFrame) -> DataFrame:
@@ -369,19 +393,22 @@ def scan(
         )
 
     def chosen() -> DataFrame:
-        # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
-        # as many when either document has at most short_windows windows.
-        short_bands = max(1, cfg.min_bands // 2)
-        relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
-        least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
         pairs = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= least)).select("lo", "hi", "shared")
-        side = accepted.select("doc", "_order", "window_count", "signature")
+        side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
             short = F.least("a_window_count", "b_window_count") <= cfg.short_windows
             found = found.filter((F.col("shared") >= cfg.min_bands) | short)
         # The budget's second key: the slots the two whole-document signatures share.
-        found = found.select("shared", "a_doc", "b_doc", "a_order", "b_order", "a_signature", "b_signature")
+        found = found.select(
+            F.col("shared").cast("bigint").alias("shared"),
+            "a_doc",
+            "b_doc",
+            "a_order",
+            "b_order",
+            "a_signature",
+            "b_signature",
+        )
         return found.mapInArrow(B.same_slots, f"shared bigint, a_doc bigint, b_doc bigint, a_order {order_type}, "
                                 f"b_order {order_type}, {B.SAME}")  # fmt: skip
 
@@ -414,16 +441,24 @@ def scan(
     unaligned = total - aligned_pairs
 
     def aligned() -> DataFrame:
+        # Each pair goes to a partition (by its earlier document) as two ids; each partition gets the
+        # documents its pairs need, each once (not both texts once per pair: on pan13-train, half a
+        # million candidate pairs of documents of thousands of characters).
+        parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+        label = F.array(*(F.lit(v) for v in _partition_labels(parts)))
+        pairs = kept.select(
+            F.element_at(label, F.pmod(F.xxhash64("a_doc"), F.lit(parts)).cast("int") + 1).alias("part"),
+            F.lit(1).alias("kind"), F.col("a_doc").alias("doc"), F.col("b_doc").alias("other"),
+        )  # fmt: skip
+        needed = pairs.select("part", "doc").union(pairs.select("part", F.col("other").alias("doc"))).distinct()
         side = accepted.select(
             "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id"
         )
-        pairs = kept.select(F.least("a_doc", "b_doc").alias("lo"), F.greatest("a_doc", "b_doc").alias("hi"))
-        oriented = orient(pairs, side)
-        # Rows grouped by their first document: each is prepared once per task while in the cache.
-        oriented = oriented.sortWithinPartitions("a_doc")
+        documents = needed.join(side, "doc").withColumn("kind", F.lit(0))
+        rows = documents.unionByName(pairs, allowMissingColumns=True).repartition(parts, "part")
         # Broadcast once to each executor, not pickled into every task's function (8 MB each).
         shared = spark.sparkContext.broadcast(statistics)
-        return oriented.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
+        return rows.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
 
     done = work.stage("aligned", aligned)
     passages = (
