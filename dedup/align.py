@@ -4,11 +4,12 @@ The seeds of the two documents (:mod:`dedup.seeds`) are chained and grouped into
 kernel call (:mod:`dedup.chain`): first the seeds occurring once in each document, then, outside
 the passages they make, every seed, repeated ones included. Passages are then put together the
 way a reader counts copies: passages overlapping on both sides are merged (unless they are two
-matches of text one document repeats), in-order pieces at most ``join`` apart are joined (none by
-default: unshared text between two pieces makes two passages), and reordered pieces within
-``abut`` of each other become one passage when they cover most of their span on both sides (a
-shuffled paragraph), and stay apart otherwise (a paragraph an outlet moved elsewhere). Short
-near-verbatim pieces count when the pair is a copying pair.
+matches of text one document repeats), in-order pieces are joined across an edit of the copy
+(or at most ``join`` apart; none by default) but not across unshared text or another copy, and
+reordered pieces within ``abut`` of each other become one passage when they cover most of their
+span on both sides (a shuffled paragraph), and stay apart otherwise (a paragraph an outlet moved
+elsewhere). Short near-verbatim pieces count when they lie among the pieces of a copy, and every
+passage must share its wording: most of its words on each side occur on the other.
 """
 
 from __future__ import annotations
