@@ -4,7 +4,8 @@ Seeds are chained when they lie within ``gap`` characters of each other on both 
 (single linkage): a copy cut by small edits stays one chain, while two reordered blocks do not
 chain, since the last seed of one and the first of the next are neighbours in one document only.
 A chain is cut where the text it spans on one side holds another copy, matched far away in the
-other document (a sentence moved between two pieces): the pieces around it are separate copies.
+other document (a sentence moved between two pieces), or nothing matched at all over most of
+``gap`` on both sides (unshared text): the pieces around it are separate copies.
 Chains are then grouped by splitting them alternately along a and along b wherever more than
 ``abut`` characters separate them: a copy whose words were shuffled leaves its seeds scattered over
 one rectangle, too sparse to chain but without a gap on either side. Groups too short, with too
@@ -386,6 +387,11 @@ def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> 
     return new_start, new_end
 
 
+# Seeds of other chains, matched far away, that make the text between two pieces another copy: a
+# sentence or two (the moved Baghdad sentence of seeds/ holds 55), not a phrase matched elsewhere.
+_MOVED = 20
+
+
 @njit(cache=True, nogil=True)
 def _split_at_occupied(
     chains: npt.NDArray[np.int64],
@@ -460,7 +466,10 @@ def _split_occupied(
     are separate copies, not one edited copy. A chain is cut between two of its seeds that are
     more than ``abut`` apart along one side where ``enough`` seeds of other chains (of
     ``min_seeds`` or more) lie between them, matched more than ``gap`` away from both on the
-    other side; a phrase matched elsewhere (a few seeds) cuts nothing. ``start_a`` is sorted.
+    other side; a phrase matched elsewhere (a few seeds) cuts nothing. It is cut too between two
+    seeds with no seed of any chain between them along one side that lie more than three quarters
+    of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
+    words. ``start_a`` is sorted.
     """
     n = len(chains)
     if n == 0:
@@ -510,7 +519,7 @@ def _passages_of(
     pick = np.flatnonzero(use)
     sa, sb = start_a[pick], start_b[pick]
     chains = _chain(sa, sb, gap)
-    chains = _split_occupied(chains, sa, end_a[pick], sb, end_b[pick], abut, gap, min_seeds, trim)
+    chains = _split_occupied(chains, sa, end_a[pick], sb, end_b[pick], abut, gap, min_seeds, _MOVED)
     return _group_passages(
         chains, sa, end_a[pick], sb, end_b[pick], rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
         min_seeds, min_length, min_exact, min_density, exact_density, trim,
