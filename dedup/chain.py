@@ -112,15 +112,21 @@ def _chain(start_a: npt.NDArray[np.int64], start_b: npt.NDArray[np.int64], gap: 
             rr, rt = _find(parent, r), _find(parent, t)
             if rr != rt:
                 parent[max(rr, rt)] = min(rr, rt)
-    # Chains numbered 0, 1, ... in the order of their first seed along a.
-    number = np.full(runs, -1, dtype=np.int64)
-    chains = 0
     for i in range(n):
-        root = _find(parent, run_of[i])
-        if number[root] < 0:
-            number[root] = chains
-            chains += 1
-        labels[i] = number[root]
+        labels[i] = _find(parent, run_of[i])
+    return _number_by_first(labels)
+
+
+@njit(cache=True, nogil=True)
+def _number_by_first(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``labels`` renumbered in place 0, 1, ... in the order of each label's first seed (along a)."""
+    number = np.full(labels.max() + 1, -1, dtype=np.int64)
+    count = 0
+    for i in range(len(labels)):
+        if number[labels[i]] < 0:
+            number[labels[i]] = count
+            count += 1
+        labels[i] = number[labels[i]]
     return labels
 
 
@@ -481,15 +487,7 @@ def _split_occupied(
     split = _split_at_occupied(
         split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough, bare
     )
-    # Renumbered in the order of each chain's first seed along a, as _chain numbers them.
-    number = np.full(split.max() + 1, -1, dtype=np.int64)
-    labels = 0
-    for i in range(n):
-        if number[split[i]] < 0:
-            number[split[i]] = labels
-            labels += 1
-        split[i] = number[split[i]]
-    return split
+    return _number_by_first(split)  # as _chain numbers them
 
 
 @njit(cache=True, nogil=True)
