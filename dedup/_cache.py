@@ -29,7 +29,7 @@ _PACKAGE = Path(__file__).resolve().parent
 def _user_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or ""
     root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "dedup" / "numba" / _sources_digest()
+    return root / "dedup" / "numba"
 
 
 def _sources_digest() -> str:
@@ -53,8 +53,9 @@ def _choose() -> str:
     chosen = os.environ.get("NUMBA_CACHE_DIR")
     if chosen:
         return chosen
-    fallback = Path(tempfile.gettempdir()) / f"dedup-numba-{getattr(os, 'getuid', lambda: 0)()}" / _sources_digest()
-    for candidate in (_user_cache_dir(), fallback):
+    fallback = Path(tempfile.gettempdir()) / f"dedup-numba-{getattr(os, 'getuid', lambda: 0)()}"
+    digest = _sources_digest()  # read once: every kernel module's source
+    for candidate in (_user_cache_dir() / digest, fallback / digest):
         try:
             candidate.mkdir(parents=True, exist_ok=True)
         except OSError:
