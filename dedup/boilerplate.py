@@ -15,6 +15,11 @@ unless it is boilerplate or a stock phrase. The two are told apart by who repeat
   its seeds are rare in the corpus (:class:`dedup.seeds.AlignParams`, ``rare_df``): a stock phrase of
   a story ("the war between Israel and Hamas in the Gaza Strip") is in many documents.
 
+A third statistic only saves work: :class:`KeySources` notes which keys documents of two or more
+sources hold. Only those can seed a pair (pairs are across sources), so the scan leaves the others
+out of each prepared document, and the seed join of a pair walks fewer keys; the passages do not
+change.
+
 Both counts stream in while documents are read, in fixed memory: :class:`DocumentFrequency` is a
 count-min sketch, and the per-source counts are the same sketch keyed by (source, seed).
 :func:`boilerplate_keys` is the exact rule for a corpus held in memory (tests check the sketch
@@ -36,6 +41,7 @@ from .errors import ParameterError
 __all__ = [
     "Boilerplate",
     "DocumentFrequency",
+    "KeySources",
     "SeedCounts",
     "boilerplate_keys",
     "boilerplate_limit",
@@ -161,6 +167,76 @@ class DocumentFrequency:
         return _estimate(self.table, ROW_MULTIPLIERS, self.shift, np.ascontiguousarray(keys, dtype=np.uint64))
 
 
+class KeySources:
+    """Which keys documents of two or more sources hold, in bounded memory, never missing one.
+
+    A table of slots, each key's slot picked by a multiplicative hash (its high bits): a slot holds
+    ``-1`` (no key yet), the one source all its keys came from, or ``-2`` (keys of two sources or
+    more). A key that two sources hold reads ``-2``; a key of one source reads ``-2`` only when a
+    key of another source shares its slot, and then it is kept though useless: the answer errs on
+    the safe side only. The table starts small and doubles while keys stream in, up to
+    ``2**max_bits`` slots: a slot splits into two that inherit its value, which stays true of every
+    key in either. Adding is a join (``-1`` below every source, ``-2`` above), so the table after
+    the last document does not depend on the order batches came in.
+
+    Example:
+        >>> spread = KeySources()
+        >>> spread.add(np.array([1, 2, 3], np.uint64), np.array([0, 2, 3]), np.array([0, 1]))  # source 0: 1, 2; 1: 3
+        >>> spread.add(np.array([2], np.uint64), np.array([0, 1]), np.array([1]))  # source 1: 2
+        >>> spread.held(np.array([1, 2, 3], np.uint64)).tolist()
+        [False, True, False]
+    """
+
+    _MIX = np.uint64(0xD6E8FEB86659FD93)  # keys are hashes already; the product's high bits pick the slot
+
+    def __init__(self, bits: int = 16, max_bits: int = 24) -> None:
+        if not 1 <= bits <= max_bits <= 30:
+            raise ParameterError(f"bits and max_bits must satisfy 1 <= bits <= max_bits <= 30, got {bits}, {max_bits}")
+        self.bits, self.max_bits = bits, max_bits
+        self.table = np.full(1 << bits, -1, dtype=np.int32)
+        self.added = 0  # keys added since the table last doubled
+
+    def add(self, keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> None:
+        """Note a batch of documents' distinct keys: source ``labels[t]`` holds ``keys[offsets[t]:offsets[t + 1]]``."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if len(labels) and (labels.min() < 0 or labels.max() >= 1 << 31):
+            raise ParameterError("labels must be sources numbered from 0 to 2**31 - 1")
+        # Doubling keeps about two slots a key noted: fewer slots make most single-source keys
+        # share a slot with another source's and kept.
+        self.added += len(keys)
+        while self.bits < self.max_bits and self.added > len(self.table) // 2:
+            self.table = np.repeat(self.table, 2)
+            self.bits += 1
+        _note_sources(self.table, np.uint64(64 - self.bits), self._MIX, np.ascontiguousarray(keys, np.uint64),
+                      np.asarray(offsets, dtype=np.int64), labels)  # fmt: skip
+
+    def held(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        """Which of ``keys`` documents of two or more sources may hold (``False``: one source at most, certainly)."""
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        held: npt.NDArray[np.bool_] = self.table[(keys * self._MIX) >> np.uint64(64 - self.bits)] == -2
+        return held
+
+
+@njit(cache=True, nogil=True)
+def _note_sources(
+    table: npt.NDArray[np.int32],
+    shift: np.uint64,
+    mix: np.uint64,
+    keys: npt.NDArray[np.uint64],
+    offsets: npt.NDArray[np.int64],
+    labels: npt.NDArray[np.int64],
+) -> None:
+    for t in range(len(labels)):
+        label = np.int32(labels[t])
+        for k in range(offsets[t], offsets[t + 1]):
+            slot = (keys[k] * mix) >> shift
+            held = table[slot]
+            if held == -1:
+                table[slot] = label
+            elif held != label:
+                table[slot] = -2
+
+
 class SeedCounts:
     """Document frequencies of seed keys in the whole corpus and within each source, counted as documents stream in.
 
@@ -206,7 +282,9 @@ class SeedCounts:
 class Boilerplate:
     """The seed filter of one source's documents: its boilerplate limit and the corpus's rarity of seeds.
 
-    :func:`dedup.seeds.prepare` takes it and checks every seed inside its own kernel.
+    :func:`dedup.seeds.prepare` takes it and checks every seed inside its own kernel. With
+    ``sources`` (a :class:`KeySources` of the corpus), ``prepare`` also leaves out the keys no
+    other source holds, which cannot seed a pair.
 
     Example:
         >>> counts = SeedCounts(width=1 << 10)
@@ -216,10 +294,11 @@ class Boilerplate:
         [False, True, False]
     """
 
-    __slots__ = ("counts", "limit", "salt")
+    __slots__ = ("counts", "limit", "salt", "sources")
 
-    def __init__(self, counts: SeedCounts, source: int, share: float) -> None:
+    def __init__(self, counts: SeedCounts, source: int, share: float, sources: KeySources | None = None) -> None:
         self.counts = counts
+        self.sources = sources
         self.salt = source_salt(source)
         self.limit = boilerplate_limit(counts.documents_of(source), share)
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from numba import njit
 
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
-from .boilerplate import Boilerplate, SeedCounts
+from .boilerplate import Boilerplate, KeySources, SeedCounts
 from .dates import parse_date
 from .errors import InputError, ParameterError
 from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params, per_document_budget
@@ -245,6 +245,11 @@ class _Index:
         # worker counted which batch.
         self.seed_counts = SeedCounts()
         self.tallies: Queue[SeedCounts] = Queue()
+        # Which keys two or more sources hold (within a source too, with same_source: then each
+        # document counts as its own): prepared documents keep only those, the ones a pair can share.
+        self.key_sources = KeySources()
+        self.key_lock = threading.Lock()
+        self.submitted = 0  # documents sent to be sketched
 
     def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
         # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
@@ -284,20 +289,24 @@ class _Index:
     def _submit(self) -> None:
         texts, self.pending = self.pending, []
         sources, self.pending_sources = np.asarray(self.pending_sources, dtype=np.int64), []
+        first, self.submitted = self.submitted, self.submitted + len(texts)
+        labels = np.arange(first, self.submitted, dtype=np.int64) if self.config.same_source else sources
         if self.threads <= 1:
-            self._collect(self._batch(texts, sources))
+            self._collect(self._batch(texts, sources, labels))
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dedup-sketch")
             for _ in range(self.threads):
                 self.tallies.put(SeedCounts())
-        self.futures.append(self.pool.submit(self._batch, texts, sources))
+        self.futures.append(self.pool.submit(self._batch, texts, sources, labels))
         # A few batches in flight keep every worker busy; more would only hold text in memory.
         while len(self.futures) > 2 * self.threads:
             self._collect(self.futures.pop(0).result())
 
-    def _batch(self, texts: list[str], sources: npt.NDArray[np.int64]) -> _Batch:
+    def _batch(self, texts: list[str], sources: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> _Batch:
         batch, keys, offsets = _sketch_batch(texts, self.config, self.bands, self.rows)
+        with self.key_lock:
+            self.key_sources.add(keys, offsets, labels)
         if self.threads <= 1:
             self.seed_counts.add(keys, offsets, sources)
         else:
@@ -389,7 +398,8 @@ class _Prepared:
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         counts, share = index.seed_counts, index.config.source_df
-        self.filters = {source: Boilerplate(counts, source, share) for source in range(len(index.sources))}
+        spread = index.key_sources
+        self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
 
     def __getitem__(self, i: int) -> Prepared:
         with self.lock:
@@ -625,13 +635,36 @@ def _breadth_first(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
     return position
 
 
+# Chance band collisions grow with the window pairs of two documents: a brief against a story
+# of news length (a 32-window brief against up to 128 windows) has few, a brief against a long web
+# page or report has hundreds of times more, and there a pair needs all of min_bands.
+_SHORT_PAIRS = 4
+
+
+def brief_pairs(
+    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], config: ScanConfig
+) -> npt.NDArray[np.bool_]:
+    """Which pairs, given both documents' window counts, need only half of ``min_bands`` (see :func:`_candidates`).
+
+    The one candidate rule of every engine (the Spark engine writes the same test as columns).
+
+    Example:
+        >>> brief_pairs(np.array([20, 20, 50]), np.array([100, 300, 100]), ScanConfig()).tolist()
+        [True, False, False]
+    """
+    windows_left, windows_right = np.asarray(windows_left, np.int64), np.asarray(windows_right, np.int64)
+    short = np.minimum(windows_left, windows_right) <= config.short_windows
+    return short & (windows_left * windows_right <= _SHORT_PAIRS * config.short_windows**2)
+
+
 def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]) -> Candidates:
     """Document pairs whose windows collide in enough LSH bands.
 
     A pair must collide in ``min_bands`` bands, or in half as many when one of its documents has
-    at most ``short_windows`` windows: a brief of a few hundred characters has a handful of windows
-    and so a handful of chances to collide, where a chance collision of two long documents has
-    hundreds.
+    at most ``short_windows`` windows and the two have at most ``4 * short_windows**2`` window
+    pairs: a brief of a few hundred characters has a handful of windows and so a handful of chances
+    to collide, where a chance collision of two long documents, or of a brief and a long document,
+    has hundreds.
     """
     cfg = index.config
     short_bands = max(1, cfg.min_bands // 2)
@@ -643,8 +676,7 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     if not cfg.short_windows or short_bands >= cfg.min_bands:
         return found
     windows = index.window_counts
-    short = np.minimum(windows[found.left], windows[found.right]) <= cfg.short_windows
-    keep = (found.shared_bands >= cfg.min_bands) | short
+    keep = (found.shared_bands >= cfg.min_bands) | brief_pairs(windows[found.left], windows[found.right], cfg)
     return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed)
 
 

@@ -124,3 +124,93 @@ def test_locality_order_is_a_permutation_with_neighbours_numbered_together(edges
     assert ((position >= 0) == np.isin(np.arange(31), np.concatenate([left, right]))).all()
     late = np.maximum(position[left], position[right])
     assert (np.diff(late[order]) >= 0).all()  # a pair comes when its later document does
+
+
+@st.composite
+def _keyed_documents(draw: st.DrawFn) -> list[tuple[int, list[int]]]:
+    """Documents as (source, distinct keys), keys drawn from a small pool so that sources share some."""
+    pool = draw(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40, unique=True))
+    docs = draw(
+        st.lists(
+            st.tuples(st.integers(0, 5), st.lists(st.sampled_from(pool), max_size=15, unique=True)),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    return docs
+
+
+@settings(max_examples=200, deadline=None)
+@given(_keyed_documents(), st.integers(1, 4), st.integers(1, 8), st.randoms(use_true_random=False))
+def test_key_sources_never_miss_a_key_two_sources_hold(
+    docs: list[tuple[int, list[int]]], bits: int, more: int, rng: object
+) -> None:
+    from dedup.boilerplate import KeySources
+
+    def noted(order: list[tuple[int, list[int]]], batch: int) -> KeySources:
+        spread = KeySources(bits=bits, max_bits=bits + more)
+        for k in range(0, len(order), batch):
+            part = order[k : k + batch]
+            keys = np.array([key for _, ks in part for key in ks], dtype=np.uint64)
+            offsets = np.cumsum([0] + [len(ks) for _, ks in part])
+            spread.add(keys, offsets, np.array([s for s, _ in part]))
+        return spread
+
+    holders: dict[int, set[int]] = {}
+    for source, keys in docs:
+        for key in keys:
+            holders.setdefault(key, set()).add(source)
+    every = np.array(sorted(holders), dtype=np.uint64)
+    shuffled = list(docs)
+    rng.shuffle(shuffled)  # type: ignore[attr-defined]
+    spread = noted(docs, 1)
+    held = spread.held(every)
+    # Safe side only: a key two sources hold always reads held (it may be kept needlessly, never dropped).
+    for key, h in zip(every.tolist(), held.tolist(), strict=True):
+        if len(holders[key]) >= 2:
+            assert h
+    # The table does not depend on how documents were batched, only on when it doubled: with the
+    # same size throughout, any order and batching give the same table.
+    fixed = [KeySources(bits=bits + more, max_bits=bits + more) for _ in range(2)]
+    for spread_, order, batch in ((fixed[0], docs, 1), (fixed[1], shuffled, 3)):
+        for k in range(0, len(order), batch):
+            part = order[k : k + batch]
+            keys = np.array([key for _, ks in part for key in ks], dtype=np.uint64)
+            spread_.add(keys, np.cumsum([0] + [len(ks) for _, ks in part]), np.array([s for s, _ in part]))
+    assert (fixed[0].table == fixed[1].table).all()
+    # A table that never doubled, wide enough for no two keys to share a slot, answers exactly.
+    slots = (every * KeySources._MIX) >> np.uint64(64 - fixed[0].bits)
+    if len(set(slots.tolist())) == len(every):
+        assert fixed[0].held(every).tolist() == [len(holders[k]) >= 2 for k in every.tolist()]
+
+
+def test_key_sources_check_their_parameters() -> None:
+    from dedup.boilerplate import KeySources
+    from dedup.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="bits and max_bits"):
+        KeySources(bits=10, max_bits=8)
+    with pytest.raises(ParameterError, match="labels"):
+        KeySources().add(np.array([1], np.uint64), np.array([0, 1]), np.array([-1]))
+
+
+def test_leaving_out_keys_of_one_source_changes_no_passage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The key filter only saves work: a scan whose prepared documents keep every key finds the same.
+    from dedup import boilerplate
+
+    scan_module = importlib.import_module("dedup.scan")
+    docs = _corpus(90)
+    cfg = ScanConfig(source_df=0.5)  # the planted wire text is in a third of each source's documents
+    filtered = scan_module.scan(docs, cfg)
+    index_keys = []
+    original = boilerplate.KeySources.held
+
+    def keep_all(self: boilerplate.KeySources, keys: np.ndarray) -> np.ndarray:
+        index_keys.append(int(original(self, keys).sum()) < len(keys))
+        return np.ones(len(keys), dtype=np.bool_)
+
+    monkeypatch.setattr(boilerplate.KeySources, "held", keep_all)
+    unfiltered = scan_module.scan(docs, cfg)
+    assert any(index_keys)  # the filter does leave keys out of this corpus
+    assert filtered.passages and filtered.passages == unfiltered.passages
+    assert filtered.pairs == unfiltered.pairs

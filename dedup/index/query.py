@@ -26,7 +26,7 @@ from ..dates import parse_date
 from ..errors import ParameterError
 from ..lsh import _count_shared, per_document_budget
 from ..records import Document, Pair, Passage
-from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared
+from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs
 from ..store import DocumentStore
 from .codec import decompress
 from .segments import Segment
@@ -105,6 +105,9 @@ class _Corpus:
         # filters of its own documents' sources instead (an archive of sourceless documents has
         # as many sources as documents).
         self.sources: dict[str, int] = {}
+        # Which keys two sources hold is not stored (an archive would have to keep it exact across
+        # removals): prepared documents keep every key, which gives the same seeds, at a slower join.
+        self.key_sources = None
 
 
 def _timestamp(date: str | None) -> float:
@@ -183,8 +186,8 @@ def run_query(
     packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
     pair_band = np.concatenate(band)
     per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
-    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many when
-    # a document of the pair is short.
+    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many for
+    # a brief and a news-length story (scan.brief_pairs).
     short_bands = max(1, config.min_bands // 2)
     lowest = min(config.min_bands, short_bands) if config.short_windows else config.min_bands
     none = np.zeros(0, np.int64)
@@ -209,8 +212,7 @@ def run_query(
     windows_all[na:] = batch.window_counts
     keep = present[left] & present[right]
     if config.short_windows and short_bands < config.min_bands:
-        short = np.minimum(windows_all[left], windows_all[right]) <= config.short_windows
-        keep &= (shared >= config.min_bands) | short
+        keep &= (shared >= config.min_bands) | brief_pairs(windows_all[left], windows_all[right], config)
     if not config.same_source:
         keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
                          dtype=np.bool_)  # fmt: skip

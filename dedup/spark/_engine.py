@@ -19,7 +19,7 @@ from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
 from ..errors import InputError, ParameterError
 from ..records import Document, Pair, Passage, Skipped, Span
-from ..scan import ScanConfig, ScanResult, pair_rank
+from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, pair_rank
 from . import _batches as B
 
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
@@ -350,7 +350,7 @@ def scan(
     statistics = _statistics(accepted, cfg)
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
-    # as many when either document has at most short_windows windows.
+    # as many for a brief and a news-length story (dedup.scan.brief_pairs).
     short_bands = max(1, cfg.min_bands // 2)
     relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
     least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
@@ -397,7 +397,10 @@ def scan(
         side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
-            short = F.least("a_window_count", "b_window_count") <= cfg.short_windows
+            # scan.brief_pairs as columns.
+            short = (F.least("a_window_count", "b_window_count") <= cfg.short_windows) & (
+                F.col("a_window_count").cast("bigint") * F.col("b_window_count") <= _SHORT_PAIRS * cfg.short_windows**2
+            )
             found = found.filter((F.col("shared") >= cfg.min_bands) | short)
         # The budget's second key: the slots the two whole-document signatures share.
         found = found.select(
