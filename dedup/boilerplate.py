@@ -194,7 +194,7 @@ class KeySources:
             raise ParameterError(f"bits and max_bits must satisfy 1 <= bits <= max_bits <= 30, got {bits}, {max_bits}")
         self.bits, self.max_bits = bits, max_bits
         self.table = np.full(1 << bits, -1, dtype=np.int32)
-        self.added = 0  # keys added since the table last doubled
+        self.added = 0  # keys noted so far (each document's distinct keys)
 
     def add(self, keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> None:
         """Note a batch of documents' distinct keys: source ``labels[t]`` holds ``keys[offsets[t]:offsets[t + 1]]``."""

@@ -212,7 +212,13 @@ class _Index:
     """Band keys of every window, and per-document state, gathered while documents stream in."""
 
     def __init__(
-        self, config: ScanConfig, *, threads: int | None = None, batch: int = 256, key_limit: int | None = None
+        self,
+        config: ScanConfig,
+        *,
+        threads: int | None = None,
+        batch: int = 256,
+        key_limit: int | None = None,
+        note_sources: bool = True,
     ) -> None:
         self.config = config
         self.bands, self.rows = config.bands_rows
@@ -247,7 +253,8 @@ class _Index:
         self.tallies: Queue[SeedCounts] = Queue()
         # Which keys two or more sources hold (within a source too, with same_source: then each
         # document counts as its own): prepared documents keep only those, the ones a pair can share.
-        self.key_sources = KeySources()
+        # The archive index sketches batches with this class and has no use for it (note_sources).
+        self.key_sources = KeySources() if note_sources else None
         self.key_lock = threading.Lock()
         self.submitted = 0  # documents sent to be sketched
 
@@ -305,8 +312,9 @@ class _Index:
 
     def _batch(self, texts: list[str], sources: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> _Batch:
         batch, keys, offsets = _sketch_batch(texts, self.config, self.bands, self.rows)
-        with self.key_lock:
-            self.key_sources.add(keys, offsets, labels)
+        if self.key_sources is not None:
+            with self.key_lock:
+                self.key_sources.add(keys, offsets, labels)
         if self.threads <= 1:
             self.seed_counts.add(keys, offsets, sources)
         else:

@@ -240,7 +240,7 @@ class Index:
             # and the query: their seeds are counted under those ids' salts.
             sources = store.sources()
             # A thread pool pays for itself from a full sketching batch (256 documents) on.
-            batch = _Index(config, threads=None if len(docs) >= 256 else 1)
+            batch = _Index(config, threads=None if len(docs) >= 256 else 1, note_sources=False)
             batch.sources = dict(sources)
             for doc in docs:
                 batch.add(doc)
@@ -394,7 +394,7 @@ class Index:
         config = self.config
         ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
         present = self._store.numbers(ids, reader)
-        index = _Index(config)
+        index = _Index(config, note_sources=False)
         # The texts are stored compressed from `kept`: the batch need not spill them to a file.
         index.documents = DocumentStore(memory=True)
         # Each source keeps the id it was first given (the salt its seeds are counted under).

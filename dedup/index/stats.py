@@ -56,7 +56,7 @@ class Statistics:
         """The statistics of documents given as (text, outlet), counted by the scan's index under ``sources``' ids."""
         from ..records import Document
 
-        batch = _Index(config.replace(skip_bad=True, strict=False), threads=1)
+        batch = _Index(config.replace(skip_bad=True, strict=False), threads=1, note_sources=False)
         batch.sources = dict(sources)
         for k, (text, outlet) in enumerate(documents):
             batch.add(Document(f"{k}", text, source=outlet))
