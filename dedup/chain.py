@@ -515,10 +515,10 @@ def _passages_of(
     if use.sum() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
     pick = np.flatnonzero(use)
-    sa, sb = start_a[pick], start_b[pick]
+    sa, ea, sb, eb = start_a[pick], end_a[pick], start_b[pick], end_b[pick]
     chains = _chain(sa, sb, gap)
-    chains = _split_occupied(chains, sa, end_a[pick], sb, end_b[pick], abut, gap, min_seeds, _MOVED)
+    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED)
     return _group_passages(
-        chains, sa, end_a[pick], sb, end_b[pick], rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
+        chains, sa, ea, sb, eb, rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
         min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip

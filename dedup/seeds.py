@@ -180,17 +180,16 @@ def prepare(
         cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt, limit,
         rare, _PACK_LIMIT,
     )  # fmt: skip
-    if isinstance(common, Boilerplate) and common.sources is not None:
-        # Keys no other source holds cannot seed a pair: fewer keys, a cheaper join, the same seeds.
-        keep_keys, keep_words = common.sources.held(keys), common.sources.held(words)
-        keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
-        words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
-        word_rare = word_rare[keep_words]
-    if common is not None and not isinstance(common, Boilerplate):
-        if callable(common):
-            keep_keys, keep_words = ~common(keys), ~common(words)
-        else:
-            keep_keys, keep_words = ~np.isin(keys, common), ~np.isin(words, common)
+    keep_keys = keep_words = None
+    if isinstance(common, Boilerplate):
+        if common.sources is not None:
+            # Keys no other source holds cannot seed a pair: fewer keys, a cheaper join, the same seeds.
+            keep_keys, keep_words = common.sources.held(keys), common.sources.held(words)
+    elif callable(common):
+        keep_keys, keep_words = ~common(keys), ~common(words)
+    elif common is not None:
+        keep_keys, keep_words = ~np.isin(keys, common), ~np.isin(words, common)
+    if keep_keys is not None and keep_words is not None:
         keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
         word_rare = word_rare[keep_words]

@@ -335,12 +335,11 @@ class Index:
             try:
                 seen: set[str] = set()
                 sources = dict(reader.execute("SELECT name, id FROM sources"))
-                pending: list[Document] = []
                 iterator = iter(documents)
                 while True:
                     if not wait_slot():
                         return
-                    pending = []
+                    pending: list[Document] = []
                     for doc in iterator:
                         pending.append(doc)
                         if len(pending) >= size or stop.is_set():

@@ -285,11 +285,16 @@ _BLOB_ROWS = 1 << 14  # band rows a blob holds at most (a received Arrow batch s
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _binary_lengths(array: pa.Array) -> npt.NDArray[np.int64]:
-    """The byte length of each value of a binary column (from its offsets, without copying the values)."""
+def _offsets(array: pa.Array) -> npt.NDArray[Any]:
+    """The value offsets of a binary array, ``len(array) + 1`` of them (a view of its buffer)."""
     wide = pa.types.is_large_binary(array.type)
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32)
-    return np.diff(offsets[array.offset : array.offset + len(array) + 1]).astype(np.int64)
+    return offsets[array.offset : array.offset + len(array) + 1]
+
+
+def _binary_lengths(array: pa.Array) -> npt.NDArray[np.int64]:
+    """The byte length of each value of a binary column (from its offsets, without copying the values)."""
+    return np.diff(_offsets(array)).astype(np.int64)
 
 
 def _binary_values(array: pa.Array | pa.ChunkedArray, dtype: Any) -> npt.NDArray[Any]:
@@ -299,9 +304,8 @@ def _binary_values(array: pa.Array | pa.ChunkedArray, dtype: Any) -> npt.NDArray
     for chunk in chunks:
         if not len(chunk):
             continue
-        wide = pa.types.is_large_binary(chunk.type)
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        offsets = _offsets(chunk)
+        start, end = int(offsets[0]), int(offsets[-1])
         data = chunk.buffers()[2]
         if data is not None and end > start:
             parts.append(np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start).view(dtype))
@@ -332,6 +336,12 @@ def band_blobs(
         found = _blob_rows(part, partitions, labels, columns)
         if found is not None:
             yield found
+
+
+def _received(batches: Iterator[pa.RecordBatch]) -> pa.Table | None:
+    """A task's received blob batches as one table (None when it received none)."""
+    received = list(batches)
+    return pa.Table.from_batches(received) if received else None
 
 
 def _blob_rows(
@@ -384,11 +394,9 @@ def bucket_pairs(
     than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
     """
     types = {"bandkey": np.int64, "doc": np.int64, "source": np.int64, "windows": np.int32}
-    received = list(batches)
-    if not received:
+    table = _received(batches)
+    if table is None:
         return
-    table = pa.Table.from_batches(received)
-    del received
     columns = tuple(_binary_values(table.column(name), types[name]).astype(np.int64) for name in BAND_COLUMNS)
     del table
     if not len(columns[0]):
@@ -501,11 +509,9 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
     whole count (the local engine's ``shared_bands``). Out: ``lo, hi, shared`` for the pairs kept,
     and the suppressed buckets of the partition's rows as one row ``0, 0, -count``.
     """
-    received = list(batches)
-    if not received:
+    table = _received(batches)
+    if table is None:
         return
-    table = pa.Table.from_batches(received)
-    del received
     lo, hi = _binary_values(table.column("lo"), np.int64), _binary_values(table.column("hi"), np.int64)
     band = _binary_values(table.column("band"), np.int32)
     del table

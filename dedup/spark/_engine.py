@@ -355,8 +355,9 @@ def scan(
     relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
     least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
 
+    parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # of every shuffle below
+
     def candidates() -> DataFrame:
-        parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
         label = _partition_labels(parts)
         blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
             partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
@@ -447,7 +448,6 @@ def scan(
         # Each pair goes to a partition (by its earlier document) as two ids; each partition gets the
         # documents its pairs need, each once (not both texts once per pair: on pan13-train, half a
         # million candidate pairs of documents of thousands of characters).
-        parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
         label = F.array(*(F.lit(v) for v in _partition_labels(parts)))
         pairs = kept.select(
             F.element_at(label, F.pmod(F.xxhash64("a_doc"), F.lit(parts)).cast("int") + 1).alias("part"),
