@@ -15,14 +15,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import distinct
+from ._arrays import distinct, merge_counts
 from .errors import ParameterError
 from .store import SortedRuns
 
@@ -47,7 +47,7 @@ _FMIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
 _FIRST_PAIRS = 1 << 16  # a band's first buffer of document pairs, grown as needed ...
 _STEP_PAIRS = 1 << 21  # ... up to this many, then made distinct a buffer-full at a time
-_SPLIT = 1 << 18  # pairs over all bands from which two threads count them
+_SPLIT = 1 << 18  # counted pairs from which two threads merge them
 _BLOCK = 4096  # sorted keys scanned for bucket starts at a time (the starts stay in the L1 cache)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _GRID_CELLS = 4096  # ranges of `low` the spilled pair lists are indexed by
@@ -230,7 +230,13 @@ def candidate_pairs(
     if max_bucket < 2:
         raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
     pairs_of = _BandPairs(groups, sources, same_source, max_bucket)
-    return _collect([pairs_of(keys[:, band]) for band in range(keys.shape[1])])
+    counts = _PairCounts(keys.shape[1])
+    suppressed = 0
+    for band in range(keys.shape[1]):
+        pairs, skipped = pairs_of(keys[:, band])
+        counts.add(pairs)
+        suppressed += skipped
+    return counts.candidates(1, suppressed)
 
 
 def candidate_pairs_banded(
@@ -275,29 +281,26 @@ def candidate_pairs_banded(
         return keys
 
     threads = _threads() if threads is None else threads
-    found: list[tuple[npt.NDArray[np.uint64], int]] = []
-    held = 0
+    counts = _PairCounts(bands)
     runs: SortedRuns | None = None
     suppressed = 0
     for pairs, skipped in _each_band(keys_of, bands, pairs_of, threads):
         suppressed += skipped
-        if runs is None and held + pairs.nbytes <= budget:
-            found.append((pairs, skipped))
-            held += pairs.nbytes
-            continue
         if runs is None:
-            # Over budget: every band's pairs go to a temporary file, to be counted a range of
-            # `low` at a time (each run is sorted, so a range is one slice of each).
+            counts.add(pairs)
+            if counts.nbytes <= budget:
+                continue
+            # Over budget: the counted pairs, and every later band's, go to a temporary file, to be
+            # counted a range of `low` at a time (each run is sorted, so a range is one slice of each).
             top = int(np.max(groups)) + 1 if len(groups) else 1
             step = -(-top // _GRID_CELLS)
             runs = SortedRuns(np.arange(step, top, step, dtype=np.uint64) << np.uint64(32))
-            for held_pairs, _ in found:
-                runs.add(held_pairs)
-            found = []
-        runs.add(pairs)
+            counts.spill(runs)
+        else:
+            runs.add(pairs)
         del pairs
     if runs is None:
-        return _collect(found, min_shared, threads)
+        return counts.candidates(min_shared, suppressed, threads)
     try:
         return _count_runs(runs, min_shared, budget // 16, suppressed)
     finally:
@@ -522,26 +525,80 @@ def _band_pairs_kernel(
     return count, n, suppressed
 
 
-def _collect(per_band: list[tuple[npt.NDArray[np.uint64], int]], min_shared: int = 1, threads: int = 1) -> Candidates:
-    """The pairs found in at least ``min_shared`` bands, from each band's sorted distinct pairs."""
-    suppressed = sum(s for _, s in per_band)
-    found = [p for p, _ in per_band if len(p)]
-    if not found:
-        empty = np.zeros(0, dtype=np.int64)
-        return Candidates(empty, empty, empty, suppressed)
-    if threads < 2 or sum(len(p) for p in found) < _SPLIT:
-        return Candidates(*_count_shared(found, min_shared), suppressed)
-    # Two halves split at one value, each sorted and counted by its own thread: every pair of the
-    # lower half sorts before the upper half's, so the two results simply follow each other.
-    largest = max(found, key=len)
-    pivot = largest[len(largest) // 2]
-    cuts = [int(np.searchsorted(p, pivot)) for p in found]
-    halves = [[p[:c] for p, c in zip(found, cuts, strict=True)], [p[c:] for p, c in zip(found, cuts, strict=True)]]
-    del found
-    with ThreadPoolExecutor(2) as pool:
-        low, high = pool.map(partial(_count_shared, min_shared=min_shared), halves)
-    left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
-    return Candidates(left, right, shared, suppressed)
+class _PairCounts:
+    """Sorted distinct pairs and the number of bands holding each, merged as the bands come.
+
+    Each band's pairs arrive sorted and distinct; they are merged into the runs held (a run is
+    merged with the one below while that is at most twice its size, so at most ~log2(bands) runs
+    are held and each pair is merged ~log2(bands) times). A pair that several bands hold is held
+    once, with a count: on a dense corpus the bands' pair lists repeat the same pairs, and the
+    sort of all of them at the end, or their spill to a temporary file, was the stage's cost.
+    """
+
+    def __init__(self, bands: int) -> None:
+        self.dtype = np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
+        self.runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]]] = []
+        self.nbytes = 0
+
+    def add(self, pairs: npt.NDArray[np.uint64]) -> None:
+        """Count one band's sorted distinct pairs."""
+        if not len(pairs):
+            return
+        self.runs.append((pairs, np.ones(len(pairs), dtype=self.dtype)))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            upper = self.runs.pop()
+            self.runs[-1] = merge_counts(*self.runs[-1], *upper)
+        self.nbytes = sum(v.nbytes + c.nbytes for v, c in self.runs)
+
+    def spill(self, runs: SortedRuns) -> None:
+        """Hand the pairs over to ``runs``, each repeated as often as it was counted, and forget them."""
+        for values, counts in self.runs:
+            runs.add(np.repeat(values, counts))
+        self.runs, self.nbytes = [], 0
+
+    def candidates(self, min_shared: int, suppressed: int, threads: int = 1) -> Candidates:
+        """The pairs counted at least ``min_shared`` times."""
+        if not self.runs:
+            empty = np.zeros(0, dtype=np.int64)
+            return Candidates(empty, empty, empty, suppressed)
+        if threads < 2 or len(self.runs) < 2 or sum(len(v) for v, _ in self.runs) < _SPLIT:
+            return Candidates(*_kept(_merge_all(self.runs), min_shared), suppressed)
+        # Two halves split at one value, each merged by its own thread: every pair of the lower
+        # half sorts before the upper half's, so the two results simply follow each other.
+        largest = max((v for v, _ in self.runs), key=len)
+        pivot = largest[len(largest) // 2]
+        cuts = [int(np.searchsorted(v, pivot)) for v, _ in self.runs]
+        halves = [
+            [(v[:cut], c[:cut]) for (v, c), cut in zip(self.runs, cuts, strict=True)],
+            [(v[cut:], c[cut:]) for (v, c), cut in zip(self.runs, cuts, strict=True)],
+        ]
+        with ThreadPoolExecutor(2) as pool:
+            low, high = pool.map(lambda half: _kept(_merge_all(half), min_shared), halves)
+        left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
+        return Candidates(left, right, shared, suppressed)
+
+
+def _merge_all(
+    runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]]],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]]:
+    """One run of sorted distinct values and summed counts from several, the smallest merged first."""
+    pending = sorted(runs, key=lambda run: len(run[0]))
+    while len(pending) > 1:
+        merged = merge_counts(*pending.pop(0), *pending.pop(0))
+        at = int(np.searchsorted([len(v) for v, _ in pending], len(merged[0])))
+        pending.insert(at, merged)
+    return pending[0]
+
+
+def _kept(
+    run: tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]], min_shared: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Left, right and band count of the pairs of a counted run held at least ``min_shared`` times."""
+    values, counts = run
+    if min_shared > 1:
+        keep = counts >= min_shared
+        values, counts = values[keep], counts[keep]
+    return (values >> np.uint64(32)).astype(np.int64), (values & _LOW32).astype(np.int64), counts.astype(np.int64)
 
 
 def _count_shared(

@@ -341,3 +341,53 @@ def test_per_document_budget_rejects_bad_budget(budget: object) -> None:
 def test_per_document_budget_rejects_pairs_outside_the_documents() -> None:
     with pytest.raises(ParameterError, match=r"pairs must name documents in \[0, documents\)"):
         lsh.per_document_budget(np.array([0]), np.array([5]), np.array([4]), 3, 1)
+
+
+_runs = st.lists(st.sets(st.integers(0, 60), max_size=25).map(sorted), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_runs, st.integers(0, 12), st.integers(1, 3), st.booleans())
+def test_pair_counts_equal_counting_every_band(
+    bands: list[list[int]], spill_at: int, min_shared: int, split: bool
+) -> None:
+    """Merged as they come, spilled at any point, split over two threads: the counts of a plain count."""
+    from dedup.store import SortedRuns
+
+    expected = Counter(value for band in bands for value in band)
+    counts = lsh._PairCounts(len(bands))
+    runs = None
+    for at, band in enumerate(bands):
+        values = np.array(band, dtype=np.uint64) + (np.array(band, dtype=np.uint64) << np.uint64(32))
+        if runs is None:
+            counts.add(values)
+            assert len(counts.runs) <= 1 + int(np.log2(at + 1)) + 1
+            if at == spill_at:
+                runs = SortedRuns(np.array([20, 40], dtype=np.uint64) * ((1 << 32) + 1))
+                counts.spill(runs)
+                assert counts.runs == [] and counts.nbytes == 0
+        else:
+            runs.add(values)
+    if runs is None:
+        with mock.patch.object(lsh, "_SPLIT", 1 if split else 1 << 30):
+            got = counts.candidates(min_shared, 7, threads=2)
+    else:
+        got = lsh._count_runs(runs, min_shared, 10, 7)
+        runs.close()
+    kept = sorted((v, n) for v, n in expected.items() if n >= min_shared)
+    assert got.left.tolist() == [v for v, _ in kept] and got.right.tolist() == [v for v, _ in kept]
+    assert got.shared_bands.tolist() == [n for _, n in kept] and got.suppressed == 7
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(0, 2**64 - 1)), st.sets(st.integers(0, 2**64 - 1)), st.integers(1, 200))
+def test_merge_counts_is_the_counted_union(x: set[int], y: set[int], count: int) -> None:
+    from dedup._arrays import merge_counts
+
+    xs, ys = sorted(x), sorted(y)
+    values, counts = merge_counts(
+        np.array(xs, dtype=np.uint64), np.full(len(xs), count, dtype=np.uint16),
+        np.array(ys, dtype=np.uint64), np.ones(len(ys), dtype=np.uint16),
+    )  # fmt: skip
+    assert values.tolist() == sorted(x | y) and counts.dtype == np.uint16
+    assert counts.tolist() == [(count if v in x else 0) + (v in y) for v in sorted(x | y)]
