@@ -17,7 +17,8 @@ import dedup
 from dedup import Document, Index, ScanConfig
 from dedup.cli import main
 from dedup.errors import DedupError, InputError, ParameterError
-from dedup.index.segments import Segment
+from dedup.index import FORMAT_VERSION
+from dedup.index.segments import SEGMENT_VERSION, Segment
 
 LETTERS = np.array(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
 
@@ -277,7 +278,7 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     db.commit()
     db.close()
-    with pytest.raises(DedupError, match="index format version 99, this dedup reads version 3"):
+    with pytest.raises(DedupError, match=f"index format version 99, this dedup reads version {FORMAT_VERSION}"):
         Index.open(tmp_path / "ix")
 
 
@@ -301,7 +302,7 @@ def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:
     seg.write_bytes(bytes(data))
     with Index.open(tmp_path / "ix") as index, pytest.raises(DedupError, match="segment format version 7"):
         index.query(DOCS[3:4])
-    data[8] = 1
+    data[8] = SEGMENT_VERSION
     seg.write_bytes(bytes(data[:-2]))
     with pytest.raises(DedupError, match="header says"):
         Segment(seg, ScanConfig().bands_rows[0])
@@ -375,7 +376,7 @@ def test_cli_add_query_info_remove_compact(tmp_path: Path, capsys: pytest.Captur
     capsys.readouterr()
     assert main(["index", "info", ix, "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, 3, 5)
+    assert (info["documents"], info["format_version"], info["config"]["ngram"]) == (27, FORMAT_VERSION, 5)
     assert info["bytes"] > 0
     assert main(["index", "info", ix]) == 0
     assert "documents  27" in capsys.readouterr().out
@@ -512,3 +513,46 @@ def test_segment_lookup_of_a_key_with_more_entries_than_one_read_holds(tmp_path:
     with pytest.raises(DedupError, match=r"s\.seg: cannot read the segment file"):
         seg.lookup(ask_band, ask_key)
     seg.close()
+
+
+@pytest.mark.parametrize(
+    ("first", "span", "repeat"), [(0, 400, 1), (70_000, 400, 300), (5, 200_000, 1), (9, 90_000, 260)]
+)
+def test_segment_columns_of_every_width_read_back_and_merge(tmp_path: Path, first: int, span: int, repeat: int) -> None:
+    """Narrow (u16 documents from the segment's base, u8 counts) or wide columns: the same entries."""
+    from dedup.index.segments import merge_segments, write_segment
+
+    rng = np.random.default_rng(span + repeat)
+    bands, windows = 2, 3000
+    keys = rng.integers(0, 1 << 32, size=(bands, windows), dtype=np.uint64).astype(np.uint32)
+    docs = np.sort(rng.integers(first, first + span, size=windows)).astype(np.uint32)
+    docs[0], docs[-1] = first, first + span - 1
+    keys[:, :repeat] = 77  # one document's `repeat` windows share a key: a count of `repeat`
+    docs[:repeat] = first
+    position = np.arange(windows)
+    held_by = {"a.seg": position < 1500, "b.seg": position >= 1500, "m.seg": position >= 0}
+    segs = []
+    for name in ("a.seg", "b.seg"):
+        write_segment(tmp_path / name, np.ascontiguousarray(keys[:, held_by[name]]), docs[held_by[name]], span)
+        segs.append(Segment(tmp_path / name, bands))
+    assert segs[1].doc_bytes == (2 if int(docs[-1]) - int(docs[1500]) <= 0xFFFF else 4)
+    assert segs[0].count_bytes == (2 if repeat > 255 else 1)
+    merge_segments(tmp_path / "m.seg", segs, bands, np.zeros(0, np.uint32), span)
+    merged = Segment(tmp_path / "m.seg", bands)
+    assert (merged.base, merged.last, merged.doc_bytes) == (first, first + span - 1, 2 if span <= 0x10000 else 4)
+    ask_band = np.repeat(np.arange(bands), 40).astype(np.int64)
+    ask_key = np.concatenate([keys[b, :40] for b in range(bands)])
+    for seg in [*segs, merged]:
+        got = seg.lookup(ask_band, ask_key)
+        for i, (b, k) in enumerate(zip(ask_band, ask_key, strict=True)):
+            held = (keys[b] == k) & held_by[seg.path.name]
+            assert sorted(got.docs[got.which == i].tolist()) == sorted(set(docs[held].tolist()))
+            assert int(got.counts[got.which == i].sum()) == int(held.sum())
+    for b in range(bands):
+        k, d, c = merged.band(b)
+        packed = (keys[b].astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64)
+        values, counts = np.unique(packed, return_counts=True)
+        assert k.tolist() == (values >> np.uint64(32)).tolist()
+        assert d.tolist() == (values & np.uint64(2**32 - 1)).tolist() and c.tolist() == counts.tolist()
+    for seg in [*segs, merged]:
+        seg.close()

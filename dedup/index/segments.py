@@ -9,12 +9,20 @@ for a few thousand keys.
 File layout (little-endian; format version :data:`SEGMENT_VERSION`)::
 
     header   64 bytes: magic b"DDUPSEG\\0", u32 version, u32 bands, u32 prefix bits D,
-             u32 reserved, u64 entries, u64 documents, 24 bytes reserved (zero)
+             u32 base, u64 entries, u64 documents, u32 last, u8 doc bytes W (2 or 4),
+             u8 count bytes C (1 or 2), 18 bytes reserved (zero)
     dir      u64[bands, 2**D + 1]: entry offsets; band b's keys with top bits p are
              entries dir[b, p] to dir[b, p + 1]; dir[b, 2**D] is where band b ends
     keys     u32[entries]   sorted by (band, key, document)
-    docs     u32[entries]   the archive number of the document
-    counts   u16[entries]   windows of the document with the key (saturating at 65,535)
+    docs     uW[entries]    the archive number of the document, less ``base`` when W is 2
+    counts   uC[entries]    windows of the document with the key (saturating at 65,535)
+
+``base`` and ``last`` are the smallest and largest document numbers of the segment (0 and 0 when
+it has none). W is 2 when ``last - base`` fits in 16 bits (a segment of up to 65,536 consecutive
+documents: every commit's, and the first merges'), C is 1 when every count does in 8 bits (a
+window count above 255 for one key of one document is rare): entries of 7 bytes instead of 10,
+so an add writes, fsyncs and rewrites in merges 30% fewer bytes. Both are chosen per segment from
+its entries, so no value is ever clipped by them.
 
 Files are immutable: they are written and fsynced before the catalogue that names them commits,
 and a merge writes a new file. They are read with ``pread``, not memory-mapped (see :class:`Segment`).
@@ -39,9 +47,9 @@ from ..errors import DedupError, ParameterError
 
 __all__ = ["SEGMENT_VERSION", "Matches", "Segment", "merge_segments", "write_segment"]
 
-SEGMENT_VERSION = 1
+SEGMENT_VERSION = 2
 _MAGIC = b"DDUPSEG\x00"
-_HEADER = struct.Struct("<8sIIIIQQ24x")
+_HEADER = struct.Struct("<8sIIIIQQIBB18x")
 _MAX_COUNT = 0xFFFF
 _BUCKET = 32  # entries a directory cell aims at: one or two cache lines of keys
 _COARSEN = 3  # the in-memory directory keeps every 8th offset: cells of ~150-250 entries, one read
@@ -107,7 +115,7 @@ class Segment:
             raise DedupError(f"{path}: cannot read the segment file: {error.strerror or error}") from error
         if size < _HEADER.size or len(head) < _HEADER.size:
             raise DedupError(f"{path}: segment file is truncated ({size} bytes)")
-        magic, version, file_bands, bits, _, entries, documents = _HEADER.unpack(head)
+        magic, version, file_bands, bits, base, entries, documents, last, doc_bytes, count_bytes = _HEADER.unpack(head)
         if magic != _MAGIC:
             raise DedupError(f"{path}: not a dedup segment file")
         if version != SEGMENT_VERSION:
@@ -117,14 +125,17 @@ class Segment:
             )
         if file_bands != bands:
             raise DedupError(f"{path}: segment has {file_bands} bands, the index's configuration {bands}")
+        if doc_bytes not in (2, 4) or count_bytes not in (1, 2) or last < base or bits > 24:
+            raise DedupError(f"{path}: segment header is damaged (document or count width, numbers, or bits)")
         width = (1 << bits) + 1
-        expected = _HEADER.size + 8 * bands * width + 10 * entries
+        expected = _HEADER.size + 8 * bands * width + (4 + doc_bytes + count_bytes) * entries
         if size != expected:
             raise DedupError(f"{path}: segment file has {size} bytes, its header says {expected}")
         self.bands, self.bits, self.entries, self.documents = bands, bits, entries, documents
+        self.base, self.last, self.doc_bytes, self.count_bytes = base, last, doc_bytes, count_bytes
         self._keys_at = _HEADER.size + 8 * bands * width
         self._docs_at = self._keys_at + 4 * entries
-        self._counts_at = self._docs_at + 4 * entries
+        self._counts_at = self._docs_at + doc_bytes * entries
         # Every 2**step-th offset of the file's directory: cells of a few hundred entries, one read each.
         step = min(bits, _COARSEN)
         self.coarse_bits = bits - step
@@ -166,11 +177,14 @@ class Segment:
         """Keys, documents and window counts of every entry of one band (read whole: for merges)."""
         s = self.band_slice(band)
         n = s.stop - s.start
-        return (
-            self._array(self._keys_at + 4 * s.start, n, "<u4"),
-            self._array(self._docs_at + 4 * s.start, n, "<u4"),
-            self._array(self._counts_at + 2 * s.start, n, "<u2"),
-        )
+        counts = self._array(self._counts_at + self.count_bytes * s.start, n, f"<u{self.count_bytes}")
+        return self._array(self._keys_at + 4 * s.start, n, "<u4"), self.band_docs(band), counts.astype(np.uint16)
+
+    def band_docs(self, band: int) -> npt.NDArray[np.uint32]:
+        """The document numbers of every entry of one band."""
+        s = self.band_slice(band)
+        docs = self._array(self._docs_at + self.doc_bytes * s.start, s.stop - s.start, f"<u{self.doc_bytes}")
+        return docs if self.doc_bytes == 4 else docs.astype(np.uint32) + np.uint32(self.base)
 
     def lookup(self, bands: npt.NDArray[np.int64], keys: npt.NDArray[np.uint32], cap: int | None = None) -> Matches:
         """The entries whose (band, key) is one of the given pairs (each pair given once).
@@ -190,6 +204,9 @@ class Segment:
             self._keys_at,
             self._docs_at,
             self._counts_at,
+            self.base,
+            self.doc_bytes,
+            self.count_bytes,
             bands,
             keys,
             -1 if cap is None else int(cap),
@@ -257,6 +274,9 @@ def _lookup(
     keys_at: int,
     docs_at: int,
     counts_at: int,
+    base: int,
+    doc_bytes: int,
+    count_bytes: int,
     bands: Any,
     keys: Any,
     cap: int,
@@ -308,6 +328,9 @@ def _lookup(
     docs = np.empty(total, dtype=np.uint32)
     counts = np.empty(total, dtype=np.uint16)
     overflow = np.empty(overflowing, dtype=np.int64)
+    # Narrow columns are read into these and widened (a key's entries are few: one read each).
+    narrow_docs = np.empty(total if doc_bytes == 2 else 0, dtype=np.uint16)
+    narrow_counts = np.empty(total if count_bytes == 1 else 0, dtype=np.uint8)
     at = 0
     o = 0
     for i in range(n):
@@ -318,10 +341,21 @@ def _lookup(
             continue
         if c == 0:
             continue
-        if not _read(fd, docs[at : at + c], c, docs_at + 4 * first[i]):
-            return _failed(1 + docs_at + 4 * first[i])
-        if not _read(fd, counts[at : at + c], c, counts_at + 2 * first[i]):
-            return _failed(1 + counts_at + 2 * first[i])
+        doc_at, count_at = docs_at + doc_bytes * first[i], counts_at + count_bytes * first[i]
+        if doc_bytes == 2:
+            if not _read(fd, narrow_docs[at : at + c], c, doc_at):
+                return _failed(1 + doc_at)
+            for k in range(at, at + c):
+                docs[k] = np.uint32(base) + np.uint32(narrow_docs[k])
+        elif not _read(fd, docs[at : at + c], c, doc_at):
+            return _failed(1 + doc_at)
+        if count_bytes == 1:
+            if not _read(fd, narrow_counts[at : at + c], c, count_at):
+                return _failed(1 + count_at)
+            for k in range(at, at + c):
+                counts[k] = narrow_counts[k]
+        elif not _read(fd, counts[at : at + c], c, count_at):
+            return _failed(1 + count_at)
         which[at : at + c] = i
         at += c
     return which, docs, counts, overflow, 0
@@ -333,22 +367,29 @@ def _write(
     documents: int,
     sizes: Sequence[int],
     part: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    numbers: tuple[int, int],
+    wide_counts: bool,
     pool: Executor | None = None,
 ) -> int:
     """Write a segment whose band b has ``sizes[b]`` entries, given sorted as ``part(b)``; fsync it; return its size.
 
-    Bands are written one at a time at their places in the file; with ``pool``, the next bands'
-    parts are made on its threads meanwhile (two a thread at most in memory).
+    ``numbers`` are the smallest and largest document numbers the parts may hold, ``wide_counts``
+    whether a count may pass 255: they choose the columns' widths. Bands are written one at a time
+    at their places in the file; with ``pool``, the next bands' parts are made on its threads
+    meanwhile (two a thread at most in memory).
     """
     entries = sum(sizes)
     bits = _prefix_bits(max(sizes, default=0))
     width = (1 << bits) + 1
     grid = (np.arange(width - 1, dtype=np.uint64) << np.uint64(32 - bits)).astype(np.uint32)
-    header = _HEADER.pack(_MAGIC, SEGMENT_VERSION, bands, bits, 0, entries, documents)
+    base, last = numbers
+    doc_bytes = 2 if last - base <= 0xFFFF else 4
+    count_bytes = 2 if wide_counts else 1
+    header = _HEADER.pack(_MAGIC, SEGMENT_VERSION, bands, bits, base, entries, documents, last, doc_bytes, count_bytes)
     at_dir = _HEADER.size
     at_keys = at_dir + 8 * bands * width
     at_docs = at_keys + 4 * entries
-    at_counts = at_docs + 4 * entries
+    at_counts = at_docs + doc_bytes * entries
     ahead = 2 * getattr(pool, "_max_workers", 1) if pool is not None else 0
     coming: dict[int, Future[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
     try:
@@ -371,9 +412,14 @@ def _write(
                 row[-1] = len(keys)
                 row += np.uint64(start)
                 _pwrite(fd, row, at_dir + 8 * width * b)
+                if len(keys) and (int(docs.min()) < base or int(docs.max()) > last):
+                    raise DedupError(f"{path}: band {b} has document numbers outside {base}..{last}")
                 _pwrite(fd, np.ascontiguousarray(keys, dtype="<u4"), at_keys + 4 * start)
-                _pwrite(fd, np.ascontiguousarray(docs, dtype="<u4"), at_docs + 4 * start)
-                _pwrite(fd, np.ascontiguousarray(counts, dtype="<u2"), at_counts + 2 * start)
+                narrow = docs - np.uint32(base) if doc_bytes == 2 else docs
+                _pwrite(fd, np.ascontiguousarray(narrow, dtype=f"<u{doc_bytes}"), at_docs + doc_bytes * start)
+                if count_bytes == 1 and len(counts) and int(counts.max()) > 0xFF:
+                    raise DedupError(f"{path}: band {b} has a window count above 255, announced at most 255")
+                _pwrite(fd, np.ascontiguousarray(counts, dtype=f"<u{count_bytes}"), at_counts + count_bytes * start)
                 start += len(keys)
             os.fsync(fd)
         finally:
@@ -382,7 +428,7 @@ def _write(
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot write the segment file: {error.strerror or error}") from error
-    return at_counts + 2 * entries
+    return at_counts + count_bytes * entries
 
 
 def _pwrite(fd: int, data: bytes | npt.NDArray[Any], at: int) -> None:
@@ -477,7 +523,9 @@ def write_segment(
     else:
         parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs), bands))
     sizes = [len(p[0]) for p in parts]
-    return sum(sizes), _write(path, len(band_keys), documents, sizes, lambda b: parts[b])
+    numbers = (int(window_docs.min()), int(window_docs.max())) if len(window_docs) else (0, 0)
+    wide_counts = any(len(p[2]) and int(p[2].max()) > 0xFF for p in parts)
+    return sum(sizes), _write(path, len(band_keys), documents, sizes, lambda b: parts[b], numbers, wide_counts)
 
 
 @njit(cache=True, nogil=True)
@@ -537,8 +585,7 @@ def merge_segments(
         for seg in segments:
             s = seg.band_slice(b)
             if len(removed):
-                docs = seg._array(seg._docs_at + 4 * s.start, s.stop - s.start, "<u4")
-                size += int(np.count_nonzero(~np.isin(docs, removed)))
+                size += int(np.count_nonzero(~np.isin(seg.band_docs(b), removed)))
             else:
                 size += s.stop - s.start
         sizes.append(size)
@@ -561,5 +608,9 @@ def merge_segments(
         k, d, c = np.concatenate(keys), np.concatenate(docs), np.concatenate(counts)
         return _merge_runs(k, d, c, np.array(bounds, dtype=np.int64))
 
-    size = _write(path, bands, documents, sizes, part, pool)
+    # The inputs' number ranges and count widths bound the merged segment's (entries only go).
+    held = [seg for seg in segments if seg.entries]
+    numbers = (min(seg.base for seg in held), max(seg.last for seg in held)) if held else (0, 0)
+    wide_counts = any(seg.count_bytes == 2 for seg in held)
+    size = _write(path, bands, documents, sizes, part, numbers, wide_counts, pool)
     return sum(sizes), size

@@ -40,7 +40,7 @@ from .stats import Statistics
 
 __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _CATALOGUE = "catalogue.sqlite"
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
 """A stored document: num, id, source, date, zstandard frame of the text's UTF-8, the whole-document MinHash signature
