@@ -308,13 +308,45 @@ class Boilerplate:
         return self.counts.within.estimate(keys ^ self.salt) > self.limit
 
 
+_PARTITION_BITS = 6  # a row's counters are incremented a 64th at a time: 64 KB of a default 4 MB row
+_PARTITION_FROM = 4096  # keys from which partitioning pays for its two extra passes
+
+
 @njit(cache=True, nogil=True)
 def _add(
     table: npt.NDArray[np.uint32], multipliers: npt.NDArray[np.uint64], shift: np.uint64, keys: npt.NDArray[np.uint64]
 ) -> None:
-    for key in keys:
-        for row in range(table.shape[0]):
-            table[row, (key * multipliers[row]) >> shift] += 1
+    n = len(keys)
+    slot_bits = 64 - np.int64(shift)
+    if n < _PARTITION_FROM or slot_bits <= _PARTITION_BITS:
+        for key in keys:
+            for row in range(table.shape[0]):
+                table[row, (key * multipliers[row]) >> shift] += 1
+        return
+    # A batch's increments land all over a row (4 MB by default), one cache miss each. Ordered by
+    # the top bits of their counter first (a counting sort into 64 parts), each part's increments
+    # stay within 1/64 of the row, in the core's cache: about half the time, the same counts.
+    parts = 1 << _PARTITION_BITS
+    part_shift = np.uint64(slot_bits - _PARTITION_BITS)
+    slots = np.empty(n, dtype=np.uint32)
+    ordered = np.empty(n, dtype=np.uint32)
+    for row in range(table.shape[0]):
+        multiplier = multipliers[row]
+        starts = np.zeros(parts + 1, dtype=np.int64)
+        for i in range(n):
+            slot = (keys[i] * multiplier) >> shift
+            slots[i] = np.uint32(slot)
+            starts[np.int64(slot >> part_shift) + 1] += 1
+        for p in range(parts):
+            starts[p + 1] += starts[p]
+        for i in range(n):
+            slot = slots[i]
+            part = np.int64(np.uint64(slot) >> part_shift)
+            ordered[starts[part]] = slot
+            starts[part] += 1
+        counters = table[row]
+        for i in range(n):
+            counters[ordered[i]] += 1
 
 
 @njit(cache=True, nogil=True)

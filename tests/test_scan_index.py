@@ -214,3 +214,20 @@ def test_leaving_out_keys_of_one_source_changes_no_passage(monkeypatch: pytest.M
     assert any(index_keys)  # the filter does leave keys out of this corpus
     assert filtered.passages and filtered.passages == unfiltered.passages
     assert filtered.pairs == unfiltered.pairs
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 100, 4095, 4096, 9000]), st.sampled_from([2, 64, 128, 4096]))
+def test_count_min_rows_hold_every_increment(seed: int, n: int, width: int) -> None:
+    """Counted directly or partitioned first (from 4,096 keys), each row is the plain count of its slots."""
+    from dedup.boilerplate import ROW_MULTIPLIERS, DocumentFrequency
+
+    keys = np.random.default_rng(seed).integers(0, 2**64, n, dtype=np.uint64)
+    keys[: n // 3] = keys[0]  # repeated keys hit one counter many times
+    df = DocumentFrequency(width)
+    df.add(keys[: n // 2])
+    df.add(keys[n // 2 :])
+    for row, multiplier in enumerate(ROW_MULTIPLIERS):
+        expected = np.zeros(width, dtype=np.int64)
+        np.add.at(expected, (keys * multiplier) >> df.shift, 1)
+        assert df.table[row].tolist() == expected.tolist()
