@@ -211,7 +211,7 @@ class Index:
             >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
             ...     info = index.info()
             >>> info["documents"], info["format_version"]
-            (0, 3)
+            (0, 4)
         """
         return self._store.info()
 
