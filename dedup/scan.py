@@ -649,6 +649,19 @@ def _breadth_first(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
 _SHORT_PAIRS = 4
 
 
+def least_bands(config: ScanConfig) -> int:
+    """The fewest bands a candidate pair may share: half of ``min_bands`` when briefs are relaxed, else ``min_bands``.
+
+    Below ``min_bands``, a pair is kept only when :func:`brief_pairs` says it is a brief against a
+    news-length story (every engine counts band pairs down to this, then applies that test).
+
+    Example:
+        >>> least_bands(ScanConfig()), least_bands(ScanConfig(short_windows=0))
+        (2, 4)
+    """
+    return max(1, config.min_bands // 2) if config.short_windows else config.min_bands
+
+
 def brief_pairs(
     windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], config: ScanConfig
 ) -> npt.NDArray[np.bool_]:
@@ -675,13 +688,12 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     has hundreds.
     """
     cfg = index.config
-    short_bands = max(1, cfg.min_bands // 2)
+    least = least_bands(cfg)
     found = candidate_pairs_banded(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
-        max_bucket=cfg.max_bucket, min_shared=min(cfg.min_bands, short_bands) if cfg.short_windows else cfg.min_bands,
-        threads=index.threads,
+        max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads,
     )  # fmt: skip
-    if not cfg.short_windows or short_bands >= cfg.min_bands:
+    if least >= cfg.min_bands:
         return found
     windows = index.window_counts
     keep = (found.shared_bands >= cfg.min_bands) | brief_pairs(windows[found.left], windows[found.right], cfg)

@@ -26,7 +26,7 @@ from ..dates import parse_date
 from ..errors import ParameterError
 from ..lsh import _count_shared, per_document_budget
 from ..records import Document, Pair, Passage
-from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs
+from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs, least_bands
 from ..store import DocumentStore
 from .codec import decompress
 from .segments import Segment
@@ -188,8 +188,7 @@ def run_query(
     per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
     # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many for
     # a brief and a news-length story (scan.brief_pairs).
-    short_bands = max(1, config.min_bands // 2)
-    lowest = min(config.min_bands, short_bands) if config.short_windows else config.min_bands
+    lowest = least_bands(config)
     none = np.zeros(0, np.int64)
     left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
 
@@ -211,7 +210,7 @@ def run_query(
     present[na:] = True
     windows_all[na:] = batch.window_counts
     keep = present[left] & present[right]
-    if config.short_windows and short_bands < config.min_bands:
+    if lowest < config.min_bands:
         keep &= (shared >= config.min_bands) | brief_pairs(windows_all[left], windows_all[right], config)
     if not config.same_source:
         keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],

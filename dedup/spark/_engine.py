@@ -19,7 +19,7 @@ from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
 from ..errors import InputError, ParameterError
 from ..records import Document, Pair, Passage, Skipped, Span
-from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, pair_rank
+from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, least_bands, pair_rank
 from . import _batches as B
 
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
@@ -351,9 +351,8 @@ def scan(
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
     # as many for a brief and a news-length story (dedup.scan.brief_pairs).
-    short_bands = max(1, cfg.min_bands // 2)
-    relaxed = bool(cfg.short_windows) and short_bands < cfg.min_bands
-    least = min(cfg.min_bands, short_bands) if relaxed else cfg.min_bands
+    least = least_bands(cfg)
+    relaxed = least < cfg.min_bands
 
     parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # of every shuffle below
 
