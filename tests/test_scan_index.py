@@ -147,8 +147,7 @@ def test_key_sources_never_miss_a_key_two_sources_hold(
 ) -> None:
     from dedup.boilerplate import KeySources
 
-    def noted(order: list[tuple[int, list[int]]], batch: int) -> KeySources:
-        spread = KeySources(bits=bits, max_bits=bits + more)
+    def noted(spread: KeySources, order: list[tuple[int, list[int]]], batch: int) -> KeySources:
         for k in range(0, len(order), batch):
             part = order[k : k + batch]
             keys = np.array([key for _, ks in part for key in ks], dtype=np.uint64)
@@ -163,7 +162,7 @@ def test_key_sources_never_miss_a_key_two_sources_hold(
     every = np.array(sorted(holders), dtype=np.uint64)
     shuffled = list(docs)
     rng.shuffle(shuffled)  # type: ignore[attr-defined]
-    spread = noted(docs, 1)
+    spread = noted(KeySources(bits=bits, max_bits=bits + more), docs, 1)
     held = spread.held(every)
     # Safe side only: a key two sources hold always reads held (it may be kept needlessly, never dropped).
     for key, h in zip(every.tolist(), held.tolist(), strict=True):
@@ -171,12 +170,10 @@ def test_key_sources_never_miss_a_key_two_sources_hold(
             assert h
     # The table does not depend on how documents were batched, only on when it doubled: with the
     # same size throughout, any order and batching give the same table.
-    fixed = [KeySources(bits=bits + more, max_bits=bits + more) for _ in range(2)]
-    for spread_, order, batch in ((fixed[0], docs, 1), (fixed[1], shuffled, 3)):
-        for k in range(0, len(order), batch):
-            part = order[k : k + batch]
-            keys = np.array([key for _, ks in part for key in ks], dtype=np.uint64)
-            spread_.add(keys, np.cumsum([0] + [len(ks) for _, ks in part]), np.array([s for s, _ in part]))
+    fixed = [
+        noted(KeySources(bits=bits + more, max_bits=bits + more), order, batch)
+        for order, batch in ((docs, 1), (shuffled, 3))
+    ]
     assert (fixed[0].table == fixed[1].table).all()
     # A table that never doubled, wide enough for no two keys to share a slot, answers exactly.
     slots = (every * KeySources._MIX) >> np.uint64(64 - fixed[0].bits)
