@@ -19,6 +19,7 @@ from typing import IO, NoReturn
 import numpy as np
 import numpy.typing as npt
 
+from ._files import write_at
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .records import Document
 
@@ -147,24 +148,21 @@ class DocumentStore(Mapping[str, Document]):
         self._check_open()
         if self._memory or not self._buffer:
             return
-        data = memoryview(self._buffer)
         try:
-            done = 0
-            while done < len(data):
-                done += self._write(data[done:], self._flushed + done)
+            if hasattr(os, "pwrite"):
+                write_at(self._fd, self._buffer, self._flushed)
+            else:
+                assert self._file is not None
+                self._file.seek(self._flushed)
+                data = memoryview(self._buffer)
+                done = 0
+                while done < len(data):  # a raw file's write may write part of it
+                    done += self._file.write(data[done:]) or 0
+                data.release()
         except OSError as error:
             raise DedupError(f"cannot write the document store's temporary file: {error.strerror or error}") from error
-        finally:
-            data.release()
         self._flushed += len(self._buffer)
         self._buffer = bytearray()
-
-    def _write(self, data: memoryview, at: int) -> int:
-        if hasattr(os, "pwrite"):
-            return os.pwrite(self._fd, data, at)
-        assert self._file is not None
-        self._file.seek(at)
-        return self._file.write(data)
 
     # ------------------------------------------------------------------ reading
 
@@ -360,10 +358,8 @@ class _Spill:
             self._finalizer = weakref.finalize(self, _close, self._file)
         at = self.end
         data = array.reshape(-1).view(np.uint8).data
-        done = 0
         try:
-            while done < len(data):
-                done += os.pwrite(self._file.fileno(), data[done:], at + done)
+            write_at(self._file.fileno(), data, at)
         except OSError as error:
             raise DedupError(f"cannot write the temporary file for {self.what}: {error.strerror or error}") from error
         self.end += len(data)

@@ -34,7 +34,7 @@ import os
 import struct
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, types
 
+from .._files import write_at
 from ..errors import DedupError, ParameterError
 
 __all__ = ["SEGMENT_VERSION", "Matches", "Segment", "merge_segments", "write_segment"]
@@ -374,9 +375,9 @@ def _write(
     """Write a segment whose band b has ``sizes[b]`` entries, given sorted as ``part(b)``; fsync it; return its size.
 
     ``numbers`` are the smallest and largest document numbers the parts may hold, ``wide_counts``
-    whether a count may pass 255: they choose the columns' widths. Bands are written one at a time
-    at their places in the file; with ``pool``, the next bands' parts are made on its threads
-    meanwhile (two a thread at most in memory).
+    whether a count may pass 255: they choose the columns' widths. Each band is written at its
+    place in the file (the sizes fix every place in advance); with ``pool``, bands are made and
+    written on its threads, two a thread at most in memory.
     """
     entries = sum(sizes)
     bits = _prefix_bits(max(sizes, default=0))
@@ -390,52 +391,51 @@ def _write(
     at_keys = at_dir + 8 * bands * width
     at_docs = at_keys + 4 * entries
     at_counts = at_docs + doc_bytes * entries
+    starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
+
+    def put(fd: int, b: int) -> None:
+        keys, docs, counts = part(b)
+        if len(keys) != sizes[b]:
+            raise DedupError(f"{path}: band {b} has {len(keys)} entries, {sizes[b]} were announced")
+        if len(keys) and (int(docs.min()) < base or int(docs.max()) > last):
+            raise DedupError(f"{path}: band {b} has document numbers outside {base}..{last}")
+        if count_bytes == 1 and len(counts) and int(counts.max()) > 0xFF:
+            raise DedupError(f"{path}: band {b} has a window count above 255, announced at most 255")
+        start = starts[b]
+        row = np.empty(width, dtype="<u8")
+        row[:-1] = np.searchsorted(keys, grid, "left")
+        row[-1] = len(keys)
+        row += np.uint64(start)
+        write_at(fd, row, at_dir + 8 * width * b)
+        write_at(fd, np.ascontiguousarray(keys, dtype="<u4"), at_keys + 4 * start)
+        narrow = docs - np.uint32(base) if doc_bytes == 2 else docs
+        write_at(fd, np.ascontiguousarray(narrow, dtype=f"<u{doc_bytes}"), at_docs + doc_bytes * start)
+        write_at(fd, np.ascontiguousarray(counts, dtype=f"<u{count_bytes}"), at_counts + count_bytes * start)
+
     ahead = 2 * getattr(pool, "_max_workers", 1) if pool is not None else 0
-    coming: dict[int, Future[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    coming: dict[int, Future[None]] = {}
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            _pwrite(fd, header, 0)
-            start = 0
+            write_at(fd, header, 0)
             for b in range(bands):
-                if pool is not None:
-                    for later in range(b, min(bands, b + ahead)):
-                        if later not in coming:
-                            coming[later] = pool.submit(part, later)
-                    keys, docs, counts = coming.pop(b).result()
-                else:
-                    keys, docs, counts = part(b)
-                if len(keys) != sizes[b]:
-                    raise DedupError(f"{path}: band {b} has {len(keys)} entries, {sizes[b]} were announced")
-                row = np.empty(width, dtype="<u8")
-                row[:-1] = np.searchsorted(keys, grid, "left")
-                row[-1] = len(keys)
-                row += np.uint64(start)
-                _pwrite(fd, row, at_dir + 8 * width * b)
-                if len(keys) and (int(docs.min()) < base or int(docs.max()) > last):
-                    raise DedupError(f"{path}: band {b} has document numbers outside {base}..{last}")
-                _pwrite(fd, np.ascontiguousarray(keys, dtype="<u4"), at_keys + 4 * start)
-                narrow = docs - np.uint32(base) if doc_bytes == 2 else docs
-                _pwrite(fd, np.ascontiguousarray(narrow, dtype=f"<u{doc_bytes}"), at_docs + doc_bytes * start)
-                if count_bytes == 1 and len(counts) and int(counts.max()) > 0xFF:
-                    raise DedupError(f"{path}: band {b} has a window count above 255, announced at most 255")
-                _pwrite(fd, np.ascontiguousarray(counts, dtype=f"<u{count_bytes}"), at_counts + count_bytes * start)
-                start += len(keys)
+                if pool is None:
+                    put(fd, b)
+                    continue
+                # Copying into the page cache is much of a band's cost: the threads write too.
+                for later in range(b, min(bands, b + ahead)):
+                    if later not in coming:
+                        coming[later] = pool.submit(put, fd, later)
+                coming.pop(b).result()
             os.fsync(fd)
         finally:
             for waiting in coming.values():
                 waiting.cancel()
+            wait(coming.values())  # none writes to the descriptor once it is closed
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot write the segment file: {error.strerror or error}") from error
     return at_counts + count_bytes * entries
-
-
-def _pwrite(fd: int, data: bytes | npt.NDArray[Any], at: int) -> None:
-    view = memoryview(data).cast("B")  # type: ignore[arg-type]
-    done = 0
-    while done < len(view):
-        done += os.pwrite(fd, view[done:], at + done)
 
 
 def _band_entries(
@@ -525,7 +525,7 @@ def write_segment(
     sizes = [len(p[0]) for p in parts]
     numbers = (int(window_docs.min()), int(window_docs.max())) if len(window_docs) else (0, 0)
     wide_counts = any(len(p[2]) and int(p[2].max()) > 0xFF for p in parts)
-    return sum(sizes), _write(path, len(band_keys), documents, sizes, lambda b: parts[b], numbers, wide_counts)
+    return sum(sizes), _write(path, len(band_keys), documents, sizes, lambda b: parts[b], numbers, wide_counts, pool)
 
 
 @njit(cache=True, nogil=True)
