@@ -342,8 +342,9 @@ def document_keys(
     """The distinct seed keys each normalised text offers (occurring at most ``max_repeat`` times), for counts.
 
     ``hashes`` and ``offsets`` are ``shingle.hash_many(texts, params.ngram)``. Returns the keys of
-    every text, sorted within each text, and the offsets of each text's keys: the same keys as
-    ``prepare(...).seed_keys`` and ``.word_keys`` of each text (each key once), computed for a batch in two kernels.
+    every text and the offsets of each text's keys: the same keys as ``prepare(...).seed_keys`` and
+    ``.word_keys`` of each text (each key once; its character seeds, then its words, each in the
+    order they first occur), computed for a batch in a few kernels.
 
     Example:
         >>> from dedup.normalize import normalize
@@ -363,8 +364,8 @@ def document_keys(
     words, word_starts, _ = _word_hashes(cps, p.word_min)
     word_offsets = np.searchsorted(word_starts, starts).astype(np.int64)
     seeds, seed_offsets = _seed_values(hashes, offsets, p.seed_length - p.ngram)
-    few_seeds = _few_in_segments(_sorted_segments(seeds, seed_offsets), seed_offsets, p.max_repeat)
-    few_words = _few_in_segments(_sorted_segments(words.copy(), word_offsets), word_offsets, p.max_repeat)
+    few_seeds = _few_in_segments(seeds, seed_offsets, p.max_repeat)
+    few_words = _few_in_segments(words, word_offsets, p.max_repeat)
     return _interleave(*few_seeds, *few_words)
 
 
@@ -392,17 +393,6 @@ def _few_packed(
     return keys[:n], index[:n]
 
 
-def _sorted_segments(values: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
-    """``values`` with each segment ``offsets[t]:offsets[t + 1]`` sorted, in place.
-
-    A numpy sort a segment: numpy's vectorised sort beats numba's by ~4x on these few thousand
-    keys, more than a Python loop over a batch's texts costs.
-    """
-    for t in range(len(offsets) - 1):
-        values[offsets[t] : offsets[t + 1]].sort()
-    return values
-
-
 @njit(cache=True, nogil=True)
 def _seed_values(
     hashes: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64], offset: int
@@ -424,20 +414,46 @@ def _seed_values(
 def _few_in_segments(
     keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """The distinct values occurring at most ``max_repeat`` times in each sorted segment, with new offsets."""
+    """Per segment, its distinct values occurring at most ``max_repeat`` times, first occurrences first; new offsets.
+
+    Counted in an open-addressing table sized to each segment (twice its length, a power of two):
+    the counts need no order, and sorting each document's few thousand keys cost twice as much.
+    """
+    longest = 0
+    for t in range(len(offsets) - 1):
+        longest = max(longest, offsets[t + 1] - offsets[t])
+    size = 16
+    while size < 2 * longest:
+        size *= 2
+    table = np.empty(size, dtype=np.uint64)
+    seen = np.zeros(size, dtype=np.int64)  # 0: an empty slot
+    slots = np.empty(max(longest, 1), dtype=np.int64)
     out = np.empty(len(keys), dtype=np.uint64)
     out_offsets = np.zeros(len(offsets), dtype=np.int64)
     count = 0
     for t in range(len(offsets) - 1):
-        i = offsets[t]
-        while i < offsets[t + 1]:
-            j = i + 1
-            while j < offsets[t + 1] and keys[j] == keys[i]:
-                j += 1
-            if j - i <= max_repeat:
-                out[count] = keys[i]
+        bits = 4
+        while (1 << bits) < 2 * (offsets[t + 1] - offsets[t]):
+            bits += 1
+        shift = np.uint64(64 - bits)
+        mask = (1 << bits) - 1
+        used = 0
+        for i in range(offsets[t], offsets[t + 1]):
+            key = keys[i]
+            h = np.int64((key * np.uint64(0x9E3779B97F4A7C15)) >> shift)
+            while seen[h] != 0 and table[h] != key:
+                h = (h + 1) & mask
+            if seen[h] == 0:
+                table[h] = key
+                slots[used] = h
+                used += 1
+            seen[h] += 1
+        for u in range(used):
+            h = slots[u]
+            if seen[h] <= max_repeat:
+                out[count] = table[h]
                 count += 1
-            i = j
+            seen[h] = 0
         out_offsets[t + 1] = count
     return out[:count], out_offsets
 
