@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._pages import small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, KeySources, SeedCounts
 from .dates import parse_date
@@ -700,6 +701,7 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed)
 
 
+@small_pages()
 def scan(
     documents: Iterable[Document],
     config: ScanConfig | None = None,

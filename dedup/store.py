@@ -19,7 +19,7 @@ from typing import IO, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from ._files import write_at
+from ._pages import write_at
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .records import Document
 

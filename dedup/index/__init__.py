@@ -35,6 +35,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from .._pages import small_pages
 from ..errors import InputError, ParameterError
 from ..lsh import _threads
 from ..records import Document, Skipped
@@ -216,6 +217,7 @@ class Index:
         return self._store.info()
 
     @_serialized
+    @small_pages()
     def query(self, documents: Iterable[Document], add: bool = False) -> ScanResult:
         """The passages and pairs between ``documents`` and the archive, and among ``documents``.
 
@@ -274,6 +276,7 @@ class Index:
     # ------------------------------------------------------------------ writing
 
     @_serialized
+    @small_pages()
     def add(
         self,
         documents: Iterable[Document],
@@ -498,6 +501,7 @@ class Index:
         return [i for i in wanted if i in present]
 
     @_serialized
+    @small_pages()
     def compact(self) -> dict[str, int]:
         """Merge every segment into one without the removed documents' keys; returns bytes before and after.
 

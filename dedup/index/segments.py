@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit, types
 
-from .._files import write_at
+from .._pages import write_at
 from ..errors import DedupError, ParameterError
 
 __all__ = ["SEGMENT_VERSION", "Matches", "Segment", "merge_segments", "write_segment"]

@@ -1,0 +1,91 @@
+"""How dedup takes memory pages from the kernel: file writes in pieces, numpy arrays without huge pages.
+
+On a virtual machine whose balloon driver reports free memory to the host (free page reporting,
+2 MB blocks and up), a page the guest takes from such a block faults in the host on first use.
+Linux hands out those large blocks for two kinds of allocation dedup makes all the time: a
+transparent huge page for a numpy array of 4 MB or more (numpy asks for them with
+``madvise(MADV_HUGEPAGE)``), and large page-cache folios for a large ``write``. On the 2-core
+machines the project is measured on, either cost ~10 s of CPU a GB, against ~0.6 s for small pages
+(docs/performance.md, "Huge pages and large writes"). So dedup writes files in 1 MB pieces and,
+while it works, asks numpy not to request huge pages.
+
+Example:
+    >>> import os, tempfile
+    >>> fd, name = tempfile.mkstemp()
+    >>> write_at(fd, b"x" * 3_000_000, 10)
+    >>> os.fstat(fd).st_size
+    3000010
+    >>> os.close(fd); os.unlink(name)
+    >>> import numpy as np
+    >>> with small_pages():
+    ...     len(np.zeros(1 << 20))
+    1048576
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["WRITE_PIECE", "small_pages", "write_at"]
+
+WRITE_PIECE = 1 << 20
+"""Bytes one ``pwrite`` call passes at most: below the 2 MB folios that come from reported blocks."""
+
+
+def write_at(fd: int, data: Any, at: int) -> None:
+    """Write all of ``data`` (bytes or a contiguous array) to file descriptor ``fd`` from offset ``at``."""
+    view = memoryview(data).cast("B")
+    try:
+        done = 0
+        while done < len(view):
+            done += os.pwrite(fd, view[done : done + WRITE_PIECE], at + done)
+    finally:
+        view.release()
+
+
+def _huge_page_switch() -> Callable[[bool], bool] | None:
+    """numpy's switch for ``madvise(MADV_HUGEPAGE)`` (returns the previous setting), if it has one."""
+    for name in ("numpy._core.multiarray", "numpy.core.multiarray"):  # numpy 2, numpy 1.26
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        switch = getattr(module, "_set_madvise_hugepage", None)
+        if switch is not None:
+            return switch  # type: ignore[no-any-return]
+    return None
+
+
+_SWITCH = _huge_page_switch()
+_LOCK = threading.Lock()
+_depth = 0
+_before = True
+
+
+@contextmanager
+def small_pages() -> Iterator[None]:
+    """Within the block, numpy asks for no transparent huge pages (the previous setting comes back after).
+
+    Blocks may nest and run on several threads at once: the setting comes back when the last one
+    ends. A user who set ``NUMPY_MADVISE_HUGEPAGE`` in the environment keeps their choice.
+    """
+    global _depth, _before
+    if _SWITCH is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        yield
+        return
+    with _LOCK:
+        if _depth == 0:
+            _before = _SWITCH(False)
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _depth -= 1
+            if _depth == 0:
+                _SWITCH(_before)
