@@ -25,8 +25,9 @@ Example:
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ __all__ = ["FORMAT_VERSION", "AddResult", "Index"]
 _BATCH = 16384  # documents a commit holds (and a new segment file)
 _FAN_IN = 4  # segments of one size class merged together
 _TEXT_CHUNK = 512  # documents compressed by one task
+_READ_CHUNK = 1024  # documents read (and their ids looked up) at a time while a batch is sketched
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,22 +341,34 @@ class Index:
                 seen: set[str] = set()
                 sources = dict(reader.execute("SELECT name, id FROM sources"))
                 iterator = iter(documents)
+                read = 0
+
+                def chunks() -> Iterator[list[Document]]:
+                    # A batch is read a chunk at a time as it is sketched: the sketching threads
+                    # work on one chunk while this thread reads and normalises the next.
+                    nonlocal read
+                    while read < size and not stop.is_set():
+                        chunk = list(itertools.islice(iterator, min(_READ_CHUNK, size - read)))
+                        if not chunk:
+                            return
+                        read += len(chunk)
+                        yield chunk
+
                 while True:
                     if not wait_slot():
                         return
-                    pending: list[Document] = []
-                    for doc in iterator:
-                        pending.append(doc)
-                        if len(pending) >= size or stop.is_set():
-                            break
-                    if stop.is_set():
-                        return
-                    if not pending:
+                    read = 0
+                    prepared = self._prepare(chunks(), replace, seen, sources, reader, result)
+                    if stop.is_set() or not read:
+                        prepared.close()
+                        if stop.is_set():
+                            return
                         break
-                    prepared = self._prepare(pending, replace, seen, sources, reader, result)
                     # The next batch's new sources take the ids after this one's.
                     sources = dict(prepared.index.sources)
                     handoff.put(prepared)
+                    if read < size:  # the documents ran out
+                        break
                 handoff.put(None)
             except BaseException as error:  # handed to the caller's thread, raised there
                 handoff.put(error)
@@ -385,17 +399,15 @@ class Index:
 
     def _prepare(
         self,
-        docs: list[Document],
+        chunks: Iterable[list[Document]],
         replace: bool,
         seen: set[str],
         sources: dict[str, int],
         reader: Any,
         result: AddResult,
     ) -> _Batch:
-        """Sketch one batch of documents (those not in the index, or all of them with ``replace``)."""
+        """Sketch one batch of documents, given in chunks (those not in the index, or all of them with ``replace``)."""
         config = self.config
-        ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
-        present = self._store.numbers(ids, reader)
         index = _Index(config, note_sources=False)
         # The texts are stored compressed from `kept`: the batch need not spill them to a file.
         index.documents = DocumentStore(memory=True)
@@ -403,33 +415,49 @@ class Index:
         index.sources = dict(sources)
         prepared = _Batch(index, [], {})
         try:
-            for doc in docs:
-                doc_id = doc.id if isinstance(doc, Document) else None
-                if isinstance(doc_id, str) and doc_id in seen:
-                    reason = "duplicate id (an earlier document of this add has the same id)"
-                    if not config.skip_bad:
-                        raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
-                    result.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
-                    continue
-                if isinstance(doc_id, str) and doc_id in present:
-                    seen.add(doc_id)
-                    if not replace:
-                        result.existing.append(doc_id)
-                        continue
-                    prepared.replaced[doc_id] = present[doc_id]
-                before = len(index.documents)
-                index.add(doc)
-                if len(index.documents) > before:
-                    seen.add(doc.id)
-                    prepared.kept.append(doc)
-                elif doc_id in prepared.replaced:
-                    del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+            for docs in chunks:
+                ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
+                present = self._store.numbers(ids, reader)
+                for doc in docs:
+                    self._take(doc, present, replace, seen, index, prepared, result)
             prepared.window_doc, _ = index.finish()
             result.skipped.extend(index.skipped)
         except BaseException:
             prepared.close()
             raise
         return prepared
+
+    def _take(
+        self,
+        doc: Document,
+        present: dict[str, int],
+        replace: bool,
+        seen: set[str],
+        index: _Index,
+        prepared: _Batch,
+        result: AddResult,
+    ) -> None:
+        """Add one document to the batch being sketched, or count it as existing or skipped."""
+        doc_id = doc.id if isinstance(doc, Document) else None
+        if isinstance(doc_id, str) and doc_id in seen:
+            reason = "duplicate id (an earlier document of this add has the same id)"
+            if not self.config.skip_bad:
+                raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
+            result.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
+            return
+        if isinstance(doc_id, str) and doc_id in present:
+            seen.add(doc_id)
+            if not replace:
+                result.existing.append(doc_id)
+                return
+            prepared.replaced[doc_id] = present[doc_id]
+        before = len(index.documents)
+        index.add(doc)
+        if len(index.documents) > before:
+            seen.add(doc.id)
+            prepared.kept.append(doc)
+        elif doc_id in prepared.replaced:
+            del prepared.replaced[doc_id]  # the new version is bad: the old one stays
 
     def _commit(self, prepared: _Batch, result: AddResult) -> int:
         """Commit one sketched batch; returns how many documents were stored."""
