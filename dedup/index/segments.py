@@ -442,15 +442,43 @@ def _band_entries(
     keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (key, doc) of one band's windows, sorted, with their window counts."""
-    packed = (keys.astype(np.uint64) << np.uint64(32)) | docs.astype(np.uint64)
+    keys = np.ascontiguousarray(keys, dtype=np.uint32)
+    docs = np.ascontiguousarray(docs, dtype=np.uint32)
     # Windows come in document order from an add: sorting by key alone (stable) is enough then.
-    in_order = bool(len(docs) < 2 or np.all(docs[1:] >= docs[:-1]))
-    values, counts = _sorted_distinct(packed, 32 if in_order else 0)
-    return (
-        (values >> np.uint64(32)).astype(np.uint32),
-        (values & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-        np.minimum(counts, _MAX_COUNT).astype(np.uint16),
-    )
+    values = _packed(keys, docs)
+    values, counts = _sorted_distinct(values, 32 if _ascending(docs) else 0)
+    return _unpacked(values, counts, _MAX_COUNT)
+
+
+@njit(cache=True, nogil=True)
+def _ascending(values: Any) -> bool:
+    for i in range(1, len(values)):  # noqa: SIM110 - a loop numba compiles, no generator
+        if values[i] < values[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _packed(keys: Any, docs: Any) -> Any:
+    """``key << 32 | doc`` of every window, in one pass (numpy's expression makes four arrays)."""
+    out = np.empty(len(keys), dtype=np.uint64)
+    for i in range(len(keys)):
+        out[i] = (np.uint64(keys[i]) << np.uint64(32)) | np.uint64(docs[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _unpacked(values: Any, counts: Any, most: int) -> tuple[Any, Any, Any]:
+    """The key and document columns of packed ``values``, and ``counts`` capped at ``most``, in one pass."""
+    n = len(values)
+    keys = np.empty(n, dtype=np.uint32)
+    docs = np.empty(n, dtype=np.uint32)
+    capped = np.empty(n, dtype=np.uint16)
+    for i in range(n):
+        keys[i] = np.uint32(values[i] >> np.uint64(32))
+        docs[i] = np.uint32(values[i] & np.uint64(0xFFFFFFFF))
+        capped[i] = min(counts[i], most)
+    return keys, docs, capped
 
 
 @njit(cache=True, nogil=True)
@@ -463,7 +491,7 @@ def _sorted_distinct(values: Any, low_bit: int) -> tuple[Any, Any]:
     low 32 bits.
     """
     n = len(values)
-    src = values.copy()
+    src = values  # sorted in place: callers hand over an array of their own
     dst = np.empty_like(src)
     passes = (64 - low_bit + 7) // 8
     counts = np.zeros((passes, 256), dtype=np.int64)
@@ -493,7 +521,7 @@ def _sorted_distinct(values: Any, low_bit: int) -> tuple[Any, Any]:
         if i == 0 or src[i] != src[i - 1]:
             distinct += 1
     out = np.empty(distinct, dtype=np.uint64)
-    times = np.zeros(distinct, dtype=np.int64)
+    times = np.zeros(distinct, dtype=np.uint32)
     k = -1
     for i in range(n):
         if i == 0 or src[i] != src[i - 1]:
