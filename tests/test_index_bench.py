@@ -25,7 +25,8 @@ def test_index_benchmark_tiny_corpus(tmp_path: Path) -> None:
     assert "query median" in run.stdout and "datasketch MinHashLSH" in run.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["add"]["documents"] == 60 and data["add"]["add_docs_per_s"] > 0
-    assert data["add"]["size_ratio"] > 0 and data["add"]["cpu_seconds"] > 0
+    assert data["add"]["size_ratio"] > 0 and data["add"]["cpu_seconds"] > 0 and data["add"]["warmup_seconds"] > 0
+    assert "warm-up" in run.stdout
     query = data["query"]
     assert query["queries"] == 6 and 0 < query["query_median_ms"] <= query["query_p99_ms"]
     assert query["open_s"] > 0 and query["query_rss_mb"] > 0
