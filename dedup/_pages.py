@@ -5,7 +5,7 @@ On a virtual machine whose balloon driver reports free memory to the host (free 
 Linux hands out those large blocks for two kinds of allocation dedup makes all the time: a
 transparent huge page for a numpy array of 4 MB or more (numpy asks for them with
 ``madvise(MADV_HUGEPAGE)``), and large page-cache folios for a large ``write``. On the 2-core
-machines the project is measured on, either cost ~10 s of CPU a GB, against ~0.6 s for small pages
+machines the project is measured on, either costs many times what small pages cost
 (docs/performance.md, "Huge pages and large writes"). So dedup writes files in 1 MB pieces and,
 while it works, asks numpy not to request huge pages.
 

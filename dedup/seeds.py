@@ -417,7 +417,7 @@ def _few_in_segments(
     """Per segment, its distinct values occurring at most ``max_repeat`` times, first occurrences first; new offsets.
 
     Counted in an open-addressing table sized to each segment (twice its length, a power of two):
-    the counts need no order, and sorting each document's few thousand keys cost twice as much.
+    the counts need no order, and a table costs less than sorting each document's few thousand keys.
     """
     longest = 0
     for t in range(len(offsets) - 1):

@@ -157,7 +157,7 @@ class DocumentStore(Mapping[str, Document]):
                 data = memoryview(self._buffer)
                 done = 0
                 while done < len(data):  # a raw file's write may write part of it
-                    done += self._file.write(data[done:]) or 0
+                    done += self._file.write(data[done:])
                 data.release()
         except OSError as error:
             raise DedupError(f"cannot write the document store's temporary file: {error.strerror or error}") from error
