@@ -544,11 +544,13 @@ class Index:
             (2, 1)
         """
         with self._store.writing():
+            # Sizes without the write-ahead log of earlier writes: it is emptied at every write's end.
+            self._store.checkpoint()
             before = self._store.info()["bytes"]
             rows = self._store.segment_rows()
             if rows:
                 self._merge([name for name, _, _ in rows], clear_removed=True)
-            return {"bytes_before": before, "bytes_after": self._store.info()["bytes"]}
+        return {"bytes_before": before, "bytes_after": self._store.info()["bytes"]}
 
     def _merge(self, names: list[str], *, clear_removed: bool) -> None:
         """Replace segments by one (inside writing()); with ``clear_removed``, all of them, forgetting tombstones."""

@@ -406,9 +406,9 @@ class Store:
             self.check_engine()
             self._collect_garbage()
             yield
-            self._checkpoint()
+            self.checkpoint()
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
 
         Without it the log stays as large as the largest write was. A reader in a transaction
