@@ -561,7 +561,7 @@ class Index:
         try:
             documents = sum(s.documents for s in segments)
             path = store.new_segment_path()
-            # Bands are merged on two threads while this one writes (the merge kernel releases the GIL).
+            # Bands are merged and written on the pool's threads (the merge kernel releases the GIL).
             with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
                 entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
         finally:

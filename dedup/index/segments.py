@@ -439,14 +439,20 @@ def _write(
 
 
 def _band_entries(
-    keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32]
+    keys: npt.NDArray[np.uint32], docs: npt.NDArray[np.uint32], in_order: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (key, doc) of one band's windows, sorted, with their window counts."""
+    """Distinct (key, doc) of one band's windows, sorted, with their window counts.
+
+    ``in_order`` says whether ``docs`` is ascending (checked when None): every band of a segment
+    shares the same documents, so the caller checks once.
+    """
     keys = np.ascontiguousarray(keys, dtype=np.uint32)
     docs = np.ascontiguousarray(docs, dtype=np.uint32)
+    if in_order is None:
+        in_order = _ascending(docs)
     # Windows come in document order from an add: sorting by key alone (stable) is enough then.
     values = _packed(keys, docs)
-    values, counts = _sorted_distinct(values, 32 if _ascending(docs) else 0)
+    values, counts = _sorted_distinct(values, 32 if in_order else 0)
     return _unpacked(values, counts, _MAX_COUNT)
 
 
@@ -486,12 +492,12 @@ def _sorted_distinct(values: Any, low_bit: int) -> tuple[Any, Any]:
     """Distinct values, sorted by their bits from ``low_bit`` up (stable), and how often each occurs.
 
     A least-significant-digit radix sort, 8 bits a pass (a pass whose digit is the same for every
-    value is skipped): for the ~1.2 million windows of a band of a 16,384-document batch, about a
-    half of numpy's sort's time. With ``low_bit`` 32, values must already be in order by their
-    low 32 bits.
+    value is skipped), cheaper than numpy's sort on a batch's band (docs/performance.md). With
+    ``low_bit`` 32, values must already be in order by their low 32 bits. ``values`` is sorted in
+    place: callers hand over an array of their own.
     """
     n = len(values)
-    src = values  # sorted in place: callers hand over an array of their own
+    src = values
     dst = np.empty_like(src)
     passes = (64 - low_bit + 7) // 8
     counts = np.zeros((passes, 256), dtype=np.int64)
@@ -542,14 +548,16 @@ def write_segment(
 
     ``band_keys`` is a ``[bands, windows]`` array, or any sequence of bands (read one at a time).
 
-    Bands are sorted on ``pool``'s threads when one is given (the sort kernel releases the GIL).
+    Bands are sorted and written on ``pool``'s threads when one is given (the sort kernel releases the GIL).
     Returns (entries, bytes). The file is fsynced; the caller fsyncs the directory.
     """
     bands = range(len(band_keys))
+    window_docs = np.ascontiguousarray(window_docs, dtype=np.uint32)
+    in_order = bool(_ascending(window_docs))
     if pool is None:
-        parts = [_band_entries(band_keys[b], window_docs) for b in bands]
+        parts = [_band_entries(band_keys[b], window_docs, in_order) for b in bands]
     else:
-        parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs), bands))
+        parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs, in_order), bands))
     sizes = [len(p[0]) for p in parts]
     numbers = (int(window_docs.min()), int(window_docs.max())) if len(window_docs) else (0, 0)
     wide_counts = any(len(p[2]) and int(p[2].max()) > 0xFF for p in parts)
