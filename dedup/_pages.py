@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["WRITE_PIECE", "small_pages", "write_at"]
+__all__ = ["WRITE_PIECE", "small_pages", "small_pages_from_now_on", "write_at"]
 
 WRITE_PIECE = 1 << 20
 """Bytes one ``pwrite`` call passes at most: below the 2 MB folios that come from reported blocks."""
@@ -89,3 +89,17 @@ def small_pages() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 _SWITCH(_before)
+
+
+def small_pages_from_now_on() -> None:
+    """numpy asks for no transparent huge pages for the rest of this process (a worker process of dedup's own).
+
+    For the Python workers of the Spark engine, which run nothing but dedup's tasks. A user's
+    ``NUMPY_MADVISE_HUGEPAGE`` is left as it is.
+    """
+    global _before
+    if _SWITCH is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return
+    with _LOCK:
+        _before = False  # what the last small_pages() block to end puts back
+        _SWITCH(False)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import xxhash
 from numba import njit
 
+from .._pages import small_pages_from_now_on
 from ..align import Prepared, document_keys
 from ..boilerplate import Boilerplate, SeedCounts
 from ..dates import parse_date
@@ -111,8 +112,12 @@ def document_key(doc_id: str) -> int:
     return int(np.uint64(xxhash.xxh64_intdigest(doc_id.encode("utf-8"))).astype(np.int64))
 
 
-def _cap_threads() -> None:
-    """Numba may use as many threads as the task was given cores (one, unless spark.task.cpus says more)."""
+def _task_start() -> None:
+    """A task's settings in its Python worker: no huge pages (dedup/_pages.py), and numba's threads.
+
+    Numba may use as many threads as the task was given cores (one, unless spark.task.cpus says more).
+    """
+    small_pages_from_now_on()
     try:
         import numba
         from pyspark import TaskContext
@@ -144,7 +149,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
     its date as a timestamp (NaN when none); one that is not gets its reason and kind, as the local
     engine words them (``problem`` 1 for a missing id or text, 2 for a short or empty text).
     """
-    _cap_threads()
+    _task_start()
     bands, rows = config.bands_rows
     for batch in batches:
         ids = batch.column("id").to_pylist()
@@ -230,7 +235,7 @@ def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterat
     each source (two int64 arrays). The same keys, salts and sketch as the local engine's; tables
     and per-source counts add up, so their sum over partitions is the local engine's exactly.
     """
-    _cap_threads()
+    _task_start()
     counts = SeedCounts()
     for batch in batches:
         texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
@@ -393,6 +398,7 @@ def bucket_pairs(
     :func:`count_pairs` counts the bands each pair shares: Spark shuffles a few large rows rather
     than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
     """
+    _task_start()
     types = {"bandkey": np.int64, "doc": np.int64, "source": np.int64, "windows": np.int32}
     table = _received(batches)
     if table is None:
@@ -509,6 +515,7 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
     whole count (the local engine's ``shared_bands``). Out: ``lo, hi, shared`` for the pairs kept,
     and the suppressed buckets of the partition's rows as one row ``0, 0, -count``.
     """
+    _task_start()
     table = _received(batches)
     if table is None:
         return
@@ -572,7 +579,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     (:func:`dedup.scan._locality_order`), so each document is prepared about once while it stays
     in a bounded cache.
     """
-    _cap_threads()
+    _task_start()
     tables = statistics.value if hasattr(statistics, "value") else statistics
     counts = seed_counts_of(*tables)
     documents: list[pa.RecordBatch] = []
