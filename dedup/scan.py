@@ -366,17 +366,21 @@ class _Batch:
 
 
 def _sketch_batch(
-    texts: list[str], cfg: ScanConfig, bands: int, rows: int
+    texts: list[str], cfg: ScanConfig, bands: int, rows: int, *, seed_keys: bool = True
 ) -> tuple[_Batch, npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Shingle, sketch and band a batch of normalised texts (numba kernels, no per-document object).
 
-    Also returns the distinct seed keys each text offers, with their offsets, for the seed counts.
+    Also returns the distinct seed keys each text offers, with their offsets, for the seed counts
+    (none with ``seed_keys`` false: the Spark engine counts them in a later pass).
     """
     hashes, offsets = hash_many(texts, cfg.ngram)
     windows = window_signatures_flat(
         hashes, offsets, window=cfg.window, stride=cfg.stride, num_perm=cfg.num_perm, seed=cfg.seed
     )
-    keys, key_offsets = document_keys(texts, hashes, offsets, cfg.align_params)
+    if seed_keys:
+        keys, key_offsets = document_keys(texts, hashes, offsets, cfg.align_params)
+    else:
+        keys, key_offsets = np.zeros(0, dtype=np.uint64), np.zeros(len(texts) + 1, dtype=np.int64)
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets

@@ -282,24 +282,80 @@ def test_partition_labels_land_one_a_partition(spark: Any) -> None:
     assert sorted(placed.select(F.spark_partition_id().alias("p")).toPandas()["p"]) == list(range(7))
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.integers(0, 300)), max_size=60),
-    st.booleans(),
-)
-def test_pair_band_order_groups_pairs_with_bands_in_order(rows: list[tuple[int, int, int]], clash: bool) -> None:
-    """The one-key sort of the band join groups each pair's rows, bands ascending; also when pair hashes clash."""
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-4, 4), st.integers(-4, 4), st.integers(0, 300)), max_size=80))
+def test_shared_bands_counts_each_pairs_distinct_bands(rows: list[tuple[int, int, int]]) -> None:
+    """The band join's count (hash tables): each distinct pair once with its distinct bands, first seen first."""
     lo, hi, band = (np.array([r[k] for r in rows], np.int64) for k in range(3))
-    mix = (_batches._MIX, _batches._MIX2)
-    if clash:  # every pair hashes alike: the check must see it and sort by the three keys
-        _batches._MIX = _batches._MIX2 = np.uint64(0)
-    try:
-        order = _batches._pair_band_order(lo, hi, band.astype(np.int32))
-    finally:
-        _batches._MIX, _batches._MIX2 = mix
-    assert sorted(order.tolist()) == list(range(len(rows)))
-    got = [rows[k] for k in order.tolist()]
-    pairs = [r[:2] for r in got]
-    starts = [k for k in range(len(pairs)) if k == 0 or pairs[k] != pairs[k - 1]]
-    assert len(starts) == len(set(pairs))  # each pair's rows together
-    assert all(got[k][2] <= got[k + 1][2] for k in range(len(got) - 1) if pairs[k] == pairs[k + 1])
+    expected: dict[tuple[int, int], set[int]] = {}
+    for x, y, b in rows:
+        expected.setdefault((x, y), set()).add(b)
+    got_lo, got_hi, shared = _batches.shared_bands(lo, hi, band.astype(np.int32))
+    assert list(zip(got_lo.tolist(), got_hi.tolist(), shared.tolist(), strict=True)) == [
+        (x, y, len(bands)) for (x, y), bands in expected.items()
+    ]
+    first = np.empty(len(rows), dtype=np.bool_)
+    _batches._first_rows(lo, hi, band, first)
+    assert first.tolist() == [r not in rows[:k] for k, r in enumerate(rows)]
+
+
+def _join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:
+    """The band join of one batch of documents (band_blobs, bucket_pairs, count_pairs): pairs and buckets skipped."""
+    by_part: dict[int, list[pa.RecordBatch]] = {}
+    for blobs in _batches.band_blobs(iter([batch]), parts, marks=marks, max_bucket=max_bucket):
+        for k, part in enumerate(blobs.column("part").to_pylist()):
+            by_part.setdefault(part, []).append(blobs.slice(k, 1))
+    sent = [b for part in by_part.values() for b in _batches.bucket_pairs(iter(part), max_bucket, False, parts)]
+    at: dict[int, list[pa.RecordBatch]] = {}
+    for batch_ in sent:
+        for k, part in enumerate(batch_.column("part").to_pylist()):
+            at.setdefault(part, []).append(batch_.slice(k, 1))
+    counted = [b for part in at.values() for b in _batches.count_pairs(iter(part), 1)]
+    rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
+    return sorted(r for r in rows if r[0] != r[1]), -sum(r[2] for r in rows if r[0] == r[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 40), st.integers(1, 6), max_size=12), min_size=1, max_size=10
+    ),  # each document's distinct band keys and the windows holding each
+    st.integers(6, 12),
+    st.integers(2, 9),
+    st.integers(1, 4),
+)
+def test_band_key_filter_changes_no_pair_and_no_count(
+    documents: list[dict[int, int]], key_bits: int, max_bucket: int, partitions: int
+) -> None:
+    """The band-key filter (bitmaps merged over partitions) ships every key two documents hold: same join and counts."""
+    keys = [np.array(sorted((k % 3) << 32 | k for k in d), np.uint64) for d in documents]
+    windows = [np.array([d[k] for k in sorted(d)], np.int32) for d in documents]
+    # Marked a partition at a time (documents dealt round-robin), then merged in a tree as Spark merges them.
+    marks = []
+    for p in range(partitions):
+        seen, twice = _batches.band_marks(key_bits)
+        for k in range(p, len(documents), partitions):
+            _batches.mark_band_keys(keys[k], key_bits, seen, twice)
+        marks.append((seen, twice))
+    while len(marks) > 1:
+        marks = [_batches.merge_band_marks(*marks[k : k + 2]) if k + 1 < len(marks) else marks[k]
+                 for k in range(0, len(marks), 2)]  # fmt: skip
+    twice = marks[0][1]
+    held: dict[int, int] = {}
+    for doc_keys in keys:
+        for key in doc_keys.tolist():
+            held[key] = held.get(key, 0) + 1
+    for doc_keys, doc_windows in zip(keys, windows, strict=True):
+        kept = _batches.shipped(doc_keys, doc_windows, key_bits, twice, max_bucket)
+        for key, n, ship in zip(doc_keys.tolist(), doc_windows.tolist(), kept.tolist(), strict=True):
+            if held[key] > 1 or n > max_bucket:
+                assert ship
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "doc": pa.array(range(1, len(documents) + 1), pa.int64()),
+            "source_key": pa.array(range(1, len(documents) + 1), pa.int64()),
+            "keys": pa.array([k.tobytes() for k in keys], pa.binary()),
+            "windows": pa.array([w.tobytes() for w in windows], pa.binary()),
+        }
+    )
+    assert _join(batch, (key_bits, twice.tobytes()), max_bucket) == _join(batch, None, max_bucket)

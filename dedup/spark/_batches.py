@@ -40,15 +40,22 @@ __all__ = [
     "SEED_COUNTS",
     "align_pairs",
     "band_blobs",
+    "band_marks",
     "bucket_pairs",
     "count_pairs",
     "document_key",
     "documents",
+    "mark_band_keys",
+    "merge_band_marks",
+    "merge_seed_counts",
     "pair_fields",
     "passage_fields",
     "same_slots",
     "seed_counts",
     "seed_counts_of",
+    "shared_bands",
+    "shipped",
+    "sum_seed_counts",
 ]
 
 # Spark types of the record fields (the records hold str, int and float only).
@@ -189,7 +196,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
         time: list[float | None] = [None] * len(ids)
         if normalized:
             # The seed keys are counted by the statistics step, once each document's source number is known.
-            sketched, _, _ = _sketch_batch(normalized, config, bands, rows)
+            sketched, _, _ = _sketch_batch(normalized, config, bands, rows, seed_keys=False)
             offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
             np.cumsum(sketched.counts, out=offsets[1:])
             band_of = (np.arange(bands, dtype=np.uint64) << np.uint64(32))[:, None]
@@ -225,35 +232,175 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
         )
 
 
-SEED_COUNTS = "documents bigint, corpus binary, within binary, sources binary, counts binary"
+SEED_COUNTS = "documents bigint, corpus binary, within binary, sources binary, counts binary, seen binary, twice binary"
 
 
-def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits: int = 0) -> Iterator[pa.RecordBatch]:
     """The seed counts (:class:`dedup.boilerplate.SeedCounts`) of a partition's documents (columns text, source_id).
 
     One row: the documents counted, the corpus and per-source count-min tables, and the documents of
     each source (two int64 arrays). The same keys, salts and sketch as the local engine's; tables
     and per-source counts add up, so their sum over partitions is the local engine's exactly.
+
+    With ``key_bits`` (and a column ``keys``), the same pass marks the documents' band keys in two
+    bitmaps of ``2**key_bits`` bits (:func:`mark_band_keys`), merged over partitions by
+    :func:`merge_band_marks`; else ``seen`` and ``twice`` are empty.
     """
     _task_start()
     counts = SeedCounts()
+    seen, twice = band_marks(key_bits)
     for batch in batches:
         texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
         if texts:
             hashes, offsets = hash_many(texts, config.ngram)
             keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
             counts.add(keys, key_offsets, batch.column("source_id").to_numpy().astype(np.int64))
-    sources = np.array(sorted(counts.per_source), dtype=np.int64)
-    documents = np.array([counts.per_source[s] for s in sources.tolist()], dtype=np.int64)
-    yield pa.RecordBatch.from_pydict(
-        {
-            "documents": pa.array([counts.documents], pa.int64()),
-            "corpus": pa.array([counts.corpus.table.tobytes()], pa.binary()),
-            "within": pa.array([counts.within.table.tobytes()], pa.binary()),
-            "sources": pa.array([sources.tobytes()], pa.binary()),
-            "counts": pa.array([documents.tobytes()], pa.binary()),
-        }
+        if key_bits:
+            mark_band_keys(_binary_values(batch.column("keys"), np.uint64), key_bits, seen, twice)
+    yield _counts_row(counts.documents, counts.corpus.table, counts.within.table, counts.per_source, seen, twice)
+
+
+def _counts_row(
+    documents: int,
+    corpus: npt.NDArray[np.uint32],
+    within: npt.NDArray[np.uint32],
+    per_source: dict[int, int],
+    seen: npt.NDArray[np.uint64],
+    twice: npt.NDArray[np.uint64],
+) -> pa.RecordBatch:
+    """One row of :data:`SEED_COUNTS`."""
+    sources = np.array(sorted(per_source), dtype=np.int64)
+    counts = np.array([per_source[s] for s in sources.tolist()], dtype=np.int64)
+    values = {
+        "documents": documents, "corpus": corpus.tobytes(), "within": within.tobytes(), "sources": sources.tobytes(),
+        "counts": counts.tobytes(), "seen": seen.tobytes(), "twice": twice.tobytes(),
+    }  # fmt: skip
+    return pa.RecordBatch.from_pydict(
+        {name: pa.array([value], pa.int64() if name == "documents" else pa.binary()) for name, value in values.items()}
     )
+
+
+_Summed = tuple[int, npt.NDArray[np.uint32], npt.NDArray[np.uint32], dict[int, int], tuple[Any, Any]]
+
+
+def sum_seed_counts(batches: Iterable[pa.RecordBatch]) -> _Summed | None:
+    """The sum of rows of :data:`SEED_COUNTS` (tables added, bitmaps merged); None when there are none.
+
+    Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
+    """
+    total: _Summed | None = None
+    for batch in batches:
+        for r in batch.to_pylist():
+            sources, counts = np.frombuffer(r["sources"], np.int64), np.frombuffer(r["counts"], np.int64)
+            per_source = dict(zip(sources.tolist(), counts.tolist(), strict=True))
+            corpus = np.frombuffer(r["corpus"], dtype=np.uint32)
+            within = np.frombuffer(r["within"], dtype=np.uint32)
+            marks = np.frombuffer(r["seen"], dtype=np.uint64), np.frombuffer(r["twice"], dtype=np.uint64)
+            if total is None:
+                total = int(r["documents"]), corpus, within, per_source, marks
+                continue
+            summed = total[3]
+            for source, n in per_source.items():
+                summed[source] = summed.get(source, 0) + n
+            total = (
+                total[0] + int(r["documents"]), total[1] + corpus, total[2] + within, summed,
+                merge_band_marks(total[4], marks),
+            )  # fmt: skip
+    return total
+
+
+def merge_seed_counts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The rows of :data:`SEED_COUNTS` of a partition summed into one (a level of the statistics' merge tree)."""
+    _task_start()
+    total = sum_seed_counts(batches)
+    if total is not None:
+        documents, corpus, within, per_source, (seen, twice) = total
+        yield _counts_row(documents, corpus, within, per_source, seen, twice)
+
+
+# The band-key filter. Most band keys of a corpus are held by one document only (a window's band
+# matches no other window): they make no pair, yet were most of the band join's shuffle. Before the
+# join every document's distinct keys are marked in two bitmaps, "seen" and "seen in two documents"
+# (a key's bit, from a hash of the key), and the join ships only the keys whose bit is in the second
+# (or whose own windows already overflow a bucket, which the join must count). Two keys on one bit
+# keep each other: the filter errs only on the side of shipping, so the join's pairs and counts
+# are exactly those without it.
+_KEY_MIX = np.uint64(0xD6E8FEB86659FD93)
+
+
+def band_marks(key_bits: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """Two empty bitmaps of ``2**key_bits`` bits (``seen``, ``twice``); none at all for ``key_bits`` 0.
+
+    Example:
+        >>> [len(m) for m in band_marks(8)]
+        [4, 4]
+    """
+    words = (1 << key_bits) >> 6 if key_bits else 0
+    return np.zeros(words, dtype=np.uint64), np.zeros(words, dtype=np.uint64)
+
+
+@njit(cache=True, nogil=True)
+def _mark_kernel(
+    keys: npt.NDArray[np.uint64], shift: int, seen: npt.NDArray[np.uint64], twice: npt.NDArray[np.uint64]
+) -> None:
+    for k in keys:
+        bit = (k * _KEY_MIX) >> np.uint64(shift)
+        word, mask = bit >> np.uint64(6), np.uint64(1) << (bit & np.uint64(63))
+        if seen[word] & mask:
+            twice[word] |= mask
+        else:
+            seen[word] |= mask
+
+
+def mark_band_keys(
+    keys: npt.NDArray[np.uint64], key_bits: int, seen: npt.NDArray[np.uint64], twice: npt.NDArray[np.uint64]
+) -> None:
+    """Mark band keys in the bitmaps: a key's bit goes into ``twice`` when it is already in ``seen``.
+
+    Each document's keys are distinct, so a bit in ``twice`` is a key held by two documents, or
+    two keys on one bit.
+
+    Example:
+        >>> seen, twice = band_marks(8)
+        >>> mark_band_keys(np.array([5, 7], dtype=np.uint64), 8, seen, twice)
+        >>> mark_band_keys(np.array([5], dtype=np.uint64), 8, seen, twice)
+        >>> keys, windows = np.array([5, 7], dtype=np.uint64), np.ones(2, dtype=np.int32)
+        >>> shipped(keys, windows, 8, twice, max_bucket=256).tolist()
+        [True, False]
+    """
+    if len(keys):
+        _mark_kernel(keys, 64 - key_bits, seen, twice)
+
+
+def merge_band_marks(
+    x: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]], y: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The bitmaps of two sets of documents together: a bit is twice when twice in either or seen in both."""
+    return x[0] | y[0], x[1] | y[1] | (x[0] & y[0])
+
+
+@njit(cache=True, nogil=True)
+def _shipped_kernel(
+    keys: npt.NDArray[np.uint64], windows: npt.NDArray[np.int32], shift: int, twice: npt.NDArray[np.uint64],
+    max_bucket: int, out: npt.NDArray[np.bool_],
+) -> None:  # fmt: skip
+    for i in range(len(keys)):
+        bit = (keys[i] * _KEY_MIX) >> np.uint64(shift)
+        out[i] = bool(twice[bit >> np.uint64(6)] & (np.uint64(1) << (bit & np.uint64(63)))) or windows[i] > max_bucket
+
+
+def shipped(
+    keys: npt.NDArray[np.uint64],
+    windows: npt.NDArray[np.int32],
+    key_bits: int,
+    twice: npt.NDArray[np.uint64],
+    max_bucket: int,
+) -> npt.NDArray[np.bool_]:
+    """Which band keys the band join needs: those marked twice, and those whose own windows overflow a bucket."""
+    out = np.empty(len(keys), dtype=np.bool_)
+    if len(keys):
+        _shipped_kernel(keys, windows, 64 - key_bits, twice, max_bucket, out)
+    return out
 
 
 def seed_counts_of(documents: int, corpus: bytes, within: bytes, per_source: dict[int, int]) -> SeedCounts:
@@ -318,7 +465,11 @@ def _binary_values(array: pa.Array | pa.ChunkedArray, dtype: Any) -> npt.NDArray
 
 
 def band_blobs(
-    batches: Iterator[pa.RecordBatch], partitions: int, labels: list[int] | None = None
+    batches: Iterator[pa.RecordBatch],
+    partitions: int,
+    labels: list[int] | None = None,
+    marks: Any = None,
+    max_bucket: int = 256,
 ) -> Iterator[pa.RecordBatch]:
     """The distinct band keys of each document (columns doc, source_key, keys, windows), bound for their partition.
 
@@ -326,8 +477,12 @@ def band_blobs(
     partitions of the band join (by a hash of the band key) travel together as one row of arrays
     (``part`` and the four columns' bytes): Spark shuffles a few large rows instead of one row per
     band key, which costs a tenth of the time (a per-row shuffle of 40 bytes a row dominated the scan).
-    ``labels[p]`` is the ``part`` value written for partition p (default p).
+    ``labels[p]`` is the ``part`` value written for partition p (default p). ``marks`` (``key_bits``
+    and the merged ``twice`` bitmap, or a Spark broadcast of them) leaves out the keys no other
+    document holds (:func:`shipped`).
     """
+    _task_start()
+    filter_by = marks.value if hasattr(marks, "value") else marks
     for batch in batches:
         counts = _binary_lengths(batch.column("keys")) // 8
         if not counts.sum():
@@ -336,6 +491,10 @@ def band_blobs(
         windows = _binary_values(batch.column("windows"), np.int32)
         doc = np.repeat(batch.column("doc").to_numpy(), counts)
         source = np.repeat(batch.column("source_key").to_numpy(), counts)
+        if filter_by is not None:
+            key_bits, twice = filter_by
+            keep = shipped(bandkey, windows, key_bits, np.frombuffer(twice, dtype=np.uint64), max_bucket)
+            bandkey, windows, doc, source = bandkey[keep], windows[keep], doc[keep], source[keep]
         part = ((bandkey * _MIX) >> np.uint64(32)) % np.uint64(partitions)
         columns = {"bandkey": bandkey, "doc": doc, "source": source, "windows": windows}
         found = _blob_rows(part, partitions, labels, columns)
@@ -437,10 +596,9 @@ def _pairs_of(
     _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out)
     # A pair that shares several keys of one band (a true pair's windows collide often) shares
     # the band once: repeats are dropped before the shuffle.
-    order = _pair_band_order(out[0], out[1], out[2])
-    lo, hi, band = out[0][order], out[1][order], out[2][order]
-    first = np.ones(len(lo), dtype=np.bool_)
-    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1]) | (band[1:] != band[:-1])
+    lo, hi, band = out
+    first = np.empty(count, dtype=np.bool_)
+    _first_rows(lo, hi, band, first)
     return lo[first], hi[first], band[first].astype(np.int32), suppressed
 
 
@@ -482,27 +640,89 @@ def _bucket_kernel(
     return count, suppressed
 
 
-def _pair_band_order(
-    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any]
-) -> npt.NDArray[np.int64]:
-    """An order of (lo, hi, band) rows that groups each pair's rows together, its bands in increasing order.
+@njit(cache=True, nogil=True)
+def _slot(lo: np.int64, hi: np.int64, band: np.int64, mask: np.int64) -> np.int64:
+    """A row's first slot in a table of ``mask + 1`` slots (a hash of the pair and band)."""
+    mixed = (np.uint64(lo) * _MIX) ^ (np.uint64(hi) * _MIX2) ^ (np.uint64(band) * _KEY_MIX)
+    return np.int64((mixed ^ (mixed >> np.uint64(29))) & np.uint64(mask))
 
-    One sort of a 64-bit key (56 bits of a hash of the pair, then the band) instead of a sort by
-    three keys; two pairs with the same 56 bits would interleave, so that is checked, and the
-    three-key sort used when it happens (or when a band number does not fit in 8 bits).
+
+@njit(cache=True, nogil=True)
+def _first_rows(
+    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any], first: npt.NDArray[np.bool_]
+) -> None:
+    """Mark the first occurrence of each (lo, hi, band) row (a hash table of row numbers; no sort)."""
+    size = np.int64(16)
+    while size < 2 * len(lo):
+        size <<= 1
+    mask = size - 1
+    slots = np.full(size, -1, dtype=np.int64)
+    for i in range(len(lo)):
+        h = _slot(lo[i], hi[i], np.int64(band[i]), mask)
+        while True:
+            j = slots[h]
+            if j < 0:
+                slots[h] = i
+                first[i] = True
+                break
+            if lo[j] == lo[i] and hi[j] == hi[i] and band[j] == band[i]:
+                first[i] = False
+                break
+            h = (h + 1) & mask
+
+
+@njit(cache=True, nogil=True)
+def _pair_counts(
+    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], first: npt.NDArray[np.bool_], pair: npt.NDArray[np.int64],
+    shared: npt.NDArray[np.int32],
+) -> int:  # fmt: skip
+    """Number the pairs of the rows marked ``first`` (first seen, first numbered) and count their rows.
+
+    ``pair[k]`` is the first row of pair k, ``shared[k]`` its rows; returns the number of pairs.
     """
+    size = np.int64(16)
+    while size < 2 * len(lo):
+        size <<= 1
+    mask = size - 1
+    slots = np.full(size, -1, dtype=np.int64)
+    pairs = 0
+    for i in range(len(lo)):
+        if not first[i]:
+            continue
+        h = _slot(lo[i], hi[i], np.int64(0), mask)
+        while True:
+            k = slots[h]
+            if k < 0:
+                slots[h] = pairs
+                pair[pairs] = i
+                shared[pairs] = 1
+                pairs += 1
+                break
+            if lo[pair[k]] == lo[i] and hi[pair[k]] == hi[i]:
+                shared[k] += 1
+                break
+            h = (h + 1) & mask
+    return pairs
+
+
+def shared_bands(
+    lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """The distinct pairs of (lo, hi, band) rows and the distinct bands each shares, in order of first appearance.
+
+    Example:
+        >>> lo, hi, band = np.array([1, 1, 2, 1]), np.array([5, 5, 6, 5]), np.array([0, 0, 3, 2])
+        >>> [x.tolist() for x in shared_bands(lo, hi, band)]
+        [[1, 2], [5, 6], [2, 1]]
+    """
+    first = np.empty(len(lo), dtype=np.bool_)
+    pair = np.empty(len(lo), dtype=np.int64)
+    shared = np.empty(len(lo), dtype=np.int32)
     if not len(lo):
-        return np.zeros(0, dtype=np.int64)
-    if int(band.min()) >= 0 and int(band.max()) < 256:
-        mixed = (lo.view(np.uint64) * _MIX) ^ (hi.view(np.uint64) * _MIX2)
-        key = (mixed & ~np.uint64(0xFF)) | band.astype(np.uint64)
-        order = np.argsort(key)
-        pair = key[order] >> np.uint64(8)
-        lo_, hi_ = lo[order], hi[order]
-        clash = (pair[1:] == pair[:-1]) & ((lo_[1:] != lo_[:-1]) | (hi_[1:] != hi_[:-1]))
-        if not clash.any():
-            return order.astype(np.int64)
-    return np.lexsort((band, hi, lo)).astype(np.int64)
+        return pair, pair.copy(), shared
+    _first_rows(lo, hi, band, first)
+    pairs = _pair_counts(lo, hi, first, pair, shared)
+    return lo[pair[:pairs]], hi[pair[:pairs]], shared[:pairs]
 
 
 COUNTED = "lo bigint, hi bigint, shared int"
@@ -524,17 +744,11 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
     del table
     marker = lo == hi
     suppressed = int(-band[marker].astype(np.int64).sum())
-    lo, hi, band = lo[~marker], hi[~marker], band[~marker]
-    order = _pair_band_order(lo, hi, band)
-    lo, hi, band = lo[order], hi[order], band[order]
-    new_pair = np.ones(len(lo), dtype=np.bool_)
-    new_pair[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    new_band = new_pair.copy()
-    new_band[1:] |= band[1:] != band[:-1]
-    starts = np.flatnonzero(new_pair)
-    shared = np.add.reduceat(new_band.astype(np.int32), starts) if len(starts) else np.zeros(0, np.int32)
+    if suppressed:
+        lo, hi, band = lo[~marker], hi[~marker], band[~marker]
+    pair_lo, pair_hi, shared = shared_bands(lo, hi, band)
     keep = shared >= least
-    out_lo, out_hi, out_shared = lo[starts][keep], hi[starts][keep], shared[keep].astype(np.int32)
+    out_lo, out_hi, out_shared = pair_lo[keep], pair_hi[keep], shared[keep]
     if suppressed:
         out_lo, out_hi = np.append(out_lo, np.int64(0)), np.append(out_hi, np.int64(0))
         out_shared = np.append(out_shared, np.int32(-suppressed))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -15,6 +16,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from .._pages import small_pages
 from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
 from ..errors import InputError, ParameterError
@@ -60,6 +62,9 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
         builder = builder.config("spark.sql.shuffle.partitions", str(2 * count))
         # Files are read in two splits a core, so the scan need not shuffle the texts to spread them.
         builder = builder.config("spark.sql.files.minPartitionNum", str(2 * count))
+        # Adaptive execution re-plans after every shuffle, each time as a job of its own: on one
+        # machine, with two partitions a core, that costs more than it adapts.
+        builder = builder.config("spark.sql.adaptive.enabled", "false")
         # In local mode the driver's JVM is the executor too: Spark's default 1 GiB heap is too
         # small to cache the stages of a corpus like pan13-train (30 million characters).
         if "spark.driver.memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
@@ -197,6 +202,10 @@ class _WorkDir:
         fs = hadoop_path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
         return bool(fs.exists(hadoop_path))
 
+    def done(self, name: str) -> bool:
+        """Whether the stage is complete in the work directory (never without one)."""
+        return self.path is not None and self._exists(f"{self.path}/{name}/_SUCCESS")
+
     def stage(self, name: str, make: Callable[[], DataFrame]) -> DataFrame:
         """The stage's rows: read back when complete in the work directory, else computed (and kept)."""
         if self.path is None:
@@ -227,39 +236,69 @@ def _source_ids(scanned: DataFrame) -> DataFrame:
     return scanned.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
 
 
-def _statistics(accepted: DataFrame, config: ScanConfig) -> tuple[int, bytes, bytes, dict[int, int]]:
-    """The seed counts the preparation of documents needs (:class:`dedup.boilerplate.SeedCounts`).
+# The band-key filter's bitmaps (:func:`dedup.spark._batches.mark_band_keys`): four bits a band key
+# keep the keys shipped by chance under a quarter of those no other document holds. Every partition
+# sends its two bitmaps to be merged, so they are used only while that stays within
+# _MARK_BYTES in all and each bitmap within 2**_MARK_MAX_BITS bits; beyond (a very large
+# corpus, or one cut in very many partitions), the band join ships every key, as without the filter.
+_MARK_BITS_A_KEY = 4
+_MARK_MAX_BITS = 30
+_MARK_BYTES = 512 << 20
+
+
+def _key_bits(band_keys: int, partitions: int) -> int:
+    """The bits (a power of two, as its exponent) of the band-key filter's bitmaps; 0 for no filter.
+
+    Example:
+        >>> _key_bits(50_000_000, 4), _key_bits(250_000_000, 40), _key_bits(0, 4)
+        (28, 0, 0)
+    """
+    if band_keys <= 0:
+        return 0
+    bits = max(16, math.ceil(math.log2(_MARK_BITS_A_KEY * band_keys)))
+    affordable = math.floor(math.log2(max(1, _MARK_BYTES * 8 // (2 * max(1, partitions)))))
+    bits = min(bits, _MARK_MAX_BITS, affordable)
+    # Fewer than two bits a key would ship most keys anyway: not worth a pass.
+    return bits if (1 << bits) >= 2 * band_keys else 0
+
+
+_Statistics = tuple[int, bytes, bytes, dict[int, int]]
+_MERGE_FAN_IN = 8  # partitions' seed counts a task sums before the driver sums the rest
+
+
+def _statistics(accepted: DataFrame, config: ScanConfig, key_bits: int = 0) -> tuple[_Statistics, bytes]:
+    """The seed counts that preparing documents needs (:class:`dedup.boilerplate.SeedCounts`); the band-key filter.
 
     Counted a partition at a time from each scanned document's seed keys and source number, and
     summed here: two fixed-size count-min tables and the documents of each source (one number a
-    source) reach the driver, never the corpus.
+    source) reach the driver, never the corpus. With ``key_bits``, the same pass marks the band
+    keys (:func:`dedup.spark._batches.seed_counts`); the second value is then the merged bitmap of
+    keys held by two documents (empty without).
     """
 
-    def add(x: tuple[int, Any, Any, dict[int, int]], y: tuple[int, Any, Any, dict[int, int]]) -> Any:
-        per_source = dict(x[3])
-        for s, n in y[3].items():
-            per_source[s] = per_source.get(s, 0) + n
-        return x[0] + y[0], x[1] + y[1], x[2] + y[2], per_source
-
-    def row(r: Any) -> tuple[int, Any, Any, dict[int, int]]:
-        sources = np.frombuffer(r.sources, dtype=np.int64).tolist()
-        counts = np.frombuffer(r.counts, dtype=np.int64).tolist()
-        # Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
-        corpus, within = np.frombuffer(r.corpus, dtype=np.uint32), np.frombuffer(r.within, dtype=np.uint32)
-        return int(r.documents), corpus, within, dict(zip(sources, counts, strict=True))
-
-    tables = accepted.select("text", "source_id").mapInArrow(partial(B.seed_counts, config=config), B.SEED_COUNTS)
-    try:
-        documents, corpus, within, per_source = tables.rdd.map(row).treeReduce(add)
-    except ValueError:  # no partition at all: nothing counted
+    columns = ("text", "source_id", "keys") if key_bits else ("text", "source_id")
+    counting = partial(B.seed_counts, config=config, key_bits=key_bits)
+    tables = accepted.select(*columns).mapInArrow(counting, B.SEED_COUNTS)
+    # One row a partition, summed by the executors a group at a time when there are many, and the
+    # rest on the driver; collected as Arrow (Spark's row pickling took seconds for a few tables).
+    partitions = accepted.rdd.getNumPartitions()
+    if partitions > _MERGE_FAN_IN:
+        tables = tables.repartition(math.ceil(partitions / _MERGE_FAN_IN)).mapInArrow(
+            B.merge_seed_counts, B.SEED_COUNTS
+        )
+    with small_pages():  # the tables and bitmaps summed here are fresh memory (dedup/_pages.py)
+        total = B.sum_seed_counts(tables.toArrow().to_batches())
+    if total is None:  # no partition at all: nothing counted
         empty = SeedCounts()
-        return 0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}
-    return (
+        return (0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}), b""
+    documents, corpus, within, per_source, (_, twice) = total
+    counted = (
         int(documents),
         np.asarray(corpus, dtype=np.uint32).tobytes(),
         np.asarray(within, dtype=np.uint32).tobytes(),
         per_source,
     )
+    return counted, np.asarray(twice, dtype=np.uint64).tobytes()
 
 
 def _input(df: DataFrame, order: str | Column | None) -> DataFrame:
@@ -347,20 +386,25 @@ def scan(
     else:
         accepted = work.stage("accepted", lambda: with_outlet.join(numbers, "_outlet").drop("_outlet"))
         accepted_light = accepted.drop("text", "keys", "windows")
-    statistics = _statistics(accepted, cfg)
+    parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # of every shuffle below
+    # The band-key filter is worth its pass only when the candidates stage is still to compute.
+    key_bits = 0
+    if not work.done("candidates"):
+        windows = accepted_light.agg(F.sum("window_count").alias("n")).first()
+        band_keys = int(windows.n or 0) * cfg.bands_rows[0] if windows is not None else 0
+        key_bits = _key_bits(band_keys, accepted.rdd.getNumPartitions())
+    statistics, twice = _statistics(accepted, cfg, key_bits)
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
     # as many for a brief and a news-length story (dedup.scan.brief_pairs).
     least = least_bands(cfg)
     relaxed = least < cfg.min_bands
 
-    parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # of every shuffle below
-
     def candidates() -> DataFrame:
         label = _partition_labels(parts)
-        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(
-            partial(B.band_blobs, partitions=parts, labels=label), B.BAND_BLOBS
-        )
+        marks = spark.sparkContext.broadcast((key_bits, twice)) if key_bits else None
+        ship = partial(B.band_blobs, partitions=parts, labels=label, marks=marks, max_bucket=cfg.max_bucket)
+        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(ship, B.BAND_BLOBS)
         pairs_of = partial(
             B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source, partitions=parts, labels=label
         )
