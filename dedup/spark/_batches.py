@@ -27,6 +27,7 @@ from ..boilerplate import Boilerplate, SeedCounts
 from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
+from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
 from ..scan import ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text
 from ..shingle import hash_many
 
@@ -777,7 +778,10 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
     return pa.struct([(name, _ARROW_TYPES[kind]) for name, kind in columns])
 
 
-_CACHE_BYTES = 256 << 20  # prepared documents kept by one task
+# Prepared documents kept by one task: as many bytes as the local engine keeps. A task's pairs
+# reach about every document of its partition from both sides, so a cache smaller than those
+# documents prepares them again and again (pan13-train's, with 256 MB: docs/spark.md).
+_CACHE_BYTES = _LOCAL_CACHE_BYTES
 _OUT_ROWS = 1000  # aligned pairs a result batch holds
 
 
