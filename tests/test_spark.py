@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -253,16 +253,10 @@ def test_bucket_pairs_equal_the_local_band_join(
         )
 
     # The pairs leave for their pair's partition (three here) and are counted there, a partition at a time.
-    sent = list(_batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3))
-    by_part: dict[int, list[pa.RecordBatch]] = {}
-    for batch in sent:
-        for k, part in enumerate(batch.column("part").to_pylist()):
-            by_part.setdefault(part, []).append(batch.slice(k, 1))
+    sent = _batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3)
+    by_part = _by_part(sent)
     assert set(by_part) <= {0, 1, 2}
-    counted = [b for part in by_part.values() for b in _batches.count_pairs(iter(part), min_shared)]
-    rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
-    suppressed = -sum(n for lo, hi, n in rows if lo == hi)
-    found = sorted((lo, hi, n) for lo, hi, n in rows if lo != hi)
+    found, suppressed = _counted(by_part, min_shared)
     expected = sorted(zip(local.left.tolist(), local.right.tolist(), local.shared_bands.tolist(), strict=True))
     assert found == expected
     assert suppressed == local.suppressed
@@ -299,20 +293,27 @@ def test_shared_bands_counts_each_pairs_distinct_bands(rows: list[tuple[int, int
     assert first.tolist() == [r not in rows[:k] for k, r in enumerate(rows)]
 
 
-def _join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:
-    """The band join of one batch of documents (band_blobs, bucket_pairs, count_pairs): pairs and buckets skipped."""
+def _by_part(blobs: Iterable[pa.RecordBatch]) -> dict[int, list[pa.RecordBatch]]:
+    """Blob rows grouped by their ``part``, as Spark's shuffle delivers them to the next stage."""
     by_part: dict[int, list[pa.RecordBatch]] = {}
-    for blobs in _batches.band_blobs(iter([batch]), parts, marks=marks, max_bucket=max_bucket):
-        for k, part in enumerate(blobs.column("part").to_pylist()):
-            by_part.setdefault(part, []).append(blobs.slice(k, 1))
-    sent = [b for part in by_part.values() for b in _batches.bucket_pairs(iter(part), max_bucket, False, parts)]
-    at: dict[int, list[pa.RecordBatch]] = {}
-    for batch_ in sent:
-        for k, part in enumerate(batch_.column("part").to_pylist()):
-            at.setdefault(part, []).append(batch_.slice(k, 1))
-    counted = [b for part in at.values() for b in _batches.count_pairs(iter(part), 1)]
+    for batch in blobs:
+        for k, part in enumerate(batch.column("part").to_pylist()):
+            by_part.setdefault(part, []).append(batch.slice(k, 1))
+    return by_part
+
+
+def _counted(by_part: dict[int, list[pa.RecordBatch]], least: int) -> tuple[list[Any], int]:
+    """count_pairs a partition at a time: the (lo, hi, shared) rows of the pairs, sorted, and the buckets skipped."""
+    counted = [b for part in by_part.values() for b in _batches.count_pairs(iter(part), least)]
     rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
     return sorted(r for r in rows if r[0] != r[1]), -sum(r[2] for r in rows if r[0] == r[1])
+
+
+def _join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:
+    """The band join of one batch of documents (band_blobs, bucket_pairs, count_pairs): pairs and buckets skipped."""
+    shipped = _by_part(_batches.band_blobs(iter([batch]), parts, marks=marks, max_bucket=max_bucket))
+    sent = (b for part in shipped.values() for b in _batches.bucket_pairs(iter(part), max_bucket, False, parts))
+    return _counted(_by_part(sent), 1)
 
 
 @settings(max_examples=60, deadline=None)

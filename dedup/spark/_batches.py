@@ -649,15 +649,21 @@ def _slot(lo: np.int64, hi: np.int64, band: np.int64, mask: np.int64) -> np.int6
 
 
 @njit(cache=True, nogil=True)
+def _empty_slots(rows: int) -> npt.NDArray[np.int64]:
+    """An open-addressing table for ``rows`` entries, every slot empty (-1): a power of two, at least twice as many."""
+    size = 16
+    while size < 2 * rows:
+        size <<= 1
+    return np.full(size, -1, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
 def _first_rows(
     lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any], first: npt.NDArray[np.bool_]
 ) -> None:
     """Mark the first occurrence of each (lo, hi, band) row (a hash table of row numbers; no sort)."""
-    size = np.int64(16)
-    while size < 2 * len(lo):
-        size <<= 1
-    mask = size - 1
-    slots = np.full(size, -1, dtype=np.int64)
+    slots = _empty_slots(len(lo))
+    mask = np.int64(len(slots) - 1)
     for i in range(len(lo)):
         h = _slot(lo[i], hi[i], np.int64(band[i]), mask)
         while True:
@@ -681,11 +687,8 @@ def _pair_counts(
 
     ``pair[k]`` is the first row of pair k, ``shared[k]`` its rows; returns the number of pairs.
     """
-    size = np.int64(16)
-    while size < 2 * len(lo):
-        size <<= 1
-    mask = size - 1
-    slots = np.full(size, -1, dtype=np.int64)
+    slots = _empty_slots(len(lo))
+    mask = np.int64(len(slots) - 1)
     pairs = 0
     for i in range(len(lo)):
         if not first[i]:

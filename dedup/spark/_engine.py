@@ -266,7 +266,9 @@ _Statistics = tuple[int, bytes, bytes, dict[int, int]]
 _MERGE_FAN_IN = 8  # partitions' seed counts a task sums before the driver sums the rest
 
 
-def _statistics(accepted: DataFrame, config: ScanConfig, key_bits: int = 0) -> tuple[_Statistics, bytes]:
+def _statistics(
+    accepted: DataFrame, config: ScanConfig, partitions: int, key_bits: int = 0
+) -> tuple[_Statistics, bytes]:
     """The seed counts that preparing documents needs (:class:`dedup.boilerplate.SeedCounts`); the band-key filter.
 
     Counted a partition at a time from each scanned document's seed keys and source number, and
@@ -279,9 +281,9 @@ def _statistics(accepted: DataFrame, config: ScanConfig, key_bits: int = 0) -> t
     columns = ("text", "source_id", "keys") if key_bits else ("text", "source_id")
     counting = partial(B.seed_counts, config=config, key_bits=key_bits)
     tables = accepted.select(*columns).mapInArrow(counting, B.SEED_COUNTS)
-    # One row a partition, summed by the executors a group at a time when there are many, and the
-    # rest on the driver; collected as Arrow (Spark's row pickling took seconds for a few tables).
-    partitions = accepted.rdd.getNumPartitions()
+    # One row for each of the ``partitions`` partitions of ``accepted``, summed by the executors a
+    # group at a time when there are many, and the rest on the driver; collected as Arrow (Spark's
+    # row pickling took seconds for a few tables).
     if partitions > _MERGE_FAN_IN:
         tables = tables.repartition(math.ceil(partitions / _MERGE_FAN_IN)).mapInArrow(
             B.merge_seed_counts, B.SEED_COUNTS
@@ -388,12 +390,12 @@ def scan(
         accepted_light = accepted.drop("text", "keys", "windows")
     parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)  # of every shuffle below
     # The band-key filter is worth its pass only when the candidates stage is still to compute.
-    key_bits = 0
+    key_bits, document_parts = 0, accepted.rdd.getNumPartitions()
     if not work.done("candidates"):
         windows = accepted_light.agg(F.sum("window_count").alias("n")).first()
         band_keys = int(windows.n or 0) * cfg.bands_rows[0] if windows is not None else 0
-        key_bits = _key_bits(band_keys, accepted.rdd.getNumPartitions())
-    statistics, twice = _statistics(accepted, cfg, key_bits)
+        key_bits = _key_bits(band_keys, document_parts)
+    statistics, twice = _statistics(accepted, cfg, document_parts, key_bits)
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
     # as many for a brief and a news-length story (dedup.scan.brief_pairs).
