@@ -30,6 +30,9 @@ _BATCH_ROWS = 1000
 _FORMAT_VERSION = 3  # of the work directory's stages; a change of their columns bumps it
 
 
+_LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+
+
 def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSession:
     """The Spark session to scan with: ``master`` if given, else the one spark-submit configured, else ``local[*]``.
 
@@ -67,8 +70,16 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
         builder = builder.config("spark.sql.adaptive.enabled", "false")
         # In local mode the driver's JVM is the executor too: Spark's default 1 GiB heap is too
         # small to cache the stages of a corpus like pan13-train (30 million characters).
-        if "spark.driver.memory" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        submitted = os.environ.get("PYSPARK_SUBMIT_ARGS", "")
+        if "spark.driver.memory" not in submitted:
             builder = builder.config("spark.driver.memory", os.environ.get("DEDUP_SPARK_MEMORY", "4g"))
+        # The JVM's optimising compiler (C2) spends much of a local scan's CPU compiling the
+        # code each query generates, on the cores the Python workers need; its quick compiler
+        # alone leaves that CPU to the scan, whose heavy work is in Python (docs/spark.md).
+        if "spark.driver.extraJavaOptions" not in submitted:
+            options = os.environ.get("DEDUP_SPARK_JAVA_OPTIONS", _LOCAL_JAVA_OPTIONS)
+            if options:
+                builder = builder.config("spark.driver.extraJavaOptions", options)
     return builder.getOrCreate()
 
 
