@@ -6,6 +6,7 @@ documents really are split across partitions.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -26,7 +27,7 @@ from dedup.clusters import find_clusters
 from dedup.errors import InputError, ParameterError
 from dedup.io import Reader
 from dedup.lsh import candidate_pairs_banded
-from dedup.records import Document
+from dedup.records import Document, Pair, Passage, Span
 from dedup.scan import ScanConfig, ScanResult
 from dedup.spark import _batches, session
 from dedup.spark import scan as spark_scan
@@ -360,3 +361,43 @@ def test_band_key_filter_changes_no_pair_and_no_count(
         }
     )
     assert _join(batch, (key_bits, twice.tobytes()), max_bucket) == _join(batch, None, max_bucket)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=6).flatmap(
+        lambda counts: st.tuples(
+            st.just(counts),
+            st.lists(st.integers(0, 2**32 - 1) | st.integers(0, 3), min_size=sum(counts) * 3, max_size=sum(counts) * 3),
+        )
+    )
+)
+def test_distinct_band_keys_are_each_documents_unique_keys_with_counts(
+    drawn: tuple[list[int], list[int]],
+) -> None:
+    """The documents stage's band keys: np.unique of each document's ``band << 32 | key``, counted, as binary rows."""
+    counts, flat = drawn
+    bands = 3
+    keys = np.array(flat, dtype=np.uint32).reshape(bands, sum(counts))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    values, windows, where = _batches._distinct_band_keys(keys, offsets)
+    key_rows = _batches._binary_rows(values, where).to_pylist()
+    window_rows = _batches._binary_rows(windows, where).to_pylist()
+    for t in range(len(counts)):
+        high = (np.arange(bands, dtype=np.uint64) << 32)[:, None]
+        block = keys[:, offsets[t] : offsets[t + 1]].astype(np.uint64) | high
+        expected, expected_counts = np.unique(block.ravel(), return_counts=True)
+        assert key_rows[t] == expected.tobytes()
+        assert window_rows[t] == expected_counts.astype(np.int32).tobytes()
+
+
+def test_flat_rows_are_the_records_fields_with_spans_spread() -> None:
+    """Pairs and passages leave the alignment as rows of pair_fields / passage_fields, values unchanged."""
+    passage = Passage(Span("a", 1, 9), Span("b", 3, 11), 0.5, 0.25, 0.75, 4)
+    row = _batches._flat_row(passage)
+    assert list(row) == [name for name, _ in _batches.passage_fields()]
+    assert row == {"a_doc": "a", "a_start": 1, "a_end": 9, "b_doc": "b", "b_start": 3, "b_end": 11,
+                   "similarity": 0.5, "containment_a": 0.25, "containment_b": 0.75, "seeds": 4}  # fmt: skip
+    pair = Pair("a", "b", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 2, 80, 0.7)
+    assert _batches._flat_row(pair) == dataclasses.asdict(pair)
+    assert list(_batches._flat_row(pair)) == [name for name, _ in _batches.pair_fields()]

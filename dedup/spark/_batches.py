@@ -12,7 +12,7 @@ import math
 import typing
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -101,12 +101,22 @@ def _ddl(columns: Iterable[tuple[str, type]]) -> str:
     return ", ".join(f"{name}: {_SPARK_TYPES[kind]}" for name, kind in columns)
 
 
-def _passage_row(p: Passage) -> dict[str, Any]:
-    row = asdict(p)
-    for side in ("a", "b"):
-        span = row.pop(side)
-        for name, value in span.items():
-            row[f"{side}_{name}"] = value
+_LAYOUTS: dict[type, list[tuple[str, bool]]] = {}
+
+
+def _flat_row(record: Pair | Passage) -> dict[str, Any]:
+    """A record's fields as a row of :func:`pair_fields` or :func:`passage_fields` (``asdict`` deep-copies: slow)."""
+    layout = _LAYOUTS.get(type(record))
+    if layout is None:
+        hints = typing.get_type_hints(type(record))
+        layout = _LAYOUTS[type(record)] = [(f.name, hints[f.name] is Span) for f in fields(record)]
+    row: dict[str, Any] = {}
+    for name, span in layout:
+        value = getattr(record, name)
+        if span:
+            row[f"{name}_doc"], row[f"{name}_start"], row[f"{name}_end"] = value.doc, value.start, value.end
+        else:
+            row[name] = value
     return row
 
 
@@ -190,26 +200,32 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             out["problem"].append(problem)
             out["reason"].append(reason)
             out["kind"].append(kind)
-        signature: list[bytes | None] = [None] * len(ids)
-        keys: list[bytes | None] = [None] * len(ids)
-        windows: list[bytes | None] = [None] * len(ids)
-        window_count: list[int | None] = [None] * len(ids)
-        time: list[float | None] = [None] * len(ids)
+        signature = keys = windows = pa.nulls(len(ids), pa.binary())
+        window_count = pa.nulls(len(ids), pa.int64())
+        time = pa.nulls(len(ids), pa.float64())
         if normalized:
             # The seed keys are counted by the statistics step, once each document's source number is known.
             sketched, _, _ = _sketch_batch(normalized, config, bands, rows, seed_keys=False)
             offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
             np.cumsum(sketched.counts, out=offsets[1:])
-            band_of = (np.arange(bands, dtype=np.uint64) << np.uint64(32))[:, None]
+            values, counts, value_offsets = _distinct_band_keys(sketched.keys, offsets)
+            dates = batch.column("date").to_pylist()
+            times = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
-                block = sketched.keys[:, offsets[n] : offsets[n + 1]].astype(np.uint64) | band_of
-                values, counts = np.unique(block.ravel(), return_counts=True)
-                signature[k] = sketched.documents[n].tobytes()
-                keys[k] = values.tobytes()
-                windows[k] = counts.astype(np.int32).tobytes()
-                window_count[k] = int(sketched.counts[n])
-                when = parse_date(batch.column("date")[k].as_py())
-                time[k] = when.timestamp() if when is not None else math.nan
+                when = parse_date(dates[k])
+                if when is not None:
+                    times[n] = when.timestamp()
+            columns = (
+                _binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
+                _binary_rows(values, value_offsets),
+                _binary_rows(counts, value_offsets),
+                pa.array(sketched.counts.astype(np.int64)),
+                pa.array(times),
+            )
+            if len(accepted) < len(ids):  # each accepted document to its row, null in the rows not scanned
+                rows_of = pa.array(_positions(accepted, len(ids)), pa.int64())
+                columns = tuple(column.take(rows_of) for column in columns)
+            signature, keys, windows, window_count, time = columns
         yield pa.RecordBatch.from_pydict(
             {
                 "doc": pa.array(out["doc"], pa.int64()),
@@ -222,15 +238,73 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 "problem": pa.array(out["problem"], pa.int32()),
                 "reason": pa.array(out["reason"], pa.string()),
                 "kind": pa.array(out["kind"], pa.string()),
-                "signature": pa.array(signature, pa.binary()),
-                "keys": pa.array(keys, pa.binary()),
-                "windows": pa.array(windows, pa.binary()),
-                "window_count": pa.array(window_count, pa.int64()),
-                "time": pa.array(time, pa.float64()),
+                "signature": signature,
+                "keys": keys,
+                "windows": windows,
+                "window_count": window_count,
+                "time": time,
                 # Columns the engine carries along (where the document was read, its input order).
                 **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
             }
         )
+
+
+def _positions(accepted: list[int], rows: int) -> list[int | None]:
+    """For each of ``rows`` rows, its place among the ``accepted`` rows (None when not accepted)."""
+    where: list[int | None] = [None] * rows
+    for n, k in enumerate(accepted):
+        where[k] = n
+    return where
+
+
+def _binary_rows(values: npt.NDArray[Any], offsets: npt.NDArray[np.int64]) -> pa.Array:
+    """A binary array whose row t is ``values[offsets[t]:offsets[t + 1]]``'s bytes, made without a copy a row."""
+    data = np.ascontiguousarray(values)
+    ends = np.asarray(offsets, dtype=np.int64) * data.itemsize
+    if len(ends) and ends[-1] > np.iinfo(np.int32).max:  # beyond a binary column's 32-bit offsets
+        return pa.array([data[offsets[t] : offsets[t + 1]].tobytes() for t in range(len(offsets) - 1)], pa.binary())
+    return pa.Array.from_buffers(
+        pa.binary(), len(ends) - 1, [None, pa.py_buffer(ends.astype(np.int32)), pa.py_buffer(data.view(np.uint8))]
+    )
+
+
+@njit(cache=True, nogil=True)
+def _distinct_band_keys(
+    keys: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Each document's distinct band keys (``band << 32 | key``, ascending) and how many of its windows hold each.
+
+    ``keys[band, offsets[t]:offsets[t + 1]]`` are document t's windows' keys; out: the values and
+    counts end to end, and each document's offsets into them.
+    """
+    bands = keys.shape[0]
+    documents = len(offsets) - 1
+    longest = 0
+    for t in range(documents):
+        longest = max(longest, offsets[t + 1] - offsets[t])
+    values = np.empty(bands * offsets[-1], dtype=np.uint64)
+    counts = np.empty(bands * offsets[-1], dtype=np.int32)
+    where = np.zeros(documents + 1, dtype=np.int64)
+    block = np.empty(bands * longest, dtype=np.uint64)
+    w = 0
+    for t in range(documents):
+        k = 0
+        for band in range(bands):
+            high = np.uint64(band) << np.uint64(32)
+            for j in range(offsets[t], offsets[t + 1]):
+                block[k] = high | np.uint64(keys[band, j])
+                k += 1
+        ordered = np.sort(block[:k])
+        i = 0
+        while i < k:
+            value, run = ordered[i], 1
+            while i + run < k and ordered[i + run] == value:
+                run += 1
+            values[w], counts[w] = value, run
+            w += 1
+            i += run
+        where[t + 1] = w
+    return values[:w], counts[:w], where
 
 
 SEED_COUNTS = "documents bigint, corpus binary, within binary, sources binary, counts binary, seen binary, twice binary"
@@ -272,12 +346,12 @@ def _counts_row(
     """One row of :data:`SEED_COUNTS`."""
     sources = np.array(sorted(per_source), dtype=np.int64)
     counts = np.array([per_source[s] for s in sources.tolist()], dtype=np.int64)
-    values = {
-        "documents": documents, "corpus": corpus.tobytes(), "within": within.tobytes(), "sources": sources.tobytes(),
-        "counts": counts.tobytes(), "seen": seen.tobytes(), "twice": twice.tobytes(),
+    tables: dict[str, npt.NDArray[Any]] = {
+        "corpus": corpus, "within": within, "sources": sources, "counts": counts, "seen": seen, "twice": twice,
     }  # fmt: skip
     return pa.RecordBatch.from_pydict(
-        {name: pa.array([value], pa.int64() if name == "documents" else pa.binary()) for name, value in values.items()}
+        {"documents": pa.array([documents], pa.int64())}
+        | {name: _binary_rows(values.reshape(-1), np.array([0, values.size])) for name, values in tables.items()}
     )
 
 
@@ -518,15 +592,18 @@ def _blob_rows(
     # Partition numbers are small: a stable sort of 16-bit numbers is numpy's radix sort.
     order = np.argsort(part.astype(np.uint16) if partitions <= 1 << 16 else part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(partitions + 1, dtype=np.uint64))
-    out: dict[str, list[Any]] = {"part": [], **{name: [] for name in columns}}
+    # The rows cut each partition's run of ``order`` in slices of at most _BLOB_ROWS, end to end:
+    # each column, gathered once in that order, is its blob column's bytes as they are.
+    parts: list[int] = []
+    cuts = [0]
     for p in range(partitions):
         for s in range(int(bounds[p]), int(bounds[p + 1]), _BLOB_ROWS):
-            take = order[s : min(s + _BLOB_ROWS, int(bounds[p + 1]))]
-            out["part"].append(labels[p] if labels is not None else p)
-            for name, values in columns.items():
-                out[name].append(values[take].tobytes())
+            parts.append(labels[p] if labels is not None else p)
+            cuts.append(min(s + _BLOB_ROWS, int(bounds[p + 1])))
+    offsets = np.array(cuts, dtype=np.int64)
     return pa.RecordBatch.from_pydict(
-        {"part": pa.array(out["part"], pa.int32())} | {name: pa.array(out[name], pa.binary()) for name in columns}
+        {"part": pa.array(parts, pa.int32())}
+        | {name: _binary_rows(values[order], offsets) for name, values in columns.items()}
     )
 
 
@@ -866,8 +943,8 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
                 signatures, (col["time"][x], col["time"][y]), (col["window_count"][x], col["window_count"][y]),
                 config,
             )  # fmt: skip
-            pairs.append(asdict(pair) if pair is not None else None)
-            passages.append([_passage_row(p) for p in found])
+            pairs.append(_flat_row(pair) if pair is not None else None)
+            passages.append([_flat_row(p) for p in found])
         yield pa.RecordBatch.from_pydict(
             {
                 "a_order": orders.take(pa.array(a[chunk])),
