@@ -263,6 +263,18 @@ def test_bucket_pairs_equal_the_local_band_join(
     assert suppressed == local.suppressed
 
 
+def test_local_session_settings(spark: Any) -> None:
+    """A local session as session() sets it up: two shuffle partitions a core, no adaptive plans, C1 only."""
+    conf = spark.sparkContext.getConf()
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "4"
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
+    assert "-XX:TieredStopAtLevel=1" in conf.get("spark.driver.extraJavaOptions")
+    # The JVM really runs with them (not only the configuration): its own flag says so.
+    jvm = spark.sparkContext._jvm
+    flags = jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+    assert "-XX:TieredStopAtLevel=1" in list(flags)
+
+
 def test_partition_labels_land_one_a_partition(spark: Any) -> None:
     """The band join's ``part`` labels are hashed by Spark to every partition once (Spark's own hash() checks it)."""
     from pyspark.sql import functions as F
