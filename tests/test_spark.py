@@ -92,6 +92,20 @@ def test_seeds_same_as_local(spark: Any) -> None:
     _assert_same(local, spark_scan(_frame(spark, docs, 3)))
 
 
+def test_unpersist_releases_the_stages_and_the_answers_stay(spark: Any) -> None:
+    """A scan's cached stages are released on request; its DataFrames then compute the same answers again."""
+    docs = list(Reader().read([SEEDS]))
+    found = spark_scan(_frame(spark, docs, 3))
+    before = found.to_result()
+    assert found.persisted and all(frame.is_cached for frame in found.persisted)
+    kept = list(found.persisted)
+    found.unpersist()
+    assert not found.persisted and not any(frame.is_cached for frame in kept)
+    again = found.to_result()
+    assert (again.passages, again.pairs) == (before.passages, before.pairs)
+    assert before.passages == dedup.scan(docs).passages
+
+
 def _corpus() -> list[Document]:
     """A small news-like corpus: planted wire passages, a boilerplate line, and bad documents."""
     docs = _bench().synthetic_corpus(240, seed=3, chars=1200, sources=12, share=0.5, stories=12)

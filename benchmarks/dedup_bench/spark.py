@@ -3,6 +3,7 @@
 Usage::
 
     python -m benchmarks.dedup_bench.spark                          # 20,000 documents, local[2]
+    python -m benchmarks.dedup_bench.spark --repeats 3              # three timed scans of each, alternating
     python -m benchmarks.dedup_bench.spark --synthetic 100000 --skip-local --work-dir /tmp/dedup-work
 
 The corpus is ``benchmarks/bench.py``'s synthetic corpus, written once as JSONL (and reused). The
@@ -11,8 +12,11 @@ reads the same file with Spark (``dedup.spark.read``), scans it and writes its p
 Parquet. Both are timed in this one process after a warm-up (numba's kernels loaded, the Spark
 session started: its start is reported on its own). Peak memory is the largest resident set of this
 process and its children (the JVM and Spark's Python workers) together, sampled every 0.2 s.
-With both engines run, the Spark passages and pairs are collected and compared with the local ones
-record for record. Nothing runs at import.
+With ``--repeats N`` each engine scans N times, local then Spark in turn (a shared machine's load
+then weighs on both alike), the Spark scan's cached stages released before the next; the medians
+and their ratio are reported with every run's times. With both engines run, the last Spark
+passages and pairs are collected and compared with the local ones record for record. Nothing runs
+at import.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -82,7 +87,7 @@ class PeakMemory:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Scan the corpus with each engine; the figures as a dict."""
+    """Scan the corpus with each engine (``args.repeats`` times, alternating); the figures as a dict."""
     import dedup
     from dedup.io import Reader
     from dedup.scan import ScanConfig
@@ -90,17 +95,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     corpus = synthetic_corpus_file(args.synthetic, seed=args.seed, chars=args.chars)
     config = ScanConfig()
     figures: dict[str, Any] = {"documents": args.synthetic, "chars": args.chars, "master": args.master}
-    local = None
     if not args.skip_local:
         dedup.scan(Reader().read([corpus]), config)  # warm-up: numba's kernels loaded
-        with PeakMemory() as memory:
-            started = time.perf_counter()
-            local = dedup.scan(Reader().read([corpus]), config)
-            figures["local_seconds"] = round(time.perf_counter() - started, 2)
-        figures["local_peak_bytes"] = memory.peak
-        figures["passages"] = len(local.passages)
-        figures["pairs"] = len(local.pairs)
-        print(f"local: {figures['local_seconds']} s, {len(local.passages)} passages", file=sys.stderr, flush=True)
 
     from dedup.spark import read, scan, session, write
 
@@ -111,20 +107,47 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures["shuffle_partitions"] = int(spark.conf.get("spark.sql.shuffle.partitions") or 0)
     spark.range(4).count()
     figures["spark_start_seconds"] = round(time.perf_counter() - started, 2)
-    out = tempfile.mkdtemp(prefix="dedup-spark-out-")
     if not args.no_warmup:
         # Warm-up on a small corpus: Spark's Python workers start and load numba's kernels.
         scan(read(spark, [str(synthetic_corpus_file(200, seed=1, chars=args.chars))]), config).pairs.count()
-    with PeakMemory() as memory:
-        started = time.perf_counter()
-        found = scan(read(spark, [str(corpus)]), config, work_dir=args.work_dir)
-        write(found, out)
-        figures["spark_seconds"] = round(time.perf_counter() - started, 2)
-    figures["spark_peak_bytes"] = memory.peak
+    local_runs: list[float] = []
+    spark_runs: list[float] = []
+    local_peak = spark_peak = 0
+    local = found = None
+    # Alternating, so that both engines meet the same moments of a shared machine's load.
+    for repeat in range(args.repeats):
+        if not args.skip_local:
+            with PeakMemory() as memory:
+                started = time.perf_counter()
+                local = dedup.scan(Reader().read([corpus]), config)
+                local_runs.append(round(time.perf_counter() - started, 2))
+            local_peak = max(local_peak, memory.peak)
+            print(f"local: {local_runs[-1]} s, {len(local.passages)} passages", file=sys.stderr, flush=True)
+        if found is not None:
+            found.unpersist()  # the next scan computes every stage again, as the first did
+        out = tempfile.mkdtemp(prefix="dedup-spark-out-")
+        work_dir = f"{args.work_dir}/{repeat}" if args.work_dir and args.repeats > 1 else args.work_dir
+        with PeakMemory() as memory:
+            started = time.perf_counter()
+            found = scan(read(spark, [str(corpus)]), config, work_dir=work_dir)
+            write(found, out)
+            spark_runs.append(round(time.perf_counter() - started, 2))
+        spark_peak = max(spark_peak, memory.peak)
+        print(f"spark: {spark_runs[-1]} s", file=sys.stderr, flush=True)
+    assert found is not None
+    figures["spark_seconds"] = statistics.median(spark_runs)
+    figures["spark_runs"] = spark_runs
+    figures["spark_peak_bytes"] = spark_peak
     figures["spark_candidates"] = found.candidates
     figures["spark_unaligned"] = found.unaligned
-    print(f"spark: {figures['spark_seconds']} s", file=sys.stderr, flush=True)
     if local is not None:
+        figures["local_seconds"] = statistics.median(local_runs)
+        figures["local_runs"] = local_runs
+        figures["local_peak_bytes"] = local_peak
+        figures["passages"] = len(local.passages)
+        figures["pairs"] = len(local.pairs)
+        # Each repeat's ratio, and the ratio of the medians.
+        figures["ratios"] = [round(b / a, 2) for a, b in zip(local_runs, spark_runs, strict=True)]
         figures["ratio"] = round(figures["spark_seconds"] / figures["local_seconds"], 2)
         result = found.to_result()
         figures["identical"] = (
@@ -153,8 +176,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--skip-local", action="store_true", help="run the Spark engine only (no comparison)")
     p.add_argument("--no-warmup", action="store_true", help="no Spark warm-up scan before the timed one")
+    p.add_argument(
+        "--repeats", type=int, default=1, help="timed scans of each engine, alternating (default 1); medians reported"
+    )
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args(argv)
+    if args.repeats < 1:
+        p.error(f"--repeats must be at least 1, got {args.repeats}")
     figures = run(args)
     text = json.dumps(figures, indent=2)
     print(text)

@@ -100,6 +100,22 @@ class SparkScan:
     suppressed_buckets: int
     config: ScanConfig = field(default_factory=ScanConfig)
     unaligned: int = 0
+    persisted: list[DataFrame] = field(default_factory=list, repr=False, compare=False)
+
+    def unpersist(self) -> None:
+        """Release the stages the scan keeps in the session (memory and local disk) while its DataFrames are read.
+
+        After it, reading ``passages``, ``pairs`` or ``documents`` computes the scan again. A
+        session that runs several scans should release each when done with it; otherwise Spark
+        keeps them for the session's life.
+
+        Example:
+            >>> found = scan(spark.read.parquet("news.parquet"))  # doctest: +SKIP
+            >>> write(found, "out/"); found.unpersist()  # doctest: +SKIP
+        """
+        for frame in self.persisted:
+            frame.unpersist()
+        self.persisted.clear()
 
     @property
     def skipped(self) -> DataFrame:
@@ -535,6 +551,7 @@ def scan(
         suppressed_buckets=suppressed,
         config=cfg,
         unaligned=unaligned,
+        persisted=work.persisted,
     )
 
 
