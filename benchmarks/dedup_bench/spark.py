@@ -10,8 +10,9 @@ The corpus is ``benchmarks/bench.py``'s synthetic corpus, written once as JSONL 
 local engine scans it streamed from the file (as ``dedup scan corpus.jsonl`` does); the Spark engine
 reads the same file with Spark (``dedup.spark.read``), scans it and writes its passages and pairs as
 Parquet. Both are timed in this one process after a warm-up (numba's kernels loaded, the Spark
-session started: its start is reported on its own). Peak memory is the largest resident set of this
-process and its children (the JVM and Spark's Python workers) together, sampled every 0.2 s.
+session started: its start is reported on its own). Peak memory is the largest resident set, sampled every
+0.2 s, of this process alone for the local engine, and of this process and its children (the JVM
+and Spark's Python workers) together for Spark.
 With ``--repeats N`` each engine scans N times, local then Spark in turn (a shared machine's load
 then weighs on both alike), the Spark scan's cached stages released before the next; the medians
 and their ratio are reported with every run's times. With both engines run, the last Spark
@@ -63,20 +64,30 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-class PeakMemory:
-    """The largest resident set of this process tree while the block runs."""
+def _process_rss() -> int:
+    """Resident bytes of this process alone (Linux /proc)."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
-    def __init__(self) -> None:
+
+class PeakMemory:
+    """The largest resident set of this process tree (or, with ``tree`` false, this process) while the block runs."""
+
+    def __init__(self, *, tree: bool = True) -> None:
         self.peak = 0
+        self.tree = tree
         self._stop = threading.Event()
+
+    def _rss(self) -> int:
+        return _tree_rss(os.getpid()) if self.tree else _process_rss()
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self.peak = max(self.peak, self._rss())
             self._stop.wait(0.2)
 
     def __enter__(self) -> PeakMemory:
-        self.peak = _tree_rss(os.getpid())
+        self.peak = self._rss()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
         return self
@@ -117,7 +128,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # Alternating, so that both engines meet the same moments of a shared machine's load.
     for repeat in range(args.repeats):
         if not args.skip_local:
-            with PeakMemory() as memory:
+            # This process alone: the local engine runs in it, beside the Spark session's idle JVM.
+            with PeakMemory(tree=False) as memory:
                 started = time.perf_counter()
                 local = dedup.scan(Reader().read([corpus]), config)
                 local_runs.append(round(time.perf_counter() - started, 2))
