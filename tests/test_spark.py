@@ -427,3 +427,16 @@ def test_flat_rows_are_the_records_fields_with_spans_spread() -> None:
     pair = Pair("a", "b", 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 2, 80, 0.7)
     assert _batches._flat_row(pair) == dataclasses.asdict(pair)
     assert list(_batches._flat_row(pair)) == [name for name, _ in _batches.pair_fields()]
+
+
+@pytest.mark.slow
+def test_spark_benchmark_repeats_alternate_and_agree(spark: Any, tmp_path: Path) -> None:
+    """The Spark benchmark's --repeats: every run timed, medians and ratios reported, answers identical."""
+    from benchmarks.dedup_bench import spark as bench
+
+    out = tmp_path / "figures.json"
+    assert bench.main(["--synthetic", "300", "--chars", "800", "--repeats", "2", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert len(figures["spark_runs"]) == len(figures["local_runs"]) == len(figures["ratios"]) == 2
+    assert figures["identical"] is True and figures["passages"] > 0
+    assert figures["ratio"] == round(figures["spark_seconds"] / figures["local_seconds"], 2)

@@ -10,14 +10,13 @@ The corpus is ``benchmarks/bench.py``'s synthetic corpus, written once as JSONL 
 local engine scans it streamed from the file (as ``dedup scan corpus.jsonl`` does); the Spark engine
 reads the same file with Spark (``dedup.spark.read``), scans it and writes its passages and pairs as
 Parquet. Both are timed in this one process after a warm-up (numba's kernels loaded, the Spark
-session started: its start is reported on its own). Peak memory is the largest resident set, sampled every
-0.2 s, of this process alone for the local engine, and of this process and its children (the JVM
-and Spark's Python workers) together for Spark.
-With ``--repeats N`` each engine scans N times, local then Spark in turn (a shared machine's load
-then weighs on both alike), the Spark scan's cached stages released before the next; the medians
-and their ratio are reported with every run's times. With both engines run, the last Spark
-passages and pairs are collected and compared with the local ones record for record. Nothing runs
-at import.
+session started: its start is reported on its own). Peak memory is the largest resident set, sampled
+every 0.2 s, of this process alone for the local engine, and of this process and its children (the
+JVM and Spark's Python workers) together for Spark. With ``--repeats N`` each engine scans N times,
+local then Spark in turn (a shared machine's load then weighs on both alike), the Spark scan's
+cached stages released before the next; the medians and their ratio are reported with every run's
+times. With both engines run, the last Spark passages and pairs are collected and compared with the
+local ones record for record. Nothing runs at import.
 """
 
 from __future__ import annotations
@@ -128,6 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # Alternating, so that both engines meet the same moments of a shared machine's load.
     for repeat in range(args.repeats):
         if not args.skip_local:
+            local = None  # the last run's result is not held while the next runs
             # This process alone: the local engine runs in it, beside the Spark session's idle JVM.
             with PeakMemory(tree=False) as memory:
                 started = time.perf_counter()
