@@ -389,8 +389,8 @@ def scan(
     light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
     work.persisted.append(light)
     duplicates = work.stage("duplicates", lambda: _duplicates(light))
-    rows, _ = _documents(sketched, duplicates)
-    light_rows, _ = _documents(light, duplicates)
+    marks = _duplicate_marks(duplicates)
+    rows, light_rows = _documents(sketched, marks), _documents(light, marks)
     # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
     short = F.col("kind").isin("empty", "too short")
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
@@ -612,33 +612,45 @@ def _duplicates(sketched: DataFrame) -> DataFrame:
 _BROADCAST_ROWS = 1_000_000  # duplicate ids joined to the documents by broadcast up to this many
 
 
-def _documents(sketched: DataFrame, duplicates: DataFrame) -> tuple[DataFrame, int]:
-    """The documents with duplicate ids decided in input order, as the local engine decides them.
+def _duplicate_marks(duplicates: DataFrame) -> DataFrame | None:
+    """The repeated ids (``doc``, ``_first``) to mark the documents with; None when no id repeats.
 
-    An id already taken by an earlier scanned document is a duplicate (checked before the length);
-    a document not scanned for its length leaves its id free.
+    Stops the scan when two different ids share a 64-bit hash.
     """
     summary = duplicates.agg(F.count(F.lit(1)).alias("ids"), F.max("_ids").alias("most")).first()
     if summary is not None and summary.most is not None and summary.most > 1:
         c = duplicates.filter(F.col("_ids") > 1).first()
         assert c is not None
         raise InputError(f"documents {c._id_low!r} and {c._id_high!r} have the same 64-bit id hash; rename one")
+    repeated = summary.ids if summary is not None else 0
+    if not repeated:
+        # The usual case: no join at all (each query over the documents would run it again).
+        return None
     marks = duplicates.select("doc", "_first")
     # Duplicates are few in any sane corpus: broadcast, so the documents are not shuffled for them.
-    repeated = summary.ids if summary is not None else 0
-    if repeated <= _BROADCAST_ROWS:
-        marks = F.broadcast(marks)
+    return F.broadcast(marks) if repeated <= _BROADCAST_ROWS else marks
+
+
+def _documents(sketched: DataFrame, marks: DataFrame | None) -> DataFrame:
+    """The documents with duplicate ids decided in input order, as the local engine decides them.
+
+    An id already taken by an earlier scanned document is a duplicate (checked before the length);
+    a document not scanned for its length leaves its id free.
+    """
+    kept = [c for c in sketched.columns if c not in ("reason", "problem", "kind")]
+    if marks is None:
+        return sketched.select(*kept, "reason", "kind")
     marked = sketched.join(marks, "doc", "left")
     duplicate = (
         F.col("_first").isNotNull() & (F.col("_order") > F.col("_first")) & (F.col("problem") != B.PROBLEM_FIELD)
     )
     return marked.select(
-        *(c for c in sketched.columns if c not in ("reason", "problem", "kind")),
+        *kept,
         F.when(duplicate, F.lit("duplicate id (an earlier document has the same id)"))
         .otherwise(F.col("reason"))
         .alias("reason"),
         F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("kind")).alias("kind"),
-    ), int(repeated)
+    )
 
 
 def read(
