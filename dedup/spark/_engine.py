@@ -90,7 +90,8 @@ class SparkScan:
     ``passages`` has the columns of :func:`dedup.spark._batches.passage_fields` (a Passage with its
     spans spread into ``a_doc, a_start, a_end, b_doc, ...``), in input order of the pair then
     position; ``pairs`` the :class:`~dedup.records.Pair` fields, ranked as the local engine ranks
-    them; ``documents`` every input row with ``reason`` set for those not scanned.
+    them; ``documents`` every input row with ``reason`` set for those not scanned; ``persisted``
+    the stages cached while these are read (:meth:`unpersist` releases them).
     """
 
     passages: DataFrame
