@@ -8,6 +8,7 @@ so both engines compute the same numbers; only the plumbing between stages is Sp
 
 from __future__ import annotations
 
+import functools
 import math
 import typing
 from collections import OrderedDict
@@ -64,17 +65,39 @@ _SPARK_TYPES = {str: "string", int: "bigint", float: "double"}
 _ARROW_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64()}
 
 
+@functools.cache
+def _layout(record: type) -> tuple[tuple[str, type], ...]:
+    """A record's fields with their Python types (a Span field's type is Span): what both flattenings read."""
+    hints = typing.get_type_hints(record)
+    return tuple((f.name, hints[f.name]) for f in fields(record))
+
+
+_SPAN_FIELDS = _layout(Span)
+
+
 def _flat_fields(record: type) -> list[tuple[str, type]]:
     """A record's fields with their Python types, a Span field spread into ``<name>_doc/_start/_end``."""
-    hints = typing.get_type_hints(record)
     out: list[tuple[str, type]] = []
-    for f in fields(record):
-        kind = hints[f.name]
+    for name, kind in _layout(record):
         if kind is Span:
-            out.extend((f"{f.name}_{g.name}", typing.get_type_hints(Span)[g.name]) for g in fields(Span))
+            out.extend((f"{name}_{part}", part_kind) for part, part_kind in _SPAN_FIELDS)
         else:
-            out.append((f.name, kind))
+            out.append((name, kind))
     return out
+
+
+def _flat_row(record: Pair | Passage) -> dict[str, Any]:
+    """A record's values as a row of :func:`_flat_fields` (``asdict``, which deep-copies, is slow)."""
+    row: dict[str, Any] = {}
+    record_type: type = type(record)
+    for name, kind in _layout(record_type):
+        value = getattr(record, name)
+        if kind is Span:
+            for part, _ in _SPAN_FIELDS:
+                row[f"{name}_{part}"] = getattr(value, part)
+        else:
+            row[name] = value
+    return row
 
 
 def passage_fields() -> list[tuple[str, type]]:
@@ -99,25 +122,6 @@ def pair_fields() -> list[tuple[str, type]]:
 
 def _ddl(columns: Iterable[tuple[str, type]]) -> str:
     return ", ".join(f"{name}: {_SPARK_TYPES[kind]}" for name, kind in columns)
-
-
-_LAYOUTS: dict[type, list[tuple[str, bool]]] = {}
-
-
-def _flat_row(record: Pair | Passage) -> dict[str, Any]:
-    """A record's fields as a row of :func:`pair_fields` or :func:`passage_fields` (``asdict`` deep-copies: slow)."""
-    layout = _LAYOUTS.get(type(record))
-    if layout is None:
-        hints = typing.get_type_hints(type(record))
-        layout = _LAYOUTS[type(record)] = [(f.name, hints[f.name] is Span) for f in fields(record)]
-    row: dict[str, Any] = {}
-    for name, span in layout:
-        value = getattr(record, name)
-        if span:
-            row[f"{name}_doc"], row[f"{name}_start"], row[f"{name}_end"] = value.doc, value.start, value.end
-        else:
-            row[name] = value
-    return row
 
 
 def document_key(doc_id: str) -> int:
@@ -558,6 +562,8 @@ def band_blobs(
     """
     _task_start()
     filter_by = marks.value if hasattr(marks, "value") else marks
+    if filter_by is not None:
+        key_bits, twice = filter_by[0], np.frombuffer(filter_by[1], dtype=np.uint64)
     for batch in batches:
         counts = _binary_lengths(batch.column("keys")) // 8
         if not counts.sum():
@@ -567,8 +573,7 @@ def band_blobs(
         doc = np.repeat(batch.column("doc").to_numpy(), counts)
         source = np.repeat(batch.column("source_key").to_numpy(), counts)
         if filter_by is not None:
-            key_bits, twice = filter_by
-            keep = shipped(bandkey, windows, key_bits, np.frombuffer(twice, dtype=np.uint64), max_bucket)
+            keep = shipped(bandkey, windows, key_bits, twice, max_bucket)
             bandkey, windows, doc, source = bandkey[keep], windows[keep], doc[keep], source[keep]
         part = ((bandkey * _MIX) >> np.uint64(32)) % np.uint64(partitions)
         columns = {"bandkey": bandkey, "doc": doc, "source": source, "windows": windows}
