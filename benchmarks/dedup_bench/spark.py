@@ -10,13 +10,14 @@ The corpus is ``benchmarks/bench.py``'s synthetic corpus, written once as JSONL 
 local engine scans it streamed from the file (as ``dedup scan corpus.jsonl`` does); the Spark engine
 reads the same file with Spark (``dedup.spark.read``), scans it and writes its passages and pairs as
 Parquet. Both are timed in this one process after a warm-up (numba's kernels loaded, the Spark
-session started: its start is reported on its own). Peak memory is the largest resident set, sampled
-every 0.2 s, of this process alone for the local engine, and of this process and its children (the
-JVM and Spark's Python workers) together for Spark. With ``--repeats N`` each engine scans N times,
-local then Spark in turn (a shared machine's load then weighs on both alike), the Spark scan's
-cached stages released before the next; the medians and their ratio are reported with every run's
-times. With both engines run, the last Spark passages and pairs are collected and compared with the
-local ones record for record. Nothing runs at import.
+session started: its start is reported on its own). Peak memory is, for the local engine, this
+process's own peak resident set (VmHWM, reset before each run; null where the kernel cannot reset
+it), and for Spark the largest resident set of this process and its children (the JVM and Spark's
+Python workers) together, sampled every 0.2 s. With ``--repeats N`` each engine scans N times, local
+then Spark in turn (a shared machine's load then weighs on both alike), the Spark scan's cached
+stages released before the next; the medians and their ratio are reported with every run's times.
+With both engines run, the last Spark passages and pairs are collected and compared with the local
+ones record for record. Nothing runs at import.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if str(ROOT) not in sys.path:  # run from a checkout
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.dedup_bench.corpora import synthetic_corpus_file  # noqa: E402
+from benchmarks.dedup_bench.measure import _hwm, _reset_hwm  # noqa: E402
 
 
 def _tree_rss(root: int) -> int:
@@ -63,30 +65,20 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def _process_rss() -> int:
-    """Resident bytes of this process alone (Linux /proc)."""
-    with open("/proc/self/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 class PeakMemory:
-    """The largest resident set of this process tree (or, with ``tree`` false, this process) while the block runs."""
+    """The largest resident set of this process tree while the block runs."""
 
-    def __init__(self, *, tree: bool = True) -> None:
+    def __init__(self) -> None:
         self.peak = 0
-        self.tree = tree
         self._stop = threading.Event()
-
-    def _rss(self) -> int:
-        return _tree_rss(os.getpid()) if self.tree else _process_rss()
 
     def _watch(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
+            self.peak = max(self.peak, _tree_rss(os.getpid()))
             self._stop.wait(0.2)
 
     def __enter__(self) -> PeakMemory:
-        self.peak = self._rss()
+        self.peak = _tree_rss(os.getpid())
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
         return self
@@ -122,18 +114,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         scan(read(spark, [str(synthetic_corpus_file(200, seed=1, chars=args.chars))]), config).pairs.count()
     local_runs: list[float] = []
     spark_runs: list[float] = []
-    local_peak = spark_peak = 0
+    local_peak: int | None = 0
+    spark_peak = 0
     local = found = None
     # Alternating, so that both engines meet the same moments of a shared machine's load.
     for repeat in range(args.repeats):
         if not args.skip_local:
             local = None  # the last run's result is not held while the next runs
-            # This process alone: the local engine runs in it, beside the Spark session's idle JVM.
-            with PeakMemory(tree=False) as memory:
-                started = time.perf_counter()
-                local = dedup.scan(Reader().read([corpus]), config)
-                local_runs.append(round(time.perf_counter() - started, 2))
-            local_peak = max(local_peak, memory.peak)
+            # This process's own peak (VmHWM since a reset): the local engine runs in it, beside the
+            # Spark session's idle JVM, which the process tree would count.
+            hwm_reset = _reset_hwm()
+            started = time.perf_counter()
+            local = dedup.scan(Reader().read([corpus]), config)
+            local_runs.append(round(time.perf_counter() - started, 2))
+            peak = _hwm() if hwm_reset else None
+            local_peak = max(local_peak, peak) if peak is not None and local_peak is not None else None
             print(f"local: {local_runs[-1]} s, {len(local.passages)} passages", file=sys.stderr, flush=True)
         if found is not None:
             found.unpersist()  # the next scan computes every stage again, as the first did
