@@ -17,6 +17,10 @@ from numba import njit
 
 __all__ = ["distinct", "distinct_counts", "merge_counts", "merge_sorted"]
 
+# Positions in a text (spans, offsets) as a document prepared for alignment holds them: int32 when
+# the text is short enough (almost always), else int64 (dedup.seeds.prepare).
+Positions = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
 _T = TypeVar("_T", bound=np.generic)
 _C = TypeVar("_C", bound=np.unsignedinteger[Any])
 

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import Positions
 from .chain import _passages_of
 from .errors import ParameterError
 from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
@@ -244,9 +245,9 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     two alignment threads wait for each other to hand the GIL back more than they worked.
     """
     return _align_kernel(
-        a.seed_keys, a.seed_index, a.seed_rare, a.shingles.starts, a.shingles.ends, a.word_keys, a.word_starts,
+        a.seed_keys, a.seed_index, a.seed_rare, a.starts, a.ends, a.word_keys, a.word_starts,
         a.word_ends, a.word_rare, a.spaces, len(a.normalized.text),
-        b.seed_keys, b.seed_index, b.shingles.starts, b.shingles.ends, b.word_keys, b.word_starts, b.word_ends,
+        b.seed_keys, b.seed_index, b.starts, b.ends, b.word_keys, b.word_starts, b.word_ends,
         b.spaces, len(b.normalized.text), a.key_filter, b.key_filter,
         p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
@@ -256,24 +257,24 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
 @njit(cache=True, nogil=True)
 def _align_kernel(
     keys_a: npt.NDArray[np.uint64],
-    index_a: npt.NDArray[np.int64],
+    index_a: Positions,
     rare_a: npt.NDArray[np.bool_],
-    starts_a: npt.NDArray[np.int64],
-    ends_a: npt.NDArray[np.int64],
+    starts_a: Positions,
+    ends_a: Positions,
     words_a: npt.NDArray[np.uint64],
-    word_starts_a: npt.NDArray[np.int64],
-    word_ends_a: npt.NDArray[np.int64],
+    word_starts_a: Positions,
+    word_ends_a: Positions,
     word_rare_a: npt.NDArray[np.bool_],
-    spaces_a: npt.NDArray[np.int64],
+    spaces_a: Positions,
     length_a: int,
     keys_b: npt.NDArray[np.uint64],
-    index_b: npt.NDArray[np.int64],
-    starts_b: npt.NDArray[np.int64],
-    ends_b: npt.NDArray[np.int64],
+    index_b: Positions,
+    starts_b: Positions,
+    ends_b: Positions,
     words_b: npt.NDArray[np.uint64],
-    word_starts_b: npt.NDArray[np.int64],
-    word_ends_b: npt.NDArray[np.int64],
-    spaces_b: npt.NDArray[np.int64],
+    word_starts_b: Positions,
+    word_ends_b: Positions,
+    spaces_b: Positions,
     length_b: int,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import Positions
+
 __all__: list[str] = []
 
 
@@ -213,9 +215,9 @@ def _group_passages(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    spaces_a: npt.NDArray[np.int64],
+    spaces_a: Positions,
     length_a: int,
-    spaces_b: npt.NDArray[np.int64],
+    spaces_b: Positions,
     length_b: int,
     abut: int,
     min_seeds: int,
@@ -373,7 +375,7 @@ def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _widen(spaces: npt.NDArray[np.int64], length: int, start: int, end: int) -> tuple[int, int]:
+def _widen(spaces: Positions, length: int, start: int, end: int) -> tuple[int, int]:
     """[start, end) moved to word boundaries of a normalised text whose spaces are at ``spaces``.
 
     Each end goes to the nearer boundary of the word it falls in, out or in (out on a tie): a seed
@@ -498,9 +500,9 @@ def _passages_of(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    spaces_a: npt.NDArray[np.int64],
+    spaces_a: Positions,
     length_a: int,
-    spaces_b: npt.NDArray[np.int64],
+    spaces_b: Positions,
     length_b: int,
     gap: int,
     abut: int,

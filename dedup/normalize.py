@@ -56,6 +56,9 @@ _MAX_FIXUPS: Final = 8
 
 _U32Array = npt.NDArray[np.uint32]
 _I64Array = npt.NDArray[np.int64]
+# Offsets as stored: normalize() gives int64; a document prepared for alignment keeps int32 ones
+# (dedup.seeds.prepare), half the bytes for every character the alignment cache holds.
+_Offsets = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 _U8Array = npt.NDArray[np.uint8]
 _BoolArray = npt.NDArray[np.bool_]
 
@@ -111,14 +114,14 @@ class Normalized:
     """
 
     text: str
-    offsets: _I64Array
+    offsets: _Offsets
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise ParameterError(f"text must be a str; got {type(self.text).__name__}")
         offsets = self.offsets
-        if not isinstance(offsets, np.ndarray) or offsets.dtype != np.int64 or offsets.ndim != 1:
-            raise ParameterError(f"offsets must be a 1-D int64 numpy array; got {offsets!r}")
+        if not isinstance(offsets, np.ndarray) or offsets.dtype not in (np.int64, np.int32) or offsets.ndim != 1:
+            raise ParameterError(f"offsets must be a 1-D int64 (or int32) numpy array; got {offsets!r}")
         if offsets.shape[0] != len(self.text) + 1:
             raise ParameterError(
                 f"offsets must have len(text) + 1 = {len(self.text) + 1} entries; got {offsets.shape[0]}"
@@ -151,7 +154,8 @@ class Normalized:
         return self.text == other.text and bool(np.array_equal(self.offsets, other.offsets))
 
     def __hash__(self) -> int:
-        return hash((self.text, self.offsets.tobytes()))
+        # (as int64: equal offsets of either width hash alike)
+        return hash((self.text, self.offsets.astype(np.int64, copy=False).tobytes()))
 
 
 def normalize(text: str, *, profile: str = "arabic") -> Normalized:

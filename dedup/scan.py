@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._pages import small_pages
+from ._pages import give_back_free_memory, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, KeySources, SeedCounts
 from .dates import parse_date
@@ -386,7 +386,7 @@ def _sketch_batch(
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
 
 
-_CACHE_BYTES = 1 << 30  # prepared documents kept for alignment
+_CACHE_BYTES = 1 << 29  # prepared documents kept for alignment (see _Prepared)
 
 
 class _Prepared:
@@ -400,11 +400,12 @@ class _Prepared:
 
     def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
         self.index = index
-        # In bytes, not documents: a prepared document takes ~40 bytes a character (~115 KB for
+        # In bytes, not documents: a prepared document takes ~28 bytes a character (~85 KB for
         # 3,000 characters), and a corpus of long documents would otherwise multiply the memory.
-        # The band keys and the candidate search's arrays are gone by now, so 1 GiB here stays
-        # below the peak of the LSH stage on large corpora, and holds every document of pan13
-        # (30 million characters): there a third of the cache prepared each document 8 times.
+        # The band keys and the candidate search's arrays are gone by now. 512 MiB holds ~18
+        # million characters: most of a corpus like pan13 (30 million), whose documents are each
+        # prepared ~1.3 times in the locality order below; a larger cache saves little time and
+        # adds its size to the scan's peak (docs/performance.md, Memory).
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
         self.held = 0
@@ -439,6 +440,7 @@ class _Prepared:
 
 
 _CHUNK = 64  # candidate pairs a thread aligns at a time
+_PairChunk = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]  # left and right documents of the pairs
 
 
 class _AlignChunk:
@@ -449,8 +451,8 @@ class _AlignChunk:
         self.prepared = prepared
         self.params = index.config.align_params
 
-    def __call__(self, chunk: tuple[list[int], list[int]]) -> list[tuple[list[Passage], Pair | None]]:
-        return [self.pair(i, j) for i, j in zip(*chunk, strict=True)]
+    def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
+        return [self.pair(i, j) for i, j in zip(chunk[0].tolist(), chunk[1].tolist(), strict=True)]
 
     def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
         index, prepared = self.index, self.prepared
@@ -460,12 +462,27 @@ class _AlignChunk:
         # Most candidates of long documents (98% on pan13) share no passage and are not scored:
         # nothing else of the pair is looked up (align_pair would return the same).
         if not alignments and not short_pair(windows, index.config):
-            return [], None
-        return align_pair(
+            return _NOTHING
+        found, pair = align_pair(
             a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
             (index.doc_signatures[i], index.doc_signatures[j]), (index.doc_time[i], index.doc_time[j]), windows,
             index.config, alignments=alignments,
         )  # fmt: skip
+        return (found, pair) if found or pair is not None else _NOTHING
+
+
+# The result of a pair that yields nothing, one object for all of them (read, never changed): a
+# new empty list and tuple for each of a corpus's candidate pairs were held until the scan ended.
+_NOTHING: tuple[list[Passage], Pair | None] = ([], None)
+
+
+def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_PairChunk]:
+    """The pairs ``(left[k], right[k])`` in chunks of ``_CHUNK``, for :class:`_AlignChunk`.
+
+    Views of the arrays, made lists a chunk at a time: two lists of Python ints, one int a pair,
+    were held for the whole alignment stage (docs/performance.md, Memory).
+    """
+    return [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, len(left), _CHUNK)]
 
 
 def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:
@@ -755,6 +772,7 @@ def scan(
     unaligned = found_pairs - len(kept_left)
     suppressed = candidates.suppressed
     del candidates, keep
+    give_back_free_memory()  # what the candidate search freed, before the alignment cache fills
 
     prepared = _Prepared(index)
     total = len(kept_left)
@@ -762,9 +780,8 @@ def scan(
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
     order = _locality_order(kept_left, kept_right, len(index.documents))
-    left, right = kept_left[order].tolist(), kept_right[order].tolist()
+    chunks = _chunks(kept_left[order], kept_right[order])
     del kept_left, kept_right
-    chunks = [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, total, _CHUNK)]
     results: list[tuple[list[Passage], Pair | None]] = []
     done = 0
 
@@ -784,6 +801,8 @@ def scan(
             take(pool.map(work, chunks))
     else:
         take(map(work, chunks))
+    del work, prepared  # the cache of prepared documents, before the results are put together
+    give_back_free_memory()
     passages: list[Passage] = []
     pairs: list[Pair] = []
     for k in np.argsort(order, kind="stable").tolist():

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import Positions
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
 from .errors import ParameterError
 from .normalize import Normalized
@@ -103,14 +104,15 @@ class Prepared:
     """
 
     normalized: Normalized
-    shingles: Shingles
-    spaces: npt.NDArray[np.int64]  # positions of spaces in the normalised text
+    starts: Positions  # the span of each n-gram (see shingle.Shingles)
+    ends: Positions
+    spaces: Positions  # positions of spaces in the normalised text
     seed_offset: int
     seed_keys: npt.NDArray[np.uint64]
-    seed_index: npt.NDArray[np.int64]
+    seed_index: Positions
     word_keys: npt.NDArray[np.uint64]
-    word_starts: npt.NDArray[np.int64]
-    word_ends: npt.NDArray[np.int64]
+    word_starts: Positions
+    word_ends: Positions
     ngrams: npt.NDArray[np.uint32]  # the distinct n-gram hashes, sorted: the document's set for scores
     ranks: npt.NDArray[np.int32]  # each shingle's index in ngrams (score.ranked_ngrams)
     seed_rare: npt.NDArray[np.bool_]
@@ -118,6 +120,19 @@ class Prepared:
     # A Bloom filter of seed_keys and word_keys (:func:`_key_filter`), so that joining a pair costs
     # the smaller document's keys, not both documents' (:func:`_join_filtered`); empty: no filter.
     key_filter: npt.NDArray[np.uint64] = field(default_factory=lambda: _NO_FILTER)
+
+    @property
+    def shingles(self) -> Shingles:
+        """The document's n-grams (their hashes are ``ngrams[ranks]``, kept once, not twice).
+
+        Example:
+            >>> from dedup.normalize import normalize
+            >>> from dedup.shingle import shingle
+            >>> n = normalize("one two three one")
+            >>> bool((prepare(n, shingle(n.text, 5)).shingles.hashes == shingle(n.text, 5).hashes).all())
+            True
+        """
+        return Shingles(self.ngrams[self.ranks], self.starts, self.ends)
 
     @property
     def nbytes(self) -> int:
@@ -131,7 +146,7 @@ class Prepared:
             True
         """
         arrays = (
-            self.shingles.hashes, self.shingles.starts, self.shingles.ends, self.spaces, self.seed_keys,
+            self.starts, self.ends, self.spaces, self.seed_keys,
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
             self.normalized.offsets, self.seed_rare, self.word_rare, self.key_filter,
         )  # fmt: skip
@@ -193,10 +208,21 @@ def prepare(
         keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
         word_rare = word_rare[keep_words]
+    starts, ends = shingles.starts, shingles.ends
+    if max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT:
+        # Positions as int32: a prepared document is held in the scan's cache for many pairs, and
+        # its positions (offsets, n-gram spans, seed, word and space positions) are most of it.
+        normalized = Normalized(normalized.text, normalized.offsets.astype(np.int32))
+        starts, ends = shingles.starts.astype(np.int32), shingles.ends.astype(np.int32)
+        index, spaces = index.astype(np.int32), spaces.astype(np.int32)
+        word_starts, word_ends = word_starts.astype(np.int32), word_ends.astype(np.int32)
     return Prepared(
-        normalized, shingles, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks,
+        normalized, starts, ends, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks,
         seed_rare, word_rare, _key_filter(keys, words),
     )  # fmt: skip
+
+
+_NARROW_LIMIT = 1 << 31  # texts shorter than this keep their positions in int32
 
 
 @njit(cache=True, nogil=True)
@@ -635,21 +661,21 @@ def _join_filtered(
 @njit(cache=True, nogil=True)
 def _seed_spans(
     keys_a: npt.NDArray[np.uint64],
-    index_a: npt.NDArray[np.int64],
+    index_a: Positions,
     rare_a: npt.NDArray[np.bool_],
-    starts_a: npt.NDArray[np.int64],
-    ends_a: npt.NDArray[np.int64],
+    starts_a: Positions,
+    ends_a: Positions,
     words_a: npt.NDArray[np.uint64],
-    word_starts_a: npt.NDArray[np.int64],
-    word_ends_a: npt.NDArray[np.int64],
+    word_starts_a: Positions,
+    word_ends_a: Positions,
     word_rare_a: npt.NDArray[np.bool_],
     keys_b: npt.NDArray[np.uint64],
-    index_b: npt.NDArray[np.int64],
-    starts_b: npt.NDArray[np.int64],
-    ends_b: npt.NDArray[np.int64],
+    index_b: Positions,
+    starts_b: Positions,
+    ends_b: Positions,
     words_b: npt.NDArray[np.uint64],
-    word_starts_b: npt.NDArray[np.int64],
-    word_ends_b: npt.NDArray[np.int64],
+    word_starts_b: Positions,
+    word_ends_b: Positions,
     offset: int,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],

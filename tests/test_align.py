@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import numpy.typing as npt
@@ -18,13 +19,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.align import Alignment, AlignParams, _join, _tile, _union, _word_share, document_keys, prepare
+from dedup import seeds
+from dedup.align import Alignment, AlignParams, _join, _tile, _union, _word_share, align, document_keys, prepare
 from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.chain import _by_diagonal, _chain, _covered, _split_occupied
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
+from dedup.score import pair_scores
 from dedup.seeds import _filter_probe, _join_filtered, _join_groups, _key_filter, _prepare_kernel, _seed_spans
 from dedup.shingle import hash_many, shingle
 
@@ -101,6 +104,35 @@ def test_planted_passage_is_found_at_its_offsets(
     p = found[0]
     assert _close((p.a.start, p.a.end), spans_a[1])
     assert _close((p.b.start, p.b.end), spans_b[1])
+
+
+@_SETTINGS
+@given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1), shared=st.integers(10, 80))
+def test_narrow_positions_align_and_score_as_wide_ones(alphabet: str, seed: int, shared: int) -> None:
+    # prepare() keeps a document's positions in int32 (the scan caches prepared documents); the
+    # kernels must give with them exactly what they give with int64 positions.
+    rng = random.Random(seed)
+    passage = _words(rng, alphabet, shared, set())
+    filler = _words(rng, alphabet, 60, set(passage))
+    texts = [_text(filler[:20], passage, filler[20:30])[0], _text(filler[30:45], passage, passage[:5], filler[45:])[0]]
+    params = AlignParams(min_length=40, min_exact=20)
+    narrow = [prepare(n, shingle(n.text, 5), params) for n in map(normalize, texts)]
+    with mock.patch.object(seeds, "_NARROW_LIMIT", 0):
+        wide = [prepare(n, shingle(n.text, 5), params) for n in map(normalize, texts)]
+    assert narrow[0].seed_index.dtype == np.int32 and narrow[0].normalized.offsets.dtype == np.int32
+    assert wide[0].seed_index.dtype == np.int64 and wide[0].starts.dtype == np.int64
+    found = align(*narrow, params)
+    assert found  # the planted passage (and its repeated start)
+    assert found == align(*wide, params)
+    spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in found], dtype=np.int64).reshape(-1, 4)
+    scores = [
+        pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans) for a, b in [narrow, wide]
+    ]
+    assert np.array_equal(scores[0][0], scores[1][0]) and scores[0][1] == scores[1][1]
+    assert [narrow[0].normalized.raw_span(x.a_start, x.a_end) for x in found] == [
+        wide[0].normalized.raw_span(x.a_start, x.a_end) for x in found
+    ]
+    assert sum(p.nbytes for p in narrow) < sum(p.nbytes for p in wide)
 
 
 @_SETTINGS
@@ -492,9 +524,9 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
     texts = [normalize(" ".join(x)) for x in (a, b)]
     pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
     args = (
-        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.shingles.starts, pa.shingles.ends, pa.word_keys, pa.word_starts,
+        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts,
         pa.word_ends, pa.word_rare,
-        pb.seed_keys, pb.seed_index, pb.shingles.starts, pb.shingles.ends, pb.word_keys, pb.word_starts, pb.word_ends,
+        pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
         5, pa.key_filter, pb.key_filter,
     )  # fmt: skip
     walk = _seed_spans(*args, 0)  # never sparse

@@ -82,7 +82,17 @@ def test_normalized_validates_its_fields() -> None:
     with pytest.raises(ParameterError, match="offsets must have len"):
         Normalized("ab", np.array([0, 1], dtype=np.int64))
     with pytest.raises(ParameterError, match="int64"):
-        Normalized("a", np.array([0, 1], dtype=np.int32))
+        Normalized("a", np.array([0, 1], dtype=np.uint32))
+    with pytest.raises(ParameterError, match="int64"):
+        Normalized("a", np.array([[0, 1]], dtype=np.int64))
+
+
+def test_narrow_offsets_equal_and_hash_as_the_wide_ones() -> None:
+    # A prepared document keeps its offsets in int32 (dedup.seeds.prepare).
+    wide = normalize("Hello,  World")
+    narrow = Normalized(wide.text, wide.offsets.astype(np.int32))
+    assert narrow == wide and hash(narrow) == hash(wide)
+    assert narrow.raw_span(6, 11) == wide.raw_span(6, 11) == (8, 13)
 
 
 def test_raw_span() -> None:

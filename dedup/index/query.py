@@ -26,7 +26,7 @@ from ..dates import parse_date
 from ..errors import ParameterError
 from ..lsh import _count_shared, per_document_budget
 from ..records import Document, Pair, Passage
-from ..scan import _CHUNK, ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs, least_bands
+from ..scan import ScanConfig, ScanResult, _AlignChunk, _chunks, _Index, _Prepared, brief_pairs, least_bands
 from ..store import DocumentStore
 from .codec import decompress
 from .segments import Segment
@@ -250,8 +250,7 @@ def run_query(
     prepared = _Prepared(corpus)  # type: ignore[arg-type]
     prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
-    pairs_left, pairs_right = left.tolist(), right.tolist()
-    chunks = [(pairs_left[k : k + _CHUNK], pairs_right[k : k + _CHUNK]) for k in range(0, len(pairs_left), _CHUNK)]
+    chunks = _chunks(np.asarray(left, np.int64), np.asarray(right, np.int64))
     if batch.threads > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
             results = [r for chunk in pool.map(work, chunks) for r in chunk]
