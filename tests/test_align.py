@@ -107,7 +107,7 @@ def test_planted_passage_is_found_at_its_offsets(
 
 
 @_SETTINGS
-@given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1), shared=st.integers(10, 80))
+@given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1), shared=st.integers(15, 80))
 def test_narrow_positions_align_and_score_as_wide_ones(alphabet: str, seed: int, shared: int) -> None:
     # prepare() keeps a document's positions in int32 (the scan caches prepared documents); the
     # kernels must give with them exactly what they give with int64 positions.
