@@ -100,7 +100,11 @@ class Prepared:
     where each starts; ``word_keys`` the sorted hashes of the words (of at least ``word_min``
     characters) that occur at most ``max_repeat`` times, with their spans. ``seed_rare`` and
     ``word_rare`` say which are rare in the corpus (all of them when no corpus counts were given).
-    Computed once per document, so that aligning it with many others costs one linear merge per pair.
+    ``starts`` and ``ends`` are the n-grams' spans (:attr:`shingles` gives the n-grams back). Every
+    position (spans, seed and word positions, spaces, the normalised text's offsets) is int32 when
+    the texts are shorter than 2^31 code points, int64 otherwise: the scan holds many prepared
+    documents at once. Computed once per document, so that aligning it with many others costs one
+    linear merge per pair.
     """
 
     normalized: Normalized
