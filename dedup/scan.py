@@ -400,12 +400,11 @@ class _Prepared:
 
     def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
         self.index = index
-        # In bytes, not documents: a prepared document takes ~28 bytes a character (~85 KB for
-        # 3,000 characters), and a corpus of long documents would otherwise multiply the memory.
-        # The band keys and the candidate search's arrays are gone by now. 512 MiB holds ~18
-        # million characters: most of a corpus like pan13 (30 million), whose documents are each
-        # prepared ~1.3 times in the locality order below; a larger cache saves little time and
-        # adds its size to the scan's peak (docs/performance.md, Memory).
+        # In bytes, not documents: a corpus of long documents would otherwise multiply the memory.
+        # The band keys and the candidate search's arrays are gone by now. 512 MiB of prepared
+        # documents (their positions in int32) hold most of a corpus of web pages like pan13, whose
+        # documents are then prepared little more than once in the locality order below; a larger
+        # cache saves little time and adds its size to the scan's peak (docs/performance.md, Memory).
         self.capacity = capacity
         self.cache: OrderedDict[int, Prepared] = OrderedDict()
         self.held = 0
