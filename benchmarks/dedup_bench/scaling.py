@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus, synthetic_corpus_file
+from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus_file, warm_up_corpus
 from .measure import _hwm, _reset_hwm, make_config, max_rss
 
 BENCH = ROOT / "benchmarks" / "bench.py"  # the entry point each fresh process runs
@@ -40,9 +40,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
     from dedup.scan import scan
 
     cfg = make_config(args)
-    small = synthetic_corpus(4, seed=args.seed + 1)
-    scan(small, cfg)  # warm-up: numba cache load / compile
-    del small
+    scan(warm_up_corpus(args.seed + 1), cfg)  # warm-up: every kernel loaded (or compiled)
     path, limit = scaling_corpus(args, args.child)
     rss_before_corpus = max_rss()
     # One streamed pass to count what the scan will read (never more than one text in memory at a time).
