@@ -112,8 +112,11 @@ def format_scans(scans: dict[str, Any]) -> str:
 
 
 def _verdict(what: str, p: dict[str, Any], seconds: float, peak: float) -> str:
-    ok = p["seconds"] <= seconds and _peak(p) <= peak
+    fast, small = p["seconds"] <= seconds, _peak(p) <= peak
+    verdicts = {(True, True): "met", (False, False): "NOT MET"}
+    verdicts |= {(True, False): "time met, memory NOT MET", (False, True): "memory met, time NOT MET"}
+    verdict = verdicts[fast, small]
     return (
         f"  {what}: {p['seconds']:.1f} s, {_peak(p) / 1e9:.2f} GB; target <= {seconds:g} s, <= {peak / 1e9:g} GB:"
-        f" {'met' if ok else 'NOT MET'}"
+        f" {verdict}"
     )
