@@ -549,7 +549,7 @@ def align_pair(
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
-    scores, (jac, cont_a, cont_b) = pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
+    scores, (jac, cont_a, cont_b) = pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
     found = []
     for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
         if similarity >= config.min_similarity:

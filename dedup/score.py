@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +12,21 @@ from numba import njit
 from ._arrays import distinct, merge_sorted
 from .shingle import Shingles
 
-__all__ = ["coverage", "ngram_set", "pair_scores", "ranked_ngrams", "set_scores", "span_scores"]
+__all__ = ["NgramSpans", "coverage", "ngram_set", "pair_scores", "ranked_ngrams", "set_scores", "span_scores"]
+
+
+class NgramSpans(Protocol):
+    """The spans of a document's n-grams, all that :func:`pair_scores` reads of it.
+
+    A :class:`~dedup.shingle.Shingles`, or a document prepared for alignment
+    (:class:`dedup.align.Prepared`), which keeps its hashes only as ranks.
+    """
+
+    @property
+    def starts(self) -> npt.NDArray[Any]: ...
+
+    @property
+    def ends(self) -> npt.NDArray[Any]: ...
 
 
 def ngram_set(shingles: Shingles, start: int = 0, end: int | None = None) -> npt.NDArray[np.uint32]:
@@ -132,10 +147,10 @@ def _ranks(packed: npt.NDArray[np.uint64], shift: int) -> tuple[npt.NDArray[np.u
 
 
 def pair_scores(
-    a: Shingles,
+    a: NgramSpans,
     a_ngrams: npt.NDArray[np.uint32],
     a_ranks: npt.NDArray[np.int32],
-    b: Shingles,
+    b: NgramSpans,
     b_ngrams: npt.NDArray[np.uint32],
     b_ranks: npt.NDArray[np.int32],
     spans: npt.NDArray[np.int64],

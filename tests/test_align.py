@@ -125,9 +125,7 @@ def test_narrow_positions_align_and_score_as_wide_ones(alphabet: str, seed: int,
     assert found  # the planted passage (and its repeated start)
     assert found == align(*wide, params)
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in found], dtype=np.int64).reshape(-1, 4)
-    scores = [
-        pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans) for a, b in [narrow, wide]
-    ]
+    scores = [pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans) for a, b in [narrow, wide]]
     assert np.array_equal(scores[0][0], scores[1][0]) and scores[0][1] == scores[1][1]
     assert [narrow[0].normalized.raw_span(x.a_start, x.a_end) for x in found] == [
         wide[0].normalized.raw_span(x.a_start, x.a_end) for x in found

@@ -174,7 +174,7 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
                 continue
             a, b = prepared[i], prepared[j]
             spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in found], dtype=np.int64)
-            pair_scores(a.shingles, a.ngrams, a.ranks, b.shingles, b.ngrams, b.ranks, spans)
+            pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
             for al in found:
                 a.normalized.raw_span(al.a_start, al.a_end)
                 b.normalized.raw_span(al.b_start, al.b_end)
