@@ -37,12 +37,15 @@ import functools
 import operator
 import unicodedata
 from dataclasses import dataclass
-from typing import Final, SupportsIndex
+from typing import TYPE_CHECKING, Final, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import ParameterError
+
+if TYPE_CHECKING:  # (a type only: normalising needs no numba)
+    from dedup._arrays import Positions
 
 __all__ = ["PROFILES", "Normalized", "normalize"]
 
@@ -56,9 +59,6 @@ _MAX_FIXUPS: Final = 8
 
 _U32Array = npt.NDArray[np.uint32]
 _I64Array = npt.NDArray[np.int64]
-# Offsets as stored: normalize() gives int64; a document prepared for alignment keeps int32 ones
-# (dedup.seeds.prepare), half the bytes for every character the alignment cache holds.
-_Offsets = npt.NDArray[np.int64] | npt.NDArray[np.int32]
 _U8Array = npt.NDArray[np.uint8]
 _BoolArray = npt.NDArray[np.bool_]
 
@@ -114,7 +114,9 @@ class Normalized:
     """
 
     text: str
-    offsets: _Offsets
+    # normalize() gives int64 offsets; a document prepared for alignment keeps int32 ones
+    # (dedup.seeds.prepare), half the bytes for every character the alignment cache holds.
+    offsets: Positions
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):

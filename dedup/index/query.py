@@ -250,7 +250,7 @@ def run_query(
     prepared = _Prepared(corpus)  # type: ignore[arg-type]
     prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
-    chunks = _chunks(np.asarray(left, np.int64), np.asarray(right, np.int64))
+    chunks = _chunks(left, right)
     if batch.threads > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
             results = [r for chunk in pool.map(work, chunks) for r in chunk]
