@@ -5,12 +5,15 @@ An installed copy once left numba's kernel cache in ``site-packages/dedup/__pyca
 command failed (``cannot import name '__version__' from 'dedup' (unknown location)``). The tests
 themselves run from the checkout, so only a real install shows it: this test makes a virtual
 environment, installs a copy of the project into it the README's two ways, one after the other,
-and runs ``dedup scan seeds/`` after each.
+and runs dedup after each.
 
 The dependencies are not downloaded: the new environment sees the running one's site-packages
 (as a path, so that an editable dedup installed there is not loaded), and dedup itself is built
-without build isolation when setuptools is at hand. Each install compiles the kernels once (about
-half a minute each), so this is one of the longer tests.
+without build isolation when setuptools is at hand. A scan from a new install compiles the kernels
+(half a minute or more): the default run scans once, after the first install, where the cache is
+written, and after the later installs runs ``dedup --version``, which fails as the old bug did when
+a folder shadows the package. ``-m install`` runs the long version, a scan after every install
+(three compilations, about five minutes on two busy cores).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def _site_packages(python: Path) -> Path:
     return Path(out.stdout.strip())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def environment(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """A fresh virtual environment, a copy of the project, and the environment variables to run in."""
     here = {Path(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
@@ -94,9 +97,13 @@ def _scan(project: Path, env: dict[str, str]) -> bool:
     return COMPILING in done.stderr
 
 
-@pytest.mark.install
+def _version(project: Path, env: dict[str, str]) -> None:
+    done = _run(["dedup", "--version"], project, env)
+    assert done.stdout.startswith("dedup "), done.stdout
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="the paths below are POSIX ones")
-def test_readme_commands_in_either_order_and_repeated(environment: tuple[Path, Path, dict[str, str]]) -> None:
+def test_readme_commands_in_either_order(environment: tuple[Path, Path, dict[str, str]]) -> None:
     python, project, env = environment
     site = _site_packages(python)
     cache = Path(env["XDG_CACHE_HOME"]) / "dedup" / "numba"
@@ -109,7 +116,36 @@ def test_readme_commands_in_either_order_and_repeated(environment: tuple[Path, P
     assert list(cache.rglob("*.nbi")), "the kernels are cached in the user's cache folder"
     assert said, "the first run did not say that it compiles"
 
-    # 2. python -m pip install -e . (the README's second command) over it, then dedup again, twice
+    # 2. python -m pip install -e . (the README's second command) over it: nothing left behind
+    _install(python, project, env, editable=True)
+    assert not (site / "dedup").exists(), "the installed copy left a folder behind that shadows the editable one"
+    _version(project, env)
+
+    # 3. the other order: the installed copy over the editable one
+    _install(python, project, env, editable=False)
+    assert (site / "dedup" / "__init__.py").is_file()
+    _version(project, env)
+    assert not list(project.rglob("*.nb[ic]"))
+
+
+@pytest.mark.install
+@pytest.mark.skipif(sys.platform == "win32", reason="the paths below are POSIX ones")
+def test_readme_commands_scan_after_every_install(request: pytest.FixtureRequest) -> None:
+    if "install" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("a long run (three compilations of the kernels): select it with -m install")
+    python, project, env = request.getfixturevalue("environment")
+    site = _site_packages(python)
+    cache = Path(env["XDG_CACHE_HOME"]) / "dedup" / "numba"
+
+    # 1. python -m pip install . && dedup scan seeds/ (the first run compiles, and says so)
+    _install(python, project, env, editable=False)
+    assert (site / "dedup" / "__init__.py").is_file()
+    said = _scan(project, env)
+    assert not list((site / "dedup").rglob("*.nb[ic]")), "numba's cache is inside the installed package"
+    assert list(cache.rglob("*.nbi")), "the kernels are cached in the user's cache folder"
+    assert said, "the first run did not say that it compiles"
+
+    # 2. python -m pip install -e . over it, then dedup again, twice
     _install(python, project, env, editable=True)
     assert not (site / "dedup").exists(), "the installed copy left a folder behind that shadows the editable one"
     assert _scan(project, env)  # another folder of sources: compiled for it once
