@@ -18,6 +18,7 @@ from typing import Any
 
 from . import __version__
 from ._cache import cache_dir, kernels_cached
+from ._compile import compile_kernels
 from .clusters import find_clusters
 from .errors import DedupError, InputError, ParameterError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
@@ -593,14 +594,17 @@ class _Output:
             self.temporary = None
 
 
-def _compiling_note(quiet: bool) -> None:
-    """Say why the first run after an install sits still: numba compiles the kernels then."""
-    if not quiet and not kernels_cached():
+def _compile_first(quiet: bool) -> None:
+    """Compile the kernels, two processes at once, the first run after an install, and say why it sits still."""
+    if kernels_cached():
+        return
+    if not quiet:
         sys.stderr.write(
-            f"dedup: compiling the engine's kernels, once after an install (about half a minute); "
+            f"dedup: compiling the engine's kernels, once after an install (a minute or two); "
             f"they are kept in {cache_dir()}\n"
         )
         sys.stderr.flush()
+    compile_kernels()
 
 
 def _check_report_options(args: argparse.Namespace) -> _Output:
@@ -680,7 +684,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         if args.engine == "spark":
             result = _spark_scan(args, config, reader)  # skips located by the reader, as below
         else:
-            _compiling_note(args.quiet)
+            _compile_first(args.quiet)
             # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
             with _locating(reader, args), ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
@@ -750,7 +754,7 @@ def _run_index(args: argparse.Namespace) -> int:
         return 0
     reader = _reader(args)
     if action == "add":
-        _compiling_note(args.quiet)
+        _compile_first(args.quiet)
         with _open_index(args, create=True) as index, _locating(reader, args):
             with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
@@ -769,7 +773,7 @@ def _run_index(args: argparse.Namespace) -> int:
         return 0
     output = _check_report_options(args)
     try:
-        _compiling_note(args.quiet)
+        _compile_first(args.quiet)
         with _open_index(args, create=False) as index, _locating(reader, args):
             documents = list(_located(reader.read(args.inputs)))
             result = index.query(documents, add=args.add)
@@ -817,7 +821,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         if args.detections is not None:
             evaluation = evaluate_detections(args.corpus, load_detections(args.detections))
         else:
-            _compiling_note(False)
+            _compile_first(False)
             evaluation = evaluate_corpus(args.corpus, _config(args))
     except BaseException:
         output.discard()
@@ -838,7 +842,7 @@ def _run_evaluate_pairs(args: argparse.Namespace, started: float, output: _Outpu
         truth = load_labelled_pairs(Path(args.corpus) / "truth.jsonl")
         evaluation = evaluate_pair_scores(truth, load_scored_pairs(args.detections), corpus=args.corpus)
     else:
-        _compiling_note(False)
+        _compile_first(False)
         evaluation = evaluate_labelled_corpus(args.corpus, _config(args))
     seconds = time.perf_counter() - started
     with output.open() as stream:

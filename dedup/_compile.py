@@ -1,0 +1,123 @@
+"""Compile the engine's kernels in two processes at once, the first time a command needs them.
+
+numba compiles one kernel at a time, in the process that first calls it: after an install, a
+scan's first minute or two goes to compiling, on one core. The kernels fall into two groups of
+comparable cost that share little: those of alignment (preparing a pair of documents, aligning
+and scoring it) and those of the stages before it (hashing, sketching, banding, counting). Each
+group is reached on its own by a small workload: a pair of texts aligned and scored as the scan
+does, and a scan of texts that share nothing, so that no pair reaches alignment. Two processes
+run them side by side and write numba's cache (:mod:`dedup._cache`), where the command's own
+process then finds the kernels. Whatever they did not compile (a process that could not start, a
+kernel only another input reaches) the command compiles itself, as it would have anyway.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ._cache import kernels_cached
+
+__all__ = ["PARTS", "compile_kernels", "warm_up"]
+
+PARTS = ("align", "sketch")
+"""The workloads run side by side, the costlier first (each in a process of its own)."""
+
+
+def _text(seed: int, words: int = 160) -> str:
+    """Made-up words, a different vocabulary for each seed: texts of different seeds share no n-gram."""
+    state = seed * 2654435761 + 12345
+    out = []
+    for _ in range(words):
+        letters = []
+        for _ in range(3 + state % 6):
+            state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+            letters.append(chr(0x61 + (state >> 33) % 26))
+        out.append("".join(letters) + "abcdefghij"[seed % 10])
+    return " ".join(out) + "."
+
+
+def warm_up(part: str) -> None:
+    """Run ``part``'s workload in this process, compiling (or loading) the kernels it reaches.
+
+    Example:
+        >>> warm_up("sketch")
+        >>> warm_up("other")
+        Traceback (most recent call last):
+        ...
+        ValueError: part must be one of ('align', 'sketch'), got 'other'
+    """
+    if part == "align":
+        from .scan import ScanConfig, align_pair, prepare_text
+
+        config = ScanConfig()
+        shared = _text(1)
+        a = prepare_text(f"{_text(2)} {shared}", config, None)
+        b = prepare_text(f"{shared} {_text(3)}", config, None)
+        signature = np.zeros(config.num_perm, np.uint32)
+        found, _ = align_pair(
+            a, b, ("a", "b"), (len(a.normalized.text), len(b.normalized.text)), (signature, signature),
+            (math.nan, math.nan), (1, 1), config,
+        )  # fmt: skip
+        assert found, "the warm-up pair shares a passage"
+    elif part == "sketch":
+        from ._arrays import merge_counts
+        from .records import Document
+        from .scan import _locality_order, scan
+
+        scan([Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)], threads=1)
+        # Two small kernels of the candidate search that only documents sharing text reach (the
+        # counts of a band's pairs are uint8 below 256 bands); sharing would take this part to the
+        # alignment, the other part's work.
+        ones = np.ones(1, np.uint8)
+        merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
+        _locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
+    else:
+        raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+
+
+def _jit_disabled() -> bool:
+    from numba.core import config
+
+    return bool(getattr(config, "DISABLE_JIT", False))  # nothing to compile: the kernels run as Python
+
+
+def compile_kernels(parts: tuple[str, ...] = PARTS) -> bool:
+    """Compile the kernels not cached yet, each part of :data:`PARTS` in a process of its own; whether all finished.
+
+    Returns at once when every kernel module is cached. A part that fails (a process that cannot
+    start or exits with an error) is left to the caller's own process, which compiles what it
+    calls: never an error, only time.
+
+    Example:
+        >>> compile_kernels()  # cached already (the examples ran a scan): nothing to do
+        True
+    """
+    if kernels_cached() or _jit_disabled():
+        return True
+    # The children import this very dedup (not another one their working folder might hold).
+    path = str(Path(__file__).resolve().parents[1])
+    running: list[subprocess.Popen[bytes]] = []
+    try:
+        for part in parts:
+            code = f"import sys; sys.path.insert(0, {path!r}); import dedup._compile as m; m.warm_up({part!r})"
+            running.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", code],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        return all(process.wait() == 0 for process in running)
+    except OSError:
+        return False
+    finally:
+        for process in running:  # interrupted (Ctrl-C): no compiler left running behind the command
+            if process.poll() is None:
+                process.kill()
+                process.wait()
