@@ -1,9 +1,9 @@
 """Compile the engine's kernels in two processes at once, the first time a command needs them.
 
 numba compiles one kernel at a time, in the process that first calls it: after an install, a
-scan's first minute or two goes to compiling, on one core. The kernels fall into two groups of
-comparable cost that share little: those of alignment (preparing a pair of documents, aligning
-and scoring it) and those of the stages before it (hashing, sketching, banding, counting). Each
+scan's first minute or two goes to compiling, on one core. The kernels fall into two groups that
+share little: those of alignment (preparing a pair of documents, aligning and scoring it), the
+larger part, and those of the stages before it (hashing, sketching, banding, counting). Each
 group is reached on its own by a small workload: a pair of texts aligned and scored as the scan
 does, and a scan of texts that share nothing, so that no pair reaches alignment. Two processes
 run them side by side and write numba's cache (:mod:`dedup._cache`), where the command's own
@@ -29,7 +29,7 @@ PARTS = ("align", "sketch")
 
 
 def _text(seed: int, words: int = 160) -> str:
-    """Made-up words, a different vocabulary for each seed: texts of different seeds share no n-gram."""
+    """Made-up words, a different vocabulary for each seed: texts of different seeds share no passage."""
     state = seed * 2654435761 + 12345
     out = []
     for _ in range(words):
@@ -63,7 +63,8 @@ def warm_up(part: str) -> None:
             a, b, ("a", "b"), (len(a.normalized.text), len(b.normalized.text)), (signature, signature),
             (math.nan, math.nan), (1, 1), config,
         )  # fmt: skip
-        assert found, "the warm-up pair shares a passage"
+        if not found:
+            raise RuntimeError("the warm-up pair shares a passage, and none was found")
     elif part == "sketch":
         from ._arrays import merge_counts
         from .records import Document
@@ -113,7 +114,8 @@ def compile_kernels(parts: tuple[str, ...] = PARTS) -> bool:
                     stderr=subprocess.DEVNULL,
                 )
             )
-        return all(process.wait() == 0 for process in running)
+        codes = [process.wait() for process in running]  # every part, even after one failed
+        return all(code == 0 for code in codes)
     except OSError:
         return False
     finally:
