@@ -17,10 +17,14 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._cache import kernels_cached
+
+if TYPE_CHECKING:  # (scan sits above this module's import time: it is imported where it is run)
+    from .scan import ScanConfig
 
 __all__ = ["PARTS", "compile_kernels", "warm_up"]
 
@@ -41,8 +45,11 @@ def _text(seed: int, words: int = 160) -> str:
     return " ".join(out) + "."
 
 
-def warm_up(part: str) -> None:
+def warm_up(part: str, config: ScanConfig | None = None) -> None:
     """Run ``part``'s workload in this process, compiling (or loading) the kernels it reaches.
+
+    ``config`` (the defaults when None) is the scan configuration the workload runs with: a
+    benchmark warms up with the one it times.
 
     Example:
         >>> warm_up("sketch")
@@ -54,7 +61,7 @@ def warm_up(part: str) -> None:
     if part == "align":
         from .scan import ScanConfig, align_pair, prepare_text
 
-        config = ScanConfig()
+        config = config or ScanConfig()
         shared = _text(1)
         a = prepare_text(f"{_text(2)} {shared}", config, None)
         b = prepare_text(f"{shared} {_text(3)}", config, None)
@@ -70,7 +77,8 @@ def warm_up(part: str) -> None:
         from .records import Document
         from .scan import _locality_order, scan
 
-        scan([Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)], threads=1)
+        docs = [Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)]
+        scan(docs, config, threads=1)
         # Two small kernels of the candidate search that only documents sharing text reach (the
         # counts of a band's pairs are uint8 below 256 bands); sharing would take this part to the
         # alignment, the other part's work.

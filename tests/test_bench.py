@@ -68,23 +68,6 @@ def _bench_module():  # type: ignore[no-untyped-def]
     return bench
 
 
-def test_warm_up_corpus_reaches_alignment_and_scoring() -> None:
-    # The scan benchmark's warm-up must run the alignment and scoring kernels, or the first timed
-    # scan after an install (or an edit of the engine) pays for compiling them.
-    from dedup.scan import scan
-
-    sys.path.insert(0, str(BENCH.parent))
-    try:
-        from dedup_bench.corpora import warm_up_corpus
-    finally:
-        sys.path.remove(str(BENCH.parent))
-    result = scan(warm_up_corpus(1))
-    assert {(p.a, p.b) for p in result.pairs if p.passages} == {
-        ("doc0000000", "warm-brief"),
-        ("doc0000000", "warm-carrier"),
-    }
-
-
 def test_dense_corpus_is_deterministic_and_carries_passages_of_other_documents() -> None:
     bench = _bench_module()
     a = bench.dense_corpus(60, seed=7, chars=1500)

@@ -204,22 +204,6 @@ def corpus_file(kind: str, n: int, *, seed: int = 0, chars: int = 3000, cache_di
     return path
 
 
-def warm_up_corpus(seed: int = 0) -> list[Any]:
-    """Documents whose scan runs every kernel a whole scan runs: a shared passage, a brief, fresh text.
-
-    A scan aligns and scores only candidate pairs: a warm-up on a few unrelated documents loads
-    (or, after an install or an edit of the engine, compiles) none of those kernels, and the first
-    timed scan paid for them.
-    """
-    from dedup.records import Document
-
-    a, b, c = synthetic_corpus(3, seed=seed, share=0.0)
-    passage = a.text[500:1700]
-    carrier = Document("warm-carrier", f"{b.text[:1500]} {passage} {b.text[1500:]}", source="warm-carrier")
-    brief = Document("warm-brief", a.text[:400], source="warm-brief")
-    return [a, carrier, brief, c]
-
-
 def synthetic_corpus_file(n: int, *, seed: int = 0, chars: int = 3000, cache_dir: Path | None = None) -> Path:
     """The JSONL file of ``synthetic_corpus(n, seed=seed, chars=chars)`` (see :func:`corpus_file`)."""
     return corpus_file("synthetic", n, seed=seed, chars=chars, cache_dir=cache_dir)

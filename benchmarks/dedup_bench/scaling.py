@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus_file, warm_up_corpus
+from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus_file
 from .measure import _hwm, _reset_hwm, make_config, max_rss
 
 BENCH = ROOT / "benchmarks" / "bench.py"  # the entry point each fresh process runs
@@ -37,10 +37,12 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
     synthetic corpus is written to a cached file first (normally by the parent, before this process
     starts), so that neither its generation nor a list of every document counts in the peak.
     """
+    from dedup._compile import PARTS, warm_up
     from dedup.scan import scan
 
     cfg = make_config(args)
-    scan(warm_up_corpus(args.seed + 1), cfg)  # warm-up: every kernel loaded (or compiled)
+    for part in PARTS:  # warm-up: every kernel a scan calls loaded (or compiled), untimed
+        warm_up(part, cfg)
     path, limit = scaling_corpus(args, args.child)
     rss_before_corpus = max_rss()
     # One streamed pass to count what the scan will read (never more than one text in memory at a time).
