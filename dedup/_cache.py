@@ -95,8 +95,8 @@ def _numba_subfolder(folder: Path) -> str:
 def kernels_cached() -> bool:
     """Whether every kernel module has compiled kernels in the cache, current for its source.
 
-    Cheap (a directory listing and a few small reads): the command line asks it before a scan to
-    say, while the first run after an install compiles, why nothing seems to happen. It reads the
+    Cheap (a directory listing and a few small reads): :func:`dedup._compile.compile_kernels` asks
+    it before a command runs, to compile ahead (and say so) only after an install. It reads the
     same index files numba does and applies numba's own freshness test (the numba version, and the
     source file's modification time and size).
 

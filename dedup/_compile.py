@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,19 +96,22 @@ def _jit_disabled() -> bool:
     return bool(getattr(config, "DISABLE_JIT", False))  # nothing to compile: the kernels run as Python
 
 
-def compile_kernels(parts: tuple[str, ...] = PARTS) -> bool:
+def compile_kernels(parts: tuple[str, ...] = PARTS, *, starting: Callable[[], object] | None = None) -> bool:
     """Compile the kernels not cached yet, each part of :data:`PARTS` in a process of its own; whether all finished.
 
-    Returns at once when every kernel module is cached. A part that fails (a process that cannot
-    start or exits with an error) is left to the caller's own process, which compiles what it
-    calls: never an error, only time.
+    Returns at once when every kernel module is cached, or when numba's JIT is off (nothing to
+    compile). Otherwise ``starting`` is called first (the command line says there why it sits
+    still). A part that fails (a process that cannot start or exits with an error) is left to the
+    caller's own process, which compiles what it calls: never an error, only time.
 
     Example:
-        >>> compile_kernels()  # cached already (the examples ran a scan): nothing to do
+        >>> compile_kernels(starting=lambda: print("compiling"))  # cached already (the examples ran a scan)
         True
     """
     if kernels_cached() or _jit_disabled():
         return True
+    if starting is not None:
+        starting()
     # The children import this very dedup (not another one their working folder might hold).
     path = str(Path(__file__).resolve().parents[1])
     running: list[subprocess.Popen[bytes]] = []

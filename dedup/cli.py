@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from ._cache import cache_dir, kernels_cached
+from ._cache import cache_dir
 from ._compile import compile_kernels
 from .clusters import find_clusters
 from .errors import DedupError, InputError, ParameterError
@@ -596,15 +596,15 @@ class _Output:
 
 def _compile_first(quiet: bool) -> None:
     """Compile the kernels, two processes at once, the first run after an install, and say why it sits still."""
-    if kernels_cached():
-        return
-    if not quiet:
+
+    def say() -> None:
         sys.stderr.write(
             f"dedup: compiling the engine's kernels, once after an install (a minute or two); "
             f"they are kept in {cache_dir()}\n"
         )
         sys.stderr.flush()
-    compile_kernels()
+
+    compile_kernels(starting=None if quiet else say)
 
 
 def _check_report_options(args: argparse.Namespace) -> _Output:

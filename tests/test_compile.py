@@ -69,3 +69,17 @@ def test_a_part_that_fails_is_left_to_the_caller() -> None:
 def test_an_unknown_part_is_refused() -> None:
     with pytest.raises(ValueError, match="part must be one of"):
         _compile.warm_up("everything")
+
+
+def test_starting_is_called_only_when_there_is_something_to_compile() -> None:
+    calls: list[str] = []
+    with mock.patch.object(_compile, "kernels_cached", return_value=True):
+        assert _compile.compile_kernels((), starting=lambda: calls.append("cached"))
+    with (
+        mock.patch.object(_compile, "kernels_cached", return_value=False),
+        mock.patch.object(_compile, "_jit_disabled", return_value=True),
+    ):
+        assert _compile.compile_kernels((), starting=lambda: calls.append("no JIT"))
+    with mock.patch.object(_compile, "kernels_cached", return_value=False):
+        assert _compile.compile_kernels((), starting=lambda: calls.append("compiling"))
+    assert calls == ["compiling"]
