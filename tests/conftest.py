@@ -1,4 +1,4 @@
-"""Compile the engine's kernels once, before the test workers start; no hypothesis deadline.
+"""Compile the engine's kernels once, before the test workers start; no hypothesis deadline; long suites on request.
 
 With ``-n auto`` every worker would otherwise compile every kernel it calls, each on its own
 core, at the same time (a minute or two of each core on a fresh machine): the kernels are compiled
@@ -8,6 +8,10 @@ them from numba's cache. A no-op when they are cached already.
 Hypothesis fails an example that takes longer than 200 ms by default: a wall-clock limit, which
 on a shared, busy machine fails at random (``test_idempotent`` took 307 ms in a CI run). The
 tests check what the code computes; speed is the benchmarks' business.
+
+Tests marked ``slow`` or ``install`` run only when the marker expression names them (``-m slow``,
+``-m install``): they are skipped at collection otherwise, so their fixtures (a virtual
+environment, a Spark session) are never made.
 """
 
 from __future__ import annotations
@@ -25,3 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
     from dedup._compile import compile_kernels
 
     compile_kernels()
+
+
+_ON_REQUEST = {
+    "slow": "a long run: select it with -m slow",
+    "install": "a long run (three compilations of the kernels): select it with -m install",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    expression = config.getoption("markexpr") or ""
+    for item in items:
+        for marker, reason in _ON_REQUEST.items():
+            if marker not in expression and item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.skip(reason=reason))

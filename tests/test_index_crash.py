@@ -120,11 +120,7 @@ def test_kill_during_a_write(tmp_path_factory: pytest.TempPathFactory, work: str
 @pytest.mark.slow
 @settings(max_examples=300, **_SETTINGS)  # type: ignore[arg-type]
 @given(work=st.sampled_from(["add", "add", "add", "compact"]), fraction=st.floats(0.0, 1.1))
-def test_kill_during_a_write_many_times(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, work: str, fraction: float
-) -> None:
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a long run: select it with -m slow")
+def test_kill_during_a_write_many_times(tmp_path_factory: pytest.TempPathFactory, work: str, fraction: float) -> None:
     _run(tmp_path_factory, work, fraction)
 
 

@@ -154,10 +154,8 @@ def test_readme_commands_in_either_order(environment: tuple[Path, Path, dict[str
 
 @pytest.mark.install
 @pytest.mark.skipif(sys.platform == "win32", reason="the paths below are POSIX ones")
-def test_readme_commands_scan_after_every_install(request: pytest.FixtureRequest) -> None:
-    if "install" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a long run (three compilations of the kernels): select it with -m install")
-    python, project, env = request.getfixturevalue("environment")
+def test_readme_commands_scan_after_every_install(environment: tuple[Path, Path, dict[str, str]]) -> None:
+    python, project, env = environment
     site = _site_packages(python)
     cache = Path(env["XDG_CACHE_HOME"]) / "dedup" / "numba"
 

@@ -427,12 +427,9 @@ def test_flat_rows_are_the_records_fields_with_spans_spread() -> None:
 
 
 @pytest.mark.slow
-def test_spark_benchmark_repeats_alternate_and_agree(
-    spark: Any, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    """The Spark benchmark's --repeats: every run timed, medians and ratios reported, answers identical."""
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("a long run (four scans and a warm-up): select it with -m slow")
+def test_spark_benchmark_repeats_alternate_and_agree(spark: Any, tmp_path: Path) -> None:
+    """The Spark benchmark's --repeats (four scans and a warm-up, so -m slow): every run timed,
+    medians and ratios reported, answers identical."""
     from benchmarks.dedup_bench import spark as bench
 
     out = tmp_path / "figures.json"
