@@ -10,6 +10,7 @@ import dataclasses
 import importlib.util
 import json
 import shutil
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
+from dedup.boilerplate import SeedCounts
 from dedup.cli import main
 from dedup.clusters import find_clusters
 from dedup.errors import InputError, ParameterError
 from dedup.io import Reader
 from dedup.lsh import candidate_pairs_banded
+from dedup.normalize import normalize
 from dedup.records import Document, Pair, Passage, Span
 from dedup.scan import ScanConfig, ScanResult
+from dedup.seeds import document_keys
+from dedup.shingle import hash_many
 from dedup.spark import _batches, session
 from dedup.spark import scan as spark_scan
 
@@ -412,6 +417,76 @@ def test_distinct_band_keys_are_each_documents_unique_keys_with_counts(
         expected, expected_counts = np.unique(block.ravel(), return_counts=True)
         assert key_rows[t] == expected.tobytes()
         assert window_rows[t] == expected_counts.astype(np.int32).tobytes()
+
+
+_WORDS = ["wire", "copy", "agency", "statement", "minister", "said", "on", "the", "reuters", "وزير", "قال", "بيان"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=60), st.integers(0, 3)),
+        max_size=12,
+    ),
+    st.integers(1, 5),
+    st.sampled_from([0, 8, 12]),
+    st.booleans(),
+)
+def test_seed_count_rows_sum_to_the_local_counts(
+    documents: list[tuple[list[str], int]], partitions: int, key_bits: int, tree: bool
+) -> None:
+    """Partitions' seed counts (sent whole or as nonzero slots), merged in a tree or not, are the local counts."""
+    cfg = ScanConfig()
+    texts = [" ".join(words) for words, _ in documents]
+    sources = [source for _, source in documents]
+    band_keys = [np.array(sorted({zlib.crc32(w.encode()) & 0xFFFF for w in ws}), np.uint64) for ws, _ in documents]
+    rows = []
+    for p in range(partitions):  # documents dealt round-robin; a partition may hold none
+        mine = list(range(p, len(texts), partitions))
+        batch = pa.RecordBatch.from_pydict(
+            {
+                "text": pa.array([texts[k] for k in mine], pa.string()),
+                "source_id": pa.array([sources[k] for k in mine], pa.int64()),
+                "keys": pa.array([band_keys[k].tobytes() for k in mine], pa.binary()),
+            }
+        )
+        rows.extend(_batches.seed_counts(iter([batch]), cfg, key_bits))
+    if tree:  # a level of the executors' merge: pairs of rows summed into one
+        rows = [b for k in range(0, len(rows), 2) for b in _batches.merge_seed_counts(iter(rows[k : k + 2]), key_bits)]
+    total = _batches.sum_seed_counts(rows, key_bits)
+    assert total is not None
+    documents_counted, corpus, within, per_source, (seen, twice) = total
+
+    local = SeedCounts()
+    if texts:
+        normal = [normalize(t, profile=cfg.profile).text for t in texts]
+        hashes, offsets = hash_many(normal, cfg.ngram)
+        keys, key_offsets = document_keys(normal, hashes, offsets, cfg.align_params)
+        local.add(keys, key_offsets, np.array(sources, np.int64))
+    assert documents_counted == len(texts) == local.corpus.documents
+    assert corpus.tolist() == local.corpus.table.reshape(-1).tolist()
+    assert within.tolist() == local.within.table.reshape(-1).tolist()
+    assert per_source == local.per_source
+    expected = _batches.band_marks(key_bits)
+    for doc_keys in band_keys:
+        if key_bits:
+            _batches.mark_band_keys(doc_keys, key_bits, *expected)
+    assert seen.tolist() == expected[0].tolist() and twice.tolist() == expected[1].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1) | st.just(0), max_size=64), st.sampled_from([np.uint32, np.uint64]))
+def test_packed_arrays_unpack_to_themselves(values: list[int], dtype: Any) -> None:
+    """A table or bitmap sent as its nonzero slots, or whole when that is smaller, arrives as it left."""
+    array = np.array(values, dtype=dtype)
+    sent, at = _batches._packed(array)
+    row = {"x": sent.tobytes(), "x_at": None if at is None else at.tobytes()}
+    assert _batches._unpacked(row, "x", dtype, array.size).tolist() == array.tolist()
+    assert (at is None) == (np.count_nonzero(array) * (array.itemsize + 4) >= array.nbytes)
+    if dtype is np.uint32:
+        total = np.arange(array.size, dtype=np.uint32)
+        _batches._add_table(total, row, "x")
+        assert total.tolist() == (np.arange(array.size, dtype=np.uint32) + array).tolist()
 
 
 def test_flat_rows_are_the_records_fields_with_spans_spread() -> None:

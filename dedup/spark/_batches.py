@@ -311,7 +311,16 @@ def _distinct_band_keys(
     return values[:w], counts[:w], where
 
 
-SEED_COUNTS = "documents bigint, corpus binary, within binary, sources binary, counts binary, seen binary, twice binary"
+# Each table and bitmap travels as (values, at): ``at`` null, the whole array; else the flat
+# positions (uint32) of its nonzero slots and ``values`` theirs. A partition of a few documents
+# fills a few thousand of the tables' two million slots: sent whole, every task shipped 16 MB to
+# the driver (most of a small scan's statistics job).
+SEED_COUNTS = (
+    "documents bigint, corpus binary, corpus_at binary, within binary, within_at binary, sources binary, "
+    "counts binary, seen binary, seen_at binary, twice binary, twice_at binary"
+)
+_PACKED = ("corpus", "within", "seen", "twice")
+_SEED_COUNT_COLUMNS = [column.split()[0] for column in SEED_COUNTS.split(", ")]
 
 
 def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits: int = 0) -> Iterator[pa.RecordBatch]:
@@ -350,48 +359,88 @@ def _counts_row(
     """One row of :data:`SEED_COUNTS`."""
     sources = np.array(sorted(per_source), dtype=np.int64)
     counts = np.array([per_source[s] for s in sources.tolist()], dtype=np.int64)
-    tables: dict[str, npt.NDArray[Any]] = {
-        "corpus": corpus, "within": within, "sources": sources, "counts": counts, "seen": seen, "twice": twice,
-    }  # fmt: skip
-    return pa.RecordBatch.from_pydict(
-        {"documents": pa.array([documents], pa.int64())}
-        | {name: _binary_rows(values.reshape(-1), np.array([0, values.size])) for name, values in tables.items()}
-    )
+    columns: dict[str, pa.Array] = {"documents": pa.array([documents], pa.int64())}
+    arrays: tuple[npt.NDArray[Any], ...] = (corpus, within, seen, twice)
+    for name, array in zip(_PACKED, arrays, strict=True):
+        values, at = _packed(array.reshape(-1))
+        columns[name] = _binary_rows(values, np.array([0, values.size]))
+        if at is None:
+            columns[f"{name}_at"] = pa.array([None], pa.binary())
+        else:
+            columns[f"{name}_at"] = _binary_rows(at, np.array([0, at.size]))
+    for name, values in (("sources", sources), ("counts", counts)):
+        columns[name] = _binary_rows(values, np.array([0, values.size]))
+    # In the schema's order: Spark takes a batch's columns by position.
+    return pa.RecordBatch.from_pydict({name: columns[name] for name in _SEED_COUNT_COLUMNS})
+
+
+def _packed(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint32] | None]:
+    """``values`` as sent: whole (positions None), or its nonzero values and their positions when that is smaller.
+
+    Example:
+        >>> _packed(np.array([0, 0, 7, 0, 0, 0], np.uint32))
+        (array([7], dtype=uint32), array([2], dtype=uint32))
+        >>> _packed(np.array([1, 2], np.uint32))
+        (array([1, 2], dtype=uint32), None)
+    """
+    at = np.flatnonzero(values)
+    if values.size > np.iinfo(np.uint32).max or at.size * (values.itemsize + 4) >= values.nbytes:
+        return values, None
+    return values[at], at.astype(np.uint32)
+
+
+def _unpacked(row: dict[str, Any], name: str, dtype: Any, size: int) -> npt.NDArray[Any]:
+    """The array ``name`` of a row of :data:`SEED_COUNTS`, whole (``size`` slots)."""
+    values = np.frombuffer(row[name], dtype=dtype)
+    if row[f"{name}_at"] is None:
+        return values
+    whole = np.zeros(size, dtype=dtype)
+    whole[np.frombuffer(row[f"{name}_at"], dtype=np.uint32)] = values
+    return whole
+
+
+def _add_table(total: npt.NDArray[np.uint32], row: dict[str, Any], name: str) -> None:
+    """Add the table ``name`` of a row of :data:`SEED_COUNTS` to ``total`` in place (its nonzero slots if so sent)."""
+    values = np.frombuffer(row[name], dtype=np.uint32)
+    if row[f"{name}_at"] is None:
+        np.add(total, values, out=total)
+    else:  # positions are distinct: a fancy-indexed add counts each once
+        total[np.frombuffer(row[f"{name}_at"], dtype=np.uint32)] += values
 
 
 _Summed = tuple[int, npt.NDArray[np.uint32], npt.NDArray[np.uint32], dict[int, int], tuple[Any, Any]]
 
 
-def sum_seed_counts(batches: Iterable[pa.RecordBatch]) -> _Summed | None:
+def sum_seed_counts(batches: Iterable[pa.RecordBatch], key_bits: int = 0) -> _Summed | None:
     """The sum of rows of :data:`SEED_COUNTS` (tables added, bitmaps merged); None when there are none.
 
-    Counts stay below 2**32 (documents), so the uint32 tables add up without overflow.
+    Counts stay below 2**32 (documents), so the uint32 tables add up without overflow. ``key_bits``
+    is the bitmaps' size, as given to :func:`seed_counts`.
     """
-    total: _Summed | None = None
+    documents, rows = 0, 0
+    empty = SeedCounts()  # zeroed tables of the sketch's shape, summed into
+    corpus, within = empty.corpus.table.reshape(-1), empty.within.table.reshape(-1)
+    per_source: dict[int, int] = {}
+    marks = band_marks(key_bits)
+    words = marks[0].size
     for batch in batches:
         for r in batch.to_pylist():
+            rows += 1
+            documents += int(r["documents"])
             sources, counts = np.frombuffer(r["sources"], np.int64), np.frombuffer(r["counts"], np.int64)
-            per_source = dict(zip(sources.tolist(), counts.tolist(), strict=True))
-            corpus = np.frombuffer(r["corpus"], dtype=np.uint32)
-            within = np.frombuffer(r["within"], dtype=np.uint32)
-            marks = np.frombuffer(r["seen"], dtype=np.uint64), np.frombuffer(r["twice"], dtype=np.uint64)
-            if total is None:
-                total = int(r["documents"]), corpus, within, per_source, marks
-                continue
-            summed = total[3]
-            for source, n in per_source.items():
-                summed[source] = summed.get(source, 0) + n
-            total = (
-                total[0] + int(r["documents"]), total[1] + corpus, total[2] + within, summed,
-                merge_band_marks(total[4], marks),
-            )  # fmt: skip
-    return total
+            for source, n in zip(sources.tolist(), counts.tolist(), strict=True):
+                per_source[source] = per_source.get(source, 0) + n
+            _add_table(corpus, r, "corpus")
+            _add_table(within, r, "within")
+            other = _unpacked(r, "seen", np.uint64, words), _unpacked(r, "twice", np.uint64, words)
+            marks = merge_band_marks(marks, other)
+    return (documents, corpus, within, per_source, marks) if rows else None
 
 
-def merge_seed_counts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def merge_seed_counts(batches: Iterator[pa.RecordBatch], key_bits: int = 0) -> Iterator[pa.RecordBatch]:
     """The rows of :data:`SEED_COUNTS` of a partition summed into one (a level of the statistics' merge tree)."""
     _task_start()
-    total = sum_seed_counts(batches)
+    total = sum_seed_counts(batches, key_bits)
     if total is not None:
         documents, corpus, within, per_source, (seen, twice) = total
         yield _counts_row(documents, corpus, within, per_source, seen, twice)

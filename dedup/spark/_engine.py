@@ -102,6 +102,11 @@ class SparkScan:
     config: ScanConfig = field(default_factory=ScanConfig)
     unaligned: int = 0
     persisted: list[DataFrame] = field(default_factory=list, repr=False, compare=False)
+    # The passages (with a_order, b_order and position) and pairs before their global sort: what
+    # is collected to the driver is sorted there, without the jobs a sort costs (a sample of the
+    # keys, then a shuffle). None for a scan made elsewhere: the public frames are collected then.
+    keyed_passages: DataFrame | None = field(default=None, repr=False, compare=False)
+    unsorted_pairs: DataFrame | None = field(default=None, repr=False, compare=False)
 
     def unpersist(self) -> None:
         """Release the stages the scan keeps in the session (memory and local disk) while its DataFrames are read.
@@ -129,22 +134,27 @@ class SparkScan:
         ``documents`` then holds the documents that take part in a pair (every passage is in one),
         and counts all those scanned.
         """
-        passages = [_passage(row) for row in self.passages.collect()]
-        pairs = sorted((Pair(**row.asDict()) for row in self.pairs.collect()), key=pair_rank)
-        # The documents of every pair: a pair reported on its score alone has no passage.
-        involved = self.pairs.select(F.col("a").alias("id")).union(self.pairs.select(F.col("b").alias("id"))).distinct()
-        held = self.documents.filter(F.col("reason").isNull()).join(involved, "id", "inner")
+        passages = self._collect_passages()
+        pairs = sorted((Pair(**row.asDict()) for row in (self.unsorted_pairs or self.pairs).collect()), key=pair_rank)
+        # The documents of every pair (a pair reported on its score alone has no passage), the
+        # count of those scanned and the rows skipped, each read in one pass.
         documents = {
             row.id: Document(id=row.id, text=row.text, source=row.source, date=row.date)
-            for row in held.select("id", "text", "source", "date").collect()
+            for row in self._scanned_rows({id for pair in pairs for id in (pair.a, pair.b)}, "text", "source", "date")
         }
-        scanned = self.documents.filter(F.col("reason").isNull()).count()
+        summary = self.documents.agg(
+            F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
+            F.collect_list(
+                F.when(F.col("reason").isNotNull(), F.struct("_order", "id", "reason", "where", "kind"))
+            ).alias("skipped"),
+        ).first()
+        scanned, rows = (int(summary.scanned), summary.skipped) if summary is not None else (0, [])
         skipped = [
             Skipped(
                 where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
                 kind=row.kind,
             )
-            for row in self.skipped.select("id", "reason", "where", "kind").collect()
+            for row in sorted(rows, key=lambda row: row["_order"])
         ]  # fmt: skip
         return ScanResult(
             passages=passages,
@@ -163,19 +173,27 @@ class SparkScan:
         It collects the passages and the ids, sources and dates of their documents (the output, not
         the corpus's texts).
         """
-        passages = [_passage(row) for row in self.passages.collect()]
-        ids = {span.doc for p in passages for span in (p.a, p.b)}
-        rows = (
-            self.documents.filter(F.col("reason").isNull())
-            .select("id", "source", "date")
-            .join(self.passages.sparkSession.createDataFrame([(i,) for i in sorted(ids)], "id string"), "id")
-            .collect()
-            if ids
-            else []
-        )
+        passages = self._collect_passages()
+        rows = self._scanned_rows({span.doc for p in passages for span in (p.a, p.b)}, "source", "date")
         documents = {r.id: Document(id=r.id, text="", source=r.source, date=r.date) for r in rows}
         result = ScanResult(passages, [], documents, [], self.candidates, self.suppressed_buckets, self.config)
         return find_clusters(result, min_documents=min_documents, min_overlap=min_overlap)
+
+    def _collect_passages(self) -> list[Passage]:
+        """The passages on the driver, in the order of :attr:`passages` (input order of the pair, then position)."""
+        if self.keyed_passages is None:
+            return [_passage(row) for row in self.passages.collect()]
+        rows = self.keyed_passages.collect()
+        rows.sort(key=lambda row: (row["a_order"], row["b_order"], row["position"]))
+        return [_passage(row, drop=("a_order", "b_order", "position")) for row in rows]
+
+    def _scanned_rows(self, ids: set[str], *columns: str) -> list[Any]:
+        """The rows (``id`` and ``columns``) of the scanned documents whose id is in ``ids`` (joined by broadcast)."""
+        if not ids:
+            return []
+        wanted = self.documents.sparkSession.createDataFrame([(i,) for i in sorted(ids)], "id string")
+        scanned = self.documents.filter(F.col("reason").isNull()).select("id", *columns)
+        return scanned.join(F.broadcast(wanted), "id").collect()
 
 
 class _Documents(Mapping[str, Document]):
@@ -195,8 +213,10 @@ class _Documents(Mapping[str, Document]):
         return self.scanned
 
 
-def _passage(row: Any) -> Passage:
+def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:
     values = row.asDict()
+    for name in drop:
+        del values[name]
     a = Span(doc=values.pop("a_doc"), start=values.pop("a_start"), end=values.pop("a_end"))
     b = Span(doc=values.pop("b_doc"), start=values.pop("b_start"), end=values.pop("b_end"))
     return Passage(a=a, b=b, **values)
@@ -314,10 +334,10 @@ def _statistics(
     # row pickling took seconds for a few tables).
     if partitions > _MERGE_FAN_IN:
         tables = tables.repartition(math.ceil(partitions / _MERGE_FAN_IN)).mapInArrow(
-            B.merge_seed_counts, B.SEED_COUNTS
+            partial(B.merge_seed_counts, key_bits=key_bits), B.SEED_COUNTS
         )
     with small_pages():  # the tables and bitmaps summed here are fresh memory (dedup/_pages.py)
-        total = B.sum_seed_counts(tables.toArrow().to_batches())
+        total = B.sum_seed_counts(tables.toArrow().to_batches(), key_bits)
     if total is None:  # no partition at all: nothing counted
         empty = SeedCounts()
         return (0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}), b""
@@ -537,12 +557,12 @@ def scan(
         return rows.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
 
     done = work.stage("aligned", aligned)
-    passages = (
-        done.select("a_order", "b_order", F.posexplode("passages").alias("position", "passage"))
-        .orderBy("a_order", "b_order", "position")
-        .select("passage.*")
+    keyed = done.select("a_order", "b_order", F.posexplode("passages").alias("position", "passage")).select(
+        "a_order", "b_order", "position", "passage.*"
     )
-    pairs = done.filter(F.col("pair").isNotNull()).select("pair.*").orderBy(F.desc("score"), "a", "b")
+    passages = keyed.orderBy("a_order", "b_order", "position").drop("a_order", "b_order", "position")
+    unsorted_pairs = done.filter(F.col("pair").isNotNull()).select("pair.*")
+    pairs = unsorted_pairs.orderBy(F.desc("score"), "a", "b")
     documents = rows.select("_order", "id", "source", "date", "text", "length", "reason", "kind", "where")
     return SparkScan(
         passages=passages,
@@ -553,6 +573,8 @@ def scan(
         config=cfg,
         unaligned=unaligned,
         persisted=work.persisted,
+        keyed_passages=keyed,
+        unsorted_pairs=unsorted_pairs,
     )
 
 
