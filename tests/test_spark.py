@@ -34,7 +34,7 @@ from dedup.records import Document, Pair, Passage, Span
 from dedup.scan import ScanConfig, ScanResult
 from dedup.seeds import document_keys
 from dedup.shingle import hash_many
-from dedup.spark import _batches, session
+from dedup.spark import _arrow, _batches, _join, _statistics, session
 from dedup.spark import scan as spark_scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,7 +270,7 @@ def test_bucket_pairs_equal_the_local_band_join(
         )
 
     # The pairs leave for their pair's partition (three here) and are counted there, a partition at a time.
-    sent = _batches.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3)
+    sent = _join.bucket_pairs(iter([blob(items[:half]), blob(items[half:])]), max_bucket, same_source, 3)
     by_part = _by_part(sent)
     assert set(by_part) <= {0, 1, 2}
     found, suppressed = _counted(by_part, min_shared)
@@ -313,12 +313,12 @@ def test_shared_bands_counts_each_pairs_distinct_bands(rows: list[tuple[int, int
     expected: dict[tuple[int, int], set[int]] = {}
     for x, y, b in rows:
         expected.setdefault((x, y), set()).add(b)
-    got_lo, got_hi, shared = _batches.shared_bands(lo, hi, band.astype(np.int32))
+    got_lo, got_hi, shared = _join.shared_bands(lo, hi, band.astype(np.int32))
     assert list(zip(got_lo.tolist(), got_hi.tolist(), shared.tolist(), strict=True)) == [
         (x, y, len(bands)) for (x, y), bands in expected.items()
     ]
     first = np.empty(len(rows), dtype=np.bool_)
-    _batches._first_rows(lo, hi, band, first)
+    _join._first_rows(lo, hi, band, first)
     assert first.tolist() == [r not in rows[:k] for k, r in enumerate(rows)]
 
 
@@ -333,15 +333,15 @@ def _by_part(blobs: Iterable[pa.RecordBatch]) -> dict[int, list[pa.RecordBatch]]
 
 def _counted(by_part: dict[int, list[pa.RecordBatch]], least: int) -> tuple[list[Any], int]:
     """count_pairs a partition at a time: the (lo, hi, shared) rows of the pairs, sorted, and the buckets skipped."""
-    counted = [b for part in by_part.values() for b in _batches.count_pairs(iter(part), least)]
+    counted = [b for part in by_part.values() for b in _join.count_pairs(iter(part), least)]
     rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
     return sorted(r for r in rows if r[0] != r[1]), -sum(r[2] for r in rows if r[0] == r[1])
 
 
-def _join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:
+def _band_join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:
     """The band join of one batch of documents (band_blobs, bucket_pairs, count_pairs): pairs and buckets skipped."""
-    shipped = _by_part(_batches.band_blobs(iter([batch]), parts, marks=marks, max_bucket=max_bucket))
-    sent = (b for part in shipped.values() for b in _batches.bucket_pairs(iter(part), max_bucket, False, parts))
+    shipped = _by_part(_join.band_blobs(iter([batch]), parts, marks=marks, max_bucket=max_bucket))
+    sent = (b for part in shipped.values() for b in _join.bucket_pairs(iter(part), max_bucket, False, parts))
     return _counted(_by_part(sent), 1)
 
 
@@ -363,12 +363,12 @@ def test_band_key_filter_changes_no_pair_and_no_count(
     # Marked a partition at a time (documents dealt round-robin), then merged in a tree as Spark merges them.
     marks = []
     for p in range(partitions):
-        seen, twice = _batches.band_marks(key_bits)
+        seen, twice = _statistics.band_marks(key_bits)
         for k in range(p, len(documents), partitions):
-            _batches.mark_band_keys(keys[k], key_bits, seen, twice)
+            _statistics.mark_band_keys(keys[k], key_bits, seen, twice)
         marks.append((seen, twice))
     while len(marks) > 1:
-        marks = [_batches.merge_band_marks(*marks[k : k + 2]) if k + 1 < len(marks) else marks[k]
+        marks = [_statistics.merge_band_marks(*marks[k : k + 2]) if k + 1 < len(marks) else marks[k]
                  for k in range(0, len(marks), 2)]  # fmt: skip
     twice = marks[0][1]
     held: dict[int, int] = {}
@@ -376,7 +376,7 @@ def test_band_key_filter_changes_no_pair_and_no_count(
         for key in doc_keys.tolist():
             held[key] = held.get(key, 0) + 1
     for doc_keys, doc_windows in zip(keys, windows, strict=True):
-        kept = _batches.shipped(doc_keys, doc_windows, key_bits, twice, max_bucket)
+        kept = _statistics.shipped(doc_keys, doc_windows, key_bits, twice, max_bucket)
         for key, n, ship in zip(doc_keys.tolist(), doc_windows.tolist(), kept.tolist(), strict=True):
             if held[key] > 1 or n > max_bucket:
                 assert ship
@@ -388,7 +388,7 @@ def test_band_key_filter_changes_no_pair_and_no_count(
             "windows": pa.array([w.tobytes() for w in windows], pa.binary()),
         }
     )
-    assert _join(batch, (key_bits, twice.tobytes()), max_bucket) == _join(batch, None, max_bucket)
+    assert _band_join(batch, (key_bits, twice.tobytes()), max_bucket) == _band_join(batch, None, max_bucket)
 
 
 @settings(max_examples=60, deadline=None)
@@ -409,8 +409,8 @@ def test_distinct_band_keys_are_each_documents_unique_keys_with_counts(
     keys = np.array(flat, dtype=np.uint32).reshape(bands, sum(counts))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     values, windows, where = _batches._distinct_band_keys(keys, offsets)
-    key_rows = _batches._binary_rows(values, where).to_pylist()
-    window_rows = _batches._binary_rows(windows, where).to_pylist()
+    key_rows = _arrow.binary_rows(values, where).to_pylist()
+    window_rows = _arrow.binary_rows(windows, where).to_pylist()
     for t in range(len(counts)):
         high = (np.arange(bands, dtype=np.uint64) << 32)[:, None]
         block = keys[:, offsets[t] : offsets[t + 1]].astype(np.uint64) | high
@@ -450,10 +450,11 @@ def test_seed_count_rows_sum_to_the_local_counts(
                 "keys": pa.array([band_keys[k].tobytes() for k in mine], pa.binary()),
             }
         )
-        rows.extend(_batches.seed_counts(iter([batch]), cfg, key_bits))
+        rows.extend(_statistics.seed_counts(iter([batch]), cfg, key_bits))
     if tree:  # a level of the executors' merge: pairs of rows summed into one
-        rows = [b for k in range(0, len(rows), 2) for b in _batches.merge_seed_counts(iter(rows[k : k + 2]), key_bits)]
-    total = _batches.sum_seed_counts(rows, key_bits)
+        merge = _statistics.merge_seed_counts
+        rows = [b for k in range(0, len(rows), 2) for b in merge(iter(rows[k : k + 2]), key_bits)]
+    total = _statistics.sum_seed_counts(rows, key_bits)
     assert total is not None
     documents_counted, corpus, within, per_source, (seen, twice) = total
 
@@ -467,10 +468,10 @@ def test_seed_count_rows_sum_to_the_local_counts(
     assert corpus.tolist() == local.corpus.table.reshape(-1).tolist()
     assert within.tolist() == local.within.table.reshape(-1).tolist()
     assert per_source == local.per_source
-    expected = _batches.band_marks(key_bits)
+    expected = _statistics.band_marks(key_bits)
     for doc_keys in band_keys:
         if key_bits:
-            _batches.mark_band_keys(doc_keys, key_bits, *expected)
+            _statistics.mark_band_keys(doc_keys, key_bits, *expected)
     assert seen.tolist() == expected[0].tolist() and twice.tolist() == expected[1].tolist()
 
 
@@ -479,13 +480,13 @@ def test_seed_count_rows_sum_to_the_local_counts(
 def test_packed_arrays_unpack_to_themselves(values: list[int], dtype: Any) -> None:
     """A table or bitmap sent as its nonzero slots, or whole when that is smaller, arrives as it left."""
     array = np.array(values, dtype=dtype)
-    sent, at = _batches._packed(array)
+    sent, at = _statistics._packed(array)
     row = {"x": sent.tobytes(), "x_at": None if at is None else at.tobytes()}
-    assert _batches._unpacked(row, "x", dtype, array.size).tolist() == array.tolist()
+    assert _statistics._unpacked(row, "x", dtype, array.size).tolist() == array.tolist()
     assert (at is None) == (np.count_nonzero(array) * (array.itemsize + 4) >= array.nbytes)
     if dtype is np.uint32:
         total = np.arange(array.size, dtype=np.uint32)
-        _batches._add_table(total, row, "x")
+        _statistics._add_table(total, row, "x")
         assert total.tolist() == (np.arange(array.size, dtype=np.uint32) + array).tolist()
 
 

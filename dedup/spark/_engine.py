@@ -23,6 +23,8 @@ from ..errors import InputError, ParameterError
 from ..records import Document, Pair, Passage, Skipped, Span
 from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, least_bands, pair_rank
 from . import _batches as B
+from . import _join as J
+from . import _statistics as S
 
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
@@ -284,7 +286,7 @@ def _source_ids(scanned: DataFrame) -> DataFrame:
     return scanned.sparkSession.createDataFrame(numbered, "outlet string, source_id bigint")
 
 
-# The band-key filter's bitmaps (:func:`dedup.spark._batches.mark_band_keys`): four bits a band key
+# The band-key filter's bitmaps (:func:`dedup.spark._statistics.mark_band_keys`): four bits a band key
 # keep the keys shipped by chance under a quarter of those no other document holds. Every partition
 # sends its two bitmaps to be merged, so they are used only while that stays within
 # _MARK_BYTES in all and each bitmap within 2**_MARK_MAX_BITS bits; beyond (a very large
@@ -322,22 +324,22 @@ def _statistics(
     Counted a partition at a time from each scanned document's seed keys and source number, and
     summed here: two fixed-size count-min tables and the documents of each source (one number a
     source) reach the driver, never the corpus. With ``key_bits``, the same pass marks the band
-    keys (:func:`dedup.spark._batches.seed_counts`); the second value is then the merged bitmap of
+    keys (:func:`dedup.spark._statistics.seed_counts`); the second value is then the merged bitmap of
     keys held by two documents (empty without).
     """
 
     columns = ("text", "source_id", "keys") if key_bits else ("text", "source_id")
-    counting = partial(B.seed_counts, config=config, key_bits=key_bits)
-    tables = accepted.select(*columns).mapInArrow(counting, B.SEED_COUNTS)
+    counting = partial(S.seed_counts, config=config, key_bits=key_bits)
+    tables = accepted.select(*columns).mapInArrow(counting, S.SEED_COUNTS)
     # One row for each of the ``partitions`` partitions of ``accepted``, summed by the executors a
     # group at a time when there are many, and the rest on the driver; collected as Arrow (Spark's
     # row pickling took seconds for a few tables).
     if partitions > _MERGE_FAN_IN:
         tables = tables.repartition(math.ceil(partitions / _MERGE_FAN_IN)).mapInArrow(
-            partial(B.merge_seed_counts, key_bits=key_bits), B.SEED_COUNTS
+            partial(S.merge_seed_counts, key_bits=key_bits), S.SEED_COUNTS
         )
     with small_pages():  # the tables and bitmaps summed here are fresh memory (dedup/_pages.py)
-        total = B.sum_seed_counts(tables.toArrow().to_batches(), key_bits)
+        total = S.sum_seed_counts(tables.toArrow().to_batches(), key_bits)
     if total is None:  # no partition at all: nothing counted
         empty = SeedCounts()
         return (0, empty.corpus.table.tobytes(), empty.within.table.tobytes(), {}), b""
@@ -453,15 +455,15 @@ def scan(
     def candidates() -> DataFrame:
         label = _partition_labels(parts)
         marks = spark.sparkContext.broadcast((key_bits, twice)) if key_bits else None
-        ship = partial(B.band_blobs, partitions=parts, labels=label, marks=marks, max_bucket=cfg.max_bucket)
-        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(ship, B.BAND_BLOBS)
+        ship = partial(J.band_blobs, partitions=parts, labels=label, marks=marks, max_bucket=cfg.max_bucket)
+        blobs = accepted.select("doc", "source_key", "keys", "windows").mapInArrow(ship, J.BAND_BLOBS)
         pairs_of = partial(
-            B.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source, partitions=parts, labels=label
+            J.bucket_pairs, max_bucket=cfg.max_bucket, same_source=cfg.same_source, partitions=parts, labels=label
         )
         # Two shuffles of blobs: band rows to their band key's partition, then (pair, band) rows to
         # their pair's, where the bands each pair shares are counted (numpy, not a Spark aggregation).
-        found = blobs.repartition(parts, "part").mapInArrow(pairs_of, B.PAIR_BLOBS)
-        return found.repartition(parts, "part").mapInArrow(partial(B.count_pairs, least=least), B.COUNTED)
+        found = blobs.repartition(parts, "part").mapInArrow(pairs_of, J.PAIR_BLOBS)
+        return found.repartition(parts, "part").mapInArrow(partial(J.count_pairs, least=least), J.COUNTED)
 
     counted = work.stage("candidates", candidates)
     suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum(-F.col("shared")).alias("n")).first()
