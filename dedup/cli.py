@@ -284,7 +284,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``dedup`` command."""
+    """The argument parser of the ``dedup`` command.
+
+    Example:
+        >>> args = build_parser().parse_args(["scan", "seeds/", "--format", "jsonl", "--threshold", "0.3"])
+        >>> args.command, args.inputs, args.format, args.threshold
+        ('scan', ['seeds/'], 'jsonl', 0.3)
+    """
     parser = argparse.ArgumentParser(
         prog="dedup", description="Find syndicated passages: the same wording reused across documents."
     )

@@ -371,5 +371,13 @@ def render_html(
 def write_html(
     result: ScanResult, stream: TextIO, *, clusters: Sequence[Cluster] | None = None, max_pairs: int = 200
 ) -> None:
-    """Write :func:`render_html` of a result to a text stream."""
+    """Write :func:`render_html` of a result to a text stream.
+
+    Example:
+        >>> import io
+        >>> out = io.StringIO()
+        >>> write_html(ScanResult([], [], {}, [], 0, 0), out)
+        >>> out.getvalue().startswith("<!DOCTYPE html>"), "</html>" in out.getvalue()
+        (True, True)
+    """
     stream.write(render_html(result, clusters=clusters, max_pairs=max_pairs))

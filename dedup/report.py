@@ -98,7 +98,18 @@ def _side(span: Span, result: ScanResult) -> dict[str, Any]:
 
 
 def passage_record(passage: Passage, result: ScanResult) -> dict[str, Any]:
-    """The JSONL object of one passage."""
+    """The JSONL object of one passage.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "the wire copy, then more", "s1"),
+        ...         "y": Document("y", "more text; the wire copy", "s2")}
+        >>> p = Passage(Span("x", 0, 13), Span("y", 11, 24), 1.0, 1.0, 1.0, 9)
+        >>> pair = Pair("x", "y", 0.54, 0.54, 1.0, 1.0, 0.3, 0.3, 1, 13, 0.54)
+        >>> rec = passage_record(p, ScanResult([p], [pair], docs, [], 1, 0))
+        >>> rec["a"], rec["b"]["text"], rec["length"]
+        ({'doc': 'x', 'source': 's1', 'start': 0, 'end': 13, 'text': 'the wire copy'}, 'the wire copy', 13)
+    """
     return {
         "type": "passage",
         "a": _side(passage.a, result),
@@ -114,7 +125,18 @@ def passage_record(passage: Passage, result: ScanResult) -> dict[str, Any]:
 
 
 def pair_record(pair: Pair, result: ScanResult) -> dict[str, Any]:
-    """The JSONL object of one document pair."""
+    """The JSONL object of one document pair.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "the wire copy, then more", "s1"),
+        ...         "y": Document("y", "more text; the wire copy", "s2")}
+        >>> p = Passage(Span("x", 0, 13), Span("y", 11, 24), 1.0, 1.0, 1.0, 9)
+        >>> pair = Pair("x", "y", 0.54, 0.54, 1.0, 1.0, 0.3, 0.3, 1, 13, 0.54)
+        >>> rec = pair_record(pair, ScanResult([p], [pair], docs, [], 1, 0))
+        >>> rec["a"], rec["source_b"], rec["score"], rec["passages"]
+        ('x', 's2', 0.54, 1)
+    """
     record: dict[str, Any] = {
         "type": "pair",
         "a": pair.a,
@@ -150,7 +172,15 @@ def cluster_record(cluster: Cluster, result: ScanResult) -> dict[str, Any]:
 
 
 def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> dict[str, Any]:
-    """The JSONL object that closes a scan: every input document accounted for."""
+    """The JSONL object that closes a scan: every input document accounted for.
+
+    Example:
+        >>> from dedup.records import Skipped
+        >>> skipped = [Skipped("z.txt", "too short", id="z", kind="too short")]
+        >>> rec = summary_record(ScanResult([], [], {}, skipped, 0, 0))
+        >>> rec["documents_read"], rec["documents_skipped"], rec["skipped"][0]["where"], rec["config"]["ngram"]
+        (1, 1, 'z.txt', 5)
+    """
     if clusters is None:
         clusters = find_clusters(result)
     return {
@@ -181,6 +211,15 @@ def records(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> It
     """Every JSONL object of a result: pairs, each followed by its passages, clusters, then the summary.
 
     ``clusters`` defaults to :func:`dedup.clusters.find_clusters` of the result.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "the wire copy, then more", "s1"),
+        ...         "y": Document("y", "more text; the wire copy", "s2")}
+        >>> p = Passage(Span("x", 0, 13), Span("y", 11, 24), 1.0, 1.0, 1.0, 9)
+        >>> pair = Pair("x", "y", 0.54, 0.54, 1.0, 1.0, 0.3, 0.3, 1, 13, 0.54)
+        >>> [rec["type"] for rec in records(ScanResult([p], [pair], docs, [], 1, 0))]
+        ['pair', 'passage', 'summary']
     """
     if clusters is None:
         clusters = find_clusters(result)
@@ -209,7 +248,22 @@ def _json_line(record: dict[str, Any]) -> str:
 
 
 def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] | None = None) -> None:
-    """Write a result as JSONL, one object a line, UTF-8 text kept readable (not \\u-escaped)."""
+    """Write a result as JSONL, one object a line, UTF-8 text kept readable (not \\u-escaped).
+
+    Example:
+        >>> import io
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "وكالة الأنباء", "s1"), "y": Document("y", "وكالة الأنباء", "s2")}
+        >>> p = Passage(Span("x", 0, 13), Span("y", 0, 13), 1.0, 1.0, 1.0, 9)
+        >>> pair = Pair("x", "y", 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1, 13, 1.0)
+        >>> out = io.StringIO()
+        >>> write_jsonl(ScanResult([p], [pair], docs, [], 1, 0), out)
+        >>> lines = out.getvalue().splitlines()
+        >>> len(lines), lines[1][:52]
+        (3, '{"type": "passage", "a": {"doc": "x", "source": "s1"')
+        >>> '"text": "وكالة الأنباء"' in lines[1]
+        True
+    """
     for record in records(result, clusters):
         stream.write(_json_line(record))
 
@@ -411,6 +465,15 @@ def format_table(
     """The result as text for a terminal: document pairs ranked by what they share, passages, clusters.
 
     ``clusters`` defaults to :func:`dedup.clusters.find_clusters` with ``min_documents=cluster_documents``.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "the wire copy, then more", "s1"),
+        ...         "y": Document("y", "more text; the wire copy", "s2")}
+        >>> p = Passage(Span("x", 0, 13), Span("y", 11, 24), 1.0, 1.0, 1.0, 9)
+        >>> pair = Pair("x", "y", 0.54, 0.54, 1.0, 1.0, 0.3, 0.3, 1, 13, 0.54)
+        >>> print(format_table(ScanResult([p], [pair], docs, [], 1, 0), width=80).splitlines()[0])
+        1 document pair shares 1 passage
     """
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
@@ -494,6 +557,14 @@ def format_summary(result: ScanResult) -> str:
 
     Each skipped document is listed with its place and reason, the first 20 of them; the summary
     record of ``--format jsonl`` lists them all.
+
+    Example:
+        >>> from dedup.records import Document, Skipped
+        >>> docs = {"x": Document("x", "a text"), "y": Document("y", "another")}
+        >>> skipped = [Skipped("z.txt", "too short", kind="too short")]
+        >>> print(format_summary(ScanResult([], [], docs, skipped, 0, 0)), end="")
+        3 documents read, 2 scanned, 1 skipped; 0 candidate pairs, 0 pairs with 0 shared passages.
+        skipped z.txt: too short
     """
     parts = [
         f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
@@ -575,5 +646,10 @@ def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
 
 
 def skipped_record(skipped: Skipped) -> dict[str, Any]:
-    """The JSON object of one skipped document."""
+    """The JSON object of one skipped document.
+
+    Example:
+        >>> skipped_record(Skipped("z.txt", "too short", id="z", kind="too short"))
+        {'where': 'z.txt', 'id': 'z', 'kind': 'too short', 'reason': 'too short'}
+    """
     return {"where": skipped.where, "id": skipped.id, "kind": skipped.kind, "reason": skipped.reason}

@@ -31,7 +31,15 @@ def task_start() -> None:
 
 
 def binary_rows(values: npt.NDArray[Any], offsets: npt.NDArray[np.int64]) -> pa.Array:
-    """A binary array whose row t is ``values[offsets[t]:offsets[t + 1]]``'s bytes, made without a copy a row."""
+    """A binary array whose row t is ``values[offsets[t]:offsets[t + 1]]``'s bytes, made without a copy a row.
+
+    Example:
+        >>> rows = binary_rows(np.array([1, 2, 3], np.uint8), np.array([0, 2, 3]))
+        >>> rows.to_pylist()
+        [b'\\x01\\x02', b'\\x03']
+        >>> binary_lengths(rows).tolist(), binary_values(rows, np.uint8).tolist()
+        ([2, 1], [1, 2, 3])
+    """
     data = np.ascontiguousarray(values)
     ends = np.asarray(offsets, dtype=np.int64) * data.itemsize
     if len(ends) and ends[-1] > np.iinfo(np.int32).max:  # beyond a binary column's 32-bit offsets

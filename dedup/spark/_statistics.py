@@ -227,7 +227,14 @@ def mark_band_keys(
 def merge_band_marks(
     x: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]], y: tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
-    """The bitmaps of two sets of documents together: a bit is twice when twice in either or seen in both."""
+    """The bitmaps of two sets of documents together: a bit is twice when twice in either or seen in both.
+
+    Example:
+        >>> one = (np.array([0b0011], np.uint64), np.array([0b0000], np.uint64))
+        >>> other = (np.array([0b0110], np.uint64), np.array([0b1000], np.uint64))
+        >>> [bin(int(m[0])) for m in merge_band_marks(one, other)]
+        ['0b111', '0b1010']
+    """
     return x[0] | y[0], x[1] | y[1] | (x[0] & y[0])
 
 
