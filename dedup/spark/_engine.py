@@ -107,8 +107,8 @@ class SparkScan:
     # The passages (with a_order, b_order and position) and pairs before their global sort: what
     # is collected to the driver is sorted there, without the jobs a sort costs (a sample of the
     # keys, then a shuffle). None for a scan made elsewhere: the public frames are collected then.
-    keyed_passages: DataFrame | None = field(default=None, repr=False, compare=False)
-    unsorted_pairs: DataFrame | None = field(default=None, repr=False, compare=False)
+    _keyed_passages: DataFrame | None = field(default=None, repr=False, compare=False)
+    _unsorted_pairs: DataFrame | None = field(default=None, repr=False, compare=False)
 
     def unpersist(self) -> None:
         """Release the stages the scan keeps in the session (memory and local disk) while its DataFrames are read.
@@ -137,12 +137,13 @@ class SparkScan:
         and counts all those scanned.
         """
         passages = self._collect_passages()
-        pairs = sorted((Pair(**row.asDict()) for row in (self.unsorted_pairs or self.pairs).collect()), key=pair_rank)
+        frame = self.pairs if self._unsorted_pairs is None else self._unsorted_pairs
+        pairs = sorted((Pair(**row.asDict()) for row in frame.collect()), key=pair_rank)
         # The documents of every pair (a pair reported on its score alone has no passage), the
         # count of those scanned and the rows skipped, each read in one pass.
         documents = {
             row.id: Document(id=row.id, text=row.text, source=row.source, date=row.date)
-            for row in self._scanned_rows({id for pair in pairs for id in (pair.a, pair.b)}, "text", "source", "date")
+            for row in self._scanned_rows({doc for pair in pairs for doc in (pair.a, pair.b)}, "text", "source", "date")
         }
         summary = self.documents.agg(
             F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
@@ -183,9 +184,9 @@ class SparkScan:
 
     def _collect_passages(self) -> list[Passage]:
         """The passages on the driver, in the order of :attr:`passages` (input order of the pair, then position)."""
-        if self.keyed_passages is None:
+        if self._keyed_passages is None:
             return [_passage(row) for row in self.passages.collect()]
-        rows = self.keyed_passages.collect()
+        rows = self._keyed_passages.collect()
         rows.sort(key=lambda row: (row["a_order"], row["b_order"], row["position"]))
         return [_passage(row, drop=("a_order", "b_order", "position")) for row in rows]
 
@@ -575,8 +576,8 @@ def scan(
         config=cfg,
         unaligned=unaligned,
         persisted=work.persisted,
-        keyed_passages=keyed,
-        unsorted_pairs=unsorted_pairs,
+        _keyed_passages=keyed,
+        _unsorted_pairs=unsorted_pairs,
     )
 
 
