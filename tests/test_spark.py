@@ -98,6 +98,9 @@ def test_seeds_same_as_local_and_unpersist_keeps_the_answers(spark: Any) -> None
     assert local.passages  # the comparison means something
     found = spark_scan(_frame(spark, docs, 3))
     before = _assert_same(local, found)
+    # A SparkScan made without the unsorted frames collects the sorted public ones: the same answers.
+    plain = dataclasses.replace(found, _keyed_passages=None, _unsorted_pairs=None)
+    assert plain.to_result() == before and plain.clusters() == found.clusters()
     assert found.persisted and all(frame.is_cached for frame in found.persisted)
     kept = list(found.persisted)
     found.unpersist()
