@@ -31,9 +31,7 @@ from dedup.io import Reader
 from dedup.lsh import candidate_pairs_banded
 from dedup.normalize import normalize
 from dedup.records import Document, Pair, Passage, Span
-from dedup.scan import ScanConfig, ScanResult
-from dedup.seeds import document_keys
-from dedup.shingle import hash_many
+from dedup.scan import ScanConfig, ScanResult, _sketch_batch
 from dedup.spark import _arrow, _batches, _join, _statistics, session
 from dedup.spark import scan as spark_scan
 
@@ -461,11 +459,10 @@ def test_seed_count_rows_sum_to_the_local_counts(
     assert total is not None
     documents_counted, corpus, within, per_source, (seen, twice) = total
 
-    local = SeedCounts()
+    local = SeedCounts()  # counted as the local engine's index counts a batch (dedup.scan._Index._batch)
     if texts:
         normal = [normalize(t, profile=cfg.profile).text for t in texts]
-        hashes, offsets = hash_many(normal, cfg.ngram)
-        keys, key_offsets = document_keys(normal, hashes, offsets, cfg.align_params)
+        _, keys, key_offsets = _sketch_batch(normal, cfg, *cfg.bands_rows)
         local.add(keys, key_offsets, np.array(sources, np.int64))
     assert documents_counted == len(texts) == local.corpus.documents
     assert corpus.tolist() == local.corpus.table.reshape(-1).tolist()
