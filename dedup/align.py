@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -376,7 +377,88 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
             or (anchors and any(_distance(x, y) <= near for y in anchors))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
-    return [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
+    kept = [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
+    offsets = (a.normalized.offsets, b.normalized.offsets)
+    return _untangle(kept, texts, offsets, p.seed_length) if len(kept) >= 2 else kept
+
+
+def _untangle(
+    found: list[Alignment], texts: tuple[str, str], offsets: tuple[Positions, Positions], most: int
+) -> list[Alignment]:
+    """Give the words two passages of a pair both claim on one side (at most ``most`` characters) to one of them.
+
+    Two pieces a sentence apart on one side and far apart on the other can both claim the words
+    between them: "... announced on Monday. He said ..." matches the end of one copy and the start
+    of the next, each against its own "He said" on the other side. The words go to the passage on
+    their side of a break (punctuation or a line break, which normalisation drops: more than a
+    space between two words of the raw text, read from ``offsets``), else to the longer passage;
+    the other gives them up, on both sides where that edge is verbatim (the seeds it rests on),
+    else on the side they overlap. No character of a document then lies in two passages of one
+    pair for the words at their seam. Overlaps of more than a seed, and overlaps on both sides (one
+    passage, merged earlier, or text one document repeats), are left as they are.
+
+    Example:
+        >>> texts = ("x" * 20 + " he said" + "v" * 32, "y" * 20 + " he said" + "z" * 10 + " he said" + "w" * 32)
+        >>> steps = tuple(np.arange(len(t) + 1) for t in texts)  # no break anywhere
+        >>> first, second = Alignment(0, 28, 0, 28, 3), Alignment(20, 60, 38, 78, 5)
+        >>> [(x.a_start, x.a_end, x.b_start, x.b_end) for x in _untangle([first, second], texts, steps, 10)]
+        [(0, 20, 0, 20), (20, 60, 38, 78)]
+    """
+    out = list(found)
+    changed = True
+    while changed:  # a cut only shrinks a passage: this ends, with no such overlap left
+        changed = False
+        for i, j in permutations(range(len(out)), 2):
+            x, y = out[i], out[j]
+            over = [min(x1, y1) - max(x0, y0) for (x0, x1), (y0, y1) in ((_side(x, s), _side(y, s)) for s in (0, 1))]
+            if (over[0] > 0) == (over[1] > 0):
+                continue
+            side = 0 if over[0] > 0 else 1
+            (x0, x1), (y0, y1) = _side(x, side), _side(y, side)
+            if not (x0 < y0 < x1 < y1 and x1 - y0 <= most):
+                continue  # x's end runs into y's start
+            owner = _seam(offsets[side], texts[side], y0, x1)
+            if owner > 0 or (owner == 0 and _length(x) <= _length(y)):
+                out[i] = _cut(x, x1 - y0, side, texts, at_end=True)
+            else:
+                out[j] = _cut(y, x1 - y0, side, texts, at_end=False)
+            changed = changed or out[i] != x or out[j] != y
+    return out
+
+
+def _seam(offsets: Positions, text: str, start: int, end: int) -> int:
+    """Which passage the words of ``text[start:end]`` belong to: 1 the next, -1 the previous, 0 either.
+
+    1 when a break (more than one raw character between two words) precedes them and none follows,
+    -1 the other way round, 0 when both or neither do.
+    """
+    before = start >= 2 and text[start - 1] == " " and int(offsets[start]) - int(offsets[start - 2]) > 2
+    after = end + 1 < len(offsets) and text[end] == " " and int(offsets[end + 1]) - int(offsets[end - 1]) > 2
+    return int(before) - int(after)
+
+
+def _side(x: Alignment, side: int) -> tuple[int, int]:
+    return (x.a_start, x.a_end) if side == 0 else (x.b_start, x.b_end)
+
+
+def _cut(x: Alignment, count: int, side: int, texts: tuple[str, str], *, at_end: bool) -> Alignment:
+    """``x`` without ``count`` characters at one end and the spaces they leave.
+
+    On both sides when that end is verbatim, else on ``side`` alone.
+    """
+    spans = [[x.a_start, x.a_end], [x.b_start, x.b_end]]
+    pieces = [texts[s][e - count : e] if at_end else texts[s][b : b + count] for s, (b, e) in enumerate(spans)]
+    for s in (0, 1) if pieces[0] == pieces[1] else (side,):
+        text, span = texts[s], spans[s]
+        if at_end:
+            span[1] -= count
+            while span[1] > span[0] and text[span[1] - 1] == " ":
+                span[1] -= 1
+        else:
+            span[0] += count
+            while span[0] < span[1] and text[span[0]] == " ":
+                span[0] += 1
+    return Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds)
 
 
 # How near (in multiples of ``min_length``, on both sides) a short piece must lie to a long passage.

@@ -20,7 +20,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup import seeds
-from dedup.align import Alignment, AlignParams, _join, _tile, _union, _word_share, align, document_keys, prepare
+from dedup.align import (
+    Alignment,
+    AlignParams,
+    _join,
+    _tile,
+    _union,
+    _untangle,
+    _word_share,
+    align,
+    document_keys,
+    prepare,
+)
 from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.chain import _by_diagonal, _chain, _covered, _split_occupied
 from dedup.errors import ParameterError
@@ -575,3 +586,42 @@ def test_key_filter_holds_every_key_and_few_others() -> None:
     assert all(held(k) for k in np.concatenate([keys, words]))
     others = rng.integers(0, 2**63, 20000, dtype=np.uint64)
     assert sum(held(k) for k in others) < 0.05 * len(others)
+
+
+@st.composite
+def _seamed(draw: st.DrawFn) -> tuple[tuple[str, str], list[Alignment]]:
+    """Two texts of words and passages over them that may overlap at their edges."""
+    words = st.lists(st.sampled_from(["he", "said", "ab", "cd", "efg"]), min_size=8, max_size=40)
+    texts = (" ".join(draw(words)), " ".join(draw(words)))
+    found = []
+    for _ in range(draw(st.integers(2, 4))):
+        spans = []
+        for text in texts:
+            start = draw(st.integers(0, len(text) - 1))
+            spans.append((start, draw(st.integers(start + 1, len(text)))))
+        found.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], 3))
+    return texts, found
+
+
+@given(_seamed(), st.integers(1, 12))
+@settings(max_examples=300, deadline=None)
+def test_untangle_leaves_no_edge_claimed_twice_on_one_side_and_only_shrinks(
+    case: tuple[tuple[str, str], list[Alignment]], most: int
+) -> None:
+    texts, found = case
+    offsets = tuple(normalize(t).offsets for t in texts)  # the texts are already normalised
+    out = _untangle(found, texts, offsets, most)
+    assert len(out) == len(found)
+    for before, after in zip(found, out, strict=True):
+        assert before.a_start <= after.a_start <= after.a_end <= before.a_end
+        assert before.b_start <= after.b_start <= after.b_end <= before.b_end
+        assert after.seeds == before.seeds
+    for x in out:
+        for y in out:
+            if x is y:
+                continue
+            sides = [((x.a_start, x.a_end), (y.a_start, y.a_end)), ((x.b_start, x.b_end), (y.b_start, y.b_end))]
+            over = [min(x1, y1) - max(x0, y0) for (x0, x1), (y0, y1) in sides]
+            if (over[0] > 0) != (over[1] > 0):
+                (x0, x1), (y0, y1) = sides[0 if over[0] > 0 else 1]
+                assert not (x0 < y0 < x1 < y1 and x1 - y0 <= most), (x, y)

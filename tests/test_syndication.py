@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,11 @@ def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
         assert len(holding) == 1, name
         holders[name] = holding[0]
     assert len(set(holders.values())) == 4  # four separate passages
+    # No character of either article lies in two of them: "وقال", which follows the Baghdad
+    # sentence in both articles and starts the Rayder paragraphs in 000, is the Rayder passage's.
+    for side in ("a", "b"):
+        spans = sorted((getattr(p, side).start, getattr(p, side).end) for p in found)
+        assert all(end <= start for (_, end), (start, _) in pairwise(spans)), (side, spans)
     # Most reported characters lie in text the two articles share (common runs of 6+ characters):
     # the four Reuters pieces, and a paraphrase of Reuters' background paragraph that only these
     # two articles carry (docs/quality.md gives the figures).
@@ -230,3 +236,23 @@ def test_pair_without_passages_is_reported_on_its_score_alone_when_a_document_is
         [Document("x", base, source="s"), Document("y", rewritten, source="t")], config.replace(min_score=1.0)
     )
     assert strict.pairs == []
+
+
+def test_a_word_at_the_seam_of_two_moved_pieces_belongs_to_one_passage() -> None:
+    # One outlet ran the wire's two paragraphs in the other order: "He said" ends the first piece's
+    # match (the second outlet's copy of it is followed by its own "He said") and starts the second.
+    first = WIRE[: WIRE.index("soon.") + 5]
+    second = (
+        "He said the government had asked for a timetable, and that any change to the deployment would be "
+        "agreed with the allies and announced before the end of the year by both governments at once."
+    )
+    a = story(41) + " " + first + " " + second + " " + story(42)
+    b = story(43) + " " + second + " " + story(44) + " " + first + " He said nothing more. " + story(45)
+    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
+    found = result.passages
+    assert len(found) == 2
+    # Each passage is its sentences, "He said" with the one it starts, on both sides.
+    assert sorted(p.a.slice(a) for p in found) == sorted(p.b.slice(b) for p in found) == [second[:-1], first[:-1]]
+    for side in ("a", "b"):
+        spans = sorted((getattr(p, side).start, getattr(p, side).end) for p in found)
+        assert spans[0][1] <= spans[1][0], (side, spans)
