@@ -377,9 +377,9 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
             or (anchors and any(_distance(x, y) <= near for y in anchors))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
-    kept = [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
+    worded = [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
     offsets = (a.normalized.offsets, b.normalized.offsets)
-    return _untangle(kept, texts, offsets, p.seed_length) if len(kept) >= 2 else kept
+    return _untangle(worded, texts, offsets, p.seed_length) if len(worded) >= 2 else worded
 
 
 def _untangle(
@@ -410,7 +410,7 @@ def _untangle(
         changed = False
         for i, j in permutations(range(len(out)), 2):
             x, y = out[i], out[j]
-            over = [min(x1, y1) - max(x0, y0) for (x0, x1), (y0, y1) in ((_side(x, s), _side(y, s)) for s in (0, 1))]
+            over = [_overlap(*_side(x, s), *_side(y, s)) for s in (0, 1)]
             if (over[0] > 0) == (over[1] > 0):
                 continue
             side = 0 if over[0] > 0 else 1
@@ -448,7 +448,8 @@ def _cut(x: Alignment, count: int, side: int, texts: tuple[str, str], *, at_end:
     """
     spans = [[x.a_start, x.a_end], [x.b_start, x.b_end]]
     pieces = [texts[s][e - count : e] if at_end else texts[s][b : b + count] for s, (b, e) in enumerate(spans)]
-    for s in (0, 1) if pieces[0] == pieces[1] else (side,):
+    verbatim = pieces[0] == pieces[1] and all(e - b >= count for b, e in spans)  # the end lies inside both spans
+    for s in (0, 1) if verbatim else (side,):
         text, span = texts[s], spans[s]
         if at_end:
             span[1] -= count

@@ -16,7 +16,7 @@ from unittest import mock
 import numpy as np
 import numpy.typing as npt
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import seeds
@@ -604,6 +604,13 @@ def _seamed(draw: st.DrawFn) -> tuple[tuple[str, str], list[Alignment]]:
 
 
 @given(_seamed(), st.integers(1, 12))
+@example(  # the seam is longer than the other side of the passage that gives it up
+    (
+        ("he he he he he he he he", "he he he he he he he he he he"),
+        [Alignment(0, 2, 0, 27, 3), Alignment(4, 5, 25, 28, 3)],
+    ),
+    2,
+)
 @settings(max_examples=300, deadline=None)
 def test_untangle_leaves_no_edge_claimed_twice_on_one_side_and_only_shrinks(
     case: tuple[tuple[str, str], list[Alignment]], most: int
