@@ -43,6 +43,7 @@ from .report import (
     format_tune,
     skip_note,
     summary_record,
+    suppressed_note,
     tune_record,
     write_csv,
     write_jsonl,
@@ -701,9 +702,12 @@ def _run_scan(args: argparse.Namespace) -> int:
     if not args.quiet:
         if args.format == "table":
             sys.stderr.write(format_summary(result))
-        elif result.skipped:
-            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
-            sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+        else:
+            if result.skipped:
+                where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+                sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+            if result.suppressed_buckets:
+                sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
     return 0
 
 
@@ -795,6 +799,8 @@ def _run_index(args: argparse.Namespace) -> int:
             f"{total} documents, {len(result.skipped)} skipped; {result.candidates} candidate pairs, "
             f"{len(result.pairs)} pairs with {len(result.passages)} shared passages.\n"
         )
+        if result.suppressed_buckets:
+            sys.stderr.write(suppressed_note(result) + "\n")
         for s in result.skipped:
             sys.stderr.write(f"skipped {s.where}: {s.reason}\n")
     return 0

@@ -22,7 +22,7 @@ from typing import TextIO
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt, plural
+from .report import excerpt, plural, suppressed_note
 from .scan import ScanResult
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
@@ -298,8 +298,10 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     )
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())
+    suppressed = suppressed_note(result)
     return (
         f"<p>{_esc(text)}</p>"
+        + (f"<p>{_esc(suppressed)}.</p>" if suppressed else "")
         + (f"<details><summary>Skipped documents</summary><ul>{skipped}</ul></details>" if skipped else "")
         + f"<details><summary>Scan parameters</summary><table>{config}</table></details>"
     )

@@ -37,6 +37,7 @@ __all__ = [
     "skip_note",
     "skipped_record",
     "summary_record",
+    "suppressed_note",
     "tune_record",
     "write_csv",
     "write_jsonl",
@@ -577,10 +578,34 @@ def format_summary(result: ScanResult) -> str:
         )
         + f", {plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
+    if result.suppressed_buckets:
+        parts.append(suppressed_note(result))
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
     if len(result.skipped) > _LISTED:
         parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
     return "\n".join(parts) + "\n"
+
+
+def suppressed_note(result: ScanResult) -> str:
+    """One line naming the LSH buckets the scan skipped as too common (``max_bucket``), or ``""`` when none was.
+
+    A band value held by more windows than ``max_bucket`` (page chrome, a menu every page of a site
+    repeats, or wire copy carried by hundreds of documents) pairs no documents: the report says
+    so, with the parameter that decides it, rather than drop that text silently.
+
+    Example:
+        >>> from dedup.scan import ScanConfig
+        >>> note = suppressed_note(ScanResult([], [], {}, [], 0, 3, config=ScanConfig(max_bucket=4)))
+        >>> note.split(":")[0]
+        '3 LSH buckets skipped as too common (each held more than max_bucket, 4, windows)'
+    """
+    if not result.suppressed_buckets:
+        return ""
+    return (
+        f"{plural(result.suppressed_buckets, 'LSH bucket')} skipped as too common (each held more than"
+        f" max_bucket, {result.config.max_bucket}, windows): documents that share only such text are not"
+        " compared; raise --max-bucket to compare them"
+    )
 
 
 def skip_note(result: ScanResult) -> str:

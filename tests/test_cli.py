@@ -378,3 +378,40 @@ def test_max_candidates_counts_what_it_leaves(tmp_path: Path, capsys: pytest.Cap
     status, _, err = run(["scan", str(SEEDS), "--max-candidates", "1"], capsys)
     assert status == 0
     assert f"10 candidate pairs ({summary['unaligned']} left unaligned by the per-document budget" in err
+
+
+def _wire_in_outlets(path: Path, outlets: int) -> Path:
+    """A JSONL corpus: the same wire paragraph in one document of each of ``outlets`` outlets, between local text."""
+    wire = (
+        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
+    ) * 2
+    lines = []
+    for k in range(outlets):
+        words = ("local news item " * 40).split()
+        local = " ".join(f"{word}{(k * 37 + i * 11) % 1000}" for i, word in enumerate(words))
+        lines.append(json.dumps({"id": f"d{k}", "text": f"{local} {wire} {local[::-1]}", "source": f"outlet{k}"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_buckets_skipped_as_too_common_are_named_in_every_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """max_bucket never drops text silently: the summary counts the buckets, and the table, the
+    HTML report and the other formats' standard error say what was skipped and which parameter decides it."""
+    corpus = _wire_in_outlets(tmp_path / "wire.jsonl", 12)
+    status, _, err = run(["scan", str(corpus)], capsys)
+    assert status == 0 and "too common" not in err and "66 pairs with 66 shared passages" in err
+    out = tmp_path / "out.jsonl"
+    status, _, err = run(["scan", str(corpus), "--max-bucket", "4", "--format", "jsonl", "-o", str(out)], capsys)
+    summary = json.loads(out.read_text("utf-8").splitlines()[-1])
+    suppressed = summary["suppressed_buckets"]
+    assert status == 0 and suppressed > 0 and summary["pairs"] < 66  # the cap costs pairs here
+    note = f"{suppressed} LSH buckets skipped as too common (each held more than max_bucket, 4, windows)"
+    assert note in err and "--max-bucket" in err
+    status, _, err = run(["scan", str(corpus), "--max-bucket", "4"], capsys)
+    assert status == 0 and note in err.splitlines()[-1]
+    page = tmp_path / "out.html"
+    status, _, _ = run(["scan", str(corpus), "--max-bucket", "4", "--format", "html", "-o", str(page)], capsys)
+    assert status == 0 and note in page.read_text("utf-8")
