@@ -157,6 +157,31 @@ def _by_diagonal(diag: npt.NDArray[np.int64], start_a: npt.NDArray[np.int64]) ->
     return order
 
 
+# Segments of at most this many chains are sorted in place by insertion; longer ones by argsort.
+_INSERTION = 32
+
+
+@njit(cache=True, nogil=True)
+def _sort_segment(idx: npt.NDArray[np.int64], first: int, last: int, key: npt.NDArray[np.int64]) -> None:
+    """``idx[first:last]`` sorted by ``key[idx]``, stable, in place.
+
+    Most segments hold a few chains, already in order or nearly: an insertion sort in place
+    spares the two arrays an argsort allocates for each (which were most of the grouping's time).
+    """
+    if last - first > _INSERTION:
+        seg = idx[first:last]
+        idx[first:last] = seg[np.argsort(key[seg], kind="mergesort")]
+        return
+    for k in range(first + 1, last):
+        x = idx[k]
+        v = key[x]
+        q = k - 1
+        while q >= first and key[idx[q]] > v:
+            idx[q + 1] = idx[q]
+            q -= 1
+        idx[q + 1] = x
+
+
 @njit(cache=True, nogil=True)
 def _tile_chains(
     lo_a: npt.NDArray[np.int64],
@@ -174,33 +199,43 @@ def _tile_chains(
     """
     n = len(lo_a)
     idx = np.arange(n)
-    stack = [(0, n)]
-    out = []
-    while stack:
-        first, last = stack.pop()
+    if n == 0:
+        return idx, np.empty((0, 2), dtype=np.int64)
+    # Segments waiting (a stack) and final groups: the segments split [0, n) into a tree of at
+    # most 2n - 1 nodes, so neither array outgrows 2n.
+    stack = np.empty((2 * n + 1, 2), dtype=np.int64)
+    stack[0, 0], stack[0, 1] = 0, n
+    top = 1
+    out = np.empty((n + 1, 2), dtype=np.int64)
+    groups = 0
+    while top > 0:
+        top -= 1
+        first, last = stack[top, 0], stack[top, 1]
         split = False
         for side in range(2):
             lo = lo_a if side == 0 else lo_b
             hi = hi_a if side == 0 else hi_b
-            seg = idx[first:last]
-            seg = seg[np.argsort(lo[seg], kind="mergesort")]
-            idx[first:last] = seg
-            reach = hi[seg[0]]
+            _sort_segment(idx, first, last, lo)
+            reach = hi[idx[first]]
             begin = first
-            for k in range(1, last - first):
-                if lo[seg[k]] > reach + abut:
-                    stack.append((begin, first + k))
-                    begin = first + k
+            for k in range(first + 1, last):
+                if lo[idx[k]] > reach + abut:
+                    stack[top, 0], stack[top, 1] = begin, k
+                    top += 1
+                    begin = k
                     split = True
-                reach = max(reach, hi[seg[k]])
+                reach = max(reach, hi[idx[k]])
             if split:
-                stack.append((begin, last))
+                stack[top, 0], stack[top, 1] = begin, last
+                top += 1
                 break
         if not split:
-            out.append((first, last))
-    bounds = np.empty((len(out), 2), dtype=np.int64)
+            out[groups, 0], out[groups, 1] = first, last
+            groups += 1
+    bounds = np.empty((groups, 2), dtype=np.int64)
     kept = 0
-    for first, last in out:
+    for g in range(groups):
+        first, last = out[g, 0], out[g, 1]
         if sizes[idx[first:last]].sum() >= min_seeds:
             bounds[kept, 0], bounds[kept, 1] = first, last
             kept += 1
@@ -284,10 +319,14 @@ def _group_passages(
                     m += 1
         if m < min_seeds:
             continue
+        # Trimming only narrows a group: one too short before it is too short after (most chance
+        # groups, a stock phrase of a few seeds), and is dropped without sorting its seeds twice.
+        a0, a1, b0, b1 = _extent(members[:m], start_a, end_a, start_b, end_b)
+        if min(a1 - a0, b1 - b0) < min_exact:
+            continue
         seeds = _trim(_trim(members[:m].copy(), start_a, end_a, trim, min_seeds), start_b, end_b, trim, min_seeds)
         m = len(seeds)
-        a0, a1 = start_a[seeds].min(), end_a[seeds].max()
-        b0, b1 = start_b[seeds].min(), end_b[seeds].max()
+        a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
         length = min(a1 - a0, b1 - b0)
         if length < min_exact:
             continue
@@ -323,6 +362,24 @@ def _group_passages(
         out[kept, 4], out[kept, 5] = m, short
         kept += 1
     return out[:kept]
+
+
+@njit(cache=True, nogil=True)
+def _extent(
+    seeds: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+) -> tuple[int, int, int, int]:
+    """The span of ``seeds`` along a and along b: (a start, a end, b start, b end)."""
+    a0, a1 = start_a[seeds[0]], end_a[seeds[0]]
+    b0, b1 = start_b[seeds[0]], end_b[seeds[0]]
+    for k in range(1, len(seeds)):
+        i = seeds[k]
+        a0, a1 = min(a0, start_a[i]), max(a1, end_a[i])
+        b0, b1 = min(b0, start_b[i]), max(b1, end_b[i])
+    return a0, a1, b0, b1
 
 
 @njit(cache=True, nogil=True)

@@ -33,7 +33,7 @@ from dedup.align import (
     prepare,
 )
 from dedup.boilerplate import ROW_MULTIPLIERS
-from dedup.chain import _by_diagonal, _chain, _covered, _split_occupied
+from dedup.chain import _by_diagonal, _chain, _covered, _sort_segment, _split_occupied, _tile_chains
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
@@ -522,6 +522,70 @@ def test_seeds_by_diagonal_equal_a_stable_sort_by_diagonal_then_a(seeds: list[tu
     assert _by_diagonal(diag, start_a).tolist() == expected.tolist()
     narrow = diag // 100
     assert _by_diagonal(narrow, start_a).tolist() == np.lexsort((np.arange(len(diag)), start_a, narrow)).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.integers(0, 9), max_size=80), cut=st.tuples(st.integers(0, 80), st.integers(0, 80)))
+def test_segment_sort_is_a_stable_sort_of_the_segment_alone(keys: list[int], cut: tuple[int, int]) -> None:
+    key = np.array(keys, dtype=np.int64)
+    idx = np.random.default_rng(len(keys)).permutation(len(keys)).astype(np.int64)
+    first, last = min(min(cut), len(keys)), min(max(cut), len(keys))
+    expected = idx.copy()
+    expected[first:last] = idx[first:last][np.argsort(key[idx[first:last]], kind="stable")]
+    _sort_segment(idx, first, last, key)
+    assert idx.tolist() == expected.tolist()
+
+
+def _tile_reference(
+    lo_a: list[int], hi_a: list[int], lo_b: list[int], hi_b: list[int], sizes: list[int], abut: int, min_seeds: int
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Alternate splits as first written: a list for a stack, every segment re-sorted by a stable sort."""
+    idx = list(range(len(lo_a)))
+    stack, out = [(0, len(idx))], []
+    while stack:
+        first, last = stack.pop()
+        split = False
+        for lo, hi in ((lo_a, hi_a), (lo_b, hi_b)):
+            idx[first:last] = sorted(idx[first:last], key=lambda c: lo[c])
+            reach, begin = hi[idx[first]], first
+            for k in range(first + 1, last):
+                if lo[idx[k]] > reach + abut:
+                    stack.append((begin, k))
+                    begin, split = k, True
+                reach = max(reach, hi[idx[k]])
+            if split:
+                stack.append((begin, last))
+                break
+        if not split:
+            out.append((first, last))
+    return idx, [(f, t) for f, t in out if sum(sizes[c] for c in idx[f:t]) >= min_seeds]
+
+
+@given(
+    chains=st.lists(
+        st.tuples(st.integers(0, 400), st.integers(0, 60), st.integers(0, 400), st.integers(0, 60), st.integers(1, 4)),
+        min_size=1,
+        max_size=70,
+    ),
+    abut=st.integers(0, 60),
+    min_seeds=st.integers(1, 5),
+)
+@settings(max_examples=300, deadline=None)
+def test_tiled_groups_equal_the_plain_alternate_splits(
+    chains: list[tuple[int, int, int, int, int]], abut: int, min_seeds: int
+) -> None:
+    """The grouping's order and groups are those of the plain algorithm, ties included (the order
+    of a group's chains decides which seeds trimming keeps)."""
+    lo_a = [c[0] for c in chains]
+    hi_a = [c[0] + c[1] for c in chains]
+    lo_b = [c[2] for c in chains]
+    hi_b = [c[2] + c[3] for c in chains]
+    sizes = [c[4] for c in chains]
+    arrays = [np.array(x, dtype=np.int64) for x in (lo_a, hi_a, lo_b, hi_b, sizes)]
+    idx, bounds = _tile_chains(*arrays, abut, min_seeds)
+    expected_idx, expected_bounds = _tile_reference(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
+    assert idx.tolist() == expected_idx
+    assert [tuple(b) for b in bounds.tolist()] == expected_bounds
 
 
 @_SETTINGS
