@@ -577,7 +577,7 @@ def _passages_of(
     sa, ea, sb, eb = start_a[pick], end_a[pick], start_b[pick], end_b[pick]
     chains = _chain(sa, sb, gap)
     # A passage needs a chain of min_seeds seeds (its box, in _group_passages), and cutting only
-    # shortens chains: without one here, nothing comes out (a tenth of long documents' pairs).
+    # shortens chains: without one here, nothing can come out of the cutting and grouping.
     if np.bincount(chains).max() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
     chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED)
