@@ -415,3 +415,20 @@ def test_buckets_skipped_as_too_common_are_named_in_every_report(
     page = tmp_path / "out.html"
     status, _, _ = run(["scan", str(corpus), "--max-bucket", "4", "--format", "html", "-o", str(page)], capsys)
     assert status == 0 and note in page.read_text("utf-8")
+
+
+def test_an_archive_query_names_the_buckets_it_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = _wire_in_outlets(tmp_path / "wire.jsonl", 12)
+    lines = corpus.read_text("utf-8").splitlines()
+    archive, new = tmp_path / "archive.jsonl", tmp_path / "new.jsonl"
+    archive.write_text("\n".join(lines[:11]) + "\n", encoding="utf-8")
+    new.write_text(lines[11] + "\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(archive), "--max-bucket", "4", "-q"]) == 0
+    out = tmp_path / "out.jsonl"
+    status, _, _ = run(["index", "query", ix, str(new), "--format", "jsonl", "-o", str(out)], capsys)
+    suppressed = json.loads(out.read_text("utf-8").splitlines()[-1])["suppressed_buckets"]
+    assert status == 0 and suppressed > 0
+    status, _, err = run(["index", "query", ix, str(new)], capsys)
+    assert status == 0
+    assert f"{suppressed} LSH buckets skipped as too common (each held more than max_bucket, 4, windows)" in err
