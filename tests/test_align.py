@@ -33,7 +33,17 @@ from dedup.align import (
     prepare,
 )
 from dedup.boilerplate import ROW_MULTIPLIERS
-from dedup.chain import _by_diagonal, _chain, _covered, _sort_segment, _split_occupied, _tile_chains
+from dedup.chain import (
+    _MOVED,
+    _by_diagonal,
+    _chain,
+    _covered,
+    _group_passages,
+    _passages_of,
+    _sort_segment,
+    _split_occupied,
+    _tile_chains,
+)
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
@@ -586,6 +596,44 @@ def test_tiled_groups_equal_the_plain_alternate_splits(
     expected_idx, expected_bounds = _tile_reference(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
     assert idx.tolist() == expected_idx
     assert [tuple(b) for b in bounds.tolist()] == expected_bounds
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seeds=st.lists(
+        st.tuples(st.integers(0, 600), st.integers(-40, 40), st.integers(4, 12), st.booleans()), min_size=1, max_size=60
+    ),
+    cluster=st.integers(0, 3),
+    min_seeds=st.integers(1, 4),
+    min_exact=st.integers(10, 60),
+)
+def test_passes_return_what_cutting_and_grouping_every_chain_gives(
+    seeds: list[tuple[int, int, int, bool]], cluster: int, min_seeds: int, min_exact: int
+) -> None:
+    """The pass's early return (no chain of min_seeds seeds) changes nothing: the same rows as
+    chaining, cutting and grouping every time (fails when the bound is raised)."""
+    # Seeds on a few diagonals (runs of a copy) and scattered ones (chance matches).
+    rows = sorted((a, a + (d if cluster else 7 * d) + 100 * (a % (cluster + 1)), n, r) for a, d, n, r in seeds)
+    start_a = np.array([a for a, _, _, _ in rows], dtype=np.int64)
+    start_b = np.array([max(0, b) for _, b, _, _ in rows], dtype=np.int64)
+    end_a, end_b = start_a + [n for *_, n, _ in rows], start_b + [n for *_, n, _ in rows]
+    rare = np.array([r for *_, r in rows], dtype=np.bool_)
+    length = int(max(end_a.max(), end_b.max())) + 5
+    spaces = np.arange(3, length, 6, dtype=np.int64)
+    gap, abut, min_length, trim = 200, 55, 150, 20
+    use = np.ones(len(rows), dtype=np.bool_)
+    got = _passages_of(
+        use, start_a, end_a, start_b, end_b, rare, spaces, length, spaces, length, gap, abut, min_seeds,
+        min_length, min_exact, 0.25, 0.8, trim,
+    )  # fmt: skip
+    chains = _split_occupied(
+        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED
+    )
+    want = _group_passages(
+        chains, start_a, end_a, start_b, end_b, rare, spaces, length, spaces, length, abut, min_seeds,
+        min_length, min_exact, 0.25, 0.8, trim,
+    )  # fmt: skip
+    assert got.tolist() == want.tolist()
 
 
 @_SETTINGS
