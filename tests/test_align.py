@@ -43,6 +43,7 @@ from dedup.chain import (
     _sort_segment,
     _split_occupied,
     _tile_chains,
+    _trim,
 )
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
@@ -634,6 +635,24 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
         min_length, min_exact, 0.25, 0.8, trim,
     )  # fmt: skip
     assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seeds=st.lists(st.tuples(st.integers(0, 2000), st.integers(1, 12)), min_size=1, max_size=40),
+    trim=st.integers(0, 60),
+    keep=st.integers(1, 5),
+)
+def test_trimming_keeps_a_subset_of_the_seeds(seeds: list[tuple[int, int]], trim: int, keep: int) -> None:
+    """Trimming only drops seeds (at least ``keep`` stay), so a group too short before it is too
+    short after: what lets the grouping drop such a group before trimming it."""
+    starts = np.array([a for a, _ in seeds], dtype=np.int64)
+    ends = starts + [n for _, n in seeds]
+    members = np.arange(len(seeds), dtype=np.int64)
+    kept = _trim(members, starts, ends, trim, keep)
+    assert set(kept.tolist()) <= set(members.tolist()) and len(set(kept.tolist())) == len(kept)
+    assert len(kept) >= min(keep, len(seeds))
+    assert starts[kept].min() >= starts.min() and ends[kept].max() <= ends.max()
 
 
 @_SETTINGS
