@@ -386,9 +386,9 @@ def _wire_in_outlets(path: Path, outlets: int) -> Path:
         "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
         "despite the announcement last week of talks on ending the mission of the coalition forces there. "
     ) * 2
+    words = ("local news item " * 40).split()
     lines = []
     for k in range(outlets):
-        words = ("local news item " * 40).split()
         local = " ".join(f"{word}{(k * 37 + i * 11) % 1000}" for i, word in enumerate(words))
         lines.append(json.dumps({"id": f"d{k}", "text": f"{local} {wire} {local[::-1]}", "source": f"outlet{k}"}))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
