@@ -295,9 +295,11 @@ def _group_passages(
         lo_b[c], hi_b[c] = min(lo_b[c], start_b[i]), max(hi_b[c], end_b[i])
     sizes = first[1:] - first[:-1]
     idx, groups = _tile_chains(lo_a, hi_a, lo_b, hi_b, sizes, abut, min_seeds)
-    out = np.empty((len(groups), 6), dtype=np.int64)
+    # A group may come out as several passages (the pieces of a failed group, below).
+    out = np.empty((len(groups) + n // max(min_seeds, 1) + 1, 6), dtype=np.int64)
     kept = 0
     members = np.empty(n, dtype=np.int64)
+    pieces = np.empty((n + 1, 2), dtype=np.int64)
     for g in range(len(groups)):
         group = idx[groups[g, 0] : groups[g, 1]]
         # Small chains (chance matches among them) may fill a group but not widen it: only those
@@ -324,44 +326,108 @@ def _group_passages(
         a0, a1, b0, b1 = _extent(members[:m], start_a, end_a, start_b, end_b)
         if min(a1 - a0, b1 - b0) < min_exact:
             continue
-        seeds = _trim(_trim(members[:m].copy(), start_a, end_a, trim, min_seeds), start_b, end_b, trim, min_seeds)
-        m = len(seeds)
-        a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
-        length = min(a1 - a0, b1 - b0)
-        if length < min_exact:
-            continue
-        density = min(
-            _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
-        )
-        # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
-        # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
-        # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
-        # or the vocabulary of a story would make passages between any two of its articles.
-        if density < exact_density:
-            if length < min_length:
+        # The group, then the pieces of it that a failed check leaves to try (a stack of ranges of
+        # `members`): a near-verbatim copy that a few chance seeds beyond its end joined fails as a
+        # whole (its seeds no longer cover exact_density of the span), but stands alone.
+        pieces[0, 0], pieces[0, 1] = 0, m
+        top = 1
+        while top > 0:
+            top -= 1
+            lo, hi = pieces[top, 0], pieces[top, 1]
+            top_level = lo == 0 and hi == m
+            seeds = _trim(members[lo:hi].copy(), start_a, end_a, trim, min_seeds)
+            seeds = _trim(seeds, start_b, end_b, trim, min_seeds)
+            count = len(seeds)
+            a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
+            length = min(a1 - a0, b1 - b0)
+            if length < min_exact:
                 continue
-            rare_seeds = seeds[rare[seeds]]
-            if len(rare_seeds) == 0:
-                continue
-            rare_density = min(
-                _covered(start_a[rare_seeds], end_a[rare_seeds]) / (a1 - a0),
-                _covered(start_b[rare_seeds], end_b[rare_seeds]) / (b1 - b0),
+            density = min(
+                _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
             )
-            if rare_density < min_density:
-                continue
-        out[kept, 0], out[kept, 1] = _widen(spaces_a, length_a, a0, a1)
-        out[kept, 2], out[kept, 3] = _widen(spaces_b, length_b, b0, b1)
-        short = 0
-        if length < min_length:
-            # A short piece stands on its own only when most of its seeds are rare in the corpus:
-            # a stock phrase of a story is in many of its documents.
-            rare_count = 0
-            for k in range(m):
-                rare_count += rare[seeds[k]]
-            short = 1 if 2 * rare_count >= m else 2
-        out[kept, 4], out[kept, 5] = m, short
-        kept += 1
+            # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
+            # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
+            # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
+            # or the vocabulary of a story would make passages between any two of its articles.
+            if density < exact_density:
+                # A piece of a failed group stands only as a near-verbatim copy (above); a loose
+                # match is judged whole, as it came.
+                passed = length >= min_length and top_level
+                if passed:
+                    rare_seeds = seeds[rare[seeds]]
+                    passed = (
+                        len(rare_seeds) > 0
+                        and min(
+                            _covered(start_a[rare_seeds], end_a[rare_seeds]) / (a1 - a0),
+                            _covered(start_b[rare_seeds], end_b[rare_seeds]) / (b1 - b0),
+                        )
+                        >= min_density
+                    )
+                if not passed and length >= min_length:  # (a shorter group has no long piece)
+                    top = _split_failed(
+                        seeds, members, lo, start_a, end_a, start_b, end_b, trim, min_length, pieces, top
+                    )
+                if not passed:
+                    continue
+            out[kept, 0], out[kept, 1] = _widen(spaces_a, length_a, a0, a1)
+            out[kept, 2], out[kept, 3] = _widen(spaces_b, length_b, b0, b1)
+            short = 0
+            if length < min_length:
+                # A short piece stands on its own only when most of its seeds are rare in the corpus:
+                # a stock phrase of a story is in many of its documents.
+                rare_count = 0
+                for k in range(count):
+                    rare_count += rare[seeds[k]]
+                short = 1 if 2 * rare_count >= count else 2
+            out[kept, 4], out[kept, 5] = count, short
+            kept += 1
     return out[:kept]
+
+
+@njit(cache=True, nogil=True)
+def _split_failed(
+    seeds: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    at: int,
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    trim: int,
+    min_length: int,
+    pieces: npt.NDArray[np.int64],
+    top: int,
+) -> int:
+    """Cut a group that failed its checks at its widest gap, and stack the pieces worth another try.
+
+    The gap is the widest stretch, along a or along b, that no seed of the group covers; only a
+    gap wider than ``trim`` cuts (the unshared text between a copy and a chance match), and only
+    a piece spanning ``min_length`` on both sides is tried again: a long near-verbatim copy, not
+    the chance matches around it (short pieces are found, or not, by the checks as they are).
+    ``seeds`` (a subset of ``members[at:]``) is written back there, in its order along the side
+    cut, each piece a range. Returns the new stack top.
+    """
+    best, best_side, best_k = trim, -1, 0
+    order_a = seeds[np.argsort(start_a[seeds], kind="mergesort")]
+    for side in range(2):
+        order = order_a if side == 0 else seeds  # _trim leaves the seeds in order along b
+        starts = start_a if side == 0 else start_b
+        ends = end_a if side == 0 else end_b
+        reach = ends[order[0]]
+        for k in range(1, len(order)):
+            if starts[order[k]] - reach > best:
+                best, best_side, best_k = starts[order[k]] - reach, side, k
+            reach = max(reach, ends[order[k]])
+    if best_side < 0:
+        return top
+    order = order_a if best_side == 0 else seeds
+    members[at : at + len(order)] = order
+    for lo, hi in ((at, at + best_k), (at + best_k, at + len(order))):
+        a0, a1, b0, b1 = _extent(members[lo:hi], start_a, end_a, start_b, end_b)
+        if min(a1 - a0, b1 - b0) >= min_length:
+            pieces[top, 0], pieces[top, 1] = lo, hi
+            top += 1
+    return top
 
 
 @njit(cache=True, nogil=True)
