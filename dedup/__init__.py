@@ -17,12 +17,13 @@ from .index import Index
 from .io import Reader, read_documents, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
-from .records import Document, Pair, Passage, Skipped, Span
+from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .scan import ScanConfig, ScanResult, scan
 from .shingle import Shingles, shingle
 from .sketch import sketch
 
 __all__ = [
+    "CommonText",
     "DedupError",
     "DependencyError",
     "Document",

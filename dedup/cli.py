@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
 from .report import (
+    common_lines,
     format_summary,
     format_table,
     format_tune,
@@ -652,16 +654,7 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
 def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     """The result with skips decided by the reader first (they never reached the library), then its own."""
     located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.skipped]
-    return ScanResult(
-        passages=result.passages,
-        pairs=result.pairs,
-        documents=result.documents,
-        skipped=reader.skipped + located,
-        candidates=result.candidates,
-        suppressed_buckets=result.suppressed_buckets,
-        config=result.config,
-        unaligned=result.unaligned,
-    )
+    return replace(result, skipped=reader.skipped + located)
 
 
 def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
@@ -708,6 +701,7 @@ def _run_scan(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
             if result.suppressed_buckets:
                 sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
+                sys.stderr.writelines(line + "\n" for line in common_lines(result))
     return 0
 
 
@@ -801,6 +795,7 @@ def _run_index(args: argparse.Namespace) -> int:
         )
         if result.suppressed_buckets:
             sys.stderr.write(suppressed_note(result) + "\n")
+            sys.stderr.writelines(line + "\n" for line in common_lines(result))
         for s in result.skipped:
             sys.stderr.write(f"skipped {s.where}: {s.reason}\n")
     return 0

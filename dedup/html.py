@@ -299,9 +299,15 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())
     suppressed = suppressed_note(result)
+    common = "".join(
+        f"<li><bdi>{_esc(c.span.doc)}</bdi> [{c.span.start}:{c.span.end}], {_esc(plural(c.windows, 'window'))}:"
+        f' <q dir="auto">{_esc(excerpt(c.text, 120))}</q></li>'
+        for c in result.common
+    )
     return (
         f"<p>{_esc(text)}</p>"
         + (f"<p>{_esc(suppressed)}.</p>" if suppressed else "")
+        + (f"<details><summary>Text too common to compare</summary><ul>{common}</ul></details>" if common else "")
         + (f"<details><summary>Skipped documents</summary><ul>{skipped}</ul></details>" if skipped else "")
         + f"<details><summary>Scan parameters</summary><table>{config}</table></details>"
     )

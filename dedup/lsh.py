@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TypeVar
 
@@ -194,13 +194,17 @@ class Candidates:
     """Pairs of items that share a band, with how many bands they share.
 
     ``left`` < ``right`` index the items given to :func:`candidate_pairs`; ``suppressed`` counts the
-    buckets skipped because more than ``max_bucket`` items fell into them (boilerplate).
+    buckets skipped because more than ``max_bucket`` items fell into them (too common to compare
+    every pair of their members). ``buckets`` has one row ``(band, key, group, other, items)`` for
+    each of them: its band, its key, the group of its first item in input order, the next group
+    among its items (-1 when all are the first's), and the items it held.
     """
 
     left: npt.NDArray[np.int64]
     right: npt.NDArray[np.int64]
     shared_bands: npt.NDArray[np.int64]
     suppressed: int
+    buckets: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 5), dtype=np.int64))
 
 
 def candidate_pairs(
@@ -231,12 +235,26 @@ def candidate_pairs(
         raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
     pairs_of = _BandPairs(groups, sources, same_source, max_bucket)
     counts = _PairCounts(keys.shape[1])
-    suppressed = 0
+    buckets = []
     for band in range(keys.shape[1]):
         pairs, skipped = pairs_of(keys[:, band])
         counts.add(pairs)
-        suppressed += skipped
-    return counts.candidates(1, suppressed)
+        buckets.append(_with_band(band, skipped))
+    return _skipped(counts.candidates(1, 0), buckets)
+
+
+def _with_band(band: int, skipped: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """A band's skipped buckets (key, group, other, items) as rows (band, key, group, other, items)."""
+    rows = np.empty((len(skipped), 5), dtype=np.int64)
+    rows[:, 0] = band
+    rows[:, 1:] = skipped
+    return rows
+
+
+def _skipped(found: Candidates, buckets: list[npt.NDArray[np.int64]]) -> Candidates:
+    """``found`` with the skipped buckets of every band, and their count."""
+    rows = np.concatenate(buckets) if buckets else np.zeros((0, 5), dtype=np.int64)
+    return replace(found, suppressed=len(rows), buckets=rows)
 
 
 def candidate_pairs_banded(
@@ -284,9 +302,9 @@ def candidate_pairs_banded(
     threads = _threads() if threads is None else threads
     counts = _PairCounts(bands)
     runs: SortedRuns | None = None
-    suppressed = 0
-    for pairs, skipped in _each_band(keys_of, bands, pairs_of, threads):
-        suppressed += skipped
+    buckets = []
+    for band, (pairs, skipped) in enumerate(_each_band(keys_of, bands, pairs_of, threads)):
+        buckets.append(_with_band(band, skipped))
         if runs is None:
             counts.add(pairs)
             if counts.nbytes <= budget:
@@ -301,9 +319,9 @@ def candidate_pairs_banded(
             runs.add(pairs)
         del pairs
     if runs is None:
-        return counts.candidates(min_shared, suppressed, threads)
+        return _skipped(counts.candidates(min_shared, 0, threads), buckets)
     try:
-        return _count_runs(runs, min_shared, budget // 16, suppressed)
+        return _skipped(_count_runs(runs, min_shared, budget // 16, 0), buckets)
     finally:
         runs.close()
 
@@ -390,8 +408,8 @@ class _BandPairs:
                 ids = np.arange(len(group_source), dtype=np.int64)
                 self.by_group = (self.groups.astype(np.uint64), ids, group_source)
 
-    def __call__(self, column: npt.NDArray[np.generic]) -> tuple[npt.NDArray[np.uint64], int]:
-        """The band's sorted distinct pairs and the buckets suppressed."""
+    def __call__(self, column: npt.NDArray[np.generic]) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """The band's sorted distinct pairs, and its skipped buckets: one row (key, group, other, items) each."""
         if column.dtype.itemsize <= 4 and (self.by_group is not None or len(column) < 1 << 32):
             # Key and item packed in one uint64 and sorted as plain numbers: ~20x faster than argsort
             # of the keys (measured, 300k items). Built in place: each temporary costs a pass.
@@ -407,7 +425,7 @@ class _BandPairs:
         if column.dtype.kind not in "ui":
             # Numbers that are equal where the keys compare equal (NaN to nothing), for the kernel.
             column = np.unique(column, return_inverse=True, equal_nan=False)[1]
-        order = np.argsort(column)
+        order = np.argsort(column, kind="stable")  # a bucket's items in input order (its first is named)
         ordered = column[order].astype(np.uint64)
         return self._pairs(ordered, order.view(np.uint64), 0, ~np.uint64(0), self.groups, self.sources)
 
@@ -419,8 +437,8 @@ class _BandPairs:
         item_mask: np.uint64,
         groups: npt.NDArray[np.int64],
         sources: npt.NDArray[np.int64],
-    ) -> tuple[npt.NDArray[np.uint64], int]:
-        """The kernel's pairs of the sorted items, a few million at a time, made distinct."""
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """The kernel's pairs of the sorted items, a few million at a time, made distinct, and the skipped buckets."""
         # A buffer per thread, kept from band to band, grown to what a band needs but no further
         # than a few million pairs; beyond, each buffer-full is reduced to distinct pairs at once:
         # the raw pairs of a band were the peak of the whole scan's memory.
@@ -428,15 +446,16 @@ class _BandPairs:
         if out is None:
             out = np.empty(_FIRST_PAIRS, dtype=np.uint64)
         found = []
+        # A skipped bucket holds more than max_bucket items, so a band has at most this many.
+        skipped = np.empty((len(ordered) // (self.max_bucket + 1) + 1, 4), dtype=np.int64)
         suppressed = 0
         filled = 0
         start = 0
         while True:
-            filled, start, skipped = _band_pairs_kernel(
+            filled, start, suppressed = _band_pairs_kernel(
                 ordered, order, key_shift, item_mask, groups, sources, self.same_source, self.max_bucket, start,
-                out, filled,
+                out, filled, skipped, suppressed,
             )  # fmt: skip
-            suppressed += skipped
             if start == len(ordered):
                 break
             if filled and len(out) >= _STEP_PAIRS:
@@ -449,7 +468,7 @@ class _BandPairs:
         self.buffers.out = out
         found.append(distinct(out[:filled]))
         # Several windows of the same two documents collide in one band: count the band once.
-        return (found[0] if len(found) == 1 else distinct(np.concatenate(found))), suppressed
+        return (found[0] if len(found) == 1 else distinct(np.concatenate(found))), skipped[:suppressed]
 
 
 @njit(cache=True, nogil=True)
@@ -465,13 +484,18 @@ def _band_pairs_kernel(
     start: int,
     out: npt.NDArray[np.uint64],
     filled: int,
+    skipped: npt.NDArray[np.int64],
+    suppressed: int,
 ) -> tuple[int, int, int]:
     """Group pairs of the buckets of items sorted by key, from position ``start`` on, into ``out``.
 
     Item ``x`` of the sorted order is ``order[x] & item_mask`` and its key ``ordered[x] >> key_shift``.
     The pairs go after the ``filled`` first values of ``out``, until the first bucket whose pairs
-    would not fit; returns how many values of ``out`` are filled, the position to go on from (``n``
-    when done), and the buckets suppressed. The pairs may repeat.
+    would not fit; a bucket of more than ``max_bucket`` items is skipped, as the row (key, group of
+    its first item, the next group among its items or -1, items) after the ``suppressed`` first
+    rows of ``skipped``. Returns how many
+    values of ``out`` are filled, the position to go on from (``n`` when done), and how many rows
+    of ``skipped``. The pairs may repeat.
     """
     shift = np.uint64(key_shift)
     n = len(ordered)
@@ -483,7 +507,6 @@ def _band_pairs_kernel(
     # branch per item (mispredicted about half the time, it took 5x longer).
     starts = np.empty(_BLOCK, dtype=np.int64)
     count = filled
-    suppressed = 0
     x0 = start
     while x0 < n - 1:
         x1 = min(x0 + _BLOCK, n - 1)
@@ -501,6 +524,18 @@ def _band_pairs_kernel(
             while e < n and ordered[e] >> shift == key:
                 e += 1
             if e - s > max_bucket:
+                # Items of a bucket follow their input order (the sort's tie-break): the first is the
+                # earliest, so the row does not depend on how the work was split.
+                first_group = groups[order[s] & item_mask]
+                other = -1
+                for x in range(s + 1, e):
+                    if groups[order[x] & item_mask] != first_group:
+                        other = groups[order[x] & item_mask]
+                        break
+                skipped[suppressed, 0] = np.int64(key)
+                skipped[suppressed, 1] = first_group
+                skipped[suppressed, 2] = other
+                skipped[suppressed, 3] = e - s
                 suppressed += 1
                 continue
             members = 0

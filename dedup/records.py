@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Document", "Pair", "Passage", "Skipped", "Span"]
+__all__ = ["CommonText", "Document", "Pair", "Passage", "Skipped", "Span"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +149,24 @@ class Skipped:
     reason: str
     id: str | None = field(default=None)
     kind: str = field(default="invalid record")
+
+
+@dataclass(frozen=True, slots=True)
+class CommonText:
+    """Text too common to compare: held by more windows than ``max_bucket`` in some LSH band.
+
+    Such a bucket is skipped, not searched for pairs (every pair of its windows would be
+    compared); the scan counts the buckets and names their text with these records. ``span`` is
+    where one document holding the text has it (the windows of the skipped buckets, merged),
+    ``windows`` the most windows one of its buckets held, ``buckets`` how many skipped buckets it
+    accounts for, and ``text`` its first characters (at most 200).
+
+    Example:
+        >>> CommonText(Span("d", 0, 40), 300, 2, "follow us on ...").windows
+        300
+    """
+
+    span: Span
+    windows: int
+    buckets: int
+    text: str

@@ -18,13 +18,15 @@ from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .errors import InputError
 from .lsh import optimal_params, probability
-from .records import Pair, Passage, Skipped, Span
+from .records import CommonText, Pair, Passage, Skipped, Span
 from .scan import ScanResult
 
 __all__ = [
     "CSV_COLUMNS",
     "Records",
     "cluster_record",
+    "common_lines",
+    "common_record",
     "excerpt",
     "format_summary",
     "format_table",
@@ -193,6 +195,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
         "candidates": result.candidates,
         "unaligned": result.unaligned,
         "suppressed_buckets": result.suppressed_buckets,
+        "common_text": [common_record(c) for c in result.common],
         "pairs": len(result.pairs),
         "passages": len(result.passages),
         "clusters": len(clusters),
@@ -580,6 +583,7 @@ def format_summary(result: ScanResult) -> str:
     ]
     if result.suppressed_buckets:
         parts.append(suppressed_note(result))
+        parts.extend(common_lines(result))
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
     if len(result.skipped) > _LISTED:
         parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
@@ -606,6 +610,40 @@ def suppressed_note(result: ScanResult) -> str:
         f" max_bucket, {result.config.max_bucket}, windows): documents that share only such text are not"
         " compared; raise --max-bucket to compare them"
     )
+
+
+def common_record(common: CommonText) -> dict[str, Any]:
+    """The JSON object of a common text (in the summary record's ``common_text`` list).
+
+    Example:
+        >>> common_record(CommonText(Span("d", 5, 45), 300, 2, "follow us on ..."))["windows"]
+        300
+    """
+    return {
+        "doc": common.span.doc,
+        "start": common.span.start,
+        "end": common.span.end,
+        "windows": common.windows,
+        "buckets": common.buckets,
+        "text": common.text,
+    }
+
+
+def common_lines(result: ScanResult, listed: int = 3) -> list[str]:
+    """Lines naming the text of the skipped buckets (``result.common``), the first ``listed`` of them.
+
+    Example:
+        >>> common = [CommonText(Span("d7", 120, 520), 300, 4, "The defence ministry said on Monday")]
+        >>> common_lines(ScanResult([], [], {}, [], 0, 4, common=common))
+        ['  too common: d7 [120:520], 300 windows: «The defence ministry said on Monday»']
+    """
+    lines = [
+        f"  too common: {c.span.doc} [{c.span.start}:{c.span.end}], {plural(c.windows, 'window')}: «{excerpt(c.text)}»"
+        for c in result.common[:listed]
+    ]
+    if len(result.common) > listed:
+        lines.append(f"  … and {len(result.common) - listed} more (the summary record of --format jsonl lists them)")
+    return lines
 
 
 def skip_note(result: ScanResult) -> str:

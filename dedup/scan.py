@@ -23,13 +23,14 @@ from numba import njit
 from ._pages import give_back_free_memory, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .boilerplate import Boilerplate, KeySources, SeedCounts
+from .common import common_texts
 from .dates import parse_date
 from .errors import InputError, ParameterError
 from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params, per_document_budget
 from .lsh import _threads as _default_threads  # the same two-core default for every stage
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
-from .records import Document, Pair, Passage, Skipped, Span
+from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .score import coverage, pair_scores
 from .shingle import hash_many, shingle
 from .store import BandKeyStore, DocumentStore
@@ -170,6 +171,8 @@ class ScanResult:
     config: ScanConfig = field(default_factory=ScanConfig)
     unaligned: int = 0
     """Candidate pairs left unaligned by the per-document budget (``ScanConfig.max_candidates``)."""
+    common: list[CommonText] = field(default_factory=list)
+    """The text of the ``suppressed_buckets``: the texts their buckets held most windows of (:mod:`dedup.common`)."""
 
     @property
     def aligned(self) -> int:
@@ -718,7 +721,7 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
         return found
     windows = index.window_counts
     keep = (found.shared_bands >= cfg.min_bands) | brief_pairs(windows[found.left], windows[found.right], cfg)
-    return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed)
+    return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed, found.buckets)
 
 
 @small_pages()
@@ -757,6 +760,8 @@ def scan(
     # collides in several bands, a chance one in one or two: the band count is the cheap check.
     candidates = _candidates(index, window_doc, window_source)
     index.keys.close()  # the candidate search above was their last use
+    # What the buckets skipped as too common held, named (never a silent drop of wire copy).
+    common = common_texts(candidates.buckets, index.documents.text, index.documents.doc_id, cfg)
     del window_doc, window_source
     found_pairs = len(candidates.left)
     if progress is not None:
@@ -819,4 +824,5 @@ def scan(
         suppressed_buckets=suppressed,
         config=cfg,
         unaligned=unaligned,
+        common=common,
     )

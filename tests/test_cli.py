@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 import re
 import sys
 from pathlib import Path
@@ -380,27 +381,41 @@ def test_max_candidates_counts_what_it_leaves(tmp_path: Path, capsys: pytest.Cap
     assert f"10 candidate pairs ({summary['unaligned']} left unaligned by the per-document budget" in err
 
 
+_WIRE = (
+    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+    "despite the announcement last week of talks on ending the mission of the coalition forces there. "
+) * 2
+
+
 def _wire_in_outlets(path: Path, outlets: int) -> Path:
     """A JSONL corpus: the same wire paragraph in one document of each of ``outlets`` outlets, between local text."""
-    wire = (
-        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
-        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
-    ) * 2
-    words = ("local news item " * 40).split()
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(3000)]
     lines = []
     for k in range(outlets):
-        local = " ".join(f"{word}{(k * 37 + i * 11) % 1000}" for i, word in enumerate(words))
-        lines.append(json.dumps({"id": f"d{k}", "text": f"{local} {wire} {local[::-1]}", "source": f"outlet{k}"}))
+        before, after = (" ".join(rng.choice(words) for _ in range(120)) for _ in range(2))
+        lines.append(json.dumps({"id": f"d{k}", "text": f"{before} {_WIRE}{after}", "source": f"outlet{k}"}))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _names_the_wire(common: dict[str, Any], text: str, beyond: int = 0) -> bool:
+    """Whether a common text of the summary record is the wire paragraph where ``text`` has it, give
+    or take its final punctuation, reaching at most ``beyond`` characters outside it."""
+    at = text.index(_WIRE)
+    inside = max(0, min(common["end"], at + len(_WIRE)) - max(common["start"], at))
+    return inside >= len(_WIRE) - 2 and common["end"] - common["start"] <= len(_WIRE) + beyond
 
 
 def test_buckets_skipped_as_too_common_are_named_in_every_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """max_bucket never drops text silently: the summary counts the buckets, and the table, the
-    HTML report and the other formats' standard error say what was skipped and which parameter decides it."""
+    """max_bucket never drops text silently: the summary counts the buckets and names their text, and
+    the table, the HTML report and the other formats' standard error say what was skipped and which
+    parameter decides it."""
     corpus = _wire_in_outlets(tmp_path / "wire.jsonl", 12)
+    texts = {d["id"]: d["text"] for d in map(json.loads, corpus.read_text("utf-8").splitlines())}
     status, _, err = run(["scan", str(corpus)], capsys)
     assert status == 0 and "too common" not in err and "66 pairs with 66 shared passages" in err
     out = tmp_path / "out.jsonl"
@@ -408,13 +423,22 @@ def test_buckets_skipped_as_too_common_are_named_in_every_report(
     summary = json.loads(out.read_text("utf-8").splitlines()[-1])
     suppressed = summary["suppressed_buckets"]
     assert status == 0 and suppressed > 0 and summary["pairs"] < 66  # the cap costs pairs here
+    # What the skipped buckets held is named, most windows first: the wire paragraph, in the first
+    # outlet carrying it (a cap this low also skips a few buckets of words the outlets share by chance).
+    common = summary["common_text"][0]
+    assert common["doc"] == "d0" and _names_the_wire(common, texts["d0"]) and common["windows"] >= 12
+    assert not any(_names_the_wire(c, texts[c["doc"]]) for c in summary["common_text"][1:])
+    assert sum(c["buckets"] for c in summary["common_text"]) <= suppressed
+    assert common["text"] == texts["d0"][common["start"] :][:200]
     note = f"{suppressed} LSH buckets skipped as too common (each held more than max_bucket, 4, windows)"
-    assert note in err and "--max-bucket" in err
+    named = f"too common: d0 [{common['start']}:{common['end']}], {common['windows']} windows"
+    assert note in err and "--max-bucket" in err and named in err
     status, _, err = run(["scan", str(corpus), "--max-bucket", "4"], capsys)
-    assert status == 0 and note in err.splitlines()[-1]
+    assert status == 0 and note in err and named in err
     page = tmp_path / "out.html"
     status, _, _ = run(["scan", str(corpus), "--max-bucket", "4", "--format", "html", "-o", str(page)], capsys)
-    assert status == 0 and note in page.read_text("utf-8")
+    html = page.read_text("utf-8")
+    assert status == 0 and note in html and f"<bdi>d0</bdi> [{common['start']}:{common['end']}]" in html
 
 
 def test_an_archive_query_names_the_buckets_it_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -427,8 +451,14 @@ def test_an_archive_query_names_the_buckets_it_skipped(tmp_path: Path, capsys: p
     assert main(["index", "add", ix, str(archive), "--max-bucket", "4", "-q"]) == 0
     out = tmp_path / "out.jsonl"
     status, _, _ = run(["index", "query", ix, str(new), "--format", "jsonl", "-o", str(out)], capsys)
-    suppressed = json.loads(out.read_text("utf-8").splitlines()[-1])["suppressed_buckets"]
+    summary = json.loads(out.read_text("utf-8").splitlines()[-1])
+    suppressed = summary["suppressed_buckets"]
     assert status == 0 and suppressed > 0
+    # Named in the query's document (every skipped bucket holds one of the query's windows); with no
+    # second query document to compare, by the windows whole, which reach beyond the paragraph.
+    common = summary["common_text"][0]
+    assert common["doc"] == "d11" and _names_the_wire(common, json.loads(lines[11])["text"], beyond=200)
     status, _, err = run(["index", "query", ix, str(new)], capsys)
     assert status == 0
     assert f"{suppressed} LSH buckets skipped as too common (each held more than max_bucket, 4, windows)" in err
+    assert f"too common: d11 [{common['start']}:{common['end']}]" in err

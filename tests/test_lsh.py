@@ -100,6 +100,38 @@ def test_oversized_buckets_are_suppressed_and_counted() -> None:
     assert len(found.left) == 0 and found.suppressed == 1
 
 
+def _skipped_reference(keys: npt.NDArray[np.uint64], groups: npt.NDArray[np.int64], max_bucket: int) -> list[list[int]]:
+    """Rows (band, key, first group, next other group or -1, items) of the buckets over max_bucket, plainly."""
+    rows = []
+    for band in range(keys.shape[1]):
+        for key in sorted(set(keys[:, band].tolist())):
+            members = [int(g) for k, g in zip(keys[:, band].tolist(), groups.tolist(), strict=True) if k == key]
+            if len(members) > max_bucket:
+                other = next((g for g in members if g != members[0]), -1)
+                rows.append([band, key, members[0], other, len(members)])
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 6)), min_size=1, max_size=60),
+    st.integers(2, 6),
+)
+def test_skipped_buckets_name_their_first_two_groups(items: list[tuple[int, int, int]], max_bucket: int) -> None:
+    """Each skipped bucket is one row: its band and key, its first item's group in input order, the
+    next group among its items, and its size; the same from every path through the kernel."""
+    keys = np.array([[k0, k1] for k0, k1, _ in items], dtype=np.uint64)
+    groups = np.sort(np.array([g for _, _, g in items], dtype=np.int64))  # items in group order, as windows are
+    want = _skipped_reference(keys, groups, max_bucket)
+    cols = [keys[:, 0].astype(np.uint32), keys[:, 1].astype(np.uint32)]
+    # Sources by group (keys packed with the group) or by item (packed with the item).
+    for sources in (groups, groups % 2, np.arange(len(groups)) % 3):
+        whole = candidate_pairs(keys, groups, sources, max_bucket=max_bucket, same_source=True)
+        banded = candidate_pairs_banded(cols.__getitem__, 2, groups, sources, max_bucket=max_bucket, same_source=True)
+        for found in (whole, banded):
+            assert found.buckets.tolist() == want and found.suppressed == len(want)
+
+
 def test_band_keys32_is_the_high_half_band_major() -> None:
     from dedup.lsh import band_keys32
 

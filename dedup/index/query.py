@@ -22,10 +22,11 @@ import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
 from ..boilerplate import Boilerplate
+from ..common import common_texts
 from ..dates import parse_date
 from ..errors import ParameterError
 from ..lsh import _count_shared, per_document_budget
-from ..records import Document, Pair, Passage
+from ..records import CommonText, Document, Pair, Passage
 from ..scan import ScanConfig, ScanResult, _AlignChunk, _chunks, _Index, _Prepared, brief_pairs, least_bands
 from ..store import DocumentStore
 from .codec import decompress
@@ -160,6 +161,7 @@ def run_query(
     suppressed = windows > config.max_bucket
     for o in overflow:
         suppressed[o] = True
+    common = _common(qk, suppressed, windows, batch, config)
     keep = ~suppressed[a_bucket]
     a_bucket, a_doc = a_bucket[keep], a_doc[keep]
     keep = ~suppressed[qk.entry_bucket]
@@ -272,4 +274,30 @@ def run_query(
         suppressed_buckets=int(suppressed.sum()),
         config=config,
         unaligned=unaligned,
+        common=common,
     )
+
+
+def _common(
+    qk: QueryKeys, suppressed: npt.NDArray[np.bool_], windows: npt.NDArray[np.int64], batch: _Index, config: ScanConfig
+) -> list[CommonText]:
+    """The text of the suppressed buckets, named in their first query document (every bucket has one).
+
+    What it shares with a second query document in the bucket is the text named; the archive's
+    documents in it are not read (their texts are stored compressed), so a bucket of one query
+    document is named by its windows whole.
+    """
+    skipped = np.flatnonzero(suppressed)
+    first = np.searchsorted(qk.entry_bucket, skipped)
+    second = first + 1
+    rows = np.empty((len(skipped), 5), dtype=np.int64)
+    rows[:, 0] = qk.bucket_band[skipped]
+    rows[:, 1] = qk.bucket_key[skipped]
+    rows[:, 2] = qk.entry_doc[first]
+    # Entries are sorted by bucket, then document: the next entry is the bucket's second document, if any.
+    inside = second < len(qk.entry_bucket)
+    inside[inside] = qk.entry_bucket[second[inside]] == skipped[inside]
+    rows[:, 3] = np.where(inside, qk.entry_doc[np.minimum(second, len(qk.entry_doc) - 1)], -1)
+    # A segment that stopped counting a bucket at the cap (overflow) held more than max_bucket.
+    rows[:, 4] = np.maximum(windows[skipped], config.max_bucket + 1)
+    return common_texts(rows, batch.documents.text, batch.documents.doc_id, config)

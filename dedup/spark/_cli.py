@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,16 +76,7 @@ def scan_inputs(
             raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
         raise
     skipped = reader.skipped + [Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped]
-    return ScanResult(
-        passages=result.passages,
-        pairs=result.pairs,
-        documents=result.documents,
-        skipped=skipped,
-        candidates=result.candidates,
-        suppressed_buckets=result.suppressed_buckets,
-        config=result.config,
-        unaligned=result.unaligned,
-    )
+    return replace(result, skipped=skipped)
 
 
 def _frame(spark: SparkSession, rows: list[tuple[Any, ...]], schema: pa.Schema) -> DataFrame:

@@ -1,0 +1,222 @@
+"""Name the text of the LSH buckets skipped as too common (``max_bucket``).
+
+A bucket that more than ``max_bucket`` windows fall into is not searched for pairs: every pair
+of its windows would be compared. Such text is an outlet's page chrome or a menu, wire copy that
+hundreds of documents carry, or wording so frequent in the language that one of its n-grams
+holds a band's minimum in windows of unrelated texts. The candidate search counts these buckets
+and, for each, keeps its band, its key and the first two documents holding it
+(:attr:`dedup.lsh.Candidates.buckets`). This module turns them into text a reader can check: the
+two documents are sketched again (the same stage functions as the scan), the windows that have
+the skipped key in that band are found in each, and what the first document's windows share with
+the second's (their common n-grams, in runs) is the text named. Every engine (the local scan,
+the archive index) names its skipped buckets with :func:`common_texts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import ParameterError
+from .lsh import band_keys32
+from .minhash import window_signatures
+from .normalize import Normalized, normalize
+from .records import CommonText, Span
+from .shingle import Shingles, shingle
+
+__all__ = ["EXCERPT", "SHOWN", "Sketching", "common_texts"]
+
+SHOWN = 10
+"""Common texts a scan names by default: those whose buckets held the most windows."""
+
+EXCERPT = 200
+"""Characters of a common text kept in :attr:`dedup.records.CommonText.text`."""
+
+# A text whose n-grams are this much in the texts already named is the same text, elsewhere.
+_SAME = 0.5
+
+# Documents sketched again at most, whatever the corpus: each costs a normalisation and a
+# sketch, and the texts are ranked by windows, so the first documents hold the texts named.
+_MOST_DOCUMENTS = 200
+
+
+class Sketching(Protocol):
+    """The parameters a scan's windows were sketched and banded with (a :class:`dedup.ScanConfig`)."""
+
+    @property
+    def profile(self) -> str: ...
+
+    @property
+    def ngram(self) -> int: ...
+
+    @property
+    def window(self) -> int: ...
+
+    @property
+    def stride(self) -> int: ...
+
+    @property
+    def num_perm(self) -> int: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def bands_rows(self) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Sketch:
+    """One document sketched again: its normalised text, n-grams, windows and band keys."""
+
+    normalized: Normalized
+    shingles: Shingles
+    first: npt.NDArray[np.int64]  # each window's first n-gram
+    last: npt.NDArray[np.int64]  # one past each window's last n-gram
+    keys: npt.NDArray[np.uint32]  # [bands, windows]
+
+    def windows(self, band: int, key: int) -> npt.NDArray[np.int64]:
+        """The windows whose key in ``band`` is ``key``."""
+        return np.flatnonzero(self.keys[band] == np.uint32(key))
+
+    def ngrams(self, windows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The n-grams (their indices) of some windows, each once, in order."""
+        inside = np.zeros(len(self.shingles), dtype=np.bool_)
+        for w in windows.tolist():
+            inside[self.first[w] : self.last[w]] = True
+        return np.flatnonzero(inside)
+
+
+def _sketch(text: str, config: Sketching) -> _Sketch:
+    normalized = normalize(text, profile=config.profile)
+    shingles = shingle(normalized.text, config.ngram)
+    windows = window_signatures(
+        shingles.hashes, window=config.window, stride=config.stride, num_perm=config.num_perm, seed=config.seed
+    )
+    keys = band_keys32(windows.signatures, *config.bands_rows)
+    return _Sketch(normalized, shingles, windows.first, windows.last, keys)
+
+
+def common_texts(
+    buckets: npt.NDArray[np.int64],
+    text_of: Callable[[int], str],
+    id_of: Callable[[int], str],
+    config: Sketching,
+    limit: int = SHOWN,
+) -> list[CommonText]:
+    """The ``limit`` texts whose skipped buckets held the most windows, one span each, most windows first.
+
+    ``buckets`` has one row ``(band, key, document, other, windows)`` a skipped bucket (``key``
+    the 32-bit band key; ``document`` and ``other`` the first two documents holding it, numbers
+    that ``text_of`` and ``id_of`` take, ``other`` -1 when it is all the first's). The text named
+    is, in ``document``, the longest run of n-grams that each of its windows in the bucket shares
+    with ``other``'s windows in it; without ``other``, the windows whole. A text that several
+    documents hold is named once, in the document of its largest bucket: one whose n-grams are
+    half in texts already named is left out. Ties are broken by document, then by position.
+
+    Example:
+        >>> from dedup.scan import ScanConfig
+        >>> cfg = ScanConfig()
+        >>> wire = "the ministry said on monday it had no plans to withdraw its troops from the country "
+        >>> texts = ["local news first here. " + wire + "weather later on.", "other lead. " + wire + "sport."]
+        >>> x, y = _sketch(texts[0], cfg), _sketch(texts[1], cfg)
+        >>> band, key = next((b, int(k)) for b in range(len(x.keys)) for k in x.keys[b] if k in y.keys[b])
+        >>> [(c.span.slice(texts[0]), c.windows) for c in common_texts(
+        ...     np.array([[band, key, 0, 1, 400]]), texts.__getitem__, ["x", "y"].__getitem__, cfg)]
+        [('the ministry said on monday it had no plans to withdraw its troops from the country', 400)]
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ParameterError(f"limit must be a non-negative integer, got {limit!r}")
+    rows = np.asarray(buckets, dtype=np.int64).reshape(-1, 5)
+    if not len(rows) or not limit:
+        return []
+    # Documents in the order of their largest bucket (then their number): the texts of a later
+    # document hold at most that many windows, so the walk stops once it cannot change the top.
+    order = np.lexsort((rows[:, 2], -rows[:, 4]))
+    largest: dict[int, int] = {}  # each document's largest bucket, documents in the walk's order
+    for doc, held in rows[order][:, [2, 4]].tolist():
+        largest.setdefault(doc, held)
+    sketches: dict[int, _Sketch] = {}
+
+    def sketch_of(doc: int) -> _Sketch:
+        if doc not in sketches:
+            sketches[doc] = _sketch(text_of(doc), config)
+        return sketches[doc]
+
+    found: list[tuple[int, CommonText, npt.NDArray[np.uint32]]] = []
+    for rank, doc in enumerate(list(largest)[:_MOST_DOCUMENTS]):
+        if len(found) >= limit and largest[doc] < found[limit - 1][1].windows:
+            break
+        texts = _texts_of(rows[rows[:, 2] == doc], text_of(doc), id_of(doc), sketch_of)
+        found.extend((rank, text, ngrams) for text, ngrams in texts)
+        found.sort(key=lambda x: (-x[1].windows, x[0], x[1].span.start))
+    # The same text in other documents is named once: the buckets of one band may have their first
+    # window in one document, another band's in the next (their windows straddle it differently).
+    named: list[CommonText] = []
+    seen = np.zeros(0, dtype=np.uint32)
+    for _, text, ngrams in found:
+        if len(ngrams) and np.isin(ngrams, seen).mean() >= _SAME:
+            continue
+        named.append(text)
+        seen = np.union1d(seen, ngrams)
+        if len(named) == limit:
+            break
+    return named
+
+
+def _texts_of(
+    rows: npt.NDArray[np.int64], text: str, doc_id: str, sketch_of: Callable[[int], _Sketch]
+) -> list[tuple[CommonText, npt.NDArray[np.uint32]]]:
+    """The common texts of one document's skipped buckets, merged where they overlap, with their n-grams."""
+    mine = sketch_of(int(rows[0, 2]))
+    starts, ends = mine.shingles.starts, mine.shingles.ends
+    # Each bucket's runs in this document: (start, end) in the normalised text, the bucket's
+    # windows, the bucket.
+    pieces: list[tuple[int, int, int, int]] = []
+    for bucket, (band, key, _, other, held) in enumerate(rows.tolist()):
+        windows = mine.windows(band, key)
+        if not len(windows):
+            raise ParameterError(f"document {doc_id!r} has no window with key {key} in band {band}")
+        theirs = sketch_of(other).windows(band, key) if other >= 0 else np.zeros(0, np.int64)
+        if other >= 0 and not len(theirs):
+            raise ParameterError(f"document number {other} has no window with key {key} in band {band}")
+        for w in windows.tolist():
+            if not len(theirs):  # text one document repeats: its windows, whole
+                pieces.append((int(starts[mine.first[w]]), int(ends[mine.last[w] - 1]), held, bucket))
+                continue
+            shared = np.unique(sketch_of(other).shingles.hashes[sketch_of(other).ngrams(theirs)])
+            run = _longest_run(np.isin(mine.shingles.hashes[mine.first[w] : mine.last[w]], shared))
+            if run is not None:
+                first, last = int(mine.first[w]) + run[0], int(mine.first[w]) + run[1]
+                pieces.append((int(starts[first]), int(ends[last - 1]), held, bucket))
+    pieces.sort()
+    out: list[tuple[CommonText, npt.NDArray[np.uint32]]] = []
+    at = 0
+    while at < len(pieces):
+        start, end, most, _ = pieces[at]
+        counted = {pieces[at][3]}
+        at += 1
+        while at < len(pieces) and pieces[at][0] <= end:
+            end = max(end, pieces[at][1])
+            most = max(most, pieces[at][2])
+            counted.add(pieces[at][3])
+            at += 1
+        raw_start, raw_end = mine.normalized.raw_span(start, end)
+        excerpt = text[raw_start:raw_end][:EXCERPT]
+        ngrams = np.unique(mine.shingles.hashes[(starts >= start) & (ends <= end)])
+        out.append((CommonText(Span(doc_id, raw_start, raw_end), most, len(counted), excerpt), ngrams))
+    return out
+
+
+def _longest_run(marked: npt.NDArray[np.bool_]) -> tuple[int, int] | None:
+    """The ``[first, last)`` of the longest run of True (the first of equals), or None."""
+    if not marked.any():
+        return None
+    edges = np.diff(np.concatenate(([0], marked.astype(np.int8), [0])))
+    begins, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    k = int(np.argmax(ends - begins))
+    return int(begins[k]), int(ends[k])
