@@ -28,7 +28,7 @@ from .normalize import Normalized, normalize
 from .records import CommonText, Span
 from .shingle import Shingles, shingle
 
-__all__ = ["EXCERPT", "SHOWN", "Sketching", "common_texts"]
+__all__ = ["EXCERPT", "MOST_DOCUMENTS", "SHOWN", "Sketching", "common_texts"]
 
 SHOWN = 10
 """Common texts a scan names by default: those whose buckets held the most windows."""
@@ -39,9 +39,9 @@ EXCERPT = 200
 # A text whose n-grams are this much in the texts already named is the same text, elsewhere.
 _SAME = 0.5
 
-# Documents sketched again at most, whatever the corpus: each costs a normalisation and a
-# sketch, and the texts are ranked by windows, so the first documents hold the texts named.
-_MOST_DOCUMENTS = 200
+MOST_DOCUMENTS = 200
+"""Documents whose buckets are named at most, whatever the corpus: each is normalised and sketched
+again, and the texts are ranked by windows, so the documents of the largest buckets hold those named."""
 
 
 class Sketching(Protocol):
@@ -148,7 +148,7 @@ def common_texts(
         return sketches[doc]
 
     found: list[tuple[int, CommonText, npt.NDArray[np.uint32]]] = []
-    for rank, doc in enumerate(list(largest)[:_MOST_DOCUMENTS]):
+    for rank, doc in enumerate(list(largest)[:MOST_DOCUMENTS]):
         if len(found) >= limit and largest[doc] < found[limit - 1][1].windows:
             break
         texts = _texts_of(rows[rows[:, 2] == doc], text_of(doc), id_of(doc), sketch_of)

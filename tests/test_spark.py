@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import random
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,10 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert result.passages == local.passages
     assert result.pairs == local.pairs
     assert (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
+    # The skipped buckets are named by both (the document naming a text may differ: Spark takes the
+    # smallest document keys, the local engine the first documents in input order).
+    assert bool(result.common) == bool(local.common) == (local.suppressed_buckets > 0)
+    assert [c.windows for c in result.common[:1]] == [c.windows for c in local.common[:1]]
     assert result.unaligned == local.unaligned
     assert len(result.documents) == len(local.documents)
     assert [(s.id, s.reason, s.kind) for s in result.skipped] == [(s.id, s.reason, s.kind) for s in local.skipped]
@@ -154,6 +159,31 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
     assert (work / "aligned" / "_SUCCESS").exists()
     with pytest.raises(ParameterError, match="another scan configuration"):
         spark_scan(df, cfg.replace(ngram=6), work_dir=str(work))
+
+
+def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any) -> None:
+    """A wire paragraph 12 outlets carry, in buckets over max_bucket: both engines name it, once, exactly."""
+    rng = random.Random(11)
+    wire = (
+        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
+    )
+
+    def own() -> str:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(100))
+
+    docs = [Document(f"d{k}", f"{own()} {wire}{own()}", source=f"o{k}") for k in range(12)]
+    cfg = ScanConfig(max_bucket=30)
+    local = dedup.scan(docs, cfg)
+    found = spark_scan(_frame(spark, docs, 3), cfg).to_result()
+    assert found.suppressed_buckets == local.suppressed_buckets > 0
+    texts = {d.id: d.text for d in docs}
+    for result in (local, found):
+        [named] = result.common
+        at = texts[named.span.doc].index(wire)
+        assert at <= named.span.start <= at + 5 and at + len(wire) - 5 <= named.span.end <= at + len(wire)
+        assert named.windows == local.common[0].windows
 
 
 def test_budget_dates_and_scored_pairs_same_as_local(spark: Any) -> None:
@@ -336,7 +366,8 @@ def _counted(by_part: dict[int, list[pa.RecordBatch]], least: int) -> tuple[list
     """count_pairs a partition at a time: the (lo, hi, shared) rows of the pairs, sorted, and the buckets skipped."""
     counted = [b for part in by_part.values() for b in _join.count_pairs(iter(part), least)]
     rows = [t for b in counted for t in zip(*(b.column(i).to_pylist() for i in range(3)), strict=True)]
-    return sorted(r for r in rows if r[0] != r[1]), -sum(r[2] for r in rows if r[0] == r[1])
+    # Marker rows (negative shared) carry the skipped buckets, one with windows (< -1) each.
+    return sorted(r for r in rows if r[2] > 0), sum(1 for r in rows if r[2] < -1)
 
 
 def _band_join(batch: pa.RecordBatch, marks: Any, max_bucket: int, parts: int = 3) -> tuple[list[Any], int]:

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -19,8 +20,9 @@ from pyspark.sql import functions as F
 from .._pages import small_pages
 from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
+from ..common import MOST_DOCUMENTS, common_texts
 from ..errors import InputError, ParameterError
-from ..records import Document, Pair, Passage, Skipped, Span
+from ..records import CommonText, Document, Pair, Passage, Skipped, Span
 from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, least_bands, pair_rank
 from . import _batches as B
 from . import _join as J
@@ -29,7 +31,7 @@ from . import _statistics as S
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
 _BATCH_ROWS = 1000
-_FORMAT_VERSION = 3  # of the work directory's stages; a change of their columns bumps it
+_FORMAT_VERSION = 4  # of the work directory's stages; a change of their columns or their meaning bumps it
 
 
 _LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
@@ -103,6 +105,7 @@ class SparkScan:
     suppressed_buckets: int
     config: ScanConfig = field(default_factory=ScanConfig)
     unaligned: int = 0
+    common: list[CommonText] = field(default_factory=list)
     persisted: list[DataFrame] = field(default_factory=list, repr=False, compare=False)
     # The passages (with a_order, b_order and position) and pairs before their global sort: what
     # is collected to the driver is sorted there, without the jobs a sort costs (a sample of the
@@ -168,6 +171,7 @@ class SparkScan:
             suppressed_buckets=self.suppressed_buckets,
             config=self.config,
             unaligned=self.unaligned,
+            common=self.common,
         )
 
     def clusters(self, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
@@ -467,8 +471,12 @@ def scan(
         return found.repartition(parts, "part").mapInArrow(partial(J.count_pairs, least=least), J.COUNTED)
 
     counted = work.stage("candidates", candidates)
-    suppressed_row = counted.filter(F.col("lo") == F.col("hi")).agg(F.sum(-F.col("shared")).alias("n")).first()
-    suppressed = int(suppressed_row.n or 0) if suppressed_row is not None else 0
+    # The skipped buckets came through the shuffles as marker rows (negative `shared`): a few per
+    # bucket of more than max_bucket windows, collected, counted and named here.
+    marked = counted.filter(F.col("shared") < 0).collect()
+    skipped = J.skipped_rows(*(np.array([r[c] for r in marked], np.int64) for c in ("lo", "hi", "shared")))
+    suppressed = len(skipped)
+    common = _common_texts(skipped, accepted, cfg)
 
     def orient(pairs: DataFrame, side: DataFrame) -> DataFrame:
         """The pairs (lo, hi, ...) with each document's columns, a_ the earlier in input order and b_ the later."""
@@ -490,7 +498,7 @@ def scan(
         )
 
     def chosen() -> DataFrame:
-        pairs = counted.filter((F.col("lo") != F.col("hi")) & (F.col("shared") >= least)).select("lo", "hi", "shared")
+        pairs = counted.filter(F.col("shared") >= least).select("lo", "hi", "shared")
         side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
@@ -575,10 +583,37 @@ def scan(
         suppressed_buckets=suppressed,
         config=cfg,
         unaligned=unaligned,
+        common=common,
         persisted=work.persisted,
         _keyed_passages=keyed,
         _unsorted_pairs=unsorted_pairs,
     )
+
+
+def _common_texts(skipped: npt.NDArray[np.int64], accepted: DataFrame, cfg: ScanConfig) -> list[CommonText]:
+    """The text of the skipped buckets (:func:`dedup.common.common_texts`), the documents' texts read for it.
+
+    Rows are (bandkey, first document, second document, windows) by document key. Only the
+    documents of the buckets that held the most windows are read (those common_texts may name);
+    they are numbered in input order, as the local engine numbers its documents.
+    """
+    if not len(skipped):
+        return []
+    order = np.lexsort((skipped[:, 1], -skipped[:, 3]))
+    firsts = list(dict.fromkeys(skipped[order, 1].tolist()))[:MOST_DOCUMENTS]
+    rows = skipped[np.isin(skipped[:, 1], firsts)]
+    keys = sorted(set(rows[:, 1].tolist()) | set(rows[rows[:, 2] != J.NO_DOC, 2].tolist()))
+    spark = accepted.sparkSession
+    wanted = spark.createDataFrame([(k,) for k in keys], "doc bigint")
+    found = accepted.select("doc", "_order", "id", "text").join(F.broadcast(wanted), "doc").collect()
+    found.sort(key=lambda r: r["_order"])
+    number = {r["doc"]: k for k, r in enumerate(found)}
+    local = np.empty((len(rows), 5), dtype=np.int64)
+    local[:, 0], local[:, 1] = rows[:, 0] >> 32, rows[:, 0] & 0xFFFFFFFF
+    local[:, 2] = [number[d] for d in rows[:, 1].tolist()]
+    local[:, 3] = [number[d] if d != J.NO_DOC else -1 for d in rows[:, 2].tolist()]
+    local[:, 4] = rows[:, 3]
+    return common_texts(local, [r["text"] for r in found].__getitem__, [r["id"] for r in found].__getitem__, cfg)
 
 
 def _murmur3_int(value: int, seed: int = 42) -> int:

@@ -17,7 +17,17 @@ from numba import njit
 from ._arrow import binary_lengths, binary_rows, binary_values, task_start
 from ._statistics import shipped
 
-__all__ = ["BAND_BLOBS", "COUNTED", "PAIR_BLOBS", "band_blobs", "bucket_pairs", "count_pairs", "shared_bands"]
+__all__ = [
+    "BAND_BLOBS",
+    "COUNTED",
+    "NO_DOC",
+    "PAIR_BLOBS",
+    "band_blobs",
+    "bucket_pairs",
+    "count_pairs",
+    "shared_bands",
+    "skipped_rows",
+]
 
 
 BAND_BLOBS = "part int, bandkey binary, doc binary, source binary, windows binary"
@@ -116,9 +126,11 @@ def bucket_pairs(
 
     The partition's rows are sorted by (band key, document) and each bucket (one band key) gives
     the pairs (lo, hi, band) of its documents (across sources unless ``same_source``), each
-    (pair, band) once. A bucket holding more than ``max_bucket`` windows is skipped and counted, as
-    in the local engine (:func:`dedup.lsh.candidate_pairs_banded`); the count travels as a row with
-    ``lo == hi == 0`` and ``band`` = minus the count (a real pair never has ``lo == hi``). The rows
+    (pair, band) once. A bucket holding more than ``max_bucket`` windows is skipped, as in the local
+    engine (:func:`dedup.lsh.candidate_pairs_banded`), and travels as marker rows (a negative
+    ``band``, which no real pair has; :func:`skipped_rows`): ``(bandkey, first document, -windows)``
+    and, when another document holds it, ``(bandkey, second document, -1)``, the documents the two
+    smallest of its document keys. The rows
     leave as blobs (columns ``part, lo, hi, band``) bound for the partition of their pair, where
     :func:`count_pairs` counts the bands each pair shares: Spark shuffles a few large rows rather
     than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
@@ -134,38 +146,66 @@ def bucket_pairs(
         return
     # Grouped by band key (the order of documents within a bucket does not change its pairs).
     order = np.argsort(columns[0])
-    lo, hi, band, suppressed = _pairs_of(tuple(c[order] for c in columns), max_bucket, same_source)
+    lo, hi, band, skipped = _pairs_of(tuple(c[order] for c in columns), max_bucket, same_source)
     del columns, order
-    if suppressed:
-        lo, hi = np.append(lo, np.int64(0)), np.append(hi, np.int64(0))
-        band = np.append(band, np.int32(-suppressed))
+    if len(skipped):
+        firsts, seconds = skipped, skipped[skipped[:, 2] != NO_DOC]
+        lo = np.concatenate((lo, firsts[:, 0], seconds[:, 0]))
+        hi = np.concatenate((hi, firsts[:, 1], seconds[:, 2]))
+        band = np.concatenate((band, (-firsts[:, 3]).astype(np.int32), np.full(len(seconds), -1, np.int32)))
     found = _blob_rows(_pair_part(lo, hi, partitions), partitions, labels, {"lo": lo, "hi": hi, "band": band})
     if found is not None:
         yield found
 
 
 BAND_COLUMNS = ("bandkey", "doc", "source", "windows")
+# No second document in a skipped bucket: a document key (xxh64) is this one in 2**64.
+NO_DOC = np.iinfo(np.int64).min
+
+
+def skipped_rows(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64], band: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """The skipped buckets of the marker rows (negative ``band``) among (lo, hi, band) rows: one row
+    ``(bandkey, first document, second document, windows)`` each, sorted by band key; the second
+    document is ``NO_DOC`` when the bucket is all the first's.
+
+    Example:
+        >>> rows = skipped_rows(np.array([7, 7, 1, 9]), np.array([3, 5, 2, 4]), np.array([-300, -1, 0, -260]))
+        >>> rows[:, [0, 1, 3]].tolist(), (rows[:, 2] == NO_DOC).tolist()
+        ([[7, 3, 300], [9, 4, 260]], [False, True])
+    """
+    band = np.asarray(band, dtype=np.int64)
+    first, second = band < -1, band == -1
+    rows = np.empty((int(first.sum()), 4), dtype=np.int64)
+    order = np.argsort(lo[first], kind="stable")
+    rows[:, 0], rows[:, 1], rows[:, 3] = lo[first][order], hi[first][order], -band[first][order]
+    rows[:, 2] = NO_DOC
+    if second.any():
+        at = np.searchsorted(rows[:, 0], lo[second])
+        rows[at, 2] = hi[second]
+    return rows
 
 
 def _pairs_of(
     columns: tuple[npt.NDArray[np.int64], ...], max_bucket: int, same_source: bool
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], int]:
-    """The (lo, hi, band) rows of the buckets of sorted band rows, each (pair, band) once; and the buckets skipped."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """The (lo, hi, band) rows of the buckets of sorted band rows, each (pair, band) once; and the buckets
+    skipped, one row (bandkey, first document, second document or ``NO_DOC``, windows) each."""
     bandkey, doc, source, windows = columns
     nothing = np.zeros(0, dtype=np.int64)
+    skipped = np.empty((int(windows.sum()) // (max_bucket + 1) + 1, 4), dtype=np.int64)
     if not len(bandkey):
-        return nothing, nothing, np.zeros(0, dtype=np.int32), 0
-    count, suppressed = _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, None)
+        return nothing, nothing, np.zeros(0, dtype=np.int32), skipped[:0]
+    count, suppressed = _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, None, skipped)
     if not count:
-        return nothing, nothing, np.zeros(0, dtype=np.int32), suppressed
+        return nothing, nothing, np.zeros(0, dtype=np.int32), skipped[:suppressed]
     out = np.empty((3, count), dtype=np.int64)
-    _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out)
+    _bucket_kernel(bandkey, doc, source, windows, max_bucket, same_source, out, skipped)
     # A pair that shares several keys of one band (a true pair's windows collide often) shares
     # the band once: repeats are dropped before the shuffle.
     lo, hi, band = out
     first = np.empty(count, dtype=np.bool_)
     _first_rows(lo, hi, band, first)
-    return lo[first], hi[first], band[first].astype(np.int32), suppressed
+    return lo[first], hi[first], band[first].astype(np.int32), skipped[:suppressed]
 
 
 @njit(cache=True, nogil=True)
@@ -177,8 +217,10 @@ def _bucket_kernel(
     max_bucket: int,
     same_source: bool,
     out: npt.NDArray[np.int64] | None,
+    skipped: npt.NDArray[np.int64],
 ) -> tuple[int, int]:
-    """Count (``out`` None) or write the pairs (lo, hi, band) of the buckets of sorted rows; and the buckets skipped."""
+    """Count (``out`` None) or write the pairs (lo, hi, band) of the buckets of sorted rows; and the buckets
+    skipped, written to ``skipped`` (bandkey, the two smallest documents, windows) as they come."""
     n = len(bandkey)
     count = 0
     suppressed = 0
@@ -190,6 +232,14 @@ def _bucket_kernel(
             held += windows[e]
             e += 1
         if held > max_bucket:
+            first, second = doc[s], NO_DOC
+            for x in range(s + 1, e):
+                if doc[x] < first:
+                    first, second = doc[x], first
+                elif doc[x] != first and (second == NO_DOC or doc[x] < second):
+                    second = doc[x]
+            skipped[suppressed, 0], skipped[suppressed, 1] = bandkey[s], first
+            skipped[suppressed, 2], skipped[suppressed, 3] = second, held
             suppressed += 1
         elif e - s > 1:
             band = bandkey[s] >> 32
@@ -302,7 +352,7 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
 
     Every (pair, band) row of a pair comes to the pair's partition, so the count is the pair's
     whole count (the local engine's ``shared_bands``). Out: ``lo, hi, shared`` for the pairs kept,
-    and the suppressed buckets of the partition's rows as one row ``0, 0, -count``.
+    and the marker rows of the skipped buckets as they came (``shared`` the negative ``band``).
     """
     task_start()
     table = _received(batches)
@@ -311,16 +361,16 @@ def count_pairs(batches: Iterator[pa.RecordBatch], least: int) -> Iterator[pa.Re
     lo, hi = binary_values(table.column("lo"), np.int64), binary_values(table.column("hi"), np.int64)
     band = binary_values(table.column("band"), np.int32)
     del table
-    marker = lo == hi
-    suppressed = int(-band[marker].astype(np.int64).sum())
-    if suppressed:
+    marker = band < 0
+    markers = (lo[marker], hi[marker], band[marker]) if marker.any() else None
+    if markers is not None:
         lo, hi, band = lo[~marker], hi[~marker], band[~marker]
     pair_lo, pair_hi, shared = shared_bands(lo, hi, band)
     keep = shared >= least
     out_lo, out_hi, out_shared = pair_lo[keep], pair_hi[keep], shared[keep]
-    if suppressed:
-        out_lo, out_hi = np.append(out_lo, np.int64(0)), np.append(out_hi, np.int64(0))
-        out_shared = np.append(out_shared, np.int32(-suppressed))
+    if markers is not None:
+        out_lo, out_hi = np.concatenate((out_lo, markers[0])), np.concatenate((out_hi, markers[1]))
+        out_shared = np.concatenate((out_shared, markers[2]))
     if len(out_lo):
         yield pa.RecordBatch.from_pydict(
             {
