@@ -9,7 +9,7 @@ and, for each, keeps its band, its key and the first two documents holding it
 two documents are sketched again (the same stage functions as the scan), the windows that have
 the skipped key in that band are found in each, and what the first document's windows share with
 the second's (their common n-grams, in runs) is the text named. Every engine (the local scan,
-the archive index) names its skipped buckets with :func:`common_texts`.
+the archive index, Spark) names its skipped buckets with :func:`common_texts`.
 """
 
 from __future__ import annotations
