@@ -493,9 +493,8 @@ def _band_pairs_kernel(
     The pairs go after the ``filled`` first values of ``out``, until the first bucket whose pairs
     would not fit; a bucket of more than ``max_bucket`` items is skipped, as the row (key, group of
     its first item, the next group among its items or -1, items) after the ``suppressed`` first
-    rows of ``skipped``. Returns how many
-    values of ``out`` are filled, the position to go on from (``n`` when done), and how many rows
-    of ``skipped``. The pairs may repeat.
+    rows of ``skipped``. Returns how many values of ``out`` are filled, the position to go on from
+    (``n`` when done), and how many rows of ``skipped``. The pairs may repeat.
     """
     shift = np.uint64(key_shift)
     n = len(ordered)

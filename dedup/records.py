@@ -156,10 +156,11 @@ class CommonText:
     """Text too common to compare: held by more windows than ``max_bucket`` in some LSH band.
 
     Such a bucket is skipped, not searched for pairs (every pair of its windows would be
-    compared); the scan counts the buckets and names their text with these records. ``span`` is
-    where one document holding the text has it (the windows of the skipped buckets, merged),
-    ``windows`` the most windows one of its buckets held, ``buckets`` how many skipped buckets it
-    accounts for, and ``text`` its first characters (at most 200).
+    compared); the scan counts the buckets and names their text with these records
+    (:mod:`dedup.common`). ``span`` is where one document holding the text has it (what its
+    windows in the buckets share with another document's, merged), ``windows`` the most windows
+    one of its buckets held, ``buckets`` how many skipped buckets it accounts for, and ``text``
+    its first characters (at most 200).
 
     Example:
         >>> CommonText(Span("d", 0, 40), 300, 2, "follow us on ...").windows
