@@ -345,6 +345,19 @@ def _group_passages(
             density = min(
                 _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
             )
+            if density >= exact_density:
+                # A near-verbatim copy ends where its runs end: lone word matches past them are chance.
+                tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds)
+                if len(tight) < count:
+                    seeds, count = tight, len(tight)
+                    a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
+                    length = min(a1 - a0, b1 - b0)
+                    if length < min_exact:
+                        continue
+                    density = min(
+                        _covered(start_a[seeds], end_a[seeds]) / (a1 - a0),
+                        _covered(start_b[seeds], end_b[seeds]) / (b1 - b0),
+                    )
             # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
             # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
             # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
@@ -470,6 +483,84 @@ def _trim(
             break
         hi -= 1
     return order[lo:hi]
+
+
+@njit(cache=True, nogil=True)
+def _drop_lone_ends(
+    seeds: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    trim: int,
+    keep: int,
+) -> npt.NDArray[np.int64]:
+    """The seeds of a near-verbatim group less the lone seeds at its ends that unshared text parts from the rest.
+
+    Copied text gives runs: seeds one after another on one diagonal (the same offset between the
+    two documents). A word both texts use by chance is a lone seed, alone on its diagonal; a few
+    of them a little past the end of a copy (within ``gap``, so chained with it) carried the
+    passage over the unshared text between. Along each side in turn, the lone seeds at either end,
+    up to the first seed of a run, go when more than ``trim`` characters part them from the rest
+    (a lone seed next to its copy, a word edited at the copy's edge, stays). At least ``keep``
+    seeds stay. Returns the seeds in order along b.
+    """
+    n = len(seeds)
+    diag = start_b[seeds] - start_a[seeds]
+    along = np.argsort(start_a[seeds], kind="mergesort")
+    by_diag = along[np.argsort(diag[along], kind="mergesort")]  # by diagonal, then along a
+    in_run = np.zeros(n, dtype=np.bool_)
+    reach = 0  # along a diagonal: the seed reaching furthest so far, which the next one meets first
+    for k in range(1, n):
+        x, y = by_diag[k - 1], by_diag[k]
+        if diag[x] != diag[y]:
+            reach = k
+            continue
+        far = by_diag[reach]
+        if start_a[seeds[y]] - end_a[seeds[far]] <= trim:
+            in_run[far] = in_run[y] = True
+        if end_a[seeds[y]] > end_a[seeds[far]]:
+            reach = k
+    alive = np.ones(n, dtype=np.bool_)
+    left = n
+    for side in range(2):
+        starts = start_a if side == 0 else start_b
+        ends = end_a if side == 0 else end_b
+        order = np.argsort(starts[seeds], kind="mergesort")
+        # From the start: the lone seeds before the first seed of a run.
+        first = 0
+        while first < n and (not alive[order[first]] or not in_run[order[first]]):
+            first += 1
+        if first < n:
+            reach, dropped = -1, 0
+            for k in range(first):
+                if alive[order[k]]:
+                    reach = max(reach, ends[seeds[order[k]]])
+                    dropped += 1
+            if dropped and starts[seeds[order[first]]] - reach > trim and left - dropped >= keep:
+                for k in range(first):
+                    alive[order[k]] = False
+                left -= dropped
+        # From the end: the lone seeds after the last seed of a run.
+        last = n - 1
+        while last >= 0 and (not alive[order[last]] or not in_run[order[last]]):
+            last -= 1
+        if last >= 0:
+            begin, dropped = np.iinfo(np.int64).max, 0
+            reach = -1
+            for k in range(last + 1):
+                if alive[order[k]]:
+                    reach = max(reach, ends[seeds[order[k]]])
+            for k in range(last + 1, n):
+                if alive[order[k]]:
+                    begin = min(begin, starts[seeds[order[k]]])
+                    dropped += 1
+            if dropped and begin - reach > trim and left - dropped >= keep:
+                for k in range(last + 1, n):
+                    alive[order[k]] = False
+                left -= dropped
+    kept = seeds[alive]
+    return kept[np.argsort(start_b[kept], kind="mergesort")]
 
 
 @njit(cache=True, nogil=True)

@@ -38,6 +38,7 @@ from dedup.chain import (
     _by_diagonal,
     _chain,
     _covered,
+    _drop_lone_ends,
     _group_passages,
     _passages_of,
     _sort_segment,
@@ -653,6 +654,30 @@ def test_trimming_keeps_a_subset_of_the_seeds(seeds: list[tuple[int, int]], trim
     assert set(kept.tolist()) <= set(members.tolist()) and len(set(kept.tolist())) == len(kept)
     assert len(kept) >= min(keep, len(seeds))
     assert starts[kept].min() >= starts.min() and ends[kept].max() <= ends.max()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seeds=st.lists(st.tuples(st.integers(0, 600), st.integers(-200, 200), st.integers(4, 12)), min_size=1, max_size=40),
+    trim=st.integers(0, 40),
+    keep=st.integers(1, 5),
+)
+def test_lone_ends_drop_only_lone_seeds(seeds: list[tuple[int, int, int]], trim: int, keep: int) -> None:
+    """Dropping the lone ends of a group drops only seeds alone on their diagonal (no other seed of
+    the group on it within ``trim``), keeps at least ``keep``, and returns the rest in order along b."""
+    start_a = np.array([a for a, _, _ in seeds], dtype=np.int64)
+    start_b = start_a + [d for _, d, _ in seeds]
+    lengths = np.array([n for _, _, n in seeds], dtype=np.int64)
+    end_a, end_b = start_a + lengths, start_b + lengths
+    members = np.arange(len(seeds), dtype=np.int64)
+    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep)
+    assert len(set(kept.tolist())) == len(kept) and set(kept.tolist()) <= set(members.tolist())
+    assert len(kept) >= min(keep, len(seeds)) and (np.diff(start_b[kept]) >= 0).all()
+    for i in set(members.tolist()) - set(kept.tolist()):
+        same = [j for j in members.tolist() if j != i and start_b[j] - start_a[j] == start_b[i] - start_a[i]]
+        # Text no seed covers between them, along a (negative when they overlap).
+        apart = [max(start_a[j] - end_a[i], start_a[i] - end_a[j]) for j in same]
+        assert all(gap > trim for gap in apart), i
 
 
 @_SETTINGS

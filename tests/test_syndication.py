@@ -112,6 +112,18 @@ def test_wire_copy_among_chance_matches_is_reported_in_every_carrier_pair(seed: 
             assert inside >= len(WIRE) - 2 and len(span) - inside <= ScanConfig().gap
 
 
+def test_words_shared_by_chance_past_the_copy_do_not_extend_its_passage() -> None:
+    """Two words both outlets use a little after the wire paragraph, in another order on each side,
+    chain with the copy (within `gap`) but are no copy: the passage ends where the paragraph ends."""
+    a = f"{story(1)} {WIRE} Our reporter saw zebrafish and quokka there. {story(2)}"
+    b = f"{story(3)} {WIRE} Nobody in the town had heard of a quokka or a zebrafish. {story(4)}"
+    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
+    [passage] = result.passages
+    for span, text in ((passage.a, a), (passage.b, b)):
+        start = text.index(WIRE)
+        assert start <= span.start <= start + 2 and start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + 1
+
+
 def test_outlet_template_is_boilerplate_but_wire_copy_of_many_outlets_is_not() -> None:
     template = (
         "Follow us on our channels for the latest news and analysis from the region and the world. "
