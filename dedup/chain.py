@@ -33,6 +33,10 @@ def _find(parent: npt.NDArray[np.int64], i: int) -> int:
 
 
 _RUN_STEP = 2  # consecutive n-gram starts on one diagonal are 1 apart, 2 across a space
+# Lone seeds at a near-verbatim group's end go when they cover less than this share of the stretch
+# they reach over: a sentence an outlet edited word by word (spelling, spacing) keeps more of its
+# words matched than that, words shared by chance far fewer.
+_LONE_SHARE = 0.5
 
 
 @njit(cache=True, nogil=True)
@@ -347,7 +351,7 @@ def _group_passages(
             )
             if density >= exact_density:
                 # A near-verbatim copy ends where its runs end: lone word matches past them are chance.
-                tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds)
+                tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE)
                 if len(tight) < count:
                     seeds, count = tight, len(tight)
                     a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
@@ -494,33 +498,42 @@ def _drop_lone_ends(
     end_b: npt.NDArray[np.int64],
     trim: int,
     keep: int,
+    sparse: float,
 ) -> npt.NDArray[np.int64]:
     """The seeds of a near-verbatim group less the lone seeds at its ends that unshared text parts from the rest.
 
     Copied text gives runs: seeds one after another on one diagonal (the same offset between the
-    two documents). A word both texts use by chance is a lone seed, alone on its diagonal; a few
+    two documents) over more than ``trim`` characters. A word both texts use by chance is a lone
+    seed, or two over the word; a few
     of them a little past the end of a copy (within ``gap``, so chained with it) carried the
     passage over the unshared text between. Along each side in turn, the lone seeds at either end,
     up to the first seed of a run, go when more than ``trim`` characters part them from the rest
-    (a lone seed next to its copy, a word edited at the copy's edge, stays). At least ``keep``
+    and they cover less than ``sparse`` of the stretch from the rest to the furthest of them: a
+    few words far apart, where a sentence an outlet edited word by word (spelling, spacing) keeps
+    most of its words matched, and stays, as does a lone seed next to its copy. At least ``keep``
     seeds stay. Returns the seeds in order along b.
     """
     n = len(seeds)
     diag = start_b[seeds] - start_a[seeds]
     along = np.argsort(start_a[seeds], kind="mergesort")
     by_diag = along[np.argsort(diag[along], kind="mergesort")]  # by diagonal, then along a
+    # Runs: seeds of one diagonal, each within `trim` of the furthest reach of those before it,
+    # spanning more than `trim` characters (a word matched by chance, with the letter before it,
+    # gives two seeds over ten or so characters: no run).
     in_run = np.zeros(n, dtype=np.bool_)
-    reach = 0  # along a diagonal: the seed reaching furthest so far, which the next one meets first
-    for k in range(1, n):
-        x, y = by_diag[k - 1], by_diag[k]
-        if diag[x] != diag[y]:
-            reach = k
-            continue
-        far = by_diag[reach]
-        if start_a[seeds[y]] - end_a[seeds[far]] <= trim:
-            in_run[far] = in_run[y] = True
-        if end_a[seeds[y]] > end_a[seeds[far]]:
-            reach = k
+    first = 0
+    low, reach = start_a[seeds[by_diag[0]]], end_a[seeds[by_diag[0]]]
+    for k in range(1, n + 1):
+        if k < n:
+            x, y = by_diag[k - 1], by_diag[k]
+            if diag[x] == diag[y] and start_a[seeds[y]] - reach <= trim:
+                reach = max(reach, end_a[seeds[y]])
+                continue
+        if reach - low > trim:
+            for j in range(first, k):
+                in_run[by_diag[j]] = True
+        if k < n:
+            first, low, reach = k, start_a[seeds[by_diag[k]]], end_a[seeds[by_diag[k]]]
     alive = np.ones(n, dtype=np.bool_)
     left = n
     for side in range(2):
@@ -532,12 +545,16 @@ def _drop_lone_ends(
         while first < n and (not alive[order[first]] or not in_run[order[first]]):
             first += 1
         if first < n:
-            reach, dropped = -1, 0
+            reach, dropped, covered, low = -1, 0, 0, -1
             for k in range(first):
                 if alive[order[k]]:
-                    reach = max(reach, ends[seeds[order[k]]])
+                    i = seeds[order[k]]
+                    low = starts[i] if low < 0 else low
+                    covered += max(0, ends[i] - max(starts[i], reach))
+                    reach = max(reach, ends[i])
                     dropped += 1
-            if dropped and starts[seeds[order[first]]] - reach > trim and left - dropped >= keep:
+            edge = starts[seeds[order[first]]]
+            if dropped and edge - reach > trim and covered < sparse * (edge - low) and left - dropped >= keep:
                 for k in range(first):
                     alive[order[k]] = False
                 left -= dropped
@@ -551,11 +568,15 @@ def _drop_lone_ends(
             for k in range(last + 1):
                 if alive[order[k]]:
                     reach = max(reach, ends[seeds[order[k]]])
+            edge, covered, far = reach, 0, reach
             for k in range(last + 1, n):
                 if alive[order[k]]:
-                    begin = min(begin, starts[seeds[order[k]]])
+                    i = seeds[order[k]]
+                    begin = min(begin, starts[i])
+                    covered += max(0, ends[i] - max(starts[i], far))
+                    far = max(far, ends[i])
                     dropped += 1
-            if dropped and begin - reach > trim and left - dropped >= keep:
+            if dropped and begin - edge > trim and covered < sparse * (far - edge) and left - dropped >= keep:
                 for k in range(last + 1, n):
                     alive[order[k]] = False
                 left -= dropped

@@ -661,23 +661,35 @@ def test_trimming_keeps_a_subset_of_the_seeds(seeds: list[tuple[int, int]], trim
     seeds=st.lists(st.tuples(st.integers(0, 600), st.integers(-200, 200), st.integers(4, 12)), min_size=1, max_size=40),
     trim=st.integers(0, 40),
     keep=st.integers(1, 5),
+    sparse=st.floats(0, 1),
 )
-def test_lone_ends_drop_only_lone_seeds(seeds: list[tuple[int, int, int]], trim: int, keep: int) -> None:
-    """Dropping the lone ends of a group drops only seeds alone on their diagonal (no other seed of
-    the group on it within ``trim``), keeps at least ``keep``, and returns the rest in order along b."""
+def test_lone_ends_drop_only_lone_seeds(seeds: list[tuple[int, int, int]], trim: int, keep: int, sparse: float) -> None:
+    """Dropping the lone ends of a group drops only seeds outside runs (seeds of one diagonal, each
+    within ``trim`` of those before it, spanning more than ``trim``), keeps at least ``keep``, and
+    returns the rest in order along b."""
     start_a = np.array([a for a, _, _ in seeds], dtype=np.int64)
     start_b = start_a + [d for _, d, _ in seeds]
     lengths = np.array([n for _, _, n in seeds], dtype=np.int64)
     end_a, end_b = start_a + lengths, start_b + lengths
     members = np.arange(len(seeds), dtype=np.int64)
-    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep)
+    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep, sparse)
     assert len(set(kept.tolist())) == len(kept) and set(kept.tolist()) <= set(members.tolist())
     assert len(kept) >= min(keep, len(seeds)) and (np.diff(start_b[kept]) >= 0).all()
-    for i in set(members.tolist()) - set(kept.tolist()):
-        same = [j for j in members.tolist() if j != i and start_b[j] - start_a[j] == start_b[i] - start_a[i]]
-        # Text no seed covers between them, along a (negative when they overlap).
-        apart = [max(start_a[j] - end_a[i], start_a[i] - end_a[j]) for j in same]
-        assert all(gap > trim for gap in apart), i
+    # The runs, plainly: clusters of each diagonal by single linkage within trim, and their spans.
+    run_of = {}
+    for d in set((start_b - start_a).tolist()):
+        on = sorted((i for i in members.tolist() if start_b[i] - start_a[i] == d), key=lambda i: start_a[i])
+        cluster, reach = [on[0]], end_a[on[0]]
+        for i in [*on[1:], None]:
+            if i is not None and start_a[i] - reach <= trim:
+                cluster.append(i)
+                reach = max(reach, end_a[i])
+                continue
+            span = max(end_a[j] for j in cluster) - min(start_a[j] for j in cluster)
+            run_of.update({j: span > trim for j in cluster})
+            if i is not None:
+                cluster, reach = [i], end_a[i]
+    assert not any(run_of[i] for i in set(members.tolist()) - set(kept.tolist()))
 
 
 @_SETTINGS
