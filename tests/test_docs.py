@@ -14,7 +14,7 @@ from typing import Any
 import docs_examples
 import pytest
 
-from dedup import Document, Pair, Passage, ScanResult, Span
+from dedup import CommonText, Document, Pair, Passage, ScanResult, Span
 from dedup.cli import build_parser
 from dedup.report import records
 
@@ -93,7 +93,8 @@ def test_jsonl_contract_names_every_field() -> None:
         Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
     ]
     pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
-    found = list(records(ScanResult(passages, pairs, docs, [], 2, 0)))
+    common = [CommonText(Span("x", 0, 40), 300, 2, text[:40])]  # the text of skipped buckets
+    found = list(records(ScanResult(passages, pairs, docs, [], 2, 2, common=common)))
     assert {r["type"] for r in found} == {"pair", "passage", "cluster", "summary"}
 
     def keys(value: Any) -> set[str]:
