@@ -6,11 +6,13 @@ Usage::
     python benchmarks/bench.py --corpus ../shared/evaldata/arabic-plag-dev   # a real corpus
     python benchmarks/bench.py --synthetic 2000 --json out.json --scaling 1000,10000,50000 --plot curve.png
     python benchmarks/bench.py --no-table --scans synthetic:2000,dense:2000,../shared/evaldata/pan13-train
+    python benchmarks/bench.py --no-table --wire                     # wire copy among chance matches
 
 The suite lives in the package ``dedup_bench`` beside this file: ``corpora`` (the synthetic corpus,
 JSONL files, evaluation folders), ``dense`` (the dense corpus), ``measure`` (timing, memory, the
 machine), ``table`` (every stage timed against datasketch), ``scaling`` (one fresh process a corpus
-size), ``real`` (whole scans of several corpora side by side) and ``cli`` (this command line).
+size), ``real`` (whole scans of several corpora side by side), ``wire`` (drawn corpora of outlets
+around one wire paragraph: a quality check) and ``cli`` (this command line).
 Nothing runs at import.
 """
 
@@ -27,8 +29,18 @@ for _path in (HERE.parent, HERE):  # run as a script from a checkout: dedup and 
 from dedup_bench.cli import main  # noqa: E402
 from dedup_bench.corpora import read_corpus, stream_corpus, synthetic_corpus, write_jsonl_corpus  # noqa: E402
 from dedup_bench.dense import dense_corpus  # noqa: E402
+from dedup_bench.wire import wire_corpus, wire_draws  # noqa: E402
 
-__all__ = ["dense_corpus", "main", "read_corpus", "stream_corpus", "synthetic_corpus", "write_jsonl_corpus"]
+__all__ = [
+    "dense_corpus",
+    "main",
+    "read_corpus",
+    "stream_corpus",
+    "synthetic_corpus",
+    "wire_corpus",
+    "wire_draws",
+    "write_jsonl_corpus",
+]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -13,8 +13,21 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     run = subprocess.run(
-        [sys.executable, str(BENCH), "--synthetic", "50", "--repeats", "1", "--no-memory", "--json", str(out),
-         "--scaling", "20,40", "--signature-rounds", "1"],
+        [
+            sys.executable,
+            str(BENCH),
+            "--synthetic",
+            "50",
+            "--repeats",
+            "1",
+            "--no-memory",
+            "--json",
+            str(out),
+            "--scaling",
+            "20,40",
+            "--signature-rounds",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -113,3 +126,16 @@ def test_bench_scans_side_by_side(tmp_path: Path) -> None:
         assert p["aligned"] + p["unaligned"] == p["candidates"]
     assert set(scans["time_ratios"]) == {"dense:40 / dense:20"}
     assert "| evalish | 30 |" in run.stdout
+
+
+def test_wire_draws_count_lost_pairs_and_spills() -> None:
+    """The wire check scans each drawn corpus and counts what it should find: every carrier pair, and
+    passages no further off the paragraph than SPILL."""
+    bench = _bench_module()
+    wire = sys.modules["dedup_bench.wire"].WIRE
+    docs = bench.wire_corpus(4, seed=5)
+    assert len(docs) == 4 and all(d.text.count(wire) == 1 for d in docs)
+    found = bench.wire_draws(outlets=(2, 4), draws=2, step=13)
+    assert found["corpora"] == 4 and [r["carrier_pairs"] for r in found["rows"]] == [1, 1, 6, 6]
+    assert found["lost_pairs"] == sum(r["pairs"] < r["carrier_pairs"] for r in found["rows"]) == 0
+    assert found["spills"] == 0 and all(0 <= r["reach"] <= 30 for r in found["rows"])

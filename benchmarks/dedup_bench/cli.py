@@ -16,6 +16,7 @@ from .real import format_scans, run_scans
 from .scaling import child_scan, plot_scaling, run_scaling
 from .signatures import format_rounds, signature_rounds
 from .table import format_table, run_table
+from .wire import format_wire, wire_draws
 
 USAGE = """\
     python benchmarks/bench.py --synthetic 2000                      # table of every stage
@@ -23,6 +24,7 @@ USAGE = """\
     python benchmarks/bench.py --corpus ../shared/evaldata/arabic-plag-dev   # a real corpus (folder or docs.jsonl)
     python benchmarks/bench.py --synthetic 2000 --json out.json --scaling 1000,10000,50000 --plot curve.png
     python benchmarks/bench.py --no-table --scans synthetic:2000,dense:2000,dense:4000,../shared/evaldata/pan13-train
+    python benchmarks/bench.py --no-table --wire                     # wire copy among chance matches (quality)
 """
 
 
@@ -73,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=0,
         help="time signatures, the hashing floors and datasketch interleaved, this many rounds (ratios per round)",
+    )
+    p.add_argument(
+        "--wire",
+        action="store_true",
+        help="scan 126 drawn corpora of 3, 7 and 12 outlets around one wire paragraph (a quality check):"
+        " carrier pairs lost, passages reaching past the paragraph",
     )
     p.add_argument("--plot", help="write the scaling curve to this image (needs matplotlib)")
     p.add_argument("--json", help="write every figure, the machine and the versions to this JSON file")
@@ -131,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scans:
         out["scans"] = run_scans(args, [s.strip() for s in args.scans.split(",") if s.strip()])
         print(format_scans(out["scans"]))
+    if args.wire:
+        out["wire"] = wire_draws()
+        print(format_wire(out["wire"]))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

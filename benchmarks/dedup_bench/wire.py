@@ -1,0 +1,78 @@
+"""Wire copy among chance matches: drawn corpora of outlets that write in one shared vocabulary.
+
+Each corpus has k outlets; each writes 120 words of its own around the same 487-character wire
+paragraph, all words drawn from one vocabulary of 3,000 made-up words, so that some of them match by
+chance near the copy. A scan should pair every two carriers, and each passage should be the
+paragraph, not reach over the outlets' own text (docs/quality.md, "Words shared by chance").
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from dedup import Document, scan
+
+WIRE = (
+    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+    "despite the announcement last week that talks on ending the coalition mission would begin soon. "
+    "A spokesman told reporters the forces remained at the invitation of the government and would keep "
+    "their focus on the mission against the militant group, which once held wide areas of the north. "
+    "Officials in the capital did not respond to a request for comment on the timing of any withdrawal."
+)
+SPILL = 30  # characters past the paragraph a passage may reach before it counts as a spill
+
+
+def _vocabulary() -> list[str]:
+    spelling = random.Random(2026)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return ["".join(spelling.choice(letters) for _ in range(spelling.randint(3, 9))) for _ in range(3000)]
+
+
+def wire_corpus(k: int, seed: int, words: int = 120) -> list[Document]:
+    """k outlets, each its own words (from the shared vocabulary), the wire paragraph, its own words again."""
+    vocabulary = _vocabulary()
+
+    def own(at: int) -> str:
+        rng = random.Random(at)
+        return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+    return [Document(f"d{i}", f"{own(seed + i)} {WIRE} {own(seed + 100 + i)}", source=f"outlet{i}") for i in range(k)]
+
+
+def wire_draws(outlets: tuple[int, ...] = (3, 7, 12), draws: int = 42, step: int = 97) -> dict[str, Any]:
+    """Scan ``draws`` corpora for each count of outlets (seeds 0, step, 2 step, ...): pairs lost, spills.
+
+    A corpus loses pairs when some two carriers share no passage; it spills when a passage reaches
+    more than ``SPILL`` characters past the paragraph (or misses more than that of it).
+    """
+    rows = []
+    for k in outlets:
+        for seed in range(0, draws * step, step):
+            docs = wire_corpus(k, seed)
+            result = scan(docs)
+            found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
+            reach = 0
+            for p in result.passages:
+                for span in (p.a, p.b):
+                    start = docs[int(span.doc[1:])].text.index(WIRE)
+                    inside = min(span.end, start + len(WIRE)) - max(span.start, start)
+                    reach = max(reach, len(span) - inside, len(WIRE) - inside)
+            rows.append({"outlets": k, "seed": seed, "pairs": len(found), "carrier_pairs": k * (k - 1) // 2,
+                         "reach": reach})  # fmt: skip
+    return {
+        "corpora": len(rows),
+        "lost_pairs": sum(r["pairs"] < r["carrier_pairs"] for r in rows),
+        "spills": sum(r["reach"] > SPILL for r in rows),
+        "rows": rows,
+    }
+
+
+def format_wire(found: dict[str, Any]) -> str:
+    """Two lines: the corpora that lost carrier pairs, and those with a passage reaching past the paragraph."""
+    worst = max((r["reach"] for r in found["rows"]), default=0)
+    return (
+        f"wire among chance matches: {found['corpora']} corpora, {found['lost_pairs']} lost carrier pairs\n"
+        f"wire among chance matches: {found['spills']} with a passage more than {SPILL} characters off the"
+        f" paragraph (the most: {worst})"
+    )
