@@ -36,6 +36,9 @@ from .stats import Statistics
 __all__ = ["QueryKeys", "run_query"]
 
 _LOW32 = np.uint64(0xFFFFFFFF)
+# Windows of a suppressed bucket counted, at most, to rank the texts the query names: this many
+# times max_bucket (the query's own lookup stops at max_bucket).
+_COUNTED = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,7 @@ def run_query(
     suppressed = windows > config.max_bucket
     for o in overflow:
         suppressed[o] = True
-    common = _common(qk, suppressed, windows, batch, config)
+    common = _common(qk, suppressed, batch, config, segments, removed, fetch)
     keep = ~suppressed[a_bucket]
     a_bucket, a_doc = a_bucket[keep], a_doc[keep]
     keep = ~suppressed[qk.entry_bucket]
@@ -279,25 +282,61 @@ def run_query(
 
 
 def _common(
-    qk: QueryKeys, suppressed: npt.NDArray[np.bool_], windows: npt.NDArray[np.int64], batch: _Index, config: ScanConfig
+    qk: QueryKeys,
+    suppressed: npt.NDArray[np.bool_],
+    batch: _Index,
+    config: ScanConfig,
+    segments: list[Segment],
+    removed: npt.NDArray[np.uint32],
+    fetch: Any,
 ) -> list[CommonText]:
     """The text of the suppressed buckets, named in their first query document (every bucket has one).
 
-    What it shares with a second query document in the bucket is the text named; the archive's
-    documents in it are not read (their texts are stored compressed), so a bucket of one query
-    document is named by its windows whole.
+    What it shares with a second document of the bucket (another query document, else the archive
+    document numbered first) is the text named. The buckets are looked up again, counted up to
+    ``_COUNTED`` times ``max_bucket`` windows (the query's lookup stopped at the cap), so that they
+    rank by what they hold; only the archive documents of the texts named are read.
     """
     skipped = np.flatnonzero(suppressed)
+    if not len(skipped):
+        return []
+    bands, keys = qk.bucket_band[skipped], qk.bucket_key[skipped]
+    held = qk.bucket_windows[skipped].astype(np.int64)
+    most = _COUNTED * config.max_bucket
+    full = np.zeros(len(skipped), dtype=np.bool_)
+    archived = np.full(len(skipped), -1, dtype=np.int64)  # each bucket's archive document numbered first
+    for seg in segments:
+        m = seg.lookup(bands, keys, most)
+        which, docs, counts = m.which, m.docs.astype(np.int64), m.counts.astype(np.int64)
+        if len(removed):
+            keep = ~np.isin(docs, removed.astype(np.int64))
+            which, docs, counts = which[keep], docs[keep], counts[keep]
+        np.add.at(held, which, counts)
+        full[m.overflow] = True
+        for w, d in zip(which.tolist(), docs.tolist(), strict=True):
+            archived[w] = d if archived[w] < 0 else min(archived[w], d)
+    held[full] = np.maximum(held[full], most + 1)
     first = np.searchsorted(qk.entry_bucket, skipped)
     second = first + 1
-    rows = np.empty((len(skipped), 5), dtype=np.int64)
-    rows[:, 0] = qk.bucket_band[skipped]
-    rows[:, 1] = qk.bucket_key[skipped]
-    rows[:, 2] = qk.entry_doc[first]
-    # Entries are sorted by bucket, then document: the next entry is the bucket's second document, if any.
+    # Entries are sorted by bucket, then document: the next entry is the bucket's second query document, if any.
     inside = second < len(qk.entry_bucket)
     inside[inside] = qk.entry_bucket[second[inside]] == skipped[inside]
-    rows[:, 3] = np.where(inside, qk.entry_doc[np.minimum(second, len(qk.entry_doc) - 1)], -1)
-    # A segment that stopped counting a bucket at the cap (overflow) held more than max_bucket.
-    rows[:, 4] = np.maximum(windows[skipped], config.max_bucket + 1)
-    return common_texts(rows, batch.documents.text, batch.documents.doc_id, config)
+    queried = len(batch.documents)
+    numbers = sorted(set(archived[archived >= 0].tolist()))
+    local = {num: queried + k for k, num in enumerate(numbers)}  # archive documents after the query's
+    rows = np.empty((len(skipped), 5), dtype=np.int64)
+    rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 4] = bands, keys, qk.entry_doc[first], held
+    other = [local.get(a, -1) for a in archived.tolist()]
+    rows[:, 3] = np.where(inside, qk.entry_doc[np.minimum(second, len(qk.entry_doc) - 1)], other)
+    read: dict[int, tuple[str, str]] = {}
+
+    def document(i: int) -> tuple[str, str]:
+        """The id and text of local document i: a query document, or an archive one read once."""
+        if i < queried:
+            return batch.documents.doc_id(i), batch.documents.text(i)
+        if i not in read:
+            _, doc_id, _, _, blob, _, _ = fetch([numbers[i - queried]])[0]
+            read[i] = (doc_id, decompress(blob).decode("utf-8", "surrogatepass"))
+        return read[i]
+
+    return common_texts(rows, lambda i: document(i)[1], lambda i: document(i)[0], config)
