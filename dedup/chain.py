@@ -346,9 +346,7 @@ def _group_passages(
             length = min(a1 - a0, b1 - b0)
             if length < min_exact:
                 continue
-            density = min(
-                _covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0)
-            )
+            density = _density(seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1)
             if density >= exact_density:
                 # A near-verbatim copy ends where its runs end: lone word matches past them are chance.
                 tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE)
@@ -358,10 +356,7 @@ def _group_passages(
                     length = min(a1 - a0, b1 - b0)
                     if length < min_exact:
                         continue
-                    density = min(
-                        _covered(start_a[seeds], end_a[seeds]) / (a1 - a0),
-                        _covered(start_b[seeds], end_b[seeds]) / (b1 - b0),
-                    )
+                    density = _density(seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1)
             # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
             # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
             # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
@@ -374,11 +369,7 @@ def _group_passages(
                     rare_seeds = seeds[rare[seeds]]
                     passed = (
                         len(rare_seeds) > 0
-                        and min(
-                            _covered(start_a[rare_seeds], end_a[rare_seeds]) / (a1 - a0),
-                            _covered(start_b[rare_seeds], end_b[rare_seeds]) / (b1 - b0),
-                        )
-                        >= min_density
+                        and _density(rare_seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1) >= min_density
                     )
                 if not passed and length >= min_length:  # (a shorter group has no long piece)
                     top = _split_failed(
@@ -544,44 +535,44 @@ def _drop_lone_ends(
         first = 0
         while first < n and (not alive[order[first]] or not in_run[order[first]]):
             first += 1
-        if first < n:
-            reach, dropped, covered, low = -1, 0, 0, -1
-            for k in range(first):
-                if alive[order[k]]:
-                    i = seeds[order[k]]
-                    low = starts[i] if low < 0 else low
-                    covered += max(0, ends[i] - max(starts[i], reach))
-                    reach = max(reach, ends[i])
-                    dropped += 1
-            edge = starts[seeds[order[first]]]
-            if dropped and edge - reach > trim and covered < sparse * (edge - low) and left - dropped >= keep:
-                for k in range(first):
-                    alive[order[k]] = False
-                left -= dropped
+        drop = order[:first][alive[order[:first]]]
+        if first < n and len(drop):
+            lone = seeds[drop]
+            edge, low = starts[seeds[order[first]]], starts[lone].min()
+            apart = edge - ends[lone].max()
+            if apart > trim and _covered(starts[lone], ends[lone]) < sparse * (edge - low) and left - len(drop) >= keep:
+                alive[drop] = False
+                left -= len(drop)
         # From the end: the lone seeds after the last seed of a run.
         last = n - 1
         while last >= 0 and (not alive[order[last]] or not in_run[order[last]]):
             last -= 1
-        if last >= 0:
-            begin, dropped = np.iinfo(np.int64).max, 0
-            reach = -1
-            for k in range(last + 1):
-                if alive[order[k]]:
-                    reach = max(reach, ends[seeds[order[k]]])
-            edge, covered, far = reach, 0, reach
-            for k in range(last + 1, n):
-                if alive[order[k]]:
-                    i = seeds[order[k]]
-                    begin = min(begin, starts[i])
-                    covered += max(0, ends[i] - max(starts[i], far))
-                    far = max(far, ends[i])
-                    dropped += 1
-            if dropped and begin - edge > trim and covered < sparse * (far - edge) and left - dropped >= keep:
-                for k in range(last + 1, n):
-                    alive[order[k]] = False
-                left -= dropped
+        drop = order[last + 1 :][alive[order[last + 1 :]]]
+        if last >= 0 and len(drop):
+            lone, rest = seeds[drop], seeds[order[: last + 1][alive[order[: last + 1]]]]
+            edge, far = ends[rest].max(), ends[lone].max()
+            apart = starts[lone].min() - edge
+            if apart > trim and _covered(starts[lone], ends[lone]) < sparse * (far - edge) and left - len(drop) >= keep:
+                alive[drop] = False
+                left -= len(drop)
     kept = seeds[alive]
     return kept[np.argsort(start_b[kept], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def _density(
+    seeds: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    a0: int,
+    a1: int,
+    b0: int,
+    b1: int,
+) -> float:
+    """The share of ``[a0, a1)`` and of ``[b0, b1)`` that ``seeds`` (at least one) cover, the lesser."""
+    return min(_covered(start_a[seeds], end_a[seeds]) / (a1 - a0), _covered(start_b[seeds], end_b[seeds]) / (b1 - b0))
 
 
 @njit(cache=True, nogil=True)

@@ -181,14 +181,17 @@ def _texts_of(
         windows = mine.windows(band, key)
         if not len(windows):
             raise ParameterError(f"document {doc_id!r} has no window with key {key} in band {band}")
-        theirs = sketch_of(other).windows(band, key) if other >= 0 else np.zeros(0, np.int64)
-        if other >= 0 and not len(theirs):
-            raise ParameterError(f"document number {other} has no window with key {key} in band {band}")
+        shared = None  # the n-grams of the other document's windows in the bucket
+        if other >= 0:
+            their = sketch_of(other)
+            theirs = their.windows(band, key)
+            if not len(theirs):
+                raise ParameterError(f"document number {other} has no window with key {key} in band {band}")
+            shared = np.unique(their.shingles.hashes[their.ngrams(theirs)])
         for w in windows.tolist():
-            if not len(theirs):  # text one document repeats: its windows, whole
+            if shared is None:  # text one document repeats: its windows, whole
                 pieces.append((int(starts[mine.first[w]]), int(ends[mine.last[w] - 1]), held, bucket))
                 continue
-            shared = np.unique(sketch_of(other).shingles.hashes[sketch_of(other).ngrams(theirs)])
             run = _longest_run(np.isin(mine.shingles.hashes[mine.first[w] : mine.last[w]], shared))
             if run is not None:
                 first, last = int(mine.first[w]) + run[0], int(mine.first[w]) + run[1]

@@ -304,7 +304,8 @@ def _common(
     held = qk.bucket_windows[skipped].astype(np.int64)
     most = _COUNTED * config.max_bucket
     full = np.zeros(len(skipped), dtype=np.bool_)
-    archived = np.full(len(skipped), -1, dtype=np.int64)  # each bucket's archive document numbered first
+    none = np.iinfo(np.int64).max
+    archived = np.full(len(skipped), none, dtype=np.int64)  # each bucket's archive document numbered first
     for seg in segments:
         m = seg.lookup(bands, keys, most)
         which, docs, counts = m.which, m.docs.astype(np.int64), m.counts.astype(np.int64)
@@ -313,8 +314,8 @@ def _common(
             which, docs, counts = which[keep], docs[keep], counts[keep]
         np.add.at(held, which, counts)
         full[m.overflow] = True
-        for w, d in zip(which.tolist(), docs.tolist(), strict=True):
-            archived[w] = d if archived[w] < 0 else min(archived[w], d)
+        np.minimum.at(archived, which, docs)
+    archived[archived == none] = -1
     held[full] = np.maximum(held[full], most + 1)
     first = np.searchsorted(qk.entry_bucket, skipped)
     second = first + 1
