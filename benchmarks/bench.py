@@ -12,7 +12,8 @@ The suite lives in the package ``dedup_bench`` beside this file: ``corpora`` (th
 JSONL files, evaluation folders), ``dense`` (the dense corpus), ``measure`` (timing, memory, the
 machine), ``table`` (every stage timed against datasketch), ``scaling`` (one fresh process a corpus
 size), ``real`` (whole scans of several corpora side by side), ``wire`` (drawn corpora of outlets
-around one wire paragraph: a quality check) and ``cli`` (this command line).
+around one wire paragraph: a quality check), ``scripts`` (that paragraph in eight scripts) and
+``cli`` (this command line).
 Nothing runs at import.
 """
 

@@ -14,8 +14,8 @@ passage must share its wording: most of its words on each side occur on the othe
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import permutations
 
 import numpy as np
@@ -25,6 +25,7 @@ from numba import njit
 from ._arrays import Positions
 from .chain import _passages_of
 from .errors import ParameterError
+from .scripts import tokens
 from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
 
 __all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "prepare"]
@@ -114,7 +115,6 @@ _TOUCH = 20
 # or text about something else (few words in common) parts the pieces.
 _EDIT_LENGTH = 0.3
 _EDIT_WORDS = 0.3
-_WORD = re.compile(r"\w{3,}")
 
 
 def _between(x: Alignment, p: Alignment, q: Alignment) -> bool:
@@ -129,8 +129,8 @@ def _edited(p: Alignment, q: Alignment, edit: int, texts: tuple[str, str]) -> bo
     gap_a, gap_b = max(0, q.a_start - p.a_end), max(0, q.b_start - p.b_end)
     if max(gap_a, gap_b) > edit or min(gap_a, gap_b) < _EDIT_LENGTH * max(gap_a, gap_b):
         return False
-    words_a = set(_WORD.findall(texts[0][p.a_end : q.a_start]))
-    words_b = set(_WORD.findall(texts[1][p.b_end : q.b_start]))
+    words_a = set(tokens(texts[0][p.a_end : q.a_start]))
+    words_b = set(tokens(texts[1][p.b_end : q.b_start]))
     if not words_a or not words_b:
         return max(gap_a, gap_b) <= _TOUCH  # punctuation, a short word: nothing to compare
     return len(words_a & words_b) >= _EDIT_WORDS * min(len(words_a), len(words_b))
@@ -138,8 +138,8 @@ def _edited(p: Alignment, q: Alignment, edit: int, texts: tuple[str, str]) -> bo
 
 def _word_share(x: Alignment, texts: tuple[str, str]) -> float:
     """The smaller of the two sides' shares of words (occurrences) found among the other side's words."""
-    words_a = _WORD.findall(texts[0][x.a_start : x.a_end])
-    words_b = _WORD.findall(texts[1][x.b_start : x.b_end])
+    words_a = tokens(texts[0][x.a_start : x.a_end])
+    words_b = tokens(texts[1][x.b_start : x.b_end])
     if not words_a or not words_b:
         return 1.0  # (a run of digits or symbols: the seeds alone decide)
     set_a, set_b = set(words_a), set(words_b)
@@ -247,9 +247,9 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     """
     return _align_kernel(
         a.seed_keys, a.seed_index, a.seed_rare, a.starts, a.ends, a.word_keys, a.word_starts,
-        a.word_ends, a.word_rare, a.spaces, len(a.normalized.text),
+        a.word_ends, a.word_rare, a.spaces, a.breaks, len(a.normalized.text),
         b.seed_keys, b.seed_index, b.starts, b.ends, b.word_keys, b.word_starts, b.word_ends,
-        b.spaces, len(b.normalized.text), a.key_filter, b.key_filter,
+        b.spaces, b.breaks, len(b.normalized.text), a.key_filter, b.key_filter,
         p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
     )  # fmt: skip
@@ -267,6 +267,7 @@ def _align_kernel(
     word_ends_a: Positions,
     word_rare_a: npt.NDArray[np.bool_],
     spaces_a: Positions,
+    breaks_a: Positions,
     length_a: int,
     keys_b: npt.NDArray[np.uint64],
     index_b: Positions,
@@ -276,6 +277,7 @@ def _align_kernel(
     word_starts_b: Positions,
     word_ends_b: Positions,
     spaces_b: Positions,
+    breaks_b: Positions,
     length_b: int,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],
@@ -293,14 +295,15 @@ def _align_kernel(
         keys_a, index_a, rare_a, starts_a, ends_a, words_a, word_starts_a, word_ends_a, word_rare_a,
         keys_b, index_b, starts_b, ends_b, words_b, word_starts_b, word_ends_b, offset, filter_a, filter_b,
     )  # fmt: skip
-    # Two passes. Seeds whose key occurs once in each document first; then every seed lying
-    # outside the passages of the first pass on both sides, repeated keys included (a headline that
+    # Two passes. Seeds whose key occurs once in each document first (the repeated ones only show
+    # where the text between two pieces is copy matched elsewhere); then every seed lying outside
+    # the passages of the first pass on both sides, repeated keys included (a headline that
     # repeats the lead, a paragraph printed twice): mixed with the others from the start, a
     # repeated phrase matched to its other occurrence would bridge two separate passages.
     once = ~repeated
     rows = _passages_of(
-        once, start_a, end_a, start_b, end_b, rare, spaces_a, length_a, spaces_b, length_b, gap, abut, min_seeds,
-        min_length, min_exact, min_density, exact_density, trim,
+        once, repeated, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b,
+        breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     if not repeated.any():
         return rows
@@ -317,8 +320,8 @@ def _align_kernel(
     if (outside & repeated).sum() < min_seeds:
         return rows
     more = _passages_of(
-        outside, start_a, end_a, start_b, end_b, rare, spaces_a, length_a, spaces_b, length_b, gap, abut,
-        min_seeds, min_length, min_exact, min_density, exact_density, trim,
+        outside, outside, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b,
+        breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     return np.concatenate((rows, more)) if len(more) else rows
 
@@ -339,13 +342,17 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
         ...  for x in align(pa, pb, params)]
         [True]
     """
-    p = params or AlignParams()
+    p = _in_letters(params or AlignParams(), min(a.width, b.width))
     offset = p.seed_length - p.ngram
     if a.seed_offset != offset or b.seed_offset != offset:
         raise ParameterError("documents must be prepared with the same seed_length and ngram as the alignment")
     rows = _rows(a, b, p).tolist()
     found = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short != 2]
     stock = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short == 2]
+    texts = (a.normalized.text, b.normalized.text)
+    # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
+    # no passage (below), and no anchor for the short pieces around it either.
+    found = [x for x in found if _length(x) < p.min_length or _word_share(x, texts) >= _WORD_SHARE]
     long = [x for x in found if _length(x) >= p.min_length]
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
@@ -358,7 +365,6 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
     # ends up alone; one out of order with a passage (before it on one side, after or over it on
     # the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
     found.extend(s for s in stock if all(_in_order(s, f) for f in long))
-    texts = (a.normalized.text, b.normalized.text)
     if len(found) >= 2:
         joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts), p.abut)
         distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
@@ -460,6 +466,38 @@ def _cut(x: Alignment, count: int, side: int, texts: tuple[str, str], *, at_end:
             while span[0] < span[1] and text[span[0]] == " ":
                 span[0] += 1
     return Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds)
+
+
+def _in_letters(p: AlignParams, width: float) -> AlignParams:
+    """``p`` for two documents whose characters stand for ``width`` letters each (scripts.width).
+
+    Lengths and distances are counted in letters: a 75-character Chinese brief holds as much text
+    as a 225-letter English one, and is as unlikely to be shared by chance. Documents of
+    alphabetic scripts, and pairs of which one is, keep ``p`` as it is.
+
+    Example:
+        >>> q = _in_letters(AlignParams(), 3.0)
+        >>> q.min_length, q.min_exact, q.gap, q.abut, _in_letters(AlignParams(), 1.1) == AlignParams()
+        (50, 13, 67, 33, True)
+    """
+    if width < _WIDE:
+        return p
+    return _scaled(p, round(width * 4) / 4)  # (in quarters: a handful of cached params)
+
+
+@lru_cache(maxsize=64)
+def _scaled(p: AlignParams, width: float) -> AlignParams:
+    def fewer(letters: int) -> int:
+        return max(1, round(letters / width)) if letters else 0
+
+    return replace(
+        p, gap=fewer(p.gap), min_length=fewer(p.min_length), min_exact=fewer(p.min_exact), join=fewer(p.join),
+        abut=fewer(p.abut),
+    )  # fmt: skip
+
+
+# Documents whose characters stand for fewer letters than this on average are measured as they are.
+_WIDE = 1.25
 
 
 # How near (in multiples of ``min_length``, on both sides) a short piece must lie to a long passage.

@@ -137,6 +137,20 @@ def _number_by_first(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 @njit(cache=True, nogil=True)
+def _meet(x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Labels of the seeds that ``x`` and ``y`` both put together, numbered by first seed (along a)."""
+    key = x * (y.max() + 1) + y
+    order = np.argsort(key, kind="mergesort")
+    out = np.empty(len(x), dtype=np.int64)
+    label = -1
+    for k in range(len(order)):
+        if k == 0 or key[order[k]] != key[order[k - 1]]:
+            label += 1
+        out[order[k]] = label
+    return _number_by_first(out)
+
+
+@njit(cache=True, nogil=True)
 def _by_diagonal(diag: npt.NDArray[np.int64], start_a: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Seed order by diagonal, then by start along a (``start_a`` is sorted).
 
@@ -255,8 +269,10 @@ def _group_passages(
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
     spaces_a: Positions,
+    breaks_a: Positions,
     length_a: int,
     spaces_b: Positions,
+    breaks_b: Positions,
     length_b: int,
     abut: int,
     min_seeds: int,
@@ -377,8 +393,8 @@ def _group_passages(
                     )
                 if not passed:
                     continue
-            out[kept, 0], out[kept, 1] = _widen(spaces_a, length_a, a0, a1)
-            out[kept, 2], out[kept, 3] = _widen(spaces_b, length_b, b0, b1)
+            out[kept, 0], out[kept, 1] = _widen(spaces_a, breaks_a, length_a, a0, a1)
+            out[kept, 2], out[kept, 3] = _widen(spaces_b, breaks_b, length_b, b0, b1)
             short = 0
             if length < min_length:
                 # A short piece stands on its own only when most of its seeds are rare in the corpus:
@@ -601,29 +617,68 @@ def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _widen(spaces: Positions, length: int, start: int, end: int) -> tuple[int, int]:
+def _widen(spaces: Positions, breaks: Positions, length: int, start: int, end: int) -> tuple[int, int]:
     """[start, end) moved to word boundaries of a normalised text whose spaces are at ``spaces``.
 
     Each end goes to the nearer boundary of the word it falls in, out or in (out on a tie): a seed
     runs a few characters into the first differing word after a copy ("... the ministry sa" of
-    "said" against "says"), and taking the whole word would spill past the shared text.
+    "said" against "says"), and taking the whole word would spill past the shared text. In a
+    script written without spaces a word may also end at any of ``breaks`` (scripts.breaks):
+    there a run between two spaces is a clause, and moving to its ends would drop or add one.
     """
     i = np.searchsorted(spaces, start, side="right")
     before = spaces[i - 1] + 1 if i > 0 else 0
     after = spaces[i] + 1 if i < len(spaces) else length
-    new_start = before if start - before <= after - start else after
     j = np.searchsorted(spaces, end, side="left")
     later = spaces[j] if j < len(spaces) else length
     earlier = spaces[j - 1] if j > 0 else 0
+    if len(breaks):
+        before, after = _nearest(breaks, start, before, after)
+        earlier, later = _nearest(breaks, end, earlier, later)
+    new_start = before if start - before <= after - start else after
     new_end = later if later - end <= end - earlier else earlier
     if new_end <= new_start:  # (a span inside one word keeps the word)
         return min(before, start), max(later, end)
     return new_start, new_end
 
 
+@njit(cache=True, nogil=True)
+def _nearest(breaks: Positions, at: int, below: int, above: int) -> tuple[int, int]:
+    """``below`` and ``above`` moved to the nearest of ``breaks`` at or before, at or after ``at``, if nearer."""
+    k = np.searchsorted(breaks, at, side="right")
+    if k > 0 and breaks[k - 1] > below:
+        below = breaks[k - 1]
+    k = np.searchsorted(breaks, at, side="left")
+    if k < len(breaks) and breaks[k] < above:
+        above = breaks[k]
+    return below, above
+
+
 # Seeds of other chains, matched far away, that make the text between two pieces another copy: a
 # sentence or two (the moved Baghdad sentence of seeds/ holds 55), not a phrase matched elsewhere.
 _MOVED = 20
+
+
+# Seeds on one diagonal within _RUN_REACH characters along one side that make a verbatim run: copied
+# text has a seed at almost every character.
+_RUN = 20
+_RUN_REACH = 60
+
+
+@njit(cache=True, nogil=True)
+def _run(
+    order: npt.NDArray[np.int64], k: int, starts: npt.NDArray[np.int64], other: npt.NDArray[np.int64], step: int
+) -> int:
+    """Seeds from ``order[k]`` on, forward (``step`` 1) or back (-1), on its diagonal within ``_RUN_REACH``."""
+    i = order[k]
+    diagonal = other[i] - starts[i]
+    count = 0
+    m = k
+    while 0 <= m < len(order) and abs(starts[order[m]] - starts[i]) <= _RUN_REACH:
+        if abs(other[order[m]] - starts[order[m]] - diagonal) <= 2:
+            count += 1
+        m += step
+    return count
 
 
 @njit(cache=True, nogil=True)
@@ -633,6 +688,7 @@ def _split_at_occupied(
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
     other_starts: npt.NDArray[np.int64],
+    repeated: npt.NDArray[np.bool_],
     sizes: npt.NDArray[np.int64],
     abut: int,
     gap: int,
@@ -645,6 +701,9 @@ def _split_at_occupied(
     out = chains.copy()
     current = np.arange(count)
     last = np.full(count, -1, dtype=np.int64)  # position in `order` of each chain's last seed so far
+    # The other side's positions the current piece of each chain has matched, first to last.
+    low = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(count, -1, dtype=np.int64)
     labels = count
     for k in range(len(order)):
         i = order[k]
@@ -673,11 +732,26 @@ def _split_at_occupied(
             bare = (
                 k == j + 1 and min(starts[i] - ends[order[j]], abs(other_starts[i] - other_starts[order[j]])) > bare_gap
             )
-            if held >= enough or bare:
+            # Text of the other side the piece has matched already, matched again: the text is
+            # printed twice on this side (a headline repeating a paragraph, a page scraped twice),
+            # and each printing is a copy of its own.
+            # Only between two verbatim runs: the words of a shuffled or reworded copy jump back
+            # and forth (a word it uses twice is a repeated seed) without matching a printing twice.
+            again = (
+                repeated[i]
+                and low[c] <= other_starts[i]
+                and other_starts[i] + abut < high[c]
+                and _run(order, k, starts, other_starts, 1) >= _RUN
+                and _run(order, j, starts, other_starts, -1) >= _RUN
+            )
+            if held >= enough or bare or again:
                 current[c] = labels
                 labels += 1
+                low[c], high[c] = np.iinfo(np.int64).max, -1
         out[i] = current[c]
         last[c] = k
+        low[c] = min(low[c], other_starts[i])
+        high[c] = max(high[c], other_starts[i])
     return out
 
 
@@ -692,6 +766,7 @@ def _split_occupied(
     gap: int,
     min_seeds: int,
     enough: int,
+    repeated: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.int64]:
     """Chains cut where a stretch of them on one side holds another passage's seeds.
 
@@ -703,17 +778,22 @@ def _split_occupied(
     other side; a phrase matched elsewhere (a few seeds) cuts nothing. It is cut too between two
     seeds with no seed of any chain between them along one side that lie more than three quarters
     of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
-    words. ``start_a`` is sorted.
+    words. And it is cut between two verbatim runs more than ``abut`` apart along one side where
+    the later run, of ``repeated`` seeds (their key occurs twice in a document), goes back over
+    text of the other side the piece has matched already: one text printed twice on this side.
+    ``start_a`` is sorted.
     """
     n = len(chains)
     if n == 0:
         return chains
     bare = 3 * gap // 4
     sizes = np.bincount(chains)
-    split = _split_at_occupied(chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough, bare)
+    split = _split_at_occupied(
+        chains, np.arange(n), start_a, end_a, start_b, repeated, sizes, abut, gap, min_seeds, enough, bare
+    )
     order_b = np.argsort(start_b, kind="mergesort")
     split = _split_at_occupied(
-        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough, bare
+        split, order_b, start_b, end_b, start_a, repeated, np.bincount(split), abut, gap, min_seeds, enough, bare
     )
     return _number_by_first(split)  # as _chain numbers them
 
@@ -721,14 +801,18 @@ def _split_occupied(
 @njit(cache=True, nogil=True)
 def _passages_of(
     use: npt.NDArray[np.bool_],
+    occupy: npt.NDArray[np.bool_],
+    repeated: npt.NDArray[np.bool_],
     start_a: npt.NDArray[np.int64],
     end_a: npt.NDArray[np.int64],
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
     spaces_a: Positions,
+    breaks_a: Positions,
     length_a: int,
     spaces_b: Positions,
+    breaks_b: Positions,
     length_b: int,
     gap: int,
     abut: int,
@@ -739,7 +823,13 @@ def _passages_of(
     exact_density: float,
     trim: int,
 ) -> npt.NDArray[np.int64]:
-    """The grouped passages (:func:`_group_passages`) of the seeds selected by ``use``."""
+    """The grouped passages (:func:`_group_passages`) of the seeds selected by ``use``.
+
+    Seeds in ``occupy`` (and not in ``use``) join no passage but may show the text between two
+    pieces of a chain to be copy matched elsewhere (:func:`_split_occupied`): a sentence both
+    documents hold that one of them also prints again (its seeds repeated, aligned in a later
+    pass) still parts the pieces around it, as it would if printed once.
+    """
     if use.sum() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
     pick = np.flatnonzero(use)
@@ -749,8 +839,19 @@ def _passages_of(
     # shortens chains: without one here, nothing can come out of the cutting and grouping.
     if np.bincount(chains).max() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
-    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED)
+    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, repeated[pick])
+    extra = occupy & ~use
+    if extra.sum() >= _MOVED:  # (fewer cannot be a moved sentence)
+        every = np.flatnonzero(use | extra)
+        cut = _chain(start_a[every], start_b[every], gap)
+        cut = _split_occupied(
+            cut, start_a[every], end_a[every], start_b[every], end_b[every], abut, gap, min_seeds, _MOVED,
+            repeated[every],
+        )  # fmt: skip
+        # Only cuts are taken from it: chains of the seeds in use stay apart even where an
+        # occupying seed would link them.
+        chains = _meet(chains, cut[use[every]])
     return _group_passages(
-        chains, sa, ea, sb, eb, rare[pick], spaces_a, length_a, spaces_b, length_b, abut,
+        chains, sa, ea, sb, eb, rare[pick], spaces_a, breaks_a, length_a, spaces_b, breaks_b, length_b, abut,
         min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip

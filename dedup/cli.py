@@ -99,7 +99,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--min-length",
         type=int,
         default=_DEFAULTS.min_length,
-        help="shortest passage reported, in normalised characters (default %(default)s)",
+        help="shortest passage reported, in normalised characters counted as letters (an ideograph counts 3;"
+        " default %(default)s)",
     )
     group.add_argument(
         "--min-exact",

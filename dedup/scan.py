@@ -32,6 +32,7 @@ from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .score import coverage, pair_scores
+from .scripts import width
 from .shingle import hash_many, shingle
 from .store import BandKeyStore, DocumentStore
 
@@ -283,10 +284,9 @@ class _Index:
             return
         cfg = self.config
         normalized = normalize(doc.text, profile=cfg.profile)
-        if len(normalized.text) < cfg.min_length:
-            kind = "empty" if not normalized.text else "too short"
-            what = kind if not normalized.text else f"too short ({len(normalized.text)} normalised characters)"
-            self.reject(doc.id, f"{what}: a passage needs at least min_length ({cfg.min_length}) characters", kind)
+        short = too_short(normalized.text, cfg.min_length)
+        if short is not None:
+            self.reject(doc.id, short[1], short[0])
             return
         self.documents.add(doc)
         when = parse_date(doc.date)
@@ -485,6 +485,27 @@ def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_
     were held for the whole alignment stage (docs/performance.md, Memory).
     """
     return [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, len(left), _CHUNK)]
+
+
+def too_short(text: str, min_length: int) -> tuple[str, str] | None:
+    """Why a normalised text cannot hold a passage (its kind and reason), or None when it can.
+
+    Its length is counted in letters (:func:`dedup.scripts.width`): 60 Chinese characters hold a
+    brief as long as 180 English letters.
+
+    Example:
+        >>> too_short("short text", 150)
+        ('too short', 'too short (10 normalised characters): a passage needs at least min_length (150) characters')
+        >>> too_short("国防部星期一表示" * 8, 150) is None
+        True
+    """
+    # (width >= 1: only a text shorter than min_length characters can hold fewer letters)
+    if len(text) >= min_length or len(text) * width(text) >= min_length:
+        return None
+    if not text:
+        return "empty", f"empty: a passage needs at least min_length ({min_length}) characters"
+    what = f"too short ({len(text)} normalised characters)"
+    return "too short", f"{what}: a passage needs at least min_length ({min_length}) characters"
 
 
 def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from . import scripts
 from ._arrays import Positions
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
 from .errors import ParameterError
@@ -111,6 +112,10 @@ class Prepared:
     starts: Positions  # the span of each n-gram (see shingle.Shingles)
     ends: Positions
     spaces: Positions  # positions of spaces in the normalised text
+    # Where a word may end that no space marks (scripts written without spaces, scripts.breaks),
+    # and the letters a character stands for on average (scripts.width): lengths are in letters.
+    breaks: Positions
+    width: float
     seed_offset: int
     seed_keys: npt.NDArray[np.uint64]
     seed_index: Positions
@@ -150,7 +155,7 @@ class Prepared:
             True
         """
         arrays = (
-            self.starts, self.ends, self.spaces, self.seed_keys,
+            self.starts, self.ends, self.spaces, self.breaks, self.seed_keys,
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
             self.normalized.offsets, self.seed_rare, self.word_rare, self.key_filter,
         )  # fmt: skip
@@ -213,16 +218,18 @@ def prepare(
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
         word_rare = word_rare[keep_words]
     starts, ends = shingles.starts, shingles.ends
+    classes = scripts._classes(cps)
+    breaks = scripts._breaks(classes)
     if max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT:
         # Positions as int32: a prepared document is held in the scan's cache for many pairs, and
         # its positions (offsets, n-gram spans, seed, word and space positions) are most of it.
         normalized = Normalized(normalized.text, normalized.offsets.astype(np.int32))
         starts, ends = shingles.starts.astype(np.int32), shingles.ends.astype(np.int32)
-        index, spaces = index.astype(np.int32), spaces.astype(np.int32)
+        index, spaces, breaks = index.astype(np.int32), spaces.astype(np.int32), breaks.astype(np.int32)
         word_starts, word_ends = word_starts.astype(np.int32), word_ends.astype(np.int32)
     return Prepared(
-        normalized, starts, ends, spaces, offset, keys, index, words, word_starts, word_ends, ngrams, ranks,
-        seed_rare, word_rare, _key_filter(keys, words),
+        normalized, starts, ends, spaces, breaks, scripts._width(classes), offset, keys, index, words,
+        word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
     )  # fmt: skip
 
 

@@ -40,6 +40,7 @@ from dedup.chain import (
     _covered,
     _drop_lone_ends,
     _group_passages,
+    _meet,
     _passages_of,
     _sort_segment,
     _split_occupied,
@@ -317,7 +318,9 @@ def test_chains_part_where_copy_from_elsewhere_or_unshared_text_lies_between(
     chains = _chain(start_a, start_b, 200)
     first, later = chains[start_a == 0][0], chains[start_a == second[0]][0]
     assert first == later  # single linkage joins the two pieces across the gap
-    split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20)
+    split = _split_occupied(
+        chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20, np.zeros(len(chains), dtype=np.bool_)
+    )
     assert (split[start_a == 0][0] != split[start_a == second[0]][0]) == parted
     # Seeds of one piece stay together, and labels number chains by their first seed along a.
     assert len(set(split[start_a < 100].tolist())) == 1
@@ -622,17 +625,18 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
     rare = np.array([r for *_, r in rows], dtype=np.bool_)
     length = int(max(end_a.max(), end_b.max())) + 5
     spaces = np.arange(3, length, 6, dtype=np.int64)
+    breaks = np.zeros(0, dtype=np.int64)
     gap, abut, min_length, trim = 200, 55, 150, 20
-    use = np.ones(len(rows), dtype=np.bool_)
+    use, once = np.ones(len(rows), dtype=np.bool_), np.zeros(len(rows), dtype=np.bool_)
     got = _passages_of(
-        use, start_a, end_a, start_b, end_b, rare, spaces, length, spaces, length, gap, abut, min_seeds,
-        min_length, min_exact, 0.25, 0.8, trim,
+        use, use, once, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, gap,
+        abut, min_seeds, min_length, min_exact, 0.25, 0.8, trim,
     )  # fmt: skip
     chains = _split_occupied(
-        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED
+        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, once
     )
     want = _group_passages(
-        chains, start_a, end_a, start_b, end_b, rare, spaces, length, spaces, length, abut, min_seeds,
+        chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,
         min_length, min_exact, 0.25, 0.8, trim,
     )  # fmt: skip
     assert got.tolist() == want.tolist()
@@ -800,3 +804,16 @@ def test_untangle_leaves_no_edge_claimed_twice_on_one_side_and_only_shrinks(
             if (over[0] > 0) != (over[1] > 0):
                 (x0, x1), (y0, y1) = sides[0 if over[0] > 0 else 1]
                 assert not (x0 < y0 < x1 < y1 and x1 - y0 <= most), (x, y)
+
+
+@settings(max_examples=200, deadline=None)
+@given(labels=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=40))
+def test_meet_puts_together_the_seeds_both_labellings_put_together(labels: list[tuple[int, int]]) -> None:
+    x = np.array([a for a, _ in labels], dtype=np.int64)
+    y = np.array([b for _, b in labels], dtype=np.int64)
+    got = _meet(x.copy(), y.copy()).tolist()
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            assert (got[i] == got[j]) == (labels[i] == labels[j])
+    first = list(dict.fromkeys(got))
+    assert first == list(range(len(first)))  # numbered in the order of each label's first seed

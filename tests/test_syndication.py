@@ -159,6 +159,37 @@ def test_text_repeated_in_a_document_still_matches_its_copy(seed: int, copies: i
         assert starts[0] - 6 <= side.start and side.end <= starts[1] + len(WIRE) + 6
 
 
+def _pieces(text: str, at: int, result, doc_id: str, pieces: list[str]) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    """For each span of ``doc_id``, which of ``pieces`` (found in ``text`` from ``at``) it covers more than half of."""
+    where = [(text.index(x, at), text.index(x, at) + len(x)) for x in pieces]
+    out = []
+    for span in spans_of(result, doc_id):
+        out.append([k for k, (s, e) in enumerate(where) if min(e, span.end) - max(s, span.start) > (e - s) / 2])
+    return out
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), headline=st.booleans())
+def test_a_sentence_printed_twice_still_parts_the_pieces_around_it(seed: int, headline: bool) -> None:
+    """One outlet runs three wire sentences in order and prints the middle one again (as its
+    headline, or at the end); the other moved the middle sentence below text of its own. Each
+    sentence is a passage of its own, as when nothing is printed twice: the repeated sentence must
+    not let the pieces around it chain over it (it did when its seeds, repeated, sat out the first
+    pass), and both printings of it match."""
+    first, middle, last = (x.strip() + "." for x in WIRE.split(". ")[:3])
+    body = f"{first} {middle} {last}"
+    own, tail = story(seed), story(seed + 1)
+    twice = f"{middle}\n\n{own} {body} {tail}" if headline else f"{own} {body} {tail} {middle}"
+    moved = f"{story(seed + 2)} {first} {last} {story(seed + 3)} {middle} {story(seed + 4)}"
+    result = scan([Document("twice", twice, source="x"), Document("moved", moved, source="y")])
+    body_start = twice.index(body)
+    covered = _pieces(twice, body_start, result, "twice", [first, middle, last])
+    assert all(len(k) <= 1 for k in covered), covered  # no passage runs over two sentences
+    on_body = [s for s in spans_of(result, "twice") if body_start <= s.start and s.end <= body_start + len(body) + 1]
+    assert len(on_body) == 3
+    assert len(spans_of(result, "twice")) == 4  # and the second printing of the middle sentence
+
+
 def test_seeds_000_written_twice_still_matches_001() -> None:
     a = (SEEDS / "000_acb56ec733aba13b.txt").read_text("utf-8")
     b = (SEEDS / "001_c434531e6e6100b5.txt").read_text("utf-8")

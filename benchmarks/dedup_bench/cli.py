@@ -14,6 +14,7 @@ from .dense import dense_corpus
 from .measure import machine, make_config, versions
 from .real import format_scans, run_scans
 from .scaling import child_scan, plot_scaling, run_scaling
+from .scripts import format_scripts, script_draws
 from .signatures import format_rounds, signature_rounds
 from .table import format_table, run_table
 from .wire import format_wire, wire_draws
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--wire",
         action="store_true",
         help="scan 126 drawn corpora of 3, 7 and 12 outlets around one wire paragraph (a quality check):"
-        " carrier pairs lost, passages reaching past the paragraph",
+        " carrier pairs lost, passages reaching past the paragraph; and the paragraph in eight scripts",
     )
     p.add_argument("--plot", help="write the scaling curve to this image (needs matplotlib)")
     p.add_argument("--json", help="write every figure, the machine and the versions to this JSON file")
@@ -142,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.wire:
         out["wire"] = wire_draws()
         print(format_wire(out["wire"]))
+        out["scripts"] = script_draws()
+        print(format_scripts(out["scripts"]))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

@@ -30,7 +30,7 @@ from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
-from ..scan import ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text
+from ..scan import ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text, too_short
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of
 
@@ -160,10 +160,9 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 kind = "invalid record"
             else:
                 norm = normalize(text, profile=config.profile).text
-                if len(norm) < config.min_length:
-                    what = "empty" if not norm else f"too short ({len(norm)} normalised characters)"
-                    problem, kind = PROBLEM_LENGTH, "empty" if not norm else "too short"
-                    reason = f"{what}: a passage needs at least min_length ({config.min_length}) characters"
+                short = too_short(norm, config.min_length)
+                if short is not None:
+                    problem, (kind, reason) = PROBLEM_LENGTH, short
                 else:
                     accepted.append(k)
                     normalized.append(norm)

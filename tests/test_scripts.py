@@ -1,0 +1,106 @@
+# ruff: noqa: RUF001
+"""Scripts written without spaces, and characters that stand for several letters (dedup.scripts).
+
+A passage in Chinese, Japanese or Thai ends where the copy ends, not at the nearest space, which
+there may be a clause or a sentence away; and a Chinese brief is measured in the letters its
+characters stand for, so that one as long as an English brief the scan finds is found too.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import scan
+from dedup.chain import _widen
+from dedup.scripts import breaks, tokens, width
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+try:
+    from dedup_bench.scripts import TRANSLATIONS, outlets, reach
+finally:
+    sys.path.remove(str(BENCH))
+
+CARRIER_PAIRS = {frozenset(("d0", "d1")), frozenset(("d0", "d2")), frozenset(("d1", "d2"))}
+
+
+def test_a_chinese_brief_is_measured_in_the_letters_its_characters_stand_for() -> None:
+    """75 Chinese characters (an English brief of ~230 letters) copied by three of five outlets:
+    every carrier pair is found, passage for the brief (the scan found none when it counted the
+    brief as 75 letters, under min_length)."""
+    brief = TRANSLATIONS["Chinese"][:75]
+    got = reach(outlets(brief, seed=1), brief)
+    assert set(got) == CARRIER_PAIRS
+    assert max(got.values()) <= 1  # (the final comma may be left out)
+
+
+def test_a_japanese_brief_is_found() -> None:
+    brief = TRANSLATIONS["Japanese"][:87]
+    got = reach(outlets(brief, seed=2), brief)
+    assert set(got) == CARRIER_PAIRS and max(got.values()) <= 1
+
+
+def test_a_copy_in_a_script_without_spaces_ends_where_the_copy_ends() -> None:
+    """Thai glued to an outlet's own text: the passage is the whole copy (it lost the last 141
+    characters, a sentence with no space, when passages ended only at spaces)."""
+    thai, chinese = TRANSLATIONS["Thai"], TRANSLATIONS["Chinese"]
+    got = reach(outlets(thai, seed=3), thai)
+    assert set(got) == CARRIER_PAIRS and max(got.values()) == 0
+    got = reach(outlets(chinese, seed=4), chinese)
+    assert set(got) == CARRIER_PAIRS and max(got.values()) <= 1
+
+
+def test_a_stock_phrase_in_chinese_is_no_passage() -> None:
+    """Twelve shared characters (36 letters) are a phrase, not a copy, in Chinese as in English."""
+    phrase = TRANSLATIONS["Chinese"][36:48]
+    assert scan(outlets(phrase, seed=5)).passages == []
+
+
+# Letters, digits, spaces and punctuation of alphabetic scripts (Latin, Arabic, Cyrillic, Greek).
+_ALPHABETIC = st.text(st.sampled_from("abc xyz 123 .,;-\nسلامعليكمжизньλόγος"), max_size=80)
+_MIXED = st.text(st.sampled_from("ab 1.\n北京国防部ですカナ한국กขัิ่ำ𠀀"), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_ALPHABETIC)
+def test_alphabetic_text_is_measured_and_cut_as_before(text: str) -> None:
+    assert breaks(text).tolist() == []
+    assert width(text) == 1.0
+    assert tokens(text) == re.findall(r"\w{3,}", text)
+
+
+_SOLID = re.compile("[\u0e00-\u0fff\u1000-\u109f\u3040-\u30ff\u4e00-\u9fff\U00020000-\U0003ffff]")
+_MARK = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_MIXED)
+def test_breaks_lie_beside_characters_of_scripts_without_spaces_and_never_before_a_mark(text: str) -> None:
+    got = breaks(text).tolist()
+    assert got == sorted(set(got)) and all(0 <= p <= len(text) for p in got)
+    for p in range(len(text) + 1):
+        beside = (p > 0 and _SOLID.match(text[p - 1])) or (p < len(text) and _SOLID.match(text[p]))
+        mark = p < len(text) and _MARK.match(text[p])
+        assert (p in got) == bool(beside and not mark), p
+    assert 1.0 <= width(text) <= 3.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.sampled_from("国防部星期一表示 "), min_size=2, max_size=60), data=st.data())
+def test_a_span_in_text_without_spaces_keeps_its_ends_where_every_position_is_a_break(
+    text: str, data: st.DataObject
+) -> None:
+    """Between ideographs every position is a break: a span's ends stay where they are, whereas
+    with spaces alone they moved to the nearest space."""
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    spaces = np.array([i for i, c in enumerate(text) if c == " "], dtype=np.int64)
+    new_start, new_end = _widen(spaces, breaks(text), len(text), start, end)
+    assert new_end == end
+    assert new_start == start or (text[start] == " " and new_start == start + 1)  # (a leading space is skipped)
