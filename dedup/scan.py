@@ -498,13 +498,18 @@ def too_short(text: str, min_length: int) -> tuple[str, str] | None:
         ('too short', 'too short (10 normalised characters): a passage needs at least min_length (150) characters')
         >>> too_short("国防部星期一表示" * 8, 150) is None
         True
+        >>> too_short("国防部星期一表示", 150)[1]
+        'too short (8 normalised characters, 24 letters): a passage needs at least min_length (150) characters'
     """
-    # (width >= 1: only a text shorter than min_length characters can hold fewer letters)
-    if len(text) >= min_length or len(text) * width(text) >= min_length:
+    if len(text) >= min_length:  # (a character is at least a letter)
+        return None
+    letters = len(text) * width(text)
+    if letters >= min_length:
         return None
     if not text:
         return "empty", f"empty: a passage needs at least min_length ({min_length}) characters"
-    what = f"too short ({len(text)} normalised characters)"
+    what = f"too short ({len(text)} normalised characters"
+    what += f", {letters:.0f} letters)" if letters > len(text) else ")"
     return "too short", f"{what}: a passage needs at least min_length ({min_length}) characters"
 
 

@@ -28,7 +28,7 @@ import unicodedata
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["breaks", "tokens", "width"]
+__all__ = ["breaks", "measure", "tokens", "width"]
 
 # Character classes (a table over the Basic Multilingual Plane; ideographs beyond it are Han).
 _OTHER, _HAN, _KANA, _HANGUL, _SOLID, _MARK = 0, 1, 2, 3, 4, 5
@@ -128,6 +128,19 @@ def _width(classes: npt.NDArray[np.uint8]) -> float:
     if not len(classes):
         return 1.0
     return float(_WEIGHT[classes].sum() / len(classes))
+
+
+def measure(codepoints: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], float]:
+    """:func:`breaks` and :func:`width` of a text given as its code points, classifying them once.
+
+    Example:
+        >>> import numpy as np
+        >>> where, letters = measure(np.frombuffer("北京 is".encode("utf-32-le"), dtype=np.uint32))
+        >>> where.tolist(), round(letters, 2)
+        ([0, 1, 2], 1.8)
+    """
+    classes = _classes(codepoints)
+    return _breaks(classes), _width(classes)
 
 
 def tokens(text: str) -> list[str]:

@@ -218,8 +218,7 @@ def prepare(
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
         word_rare = word_rare[keep_words]
     starts, ends = shingles.starts, shingles.ends
-    classes = scripts._classes(cps)
-    breaks = scripts._breaks(classes)
+    breaks, width = scripts.measure(cps)
     if max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT:
         # Positions as int32: a prepared document is held in the scan's cache for many pairs, and
         # its positions (offsets, n-gram spans, seed, word and space positions) are most of it.
@@ -228,7 +227,7 @@ def prepare(
         index, spaces, breaks = index.astype(np.int32), spaces.astype(np.int32), breaks.astype(np.int32)
         word_starts, word_ends = word_starts.astype(np.int32), word_ends.astype(np.int32)
     return Prepared(
-        normalized, starts, ends, spaces, breaks, scripts._width(classes), offset, keys, index, words,
+        normalized, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
     )  # fmt: skip
 
