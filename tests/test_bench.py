@@ -139,3 +139,16 @@ def test_wire_draws_count_lost_pairs_and_spills() -> None:
     assert found["corpora"] == 4 and [r["carrier_pairs"] for r in found["rows"]] == [1, 1, 6, 6]
     assert found["lost_pairs"] == sum(r["pairs"] < r["carrier_pairs"] for r in found["rows"]) == 0
     assert found["spills"] == 0 and all(0 <= r["reach"] <= 30 for r in found["rows"])
+
+
+def test_script_draws_find_the_wire_in_every_script() -> None:
+    """The eight translations, whole and halved, are each found in every carrier pair, as the copy
+    to within its full stop (before lengths counted letters, Chinese and Japanese were not found)."""
+    _bench_module()  # (puts dedup_bench on the path)
+    import dedup_bench.scripts as module
+
+    found = module.script_draws()
+    assert len(found["rows"]) == 2 * len(module.TRANSLATIONS) == 16
+    assert all(r["carrier_pairs"] == found["of"] == 3 and r["other_pairs"] == 0 for r in found["rows"])
+    assert all(0 <= r["reach"] <= 1 for r in found["rows"])
+    assert len(module.format_scripts(found).splitlines()) == 16
