@@ -11,6 +11,7 @@ import importlib.util
 import json
 import random
 import shutil
+import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -110,6 +111,23 @@ def test_seeds_same_as_local_and_unpersist_keeps_the_answers(spark: Any) -> None
     assert not found.persisted and not any(frame.is_cached for frame in kept)
     again = found.to_result()
     assert (again.passages, again.pairs) == (before.passages, before.pairs)
+
+
+def test_a_chinese_brief_same_as_local(spark: Any) -> None:
+    """Lengths in letters and breaks between ideographs hold on the executors too: the brief of
+    three outlets is found as locally, and a document too short in letters is skipped with the
+    local message (24 letters), one long enough in letters but not in characters is scanned."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from dedup_bench.scripts import TRANSLATIONS, outlets
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    chinese = TRANSLATIONS["Chinese"]
+    docs = [*outlets(chinese[:62], seed=7), Document("tiny", chinese[:8]), Document("sixty", chinese[70:130])]
+    local = dedup.scan(docs)
+    assert len(local.passages) == 3 and [s.id for s in local.skipped] == ["tiny"] and "sixty" in local.documents
+    assert "24 letters" in local.skipped[0].reason
+    _assert_same(local, spark_scan(_frame(spark, docs, 3)))
 
 
 def _corpus() -> list[Document]:
