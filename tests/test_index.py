@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,6 +87,24 @@ def test_query_equals_scan(tmp_path: Path, segment_keys: str) -> None:
     assert any(p.a.doc in {d.id for d in archive} for p in want.passages)
     same_answer(got, want)
     assert {d.id for d in queries} <= set(got.documents)
+
+
+def test_a_chinese_brief_is_found_by_a_query_as_by_a_scan(tmp_path: Path) -> None:
+    """Lengths in letters and breaks between ideographs hold when the archive is queried."""
+    bench = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(bench))
+    try:
+        from dedup_bench.scripts import TRANSLATIONS, outlets
+    finally:
+        sys.path.remove(str(bench))
+    docs = outlets(TRANSLATIONS["Chinese"][:62], seed=9)
+    archive, queries = docs[:2], docs[2:]  # two carriers archived; the third queried with two others
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries)
+    assert len(want.passages) == 2
+    same_answer(got, want)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
