@@ -185,7 +185,10 @@ def test_a_sentence_printed_twice_still_parts_the_pieces_around_it(seed: int, he
     body_start = twice.index(body)
     covered = _pieces(twice, body_start, result, "twice", [first, middle, last])
     assert all(len(k) <= 1 for k in covered), covered  # no passage runs over two sentences
-    on_body = [s for s in spans_of(result, "twice") if body_start <= s.start and s.end <= body_start + len(body) + 1]
+    # (a word of the outlet's own text may match by chance at the copy's edge: give or take one)
+    on_body = [
+        s for s in spans_of(result, "twice") if body_start - 12 <= s.start and s.end <= body_start + len(body) + 12
+    ]
     assert len(on_body) == 3
     assert len(spans_of(result, "twice")) == 4  # and the second printing of the middle sentence
 
