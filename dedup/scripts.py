@@ -140,6 +140,8 @@ def measure(codepoints: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], 
         ([0, 1, 2], 1.8)
     """
     classes = _classes(codepoints)
+    if not classes.any():  # (alphabetic text, most of it: nothing to find, every character a letter)
+        return np.zeros(0, dtype=np.int64), 1.0
     return _breaks(classes), _width(classes)
 
 
