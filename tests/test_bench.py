@@ -144,7 +144,6 @@ def test_wire_draws_count_lost_pairs_and_spills() -> None:
 def test_script_draws_find_the_wire_in_every_script() -> None:
     """The eight translations, whole and halved, are each found in every carrier pair, as the copy
     to within its full stop (before lengths counted letters, Chinese and Japanese were not found)."""
-    _bench_module()  # (puts dedup_bench on the path)
     import dedup_bench.scripts as module
 
     found = module.script_draws()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from dedup.cli import main
 from dedup.errors import DedupError, InputError, ParameterError
 from dedup.index import FORMAT_VERSION
 from dedup.index.segments import SEGMENT_VERSION, Segment
+from dedup_bench.scripts import TRANSLATIONS, outlets
 
 LETTERS = np.array(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
 
@@ -91,12 +91,6 @@ def test_query_equals_scan(tmp_path: Path, segment_keys: str) -> None:
 
 def test_a_chinese_brief_is_found_by_a_query_as_by_a_scan(tmp_path: Path) -> None:
     """Lengths in letters and breaks between ideographs hold when the archive is queried."""
-    bench = Path(__file__).resolve().parent.parent / "benchmarks"
-    sys.path.insert(0, str(bench))
-    try:
-        from dedup_bench.scripts import TRANSLATIONS, outlets
-    finally:
-        sys.path.remove(str(bench))
     docs = outlets(TRANSLATIONS["Chinese"][:62], seed=9)
     archive, queries = docs[:2], docs[2:]  # two carriers archived; the third queried with two others
     with Index.open(tmp_path / "ix") as index:

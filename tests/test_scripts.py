@@ -9,8 +9,6 @@ characters stand for, so that one as long as an English brief the scan finds is 
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -19,13 +17,7 @@ from hypothesis import strategies as st
 from dedup import scan
 from dedup.chain import _widen
 from dedup.scripts import breaks, tokens, width
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
-sys.path.insert(0, str(BENCH))
-try:
-    from dedup_bench.scripts import TRANSLATIONS, outlets, reach
-finally:
-    sys.path.remove(str(BENCH))
+from dedup_bench.scripts import TRANSLATIONS, outlets, reach
 
 CARRIER_PAIRS = {frozenset(("d0", "d1")), frozenset(("d0", "d2")), frozenset(("d1", "d2"))}
 

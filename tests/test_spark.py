@@ -11,7 +11,6 @@ import importlib.util
 import json
 import random
 import shutil
-import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -117,11 +116,8 @@ def test_a_chinese_brief_same_as_local(spark: Any) -> None:
     """Lengths in letters and breaks between ideographs hold on the executors too: the brief of
     three outlets is found as locally, and a document too short in letters is skipped with the
     local message (24 letters), one long enough in letters but not in characters is scanned."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from dedup_bench.scripts import TRANSLATIONS, outlets
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    from dedup_bench.scripts import TRANSLATIONS, outlets
+
     chinese = TRANSLATIONS["Chinese"]
     docs = [*outlets(chinese[:62], seed=7), Document("tiny", chinese[:8]), Document("sixty", chinese[70:130])]
     local = dedup.scan(docs)

@@ -17,16 +17,9 @@ from hypothesis import strategies as st
 from dedup import Document, ScanConfig, scan
 from dedup.clusters import find_clusters
 from dedup.scan import pair_score
+from dedup_bench.wire import WIRE, wire_corpus  # the wire paragraph; outlets around it in one vocabulary
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-WIRE = (
-    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
-    "despite the announcement last week that talks on ending the coalition mission would begin soon. "
-    "A spokesman told reporters the forces remained at the invitation of the government and would keep "
-    "their focus on the mission against the militant group, which once held wide areas of the north. "
-    "Officials in the capital did not respond to a request for comment on the timing of any withdrawal."
-)
 
 
 def story(seed: int, words: int = 120) -> str:
@@ -75,19 +68,7 @@ def test_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.Da
         assert clusters == []
 
 
-# One language's words for every outlet: their own texts share words, and so strings, by chance.
-_SPELLING = random.Random(2026)
-_LANGUAGE = [
-    "".join(_SPELLING.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(_SPELLING.randint(3, 9))) for _ in range(3000)
-]
-
-
-def own_text(seed: int, words: int = 120) -> str:
-    """An outlet's own text in a vocabulary all outlets share (matches by chance around the wire copy)."""
-    rng = random.Random(seed)
-    return " ".join(rng.choice(_LANGUAGE) for _ in range(words))
-
-
+# One language's words for every outlet (wire_corpus): their own texts share words, and so strings, by chance.
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), k=st.integers(2, 12))
 def test_wire_copy_among_chance_matches_is_reported_in_every_carrier_pair(seed: int, k: int) -> None:
@@ -95,10 +76,7 @@ def test_wire_copy_among_chance_matches_is_reported_in_every_carrier_pair(seed: 
     every two of them, even when words the outlets' own texts share by chance lie a little beyond
     it: they chain with it into one group that is no longer near-verbatim and, being common
     wording, fails as a loose match; the copy alone stands."""
-    docs = [
-        Document(f"d{i}", f"{own_text(seed + i)} {WIRE} {own_text(seed + 100 + i)}", source=f"outlet{i}")
-        for i in range(k)
-    ]
+    docs = wire_corpus(k, seed)
     result = scan(docs)
     assert {frozenset((p.a.doc, p.b.doc)) for p in result.passages} == {
         frozenset((f"d{i}", f"d{j}")) for i in range(k) for j in range(i + 1, k)
