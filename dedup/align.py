@@ -302,8 +302,8 @@ def _align_kernel(
     # repeated phrase matched to its other occurrence would bridge two separate passages.
     once = ~repeated
     rows = _passages_of(
-        once, repeated, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b,
-        breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
+        once, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
+        length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     if not repeated.any():
         return rows
@@ -320,8 +320,8 @@ def _align_kernel(
     if (outside & repeated).sum() < min_seeds:
         return rows
     more = _passages_of(
-        outside, outside, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b,
-        breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
+        outside, outside, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
+        length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     return np.concatenate((rows, more)) if len(more) else rows
 

@@ -200,6 +200,69 @@ def _sort_segment(idx: npt.NDArray[np.int64], first: int, last: int, key: npt.ND
         idx[q + 1] = x
 
 
+# Verbatim chains of a group (``_VERBATIM`` seeds a character along a, or more) that claim more
+# than this share of the stretch they cover along one side twice, and at most ``_SEAM``
+# characters along the other (their seeds may overlap where they meet), lie over the same text of
+# one document matched twice: the other document prints it twice.
+_OVERLAP = 0.2
+_SEAM = 20
+_VERBATIM = 0.5
+
+
+@njit(cache=True, nogil=True)
+def _overlap(
+    idx: npt.NDArray[np.int64],
+    first: int,
+    last: int,
+    lo: npt.NDArray[np.int64],
+    hi: npt.NDArray[np.int64],
+    verbatim: npt.NDArray[np.bool_],
+) -> tuple[int, int]:
+    """Characters claimed twice, and covered, by the ``verbatim`` chains of ``idx[first:last]`` (sorted by ``lo``)."""
+    total = 0
+    covered = 0
+    reach = np.iinfo(np.int64).min
+    for k in range(first, last):
+        c = idx[k]
+        if not verbatim[c]:
+            continue
+        total += hi[c] - lo[c]
+        if hi[c] > reach:
+            covered += hi[c] - max(lo[c], reach)
+            reach = hi[c]
+    return total - covered, covered
+
+
+@njit(cache=True, nogil=True)
+def _printings(
+    idx: npt.NDArray[np.int64],
+    first: int,
+    last: int,
+    lo_a: npt.NDArray[np.int64],
+    hi_a: npt.NDArray[np.int64],
+    lo_b: npt.NDArray[np.int64],
+    hi_b: npt.NDArray[np.int64],
+    verbatim: npt.NDArray[np.bool_],
+) -> bool:
+    """Whether a group that splits no further holds two printings of one text (see ``_OVERLAP``).
+
+    The chains of a shuffled copy interleave on both sides; a headline followed by the lead it
+    repeats matches the other document's lead twice, and the two only meet along their own side.
+    ``idx[first:last]`` comes sorted along b (the last side :func:`_tile_chains` tried).
+    """
+    count = 0
+    for k in range(first, last):
+        count += verbatim[idx[k]]
+    if count < 2:
+        return False
+    twice_b, covered_b = _overlap(idx, first, last, lo_b, hi_b, verbatim)
+    along_a = idx[first:last].copy()  # (the group's order along b decides what trimming keeps)
+    _sort_segment(along_a, 0, last - first, lo_a)
+    twice_a, covered_a = _overlap(along_a, 0, last - first, lo_a, hi_a, verbatim)
+    over_a, over_b = twice_a > _OVERLAP * covered_a, twice_b > _OVERLAP * covered_b
+    return (over_b and twice_a <= _SEAM) or (over_a and twice_b <= _SEAM)
+
+
 @njit(cache=True, nogil=True)
 def _tile_chains(
     lo_a: npt.NDArray[np.int64],
@@ -219,6 +282,7 @@ def _tile_chains(
     idx = np.arange(n)
     if n == 0:
         return idx, np.empty((0, 2), dtype=np.int64)
+    verbatim = (sizes >= min_seeds) & (sizes >= _VERBATIM * (hi_a - lo_a))
     # Segments waiting (a stack) and final groups: the segments split [0, n) into a tree of at
     # most 2n - 1 nodes, so neither array outgrows 2n.
     stack = np.empty((2 * n + 1, 2), dtype=np.int64)
@@ -247,7 +311,11 @@ def _tile_chains(
                 stack[top, 0], stack[top, 1] = begin, last
                 top += 1
                 break
-        if not split:
+        if not split and _printings(idx, first, last, lo_a, hi_a, lo_b, hi_b, verbatim):
+            for k in range(first, last):  # each printing, and each chain with it, a group of its own
+                out[groups, 0], out[groups, 1] = k, k + 1
+                groups += 1
+        elif not split:
             out[groups, 0], out[groups, 1] = first, last
             groups += 1
     bounds = np.empty((groups, 2), dtype=np.int64)
@@ -667,11 +735,18 @@ _RUN_REACH = 60
 
 @njit(cache=True, nogil=True)
 def _run(
-    order: npt.NDArray[np.int64], k: int, starts: npt.NDArray[np.int64], other: npt.NDArray[np.int64], step: int
+    order: npt.NDArray[np.int64],
+    k: int,
+    starts: npt.NDArray[np.int64],
+    other: npt.NDArray[np.int64],
+    step: int,
+    diagonal: int,
 ) -> int:
-    """Seeds from ``order[k]`` on, forward (``step`` 1) or back (-1), on its diagonal within ``_RUN_REACH``."""
+    """Seeds from ``order[k]`` on, forward (``step`` 1) or back (-1), on ``diagonal`` (give or take 2).
+
+    Counted within ``_RUN_REACH`` characters of ``order[k]`` along this side.
+    """
     i = order[k]
-    diagonal = other[i] - starts[i]
     count = 0
     m = k
     while 0 <= m < len(order) and abs(starts[order[m]] - starts[i]) <= _RUN_REACH:
@@ -681,6 +756,72 @@ def _run(
     return count
 
 
+# A printing matched again goes back at least this far over the other side's text the piece has
+# matched: a verbatim run a word long matched twice is a phrase the copy uses twice, not a reprint.
+_REVISIT = 20
+_ELSEWHERE = 10
+
+
+@njit(cache=True, nogil=True)
+def _run_start(
+    order: npt.NDArray[np.int64], j: int, starts: npt.NDArray[np.int64], other: npt.NDArray[np.int64], diagonal: int
+) -> int:
+    """Where, on the other side, the verbatim run on ``diagonal`` that ends at ``order[j]`` begins.
+
+    Walks back from ``order[j]`` over the seeds on the diagonal (give or take 2) until none lies
+    within ``_RUN_REACH`` characters along this side.
+    """
+    first = order[j]
+    m = j - 1
+    while m >= 0 and starts[first] - starts[order[m]] <= _RUN_REACH:
+        x = order[m]
+        if abs(other[x] - starts[x] - diagonal) <= 2:
+            first = x
+        m -= 1
+    return int(other[first])
+
+
+@njit(cache=True, nogil=True)
+def _printed_again(
+    order: npt.NDArray[np.int64],
+    j: int,
+    k: int,
+    starts: npt.NDArray[np.int64],
+    other: npt.NDArray[np.int64],
+    back: int,
+) -> bool:
+    """Whether seed ``order[k]`` starts a second printing of the text that the run ending at ``order[j]`` matched.
+
+    The run from the seed is verbatim, and goes back ``back`` characters or more over the other
+    side's text the run before matched, to within ``back`` of where that run began (a word of
+    the outlet's own may match by chance in front of the printing); the run before is verbatim
+    and stops there. A headline followed by the lead it repeats, a page scraped twice. A phrase
+    the copy uses twice (a name, a title) is matched to both its occurrences while the copy's own
+    run goes on past it; the sentences of a shuffled copy follow each other out of order, but
+    none goes back over the text of the one before.
+    """
+    i, h = order[k], order[j]
+    if other[i] + back > other[h]:
+        return False
+    before, after = other[h] - starts[h], other[i] - starts[i]
+    if _run(order, j, starts, other, -1, before) < _RUN:
+        return False
+    ahead = _run(order, k, starts, other, 1, after)
+    if ahead < _RUN or _run(order, k, starts, other, 1, before) >= _RUN:
+        return False
+    if other[i] + back < _run_start(order, j, starts, other, before):
+        return False
+    # The other side prints the text once: the new run's text matches nothing else there.
+    # Where both documents print it twice (each with a headline repeating its lead), each
+    # printing matches both of the other's, and cutting leaves fragments of every one.
+    within = 0
+    m = k
+    while m < len(order) and starts[order[m]] - starts[i] <= _RUN_REACH:
+        within += 1
+        m += 1
+    return within - ahead < _ELSEWHERE
+
+
 @njit(cache=True, nogil=True)
 def _split_at_occupied(
     chains: npt.NDArray[np.int64],
@@ -688,13 +829,13 @@ def _split_at_occupied(
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
     other_starts: npt.NDArray[np.int64],
-    repeated: npt.NDArray[np.bool_],
     sizes: npt.NDArray[np.int64],
     abut: int,
     gap: int,
     min_seeds: int,
     enough: int,
     bare_gap: int,
+    near: bool,
 ) -> npt.NDArray[np.int64]:
     """One side of :func:`_split_occupied`: ``order`` sorts the seeds along that side."""
     count = len(sizes)
@@ -709,7 +850,9 @@ def _split_at_occupied(
         i = order[k]
         c = chains[i]
         j = last[c]
-        if j >= 0 and starts[i] - ends[order[j]] > abut:
+        cut = False
+        far = j >= 0 and starts[i] - ends[order[j]] > abut
+        if far:
             # Where the link goes on the other side, give or take `gap`: seeds matched there are
             # part of this copy (shuffled words), those matched further away are copy from elsewhere.
             near_lo = min(other_starts[i], other_starts[order[j]]) - gap
@@ -732,22 +875,16 @@ def _split_at_occupied(
             bare = (
                 k == j + 1 and min(starts[i] - ends[order[j]], abs(other_starts[i] - other_starts[order[j]])) > bare_gap
             )
-            # Text of the other side the piece has matched already, matched again: the text is
-            # printed twice on this side (a headline repeating a paragraph, a page scraped twice),
-            # and each printing is a copy of its own.
-            # Only between two verbatim runs: the words of a shuffled or reworded copy jump back
-            # and forth (a word it uses twice is a repeated seed) without matching a printing twice.
-            again = (
-                repeated[i]
-                and low[c] <= other_starts[i]
-                and other_starts[i] + abut < high[c]
-                and _run(order, k, starts, other_starts, 1) >= _RUN
-                and _run(order, j, starts, other_starts, -1) >= _RUN
-            )
-            if held >= enough or bare or again:
-                current[c] = labels
-                labels += 1
-                low[c], high[c] = np.iinfo(np.int64).max, -1
+            cut = held >= enough or bare
+        # Text of the other side the piece has matched already, matched again, near or far: the
+        # text is printed twice on this side (a headline repeating the lead, a page scraped
+        # twice), and each printing is a copy of its own.
+        if j >= 0 and not cut and starts[i] > starts[order[j]] and (near or far):
+            cut = _printed_again(order, j, k, starts, other_starts, _REVISIT if near else abut)
+        if cut:
+            current[c] = labels
+            labels += 1
+            low[c], high[c] = np.iinfo(np.int64).max, -1
         out[i] = current[c]
         last[c] = k
         low[c] = min(low[c], other_starts[i])
@@ -766,7 +903,7 @@ def _split_occupied(
     gap: int,
     min_seeds: int,
     enough: int,
-    repeated: npt.NDArray[np.bool_],
+    near: bool,
 ) -> npt.NDArray[np.int64]:
     """Chains cut where a stretch of them on one side holds another passage's seeds.
 
@@ -778,10 +915,11 @@ def _split_occupied(
     other side; a phrase matched elsewhere (a few seeds) cuts nothing. It is cut too between two
     seeds with no seed of any chain between them along one side that lie more than three quarters
     of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
-    words. And it is cut between two verbatim runs more than ``abut`` apart along one side where
-    the later run, of ``repeated`` seeds (their key occurs twice in a document), goes back over
-    text of the other side the piece has matched already: one text printed twice on this side.
-    ``start_a`` is sorted.
+    words. And it is cut between two verbatim runs where the later goes back over text of the
+    other side the earlier matched (:func:`_printed_again`): one text printed twice on this side. With ``near``
+    the runs may follow each other (a headline, then the lead it repeats), and the later needs to
+    go back ``_REVISIT`` characters; without, they lie more than ``abut`` apart along this side and
+    the later goes back more than ``abut``. ``start_a`` is sorted.
     """
     n = len(chains)
     if n == 0:
@@ -789,11 +927,11 @@ def _split_occupied(
     bare = 3 * gap // 4
     sizes = np.bincount(chains)
     split = _split_at_occupied(
-        chains, np.arange(n), start_a, end_a, start_b, repeated, sizes, abut, gap, min_seeds, enough, bare
+        chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough, bare, near
     )
     order_b = np.argsort(start_b, kind="mergesort")
     split = _split_at_occupied(
-        split, order_b, start_b, end_b, start_a, repeated, np.bincount(split), abut, gap, min_seeds, enough, bare
+        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough, bare, near
     )
     return _number_by_first(split)  # as _chain numbers them
 
@@ -802,7 +940,6 @@ def _split_occupied(
 def _passages_of(
     use: npt.NDArray[np.bool_],
     occupy: npt.NDArray[np.bool_],
-    repeated: npt.NDArray[np.bool_],
     start_a: npt.NDArray[np.int64],
     end_a: npt.NDArray[np.int64],
     start_b: npt.NDArray[np.int64],
@@ -839,17 +976,19 @@ def _passages_of(
     # shortens chains: without one here, nothing can come out of the cutting and grouping.
     if np.bincount(chains).max() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
-    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, repeated[pick])
+    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, True)
     extra = occupy & ~use
     if extra.sum() >= _MOVED:  # (fewer cannot be a moved sentence)
         every = np.flatnonzero(use | extra)
         cut = _chain(start_a[every], start_b[every], gap)
         cut = _split_occupied(
-            cut, start_a[every], end_a[every], start_b[every], end_b[every], abut, gap, min_seeds, _MOVED,
-            repeated[every],
+            cut, start_a[every], end_a[every], start_b[every], end_b[every], abut, gap, min_seeds, _MOVED, False
         )  # fmt: skip
         # Only cuts are taken from it: chains of the seeds in use stay apart even where an
-        # occupying seed would link them.
+        # occupying seed would link them. A repeated run cuts them only far from the run before
+        # it: where both documents print a headline repeating their lead, the repeated runs
+        # cross each other's printings, and near cuts would break the copy of the body that the
+        # seeds in use chain.
         chains = _meet(chains, cut[use[every]])
     return _group_passages(
         chains, sa, ea, sb, eb, rare[pick], spaces_a, breaks_a, length_a, spaces_b, breaks_b, length_b, abut,

@@ -318,9 +318,7 @@ def test_chains_part_where_copy_from_elsewhere_or_unshared_text_lies_between(
     chains = _chain(start_a, start_b, 200)
     first, later = chains[start_a == 0][0], chains[start_a == second[0]][0]
     assert first == later  # single linkage joins the two pieces across the gap
-    split = _split_occupied(
-        chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20, np.zeros(len(chains), dtype=np.bool_)
-    )
+    split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20, True)
     assert (split[start_a == 0][0] != split[start_a == second[0]][0]) == parted
     # Seeds of one piece stay together, and labels number chains by their first seed along a.
     assert len(set(split[start_a < 100].tolist())) == 1
@@ -554,7 +552,10 @@ def test_segment_sort_is_a_stable_sort_of_the_segment_alone(keys: list[int], cut
 def _tile_reference(
     lo_a: list[int], hi_a: list[int], lo_b: list[int], hi_b: list[int], sizes: list[int], abut: int, min_seeds: int
 ) -> tuple[list[int], list[tuple[int, int]]]:
-    """Alternate splits as first written: a list for a stack, every segment re-sorted by a stable sort."""
+    """Alternate splits as first written: a list for a stack, every segment re-sorted by a stable sort.
+
+    A group that splits no further and holds two printings of one text is split into its chains.
+    """
     idx = list(range(len(lo_a)))
     stack, out = [(0, len(idx))], []
     while stack:
@@ -572,7 +573,19 @@ def _tile_reference(
                 stack.append((begin, last))
                 break
         if not split:
-            out.append((first, last))
+            # Verbatim chains over the same text of one side that only meet on the other: each its own group.
+            verbatim = [c for c in idx[first:last] if sizes[c] >= min_seeds and sizes[c] >= 0.5 * (hi_a[c] - lo_a[c])]
+            twice, covered = [], []
+            for lo, hi in ((lo_a, hi_a), (lo_b, hi_b)):
+                union = set().union(*(range(lo[c], hi[c]) for c in verbatim))
+                covered.append(len(union))
+                twice.append(sum(hi[c] - lo[c] for c in verbatim) - len(union))
+            if len(verbatim) >= 2 and any(
+                twice[x] > 0.2 * covered[x] and twice[1 - x] <= 20 for x in (0, 1)
+            ):  # fmt: skip
+                out.extend((k, k + 1) for k in range(first, last))
+            else:
+                out.append((first, last))
     return idx, [(f, t) for f, t in out if sum(sizes[c] for c in idx[f:t]) >= min_seeds]
 
 
@@ -603,6 +616,26 @@ def test_tiled_groups_equal_the_plain_alternate_splits(
     assert [tuple(b) for b in bounds.tolist()] == expected_bounds
 
 
+@pytest.mark.parametrize(
+    ("chains", "groups"),
+    [
+        # a headline, then the lead it repeats, both matched to the other document's one lead
+        ([(0, 190, 800, 990, 150), (185, 380, 800, 990, 150)], 2),
+        # the same, the two printings far apart on the other side too: no overlap, one tile
+        ([(0, 190, 800, 990, 150), (185, 380, 990, 1180, 150)], 1),
+        # pieces of a shuffled copy, overlapping on both sides
+        ([(0, 150, 400, 550, 120), (50, 200, 450, 600, 120)], 1),
+        # loose chains (few seeds for their length) over the same text: no printing
+        ([(0, 190, 800, 990, 20), (185, 380, 800, 990, 20)], 1),
+    ],
+)
+def test_two_printings_of_one_text_are_two_groups(chains: list[tuple[int, int, int, int, int]], groups: int) -> None:
+    arrays = [np.array([c[k] for c in chains], dtype=np.int64) for k in range(5)]
+    _, bounds = _tile_chains(*arrays, 55, 3)
+    assert len(bounds) == groups
+    assert _tile_reference(*[[c[k] for c in chains] for k in range(5)], 55, 3)[1] == [tuple(b) for b in bounds.tolist()]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     seeds=st.lists(
@@ -627,13 +660,13 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
     spaces = np.arange(3, length, 6, dtype=np.int64)
     breaks = np.zeros(0, dtype=np.int64)
     gap, abut, min_length, trim = 200, 55, 150, 20
-    use, once = np.ones(len(rows), dtype=np.bool_), np.zeros(len(rows), dtype=np.bool_)
+    use = np.ones(len(rows), dtype=np.bool_)
     got = _passages_of(
-        use, use, once, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, gap,
-        abut, min_seeds, min_length, min_exact, 0.25, 0.8, trim,
+        use, use, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, gap, abut,
+        min_seeds, min_length, min_exact, 0.25, 0.8, trim,
     )  # fmt: skip
     chains = _split_occupied(
-        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, once
+        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, True
     )
     want = _group_passages(
         chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,

@@ -171,6 +171,44 @@ def test_a_sentence_printed_twice_still_parts_the_pieces_around_it(seed: int, he
     assert len(spans_of(result, "twice")) == 4  # and the second printing of the middle sentence
 
 
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), dateline=st.sampled_from(["", "LONDON (Reuters) - "]))
+def test_a_headline_repeating_the_lead_is_a_passage_of_its_own(seed: int, dateline: str) -> None:
+    """An outlet heads the wire copy with its first sentence; the other runs the copy once. The
+    headline and the copy below it are two passages (both match the other's one lead), not one
+    passage running from the headline over the lead (before: one span over both printings)."""
+    headline = WIRE.split(". ")[0]
+    paper = f"{headline}\n\n{dateline}{WIRE} {story(seed)}"
+    result = scan([Document("paper", paper, source="x"), Document("other", carrier(seed + 5, WIRE), source="y")])
+    body = paper.index(WIRE, len(headline))
+    spans = sorted((s.start, s.end) for s in spans_of(result, "paper"))
+    assert len(spans) == 2, spans
+    (h0, h1), (b0, b1) = spans
+    assert h0 <= 12 and len(headline) - 12 <= h1 < body  # the headline (give or take a word)
+    assert body - 12 <= b0 <= body + 12 and b1 >= body + len(WIRE) - 12  # the whole copy
+
+
+def test_seeds_000_with_a_headline_repeating_its_lead_keeps_the_four_pieces() -> None:
+    """000 headed by its lead sentence, scanned with 001 (which runs the lead once): the four
+    Reuters pieces are found as when 000 has no headline, and the lead in both its printings
+    (before: the lead was lost and the Baghdad sentence and the Rayder paragraphs ran together)."""
+    a = (SEEDS / "000_acb56ec733aba13b.txt").read_text("utf-8")
+    b = (SEEDS / "001_c434531e6e6100b5.txt").read_text("utf-8")
+    lead = a[: a.index(".") + 1]
+    headed = lead + "\n\n" + a
+    plain = scan([Document("000", a), Document("001", b)])
+    result = scan([Document("000", headed), Document("001", b)])
+    shift = len(lead) + 2
+    want = sorted((p.a.start + shift, p.a.end + shift, p.b.start, p.b.end) for p in plain.passages)
+    got = sorted((p.a.start, p.a.end, p.b.start, p.b.end) for p in result.passages)
+    assert len(want) == 4
+    lead_b = next(x for x in want if x[0] == min(y[0] for y in want))[2:]
+    # the four pieces where they were (the Baghdad sentence's edge may move by a word), and the headline
+    assert len(got) == 5
+    assert all(any(abs(g[0] - w[0]) + abs(g[1] - w[1]) <= 12 and g[2:] == w[2:] for g in got) for w in want), got
+    assert got[0][1] <= len(lead) and got[0][2:] == lead_b  # the headline's copy of 001's lead
+
+
 def test_seeds_000_written_twice_still_matches_001() -> None:
     a = (SEEDS / "000_acb56ec733aba13b.txt").read_text("utf-8")
     b = (SEEDS / "001_c434531e6e6100b5.txt").read_text("utf-8")
