@@ -256,10 +256,13 @@ def _printings(
     if count < 2:
         return False
     twice_b, covered_b = _overlap(idx, first, last, lo_b, hi_b, verbatim)
+    over_b = twice_b > _OVERLAP * covered_b
+    if not over_b and twice_b > _SEAM:
+        return False
     along_a = idx[first:last].copy()  # (the group's order along b decides what trimming keeps)
     _sort_segment(along_a, 0, last - first, lo_a)
     twice_a, covered_a = _overlap(along_a, 0, last - first, lo_a, hi_a, verbatim)
-    over_a, over_b = twice_a > _OVERLAP * covered_a, twice_b > _OVERLAP * covered_b
+    over_a = twice_a > _OVERLAP * covered_a
     return (over_b and twice_a <= _SEAM) or (over_a and twice_b <= _SEAM)
 
 
@@ -879,8 +882,15 @@ def _split_at_occupied(
         # Text of the other side the piece has matched already, matched again, near or far: the
         # text is printed twice on this side (a headline repeating the lead, a page scraped
         # twice), and each printing is a copy of its own.
-        if j >= 0 and not cut and starts[i] > starts[order[j]] and (near or far):
-            cut = _printed_again(order, j, k, starts, other_starts, _REVISIT if near else abut)
+        back = _REVISIT if near else abut
+        if (
+            j >= 0
+            and not cut
+            and (near or far)
+            and other_starts[i] + back <= other_starts[order[j]]
+            and starts[i] > starts[order[j]]
+        ):
+            cut = _printed_again(order, j, k, starts, other_starts, back)
         if cut:
             current[c] = labels
             labels += 1
