@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import permutations
+from itertools import combinations, permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -95,8 +95,9 @@ def _join(alignments: list[Alignment], join: int, abut: int, edit: int, texts: t
         if out:
             p = out[-1]
             gap_a, gap_b = q.a_start - p.a_end, q.b_start - p.b_end
-            # Nested or crossing passages are not pieces of one copy: leave them to _tile.
-            if -abut <= gap_a and -abut <= gap_b:
+            # Nested or crossing passages are not pieces of one copy: leave them to _tile. Nor are
+            # two printings of one text (a headline and the lead it repeats).
+            if -abut <= gap_a and -abut <= gap_b and _printings(p, q, abut, texts) is None:
                 if gap_a <= join and gap_b <= join:
                     out[-1] = _union([p, q])
                     continue
@@ -196,7 +197,49 @@ def _spread(parts: list[Alignment], side: str) -> float:
     return float(covered / max(1, reach - ordered[0][0]))
 
 
-def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
+# Two passages that only meet along one side (their word-widened ends may overlap this much)
+# while one lies mostly over the other's text on the other side, and whose own texts repeat each
+# other (this share of the shorter's ``_GRAM``-character pieces in the longer), are two printings.
+_SEAM = 20
+_GRAM = 10
+_REPEATS = 0.6
+
+
+def _printings(x: Alignment, y: Alignment, abut: int, texts: tuple[str, str]) -> Alignment | None:
+    """The shorter of x and y if they are two printings of one text, else None.
+
+    Two printings (a headline and the lead it repeats) meet, or lie at most ``abut`` apart, along
+    one side, over the same text of the other (half the shorter or more), and their texts on the
+    first side repeat each other: the other document's one lead matched by both. Reordered pieces
+    of one copy may lie within each other's span on one side (a phrase moved into a sentence), but
+    their texts differ.
+    """
+    for side, (x0, x1, y0, y1), (u0, u1, v0, v1) in (
+        (0, (x.a_start, x.a_end, y.a_start, y.a_end), (x.b_start, x.b_end, y.b_start, y.b_end)),
+        (1, (x.b_start, x.b_end, y.b_start, y.b_end), (x.a_start, x.a_end, y.a_start, y.a_end)),
+    ):
+        meet = min(x1, y1) - max(x0, y0)  # (negative: the gap between them)
+        if meet > _SEAM or meet < -abut or _overlap(u0, u1, v0, v1) < 0.5:
+            continue
+        text = texts[side]
+        (short, shorter), (_, longer) = sorted(((x, text[x0:x1]), (y, text[y0:y1])), key=lambda t: len(t[1]))
+        grams = {shorter[g : g + _GRAM] for g in range(len(shorter) - _GRAM + 1)}
+        if grams and sum(g in longer for g in grams) >= _REPEATS * len(grams):
+            return short
+    return None
+
+
+def _second_printings(parts: list[Alignment], abut: int, texts: tuple[str, str]) -> list[int]:
+    """Indices of the shorter of each two of ``parts`` that are two printings of one text (:func:`_printings`)."""
+    shorter = set()
+    for (i, x), (j, y) in combinations(enumerate(parts), 2):
+        short = _printings(x, y, abut, texts)
+        if short is not None:
+            shorter.add(i if short is x else j)
+    return sorted(shorter)
+
+
+def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> list[Alignment]:
     """Merge passages that tile one stretch of text on both sides, whatever their order.
 
     A paragraph whose sentences were reordered comes out of the chaining as one passage per
@@ -205,14 +248,20 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
     along b at gaps wider than ``abut`` until none splits; each group left is one passage if its
     pieces cover ``_TILED`` of its span on both sides, and stays in pieces otherwise: a wire
     paragraph an outlet moved elsewhere, with its own text between, is a separate copy; a passage
-    cut in pieces and shuffled in place is one.
+    cut in pieces and shuffled in place is one. A second printing (:func:`_second_printings`) is
+    left out of the groups.
     """
     if not alignments:
         return []
-    stack = [alignments]
+    # A second printing of a text (the headline above the lead it repeats) is no piece of the
+    # copy it abuts: it is tiled apart, and stays a passage of its own unless a tile holds it.
+    second = _second_printings(alignments, abut, texts)
+    stack = [[x for k, x in enumerate(alignments) if k not in second]]
     done: list[Alignment] = []
     while stack:
         group = stack.pop()
+        if not group:
+            continue
         if min(_spread(group, "a"), _spread(group, "b")) >= _TILED:
             done.append(_union(group))
             continue
@@ -227,6 +276,7 @@ def _tile(alignments: list[Alignment], abut: int) -> list[Alignment]:
                 done.append(run[0])
             else:
                 stack.append(run)
+    done.extend(alignments[k] for k in second if not any(_contains(y, alignments[k]) for y in done))
     return sorted(done, key=lambda x: (x.a_start, x.b_start))
 
 
@@ -366,7 +416,7 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
     # the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
     found.extend(s for s in stock if all(_in_order(s, f) for f in long))
     if len(found) >= 2:
-        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts), p.abut)
+        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts), p.abut, texts)
         distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
         kept = [x for x in joined if _length(x) >= p.min_length or any(_contains(x, d) for d in distinct)]
         # A short piece counts when it lies among the other pieces of the copy: within ``_NEAR``
