@@ -97,7 +97,7 @@ def _join(alignments: list[Alignment], join: int, abut: int, edit: int, texts: t
             gap_a, gap_b = q.a_start - p.a_end, q.b_start - p.b_end
             # Nested or crossing passages are not pieces of one copy: leave them to _tile. Nor are
             # two printings of one text (a headline and the lead it repeats).
-            if -abut <= gap_a and -abut <= gap_b and _printings(p, q, abut, texts) is None:
+            if -abut <= gap_a and -abut <= gap_b and _shorter_printing(p, q, abut, texts) is None:
                 if gap_a <= join and gap_b <= join:
                     out[-1] = _union([p, q])
                     continue
@@ -205,7 +205,7 @@ _GRAM = 10
 _REPEATS = 0.6
 
 
-def _printings(x: Alignment, y: Alignment, abut: int, texts: tuple[str, str]) -> Alignment | None:
+def _shorter_printing(x: Alignment, y: Alignment, abut: int, texts: tuple[str, str]) -> Alignment | None:
     """The shorter of x and y if they are two printings of one text, else None.
 
     Two printings (a headline and the lead it repeats) meet, or lie at most ``abut`` apart, along
@@ -230,10 +230,10 @@ def _printings(x: Alignment, y: Alignment, abut: int, texts: tuple[str, str]) ->
 
 
 def _second_printings(parts: list[Alignment], abut: int, texts: tuple[str, str]) -> list[int]:
-    """Indices of the shorter of each two of ``parts`` that are two printings of one text (:func:`_printings`)."""
+    """Indices of the shorter of each two of ``parts`` that print one text twice (:func:`_shorter_printing`)."""
     shorter = set()
     for (i, x), (j, y) in combinations(enumerate(parts), 2):
-        short = _printings(x, y, abut, texts)
+        short = _shorter_printing(x, y, abut, texts)
         if short is not None:
             shorter.add(i if short is x else j)
     return sorted(shorter)
