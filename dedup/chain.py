@@ -278,6 +278,9 @@ def _tile_chains(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Alternate splits of the chains along a and b at gaps wider than ``abut``, in place.
 
+    A group that splits no further but holds two printings of one text (:func:`_printings`) comes
+    out chain by chain.
+
     Returns the chain order and the [start, end) bounds in it of each final group that holds at
     least ``min_seeds`` seeds (smaller groups could only be dropped later).
     """
