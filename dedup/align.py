@@ -23,7 +23,7 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import Positions
-from .chain import _passages_of
+from .chain import _SEAM, _passages_of
 from .errors import ParameterError
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
@@ -197,10 +197,10 @@ def _spread(parts: list[Alignment], side: str) -> float:
     return float(covered / max(1, reach - ordered[0][0]))
 
 
-# Two passages that only meet along one side (their word-widened ends may overlap this much)
-# while one lies mostly over the other's text on the other side, and whose own texts repeat each
-# other (this share of the shorter's ``_GRAM``-character pieces in the longer), are two printings.
-_SEAM = 20
+# Two passages that only meet along one side (their ends may overlap by ``_SEAM`` characters, as
+# two printings' chains may in the kernel's grouping) while one lies mostly over the other's text
+# on the other side, and whose own texts repeat each other (this share of the shorter's
+# ``_GRAM``-character pieces in the longer), are two printings.
 _GRAM = 10
 _REPEATS = 0.6
 

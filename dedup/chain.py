@@ -210,30 +210,6 @@ _VERBATIM = 0.5
 
 
 @njit(cache=True, nogil=True)
-def _overlap(
-    idx: npt.NDArray[np.int64],
-    first: int,
-    last: int,
-    lo: npt.NDArray[np.int64],
-    hi: npt.NDArray[np.int64],
-    verbatim: npt.NDArray[np.bool_],
-) -> tuple[int, int]:
-    """Characters claimed twice, and covered, by the ``verbatim`` chains of ``idx[first:last]`` (sorted by ``lo``)."""
-    total = 0
-    covered = 0
-    reach = np.iinfo(np.int64).min
-    for k in range(first, last):
-        c = idx[k]
-        if not verbatim[c]:
-            continue
-        total += hi[c] - lo[c]
-        if hi[c] > reach:
-            covered += hi[c] - max(lo[c], reach)
-            reach = hi[c]
-    return total - covered, covered
-
-
-@njit(cache=True, nogil=True)
 def _printings(
     idx: npt.NDArray[np.int64],
     first: int,
@@ -242,26 +218,37 @@ def _printings(
     hi_a: npt.NDArray[np.int64],
     lo_b: npt.NDArray[np.int64],
     hi_b: npt.NDArray[np.int64],
-    verbatim: npt.NDArray[np.bool_],
+    sizes: npt.NDArray[np.int64],
+    min_seeds: int,
 ) -> bool:
     """Whether a group that splits no further holds two printings of one text (see ``_OVERLAP``).
 
     The chains of a shuffled copy interleave on both sides; a headline followed by the lead it
     repeats matches the other document's lead twice, and the two only meet along their own side.
-    ``idx[first:last]`` comes sorted along b (the last side :func:`_tile_chains` tried).
     """
     count = 0
     for k in range(first, last):
-        count += verbatim[idx[k]]
-    if count < 2:
+        c = idx[k]
+        count += sizes[c] >= min_seeds and sizes[c] >= _VERBATIM * (hi_a[c] - lo_a[c])
+    if count < 2:  # (most groups: no allocation below)
         return False
-    twice_b, covered_b = _overlap(idx, first, last, lo_b, hi_b, verbatim)
+    verbatim = np.empty(count, dtype=np.int64)
+    count = 0
+    for k in range(first, last):
+        c = idx[k]
+        if sizes[c] >= min_seeds and sizes[c] >= _VERBATIM * (hi_a[c] - lo_a[c]):
+            verbatim[count] = c
+            count += 1
+    # Characters the chains claim twice along a side: their summed extents less what they cover.
+    lo, hi = lo_b[verbatim], hi_b[verbatim]
+    covered_b = _covered(lo, hi)
+    twice_b = int((hi - lo).sum()) - covered_b
     over_b = twice_b > _OVERLAP * covered_b
     if not over_b and twice_b > _SEAM:
         return False
-    along_a = idx[first:last].copy()  # (the group's order along b decides what trimming keeps)
-    _sort_segment(along_a, 0, last - first, lo_a)
-    twice_a, covered_a = _overlap(along_a, 0, last - first, lo_a, hi_a, verbatim)
+    lo, hi = lo_a[verbatim], hi_a[verbatim]
+    covered_a = _covered(lo, hi)
+    twice_a = int((hi - lo).sum()) - covered_a
     over_a = twice_a > _OVERLAP * covered_a
     return (over_b and twice_a <= _SEAM) or (over_a and twice_b <= _SEAM)
 
@@ -288,7 +275,6 @@ def _tile_chains(
     idx = np.arange(n)
     if n == 0:
         return idx, np.empty((0, 2), dtype=np.int64)
-    verbatim = (sizes >= min_seeds) & (sizes >= _VERBATIM * (hi_a - lo_a))
     # Segments waiting (a stack) and final groups: the segments split [0, n) into a tree of at
     # most 2n - 1 nodes, so neither array outgrows 2n.
     stack = np.empty((2 * n + 1, 2), dtype=np.int64)
@@ -317,7 +303,7 @@ def _tile_chains(
                 stack[top, 0], stack[top, 1] = begin, last
                 top += 1
                 break
-        if not split and _printings(idx, first, last, lo_a, hi_a, lo_b, hi_b, verbatim):
+        if not split and _printings(idx, first, last, lo_a, hi_a, lo_b, hi_b, sizes, min_seeds):
             for k in range(first, last):  # each printing, and each chain with it, a group of its own
                 out[groups, 0], out[groups, 1] = k, k + 1
                 groups += 1
@@ -765,6 +751,8 @@ def _run(
 # A printing matched again goes back at least this far over the other side's text the piece has
 # matched: a verbatim run a word long matched twice is a phrase the copy uses twice, not a reprint.
 _REVISIT = 20
+# A second printing is one where the other side prints the text once: fewer than this many seeds
+# in the first _RUN_REACH characters of its run lie off the run's diagonal.
 _ELSEWHERE = 10
 
 
