@@ -24,6 +24,7 @@ from numba import njit
 
 from ._arrays import Positions
 from .chain import _SEAM, _passages_of
+from .copies import _add_row, _found_before, _parts, _view
 from .errors import ParameterError
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
@@ -299,7 +300,7 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
         a.seed_keys, a.seed_index, a.seed_rare, a.starts, a.ends, a.word_keys, a.word_starts,
         a.word_ends, a.word_rare, a.spaces, a.breaks, len(a.normalized.text),
         b.seed_keys, b.seed_index, b.starts, b.ends, b.word_keys, b.word_starts, b.word_ends,
-        b.spaces, b.breaks, len(b.normalized.text), a.key_filter, b.key_filter,
+        b.spaces, b.breaks, len(b.normalized.text), a.key_filter, b.key_filter, a.copies, b.copies,
         p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
         p.exact_density, 2 * p.seed_length,
     )  # fmt: skip
@@ -331,6 +332,8 @@ def _align_kernel(
     length_b: int,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],
+    copies_a: npt.NDArray[np.int64],
+    copies_b: npt.NDArray[np.int64],
     offset: int,
     gap: int,
     abut: int,
@@ -344,20 +347,94 @@ def _align_kernel(
     start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
         keys_a, index_a, rare_a, starts_a, ends_a, words_a, word_starts_a, word_ends_a, word_rare_a,
         keys_b, index_b, starts_b, ends_b, words_b, word_starts_b, word_ends_b, offset, filter_a, filter_b,
+        copies_a, copies_b,
     )  # fmt: skip
+    if len(copies_a) == 0 and len(copies_b) == 0:
+        return _two_passes(
+            np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a,
+            length_a, spaces_b, breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density,
+            exact_density, trim,
+        )  # fmt: skip
+    # A document that is mostly its text printed again (dedup.copies) is aligned one printing at
+    # a time: in each view, a copy stands where its source was (the source and the other copies
+    # left out), so that the seeds of a copied key occur once, as they would in the text printed
+    # once. The view without copies keeps all it finds; a view with copies, what it finds over
+    # them. Printings pair in order (the k-th of a with the k-th of b; the last of the one with
+    # fewer with the rest of the other).
+    found = np.zeros((0, 6), dtype=np.int64)
+    for v in range(max(len(copies_a), len(copies_b)) + 1):
+        ra, rb = min(v, len(copies_a)) - 1, min(v, len(copies_b)) - 1
+        keep = _view(start_a, end_a, copies_a, ra) & _view(start_b, end_b, copies_b, rb)
+        if keep.sum() < min_seeds:
+            continue
+        # No passage runs over a printing the view leaves out: the text on either side of it is
+        # aligned apart (a headline repeating the lead: the headline, and the body without its
+        # lead, are two pieces, not one copy of the other's lead and body).
+        part = _parts(start_a, copies_a, ra) * (len(copies_b) + 2) + _parts(start_b, copies_b, rb)
+        rows = np.zeros((0, 6), dtype=np.int64)
+        for piece in np.unique(part[keep]):
+            more = _two_passes(
+                keep & (part == piece), repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a,
+                spaces_b, breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density,
+                exact_density, trim,
+            )  # fmt: skip
+            rows = np.concatenate((rows, more))
+        for r in range(len(rows)):
+            if ra >= 0 and min(rows[r, 1], copies_a[ra, 1]) <= max(rows[r, 0], copies_a[ra, 0]):
+                if rb < 0 or min(rows[r, 3], copies_b[rb, 1]) <= max(rows[r, 2], copies_b[rb, 0]):
+                    continue  # (over neither copy of the view: the view before found it)
+            elif rb >= 0 and ra < 0 and min(rows[r, 3], copies_b[rb, 1]) <= max(rows[r, 2], copies_b[rb, 0]):
+                continue
+            # A passage inside a copy matching text an earlier view matched is that passage printed
+            # again: the first printing stands for it (a page scraped twice gives its passages
+            # once). One over more than the copy is kept, and merges with the pieces around it.
+            if _found_before(rows[r], 0, found, copies_a, ra, trim) or _found_before(
+                rows[r], 2, found, copies_b, rb, trim
+            ):
+                continue
+            found = _add_row(found, rows[r])
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _two_passes(
+    keep: npt.NDArray[np.bool_],
+    repeated: npt.NDArray[np.bool_],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    rare: npt.NDArray[np.bool_],
+    spaces_a: Positions,
+    breaks_a: Positions,
+    length_a: int,
+    spaces_b: Positions,
+    breaks_b: Positions,
+    length_b: int,
+    gap: int,
+    abut: int,
+    min_seeds: int,
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+    trim: int,
+) -> npt.NDArray[np.int64]:
+    """The grouped passages of the seeds in ``keep``: those whose key occurs once first, then the rest."""
     # Two passes. Seeds whose key occurs once in each document first (the repeated ones only show
     # where the text between two pieces is copy matched elsewhere); then every seed lying outside
     # the passages of the first pass on both sides, repeated keys included (a headline that
     # repeats the lead, a paragraph printed twice): mixed with the others from the start, a
     # repeated phrase matched to its other occurrence would bridge two separate passages.
-    once = ~repeated
+    once = keep & ~repeated
+    twice = keep & repeated
     rows = _passages_of(
-        once, repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
+        once, twice, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
         length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
-    if not repeated.any():
+    if not twice.any():
         return rows
-    outside = np.ones(len(start_a), dtype=np.bool_)
+    outside = keep.copy()
     for k in range(len(start_a)):
         if outside[k]:
             for r in range(len(rows)):
@@ -367,7 +444,7 @@ def _align_kernel(
     # The seeds occurring once outside the first pass's passages made nothing there: a second pass
     # is worth its cost (on long documents, most candidate pairs) only where repeated seeds add
     # enough to make a passage.
-    if (outside & repeated).sum() < min_seeds:
+    if (outside & twice).sum() < min_seeds:
         return rows
     more = _passages_of(
         outside, outside, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,

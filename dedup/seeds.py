@@ -28,6 +28,7 @@ from numba import njit
 from . import scripts
 from ._arrays import Positions
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
+from .copies import _reprints
 from .errors import ParameterError
 from .normalize import Normalized
 from .score import _ranks
@@ -38,6 +39,8 @@ __all__ = ["AlignParams", "Prepared", "document_keys", "prepare"]
 _SPACE = 32
 _PACK_LIMIT = 1 << 62  # rank pair and position packed in one uint64 below this
 _NO_FILTER = np.zeros(0, dtype=np.uint64)  # a Prepared without a key filter: the join merges
+_NO_COPIES = np.zeros((0, 4), dtype=np.int64)
+_COPY = 1 << 40  # what an occurrence in a copy adds to a key's count in _few_in_segments
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
 _FILTER_MIX = np.uint64(0x9E3779B97F4A7C15)  # keys are hashes already; the product's high bits pick the word
 
@@ -129,6 +132,11 @@ class Prepared:
     # A Bloom filter of seed_keys and word_keys (:func:`_key_filter`), so that joining a pair costs
     # the smaller document's keys, not both documents' (:func:`_join_filtered`); empty: no filter.
     key_filter: npt.NDArray[np.uint64] = field(default_factory=lambda: _NO_FILTER)
+    # Text the document prints again (:mod:`dedup.copies`): rows (start, end, source_start,
+    # source_end) of the normalised text, the copy and the earliest printing it repeats. A seed
+    # of a copy counts once (with its source) against ``max_repeat``; the alignment sees one
+    # printing at a time.
+    copies: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_COPIES)
 
     @property
     def shingles(self) -> Shingles:
@@ -200,9 +208,9 @@ def prepare(
         corpus, rare = counts.corpus.table, rare_limit(counts.documents, p.rare_df)
     else:
         within, shift, salt, limit, corpus, rare = _NO_TABLE, np.uint64(63), np.uint64(0), -1, _NO_TABLE, -1
-    ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces = _prepare_kernel(
+    ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces, copies = _prepare_kernel(
         cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt, limit,
-        rare, _PACK_LIMIT,
+        rare, _PACK_LIMIT, shingles.starts, shingles.ends, p.min_length,
     )  # fmt: skip
     keep_keys = keep_words = None
     if isinstance(common, Boilerplate):
@@ -229,6 +237,7 @@ def prepare(
     return Prepared(
         normalized, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
+        copies if len(copies) else _NO_COPIES,
     )  # fmt: skip
 
 
@@ -249,7 +258,10 @@ def _prepare_kernel(
     salt: np.uint64,
     limit: int,
     rare: int,
-    pack_limit: int = _PACK_LIMIT,
+    pack_limit: int,
+    ngram_starts: Positions,
+    ngram_ends: Positions,
+    min_run: int,
 ) -> tuple[
     npt.NDArray[np.uint32],
     npt.NDArray[np.int32],
@@ -261,14 +273,16 @@ def _prepare_kernel(
     npt.NDArray[np.int64],
     npt.NDArray[np.bool_],
     npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
 ]:
     """:func:`prepare` in one call: n-gram ranks, seeds and words occurring at most ``max_repeat`` times, spaces.
 
     With ``limit >= 0`` seeds and words whose count in ``within`` (the per-source sketch of a
     :class:`~dedup.boilerplate.SeedCounts`, keys mixed with ``salt``) exceeds it are left out, and
     those whose count in ``corpus`` is at most ``rare`` are marked rare (all are, when ``rare < 0``).
-    Returns ``ngrams, ranks, seed_keys, seed_index, seed_rare, word_keys, word_starts, word_ends,
-    word_rare, spaces``.
+    With ``min_run > 0`` (and the n-grams' spans given), copies of at least ``min_run`` n-grams
+    (:mod:`dedup.copies`) count once. Returns ``ngrams, ranks, seed_keys, seed_index, seed_rare,
+    word_keys, word_starts, word_ends, word_rare, spaces, copies``.
     """
     n = len(hashes)
     # Ranks: hash and position packed in one uint64 and sorted.
@@ -281,6 +295,10 @@ def _prepare_kernel(
     # its pair of ranks orders seeds as the key does and fits with i into one uint64, sorted as a
     # plain number (occurrences of one key then come in order along the text).
     m = max(n - offset, 0)
+    runs = _reprints(hashes, 0, n, min_run) if min_run > 0 and len(ngram_starts) == n else np.zeros((0, 3), np.int64)
+    seed_copy = np.zeros(m if len(runs) else 0, dtype=np.bool_)
+    for r in range(len(runs)):
+        seed_copy[runs[r, 0] : max(runs[r, 1] - offset, runs[r, 0])] = True
     d = np.uint64(len(ngrams))
     if m == 0:
         keys, index = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -289,14 +307,23 @@ def _prepare_kernel(
         for i in range(m):
             seeds[i] = (np.uint64(ranks[i]) * d + np.uint64(ranks[i + offset])) * np.uint64(m) + np.uint64(i)
         seeds = _radix_sort(seeds, _bits(len(ngrams) * len(ngrams) * m))
-        keys, index = _few_packed(seeds, np.uint64(m), hashes, offset, max_repeat)
+        keys, index = _few_packed(seeds, np.uint64(m), hashes, offset, max_repeat, seed_copy)
     else:  # (beyond ~1.6 million n-grams a document: a stable sort of the keys themselves)
         raw = np.empty(m, dtype=np.uint64)
         for i in range(m):
             raw[i] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
-        keys, index = _few_sorted(raw, np.argsort(raw, kind="mergesort"), max_repeat)
+        keys, index = _few_sorted(raw, np.argsort(raw, kind="mergesort"), max_repeat, seed_copy)
     word_hashes, starts, ends = _word_hashes(cps, word_min)
-    words, first = _few_sorted(word_hashes, np.argsort(word_hashes, kind="mergesort"), max_repeat)
+    copies = np.empty((len(runs), 4), dtype=np.int64)
+    word_copy = np.zeros(len(word_hashes) if len(runs) else 0, dtype=np.bool_)
+    for r in range(len(runs)):
+        s, e, delta = runs[r, 0], runs[r, 1], runs[r, 2]
+        copies[r, 0], copies[r, 1] = ngram_starts[s], ngram_ends[e - 1]
+        copies[r, 2], copies[r, 3] = ngram_starts[s - delta], ngram_ends[e - 1 - delta]
+        for w in range(len(word_hashes)):
+            if copies[r, 0] <= starts[w] and ends[w] <= copies[r, 1]:
+                word_copy[w] = True
+    words, first = _few_sorted(word_hashes, np.argsort(word_hashes, kind="mergesort"), max_repeat, word_copy)
     if limit >= 0:
         keep = _estimate_salted(within, multipliers, shift, keys, salt) <= limit
         keys, index = keys[keep], index[keep]
@@ -309,7 +336,7 @@ def _prepare_kernel(
         seed_rare = np.ones(len(keys), dtype=np.bool_)
         word_rare = np.ones(len(words), dtype=np.bool_)
     spaces = np.flatnonzero(cps == _SPACE).astype(np.int64)
-    return ngrams, ranks, keys, index, seed_rare, words, starts[first], ends[first], word_rare, spaces
+    return ngrams, ranks, keys, index, seed_rare, words, starts[first], ends[first], word_rare, spaces, copies
 
 
 @njit(cache=True, nogil=True)
@@ -352,9 +379,12 @@ def _radix_sort(values: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.uin
 
 @njit(cache=True, nogil=True)
 def _few_sorted(
-    values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int
+    values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Every occurrence, and its index, of the values occurring at most ``max_repeat`` times, in ``order``."""
+    """Every occurrence, and its index, of the values occurring at most ``max_repeat`` times, in ``order``.
+
+    Occurrences marked in ``copy`` (empty: none) do not count.
+    """
     out = np.empty(len(values), dtype=np.uint64)
     where = np.empty(len(values), dtype=np.int64)
     n = 0
@@ -363,7 +393,11 @@ def _few_sorted(
         j = k + 1
         while j < len(order) and values[order[j]] == values[order[k]]:
             j += 1
-        if j - k <= max_repeat:
+        count = j - k
+        if len(copy) and count > max_repeat:
+            for x in range(k, j):
+                count -= copy[order[x]]
+        if count <= max_repeat:
             for x in range(k, j):
                 out[n] = values[order[x]]
                 where[n] = order[x]
@@ -397,19 +431,71 @@ def document_keys(
     np.cumsum([len(t) + 1 for t in texts], out=starts[1:])
     # One space between texts: no word runs across two of them.
     cps = np.frombuffer(" ".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    words, word_starts, _ = _word_hashes(cps, p.word_min)
+    words, word_starts, word_ends = _word_hashes(cps, p.word_min)
     word_offsets = np.searchsorted(word_starts, starts).astype(np.int64)
     seeds, seed_offsets = _seed_values(hashes, offsets, p.seed_length - p.ngram)
-    few_seeds = _few_in_segments(seeds, seed_offsets, p.max_repeat)
-    few_words = _few_in_segments(words, word_offsets, p.max_repeat)
+    seed_copy, word_copy = _copy_marks(
+        hashes, offsets, seed_offsets, p.seed_length - p.ngram, p.min_length, cps, starts, p.ngram, word_starts,
+        word_ends, word_offsets,
+    )  # fmt: skip
+    few_seeds = _few_in_segments(seeds, seed_offsets, p.max_repeat, seed_copy)
+    few_words = _few_in_segments(words, word_offsets, p.max_repeat, word_copy)
     return _interleave(*few_seeds, *few_words)
 
 
 @njit(cache=True, nogil=True)
+def _copy_marks(
+    hashes: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    seed_offsets: npt.NDArray[np.int64],
+    offset: int,
+    min_run: int,
+    cps: npt.NDArray[np.uint32],
+    char_starts: npt.NDArray[np.int64],
+    ngram: int,
+    word_starts: npt.NDArray[np.int64],
+    word_ends: npt.NDArray[np.int64],
+    word_offsets: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which seeds and words of a batch of texts lie in a copy (:mod:`dedup.copies`), as :func:`prepare` finds them.
+
+    Both arrays are empty when no text of the batch prints its text again (the common case).
+    """
+    seed_copy = np.zeros(0, dtype=np.bool_)
+    word_copy = np.zeros(0, dtype=np.bool_)
+    for t in range(len(offsets) - 1):
+        runs = _reprints(hashes, offsets[t], offsets[t + 1], min_run)
+        if len(runs) == 0:
+            continue
+        if len(seed_copy) == 0:
+            seed_copy = np.zeros(seed_offsets[-1], dtype=np.bool_)
+            word_copy = np.zeros(len(word_starts), dtype=np.bool_)
+        # The n-grams of a text are its non-space characters, ngram at a time.
+        at = np.flatnonzero(cps[char_starts[t] : char_starts[t + 1]] != _SPACE) + char_starts[t]
+        for r in range(len(runs)):
+            first, last = runs[r, 0] - offsets[t], runs[r, 1] - offsets[t]
+            for i in range(first, last - offset):
+                seed_copy[seed_offsets[t] + i] = True
+            start, end = at[first], at[last - 1 + ngram - 1] + 1
+            for w in range(word_offsets[t], word_offsets[t + 1]):
+                if start <= word_starts[w] and word_ends[w] <= end:
+                    word_copy[w] = True
+    return seed_copy, word_copy
+
+
+@njit(cache=True, nogil=True)
 def _few_packed(
-    packed: npt.NDArray[np.uint64], m: np.uint64, hashes: npt.NDArray[np.uint32], offset: int, max_repeat: int
+    packed: npt.NDArray[np.uint64],
+    m: np.uint64,
+    hashes: npt.NDArray[np.uint32],
+    offset: int,
+    max_repeat: int,
+    copy: npt.NDArray[np.bool_],
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
-    """Keys and indices of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times."""
+    """Keys and indices of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times.
+
+    Occurrences ``i`` marked in ``copy`` (empty: none) do not count.
+    """
     keys = np.empty(len(packed), dtype=np.uint64)
     index = np.empty(len(packed), dtype=np.int64)
     n = 0
@@ -419,7 +505,11 @@ def _few_packed(
         j = k + 1
         while j < len(packed) and packed[j] // m == pair:
             j += 1
-        if j - k <= max_repeat:
+        count = j - k
+        if len(copy) and count > max_repeat:
+            for x in range(k, j):
+                count -= copy[np.int64(packed[x] % m)]
+        if count <= max_repeat:
             for x in range(k, j):
                 i = np.int64(packed[x] % m)
                 keys[n] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
@@ -448,9 +538,11 @@ def _seed_values(
 
 @njit(cache=True, nogil=True)
 def _few_in_segments(
-    keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int
+    keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Per segment, its distinct values occurring at most ``max_repeat`` times, first occurrences first; new offsets.
+
+    Occurrences marked in ``copy`` (empty: none) do not count.
 
     Counted in an open-addressing table sized to each segment (twice its length, a power of two):
     the counts need no order, and a table costs less than sorting each document's few thousand keys.
@@ -483,10 +575,11 @@ def _few_in_segments(
                 table[h] = key
                 slots[used] = h
                 used += 1
-            seen[h] += 1
+            # (a copy's occurrence marks its slot as used but adds nothing to the count)
+            seen[h] += 1 if len(copy) == 0 or not copy[i] else _COPY
         for u in range(used):
             h = slots[u]
-            if seen[h] <= max_repeat:
+            if seen[h] % _COPY <= max_repeat:
                 out[count] = table[h]
                 count += 1
             seen[h] = 0
@@ -689,6 +782,8 @@ def _seed_spans(
     offset: int,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],
+    copies_a: npt.NDArray[np.int64],
+    copies_b: npt.NDArray[np.int64],
     sparse: int = 32,
 ) -> tuple[
     npt.NDArray[np.int64],
@@ -702,8 +797,10 @@ def _seed_spans(
 
     A key occurring several times in a document (a headline that repeats the lead, a paragraph
     printed twice) gives a seed for every pair of its occurrences in a and in b; seeds starting at
-    the same place of a come in order along b. Pairs sharing fewer than one seed in ``sparse``
-    n-grams of a take the sorting path (it gives the same order).
+    the same place of a come in order along b. A key repeats when it occurs more than once in a
+    document outside its copies (``copies_a``, ``copies_b``: :attr:`Prepared.copies`). Pairs
+    sharing fewer than one seed in ``sparse`` n-grams of a take the sorting path (it gives the
+    same order).
     """
     chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
     words = _join_filtered(words_a, words_b, filter_a, filter_b)
@@ -712,6 +809,11 @@ def _seed_spans(
         total += (chars[g, 1] - chars[g, 0]) * (chars[g, 3] - chars[g, 2])
     for g in range(len(words)):
         total += (words[g, 1] - words[g, 0]) * (words[g, 3] - words[g, 2])
+    if len(copies_a) or len(copies_b):
+        # Groups of a key that repeats outside copies: the rest are keys occurring once a printing.
+        chars = _mark_repeats(chars, copies_a, copies_b, index_a, starts_a, ends_a, index_b, starts_b, ends_b, offset)
+        words = _mark_repeats(words, copies_a, copies_b, word_starts_a, word_starts_a, word_ends_a, word_starts_b,
+                              word_starts_b, word_ends_b, -1)  # fmt: skip
     start_a = np.empty(total, dtype=np.int64)
     end_a = np.empty_like(start_a)
     start_b = np.empty_like(start_a)
@@ -727,7 +829,7 @@ def _seed_spans(
         for kind in range(2):
             groups = chars if kind == 0 else words
             for g in range(len(groups)):
-                many = groups[g, 1] - groups[g, 0] > 1 or groups[g, 3] - groups[g, 2] > 1
+                many = _repeats(groups, g)
                 for x in range(groups[g, 0], groups[g, 1]):
                     at = starts_a[index_a[x]] if kind == 0 else word_starts_a[x]
                     for y in range(groups[g, 2], groups[g, 3]):
@@ -772,7 +874,7 @@ def _seed_spans(
             g = word_at[w]
             if g >= 0:
                 x = word_x[w]
-                many = words[g, 1] - words[g, 0] > 1 or words[g, 3] - words[g, 2] > 1
+                many = _repeats(words, g)
                 for y in range(words[g, 2], words[g, 3]):
                     start_a[out], end_a[out] = word_starts_a[x], word_ends_a[x]
                     start_b[out], end_b[out] = word_starts_b[y], word_ends_b[y]
@@ -782,7 +884,7 @@ def _seed_spans(
         if ia == len(char_at):
             break
         g, x = char_at[ia], char_x[ia]
-        many = chars[g, 1] - chars[g, 0] > 1 or chars[g, 3] - chars[g, 2] > 1
+        many = _repeats(chars, g)
         for y in range(chars[g, 2], chars[g, 3]):
             ib = index_b[y]
             start_a[out], end_a[out] = starts_a[ia], ends_a[ia + offset]
@@ -790,3 +892,62 @@ def _seed_spans(
             rare[out], repeated[out] = rare_a[x], many
             out += 1
     return start_a, end_a, start_b, end_b, rare, repeated
+
+
+@njit(cache=True, nogil=True)
+def _repeats(groups: npt.NDArray[np.int64], g: int) -> bool:
+    """Whether group ``g`` of a join (rows ``x0, x1, y0, y1``, and a fifth column if marked) is a repeated key."""
+    if groups.shape[1] > 4:
+        return bool(groups[g, 4] != 0)
+    return bool(groups[g, 1] - groups[g, 0] > 1 or groups[g, 3] - groups[g, 2] > 1)
+
+
+@njit(cache=True, nogil=True)
+def _printing(copies: npt.NDArray[np.int64], start: int, end: int) -> int:
+    """The copy (row of :attr:`Prepared.copies`) holding the span ``start .. end``, or -1.
+
+    Example:
+        >>> import numpy as np
+        >>> copies = np.array([[100, 200, 0, 100]])
+        >>> _printing(copies, 120, 130), _printing(copies, 190, 210), _printing(copies, 20, 30)
+        (0, -1, -1)
+    """
+    for r in range(len(copies)):
+        if copies[r, 0] <= start and end <= copies[r, 1]:
+            return r
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _mark_repeats(
+    groups: npt.NDArray[np.int64],
+    copies_a: npt.NDArray[np.int64],
+    copies_b: npt.NDArray[np.int64],
+    index_a: Positions,
+    starts_a: Positions,
+    ends_a: Positions,
+    index_b: Positions,
+    starts_b: Positions,
+    ends_b: Positions,
+    offset: int,
+) -> npt.NDArray[np.int64]:
+    """``groups`` with a fifth column: 1 where the key occurs more than once outside copies on a side.
+
+    Character seeds (``offset >= 0``) span ``starts[index[x]] .. ends[index[x] + offset]``; words
+    (``offset < 0``) ``starts[x] .. ends[x]``.
+    """
+    out = np.empty((len(groups), 5), dtype=np.int64)
+    for g in range(len(groups)):
+        out[g, :4] = groups[g]
+        count_a = 0
+        for x in range(groups[g, 0], groups[g, 1]):
+            i = index_a[x] if offset >= 0 else x
+            end = ends_a[i + offset] if offset >= 0 else ends_a[i]
+            count_a += _printing(copies_a, starts_a[i], end) < 0
+        count_b = 0
+        for y in range(groups[g, 2], groups[g, 3]):
+            i = index_b[y] if offset >= 0 else y
+            end = ends_b[i + offset] if offset >= 0 else ends_b[i]
+            count_b += _printing(copies_b, starts_b[i], end) < 0
+        out[g, 4] = count_a > 1 or count_b > 1
+    return out

@@ -510,7 +510,8 @@ def test_prepared_seeds_are_the_sorted_keys_occurring_at_most_max_repeat_times(
     few = sorted((k, i) for i, k in enumerate(keys) if keys.count(k) <= max_repeat)
     table = np.zeros((1, 1), dtype=np.uint32)
     out = _prepare_kernel(np.zeros(0, np.uint32), h, offset, 1, max_repeat, table, table, ROW_MULTIPLIERS,
-                          np.uint64(63), np.uint64(0), -1, -1, 1 << 62 if packed else 0)  # fmt: skip
+                          np.uint64(63), np.uint64(0), -1, -1, 1 << 62 if packed else 0, np.zeros(0, np.int64),
+                          np.zeros(0, np.int64), 0)  # fmt: skip
     ngrams, ranks, got_keys, got_index, rare = out[:5]
     assert ngrams.tolist() == sorted(set(h.tolist())) and ngrams[ranks].tolist() == h.tolist()
     assert list(zip(got_keys.tolist(), got_index.tolist(), strict=True)) == few  # occurrences in text order
@@ -764,7 +765,7 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
         pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts,
         pa.word_ends, pa.word_rare,
         pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
-        5, pa.key_filter, pb.key_filter,
+        5, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
     )  # fmt: skip
     walk = _seed_spans(*args, 0)  # never sparse
     sorted_ = _seed_spans(*args, 10**9)  # always sparse

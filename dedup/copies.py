@@ -1,0 +1,239 @@
+"""Copies: text a document prints again, verbatim, at another place of itself.
+
+A page scraped twice or three times, a story pasted again under itself: each later printing is an
+exact copy of earlier text. Its seeds occur once a printing, so that counting them as a phrase
+repeated all over the text (more than ``max_repeat`` occurrences, :mod:`dedup.seeds`) would throw
+the copied text away, and mixing its printings in one alignment chains them together. So copies
+are found first, in the document alone (:func:`_copies`); where they make up a third of the text
+or more (:func:`_reprints`), their seeds count once, and the alignment (:mod:`dedup.align`) sees
+one printing at a time (:func:`_view`), reporting each passage once, at its first printing
+(:func:`_found_before`). A paragraph printed twice in a longer text is left to the repeated seeds.
+
+A *copy* is a run of at least ``min_run`` consecutive n-grams equal to the run of n-grams
+``delta`` before it, the earliest printing being the *source*. Runs are found from sampled
+anchors (the n-grams whose hash is 0 modulo 8, about 19 in a run of 150) whose hash occurs again
+later, and extended both ways n-gram by n-gram; a text repeated with a period under ``min_run``
+(a short line printed over and over) is no copy. A run over three printings (``X X X``) is cut at
+every ``delta``: each later printing is its own copy, of the first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__: list[str] = []
+
+# An n-gram is an anchor when its hash is 0 modulo _SAMPLE: a run of n n-grams holds none with
+# probability (1 - 1 / _SAMPLE) ** n, 2e-9 for 150.
+_SAMPLE = 8
+# Anchors whose hash occurs more often than this are phrases of the text, not printings of it.
+_MAX_GROUP = 16
+# The copies of one document the alignment looks at one at a time; a document printing more
+# runs of its text again (a list of repeated lines) keeps its seeds as repeated ones.
+MAX_COPIES = 8
+
+
+@njit(cache=True, nogil=True)
+def _copies(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int) -> npt.NDArray[np.int64]:
+    """Copies among the n-grams ``hashes[first:last]``: rows ``(start, end, delta)`` of n-gram indices, by start.
+
+    N-grams ``start .. end - 1`` equal those ``delta`` before them, and no earlier copy holds the
+    source ``start - delta .. end - delta``. At most :data:`MAX_COPIES` rows; none if more.
+
+    Example:
+        >>> from dedup.shingle import shingle
+        >>> text = "the wire story in full, as the agency ran it this morning"
+        >>> page = text + " --- " + text
+        >>> rows = _copies(shingle(page, 5).hashes, 0, len(shingle(page, 5).hashes), 30)
+        >>> [(int(s), int(e), int(d)) for s, e, d in rows]
+        [(49, 91, 49)]
+    """
+    none = np.zeros((0, 3), dtype=np.int64)
+    n = last - first
+    if n < 2 * min_run or min_run < 1:
+        return none
+    count = 0
+    for i in range(first, last):
+        count += hashes[i] % _SAMPLE == 0
+    anchors = np.empty(count, dtype=np.uint64)
+    k = 0
+    for i in range(first, last):
+        if hashes[i] % _SAMPLE == 0:
+            anchors[k] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(i - first)
+            k += 1
+    anchors.sort()
+    # Pairs (earlier, later) of anchors with one hash, taken in the order of the earlier one: a
+    # copy is found from the earliest printing first, which the later printings then copy.
+    pairs = np.empty(0, dtype=np.uint64)
+    total = 0
+    g = 0
+    while g < count:
+        h = g + 1
+        while h < count and anchors[h] >> np.uint64(32) == anchors[g] >> np.uint64(32):
+            h += 1
+        if 1 < h - g <= _MAX_GROUP:
+            total += (h - g) * (h - g - 1) // 2
+        g = h
+    if total == 0:
+        return none
+    pairs = np.empty(total, dtype=np.uint64)
+    k = 0
+    mask = np.uint64(0xFFFFFFFF)
+    g = 0
+    while g < count:
+        h = g + 1
+        while h < count and anchors[h] >> np.uint64(32) == anchors[g] >> np.uint64(32):
+            h += 1
+        if 1 < h - g <= _MAX_GROUP:
+            for y in range(g + 1, h):
+                for x in range(g, y):
+                    pairs[k] = ((anchors[x] & mask) << np.uint64(32)) | (anchors[y] & mask)
+                    k += 1
+        g = h
+    pairs.sort()
+    found = np.empty((MAX_COPIES + 1, 3), dtype=np.int64)
+    m = 0
+    for k in range(total):
+        p = first + np.int64(pairs[k] >> np.uint64(32))
+        q = first + np.int64(pairs[k] & mask)
+        covered = False
+        for r in range(m):
+            if found[r, 0] <= q < found[r, 1]:
+                covered = True
+                break
+        if covered:
+            continue
+        delta = q - p
+        start = q
+        while start - 1 - delta >= first and hashes[start - 1] == hashes[start - 1 - delta]:
+            start -= 1
+        end = q + 1
+        while end < last and hashes[end] == hashes[end - delta]:
+            end += 1
+        # Copies found before are no part of this one (the run may reach into one: a chance match
+        # of the text before two printings).
+        moved = True
+        while moved:
+            moved = False
+            for r in range(m):
+                if found[r, 0] <= start < found[r, 1]:
+                    start, moved = found[r, 1], True
+        for r in range(m):
+            if start < found[r, 0] < end:
+                end = found[r, 0]
+        # A run over several printings is cut at every delta; the k-th piece is a copy of the
+        # source, k + 1 deltas before it.
+        piece = 0
+        at = start
+        while at < end:
+            stop = min(end, at + delta)
+            if stop - at >= min_run:
+                if m == MAX_COPIES:
+                    return none
+                found[m, 0], found[m, 1], found[m, 2] = at, stop, (piece + 1) * delta
+                m += 1
+            at = stop
+            piece += 1
+    out = found[:m].copy()
+    order = np.argsort(out[:, 0])
+    return out[order]
+
+
+@njit(cache=True, nogil=True)
+def _reprints(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int) -> npt.NDArray[np.int64]:
+    """The copies of :func:`_copies` when they make up a third of the n-grams or more, else none.
+
+    A page scraped twice or three times, a story pasted again under itself, is mostly its text
+    printed again, and is aligned one printing at a time. A paragraph or a block printed again in
+    a longer text (a web page's repeated panel, a summary repeating the lead) is left to the
+    repeated seeds of :mod:`dedup.seeds`, as any phrase printed twice.
+
+    Example:
+        >>> from dedup.shingle import shingle
+        >>> text = "the wire story in full, as the agency ran it this morning"
+        >>> hashes = shingle(text + " --- " + text, 5).hashes
+        >>> len(_reprints(hashes, 0, len(hashes), 30)), len(_reprints(hashes, 0, len(hashes), 50))
+        (1, 0)
+    """
+    runs = _copies(hashes, first, last, min_run)
+    total = 0
+    for r in range(len(runs)):
+        total += runs[r, 1] - runs[r, 0]
+    return runs if 3 * total >= last - first else runs[:0]
+
+
+# The alignment of a document with copies, one printing at a time (dedup.align): which seeds a
+# view shows, and what it adds to the rows found before.
+
+
+@njit(cache=True, nogil=True)
+def _parts(starts: npt.NDArray[np.int64], copies: npt.NDArray[np.int64], r: int) -> npt.NDArray[np.int64]:
+    """For each seed, how many of the printings view ``r`` leaves out (:func:`_view`) end before it."""
+    part = np.zeros(len(starts), dtype=np.int64)
+    for q in range(len(copies)):
+        end = copies[q, 3] if q == r else copies[q, 1]  # (the source of r, the other copies)
+        for k in range(len(starts)):
+            part[k] += starts[k] >= end
+    return part
+
+
+@njit(cache=True, nogil=True)
+def _view(
+    starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], copies: npt.NDArray[np.int64], r: int
+) -> npt.NDArray[np.bool_]:
+    """The seeds one side shows with copy ``r`` standing where its source is (-1: no copy at all).
+
+    A seed over any of the text the view leaves out (the other copies; the source of ``r``, or
+    with ``r`` -1 every copy) is left out with it.
+    """
+    keep = np.ones(len(starts), dtype=np.bool_)
+    for q in range(len(copies)):
+        lo, hi = (copies[q, 2], copies[q, 3]) if q == r else (copies[q, 0], copies[q, 1])
+        for k in range(len(starts)):
+            if starts[k] < hi and lo < ends[k]:
+                keep[k] = False
+    return keep
+
+
+@njit(cache=True, nogil=True)
+def _found_before(
+    row: npt.NDArray[np.int64],
+    side: int,
+    found: npt.NDArray[np.int64],
+    copies: npt.NDArray[np.int64],
+    r: int,
+    slack: int,
+) -> bool:
+    """Whether ``row`` lies in copy ``r`` on ``side`` (0: a, 2: b) over text a row of ``found`` holds on the other.
+
+    ``slack`` characters either way of the copy; the other side's text is held when a row of
+    ``found`` covers half of it.
+    """
+    if r < 0 or not (copies[r, 0] - slack <= row[side] and row[side + 1] <= copies[r, 1] + slack):
+        return False
+    other = 2 - side
+    lo, hi = row[other], row[other + 1]
+    for q in range(len(found)):  # noqa: SIM110 - a loop numba compiles, no generator
+        if 2 * (min(hi, found[q, other + 1]) - max(lo, found[q, other])) >= hi - lo:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _add_row(found: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``found`` with ``row``, unless one covers half the other on both sides (the one with more seeds stays)."""
+    for q in range(len(found)):
+        over_a = min(row[1], found[q, 1]) - max(row[0], found[q, 0])
+        over_b = min(row[3], found[q, 3]) - max(row[2], found[q, 2])
+        if 2 * over_a >= min(row[1] - row[0], found[q, 1] - found[q, 0]) and 2 * over_b >= min(
+            row[3] - row[2], found[q, 3] - found[q, 2]
+        ):
+            if row[4] > found[q, 4]:
+                found[q] = row
+            return found
+    out = np.empty((len(found) + 1, 6), dtype=np.int64)
+    out[: len(found)] = found
+    out[len(found)] = row
+    return out

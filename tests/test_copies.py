@@ -1,0 +1,104 @@
+"""Copies: a document's exact reprints of its own text (dedup.copies), and how seeds count them."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.copies import MAX_COPIES, _copies, _reprints
+from dedup.normalize import normalize
+from dedup.seeds import AlignParams, document_keys, prepare
+from dedup.shingle import hash_many, shingle
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join("".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 9))) for _ in range(words))
+
+
+def _check_rows(hashes: np.ndarray, rows: np.ndarray, min_run: int) -> None:
+    """What every answer of _copies must satisfy, whatever the text."""
+    assert len(rows) <= MAX_COPIES
+    for s, e, d in rows.tolist():
+        assert e - s >= min_run and 0 < e - s <= d <= s  # a run of min_run, after its whole source
+        assert (hashes[s:e] == hashes[s - d : e - d]).all()  # equal to its source, n-gram for n-gram
+    starts = rows[:, 0].tolist()
+    assert starts == sorted(starts)
+    assert all(e0 <= s1 for (_, e0, _), (s1, _, _) in zip(rows.tolist(), rows.tolist()[1:], strict=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), printings=st.integers(1, 4), between=st.integers(0, 30))
+def test_each_later_printing_of_a_text_is_a_copy_of_the_first(seed: int, printings: int, between: int) -> None:
+    rng = random.Random(seed)
+    text = _text(rng, 60)
+    parts = [_text(rng, 20)]
+    for _ in range(printings):
+        parts += [text, _text(rng, between)] if between else [text]
+    page = " ".join(p for p in parts if p)
+    hashes = shingle(page, 5).hashes
+    rows = _copies(hashes, 0, len(hashes), 150)
+    _check_rows(hashes, rows, 150)
+    assert len(rows) == printings - 1
+    # Each copy starts where its printing starts (its source, the first printing, k deltas back).
+    first = len(shingle(page[: page.index(text)], 5).hashes) + 4 if page.index(text) else 0
+    for s, e, d in rows.tolist():
+        assert s - d <= first + 4 and e - d >= first + len(shingle(text, 5).hashes) - 8
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.integers(0, 3), min_size=0, max_size=400), min_run=st.integers(1, 40))
+def test_copies_are_runs_equal_to_their_source_whatever_the_text(values: list[int], min_run: int) -> None:
+    # Hashes of few values (multiples of 8, so that every n-gram is an anchor): runs everywhere.
+    hashes = np.array(values, dtype=np.uint32) * np.uint32(8)
+    _check_rows(hashes, _copies(hashes, 0, len(hashes), min_run), min_run)
+
+
+def test_text_without_a_long_repeat_has_no_copy() -> None:
+    rng = random.Random(7)
+    line = _text(rng, 8)  # a short line printed over and over is a phrase, not a printing
+    page = _text(rng, 200) + " " + " ".join([line] * 30) + " " + _text(rng, 200)
+    hashes = shingle(page, 5).hashes
+    assert len(_copies(hashes, 0, len(hashes), 150)) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), printings=st.integers(1, 4), max_repeat=st.integers(1, 3))
+def test_a_copied_key_counts_once_and_the_counts_agree(seed: int, printings: int, max_repeat: int) -> None:
+    """A text printed k times keeps the seeds it has when printed once (each occurrence of them),
+    and document_keys (the corpus counts) offers the same keys as prepare (the alignment)."""
+    rng = random.Random(seed)
+    text = " ".join([_text(rng, 25), *[_text(rng, 2)] * 2, _text(rng, 25)])  # a phrase printed twice in it
+    params = AlignParams(max_repeat=max_repeat)
+    once, many = normalize(text), normalize(" ".join([text] * printings))
+    p1, pk = (prepare(n, shingle(n.text, 5), params) for n in (once, many))
+    # Every seed and word of the text printed once, in every printing (and the seeds over the seams
+    # between two printings, which the text printed once does not have).
+    seeds_1, seeds_k = Counter(p1.seed_keys.tolist()), Counter(pk.seed_keys.tolist())
+    assert all(seeds_k[k] == printings * n for k, n in seeds_1.items())
+    words_1, words_k = Counter(p1.word_keys.tolist()), Counter(pk.word_keys.tolist())
+    assert words_k == Counter({k: printings * n for k, n in words_1.items()})
+    assert len(pk.copies) == printings - 1
+    texts = [once.text, many.text]
+    keys, offsets = document_keys(texts, *hash_many(texts, 5), params)
+    for t, p in enumerate((p1, pk)):
+        assert set(keys[offsets[t] : offsets[t + 1]].tolist()) == set(p.seed_keys.tolist() + p.word_keys.tolist())
+
+
+def test_a_paragraph_printed_again_in_a_longer_text_is_no_reprint() -> None:
+    """Only a page that is mostly its text again (a third or more) is aligned a printing at a time;
+    a paragraph printed twice in a long story is left to the repeated seeds."""
+    rng = random.Random(3)
+    paragraph = _text(rng, 40)
+    page = " ".join([_text(rng, 150), paragraph, _text(rng, 150), paragraph, _text(rng, 150)])
+    hashes = shingle(page, 5).hashes
+    assert len(_copies(hashes, 0, len(hashes), 150)) == 1
+    assert len(_reprints(hashes, 0, len(hashes), 150)) == 0
+    scraped = " ".join([_text(rng, 5), paragraph, _text(rng, 5), paragraph])
+    hashes = shingle(scraped, 5).hashes
+    assert len(_reprints(hashes, 0, len(hashes), 150)) == 1
