@@ -20,7 +20,9 @@ from pathlib import Path
 
 __all__ = ["KERNEL_MODULES", "cache_dir", "kernels_cached"]
 
-KERNEL_MODULES = ("_arrays", "align", "boilerplate", "chain", "lsh", "minhash", "scan", "score", "seeds", "shingle")
+KERNEL_MODULES = (
+    "_arrays", "align", "boilerplate", "chain", "copies", "lsh", "minhash", "scan", "score", "seeds", "shingle",
+)  # fmt: skip
 """The modules that define cached numba kernels (``@njit(cache=True)``)."""
 
 _PACKAGE = Path(__file__).resolve().parent
