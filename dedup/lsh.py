@@ -240,7 +240,7 @@ def candidate_pairs(
         pairs, skipped = pairs_of(keys[:, band])
         counts.add(pairs)
         buckets.append(_with_band(band, skipped))
-    return _skipped(counts.candidates(1, 0), buckets)
+    return _skipped(counts.candidates(1), buckets)
 
 
 def _with_band(band: int, skipped: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -319,15 +319,18 @@ def candidate_pairs_banded(
             runs.add(pairs)
         del pairs
     if runs is None:
-        return _skipped(counts.candidates(min_shared, 0, threads), buckets)
+        return _skipped(counts.candidates(min_shared, threads), buckets)
     try:
-        return _skipped(_count_runs(runs, min_shared, budget // 16, 0), buckets)
+        return _skipped(_count_runs(runs, min_shared, budget // 16), buckets)
     finally:
         runs.close()
 
 
-def _count_runs(runs: SortedRuns, min_shared: int, most: int, suppressed: int) -> Candidates:
-    """The pairs in at least ``min_shared`` of the runs, counted ``most`` values (or one grid cell) at a time."""
+def _count_runs(runs: SortedRuns, min_shared: int, most: int) -> Candidates:
+    """The pairs in at least ``min_shared`` of the runs, counted ``most`` values (or one grid cell) at a time.
+
+    The skipped buckets are the caller's to add (:func:`_skipped`).
+    """
     cells = runs.cells()
     counted: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
     first = 0
@@ -342,9 +345,9 @@ def _count_runs(runs: SortedRuns, min_shared: int, most: int, suppressed: int) -
         first = last
     if not counted:
         empty = np.zeros(0, dtype=np.int64)
-        return Candidates(empty, empty, empty, suppressed)
+        return Candidates(empty, empty, empty, 0)
     left, right, shared = (np.concatenate(arrays) for arrays in zip(*counted, strict=True))
-    return Candidates(left, right, shared, suppressed)
+    return Candidates(left, right, shared, 0)
 
 
 def _threads() -> int:
@@ -591,13 +594,13 @@ class _PairCounts:
             runs.add(np.repeat(values, counts))
         self.runs, self.nbytes = [], 0
 
-    def candidates(self, min_shared: int, suppressed: int, threads: int = 1) -> Candidates:
-        """The pairs counted at least ``min_shared`` times."""
+    def candidates(self, min_shared: int, threads: int = 1) -> Candidates:
+        """The pairs counted at least ``min_shared`` times (the skipped buckets are the caller's to add)."""
         if not self.runs:
             empty = np.zeros(0, dtype=np.int64)
-            return Candidates(empty, empty, empty, suppressed)
+            return Candidates(empty, empty, empty, 0)
         if threads < 2 or len(self.runs) < 2 or sum(len(v) for v, _ in self.runs) < _SPLIT:
-            return Candidates(*_kept(_merge_all(self.runs), min_shared), suppressed)
+            return Candidates(*_kept(_merge_all(self.runs), min_shared), 0)
         # Two halves split at one value, each merged by its own thread: every pair of the lower
         # half sorts before the upper half's, so the two results simply follow each other.
         largest = max((v for v, _ in self.runs), key=len)
@@ -610,7 +613,7 @@ class _PairCounts:
         with ThreadPoolExecutor(2) as pool:
             low, high = pool.map(lambda half: _kept(_merge_all(half), min_shared), halves)
         left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
-        return Candidates(left, right, shared, suppressed)
+        return Candidates(left, right, shared, 0)
 
 
 def _merge_all(

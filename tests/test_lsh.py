@@ -402,13 +402,13 @@ def test_pair_counts_equal_counting_every_band(
             runs.add(values)
     if runs is None:
         with mock.patch.object(lsh, "_SPLIT", 1 if split else 1 << 30):
-            got = counts.candidates(min_shared, 7, threads=2)
+            got = counts.candidates(min_shared, threads=2)
     else:
-        got = lsh._count_runs(runs, min_shared, 10, 7)
+        got = lsh._count_runs(runs, min_shared, 10)
         runs.close()
     kept = sorted((v, n) for v, n in expected.items() if n >= min_shared)
     assert got.left.tolist() == [v for v, _ in kept] and got.right.tolist() == [v for v, _ in kept]
-    assert got.shared_bands.tolist() == [n for _, n in kept] and got.suppressed == 7
+    assert got.shared_bands.tolist() == [n for _, n in kept] and got.suppressed == 0
 
 
 @settings(max_examples=60, deadline=None)
