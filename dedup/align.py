@@ -385,12 +385,11 @@ def _align_kernel(
                     continue  # (over neither copy of the view: the view before found it)
             elif rb >= 0 and ra < 0 and min(rows[r, 3], copies_b[rb, 1]) <= max(rows[r, 2], copies_b[rb, 0]):
                 continue
-            # A passage inside a copy matching text an earlier view matched is that passage printed
-            # again: the first printing stands for it (a page scraped twice gives its passages
-            # once). One over more than the copy is kept, and merges with the pieces around it.
-            if _found_before(rows[r], 0, found, copies_a, ra, trim) or _found_before(
-                rows[r], 2, found, copies_b, rb, trim
-            ):
+            # A passage inside a copy that, moved to the copy's source, is a passage an earlier view
+            # found is that passage printed again: the first printing stands for it (a page scraped
+            # twice gives its passages once). One over more than its copy is kept, and merges with
+            # the pieces around it.
+            if _found_before(rows[r], found, copies_a, ra, copies_b, rb, trim):
                 continue
             found = _add_row(found, rows[r])
     return found

@@ -201,23 +201,35 @@ def _view(
 @njit(cache=True, nogil=True)
 def _found_before(
     row: npt.NDArray[np.int64],
-    side: int,
     found: npt.NDArray[np.int64],
-    copies: npt.NDArray[np.int64],
-    r: int,
+    copies_a: npt.NDArray[np.int64],
+    r_a: int,
+    copies_b: npt.NDArray[np.int64],
+    r_b: int,
     slack: int,
 ) -> bool:
-    """Whether ``row`` lies in copy ``r`` on ``side`` (0: a, 2: b) over text a row of ``found`` holds on the other.
+    """Whether ``row``, moved from the copies it lies in to their sources, is a row of ``found``.
 
-    ``slack`` characters either way of the copy; the other side's text is held when a row of
-    ``found`` covers half of it.
+    A side lies in its copy (``r_a``, ``r_b``; -1 none) within ``slack`` characters either way; a
+    row of ``found`` is the same when each covers half the other's span, or more, on both sides.
+    A row in no copy is never found before.
     """
-    if r < 0 or not (copies[r, 0] - slack <= row[side] and row[side + 1] <= copies[r, 1] + slack):
+    a0, a1, b0, b1 = row[0], row[1], row[2], row[3]
+    moved = False
+    if r_a >= 0 and copies_a[r_a, 0] - slack <= a0 and a1 <= copies_a[r_a, 1] + slack:
+        a0, a1 = a0 + copies_a[r_a, 2] - copies_a[r_a, 0], a1 + copies_a[r_a, 2] - copies_a[r_a, 0]
+        moved = True
+    if r_b >= 0 and copies_b[r_b, 0] - slack <= b0 and b1 <= copies_b[r_b, 1] + slack:
+        b0, b1 = b0 + copies_b[r_b, 2] - copies_b[r_b, 0], b1 + copies_b[r_b, 2] - copies_b[r_b, 0]
+        moved = True
+    if not moved:
         return False
-    other = 2 - side
-    lo, hi = row[other], row[other + 1]
-    for q in range(len(found)):  # noqa: SIM110 - a loop numba compiles, no generator
-        if 2 * (min(hi, found[q, other + 1]) - max(lo, found[q, other])) >= hi - lo:
+    for q in range(len(found)):
+        over_a = min(a1, found[q, 1]) - max(a0, found[q, 0])
+        over_b = min(b1, found[q, 3]) - max(b0, found[q, 2])
+        if 2 * over_a >= min(a1 - a0, found[q, 1] - found[q, 0]) and 2 * over_b >= min(
+            b1 - b0, found[q, 3] - found[q, 2]
+        ):
             return True
     return False
 

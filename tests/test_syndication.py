@@ -219,17 +219,19 @@ def test_seeds_000_with_a_headline_repeating_its_lead_keeps_the_four_pieces() ->
     assert got[0][1] <= len(lead) and got[0][2:] == lead_b  # the headline's copy of 001's lead
 
 
-@pytest.mark.parametrize("layout", ["twice", "thrice", "headline, twice"])
+@pytest.mark.parametrize("layout", ["twice", "thrice", "headline, twice", "both twice"])
 def test_seeds_000_printed_again_gives_what_one_printing_gives(layout: str) -> None:
     """000 written two or three times into one file (a page scraped twice), or headed by its lead
-    and written twice (the lead printed four times), scanned with 001: exactly the passages of 000
-    printed once, at the first printing (before: none from three printings on; two printings gave
-    the Baghdad sentence and the Rayder paragraphs overlapping, in each printing)."""
+    and written twice (the lead printed four times), scanned with 001 (or with 001 written twice
+    too): exactly the passages of 000 printed once, at the first printing (before: none from three
+    printings on; two printings gave the Baghdad sentence and the Rayder paragraphs overlapping,
+    in each printing)."""
     a = (SEEDS / "000_acb56ec733aba13b.txt").read_text("utf-8")
     b = (SEEDS / "001_c434531e6e6100b5.txt").read_text("utf-8")
     one = a if layout != "headline, twice" else a[: a.index(".") + 1] + "\n\n" + a
     single = scan([Document("000", one), Document("001", b)])
-    result = scan([Document("000", "\n\n".join([one] * (3 if layout == "thrice" else 2))), Document("001", b)])
+    other = "\n\n".join([b, b]) if layout == "both twice" else b  # (both pages scraped twice)
+    result = scan([Document("000", "\n\n".join([one] * (3 if layout == "thrice" else 2))), Document("001", other)])
     assert len(single.passages) == (4 if one is a else 5)
     assert result.passages == single.passages
 
