@@ -67,13 +67,10 @@ def _copies(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
     anchors.sort()
     # Pairs (earlier, later) of anchors with one hash, taken in the order of the earlier one: a
     # copy is found from the earliest printing first, which the later printings then copy.
-    pairs = np.empty(0, dtype=np.uint64)
     total = 0
     g = 0
     while g < count:
-        h = g + 1
-        while h < count and anchors[h] >> np.uint64(32) == anchors[g] >> np.uint64(32):
-            h += 1
+        h = _group_end(anchors, g)
         if 1 < h - g <= _MAX_GROUP:
             total += (h - g) * (h - g - 1) // 2
         g = h
@@ -84,9 +81,7 @@ def _copies(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
     mask = np.uint64(0xFFFFFFFF)
     g = 0
     while g < count:
-        h = g + 1
-        while h < count and anchors[h] >> np.uint64(32) == anchors[g] >> np.uint64(32):
-            h += 1
+        h = _group_end(anchors, g)
         if 1 < h - g <= _MAX_GROUP:
             for y in range(g + 1, h):
                 for x in range(g, y):
@@ -140,6 +135,15 @@ def _copies(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
     out = found[:m].copy()
     order = np.argsort(out[:, 0])
     return out[order]
+
+
+@njit(cache=True, nogil=True)
+def _group_end(anchors: npt.NDArray[np.uint64], g: int) -> int:
+    """The end of the run of sorted ``anchors`` (hash << 32 | position) from ``g`` that share its hash."""
+    h = g + 1
+    while h < len(anchors) and anchors[h] >> np.uint64(32) == anchors[g] >> np.uint64(32):
+        h += 1
+    return h
 
 
 @njit(cache=True, nogil=True)
