@@ -186,7 +186,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--max-repeat",
         type=int,
         default=_DEFAULTS.max_repeat,
-        help="seeds occurring more often than this in one document are left out (default %(default)s)",
+        help="seeds occurring more often than this in one document are left out; the printings of a page printed "
+        "again count once (default %(default)s)",
     )
     group.add_argument(
         "--min-score",
