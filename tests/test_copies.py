@@ -51,12 +51,30 @@ def test_each_later_printing_of_a_text_is_a_copy_of_the_first(seed: int, printin
         assert s - d <= first + 4 and e - d >= first + len(shingle(text, 5).hashes) - 8
 
 
-@settings(max_examples=100, deadline=None)
-@given(values=st.lists(st.integers(0, 3), min_size=0, max_size=400), min_run=st.integers(1, 40))
-def test_copies_are_runs_equal_to_their_source_whatever_the_text(values: list[int], min_run: int) -> None:
-    # Hashes of few values (multiples of 16, so that every n-gram is an anchor): runs everywhere.
+@settings(max_examples=150, deadline=None)
+@given(
+    block=st.lists(st.integers(0, 300), min_size=1, max_size=80),
+    times=st.integers(1, 5),
+    before=st.lists(st.integers(0, 300), max_size=40),
+    between=st.lists(st.integers(0, 300), max_size=10),
+    edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 300)), max_size=4),
+    min_run=st.integers(1, 60),
+)  # fmt: skip
+def test_copies_are_runs_equal_to_their_source_whatever_the_text(
+    block: list[int], times: int, before: list[int], between: list[int], edits: list[tuple[int, int]], min_run: int
+) -> None:
+    # A block printed again and again, with text between and a few n-grams changed; every hash a
+    # multiple of 16, so that every n-gram is an anchor.
+    values = before + [v for _ in range(times) for v in block + between]
+    for at, v in edits:
+        if values:
+            values[at % len(values)] = v
     hashes = np.array(values, dtype=np.uint32) * np.uint32(16)
-    _check_rows(hashes, _copies(hashes, 0, len(hashes), min_run), min_run)
+    rows = _copies(hashes, 0, len(hashes), min_run)
+    _check_rows(hashes, rows, min_run)
+    period = len(block) + len(between)
+    if not edits and times >= 2 and period >= min_run and len(set(block)) == len(block) and times <= 16:
+        assert len(rows) >= 1  # (distinct values: every anchor pair is a true one)
 
 
 def test_text_without_a_long_repeat_has_no_copy() -> None:
