@@ -53,23 +53,25 @@ def test_each_later_printing_of_a_text_is_a_copy_of_the_first(seed: int, printin
 
 @settings(max_examples=150, deadline=None)
 @given(
-    block=st.lists(st.integers(0, 300), min_size=1, max_size=80),
+    data=st.data(),
     times=st.integers(1, 5),
-    before=st.lists(st.integers(0, 300), max_size=40),
-    between=st.lists(st.integers(0, 300), max_size=10),
     edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 300)), max_size=4),
     min_run=st.integers(1, 60),
+    values=st.sampled_from([300, 10**6]),  # few values (chance runs everywhere) or many
 )  # fmt: skip
 def test_copies_are_runs_equal_to_their_source_whatever_the_text(
-    block: list[int], times: int, before: list[int], between: list[int], edits: list[tuple[int, int]], min_run: int
+    data: st.DataObject, times: int, edits: list[tuple[int, int]], min_run: int, values: int
 ) -> None:
+    block = data.draw(st.lists(st.integers(0, values), min_size=1, max_size=80))
+    before = data.draw(st.lists(st.integers(0, values), max_size=40))
+    between = data.draw(st.lists(st.integers(0, values), max_size=10))
     # A block printed again and again, with text between and a few n-grams changed; every hash a
     # multiple of 16, so that every n-gram is an anchor.
-    values = before + [v for _ in range(times) for v in block + between]
+    text = before + [v for _ in range(times) for v in block + between]
     for at, v in edits:
-        if values:
-            values[at % len(values)] = v
-    hashes = np.array(values, dtype=np.uint32) * np.uint32(16)
+        if text:
+            text[at % len(text)] = v
+    hashes = np.array(text, dtype=np.uint32) * np.uint32(16)
     rows = _copies(hashes, 0, len(hashes), min_run)
     _check_rows(hashes, rows, min_run)
     # Where every value is distinct but for the printings, these are all that repeats: each later
