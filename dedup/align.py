@@ -24,7 +24,7 @@ from numba import njit
 
 from ._arrays import Positions
 from .chain import _SEAM, _passages_of
-from .copies import _add_row, _found_before, _parts, _view
+from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
@@ -380,11 +380,9 @@ def _align_kernel(
             )  # fmt: skip
             rows = np.concatenate((rows, more))
         for r in range(len(rows)):
-            if ra >= 0 and min(rows[r, 1], copies_a[ra, 1]) <= max(rows[r, 0], copies_a[ra, 0]):
-                if rb < 0 or min(rows[r, 3], copies_b[rb, 1]) <= max(rows[r, 2], copies_b[rb, 0]):
-                    continue  # (over neither copy of the view: the view before found it)
-            elif rb >= 0 and ra < 0 and min(rows[r, 3], copies_b[rb, 1]) <= max(rows[r, 2], copies_b[rb, 0]):
-                continue
+            over = _over(rows[r, 0], rows[r, 1], copies_a, ra) or _over(rows[r, 2], rows[r, 3], copies_b, rb)
+            if (ra >= 0 or rb >= 0) and not over:
+                continue  # (over neither copy of the view: the view without copies found it)
             # A passage inside a copy that, moved to the copy's source, is a passage an earlier view
             # found is that passage printed again: the first printing stands for it (a page scraped
             # twice gives its passages once). One over more than its copy is kept, and merges with

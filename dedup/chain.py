@@ -210,6 +210,21 @@ _VERBATIM = 0.5
 
 
 @njit(cache=True, nogil=True)
+def _verbatim(
+    c: int, sizes: npt.NDArray[np.int64], lo_a: npt.NDArray[np.int64], hi_a: npt.NDArray[np.int64], min_seeds: int
+) -> bool:
+    """Whether chain ``c`` is verbatim copy: ``min_seeds`` seeds or more, and ``_VERBATIM`` a character along a."""
+    return bool(sizes[c] >= min_seeds and sizes[c] >= _VERBATIM * (hi_a[c] - lo_a[c]))
+
+
+@njit(cache=True, nogil=True)
+def _claimed_twice(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[int, int]:
+    """Characters that intervals (at least one) claim twice, their summed extents less what they cover; and that."""
+    covered = _covered(lo, hi)
+    return int((hi - lo).sum()) - covered, covered
+
+
+@njit(cache=True, nogil=True)
 def _printings(
     idx: npt.NDArray[np.int64],
     first: int,
@@ -228,27 +243,20 @@ def _printings(
     """
     count = 0
     for k in range(first, last):
-        c = idx[k]
-        count += sizes[c] >= min_seeds and sizes[c] >= _VERBATIM * (hi_a[c] - lo_a[c])
+        count += _verbatim(idx[k], sizes, lo_a, hi_a, min_seeds)
     if count < 2:  # (most groups: no allocation below)
         return False
     verbatim = np.empty(count, dtype=np.int64)
     count = 0
     for k in range(first, last):
-        c = idx[k]
-        if sizes[c] >= min_seeds and sizes[c] >= _VERBATIM * (hi_a[c] - lo_a[c]):
-            verbatim[count] = c
+        if _verbatim(idx[k], sizes, lo_a, hi_a, min_seeds):
+            verbatim[count] = idx[k]
             count += 1
-    # Characters the chains claim twice along a side: their summed extents less what they cover.
-    lo, hi = lo_b[verbatim], hi_b[verbatim]
-    covered_b = _covered(lo, hi)
-    twice_b = int((hi - lo).sum()) - covered_b
+    twice_b, covered_b = _claimed_twice(lo_b[verbatim], hi_b[verbatim])
     over_b = twice_b > _OVERLAP * covered_b
     if not over_b and twice_b > _SEAM:
         return False
-    lo, hi = lo_a[verbatim], hi_a[verbatim]
-    covered_a = _covered(lo, hi)
-    twice_a = int((hi - lo).sum()) - covered_a
+    twice_a, covered_a = _claimed_twice(lo_a[verbatim], hi_a[verbatim])
     over_a = twice_a > _OVERLAP * covered_a
     return (over_b and twice_a <= _SEAM) or (over_a and twice_b <= _SEAM)
 

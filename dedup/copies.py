@@ -174,11 +174,17 @@ def _reprints(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: in
 
 
 @njit(cache=True, nogil=True)
+def _left_out(copies: npt.NDArray[np.int64], q: int, r: int) -> tuple[int, int]:
+    """The span of text that view ``r`` leaves out for copy ``q``: its source if ``q`` is ``r``, else the copy."""
+    return (copies[q, 2], copies[q, 3]) if q == r else (copies[q, 0], copies[q, 1])
+
+
+@njit(cache=True, nogil=True)
 def _parts(starts: npt.NDArray[np.int64], copies: npt.NDArray[np.int64], r: int) -> npt.NDArray[np.int64]:
     """For each seed, how many of the printings view ``r`` leaves out (:func:`_view`) end before it."""
     part = np.zeros(len(starts), dtype=np.int64)
     for q in range(len(copies)):
-        end = copies[q, 3] if q == r else copies[q, 1]  # (the source of r, the other copies)
+        end = _left_out(copies, q, r)[1]
         for k in range(len(starts)):
             part[k] += starts[k] >= end
     return part
@@ -195,11 +201,39 @@ def _view(
     """
     keep = np.ones(len(starts), dtype=np.bool_)
     for q in range(len(copies)):
-        lo, hi = (copies[q, 2], copies[q, 3]) if q == r else (copies[q, 0], copies[q, 1])
+        lo, hi = _left_out(copies, q, r)
         for k in range(len(starts)):
             if starts[k] < hi and lo < ends[k]:
                 keep[k] = False
     return keep
+
+
+@njit(cache=True, nogil=True)
+def _over(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int) -> bool:
+    """Whether the span ``lo .. hi`` overlaps copy ``r`` (never for -1)."""
+    return r >= 0 and min(hi, copies[r, 1]) > max(lo, copies[r, 0])
+
+
+@njit(cache=True, nogil=True)
+def _to_source(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int, slack: int) -> tuple[int, int, bool]:
+    """The span ``lo .. hi`` moved to the source of copy ``r`` if it lies in the copy (``slack`` either way)."""
+    if r >= 0 and copies[r, 0] - slack <= lo and hi <= copies[r, 1] + slack:
+        shift = copies[r, 2] - copies[r, 0]
+        return lo + shift, hi + shift, True
+    return lo, hi, False
+
+
+@njit(cache=True, nogil=True)
+def _same_row(found: npt.NDArray[np.int64], a0: int, a1: int, b0: int, b1: int) -> int:
+    """The first row of ``found`` that the span covers half of, or that covers half of it, on both sides; or -1."""
+    for q in range(len(found)):
+        over_a = min(a1, found[q, 1]) - max(a0, found[q, 0])
+        over_b = min(b1, found[q, 3]) - max(b0, found[q, 2])
+        if 2 * over_a >= min(a1 - a0, found[q, 1] - found[q, 0]) and 2 * over_b >= min(
+            b1 - b0, found[q, 3] - found[q, 2]
+        ):
+            return q
+    return -1
 
 
 @njit(cache=True, nogil=True)
@@ -218,38 +252,19 @@ def _found_before(
     row of ``found`` is the same when each covers half the other's span, or more, on both sides.
     A row in no copy is never found before.
     """
-    a0, a1, b0, b1 = row[0], row[1], row[2], row[3]
-    moved = False
-    if r_a >= 0 and copies_a[r_a, 0] - slack <= a0 and a1 <= copies_a[r_a, 1] + slack:
-        a0, a1 = a0 + copies_a[r_a, 2] - copies_a[r_a, 0], a1 + copies_a[r_a, 2] - copies_a[r_a, 0]
-        moved = True
-    if r_b >= 0 and copies_b[r_b, 0] - slack <= b0 and b1 <= copies_b[r_b, 1] + slack:
-        b0, b1 = b0 + copies_b[r_b, 2] - copies_b[r_b, 0], b1 + copies_b[r_b, 2] - copies_b[r_b, 0]
-        moved = True
-    if not moved:
-        return False
-    for q in range(len(found)):
-        over_a = min(a1, found[q, 1]) - max(a0, found[q, 0])
-        over_b = min(b1, found[q, 3]) - max(b0, found[q, 2])
-        if 2 * over_a >= min(a1 - a0, found[q, 1] - found[q, 0]) and 2 * over_b >= min(
-            b1 - b0, found[q, 3] - found[q, 2]
-        ):
-            return True
-    return False
+    a0, a1, moved_a = _to_source(row[0], row[1], copies_a, r_a, slack)
+    b0, b1, moved_b = _to_source(row[2], row[3], copies_b, r_b, slack)
+    return (moved_a or moved_b) and _same_row(found, a0, a1, b0, b1) >= 0
 
 
 @njit(cache=True, nogil=True)
 def _add_row(found: npt.NDArray[np.int64], row: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """``found`` with ``row``, unless one covers half the other on both sides (the one with more seeds stays)."""
-    for q in range(len(found)):
-        over_a = min(row[1], found[q, 1]) - max(row[0], found[q, 0])
-        over_b = min(row[3], found[q, 3]) - max(row[2], found[q, 2])
-        if 2 * over_a >= min(row[1] - row[0], found[q, 1] - found[q, 0]) and 2 * over_b >= min(
-            row[3] - row[2], found[q, 3] - found[q, 2]
-        ):
-            if row[4] > found[q, 4]:
-                found[q] = row
-            return found
+    q = _same_row(found, row[0], row[1], row[2], row[3])
+    if q >= 0:
+        if row[4] > found[q, 4]:
+            found[q] = row
+        return found
     out = np.empty((len(found) + 1, 6), dtype=np.int64)
     out[: len(found)] = found
     out[len(found)] = row

@@ -291,14 +291,21 @@ def _prepare_kernel(
     for i in range(n):
         packed[i] = (np.uint64(hashes[i]) << np.uint64(low)) | np.uint64(i)
     ngrams, ranks = _ranks(_radix_sort(packed, 32 + low), low)
+    m = max(n - offset, 0)
+    runs = _reprints(hashes, 0, n, min_run) if min_run > 0 and len(ngram_starts) == n else np.zeros((0, 3), np.int64)
+    word_hashes, starts, ends = _word_hashes(cps, word_min)
+    # The copies as spans of the text, and the seeds and words wholly inside one (they count once).
+    copies = np.empty((len(runs), 4), dtype=np.int64)
+    seed_copy = np.zeros(m if len(runs) else 0, dtype=np.bool_)
+    word_copy = np.zeros(len(word_hashes) if len(runs) else 0, dtype=np.bool_)
+    for r in range(len(runs)):
+        s, e, delta = runs[r, 0], runs[r, 1], runs[r, 2]
+        copies[r, 0], copies[r, 1] = ngram_starts[s], ngram_ends[e - 1]
+        copies[r, 2], copies[r, 3] = ngram_starts[s - delta], ngram_ends[e - 1 - delta]
+        _mark_copy(s, e, offset, seed_copy, 0, copies[r, 0], copies[r, 1], starts, ends, 0, len(starts), word_copy)
     # Seeds occurring at most max_repeat times. A seed's key is hashes[i] << 32 | hashes[i + offset];
     # its pair of ranks orders seeds as the key does and fits with i into one uint64, sorted as a
     # plain number (occurrences of one key then come in order along the text).
-    m = max(n - offset, 0)
-    runs = _reprints(hashes, 0, n, min_run) if min_run > 0 and len(ngram_starts) == n else np.zeros((0, 3), np.int64)
-    seed_copy = np.zeros(m if len(runs) else 0, dtype=np.bool_)
-    for r in range(len(runs)):
-        seed_copy[runs[r, 0] : max(runs[r, 1] - offset, runs[r, 0])] = True
     d = np.uint64(len(ngrams))
     if m == 0:
         keys, index = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -313,16 +320,6 @@ def _prepare_kernel(
         for i in range(m):
             raw[i] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
         keys, index = _few_sorted(raw, np.argsort(raw, kind="mergesort"), max_repeat, seed_copy)
-    word_hashes, starts, ends = _word_hashes(cps, word_min)
-    copies = np.empty((len(runs), 4), dtype=np.int64)
-    word_copy = np.zeros(len(word_hashes) if len(runs) else 0, dtype=np.bool_)
-    for r in range(len(runs)):
-        s, e, delta = runs[r, 0], runs[r, 1], runs[r, 2]
-        copies[r, 0], copies[r, 1] = ngram_starts[s], ngram_ends[e - 1]
-        copies[r, 2], copies[r, 3] = ngram_starts[s - delta], ngram_ends[e - 1 - delta]
-        for w in range(len(word_hashes)):
-            if copies[r, 0] <= starts[w] and ends[w] <= copies[r, 1]:
-                word_copy[w] = True
     words, first = _few_sorted(word_hashes, np.argsort(word_hashes, kind="mergesort"), max_repeat, word_copy)
     if limit >= 0:
         keep = _estimate_salted(within, multipliers, shift, keys, salt) <= limit
@@ -474,13 +471,38 @@ def _copy_marks(
         at = np.flatnonzero(cps[char_starts[t] : char_starts[t + 1]] != _SPACE) + char_starts[t]
         for r in range(len(runs)):
             first, last = runs[r, 0] - offsets[t], runs[r, 1] - offsets[t]
-            for i in range(first, last - offset):
-                seed_copy[seed_offsets[t] + i] = True
-            start, end = at[first], at[last - 1 + ngram - 1] + 1
-            for w in range(word_offsets[t], word_offsets[t + 1]):
-                if start <= word_starts[w] and word_ends[w] <= end:
-                    word_copy[w] = True
+            _mark_copy(
+                first, last, offset, seed_copy, seed_offsets[t], at[first], at[last - 1 + ngram - 1] + 1, word_starts,
+                word_ends, word_offsets[t], word_offsets[t + 1], word_copy,
+            )  # fmt: skip
     return seed_copy, word_copy
+
+
+@njit(cache=True, nogil=True)
+def _mark_copy(
+    first: int,
+    last: int,
+    offset: int,
+    seed_copy: npt.NDArray[np.bool_],
+    seed_base: int,
+    start: int,
+    end: int,
+    word_starts: Positions,
+    word_ends: Positions,
+    word_first: int,
+    word_last: int,
+    word_copy: npt.NDArray[np.bool_],
+) -> None:
+    """Marks the seeds wholly inside the copy of n-grams ``first .. last`` and the words inside its text.
+
+    Seed ``i`` (n-grams ``i`` and ``i + offset``) is marked at ``seed_base + i``; the words
+    ``word_first .. word_last`` that lie in the characters ``start .. end``, in ``word_copy``.
+    """
+    for i in range(first, last - offset):
+        seed_copy[seed_base + i] = True
+    for w in range(word_first, word_last):
+        if start <= word_starts[w] and word_ends[w] <= end:
+            word_copy[w] = True
 
 
 @njit(cache=True, nogil=True)

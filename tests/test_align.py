@@ -751,14 +751,16 @@ def test_lone_ends_drop_only_lone_seeds(seeds: list[tuple[int, int, int]], trim:
 
 
 @_SETTINGS
-@given(seed=st.integers(0, 10**6), shared=st.integers(0, 60))
-def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: int) -> None:
+@given(seed=st.integers(0, 10**6), shared=st.integers(0, 60), reprinted=st.booleans())
+def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: int, reprinted: bool) -> None:
     rng = random.Random(seed)
     common = _words(rng, ARABIC, shared, set())
     own = _words(rng, ARABIC, 300, set(common))
     a = own[:150] + common + common[: shared // 3]  # some words twice: repeated seeds
     b = common + own[150:] + common[shared // 2 :]
     rng.shuffle(a)
+    if reprinted:  # a page printed twice: its copy's seeds count once (dedup.copies)
+        a = a + a
     texts = [normalize(" ".join(x)) for x in (a, b)]
     pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
     args = (
@@ -767,6 +769,7 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
         pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
         5, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
     )  # fmt: skip
+    assert len(pa.copies) == reprinted
     walk = _seed_spans(*args, 0)  # never sparse
     sorted_ = _seed_spans(*args, 10**9)  # always sparse
     assert [x.tolist() for x in walk] == [x.tolist() for x in sorted_]
