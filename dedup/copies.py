@@ -174,6 +174,28 @@ def _reprints(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: in
 
 
 @njit(cache=True, nogil=True)
+def _inside(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int, slack: int) -> bool:
+    """Whether the span ``lo .. hi`` lies in copy ``r`` (``slack`` characters either way)."""
+    return bool(copies[r, 0] - slack <= lo and hi <= copies[r, 1] + slack)
+
+
+@njit(cache=True, nogil=True)
+def _printing(copies: npt.NDArray[np.int64], start: int, end: int) -> int:
+    """The copy (row of :attr:`Prepared.copies`) holding the span ``start .. end``, or -1.
+
+    Example:
+        >>> import numpy as np
+        >>> copies = np.array([[100, 200, 0, 100]])
+        >>> _printing(copies, 120, 130), _printing(copies, 190, 210), _printing(copies, 20, 30)
+        (0, -1, -1)
+    """
+    for r in range(len(copies)):
+        if _inside(start, end, copies, r, 0):
+            return r
+    return -1
+
+
+@njit(cache=True, nogil=True)
 def _left_out(copies: npt.NDArray[np.int64], q: int, r: int) -> tuple[int, int]:
     """The span of text that view ``r`` leaves out for copy ``q``: its source if ``q`` is ``r``, else the copy."""
     return (copies[q, 2], copies[q, 3]) if q == r else (copies[q, 0], copies[q, 1])
@@ -217,7 +239,7 @@ def _over(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int) -> bool:
 @njit(cache=True, nogil=True)
 def _to_source(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int, slack: int) -> tuple[int, int, bool]:
     """The span ``lo .. hi`` moved to the source of copy ``r`` if it lies in the copy (``slack`` either way)."""
-    if r >= 0 and copies[r, 0] - slack <= lo and hi <= copies[r, 1] + slack:
+    if r >= 0 and _inside(lo, hi, copies, r, slack):
         shift = copies[r, 2] - copies[r, 0]
         return lo + shift, hi + shift, True
     return lo, hi, False

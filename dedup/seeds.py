@@ -28,7 +28,7 @@ from numba import njit
 from . import scripts
 from ._arrays import Positions
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
-from .copies import _reprints
+from .copies import _printing, _reprints
 from .errors import ParameterError
 from .normalize import Normalized
 from .score import _ranks
@@ -922,22 +922,6 @@ def _repeats(groups: npt.NDArray[np.int64], g: int) -> bool:
     if groups.shape[1] > 4:
         return bool(groups[g, 4] != 0)
     return bool(groups[g, 1] - groups[g, 0] > 1 or groups[g, 3] - groups[g, 2] > 1)
-
-
-@njit(cache=True, nogil=True)
-def _printing(copies: npt.NDArray[np.int64], start: int, end: int) -> int:
-    """The copy (row of :attr:`Prepared.copies`) holding the span ``start .. end``, or -1.
-
-    Example:
-        >>> import numpy as np
-        >>> copies = np.array([[100, 200, 0, 100]])
-        >>> _printing(copies, 120, 130), _printing(copies, 190, 210), _printing(copies, 20, 30)
-        (0, -1, -1)
-    """
-    for r in range(len(copies)):
-        if copies[r, 0] <= start and end <= copies[r, 1]:
-            return r
-    return -1
 
 
 @njit(cache=True, nogil=True)
