@@ -37,6 +37,11 @@ _RUN_STEP = 2  # consecutive n-gram starts on one diagonal are 1 apart, 2 across
 # they reach over: a sentence an outlet edited word by word (spelling, spacing) keeps more of its
 # words matched than that, words shared by chance far fewer.
 _LONE_SHARE = 0.5
+# In a loose group (below exact_density) lone matches at an end go only when, besides, they are no
+# edit of the copy: one word, words in another order on the other side, or a stretch there less
+# than this share of the stretch on this side (the words a reworded sentence keeps lie in one
+# order, over sentences of like length).
+_EDIT_SHARE = 0.3
 
 
 @njit(cache=True, nogil=True)
@@ -431,16 +436,22 @@ def _group_passages(
             if length < min_exact:
                 continue
             density = _density(seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1)
-            if density >= exact_density:
-                # A near-verbatim copy ends where its runs end: lone word matches past them are chance.
-                tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE)
-                if len(tight) < count:
-                    seeds, count = tight, len(tight)
-                    a0, a1, b0, b1 = _extent(seeds, start_a, end_a, start_b, end_b)
+            # A near-verbatim copy ends where its runs end: lone word matches past them are chance.
+            # So do the lone matches that made a copy loose (words two texts share by chance within
+            # `gap` of a wire paragraph) when they are no edit of it and the copy without them is
+            # near-verbatim and min_length long; a loose match keeps the ends that are its own (the
+            # words a reworded sentence kept, in order, over a sentence of like length).
+            edit = 0.0 if density >= exact_density else _EDIT_SHARE
+            tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE, edit)
+            if len(tight) < count:
+                t0, t1, u0, u1 = _extent(tight, start_a, end_a, start_b, end_b)
+                closer = _density(tight, start_a, end_a, start_b, end_b, t0, t1, u0, u1)
+                if density >= exact_density or (closer >= exact_density and min(t1 - t0, u1 - u0) >= min_length):
+                    seeds, count, density = tight, len(tight), closer
+                    a0, a1, b0, b1 = t0, t1, u0, u1
                     length = min(a1 - a0, b1 - b0)
                     if length < min_exact:
                         continue
-                    density = _density(seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1)
             # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
             # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
             # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
@@ -574,8 +585,9 @@ def _drop_lone_ends(
     trim: int,
     keep: int,
     sparse: float,
+    edit: float,
 ) -> npt.NDArray[np.int64]:
-    """The seeds of a near-verbatim group less the lone seeds at its ends that unshared text parts from the rest.
+    """The seeds of a group less the lone seeds at its ends that unshared text parts from the rest.
 
     Copied text gives runs: seeds one after another on one diagonal (the same offset between the
     two documents) over more than ``trim`` characters. A word both texts use by chance is a lone
@@ -585,8 +597,11 @@ def _drop_lone_ends(
     up to the first seed of a run, go when more than ``trim`` characters part them from the rest
     and they cover less than ``sparse`` of the stretch from the rest to the furthest of them: a
     few words far apart, where a sentence an outlet edited word by word (spelling, spacing) keeps
-    most of its words matched, and stays, as does a lone seed next to its copy. At least ``keep``
-    seeds stay. Returns the seeds in order along b.
+    most of its words matched, and stays, as does a lone seed next to its copy. With ``edit``
+    above 0 (a loose group), they go only when they are, besides, no edit of the copy: one word,
+    words in another order on the other side, or a stretch there shorter than ``edit`` times the
+    stretch on this side (:func:`_kept_words`). At least ``keep`` seeds stay. Returns the seeds in
+    order along b.
     """
     n = len(seeds)
     diag = start_b[seeds] - start_a[seeds]
@@ -614,6 +629,8 @@ def _drop_lone_ends(
     for side in range(2):
         starts = start_a if side == 0 else start_b
         ends = end_a if side == 0 else end_b
+        others = start_b if side == 0 else start_a
+        other_ends = end_b if side == 0 else end_a
         order = np.argsort(starts[seeds], kind="mergesort")
         # From the start: the lone seeds before the first seed of a run.
         first = 0
@@ -624,7 +641,14 @@ def _drop_lone_ends(
             lone = seeds[drop]
             edge, low = starts[seeds[order[first]]], starts[lone].min()
             apart = edge - ends[lone].max()
-            if apart > trim and _covered(starts[lone], ends[lone]) < sparse * (edge - low) and left - len(drop) >= keep:
+            rest = seeds[order[first:]][alive[order[first:]]]
+            other = others[rest].min() - others[lone].min()
+            if (
+                apart > trim
+                and _covered(starts[lone], ends[lone]) < sparse * (edge - low)
+                and left - len(drop) >= keep
+                and (edit == 0.0 or other < edit * (edge - low) or not _kept_words(lone, starts, ends, others))
+            ):
                 alive[drop] = False
                 left -= len(drop)
         # From the end: the lone seeds after the last seed of a run.
@@ -636,11 +660,37 @@ def _drop_lone_ends(
             lone, rest = seeds[drop], seeds[order[: last + 1][alive[order[: last + 1]]]]
             edge, far = ends[rest].max(), ends[lone].max()
             apart = starts[lone].min() - edge
-            if apart > trim and _covered(starts[lone], ends[lone]) < sparse * (far - edge) and left - len(drop) >= keep:
+            other = other_ends[lone].max() - other_ends[rest].max()
+            if (
+                apart > trim
+                and _covered(starts[lone], ends[lone]) < sparse * (far - edge)
+                and left - len(drop) >= keep
+                and (edit == 0.0 or other < edit * (far - edge) or not _kept_words(lone, starts, ends, others))
+            ):
                 alive[drop] = False
                 left -= len(drop)
     kept = seeds[alive]
     return kept[np.argsort(start_b[kept], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def _kept_words(
+    seeds: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    others: npt.NDArray[np.int64],
+) -> bool:
+    """Whether ``seeds`` could be words a reworded sentence kept: two or more apart along one side
+    (``starts``, ``ends``), in the same order along the other (``others``). One word alone is as
+    likely a word two texts share by chance."""
+    apart = False
+    for i in seeds:
+        for j in seeds:
+            if ends[i] <= starts[j]:
+                apart = True
+                if others[i] > others[j]:
+                    return False
+    return apart
 
 
 @njit(cache=True, nogil=True)

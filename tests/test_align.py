@@ -720,17 +720,20 @@ def test_trimming_keeps_a_subset_of_the_seeds(seeds: list[tuple[int, int]], trim
     trim=st.integers(0, 40),
     keep=st.integers(1, 5),
     sparse=st.floats(0, 1),
+    edit=st.sampled_from([0.0, 0.3]),
 )
-def test_lone_ends_drop_only_lone_seeds(seeds: list[tuple[int, int, int]], trim: int, keep: int, sparse: float) -> None:
-    """Dropping the lone ends of a group drops only seeds outside runs (seeds of one diagonal, each
-    within ``trim`` of those before it, spanning more than ``trim``), keeps at least ``keep``, and
-    returns the rest in order along b."""
+def test_lone_ends_drop_only_lone_seeds(
+    seeds: list[tuple[int, int, int]], trim: int, keep: int, sparse: float, edit: float
+) -> None:
+    """Dropping the lone ends of a group (near-verbatim, or loose with ``edit``) drops only seeds
+    outside runs (seeds of one diagonal, each within ``trim`` of those before it, spanning more
+    than ``trim``), keeps at least ``keep``, and returns the rest in order along b."""
     start_a = np.array([a for a, _, _ in seeds], dtype=np.int64)
     start_b = start_a + [d for _, d, _ in seeds]
     lengths = np.array([n for _, _, n in seeds], dtype=np.int64)
     end_a, end_b = start_a + lengths, start_b + lengths
     members = np.arange(len(seeds), dtype=np.int64)
-    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep, sparse)
+    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep, sparse, edit)
     assert len(set(kept.tolist())) == len(kept) and set(kept.tolist()) <= set(members.tolist())
     assert len(kept) >= min(keep, len(seeds)) and (np.diff(start_b[kept]) >= 0).all()
     # The runs, plainly: clusters of each diagonal by single linkage within trim, and their spans.

@@ -102,6 +102,19 @@ def test_words_shared_by_chance_past_the_copy_do_not_extend_its_passage() -> Non
         assert start <= span.start <= start + 2 and start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + 1
 
 
+def test_words_shared_by_chance_before_the_copy_in_another_order_do_not_extend_its_passage() -> None:
+    """Words both outlets use, two by two over 250 characters before the wire paragraph in one and
+    in another order just before it in the other, chain with the copy and make its group loose
+    (below exact_density); being no edit of the copy, they do not carry the passage back."""
+    a = f"{story(1)} zebrafish quokka {story(5, 24)} axolotl narwhal {story(8, 12)} {WIRE} {story(2)}"
+    b = f"{story(3)} Nobody had heard of axolotl or narwhal, quokka or zebrafish there. {WIRE} {story(4)}"
+    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
+    [passage] = result.passages
+    for span, text in ((passage.a, a), (passage.b, b)):
+        start = text.index(WIRE)
+        assert start <= span.start <= start + 2 and start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + 1
+
+
 def test_outlet_template_is_boilerplate_but_wire_copy_of_many_outlets_is_not() -> None:
     template = (
         "Follow us on our channels for the latest news and analysis from the region and the world. "
