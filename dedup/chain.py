@@ -354,6 +354,8 @@ def _group_passages(
     min_density: float,
     exact_density: float,
     trim: int,
+    held_a: npt.NDArray[np.int64],
+    held_b: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]:
     """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
 
@@ -364,7 +366,7 @@ def _group_passages(
     if it has ``min_seeds`` seeds and its seeds cover ``min_density`` of it on both sides (then
     ``short`` is 0) or, from ``min_exact`` up to ``min_length`` characters, ``exact_density``
     (``short`` 1 when at least half its seeds are rare in the corpus, else 2). Spans are widened to
-    whole words.
+    whole words. ``held_a``, ``held_b``: where the seeds held out of this pass (repeated keys) start.
     """
     n = len(chains)
     count = chains.max() + 1 if n else 0
@@ -441,17 +443,26 @@ def _group_passages(
             # `gap` of a wire paragraph) when they are no edit of it and the copy without them is
             # near-verbatim and min_length long; a loose match keeps the ends that are its own (the
             # words a reworded sentence kept, in order, over a sentence of like length).
-            edit = 0.0 if density >= exact_density else _EDIT_SHARE
-            tight = _drop_lone_ends(seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE, edit)
-            if len(tight) < count:
+            # (Twice at most: a loose group that sheds its chance ends is near-verbatim, and its
+            # ends are then judged as such.)
+            for _ in range(2):
+                edit = 0.0 if density >= exact_density else _EDIT_SHARE
+                tight = _drop_lone_ends(
+                    seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE, edit, held_a, held_b
+                )
+                if len(tight) == count:
+                    break
                 t0, t1, u0, u1 = _extent(tight, start_a, end_a, start_b, end_b)
                 closer = _density(tight, start_a, end_a, start_b, end_b, t0, t1, u0, u1)
-                if density >= exact_density or (closer >= exact_density and min(t1 - t0, u1 - u0) >= min_length):
-                    seeds, count, density = tight, len(tight), closer
-                    a0, a1, b0, b1 = t0, t1, u0, u1
-                    length = min(a1 - a0, b1 - b0)
-                    if length < min_exact:
-                        continue
+                if edit > 0.0 and (closer < exact_density or min(t1 - t0, u1 - u0) < min_length):
+                    break
+                seeds, count, density = tight, len(tight), closer
+                a0, a1, b0, b1 = t0, t1, u0, u1
+                if edit == 0.0:
+                    break
+            length = min(a1 - a0, b1 - b0)
+            if length < min_exact:
+                continue
             # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
             # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
             # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
@@ -586,22 +597,26 @@ def _drop_lone_ends(
     keep: int,
     sparse: float,
     edit: float,
+    held_a: npt.NDArray[np.int64],
+    held_b: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]:
     """The seeds of a group less the lone seeds at its ends that unshared text parts from the rest.
 
     Copied text gives runs: seeds one after another on one diagonal (the same offset between the
     two documents) over more than ``trim`` characters. A word both texts use by chance is a lone
-    seed, or two over the word; a few
-    of them a little past the end of a copy (within ``gap``, so chained with it) carried the
-    passage over the unshared text between. Along each side in turn, the lone seeds at either end,
-    up to the first seed of a run, go when more than ``trim`` characters part them from the rest
-    and they cover less than ``sparse`` of the stretch from the rest to the furthest of them: a
-    few words far apart, where a sentence an outlet edited word by word (spelling, spacing) keeps
-    most of its words matched, and stays, as does a lone seed next to its copy. With ``edit``
-    above 0 (a loose group), they go only when they are, besides, no edit of the copy: one word,
-    words in another order on the other side, or a stretch there shorter than ``edit`` times the
-    stretch on this side (:func:`_kept_words`). At least ``keep`` seeds stay. Returns the seeds in
-    order along b.
+    seed, or two over the word; a few of them a little past the end of a copy (within ``gap``, so
+    chained with it) carried the passage over the unshared text between. Along each side in turn,
+    the lone seeds at either end, up to the first seed of a run (or the outermost of them, up to a
+    gap among them), go when more than ``trim`` characters part them from the rest and they cover
+    less than ``sparse`` of the stretch from the rest to the furthest of them: a few words far
+    apart, where a sentence an outlet edited word by word (spelling, spacing) keeps most of its
+    words matched, and stays, as does a lone seed next to its copy. With ``edit`` above 0 (a loose
+    group), they go only when they are, besides, no edit of the copy: one word, words in another
+    order on the other side, or a stretch there shorter than ``edit`` times the stretch on this
+    side (:func:`_kept_words`); and when fewer than ``keep`` of the seeds held out of the pass
+    (``held_a``, ``held_b``: repeated keys, which the first pass leaves out) lie over them on both
+    sides (text both documents print, whose seeds are held). At least ``keep`` seeds stay.
+    Returns the seeds in order along b.
     """
     n = len(seeds)
     diag = start_b[seeds] - start_a[seeds]
@@ -631,46 +646,76 @@ def _drop_lone_ends(
         ends = end_a if side == 0 else end_b
         others = start_b if side == 0 else start_a
         other_ends = end_b if side == 0 else end_a
+        held, held_other = (held_a, held_b) if side == 0 else (held_b, held_a)
         order = np.argsort(starts[seeds], kind="mergesort")
-        # From the start: the lone seeds before the first seed of a run.
+        # From the start: the lone seeds before the first seed of a run. The outermost of them
+        # go, as far in as a gap of more than `trim` parts them from the rest (a word both texts
+        # share by chance lies apart from the copy, though another may lie next to it).
         first = 0
         while first < n and (not alive[order[first]] or not in_run[order[first]]):
             first += 1
         drop = order[:first][alive[order[:first]]]
         if first < n and len(drop):
-            lone = seeds[drop]
-            edge, low = starts[seeds[order[first]]], starts[lone].min()
-            apart = edge - ends[lone].max()
-            rest = seeds[order[first:]][alive[order[first:]]]
-            other = others[rest].min() - others[lone].min()
-            if (
-                apart > trim
-                and _covered(starts[lone], ends[lone]) < sparse * (edge - low)
-                and left - len(drop) >= keep
-                and (edit == 0.0 or other < edit * (edge - low) or not _kept_words(lone, starts, ends, others))
-            ):
-                alive[drop] = False
-                left -= len(drop)
-        # From the end: the lone seeds after the last seed of a run.
+            low = starts[seeds[drop[0]]]
+            for j in range(len(drop), 0, -1):
+                lone = seeds[drop[:j]]
+                edge = starts[seeds[drop[j]]] if j < len(drop) else starts[seeds[order[first]]]
+                apart = edge - ends[lone].max()
+                if apart <= trim or left - j < keep or _covered(starts[lone], ends[lone]) >= sparse * (edge - low):
+                    continue
+                if edit > 0.0:
+                    after = np.concatenate((drop[j:], order[first:]))
+                    rest = seeds[after[alive[after]]]
+                    other = others[rest].min() - others[lone].min()
+                    if other >= edit * (edge - low) and _kept_words(lone, starts, ends, others):
+                        continue
+                    if _held(held, held_other, low, edge, others[lone].min(), others[rest].min()) >= keep:
+                        continue
+                alive[drop[:j]] = False
+                left -= j
+                break
+        # From the end: the lone seeds after the last seed of a run, likewise.
         last = n - 1
         while last >= 0 and (not alive[order[last]] or not in_run[order[last]]):
             last -= 1
         drop = order[last + 1 :][alive[order[last + 1 :]]]
         if last >= 0 and len(drop):
-            lone, rest = seeds[drop], seeds[order[: last + 1][alive[order[: last + 1]]]]
-            edge, far = ends[rest].max(), ends[lone].max()
-            apart = starts[lone].min() - edge
-            other = other_ends[lone].max() - other_ends[rest].max()
-            if (
-                apart > trim
-                and _covered(starts[lone], ends[lone]) < sparse * (far - edge)
-                and left - len(drop) >= keep
-                and (edit == 0.0 or other < edit * (far - edge) or not _kept_words(lone, starts, ends, others))
-            ):
-                alive[drop] = False
-                left -= len(drop)
+            far = ends[seeds[drop]].max()
+            for j in range(len(drop)):
+                lone = seeds[drop[j:]]
+                before = np.concatenate((order[: last + 1], drop[:j]))
+                rest = seeds[before[alive[before]]]
+                edge = ends[rest].max()
+                apart = starts[lone].min() - edge
+                if (
+                    apart <= trim
+                    or left - (len(drop) - j) < keep
+                    or _covered(starts[lone], ends[lone]) >= sparse * (far - edge)
+                ):
+                    continue
+                if edit > 0.0:
+                    other = other_ends[lone].max() - other_ends[rest].max()
+                    if other >= edit * (far - edge) and _kept_words(lone, starts, ends, others):
+                        continue
+                    if _held(held, held_other, edge, far, other_ends[rest].max(), other_ends[lone].max()) >= keep:
+                        continue
+                alive[drop[j:]] = False
+                left -= len(drop) - j
+                break
     kept = seeds[alive]
     return kept[np.argsort(start_b[kept], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def _held(
+    held: npt.NDArray[np.int64], held_other: npt.NDArray[np.int64], low: int, high: int, other_low: int, other_high: int
+) -> int:
+    """How many held seeds start in [low, high) along one side and between other_low and other_high along the other."""
+    lo, hi = min(other_low, other_high), max(other_low, other_high)
+    count = 0
+    for k in range(len(held)):
+        count += low <= held[k] < high and lo <= held_other[k] < hi
+    return count
 
 
 @njit(cache=True, nogil=True)
@@ -1037,6 +1082,7 @@ def _passages_of(
         return np.zeros((0, 6), dtype=np.int64)
     chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, True)
     extra = occupy & ~use
+    held = np.flatnonzero(extra)
     if extra.sum() >= _MOVED:  # (fewer cannot be a moved sentence)
         every = np.flatnonzero(use | extra)
         cut = _chain(start_a[every], start_b[every], gap)
@@ -1051,5 +1097,5 @@ def _passages_of(
         chains = _meet(chains, cut[use[every]])
     return _group_passages(
         chains, sa, ea, sb, eb, rare[pick], spaces_a, breaks_a, length_a, spaces_b, breaks_b, length_b, abut,
-        min_seeds, min_length, min_exact, min_density, exact_density, trim,
+        min_seeds, min_length, min_exact, min_density, exact_density, trim, start_a[held], start_b[held],
     )  # fmt: skip

@@ -691,7 +691,7 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
     )
     want = _group_passages(
         chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,
-        min_length, min_exact, 0.25, 0.8, trim,
+        min_length, min_exact, 0.25, 0.8, trim, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
     )  # fmt: skip
     assert got.tolist() == want.tolist()
 
@@ -721,9 +721,10 @@ def test_trimming_keeps_a_subset_of_the_seeds(seeds: list[tuple[int, int]], trim
     keep=st.integers(1, 5),
     sparse=st.floats(0, 1),
     edit=st.sampled_from([0.0, 0.3]),
+    held=st.lists(st.tuples(st.integers(0, 600), st.integers(-200, 200)), max_size=8),
 )
 def test_lone_ends_drop_only_lone_seeds(
-    seeds: list[tuple[int, int, int]], trim: int, keep: int, sparse: float, edit: float
+    seeds: list[tuple[int, int, int]], trim: int, keep: int, sparse: float, edit: float, held: list[tuple[int, int]]
 ) -> None:
     """Dropping the lone ends of a group (near-verbatim, or loose with ``edit``) drops only seeds
     outside runs (seeds of one diagonal, each within ``trim`` of those before it, spanning more
@@ -733,7 +734,9 @@ def test_lone_ends_drop_only_lone_seeds(
     lengths = np.array([n for _, _, n in seeds], dtype=np.int64)
     end_a, end_b = start_a + lengths, start_b + lengths
     members = np.arange(len(seeds), dtype=np.int64)
-    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep, sparse, edit)
+    held_a = np.array([a for a, _ in held], dtype=np.int64)
+    held_b = held_a + np.array([d for _, d in held], dtype=np.int64)
+    kept = _drop_lone_ends(members, start_a, end_a, start_b, end_b, trim, keep, sparse, edit, held_a, held_b)
     assert len(set(kept.tolist())) == len(kept) and set(kept.tolist()) <= set(members.tolist())
     assert len(kept) >= min(keep, len(seeds)) and (np.diff(start_b[kept]) >= 0).all()
     # The runs, plainly: clusters of each diagonal by single linkage within trim, and their spans.

@@ -40,15 +40,17 @@ def wire_corpus(k: int, seed: int, words: int = 120) -> list[Document]:
     return [Document(f"d{i}", f"{own(seed + i)} {WIRE} {own(seed + 100 + i)}", source=f"outlet{i}") for i in range(k)]
 
 
-def wire_draws(outlets: tuple[int, ...] = (3, 7, 12), draws: int = 42, step: int = 97) -> dict[str, Any]:
-    """Scan ``draws`` corpora for each count of outlets (seeds 0, step, 2 step, ...): pairs lost, spills.
+def wire_draws(
+    outlets: tuple[int, ...] = (3, 7, 12), draws: int = 42, step: int = 97, first: int = 0
+) -> dict[str, Any]:
+    """Scan ``draws`` corpora for each count of outlets (seeds first, first + step, ...): pairs lost, spills.
 
     A corpus loses pairs when some two carriers share no passage; it spills when a passage reaches
     more than ``SPILL`` characters past the paragraph (or misses more than that of it).
     """
     rows = []
     for k in outlets:
-        for seed in range(0, draws * step, step):
+        for seed in range(first, first + draws * step, step):
             docs = wire_corpus(k, seed)
             result = scan(docs)
             found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
