@@ -40,7 +40,7 @@ _LONE_SHARE = 0.5
 # In a loose group (below exact_density) lone matches at an end go only when, besides, they are no
 # edit of the copy: one word, words in another order on the other side, or a stretch there less
 # than this share of the stretch on this side (the words a reworded sentence keeps lie in one
-# order, over sentences of like length).
+# order, over sentences of like length). See _drop_lone_ends for the rest of the rule.
 _EDIT_SHARE = 0.3
 
 
@@ -726,16 +726,20 @@ def _kept_words(
     others: npt.NDArray[np.int64],
 ) -> bool:
     """Whether ``seeds`` could be words a reworded sentence kept: two or more apart along one side
-    (``starts``, ``ends``), in the same order along the other (``others``). One word alone is as
-    likely a word two texts share by chance."""
-    apart = False
-    for i in seeds:
-        for j in seeds:
-            if ends[i] <= starts[j]:
-                apart = True
-                if others[i] > others[j]:
-                    return False
-    return apart
+    (``starts``, ``ends``), in the same order along the other (``others``): no seed lies along the
+    other side before one that ends before it starts. One word alone is as likely a word two texts
+    share by chance."""
+    by_start = seeds[np.argsort(starts[seeds], kind="mergesort")]
+    by_end = seeds[np.argsort(ends[seeds], kind="mergesort")]
+    before = np.iinfo(np.int64).min  # the furthest along the other side of the seeds ended so far
+    p = 0
+    for j in by_start:
+        while p < len(by_end) and ends[by_end[p]] <= starts[j]:
+            before = max(before, others[by_end[p]])
+            p += 1
+        if before > others[j]:
+            return False
+    return p > 0
 
 
 @njit(cache=True, nogil=True)

@@ -40,6 +40,7 @@ from dedup.chain import (
     _covered,
     _drop_lone_ends,
     _group_passages,
+    _kept_words,
     _meet,
     _passages_of,
     _sort_segment,
@@ -754,6 +755,20 @@ def test_lone_ends_drop_only_lone_seeds(
             if i is not None:
                 cluster, reach = [i], end_a[i]
     assert not any(run_of[i] for i in set(members.tolist()) - set(kept.tolist()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seeds=st.lists(st.tuples(st.integers(0, 200), st.integers(1, 12), st.integers(0, 200)), min_size=1, max_size=12))
+def test_kept_words_is_the_pairwise_order_check(seeds: list[tuple[int, int, int]]) -> None:
+    """Words a reworded sentence kept: some two apart along one side, and no pair of which the one
+    ending first lies further along the other side (the sorted walk equals the plain definition)."""
+    starts = np.array([s for s, _, _ in seeds], dtype=np.int64)
+    ends = starts + [n for _, n, _ in seeds]
+    others = np.array([o for _, _, o in seeds], dtype=np.int64)
+    members = np.arange(len(seeds), dtype=np.int64)
+    pairs = [(i, j) for i in range(len(seeds)) for j in range(len(seeds)) if ends[i] <= starts[j]]
+    want = bool(pairs) and all(others[i] <= others[j] for i, j in pairs)
+    assert _kept_words(members, starts, ends, others) == want
 
 
 @_SETTINGS

@@ -90,16 +90,21 @@ def test_wire_copy_among_chance_matches_is_reported_in_every_carrier_pair(seed: 
             assert inside >= len(WIRE) - 2 and len(span) - inside <= 2 * SPILL
 
 
+def wire_ends(a: str, b: str) -> list[tuple[int, int]]:
+    """The one passage two outlets share, as its start and end less the wire paragraph's, on each side."""
+    [passage] = scan([Document("a", a, source="x"), Document("b", b, source="y")]).passages
+    return [
+        (span.start - text.index(WIRE), span.end - text.index(WIRE) - len(WIRE))
+        for span, text in ((passage.a, a), (passage.b, b))
+    ]
+
+
 def test_words_shared_by_chance_past_the_copy_do_not_extend_its_passage() -> None:
     """Two words both outlets use a little after the wire paragraph, in another order on each side,
     chain with the copy (within `gap`) but are no copy: the passage ends where the paragraph ends."""
     a = f"{story(1)} {WIRE} Our reporter saw zebrafish and quokka there. {story(2)}"
     b = f"{story(3)} {WIRE} Nobody in the town had heard of a quokka or a zebrafish. {story(4)}"
-    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
-    [passage] = result.passages
-    for span, text in ((passage.a, a), (passage.b, b)):
-        start = text.index(WIRE)
-        assert start <= span.start <= start + 2 and start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + 1
+    assert all(0 <= start <= 2 and -2 <= end <= 1 for start, end in wire_ends(a, b))
 
 
 def test_words_shared_by_chance_before_the_copy_in_another_order_do_not_extend_its_passage() -> None:
@@ -108,11 +113,7 @@ def test_words_shared_by_chance_before_the_copy_in_another_order_do_not_extend_i
     (below exact_density); being no edit of the copy, they do not carry the passage back."""
     a = f"{story(1)} zebrafish quokka {story(5, 24)} axolotl narwhal {story(8, 12)} {WIRE} {story(2)}"
     b = f"{story(3)} Nobody had heard of axolotl or narwhal, quokka or zebrafish there. {WIRE} {story(4)}"
-    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
-    [passage] = result.passages
-    for span, text in ((passage.a, a), (passage.b, b)):
-        start = text.index(WIRE)
-        assert start <= span.start <= start + 2 and start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + 1
+    assert all(0 <= start <= 2 and -2 <= end <= 1 for start, end in wire_ends(a, b))
 
 
 def test_a_word_shared_by_chance_next_to_the_copy_does_not_let_words_further_out_extend_it() -> None:
@@ -121,12 +122,7 @@ def test_a_word_shared_by_chance_next_to_the_copy_does_not_let_words_further_out
     it by unshared text, do not ride on it."""
     a = f"{story(1)} zebrafish axolotl {story(5, 12)} quokka {WIRE} {story(2)}"
     b = f"{story(3)} {WIRE} The quokka and the zebrafish axolotl. {story(4)}"
-    result = scan([Document("a", a, source="x"), Document("b", b, source="y")])
-    [passage] = result.passages
-    for span, text in ((passage.a, a), (passage.b, b)):
-        start = text.index(WIRE)
-        assert start - len(" quokka") <= span.start <= start + 2
-        assert start + len(WIRE) - 2 <= span.end <= start + len(WIRE) + len(" The quokka") + 1
+    assert all(-len(" quokka") <= start <= 2 and -2 <= end <= len(" The quokka") + 1 for start, end in wire_ends(a, b))
 
 
 def test_outlet_template_is_boilerplate_but_wire_copy_of_many_outlets_is_not() -> None:
