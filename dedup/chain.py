@@ -666,10 +666,8 @@ def _drop_lone_ends(
                 if edit > 0.0:
                     after = np.concatenate((drop[j:], order[first:]))
                     rest = seeds[after[alive[after]]]
-                    other = others[rest].min() - others[lone].min()
-                    if other >= edit * (edge - low) and _kept_words(lone, starts, ends, others):
-                        continue
-                    if _held(held, held_other, low, edge, others[lone].min(), others[rest].min()) >= keep:
+                    reach = (others[lone].min(), others[rest].min())
+                    if _may_be_copy(lone, starts, ends, others, low, edge, reach, edit, held, held_other, keep):
                         continue
                 alive[drop[:j]] = False
                 left -= j
@@ -694,16 +692,42 @@ def _drop_lone_ends(
                 ):
                     continue
                 if edit > 0.0:
-                    other = other_ends[lone].max() - other_ends[rest].max()
-                    if other >= edit * (far - edge) and _kept_words(lone, starts, ends, others):
-                        continue
-                    if _held(held, held_other, edge, far, other_ends[rest].max(), other_ends[lone].max()) >= keep:
+                    reach = (other_ends[rest].max(), other_ends[lone].max())
+                    if _may_be_copy(lone, starts, ends, others, edge, far, reach, edit, held, held_other, keep):
                         continue
                 alive[drop[j:]] = False
                 left -= len(drop) - j
                 break
     kept = seeds[alive]
     return kept[np.argsort(start_b[kept], kind="mergesort")]
+
+
+@njit(cache=True, nogil=True)
+def _may_be_copy(
+    lone: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    others: npt.NDArray[np.int64],
+    low: int,
+    high: int,
+    reach: tuple[int, int],
+    edit: float,
+    held: npt.NDArray[np.int64],
+    held_other: npt.NDArray[np.int64],
+    keep: int,
+) -> bool:
+    """Whether the lone seeds of a loose group over [low, high) along one side may be copy after all.
+
+    ``reach`` is their stretch along the other side, in reading order: from their first start to
+    the rest's (lone seeds at a group's start), or from the rest's last end to theirs (at its end);
+    it runs backwards when they lie on the wrong side of the rest there. They are an edit of the
+    copy when they are words kept in order (:func:`_kept_words`) over a stretch there at least
+    ``edit`` times this one, and text both documents print when ``keep`` seeds held out of the
+    pass lie over both stretches (:func:`_held`).
+    """
+    if reach[1] - reach[0] >= edit * (high - low) and _kept_words(lone, starts, ends, others):
+        return True
+    return _held(held, held_other, low, high, reach[0], reach[1]) >= keep
 
 
 @njit(cache=True, nogil=True)
