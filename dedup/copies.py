@@ -9,6 +9,9 @@ or more (:func:`_reprints`), their seeds count once, and the alignment (:mod:`de
 one printing at a time (:func:`_view`), reporting each passage once, at its first printing
 (:func:`_found_before`). A paragraph printed twice in a longer text is left to the repeated seeds.
 
+Shorter text printed again (a lead repeated as headline and summary) is an *echo*
+(:func:`_echoes`): its seeds count once when they occur nowhere else, and stay repeated seeds.
+
 A *copy* is a run of at least ``min_run`` consecutive n-grams equal to the run of n-grams
 ``delta`` before it, the earliest printing being the *source*. Runs are found from sampled
 anchors (the n-grams whose hash is 0 modulo 16, about 9 in a run of 150) whose hash occurs again
@@ -167,6 +170,76 @@ def _reprints(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: in
     for r in range(len(runs)):
         total += runs[r, 1] - runs[r, 0]
     return runs if 3 * total >= last - first else runs[:0]
+
+
+# Printings of one short text an echo may be (a headline, a summary and the lead they repeat, a
+# caption): beyond them, a line printed over and over is a phrase of the page, and its seeds go.
+MAX_PRINTINGS = 4
+
+
+@njit(cache=True, nogil=True)
+def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int) -> npt.NDArray[np.int64]:
+    """Runs of at least ``min_run`` n-grams of ``hashes[first:last]`` printed before: rows ``(start, end)``.
+
+    An *echo* is text a document prints again, however short against the document: a lead sentence
+    repeated as the headline and as the summary above it. A run starts at an n-gram whose latest
+    earlier occurrence lies at least ``min_run`` n-grams before it (text repeated with a shorter
+    period is a line of dashes, not a printing) and goes on while the n-grams equal those the same
+    distance before; an n-gram printed :data:`MAX_PRINTINGS` times before is in none. The seeds of
+    an echo count once against ``max_repeat`` (:mod:`dedup.seeds`): its printings stay matched.
+
+    Example:
+        >>> from dedup.shingle import shingle
+        >>> lead = "the ministry said on monday it had no plans to withdraw the troops"
+        >>> hashes = shingle(lead + " | " + lead + " | body: " + lead, 5).hashes
+        >>> [(int(s), int(e)) for s, e in _echoes(hashes, 0, len(hashes), 30)]
+        [(55, 106), (115, 165)]
+    """
+    n = last - first
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    shift = np.uint64(64 - _bits_of(size))
+    table = np.empty(size, dtype=np.uint32)
+    latest = np.full(size, -1, dtype=np.int64)  # -1: an empty slot
+    count = np.zeros(size, dtype=np.int64)
+    before = np.full(n, -1, dtype=np.int64)  # each n-gram's latest earlier occurrence
+    for i in range(first, last):
+        h = np.int64((np.uint64(hashes[i]) * np.uint64(0x9E3779B97F4A7C15)) >> shift)
+        while latest[h] >= 0 and table[h] != hashes[i]:
+            h = (h + 1) & (size - 1)
+        if latest[h] >= 0 and count[h] <= MAX_PRINTINGS - 1:
+            before[i - first] = latest[h]
+        table[h], latest[h] = hashes[i], i
+        count[h] += 1
+    out = np.empty((n // max(min_run, 1) + 1, 2), dtype=np.int64)
+    m = 0
+    i = first
+    while i < last:
+        p = before[i - first]
+        delta = i - p
+        if p < 0 or delta < min_run:
+            i += 1
+            continue
+        j = i + 1
+        while j < last and hashes[j] == hashes[j - delta] and before[j - first] >= 0:
+            j += 1
+        if j - i >= min_run:
+            out[m, 0], out[m, 1] = i, j
+            m += 1
+            i = j
+        else:
+            i += 1
+    return out[:m]
+
+
+@njit(cache=True, nogil=True)
+def _bits_of(value: int) -> int:
+    """The bits needed to write ``value - 1`` (``value`` a power of two: its log2)."""
+    bits = 0
+    while (1 << bits) < value:
+        bits += 1
+    return bits
 
 
 # The alignment of a document with copies, one printing at a time (dedup.align): which seeds a

@@ -28,7 +28,7 @@ from numba import njit
 from . import scripts
 from ._arrays import Positions
 from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salted, rare_limit
-from .copies import _printing, _reprints
+from .copies import _echoes, _printing, _reprints
 from .errors import ParameterError
 from .normalize import Normalized
 from .score import _ranks
@@ -40,7 +40,11 @@ _SPACE = 32
 _PACK_LIMIT = 1 << 62  # rank pair and position packed in one uint64 below this
 _NO_FILTER = np.zeros(0, dtype=np.uint64)  # a Prepared without a key filter: the join merges
 _NO_COPIES = np.zeros((0, 4), dtype=np.int64)
+# Marks of a seed or word occurrence (_mark_copy): in a copy of a page printed again, or in an echo.
+_IN_COPY = 1
+_IN_ECHO = 2
 _COPY = 1 << 40  # what an occurrence in a copy adds to a key's count in _few_in_segments
+_ECHO = 1 << 20  # and one in an echo
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
 _FILTER_MIX = np.uint64(0x9E3779B97F4A7C15)  # keys are hashes already; the product's high bits pick the word
 
@@ -210,7 +214,7 @@ def prepare(
         within, shift, salt, limit, corpus, rare = _NO_TABLE, np.uint64(63), np.uint64(0), -1, _NO_TABLE, -1
     ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces, copies = _prepare_kernel(
         cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt, limit,
-        rare, _PACK_LIMIT, shingles.starts, shingles.ends, p.min_length,
+        rare, _PACK_LIMIT, shingles.starts, shingles.ends, p.min_length, _echo_run(p),
     )  # fmt: skip
     keep_keys = keep_words = None
     if isinstance(common, Boilerplate):
@@ -244,6 +248,14 @@ def prepare(
 _NARROW_LIMIT = 1 << 31  # texts shorter than this keep their positions in int32
 
 
+def _echo_run(p: AlignParams) -> int:
+    """The n-grams an echo (:func:`dedup.copies._echoes`) spans at least: ``min_exact`` letters.
+
+    Shorter text printed again cannot make a passage piece; it is a phrase of the story.
+    """
+    return max(p.min_exact - p.ngram + 1, 1)
+
+
 @njit(cache=True, nogil=True)
 def _prepare_kernel(
     cps: npt.NDArray[np.uint32],
@@ -262,6 +274,7 @@ def _prepare_kernel(
     ngram_starts: Positions,
     ngram_ends: Positions,
     min_run: int,
+    echo_run: int,
 ) -> tuple[
     npt.NDArray[np.uint32],
     npt.NDArray[np.int32],
@@ -295,14 +308,26 @@ def _prepare_kernel(
     runs = _reprints(hashes, 0, n, min_run) if min_run > 0 and len(ngram_starts) == n else np.zeros((0, 3), np.int64)
     word_hashes, starts, ends = _word_hashes(cps, word_min)
     # The copies as spans of the text, and the seeds and words wholly inside one (they count once).
+    # Echoes (text printed again, however short: copies.py) count once too, and are aligned as
+    # repeated seeds, not one printing at a time.
+    echoes = _echoes(hashes, 0, n, echo_run) if echo_run > 0 and len(ngram_starts) == n else np.zeros((0, 2), np.int64)
     copies = np.empty((len(runs), 4), dtype=np.int64)
-    seed_copy = np.zeros(m if len(runs) else 0, dtype=np.bool_)
-    word_copy = np.zeros(len(word_hashes) if len(runs) else 0, dtype=np.bool_)
+    marks = len(runs) + len(echoes) > 0
+    seed_copy = np.zeros(m if marks else 0, dtype=np.uint8)
+    word_copy = np.zeros(len(word_hashes) if marks else 0, dtype=np.uint8)
     for r in range(len(runs)):
         s, e, delta = runs[r, 0], runs[r, 1], runs[r, 2]
         copies[r, 0], copies[r, 1] = ngram_starts[s], ngram_ends[e - 1]
         copies[r, 2], copies[r, 3] = ngram_starts[s - delta], ngram_ends[e - 1 - delta]
-        _mark_copy(s, e, offset, seed_copy, 0, copies[r, 0], copies[r, 1], starts, ends, 0, len(starts), word_copy)
+        _mark_copy(
+            s, e, offset, seed_copy, 0, copies[r, 0], copies[r, 1], starts, ends, 0, len(starts), word_copy, _IN_COPY
+        )  # fmt: skip
+    for r in range(len(echoes)):
+        s, e = echoes[r, 0], echoes[r, 1]
+        _mark_copy(
+            s, e, offset, seed_copy, 0, ngram_starts[s], ngram_ends[e - 1], starts, ends, 0, len(starts), word_copy,
+            _IN_ECHO,
+        )  # fmt: skip
     # Seeds occurring at most max_repeat times. A seed's key is hashes[i] << 32 | hashes[i + offset];
     # its pair of ranks orders seeds as the key does and fits with i into one uint64, sorted as a
     # plain number (occurrences of one key then come in order along the text).
@@ -376,11 +401,12 @@ def _radix_sort(values: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.uin
 
 @njit(cache=True, nogil=True)
 def _few_sorted(
-    values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.bool_]
+    values: npt.NDArray[np.uint64], order: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Every occurrence, and its index, of the values occurring at most ``max_repeat`` times, in ``order``.
 
-    Occurrences marked in ``copy`` (empty: none) do not count.
+    Occurrences marked in ``copy`` (empty: none) as in a copy do not count; a value whose
+    occurrences are all in echoes but one is counted once (:func:`_counted`).
     """
     out = np.empty(len(values), dtype=np.uint64)
     where = np.empty(len(values), dtype=np.int64)
@@ -392,8 +418,11 @@ def _few_sorted(
             j += 1
         count = j - k
         if len(copy) and count > max_repeat:
+            copies = echoes = 0
             for x in range(k, j):
-                count -= copy[order[x]]
+                copies += copy[order[x]] == _IN_COPY
+                echoes += copy[order[x]] == _IN_ECHO
+            count = _counted(count, copies, echoes)
         if count <= max_repeat:
             for x in range(k, j):
                 out[n] = values[order[x]]
@@ -433,7 +462,7 @@ def document_keys(
     seeds, seed_offsets = _seed_values(hashes, offsets, p.seed_length - p.ngram)
     seed_copy, word_copy = _copy_marks(
         hashes, offsets, seed_offsets, p.seed_length - p.ngram, p.min_length, cps, starts, p.ngram, word_starts,
-        word_ends, word_offsets,
+        word_ends, word_offsets, _echo_run(p),
     )  # fmt: skip
     few_seeds = _few_in_segments(seeds, seed_offsets, p.max_repeat, seed_copy)
     few_words = _few_in_segments(words, word_offsets, p.max_repeat, word_copy)
@@ -453,27 +482,31 @@ def _copy_marks(
     word_starts: npt.NDArray[np.int64],
     word_ends: npt.NDArray[np.int64],
     word_offsets: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Which seeds and words of a batch of texts lie in a copy (:mod:`dedup.copies`), as :func:`prepare` finds them.
+    echo_run: int,
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Which seeds and words of a batch of texts lie in a copy or an echo (:mod:`dedup.copies`), as in :func:`prepare`.
 
-    Both arrays are empty when no text of the batch prints its text again (the common case).
+    Both arrays are empty when no text of the batch prints its text again (the common case); else
+    ``_IN_COPY`` or ``_IN_ECHO`` marks an occurrence.
     """
-    seed_copy = np.zeros(0, dtype=np.bool_)
-    word_copy = np.zeros(0, dtype=np.bool_)
+    seed_copy = np.zeros(0, dtype=np.uint8)
+    word_copy = np.zeros(0, dtype=np.uint8)
     for t in range(len(offsets) - 1):
         runs = _reprints(hashes, offsets[t], offsets[t + 1], min_run)
-        if len(runs) == 0:
+        echoes = _echoes(hashes, offsets[t], offsets[t + 1], echo_run) if echo_run > 0 else runs[:0, :2]
+        if len(runs) + len(echoes) == 0:
             continue
         if len(seed_copy) == 0:
-            seed_copy = np.zeros(seed_offsets[-1], dtype=np.bool_)
-            word_copy = np.zeros(len(word_starts), dtype=np.bool_)
+            seed_copy = np.zeros(seed_offsets[-1], dtype=np.uint8)
+            word_copy = np.zeros(len(word_starts), dtype=np.uint8)
         # The n-grams of a text are its non-space characters, ngram at a time.
         at = np.flatnonzero(cps[char_starts[t] : char_starts[t + 1]] != _SPACE) + char_starts[t]
-        for r in range(len(runs)):
-            first, last = runs[r, 0] - offsets[t], runs[r, 1] - offsets[t]
+        for r in range(len(runs) + len(echoes)):
+            row = runs[r] if r < len(runs) else echoes[r - len(runs)]
+            first, last = row[0] - offsets[t], row[1] - offsets[t]
             _mark_copy(
                 first, last, offset, seed_copy, seed_offsets[t], at[first], at[last - 1 + ngram - 1] + 1, word_starts,
-                word_ends, word_offsets[t], word_offsets[t + 1], word_copy,
+                word_ends, word_offsets[t], word_offsets[t + 1], word_copy, _IN_COPY if r < len(runs) else _IN_ECHO,
             )  # fmt: skip
     return seed_copy, word_copy
 
@@ -483,7 +516,7 @@ def _mark_copy(
     first: int,
     last: int,
     offset: int,
-    seed_copy: npt.NDArray[np.bool_],
+    seed_copy: npt.NDArray[np.uint8],
     seed_base: int,
     start: int,
     end: int,
@@ -491,18 +524,33 @@ def _mark_copy(
     word_ends: Positions,
     word_first: int,
     word_last: int,
-    word_copy: npt.NDArray[np.bool_],
+    word_copy: npt.NDArray[np.uint8],
+    mark: int,
 ) -> None:
-    """Marks the seeds wholly inside the copy of n-grams ``first .. last`` and the words inside its text.
+    """Marks the seeds wholly inside the copy or echo of n-grams ``first .. last``, and the words inside its text.
 
-    Seed ``i`` (n-grams ``i`` and ``i + offset``) is marked at ``seed_base + i``; the words
-    ``word_first .. word_last`` that lie in the characters ``start .. end``, in ``word_copy``.
+    Seed ``i`` (n-grams ``i`` and ``i + offset``) is marked ``mark`` at ``seed_base + i``; the words
+    ``word_first .. word_last`` that lie in the characters ``start .. end``, in ``word_copy``. A
+    mark of a copy is never turned into one of an echo.
     """
     for i in range(first, last - offset):
-        seed_copy[seed_base + i] = True
+        if seed_copy[seed_base + i] != _IN_COPY:
+            seed_copy[seed_base + i] = mark
     for w in range(word_first, word_last):
-        if start <= word_starts[w] and word_ends[w] <= end:
-            word_copy[w] = True
+        if start <= word_starts[w] and word_ends[w] <= end and word_copy[w] != _IN_COPY:
+            word_copy[w] = mark
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _counted(count: int, copies: int, echoes: int) -> int:
+    """What ``count`` occurrences of a key count against ``max_repeat``, ``copies`` in copies and ``echoes`` in echoes.
+
+    An occurrence in a copy (a page printed again) does not count. Printings of an echo (a lead
+    repeated as headline and summary) count once when the key occurs nowhere else: a phrase of the
+    story that an echo also holds is still a phrase printed all over.
+    """
+    count -= copies
+    return 1 if echoes and count - echoes <= 1 else count
 
 
 @njit(cache=True, nogil=True)
@@ -512,11 +560,11 @@ def _few_packed(
     hashes: npt.NDArray[np.uint32],
     offset: int,
     max_repeat: int,
-    copy: npt.NDArray[np.bool_],
+    copy: npt.NDArray[np.uint8],
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Keys and indices of sorted ``packed`` (``pair * m + i``) whose pair occurs at most ``max_repeat`` times.
 
-    Occurrences ``i`` marked in ``copy`` (empty: none) do not count.
+    Occurrences ``i`` are counted as :func:`_few_sorted` counts them.
     """
     keys = np.empty(len(packed), dtype=np.uint64)
     index = np.empty(len(packed), dtype=np.int64)
@@ -529,8 +577,11 @@ def _few_packed(
             j += 1
         count = j - k
         if len(copy) and count > max_repeat:
+            copies = echoes = 0
             for x in range(k, j):
-                count -= copy[np.int64(packed[x] % m)]
+                copies += copy[np.int64(packed[x] % m)] == _IN_COPY
+                echoes += copy[np.int64(packed[x] % m)] == _IN_ECHO
+            count = _counted(count, copies, echoes)
         if count <= max_repeat:
             for x in range(k, j):
                 i = np.int64(packed[x] % m)
@@ -560,11 +611,11 @@ def _seed_values(
 
 @njit(cache=True, nogil=True)
 def _few_in_segments(
-    keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.bool_]
+    keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], max_repeat: int, copy: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
     """Per segment, its distinct values occurring at most ``max_repeat`` times, first occurrences first; new offsets.
 
-    Occurrences marked in ``copy`` (empty: none) do not count.
+    Occurrences are counted as :func:`_few_sorted` counts them.
 
     Counted in an open-addressing table sized to each segment (twice its length, a power of two):
     the counts need no order, and a table costs less than sorting each document's few thousand keys.
@@ -598,10 +649,13 @@ def _few_in_segments(
                 slots[used] = h
                 used += 1
             # (a copy's occurrence marks its slot as used but adds nothing to the count)
-            seen[h] += 1 if len(copy) == 0 or not copy[i] else _COPY
+            mark = 0 if len(copy) == 0 else copy[i]
+            seen[h] += _COPY if mark == _IN_COPY else _ECHO if mark == _IN_ECHO else 1
         for u in range(used):
             h = slots[u]
-            if seen[h] % _COPY <= max_repeat:
+            plain, echoes = seen[h] % _ECHO, (seen[h] % _COPY) // _ECHO
+            copies = seen[h] // _COPY
+            if _counted(plain + echoes + copies, copies, echoes) <= max_repeat:
                 out[count] = table[h]
                 count += 1
             seen[h] = 0

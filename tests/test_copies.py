@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.copies import MAX_COPIES, _copies, _reprints
+from dedup.copies import MAX_COPIES, MAX_PRINTINGS, _copies, _echoes, _reprints
 from dedup.normalize import normalize
 from dedup.seeds import AlignParams, document_keys, prepare
 from dedup.shingle import hash_many, shingle
@@ -124,3 +124,62 @@ def test_a_paragraph_printed_again_in_a_longer_text_is_no_reprint() -> None:
     scraped = " ".join([_text(rng, 5), paragraph, _text(rng, 5), paragraph])
     hashes = shingle(scraped, 5).hashes
     assert len(_reprints(hashes, 0, len(hashes), 150)) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(hashes=st.lists(st.integers(0, 5), max_size=120), min_run=st.integers(1, 12))
+def test_echoes_are_runs_printed_before_whatever_the_text(hashes: list[int], min_run: int) -> None:
+    """Few distinct n-grams, so that chance repeats and periodic text are common."""
+    h = np.array(hashes, dtype=np.uint32) * np.uint32(0x9E3779B1)
+    reach = 0
+    for s, e in _echoes(h, 0, len(h), min_run).tolist():
+        assert e - s >= min_run and s >= reach  # runs of min_run, in order, apart
+        reach = e
+        # the same n-grams, the same distance before (at least min_run: no periodic line)
+        assert any((h[s - d : e - d] == h[s:e]).all() for d in range(min_run, s + 1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    printings=st.integers(2, MAX_PRINTINGS + 2),
+    length=st.integers(6, 40),
+    gaps=st.lists(st.integers(0, 20), min_size=MAX_PRINTINGS + 3, max_size=MAX_PRINTINGS + 3),
+    min_run=st.integers(1, 6),
+)
+def test_each_printing_of_a_short_text_after_the_first_is_an_echo_up_to_max_printings(
+    printings: int, length: int, gaps: list[int], min_run: int
+) -> None:
+    """A text (n-grams found nowhere else) printed k times between other text: printings 2 to k
+    are echoes, each whole, up to MAX_PRINTINGS; later ones are a line printed over and over."""
+    fresh = iter(range(1, 10**6))
+    printed = [next(fresh) for _ in range(length)]
+    values: list[int] = []
+    at = []
+    for k in range(printings):
+        values += [next(fresh) for _ in range(gaps[k])]
+        at.append(len(values))
+        values += printed
+    values += [next(fresh) for _ in range(gaps[-1])]
+    h = np.array(values, dtype=np.uint32)
+    covered = {i for s, e in _echoes(h, 0, len(h), min_run).tolist() for i in range(s, e)}
+    assert covered == {i for s in at[1:MAX_PRINTINGS] for i in range(s, s + length)}
+
+
+def test_a_lead_printed_as_headline_summary_and_body_keeps_its_seeds() -> None:
+    """A sentence printed three times in a long story (headline, summary, the lead of the body)
+    keeps its seeds (before: more than max_repeat occurrences, left out); a phrase of it that the
+    story also uses elsewhere still goes, and the counts of document_keys agree."""
+    rng = random.Random(5)
+    lead, phrase = _text(rng, 14), _text(rng, 2)
+    body = " ".join([_text(rng, 200), phrase, _text(rng, 100), phrase, _text(rng, 100)])
+    story = " ".join([lead, lead, lead, phrase, body])
+    params = AlignParams()
+    n = normalize(story)
+    p = prepare(n, shingle(n.text, 5), params)
+    lead_keys = set(prepare(normalize(lead), shingle(normalize(lead).text, 5), params).seed_keys.tolist())
+    kept = Counter(p.seed_keys.tolist())
+    assert lead_keys and all(kept[k] == 3 for k in lead_keys)
+    phrase_words = set(prepare(normalize(phrase), shingle(normalize(phrase).text, 5), params).word_keys.tolist())
+    assert phrase_words and not phrase_words & set(p.word_keys.tolist())  # in the lead's line and twice more
+    keys, _ = document_keys([n.text], *hash_many([n.text], 5), params)
+    assert set(keys.tolist()) == set(p.seed_keys.tolist() + p.word_keys.tolist())

@@ -221,6 +221,27 @@ def test_a_headline_repeating_the_lead_is_a_passage_of_its_own(seed: int, dateli
     assert body - 12 <= b0 <= body + 12 and b1 >= body + len(WIRE) - 12  # the whole copy
 
 
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), printings=st.integers(3, 4))
+def test_a_lead_printed_as_headline_and_summary_above_the_copy_is_still_matched(seed: int, printings: int) -> None:
+    """A news page prints the wire copy's first sentence as its headline, again as the summary
+    under it (and as a caption), then runs the copy: the sentence is printed three or four times.
+    The copy is found whole (before: the lead's seeds, more than max_repeat, were left out and the
+    passage began at the second sentence), and each printing above it is a passage of its own."""
+    lead = WIRE.split(". ")[0] + "."
+    above = [lead] * (printings - 1)
+    page = "\n\n".join([*above, f"{story(seed)} {WIRE} {story(seed + 1)}"])
+    result = scan([Document("page", page, source="x"), Document("other", carrier(seed + 5, WIRE), source="y")])
+    body = page.index(WIRE, len(lead) * len(above))
+    spans = sorted((s.start, s.end) for s in spans_of(result, "page"))
+    assert len(spans) == printings, spans
+    *heads, (b0, b1) = spans
+    assert body - 12 <= b0 <= body + 12 and body + len(WIRE) - 12 <= b1 <= body + len(WIRE) + 12
+    for k, (h0, h1) in enumerate(heads):  # within printing k, and most of it
+        start = k * (len(lead) + 2)
+        assert start - 12 <= h0 and h1 <= start + len(lead) + 12 and h1 - h0 >= len(lead) / 2
+
+
 def test_seeds_000_with_a_headline_repeating_its_lead_keeps_the_four_pieces() -> None:
     """000 headed by its lead sentence, scanned with 001 (which runs the lead once): the four
     Reuters pieces are found as when 000 has no headline, and the lead in both its printings
@@ -240,6 +261,27 @@ def test_seeds_000_with_a_headline_repeating_its_lead_keeps_the_four_pieces() ->
     assert len(got) == 5
     assert all(any(abs(g[0] - w[0]) + abs(g[1] - w[1]) <= 12 and g[2:] == w[2:] for g in got) for w in want), got
     assert got[0][1] <= len(lead) and got[0][2:] == lead_b  # the headline's copy of 001's lead
+
+
+@pytest.mark.parametrize("printings", [3, 4])
+def test_seeds_000_with_its_lead_printed_above_it_again_and_again_keeps_the_four_pieces(printings: int) -> None:
+    """000 under its lead sentence printed two or three times (headline, summary, caption),
+    scanned with 001: the four Reuters pieces where they were, and the printings above matching
+    001's lead (before: the lead's seeds, more than max_repeat, were left out, the lead was lost
+    and the Baghdad sentence and the Rayder paragraphs ran together)."""
+    a = (SEEDS / "000_acb56ec733aba13b.txt").read_text("utf-8")
+    b = (SEEDS / "001_c434531e6e6100b5.txt").read_text("utf-8")
+    lead = a[: a.index(".") + 1]
+    shift = (len(lead) + 2) * (printings - 1)
+    plain = scan([Document("000", a), Document("001", b)])
+    result = scan([Document("000", "\n\n".join([lead] * (printings - 1) + [a])), Document("001", b)])
+    want = sorted((p.a.start, p.a.end, p.b.start, p.b.end) for p in plain.passages)
+    got = sorted((p.a.start - shift, p.a.end - shift, p.b.start, p.b.end) for p in result.passages)
+    assert len(want) == 4
+    assert [g for g in got if g[0] >= 0] == want
+    heads = [g for g in got if g[0] < 0]
+    lead_b = want[0][2:]
+    assert heads and all(g[2:] == lead_b and g[1] <= 0 for g in heads), got
 
 
 @pytest.mark.parametrize("layout", ["twice", "thrice", "headline, twice", "both twice"])
