@@ -144,8 +144,8 @@ def _word_share(x: Alignment, texts: tuple[str, str]) -> float:
     words_b = tokens(texts[1][x.b_start : x.b_end])
     if not words_a or not words_b:
         return 1.0  # (a run of digits or symbols: the seeds alone decide)
-    set_a, set_b = set(words_a), set(words_b)
-    return min(sum(w in set_b for w in words_a) / len(words_a), sum(w in set_a for w in words_b) / len(words_b))
+    in_a, in_b = set(words_a).__contains__, set(words_b).__contains__
+    return min(sum(map(in_b, words_a)) / len(words_a), sum(map(in_a, words_b)) / len(words_b))
 
 
 # A passage is shared wording: at least this share of the words of each side occur in the other.
@@ -476,7 +476,15 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
     texts = (a.normalized.text, b.normalized.text)
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
-    found = [x for x in found if _length(x) < p.min_length or _word_share(x, texts) >= _WORD_SHARE]
+    shares: dict[tuple[int, int, int, int], float] = {}  # (a passage may be checked twice)
+
+    def worded(x: Alignment) -> bool:
+        span = (x.a_start, x.a_end, x.b_start, x.b_end)
+        if span not in shares:
+            shares[span] = _word_share(x, texts)
+        return shares[span] >= _WORD_SHARE
+
+    found = [x for x in found if _length(x) < p.min_length or worded(x)]
     long = [x for x in found if _length(x) >= p.min_length]
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
@@ -507,9 +515,9 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
             or (anchors and any(_distance(x, y) <= near for y in anchors))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
-    worded = [x for x in found if _word_share(x, texts) >= _WORD_SHARE]
+    found = [x for x in found if worded(x)]
     offsets = (a.normalized.offsets, b.normalized.offsets)
-    return _untangle(worded, texts, offsets, p.seed_length) if len(worded) >= 2 else worded
+    return _untangle(found, texts, offsets, p.seed_length) if len(found) >= 2 else found
 
 
 def _untangle(

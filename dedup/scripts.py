@@ -156,9 +156,9 @@ def tokens(text: str) -> list[str]:
         ['the', '国防部', '防部星', '部星期', '星期一', 'said']
     """
     if not _ANY_SOLID.search(text):
-        return _WORD.findall(text)
+        return _words(text)
     out: list[str] = []
-    for word in _WORD.findall(text):
+    for word in _words(text):
         if not _ANY_SOLID.search(word):
             out.append(word)
         else:
@@ -166,8 +166,30 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def _words(text: str) -> list[str]:
+    """``_WORD.findall(text)``, split at spaces first: most words are whole word characters.
+
+    The regular expression tests every character against ``\\w`` (a third of the alignment of a
+    corpus of wire copies went to it); a space-delimited word of word characters alone (what
+    ``str.isalnum`` says, ``_`` aside) is one run, and only the others are searched.
+
+    Example:
+        >>> _words("the state-run agency's 2,500 troops")
+        ['the', 'state', 'run', 'agency', '500', 'troops']
+    """
+    out: list[str] = []
+    for word in text.split():
+        if word.isalnum():
+            if len(word) >= _SHORTEST:
+                out.append(word)
+        else:
+            out.extend(_WORD.findall(word))
+    return out
+
+
 _PIECE = 3
-_WORD = re.compile(r"\w{3,}")
+_SHORTEST = 3
+_WORD = re.compile(rf"\w{{{_SHORTEST},}}")
 _ANY_SOLID = re.compile(
     "["
     + "".join(f"{chr(first)}-{chr(last)}" for first, last, kind in _RANGES if kind != _HANGUL)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dedup import scan
 from dedup.chain import _widen
-from dedup.scripts import breaks, tokens, width
+from dedup.scripts import _words, breaks, tokens, width
 from dedup_bench.scripts import TRANSLATIONS, outlets, reach
 
 CARRIER_PAIRS = {frozenset(("d0", "d1")), frozenset(("d0", "d2")), frozenset(("d1", "d2"))}
@@ -65,6 +65,13 @@ def test_alphabetic_text_is_measured_and_cut_as_before(text: str) -> None:
     assert breaks(text).tolist() == []
     assert width(text) == 1.0
     assert tokens(text) == re.findall(r"\w{3,}", text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(max_size=60) | _ALPHABETIC | _MIXED)
+def test_words_split_at_spaces_first_are_the_runs_of_word_characters(text: str) -> None:
+    """The fast path of tokens (every Unicode character, whitespace, marks and "_" included)."""
+    assert _words(text) == re.findall(r"\w{3,}", text)
 
 
 _SOLID = re.compile("[\u0e00-\u0fff\u1000-\u109f\u3040-\u30ff\u4e00-\u9fff\U00020000-\U0003ffff]")
