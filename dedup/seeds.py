@@ -43,8 +43,6 @@ _NO_COPIES = np.zeros((0, 4), dtype=np.int64)
 # Marks of a seed or word occurrence (_mark_copy): in a copy of a page printed again, or in an echo.
 _IN_COPY = 1
 _IN_ECHO = 2
-_COPY = 1 << 40  # what an occurrence in a copy adds to a key's count in _few_in_segments
-_ECHO = 1 << 20  # and one in an echo
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
 _FILTER_MIX = np.uint64(0x9E3779B97F4A7C15)  # keys are hashes already; the product's high bits pick the word
 
@@ -627,7 +625,9 @@ def _few_in_segments(
     while size < 2 * longest:
         size *= 2
     table = np.empty(size, dtype=np.uint64)
-    seen = np.zeros(size, dtype=np.int64)  # 0: an empty slot
+    seen = np.zeros(size, dtype=np.int64)  # occurrences of the slot's key (0: an empty slot)
+    copied = np.zeros(size, dtype=np.int64)  # of them, in copies
+    echoed = np.zeros(size, dtype=np.int64)  # and in echoes
     slots = np.empty(max(longest, 1), dtype=np.int64)
     out = np.empty(len(keys), dtype=np.uint64)
     out_offsets = np.zeros(len(offsets), dtype=np.int64)
@@ -648,17 +648,16 @@ def _few_in_segments(
                 table[h] = key
                 slots[used] = h
                 used += 1
-            # (a copy's occurrence marks its slot as used but adds nothing to the count)
-            mark = 0 if len(copy) == 0 else copy[i]
-            seen[h] += _COPY if mark == _IN_COPY else _ECHO if mark == _IN_ECHO else 1
+            seen[h] += 1
+            if len(copy):
+                copied[h] += copy[i] == _IN_COPY
+                echoed[h] += copy[i] == _IN_ECHO
         for u in range(used):
             h = slots[u]
-            plain, echoes = seen[h] % _ECHO, (seen[h] % _COPY) // _ECHO
-            copies = seen[h] // _COPY
-            if _counted(plain + echoes + copies, copies, echoes) <= max_repeat:
+            if _counted(seen[h], copied[h], echoed[h]) <= max_repeat:
                 out[count] = table[h]
                 count += 1
-            seen[h] = 0
+            seen[h] = copied[h] = echoed[h] = 0
         out_offsets[t + 1] = count
     return out[:count], out_offsets
 
