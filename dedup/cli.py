@@ -187,7 +187,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=_DEFAULTS.max_repeat,
         help="seeds occurring more often than this in one document are left out; the printings of a page printed "
-        "again count once (default %(default)s)",
+        "again, or of a text of --min-exact or more printed up to four times (a lead repeated as headline and "
+        "summary), count once (default %(default)s)",
     )
     group.add_argument(
         "--min-score",

@@ -196,10 +196,10 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
         [(55, 106), (115, 165)]
     """
     n = last - first
-    size = 16
+    size, bits = 16, 4
     while size < 2 * n:
-        size *= 2
-    shift = np.uint64(64 - _bits_of(size))
+        size, bits = 2 * size, bits + 1
+    shift = np.uint64(64 - bits)
     table = np.empty(size, dtype=np.uint32)
     latest = np.full(size, -1, dtype=np.int64)  # -1: an empty slot
     count = np.zeros(size, dtype=np.int64)
@@ -231,15 +231,6 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
         else:
             i += 1
     return out[:m]
-
-
-@njit(cache=True, nogil=True)
-def _bits_of(value: int) -> int:
-    """The bits needed to write ``value - 1`` (``value`` a power of two: its log2)."""
-    bits = 0
-    while (1 << bits) < value:
-        bits += 1
-    return bits
 
 
 # The alignment of a document with copies, one printing at a time (dedup.align): which seeds a
