@@ -679,11 +679,14 @@ def _drop_lone_ends(
         drop = order[last + 1 :][alive[order[last + 1 :]]]
         if last >= 0 and len(drop):
             far = ends[seeds[drop]].max()
+            # Where the rest ends on both sides; the rest takes in each lone seed that stays.
+            rest = seeds[order[: last + 1][alive[order[: last + 1]]]]
+            edge, other_edge = ends[rest].max(), other_ends[rest].max()
             for j in range(len(drop)):
+                if j:
+                    stays = seeds[drop[j - 1]]
+                    edge, other_edge = max(edge, ends[stays]), max(other_edge, other_ends[stays])
                 lone = seeds[drop[j:]]
-                before = np.concatenate((order[: last + 1], drop[:j]))
-                rest = seeds[before[alive[before]]]
-                edge = ends[rest].max()
                 apart = starts[lone].min() - edge
                 if (
                     apart <= trim
@@ -692,7 +695,7 @@ def _drop_lone_ends(
                 ):
                     continue
                 if edit > 0.0:
-                    reach = (other_ends[rest].max(), other_ends[lone].max())
+                    reach = (other_edge, other_ends[lone].max())
                     if _may_be_copy(lone, starts, ends, others, edge, far, reach, edit, held, held_other, keep):
                         continue
                 alive[drop[j:]] = False

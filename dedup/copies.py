@@ -196,6 +196,8 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
         [(55, 106), (115, 165)]
     """
     n = last - first
+    if n < 2 * min_run:  # (no room for a run and its earlier printing)
+        return np.zeros((0, 2), dtype=np.int64)
     size, bits = 16, 4
     while size < 2 * n:
         size, bits = 2 * size, bits + 1

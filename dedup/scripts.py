@@ -169,8 +169,8 @@ def tokens(text: str) -> list[str]:
 def _words(text: str) -> list[str]:
     """``_WORD.findall(text)``, split at spaces first: most words are whole word characters.
 
-    The regular expression tests every character against ``\\w`` (a third of the alignment of a
-    corpus of wire copies went to it); a space-delimited word of word characters alone (what
+    The regular expression tests every character against ``\\w``, which costs the word-share check
+    of every passage (docs/performance.md); a space-delimited word of word characters alone (what
     ``str.isalnum`` says, ``_`` aside) is one run, and only the others are searched.
 
     Example:

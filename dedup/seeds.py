@@ -416,11 +416,7 @@ def _few_sorted(
             j += 1
         count = j - k
         if len(copy) and count > max_repeat:
-            copies = echoes = 0
-            for x in range(k, j):
-                copies += copy[order[x]] == _IN_COPY
-                echoes += copy[order[x]] == _IN_ECHO
-            count = _counted(count, copies, echoes)
+            count = _counted_marks(copy[order[k:j]])
         if count <= max_repeat:
             for x in range(k, j):
                 out[n] = values[order[x]]
@@ -551,6 +547,16 @@ def _counted(count: int, copies: int, echoes: int) -> int:
     return 1 if echoes and count - echoes <= 1 else count
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _counted_marks(marks: npt.NDArray[np.uint8]) -> int:
+    """:func:`_counted` of the occurrences of a key, given each one's mark (0, ``_IN_COPY`` or ``_IN_ECHO``)."""
+    copies = echoes = 0
+    for mark in marks:
+        copies += mark == _IN_COPY
+        echoes += mark == _IN_ECHO
+    return _counted(len(marks), copies, echoes)
+
+
 @njit(cache=True, nogil=True)
 def _few_packed(
     packed: npt.NDArray[np.uint64],
@@ -575,11 +581,7 @@ def _few_packed(
             j += 1
         count = j - k
         if len(copy) and count > max_repeat:
-            copies = echoes = 0
-            for x in range(k, j):
-                copies += copy[np.int64(packed[x] % m)] == _IN_COPY
-                echoes += copy[np.int64(packed[x] % m)] == _IN_ECHO
-            count = _counted(count, copies, echoes)
+            count = _counted_marks(copy[(packed[k:j] % m).astype(np.int64)])
         if count <= max_repeat:
             for x in range(k, j):
                 i = np.int64(packed[x] % m)
