@@ -170,14 +170,22 @@ class DocumentFrequency:
 class KeySources:
     """Which keys documents of two or more sources hold, in bounded memory, never missing one.
 
-    A table of slots, each key's slot picked by a multiplicative hash (its high bits): a slot holds
-    ``-1`` (no key yet), the one source all its keys came from, or ``-2`` (keys of two sources or
-    more). A key that two sources hold reads ``-2``; a key of one source reads ``-2`` only when a
-    key of another source shares its slot, and then it is kept though useless: the answer errs on
-    the safe side only. The table starts small and doubles while keys stream in, up to
-    ``2**max_bits`` slots: a slot splits into two that inherit its value, which stays true of every
-    key in either. Adding is a join (``-1`` below every source, ``-2`` above), so the table after
-    the last document does not depend on the order batches came in.
+    A table of slots in blocks of ``2**_BLOCK_BITS`` (one cache line of one-byte slots): a key's
+    block is picked by a multiplicative hash (its high bits) and its ``probes`` slots in the block
+    by other bits of it. A slot holds ``0`` (no key yet), ``s + 1`` when every key that reached it
+    came from source ``s``, or the largest value of its type (keys of two sources or more). A key
+    reads held when all its slots read "several": a key that two sources hold always does; a key
+    of one source does only when each of its slots also took a key of another source, and is then
+    kept though useless. The answer errs on the safe side only.
+
+    The slots are one byte while the sources number at most 254, two bytes up to 65,534, four
+    beyond (a folder of files is one source a file): the narrower the slot, the more of them fit
+    in ``max_bytes``. The table starts small and doubles while keys stream in, ``_SLOTS_A_KEY``
+    slots a key noted, up to ``2**max_bits`` slots and ``max_bytes``: a block splits into two that
+    inherit its values, which stay true of every key in either. When a source number outgrows the
+    slot type, the slots widen, and pairs of blocks merge while the table is over ``max_bytes``.
+    Noting a key is a join (``0`` below every source, "several" above it), so a table whose size
+    did not change does not depend on the order batches came in.
 
     Example:
         >>> spread = KeySources()
@@ -187,54 +195,129 @@ class KeySources:
         [False, True, False]
     """
 
-    _MIX = np.uint64(0xD6E8FEB86659FD93)  # keys are hashes already; the product's high bits pick the slot
+    _MIX = np.uint64(0xD6E8FEB86659FD93)  # keys are hashes already; the product's high bits pick the block
+    _TYPES = (np.uint8, np.uint16, np.uint32)
 
-    def __init__(self, bits: int = 16, max_bits: int = 24) -> None:
-        if not 1 <= bits <= max_bits <= 30:
-            raise ParameterError(f"bits and max_bits must satisfy 1 <= bits <= max_bits <= 30, got {bits}, {max_bits}")
-        self.bits, self.max_bits = bits, max_bits
-        self.table = np.full(1 << bits, -1, dtype=np.int32)
+    def __init__(self, bits: int = 16, max_bits: int = 30, max_bytes: int = 64 << 20, probes: int = 3) -> None:
+        if not _BLOCK_BITS <= bits <= max_bits <= 30:
+            raise ParameterError(
+                f"bits and max_bits must satisfy {_BLOCK_BITS} <= bits <= max_bits <= 30, got {bits}, {max_bits}"
+            )
+        if not 1 <= probes <= _MAX_PROBES:
+            raise ParameterError(f"probes must be between 1 and {_MAX_PROBES}, got {probes!r}")
+        if max_bytes < 1 << bits:
+            raise ParameterError(f"max_bytes must hold 2**bits one-byte slots ({1 << bits}), got {max_bytes!r}")
+        self.bits, self.max_bits, self.max_bytes, self.probes = bits, max_bits, max_bytes, probes
+        self.table: npt.NDArray[np.unsignedinteger] = np.zeros(1 << bits, dtype=np.uint8)
         self.added = 0  # keys noted so far (each document's distinct keys)
+
+    @property
+    def several(self) -> int:
+        """The slot value of keys of two sources or more: the largest of the slot type."""
+        return int(np.iinfo(self.table.dtype).max)
+
+    def _widen(self, label: int) -> None:
+        """Slots wide enough for source ``label`` (stored as ``label + 1``, below "several")."""
+        if label + 1 < self.several:
+            return
+        kind = next(t for t in self._TYPES if label + 1 < np.iinfo(t).max)
+        wider: npt.NDArray[np.unsignedinteger] = self.table.astype(kind)
+        wider[self.table == self.several] = np.iinfo(kind).max
+        self.table = wider
+        while self.table.nbytes > self.max_bytes and self.bits > _BLOCK_BITS:
+            self.table = _merge_blocks(self.table, self.several)
+            self.bits -= 1
 
     def add(self, keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> None:
         """Note a batch of documents' distinct keys: source ``labels[t]`` holds ``keys[offsets[t]:offsets[t + 1]]``."""
         labels = np.asarray(labels, dtype=np.int64)
-        if len(labels) and (labels.min() < 0 or labels.max() >= 1 << 31):
-            raise ParameterError("labels must be sources numbered from 0 to 2**31 - 1")
-        # Doubling keeps about two slots a key noted: fewer slots make most single-source keys
-        # share a slot with another source's and kept.
+        if len(labels) and (labels.min() < 0 or labels.max() >= (1 << 32) - 2):
+            raise ParameterError("labels must be sources numbered from 0 to 2**32 - 3")
+        if len(labels):
+            self._widen(int(labels.max()))
+        # A block that reads "several" passes it to both halves when the table doubles: a table
+        # filled as densely while small would mark as "several" what its keys never shared
+        # (docs/performance.md, Memory).
         self.added += len(keys)
-        while self.bits < self.max_bits and self.added > len(self.table) // 2:
-            self.table = np.repeat(self.table, 2)
+        while self.added > len(self.table) // _SLOTS_A_KEY:
+            if self.bits >= self.max_bits or 2 * self.table.nbytes > self.max_bytes:
+                break
+            self.table = np.repeat(self.table.reshape(-1, 1 << _BLOCK_BITS), 2, axis=0).ravel()
             self.bits += 1
-        _note_sources(self.table, np.uint64(64 - self.bits), self._MIX, np.ascontiguousarray(keys, np.uint64),
-                      np.asarray(offsets, dtype=np.int64), labels)  # fmt: skip
+        _note_sources(self.table, self._shift, self._MIX, self.probes, np.ascontiguousarray(keys, np.uint64),
+                      np.asarray(offsets, dtype=np.int64), labels, self.several)  # fmt: skip
 
     def held(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` documents of two or more sources may hold (``False``: one source at most, certainly)."""
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        held: npt.NDArray[np.bool_] = self.table[(keys * self._MIX) >> np.uint64(64 - self.bits)] == -2
-        return held
+        return _held(self.table, self._shift, self._MIX, self.probes, keys, self.several)
+
+    @property
+    def _shift(self) -> np.uint64:
+        return np.uint64(64 - (self.bits - _BLOCK_BITS))
+
+
+_BLOCK_BITS = 6  # 64 slots a block: the slots of a key lie in one cache line (of one-byte slots)
+_MAX_PROBES = 4  # slots a key, each from six bits of its product below the block's
+_SLOTS_A_KEY = 32  # slots a noted key while the table grows
+
+
+def _merge_blocks(table: npt.NDArray[np.unsignedinteger], several: int) -> npt.NDArray[np.unsignedinteger]:
+    """Half as many blocks, each slot the join of the two it replaces (the inverse of a doubling)."""
+    pairs = table.reshape(-1, 2, 1 << _BLOCK_BITS)
+    x, y = pairs[:, 0], pairs[:, 1]
+    merged = np.where(x == 0, y, np.where((y == 0) | (y == x), x, several))
+    return merged.astype(table.dtype).ravel()
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot(product: np.uint64, shift: np.uint64, probe: int) -> np.uint64:
+    """Slot ``probe`` of a key whose product with the mixer is ``product``: the block, then six lower bits."""
+    block = (product >> (shift - np.uint64(1))) >> np.uint64(1)  # (a table of one block shifts by 64)
+    return (block << np.uint64(_BLOCK_BITS)) | ((product >> np.uint64(6 * probe + 8)) & np.uint64(63))
 
 
 @njit(cache=True, nogil=True)
 def _note_sources(
-    table: npt.NDArray[np.int32],
+    table: npt.NDArray[np.unsignedinteger],
     shift: np.uint64,
     mix: np.uint64,
+    probes: int,
     keys: npt.NDArray[np.uint64],
     offsets: npt.NDArray[np.int64],
     labels: npt.NDArray[np.int64],
+    several: int,
 ) -> None:
     for t in range(len(labels)):
-        label = np.int32(labels[t])
+        label = labels[t] + 1  # (the slot type holds it: KeySources._widen)
         for k in range(offsets[t], offsets[t + 1]):
-            slot = (keys[k] * mix) >> shift
-            held = table[slot]
-            if held == -1:
-                table[slot] = label
-            elif held != label:
-                table[slot] = -2
+            product = keys[k] * mix
+            for h in range(probes):
+                slot = _slot(product, shift, h)
+                held = np.int64(table[slot])
+                if held == 0:
+                    table[slot] = label
+                elif held != label:
+                    table[slot] = several
+
+
+@njit(cache=True, nogil=True)
+def _held(
+    table: npt.NDArray[np.unsignedinteger],
+    shift: np.uint64,
+    mix: np.uint64,
+    probes: int,
+    keys: npt.NDArray[np.uint64],
+    several: int,
+) -> npt.NDArray[np.bool_]:
+    out = np.empty(len(keys), dtype=np.bool_)
+    for k in range(len(keys)):
+        product = keys[k] * mix
+        held = True
+        for h in range(probes):
+            held &= np.int64(table[_slot(product, shift, h)]) == several
+        out[k] = held
+    return out
 
 
 class SeedCounts:

@@ -132,7 +132,11 @@ def _keyed_documents(draw: st.DrawFn) -> list[tuple[int, list[int]]]:
     pool = draw(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40, unique=True))
     docs = draw(
         st.lists(
-            st.tuples(st.integers(0, 5), st.lists(st.sampled_from(pool), max_size=15, unique=True)),
+            # Sources past 254 and 65,534 widen the table's slots (one byte, two, four).
+            st.tuples(
+                st.one_of(st.integers(0, 5), st.sampled_from([300, 70_000])),
+                st.lists(st.sampled_from(pool), max_size=15, unique=True),
+            ),
             min_size=1,
             max_size=12,
         )
@@ -141,7 +145,7 @@ def _keyed_documents(draw: st.DrawFn) -> list[tuple[int, list[int]]]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(_keyed_documents(), st.integers(1, 4), st.integers(1, 8), st.randoms(use_true_random=False))
+@given(_keyed_documents(), st.integers(6, 8), st.integers(1, 6), st.randoms(use_true_random=False))
 def test_key_sources_never_miss_a_key_two_sources_hold(
     docs: list[tuple[int, list[int]]], bits: int, more: int, rng: object
 ) -> None:
@@ -175,10 +179,15 @@ def test_key_sources_never_miss_a_key_two_sources_hold(
         for order, batch in ((docs, 1), (shuffled, 3))
     ]
     assert (fixed[0].table == fixed[1].table).all()
-    # A table that never doubled, wide enough for no two keys to share a slot, answers exactly.
-    slots = (every * KeySources._MIX) >> np.uint64(64 - fixed[0].bits)
-    if len(set(slots.tolist())) == len(every):
+    # A table that never doubled, wide enough for no two keys to share a block, answers exactly.
+    blocks = (every * KeySources._MIX) >> np.uint64(63 - (fixed[0].bits - 6)) >> np.uint64(1)
+    if len(set(blocks.tolist())) == len(every):
         assert fixed[0].held(every).tolist() == [len(holders[k]) >= 2 for k in every.tolist()]
+    # A table kept small by its byte budget (slots merged when they widen) still misses no key.
+    small = noted(KeySources(bits=bits, max_bits=bits + more, max_bytes=1 << bits), shuffled, 2)
+    assert small.table.nbytes <= 1 << bits or small.bits == 6  # (one block at least)
+    for key, h in zip(every.tolist(), small.held(every).tolist(), strict=True):
+        assert h or len(holders[key]) < 2
 
 
 def test_key_sources_check_their_parameters() -> None:
@@ -187,8 +196,14 @@ def test_key_sources_check_their_parameters() -> None:
 
     with pytest.raises(ParameterError, match="bits and max_bits"):
         KeySources(bits=10, max_bits=8)
+    with pytest.raises(ParameterError, match="bits and max_bits"):
+        KeySources(bits=5)
     with pytest.raises(ParameterError, match="labels"):
         KeySources().add(np.array([1], np.uint64), np.array([0, 1]), np.array([-1]))
+    with pytest.raises(ParameterError, match="probes"):
+        KeySources(probes=0)
+    with pytest.raises(ParameterError, match="max_bytes"):
+        KeySources(bits=16, max_bytes=1000)
 
 
 def test_leaving_out_keys_of_one_source_changes_no_passage(monkeypatch: pytest.MonkeyPatch) -> None:
