@@ -786,6 +786,102 @@ def _density(
 
 
 @njit(cache=True, nogil=True)
+def _may_hold_passage(
+    use: npt.NDArray[np.bool_],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    rare: npt.NDArray[np.bool_],
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> bool:
+    """Whether the seeds in ``use`` could make a passage of :func:`_group_passages` at all: a bound, never a wrong no.
+
+    A passage is a set of seeds spanning ``min_exact`` characters or more on each side whose seeds
+    cover ``exact_density`` of its span on both sides, or spanning ``min_length`` or more whose
+    rare seeds cover ``min_density`` of it on both sides (trimming and cutting only take seeds
+    away). So each side must hold a stretch that the seeds, or the rare ones, cover that densely;
+    each side is checked alone, which is weaker than the two together, and cheap.
+    """
+    for side in range(2):
+        starts, ends = (start_a, end_a) if side == 0 else (start_b, end_b)
+        if not (
+            _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density)
+            or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
+        ):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _dense_stretch(
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    use: npt.NDArray[np.bool_],
+    rare: npt.NDArray[np.bool_],
+    rare_only: bool,
+    min_span: int,
+    share: float,
+) -> bool:
+    """Whether some stretch of ``min_span`` characters or more is ``share`` covered by the seeds in ``use``.
+
+    The seeds (the rare ones only, if ``rare_only``) merge into disjoint segments. Widening a
+    stretch to whole segments only raises its share, so it is enough to look at segments i to j:
+    the stretch is at least ``max(min_span, end(j) - start(i))`` long, and dense enough when
+    ``covered(j) - covered(i - 1)`` (``covered``: the segments' lengths summed) is ``share`` of
+    that. One pass over j, with the best i so far, decides it.
+    """
+    n = 0
+    for k in range(len(starts)):
+        n += use[k] and (rare[k] or not rare_only)
+    if n == 0:
+        return False
+    s = np.empty(n, dtype=np.int64)
+    e = np.empty(n, dtype=np.int64)
+    n = 0
+    ordered = True
+    for k in range(len(starts)):
+        if use[k] and (rare[k] or not rare_only):
+            s[n], e[n] = starts[k], ends[k]
+            ordered = ordered and (n == 0 or s[n - 1] <= s[n])
+            n += 1
+    if not ordered:
+        order = np.argsort(s)
+        s, e = s[order], e[order]
+    # Merged in place: segment m is s[m]..e[m].
+    m = 0
+    for k in range(1, n):
+        if s[k] <= e[m]:
+            e[m] = max(e[m], e[k])
+        else:
+            m += 1
+            s[m], e[m] = s[k], e[k]
+    m += 1
+    # A little slack on the float test: the bound must never say no where the check says yes.
+    share = share - 1e-9
+    best = -np.inf  # the best share * start(i) - covered(i - 1) over the segments i far enough back
+    covered = 0  # covered(j)
+    before = 0  # covered(i - 1) for the next i
+    i = 0
+    for j in range(m):
+        covered += e[j] - s[j]
+        while i <= j and s[i] <= e[j] - min_span:
+            best = max(best, share * s[i] - before)
+            before += e[i] - s[i]
+            i += 1
+        if best > -np.inf and covered - share * e[j] + best >= 0.0:
+            return True
+        # A passage spanning min_span may reach past the segments it holds into text they do not
+        # cover: the segments from i on, within min_span of e[j], need share of min_span.
+        if i <= j and covered - before >= share * min_span:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
     """Characters covered by the union of half-open intervals (at least one)."""
     low, high = starts.min(), ends.max()
@@ -1103,6 +1199,13 @@ def _passages_of(
     pass) still parts the pieces around it, as it would if printed once.
     """
     if use.sum() < min_seeds:
+        return np.zeros((0, 6), dtype=np.int64)
+    # Most candidate pairs of long documents share scattered seeds: chaining, cutting and grouping
+    # them (most of an alignment's time) cannot make a passage where no stretch of either text is
+    # covered densely enough. The bound is exact: every passage's seeds are some of these.
+    if not _may_hold_passage(
+        use, start_a, end_a, start_b, end_b, rare, min_length, min_exact, min_density, exact_density
+    ):
         return np.zeros((0, 6), dtype=np.int64)
     pick = np.flatnonzero(use)
     sa, ea, sb, eb = start_a[pick], end_a[pick], start_b[pick], end_b[pick]

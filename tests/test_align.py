@@ -38,6 +38,7 @@ from dedup.chain import (
     _by_diagonal,
     _chain,
     _covered,
+    _dense_stretch,
     _drop_lone_ends,
     _group_passages,
     _kept_words,
@@ -673,12 +674,19 @@ def test_two_printings_of_one_text_are_two_groups(chains: list[tuple[int, int, i
     cluster=st.integers(0, 3),
     min_seeds=st.integers(1, 4),
     min_exact=st.integers(10, 60),
+    densities=st.tuples(st.floats(0.05, 0.6), st.floats(0.5, 1.0)),
 )
 def test_passes_return_what_cutting_and_grouping_every_chain_gives(
-    seeds: list[tuple[int, int, int, bool]], cluster: int, min_seeds: int, min_exact: int
+    seeds: list[tuple[int, int, int, bool]],
+    cluster: int,
+    min_seeds: int,
+    min_exact: int,
+    densities: tuple[float, float],
 ) -> None:
-    """The pass's early return (no chain of min_seeds seeds) changes nothing: the same rows as
-    chaining, cutting and grouping every time (fails when the bound is raised)."""
+    """The pass's early returns (no stretch covered densely enough, no chain of min_seeds seeds)
+    change nothing: the same rows as chaining, cutting and grouping every time (fails when either
+    bound is raised)."""
+    min_density, exact_density = densities
     # Seeds on a few diagonals (runs of a copy) and scattered ones (chance matches).
     rows = sorted((a, a + (d if cluster else 7 * d) + 100 * (a % (cluster + 1)), n, r) for a, d, n, r in seeds)
     start_a = np.array([a for a, _, _, _ in rows], dtype=np.int64)
@@ -692,16 +700,49 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
     use = np.ones(len(rows), dtype=np.bool_)
     got = _passages_of(
         use, use, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, gap, abut,
-        min_seeds, min_length, min_exact, 0.25, 0.8, trim,
+        min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     chains = _split_occupied(
         _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, True
     )
     want = _group_passages(
         chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,
-        min_length, min_exact, 0.25, 0.8, trim, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+        min_length, min_exact, min_density, exact_density, trim, np.zeros(0, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
     )  # fmt: skip
     assert got.tolist() == want.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spans=st.lists(st.tuples(st.integers(0, 150), st.integers(1, 25), st.booleans()), min_size=1, max_size=25),
+    min_span=st.integers(1, 120),
+    share=st.floats(0.05, 1.0),
+    rare_only=st.booleans(),
+)
+def test_a_dense_stretch_is_found_exactly_when_some_stretch_is_dense(
+    spans: list[tuple[int, int, bool]], min_span: int, share: float, rare_only: bool
+) -> None:
+    """The bound of the passes: some stretch of at least min_span characters (anywhere, reaching
+    past the seeds or not) has share of it covered by the seeds, checked over every stretch."""
+    starts = np.array([s for s, _, _ in spans], dtype=np.int64)
+    ends = starts + [n for _, n, _ in spans]
+    rare = np.array([r for *_, r in spans], dtype=np.bool_)
+    use = np.ones(len(spans), dtype=np.bool_)
+    use[::3] = len(spans) < 3  # some seeds out of the pass
+    covered = np.zeros(int(ends.max()) + min_span + 1, dtype=np.int64)
+    for k in range(len(spans)):
+        if use[k] and (rare[k] or not rare_only):
+            covered[starts[k] : ends[k]] = 1
+    total = np.concatenate(([0], np.cumsum(covered)))
+    want = any(
+        total[x1] - total[x0] >= share * (x1 - x0)
+        for x0 in range(len(covered))
+        for x1 in range(x0 + min_span, len(covered) + 1)
+    )
+    # (A stretch may be no denser than share by a rounding error: the bound says yes then.)
+    got = _dense_stretch(starts, ends, use, rare, rare_only, min_span, share)
+    assert got == want or (got and _dense_stretch(starts, ends, use, rare, rare_only, min_span, share + 1e-6) is False)
 
 
 @settings(max_examples=200, deadline=None)
