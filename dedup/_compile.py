@@ -88,6 +88,15 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         ones = np.ones(1, np.uint8)
         merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
         _locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
+        # The table of keys two sources hold, in each of its slot types (one byte up to 254 sources,
+        # two up to 65,534, four beyond: a folder of many files), and its lookup, which only the
+        # preparation of a candidate's document reaches.
+        from .boilerplate import KeySources
+
+        spread, keys, offsets = KeySources(), np.ones(1, np.uint64), np.array([0, 1])
+        for source in (0, 300, 70_000):
+            spread.add(keys, offsets, np.array([source]))
+            spread.held(keys)
     else:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
 
