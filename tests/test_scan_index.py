@@ -149,7 +149,7 @@ def _keyed_documents(draw: st.DrawFn) -> list[tuple[int, list[int]]]:
 def test_key_sources_never_miss_a_key_two_sources_hold(
     docs: list[tuple[int, list[int]]], bits: int, more: int, rng: object
 ) -> None:
-    from dedup.boilerplate import KeySources
+    from dedup.boilerplate import _BLOCK_BITS, KeySources, _slot
 
     def noted(spread: KeySources, order: list[tuple[int, list[int]]], batch: int) -> KeySources:
         for k in range(0, len(order), batch):
@@ -180,8 +180,8 @@ def test_key_sources_never_miss_a_key_two_sources_hold(
     ]
     assert (fixed[0].table == fixed[1].table).all()
     # A table that never doubled, wide enough for no two keys to share a block, answers exactly.
-    blocks = (every * KeySources._MIX) >> np.uint64(63 - (fixed[0].bits - 6)) >> np.uint64(1)
-    if len(set(blocks.tolist())) == len(every):
+    blocks = {int(_slot(product, fixed[0]._shift, 0)) >> _BLOCK_BITS for product in every * KeySources._MIX}
+    if len(blocks) == len(every):
         assert fixed[0].held(every).tolist() == [len(holders[k]) >= 2 for k in every.tolist()]
     # A table kept small by its byte budget (slots merged when they widen) still misses no key.
     small = noted(KeySources(bits=bits, max_bits=bits + more, max_bytes=1 << bits), shuffled, 2)
