@@ -60,6 +60,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         ValueError: part must be one of ('align', 'sketch'), got 'other'
     """
     if part == "align":
+        from .batch import align_batch, handle
         from .scan import ScanConfig, align_pair, prepare_text
 
         config = config or ScanConfig()
@@ -75,6 +76,9 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
             )  # fmt: skip
             if not found:
                 raise RuntimeError("the warm-up pair shares a passage, and none was found")
+            # The scan aligns its candidates a chunk at a time (dedup.batch), in one kernel.
+            if not align_batch([handle(a), handle(b)], [0], [1], config.align_params)[0]:
+                raise RuntimeError("the warm-up pair shares a passage, and the batch found none")
     elif part == "sketch":
         from ._arrays import merge_counts
         from .records import Document

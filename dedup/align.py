@@ -467,10 +467,19 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
         [True]
     """
     p = _in_letters(params or AlignParams(), min(a.width, b.width))
+    _check_offsets(a, b, p)
+    return _alignments(a, b, p, _rows(a, b, p))
+
+
+def _check_offsets(a: Prepared, b: Prepared, p: AlignParams) -> None:
     offset = p.seed_length - p.ngram
     if a.seed_offset != offset or b.seed_offset != offset:
         raise ParameterError("documents must be prepared with the same seed_length and ngram as the alignment")
-    rows = _rows(a, b, p).tolist()
+
+
+def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[np.int64]) -> list[Alignment]:
+    """The passages of a pair from the kernel's grouped rows (:func:`_rows`): what :func:`align` returns."""
+    rows = grouped.tolist()
     found = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short != 2]
     stock = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short == 2]
     texts = (a.normalized.text, b.normalized.text)

@@ -22,6 +22,7 @@ from numba import njit
 
 from ._pages import give_back_free_memory, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
+from .batch import Handle, align_batch, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts
 from .common import common_texts
 from .dates import parse_date
@@ -409,7 +410,7 @@ class _Prepared:
         # documents are then prepared little more than once in the locality order below; a larger
         # cache saves little time and adds its size to the scan's peak (docs/performance.md, Memory).
         self.capacity = capacity
-        self.cache: OrderedDict[int, Prepared] = OrderedDict()
+        self.cache: OrderedDict[int, Handle] = OrderedDict()
         self.held = 0
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
@@ -417,7 +418,7 @@ class _Prepared:
         spread = index.key_sources
         self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
 
-    def __getitem__(self, i: int) -> Prepared:
+    def __getitem__(self, i: int) -> Handle:
         with self.lock:
             found = self.cache.get(i)
             if found is not None:
@@ -426,14 +427,15 @@ class _Prepared:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
         # Outside the lock: two threads may prepare one document at once, which costs time only.
-        prepared = prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]])
+        prepared = handle(prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]]))
         with self.lock:
             if i not in self.cache:
                 self.cache[i] = prepared
-                self.held += prepared.nbytes
-            # The two documents of the pair being aligned stay, whatever their size.
+                self.held += prepared.prepared.nbytes
+            # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
+            # their size.
             while self.held > self.capacity and len(self.cache) > 2:
-                self.held -= self.cache.popitem(last=False)[1].nbytes
+                self.held -= self.cache.popitem(last=False)[1].prepared.nbytes
         return prepared
 
     def length(self, i: int) -> int:
@@ -454,13 +456,22 @@ class _AlignChunk:
         self.params = index.config.align_params
 
     def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
-        return [self.pair(i, j) for i, j in zip(chunk[0].tolist(), chunk[1].tolist(), strict=True)]
+        prepared = self.prepared
+        pairs = list(zip(chunk[0].tolist(), chunk[1].tolist(), strict=True))
+        # Each document of the chunk once (a chunk is mostly one document's candidates), held until
+        # its pairs are aligned, in one kernel call (dedup.batch).
+        documents = list(dict.fromkeys(i for pair in pairs for i in pair))
+        where = {i: k for k, i in enumerate(documents)}
+        handles = [prepared[i] for i in documents]
+        found = align_batch(handles, [where[i] for i, _ in pairs], [where[j] for _, j in pairs], self.params)
+        return [self.pair(i, j, handles[where[i]].prepared, handles[where[j]].prepared, alignments)
+                for (i, j), alignments in zip(pairs, found, strict=True)]  # fmt: skip
 
-    def pair(self, i: int, j: int) -> tuple[list[Passage], Pair | None]:
+    def pair(
+        self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
+    ) -> tuple[list[Passage], Pair | None]:
         index, prepared = self.index, self.prepared
-        a, b = prepared[i], prepared[j]
         windows = (int(index.window_counts[i]), int(index.window_counts[j]))
-        alignments = align(a, b, self.params)
         # Most candidates of long documents (98% on pan13) share no passage and are not scored:
         # nothing else of the pair is looked up (align_pair would return the same).
         if not alignments and not short_pair(windows, index.config):

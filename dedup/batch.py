@@ -1,0 +1,190 @@
+"""Many candidate pairs aligned in one kernel call: what :func:`dedup.align.align` finds, pair by pair.
+
+A scan aligns hundreds of thousands of candidate pairs, most of which share nothing. Called a
+pair at a time, the kernel is handed its 35 arguments by Python, with the GIL held, and hands the
+GIL back when it is done: with two threads, each waited for the other's Python part between its
+pairs (docs/performance.md, "Pairs aligned a chunk at a time"). Here a chunk of pairs is one call
+without the GIL, and Python sees only the pairs that hold something.
+
+The kernel reaches each document's arrays through their addresses (:func:`handle`), so that no
+array is copied: the caller keeps the prepared documents alive while their pairs are aligned
+(:func:`align_batch` holds them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.numpy_support import carray
+
+from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_offsets, _in_letters, _rows
+from .seeds import AlignParams, Prepared
+
+__all__ = ["Handle", "align_batch", "handle"]
+
+# A document's arrays in the order of a handle's row: each is an address and a length (rows, for
+# copies). The row ends with the normalised text's length.
+_U64 = ("seed_keys", "word_keys", "key_filter")
+_I32 = ("seed_index", "starts", "ends", "word_starts", "word_ends", "spaces", "breaks")
+_BOOL = ("seed_rare", "word_rare")
+_FIELDS = (*_U64, *_I32, *_BOOL, "copies")
+_ROW = 2 * len(_FIELDS) + 1
+
+
+class Handle:
+    """A prepared document and the addresses of its arrays, for :func:`align_batch`.
+
+    The addresses are read once, when the handle is made (reading them costs about a microsecond
+    an array); they stay valid while the handle, which holds the document, lives.
+    """
+
+    __slots__ = ("prepared", "row")
+
+    def __init__(self, prepared: Prepared, row: npt.NDArray[np.int64] | None) -> None:
+        self.prepared = prepared
+        self.row = row  # None: positions in int64 (texts of 2^31 code points), aligned a pair at a time
+
+
+def handle(prepared: Prepared) -> Handle:
+    """A :class:`Handle` of ``prepared``: its arrays' addresses and lengths, read once.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> n = normalize("one two three four five six seven eight nine ten")
+        >>> h = handle(prepare(n, shingle(n.text, 5)))
+        >>> int(h.row[-1]) == len(n.text)
+        True
+    """
+    if prepared.starts.dtype != np.int32:
+        return Handle(prepared, None)
+    row = np.zeros(_ROW, dtype=np.int64)
+    for k, name in enumerate(_FIELDS):
+        array = getattr(prepared, name)
+        # The kernel reads each array as a C-contiguous block of its length (rows of 4, for copies).
+        if not array.flags.c_contiguous:
+            raise ValueError(f"{name} of a prepared document must be C-contiguous")
+        row[2 * k] = array.ctypes.data
+        row[2 * k + 1] = len(array)
+    row[-1] = len(prepared.normalized.text)
+    return Handle(prepared, row)
+
+
+def align_batch(
+    handles: Sequence[Handle], left: Sequence[int], right: Sequence[int], params: AlignParams | None = None
+) -> list[list[Alignment]]:
+    """For each pair ``(handles[left[k]], handles[right[k]])``, what :func:`dedup.align.align` returns.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> from dedup.align import align
+        >>> shared = "the quick brown fox jumps over the lazy dog near the quiet river bank today "
+        >>> texts = ["alpha beta " + shared + "gamma", "one two " + shared + "three", "nothing of the kind here at all"]
+        >>> p = AlignParams(min_length=50)
+        >>> docs = [prepare(n, shingle(n.text, 5), p) for n in map(normalize, texts)]
+        >>> found = align_batch([handle(d) for d in docs], [0, 0], [1, 2], p)
+        >>> found == [align(docs[0], docs[1], p), align(docs[0], docs[2], p)], len(found[0]), found[1]
+        (True, 1, [])
+    """
+    params = params or AlignParams()
+    if len(left) != len(right):
+        raise ValueError(f"left and right must pair up: {len(left)} left and {len(right)} right documents")
+    pairs = [(handles[i], handles[j]) for i, j in zip(left, right, strict=True)]
+    each = [_in_letters(params, min(a.prepared.width, b.prepared.width)) for a, b in pairs]
+    for (a, b), p in zip(pairs, each, strict=True):
+        _check_offsets(a.prepared, b.prepared, p)
+    packed = [k for k, (a, b) in enumerate(pairs) if a.row is not None and b.row is not None]
+    found: list[list[Alignment]] = [[] for _ in pairs]
+    if packed:
+        table = np.stack([h.row if h.row is not None else np.zeros(_ROW, dtype=np.int64) for h in handles])
+        lengths = np.array([[p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact] for p in each], dtype=np.int64)
+        chosen = np.array(packed, dtype=np.int64)
+        rows, bounds = _batch_kernel(
+            table, np.asarray(left, dtype=np.int64)[chosen], np.asarray(right, dtype=np.int64)[chosen],
+            lengths[chosen], params.seed_length - params.ngram, params.min_seeds, params.min_density,
+            params.exact_density, 2 * params.seed_length,
+        )  # fmt: skip
+        for n, k in enumerate(packed):
+            if bounds[n + 1] > bounds[n]:
+                a, b = pairs[k]
+                found[k] = _alignments(a.prepared, b.prepared, each[k], rows[bounds[n] : bounds[n + 1]])
+    for k, (a, b) in enumerate(pairs):
+        if a.row is None or b.row is None:
+            found[k] = _alignments(a.prepared, b.prepared, each[k], _rows(a.prepared, b.prepared, each[k]))
+    return found
+
+
+def _address_as_pointer(typingctx, address):  # type: ignore[no-untyped-def]
+    """The address (an integer) as a pointer, for ``numba.carray``."""
+    if not isinstance(address, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return types.voidptr(address), codegen
+
+
+_pointer: Any = intrinsic(_address_as_pointer)
+
+
+@njit(cache=True, nogil=True)
+def _u64(row: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.uint64]:
+    return carray(_pointer(row[2 * k]), (row[2 * k + 1],), dtype=np.uint64)
+
+
+@njit(cache=True, nogil=True)
+def _i32(row: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.int32]:
+    return carray(_pointer(row[2 * k]), (row[2 * k + 1],), dtype=np.int32)
+
+
+@njit(cache=True, nogil=True)
+def _bool(row: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.bool_]:
+    return carray(_pointer(row[2 * k]), (row[2 * k + 1],), dtype=np.bool_)
+
+
+@njit(cache=True, nogil=True)
+def _batch_kernel(
+    table: npt.NDArray[np.int64],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    offset: int,
+    min_seeds: int,
+    min_density: float,
+    exact_density: float,
+    trim: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The kernel's rows of every pair, one after another, and where each pair's begin (and the last ends)."""
+    bounds = np.zeros(len(left) + 1, dtype=np.int64)
+    out = np.zeros((16, 6), dtype=np.int64)
+    for k in range(len(left)):
+        a, b = table[left[k]], table[right[k]]
+        # The fields in _FIELDS' order: u64 0-2, int32 3-9, bool 10-11, copies 12.
+        copies_a = carray(_pointer(a[24]), (a[25], 4), dtype=np.int64)
+        copies_b = carray(_pointer(b[24]), (b[25], 4), dtype=np.int64)
+        rows = _align_kernel(
+            _u64(a, 0), _i32(a, 3), _bool(a, 10), _i32(a, 4), _i32(a, 5), _u64(a, 1), _i32(a, 6), _i32(a, 7),
+            _bool(a, 11), _i32(a, 8), _i32(a, 9), a[26],
+            _u64(b, 0), _i32(b, 3), _i32(b, 4), _i32(b, 5), _u64(b, 1), _i32(b, 6), _i32(b, 7), _i32(b, 8),
+            _i32(b, 9), b[26], _u64(a, 2), _u64(b, 2), copies_a, copies_b,
+            offset, lengths[k, 0], lengths[k, 1], min_seeds, lengths[k, 2], lengths[k, 3], min_density,
+            exact_density, trim,
+        )  # fmt: skip
+        at = bounds[k]
+        bounds[k + 1] = at + len(rows)
+        if bounds[k + 1] > len(out):
+            grown = np.zeros((max(2 * len(out), bounds[k + 1]), 6), dtype=np.int64)
+            grown[:at] = out[:at]
+            out = grown
+        out[at : bounds[k + 1]] = rows
+    return out[: bounds[-1]], bounds

@@ -1,0 +1,103 @@
+"""Tests for dedup.batch: a chunk of pairs aligned in one kernel call gives what align gives pair by pair."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedup import seeds
+from dedup.align import AlignParams, Prepared, align, prepare
+from dedup.batch import align_batch, handle
+from dedup.normalize import normalize
+from dedup.shingle import shingle
+
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+CHINESE = "".join(chr(0x4E00 + k) for k in range(0, 3000, 7))  # written without spaces: lengths in letters
+PARAMS = AlignParams(min_length=60, min_exact=30)
+
+
+def _words(rng: random.Random, alphabet: str, count: int) -> list[str]:
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 8))) for _ in range(count)]
+
+
+def _documents(seed: int, alphabet: str, count: int) -> list[str]:
+    """``count`` texts of their own words, some carrying a long and a short passage (some printed twice)."""
+    rng = random.Random(seed)
+    joiner = "" if alphabet == CHINESE else " "
+    # A long passage and a short one (between min_exact and min_length: it counts near the other).
+    passages = [joiner.join(_words(rng, alphabet, 30)), joiner.join(_words(rng, alphabet, 7))]
+    texts = []
+    for _ in range(count):
+        parts = [joiner.join(_words(rng, alphabet, rng.randint(5, 40)))]
+        for passage in passages:
+            if rng.random() < 0.6:
+                parts.append(passage)
+                parts.append(joiner.join(_words(rng, alphabet, rng.randint(0, 20))))
+                if rng.random() < 0.2:  # a page that prints the passage again
+                    parts.append(passage)
+        rng.shuffle(parts)
+        texts.append(" ".join(parts))
+    return texts
+
+
+def _prepared(texts: list[str], wide: bool = False) -> list[Prepared]:
+    with mock.patch.object(seeds, "_NARROW_LIMIT", 0 if wide else seeds._NARROW_LIMIT):
+        return [prepare(n, shingle(n.text, PARAMS.ngram), PARAMS) for n in map(normalize, texts)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    alphabet=st.sampled_from([LATIN, ARABIC, CHINESE]),
+    count=st.integers(2, 6),
+    data=st.data(),
+)
+def test_a_batch_finds_what_align_finds_pair_by_pair(seed: int, alphabet: str, count: int, data: st.DataObject) -> None:
+    documents = _prepared(_documents(seed, alphabet, count))
+    # Some documents with positions in int64 (texts of 2^31 code points), which are aligned a
+    # pair at a time; the others go through the kernel together.
+    wide = _prepared(_documents(seed, alphabet, count), wide=True)
+    chosen = [wide[k] if data.draw(st.booleans()) else documents[k] for k in range(count)]
+    pair = st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)).filter(lambda p: p[0] != p[1])
+    pairs = data.draw(st.lists(pair, min_size=1, max_size=40))
+    left, right = [i for i, _ in pairs], [j for _, j in pairs]
+    found = align_batch([handle(d) for d in chosen], left, right, PARAMS)
+    assert found == [align(chosen[i], chosen[j], PARAMS) for i, j in pairs]
+
+
+def test_a_chunk_of_many_passages_keeps_each_pairs_own() -> None:
+    # More rows than the kernel's first output holds (16): each pair's rows stay its own.
+    rng = random.Random(7)
+    passages = [" ".join(_words(rng, LATIN, 30)) for _ in range(2)]
+    own = [[" ".join(_words(rng, LATIN, 20)) for _ in range(3)] for _ in range(4)]
+    documents = _prepared([f"{x} {passages[0]} {y} {passages[1]} {z}" for x, y, z in own])
+    pairs = [(i, j) for i in range(4) for j in range(4) if i != j] * 3
+    expected = [align(documents[i], documents[j], PARAMS) for i, j in pairs]
+    assert sum(len(x) for x in expected) > 16
+    found = align_batch([handle(d) for d in documents], [i for i, _ in pairs], [j for _, j in pairs], PARAMS)
+    assert found == expected
+
+
+def test_handles_read_each_array_where_it_lies() -> None:
+    (document,) = _prepared(_documents(3, LATIN, 1))
+    row = handle(document).row
+    assert row is not None and int(row[-1]) == len(document.normalized.text)
+    assert int(row[0]) == document.seed_keys.ctypes.data and int(row[1]) == len(document.seed_keys)
+    assert handle(_prepared(_documents(3, LATIN, 1), wide=True)[0]).row is None
+
+
+def test_bad_batches_are_refused() -> None:
+    documents = _prepared(_documents(5, LATIN, 2))
+    handles = [handle(d) for d in documents]
+    with pytest.raises(ValueError, match="left and right must pair up: 2 left and 1 right"):
+        align_batch(handles, [0, 1], [1], PARAMS)
+    strided = np.zeros(2 * len(documents[0].seed_keys), dtype=np.uint64)[::2]
+    with pytest.raises(ValueError, match="seed_keys of a prepared document must be C-contiguous"):
+        handle(replace(documents[0], seed_keys=strided))
