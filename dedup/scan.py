@@ -414,29 +414,66 @@ class _Prepared:
         self.held = 0
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
+        self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
         self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
 
     def __getitem__(self, i: int) -> Handle:
+        return self.handles([i])[0]
+
+    def handles(self, ids: list[int]) -> list[Handle]:
+        """The prepared documents ``ids`` (distinct), each prepared once however many threads ask for it.
+
+        The two alignment threads take neighbouring chunks of pairs, which share documents: each
+        prepared them both (a sixth more preparations on pan13). A document another thread is
+        preparing is waited for, after this thread has prepared the rest of its own.
+        """
+        found: dict[int, Handle] = {}
+        mine: list[int] = []
+        theirs: list[tuple[int, threading.Event]] = []
         with self.lock:
-            found = self.cache.get(i)
-            if found is not None:
-                self.cache.move_to_end(i)
-                return found
+            for i in ids:
+                cached = self.cache.get(i)
+                if cached is not None:
+                    self.cache.move_to_end(i)
+                    found[i] = cached
+                elif i in self.pending:
+                    theirs.append((i, self.pending[i]))
+                else:
+                    self.pending[i] = threading.Event()
+                    mine.append(i)
+        try:
+            for i in mine:
+                found[i] = self._prepare(i)
+                self._release(i)
+        finally:
+            for i in mine:  # (after an error too: no thread waits for ever)
+                self._release(i)
+        for i, event in theirs:
+            event.wait()
+            found[i] = self[i]  # cached by now (or left the cache since, and prepared again)
+        return [found[i] for i in ids]
+
+    def _prepare(self, i: int) -> Handle:
+        with self.lock:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
-        # Outside the lock: two threads may prepare one document at once, which costs time only.
         prepared = handle(prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]]))
         with self.lock:
-            if i not in self.cache:
-                self.cache[i] = prepared
-                self.held += prepared.prepared.nbytes
+            self.cache[i] = prepared
+            self.held += prepared.prepared.nbytes
             # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
             # their size.
-            while self.held > self.capacity and len(self.cache) > 2:
+            while self.held > self.capacity and len(self.cache) > 1:
                 self.held -= self.cache.popitem(last=False)[1].prepared.nbytes
         return prepared
+
+    def _release(self, i: int) -> None:
+        with self.lock:
+            event = self.pending.pop(i, None)
+        if event is not None:
+            event.set()
 
     def length(self, i: int) -> int:
         """Length of document i's raw text (known once it has been prepared)."""
@@ -462,7 +499,7 @@ class _AlignChunk:
         # its pairs are aligned, in one kernel call (dedup.batch).
         documents = list(dict.fromkeys(i for pair in pairs for i in pair))
         where = {i: k for k, i in enumerate(documents)}
-        handles = [prepared[i] for i in documents]
+        handles = prepared.handles(documents)
         found = align_batch(handles, [where[i] for i, _ in pairs], [where[j] for _, j in pairs], self.params)
         return [self.pair(i, j, handles[where[i]].prepared, handles[where[j]].prepared, alignments)
                 for (i, j), alignments in zip(pairs, found, strict=True)]  # fmt: skip

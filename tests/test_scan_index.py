@@ -64,9 +64,7 @@ def test_index_equals_per_document_loop(threads: int, batch: int, key_limit: int
 
 @pytest.mark.parametrize(("threads", "batch"), [(1, 256), (2, 7)])
 @pytest.mark.parametrize("source_df", [0.1, 0.3])
-def test_streamed_seed_counts_give_the_boilerplate_of_each_source(
-    threads: int, batch: int, source_df: float
-) -> None:
+def test_streamed_seed_counts_give_the_boilerplate_of_each_source(threads: int, batch: int, source_df: float) -> None:
     from dedup.align import prepare
     from dedup.boilerplate import Boilerplate, boilerplate_keys
 
@@ -243,3 +241,67 @@ def test_count_min_rows_hold_every_increment(seed: int, n: int, width: int) -> N
         expected = np.zeros(width, dtype=np.int64)
         np.add.at(expected, (keys * multiplier) >> df.shift, 1)
         assert df.table[row].tolist() == expected.tolist()
+
+
+def test_prepared_documents_are_prepared_once_however_many_threads_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neighbouring chunks share documents: a document another thread is preparing is waited for."""
+    import threading
+    import time
+
+    scan_module = importlib.import_module("dedup.scan")
+    index = _Index(ScanConfig(), threads=1)
+    for doc in _corpus(12):
+        index.add(doc)
+    index.finish()
+    prepared = scan_module._Prepared(index)
+    made: list[str] = []
+    real = scan_module.prepare_text
+
+    def slow(text: str, *args: object) -> object:
+        made.append(text)
+        time.sleep(0.05)  # long enough for the other threads to ask for the same documents meanwhile
+        return real(text, *args)
+
+    monkeypatch.setattr(scan_module, "prepare_text", slow)
+    asks = [[0, 1, 2, 3], [2, 3, 4, 5], [5, 1, 6, 0], [7, 3, 2]]
+    got: dict[int, list[object]] = {}
+    start = threading.Barrier(len(asks))
+
+    def ask(k: int) -> None:
+        start.wait()
+        got[k] = prepared.handles(asks[k])
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(len(asks))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == len(set(made)) == 8  # each of documents 0-7 once
+    for k, ids in enumerate(asks):
+        assert [h.prepared.normalized.text for h in got[k]] == [
+            normalize(index.documents.text(i), profile=index.config.profile).text for i in ids
+        ]
+        assert all(got[k][n] is prepared[i] for n, i in enumerate(ids))  # the cached handle
+
+
+def test_a_failed_preparation_leaves_no_thread_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    scan_module = importlib.import_module("dedup.scan")
+    index = _Index(ScanConfig(), threads=1)
+    for doc in _corpus(4):
+        index.add(doc)
+    index.finish()
+    prepared = scan_module._Prepared(index)
+    real = scan_module.prepare_text
+    calls = []
+
+    def failing(text: str, *args: object) -> object:
+        calls.append(text)
+        if len(calls) == 2:
+            raise RuntimeError("disk gone")
+        return real(text, *args)
+
+    monkeypatch.setattr(scan_module, "prepare_text", failing)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        prepared.handles([0, 1, 2])
+    assert prepared.pending == {}
+    assert [h.prepared is not None for h in prepared.handles([0, 1, 2, 3])] == [True] * 4
