@@ -24,6 +24,7 @@ from numba.extending import intrinsic
 from numba.np.numpy_support import carray
 
 from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_offsets, _in_letters, _rows
+from .errors import ParameterError
 from .seeds import AlignParams, Prepared
 
 __all__ = ["Handle", "align_batch", "handle"]
@@ -70,7 +71,7 @@ def handle(prepared: Prepared) -> Handle:
         array = getattr(prepared, name)
         # The kernel reads each array as a C-contiguous block of its length (rows of 4, for copies).
         if not array.flags.c_contiguous:
-            raise ValueError(f"{name} of a prepared document must be C-contiguous")
+            raise ParameterError(f"prepared.{name} must be a C-contiguous array, got one with strides {array.strides}")
         row[2 * k] = array.ctypes.data
         row[2 * k + 1] = len(array)
     row[-1] = len(prepared.normalized.text)
@@ -97,7 +98,7 @@ def align_batch(
     """
     params = params or AlignParams()
     if len(left) != len(right):
-        raise ValueError(f"left and right must pair up: {len(left)} left and {len(right)} right documents")
+        raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
     pairs = [(handles[i], handles[j]) for i, j in zip(left, right, strict=True)]
     each = [_in_letters(params, min(a.prepared.width, b.prepared.width)) for a, b in pairs]
     for (a, b), p in zip(pairs, each, strict=True):

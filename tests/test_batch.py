@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from dedup import seeds
 from dedup.align import AlignParams, Prepared, align, prepare
 from dedup.batch import align_batch, handle
+from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.shingle import shingle
 
@@ -96,8 +97,10 @@ def test_handles_read_each_array_where_it_lies() -> None:
 def test_bad_batches_are_refused() -> None:
     documents = _prepared(_documents(5, LATIN, 2))
     handles = [handle(d) for d in documents]
-    with pytest.raises(ValueError, match="left and right must pair up: 2 left and 1 right"):
+    with pytest.raises(ParameterError, match="left and right must be as long as each other, got 2 and 1"):
         align_batch(handles, [0, 1], [1], PARAMS)
     strided = np.zeros(2 * len(documents[0].seed_keys), dtype=np.uint64)[::2]
-    with pytest.raises(ValueError, match="seed_keys of a prepared document must be C-contiguous"):
+    with pytest.raises(
+        ParameterError, match=r"prepared.seed_keys must be a C-contiguous array, got one with strides \(16,\)"
+    ):
         handle(replace(documents[0], seed_keys=strided))
