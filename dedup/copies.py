@@ -175,6 +175,9 @@ def _reprints(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: in
 # Printings of one short text an echo may be (a headline, a summary and the lead they repeat, a
 # caption): beyond them, a line printed over and over is a phrase of the page, and its seeds go.
 MAX_PRINTINGS = 4
+# An echo may hold n-grams printed MAX_PRINTINGS times before up to this share of its own: the
+# common n-grams of a lead (" the "), not a list of search terms repeating its words.
+_OFTEN = 0.1
 
 
 @njit(cache=True, nogil=True)
@@ -185,8 +188,10 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
     repeated as the headline and as the summary above it. A run starts at an n-gram whose latest
     earlier occurrence lies at least ``min_run`` n-grams before it (text repeated with a shorter
     period is a line of dashes, not a printing) and goes on while the n-grams equal those the same
-    distance before; an n-gram printed :data:`MAX_PRINTINGS` times before is in none. The seeds of
-    an echo count once against ``max_repeat`` (:mod:`dedup.seeds`): its printings stay matched.
+    distance before, up to the :data:`MAX_PRINTINGS`-th printing of that text; a run more than
+    ``_OFTEN`` of whose n-grams were each printed that many times before (a list of terms, each
+    printed over and over) is none. The seeds of an echo count once against ``max_repeat``
+    (:mod:`dedup.seeds`): its printings stay matched.
 
     Example:
         >>> from dedup.shingle import shingle
@@ -204,16 +209,21 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
     shift = np.uint64(64 - bits)
     table = np.empty(size, dtype=np.uint32)
     latest = np.full(size, -1, dtype=np.int64)  # -1: an empty slot
-    count = np.zeros(size, dtype=np.int64)
     before = np.full(n, -1, dtype=np.int64)  # each n-gram's latest earlier occurrence
+    count = np.zeros(size, dtype=np.int64)
+    often = np.zeros(n, dtype=np.bool_)  # n-grams printed MAX_PRINTINGS times before
     for i in range(first, last):
         h = np.int64((np.uint64(hashes[i]) * np.uint64(0x9E3779B97F4A7C15)) >> shift)
         while latest[h] >= 0 and table[h] != hashes[i]:
             h = (h + 1) & (size - 1)
-        if latest[h] >= 0 and count[h] <= MAX_PRINTINGS - 1:
-            before[i - first] = latest[h]
+        before[i - first] = latest[h]
+        often[i - first] = count[h] >= MAX_PRINTINGS
         table[h], latest[h] = hashes[i], i
         count[h] += 1
+    # The printing each n-gram is part of: 1, or one more than the n-gram its echo repeats. Counted
+    # by runs, not by n-grams: a common n-gram (" the ") is printed many times in any story, and
+    # counting its own printings broke the echoes of a lead at each of them.
+    printing = np.ones(n, dtype=np.int64)
     out = np.empty((n // max(min_run, 1) + 1, 2), dtype=np.int64)
     m = 0
     i = first
@@ -223,14 +233,24 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
         if p < 0 or delta < min_run:
             i += 1
             continue
+        if printing[p - first] >= MAX_PRINTINGS:
+            printing[i - first] = MAX_PRINTINGS  # (printed over and over: what repeats it is no echo either)
+            i += 1
+            continue
+        printing[i - first] = printing[p - first] + 1
         j = i + 1
-        while j < last and hashes[j] == hashes[j - delta] and before[j - first] >= 0:
+        while j < last and hashes[j] == hashes[j - delta] and printing[j - delta - first] < MAX_PRINTINGS:
+            printing[j - first] = printing[j - delta - first] + 1
             j += 1
-        if j - i >= min_run:
+        if j - i >= min_run and often[i - first : j - first].sum() <= _OFTEN * (j - i):
             out[m, 0], out[m, 1] = i, j
             m += 1
             i = j
+        elif j - i >= min_run:  # a list of terms, each printed over and over: no echo (nor any part of it)
+            printing[i - first : j - first] = 1
+            i = j
         else:
+            printing[i - first : j - first] = 1
             i += 1
     return out[:m]
 

@@ -165,6 +165,41 @@ def test_each_printing_of_a_short_text_after_the_first_is_an_echo_up_to_max_prin
     assert covered == {i for s in at[1:MAX_PRINTINGS] for i in range(s, s + length)}
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    printings=st.integers(2, MAX_PRINTINGS),
+    length=st.integers(40, 90),
+    gaps=st.lists(st.integers(0, 20), min_size=MAX_PRINTINGS + 1, max_size=MAX_PRINTINGS + 1),
+    common=st.floats(0.0, 0.6),
+    data=st.data(),
+)
+def test_an_echo_is_whole_however_common_a_few_of_its_ngrams_and_a_list_of_repeated_terms_is_none(
+    printings: int, length: int, gaps: list[int], common: float, data: st.DataObject
+) -> None:
+    """A lead's common n-grams (" the ") are printed many times in any story: the lead printed
+    again is still an echo, whole (before: its run broke at each of them, and the printings lost
+    their seeds). A text made mostly of n-grams printed over and over (a list of search terms
+    repeating its words) is no echo at all."""
+    the, fresh = 7, iter(range(100, 10**6))
+    places = data.draw(st.sets(st.integers(1, length - 1), max_size=int(common * length)))
+    printed = [the if k in places else next(fresh) for k in range(length)]
+    values = [v for _ in range(12) for v in (next(fresh), the)]  # the story's common n-gram, before
+    at = []
+    for k in range(printings):
+        values += [v for _ in range(gaps[k]) for v in (next(fresh), the)]
+        at.append(len(values))
+        values += printed
+    values += [next(fresh) for _ in range(gaps[-1])]
+    h = np.array(values, dtype=np.uint32)
+    covered = {i for s, e in _echoes(h, 0, len(h), 20).tolist() for i in range(s, e)}
+    if len(places) <= 0.1 * length:
+        whole = {i for s in at[1:] for i in range(s, s + length)}
+        # (a run may begin with the common n-gram just before a printing, as it did before the first)
+        assert whole <= covered and all(h[i] == the for i in covered - whole)
+    elif len(places) > 0.1 * (length + max(gaps)):  # (a run may reach into a gap of new n-grams)
+        assert not covered
+
+
 def test_a_lead_printed_as_headline_summary_and_body_keeps_its_seeds() -> None:
     """A sentence printed three times in a long story (headline, summary, the lead of the body)
     keeps its seeds (before: more than max_repeat occurrences, left out); a phrase of it that the
