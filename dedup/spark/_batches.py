@@ -14,7 +14,7 @@ import functools
 import math
 import typing
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -24,13 +24,14 @@ import pyarrow as pa
 import xxhash
 from numba import njit
 
-from ..align import Prepared
+from ..align import Alignment
+from ..batch import Handle, align_batch, handle
 from ..boilerplate import Boilerplate
 from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
-from ..scan import ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text, too_short
+from ..scan import _CHUNK, ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text, short_pair, too_short
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of
 
@@ -310,6 +311,24 @@ _CACHE_BYTES = _LOCAL_CACHE_BYTES
 _OUT_ROWS = 1000  # aligned pairs a result batch holds
 
 
+def _aligned(
+    left: list[int], right: list[int], prepared: Callable[[int], Handle], config: ScanConfig
+) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:
+    """Each pair ``(left[k], right[k])`` with its two documents and what :func:`dedup.align.align` finds.
+
+    Aligned as the local engine aligns its candidates: ``_CHUNK`` pairs in one kernel call
+    (:mod:`dedup.batch`), whose documents the chunk holds while it runs.
+    """
+    for start in range(0, len(left), _CHUNK):
+        firsts, seconds = left[start : start + _CHUNK], right[start : start + _CHUNK]
+        needed = list(dict.fromkeys(firsts + seconds))
+        slot = {k: n for n, k in enumerate(needed)}
+        handles = [prepared(k) for k in needed]
+        found = align_batch(handles, [slot[x] for x in firsts], [slot[y] for y in seconds], config.align_params)
+        for x, y, alignments in zip(firsts, seconds, found, strict=True):
+            yield x, y, (handles[slot[x]], handles[slot[y]]), alignments
+
+
 def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
     """Align and score the candidate pairs of a partition, with the documents they need (each sent once).
 
@@ -351,10 +370,10 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
     filters: dict[int, Boilerplate] = {}
-    cache: OrderedDict[int, Prepared] = OrderedDict()
+    cache: OrderedDict[int, Handle] = OrderedDict()
     held = 0
 
-    def prepared(k: int) -> Prepared:
+    def prepared(k: int) -> Handle:
         nonlocal held
         found = cache.get(k)
         if found is not None:
@@ -364,11 +383,12 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         common = filters.get(source)
         if common is None:
             common = filters[source] = Boilerplate(counts, source, config.source_df)
-        made = prepare_text(texts[k].as_py(), config, common)
+        made = handle(prepare_text(texts[k].as_py(), config, common))
         cache[k] = made
-        held += made.nbytes
-        while held > _CACHE_BYTES and len(cache) > 2:
-            held -= cache.popitem(last=False)[1].nbytes
+        held += made.prepared.nbytes
+        # The documents of the batch being aligned stay alive (the batch holds them), whatever their size.
+        while held > _CACHE_BYTES and len(cache) > 1:
+            held -= cache.popitem(last=False)[1].prepared.nbytes
         return made
 
     pair_type = _arrow_struct(pair_fields())
@@ -378,15 +398,20 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         chunk = order[start : start + _OUT_ROWS]
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
-        for x, y in zip(a[chunk].tolist(), b[chunk].tolist(), strict=True):
+        for x, y, handles, alignments in _aligned(a[chunk].tolist(), b[chunk].tolist(), prepared, config):
+            windows = (col["window_count"][x], col["window_count"][y])
+            if not alignments and not short_pair(windows, config):
+                pairs.append(None)  # (align_pair would find nothing more: no passage, and no score)
+                passages.append([])
+                continue
             signatures = (
                 np.frombuffer(signature[x].as_py(), dtype=np.uint32),
                 np.frombuffer(signature[y].as_py(), dtype=np.uint32),
             )
             found, pair = align_pair(
-                prepared(x), prepared(y), (col["id"][x], col["id"][y]), (col["length"][x], col["length"][y]),
-                signatures, (col["time"][x], col["time"][y]), (col["window_count"][x], col["window_count"][y]),
-                config,
+                handles[0].prepared, handles[1].prepared, (col["id"][x], col["id"][y]),
+                (col["length"][x], col["length"][y]), signatures, (col["time"][x], col["time"][y]), windows, config,
+                alignments=alignments,
             )  # fmt: skip
             pairs.append(_flat_row(pair) if pair is not None else None)
             passages.append([_flat_row(p) for p in found])
