@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import threading
+import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -243,17 +246,19 @@ def test_count_min_rows_hold_every_increment(seed: int, n: int, width: int) -> N
         assert df.table[row].tolist() == expected.tolist()
 
 
-def test_prepared_documents_are_prepared_once_however_many_threads_ask(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neighbouring chunks share documents: a document another thread is preparing is waited for."""
-    import threading
-    import time
-
-    scan_module = importlib.import_module("dedup.scan")
+def _prepared_documents(count: int) -> tuple[Any, _Index, Any]:
+    """The scan module, an index of ``count`` documents of :func:`_corpus`, and its cache of prepared documents."""
+    scan_module = importlib.import_module("dedup.scan")  # the package's `scan` is the function
     index = _Index(ScanConfig(), threads=1)
-    for doc in _corpus(12):
+    for doc in _corpus(count):
         index.add(doc)
     index.finish()
-    prepared = scan_module._Prepared(index)
+    return scan_module, index, scan_module._Prepared(index)
+
+
+def test_prepared_documents_are_prepared_once_however_many_threads_ask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neighbouring chunks share documents: a document another thread is preparing is waited for."""
+    scan_module, index, prepared = _prepared_documents(12)
     made: list[str] = []
     real = scan_module.prepare_text
 
@@ -285,12 +290,7 @@ def test_prepared_documents_are_prepared_once_however_many_threads_ask(monkeypat
 
 
 def test_a_failed_preparation_leaves_no_thread_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    scan_module = importlib.import_module("dedup.scan")
-    index = _Index(ScanConfig(), threads=1)
-    for doc in _corpus(4):
-        index.add(doc)
-    index.finish()
-    prepared = scan_module._Prepared(index)
+    scan_module, _, prepared = _prepared_documents(4)
     real = scan_module.prepare_text
     calls = []
 
