@@ -13,7 +13,7 @@ array is copied: the caller keeps the prepared documents alive while their pairs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_off
 from .errors import ParameterError
 from .seeds import AlignParams, Prepared
 
-__all__ = ["Handle", "align_batch", "handle"]
+__all__ = ["Handle", "align_batch", "align_documents", "handle"]
 
 # A document's arrays in the order of a handle's row: each is an address and a length (rows, for
 # copies). The row ends with the normalised text's length.
@@ -122,6 +122,33 @@ def align_batch(
         if a.row is None or b.row is None:
             found[k] = _alignments(a.prepared, b.prepared, each[k], _rows(a.prepared, b.prepared, each[k]))
     return found
+
+
+def align_documents(
+    left: Sequence[int], right: Sequence[int], documents: Callable[[list[int]], Sequence[Handle]], params: AlignParams
+) -> list[tuple[Handle, Handle, list[Alignment]]]:
+    """For pairs of document numbers, each pair's two documents and what :func:`align_batch` finds; each asked for once.
+
+    ``documents`` gives the handles of a list of distinct document numbers (a cache of prepared
+    documents); the list returned holds them until the pairs are aligned.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> texts = {7: "alpha beta gamma delta epsilon zeta eta theta", 9: "one two three four five six seven eight"}
+        >>> asked = []
+        >>> def documents(ids):
+        ...     asked.append(ids)
+        ...     return [handle(prepare(normalize(texts[k]), shingle(normalize(texts[k]).text, 5))) for k in ids]
+        >>> [(len(found)) for _, _, found in align_documents([7, 9], [9, 7], documents, AlignParams())], asked
+        ([0, 0], [[7, 9]])
+    """
+    needed = list(dict.fromkeys(k for pair in zip(left, right, strict=True) for k in pair))
+    slot = {k: n for n, k in enumerate(needed)}
+    handles = documents(needed)
+    found = align_batch(handles, [slot[i] for i in left], [slot[j] for j in right], params)
+    return [(handles[slot[i]], handles[slot[j]], x) for i, j, x in zip(left, right, found, strict=True)]
 
 
 def _address_as_pointer(typingctx, address):  # type: ignore[no-untyped-def]

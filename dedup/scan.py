@@ -22,7 +22,7 @@ from numba import njit
 
 from ._pages import give_back_free_memory, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
-from .batch import Handle, align_batch, handle
+from .batch import Handle, align_documents, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts
 from .common import common_texts
 from .dates import parse_date
@@ -493,16 +493,12 @@ class _AlignChunk:
         self.params = index.config.align_params
 
     def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
-        prepared = self.prepared
-        pairs = list(zip(chunk[0].tolist(), chunk[1].tolist(), strict=True))
+        left, right = chunk[0].tolist(), chunk[1].tolist()
         # Each document of the chunk once (a chunk is mostly one document's candidates), held until
         # its pairs are aligned, in one kernel call (dedup.batch).
-        documents = list(dict.fromkeys(i for pair in pairs for i in pair))
-        where = {i: k for k, i in enumerate(documents)}
-        handles = prepared.handles(documents)
-        found = align_batch(handles, [where[i] for i, _ in pairs], [where[j] for _, j in pairs], self.params)
-        return [self.pair(i, j, handles[where[i]].prepared, handles[where[j]].prepared, alignments)
-                for (i, j), alignments in zip(pairs, found, strict=True)]  # fmt: skip
+        aligned = align_documents(left, right, self.prepared.handles, self.params)
+        return [self.pair(i, j, a.prepared, b.prepared, alignments)
+                for i, j, (a, b, alignments) in zip(left, right, aligned, strict=True)]  # fmt: skip
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]

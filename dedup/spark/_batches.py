@@ -25,7 +25,7 @@ import xxhash
 from numba import njit
 
 from ..align import Alignment
-from ..batch import Handle, align_batch, handle
+from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate
 from ..dates import parse_date
 from ..normalize import normalize
@@ -319,14 +319,16 @@ def _aligned(
     Aligned as the local engine aligns its candidates: ``_CHUNK`` pairs in one kernel call
     (:mod:`dedup.batch`), whose documents the chunk holds while it runs.
     """
+
+    def documents(ids: list[int]) -> list[Handle]:
+        return [prepared(k) for k in ids]
+
     for start in range(0, len(left), _CHUNK):
         firsts, seconds = left[start : start + _CHUNK], right[start : start + _CHUNK]
-        needed = list(dict.fromkeys(firsts + seconds))
-        slot = {k: n for n, k in enumerate(needed)}
-        handles = [prepared(k) for k in needed]
-        found = align_batch(handles, [slot[x] for x in firsts], [slot[y] for y in seconds], config.align_params)
-        for x, y, alignments in zip(firsts, seconds, found, strict=True):
-            yield x, y, (handles[slot[x]], handles[slot[y]]), alignments
+        for x, y, (a, b, alignments) in zip(
+            firsts, seconds, align_documents(firsts, seconds, documents, config.align_params), strict=True
+        ):
+            yield x, y, (a, b), alignments
 
 
 def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
