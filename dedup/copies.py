@@ -246,12 +246,10 @@ def _echoes(hashes: npt.NDArray[np.uint32], first: int, last: int, min_run: int)
             out[m, 0], out[m, 1] = i, j
             m += 1
             i = j
-        elif j - i >= min_run:  # a list of terms, each printed over and over: no echo (nor any part of it)
-            printing[i - first : j - first] = 1
-            i = j
-        else:
-            printing[i - first : j - first] = 1
-            i += 1
+            continue
+        printing[i - first : j - first] = 1
+        # A long run of terms each printed over and over (a list) is no echo, nor any part of it.
+        i = j if j - i >= min_run else i + 1
     return out[:m]
 
 
