@@ -1,15 +1,16 @@
 """Alignment: turn two documents that LSH paired into exact shared passages.
 
-The seeds of the two documents (:mod:`dedup.seeds`) are chained and grouped into passages in one
-kernel call (:mod:`dedup.chain`): first the seeds occurring once in each document, then, outside
-the passages they make, every seed, repeated ones included. Passages are then put together the
-way a reader counts copies: passages overlapping on both sides are merged (unless they are two
-matches of text one document repeats), in-order pieces are joined across an edit of the copy
-(or at most ``join`` apart; none by default) but not across unshared text or another copy, and
-reordered pieces within ``abut`` of each other become one passage when they cover most of their
-span on both sides (a shuffled paragraph), and stay apart otherwise (a paragraph an outlet moved
-elsewhere). Short near-verbatim pieces count when they lie among the pieces of a copy, and every
-passage must share its wording: most of its words on each side occur on the other.
+The seeds the two documents share (:mod:`dedup.seeds`, :mod:`dedup.join`) are chained and grouped
+into passages in one kernel call (:mod:`dedup.chain`, :mod:`dedup.group`): first the seeds
+occurring once in each document, then, outside the passages they make, every seed, repeated ones
+included. Passages are then put together the way a reader counts copies: passages overlapping on
+both sides are merged (unless they are two matches of text one document repeats), in-order pieces
+are joined across an edit of the copy (or at most ``join`` apart; none by default) but not across
+unshared text or another copy, and reordered pieces within ``abut`` of each other become one
+passage when they cover most of their span on both sides (a shuffled paragraph), and stay apart
+otherwise (a paragraph an outlet moved elsewhere). Short near-verbatim pieces count when they lie
+among the pieces of a copy, and every passage must share its wording: most of its words on each
+side occur on the other.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import Positions
-from .chain import _SEAM, _passages_of
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
+from .group import _SEAM, _passages_of
+from .join import _seed_spans
 from .scripts import tokens
-from .seeds import AlignParams, Prepared, _seed_spans, document_keys, prepare
+from .seeds import AlignParams, Prepared, document_keys, prepare
 
 __all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "prepare"]
 

@@ -33,28 +33,25 @@ from dedup.align import (
     prepare,
 )
 from dedup.boilerplate import ROW_MULTIPLIERS
-from dedup.chain import (
-    _MOVED,
-    _by_diagonal,
-    _chain,
+from dedup.chain import _MOVED, _by_diagonal, _chain, _meet, _split_occupied
+from dedup.errors import ParameterError
+from dedup.group import (
     _covered,
     _dense_stretch,
     _drop_lone_ends,
     _group_passages,
     _kept_words,
-    _meet,
     _passages_of,
     _sort_segment,
-    _split_occupied,
     _tile_chains,
     _trim,
 )
-from dedup.errors import ParameterError
+from dedup.join import _filter_probe, _join_filtered, _join_groups, _key_filter, _seed_spans
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
 from dedup.score import pair_scores
-from dedup.seeds import _filter_probe, _join_filtered, _join_groups, _key_filter, _prepare_kernel, _seed_spans
+from dedup.seeds import _prepare_kernel
 from dedup.shingle import hash_many, shingle
 
 MAX_WORD = 8

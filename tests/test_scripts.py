@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import scan
-from dedup.chain import _widen
+from dedup.group import _widen
 from dedup.scripts import _words, breaks, tokens, width
 from dedup_bench.scripts import TRANSLATIONS, outlets, reach
 
