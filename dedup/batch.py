@@ -101,12 +101,15 @@ def align_batch(
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
     pairs = [(handles[i], handles[j]) for i, j in zip(left, right, strict=True)]
     each = [_in_letters(params, min(a.prepared.width, b.prepared.width)) for a, b in pairs]
-    for (a, b), p in zip(pairs, each, strict=True):
-        _check_offsets(a.prepared, b.prepared, p)
+    # Each document once, not each pair (scaling to letters keeps seed_length and ngram).
+    for h in {id(h): h for a_b in pairs for h in a_b}.values():
+        _check_offsets(h.prepared, h.prepared, params)
     packed = [k for k, (a, b) in enumerate(pairs) if a.row is not None and b.row is not None]
     found: list[list[Alignment]] = [[] for _ in pairs]
     if packed:
-        table = np.stack([h.row if h.row is not None else np.zeros(_ROW, dtype=np.int64) for h in handles])
+        table = np.empty((len(handles), _ROW), dtype=np.int64)
+        for n, h in enumerate(handles):
+            table[n] = h.row if h.row is not None else 0
         lengths = np.array([[p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact] for p in each], dtype=np.int64)
         chosen = np.array(packed, dtype=np.int64)
         rows, bounds = _batch_kernel(
