@@ -26,8 +26,8 @@ from numba import njit
 from ._arrays import Positions
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
-from .group import _SEAM, _passages_of
-from .join import _seed_spans
+from .group import _SEAM, _passages_of, _side_may_hold
+from .join import _join_filtered, _lay_out, _side_spans
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
@@ -346,10 +346,25 @@ def _align_kernel(
     exact_density: float,
     trim: int,
 ) -> npt.NDArray[np.int64]:
-    start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
-        keys_a, index_a, rare_a, starts_a, ends_a, words_a, word_starts_a, word_ends_a, word_rare_a,
-        keys_b, index_b, starts_b, ends_b, words_b, word_starts_b, word_ends_b, offset, filter_a, filter_b,
-        copies_a, copies_b,
+    chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
+    words = _join_filtered(words_a, words_b, filter_a, filter_b)
+    # Every passage of the passes below rests on some of the shared keys' occurrences, so where
+    # neither text has a stretch they cover densely enough (most candidate pairs of long
+    # documents), nothing can come out, and the seeds need not be laid out nor passed over.
+    if not (
+        _occurrences_may_hold(
+            chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a,
+            min_length, min_exact, min_density, exact_density,
+        )
+        and _occurrences_may_hold(
+            chars, words, 1, index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset, rare_a, word_rare_a,
+            min_length, min_exact, min_density, exact_density,
+        )
+    ):  # fmt: skip
+        return np.zeros((0, 6), dtype=np.int64)
+    start_a, end_a, start_b, end_b, rare, repeated = _lay_out(
+        chars, words, index_a, rare_a, starts_a, ends_a, word_starts_a, word_ends_a, word_rare_a, index_b, starts_b,
+        ends_b, word_starts_b, word_ends_b, offset, copies_a, copies_b,
     )  # fmt: skip
     if len(copies_a) == 0 and len(copies_b) == 0:
         return _two_passes(
@@ -393,6 +408,32 @@ def _align_kernel(
                 continue
             found = _add_row(found, rows[r])
     return found
+
+
+@njit(cache=True, nogil=True)
+def _occurrences_may_hold(
+    chars: npt.NDArray[np.int64],
+    words: npt.NDArray[np.int64],
+    side: int,
+    index: Positions,
+    starts: Positions,
+    ends: Positions,
+    word_starts: Positions,
+    word_ends: Positions,
+    offset: int,
+    rare_a: npt.NDArray[np.bool_],
+    word_rare_a: npt.NDArray[np.bool_],
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> bool:
+    """Whether the shared keys' occurrences on one side cover some stretch as densely as a passage needs.
+
+    The occurrences are :func:`dedup.join._side_spans`; the test, :func:`dedup.group._side_may_hold`.
+    """
+    s, e, r = _side_spans(chars, words, side, index, starts, ends, word_starts, word_ends, offset, rare_a, word_rare_a)
+    return _side_may_hold(s, e, np.ones(len(s), dtype=np.bool_), r, min_length, min_exact, min_density, exact_density)
 
 
 @njit(cache=True, nogil=True)

@@ -657,14 +657,29 @@ def _may_hold_passage(
     away). So each side must hold a stretch that the seeds, or the rare ones, cover that densely;
     each side is checked alone, which is weaker than the two together, and cheap.
     """
-    for side in range(2):
-        starts, ends = (start_a, end_a) if side == 0 else (start_b, end_b)
-        if not (
-            _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density)
-            or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
-        ):
-            return False
-    return True
+    return _side_may_hold(start_a, end_a, use, rare, min_length, min_exact, min_density, exact_density) and (
+        _side_may_hold(start_b, end_b, use, rare, min_length, min_exact, min_density, exact_density)
+    )
+
+
+@njit(cache=True, nogil=True)
+def _side_may_hold(
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    use: npt.NDArray[np.bool_],
+    rare: npt.NDArray[np.bool_],
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> bool:
+    """Whether one side of the seeds in ``use`` has a stretch covered as densely as a passage needs.
+
+    The test :func:`_may_hold_passage` makes on each side.
+    """
+    return _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density) or _dense_stretch(
+        starts, ends, use, rare, True, min_length, min_density
+    )
 
 
 @njit(cache=True, nogil=True)

@@ -3,8 +3,10 @@
 A prepared document (:mod:`dedup.seeds`) holds its seed keys and word keys sorted, and a blocked
 Bloom filter of both (:func:`_key_filter`). :func:`_seed_spans` joins two of them: it walks the
 keys of the document with fewer, probes each in the other's filter, looks up those that pass in
-its sorted keys, and lays out the span of every shared seed on both sides, ordered along a,
-with its rarity and whether its key repeats in either document.
+its sorted keys (:func:`_join_filtered`), and lays out the span of every shared seed on both
+sides, ordered along a, with its rarity and whether its key repeats in either document
+(:func:`_lay_out`). :func:`_side_spans` gives the shared keys' occurrences on one side, for the
+bound the alignment checks before laying the seeds out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from ._arrays import Positions
 from .copies import _printing
 
 __all__: list[str] = []
+
+# What :func:`_seed_spans` returns: start_a, end_a, start_b, end_b of each seed, its rarity, if its key repeats.
+_SeedSpans = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]
+# Pairs sharing fewer than one seed in this many n-grams of a sort their seeds instead of walking a.
+_SPARSE = 32
 
 
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
@@ -184,15 +198,8 @@ def _seed_spans(
     filter_b: npt.NDArray[np.uint64],
     copies_a: npt.NDArray[np.int64],
     copies_b: npt.NDArray[np.int64],
-    sparse: int = 32,
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-]:
+    sparse: int = _SPARSE,
+) -> _SeedSpans:
     """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
 
     A key occurring several times in a document (a headline that repeats the lead, a paragraph
@@ -204,6 +211,34 @@ def _seed_spans(
     """
     chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
     words = _join_filtered(words_a, words_b, filter_a, filter_b)
+    return _lay_out(
+        chars, words, index_a, rare_a, starts_a, ends_a, word_starts_a, word_ends_a, word_rare_a, index_b, starts_b,
+        ends_b, word_starts_b, word_ends_b, offset, copies_a, copies_b, sparse,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _lay_out(
+    chars: npt.NDArray[np.int64],
+    words: npt.NDArray[np.int64],
+    index_a: Positions,
+    rare_a: npt.NDArray[np.bool_],
+    starts_a: Positions,
+    ends_a: Positions,
+    word_starts_a: Positions,
+    word_ends_a: Positions,
+    word_rare_a: npt.NDArray[np.bool_],
+    index_b: Positions,
+    starts_b: Positions,
+    ends_b: Positions,
+    word_starts_b: Positions,
+    word_ends_b: Positions,
+    offset: int,
+    copies_a: npt.NDArray[np.int64],
+    copies_b: npt.NDArray[np.int64],
+    sparse: int = _SPARSE,
+) -> _SeedSpans:
+    """:func:`_seed_spans` of the keys two documents share (``chars`` and ``words``: rows of :func:`_join_filtered`)."""
     total = 0
     for g in range(len(chars)):
         total += (chars[g, 1] - chars[g, 0]) * (chars[g, 3] - chars[g, 2])
@@ -335,3 +370,52 @@ def _mark_repeats(
             count_b += _printing(copies_b, starts_b[i], end) < 0
         out[g, 4] = count_a > 1 or count_b > 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def _side_spans(
+    chars: npt.NDArray[np.int64],
+    words: npt.NDArray[np.int64],
+    side: int,
+    index: Positions,
+    starts: Positions,
+    ends: Positions,
+    word_starts: Positions,
+    word_ends: Positions,
+    offset: int,
+    rare_a: npt.NDArray[np.bool_],
+    word_rare_a: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Spans of every occurrence, on side ``side`` (0: a, 1: b), of the keys in ``chars`` and ``words``, and if rare.
+
+    Every seed :func:`_seed_spans` lays out covers one of these spans on that side (a seed pairs an
+    occurrence in a with one in b), so a stretch of either text the seeds cover densely is covered
+    as densely by these. An occurrence in b counts as rare when its key is rare in a (rarity is
+    the key's, read on a's side as the seeds read it). Ordered by start.
+    """
+    n = 0
+    for groups in (chars, words):
+        for g in range(len(groups)):
+            n += groups[g, 2 * side + 1] - groups[g, 2 * side]
+    s = np.empty(n, dtype=np.int64)
+    e = np.empty(n, dtype=np.int64)
+    rare = np.empty(n, dtype=np.bool_)
+    n = 0
+    for kind in range(2):
+        groups = chars if kind == 0 else words
+        flags = rare_a if kind == 0 else word_rare_a
+        for g in range(len(groups)):
+            any_rare = False
+            for x in range(groups[g, 0], groups[g, 1]):
+                any_rare = any_rare or flags[x]
+            for x in range(groups[g, 2 * side], groups[g, 2 * side + 1]):
+                if kind == 0:
+                    i = index[x]
+                    s[n], e[n] = starts[i], ends[i + offset]
+                else:
+                    s[n], e[n] = word_starts[x], word_ends[x]
+                rare[n] = flags[x] if side == 0 else any_rare
+                n += 1
+    # Sorted along the side once here, rather than by each density check that reads them.
+    order = np.argsort(s)
+    return s[order], e[order], rare[order]

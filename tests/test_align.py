@@ -21,10 +21,14 @@ from hypothesis import strategies as st
 
 from dedup import seeds
 from dedup.align import (
+    _WORD_ABUT,
     Alignment,
     AlignParams,
+    Prepared,
     _join,
+    _rows,
     _tile,
+    _two_passes,
     _union,
     _untangle,
     _word_share,
@@ -46,7 +50,7 @@ from dedup.group import (
     _tile_chains,
     _trim,
 )
-from dedup.join import _filter_probe, _join_filtered, _join_groups, _key_filter, _seed_spans
+from dedup.join import _filter_probe, _join_filtered, _join_groups, _key_filter, _seed_spans, _side_spans
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
@@ -840,6 +844,88 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
     sorted_ = _seed_spans(*args, 10**9)  # always sparse
     assert [x.tolist() for x in walk] == [x.tolist() for x in sorted_]
     assert (np.diff(walk[0]) >= 0).all()
+
+
+def _sharing_pair(seed: int, shared: int) -> tuple[Prepared, Prepared]:
+    """Two prepared Arabic texts sharing a verbatim piece, a word-shuffled one and a reworded one, some words twice."""
+    rng = random.Random(seed)
+    # Words of 5 to 8 letters: the shuffled piece keeps its words (word seeds) but no character
+    # seed, which crosses a word boundary (seed_length 10).
+    common = _words(rng, ARABIC, shared, set(), shortest=5)
+    own = _words(rng, ARABIC, 300, set(common))
+    verbatim, shuffled, reworded = (
+        common[: shared // 5],
+        common[shared // 5 : shared * 7 // 10],
+        common[shared * 7 // 10 :],
+    )
+    moved = shuffled[:]
+    rng.shuffle(moved)
+    changed = [w if k % 3 else own[250 + k % 50] for k, w in enumerate(reworded)]
+    a = own[:60] + verbatim + own[60:100] + shuffled + own[100:120] + reworded + verbatim[:2]
+    b = own[120:160] + reworded[::-1][:1] + changed + own[160:200] + moved + own[200:240] + verbatim
+    texts = [normalize(" ".join(x)) for x in (a, b)]
+    pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
+    return pa, pb
+
+
+@_SETTINGS
+@given(seed=st.integers(0, 10**6), shared=st.integers(0, 160))
+def test_side_spans_hold_every_seeds_span_on_their_side(seed: int, shared: int) -> None:
+    # The bound before the passes reads the shared keys' occurrences on each side; it is exact
+    # only if every seed laid out covers one of them, no rarer than the occurrence says.
+    pa, pb = _sharing_pair(seed, shared)
+    chars = _join_filtered(pa.seed_keys, pb.seed_keys, pa.key_filter, pb.key_filter)
+    words = _join_filtered(pa.word_keys, pb.word_keys, pa.key_filter, pb.key_filter)
+    start_a, end_a, start_b, end_b, rare, _ = _seed_spans(
+        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts, pa.word_ends,
+        pa.word_rare, pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
+        5, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
+    )  # fmt: skip
+    for side, (p, starts, ends) in enumerate(((pa, start_a, end_a), (pb, start_b, end_b))):
+        s, e, r = _side_spans(
+            chars, words, side, p.seed_index, p.starts, p.ends, p.word_starts, p.word_ends, 5, pa.seed_rare,
+            pa.word_rare,
+        )  # fmt: skip
+        occurrences: dict[tuple[int, int], bool] = {}
+        for x, y, z in zip(s.tolist(), e.tolist(), r.tolist(), strict=True):
+            occurrences[(x, y)] = occurrences.get((x, y), False) or z
+        assert len(s) == sum(int(g[2 * side + 1] - g[2 * side]) for g in (*chars, *words))
+        for x, y, z in zip(starts.tolist(), ends.tolist(), rare.tolist(), strict=True):
+            assert (x, y) in occurrences
+            assert occurrences[(x, y)] or not z
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10**6),
+    shared=st.integers(0, 160),
+    min_exact=st.integers(10, 80),
+    exact_density=st.floats(0.3, 1.0),
+    min_density=st.floats(0.05, 0.6),
+    extra_length=st.integers(0, 200),
+)
+def test_the_bound_before_the_passes_changes_no_rows(
+    seed: int, shared: int, min_exact: int, exact_density: float, min_density: float, extra_length: int
+) -> None:
+    # The kernel skips a pair whose shared keys cover no stretch of one text densely enough; the
+    # passes over every seed, run anyway, find nothing there, and the same rows elsewhere.
+    pa, pb = _sharing_pair(seed, shared)
+    p = AlignParams(
+        min_exact=min_exact, min_length=min_exact + extra_length, exact_density=exact_density, min_density=min_density
+    )
+    spans = _seed_spans(
+        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts, pa.word_ends,
+        pa.word_rare, pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
+        p.seed_length - p.ngram, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
+    )  # fmt: skip
+    start_a, end_a, start_b, end_b, rare, repeated = spans
+    everything = _two_passes(
+        np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, pa.spaces, pa.breaks,
+        len(pa.normalized.text), pb.spaces, pb.breaks, len(pb.normalized.text), p.gap, min(p.abut, _WORD_ABUT),
+        p.min_seeds, p.min_length, p.min_exact, p.min_density, p.exact_density, 2 * p.seed_length,
+    )  # fmt: skip
+    assert len(pa.copies) == len(pb.copies) == 0
+    assert _rows(pa, pb, p).tolist() == everything.tolist()
 
 
 _KEYS = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40)
