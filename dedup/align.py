@@ -510,13 +510,13 @@ def align(a: Prepared, b: Prepared, params: AlignParams | None = None) -> list[A
         [True]
     """
     p = _in_letters(params or AlignParams(), min(a.width, b.width))
-    _check_offsets(a, b, p)
+    _check_offset(a, p)
+    _check_offset(b, p)
     return _alignments(a, b, p, _rows(a, b, p))
 
 
-def _check_offsets(a: Prepared, b: Prepared, p: AlignParams) -> None:
-    offset = p.seed_length - p.ngram
-    if a.seed_offset != offset or b.seed_offset != offset:
+def _check_offset(doc: Prepared, p: AlignParams) -> None:
+    if doc.seed_offset != p.seed_length - p.ngram:
         raise ParameterError("documents must be prepared with the same seed_length and ngram as the alignment")
 
 

@@ -23,7 +23,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numba.np.numpy_support import carray
 
-from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_offsets, _in_letters, _rows
+from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_offset, _in_letters, _rows
 from .errors import ParameterError
 from .seeds import AlignParams, Prepared
 
@@ -102,8 +102,8 @@ def align_batch(
     pairs = [(handles[i], handles[j]) for i, j in zip(left, right, strict=True)]
     each = [_in_letters(params, min(a.prepared.width, b.prepared.width)) for a, b in pairs]
     # Each document once, not each pair (scaling to letters keeps seed_length and ngram).
-    for h in {id(h): h for a_b in pairs for h in a_b}.values():
-        _check_offsets(h.prepared, h.prepared, params)
+    for k in {*left, *right}:
+        _check_offset(handles[k].prepared, params)
     packed = [k for k, (a, b) in enumerate(pairs) if a.row is not None and b.row is not None]
     found: list[list[Alignment]] = [[] for _ in pairs]
     if packed:
