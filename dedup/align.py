@@ -27,7 +27,7 @@ from ._arrays import Positions
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
 from .group import _SEAM, _passages_of, _side_may_hold
-from .join import _join_filtered, _lay_out, _side_spans
+from .join import _join_filtered, _seed_spans, _side_spans
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
@@ -362,7 +362,7 @@ def _align_kernel(
         )
     ):  # fmt: skip
         return np.zeros((0, 6), dtype=np.int64)
-    start_a, end_a, start_b, end_b, rare, repeated = _lay_out(
+    start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
         chars, words, index_a, rare_a, starts_a, ends_a, word_starts_a, word_ends_a, word_rare_a, index_b, starts_b,
         ends_b, word_starts_b, word_ends_b, offset, copies_a, copies_b,
     )  # fmt: skip

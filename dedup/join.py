@@ -1,12 +1,12 @@
 """Joins: the seeds two prepared documents share, and where each lies, in numba kernels.
 
 A prepared document (:mod:`dedup.seeds`) holds its seed keys and word keys sorted, and a blocked
-Bloom filter of both (:func:`_key_filter`). :func:`_seed_spans` joins two of them: it walks the
-keys of the document with fewer, probes each in the other's filter, looks up those that pass in
-its sorted keys (:func:`_join_filtered`), and lays out the span of every shared seed on both
-sides, ordered along a, with its rarity and whether its key repeats in either document
-(:func:`_lay_out`). :func:`_side_spans` gives the shared keys' occurrences on one side, for the
-bound the alignment checks before laying the seeds out.
+Bloom filter of both (:func:`_key_filter`). :func:`_join_filtered` joins two of them: it walks
+the keys of the document with fewer, probes each in the other's filter, and looks up those that
+pass in its sorted keys. :func:`_seed_spans` lays out the span of every shared seed on both
+sides, ordered along a, with its rarity and whether its key repeats in either document;
+:func:`_side_spans` gives the shared keys' occurrences on one side, for the bound the alignment
+checks before laying the seeds out.
 """
 
 from __future__ import annotations
@@ -19,18 +19,6 @@ from ._arrays import Positions
 from .copies import _printing
 
 __all__: list[str] = []
-
-# What :func:`_seed_spans` returns: start_a, end_a, start_b, end_b of each seed, its rarity, if its key repeats.
-_SeedSpans = tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-]
-# Pairs sharing fewer than one seed in this many n-grams of a sort their seeds instead of walking a.
-_SPARSE = 32
 
 
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
@@ -177,48 +165,6 @@ def _join_filtered(
 
 @njit(cache=True, nogil=True)
 def _seed_spans(
-    keys_a: npt.NDArray[np.uint64],
-    index_a: Positions,
-    rare_a: npt.NDArray[np.bool_],
-    starts_a: Positions,
-    ends_a: Positions,
-    words_a: npt.NDArray[np.uint64],
-    word_starts_a: Positions,
-    word_ends_a: Positions,
-    word_rare_a: npt.NDArray[np.bool_],
-    keys_b: npt.NDArray[np.uint64],
-    index_b: Positions,
-    starts_b: Positions,
-    ends_b: Positions,
-    words_b: npt.NDArray[np.uint64],
-    word_starts_b: Positions,
-    word_ends_b: Positions,
-    offset: int,
-    filter_a: npt.NDArray[np.uint64],
-    filter_b: npt.NDArray[np.uint64],
-    copies_a: npt.NDArray[np.int64],
-    copies_b: npt.NDArray[np.int64],
-    sparse: int = _SPARSE,
-) -> _SeedSpans:
-    """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
-
-    A key occurring several times in a document (a headline that repeats the lead, a paragraph
-    printed twice) gives a seed for every pair of its occurrences in a and in b; seeds starting at
-    the same place of a come in order along b. A key repeats when it occurs more than once in a
-    document outside its copies (``copies_a``, ``copies_b``: :attr:`Prepared.copies`). Pairs
-    sharing fewer than one seed in ``sparse`` n-grams of a take the sorting path (it gives the
-    same order).
-    """
-    chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
-    words = _join_filtered(words_a, words_b, filter_a, filter_b)
-    return _lay_out(
-        chars, words, index_a, rare_a, starts_a, ends_a, word_starts_a, word_ends_a, word_rare_a, index_b, starts_b,
-        ends_b, word_starts_b, word_ends_b, offset, copies_a, copies_b, sparse,
-    )  # fmt: skip
-
-
-@njit(cache=True, nogil=True)
-def _lay_out(
     chars: npt.NDArray[np.int64],
     words: npt.NDArray[np.int64],
     index_a: Positions,
@@ -236,9 +182,25 @@ def _lay_out(
     offset: int,
     copies_a: npt.NDArray[np.int64],
     copies_b: npt.NDArray[np.int64],
-    sparse: int = _SPARSE,
-) -> _SeedSpans:
-    """:func:`_seed_spans` of the keys two documents share (``chars`` and ``words``: rows of :func:`_join_filtered`)."""
+    sparse: int = 32,
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]:
+    """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
+
+    ``chars`` and ``words`` are the keys the two documents share (rows of :func:`_join_filtered`
+    over their seed keys and their word keys). A key occurring several times in a document (a
+    headline that repeats the lead, a paragraph printed twice) gives a seed for every pair of its
+    occurrences in a and in b; seeds starting at the same place of a come in order along b. A key
+    repeats when it occurs more than once in a document outside its copies (``copies_a``,
+    ``copies_b``: :attr:`Prepared.copies`). Pairs sharing fewer than one seed in ``sparse``
+    n-grams of a take the sorting path (it gives the same order).
+    """
     total = 0
     for g in range(len(chars)):
         total += (chars[g, 1] - chars[g, 0]) * (chars[g, 3] - chars[g, 2])

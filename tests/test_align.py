@@ -820,6 +820,19 @@ def test_kept_words_is_the_pairwise_order_check(seeds: list[tuple[int, int, int]
     assert _kept_words(members, starts, ends, others) == want
 
 
+def _shared_seeds(
+    pa: Prepared, pb: Prepared, offset: int, sparse: int = 32
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
+           npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
+    """The seeds two prepared documents share, laid out as the alignment kernel lays them out."""
+    chars = _join_filtered(pa.seed_keys, pb.seed_keys, pa.key_filter, pb.key_filter)
+    words = _join_filtered(pa.word_keys, pb.word_keys, pa.key_filter, pb.key_filter)
+    return _seed_spans(
+        chars, words, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_starts, pa.word_ends, pa.word_rare,
+        pb.seed_index, pb.starts, pb.ends, pb.word_starts, pb.word_ends, offset, pa.copies, pb.copies, sparse,
+    )  # fmt: skip
+
+
 @_SETTINGS
 @given(seed=st.integers(0, 10**6), shared=st.integers(0, 60), reprinted=st.booleans())
 def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: int, reprinted: bool) -> None:
@@ -833,15 +846,9 @@ def test_sparse_seed_spans_equal_the_walk_over_the_document(seed: int, shared: i
         a = a + a
     texts = [normalize(" ".join(x)) for x in (a, b)]
     pa, pb = (prepare(t, shingle(t.text, 5)) for t in texts)
-    args = (
-        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts,
-        pa.word_ends, pa.word_rare,
-        pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
-        5, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
-    )  # fmt: skip
     assert len(pa.copies) == reprinted
-    walk = _seed_spans(*args, 0)  # never sparse
-    sorted_ = _seed_spans(*args, 10**9)  # always sparse
+    walk = _shared_seeds(pa, pb, 5, sparse=0)  # never sparse
+    sorted_ = _shared_seeds(pa, pb, 5, sparse=10**9)  # always sparse
     assert [x.tolist() for x in walk] == [x.tolist() for x in sorted_]
     assert (np.diff(walk[0]) >= 0).all()
 
@@ -876,11 +883,7 @@ def test_side_spans_hold_every_seeds_span_on_their_side(seed: int, shared: int) 
     pa, pb = _sharing_pair(seed, shared)
     chars = _join_filtered(pa.seed_keys, pb.seed_keys, pa.key_filter, pb.key_filter)
     words = _join_filtered(pa.word_keys, pb.word_keys, pa.key_filter, pb.key_filter)
-    start_a, end_a, start_b, end_b, rare, _ = _seed_spans(
-        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts, pa.word_ends,
-        pa.word_rare, pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
-        5, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
-    )  # fmt: skip
+    start_a, end_a, start_b, end_b, rare, _ = _shared_seeds(pa, pb, 5)
     for side, (p, starts, ends) in enumerate(((pa, start_a, end_a), (pb, start_b, end_b))):
         s, e, r = _side_spans(
             chars, words, side, p.seed_index, p.starts, p.ends, p.word_starts, p.word_ends, 5, pa.seed_rare,
@@ -913,12 +916,7 @@ def test_the_bound_before_the_passes_changes_no_rows(
     p = AlignParams(
         min_exact=min_exact, min_length=min_exact + extra_length, exact_density=exact_density, min_density=min_density
     )
-    spans = _seed_spans(
-        pa.seed_keys, pa.seed_index, pa.seed_rare, pa.starts, pa.ends, pa.word_keys, pa.word_starts, pa.word_ends,
-        pa.word_rare, pb.seed_keys, pb.seed_index, pb.starts, pb.ends, pb.word_keys, pb.word_starts, pb.word_ends,
-        p.seed_length - p.ngram, pa.key_filter, pb.key_filter, pa.copies, pb.copies,
-    )  # fmt: skip
-    start_a, end_a, start_b, end_b, rare, repeated = spans
+    start_a, end_a, start_b, end_b, rare, repeated = _shared_seeds(pa, pb, p.seed_length - p.ngram)
     everything = _two_passes(
         np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, pa.spaces, pa.breaks,
         len(pa.normalized.text), pb.spaces, pb.breaks, len(pb.normalized.text), p.gap, min(p.abut, _WORD_ABUT),
