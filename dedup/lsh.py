@@ -738,9 +738,12 @@ def _budget_kernel(
 ) -> None:
     """Set ``keep`` for the pairs among the ``budget`` strongest of either of their documents.
 
-    Each pair is put under each of its documents (a counting sort by document) as one number that
-    sorts stronger evidence, then the earlier pair, first; each document's list is then sorted on
-    its own. One 64-bit value a pair and document: ranking in numpy took five such arrays.
+    Each pair is listed under each of its documents (a counting sort by document). A document with
+    more than ``budget`` pairs finds, from a count of its pairs by bands shared, the band count of
+    its ``budget``-th strongest: pairs above it are kept outright, pairs below are not, and only
+    the pairs at it are ranked further (signature slots agreeing, then the earlier pair). On a
+    dense corpus a document has thousands of candidates: comparing signatures and sorting for all
+    of them was most of the cost, and the order is the same.
     """
     pairs = len(left)
     first = np.zeros(documents + 1, dtype=np.int64)
@@ -750,28 +753,68 @@ def _budget_kernel(
     for d in range(documents):
         first[d + 1] += first[d]
     fill = first[:-1].copy()
-    entries = np.empty(2 * pairs, dtype=np.uint64)
-    width = signatures.shape[1]
+    members = np.empty(2 * pairs, dtype=np.uint32)
+    strongest = 0
     for k in range(pairs):
-        same = 0
-        if use_signatures:
-            a, b = signatures[left[k]], signatures[right[k]]
-            for j in range(width):
-                same += a[j] == b[j]
-        # Bands shared above agreeing slots, taken from the top so that stronger sorts first.
-        evidence = (min(shared[k], 0x7FFF) << 16) | min(same, 0xFFFF)
-        entry = (np.uint64(0x7FFFFFFF - evidence) << np.uint64(32)) | np.uint64(k)
-        entries[fill[left[k]]] = entry
+        strongest = max(strongest, min(shared[k], 0x7FFF))
+        members[fill[left[k]]] = k
         fill[left[k]] += 1
-        entries[fill[right[k]]] = entry
+        members[fill[right[k]]] = k
         fill[right[k]] += 1
-    low = np.uint64(0xFFFFFFFF)
+    # Each document's boundary: the band count of its budget-th strongest pair (-1: keeps all).
+    boundary = np.full(documents, -1, dtype=np.int64)
+    count = np.zeros(strongest + 1, dtype=np.int64)
     for d in range(documents):
         lo, hi = first[d], first[d + 1]
         if hi - lo <= budget:
             for x in range(lo, hi):
-                keep[entries[x] & low] = True
+                keep[members[x]] = True
             continue
-        strongest = np.sort(entries[lo:hi])
-        for x in range(budget):
-            keep[strongest[x] & low] = True
+        for x in range(lo, hi):
+            count[min(shared[members[x]], 0x7FFF)] += 1
+        above, bands = 0, strongest
+        while above + count[bands] < budget:
+            above += count[bands]
+            bands -= 1
+        boundary[d] = bands
+        for x in range(lo, hi):
+            k = members[x]
+            count[min(shared[k], 0x7FFF)] = 0
+            if min(shared[k], 0x7FFF) > bands:
+                keep[k] = True
+    # The pairs at a boundary, ranked by the slots their signatures share (counted once a pair).
+    agreeing = np.full(pairs, -1, dtype=np.int32)
+    width = signatures.shape[1]
+    tied = np.empty(budget, dtype=np.uint64)
+    low = np.uint64(0xFFFFFFFF)
+    for d in range(documents):
+        bands = boundary[d]
+        if bands < 0:
+            continue
+        lo, hi = first[d], first[d + 1]
+        above = 0
+        n = 0
+        for x in range(lo, hi):
+            k = members[x]
+            s = min(shared[k], 0x7FFF)
+            if s > bands:
+                above += 1
+            elif s == bands:
+                if agreeing[k] < 0:
+                    same = 0
+                    if use_signatures:
+                        a, b = signatures[left[k]], signatures[right[k]]
+                        for j in range(width):
+                            same += a[j] == b[j]
+                    agreeing[k] = min(same, 0xFFFF)
+                if n == len(tied):
+                    grown = np.empty(2 * n, dtype=np.uint64)
+                    grown[:n] = tied
+                    tied = grown
+                # More slots agreeing sorts first, then the earlier pair.
+                tied[n] = (np.uint64(0xFFFF - agreeing[k]) << np.uint64(32)) | np.uint64(k)
+                n += 1
+        need = budget - above
+        ranked = np.partition(tied[:n], need - 1) if need < n else tied[:n]
+        for x in range(min(need, n)):
+            keep[ranked[x] & low] = True

@@ -364,6 +364,37 @@ def test_per_document_budget_breaks_ties_by_signature_agreement() -> None:
     assert many.tolist() == [False, True, True]  # (0, 2) is neither 0's nor 2's strongest
 
 
+def _budget_by_sorting(
+    left: np.ndarray, right: np.ndarray, shared: np.ndarray, n: int, budget: int, sigs: np.ndarray
+) -> list[bool]:
+    """The documented ranking, spelled out: each document sorts all its pairs and keeps its first ``budget``."""
+    keep = [False] * len(left)
+    for d in range(n):
+        mine = [k for k in range(len(left)) if d in (left[k], right[k])]
+        mine.sort(key=lambda k: (-int(shared[k]), -int((sigs[left[k]] == sigs[right[k]]).sum()), k))
+        for k in mine[:budget]:
+            keep[k] = True
+    return keep
+
+
+@given(graph=_PAIRS, budget=st.integers(1, 6), slots=st.integers(1, 4), data=st.data())
+@settings(max_examples=300, deadline=None)
+def test_per_document_budget_is_each_documents_sorted_ranking(
+    graph: tuple[int, list[tuple[int, int, int]]], budget: int, slots: int, data: st.DataObject
+) -> None:
+    # Only the pairs at a document's boundary band count are ranked by signatures: the choice must
+    # still be exactly the full sort's (bands, then slots agreeing, then the earlier pair).
+    n, raw = graph
+    distinct = sorted({(min(a, b), max(a, b)): s % 6 + 1 for a, b, s in raw if a != b}.items())
+    left = np.array([p[0] for p, _ in distinct], dtype=np.int64)
+    right = np.array([p[1] for p, _ in distinct], dtype=np.int64)
+    shared = np.array([s for _, s in distinct], dtype=np.int64)
+    values = data.draw(st.lists(st.integers(0, 2), min_size=n * slots, max_size=n * slots))
+    sigs = np.array(values, dtype=np.uint32).reshape(n, slots)
+    keep = lsh.per_document_budget(left, right, shared, n, budget, sigs)
+    assert keep.tolist() == _budget_by_sorting(left, right, shared, n, budget, sigs)
+
+
 @pytest.mark.parametrize("budget", [-1, 1.5, True, "2"])
 def test_per_document_budget_rejects_bad_budget(budget: object) -> None:
     with pytest.raises(ParameterError, match="budget must be an integer >= 0"):
