@@ -9,6 +9,12 @@ machines the project is measured on, either costs many times what small pages co
 (docs/performance.md, "Huge pages and large writes"). So dedup writes files in 1 MB pieces and,
 while it works, asks numpy not to request huge pages.
 
+Every fresh page costs a fault and its zeroing, huge or not, and glibc gives an allocation above
+its mmap threshold (at most 32 MB however it adapts) fresh pages each time and returns them at
+once when freed. A scan makes and frees arrays of tens of megabytes band after band, so while
+dedup works glibc's mmap and trim thresholds are raised: such arrays come from the heap and, freed,
+stay there for the next; :func:`give_back_free_memory` returns what is free between stages.
+
 Example:
     >>> import os, tempfile
     >>> fd, name = tempfile.mkstemp()
@@ -69,20 +75,60 @@ _depth = 0
 _before = True
 
 
+def _glibc(name: str, argtypes: list[Any], restype: Any) -> Callable[..., int] | None:
+    """The C library's function ``name``, typed, where the C library is glibc (or has it)."""
+    library = ctypes.util.find_library("c")
+    try:
+        function = getattr(ctypes.CDLL(library), name) if library else None
+    except (OSError, AttributeError):
+        return None
+    if function is not None:
+        function.argtypes, function.restype = argtypes, restype
+    return function
+
+
+_MALLOPT = _glibc("mallopt", [ctypes.c_int, ctypes.c_int], ctypes.c_int)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+WORKING_THRESHOLDS = (1 << 30, 1 << 30)
+"""glibc's mmap and trim thresholds while dedup works: arrays below 1 GB come from the heap, which keeps its pages."""
+RESTING_THRESHOLDS = (32 << 20, 64 << 20)
+"""The thresholds left after: the most glibc's own adaptive ones reach (64-bit); they no longer adapt."""
+
+
+def _thresholds_are_ours() -> bool:
+    """Whether dedup may set glibc's thresholds: glibc, and the user set neither in the environment."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    chosen = {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & os.environ.keys()
+    return _MALLOPT is not None and not chosen and "glibc.malloc." not in tunables
+
+
+def _set_thresholds(thresholds: tuple[int, int]) -> None:
+    """Set glibc's mmap and trim thresholds (``mallopt`` changes nothing where it refuses a value)."""
+    if _MALLOPT is not None:
+        _MALLOPT(_M_MMAP_THRESHOLD, thresholds[0])
+        _MALLOPT(_M_TRIM_THRESHOLD, thresholds[1])
+
+
 @contextmanager
 def small_pages() -> Iterator[None]:
-    """Within the block, numpy asks for no transparent huge pages (the previous setting comes back after).
+    """Within the block, numpy asks for no transparent huge pages and glibc keeps large arrays' pages for reuse.
 
-    Blocks may nest and run on several threads at once: the setting comes back when the last one
-    ends. A user who set ``NUMPY_MADVISE_HUGEPAGE`` in the environment keeps their choice.
+    Blocks may nest and run on several threads at once: the settings change when the first one
+    starts and come back when the last one ends: numpy's as it was, glibc's mmap threshold to
+    :data:`RESTING_THRESHOLDS` (glibc cannot be asked for its adaptive ones), the heap then trimmed.
+    A user who set ``NUMPY_MADVISE_HUGEPAGE``, or glibc's thresholds (``MALLOC_MMAP_THRESHOLD_``,
+    ``MALLOC_TRIM_THRESHOLD_``, ``GLIBC_TUNABLES``), in the environment keeps that choice.
     """
     global _depth, _before
-    if _SWITCH is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
-        yield
-        return
+    numpy_switch = _SWITCH is not None and "NUMPY_MADVISE_HUGEPAGE" not in os.environ
+    threshold = _thresholds_are_ours()
     with _LOCK:
         if _depth == 0:
-            _before = _SWITCH(False)
+            if numpy_switch:
+                assert _SWITCH is not None
+                _before = _SWITCH(False)
+            if threshold:
+                _set_thresholds(WORKING_THRESHOLDS)
         _depth += 1
     try:
         yield
@@ -90,13 +136,19 @@ def small_pages() -> Iterator[None]:
         with _LOCK:
             _depth -= 1
             if _depth == 0:
-                _SWITCH(_before)
+                if numpy_switch:
+                    assert _SWITCH is not None
+                    _SWITCH(_before)
+                if threshold:
+                    _set_thresholds(RESTING_THRESHOLDS)
+                    give_back_free_memory()
 
 
 def small_pages_from_now_on() -> None:
     """numpy asks for no transparent huge pages for the rest of this process (a worker process of dedup's own).
 
-    For the Python workers of the Spark engine, which run nothing but dedup's tasks. A user's
+    For the Python workers of the Spark engine, which run nothing but dedup's tasks. glibc's
+    thresholds are left alone there: nothing trims a worker's heap between its tasks. A user's
     ``NUMPY_MADVISE_HUGEPAGE`` is left as it is.
     """
     global _before
@@ -107,19 +159,7 @@ def small_pages_from_now_on() -> None:
         _SWITCH(False)
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, where the C library is glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None
-    if trim is not None:
-        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
-
-
-_TRIM = _malloc_trim()
+_TRIM = _glibc("malloc_trim", [ctypes.c_size_t], ctypes.c_int)
 
 
 def give_back_free_memory() -> None:

@@ -130,3 +130,75 @@ def test_scan_and_index_sketch_in_small_pages(monkeypatch: pytest.MonkeyPatch, t
         assert _huge_pages() is True
     finally:
         _pages._SWITCH(before)
+
+
+def _recorded_mallopt(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Calls to glibc's ``mallopt`` recorded (and passed on), the user's environment cleared."""
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        monkeypatch.delenv(name, raising=False)
+    calls: list[tuple[int, int]] = []
+    real = _pages._MALLOPT
+
+    def recorded(option: int, value: int) -> int:
+        calls.append((option, value))
+        return real(option, value) if real is not None else 0
+
+    monkeypatch.setattr(_pages, "_MALLOPT", recorded)
+    return calls
+
+
+def test_small_pages_raises_glibcs_thresholds_once_and_puts_them_to_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _recorded_mallopt(monkeypatch)
+    working = [
+        (_pages._M_MMAP_THRESHOLD, _pages.WORKING_THRESHOLDS[0]),
+        (_pages._M_TRIM_THRESHOLD, _pages.WORKING_THRESHOLDS[1]),
+    ]
+    resting = [
+        (_pages._M_MMAP_THRESHOLD, _pages.RESTING_THRESHOLDS[0]),
+        (_pages._M_TRIM_THRESHOLD, _pages.RESTING_THRESHOLDS[1]),
+    ]
+    with small_pages():
+        assert calls == working
+        with small_pages():
+            pass
+        assert calls == working  # an inner block leaves them
+    assert calls == working + resting
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MALLOC_MMAP_THRESHOLD_", "65536"),
+        ("MALLOC_TRIM_THRESHOLD_", "65536"),
+        ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1"),
+    ],
+)
+def test_small_pages_keeps_the_users_malloc_settings(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    calls = _recorded_mallopt(monkeypatch)
+    monkeypatch.setenv(name, value)
+    with small_pages():
+        pass
+    assert calls == []
+
+
+@pytest.mark.skipif(_pages._MALLOPT is None, reason="not glibc")
+def test_large_arrays_reuse_pages_inside_small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    import numpy as np
+
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"):
+        monkeypatch.delenv(name, raising=False)
+    size = 48 << 20  # above glibc's own mmap threshold however it has adapted: fresh pages each time
+    pages = size // resource.getpagesize()
+
+    def faults() -> int:
+        return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+
+    with small_pages():
+        np.ones(size // 8)  # the heap grows once
+        before = faults()
+        for _ in range(3):
+            np.ones(size // 8)
+        inside = faults() - before
+    assert inside < pages // 4, f"{inside} page faults for 3 arrays of {pages} pages"
