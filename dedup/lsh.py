@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -301,23 +301,35 @@ def candidate_pairs_banded(
 
     threads = _threads() if threads is None else threads
     counts = _PairCounts(bands)
+    top = int(np.max(groups)) + 1 if len(groups) else 1
+    # Where most pairs of documents share a band (one story every outlet covers), a table of every
+    # pair takes less memory than the list of those counted, and counts a pair without sorting.
+    table_bytes = _PairTable.nbytes_for(top, bands)
+    table: _PairTable | None = None
     runs: SortedRuns | None = None
     buckets = []
     for band, (pairs, skipped) in enumerate(_each_band(keys_of, bands, pairs_of, threads)):
         buckets.append(_with_band(band, skipped))
-        if runs is None:
+        if table is not None:
+            table.add(pairs, band)
+        elif runs is None:
             counts.add(pairs)
+            if table_bytes <= budget and counts.nbytes >= table_bytes:
+                table = _PairTable(top, bands, counts)
+                pairs_of.distinct = False  # the table counts a pair once a band itself
+                continue
             if counts.nbytes <= budget:
                 continue
             # Over budget: the counted pairs, and every later band's, go to a temporary file, to be
             # counted a range of `low` at a time (each run is sorted, so a range is one slice of each).
-            top = int(np.max(groups)) + 1 if len(groups) else 1
             step = -(-top // _GRID_CELLS)
             runs = SortedRuns(np.arange(step, top, step, dtype=np.uint64) << np.uint64(32))
             counts.spill(runs)
         else:
             runs.add(pairs)
         del pairs
+    if table is not None:
+        return _skipped(table.candidates(min_shared), buckets)
     if runs is None:
         return _skipped(counts.candidates(min_shared, threads), buckets)
     try:
@@ -398,6 +410,7 @@ class _BandPairs:
         self.same_source = bool(same_source)
         self.max_bucket = int(max_bucket)
         self.buffers = threading.local()
+        self.distinct = True  # False: a band's pairs may repeat (a pair table counts them once)
         # When every item's source is its group's (always so in a scan) and the groups are small
         # numbers, keys are packed with the group instead of the item: the kernel then reads small
         # per-group arrays that stay in cache, not per-item ones at random (3x faster, measured).
@@ -462,13 +475,15 @@ class _BandPairs:
             if start == len(ordered):
                 break
             if filled and len(out) >= _STEP_PAIRS:
-                found.append(distinct(out[:filled]))
+                found.append(distinct(out[:filled]) if self.distinct else out[:filled].copy())
                 filled = 0
             else:  # (also when a single bucket has more pairs than the buffer holds)
                 grown = np.empty(2 * len(out), dtype=np.uint64)
                 grown[:filled] = out[:filled]
                 out = grown
         self.buffers.out = out
+        if not self.distinct:
+            return np.concatenate([*found, out[:filled]]), skipped[:suppressed]
         found.append(distinct(out[:filled]))
         # Several windows of the same two documents collide in one band: count the band once.
         return (found[0] if len(found) == 1 else distinct(np.concatenate(found))), skipped[:suppressed]
@@ -614,6 +629,96 @@ class _PairCounts:
             low, high = pool.map(lambda half: _kept(_merge_all(half), min_shared), halves)
         left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
         return Candidates(left, right, shared, 0)
+
+
+class _PairTable:
+    """The bands each pair of groups shares, in a table of every pair ``low < high`` of ``top`` groups.
+
+    One count and one stamp (the last band that counted the pair) a pair, so a band's pairs may
+    repeat and need no sort: a band adds each of its pairs once. Used in place of
+    :class:`_PairCounts` once that holds more bytes than the table would.
+    """
+
+    def __init__(self, top: int, bands: int, counts: _PairCounts) -> None:
+        self.top = top
+        self.count: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=counts.dtype)
+        self.stamp: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=_stamp_dtype(bands))
+        for values, counted in counts.runs:  # the earlier bands' counts (stamps 0: no band yet)
+            _table_take(values, counted, top, self.count)
+        counts.runs, counts.nbytes = [], 0
+
+    @staticmethod
+    def nbytes_for(top: int, bands: int) -> int:
+        """The table's size in bytes for ``top`` groups and ``bands`` bands."""
+        count_dtype = np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
+        return _cells(top) * (np.dtype(count_dtype).itemsize + np.dtype(_stamp_dtype(bands)).itemsize)
+
+    def add(self, pairs: npt.NDArray[np.uint64], band: int) -> None:
+        """Count band ``band``'s pairs (packed ``low << 32 | high``, repeats allowed), each once."""
+        _table_add(pairs, self.top, self.stamp, band + 1, self.count)
+
+    def candidates(self, min_shared: int) -> Candidates:
+        """The pairs counted at least ``min_shared`` times, in (left, right) order."""
+        kept = _table_kept(self.count, self.top, min_shared, None)
+        out = np.empty((3, kept), dtype=np.int64)
+        _table_kept(self.count, self.top, min_shared, out)
+        return Candidates(out[0], out[1], out[2], 0)
+
+
+def _cells(top: int) -> int:
+    return top * (top - 1) // 2
+
+
+def _stamp_dtype(bands: int) -> type[np.unsignedinteger[Any]]:
+    """Stamps are band numbers from 1 (0: not stamped)."""
+    return np.uint8 if bands < (1 << 8) - 1 else np.uint16 if bands < (1 << 16) - 1 else np.uint32
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _cell(low: np.uint64, high: np.uint64, top: int) -> np.int64:
+    """The table's cell of the pair ``low < high``: rows of ``low``, each of its ``high`` after it."""
+    lo, hi = np.int64(low), np.int64(high)
+    return lo * (2 * top - lo - 1) // 2 + hi - lo - 1
+
+
+@njit(cache=True, nogil=True)
+def _table_take(
+    values: npt.NDArray[np.uint64], counted: npt.NDArray[np.unsignedinteger], top: int,
+    count: npt.NDArray[np.unsignedinteger],
+) -> None:  # fmt: skip
+    for x in range(len(values)):
+        count[_cell(values[x] >> np.uint64(32), values[x] & _LOW32, top)] += counted[x]
+
+
+@njit(cache=True, nogil=True)
+def _table_add(
+    pairs: npt.NDArray[np.uint64], top: int, stamp: npt.NDArray[np.unsignedinteger], tag: int,
+    count: npt.NDArray[np.unsignedinteger],
+) -> None:  # fmt: skip
+    for x in range(len(pairs)):
+        cell = _cell(pairs[x] >> np.uint64(32), pairs[x] & _LOW32, top)
+        if stamp[cell] != tag:
+            stamp[cell] = tag
+            count[cell] += 1
+
+
+@njit(cache=True, nogil=True)
+def _table_kept(
+    count: npt.NDArray[np.unsignedinteger], top: int, min_shared: int, out: npt.NDArray[np.int64] | None
+) -> int:
+    """How many pairs the table counts at least ``min_shared`` times; with ``out``, also their left, right, count."""
+    kept = 0
+    cell = 0
+    for low in range(top - 1):
+        for high in range(low + 1, top):
+            if count[cell] >= min_shared and count[cell] > 0:
+                if out is not None:
+                    out[0, kept] = low
+                    out[1, kept] = high
+                    out[2, kept] = count[cell]
+                kept += 1
+            cell += 1
+    return kept
 
 
 def _merge_all(

@@ -218,6 +218,7 @@ def _brute_force(
     budget=st.sampled_from([8, 64, 1 << 30]),
     threads=st.sampled_from([1, 2]),
     small_buffers=st.booleans(),
+    table_from_first_band=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_candidate_pairs_banded_match_brute_force(
@@ -232,10 +233,12 @@ def test_candidate_pairs_banded_match_brute_force(
     budget: int,
     threads: int,
     small_buffers: bool,
+    table_from_first_band: bool,
     seed: int,
 ) -> None:
     """Every path of the fast search (per document or per item, sliced, threaded, buffers grown or
-    flushed, pair counts split between threads) gives the pairs the definition gives."""
+    flushed, pair counts split between threads, a pair table taking over the counts after the
+    first band or when they outgrow it) gives the pairs the definition gives."""
     rng = np.random.default_rng(seed)
     cols = [rng.integers(0, distinct_keys, items).astype(dtype) for _ in range(bands)]
     if layout == "scan":  # windows in document order, one source per document
@@ -248,7 +251,13 @@ def test_candidate_pairs_banded_match_brute_force(
         groups = rng.integers(0, 5, items) * 100_003
         sources = groups % 2
     first, step, split = (2, 4, 1) if small_buffers else (lsh._FIRST_PAIRS, lsh._STEP_PAIRS, lsh._SPLIT)
-    with mock.patch.multiple(lsh, _threads=lambda: threads, _FIRST_PAIRS=first, _STEP_PAIRS=step, _SPLIT=split):
+    table_bytes = lsh._PairTable.nbytes_for
+    if table_from_first_band and layout != "sparse":  # (a table of 500,000 groups would not fit)
+        table_bytes = staticmethod(lambda top, bands: 0)  # type: ignore[assignment]
+    with (
+        mock.patch.multiple(lsh, _threads=lambda: threads, _FIRST_PAIRS=first, _STEP_PAIRS=step, _SPLIT=split),
+        mock.patch.object(lsh._PairTable, "nbytes_for", table_bytes),
+    ):
         got = candidate_pairs_banded(
             cols.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
             min_shared=min_shared, budget=budget,
