@@ -275,10 +275,11 @@ def candidate_pairs_banded(
     form (e.g. per batch, band-major, 32 bits) and hand each band over in turn. Only pairs sharing
     at least ``min_shared`` bands are returned. Pairs that share one band by chance grow with the
     square of the corpus. Each band's pairs are counted as the band comes (a pair several bands
-    hold is held once); when the pairs counted take more than ``budget`` bytes, they and every
-    later band's go to a temporary file and are counted a range of ``left`` at a time (about
-    ``budget / 16`` pairs each), so memory stays bounded, each band is enumerated once, and the
-    result is the same. ``threads`` bands are worked on at once (default: the cores this process may use,
+    hold is held once); once they take more bytes than a table of every pair of groups would (and
+    that table fits in ``budget``), the table counts them and every later band's; when the pairs
+    counted take more than ``budget`` bytes, they and every later band's go to a temporary file
+    and are counted a range of ``left`` at a time (about ``budget / 16`` pairs each), so memory
+    stays bounded, each band is enumerated once, and the result is the same. ``threads`` bands are worked on at once (default: the cores this process may use,
     two at most).
 
     Example:
