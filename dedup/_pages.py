@@ -11,9 +11,10 @@ while it works, asks numpy not to request huge pages.
 
 Every fresh page costs a fault and its zeroing, huge or not, and glibc gives an allocation above
 its mmap threshold (at most 32 MB however it adapts) fresh pages each time and returns them at
-once when freed. A scan makes and frees arrays of tens of megabytes band after band, so while
-dedup works glibc's mmap and trim thresholds are raised: such arrays come from the heap and, freed,
-stay there for the next; :func:`give_back_free_memory` returns what is free between stages.
+once when freed. A scan makes and frees arrays of tens of megabytes band after band, so while it
+runs glibc's mmap and trim thresholds are raised (:func:`heap_pages`): such arrays come from the
+heap and, freed, stay there for the next; :func:`give_back_free_memory` returns what is free
+between stages.
 
 Example:
     >>> import os, tempfile
@@ -39,7 +40,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["WRITE_PIECE", "give_back_free_memory", "small_pages", "small_pages_from_now_on", "write_at"]
+__all__ = ["WRITE_PIECE", "give_back_free_memory", "heap_pages", "small_pages", "small_pages_from_now_on", "write_at"]
 
 WRITE_PIECE = 1 << 20
 """Bytes one ``pwrite`` call passes at most: below the 2 MB folios that come from reported blocks."""
@@ -111,24 +112,18 @@ def _set_thresholds(thresholds: tuple[int, int]) -> None:
 
 @contextmanager
 def small_pages() -> Iterator[None]:
-    """Within the block, numpy asks for no transparent huge pages and glibc keeps large arrays' pages for reuse.
+    """Within the block, numpy asks for no transparent huge pages (the previous setting comes back after).
 
-    Blocks may nest and run on several threads at once: the settings change when the first one
-    starts and come back when the last one ends: numpy's as it was, glibc's mmap threshold to
-    :data:`RESTING_THRESHOLDS` (glibc cannot be asked for its adaptive ones), the heap then trimmed.
-    A user who set ``NUMPY_MADVISE_HUGEPAGE``, or glibc's thresholds (``MALLOC_MMAP_THRESHOLD_``,
-    ``MALLOC_TRIM_THRESHOLD_``, ``GLIBC_TUNABLES``), in the environment keeps that choice.
+    Blocks may nest and run on several threads at once: the setting comes back when the last one
+    ends. A user who set ``NUMPY_MADVISE_HUGEPAGE`` in the environment keeps their choice.
     """
     global _depth, _before
-    numpy_switch = _SWITCH is not None and "NUMPY_MADVISE_HUGEPAGE" not in os.environ
-    threshold = _thresholds_are_ours()
+    if _SWITCH is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        yield
+        return
     with _LOCK:
         if _depth == 0:
-            if numpy_switch:
-                assert _SWITCH is not None
-                _before = _SWITCH(False)
-            if threshold:
-                _set_thresholds(WORKING_THRESHOLDS)
+            _before = _SWITCH(False)
         _depth += 1
     try:
         yield
@@ -136,19 +131,47 @@ def small_pages() -> Iterator[None]:
         with _LOCK:
             _depth -= 1
             if _depth == 0:
-                if numpy_switch:
-                    assert _SWITCH is not None
-                    _SWITCH(_before)
-                if threshold:
-                    _set_thresholds(RESTING_THRESHOLDS)
-                    give_back_free_memory()
+                _SWITCH(_before)
+
+
+_heap_depth = 0
+
+
+@contextmanager
+def heap_pages() -> Iterator[None]:
+    """Within the block, glibc serves arrays below 1 GB from its heap and keeps freed ones there for reuse.
+
+    For a whole scan, whose stages make and free arrays of tens of megabytes again and again, and
+    which calls :func:`give_back_free_memory` between them. Not for short calls made many times
+    (an index query): each block ends with a trim of the heap, and a heap that keeps what it freed
+    holds more memory between trims. Blocks may nest and run on several threads at once: the
+    thresholds are raised when the first starts, and when the last ends they are set to
+    :data:`RESTING_THRESHOLDS` (glibc cannot be asked for its adaptive ones) and the heap trimmed. A
+    user who set glibc's thresholds (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
+    ``GLIBC_TUNABLES``) in the environment keeps that choice.
+    """
+    global _heap_depth
+    if not _thresholds_are_ours():
+        yield
+        return
+    with _LOCK:
+        if _heap_depth == 0:
+            _set_thresholds(WORKING_THRESHOLDS)
+        _heap_depth += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _heap_depth -= 1
+            if _heap_depth == 0:
+                _set_thresholds(RESTING_THRESHOLDS)
+                give_back_free_memory()
 
 
 def small_pages_from_now_on() -> None:
     """numpy asks for no transparent huge pages for the rest of this process (a worker process of dedup's own).
 
-    For the Python workers of the Spark engine, which run nothing but dedup's tasks. glibc's
-    thresholds are left alone there: nothing trims a worker's heap between its tasks. A user's
+    For the Python workers of the Spark engine, which run nothing but dedup's tasks. A user's
     ``NUMPY_MADVISE_HUGEPAGE`` is left as it is.
     """
     global _before

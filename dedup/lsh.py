@@ -279,8 +279,8 @@ def candidate_pairs_banded(
     that table fits in ``budget``), the table counts them and every later band's; when the pairs
     counted take more than ``budget`` bytes, they and every later band's go to a temporary file
     and are counted a range of ``left`` at a time (about ``budget / 16`` pairs each), so memory
-    stays bounded, each band is enumerated once, and the result is the same. ``threads`` bands are worked on at once (default: the cores this process may use,
-    two at most).
+    stays bounded, each band is enumerated once, and the result is the same. ``threads`` bands
+    are worked on at once (default: the cores this process may use, two at most).
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._pages import give_back_free_memory, small_pages
+from ._pages import give_back_free_memory, heap_pages, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .batch import Handle, align_documents, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts
@@ -795,6 +795,7 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
 
 
 @small_pages()
+@heap_pages()
 def scan(
     documents: Iterable[Document],
     config: ScanConfig | None = None,
