@@ -82,7 +82,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
     elif part == "sketch":
         from ._arrays import merge_counts
         from .records import Document
-        from .scan import _locality_order, scan
+        from .scan import ScanConfig, _locality_order, scan
 
         docs = [Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)]
         scan(docs, config, threads=1)
@@ -92,6 +92,17 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         ones = np.ones(1, np.uint8)
         merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
         _locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
+        # The table of every document pair that takes over the counts where most pairs share a
+        # band (any small corpus whose documents share text): filled, added to and read.
+        from .lsh import _PairCounts, _PairTable
+
+        bands = (config or ScanConfig()).bands_rows[0]
+        pair = np.ones(1, np.uint64)  # documents 0 and 1
+        counts = _PairCounts(bands)
+        counts.add(pair)
+        table = _PairTable(2, bands, counts)
+        table.add(pair, 1)
+        table.candidates(1)
         # The table of keys two sources hold, in each of its slot types (one byte up to 254 sources,
         # two up to 65,534, four beyond: a folder of many files), and its lookup, which only the
         # preparation of a candidate's document reaches.
