@@ -590,7 +590,7 @@ class _PairCounts:
     """
 
     def __init__(self, bands: int) -> None:
-        self.dtype = np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
+        self.dtype = _count_dtype(bands)
         self.runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]]] = []
         self.nbytes = 0
 
@@ -651,8 +651,7 @@ class _PairTable:
     @staticmethod
     def nbytes_for(top: int, bands: int) -> int:
         """The table's size in bytes for ``top`` groups and ``bands`` bands."""
-        count_dtype = np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
-        return _cells(top) * (np.dtype(count_dtype).itemsize + np.dtype(_stamp_dtype(bands)).itemsize)
+        return _cells(top) * (np.dtype(_count_dtype(bands)).itemsize + np.dtype(_stamp_dtype(bands)).itemsize)
 
     def add(self, pairs: npt.NDArray[np.uint64], band: int) -> None:
         """Count band ``band``'s pairs (packed ``low << 32 | high``, repeats allowed), each once."""
@@ -668,6 +667,11 @@ class _PairTable:
 
 def _cells(top: int) -> int:
     return top * (top - 1) // 2
+
+
+def _count_dtype(bands: int) -> type[np.unsignedinteger[Any]]:
+    """Counts of bands, at most ``bands``."""
+    return np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
 
 
 def _stamp_dtype(bands: int) -> type[np.unsignedinteger[Any]]:
@@ -811,6 +815,8 @@ def per_document_budget(
         raise ParameterError(
             f"left ({pairs}), right ({len(right)}) and shared ({len(shared)}) must have one value a pair"
         )
+    if pairs and int(np.min(shared)) < 0:
+        raise ParameterError(f"shared must count bands (>= 0), got {int(np.min(shared))}")
     keep = np.ones(pairs, dtype=np.bool_)
     if budget == 0 or pairs == 0:
         return keep

@@ -410,6 +410,11 @@ def test_per_document_budget_rejects_bad_budget(budget: object) -> None:
         lsh.per_document_budget(np.array([0]), np.array([1]), np.array([4]), 2, budget)  # type: ignore[arg-type]
 
 
+def test_per_document_budget_rejects_negative_band_counts() -> None:
+    with pytest.raises(ParameterError, match=r"shared must count bands \(>= 0\), got -1"):
+        lsh.per_document_budget(np.array([0]), np.array([1]), np.array([-1]), 2, 1)
+
+
 def test_per_document_budget_rejects_pairs_outside_the_documents() -> None:
     with pytest.raises(ParameterError, match=r"pairs must name documents in \[0, documents\)"):
         lsh.per_document_budget(np.array([0]), np.array([5]), np.array([4]), 3, 1)
