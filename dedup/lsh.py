@@ -276,11 +276,11 @@ def candidate_pairs_banded(
     at least ``min_shared`` bands are returned. Pairs that share one band by chance grow with the
     square of the corpus. Each band's pairs are counted as the band comes (a pair several bands
     hold is held once); once they take more bytes than a table of every pair of groups would (and
-    that table fits in ``budget``), the table counts them and every later band's; when the pairs
-    counted take more than ``budget`` bytes, they and every later band's go to a temporary file
-    and are counted a range of ``left`` at a time (about ``budget / 16`` pairs each), so memory
-    stays bounded, each band is enumerated once, and the result is the same. ``threads`` bands
-    are worked on at once (default: the cores this process may use, two at most).
+    that table fits in half of ``budget``), the table counts them and every later band's; when
+    the pairs counted take more than ``budget`` bytes, they and every later band's go to a
+    temporary file and are counted a range of ``left`` at a time (about ``budget / 16`` pairs
+    each), so memory stays bounded, each band is enumerated once, and the result is the same.
+    ``threads`` bands are worked on at once (default: the cores this process may use, two at most).
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -315,7 +315,8 @@ def candidate_pairs_banded(
             table.add(pairs, band)
         elif runs is None:
             counts.add(pairs)
-            if table_bytes <= budget and counts.nbytes >= table_bytes:
+            # (Half the budget: the runs and the table are both held while the one fills the other.)
+            if 2 * table_bytes <= budget and counts.nbytes >= table_bytes:
                 table = _PairTable(top, bands, counts)
                 pairs_of.distinct = False  # the table counts a pair once a band itself
                 continue
@@ -644,9 +645,11 @@ class _PairTable:
         self.top = top
         self.count: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=counts.dtype)
         self.stamp: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=_stamp_dtype(bands))
-        for values, counted in counts.runs:  # the earlier bands' counts (stamps 0: no band yet)
+        while counts.runs:  # the earlier bands' counts (stamps 0: no band yet), each run freed once taken
+            values, counted = counts.runs.pop()
             _table_take(values, counted, top, self.count)
-        counts.runs, counts.nbytes = [], 0
+            del values, counted
+        counts.nbytes = 0
 
     @staticmethod
     def nbytes_for(top: int, bands: int) -> int:
