@@ -72,8 +72,7 @@ def _huge_page_switch() -> Callable[[bool], bool] | None:
 
 _SWITCH = _huge_page_switch()
 _LOCK = threading.Lock()
-_depth = 0
-_before = True
+_before = True  # numpy's huge-page setting before the first small_pages() block
 
 
 def _glibc(name: str, argtypes: list[Any], restype: Any) -> Callable[..., int] | None:
@@ -110,6 +109,54 @@ def _set_thresholds(thresholds: tuple[int, int]) -> None:
         _MALLOPT(_M_TRIM_THRESHOLD, thresholds[1])
 
 
+class _Held:
+    """A process-wide setting held while any block is inside: ``enter`` as the first starts, ``leave`` as the last ends.
+
+    Blocks may nest and run on several threads at once.
+    """
+
+    def __init__(self, enter: Callable[[], None], leave: Callable[[], None]) -> None:
+        self.enter, self.leave, self.depth = enter, leave, 0
+
+    @contextmanager
+    def inside(self) -> Iterator[None]:
+        with _LOCK:
+            if self.depth == 0:
+                self.enter()
+            self.depth += 1
+        try:
+            yield
+        finally:
+            with _LOCK:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.leave()
+
+
+def _huge_pages_off() -> None:
+    global _before
+    assert _SWITCH is not None
+    _before = _SWITCH(False)
+
+
+def _huge_pages_back() -> None:
+    assert _SWITCH is not None
+    _SWITCH(_before)
+
+
+def _heap_kept() -> None:
+    _set_thresholds(WORKING_THRESHOLDS)
+
+
+def _heap_given_back() -> None:
+    _set_thresholds(RESTING_THRESHOLDS)
+    give_back_free_memory()
+
+
+_NO_HUGE_PAGES = _Held(_huge_pages_off, _huge_pages_back)
+_HEAP_KEPT = _Held(_heap_kept, _heap_given_back)
+
+
 @contextmanager
 def small_pages() -> Iterator[None]:
     """Within the block, numpy asks for no transparent huge pages (the previous setting comes back after).
@@ -117,24 +164,11 @@ def small_pages() -> Iterator[None]:
     Blocks may nest and run on several threads at once: the setting comes back when the last one
     ends. A user who set ``NUMPY_MADVISE_HUGEPAGE`` in the environment keeps their choice.
     """
-    global _depth, _before
     if _SWITCH is None or "NUMPY_MADVISE_HUGEPAGE" in os.environ:
         yield
         return
-    with _LOCK:
-        if _depth == 0:
-            _before = _SWITCH(False)
-        _depth += 1
-    try:
+    with _NO_HUGE_PAGES.inside():
         yield
-    finally:
-        with _LOCK:
-            _depth -= 1
-            if _depth == 0:
-                _SWITCH(_before)
-
-
-_heap_depth = 0
 
 
 @contextmanager
@@ -150,22 +184,11 @@ def heap_pages() -> Iterator[None]:
     user who set glibc's thresholds (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
     ``GLIBC_TUNABLES``) in the environment keeps that choice.
     """
-    global _heap_depth
     if not _thresholds_are_ours():
         yield
         return
-    with _LOCK:
-        if _heap_depth == 0:
-            _set_thresholds(WORKING_THRESHOLDS)
-        _heap_depth += 1
-    try:
+    with _HEAP_KEPT.inside():
         yield
-    finally:
-        with _LOCK:
-            _heap_depth -= 1
-            if _heap_depth == 0:
-                _set_thresholds(RESTING_THRESHOLDS)
-                give_back_free_memory()
 
 
 def small_pages_from_now_on() -> None:
