@@ -20,6 +20,18 @@ from .copies import _printing
 
 __all__: list[str] = []
 
+# What :func:`_seed_spans` returns: start_a, end_a, start_b, end_b of each seed, its rarity, if its key repeats.
+_SeedSpans = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]
+# Pairs sharing fewer than one seed in this many n-grams of a sort their seeds instead of walking a.
+_SPARSE = 32
+
 
 _FILTER_BITS = 16  # filter bits a key, at least: two bits set a key, ~2% false hits
 _FILTER_MIX = np.uint64(0x9E3779B97F4A7C15)  # keys are hashes already; the product's high bits pick the word
@@ -182,15 +194,8 @@ def _seed_spans(
     offset: int,
     copies_a: npt.NDArray[np.int64],
     copies_b: npt.NDArray[np.int64],
-    sparse: int = 32,
-) -> tuple[
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.bool_],
-]:
+    sparse: int = _SPARSE,
+) -> _SeedSpans:
     """Spans (start_a, end_a, start_b, end_b) of every shared seed, ordered along a; its rarity; if its key repeats.
 
     ``chars`` and ``words`` are the keys the two documents share (rows of :func:`_join_filtered`

@@ -50,7 +50,16 @@ from dedup.group import (
     _tile_chains,
     _trim,
 )
-from dedup.join import _filter_probe, _join_filtered, _join_groups, _key_filter, _seed_spans, _side_spans
+from dedup.join import (
+    _SPARSE,
+    _filter_probe,
+    _join_filtered,
+    _join_groups,
+    _key_filter,
+    _seed_spans,
+    _SeedSpans,
+    _side_spans,
+)
 from dedup.normalize import normalize
 from dedup.records import Document, Passage
 from dedup.scan import ScanConfig, scan
@@ -820,10 +829,7 @@ def test_kept_words_is_the_pairwise_order_check(seeds: list[tuple[int, int, int]
     assert _kept_words(members, starts, ends, others) == want
 
 
-def _shared_seeds(
-    pa: Prepared, pb: Prepared, offset: int, sparse: int = 32
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64],
-           npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
+def _shared_seeds(pa: Prepared, pb: Prepared, offset: int, sparse: int = _SPARSE) -> _SeedSpans:
     """The seeds two prepared documents share, laid out as the alignment kernel lays them out."""
     chars = _join_filtered(pa.seed_keys, pb.seed_keys, pa.key_filter, pb.key_filter)
     words = _join_filtered(pa.word_keys, pb.word_keys, pa.key_filter, pb.key_filter)
