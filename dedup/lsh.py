@@ -50,6 +50,7 @@ _STEP_PAIRS = 1 << 21  # ... up to this many, then made distinct a buffer-full a
 _SPLIT = 1 << 18  # counted pairs from which two threads merge them
 _BLOCK = 4096  # sorted keys scanned for bucket starts at a time (the starts stay in the L1 cache)
 _LOW32 = np.uint64(0xFFFFFFFF)
+_MOST_BANDS = 0x7FFF  # band counts the budget tells apart (more tie): its count by bands stays small
 _GRID_CELLS = 4096  # ranges of `low` the spilled pair lists are indexed by
 _GRID = 2049  # integration points: enough for the chosen (bands, rows) to equal datasketch's
 
@@ -715,11 +716,12 @@ def _table_kept(
     count: npt.NDArray[np.unsignedinteger], top: int, min_shared: int, out: npt.NDArray[np.int64] | None
 ) -> int:
     """How many pairs the table counts at least ``min_shared`` times; with ``out``, also their left, right, count."""
+    least = max(min_shared, 1)  # a pair no band counted is no pair
     kept = 0
     cell = 0
     for low in range(top - 1):
         for high in range(low + 1, top):
-            if count[cell] >= min_shared and count[cell] > 0:
+            if count[cell] >= least:
                 if out is not None:
                     out[0, kept] = low
                     out[1, kept] = high
@@ -871,7 +873,7 @@ def _budget_kernel(
     members = np.empty(2 * pairs, dtype=np.uint32)
     strongest = 0
     for k in range(pairs):
-        strongest = max(strongest, min(shared[k], 0x7FFF))
+        strongest = max(strongest, min(shared[k], _MOST_BANDS))
         members[fill[left[k]]] = k
         fill[left[k]] += 1
         members[fill[right[k]]] = k
@@ -886,17 +888,17 @@ def _budget_kernel(
                 keep[members[x]] = True
             continue
         for x in range(lo, hi):
-            count[min(shared[members[x]], 0x7FFF)] += 1
+            count[min(shared[members[x]], _MOST_BANDS)] += 1
         above, bands = 0, strongest
         while above + count[bands] < budget:
             above += count[bands]
             bands -= 1
         boundary[d] = bands
         for x in range(lo, hi):
-            k = members[x]
-            count[min(shared[k], 0x7FFF)] = 0
-            if min(shared[k], 0x7FFF) > bands:
-                keep[k] = True
+            s = min(shared[members[x]], _MOST_BANDS)
+            count[s] = 0
+            if s > bands:
+                keep[members[x]] = True
     # The pairs at a boundary, ranked by the slots their signatures share (counted once a pair).
     agreeing = np.full(pairs, -1, dtype=np.int32)
     width = signatures.shape[1]
@@ -911,7 +913,7 @@ def _budget_kernel(
         n = 0
         for x in range(lo, hi):
             k = members[x]
-            s = min(shared[k], 0x7FFF)
+            s = min(shared[k], _MOST_BANDS)
             if s > bands:
                 above += 1
             elif s == bands:
