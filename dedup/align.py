@@ -24,6 +24,7 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import Positions
+from .bound import _jointly_may_hold
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
 from .group import _SEAM, _passages_of, _side_may_hold
@@ -349,17 +350,12 @@ def _align_kernel(
     chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
     words = _join_filtered(words_a, words_b, filter_a, filter_b)
     # Every passage of the passes below rests on some of the shared keys' occurrences, so where
-    # neither text has a stretch they cover densely enough (most candidate pairs of long
-    # documents), nothing can come out, and the seeds need not be laid out nor passed over.
-    if not (
-        _occurrences_may_hold(
-            chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a,
-            min_length, min_exact, min_density, exact_density,
-        )
-        and _occurrences_may_hold(
-            chars, words, 1, index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset, rare_a, word_rare_a,
-            min_length, min_exact, min_density, exact_density,
-        )
+    # the two texts have no stretches they cover densely enough, with the same keys in both (most
+    # candidate pairs of long documents), nothing can come out, and the seeds need not be laid
+    # out nor passed over.
+    if not _occurrences_may_hold(
+        chars, words, index_a, starts_a, ends_a, word_starts_a, word_ends_a, index_b, starts_b, ends_b, word_starts_b,
+        word_ends_b, offset, rare_a, word_rare_a, min_length, min_exact, min_density, exact_density,
     ):  # fmt: skip
         return np.zeros((0, 6), dtype=np.int64)
     start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
@@ -414,12 +410,16 @@ def _align_kernel(
 def _occurrences_may_hold(
     chars: npt.NDArray[np.int64],
     words: npt.NDArray[np.int64],
-    side: int,
-    index: Positions,
-    starts: Positions,
-    ends: Positions,
-    word_starts: Positions,
-    word_ends: Positions,
+    index_a: Positions,
+    starts_a: Positions,
+    ends_a: Positions,
+    word_starts_a: Positions,
+    word_ends_a: Positions,
+    index_b: Positions,
+    starts_b: Positions,
+    ends_b: Positions,
+    word_starts_b: Positions,
+    word_ends_b: Positions,
     offset: int,
     rare_a: npt.NDArray[np.bool_],
     word_rare_a: npt.NDArray[np.bool_],
@@ -428,12 +428,26 @@ def _occurrences_may_hold(
     min_density: float,
     exact_density: float,
 ) -> bool:
-    """Whether the shared keys' occurrences on one side cover some stretch as densely as a passage needs.
+    """Whether the shared keys' occurrences (:func:`dedup.join._side_spans`) could make a passage.
 
-    The occurrences are :func:`dedup.join._side_spans`; the test, :func:`dedup.group._side_may_hold`.
+    Each side alone first (:func:`dedup.group._side_may_hold`, cheap, and enough for most pairs),
+    then both together (:func:`dedup.bound._jointly_may_hold`).
     """
-    s, e, r = _side_spans(chars, words, side, index, starts, ends, word_starts, word_ends, offset, rare_a, word_rare_a)
-    return _side_may_hold(s, e, np.ones(len(s), dtype=np.bool_), r, min_length, min_exact, min_density, exact_density)
+    sa, ea, ra, ka = _side_spans(
+        chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a
+    )
+    held = np.ones(len(sa), dtype=np.bool_)
+    if not _side_may_hold(sa, ea, held, ra, min_length, min_exact, min_density, exact_density):
+        return False
+    sb, eb, rb, kb = _side_spans(
+        chars, words, 1, index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset, rare_a, word_rare_a
+    )
+    held = np.ones(len(sb), dtype=np.bool_)
+    if not _side_may_hold(sb, eb, held, rb, min_length, min_exact, min_density, exact_density):
+        return False
+    return _jointly_may_hold(
+        sa, ea, ra, ka, sb, eb, rb, kb, len(chars) + len(words), min_length, min_exact, min_density, exact_density
+    )
 
 
 @njit(cache=True, nogil=True)

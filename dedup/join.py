@@ -352,13 +352,14 @@ def _side_spans(
     offset: int,
     rare_a: npt.NDArray[np.bool_],
     word_rare_a: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """Spans of every occurrence, on side ``side`` (0: a, 1: b), of the keys in ``chars`` and ``words``, and if rare.
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Every occurrence, on side ``side`` (0: a, 1: b), of the keys in ``chars`` and ``words``: span, if rare, key.
 
     Every seed :func:`_seed_spans` lays out covers one of these spans on that side (a seed pairs an
     occurrence in a with one in b), so a stretch of either text the seeds cover densely is covered
     as densely by these. An occurrence in b counts as rare when its key is rare in a (rarity is
-    the key's, read on a's side as the seeds read it). Ordered by start.
+    the key's, read on a's side as the seeds read it). The key is its row: ``chars``' rows first,
+    then ``words``' (numbered on from ``len(chars)``). Ordered by start.
     """
     n = 0
     for groups in (chars, words):
@@ -367,6 +368,7 @@ def _side_spans(
     s = np.empty(n, dtype=np.int64)
     e = np.empty(n, dtype=np.int64)
     rare = np.empty(n, dtype=np.bool_)
+    key = np.empty(n, dtype=np.int64)
     n = 0
     for kind in range(2):
         groups = chars if kind == 0 else words
@@ -382,7 +384,8 @@ def _side_spans(
                 else:
                     s[n], e[n] = word_starts[x], word_ends[x]
                 rare[n] = flags[x] if side == 0 else any_rare
+                key[n] = g + kind * len(chars)
                 n += 1
     # Sorted along the side once here, rather than by each density check that reads them.
     order = np.argsort(s)
-    return s[order], e[order], rare[order]
+    return s[order], e[order], rare[order], key[order]

@@ -891,7 +891,7 @@ def test_side_spans_hold_every_seeds_span_on_their_side(seed: int, shared: int) 
     words = _join_filtered(pa.word_keys, pb.word_keys, pa.key_filter, pb.key_filter)
     start_a, end_a, start_b, end_b, rare, _ = _shared_seeds(pa, pb, 5)
     for side, (p, starts, ends) in enumerate(((pa, start_a, end_a), (pb, start_b, end_b))):
-        s, e, r = _side_spans(
+        s, e, r, _ = _side_spans(
             chars, words, side, p.seed_index, p.starts, p.ends, p.word_starts, p.word_ends, 5, pa.seed_rare,
             pa.word_rare,
         )  # fmt: skip

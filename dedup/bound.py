@@ -1,0 +1,228 @@
+"""The joint bound: whether two documents' shared keys could make a passage, before any seed is laid out.
+
+A passage is a set of seeds whose span on each side is covered densely enough: ``exact_density``
+of it by its seeds (spanning ``min_exact`` or more), or ``min_density`` by its rare seeds
+(spanning ``min_length`` or more), the lesser of the two sides (:mod:`dedup.group`). A seed pairs
+an occurrence of a key in one text with an occurrence of the same key in the other. So every
+seed of a passage lies, on each side, in a stretch that the shared keys' occurrences cover that
+densely; and its key occurs in such a stretch on both sides.
+
+Checking each side alone (:func:`dedup.group._side_may_hold`) lets through the candidate pairs
+of two long pages whose common phrases happen to cluster somewhere in each text, but not the
+same phrases in both (most of pan13's pairs that get that far). :func:`_jointly_may_hold` keeps,
+on each side, only the occurrences inside a dense stretch whose key also has one inside a dense
+stretch of the other side, and asks again, until nothing changes or no dense stretch is left.
+Every seed of every passage survives each round, so a "no" is never wrong (docs/performance.md,
+"The joint bound").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__: list[str] = []
+
+# Rounds of the joint bound at most: a pair that still changes after these is let through (a
+# "maybe" is always safe; almost every pair settles in one or two).
+_ROUNDS = 8
+# The same slack as dedup.group._dense_stretch: the bound must never say no where the check says yes.
+_SLACK = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _segments(
+    starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], use: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The spans in ``use`` (ordered by start) merged into disjoint segments, and each span's segment (-1 if unused)."""
+    n = len(starts)
+    s = np.empty(n, dtype=np.int64)
+    e = np.empty(n, dtype=np.int64)
+    of = np.full(n, -1, dtype=np.int64)
+    m = -1
+    for k in range(n):
+        if not use[k]:
+            continue
+        if m >= 0 and starts[k] <= e[m]:
+            e[m] = max(e[m], ends[k])
+        else:
+            m += 1
+            s[m], e[m] = starts[k], ends[k]
+        of[k] = m
+    return s[: m + 1], e[: m + 1], of
+
+
+@njit(cache=True, nogil=True)
+def _last_dense(
+    s: npt.NDArray[np.int64], e: npt.NDArray[np.int64], min_span: int, share: float
+) -> npt.NDArray[np.int64]:
+    """For each segment i, the last segment j >= i such that segments i..j make a dense stretch (-1 if none).
+
+    Segments i..j make one when they cover ``share`` of ``max(min_span, e[j] - s[i])``: the
+    stretch from s[i] to e[j], or ``min_span`` from s[i] when that is shorter (text the segments
+    do not cover). Widening a stretch to whole segments only raises its share, so every dense
+    stretch lies within some i..j that is one.
+    """
+    m = len(s)
+    covered = np.zeros(m + 1, dtype=np.int64)  # covered[j + 1]: segments 0..j's lengths summed
+    for j in range(m):
+        covered[j + 1] = covered[j] + e[j] - s[j]
+    # Past min_span, i..j is dense when covered[j + 1] - share * e[j] >= covered[i] - share * s[i]:
+    # the largest such j from a given one on is found by bisecting the suffix maxima of the left side.
+    best = np.empty(m + 1, dtype=np.float64)
+    best[m] = -np.inf
+    for j in range(m - 1, -1, -1):
+        best[j] = max(best[j + 1], covered[j + 1] - share * e[j])
+    out = np.full(m, -1, dtype=np.int64)
+    short = 0  # the first segment ending min_span or more past s[i] (moves on with i)
+    for i in range(m):
+        short = max(short, i)
+        while short < m and e[short] - s[i] < min_span:
+            short += 1
+        # Segments ending within min_span of s[i]: the last of them covers the most.
+        if short > i and covered[short] - covered[i] >= share * min_span:
+            out[i] = short - 1
+        need = covered[i] - share * s[i]
+        if short < m and best[short] >= need:
+            low, high = short, m - 1  # best[low] >= need; the last j with best[j] >= need
+            while low < high:
+                mid = (low + high + 1) >> 1
+                if best[mid] >= need:
+                    low = mid
+                else:
+                    high = mid - 1
+            out[i] = low
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _in_dense_stretch(
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    rare: npt.NDArray[np.bool_],
+    use: npt.NDArray[np.bool_],
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> npt.NDArray[np.bool_]:
+    """Which spans in ``use`` (ordered by start) lie inside a stretch a passage's seeds could cover on this side.
+
+    Near-verbatim: the stretch is made of whole segments of the spans in use, covered
+    ``exact_density``. Loose: ``min_density`` of it covered by the rare spans in use, and spans of
+    any kind inside it; for the rare segments i..j that make one, covering C characters, such a
+    stretch is at most C / ``min_density`` long and holds both ends, so it lies within
+    ``[e[i] - C / min_density, s[i] + C / min_density)``.
+    """
+    n = len(starts)
+    inside = np.zeros(n, dtype=np.bool_)
+    s, e, of = _segments(starts, ends, use)
+    last = _last_dense(s, e, min_exact, exact_density - _SLACK)
+    marked = np.zeros(len(s) + 1, dtype=np.int64)
+    for i in range(len(s)):
+        if last[i] >= 0:
+            marked[i] += 1
+            marked[last[i] + 1] -= 1
+    depth = 0
+    for i in range(len(s)):
+        depth += marked[i]
+        marked[i] = depth
+    for k in range(n):
+        inside[k] = of[k] >= 0 and marked[of[k]] > 0
+    rare_use = use & rare
+    if not rare_use.any():
+        return inside
+    s, e, _ = _segments(starts, ends, rare_use)
+    share = min_density - _SLACK
+    last = _last_dense(s, e, min_length, share)
+    lo = np.empty(len(s), dtype=np.float64)
+    hi = np.empty(len(s), dtype=np.float64)
+    count = 0
+    covered = 0
+    cumulative = np.zeros(len(s) + 1, dtype=np.int64)
+    for i in range(len(s)):
+        covered += e[i] - s[i]
+        cumulative[i + 1] = covered
+    for i in range(len(s)):
+        if last[i] >= 0:
+            reach = (cumulative[last[i] + 1] - cumulative[i]) / share
+            lo[count], hi[count] = e[i] - reach, s[i] + reach
+            count += 1
+    if count == 0:
+        return inside
+    order = np.argsort(lo[:count])
+    # The intervals merged (in order of their starts), then the spans swept in order of theirs.
+    merged_lo = np.empty(count, dtype=np.float64)
+    merged_hi = np.empty(count, dtype=np.float64)
+    m = -1
+    for k in order:
+        if m >= 0 and lo[k] <= merged_hi[m]:
+            merged_hi[m] = max(merged_hi[m], hi[k])
+        else:
+            m += 1
+            merged_lo[m], merged_hi[m] = lo[k], hi[k]
+    p = 0
+    for k in range(n):
+        if not use[k] or inside[k]:
+            continue
+        while p <= m and merged_hi[p] <= starts[k]:
+            p += 1
+        inside[k] = p <= m and merged_lo[p] <= starts[k] and ends[k] <= merged_hi[p]
+    return inside
+
+
+@njit(cache=True, nogil=True)
+def _jointly_may_hold(
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    rare_a: npt.NDArray[np.bool_],
+    key_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+    rare_b: npt.NDArray[np.bool_],
+    key_b: npt.NDArray[np.int64],
+    keys: int,
+    min_length: int,
+    min_exact: int,
+    min_density: float,
+    exact_density: float,
+) -> bool:
+    """Whether the shared keys' occurrences could make a passage, both sides together: a bound, never a wrong no.
+
+    The occurrences of each side are ordered by start (:func:`dedup.join._side_spans`), ``key_*``
+    numbers their key (below ``keys``). Each round keeps, on each side, the occurrences inside a
+    dense stretch of those kept (:func:`_in_dense_stretch`) whose key has one kept so on the other
+    side.
+    """
+    use_a = np.ones(len(start_a), dtype=np.bool_)
+    use_b = np.ones(len(start_b), dtype=np.bool_)
+    for _ in range(_ROUNDS):
+        in_a = _in_dense_stretch(start_a, end_a, rare_a, use_a, min_length, min_exact, min_density, exact_density)
+        in_b = _in_dense_stretch(start_b, end_b, rare_b, use_b, min_length, min_exact, min_density, exact_density)
+        seen_a = np.zeros(keys, dtype=np.bool_)
+        seen_b = np.zeros(keys, dtype=np.bool_)
+        for k in range(len(start_a)):
+            seen_a[key_a[k]] |= in_a[k]
+        for k in range(len(start_b)):
+            seen_b[key_b[k]] |= in_b[k]
+        changed = False
+        left = 0
+        for k in range(len(start_a)):
+            keep = in_a[k] and seen_b[key_a[k]]
+            changed |= keep != use_a[k]
+            use_a[k] = keep
+            left += keep
+        if left == 0:
+            return False
+        left = 0
+        for k in range(len(start_b)):
+            keep = in_b[k] and seen_a[key_b[k]]
+            changed |= keep != use_b[k]
+            use_b[k] = keep
+            left += keep
+        if left == 0:
+            return False
+        if not changed:
+            return True
+    return True
