@@ -688,6 +688,13 @@ def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n
     possible) where (left, right) order prepared 14,399 and component order 14,230 (the pair graph
     of a news corpus is mostly one component: a story's articles, linked by the ones that carry
     two stories). Deterministic: it depends on the pairs only.
+
+    The pairs come in blocks: documents numbered in tiles of ``_TILE``, the pairs of one tile of
+    later documents with one tile of earlier ones together. A document's pairs with earlier ones
+    are spread over a tile's worth of other documents' pairs, so that an earlier document's arrays,
+    read by the alignment of every pair of the block it is in, are read from the processor's cache
+    after the first: one pair after another, each earlier document missed the cache
+    (docs/performance.md, "Pairs in blocks").
     """
     if len(left) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -695,7 +702,12 @@ def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n
     right = np.ascontiguousarray(right, dtype=np.int64)
     position = _breadth_first(left, right, n)
     late, early = np.maximum(position[left], position[right]), np.minimum(position[left], position[right])
-    return np.lexsort((early, late)).astype(np.int64)
+    return np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
+
+
+# Documents a tile of the alignment order: a block of two tiles' documents (their prepared arrays
+# that the joins and bounds read, tens of KB each) stays in the processor's last-level cache.
+_TILE = 32
 
 
 @njit(cache=True, nogil=True)

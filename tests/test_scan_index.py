@@ -16,7 +16,7 @@ from dedup.lsh import band_keys, candidate_pairs, candidate_pairs_banded
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
 from dedup.records import Document
-from dedup.scan import ScanConfig, _breadth_first, _Index, _locality_order
+from dedup.scan import _TILE, ScanConfig, _breadth_first, _Index, _locality_order
 from dedup.shingle import shingle
 
 
@@ -112,19 +112,23 @@ def test_scan_output_does_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch)
 
 
 @settings(max_examples=100, deadline=None)
-@given(edges=st.sets(st.tuples(st.integers(0, 30), st.integers(0, 30)).filter(lambda e: e[0] < e[1]), max_size=60))
+@given(edges=st.sets(st.tuples(st.integers(0, 99), st.integers(0, 99)).filter(lambda e: e[0] < e[1]), max_size=200))
 def test_locality_order_is_a_permutation_with_neighbours_numbered_together(edges: set[tuple[int, int]]) -> None:
     pairs = sorted(edges)
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
-    order = _locality_order(left, right, 31)
+    order = _locality_order(left, right, 100)
     assert sorted(order.tolist()) == list(range(len(pairs)))
-    position = _breadth_first(left, right, 31)
+    position = _breadth_first(left, right, 100)
     numbered = position[position >= 0]
     assert sorted(numbered.tolist()) == list(range(len(numbered)))  # every document with a pair, once
-    assert ((position >= 0) == np.isin(np.arange(31), np.concatenate([left, right]))).all()
-    late = np.maximum(position[left], position[right])
-    assert (np.diff(late[order]) >= 0).all()  # a pair comes when its later document does
+    assert ((position >= 0) == np.isin(np.arange(100), np.concatenate([left, right]))).all()
+    late = np.maximum(position[left], position[right])[order]
+    early = np.minimum(position[left], position[right])[order]
+    # A pair comes with its later document's tile, the block of its earlier one's tile; in a
+    # block, in order of the later document, then the earlier.
+    blocks = list(zip((late // _TILE).tolist(), (early // _TILE).tolist(), late.tolist(), early.tolist(), strict=True))
+    assert blocks == sorted(blocks)
 
 
 @st.composite
