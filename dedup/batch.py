@@ -99,31 +99,40 @@ def align_batch(
     params = params or AlignParams()
     if len(left) != len(right):
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
-    pairs = [(handles[i], handles[j]) for i, j in zip(left, right, strict=True)]
-    each = [_in_letters(params, min(a.prepared.width, b.prepared.width)) for a, b in pairs]
-    # Each document once, not each pair (scaling to letters keeps seed_length and ngram).
+    # Python a pair is what the GIL serialises between the threads: the parameters are worked out
+    # for each width the chunk's documents have (one, mostly), and each document is checked once.
+    width = [h.prepared.width for h in handles]
+    scaled: dict[float, AlignParams] = {}
     for k in {*left, *right}:
-        _check_offset(handles[k].prepared, params)
-    packed = [k for k, (a, b) in enumerate(pairs) if a.row is not None and b.row is not None]
-    found: list[list[Alignment]] = [[] for _ in pairs]
+        _check_offset(handles[k].prepared, params)  # (scaling to letters keeps seed_length and ngram)
+        if width[k] not in scaled:
+            scaled[width[k]] = _in_letters(params, width[k])
+    each = [scaled[min(width[i], width[j])] for i, j in zip(left, right, strict=True)]
+    found: list[list[Alignment]] = [[] for _ in each]
+    whole = [h.row is not None for h in handles]
+    packed = [k for k, (i, j) in enumerate(zip(left, right, strict=True)) if whole[i] and whole[j]]
     if packed:
         table = np.empty((len(handles), _ROW), dtype=np.int64)
         for n, h in enumerate(handles):
             table[n] = h.row if h.row is not None else 0
-        lengths = np.array([[p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact] for p in each], dtype=np.int64)
+        kinds = {id(p): p for p in each}
+        sizes = {key: (p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for key, p in kinds.items()}
+        lengths = np.array([sizes[id(each[k])] for k in packed], dtype=np.int64).reshape(len(packed), 4)
         chosen = np.array(packed, dtype=np.int64)
         rows, bounds = _batch_kernel(
             table, np.asarray(left, dtype=np.int64)[chosen], np.asarray(right, dtype=np.int64)[chosen],
-            lengths[chosen], params.seed_length - params.ngram, params.min_seeds, params.min_density,
+            lengths, params.seed_length - params.ngram, params.min_seeds, params.min_density,
             params.exact_density, 2 * params.seed_length,
         )  # fmt: skip
-        for n, k in enumerate(packed):
-            if bounds[n + 1] > bounds[n]:
-                a, b = pairs[k]
-                found[k] = _alignments(a.prepared, b.prepared, each[k], rows[bounds[n] : bounds[n + 1]])
-    for k, (a, b) in enumerate(pairs):
-        if a.row is None or b.row is None:
-            found[k] = _alignments(a.prepared, b.prepared, each[k], _rows(a.prepared, b.prepared, each[k]))
+        for n in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
+            k = packed[n]
+            a, b = handles[left[k]].prepared, handles[right[k]].prepared
+            found[k] = _alignments(a, b, each[k], rows[bounds[n] : bounds[n + 1]])
+    if len(packed) < len(each):
+        for k, (i, j) in enumerate(zip(left, right, strict=True)):
+            if not (whole[i] and whole[j]):
+                a, b = handles[i].prepared, handles[j].prepared
+                found[k] = _alignments(a, b, each[k], _rows(a, b, each[k]))
     return found
 
 

@@ -494,11 +494,14 @@ class _AlignChunk:
 
     def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
         left, right = chunk[0].tolist(), chunk[1].tolist()
-        # Each document of the chunk once (a chunk is mostly one document's candidates), held until
-        # its pairs are aligned, in one kernel call (dedup.batch).
+        # Each document of the chunk once, held until its pairs are aligned, in one kernel call
+        # (dedup.batch).
         aligned = align_documents(left, right, self.prepared.handles, self.params)
-        return [self.pair(i, j, a.prepared, b.prepared, alignments)
-                for i, j, (a, b, alignments) in zip(left, right, aligned, strict=True)]  # fmt: skip
+        # The first test of pair(), for the whole chunk at once: most pairs end there.
+        counts, least = self.index.window_counts, self.index.config.short_windows
+        brief = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
+        return [self.pair(i, j, a.prepared, b.prepared, alignments) if alignments or short else _NOTHING
+                for i, j, (a, b, alignments), short in zip(left, right, aligned, brief, strict=True)]  # fmt: skip
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
