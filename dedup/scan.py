@@ -804,9 +804,45 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     )  # fmt: skip
     if least >= cfg.min_bands:
         return found
-    windows = index.window_counts
-    keep = (found.shared_bands >= cfg.min_bands) | brief_pairs(windows[found.left], windows[found.right], cfg)
-    return Candidates(found.left[keep], found.right[keep], found.shared_bands[keep], found.suppressed, found.buckets)
+    # brief_pairs' rule in one pass (on a dense corpus, millions of pairs: the numpy expression's
+    # gathers and masks took longer than counting them).
+    left, right, shared = _kept_pairs(
+        found.left, found.right, found.shared_bands, np.asarray(index.window_counts, dtype=np.int64), cfg.min_bands,
+        cfg.short_windows, _SHORT_PAIRS,
+    )  # fmt: skip
+    return Candidates(left, right, shared, found.suppressed, found.buckets)
+
+
+@njit(cache=True, nogil=True)
+def _kept_pairs(
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    shared: npt.NDArray[np.int64],
+    windows: npt.NDArray[np.int64],
+    min_bands: int,
+    short_windows: int,
+    short_pairs: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pairs sharing ``min_bands`` bands, or fewer when :func:`brief_pairs` says so (in order)."""
+    keep = np.empty(len(left), dtype=np.bool_)
+    limit = short_pairs * short_windows * short_windows
+    n = 0
+    for k in range(len(left)):
+        kept = shared[k] >= min_bands
+        if not kept:
+            x, y = windows[left[k]], windows[right[k]]
+            kept = min(x, y) <= short_windows and x * y <= limit
+        keep[k] = kept
+        n += kept
+    out_left = np.empty(n, dtype=left.dtype)
+    out_right = np.empty(n, dtype=right.dtype)
+    out_shared = np.empty(n, dtype=shared.dtype)
+    n = 0
+    for k in range(len(left)):
+        if keep[k]:
+            out_left[n], out_right[n], out_shared[n] = left[k], right[k], shared[k]
+            n += 1
+    return out_left, out_right, out_shared
 
 
 @small_pages()

@@ -16,7 +16,16 @@ from dedup.lsh import band_keys, candidate_pairs, candidate_pairs_banded
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
 from dedup.records import Document
-from dedup.scan import _TILE, ScanConfig, _breadth_first, _Index, _locality_order
+from dedup.scan import (
+    _SHORT_PAIRS,
+    _TILE,
+    ScanConfig,
+    _breadth_first,
+    _Index,
+    _kept_pairs,
+    _locality_order,
+    brief_pairs,
+)
 from dedup.shingle import shingle
 
 
@@ -129,6 +138,26 @@ def test_locality_order_is_a_permutation_with_neighbours_numbered_together(edges
     # block, in order of the later document, then the earlier.
     blocks = list(zip((late // _TILE).tolist(), (early // _TILE).tolist(), late.tolist(), early.tolist(), strict=True))
     assert blocks == sorted(blocks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19), st.integers(1, 8)), max_size=80),
+    windows=st.lists(st.integers(1, 200), min_size=20, max_size=20),
+    short_windows=st.integers(0, 40),
+    min_bands=st.integers(1, 8),
+)
+def test_kept_pairs_is_the_brief_pairs_rule(
+    pairs: list[tuple[int, int, int]], windows: list[int], short_windows: int, min_bands: int
+) -> None:
+    left = np.array([a for a, _, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b, _ in pairs], dtype=np.int64)
+    shared = np.array([n for *_, n in pairs], dtype=np.int64)
+    counts = np.array(windows, dtype=np.int64)
+    config = ScanConfig(short_windows=short_windows, min_bands=min_bands)
+    keep = (shared >= min_bands) | brief_pairs(counts[left], counts[right], config)
+    got = _kept_pairs(left, right, shared, counts, min_bands, short_windows, _SHORT_PAIRS)
+    assert [x.tolist() for x in got] == [left[keep].tolist(), right[keep].tolist(), shared[keep].tolist()]
 
 
 @st.composite
