@@ -21,8 +21,8 @@ from pathlib import Path
 __all__ = ["KERNEL_MODULES", "cache_dir", "kernels_cached"]
 
 KERNEL_MODULES = (
-    "_arrays", "align", "batch", "boilerplate", "chain", "copies", "group", "join", "lsh", "minhash", "scan", "score",
-    "seeds", "shingle",
+    "_arrays", "align", "batch", "boilerplate", "bound", "chain", "copies", "group", "join", "lsh", "minhash", "scan",
+    "score", "seeds", "shingle",
 )  # fmt: skip
 """The modules that define cached numba kernels (``@njit(cache=True)``)."""
 

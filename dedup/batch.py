@@ -115,8 +115,7 @@ def align_batch(
         table = np.empty((len(handles), _ROW), dtype=np.int64)
         for n, h in enumerate(handles):
             table[n] = h.row if h.row is not None else 0
-        kinds = {id(p): p for p in each}
-        sizes = {key: (p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for key, p in kinds.items()}
+        sizes = {id(p): (p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for p in scaled.values()}
         lengths = np.array([sizes[id(each[k])] for k in packed], dtype=np.int64).reshape(len(packed), 4)
         chosen = np.array(packed, dtype=np.int64)
         rows, bounds = _batch_kernel(
