@@ -56,13 +56,14 @@ def _segments(
 @njit(cache=True, nogil=True)
 def _last_dense(
     s: npt.NDArray[np.int64], e: npt.NDArray[np.int64], min_span: int, share: float
-) -> npt.NDArray[np.int64]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """For each segment i, the last segment j >= i such that segments i..j make a dense stretch (-1 if none).
 
     Segments i..j make one when they cover ``share`` of ``max(min_span, e[j] - s[i])``: the
     stretch from s[i] to e[j], or ``min_span`` from s[i] when that is shorter (text the segments
     do not cover). Widening a stretch to whole segments only raises its share, so every dense
-    stretch lies within some i..j that is one.
+    stretch lies within some i..j that is one. Also returns the segments' lengths summed,
+    ``covered[j + 1]`` for segments 0..j.
     """
     m = len(s)
     covered = np.zeros(m + 1, dtype=np.int64)  # covered[j + 1]: segments 0..j's lengths summed
@@ -93,7 +94,7 @@ def _last_dense(
                 else:
                     high = mid - 1
             out[i] = low
-    return out
+    return out, covered
 
 
 @njit(cache=True, nogil=True)
@@ -118,7 +119,7 @@ def _in_dense_stretch(
     n = len(starts)
     inside = np.zeros(n, dtype=np.bool_)
     s, e, of = _segments(starts, ends, use)
-    last = _last_dense(s, e, min_exact, exact_density - _SLACK)
+    last, _ = _last_dense(s, e, min_exact, exact_density - _SLACK)
     marked = np.zeros(len(s) + 1, dtype=np.int64)
     for i in range(len(s)):
         if last[i] >= 0:
@@ -135,18 +136,13 @@ def _in_dense_stretch(
         return inside
     s, e, _ = _segments(starts, ends, rare_use)
     share = min_density - _SLACK
-    last = _last_dense(s, e, min_length, share)
+    last, covered = _last_dense(s, e, min_length, share)
     lo = np.empty(len(s), dtype=np.float64)
     hi = np.empty(len(s), dtype=np.float64)
     count = 0
-    covered = 0
-    cumulative = np.zeros(len(s) + 1, dtype=np.int64)
-    for i in range(len(s)):
-        covered += e[i] - s[i]
-        cumulative[i + 1] = covered
     for i in range(len(s)):
         if last[i] >= 0:
-            reach = (cumulative[last[i] + 1] - cumulative[i]) / share
+            reach = (covered[last[i] + 1] - covered[i]) / share
             lo[count], hi[count] = e[i] - reach, s[i] + reach
             count += 1
     if count == 0:

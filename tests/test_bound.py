@@ -28,7 +28,9 @@ def _disjoint(gaps: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
 )
 def test_last_dense_segment_is_the_plain_search(gaps: list[tuple[int, int]], min_span: int, share: float) -> None:
     s, e = _disjoint(gaps)
-    got = _last_dense(s, e, min_span, share).tolist()
+    last_of, covered = _last_dense(s, e, min_span, share)
+    got = last_of.tolist()
+    assert covered.tolist() == [0, *np.cumsum(e - s).tolist()]
 
     def last(i: int, share: float) -> int:
         lengths = e - s
