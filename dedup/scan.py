@@ -823,8 +823,11 @@ def _kept_pairs(
     short_windows: int,
     short_pairs: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The pairs sharing ``min_bands`` bands, or fewer when :func:`brief_pairs` says so (in order)."""
-    keep = np.empty(len(left), dtype=np.bool_)
+    """The pairs sharing ``min_bands`` bands, or fewer when :func:`brief_pairs` says so (in order).
+
+    The arrays are compacted in place and views of them returned: on a dense corpus they are
+    millions of pairs, and fresh arrays for the kept ones cost more in new pages than the test.
+    """
     limit = short_pairs * short_windows * short_windows
     n = 0
     for k in range(len(left)):
@@ -832,17 +835,10 @@ def _kept_pairs(
         if not kept:
             x, y = windows[left[k]], windows[right[k]]
             kept = min(x, y) <= short_windows and x * y <= limit
-        keep[k] = kept
-        n += kept
-    out_left = np.empty(n, dtype=left.dtype)
-    out_right = np.empty(n, dtype=right.dtype)
-    out_shared = np.empty(n, dtype=shared.dtype)
-    n = 0
-    for k in range(len(left)):
-        if keep[k]:
-            out_left[n], out_right[n], out_shared[n] = left[k], right[k], shared[k]
+        if kept:
+            left[n], right[n], shared[n] = left[k], right[k], shared[k]
             n += 1
-    return out_left, out_right, out_shared
+    return left[:n], right[:n], shared[:n]
 
 
 @small_pages()

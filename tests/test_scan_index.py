@@ -156,8 +156,9 @@ def test_kept_pairs_is_the_brief_pairs_rule(
     counts = np.array(windows, dtype=np.int64)
     config = ScanConfig(short_windows=short_windows, min_bands=min_bands)
     keep = (shared >= min_bands) | brief_pairs(counts[left], counts[right], config)
-    got = _kept_pairs(left, right, shared, counts, min_bands, short_windows, _SHORT_PAIRS)
-    assert [x.tolist() for x in got] == [left[keep].tolist(), right[keep].tolist(), shared[keep].tolist()]
+    want = [left[keep].tolist(), right[keep].tolist(), shared[keep].tolist()]
+    got = _kept_pairs(left, right, shared, counts, min_bands, short_windows, _SHORT_PAIRS)  # (in place)
+    assert [x.tolist() for x in got] == want
 
 
 @st.composite
