@@ -693,10 +693,9 @@ def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n
     two stories). Deterministic: it depends on the pairs only.
 
     The pairs come in blocks: documents numbered in tiles of ``_TILE``, the pairs of one tile of
-    later documents with one tile of earlier ones together. A document's pairs with earlier ones
-    are spread over a tile's worth of other documents' pairs, so that an earlier document's arrays,
-    read by the alignment of every pair of the block it is in, are read from the processor's cache
-    after the first: one pair after another, each earlier document missed the cache
+    later documents with one tile of earlier ones together. The later tile's documents stay in
+    the cache while their pairs come, and an earlier document is read from memory once a tile of
+    later documents, not once a pair as when each document's pairs came one after another
     (docs/performance.md, "Pairs in blocks").
     """
     if len(left) == 0:
@@ -708,8 +707,8 @@ def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n
     return np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
 
 
-# Documents a tile of the alignment order: a block of two tiles' documents (their prepared arrays
-# that the joins and bounds read, tens of KB each) stays in the processor's last-level cache.
+# Documents a tile of the alignment order: a tile of later documents (their prepared arrays that
+# the joins and bounds read, tens of KB each) stays in a core's cache while its pairs come.
 _TILE = 32
 
 
