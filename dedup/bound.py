@@ -196,29 +196,35 @@ def _jointly_may_hold(
     for _ in range(_ROUNDS):
         in_a = _in_dense_stretch(start_a, end_a, rare_a, use_a, min_length, min_exact, min_density, exact_density)
         in_b = _in_dense_stretch(start_b, end_b, rare_b, use_b, min_length, min_exact, min_density, exact_density)
-        seen_a = np.zeros(keys, dtype=np.bool_)
-        seen_b = np.zeros(keys, dtype=np.bool_)
-        for k in range(len(start_a)):
-            seen_a[key_a[k]] |= in_a[k]
-        for k in range(len(start_b)):
-            seen_b[key_b[k]] |= in_b[k]
-        changed = False
-        left = 0
-        for k in range(len(start_a)):
-            keep = in_a[k] and seen_b[key_a[k]]
-            changed |= keep != use_a[k]
-            use_a[k] = keep
-            left += keep
-        if left == 0:
+        seen_a, seen_b = _seen(in_a, key_a, keys), _seen(in_b, key_b, keys)
+        changed_a, left_a = _keep_paired(use_a, in_a, key_a, seen_b)
+        changed_b, left_b = _keep_paired(use_b, in_b, key_b, seen_a)
+        if left_a == 0 or left_b == 0:
             return False
-        left = 0
-        for k in range(len(start_b)):
-            keep = in_b[k] and seen_a[key_b[k]]
-            changed |= keep != use_b[k]
-            use_b[k] = keep
-            left += keep
-        if left == 0:
-            return False
-        if not changed:
+        if not (changed_a or changed_b):
             return True
     return True
+
+
+@njit(cache=True, nogil=True)
+def _seen(inside: npt.NDArray[np.bool_], key: npt.NDArray[np.int64], keys: int) -> npt.NDArray[np.bool_]:
+    """Which of ``keys`` keys have an occurrence ``inside``."""
+    seen = np.zeros(keys, dtype=np.bool_)
+    for k in range(len(key)):
+        seen[key[k]] |= inside[k]
+    return seen
+
+
+@njit(cache=True, nogil=True)
+def _keep_paired(
+    use: npt.NDArray[np.bool_], inside: npt.NDArray[np.bool_], key: npt.NDArray[np.int64], seen: npt.NDArray[np.bool_]
+) -> tuple[bool, int]:
+    """Keep in ``use`` the occurrences ``inside`` whose key the other side has ``seen``: changed?, how many left."""
+    changed = False
+    left = 0
+    for k in range(len(use)):
+        keep = inside[k] and seen[key[k]]
+        changed |= keep != use[k]
+        use[k] = keep
+        left += keep
+    return changed, left

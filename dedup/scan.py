@@ -497,21 +497,20 @@ class _AlignChunk:
         # Each document of the chunk once, held until its pairs are aligned, in one kernel call
         # (dedup.batch).
         aligned = align_documents(left, right, self.prepared.handles, self.params)
-        # The first test of pair(), for the whole chunk at once: most pairs end there.
+        # Most candidates of long documents (98% on pan13) share no passage and are not scored:
+        # nothing else of such a pair is looked up (align_pair would return the same). The test is
+        # short_pair's, made for the whole chunk at once.
         counts, least = self.index.window_counts, self.index.config.short_windows
-        brief = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
+        shorts = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
         return [self.pair(i, j, a.prepared, b.prepared, alignments) if alignments or short else _NOTHING
-                for i, j, (a, b, alignments), short in zip(left, right, aligned, brief, strict=True)]  # fmt: skip
+                for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)]  # fmt: skip
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
     ) -> tuple[list[Passage], Pair | None]:
+        """The passages and Pair of a pair that holds alignments or has a short document (see __call__)."""
         index, prepared = self.index, self.prepared
         windows = (int(index.window_counts[i]), int(index.window_counts[j]))
-        # Most candidates of long documents (98% on pan13) share no passage and are not scored:
-        # nothing else of the pair is looked up (align_pair would return the same).
-        if not alignments and not short_pair(windows, index.config):
-            return _NOTHING
         found, pair = align_pair(
             a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
             (index.doc_signatures[i], index.doc_signatures[j]), (index.doc_time[i], index.doc_time[j]), windows,
@@ -782,8 +781,29 @@ def brief_pairs(
         [True, False, False]
     """
     windows_left, windows_right = np.asarray(windows_left, np.int64), np.asarray(windows_right, np.int64)
-    short = np.minimum(windows_left, windows_right) <= config.short_windows
-    return short & (windows_left * windows_right <= _SHORT_PAIRS * config.short_windows**2)
+    if windows_left.shape != windows_right.shape:
+        raise ParameterError(
+            f"windows_left and windows_right must have one count a pair, got shapes {windows_left.shape} and "
+            f"{windows_right.shape}"
+        )
+    mask = _brief_mask(windows_left.ravel(), windows_right.ravel(), config.short_windows, _SHORT_PAIRS)
+    return mask.reshape(windows_left.shape)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _brief(x: int, y: int, short_windows: int, short_pairs: int) -> bool:
+    """The rule of :func:`brief_pairs` for one pair of window counts (the kernels' one copy of it)."""
+    return min(x, y) <= short_windows and x * y <= short_pairs * short_windows * short_windows
+
+
+@njit(cache=True, nogil=True)
+def _brief_mask(
+    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], short_windows: int, short_pairs: int
+) -> npt.NDArray[np.bool_]:
+    out = np.empty(len(windows_left), dtype=np.bool_)
+    for k in range(len(windows_left)):
+        out[k] = _brief(windows_left[k], windows_right[k], short_windows, short_pairs)
+    return out
 
 
 def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]) -> Candidates:
@@ -827,14 +847,9 @@ def _kept_pairs(
     The arrays are compacted in place and views of them returned: on a dense corpus they are
     millions of pairs, and fresh arrays for the kept ones cost more in new pages than the test.
     """
-    limit = short_pairs * short_windows * short_windows
     n = 0
     for k in range(len(left)):
-        kept = shared[k] >= min_bands
-        if not kept:
-            x, y = windows[left[k]], windows[right[k]]
-            kept = min(x, y) <= short_windows and x * y <= limit
-        if kept:
+        if shared[k] >= min_bands or _brief(windows[left[k]], windows[right[k]], short_windows, short_pairs):
             left[n], right[n], shared[n] = left[k], right[k], shared[k]
             n += 1
     return left[:n], right[:n], shared[:n]

@@ -155,7 +155,12 @@ def test_kept_pairs_is_the_brief_pairs_rule(
     shared = np.array([n for *_, n in pairs], dtype=np.int64)
     counts = np.array(windows, dtype=np.int64)
     config = ScanConfig(short_windows=short_windows, min_bands=min_bands)
-    keep = (shared >= min_bands) | brief_pairs(counts[left], counts[right], config)
+    # The rule as documented, written out here: a brief (at most short_windows windows) against a
+    # story with at most _SHORT_PAIRS * short_windows**2 window pairs between the two.
+    x, y = counts[left], counts[right]
+    brief = (np.minimum(x, y) <= short_windows) & (x * y <= _SHORT_PAIRS * short_windows**2)
+    assert brief_pairs(x, y, config).tolist() == brief.tolist()
+    keep = (shared >= min_bands) | brief
     want = [left[keep].tolist(), right[keep].tolist(), shared[keep].tolist()]
     got = _kept_pairs(left, right, shared, counts, min_bands, short_windows, _SHORT_PAIRS)  # (in place)
     assert [x.tolist() for x in got] == want
