@@ -7,9 +7,10 @@ verified on the exact n-grams of both texts.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
@@ -390,7 +391,8 @@ def _sketch_batch(
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
 
 
-_CACHE_BYTES = 1 << 29  # prepared documents kept for alignment (see _Prepared)
+_CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (see _Prepared)
+_NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 
 class _Prepared:
@@ -400,21 +402,31 @@ class _Prepared:
     LSH stage needs only band keys, and alignment touches each candidate document a few times.
     Seeds that are boilerplate of the document's source (dedup.boilerplate, by the index's counts)
     are left out.
+
+    The order of the chunks is known before the first is aligned, so each document asked for comes
+    with the number of the next chunk that needs it (:func:`_chunks`), and the cache, when full,
+    drops the document needed last (Belady's rule) rather than the one used longest ago: in the
+    pair order of :func:`_locality_order` the earlier documents are swept again for every block of
+    later ones, the pattern where least-recently-used drops exactly what the next sweep needs first.
     """
 
     def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
         self.index = index
         # In bytes, not documents: a corpus of long documents would otherwise multiply the memory.
-        # The band keys and the candidate search's arrays are gone by now. 512 MiB of prepared
-        # documents (their positions in int32) hold most of a corpus of web pages like pan13, whose
-        # documents are then prepared little more than once in the locality order below; a larger
-        # cache saves little time and adds its size to the scan's peak (docs/performance.md, Memory).
+        # The band keys and the candidate search's arrays are gone by now. A cache that holds most
+        # of a corpus of web pages like pan13 prepares its documents little more than once in the
+        # locality order below; a larger one saves little time and adds its size to the scan's peak
+        # (docs/performance.md, Memory).
         self.capacity = capacity
-        self.cache: OrderedDict[int, Handle] = OrderedDict()
+        self.cache: dict[int, Handle] = {}
         self.held = 0
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
+        # The next chunk that needs each cached document, and a heap of (-next use, document) with
+        # stale entries (a document asked for again, or dropped) skipped when popped.
+        self.next_use: dict[int, int] = {}
+        self.heap: list[tuple[int, int]] = []
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
         self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
@@ -422,8 +434,11 @@ class _Prepared:
     def __getitem__(self, i: int) -> Handle:
         return self.handles([i])[0]
 
-    def handles(self, ids: list[int]) -> list[Handle]:
+    def handles(self, ids: list[int], next_use: Mapping[int, int] | None = None) -> list[Handle]:
         """The prepared documents ``ids`` (distinct), each prepared once however many threads ask for it.
+
+        ``next_use[i]`` is the next chunk that needs document ``i`` after this one (``_NEVER``:
+        none); without it, a document is kept as if needed soonest.
 
         The two alignment threads take neighbouring chunks of pairs, which share documents: each
         prepared them both (a sixth more preparations on pan13). A document another thread is
@@ -436,7 +451,7 @@ class _Prepared:
             for i in ids:
                 cached = self.cache.get(i)
                 if cached is not None:
-                    self.cache.move_to_end(i)
+                    self._note_use(i, next_use)
                     found[i] = cached
                 elif i in self.pending:
                     theirs.append((i, self.pending[i]))
@@ -445,28 +460,42 @@ class _Prepared:
                     mine.append(i)
         try:
             for i in mine:
-                found[i] = self._prepare(i)
+                found[i] = self._prepare(i, next_use)
                 self._release(i)
         finally:
             for i in mine:  # (after an error too: no thread waits for ever)
                 self._release(i)
         for i, event in theirs:
             event.wait()
-            found[i] = self[i]  # cached by now (or left the cache since, and prepared again)
+            # Cached by now (or dropped since, and prepared again).
+            found[i] = self.handles([i], next_use)[0]
         return [found[i] for i in ids]
 
-    def _prepare(self, i: int) -> Handle:
+    def _note_use(self, i: int, next_use: Mapping[int, int] | None) -> None:
+        """Record when cached document ``i`` is needed next (the lock held)."""
+        when = 0 if next_use is None else next_use[i]
+        self.next_use[i] = when
+        heapq.heappush(self.heap, (-when, i))
+        if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
+            self.heap = [(-n, k) for k, n in self.next_use.items()]
+            heapq.heapify(self.heap)
+
+    def _prepare(self, i: int, next_use: Mapping[int, int] | None) -> Handle:
         with self.lock:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
         prepared = handle(prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]]))
         with self.lock:
             self.cache[i] = prepared
+            self._note_use(i, next_use)
             self.held += prepared.prepared.nbytes
             # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
-            # their size.
+            # their size: dropping one from the cache only frees it once its chunk is done.
             while self.held > self.capacity and len(self.cache) > 1:
-                self.held -= self.cache.popitem(last=False)[1].prepared.nbytes
+                negative, k = heapq.heappop(self.heap)
+                if self.next_use.get(k) == -negative:  # (a live entry)
+                    del self.next_use[k]
+                    self.held -= self.cache.pop(k).prepared.nbytes
         return prepared
 
     def _release(self, i: int) -> None:
@@ -481,7 +510,8 @@ class _Prepared:
 
 
 _CHUNK = 64  # candidate pairs a thread aligns at a time
-_PairChunk = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]  # left and right documents of the pairs
+# The left and right documents of the pairs, and the next chunk that needs each (see _chunks).
+_PairChunk = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]]
 
 
 class _AlignChunk:
@@ -494,9 +524,10 @@ class _AlignChunk:
 
     def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
         left, right = chunk[0].tolist(), chunk[1].tolist()
+        next_use = dict(zip(left + right, chunk[2].tolist() + chunk[3].tolist(), strict=True))
         # Each document of the chunk once, held until its pairs are aligned, in one kernel call
         # (dedup.batch).
-        aligned = align_documents(left, right, self.prepared.handles, self.params)
+        aligned = align_documents(left, right, functools.partial(self.prepared.handles, next_use=next_use), self.params)
         # Most candidates of long documents (98% on pan13) share no passage and are not scored:
         # nothing else of such a pair is looked up (align_pair would return the same). The test is
         # short_pair's, made for the whole chunk at once.
@@ -525,12 +556,52 @@ _NOTHING: tuple[list[Passage], Pair | None] = ([], None)
 
 
 def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_PairChunk]:
-    """The pairs ``(left[k], right[k])`` in chunks of ``_CHUNK``, for :class:`_AlignChunk`.
+    """The pairs ``(left[k], right[k])`` in chunks of ``_CHUNK``, for :class:`_AlignChunk`, with each side's next use.
 
     Views of the arrays, made lists a chunk at a time: two lists of Python ints, one int a pair,
-    were held for the whole alignment stage (docs/performance.md, Memory).
+    were held for the whole alignment stage (docs/performance.md, Memory). With each side of a
+    pair comes the number of the next chunk that needs its document (``_NEVER``: none), which
+    the cache of prepared documents drops by (:class:`_Prepared`).
+
+    Example:
+        >>> chunks = _chunks(np.array([0, 1] * 40), np.array([2] * 80))  # 64 pairs, then 16
+        >>> [len(c[0]) for c in chunks], int(chunks[0][2][0]), [bool(c[3][0] == _NEVER) for c in chunks]
+        ([64, 16], 1, [False, True])
     """
-    return [(left[k : k + _CHUNK], right[k : k + _CHUNK]) for k in range(0, len(left), _CHUNK)]
+    following_left, following_right = _next_chunks(left, right, _CHUNK)
+    return [
+        (left[k : k + _CHUNK], right[k : k + _CHUNK], following_left[k : k + _CHUNK], following_right[k : k + _CHUNK])
+        for k in range(0, len(left), _CHUNK)
+    ]
+
+
+def _next_chunks(
+    left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], size: int
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """For each side of each pair, the first chunk (of ``size`` pairs) after the pair's own that has its document.
+
+    Example:
+        >>> after_left, after_right = _next_chunks(np.array([5, 6, 5]), np.array([6, 7, 8]), 1)
+        >>> int(after_left[0]), int(after_right[0]), int(after_left[1]) == int(after_right[2]) == _NEVER
+        (2, 1, True)
+    """
+    n = len(left)
+    documents = np.concatenate((left, right))
+    chunk = np.tile(np.arange(n, dtype=np.int64) // size, 2)
+    order = np.lexsort((chunk, documents))
+    documents, chunk = documents[order], chunk[order]
+    # Along (document, chunk) order, an occurrence's next use is the chunk of the first later
+    # occurrence of the same document in another chunk: the start of the next run of equal
+    # (document, chunk), looked up from the end of each run.
+    after = np.full(2 * n, _NEVER, dtype=np.int32)
+    if n:
+        run_start = np.flatnonzero(np.r_[True, (documents[1:] != documents[:-1]) | (chunk[1:] != chunk[:-1])])
+        run_next = np.full(len(run_start), _NEVER, dtype=np.int32)
+        same = documents[run_start[1:]] == documents[run_start[:-1]]
+        run_next[:-1][same] = chunk[run_start[1:]][same]
+        run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, 2 * n]))
+        after[order] = run_next[run_of]
+    return after[:n], after[n:]
 
 
 def too_short(text: str, min_length: int) -> tuple[str, str] | None:

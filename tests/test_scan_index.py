@@ -344,3 +344,65 @@ def test_a_failed_preparation_leaves_no_thread_waiting(monkeypatch: pytest.Monke
         prepared.handles([0, 1, 2])
     assert prepared.pending == {}
     assert [h.prepared is not None for h in prepared.handles([0, 1, 2, 3])] == [True] * 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=40),
+    st.integers(1, 7),
+)
+def test_next_chunks_name_the_first_later_chunk_holding_the_document(pairs: list[tuple[int, int]], size: int) -> None:
+    """Each side's next use, against a plain search of the later chunks."""
+    scan_module = importlib.import_module("dedup.scan")
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    after_left, after_right = scan_module._next_chunks(left, right, size)
+    chunks = [set(left[k : k + size].tolist()) | set(right[k : k + size].tolist()) for k in range(0, len(left), size)]
+    for side, after in ((left, after_left), (right, after_right)):
+        for k, document in enumerate(side.tolist()):
+            later = [c for c in range(k // size + 1, len(chunks)) if document in chunks[c]]
+            assert int(after[k]) == (later[0] if later else scan_module._NEVER)
+
+
+def test_the_full_cache_drops_the_document_needed_last() -> None:
+    """Belady's rule: a document no chunk needs again goes first, then the one needed furthest ahead."""
+    scan_module = importlib.import_module("dedup.scan")
+    index = _Index(ScanConfig(), threads=1)
+    for i in range(6):  # one text six times: every prepared document takes the same bytes
+        index.add(Document(f"d{i}", _corpus(1)[0].text, source=f"s{i}"))
+    index.finish()
+    size = scan_module._Prepared(index)[0].prepared.nbytes
+    prepared = scan_module._Prepared(index, capacity=3 * size)
+    never = scan_module._NEVER
+    prepared.handles([0, 1, 2], {0: 9, 1: never, 2: 4})
+    assert set(prepared.cache) == {0, 1, 2}
+    prepared.handles([3], {3: 5})  # one over: 1 is never needed again
+    assert set(prepared.cache) == {0, 2, 3}
+    prepared.handles([2, 4], {2: 7, 4: 6})  # 2 is needed at 7 now, 0 at 9 is the furthest
+    assert set(prepared.cache) == {2, 3, 4}
+    prepared.handles([5, 3], {5: 1, 3: 8})  # 3 at 8 is now the furthest (5 was asked for first)
+    assert set(prepared.cache) == {2, 4, 5}
+    assert prepared.held == 3 * size and len(prepared.heap) >= 3
+    assert [prepared.next_use[i] for i in (2, 4, 5)] == [7, 6, 1]
+
+
+def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping and preparing documents again changes when work is done, never what is found."""
+    scan_module = importlib.import_module("dedup.scan")
+    docs = _corpus(12)  # (the wire copy in one document of each source: not boilerplate)
+    large = scan_module.scan(docs, threads=2)
+    made: list[int] = []
+    real = scan_module._Prepared._prepare
+
+    def counted(self: Any, i: int, next_use: Any) -> Any:
+        made.append(i)
+        return real(self, i, next_use)
+
+    monkeypatch.setattr(scan_module, "_CACHE_BYTES", 1)  # one document at a time
+    monkeypatch.setattr(scan_module._Prepared.__init__, "__defaults__", (1,))
+    monkeypatch.setattr(scan_module._Prepared, "_prepare", counted)
+    monkeypatch.setattr(scan_module, "_CHUNK", 1)
+    small = scan_module.scan(docs, threads=2)
+    assert len(made) > len(set(made))  # documents were prepared again
+    assert large.pairs and large.passages
+    assert small.pairs == large.pairs and small.passages == large.passages
