@@ -5,6 +5,7 @@ thousand 32/64-bit keys a document holds (150 us against 8 us on 2,500 values), 
 times for every candidate pair; these sort-based versions return the same arrays.
 ``merge_sorted`` is the one merge of two sorted arrays that alignment and scoring share;
 ``merge_counts`` the union of two sorted counted sets (the LSH stage's pair counts).
+``prefetch`` asks the processor for a table entry a few lookups ahead of its use.
 """
 
 from __future__ import annotations
@@ -13,13 +14,57 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 __all__ = ["distinct", "distinct_counts", "merge_counts", "merge_sorted"]
 
 # Positions in a text (spans, offsets) as a document prepared for alignment holds them: int32 when
 # the text is short enough (almost always), else int64 (dedup.seeds.prepare).
 Positions = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+# A hint the processor may ignore: fetch the cache line of table[at] (for reading, or for writing
+# too when `write` is 1). Lookups in the tables that count keys over a whole corpus (tens of
+# megabytes, one random line a key) wait on memory; a kernel that asks for the line of the key a
+# dozen lookups ahead keeps several misses in flight (docs/performance.md, "Tables read ahead").
+# LLVM names the intrinsic after the pointer type: "p0" where pointers are opaque, "p0i8" before.
+_PREFETCH = "llvm.prefetch.p0" if str(ir.IntType(8).as_pointer()) == "ptr" else "llvm.prefetch.p0i8"
+
+
+def _prefetch_signature(typingctx: Any, table: Any, at: Any, write: Any) -> Any:
+    if not (isinstance(table, types.Array) and table.ndim == 1 and table.layout == "C"):
+        return None
+    if not (isinstance(at, types.Integer) and isinstance(write, types.IntegerLiteral)):
+        return None
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        byte = ir.IntType(8).as_pointer()
+        item = builder.bitcast(builder.gep(array.data, [args[1]]), byte)  # (a contiguous array)
+        i32 = ir.IntType(32)
+        kind = ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32])
+        function = builder.module.globals.get(_PREFETCH) or ir.Function(builder.module, kind, _PREFETCH)
+        # (address, read 0 / write 1, locality 0-3: kept in every level, data cache 1)
+        builder.call(function, [item, ir.Constant(i32, write.literal_value), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(table, at, write), codegen
+
+
+prefetch: Any = intrinsic(prefer_literal=True)(_prefetch_signature)
+"""``prefetch(table, at, write)`` in a kernel: fetch ``table[at]``'s cache line ahead (``write`` a literal 0 or 1).
+
+``table`` is a contiguous one-dimensional array (a row of a C-ordered table is one).
+
+Example:
+    >>> @njit
+    ... def first(table):
+    ...     prefetch(table, 0, 0)
+    ...     return table[0]
+    >>> int(first(np.arange(3)))
+    0
+"""
 
 _T = TypeVar("_T", bound=np.generic)
 _C = TypeVar("_C", bound=np.unsignedinteger[Any])

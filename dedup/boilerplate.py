@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import distinct_counts
+from ._arrays import distinct_counts, prefetch
 from .errors import ParameterError
 
 __all__ = [
@@ -260,6 +260,9 @@ class KeySources:
 _BLOCK_BITS = 6  # 64 slots a block: the slots of a key lie in one cache line (of one-byte slots)
 _MAX_PROBES = 4  # slots a key, each from six bits of its product below the block's
 _SLOTS_A_KEY = 32  # slots a noted key while the table grows
+# Lookups a key's table line is asked for ahead of its use (_arrays.prefetch): 8, 16, 32 and 64
+# measured, 16 the fastest (docs/performance.md, "Tables read ahead").
+_AHEAD = 16
 
 
 def _merge_blocks(table: npt.NDArray[np.unsignedinteger], several: int) -> npt.NDArray[np.unsignedinteger]:
@@ -290,7 +293,10 @@ def _note_sources(
 ) -> None:
     for t in range(len(labels)):
         label = labels[t] + 1  # (the slot type holds it: KeySources._widen)
-        for k in range(offsets[t], offsets[t + 1]):
+        end = offsets[t + 1]
+        for k in range(offsets[t], end):
+            if k + _AHEAD < end:  # (a key's slots share one cache line)
+                prefetch(table, _slot(keys[k + _AHEAD] * mix, shift, 0), 1)
             product = keys[k] * mix
             for h in range(probes):
                 slot = _slot(product, shift, h)
@@ -311,7 +317,10 @@ def _held(
     several: int,
 ) -> npt.NDArray[np.bool_]:
     out = np.empty(len(keys), dtype=np.bool_)
-    for k in range(len(keys)):
+    n = len(keys)
+    for k in range(n):
+        if k + _AHEAD < n:
+            prefetch(table, _slot(keys[k + _AHEAD] * mix, shift, 0), 0)
         product = keys[k] * mix
         held = True
         for h in range(probes):
@@ -437,7 +446,11 @@ def _estimate(
     table: npt.NDArray[np.uint32], multipliers: npt.NDArray[np.uint64], shift: np.uint64, keys: npt.NDArray[np.uint64]
 ) -> npt.NDArray[np.uint32]:
     out = np.empty(len(keys), dtype=np.uint32)
-    for i in range(len(keys)):
+    n = len(keys)
+    for i in range(n):
+        if i + _AHEAD < n:
+            for row in range(table.shape[0]):
+                prefetch(table[row], (keys[i + _AHEAD] * multipliers[row]) >> shift, 0)
         best = table[0, (keys[i] * multipliers[0]) >> shift]
         for row in range(1, table.shape[0]):
             best = min(best, table[row, (keys[i] * multipliers[row]) >> shift])
@@ -454,7 +467,11 @@ def _estimate_salted(
     salt: np.uint64,
 ) -> npt.NDArray[np.uint32]:
     out = np.empty(len(keys), dtype=np.uint32)
-    for i in range(len(keys)):
+    n = len(keys)
+    for i in range(n):
+        if i + _AHEAD < n:
+            for row in range(table.shape[0]):
+                prefetch(table[row], ((keys[i + _AHEAD] ^ salt) * multipliers[row]) >> shift, 0)
         key = keys[i] ^ salt
         best = table[0, (key * multipliers[0]) >> shift]
         for row in range(1, table.shape[0]):
