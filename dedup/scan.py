@@ -423,10 +423,11 @@ class _Prepared:
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
-        # The next chunk that needs each cached document, and a heap of (-next use, document) with
-        # stale entries (a document asked for again, or dropped) skipped when popped.
+        # The next chunk that needs each cached document, and, once the cache is full, a heap of
+        # (-next use, document) with stale entries (a document asked for again, or dropped)
+        # skipped when popped. Until then (for good, when the documents fit) the heap is not kept.
         self.next_use: dict[int, int] = {}
-        self.heap: list[tuple[int, int]] = []
+        self.heap: list[tuple[int, int]] | None = None
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
         self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
@@ -451,13 +452,13 @@ class _Prepared:
             for i in ids:
                 cached = self.cache.get(i)
                 if cached is not None:
-                    self._note_use(i, next_use)
                     found[i] = cached
                 elif i in self.pending:
                     theirs.append((i, self.pending[i]))
                 else:
                     self.pending[i] = threading.Event()
                     mine.append(i)
+            self._note_uses(found, next_use)
         try:
             for i in mine:
                 found[i] = self._prepare(i, next_use)
@@ -471,14 +472,19 @@ class _Prepared:
             found[i] = self.handles([i], next_use)[0]
         return [found[i] for i in ids]
 
-    def _note_use(self, i: int, next_use: Mapping[int, int] | None) -> None:
-        """Record when cached document ``i`` is needed next (the lock held)."""
-        when = 0 if next_use is None else next_use[i]
-        self.next_use[i] = when
-        heapq.heappush(self.heap, (-when, i))
-        if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
-            self.heap = [(-n, k) for k, n in self.next_use.items()]
-            heapq.heapify(self.heap)
+    def _note_uses(self, ids: Iterable[int], next_use: Mapping[int, int] | None) -> None:
+        """Record when cached documents ``ids`` are needed next (the lock held)."""
+        uses = dict.fromkeys(ids, 0) if next_use is None else {i: next_use[i] for i in ids}
+        self.next_use.update(uses)
+        if self.heap is not None:
+            for i, when in uses.items():
+                heapq.heappush(self.heap, (-when, i))
+            if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
+                self._heap()
+
+    def _heap(self) -> None:
+        self.heap = [(-n, k) for k, n in self.next_use.items()]
+        heapq.heapify(self.heap)
 
     def _prepare(self, i: int, next_use: Mapping[int, int] | None) -> Handle:
         with self.lock:
@@ -487,11 +493,13 @@ class _Prepared:
         prepared = handle(prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]]))
         with self.lock:
             self.cache[i] = prepared
-            self._note_use(i, next_use)
+            self._note_uses((i,), next_use)
             self.held += prepared.prepared.nbytes
             # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
             # their size: dropping one from the cache only frees it once its chunk is done.
-            while self.held > self.capacity and len(self.cache) > 1:
+            if self.held > self.capacity and self.heap is None:
+                self._heap()
+            while self.held > self.capacity and len(self.cache) > 1 and self.heap:
                 negative, k = heapq.heappop(self.heap)
                 if self.next_use.get(k) == -negative:  # (a live entry)
                     del self.next_use[k]
@@ -575,10 +583,13 @@ def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_
     ]
 
 
+@njit(cache=True, nogil=True)
 def _next_chunks(
     left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], size: int
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """For each side of each pair, the first chunk (of ``size`` pairs) after the pair's own that has its document.
+
+    One pass over the chunks from the last, with the last chunk seen so far for every document.
 
     Example:
         >>> after_left, after_right = _next_chunks(np.array([5, 6, 5]), np.array([6, 7, 8]), 1)
@@ -586,22 +597,22 @@ def _next_chunks(
         (2, 1, True)
     """
     n = len(left)
-    documents = np.concatenate((left, right))
-    chunk = np.tile(np.arange(n, dtype=np.int64) // size, 2)
-    order = np.lexsort((chunk, documents))
-    documents, chunk = documents[order], chunk[order]
-    # Along (document, chunk) order, an occurrence's next use is the chunk of the first later
-    # occurrence of the same document in another chunk: the start of the next run of equal
-    # (document, chunk), looked up from the end of each run.
-    after = np.full(2 * n, _NEVER, dtype=np.int32)
-    if n:
-        run_start = np.flatnonzero(np.r_[True, (documents[1:] != documents[:-1]) | (chunk[1:] != chunk[:-1])])
-        run_next = np.full(len(run_start), _NEVER, dtype=np.int32)
-        same = documents[run_start[1:]] == documents[run_start[:-1]]
-        run_next[:-1][same] = chunk[run_start[1:]][same]
-        run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, 2 * n]))
-        after[order] = run_next[run_of]
-    return after[:n], after[n:]
+    after_left = np.empty(n, dtype=np.int32)
+    after_right = np.empty(n, dtype=np.int32)
+    top = 0
+    for k in range(n):
+        top = max(top, left[k], right[k])
+    seen = np.full(top + 1, _NEVER, dtype=np.int32)  # the earliest later chunk holding each document
+    for first in range((n - 1) // size * size, -1, -size):
+        last = min(first + size, n)
+        for k in range(first, last):  # (read for the whole chunk before the chunk is noted)
+            after_left[k] = seen[left[k]]
+            after_right[k] = seen[right[k]]
+        chunk = first // size
+        for k in range(first, last):
+            seen[left[k]] = chunk
+            seen[right[k]] = chunk
+    return after_left, after_right
 
 
 def too_short(text: str, min_length: int) -> tuple[str, str] | None:
