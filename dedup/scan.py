@@ -395,39 +395,88 @@ _CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (see _Prepared
 _NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 
-class _Prepared:
-    """Normalised and shingled documents for alignment, recomputed on demand within a bounded cache.
+class _Kept:
+    """Prepared documents within ``capacity`` bytes; when over it, the one needed last goes (Belady's rule).
 
-    Keeping every document's shingles for the whole scan would grow memory with the text; the
-    LSH stage needs only band keys, and alignment touches each candidate document a few times.
-    Seeds that are boilerplate of the document's source (dedup.boilerplate, by the index's counts)
-    are left out.
+    Every engine aligns its pairs in chunks whose order is known before the first is aligned, so
+    each document comes with the number of the next chunk that needs it (:func:`_next_chunks`) and
+    the cache, when full, drops the document needed last rather than the one used longest ago: in
+    the pair order of :func:`_locality_order` the earlier documents are swept again for every block
+    of later ones, the pattern where least-recently-used drops exactly what the next sweep needs
+    first. In bytes, not documents: a corpus of long documents would otherwise multiply the memory.
+    Not thread-safe (its callers hold their lock).
 
-    The order of the chunks is known before the first is aligned, so each document asked for comes
-    with the number of the next chunk that needs it (:func:`_chunks`), and the cache, when full,
-    drops the document needed last (Belady's rule) rather than the one used longest ago: in the
-    pair order of :func:`_locality_order` the earlier documents are swept again for every block of
-    later ones, the pattern where least-recently-used drops exactly what the next sweep needs first.
+    Example:
+        >>> from dedup.seeds import prepare
+        >>> made = [handle(prepare_text(f"text number {k} " * 20, ScanConfig(), None)) for k in range(3)]
+        >>> kept = _Kept(capacity=2 * made[0].prepared.nbytes)
+        >>> kept.put(0, made[0], 5); kept.put(1, made[1], 2); kept.put(2, made[2], 3)  # 0 is needed last
+        >>> sorted(kept.cache), kept.get(0) is None
+        ([1, 2], True)
     """
 
-    def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
-        self.index = index
-        # In bytes, not documents: a corpus of long documents would otherwise multiply the memory.
-        # The band keys and the candidate search's arrays are gone by now. A cache that holds most
-        # of a corpus of web pages like pan13 prepares its documents little more than once in the
-        # locality order below; a larger one saves little time and adds its size to the scan's peak
-        # (docs/performance.md, Memory).
+    def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.cache: dict[int, Handle] = {}
         self.held = 0
-        self.lengths: dict[int, int] = {}
-        self.lock = threading.Lock()
-        self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
         # The next chunk that needs each cached document, and, once the cache is full, a heap of
         # (-next use, document) with stale entries (a document asked for again, or dropped)
         # skipped when popped. Until then (for good, when the documents fit) the heap is not kept.
         self.next_use: dict[int, int] = {}
         self.heap: list[tuple[int, int]] | None = None
+
+    def get(self, i: int) -> Handle | None:
+        """Document ``i`` if it is cached (its next use noted apart, with :meth:`note`)."""
+        return self.cache.get(i)
+
+    def note(self, uses: Mapping[int, int]) -> None:
+        """Record the next chunk that needs each cached document of ``uses``."""
+        self.next_use.update(uses)
+        if self.heap is not None:
+            for i, when in uses.items():
+                heapq.heappush(self.heap, (-when, i))
+            if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
+                self._heap()
+
+    def put(self, i: int, made: Handle, when: int) -> None:
+        """Cache document ``i``, next needed by chunk ``when``, and drop what is over the capacity."""
+        self.cache[i] = made
+        self.note({i: when})
+        self.held += made.prepared.nbytes
+        # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
+        # their size: dropping one from the cache only frees it once its chunk is done.
+        if self.held > self.capacity and self.heap is None:
+            self._heap()
+        while self.held > self.capacity and len(self.cache) > 1 and self.heap:
+            negative, k = heapq.heappop(self.heap)
+            if self.next_use.get(k) == -negative:  # (a live entry)
+                del self.next_use[k]
+                self.held -= self.cache.pop(k).prepared.nbytes
+
+    def _heap(self) -> None:
+        self.heap = [(-n, k) for k, n in self.next_use.items()]
+        heapq.heapify(self.heap)
+
+
+class _Prepared:
+    """Normalised and shingled documents for alignment, recomputed on demand within a bounded cache (:class:`_Kept`).
+
+    Keeping every document's shingles for the whole scan would grow memory with the text; the
+    LSH stage needs only band keys, and alignment touches each candidate document a few times.
+    Seeds that are boilerplate of the document's source (dedup.boilerplate, by the index's counts)
+    are left out.
+    """
+
+    def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
+        self.index = index
+        # The band keys and the candidate search's arrays are gone by now. A cache that holds most
+        # of a corpus of web pages like pan13 prepares its documents little more than once in the
+        # locality order below; a larger one saves little time and adds its size to the scan's peak
+        # (docs/performance.md, Memory).
+        self.kept = _Kept(capacity)
+        self.lengths: dict[int, int] = {}
+        self.lock = threading.Lock()
+        self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
         self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
@@ -450,7 +499,7 @@ class _Prepared:
         theirs: list[tuple[int, threading.Event]] = []
         with self.lock:
             for i in ids:
-                cached = self.cache.get(i)
+                cached = self.kept.get(i)
                 if cached is not None:
                     found[i] = cached
                 elif i in self.pending:
@@ -458,10 +507,10 @@ class _Prepared:
                 else:
                     self.pending[i] = threading.Event()
                     mine.append(i)
-            self._note_uses(found, next_use)
+            self.kept.note(dict.fromkeys(found, 0) if next_use is None else {i: next_use[i] for i in found})
         try:
             for i in mine:
-                found[i] = self._prepare(i, next_use)
+                found[i] = self._prepare(i, 0 if next_use is None else next_use[i])
                 self._release(i)
         finally:
             for i in mine:  # (after an error too: no thread waits for ever)
@@ -472,38 +521,13 @@ class _Prepared:
             found[i] = self.handles([i], next_use)[0]
         return [found[i] for i in ids]
 
-    def _note_uses(self, ids: Iterable[int], next_use: Mapping[int, int] | None) -> None:
-        """Record when cached documents ``ids`` are needed next (the lock held)."""
-        uses = dict.fromkeys(ids, 0) if next_use is None else {i: next_use[i] for i in ids}
-        self.next_use.update(uses)
-        if self.heap is not None:
-            for i, when in uses.items():
-                heapq.heappush(self.heap, (-when, i))
-            if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
-                self._heap()
-
-    def _heap(self) -> None:
-        self.heap = [(-n, k) for k, n in self.next_use.items()]
-        heapq.heapify(self.heap)
-
-    def _prepare(self, i: int, next_use: Mapping[int, int] | None) -> Handle:
+    def _prepare(self, i: int, when: int) -> Handle:
         with self.lock:
             text = self.index.documents.text(i)
             self.lengths[i] = len(text)
         prepared = handle(prepare_text(text, self.index.config, self.filters[self.index.doc_source[i]]))
         with self.lock:
-            self.cache[i] = prepared
-            self._note_uses((i,), next_use)
-            self.held += prepared.prepared.nbytes
-            # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
-            # their size: dropping one from the cache only frees it once its chunk is done.
-            if self.held > self.capacity and self.heap is None:
-                self._heap()
-            while self.held > self.capacity and len(self.cache) > 1 and self.heap:
-                negative, k = heapq.heappop(self.heap)
-                if self.next_use.get(k) == -negative:  # (a live entry)
-                    del self.next_use[k]
-                    self.held -= self.cache.pop(k).prepared.nbytes
+            self.kept.put(i, prepared, when)
         return prepared
 
     def _release(self, i: int) -> None:

@@ -374,16 +374,17 @@ def test_the_full_cache_drops_the_document_needed_last() -> None:
     size = scan_module._Prepared(index)[0].prepared.nbytes
     prepared = scan_module._Prepared(index, capacity=3 * size)
     never = scan_module._NEVER
+    kept = prepared.kept
     prepared.handles([0, 1, 2], {0: 9, 1: never, 2: 4})
-    assert set(prepared.cache) == {0, 1, 2} and prepared.heap is None  # (kept once the cache is full)
+    assert set(kept.cache) == {0, 1, 2} and kept.heap is None  # (kept once the cache is full)
     prepared.handles([3], {3: 5})  # one over: 1 is never needed again
-    assert set(prepared.cache) == {0, 2, 3}
+    assert set(kept.cache) == {0, 2, 3}
     prepared.handles([2, 4], {2: 7, 4: 6})  # 2 is needed at 7 now, 0 at 9 is the furthest
-    assert set(prepared.cache) == {2, 3, 4}
+    assert set(kept.cache) == {2, 3, 4}
     prepared.handles([5, 3], {5: 1, 3: 8})  # 3 at 8 is now the furthest (5 was asked for first)
-    assert set(prepared.cache) == {2, 4, 5}
-    assert prepared.held == 3 * size and prepared.heap is not None
-    assert [prepared.next_use[i] for i in (2, 4, 5)] == [7, 6, 1]
+    assert set(kept.cache) == {2, 4, 5}
+    assert kept.held == 3 * size and kept.heap is not None
+    assert [kept.next_use[i] for i in (2, 4, 5)] == [7, 6, 1]
 
 
 def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -394,9 +395,9 @@ def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pyte
     made: list[int] = []
     real = scan_module._Prepared._prepare
 
-    def counted(self: Any, i: int, next_use: Any) -> Any:
+    def counted(self: Any, i: int, when: int) -> Any:
         made.append(i)
-        return real(self, i, next_use)
+        return real(self, i, when)
 
     monkeypatch.setattr(scan_module, "_CACHE_BYTES", 1)  # one document at a time
     monkeypatch.setattr(scan_module._Prepared.__init__, "__defaults__", (1,))

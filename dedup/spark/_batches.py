@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import math
 import typing
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from typing import Any
@@ -31,7 +30,18 @@ from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
-from ..scan import _CHUNK, ScanConfig, _locality_order, _sketch_batch, align_pair, prepare_text, short_pair, too_short
+from ..scan import (
+    _CHUNK,
+    ScanConfig,
+    _Kept,
+    _locality_order,
+    _next_chunks,
+    _sketch_batch,
+    align_pair,
+    prepare_text,
+    short_pair,
+    too_short,
+)
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of
 
@@ -308,23 +318,29 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
 # reach about every document of its partition from both sides, so a cache smaller than those
 # documents prepares them again and again (pan13-train's, with 256 MB: docs/spark.md).
 _CACHE_BYTES = _LOCAL_CACHE_BYTES
-_OUT_ROWS = 1000  # aligned pairs a result batch holds
+_OUT_ROWS = 16 * _CHUNK  # aligned pairs a result batch holds (whole chunks: their next uses are counted so)
 
 
 def _aligned(
-    left: list[int], right: list[int], prepared: Callable[[int], Handle], config: ScanConfig
-) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:
+    left: list[int], right: list[int], after: tuple[list[int], list[int]], prepared: Callable[[int, int], Handle],
+    config: ScanConfig,
+) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:  # fmt: skip
     """Each pair ``(left[k], right[k])`` with its two documents and what :func:`dedup.align.align` finds.
 
     Aligned as the local engine aligns its candidates: ``_CHUNK`` pairs in one kernel call
-    (:mod:`dedup.batch`), whose documents the chunk holds while it runs.
+    (:mod:`dedup.batch`), whose documents the chunk holds while it runs. ``after`` holds the next
+    chunk that needs each side's document (:func:`dedup.scan._next_chunks`), which
+    ``prepared(document, next_use)`` caches by.
     """
-
-    def documents(ids: list[int]) -> list[Handle]:
-        return [prepared(k) for k in ids]
-
     for start in range(0, len(left), _CHUNK):
         firsts, seconds = left[start : start + _CHUNK], right[start : start + _CHUNK]
+        uses = dict(
+            zip(firsts + seconds, after[0][start : start + _CHUNK] + after[1][start : start + _CHUNK], strict=True)
+        )
+
+        def documents(ids: list[int], uses: dict[int, int] = uses) -> list[Handle]:
+            return [prepared(k, uses[k]) for k in ids]
+
         for x, y, (a, b, alignments) in zip(
             firsts, seconds, align_documents(firsts, seconds, documents, config.align_params), strict=True
         ):
@@ -372,35 +388,31 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
     filters: dict[int, Boilerplate] = {}
-    cache: OrderedDict[int, Handle] = OrderedDict()
-    held = 0
+    kept = _Kept(_CACHE_BYTES)  # the local engine's cache: the document needed last goes first
 
-    def prepared(k: int) -> Handle:
-        nonlocal held
-        found = cache.get(k)
+    def prepared(k: int, when: int) -> Handle:
+        found = kept.get(k)
         if found is not None:
-            cache.move_to_end(k)
+            kept.note({k: when})
             return found
         source = col["source_id"][k]
         common = filters.get(source)
         if common is None:
             common = filters[source] = Boilerplate(counts, source, config.source_df)
         made = handle(prepare_text(texts[k].as_py(), config, common))
-        cache[k] = made
-        held += made.prepared.nbytes
-        # The documents of the batch being aligned stay alive (the batch holds them), whatever their size.
-        while held > _CACHE_BYTES and len(cache) > 1:
-            held -= cache.popitem(last=False)[1].prepared.nbytes
+        kept.put(k, made, when)
         return made
 
     pair_type = _arrow_struct(pair_fields())
     passage_type = pa.list_(_arrow_struct(passage_fields()))
     order = _locality_order(a, b, len(keys))
+    after_a, after_b = _next_chunks(a[order], b[order], _CHUNK)
     for start in range(0, len(order), _OUT_ROWS):
         chunk = order[start : start + _OUT_ROWS]
+        after = (after_a[start : start + _OUT_ROWS].tolist(), after_b[start : start + _OUT_ROWS].tolist())
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
-        for x, y, handles, alignments in _aligned(a[chunk].tolist(), b[chunk].tolist(), prepared, config):
+        for x, y, handles, alignments in _aligned(a[chunk].tolist(), b[chunk].tolist(), after, prepared, config):
             windows = (col["window_count"][x], col["window_count"][y])
             if not alignments and not short_pair(windows, config):
                 pairs.append(None)  # (align_pair would find nothing more: no passage, and no score)
