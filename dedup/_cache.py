@@ -7,6 +7,7 @@ uninstalling the copy leaves that folder behind, and an empty ``dedup/`` holding
 '__version__' from 'dedup' (unknown location)``). So, unless the user chose a folder with
 ``NUMBA_CACHE_DIR``, the kernels go to a per-user cache folder instead. numba keeps one
 subfolder per source folder there, so an installed copy and a checkout never share entries.
+Other computed tables (the normaliser's) are kept beside it, under :func:`user_cache_dir`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["KERNEL_MODULES", "cache_dir", "kernels_cached"]
+__all__ = ["KERNEL_MODULES", "cache_dir", "kernels_cached", "user_cache_dir"]
 
 KERNEL_MODULES = (
     "_arrays", "align", "batch", "boilerplate", "bound", "chain", "copies", "group", "join", "lsh", "minhash", "scan",
@@ -29,10 +30,16 @@ KERNEL_MODULES = (
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _user_cache_dir() -> Path:
+def user_cache_dir() -> Path:
+    """dedup's folder in the user's cache (``$XDG_CACHE_HOME/dedup``, else ``~/.cache/dedup``).
+
+    Example:
+        >>> user_cache_dir().name
+        'dedup'
+    """
     base = os.environ.get("XDG_CACHE_HOME") or ""
     root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "dedup" / "numba"
+    return root / "dedup"
 
 
 def _sources_digest() -> str:
@@ -58,7 +65,7 @@ def _choose() -> str:
         return chosen
     fallback = Path(tempfile.gettempdir()) / f"dedup-numba-{getattr(os, 'getuid', lambda: 0)()}"
     digest = _sources_digest()  # read once: every kernel module's source
-    for candidate in (_user_cache_dir() / digest, fallback / digest):
+    for candidate in (user_cache_dir() / "numba" / digest, fallback / digest):
         try:
             candidate.mkdir(parents=True, exist_ok=True)
         except OSError:

@@ -33,15 +33,21 @@ Design, and why:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
+import hashlib
 import operator
+import os
+import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
 
+from dedup import _cache
 from dedup.errors import ParameterError
 
 if TYPE_CHECKING:  # (a type only: normalising needs no numba)
@@ -298,10 +304,40 @@ def _code_of(cp: int, image: str) -> int:
 
 @functools.cache
 def _table(profile: str) -> _U32Array:
-    """Entry of every BMP code point for ``profile``."""
-    table = np.fromiter(
-        (_code_of(cp, _image(chr(cp), profile)) for cp in range(_BMP)), dtype=_U32, count=_BMP
-    )
+    """Entry of every BMP code point for ``profile``, built once for this source and Unicode version.
+
+    Building it asks ``unicodedata`` about every BMP code point, at the start of every command
+    that normalises text (docs/performance.md, Start-up), so it is kept in the user's cache
+    folder, named by a digest of this module's source and the Unicode version (a changed rule, or
+    another Unicode version, makes another file); a file that cannot be read is built again, and
+    where none can be written the table is built in each process.
+    """
+    path: Path | None = None
+    try:
+        digest = hashlib.sha1(Path(__file__).read_bytes() + unicodedata.unidata_version.encode()).hexdigest()[:16]
+        path = _cache.user_cache_dir() / "tables" / f"normalize-{profile}-{digest}.npy"
+        stored: _U32Array = np.load(path, allow_pickle=False)
+        if stored.dtype == _U32 and stored.shape == (_BMP,):
+            return stored
+    except (OSError, ValueError, EOFError, RuntimeError):  # (RuntimeError: no home folder)
+        pass
+    table = _build_table(profile)
+    if path is None:
+        return table
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as stream:
+            np.save(stream, table, allow_pickle=False)
+        os.replace(partial, path)  # (readers see the old file or the whole new one)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+    return table
+
+
+def _build_table(profile: str) -> _U32Array:
+    table = np.fromiter((_code_of(cp, _image(chr(cp), profile)) for cp in range(_BMP)), dtype=_U32, count=_BMP)
     # _map clips astral code points to U+FFFF instead of scanning for them first; flagging U+FFFF
     # sends them (and the rare real U+FFFF) to the per-character lookup.
     table[_BMP - 1] |= _EXPAND
@@ -356,9 +392,7 @@ def _nfc_props(cp: int) -> tuple[int, bool, bool]:
     ccc = unicodedata.combining(ch)
     stable = cp not in backward and unicodedata.normalize("NFC", ch) == ch
     lead = unicodedata.normalize("NFD", ch)[0]
-    boundary = (
-        ccc == 0 and cp not in backward and unicodedata.combining(lead) == 0 and ord(lead) not in backward
-    )
+    boundary = ccc == 0 and cp not in backward and unicodedata.combining(lead) == 0 and ord(lead) not in backward
     return ccc, stable, boundary
 
 
@@ -488,9 +522,7 @@ def _nfc_clusters(cps: _U32Array, lengths: _I64Array) -> tuple[_U32Array, _I64Ar
     if (cps == 0).any():
         text = _decode(cps)
         ends = np.cumsum(lengths).tolist()
-        pieces = [
-            unicodedata.normalize("NFKC", text[e - n : e]) for e, n in zip(ends, lengths.tolist(), strict=True)
-        ]
+        pieces = [unicodedata.normalize("NFKC", text[e - n : e]) for e, n in zip(ends, lengths.tolist(), strict=True)]
         counts = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         return _codepoints("".join(pieces)), counts
     # One NFKC call over all clusters, separated by NUL, instead of one call per cluster: NUL is

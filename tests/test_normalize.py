@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -393,9 +394,7 @@ DIGITS_PUNCT = list("0123456789.,;:!?'\"()-–—«»…/\\%@#+=€$")
 WHITESPACE = list(" \t\n\r\x0b\x0c\u00a0\u2003\u3000\u2028\x85")
 CONTROLS = list("\x00\x01\x1f\x7f\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\ufeff\u00ad\u061c")
 
-plain_alphabet = st.sampled_from(
-    ARABIC_LETTERS + HARAKAT + ARABIC_OTHER + LATIN + DIGITS_PUNCT + WHITESPACE + CONTROLS
-)
+plain_alphabet = st.sampled_from(ARABIC_LETTERS + HARAKAT + ARABIC_OTHER + LATIN + DIGITS_PUNCT + WHITESPACE + CONTROLS)
 mixed_text = st.one_of(
     st.text(plain_alphabet, max_size=60),
     st.text(st.one_of(plain_alphabet, st.characters()), max_size=60),
@@ -540,3 +539,33 @@ def test_nfkd_equals_nfkc(raw: str, profile: str) -> None:
 def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     # Applying the arabic profile to basic's output gives the same as applying it directly.
     assert normalize(normalize(raw, profile="basic").text).text == normalize(raw).text
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_code_point_table_is_kept_and_read_back_or_built_again(
+    profile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored table is the built one; a damaged file, or a folder that cannot be made, is no error."""
+    module = importlib.import_module("dedup.normalize")
+    built = module._build_table(profile)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    module._table.cache_clear()
+    try:
+        assert np.array_equal(module._table(profile), built)  # built, and written
+        (stored,) = (tmp_path / "dedup" / "tables").glob(f"normalize-{profile}-*.npy")
+        module._table.cache_clear()
+        assert np.array_equal(module._table(profile), built)  # read back
+        stored.write_bytes(b"not a table")
+        module._table.cache_clear()
+        assert np.array_equal(module._table(profile), built)  # built again, and written again
+        assert np.array_equal(np.load(stored), built)
+        np.save(stored, built[:3])  # a table, but not of every BMP code point
+        module._table.cache_clear()
+        assert np.array_equal(module._table(profile), built)
+        stored.unlink()
+        (tmp_path / "dedup" / "tables").rmdir()
+        (tmp_path / "dedup" / "tables").write_text("a file where the folder would be")
+        module._table.cache_clear()
+        assert np.array_equal(module._table(profile), built)  # nowhere to write: built each time
+    finally:
+        module._table.cache_clear()
