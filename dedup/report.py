@@ -10,15 +10,15 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .errors import InputError
 from .lsh import optimal_params, probability
-from .records import CommonText, Pair, Passage, Skipped, Span
+from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .scan import ScanResult
 
 __all__ = [
@@ -228,6 +228,9 @@ def records(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> It
     if clusters is None:
         clusters = find_clusters(result)
     by_pair = _by_pair(result)
+    # A pair's records look its two documents up several times (sources, then each passage's
+    # sides and texts); a store reads and decodes a whole document each time.
+    result = replace(result, documents=_Recent(result.documents))
     for pair in result.pairs:
         yield pair_record(pair, result)
         for passage in by_pair.get((pair.a, pair.b), []):
@@ -235,6 +238,39 @@ def records(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> It
     for cluster in clusters:
         yield cluster_record(cluster, result)
     yield summary_record(result, clusters)
+
+
+class _Recent(Mapping[str, Document]):
+    """The documents of a result, the few looked up last kept at hand (a store reads and decodes each lookup).
+
+    Example:
+        >>> docs = _Recent({"x": Document("x", "text")}, size=1)
+        >>> docs["x"] is docs["x"], len(docs), list(docs)
+        (True, 1, ['x'])
+    """
+
+    def __init__(self, documents: Mapping[str, Document], size: int = 8) -> None:
+        self.documents = documents
+        self.size = size
+        self.kept: dict[str, Document] = {}
+
+    def __getitem__(self, doc_id: str) -> Document:
+        found = self.kept.get(doc_id)
+        if found is None:
+            found = self.documents[doc_id]
+            if len(self.kept) >= self.size:
+                del self.kept[next(iter(self.kept))]  # (the first kept: insertion order)
+            self.kept[doc_id] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.documents)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.documents
 
 
 # Characters that JSON leaves raw but that str.splitlines() (and older JavaScript) treat as line
