@@ -556,10 +556,10 @@ class _AlignChunk:
 
     def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
         left, right = chunk[0].tolist(), chunk[1].tolist()
-        next_use = dict(zip(left + right, chunk[2].tolist() + chunk[3].tolist(), strict=True))
         # Each document of the chunk once, held until its pairs are aligned, in one kernel call
         # (dedup.batch).
-        aligned = align_documents(left, right, functools.partial(self.prepared.handles, next_use=next_use), self.params)
+        documents = functools.partial(self.prepared.handles, next_use=_next_uses(chunk))
+        aligned = align_documents(left, right, documents, self.params)
         # Most candidates of long documents (98% on pan13) share no passage and are not scored:
         # nothing else of such a pair is looked up (align_pair would return the same). The test is
         # short_pair's, made for the whole chunk at once.
@@ -605,6 +605,16 @@ def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_
         (left[k : k + _CHUNK], right[k : k + _CHUNK], following_left[k : k + _CHUNK], following_right[k : k + _CHUNK])
         for k in range(0, len(left), _CHUNK)
     ]
+
+
+def _next_uses(chunk: _PairChunk) -> dict[int, int]:
+    """The next chunk that needs each document of ``chunk`` (one of :func:`_chunks`).
+
+    Example:
+        >>> _next_uses(_chunks(np.array([0, 1] * 40), np.array([2] * 80))[0]) == {0: 1, 1: 1, 2: 1}
+        True
+    """
+    return dict(zip(chunk[0].tolist() + chunk[1].tolist(), chunk[2].tolist() + chunk[3].tolist(), strict=True))
 
 
 @njit(cache=True, nogil=True)

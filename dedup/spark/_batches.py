@@ -31,11 +31,12 @@ from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
 from ..scan import (
-    _CHUNK,
     ScanConfig,
+    _chunks,
     _Kept,
     _locality_order,
-    _next_chunks,
+    _next_uses,
+    _PairChunk,
     _sketch_batch,
     align_pair,
     prepare_text,
@@ -318,25 +319,21 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
 # reach about every document of its partition from both sides, so a cache smaller than those
 # documents prepares them again and again (pan13-train's, with 256 MB: docs/spark.md).
 _CACHE_BYTES = _LOCAL_CACHE_BYTES
-_OUT_ROWS = 16 * _CHUNK  # aligned pairs a result batch holds (whole chunks: their next uses are counted so)
+_OUT_CHUNKS = 16  # chunks of aligned pairs (dedup.scan._chunks) a result batch holds
 
 
 def _aligned(
-    left: list[int], right: list[int], after: tuple[list[int], list[int]], prepared: Callable[[int, int], Handle],
-    config: ScanConfig,
-) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:  # fmt: skip
-    """Each pair ``(left[k], right[k])`` with its two documents and what :func:`dedup.align.align` finds.
+    chunks: list[_PairChunk], prepared: Callable[[int, int], Handle], config: ScanConfig
+) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:
+    """Each pair of ``chunks`` (:func:`dedup.scan._chunks`), its two documents and what :func:`dedup.align.align` finds.
 
-    Aligned as the local engine aligns its candidates: ``_CHUNK`` pairs in one kernel call
-    (:mod:`dedup.batch`), whose documents the chunk holds while it runs. ``after`` holds the next
-    chunk that needs each side's document (:func:`dedup.scan._next_chunks`), which
-    ``prepared(document, next_use)`` caches by.
+    Aligned as the local engine aligns its candidates: a chunk's pairs in one kernel call
+    (:mod:`dedup.batch`), whose documents the chunk holds while it runs; ``prepared(document,
+    next_use)`` caches them by the next chunk that needs each.
     """
-    for start in range(0, len(left), _CHUNK):
-        firsts, seconds = left[start : start + _CHUNK], right[start : start + _CHUNK]
-        uses = dict(
-            zip(firsts + seconds, after[0][start : start + _CHUNK] + after[1][start : start + _CHUNK], strict=True)
-        )
+    for chunk in chunks:
+        firsts, seconds = chunk[0].tolist(), chunk[1].tolist()
+        uses = _next_uses(chunk)
 
         def documents(ids: list[int], uses: dict[int, int] = uses) -> list[Handle]:
             return [prepared(k, uses[k]) for k in ids]
@@ -406,13 +403,12 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     pair_type = _arrow_struct(pair_fields())
     passage_type = pa.list_(_arrow_struct(passage_fields()))
     order = _locality_order(a, b, len(keys))
-    after_a, after_b = _next_chunks(a[order], b[order], _CHUNK)
-    for start in range(0, len(order), _OUT_ROWS):
-        chunk = order[start : start + _OUT_ROWS]
-        after = (after_a[start : start + _OUT_ROWS].tolist(), after_b[start : start + _OUT_ROWS].tolist())
+    chunks = _chunks(a[order], b[order])
+    for start in range(0, len(chunks), _OUT_CHUNKS):
+        block = chunks[start : start + _OUT_CHUNKS]
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
-        for x, y, handles, alignments in _aligned(a[chunk].tolist(), b[chunk].tolist(), after, prepared, config):
+        for x, y, handles, alignments in _aligned(block, prepared, config):
             windows = (col["window_count"][x], col["window_count"][y])
             if not alignments and not short_pair(windows, config):
                 pairs.append(None)  # (align_pair would find nothing more: no passage, and no score)
@@ -431,8 +427,8 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
             passages.append([_flat_row(p) for p in found])
         yield pa.RecordBatch.from_pydict(
             {
-                "a_order": orders.take(pa.array(a[chunk])),
-                "b_order": orders.take(pa.array(b[chunk])),
+                "a_order": orders.take(pa.array(np.concatenate([chunk[0] for chunk in block]))),
+                "b_order": orders.take(pa.array(np.concatenate([chunk[1] for chunk in block]))),
                 "pair": pa.array(pairs, pair_type),
                 "passages": pa.array(passages, passage_type),
             }
