@@ -22,13 +22,13 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from .group import _SLACK
+
 __all__: list[str] = []
 
 # Rounds of the joint bound at most: a pair that still changes after these is let through (a
 # "maybe" is always safe; almost every pair settles in one or two).
 _ROUNDS = 8
-# The same slack as dedup.group._dense_stretch: the bound must never say no where the check says yes.
-_SLACK = 1e-9
 
 
 @njit(cache=True, nogil=True)

@@ -19,6 +19,10 @@ from .chain import _MOVED, _chain, _meet, _split_occupied
 
 __all__: list[str] = []
 
+# A little slack on the float tests of the density bounds (here and dedup.bound): a bound must
+# never say no where the passes' own check says yes.
+_SLACK = 1e-9
+
 
 # Lone seeds at a near-verbatim group's end go when they cover less than this share of the stretch
 # they reach over: a sentence an outlet edited word by word (spelling, spacing) keeps more of its
@@ -726,8 +730,7 @@ def _dense_stretch(
             m += 1
             s[m], e[m] = s[k], e[k]
     m += 1
-    # A little slack on the float test: the bound must never say no where the check says yes.
-    share = share - 1e-9
+    share = share - _SLACK
     best = -np.inf  # the best share * start(i) - covered(i - 1) over the segments i far enough back
     covered = 0  # covered(j)
     before = 0  # covered(i - 1) for the next i
