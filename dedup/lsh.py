@@ -838,7 +838,7 @@ def per_document_budget(
     keep[:] = False
     sigs = np.zeros((1, 1), np.uint32) if signatures is None else np.ascontiguousarray(signatures, dtype=np.uint32)
     _budget_kernel(lefts, rights, np.ascontiguousarray(shared, dtype=np.int64), sigs, signatures is not None,
-                   int(documents), int(budget), keep)  # fmt: skip
+                   degree.astype(np.int64), int(budget), keep)  # fmt: skip
     return keep
 
 
@@ -849,89 +849,87 @@ def _budget_kernel(
     shared: npt.NDArray[np.int64],
     signatures: npt.NDArray[np.uint32],
     use_signatures: bool,
-    documents: int,
+    degree: npt.NDArray[np.int64],
     budget: int,
     keep: npt.NDArray[np.bool_],
 ) -> None:
     """Set ``keep`` for the pairs among the ``budget`` strongest of either of their documents.
 
-    Each pair is listed under each of its documents (a counting sort by document). A document with
-    more than ``budget`` pairs finds, from a count of its pairs by bands shared, the band count of
-    its ``budget``-th strongest: pairs above it are kept outright, pairs below are not, and only
-    the pairs at it are ranked further (signature slots agreeing, then the earlier pair). On a
-    dense corpus a document has thousands of candidates: comparing signatures and sorting for all
-    of them was most of the cost, and the order is the same.
+    Each document with more than ``budget`` pairs counts its pairs by bands shared and so finds the
+    band count of its ``budget``-th strongest: pairs above it are kept outright, pairs below are
+    not, and only the pairs at it (listed under the document, in pair order) are ranked further
+    (signature slots agreeing, then the earlier pair). Two passes over the pairs in their own order
+    and a count a document and band count: listing every pair under both its documents first (a
+    counting sort) cost three times as much on a dense corpus, in writes and reads all over memory.
     """
+    documents = len(degree)
     pairs = len(left)
-    first = np.zeros(documents + 1, dtype=np.int64)
-    for k in range(pairs):
-        first[left[k] + 1] += 1
-        first[right[k] + 1] += 1
+    slot = np.full(documents, -1, dtype=np.int64)  # the document's row of counts; -1 keeps all its pairs
+    over = 0
     for d in range(documents):
-        first[d + 1] += first[d]
-    fill = first[:-1].copy()
-    members = np.empty(2 * pairs, dtype=np.uint32)
+        if degree[d] > budget:
+            slot[d] = over
+            over += 1
     strongest = 0
     for k in range(pairs):
         strongest = max(strongest, min(shared[k], _MOST_BANDS))
-        members[fill[left[k]]] = k
-        fill[left[k]] += 1
-        members[fill[right[k]]] = k
-        fill[right[k]] += 1
-    # Each document's boundary: the band count of its budget-th strongest pair (-1: keeps all).
-    boundary = np.full(documents, -1, dtype=np.int64)
-    count = np.zeros(strongest + 1, dtype=np.int64)
-    for d in range(documents):
-        lo, hi = first[d], first[d + 1]
-        if hi - lo <= budget:
-            for x in range(lo, hi):
-                keep[members[x]] = True
-            continue
-        for x in range(lo, hi):
-            count[min(shared[members[x]], _MOST_BANDS)] += 1
+    columns = strongest + 1
+    counts = np.zeros(over * columns, dtype=np.int64)
+    for k in range(pairs):
+        s = min(shared[k], _MOST_BANDS)
+        row = slot[left[k]]
+        if row >= 0:
+            counts[row * columns + s] += 1
+        row = slot[right[k]]
+        if row >= 0:
+            counts[row * columns + s] += 1
+    # Each document's boundary (the band count of its budget-th strongest pair), the pairs it still
+    # needs from those at its boundary, and where its list of them starts.
+    boundary = np.empty(over, dtype=np.int64)
+    need = np.empty(over, dtype=np.int64)
+    first = np.zeros(over + 1, dtype=np.int64)
+    for row in range(over):
         above, bands = 0, strongest
-        while above + count[bands] < budget:
-            above += count[bands]
+        while above + counts[row * columns + bands] < budget:
+            above += counts[row * columns + bands]
             bands -= 1
-        boundary[d] = bands
-        for x in range(lo, hi):
-            s = min(shared[members[x]], _MOST_BANDS)
-            count[s] = 0
-            if s > bands:
-                keep[members[x]] = True
-    # The pairs at a boundary, ranked by the slots their signatures share (counted once a pair).
-    agreeing = np.full(pairs, -1, dtype=np.int32)
+        boundary[row] = bands
+        need[row] = budget - above
+        first[row + 1] = first[row] + counts[row * columns + bands]
+    fill = first[:-1].copy()
+    tied = np.empty(first[over], dtype=np.uint32)
+    for k in range(pairs):
+        s = min(shared[k], _MOST_BANDS)
+        row_left, row_right = slot[left[k]], slot[right[k]]
+        at_left = boundary[row_left] if row_left >= 0 else -1
+        at_right = boundary[row_right] if row_right >= 0 else -1
+        if s > at_left or s > at_right:
+            keep[k] = True
+        if s == at_left:
+            tied[fill[row_left]] = k
+            fill[row_left] += 1
+        if s == at_right:
+            tied[fill[row_right]] = k
+            fill[row_right] += 1
+    # The pairs at a boundary, ranked by the slots their signatures share.
     width = signatures.shape[1]
-    tied = np.empty(budget, dtype=np.uint64)
     low = np.uint64(0xFFFFFFFF)
-    for d in range(documents):
-        bands = boundary[d]
-        if bands < 0:
+    for row in range(over):
+        lo, hi = first[row], first[row + 1]
+        if need[row] >= hi - lo:
+            for x in range(lo, hi):
+                keep[tied[x]] = True
             continue
-        lo, hi = first[d], first[d + 1]
-        above = 0
-        n = 0
+        ranks = np.empty(hi - lo, dtype=np.uint64)
         for x in range(lo, hi):
-            k = members[x]
-            s = min(shared[k], _MOST_BANDS)
-            if s > bands:
-                above += 1
-            elif s == bands:
-                if agreeing[k] < 0:
-                    same = 0
-                    if use_signatures:
-                        a, b = signatures[left[k]], signatures[right[k]]
-                        for j in range(width):
-                            same += a[j] == b[j]
-                    agreeing[k] = min(same, 0xFFFF)
-                if n == len(tied):
-                    grown = np.empty(2 * n, dtype=np.uint64)
-                    grown[:n] = tied
-                    tied = grown
-                # More slots agreeing sorts first, then the earlier pair.
-                tied[n] = (np.uint64(0xFFFF - agreeing[k]) << np.uint64(32)) | np.uint64(k)
-                n += 1
-        need = budget - above
-        ranked = np.partition(tied[:n], need - 1) if need < n else tied[:n]
-        for x in range(min(need, n)):
+            k = tied[x]
+            same = 0
+            if use_signatures:
+                a, b = signatures[left[k]], signatures[right[k]]
+                for j in range(width):
+                    same += a[j] == b[j]
+            # More slots agreeing sorts first, then the earlier pair.
+            ranks[x - lo] = (np.uint64(0xFFFF - min(same, 0xFFFF)) << np.uint64(32)) | np.uint64(k)
+        ranked = np.partition(ranks, need[row] - 1)
+        for x in range(need[row]):
             keep[ranked[x] & low] = True
