@@ -82,7 +82,8 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
     elif part == "sketch":
         from ._arrays import merge_counts
         from .records import Document
-        from .scan import ScanConfig, _locality_order, brief_pairs, scan
+        from .scan import ScanConfig, brief_pairs, scan
+        from .schedule import locality_order
 
         docs = [Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)]
         scan(docs, config, threads=1)
@@ -91,7 +92,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         # alignment, the other part's work.
         ones = np.ones(1, np.uint8)
         merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
-        _locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
+        locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
         brief_pairs(np.ones(1, np.int64), np.ones(1, np.int64), config or ScanConfig())  # (an index query's rule)
         # The table of every document pair that takes over the counts where most pairs share a
         # band (any small corpus whose documents share text): filled, added to and read.

@@ -8,7 +8,6 @@ verified on the exact n-grams of both texts.
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +32,7 @@ from .lsh import _threads as _default_threads  # the same two-core default for e
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
+from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from .score import coverage, pair_scores
 from .scripts import width
 from .shingle import hash_many, shingle
@@ -391,75 +391,8 @@ def _sketch_batch(
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
 
 
-_CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (see _Prepared)
-_NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
-
-
-class _Kept:
-    """Prepared documents within ``capacity`` bytes; when over it, the one needed last goes (Belady's rule).
-
-    Every engine aligns its pairs in chunks whose order is known before the first is aligned, so
-    each document comes with the number of the next chunk that needs it (:func:`_next_chunks`) and
-    the cache, when full, drops the document needed last rather than the one used longest ago: in
-    the pair order of :func:`_locality_order` the earlier documents are swept again for every block
-    of later ones, the pattern where least-recently-used drops exactly what the next sweep needs
-    first. In bytes, not documents: a corpus of long documents would otherwise multiply the memory.
-    Not thread-safe (its callers hold their lock).
-
-    Example:
-        >>> from dedup.seeds import prepare
-        >>> made = [handle(prepare_text(f"text number {k} " * 20, ScanConfig(), None)) for k in range(3)]
-        >>> kept = _Kept(capacity=2 * made[0].prepared.nbytes)
-        >>> kept.put(0, made[0], 5); kept.put(1, made[1], 2); kept.put(2, made[2], 3)  # 0 is needed last
-        >>> sorted(kept.cache), kept.get(0) is None
-        ([1, 2], True)
-    """
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.cache: dict[int, Handle] = {}
-        self.held = 0
-        # The next chunk that needs each cached document, and, once the cache is full, a heap of
-        # (-next use, document) with stale entries (a document asked for again, or dropped)
-        # skipped when popped. Until then (for good, when the documents fit) the heap is not kept.
-        self.next_use: dict[int, int] = {}
-        self.heap: list[tuple[int, int]] | None = None
-
-    def get(self, i: int) -> Handle | None:
-        """Document ``i`` if it is cached (its next use noted apart, with :meth:`note`)."""
-        return self.cache.get(i)
-
-    def note(self, uses: Mapping[int, int]) -> None:
-        """Record the next chunk that needs each cached document of ``uses``."""
-        self.next_use.update(uses)
-        if self.heap is not None:
-            for i, when in uses.items():
-                heapq.heappush(self.heap, (-when, i))
-            if len(self.heap) > 4 * len(self.cache) + 1024:  # mostly stale entries: rebuilt from the live ones
-                self._heap()
-
-    def put(self, i: int, made: Handle, when: int) -> None:
-        """Cache document ``i``, next needed by chunk ``when``, and drop what is over the capacity."""
-        self.cache[i] = made
-        self.note({i: when})
-        self.held += made.prepared.nbytes
-        # The documents of the pairs being aligned stay alive (their chunk holds them), whatever
-        # their size: dropping one from the cache only frees it once its chunk is done.
-        if self.held > self.capacity and self.heap is None:
-            self._heap()
-        while self.held > self.capacity and len(self.cache) > 1 and self.heap:
-            negative, k = heapq.heappop(self.heap)
-            if self.next_use.get(k) == -negative:  # (a live entry)
-                del self.next_use[k]
-                self.held -= self.cache.pop(k).prepared.nbytes
-
-    def _heap(self) -> None:
-        self.heap = [(-n, k) for k, n in self.next_use.items()]
-        heapq.heapify(self.heap)
-
-
 class _Prepared:
-    """Normalised and shingled documents for alignment, recomputed on demand within a bounded cache (:class:`_Kept`).
+    """Normalised and shingled documents for alignment, recomputed on demand within a bounded cache (:class:`Kept`).
 
     Keeping every document's shingles for the whole scan would grow memory with the text; the
     LSH stage needs only band keys, and alignment touches each candidate document a few times.
@@ -467,13 +400,13 @@ class _Prepared:
     are left out.
     """
 
-    def __init__(self, index: _Index, capacity: int = _CACHE_BYTES) -> None:
+    def __init__(self, index: _Index, capacity: int = CACHE_BYTES) -> None:
         self.index = index
         # The band keys and the candidate search's arrays are gone by now. A cache that holds most
         # of a corpus of web pages like pan13 prepares its documents little more than once in the
         # locality order below; a larger one saves little time and adds its size to the scan's peak
         # (docs/performance.md, Memory).
-        self.kept = _Kept(capacity)
+        self.kept = Kept(capacity)
         self.lengths: dict[int, int] = {}
         self.lock = threading.Lock()
         self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
@@ -487,7 +420,7 @@ class _Prepared:
     def handles(self, ids: list[int], next_use: Mapping[int, int] | None = None) -> list[Handle]:
         """The prepared documents ``ids`` (distinct), each prepared once however many threads ask for it.
 
-        ``next_use[i]`` is the next chunk that needs document ``i`` after this one (``_NEVER``:
+        ``next_use[i]`` is the next chunk that needs document ``i`` after this one (``NEVER``:
         none); without it, a document is kept as if needed soonest.
 
         The two alignment threads take neighbouring chunks of pairs, which share documents: each
@@ -541,11 +474,6 @@ class _Prepared:
         return self.lengths[i]
 
 
-_CHUNK = 64  # candidate pairs a thread aligns at a time
-# The left and right documents of the pairs, and the next chunk that needs each (see _chunks).
-_PairChunk = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]]
-
-
 class _AlignChunk:
     """Align and score a chunk of candidate pairs: the passages of each and its Pair (or None)."""
 
@@ -554,11 +482,11 @@ class _AlignChunk:
         self.prepared = prepared
         self.params = index.config.align_params
 
-    def __call__(self, chunk: _PairChunk) -> list[tuple[list[Passage], Pair | None]]:
+    def __call__(self, chunk: PairChunk) -> list[tuple[list[Passage], Pair | None]]:
         left, right = chunk[0].tolist(), chunk[1].tolist()
         # Each document of the chunk once, held until its pairs are aligned, in one kernel call
         # (dedup.batch).
-        documents = functools.partial(self.prepared.handles, next_use=_next_uses(chunk))
+        documents = functools.partial(self.prepared.handles, next_use=next_uses(chunk))
         aligned = align_documents(left, right, documents, self.params)
         # Most candidates of long documents (98% on pan13) share no passage and are not scored:
         # nothing else of such a pair is looked up (align_pair would return the same). The test is
@@ -585,68 +513,6 @@ class _AlignChunk:
 # The result of a pair that yields nothing, one object for all of them (read, never changed): a
 # new empty list and tuple for each of a corpus's candidate pairs were held until the scan ended.
 _NOTHING: tuple[list[Passage], Pair | None] = ([], None)
-
-
-def _chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[_PairChunk]:
-    """The pairs ``(left[k], right[k])`` in chunks of ``_CHUNK``, for :class:`_AlignChunk`, with each side's next use.
-
-    Views of the arrays, made lists a chunk at a time: two lists of Python ints, one int a pair,
-    were held for the whole alignment stage (docs/performance.md, Memory). With each side of a
-    pair comes the number of the next chunk that needs its document (``_NEVER``: none), which
-    the cache of prepared documents drops by (:class:`_Prepared`).
-
-    Example:
-        >>> chunks = _chunks(np.array([0, 1] * 40), np.array([2] * 80))  # 64 pairs, then 16
-        >>> [len(c[0]) for c in chunks], int(chunks[0][2][0]), [bool(c[3][0] == _NEVER) for c in chunks]
-        ([64, 16], 1, [False, True])
-    """
-    following_left, following_right = _next_chunks(left, right, _CHUNK)
-    return [
-        (left[k : k + _CHUNK], right[k : k + _CHUNK], following_left[k : k + _CHUNK], following_right[k : k + _CHUNK])
-        for k in range(0, len(left), _CHUNK)
-    ]
-
-
-def _next_uses(chunk: _PairChunk) -> dict[int, int]:
-    """The next chunk that needs each document of ``chunk`` (one of :func:`_chunks`).
-
-    Example:
-        >>> _next_uses(_chunks(np.array([0, 1] * 40), np.array([2] * 80))[0]) == {0: 1, 1: 1, 2: 1}
-        True
-    """
-    return dict(zip(chunk[0].tolist() + chunk[1].tolist(), chunk[2].tolist() + chunk[3].tolist(), strict=True))
-
-
-@njit(cache=True, nogil=True)
-def _next_chunks(
-    left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], size: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-    """For each side of each pair, the first chunk (of ``size`` pairs) after the pair's own that has its document.
-
-    One pass over the chunks from the last, with the last chunk seen so far for every document.
-
-    Example:
-        >>> after_left, after_right = _next_chunks(np.array([5, 6, 5]), np.array([6, 7, 8]), 1)
-        >>> int(after_left[0]), int(after_right[0]), int(after_left[1]) == int(after_right[2]) == _NEVER
-        (2, 1, True)
-    """
-    n = len(left)
-    after_left = np.empty(n, dtype=np.int32)
-    after_right = np.empty(n, dtype=np.int32)
-    top = 0
-    for k in range(n):
-        top = max(top, left[k], right[k])
-    seen = np.full(top + 1, _NEVER, dtype=np.int32)  # the earliest later chunk holding each document
-    for first in range((n - 1) // size * size, -1, -size):
-        last = min(first + size, n)
-        for k in range(first, last):  # (read for the whole chunk before the chunk is noted)
-            after_left[k] = seen[left[k]]
-            after_right[k] = seen[right[k]]
-        chunk = first // size
-        for k in range(first, last):
-            seen[left[k]] = chunk
-            seen[right[k]] = chunk
-    return after_left, after_right
 
 
 def too_short(text: str, min_length: int) -> tuple[str, str] | None:
@@ -793,77 +659,6 @@ def pair_score(containment_a: float, containment_b: float, time_a: float, time_b
     if time_b < time_a:
         return containment_a
     return math.sqrt(containment_a * containment_b)
-
-
-def _locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
-    """An order of the pairs in which each document's pairs come close together.
-
-    Documents are numbered in breadth-first order over the pair graph (from the smallest document
-    of each component, neighbours in increasing order), and a pair comes when its later document
-    does: a document's neighbours are numbered soon after it, so it is still in the cache of
-    prepared documents when they come. On the synthetic corpus with its 2,048-document cache this
-    prepares 6,929 documents for 20,513 pairs at 20,000 documents (6,159 take part: the least
-    possible) where (left, right) order prepared 14,399 and component order 14,230 (the pair graph
-    of a news corpus is mostly one component: a story's articles, linked by the ones that carry
-    two stories). Deterministic: it depends on the pairs only.
-
-    The pairs come in blocks: documents numbered in tiles of ``_TILE``, the pairs of one tile of
-    later documents with one tile of earlier ones together. The later tile's documents stay in
-    the cache while their pairs come, and an earlier document is read from memory once a tile of
-    later documents, not once a pair as when each document's pairs came one after another
-    (docs/performance.md, "Pairs in blocks").
-    """
-    if len(left) == 0:
-        return np.zeros(0, dtype=np.int64)
-    left = np.ascontiguousarray(left, dtype=np.int64)
-    right = np.ascontiguousarray(right, dtype=np.int64)
-    position = _breadth_first(left, right, n)
-    late, early = np.maximum(position[left], position[right]), np.minimum(position[left], position[right])
-    return np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
-
-
-# Documents a tile of the alignment order: a tile of later documents (their prepared arrays that
-# the joins and bounds read, tens of KB each) stays in a core's cache while its pairs come.
-_TILE = 32
-
-
-@njit(cache=True, nogil=True)
-def _breadth_first(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
-    """Each document's number in a breadth-first walk of the pair graph (-1 if it has no pair)."""
-    degree = np.zeros(n + 1, dtype=np.int64)
-    for k in range(len(left)):
-        degree[left[k] + 1] += 1
-        degree[right[k] + 1] += 1
-    first = np.cumsum(degree)
-    fill = first[:-1].copy()
-    neighbours = np.empty(2 * len(left), dtype=np.int64)
-    # Pairs come sorted by (left, right): every document's list fills in increasing order.
-    for k in range(len(left)):
-        a, b = left[k], right[k]
-        neighbours[fill[a]] = b
-        fill[a] += 1
-        neighbours[fill[b]] = a
-        fill[b] += 1
-    position = np.full(n, -1, dtype=np.int64)
-    queue = np.empty(n, dtype=np.int64)
-    numbered = 0
-    for start in range(n):
-        if position[start] >= 0 or first[start + 1] == first[start]:
-            continue
-        position[start] = numbered
-        queue[numbered] = start
-        numbered += 1
-        head = numbered - 1
-        while head < numbered:
-            u = queue[head]
-            head += 1
-            for k in range(first[u], first[u + 1]):
-                v = neighbours[k]
-                if position[v] < 0:
-                    position[v] = numbered
-                    queue[numbered] = v
-                    numbered += 1
-    return position
 
 
 # Chance band collisions grow with the window pairs of two documents: a brief against a story
@@ -1031,8 +826,8 @@ def scan(
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    order = _locality_order(kept_left, kept_right, len(index.documents))
-    chunks = _chunks(kept_left[order], kept_right[order])
+    order = locality_order(kept_left, kept_right, len(index.documents))
+    pair_chunks = chunks(kept_left[order], kept_right[order])
     del kept_left, kept_right
     results: list[tuple[list[Passage], Pair | None]] = []
     done = 0
@@ -1048,11 +843,11 @@ def scan(
     # Chunks of pairs are aligned on the index's threads (the kernels release the GIL); results
     # are taken in chunk order, so the output never depends on thread timing.
     work = _AlignChunk(index, prepared)
-    if index.threads > 1 and len(chunks) > 1:
+    if index.threads > 1 and len(pair_chunks) > 1:
         with ThreadPoolExecutor(index.threads, thread_name_prefix="dedup-align") as pool:
-            take(pool.map(work, chunks))
+            take(pool.map(work, pair_chunks))
     else:
-        take(map(work, chunks))
+        take(map(work, pair_chunks))
     del work, prepared  # the cache of prepared documents, before the results are put together
     give_back_free_memory()
     passages: list[Passage] = []

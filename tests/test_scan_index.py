@@ -12,20 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup.schedule as schedule_module
 from dedup.lsh import band_keys, candidate_pairs, candidate_pairs_banded
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
 from dedup.records import Document
-from dedup.scan import (
-    _SHORT_PAIRS,
-    _TILE,
-    ScanConfig,
-    _breadth_first,
-    _Index,
-    _kept_pairs,
-    _locality_order,
-    brief_pairs,
-)
+from dedup.scan import _SHORT_PAIRS, ScanConfig, _Index, _kept_pairs, brief_pairs
+from dedup.schedule import _TILE, NEVER, _breadth_first, locality_order, next_chunks
 from dedup.shingle import shingle
 
 
@@ -111,7 +104,7 @@ def test_scan_output_does_not_depend_on_threads(monkeypatch: pytest.MonkeyPatch)
     results = []
     for threads in (1, 2):
         monkeypatch.setattr(scan_module, "_default_threads", lambda threads=threads: threads)
-        monkeypatch.setattr(scan_module, "_CHUNK", 3)  # many chunks, so that threads interleave
+        monkeypatch.setattr(schedule_module, "CHUNK", 3)  # many chunks, so that threads interleave
         # (The planted wire text is in a third of each source's documents: its boilerplate at the
         # default source_df.)
         results.append(scan_module.scan(docs, ScanConfig(source_df=0.5)))
@@ -126,7 +119,7 @@ def test_locality_order_is_a_permutation_with_neighbours_numbered_together(edges
     pairs = sorted(edges)
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
-    order = _locality_order(left, right, 100)
+    order = locality_order(left, right, 100)
     assert sorted(order.tolist()) == list(range(len(pairs)))
     position = _breadth_first(left, right, 100)
     numbered = position[position >= 0]
@@ -353,15 +346,14 @@ def test_a_failed_preparation_leaves_no_thread_waiting(monkeypatch: pytest.Monke
 )
 def test_next_chunks_name_the_first_later_chunk_holding_the_document(pairs: list[tuple[int, int]], size: int) -> None:
     """Each side's next use, against a plain search of the later chunks."""
-    scan_module = importlib.import_module("dedup.scan")
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
-    after_left, after_right = scan_module._next_chunks(left, right, size)
+    after_left, after_right = next_chunks(left, right, size)
     chunks = [set(left[k : k + size].tolist()) | set(right[k : k + size].tolist()) for k in range(0, len(left), size)]
     for side, after in ((left, after_left), (right, after_right)):
         for k, document in enumerate(side.tolist()):
             later = [c for c in range(k // size + 1, len(chunks)) if document in chunks[c]]
-            assert int(after[k]) == (later[0] if later else scan_module._NEVER)
+            assert int(after[k]) == (later[0] if later else NEVER)
 
 
 def test_the_full_cache_drops_the_document_needed_last() -> None:
@@ -373,7 +365,7 @@ def test_the_full_cache_drops_the_document_needed_last() -> None:
     index.finish()
     size = scan_module._Prepared(index)[0].prepared.nbytes
     prepared = scan_module._Prepared(index, capacity=3 * size)
-    never = scan_module._NEVER
+    never = NEVER
     kept = prepared.kept
     prepared.handles([0, 1, 2], {0: 9, 1: never, 2: 4})
     assert set(kept.cache) == {0, 1, 2} and kept.heap is None  # (kept once the cache is full)
@@ -399,10 +391,9 @@ def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pyte
         made.append(i)
         return real(self, i, when)
 
-    monkeypatch.setattr(scan_module, "_CACHE_BYTES", 1)  # one document at a time
-    monkeypatch.setattr(scan_module._Prepared.__init__, "__defaults__", (1,))
+    monkeypatch.setattr(scan_module._Prepared.__init__, "__defaults__", (1,))  # one document at a time
     monkeypatch.setattr(scan_module._Prepared, "_prepare", counted)
-    monkeypatch.setattr(scan_module, "_CHUNK", 1)
+    monkeypatch.setattr(schedule_module, "CHUNK", 1)
     small = scan_module.scan(docs, threads=2)
     assert len(made) > len(set(made))  # documents were prepared again
     assert large.pairs and large.passages

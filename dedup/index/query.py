@@ -27,7 +27,8 @@ from ..dates import parse_date
 from ..errors import ParameterError
 from ..lsh import _count_shared, per_document_budget
 from ..records import CommonText, Document, Pair, Passage
-from ..scan import ScanConfig, ScanResult, _AlignChunk, _chunks, _Index, _Prepared, brief_pairs, least_bands
+from ..scan import ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs, least_bands
+from ..schedule import chunks
 from ..store import DocumentStore
 from .codec import decompress
 from .segments import Segment
@@ -255,12 +256,12 @@ def run_query(
     prepared = _Prepared(corpus)  # type: ignore[arg-type]
     prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
-    chunks = _chunks(left, right)
-    if batch.threads > 1 and len(chunks) > 1:
+    pair_chunks = chunks(left, right)
+    if batch.threads > 1 and len(pair_chunks) > 1:
         with ThreadPoolExecutor(batch.threads, thread_name_prefix="dedup-index-align") as pool:
-            results = [r for chunk in pool.map(work, chunks) for r in chunk]
+            results = [r for chunk in pool.map(work, pair_chunks) for r in chunk]
     else:
-        results = [r for chunk in map(work, chunks) for r in chunk]
+        results = [r for chunk in map(work, pair_chunks) for r in chunk]
     passages: list[Passage] = []
     pairs: list[Pair] = []
     for found, pair in results:

@@ -29,20 +29,8 @@ from ..boilerplate import Boilerplate
 from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
-from ..scan import _CACHE_BYTES as _LOCAL_CACHE_BYTES
-from ..scan import (
-    ScanConfig,
-    _chunks,
-    _Kept,
-    _locality_order,
-    _next_uses,
-    _PairChunk,
-    _sketch_batch,
-    align_pair,
-    prepare_text,
-    short_pair,
-    too_short,
-)
+from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text, short_pair, too_short
+from ..schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of
 
@@ -315,25 +303,21 @@ def _arrow_struct(columns: list[tuple[str, type]]) -> pa.StructType:
     return pa.struct([(name, _ARROW_TYPES[kind]) for name, kind in columns])
 
 
-# Prepared documents kept by one task: as many bytes as the local engine keeps. A task's pairs
-# reach about every document of its partition from both sides, so a cache smaller than those
-# documents prepares them again and again (pan13-train's, with 256 MB: docs/spark.md).
-_CACHE_BYTES = _LOCAL_CACHE_BYTES
-_OUT_CHUNKS = 16  # chunks of aligned pairs (dedup.scan._chunks) a result batch holds
+_OUT_CHUNKS = 16  # chunks of aligned pairs (dedup.schedule.chunks) a result batch holds
 
 
 def _aligned(
-    chunks: list[_PairChunk], prepared: Callable[[int, int], Handle], config: ScanConfig
+    pair_chunks: list[PairChunk], prepared: Callable[[int, int], Handle], config: ScanConfig
 ) -> Iterator[tuple[int, int, tuple[Handle, Handle], list[Alignment]]]:
-    """Each pair of ``chunks`` (:func:`dedup.scan._chunks`), its two documents and what :func:`dedup.align.align` finds.
+    """Each pair of ``pair_chunks`` (:func:`dedup.schedule.chunks`), its documents and what alignment finds.
 
     Aligned as the local engine aligns its candidates: a chunk's pairs in one kernel call
     (:mod:`dedup.batch`), whose documents the chunk holds while it runs; ``prepared(document,
     next_use)`` caches them by the next chunk that needs each.
     """
-    for chunk in chunks:
+    for chunk in pair_chunks:
         firsts, seconds = chunk[0].tolist(), chunk[1].tolist()
-        uses = _next_uses(chunk)
+        uses = next_uses(chunk)
 
         def documents(ids: list[int], uses: dict[int, int] = uses) -> list[Handle]:
             return [prepared(k, uses[k]) for k in ids]
@@ -353,7 +337,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     the earlier document in input order, ``other`` the later). Every document of the partition's
     pairs is among its document rows. Out: the pair's orders, the pair (null when it is not
     reported) and its passages. The pairs are aligned in the local engine's locality order
-    (:func:`dedup.scan._locality_order`), so each document is prepared about once while it stays
+    (:func:`dedup.schedule.locality_order`), so each document is prepared about once while it stays
     in a bounded cache.
     """
     task_start()
@@ -385,7 +369,10 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
     filters: dict[int, Boilerplate] = {}
-    kept = _Kept(_CACHE_BYTES)  # the local engine's cache: the document needed last goes first
+    # The local engine's cache, as many bytes: a task's pairs reach about every document of its
+    # partition from both sides, so a cache smaller than those documents prepares them again and
+    # again (pan13-train's, with 256 MB: docs/spark.md).
+    kept = Kept(CACHE_BYTES)
 
     def prepared(k: int, when: int) -> Handle:
         found = kept.get(k)
@@ -402,10 +389,10 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
 
     pair_type = _arrow_struct(pair_fields())
     passage_type = pa.list_(_arrow_struct(passage_fields()))
-    order = _locality_order(a, b, len(keys))
-    chunks = _chunks(a[order], b[order])
-    for start in range(0, len(chunks), _OUT_CHUNKS):
-        block = chunks[start : start + _OUT_CHUNKS]
+    order = locality_order(a, b, len(keys))
+    pair_chunks = chunks(a[order], b[order])
+    for start in range(0, len(pair_chunks), _OUT_CHUNKS):
+        block = pair_chunks[start : start + _OUT_CHUNKS]
         pairs: list[dict[str, Any] | None] = []
         passages: list[list[dict[str, Any]]] = []
         for x, y, handles, alignments in _aligned(block, prepared, config):
