@@ -269,6 +269,7 @@ def candidate_pairs_banded(
     min_shared: int = 1,
     budget: int = 256 << 20,
     threads: int | None = None,
+    accept: Accept | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
 
@@ -282,6 +283,10 @@ def candidate_pairs_banded(
     temporary file and are counted a range of ``left`` at a time (about ``budget / 16`` pairs
     each), so memory stays bounded, each band is enumerated once, and the result is the same.
     ``threads`` bands are worked on at once (default: the cores this process may use, two at most).
+    ``accept(left, right, shared)``, when given, is a stricter rule than ``min_shared`` (one that
+    looks at the pair's groups, say): it returns the pairs it keeps, in order (it may compact the
+    arrays it is given in place), and is applied to the counted pairs a part at a time, so that
+    the pairs it rejects are never all held at once.
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -332,17 +337,36 @@ def candidate_pairs_banded(
             runs.add(pairs)
         del pairs
     if table is not None:
-        return _skipped(table.candidates(min_shared), buckets)
+        return _skipped(table.candidates(min_shared, accept, budget // 16), buckets)
     if runs is None:
-        return _skipped(counts.candidates(min_shared, threads), buckets)
+        return _skipped(counts.candidates(min_shared, threads, accept), buckets)
     try:
-        return _skipped(_count_runs(runs, min_shared, budget // 16), buckets)
+        return _skipped(_count_runs(runs, min_shared, budget // 16, accept), buckets)
     finally:
         runs.close()
 
 
-def _count_runs(runs: SortedRuns, min_shared: int, most: int) -> Candidates:
-    """The pairs in at least ``min_shared`` of the runs, counted ``most`` values (or one grid cell) at a time.
+# A rule a candidate search applies to its counted pairs (left, right, bands shared), returning the
+# pairs it keeps (see candidate_pairs_banded).
+Accept = Callable[
+    [npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+]
+
+
+def _accepted(
+    part: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]], accept: Accept | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``accept``'s pairs of ``part``, in arrays of their own (a view would hold the whole part)."""
+    if accept is None:
+        return part
+    size = len(part[0])
+    kept = accept(*part)
+    return kept if len(kept[0]) == size else (kept[0].copy(), kept[1].copy(), kept[2].copy())
+
+
+def _count_runs(runs: SortedRuns, min_shared: int, most: int, accept: Accept | None = None) -> Candidates:
+    """The pairs in ``min_shared`` or more of the runs, and ``accept``'s, counted ``most`` values at a time.
 
     The skipped buckets are the caller's to add (:func:`_skipped`).
     """
@@ -356,7 +380,7 @@ def _count_runs(runs: SortedRuns, min_shared: int, most: int) -> Candidates:
             last += 1
         if size:
             # The ranges follow each other in order, so their results simply follow each other.
-            counted.append(_count_shared(runs.read(first, last), min_shared))
+            counted.append(_accepted(_count_shared(runs.read(first, last), min_shared), accept))
         first = last
     if not counted:
         empty = np.zeros(0, dtype=np.int64)
@@ -612,13 +636,13 @@ class _PairCounts:
             runs.add(np.repeat(values, counts))
         self.runs, self.nbytes = [], 0
 
-    def candidates(self, min_shared: int, threads: int = 1) -> Candidates:
-        """The pairs counted at least ``min_shared`` times (the skipped buckets are the caller's to add)."""
+    def candidates(self, min_shared: int, threads: int = 1, accept: Accept | None = None) -> Candidates:
+        """The pairs counted ``min_shared`` times or more, and ``accept``'s (the skipped buckets: the caller's)."""
         if not self.runs:
             empty = np.zeros(0, dtype=np.int64)
             return Candidates(empty, empty, empty, 0)
         if threads < 2 or len(self.runs) < 2 or sum(len(v) for v, _ in self.runs) < _SPLIT:
-            return Candidates(*_kept(_merge_all(self.runs), min_shared), 0)
+            return Candidates(*_accepted(_kept(_merge_all(self.runs), min_shared), accept), 0)
         # Two halves split at one value, each merged by its own thread: every pair of the lower
         # half sorts before the upper half's, so the two results simply follow each other.
         largest = max((v for v, _ in self.runs), key=len)
@@ -629,7 +653,7 @@ class _PairCounts:
             [(v[cut:], c[cut:]) for (v, c), cut in zip(self.runs, cuts, strict=True)],
         ]
         with ThreadPoolExecutor(2) as pool:
-            low, high = pool.map(lambda half: _kept(_merge_all(half), min_shared), halves)
+            low, high = pool.map(lambda half: _accepted(_kept(_merge_all(half), min_shared), accept), halves)
         left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
         return Candidates(left, right, shared, 0)
 
@@ -661,12 +685,31 @@ class _PairTable:
         """Count band ``band``'s pairs (packed ``low << 32 | high``, repeats allowed), each once."""
         _table_add(pairs, self.top, self.stamp, band + 1, self.count)
 
-    def candidates(self, min_shared: int) -> Candidates:
-        """The pairs counted at least ``min_shared`` times, in (left, right) order."""
-        kept = _table_kept(self.count, self.top, min_shared, None)
-        out = np.empty((3, kept), dtype=np.int64)
-        _table_kept(self.count, self.top, min_shared, out)
-        return Candidates(out[0], out[1], out[2], 0)
+    def candidates(self, min_shared: int, accept: Accept | None = None, most: int = 1 << 24) -> Candidates:
+        """The pairs counted at least ``min_shared`` times, and ``accept``'s, in (left, right) order.
+
+        Read about ``most`` cells (whole rows) at a time, each part filtered by ``accept`` before the next.
+        """
+        parts = []
+        low = 0
+        while low < self.top - 1:
+            high, cells = low, 0
+            while high < self.top - 1 and (high == low or cells + self.top - 1 - high <= most):
+                cells += self.top - 1 - high
+                high += 1
+            kept = _table_kept(self.count, self.top, low, high, min_shared, None)
+            out = np.empty((3, kept), dtype=np.int64)
+            _table_kept(self.count, self.top, low, high, min_shared, out)
+            parts.append(_accepted((out[0], out[1], out[2]), accept))
+            del out
+            low = high
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return Candidates(empty, empty, empty, 0)
+        if len(parts) == 1:
+            return Candidates(*parts[0], 0)
+        left, right, shared = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        return Candidates(left, right, shared, 0)
 
 
 def _cells(top: int) -> int:
@@ -713,13 +756,17 @@ def _table_add(
 
 @njit(cache=True, nogil=True)
 def _table_kept(
-    count: npt.NDArray[np.unsignedinteger], top: int, min_shared: int, out: npt.NDArray[np.int64] | None
-) -> int:
-    """How many pairs the table counts at least ``min_shared`` times; with ``out``, also their left, right, count."""
+    count: npt.NDArray[np.unsignedinteger], top: int, first: int, last: int, min_shared: int,
+    out: npt.NDArray[np.int64] | None,
+) -> int:  # fmt: skip
+    """How many pairs of rows ``first`` to ``last`` (exclusive) the table counts at least ``min_shared`` times.
+
+    With ``out``, also their left, right and count.
+    """
     least = max(min_shared, 1)  # a pair no band counted is no pair
     kept = 0
-    cell = 0
-    for low in range(top - 1):
+    cell = _cell(np.uint64(first), np.uint64(first + 1), top)
+    for low in range(first, last):
         for high in range(low + 1, top):
             if count[cell] >= least:
                 if out is not None:

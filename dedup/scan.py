@@ -728,19 +728,20 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     """
     cfg = index.config
     least = least_bands(cfg)
-    found = candidate_pairs_banded(
+    windows = np.asarray(index.window_counts, dtype=np.int64)
+
+    # brief_pairs' rule in one pass, on each part of the counted pairs as it comes: on a dense
+    # corpus most pairs share a few bands, and all of them held at once were the scan's peak.
+    def brief_rule(
+        left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        return _kept_pairs(left, right, shared, windows, cfg.min_bands, cfg.short_windows, _SHORT_PAIRS)
+
+    accept = brief_rule if least < cfg.min_bands else None
+    return candidate_pairs_banded(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
-        max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads,
+        max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept,
     )  # fmt: skip
-    if least >= cfg.min_bands:
-        return found
-    # brief_pairs' rule in one pass (on a dense corpus, millions of pairs: the numpy expression's
-    # gathers and masks took longer than counting them).
-    left, right, shared = _kept_pairs(
-        found.left, found.right, found.shared_bands, np.asarray(index.window_counts, dtype=np.int64), cfg.min_bands,
-        cfg.short_windows, _SHORT_PAIRS,
-    )  # fmt: skip
-    return Candidates(left, right, shared, found.suppressed, found.buckets)
 
 
 @njit(cache=True, nogil=True)

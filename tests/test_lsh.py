@@ -219,6 +219,7 @@ def _brute_force(
     threads=st.sampled_from([1, 2]),
     small_buffers=st.booleans(),
     table_from_first_band=st.booleans(),
+    filtered=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_candidate_pairs_banded_match_brute_force(
@@ -234,11 +235,18 @@ def test_candidate_pairs_banded_match_brute_force(
     threads: int,
     small_buffers: bool,
     table_from_first_band: bool,
+    filtered: bool,
     seed: int,
 ) -> None:
     """Every path of the fast search (per document or per item, sliced, threaded, buffers grown or
     flushed, pair counts split between threads, a pair table taking over the counts after the
-    first band or when they outgrow it) gives the pairs the definition gives."""
+    first band or when they outgrow it, read a few rows at a time; a stricter rule applied as the
+    pairs come) gives the pairs the definition gives."""
+
+    def rule(left: np.ndarray, right: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keep = ((left + right) % 3 != 0) | (shared >= 2)
+        return left[keep], right[keep], shared[keep]
+
     rng = np.random.default_rng(seed)
     cols = [rng.integers(0, distinct_keys, items).astype(dtype) for _ in range(bands)]
     if layout == "scan":  # windows in document order, one source per document
@@ -260,12 +268,45 @@ def test_candidate_pairs_banded_match_brute_force(
     ):
         got = candidate_pairs_banded(
             cols.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
-            min_shared=min_shared, budget=budget,
+            min_shared=min_shared, budget=budget, accept=rule if filtered else None,
         )  # fmt: skip
     left, right, shared, suppressed = _brute_force(cols, groups, sources, same_source, max_bucket, min_shared)
+    if filtered:
+        kept = rule(np.array(left, dtype=np.int64), np.array(right, dtype=np.int64), np.array(shared, dtype=np.int64))
+        left, right, shared = (part.tolist() for part in kept)
     assert got.left.tolist() == left and got.right.tolist() == right and got.shared_bands.tolist() == shared
     assert got.suppressed == suppressed
     assert got.left.dtype == got.right.dtype == got.shared_bands.dtype == np.int64
+
+
+@pytest.mark.parametrize("path", ["counts", "table", "spilled"])
+def test_a_stricter_rule_applied_as_pairs_come_keeps_what_it_keeps_afterwards(path: str) -> None:
+    """``accept`` on each part of the counted pairs (runs merged, the pair table a few rows at a
+    time, the spilled runs a range at a time) gives the pairs of the rule applied to the result."""
+    rng = np.random.default_rng(3)
+    windows = 3_000
+    groups = np.sort(rng.integers(0, 300, windows))
+    cols = [rng.integers(0, 400, windows).astype(np.uint32) for _ in range(5)]
+    calls = []
+
+    def rule(left: np.ndarray, right: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        calls.append(len(left))
+        keep = ((left + right) % 3 != 0) | (shared >= 2)
+        return left[keep], right[keep], shared[keep]
+
+    table_bytes = staticmethod(lambda top, bands: 0 if path == "table" else 1 << 40)
+    budget = 1 << 30 if path == "counts" else 1 << 12  # (the table read budget / 16 cells at a time)
+    with mock.patch.object(lsh._PairTable, "nbytes_for", table_bytes):
+        plain = candidate_pairs_banded(cols.__getitem__, 5, groups, groups, max_bucket=64, budget=budget)
+        got = candidate_pairs_banded(
+            cols.__getitem__, 5, groups, groups, max_bucket=64, budget=budget, accept=rule
+        )  # fmt: skip
+    parts = len(calls)
+    want = rule(plain.left, plain.right, plain.shared_bands)
+    assert len(want[0]) < len(plain.left)  # (the rule drops some)
+    assert got.left.tolist() == want[0].tolist() and got.right.tolist() == want[1].tolist()
+    assert got.shared_bands.tolist() == want[2].tolist()
+    assert parts > 2 if path != "counts" else parts >= 1  # (a part at a time on the table and spilled paths)
 
 
 def test_candidate_pairs_banded_same_with_any_threads() -> None:
