@@ -82,7 +82,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
     elif part == "sketch":
         from ._arrays import merge_counts
         from .records import Document
-        from .scan import ScanConfig, brief_pairs, scan
+        from .scan import ScanConfig, _kept_pairs, brief_pairs, scan
         from .schedule import locality_order
 
         docs = [Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)]
@@ -93,7 +93,10 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         ones = np.ones(1, np.uint8)
         merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
         locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
+        locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2, np.full(2, 2, np.int64), 1)  # (a full cache)
         brief_pairs(np.ones(1, np.int64), np.ones(1, np.int64), config or ScanConfig())  # (an index query's rule)
+        none = np.zeros(0, np.int64)
+        _kept_pairs(none, none.copy(), none.copy(), np.ones(1, np.int64), 4, 32, 4)  # (the scan's, on counted pairs)
         # The table of every document pair that takes over the counts where most pairs share a
         # band (any small corpus whose documents share text): filled, added to and read.
         from .lsh import _PairCounts, _PairTable

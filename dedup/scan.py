@@ -235,6 +235,7 @@ class _Index:
         self.sources: dict[str, int] = {}
         self.doc_source: list[int] = []
         self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
+        self.doc_length: list[int] = []  # each document's normalised length (the alignment order's sizes)
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
         self.skipped: list[Skipped] = []
@@ -293,6 +294,7 @@ class _Index:
         self.documents.add(doc)
         when = parse_date(doc.date)
         self.doc_time.append(when.timestamp() if when is not None else math.nan)
+        self.doc_length.append(len(normalized.text))
         self.doc_source.append(self.sources.setdefault(doc.outlet, len(self.sources)))
         self.pending.append(normalized.text)
         self.pending_sources.append(self.doc_source[-1])
@@ -389,6 +391,12 @@ def _sketch_batch(
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
+
+
+# About what a prepared document holds a character of its normalised text, in bytes (with every
+# key; fewer where keys of one source are left out): the alignment order's estimate of what fits
+# in the cache, never a bound on it.
+_PREPARED_A_CHARACTER = 32
 
 
 class _Prepared:
@@ -827,7 +835,8 @@ def scan(
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    order = locality_order(kept_left, kept_right, len(index.documents))
+    sizes = np.asarray(index.doc_length, dtype=np.int64) * _PREPARED_A_CHARACTER
+    order = locality_order(kept_left, kept_right, len(index.documents), sizes, prepared.kept.capacity)
     pair_chunks = chunks(kept_left[order], kept_right[order])
     del kept_left, kept_right
     results: list[tuple[list[Passage], Pair | None]] = []

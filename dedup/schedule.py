@@ -159,7 +159,13 @@ def next_chunks(
     return after_left, after_right
 
 
-def locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n: int) -> npt.NDArray[np.int64]:
+def locality_order(
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    n: int,
+    sizes: npt.NDArray[np.int64] | None = None,
+    capacity: int = CACHE_BYTES,
+) -> npt.NDArray[np.int64]:
     """An order of the pairs in which each document's pairs come close together.
 
     Documents are numbered in breadth-first order over the pair graph (from the smallest document
@@ -176,6 +182,16 @@ def locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
     the cache while their pairs come, and an earlier document is read from memory once a tile of
     later documents, not once a pair as when each document's pairs came one after another
     (docs/performance.md, "Pairs in blocks").
+
+    With ``sizes`` (each document's prepared bytes, estimated) and documents that do not all fit
+    in the cache's ``capacity``, a second order is weighed against that one: the later tiles
+    grouped in spans of up to half the capacity, a span's pairs coming an earlier tile at a time,
+    so that the span's documents stay in the cache while every earlier document they pair with is
+    prepared once for the span. Where the pair graph is dense (each document paired with others all
+    over the corpus), tile after tile of later documents sweeps the whole corpus again in the first
+    order; where it is local (a document's pairs among documents numbered near it), the first order
+    is the better. The one in which a simulation of the cache prepares fewer documents is taken
+    (docs/performance.md, "Spans of later documents").
     """
     if len(left) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -183,7 +199,97 @@ def locality_order(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], n:
     right = np.ascontiguousarray(right, dtype=np.int64)
     position = _breadth_first(left, right, n)
     late, early = np.maximum(position[left], position[right]), np.minimum(position[left], position[right])
-    return np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
+    tiles = np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
+    if sizes is None:
+        return tiles
+    sizes = np.asarray(sizes, dtype=np.int64)
+    involved = position >= 0
+    if int(sizes[involved].sum()) <= capacity:
+        return tiles  # (every document prepared once in any order)
+    span = _spans(position, sizes, capacity // 2)
+    spans = np.lexsort((early, late, late // _TILE, early // _TILE, span[late // _TILE])).astype(np.int64)
+    # The order the cache's own rule prepares fewer documents in, simulated: spans where the pair
+    # graph is dense, tiles where it is local (a document's pairs among documents numbered near it).
+    if _preparations(left[spans], right[spans], sizes, capacity, CHUNK) < _preparations(
+        left[tiles], right[tiles], sizes, capacity, CHUNK
+    ):
+        return spans
+    return tiles
+
+
+@njit(cache=True, nogil=True)
+def _preparations(
+    left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], capacity: int, size: int
+) -> int:
+    """How many preparations a :class:`Kept` of ``capacity`` bytes makes for these pairs, in chunks of ``size``.
+
+    The cache's own steps, one thread: a chunk's cached documents have their next use noted, then
+    each missing one is prepared and put, and the one needed last dropped while over the capacity.
+    """
+    after_left, after_right = next_chunks(left, right, size)
+    top = 0
+    for k in range(len(left)):
+        top = max(top, left[k], right[k])
+    cached = np.zeros(top + 1, dtype=np.bool_)
+    next_use = np.full(top + 1, -1, dtype=np.int64)
+    seen = np.full(top + 1, -1, dtype=np.int64)  # the last chunk that listed the document
+    heap = [(np.int64(0), np.int64(0))]
+    heap.pop()
+    held, count, prepared = 0, 0, 0
+    missing = np.empty(2 * size, dtype=np.int64)
+    for first in range(0, len(left), size):
+        chunk = first // size
+        n = 0
+        for k in range(first, min(first + size, len(left))):
+            for d, when in ((left[k], np.int64(after_left[k])), (right[k], np.int64(after_right[k]))):
+                if seen[d] == chunk:
+                    continue
+                seen[d] = chunk
+                next_use[d] = when
+                if cached[d]:
+                    heapq.heappush(heap, (-when, d))
+                else:
+                    missing[n] = d
+                    n += 1
+        for x in range(n):
+            d = missing[x]
+            cached[d] = True
+            held += sizes[d]
+            count += 1
+            prepared += 1
+            heapq.heappush(heap, (-next_use[d], d))
+            while held > capacity and count > 1 and len(heap) > 0:
+                negative, e = heapq.heappop(heap)
+                if cached[e] and next_use[e] == -negative:  # (a live entry)
+                    cached[e] = False
+                    held -= sizes[e]
+                    count -= 1
+    return prepared
+
+
+@njit(cache=True, nogil=True)
+def _spans(position: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], most: int) -> npt.NDArray[np.int64]:
+    """Each tile's span: consecutive tiles (of documents in ``position`` order) of at most ``most`` bytes in all.
+
+    A tile larger than ``most`` is a span of its own.
+    """
+    numbered = 0
+    for d in range(len(position)):
+        numbered = max(numbered, position[d] + 1)
+    tiles = max(1, -(-numbered // _TILE))
+    tile_bytes = np.zeros(tiles, dtype=np.int64)
+    for d in range(len(position)):
+        if position[d] >= 0:
+            tile_bytes[position[d] // _TILE] += sizes[d]
+    span = np.empty(tiles, dtype=np.int64)
+    current, held = 0, 0
+    for t in range(tiles):
+        if held and held + tile_bytes[t] > most:
+            current += 1
+            held = 0
+        held += tile_bytes[t]
+        span[t] = current
+    return span
 
 
 # Documents a tile of the alignment order: a tile of later documents (their prepared arrays that

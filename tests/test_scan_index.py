@@ -6,6 +6,7 @@ import importlib
 import threading
 import time
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -131,6 +132,63 @@ def test_locality_order_is_a_permutation_with_neighbours_numbered_together(edges
     # block, in order of the later document, then the earlier.
     blocks = list(zip((late // _TILE).tolist(), (early // _TILE).tolist(), late.tolist(), early.tolist(), strict=True))
     assert blocks == sorted(blocks)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    edges=st.sets(st.tuples(st.integers(0, 39), st.integers(0, 39)).filter(lambda e: e[0] < e[1]), max_size=300),
+    sizes=st.lists(st.integers(1, 50), min_size=40, max_size=40),
+    capacity=st.integers(1, 400),
+    size=st.integers(1, 9),
+)
+def test_the_simulated_cache_prepares_what_the_cache_does(
+    edges: set[tuple[int, int]], sizes: list[int], capacity: int, size: int
+) -> None:
+    """The count that chooses the alignment order: Kept driven chunk by chunk, as one thread does."""
+    pairs = sorted(edges)
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+
+    class Made:  # what Kept reads of a handle
+        def __init__(self, nbytes: int) -> None:
+            self.prepared = self
+            self.nbytes = nbytes
+
+    kept, prepared = schedule_module.Kept(capacity), 0
+    with mock.patch.object(schedule_module, "CHUNK", size):
+        pair_chunks = schedule_module.chunks(left, right)
+    for chunk in pair_chunks:
+        uses = schedule_module.next_uses(chunk)
+        needed = list(dict.fromkeys(k for pair in zip(chunk[0].tolist(), chunk[1].tolist(), strict=True) for k in pair))
+        kept.note({i: uses[i] for i in needed if kept.get(i) is not None})
+        for i in [i for i in needed if kept.get(i) is None]:
+            prepared += 1
+            kept.put(i, Made(sizes[i]), uses[i])  # type: ignore[arg-type]
+    simulated = schedule_module._preparations(left, right, np.array(sizes, dtype=np.int64), capacity, size)
+    assert simulated == prepared
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    edges=st.sets(st.tuples(st.integers(0, 59), st.integers(0, 59)).filter(lambda e: e[0] < e[1]), max_size=400),
+    sizes=st.lists(st.integers(1, 50), min_size=60, max_size=60),
+    capacity=st.integers(1, 2000),
+)
+def test_locality_order_with_sizes_takes_the_order_that_prepares_fewer(
+    edges: set[tuple[int, int]], sizes: list[int], capacity: int
+) -> None:
+    pairs = sorted(edges)
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    weights = np.array(sizes, dtype=np.int64)
+    order = locality_order(left, right, 60, weights, capacity)
+    assert sorted(order.tolist()) == list(range(len(pairs)))
+    tiles = locality_order(left, right, 60)
+    count = schedule_module._preparations
+    chunk = schedule_module.CHUNK
+    assert count(left[order], right[order], weights, capacity, chunk) <= count(
+        left[tiles], right[tiles], weights, capacity, chunk
+    )
 
 
 @settings(max_examples=200, deadline=None)
