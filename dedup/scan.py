@@ -32,7 +32,7 @@ from .lsh import _threads as _default_threads  # the same two-core default for e
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
-from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
+from .schedule import CACHE_BYTES, PREPARED_A_CHARACTER, Kept, PairChunk, chunks, locality_order, next_uses
 from .score import coverage, pair_scores
 from .scripts import width
 from .shingle import hash_many, shingle
@@ -391,12 +391,6 @@ def _sketch_batch(
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
     return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
-
-
-# About what a prepared document holds a character of its normalised text, in bytes (with every
-# key; fewer where keys of one source are left out): the alignment order's estimate of what fits
-# in the cache, never a bound on it.
-_PREPARED_A_CHARACTER = 32
 
 
 class _Prepared:
@@ -835,7 +829,7 @@ def scan(
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    sizes = np.asarray(index.doc_length, dtype=np.int64) * _PREPARED_A_CHARACTER
+    sizes = np.asarray(index.doc_length, dtype=np.int64) * PREPARED_A_CHARACTER
     order = locality_order(kept_left, kept_right, len(index.documents), sizes, prepared.kept.capacity)
     pair_chunks = chunks(kept_left[order], kept_right[order])
     del kept_left, kept_right

@@ -19,9 +19,16 @@ from numba import njit
 
 from .batch import Handle
 
-__all__ = ["CACHE_BYTES", "CHUNK", "NEVER", "Kept", "PairChunk", "chunks", "locality_order", "next_chunks", "next_uses"]
+__all__ = [
+    "CACHE_BYTES", "CHUNK", "NEVER", "PREPARED_A_CHARACTER", "Kept", "PairChunk", "chunks", "locality_order",
+    "next_chunks", "next_uses",
+]  # fmt: skip
 
 CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (dedup.scan's, the index's, a Spark partition's)
+# About what a prepared document holds a character of its text, in bytes (with every key; fewer
+# where keys of one source are left out): the alignment order's estimate of what fits in the
+# cache (locality_order's sizes), never a bound on it.
+PREPARED_A_CHARACTER = 32
 NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 
