@@ -907,7 +907,8 @@ def _budget_kernel(
     not, and only the pairs at it (listed under the document, in pair order) are ranked further
     (signature slots agreeing, then the earlier pair). Two passes over the pairs in their own order
     and a count a document and band count: listing every pair under both its documents first (a
-    counting sort) cost three times as much on a dense corpus, in writes and reads all over memory.
+    counting sort) cost more on a dense corpus, in writes and reads all over memory
+    (docs/performance.md, "Bounded work a document").
     """
     documents = len(degree)
     pairs = len(left)

@@ -113,8 +113,8 @@ def chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[Pa
     the cache of prepared documents drops by (:class:`Kept`).
 
     Example:
-        >>> chunks = chunks(np.array([0, 1] * 40), np.array([2] * 80))  # 64 pairs, then 16
-        >>> [len(c[0]) for c in chunks], int(chunks[0][2][0]), [bool(c[3][0] == NEVER) for c in chunks]
+        >>> pieces = chunks(np.array([0, 1] * 40), np.array([2] * 80))  # 64 pairs, then 16
+        >>> [len(c[0]) for c in pieces], int(pieces[0][2][0]), [bool(c[3][0] == NEVER) for c in pieces]
         ([64, 16], 1, [False, True])
     """
     following_left, following_right = next_chunks(left, right, CHUNK)
