@@ -277,8 +277,9 @@ def candidate_pairs_banded(
     form (e.g. per batch, band-major, 32 bits) and hand each band over in turn. Only pairs sharing
     at least ``min_shared`` bands are returned. Pairs that share one band by chance grow with the
     square of the corpus. Each band's pairs are counted as the band comes (a pair several bands
-    hold is held once); once they take more bytes than a table of every pair of groups would (and
-    that table fits in half of ``budget``), the table counts them and every later band's; when
+    hold is held once); once they take more bytes than a table of every pair of groups would, or
+    than the rest of ``budget`` beside that table (when the table fits in it), the table counts
+    them and every later band's; when
     the pairs counted take more than ``budget`` bytes, they and every later band's go to a
     temporary file and are counted a range of ``left`` at a time (about ``budget / 16`` pairs
     each), so memory stays bounded, each band is enumerated once, and the result is the same.
@@ -321,8 +322,9 @@ def candidate_pairs_banded(
             table.add(pairs, band)
         elif runs is None:
             counts.add(pairs)
-            # (Half the budget: the runs and the table are both held while the one fills the other.)
-            if 2 * table_bytes <= budget and counts.nbytes >= table_bytes:
+            # (The runs and the table are both held while the one fills the other: the table takes
+            # over once the runs are as large, or sooner where both would pass the budget.)
+            if table_bytes <= budget and counts.nbytes >= min(table_bytes, budget - table_bytes):
                 table = _PairTable(top, bands, counts)
                 pairs_of.distinct = False  # the table counts a pair once a band itself
                 continue
@@ -661,16 +663,17 @@ class _PairCounts:
 class _PairTable:
     """The bands each pair of groups shares, in a table of every pair ``low < high`` of ``top`` groups.
 
-    One count and one stamp (the last band that counted the pair) a pair, so a band's pairs may
-    repeat and need no sort: a band adds each of its pairs once. Used in place of
-    :class:`_PairCounts` once that holds more bytes than the table would.
+    One count a pair, and one bit a pair for the band being counted (cleared when the next band
+    comes), so a band's pairs may repeat and need no sort: a band adds each of its pairs once. Used
+    in place of :class:`_PairCounts` once that holds more bytes than the table would.
     """
 
     def __init__(self, top: int, bands: int, counts: _PairCounts) -> None:
         self.top = top
         self.count: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=counts.dtype)
-        self.stamp: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(_cells(top), dtype=_stamp_dtype(bands))
-        while counts.runs:  # the earlier bands' counts (stamps 0: no band yet), each run freed once taken
+        self.seen = np.zeros(-(-_cells(top) // 64), dtype=np.uint64)  # the pairs the current band counted
+        self.band = -1
+        while counts.runs:  # the earlier bands' counts, each run freed once taken
             values, counted = counts.runs.pop()
             _table_take(values, counted, top, self.count)
             del values, counted
@@ -679,11 +682,14 @@ class _PairTable:
     @staticmethod
     def nbytes_for(top: int, bands: int) -> int:
         """The table's size in bytes for ``top`` groups and ``bands`` bands."""
-        return _cells(top) * (np.dtype(_count_dtype(bands)).itemsize + np.dtype(_stamp_dtype(bands)).itemsize)
+        return _cells(top) * np.dtype(_count_dtype(bands)).itemsize + 8 * -(-_cells(top) // 64)
 
     def add(self, pairs: npt.NDArray[np.uint64], band: int) -> None:
         """Count band ``band``'s pairs (packed ``low << 32 | high``, repeats allowed), each once."""
-        _table_add(pairs, self.top, self.stamp, band + 1, self.count)
+        if band != self.band:
+            self.seen[:] = 0
+            self.band = band
+        _table_add(pairs, self.top, self.seen, self.count)
 
     def candidates(self, min_shared: int, accept: Accept | None = None, most: int = 1 << 24) -> Candidates:
         """The pairs counted at least ``min_shared`` times, and ``accept``'s, in (left, right) order.
@@ -721,11 +727,6 @@ def _count_dtype(bands: int) -> type[np.unsignedinteger[Any]]:
     return np.uint8 if bands < 1 << 8 else np.uint16 if bands < 1 << 16 else np.uint32
 
 
-def _stamp_dtype(bands: int) -> type[np.unsignedinteger[Any]]:
-    """Stamps are band numbers from 1 (0: not stamped)."""
-    return np.uint8 if bands < (1 << 8) - 1 else np.uint16 if bands < (1 << 16) - 1 else np.uint32
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _cell(low: np.uint64, high: np.uint64, top: int) -> np.int64:
     """The table's cell of the pair ``low < high``: rows of ``low``, each of its ``high`` after it."""
@@ -744,13 +745,13 @@ def _table_take(
 
 @njit(cache=True, nogil=True)
 def _table_add(
-    pairs: npt.NDArray[np.uint64], top: int, stamp: npt.NDArray[np.unsignedinteger], tag: int,
-    count: npt.NDArray[np.unsignedinteger],
+    pairs: npt.NDArray[np.uint64], top: int, seen: npt.NDArray[np.uint64], count: npt.NDArray[np.unsignedinteger],
 ) -> None:  # fmt: skip
     for x in range(len(pairs)):
         cell = _cell(pairs[x] >> np.uint64(32), pairs[x] & _LOW32, top)
-        if stamp[cell] != tag:
-            stamp[cell] = tag
+        bit = np.uint64(1) << np.uint64(cell & 63)
+        if not seen[cell >> 6] & bit:
+            seen[cell >> 6] |= bit
             count[cell] += 1
 
 
