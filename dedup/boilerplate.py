@@ -445,17 +445,7 @@ def _add(
 def _estimate(
     table: npt.NDArray[np.uint32], multipliers: npt.NDArray[np.uint64], shift: np.uint64, keys: npt.NDArray[np.uint64]
 ) -> npt.NDArray[np.uint32]:
-    out = np.empty(len(keys), dtype=np.uint32)
-    n = len(keys)
-    for i in range(n):
-        if i + _AHEAD < n:
-            for row in range(table.shape[0]):
-                prefetch(table[row], (keys[i + _AHEAD] * multipliers[row]) >> shift, 0)
-        best = table[0, (keys[i] * multipliers[0]) >> shift]
-        for row in range(1, table.shape[0]):
-            best = min(best, table[row, (keys[i] * multipliers[row]) >> shift])
-        out[i] = best
-    return out
+    return _estimate_salted(table, multipliers, shift, keys, np.uint64(0))  # (a key xor 0 is the key)
 
 
 @njit(cache=True, nogil=True)

@@ -348,17 +348,14 @@ def candidate_pairs_banded(
         runs.close()
 
 
-# A rule a candidate search applies to its counted pairs (left, right, bands shared), returning the
-# pairs it keeps (see candidate_pairs_banded).
-Accept = Callable[
-    [npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
-    tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
-]
+# Counted pairs: left, right and bands shared.
+_Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+# A rule a candidate search applies to its counted pairs, returning the pairs it keeps (see
+# candidate_pairs_banded).
+Accept = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]], _Pairs]
 
 
-def _accepted(
-    part: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]], accept: Accept | None
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _accepted(part: _Pairs, accept: Accept | None) -> _Pairs:
     """``accept``'s pairs of ``part``, in arrays of their own (a view would hold the whole part)."""
     if accept is None:
         return part
@@ -367,13 +364,24 @@ def _accepted(
     return kept if len(kept[0]) == size else (kept[0].copy(), kept[1].copy(), kept[2].copy())
 
 
+def _joined(parts: list[_Pairs]) -> Candidates:
+    """The pairs of ``parts`` (each after the one before in order) as one :class:`Candidates`."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Candidates(empty, empty, empty, 0)
+    if len(parts) == 1:
+        return Candidates(*parts[0], 0)
+    left, right, shared = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+    return Candidates(left, right, shared, 0)
+
+
 def _count_runs(runs: SortedRuns, min_shared: int, most: int, accept: Accept | None = None) -> Candidates:
     """The pairs in ``min_shared`` or more of the runs, and ``accept``'s, counted ``most`` values at a time.
 
     The skipped buckets are the caller's to add (:func:`_skipped`).
     """
     cells = runs.cells()
-    counted: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+    counted: list[_Pairs] = []
     first = 0
     while first < len(cells):
         last, size = first + 1, int(cells[first])
@@ -384,11 +392,7 @@ def _count_runs(runs: SortedRuns, min_shared: int, most: int, accept: Accept | N
             # The ranges follow each other in order, so their results simply follow each other.
             counted.append(_accepted(_count_shared(runs.read(first, last), min_shared), accept))
         first = last
-    if not counted:
-        empty = np.zeros(0, dtype=np.int64)
-        return Candidates(empty, empty, empty, 0)
-    left, right, shared = (np.concatenate(arrays) for arrays in zip(*counted, strict=True))
-    return Candidates(left, right, shared, 0)
+    return _joined(counted)
 
 
 def _threads() -> int:
@@ -641,10 +645,9 @@ class _PairCounts:
     def candidates(self, min_shared: int, threads: int = 1, accept: Accept | None = None) -> Candidates:
         """The pairs counted ``min_shared`` times or more, and ``accept``'s (the skipped buckets: the caller's)."""
         if not self.runs:
-            empty = np.zeros(0, dtype=np.int64)
-            return Candidates(empty, empty, empty, 0)
+            return _joined([])
         if threads < 2 or len(self.runs) < 2 or sum(len(v) for v, _ in self.runs) < _SPLIT:
-            return Candidates(*_accepted(_kept(_merge_all(self.runs), min_shared), accept), 0)
+            return _joined([_accepted(_kept(_merge_all(self.runs), min_shared), accept)])
         # Two halves split at one value, each merged by its own thread: every pair of the lower
         # half sorts before the upper half's, so the two results simply follow each other.
         largest = max((v for v, _ in self.runs), key=len)
@@ -655,9 +658,7 @@ class _PairCounts:
             [(v[cut:], c[cut:]) for (v, c), cut in zip(self.runs, cuts, strict=True)],
         ]
         with ThreadPoolExecutor(2) as pool:
-            low, high = pool.map(lambda half: _accepted(_kept(_merge_all(half), min_shared), accept), halves)
-        left, right, shared = (np.concatenate(arrays) for arrays in zip(low, high, strict=True))
-        return Candidates(left, right, shared, 0)
+            return _joined(list(pool.map(lambda half: _accepted(_kept(_merge_all(half), min_shared), accept), halves)))
 
 
 class _PairTable:
@@ -696,7 +697,7 @@ class _PairTable:
 
         Read about ``most`` cells (whole rows) at a time, each part filtered by ``accept`` before the next.
         """
-        parts = []
+        parts: list[_Pairs] = []
         low = 0
         while low < self.top - 1:
             high, cells = low, 0
@@ -709,13 +710,7 @@ class _PairTable:
             parts.append(_accepted((out[0], out[1], out[2]), accept))
             del out
             low = high
-        if not parts:
-            empty = np.zeros(0, dtype=np.int64)
-            return Candidates(empty, empty, empty, 0)
-        if len(parts) == 1:
-            return Candidates(*parts[0], 0)
-        left, right, shared = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-        return Candidates(left, right, shared, 0)
+        return _joined(parts)
 
 
 def _cells(top: int) -> int:
@@ -791,9 +786,7 @@ def _merge_all(
     return pending[0]
 
 
-def _kept(
-    run: tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]], min_shared: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _kept(run: tuple[npt.NDArray[np.uint64], npt.NDArray[np.unsignedinteger]], min_shared: int) -> _Pairs:
     """Left, right and band count of the pairs of a counted run held at least ``min_shared`` times."""
     values, counts = run
     if min_shared > 1:
@@ -802,9 +795,7 @@ def _kept(
     return (values >> np.uint64(32)).astype(np.int64), (values & _LOW32).astype(np.int64), counts.astype(np.int64)
 
 
-def _count_shared(
-    found: list[npt.NDArray[np.uint64]], min_shared: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _count_shared(found: list[npt.NDArray[np.uint64]], min_shared: int) -> _Pairs:
     """Left, right and band count of the distinct pairs in at least ``min_shared`` of the arrays."""
     merged = np.concatenate(found)
     merged.sort()  # in place: numpy's sort is vectorised, several times faster than numba's here
