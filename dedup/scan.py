@@ -32,7 +32,7 @@ from .lsh import _threads as _default_threads  # the same two-core default for e
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
-from .schedule import CACHE_BYTES, PREPARED_A_CHARACTER, Kept, PairChunk, chunks, locality_order, next_uses
+from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from .score import coverage, pair_scores
 from .scripts import width
 from .shingle import hash_many, shingle
@@ -235,7 +235,7 @@ class _Index:
         self.sources: dict[str, int] = {}
         self.doc_source: list[int] = []
         self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
-        self.doc_length: list[int] = []  # each document's normalised length (the alignment order's sizes)
+        self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
         self.skipped: list[Skipped] = []
@@ -829,8 +829,8 @@ def scan(
     # Pairs are aligned in an order that keeps each document's pairs close together, so that it is
     # prepared once while in the cache (in (left, right) order, a document's pairs as `right` are
     # scattered over the whole run). Results are put back in (left, right) order.
-    sizes = np.asarray(index.doc_length, dtype=np.int64) * PREPARED_A_CHARACTER
-    order = locality_order(kept_left, kept_right, len(index.documents), sizes, prepared.kept.capacity)
+    lengths = np.asarray(index.doc_length, dtype=np.int64)
+    order = locality_order(kept_left, kept_right, len(index.documents), lengths, prepared.kept.capacity)
     pair_chunks = chunks(kept_left[order], kept_right[order])
     del kept_left, kept_right
     results: list[tuple[list[Passage], Pair | None]] = []

@@ -20,15 +20,14 @@ from numba import njit
 from .batch import Handle
 
 __all__ = [
-    "CACHE_BYTES", "CHUNK", "NEVER", "PREPARED_A_CHARACTER", "Kept", "PairChunk", "chunks", "locality_order",
-    "next_chunks", "next_uses",
+    "CACHE_BYTES", "CHUNK", "NEVER", "Kept", "PairChunk", "chunks", "locality_order", "next_chunks", "next_uses",
 ]  # fmt: skip
 
 CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (dedup.scan's, the index's, a Spark partition's)
 # About what a prepared document holds a character of its text, in bytes (with every key; fewer
 # where keys of one source are left out): the alignment order's estimate of what fits in the
-# cache (locality_order's sizes), never a bound on it.
-PREPARED_A_CHARACTER = 32
+# cache (from locality_order's lengths), never a bound on it.
+_PREPARED_A_CHARACTER = 32
 NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 
@@ -170,7 +169,7 @@ def locality_order(
     left: npt.NDArray[np.int64],
     right: npt.NDArray[np.int64],
     n: int,
-    sizes: npt.NDArray[np.int64] | None = None,
+    lengths: npt.NDArray[np.int64] | None = None,
     capacity: int = CACHE_BYTES,
 ) -> npt.NDArray[np.int64]:
     """An order of the pairs in which each document's pairs come close together.
@@ -190,14 +189,15 @@ def locality_order(
     later documents, not once a pair as when each document's pairs came one after another
     (docs/performance.md, "Pairs in blocks").
 
-    With ``sizes`` (each document's prepared bytes, estimated) and documents that do not all fit
-    in the cache's ``capacity``, a second order is weighed against that one: the later tiles
-    grouped in spans of up to half the capacity, a span's pairs coming an earlier tile at a time,
-    so that the span's documents stay in the cache while every earlier document they pair with is
-    prepared once for the span. Where the pair graph is dense (each document paired with others all
-    over the corpus), tile after tile of later documents sweeps the whole corpus again in the first
-    order; where it is local (a document's pairs among documents numbered near it), the first order
-    is the better. The one in which a simulation of the cache prepares fewer documents is taken
+    With ``lengths`` (each document's text length in characters, from which its prepared bytes are
+    estimated) and documents that do not all fit in the cache's ``capacity`` bytes, a second order
+    is weighed against that one: the later tiles grouped in spans of up to half the capacity, a
+    span's pairs coming an earlier tile at a time, so that the span's documents stay in the cache
+    while every earlier document they pair with is prepared once for the span. Where the pair graph
+    is dense (each document paired with others all over the corpus), tile after tile of later
+    documents sweeps the whole corpus again in the first order; where it is local (a document's
+    pairs among documents numbered near it), the first order is the better. The one in which a
+    simulation of the cache prepares fewer documents is taken
     (docs/performance.md, "Spans of later documents").
     """
     if len(left) == 0:
@@ -207,9 +207,9 @@ def locality_order(
     position = _breadth_first(left, right, n)
     late, early = np.maximum(position[left], position[right]), np.minimum(position[left], position[right])
     tiles = np.lexsort((early, late, early // _TILE, late // _TILE)).astype(np.int64)
-    if sizes is None:
+    if lengths is None:
         return tiles
-    sizes = np.asarray(sizes, dtype=np.int64)
+    sizes = np.asarray(lengths, dtype=np.int64) * _PREPARED_A_CHARACTER
     involved = position >= 0
     if int(sizes[involved].sum()) <= capacity:
         return tiles  # (every document prepared once in any order)

@@ -180,8 +180,11 @@ def test_locality_order_with_sizes_takes_the_order_that_prepares_fewer(
     pairs = sorted(edges)
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
-    weights = np.array(sizes, dtype=np.int64)
-    order = locality_order(left, right, 60, weights, capacity)
+    lengths = np.array(sizes, dtype=np.int64)
+    # (in bytes, the estimate of each document's prepared size, and the capacity at that scale)
+    scale = schedule_module._PREPARED_A_CHARACTER
+    weights, capacity = lengths * scale, capacity * scale
+    order = locality_order(left, right, 60, lengths, capacity)
     assert sorted(order.tolist()) == list(range(len(pairs)))
     tiles = locality_order(left, right, 60)
     count = schedule_module._preparations

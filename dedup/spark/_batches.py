@@ -30,7 +30,7 @@ from ..dates import parse_date
 from ..normalize import normalize
 from ..records import Pair, Passage, Span
 from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text, short_pair, too_short
-from ..schedule import CACHE_BYTES, PREPARED_A_CHARACTER, Kept, PairChunk, chunks, locality_order, next_uses
+from ..schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of
 
@@ -389,8 +389,8 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
 
     pair_type = _arrow_struct(pair_fields())
     passage_type = pa.list_(_arrow_struct(passage_fields()))
-    sizes = np.array([n or 0 for n in col["length"]], dtype=np.int64) * PREPARED_A_CHARACTER
-    order = locality_order(a, b, len(keys), sizes, kept.capacity)
+    lengths = np.array([n or 0 for n in col["length"]], dtype=np.int64)
+    order = locality_order(a, b, len(keys), lengths, kept.capacity)
     pair_chunks = chunks(a[order], b[order])
     for start in range(0, len(pair_chunks), _OUT_CHUNKS):
         block = pair_chunks[start : start + _OUT_CHUNKS]
