@@ -582,8 +582,9 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
     found = [x for x in found if worded(x)]
-    offsets = (a.normalized.offsets, b.normalized.offsets)
-    return _untangle(found, texts, offsets, p.seed_length) if len(found) >= 2 else found
+    if len(found) < 2:
+        return found
+    return _untangle(found, texts, (a.normalized.offsets, b.normalized.offsets), p.seed_length)
 
 
 def _untangle(

@@ -38,11 +38,12 @@ import functools
 import hashlib
 import operator
 import os
+import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, SupportsIndex
+from typing import TYPE_CHECKING, Final, SupportsIndex, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,7 @@ from dedup.errors import ParameterError
 if TYPE_CHECKING:  # (a type only: normalising needs no numba)
     from dedup._arrays import Positions
 
-__all__ = ["PROFILES", "Normalized", "normalize"]
+__all__ = ["PROFILES", "Normalized", "PackedNormalized", "normalize"]
 
 PROFILES: Final[tuple[str, str]] = ("arabic", "basic")
 
@@ -147,13 +148,7 @@ class Normalized:
         >>> raw[7:13]
         'السلام'
         """
-        first = _index("start", start)
-        last = _index("end", end)
-        size = len(self.text)
-        if not 0 <= first <= size:
-            raise ParameterError(f"start must satisfy 0 <= start <= len(text) = {size}; got {first}")
-        if not first <= last <= size:
-            raise ParameterError(f"end must satisfy start = {first} <= end <= len(text) = {size}; got {last}")
+        first, last = _span(start, end, len(self.text))
         return int(self.offsets[first]), int(self.offsets[last])
 
     def __eq__(self, other: object) -> bool:
@@ -164,6 +159,97 @@ class Normalized:
     def __hash__(self) -> int:
         # (as int64: equal offsets of either width hash alike)
         return hash((self.text, self.offsets.astype(np.int64, copy=False).tobytes()))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PackedNormalized:
+    """A :class:`Normalized` whose offsets are kept only where they do not step by one: a few bytes a document.
+
+    Normalisation keeps most characters one for one, so the raw offset of character ``i`` is
+    ``value[k] + i - at[k]`` for the last ``at[k] <= i``: the steps are where characters were
+    dropped or expanded, a few in a hundred in news and web text. A prepared document is held in
+    the scan's alignment cache for many pairs and needs its offsets only for the few that report
+    a passage, where the full array would be a large share of what it holds (docs/performance.md,
+    Memory).
+
+    >>> n = normalize("Hello,  WORLD!")
+    >>> packed = PackedNormalized.pack(n)
+    >>> packed.at.tolist(), packed.value.tolist()
+    ([0, 6, 11], [0, 8, 14])
+    >>> packed.raw_span(6, 11), bool((packed.offsets == n.offsets).all())
+    ((8, 14), True)
+    """
+
+    text: str
+    at: Positions
+    """Where the offsets do not step by one from the previous character (always 0 first)."""
+    value: Positions
+    """The offset at each of those characters."""
+
+    @classmethod
+    def pack(cls, normalized: Normalized, dtype: type[np.int32] | type[np.int64] | None = None) -> PackedNormalized:
+        """The packed form of ``normalized`` (positions in ``dtype``, by default its offsets' type).
+
+        >>> PackedNormalized.pack(normalize("a b"), np.int32).value.dtype
+        dtype('int32')
+        """
+        offsets = normalized.offsets
+        at = np.flatnonzero(np.diff(offsets) != 1) + 1
+        at = np.concatenate((np.zeros(1, dtype=at.dtype), at))
+        kind = offsets.dtype if dtype is None else np.dtype(dtype)
+        return cls(normalized.text, at.astype(kind), offsets[at].astype(kind))
+
+    @property
+    def offsets(self) -> Positions:
+        """The full offsets (``len(text) + 1`` entries), as :attr:`Normalized.offsets`, made on each call.
+
+        >>> PackedNormalized.pack(normalize("a,  b")).offsets.tolist()
+        [0, 1, 4, 5]
+        """
+        steps = np.ones(len(self.text) + 1, dtype=np.int64)
+        steps[self.at] = np.diff(self.value, prepend=0) - np.diff(self.at, prepend=0) + 1
+        return cast("Positions", (np.cumsum(steps) - 1).astype(self.value.dtype))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the packed positions and the text take.
+
+        >>> PackedNormalized.pack(normalize("abc")).nbytes > 0
+        True
+        """
+        return int(self.at.nbytes) + int(self.value.nbytes) + sys.getsizeof(self.text)
+
+    def raw_span(self, start: SupportsIndex, end: SupportsIndex) -> tuple[int, int]:
+        """Return the raw ``(start, end)`` span of the normalised span ``[start, end)``, as :meth:`Normalized.raw_span`.
+
+        >>> PackedNormalized.pack(normalize('قال:  «السلام عليكم»')).raw_span(4, 10)
+        (7, 13)
+        """
+        first, last = _span(start, end, len(self.text))
+        return self._offset(first), self._offset(last)
+
+    def unpack(self) -> Normalized:
+        """The :class:`Normalized` this was packed from.
+
+        >>> n = normalize("x  y")
+        >>> PackedNormalized.pack(n).unpack() == n
+        True
+        """
+        return Normalized(self.text, self.offsets)
+
+    def _offset(self, i: int) -> int:
+        k = int(np.searchsorted(self.at, i, side="right")) - 1
+        return int(self.value[k]) + i - int(self.at[k])
+
+
+def _span(start: SupportsIndex, end: SupportsIndex, size: int) -> tuple[int, int]:
+    first = _index("start", start)
+    last = _index("end", end)
+    if not 0 <= first <= size:
+        raise ParameterError(f"start must satisfy 0 <= start <= len(text) = {size}; got {first}")
+    if not first <= last <= size:
+        raise ParameterError(f"end must satisfy start = {first} <= end <= len(text) = {size}; got {last}")
+    return first, last
 
 
 def normalize(text: str, *, profile: str = "arabic") -> Normalized:

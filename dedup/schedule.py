@@ -27,7 +27,7 @@ CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (dedup.scan's, 
 # About what a prepared document holds a character of its text, in bytes (with every key; fewer
 # where keys of one source are left out): the alignment order's estimate of what fits in the
 # cache (from locality_order's lengths), never a bound on it.
-_PREPARED_A_CHARACTER = 32
+_PREPARED_A_CHARACTER = 28
 NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 

@@ -143,7 +143,9 @@ def _ranks(packed: npt.NDArray[np.uint64], shift: int) -> tuple[npt.NDArray[np.u
             n += 1
             distinct[n] = h
         ranks[np.int64(packed[k] & low)] = n
-    return distinct[: n + 1], ranks
+    # A copy of exactly the distinct hashes: a prepared document keeps them while it is cached, and
+    # a view would keep the whole buffer alive (a third of it unused on web pages), out of its nbytes.
+    return distinct[: n + 1].copy(), ranks
 
 
 def pair_scores(

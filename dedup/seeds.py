@@ -17,7 +17,6 @@ fewer through a filter of the other's.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,7 +30,7 @@ from .boilerplate import ROW_MULTIPLIERS, Boilerplate, _estimate, _estimate_salt
 from .copies import _echoes, _reprints
 from .errors import ParameterError
 from .join import _bits, _key_filter
-from .normalize import Normalized
+from .normalize import Normalized, PackedNormalized
 from .score import _ranks
 from .shingle import Shingles
 
@@ -112,7 +111,9 @@ class Prepared:
     linear merge per pair.
     """
 
-    normalized: Normalized
+    # The normalised text and its offsets to the raw text, packed: only pairs that report a
+    # passage read the offsets (raw_span), and the full array would be 4 bytes a character.
+    normalized: PackedNormalized
     starts: Positions  # the span of each n-gram (see shingle.Shingles)
     ends: Positions
     spaces: Positions  # positions of spaces in the normalised text
@@ -166,9 +167,9 @@ class Prepared:
         arrays = (
             self.starts, self.ends, self.spaces, self.breaks, self.seed_keys,
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
-            self.normalized.offsets, self.seed_rare, self.word_rare, self.key_filter,
+            self.seed_rare, self.word_rare, self.key_filter,
         )  # fmt: skip
-        return sum(int(a.nbytes) for a in arrays) + sys.getsizeof(self.normalized.text)
+        return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes
 
 
 _NO_TABLE = np.zeros((1, 1), dtype=np.uint32)
@@ -228,15 +229,16 @@ def prepare(
         word_rare = word_rare[keep_words]
     starts, ends = shingles.starts, shingles.ends
     breaks, width = scripts.measure(cps)
-    if max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT:
+    narrow = max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT
+    packed = PackedNormalized.pack(normalized, np.int32 if narrow else np.int64)
+    if narrow:
         # Positions as int32: a prepared document is held in the scan's cache for many pairs, and
-        # its positions (offsets, n-gram spans, seed, word and space positions) are most of it.
-        normalized = Normalized(normalized.text, normalized.offsets.astype(np.int32))
+        # its positions (n-gram spans, seed, word and space positions) are most of it.
         starts, ends = shingles.starts.astype(np.int32), shingles.ends.astype(np.int32)
         index, spaces, breaks = index.astype(np.int32), spaces.astype(np.int32), breaks.astype(np.int32)
         word_starts, word_ends = word_starts.astype(np.int32), word_ends.astype(np.int32)
     return Prepared(
-        normalized, starts, ends, spaces, breaks, width, offset, keys, index, words,
+        packed, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
         copies if len(copies) else _NO_COPIES,
     )  # fmt: skip

@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dedup.errors import DedupError, ParameterError
-from dedup.normalize import PROFILES, Normalized, normalize
+from dedup.normalize import PROFILES, Normalized, PackedNormalized, normalize
 
 both_profiles = pytest.mark.parametrize("profile", PROFILES)
 
@@ -28,7 +28,7 @@ def test_all_is_the_public_api() -> None:
     # Not "import dedup.normalize as module": the package re-exports the function under the
     # submodule's name, so that attribute lookup finds the function.
     module = importlib.import_module("dedup.normalize")
-    assert sorted(module.__all__) == ["Normalized", "PROFILES", "normalize"]
+    assert sorted(module.__all__) == ["Normalized", "PROFILES", "PackedNormalized", "normalize"]
     assert PROFILES == ("arabic", "basic")
 
 
@@ -118,10 +118,11 @@ def test_raw_span() -> None:
         (0, "2", "end must be an integer"),
     ],
 )
-def test_raw_span_bounds(start: object, end: object, message: str) -> None:
+@pytest.mark.parametrize("packed", [False, True])
+def test_raw_span_bounds(start: object, end: object, message: str, packed: bool) -> None:
     n = normalize("hello world")
     with pytest.raises(ParameterError, match=message) as info:
-        n.raw_span(start, end)  # type: ignore[arg-type]
+        (PackedNormalized.pack(n) if packed else n).raw_span(start, end)  # type: ignore[arg-type]
     assert isinstance(info.value, DedupError)
     assert isinstance(info.value, ValueError)
 
@@ -452,6 +453,25 @@ def test_offsets_shape(raw: str, profile: str) -> None:
     assert (np.diff(offsets) >= 0).all()
     assert (offsets >= 0).all() and (offsets <= len(raw)).all()
     assert " " not in (n.text[:1], n.text[-1:]) and "  " not in n.text
+
+
+@given(mixed_text, profiles, st.sampled_from([None, np.int32, np.int64]))
+@settings(max_examples=400)
+@example("", "basic", None)
+@example("  a", "basic", np.int32)
+@example("ﻻ x", "arabic", None)
+def test_packed_offsets_are_the_offsets(raw: str, profile: str, dtype: type[np.int32] | None) -> None:
+    n = normalize(raw, profile=profile)
+    packed = PackedNormalized.pack(n, dtype)
+    assert packed.text == n.text
+    assert packed.offsets.dtype == (dtype or np.int64)
+    assert packed.offsets.tolist() == n.offsets.tolist()
+    assert packed.unpack() == n
+    assert len(packed.at) == 1 + int(np.count_nonzero(np.diff(n.offsets) != 1))
+    for start in range(len(n.text) + 1):
+        for end in (start, (start + len(n.text)) // 2 + 1, len(n.text)):
+            if end >= start and end <= len(n.text):
+                assert packed.raw_span(start, end) == n.raw_span(start, end)
 
 
 # A character's raw source starts at its offset, and no space can come between: spaces are
