@@ -23,7 +23,7 @@ __all__ = [
     "CACHE_BYTES", "CHUNK", "NEVER", "Kept", "PairChunk", "chunks", "locality_order", "next_chunks", "next_uses",
 ]  # fmt: skip
 
-CACHE_BYTES = 448 << 20  # prepared documents kept for alignment (dedup.scan's, the index's, a Spark partition's)
+CACHE_BYTES = 416 << 20  # prepared documents kept for alignment (dedup.scan's, the index's, a Spark partition's)
 # About what a prepared document holds a character of its text, in bytes (with every key; fewer
 # where keys of one source are left out): the alignment order's estimate of what fits in the
 # cache (from locality_order's lengths), never a bound on it.
