@@ -119,9 +119,7 @@ class Case:
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     raise ParameterError(f"Case.{name} must be a non-negative integer, got {value!r}")
             if end <= start:
-                raise ParameterError(
-                    f"Case.{side}_end must be greater than {side}_start ({start}), got {end}"
-                )
+                raise ParameterError(f"Case.{side}_end must be greater than {side}_start ({start}), got {end}")
 
     @property
     def size(self) -> int:
@@ -349,17 +347,13 @@ def _score(cases: Sequence[Case], detections: Sequence[Case]) -> _Scores:
         for row, i in enumerate(case_ids):
             js = np.flatnonzero(hit[row])
             if js.size:
-                covered = _union_length(a_lo[row, js], a_hi[row, js]) + _union_length(
-                    b_lo[row, js], b_hi[row, js]
-                )
+                covered = _union_length(a_lo[row, js], a_hi[row, js]) + _union_length(b_lo[row, js], b_hi[row, js])
                 scores.case_recall[i] = covered / int(case_size[row])
                 scores.case_hits[i] = int(js.size)
         for col, j in enumerate(detection_ids):
             rs = np.flatnonzero(hit[:, col])
             if rs.size:
-                covered = _union_length(a_lo[rs, col], a_hi[rs, col]) + _union_length(
-                    b_lo[rs, col], b_hi[rs, col]
-                )
+                covered = _union_length(a_lo[rs, col], a_hi[rs, col]) + _union_length(b_lo[rs, col], b_hi[rs, col])
                 scores.detection_precision[j] = covered / int(detection_size[col])
     return scores
 
@@ -449,9 +443,7 @@ def _offset_field(record: dict[str, Any], key: str, where: str, field: str | Non
     return value
 
 
-def _range(
-    record: dict[str, Any], start_key: str, end_key: str, where: str, prefix: str = ""
-) -> tuple[int, int]:
+def _range(record: dict[str, Any], start_key: str, end_key: str, where: str, prefix: str = "") -> tuple[int, int]:
     start = _offset_field(record, start_key, where, prefix + start_key)
     end = _offset_field(record, end_key, where, prefix + end_key)
     if end <= start:
@@ -508,9 +500,7 @@ def load_truth(path: _PathArg) -> list[Case]:
                 raise InputError(f'{where}: field "category" must be a string or null, got {_show(category)}')
             obfuscation = _category_name(category) if category else ""
         elif not isinstance(obfuscation, str):
-            raise InputError(
-                f'{where}: field "obfuscation" must be a string or null, got {_show(obfuscation)}'
-            )
+            raise InputError(f'{where}: field "obfuscation" must be a string or null, got {_show(obfuscation)}')
         cases.append(Case(a, a_start, a_end, b, b_start, b_end, obfuscation))
     return cases
 
@@ -748,9 +738,7 @@ def format_table(evaluation: Evaluation) -> str:
         )
     widths = [max(len(row[k]) for row in table) for k in range(len(headers))]
     lines = [
-        "  ".join(
-            [row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))]
-        )
+        "  ".join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))])
         for row in table
     ]
     return "\n".join(lines)
