@@ -99,7 +99,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         _kept_pairs(none, none.copy(), none.copy(), np.ones(1, np.int64), 4, 32, 4)  # (the scan's, on counted pairs)
         # The table of every document pair that takes over the counts where most pairs share a
         # band (any small corpus whose documents share text): filled, added to and read.
-        from .lsh import _PairCounts, _PairTable
+        from .candidates import _PairCounts, _PairTable
 
         bands = (config or ScanConfig()).bands_rows[0]
         pair = np.ones(1, np.uint64)  # documents 0 and 1

@@ -5,7 +5,7 @@ of its windows would be compared. Such text is an outlet's page chrome or a menu
 hundreds of documents carry, or wording so frequent in the language that one of its n-grams
 holds a band's minimum in windows of unrelated texts. The candidate search counts these buckets
 and, for each, keeps its band, its key and the first two documents holding it
-(:attr:`dedup.lsh.Candidates.buckets`). This module turns them into text a reader can check: the
+(:attr:`dedup.candidates.Candidates.buckets`). This module turns them into text a reader can check: the
 two documents are sketched again (the same stage functions as the scan), the windows that have
 the skipped key in that band are found in each, and what the first document's windows share with
 the second's (their common n-grams, in runs) is the text named. Every engine (the local scan,

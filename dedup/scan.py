@@ -24,11 +24,13 @@ from ._pages import give_back_free_memory, heap_pages, small_pages
 from .align import Alignment, AlignParams, Prepared, align, document_keys, prepare
 from .batch import Handle, align_documents, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts
+from .budget import per_document_budget
+from .candidates import Candidates, candidate_pairs_banded
+from .candidates import _threads as _default_threads  # the same two-core default for every stage
 from .common import common_texts
 from .dates import parse_date
 from .errors import InputError, ParameterError
-from .lsh import Candidates, band_keys32, candidate_pairs_banded, optimal_params, per_document_budget
-from .lsh import _threads as _default_threads  # the same two-core default for every stage
+from .lsh import band_keys32, optimal_params
 from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
@@ -92,7 +94,7 @@ class ScanConfig:
     skip_bad: bool = False
     strict: bool = False
     # max_candidates: the candidate pairs a document may ask to align, its strongest by the band
-    # check's evidence (lsh.per_document_budget); 0 for no limit. A pair is aligned when it is among
+    # check's evidence (budget.per_document_budget); 0 for no limit. A pair is aligned when it is among
     # the strongest of either of its documents, so alignment stays linear in the corpus however
     # dense the pair graph; the pairs left are counted in ScanResult.unaligned.
     max_candidates: int = 256

@@ -283,7 +283,7 @@ def test_local_engine_refuses_spark_options(tmp_path: Path, capsys: pytest.Captu
 def test_bucket_pairs_equal_the_local_band_join(
     keys_per_doc: list[list[int]], max_bucket: int, same_source: bool, min_shared: int
 ) -> None:
-    """The Spark band join (rows per distinct key and document, windows counted) = lsh.candidate_pairs_banded."""
+    """The Spark band join (rows per distinct key and document, windows counted) = candidates.candidate_pairs_banded."""
     bands = 2
     window_keys = [(k % 3, k) for keys in keys_per_doc for k in keys]  # (band of the key, key)
     window_doc = np.repeat(np.arange(len(keys_per_doc)), [len(k) for k in keys_per_doc])

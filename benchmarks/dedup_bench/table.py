@@ -77,7 +77,8 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     import xxhash
 
     from dedup.align import align, prepare
-    from dedup.lsh import band_keys, band_keys32, candidate_pairs, candidate_pairs_banded
+    from dedup.candidates import candidate_pairs, candidate_pairs_banded
+    from dedup.lsh import band_keys, band_keys32
     from dedup.minhash import (
         _hashing_floor,
         signatures,

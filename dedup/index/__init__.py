@@ -37,8 +37,8 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from .._pages import small_pages
+from ..candidates import _threads
 from ..errors import InputError, ParameterError
-from ..lsh import _threads
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
 from ..store import DocumentStore

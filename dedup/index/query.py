@@ -22,10 +22,11 @@ import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
 from ..boilerplate import Boilerplate
+from ..budget import per_document_budget
+from ..candidates import _count_shared
 from ..common import common_texts
 from ..dates import parse_date
 from ..errors import ParameterError
-from ..lsh import _count_shared, per_document_budget
 from ..records import CommonText, Document, Pair, Passage
 from ..scan import ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs, least_bands
 from ..schedule import chunks

@@ -275,7 +275,7 @@ SAME = "same int"
 def same_slots(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """The slots two documents' whole-document signatures share (columns a_signature, b_signature), passed through.
 
-    The second key of the per-document budget's ranking (:func:`dedup.lsh.per_document_budget`).
+    The second key of the per-document budget's ranking (:func:`dedup.budget.per_document_budget`).
     """
     for batch in batches:
         a = batch.column("a_signature").to_pylist()

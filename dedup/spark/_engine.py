@@ -526,7 +526,7 @@ def scan(
     def budgeted() -> DataFrame:
         if not cfg.max_candidates:
             return candidate_pairs.select("a_doc", "b_doc")
-        # dedup.lsh.per_document_budget, distributed: each document ranks its pairs by the bands
+        # dedup.budget.per_document_budget, distributed: each document ranks its pairs by the bands
         # shared, then the signature slots shared (both capped as that kernel caps them), then the
         # pair's place in (earlier, later) input order; a pair among the max_candidates strongest
         # of either of its documents is kept.

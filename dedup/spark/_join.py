@@ -127,7 +127,7 @@ def bucket_pairs(
     The partition's rows are sorted by (band key, document) and each bucket (one band key) gives
     the pairs (lo, hi, band) of its documents (across sources unless ``same_source``), each
     (pair, band) once. A bucket holding more than ``max_bucket`` windows is skipped, as in the local
-    engine (:func:`dedup.lsh.candidate_pairs_banded`), and travels as marker rows (a negative
+    engine (:func:`dedup.candidates.candidate_pairs_banded`), and travels as marker rows (a negative
     ``band``, which no real pair has; :func:`skipped_rows`): ``(bandkey, first document, -windows)``
     and, when another document holds it, ``(bandkey, second document, -1)``, the documents the two
     smallest of its document keys. The rows
