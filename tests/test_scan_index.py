@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup.schedule as schedule_module
-from dedup.lsh import band_keys, candidate_pairs, candidate_pairs_banded
+from dedup.candidates import candidate_pairs, candidate_pairs_banded
+from dedup.lsh import band_keys
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
 from dedup.records import Document

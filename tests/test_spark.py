@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.boilerplate import SeedCounts
+from dedup.candidates import candidate_pairs_banded
 from dedup.cli import main
 from dedup.clusters import find_clusters
 from dedup.errors import InputError, ParameterError
 from dedup.io import Reader
-from dedup.lsh import candidate_pairs_banded
 from dedup.normalize import normalize
 from dedup.records import Document, Pair, Passage, Span
 from dedup.scan import ScanConfig, ScanResult, _sketch_batch
