@@ -35,7 +35,7 @@ from .minhash import jaccard, window_signatures_flat
 from .normalize import PROFILES, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
-from .score import coverage, pair_scores
+from .score import coverage, pair_scores, set_scores
 from .scripts import width
 from .shingle import hash_many, shingle
 from .store import BandKeyStore, DocumentStore
@@ -497,8 +497,21 @@ class _AlignChunk:
         # short_pair's, made for the whole chunk at once.
         counts, least = self.index.window_counts, self.index.config.short_windows
         shorts = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
-        return [self.pair(i, j, a.prepared, b.prepared, alignments) if alignments or short else _NOTHING
-                for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)]  # fmt: skip
+        return [
+            self.pair(i, j, a.prepared, b.prepared, alignments)
+            if alignments or (short and self.scores(i, j, a, b)) else _NOTHING
+            for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)
+        ]  # fmt: skip
+
+    def scores(self, i: int, j: int, a: Handle, b: Handle) -> bool:
+        """Whether a pair with a short document and no passage reaches ``min_score`` (align_pair would report it).
+
+        The whole pair's score alone, from the two n-gram sets, as align_pair computes it: a brief is
+        a candidate of many pages it shares a few bands with, and few such pairs are reported, so the
+        rest are not looked up further (ids, lengths, signatures, passage scores) under the GIL.
+        """
+        _, in_a, in_b = set_scores(a.prepared.ngrams, b.prepared.ngrams)
+        return pair_score(in_a, in_b, self.index.doc_time[i], self.index.doc_time[j]) >= self.index.config.min_score
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]

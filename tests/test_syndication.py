@@ -421,6 +421,33 @@ def test_pair_without_passages_is_reported_on_its_score_alone_when_a_document_is
     assert strict.pairs == []
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    drops=st.lists(st.integers(2, 9), min_size=2, max_size=4),
+    min_score=st.sampled_from([0.0, 0.15, 0.3, 0.6]),
+)
+def test_a_brief_without_passages_is_scored_as_align_pair_scores_it(
+    seed: int, drops: list[int], min_score: float
+) -> None:
+    # The scan decides a pair of a brief and no passage on its score alone before looking anything
+    # else up: the outcome must be align_pair's, which every such pair went through before.
+    from dedup.scan import _AlignChunk
+
+    base = story(seed, 120)
+    words = base.split()
+    docs = [Document("agency", base, source="a")] + [
+        Document(f"outlet{k}", " ".join(w for n, w in enumerate(words) if n % drop), source=f"o{k}")
+        for k, drop in enumerate(drops)
+    ]
+    config = ScanConfig(min_seeds=100_000, min_score=min_score)  # no passage: scores alone
+    quick = scan(docs, config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_AlignChunk, "scores", lambda *args: True)
+        every = scan(docs, config)
+    assert quick.pairs == every.pairs and quick.passages == every.passages == []
+
+
 def test_a_word_at_the_seam_of_two_moved_pieces_belongs_to_one_passage() -> None:
     # One outlet ran the wire's two paragraphs in the other order: "He said" ends the first piece's
     # match (the second outlet's copy of it is followed by its own "He said") and starts the second.
