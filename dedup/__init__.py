@@ -12,13 +12,14 @@ __version__ = "0.1.0"
 
 # First, before any module defines a numba kernel: it points numba's cache away from the package folder.
 from . import _cache  # noqa: F401
+from .config import ScanConfig
 from .errors import DedupError, DependencyError, InputError, ParameterError, ReadError
 from .index import Index
 from .io import Reader, read_documents, read_jsonl
 from .minhash import jaccard, signature, signatures, window_signatures
 from .normalize import Normalized, normalize
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
-from .scan import ScanConfig, ScanResult, scan
+from .scan import ScanResult, scan
 from .shingle import Shingles, shingle
 from .sketch import sketch
 

@@ -61,7 +61,9 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
     """
     if part == "align":
         from .batch import align_batch, handle
-        from .scan import ScanConfig, align_pair, prepare_text
+        from .config import ScanConfig
+        from .pairs import align_pair, prepare_text
+        from .score import set_scores
 
         config = config or ScanConfig()
         shared = _text(1)
@@ -79,10 +81,15 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
             # The scan aligns its candidates a chunk at a time (dedup.batch), in one kernel.
             if not align_batch([handle(a), handle(b)], [0], [1], config.align_params)[0]:
                 raise RuntimeError("the warm-up pair shares a passage, and the batch found none")
+            # A pair of a brief and no passage is decided on the two n-gram sets alone (scan._AlignChunk).
+            set_scores(a.ngrams, b.ngrams)
     elif part == "sketch":
         from ._arrays import merge_counts
+        from .budget import per_document_budget
+        from .config import ScanConfig
+        from .pairs import _kept_pairs, brief_pairs
         from .records import Document
-        from .scan import ScanConfig, _kept_pairs, brief_pairs, scan
+        from .scan import scan
         from .schedule import locality_order
 
         docs = [Document(f"warm-up-{k}", _text(10 + k), source=f"warm-up-{k}") for k in range(3)]
@@ -95,6 +102,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
         locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2, np.full(2, 2, np.int64), 1)  # (a full cache)
         brief_pairs(np.ones(1, np.int64), np.ones(1, np.int64), config or ScanConfig())  # (an index query's rule)
+        per_document_budget(np.zeros(2, np.int64), np.arange(1, 3), np.ones(2, np.int64), 3, 1)  # (a dense corpus)
         none = np.zeros(0, np.int64)
         _kept_pairs(none, none.copy(), none.copy(), np.ones(1, np.int64), 4, 32, 4)  # (the scan's, on counted pairs)
         # The table of every document pair that takes over the counts where most pairs share a

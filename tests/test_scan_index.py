@@ -18,8 +18,9 @@ from dedup.candidates import candidate_pairs, candidate_pairs_banded
 from dedup.lsh import band_keys
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
+from dedup.pairs import _SHORT_PAIRS, _kept_pairs, brief_pairs
 from dedup.records import Document
-from dedup.scan import _SHORT_PAIRS, ScanConfig, _Index, _kept_pairs, brief_pairs
+from dedup.scan import ScanConfig, _Index
 from dedup.schedule import _TILE, NEVER, _breadth_first, locality_order, next_chunks
 from dedup.shingle import shingle
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dedup import Document, ScanConfig, scan
 from dedup.clusters import find_clusters
-from dedup.scan import pair_score
+from dedup.pairs import pair_score
 from dedup_bench.wire import SPILL, WIRE, wire_corpus  # the wire paragraph; outlets around it in one vocabulary
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

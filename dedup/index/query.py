@@ -25,10 +25,12 @@ from ..boilerplate import Boilerplate
 from ..budget import per_document_budget
 from ..candidates import _count_shared
 from ..common import common_texts
+from ..config import ScanConfig
 from ..dates import parse_date
 from ..errors import ParameterError
+from ..pairs import brief_pairs, least_bands
 from ..records import CommonText, Document, Pair, Passage
-from ..scan import ScanConfig, ScanResult, _AlignChunk, _Index, _Prepared, brief_pairs, least_bands
+from ..scan import ScanResult, _AlignChunk, _Index, _Prepared
 from ..schedule import chunks
 from ..store import DocumentStore
 from .codec import decompress
@@ -194,7 +196,7 @@ def run_query(
     pair_band = np.concatenate(band)
     per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
     # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many for
-    # a brief and a news-length story (scan.brief_pairs).
+    # a brief and a news-length story (pairs.brief_pairs).
     lowest = least_bands(config)
     none = np.zeros(0, np.int64)
     left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)

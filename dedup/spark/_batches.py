@@ -26,10 +26,12 @@ from numba import njit
 from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate
+from ..config import ScanConfig
 from ..dates import parse_date
 from ..normalize import normalize
+from ..pairs import align_pair, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span
-from ..scan import ScanConfig, _sketch_batch, align_pair, prepare_text, short_pair, too_short
+from ..scan import _sketch_batch
 from ..schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from ._arrow import binary_rows, task_start
 from ._statistics import seed_counts_of

@@ -21,9 +21,11 @@ from .._pages import small_pages
 from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
 from ..common import MOST_DOCUMENTS, common_texts
+from ..config import ScanConfig
 from ..errors import InputError, ParameterError
+from ..pairs import _SHORT_PAIRS, least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
-from ..scan import _SHORT_PAIRS, ScanConfig, ScanResult, least_bands, pair_rank
+from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
@@ -453,7 +455,7 @@ def scan(
     statistics, twice = _statistics(accepted, cfg, document_parts, key_bits)
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
-    # as many for a brief and a news-length story (dedup.scan.brief_pairs).
+    # as many for a brief and a news-length story (dedup.pairs.brief_pairs).
     least = least_bands(cfg)
     relaxed = least < cfg.min_bands
 
@@ -502,7 +504,7 @@ def scan(
         side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
-            # scan.brief_pairs as columns.
+            # pairs.brief_pairs as columns.
             short = (F.least("a_window_count", "b_window_count") <= cfg.short_windows) & (
                 F.col("a_window_count").cast("bigint") * F.col("b_window_count") <= _SHORT_PAIRS * cfg.short_windows**2
             )

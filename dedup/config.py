@@ -1,0 +1,130 @@
+"""The parameters of a scan, checked where they enter: one frozen record every engine takes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from .align import AlignParams
+from .errors import ParameterError
+from .lsh import optimal_params
+from .normalize import PROFILES
+
+__all__ = ["ScanConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """Every parameter of a scan, checked when it is made.
+
+    Lengths (``min_length``, ``gap``, ``seed_length``) count normalised characters; ``window`` and
+    ``stride`` count shingles. A document too short to hold a passage (under ``min_length``
+    normalised characters, or empty) is skipped and counted in :attr:`ScanResult.skipped`, or is an
+    error with ``strict``; a malformed one (no id, text not a string, a duplicate id) is an error,
+    or skipped with ``skip_bad``.
+
+    Example:
+        >>> ScanConfig(threshold=0.5).bands_rows
+        (25, 5)
+        >>> ScanConfig(window=100, stride=32)
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: window (100) must be a multiple of stride (32)
+    """
+
+    ngram: int = 5
+    num_perm: int = 128
+    threshold: float = 0.2
+    min_bands: int = 4
+    window: int = 128
+    stride: int = 32
+    seed: int = 1
+    profile: str = "arabic"
+    min_length: int = 150
+    min_exact: int = 40
+    exact_density: float = 0.8
+    seed_length: int = 10
+    word_min: int = 4
+    gap: int = 200
+    min_seeds: int = 3
+    min_density: float = 0.25
+    join: int = 0
+    abut: int = 100
+    max_repeat: int = 2
+    source_df: float = 0.1
+    rare_df: float = 0.2
+    min_score: float = 0.15
+    short_windows: int = 32
+    min_similarity: float = 0.0
+    same_source: bool = False
+    max_bucket: int = 256
+    skip_bad: bool = False
+    strict: bool = False
+    # max_candidates: the candidate pairs a document may ask to align, its strongest by the band
+    # check's evidence (budget.per_document_budget); 0 for no limit. A pair is aligned when it is among
+    # the strongest of either of its documents, so alignment stays linear in the corpus however
+    # dense the pair graph; the pairs left are counted in ScanResult.unaligned.
+    max_candidates: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+        if self.window % self.stride:
+            raise ParameterError(f"window ({self.window}) must be a multiple of stride ({self.stride})")
+        if self.profile not in PROFILES:
+            raise ParameterError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
+        if not 0.0 < self.source_df <= 1.0:
+            raise ParameterError(f"source_df must be greater than 0 and at most 1, got {self.source_df!r}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ParameterError(f"min_score must be between 0 and 1, got {self.min_score!r}")
+        if not isinstance(self.short_windows, int) or self.short_windows < 0:
+            raise ParameterError(f"short_windows must be a non-negative integer, got {self.short_windows!r}")
+        if not isinstance(self.max_candidates, int) or isinstance(self.max_candidates, bool) or self.max_candidates < 0:
+            raise ParameterError(f"max_candidates must be an integer >= 0 (0: no limit), got {self.max_candidates!r}")
+        if not 0.0 <= self.min_similarity <= 1.0:
+            raise ParameterError(f"min_similarity must be between 0 and 1, got {self.min_similarity!r}")
+        optimal_params(self.threshold, self.num_perm)  # checks threshold and num_perm
+        self.align_params  # noqa: B018 - builds AlignParams, which checks its own fields
+
+    @property
+    def bands_rows(self) -> tuple[int, int]:
+        """The LSH bands and rows chosen for ``threshold`` and ``num_perm``."""
+        return optimal_params(self.threshold, self.num_perm)
+
+    @property
+    def align_params(self) -> AlignParams:
+        """The alignment parameters carried by this configuration."""
+        return AlignParams(
+            ngram=self.ngram,
+            seed_length=self.seed_length,
+            word_min=self.word_min,
+            gap=self.gap,
+            min_length=self.min_length,
+            min_exact=self.min_exact,
+            exact_density=self.exact_density,
+            min_seeds=self.min_seeds,
+            min_density=self.min_density,
+            join=self.join,
+            abut=self.abut,
+            max_repeat=self.max_repeat,
+            rare_df=self.rare_df,
+        )
+
+    def replace(self, **changes: Any) -> ScanConfig:
+        """A copy with some fields changed (and checked).
+
+        Example:
+            >>> ScanConfig().replace(ngram=6).ngram
+            6
+        """
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ParameterError(f"unknown scan parameter(s): {', '.join(unknown)}")
+        return ScanConfig(**{**asdict(self), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters as a plain dict (for reports)."""
+        return asdict(self)

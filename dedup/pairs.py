@@ -1,0 +1,257 @@
+"""The step every engine takes a candidate pair through: kept or not, aligned, scored, ranked.
+
+The local scan, the archive index and the Spark engine share these functions, so that they report
+the same passages and scores: which candidate pairs of briefs are kept on fewer bands
+(:func:`brief_pairs`), how a document is prepared (:func:`prepare_text`), how a pair is aligned and
+scored (:func:`align_pair`, :func:`pair_score`) and how reported pairs are ordered
+(:func:`pair_rank`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from .align import Alignment, Prepared, align, prepare
+from .boilerplate import Boilerplate
+from .config import ScanConfig
+from .errors import ParameterError
+from .minhash import jaccard
+from .normalize import normalize
+from .records import Pair, Passage, Span
+from .score import coverage, pair_scores
+from .scripts import width
+from .shingle import shingle
+
+__all__ = [
+    "align_pair", "brief_pairs", "least_bands", "pair_rank", "pair_score", "prepare_text", "short_pair", "too_short",
+]  # fmt: skip
+
+
+def too_short(text: str, min_length: int) -> tuple[str, str] | None:
+    """Why a normalised text cannot hold a passage (its kind and reason), or None when it can.
+
+    Its length is counted in letters (:func:`dedup.scripts.width`): 60 Chinese characters hold a
+    brief as long as 180 English letters.
+
+    Example:
+        >>> too_short("short text", 150)
+        ('too short', 'too short (10 normalised characters): a passage needs at least min_length (150) characters')
+        >>> too_short("国防部星期一表示" * 8, 150) is None
+        True
+        >>> too_short("国防部星期一表示", 150)[1]
+        'too short (8 normalised characters, 24 letters): a passage needs at least min_length (150) characters'
+    """
+    if len(text) >= min_length:  # (a character is at least a letter)
+        return None
+    letters = len(text) * width(text)
+    if letters >= min_length:
+        return None
+    if not text:
+        return "empty", f"empty: a passage needs at least min_length ({min_length}) characters"
+    what = f"too short ({len(text)} normalised characters"
+    what += f", {letters:.0f} letters)" if letters > len(text) else ")"
+    return "too short", f"{what}: a passage needs at least min_length ({min_length}) characters"
+
+
+def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:
+    """A raw text normalised, shingled and prepared for :func:`dedup.align.align`, ``common``'s seeds left out.
+
+    The one preparation of a document for alignment, shared by every engine (local and Spark).
+
+    Example:
+        >>> prepare_text("Some text to align. " * 10, ScanConfig(), None).normalized.text[:9]
+        'some text'
+    """
+    normalized = normalize(text, profile=config.profile)
+    return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common)
+
+
+def short_pair(windows: tuple[int, int], config: ScanConfig) -> bool:
+    """Whether a document of the pair is short (at most ``short_windows`` windows): a brief.
+
+    Only such a pair is reported on its score alone (and so is worth scoring without passages):
+    between long documents (web pages, full articles) shared vocabulary alone reaches any useful
+    ``min_score``, and a copy there leaves passages.
+
+    Example:
+        >>> short_pair((100, 20), ScanConfig(short_windows=32)), short_pair((100, 40), ScanConfig(short_windows=32))
+        (True, False)
+    """
+    return windows[0] <= config.short_windows or windows[1] <= config.short_windows
+
+
+def align_pair(
+    a: Prepared,
+    b: Prepared,
+    ids: tuple[str, str],
+    lengths: tuple[int, int],
+    signatures: tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]],
+    times: tuple[float, float],
+    windows: tuple[int, int],
+    config: ScanConfig,
+    *,
+    alignments: list[Alignment] | None = None,
+) -> tuple[list[Passage], Pair | None]:
+    """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
+
+    ``a`` and ``b`` are the prepared documents (a first in input order); the tuples hold, for a
+    then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
+    when none) and window counts. The one per-pair step of every engine (local and Spark), so both
+    report the same passages and scores. ``alignments``, when given, are ``align(a, b,
+    config.align_params)`` already computed.
+
+    Example:
+        >>> cfg = ScanConfig()
+        >>> text = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
+        ...         "from the country, despite the announcement last week of talks on ending the mission. ")
+        >>> a = prepare_text("First outlet. " + text, cfg, None)
+        >>> b = prepare_text(text + " Second outlet.", cfg, None)
+        >>> sig = np.zeros(cfg.num_perm, np.uint32)
+        >>> found, pair = align_pair(a, b, ("x", "y"), (0, 0), (sig, sig), (math.nan, math.nan), (1, 1), cfg)
+        >>> len(found), pair.a, pair.b, found[0].b.start
+        (1, 'x', 'y', 0)
+    """
+    if alignments is None:
+        alignments = align(a, b, config.align_params)
+    short = short_pair(windows, config)
+    if not alignments and not short:
+        return [], None
+    a_id, b_id = ids
+    spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
+    scores, (jac, cont_a, cont_b) = pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
+    found = []
+    for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
+        if similarity >= config.min_similarity:
+            a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
+            b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
+            found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
+    score = pair_score(cont_a, cont_b, times[0], times[1])
+    if not found and (score < config.min_score or not short):
+        return found, None
+    pair = Pair(
+        a=a_id,
+        b=b_id,
+        coverage_a=coverage([(p.a.start, p.a.end) for p in found], lengths[0]),
+        coverage_b=coverage([(p.b.start, p.b.end) for p in found], lengths[1]),
+        containment_a=cont_a,
+        containment_b=cont_b,
+        jaccard=jac,
+        jaccard_estimate=jaccard(signatures[0], signatures[1]),
+        passages=len(found),
+        longest=max((p.length for p in found), default=0),
+        score=score,
+    )
+    return found, pair
+
+
+def pair_rank(pair: Pair) -> tuple[Any, ...]:
+    """The sort key of the reported pairs: the highest score first, ties by ids (every engine sorts by it).
+
+    Example:
+        >>> pairs = [Pair("a", "b", 0.1, 0.2, 0, 0, 0, 0, 1, 1, score=0.2),
+        ...          Pair("c", "d", 0.5, 0.1, 0, 0, 0, 0, 1, 1, score=0.5)]
+        >>> [p.a for p in sorted(pairs, key=pair_rank)]
+        ['c', 'a']
+    """
+    return (-pair.score, pair.a, pair.b)
+
+
+def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:
+    """How much of a document pair is reused: the share of the later document's n-grams found in the earlier one.
+
+    When the two dates are unknown or equal, which document copies the other is unknown, and the
+    score is the geometric mean of the two containments (the cosine of the two n-gram sets).
+
+    Example:
+        >>> pair_score(0.2, 0.9, 1.0, 2.0), pair_score(0.25, 0.81, math.nan, 2.0)
+        (0.9, 0.45)
+    """
+    if time_a < time_b:
+        return containment_b
+    if time_b < time_a:
+        return containment_a
+    return math.sqrt(containment_a * containment_b)
+
+
+# Chance band collisions grow with the window pairs of two documents: a brief against a story
+# of news length (a 32-window brief against up to 128 windows) has few, a brief against a long web
+# page or report has hundreds of times more, and there a pair needs all of min_bands.
+_SHORT_PAIRS = 4
+
+
+def least_bands(config: ScanConfig) -> int:
+    """The fewest bands a candidate pair may share: half of ``min_bands`` when briefs are relaxed, else ``min_bands``.
+
+    Below ``min_bands``, a pair is kept only when :func:`brief_pairs` says it is a brief against a
+    news-length story (every engine counts band pairs down to this, then applies that test).
+
+    Example:
+        >>> least_bands(ScanConfig()), least_bands(ScanConfig(short_windows=0))
+        (2, 4)
+    """
+    return max(1, config.min_bands // 2) if config.short_windows else config.min_bands
+
+
+def brief_pairs(
+    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], config: ScanConfig
+) -> npt.NDArray[np.bool_]:
+    """Which pairs, given both documents' window counts, need only half of ``min_bands`` (see :func:`least_bands`).
+
+    The one candidate rule of every engine (the Spark engine writes the same test as columns).
+
+    Example:
+        >>> brief_pairs(np.array([20, 20, 50]), np.array([100, 300, 100]), ScanConfig()).tolist()
+        [True, False, False]
+    """
+    windows_left, windows_right = np.asarray(windows_left, np.int64), np.asarray(windows_right, np.int64)
+    if windows_left.shape != windows_right.shape:
+        raise ParameterError(
+            f"windows_left and windows_right must have one count a pair, got shapes {windows_left.shape} and "
+            f"{windows_right.shape}"
+        )
+    mask = _brief_mask(windows_left.ravel(), windows_right.ravel(), config.short_windows, _SHORT_PAIRS)
+    return mask.reshape(windows_left.shape)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _brief(x: int, y: int, short_windows: int, short_pairs: int) -> bool:
+    """The rule of :func:`brief_pairs` for one pair of window counts (the kernels' one copy of it)."""
+    return min(x, y) <= short_windows and x * y <= short_pairs * short_windows * short_windows
+
+
+@njit(cache=True, nogil=True)
+def _brief_mask(
+    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], short_windows: int, short_pairs: int
+) -> npt.NDArray[np.bool_]:
+    out = np.empty(len(windows_left), dtype=np.bool_)
+    for k in range(len(windows_left)):
+        out[k] = _brief(windows_left[k], windows_right[k], short_windows, short_pairs)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _kept_pairs(
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    shared: npt.NDArray[np.int64],
+    windows: npt.NDArray[np.int64],
+    min_bands: int,
+    short_windows: int,
+    short_pairs: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pairs sharing ``min_bands`` bands, or fewer when :func:`brief_pairs` says so (in order).
+
+    The arrays are compacted in place and views of them returned: on a dense corpus they are
+    millions of pairs, and fresh arrays for the kept ones cost more in new pages than the test.
+    """
+    n = 0
+    for k in range(len(left)):
+        if shared[k] >= min_bands or _brief(windows[left[k]], windows[right[k]], short_windows, short_pairs):
+            left[n], right[n], shared[n] = left[k], right[k], shared[k]
+            n += 1
+    return left[:n], right[:n], shared[:n]
