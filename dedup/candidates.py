@@ -1,7 +1,8 @@
 """Candidate pairs: the documents whose windows share band keys, counted over every band.
 
 Each band's keys are sorted into buckets; the distinct document pairs of a bucket are counted
-once a band, and a pair is a candidate when it shares at least ``min_bands`` bands. The counts
+once a band, and a pair is a candidate when it shares at least ``min_shared`` bands (the scan's
+``min_bands``, or fewer for briefs: :func:`dedup.pairs.least_bands`). The counts
 are kept in a table of every pair where it fits the memory budget, else in sorted runs spilled
 past it (docs/performance.md, "Candidates counted in a table of every pair"). Buckets too common
 to compare every pair of their members are skipped and named (:attr:`Candidates.buckets`).
