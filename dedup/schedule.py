@@ -24,10 +24,13 @@ __all__ = [
 ]  # fmt: skip
 
 CACHE_BYTES = 416 << 20  # prepared documents kept for alignment (dedup.scan's, the index's, a Spark partition's)
-# About what a prepared document holds a character of its text, in bytes (with every key; fewer
-# where keys of one source are left out): the alignment order's estimate of what fits in the
-# cache (from locality_order's lengths), never a bound on it.
-_PREPARED_A_CHARACTER = 28
+# About what a prepared document holds a character of its text, in bytes, in a scan (where the
+# keys no other source holds are left out; more with every key): the alignment order's estimate
+# of what fits in the cache (from locality_order's lengths), never a bound on it. The typical
+# size, not the largest: an estimate too high makes the spans of later documents smaller than
+# the cache could hold, and the earlier documents are read again for each (docs/performance.md,
+# "Spans of later documents").
+_PREPARED_A_CHARACTER = 20
 NEVER = np.iinfo(np.int32).max  # the next use of a document no later chunk needs (chunks are numbered in int32)
 
 
