@@ -29,6 +29,7 @@ from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
 from .group import _SEAM, _passages_of, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
+from .normalize import Normalized, PackedNormalized
 from .scripts import tokens
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
@@ -584,19 +585,21 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     found = [x for x in found if worded(x)]
     if len(found) < 2:
         return found
-    return _untangle(found, texts, (a.normalized.offsets, b.normalized.offsets), p.seed_length)
+    return _untangle(found, (a.normalized, b.normalized), p.seed_length)
 
 
-def _untangle(
-    found: list[Alignment], texts: tuple[str, str], offsets: tuple[Positions, Positions], most: int
-) -> list[Alignment]:
+# A normalised text with its offsets to the raw text, whole or packed (a prepared document's).
+_Offsets = Normalized | PackedNormalized
+
+
+def _untangle(found: list[Alignment], normalized: tuple[_Offsets, _Offsets], most: int) -> list[Alignment]:
     """Give the words two passages of a pair both claim on one side (at most ``most`` characters) to one of them.
 
     Two pieces a sentence apart on one side and far apart on the other can both claim the words
     between them: "... announced on Monday. He said ..." matches the end of one copy and the start
     of the next, each against its own "He said" on the other side. The words go to the passage on
     their side of a break (punctuation or a line break, which normalisation drops: more than a
-    space between two words of the raw text, read from ``offsets``), else to the longer passage;
+    space between two words of the raw text, read from the offsets), else to the longer passage;
     the other gives them up, on both sides where that edge is verbatim (the seeds it rests on),
     else on the side they overlap. No character of a document then lies in two passages of one
     pair for the words at their seam. Overlaps of more than a seed, and overlaps on both sides (one
@@ -604,11 +607,12 @@ def _untangle(
 
     Example:
         >>> texts = ("x" * 20 + " he said" + "v" * 32, "y" * 20 + " he said" + "z" * 10 + " he said" + "w" * 32)
-        >>> steps = tuple(np.arange(len(t) + 1) for t in texts)  # no break anywhere
+        >>> unbroken = tuple(Normalized(t, np.arange(len(t) + 1)) for t in texts)  # no break anywhere
         >>> first, second = Alignment(0, 28, 0, 28, 3), Alignment(20, 60, 38, 78, 5)
-        >>> [(x.a_start, x.a_end, x.b_start, x.b_end) for x in _untangle([first, second], texts, steps, 10)]
+        >>> [(x.a_start, x.a_end, x.b_start, x.b_end) for x in _untangle([first, second], unbroken, 10)]
         [(0, 20, 0, 20), (20, 60, 38, 78)]
     """
+    texts = (normalized[0].text, normalized[1].text)
     out = list(found)
     changed = True
     while changed:  # a cut only shrinks a passage: this ends, with no such overlap left
@@ -622,7 +626,7 @@ def _untangle(
             (x0, x1), (y0, y1) = _side(x, side), _side(y, side)
             if not (x0 < y0 < x1 < y1 and x1 - y0 <= most):
                 continue  # x's end runs into y's start
-            owner = _seam(offsets[side], texts[side], y0, x1)
+            owner = _seam(normalized[side], y0, x1)
             if owner > 0 or (owner == 0 and _length(x) <= _length(y)):
                 out[i] = _cut(x, x1 - y0, side, texts, at_end=True)
             else:
@@ -631,14 +635,16 @@ def _untangle(
     return out
 
 
-def _seam(offsets: Positions, text: str, start: int, end: int) -> int:
+def _seam(normalized: _Offsets, start: int, end: int) -> int:
     """Which passage the words of ``text[start:end]`` belong to: 1 the next, -1 the previous, 0 either.
 
     1 when a break (more than one raw character between two words) precedes them and none follows,
-    -1 the other way round, 0 when both or neither do.
+    -1 the other way round, 0 when both or neither do. Four offsets are read, each alone: a
+    prepared document keeps its offsets packed (:class:`~dedup.normalize.PackedNormalized`).
     """
-    before = start >= 2 and text[start - 1] == " " and int(offsets[start]) - int(offsets[start - 2]) > 2
-    after = end + 1 < len(offsets) and text[end] == " " and int(offsets[end + 1]) - int(offsets[end - 1]) > 2
+    text, offset = normalized.text, normalized.offset
+    before = start >= 2 and text[start - 1] == " " and offset(start) - offset(start - 2) > 2
+    after = end < len(text) and text[end] == " " and offset(end + 1) - offset(end - 1) > 2
     return int(before) - int(after)
 
 

@@ -1001,8 +1001,9 @@ def test_untangle_leaves_no_edge_claimed_twice_on_one_side_and_only_shrinks(
     case: tuple[tuple[str, str], list[Alignment]], most: int
 ) -> None:
     texts, found = case
-    offsets = tuple(normalize(t).offsets for t in texts)  # the texts are already normalised
-    out = _untangle(found, texts, offsets, most)
+    normalized = (normalize(texts[0]), normalize(texts[1]))  # the texts are already normalised
+    assert (normalized[0].text, normalized[1].text) == texts
+    out = _untangle(found, normalized, most)
     assert len(out) == len(found)
     for before, after in zip(found, out, strict=True):
         assert before.a_start <= after.a_start <= after.a_end <= before.a_end

@@ -127,6 +127,16 @@ def test_raw_span_bounds(start: object, end: object, message: str, packed: bool)
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize(
+    ("i", "message"), [(-1, "i must satisfy 0 <= i <= len"), (12, "got 12"), (1.0, "i must be an integer")]
+)
+def test_offset_bounds(i: object, message: str, packed: bool) -> None:
+    n = normalize("hello world")
+    with pytest.raises(ParameterError, match=message):
+        (PackedNormalized.pack(n) if packed else n).offset(i)  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------- basic rules (both profiles)
 
 
@@ -468,6 +478,8 @@ def test_packed_offsets_are_the_offsets(raw: str, profile: str, dtype: type[np.i
     assert packed.offsets.tolist() == n.offsets.tolist()
     assert packed.unpack() == n
     assert len(packed.at) == 1 + int(np.count_nonzero(np.diff(n.offsets) != 1))
+    assert [packed.offset(i) for i in range(len(n.text) + 1)] == [n.offset(i) for i in range(len(n.text) + 1)]
+    assert [n.offset(i) for i in range(len(n.text) + 1)] == n.offsets.tolist()
     for start in range(len(n.text) + 1):
         for end in (start, (start + len(n.text)) // 2 + 1, len(n.text)):
             if end >= start and end <= len(n.text):
