@@ -23,12 +23,13 @@ from .errors import ParameterError
 from .minhash import jaccard
 from .normalize import normalize
 from .records import Pair, Passage, Span
-from .score import coverage, pair_scores
+from .score import coverage, pair_scores, set_scores
 from .scripts import width
 from .shingle import shingle
 
 __all__ = [
-    "align_pair", "brief_pairs", "least_bands", "pair_rank", "pair_score", "prepare_text", "short_pair", "too_short",
+    "align_pair", "brief_pairs", "least_bands", "pair_rank", "pair_score", "prepare_text", "reaches_min_score",
+    "short_pair", "too_short",
 ]  # fmt: skip
 
 
@@ -119,7 +120,7 @@ def align_pair(
     if alignments is None:
         alignments = align(a, b, config.align_params)
     short = short_pair(windows, config)
-    if not alignments and not short:
+    if not alignments and not (short and reaches_min_score(a, b, times, config)):
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
@@ -147,6 +148,24 @@ def align_pair(
         score=score,
     )
     return found, pair
+
+
+def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], config: ScanConfig) -> bool:
+    """Whether the pair's score (:func:`pair_score` of the two n-gram sets) reaches ``min_score``.
+
+    What reports a pair with a short document and no passage (:func:`align_pair`). The scan asks
+    it first for such a pair, before it looks up anything else: a brief is a candidate of many
+    documents it shares a few bands with, and few such pairs are reported.
+
+    Example:
+        >>> cfg = ScanConfig()
+        >>> brief = prepare_text("The ministry said the talks on the mission would resume next week. " * 3, cfg, None)
+        >>> other = prepare_text("Rain is expected over the coast tomorrow, the weather office said. " * 3, cfg, None)
+        >>> reaches_min_score(brief, brief, (math.nan, math.nan), cfg), reaches_min_score(brief, other, (1.0, 2.0), cfg)
+        (True, False)
+    """
+    _, in_a, in_b = set_scores(a.ngrams, b.ngrams)
+    return pair_score(in_a, in_b, times[0], times[1]) >= config.min_score
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:

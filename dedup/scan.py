@@ -33,10 +33,18 @@ from .errors import InputError, ParameterError
 from .lsh import band_keys32
 from .minhash import window_signatures_flat
 from .normalize import normalize
-from .pairs import _SHORT_PAIRS, _kept_pairs, align_pair, least_bands, pair_rank, pair_score, prepare_text, too_short
+from .pairs import (
+    _SHORT_PAIRS,
+    _kept_pairs,
+    align_pair,
+    least_bands,
+    pair_rank,
+    prepare_text,
+    reaches_min_score,
+    too_short,
+)
 from .records import CommonText, Document, Pair, Passage, Skipped
 from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
-from .score import set_scores
 from .shingle import hash_many
 from .store import BandKeyStore, DocumentStore
 
@@ -375,26 +383,23 @@ class _AlignChunk:
         # (dedup.batch).
         documents = functools.partial(self.prepared.handles, next_use=next_uses(chunk))
         aligned = align_documents(left, right, documents, self.params)
-        # Most candidates of long documents (98% on pan13) share no passage and are not scored:
-        # nothing else of such a pair is looked up (align_pair would return the same). The test is
-        # short_pair's, made for the whole chunk at once.
-        counts, least = self.index.window_counts, self.index.config.short_windows
+        # Most candidates of long documents (98% on pan13) share no passage and are not scored, and
+        # most of a brief's candidates without a passage fall short of min_score: nothing else of
+        # such a pair is looked up (align_pair would return the same, by the same tests). The test
+        # of a short document is short_pair's, made for the whole chunk at once.
+        config = self.index.config
+        counts, least = self.index.window_counts, config.short_windows
         shorts = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
         return [
             self.pair(i, j, a.prepared, b.prepared, alignments)
-            if alignments or (short and self.scores(i, j, a, b)) else _NOTHING
+            if alignments or (short and reaches_min_score(a.prepared, b.prepared, self.times(i, j), config))
+            else _NOTHING
             for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)
         ]  # fmt: skip
 
-    def scores(self, i: int, j: int, a: Handle, b: Handle) -> bool:
-        """Whether a pair with a short document and no passage reaches ``min_score`` (align_pair would report it).
-
-        The whole pair's score alone, from the two n-gram sets, as align_pair computes it: a brief is
-        a candidate of many pages it shares a few bands with, and few such pairs are reported, so the
-        rest are not looked up further (ids, lengths, signatures, passage scores) under the GIL.
-        """
-        _, in_a, in_b = set_scores(a.prepared.ngrams, b.prepared.ngrams)
-        return pair_score(in_a, in_b, self.index.doc_time[i], self.index.doc_time[j]) >= self.index.config.min_score
+    def times(self, i: int, j: int) -> tuple[float, float]:
+        """The dates of documents i and j as timestamps (NaN when none)."""
+        return self.index.doc_time[i], self.index.doc_time[j]
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
@@ -404,7 +409,7 @@ class _AlignChunk:
         windows = (int(index.window_counts[i]), int(index.window_counts[j]))
         found, pair = align_pair(
             a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
-            (index.doc_signatures[i], index.doc_signatures[j]), (index.doc_time[i], index.doc_time[j]), windows,
+            (index.doc_signatures[i], index.doc_signatures[j]), self.times(i, j), windows,
             index.config, alignments=alignments,
         )  # fmt: skip
         return (found, pair) if found or pair is not None else _NOTHING
