@@ -62,8 +62,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
     if part == "align":
         from .batch import align_batch, handle
         from .config import ScanConfig
-        from .pairs import align_pair, prepare_text
-        from .score import set_scores
+        from .pairs import align_pair, prepare_text, reaches_min_score
 
         config = config or ScanConfig()
         shared = _text(1)
@@ -81,8 +80,8 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
             # The scan aligns its candidates a chunk at a time (dedup.batch), in one kernel.
             if not align_batch([handle(a), handle(b)], [0], [1], config.align_params)[0]:
                 raise RuntimeError("the warm-up pair shares a passage, and the batch found none")
-            # A pair of a brief and no passage is decided on the two n-gram sets alone (scan._AlignChunk).
-            set_scores(a.ngrams, b.ngrams)
+            # A pair of a brief and no passage is decided on the two n-gram sets alone.
+            reaches_min_score(a, b, (math.nan, math.nan), config)
     elif part == "sketch":
         from ._arrays import merge_counts
         from .budget import per_document_budget
