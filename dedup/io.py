@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
@@ -156,8 +157,8 @@ class Reader:
         self.where[doc.id] = where
         return doc
 
-    def read(self, inputs: Sequence[str | Path]) -> Iterator[Document]:
-        """Yield the documents of every input in turn.
+    def read(self, inputs: str | Path | Sequence[str | Path]) -> Iterator[Document]:
+        """Yield the documents of every input in turn (one path, or several).
 
         Example:
             >>> list(Reader().read(["/no/such/file.jsonl"]))
@@ -165,7 +166,8 @@ class Reader:
             ...
             dedup.errors.ReadError: /no/such/file.jsonl: cannot read: no such file or directory
         """
-        for item in inputs:
+        # One path is one input, not a string of one-character inputs ("/" first: the whole disk).
+        for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
             if str(item) == "-":
                 yield from self._stdin()
                 continue
@@ -417,8 +419,8 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
     return Reader(**{"input_format": "jsonl", **options}).read([path])
 
 
-def read_documents(paths: Iterable[str | Path], **options: Any) -> Iterator[Document]:
-    """Yield the documents of files and directories of any supported format (see :class:`Reader`).
+def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:
+    """Yield the documents of a file or directory, or of several, in any supported format (see :class:`Reader`).
 
     Example:
         >>> import tempfile, pathlib
@@ -426,5 +428,7 @@ def read_documents(paths: Iterable[str | Path], **options: Any) -> Iterator[Docu
         >>> _ = f.write_text('id\\ttext\\na\\tsome text\\n', encoding="utf-8")
         >>> [(d.id, d.text) for d in read_documents([f])]
         [('a', 'some text')]
+        >>> [d.id for d in read_documents(str(f))]  # one path needs no list
+        ['a']
     """
-    return Reader(**options).read(list(paths))
+    return Reader(**options).read(paths if isinstance(paths, (str, PathLike)) else list(paths))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dedup.errors import DedupError, InputError, ReadError
-from dedup.io import Reader
+from dedup.io import Reader, read_documents
 
 
 def write(path: Path, data: str | bytes) -> Path:
@@ -31,6 +31,17 @@ def test_directory_ids_are_relative_paths_and_sorted(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["b.txt", "sub/a.txt"]
     assert reader.where["sub/a.txt"] == str(tmp_path / "sub" / "a.txt")
     assert [d.source for d in docs] == [None, None]
+
+
+def test_one_path_is_one_input_not_its_characters(tmp_path: Path) -> None:
+    # A bare string was iterated character by character: "/" first, so the whole disk was walked.
+    folder = tmp_path / "corpus"
+    write(folder / "a.txt", "first")
+    write(tmp_path / "one.jsonl", '{"id": "x", "text": "some text"}\n')
+    assert [d.id for d in read_documents(str(folder))] == ["a.txt"]
+    assert [d.id for d in read_documents(folder)] == ["a.txt"]
+    assert [d.id for d in Reader().read(str(tmp_path / "one.jsonl"))] == ["x"]
+    assert [d.id for d in read_documents([folder, tmp_path / "one.jsonl"])] == ["a.txt", "x"]
 
 
 def test_byte_order_mark_is_dropped(tmp_path: Path) -> None:
