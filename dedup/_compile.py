@@ -86,7 +86,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         from ._arrays import merge_counts
         from .budget import per_document_budget
         from .config import ScanConfig
-        from .pairs import _kept_pairs, brief_pairs
+        from .pairs import _kept_pairs, needed_bands
         from .records import Document
         from .scan import scan
         from .schedule import locality_order
@@ -100,10 +100,10 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         merge_counts(np.zeros(1, np.uint64), ones, np.ones(1, np.uint64), ones)
         locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2)
         locality_order(np.zeros(1, np.int64), np.ones(1, np.int64), 2, np.full(2, 2, np.int64), 1)  # (a full cache)
-        brief_pairs(np.ones(1, np.int64), np.ones(1, np.int64), config or ScanConfig())  # (an index query's rule)
+        needed_bands(np.ones(1, np.int64), np.ones(1, np.int64), config or ScanConfig())  # (an index query's rule)
         per_document_budget(np.zeros(2, np.int64), np.arange(1, 3), np.ones(2, np.int64), 3, 1)  # (a dense corpus)
         none = np.zeros(0, np.int64)
-        _kept_pairs(none, none.copy(), none.copy(), np.ones(1, np.int64), 4, 32, 4)  # (the scan's, on counted pairs)
+        _kept_pairs(none, none.copy(), none.copy(), np.ones(1, np.int64), 4, 32)  # (the scan's, on counted pairs)
         # The table of every document pair that takes over the counts where most pairs share a
         # band (any small corpus whose documents share text): filled, added to and read.
         from .candidates import _PairCounts, _PairTable

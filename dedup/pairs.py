@@ -2,7 +2,7 @@
 
 The local scan, the archive index and the Spark engine share these functions, so that they report
 the same passages and scores: which candidate pairs of briefs are kept on fewer bands
-(:func:`brief_pairs`), how a document is prepared (:func:`prepare_text`), how a pair is aligned and
+(:func:`needed_bands`), how a document is prepared (:func:`prepare_text`), how a pair is aligned and
 scored (:func:`align_pair`, :func:`pair_score`) and how reported pairs are ordered
 (:func:`pair_rank`).
 """
@@ -28,8 +28,8 @@ from .scripts import width
 from .shingle import shingle
 
 __all__ = [
-    "align_pair", "brief_pairs", "least_bands", "pair_rank", "pair_score", "prepare_text", "reaches_min_score",
-    "short_pair", "too_short",
+    "align_pair", "least_bands", "needed_bands", "pair_rank", "pair_score", "prepare_text",
+    "reaches_min_score", "short_pair", "too_short",
 ]  # fmt: skip
 
 
@@ -197,35 +197,44 @@ def pair_score(containment_a: float, containment_b: float, time_a: float, time_b
     return math.sqrt(containment_a * containment_b)
 
 
-# Chance band collisions grow with the window pairs of two documents: a brief against a story
-# of news length (a 32-window brief against up to 128 windows) has few, a brief against a long web
-# page or report has hundreds of times more, and there a pair needs all of min_bands.
-_SHORT_PAIRS = 4
+# Chance band collisions grow with the window pairs of two documents, and so does the evidence a
+# pair needs: between two short stories (a brief of 8 windows against a story of 32, at most
+# short_windows² / 4 window pairs) one band in common is as unlikely by chance as several bands
+# are between long pages, and an agency brief that an outlet cut and edited keeps too little
+# verbatim text to collide in more; a brief against a story of news length (a 32-window brief
+# against up to 128 windows, at most 4 x short_windows² window pairs) needs half of min_bands; a
+# brief against a long web page or report has hundreds of times more window pairs, and there a
+# pair needs all of min_bands. Each step down in bands is a step of 16 in window pairs.
+_SHORT_PAIRS = 4  # window pairs under which a pair needs half of min_bands, in short_windows²
+_TINY_PAIRS = 4  # ... and a quarter of min_bands: short_windows² / _TINY_PAIRS
 
 
 def least_bands(config: ScanConfig) -> int:
-    """The fewest bands a candidate pair may share: half of ``min_bands`` when briefs are relaxed, else ``min_bands``.
+    """The fewest bands any candidate pair may share (a quarter of ``min_bands`` when briefs are relaxed).
 
-    Below ``min_bands``, a pair is kept only when :func:`brief_pairs` says it is a brief against a
-    news-length story (every engine counts band pairs down to this, then applies that test).
+    Every engine counts band pairs down to this, then keeps the pairs sharing the bands
+    :func:`needed_bands` asks of them.
 
     Example:
         >>> least_bands(ScanConfig()), least_bands(ScanConfig(short_windows=0))
-        (2, 4)
+        (1, 4)
     """
-    return max(1, config.min_bands // 2) if config.short_windows else config.min_bands
+    return max(1, config.min_bands // 4) if config.short_windows else config.min_bands
 
 
-def brief_pairs(
+def needed_bands(
     windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], config: ScanConfig
-) -> npt.NDArray[np.bool_]:
-    """Which pairs, given both documents' window counts, need only half of ``min_bands`` (see :func:`least_bands`).
+) -> npt.NDArray[np.int64]:
+    """The bands each pair must share to be a candidate, given both documents' window counts.
 
-    The one candidate rule of every engine (the Spark engine writes the same test as columns).
+    ``min_bands``; half as many for a brief (at most ``short_windows`` windows) against a story of
+    news length (at most ``4 * short_windows**2`` window pairs between the two); a quarter (at
+    least one) for two short stories (at most ``short_windows**2 / 4`` window pairs). The one
+    candidate rule of every engine (the Spark engine writes the same test as columns).
 
     Example:
-        >>> brief_pairs(np.array([20, 20, 50]), np.array([100, 300, 100]), ScanConfig()).tolist()
-        [True, False, False]
+        >>> needed_bands(np.array([8, 20, 20, 50]), np.array([30, 100, 300, 100]), ScanConfig()).tolist()
+        [1, 2, 4, 4]
     """
     windows_left, windows_right = np.asarray(windows_left, np.int64), np.asarray(windows_right, np.int64)
     if windows_left.shape != windows_right.shape:
@@ -233,23 +242,30 @@ def brief_pairs(
             f"windows_left and windows_right must have one count a pair, got shapes {windows_left.shape} and "
             f"{windows_right.shape}"
         )
-    mask = _brief_mask(windows_left.ravel(), windows_right.ravel(), config.short_windows, _SHORT_PAIRS)
-    return mask.reshape(windows_left.shape)
+    needed = _needed_all(windows_left.ravel(), windows_right.ravel(), config.min_bands, config.short_windows)
+    return needed.reshape(windows_left.shape)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _brief(x: int, y: int, short_windows: int, short_pairs: int) -> bool:
-    """The rule of :func:`brief_pairs` for one pair of window counts (the kernels' one copy of it)."""
-    return min(x, y) <= short_windows and x * y <= short_pairs * short_windows * short_windows
+def _needed(x: int, y: int, min_bands: int, short_windows: int) -> int:
+    """The rule of :func:`needed_bands` for one pair of window counts (the kernels' one copy of it)."""
+    if min(x, y) > short_windows:
+        return min_bands
+    square = short_windows * short_windows
+    if x * y * _TINY_PAIRS <= square:
+        return max(1, min_bands // 4)
+    if x * y <= _SHORT_PAIRS * square:
+        return max(1, min_bands // 2)
+    return min_bands
 
 
 @njit(cache=True, nogil=True)
-def _brief_mask(
-    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], short_windows: int, short_pairs: int
-) -> npt.NDArray[np.bool_]:
-    out = np.empty(len(windows_left), dtype=np.bool_)
+def _needed_all(
+    windows_left: npt.NDArray[np.int64], windows_right: npt.NDArray[np.int64], min_bands: int, short_windows: int
+) -> npt.NDArray[np.int64]:
+    out = np.empty(len(windows_left), dtype=np.int64)
     for k in range(len(windows_left)):
-        out[k] = _brief(windows_left[k], windows_right[k], short_windows, short_pairs)
+        out[k] = _needed(windows_left[k], windows_right[k], min_bands, short_windows)
     return out
 
 
@@ -261,16 +277,16 @@ def _kept_pairs(
     windows: npt.NDArray[np.int64],
     min_bands: int,
     short_windows: int,
-    short_pairs: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The pairs sharing ``min_bands`` bands, or fewer when :func:`brief_pairs` says so (in order).
+    """The pairs sharing the bands :func:`needed_bands` asks of them (in order).
 
     The arrays are compacted in place and views of them returned: on a dense corpus they are
     millions of pairs, and fresh arrays for the kept ones cost more in new pages than the test.
     """
     n = 0
     for k in range(len(left)):
-        if shared[k] >= min_bands or _brief(windows[left[k]], windows[right[k]], short_windows, short_pairs):
+        enough = shared[k] >= min_bands  # (the cheap test first: on a dense corpus most pairs pass it)
+        if enough or shared[k] >= _needed(windows[left[k]], windows[right[k]], min_bands, short_windows):
             left[n], right[n], shared[n] = left[k], right[k], shared[k]
             n += 1
     return left[:n], right[:n], shared[:n]

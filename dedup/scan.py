@@ -34,7 +34,6 @@ from .lsh import band_keys32
 from .minhash import window_signatures_flat
 from .normalize import normalize
 from .pairs import (
-    _SHORT_PAIRS,
     _kept_pairs,
     align_pair,
     least_bands,
@@ -423,22 +422,21 @@ _NOTHING: tuple[list[Passage], Pair | None] = ([], None)
 def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source: npt.NDArray[np.int64]) -> Candidates:
     """Document pairs whose windows collide in enough LSH bands.
 
-    A pair must collide in ``min_bands`` bands, or in half as many when one of its documents has
-    at most ``short_windows`` windows and the two have at most ``4 * short_windows**2`` window
-    pairs: a brief of a few hundred characters has a handful of windows and so a handful of chances
-    to collide, where a chance collision of two long documents, or of a brief and a long document,
-    has hundreds.
+    A pair must collide in ``min_bands`` bands, or in fewer when one of its documents is short and
+    the two have few window pairs (:func:`dedup.pairs.needed_bands`): a brief of a few hundred
+    characters has a handful of windows and so a handful of chances to collide, where a chance
+    collision of two long documents, or of a brief and a long document, has hundreds.
     """
     cfg = index.config
     least = least_bands(cfg)
     windows = np.asarray(index.window_counts, dtype=np.int64)
 
-    # brief_pairs' rule in one pass, on each part of the counted pairs as it comes: on a dense
+    # needed_bands' rule in one pass, on each part of the counted pairs as it comes: on a dense
     # corpus most pairs share a few bands, and all of them held at once were the scan's peak.
     def brief_rule(
         left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        return _kept_pairs(left, right, shared, windows, cfg.min_bands, cfg.short_windows, _SHORT_PAIRS)
+        return _kept_pairs(left, right, shared, windows, cfg.min_bands, cfg.short_windows)
 
     accept = brief_rule if least < cfg.min_bands else None
     return candidate_pairs_banded(

@@ -18,7 +18,7 @@ from dedup.candidates import candidate_pairs, candidate_pairs_banded
 from dedup.lsh import band_keys
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
-from dedup.pairs import _SHORT_PAIRS, _kept_pairs, brief_pairs
+from dedup.pairs import _kept_pairs, least_bands, needed_bands
 from dedup.records import Document
 from dedup.scan import ScanConfig, _Index
 from dedup.schedule import _TILE, NEVER, _breadth_first, locality_order, next_chunks
@@ -203,7 +203,7 @@ def test_locality_order_with_sizes_takes_the_order_that_prepares_fewer(
     short_windows=st.integers(0, 40),
     min_bands=st.integers(1, 8),
 )
-def test_kept_pairs_is_the_brief_pairs_rule(
+def test_kept_pairs_is_the_needed_bands_rule(
     pairs: list[tuple[int, int, int]], windows: list[int], short_windows: int, min_bands: int
 ) -> None:
     left = np.array([a for a, _, _ in pairs], dtype=np.int64)
@@ -211,14 +211,22 @@ def test_kept_pairs_is_the_brief_pairs_rule(
     shared = np.array([n for *_, n in pairs], dtype=np.int64)
     counts = np.array(windows, dtype=np.int64)
     config = ScanConfig(short_windows=short_windows, min_bands=min_bands)
-    # The rule as documented, written out here: a brief (at most short_windows windows) against a
-    # story with at most _SHORT_PAIRS * short_windows**2 window pairs between the two.
+    # The rule as documented, written out here: a brief (at most short_windows windows) needs half
+    # of min_bands against a story with at most 4 x short_windows² window pairs between the two,
+    # a quarter with at most short_windows² / 4; any other pair min_bands; never fewer than one.
     x, y = counts[left], counts[right]
-    brief = (np.minimum(x, y) <= short_windows) & (x * y <= _SHORT_PAIRS * short_windows**2)
-    assert brief_pairs(x, y, config).tolist() == brief.tolist()
-    keep = (shared >= min_bands) | brief
+    brief = np.minimum(x, y) <= short_windows
+    want_needed = np.where(
+        brief & (4 * x * y <= short_windows**2),
+        max(1, min_bands // 4),
+        np.where(brief & (x * y <= 4 * short_windows**2), max(1, min_bands // 2), min_bands),
+    )
+    needed = needed_bands(x, y, config)
+    assert needed.tolist() == want_needed.tolist()
+    assert all(least_bands(config) <= n <= min_bands for n in needed.tolist())
+    keep = shared >= needed
     want = [left[keep].tolist(), right[keep].tolist(), shared[keep].tolist()]
-    got = _kept_pairs(left, right, shared, counts, min_bands, short_windows, _SHORT_PAIRS)  # (in place)
+    got = _kept_pairs(left, right, shared, counts, min_bands, short_windows)  # (in place)
     assert [x.tolist() for x in got] == want
 
 

@@ -28,7 +28,7 @@ from ..common import common_texts
 from ..config import ScanConfig
 from ..dates import parse_date
 from ..errors import ParameterError
-from ..pairs import brief_pairs, least_bands
+from ..pairs import least_bands, needed_bands
 from ..records import CommonText, Document, Pair, Passage
 from ..scan import ScanResult, _AlignChunk, _Index, _Prepared
 from ..schedule import chunks
@@ -195,8 +195,8 @@ def run_query(
     packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
     pair_band = np.concatenate(band)
     per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
-    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, half as many for
-    # a brief and a news-length story (pairs.brief_pairs).
+    # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, fewer for a brief
+    # and a story with few window pairs between them (pairs.needed_bands).
     lowest = least_bands(config)
     none = np.zeros(0, np.int64)
     left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
@@ -220,7 +220,7 @@ def run_query(
     windows_all[na:] = batch.window_counts
     keep = present[left] & present[right]
     if lowest < config.min_bands:
-        keep &= (shared >= config.min_bands) | brief_pairs(windows_all[left], windows_all[right], config)
+        keep &= shared >= needed_bands(windows_all[left], windows_all[right], config)
     if not config.same_source:
         keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
                          dtype=np.bool_)  # fmt: skip

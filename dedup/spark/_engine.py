@@ -23,7 +23,7 @@ from ..clusters import Cluster, find_clusters
 from ..common import MOST_DOCUMENTS, common_texts
 from ..config import ScanConfig
 from ..errors import InputError, ParameterError
-from ..pairs import _SHORT_PAIRS, least_bands, pair_rank
+from ..pairs import _SHORT_PAIRS, _TINY_PAIRS, least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
 from ..scan import ScanResult
 from . import _batches as B
@@ -454,8 +454,8 @@ def scan(
         key_bits = _key_bits(band_keys, document_parts)
     statistics, twice = _statistics(accepted, cfg, document_parts, key_bits)
 
-    # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or half
-    # as many for a brief and a news-length story (dedup.pairs.brief_pairs).
+    # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or fewer
+    # for a brief and a story with few window pairs between them (dedup.pairs.needed_bands).
     least = least_bands(cfg)
     relaxed = least < cfg.min_bands
 
@@ -504,11 +504,16 @@ def scan(
         side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         if relaxed:
-            # pairs.brief_pairs as columns.
-            short = (F.least("a_window_count", "b_window_count") <= cfg.short_windows) & (
-                F.col("a_window_count").cast("bigint") * F.col("b_window_count") <= _SHORT_PAIRS * cfg.short_windows**2
+            # pairs.needed_bands as columns.
+            brief = F.least("a_window_count", "b_window_count") <= cfg.short_windows
+            window_pairs = F.col("a_window_count").cast("bigint") * F.col("b_window_count")
+            square = cfg.short_windows**2
+            needed = (
+                F.when(brief & (window_pairs * _TINY_PAIRS <= square), max(1, cfg.min_bands // 4))
+                .when(brief & (window_pairs <= _SHORT_PAIRS * square), max(1, cfg.min_bands // 2))
+                .otherwise(cfg.min_bands)
             )
-            found = found.filter((F.col("shared") >= cfg.min_bands) | short)
+            found = found.filter(F.col("shared") >= needed)
         # The budget's second key: the slots the two whole-document signatures share.
         found = found.select(
             F.col("shared").cast("bigint").alias("shared"),
