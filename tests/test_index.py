@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from briefs import agency_briefs, shared_bands
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from dedup.cli import main
 from dedup.errors import DedupError, InputError, ParameterError
 from dedup.index import FORMAT_VERSION
 from dedup.index.segments import SEGMENT_VERSION, Segment
+from dedup.pairs import needed_bands
 from dedup_bench.scripts import TRANSLATIONS, outlets
 
 LETTERS = np.array(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
@@ -98,6 +100,25 @@ def test_a_chinese_brief_is_found_by_a_query_as_by_a_scan(tmp_path: Path) -> Non
         got = index.query(queries)
     want = expected(archive, queries)
     assert len(want.passages) == 2
+    same_answer(got, want)
+
+
+def test_briefs_cut_from_short_stories_are_found_by_a_query_as_by_a_scan(tmp_path: Path) -> None:
+    """The index keeps the scan's candidate rule: two short stories are candidates on one band."""
+    docs = agency_briefs(20, seed=1)
+    archive, queries = docs[:20], docs[20:]  # the first ten stories and briefs archived
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries)
+    # Pairs with a query document that the rule keeps, and how many of them on under half the bands.
+    shared, windows = shared_bands(docs, ScanConfig())
+    asked = [p for p in shared if p[1] >= len(archive)]
+    left, right = np.array([windows[i] for i, _ in asked]), np.array([windows[j] for _, j in asked])
+    needed = needed_bands(left, right, ScanConfig())
+    kept = [shared[p] for p, n in zip(asked, needed.tolist(), strict=True) if shared[p] >= n]
+    assert min(kept) < 2 and got.candidates == len(kept)
+    assert len(want.pairs) == 10
     same_answer(got, want)
 
 

@@ -10,9 +10,11 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from briefs import agency_briefs, rule_candidates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup
 import dedup.schedule as schedule_module
 from dedup.candidates import candidate_pairs, candidate_pairs_banded
 from dedup.lsh import band_keys
@@ -469,3 +471,17 @@ def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pyte
     assert len(made) > len(set(made))  # documents were prepared again
     assert large.pairs and large.passages
     assert small.pairs == large.pairs and small.passages == large.passages
+
+
+@pytest.mark.parametrize("min_bands", [4, 8])
+def test_briefs_cut_from_short_stories_are_candidates_on_fewer_bands(min_bands: int) -> None:
+    # Two short stories (7 and 16-18 windows) have few window pairs: one band in common (a quarter
+    # of min_bands) makes them candidates, and every brief is found with its story.
+    docs = agency_briefs(20, seed=1)
+    config = ScanConfig(min_bands=min_bands)
+    kept, below_half = rule_candidates(docs, config)
+    assert below_half > 0  # the quarter of min_bands is what keeps some of them
+    result = dedup.scan(docs, config)
+    assert result.candidates == kept
+    if min_bands == 4:
+        assert sorted((p.a, p.b) for p in result.pairs) == [(f"agency{i:02d}", f"brief{i:02d}") for i in range(20)]

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from briefs import agency_briefs, rule_candidates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -209,6 +210,16 @@ def test_budget_dates_and_scored_pairs_same_as_local(spark: Any) -> None:
     assert local.unaligned > 0 and any(p.passages == 0 for p in local.pairs) and local.passages
     assert len({p.score for p in local.pairs}) > 1
     _assert_same(local, spark_scan(_frame(spark, docs, 4), cfg))
+
+
+def test_briefs_on_one_band_same_as_local(spark: Any) -> None:
+    """Two short stories are candidates on a quarter of min_bands, on the executors as locally."""
+    docs = agency_briefs(20, seed=1)
+    kept, below_half = rule_candidates(docs, ScanConfig())
+    assert below_half > 0  # the comparison means something: pairs only the quarter keeps
+    local = dedup.scan(docs)
+    assert local.candidates == kept and len(local.pairs) == 20
+    _assert_same(local, spark_scan(_frame(spark, docs, 3)))
 
 
 def test_nothing_to_scan_same_as_local(spark: Any) -> None:

@@ -1,0 +1,85 @@
+"""Agency briefs cut from short stories, and the LSH bands each pair of documents shares.
+
+The engines count band pairs with sorted runs, tables of every pair and Spark shuffles;
+:func:`shared_bands` counts them the plain way (a dictionary of buckets a band), so that tests can
+check the candidate rule (:func:`dedup.pairs.needed_bands`) each engine applies on top of those
+counts. :func:`agency_briefs` makes the pairs that rule is for: two short stories whose shared
+pieces are a few words each, shorter than a window, so that some collide in one band only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.config import ScanConfig
+from dedup.normalize import normalize
+from dedup.pairs import needed_bands
+from dedup.records import Document
+from dedup.scan import _sketch_batch
+
+LETTERS = np.array(list("ابتثجحخدذرزسشصضطظعغفقكلمنهوي"))
+
+
+def agency_briefs(n: int, seed: int) -> list[Document]:
+    """``n`` agency stories (140 words) and, for each, a newspaper brief of about 360 characters.
+
+    A brief alternates runs of 3 to 6 words copied from its story (anywhere in it, in any order)
+    with 2 to 4 words of its own; briefs come from three newspapers. Story ``agencyNN`` and brief
+    ``briefNN`` are the derived pairs.
+    """
+    rng = np.random.default_rng(seed)
+
+    def word() -> str:
+        return "".join(rng.choice(LETTERS, int(rng.integers(2, 8))))
+
+    docs = []
+    for i in range(n):
+        story = [word() for _ in range(140)]
+        brief: list[str] = []
+        while len(" ".join(brief)) < 360:
+            if rng.random() < 0.5:
+                k = int(rng.integers(3, 7))
+                start = int(rng.integers(0, len(story) - k))
+                brief += story[start : start + k]
+            else:
+                brief += [word() for _ in range(int(rng.integers(2, 5)))]
+        docs.append(Document(f"agency{i:02d}", " ".join(story), source="agency"))
+        docs.append(Document(f"brief{i:02d}", " ".join(brief), source=f"paper{i % 3}"))
+    return docs
+
+
+def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[int, int], int], list[int]]:
+    """Bands shared by each pair (i, j), i < j in input order, of different outlets; and each document's windows.
+
+    A bucket of more than ``max_bucket`` windows is skipped, as the engines skip it.
+    """
+    texts = [normalize(d.text, profile=config.profile).text for d in docs]
+    batch, _, _ = _sketch_batch(texts, config, *config.bands_rows, seed_keys=False)
+    owner = np.repeat(np.arange(len(texts)), batch.counts).tolist()
+    outlet = [d.outlet for d in docs]
+    shared: dict[tuple[int, int], int] = {}
+    for band in range(batch.keys.shape[0]):
+        buckets: dict[int, list[int]] = {}
+        for window, key in enumerate(batch.keys[band].tolist()):
+            buckets.setdefault(key, []).append(owner[window])
+        pairs = set()
+        for members in buckets.values():
+            if len(members) > config.max_bucket:
+                continue
+            held = sorted(set(members))
+            pairs.update((i, j) for k, i in enumerate(held) for j in held[k + 1 :] if outlet[i] != outlet[j])
+        for pair in pairs:
+            shared[pair] = shared.get(pair, 0) + 1
+    return shared, batch.counts.tolist()
+
+
+def rule_candidates(docs: list[Document], config: ScanConfig) -> tuple[int, int]:
+    """How many pairs the candidate rule keeps, and how many of them share fewer than half of ``min_bands``."""
+    shared, windows = shared_bands(docs, config)
+    pairs = list(shared)
+    if not pairs:
+        return 0, 0
+    count = np.array([shared[p] for p in pairs])
+    needed = needed_bands(np.array([windows[i] for i, _ in pairs]), np.array([windows[j] for _, j in pairs]), config)
+    kept = count >= needed
+    return int(kept.sum()), int((kept & (count < max(1, config.min_bands // 2))).sum())
