@@ -293,7 +293,7 @@ class Reader:
                 value = None  # an empty cell of an optional column: not given
             if value is None:
                 if required:
-                    self._bad(where, f"field {name!r} is missing: expected a string")
+                    self._bad(where, f"field {name!r} is missing: expected a string{_fields_held(record)}")
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
@@ -417,6 +417,15 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
         ['s']
     """
     return Reader(**{"input_format": "jsonl", **options}).read([path])
+
+
+def _fields_held(record: Mapping[str, Any]) -> str:
+    """What a record holds, for the message about a field it lacks (a text under another name?)."""
+    names = [repr(str(k)) for k in list(record)[:6]]
+    if not names:
+        return " (the record has no fields)"
+    more = f" and {len(record) - 6} more" if len(record) > 6 else ""
+    return f" (the record has {', '.join(names)}{more})"
 
 
 def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:
