@@ -198,13 +198,13 @@ def pair_score(containment_a: float, containment_b: float, time_a: float, time_b
 
 
 # Chance band collisions grow with the window pairs of two documents, and so does the evidence a
-# pair needs: between two short stories (a brief of 8 windows against a story of 32, at most
-# short_windows² / 4 window pairs) one band in common is as unlikely by chance as several bands
-# are between long pages, and an agency brief that an outlet cut and edited keeps too little
-# verbatim text to collide in more; a brief against a story of news length (a 32-window brief
-# against up to 128 windows, at most 4 x short_windows² window pairs) needs half of min_bands; a
-# brief against a long web page or report has hundreds of times more window pairs, and there a
-# pair needs all of min_bands. Each step down in bands is a step of 16 in window pairs.
+# pair needs. A brief against a long web page or report has thousands of window pairs: all of
+# min_bands. A brief against a story of news length (a 32-window brief against up to 128 windows,
+# at most 4 x short_windows² window pairs): half. Two short stories (a brief of 8 windows against
+# a story of 32, at most short_windows² / 4 window pairs): a quarter, one band, which by chance
+# is about as rare there as two bands are at 16 times the window pairs; an agency brief that an
+# outlet cut and edited may keep too little verbatim text to collide in more (docs/quality.md,
+# "What the MinHash seed decides"). Each step down in bands is a step of 16 in window pairs.
 _SHORT_PAIRS = 4  # window pairs under which a pair needs half of min_bands, in short_windows²
 _TINY_PAIRS = 4  # ... and a quarter of min_bands: short_windows² / _TINY_PAIRS
 

@@ -433,12 +433,12 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
 
     # needed_bands' rule in one pass, on each part of the counted pairs as it comes: on a dense
     # corpus most pairs share a few bands, and all of them held at once were the scan's peak.
-    def brief_rule(
+    def needed_rule(
         left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], shared: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         return _kept_pairs(left, right, shared, windows, cfg.min_bands, cfg.short_windows)
 
-    accept = brief_rule if least < cfg.min_bands else None
+    accept = needed_rule if least < cfg.min_bands else None
     return candidate_pairs_banded(
         index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
         max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept,
