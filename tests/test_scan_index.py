@@ -473,6 +473,18 @@ def test_a_scan_with_a_small_cache_finds_what_a_large_one_does(monkeypatch: pyte
     assert small.pairs == large.pairs and small.passages == large.passages
 
 
+@given(
+    x=st.integers(1, 300), y=st.integers(1, 300), more=st.integers(0, 300),
+    short_windows=st.integers(0, 64), min_bands=st.integers(1, 16),
+)  # fmt: skip
+def test_more_windows_never_need_fewer_bands(x: int, y: int, more: int, short_windows: int, min_bands: int) -> None:
+    # Chance collisions only grow with the window pairs: so must the evidence asked for, never past min_bands.
+    config = ScanConfig(short_windows=short_windows, min_bands=min_bands)
+    needed = needed_bands(np.array([x, x + more, y]), np.array([y, y, x + more]), config).tolist()
+    assert needed[0] <= needed[1] == needed[2] <= min_bands
+    assert needed[0] >= least_bands(config)
+
+
 @pytest.mark.parametrize("min_bands", [4, 8])
 def test_briefs_cut_from_short_stories_are_candidates_on_fewer_bands(min_bands: int) -> None:
     # Two short stories (7 and 16-18 windows) have few window pairs: one band in common (a quarter
