@@ -242,9 +242,7 @@ def passages(draw: st.DrawFn) -> Case:
     a, b = draw(st.sampled_from([("s1", "r1"), ("s1", "r2"), ("s2", "r1")]))
     a_start, b_start = draw(st.integers(0, 40)), draw(st.integers(0, 40))
     a_len, b_len = draw(st.integers(1, 25)), draw(st.integers(1, 25))
-    case = Case(
-        a, a_start, a_start + a_len, b, b_start, b_start + b_len, draw(st.sampled_from(["none", "x"]))
-    )
+    case = Case(a, a_start, a_start + a_len, b, b_start, b_start + b_len, draw(st.sampled_from(["none", "x"])))
     return case.swapped() if draw(st.booleans()) else case
 
 

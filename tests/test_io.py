@@ -69,7 +69,7 @@ def test_jsonl_fields_and_renamed_fields(tmp_path: Path) -> None:
         (b'{"id": "a", "text": "ok"}\n{"id": "b"\n', r"d\.jsonl:2: not valid JSON"),
         (b'{"id": "a"}\n', r"d\.jsonl:1: field 'text' is missing: expected a string \(the record has 'id'\)"),
         (b'{"id": "a", "body": "x"}\n', r"field 'text' is missing: expected a string \(the record has 'id', 'body'\)"),
-        (b'{}\n', r"field 'id' is missing: expected a string \(the record has no fields\)"),
+        (b"{}\n", r"field 'id' is missing: expected a string \(the record has no fields\)"),
         (b'{"id": "a", "text": 5}\n', r"d\.jsonl:1: field 'text' must be a string, got int"),
         (b'{"id": "", "text": "x"}\n', r"d\.jsonl:1: field 'id' is empty"),
         (b"[1, 2]\n", r"d\.jsonl:1: expected a JSON object, got list"),

@@ -139,9 +139,7 @@ def test_non_contiguous_input() -> None:
     seed=_SEEDS,
     parallel=st.booleans(),
 )
-def test_signatures_rows_equal_signature(
-    sets: list[list[int]], num_perm: int, seed: int, parallel: bool
-) -> None:
+def test_signatures_rows_equal_signature(sets: list[list[int]], num_perm: int, seed: int, parallel: bool) -> None:
     arrays = [np.array(s, dtype=np.uint32) for s in sets]
     result = signatures(arrays, num_perm, seed=seed, parallel=parallel)
     assert result.shape == (len(sets), num_perm)
@@ -154,10 +152,7 @@ def test_kernels_are_thread_safe() -> None:
     # The kernels release the GIL (nogil); concurrent calls must not interfere.
     rng = np.random.default_rng(3)
     batches = [
-        [
-            rng.integers(0, 2**32, int(rng.integers(0, 300)), dtype=np.uint64).astype(np.uint32)
-            for _ in range(20)
-        ]
+        [rng.integers(0, 2**32, int(rng.integers(0, 300)), dtype=np.uint64).astype(np.uint32) for _ in range(20)]
         for _ in range(8)
     ]
 
@@ -215,9 +210,7 @@ def test_window_batch_equals_single_documents(
     lengths: list[int], stride: int, per_window: int, parallel: bool, data: st.DataObject
 ) -> None:
     window = stride * per_window
-    arrays = [
-        np.array(data.draw(st.lists(_UINT32, min_size=n, max_size=n)), dtype=np.uint32) for n in lengths
-    ]
+    arrays = [np.array(data.draw(st.lists(_UINT32, min_size=n, max_size=n)), dtype=np.uint32) for n in lengths]
     batch = window_signatures_many(arrays, window=window, stride=stride, num_perm=16, parallel=parallel)
     assert batch.offsets.tolist()[0] == 0
     assert batch.offsets.shape == (len(arrays) + 1,)
@@ -309,9 +302,7 @@ def test_jaccard_equals_datasketch() -> None:
 
 
 def test_jaccard_shape_mismatch() -> None:
-    with pytest.raises(
-        ParameterError, match=r"sig_a and sig_b must have the same shape, got \(128,\) and \(64,\)"
-    ):
+    with pytest.raises(ParameterError, match=r"sig_a and sig_b must have the same shape, got \(128,\) and \(64,\)"):
         jaccard(signature(np.arange(3)), signature(np.arange(3), 64))
     with pytest.raises(ParameterError, match="empty"):
         jaccard(np.array([], np.uint32), np.array([], np.uint32))
@@ -321,10 +312,7 @@ def test_jaccard_shape_mismatch() -> None:
 
 
 def test_to_datasketch_round_trip_in_lsh() -> None:
-    base = (
-        "قالت وزارة الدفاع الأمريكية (البنتاغون) أمس إنها لا تخطط حاليا"
-        " لسحب قواتها البالغ عددها نحو 2500 جندي"
-    )
+    base = "قالت وزارة الدفاع الأمريكية (البنتاغون) أمس إنها لا تخطط حاليا لسحب قواتها البالغ عددها نحو 2500 جندي"
     texts = {
         "original": base,
         "copy": base.replace("أمس", "اليوم"),

@@ -62,9 +62,7 @@ def test_golden_values(text: str, ngram: int, seed: int, expected: int) -> None:
 
 
 @pytest.mark.parametrize("ngram", [1, 4, 5, 8, 12])
-@pytest.mark.parametrize(
-    "text", ["الولايات المتحدة الأمريكية", "汉字文本的重复段落检测", "𠀀𠀁𠀂 😀🎉 text é"]
-)
+@pytest.mark.parametrize("text", ["الولايات المتحدة الأمريكية", "汉字文本的重复段落检测", "𠀀𠀁𠀂 😀🎉 text é"])
 def test_long_ngrams_all_byte_widths(text: str, ngram: int) -> None:
     assert shingle(text, ngram, seed=99).hashes.tolist() == _reference(text, ngram, 99)
 

@@ -211,8 +211,9 @@ def test_band_key_store_columns_are_the_blocks_joined(
     widths: list[int], bands: int, limit: int, data: st.DataObject
 ) -> None:
     blocks = [
-        np.array(data.draw(st.lists(st.integers(0, 2**32 - 1), min_size=bands * w, max_size=bands * w)), np.uint32)
-        .reshape(bands, w)
+        np.array(
+            data.draw(st.lists(st.integers(0, 2**32 - 1), min_size=bands * w, max_size=bands * w)), np.uint32
+        ).reshape(bands, w)
         for w in widths
     ]
     store = BandKeyStore(bands, limit=limit)
