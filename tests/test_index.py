@@ -122,6 +122,26 @@ def test_briefs_cut_from_short_stories_are_found_by_a_query_as_by_a_scan(tmp_pat
     same_answer(got, want)
 
 
+def test_window_counts_are_read_once_and_kept_by_number(tmp_path: Path) -> None:
+    """A query reads archive documents' window counts before their rows; numbers are never reused."""
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:6])
+        store = index._store
+        nums = store.numbers([d.id for d in DOCS[:6]])
+        wanted = np.array([nums[d.id] for d in DOCS[:6]] + [10_000, nums[DOCS[0].id]], dtype=np.int64)
+        stored = dict(store.db.execute("SELECT num, windows FROM documents"))
+        expect = [stored[n] for n in wanted[:6].tolist()] + [-1, stored[int(wanted[0])]]
+        assert store.windows(wanted).tolist() == expect  # (-1: no document has that number)
+        assert store.windows(np.zeros(0, dtype=np.int64)).tolist() == []
+        index.remove([DOCS[1].id])
+        index.add(DOCS[6:8])  # new numbers; the removed document's is not given again
+        later = store.numbers([d.id for d in DOCS[6:8]])
+        assert min(later.values()) > max(nums.values())
+        assert store.windows(np.array(sorted(later.values()), dtype=np.int64)).tolist() == [
+            dict(store.db.execute("SELECT num, windows FROM documents"))[n] for n in sorted(later.values())
+        ]
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     split=st.integers(1, 35),

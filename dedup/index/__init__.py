@@ -265,7 +265,9 @@ class Index:
                         archive.subtract(_stats_of(config, store.documents(nums), batch.sources))
                     # One pass into a buffer kept between queries (the sketches are 16 MB).
                     self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
-                    result = run_query(config, batch, window_doc, store.segments(snap), removed, stats, store.documents)
+                    result = run_query(
+                        config, batch, window_doc, store.segments(snap), removed, stats, store.documents, store.windows
+                    )
             finally:
                 batch.keys.close()
             if result is not None:

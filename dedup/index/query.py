@@ -140,12 +140,14 @@ def run_query(
     removed: npt.NDArray[np.uint32],
     stats: Statistics,
     fetch: Any,
+    windows_of: Any,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
     ``removed`` are archive numbers to leave out (removed documents, archive copies of query
     documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
-    returns the stored rows (:data:`dedup.index.store.Row`) of archive documents.
+    returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
+    their window counts (-1 for a number with no document).
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -200,6 +202,18 @@ def run_query(
     lowest = least_bands(config)
     none = np.zeros(0, np.int64)
     left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
+    if lowest < config.min_bands:
+        # Pairs on fewer than min_bands bands are kept by both documents' window counts: read for
+        # their archive documents alone before any row is fetched, so that the texts and
+        # signatures read below are those of pairs that may be compared (most pairs sharing a band
+        # or two are chance, and are not).
+        unsure = shared < config.min_bands
+        asked = np.unique(left[unsure & (left < na)])
+        known = np.zeros(na + len(batch.documents), dtype=np.int64)  # (0 for those not read: not needed)
+        known[asked] = np.maximum(windows_of(archive[asked]), 0)
+        known[na:] = batch.window_counts
+        keep = ~unsure | (shared >= needed_bands(known[left], known[right], config))
+        left, right, shared = left[keep], right[keep], shared[keep]
 
     # Archive documents of the candidates, and the outlets that decide which pairs are compared.
     needed = sorted(set(archive[left[left < na]].tolist()))
@@ -217,10 +231,7 @@ def run_query(
     for q in range(len(batch.documents)):
         outlet[na + q] = batch.documents.document(q).outlet
     present[na:] = True
-    windows_all[na:] = batch.window_counts
     keep = present[left] & present[right]
-    if lowest < config.min_bands:
-        keep &= shared >= needed_bands(windows_all[left], windows_all[right], config)
     if not config.same_source:
         keep &= np.array([outlet.get(i) != outlet.get(j) for i, j in zip(left.tolist(), right.tolist(), strict=True)],
                          dtype=np.bool_)  # fmt: skip

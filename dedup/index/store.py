@@ -129,6 +129,9 @@ class Store:
         self.timeout = timeout
         self._segments: dict[str, Segment] = {}
         self._stats: tuple[int, Statistics] | None = None
+        # Window counts read so far, by document number (-1: not read). A number is never given to
+        # another document (next_num only grows), so a count read once holds for good.
+        self._windows = np.full(0, -1, dtype=np.int32)
         self._lock_fd: int | None = None
         self._in_read = False
         catalogue = self.path / _CATALOGUE
@@ -316,6 +319,29 @@ class Store:
             rows.extend(self.db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
         rows.sort()
         return rows
+
+    def windows(self, nums: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The window counts of the documents numbered ``nums``, -1 for a number with no document.
+
+        What a query's band rule reads of the archive documents before their rows; remembered once
+        read, as successive queries meet many of the same documents in the pairs that share a band
+        or two by chance.
+        """
+        wanted = np.asarray(nums, dtype=np.int64)
+        if not len(wanted):
+            return np.zeros(0, dtype=np.int64)
+        top = int(wanted.max()) + 1
+        if top > len(self._windows):
+            grown = np.full(max(top, 2 * len(self._windows)), -1, dtype=np.int32)
+            grown[: len(self._windows)] = self._windows
+            self._windows = grown
+        missing = np.unique(wanted[self._windows[wanted] < 0]).tolist()
+        for k in range(0, len(missing), 500):
+            chunk = missing[k : k + 500]
+            marks = ",".join("?" * len(chunk))
+            for num, count in self.db.execute(f"SELECT num, windows FROM documents WHERE num IN ({marks})", chunk):
+                self._windows[num] = count
+        return self._windows[wanted].astype(np.int64)
 
     def sources(self) -> dict[str, int]:
         """The id of every source (a document's outlet) ever stored: ids are kept for good, so salts stay put."""
