@@ -74,7 +74,7 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--min-bands",
         type=int,
         default=_DEFAULTS.min_bands,
-        help="LSH bands two documents must collide in to be aligned (default %(default)s)",
+        help="LSH bands two documents must collide in to be aligned, fewer with a short one (default %(default)s)",
     )
     group.add_argument(
         "--max-candidates",
@@ -200,7 +200,11 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--short-windows",
         type=int,
         default=_DEFAULTS.short_windows,
-        help="pairs with a document of at most this many windows need half of --min-bands (default %(default)s)",
+        help=(
+            "a document of at most this many windows is short: its pairs need half of --min-bands with a story "
+            "of news length, a quarter with another short one, and may be reported on their score alone "
+            "(default %(default)s)"
+        ),
     )
     group.add_argument(
         "--profile",
