@@ -230,7 +230,7 @@ def needed_bands(
     ``min_bands``; half as many for a brief (at most ``short_windows`` windows) against a story of
     news length (at most ``4 * short_windows**2`` window pairs between the two); a quarter (at
     least one) for two short stories (at most ``short_windows**2 / 4`` window pairs). The one
-    candidate rule of every engine (the Spark engine writes the same test as columns).
+    candidate rule of every engine (the Spark engine calls it on batches of counted pairs).
 
     Example:
         >>> needed_bands(np.array([8, 20, 20, 50]), np.array([30, 100, 300, 100]), ScanConfig()).tolist()

@@ -29,7 +29,7 @@ from ..boilerplate import Boilerplate
 from ..config import ScanConfig
 from ..dates import parse_date
 from ..normalize import normalize
-from ..pairs import align_pair, prepare_text, short_pair, too_short
+from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span
 from ..scan import _sketch_batch
 from ..schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
@@ -269,6 +269,23 @@ def _distinct_band_keys(
             i += run
         where[t + 1] = w
     return values[:w], counts[:w], where
+
+
+def kept_by_bands(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+    """The pairs (lo, hi, shared) that share the bands :func:`dedup.pairs.needed_bands` asks of them.
+
+    Each row carries both documents' window counts (``lo_windows``, ``hi_windows``), left out of
+    what is yielded: the local engine's rule itself, not a copy of it in columns.
+    """
+    for batch in batches:
+        shared = batch.column("shared").to_numpy()
+        needed = needed_bands(
+            batch.column("lo_windows").to_numpy().astype(np.int64),
+            batch.column("hi_windows").to_numpy().astype(np.int64),
+            config,
+        )
+        kept = batch.filter(pa.array(shared >= needed))
+        yield pa.RecordBatch.from_arrays([kept.column(n) for n in ("lo", "hi", "shared")], names=["lo", "hi", "shared"])
 
 
 SAME = "same int"

@@ -23,7 +23,7 @@ from ..clusters import Cluster, find_clusters
 from ..common import MOST_DOCUMENTS, common_texts
 from ..config import ScanConfig
 from ..errors import InputError, ParameterError
-from ..pairs import _SHORT_PAIRS, _TINY_PAIRS, least_bands, pair_rank
+from ..pairs import least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
 from ..scan import ScanResult
 from . import _batches as B
@@ -502,22 +502,16 @@ def scan(
     def chosen() -> DataFrame:
         pairs = counted.filter(F.col("shared") >= least).select("lo", "hi", "shared")
         if relaxed:
-            # pairs.needed_bands as columns, on the two window counts alone: the join below, which
-            # carries both documents' signatures, then holds only the pairs kept (on pan13-train a
-            # fifth of those that share a band).
+            # pairs.needed_bands on the two window counts alone: the join below, which carries both
+            # documents' signatures, then holds only the pairs kept (on pan13-train a fifth of
+            # those that share a band).
             windows = accepted_light.select("doc", "window_count")
-            low = windows.select(F.col("doc").alias("_lo"), F.col("window_count").alias("_lo_windows"))
-            high = windows.select(F.col("doc").alias("_hi"), F.col("window_count").alias("_hi_windows"))
+            low = windows.select(F.col("doc").alias("_lo"), F.col("window_count").alias("lo_windows"))
+            high = windows.select(F.col("doc").alias("_hi"), F.col("window_count").alias("hi_windows"))
             pairs = pairs.join(low, pairs["lo"] == low["_lo"]).join(high, pairs["hi"] == high["_hi"])
-            brief = F.least("_lo_windows", "_hi_windows") <= cfg.short_windows
-            window_pairs = F.col("_lo_windows").cast("bigint") * F.col("_hi_windows")
-            square = cfg.short_windows**2
-            needed = (
-                F.when(brief & (window_pairs * _TINY_PAIRS <= square), max(1, cfg.min_bands // 4))
-                .when(brief & (window_pairs <= _SHORT_PAIRS * square), max(1, cfg.min_bands // 2))
-                .otherwise(cfg.min_bands)
+            pairs = pairs.select("lo", "hi", "shared", "lo_windows", "hi_windows").mapInArrow(
+                partial(B.kept_by_bands, config=cfg), J.COUNTED
             )
-            pairs = pairs.filter(F.col("shared") >= needed).select("lo", "hi", "shared")
         side = accepted_light.select("doc", "_order", "window_count", "signature")
         found = orient(pairs, side)
         # The budget's second key: the slots the two whole-document signatures share.
