@@ -1,9 +1,10 @@
 """Agency briefs cut from short stories, and the LSH bands each pair of documents shares.
 
-The engines count band pairs with sorted runs, tables of every pair and Spark shuffles;
-:func:`shared_bands` counts them the plain way (a dictionary of buckets a band), so that tests can
-check the candidate rule (:func:`dedup.pairs.needed_bands`) each engine applies on top of those
-counts. :func:`agency_briefs` makes the pairs that rule is for: two short stories whose shared
+The engines count band pairs with sorted runs, tables of every pair and Spark shuffles, and
+apply the candidate rule (:func:`dedup.pairs.needed_bands`) on the way; :func:`shared_bands`
+counts them with :func:`dedup.candidates.candidate_pairs`, one band at a time and every pair kept
+(the reference the banded search is tested against), so that tests can check which pairs each
+engine keeps. :func:`agency_briefs` makes the pairs that rule is for: two short stories whose shared
 pieces are a few words each, shorter than a window, so that some collide in one band only.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dedup.candidates import candidate_pairs
 from dedup.config import ScanConfig
 from dedup.normalize import normalize
 from dedup.pairs import needed_bands
@@ -55,21 +57,12 @@ def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[i
     """
     texts = [normalize(d.text, profile=config.profile).text for d in docs]
     batch, _, _ = _sketch_batch(texts, config, *config.bands_rows, seed_keys=False)
-    owner = np.repeat(np.arange(len(texts)), batch.counts).tolist()
-    outlet = [d.outlet for d in docs]
-    shared: dict[tuple[int, int], int] = {}
-    for band in range(batch.keys.shape[0]):
-        buckets: dict[int, list[int]] = {}
-        for window, key in enumerate(batch.keys[band].tolist()):
-            buckets.setdefault(key, []).append(owner[window])
-        pairs = set()
-        for members in buckets.values():
-            if len(members) > config.max_bucket:
-                continue
-            held = sorted(set(members))
-            pairs.update((i, j) for k, i in enumerate(held) for j in held[k + 1 :] if outlet[i] != outlet[j])
-        for pair in pairs:
-            shared[pair] = shared.get(pair, 0) + 1
+    owner = np.repeat(np.arange(len(texts)), batch.counts)
+    outlets: dict[str, int] = {}
+    outlet = np.array([outlets.setdefault(d.outlet, len(outlets)) for d in docs], dtype=np.int64)
+    found = candidate_pairs(batch.keys.T.astype(np.uint64), owner, outlet[owner], max_bucket=config.max_bucket)
+    pairs = zip(found.left.tolist(), found.right.tolist(), strict=True)
+    shared = dict(zip(pairs, found.shared_bands.tolist(), strict=True))
     return shared, batch.counts.tolist()
 
 
