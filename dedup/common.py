@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import ParameterError
-from .lsh import band_keys32
+from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures
 from .normalize import Normalized, normalize
 from .records import CommonText, Span
@@ -68,6 +68,12 @@ class Sketching(Protocol):
     @property
     def bands_rows(self) -> tuple[int, int]: ...
 
+    @property
+    def short_windows(self) -> int: ...
+
+    @property
+    def short_bands(self) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class _Sketch:
@@ -77,7 +83,7 @@ class _Sketch:
     shingles: Shingles
     first: npt.NDArray[np.int64]  # each window's first n-gram
     last: npt.NDArray[np.int64]  # one past each window's last n-gram
-    keys: npt.NDArray[np.uint32]  # [bands, windows]
+    keys: npt.NDArray[np.uint32]  # [bands, windows]; a short document has short_bands bands
 
     def windows(self, band: int, key: int) -> npt.NDArray[np.int64]:
         """The windows whose key in ``band`` is ``key``."""
@@ -97,7 +103,10 @@ def _sketch(text: str, config: Sketching) -> _Sketch:
     windows = window_signatures(
         shingles.hashes, window=config.window, stride=config.stride, num_perm=config.num_perm, seed=config.seed
     )
-    keys = band_keys32(windows.signatures, *config.bands_rows)
+    bands, rows = config.bands_rows
+    keys = band_keys32(windows.signatures, bands, rows)
+    if len(keys[0]) <= config.short_windows:  # a short document's windows have every band (ScanConfig.short_bands)
+        keys = np.concatenate((keys, extra_band_keys32(windows.signatures, bands, rows, config.short_bands)))
     return _Sketch(normalized, shingles, windows.first, windows.last, keys)
 
 

@@ -94,6 +94,20 @@ class ScanConfig:
         return optimal_params(self.threshold, self.num_perm)
 
     @property
+    def short_bands(self) -> int:
+        """The LSH bands of a short document's windows (at most ``short_windows``): every slot of the signature.
+
+        The first ``bands_rows[0]`` are every window's; the rest, cut from the slots those leave
+        unused, only a short document's, so that two short stories have more chances to collide.
+
+        Example:
+            >>> ScanConfig().bands_rows, ScanConfig().short_bands, ScanConfig(short_windows=0).short_bands
+            ((28, 2), 64, 28)
+        """
+        bands, rows = self.bands_rows
+        return max(bands, self.num_perm // rows) if self.short_windows else bands
+
+    @property
     def align_params(self) -> AlignParams:
         """The alignment parameters carried by this configuration."""
         return AlignParams(

@@ -18,7 +18,7 @@ from numba import njit
 
 from .errors import ParameterError
 
-__all__ = ["band_keys", "band_keys32", "optimal_params", "probability"]
+__all__ = ["band_keys", "band_keys32", "extra_band_keys32", "optimal_params", "probability"]
 
 # Constants of the 64-bit finaliser of MurmurHash3 and of xxh64's prime: fixed, so that band keys
 # are the same on every machine and in every run (Python's hash() is salted per process).
@@ -162,3 +162,26 @@ def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> np
     out = np.empty((bands, sigs.shape[0]), dtype=np.uint32)
     _band_keys32_kernel(sigs, int(bands), int(rows), out)
     return out
+
+
+def extra_band_keys32(
+    signatures: npt.NDArray[np.uint32], bands: int, rows: int, all_bands: int
+) -> npt.NDArray[np.uint32]:
+    """Band keys ``bands`` to ``all_bands`` of signatures banded on ``all_bands`` bands (``[all_bands - bands, n]``).
+
+    A short document's windows are banded on these besides the first ``bands`` every window has
+    (:attr:`dedup.config.ScanConfig.short_bands`): the slots those leave unused, keyed as
+    :func:`band_keys32` keys the bands of ``all_bands``, so they never equal the first bands' keys
+    but by a 32-bit chance.
+
+    Example:
+        >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
+        >>> extra = extra_band_keys32(sig, 1, 2, 4)
+        >>> extra.shape, bool((extra == band_keys32(sig, 4, 2)[1:]).all())
+        ((3, 1), True)
+    """
+    if not bands <= all_bands:
+        raise ParameterError(f"all_bands ({all_bands}) must be at least bands ({bands})")
+    if all_bands == bands:
+        return np.zeros((0, len(signatures)), dtype=np.uint32)
+    return band_keys32(signatures, all_bands, rows)[bands:]

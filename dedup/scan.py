@@ -30,7 +30,7 @@ from .common import common_texts
 from .config import ScanConfig
 from .dates import parse_date
 from .errors import InputError, ParameterError
-from .lsh import band_keys32
+from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures_flat
 from .normalize import normalize
 from .pairs import (
@@ -141,7 +141,14 @@ class _Index:
         self.futures: list[Future[_Batch]] = []
         # A batch's band keys go to `keys` (spilled to a temporary file past 256 MB: they are most
         # of a large scan's memory); its window counts and document signatures stay here.
-        self.keys = BandKeyStore(self.bands) if key_limit is None else BandKeyStore(self.bands, limit=key_limit)
+        self.keys = BandKeyStore(self.bands, limit=key_limit)
+        # A short document's windows are banded on config.short_bands bands: the first `bands`,
+        # every window's, in `keys`; the rest in `extra`, with the numbers of those windows.
+        self.all_bands = config.short_bands
+        extra = self.all_bands - self.bands
+        self.extra = BandKeyStore(extra, limit=key_limit) if extra else None
+        self.extra_windows: list[npt.NDArray[np.int64]] = []
+        self.windows_added = 0
         self.counts: list[npt.NDArray[np.int64]] = []
         self.signatures: list[npt.NDArray[np.uint32]] = []
         self.pool: ThreadPoolExecutor | None = None
@@ -247,12 +254,32 @@ class _Index:
         return window_doc, int(counts.sum())
 
     def column(self, band: int) -> npt.NDArray[np.uint32]:
-        """The keys of one band for every window, in document order."""
-        return self.keys.column(band)
+        """The keys of one band (of ``all_bands``) for the windows it holds (:meth:`members`), in document order."""
+        if band < self.bands:
+            return self.keys.column(band)
+        assert self.extra is not None
+        return self.extra.column(band - self.bands)
+
+    def close_keys(self) -> None:
+        """Drop the band keys (their last use is the candidate search)."""
+        self.keys.close()
+        if self.extra is not None:
+            self.extra.close()
+        self.extra_windows = []
+
+    def members(self, band: int) -> npt.NDArray[np.int64] | None:
+        """The windows (numbers in document order) that ``band`` holds: None for every window's bands."""
+        if band < self.bands:
+            return None
+        return np.concatenate(self.extra_windows) if self.extra_windows else np.zeros(0, np.int64)
 
     def _collect(self, batch: _Batch) -> None:
         """Keep a finished batch (batches are collected in the order they were submitted)."""
         self.keys.add(batch.keys)
+        if self.extra is not None:
+            self.extra.add(batch.extra)
+            self.extra_windows.append(batch.extra_windows + self.windows_added)
+        self.windows_added += int(batch.counts.sum())
         self.counts.append(batch.counts)
         self.signatures.append(batch.documents)
 
@@ -262,6 +289,10 @@ class _Batch:
     keys: npt.NDArray[np.uint32]  # [bands, windows]: high 32 bits of lsh.band_keys
     counts: npt.NDArray[np.int64]  # windows of each document
     documents: npt.NDArray[np.uint32]  # [documents, num_perm]: whole-document signatures
+    # [short_bands - bands, short documents' windows]: the further bands of short documents' windows
+    # (lsh.extra_band_keys32), and those windows' numbers in the batch.
+    extra: npt.NDArray[np.uint32]
+    extra_windows: npt.NDArray[np.int64]
 
 
 def _sketch_batch(
@@ -282,7 +313,10 @@ def _sketch_batch(
         keys, key_offsets = np.zeros(0, dtype=np.uint64), np.zeros(len(texts) + 1, dtype=np.int64)
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
-    return _Batch(bands_keys, np.diff(windows.offsets), windows.documents), keys, key_offsets
+    counts = np.diff(windows.offsets)
+    short = np.flatnonzero(np.repeat(counts <= cfg.short_windows, counts))
+    extra = extra_band_keys32(windows.signatures[short], bands, rows, max(bands, cfg.short_bands))
+    return _Batch(bands_keys, counts, windows.documents, extra, short), keys, key_offsets
 
 
 class _Prepared:
@@ -440,8 +474,8 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
 
     accept = needed_rule if least < cfg.min_bands else None
     return candidate_pairs_banded(
-        index.column, index.bands, window_doc, window_source, same_source=cfg.same_source,
-        max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept,
+        index.column, index.all_bands, window_doc, window_source, same_source=cfg.same_source,
+        max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept, members=index.members,
     )  # fmt: skip
 
 
@@ -481,7 +515,7 @@ def scan(
     # A low threshold keeps reworded and word-shuffled copies among the candidates; a true pair
     # collides in several bands, a chance one in one or two: the band count is the cheap check.
     candidates = _candidates(index, window_doc, window_source)
-    index.keys.close()  # the candidate search above was their last use
+    index.close_keys()  # the candidate search above was their last use
     # What the buckets skipped as too common held, named (never a silent drop of wire copy).
     common = common_texts(candidates.buckets, index.documents.text, index.documents.doc_id, cfg)
     del window_doc, window_source

@@ -408,7 +408,10 @@ class BandKeyStore:
         >>> keys.close()
     """
 
-    def __init__(self, bands: int, *, limit: int = _KEY_LIMIT, directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, bands: int, *, limit: int | None = None, directory: str | os.PathLike[str] | None = None
+    ) -> None:
+        limit = _KEY_LIMIT if limit is None else limit  # (None: the default, 256 MB)
         if bands < 1:
             raise ParameterError(f"bands must be a positive integer, got {bands}")
         if limit < 0:

@@ -53,14 +53,22 @@ def agency_briefs(n: int, seed: int) -> list[Document]:
 def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[int, int], int], list[int]]:
     """Bands shared by each pair (i, j), i < j in input order, of different outlets; and each document's windows.
 
-    A bucket of more than ``max_bucket`` windows is skipped, as the engines skip it.
+    A bucket of more than ``max_bucket`` windows is skipped, as the engines skip it. A short
+    document's windows have ``short_bands`` bands, the others' the first ``bands_rows[0]``: a long
+    document's window has, in each further band, a 64-bit key of its own that no 32-bit key equals.
     """
     texts = [normalize(d.text, profile=config.profile).text for d in docs]
-    batch, _, _ = _sketch_batch(texts, config, *config.bands_rows, seed_keys=False)
+    bands, rows = config.bands_rows
+    batch, _, _ = _sketch_batch(texts, config, bands, rows, seed_keys=False)
+    windows = int(batch.counts.sum())
+    keys = np.empty((windows, config.short_bands), dtype=np.uint64)
+    keys[:, :bands] = batch.keys.T
+    keys[:, bands:] = (np.uint64(1) << np.uint64(32)) + np.arange(windows, dtype=np.uint64)[:, None]
+    keys[batch.extra_windows, bands:] = batch.extra.T
     owner = np.repeat(np.arange(len(texts)), batch.counts)
     outlets: dict[str, int] = {}
     outlet = np.array([outlets.setdefault(d.outlet, len(outlets)) for d in docs], dtype=np.int64)
-    found = candidate_pairs(batch.keys.T.astype(np.uint64), owner, outlet[owner], max_bucket=config.max_bucket)
+    found = candidate_pairs(keys, owner, outlet[owner], max_bucket=config.max_bucket)
     pairs = zip(found.left.tolist(), found.right.tolist(), strict=True)
     shared = dict(zip(pairs, found.shared_bands.tolist(), strict=True))
     return shared, batch.counts.tolist()

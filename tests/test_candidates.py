@@ -161,6 +161,7 @@ def _brute_force(
     small_buffers=st.booleans(),
     table_from_first_band=st.booleans(),
     filtered=st.booleans(),
+    partial=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_candidate_pairs_banded_match_brute_force(
@@ -177,12 +178,13 @@ def test_candidate_pairs_banded_match_brute_force(
     small_buffers: bool,
     table_from_first_band: bool,
     filtered: bool,
+    partial: bool,
     seed: int,
 ) -> None:
     """Every path of the fast search (per document or per item, sliced, threaded, buffers grown or
     flushed, pair counts split between threads, a pair table taking over the counts after the
     first band or when they outgrow it, read a few rows at a time; a stricter rule applied as the
-    pairs come) gives the pairs the definition gives."""
+    pairs come; a last band holding some items only) gives the pairs the definition gives."""
 
     def rule(left: np.ndarray, right: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = ((left + right) % 3 != 0) | (shared >= 2)
@@ -202,6 +204,15 @@ def test_candidate_pairs_banded_match_brute_force(
     first, step, split = (
         (2, 4, 1) if small_buffers else (candidates._FIRST_PAIRS, candidates._STEP_PAIRS, candidates._SPLIT)
     )
+    # A last band of some items only: the definition sees a key of its own (none other equals it) for the rest.
+    held = np.flatnonzero(rng.random(items) < 0.5) if partial else None
+    given = list(cols)
+    if held is not None:
+        outside = np.setdiff1d(np.arange(items), held)
+        cols[-1] = cols[-1].copy()
+        cols[-1][outside] = distinct_keys + 1 + outside
+        given[-1] = cols[-1][held]
+    members = [None] * (bands - 1) + [held]
     table_bytes = candidates._PairTable.nbytes_for
     if table_from_first_band and layout != "sparse":  # (a table of 500,000 groups would not fit)
         table_bytes = staticmethod(lambda top, bands: 0)  # type: ignore[assignment]
@@ -210,8 +221,8 @@ def test_candidate_pairs_banded_match_brute_force(
         mock.patch.object(candidates._PairTable, "nbytes_for", table_bytes),
     ):
         got = candidate_pairs_banded(
-            cols.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
-            min_shared=min_shared, budget=budget, accept=rule if filtered else None,
+            given.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
+            min_shared=min_shared, budget=budget, accept=rule if filtered else None, members=members.__getitem__,
         )  # fmt: skip
     left, right, shared, suppressed = _brute_force(cols, groups, sources, same_source, max_bucket, min_shared)
     if filtered:
@@ -282,8 +293,16 @@ def test_band_larger_than_the_pair_buffer() -> None:
 
 def test_candidate_pairs_banded_rejects_a_wrong_column() -> None:
     cols = [np.zeros(4, np.uint32), np.zeros(3, np.uint32)]
-    with pytest.raises(ParameterError, match="band 1 has 3 keys for 4 groups and 4 sources"):
+    with pytest.raises(ParameterError, match=r"band 1 has 3 keys, expected 4 \(one for each item\)"):
         candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(4))
+    members = [None, np.array([0, 2])]
+    with pytest.raises(ParameterError, match=r"band 1 has 3 keys, expected 2 \(one for each of its members\)"):
+        candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(4), members=members.__getitem__)
+    members = [None, np.array([2, 1, 3])]
+    with pytest.raises(ParameterError, match="band 1's members must be ascending item indices below 4, got 2, 1, 3"):
+        candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(4), members=members.__getitem__)
+    with pytest.raises(ParameterError, match=r"groups \(4\) and sources \(3\) must have one value for each item"):
+        candidate_pairs_banded(cols.__getitem__, 2, np.arange(4), np.arange(3))
 
 
 @pytest.mark.parametrize("seed", [0, 1])

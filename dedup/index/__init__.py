@@ -81,7 +81,7 @@ class _Batch:
     window_doc: Any = None
 
     def close(self) -> None:
-        self.index.keys.close()
+        self.index.close_keys()
         self.index.documents.close()
 
 
@@ -92,7 +92,7 @@ class _Columns(Sequence[np.ndarray]):
         self.batch = batch
 
     def __len__(self) -> int:
-        return int(self.batch.bands)
+        return int(self.batch.all_bands)
 
     @overload
     def __getitem__(self, band: int) -> np.ndarray: ...
@@ -100,7 +100,7 @@ class _Columns(Sequence[np.ndarray]):
     def __getitem__(self, band: slice) -> Sequence[np.ndarray]: ...
     def __getitem__(self, band: int | slice) -> np.ndarray | Sequence[np.ndarray]:
         if isinstance(band, slice):
-            return [self.batch.column(b) for b in range(self.batch.bands)[band]]
+            return [self.batch.column(b) for b in range(self.batch.all_bands)[band]]
         return self.batch.column(band)
 
 
@@ -214,7 +214,7 @@ class Index:
             >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
             ...     info = index.info()
             >>> info["documents"], info["format_version"]
-            (0, 4)
+            (0, 5)
         """
         return self._store.info()
 
@@ -269,7 +269,7 @@ class Index:
                         config, batch, window_doc, store.segments(snap), removed, stats, store.documents, store.windows
                     )
             finally:
-                batch.keys.close()
+                batch.close_keys()
             if result is not None:
                 break
         assert result is not None
@@ -478,7 +478,7 @@ class Index:
             compressing = [
                 pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
             ]
-            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool)
+            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool, batch.members)
             del keys
             rows = [row for f in compressing for row in f.result()]
         with store.reading() as snap:

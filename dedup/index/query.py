@@ -64,13 +64,19 @@ class QueryKeys:
     def of(cls, batch: _Index, window_doc: npt.NDArray[np.int64]) -> QueryKeys:
         """The keys of a finished scan index of the query documents."""
         n = len(batch.documents)
-        if batch.bands >= 1 << 7 or n >= 1 << 25:
-            raise ParameterError(f"a query holds at most {1 << 25} documents and 127 bands, got {n} and {batch.bands}")
+        if batch.all_bands >= 1 << 7 or n >= 1 << 25:
+            raise ParameterError(
+                f"a query holds at most {1 << 25} documents and 127 bands, got {n} and {batch.all_bands}"
+            )
         # (band, key, document) packed in one number (7 + 32 + 25 bits): one sort for every band.
-        keys = np.stack([batch.column(b) for b in range(batch.bands)]).astype(np.uint64)
-        packed = (np.arange(batch.bands, dtype=np.uint64)[:, None] << np.uint64(57)) | (keys << np.uint64(25))
-        packed |= window_doc.astype(np.uint64)[None, :]
-        values, counts = distinct_counts(packed.ravel())
+        rows = []
+        for b in range(batch.all_bands):
+            held = batch.members(b)
+            docs = window_doc if held is None else window_doc[held]
+            rows.append((np.uint64(b) << np.uint64(57)) | (batch.column(b).astype(np.uint64) << np.uint64(25)))
+            rows[-1] |= docs.astype(np.uint64)
+        packed = np.concatenate(rows) if rows else np.zeros(0, np.uint64)
+        values, counts = distinct_counts(packed)
         bucket_of = values >> np.uint64(25)
         new = np.ones(len(values), dtype=np.bool_)
         new[1:] = bucket_of[1:] != bucket_of[:-1]
@@ -196,7 +202,7 @@ def run_query(
     band.append(qk.bucket_band[q_bucket[q_owner]])
     packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
     pair_band = np.concatenate(band)
-    per_band = [distinct(packed[pair_band == b]) for b in range(batch.bands)]
+    per_band = [distinct(packed[pair_band == b]) for b in range(batch.all_bands)]
     # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, fewer for a brief
     # and a story with few window pairs between them (pairs.needed_bands).
     lowest = least_bands(config)

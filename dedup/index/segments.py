@@ -543,10 +543,13 @@ def write_segment(
     window_docs: npt.NDArray[np.uint32],
     documents: int,
     pool: Executor | None = None,
+    members: Callable[[int], npt.NDArray[np.integer] | None] | None = None,
 ) -> tuple[int, int]:
     """Write the segment of windows with band keys ``band_keys[band][window]`` of documents ``window_docs``.
 
     ``band_keys`` is a ``[bands, windows]`` array, or any sequence of bands (read one at a time).
+    ``members(band)``, when given and not None for a band, are the windows that band holds (ascending),
+    ``band_keys[band]`` one key each (a short document's windows have more bands than the others').
 
     Bands are sorted and written on ``pool``'s threads when one is given (the sort kernel releases the GIL).
     Returns (entries, bytes). The file is fsynced; the caller fsyncs the directory.
@@ -554,10 +557,12 @@ def write_segment(
     bands = range(len(band_keys))
     window_docs = np.ascontiguousarray(window_docs, dtype=np.uint32)
     in_order = bool(_ascending(window_docs))
-    if pool is None:
-        parts = [_band_entries(band_keys[b], window_docs, in_order) for b in bands]
-    else:
-        parts = list(pool.map(lambda b: _band_entries(band_keys[b], window_docs, in_order), bands))
+
+    def entries(b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        held = members(b) if members is not None else None
+        return _band_entries(band_keys[b], window_docs if held is None else window_docs[held], in_order)
+
+    parts = [entries(b) for b in bands] if pool is None else list(pool.map(entries, bands))
     sizes = [len(p[0]) for p in parts]
     numbers = (int(window_docs.min()), int(window_docs.max())) if len(window_docs) else (0, 0)
     wide_counts = any(len(p[2]) and int(p[2].max()) > 0xFF for p in parts)

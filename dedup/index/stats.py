@@ -61,7 +61,7 @@ class Statistics:
         for k, (text, outlet) in enumerate(documents):
             batch.add(Document(f"{k}", text, source=outlet))
         batch.finish()
-        batch.keys.close()
+        batch.close_keys()
         batch.documents.close()
         return cls.of_batch(batch)
 

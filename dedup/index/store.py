@@ -40,7 +40,7 @@ from .stats import Statistics
 
 __all__ = ["FORMAT_VERSION", "Row", "Snapshot", "Store", "engine_fingerprint"]
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _CATALOGUE = "catalogue.sqlite"
 Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
 """A stored document: num, id, source, date, zstandard frame of the text's UTF-8, the whole-document MinHash signature
@@ -86,7 +86,7 @@ def engine_fingerprint(config: ScanConfig) -> str:
     bands, rows = config.bands_rows
     batch, keys, offsets = _sketch_batch([text], config, bands, rows)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
-    for array in (batch.keys, batch.counts, batch.documents, keys, offsets):
+    for array in (batch.keys, batch.counts, batch.documents, batch.extra, batch.extra_windows, keys, offsets):
         if array is not None:
             digest.update(np.ascontiguousarray(array).tobytes())
     return digest.hexdigest()[:16]
@@ -172,7 +172,7 @@ class Store:
                 )
             self.config = self.config.replace(skip_bad=config.skip_bad, strict=config.strict)
         self.fingerprint = meta["engine"]
-        self.bands = self.config.bands_rows[0]
+        self.bands = self.config.short_bands  # (the bands of a short document's windows: every band)
         self._engine_checked = False
 
     # ------------------------------------------------------------------ connection

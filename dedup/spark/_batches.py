@@ -183,7 +183,9 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             sketched, _, _ = _sketch_batch(normalized, config, bands, rows, seed_keys=False)
             offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
             np.cumsum(sketched.counts, out=offsets[1:])
-            values, counts, value_offsets = _distinct_band_keys(sketched.keys, offsets)
+            extra_offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
+            np.cumsum(np.where(sketched.counts <= config.short_windows, sketched.counts, 0), out=extra_offsets[1:])
+            values, counts, value_offsets = _distinct_band_keys(sketched.keys, offsets, sketched.extra, extra_offsets)
             dates = batch.column("date").to_pylist()
             times = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
@@ -234,22 +236,29 @@ def _positions(accepted: list[int], rows: int) -> list[int | None]:
 
 @njit(cache=True, nogil=True)
 def _distinct_band_keys(
-    keys: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
+    keys: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    extra: npt.NDArray[np.uint32],
+    extra_offsets: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32], npt.NDArray[np.int64]]:
     """Each document's distinct band keys (``band << 32 | key``, ascending) and how many of its windows hold each.
 
-    ``keys[band, offsets[t]:offsets[t + 1]]`` are document t's windows' keys; out: the values and
-    counts end to end, and each document's offsets into them.
+    ``keys[band, offsets[t]:offsets[t + 1]]`` are document t's windows' keys, and
+    ``extra[e, extra_offsets[t]:extra_offsets[t + 1]]`` their keys in band ``len(keys) + e`` (a short
+    document's further bands; none for the others); out: the values and counts end to end, and each
+    document's offsets into them.
     """
     bands = keys.shape[0]
+    more = extra.shape[0]
     documents = len(offsets) - 1
     longest = 0
     for t in range(documents):
         longest = max(longest, offsets[t + 1] - offsets[t])
-    values = np.empty(bands * offsets[-1], dtype=np.uint64)
-    counts = np.empty(bands * offsets[-1], dtype=np.int32)
+    size = bands * offsets[-1] + more * extra_offsets[-1]
+    values = np.empty(size, dtype=np.uint64)
+    counts = np.empty(size, dtype=np.int32)
     where = np.zeros(documents + 1, dtype=np.int64)
-    block = np.empty(bands * longest, dtype=np.uint64)
+    block = np.empty((bands + more) * longest, dtype=np.uint64)
     w = 0
     for t in range(documents):
         k = 0
@@ -257,6 +266,11 @@ def _distinct_band_keys(
             high = np.uint64(band) << np.uint64(32)
             for j in range(offsets[t], offsets[t + 1]):
                 block[k] = high | np.uint64(keys[band, j])
+                k += 1
+        for e in range(more):
+            high = np.uint64(bands + e) << np.uint64(32)
+            for j in range(extra_offsets[t], extra_offsets[t + 1]):
+                block[k] = high | np.uint64(extra[e, j])
                 k += 1
         ordered = np.sort(block[:k])
         i = 0

@@ -449,8 +449,11 @@ def scan(
     # The band-key filter is worth its pass only when the candidates stage is still to compute.
     key_bits, document_parts = 0, accepted.rdd.getNumPartitions()
     if not work.done("candidates"):
-        windows = accepted_light.agg(F.sum("window_count").alias("n")).first()
-        band_keys = int(windows.n or 0) * cfg.bands_rows[0] if windows is not None else 0
+        # (A short document's windows have short_bands bands, the others' bands_rows[0].)
+        count = F.col("window_count")
+        bands = F.when(count <= cfg.short_windows, cfg.short_bands).otherwise(cfg.bands_rows[0])
+        windows = accepted_light.agg(F.sum(count * bands).alias("n")).first()
+        band_keys = int(windows.n or 0) if windows is not None else 0
         key_bits = _key_bits(band_keys, document_parts)
     statistics, twice = _statistics(accepted, cfg, document_parts, key_bits)
 
