@@ -201,9 +201,9 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=_DEFAULTS.short_windows,
         help=(
-            "a document of at most this many windows is short: its pairs need half of --min-bands with a story "
-            "of news length, a quarter with another short one, and may be reported on their score alone "
-            "(default %(default)s)"
+            "a document of at most this many windows is short: its windows are banded on every signature slot, "
+            "its pairs need half of --min-bands with a story of news length, a quarter with another short one, "
+            "and may be reported on their score alone (default %(default)s)"
         ),
     )
     group.add_argument(
