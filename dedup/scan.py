@@ -271,7 +271,9 @@ class _Index:
         """The windows (numbers in document order) that ``band`` holds: None for every window's bands."""
         if band < self.bands:
             return None
-        return np.concatenate(self.extra_windows) if self.extra_windows else np.zeros(0, np.int64)
+        if len(self.extra_windows) != 1:  # (one array once asked: every further band holds the same windows)
+            self.extra_windows = [np.concatenate(self.extra_windows) if self.extra_windows else np.zeros(0, np.int64)]
+        return self.extra_windows[0]
 
     def _collect(self, batch: _Batch) -> None:
         """Keep a finished batch (batches are collected in the order they were submitted)."""
