@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 import dedup
 import dedup.schedule as schedule_module
 from dedup.candidates import candidate_pairs, candidate_pairs_banded
-from dedup.lsh import band_keys
+from dedup.lsh import band_keys, band_keys32
 from dedup.minhash import window_signatures
 from dedup.normalize import normalize
 from dedup.pairs import _kept_pairs, least_bands, needed_bands
 from dedup.records import Document
-from dedup.scan import ScanConfig, _Index
+from dedup.scan import ScanConfig, _Index, _sketch_batch
 from dedup.schedule import _TILE, NEVER, _breadth_first, locality_order, next_chunks
 from dedup.shingle import shingle
 
@@ -497,3 +497,33 @@ def test_briefs_cut_from_short_stories_are_candidates_on_fewer_bands(min_bands: 
     assert result.candidates == kept
     if min_bands == 4:
         assert sorted((p.a, p.b) for p in result.pairs) == [(f"agency{i:02d}", f"brief{i:02d}") for i in range(20)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 2_500), min_size=1, max_size=6),
+    st.sampled_from([0, 4, 32]),
+    st.integers(1, 3),
+)
+def test_short_documents_windows_have_every_band(lengths: list[int], short_windows: int, seed: int) -> None:
+    """A document of at most short_windows windows has keys in every band of its signatures, the others in the first."""
+    rng = np.random.default_rng(seed)
+    texts = ["".join(rng.choice(list("abcdefgh "), n)) for n in lengths]
+    config = ScanConfig(short_windows=short_windows, seed=seed)
+    bands, rows = config.bands_rows
+    batch, _, _ = _sketch_batch(texts, config, bands, rows, seed_keys=False)
+    windows = np.concatenate([[0], np.cumsum(batch.counts)])
+    short = [t for t, n in enumerate(batch.counts.tolist()) if n <= short_windows]
+    expected = np.concatenate([np.arange(windows[t], windows[t + 1]) for t in short] + [np.zeros(0, np.int64)])
+    assert batch.extra_windows.tolist() == expected.tolist()
+    assert batch.extra.shape == (config.short_bands - bands, len(expected))
+    assert config.short_bands == (64 if short_windows else 28)
+    for t in short:
+        sig = window_signatures(
+            shingle(texts[t], config.ngram).hashes,
+            window=config.window, stride=config.stride, num_perm=config.num_perm, seed=config.seed,
+        ).signatures  # fmt: skip
+        every = band_keys32(sig, config.short_bands, rows)
+        mine = np.flatnonzero(np.isin(batch.extra_windows, np.arange(windows[t], windows[t + 1])))
+        assert (batch.extra[:, mine] == every[bands:]).all()
+        assert (batch.keys[:, windows[t] : windows[t + 1]] == band_keys32(sig, bands, rows)).all()
