@@ -336,6 +336,8 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(DedupError, match=f"index format version 99, this dedup reads version {FORMAT_VERSION}"):
         Index.open(tmp_path / "ix")
+    with pytest.raises(DedupError, match=r"rebuild it: add the documents to a new directory \(`dedup index add NEW"):
+        Index.open(tmp_path / "ix")
 
 
 def test_an_index_built_by_another_engine_is_a_clear_error(tmp_path: Path) -> None:

@@ -160,7 +160,7 @@ class Store:
         if version != str(FORMAT_VERSION):
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
-                "rebuild the index with `dedup index add`"
+                "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
             )
         self.config = config_from_json(self.path, meta["config"])
         if config is not None:
