@@ -50,8 +50,12 @@ def agency_briefs(n: int, seed: int) -> list[Document]:
     return docs
 
 
-def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[int, int], int], list[int]]:
+def shared_bands(
+    docs: list[Document], config: ScanConfig, *, every_band: bool = True
+) -> tuple[dict[tuple[int, int], int], list[int]]:
     """Bands shared by each pair (i, j), i < j in input order, of different outlets; and each document's windows.
+
+    ``every_band`` false: of the first ``bands_rows[0]`` bands only, the bands every window has.
 
     A bucket of more than ``max_bucket`` windows is skipped, as the engines skip it. A short
     document's windows have ``short_bands`` bands, the others' the first ``bands_rows[0]``: a long
@@ -65,6 +69,8 @@ def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[i
     keys[:, :bands] = batch.keys.T
     keys[:, bands:] = (np.uint64(1) << np.uint64(32)) + np.arange(windows, dtype=np.uint64)[:, None]
     keys[batch.extra_windows, bands:] = batch.extra.T
+    if not every_band:
+        keys = keys[:, :bands]
     owner = np.repeat(np.arange(len(texts)), batch.counts)
     outlets: dict[str, int] = {}
     outlet = np.array([outlets.setdefault(d.outlet, len(outlets)) for d in docs], dtype=np.int64)
@@ -74,9 +80,12 @@ def shared_bands(docs: list[Document], config: ScanConfig) -> tuple[dict[tuple[i
     return shared, batch.counts.tolist()
 
 
-def rule_candidates(docs: list[Document], config: ScanConfig) -> tuple[int, int]:
-    """How many pairs the candidate rule keeps, and how many of them share fewer than half of ``min_bands``."""
-    shared, windows = shared_bands(docs, config)
+def rule_candidates(docs: list[Document], config: ScanConfig, *, every_band: bool = True) -> tuple[int, int]:
+    """How many pairs the candidate rule keeps, and how many of them share fewer than half of ``min_bands``.
+
+    ``every_band`` false: counting the first ``bands_rows[0]`` bands only (see :func:`shared_bands`).
+    """
+    shared, windows = shared_bands(docs, config, every_band=every_band)
     pairs = list(shared)
     if not pairs:
         return 0, 0

@@ -105,7 +105,7 @@ def test_a_chinese_brief_is_found_by_a_query_as_by_a_scan(tmp_path: Path) -> Non
 
 def test_briefs_cut_from_short_stories_are_found_by_a_query_as_by_a_scan(tmp_path: Path) -> None:
     """The index keeps the scan's candidate rule: two short stories are candidates on one band."""
-    docs = agency_briefs(20, seed=12)
+    docs = agency_briefs(20, seed=38)
     archive, queries = docs[:20], docs[20:]  # the first ten stories and briefs archived
     with Index.open(tmp_path / "ix") as index:
         index.add(archive)
@@ -113,11 +113,14 @@ def test_briefs_cut_from_short_stories_are_found_by_a_query_as_by_a_scan(tmp_pat
     want = expected(archive, queries)
     # Pairs with a query document that the rule keeps, and how many of them on under half the bands.
     shared, windows = shared_bands(docs, ScanConfig())
+    first, _ = shared_bands(docs, ScanConfig(), every_band=False)
     asked = [p for p in shared if p[1] >= len(archive)]
     left, right = np.array([windows[i] for i, _ in asked]), np.array([windows[j] for _, j in asked])
     needed = needed_bands(left, right, ScanConfig())
-    kept = [shared[p] for p, n in zip(asked, needed.tolist(), strict=True) if shared[p] >= n]
-    assert min(kept) < 2 and got.candidates == len(kept)
+    kept = [p for p, n in zip(asked, needed.tolist(), strict=True) if shared[p] >= n]
+    assert min(shared[p] for p in kept) < 2 and got.candidates == len(kept)
+    # Some are candidates on a short story's further bands alone (the archive stores and looks them up).
+    assert any(first.get(p, 0) < n for p, n in zip(asked, needed.tolist(), strict=True) if p in kept)
     assert len(want.pairs) == 10
     same_answer(got, want)
 
