@@ -705,20 +705,33 @@ def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
     """The LSH parameters chosen for a threshold and the candidate probability by true similarity.
 
     The curve has similarities 0.0, 0.1, ..., 1.0 and the threshold itself, in increasing order.
+    ``short_bands`` are the bands of a short document's windows (every slot of the signature,
+    :attr:`dedup.config.ScanConfig.short_bands`), ``short_probability`` the curve with as many.
 
     Example:
         >>> t = tune_record(0.5, 128)
         >>> t["bands"], t["rows"], [round(c["probability"], 3) for c in t["curve"] if c["similarity"] == 0.5]
         (25, 5, [0.548])
+        >>> t["short_bands"], [round(c["short_probability"], 3) for c in t["curve"] if c["similarity"] == 0.5]
+        (25, [0.548])
     """
     bands, rows = optimal_params(threshold, num_perm)
+    short_bands = max(bands, num_perm // rows)
     points = sorted({round(k / 10, 1) for k in range(11)} | {threshold})
     return {
         "threshold": threshold,
         "num_perm": num_perm,
         "bands": bands,
         "rows": rows,
-        "curve": [{"similarity": s, "probability": float(probability(s, bands, rows))} for s in points],
+        "short_bands": short_bands,
+        "curve": [
+            {
+                "similarity": s,
+                "probability": float(probability(s, bands, rows)),
+                "short_probability": float(probability(s, short_bands, rows)),
+            }
+            for s in points
+        ],
     }
 
 
@@ -729,18 +742,23 @@ def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
         >>> print(format_tune(tune_record(0.5, 128), bar_width=10).splitlines()[0])
         threshold 0.5, 128 permutations: 25 bands of 5 rows (125 permutations used)
     """
-    bands, rows = record["bands"], record["rows"]
+    bands, rows, short_bands = record["bands"], record["rows"], record["short_bands"]
     lines = [
         f"threshold {record['threshold']}, {record['num_perm']} permutations: "
         f"{bands} bands of {rows} rows ({bands * rows} permutations used)",
-        "",
-        "similarity  P(candidate)",
     ]
+    if short_bands > bands:
+        lines.append(
+            f"a short document's windows (--short-windows): {short_bands} bands of {rows} rows "
+            f"({short_bands * rows} permutations used), column short"
+        )
+    lines += ["", "similarity  P(candidate)" + ("   short" if short_bands > bands else "")]
     for point in record["curve"]:
         s, pr = point["similarity"], point["probability"]
         mark = "<- threshold" if s == record["threshold"] else ""
         bar = "#" * round(pr * bar_width)
-        lines.append(f"{s:<10.2f}  {pr:>12.4f}  {bar.ljust(bar_width)}  {mark}".rstrip())
+        short = f"  {point['short_probability']:>6.4f}" if short_bands > bands else ""
+        lines.append(f"{s:<10.2f}  {pr:>12.4f}{short}  {bar.ljust(bar_width)}  {mark}".rstrip())
     return "\n".join(lines) + "\n"
 
 

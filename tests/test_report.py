@@ -246,6 +246,14 @@ def test_tune_record_and_table() -> None:
     table = format_tune(record)
     assert f"{record['bands']} bands of {record['rows']} rows" in table
     assert "<- threshold" in table
+    # 0.35 uses every slot (32 x 4); at 0.2 a short document's windows have the bands of the slots
+    # left over: a curve above the first at every similarity.
+    assert record["short_bands"] == record["bands"] == 32 and "short" not in table
+    low = tune_record(0.2, 128)
+    assert (low["bands"], low["rows"], low["short_bands"]) == (28, 2, 64)
+    assert "a short document's windows (--short-windows): 64 bands of 2 rows" in format_tune(low)
+    longs, shorts = ([p[k] for p in low["curve"]] for k in ("probability", "short_probability"))
+    assert all(s >= p for s, p in zip(shorts, longs, strict=True)) and shorts[1] > longs[1]
     on_grid = tune_record(0.5, 128)
     assert len(on_grid["curve"]) == 11  # the threshold is one of the grid points
 
