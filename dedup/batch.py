@@ -23,7 +23,17 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from numba.np.numpy_support import carray
 
-from .align import _WORD_ABUT, Alignment, _align_kernel, _alignments, _check_offset, _in_letters, _rows
+from .align import (
+    _WORD_ABUT,
+    Alignment,
+    _align_kernel,
+    _alignments,
+    _check_offset,
+    _flipped,
+    _in_letters,
+    _rows,
+    _swapped,
+)
 from .errors import ParameterError
 from .seeds import AlignParams, Prepared
 
@@ -99,6 +109,12 @@ def align_batch(
     params = params or AlignParams()
     if len(left) != len(right):
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
+    # Each pair aligned in the order align() aligns it (the shorter document first), and turned back.
+    flip = [_flipped(handles[i].prepared, handles[j].prepared) for i, j in zip(left, right, strict=True)]
+    left, right = (
+        [j if f else i for i, j, f in zip(left, right, flip, strict=True)],
+        [i if f else j for i, j, f in zip(left, right, flip, strict=True)],
+    )
     # Python a pair is what the GIL serialises between the threads: the parameters are worked out
     # for each width the chunk's documents have (one, mostly), and each document is checked once.
     width = [h.prepared.width for h in handles]
@@ -132,7 +148,7 @@ def align_batch(
             if not (whole[i] and whole[j]):
                 a, b = handles[i].prepared, handles[j].prepared
                 found[k] = _alignments(a, b, each[k], _rows(a, b, each[k]))
-    return found
+    return [_swapped(x) if f else x for x, f in zip(found, flip, strict=True)]
 
 
 def align_documents(

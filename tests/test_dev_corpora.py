@@ -37,20 +37,20 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     assert round(result.auc_wholly, 4) == 0.9284
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
     assert reported == {"ND": 28, "PD": 121, "WD": 65}
-    assert result.unlabelled == 248
+    assert result.unlabelled == 249
 
 
 def test_arabic_plag_dev_plagdet() -> None:
     overall = evaluate_corpus(corpus("arabic-plag-dev")).overall
-    assert (overall.cases, overall.detections) == (820, 809)
-    assert round(overall.plagdet, 4) == 0.9157
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9842, 0.8987)
+    assert (overall.cases, overall.detections) == (820, 810)
+    assert round(overall.plagdet, 4) == 0.9165
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9842, 0.9002)
 
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3913)
-    assert round(overall.plagdet, 4) == 0.8710
+    assert (overall.cases, overall.detections) == (4007, 3914)
+    assert round(overall.plagdet, 4) == 0.8708
     assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9731, 0.8221)
 
 
