@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 from numba import njit
 
 from ._arrays import distinct_counts, prefetch
@@ -46,6 +47,7 @@ __all__ = [
     "boilerplate_keys",
     "boilerplate_limit",
     "rare_limit",
+    "salt_of_key",
     "source_salt",
 ]
 
@@ -77,14 +79,30 @@ def rare_limit(documents: int, share: float) -> int:
     return boilerplate_limit(documents, share)
 
 
-def source_salt(source: int) -> np.uint64:
-    """The number a source's seed keys are mixed with before they are counted per source (splitmix64).
+def source_salt(outlet: str) -> np.uint64:
+    """The number a source's seed keys are mixed with before they are counted per source.
+
+    A function of the source's name (``Document.outlet``: the source, or NUL and the id of a
+    document without one), not of the order sources come in: which seeds are boilerplate, and
+    so the passages, do not depend on the input order. :func:`salt_of_key` of the name's xxh64.
 
     Example:
-        >>> int(source_salt(0)) != int(source_salt(1))
+        >>> int(source_salt("reuters")) != int(source_salt("afp")), int(source_salt("x")) == int(source_salt("x"))
+        (True, True)
+    """
+    return salt_of_key(xxhash.xxh64_intdigest(outlet.encode("utf-8", "surrogatepass")))
+
+
+def salt_of_key(key: int) -> np.uint64:
+    """:func:`source_salt` of a name given its xxh64 (signed or not, as the Spark engine keeps it): splitmix64.
+
+    Example:
+        >>> import xxhash
+        >>> key = xxhash.xxh64_intdigest(b"reuters")
+        >>> int(salt_of_key(key)) == int(salt_of_key(key - (1 << 64))) == int(source_salt("reuters"))
         True
     """
-    z = (source + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
+    z = ((key & 0xFFFFFFFFFFFFFFFF) + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
     z = (z ^ (z >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
     return np.uint64(z ^ (z >> 31))
@@ -335,7 +353,8 @@ class SeedCounts:
     Example:
         >>> counts = SeedCounts(width=1 << 10)
         >>> keys = np.array([1, 2, 2, 3], np.uint64)  # document 0 offers 1 and 2, document 1 offers 2 and 3
-        >>> counts.add(keys, np.array([0, 2, 4]), np.array([7, 7]))
+        >>> salt = source_salt("reuters")  # source 7's
+        >>> counts.add(keys, np.array([0, 2, 4]), np.array([7, 7]), np.array([salt, salt]))
         >>> counts.corpus.estimate(np.array([1, 2], np.uint64)).tolist(), counts.documents_of(7)
         ([1, 2], 2)
     """
@@ -345,11 +364,25 @@ class SeedCounts:
         self.within = DocumentFrequency(width)
         self.per_source: dict[int, int] = {}
 
-    def add(self, keys: npt.NDArray[np.uint64], offsets: npt.NDArray[np.int64], sources: npt.NDArray[np.int64]) -> None:
-        """Count the distinct keys of a batch of documents: ``keys[offsets[t]:offsets[t + 1]]`` are document t's."""
+    def add(
+        self,
+        keys: npt.NDArray[np.uint64],
+        offsets: npt.NDArray[np.int64],
+        sources: npt.NDArray[np.int64],
+        salts: npt.NDArray[np.uint64],
+    ) -> None:
+        """Count the distinct keys of a batch of documents: ``keys[offsets[t]:offsets[t + 1]]`` are document t's.
+
+        ``sources[t]`` is document t's source number, ``salts[t]`` its :func:`source_salt`.
+        """
         sources = np.asarray(sources, dtype=np.int64)
+        salts = np.asarray(salts, dtype=np.uint64)
+        if salts.shape != sources.shape or len(offsets) != len(sources) + 1:
+            raise ParameterError(
+                f"sources ({len(sources)}) and salts ({len(salts)}) must have one value a document, "
+                f"offsets ({len(offsets)}) one more"
+            )
         self.corpus.add(keys, documents=len(sources))
-        salts = np.array([source_salt(int(s)) for s in sources], dtype=np.uint64)
         self.within.add(keys ^ np.repeat(salts, np.diff(offsets)), documents=len(sources))
         for s in sources.tolist():
             self.per_source[s] = self.per_source.get(s, 0) + 1
@@ -378,20 +411,25 @@ class Boilerplate:
     ``sources`` (a :class:`KeySources` of the corpus), ``prepare`` also leaves out the keys no
     other source holds, which cannot seed a pair.
 
+    ``source`` is the source's number, ``salt`` its :func:`source_salt`.
+
     Example:
         >>> counts = SeedCounts(width=1 << 10)
+        >>> salt = source_salt("afp")
         >>> for keys in ([1, 2], [2], [2, 3]):
-        ...     counts.add(np.array(keys, np.uint64), np.array([0, len(keys)]), np.array([0]))
-        >>> Boilerplate(counts, 0, share=0.1).of(np.array([1, 2, 3], np.uint64)).tolist()  # limit 2
+        ...     counts.add(np.array(keys, np.uint64), np.array([0, len(keys)]), np.array([0]), np.array([salt]))
+        >>> Boilerplate(counts, 0, salt, share=0.1).of(np.array([1, 2, 3], np.uint64)).tolist()  # limit 2
         [False, True, False]
     """
 
     __slots__ = ("counts", "limit", "salt", "sources")
 
-    def __init__(self, counts: SeedCounts, source: int, share: float, sources: KeySources | None = None) -> None:
+    def __init__(
+        self, counts: SeedCounts, source: int, salt: np.uint64, share: float, sources: KeySources | None = None
+    ) -> None:
         self.counts = counts
         self.sources = sources
-        self.salt = source_salt(source)
+        self.salt = np.uint64(salt)
         self.limit = boilerplate_limit(counts.documents_of(source), share)
 
     def of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:

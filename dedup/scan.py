@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ._pages import give_back_free_memory, heap_pages, small_pages
 from .align import Alignment, Prepared, document_keys
 from .batch import Handle, align_documents, handle
-from .boilerplate import Boilerplate, KeySources, SeedCounts
+from .boilerplate import Boilerplate, KeySources, SeedCounts, source_salt
 from .budget import per_document_budget
 from .candidates import Candidates, candidate_pairs_banded
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
@@ -125,6 +125,7 @@ class _Index:
         # not with the text (alignment reads back the texts of candidate documents only).
         self.documents = DocumentStore()
         self.sources: dict[str, int] = {}
+        self.salts: dict[int, np.uint64] = {}  # source number -> boilerplate.source_salt of its name
         self.doc_source: list[int] = []
         self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
@@ -165,6 +166,18 @@ class _Index:
         self.key_lock = threading.Lock()
         self.submitted = 0  # documents sent to be sketched
 
+    def salt(self, source: int) -> np.uint64:
+        """The boilerplate.source_salt of source number ``source``: of its name, whatever its number."""
+        found = self.salts.get(source)
+        if found is None:  # (a source numbered from outside: the archive index sets `sources`)
+            names = {number: name for name, number in self.sources.items()}
+            found = self.salts[source] = source_salt(names[source])
+        return found
+
+    def salt_of(self, sources: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+        """The salts of an array of source numbers (each set by add before its documents are sketched)."""
+        return np.array([self.salt(int(s)) for s in sources.tolist()], dtype=np.uint64)
+
     def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
         # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
         # pages): skipped unless strict. Malformed ones are errors unless skip_bad.
@@ -194,7 +207,10 @@ class _Index:
         when = parse_date(doc.date)
         self.doc_time.append(when.timestamp() if when is not None else math.nan)
         self.doc_length.append(len(normalized.text))
-        self.doc_source.append(self.sources.setdefault(doc.outlet, len(self.sources)))
+        number = self.sources.setdefault(doc.outlet, len(self.sources))
+        if number not in self.salts:
+            self.salts[number] = source_salt(doc.outlet)
+        self.doc_source.append(number)
         self.pending.append(normalized.text)
         self.pending_sources.append(self.doc_source[-1])
         if len(self.pending) >= self.batch:
@@ -223,11 +239,11 @@ class _Index:
             with self.key_lock:
                 self.key_sources.add(keys, offsets, labels)
         if self.threads <= 1:
-            self.seed_counts.add(keys, offsets, sources)
+            self.seed_counts.add(keys, offsets, sources, self.salt_of(sources))
         else:
             tally = self.tallies.get()
             try:
-                tally.add(keys, offsets, sources)
+                tally.add(keys, offsets, sources, self.salt_of(sources))
             finally:
                 self.tallies.put(tally)
         return batch
@@ -342,7 +358,10 @@ class _Prepared:
         self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
-        self.filters = {source: Boilerplate(counts, source, share, spread) for source in range(len(index.sources))}
+        self.filters = {
+            source: Boilerplate(counts, source, index.salt(source), share, spread)
+            for source in range(len(index.sources))
+        }
 
     def __getitem__(self, i: int) -> Handle:
         return self.handles([i])[0]

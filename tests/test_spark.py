@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dedup
-from dedup.boilerplate import SeedCounts
+from dedup.boilerplate import SeedCounts, source_salt
 from dedup.candidates import candidate_pairs_banded
 from dedup.cli import main
 from dedup.clusters import find_clusters
@@ -517,6 +517,7 @@ def test_seed_count_rows_sum_to_the_local_counts(
             {
                 "text": pa.array([texts[k] for k in mine], pa.string()),
                 "source_id": pa.array([sources[k] for k in mine], pa.int64()),
+                "source_key": pa.array([_batches.document_key(f"outlet{sources[k]}") for k in mine], pa.int64()),
                 "keys": pa.array([band_keys[k].tobytes() for k in mine], pa.binary()),
             }
         )
@@ -532,7 +533,8 @@ def test_seed_count_rows_sum_to_the_local_counts(
     if texts:
         normal = [normalize(t, profile=cfg.profile).text for t in texts]
         _, keys, key_offsets = _sketch_batch(normal, cfg, *cfg.bands_rows)
-        local.add(keys, key_offsets, np.array(sources, np.int64))
+        salts = np.array([source_salt(f"outlet{s}") for s in sources], np.uint64)  # (of the name: the same salt)
+        local.add(keys, key_offsets, np.array(sources, np.int64), salts)
     assert documents_counted == len(texts) == local.corpus.documents
     assert corpus.tolist() == local.corpus.table.reshape(-1).tolist()
     assert within.tolist() == local.within.table.reshape(-1).tolist()

@@ -241,7 +241,8 @@ class Index:
         result = None
         for attempt in range(5):
             # The query's new sources take the ids after the archive's, as in a scan of the archive
-            # and the query: their seeds are counted under those ids' salts.
+            # and the query (their documents are counted under those ids; their seeds under a salt
+            # of their name, whatever the id).
             sources = store.sources()
             # A thread pool pays for itself from a full sketching batch (256 documents) on.
             batch = _Index(config, threads=None if len(docs) >= 256 else 1, note_sources=False)
@@ -413,7 +414,7 @@ class Index:
         index = _Index(config, note_sources=False)
         # The texts are stored compressed from `kept`: the batch need not spill them to a file.
         index.documents = DocumentStore(memory=True)
-        # Each source keeps the id it was first given (the salt its seeds are counted under).
+        # Each source keeps the id it was first given (its documents are counted under it).
         index.sources = dict(sources)
         prepared = _Batch(index, [], {})
         try:

@@ -274,7 +274,8 @@ def run_query(
     left, right = left[budget], right[budget]
     unaligned = candidates - len(left)
     prepared = _Prepared(corpus)  # type: ignore[arg-type]
-    prepared.filters = {s: Boilerplate(stats.counts, s, config.source_df) for s in sorted(set(doc_source))}
+    share = config.source_df
+    prepared.filters = {s: Boilerplate(stats.counts, s, batch.salt(s), share) for s in sorted(set(doc_source))}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
     pair_chunks = chunks(left, right)
     if batch.threads > 1 and len(pair_chunks) > 1:

@@ -4,15 +4,17 @@ The scan leaves out alignment seeds that are a source's boilerplate (repeated in
 share of that source's documents) and calls a short passage's seeds rare by how many documents of
 the corpus hold them (:mod:`dedup.boilerplate`). Both rules read a
 :class:`~dedup.boilerplate.SeedCounts`: count-min sketches of seed keys over the corpus and of
-seed keys salted with their document's source id, and the documents of each source id. An archive
+seed keys salted with their document's source name (``boilerplate.source_salt``), and the documents
+of each source id. An archive
 keeps those counts, adds a query's own counts to a copy of them, and hands the scan's alignment
 code an index-like object carrying them (``.seed_counts``), so that the rules it applies are the
 scan's own. Everything that knows what the rules count is in this module: a different rule
 changes this file and the format version, nothing else.
 
 Counts are sums over documents, so adding a batch, taking a removed document's counts away, and
-adding a query's give exactly the sketches a scan of the same documents would count, provided each
-source keeps one id (the archive stores the source -> id mapping: :mod:`dedup.index.store`).
+adding a query's give exactly the sketches a scan of the same documents would count, in any order
+(the salt is the name's), provided each source keeps one id for its document count (the archive
+stores the source -> id mapping: :mod:`dedup.index.store`).
 """
 
 from __future__ import annotations

@@ -344,7 +344,7 @@ class Store:
         return self._windows[wanted].astype(np.int64)
 
     def sources(self) -> dict[str, int]:
-        """The id of every source (a document's outlet) ever stored: ids are kept for good, so salts stay put."""
+        """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id)."""
         return dict(self.db.execute("SELECT name, id FROM sources"))
 
     def count(self) -> int:

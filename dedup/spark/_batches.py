@@ -25,7 +25,7 @@ from numba import njit
 
 from ..align import Alignment
 from ..batch import Handle, align_documents, handle
-from ..boilerplate import Boilerplate
+from ..boilerplate import Boilerplate, salt_of_key
 from ..config import ScanConfig
 from ..dates import parse_date
 from ..normalize import normalize
@@ -397,7 +397,10 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     a = np.searchsorted(keys, np.concatenate(firsts))
     b = np.searchsorted(keys, np.concatenate(seconds))
     del firsts, seconds
-    col = {name: table.column(name).to_pylist() for name in ("id", "length", "time", "window_count", "source_id")}
+    col = {
+        name: table.column(name).to_pylist()
+        for name in ("id", "length", "time", "window_count", "source_id", "source_key")
+    }
     texts = table.column("text").combine_chunks()
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
@@ -415,7 +418,8 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         source = col["source_id"][k]
         common = filters.get(source)
         if common is None:
-            common = filters[source] = Boilerplate(counts, source, config.source_df)
+            salt = salt_of_key(col["source_key"][k])
+            common = filters[source] = Boilerplate(counts, source, salt, config.source_df)
         made = handle(prepare_text(texts[k].as_py(), config, common))
         kept.put(k, made, when)
         return made

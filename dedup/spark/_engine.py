@@ -335,7 +335,7 @@ def _statistics(
     keys held by two documents (empty without).
     """
 
-    columns = ("text", "source_id", "keys") if key_bits else ("text", "source_id")
+    columns = ("text", "source_id", "source_key", "keys") if key_bits else ("text", "source_id", "source_key")
     counting = partial(S.seed_counts, config=config, key_bits=key_bits)
     tables = accepted.select(*columns).mapInArrow(counting, S.SEED_COUNTS)
     # One row for each of the ``partitions`` partitions of ``accepted``, summed by the executors a
@@ -569,7 +569,7 @@ def scan(
         )  # fmt: skip
         needed = pairs.select("part", "doc").union(pairs.select("part", F.col("other").alias("doc"))).distinct()
         side = accepted.select(
-            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id"
+            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id", "source_key"
         )
         documents = needed.join(side, "doc").withColumn("kind", F.lit(0))
         rows = documents.unionByName(pairs, allowMissingColumns=True).repartition(parts, "part")

@@ -16,7 +16,7 @@ import pyarrow as pa
 from numba import njit
 
 from ..align import document_keys
-from ..boilerplate import SeedCounts
+from ..boilerplate import SeedCounts, salt_of_key
 from ..normalize import normalize
 from ..scan import ScanConfig
 from ..shingle import hash_many
@@ -48,7 +48,7 @@ _SEED_COUNT_COLUMNS = [column.split()[0] for column in SEED_COUNTS.split(", ")]
 
 
 def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits: int = 0) -> Iterator[pa.RecordBatch]:
-    """The seed counts (:class:`dedup.boilerplate.SeedCounts`) of a partition's documents (columns text, source_id).
+    """The seed counts (:class:`dedup.boilerplate.SeedCounts`) of a partition's documents (text, source_id, source_key).
 
     One row: the documents counted, the corpus and per-source count-min tables, and the documents of
     each source (two int64 arrays). The same keys, salts and sketch as the local engine's; tables
@@ -66,7 +66,8 @@ def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits:
         if texts:
             hashes, offsets = hash_many(texts, config.ngram)
             keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
-            counts.add(keys, key_offsets, batch.column("source_id").to_numpy().astype(np.int64))
+            salts = np.array([salt_of_key(k) for k in batch.column("source_key").to_pylist()], dtype=np.uint64)
+            counts.add(keys, key_offsets, batch.column("source_id").to_numpy().astype(np.int64), salts)
         if key_bits:
             mark_band_keys(binary_values(batch.column("keys"), np.uint64), key_bits, seen, twice)
     yield _counts_row(counts.documents, counts.corpus.table, counts.within.table, counts.per_source, seen, twice)
