@@ -126,6 +126,7 @@ class _Index:
         self.documents = DocumentStore()
         self.sources: dict[str, int] = {}
         self.salts: dict[int, np.uint64] = {}  # source number -> boilerplate.source_salt of its name
+        self.names: dict[int, str] = {}  # source number -> name, made when a salt is asked for a source unseen
         self.doc_source: list[int] = []
         self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
@@ -169,9 +170,10 @@ class _Index:
     def salt(self, source: int) -> np.uint64:
         """The boilerplate.source_salt of source number ``source``: of its name, whatever its number."""
         found = self.salts.get(source)
-        if found is None:  # (a source numbered from outside: the archive index sets `sources`)
-            names = {number: name for name, number in self.sources.items()}
-            found = self.salts[source] = source_salt(names[source])
+        if found is None:  # (a source numbered from outside, with no document here: the archive index's)
+            if len(self.names) != len(self.sources):
+                self.names = {number: name for name, number in self.sources.items()}
+            found = self.salts[source] = source_salt(self.names[source])
         return found
 
     def salt_of(self, sources: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
