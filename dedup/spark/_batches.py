@@ -183,8 +183,10 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             sketched, _, _ = _sketch_batch(normalized, config, bands, rows, seed_keys=False)
             offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
             np.cumsum(sketched.counts, out=offsets[1:])
+            # The further bands' windows of each document (a short document's windows, as the sketch chose them).
+            owner = np.repeat(np.arange(len(normalized)), sketched.counts)
             extra_offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
-            np.cumsum(np.where(sketched.counts <= config.short_windows, sketched.counts, 0), out=extra_offsets[1:])
+            np.cumsum(np.bincount(owner[sketched.extra_windows], minlength=len(normalized)), out=extra_offsets[1:])
             values, counts, value_offsets = _distinct_band_keys(sketched.keys, offsets, sketched.extra, extra_offsets)
             dates = batch.column("date").to_pylist()
             times = np.full(len(accepted), math.nan)
