@@ -105,8 +105,10 @@ def _sketch(text: str, config: Sketching) -> _Sketch:
     )
     bands, rows = config.bands_rows
     keys = band_keys32(windows.signatures, bands, rows)
-    if len(keys[0]) <= config.short_windows:  # a short document's windows have every band (ScanConfig.short_bands)
-        keys = np.concatenate((keys, extra_band_keys32(windows.signatures, bands, rows, config.short_bands)))
+    count = np.array([len(windows.signatures)])
+    extra, held = extra_band_keys32(windows.signatures, count, bands, rows, config.short_bands, config.short_windows)
+    if len(held):  # a short document: its windows have every band (ScanConfig.short_bands)
+        keys = np.concatenate((keys, extra))
     return _Sketch(normalized, shingles, windows.first, windows.last, keys)
 
 

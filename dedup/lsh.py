@@ -165,23 +165,34 @@ def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> np
 
 
 def extra_band_keys32(
-    signatures: npt.NDArray[np.uint32], bands: int, rows: int, all_bands: int
-) -> npt.NDArray[np.uint32]:
-    """Band keys ``bands`` to ``all_bands`` of signatures banded on ``all_bands`` bands (``[all_bands - bands, n]``).
+    signatures: npt.NDArray[np.uint32],
+    counts: npt.NDArray[np.integer],
+    bands: int,
+    rows: int,
+    all_bands: int,
+    short_windows: int,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """The further band keys of short documents' windows: (``uint32[all_bands - bands, m]``, the m windows).
 
-    A short document's windows are banded on these besides the first ``bands`` every window has
+    ``signatures`` are the windows of documents with ``counts`` windows each, in order; a document
+    of at most ``short_windows`` windows is short, and its windows are banded on bands ``bands``
+    to ``all_bands`` besides the first ``bands`` every window has
     (:attr:`dedup.config.ScanConfig.short_bands`): the slots those leave unused, keyed as
     :func:`band_keys32` keys the bands of ``all_bands``, so they never equal the first bands' keys
-    but by a 32-bit chance.
+    but by a 32-bit chance. The windows are given by their row numbers, ascending.
 
     Example:
-        >>> sig = np.arange(8, dtype=np.uint32).reshape(1, 8)
-        >>> extra = extra_band_keys32(sig, 1, 2, 4)
-        >>> extra.shape, bool((extra == band_keys32(sig, 4, 2)[1:]).all())
-        ((3, 1), True)
+        >>> sig = np.arange(24, dtype=np.uint32).reshape(3, 8)  # a document of 1 window, one of 2
+        >>> extra, windows = extra_band_keys32(sig, np.array([1, 2]), 1, 2, 4, short_windows=1)
+        >>> extra.shape, windows.tolist(), bool((extra == band_keys32(sig[:1], 4, 2)[1:]).all())
+        ((3, 1), [0], True)
     """
     if not bands <= all_bands:
         raise ParameterError(f"all_bands ({all_bands}) must be at least bands ({bands})")
-    if all_bands == bands:
-        return np.zeros((0, len(signatures)), dtype=np.uint32)
-    return band_keys32(signatures, all_bands, rows)[bands:]
+    counts = np.asarray(counts, dtype=np.int64)
+    if int(counts.sum()) != len(signatures):
+        raise ParameterError(f"counts must add up to the {len(signatures)} signatures, got {int(counts.sum())}")
+    windows = np.flatnonzero(np.repeat(counts <= short_windows, counts)) if all_bands > bands else np.zeros(0, np.int64)
+    if not len(windows):
+        return np.zeros((all_bands - bands, 0), dtype=np.uint32), windows
+    return band_keys32(signatures[windows], all_bands, rows)[bands:], windows

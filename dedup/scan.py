@@ -126,7 +126,6 @@ class _Index:
         self.documents = DocumentStore()
         self.sources: dict[str, int] = {}
         self.salts: dict[int, np.uint64] = {}  # source number -> boilerplate.source_salt of its name
-        self.names: dict[int, str] = {}  # source number -> name, made when a salt is asked for a source unseen
         self.doc_source: list[int] = []
         self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
@@ -149,8 +148,8 @@ class _Index:
         self.all_bands = config.short_bands
         extra = self.all_bands - self.bands
         self.extra = BandKeyStore(extra, limit=key_limit) if extra else None
-        self.extra_windows: list[npt.NDArray[np.int64]] = []
-        self.windows_added = 0
+        self.extra_windows: list[npt.NDArray[np.int64]] = []  # each batch's, numbered in the whole index
+        self.extra_members = np.zeros(0, np.int64)  # all of them, once finish() has run
         self.counts: list[npt.NDArray[np.int64]] = []
         self.signatures: list[npt.NDArray[np.uint32]] = []
         self.pool: ThreadPoolExecutor | None = None
@@ -167,18 +166,9 @@ class _Index:
         self.key_lock = threading.Lock()
         self.submitted = 0  # documents sent to be sketched
 
-    def salt(self, source: int) -> np.uint64:
-        """The boilerplate.source_salt of source number ``source``: of its name, whatever its number."""
-        found = self.salts.get(source)
-        if found is None:  # (a source numbered from outside, with no document here: the archive index's)
-            if len(self.names) != len(self.sources):
-                self.names = {number: name for name, number in self.sources.items()}
-            found = self.salts[source] = source_salt(self.names[source])
-        return found
-
     def salt_of(self, sources: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         """The salts of an array of source numbers (each set by add before its documents are sketched)."""
-        return np.array([self.salt(int(s)) for s in sources.tolist()], dtype=np.uint64)
+        return np.array([self.salts[s] for s in sources.tolist()], dtype=np.uint64)
 
     def reject(self, doc_id: str | None, reason: str, kind: str = "invalid record") -> None:
         # Too short and empty documents are part of real corpora (captions, one-line briefs, empty
@@ -268,6 +258,8 @@ class _Index:
         num_perm = self.config.num_perm
         self.doc_signatures = np.concatenate(self.signatures) if self.signatures else np.zeros((0, num_perm), np.uint32)
         self.window_counts, self.signatures = counts, []
+        if self.extra_windows:  # (every further band holds the same windows)
+            self.extra_members, self.extra_windows = np.concatenate(self.extra_windows), []
         window_doc = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
         return window_doc, int(counts.sum())
 
@@ -283,23 +275,18 @@ class _Index:
         self.keys.close()
         if self.extra is not None:
             self.extra.close()
-        self.extra_windows = []
+        self.extra_windows, self.extra_members = [], np.zeros(0, np.int64)
 
     def members(self, band: int) -> npt.NDArray[np.int64] | None:
-        """The windows (numbers in document order) that ``band`` holds: None for every window's bands."""
-        if band < self.bands:
-            return None
-        if len(self.extra_windows) != 1:  # (one array once asked: every further band holds the same windows)
-            self.extra_windows = [np.concatenate(self.extra_windows) if self.extra_windows else np.zeros(0, np.int64)]
-        return self.extra_windows[0]
+        """The windows (numbers in document order) that ``band`` holds: None for every window's bands (after finish)."""
+        return None if band < self.bands else self.extra_members
 
     def _collect(self, batch: _Batch) -> None:
         """Keep a finished batch (batches are collected in the order they were submitted)."""
-        self.keys.add(batch.keys)
         if self.extra is not None:
             self.extra.add(batch.extra)
-            self.extra_windows.append(batch.extra_windows + self.windows_added)
-        self.windows_added += int(batch.counts.sum())
+            self.extra_windows.append(batch.extra_windows + len(self.keys))  # (windows before this batch's)
+        self.keys.add(batch.keys)
         self.counts.append(batch.counts)
         self.signatures.append(batch.documents)
 
@@ -334,8 +321,7 @@ def _sketch_batch(
     del hashes
     bands_keys = band_keys32(windows.signatures, bands, rows)
     counts = np.diff(windows.offsets)
-    short = np.flatnonzero(np.repeat(counts <= cfg.short_windows, counts))
-    extra = extra_band_keys32(windows.signatures[short], bands, rows, max(bands, cfg.short_bands))
+    extra, short = extra_band_keys32(windows.signatures, counts, bands, rows, cfg.short_bands, cfg.short_windows)
     return _Batch(bands_keys, counts, windows.documents, extra, short), keys, key_offsets
 
 
@@ -361,7 +347,7 @@ class _Prepared:
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
         self.filters = {
-            source: Boilerplate(counts, source, index.salt(source), share, spread)
+            source: Boilerplate(counts, source, index.salts[source], share, spread)
             for source in range(len(index.sources))
         }
 

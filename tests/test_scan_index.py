@@ -96,7 +96,7 @@ def test_streamed_seed_counts_give_the_boilerplate_of_each_source(threads: int, 
     every = np.unique(np.concatenate(keys))
     assert any(len(k) for k in expected.values())  # the planted wire text is in a third of each source's documents
     for source, exact in expected.items():
-        got = set(every[Boilerplate(counts, source, index.salt(source), source_df).of(every)].tolist())
+        got = set(every[Boilerplate(counts, source, index.salts[source], source_df).of(every)].tolist())
         # A count-min sketch never counts below the truth: every boilerplate key is found; a key
         # at the limit may be pushed over it by collisions in both rows, rarely.
         assert set(exact.tolist()) <= got

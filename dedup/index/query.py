@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
-from ..boilerplate import Boilerplate
+from ..boilerplate import Boilerplate, source_salt
 from ..budget import per_document_budget
 from ..candidates import _count_shared
 from ..common import common_texts
@@ -274,8 +274,11 @@ def run_query(
     left, right = left[budget], right[budget]
     unaligned = candidates - len(left)
     prepared = _Prepared(corpus)  # type: ignore[arg-type]
+    # Archive sources have numbers here but no document in the batch: their salts from their names.
+    names = {number: name for name, number in batch.sources.items()}
+    salts = {s: source_salt(names[s]) for s in set(doc_source)}
     share = config.source_df
-    prepared.filters = {s: Boilerplate(stats.counts, s, batch.salt(s), share) for s in sorted(set(doc_source))}
+    prepared.filters = {s: Boilerplate(stats.counts, s, salts[s], share) for s in sorted(salts)}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
     pair_chunks = chunks(left, right)
     if batch.threads > 1 and len(pair_chunks) > 1:
