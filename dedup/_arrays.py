@@ -1,8 +1,8 @@
 """Array helpers shared by the stages.
 
-numpy 2.4's ``np.unique`` is hash-based and measured here ~19x slower than sorting on the few
-thousand 32/64-bit keys a document holds (150 us against 8 us on 2,500 values), and it runs several
-times for every candidate pair; these sort-based versions return the same arrays.
+numpy 2.4's ``np.unique`` is hash-based and measured here many times slower than sorting on the
+few thousand 32/64-bit keys a document holds, and it runs several times for every candidate pair;
+these sort-based versions return the same arrays.
 ``merge_sorted`` is the one merge of two sorted arrays that alignment and scoring share;
 ``merge_counts`` the union of two sorted counted sets (the LSH stage's pair counts).
 ``prefetch`` asks the processor for a table entry a few lookups ahead of its use.
@@ -113,7 +113,7 @@ def merge_sorted(
     out_x = np.empty(min(len(x), len(y)) + 1, dtype=np.int64)
     out_y = np.empty_like(out_x)
     i = j = n = 0
-    # Without a branch on the comparison (which is unpredictable): 2.3x faster on real seed keys.
+    # Without a branch on the comparison (which is unpredictable): faster on real seed keys.
     # Every step writes the current positions and keeps them only where the values are equal.
     while i < len(x) and j < len(y):
         u, v = x[i], y[j]

@@ -755,7 +755,7 @@ def _covered(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> int:
     """Characters covered by the union of half-open intervals (at least one)."""
     low, high = starts.min(), ends.max()
     if high - low <= 16 * len(starts) + 4096:
-        # A difference array over the span: linear, where sorting the intervals was 3x slower.
+        # A difference array over the span: linear, where sorting the intervals was slower.
         depth = np.zeros(high - low + 1, dtype=np.int32)
         for k in range(len(starts)):
             depth[starts[k] - low] += 1

@@ -143,8 +143,8 @@ def _join_filtered(
     bloom = filter_x if swap else filter_y
     shift = np.uint64(64 - _bits(len(bloom)))  # (a filter has two words or more)
     n_small, n_large = len(small), len(large)
-    # The keys that pass, gathered without a branch (a branch a key, taken ~2% of the time, made
-    # this loop 2x slower); the sorted keys tell the shared ones from the false hits.
+    # The keys that pass, gathered without a branch (a branch a key, rarely taken, made
+    # this loop slower); the sorted keys tell the shared ones from the false hits.
     hits = np.empty(n_small, dtype=np.int64)
     m = 0
     for i in range(n_small):

@@ -175,7 +175,7 @@ def _min_into(mixed: Any, begin: Any, end: Any, a: Any, b: Any, out: Any) -> Non
     i = begin
     # Eight hashes per pass over the slots: the eight products are reduced in
     # registers, so out/a/b are loaded and stored once per eight hashes
-    # instead of once per hash (measured 4-5x faster than one hash per pass).
+    # instead of once per hash (measured several times faster than one hash per pass).
     while i + 8 <= end:
         x0 = mixed[i]
         x1 = mixed[i + 1]
@@ -213,7 +213,7 @@ def _max_length(offsets: Any) -> Any:
 
 # The output arrays are allocated by numpy and passed in, pre-filled with
 # 0xFFFFFFFF where a minimum is accumulated: writing a batch's window
-# signatures into numba-allocated memory was measured 2x slower, presumably
+# signatures into numba-allocated memory was measured slower, presumably
 # page faults that numpy avoids by asking for huge pages on large arrays.
 
 

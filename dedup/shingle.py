@@ -162,7 +162,7 @@ def _xxh32_gram(buf: Any, begin: Any, end: Any, seed: Any) -> Any:
     """:func:`_xxh32`, with the two byte lengths of a default 5-gram written out.
 
     Ten bytes (five letters of a two-byte script: Arabic, Hebrew, Cyrillic, Greek) and five (ASCII)
-    are most n-grams; with the length a constant the rounds are straight-line code: 1.5x faster.
+    are most n-grams; with the length a constant the rounds are straight-line code, measured faster.
     """
     length = end - begin
     if length == 10:
@@ -182,7 +182,7 @@ def _pack_utf8(cps: Any, begin: Any, end: Any, packed: Any, byte_pos: Any, char_
     ``byte_pos[m]`` is where the m-th kept character starts in ``packed`` (and ``byte_pos[count]``
     the end), so each n-gram is the contiguous range ``packed[byte_pos[j]:byte_pos[j + ngram]]``;
     ``char_pos[m]`` is its index in the text (from ``begin``). Encoding here, from code points,
-    spares Python's UTF-8 encoder (4x slower than UTF-32 for Arabic). Below U+0800 (spaces, ASCII,
+    spares Python's UTF-8 encoder (slower than UTF-32 for Arabic). Below U+0800 (spaces, ASCII,
     Arabic and the other alphabets) two bytes are stored unconditionally and the cursors advance by
     what was kept: spaces and script changes are too irregular for a branch to predict.
     """
@@ -445,7 +445,7 @@ def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, n
     """``(first, units, unit_offsets)`` for each chunk of about a megabyte of text: its first text's
     index, the UTF-16 code units of its texts concatenated, and where each text starts and ends in them.
 
-    UTF-16, one text at a time, then joined: 5x faster than the UTF-32 of the joined texts (a large
+    UTF-16, one text at a time, then joined: faster than the UTF-32 of the joined texts (a large
     fresh buffer, and a slower codec), and half the memory; the kernels decode surrogate pairs.
     """
     first = 0
