@@ -69,7 +69,7 @@ def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> P
         'some text'
     """
     normalized = normalize(text, profile=config.profile)
-    return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common)
+    return prepare(normalized, shingle(normalized.text, config.ngram), config.align_params, common, text=text)
 
 
 def short_pair(windows: tuple[int, int], config: ScanConfig) -> bool:

@@ -1,6 +1,6 @@
-"""Writing systems: where words may end, and how much text a character holds.
+"""Writing systems: where words and sentences end, and how much text a character holds.
 
-Two facts about a script change how a passage is measured and cut:
+Facts about a script that change how a passage is measured and cut:
 
 * **Scripts written without spaces between words** (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
   Tibetan): a run of them between two spaces is a clause or a sentence, not a word. A passage
@@ -10,6 +10,9 @@ Two facts about a script change how a passage is measured and cut:
   hold as much text as several letters: the same news paragraph takes about a third as many code
   points in Chinese as in English. Lengths (``min_length``, ``gap``...) are counted in letters;
   :func:`width` says how many letters a document's characters stand for on average.
+* **Sentence ends** are marked differently from script to script (``.``, ``؟``, Urdu's full stop
+  U+06D4, Devanagari's danda U+0964, ``。``...): :func:`sentence_ends` finds them in the raw text, for a normalised
+  text that no longer holds punctuation.
 
 Example:
     >>> from dedup.scripts import breaks, width
@@ -28,7 +31,7 @@ import unicodedata
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["breaks", "measure", "tokens", "width"]
+__all__ = ["breaks", "measure", "sentence_ends", "tokens", "width"]
 
 # Character classes (a table over the Basic Multilingual Plane; ideographs beyond it are Han).
 _OTHER, _HAN, _KANA, _HANGUL, _SOLID, _MARK = 0, 1, 2, 3, 4, 5
@@ -143,6 +146,61 @@ def measure(codepoints: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], 
     if not classes.any():  # (alphabetic text, most of it: nothing to find, every character a letter)
         return np.zeros(0, dtype=np.int64), 1.0
     return _breaks(classes), _width(classes)
+
+
+# Marks that end a sentence wherever they stand: the question mark of Arabic script, the Urdu full
+# stop, Devanagari's danda and double danda, Armenian, Ethiopic and Georgian full stops, the CJK
+# full stop, question and exclamation marks (full and half width); line and paragraph breaks.
+_ALWAYS = "\u061f\u06d4\u0964\u0965\u0589\u1362\u10fb\u3002\uff01\uff1f\uff61\n\r\u2028\u2029"
+# Marks that end a sentence only before a space, a closing quote or bracket, or the end of the
+# text: a full stop is also a decimal point ("2.5") and an abbreviation's inside ("U.S.A").
+_BEFORE_SPACE = ".!?\u2026"
+_CLOSING = "\"'\u201d\u2019\u00bb\u203a)]}\u300d\u300f\uff09"
+
+
+def _stop_tables() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    stop = np.zeros(0x10000, dtype=np.uint8)  # 1: ends a sentence; 2: only before what `follows` marks
+    stop[[ord(c) for c in _ALWAYS]] = 1
+    stop[[ord(c) for c in _BEFORE_SPACE]] = 2
+    follows = np.array([chr(cp).isspace() for cp in range(0x10000)], dtype=np.bool_)
+    follows[[ord(c) for c in _CLOSING]] = True
+    return stop, follows
+
+
+_STOP, _FOLLOWS = _stop_tables()
+
+
+def sentence_ends(text: str, offsets: npt.NDArray[np.integer], normalized: str) -> npt.NDArray[np.int64]:
+    """Where the sentences of raw ``text`` end in its normalised text: after the last word before each stop.
+
+    ``normalized`` is ``text`` normalised, and ``offsets[i]`` the raw offset of its character
+    ``i`` (:class:`dedup.normalize.Normalized`). Sorted, distinct, above 0; the end of the text
+    is the last. A stop after an abbreviation counts ("U.S. officials"), which only ends a
+    sentence early; one inside a number does not.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> raw = 'He said: "It is 2.5 km." Then he left!\\n\\nNext'
+        >>> n = normalize(raw)
+        >>> [n.text[:e] for e in sentence_ends(raw, n.offsets, n.text)]
+        ['he said it is 2 5 km', 'he said it is 2 5 km then he left', 'he said it is 2 5 km then he left next']
+    """
+    n = len(normalized)
+    cps = np.minimum(_codepoints(text), 0xFFFF)  # (no mark lies beyond the Basic Multilingual Plane)
+    kind = _STOP[cps]
+    after = np.ones(len(cps), dtype=np.bool_)  # (the end of the text follows the last character)
+    after[:-1] = _FOLLOWS[cps[1:]]
+    stops = np.flatnonzero((kind == 1) | ((kind == 2) & after))
+    # A stop at raw offset r ends the sentence after the normalised characters lying before r,
+    # less the space that stands for the stop's neighbours.
+    ends = np.searchsorted(np.asarray(offsets[:n]), stops, side="left").astype(np.int64)
+    if n and len(ends):
+        spaces = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32) == 32
+        ends -= spaces[np.maximum(ends - 1, 0)] & (ends > 0)
+    ends = np.unique(ends[ends > 0])
+    if n and (not len(ends) or ends[-1] != n):
+        ends = np.append(ends, n)
+    return ends
 
 
 def tokens(text: str) -> list[str]:

@@ -40,6 +40,7 @@ _SPACE = 32
 _PACK_LIMIT = 1 << 62  # rank pair and position packed in one uint64 below this
 _NO_FILTER = np.zeros(0, dtype=np.uint64)  # a Prepared without a key filter: the join merges
 _NO_COPIES = np.zeros((0, 4), dtype=np.int64)
+_NO_SENTENCES = np.zeros(0, dtype=np.int32)
 # Marks of a seed or word occurrence (_mark_copy): in a copy of a page printed again, or in an echo.
 _IN_COPY = 1
 _IN_ECHO = 2
@@ -139,6 +140,10 @@ class Prepared:
     # of a copy counts once (with its source) against ``max_repeat``; the alignment sees one
     # printing at a time.
     copies: npt.NDArray[np.int64] = field(default_factory=lambda: _NO_COPIES)
+    # Where the raw text's sentences end in the normalised text (scripts.sentence_ends): a passage
+    # takes the rest of a sentence that both documents edited alike. Empty when prepared without
+    # the raw text.
+    sentences: Positions = field(default_factory=lambda: _NO_SENTENCES)
 
     @property
     def shingles(self) -> Shingles:
@@ -167,7 +172,7 @@ class Prepared:
         arrays = (
             self.starts, self.ends, self.spaces, self.breaks, self.seed_keys,
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
-            self.seed_rare, self.word_rare, self.key_filter,
+            self.seed_rare, self.word_rare, self.key_filter, self.sentences,
         )  # fmt: skip
         return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes
 
@@ -181,13 +186,17 @@ def prepare(
     shingles: Shingles,
     params: AlignParams | None = None,
     common: _Common = None,
+    *,
+    text: str | None = None,
 ) -> Prepared:
     """Bundle a normalised text with its shingles and seeds for :func:`align`.
 
     ``common`` says which seed keys (character-seed keys and word hashes) to leave out: a
     :class:`~dedup.boilerplate.Boilerplate` (the document's source's boilerplate; it also gives
     each seed's rarity in the corpus), a sorted array of keys, or a function returning a mask of
-    the keys given. Without a ``Boilerplate`` every seed counts as rare.
+    the keys given. Without a ``Boilerplate`` every seed counts as rare. ``text``, the raw text
+    ``normalized`` was made from, gives the sentences' ends (:func:`dedup.scripts.sentence_ends`),
+    to which :func:`align` extends a passage whose sentences both documents edited alike.
 
     Example:
         >>> from dedup.normalize import normalize
@@ -229,6 +238,7 @@ def prepare(
         word_rare = word_rare[keep_words]
     starts, ends = shingles.starts, shingles.ends
     breaks, width = scripts.measure(cps)
+    sentences = _NO_SENTENCES if text is None else scripts.sentence_ends(text, normalized.offsets, normalized.text)
     narrow = max(len(normalized.text), int(normalized.offsets[-1])) < _NARROW_LIMIT
     packed = PackedNormalized.pack(normalized, np.int32 if narrow else np.int64)
     if narrow:
@@ -236,11 +246,12 @@ def prepare(
         # its positions (n-gram spans, seed, word and space positions) are most of it.
         starts, ends = shingles.starts.astype(np.int32), shingles.ends.astype(np.int32)
         index, spaces, breaks = index.astype(np.int32), spaces.astype(np.int32), breaks.astype(np.int32)
+        sentences = sentences.astype(np.int32)
         word_starts, word_ends = word_starts.astype(np.int32), word_ends.astype(np.int32)
     return Prepared(
         packed, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
-        copies if len(copies) else _NO_COPIES,
+        copies if len(copies) else _NO_COPIES, sentences,
     )  # fmt: skip
 
 
