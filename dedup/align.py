@@ -634,8 +634,8 @@ def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], r
     sentence ("said on Monday" / "said Monday") or its first leaves them out; the sentence is
     what was copied. An end moves when, on both sides, the sentence ends within ``reach``
     characters, the two stretches are an edit of each other (:func:`_an_edit`: like lengths,
-    half their words in common), and no other passage of the pair lies in them. An outlet's own words before
-    or after the copy (a lead-in clause, "said the ministry's statement, which ...") share no
+    half their words in common), and no other passage of the pair lies in them. An outlet's own
+    words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 

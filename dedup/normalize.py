@@ -22,9 +22,8 @@ Design, and why:
   and a presentation form followed by a mark, ``"\\ufef4\\u0654"``) normalise alike; the
   per-character image being a fixpoint of itself is what makes the function idempotent.
 * The per-character image for the Basic Multilingual Plane lives in numpy tables built once per
-  profile, so the common case is a handful of vectorised passes rather than a Python loop
-  over the characters. Astral characters are rare and take a cached
-  per-character path.
+  profile, so the common case is a handful of vectorised passes rather than a Python loop over
+  the characters. Astral characters are rare and take a cached per-character path.
 * Raw text that is not NFKC only pays for the clusters that actually change under NFC; a cluster
   (starter plus following combining characters) is composed (NFKC) as a unit and all its output
   maps to the cluster's raw start.

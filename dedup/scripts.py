@@ -10,9 +10,9 @@ Facts about a script that change how a passage is measured and cut:
   hold as much text as several letters: the same news paragraph takes about a third as many code
   points in Chinese as in English. Lengths (``min_length``, ``gap``...) are counted in letters;
   :func:`width` says how many letters a document's characters stand for on average.
-* **Sentence ends** are marked differently from script to script (``.``, ``؟``, Urdu's full stop
-  U+06D4, Devanagari's danda U+0964, ``。``...): :func:`sentence_ends` finds them in the raw text, for a normalised
-  text that no longer holds punctuation.
+* **Sentence ends** are marked differently from script to script (``.``, ``؟``, Urdu's full
+  stop U+06D4, Devanagari's danda U+0964, ``。``...): :func:`sentence_ends` finds them in the raw
+  text, for a normalised text that no longer holds punctuation.
 
 Example:
     >>> from dedup.scripts import breaks, width

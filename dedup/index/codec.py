@@ -1,9 +1,9 @@
 """How the archive stores a document's text: a zstandard frame of its UTF-8 bytes (level 1).
 
 zstandard at level 1 compresses news text faster than zlib level 1, and a little smaller (the
-figures: docs/performance.md). Python 3.14 has
-zstandard in the standard library (``compression.zstd``); before, the ``zstandard`` package (a
-dependency of dedup for ``.zst`` input) provides it. Both write and read the same frames.
+figures: docs/performance.md). Python 3.14 has zstandard in the standard library
+(``compression.zstd``); before, the ``zstandard`` package (a dependency of dedup for ``.zst``
+input) provides it. Both write and read the same frames.
 """
 
 from __future__ import annotations
