@@ -16,8 +16,9 @@ from typing import Any, TextIO
 
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
+from .config import ScanConfig
 from .errors import InputError
-from .lsh import optimal_params, probability
+from .lsh import probability
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .scan import ScanResult
 
@@ -715,8 +716,8 @@ def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
         >>> t["short_bands"], [round(c["short_probability"], 3) for c in t["curve"] if c["similarity"] == 0.5]
         (25, [0.548])
     """
-    bands, rows = optimal_params(threshold, num_perm)
-    short_bands = max(bands, num_perm // rows)
+    config = ScanConfig(threshold=threshold, num_perm=num_perm)  # (checks both, as the scan does)
+    (bands, rows), short_bands = config.bands_rows, config.short_bands
     points = sorted({round(k / 10, 1) for k in range(11)} | {threshold})
     return {
         "threshold": threshold,
