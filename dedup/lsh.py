@@ -120,12 +120,14 @@ def _band_keys_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: 
 
 
 @njit(cache=True, nogil=True)
-def _band_keys32_kernel(sigs: npt.NDArray[np.uint32], bands: int, rows: int, out: npt.NDArray[np.uint32]) -> None:
+def _band_keys32_kernel(
+    sigs: npt.NDArray[np.uint32], first: int, bands: int, rows: int, out: npt.NDArray[np.uint32]
+) -> None:
     start = np.uint64(bands * rows)
     for i in range(sigs.shape[0]):
-        for band in range(bands):
+        for band in range(first, bands):
             # The high half: its bits are the best mixed by the final multiply.
-            out[band, i] = np.uint32(_band_key(sigs[i], band, rows, start) >> np.uint64(32))
+            out[band - first, i] = np.uint32(_band_key(sigs[i], band, rows, start) >> np.uint64(32))
 
 
 def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
@@ -158,9 +160,14 @@ def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> np
         >>> bool(band_keys32(sig, 2, 4)[1, 0] == band_keys(sig, 2, 4)[0, 1] >> np.uint64(32))
         True
     """
+    return _band_keys32(signatures, 0, bands, rows)
+
+
+def _band_keys32(signatures: npt.NDArray[np.uint32], first: int, bands: int, rows: int) -> npt.NDArray[np.uint32]:
+    """Rows ``first`` to ``bands - 1`` of ``band_keys32(signatures, bands, rows)``, the others not computed."""
     sigs = _check_bands(signatures, bands, rows)
-    out = np.empty((bands, sigs.shape[0]), dtype=np.uint32)
-    _band_keys32_kernel(sigs, int(bands), int(rows), out)
+    out = np.empty((bands - first, sigs.shape[0]), dtype=np.uint32)
+    _band_keys32_kernel(sigs, int(first), int(bands), int(rows), out)
     return out
 
 
@@ -195,4 +202,4 @@ def extra_band_keys32(
     windows = np.flatnonzero(np.repeat(counts <= short_windows, counts)) if all_bands > bands else np.zeros(0, np.int64)
     if not len(windows):
         return np.zeros((all_bands - bands, 0), dtype=np.uint32), windows
-    return band_keys32(signatures[windows], all_bands, rows)[bands:], windows
+    return _band_keys32(signatures[windows], bands, all_bands, rows), windows
