@@ -244,6 +244,13 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         help="read every input file as this format, whatever its extension (default: told by the extension; "
         "standard input is jsonl)",
     )
+    group.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="text encoding of text, JSONL, CSV and TSV input, any Python knows (cp1256, latin-1, ...) "
+        "(default: UTF-8, or UTF-16 or UTF-32 where a file starts with their byte-order mark)",
+    )
     strictness = group.add_mutually_exclusive_group()
     strictness.add_argument(
         "--skip-bad",
@@ -545,6 +552,7 @@ def _reader(args: argparse.Namespace) -> Reader:
         glob=args.glob,
         input_format=args.input_format,
         skip_bad=args.skip_bad,
+        encoding=args.encoding,
     )
 
 

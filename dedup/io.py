@@ -9,6 +9,7 @@ one big document.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import gzip
@@ -21,7 +22,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DependencyError, InputError, ReadError
+from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
 
 __all__ = ["FORMATS", "Reader", "file_format", "read_documents", "read_jsonl"]
@@ -43,6 +44,15 @@ _EXTENSIONS = {
 _COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 _MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 _EXPECTED = ".txt, .jsonl, .csv, .tsv or .parquet, optionally followed by .gz or .zst"
+# A byte-order mark names its encoding beyond doubt (no UTF-8 text starts with these bytes), so a
+# file saved as "Unicode" by a Windows editor is read without being named; UTF-32's marks first,
+# since UTF-32-LE's begins with UTF-16-LE's.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 def file_format(path: str | Path) -> tuple[str | None, str | None]:
@@ -84,6 +94,75 @@ def _decompressed(raw: IO[bytes], path: Path | IO[bytes], compression: str | Non
     return raw
 
 
+def _bom_encoding(head: bytes) -> str | None:
+    """The encoding a UTF-16 or UTF-32 byte-order mark at the start of a file names, if any."""
+    return next((encoding for mark, encoding in _BOMS if head.startswith(mark)), None)
+
+
+def _label(encoding: str) -> str:
+    """An encoding's name as messages give it: ``UTF-8``, ``UTF-16``, ``CP1256``."""
+    return codecs.lookup(encoding).name.upper().replace("_", "-")
+
+
+class _Transcoded(io.RawIOBase):
+    """A byte stream in another encoding, read as UTF-8.
+
+    The readers of JSONL, CSV and TSV split lines as bytes and decode each, so that a bad byte costs
+    one line; a stream in a wider encoding (UTF-16) cannot be split that way, so it is decoded as it
+    is read and handed on re-encoded. Bytes the encoding does not define are kept as themselves
+    (``surrogateescape``), which makes the line holding them fail to decode and be reported.
+    """
+
+    def __init__(self, raw: IO[bytes], encoding: str, name: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
+        self._name = name
+        self._label = _label(encoding)
+        self._pending = b""
+        self._consumed = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._raw.read(1 << 16)
+            self._done = not chunk
+            held = len(self._decoder.getstate()[0])
+            try:
+                text = self._decoder.decode(chunk, final=self._done)
+            except UnicodeDecodeError as error:  # bytes under 0x80 that surrogateescape cannot keep
+                at = self._consumed - held + error.start
+                raise ReadError(f"{self._name}: cannot read: invalid {self._label} at byte {at}") from None
+            self._consumed += len(chunk)
+            self._pending = text.encode("utf-8", "surrogateescape")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _keeps_ascii(encoding: str) -> bool:
+    """Whether an encoding writes ASCII as ASCII (cp1256, latin-1), so a line of it splits on its bytes."""
+    try:
+        return bytes(range(128)).decode(encoding) == "".join(map(chr, range(128)))
+    except UnicodeDecodeError:
+        return False
+
+
+def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *, transcoded: bool) -> str:
+    """Why bytes did not decode, at the byte where they failed (the character, once transcoded)."""
+    if transcoded:
+        # A transcoded line's bytes are not the file's; the count of characters is the same in both.
+        at = f"character {len(raw[: error.start].decode('utf-8', 'surrogateescape'))}"
+    else:
+        at = f"byte {error.start}"
+    hint = " (or set the encoding)" if label == "UTF-8" else ""
+    return f"invalid {label} at {at}{what}: expected {label} text{hint}"
+
+
 def _read_failure(name: str, error: BaseException) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return ReadError(f"{name}: cannot read: {detail}")
@@ -116,8 +195,11 @@ class Reader:
     JSONL, CSV, TSV (with a header line) and Parquet files hold one document a record, from the
     fields named by ``id_field``, ``text_field``, ``source_field`` and ``date_field``. Any of them
     may be compressed with gzip (``.gz``) or zstandard (``.zst``). ``input_format`` overrides what
-    the extensions say (``-``, standard input, is JSONL unless it is set). ``where`` maps each id to
-    the place it was read from, for messages.
+    the extensions say (``-``, standard input, is JSONL unless it is set). Text, JSONL, CSV and TSV
+    are read as UTF-8, or as UTF-16 or UTF-32 when the file starts with that encoding's byte-order
+    mark; ``encoding`` names another (``cp1256`` for older Arabic archives, ``latin-1``: any that
+    Python knows), for every such file read. Parquet holds UTF-8 by definition. ``where`` maps
+    each id to the place it was read from, for messages.
 
     Example:
         >>> import tempfile, pathlib
@@ -136,12 +218,21 @@ class Reader:
     glob: str | None = None
     input_format: str | None = None
     skip_bad: bool = False
+    encoding: str | None = None
     where: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.input_format is not None and self.input_format not in FORMATS:
             raise InputError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
+        if self.encoding is not None:
+            try:
+                "".encode(self.encoding)  # LookupError for unknown names and for bytes codecs (base64)
+            except (LookupError, TypeError):
+                raise ParameterError(
+                    f"encoding must name a text encoding Python knows (utf-8, cp1256, utf-16, ...), "
+                    f"got {self.encoding!r}"
+                ) from None
 
     def _bad(self, where: str, reason: str, doc_id: str | None = None, kind: str = "invalid record") -> None:
         if not self.skip_bad:
@@ -228,36 +319,83 @@ class Reader:
                 doc = self._text(stream.read(), name, doc_id)
                 if doc is not None:
                     yield doc
-            elif form == "jsonl":
-                yield from self._jsonl(stream, name)
-            elif form in ("csv", "tsv"):
-                yield from self._csv(stream, name, "\t" if form == "tsv" else ",")
-            else:
+            elif form == "parquet":
                 yield from self._parquet(stream, name)
+            else:
+                peek = getattr(stream, "peek", None)
+                wide = self._wide(peek(4)[:4] if peek is not None else b"")
+                if wide is not None:
+                    stream = io.BufferedReader(_Transcoded(stream, wide, name))
+                if form == "jsonl":
+                    yield from self._jsonl(stream, name, wide)
+                else:
+                    yield from self._csv(stream, name, "\t" if form == "tsv" else ",", wide)
         except _DECOMPRESSION_ERRORS as error:
             if isinstance(error, ReadError):
                 raise
             raise _read_failure(name, error) from error
 
-    def _text(self, data: bytes, name: str, doc_id: str) -> Document | None:
+    def _wide(self, head: bytes) -> str | None:
+        """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's)."""
+        return _bom_encoding(head) or (
+            self.encoding if self.encoding is not None and not _keeps_ascii(self.encoding) else None
+        )
+
+    def _decode(self, raw: bytes, what: str, transcoded_from: str | None = None) -> tuple[str | None, str, str]:
+        """The text of a file or line, else ``None``, why, and the kind of failure.
+
+        UTF-8 first, then the encoding named: bytes in an encoding that keeps ASCII as ASCII are
+        practically never valid UTF-8 (an Arabic word in cp1256 is a run of bytes over 0x80), so a
+        directory or JSONL file mixing UTF-8 with the named encoding is read right, a file or line
+        at a time. ``transcoded_from`` names the encoding a line was read in before being made UTF-8.
+        """
         try:
-            text = data.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            self._bad(name, f"invalid UTF-8 at byte {error.start}: expected UTF-8 text", doc_id, "invalid UTF-8")
+            if transcoded_from is not None or self.encoding is None:
+                label = _label(transcoded_from or "utf-8")
+                reason = _undecodable(raw, error, label, what, transcoded=transcoded_from is not None)
+                return None, reason, f"invalid {label}"
+            label = _label(self.encoding)
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError as error:
+                reason = f"neither UTF-8 nor {label} at byte {error.start}{what}: expected text in either"
+                return None, reason, f"invalid {label}"
+        if transcoded_from is None and "\x00" in text:
+            # No text holds NUL; UTF-16 without its byte-order mark does, one a space (ASCII, Arabic),
+            # and would otherwise pass for UTF-8 punctuation and control characters.
+            reason = (
+                f"a NUL byte at byte {raw.index(0)}{what}: expected text (UTF-16 or UTF-32 without a "
+                "byte-order mark? set the encoding)"
+            )
+            return None, reason, "not text"
+        return text, "", ""
+
+    def _text(self, data: bytes, name: str, doc_id: str) -> Document | None:
+        wide = self._wide(data[:4])
+        if wide is None:
+            text, reason, kind = self._decode(data, "")
+        else:
+            try:
+                text, reason, kind = data.decode(wide), "", ""
+            except UnicodeDecodeError as error:
+                label = _label(wide)
+                text, reason, kind = None, _undecodable(data, error, label, "", transcoded=False), f"invalid {label}"
+        if text is None:
+            self._bad(name, reason, doc_id, kind)
             return None
         # A byte-order mark is an encoding artefact, not text: offsets count from after it.
         return self._accept(Document(doc_id, text.removeprefix("\ufeff")), name)
 
-    def _jsonl(self, stream: IO[bytes], name: str) -> Iterator[Document]:
+    def _jsonl(self, stream: IO[bytes], name: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one so that a bad byte is reported at its own line and,
         # with skip_bad, costs only that line.
         for line_no, raw in enumerate(stream, 1):
             where = f"{name}:{line_no}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                reason = f"invalid UTF-8 at byte {error.start} of the line: expected UTF-8 text"
-                self._bad(where, reason, kind="invalid UTF-8")
+            line, reason, kind = self._decode(raw, " of the line", wide)
+            if line is None:
+                self._bad(where, reason, kind=kind)
                 continue
             if not line.strip():
                 continue
@@ -310,18 +448,18 @@ class Reader:
         assert doc_id is not None and values["text"] is not None
         return Document(doc_id, values["text"], values.get("source"), values.get("date"))
 
-    def _csv(self, stream: IO[bytes], name: str, delimiter: str) -> Iterator[Document]:
+    def _csv(self, stream: IO[bytes], name: str, delimiter: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one, bad bytes kept as lone surrogates, so that a bad byte is
         # reported at the record holding it (a quoted field may span lines) and costs only that one.
-        bad: dict[int, int] = {}
+        bad: dict[int, tuple[str, str]] = {}
 
         def lines() -> Iterator[str]:
             for line_no, raw in enumerate(stream, 1):
-                try:
-                    yield raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    bad.setdefault(line_no, error.start)
-                    yield raw.decode("utf-8", "surrogateescape")
+                line, reason, kind = self._decode(raw, " of the header line" if line_no == 1 else " of the line", wide)
+                if line is None:
+                    bad.setdefault(line_no, (reason, kind))
+                    line = raw.decode("utf-8", "surrogateescape")
+                yield line
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
@@ -332,9 +470,10 @@ class Reader:
         except StopIteration:
             raise InputError(f"{name}: empty file: expected a header line naming the columns") from None
         except csv.Error as error:
-            raise InputError(f"{name}:1: not valid {kind} ({error})") from None
+            # Undecodable bytes come first: they are what made the line unreadable as CSV.
+            raise InputError(f"{name}:1: {bad[1][0] if 1 in bad else f'not valid {kind} ({error})'}") from None
         if bad.get(1) is not None:
-            raise InputError(f"{name}:1: invalid UTF-8 at byte {bad[1]} of the header line: expected UTF-8 text")
+            raise InputError(f"{name}:1: {bad[1][0]}")
         header = [h.removeprefix("\ufeff").strip() if k == 0 else h.strip() for k, h in enumerate(header)]
         missing = [f for f in (self.id_field, self.text_field) if f not in header]
         if missing:
@@ -360,10 +499,8 @@ class Reader:
                 continue  # a blank line
             broken = next((line for line in range(start, end + 1) if line in bad), None)
             if broken is not None:
-                self._bad(
-                    f"{name}:{broken}", f"invalid UTF-8 at byte {bad[broken]} of the line: expected UTF-8 text",
-                    kind="invalid UTF-8",
-                )  # fmt: skip
+                reason, failure = bad[broken]
+                self._bad(f"{name}:{broken}", reason, kind=failure)
                 continue
             if len(row) != len(header):
                 self._bad(

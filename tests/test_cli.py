@@ -160,7 +160,7 @@ def test_bad_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "good.txt").write_text(SEED_TEXTS[0], "utf-8")
-    (folder / "bad.txt").write_bytes(b"\xff\xfe not utf-8" + b"x" * 200)
+    (folder / "bad.txt").write_bytes(b"\xff\xfd not utf-8" + b"x" * 200)
     status, out, err = run(["scan", str(folder)], capsys)
     assert status == 2 and out == ""
     one_line_error(err, str(folder / "bad.txt"), "invalid UTF-8 at byte 0", "(--skip-bad skips such documents")
