@@ -15,6 +15,7 @@ side occur on the other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations, permutations
@@ -84,15 +85,23 @@ def _merge(alignments: list[Alignment]) -> list[Alignment]:
     return merged if len(merged) == len(alignments) else _merge(merged)
 
 
-def _join(alignments: list[Alignment], join: int, abut: int, edit: int, texts: tuple[str, str]) -> list[Alignment]:
+def _join(
+    alignments: list[Alignment],
+    join: int,
+    abut: int,
+    edit: int,
+    texts: tuple[str, str],
+    parting: Sequence[Alignment] = (),
+) -> list[Alignment]:
     """Join passages that follow each other in the same order on both sides when nothing parts them.
 
     Two neighbours are one passage when they lie ``join`` or fewer characters apart on both sides,
     or when the text between them is an edit of the copy: at most ``edit`` characters on each side,
     of comparable length, with a share of its words in common (:func:`_edited`), and no other
-    passage of the pair between them on either side (the text between would then be copy moved
-    from elsewhere, and the pieces around it separate copies). They may overlap by up to ``abut``
-    characters (word widening makes neighbours touch).
+    passage of the pair, nor any of ``parting`` (copy matched out of order, not a passage itself),
+    between them on either side (the text between would then be copy moved from elsewhere, and
+    the pieces around it separate copies). They may overlap by up to ``abut`` characters (word
+    widening makes neighbours touch).
     """
     items = sorted(alignments, key=lambda x: (x.a_start, x.b_start))
     out: list[Alignment] = []
@@ -106,7 +115,7 @@ def _join(alignments: list[Alignment], join: int, abut: int, edit: int, texts: t
                 if gap_a <= join and gap_b <= join:
                     out[-1] = _union([p, q])
                     continue
-                if _edited(p, q, edit, texts) and not any(_between(x, p, q) for x in items):
+                if _edited(p, q, edit, texts) and not any(_between(x, p, q) for x in (*items, *parting)):
                     out[-1] = _union([p, q])
                     continue
         out.append(q)
@@ -602,9 +611,12 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     # piece of a passage it extends in order (within `join` on both sides), and is dropped if it
     # ends up alone; one out of order with a passage (before it on one side, after or over it on
     # the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
+    displaced = [s for s in stock if not all(_in_order(s, f) for f in long)]
     found.extend(s for s in stock if all(_in_order(s, f) for f in long))
     if len(found) >= 2:
-        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts), p.abut, texts)
+        # A displaced phrase between two pieces still parts them: copy moved there from elsewhere
+        # (a sentence the other outlet ran further down), not an edit of the copy.
+        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts, displaced), p.abut, texts)
         distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
         kept = [x for x in joined if _length(x) >= p.min_length or any(_contains(x, d) for d in distinct)]
         # A short piece counts when it lies among the other pieces of the copy: within ``_NEAR``

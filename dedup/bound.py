@@ -1,8 +1,8 @@
 """The joint bound: whether two documents' shared keys could make a passage, before any seed is laid out.
 
 A passage is a set of seeds whose span on each side is covered densely enough: ``exact_density``
-of it by its seeds (spanning ``min_exact`` or more), or ``min_density`` by its rare seeds
-(spanning ``min_length`` or more), the lesser of the two sides (:mod:`dedup.group`). A seed pairs
+of it by its seeds (spanning ``min_exact`` or more), or, spanning ``min_length`` or more, half of
+it by its seeds or ``min_density`` by its rare seeds, the lesser of the two sides (:mod:`dedup.group`). A seed pairs
 an occurrence of a key in one text with an occurrence of the same key in the other. So every
 seed of a passage lies, on each side, in a stretch that the shared keys' occurrences cover that
 densely; and its key occurs in such a stretch on both sides.
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .group import _SLACK
+from .group import _LOOSE_DENSITY, _SLACK
 
 __all__: list[str] = []
 
@@ -98,6 +98,24 @@ def _last_dense(
 
 
 @njit(cache=True, nogil=True)
+def _loose_reach(
+    s: npt.NDArray[np.int64], e: npt.NDArray[np.int64], min_length: int, share: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Where loose stretches of the segments ``s``/``e`` could lie: for the segments i..j covering C
+    characters ``share`` of a stretch of ``min_length`` or more, ``[e[i] - C / share, s[i] + C / share)``."""
+    last, covered = _last_dense(s, e, min_length, share)
+    lo = np.empty(len(s), dtype=np.float64)
+    hi = np.empty(len(s), dtype=np.float64)
+    count = 0
+    for i in range(len(s)):
+        if last[i] >= 0:
+            reach = (covered[last[i] + 1] - covered[i]) / share
+            lo[count], hi[count] = e[i] - reach, s[i] + reach
+            count += 1
+    return lo[:count], hi[:count]
+
+
+@njit(cache=True, nogil=True)
 def _in_dense_stretch(
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
@@ -111,10 +129,10 @@ def _in_dense_stretch(
     """Which spans in ``use`` (ordered by start) lie inside a stretch a passage's seeds could cover on this side.
 
     Near-verbatim: the stretch is made of whole segments of the spans in use, covered
-    ``exact_density``. Loose: ``min_density`` of it covered by the rare spans in use, and spans of
-    any kind inside it; for the rare segments i..j that make one, covering C characters, such a
-    stretch is at most C / ``min_density`` long and holds both ends, so it lies within
-    ``[e[i] - C / min_density, s[i] + C / min_density)``.
+    ``exact_density``. Loose: ``_LOOSE_DENSITY`` of it covered by the spans in use, or
+    ``min_density`` by the rare ones, and spans of any kind inside it; for the segments i..j that
+    make one, covering C characters at share d, such a stretch is at most C / d long and holds
+    both ends, so it lies within ``[e[i] - C / d, s[i] + C / d)``.
     """
     n = len(starts)
     inside = np.zeros(n, dtype=np.bool_)
@@ -131,23 +149,19 @@ def _in_dense_stretch(
         marked[i] = depth
     for k in range(n):
         inside[k] = of[k] >= 0 and marked[of[k]] > 0
+    # Loose stretches of both kinds: dense in all the spans in use, or in the rare ones.
+    lo_dense, hi_dense = _loose_reach(s, e, min_length, _LOOSE_DENSITY - _SLACK)
     rare_use = use & rare
-    if not rare_use.any():
-        return inside
-    s, e, _ = _segments(starts, ends, rare_use)
-    share = min_density - _SLACK
-    last, covered = _last_dense(s, e, min_length, share)
-    lo = np.empty(len(s), dtype=np.float64)
-    hi = np.empty(len(s), dtype=np.float64)
-    count = 0
-    for i in range(len(s)):
-        if last[i] >= 0:
-            reach = (covered[last[i] + 1] - covered[i]) / share
-            lo[count], hi[count] = e[i] - reach, s[i] + reach
-            count += 1
+    if rare_use.any():
+        s, e, _ = _segments(starts, ends, rare_use)
+        lo_rare, hi_rare = _loose_reach(s, e, min_length, min_density - _SLACK)
+        lo, hi = np.concatenate((lo_dense, lo_rare)), np.concatenate((hi_dense, hi_rare))
+    else:
+        lo, hi = lo_dense, hi_dense
+    count = len(lo)
     if count == 0:
         return inside
-    order = np.argsort(lo[:count])
+    order = np.argsort(lo)
     # The intervals merged (in order of their starts), then the spans swept in order of theirs.
     merged_lo = np.empty(count, dtype=np.float64)
     merged_hi = np.empty(count, dtype=np.float64)

@@ -28,6 +28,12 @@ _SLACK = 1e-9
 # they reach over: a sentence an outlet edited word by word (spelling, spacing) keeps more of its
 # words matched than that, words shared by chance far fewer.
 _LONE_SHARE = 0.5
+# A loose group (below exact_density) whose seeds cover this share of it on both sides is an
+# edited copy on that evidence alone: half the text matched in runs of seed_length is no chance
+# meeting of a story's words, which lie scattered. Below it, a loose group must rest on rare seeds
+# (min_density of them). Rarity alone would lose a copy every outlet edited its own way once
+# several outlets of a small corpus ran it: its words are then in too many of the documents.
+_LOOSE_DENSITY = 0.5
 # In a loose group (below exact_density) lone matches at an end go only when, besides, they are no
 # edit of the copy: one word, words in another order on the other side, or a stretch there less
 # than this share of the stretch on this side (the words a reworded sentence keeps lie in one
@@ -319,9 +325,10 @@ def _group_passages(
             if length < min_exact:
                 continue
             # Wording that many documents of the corpus hold (a story's stock phrases, or a wire
-            # paragraph every outlet ran) is evidence of copying only where the match is near-verbatim:
-            # a loose match (a reworded or shuffled copy) must reach min_density on rare seeds alone,
-            # or the vocabulary of a story would make passages between any two of its articles.
+            # paragraph every outlet ran) is evidence of copying only where the match is dense: a
+            # loose match (a reworded or shuffled copy) under _LOOSE_DENSITY must reach min_density
+            # on rare seeds alone, or the vocabulary of a story would make passages between any
+            # two of its articles.
             if density < exact_density:
                 # A piece of a failed group stands only as a near-verbatim copy (above); a loose
                 # match is judged whole, as it came.
@@ -332,6 +339,19 @@ def _group_passages(
                         len(rare_seeds) > 0
                         and _density(rare_seeds, start_a, end_a, start_b, end_b, a0, a1, b0, b1) >= min_density
                     )
+                    if not passed and density >= _LOOSE_DENSITY:
+                        # Standing on its density, not on rare words, its ends are judged as a
+                        # near-verbatim copy's: lone matches past its runs go (a wire paragraph
+                        # with a word the outlets share by chance a sentence away is the paragraph).
+                        tight = _drop_lone_ends(
+                            seeds, start_a, end_a, start_b, end_b, trim, min_seeds, _LONE_SHARE, 0.0, held_a, held_b
+                        )
+                        t0, t1, u0, u1 = _extent(tight, start_a, end_a, start_b, end_b)
+                        passed = min(t1 - t0, u1 - u0) >= min_length
+                        if passed:
+                            seeds, count = tight, len(tight)
+                            a0, a1, b0, b1 = t0, t1, u0, u1
+                            length = min(a1 - a0, b1 - b0)
                 if not passed and length >= min_length:  # (a shorter group has no long piece)
                     top = _split_failed(
                         seeds, members, lo, start_a, end_a, start_b, end_b, trim, min_length, pieces, top
@@ -351,6 +371,34 @@ def _group_passages(
             out[kept, 4], out[kept, 5] = count, short
             kept += 1
     return out[:kept]
+
+
+@njit(cache=True, nogil=True)
+def _widest_gap(
+    seeds: npt.NDArray[np.int64],
+    order_a: npt.NDArray[np.int64],
+    start_a: npt.NDArray[np.int64],
+    end_a: npt.NDArray[np.int64],
+    start_b: npt.NDArray[np.int64],
+    end_b: npt.NDArray[np.int64],
+) -> tuple[int, int, int]:
+    """The widest stretch, along a or along b, that no seed of a group covers: its width, side and place.
+
+    ``seeds`` is in order along b (as :func:`_trim` leaves it), ``order_a`` the same seeds along a;
+    the place is the rank, along that side, of the first seed after the stretch. Width 0, side -1
+    for a group without one.
+    """
+    best, best_side, best_k = 0, -1, 0
+    for side in range(2):
+        order = order_a if side == 0 else seeds
+        starts = start_a if side == 0 else start_b
+        ends = end_a if side == 0 else end_b
+        reach = ends[order[0]]
+        for k in range(1, len(order)):
+            if starts[order[k]] - reach > best:
+                best, best_side, best_k = starts[order[k]] - reach, side, k
+            reach = max(reach, ends[order[k]])
+    return best, best_side, best_k
 
 
 @njit(cache=True, nogil=True)
@@ -376,18 +424,9 @@ def _split_failed(
     ``seeds`` (a subset of ``members[at:]``) is written back there, in its order along the side
     cut, each piece a range. Returns the new stack top.
     """
-    best, best_side, best_k = trim, -1, 0
     order_a = seeds[np.argsort(start_a[seeds], kind="mergesort")]
-    for side in range(2):
-        order = order_a if side == 0 else seeds  # _trim leaves the seeds in order along b
-        starts = start_a if side == 0 else start_b
-        ends = end_a if side == 0 else end_b
-        reach = ends[order[0]]
-        for k in range(1, len(order)):
-            if starts[order[k]] - reach > best:
-                best, best_side, best_k = starts[order[k]] - reach, side, k
-            reach = max(reach, ends[order[k]])
-    if best_side < 0:
+    best, best_side, best_k = _widest_gap(seeds, order_a, start_a, end_a, start_b, end_b)
+    if best <= trim:
         return top
     order = order_a if best_side == 0 else seeds
     members[at : at + len(order)] = order
@@ -657,9 +696,10 @@ def _may_hold_passage(
 
     A passage is a set of seeds spanning ``min_exact`` characters or more on each side whose seeds
     cover ``exact_density`` of its span on both sides, or spanning ``min_length`` or more whose
-    rare seeds cover ``min_density`` of it on both sides (trimming and cutting only take seeds
-    away). So each side must hold a stretch that the seeds, or the rare ones, cover that densely;
-    each side is checked alone, which is weaker than the two together, and cheap.
+    seeds cover ``_LOOSE_DENSITY`` of it, or whose rare seeds cover ``min_density`` of it, on both
+    sides (trimming and cutting only take seeds away). So each side must hold a stretch that the
+    seeds, or the rare ones, cover that densely; each side is checked alone, which is weaker than
+    the two together, and cheap.
     """
     return _side_may_hold(start_a, end_a, use, rare, min_length, min_exact, min_density, exact_density) and (
         _side_may_hold(start_b, end_b, use, rare, min_length, min_exact, min_density, exact_density)
@@ -681,8 +721,10 @@ def _side_may_hold(
 
     The test :func:`_may_hold_passage` makes on each side.
     """
-    return _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density) or _dense_stretch(
-        starts, ends, use, rare, True, min_length, min_density
+    return (
+        _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density)
+        or _dense_stretch(starts, ends, use, rare, False, min_length, _LOOSE_DENSITY)
+        or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
     )
 
 

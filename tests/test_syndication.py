@@ -69,6 +69,44 @@ def test_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.Da
         assert clusters == []
 
 
+def edited(wire: str, seed: int, share: float) -> str:
+    """The wire as one outlet ran it: about ``share`` of its words replaced by a word of its own, or followed by one."""
+    rng = random.Random(seed)
+    own = story(seed).split()
+    out = []
+    for word in wire.split(" "):
+        roll = rng.random()
+        out.extend([rng.choice(own)] if roll < share / 2 else [word, rng.choice(own)] if roll < share else [word])
+    return " ".join(out)
+
+
+# Outlets edit the wire each in its own way (a word changed here, a clause added there), so every
+# pair of carriers shares a lightly edited copy, not a verbatim one. However many of the corpus's
+# outlets ran it, the copy is reported between each two: that every outlet carries its words makes
+# them common in the corpus, not chance.
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(3, 10), data=st.data())
+def test_edited_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.DataObject) -> None:
+    k = data.draw(st.integers(2, n), label="carriers")
+    seed = data.draw(st.integers(0, 10_000), label="seed")
+    copies = [edited(WIRE, seed + 50_000 + i, 0.1) for i in range(k)]  # (edited in words no text has)
+    docs = [
+        Document(f"d{i}", story(seed + i) + " " + (copies[i] if i < k else story(seed + 500 + i)) + " " +
+                 story(seed + 1000 + i), source=f"outlet{i}")
+        for i in range(n)
+    ]  # fmt: skip
+    result = scan(docs)
+    carriers = [f"d{i}" for i in range(k)]
+    found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
+    assert found == {frozenset((x, y)) for x in carriers for y in carriers if x < y}
+    for p in result.passages:  # each passage lies in the two copies, and covers most of each
+        for span in (p.a, p.b):
+            i = int(span.doc[1:])
+            start = docs[i].text.index(copies[i])
+            inside = min(span.end, start + len(copies[i])) - max(span.start, start)
+            assert inside >= 0.6 * len(copies[i]) and len(span) - inside <= 12
+
+
 # One language's words for every outlet (wire_corpus): their own texts share words, and so strings, by chance.
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), k=st.integers(2, 12))
@@ -361,6 +399,25 @@ def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
     pieces_only = [(p.a.start, p.a.end, p.b.start, p.b.end) for k, p in enumerate(found) if k in holders.values()]
     assert shared_share(a, b, pieces_only) >= 0.9
     assert shared_share(a, b, [(p.a.start, p.a.end, p.b.start, p.b.end) for p in found]) >= 0.8
+
+
+def test_seeds_000_run_by_a_second_outlet_still_gives_its_copy_with_001() -> None:
+    """Two outlets ran 000's Reuters text as it is, a third (001) edited it: every seed of the
+    copy is then in all three documents, none rare. The Rayder paragraphs, which 001 edited, are
+    still a passage with each of the two (they stand on their density), and a passage stays apart
+    from the Baghdad sentence that 001 moved: no passage runs from the lead over it (until 5
+    December 2026 no passage at all; on the way, one from the lead to the Rayder paragraphs'
+    end)."""
+    texts = {p.name[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    a, b = texts["000"], texts["001"]
+    result = scan([Document("a", a, "outlet-a"), Document("copy", a, "outlet-b"), Document("b", b, "outlet-c")])
+    rayder_a, rayder_b = a.index("وقال الميجر جنرال بالقوات"), b.index("وقال الميجر جنرال بالقوات")
+    baghdad = a.index("أنها بدأت عملية تهدف إلى إنهاء مهمة التحالف")
+    for carrier in ("a", "copy"):
+        found = [p for p in result.passages if {p.a.doc, p.b.doc} == {carrier, "b"}]
+        sides = [(p.a, p.b) if p.a.doc == carrier else (p.b, p.a) for p in found]
+        assert any(x.start == rayder_a and y.start == rayder_b and len(x) > 300 for x, y in sides)
+        assert not any(x.start < baghdad < x.end for x, _ in sides)
 
 
 def shared_share(a: str, b: str, spans: list[tuple[int, int, int, int]], k: int = 6) -> float:

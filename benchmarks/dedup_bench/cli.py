@@ -17,7 +17,7 @@ from .scaling import child_scan, plot_scaling, run_scaling
 from .scripts import format_scripts, script_draws
 from .signatures import format_rounds, signature_rounds
 from .table import format_table, run_table
-from .wire import format_wire, wire_draws
+from .wire import EDIT, format_wire, wire_draws
 
 USAGE = """\
     python benchmarks/bench.py --synthetic 2000                      # table of every stage
@@ -143,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.wire:
         out["wire"] = wire_draws()
         print(format_wire(out["wire"]))
+        out["wire_edited"] = wire_draws(edit=EDIT)
+        print(format_wire(out["wire_edited"]))
         out["scripts"] = script_draws()
         print(format_scripts(out["scripts"]))
     if args.json:
