@@ -233,7 +233,7 @@ def _pair_section(
 
 def _overview(result: ScanResult, shown: int) -> str:
     if not result.pairs:
-        return f"<p>No shared passages among {len(result.documents)} documents.</p>"
+        return f"<p>No shared passages among {result.scanned} documents.</p>"
     rows = []
     for rank, pair in enumerate(result.pairs, 1):
         label = f'<a href="#pair-{rank}">{rank}</a>' if rank <= shown else str(rank)
@@ -290,7 +290,7 @@ def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Spa
 def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     share = "shares" if len(result.pairs) == 1 else "share"
     text = (
-        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{plural(result.read, 'document')} read, {result.scanned:,} scanned, "
         f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
         + (f" ({result.unaligned:,} left unaligned by the per-document budget)" if result.unaligned else "")
         + f"; {plural(len(result.pairs), 'pair')} {share} {plural(len(result.passages), 'passage')}; "

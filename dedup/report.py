@@ -190,7 +190,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
     return {
         "type": "summary",
         "documents_read": result.read,
-        "documents_scanned": len(result.documents),
+        "documents_scanned": result.scanned,
         "documents_skipped": len(result.skipped),
         "skipped": [skipped_record(s) for s in result.skipped],
         "candidates": result.candidates,
@@ -522,7 +522,7 @@ def format_table(
     ex = excerpt_width or max(30, min(70, width - 30))
     lines: list[str] = []
     if not result.pairs:
-        lines.append(f"No shared passages among {plural(len(result.documents), 'document')}.")
+        lines.append(f"No shared passages among {plural(result.scanned, 'document')}.")
     else:
         share = "shares" if len(result.pairs) == 1 else "share"
         lines.append(f"{plural(len(result.pairs), 'document pair')} {share} {plural(len(result.passages), 'passage')}")
@@ -608,7 +608,7 @@ def format_summary(result: ScanResult) -> str:
         skipped z.txt: too short
     """
     parts = [
-        f"{plural(result.read, 'document')} read, {len(result.documents):,} scanned, "
+        f"{plural(result.read, 'document')} read, {result.scanned:,} scanned, "
         f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
         + (
             f" ({result.unaligned:,} left unaligned by the per-document budget, max_candidates"

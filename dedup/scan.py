@@ -44,6 +44,7 @@ from .pairs import (
 )
 from .records import CommonText, Document, Pair, Passage, Skipped
 from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
+from .scripts import lone_surrogate
 from .shingle import hash_many
 from .store import BandKeyStore, DocumentStore
 
@@ -68,16 +69,42 @@ class ScanResult:
     """Candidate pairs left unaligned by the per-document budget (``ScanConfig.max_candidates``)."""
     common: list[CommonText] = field(default_factory=list)
     """The text of the ``suppressed_buckets``: the texts their buckets held most windows of (:mod:`dedup.common`)."""
+    scanned_documents: int | None = None
+    """How many documents were scanned when ``documents`` is not all of them and only them: an archive
+    query's (``documents`` also holds the archive documents its pairs name), the Spark engine's
+    (``documents`` holds those of its pairs); ``None``: every one of ``documents``."""
 
     @property
     def aligned(self) -> int:
-        """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``."""
+        """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``.
+
+        Example:
+            >>> text = "the same wording " * 20
+            >>> result = scan([Document("a", text, "x"), Document("b", text, "y")])
+            >>> result.candidates, result.unaligned, result.aligned
+            (1, 0, 1)
+        """
         return self.candidates - self.unaligned
 
     @property
+    def scanned(self) -> int:
+        """Documents scanned: read and not skipped.
+
+        Example:
+            >>> scan([Document("a", "long enough to scan " * 10), Document("b", "too short")]).scanned
+            1
+        """
+        return len(self.documents) if self.scanned_documents is None else self.scanned_documents
+
+    @property
     def read(self) -> int:
-        """Documents read: the scanned ones plus the skipped ones."""
-        return len(self.documents) + len(self.skipped)
+        """Documents read: the scanned ones plus the skipped ones.
+
+        Example:
+            >>> scan([Document("a", "long enough to scan " * 10), Document("b", "too short")]).read
+            2
+        """
+        return self.scanned + len(self.skipped)
 
     def to_arrow(self, *, cluster_documents: int = 3) -> Any:
         """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
@@ -165,6 +192,7 @@ class _Index:
         self.key_sources = KeySources() if note_sources else None
         self.key_lock = threading.Lock()
         self.submitted = 0  # documents sent to be sketched
+        self.taken = 0  # documents given to add, good or bad
 
     def salt_of(self, sources: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         """The salts of an array of source numbers (each set by add before its documents are sketched)."""
@@ -175,22 +203,43 @@ class _Index:
         # pages): skipped unless strict. Malformed ones are errors unless skip_bad.
         short = kind in ("empty", "too short")
         fatal = self.config.strict if short else not self.config.skip_bad
+        # A document without a usable id is named by its place in the input.
+        name = repr(doc_id) if doc_id is not None else f"#{self.taken - 1} (counting from 0)"
         if fatal:
-            raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason, skippable=not short)
-        self.skipped.append(Skipped(doc_id if doc_id is not None else "?", reason, doc_id, kind=kind))
+            raise InputError(f"document {name}: {reason}", document=doc_id, reason=reason, skippable=not short)
+        self.skipped.append(Skipped(doc_id if doc_id is not None else f"#{self.taken - 1}", reason, doc_id, kind=kind))
 
     def add(self, doc: Document) -> None:
+        self.taken += 1
+        if not isinstance(doc, Document):
+            self.reject(None, f"expected a dedup.Document, got {type(doc).__name__}")
+            return
         if not isinstance(doc.id, str) or not doc.id:
             self.reject(None, f"id must be a non-empty string, got {doc.id!r}")
             return
         if not isinstance(doc.text, str):
             self.reject(doc.id, f"text must be a string, got {type(doc.text).__name__}")
             return
+        for name, value in (("source", doc.source), ("date", doc.date)):
+            if value is not None and not isinstance(value, str):
+                self.reject(doc.id, f"{name} must be a string or None, got {type(value).__name__}")
+                return
+        for name, value in (("id", doc.id), ("source", doc.source), ("date", doc.date)):
+            at = lone_surrogate(value) if value is not None else -1
+            if at >= 0:
+                assert value is not None
+                reason = f"{name} must hold no lone surrogate; got U+{ord(value[at]):04X} at character {at}"
+                self.reject(doc.id if name != "id" else None, reason)
+                return
         if doc.id in self.documents:
             self.reject(doc.id, "duplicate id (an earlier document has the same id)", "duplicate id")
             return
         cfg = self.config
-        normalized = normalize(doc.text, profile=cfg.profile)
+        try:
+            normalized = normalize(doc.text, profile=cfg.profile)
+        except ParameterError as error:  # a lone surrogate (a JSON escape without its pair): no text
+            self.reject(doc.id, str(error))
+            return
         short = too_short(normalized.text, cfg.min_length)
         if short is not None:
             self.reject(doc.id, short[1], short[0])

@@ -31,7 +31,44 @@ import unicodedata
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["breaks", "measure", "sentence_ends", "tokens", "width"]
+from .errors import ParameterError
+
+__all__ = ["breaks", "check_text", "lone_surrogate", "measure", "sentence_ends", "tokens", "width"]
+
+# Half of a UTF-16 surrogate pair on its own: a Python string may hold one (from a JSON escape such
+# as "\ud800" that is not a pair), but no encoding can write it, and it is no character of any text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: object) -> None:
+    """Raise :class:`~dedup.errors.ParameterError` unless ``text`` is a str holding no lone surrogate.
+
+    Example:
+        >>> check_text("نص")
+        >>> check_text("a\\udc80")
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: text must hold no lone surrogate; got U+DC80 at character 1
+    """
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a str; got {type(text).__name__}")
+    lone = lone_surrogate(text)
+    if lone >= 0:
+        raise ParameterError(f"text must hold no lone surrogate; got U+{ord(text[lone]):04X} at character {lone}")
+
+
+def lone_surrogate(text: str) -> int:
+    """The offset of the first lone surrogate code point in ``text``, or -1 when it has none.
+
+    Example:
+        >>> lone_surrogate("fine text"), lone_surrogate("ab\\ud800c")
+        (-1, 2)
+    """
+    if text.isascii():  # most text of the Latin script: a check at memory speed
+        return -1
+    found = _SURROGATE.search(text)
+    return found.start() if found is not None else -1
+
 
 # Character classes (a table over the Basic Multilingual Plane; ideographs beyond it are Han).
 _OTHER, _HAN, _KANA, _HANGUL, _SOLID, _MARK = 0, 1, 2, 3, 4, 5

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from dedup.errors import ParameterError
+from dedup.scripts import check_text
 
 __all__ = ["Shingles", "codepoints", "hash_many", "shingle", "shingle_strings"]
 
@@ -506,6 +507,7 @@ def shingle(text: str, ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> Shingles
     """
     _check_ngram(ngram)
     _check_seed(seed)
+    check_text(text)
     if ngram > len(text):
         # Also keeps an ngram too large for the kernel's int64 out of it.
         return Shingles(np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.int64))

@@ -15,14 +15,14 @@ __all__ = ["sketch"]
 
 
 def sketch(
-    texts: Iterable[str],
+    texts: str | Iterable[str],
     *,
     ngram: int = 5,
     num_perm: int = 128,
     seed: int = 1,
     profile: str = "arabic",
 ) -> npt.NDArray[np.uint32]:
-    """MinHash signatures of whole texts, one row a text (``uint32[len(texts), num_perm]``).
+    """MinHash signatures of whole texts (or of one), one row a text (``uint32[len(texts), num_perm]``).
 
     Each text is normalised with ``profile`` and shingled into character ``ngram``-grams; the rows
     equal datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` over the same n-grams hashed
@@ -33,6 +33,10 @@ def sketch(
         >>> sigs = sketch(["وقال المتحدث باسم الوزارة", "وقال المتحدث باسم الوزاره", "a different text"])
         >>> sigs.shape, jaccard(sigs[0], sigs[1]), jaccard(sigs[0], sigs[2])
         ((3, 128), 1.0, 0.0)
+        >>> sketch("one text").shape
+        (1, 128)
     """
+    # One text is one row, not a row for each of its characters.
+    texts = [texts] if isinstance(texts, str) else texts
     hashes = [shingle(normalize(text, profile=profile).text, ngram).hashes for text in texts]
     return signatures(hashes, num_perm, seed=seed)

@@ -38,7 +38,7 @@ import numpy as np
 
 from .._pages import small_pages
 from ..candidates import _threads
-from ..errors import InputError, ParameterError
+from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
 from ..store import DocumentStore
@@ -113,6 +113,8 @@ def _serialized(method: Callable[..., _T]) -> Callable[..., _T]:
     @functools.wraps(method)
     def run(self: Index, *args: Any, **kwargs: Any) -> _T:
         with self._lock:
+            if self._closed and method.__name__ != "close":
+                raise DedupError(f"{self.path}: the index is closed (open it again with Index.open)")
             return method(self, *args, **kwargs)
 
     return run
@@ -130,6 +132,7 @@ class Index:
         # One operation at a time per Index object (they share a SQLite connection and buffers);
         # other processes and other Index objects go on in parallel.
         self._lock = threading.RLock()
+        self._closed = False
 
     @classmethod
     def open(
@@ -147,8 +150,8 @@ class Index:
             ...     index.config.ngram, len(index)
             (6, 0)
         """
-        if timeout < 0:
-            raise ParameterError(f"timeout must be at least 0 seconds, got {timeout!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
+            raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
         return cls(Store(Path(path), config, timeout=timeout, create=create))
 
     @property
@@ -169,6 +172,7 @@ class Index:
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and bool(self._store.numbers([doc_id]))
 
+    @_serialized
     def __enter__(self) -> Index:
         return self
 
@@ -177,8 +181,20 @@ class Index:
 
     @_serialized
     def close(self) -> None:
-        """Close the catalogue and the segment files."""
-        self._store.close()
+        """Close the catalogue and the segment files; closing again does nothing, any other use is an error.
+
+        Example:
+            >>> import tempfile
+            >>> index = Index.open(tempfile.mkdtemp() + "/a")
+            >>> index.close(); index.close()
+            >>> len(index)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            dedup.errors.DedupError: .../a: the index is closed (open it again with Index.open)
+        """
+        if not self._closed:
+            self._closed = True
+            self._store.close()
 
     def __repr__(self) -> str:
         return f"<Index {str(self.path)!r}>"
@@ -503,8 +519,8 @@ class Index:
         return n
 
     @_serialized
-    def remove(self, ids: Iterable[str]) -> list[str]:
-        """Remove documents by id; returns the ids removed (ids not in the index are left out).
+    def remove(self, ids: str | Iterable[str]) -> list[str]:
+        """Remove documents by id (one, or several); returns the ids removed (ids not in the index are left out).
 
         The answer of every later query is the one the index would give had they never been added.
 
@@ -512,10 +528,11 @@ class Index:
             >>> import tempfile
             >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
             ...     _ = index.add([Document("d", "word " * 40)])
-            ...     index.remove(["d", "nope"]), len(index)
-            (['d'], 0)
+            ...     index.remove(["d", "nope"]), index.remove("d"), len(index)
+            (['d'], [], 0)
         """
-        wanted = list(dict.fromkeys(ids))
+        # One id is one id, not a string of one-character ids.
+        wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
         store = self._store
         with store.writing():
             present = store.numbers(wanted)

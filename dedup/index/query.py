@@ -303,6 +303,7 @@ def run_query(
         config=config,
         unaligned=unaligned,
         common=common,
+        scanned_documents=len(batch.documents),
     )
 
 

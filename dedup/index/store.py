@@ -155,7 +155,11 @@ class Store:
                 if not catalogue.exists() or not self._has_meta(catalogue):
                     self._create(catalogue, config or ScanConfig())
         self.db = self._connect(catalogue)
-        meta = self._meta()
+        try:
+            meta = self._meta()
+        except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
+            self.db.close()
+            raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
         version = meta.get("format")
         if version != str(FORMAT_VERSION):
             raise DedupError(
@@ -259,9 +263,12 @@ class Store:
                 snapshot = self._snapshot()
                 try:
                     self._open_segments(snapshot.files)
-                except FileNotFoundError:
-                    if attempt == 4:
-                        raise
+                except FileNotFoundError as error:
+                    if attempt == 4:  # not a merge racing this read: the file is gone
+                        raise DedupError(
+                            f"{error.filename}: a segment file the index's catalogue names is missing; "
+                            "the index is damaged (rebuild it, or restore the file)"
+                        ) from error
                     continue
                 yield snapshot
                 return

@@ -6,7 +6,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -167,13 +167,14 @@ class SparkScan:
         return ScanResult(
             passages=passages,
             pairs=pairs,
-            documents=_Documents(documents, scanned),
+            documents=documents,
             skipped=skipped,
             candidates=self.candidates,
             suppressed_buckets=self.suppressed_buckets,
             config=self.config,
             unaligned=self.unaligned,
             common=self.common,
+            scanned_documents=scanned,
         )
 
     def clusters(self, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
@@ -203,23 +204,6 @@ class SparkScan:
         wanted = self.documents.sparkSession.createDataFrame([(i,) for i in sorted(ids)], "id string")
         scanned = self.documents.filter(F.col("reason").isNull()).select("id", *columns)
         return scanned.join(F.broadcast(wanted), "id").collect()
-
-
-class _Documents(Mapping[str, Document]):
-    """The documents of a collected Spark result: those in its pairs, and the count of all scanned."""
-
-    def __init__(self, held: dict[str, Document], scanned: int) -> None:
-        self.held = held
-        self.scanned = scanned
-
-    def __getitem__(self, key: str) -> Document:
-        return self.held[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.held)
-
-    def __len__(self) -> int:
-        return self.scanned
 
 
 def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:

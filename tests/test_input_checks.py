@@ -1,0 +1,132 @@
+"""What is not a document, or not text, is refused where it enters, naming it; nothing crashes later."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup import Document, Index, ScanConfig
+from dedup.cli import main
+from dedup.errors import DedupError, InputError, ParameterError
+from dedup.io import Reader
+from dedup.scripts import lone_surrogate
+
+TEXT = "the ministry said it had no plans to withdraw its troops from the country this year " * 3
+SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+
+
+@settings(max_examples=60, deadline=None)
+@given(head=st.text(max_size=30), lone=SURROGATES, tail=st.text(max_size=30))
+def test_lone_surrogate_finds_the_first(head: str, lone: str, tail: str) -> None:
+    text = head + lone + tail  # (st.text never draws surrogates: head and tail have none)
+    assert lone_surrogate(text) == len(head)
+    assert lone_surrogate(head + tail) == -1
+
+
+@pytest.mark.parametrize("where", ["text", "id", "source", "date"])
+def test_a_lone_surrogate_is_refused_by_field(where: str) -> None:
+    fields = {"id": "doc-a", "text": TEXT, "source": "outlet", "date": "2024-01-02"}
+    fields[where] = fields[where][:5] + "\udc80" + fields[where][5:]
+    bad = Document(fields["id"], fields["text"], fields["source"], fields["date"])
+    good = Document("b", TEXT, "y")
+    with pytest.raises(InputError, match=rf"{where} must hold no lone surrogate; got U\+DC80 at character 5"):
+        dedup.scan([bad, good])
+    result = dedup.scan([bad, good], ScanConfig(skip_bad=True))
+    assert result.read == 2 and result.scanned == 1 and len(result.skipped) == 1
+    assert "lone surrogate" in result.skipped[0].reason
+
+
+def test_a_json_escape_without_its_pair_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "d.jsonl"
+    lines = [{"id": "a", "text": TEXT, "source": "x"}, {"id": "b", "text": TEXT + "\ud800", "source": "y"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")  # ASCII: \ud800 escaped
+    assert main(["scan", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "d.jsonl:2: field 'text' must hold no lone surrogate" in err
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a"] and reader.skipped[0].where.endswith("d.jsonl:2")
+
+
+def test_the_stages_refuse_what_no_encoding_can_write() -> None:
+    text = "abc\ud800def"
+    for stage in (lambda: dedup.normalize(text), lambda: dedup.shingle(text), lambda: dedup.sketch([text])):
+        with pytest.raises(ParameterError, match=r"text must hold no lone surrogate; got U\+D800 at character 3"):
+            stage()
+    with pytest.raises(ParameterError, match="text must be a str; got NoneType"):
+        dedup.shingle(None)  # type: ignore[arg-type]
+
+
+def test_what_is_not_a_document_is_named_by_its_place() -> None:
+    good = [Document("a", TEXT, "x"), Document("b", TEXT, "y")]
+    with pytest.raises(InputError, match=r"document #2 \(counting from 0\): expected a dedup.Document, got dict"):
+        dedup.scan([*good, {"id": "c", "text": TEXT}])  # type: ignore[list-item]
+    with pytest.raises(InputError, match=r"document #0 \(counting from 0\): expected a dedup.Document, got str"):
+        dedup.scan("not documents")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"document 'c': source must be a string or None, got int"):
+        dedup.scan([*good, Document("c", TEXT, 5)])  # type: ignore[arg-type]
+    result = dedup.scan([*good, None, Document("d", TEXT, date=2024)], ScanConfig(skip_bad=True))  # type: ignore[list-item]
+    assert result.read == 4 and result.scanned == 2
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("#2", "expected a dedup.Document, got NoneType"),
+        ("d", "date must be a string or None, got int"),
+    ]
+    assert len(result.passages) == 1
+
+
+def test_one_text_or_id_is_one_not_one_a_character(tmp_path: Path) -> None:
+    assert dedup.sketch("one text").shape == (1, 128)
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Document("abc", TEXT), Document("a", TEXT + " more")])
+        assert index.remove("abc") == ["abc"] and "a" in index and len(index) == 1
+
+
+def test_a_closed_index_says_so(tmp_path: Path) -> None:
+    index = Index.open(tmp_path / "ix")
+    index.close()
+    index.close()  # closing again does nothing
+    for use in (lambda: len(index), lambda: index.query([]), lambda: index.add([]), index.info, index.__enter__):
+        with pytest.raises(DedupError, match=r"ix: the index is closed \(open it again with Index.open\)"):
+            use()
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1, "1", True, 2e6])
+def test_the_index_timeout_is_checked_where_it_enters(tmp_path: Path, timeout: object) -> None:
+    with pytest.raises(ParameterError, match=r"timeout must be a number of seconds from 0 to 1e6"):
+        Index.open(tmp_path / "ix", timeout=timeout)  # type: ignore[arg-type]
+    assert not (tmp_path / "ix").exists()
+
+
+def test_a_damaged_index_is_named(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    db = sqlite3.connect(other / "catalogue.sqlite")
+    db.execute("CREATE TABLE t (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(DedupError, match=r"catalogue.sqlite: not a dedup index catalogue \(no such table: meta\)"):
+        Index.open(other)
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Document("a", TEXT, "x")])
+    for segment in (tmp_path / "ix" / "segments").iterdir():
+        segment.unlink()
+    with Index.open(tmp_path / "ix") as index, pytest.raises(DedupError, match=r"\.seg: a segment file .* is missing"):
+        index.query([Document("q", TEXT, "y")])
+
+
+def test_a_query_counts_the_documents_it_was_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add([Document("a", TEXT, "x"), Document("b", "another story entirely, " * 10, "z")])
+        result = index.query([Document("q", TEXT, "y"), Document("short", "too short", "y")])
+    assert len(result.passages) == 1 and "a" in result.documents  # the archive document it names
+    assert result.scanned == 1 and result.read == 2
+    query = tmp_path / "q.jsonl"
+    query.write_text(json.dumps({"id": "q", "text": TEXT, "source": "y"}) + "\n", encoding="utf-8")
+    assert main(["index", "query", str(tmp_path / "ix"), str(query), "--format", "jsonl", "-q"]) == 0
+    summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]
+    assert summary["type"] == "summary" and summary["documents_read"] == summary["documents_scanned"] == 1
