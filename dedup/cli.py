@@ -9,10 +9,12 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -562,27 +564,45 @@ class _Output:
     Made before the work starts, so that an output path that cannot be written is reported at once,
     not after a long scan: the file's temporary sibling is created then. Its content replaces the
     file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
-    the temporary file is removed and an existing file is left as it was.
+    the temporary file is removed and an existing file is left as it was. A symbolic link's file
+    is the one replaced; a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An
+    input of the command is never the output.
     """
 
-    def __init__(self, path: str | None, *, binary: bool = False) -> None:
+    def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
         self.path = None if path is None or path == "-" else Path(path)
         self.binary = binary
         self.temporary: Path | None = None
+        self.direct = False  # a pipe or a device: written as it is, there is no file to replace
         if self.path is None:
             return
         if self.path.is_dir():
             raise DedupError(f"{self.path}: cannot write: it is a directory")
+        if reads is not None and reads(self.path):
+            raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+        if self.path.exists() and not self.path.is_file():
+            self.direct = True
+            return
+        shown, self.path = self.path, Path(os.path.realpath(self.path))  # a link's file is written, not the link
         try:
             handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         except OSError as error:
-            raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from error
+            raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
         os.close(handle)
         self.temporary = Path(name)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
         """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error."""
+        if self.direct:
+            assert self.path is not None
+            try:
+                stream = self.path.open("wb") if self.binary else self.path.open("w", encoding="utf-8", newline="\n")
+            except OSError as error:
+                raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from error
+            with stream:
+                yield stream
+            return
         if self.temporary is None:
             yield sys.stdout.buffer if self.binary else sys.stdout
             return
@@ -631,7 +651,7 @@ def _compile_first(quiet: bool) -> None:
     compile_kernels(starting=None if quiet else say)
 
 
-def _check_report_options(args: argparse.Namespace) -> _Output:
+def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool] | None = None) -> _Output:
     """Check the report options; the output, made at once so that a path that cannot be written fails first."""
     if args.html_max_pairs < 0:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
@@ -646,7 +666,7 @@ def _check_report_options(args: argparse.Namespace) -> _Output:
         _pyarrow()  # a missing pyarrow is said before the scan, not after it
         if args.output in (None, "-") and sys.stdout.isatty():
             raise ParameterError("--format parquet writes a binary file: give one with -o FILE")
-    return _Output(args.output, binary=binary)
+    return _Output(args.output, binary=binary, reads=reads)
 
 
 @contextlib.contextmanager
@@ -694,7 +714,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     reader = _reader(args)
     if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
         raise ParameterError("--spark-master and --work-dir go with --engine spark")
-    output = _check_report_options(args)
+    output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         if args.engine == "spark":
             result = _spark_scan(args, config, reader)  # skips located by the reader, as below
@@ -790,7 +810,7 @@ def _run_index(args: argparse.Namespace) -> int:
         for s in skipped:
             print(f"skipped {s.where}: {s.reason}", file=sys.stderr)
         return 0
-    output = _check_report_options(args)
+    output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         _compile_first(args.quiet)
         with _open_index(args, create=False) as index, _locating(reader, args):
@@ -886,19 +906,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "scan":
-            return _run_scan(args)
-        if args.command == "evaluate":
-            return _run_evaluate(args)
-        if args.command == "tune":
-            return _run_tune(args)
-        if args.command == "index":
-            return _run_index(args)
-        parser.error(f"unknown command {args.command!r}")
+        with _terminated_as_interrupt():
+            return _run(parser, args)
     except DedupError as error:
         message = str(error)
-        if isinstance(error, InputError) and error.skippable:
-            message += " (--skip-bad skips such documents and goes on)"
+        if isinstance(error, InputError) and error.skippable and hasattr(args, "skip_bad"):
+            message += " (--skip-bad skips such documents and goes on)"  # (evaluate has no --skip-bad)
         print(f"dedup: error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -908,4 +921,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except SystemExit as error:  # (SIGTERM, see _terminated_as_interrupt; argparse exits before the try)
+        return int(error.code) if isinstance(error.code, int) else 1
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "scan":
+        return _run_scan(args)
+    if args.command == "evaluate":
+        return _run_evaluate(args)
+    if args.command == "tune":
+        return _run_tune(args)
+    if args.command == "index":
+        return _run_index(args)
+    parser.error(f"unknown command {args.command!r}")
     return 0
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``) ends the command as Ctrl-C does: partial output files removed, status 143."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

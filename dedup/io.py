@@ -15,6 +15,7 @@ import datetime
 import gzip
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import IO, Any
 
 from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
+from .scripts import lone_surrogate
 
 __all__ = ["FORMATS", "Reader", "file_format", "read_documents", "read_jsonl"]
 
@@ -82,8 +84,53 @@ def _zstd_open(path: Path | IO[bytes]) -> IO[bytes]:
         raise DependencyError(
             f"{path}: reading zstandard-compressed input needs the zstandard package: pip install zstandard"
         ) from error
-    reader = zstandard.open(path, "rb") if isinstance(path, Path) else zstandard.ZstdDecompressor().stream_reader(path)
-    return io.BufferedReader(reader)  # iterable by lines, which zstandard's reader is not
+    source = path.open("rb") if isinstance(path, Path) else path
+    return io.BufferedReader(_ZstdFrames(source, zstandard))  # iterable by lines, which zstandard's reader is not
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The frames of a zstandard stream, one after another, decompressed; a cut-off stream is an ``EOFError``.
+
+    zstandard's own readers return what they could decompress from a truncated file without a word,
+    which would drop the documents of its lost end silently.
+    """
+
+    def __init__(self, source: IO[bytes], zstandard: Any) -> None:
+        super().__init__()
+        self._source = source
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._frame = self._new()
+        self._pending = b""
+        self._open_frame = False  # a frame begun and not yet ended
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._source.read(1 << 16)
+            if not chunk:
+                if self._open_frame:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                self._done = True
+                break
+            out = []
+            while chunk:
+                if self._frame.eof:
+                    self._frame = self._new()
+                out.append(self._frame.decompress(chunk))
+                chunk = self._frame.unused_data if self._frame.eof else b""
+            self._open_frame = not self._frame.eof
+            self._pending = b"".join(out)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
 
 
 def _decompressed(raw: IO[bytes], path: Path | IO[bytes], compression: str | None) -> IO[bytes]:
@@ -270,6 +317,31 @@ class Reader:
             else:
                 yield from self._file(path, path.name, self._format(path))
 
+    def would_read(self, inputs: str | Path | Sequence[str | Path], path: str | Path) -> bool:
+        """Whether reading ``inputs`` would read the file ``path`` (named directly, or found in a directory).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> folder = pathlib.Path(tempfile.mkdtemp())
+            >>> reader = Reader()
+            >>> reader.would_read([folder], folder / "sub" / "a.jsonl"), reader.would_read([folder], folder / "a.md")
+            (True, False)
+        """
+        target = Path(os.path.realpath(path))
+        for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
+            if str(item) == "-":
+                continue
+            given = Path(os.path.realpath(item))
+            if given == target:
+                return True
+            if given.is_dir() and target.is_relative_to(given):
+                relative = target.relative_to(given)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if relative.match(self.glob) if self.glob else file_format(target)[0] is not None:
+                    return True
+        return False
+
     def _format(self, path: Path) -> tuple[str, str | None]:
         form, compression = file_format(path)
         if self.input_format is not None:
@@ -439,6 +511,12 @@ class Reader:
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
                 self._bad(where, f"field {name!r} must be a string, got {type(value).__name__}")
+                return None
+            at = lone_surrogate(value) if value is not None else -1
+            if at >= 0:
+                assert value is not None
+                reason = f"field {name!r} must hold no lone surrogate (a JSON escape such as \\ud800 without its pair)"
+                self._bad(where, f"{reason}; got U+{ord(value[at]):04X} at character {at}")
                 return None
             values[role] = value
         doc_id = values["id"]
