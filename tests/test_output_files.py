@@ -1,0 +1,99 @@
+"""-o writes what it names and nothing else; a compressed input cut short is an error, not fewer documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dedup.cli import main
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+TEXTS = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def corpus(folder: Path) -> Path:
+    folder.mkdir()
+    for k, text in enumerate(TEXTS[:2]):
+        (folder / f"{k}.txt").write_text(text, "utf-8")
+    return folder
+
+
+def test_a_link_is_followed_not_replaced(tmp_path: Path) -> None:
+    docs = corpus(tmp_path / "docs")
+    target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
+    target.write_text("old\n", "utf-8")
+    link.symlink_to(target)
+    assert main(["scan", str(docs), "--format", "jsonl", "-q", "-o", str(link)]) == 0
+    assert link.is_symlink() and '"type": "passage"' in target.read_text("utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_written_to_as_it_is(tmp_path: Path) -> None:
+    docs = corpus(tmp_path / "docs")
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text("utf-8")))
+    reader.start()
+    assert main(["scan", str(docs), "--format", "jsonl", "-q", "-o", str(fifo)]) == 0
+    reader.join(30)
+    assert fifo.is_fifo() and got and got[0].count('"type": "passage"') == 4
+
+
+def test_an_input_is_never_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = corpus(tmp_path / "docs")
+    named = tmp_path / "docs.jsonl"
+    named.write_text("".join(json.dumps({"id": str(k), "text": t}) + "\n" for k, t in enumerate(TEXTS[:2])), "utf-8")
+    before = named.read_bytes(), (docs / "0.txt").read_bytes()
+    for inputs, output in (([named], named), ([docs], docs / "0.txt"), ([docs], docs / "sub" / ".." / "1.txt")):
+        assert main(["scan", *map(str, inputs), "-o", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "cannot write: it is an input of this command" in err
+    assert (named.read_bytes(), (docs / "0.txt").read_bytes()) == before
+    # A file the folder's reading leaves out (hidden, or of no known format) may be written there.
+    assert main(["scan", str(docs), "-q", "-o", str(docs / "found.md")]) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_sigterm_removes_the_partial_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    # Documents on standard input, kept open: the scan waits for the rest when the signal comes.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "scan", "-", "-o", str(out), "--format", "jsonl"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdin is not None
+    process.stdin.write((json.dumps({"id": "a", "text": TEXTS[0]}) + "\n").encode())
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):  # the output's temporary file
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 128 + signal.SIGTERM
+    process.stdin.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_zstd_file_cut_short_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    records = "".join(json.dumps({"id": str(k), "text": TEXTS[k % 5]}) + "\n" for k in range(40)).encode()
+    frames = b"".join(zstandard.ZstdCompressor().compress(records[i : i + 9000]) for i in range(0, len(records), 9000))
+    whole, cut = tmp_path / "whole.jsonl.zst", tmp_path / "cut.jsonl.zst"
+    whole.write_bytes(frames)
+    cut.write_bytes(frames[:-9])
+    assert main(["scan", str(whole), "--format", "jsonl", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["documents_read"] == 40
+    assert main(["scan", str(cut), "--format", "jsonl", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cut.jsonl.zst: cannot read: compressed file ended before the end" in err
