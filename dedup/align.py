@@ -9,8 +9,8 @@ are joined across an edit of the copy (or at most ``join`` apart; none by defaul
 unshared text or another copy, and reordered pieces within ``abut`` of each other become one
 passage when they cover most of their span on both sides (a shuffled paragraph), and stay apart
 otherwise (a paragraph an outlet moved elsewhere). Short near-verbatim pieces count when they lie
-among the pieces of a copy, and every passage must share its wording: most of its words on each
-side occur on the other.
+among the pieces of a copy, and every passage must share its wording: at least 40% of its words on
+each side occur on the other.
 """
 
 from __future__ import annotations
@@ -565,7 +565,7 @@ def _flipped(a: Prepared, b: Prepared) -> bool:
 
     Chains and groups are built along the first document, so the alignment is not symmetric, and
     which document comes first in the input is an accident of the files. The shorter first gave
-    the better passages on arabic-plag-dev (docs/quality.md, "Which document is a"). Equal lengths:
+    the better passages on arabic-plag-dev (docs/quality.md, "The order of the input"). Equal lengths:
     the text that sorts first (the same text either way round).
     """
     x, y = a.normalized.text, b.normalized.text
@@ -608,7 +608,8 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         return []
     # A short verbatim run whose seeds are common in the corpus is as likely a stock phrase of the
     # story ("the war between Israel and Hamas in the Gaza Strip") as a copy: it counts only as a
-    # piece of a passage it extends in order (within `join` on both sides), and is dropped if it
+    # piece of a passage it extends in order (joined to it by _join: within `join` on both sides, or
+    # across an edit of the copy of at most 2 x `gap`; or tiled with it by _tile), and is dropped if it
     # ends up alone; one out of order with a passage (before it on one side, after or over it on
     # the other) is a displaced phrase of a shuffled copy, whose passage is already reported.
     displaced = [s for s in stock if not all(_in_order(s, f) for f in long)]

@@ -255,7 +255,7 @@ class KeySources:
             self._widen(int(labels.max()))
         # A block that reads "several" passes it to both halves when the table doubles: a table
         # filled as densely while small would mark as "several" what its keys never shared
-        # (docs/performance.md, "A sharper table").
+        # (docs/performance.md, "pan13-train: where the whole scan goes", the paragraph "A sharper table").
         self.added += len(keys)
         while self.added > len(self.table) // _SLOTS_A_KEY:
             if self.bits >= self.max_bits or 2 * self.table.nbytes > self.max_bytes:

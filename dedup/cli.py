@@ -60,7 +60,7 @@ _DEFAULTS = ScanConfig()
 
 
 def _scan_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every command that runs a scan (scan, evaluate)."""
+    """Options shared by every command that runs a scan (scan, evaluate, index add and index query)."""
     group = parser.add_argument_group("detection")
     group.add_argument("--ngram", type=int, default=_DEFAULTS.ngram, help="characters per n-gram (default %(default)s)")
     group.add_argument(
@@ -407,7 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_INPUT_HELP = "a directory of text files, a .jsonl file (id, text, source, date), a text file, or - for JSONL on stdin"
+_INPUT_HELP = (
+    "a directory, a text file (one document), a .jsonl, .csv, .tsv or .parquet file (id, text, source, date), any "
+    "of them .gz or .zst, or - for JSONL on stdin"
+)
 
 
 def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,7 +8,8 @@ connected components (union-find) that reach ``min_documents`` documents are the
 
 The likely origin of a cluster is decided by the first rule that singles out one member:
 
-1. the earliest ``date`` (ISO 8601), when at least two member documents carry one;
+1. the earliest ``date`` (ISO 8601, or a dotted day-first date such as ``22.01.24``: :func:`parse_date`),
+   when at least two member documents carry one;
 2. the only member whose document's ``source`` names a wire agency (Reuters, AFP, AP, ...,
    in Latin or Arabic script, see :func:`wire_agency`);
 3. the member the other copies are most contained in (a longer original keeps everything
