@@ -913,6 +913,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(parser, args)
     except DedupError as error:
         message = str(error)
+        if isinstance(error, ParameterError):
+            message = _as_option(message)
         if isinstance(error, InputError) and error.skippable and hasattr(args, "skip_bad"):
             message += " (--skip-bad skips such documents and goes on)"  # (evaluate has no --skip-bad)
         print(f"dedup: error: {message}", file=sys.stderr)
@@ -926,6 +928,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as error:  # (SIGTERM, see _terminated_as_interrupt; argparse exits before the try)
         return int(error.code) if isinstance(error.code, int) else 1
+
+
+# Parameters named by the library as the options that set them: a message about min_bands is
+# about --min-bands to whoever typed the command.
+_OPTION_NAMES = frozenset(ScanConfig.__dataclass_fields__) | {"encoding"}
+
+
+def _as_option(message: str) -> str:
+    """A library message about a parameter, naming it as its command-line option.
+
+    Example:
+        >>> _as_option("min_bands must be at most 64, got 100"), _as_option("document 'a': x")
+        ('--min-bands must be at most 64, got 100', "document 'a': x")
+    """
+    name, _, rest = message.partition(" ")
+    return f"--{name.replace('_', '-')} {rest}" if name in _OPTION_NAMES and rest else message
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

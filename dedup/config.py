@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+import numpy as np
 
 from .align import AlignParams
 from .errors import ParameterError
@@ -67,6 +70,32 @@ class ScanConfig:
     max_candidates: int = 256
 
     def __post_init__(self) -> None:
+        # Types first, by each field's annotation: a numpy number is taken (and stored as a Python
+        # one, for JSON and for the archive index's stored configuration); NaN, infinities, strings,
+        # None and booleans for numbers are not, so no later stage meets them.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int":
+                if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+                    raise ParameterError(f"{f.name} must be an integer, got {value!r}")
+                object.__setattr__(self, f.name, int(value))
+            elif f.type == "float":
+                if (
+                    isinstance(value, bool | np.bool_)
+                    or not isinstance(value, int | float | np.integer | np.floating)
+                    or not math.isfinite(value)
+                ):
+                    raise ParameterError(f"{f.name} must be a finite number, got {value!r}")
+                object.__setattr__(self, f.name, float(value))
+            elif f.type == "bool":
+                if not isinstance(value, bool | np.bool_):
+                    raise ParameterError(f"{f.name} must be True or False, got {value!r}")
+                object.__setattr__(self, f.name, bool(value))
+        for name in ("join", "abut", "max_candidates", "short_windows"):
+            if getattr(self, name) < 0:
+                raise ParameterError(f"{name} must be at least 0, got {getattr(self, name)!r}")
+        if not 0 <= self.seed < 1 << 32:
+            raise ParameterError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
         for name in ("ngram", "num_perm", "window", "stride", "min_length", "max_bucket", "min_bands"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -86,6 +115,11 @@ class ScanConfig:
         if not 0.0 <= self.min_similarity <= 1.0:
             raise ParameterError(f"min_similarity must be between 0 and 1, got {self.min_similarity!r}")
         optimal_params(self.threshold, self.num_perm)  # checks threshold and num_perm
+        if self.min_bands > self.short_bands:
+            raise ParameterError(
+                f"min_bands must be at most the {self.short_bands} bands of threshold {self.threshold} and num_perm "
+                f"{self.num_perm} (no pair could share more), got {self.min_bands}"
+            )
         self.align_params  # noqa: B018 - builds AlignParams, which checks its own fields
 
     @property

@@ -541,7 +541,9 @@ class Reader:
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-        rows = csv.reader(lines(), delimiter=delimiter)
+        # strict: a quote out of place (a cell opened with a quote and never closed, text after a
+        # closing quote) is an error at its record, not rows swallowed into one cell, or quotes lost.
+        rows = csv.reader(lines(), delimiter=delimiter, strict=True)
         kind = "TSV" if delimiter == "\t" else "CSV"
         try:
             header = next(rows)
@@ -553,6 +555,12 @@ class Reader:
         if bad.get(1) is not None:
             raise InputError(f"{name}:1: {bad[1][0]}")
         header = [h.removeprefix("\ufeff").strip() if k == 0 else h.strip() for k, h in enumerate(header)]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            names = ", ".join(map(repr, twice))
+            raise InputError(
+                f"{name}:1: column {names} appears more than once in the header: expected each column once"
+            )
         missing = [f for f in (self.id_field, self.text_field) if f not in header]
         if missing:
             names = " and ".join(repr(m) for m in missing)

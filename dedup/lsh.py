@@ -30,13 +30,14 @@ _GRID = 2049  # integration points: enough for the chosen (bands, rows) to equal
 
 
 def _check_threshold(threshold: float) -> None:
-    if not 0.0 < threshold < 1.0:
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number) or not 0.0 < threshold < 1.0:
         raise ParameterError(f"threshold must be strictly between 0 and 1, got {threshold!r}")
 
 
 def _check_num_perm(num_perm: int) -> None:
-    if not isinstance(num_perm, int) or num_perm < 1:
-        raise ParameterError(f"num_perm must be a positive integer, got {num_perm!r}")
+    # (The same bound as dedup.minhash.MAX_NUM_PERM: the search below is quadratic in num_perm.)
+    if isinstance(num_perm, bool) or not isinstance(num_perm, int | np.integer) or not 1 <= num_perm <= 1024:
+        raise ParameterError(f"num_perm must be an integer from 1 to 1024, got {num_perm!r}")
 
 
 def probability(similarity: float | npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.float64]:

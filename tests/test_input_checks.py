@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -17,6 +18,7 @@ from dedup.errors import DedupError, InputError, ParameterError
 from dedup.io import Reader
 from dedup.scripts import lone_surrogate
 
+SEEDS = str(Path(__file__).resolve().parent.parent / "seeds")
 TEXT = "the ministry said it had no plans to withdraw its troops from the country this year " * 3
 SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 
@@ -130,3 +132,55 @@ def test_a_query_counts_the_documents_it_was_given(tmp_path: Path, capsys: pytes
     assert main(["index", "query", str(tmp_path / "ix"), str(query), "--format", "jsonl", "-q"]) == 0
     summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]
     assert summary["type"] == "summary" and summary["documents_read"] == summary["documents_scanned"] == 1
+
+
+FIELDS = {f.name: f.type for f in dataclasses.fields(ScanConfig)}
+
+
+@pytest.mark.parametrize("name", sorted(FIELDS))
+def test_every_config_field_is_checked_for_its_type(name: str) -> None:
+    """Each field refuses what no stage could use (None, a string, NaN, a bool for a number), naming itself."""
+    kind = FIELDS[name]
+    bad: list[object] = [None, "3", [1]]
+    if kind in ("int", "float"):
+        bad += [True, float("nan"), float("inf")]
+    if kind == "bool":
+        bad += [1, "no"]
+    for value in bad:
+        with pytest.raises(ParameterError, match=rf"^{name} must be"):
+            ScanConfig(**{name: value})
+
+
+def test_numpy_numbers_are_taken_as_python_ones() -> None:
+    import numpy as np
+
+    config = ScanConfig(ngram=np.int64(6), threshold=np.float32(0.25), same_source=np.bool_(True))
+    assert (config.ngram, config.same_source) == (6, True) and type(config.ngram) is int
+    assert type(config.threshold) is float and json.dumps(config.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"join": -1}, "join must be at least 0, got -1"),
+        ({"abut": -1}, "abut must be at least 0, got -1"),
+        ({"seed": 1 << 32}, r"seed must be an integer in \[0, 2\*\*32\)"),
+        ({"num_perm": 2048}, "num_perm must be an integer from 1 to 1024, got 2048"),
+        ({"min_bands": 65}, "min_bands must be at most the 64 bands of threshold 0.2 and num_perm 128"),
+        ({"threshold": 0.95}, "min_bands must be at most the 3 bands of threshold 0.95"),  # (min_bands 4)
+    ],
+)
+def test_values_no_scan_could_use_are_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        ScanConfig(**changes)  # type: ignore[arg-type]
+
+
+def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, message in (
+        (["scan", SEEDS, "--min-bands", "100"], "dedup: error: --min-bands must be at most the 64 bands"),
+        (["tune", "--num-perm", "100000000"], "dedup: error: --num-perm must be an integer from 1 to 1024"),
+        (["scan", SEEDS, "--encoding", "zz"], "dedup: error: --encoding must name a text encoding"),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(message)

@@ -225,3 +225,27 @@ def test_file_format_and_read_documents(tmp_path: Path) -> None:
     path = tmp_path / "x.tsv"
     path.write_text("id\ttext\tsource\n1\tt\ts\n", encoding="utf-8")
     assert tuples(read_documents([path])) == [("1", "t", "s", None)]
+
+
+def test_a_quote_out_of_place_is_malformed_not_swallowed(tmp_path: Path) -> None:
+    """An unclosed quote read the rest of the file into one cell; text after a closing quote lost the
+    quotes. Both are now a malformed record at the line it starts on."""
+    unclosed = tmp_path / "u.csv"
+    unclosed.write_text('id,text\na,"broken\nb,fine\nc,fine\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"u\.csv:2: not valid CSV \(unexpected end of data\)"):
+        list(Reader().read([unclosed]))
+    after = tmp_path / "a.tsv"
+    after.write_text('id\ttext\n1\tfine\n2\t"Hello" said he\n', encoding="utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.text for d in reader.read([after])] == ["fine"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [("3", "invalid TSV")]
+    fine = tmp_path / "f.csv"
+    fine.write_text('id,text\na,"quoted ""inner"" text, with comma"\nb,He said "x" here\n', encoding="utf-8")
+    assert [d.text for d in Reader().read([fine])] == ['quoted "inner" text, with comma', 'He said "x" here']
+
+
+def test_a_column_named_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("id,text,id\na,b,c\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"d\.csv:1: column 'id' appears more than once in the header"):
+        list(Reader().read([path]))
