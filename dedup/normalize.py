@@ -50,7 +50,6 @@ import numpy.typing as npt
 
 from dedup import _cache
 from dedup.errors import ParameterError
-from dedup.scripts import check_text
 
 if TYPE_CHECKING:  # (a type only: normalising needs no numba)
     from dedup._arrays import Positions
@@ -293,7 +292,8 @@ def normalize(text: str, *, profile: str = "arabic") -> Normalized:
     >>> n.text, n.offsets.tolist()
     ('لا شيء', [0, 0, 1, 2, 3, 4, 5])
     """
-    check_text(text)
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a str; got {type(text).__name__}")
     if profile not in PROFILES:
         raise ParameterError(f"profile must be one of {PROFILES}; got {profile!r}")
     out, offsets, risky = _pass(text, profile)

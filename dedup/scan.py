@@ -224,7 +224,7 @@ class _Index:
             if value is not None and not isinstance(value, str):
                 self.reject(doc.id, f"{name} must be a string or None, got {type(value).__name__}")
                 return
-        for name, value in (("id", doc.id), ("source", doc.source), ("date", doc.date)):
+        for name, value in (("id", doc.id), ("text", doc.text), ("source", doc.source), ("date", doc.date)):
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:
                 assert value is not None
@@ -235,11 +235,7 @@ class _Index:
             self.reject(doc.id, "duplicate id (an earlier document has the same id)", "duplicate id")
             return
         cfg = self.config
-        try:
-            normalized = normalize(doc.text, profile=cfg.profile)
-        except ParameterError as error:  # a lone surrogate (a JSON escape without its pair): no text
-            self.reject(doc.id, str(error))
-            return
+        normalized = normalize(doc.text, profile=cfg.profile)
         short = too_short(normalized.text, cfg.min_length)
         if short is not None:
             self.reject(doc.id, short[1], short[0])

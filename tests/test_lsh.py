@@ -21,7 +21,7 @@ def test_optimal_params_equal_datasketch(threshold: float, num_perm: int) -> Non
     [
         ({"threshold": 0.0, "num_perm": 128}, "threshold must be strictly between 0 and 1, got 0.0"),
         ({"threshold": 1.5, "num_perm": 128}, "threshold must be strictly between 0 and 1, got 1.5"),
-        ({"threshold": 0.5, "num_perm": 0}, "num_perm must be a positive integer, got 0"),
+        ({"threshold": 0.5, "num_perm": 0}, "num_perm must be an integer from 1 to 1024, got 0"),
     ],
 )
 def test_optimal_params_rejects_bad_values(kwargs: dict[str, float], message: str) -> None:
