@@ -49,6 +49,7 @@ from .report import (
     summary_record,
     suppressed_note,
     tune_record,
+    visible,
     write_csv,
     write_jsonl,
 )
@@ -811,7 +812,7 @@ def _run_index(args: argparse.Namespace) -> int:
             f"the index holds {total}"
         )
         for s in skipped:
-            print(f"skipped {s.where}: {s.reason}", file=sys.stderr)
+            print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
         return 0
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
@@ -835,7 +836,7 @@ def _run_index(args: argparse.Namespace) -> int:
             sys.stderr.write(suppressed_note(result) + "\n")
             sys.stderr.writelines(line + "\n" for line in common_lines(result))
         for s in result.skipped:
-            sys.stderr.write(f"skipped {s.where}: {s.reason}\n")
+            sys.stderr.write(visible(f"skipped {s.where}: {s.reason}") + "\n")
     return 0
 
 

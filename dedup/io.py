@@ -305,10 +305,16 @@ class Reader:
             dedup.errors.ReadError: /no/such/file.jsonl: cannot read: no such file or directory
         """
         # One path is one input, not a string of one-character inputs ("/" first: the whole disk).
+        if isinstance(inputs, bytes):
+            inputs = os.fsdecode(inputs)
         for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
             if str(item) == "-":
                 yield from self._stdin()
                 continue
+            if isinstance(item, bytes):
+                item = os.fsdecode(item)
+            if str(item) == "":  # (Path("") is ".": the whole current folder, read by a slip)
+                raise ReadError("an empty path: expected a file, a directory or - (standard input)")
             path = Path(item)
             if path.is_dir():
                 yield from self._directory(path)
@@ -360,11 +366,14 @@ class Reader:
         yield from self._stream(stream, Path("-"), "<stdin>", "<stdin>", self.input_format or "jsonl", compression)
 
     def _directory(self, folder: Path) -> Iterator[Document]:
-        files = sorted(
-            p
-            for p in folder.rglob(self.glob or "*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        )
+        found = [
+            p for p in folder.rglob(self.glob or "*") if not any(x.startswith(".") for x in p.relative_to(folder).parts)
+        ]
+        # A link to nothing is a file the folder names and nobody can read: said, not passed over.
+        broken = sorted(p for p in found if p.is_symlink() and not p.exists())
+        if broken and (self.glob is not None or file_format(broken[0])[0] is not None):
+            raise ReadError(f"{broken[0]}: cannot read: a symbolic link to nothing ({os.readlink(broken[0])})")
+        files = sorted(p for p in found if p.is_file())
         if self.glob is None:
             files = [p for p in files if file_format(p)[0] is not None]
         if not files:
@@ -663,4 +672,4 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
         >>> [d.id for d in read_documents(str(f))]  # one path needs no list
         ['a']
     """
-    return Reader(**options).read(paths if isinstance(paths, (str, PathLike)) else list(paths))
+    return Reader(**options).read(paths if isinstance(paths, (str, bytes, PathLike)) else list(paths))

@@ -738,6 +738,11 @@ def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     """
     a = np.asarray(sig_a)
     b = np.asarray(sig_b)
+    for name, sig in (("sig_a", a), ("sig_b", b)):
+        if sig.ndim != 1 or not np.issubdtype(sig.dtype, np.integer):
+            raise ParameterError(
+                f"{name} must be one signature (a 1-D array of integers), got {sig.dtype} of shape {sig.shape}"
+            )
     if a.shape != b.shape:
         raise ParameterError(f"sig_a and sig_b must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:

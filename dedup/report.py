@@ -42,6 +42,7 @@ __all__ = [
     "summary_record",
     "suppressed_note",
     "tune_record",
+    "visible",
     "write_csv",
     "write_jsonl",
 ]
@@ -57,6 +58,22 @@ _PAIR_FIELDS = (
     "longest",
     "score",
 )
+
+
+# Control characters a document's id or text may hold (an escape sequence, a bell, a line break in
+# an id), shown as escapes in text for a terminal: printed as they are, they would drive the
+# terminal or break the table's lines.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
+
+
+def visible(line: str) -> str:
+    r"""A line for a terminal: its control characters shown as ``\xNN`` escapes.
+
+    Example:
+        >>> print(visible("doc\x1b[31m red\nid"))
+        doc\x1b[31m red\x0aid
+    """
+    return line.translate(_CONTROLS)
 
 
 def excerpt(text: str, width: int = 60) -> str:
@@ -530,8 +547,8 @@ def format_table(
         head = ("a", "b", "score", "cov_a", "cov_b", "jaccard", "passages", "longest")
         rows = [
             (
-                p.a,
-                p.b,
+                visible(p.a),  # (escaped before the columns are measured)
+                visible(p.b),
                 _fmt(p.score),
                 _fmt(p.coverage_a),
                 _fmt(p.coverage_b),
@@ -577,7 +594,7 @@ def format_table(
                 mark = "*" if m == origin else " "
                 lines.append(f"  {mark} {m.doc}[{m.start}:{m.end}]" + (f"  ({about})" if about else ""))
                 lines.append(f"     {excerpt(m.slice(doc.text), ex)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(visible, lines)) + "\n"
 
 
 def plural(count: int, noun: str) -> str:
@@ -624,7 +641,7 @@ def format_summary(result: ScanResult) -> str:
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
     if len(result.skipped) > _LISTED:
         parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
-    return "\n".join(parts) + "\n"
+    return "\n".join(map(visible, parts)) + "\n"
 
 
 def suppressed_note(result: ScanResult) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
 from .clusters import Cluster, find_clusters, passage_clusters
-from .errors import DependencyError
+from .errors import DependencyError, ParameterError
 from .records import Pair, Passage
 from .scan import ScanResult
 
@@ -161,6 +161,8 @@ def to_arrow(result: ScanResult, *, cluster_documents: int = 3, clusters: list[C
     """
     pa = _pyarrow()
     if clusters is None:
+        if isinstance(cluster_documents, bool) or not isinstance(cluster_documents, int) or cluster_documents < 2:
+            raise ParameterError(f"cluster_documents must be an integer of at least 2, got {cluster_documents!r}")
         clusters = find_clusters(result, min_documents=cluster_documents)
     return Tables(
         passages=_passages(pa, result, clusters),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -185,3 +186,32 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith(message)
+
+
+def test_jaccard_takes_two_signatures_only() -> None:
+    import numpy as np
+
+    for a, b in ((None, None), ("ab", "ab"), (np.zeros((2, 3), np.uint32), np.zeros((2, 3), np.uint32))):
+        with pytest.raises(ParameterError, match=r"sig_a must be one signature \(a 1-D array of integers\)"):
+            dedup.jaccard(a, b)  # type: ignore[arg-type]
+    assert dedup.jaccard(np.arange(4, dtype=np.uint32), np.array([0, 1, 0, 0], np.uint32)) == 0.5
+
+
+def test_to_arrow_names_its_own_parameter() -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(ParameterError, match="cluster_documents must be an integer of at least 2, got 0"):
+        dedup.scan([]).to_arrow(cluster_documents=0)
+
+
+def test_an_empty_path_or_a_broken_link_is_said(tmp_path: Path) -> None:
+    with pytest.raises(dedup.errors.ReadError, match="an empty path: expected a file, a directory or -"):
+        list(dedup.read_documents(""))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, "utf-8")
+    (folder / "notes").symlink_to(tmp_path / "nowhere")  # (no format: not read either way)
+    assert [d.id for d in dedup.read_documents(folder)] == ["a.txt"]
+    (folder / "b.txt").symlink_to(tmp_path / "gone.txt")
+    with pytest.raises(dedup.errors.ReadError, match=r"b\.txt: cannot read: a symbolic link to nothing"):
+        list(dedup.read_documents(folder))
+    assert [d.id for d in dedup.read_documents(os.fsencode(folder / "a.txt"))] == ["a.txt"]

@@ -271,3 +271,20 @@ def test_a_json_line_is_one_line_for_every_reader(text: str) -> None:
     line = _json_line({"text": text})
     assert line.endswith("\n") and len(line.splitlines()) == 1
     assert json.loads(line) == {"text": text}
+
+
+def test_control_characters_reach_no_terminal() -> None:
+    """An id or a text holding an escape sequence, a bell or a line break would drive the terminal
+    or break the table: the table and the summary show them as escapes."""
+    from dedup import Document, scan
+    from dedup.report import format_summary, format_table
+
+    seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    a, b = (p.read_text("utf-8") for p in seeds[:2])
+    docs = [Document("x\x1b[31m\nfake", a, "s1"), Document("y", "\x1b]0;title\x07" + b, "s2"), Document("z\x07", "")]
+    result = scan(docs)
+    shown = format_table(result) + format_summary(result)
+    assert not any((ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in shown)
+    assert "x\\x1b[31m\\x0afake  ~  y" in shown and "skipped z\\x07" in shown
+    table = format_table(result).splitlines()
+    assert len({len(line) for line in table[2:5]}) == 1  # the columns still line up
