@@ -632,6 +632,14 @@ def evaluate_detections(
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles = _load_roles(corpus / "docs.jsonl")
+    # A case naming a document the corpus lacks could never be found: a broken truth, not a miss.
+    for number, case in enumerate(cases, 1):
+        for doc in (case.a, case.b):
+            if doc not in roles:
+                raise InputError(
+                    f"{corpus / 'truth.jsonl'}: case {number} names document {doc!r}, which is not in "
+                    f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
+                )
     listed_only = any(p.label == 0 for p in pairs) if only_listed_pairs is None else only_listed_pairs
 
     listed: dict[_Key, Pair] = {}
@@ -648,7 +656,7 @@ def evaluate_detections(
         for doc in (detection.a, detection.b):
             if doc not in roles:
                 raise ParameterError(
-                    f"detection {number} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}"
+                    f"detection {number + 1} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}"
                 )
         oriented = _orient_by_keys(detection, known)
         key = (oriented.a, oriented.b)

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -91,11 +92,15 @@ class PairEvaluation:
         Example:
             >>> sorted(PairEvaluation(1.0, 1.0, {"WD": 1.0}, {"WD": 1}, 0).to_dict())
             ['auc_derived', 'auc_wholly', 'corpus', 'pairs', 'reported', 'unlabelled']
+            >>> PairEvaluation(float("nan"), 1.0, {"WD": 1.0}, {"WD": 1}, 0).to_dict()["auc_derived"] is None
+            True
         """
+        # An AUC with no pair on one side is undefined: null, as JSON has no NaN (json.dumps would
+        # write NaN, which strict readers refuse).
         return {
             "corpus": self.corpus,
-            "auc_derived": self.auc_derived,
-            "auc_wholly": self.auc_wholly,
+            "auc_derived": None if math.isnan(self.auc_derived) else self.auc_derived,
+            "auc_wholly": None if math.isnan(self.auc_wholly) else self.auc_wholly,
             "reported": dict(self.reported),
             "pairs": dict(self.pairs),
             "unlabelled": self.unlabelled,
@@ -244,7 +249,17 @@ def evaluate_labelled_corpus(corpus_dir: _PathArg, config: ScanConfig | None = N
 
     corpus = Path(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
-    result = scan(read_jsonl(corpus / "docs.jsonl"), config or ScanConfig())
+    docs = list(read_jsonl(corpus / "docs.jsonl"))
+    ids = {d.id for d in docs}
+    # A pair naming a document the corpus lacks would count as unreported: a broken truth, not a miss.
+    for number, pair in enumerate(truth, 1):
+        for doc in (pair.a, pair.b):
+            if doc not in ids:
+                raise InputError(
+                    f"{corpus / 'truth.jsonl'}: pair {number} names document {doc!r}, which is not in "
+                    f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
+                )
+    result = scan(docs, config or ScanConfig())
     scores = {frozenset((p.a, p.b)): p.score for p in result.pairs}
     return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))
 

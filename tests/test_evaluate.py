@@ -705,3 +705,38 @@ def test_evaluate_corpus_with_the_scanner(tmp_path: Path) -> None:
     assert evaluation.overall.cases == 1
     assert evaluation.overall.detections == 1
     assert evaluation.overall.plagdet > 0.95
+
+
+def test_a_truth_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
+    """A case or labelled pair naming a document docs.jsonl lacks could never be found: counting it
+    as a miss would hide a broken truth file."""
+    from dedup.errors import InputError
+    from dedup.evaluate import evaluate_detections
+    from dedup.evaluate_pairs import evaluate_labelled_corpus
+
+    docs = [{"id": "s1", "source": "susp", "text": "x " * 100}, {"id": "r1", "source": "src", "text": "y " * 100}]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in docs), encoding="utf-8")
+    case = {"a": "s1", "a_start": 0, "a_end": 20, "b": "nosuch", "b_start": 0, "b_end": 20, "obfuscation": "none"}
+    (tmp_path / "truth.jsonl").write_text(json.dumps(case) + "\n", encoding="utf-8")
+    (tmp_path / "pairs.jsonl").write_text('{"a": "s1", "b": "r1", "label": 1}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 names document 'nosuch', which is not in"):
+        evaluate_detections(tmp_path, [])
+    (tmp_path / "truth.jsonl").write_text(
+        '{"a": "s1", "b": "r1", "label": "WD"}\n{"a": "s1", "b": "x", "label": "ND"}\n'
+    )
+    with pytest.raises(InputError, match=r"truth\.jsonl: pair 2 names document 'x', which is not in"):
+        evaluate_labelled_corpus(tmp_path)
+
+
+def test_an_undefined_auc_is_null_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dedup.cli import main
+
+    docs = [
+        {"id": "a", "source": "x", "text": "the wire text of the day " * 10},
+        {"id": "b", "source": "y", "text": "the wire text of the day " * 10},
+    ]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in docs), encoding="utf-8")
+    (tmp_path / "truth.jsonl").write_text('{"a": "a", "b": "b", "label": "WD"}\n', encoding="utf-8")
+    assert main(["evaluate", str(tmp_path), "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)  # (strict JSON: NaN would not parse in most readers)
+    assert record["auc_derived"] is None and record["auc_wholly"] is None and record["reported"] == {"WD": 1.0}
