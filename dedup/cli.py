@@ -45,6 +45,7 @@ from .report import (
     format_summary,
     format_table,
     format_tune,
+    plural,
     skip_note,
     summary_record,
     suppressed_note,
@@ -263,7 +264,7 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     strictness.add_argument(
         "--strict",
         action="store_true",
-        help="stop at any document that would be skipped (too short or empty) instead of skipping it",
+        help="stop at any document that would be skipped (too short or empty), or whose date cannot be read",
     )
 
 
@@ -683,7 +684,10 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
         if error.document is not None and error.document in reader.where:
             reason = error.reason
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
-                reason += " (skipped and counted without --strict)"
+                # (a date not read: the document is scanned without it, and counted)
+                late = reason.startswith("date ")
+                reason += " (scanned without it and counted" if late else " (skipped and counted"
+                reason += " without --strict)"
             raise InputError(
                 f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable
             ) from error
@@ -693,7 +697,8 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
 def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     """The result with skips decided by the reader first (they never reached the library), then its own."""
     located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.skipped]
-    return replace(result, skipped=reader.skipped + located)
+    undated = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.unread_dates]
+    return replace(result, skipped=reader.skipped + located, unread_dates=undated)
 
 
 def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
@@ -735,9 +740,15 @@ def _run_scan(args: argparse.Namespace) -> int:
         if args.format == "table":
             sys.stderr.write(format_summary(result))
         else:
+            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
             if result.skipped:
-                where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
                 sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+            if result.unread_dates:
+                first = result.unread_dates[0]
+                sys.stderr.write(
+                    visible(f"dedup: {plural(len(result.unread_dates), 'document')} scanned without a date that "
+                            f"could not be read, the first {first.where}: {first.reason} ({where})") + "\n"
+                )  # fmt: skip
             if result.suppressed_buckets:
                 sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
                 sys.stderr.writelines(line + "\n" for line in common_lines(result))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-__all__ = ["parse_date"]
+__all__ = ["parse_date", "unread_date_reason"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
@@ -41,3 +41,13 @@ def parse_date(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def unread_date_reason(value: str) -> str:
+    """Why a document's date was not taken: the reason recorded with it (``ScanResult.unread_dates``).
+
+    Example:
+        >>> unread_date_reason("01/02/2024")
+        "date '01/02/2024' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    """
+    return f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"

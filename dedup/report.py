@@ -210,6 +210,7 @@ def summary_record(result: ScanResult, clusters: Sequence[Cluster] | None = None
         "documents_scanned": result.scanned,
         "documents_skipped": len(result.skipped),
         "skipped": [skipped_record(s) for s in result.skipped],
+        "unread_dates": [skipped_record(s) for s in result.unread_dates],
         "candidates": result.candidates,
         "unaligned": result.unaligned,
         "suppressed_buckets": result.suppressed_buckets,
@@ -641,6 +642,12 @@ def format_summary(result: ScanResult) -> str:
     parts.extend(f"skipped {s.where}: {s.reason}" for s in result.skipped[:_LISTED])
     if len(result.skipped) > _LISTED:
         parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
+    if result.unread_dates:
+        first = result.unread_dates[0]
+        parts.append(
+            f"{plural(len(result.unread_dates), 'document')} scanned without a date: {first.where}: {first.reason}"
+            + (" (the summary record of --format jsonl lists all)" if len(result.unread_dates) > 1 else "")
+        )
     return "\n".join(map(visible, parts)) + "\n"
 
 

@@ -28,7 +28,7 @@ from .candidates import Candidates, candidate_pairs_banded
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
 from .common import common_texts
 from .config import ScanConfig
-from .dates import parse_date
+from .dates import parse_date, unread_date_reason
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures_flat
@@ -69,6 +69,9 @@ class ScanResult:
     """Candidate pairs left unaligned by the per-document budget (``ScanConfig.max_candidates``)."""
     common: list[CommonText] = field(default_factory=list)
     """The text of the ``suppressed_buckets``: the texts their buckets held most windows of (:mod:`dedup.common`)."""
+    unread_dates: list[Skipped] = field(default_factory=list)
+    """Documents scanned without their date, which :func:`dedup.dates.parse_date` could not read
+    (``01/02/2024``, ``yesterday``): each with its place and value (an error instead with ``strict``)."""
     scanned_documents: int | None = None
     """How many documents were scanned when ``documents`` is not all of them and only them: an archive
     query's (``documents`` also holds the archive documents its pairs name), the Spark engine's
@@ -159,6 +162,7 @@ class _Index:
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
         self.skipped: list[Skipped] = []
+        self.unread_dates: list[Skipped] = []  # documents scanned without the date they gave
         # Documents wait in `pending` (normalised text) until a batch is full; a batch is shingled,
         # sketched and banded in a worker thread (numba kernels that release the GIL) while this
         # thread normalises the next one. A batch's result is 32-bit band keys, band-major.
@@ -240,8 +244,14 @@ class _Index:
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return
-        self.documents.add(doc)
         when = parse_date(doc.date)
+        if when is None and doc.date is not None and doc.date.strip():
+            # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
+            reason = unread_date_reason(doc.date)
+            if cfg.strict:
+                raise InputError(f"document {doc.id!r}: {reason}", document=doc.id, reason=reason)
+            self.unread_dates.append(Skipped(doc.id, reason, doc.id, kind="unread date"))
+        self.documents.add(doc)
         self.doc_time.append(when.timestamp() if when is not None else math.nan)
         self.doc_length.append(len(normalized.text))
         number = self.sources.setdefault(doc.outlet, len(self.sources))
@@ -636,4 +646,5 @@ def scan(
         config=cfg,
         unaligned=unaligned,
         common=common,
+        unread_dates=index.unread_dates,
     )

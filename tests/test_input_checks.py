@@ -215,3 +215,27 @@ def test_an_empty_path_or_a_broken_link_is_said(tmp_path: Path) -> None:
     with pytest.raises(dedup.errors.ReadError, match=r"b\.txt: cannot read: a symbolic link to nothing"):
         list(dedup.read_documents(folder))
     assert [d.id for d in dedup.read_documents(os.fsencode(folder / "a.txt"))] == ["a.txt"]
+
+
+def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Never a guess (01/02/2024 is two dates), never silent: scanned without it, and listed."""
+    docs = [
+        Document("a", TEXT, "x", "01/02/2024"),
+        Document("b", TEXT, "y", "2024-01-02"),
+        Document("c", TEXT + " more", "z", "yesterday"),
+    ]
+    result = dedup.scan(docs)
+    assert [(s.id, s.kind) for s in result.unread_dates] == [("a", "unread date"), ("c", "unread date")]
+    assert result.scanned == 3 and not result.skipped and len(result.pairs) == 3
+    with pytest.raises(InputError, match=r"document 'a': date '01/02/2024' cannot be read: expected ISO 8601"):
+        dedup.scan(docs, ScanConfig(strict=True))
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps({"id": d.id, "text": d.text, "date": d.date}) + "\n" for d in docs), "utf-8")
+    assert main(["scan", str(path), "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("dedup: 2 documents scanned without a date that could not be read, the first ")
+    assert err.count("\n") == 1 and "d.jsonl:1: date '01/02/2024' cannot be read" in err
+    summary = json.loads((tmp_path / "out.jsonl").read_text("utf-8").splitlines()[-1])
+    assert [(u["where"].rsplit(":", 1)[1], u["id"]) for u in summary["unread_dates"]] == [("1", "a"), ("3", "c")]
+    assert main(["scan", str(path), "--strict"]) == 2
+    assert "d.jsonl:1: date '01/02/2024' cannot be read" in capsys.readouterr().err

@@ -84,6 +84,7 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert result.unaligned == local.unaligned
     assert result.scanned == local.scanned == len(local.documents)
     assert [(s.id, s.reason, s.kind) for s in result.skipped] == [(s.id, s.reason, s.kind) for s in local.skipped]
+    assert [(s.id, s.reason) for s in result.unread_dates] == [(s.id, s.reason) for s in local.unread_dates]
     assert find_clusters(result) == find_clusters(local)
     assert found.clusters() == find_clusters(local)
     for p in local.passages:  # the documents of the report hold every passage's texts
@@ -144,11 +145,14 @@ def _corpus() -> list[Document]:
 
 
 def _dated(docs: list[Document]) -> list[Document]:
-    """Most documents dated (the pair score follows the later one), some not."""
+    """Most documents dated (the pair score follows the later one), some not, some with a date not read."""
     return [
-        Document(d.id, d.text, source=d.source, date=f"2024-01-{1 + k % 9:02d}" if k % 4 else None)
+        Document(
+            d.id, d.text, source=d.source,
+            date=None if k % 4 == 0 else "01/02/2024" if k % 7 == 3 else f"2024-01-{1 + k % 9:02d}",
+        )
         for k, d in enumerate(docs)
-    ]
+    ]  # fmt: skip
 
 
 def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> None:
@@ -208,6 +212,7 @@ def test_budget_dates_and_scored_pairs_same_as_local(spark: Any) -> None:
     local = dedup.scan(docs, cfg)
     # The comparison means something: pairs left to the budget, pairs reported on their score alone.
     assert local.unaligned > 0 and any(p.passages == 0 for p in local.pairs) and local.passages
+    assert local.unread_dates and all(s.reason.startswith("date '01/02/2024'") for s in local.unread_dates)
     assert len({p.score for p in local.pairs}) > 1
     _assert_same(local, spark_scan(_frame(spark, docs, 4), cfg))
 

@@ -304,6 +304,7 @@ def run_query(
         unaligned=unaligned,
         common=common,
         scanned_documents=len(batch.documents),
+        unread_dates=list(batch.unread_dates),
     )
 
 

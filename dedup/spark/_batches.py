@@ -27,7 +27,7 @@ from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
 from ..config import ScanConfig
-from ..dates import parse_date
+from ..dates import parse_date, unread_date_reason
 from ..normalize import normalize
 from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span
@@ -127,7 +127,7 @@ def document_key(doc_id: str) -> int:
 DOCUMENTS = (
     "doc bigint, id string, source string, date string, text string, length bigint, source_key bigint, "
     "problem int, reason string, kind string, signature binary, keys binary, windows binary, "
-    "window_count bigint, time double"
+    "window_count bigint, time double, date_reason string"
 )
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
 _READ = ("id", "text", "source", "date")
@@ -150,6 +150,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
         texts = batch.column("text").to_pylist()
         sources = batch.column("source").to_pylist()
         out: dict[str, list[Any]] = {name: [] for name in ("doc", "length", "source_key", "problem", "reason", "kind")}
+        date_reasons: list[str | None] = [None] * len(ids)
         accepted: list[int] = []
         normalized: list[str] = []
         for k, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
@@ -194,6 +195,8 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 when = parse_date(dates[k])
                 if when is not None:
                     times[n] = when.timestamp()
+                elif dates[k] is not None and dates[k].strip():  # scanned without it, and said (as locally)
+                    date_reasons[k] = unread_date_reason(dates[k])
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
@@ -222,6 +225,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 "windows": windows,
                 "window_count": window_count,
                 "time": time,
+                "date_reason": pa.array(date_reasons, pa.string()),
                 # Columns the engine carries along (where the document was read, its input order).
                 **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
             }

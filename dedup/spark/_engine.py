@@ -155,8 +155,19 @@ class SparkScan:
             F.collect_list(
                 F.when(F.col("reason").isNotNull(), F.struct("_order", "id", "reason", "where", "kind"))
             ).alias("skipped"),
+            F.collect_list(
+                F.when(
+                    F.col("reason").isNull() & F.col("date_reason").isNotNull(),  # (scanned ones: as locally)
+                    F.struct("_order", "id", "date_reason", "where"),
+                )
+            ).alias("undated"),
         ).first()
         scanned, rows = (int(summary.scanned), summary.skipped) if summary is not None else (0, [])
+        undated = [
+            Skipped(where=row.where if row.where is not None else row.id, reason=row.date_reason, id=row.id,
+                    kind="unread date")
+            for row in sorted(summary.undated if summary is not None else [], key=lambda row: row["_order"])
+        ]  # fmt: skip
         skipped = [
             Skipped(
                 where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
@@ -175,6 +186,7 @@ class SparkScan:
             unaligned=self.unaligned,
             common=self.common,
             scanned_documents=scanned,
+            unread_dates=undated,
         )
 
     def clusters(self, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
@@ -410,9 +422,13 @@ def scan(
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
     problem = light_rows.filter(F.col("reason").isNotNull() & fatal)
     first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
+    if not first and cfg.strict:  # a date not read: an error with strict, as locally
+        undated = light_rows.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull()).orderBy("_order")
+        reason, kind = F.col("date_reason").alias("reason"), F.lit("unread date").alias("kind")
+        first = undated.select("id", reason, "where", kind).limit(1).collect()
     if first:
         bad = first[0]
-        skippable = bad.kind not in ("empty", "too short")
+        skippable = bad.kind not in ("empty", "too short", "unread date")
         if bad.where is not None:
             raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
         raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
@@ -568,7 +584,9 @@ def scan(
     passages = keyed.orderBy("a_order", "b_order", "position").drop("a_order", "b_order", "position")
     unsorted_pairs = done.filter(F.col("pair").isNotNull()).select("pair.*")
     pairs = unsorted_pairs.orderBy(F.desc("score"), "a", "b")
-    documents = rows.select("_order", "id", "source", "date", "text", "length", "reason", "kind", "where")
+    documents = rows.select(
+        "_order", "id", "source", "date", "text", "length", "reason", "kind", "where", "date_reason"
+    )
     return SparkScan(
         passages=passages,
         pairs=pairs,
