@@ -41,6 +41,7 @@ import os
 import sys
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, SupportsIndex, cast
@@ -149,7 +150,7 @@ class Normalized:
         'السلام'
         """
         first, last = _span(start, end, len(self.text))
-        return int(self.offsets[first]), int(self.offsets[last])
+        return int(self.offsets[first]), _raw_end(self.offset, first, last, len(self.text))
 
     def offset(self, i: SupportsIndex) -> int:
         """The raw code-point index normalised character ``i`` came from (``len(text)``: the raw length).
@@ -234,7 +235,7 @@ class PackedNormalized:
         (7, 13)
         """
         first, last = _span(start, end, len(self.text))
-        return self._offset(first), self._offset(last)
+        return self._offset(first), _raw_end(self._offset, first, last, len(self.text))
 
     def offset(self, i: SupportsIndex) -> int:
         """The raw code-point index normalised character ``i`` came from, as :meth:`Normalized.offset`.
@@ -316,6 +317,22 @@ def _index(name: str, value: SupportsIndex) -> int:
         return operator.index(value)
     except TypeError:
         raise ParameterError(f"{name} must be an integer; got {value!r}") from None
+
+
+def _raw_end(offset: Callable[[int], int], first: int, last: int, length: int) -> int:
+    """The raw end of the normalised span ``[first, last)``: past the whole raw character its last one came from.
+
+    One raw character may give several normalised ones (ﷺ the four words of its blessing, ﻻ two
+    letters): a span ending inside them takes the raw character, rather than end before it.
+    """
+    end = offset(last)
+    if last <= first:
+        return end
+    inside = offset(last - 1)
+    while end == inside and last < length:  # (an expansion is a few characters: a short walk)
+        last += 1
+        end = offset(last)
+    return end
 
 
 def _codepoints(text: str) -> _U32Array:

@@ -604,3 +604,22 @@ def test_the_code_point_table_is_kept_and_read_back_or_built_again(
         assert np.array_equal(module._table(profile), built)  # nowhere to write: built each time
     finally:
         module._table.cache_clear()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(st.sampled_from(list("ab سلام ﷺﷻ﷽ﻻﻷ\u064e\u0640ﬁ①")), max_size=30),
+    data=st.data(),
+)
+def test_a_raw_span_holds_every_raw_character_its_text_came_from(text: str, data: st.DataObject) -> None:
+    """An end inside a character that normalises to several (ﷺ to four words, ﻻ to two letters)
+    takes the whole raw character: (2, 2) for the first word of ﷺ until 5 December 2026."""
+    n = normalize(text)
+    if not n.text:
+        return
+    start = data.draw(st.integers(0, len(n.text) - 1))
+    end = data.draw(st.integers(start + 1, len(n.text)))
+    for spans in (n, PackedNormalized.pack(n)):
+        raw_start, raw_end = spans.raw_span(start, end)
+        assert all(raw_start <= n.offset(k) < raw_end for k in range(start, end))
+    assert normalize("x ﷺ y").raw_span(2, 5) == (2, 3)
