@@ -721,11 +721,9 @@ def _side_may_hold(
 
     The test :func:`_may_hold_passage` makes on each side.
     """
-    return (
-        _dense_stretch(starts, ends, use, rare, False, min_exact, exact_density)
-        or _dense_stretch(starts, ends, use, rare, False, min_length, _LOOSE_DENSITY)
-        or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
-    )
+    return _dense_stretch(
+        starts, ends, use, rare, False, min_exact, exact_density, min_length, _LOOSE_DENSITY
+    ) or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
 
 
 @njit(cache=True, nogil=True)
@@ -737,8 +735,11 @@ def _dense_stretch(
     rare_only: bool,
     min_span: int,
     share: float,
+    min_span_2: int = 0,
+    share_2: float = 2.0,
 ) -> bool:
-    """Whether some stretch of ``min_span`` characters or more is ``share`` covered by the seeds in ``use``.
+    """Whether some stretch of ``min_span`` characters or more is ``share`` covered by the seeds in ``use``
+    (or, when given, one of ``min_span_2`` covered ``share_2``: the segments are merged once for both).
 
     The seeds (the rare ones only, if ``rare_only``) merge into disjoint segments. Widening a
     stretch to whole segments only raises its share, so it is enough to look at segments i to j:
@@ -772,6 +773,12 @@ def _dense_stretch(
             m += 1
             s[m], e[m] = s[k], e[k]
     m += 1
+    return _stretch_in(s, e, m, min_span, share) or (share_2 <= 1.0 and _stretch_in(s, e, m, min_span_2, share_2))
+
+
+@njit(cache=True, nogil=True)
+def _stretch_in(s: npt.NDArray[np.int64], e: npt.NDArray[np.int64], m: int, min_span: int, share: float) -> bool:
+    """Whether the first ``m`` merged segments ``s``/``e`` cover ``share`` of a stretch of ``min_span`` or more."""
     share = share - _SLACK
     best = -np.inf  # the best share * start(i) - covered(i - 1) over the segments i far enough back
     covered = 0  # covered(j)
