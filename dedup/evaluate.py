@@ -586,6 +586,21 @@ def _load_roles(path: _PathArg) -> dict[str, str]:
 # Corpus evaluation
 
 
+def _check_named(corpus: Path, what: str, named: Sequence[tuple[str, str]], ids: Container[str]) -> None:
+    """Raise unless every document a truth entry names is in the corpus.
+
+    An entry naming a document the corpus lacks could never be found, and would be scored as a
+    miss: a broken truth file, said as such.
+    """
+    for number, pair in enumerate(named, 1):
+        for doc in pair:
+            if doc not in ids:
+                raise InputError(
+                    f"{corpus / 'truth.jsonl'}: {what} {number} names document {doc!r}, which is not in "
+                    f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
+                )
+
+
 def evaluate_detections(
     corpus_dir: _PathArg, detections: Sequence[Case], *, only_listed_pairs: bool | None = None
 ) -> Evaluation:
@@ -632,14 +647,7 @@ def evaluate_detections(
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles = _load_roles(corpus / "docs.jsonl")
-    # A case naming a document the corpus lacks could never be found: a broken truth, not a miss.
-    for number, case in enumerate(cases, 1):
-        for doc in (case.a, case.b):
-            if doc not in roles:
-                raise InputError(
-                    f"{corpus / 'truth.jsonl'}: case {number} names document {doc!r}, which is not in "
-                    f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
-                )
+    _check_named(corpus, "case", [(c.a, c.b) for c in cases], roles.keys())
     listed_only = any(p.label == 0 for p in pairs) if only_listed_pairs is None else only_listed_pairs
 
     listed: dict[_Key, Pair] = {}

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ParameterError
-from .evaluate import _get, _json_objects, _show, _text_field
+from .evaluate import _check_named, _get, _json_objects, _show, _text_field
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -250,15 +250,7 @@ def evaluate_labelled_corpus(corpus_dir: _PathArg, config: ScanConfig | None = N
     corpus = Path(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
     docs = list(read_jsonl(corpus / "docs.jsonl"))
-    ids = {d.id for d in docs}
-    # A pair naming a document the corpus lacks would count as unreported: a broken truth, not a miss.
-    for number, pair in enumerate(truth, 1):
-        for doc in (pair.a, pair.b):
-            if doc not in ids:
-                raise InputError(
-                    f"{corpus / 'truth.jsonl'}: pair {number} names document {doc!r}, which is not in "
-                    f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
-                )
+    _check_named(corpus, "pair", [(p.a, p.b) for p in truth], {d.id for d in docs})
     result = scan(docs, config or ScanConfig())
     scores = {frozenset((p.a, p.b)): p.score for p in result.pairs}
     return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))

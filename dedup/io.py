@@ -88,7 +88,34 @@ def _zstd_open(path: Path | IO[bytes]) -> IO[bytes]:
     return io.BufferedReader(_ZstdFrames(source, zstandard))  # iterable by lines, which zstandard's reader is not
 
 
-class _ZstdFrames(io.RawIOBase):
+class _Converted(io.RawIOBase):
+    """A byte stream made from another, chunk by chunk: subclasses say what the next chunk gives (``_more``)."""
+
+    def __init__(self, source: IO[bytes]) -> None:
+        super().__init__()
+        self._source = source
+        self._pending = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _more(self, chunk: bytes) -> bytes:
+        """The bytes a chunk of the source gives (``b""``: the source has ended)."""
+        raise NotImplementedError
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = self._source.read(1 << 16)
+            self._done = not chunk
+            self._pending = self._more(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+class _ZstdFrames(_Converted):
     """The frames of a zstandard stream, one after another, decompressed; a cut-off stream is an ``EOFError``.
 
     zstandard's own readers return what they could decompress from a truncated file without a word,
@@ -96,37 +123,22 @@ class _ZstdFrames(io.RawIOBase):
     """
 
     def __init__(self, source: IO[bytes], zstandard: Any) -> None:
-        super().__init__()
-        self._source = source
+        super().__init__(source)
         self._new = zstandard.ZstdDecompressor().decompressobj
         self._frame = self._new()
-        self._pending = b""
         self._open_frame = False  # a frame begun and not yet ended
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = self._source.read(1 << 16)
-            if not chunk:
-                if self._open_frame:
-                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
-                self._done = True
-                break
-            out = []
-            while chunk:
-                if self._frame.eof:
-                    self._frame = self._new()
-                out.append(self._frame.decompress(chunk))
-                chunk = self._frame.unused_data if self._frame.eof else b""
-            self._open_frame = not self._frame.eof
-            self._pending = b"".join(out)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    def _more(self, chunk: bytes) -> bytes:
+        if not chunk and self._open_frame:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        out = []
+        while chunk:
+            if self._frame.eof:
+                self._frame = self._new()
+            out.append(self._frame.decompress(chunk))
+            chunk = self._frame.unused_data if self._frame.eof else b""
+        self._open_frame = not self._frame.eof
+        return b"".join(out)
 
     def close(self) -> None:
         self._source.close()
@@ -151,7 +163,7 @@ def _label(encoding: str) -> str:
     return codecs.lookup(encoding).name.upper().replace("_", "-")
 
 
-class _Transcoded(io.RawIOBase):
+class _Transcoded(_Converted):
     """A byte stream in another encoding, read as UTF-8.
 
     The readers of JSONL, CSV and TSV split lines as bytes and decode each, so that a bad byte costs
@@ -161,34 +173,21 @@ class _Transcoded(io.RawIOBase):
     """
 
     def __init__(self, raw: IO[bytes], encoding: str, name: str) -> None:
-        super().__init__()
-        self._raw = raw
+        super().__init__(raw)
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
         self._name = name
         self._label = _label(encoding)
-        self._pending = b""
         self._consumed = 0
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = self._raw.read(1 << 16)
-            self._done = not chunk
-            held = len(self._decoder.getstate()[0])
-            try:
-                text = self._decoder.decode(chunk, final=self._done)
-            except UnicodeDecodeError as error:  # bytes under 0x80 that surrogateescape cannot keep
-                at = self._consumed - held + error.start
-                raise ReadError(f"{self._name}: cannot read: invalid {self._label} at byte {at}") from None
-            self._consumed += len(chunk)
-            self._pending = text.encode("utf-8", "surrogateescape")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    def _more(self, chunk: bytes) -> bytes:
+        held = len(self._decoder.getstate()[0])
+        try:
+            text = self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:  # bytes under 0x80 that surrogateescape cannot keep
+            at = self._consumed - held + error.start
+            raise ReadError(f"{self._name}: cannot read: invalid {self._label} at byte {at}") from None
+        self._consumed += len(chunk)
+        return text.encode("utf-8", "surrogateescape")
 
 
 def _keeps_ascii(encoding: str) -> bool:
