@@ -397,7 +397,7 @@ def _show(value: object) -> str:
 
 
 def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``("<file> line <n>", object)`` for each non-blank line of a JSONL file."""
+    """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -405,7 +405,7 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
         raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
     name = os.fspath(path)
     for number, raw in enumerate(data.split(b"\n"), start=1):
-        where = f"{name} line {number}"
+        where = f"{name}:{number}"
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -332,15 +332,15 @@ GOOD_CASE = {"a": "s1", "a_start": 0, "a_end": 9, "b": "r1", "b_start": 4, "b_en
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ({"a_start": "x"}, 'line 2: field "a_start" must be a non-negative integer, got "x"'),
-        ({"b_end": -3}, 'line 2: field "b_end" must be a non-negative integer, got -3'),
-        ({"a_end": 1.5}, 'line 2: field "a_end" must be a non-negative integer, got 1.5'),
-        ({"a_start": True}, 'line 2: field "a_start" must be a non-negative integer, got true'),
-        ({"a_end": 0}, 'line 2: field "a_end" must be greater than "a_start" (0), got 0'),
-        ({"a": ""}, 'line 2: field "a" must be a non-empty string, got ""'),
-        ({"b": 7}, 'line 2: field "b" must be a non-empty string, got 7'),
-        ({"obfuscation": 3}, 'line 2: field "obfuscation" must be a string or null, got 3'),
-        ({"b_start": None}, 'line 2: field "b_start" must be a non-negative integer, got null'),
+        ({"a_start": "x"}, ':2: field "a_start" must be a non-negative integer, got "x"'),
+        ({"b_end": -3}, ':2: field "b_end" must be a non-negative integer, got -3'),
+        ({"a_end": 1.5}, ':2: field "a_end" must be a non-negative integer, got 1.5'),
+        ({"a_start": True}, ':2: field "a_start" must be a non-negative integer, got true'),
+        ({"a_end": 0}, ':2: field "a_end" must be greater than "a_start" (0), got 0'),
+        ({"a": ""}, ':2: field "a" must be a non-empty string, got ""'),
+        ({"b": 7}, ':2: field "b" must be a non-empty string, got 7'),
+        ({"obfuscation": 3}, ':2: field "obfuscation" must be a string or null, got 3'),
+        ({"b_start": None}, ':2: field "b_start" must be a non-negative integer, got null'),
     ],
 )
 def test_load_truth_rejects_bad_fields(tmp_path: Path, bad: dict[str, Any], message: str) -> None:
@@ -348,23 +348,23 @@ def test_load_truth_rejects_bad_fields(tmp_path: Path, bad: dict[str, Any], mess
     with pytest.raises(InputError) as info:
         load_truth(path)
     text = str(info.value)
-    assert text == f"{path} {message}"
+    assert text == f"{path}{message}"
     assert "\n" not in text
 
 
 def test_load_truth_rejects_missing_field(tmp_path: Path) -> None:
     record = {k: v for k, v in GOOD_CASE.items() if k != "b_start"}
     path = write_jsonl(tmp_path / "truth.jsonl", [record])
-    with pytest.raises(InputError, match=r'truth\.jsonl line 1: field "b_start" is missing'):
+    with pytest.raises(InputError, match=r'truth\.jsonl:1: field "b_start" is missing'):
         load_truth(path)
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", r"truth\.jsonl line 3: not valid JSON"),
-        ("[1, 2]", r"truth\.jsonl line 3: expected a JSON object, got list"),
-        ('"text"', r"truth\.jsonl line 3: expected a JSON object, got str"),
+        ("{not json", r"truth\.jsonl:3: not valid JSON"),
+        ("[1, 2]", r"truth\.jsonl:3: expected a JSON object, got list"),
+        ('"text"', r"truth\.jsonl:3: expected a JSON object, got str"),
     ],
 )
 def test_load_truth_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
@@ -376,7 +376,7 @@ def test_load_truth_rejects_bad_lines(tmp_path: Path, line: str, message: str) -
 def test_load_truth_rejects_bad_utf8(tmp_path: Path) -> None:
     path = tmp_path / "truth.jsonl"
     path.write_bytes(json.dumps(GOOD_CASE).encode() + b'\n{"a": "\xff"}\n')
-    with pytest.raises(InputError, match=r"truth\.jsonl line 2: not valid UTF-8"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:2: not valid UTF-8"):
         load_truth(path)
 
 
@@ -403,14 +403,14 @@ def test_load_pairs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        ({"a": "s1", "b": "r1", "label": 2}, r'pairs\.jsonl line 1: field "label" must be 0 or 1, got 2'),
-        ({"a": "s1", "b": "r1", "label": "1"}, r'pairs\.jsonl line 1: field "label" must be 0 or 1, got "1"'),
-        ({"a": "s1", "b": "r1"}, r'pairs\.jsonl line 1: field "label" is missing'),
+        ({"a": "s1", "b": "r1", "label": 2}, r'pairs\.jsonl:1: field "label" must be 0 or 1, got 2'),
+        ({"a": "s1", "b": "r1", "label": "1"}, r'pairs\.jsonl:1: field "label" must be 0 or 1, got "1"'),
+        ({"a": "s1", "b": "r1"}, r'pairs\.jsonl:1: field "label" is missing'),
         (
             {"a": "s1", "b": "r1", "label": 0, "category": 1},
-            r'line 1: field "category" must be a string or null',
+            r':1: field "category" must be a string or null',
         ),
-        ({"b": "r1", "label": 0}, r'pairs\.jsonl line 1: field "a" is missing'),
+        ({"b": "r1", "label": 0}, r'pairs\.jsonl:1: field "a" is missing'),
     ],
 )
 def test_load_pairs_rejects_bad_lines(tmp_path: Path, record: dict[str, Any], message: str) -> None:
@@ -444,18 +444,18 @@ def test_load_detections(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("record", "message"),
     [
-        (GOOD_CASE, r'scan\.jsonl line 2: field "type" is missing'),
-        ({**passage_line(("r1", 4, 13), ("s1", 0, 9)), "b": [1]}, r'line 2: field "b" must be an object'),
-        ({"type": "passage", "a": {"doc": "r1", "start": 4, "end": 13}}, r'line 2: field "b" is missing'),
+        (GOOD_CASE, r'scan\.jsonl:2: field "type" is missing'),
+        ({**passage_line(("r1", 4, 13), ("s1", 0, 9)), "b": [1]}, r':2: field "b" must be an object'),
+        ({"type": "passage", "a": {"doc": "r1", "start": 4, "end": 13}}, r':2: field "b" is missing'),
         (
             passage_line(("r1", 4, 13), ("s1", "0", 9)),
-            r'line 2: field "b\.start" must be a non-negative integer, got "0"',
+            r':2: field "b\.start" must be a non-negative integer, got "0"',
         ),
         (
             passage_line(("r1", 4, 3), ("s1", 0, 9)),
-            r'line 2: field "a\.end" must be greater than "a\.start" \(4\), got 3',
+            r':2: field "a\.end" must be greater than "a\.start" \(4\), got 3',
         ),
-        (passage_line(("", 4, 13), ("s1", 0, 9)), r'line 2: field "a\.doc" must be a non-empty string'),
+        (passage_line(("", 4, 13), ("s1", 0, 9)), r':2: field "a\.doc" must be a non-empty string'),
     ],
 )
 def test_load_detections_rejects_bad_lines(tmp_path: Path, record: dict[str, Any], message: str) -> None:
@@ -644,7 +644,7 @@ def test_unknown_document_is_an_error(tmp_path: Path) -> None:
 def test_bad_corpus_file_is_an_input_error(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "c", with_negatives=True)
     write_jsonl(corpus / "docs.jsonl", [{"id": "s1", "source": "other", "text": ""}])
-    with pytest.raises(InputError, match=r'docs\.jsonl line 1: field "source" must be "susp" or "src"'):
+    with pytest.raises(InputError, match=r'docs\.jsonl:1: field "source" must be "susp" or "src"'):
         evaluate_detections(corpus, [])
 
 
