@@ -855,7 +855,7 @@ def _format_info(info: dict[str, object]) -> str:
     lines = [f"{key:>18}  {value}" for key, value in info.items() if key != "config"]
     config = info["config"]
     assert isinstance(config, dict)
-    lines.append(f"{'configuration':>18}  " + ", ".join(f"{k}={v}" for k, v in config.items() if k != "skip_bad"))
+    lines.append(f"{'configuration':>18}  " + ", ".join(f"{k}={v}" for k, v in config.items()))
     return "\n".join(lines) + "\n"
 
 

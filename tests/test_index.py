@@ -620,3 +620,13 @@ def test_segment_columns_of_every_width_read_back_and_merge(tmp_path: Path, firs
         assert d.tolist() == (values & np.uint64(2**32 - 1)).tolist() and c.tolist() == counts.tolist()
     for seg in [*segs, merged]:
         seg.close()
+
+
+def test_info_gives_the_stored_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """skip_bad and strict say how a session reads its input; they are not stored, nor shown as the index's."""
+    with Index.open(tmp_path / "ix", ScanConfig(ngram=6, strict=True, skip_bad=True)) as index:
+        config = index.info()["config"]
+    assert config["ngram"] == 6 and "skip_bad" not in config and "strict" not in config  # type: ignore[operator,index]
+    assert main(["index", "info", str(tmp_path / "ix")]) == 0
+    shown = capsys.readouterr().out
+    assert "ngram=6" in shown and "strict" not in shown and "skip_bad" not in shown

@@ -378,7 +378,8 @@ class Store:
             "generation": int(meta["generation"]),
             "created": meta.get("created"),
             "engine": meta["engine"],
-            "config": self.config.to_dict(),
+            # What is stored: skip_bad and strict say how this session reads input, not the index.
+            "config": {k: v for k, v in self.config.to_dict().items() if k not in _NOT_STORED},
         }
 
     def check_engine(self) -> None:
