@@ -626,7 +626,7 @@ def test_info_gives_the_stored_configuration(tmp_path: Path, capsys: pytest.Capt
     """skip_bad and strict say how a session reads its input; they are not stored, nor shown as the index's."""
     with Index.open(tmp_path / "ix", ScanConfig(ngram=6, strict=True, skip_bad=True)) as index:
         config = index.info()["config"]
-    assert config["ngram"] == 6 and "skip_bad" not in config and "strict" not in config  # type: ignore[operator,index]
+    assert isinstance(config, dict) and config["ngram"] == 6 and "skip_bad" not in config and "strict" not in config
     assert main(["index", "info", str(tmp_path / "ix")]) == 0
     shown = capsys.readouterr().out
     assert "ngram=6" in shown and "strict" not in shown and "skip_bad" not in shown
