@@ -816,10 +816,14 @@ def _run_index(args: argparse.Namespace) -> int:
         skipped = reader.skipped + [
             Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in added.skipped
         ]
+        kinds: dict[str, int] = {}
+        for s in skipped:
+            kinds[s.kind] = kinds.get(s.kind, 0) + 1
+        why = "".join(f", {n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
         print(
             f"added {added.added} document{'s' if added.added != 1 else ''}"
             + (f", replaced {len(added.replaced)}" if added.replaced else "")
-            + f"; {len(added.existing)} already in the index (skipped), {len(skipped)} bad (skipped); "
+            + f"; {len(added.existing)} already in the index, {len(skipped)} skipped{why}; "
             f"the index holds {total}"
         )
         for s in skipped:

@@ -422,7 +422,7 @@ def test_cli_add_query_info_remove_compact(tmp_path: Path, capsys: pytest.Captur
     assert main(["index", "add", ix, str(archive), "-q"]) == 0
     assert "added 27 documents; 0 already in the index" in capsys.readouterr().out
     assert main(["index", "add", ix, str(archive), "-q"]) == 0
-    assert "added 0 documents; 27 already in the index (skipped)" in capsys.readouterr().out
+    assert "added 0 documents; 27 already in the index, 0 skipped" in capsys.readouterr().out
     out = tmp_path / "out.jsonl"
     assert main(["index", "query", ix, str(new), "--format", "jsonl", "-o", str(out)]) == 0
     assert main(["scan", str(archive), str(new), "--format", "jsonl", "-o", str(tmp_path / "scan.jsonl")]) == 0
@@ -474,7 +474,7 @@ def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "bad.jsonl:2" in capsys.readouterr().err
     assert main(["index", "add", ix, str(path), "-q"]) == 0
     captured = capsys.readouterr()
-    assert "added 1 document;" in captured.out and "1 bad (skipped)" in captured.out
+    assert "added 1 document; 0 already in the index, 1 skipped, 1 too short;" in captured.out
     assert "bad.jsonl:2" in captured.err
 
 
