@@ -511,7 +511,8 @@ class Reader:
                 value = None  # an empty cell of an optional column: not given
             if value is None:
                 if required:
-                    self._bad(where, f"field {name!r} is missing: expected a string{_fields_held(record)}")
+                    held = "is null" if name in record else "is missing"
+                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}")
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora

@@ -249,3 +249,11 @@ def test_a_column_named_twice_is_an_error(tmp_path: Path) -> None:
     path.write_text("id,text,id\na,b,c\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"d\.csv:1: column 'id' appears more than once in the header"):
         list(Reader().read([path]))
+
+
+def test_a_null_field_is_said_null_not_missing(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "a", "text": null}\n{"id": "b"}\n', encoding="utf-8")
+    reader = Reader(skip_bad=True)
+    assert list(reader.read([path])) == []
+    assert [s.reason.split(":")[0] for s in reader.skipped] == ["field 'text' is null", "field 'text' is missing"]
