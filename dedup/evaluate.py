@@ -485,7 +485,7 @@ def load_truth(path: _PathArg) -> list[Case]:
         >>> load_truth(path)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        dedup.errors.InputError: ...line 1: field "a_start" must be a non-negative integer, got "x"
+        dedup.errors.InputError: ...truth.jsonl:1: field "a_start" must be a non-negative integer, got "x"
     """
     cases: list[Case] = []
     for where, record in _json_objects(path):
