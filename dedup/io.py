@@ -341,11 +341,15 @@ class Reader:
                 return True
             if given.is_dir() and target.is_relative_to(given):
                 relative = target.relative_to(given)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if relative.match(self.glob) if self.glob else file_format(target)[0] is not None:
+                if self._taken(relative) and (self.glob is None or relative.match(self.glob)):
                     return True
         return False
+
+    def _taken(self, relative: Path) -> bool:
+        """Whether reading a directory takes the file at ``relative`` below it (the glob, when set, aside):
+        not hidden, and without a glob, of a format its name says."""
+        hidden = any(part.startswith(".") for part in relative.parts)
+        return not hidden and (self.glob is not None or file_format(relative)[0] is not None)
 
     def _format(self, path: Path) -> tuple[str, str | None]:
         form, compression = file_format(path)
@@ -365,16 +369,12 @@ class Reader:
         yield from self._stream(stream, Path("-"), "<stdin>", "<stdin>", self.input_format or "jsonl", compression)
 
     def _directory(self, folder: Path) -> Iterator[Document]:
-        found = [
-            p for p in folder.rglob(self.glob or "*") if not any(x.startswith(".") for x in p.relative_to(folder).parts)
-        ]
+        found = [p for p in folder.rglob(self.glob or "*") if self._taken(p.relative_to(folder))]
         # A link to nothing is a file the folder names and nobody can read: said, not passed over.
         broken = sorted(p for p in found if p.is_symlink() and not p.exists())
-        if broken and (self.glob is not None or file_format(broken[0])[0] is not None):
+        if broken:
             raise ReadError(f"{broken[0]}: cannot read: a symbolic link to nothing ({os.readlink(broken[0])})")
         files = sorted(p for p in found if p.is_file())
-        if self.glob is None:
-            files = [p for p in files if file_format(p)[0] is not None]
         if not files:
             what = f"matching {self.glob!r}" if self.glob else f"with a known extension ({_EXPECTED})"
             raise InputError(f"{folder}: no files {what} below this directory")

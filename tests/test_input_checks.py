@@ -209,7 +209,7 @@ def test_an_empty_path_or_a_broken_link_is_said(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.txt").write_text(TEXT, "utf-8")
-    (folder / "notes").symlink_to(tmp_path / "nowhere")  # (no format: not read either way)
+    (folder / "a_notes").symlink_to(tmp_path / "nowhere")  # (no format: not read; sorts before b.txt)
     assert [d.id for d in dedup.read_documents(folder)] == ["a.txt"]
     (folder / "b.txt").symlink_to(tmp_path / "gone.txt")
     with pytest.raises(dedup.errors.ReadError, match=r"b\.txt: cannot read: a symbolic link to nothing"):
