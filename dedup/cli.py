@@ -45,11 +45,12 @@ from .report import (
     format_summary,
     format_table,
     format_tune,
-    plural,
+    skip_kinds,
     skip_note,
     summary_record,
     suppressed_note,
     tune_record,
+    undated_note,
     visible,
     write_csv,
     write_jsonl,
@@ -696,9 +697,16 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
 
 def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     """The result with skips decided by the reader first (they never reached the library), then its own."""
-    located = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.skipped]
-    undated = [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in result.unread_dates]
-    return replace(result, skipped=reader.skipped + located, unread_dates=undated)
+    return replace(
+        result,
+        skipped=reader.skipped + _placed(result.skipped, reader),
+        unread_dates=_placed(result.unread_dates, reader),
+    )
+
+
+def _placed(records: list[Skipped], reader: Reader) -> list[Skipped]:
+    """The library's records of documents, each at the place the reader found its document (a file and line)."""
+    return [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in records]
 
 
 def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
@@ -744,11 +752,7 @@ def _run_scan(args: argparse.Namespace) -> int:
             if result.skipped:
                 sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
             if result.unread_dates:
-                first = result.unread_dates[0]
-                sys.stderr.write(
-                    visible(f"dedup: {plural(len(result.unread_dates), 'document')} scanned without a date that "
-                            f"could not be read, the first {first.where}: {first.reason} ({where})") + "\n"
-                )  # fmt: skip
+                sys.stderr.write(visible(f"dedup: {undated_note(result)} ({where})") + "\n")
             if result.suppressed_buckets:
                 sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
                 sys.stderr.writelines(line + "\n" for line in common_lines(result))
@@ -813,13 +817,8 @@ def _run_index(args: argparse.Namespace) -> int:
             with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
-        skipped = reader.skipped + [
-            Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in added.skipped
-        ]
-        kinds: dict[str, int] = {}
-        for s in skipped:
-            kinds[s.kind] = kinds.get(s.kind, 0) + 1
-        why = "".join(f", {n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
+        skipped = reader.skipped + _placed(added.skipped, reader)
+        why = f", {skip_kinds(skipped)}" if skipped else ""
         print(
             f"added {added.added} document{'s' if added.added != 1 else ''}"
             + (f", replaced {len(added.replaced)}" if added.replaced else "")

@@ -37,11 +37,13 @@ __all__ = [
     "passage_record",
     "plural",
     "records",
+    "skip_kinds",
     "skip_note",
     "skipped_record",
     "summary_record",
     "suppressed_note",
     "tune_record",
+    "undated_note",
     "visible",
     "write_csv",
     "write_jsonl",
@@ -643,11 +645,8 @@ def format_summary(result: ScanResult) -> str:
     if len(result.skipped) > _LISTED:
         parts.append(f"… and {len(result.skipped) - _LISTED:,} more (the summary record of --format jsonl lists all)")
     if result.unread_dates:
-        first = result.unread_dates[0]
-        parts.append(
-            f"{plural(len(result.unread_dates), 'document')} scanned without a date: {first.where}: {first.reason}"
-            + (" (the summary record of --format jsonl lists all)" if len(result.unread_dates) > 1 else "")
-        )
+        more = " (the summary record of --format jsonl lists all)" if len(result.unread_dates) > 1 else ""
+        parts.append(undated_note(result) + more)
     return "\n".join(map(visible, parts)) + "\n"
 
 
@@ -719,11 +718,38 @@ def skip_note(result: ScanResult) -> str:
     """
     if not result.skipped:
         return ""
+    return f"{len(result.skipped):,} of {plural(result.read, 'document')} skipped: {skip_kinds(result.skipped)}"
+
+
+def skip_kinds(skipped: Sequence[Skipped]) -> str:
+    """How many documents were skipped for each kind of reason, the most common first.
+
+    Example:
+        >>> from dedup.records import Skipped
+        >>> skip_kinds([Skipped("a", "", kind="empty"), Skipped("b", "", kind="too short"),
+        ...             Skipped("c", "", kind="empty")])
+        '2 empty, 1 too short'
+    """
     kinds: dict[str, int] = {}
-    for s in result.skipped:
+    for s in skipped:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
-    why = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
-    return f"{len(result.skipped):,} of {plural(result.read, 'document')} skipped: {why}"
+    return ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
+
+
+def undated_note(result: ScanResult) -> str:
+    """One line saying how many documents were scanned without the date they gave, and the first, or ``""``.
+
+    Example:
+        >>> from dedup.records import Skipped
+        >>> undated = [Skipped("d.jsonl:3", "date 'yesterday' cannot be read", "c", kind="unread date")]
+        >>> undated_note(ScanResult([], [], {}, [], 0, 0, unread_dates=undated))
+        "1 document scanned without a date that could not be read, the first d.jsonl:3: date 'yesterday' cannot be read"
+    """
+    if not result.unread_dates:
+        return ""
+    first = result.unread_dates[0]
+    count = plural(len(result.unread_dates), "document")
+    return f"{count} scanned without a date that could not be read, the first {first.where}: {first.reason}"
 
 
 def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
