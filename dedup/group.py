@@ -374,34 +374,6 @@ def _group_passages(
 
 
 @njit(cache=True, nogil=True)
-def _widest_gap(
-    seeds: npt.NDArray[np.int64],
-    order_a: npt.NDArray[np.int64],
-    start_a: npt.NDArray[np.int64],
-    end_a: npt.NDArray[np.int64],
-    start_b: npt.NDArray[np.int64],
-    end_b: npt.NDArray[np.int64],
-) -> tuple[int, int, int]:
-    """The widest stretch, along a or along b, that no seed of a group covers: its width, side and place.
-
-    ``seeds`` is in order along b (as :func:`_trim` leaves it), ``order_a`` the same seeds along a;
-    the place is the rank, along that side, of the first seed after the stretch. Width 0, side -1
-    for a group without one.
-    """
-    best, best_side, best_k = 0, -1, 0
-    for side in range(2):
-        order = order_a if side == 0 else seeds
-        starts = start_a if side == 0 else start_b
-        ends = end_a if side == 0 else end_b
-        reach = ends[order[0]]
-        for k in range(1, len(order)):
-            if starts[order[k]] - reach > best:
-                best, best_side, best_k = starts[order[k]] - reach, side, k
-            reach = max(reach, ends[order[k]])
-    return best, best_side, best_k
-
-
-@njit(cache=True, nogil=True)
 def _split_failed(
     seeds: npt.NDArray[np.int64],
     members: npt.NDArray[np.int64],
@@ -424,9 +396,18 @@ def _split_failed(
     ``seeds`` (a subset of ``members[at:]``) is written back there, in its order along the side
     cut, each piece a range. Returns the new stack top.
     """
+    best, best_side, best_k = trim, -1, 0
     order_a = seeds[np.argsort(start_a[seeds], kind="mergesort")]
-    best, best_side, best_k = _widest_gap(seeds, order_a, start_a, end_a, start_b, end_b)
-    if best <= trim:
+    for side in range(2):
+        order = order_a if side == 0 else seeds  # _trim leaves the seeds in order along b
+        starts = start_a if side == 0 else start_b
+        ends = end_a if side == 0 else end_b
+        reach = ends[order[0]]
+        for k in range(1, len(order)):
+            if starts[order[k]] - reach > best:
+                best, best_side, best_k = starts[order[k]] - reach, side, k
+            reach = max(reach, ends[order[k]])
+    if best_side < 0:
         return top
     order = order_a if best_side == 0 else seeds
     members[at : at + len(order)] = order
@@ -721,9 +702,12 @@ def _side_may_hold(
 
     The test :func:`_may_hold_passage` makes on each side.
     """
-    return _dense_stretch(
-        starts, ends, use, rare, False, min_exact, exact_density, min_length, _LOOSE_DENSITY
-    ) or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
+    s, e, m = _merged(starts, ends, use, rare, False)  # (one merging for both questions about all seeds)
+    return (
+        _stretch_in(s, e, m, min_exact, exact_density)
+        or _stretch_in(s, e, m, min_length, _LOOSE_DENSITY)
+        or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
+    )
 
 
 @njit(cache=True, nogil=True)
@@ -735,25 +719,32 @@ def _dense_stretch(
     rare_only: bool,
     min_span: int,
     share: float,
-    min_span_2: int = 0,
-    share_2: float = 2.0,
 ) -> bool:
-    """Whether some stretch of ``min_span`` characters or more is ``share`` covered by the seeds in ``use``
-    (or, when given, one of ``min_span_2`` covered ``share_2``: the segments are merged once for both).
+    """Whether some stretch of ``min_span`` characters or more is ``share`` covered by the seeds in ``use``.
 
-    The seeds (the rare ones only, if ``rare_only``) merge into disjoint segments. Widening a
-    stretch to whole segments only raises its share, so it is enough to look at segments i to j:
-    the stretch is at least ``max(min_span, end(j) - start(i))`` long, and dense enough when
-    ``covered(j) - covered(i - 1)`` (``covered``: the segments' lengths summed) is ``share`` of
-    that. One pass over j, with the best i so far, decides it.
+    The seeds (the rare ones only, if ``rare_only``) merge into disjoint segments
+    (:func:`_merged`), which :func:`_stretch_in` reads.
     """
+    s, e, m = _merged(starts, ends, use, rare, rare_only)
+    return _stretch_in(s, e, m, min_span, share)
+
+
+@njit(cache=True, nogil=True)
+def _merged(
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    use: npt.NDArray[np.bool_],
+    rare: npt.NDArray[np.bool_],
+    rare_only: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """The spans of the seeds in ``use`` (the rare ones only, if ``rare_only``) merged: segment i < m is s[i]..e[i]."""
     n = 0
     for k in range(len(starts)):
         n += use[k] and (rare[k] or not rare_only)
-    if n == 0:
-        return False
     s = np.empty(n, dtype=np.int64)
     e = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return s, e, 0
     n = 0
     ordered = True
     for k in range(len(starts)):
@@ -764,7 +755,6 @@ def _dense_stretch(
     if not ordered:
         order = np.argsort(s)
         s, e = s[order], e[order]
-    # Merged in place: segment m is s[m]..e[m].
     m = 0
     for k in range(1, n):
         if s[k] <= e[m]:
@@ -772,13 +762,18 @@ def _dense_stretch(
         else:
             m += 1
             s[m], e[m] = s[k], e[k]
-    m += 1
-    return _stretch_in(s, e, m, min_span, share) or (share_2 <= 1.0 and _stretch_in(s, e, m, min_span_2, share_2))
+    return s, e, m + 1
 
 
 @njit(cache=True, nogil=True)
 def _stretch_in(s: npt.NDArray[np.int64], e: npt.NDArray[np.int64], m: int, min_span: int, share: float) -> bool:
-    """Whether the first ``m`` merged segments ``s``/``e`` cover ``share`` of a stretch of ``min_span`` or more."""
+    """Whether the first ``m`` merged segments ``s``/``e`` cover ``share`` of a stretch of ``min_span`` or more.
+
+    Widening a stretch to whole segments only raises its share, so it is enough to look at segments
+    i to j: the stretch is at least ``max(min_span, end(j) - start(i))`` long, and dense enough when
+    ``covered(j) - covered(i - 1)`` (``covered``: the segments' lengths summed) is ``share`` of
+    that. One pass over j, with the best i so far, decides it.
+    """
     share = share - _SLACK
     best = -np.inf  # the best share * start(i) - covered(i - 1) over the segments i far enough back
     covered = 0  # covered(j)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from numba import njit
 
 from .errors import ParameterError
+from .minhash import MAX_NUM_PERM
 
 __all__ = ["band_keys", "band_keys32", "extra_band_keys32", "optimal_params", "probability"]
 
@@ -35,9 +36,9 @@ def _check_threshold(threshold: float) -> None:
 
 
 def _check_num_perm(num_perm: int) -> None:
-    # (The same bound as dedup.minhash.MAX_NUM_PERM: the search below is quadratic in num_perm.)
-    if isinstance(num_perm, bool) or not isinstance(num_perm, int | np.integer) or not 1 <= num_perm <= 1024:
-        raise ParameterError(f"num_perm must be an integer from 1 to 1024, got {num_perm!r}")
+    # (The signatures' bound, checked here too: the search below is quadratic in num_perm.)
+    if isinstance(num_perm, bool) or not isinstance(num_perm, int | np.integer) or not 1 <= num_perm <= MAX_NUM_PERM:
+        raise ParameterError(f"num_perm must be an integer from 1 to {MAX_NUM_PERM}, got {num_perm!r}")
 
 
 def probability(similarity: float | npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.float64]:
