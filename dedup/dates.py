@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-__all__ = ["parse_date", "unread_date_reason"]
+__all__ = ["parse_date", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
@@ -43,11 +43,16 @@ def parse_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def unread_date_reason(value: str) -> str:
-    """Why a document's date was not taken: the reason recorded with it (``ScanResult.unread_dates``).
+def read_date(value: str | None) -> tuple[datetime | None, str | None]:
+    """A document's date read (:func:`parse_date`), and why it was not when one was given (else ``None``).
 
     Example:
-        >>> unread_date_reason("01/02/2024")
-        "date '01/02/2024' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+        >>> read_date("2024-01-31")[1], read_date(None), read_date(" ")
+        (None, (None, None), (None, None))
+        >>> read_date("01/02/2024")
+        (None, "date '01/02/2024' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)")
     """
-    return f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    when = parse_date(value)
+    if when is not None or value is None or not value.strip():
+        return when, None
+    return None, f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"

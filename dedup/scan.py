@@ -28,7 +28,7 @@ from .candidates import Candidates, candidate_pairs_banded
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
 from .common import common_texts
 from .config import ScanConfig
-from .dates import parse_date, unread_date_reason
+from .dates import read_date
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures_flat
@@ -244,13 +244,12 @@ class _Index:
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return
-        when = parse_date(doc.date)
-        if when is None and doc.date is not None and doc.date.strip():
+        when, unread = read_date(doc.date)
+        if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
-            reason = unread_date_reason(doc.date)
             if cfg.strict:
-                raise InputError(f"document {doc.id!r}: {reason}", document=doc.id, reason=reason)
-            self.unread_dates.append(Skipped(doc.id, reason, doc.id, kind="unread date"))
+                raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread)
+            self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
         self.doc_time.append(when.timestamp() if when is not None else math.nan)
         self.doc_length.append(len(normalized.text))

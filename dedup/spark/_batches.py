@@ -27,7 +27,7 @@ from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
 from ..config import ScanConfig
-from ..dates import parse_date, unread_date_reason
+from ..dates import read_date
 from ..normalize import normalize
 from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span
@@ -192,11 +192,9 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             dates = batch.column("date").to_pylist()
             times = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
-                when = parse_date(dates[k])
+                when, date_reasons[k] = read_date(dates[k])  # (one not read: scanned without it, and said)
                 if when is not None:
                     times[n] = when.timestamp()
-                elif dates[k] is not None and dates[k].strip():  # scanned without it, and said (as locally)
-                    date_reasons[k] = unread_date_reason(dates[k])
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
