@@ -39,7 +39,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -570,16 +570,36 @@ def load_detections(path: _PathArg) -> list[Case]:
     return detections
 
 
-def _load_roles(path: _PathArg) -> dict[str, str]:
-    """Map each document id of a ``docs.jsonl`` to its role, ``susp`` or ``src``."""
+def _load_roles(path: _PathArg) -> tuple[dict[str, str], dict[str, int]]:
+    """Map each document id of a ``docs.jsonl`` to its role (``susp`` or ``src``) and to its length in code points."""
     roles: dict[str, str] = {}
+    lengths: dict[str, int] = {}
     for where, record in _json_objects(path):
         doc_id = _text_field(record, "id", where)
         role = _get(record, "source", where, "source", '"susp" or "src"')
         if role not in ("susp", "src"):
             raise InputError(f'{where}: field "source" must be "susp" or "src", got {_show(role)}')
+        text = _get(record, "text", where, "text", "a string")
+        if not isinstance(text, str):
+            raise InputError(f'{where}: field "text" must be a string, got {_show(text)}')
         roles[doc_id] = role
-    return roles
+        lengths[doc_id] = len(text)
+    return roles, lengths
+
+
+def _check_inside(what: str, items: Sequence[Case], lengths: Mapping[str, int], place: str) -> None:
+    """Raise unless every range of ``items`` ends inside its document's text.
+
+    A range past the end is scored against characters that do not exist: a truth or a scan made
+    from another version of the documents, said as such rather than measured.
+    """
+    for number, item in enumerate(items, 1):
+        for side, doc, end in (("a", item.a, item.a_end), ("b", item.b, item.b_end)):
+            if end > lengths[doc]:
+                raise InputError(
+                    f"{place}: {what} {number} ends at {end} in document {doc!r} ({side}_end), past its "
+                    f"{lengths[doc]} characters: expected offsets into the texts of docs.jsonl"
+                )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -646,8 +666,9 @@ def evaluate_detections(
     corpus = Path(corpus_dir)
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
-    roles = _load_roles(corpus / "docs.jsonl")
+    roles, lengths = _load_roles(corpus / "docs.jsonl")
     _check_named(corpus, "case", [(c.a, c.b) for c in cases], roles.keys())
+    _check_inside("case", cases, lengths, os.fspath(corpus / "truth.jsonl"))
     listed_only = any(p.label == 0 for p in pairs) if only_listed_pairs is None else only_listed_pairs
 
     listed: dict[_Key, Pair] = {}
@@ -665,6 +686,12 @@ def evaluate_detections(
             if doc not in roles:
                 raise ParameterError(
                     f"detection {number + 1} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}"
+                )
+        for doc, end in ((detection.a, detection.a_end), (detection.b, detection.b_end)):
+            if end > lengths[doc]:
+                raise ParameterError(
+                    f"detection {number + 1} ends at {end} in document {doc!r}, past its {lengths[doc]} "
+                    f"characters in {corpus / 'docs.jsonl'}: expected offsets into those texts"
                 )
         oriented = _orient_by_keys(detection, known)
         key = (oriented.a, oriented.b)

@@ -728,6 +728,24 @@ def test_a_truth_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
         evaluate_labelled_corpus(tmp_path)
 
 
+def test_a_range_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> None:
+    """A truth case or a detection ending past its document's text was made from other texts: it
+    is said, not scored against characters that do not exist."""
+    from dedup.evaluate import Case, evaluate_detections
+
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 40}]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in docs), encoding="utf-8")
+    (tmp_path / "pairs.jsonl").write_text('{"a": "s1", "b": "r1", "label": 1}\n', encoding="utf-8")
+    case = {"a": "s1", "a_start": 0, "a_end": 50, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    (tmp_path / "truth.jsonl").write_text(json.dumps(case) + "\n", encoding="utf-8")
+    assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0
+    with pytest.raises(ParameterError, match=r"detection 1 ends at 41 in document 'r1', past its 40 characters"):
+        evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 41)])
+    (tmp_path / "truth.jsonl").write_text(json.dumps({**case, "b_end": 41}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 ends at 41 in document 'r1' \(b_end\), past its 40"):
+        evaluate_detections(tmp_path, [])
+
+
 def test_an_undefined_auc_is_null_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from dedup.cli import main
 
