@@ -548,7 +548,7 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
     except InputError as error:
         # Without a document id, _run_scan leaves the message alone instead of pointing it at the
         # first document of that id (wrong for a duplicate id, whose message names the second).
-        raise InputError(str(error), reason=error.reason, skippable=error.skippable) from error
+        raise InputError(str(error), reason=error.reason, skippable=error.skippable, kind=error.kind) from error
 
 
 def _reader(args: argparse.Namespace) -> Reader:
@@ -686,11 +686,11 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
             reason = error.reason
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 # (a date not read: the document is scanned without it, and counted)
-                late = reason.startswith("date ")
+                late = error.kind == "unread date"
                 reason += " (scanned without it and counted" if late else " (skipped and counted"
                 reason += " without --strict)"
             raise InputError(
-                f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable
+                f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind
             ) from error
         raise
 

@@ -23,16 +23,25 @@ class InputError(DedupError, ValueError):
 
     ``document`` is the id of the offending document when it is known and ``reason`` the bare
     reason, so that a caller who knows where the document came from can say so. ``skippable`` is
-    true when the problem is one document's, which ``skip_bad`` would have skipped.
+    true when the problem is one document's, which ``skip_bad`` would have skipped. ``kind`` is the
+    kind of problem when a document is refused (the ``Skipped.kind`` it would have been counted
+    under without ``strict``: ``"too short"``, ``"unread date"``, ...).
     """
 
     def __init__(
-        self, message: str, *, document: str | None = None, reason: str | None = None, skippable: bool = False
+        self,
+        message: str,
+        *,
+        document: str | None = None,
+        reason: str | None = None,
+        skippable: bool = False,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.document = document
         self.reason = reason if reason is not None else message
         self.skippable = skippable
+        self.kind = kind
 
 
 class ReadError(DedupError, OSError):

@@ -282,7 +282,7 @@ class Reader:
 
     def _bad(self, where: str, reason: str, doc_id: str | None = None, kind: str = "invalid record") -> None:
         if not self.skip_bad:
-            raise InputError(f"{where}: {reason}", document=doc_id, reason=reason, skippable=True)
+            raise InputError(f"{where}: {reason}", document=doc_id, reason=reason, skippable=True, kind=kind)
         self.skipped.append(Skipped(where, reason, doc_id, kind=kind))
 
     def _accept(self, doc: Document, where: str) -> Document | None:

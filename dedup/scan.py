@@ -210,7 +210,9 @@ class _Index:
         # A document without a usable id is named by its place in the input.
         name = repr(doc_id) if doc_id is not None else f"#{self.taken - 1} (counting from 0)"
         if fatal:
-            raise InputError(f"document {name}: {reason}", document=doc_id, reason=reason, skippable=not short)
+            raise InputError(
+                f"document {name}: {reason}", document=doc_id, reason=reason, skippable=not short, kind=kind
+            )
         self.skipped.append(Skipped(doc_id if doc_id is not None else f"#{self.taken - 1}", reason, doc_id, kind=kind))
 
     def add(self, doc: Document) -> None:
@@ -248,7 +250,7 @@ class _Index:
         if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
             if cfg.strict:
-                raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread)
+                raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date")
             self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
         self.doc_time.append(when.timestamp() if when is not None else math.nan)

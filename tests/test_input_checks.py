@@ -227,8 +227,9 @@ def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: 
     result = dedup.scan(docs)
     assert [(s.id, s.kind) for s in result.unread_dates] == [("a", "unread date"), ("c", "unread date")]
     assert result.scanned == 3 and not result.skipped and len(result.pairs) == 3
-    with pytest.raises(InputError, match=r"document 'a': date '01/02/2024' cannot be read: expected ISO 8601"):
+    with pytest.raises(InputError, match=r"document 'a': date '01/02/2024' cannot be read: expected ISO 8601") as info:
         dedup.scan(docs, ScanConfig(strict=True))
+    assert info.value.kind == "unread date" and info.value.document == "a"
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps({"id": d.id, "text": d.text, "date": d.date}) + "\n" for d in docs), "utf-8")
     assert main(["scan", str(path), "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")]) == 0
@@ -238,4 +239,6 @@ def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: 
     summary = json.loads((tmp_path / "out.jsonl").read_text("utf-8").splitlines()[-1])
     assert [(u["where"].rsplit(":", 1)[1], u["id"]) for u in summary["unread_dates"]] == [("1", "a"), ("3", "c")]
     assert main(["scan", str(path), "--strict"]) == 2
-    assert "d.jsonl:1: date '01/02/2024' cannot be read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "d.jsonl:1: date '01/02/2024' cannot be read" in err
+    assert err.rstrip().endswith("(scanned without it and counted without --strict)")

@@ -237,12 +237,15 @@ def test_nothing_to_scan_same_as_local(spark: Any) -> None:
 
 
 def test_bad_document_stops_with_the_local_message(spark: Any) -> None:
-    docs = _corpus()
-    with pytest.raises(InputError) as local:
-        dedup.scan(docs)
-    with pytest.raises(InputError) as remote:
-        spark_scan(_frame(spark, docs, 3))
-    assert str(remote.value) == str(local.value)
+    """The first problem in input order is said, as locally: with strict, a date not read before a
+    too-short document."""
+    for docs, cfg in ((_corpus(), ScanConfig()), (_dated(_corpus()), ScanConfig(strict=True))):
+        with pytest.raises(InputError) as local:
+            dedup.scan(docs, cfg)
+        with pytest.raises(InputError) as remote:
+            spark_scan(_frame(spark, docs, 3), cfg)
+        assert str(remote.value) == str(local.value) and remote.value.kind == local.value.kind
+    assert local.value.kind == "unread date"
 
 
 def test_cli_strict_stops_with_the_local_message(

@@ -420,18 +420,20 @@ def scan(
     # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
     short = F.col("kind").isin("empty", "too short")
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
-    problem = light_rows.filter(F.col("reason").isNotNull() & fatal)
-    first = problem.orderBy("_order").select("id", "reason", "where", "kind").limit(1).collect()
-    if not first and cfg.strict:  # a date not read: an error with strict, as locally
-        undated = light_rows.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull()).orderBy("_order")
+    problem = light_rows.filter(F.col("reason").isNotNull() & fatal).select("_order", "id", "reason", "where", "kind")
+    if cfg.strict:  # a date not read: an error with strict, as locally, and the first in input order is said
+        undated = light_rows.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull())
         reason, kind = F.col("date_reason").alias("reason"), F.lit("unread date").alias("kind")
-        first = undated.select("id", reason, "where", kind).limit(1).collect()
+        problem = problem.unionByName(undated.select("_order", "id", reason, "where", kind))
+    first = problem.orderBy("_order").limit(1).collect()
     if first:
         bad = first[0]
         skippable = bad.kind not in ("empty", "too short", "unread date")
         if bad.where is not None:
-            raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable)
-        raise InputError(f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable)
+            raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable, kind=bad.kind)
+        raise InputError(
+            f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
+        )
     scanned = rows.filter(F.col("reason").isNull())
     outlets = work.stage("sources", lambda: _source_ids(light_rows.filter(F.col("reason").isNull())))
     numbers = outlets.withColumnRenamed("outlet", "_outlet")
