@@ -113,7 +113,7 @@ def _serialized(method: Callable[..., _T]) -> Callable[..., _T]:
     @functools.wraps(method)
     def run(self: Index, *args: Any, **kwargs: Any) -> _T:
         with self._lock:
-            if self._closed and method.__name__ != "close":
+            if self._closed:
                 raise DedupError(f"{self.path}: the index is closed (open it again with Index.open)")
             return method(self, *args, **kwargs)
 
@@ -179,7 +179,6 @@ class Index:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @_serialized
     def close(self) -> None:
         """Close the catalogue and the segment files; closing again does nothing, any other use is an error.
 
@@ -192,9 +191,10 @@ class Index:
             ...
             dedup.errors.DedupError: .../a: the index is closed (open it again with Index.open)
         """
-        if not self._closed:
-            self._closed = True
-            self._store.close()
+        with self._lock:  # not while another thread's operation holds the store
+            if not self._closed:
+                self._closed = True
+                self._store.close()
 
     def __repr__(self) -> str:
         return f"<Index {str(self.path)!r}>"
