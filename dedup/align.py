@@ -586,8 +586,14 @@ def _check_offset(doc: Prepared, p: AlignParams) -> None:
 def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[np.int64]) -> list[Alignment]:
     """The passages of a pair from the kernel's grouped rows (:func:`_rows`): what :func:`align` returns."""
     rows = grouped.tolist()
-    found = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short != 2]
-    stock = [Alignment(a0, a1, b0, b1, seeds) for a0, a1, b0, b1, seeds, short in rows if short == 2]
+    # A short piece whose seeds are common in the corpus (short 2) may be a stock phrase of the
+    # story; a verbatim run of _COMMON_RUN x min_length is not one, however many outlets carry
+    # it: in a small corpus a quoted statement or a brief's lead that three of five outlets ran
+    # has no rare seed, and was lost with its pair's other pieces around it.
+    run = _COMMON_RUN * p.min_length
+    common = [short == 2 and min(a1 - a0, b1 - b0) < run for a0, a1, b0, b1, _, short in rows]
+    found = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if not stock_like]
+    stock = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if stock_like]
     texts = (a.normalized.text, b.normalized.text)
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
@@ -826,6 +832,10 @@ _WIDE = 1.25
 
 # How near (in multiples of ``min_length``, on both sides) a short piece must lie to a long passage.
 _NEAR = 3
+
+# A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
+# distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.
+_COMMON_RUN = 0.4
 
 
 def _distance(x: Alignment, y: Alignment, *, one_side: bool = False) -> int:

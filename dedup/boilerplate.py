@@ -12,8 +12,9 @@ unless it is boilerplate or a stock phrase. The two are told apart by who repeat
   by this rule (give documents a ``source`` to turn it on).
 * **Rarity** is how many documents of the whole corpus hold a seed. A long passage stands on its
   own; a short verbatim piece (a quoted statement, a brief's lead sentence) is reported only when
-  its seeds are rare in the corpus (:class:`dedup.seeds.AlignParams`, ``rare_df``): a stock phrase of
-  a story ("the war between Israel and Hamas in the Gaza Strip") is in many documents.
+  its seeds are rare in the corpus (:class:`dedup.seeds.AlignParams`, ``rare_df``) or it is long
+  for a phrase (:mod:`dedup.align`): a stock phrase of a story ("the war between Israel and Hamas
+  in the Gaza Strip") is in many documents.
 
 A third statistic only saves work: :class:`KeySources` notes which keys documents of two or more
 sources hold. Only those can seed a pair (pairs are across sources), so the scan leaves the others

@@ -184,8 +184,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--rare-df",
         type=float,
         default=_DEFAULTS.rare_df,
-        help="seeds in at most this share of all documents (or 2) are rare: short pieces must rest on rare seeds "
-        "(default %(default)s)",
+        help="seeds in at most this share of all documents (or 2) are rare: short pieces under 0.4 x --min-length "
+        "must rest on rare seeds (default %(default)s)",
     )
     group.add_argument(
         "--max-repeat",

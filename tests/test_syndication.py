@@ -341,30 +341,35 @@ def test_seeds_000_printed_again_gives_what_one_printing_gives(layout: str) -> N
 
 
 @settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 10_000))
-def test_short_brief_copied_from_an_agency_story_is_found(seed: int) -> None:
+@given(seed=st.integers(0, 10_000), papers=st.integers(1, 4))
+def test_short_brief_copied_from_an_agency_story_is_found(seed: int, papers: int) -> None:
+    """However many papers of a small corpus run the brief: with two or more, no seed of its two
+    sentences is rare (until 5 December 2026 those pairs were reported on their score alone)."""
     first = "The central bank raised its main interest rate by half a point to 7.5 percent on Thursday."
     last = "The bank will publish its next inflation report in the first week of March, officials said."
     agency = first + " " + story(seed, 200) + " " + last
     headline = first.rstrip(".")
-    brief = headline + "\n\n" + first + " " + story(seed + 7, 24) + " " + last
-    assert 200 <= len(brief) <= 520
-    docs = [
-        Document("agency", agency, source="wire", date="2024-03-01"),
-        Document("brief", brief, source="paper", date="2024-03-02"),
-    ]
+    docs = [Document("agency", agency, source="wire", date="2024-03-01")]
+    for k in range(papers):
+        brief = headline + "\n\n" + first + " " + story(seed + 7 + k, 24) + " " + last
+        assert 200 <= len(brief) <= 520
+        docs.append(Document(f"brief{k}", brief, source=f"paper{k}", date="2024-03-02"))
     result = scan(docs)
-    assert len(result.pairs) == 1
-    pair = result.pairs[0]
-    assert pair.passages >= 2  # the lead sentence (and its headline) and the last sentence
+    assert len(result.pairs) == papers * (papers + 1) // 2
+    for pair in result.pairs:
+        if pair.a != "agency":
+            continue
+        assert pair.passages >= 2  # the lead sentence (and its headline) and the last sentence
+        # The score is the share of the later document (the brief) found in the agency story.
+        assert pair.score == pytest.approx(pair.containment_b)
     for p in result.passages:  # each is one of the two sentences, give or take a word
+        if p.a.doc != "agency":
+            continue
         text = p.a.slice(agency)
         assert any(
             (sentence in text and len(text) <= len(sentence) + 12) or (text in sentence and len(text) >= 40)
             for sentence in (first, last)
         ), text
-    # The score is the share of the later document (the brief) found in the agency story.
-    assert pair.score == pytest.approx(pair.containment_b)
 
 
 def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
@@ -407,7 +412,9 @@ def test_seeds_000_run_by_a_second_outlet_still_gives_its_copy_with_001() -> Non
     still a passage with each of the two (they stand on their density), and a passage stays apart
     from the Baghdad sentence that 001 moved: no passage runs from the lead over it (until 5
     December 2026 no passage at all; on the way, one from the lead to the Rayder paragraphs'
-    end)."""
+    end). The Baghdad sentence and the quoted statement, verbatim and 60 characters or longer,
+    are passages of their own too (until 5 December 2026, later, lost as a stock phrase would
+    be); the lead, 48 characters of wording all three carry, is not told from one."""
     texts = {p.name[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
     a, b = texts["000"], texts["001"]
     result = scan([Document("a", a, "outlet-a"), Document("copy", a, "outlet-b"), Document("b", b, "outlet-c")])
@@ -417,7 +424,29 @@ def test_seeds_000_run_by_a_second_outlet_still_gives_its_copy_with_001() -> Non
         found = [p for p in result.passages if {p.a.doc, p.b.doc} == {carrier, "b"}]
         sides = [(p.a, p.b) if p.a.doc == carrier else (p.b, p.a) for p in found]
         assert any(x.start == rayder_a and y.start == rayder_b and len(x) > 300 for x, y in sides)
-        assert not any(x.start < baghdad < x.end for x, _ in sides)
+        sentence = a.index("إعلان بغداد الأسبوع الماضي")  # the Baghdad sentence, held alone
+        assert all(sentence <= x.start and x.end <= rayder_a for x, _ in sides if x.start < baghdad < x.end)
+        for piece in ("بدأت عملية تهدف إلى إنهاء مهمة التحالف", "لوضع ترتيبات إنهاء وجود قوات التحالف"):
+            assert sum(piece in x.slice(a) and piece in y.slice(b) for x, y in sides) == 1, (carrier, piece)
+
+
+@pytest.mark.parametrize("carriers", [3, 4, 5])
+def test_a_quoted_statement_most_outlets_carry_is_still_a_piece_of_their_copy(carriers: int) -> None:
+    """000 and 001 quote the coalition's statement (66 characters) among their Reuters pieces;
+    pasted into 002, 003 and 004 as well, none of its seeds is rare in the five, and it was lost
+    from 000~001 as a stock phrase of the story would be (until 5 December 2026)."""
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    statement = "لوضع ترتيبات إنهاء وجود قوات التحالف الدولي في العراق بصورة نهائية"
+    assert statement in texts[0] and statement in texts[1]
+    docs = []
+    for k, text in enumerate(texts):
+        if 2 <= k < carriers:
+            cut = text.index(".", len(text) // 2) + 1
+            text = text[:cut] + " " + statement + " " + text[cut:]
+        docs.append(Document(f"{k:03d}", text, source=f"outlet{k}"))
+    result = scan(docs)
+    found = [p for p in result.passages if (p.a.doc, p.b.doc) == ("000", "001")]
+    assert sum(statement in p.a.slice(texts[0]) and statement in p.b.slice(texts[1]) for p in found) == 1
 
 
 def shared_share(a: str, b: str, spans: list[tuple[int, int, int, int]], k: int = 6) -> float:
