@@ -744,19 +744,28 @@ def _run_scan(args: argparse.Namespace) -> int:
         _write_report(args, result, output)
     finally:
         output.discard()
-    if not args.quiet:
-        if args.format == "table":
-            sys.stderr.write(format_summary(result))
-        else:
-            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
-            if result.skipped:
-                sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
-            if result.unread_dates:
-                sys.stderr.write(visible(f"dedup: {undated_note(result)} ({where})") + "\n")
-            if result.suppressed_buckets:
-                sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
-                sys.stderr.writelines(line + "\n" for line in common_lines(result))
+    _write_notes(args, result)
     return 0
+
+
+def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | None = None) -> None:
+    """What a report leaves out, on standard error: the table's summary, or the notes of skipped and undated documents.
+
+    ``archive``: the documents of the archive a query was asked against (``index query``).
+    """
+    if args.quiet:
+        return
+    if args.format == "table":
+        sys.stderr.write(format_summary(result, archive))
+        return
+    where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+    if result.skipped:
+        sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+    if result.unread_dates:
+        sys.stderr.write(visible(f"dedup: {undated_note(result)} ({where})") + "\n")
+    if result.suppressed_buckets:
+        sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
+        sys.stderr.writelines(line + "\n" for line in common_lines(result))
 
 
 def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
@@ -835,22 +844,11 @@ def _run_index(args: argparse.Namespace) -> int:
             documents = list(_located(reader.read(args.inputs)))
             result = index.query(documents, add=args.add)
             total = len(index)
-        queried = len(documents) - len(result.skipped)
         result = _located_result(result, reader)
         _write_report(args, result, output)
     finally:
         output.discard()
-    if args.format == "table" and not args.quiet:
-        sys.stderr.write(
-            f"{len(documents) + len(reader.skipped)} documents read, {queried} queried against an archive of "
-            f"{total} documents, {len(result.skipped)} skipped; {result.candidates} candidate pairs, "
-            f"{len(result.pairs)} pairs with {len(result.passages)} shared passages.\n"
-        )
-        if result.suppressed_buckets:
-            sys.stderr.write(suppressed_note(result) + "\n")
-            sys.stderr.writelines(line + "\n" for line in common_lines(result))
-        for s in result.skipped:
-            sys.stderr.write(visible(f"skipped {s.where}: {s.reason}") + "\n")
+    _write_notes(args, result, archive=total)
     return 0
 
 

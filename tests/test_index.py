@@ -630,3 +630,40 @@ def test_info_gives_the_stored_configuration(tmp_path: Path, capsys: pytest.Capt
     assert main(["index", "info", str(tmp_path / "ix")]) == 0
     shown = capsys.readouterr().out
     assert "ngram=6" in shown and "strict" not in shown and "skip_bad" not in shown
+
+
+def _mixed_jsonl(path: Path) -> Path:
+    """Two good documents, one with a date that cannot be read, a too short one and a malformed line."""
+    lines = [
+        json.dumps({"id": "q1", "text": DOCS[30].text, "source": "s9"}),
+        json.dumps({"id": "q2", "text": DOCS[31].text, "source": "s8", "date": "last Tuesday"}),
+        json.dumps({"id": "q3", "text": "too short"}),
+        "{not json",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("form", ["table", "jsonl", "csv", "html"])
+def test_cli_query_says_what_scan_says_of_skipped_and_undated_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:5])), "-q"]) == 0
+    bad = str(_mixed_jsonl(tmp_path / "bad.jsonl"))
+    capsys.readouterr()
+    out = ["-o", str(tmp_path / f"out.{form}")]
+    assert main(["scan", str(tmp_path / "a.jsonl"), bad, "--skip-bad", "--format", form, *out]) == 0
+    scanned = capsys.readouterr().err
+    assert main(["index", "query", ix, bad, "--skip-bad", "--format", form, *out]) == 0
+    queried = capsys.readouterr().err
+    assert "bad.jsonl:2: date 'last Tuesday'" in queried
+    if form == "table":
+        assert queried.startswith("4 documents read, 2 queried against an archive of 5 documents, 2 skipped;")
+        assert "skipped " + str(tmp_path / "bad.jsonl") + ":3" in queried
+        assert "1 document scanned without a date that could not be read" in queried
+    else:
+        # The notes are scan's, word for word (scan read 5 more documents).
+        notes = [line for line in queried.splitlines() if line.startswith("dedup: ")]
+        assert notes == [line.replace("9 documents", "4 documents") for line in scanned.splitlines()]
+        assert notes[0].startswith("dedup: 2 of 4 documents skipped: 1 ")
