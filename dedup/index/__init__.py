@@ -41,6 +41,7 @@ from ..candidates import _threads
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
+from ..scripts import lone_surrogate
 from ..store import DocumentStore
 from .codec import compressor, decompress
 from .query import run_query
@@ -170,7 +171,7 @@ class Index:
 
     @_serialized
     def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and bool(self._store.numbers([doc_id]))
+        return _valid_id(doc_id) and bool(self._store.numbers([doc_id]))  # type: ignore[list-item]
 
     @_serialized
     def __enter__(self) -> Index:
@@ -203,7 +204,7 @@ class Index:
 
     @_serialized
     def get(self, doc_id: str) -> Document | None:
-        """The stored document ``doc_id``, or None.
+        """The stored document ``doc_id``, or None (an id no document can have, not valid text: ParameterError).
 
         Example:
             >>> import tempfile
@@ -212,6 +213,7 @@ class Index:
             ...     index.get("d").source, index.get("nope")
             ('s', None)
         """
+        _check_id(doc_id)
         nums = self._store.numbers([doc_id])
         if not nums:
             return None
@@ -435,7 +437,8 @@ class Index:
         prepared = _Batch(index, [], {})
         try:
             for docs in chunks:
-                ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
+                # (An id that is not valid text is never stored: the batch skips it, or refuses it.)
+                ids = [d.id for d in docs if isinstance(d, Document) and _valid_id(d.id)]
                 present = self._store.numbers(ids, reader)
                 for doc in docs:
                     self._take(doc, present, replace, seen, index, prepared, result)
@@ -522,6 +525,8 @@ class Index:
     def remove(self, ids: str | Iterable[str]) -> list[str]:
         """Remove documents by id (one, or several); returns the ids removed (ids not in the index are left out).
 
+        An id that no document can have (not a non-empty str of valid text) is a ParameterError, and nothing is removed.
+
         The answer of every later query is the one the index would give had they never been added.
 
         Example:
@@ -533,6 +538,8 @@ class Index:
         """
         # One id is one id, not a string of one-character ids.
         wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
+        for doc_id in wanted:
+            _check_id(doc_id)
         store = self._store
         with store.writing():
             present = store.numbers(wanted)
@@ -605,6 +612,23 @@ class Index:
             if not full:
                 return
             self._merge(full[0], clear_removed=len(full[0]) == len(rows))
+
+
+def _valid_id(doc_id: object) -> bool:
+    """Whether ``doc_id`` can be a stored document's id: a non-empty str of valid text (no lone surrogate)."""
+    return isinstance(doc_id, str) and bool(doc_id) and lone_surrogate(doc_id) < 0
+
+
+def _check_id(doc_id: object) -> None:
+    """Raise :class:`~dedup.errors.ParameterError` unless ``doc_id`` can be a stored document's id."""
+    if not isinstance(doc_id, str) or not doc_id:
+        raise ParameterError(f"a document id must be a non-empty str, got {doc_id!r}")
+    at = lone_surrogate(doc_id)
+    if at >= 0:
+        raise ParameterError(
+            f"document id {doc_id!r} holds a lone surrogate (U+{ord(doc_id[at]):04X} at character {at}): "
+            "no stored document has such an id"
+        )
 
 
 def _stats_of(config: ScanConfig, rows: list[Row], sources: dict[str, int]) -> Statistics:
