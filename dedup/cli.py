@@ -35,7 +35,7 @@ from .evaluate_pairs import (
     load_scored_pairs,
 )
 from .html import write_html
-from .index import Index
+from .index import AddResult, Index
 from .io import FORMATS, Reader
 from .normalize import PROFILES
 from .progress import ProgressBar
@@ -45,6 +45,7 @@ from .report import (
     format_summary,
     format_table,
     format_tune,
+    plural,
     skip_kinds,
     skip_note,
     summary_record,
@@ -827,13 +828,7 @@ def _run_index(args: argparse.Namespace) -> int:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
         skipped = reader.skipped + _placed(added.skipped, reader)
-        why = f", {skip_kinds(skipped)}" if skipped else ""
-        print(
-            f"added {added.added} document{'s' if added.added != 1 else ''}"
-            + (f", replaced {len(added.replaced)}" if added.replaced else "")
-            + f"; {len(added.existing)} already in the index, {len(skipped)} skipped{why}; "
-            f"the index holds {total}"
-        )
+        print(_add_line(added, skipped, total))
         for s in skipped:
             print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
         return 0
@@ -842,14 +837,30 @@ def _run_index(args: argparse.Namespace) -> int:
         _compile_first(args.quiet)
         with _open_index(args, create=False) as index, _locating(reader, args):
             documents = list(_located(reader.read(args.inputs)))
-            result = index.query(documents, add=args.add)
-            total = len(index)
-        result = _located_result(result, reader)
-        _write_report(args, result, output)
+            archive = len(index)  # (what the query is asked against: counted before an --add)
+            result = _located_result(index.query(documents), reader)
+            _write_report(args, result, output)
+            _write_notes(args, result, archive)
+            if args.add:
+                # The report first: an add that fails (another writer, a full disk) is an error after it.
+                added = index.add(documents)
+                if not args.quiet:
+                    skipped = reader.skipped + _placed(added.skipped, reader)
+                    sys.stderr.write(_add_line(added, skipped, len(index)) + "\n")
     finally:
         output.discard()
-    _write_notes(args, result, archive=total)
     return 0
+
+
+def _add_line(added: AddResult, skipped: list[Skipped], total: int) -> str:
+    """The line accounting for an add's documents: added, replaced, already in the index, skipped (and why)."""
+    why = f", {skip_kinds(skipped)}" if skipped else ""
+    return (
+        f"added {plural(added.added, 'document')}"
+        + (f", replaced {len(added.replaced):,}" if added.replaced else "")
+        + f"; {len(added.existing):,} already in the index, {len(skipped):,} skipped{why}; "
+        f"the index holds {total:,}"
+    )
 
 
 def _format_info(info: dict[str, object]) -> str:

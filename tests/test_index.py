@@ -667,3 +667,21 @@ def test_cli_query_says_what_scan_says_of_skipped_and_undated_documents(
         notes = [line for line in queried.splitlines() if line.startswith("dedup: ")]
         assert notes == [line.replace("9 documents", "4 documents") for line in scanned.splitlines()]
         assert notes[0].startswith("dedup: 2 of 4 documents skipped: 1 ")
+
+
+def test_cli_query_add_reports_first_then_adds_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    new = str(_jsonl(tmp_path / "new.jsonl", DOCS[25:30]))
+    capsys.readouterr()
+    assert main(["index", "query", ix, new, "--add", "-o", str(tmp_path / "q.txt")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    # The archive queried against is the one before the add; the add says what it did.
+    assert err[0].startswith("5 documents read, 5 queried against an archive of 27 documents, 0 skipped;")
+    assert err[-1] == "added 3 documents; 2 already in the index, 0 skipped; the index holds 30"
+    # An add that fails comes after the report, which is kept.
+    out = tmp_path / "q.jsonl"
+    with Index.open(ix) as other, other._store.writing():
+        assert main(["index", "query", ix, new, "--add", "--wait", "0", "--format", "jsonl", "-o", str(out)]) == 2
+    assert "being written by process" in capsys.readouterr().err
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["type"] == "summary"

@@ -244,8 +244,11 @@ class Index:
         The answer is the one ``dedup.scan`` of the archive followed by ``documents`` gives for
         the pairs involving a query document (the documents of one query are one batch: each counts
         in the others' statistics). A query document whose id is in the archive is compared with
-        the archive without its stored copy. With ``add``, the documents are added afterwards
-        (those already in the index are skipped).
+        the archive without its stored copy. With ``add``, the documents are added afterwards, by
+        one :meth:`add` once the result is built (those already in the index are skipped); an add
+        that fails (another writer holding the lock past the timeout, a full disk) raises its error
+        and the result is not returned. To keep the result whatever the add does, and to know what
+        it did, call :meth:`query`, then :meth:`add` (as ``dedup index query --add`` does).
 
         Example:
             >>> import tempfile
