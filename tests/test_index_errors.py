@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 from test_index import DOCS
 
 from dedup import Document, Index, ScanConfig
-from dedup.errors import InputError, ParameterError
+from dedup.errors import DedupError, InputError, ParameterError
 
 LONE = "a\ud800"  # an id that is not valid text: it cannot be encoded, so it cannot be stored
 
@@ -36,3 +39,71 @@ def test_looking_up_an_id_with_a_lone_surrogate_is_a_parameter_error(tmp_path: P
         with pytest.raises(ParameterError, match="lone surrogate"):
             index.remove([DOCS[0].id, LONE])
         assert len(index) == 2  # nothing removed
+
+
+def _unnamed_segments(path: Path) -> list[str]:
+    """Segment files of the index at ``path`` that its catalogue does not name."""
+    db = sqlite3.connect(path / "catalogue.sqlite")
+    named = {f for (f,) in db.execute("SELECT file FROM segments")}
+    db.close()
+    return sorted(p.name for p in (path / "segments").iterdir() if p.name not in named)
+
+
+def _full(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_writing_a_segment_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:3], batch=1)
+        with monkeypatch.context() as full:
+            full.setattr("dedup.index.segments.write_at", _full)
+            with pytest.raises(DedupError, match=r"segments/.*\.seg: cannot write the segment file: No space left"):
+                index.add(DOCS[3:6])
+            assert _unnamed_segments(path) == [] and len(index) == 3
+            with pytest.raises(DedupError, match="No space left"):
+                index.compact()  # (a merge)
+            assert _unnamed_segments(path) == [] and index.info()["segments"] == 3
+        assert index.add(DOCS[3:6]).added == 3
+
+
+def test_a_full_catalogue_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:1])
+        db = index._store.db
+        (pages,) = db.execute("PRAGMA page_count").fetchone()
+        db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's "database or disk is full"
+        with pytest.raises(DedupError, match=r"ix/catalogue.sqlite: cannot write the index catalogue: .*full"):
+            index.add(DOCS[1:4])
+        assert _unnamed_segments(path) == [] and len(index) == 1
+
+
+def test_writing_the_writer_s_pid_never_stops_a_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pwrite = os.pwrite
+
+    def no_room_for_the_pid(fd: int, data: bytes, at: int) -> int:
+        if bytes(data).startswith(b"process "):
+            _full()
+        return pwrite(fd, data, at)
+
+    monkeypatch.setattr(os, "pwrite", no_room_for_the_pid)
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add(DOCS[:2]).added == 2
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        opener = os.open
+
+        def no_lock(name: str, *args: int) -> int:
+            if str(name).endswith("/lock"):
+                _full()
+            return opener(name, *args)
+
+        monkeypatch.setattr(os, "open", no_lock)
+        with pytest.raises(DedupError, match=r"ix/lock: cannot open the index's lock file: No space left"):
+            index.add(DOCS[:2])

@@ -495,32 +495,37 @@ class Index:
         first = store.next_num()
         keys = _Columns(batch)  # each band's keys gathered by the thread that sorts them
         path = store.new_segment_path()
-        # The segment's bands are sorted and the texts compressed on two threads: the sort
-        # kernel and zstandard release the GIL.
-        with ThreadPoolExecutor(max(1, batch.threads)) as pool:
-            compressing = [
-                pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
-            ]
-            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool, batch.members)
-            del keys
-            rows = [row for f in compressing for row in f.result()]
-        with store.reading() as snap:
-            store_stats = store.statistics(snap).copy()
-            old = store.documents(sorted(replaced.values())) if replaced else []
-        store_stats.add(Statistics.of_batch(batch))
-        if old:
-            store_stats.subtract(_stats_of(config, old, batch.sources))
-        new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
-        with store.transaction() as db:
-            if replaced:
-                olds = [(num,) for num in replaced.values()]
-                db.executemany("DELETE FROM documents WHERE num = ?", olds)
-                db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
-            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
-            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
-            db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
-            db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        try:
+            # The segment's bands are sorted and the texts compressed on two threads: the sort
+            # kernel and zstandard release the GIL.
+            with ThreadPoolExecutor(max(1, batch.threads)) as pool:
+                compressing = [
+                    pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
+                ]
+                window_docs = (window_doc + first).astype(np.uint32)
+                entries, size = write_segment(path, keys, window_docs, n, pool, batch.members)
+                del keys
+                rows = [row for f in compressing for row in f.result()]
+            with store.reading() as snap:
+                store_stats = store.statistics(snap).copy()
+                old = store.documents(sorted(replaced.values())) if replaced else []
+            store_stats.add(Statistics.of_batch(batch))
+            if old:
+                store_stats.subtract(_stats_of(config, old, batch.sources))
+            new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
+            with store.transaction() as db:
+                if replaced:
+                    olds = [(num,) for num in replaced.values()]
+                    db.executemany("DELETE FROM documents WHERE num = ?", olds)
+                    db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
+                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
+                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
+                db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
+                db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        except BaseException:
+            store.discard_segment(path)  # (a full disk: the half-written file is not left for the next writer)
+            raise
         result.replaced.extend(replaced)
         return n
 
@@ -588,20 +593,24 @@ class Index:
         with store.reading() as snap:
             removed = snap.removed
         segments = [store.open_segment(n) for n in names]
+        path = store.new_segment_path()
         try:
-            documents = sum(s.documents for s in segments)
-            path = store.new_segment_path()
-            # Bands are merged and written on the pool's threads (the merge kernel releases the GIL).
-            with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
-                entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
-        finally:
-            for s in segments:
-                s.close()
-        with store.transaction() as db:
-            db.executemany("DELETE FROM segments WHERE file = ?", [(n,) for n in names])
-            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, documents, size))
-            if clear_removed:
-                db.execute("DELETE FROM removed")
+            try:
+                documents = sum(s.documents for s in segments)
+                # Bands are merged and written on the pool's threads (the merge kernel releases the GIL).
+                with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
+                    entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
+            finally:
+                for s in segments:
+                    s.close()
+            with store.transaction() as db:
+                db.executemany("DELETE FROM segments WHERE file = ?", [(n,) for n in names])
+                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, documents, size))
+                if clear_removed:
+                    db.execute("DELETE FROM removed")
+        except BaseException:
+            store.discard_segment(path)
+            raise
         store.delete_segment_files(names)
 
     def _merge_small(self) -> None:

@@ -204,6 +204,20 @@ class Store:
     def _create(self, catalogue: Path, config: ScanConfig) -> None:
         # Made under another name and renamed: a crash while creating leaves no half-made catalogue.
         partial = catalogue.with_name(catalogue.name + ".partial")
+        try:
+            self._write_catalogue(partial, config)
+            with open(partial, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(partial, catalogue)
+        except (OSError, sqlite3.Error) as error:  # a full disk: nothing is left half made
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise DedupError(f"{catalogue}: cannot create the index catalogue: {reason}") from error
+        _fsync_dir(self.path)
+
+    @staticmethod
+    def _write_catalogue(partial: Path, config: ScanConfig) -> None:
         partial.unlink(missing_ok=True)
         db = sqlite3.connect(partial, isolation_level=None)
         try:
@@ -228,10 +242,6 @@ class Store:
             db.execute("COMMIT")
         finally:
             db.close()
-        with open(partial, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(partial, catalogue)
-        _fsync_dir(self.path)
 
     def _meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -403,7 +413,10 @@ class Store:
             yield
             return
         lock = self.path / _LOCK
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
         deadline = time.monotonic() + self.timeout
         try:
             while True:
@@ -412,16 +425,21 @@ class Store:
                     break
                 except OSError as error:
                     if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
+                        raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
                     if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                        try:
+                            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                        except OSError:
+                            holder = "another process"
                         raise DedupError(
                             f"{self.path}: the index is being written by {holder}; waited {self.timeout:g} s "
                             "(only one writer at a time; try again when it has finished)"
                         ) from None
                     time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+            # Who writes, for the message of a writer that waits: never a reason not to write (a full disk).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
             self._lock_fd = fd
             try:
                 yield
@@ -475,16 +493,34 @@ class Store:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (inside :meth:`writing`); commits at the end, rolls back on error."""
         assert self._lock_fd is not None, "write outside writing()"
+        catalogue = self.path / _CATALOGUE
         _fsync_dir(self.path / _SEGMENTS)  # the files this commit names are in the directory for good
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-            self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # (the error to say is the first one)
+                        self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:  # "database or disk is full", an I/O error: nothing of this write is kept
+            raise DedupError(f"{catalogue}: cannot write the index catalogue: {error}") from error
+
+    def discard_segment(self, path: Path) -> None:
+        """Delete a segment file of this writer that no commit names (its commit failed, or never came).
+
+        When the catalogue cannot be read, the file is left to the next writer's garbage collection.
+        """
+        try:
+            named = self.db.execute("SELECT 1 FROM segments WHERE file = ?", (path.name,)).fetchone()
+        except sqlite3.Error:
+            return
+        if named is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def segment_rows(self) -> list[tuple[str, int, int]]:
         """(file, entries, documents) of every segment, at the last commit."""
@@ -505,8 +541,11 @@ class Store:
 
 
 def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise DedupError(f"{path}: cannot sync the directory: {error.strerror or error}") from error
