@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from test_index import DOCS
 
 from dedup import Document, Index, ScanConfig
+from dedup.cli import main
 from dedup.errors import DedupError, InputError, ParameterError
 
 LONE = "a\ud800"  # an id that is not valid text: it cannot be encoded, so it cannot be stored
@@ -107,3 +109,42 @@ def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(tmp_path: Path, mon
         monkeypatch.setattr(os, "open", no_lock)
         with pytest.raises(DedupError, match=r"ix/lock: cannot open the index's lock file: No space left"):
             index.add(DOCS[:2])
+
+
+def test_a_failed_first_add_leaves_no_index_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ix = tmp_path / "ix"
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in DOCS[:3]), encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    assert main(["index", "add", str(ix), str(tmp_path / "missing.jsonl"), "--ngram", "6", "-q"]) == 2
+    assert main(["index", "add", str(ix), str(bad), "--ngram", "6", "-q"]) == 2
+    assert not ix.exists()
+    ix.mkdir()  # a folder made by the user stays, empty
+    assert main(["index", "add", str(ix), str(bad), "--ngram", "6", "-q"]) == 2
+    assert list(ix.iterdir()) == []
+    capsys.readouterr()
+    assert main(["index", "add", str(ix), str(good), "-q"]) == 0  # not "the configuration differs"
+    assert "added 3 documents" in capsys.readouterr().out
+    with Index.open(ix) as index:
+        assert index.config.ngram == 5
+
+
+def test_an_index_is_removed_only_when_nothing_was_committed_to_it(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "kept") as index:
+        index.add(DOCS[:1])
+        raise KeyboardInterrupt
+    with Index.open(tmp_path / "kept") as index:
+        assert len(index) == 1
+    # Another process opened the new index meanwhile: its write is an error, not lost in deleted files.
+    other = Index.open(tmp_path / "ix")
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "ix"):
+        raise KeyboardInterrupt
+    assert (tmp_path / "ix").exists()  # (the first Index.open made it: the second one's block kept it)
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "new"):
+        second = Index.open(tmp_path / "new")
+        raise KeyboardInterrupt
+    assert not (tmp_path / "new").exists()
+    with second, pytest.raises(DedupError, match="the index was removed since it was opened here"):
+        second.add(DOCS[:1])
+    other.close()

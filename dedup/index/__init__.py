@@ -143,7 +143,10 @@ class Index:
 
         An existing index keeps the configuration it was built with: a ``config`` that differs from
         it (in anything but ``skip_bad``) is a :class:`~dedup.errors.ParameterError`. A writer waits
-        up to ``timeout`` seconds for another writer to finish.
+        up to ``timeout`` seconds for another writer to finish. An index this call created is
+        removed again when the ``with`` block of the Index ends on an exception before anything was
+        committed to it (a first add that failed): it would keep the configuration of an attempt
+        that stored nothing.
 
         Example:
             >>> import tempfile
@@ -177,7 +180,11 @@ class Index:
     def __enter__(self) -> Index:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        if kind is not None:
+            with self._lock:
+                if not self._closed and self._store.remove_if_unused():
+                    self._closed = True  # (the failed first add of a new index leaves no index behind)
         self.close()
 
     def close(self) -> None:

@@ -134,6 +134,8 @@ class Store:
         self._windows = np.full(0, -1, dtype=np.int32)
         self._lock_fd: int | None = None
         self._in_read = False
+        self.created = False  # whether this Store made the catalogue (see remove_if_unused)
+        self._made_directory = False
         catalogue = self.path / _CATALOGUE
         if not catalogue.exists():
             if not create:
@@ -147,6 +149,7 @@ class Store:
             ):
                 # Most likely the arguments are swapped (a folder of documents given as the index).
                 raise DedupError(f"{self.path}: is a directory that is not an index (an index is made in a new one)")
+            self._made_directory = not self.path.exists()
             try:
                 (self.path / _SEGMENTS).mkdir(parents=True, exist_ok=True)
             except OSError as error:
@@ -154,7 +157,10 @@ class Store:
             with self._writer():
                 if not catalogue.exists() or not self._has_meta(catalogue):
                     self._create(catalogue, config or ScanConfig())
+                    self.created = True
         self.db = self._connect(catalogue)
+        # The catalogue connected to: a writer checks that it is still the index's (see remove_if_unused).
+        self._identity = _identity(catalogue)
         try:
             meta = self._meta()
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
@@ -407,17 +413,22 @@ class Store:
     # ------------------------------------------------------------------ writing
 
     @contextlib.contextmanager
-    def _writer(self) -> Iterator[None]:
-        """Hold the index's write lock (waiting up to ``timeout`` seconds for another writer)."""
+    def _writer(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the index's write lock (waiting up to ``timeout`` seconds, the Store's by default, for a writer)."""
         if self._lock_fd is not None:
             yield
             return
+        timeout = self.timeout if timeout is None else timeout
         lock = self.path / _LOCK
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError as error:
+            if not self.path.exists():
+                raise self._removed() from error
+            raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
         except OSError as error:
             raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + timeout
         try:
             while True:
                 try:
@@ -432,7 +443,7 @@ class Store:
                         except OSError:
                             holder = "another process"
                         raise DedupError(
-                            f"{self.path}: the index is being written by {holder}; waited {self.timeout:g} s "
+                            f"{self.path}: the index is being written by {holder}; waited {timeout:g} s "
                             "(only one writer at a time; try again when it has finished)"
                         ) from None
                     time.sleep(0.05)
@@ -455,10 +466,44 @@ class Store:
     def writing(self) -> Iterator[None]:
         """Hold the write lock for a whole operation; files no commit names are deleted first."""
         with self._writer():
+            if _identity(self.path / _CATALOGUE) != self._identity:
+                raise self._removed()
             self.check_engine()
             self._collect_garbage()
             yield
             self.checkpoint()
+
+    def _removed(self) -> DedupError:
+        return DedupError(
+            f"{self.path}: the index was removed since it was opened here (its first add failed); open it again"
+        )
+
+    def remove_if_unused(self) -> bool:
+        """Delete the index this Store created if nothing was ever committed to it; closes the Store.
+
+        Returns whether it was deleted. The directory goes too when this Store made it. An index
+        another writer committed to meanwhile, or whose lock another writer holds, is kept; a
+        process that opened it meanwhile is told it was removed when it writes.
+        """
+        if not self.created:
+            return False
+        try:
+            with self._writer(timeout=0):
+                (generation,) = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                if generation != "0":
+                    return False
+                self.close()
+                for name in (_CATALOGUE, f"{_CATALOGUE}-wal", f"{_CATALOGUE}-shm", f"{_CATALOGUE}.partial"):
+                    (self.path / name).unlink(missing_ok=True)
+                for path in (self.path / _SEGMENTS).iterdir():  # (files of a write that failed, if any)
+                    path.unlink(missing_ok=True)
+                (self.path / _SEGMENTS).rmdir()
+                (self.path / _LOCK).unlink(missing_ok=True)
+            if self._made_directory:
+                self.path.rmdir()
+        except (DedupError, OSError, sqlite3.Error):
+            return False  # (a best effort, after another error: what is left is an empty index)
+        return True
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
@@ -538,6 +583,17 @@ class Store:
                 seg.close()
             with contextlib.suppress(FileNotFoundError):
                 (self.path / _SEGMENTS / name).unlink()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of a file, None when there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise DedupError(f"{path}: cannot read the index catalogue: {error.strerror or error}") from error
+    return info.st_dev, info.st_ino
 
 
 def _fsync_dir(path: Path) -> None:
