@@ -148,3 +148,37 @@ def test_an_index_is_removed_only_when_nothing_was_committed_to_it(tmp_path: Pat
     with second, pytest.raises(DedupError, match="the index was removed since it was opened here"):
         second.add(DOCS[:1])
     other.close()
+
+
+def _damage(path: Path, statement: str) -> None:
+    db = sqlite3.connect(path / "catalogue.sqlite")
+    db.execute(statement)
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("DELETE FROM meta WHERE key = 'config'", "meta.config is missing"),
+        ("DELETE FROM meta WHERE key = 'engine'", "meta.engine is missing"),
+        ("DELETE FROM meta WHERE key = 'format'", "meta.format is missing"),
+        ("DELETE FROM meta WHERE key = 'next_num'", "meta.next_num is missing"),
+        ("UPDATE meta SET value = 'abc' WHERE key = 'generation'", "meta.generation is damaged: .*got 'abc'"),
+        ("UPDATE meta SET value = '{' WHERE key = 'config'", "meta.config, the stored configuration, cannot be read"),
+        ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
+        ("DELETE FROM statistics", "statistics.boilerplate is missing"),
+        ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
+    ],
+)
+def test_a_damaged_catalogue_field_is_a_one_line_error_naming_it(tmp_path: Path, statement: str, message: str) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:12])
+    _damage(path, statement)
+    want = f"ix/catalogue.sqlite: {message}"
+    # On opening, or on the first use of the field.
+    with pytest.raises(DedupError, match=want), Index.open(path) as index:
+        index.query(DOCS[12:24])  # (d001 carries a wire passage that d012+ share)
+        index.get("d001")
+        index.add(DOCS[24:26])

@@ -43,7 +43,7 @@ from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
 from ..scripts import lone_surrogate
 from ..store import DocumentStore
-from .codec import compressor, decompress
+from .codec import compressor
 from .query import run_query
 from .segments import merge_segments, write_segment
 from .stats import Statistics
@@ -227,8 +227,8 @@ class Index:
         rows = self._store.documents(list(nums.values()))
         if not rows:
             return None
-        _, i, source, date, blob, _, _ = rows[0]
-        return Document(i, decompress(blob).decode("utf-8", "surrogatepass"), source, date)
+        _, i, source, date, _, _, _ = rows[0]
+        return Document(i, self._store.text(rows[0]), source, date)
 
     @_serialized
     def info(self) -> dict[str, Any]:
@@ -291,11 +291,12 @@ class Index:
                         nums = sorted(present.values())
                         removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
                         archive = archive.copy()
-                        archive.subtract(_stats_of(config, store.documents(nums), batch.sources))
+                        archive.subtract(_stats_of(store, store.documents(nums), batch.sources))
                     # One pass into a buffer kept between queries (the sketches are 16 MB).
                     self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
+                    segments = store.segments(snap)
                     result = run_query(
-                        config, batch, window_doc, store.segments(snap), removed, stats, store.documents, store.windows
+                        config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text
                     )
             finally:
                 batch.close_keys()
@@ -493,7 +494,7 @@ class Index:
 
     def _commit(self, prepared: _Batch, result: AddResult) -> int:
         """Commit one sketched batch; returns how many documents were stored."""
-        store, config = self._store, self.config
+        store = self._store
         batch, kept, replaced, window_doc = prepared.index, prepared.kept, prepared.replaced, prepared.window_doc
         n = len(batch.documents)
         if n == 0:
@@ -518,7 +519,7 @@ class Index:
                 old = store.documents(sorted(replaced.values())) if replaced else []
             store_stats.add(Statistics.of_batch(batch))
             if old:
-                store_stats.subtract(_stats_of(config, old, batch.sources))
+                store_stats.subtract(_stats_of(store, old, batch.sources))
             new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
             with store.transaction() as db:
                 if replaced:
@@ -563,7 +564,7 @@ class Index:
             nums = sorted(present.values())
             with store.reading() as snap:
                 stats = store.statistics(snap).copy()
-                stats.subtract(_stats_of(self.config, store.documents(nums), store.sources()))
+                stats.subtract(_stats_of(store, store.documents(nums), store.sources()))
             with store.transaction() as db:
                 db.executemany("DELETE FROM documents WHERE num = ?", [(n,) for n in nums])
                 db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", [(n,) for n in nums])
@@ -650,13 +651,10 @@ def _check_id(doc_id: object) -> None:
         )
 
 
-def _stats_of(config: ScanConfig, rows: list[Row], sources: dict[str, int]) -> Statistics:
+def _stats_of(store: Store, rows: list[Row], sources: dict[str, int]) -> Statistics:
     """The statistics of stored documents, counted again from their texts under their sources' ids."""
-    texts = [
-        (decompress(row[4]).decode("utf-8", "surrogatepass"), row[2] if row[2] is not None else "\x00" + row[1])
-        for row in rows
-    ]
-    return Statistics.of_texts(config, texts, sources)
+    texts = [(store.text(row), row[2] if row[2] is not None else "\x00" + row[1]) for row in rows]
+    return Statistics.of_texts(store.config, texts, sources)
 
 
 def _compressed(

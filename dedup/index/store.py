@@ -25,6 +25,7 @@ import os
 import secrets
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ import numpy.typing as npt
 
 from ..errors import DedupError, ParameterError
 from ..scan import ScanConfig, _sketch_batch
+from .codec import DecompressError, decompress
 from .segments import Segment
 from .stats import Statistics
 
@@ -103,7 +105,8 @@ def config_from_json(where: Path, text: str) -> ScanConfig:
     try:
         return ScanConfig().replace(**json.loads(text))
     except (ParameterError, ValueError, TypeError) as error:
-        raise DedupError(f"{where}: the stored configuration cannot be read by this dedup: {error}") from error
+        message = f"{where}: meta.config, the stored configuration, cannot be read by this dedup: {error}"
+        raise DedupError(message) from error
 
 
 def differences(stored: ScanConfig, given: ScanConfig) -> list[str]:
@@ -166,13 +169,13 @@ class Store:
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
             self.db.close()
             raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
-        version = meta.get("format")
+        version = self._field(meta, "format")
         if version != str(FORMAT_VERSION):
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
                 "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
             )
-        self.config = config_from_json(self.path, meta["config"])
+        self.config = config_from_json(catalogue, self._field(meta, "config"))
         if config is not None:
             diff = differences(self.config, config)
             if diff:
@@ -181,7 +184,7 @@ class Store:
                     "(an index answers with the configuration it was built with)"
                 )
             self.config = self.config.replace(skip_bad=config.skip_bad, strict=config.strict)
-        self.fingerprint = meta["engine"]
+        self.fingerprint = self._field(meta, "engine")
         self.bands = self.config.short_bands  # (the bands of a short document's windows: every band)
         self._engine_checked = False
 
@@ -252,6 +255,32 @@ class Store:
     def _meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
+    def _damaged(self, what: str) -> DedupError:
+        """The error for a field of the catalogue that is missing or cannot be read: ``what`` says which, and how."""
+        return DedupError(f"{self.path / _CATALOGUE}: {what} (the index is damaged: rebuild it, or restore a copy)")
+
+    def _field(self, meta: dict[str, str], key: str) -> str:
+        """``meta[key]``, a damaged-index error when it is missing."""
+        value = meta.get(key)
+        if not isinstance(value, str):
+            raise self._damaged(f"meta.{key} is missing")
+        return value
+
+    def _number(self, key: str) -> int:
+        """The whole number stored as ``meta[key]`` (``generation``, ``next_num``), read now."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        value = self._field({} if row is None else {key: row[0]}, key)
+        if not value.isdigit() or not value.isascii():
+            raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
+        return int(value)
+
+    def text(self, row: Row) -> str:
+        """The text of a stored document (:data:`Row`)."""
+        try:
+            return decompress(row[4]).decode("utf-8", "surrogatepass")
+        except (DecompressError, UnicodeDecodeError, TypeError) as error:
+            raise self._damaged(f"document {row[1]!r}: stored text is damaged ({error})") from error
+
     def close(self) -> None:
         """Close the catalogue and the segment files."""
         for seg in self._segments.values():
@@ -295,7 +324,7 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _snapshot(self) -> Snapshot:
-        generation = int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        generation = self._number("generation")
         files = tuple(f for (f,) in self.db.execute("SELECT file FROM segments ORDER BY file"))
         removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
         return Snapshot(generation, files, removed)
@@ -315,8 +344,14 @@ class Store:
     def statistics(self, snapshot: Snapshot) -> Statistics:
         """The archive's statistics at the snapshot (cached until the next commit)."""
         if self._stats is None or self._stats[0] != snapshot.generation:
-            (data,) = self.db.execute("SELECT value FROM statistics WHERE name = 'boilerplate'").fetchone()
-            self._stats = (snapshot.generation, Statistics.from_bytes(self.config, data))
+            row = self.db.execute("SELECT value FROM statistics WHERE name = 'boilerplate'").fetchone()
+            if row is None:
+                raise self._damaged("statistics.boilerplate is missing")
+            try:
+                stats = Statistics.from_bytes(self.config, row[0])
+            except (ValueError, TypeError, KeyError, IndexError, zlib.error) as error:
+                raise self._damaged(f"statistics.boilerplate is damaged ({error})") from error
+            self._stats = (snapshot.generation, stats)
         return self._stats[1]
 
     def numbers(self, ids: list[str], db: sqlite3.Connection | None = None) -> dict[str, int]:
@@ -391,9 +426,9 @@ class Store:
             "segments": segments[0],
             "entries": segments[1],
             "removed_pending": removed,
-            "generation": int(meta["generation"]),
+            "generation": snap.generation,
             "created": meta.get("created"),
-            "engine": meta["engine"],
+            "engine": self.fingerprint,
             # What is stored: skip_bad and strict say how this session reads input, not the index.
             "config": {k: v for k, v in self.config.to_dict().items() if k not in _NOT_STORED},
         }
@@ -532,7 +567,7 @@ class Store:
 
     def next_num(self) -> int:
         """The number the next document added gets."""
-        return int(self.db.execute("SELECT value FROM meta WHERE key = 'next_num'").fetchone()[0])
+        return self._number("next_num")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
