@@ -831,6 +831,11 @@ def _run_index(args: argparse.Namespace) -> int:
         print(_add_line(added, skipped, total))
         for s in skipped:
             print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
+        if added.unread_dates:  # the note of a scan, then each of them (no other output lists them)
+            added = replace(added, unread_dates=_placed(added.unread_dates, reader))
+            print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
+            for s in added.unread_dates[1:]:
+                print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
         return 0
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:

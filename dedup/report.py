@@ -12,7 +12,7 @@ import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
@@ -744,8 +744,17 @@ def skip_kinds(skipped: Sequence[Skipped]) -> str:
     return ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
 
 
-def undated_note(result: ScanResult) -> str:
+class _Undated(Protocol):
+    """What was scanned without an unreadable date: a :class:`ScanResult`, a :class:`dedup.index.AddResult`."""
+
+    @property
+    def unread_dates(self) -> list[Skipped]: ...
+
+
+def undated_note(result: _Undated) -> str:
     """One line saying how many documents were scanned without the date they gave, and the first, or ``""``.
+
+    ``result`` is a scan's or a query's :class:`ScanResult`, or an archive add's ``AddResult``.
 
     Example:
         >>> from dedup.records import Skipped

@@ -685,3 +685,17 @@ def test_cli_query_add_reports_first_then_adds_and_says_so(tmp_path: Path, capsy
         assert main(["index", "query", ix, new, "--add", "--wait", "0", "--format", "jsonl", "-o", str(out)]) == 2
     assert "being written by process" in capsys.readouterr().err
     assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["type"] == "summary"
+
+
+def test_add_counts_and_says_the_dates_it_could_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    undated = [Document(d.id, d.text, d.source, "last Tuesday") for d in DOCS[:3]]
+    with Index.open(tmp_path / "lib") as index:
+        added = index.add([*undated[:2], DOCS[3]])
+        assert [(s.id, s.kind) for s in added.unread_dates] == [("d000", "unread date"), ("d001", "unread date")]
+        assert index.get("d000").date == "last Tuesday"  # stored as given, as the scan keeps it
+        assert [s.id for s in index.add(undated).unread_dates] == ["d002"]  # (those stored: the others were there)
+    path = _mixed_jsonl(tmp_path / "mixed.jsonl")
+    assert main(["index", "add", str(tmp_path / "ix"), str(path), "--skip-bad", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "dedup: 1 document scanned without a date that could not be read, the first " in err
+    assert "mixed.jsonl:2: date 'last Tuesday'" in err

@@ -63,13 +63,15 @@ class AddResult:
 
     ``added`` counts the documents stored; ``existing`` the ids already in the index and skipped
     (``replaced`` those replaced instead, with ``replace=True``); ``skipped`` the bad documents
-    left out with their reasons (with ``skip_bad``).
+    left out with their reasons (with ``skip_bad``); ``unread_dates`` the documents stored without
+    the date they gave, which could not be read (as :attr:`dedup.ScanResult.unread_dates`).
     """
 
     added: int = 0
     existing: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    unread_dates: list[Skipped] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -346,7 +348,7 @@ class Index:
             finally:
                 batches.close()  # stops the reading thread at once if a commit failed
             self._merge_small()
-        return AddResult(done, result.existing, result.replaced, result.skipped)
+        return AddResult(done, result.existing, result.replaced, result.skipped, result.unread_dates)
 
     def _prepared(
         self, documents: Iterable[Document], size: int, replace: bool, result: AddResult
@@ -455,6 +457,7 @@ class Index:
                     self._take(doc, present, replace, seen, index, prepared, result)
             prepared.window_doc, _ = index.finish()
             result.skipped.extend(index.skipped)
+            result.unread_dates.extend(index.unread_dates)
         except BaseException:
             prepared.close()
             raise
