@@ -699,3 +699,16 @@ def test_add_counts_and_says_the_dates_it_could_not_read(tmp_path: Path, capsys:
     err = capsys.readouterr().err
     assert "dedup: 1 document scanned without a date that could not be read, the first " in err
     assert "mixed.jsonl:2: date 'last Tuesday'" in err
+
+
+def test_compact_reclaims_the_catalogue_s_space_of_removed_documents(tmp_path: Path) -> None:
+    docs = corpus(150, seed=5)
+    catalogue = tmp_path / "ix" / "catalogue.sqlite"
+    with Index.open(tmp_path / "ix") as index:
+        index.add(docs)
+        size = catalogue.stat().st_size
+        index.remove([d.id for d in docs[:130]])
+        sizes = index.compact()
+        assert catalogue.stat().st_size < size / 2
+        assert sizes["bytes_after"] < sizes["bytes_before"] / 2
+        same_answer(index.query(docs[145:]), expected(docs[130:145], docs[145:]))

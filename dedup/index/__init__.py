@@ -577,7 +577,8 @@ class Index:
     @_serialized
     @small_pages()
     def compact(self) -> dict[str, int]:
-        """Merge every segment into one without the removed documents' keys; returns bytes before and after.
+        """Merge every segment into one without the removed documents' keys, and rebuild the catalogue without
+        the space of removed and replaced documents (SQLite's VACUUM); returns bytes before and after.
 
         Example:
             >>> import tempfile
@@ -596,6 +597,7 @@ class Index:
             rows = self._store.segment_rows()
             if rows:
                 self._merge([name for name, _, _ in rows], clear_removed=True)
+            self._store.vacuum()
         return {"bytes_before": before, "bytes_after": self._store.info()["bytes"]}
 
     def _merge(self, names: list[str], *, clear_removed: bool) -> None:

@@ -540,6 +540,18 @@ class Store:
             return False  # (a best effort, after another error: what is left is an empty index)
         return True
 
+    def vacuum(self) -> None:
+        """Rebuild the catalogue without its free pages (the rows of removed and replaced documents); inside writing().
+
+        SQLite's VACUUM runs outside a transaction and writes a copy of the catalogue: it needs as
+        much free space again, and a failure leaves the catalogue as it was.
+        """
+        assert self._lock_fd is not None, "vacuum outside writing()"
+        try:
+            self.db.execute("VACUUM")
+        except sqlite3.Error as error:
+            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {error}") from error
+
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
 
