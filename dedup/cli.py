@@ -804,8 +804,8 @@ def _run_index(args: argparse.Namespace) -> int:
             else:
                 stream.write(_format_info(info))
         return 0
-    if args.wait < 0:
-        raise ParameterError(f"--wait must be at least 0 seconds, got {args.wait}")
+    if not 0 <= args.wait <= 1e6:  # (Index.open's own message would name its parameter, timeout)
+        raise ParameterError(f"--wait must be a number of seconds from 0 to 1e6 (11 days), got {args.wait:g}")
     if action == "remove":
         with _open_index(args, create=False) as index:
             removed = index.remove(args.ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -337,8 +338,16 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     db.commit()
     db.close()
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None  # (Linux)
     with pytest.raises(DedupError, match=f"index format version 99, this dedup reads version {FORMAT_VERSION}"):
         Index.open(tmp_path / "ix")
+    with pytest.raises(DedupError, match="made by a newer dedup: upgrade dedup to read it"):
+        Index.open(tmp_path / "ix")
+    assert fds is None or len(os.listdir("/proc/self/fd")) == fds  # the catalogue's connection is closed again
+    db = sqlite3.connect(tmp_path / "ix" / "catalogue.sqlite")
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'format'")
+    db.commit()
+    db.close()
     with pytest.raises(DedupError, match=r"rebuild it: add the documents to a new directory \(`dedup index add NEW"):
         Index.open(tmp_path / "ix")
 
@@ -712,3 +721,10 @@ def test_compact_reclaims_the_catalogue_s_space_of_removed_documents(tmp_path: P
         assert catalogue.stat().st_size < size / 2
         assert sizes["bytes_after"] < sizes["bytes_before"] / 2
         same_answer(index.query(docs[145:]), expected(docs[130:145], docs[145:]))
+
+
+def test_cli_wait_out_of_range_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = str(_jsonl(tmp_path / "d.jsonl", DOCS[:2]))
+    assert main(["index", "add", str(tmp_path / "ix"), docs, "--wait", "1e7"]) == 2
+    err = capsys.readouterr().err
+    assert err == "dedup: error: --wait must be a number of seconds from 0 to 1e6 (11 days), got 1e+07\n"

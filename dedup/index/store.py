@@ -162,18 +162,30 @@ class Store:
                     self._create(catalogue, config or ScanConfig())
                     self.created = True
         self.db = self._connect(catalogue)
+        try:
+            self._read_meta(catalogue, config)
+        except BaseException:
+            self.db.close()  # (a connection is not left open by an error)
+            raise
+
+    def _read_meta(self, catalogue: Path, config: ScanConfig | None) -> None:
+        """Check the catalogue's format version and read its configuration and engine digest."""
         # The catalogue connected to: a writer checks that it is still the index's (see remove_if_unused).
         self._identity = _identity(catalogue)
         try:
             meta = self._meta()
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
-            self.db.close()
             raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
         version = self._field(meta, "format")
         if version != str(FORMAT_VERSION):
+            newer = version.isdigit() and int(version) > FORMAT_VERSION
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
-                "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
+                + (
+                    "it was made by a newer dedup: upgrade dedup to read it"
+                    if newer
+                    else "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
+                )
             )
         self.config = config_from_json(catalogue, self._field(meta, "config"))
         if config is not None:
