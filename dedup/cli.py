@@ -35,7 +35,7 @@ from .evaluate_pairs import (
     load_scored_pairs,
 )
 from .html import write_html
-from .index import Index
+from .index import AddResult, Index
 from .io import FORMATS, Reader
 from .normalize import PROFILES
 from .progress import ProgressBar
@@ -45,6 +45,7 @@ from .report import (
     format_summary,
     format_table,
     format_tune,
+    plural,
     skip_kinds,
     skip_note,
     summary_record,
@@ -744,19 +745,28 @@ def _run_scan(args: argparse.Namespace) -> int:
         _write_report(args, result, output)
     finally:
         output.discard()
-    if not args.quiet:
-        if args.format == "table":
-            sys.stderr.write(format_summary(result))
-        else:
-            where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
-            if result.skipped:
-                sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
-            if result.unread_dates:
-                sys.stderr.write(visible(f"dedup: {undated_note(result)} ({where})") + "\n")
-            if result.suppressed_buckets:
-                sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
-                sys.stderr.writelines(line + "\n" for line in common_lines(result))
+    _write_notes(args, result)
     return 0
+
+
+def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | None = None) -> None:
+    """What a report leaves out, on standard error: the table's summary, or the notes of skipped and undated documents.
+
+    ``archive``: the documents of the archive a query was asked against (``index query``).
+    """
+    if args.quiet:
+        return
+    if args.format == "table":
+        sys.stderr.write(format_summary(result, archive))
+        return
+    where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+    if result.skipped:
+        sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
+    if result.unread_dates:
+        sys.stderr.write(visible(f"dedup: {undated_note(result)} ({where})") + "\n")
+    if result.suppressed_buckets:
+        sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
+        sys.stderr.writelines(line + "\n" for line in common_lines(result))
 
 
 def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
@@ -794,8 +804,8 @@ def _run_index(args: argparse.Namespace) -> int:
             else:
                 stream.write(_format_info(info))
         return 0
-    if args.wait < 0:
-        raise ParameterError(f"--wait must be at least 0 seconds, got {args.wait}")
+    if not 0 <= args.wait <= 1e6:  # (Index.open's own message would name its parameter, timeout)
+        raise ParameterError(f"--wait must be a number of seconds from 0 to 1e6 (11 days), got {args.wait:g}")
     if action == "remove":
         with _open_index(args, create=False) as index:
             removed = index.remove(args.ids)
@@ -818,40 +828,44 @@ def _run_index(args: argparse.Namespace) -> int:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
         skipped = reader.skipped + _placed(added.skipped, reader)
-        why = f", {skip_kinds(skipped)}" if skipped else ""
-        print(
-            f"added {added.added} document{'s' if added.added != 1 else ''}"
-            + (f", replaced {len(added.replaced)}" if added.replaced else "")
-            + f"; {len(added.existing)} already in the index, {len(skipped)} skipped{why}; "
-            f"the index holds {total}"
-        )
+        print(_add_line(added, skipped, total))
         for s in skipped:
             print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
+        if added.unread_dates:  # the note of a scan, then each of them (no other output lists them)
+            added = replace(added, unread_dates=_placed(added.unread_dates, reader))
+            print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
+            for s in added.unread_dates[1:]:
+                print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
         return 0
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         _compile_first(args.quiet)
         with _open_index(args, create=False) as index, _locating(reader, args):
             documents = list(_located(reader.read(args.inputs)))
-            result = index.query(documents, add=args.add)
-            total = len(index)
-        queried = len(documents) - len(result.skipped)
-        result = _located_result(result, reader)
-        _write_report(args, result, output)
+            archive = len(index)  # (what the query is asked against: counted before an --add)
+            result = _located_result(index.query(documents), reader)
+            _write_report(args, result, output)
+            _write_notes(args, result, archive)
+            if args.add:
+                # The report first: an add that fails (another writer, a full disk) is an error after it.
+                added = index.add(documents)
+                if not args.quiet:
+                    skipped = reader.skipped + _placed(added.skipped, reader)
+                    sys.stderr.write(_add_line(added, skipped, len(index)) + "\n")
     finally:
         output.discard()
-    if args.format == "table" and not args.quiet:
-        sys.stderr.write(
-            f"{len(documents) + len(reader.skipped)} documents read, {queried} queried against an archive of "
-            f"{total} documents, {len(result.skipped)} skipped; {result.candidates} candidate pairs, "
-            f"{len(result.pairs)} pairs with {len(result.passages)} shared passages.\n"
-        )
-        if result.suppressed_buckets:
-            sys.stderr.write(suppressed_note(result) + "\n")
-            sys.stderr.writelines(line + "\n" for line in common_lines(result))
-        for s in result.skipped:
-            sys.stderr.write(visible(f"skipped {s.where}: {s.reason}") + "\n")
     return 0
+
+
+def _add_line(added: AddResult, skipped: list[Skipped], total: int) -> str:
+    """The line accounting for an add's documents: added, replaced, already in the index, skipped (and why)."""
+    why = f", {skip_kinds(skipped)}" if skipped else ""
+    return (
+        f"added {plural(added.added, 'document')}"
+        + (f", replaced {len(added.replaced):,}" if added.replaced else "")
+        + f"; {len(added.existing):,} already in the index, {len(skipped):,} skipped{why}; "
+        f"the index holds {total:,}"
+    )
 
 
 def _format_info(info: dict[str, object]) -> str:

@@ -12,7 +12,7 @@ import json
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
@@ -613,11 +613,12 @@ def plural(count: int, noun: str) -> str:
 _LISTED = 20  # skipped documents the summary lists one by one; the JSONL summary lists them all
 
 
-def format_summary(result: ScanResult) -> str:
+def format_summary(result: ScanResult, archive: int | None = None) -> str:
     """One paragraph accounting for every input document (the summary of the table format).
 
     Each skipped document is listed with its place and reason, the first 20 of them; the summary
-    record of ``--format jsonl`` lists them all.
+    record of ``--format jsonl`` lists them all. With ``archive``, the documents of an archive
+    index the scanned ones were queried against (``dedup index query``).
 
     Example:
         >>> from dedup.records import Document, Skipped
@@ -626,9 +627,16 @@ def format_summary(result: ScanResult) -> str:
         >>> print(format_summary(ScanResult([], [], docs, skipped, 0, 0)), end="")
         3 documents read, 2 scanned, 1 skipped; 0 candidate pairs, 0 pairs with 0 shared passages.
         skipped z.txt: too short
+        >>> format_summary(ScanResult([], [], docs, [], 1, 0), archive=1).split(";")[0]
+        '2 documents read, 2 queried against an archive of 1 document, 0 skipped'
     """
+    scanned = (
+        f"{result.scanned:,} scanned"
+        if archive is None
+        else (f"{result.scanned:,} queried against an archive of {plural(archive, 'document')}")
+    )
     parts = [
-        f"{plural(result.read, 'document')} read, {result.scanned:,} scanned, "
+        f"{plural(result.read, 'document')} read, {scanned}, "
         f"{len(result.skipped):,} skipped; {plural(result.candidates, 'candidate pair')}"
         + (
             f" ({result.unaligned:,} left unaligned by the per-document budget, max_candidates"
@@ -736,8 +744,17 @@ def skip_kinds(skipped: Sequence[Skipped]) -> str:
     return ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
 
 
-def undated_note(result: ScanResult) -> str:
+class _Undated(Protocol):
+    """What was scanned without an unreadable date: a :class:`ScanResult`, a :class:`dedup.index.AddResult`."""
+
+    @property
+    def unread_dates(self) -> list[Skipped]: ...
+
+
+def undated_note(result: _Undated) -> str:
     """One line saying how many documents were scanned without the date they gave, and the first, or ``""``.
+
+    ``result`` is a scan's or a query's :class:`ScanResult`, or an archive add's ``AddResult``.
 
     Example:
         >>> from dedup.records import Skipped

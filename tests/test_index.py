@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -337,8 +338,16 @@ def test_another_format_version_is_a_clear_error(tmp_path: Path) -> None:
     db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     db.commit()
     db.close()
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None  # (Linux)
     with pytest.raises(DedupError, match=f"index format version 99, this dedup reads version {FORMAT_VERSION}"):
         Index.open(tmp_path / "ix")
+    with pytest.raises(DedupError, match="made by a newer dedup: upgrade dedup to read it"):
+        Index.open(tmp_path / "ix")
+    assert fds is None or len(os.listdir("/proc/self/fd")) == fds  # the catalogue's connection is closed again
+    db = sqlite3.connect(tmp_path / "ix" / "catalogue.sqlite")
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'format'")
+    db.commit()
+    db.close()
     with pytest.raises(DedupError, match=r"rebuild it: add the documents to a new directory \(`dedup index add NEW"):
         Index.open(tmp_path / "ix")
 
@@ -630,3 +639,92 @@ def test_info_gives_the_stored_configuration(tmp_path: Path, capsys: pytest.Capt
     assert main(["index", "info", str(tmp_path / "ix")]) == 0
     shown = capsys.readouterr().out
     assert "ngram=6" in shown and "strict" not in shown and "skip_bad" not in shown
+
+
+def _mixed_jsonl(path: Path) -> Path:
+    """Two good documents, one with a date that cannot be read, a too short one and a malformed line."""
+    lines = [
+        json.dumps({"id": "q1", "text": DOCS[30].text, "source": "s9"}),
+        json.dumps({"id": "q2", "text": DOCS[31].text, "source": "s8", "date": "last Tuesday"}),
+        json.dumps({"id": "q3", "text": "too short"}),
+        "{not json",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("form", ["table", "jsonl", "csv", "html"])
+def test_cli_query_says_what_scan_says_of_skipped_and_undated_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:5])), "-q"]) == 0
+    bad = str(_mixed_jsonl(tmp_path / "bad.jsonl"))
+    capsys.readouterr()
+    out = ["-o", str(tmp_path / f"out.{form}")]
+    assert main(["scan", str(tmp_path / "a.jsonl"), bad, "--skip-bad", "--format", form, *out]) == 0
+    scanned = capsys.readouterr().err
+    assert main(["index", "query", ix, bad, "--skip-bad", "--format", form, *out]) == 0
+    queried = capsys.readouterr().err
+    assert "bad.jsonl:2: date 'last Tuesday'" in queried
+    if form == "table":
+        assert queried.startswith("4 documents read, 2 queried against an archive of 5 documents, 2 skipped;")
+        assert "skipped " + str(tmp_path / "bad.jsonl") + ":3" in queried
+        assert "1 document scanned without a date that could not be read" in queried
+    else:
+        # The notes are scan's, word for word (scan read 5 more documents).
+        notes = [line for line in queried.splitlines() if line.startswith("dedup: ")]
+        assert notes == [line.replace("9 documents", "4 documents") for line in scanned.splitlines()]
+        assert notes[0].startswith("dedup: 2 of 4 documents skipped: 1 ")
+
+
+def test_cli_query_add_reports_first_then_adds_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    new = str(_jsonl(tmp_path / "new.jsonl", DOCS[25:30]))
+    capsys.readouterr()
+    assert main(["index", "query", ix, new, "--add", "-o", str(tmp_path / "q.txt")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    # The archive queried against is the one before the add; the add says what it did.
+    assert err[0].startswith("5 documents read, 5 queried against an archive of 27 documents, 0 skipped;")
+    assert err[-1] == "added 3 documents; 2 already in the index, 0 skipped; the index holds 30"
+    # An add that fails comes after the report, which is kept.
+    out = tmp_path / "q.jsonl"
+    with Index.open(ix) as other, other._store.writing():
+        assert main(["index", "query", ix, new, "--add", "--wait", "0", "--format", "jsonl", "-o", str(out)]) == 2
+    assert "being written by process" in capsys.readouterr().err
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[-1])["type"] == "summary"
+
+
+def test_add_counts_and_says_the_dates_it_could_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    undated = [Document(d.id, d.text, d.source, "last Tuesday") for d in DOCS[:3]]
+    with Index.open(tmp_path / "lib") as index:
+        added = index.add([*undated[:2], DOCS[3]])
+        assert [(s.id, s.kind) for s in added.unread_dates] == [("d000", "unread date"), ("d001", "unread date")]
+        assert index.get("d000").date == "last Tuesday"  # stored as given, as the scan keeps it
+        assert [s.id for s in index.add(undated).unread_dates] == ["d002"]  # (those stored: the others were there)
+    path = _mixed_jsonl(tmp_path / "mixed.jsonl")
+    assert main(["index", "add", str(tmp_path / "ix"), str(path), "--skip-bad", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "dedup: 1 document scanned without a date that could not be read, the first " in err
+    assert "mixed.jsonl:2: date 'last Tuesday'" in err
+
+
+def test_compact_reclaims_the_catalogue_s_space_of_removed_documents(tmp_path: Path) -> None:
+    docs = corpus(150, seed=5)
+    catalogue = tmp_path / "ix" / "catalogue.sqlite"
+    with Index.open(tmp_path / "ix") as index:
+        index.add(docs)
+        size = catalogue.stat().st_size
+        index.remove([d.id for d in docs[:130]])
+        sizes = index.compact()
+        assert catalogue.stat().st_size < size / 2
+        assert sizes["bytes_after"] < sizes["bytes_before"] / 2
+        same_answer(index.query(docs[145:]), expected(docs[130:145], docs[145:]))
+
+
+def test_cli_wait_out_of_range_names_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = str(_jsonl(tmp_path / "d.jsonl", DOCS[:2]))
+    assert main(["index", "add", str(tmp_path / "ix"), docs, "--wait", "1e7"]) == 2
+    err = capsys.readouterr().err
+    assert err == "dedup: error: --wait must be a number of seconds from 0 to 1e6 (11 days), got 1e+07\n"

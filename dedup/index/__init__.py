@@ -41,8 +41,9 @@ from ..candidates import _threads
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
+from ..scripts import lone_surrogate
 from ..store import DocumentStore
-from .codec import compressor, decompress
+from .codec import compressor
 from .query import run_query
 from .segments import merge_segments, write_segment
 from .stats import Statistics
@@ -62,13 +63,15 @@ class AddResult:
 
     ``added`` counts the documents stored; ``existing`` the ids already in the index and skipped
     (``replaced`` those replaced instead, with ``replace=True``); ``skipped`` the bad documents
-    left out with their reasons (with ``skip_bad``).
+    left out with their reasons (with ``skip_bad``); ``unread_dates`` the documents stored without
+    the date they gave, which could not be read (as :attr:`dedup.ScanResult.unread_dates`).
     """
 
     added: int = 0
     existing: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    unread_dates: list[Skipped] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -142,7 +145,10 @@ class Index:
 
         An existing index keeps the configuration it was built with: a ``config`` that differs from
         it (in anything but ``skip_bad``) is a :class:`~dedup.errors.ParameterError`. A writer waits
-        up to ``timeout`` seconds for another writer to finish.
+        up to ``timeout`` seconds for another writer to finish. An index this call created is
+        removed again when the ``with`` block of the Index ends on an exception before anything was
+        committed to it (a first add that failed): it would keep the configuration of an attempt
+        that stored nothing.
 
         Example:
             >>> import tempfile
@@ -170,13 +176,17 @@ class Index:
 
     @_serialized
     def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and bool(self._store.numbers([doc_id]))
+        return _valid_id(doc_id) and bool(self._store.numbers([doc_id]))  # type: ignore[list-item]
 
     @_serialized
     def __enter__(self) -> Index:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc_info: object) -> None:
+        if kind is not None:
+            with self._lock:
+                if not self._closed and self._store.remove_if_unused():
+                    self._closed = True  # (the failed first add of a new index leaves no index behind)
         self.close()
 
     def close(self) -> None:
@@ -203,7 +213,7 @@ class Index:
 
     @_serialized
     def get(self, doc_id: str) -> Document | None:
-        """The stored document ``doc_id``, or None.
+        """The stored document ``doc_id``, or None (an id no document can have, not valid text: ParameterError).
 
         Example:
             >>> import tempfile
@@ -212,14 +222,15 @@ class Index:
             ...     index.get("d").source, index.get("nope")
             ('s', None)
         """
+        _check_id(doc_id)
         nums = self._store.numbers([doc_id])
         if not nums:
             return None
         rows = self._store.documents(list(nums.values()))
         if not rows:
             return None
-        _, i, source, date, blob, _, _ = rows[0]
-        return Document(i, decompress(blob).decode("utf-8", "surrogatepass"), source, date)
+        _, i, source, date, _, _, _ = rows[0]
+        return Document(i, self._store.text(rows[0]), source, date)
 
     @_serialized
     def info(self) -> dict[str, Any]:
@@ -242,8 +253,11 @@ class Index:
         The answer is the one ``dedup.scan`` of the archive followed by ``documents`` gives for
         the pairs involving a query document (the documents of one query are one batch: each counts
         in the others' statistics). A query document whose id is in the archive is compared with
-        the archive without its stored copy. With ``add``, the documents are added afterwards
-        (those already in the index are skipped).
+        the archive without its stored copy. With ``add``, the documents are added afterwards, by
+        one :meth:`add` once the result is built (those already in the index are skipped); an add
+        that fails (another writer holding the lock past the timeout, a full disk) raises its error
+        and the result is not returned. To keep the result whatever the add does, and to know what
+        it did, call :meth:`query`, then :meth:`add` (as ``dedup index query --add`` does).
 
         Example:
             >>> import tempfile
@@ -279,11 +293,12 @@ class Index:
                         nums = sorted(present.values())
                         removed = np.union1d(removed, np.array(nums, dtype=np.uint32)).astype(np.uint32)
                         archive = archive.copy()
-                        archive.subtract(_stats_of(config, store.documents(nums), batch.sources))
+                        archive.subtract(_stats_of(store, store.documents(nums), batch.sources))
                     # One pass into a buffer kept between queries (the sketches are 16 MB).
                     self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
+                    segments = store.segments(snap)
                     result = run_query(
-                        config, batch, window_doc, store.segments(snap), removed, stats, store.documents, store.windows
+                        config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text
                     )
             finally:
                 batch.close_keys()
@@ -333,7 +348,7 @@ class Index:
             finally:
                 batches.close()  # stops the reading thread at once if a commit failed
             self._merge_small()
-        return AddResult(done, result.existing, result.replaced, result.skipped)
+        return AddResult(done, result.existing, result.replaced, result.skipped, result.unread_dates)
 
     def _prepared(
         self, documents: Iterable[Document], size: int, replace: bool, result: AddResult
@@ -435,12 +450,14 @@ class Index:
         prepared = _Batch(index, [], {})
         try:
             for docs in chunks:
-                ids = [d.id for d in docs if isinstance(d, Document) and isinstance(d.id, str)]
+                # (An id that is not valid text is never stored: the batch skips it, or refuses it.)
+                ids = [d.id for d in docs if isinstance(d, Document) and _valid_id(d.id)]
                 present = self._store.numbers(ids, reader)
                 for doc in docs:
                     self._take(doc, present, replace, seen, index, prepared, result)
             prepared.window_doc, _ = index.finish()
             result.skipped.extend(index.skipped)
+            result.unread_dates.extend(index.unread_dates)
         except BaseException:
             prepared.close()
             raise
@@ -480,7 +497,7 @@ class Index:
 
     def _commit(self, prepared: _Batch, result: AddResult) -> int:
         """Commit one sketched batch; returns how many documents were stored."""
-        store, config = self._store, self.config
+        store = self._store
         batch, kept, replaced, window_doc = prepared.index, prepared.kept, prepared.replaced, prepared.window_doc
         n = len(batch.documents)
         if n == 0:
@@ -489,38 +506,45 @@ class Index:
         first = store.next_num()
         keys = _Columns(batch)  # each band's keys gathered by the thread that sorts them
         path = store.new_segment_path()
-        # The segment's bands are sorted and the texts compressed on two threads: the sort
-        # kernel and zstandard release the GIL.
-        with ThreadPoolExecutor(max(1, batch.threads)) as pool:
-            compressing = [
-                pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
-            ]
-            entries, size = write_segment(path, keys, (window_doc + first).astype(np.uint32), n, pool, batch.members)
-            del keys
-            rows = [row for f in compressing for row in f.result()]
-        with store.reading() as snap:
-            store_stats = store.statistics(snap).copy()
-            old = store.documents(sorted(replaced.values())) if replaced else []
-        store_stats.add(Statistics.of_batch(batch))
-        if old:
-            store_stats.subtract(_stats_of(config, old, batch.sources))
-        new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
-        with store.transaction() as db:
-            if replaced:
-                olds = [(num,) for num in replaced.values()]
-                db.executemany("DELETE FROM documents WHERE num = ?", olds)
-                db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
-            db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
-            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
-            db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
-            db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        try:
+            # The segment's bands are sorted and the texts compressed on two threads: the sort
+            # kernel and zstandard release the GIL.
+            with ThreadPoolExecutor(max(1, batch.threads)) as pool:
+                compressing = [
+                    pool.submit(_compressed, batch, kept, first, k, _TEXT_CHUNK) for k in range(0, n, _TEXT_CHUNK)
+                ]
+                window_docs = (window_doc + first).astype(np.uint32)
+                entries, size = write_segment(path, keys, window_docs, n, pool, batch.members)
+                del keys
+                rows = [row for f in compressing for row in f.result()]
+            with store.reading() as snap:
+                store_stats = store.statistics(snap).copy()
+                old = store.documents(sorted(replaced.values())) if replaced else []
+            store_stats.add(Statistics.of_batch(batch))
+            if old:
+                store_stats.subtract(_stats_of(store, old, batch.sources))
+            new_sources = [(name, k) for name, k in batch.sources.items() if name not in sources]
+            with store.transaction() as db:
+                if replaced:
+                    olds = [(num,) for num in replaced.values()]
+                    db.executemany("DELETE FROM documents WHERE num = ?", olds)
+                    db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", olds)
+                db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                db.executemany("INSERT INTO sources VALUES (?, ?)", new_sources)
+                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, n, size))
+                db.execute("UPDATE statistics SET value = ? WHERE name = 'boilerplate'", (store_stats.to_bytes(),))
+                db.execute("UPDATE meta SET value = ? WHERE key = 'next_num'", (str(first + n),))
+        except BaseException:
+            store.discard_segment(path)  # (a full disk: the half-written file is not left for the next writer)
+            raise
         result.replaced.extend(replaced)
         return n
 
     @_serialized
     def remove(self, ids: str | Iterable[str]) -> list[str]:
         """Remove documents by id (one, or several); returns the ids removed (ids not in the index are left out).
+
+        An id that no document can have (not a non-empty str of valid text) is a ParameterError, and nothing is removed.
 
         The answer of every later query is the one the index would give had they never been added.
 
@@ -533,6 +557,8 @@ class Index:
         """
         # One id is one id, not a string of one-character ids.
         wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
+        for doc_id in wanted:
+            _check_id(doc_id)
         store = self._store
         with store.writing():
             present = store.numbers(wanted)
@@ -541,7 +567,7 @@ class Index:
             nums = sorted(present.values())
             with store.reading() as snap:
                 stats = store.statistics(snap).copy()
-                stats.subtract(_stats_of(self.config, store.documents(nums), store.sources()))
+                stats.subtract(_stats_of(store, store.documents(nums), store.sources()))
             with store.transaction() as db:
                 db.executemany("DELETE FROM documents WHERE num = ?", [(n,) for n in nums])
                 db.executemany("INSERT OR IGNORE INTO removed VALUES (?)", [(n,) for n in nums])
@@ -551,7 +577,8 @@ class Index:
     @_serialized
     @small_pages()
     def compact(self) -> dict[str, int]:
-        """Merge every segment into one without the removed documents' keys; returns bytes before and after.
+        """Merge every segment into one without the removed documents' keys, and rebuild the catalogue without
+        the space of removed and replaced documents (SQLite's VACUUM); returns bytes before and after.
 
         Example:
             >>> import tempfile
@@ -570,6 +597,7 @@ class Index:
             rows = self._store.segment_rows()
             if rows:
                 self._merge([name for name, _, _ in rows], clear_removed=True)
+            self._store.vacuum()
         return {"bytes_before": before, "bytes_after": self._store.info()["bytes"]}
 
     def _merge(self, names: list[str], *, clear_removed: bool) -> None:
@@ -578,20 +606,24 @@ class Index:
         with store.reading() as snap:
             removed = snap.removed
         segments = [store.open_segment(n) for n in names]
+        path = store.new_segment_path()
         try:
-            documents = sum(s.documents for s in segments)
-            path = store.new_segment_path()
-            # Bands are merged and written on the pool's threads (the merge kernel releases the GIL).
-            with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
-                entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
-        finally:
-            for s in segments:
-                s.close()
-        with store.transaction() as db:
-            db.executemany("DELETE FROM segments WHERE file = ?", [(n,) for n in names])
-            db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, documents, size))
-            if clear_removed:
-                db.execute("DELETE FROM removed")
+            try:
+                documents = sum(s.documents for s in segments)
+                # Bands are merged and written on the pool's threads (the merge kernel releases the GIL).
+                with ThreadPoolExecutor(_threads(), thread_name_prefix="dedup-index-merge") as pool:
+                    entries, size = merge_segments(path, segments, store.bands, removed, documents, pool)
+            finally:
+                for s in segments:
+                    s.close()
+            with store.transaction() as db:
+                db.executemany("DELETE FROM segments WHERE file = ?", [(n,) for n in names])
+                db.execute("INSERT INTO segments VALUES (?, ?, ?, ?)", (path.name, entries, documents, size))
+                if clear_removed:
+                    db.execute("DELETE FROM removed")
+        except BaseException:
+            store.discard_segment(path)
+            raise
         store.delete_segment_files(names)
 
     def _merge_small(self) -> None:
@@ -607,13 +639,27 @@ class Index:
             self._merge(full[0], clear_removed=len(full[0]) == len(rows))
 
 
-def _stats_of(config: ScanConfig, rows: list[Row], sources: dict[str, int]) -> Statistics:
+def _valid_id(doc_id: object) -> bool:
+    """Whether ``doc_id`` can be a stored document's id: a non-empty str of valid text (no lone surrogate)."""
+    return isinstance(doc_id, str) and bool(doc_id) and lone_surrogate(doc_id) < 0
+
+
+def _check_id(doc_id: object) -> None:
+    """Raise :class:`~dedup.errors.ParameterError` unless ``doc_id`` can be a stored document's id."""
+    if not isinstance(doc_id, str) or not doc_id:
+        raise ParameterError(f"a document id must be a non-empty str, got {doc_id!r}")
+    at = lone_surrogate(doc_id)
+    if at >= 0:
+        raise ParameterError(
+            f"document id {doc_id!r} holds a lone surrogate (U+{ord(doc_id[at]):04X} at character {at}): "
+            "no stored document has such an id"
+        )
+
+
+def _stats_of(store: Store, rows: list[Row], sources: dict[str, int]) -> Statistics:
     """The statistics of stored documents, counted again from their texts under their sources' ids."""
-    texts = [
-        (decompress(row[4]).decode("utf-8", "surrogatepass"), row[2] if row[2] is not None else "\x00" + row[1])
-        for row in rows
-    ]
-    return Statistics.of_texts(config, texts, sources)
+    texts = [(store.text(row), row[2] if row[2] is not None else "\x00" + row[1]) for row in rows]
+    return Statistics.of_texts(store.config, texts, sources)
 
 
 def _compressed(

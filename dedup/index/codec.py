@@ -11,12 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-__all__ = ["compressor", "decompress"]
+__all__ = ["DecompressError", "compressor", "decompress"]
 
 _LEVEL = 1
 
 try:  # Python 3.14 and later
     from compression import zstd as _zstd  # type: ignore[import-not-found,unused-ignore]
+
+    DecompressError: type[Exception] = _zstd.ZstdError
+    """What :func:`decompress` raises for bytes that are not a zstandard frame."""
 
     def compressor() -> Callable[[bytes], bytes]:
         """A function compressing one text's bytes (use one per thread).
@@ -43,6 +46,8 @@ try:  # Python 3.14 and later
 
 except ImportError:
     import zstandard as _zstandard
+
+    DecompressError = _zstandard.ZstdError
 
     def compressor() -> Callable[[bytes], bytes]:
         """A function compressing one text's bytes (use one per thread).

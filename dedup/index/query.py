@@ -33,7 +33,6 @@ from ..records import CommonText, Document, Pair, Passage
 from ..scan import ScanResult, _AlignChunk, _Index, _Prepared
 from ..schedule import chunks
 from ..store import DocumentStore
-from .codec import decompress
 from .segments import Segment
 from .stats import Statistics
 
@@ -147,13 +146,14 @@ def run_query(
     stats: Statistics,
     fetch: Any,
     windows_of: Any,
+    text_of: Any,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
     ``removed`` are archive numbers to leave out (removed documents, archive copies of query
     documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
     returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
-    their window counts (-1 for a number with no document).
+    their window counts (-1 for a number with no document), ``text_of(row)`` a row's text.
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -176,7 +176,7 @@ def run_query(
     suppressed = windows > config.max_bucket
     for o in overflow:
         suppressed[o] = True
-    common = _common(qk, suppressed, batch, config, segments, removed, fetch)
+    common = _common(qk, suppressed, batch, config, segments, removed, fetch, text_of)
     keep = ~suppressed[a_bucket]
     a_bucket, a_doc = a_bucket[keep], a_doc[keep]
     keep = ~suppressed[qk.entry_bucket]
@@ -254,8 +254,9 @@ def run_query(
     doc_source: list[int] = []
     doc_time: list[float] = []
     for k, i in enumerate(used):
-        _, doc_id, source, date, blob, signature, _ = fetched[int(archive[i])]
-        store.add(Document(doc_id, decompress(blob).decode("utf-8", "surrogatepass"), source=source, date=date))
+        row = fetched[int(archive[i])]
+        _, doc_id, source, date, _, signature, _ = row
+        store.add(Document(doc_id, text_of(row), source=source, date=date))
         signatures[k] = np.frombuffer(signature, dtype="<u4")
         doc_source.append(batch.sources[outlet[i]])
         doc_time.append(_timestamp(date))
@@ -316,6 +317,7 @@ def _common(
     segments: list[Segment],
     removed: npt.NDArray[np.uint32],
     fetch: Any,
+    text_of: Any,
 ) -> list[CommonText]:
     """The text of the suppressed buckets, named in their first query document (every bucket has one).
 
@@ -363,8 +365,8 @@ def _common(
         if i < queried:
             return batch.documents.doc_id(i), batch.documents.text(i)
         if i not in read:
-            _, doc_id, _, _, blob, _, _ = fetch([numbers[i - queried]])[0]
-            read[i] = (doc_id, decompress(blob).decode("utf-8", "surrogatepass"))
+            row = fetch([numbers[i - queried]])[0]
+            read[i] = (row[1], text_of(row))
         return read[i]
 
     return common_texts(rows, lambda i: document(i)[1], lambda i: document(i)[0], config)

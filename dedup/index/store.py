@@ -25,6 +25,7 @@ import os
 import secrets
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ import numpy.typing as npt
 
 from ..errors import DedupError, ParameterError
 from ..scan import ScanConfig, _sketch_batch
+from .codec import DecompressError, decompress
 from .segments import Segment
 from .stats import Statistics
 
@@ -103,7 +105,8 @@ def config_from_json(where: Path, text: str) -> ScanConfig:
     try:
         return ScanConfig().replace(**json.loads(text))
     except (ParameterError, ValueError, TypeError) as error:
-        raise DedupError(f"{where}: the stored configuration cannot be read by this dedup: {error}") from error
+        message = f"{where}: meta.config, the stored configuration, cannot be read by this dedup: {error}"
+        raise DedupError(message) from error
 
 
 def differences(stored: ScanConfig, given: ScanConfig) -> list[str]:
@@ -134,6 +137,8 @@ class Store:
         self._windows = np.full(0, -1, dtype=np.int32)
         self._lock_fd: int | None = None
         self._in_read = False
+        self.created = False  # whether this Store made the catalogue (see remove_if_unused)
+        self._made_directory = False
         catalogue = self.path / _CATALOGUE
         if not catalogue.exists():
             if not create:
@@ -147,6 +152,7 @@ class Store:
             ):
                 # Most likely the arguments are swapped (a folder of documents given as the index).
                 raise DedupError(f"{self.path}: is a directory that is not an index (an index is made in a new one)")
+            self._made_directory = not self.path.exists()
             try:
                 (self.path / _SEGMENTS).mkdir(parents=True, exist_ok=True)
             except OSError as error:
@@ -154,19 +160,34 @@ class Store:
             with self._writer():
                 if not catalogue.exists() or not self._has_meta(catalogue):
                     self._create(catalogue, config or ScanConfig())
+                    self.created = True
         self.db = self._connect(catalogue)
+        try:
+            self._read_meta(catalogue, config)
+        except BaseException:
+            self.db.close()  # (a connection is not left open by an error)
+            raise
+
+    def _read_meta(self, catalogue: Path, config: ScanConfig | None) -> None:
+        """Check the catalogue's format version and read its configuration and engine digest."""
+        # The catalogue connected to: a writer checks that it is still the index's (see remove_if_unused).
+        self._identity = _identity(catalogue)
         try:
             meta = self._meta()
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
-            self.db.close()
             raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
-        version = meta.get("format")
+        version = self._field(meta, "format")
         if version != str(FORMAT_VERSION):
+            newer = version.isdigit() and int(version) > FORMAT_VERSION
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
-                "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
+                + (
+                    "it was made by a newer dedup: upgrade dedup to read it"
+                    if newer
+                    else "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
+                )
             )
-        self.config = config_from_json(self.path, meta["config"])
+        self.config = config_from_json(catalogue, self._field(meta, "config"))
         if config is not None:
             diff = differences(self.config, config)
             if diff:
@@ -175,7 +196,7 @@ class Store:
                     "(an index answers with the configuration it was built with)"
                 )
             self.config = self.config.replace(skip_bad=config.skip_bad, strict=config.strict)
-        self.fingerprint = meta["engine"]
+        self.fingerprint = self._field(meta, "engine")
         self.bands = self.config.short_bands  # (the bands of a short document's windows: every band)
         self._engine_checked = False
 
@@ -204,6 +225,20 @@ class Store:
     def _create(self, catalogue: Path, config: ScanConfig) -> None:
         # Made under another name and renamed: a crash while creating leaves no half-made catalogue.
         partial = catalogue.with_name(catalogue.name + ".partial")
+        try:
+            self._write_catalogue(partial, config)
+            with open(partial, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(partial, catalogue)
+        except (OSError, sqlite3.Error) as error:  # a full disk: nothing is left half made
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise DedupError(f"{catalogue}: cannot create the index catalogue: {reason}") from error
+        _fsync_dir(self.path)
+
+    @staticmethod
+    def _write_catalogue(partial: Path, config: ScanConfig) -> None:
         partial.unlink(missing_ok=True)
         db = sqlite3.connect(partial, isolation_level=None)
         try:
@@ -228,13 +263,35 @@ class Store:
             db.execute("COMMIT")
         finally:
             db.close()
-        with open(partial, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(partial, catalogue)
-        _fsync_dir(self.path)
 
     def _meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def _damaged(self, what: str) -> DedupError:
+        """The error for a field of the catalogue that is missing or cannot be read: ``what`` says which, and how."""
+        return DedupError(f"{self.path / _CATALOGUE}: {what} (the index is damaged: rebuild it, or restore a copy)")
+
+    def _field(self, meta: dict[str, str], key: str) -> str:
+        """``meta[key]``, a damaged-index error when it is missing."""
+        value = meta.get(key)
+        if not isinstance(value, str):
+            raise self._damaged(f"meta.{key} is missing")
+        return value
+
+    def _number(self, key: str) -> int:
+        """The whole number stored as ``meta[key]`` (``generation``, ``next_num``), read now."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        value = self._field({} if row is None else {key: row[0]}, key)
+        if not value.isdigit() or not value.isascii():
+            raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
+        return int(value)
+
+    def text(self, row: Row) -> str:
+        """The text of a stored document (:data:`Row`)."""
+        try:
+            return decompress(row[4]).decode("utf-8", "surrogatepass")
+        except (DecompressError, UnicodeDecodeError, TypeError) as error:
+            raise self._damaged(f"document {row[1]!r}: stored text is damaged ({error})") from error
 
     def close(self) -> None:
         """Close the catalogue and the segment files."""
@@ -279,7 +336,7 @@ class Store:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _snapshot(self) -> Snapshot:
-        generation = int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+        generation = self._number("generation")
         files = tuple(f for (f,) in self.db.execute("SELECT file FROM segments ORDER BY file"))
         removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
         return Snapshot(generation, files, removed)
@@ -299,8 +356,14 @@ class Store:
     def statistics(self, snapshot: Snapshot) -> Statistics:
         """The archive's statistics at the snapshot (cached until the next commit)."""
         if self._stats is None or self._stats[0] != snapshot.generation:
-            (data,) = self.db.execute("SELECT value FROM statistics WHERE name = 'boilerplate'").fetchone()
-            self._stats = (snapshot.generation, Statistics.from_bytes(self.config, data))
+            row = self.db.execute("SELECT value FROM statistics WHERE name = 'boilerplate'").fetchone()
+            if row is None:
+                raise self._damaged("statistics.boilerplate is missing")
+            try:
+                stats = Statistics.from_bytes(self.config, row[0])
+            except (ValueError, TypeError, KeyError, IndexError, zlib.error) as error:
+                raise self._damaged(f"statistics.boilerplate is damaged ({error})") from error
+            self._stats = (snapshot.generation, stats)
         return self._stats[1]
 
     def numbers(self, ids: list[str], db: sqlite3.Connection | None = None) -> dict[str, int]:
@@ -375,9 +438,9 @@ class Store:
             "segments": segments[0],
             "entries": segments[1],
             "removed_pending": removed,
-            "generation": int(meta["generation"]),
+            "generation": snap.generation,
             "created": meta.get("created"),
-            "engine": meta["engine"],
+            "engine": self.fingerprint,
             # What is stored: skip_bad and strict say how this session reads input, not the index.
             "config": {k: v for k, v in self.config.to_dict().items() if k not in _NOT_STORED},
         }
@@ -397,14 +460,22 @@ class Store:
     # ------------------------------------------------------------------ writing
 
     @contextlib.contextmanager
-    def _writer(self) -> Iterator[None]:
-        """Hold the index's write lock (waiting up to ``timeout`` seconds for another writer)."""
+    def _writer(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the index's write lock (waiting up to ``timeout`` seconds, the Store's by default, for a writer)."""
         if self._lock_fd is not None:
             yield
             return
+        timeout = self.timeout if timeout is None else timeout
         lock = self.path / _LOCK
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.timeout
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError as error:
+            if not self.path.exists():
+                raise self._removed() from error
+            raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
+        except OSError as error:
+            raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
+        deadline = time.monotonic() + timeout
         try:
             while True:
                 try:
@@ -412,16 +483,21 @@ class Store:
                     break
                 except OSError as error:
                     if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
+                        raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
                     if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                        try:
+                            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                        except OSError:
+                            holder = "another process"
                         raise DedupError(
-                            f"{self.path}: the index is being written by {holder}; waited {self.timeout:g} s "
+                            f"{self.path}: the index is being written by {holder}; waited {timeout:g} s "
                             "(only one writer at a time; try again when it has finished)"
                         ) from None
                     time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+            # Who writes, for the message of a writer that waits: never a reason not to write (a full disk).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
             self._lock_fd = fd
             try:
                 yield
@@ -437,10 +513,56 @@ class Store:
     def writing(self) -> Iterator[None]:
         """Hold the write lock for a whole operation; files no commit names are deleted first."""
         with self._writer():
+            if _identity(self.path / _CATALOGUE) != self._identity:
+                raise self._removed()
             self.check_engine()
             self._collect_garbage()
             yield
             self.checkpoint()
+
+    def _removed(self) -> DedupError:
+        return DedupError(
+            f"{self.path}: the index was removed since it was opened here (its first add failed); open it again"
+        )
+
+    def remove_if_unused(self) -> bool:
+        """Delete the index this Store created if nothing was ever committed to it; closes the Store.
+
+        Returns whether it was deleted. The directory goes too when this Store made it. An index
+        another writer committed to meanwhile, or whose lock another writer holds, is kept; a
+        process that opened it meanwhile is told it was removed when it writes.
+        """
+        if not self.created:
+            return False
+        try:
+            with self._writer(timeout=0):
+                (generation,) = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+                if generation != "0":
+                    return False
+                self.close()
+                for name in (_CATALOGUE, f"{_CATALOGUE}-wal", f"{_CATALOGUE}-shm", f"{_CATALOGUE}.partial"):
+                    (self.path / name).unlink(missing_ok=True)
+                for path in (self.path / _SEGMENTS).iterdir():  # (files of a write that failed, if any)
+                    path.unlink(missing_ok=True)
+                (self.path / _SEGMENTS).rmdir()
+                (self.path / _LOCK).unlink(missing_ok=True)
+            if self._made_directory:
+                self.path.rmdir()
+        except (DedupError, OSError, sqlite3.Error):
+            return False  # (a best effort, after another error: what is left is an empty index)
+        return True
+
+    def vacuum(self) -> None:
+        """Rebuild the catalogue without its free pages (the rows of removed and replaced documents); inside writing().
+
+        SQLite's VACUUM runs outside a transaction and writes a copy of the catalogue: it needs as
+        much free space again, and a failure leaves the catalogue as it was.
+        """
+        assert self._lock_fd is not None, "vacuum outside writing()"
+        try:
+            self.db.execute("VACUUM")
+        except sqlite3.Error as error:
+            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {error}") from error
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
@@ -469,22 +591,40 @@ class Store:
 
     def next_num(self) -> int:
         """The number the next document added gets."""
-        return int(self.db.execute("SELECT value FROM meta WHERE key = 'next_num'").fetchone()[0])
+        return self._number("next_num")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (inside :meth:`writing`); commits at the end, rolls back on error."""
         assert self._lock_fd is not None, "write outside writing()"
+        catalogue = self.path / _CATALOGUE
         _fsync_dir(self.path / _SEGMENTS)  # the files this commit names are in the directory for good
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            yield self.db
-            self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # (the error to say is the first one)
+                        self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:  # "database or disk is full", an I/O error: nothing of this write is kept
+            raise DedupError(f"{catalogue}: cannot write the index catalogue: {error}") from error
+
+    def discard_segment(self, path: Path) -> None:
+        """Delete a segment file of this writer that no commit names (its commit failed, or never came).
+
+        When the catalogue cannot be read, the file is left to the next writer's garbage collection.
+        """
+        try:
+            named = self.db.execute("SELECT 1 FROM segments WHERE file = ?", (path.name,)).fetchone()
+        except sqlite3.Error:
+            return
+        if named is None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def segment_rows(self) -> list[tuple[str, int, int]]:
         """(file, entries, documents) of every segment, at the last commit."""
@@ -504,9 +644,23 @@ class Store:
                 (self.path / _SEGMENTS / name).unlink()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of a file, None when there is none."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise DedupError(f"{path}: cannot read the index catalogue: {error.strerror or error}") from error
+    return info.st_dev, info.st_ino
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise DedupError(f"{path}: cannot sync the directory: {error.strerror or error}") from error

@@ -1,0 +1,184 @@
+"""The archive index's failures are one-line errors naming what failed, and leave the index as it was."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_index import DOCS
+
+from dedup import Document, Index, ScanConfig
+from dedup.cli import main
+from dedup.errors import DedupError, InputError, ParameterError
+
+LONE = "a\ud800"  # an id that is not valid text: it cannot be encoded, so it cannot be stored
+
+
+def test_an_id_with_a_lone_surrogate_is_skipped_by_an_add_as_by_a_scan(tmp_path: Path) -> None:
+    bad = Document(LONE, DOCS[0].text, source="s0")
+    with Index.open(tmp_path / "ix", ScanConfig(skip_bad=True)) as index:
+        result = index.add([DOCS[1], bad, DOCS[2]])
+        assert result.added == 2 and [(s.kind, s.id) for s in result.skipped] == [("invalid record", None)]
+        assert "lone surrogate" in result.skipped[0].reason
+        assert len(index) == 2
+        assert [s.kind for s in index.query([bad]).skipped] == ["invalid record"]
+    with Index.open(tmp_path / "ix") as index:
+        with pytest.raises(InputError, match="lone surrogate"):
+            index.add([DOCS[3], bad])
+        assert len(index) == 2
+
+
+def test_looking_up_an_id_with_a_lone_surrogate_is_a_parameter_error(tmp_path: Path) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:2])
+        assert LONE not in index
+        with pytest.raises(ParameterError, match=r"document id 'a\\ud800' holds a lone surrogate"):
+            index.get(LONE)
+        with pytest.raises(ParameterError, match="lone surrogate"):
+            index.remove([DOCS[0].id, LONE])
+        assert len(index) == 2  # nothing removed
+
+
+def _unnamed_segments(path: Path) -> list[str]:
+    """Segment files of the index at ``path`` that its catalogue does not name."""
+    db = sqlite3.connect(path / "catalogue.sqlite")
+    named = {f for (f,) in db.execute("SELECT file FROM segments")}
+    db.close()
+    return sorted(p.name for p in (path / "segments").iterdir() if p.name not in named)
+
+
+def _full(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_writing_a_segment_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:3], batch=1)
+        with monkeypatch.context() as full:
+            full.setattr("dedup.index.segments.write_at", _full)
+            with pytest.raises(DedupError, match=r"segments/.*\.seg: cannot write the segment file: No space left"):
+                index.add(DOCS[3:6])
+            assert _unnamed_segments(path) == [] and len(index) == 3
+            with pytest.raises(DedupError, match="No space left"):
+                index.compact()  # (a merge)
+            assert _unnamed_segments(path) == [] and index.info()["segments"] == 3
+        assert index.add(DOCS[3:6]).added == 3
+
+
+def test_a_full_catalogue_is_a_one_line_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:1])
+        db = index._store.db
+        (pages,) = db.execute("PRAGMA page_count").fetchone()
+        db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's "database or disk is full"
+        with pytest.raises(DedupError, match=r"ix/catalogue.sqlite: cannot write the index catalogue: .*full"):
+            index.add(DOCS[1:4])
+        assert _unnamed_segments(path) == [] and len(index) == 1
+
+
+def test_writing_the_writer_s_pid_never_stops_a_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pwrite = os.pwrite
+
+    def no_room_for_the_pid(fd: int, data: bytes, at: int) -> int:
+        if bytes(data).startswith(b"process "):
+            _full()
+        return pwrite(fd, data, at)
+
+    monkeypatch.setattr(os, "pwrite", no_room_for_the_pid)
+    with Index.open(tmp_path / "ix") as index:
+        assert index.add(DOCS[:2]).added == 2
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Index.open(tmp_path / "ix") as index:
+        opener = os.open
+
+        def no_lock(name: str, *args: int) -> int:
+            if str(name).endswith("/lock"):
+                _full()
+            return opener(name, *args)
+
+        monkeypatch.setattr(os, "open", no_lock)
+        with pytest.raises(DedupError, match=r"ix/lock: cannot open the index's lock file: No space left"):
+            index.add(DOCS[:2])
+
+
+def test_a_failed_first_add_leaves_no_index_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ix = tmp_path / "ix"
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in DOCS[:3]), encoding="utf-8")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    assert main(["index", "add", str(ix), str(tmp_path / "missing.jsonl"), "--ngram", "6", "-q"]) == 2
+    assert main(["index", "add", str(ix), str(bad), "--ngram", "6", "-q"]) == 2
+    assert not ix.exists()
+    ix.mkdir()  # a folder made by the user stays, empty
+    assert main(["index", "add", str(ix), str(bad), "--ngram", "6", "-q"]) == 2
+    assert list(ix.iterdir()) == []
+    capsys.readouterr()
+    assert main(["index", "add", str(ix), str(good), "-q"]) == 0  # not "the configuration differs"
+    assert "added 3 documents" in capsys.readouterr().out
+    with Index.open(ix) as index:
+        assert index.config.ngram == 5
+
+
+def test_an_index_is_removed_only_when_nothing_was_committed_to_it(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "kept") as index:
+        index.add(DOCS[:1])
+        raise KeyboardInterrupt
+    with Index.open(tmp_path / "kept") as index:
+        assert len(index) == 1
+    # Another process opened the new index meanwhile: its write is an error, not lost in deleted files.
+    other = Index.open(tmp_path / "ix")
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "ix"):
+        raise KeyboardInterrupt
+    assert (tmp_path / "ix").exists()  # (the first Index.open made it: the second one's block kept it)
+    with pytest.raises(KeyboardInterrupt), Index.open(tmp_path / "new"):
+        second = Index.open(tmp_path / "new")
+        raise KeyboardInterrupt
+    assert not (tmp_path / "new").exists()
+    with second, pytest.raises(DedupError, match="the index was removed since it was opened here"):
+        second.add(DOCS[:1])
+    other.close()
+
+
+def _damage(path: Path, statement: str) -> None:
+    db = sqlite3.connect(path / "catalogue.sqlite")
+    db.execute(statement)
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        ("DELETE FROM meta WHERE key = 'config'", "meta.config is missing"),
+        ("DELETE FROM meta WHERE key = 'engine'", "meta.engine is missing"),
+        ("DELETE FROM meta WHERE key = 'format'", "meta.format is missing"),
+        ("DELETE FROM meta WHERE key = 'next_num'", "meta.next_num is missing"),
+        ("UPDATE meta SET value = 'abc' WHERE key = 'generation'", "meta.generation is damaged: .*got 'abc'"),
+        ("UPDATE meta SET value = '{' WHERE key = 'config'", "meta.config, the stored configuration, cannot be read"),
+        ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
+        ("DELETE FROM statistics", "statistics.boilerplate is missing"),
+        ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
+    ],
+)
+def test_a_damaged_catalogue_field_is_a_one_line_error_naming_it(tmp_path: Path, statement: str, message: str) -> None:
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:12])
+    _damage(path, statement)
+    want = f"ix/catalogue.sqlite: {message}"
+    # On opening, or on the first use of the field.
+    with pytest.raises(DedupError, match=want), Index.open(path) as index:
+        index.query(DOCS[12:24])  # (d001 carries a wire passage that d012+ share)
+        index.get("d001")
+        index.add(DOCS[24:26])
