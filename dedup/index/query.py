@@ -12,6 +12,7 @@ the query's: a scan of the archive and the query together would find the same pa
 
 from __future__ import annotations
 
+import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -137,6 +138,32 @@ def _ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[npt.N
     return owner, np.arange(total, dtype=np.int64) + np.repeat(lo - starts, lengths)
 
 
+def _band_ranges(bands: npt.NDArray[np.int64], count: int) -> list[tuple[int, int]]:
+    """Where each band's entries lie in entries sorted by bucket, when a bucket's band grows with it.
+
+    Buckets are numbered band by band (:class:`QueryKeys`), so entries sorted by bucket are sorted
+    by band too, and each band's are one range.
+    """
+    bounds = np.searchsorted(bands, np.arange(count + 1), "left").tolist()
+    return list(itertools.pairwise(bounds))
+
+
+def _band_pairs(
+    a_bucket: npt.NDArray[np.int64],
+    a_local: npt.NDArray[np.int64],
+    q_bucket: npt.NDArray[np.int64],
+    q_local: npt.NDArray[np.int64],
+) -> npt.NDArray[np.uint64]:
+    """The distinct (archive or query, query) pairs of one band's buckets, packed low << 32 | high."""
+    q_owner, at = _ranges(np.searchsorted(a_bucket, q_bucket, "left"), np.searchsorted(a_bucket, q_bucket, "right"))
+    low, high = [a_local[at]], [q_local[q_owner]]
+    q_owner, at = _ranges(np.arange(len(q_bucket), dtype=np.int64) + 1, np.searchsorted(q_bucket, q_bucket, "right"))
+    low.append(q_local[q_owner])
+    high.append(q_local[at])
+    packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
+    return distinct(packed)
+
+
 def run_query(
     config: ScanConfig,
     batch: _Index,
@@ -190,24 +217,23 @@ def run_query(
     order = np.argsort(a_bucket, kind="stable")
     a_bucket, a_local = a_bucket[order], a_local[order]
 
-    # Archive x query pairs of each bucket, then query x query pairs (entries are sorted by bucket, then document).
-    q_owner, at = _ranges(np.searchsorted(a_bucket, q_bucket, "left"), np.searchsorted(a_bucket, q_bucket, "right"))
-    low = [a_local[at]]
-    high = [q_local[q_owner]]
-    band = [qk.bucket_band[q_bucket[q_owner]]]
-    ends = np.searchsorted(q_bucket, q_bucket, "right")
-    q_owner, at = _ranges(np.arange(len(q_bucket), dtype=np.int64) + 1, ends)
-    low.append(q_local[q_owner])
-    high.append(q_local[at])
-    band.append(qk.bucket_band[q_bucket[q_owner]])
-    packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
-    pair_band = np.concatenate(band)
-    per_band = [distinct(packed[pair_band == b]) for b in range(batch.all_bands)]
+    # The distinct pairs of each band: archive x query pairs of each bucket, then query x query
+    # pairs (entries are sorted by bucket, then document). One band at a time: the window pairs of
+    # all bands at once, before they are made distinct, are many times the pairs, and were the
+    # query's peak memory (docs/performance.md, "The archive index").
+    per_band = [
+        _band_pairs(a_bucket[a_lo:a_hi], a_local[a_lo:a_hi], q_bucket[q_lo:q_hi], q_local[q_lo:q_hi])
+        for (a_lo, a_hi), (q_lo, q_hi) in zip(
+            _band_ranges(qk.bucket_band[a_bucket], batch.all_bands),
+            _band_ranges(qk.bucket_band[q_bucket], batch.all_bands),
+            strict=True,
+        )
+    ]
     # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, fewer for a brief
     # and a story with few window pairs between them (pairs.needed_bands).
     lowest = least_bands(config)
     none = np.zeros(0, np.int64)
-    left, right, shared = _count_shared(per_band, lowest) if len(packed) else (none, none, none)
+    left, right, shared = _count_shared(per_band, lowest) if any(len(x) for x in per_band) else (none, none, none)
     if lowest < config.min_bands:
         # Pairs on fewer than min_bands bands are kept by both documents' window counts: read for
         # their archive documents alone before any row is fetched, so that the texts and
