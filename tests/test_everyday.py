@@ -233,13 +233,45 @@ def test_to_arrow_and_to_pandas_agree_with_the_jsonl_records() -> None:
     assert len(empty.passages) == 0 and "text_a" in empty.passages.columns
 
 
-def test_threads_do_not_change_the_result(capsys: pytest.CaptureFixture[str]) -> None:
+def test_threads_do_not_change_the_result(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The seeds give 10 candidate pairs, fewer than a chunk (schedule.CHUNK = 64): in chunks of 2,
+    # several chunks are aligned on several threads at once, and put back in order.
+    import importlib
+
+    from dedup import schedule
+
+    scan_module = importlib.import_module("dedup.scan")  # (dedup.scan is the function)
+    made: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        found = schedule.chunks(*args)
+        made.append(len(found))
+        return found
+
+    monkeypatch.setattr(schedule, "CHUNK", 2)
+    monkeypatch.setattr(scan_module, "chunks", counted)
     outputs = []
     for threads in ("1", "3"):
         status, out, _ = run(["scan", str(SEEDS), "--format", "jsonl", "--threads", threads], capsys)
         assert status == 0
-        outputs.append(passages(out))
+        # Every record but the summary, in output order (passages and pairs, each list in its order).
+        outputs.append([line for line in out.splitlines() if json.loads(line)["type"] != "summary"])
+    assert made == [5, 5]
     assert outputs[0] == outputs[1]
+    assert any(json.loads(line)["type"] == "passage" for line in outputs[0])
+    # Only one pair of the seeds has passages: outlets that all carry one wire story give many,
+    # whose order in the result is the candidates' order, whichever thread aligned them.
+    from dedup_bench.wire import WIRE
+
+    words = WIRE.split(" ")
+    docs = [
+        Document(f"d{k}", " ".join(w for n, w in enumerate(words) if n % (k + 3)) + f" outlet {k} " * 9, f"s{k}")
+        for k in range(8)
+    ]
+    made.clear()
+    one, three = scan(docs, threads=1), scan(docs, threads=3)
+    assert made == [14, 14] and len({(p.a.doc, p.b.doc) for p in one.passages}) >= 20
+    assert one.passages == three.passages and one.pairs == three.pairs
     status, _, err = run(["scan", str(SEEDS), "--threads", "0"], capsys)
     assert status == 2 and "--threads must be at least 1, got 0" in err
     with pytest.raises(dedup.ParameterError, match="threads must be a positive integer, got 0"):
@@ -278,3 +310,21 @@ def test_table_names_the_cluster_threshold_it_was_given() -> None:
     result = scan(Reader().read([SEEDS]))
     assert result.pairs, "000 and 001 share passages: a cluster of two documents"
     assert "(a passage in 2 or more documents)" in format_table(result, cluster_documents=2)
+
+
+def test_min_similarity_option_keeps_the_passages_at_least_that_similar(capsys: pytest.CaptureFixture[str]) -> None:
+    def records(*options: str) -> list[dict[str, Any]]:
+        status, out, _ = run(["scan", str(SEEDS), "--format", "jsonl", *options], capsys)
+        assert status == 0
+        return [json.loads(line) for line in out.splitlines()]
+
+    every = records()
+    similarities = sorted(r["similarity"] for r in every if r["type"] == "passage")
+    assert len(similarities) == 4 and similarities[0] < similarities[-1]
+    x = similarities[1]  # a passage's own similarity: kept (">="), the one below it is not
+    kept = records("--min-similarity", str(x))
+    assert [r for r in kept if r["type"] == "passage"] == [
+        r for r in every if r["type"] == "passage" and r["similarity"] >= x
+    ]
+    (pair,) = [r for r in kept if r["type"] == "pair" and r["passages"]]
+    assert pair["passages"] == 3

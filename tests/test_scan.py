@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dedup
 from dedup import Document, ScanConfig, scan
 from dedup.errors import InputError, ParameterError
+from dedup.pairs import pair_rank
+from dedup.score import span_scores
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 WIRE = (
     "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
@@ -160,3 +166,80 @@ def test_budget_larger_than_every_degree_changes_nothing() -> None:
 def test_max_candidates_is_checked(value: object) -> None:
     with pytest.raises(ParameterError, match=r"max_candidates must be (an integer|at least 0)"):
         ScanConfig(max_candidates=value)  # type: ignore[arg-type]
+
+
+def test_jaccard_estimate_is_the_minhash_estimate_of_the_two_whole_documents() -> None:
+    texts = {p.name[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    result = scan([Document(k, v) for k, v in texts.items()])
+    cfg = result.config
+    top = result.pairs[0]
+    assert (top.a, top.b) == ("000", "001")
+    # Golden (docs/jsonl.md shows it): the estimate, not the exact Jaccard (0.16296953564034308).
+    assert top.jaccard_estimate == 0.1484375
+    assert top.jaccard == pytest.approx(0.16296953564034308)
+    # Every reported pair's estimate is dedup.jaccard of the two documents' signatures, computed apart.
+    ids = list(texts)
+    signatures = dedup.sketch(
+        [texts[i] for i in ids], ngram=cfg.ngram, num_perm=cfg.num_perm, seed=cfg.seed, profile=cfg.profile
+    )
+    for pair in result.pairs:
+        want = dedup.jaccard(signatures[ids.index(pair.a)], signatures[ids.index(pair.b)])
+        assert pair.jaccard_estimate == want, (pair.a, pair.b)
+
+
+def _normalized_span(text: str, start: int, end: int, profile: str) -> tuple[dedup.Normalized, int, int]:
+    """The normalised text and the normalised span of the raw span [start, end)."""
+    n = dedup.normalize(text, profile=profile)
+    return n, int(np.searchsorted(n.offsets, start)), int(np.searchsorted(n.offsets, end))
+
+
+def test_passage_containments_are_each_sides_share_of_its_span() -> None:
+    # A brief ran the agency's paragraph with every sixth word cut: the agency's span holds n-grams
+    # the brief's lacks, so the agency side is contained far less (containment_a) than the brief's.
+    agency = filler(1, 300) + WIRE + " " + filler(2, 300)
+    words = WIRE.split(" ")
+    brief = filler(3, 20) + " ".join(w for k, w in enumerate(words) if k % 6 != 5) + " " + filler(4, 10)
+    docs = [Document("agency", agency, source="wire"), Document("brief", brief, source="paper")]
+    result = scan(docs)
+    cfg = result.config
+    (p,) = result.passages
+    assert (p.a.doc, p.b.doc) == ("agency", "brief")
+    na, a0, a1 = _normalized_span(agency, p.a.start, p.a.end, cfg.profile)
+    nb, b0, b1 = _normalized_span(brief, p.b.start, p.b.end, cfg.profile)
+    shingled_a, shingled_b = dedup.shingle(na.text, cfg.ngram), dedup.shingle(nb.text, cfg.ngram)
+    similarity, in_a, in_b = span_scores(shingled_a, a0, a1, shingled_b, b0, b1)
+    assert in_b - in_a > 0.1  # the asymmetric case: a swap of the two would show
+    assert (p.similarity, p.containment_a, p.containment_b) == pytest.approx((similarity, in_a, in_b), abs=1e-12)
+    (pair,) = result.pairs
+    assert pair.containment_b - pair.containment_a > 0.1  # and so is the whole pair's
+
+
+def test_pairs_are_ranked_by_score_then_ids() -> None:
+    # Outlets carry the wire with more or less of their own text around it: pairs of different
+    # scores. "t2" and "t1" hold one text, "k9" and "k8" another: each two are a pair of score 1,
+    # and their pairs with each other and with the rest tie. Ids run against input order, so the
+    # ranking is neither input order nor id order.
+    def carrying(k: int, words: int) -> str:
+        return filler(10 + k, words) + WIRE + " " + filler(20 + k, words)
+
+    docs = [
+        Document("z5", carrying(5, 20), source="s5"),
+        Document("t2", carrying(2, 150), source="s2"),
+        Document("t1", carrying(2, 150), source="s1"),
+        Document("k9", carrying(3, 60), source="s3"),
+        Document("k8", carrying(3, 60), source="s6"),
+        Document("b4", carrying(4, 300), source="s4"),
+    ]
+    result = scan(docs)
+    got = [(p.a, p.b) for p in result.pairs]
+    assert len(got) == 15
+    assert [pair_rank(p) for p in result.pairs] == [(-p.score, p.a, p.b) for p in result.pairs]
+    assert result.pairs == sorted(result.pairs, key=lambda p: (-p.score, p.a, p.b))
+    assert len({p.score for p in result.pairs}) >= 6  # different overlaps
+    assert got[:2] == [("k9", "k8"), ("t2", "t1")]  # score 1 both: a tie, broken by a
+    ties = [(a, b) for a, b in got if a in ("t2", "t1") and b in ("k9", "k8")]
+    assert ties == [("t1", "k8"), ("t1", "k9"), ("t2", "k8"), ("t2", "k9")]  # by a, then by b
+    assert len({p.score for p in result.pairs if (p.a, p.b) in ties}) == 1
+    assert [(a, b) for a, b in got if a == "z5" and b in ("t2", "t1")] == [("z5", "t1"), ("z5", "t2")]
+    order = {d.id: k for k, d in enumerate(docs)}
+    assert got != sorted(got, key=lambda ab: (order[ab[0]], order[ab[1]]))

@@ -575,6 +575,9 @@ def test_the_input_order_changes_no_passage_and_no_count(seed: int, order: Any) 
 
     def found(listed: list[Document]) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
         result = dedup.scan(listed)
+        place = {d.id: k for k, d in enumerate(listed)}
+        assert all(place[p.a] < place[p.b] for p in result.pairs)  # a: the earlier as given
+        assert all(place[x.a.doc] < place[x.b.doc] for x in result.passages)
         pairs = {(*sorted((p.a, p.b)), round(p.score, 12), p.passages) for p in result.pairs}
         spans = {tuple(sorted([(x.a.doc, x.a.start, x.a.end), (x.b.doc, x.b.start, x.b.end)])) for x in result.passages}
         return pairs, spans

@@ -508,6 +508,33 @@ def test_pair_without_passages_is_reported_on_its_score_alone_when_a_document_is
     assert strict.pairs == []
 
 
+def test_pair_of_long_documents_without_passages_is_not_reported_on_its_score() -> None:
+    # The copies align, but min_similarity takes their passage away: the pair has its score only.
+    words = WIRE.split(" ")
+    cut = " ".join(w for k, w in enumerate(words) if k % 6 != 5)  # every sixth word cut: similarity < 1
+    agency = story(61, 300) + " " + WIRE + " " + story(62, 300)
+    long_copy = story(63, 300) + " " + cut + " " + story(64, 300)
+    brief = story(65, 20) + " " + cut
+    assert min(len(agency), len(long_copy)) > 3000 and len(brief) < 700  # long: > short_windows windows
+    config = ScanConfig(min_score=0.0)
+
+    def pairs(docs: list[Document], **change: object) -> list[tuple[str, str, int]]:
+        result = scan(docs, config.replace(**change))
+        return [(p.a, p.b, p.passages) for p in result.pairs]
+
+    for copy in (long_copy, brief):
+        docs = [Document("agency", agency, source="wire"), Document("copy", copy, source="paper")]
+        (passage,) = scan(docs, config).passages
+        assert passage.similarity < 0.9
+        assert pairs(docs) == [("agency", "copy", 1)]
+        above = passage.similarity + 0.05
+        if copy is brief:  # a brief's pair is reported on its score alone ...
+            assert pairs(docs, min_similarity=above) == [("agency", "copy", 0)]
+            assert pairs(docs, min_similarity=above, short_windows=0) == []  # ... unless no document counts as short
+        else:  # two long documents' is not, whatever the score
+            assert pairs(docs, min_similarity=above) == []
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
