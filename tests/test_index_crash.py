@@ -292,7 +292,7 @@ def _check_point(path: Path, work: str, before: list) -> None:  # type: ignore[t
         with store.reading() as snap:
             stored = store.statistics(snap).to_bytes()
         rows_held = store.documents(sorted(store.numbers([d.id for d in held]).values()))
-        assert _stats_of(index.config, rows_held, store.sources()).to_bytes() == stored
+        assert _stats_of(store, rows_held, store.sources()).to_bytes() == stored
         same_answer(index.query(PROBE), _answer(held))  # type: ignore[arg-type]
         # The same write again completes it; then no file is left that the catalogue does not name.
         _write(work, index)
