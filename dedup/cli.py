@@ -717,7 +717,8 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output)
         elif args.format == "csv":
             write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
         elif args.format == "html":
-            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
+            documents = args.cluster_documents
+            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs, cluster_documents=documents)
         elif args.format == "parquet":
             from .tables import write_parquet
 
