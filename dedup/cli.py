@@ -696,10 +696,10 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
 
 
 def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
-    """The result with skips decided by the reader first (they never reached the library), then its own."""
+    """The result with the skips decided by the reader (they never reached the library) and its own, in input order."""
     return replace(
         result,
-        skipped=reader.skipped + _placed(result.skipped, reader),
+        skipped=reader.in_input_order(_placed(result.skipped, reader)),
         unread_dates=_placed(result.unread_dates, reader),
     )
 
@@ -818,7 +818,7 @@ def _run_index(args: argparse.Namespace) -> int:
             with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
-        skipped = reader.skipped + _placed(added.skipped, reader)
+        skipped = reader.in_input_order(_placed(added.skipped, reader))
         why = f", {skip_kinds(skipped)}" if skipped else ""
         print(
             f"added {added.added} document{'s' if added.added != 1 else ''}"
