@@ -162,7 +162,10 @@ def _letters(span: Span, documents: Mapping[str, Document]) -> int:
 
 
 def _origin(
-    members: list[Span], scores: Mapping[Span, list[tuple[float, Span]]], documents: Mapping[str, Document]
+    members: list[Span],
+    scores: Mapping[Span, list[tuple[float, Span]]],
+    documents: Mapping[str, Document],
+    letters: Mapping[Span, int] | None = None,
 ) -> tuple[Span | None, str]:
     candidates = members
     reasons: list[str] = []
@@ -189,7 +192,8 @@ def _origin(
     # characters: a copy with doubled spaces is no more text. Two copies hold about as much of each
     # other (what they share), so among near equals the average containment decides; a near tie
     # of that singles out nobody either.
-    held = {m: sum(c * _letters(n, documents) for c, n in scores[m]) for m in candidates}
+    count = letters.__getitem__ if letters is not None else lambda span: _letters(span, documents)
+    held = {m: sum(c * count(n) for c, n in scores[m]) for m in candidates}
     share = {m: sum(c for c, _ in scores[m]) / max(1, len(scores[m])) for m in candidates}
     most = max(held.values())
     near = sorted((m for m in candidates if held[m] * (1 + TIE) >= most - 1e-9), key=lambda m: (-share[m], m))
@@ -201,11 +205,15 @@ def _origin(
     return None, "; ".join(reasons)
 
 
-def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
+def find_clusters(
+    result: ScanResult, *, min_documents: int = 3, min_overlap: float = 0.5, letters: Mapping[Span, int] | None = None
+) -> list[Cluster]:
     """The passages of a scan that travel through at least ``min_documents`` documents, with origins.
 
     Clusters come largest first (documents, then members), ties by their first member; ids count
-    from 1 in that order. Members are sorted by (document, start).
+    from 1 in that order. Members are sorted by (document, start). ``letters``, when given, holds
+    the letters and digits of every passage side, for documents whose texts are not at hand (the
+    Spark engine counts them where the texts are); by default they are counted in the texts.
 
     Example:
         >>> from dedup.records import Document, Passage, Span
@@ -250,7 +258,7 @@ def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: fl
     found.sort(key=lambda t: (-t[1], -len(t[0]), t[0][0]))
     clusters = []
     for n, (members, documents) in enumerate(found, 1):
-        origin, reason = _origin(members, scores, result.documents)
+        origin, reason = _origin(members, scores, result.documents, letters)
         clusters.append(Cluster(n, members, origin, reason, documents))
     return clusters
 
