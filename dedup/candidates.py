@@ -45,8 +45,9 @@ class Candidates:
     ``left`` < ``right`` index the items given to :func:`candidate_pairs`; ``suppressed`` counts the
     buckets skipped because more than ``max_bucket`` items fell into them (too common to compare
     every pair of their members). ``buckets`` has one row ``(band, key, group, other, items)`` for
-    each of them: its band, its key, the group of its first item in input order, the next group
-    among its items (-1 when all are the first's), and the items it held.
+    each of them: its band, its key, the group of its first item in input order (or, given a
+    ``rank`` of the groups, its group of lowest rank), the next group among its items (-1 when all
+    are the first's), and the items it held.
     """
 
     left: npt.NDArray[np.int64]
@@ -119,6 +120,7 @@ def candidate_pairs_banded(
     threads: int | None = None,
     accept: Accept | None = None,
     members: Callable[[int], npt.NDArray[np.integer] | None] | None = None,
+    rank: npt.NDArray[np.integer] | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
 
@@ -140,6 +142,9 @@ def candidate_pairs_banded(
     ``members(band)``, when given and not None for a band, are the items (ascending indices) that
     band holds, ``column(band)`` one key each: a band of some items only (a scan bands short
     documents' windows on more bands than the others').
+    ``rank``, when given, has one distinct number per group (``rank[g]`` for group ``g``): a skipped
+    bucket's row then names its two groups of lowest rank, not its first two in input order (a
+    scan ranks documents by id, so that the row does not depend on the input's order).
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -156,7 +161,7 @@ def candidate_pairs_banded(
         raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
     if len(sources) != len(groups):
         raise ParameterError(f"groups ({len(groups)}) and sources ({len(sources)}) must have one value for each item")
-    pairs_of = _BandPairs(groups, sources, same_source, max_bucket)
+    pairs_of = _BandPairs(groups, sources, same_source, max_bucket, rank)
 
     def keys_of(band: int) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.int64] | None]:
         keys: npt.NDArray[np.generic] = column(band)
@@ -302,9 +307,18 @@ class _BandPairs:
     """
 
     def __init__(
-        self, groups: npt.NDArray[np.integer], sources: npt.NDArray[np.integer], same_source: bool, max_bucket: int
+        self,
+        groups: npt.NDArray[np.integer],
+        sources: npt.NDArray[np.integer],
+        same_source: bool,
+        max_bucket: int,
+        rank: npt.NDArray[np.integer] | None = None,
     ) -> None:
         self.groups = np.ascontiguousarray(groups, dtype=np.int64)
+        # Empty: a skipped bucket names its first groups in input order (the kernel's rule without a rank).
+        self.rank = np.zeros(0, dtype=np.int64) if rank is None else np.ascontiguousarray(rank, dtype=np.int64)
+        if len(self.rank) and len(self.groups) and (self.groups.min() < 0 or self.groups.max() >= len(self.rank)):
+            raise ParameterError(f"rank ({len(self.rank)} values) must have one value for each group")
         self.sources = np.ascontiguousarray(sources, dtype=np.int64)
         self.same_source = bool(same_source)
         self.max_bucket = int(max_bucket)
@@ -377,7 +391,7 @@ class _BandPairs:
         while True:
             filled, start, suppressed = _band_pairs_kernel(
                 ordered, order, key_shift, item_mask, groups, sources, self.same_source, self.max_bucket, start,
-                out, filled, skipped, suppressed,
+                out, filled, skipped, suppressed, self.rank,
             )  # fmt: skip
             if start == len(ordered):
                 break
@@ -411,6 +425,7 @@ def _band_pairs_kernel(
     filled: int,
     skipped: npt.NDArray[np.int64],
     suppressed: int,
+    rank: npt.NDArray[np.int64],
 ) -> tuple[int, int, int]:
     """Group pairs of the buckets of items sorted by key, from position ``start`` on, into ``out``.
 
@@ -418,8 +433,9 @@ def _band_pairs_kernel(
     The pairs go after the ``filled`` first values of ``out``, until the first bucket whose pairs
     would not fit; a bucket of more than ``max_bucket`` items is skipped, as the row (key, group of
     its first item, the next group among its items or -1, items) after the ``suppressed`` first
-    rows of ``skipped``. Returns how many values of ``out`` are filled, the position to go on from
-    (``n`` when done), and how many rows of ``skipped``. The pairs may repeat.
+    rows of ``skipped``; with a ``rank`` (not empty) of the groups, the groups of lowest rank.
+    Returns how many values of ``out`` are filled, the position to go on from (``n`` when done),
+    and how many rows of ``skipped``. The pairs may repeat.
     """
     shift = np.uint64(key_shift)
     n = len(ordered)
@@ -452,10 +468,20 @@ def _band_pairs_kernel(
                 # earliest, so the row does not depend on how the work was split.
                 first_group = groups[order[s] & item_mask]
                 other = -1
-                for x in range(s + 1, e):
-                    if groups[order[x] & item_mask] != first_group:
-                        other = groups[order[x] & item_mask]
-                        break
+                if len(rank):  # the two groups of lowest rank, whatever the input order
+                    for x in range(s + 1, e):
+                        g = groups[order[x] & item_mask]
+                        if rank[g] < rank[first_group]:
+                            first_group = g
+                    for x in range(s, e):
+                        g = groups[order[x] & item_mask]
+                        if g != first_group and (other < 0 or rank[g] < rank[other]):
+                            other = g
+                else:
+                    for x in range(s + 1, e):
+                        if groups[order[x] & item_mask] != first_group:
+                            other = groups[order[x] & item_mask]
+                            break
                 skipped[suppressed, 0] = np.int64(key)
                 skipped[suppressed, 1] = first_group
                 skipped[suppressed, 2] = other

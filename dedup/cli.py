@@ -697,10 +697,10 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
 
 
 def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
-    """The result with skips decided by the reader first (they never reached the library), then its own."""
+    """The result with the skips decided by the reader (they never reached the library) and its own, in input order."""
     return replace(
         result,
-        skipped=reader.skipped + _placed(result.skipped, reader),
+        skipped=reader.in_input_order(_placed(result.skipped, reader)),
         unread_dates=_placed(result.unread_dates, reader),
     )
 
@@ -718,7 +718,8 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output)
         elif args.format == "csv":
             write_csv(result, stream, bom=args.csv_bom, clusters=clusters)
         elif args.format == "html":
-            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs)
+            documents = args.cluster_documents
+            write_html(result, stream, clusters=clusters, max_pairs=args.html_max_pairs, cluster_documents=documents)
         elif args.format == "parquet":
             from .tables import write_parquet
 
@@ -827,7 +828,7 @@ def _run_index(args: argparse.Namespace) -> int:
             with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
-        skipped = reader.skipped + _placed(added.skipped, reader)
+        skipped = reader.in_input_order(_placed(added.skipped, reader))
         print(_add_line(added, skipped, total))
         for s in skipped:
             print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
@@ -850,7 +851,7 @@ def _run_index(args: argparse.Namespace) -> int:
                 # The report first: an add that fails (another writer, a full disk) is an error after it.
                 added = index.add(documents)
                 if not args.quiet:
-                    skipped = reader.skipped + _placed(added.skipped, reader)
+                    skipped = reader.in_input_order(_placed(added.skipped, reader))
                     sys.stderr.write(_add_line(added, skipped, len(index)) + "\n")
     finally:
         output.discard()

@@ -13,7 +13,12 @@ The likely origin of a cluster is decided by the first rule that singles out one
 2. the only member whose document's ``source`` names a wire agency (Reuters, AFP, AP, ...,
    in Latin or Arabic script, see :func:`wire_agency`);
 3. the member the other copies are most contained in (a longer original keeps everything
-   that a shortened copy kept).
+   that a shortened copy kept): the one that holds most of the copies aligned with it (each
+   counted by its containment in it times its letters and digits: spaces, punctuation and marks
+   left out, so that the same paragraph with other spacing weighs the same), by more than ``TIE``
+   (1%) of it; or, among members within ``TIE`` of that most, the one the copies aligned with it
+   are on average most contained in, by more than ``TIE`` (0.01) above the next. Copies that tie
+   (the same paragraph, spaced differently) single out none.
 
 When none does, ``origin`` is ``None`` and ``origin_reason`` says why.
 """
@@ -31,7 +36,10 @@ from .normalize import normalize
 from .records import Document, Passage, Span
 from .scan import ScanResult
 
-__all__ = ["WIRE_AGENCIES", "Cluster", "find_clusters", "parse_date", "passage_clusters", "wire_agency"]
+__all__ = ["TIE", "WIRE_AGENCIES", "Cluster", "find_clusters", "parse_date", "passage_clusters", "wire_agency"]
+
+TIE = 0.01
+"""Containment evidence within this share of each other is a tie (rule 3: no origin by containment)."""
 
 WIRE_AGENCIES: Mapping[str, tuple[str, ...]] = {
     "Reuters": ("reuters", "rtrs", "رويترز"),
@@ -148,8 +156,16 @@ def _members(sides: Sequence[Span], min_overlap: float) -> list[int]:
     return [uf.find(i) for i in range(len(sides))]
 
 
+def _letters(span: Span, documents: Mapping[str, Document]) -> int:
+    """The letters and digits of a span's text: its length, whatever its spacing and punctuation."""
+    return sum(map(str.isalnum, span.slice(documents[span.doc].text)))
+
+
 def _origin(
-    members: list[Span], scores: Mapping[Span, list[tuple[float, int]]], documents: Mapping[str, Document]
+    members: list[Span],
+    scores: Mapping[Span, list[tuple[float, Span]]],
+    documents: Mapping[str, Document],
+    letters: Mapping[Span, int] | None = None,
 ) -> tuple[Span | None, str]:
     candidates = members
     reasons: list[str] = []
@@ -171,26 +187,33 @@ def _origin(
     if agencies:
         candidates = [m for _, m in agencies]
         reasons.append(f"{len(candidates)} copies from wire agencies")
-    # Ranked by how much of the aligned copies' text a member holds (containment times length), so
-    # that a fragment fully containing one small copy does not outrank the full original.
-    held = sorted(
-        ((sum(c * n for c, n in scores[m]), len(m), m) for m in candidates),
-        key=lambda t: (-t[0], -t[1], t[2]),
-    )
-    best = held[0]
-    if len(held) == 1 or best[0] > held[1][0] + 1e-9:
-        share = sum(c for c, _ in scores[best[2]]) / max(1, len(scores[best[2]]))
-        reasons.append(f"most contained: the copies aligned with it are on average {share:.2f} contained in it")
-        return best[2], "; ".join(reasons)
+    # How much of the aligned copies' text a member holds (containment times letters), so that a
+    # fragment fully containing one small copy does not outrank the full original. Letters, not
+    # characters: a copy with doubled spaces is no more text. Two copies hold about as much of each
+    # other (what they share), so among near equals the average containment decides; a near tie
+    # of that singles out nobody either.
+    count = letters.__getitem__ if letters is not None else lambda span: _letters(span, documents)
+    held = {m: sum(c * count(n) for c, n in scores[m]) for m in candidates}
+    share = {m: sum(c for c, _ in scores[m]) / max(1, len(scores[m])) for m in candidates}
+    most = max(held.values())
+    near = sorted((m for m in candidates if held[m] * (1 + TIE) >= most - 1e-9), key=lambda m: (-share[m], m))
+    if len(near) == 1 or share[near[0]] > share[near[1]] + TIE:
+        best = near[0]
+        reasons.append(f"most contained: the copies aligned with it are on average {share[best]:.2f} contained in it")
+        return best, "; ".join(reasons)
     reasons.append("undetermined: no date, wire agency or containment singles out one copy")
     return None, "; ".join(reasons)
 
 
-def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: float = 0.5) -> list[Cluster]:
+def find_clusters(
+    result: ScanResult, *, min_documents: int = 3, min_overlap: float = 0.5, letters: Mapping[Span, int] | None = None
+) -> list[Cluster]:
     """The passages of a scan that travel through at least ``min_documents`` documents, with origins.
 
     Clusters come largest first (documents, then members), ties by their first member; ids count
-    from 1 in that order. Members are sorted by (document, start).
+    from 1 in that order. Members are sorted by (document, start). ``letters``, when given, holds
+    the letters and digits of every passage side, for documents whose texts are not at hand (the
+    Spark engine counts them where the texts are); by default they are counted in the texts.
 
     Example:
         >>> from dedup.records import Document, Passage, Span
@@ -219,10 +242,10 @@ def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: fl
             span = Span(span.doc, min(hull.start, span.start), max(hull.end, span.end))
         hulls[m] = span
     # Containment evidence: how much of each aligned copy is found in this member.
-    scores: dict[Span, list[tuple[float, int]]] = defaultdict(list)
+    scores: dict[Span, list[tuple[float, Span]]] = defaultdict(list)
     for k, p in enumerate(passages):
-        scores[hulls[member_of[2 * k]]].append((p.containment_b, len(p.b)))
-        scores[hulls[member_of[2 * k + 1]]].append((p.containment_a, len(p.a)))
+        scores[hulls[member_of[2 * k]]].append((p.containment_b, p.b))
+        scores[hulls[member_of[2 * k + 1]]].append((p.containment_a, p.a))
     groups: dict[int, set[int]] = defaultdict(set)
     for m in hulls:
         groups[links.find(m)].add(m)
@@ -235,7 +258,7 @@ def find_clusters(result: ScanResult, *, min_documents: int = 3, min_overlap: fl
     found.sort(key=lambda t: (-t[1], -len(t[0]), t[0][0]))
     clusters = []
     for n, (members, documents) in enumerate(found, 1):
-        origin, reason = _origin(members, scores, result.documents)
+        origin, reason = _origin(members, scores, result.documents, letters)
         clusters.append(Cluster(n, members, origin, reason, documents))
     return clusters
 

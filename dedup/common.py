@@ -14,6 +14,7 @@ the archive index, Spark) names its skipped buckets with :func:`common_texts`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -26,6 +27,7 @@ from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures
 from .normalize import Normalized, normalize
 from .records import CommonText, Span
+from .scripts import breaks
 from .shingle import Shingles, shingle
 
 __all__ = ["EXCERPT", "MOST_DOCUMENTS", "SHOWN", "Sketching", "common_texts"]
@@ -122,12 +124,15 @@ def common_texts(
     """The ``limit`` texts whose skipped buckets held the most windows, one span each, most windows first.
 
     ``buckets`` has one row ``(band, key, document, other, windows)`` a skipped bucket (``key``
-    the 32-bit band key; ``document`` and ``other`` the first two documents holding it, numbers
-    that ``text_of`` and ``id_of`` take, ``other`` -1 when it is all the first's). The text named
-    is, in ``document``, the longest run of n-grams that each of its windows in the bucket shares
-    with ``other``'s windows in it; without ``other``, the windows whole. A text that several
-    documents hold is named once, in the document of its largest bucket: one whose n-grams are
-    half in texts already named is left out. Ties are broken by document, then by position.
+    the 32-bit band key; ``document`` and ``other`` two documents holding it, numbers that
+    ``text_of`` and ``id_of`` take, ``other`` -1 when it is all the first's; a scan gives the two of
+    smallest id). A bucket's text is, in ``document``, the longest run of n-grams that one of its
+    windows in the bucket shares with ``other``'s windows in it (without ``other``, a window whole),
+    widened to whole words where the script spaces its words; the texts of one document's buckets
+    that overlap are one text, which counts them all (``buckets``), so the ``buckets`` of the texts
+    add up to at most the rows'. A text that several documents hold is named once, in the
+    document of its largest bucket: one whose n-grams are half in texts already named is left out.
+    Ties are broken by document id, then by position: the rows' order changes nothing.
 
     Example:
         >>> from dedup.scan import ScanConfig
@@ -145,11 +150,12 @@ def common_texts(
     rows = np.asarray(buckets, dtype=np.int64).reshape(-1, 5)
     if not len(rows) or not limit:
         return []
-    # Documents in the order of their largest bucket (then their number): the texts of a later
-    # document hold at most that many windows, so the walk stops once it cannot change the top.
-    order = np.lexsort((rows[:, 2], -rows[:, 4]))
+    # Documents in the order of their largest bucket (then their id, not their number: the input's
+    # order changes nothing): the texts of a later document hold at most that many windows, so the
+    # walk stops once it cannot change the top.
+    ids = {doc: id_of(doc) for doc in set(rows[:, 2].tolist())}
     largest: dict[int, int] = {}  # each document's largest bucket, documents in the walk's order
-    for doc, held in rows[order][:, [2, 4]].tolist():
+    for doc, held in sorted(rows[:, [2, 4]].tolist(), key=lambda r: (-r[1], ids[r[0]])):
         largest.setdefault(doc, held)
     sketches: dict[int, _Sketch] = {}
 
@@ -182,12 +188,17 @@ def common_texts(
 def _texts_of(
     rows: npt.NDArray[np.int64], text: str, doc_id: str, sketch_of: Callable[[int], _Sketch]
 ) -> list[tuple[CommonText, npt.NDArray[np.uint32]]]:
-    """The common texts of one document's skipped buckets, merged where they overlap, with their n-grams."""
+    """The common texts of one document's skipped buckets, merged where they overlap, with their n-grams.
+
+    A bucket is one piece of text: of its windows' runs, the longest (the first of equals), widened
+    to whole words (:func:`_whole_words`). Several windows of the document often fall in one
+    bucket, far apart: each would otherwise be a text of its own, the bucket counted again in each.
+    """
     mine = sketch_of(int(rows[0, 2]))
     starts, ends = mine.shingles.starts, mine.shingles.ends
-    # Each bucket's runs in this document: (start, end) in the normalised text, the bucket's
-    # windows, the bucket.
-    pieces: list[tuple[int, int, int, int]] = []
+    # Each bucket's text in this document: (start, end) in the raw text, (start, end) in the
+    # normalised text, the bucket's windows, the bucket.
+    pieces: list[tuple[int, int, int, int, int, int]] = []
     for bucket, (band, key, _, other, held) in enumerate(rows.tolist()):
         windows = mine.windows(band, key)
         if not len(windows):
@@ -199,31 +210,75 @@ def _texts_of(
             if not len(theirs):
                 raise ParameterError(f"document number {other} has no window with key {key} in band {band}")
             shared = np.unique(their.shingles.hashes[their.ngrams(theirs)])
+        best: tuple[int, int] | None = None  # the bucket's longest run, (start, end) in the normalised text
         for w in windows.tolist():
             if shared is None:  # text one document repeats: its windows, whole
-                pieces.append((int(starts[mine.first[w]]), int(ends[mine.last[w] - 1]), held, bucket))
-                continue
-            run = _longest_run(np.isin(mine.shingles.hashes[mine.first[w] : mine.last[w]], shared))
+                run: tuple[int, int] | None = (0, int(mine.last[w] - mine.first[w]))
+            else:
+                run = _longest_run(np.isin(mine.shingles.hashes[mine.first[w] : mine.last[w]], shared))
             if run is not None:
                 first, last = int(mine.first[w]) + run[0], int(mine.first[w]) + run[1]
-                pieces.append((int(starts[first]), int(ends[last - 1]), held, bucket))
+                found = (int(starts[first]), int(ends[last - 1]))
+                if best is None or found[1] - found[0] > best[1] - best[0]:
+                    best = found
+        if best is not None:
+            raw_start, raw_end = _whole_words(text, *mine.normalized.raw_span(*best))
+            pieces.append((raw_start, raw_end, best[0], best[1], held, bucket))
     pieces.sort()
     out: list[tuple[CommonText, npt.NDArray[np.uint32]]] = []
     at = 0
     while at < len(pieces):
-        start, end, most, _ = pieces[at]
-        counted = {pieces[at][3]}
+        raw_start, raw_end, start, end, most, _ = pieces[at]
+        counted = {pieces[at][5]}
         at += 1
-        while at < len(pieces) and pieces[at][0] <= end:
-            end = max(end, pieces[at][1])
-            most = max(most, pieces[at][2])
-            counted.add(pieces[at][3])
+        while at < len(pieces) and pieces[at][0] <= raw_end:
+            raw_end = max(raw_end, pieces[at][1])
+            start, end = min(start, pieces[at][2]), max(end, pieces[at][3])
+            most = max(most, pieces[at][4])
+            counted.add(pieces[at][5])
             at += 1
-        raw_start, raw_end = mine.normalized.raw_span(start, end)
         excerpt = text[raw_start:raw_end][:EXCERPT]
         ngrams = np.unique(mine.shingles.hashes[(starts >= start) & (ends <= end)])
         out.append((CommonText(Span(doc_id, raw_start, raw_end), most, len(counted), excerpt), ngrams))
     return out
+
+
+# Characters a cut piece is widened by at most, each side, to reach the end of its word.
+_WORD_REACH = 40
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` of ``text`` widened to the words it cuts, where the script spaces its words.
+
+    An end inside a word (a letter, digit or mark on both sides) moves out to the word's edge, if
+    that is at most ``_WORD_REACH`` characters away; an end between two characters of a script
+    written without spaces (:func:`dedup.scripts.breaks`) is a word's edge already.
+
+    Example:
+        >>> text = "قال واحدٍ من الأطفال"
+        >>> text[7:15], text[slice(*_whole_words(text, 7, 15))]
+        ('دٍ من ال', 'واحدٍ من الأطفال')
+        >>> _whole_words("据新华社报道", 1, 3)
+        (1, 3)
+    """
+    lo, hi = max(0, start - _WORD_REACH), min(len(text), end + _WORD_REACH)
+    edges = set((breaks(text[lo:hi]) + lo).tolist())
+
+    def inside(at: int) -> bool:  # a position between two characters of one word
+        return 0 < at < len(text) and at not in edges and _letter(text[at - 1]) and _letter(text[at])
+
+    wide_start, wide_end = start, end
+    while wide_start > lo and inside(wide_start):
+        wide_start -= 1
+    while wide_end < hi and inside(wide_end):
+        wide_end += 1
+    # No word's edge within reach (a long run of letters): the cut stays where it was.
+    return (start if inside(wide_start) else wide_start), (end if inside(wide_end) else wide_end)
+
+
+def _letter(char: str) -> bool:
+    """Whether ``char`` is part of a word: a letter, a digit or a combining mark."""
+    return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
 def _longest_run(marked: npt.NDArray[np.bool_]) -> tuple[int, int] | None:

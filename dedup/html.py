@@ -233,7 +233,7 @@ def _pair_section(
 
 def _overview(result: ScanResult, shown: int) -> str:
     if not result.pairs:
-        return f"<p>No shared passages among {result.scanned} documents.</p>"
+        return f"<p>No shared passages among {plural(result.scanned, 'document')}.</p>"
     rows = []
     for rank, pair in enumerate(result.pairs, 1):
         label = f'<a href="#pair-{rank}">{rank}</a>' if rank <= shown else str(rank)
@@ -256,9 +256,9 @@ def _overview(result: ScanResult, shown: int) -> str:
     )
 
 
-def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Span, str]) -> str:
+def _clusters(clusters: Sequence[Cluster], result: ScanResult, anchors: dict[Span, str], cluster_documents: int) -> str:
     if not clusters:
-        return '<p class="muted">No passage was found in three or more documents.</p>'
+        return f'<p class="muted">No passage was found in {cluster_documents} or more documents.</p>'
     out = []
     for c in clusters:
         origin = c.origin
@@ -319,11 +319,13 @@ def render_html(
     clusters: Sequence[Cluster] | None = None,
     max_pairs: int = 200,
     title: str = "dedup report",
+    cluster_documents: int = 3,
 ) -> str:
     """The whole report as one self-contained HTML page (inline CSS and script, nothing fetched).
 
     ``max_pairs`` bounds the side-by-side views (each repeats both full texts); the overview lists
-    every pair.
+    every pair. ``clusters`` defaults to :func:`dedup.clusters.find_clusters` with
+    ``min_documents=cluster_documents`` (the page says what a cluster needs).
 
     Example:
         >>> from dedup.records import Document
@@ -336,7 +338,7 @@ def render_html(
         (True, 1)
     """
     if clusters is None:
-        clusters = find_clusters(result)
+        clusters = find_clusters(result, min_documents=cluster_documents)
     ids = passage_clusters(result.passages, clusters)
     cluster_of = {id(p): c for p, c in zip(result.passages, ids, strict=True)}
     by_pair: dict[tuple[str, str], list[Passage]] = defaultdict(list)
@@ -371,13 +373,18 @@ def render_html(
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body><main>"
         f'<h1>{_esc(title)}</h1>{_summary(result, clusters)}<h2 id="overview">Document pairs</h2>'
         f"{_overview(result, shown)}"
-        f'<h2 id="clusters">Reuse clusters</h2>{_clusters(clusters, result, anchors)}'
+        f'<h2 id="clusters">Reuse clusters</h2>{_clusters(clusters, result, anchors, cluster_documents)}'
         f"{''.join(sections)}</main><script>{_JS}</script></body></html>\n"
     )
 
 
 def write_html(
-    result: ScanResult, stream: TextIO, *, clusters: Sequence[Cluster] | None = None, max_pairs: int = 200
+    result: ScanResult,
+    stream: TextIO,
+    *,
+    clusters: Sequence[Cluster] | None = None,
+    max_pairs: int = 200,
+    cluster_documents: int = 3,
 ) -> None:
     """Write :func:`render_html` of a result to a text stream.
 
@@ -388,4 +395,4 @@ def write_html(
         >>> out.getvalue().startswith("<!DOCTYPE html>"), "</html>" in out.getvalue()
         (True, True)
     """
-    stream.write(render_html(result, clusters=clusters, max_pairs=max_pairs))
+    stream.write(render_html(result, clusters=clusters, max_pairs=max_pairs, cluster_documents=cluster_documents))

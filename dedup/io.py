@@ -267,6 +267,8 @@ class Reader:
     encoding: str | None = None
     where: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    # For each of `skipped`, how many documents had been read (kept in `where`) before it.
+    _read_before: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.input_format is not None and self.input_format not in FORMATS:
@@ -284,6 +286,29 @@ class Reader:
         if not self.skip_bad:
             raise InputError(f"{where}: {reason}", document=doc_id, reason=reason, skippable=True, kind=kind)
         self.skipped.append(Skipped(where, reason, doc_id, kind=kind))
+        self._read_before.append(len(self.where))
+
+    def in_input_order(self, later: Sequence[Skipped]) -> list[Skipped]:
+        """This reader's skipped documents and ``later`` ones (documents it read, skipped after, by id), in input order.
+
+        Example:
+            >>> import json, tempfile
+            >>> folder = Path(tempfile.mkdtemp())
+            >>> rows = [{"id": "a", "text": "x"}, {"id": "a", "text": "y"}, {"id": "b", "text": "z"}]
+            >>> _ = (folder / "d.jsonl").write_text("\\n".join(map(json.dumps, rows)), encoding="utf-8")
+            >>> reader = Reader(skip_bad=True)
+            >>> [d.id for d in reader.read([folder / "d.jsonl"])]
+            ['a', 'b']
+            >>> short = [Skipped("d.jsonl:1", "too short", "a", kind="too short")]
+            >>> [(s.where.rsplit("/", 1)[-1], s.kind) for s in reader.in_input_order(short)]
+            [('d.jsonl:1', 'too short'), ('d.jsonl:2', 'duplicate id')]
+        """
+        position = {doc_id: k for k, doc_id in enumerate(self.where)} if later else {}
+        read_before = self._read_before + [len(self.where)] * (len(self.skipped) - len(self._read_before))
+        keyed = [((at, 0, k), s) for k, (at, s) in enumerate(zip(read_before, self.skipped, strict=False))]
+        # A document the library skipped sorts where the reader read it, after the reader's skips before it.
+        keyed += [((position.get(s.id or "", len(position)), 1, k), s) for k, s in enumerate(later)]
+        return [s for _, s in sorted(keyed, key=lambda x: x[0])]
 
     def _accept(self, doc: Document, where: str) -> Document | None:
         first = self.where.get(doc.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TextIO
@@ -64,18 +65,68 @@ _PAIR_FIELDS = (
 
 # Control characters a document's id or text may hold (an escape sequence, a bell, a line break in
 # an id), shown as escapes in text for a terminal: printed as they are, they would drive the
-# terminal or break the table's lines.
+# terminal or break the table's lines. Likewise the bidi controls that open an embedding, override
+# or isolate (U+202A-U+202E, U+2066-U+2069): one in an id reorders the rest of its row, the
+# columns after it shown right to left. (The marks U+200E, U+200F and U+061C open nothing and are
+# common in Arabic text: they are kept.) And the line and paragraph separators U+2028, U+2029.
 _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
+_CONTROLS.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)})
 
 
 def visible(line: str) -> str:
-    r"""A line for a terminal: its control characters shown as ``\xNN`` escapes.
+    r"""A line for a terminal: its control characters shown as ``\xNN``, its bidi controls as ``\uNNNN``.
 
     Example:
         >>> print(visible("doc\x1b[31m red\nid"))
         doc\x1b[31m red\x0aid
+        >>> print(visible("\u202eevil\u202c id"))
+        \u202eevil\u202c id
     """
     return line.translate(_CONTROLS)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: 2 a wide East Asian character, 0 a combining mark or format character.
+
+    Example:
+        >>> _width("abc"), _width("北京"), _width("e\u0301"), _width("سلامٌ")
+        (3, 4, 1, 4)
+    """
+    wide = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        wide += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return wide
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` in at most ``room`` columns: elided in the middle with ``…`` when longer (head and tail kept).
+
+    Example:
+        >>> _fit("source-document-with-a-very-long-name-00002", 20), _fit("short", 20)
+        ('source-doc…ame-00002', 'short')
+        >>> _fit("北京北京北京北京", 8), _width(_fit("北京北京北京北京", 8))
+        ('北京…京', 7)
+    """
+    if _width(text) <= room:
+        return text
+    room = max(room, 3)
+    head = room // 2  # columns before the ellipsis; room - 1 - head after it
+    start = end = 0
+    while start < len(text) and _width(text[: start + 1]) <= head:
+        start += 1
+    while end < len(text) - start and _width(text[len(text) - end - 1 :]) <= room - 1 - head:
+        end += 1
+    # (A combining mark stays with the character before it: it is not left at the start of the tail.)
+    while end and unicodedata.combining(text[len(text) - end]):
+        end -= 1
+    return text[:start] + "…" + text[len(text) - end :]
+
+
+def _pad(text: str, room: int) -> str:
+    """``text`` padded with spaces to ``room`` columns (as :func:`_width` counts them)."""
+    return text + " " * max(0, room - _width(text))
 
 
 def excerpt(text: str, width: int = 60) -> str:
@@ -511,6 +562,10 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     return Records(passages, pairs, summary, other, clusters)
 
 
+_MIN_ID = 12
+"""Columns an id is given in the table at least, however narrow the terminal."""
+
+
 def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
@@ -561,10 +616,18 @@ def format_table(
             )
             for p in result.pairs
         ]
-        widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
+        widths = [max(len(h), *(_width(r[k]) for r in rows)) for k, h in enumerate(head)]
+        # Ids too long for the terminal are elided in the middle (the full ids are in JSONL and CSV).
+        room = width - sum(widths[2:]) - 2 * (len(head) - 1)
+        if widths[0] + widths[1] > room:
+            half = max(_MIN_ID, room // 2)
+            widths[0] = min(widths[0], max(half, room - widths[1]))
+            widths[1] = min(widths[1], max(_MIN_ID, room - widths[0]))
+            rows = [(_fit(r[0], widths[0]), _fit(r[1], widths[1]), *r[2:]) for r in rows]
+        lines.append("  ".join(_pad(h, w) for h, w in zip(head, widths, strict=True)))
         lines.append("  ".join("-" * w for w in widths))
-        lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+        lines.extend("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in rows)
+        each = max(_MIN_ID, (width - 5) // 2)  # an id of a line of its own: half the line at most
         by_pair: dict[tuple[str, str], list[Passage]] = {}
         for passage in result.passages:
             by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
@@ -572,7 +635,7 @@ def format_table(
             if not pair.passages:  # (reported on its score alone: its row above says all)
                 continue
             lines.append("")
-            lines.append(f"{pair.a}  ~  {pair.b}")
+            lines.append(f"{_fit(visible(pair.a), each)}  ~  {_fit(visible(pair.b), each)}")
             for k, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
                 text_a = p.a.slice(result.documents[p.a.doc].text)
                 text_b = p.b.slice(result.documents[p.b.doc].text)
@@ -583,19 +646,21 @@ def format_table(
                 lines.append(f"     a: {excerpt(text_a, ex)}")
                 lines.append(f"     b: {excerpt(text_b, ex)}")
     if clusters:
+        each = max(_MIN_ID, width - 40)  # room for the member's offsets, source and date
         lines.append("")
         lines.append(f"{plural(len(clusters), 'reuse cluster')} (a passage in {cluster_documents} or more documents)")
         for cluster in clusters:
             lines.append("")
             origin = cluster.origin
-            where = "unknown" if origin is None else f"{origin.doc}[{origin.start}:{origin.end}]"
+            where = "unknown" if origin is None else f"{_fit(visible(origin.doc), each)}[{origin.start}:{origin.end}]"
             lines.append(f"cluster {cluster.id}: {cluster.documents} documents; origin {where}")
             lines.append(f"  ({cluster.origin_reason})")
             for m in cluster.members:
                 doc = result.documents[m.doc]
                 about = ", ".join(x for x in (doc.source, doc.date) if x)
                 mark = "*" if m == origin else " "
-                lines.append(f"  {mark} {m.doc}[{m.start}:{m.end}]" + (f"  ({about})" if about else ""))
+                name = _fit(visible(m.doc), each)
+                lines.append(f"  {mark} {name}[{m.start}:{m.end}]" + (f"  ({about})" if about else ""))
                 lines.append(f"     {excerpt(m.slice(doc.text), ex)}")
     return "\n".join(map(visible, lines)) + "\n"
 

@@ -538,9 +538,14 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
         return _kept_pairs(left, right, shared, windows, cfg.min_bands, cfg.short_windows)
 
     accept = needed_rule if least < cfg.min_bands else None
+    # A skipped bucket is named by its documents of smallest id (dedup.common): the same whatever the input order.
+    ids = list(index.documents)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
     return candidate_pairs_banded(
         index.column, index.all_bands, window_doc, window_source, same_source=cfg.same_source,
         max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept, members=index.members,
+        rank=rank,
     )  # fmt: skip
 
 

@@ -69,26 +69,34 @@ def _table(pa: Any, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]])
     return pa.table(data, schema=schema)
 
 
-def _passages(pa: Any, result: ScanResult, clusters: list[Cluster]) -> Any:
+def _passages(pa: Any, result: ScanResult, clusters: list[Cluster], *, report: bool = False) -> Any:
+    """The passages table; with ``report``, the CSV report's rows: a ``score`` column after ``pair``,
+    and one row for each pair reported on its score alone (its passage columns null)."""
     by_pair: dict[tuple[str, str], list[Passage]] = {}
     for passage in result.passages:
         by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
     in_cluster = dict(zip(map(id, result.passages), passage_clusters(result.passages, clusters), strict=True))
     s, i, f = pa.string(), pa.int64(), pa.float64()
     columns = [
-        ("pair", i), ("passage", i), ("cluster", i),
+        ("pair", i), *([("score", f)] if report else []), ("passage", i), ("cluster", i),
         ("doc_a", s), ("source_a", s), ("date_a", s), ("start_a", i), ("end_a", i), ("length_a", i),
         ("doc_b", s), ("source_b", s), ("date_b", s), ("start_b", i), ("end_b", i), ("length_b", i),
         ("similarity", f), ("containment_a", f), ("containment_b", f), ("seeds", i),
         ("text_a", s), ("text_b", s),
     ]  # fmt: skip
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for rank, pair in enumerate(result.pairs, 1):
-        for number, p in enumerate(by_pair.get((pair.a, pair.b), []), 1):
+        head = (rank, pair.score) if report else (rank,)
+        found = by_pair.get((pair.a, pair.b), [])
+        if report and not found:  # a pair on its score alone: its documents, no passage
+            a, b = result.documents[pair.a], result.documents[pair.b]
+            row = (*head, None, None, pair.a, a.source, a.date, None, None, None, pair.b, b.source, b.date)
+            rows.append(row + (None,) * (len(columns) - len(row)))
+        for number, p in enumerate(found, 1):
             a, b = result.documents[p.a.doc], result.documents[p.b.doc]
             rows.append(
                 (
-                    rank, number, in_cluster[id(p)],
+                    *head, number, in_cluster[id(p)],
                     p.a.doc, a.source, a.date, p.a.start, p.a.end, len(p.a),
                     p.b.doc, b.source, b.date, p.b.start, p.b.end, len(p.b),
                     p.similarity, p.containment_a, p.containment_b, p.seeds,
@@ -199,10 +207,14 @@ def write_parquet(
     clusters: list[Cluster] | None = None,
     summary: dict[str, Any] | None = None,
 ) -> None:
-    """Write the ``passages`` table as a Parquet file, with the JSONL summary record in its metadata.
+    """Write the CSV report's rows as a Parquet file, with the summary and the clusters in its metadata.
 
-    The file's key-value metadata ``dedup.summary`` holds the summary record of the JSONL
-    contract (every document read, scanned and skipped, and the scan's parameters) as JSON.
+    One row a passage (the ``passages`` table of :func:`to_arrow`, with the pair's ``score`` after
+    ``pair``), pairs in rank order, and one row for each pair reported on its score alone, its
+    passage columns null, as in :func:`dedup.report.write_csv`. A Parquet file holds one table: the
+    file's key-value metadata ``dedup.summary`` holds the summary record of the JSONL contract
+    (every document read, scanned and skipped, and the scan's parameters) and ``dedup.clusters``
+    the cluster records (their members without ``text``: the passages' rows hold it), as JSON.
 
     Example:
         >>> import io, json
@@ -212,16 +224,24 @@ def write_parquet(
         >>> write_parquet(scan([Document("a", "short")]), out)
         >>> file = pq.ParquetFile(io.BytesIO(out.getvalue()))
         >>> file.schema_arrow.names[:4], json.loads(file.schema_arrow.metadata[b"dedup.summary"])["documents_skipped"]
-        (['pair', 'passage', 'cluster', 'doc_a'], 1)
+        (['pair', 'score', 'passage', 'cluster'], 1)
+        >>> json.loads(file.schema_arrow.metadata[b"dedup.clusters"])
+        []
     """
     pa = _pyarrow()
     import pyarrow.parquet as pq
 
-    from .report import summary_record
+    from .report import cluster_record, summary_record
 
     if clusters is None:
         clusters = find_clusters(result)
-    table = _passages(pa, result, clusters)
+    table = _passages(pa, result, clusters, report=True)
     record = summary if summary is not None else summary_record(result, clusters)
-    table = table.replace_schema_metadata({"dedup.summary": json.dumps(record, ensure_ascii=False)})
+    shown = []
+    for cluster in clusters:
+        found = cluster_record(cluster, result)
+        found["members"] = [{k: v for k, v in m.items() if k != "text"} for m in found["members"]]
+        shown.append(found)
+    metadata = {"dedup.summary": record, "dedup.clusters": shown}
+    table = table.replace_schema_metadata({k: json.dumps(v, ensure_ascii=False) for k, v in metadata.items()})
     pq.write_table(table, stream)

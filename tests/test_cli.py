@@ -257,6 +257,19 @@ def test_skip_bad_accounts_for_every_document(tmp_path: Path, capsys: pytest.Cap
     assert {s["where"] for s in summary["skipped"]} == {f"{path}:{k}" for k in range(6, 6 + len(bad))}
 
 
+def test_skipped_documents_are_listed_in_input_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Skips the reader decides (a malformed line) and the library's (too short, empty) come in the
+    order of the input, not the reader's first."""
+    lines = [SHORT_LINES[0], *BAD_LINES[:2], SHORT_LINES[1], BAD_LINES[2]]
+    path = jsonl(tmp_path / "in.jsonl", [*(line for _, line, _ in lines), *seed_rows()])
+    status, out, err = run(["scan", str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    summary = json.loads(out.splitlines()[-1])
+    assert status == 0 and [s["where"] for s in summary["skipped"]] == [f"{path}:{k}" for k in range(1, 6)]
+    status, _, err = run(["scan", str(path), "--skip-bad"], capsys)
+    listed = [line.split(": ")[0] for line in err.splitlines() if line.startswith("skipped ")]
+    assert listed == [f"skipped {path}:{k}" for k in range(1, 6)]
+
+
 def test_bad_parameter(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(["scan", str(SEEDS), "--threshold", "1.5"], capsys)
     assert status == 2

@@ -165,3 +165,35 @@ def test_cluster_is_a_frozen_record() -> None:
     cluster = Cluster(1, [Span("a", 0, 1)], None, "r", 1)
     with pytest.raises(AttributeError):
         cluster.id = 2  # type: ignore[misc]
+
+
+def test_copies_that_differ_only_in_spacing_have_no_origin() -> None:
+    """Three copies of one paragraph, one with a space before each "،", one with doubled spaces
+    after each ". ": none holds more text, so none is the origin (not the one with most spaces)."""
+    paragraph = WIRE + " " + WIRE[:280] + "."
+    copies = [
+        ("plain", paragraph),
+        ("spaced", paragraph.replace("،", " ،")),
+        ("doubled", paragraph.replace(". ", ".  ")),
+    ]
+    assert all(text != paragraph for _, text in copies[1:])
+    docs = [
+        Document(doc_id, filler(2 * k) + text + " " + filler(2 * k + 1), f"outlet-{k}")
+        for k, (doc_id, text) in enumerate(copies)
+    ]
+    docs += [Document(f"other-{k:02d}", filler(100 + k, 90), f"site-{k}") for k in range(12)]
+    (cluster,) = find_clusters(scan(docs))
+    assert cluster.documents == 3
+    assert cluster.origin is None and cluster.origin_reason.startswith("undetermined"), cluster
+
+
+def test_a_copy_holding_more_than_the_others_is_still_the_origin() -> None:
+    """Containment evidence more than TIE apart still decides: the full text over two parts of it."""
+    b, c = Span("b", 0, 120), Span("c", 0, 140)
+    found = [
+        passage(Span("a", 0, 120), b),
+        passage(Span("a", 60, 200), c),
+        passage(Span("b", 60, 120), Span("c", 0, 60)),
+    ]
+    (cluster,) = find_clusters(ScanResult(found, [], docs("a", "b", "c"), [], 3, 0))
+    assert cluster.origin == Span("a", 0, 200) and cluster.origin_reason.startswith("most contained")

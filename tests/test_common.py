@@ -55,3 +55,41 @@ def test_the_wire_copy_of_many_outlets_is_named_once_and_tight() -> None:
 def test_limit_is_checked_where_it_enters() -> None:
     with pytest.raises(ParameterError, match="limit must be a non-negative integer, got -1"):
         common_texts(np.zeros((0, 5), np.int64), str, str, ScanConfig(), limit=-1)
+
+
+def chance_corpus(seed: int = 5, documents: int = 30) -> list[Document]:
+    """Unrelated texts of a small vocabulary: its frequent n-grams hold a band's minimum in many
+    windows, several of one document among them, so buckets are skipped at a low ``max_bucket``."""
+    rng = random.Random(seed)
+    vocabulary = [own_text(rng, 1) for _ in range(40)]
+    return [
+        Document(f"doc{k:02d}", " ".join(rng.choice(vocabulary) for _ in range(400)), source=f"s{k}")
+        for k in range(documents)
+    ]
+
+
+def test_each_skipped_bucket_is_counted_once() -> None:
+    """One bucket with several windows of the named document (far apart) is one text, counted once:
+    the texts' buckets add up to at most the buckets skipped, and every text is whole words."""
+    docs = chance_corpus(documents=10)
+    result = scan(docs, ScanConfig(max_bucket=48))  # (12 buckets, 20 counted before each bucket was one text)
+    assert result.suppressed_buckets >= len(result.common) > 1
+    assert sum(c.buckets for c in result.common) <= result.suppressed_buckets
+    texts = {d.id: d.text for d in docs}
+    for c in result.common:
+        text = texts[c.span.doc]
+        assert c.span.start == 0 or not text[c.span.start - 1].isalnum(), c
+        assert c.span.end == len(text) or not text[c.span.end].isalnum(), c
+
+
+def test_common_texts_do_not_depend_on_the_input_order() -> None:
+    docs = chance_corpus()
+    config = ScanConfig(max_bucket=12)
+    first = scan(docs, config)
+    assert first.common
+    for seed in (1, 2):
+        shuffled = docs[:]
+        random.Random(seed).shuffle(shuffled)
+        again = scan(shuffled, config)
+        assert again.suppressed_buckets == first.suppressed_buckets
+        assert again.common == first.common

@@ -113,6 +113,15 @@ def test_jsonl_contract_names_every_field() -> None:
     assert not missing, f"fields not in docs/jsonl.md: {missing}"
 
 
+def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
+    """docs/jsonl.md's summary table lists the record's fields in the order a reader sees them."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    section = page.split("## `summary`", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
+    summary = list(records(ScanResult([], [], {}, [], 0, 0)))[-1]
+    assert listed == list(summary)
+
+
 def test_nav_lists_every_page() -> None:
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
     pages = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))

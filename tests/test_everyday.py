@@ -213,6 +213,36 @@ def test_parquet_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert record["type"] == "summary" and record["documents_read"] == 5
 
 
+def test_parquet_carries_what_the_csv_carries(tmp_path: Path) -> None:
+    """The pair's score on every row, a row for a pair reported on its score alone, and the
+    clusters (in the file's metadata), as the CSV report has them."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from dedup.records import Pair, Passage, Span
+    from dedup.report import write_csv
+    from dedup.tables import write_parquet
+
+    docs = {d: Document(d, f"{d} " + "shared words here " * 10, source=f"s{d}") for d in "wxyz"}
+    spans = {d: Span(d, 2, 182) for d in "xyz"}
+    passages = [Passage(spans[a], spans[b], 1.0, 1.0, 1.0, 9) for a, b in ("xy", "xz", "yz")]
+    pairs = [Pair(a, b, 0.9, 0.9, 1.0, 1.0, 1.0, 1.0, 1, 180, 0.95) for a, b in ("xy", "xz", "yz")]
+    pairs.append(Pair("w", "x", 0.0, 0.0, 0.4, 0.4, 0.25, 0.25, 0, 0, 0.4))  # on its score alone
+    result = ScanResult(passages, pairs, docs, [], 4, 0)
+    target, text = tmp_path / "r.parquet", io.StringIO()
+    with target.open("wb") as stream:
+        write_parquet(result, stream)
+    write_csv(result, text, bom=False)
+    table = pq.read_table(target)
+    rows = list(csv.DictReader(io.StringIO(text.getvalue())))
+    assert [(r["pair"], r["score"], r["doc_a"], r["doc_b"]) for r in table.to_pylist()] == [
+        (int(r["pair"]), float(r["score"]), r["doc_a"], r["doc_b"]) for r in rows
+    ]
+    alone = table.to_pylist()[-1]
+    assert (alone["doc_a"], alone["passage"], alone["start_a"], alone["text_b"]) == ("w", None, None, None)
+    clusters = json.loads(table.schema.metadata[b"dedup.clusters"])
+    assert [(c["id"], c["documents"], [m["doc"] for m in c["members"]]) for c in clusters] == [(1, 3, ["x", "y", "z"])]
+    assert [r["cluster"] for r in table.to_pylist()] == [1, 1, 1, None]
+
+
 def test_to_arrow_and_to_pandas_agree_with_the_jsonl_records() -> None:
     pytest.importorskip("pandas")
     docs = [Document(p.name, p.read_text("utf-8"), source=p.name) for p in SEED_FILES]

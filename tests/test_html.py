@@ -141,7 +141,16 @@ def test_self_contained() -> None:
 
 def test_empty_result() -> None:
     page = render_html(ScanResult([], [], {"a": Document("a", "t")}, [], 0, 0))
-    assert "No shared passages among 1 documents" in page
+    assert "No shared passages among 1 document." in page
+    assert "No passage was found in 3 or more documents." in page
+
+
+def test_no_cluster_says_how_many_documents_a_cluster_needs(tmp_path: Path) -> None:
+    """With --cluster-documents 5, "no passage in three or more documents" was wrong (the seeds'
+    passages are each in two documents)."""
+    out = tmp_path / "r.html"
+    assert main(["scan", str(SEEDS), "--format", "html", "-o", str(out), "-q", "--cluster-documents", "5"]) == 0
+    assert "No passage was found in 5 or more documents." in out.read_text("utf-8")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,39 @@ def test_control_characters_reach_no_terminal() -> None:
     assert "x\\x1b[31m\\x0afake  ~  y" in shown and "skipped z\\x07" in shown
     table = format_table(result).splitlines()
     assert len({len(line) for line in table[2:5]}) == 1  # the columns still line up
+
+
+def _two_documents(id_a: str, id_b: str) -> ScanResult:
+    from dedup import Document
+
+    docs = {id_a: Document(id_a, "the wire copy, then more", "s1"), id_b: Document(id_b, "more; the wire copy", "s2")}
+    p = Passage(Span(id_a, 0, 13), Span(id_b, 6, 19), 1.0, 1.0, 1.0, 9)
+    return ScanResult([p], [Pair(id_a, id_b, 0.54, 0.68, 1.0, 1.0, 0.3, 0.3, 1, 13, 0.6)], docs, [], 1, 0)
+
+
+def test_bidi_controls_in_an_id_are_escaped() -> None:
+    """A right-to-left override in an id would show the rest of its row reversed (the scores after
+    it read backwards): it is shown as an escape, as the C0 and C1 controls are."""
+    from dedup.report import format_table
+
+    shown = format_table(_two_documents("a\u202eevil", "b\u2067x\u2069"), width=100)
+    assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in shown)
+    assert "a\\u202eevil" in shown and "b\\u2067x\\u2069" in shown
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_long_ids_are_elided_to_the_terminal_width(width: int) -> None:
+    """Ids of 150 characters made every row wider than the terminal: elided in the middle, the
+    columns lined up by what a terminal shows (a wide character takes two columns)."""
+    from dedup.report import format_table
+
+    def _width(line: str) -> int:  # what a terminal shows: wide characters two columns
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    long_a, long_b = "a" * 140 + "-end-000001", "北京" * 70 + "-000002"
+    table = format_table(_two_documents(long_a, long_b), width=width).splitlines()
+    rows = table[2:5]
+    assert all(_width(line) <= width for line in table), [(_width(line), line) for line in table]
+    assert len({_width(line) for line in rows}) == 1  # the columns still line up
+    assert "…" in rows[2] and rows[2].split("  ")[0].endswith("01")
+    assert format_table(_two_documents("x", "y"), width=width).splitlines()[4].startswith("x  y  ")

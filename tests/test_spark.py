@@ -78,7 +78,7 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert result.pairs == local.pairs
     assert (result.candidates, result.suppressed_buckets) == (local.candidates, local.suppressed_buckets)
     # The skipped buckets are named by both (the document naming a text may differ: Spark takes the
-    # smallest document keys, the local engine the first documents in input order).
+    # smallest document keys, the local engine the documents of smallest id).
     assert bool(result.common) == bool(local.common) == (local.suppressed_buckets > 0)
     assert [c.windows for c in result.common[:1]] == [c.windows for c in local.common[:1]]
     assert result.unaligned == local.unaligned

@@ -75,7 +75,7 @@ def scan_inputs(
             note = " (skipped and counted without --strict)"
             raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
         raise
-    skipped = reader.skipped + [Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped]
+    skipped = reader.in_input_order([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])
     return replace(result, skipped=skipped)
 
 

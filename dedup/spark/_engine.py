@@ -193,13 +193,24 @@ class SparkScan:
         """Reuse clusters (:func:`dedup.clusters.find_clusters`) of the passages, computed on the driver.
 
         It collects the passages and the ids, sources and dates of their documents (the output, not
-        the corpus's texts).
+        the corpus's texts), and the letters and digits of each passage side, counted by Spark.
         """
         passages = self._collect_passages()
         rows = self._scanned_rows({span.doc for p in passages for span in (p.a, p.b)}, "source", "date")
         documents = {r.id: Document(id=r.id, text="", source=r.source, date=r.date) for r in rows}
         result = ScanResult(passages, [], documents, [], self.candidates, self.suppressed_buckets, self.config)
-        return find_clusters(result, min_documents=min_documents, min_overlap=min_overlap)
+        letters = self._side_letters() if passages else {}
+        return find_clusters(result, min_documents=min_documents, min_overlap=min_overlap, letters=letters)
+
+    def _side_letters(self) -> dict[Span, int]:
+        """The letters and digits of each passage side's text (str.isalnum's: Unicode letters and numbers)."""
+        a = [F.col(f"a_{c}").alias(c) for c in ("doc", "start", "end")]
+        sides = self.passages.select(*a).union(self.passages.select("b_doc", "b_start", "b_end")).distinct()
+        texts = self.documents.filter(F.col("reason").isNull()).select(F.col("id").alias("doc"), "text")
+        cut = F.expr("substring(text, start + 1, end - start)")  # (code points, counted from 1)
+        n = F.length(F.regexp_replace(cut, r"[^\p{L}\p{N}]", "")).alias("n")
+        counted = sides.join(texts, "doc").select("doc", "start", "end", n)
+        return {Span(r["doc"], r["start"], r["end"]): r["n"] for r in counted.collect()}
 
     def _collect_passages(self) -> list[Passage]:
         """The passages on the driver, in the order of :attr:`passages` (input order of the pair, then position)."""
