@@ -36,7 +36,7 @@ from .evaluate_pairs import (
 )
 from .html import write_html
 from .index import Index
-from .io import FORMATS, Reader
+from .io import FORMATS, Reader, duplicate_reason
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
@@ -551,8 +551,9 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
         raise InputError(str(error), reason=error.reason, skippable=error.skippable, kind=error.kind) from error
 
 
-def _reader(args: argparse.Namespace) -> Reader:
+def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
     return Reader(
+        check_ids=check_ids,
         id_field=args.id_field,
         text_field=args.text_field,
         source_field=args.source_field,
@@ -681,17 +682,21 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
     try:
         yield
     except InputError as error:
-        # The library knows the document id; the reader knows where that document came from.
-        if error.document is not None and error.document in reader.where:
+        # The library knows the document id; the reader knows where that document came from (the
+        # document the library stopped at is the one read last: an id read twice names two places).
+        doc_id = error.document
+        if doc_id is not None and doc_id in reader.where:
+            place = reader.last[1] if reader.last is not None and reader.last[0] == doc_id else reader.where[doc_id]
             reason = error.reason
+            holder = reader.holder(doc_id, place) if error.kind == "duplicate id" else None
+            if holder is not None:
+                reason = duplicate_reason(doc_id, holder)
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 # (a date not read: the document is scanned without it, and counted)
                 late = error.kind == "unread date"
                 reason += " (scanned without it and counted" if late else " (skipped and counted"
                 reason += " without --strict)"
-            raise InputError(
-                f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind
-            ) from error
+            raise InputError(f"{place}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind) from error
         raise
 
 
@@ -699,8 +704,8 @@ def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     """The result with skips decided by the reader first (they never reached the library), then its own."""
     return replace(
         result,
-        skipped=reader.skipped + _placed(result.skipped, reader),
-        unread_dates=_placed(result.unread_dates, reader),
+        skipped=reader.skipped + reader.placed(result.skipped),
+        unread_dates=reader.placed(result.unread_dates),
     )
 
 
@@ -728,9 +733,13 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output)
 
 def _run_scan(args: argparse.Namespace) -> int:
     config = _config(args)
-    reader = _reader(args)
+    # Repeated ids are the scan's to decide, as dedup.scan decides them: a document skipped as too
+    # short or empty leaves its id to a later one (both engines; the reader says where each was read).
+    reader = _reader(args, check_ids=False)
     if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
         raise ParameterError("--spark-master and --work-dir go with --engine spark")
+    if args.engine == "spark" and args.threads is not None:
+        raise ParameterError("--threads applies to the local engine; with --engine spark, Spark's cores do the work")
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         if args.engine == "spark":
