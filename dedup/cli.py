@@ -36,7 +36,7 @@ from .evaluate_pairs import (
 )
 from .html import write_html
 from .index import AddResult, Index
-from .io import FORMATS, Reader
+from .io import FORMATS, Reader, duplicate_reason
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
@@ -552,8 +552,9 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
         raise InputError(str(error), reason=error.reason, skippable=error.skippable, kind=error.kind) from error
 
 
-def _reader(args: argparse.Namespace) -> Reader:
+def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
     return Reader(
+        check_ids=check_ids,
         id_field=args.id_field,
         text_field=args.text_field,
         source_field=args.source_field,
@@ -682,17 +683,21 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
     try:
         yield
     except InputError as error:
-        # The library knows the document id; the reader knows where that document came from.
-        if error.document is not None and error.document in reader.where:
+        # The library knows the document id; the reader knows where that document came from (the
+        # document the library stopped at is the one read last: an id read twice names two places).
+        doc_id = error.document
+        if doc_id is not None and doc_id in reader.where:
+            place = reader.last[1] if reader.last is not None and reader.last[0] == doc_id else reader.where[doc_id]
             reason = error.reason
+            holder = reader.holder(doc_id, place) if error.kind == "duplicate id" else None
+            if holder is not None:
+                reason = duplicate_reason(doc_id, holder)
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 # (a date not read: the document is scanned without it, and counted)
                 late = error.kind == "unread date"
                 reason += " (scanned without it and counted" if late else " (skipped and counted"
                 reason += " without --strict)"
-            raise InputError(
-                f"{reader.where[error.document]}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind
-            ) from error
+            raise InputError(f"{place}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind) from error
         raise
 
 
@@ -700,14 +705,9 @@ def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     """The result with the skips decided by the reader (they never reached the library) and its own, in input order."""
     return replace(
         result,
-        skipped=reader.in_input_order(_placed(result.skipped, reader)),
-        unread_dates=_placed(result.unread_dates, reader),
+        skipped=reader.in_input_order(reader.placed(result.skipped)),
+        unread_dates=reader.placed(result.unread_dates),
     )
-
-
-def _placed(records: list[Skipped], reader: Reader) -> list[Skipped]:
-    """The library's records of documents, each at the place the reader found its document (a file and line)."""
-    return [Skipped(reader.where.get(s.id or "", s.where), s.reason, s.id, kind=s.kind) for s in records]
 
 
 def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
@@ -730,9 +730,13 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output)
 
 def _run_scan(args: argparse.Namespace) -> int:
     config = _config(args)
-    reader = _reader(args)
+    # Repeated ids are the scan's to decide, as dedup.scan decides them: a document skipped as too
+    # short or empty leaves its id to a later one (both engines; the reader says where each was read).
+    reader = _reader(args, check_ids=False)
     if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
         raise ParameterError("--spark-master and --work-dir go with --engine spark")
+    if args.engine == "spark" and args.threads is not None:
+        raise ParameterError("--threads applies to the local engine; with --engine spark, Spark's cores do the work")
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         if args.engine == "spark":
@@ -828,12 +832,12 @@ def _run_index(args: argparse.Namespace) -> int:
             with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
             total = len(index)
-        skipped = reader.in_input_order(_placed(added.skipped, reader))
+        skipped = reader.in_input_order(reader.placed(added.skipped))
         print(_add_line(added, skipped, total))
         for s in skipped:
             print(visible(f"skipped {s.where}: {s.reason}"), file=sys.stderr)
         if added.unread_dates:  # the note of a scan, then each of them (no other output lists them)
-            added = replace(added, unread_dates=_placed(added.unread_dates, reader))
+            added = replace(added, unread_dates=reader.placed(added.unread_dates))
             print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
@@ -851,7 +855,7 @@ def _run_index(args: argparse.Namespace) -> int:
                 # The report first: an add that fails (another writer, a full disk) is an error after it.
                 added = index.add(documents)
                 if not args.quiet:
-                    skipped = reader.in_input_order(_placed(added.skipped, reader))
+                    skipped = reader.in_input_order(reader.placed(added.skipped))
                     sys.stderr.write(_add_line(added, skipped, len(index)) + "\n")
     finally:
         output.discard()

@@ -18,7 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
@@ -245,7 +245,12 @@ class Reader:
     are read as UTF-8, or as UTF-16 or UTF-32 when the file starts with that encoding's byte-order
     mark; ``encoding`` names another (``cp1256`` for older Arabic archives, ``latin-1``: any that
     Python knows), for every such file read. Parquet holds UTF-8 by definition. ``where`` maps
-    each id to the place it was read from, for messages.
+    each id to the place it was first read from, for messages.
+
+    A repeated id is refused here (the first document read keeps it) unless ``check_ids`` is false:
+    then every document is yielded and the scan decides, as :func:`dedup.scan` decides (a document
+    skipped as too short or empty leaves its id to a later one); ``repeats`` then holds every place
+    of each id read more than once, and ``last`` the id and place of the document yielded last.
 
     Example:
         >>> import tempfile, pathlib
@@ -265,8 +270,11 @@ class Reader:
     input_format: str | None = None
     skip_bad: bool = False
     encoding: str | None = None
+    check_ids: bool = True
     where: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    repeats: dict[str, list[str]] = field(default_factory=dict)
+    last: tuple[str, str] | None = None
     # For each of `skipped`, how many documents had been read (kept in `where`) before it.
     _read_before: list[int] = field(default_factory=list, repr=False)
 
@@ -312,12 +320,66 @@ class Reader:
 
     def _accept(self, doc: Document, where: str) -> Document | None:
         first = self.where.get(doc.id)
-        if first is not None:
+        if first is not None and self.check_ids:
             reason = f"duplicate id {doc.id!r} (first read at {first}); ids must be unique"
             self._bad(where, reason, doc.id, "duplicate id")
             return None
-        self.where[doc.id] = where
+        if first is not None:
+            self.repeats.setdefault(doc.id, [first]).append(where)
+        else:
+            self.where[doc.id] = where
+        self.last = (doc.id, where)
         return doc
+
+    def placed(self, records: Sequence[Skipped]) -> list[Skipped]:
+        """The scan's records of the documents read (skipped, or dates not read), each at its document's place.
+
+        An id read more than once (``repeats``, with ``check_ids`` false) names several places: the
+        scan, going in input order, skips the documents of that id before the one it scans for
+        their length (or a problem of their own) and those after it as duplicates, so the records
+        of that id fall on its places in order, around the scanned one.
+        """
+        placed = [Skipped(self.where.get(r.id or "", r.where), r.reason, r.id, kind=r.kind) for r in records]
+        of_id: dict[str, list[int]] = {}
+        for k, r in enumerate(records):
+            if r.id in self.repeats and r.kind != "unread date":
+                of_id.setdefault(r.id, []).append(k)
+        for doc_id, ks in of_id.items():
+            places = self.repeats[doc_id]
+            kinds = [records[k].kind for k in ks]
+            scanned = kinds.index("duplicate id") if "duplicate id" in kinds else len(ks)
+            for n, k in enumerate(ks):
+                placed[k] = replace(placed[k], where=places[n if n < scanned else n + 1])
+        for k, r in enumerate(records):  # a date not read is the scanned document's
+            if r.id in self.repeats and r.kind == "unread date":
+                skipped = {placed[j].where for j in of_id.get(r.id, [])}
+                placed[k] = replace(placed[k], where=next(p for p in self.repeats[r.id] if p not in skipped))
+        return self.reworded(placed)
+
+    def reworded(self, records: Sequence[Skipped]) -> list[Skipped]:
+        """The records, each duplicate's reason naming the place of the document scanned under its id."""
+        skipped: dict[str, set[str]] = {}
+        for r in records:
+            if r.id in self.repeats:
+                skipped.setdefault(r.id, set()).add(r.where)
+        out = []
+        for r in records:
+            if r.kind == "duplicate id" and r.id in self.repeats:
+                holder = next((p for p in self.repeats[r.id] if p not in skipped[r.id]), None)
+                if holder is not None:
+                    r = replace(r, reason=duplicate_reason(r.id, holder))
+            out.append(r)
+        return out
+
+    def holder(self, doc_id: str, where: str) -> str | None:
+        """Where the document read before the one at ``where`` with the same id was read (None when none was).
+
+        A scan that stops at the first duplicate stops at a document whose id the one read just
+        before it holds (any other before were skipped for their length, or the scan would have stopped).
+        """
+        places = self.repeats.get(doc_id, [])
+        at = places.index(where) if where in places else 0
+        return places[at - 1] if at > 0 else None
 
     def read(self, inputs: str | Path | Sequence[str | Path]) -> Iterator[Document]:
         """Yield the documents of every input in turn (one path, or several).
@@ -674,6 +736,16 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
         ['s']
     """
     return Reader(**{"input_format": "jsonl", **options}).read([path])
+
+
+def duplicate_reason(doc_id: str, holder: str) -> str:
+    """Why the scan skips a duplicate, as the commands say it: its id, and where the document scanned under it was read.
+
+    Example:
+        >>> duplicate_reason("a", "news.jsonl:3")
+        "duplicate id 'a' (taken by the document at news.jsonl:3); ids must be unique"
+    """
+    return f"duplicate id {doc_id!r} (taken by the document at {holder}); ids must be unique"
 
 
 def _fields_held(record: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ import dataclasses
 import importlib.util
 import json
 import random
+import re
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator
@@ -263,7 +264,11 @@ def test_cli_strict_stops_with_the_local_message(
 
 
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> None:
-    docs = _corpus()[:60]
+    """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
+    skipped documents included: a document skipped as too short leaves its id to a later one (as
+    dedup.scan decides), a later copy of a scanned id is a duplicate, each named at its own line or row."""
+    docs = _corpus()[:66]
+    assert [d.id for d in docs[62:64]] == ["later", "later"]  # a short document, then one long enough
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text(
         "".join(json.dumps({"id": d.id, "text": d.text, "source": d.source}, ensure_ascii=False) + "\n" for d in docs),
@@ -278,19 +283,89 @@ def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> No
     for name, argv in {
         "local": [str(corpus)],
         "spark": [str(corpus), "--engine", "spark", "--spark-master", "local[2]"],
+        "parquet local": [str(parquet)],
         "parquet": [str(parquet), "--engine", "spark", "--work-dir", str(tmp_path / "work")],
     }.items():
         out = tmp_path / f"{name}.jsonl"
-        assert main(["scan", *argv, "--format", "jsonl", "-o", str(out), "-q"]) == 0
+        assert main(["scan", *argv, "--skip-bad", "--format", "jsonl", "-o", str(out), "-q"]) == 0
         outputs[name] = out.read_text(encoding="utf-8")
-    assert '"type": "passage"' in outputs["local"]
+    assert '"type": "passage"' in outputs["local"] and '"later"' in outputs["local"]
+    summary = json.loads(outputs["local"].splitlines()[-1])
+    assert [(s["where"], s["kind"]) for s in summary["skipped"]] == [
+        (f"{corpus}:61", "too short"), (f"{corpus}:62", "duplicate id"), (f"{corpus}:63", "too short"),
+        (f"{corpus}:65", "empty"),
+    ]  # fmt: skip
+    taken = f"duplicate id {docs[61].id!r} (taken by the document at {corpus}:8); ids must be unique"
+    assert summary["skipped"][1]["reason"] == taken
     assert outputs["spark"] == outputs["local"]
-    assert outputs["parquet"] == outputs["local"]
+    assert outputs["parquet"] == outputs["parquet local"]
+    assert f"{parquet}: row 62" in outputs["parquet"]
+    # The same passages and pairs whatever the file format (the summary names other places).
+    assert outputs["parquet"].splitlines()[:-1] == outputs["local"].splitlines()[:-1]
+
+
+def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path: Path) -> None:
+    """A column or JSON value of the wrong type is refused, not scanned as its string form; repeated
+    ids with no order to say which came first are an error; a Hive-partitioned Parquet dataset is
+    Parquet; read() takes one path as one."""
+    from dedup.spark import read
+    from dedup.spark._engine import _is_parquet_dir
+
+    for ddl, row, said in (
+        ("id string, text bigint", ("a", 5), "field 'text' must be a string, got a column of type bigint"),
+        ("id string, text array<string>", ("a", ["x"]), "field 'text' must be a string, got a column of type array"),
+        ("id string, text string, source int", ("a", "x", 5), "field 'source' must be a string, got a column of type"),
+        ("id string, text string, date int", ("a", "x", 5), "field 'date' must be a string or a date, got a column"),
+    ):  # fmt: skip
+        with pytest.raises(InputError, match=re.escape(said)):
+            spark_scan(spark.createDataFrame([row], ddl))
+    texts = [d.text for d in Reader().read([SEEDS])]
+    rows = [("a", texts[0], "x", 0), ("a", texts[1], "y", 1), ("c", texts[1], "z", 1)]
+    unordered = spark.createDataFrame([r[:3] for r in rows], "id string, text string, source string")
+    with pytest.raises(InputError, match="2 documents have the id 'a' and nothing says which came first"):
+        spark_scan(unordered, ScanConfig(skip_bad=True))
+    tied = spark.createDataFrame([(*r[:3], 0) for r in rows], "id string, text string, source string, o int")
+    with pytest.raises(InputError, match="2 documents have the id 'a' and the same input order"):
+        spark_scan(tied, ScanConfig(skip_bad=True), order="o")
+    # JSON values of the wrong type, as the local reader says them (the field as the user named it).
+    lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
+             {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
+             {"id": "o", "body": {"x": 1}}]  # fmt: skip
+    path = tmp_path / "typed.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
+    local = Reader(text_field="body", skip_bad=True)
+    assert [d.id for d in local.read([path])] == ["a", "7"]
+    found = spark_scan(read(spark, str(path), text_field="body"), ScanConfig(skip_bad=True)).to_result()
+    assert found.scanned == 2
+    # (Spark's reader names the file, not the line; nor the fields a record holds, nor the JSON error.)
+    assert [(s.kind, s.reason) for s in found.skipped] == [
+        (s.kind, re.sub(r" \(the record has .*\)$| \(.* at column \d+\)", "", s.reason)) for s in local.skipped
+    ]
+    assert all(s.where == str(path) for s in found.skipped)
+    hive = tmp_path / "hive"
+    for year in (2019, 2020):
+        (hive / f"year={year}").mkdir(parents=True)
+        pq.write_table(pa.table({"id": [f"d{year}"], "text": [texts[0]]}), hive / f"year={year}" / "part-0.parquet")
+    (tmp_path / "lines" / "more").mkdir(parents=True)
+    shutil.copy(path, tmp_path / "lines" / "more" / "typed.jsonl")
+    assert _is_parquet_dir(spark, str(hive)) and not _is_parquet_dir(spark, str(tmp_path / "lines"))
+    assert sorted(r.id for r in read(spark, str(hive)).select("id").collect()) == ["d2019", "d2020"]
 
 
 def test_local_engine_refuses_spark_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(SEEDS), "--work-dir", str(tmp_path)]) == 2
     assert "--engine spark" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [["--threads", "2"], ["--input-format", "csv"], ["--encoding", "cp1256"],
+                                    ["--glob", "*.parquet"]])  # fmt: skip
+def test_spark_engine_refuses_options_it_would_ignore(
+    option: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--threads (Spark's cores work), and reader options for inputs Spark reads itself: an error, not ignored."""
+    assert main(["scan", str(tmp_path / "news.parquet"), "--engine", "spark", *option]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and option[0] in err
 
 
 @settings(max_examples=60, deadline=None)

@@ -130,7 +130,7 @@ DOCUMENTS = (
     "window_count bigint, time double, date_reason string"
 )
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
-_READ = ("id", "text", "source", "date")
+_READ = ("id", "text", "source", "date", "_reason", "_kind")
 
 
 def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
@@ -149,13 +149,19 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
         ids = batch.column("id").to_pylist()
         texts = batch.column("text").to_pylist()
         sources = batch.column("source").to_pylist()
+        # What read() found wrong with a row (a field of the wrong type, a line that is not JSON), worded as locally.
+        names = batch.schema.names
+        found = batch.column("_reason").to_pylist() if "_reason" in names else [None] * len(ids)
+        found_kinds = batch.column("_kind").to_pylist() if "_kind" in names else [None] * len(ids)
         out: dict[str, list[Any]] = {name: [] for name in ("doc", "length", "source_key", "problem", "reason", "kind")}
         date_reasons: list[str | None] = [None] * len(ids)
         accepted: list[int] = []
         normalized: list[str] = []
         for k, (doc_id, text) in enumerate(zip(ids, texts, strict=True)):
             problem, reason, kind = PROBLEM_NONE, None, None
-            if not isinstance(doc_id, str) or not doc_id:
+            if found[k] is not None:
+                problem, reason, kind = PROBLEM_FIELD, found[k], found_kinds[k] or "invalid record"
+            elif not isinstance(doc_id, str) or not doc_id:
                 problem, reason = PROBLEM_FIELD, f"id must be a non-empty string, got {doc_id!r}"
                 kind = "invalid record"
             elif not isinstance(text, str):

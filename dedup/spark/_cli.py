@@ -12,7 +12,7 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 
 from ..errors import InputError
-from ..io import Reader
+from ..io import Reader, duplicate_reason
 from ..records import Skipped
 from ..scan import ScanConfig, ScanResult
 from ._engine import read, scan, session
@@ -37,10 +37,12 @@ def scan_inputs(
     (directories, JSONL and text files, ``-``) by the same reader as the local engine, so that
     their errors name the same file and line, and are sent to Spark in batches.
     """
-    spark = session(master)
     remote = [i for i in inputs if _spark_path(str(i))]
     if remote and len(remote) != len(inputs):
         raise_mixed(inputs)
+    if remote:
+        _refuse_reader_options(reader)
+    spark = session(master)
     if remote:
         df = read(
             spark,
@@ -58,7 +60,9 @@ def scan_inputs(
         frames = []
         batch: list[tuple[Any, ...]] = []
         for k, doc in enumerate(reader.read([Path(i) if i != "-" else i for i in inputs])):
-            batch.append((doc.id, doc.text, doc.source, doc.date, reader.where.get(doc.id, doc.id), k))
+            # (The place of this document: an id read twice has two, and the engine decides which is the duplicate.)
+            where = reader.last[1] if reader.last is not None else reader.where.get(doc.id, doc.id)
+            batch.append((doc.id, doc.text, doc.source, doc.date, where, k))
             if len(batch) >= _BATCH:
                 frames.append(_frame(spark, batch, schema))
                 batch = []
@@ -70,13 +74,35 @@ def scan_inputs(
     try:
         result = scan(df, config, spark, work_dir=work_dir).to_result()
     except InputError as error:
+        doc_id, place = error.document, str(error).removesuffix(f": {error.reason}")
+        holder = reader.holder(doc_id, place) if doc_id is not None and error.kind == "duplicate id" else None
+        if holder is not None:  # as the local engine's command says it: where the id's holder was read
+            assert doc_id is not None
+            reason = duplicate_reason(doc_id, holder)
+            raise InputError(f"{place}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind) from error
         # As the local engine's command says it: a document stopped by --strict is skipped without it.
         if config.strict and not error.skippable:
             note = " (skipped and counted without --strict)"
             raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
         raise
-    skipped = reader.in_input_order([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])
+    skipped = reader.in_input_order(
+        reader.reworded([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])
+    )
     return replace(result, skipped=skipped)
+
+
+def _refuse_reader_options(reader: Reader) -> None:
+    """Options of dedup's reader that Spark's reader does not take: refused, never silently ignored."""
+    from ..errors import ParameterError
+
+    given = {"--input-format": reader.input_format, "--encoding": reader.encoding, "--glob": reader.glob}
+    for option, value in given.items():
+        if value is not None:
+            raise ParameterError(
+                f"{option} applies to inputs dedup reads; with --engine spark, URIs and Parquet are read by "
+                "Spark, as Parquet (.parquet, or a directory of Parquet files) or UTF-8 JSON lines: "
+                f"drop {option}, or give local paths"
+            )
 
 
 def _frame(spark: SparkSession, rows: list[tuple[Any, ...]], schema: pa.Schema) -> DataFrame:

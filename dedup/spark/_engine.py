@@ -33,7 +33,7 @@ from . import _statistics as S
 __all__ = ["SparkScan", "read", "scan", "session", "write"]
 
 _BATCH_ROWS = 1000
-_FORMAT_VERSION = 4  # of the work directory's stages; a change of their columns or their meaning bumps it
+_FORMAT_VERSION = 5  # of the work directory's stages; a change of their columns or their meaning bumps it
 
 
 _LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
@@ -367,21 +367,58 @@ def _statistics(
     return counted, np.asarray(twice, dtype=np.uint64).tobytes()
 
 
-def _input(df: DataFrame, order: str | Column | None) -> DataFrame:
-    """The input's columns id, text, source, date and _order (the position that orients pairs)."""
+# The Spark types each input column may have: strings, or what the local reader takes for the field
+# (dedup.io.Reader: an integer id, read as its digits; a date or timestamp date, as a string).
+_INTEGRAL = ("tinyint", "smallint", "int", "bigint")
+_ALLOWED_TYPES = {
+    "id": ("string", *_INTEGRAL),
+    "text": ("string",),
+    "source": ("string",),
+    "date": ("string", "date", "timestamp", "timestamp_ntz"),
+}
+
+
+def check_column_types(df: DataFrame, names: dict[str, str], where: str = "the documents DataFrame") -> None:
+    """Refuse a column of the wrong type (``names``: each role's column name) with the place, the field and the type.
+
+    A text column of numbers or lists would otherwise be scanned as its string form.
+    """
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    for role, name in names.items():
+        found = types.get(name)
+        if found is not None and found != "void" and found not in _ALLOWED_TYPES[role]:
+            expected = "a string" + (" or an integer" if role == "id" else "")
+            expected += " or a date" if role == "date" else ""
+            raise InputError(
+                f"{where}: field {name!r} must be {expected}, got a column of type {found}",
+                reason=f"field {name!r} must be {expected}, got a column of type {found}",
+                kind="invalid record",
+            )
+
+
+def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
+    """The input's columns id, text, source, date and _order (the position that orients pairs).
+
+    The second value says whether the input gives an order (``order`` or a column ``_order``);
+    without, the id is the order, and two documents with the same id are undecided.
+    """
     names = set(df.columns)
     for required in ("id", "text"):
         if required not in names:
             raise ParameterError(f"the documents DataFrame must have a column {required!r}; it has {sorted(names)}")
+    check_column_types(df, {role: role for role in ("id", "text", "source", "date")})
     columns = [F.col("id").cast("string").alias("id"), F.col("text").cast("string").alias("text")]
     for optional in ("source", "date"):
         columns.append((F.col(optional) if optional in names else F.lit(None)).cast("string").alias(optional))
     where = F.col("where").cast("string") if "where" in names else F.lit(None).cast("string")
+    ordered = order is not None or "_order" in names
     if order is None:
         order_column = F.col("_order") if "_order" in names else F.col("id").cast("string")
     else:
         order_column = F.col(order) if isinstance(order, str) else order
-    return df.select(*columns, where.alias("where"), order_column.alias("_order"))
+    # Problems read() found in a row (a field of the wrong type, a line that is not JSON), said by the documents stage.
+    found = [F.col(c).cast("string").alias(c) for c in ("_reason", "_kind") if c in names]
+    return df.select(*columns, *found, where.alias("where"), order_column.alias("_order")), ordered
 
 
 def scan(
@@ -397,7 +434,10 @@ def scan(
     ``df`` has columns ``id`` and ``text``, optional ``source`` and ``date``. Pairs are oriented (a
     before b) and passages listed in input order, as the local engine does with the order it reads
     documents in: ``order`` names the column (or gives the expression) holding that order; by
-    default a column ``_order`` if there is one, else the id. With ``work_dir`` (any path Spark
+    default a column ``_order`` if there is one, else the id. Of the documents with one id, the
+    first scanned in that order keeps it and the later ones are duplicates; two of them with the
+    same order (always so when the id is the order) stop the scan, as which came first is unknown.
+    Columns of the wrong type (a ``text`` of numbers) are refused. With ``work_dir`` (any path Spark
     writes), each stage is written there and reused by a later run with the same configuration,
     so a failed job resumes where it stopped.
 
@@ -412,7 +452,7 @@ def scan(
     if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
     work = _WorkDir(spark, work_dir, cfg)
-    source = _input(df, order)
+    source, ordered = _input(df, order)
     # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
     # hundred megabytes is read as one). Answers never depend on the partitioning.
     cores = spark.sparkContext.defaultParallelism
@@ -426,7 +466,7 @@ def scan(
     light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
     work.persisted.append(light)
     duplicates = work.stage("duplicates", lambda: _duplicates(light))
-    marks = _duplicate_marks(duplicates)
+    marks = _duplicate_marks(duplicates, light, ordered)
     rows, light_rows = _documents(sketched, marks), _documents(light, marks)
     # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
     short = F.col("kind").isin("empty", "too short")
@@ -441,7 +481,9 @@ def scan(
         bad = first[0]
         skippable = bad.kind not in ("empty", "too short", "unread date")
         if bad.where is not None:
-            raise InputError(f"{bad.where}: {bad.reason}", reason=bad.reason, skippable=skippable, kind=bad.kind)
+            raise InputError(
+                f"{bad.where}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
+            )
         raise InputError(
             f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
         )
@@ -680,12 +722,13 @@ def _sketched(source: DataFrame, cfg: ScanConfig, order_type: str) -> DataFrame:
 
 
 def _duplicates(sketched: DataFrame) -> DataFrame:
-    """The ids found more than once: for each, the input order of the first scanned row (``_first``)."""
+    """The ids found more than once: for each, the input order of the first scanned row (``_first``) and its place."""
     keyed = sketched.filter(F.col("problem") != B.PROBLEM_FIELD)
     return (
         keyed.groupBy("doc")
         .agg(
             F.min(F.when(F.col("problem") == B.PROBLEM_NONE, F.col("_order"))).alias("_first"),
+            F.min_by("where", F.when(F.col("problem") == B.PROBLEM_NONE, F.col("_order"))).alias("_first_where"),
             F.countDistinct("id").alias("_ids"),
             F.count(F.lit(1)).alias("_rows"),
             F.min("id").alias("_id_low"),
@@ -698,10 +741,13 @@ def _duplicates(sketched: DataFrame) -> DataFrame:
 _BROADCAST_ROWS = 1_000_000  # duplicate ids joined to the documents by broadcast up to this many
 
 
-def _duplicate_marks(duplicates: DataFrame) -> DataFrame | None:
+def _duplicate_marks(duplicates: DataFrame, light: DataFrame, ordered: bool = True) -> DataFrame | None:
     """The repeated ids (``doc``, ``_first``) to mark the documents with; None when no id repeats.
 
-    Stops the scan when two different ids share a 64-bit hash.
+    Stops the scan when two different ids share a 64-bit hash, and when the first scanned document
+    of an id has the order of another document of that id (``light``: the documents stage without
+    its texts): which came first, and so which is the duplicate, is then undecided. Without an order
+    (``ordered`` false: the id orders the documents) every repeated id is undecided.
     """
     summary = duplicates.agg(F.count(F.lit(1)).alias("ids"), F.max("_ids").alias("most")).first()
     if summary is not None and summary.most is not None and summary.most > 1:
@@ -712,9 +758,30 @@ def _duplicate_marks(duplicates: DataFrame) -> DataFrame | None:
     if not repeated:
         # The usual case: no join at all (each query over the documents would run it again).
         return None
-    marks = duplicates.select("doc", "_first")
+    marks = duplicates.select("doc", "_first", "_first_where")
     # Duplicates are few in any sane corpus: broadcast, so the documents are not shuffled for them.
-    return F.broadcast(marks) if repeated <= _BROADCAST_ROWS else marks
+    marks = F.broadcast(marks) if repeated <= _BROADCAST_ROWS else marks
+    tied = (
+        light.filter(F.col("problem") != B.PROBLEM_FIELD)
+        .join(marks, "doc")
+        .filter(F.col("_order") == F.col("_first"))
+        .groupBy("doc")
+        .agg(F.count(F.lit(1)).alias("n"), F.min("id").alias("id"), F.sort_array(F.collect_set("where")).alias("at"))
+        .filter(F.col("n") > 1)
+        .first()
+    )
+    if tied is not None:
+        places = f" ({', '.join(tied.at)})" if tied.at else ""
+        if ordered:
+            why = "and the same input order: which is the duplicate is undecided; give each document its own order"
+        else:
+            why = (
+                "and nothing says which came first (without an _order column or order=, the id is the order): "
+                "give scan() order= or an _order column, to keep the first and skip the others as duplicates"
+            )
+        reason = f"{tied.n} documents have the id {tied.id!r}{places} {why}"
+        raise InputError(reason, document=tied.id, reason=reason, kind="duplicate id")
+    return marks
 
 
 def _documents(sketched: DataFrame, marks: DataFrame | None) -> DataFrame:
@@ -730,18 +797,22 @@ def _documents(sketched: DataFrame, marks: DataFrame | None) -> DataFrame:
     duplicate = (
         F.col("_first").isNotNull() & (F.col("_order") > F.col("_first")) & (F.col("problem") != B.PROBLEM_FIELD)
     )
+    # Said as the commands say it when the rows carry their place (the id quoted as Python quotes a plain one).
+    placed = F.concat(
+        F.lit("duplicate id '"), F.col("id"), F.lit("' (taken by the document at "), F.col("_first_where"),
+        F.lit("); ids must be unique"),
+    )  # fmt: skip
+    plain = F.lit("duplicate id (an earlier document has the same id)")
     return marked.select(
         *kept,
-        F.when(duplicate, F.lit("duplicate id (an earlier document has the same id)"))
-        .otherwise(F.col("reason"))
-        .alias("reason"),
+        F.when(duplicate, F.coalesce(placed, plain)).otherwise(F.col("reason")).alias("reason"),
         F.when(duplicate, F.lit("duplicate id")).otherwise(F.col("kind")).alias("kind"),
     )
 
 
 def read(
     spark: SparkSession,
-    paths: Sequence[str],
+    paths: str | Sequence[str],
     *,
     id_field: str = "id",
     text_field: str = "text",
@@ -750,46 +821,44 @@ def read(
 ) -> DataFrame:
     """Documents from Parquet or JSONL files on any path Spark reads (``s3a://``, ``hdfs://``, local).
 
-    A path ending in ``.parquet`` (or a directory of Parquet parts) is read as Parquet, anything
-    else as JSON lines. The result has columns id, text, source, date, ``where`` (the file) and
+    ``paths`` is one path or a list. A path ending in ``.parquet``, or a directory with Parquet
+    files anywhere below it (Hive partitions such as ``year=2019/`` included), is read as Parquet,
+    anything else as JSON lines. The result has columns id, text, source, date, ``where`` (the
+    file, and for Parquet the row: ``news.parquet: row 7``, as the local reader says it) and
     ``_order`` (input, file, then position in the file: the order the local engine reads them in).
+    A field of the wrong type (a number or a list where a string belongs) is refused as the local
+    reader refuses it: a Parquet column at once, a JSON value on its row (skipped with ``skip_bad``).
 
     Example:
         >>> docs = read(spark, ["s3a://bucket/news/*.parquet"])  # doctest: +SKIP
     """
+    if isinstance(paths, str):  # one path, not a string of one-character paths
+        paths = [paths]
+    roles = {"id": id_field, "text": text_field, "source": source_field, "date": date_field}
     frames = []
-    schema = ", ".join(f"`{f}` string" for f in (id_field, text_field, source_field, date_field))
     for number, path in enumerate(paths):
+        single = _is_file(spark, path)
+        row: Column | None
         if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
-            frame = spark.read.parquet(path)
+            frame, row = _parquet_rows(spark, path, roles)
         else:
-            frame = (
-                spark.read.schema(schema + ", _corrupt_record string")
-                .option("columnNameOfCorruptRecord", "_corrupt_record")
-                .json(path)
-            )
-        names = set(frame.columns)
-
-        def pick(name: str, frame: DataFrame = frame, names: set[str] = names) -> Column:
-            return (F.col(f"`{name}`") if name in names else F.lit(None)).cast("string")
-
-        text = pick(text_field)
-        if "_corrupt_record" in names:
-            text = F.when(F.col("_corrupt_record").isNull(), text)
+            frame, row = _json_rows(spark, path, roles)
+        # A file named on its own is named as given (as the local reader names it), else by Spark's path.
+        file = F.lit(path) if single else F.col("_metadata.file_path")
+        where = F.concat(file, F.lit(": row "), (row + 1).cast("string")) if row is not None else file
         order = F.struct(
             F.lit(number).alias("input"),
             F.col("_metadata.file_path").alias("file"),
             F.col("_metadata.file_block_start").alias("block"),
-            F.monotonically_increasing_id().alias("row"),
+            (row if row is not None else F.monotonically_increasing_id()).alias("row"),
         )
         frames.append(
             frame.select(
-                pick(id_field).alias("id"),
-                text.alias("text"),
-                pick(source_field).alias("source"),
-                pick(date_field).alias("date"),
-                F.col("_metadata.file_path").alias("where"),
+                *(F.col(f"_{role}").alias(role) for role in roles),
+                where.alias("where"),
                 order.alias("_order"),
+                "_reason",
+                F.when(F.col("_reason").isNotNull(), F.col("_kind")).alias("_kind"),
             )
         )
     if not frames:
@@ -800,14 +869,108 @@ def read(
     return out
 
 
-def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
+# Python's names of the types a JSON value has (schema_of_variant's names), for messages worded as the local reader's.
+_JSON_TYPES = {"BIGINT": "int", "INT": "int", "SMALLINT": "int", "TINYINT": "int", "BOOLEAN": "bool",
+               "DOUBLE": "float", "FLOAT": "float", "DECIMAL": "float", "ARRAY": "list", "OBJECT": "dict"}  # fmt: skip
+
+
+def _first_problem(problems: list[tuple[Column, Column]]) -> Column:
+    """The first reason whose condition holds (null when none does)."""
+    out: Column = F.lit(None).cast("string")
+    for condition, reason in reversed(problems):
+        out = F.when(condition, reason).otherwise(out)
+    return out
+
+
+def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, Column]:
+    """A Parquet input's rows (``_id``, ``_text``, ..., ``_reason`` a row is refused for, ``_kind``) and the row index.
+
+    Columns are checked at once (a missing id or text column, a column of the wrong type), as by the
+    local reader; a null id or text is a row's problem, worded as the local reader words it.
+    """
+    frame = spark.read.parquet(path)
+    columns = frame.columns
+    missing = [roles[r] for r in ("id", "text") if roles[r] not in columns]
+    if missing:
+        names = " and ".join(repr(m) for m in missing)
+        raise InputError(f"{path}: no column {names} (columns: {', '.join(map(repr, columns))})")
+    check_column_types(frame, {role: name for role, name in roles.items() if name in columns}, where=path)
+    held = [name for name in roles.values() if name in columns]
+    note = f" (the record has {', '.join(repr(n) for n in held[:6])})"
+    problems = []
+    for role in ("id", "text"):
+        name = roles[role]
+        problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
+    empty = F.col(f"`{roles['id']}`").cast("string") == ""
+    problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    picked = [
+        (F.col(f"`{name}`") if name in columns else F.lit(None)).cast("string").alias(f"_{role}")
+        for role, name in roles.items()
+    ]
+    reason = _first_problem(problems).alias("_reason")
+    rows = frame.select(*picked, reason, F.lit("invalid record").alias("_kind"), "_metadata")
+    return rows, F.col("_metadata.row_index")
+
+
+def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, None]:
+    """A JSON lines input's rows (``_id``, ``_text``, ..., ``_reason`` a row is refused for, ``_kind``); no row index.
+
+    Each field is read as a variant, so that a number, a list or an object where a string belongs
+    is refused with its type (as the local reader refuses it), not scanned as its JSON text.
+    """
+    schema = ", ".join(f"`{name}` variant" for name in roles.values())
+    frame = (
+        spark.read.schema(schema + ", _corrupt_record string")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+        .json(path)
+    )
+    problems = [(F.col("_corrupt_record").isNotNull(), F.lit("not valid JSON: expected one object a line"))]
+    picked = []
+    for role, name in roles.items():
+        value = F.col(f"`{name}`")
+        kind = F.regexp_extract(F.schema_of_variant(value), r"^[A-Z]+", 0)
+        text = F.variant_get(value, "$", "string")
+        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT")
+        if role in ("id", "text"):
+            problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
+            problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
+        fits = kind.isin("STRING", "VOID") | (integral if role == "id" else F.lit(False))
+        python = F.coalesce(F.element_at(F.create_map(*(F.lit(x) for kv in _JSON_TYPES.items() for x in kv)), kind),
+                            F.lower(kind))  # fmt: skip
+        problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be a string, got "), python)))
+        picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
+    # (As the local reader: an empty id is said once every field has been read.)
+    given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
+    problems.append((given_id == "", F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
+    rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
+    return rows, None
+
+
+def _hadoop_status(spark: SparkSession, path: str) -> Any:
+    """The Hadoop FileSystem and the status of ``path`` (None when it does not exist, or is a pattern)."""
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    if not fs.exists(hadoop_path) or not fs.getFileStatus(hadoop_path).isDirectory():
+    return fs, (fs.getFileStatus(hadoop_path) if fs.exists(hadoop_path) else None)
+
+
+def _is_file(spark: SparkSession, path: str) -> bool:
+    _, status = _hadoop_status(spark, path)
+    return status is not None and bool(status.isFile())
+
+
+def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` is a directory with a Parquet file anywhere below it (a Hive-partitioned dataset too)."""
+    fs, status = _hadoop_status(spark, path)
+    if status is None or not status.isDirectory():
         return False
-    return any(str(s.getPath().getName()).endswith(".parquet") for s in fs.listStatus(hadoop_path))
+    files = fs.listFiles(status.getPath(), True)  # recursive, streamed: stops at the first Parquet file
+    while files.hasNext():
+        if str(files.next().getPath().getName()).endswith(".parquet"):
+            return True
+    return False
 
 
 def write(found: SparkScan, path: str, *, format: str = "parquet") -> None:
