@@ -275,7 +275,8 @@ class Reader:
     skipped: list[Skipped] = field(default_factory=list)
     repeats: dict[str, list[str]] = field(default_factory=dict)
     last: tuple[str, str] | None = None
-    # For each of `skipped`, how many documents had been read (kept in `where`) before it.
+    # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
+    _places: list[str] = field(default_factory=list, repr=False)
     _read_before: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -294,7 +295,7 @@ class Reader:
         if not self.skip_bad:
             raise InputError(f"{where}: {reason}", document=doc_id, reason=reason, skippable=True, kind=kind)
         self.skipped.append(Skipped(where, reason, doc_id, kind=kind))
-        self._read_before.append(len(self.where))
+        self._read_before.append(len(self._places))
 
     def in_input_order(self, later: Sequence[Skipped]) -> list[Skipped]:
         """This reader's skipped documents and ``later`` ones (documents it read, skipped after, by id), in input order.
@@ -311,11 +312,16 @@ class Reader:
             >>> [(s.where.rsplit("/", 1)[-1], s.kind) for s in reader.in_input_order(short)]
             [('d.jsonl:1', 'too short'), ('d.jsonl:2', 'duplicate id')]
         """
-        position = {doc_id: k for k, doc_id in enumerate(self.where)} if later else {}
-        read_before = self._read_before + [len(self.where)] * (len(self.skipped) - len(self._read_before))
+        at_place = {place: k for k, place in enumerate(self._places)} if later else {}
+        at_id = {doc_id: at_place[place] for doc_id, place in self.where.items()} if later else {}
+        end = len(self._places)
+        read_before = self._read_before + [end] * (len(self.skipped) - len(self._read_before))
         keyed = [((at, 0, k), s) for k, (at, s) in enumerate(zip(read_before, self.skipped, strict=False))]
-        # A document the library skipped sorts where the reader read it, after the reader's skips before it.
-        keyed += [((position.get(s.id or "", len(position)), 1, k), s) for k, s in enumerate(later)]
+        # A document the library skipped sorts where the reader read it (its place, as Reader.placed
+        # gives it; else its id's first), after the reader's skips before it.
+        keyed += [
+            ((at_place.get(s.where, at_id.get(s.id or "", end)), 1, k), s) for k, s in enumerate(later)
+        ]  # fmt: skip
         return [s for _, s in sorted(keyed, key=lambda x: x[0])]
 
     def _accept(self, doc: Document, where: str) -> Document | None:
@@ -329,6 +335,7 @@ class Reader:
         else:
             self.where[doc.id] = where
         self.last = (doc.id, where)
+        self._places.append(where)
         return doc
 
     def placed(self, records: Sequence[Skipped]) -> list[Skipped]:
