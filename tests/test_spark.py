@@ -34,9 +34,11 @@ from dedup.errors import InputError, ParameterError
 from dedup.io import Reader
 from dedup.normalize import normalize
 from dedup.records import Document, Pair, Passage, Span
+from dedup.report import summary_record
 from dedup.scan import ScanConfig, ScanResult, _sketch_batch
 from dedup.spark import _arrow, _batches, _join, _statistics, session
 from dedup.spark import scan as spark_scan
+from dedup.spark import write as spark_write
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -174,11 +176,37 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
     shutil.rmtree(work / "aligned")
     shutil.rmtree(work / "candidates")
     (work / "duplicates" / "_SUCCESS").unlink()
-    _assert_same(local, spark_scan(df, cfg, work_dir=str(work)))
+    found = spark_scan(df, cfg, work_dir=str(work))
+    _assert_same(local, found)
     assert sorted((p.name, p.stat().st_mtime_ns) for p in (work / "documents").iterdir()) == kept
     assert (work / "aligned" / "_SUCCESS").exists()
     with pytest.raises(ParameterError, match="another scan configuration"):
         spark_scan(df, cfg.replace(ngram=6), work_dir=str(work))
+    # Written out, every input row is accounted for: scanned, or skipped with its reason; the
+    # summary counts as the local one does. An existing output is not replaced unasked.
+    out = tmp_path / "out"
+    spark_write(found, str(out), format="jsonl")
+    rows = {
+        name: [
+            json.loads(line)
+            for part in sorted((out / name).glob("part-*"))
+            for line in part.read_text("utf-8").splitlines()
+        ]
+        for name in ("skipped", "unread_dates", "summary", "pairs", "passages")
+    }
+    assert [(r["id"], r["kind"]) for r in rows["skipped"]] == [(s.id, s.kind) for s in local.skipped]
+    assert [r["id"] for r in rows["unread_dates"]] == [s.id for s in local.unread_dates]
+    (summary,) = rows["summary"]
+    expected = summary_record(local)
+    for name in ("documents_read", "documents_scanned", "documents_skipped", "candidates", "unaligned", "pairs",
+                 "passages", "suppressed_buckets", "config"):  # fmt: skip
+        assert summary[name] == expected[name], name
+    assert summary["unread_dates"] == len(local.unread_dates) > 0
+    assert len(rows["pairs"]) == len(local.pairs) and len(rows["passages"]) == len(local.passages)
+    with pytest.raises(ParameterError, match="already holds passages, pairs, skipped, unread_dates, summary"):
+        spark_write(found, str(out))
+    spark_write(found, str(out), overwrite=True)
+    assert list((out / "summary").glob("part-*"))
 
 
 def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any) -> None:

@@ -17,6 +17,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from .. import __version__
 from .._pages import small_pages
 from ..boilerplate import SeedCounts
 from ..clusters import Cluster, find_clusters
@@ -25,6 +26,7 @@ from ..config import ScanConfig
 from ..errors import InputError, ParameterError
 from ..pairs import least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
+from ..report import common_record
 from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
@@ -973,18 +975,61 @@ def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
     return False
 
 
-def write(found: SparkScan, path: str, *, format: str = "parquet") -> None:
-    """Write the passages and pairs under ``path`` (``passages/`` and ``pairs/``), as Parquet or JSON lines.
+def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bool = False) -> None:
+    """Write the result under ``path``: ``passages/``, ``pairs/``, ``skipped/``, ``unread_dates/`` and ``summary/``.
+
+    ``passages`` and ``pairs`` as Parquet or JSON lines (``format``); ``skipped`` (the input rows
+    not scanned: id, where, reason, kind, in input order) and ``unread_dates`` (rows scanned without
+    the date they gave: id, where, reason) in the same format, so that every input row is accounted
+    for; ``summary`` one JSON line, the fields of the summary record of ``dedup scan --format
+    jsonl`` (docs/jsonl.md) with counts where that record lists documents. A ``path`` that already
+    holds any of them is refused unless ``overwrite``.
 
     Example:
         >>> write(found, "s3a://bucket/dedup-out", format="jsonl")  # doctest: +SKIP
     """
     if format not in ("parquet", "jsonl"):
         raise ParameterError(f"format must be 'parquet' or 'jsonl', got {format!r}")
-    for name, frame in (("passages", found.passages), ("pairs", found.pairs)):
+    spark = found.documents.sparkSession
+    base = path.rstrip("/")
+    undated = found.documents.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull()).orderBy("_order")
+    frames = {
+        "passages": found.passages,
+        "pairs": found.pairs,
+        "skipped": found.skipped.select("id", "where", "reason", "kind"),
+        "unread_dates": undated.select("id", "where", F.col("date_reason").alias("reason")),
+    }
+    names = [*frames, "summary"]
+    if not overwrite:
+        held = [name for name in names if _hadoop_status(spark, f"{base}/{name}")[1] is not None]
+        if held:
+            raise ParameterError(f"{base}: already holds {', '.join(held)}: give overwrite=True to replace them")
+    for name, frame in frames.items():
         writer = frame.write.mode("overwrite")
-        target = f"{path.rstrip('/')}/{name}"
         if format == "parquet":
-            writer.parquet(target)
+            writer.parquet(f"{base}/{name}")
         else:
-            writer.json(target)
+            writer.json(f"{base}/{name}")
+    counts = found.documents.agg(
+        F.count(F.lit(1)).alias("read"),
+        F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
+        F.count(F.when(F.col("reason").isNull() & F.col("date_reason").isNotNull(), F.lit(1))).alias("undated"),
+    ).first()
+    read, scanned, undated_count = (int(counts.read), int(counts.scanned), int(counts.undated)) if counts else (0, 0, 0)
+    summary = {
+        "type": "summary",
+        "documents_read": read,
+        "documents_scanned": scanned,
+        "documents_skipped": read - scanned,
+        "unread_dates": undated_count,
+        "candidates": found.candidates,
+        "unaligned": found.unaligned,
+        "suppressed_buckets": found.suppressed_buckets,
+        "common_text": [common_record(c) for c in found.common],
+        "pairs": found.pairs.count(),
+        "passages": found.passages.count(),
+        "config": found.config.to_dict(),
+        "version": __version__,
+    }
+    line = json.dumps(summary, ensure_ascii=False)
+    spark.createDataFrame([(line,)], "value string").coalesce(1).write.mode("overwrite").text(f"{base}/summary")
