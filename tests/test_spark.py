@@ -291,7 +291,7 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
-def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> None:
+def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as
     dedup.scan decides), a later copy of a scanned id is a duplicate, each named at its own line or row."""
@@ -330,6 +330,13 @@ def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path) -> No
     assert f"{parquet}: row 62" in outputs["parquet"]
     # The same passages and pairs whatever the file format (the summary names other places).
     assert outputs["parquet"].splitlines()[:-1] == outputs["local"].splitlines()[:-1]
+    # The work directory belongs to that input: another file is refused, not answered from its stages.
+    other = tmp_path / "other.parquet"
+    shutil.copy(parquet, other)
+    argv = ["scan", str(other), "--engine", "spark", "--work-dir", str(tmp_path / "work"), "--skip-bad", "-q"]
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "holds the stages of a scan of other input files (1 then, 1 now)" in capsys.readouterr().err
 
 
 def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -243,17 +244,31 @@ def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:
 class _WorkDir:
     """Stages kept as Parquet under a directory (any path Spark writes), each complete once its _SUCCESS is there."""
 
-    def __init__(self, spark: SparkSession, path: str | None, config: ScanConfig) -> None:
+    def __init__(self, spark: SparkSession, path: str | None, config: ScanConfig, files: Sequence[str] = ()) -> None:
         self.spark = spark
         self.path = path.rstrip("/") if path else None
         self.persisted: list[DataFrame] = []
         if self.path is None:
             return
-        stamp = json.dumps({"version": _FORMAT_VERSION, "config": config.to_dict()}, sort_keys=True)
+        # The input's files (none for a DataFrame made in memory), by count and digest: a stage
+        # computed from other files is another scan's, however alike the configuration.
+        digest = hashlib.sha256("\n".join(sorted(files)).encode("utf-8", "surrogatepass")).hexdigest()
+        given = {"version": _FORMAT_VERSION, "config": config.to_dict()}
+        stamp = json.dumps({**given, "input": {"files": len(files), "sha256": digest}}, sort_keys=True)
         marker = f"{self.path}/config"
         if self._exists(f"{marker}/_SUCCESS"):
             found = "\n".join(r.value for r in spark.read.text(marker).collect())
             if found != stamp:
+                try:
+                    held = json.loads(found)
+                except ValueError:
+                    held = {}
+                if isinstance(held, dict) and {k: held.get(k) for k in given} == given:
+                    files_held = held.get("input", {}).get("files", "?") if isinstance(held.get("input"), dict) else "?"
+                    raise ParameterError(
+                        f"work_dir {self.path} holds the stages of a scan of other input files ({files_held} "
+                        f"then, {len(files)} now); use an empty directory"
+                    )
                 raise ParameterError(
                     f"work_dir {self.path} holds the stages of another scan configuration or version; "
                     "use an empty directory"
@@ -453,7 +468,7 @@ def scan(
     # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
     if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
-    work = _WorkDir(spark, work_dir, cfg)
+    work = _WorkDir(spark, work_dir, cfg, df.inputFiles() if work_dir else ())
     source, ordered = _input(df, order)
     # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
     # hundred megabytes is read as one). Answers never depend on the partitioning.
