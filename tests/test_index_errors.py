@@ -182,3 +182,63 @@ def test_a_damaged_catalogue_field_is_a_one_line_error_naming_it(tmp_path: Path,
         index.query(DOCS[12:24])  # (d001 carries a wire passage that d012+ share)
         index.get("d001")
         index.add(DOCS[24:26])
+
+
+def test_an_index_this_process_cannot_write_is_opened_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot, a read-only mount, another user's archive: queried as it is (SQLite would need to
+    create the log's shared-memory file there), the catalogue opened without a write."""
+    import dedup.index.store as store_module
+
+    with Index.open(tmp_path / "ix") as index:
+        index.add(DOCS[:4])
+        expected = index.query(DOCS[4:6])
+    assert not (tmp_path / "ix" / "catalogue.sqlite-wal").exists()  # (closed: checkpointed, log removed)
+    opened: list[str] = []
+    connect = sqlite3.connect
+
+    def spy(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        opened.append(str(target))
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(store_module.sqlite3, "connect", spy)
+    with Index.open(tmp_path / "ix", create=False) as index:
+        assert index.query(DOCS[4:6]) == expected
+    assert opened and all(target.endswith("catalogue.sqlite?immutable=1") for target in opened)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/unshare").exists(), reason="needs a private mount")
+def test_an_index_on_a_read_only_mount_answers_queries_and_refuses_writes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    assert main(["index", "add", str(tmp_path / "ix"), "-q", *map(str, _write_docs(tmp_path))]) == 0
+    (tmp_path / "mnt").mkdir()
+    mnt, dedup = tmp_path / "mnt", f"{sys.executable} -m dedup index"
+    script = f"""
+set -e
+mount --bind {tmp_path / "ix"} {mnt}
+mount -o remount,bind,ro {mnt}
+{dedup} query {mnt} {tmp_path / "docs" / "d4.txt"} --format jsonl -q > {tmp_path / "q.jsonl"}
+! {dedup} add {mnt} {tmp_path / "docs" / "d5.txt"} 2> {tmp_path / "err"}
+"""
+    run = subprocess.run(["/usr/bin/unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if run.returncode != 0 and "unshare" in run.stderr and "Operation not permitted" in run.stderr:
+        pytest.skip("no private mounts here")
+    assert run.returncode == 0, run.stderr
+    summary = json.loads((tmp_path / "q.jsonl").read_text("utf-8").splitlines()[-1])
+    assert summary["documents_scanned"] == 1
+    err = (tmp_path / "err").read_text("utf-8")
+    assert err.count("\n") == 1 and "lock" in err and "Read-only file system" in err
+
+
+def _write_docs(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    paths = []
+    for k, doc in enumerate(DOCS[:6]):
+        paths.append(folder / f"d{k}.txt")
+        paths[-1].write_text(doc.text, encoding="utf-8")
+    return paths[:4]

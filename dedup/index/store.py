@@ -203,6 +203,8 @@ class Store:
     # ------------------------------------------------------------------ connection
 
     def _connect(self, catalogue: Path) -> sqlite3.Connection:
+        if not (os.access(self.path, os.W_OK) and os.access(catalogue, os.W_OK)):
+            return self._connect_read_only(catalogue)
         try:
             db = sqlite3.connect(catalogue, isolation_level=None, check_same_thread=False, timeout=self.timeout)
             db.execute("PRAGMA journal_mode=WAL")
@@ -210,6 +212,29 @@ class Store:
             db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as error:
             raise DedupError(f"{catalogue}: cannot open the index catalogue: {error}") from error
+        return db
+
+    def _connect_read_only(self, catalogue: Path) -> sqlite3.Connection:
+        """The catalogue of an index this process cannot write (a read-only mount, a snapshot, another user's).
+
+        A reader of a WAL database needs its shared-memory file (``-shm``), which SQLite cannot
+        create in a directory it may not write. With no write-ahead log left (a closed index: the
+        last connection checkpoints it and removes both files) nothing can change the catalogue
+        while it is read, and it is opened immutable; with a log, read-only, which needs both files
+        in place. Writes are refused when they take the writer's lock.
+        """
+        wal = catalogue.with_name(catalogue.name + "-wal")
+        quiet = not wal.exists() or wal.stat().st_size == 0
+        uri = catalogue.resolve().as_uri() + ("?immutable=1" if quiet else "?mode=ro")
+        try:
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=self.timeout)
+            db.execute("SELECT 1 FROM sqlite_master").fetchone()  # (sqlite3 opens lazily: fail here, said)
+        except sqlite3.DatabaseError as error:
+            raise DedupError(
+                f"{catalogue}: cannot open the index catalogue read-only ({error}): it holds a write-ahead log "
+                "(-wal) this process cannot read without write access to the directory; open it once where it "
+                "can be written (any dedup index info does), then again here"
+            ) from error
         return db
 
     @staticmethod
