@@ -187,8 +187,8 @@ def test_a_damaged_catalogue_field_is_a_one_line_error_naming_it(tmp_path: Path,
 def test_an_index_this_process_cannot_write_is_opened_read_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A snapshot, a read-only mount, another user's archive: queried as it is (SQLite would need to
-    create the log's shared-memory file there), the catalogue opened without a write."""
+    """A snapshot on a read-only mount: queried as it is (SQLite would need to create the log's
+    shared-memory file there), the catalogue opened immutable, as nothing can change it."""
     import dedup.index.store as store_module
 
     with Index.open(tmp_path / "ix") as index:
@@ -203,6 +203,7 @@ def test_an_index_this_process_cannot_write_is_opened_read_only(
         return connect(target, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store_module.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(store_module, "_read_only_filesystem", lambda path: True)
     monkeypatch.setattr(store_module.sqlite3, "connect", spy)
     with Index.open(tmp_path / "ix", create=False) as index:
         assert index.query(DOCS[4:6]) == expected

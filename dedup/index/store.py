@@ -218,14 +218,17 @@ class Store:
         """The catalogue of an index this process cannot write (a read-only mount, a snapshot, another user's).
 
         A reader of a WAL database needs its shared-memory file (``-shm``), which SQLite cannot
-        create in a directory it may not write. With no write-ahead log left (a closed index: the
-        last connection checkpoints it and removes both files) nothing can change the catalogue
-        while it is read, and it is opened immutable; with a log, read-only, which needs both files
-        in place. Writes are refused when they take the writer's lock.
+        create in a directory it may not write. On a read-only filesystem with no write-ahead log
+        left (a closed index: the last connection checkpoints it and removes both files) nothing
+        can change the catalogue while it is read, and it is opened immutable; otherwise (a log
+        left, or a directory another user may be writing) read-only, which needs both files in
+        place, so that a writer's commits are seen as they come. Writes are refused when they take
+        the writer's lock.
         """
         wal = catalogue.with_name(catalogue.name + "-wal")
         quiet = not wal.exists() or wal.stat().st_size == 0
-        uri = catalogue.resolve().as_uri() + ("?immutable=1" if quiet else "?mode=ro")
+        frozen = quiet and _read_only_filesystem(self.path)
+        uri = catalogue.resolve().as_uri() + ("?immutable=1" if frozen else "?mode=ro")
         try:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=self.timeout)
             db.execute("SELECT 1 FROM sqlite_master").fetchone()  # (sqlite3 opens lazily: fail here, said)
@@ -689,3 +692,11 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot sync the directory: {error.strerror or error}") from error
+
+
+def _read_only_filesystem(path: Path) -> bool:
+    """Whether ``path`` lies on a filesystem mounted read-only (nothing there can change)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
