@@ -344,7 +344,7 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     ids with no order to say which came first are an error; a Hive-partitioned Parquet dataset is
     Parquet; read() takes one path as one."""
     from dedup.spark import read
-    from dedup.spark._engine import _is_parquet_dir
+    from dedup.spark._files import _is_parquet_dir
 
     for ddl, row, said in (
         ("id string, text bigint", ("a", 5), "field 'text' must be a string, got a column of type bigint"),

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from ._engine import SparkScan, read, scan, session, write
+from ._engine import SparkScan, scan, session
+from ._files import read, write
 
 __all__ = ["SparkScan", "read", "scan", "session", "write"]

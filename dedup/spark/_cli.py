@@ -15,7 +15,8 @@ from ..errors import InputError
 from ..io import Reader, duplicate_reason
 from ..records import Skipped
 from ..scan import ScanConfig, ScanResult
-from ._engine import read, scan, session
+from ._engine import scan, session
+from ._files import read
 
 __all__ = ["scan_inputs"]
 

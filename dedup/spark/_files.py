@@ -1,0 +1,276 @@
+"""Files in and out of the Spark engine: documents read from Parquet and JSON lines, results written.
+
+:func:`read` makes the DataFrame :func:`dedup.spark.scan` takes, with the local reader's checks
+(field types, places in messages); :func:`write` leaves a scan's result, every input row accounted
+for, under a path Spark writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from .. import __version__
+from ..errors import InputError, ParameterError
+from ..report import common_record
+
+if TYPE_CHECKING:
+    from ._engine import SparkScan
+
+__all__ = ["check_column_types", "read", "write"]
+
+
+# The Spark types each input column may have: strings, or what the local reader takes for the field
+# (dedup.io.Reader: an integer id, read as its digits; a date or timestamp date, as a string).
+_INTEGRAL = ("tinyint", "smallint", "int", "bigint")
+_ALLOWED_TYPES = {
+    "id": ("string", *_INTEGRAL),
+    "text": ("string",),
+    "source": ("string",),
+    "date": ("string", "date", "timestamp", "timestamp_ntz"),
+}
+
+
+def check_column_types(df: DataFrame, names: dict[str, str], where: str = "the documents DataFrame") -> None:
+    """Refuse a column of the wrong type (``names``: each role's column name) with the place, the field and the type.
+
+    A text column of numbers or lists would otherwise be scanned as its string form.
+    """
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+    for role, name in names.items():
+        found = types.get(name)
+        if found is not None and found != "void" and found not in _ALLOWED_TYPES[role]:
+            expected = "a string" + (" or an integer" if role == "id" else "")
+            expected += " or a date" if role == "date" else ""
+            raise InputError(
+                f"{where}: field {name!r} must be {expected}, got a column of type {found}",
+                reason=f"field {name!r} must be {expected}, got a column of type {found}",
+                kind="invalid record",
+            )
+
+
+def read(
+    spark: SparkSession,
+    paths: str | Sequence[str],
+    *,
+    id_field: str = "id",
+    text_field: str = "text",
+    source_field: str = "source",
+    date_field: str = "date",
+) -> DataFrame:
+    """Documents from Parquet or JSONL files on any path Spark reads (``s3a://``, ``hdfs://``, local).
+
+    ``paths`` is one path or a list. A path ending in ``.parquet``, or a directory with Parquet
+    files anywhere below it (Hive partitions such as ``year=2019/`` included), is read as Parquet,
+    anything else as JSON lines. The result has columns id, text, source, date, ``where`` (the
+    file, and for Parquet the row: ``news.parquet: row 7``, as the local reader says it) and
+    ``_order`` (input, file, then position in the file: the order the local engine reads them in).
+    A field of the wrong type (a number or a list where a string belongs) is refused as the local
+    reader refuses it: a Parquet column at once, a JSON value on its row (skipped with ``skip_bad``).
+
+    Example:
+        >>> docs = read(spark, ["s3a://bucket/news/*.parquet"])  # doctest: +SKIP
+    """
+    if isinstance(paths, str):  # one path, not a string of one-character paths
+        paths = [paths]
+    roles = {"id": id_field, "text": text_field, "source": source_field, "date": date_field}
+    frames = []
+    for number, path in enumerate(paths):
+        single = _is_file(spark, path)
+        row: Column | None
+        if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
+            frame, row = _parquet_rows(spark, path, roles)
+        else:
+            frame, row = _json_rows(spark, path, roles)
+        # A file named on its own is named as given (as the local reader names it), else by Spark's path.
+        file = F.lit(path) if single else F.col("_metadata.file_path")
+        where = F.concat(file, F.lit(": row "), (row + 1).cast("string")) if row is not None else file
+        order = F.struct(
+            F.lit(number).alias("input"),
+            F.col("_metadata.file_path").alias("file"),
+            F.col("_metadata.file_block_start").alias("block"),
+            (row if row is not None else F.monotonically_increasing_id()).alias("row"),
+        )
+        frames.append(
+            frame.select(
+                *(F.col(f"_{role}").alias(role) for role in roles),
+                where.alias("where"),
+                order.alias("_order"),
+                "_reason",
+                F.when(F.col("_reason").isNotNull(), F.col("_kind")).alias("_kind"),
+            )
+        )
+    if not frames:
+        raise ParameterError("paths must name at least one input")
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame)
+    return out
+
+
+# Python's names of the types a JSON value has (schema_of_variant's names), for messages worded as the local reader's.
+_JSON_TYPES = {"BIGINT": "int", "INT": "int", "SMALLINT": "int", "TINYINT": "int", "BOOLEAN": "bool",
+               "DOUBLE": "float", "FLOAT": "float", "DECIMAL": "float", "ARRAY": "list", "OBJECT": "dict"}  # fmt: skip
+
+
+def _first_problem(problems: list[tuple[Column, Column]]) -> Column:
+    """The first reason whose condition holds (null when none does)."""
+    out: Column = F.lit(None).cast("string")
+    for condition, reason in reversed(problems):
+        out = F.when(condition, reason).otherwise(out)
+    return out
+
+
+def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, Column]:
+    """A Parquet input's rows (``_id``, ``_text``, ..., ``_reason`` a row is refused for, ``_kind``) and the row index.
+
+    Columns are checked at once (a missing id or text column, a column of the wrong type), as by the
+    local reader; a null id or text is a row's problem, worded as the local reader words it.
+    """
+    frame = spark.read.parquet(path)
+    columns = frame.columns
+    missing = [roles[r] for r in ("id", "text") if roles[r] not in columns]
+    if missing:
+        names = " and ".join(repr(m) for m in missing)
+        raise InputError(f"{path}: no column {names} (columns: {', '.join(map(repr, columns))})")
+    check_column_types(frame, {role: name for role, name in roles.items() if name in columns}, where=path)
+    held = [name for name in roles.values() if name in columns]
+    note = f" (the record has {', '.join(repr(n) for n in held[:6])})"
+    problems = []
+    for role in ("id", "text"):
+        name = roles[role]
+        problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
+    empty = F.col(f"`{roles['id']}`").cast("string") == ""
+    problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    picked = [
+        (F.col(f"`{name}`") if name in columns else F.lit(None)).cast("string").alias(f"_{role}")
+        for role, name in roles.items()
+    ]
+    reason = _first_problem(problems).alias("_reason")
+    rows = frame.select(*picked, reason, F.lit("invalid record").alias("_kind"), "_metadata")
+    return rows, F.col("_metadata.row_index")
+
+
+def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, None]:
+    """A JSON lines input's rows (``_id``, ``_text``, ..., ``_reason`` a row is refused for, ``_kind``); no row index.
+
+    Each field is read as a variant, so that a number, a list or an object where a string belongs
+    is refused with its type (as the local reader refuses it), not scanned as its JSON text.
+    """
+    schema = ", ".join(f"`{name}` variant" for name in roles.values())
+    frame = (
+        spark.read.schema(schema + ", _corrupt_record string")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+        .json(path)
+    )
+    problems = [(F.col("_corrupt_record").isNotNull(), F.lit("not valid JSON: expected one object a line"))]
+    picked = []
+    for role, name in roles.items():
+        value = F.col(f"`{name}`")
+        kind = F.regexp_extract(F.schema_of_variant(value), r"^[A-Z]+", 0)
+        text = F.variant_get(value, "$", "string")
+        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT")
+        if role in ("id", "text"):
+            problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
+            problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
+        fits = kind.isin("STRING", "VOID") | (integral if role == "id" else F.lit(False))
+        python = F.coalesce(F.element_at(F.create_map(*(F.lit(x) for kv in _JSON_TYPES.items() for x in kv)), kind),
+                            F.lower(kind))  # fmt: skip
+        problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be a string, got "), python)))
+        picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
+    # (As the local reader: an empty id is said once every field has been read.)
+    given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
+    problems.append((given_id == "", F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
+    rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
+    return rows, None
+
+
+def _hadoop_status(spark: SparkSession, path: str) -> Any:
+    """The Hadoop FileSystem and the status of ``path`` (None when it does not exist, or is a pattern)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return fs, (fs.getFileStatus(hadoop_path) if fs.exists(hadoop_path) else None)
+
+
+def _is_file(spark: SparkSession, path: str) -> bool:
+    _, status = _hadoop_status(spark, path)
+    return status is not None and bool(status.isFile())
+
+
+def _is_parquet_dir(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` is a directory with a Parquet file anywhere below it (a Hive-partitioned dataset too)."""
+    fs, status = _hadoop_status(spark, path)
+    if status is None or not status.isDirectory():
+        return False
+    files = fs.listFiles(status.getPath(), True)  # recursive, streamed: stops at the first Parquet file
+    while files.hasNext():
+        if str(files.next().getPath().getName()).endswith(".parquet"):
+            return True
+    return False
+
+
+def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bool = False) -> None:
+    """Write the result under ``path``: ``passages/``, ``pairs/``, ``skipped/``, ``unread_dates/`` and ``summary/``.
+
+    ``passages`` and ``pairs`` as Parquet or JSON lines (``format``); ``skipped`` (the input rows
+    not scanned: id, where, reason, kind, in input order) and ``unread_dates`` (rows scanned without
+    the date they gave: id, where, reason) in the same format, so that every input row is accounted
+    for; ``summary`` one JSON line, the fields of the summary record of ``dedup scan --format
+    jsonl`` (docs/jsonl.md) with counts where that record lists documents. A ``path`` that already
+    holds any of them is refused unless ``overwrite``.
+
+    Example:
+        >>> write(found, "s3a://bucket/dedup-out", format="jsonl")  # doctest: +SKIP
+    """
+    if format not in ("parquet", "jsonl"):
+        raise ParameterError(f"format must be 'parquet' or 'jsonl', got {format!r}")
+    spark = found.documents.sparkSession
+    base = path.rstrip("/")
+    undated = found.documents.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull()).orderBy("_order")
+    frames = {
+        "passages": found.passages,
+        "pairs": found.pairs,
+        "skipped": found.skipped.select("id", "where", "reason", "kind"),
+        "unread_dates": undated.select("id", "where", F.col("date_reason").alias("reason")),
+    }
+    names = [*frames, "summary"]
+    if not overwrite:
+        held = [name for name in names if _hadoop_status(spark, f"{base}/{name}")[1] is not None]
+        if held:
+            raise ParameterError(f"{base}: already holds {', '.join(held)}: give overwrite=True to replace them")
+    for name, frame in frames.items():
+        writer = frame.write.mode("overwrite")
+        if format == "parquet":
+            writer.parquet(f"{base}/{name}")
+        else:
+            writer.json(f"{base}/{name}")
+    counts = found.documents.agg(
+        F.count(F.lit(1)).alias("read"),
+        F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
+        F.count(F.when(F.col("reason").isNull() & F.col("date_reason").isNotNull(), F.lit(1))).alias("undated"),
+    ).first()
+    read, scanned, undated_count = (int(counts.read), int(counts.scanned), int(counts.undated)) if counts else (0, 0, 0)
+    summary = {
+        "type": "summary",
+        "documents_read": read,
+        "documents_scanned": scanned,
+        "documents_skipped": read - scanned,
+        "unread_dates": undated_count,
+        "candidates": found.candidates,
+        "unaligned": found.unaligned,
+        "suppressed_buckets": found.suppressed_buckets,
+        "common_text": [common_record(c) for c in found.common],
+        "pairs": found.pairs.count(),
+        "passages": found.passages.count(),
+        "config": found.config.to_dict(),
+        "version": __version__,
+    }
+    line = json.dumps(summary, ensure_ascii=False)
+    spark.createDataFrame([(line,)], "value string").coalesce(1).write.mode("overwrite").text(f"{base}/summary")
