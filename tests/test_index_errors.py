@@ -169,6 +169,10 @@ def _damage(path: Path, statement: str) -> None:
         ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
         ("DELETE FROM statistics", "statistics.boilerplate is missing"),
         ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
+        (
+            "UPDATE documents SET signature = x'00ff00ff' WHERE id = 'd001'",
+            r"document 'd001': stored signature is damaged \(4 bytes, expected 512 bytes\)",
+        ),
     ],
 )
 def test_a_damaged_catalogue_field_is_a_one_line_error_naming_it(tmp_path: Path, statement: str, message: str) -> None:

@@ -416,6 +416,11 @@ class Store:
             marks = ",".join("?" * len(chunk))
             rows.extend(self.db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
         rows.sort()
+        size = 4 * self.config.num_perm  # (a signature: num_perm little-endian uint32)
+        for row in rows:
+            if not isinstance(row[5], bytes) or len(row[5]) != size:
+                got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
+                raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
         return rows
 
     def windows(self, nums: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
