@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,3 +94,21 @@ def test_common_texts_do_not_depend_on_the_input_order() -> None:
         again = scan(shuffled, config)
         assert again.suppressed_buckets == first.suppressed_buckets
         assert again.common == first.common
+
+
+def test_an_archive_query_names_common_texts_whatever_the_order_of_its_documents(tmp_path: Path) -> None:
+    """As the scan does: a bucket is named in its query documents of smallest id, not its first."""
+    from dedup import Index
+
+    docs = chance_corpus(documents=24)
+    config = ScanConfig(max_bucket=12)
+    with Index.open(tmp_path / "ix", config) as index:
+        index.add(docs[:8])
+        first = index.query(docs[8:])
+        assert first.common
+        for seed in (1, 2):
+            shuffled = docs[8:]
+            random.Random(seed).shuffle(shuffled)
+            again = index.query(shuffled)
+            assert again.suppressed_buckets == first.suppressed_buckets
+            assert again.common == first.common

@@ -345,10 +345,10 @@ def _common(
     fetch: Any,
     text_of: Any,
 ) -> list[CommonText]:
-    """The text of the suppressed buckets, named in their first query document (every bucket has one).
+    """The text of the suppressed buckets, named in their query document of smallest id (every bucket has one).
 
-    What it shares with a second document of the bucket (another query document, else the archive
-    document numbered first) is the text named. The buckets are looked up again, counted up to
+    What it shares with a second document of the bucket (the query document of next smallest id,
+    else the archive document numbered first) is the text named. The buckets are looked up again, counted up to
     ``_COUNTED`` times ``max_bucket`` windows (the query's lookup stopped at the cap), so that they
     rank by what they hold; only the archive documents of the texts named are read.
     """
@@ -372,18 +372,24 @@ def _common(
         np.minimum.at(archived, which, docs)
     archived[archived == none] = -1
     held[full] = np.maximum(held[full], most + 1)
-    first = np.searchsorted(qk.entry_bucket, skipped)
-    second = first + 1
-    # Entries are sorted by bucket, then document: the next entry is the bucket's second query document, if any.
-    inside = second < len(qk.entry_bucket)
-    inside[inside] = qk.entry_bucket[second[inside]] == skipped[inside]
+    # Each bucket's query documents (its entries: sorted by bucket, then document), those of
+    # smallest id first, as the scan names its buckets: the input's order changes nothing.
     queried = len(batch.documents)
+    ids = [batch.documents.doc_id(i) for i in range(queried)]
+    rank = np.empty(queried, dtype=np.int64)
+    rank[sorted(range(queried), key=ids.__getitem__)] = np.arange(queried)
+    first = np.searchsorted(qk.entry_bucket, skipped, "left")
+    ends = np.searchsorted(qk.entry_bucket, skipped, "right")
+    owner, at = _ranges(first, ends)
+    by_rank = at[np.lexsort((rank[qk.entry_doc[at]], owner))]
+    start = np.searchsorted(owner, np.arange(len(skipped)), "left")  # (owner is sorted: ranges in order)
+    second = np.minimum(start + 1, len(by_rank) - 1)
     numbers = sorted(set(archived[archived >= 0].tolist()))
     local = {num: queried + k for k, num in enumerate(numbers)}  # archive documents after the query's
     rows = np.empty((len(skipped), 5), dtype=np.int64)
-    rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 4] = bands, keys, qk.entry_doc[first], held
+    rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 4] = bands, keys, qk.entry_doc[by_rank[start]], held
     other = [local.get(a, -1) for a in archived.tolist()]
-    rows[:, 3] = np.where(inside, qk.entry_doc[np.minimum(second, len(qk.entry_doc) - 1)], other)
+    rows[:, 3] = np.where(ends - first >= 2, qk.entry_doc[by_rank[second]], other)
     read: dict[int, tuple[str, str]] = {}
 
     def document(i: int) -> tuple[str, str]:
