@@ -216,10 +216,16 @@ def test_table_lists_pairs_passages_and_clusters(seeds: ScanResult) -> None:
     pairs, passages = len(seeds.pairs), len(seeds.passages)
     verb = "shares" if pairs == 1 else "share"
     assert f"{pairs} document pair{'s' * (pairs != 1)} {verb} {passages} passage{'s' * (passages != 1)}" in table
-    clusters = find_clusters(seeds)
-    if clusters:
-        assert "reuse cluster" in table and "cluster 1:" in table
+    assert not find_clusters(seeds) and "cluster" not in table  # (two documents share the Reuters pieces)
     assert "5 documents read, 5 scanned, 0 skipped" in format_summary(seeds)
+    # A paragraph that travels through four outlets: the table says so, with its likely origin.
+    from test_clusters import corpus
+
+    travelling = scan(corpus())
+    (cluster,) = find_clusters(travelling)
+    table = format_table(travelling, width=100)
+    assert "reuse cluster" in table and "cluster 1:" in table and cluster.origin is not None
+    assert cluster.origin.doc in table.split("cluster 1:", 1)[1]
 
 
 def test_table_with_nothing_found() -> None:
