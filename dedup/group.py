@@ -362,8 +362,9 @@ def _group_passages(
             out[kept, 2], out[kept, 3] = _widen(spaces_b, breaks_b, length_b, b0, b1)
             short = 0
             if length < min_length:
-                # A short piece stands on its own only when most of its seeds are rare in the corpus:
-                # a stock phrase of a story is in many of its documents.
+                # A short piece stands on its own when most of its seeds are rare in the corpus (a
+                # stock phrase of a story is in many of its documents); one marked 2 here may still,
+                # when it runs long for a phrase (dedup.align, _COMMON_RUN).
                 rare_count = 0
                 for k in range(count):
                     rare_count += rare[seeds[k]]
