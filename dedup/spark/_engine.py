@@ -30,7 +30,7 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import check_column_types
+from ._files import check_column_types, path_exists, scanned_without_date
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -158,10 +158,7 @@ class SparkScan:
                 F.when(F.col("reason").isNotNull(), F.struct("_order", "id", "reason", "where", "kind"))
             ).alias("skipped"),
             F.collect_list(
-                F.when(
-                    F.col("reason").isNull() & F.col("date_reason").isNotNull(),  # (scanned ones: as locally)
-                    F.struct("_order", "id", "date_reason", "where"),
-                )
+                F.when(scanned_without_date(), F.struct("_order", "id", "date_reason", "where"))  # (as locally)
             ).alias("undated"),
         ).first()
         scanned, rows = (int(summary.scanned), summary.skipped) if summary is not None else (0, [])
@@ -255,7 +252,7 @@ class _WorkDir:
         given = {"version": _FORMAT_VERSION, "config": config.to_dict()}
         stamp = json.dumps({**given, "input": {"files": len(files), "sha256": digest}}, sort_keys=True)
         marker = f"{self.path}/config"
-        if self._exists(f"{marker}/_SUCCESS"):
+        if path_exists(self.spark, f"{marker}/_SUCCESS"):
             found = "\n".join(r.value for r in spark.read.text(marker).collect())
             if found != stamp:
                 try:
@@ -275,16 +272,9 @@ class _WorkDir:
         else:
             spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
 
-    def _exists(self, path: str) -> bool:
-        jvm = self.spark.sparkContext._jvm
-        assert jvm is not None
-        hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
-        fs = hadoop_path.getFileSystem(self.spark.sparkContext._jsc.hadoopConfiguration())
-        return bool(fs.exists(hadoop_path))
-
     def done(self, name: str) -> bool:
         """Whether the stage is complete in the work directory (never without one)."""
-        return self.path is not None and self._exists(f"{self.path}/{name}/_SUCCESS")
+        return self.path is not None and path_exists(self.spark, f"{self.path}/{name}/_SUCCESS")
 
     def stage(self, name: str, make: Callable[[], DataFrame]) -> DataFrame:
         """The stage's rows: read back when complete in the work directory, else computed (and kept)."""
@@ -295,7 +285,7 @@ class _WorkDir:
             self.persisted.append(frame)
             return frame
         where = f"{self.path}/{name}"
-        if not self._exists(f"{where}/_SUCCESS"):
+        if not path_exists(self.spark, f"{where}/_SUCCESS"):
             make().write.mode("overwrite").parquet(where)
         return self.spark.read.parquet(where)
 
@@ -460,7 +450,7 @@ def scan(
     fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
     problem = light_rows.filter(F.col("reason").isNotNull() & fatal).select("_order", "id", "reason", "where", "kind")
     if cfg.strict:  # a date not read: an error with strict, as locally, and the first in input order is said
-        undated = light_rows.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull())
+        undated = light_rows.filter(scanned_without_date())
         reason, kind = F.col("date_reason").alias("reason"), F.lit("unread date").alias("kind")
         problem = problem.unionByName(undated.select("_order", "id", reason, "where", kind))
     first = problem.orderBy("_order").limit(1).collect()

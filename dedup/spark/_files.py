@@ -21,7 +21,7 @@ from ..report import common_record
 if TYPE_CHECKING:
     from ._engine import SparkScan
 
-__all__ = ["check_column_types", "read", "write"]
+__all__ = ["check_column_types", "path_exists", "read", "scanned_without_date", "write"]
 
 
 # The Spark types each input column may have: strings, or what the local reader takes for the field
@@ -199,6 +199,16 @@ def _hadoop_status(spark: SparkSession, path: str) -> Any:
     return fs, (fs.getFileStatus(hadoop_path) if fs.exists(hadoop_path) else None)
 
 
+def path_exists(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` exists on its filesystem (any Spark reads: local, HDFS, S3...)."""
+    return _hadoop_status(spark, path)[1] is not None
+
+
+def scanned_without_date() -> Column:
+    """Of the documents stage's rows: scanned, without the date they gave, which could not be read."""
+    return F.col("reason").isNull() & F.col("date_reason").isNotNull()
+
+
 def _is_file(spark: SparkSession, path: str) -> bool:
     _, status = _hadoop_status(spark, path)
     return status is not None and bool(status.isFile())
@@ -233,7 +243,7 @@ def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bo
         raise ParameterError(f"format must be 'parquet' or 'jsonl', got {format!r}")
     spark = found.documents.sparkSession
     base = path.rstrip("/")
-    undated = found.documents.filter(F.col("reason").isNull() & F.col("date_reason").isNotNull()).orderBy("_order")
+    undated = found.documents.filter(scanned_without_date()).orderBy("_order")
     frames = {
         "passages": found.passages,
         "pairs": found.pairs,
@@ -242,7 +252,7 @@ def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bo
     }
     names = [*frames, "summary"]
     if not overwrite:
-        held = [name for name in names if _hadoop_status(spark, f"{base}/{name}")[1] is not None]
+        held = [name for name in names if path_exists(spark, f"{base}/{name}")]
         if held:
             raise ParameterError(f"{base}: already holds {', '.join(held)}: give overwrite=True to replace them")
     for name, frame in frames.items():
@@ -254,7 +264,7 @@ def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bo
     counts = found.documents.agg(
         F.count(F.lit(1)).alias("read"),
         F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
-        F.count(F.when(F.col("reason").isNull() & F.col("date_reason").isNotNull(), F.lit(1))).alias("undated"),
+        F.count(F.when(scanned_without_date(), F.lit(1))).alias("undated"),
     ).first()
     read, scanned, undated_count = (int(counts.read), int(counts.scanned), int(counts.undated)) if counts else (0, 0, 0)
     summary = {
