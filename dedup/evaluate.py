@@ -594,12 +594,21 @@ def _check_inside(what: str, items: Sequence[Case], lengths: Mapping[str, int], 
     from another version of the documents, said as such rather than measured.
     """
     for number, item in enumerate(items, 1):
-        for side, doc, end in (("a", item.a, item.a_end), ("b", item.b, item.b_end)):
-            if end > lengths[doc]:
-                raise InputError(
-                    f"{place}: {what} {number} ends at {end} in document {doc!r} ({side}_end), past its "
-                    f"{lengths[doc]} characters: expected offsets into the texts of docs.jsonl"
-                )
+        past = _past_end(item, lengths)
+        if past is not None:
+            side, doc, end = past
+            raise InputError(
+                f"{place}: {what} {number} ends at {end} in document {doc!r} ({side}_end), past its "
+                f"{lengths[doc]} characters: expected offsets into the texts of docs.jsonl"
+            )
+
+
+def _past_end(item: Case, lengths: Mapping[str, int]) -> tuple[str, str, int] | None:
+    """The first side of ``item`` whose range ends past its document's text, as (side, document, end); else None."""
+    for side, doc, end in (("a", item.a, item.a_end), ("b", item.b, item.b_end)):
+        if end > lengths[doc]:
+            return side, doc, end
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -687,12 +696,13 @@ def evaluate_detections(
                 raise ParameterError(
                     f"detection {number + 1} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}"
                 )
-        for doc, end in ((detection.a, detection.a_end), (detection.b, detection.b_end)):
-            if end > lengths[doc]:
-                raise ParameterError(
-                    f"detection {number + 1} ends at {end} in document {doc!r}, past its {lengths[doc]} "
-                    f"characters in {corpus / 'docs.jsonl'}: expected offsets into those texts"
-                )
+        past = _past_end(detection, lengths)
+        if past is not None:
+            _, doc, end = past
+            raise ParameterError(
+                f"detection {number + 1} ends at {end} in document {doc!r}, past its {lengths[doc]} "
+                f"characters in {corpus / 'docs.jsonl'}: expected offsets into those texts"
+            )
         oriented = _orient_by_keys(detection, known)
         key = (oriented.a, oriented.b)
         if key not in known:
