@@ -38,6 +38,7 @@ __all__ = [
     "passage_record",
     "plural",
     "records",
+    "report_rows",
     "skip_kinds",
     "skip_note",
     "skipped_record",
@@ -283,6 +284,33 @@ def _by_pair(result: ScanResult) -> dict[tuple[str, str], list[Passage]]:
     return by_pair
 
 
+def report_rows(
+    result: ScanResult, clusters: Sequence[Cluster]
+) -> Iterator[tuple[int, Pair, Passage | None, int, int | None]]:
+    """The rows of the CSV and Parquet reports: ``(rank, pair, passage, number, cluster)``, pairs in rank order.
+
+    One row a passage (``number`` within its pair, from 1; ``cluster`` the id of its reuse
+    cluster, or None), and for a pair reported on its score alone one row with ``passage`` None
+    (``number`` 0, ``cluster`` None).
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"x": Document("x", "abc", "s1"), "y": Document("y", "abc", "s2")}
+        >>> pair = Pair("x", "y", 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0, 0, 0.2)
+        >>> rows = report_rows(ScanResult([], [pair], docs, [], 1, 0), [])
+        >>> [(rank, passage, number) for rank, _, passage, number, _ in rows]
+        [(1, None, 0)]
+    """
+    in_cluster = dict(zip(map(id, result.passages), passage_clusters(result.passages, clusters), strict=True))
+    by_pair = _by_pair(result)
+    for rank, pair in enumerate(result.pairs, 1):
+        found = by_pair.get((pair.a, pair.b), [])
+        if not found:
+            yield rank, pair, None, 0, None
+        for number, passage in enumerate(found, 1):
+            yield rank, pair, passage, number, in_cluster[id(passage)]
+
+
 def records(result: ScanResult, clusters: Sequence[Cluster] | None = None) -> Iterator[dict[str, Any]]:
     """Every JSONL object of a result: pairs, each followed by its passages, clusters, then the summary.
 
@@ -443,22 +471,18 @@ def write_csv(
     """
     if clusters is None:
         clusters = find_clusters(result)
-    in_cluster = dict(zip(map(id, result.passages), passage_clusters(result.passages, clusters), strict=True))
     if bom:
         stream.write("\ufeff")
     writer = csv.writer(stream)
     writer.writerow(CSV_COLUMNS)
-    by_pair = _by_pair(result)
-    for rank, pair in enumerate(result.pairs, 1):
-        found = by_pair.get((pair.a, pair.b), [])
-        if not found:
+    for rank, pair, p, number, cluster in report_rows(result, clusters):
+        if p is None:  # a pair on its score alone: its documents, no passage
             doc_a, doc_b = result.documents[pair.a], result.documents[pair.b]
             row = (rank, f"{pair.score:.4f}", "", "", _cell(pair.a), _cell(doc_a.source), _cell(doc_a.date), "", "",
                    _cell(pair.b), _cell(doc_b.source), _cell(doc_b.date))  # fmt: skip
             writer.writerow(row + ("",) * (len(CSV_COLUMNS) - len(row)))
-        for number, p in enumerate(found, 1):
+        else:
             doc_a, doc_b = result.documents[p.a.doc], result.documents[p.b.doc]
-            cluster = in_cluster[id(p)]
             writer.writerow(
                 (
                     rank,

@@ -22,9 +22,10 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
-from .clusters import Cluster, find_clusters, passage_clusters
+from .clusters import Cluster, find_clusters
 from .errors import DependencyError, ParameterError
-from .records import Pair, Passage
+from .records import Pair
+from .report import cluster_record, report_rows, summary_record
 from .scan import ScanResult
 
 __all__ = ["Tables", "to_arrow", "to_pandas", "write_parquet"]
@@ -72,10 +73,6 @@ def _table(pa: Any, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]])
 def _passages(pa: Any, result: ScanResult, clusters: list[Cluster], *, report: bool = False) -> Any:
     """The passages table; with ``report``, the CSV report's rows: a ``score`` column after ``pair``,
     and one row for each pair reported on its score alone (its passage columns null)."""
-    by_pair: dict[tuple[str, str], list[Passage]] = {}
-    for passage in result.passages:
-        by_pair.setdefault((passage.a.doc, passage.b.doc), []).append(passage)
-    in_cluster = dict(zip(map(id, result.passages), passage_clusters(result.passages, clusters), strict=True))
     s, i, f = pa.string(), pa.int64(), pa.float64()
     columns = [
         ("pair", i), *([("score", f)] if report else []), ("passage", i), ("cluster", i),
@@ -85,18 +82,18 @@ def _passages(pa: Any, result: ScanResult, clusters: list[Cluster], *, report: b
         ("text_a", s), ("text_b", s),
     ]  # fmt: skip
     rows: list[tuple[Any, ...]] = []
-    for rank, pair in enumerate(result.pairs, 1):
+    for rank, pair, p, number, cluster in report_rows(result, clusters):
         head = (rank, pair.score) if report else (rank,)
-        found = by_pair.get((pair.a, pair.b), [])
-        if report and not found:  # a pair on its score alone: its documents, no passage
-            a, b = result.documents[pair.a], result.documents[pair.b]
-            row = (*head, None, None, pair.a, a.source, a.date, None, None, None, pair.b, b.source, b.date)
-            rows.append(row + (None,) * (len(columns) - len(row)))
-        for number, p in enumerate(found, 1):
+        if p is None:  # a pair on its score alone: its documents, no passage
+            if report:
+                a, b = result.documents[pair.a], result.documents[pair.b]
+                row = (*head, None, None, pair.a, a.source, a.date, None, None, None, pair.b, b.source, b.date)
+                rows.append(row + (None,) * (len(columns) - len(row)))
+        else:
             a, b = result.documents[p.a.doc], result.documents[p.b.doc]
             rows.append(
                 (
-                    *head, number, in_cluster[id(p)],
+                    *head, number, cluster,
                     p.a.doc, a.source, a.date, p.a.start, p.a.end, len(p.a),
                     p.b.doc, b.source, b.date, p.b.start, p.b.end, len(p.b),
                     p.similarity, p.containment_a, p.containment_b, p.seeds,
@@ -230,8 +227,6 @@ def write_parquet(
     """
     pa = _pyarrow()
     import pyarrow.parquet as pq
-
-    from .report import cluster_record, summary_record
 
     if clusters is None:
         clusters = find_clusters(result)
