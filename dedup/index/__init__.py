@@ -639,21 +639,29 @@ class Index:
             self._merge(full[0], clear_removed=len(full[0]) == len(rows))
 
 
+def _id_problem(doc_id: object) -> str | None:
+    """Why ``doc_id`` cannot be a stored document's id (not a non-empty str of valid text), or None."""
+    if not isinstance(doc_id, str) or not doc_id:
+        return f"a document id must be a non-empty str, got {doc_id!r}"
+    at = lone_surrogate(doc_id)
+    if at >= 0:
+        return (
+            f"document id {doc_id!r} holds a lone surrogate (U+{ord(doc_id[at]):04X} at character {at}): "
+            "no stored document has such an id"
+        )
+    return None
+
+
 def _valid_id(doc_id: object) -> bool:
-    """Whether ``doc_id`` can be a stored document's id: a non-empty str of valid text (no lone surrogate)."""
-    return isinstance(doc_id, str) and bool(doc_id) and lone_surrogate(doc_id) < 0
+    """Whether ``doc_id`` can be a stored document's id."""
+    return _id_problem(doc_id) is None
 
 
 def _check_id(doc_id: object) -> None:
     """Raise :class:`~dedup.errors.ParameterError` unless ``doc_id`` can be a stored document's id."""
-    if not isinstance(doc_id, str) or not doc_id:
-        raise ParameterError(f"a document id must be a non-empty str, got {doc_id!r}")
-    at = lone_surrogate(doc_id)
-    if at >= 0:
-        raise ParameterError(
-            f"document id {doc_id!r} holds a lone surrogate (U+{ord(doc_id[at]):04X} at character {at}): "
-            "no stored document has such an id"
-        )
+    problem = _id_problem(doc_id)
+    if problem is not None:
+        raise ParameterError(problem)
 
 
 def _stats_of(store: Store, rows: list[Row], sources: dict[str, int]) -> Statistics:
