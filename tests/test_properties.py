@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from dedup import Document, Pair, Passage, ScanConfig, normalize, scan, shingle
@@ -77,7 +77,9 @@ def test_min_similarity_keeps_exactly_the_passages_at_least_that_similar(
 ) -> None:
     docs = corpus(seed, shapes)
     base = scan(docs, ScanConfig(min_score=min_score))
-    assert base.passages, "every outlet carries the wire"
+    # An outlet that edited 30-45% of the wire's words may share no passage with the others (a
+    # rewrite, paired on its score if at all): the property needs passages to filter.
+    assume(base.passages)
     # A threshold at a passage's similarity (kept: ">="), or between the least and the greatest.
     similarities = sorted({p.similarity for p in base.passages})
     x = data.draw(st.sampled_from(similarities) | st.floats(similarities[0], similarities[-1]), label="x")
