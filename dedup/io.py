@@ -327,8 +327,7 @@ class Reader:
     def _accept(self, doc: Document, where: str) -> Document | None:
         first = self.where.get(doc.id)
         if first is not None and self.check_ids:
-            reason = f"duplicate id {doc.id!r} (first read at {first}); ids must be unique"
-            self._bad(where, reason, doc.id, "duplicate id")
+            self._bad(where, duplicate_reason(doc.id, first), doc.id, "duplicate id")
             return None
         if first is not None:
             self.repeats.setdefault(doc.id, [first]).append(where)

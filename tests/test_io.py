@@ -76,7 +76,7 @@ def test_jsonl_fields_and_renamed_fields(tmp_path: Path) -> None:
         (b'{"id": "a", "text": "\xff"}\n', r"d\.jsonl:1: invalid UTF-8 at byte 21 of the line"),
         (
             b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n',
-            r"d\.jsonl:2: duplicate id 'a' \(first read at .*d\.jsonl:1\)",
+            r"d\.jsonl:2: duplicate id 'a' \(taken by the document at .*d\.jsonl:1\)",
         ),
     ],
 )
