@@ -26,6 +26,7 @@ from numba import njit
 
 from ._arrays import Positions
 from .bound import _jointly_may_hold
+from .chain import _ADDED, _ADDED_OTHER, _REVISIT
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .errors import ParameterError
 from .group import _SEAM, _passages_of, _side_may_hold
@@ -210,6 +211,44 @@ def _runs(parts: list[Alignment], side: str, abut: int) -> list[list[Alignment]]
     return runs
 
 
+def _added_runs(parts: list[Alignment]) -> list[list[Alignment]]:
+    """Split passages where text on one side only parts those before from those after, in order on both sides.
+
+    Such text (more than ``_ADDED`` characters, the other side's pieces on either side of it at
+    most ``_ADDED_OTHER`` times as far apart) is a sentence or paragraph one document added or
+    cut (:mod:`dedup.chain`): the pieces around it are separate copies, however much of their span
+    they cover.
+
+    Example:
+        >>> [len(r) for r in _added_runs([Alignment(0, 300, 0, 300, 9), Alignment(302, 700, 450, 850, 9)])]
+        [1, 1]
+        >>> [len(r) for r in _added_runs([Alignment(0, 300, 0, 300, 9), Alignment(302, 700, 320, 720, 9)])]
+        [2]
+    """
+    for side, other in (("a", "b"), ("b", "a")):
+        ordered = sorted(parts, key=lambda x: getattr(x, side + "_start"))
+        after = [0] * len(ordered)
+        low = None
+        for k in range(len(ordered) - 1, -1, -1):
+            start = getattr(ordered[k], other + "_start")
+            low = start if low is None else min(low, start)
+            after[k] = low
+        reach = getattr(ordered[0], side + "_end")
+        before = getattr(ordered[0], other + "_end")
+        runs: list[list[Alignment]] = [[ordered[0]]]
+        for k in range(1, len(ordered)):
+            x = ordered[k]
+            added = getattr(x, side + "_start") - reach
+            if added > _ADDED and -_REVISIT < after[k] - before < _ADDED_OTHER * added:
+                runs.append([])
+            runs[-1].append(x)
+            reach = max(reach, getattr(x, side + "_end"))
+            before = max(before, getattr(x, other + "_end"))
+        if len(runs) > 1:
+            return runs
+    return [parts]
+
+
 _TILED = 0.85  # share of its span a group of reordered pieces must cover on each side to be one passage
 
 
@@ -296,7 +335,11 @@ def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> lis
         if not group:
             continue
         if min(_spread(group, "a"), _spread(group, "b")) >= _TILED:
-            done.append(_union(group))
+            added = _added_runs(group)
+            if len(added) == 1:
+                done.append(_union(group))
+            else:
+                stack.extend(added)
             continue
         runs = _runs(group, "a", abut)
         if len(runs) == 1:
@@ -643,7 +686,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
-    return _to_sentence_ends(found, (a, b), p.gap // 2)
+    return _off_the_breaks(_to_sentence_ends(found, (a, b), p.gap // 2), (a, b), p.seed_length)
 
 
 def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int) -> list[Alignment]:
@@ -692,6 +735,58 @@ def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], r
             spans = [(before[s], spans[s][1]) for s in (0, 1)]
         out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
     return out
+
+
+def _off_the_breaks(found: list[Alignment], docs: tuple[Prepared, Prepared], fragment: int) -> list[Alignment]:
+    """Each passage without the word or two it reaches over a sentence end at either edge, on both sides.
+
+    A seed is ``fragment`` non-space characters and may run over a sentence end or paragraph
+    break: the end of one sentence and the start of the next match ("by." and "country." before
+    the copied "Iraqi ..."; "The" opening the next paragraph in both), and widening to whole words
+    takes in the word. Where a sentence ends within ``fragment`` characters of the passage's edge,
+    the edge moves to that sentence end, on each side where it does, unless both sides hold the
+    same words beyond it (a copy that goes on a word past a full stop): what lies beyond it is too
+    short to be any seed's own.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.seeds import prepare
+        >>> from dedup.shingle import shingle
+        >>> copy = "the ministry said it had no plans to withdraw troops from the country"
+        >>> raw = (f"Seen by. {copy}. The end", f"A plain country. {copy}. The rest of it")
+        >>> docs = tuple(prepare(n, shingle(n.text, 5), text=t) for n, t in ((normalize(t), t) for t in raw))
+        >>> [x] = _off_the_breaks([Alignment(5, 81, 8, 88, 9)], docs, 10)
+        >>> docs[0].normalized.text[x.a_start : x.a_end] == docs[1].normalized.text[x.b_start : x.b_end] == copy
+        True
+    """
+    ends = (docs[0].sentences, docs[1].sentences)
+    if not found or not len(ends[0]) or not len(ends[1]):
+        return found
+    texts = (docs[0].normalized.text, docs[1].normalized.text)
+    out = []
+    for x in found:
+        spans = [_side(x, 0), _side(x, 1)]
+        first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
+        near = [first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
+        bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
+        if any(near) and not (all(near) and bits[0] == bits[1]):
+            spans = [
+                (first[s] + (texts[s][first[s] : first[s] + 1] == " "), spans[s][1]) if near[s] else spans[s]
+                for s in (0, 1)
+            ]
+        last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
+        near = [spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
+        bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
+        if any(near) and not (all(near) and bits[0] == bits[1]):
+            spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
+        out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
+    return out
+
+
+def _last_end(ends: Positions, at: int) -> int:
+    """The last sentence end before ``at`` (-1 if none)."""
+    k = int(np.searchsorted(ends, at, side="left"))
+    return int(ends[k - 1]) if k else -1
 
 
 def _next_end(ends: Positions, at: int) -> int:

@@ -199,6 +199,15 @@ def _run(
     return count
 
 
+# Unmatched text of more than _ADDED characters on one side, between two seeds that lie at most
+# _ADDED_OTHER times as far apart on the other side, was added there (an outlet's own sentence or
+# paragraph inside wire copy) or cut from the other: the copy breaks. An editor's inserted clause
+# or aside is shorter, and a reworded stretch leaves unmatched text of comparable length on both
+# sides (the grouping's edit rule, dedup.align._EDIT_LENGTH). Half as long, the rule also cut the
+# lightly edited copies of the labelled corpora wherever a few words had been dropped or added
+# (docs/quality.md, "Text one outlet added").
+_ADDED = 100
+_ADDED_OTHER = 0.3
 # A printing matched again goes back at least this far over the other side's text the piece has
 # matched: a verbatim run a word long matched twice is a phrase the copy uses twice, not a reprint.
 _REVISIT = 20
@@ -274,6 +283,7 @@ def _split_at_occupied(
     starts: npt.NDArray[np.int64],
     ends: npt.NDArray[np.int64],
     other_starts: npt.NDArray[np.int64],
+    other_ends: npt.NDArray[np.int64],
     sizes: npt.NDArray[np.int64],
     abut: int,
     gap: int,
@@ -281,12 +291,17 @@ def _split_at_occupied(
     enough: int,
     bare_gap: int,
     near: bool,
+    piece: int,
 ) -> npt.NDArray[np.int64]:
     """One side of :func:`_split_occupied`: ``order`` sorts the seeds along that side."""
     count = len(sizes)
     out = chains.copy()
     current = np.arange(count)
     last = np.full(count, -1, dtype=np.int64)  # position in `order` of each chain's last seed so far
+    begin = np.zeros(count, dtype=np.int64)  # where the current piece of each chain starts on this side
+    reach = np.zeros(count, dtype=np.int64)  # where each chain ends on this side
+    for k in range(len(order)):
+        reach[chains[order[k]]] = max(reach[chains[order[k]]], ends[order[k]])
     # The other side's positions the current piece of each chain has matched, first to last.
     low = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
     high = np.full(count, -1, dtype=np.int64)
@@ -321,6 +336,15 @@ def _split_at_occupied(
                 k == j + 1 and min(starts[i] - ends[order[j]], abs(other_starts[i] - other_starts[order[j]])) > bare_gap
             )
             cut = held >= enough or bare
+        # Text on this side only, between two seeds that follow each other on the other side: a
+        # sentence or paragraph the one document added (or the other cut), not an edit of the copy.
+        # Only between two pieces of ``piece`` characters or more: a shorter one, cut off, would
+        # be judged alone and could be lost (a stretch of copy the other side summarised).
+        if j >= 0 and not cut and k == j + 1:
+            added = starts[i] - ends[order[j]]
+            if added > _ADDED and min(ends[order[j]] - begin[c], reach[c] - starts[i]) >= piece:
+                other_gap = other_starts[i] - other_ends[order[j]]
+                cut = -_REVISIT < other_gap < _ADDED_OTHER * added
         # Text of the other side the piece has matched already, matched again, near or far: the
         # text is printed twice on this side (a headline repeating the lead, a page scraped
         # twice), and each printing is a copy of its own.
@@ -333,6 +357,8 @@ def _split_at_occupied(
             and starts[i] > starts[order[j]]
         ):
             cut = _printed_again(order, j, k, starts, other_starts, back)
+        if j < 0 or cut:
+            begin[c] = starts[i]
         if cut:
             current[c] = labels
             labels += 1
@@ -356,6 +382,7 @@ def _split_occupied(
     min_seeds: int,
     enough: int,
     near: bool,
+    piece: int,
 ) -> npt.NDArray[np.int64]:
     """Chains cut where a stretch of them on one side holds another passage's seeds.
 
@@ -367,7 +394,9 @@ def _split_occupied(
     other side; a phrase matched elsewhere (a few seeds) cuts nothing. It is cut too between two
     seeds with no seed of any chain between them along one side that lie more than three quarters
     of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
-    words. And it is cut between two verbatim runs where the later goes back over text of the
+    words; and between two such seeds more than ``_ADDED`` apart along one side and close on the
+    other (text one document added), where the pieces either side are ``piece`` characters or
+    more along this side. And it is cut between two verbatim runs where the later goes back over text of the
     other side the earlier matched (:func:`_printed_again`): one text printed twice on this side. With ``near``
     the runs may follow each other (a headline, then the lead it repeats), and the later needs to
     go back ``_REVISIT`` characters; without, they lie more than ``abut`` apart along this side and
@@ -379,10 +408,11 @@ def _split_occupied(
     bare = 3 * gap // 4
     sizes = np.bincount(chains)
     split = _split_at_occupied(
-        chains, np.arange(n), start_a, end_a, start_b, sizes, abut, gap, min_seeds, enough, bare, near
+        chains, np.arange(n), start_a, end_a, start_b, end_b, sizes, abut, gap, min_seeds, enough, bare, near, piece
     )
     order_b = np.argsort(start_b, kind="mergesort")
     split = _split_at_occupied(
-        split, order_b, start_b, end_b, start_a, np.bincount(split), abut, gap, min_seeds, enough, bare, near
-    )
+        split, order_b, start_b, end_b, start_a, end_a, np.bincount(split), abut, gap, min_seeds, enough, bare, near,
+        piece,
+    )  # fmt: skip
     return _number_by_first(split)  # as _chain numbers them

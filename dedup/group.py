@@ -905,14 +905,15 @@ def _passages_of(
     # shortens chains: without one here, nothing can come out of the cutting and grouping.
     if np.bincount(chains).max() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
-    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, True)
+    chains = _split_occupied(chains, sa, ea, sb, eb, abut, gap, min_seeds, _MOVED, True, min_length)
     extra = occupy & ~use
     held = np.flatnonzero(extra)
     if extra.sum() >= _MOVED:  # (fewer cannot be a moved sentence)
         every = np.flatnonzero(use | extra)
         cut = _chain(start_a[every], start_b[every], gap)
         cut = _split_occupied(
-            cut, start_a[every], end_a[every], start_b[every], end_b[every], abut, gap, min_seeds, _MOVED, False
+            cut, start_a[every], end_a[every], start_b[every], end_b[every], abut, gap, min_seeds, _MOVED, False,
+            min_length,
         )  # fmt: skip
         # Only cuts are taken from it: chains of the seeds in use stay apart even where an
         # occupying seed would link them. A repeated run cuts them only far from the run before

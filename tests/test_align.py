@@ -315,26 +315,29 @@ def _seeds(*runs: tuple[int, int, int]) -> tuple[npt.NDArray[np.int64], npt.NDAr
 
 
 @pytest.mark.parametrize(
-    ("second", "between", "parted"),
+    ("first", "second", "between", "parted"),
     [
         # two pieces of an edited copy (a clause cut on side b), 160 characters apart: one chain
-        ((260, 400, 890), None, False),
+        ((0, 100, 1000), (260, 400, 890), None, False),
         # ... the text between is copy matched far away (a sentence moved there)
-        ((260, 400, 890), (120, 240, 5000), True),
+        ((0, 100, 1000), (260, 400, 890), (120, 240, 5000), True),
         # ... matched where this copy is (its own shuffled words)
-        ((260, 400, 890), (120, 240, 1000), False),
+        ((0, 100, 1000), (260, 400, 890), (120, 240, 1000), False),
         # nothing between, and more than 3/4 of `gap` on both sides: unshared text
-        ((270, 400, 1000), None, True),
+        ((0, 100, 1000), (270, 400, 1000), None, True),
+        # a piece of 205 characters, then 125 on side a only (5 on b), then one of 175: text added on a
+        ((0, 200, 1000), (330, 500, 880), None, True),
+        # ... the piece after it only 95 characters: not parted (cut off, it might be lost)
+        ((0, 200, 1000), (330, 420, 880), None, False),
     ],
 )
 def test_chains_part_where_copy_from_elsewhere_or_unshared_text_lies_between(
-    second: tuple[int, int, int], between: tuple[int, int, int] | None, parted: bool
+    first: tuple[int, int, int], second: tuple[int, int, int], between: tuple[int, int, int] | None, parted: bool
 ) -> None:
-    start_a, start_b = _seeds((0, 100, 1000), second, *([between] if between else []))
+    start_a, start_b = _seeds(first, second, *([between] if between else []))
     chains = _chain(start_a, start_b, 200)
-    first, later = chains[start_a == 0][0], chains[start_a == second[0]][0]
-    assert first == later  # single linkage joins the two pieces across the gap
-    split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20, True)
+    assert chains[start_a == 0][0] == chains[start_a == second[0]][0]  # single linkage joins the two pieces
+    split = _split_occupied(chains, start_a, start_a + 10, start_b, start_b + 10, 55, 200, 3, 20, True, 150)
     assert (split[start_a == 0][0] != split[start_a == second[0]][0]) == parted
     # Seeds of one piece stay together, and labels number chains by their first seed along a.
     assert len(set(split[start_a < 100].tolist())) == 1
@@ -716,7 +719,7 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
         min_seeds, min_length, min_exact, min_density, exact_density, trim,
     )  # fmt: skip
     chains = _split_occupied(
-        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, True
+        _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, True, min_length
     )
     want = _group_passages(
         chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,

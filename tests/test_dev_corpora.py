@@ -43,15 +43,15 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
 def test_arabic_plag_dev_plagdet() -> None:
     overall = evaluate_corpus(corpus("arabic-plag-dev")).overall
     assert (overall.cases, overall.detections) == (820, 808)
-    assert round(overall.plagdet, 4) == 0.9190
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9842, 0.9049)
+    assert round(overall.plagdet, 4) == 0.9191
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9849, 0.9045)
 
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3912)
-    assert round(overall.plagdet, 4) == 0.8786
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9730, 0.8357)
+    assert (overall.cases, overall.detections) == (4007, 3922)
+    assert round(overall.plagdet, 4) == 0.8762
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8341)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

@@ -580,3 +580,68 @@ def test_a_word_at_the_seam_of_two_moved_pieces_belongs_to_one_passage() -> None
     for side in ("a", "b"):
         spans = sorted((getattr(p, side).start, getattr(p, side).end) for p in found)
         assert spans[0][1] <= spans[1][0], (side, spans)
+
+
+_P1 = (
+    "WASHINGTON (Reuters) - The Pentagon said on Tuesday it had no current plans to withdraw the roughly 2,500 "
+    "U.S. troops stationed in Iraq, days after Baghdad announced it was starting a process to end the presence of "
+    "the U.S.-led military coalition in the country."
+)
+_P2 = (
+    "Iraqi Prime Minister Mohammed Shia al-Sudani's office said on Friday it was setting up a bilateral committee "
+    "to prepare arrangements for ending the coalition's mission permanently, following a U.S. drone strike in "
+    "Baghdad that killed a militia leader."
+)
+_P3 = (
+    "U.S. troops in Iraq and Syria have been attacked more than 120 times by Iran-backed groups since the start "
+    "of the war between Israel and Hamas in October, according to U.S. officials, prompting several rounds of "
+    "American retaliatory strikes."
+)
+_OWN = (
+    "Separately, the regional governor announced new funding for schools and hospitals in the northern province, "
+    "a move welcomed by local residents who had long complained about the state of public services there. "
+    "Officials said the first payments would be made before the end of the month."
+)
+
+
+def _inside(start: int, end: int, lo: int, hi: int) -> int:
+    return max(0, min(end, hi) - max(start, lo))
+
+
+@pytest.mark.parametrize("own", [130, 180, 270])
+@pytest.mark.parametrize("added_by", ["outlet", "wire"])
+def test_a_paragraph_one_side_added_between_copied_ones_parts_the_passage(own: int, added_by: str) -> None:
+    """An outlet runs wire paragraphs with a paragraph of its own between two of them (or cuts one
+    the wire has between two it runs): two passages, each a side's copied text, and the paragraph
+    that only one side has in neither (before: one passage over it when it was shorter than about
+    200 characters; an outlet's own text reported as copy)."""
+    added = _OWN[: _OWN.rindex(" ", 0, own)].rstrip(",") + "."
+    kept = "\n\n".join([_P1, _P2, _P3])
+    longer = "\n\n".join([_P1, added, _P2, _P3])
+    wire, outlet = (kept, longer) if added_by == "outlet" else (longer, kept)
+    result = scan([Document("wire", wire, source="Reuters"), Document("outlet", outlet, source="Daily")])
+    lo = longer.index(added)
+    side = "b" if added_by == "outlet" else "a"
+    spans = sorted((getattr(p, side).start, getattr(p, side).end) for p in result.passages)
+    assert len(spans) == 2, spans
+    # (a passage may take the full stop and line breaks before its first word: both sides have them)
+    assert all(_inside(start, end, lo, lo + len(added) - 1) == 0 for start, end in spans), (spans, lo)
+    assert spans[0][1] >= len(_P1) - 2 and spans[1][1] >= len(longer) - 2  # the copy, whole
+
+
+def test_a_wire_paragraph_replaced_by_the_outlets_own_is_in_no_passage() -> None:
+    """The outlet runs wire paragraphs 1 and 3 and puts a background paragraph of its own, on the
+    same story, in place of paragraph 2: two passages, paragraph 1 and paragraph 3 (before: one
+    passage over the outlet's paragraph and the wire paragraph it did not run)."""
+    own = (
+        "The United States and Iraq agreed last August, before the conflict in the Middle East began, to start "
+        "talks on the future of the coalition, and Iraqi officials have said since then that the presence of "
+        "foreign troops in the country should end with a clear timetable agreed by both governments."
+    )
+    wire = "\n\n".join([_P1, _P2, _P3])
+    lead = "Tensions rose again in the region this week as diplomats tried to contain the crisis."
+    outlet = "\n\n".join([lead, _P1, own, _P3])
+    result = scan([Document("wire", wire, source="Reuters"), Document("outlet", outlet, source="Daily")])
+    found = sorted((p.a.slice(wire), p.b.slice(outlet)) for p in result.passages)
+    assert [a for a, _ in found] == [b for _, b in found]
+    assert sorted(a.strip(". \n") for a, _ in found) == sorted(x.strip(".") for x in (_P1, _P3))
