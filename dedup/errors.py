@@ -11,11 +11,29 @@ __all__ = ["DedupError", "DependencyError", "InputError", "ParameterError", "Rea
 
 
 class DedupError(Exception):
-    """Root of every error raised by dedup."""
+    """Root of every error raised by dedup.
+
+    Example:
+        >>> import dedup
+        >>> try:
+        ...     dedup.ScanConfig(threshold=2)
+        ... except dedup.DedupError as error:
+        ...     print(type(error).__name__, "-", error)
+        ParameterError - threshold must be strictly between 0 and 1, got 2.0
+    """
 
 
 class ParameterError(DedupError, ValueError):
-    """A parameter is outside its allowed range (the message names it, the rule and the value)."""
+    """A parameter is outside its allowed range (the message names it, the rule and the value).
+
+    Example:
+        >>> import dedup
+        >>> try:
+        ...     dedup.scan([], threads=0)
+        ... except ValueError as error:  # a ParameterError is a ValueError too
+        ...     print(type(error).__name__, "-", error)
+        ParameterError - threads must be a positive integer, got 0
+    """
 
 
 class InputError(DedupError, ValueError):
@@ -26,6 +44,15 @@ class InputError(DedupError, ValueError):
     true when the problem is one document's, which ``skip_bad`` would have skipped. ``kind`` is the
     kind of problem when a document is refused (the ``Skipped.kind`` it would have been counted
     under without ``strict``: ``"too short"``, ``"unread date"``, ...).
+
+    Example:
+        >>> import dedup
+        >>> text = "Wording long enough to be scanned, and given twice under one id. " * 3
+        >>> try:
+        ...     dedup.scan([dedup.Document("a", text), dedup.Document("a", text)])
+        ... except dedup.InputError as error:
+        ...     print(error.document, "-", error.kind, "-", error.skippable)
+        a - duplicate id - True
     """
 
     def __init__(
@@ -45,8 +72,22 @@ class InputError(DedupError, ValueError):
 
 
 class ReadError(DedupError, OSError):
-    """An input file cannot be read."""
+    """An input file cannot be read.
+
+    Example:
+        >>> import dedup
+        >>> try:
+        ...     list(dedup.read_documents(["no-such-file.jsonl"]))
+        ... except OSError as error:  # a ReadError is an OSError too
+        ...     print(type(error).__name__, "-", error)
+        ReadError - no-such-file.jsonl: cannot read: no such file or directory
+    """
 
 
 class DependencyError(DedupError, ImportError):
-    """An optional dependency that the request needs is not installed (the message says how to install it)."""
+    """An optional dependency that the request needs is not installed (the message says how to install it).
+
+    Example:
+        >>> issubclass(DependencyError, ImportError)  # ``except ImportError`` catches it
+        True
+    """

@@ -56,7 +56,21 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
-    """What a scan found, and an account of every input document."""
+    """What a scan found, and an account of every input document.
+
+    Example:
+        >>> wire = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
+        ...         "from the country, despite the announcement last week of talks on ending the mission. ")
+        >>> result = scan([
+        ...     Document("x", "Local news first. " * 5 + wire + "Weather later. " * 5, source="x"),
+        ...     Document("y", "Other lead here. " * 5 + wire + "Sport after. " * 5, source="y"),
+        ...     Document("z", "A caption."),
+        ... ])
+        >>> [(p.a.doc, p.b.doc) for p in result.passages], [(p.a, p.b) for p in result.pairs]
+        ([('x', 'y')], [('x', 'y')])
+        >>> result.scanned, [(s.id, s.kind) for s in result.skipped]
+        (2, [('z', 'too short')])
+    """
 
     passages: list[Passage]
     pairs: list[Pair]

@@ -180,11 +180,11 @@ def locality_order(
     Documents are numbered in breadth-first order over the pair graph (from the smallest document
     of each component, neighbours in increasing order), and a pair comes when its later document
     does: a document's neighbours are numbered soon after it, so it is still in the cache of
-    prepared documents when they come. On the synthetic corpus with its 2,048-document cache this
-    prepares 6,929 documents for 20,513 pairs at 20,000 documents (6,159 take part: the least
-    possible) where (left, right) order prepared 14,399 and component order 14,230 (the pair graph
+    prepared documents when they come: each document is prepared about once, where (left, right)
+    order, or one connected component after another, prepares many twice or more (the pair graph
     of a news corpus is mostly one component: a story's articles, linked by the ones that carry
-    two stories). Deterministic: it depends on the pairs only.
+    two stories; docs/performance.md, "Scaling", has the figures). Deterministic: it depends on
+    the pairs only.
 
     The pairs come in blocks: documents numbered in tiles of ``_TILE``, the pairs of one tile of
     later documents with one tile of earlier ones together. The later tile's documents stay in

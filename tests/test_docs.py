@@ -1,9 +1,14 @@
-"""Tests for the documentation site: it builds strictly, and it documents every CLI option and JSONL field."""
+"""Tests for the documentation: the site builds strictly (links and anchors too), the pages' examples print what
+they show, and the docs name every CLI option with its default, every JSONL field and every public name."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
+import json
 import os
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -14,8 +19,10 @@ from typing import Any
 import docs_examples
 import pytest
 
-from dedup import CommonText, Document, Pair, Passage, ScanResult, Span
+import dedup
+from dedup import CommonText, Document, Pair, Passage, ScanResult, Span, read_documents, scan
 from dedup.cli import build_parser
+from dedup.clusters import find_clusters
 from dedup.report import records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +56,64 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         assert (tmp_path / "site" / page).is_file(), page
     api = (tmp_path / "site" / "api" / "index.html").read_text("utf-8")
     assert 'id="dedup.scan.scan"' in api and 'id="dedup.clusters.find_clusters"' in api
+    # Every class and function of the packages' __all__ has an entry, in the module that defines it
+    # or under the package that exports it (dedup.spark's come from private modules).
+    ids = set(re.findall(r'id="([\w.]+)"', api))
+    missing = [
+        f"{package}.{name}"
+        for package, name, obj in public_names()
+        if not {f"{package}.{name}", f"{obj.__module__}.{name}"} & ids
+    ]
+    assert not missing, f"not in the API reference: {missing}"
     shutil.rmtree(tmp_path / "site")
+
+
+PACKAGES = ("dedup", "dedup.index", "dedup.spark")  # the packages whose __all__ is the public API
+
+
+def public_names() -> list[tuple[str, str, Any]]:
+    """(package, name, object) for each class and function in the __all__ of :data:`PACKAGES`."""
+    found = []
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                found.append((package, name, obj))
+    return found
+
+
+def test_public_names_have_a_one_line_summary_and_an_example() -> None:
+    """Each has a docstring: a summary line, and an example that the doctests run (dedup.spark's need
+    a Spark session, which doctests do not start: theirs are shown, not run)."""
+    problems = []
+    for package, name, obj in public_names():
+        doc = inspect.getdoc(obj) or ""
+        summary = doc.split("\n\n", 1)[0]
+        if not summary or "\n" in summary:
+            problems.append(f"{package}.{name}: the docstring does not open with a one-line summary")
+        examples = [line for line in doc.splitlines() if line.lstrip().startswith(">>>")]
+        run = [line for line in examples if "doctest: +SKIP" not in line]
+        if not (run if package != "dedup.spark" else examples):
+            problems.append(f"{package}.{name}: no example" + (" that runs" if examples else ""))
+    assert not problems, "\n".join(problems)
+
+
+def test_api_reference_has_every_public_module() -> None:
+    page = (DOCS / "api.md").read_text("utf-8")
+    modules = [m.name for m in pkgutil.iter_modules(dedup.__path__) if not m.name.startswith("_")]
+    assert "scan" in modules and "index" in modules and "spark" in modules
+    missing = [m for m in modules if m != "cli" and f"::: dedup.{m}\n" not in page]  # cli: docs/cli.md
+    assert not missing, f"modules not in docs/api.md: {missing}"
+
+
+def test_readme_links_to_files_that_exist() -> None:
+    """README.md is not part of the site, whose strict build checks the links of docs/."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    assert "docs/jsonl.md" in links
+    missing = [link for link in links if "://" not in link and not (ROOT / link).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:
@@ -81,6 +145,81 @@ def test_cli_reference_names_every_command_and_option() -> None:
                 if isinstance(choice, str) and not documented(choice, page):
                     missing.append(f"dedup {name} {action.option_strings} choice {choice}")
     assert not missing, "not in docs/cli.md: " + ", ".join(missing)
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _parsers(sub)
+    return found
+
+
+def _shows(shown: str, default: object) -> bool:
+    if isinstance(default, bool):
+        return shown == ("on" if default else "off")
+    if isinstance(default, int | float):
+        try:
+            return float(shown) == float(default)
+        except ValueError:
+            return False
+    return shown == str(default)
+
+
+def test_documented_defaults_are_the_parsers() -> None:
+    """A default the docs state (docs/cli.md's option tables, "`--option` (default V" in any page's
+    prose) is the one the parser has."""
+    defaults: dict[str, set[object]] = {}
+    for parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if action.default not in (None, argparse.SUPPRESS) and action.dest != "help":
+                for option in action.option_strings:
+                    defaults.setdefault(option, set()).add(action.default)
+    checked, wrong = 0, []
+    row = re.compile(r"^\| (`-.*?) \| (.*) \|$", re.MULTILINE)
+    for head, text in row.findall((DOCS / "cli.md").read_text("utf-8")):
+        said = re.search(r"\(default(?::? `?([\w.]+)`?)?[,;:)]", text)
+        for option, value in re.findall(r"`(--?[\w-]+)(?: ([^`]*))?`", head) if said else ():
+            shown = said.group(1) if said.group(1) is not None else value  # "| `--format table` | (default) ..."
+            if option in defaults and shown and "\\|" not in shown:
+                checked += 1
+                if not any(_shows(shown, d) for d in defaults[option]):
+                    wrong.append(
+                        f"cli.md: {option} (default {shown}), the parser's {sorted(map(str, defaults[option]))}"
+                    )
+    for page in docs_examples.PAGES:
+        prose = "\n".join(line for line in page.read_text("utf-8").splitlines() if not line.startswith("|"))
+        for option, shown in re.findall(r"`(--[\w-]+)` \(default `?([\w.]+)`?", prose):
+            if option in defaults:
+                checked += 1
+                if not any(_shows(shown, d) for d in defaults[option]):
+                    wrong.append(
+                        f"{page.name}: {option} (default {shown}), the parser's {sorted(map(str, defaults[option]))}"
+                    )
+    assert checked >= 40 and not wrong, "\n".join(wrong) or f"only {checked} defaults found"
+
+
+def test_jsonl_contract_shows_the_records_a_scan_writes() -> None:
+    """The pair and passage records docs/jsonl.md shows are those of `dedup scan seeds/ --format jsonl`."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    shown = {}
+    for block in docs_examples.blocks(page):
+        if block.lang == "json":
+            record = json.loads("\n".join(block.lines))
+            shown[record["type"]] = record
+    result = scan(read_documents([ROOT / "seeds"]))
+    written: dict[str, dict[str, Any]] = {}
+    for record in records(result, find_clusters(result, min_documents=2)):  # seeds/ has clusters of 2
+        written.setdefault(record["type"], record)
+    assert set(shown) == {"pair", "passage", "cluster"}
+    assert shown["pair"] == written["pair"]
+    assert shown["passage"] == written["passage"]
+    # The cluster example is made up (seeds/ has none of three documents): its fields are a cluster's.
+    cluster = written["cluster"]
+    assert list(shown["cluster"]) == list(cluster)
+    assert list(shown["cluster"]["members"][0]) == list(cluster["members"][0])
+    assert list(shown["cluster"]["origin"]) == list(cluster["origin"])
 
 
 def test_jsonl_contract_names_every_field() -> None:

@@ -65,6 +65,15 @@ class AddResult:
     (``replaced`` those replaced instead, with ``replace=True``); ``skipped`` the bad documents
     left out with their reasons (with ``skip_bad``); ``unread_dates`` the documents stored without
     the date they gave, which could not be read (as :attr:`dedup.ScanResult.unread_dates`).
+
+    Example:
+        >>> import tempfile
+        >>> text = "Wording long enough to be stored in the archive, and added twice. " * 3
+        >>> with Index.open(tempfile.mkdtemp() + "/archive") as index:
+        ...     first = index.add([Document("a", text)])
+        ...     again = index.add([Document("a", text), Document("b", "A caption.")])
+        >>> first.added, again.added, again.existing, [(s.id, s.kind) for s in again.skipped]
+        (1, 0, ['a'], [('b', 'too short')])
     """
 
     added: int = 0
@@ -127,6 +136,16 @@ class Index:
     """A persistent archive of documents, queried for the passages new documents share with it.
 
     Use :meth:`open`; an Index is a context manager that closes it.
+
+    Example:
+        >>> import tempfile
+        >>> wire = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
+        ...         "from the country, despite the announcement last week of talks on ending the mission. ")
+        >>> with Index.open(tempfile.mkdtemp() + "/archive") as index:
+        ...     added = index.add([Document("x", "Local news first. " * 5 + wire, source="x")])
+        ...     found = index.query([Document("y", wire + "Sport after. " * 5, source="y")])
+        ...     len(index), [(p.a, p.b) for p in found.pairs]
+        (1, [('x', 'y')])
     """
 
     def __init__(self, store: Store) -> None:

@@ -100,6 +100,11 @@ class SparkScan:
     position; ``pairs`` the :class:`~dedup.records.Pair` fields, ranked as the local engine ranks
     them; ``documents`` every input row with ``reason`` set for those not scanned; ``persisted``
     the stages cached while these are read (:meth:`unpersist` releases them).
+
+    Example:
+        >>> found = scan(spark.read.parquet("news.parquet"))  # doctest: +SKIP
+        >>> found.passages.filter("similarity > 0.9").count(), found.candidates  # doctest: +SKIP
+        >>> found.to_result().passages[0]  # doctest: +SKIP
     """
 
     passages: DataFrame
