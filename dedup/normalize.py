@@ -10,8 +10,8 @@ Two profiles exist (see :data:`PROFILES`):
   single space (runs collapsed, ends stripped), format controls (bidi marks, zero-width
   characters, soft hyphen, ...) deleted.
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
-  marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, Persian yeh and keheh
-  unified; Arabic-Indic and Persian digits to ASCII). Only Arabic-script characters are
+  marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
+  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII). Only Arabic-script characters are
   affected, so it is safe on mixed or non-Arabic text.
 
 Design, and why:
@@ -93,6 +93,12 @@ _ARABIC_MAP: Final[dict[str, str]] = {
     "\u0673": "\u0627",  # alef with wavy hamza below
     "\u0649": "\u064a",  # alef maqsura -> yeh
     "\u0629": "\u0647",  # teh marbuta -> heh
+    # Urdu's heh goal, its hamza and teh marbuta forms, and the two-eyed heh: Urdu text keyed on an
+    # Arabic layout writes the Arabic heh for them, and Arabic text sets the two-eyed heh for its heh.
+    "\u06c1": "\u0647",  # heh goal -> heh
+    "\u06c2": "\u0647",  # heh goal with hamza above -> heh
+    "\u06c3": "\u0647",  # teh marbuta goal -> heh
+    "\u06be": "\u0647",  # heh doachashmee -> heh
     "\u06cc": "\u064a",  # Farsi yeh -> Arabic yeh
     "\u06a9": "\u0643",  # keheh -> kaf
     **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits

@@ -33,11 +33,11 @@ def corpus(name: str) -> Path:
 def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     result = evaluate_labelled_corpus(corpus("counter-dev"))
     assert result.pairs == {"ND": 85, "PD": 149, "WD": 66}
-    assert round(result.auc_derived, 4) == 0.8696
-    assert round(result.auc_wholly, 4) == 0.9284
+    assert round(result.auc_derived, 4) == 0.8748
+    assert round(result.auc_wholly, 4) == 0.9283
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
-    assert reported == {"ND": 28, "PD": 121, "WD": 65}
-    assert result.unlabelled == 249
+    assert reported == {"ND": 28, "PD": 123, "WD": 65}
+    assert result.unlabelled == 244
 
 
 def test_arabic_plag_dev_plagdet() -> None:
@@ -55,11 +55,12 @@ def test_pan13_train_plagdet() -> None:
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:
-    # WD reported with seeds 1-7: 65, 65, 64, 65, 65, 65, 65 of 66 (mean 98.3%); with short stories
+    # WD reported with seeds 1-7: 65 of 66 each (98.5%); before the Urdu hehs were unified with the
+    # Arabic heh, 65, 65, 64, 65, 65, 65, 65 (mean 98.3%); with short stories
     # banded on 28 bands, not 64, 65, 65, 64, 63, 65, 64, 64 (mean 97.4%); before two short stories
     # could be candidates on one band, 64, 64, 63, 59, 63, 62, 63 (mean 94.8%).
     found = []
     for seed in range(1, 8):
         result = evaluate_labelled_corpus(corpus("counter-dev"), ScanConfig(seed=seed))
         found.append(round(result.reported["WD"] * result.pairs["WD"]))
-    assert found == [65, 65, 64, 65, 65, 65, 65]
+    assert found == [65, 65, 65, 65, 65, 65, 65]

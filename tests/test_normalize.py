@@ -280,6 +280,12 @@ def test_alef_maqsura_teh_marbuta_persian_letters() -> None:
     assert normalize("کتاب").text == "كتاب"  # keheh
 
 
+def test_urdu_hehs_read_as_the_arabic_heh() -> None:
+    # Urdu keyed on an Arabic layout writes the Arabic heh for heh goal and the two-eyed heh.
+    urdu, keyed = "کہا کہ وہ بھی ہے ۃ ۂ", "کها که وه بهی هے ه ه"
+    assert normalize(urdu).text == normalize(keyed).text == "كها كه وه بهي هے ه ه"
+
+
 def test_hamza_on_waw_and_yeh_kept() -> None:
     assert normalize("مؤتمر رئيس").text == "مؤتمر رئيس"
 
@@ -350,7 +356,7 @@ def test_every_bmp_character_is_idempotent(profile: str) -> None:
 # --------------------------------------------------------------------------- reference implementation
 
 _ALEF = dict.fromkeys("أإآٱٲٳ", "ا")
-_REF_MAP = {**_ALEF, "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"}
+_REF_MAP = {**_ALEF, "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك", "ہ": "ه", "ۂ": "ه", "ۃ": "ه", "ھ": "ه"}
 _REF_MAP.update({chr(0x0660 + d): str(d) for d in range(10)})
 _REF_MAP.update({chr(0x06F0 + d): str(d) for d in range(10)})
 # Arabic, Supplement, Extended-A/B/C, presentation forms A/B, mathematical symbols (not the
@@ -399,7 +405,7 @@ def _reference(text: str, profile: str) -> str:
 
 # --------------------------------------------------------------------------- hypothesis strategies
 
-ARABIC_LETTERS = [chr(c) for c in range(0x0621, 0x064B)] + list("ٱٲٳیکپچژگ")
+ARABIC_LETTERS = [chr(c) for c in range(0x0621, 0x064B)] + list("ٱٲٳیکپچژگہۂۃھ")
 HARAKAT = [chr(c) for c in range(0x064B, 0x0656)] + ["\u0670", "\u0656", "\u06d6", "\u06e1", "\u08f0"]
 ARABIC_OTHER = list("ـ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،؛؟٪٫۔") + list("ﻻﻷﻵﷲﺍﻟﺴﻼﻡﻋﻠﻴﻜﻢﺓﻯ")
 LATIN = [*"abcxyzABCXYZéÉüÅıİßẞǅ", "\u0301", "\u0308", "\u0316", "\u0327", "\u0345"]
