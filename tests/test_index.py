@@ -363,6 +363,17 @@ def test_an_index_built_by_another_engine_is_a_clear_error(tmp_path: Path) -> No
         index.query(DOCS[3:4])
 
 
+def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies() -> None:
+    # An index built before a letter was unified holds other keys for text with that letter: the
+    # digest that refuses it must see the letter.
+    from dedup.index.store import _fingerprint_sample
+    from dedup.normalize import _ARABIC_MAP
+
+    sample = _fingerprint_sample()
+    assert all(letter in sample for letter in _ARABIC_MAP)
+    assert "\u06c1" in _ARABIC_MAP and "\u06be" in _ARABIC_MAP
+
+
 def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:
     with Index.open(tmp_path / "ix") as index:
         index.add(DOCS[:3])

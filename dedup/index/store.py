@@ -72,6 +72,14 @@ _SAMPLE = (
 ) * 3
 
 
+def _fingerprint_sample() -> str:
+    """The text the engine digest is taken of: every letter the Arabic profile unifies is in it, so
+    that a change to what it unifies changes the digest."""
+    from ..normalize import _ARABIC_MAP
+
+    return _SAMPLE + " ".join(sorted(_ARABIC_MAP))
+
+
 def engine_fingerprint(config: ScanConfig) -> str:
     """A digest of what this dedup's stages make of a fixed sample: keys, signatures and seed keys.
 
@@ -84,7 +92,7 @@ def engine_fingerprint(config: ScanConfig) -> str:
     """
     from ..normalize import normalize
 
-    text = normalize(_SAMPLE, profile=config.profile).text
+    text = normalize(_fingerprint_sample(), profile=config.profile).text
     bands, rows = config.bands_rows
     batch, keys, offsets = _sketch_batch([text], config, bands, rows)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
