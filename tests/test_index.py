@@ -366,7 +366,7 @@ def test_an_index_built_by_another_engine_is_a_clear_error(tmp_path: Path) -> No
 def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies() -> None:
     # An index built before a letter was unified holds other keys for text with that letter: the
     # digest that refuses it must see the letter.
-    from dedup.index.store import _fingerprint_sample
+    from dedup.fingerprint import _fingerprint_sample
     from dedup.normalize import _ARABIC_MAP
 
     sample = _fingerprint_sample()

@@ -182,6 +182,15 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
     assert (work / "aligned" / "_SUCCESS").exists()
     with pytest.raises(ParameterError, match="another scan configuration"):
         spark_scan(df, cfg.replace(ngram=6), work_dir=str(work))
+    # Nor are the stages a dedup with another engine digest made (another normalisation): they hold
+    # other keys of the same text.
+    (marker,) = (work / "config").glob("part-*")
+    held = json.loads(marker.read_text("utf-8"))
+    marker.write_text(json.dumps({**held, "engine": "0" * 16}, sort_keys=True), "utf-8")
+    for checksum in (work / "config").glob(".*.crc"):
+        checksum.unlink()
+    with pytest.raises(ParameterError, match="another scan configuration or version"):
+        spark_scan(df, cfg, work_dir=str(work))
     # Written out, every input row is accounted for: scanned, or skipped with its reason; the
     # summary counts as the local one does. An existing output is not replaced unasked.
     out = tmp_path / "out"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -35,7 +34,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import DedupError, ParameterError
-from ..scan import ScanConfig, _sketch_batch
+from ..fingerprint import engine_fingerprint
+from ..scan import ScanConfig
 from .codec import DecompressError, decompress
 from .segments import Segment
 from .stats import Statistics
@@ -65,41 +65,6 @@ CREATE TABLE statistics (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 # Configuration fields that decide what is stored or found; skip_bad only says how input is read.
 _NOT_STORED = ("skip_bad", "strict")
-_SAMPLE = (
-    "قالت وزارة الدفاع يوم الإثنين إنها لا تعتزم سحب قواتها البالغ عددها 2500 جندي من البلاد، رغم الإعلان "
-    "الأسبوع الماضي عن محادثات لإنهاء المهمة. The ministry said on Monday it had no plans to withdraw its "
-    "troops, despite last week's announcement of talks — «\uff26\uff55\uff4c\uff4c» ﻻ ﷺ 1٢3 café naïve. "
-) * 3
-
-
-def _fingerprint_sample() -> str:
-    """The text the engine digest is taken of: every letter the Arabic profile unifies is in it, so
-    that a change to what it unifies changes the digest."""
-    from ..normalize import _ARABIC_MAP
-
-    return _SAMPLE + " ".join(sorted(_ARABIC_MAP))
-
-
-def engine_fingerprint(config: ScanConfig) -> str:
-    """A digest of what this dedup's stages make of a fixed sample: keys, signatures and seed keys.
-
-    Stored when an index is made and checked before it is used: an index built by a dedup whose
-    normalisation, hashing or sketching differs would otherwise give wrong answers, not an error.
-
-    Example:
-        >>> len(engine_fingerprint(ScanConfig()))
-        16
-    """
-    from ..normalize import normalize
-
-    text = normalize(_fingerprint_sample(), profile=config.profile).text
-    bands, rows = config.bands_rows
-    batch, keys, offsets = _sketch_batch([text], config, bands, rows)
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
-    for array in (batch.keys, batch.counts, batch.documents, batch.extra, batch.extra_windows, keys, offsets):
-        if array is not None:
-            digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()[:16]
 
 
 def config_to_json(config: ScanConfig) -> str:

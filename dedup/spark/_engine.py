@@ -24,6 +24,7 @@ from ..clusters import Cluster, find_clusters
 from ..common import MOST_DOCUMENTS, common_texts
 from ..config import ScanConfig
 from ..errors import InputError, ParameterError
+from ..fingerprint import engine_fingerprint
 from ..pairs import least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
 from ..scan import ScanResult
@@ -254,7 +255,8 @@ class _WorkDir:
         # The input's files (none for a DataFrame made in memory), by count and digest: a stage
         # computed from other files is another scan's, however alike the configuration.
         digest = hashlib.sha256("\n".join(sorted(files)).encode("utf-8", "surrogatepass")).hexdigest()
-        given = {"version": _FORMAT_VERSION, "config": config.to_dict()}
+        # The engine digest too: stages an older dedup made hold other keys of the same text.
+        given = {"version": _FORMAT_VERSION, "engine": engine_fingerprint(config), "config": config.to_dict()}
         stamp = json.dumps({**given, "input": {"files": len(files), "sha256": digest}}, sort_keys=True)
         marker = f"{self.path}/config"
         if path_exists(self.spark, f"{marker}/_SUCCESS"):
