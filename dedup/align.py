@@ -677,10 +677,15 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         # apart the agency story has them: there each must lie that near another on one side.
         anchors = [x for x in kept if _length(x) >= p.min_length]
         near = _NEAR * p.min_length
+        # In a brief (a document of at most twice that reach), a sentence (_COMMON_RUN x min_length
+        # or longer) lies near the others on its side however far apart the agency story has them
+        # (its lead and its last sentence), whether or not one of them is long; a shorter piece
+        # (a site's menu line, a phrase) must still lie near them on both sides.
+        brief = min(len(a.normalized.text), len(b.normalized.text)) <= 2 * near
         found = [
             x for x in kept
             if _length(x) >= p.min_length
-            or (anchors and any(_distance(x, y) <= near for y in anchors))
+            or (anchors and any(_distance(x, y, one_side=brief and _length(x) >= run) <= near for y in anchors))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
     found = [x for x in found if worded(x)]

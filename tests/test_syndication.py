@@ -645,3 +645,17 @@ def test_a_wire_paragraph_replaced_by_the_outlets_own_is_in_no_passage() -> None
     found = sorted((p.a.slice(wire), p.b.slice(outlet)) for p in result.passages)
     assert [a for a, _ in found] == [b for _, b in found]
     assert sorted(a.strip(". \n") for a, _ in found) == sorted(x.strip(".") for x in (_P1, _P3))
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_a_brief_of_a_long_lead_and_the_last_sentence_gives_both(seed: int) -> None:
+    """A brief of the agency's lead (over min_length) and its last sentence (under it, verbatim):
+    both are passages, as when the lead is short (before: the last sentence, far from the lead in
+    the agency story, was dropped whenever the lead was long enough to anchor it)."""
+    last = "The Iraqi government has repeatedly condemned the U.S. strikes as a violation of its sovereignty."
+    agency = "\n\n".join([_P1, story(seed, 90), _P2, story(seed + 1, 60), last])
+    brief = _P1 + " " + last
+    result = scan([Document("agency", agency, source="Reuters"), Document("brief", brief, source="Daily")])
+    pieces = sorted(p.b.slice(brief).strip(". ") for p in result.passages)
+    assert pieces == sorted([_P1.strip("."), last.strip(".")]), pieces
