@@ -178,8 +178,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--source-df",
         type=float,
         default=_DEFAULTS.source_df,
-        help="seeds in more than this share of one source's documents (and more than 2) are that source's "
-        "boilerplate (default %(default)s)",
+        help="seeds in more than this share of one source's documents (and more than 2, and than the square "
+        "root of their number) are that source's boilerplate (default %(default)s)",
     )
     group.add_argument(
         "--rare-df",

@@ -33,11 +33,11 @@ def corpus(name: str) -> Path:
 def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     result = evaluate_labelled_corpus(corpus("counter-dev"))
     assert result.pairs == {"ND": 85, "PD": 149, "WD": 66}
-    assert round(result.auc_derived, 4) == 0.8748
+    assert round(result.auc_derived, 4) == 0.8769
     assert round(result.auc_wholly, 4) == 0.9283
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
-    assert reported == {"ND": 28, "PD": 123, "WD": 65}
-    assert result.unlabelled == 244
+    assert reported == {"ND": 28, "PD": 124, "WD": 65}
+    assert result.unlabelled == 247
 
 
 def test_arabic_plag_dev_plagdet() -> None:

@@ -659,3 +659,23 @@ def test_a_brief_of_a_long_lead_and_the_last_sentence_gives_both(seed: int) -> N
     result = scan([Document("agency", agency, source="Reuters"), Document("brief", brief, source="Daily")])
     pieces = sorted(p.b.slice(brief).strip(". ") for p in result.passages)
     assert pieces == sorted([_P1.strip("."), last.strip(".")]), pieces
+
+
+def test_an_agency_background_paragraph_in_a_few_of_its_stories_is_not_its_boilerplate() -> None:
+    """An agency repeats a running story's background paragraph in 3 of its 10 stories; an outlet runs
+    one of them whole: the background is in the passage (before: in more than 2 and a tenth of the
+    agency's stories, it was the agency's boilerplate, and the passage stopped before it). A
+    template in every story stays boilerplate (test_outlet_template_is_boilerplate_...)."""
+    background = (
+        "The coalition was formed in 2014 to help Iraqi forces defeat Islamic State, which had seized large "
+        "swathes of territory in Iraq and Syria. The group was declared defeated in Iraq in 2017, although "
+        "sleeper cells continue to carry out sporadic attacks in the north and west of the country."
+    )
+    stories = [
+        "\n\n".join([story(100 + k, 60), story(200 + k, 40), *([background] if k < 3 else [])]) for k in range(10)
+    ]
+    docs = [Document(f"reuters{k}", text, source="Reuters") for k, text in enumerate(stories)]
+    result = scan([*docs, Document("outlet", stories[0], source="Daily")])
+    spans = [(p.b.start, p.b.end) for p in result.passages if p.a.doc == "reuters0" and p.b.doc == "outlet"]
+    at = stories[0].index(background)
+    assert any(start <= at and at + len(background) <= end + 2 for start, end in spans), spans
