@@ -944,11 +944,13 @@ def _distance(x: Alignment, y: Alignment, *, one_side: bool = False) -> int:
     With ``one_side``, on the side where they are nearer, of those where they do not overlap: two
     matches of one text (repeated on the other side) are not near each other for sharing it.
     """
-    along_a = max(0, y.a_start - x.a_end, x.a_start - y.a_end)
-    along_b = max(0, y.b_start - x.b_end, x.b_start - y.b_end)
+    gap_a = max(y.a_start - x.a_end, x.a_start - y.a_end)
+    gap_b = max(y.b_start - x.b_end, x.b_start - y.b_end)
     if not one_side:
-        return max(along_a, along_b)
-    apart = [d for d in (along_a, along_b) if d > 0]
+        return max(0, gap_a, gap_b)
+    # Sides where the two meet or overlap by a seam (a word widening took from the next sentence)
+    # are near; an overlap beyond that is one text matched twice.
+    apart = [max(0, d) for d in (gap_a, gap_b) if d > -_SEAM]
     return min(apart) if apart else 0
 
 

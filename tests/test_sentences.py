@@ -43,7 +43,7 @@ def test_sentence_ends_in_several_scripts() -> None:
         "He said: “It is 2.5 km.” Then he left!\n\nNext": ["he said it is 2 5 km", "then he left", "next"],
         "U.S. officials met. Talks went on": ["u s", "officials met", "talks went on"],
         "قال الوزير. ثم غادر؟ نعم": ["قال الوزير", "ثم غادر", "نعم"],
-        "یہ خبر ہے۔دوسری خبر": ["يہ خبر ہے", "دوسري خبر"],
+        "یہ خبر ہے۔دوسری خبر": ["يه خبر هے", "دوسري خبر"],
         "北京今天下雨。明天晴。": ["北京今天下雨", "明天晴"],
         "A line without a stop": ["a line without a stop"],
     }
