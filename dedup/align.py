@@ -941,8 +941,10 @@ _COMMON_RUN = 0.4
 def _distance(x: Alignment, y: Alignment, *, one_side: bool = False) -> int:
     """Characters between x and y on the side where they are further apart (0 where they overlap).
 
-    With ``one_side``, on the side where they are nearer, of those where they do not overlap: two
-    matches of one text (repeated on the other side) are not near each other for sharing it.
+    With ``one_side``, on the side where they are nearer, of those where they do not overlap by
+    more than ``_SEAM`` characters: two matches of one text (repeated on the other side) are not
+    near each other for sharing it, while pieces that meet where widening to words made them
+    overlap a little are.
     """
     gap_a = max(y.a_start - x.a_end, x.a_start - y.a_end)
     gap_b = max(y.b_start - x.b_end, x.b_start - y.b_end)

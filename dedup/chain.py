@@ -396,11 +396,12 @@ def _split_occupied(
     of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
     words; and between two such seeds more than ``_ADDED`` apart along one side and close on the
     other (text one document added), where the pieces either side are ``piece`` characters or
-    more along this side. And it is cut between two verbatim runs where the later goes back over text of the
-    other side the earlier matched (:func:`_printed_again`): one text printed twice on this side. With ``near``
-    the runs may follow each other (a headline, then the lead it repeats), and the later needs to
-    go back ``_REVISIT`` characters; without, they lie more than ``abut`` apart along this side and
-    the later goes back more than ``abut``. ``start_a`` is sorted.
+    more along this side. And it is cut between two verbatim runs where the later goes back over
+    text of the other side the earlier matched (:func:`_printed_again`): one text printed twice on
+    this side. With ``near`` the runs may follow each other (a headline, then the lead it
+    repeats), and the later needs to go back ``_REVISIT`` characters; without, they lie more than
+    ``abut`` apart along this side and the later goes back more than ``abut``. ``start_a`` is
+    sorted.
     """
     n = len(chains)
     if n == 0:

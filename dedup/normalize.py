@@ -11,8 +11,8 @@ Two profiles exist (see :data:`PROFILES`):
   characters, soft hyphen, ...) deleted.
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
   marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
-  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII). Only Arabic-script characters are
-  affected, so it is safe on mixed or non-Arabic text.
+  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII). Only
+  Arabic-script characters are affected, so it is safe on mixed or non-Arabic text.
 
 Design, and why:
 
