@@ -691,10 +691,12 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
-    return _off_the_breaks(_to_sentence_ends(found, (a, b), p.gap // 2), (a, b), p.seed_length)
+    return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length)
 
 
-def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int) -> list[Alignment]:
+def _to_sentence_ends(
+    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int
+) -> list[Alignment]:
     """Each passage's ends moved out to its sentences' ends where the rest of the sentence is an edit on both sides.
 
     A passage ends at its last seed, and an outlet that reworded the last words of a wire
@@ -703,7 +705,8 @@ def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], r
     characters, the two stretches are an edit of each other (:func:`_an_edit`: like lengths,
     half their words in common), and no other passage of the pair lies in them. An outlet's own
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
-    words with the other side's and stay out. Documents prepared without their raw text have no
+    words with the other side's and stay out. Then each edge loses what it reaches over a sentence
+    end (:func:`_off_the_breaks`, ``fragment``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 
     Example:
@@ -713,7 +716,7 @@ def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], r
         >>> copy = "the ministry said it had no plans to withdraw troops from the country"
         >>> raw = (f"Earlier today {copy}, officials said. Other news.", f"Meanwhile {copy}, an official said. More.")
         >>> docs = tuple(prepare(n, shingle(n.text, 5), text=t) for n, t in ((normalize(t), t) for t in raw))
-        >>> [x] = _to_sentence_ends([Alignment(14, 83, 10, 79, 9)], docs, 100)
+        >>> [x] = _to_sentence_ends([Alignment(14, 83, 10, 79, 9)], docs, 100, 10)
         >>> docs[0].normalized.text[x.a_end - 30 : x.a_end], docs[1].normalized.text[x.b_end - 30 : x.b_end]
         ('rom the country officials said', 'm the country an official said')
         >>> x.a_start, x.b_start  # ("earlier today" and "meanwhile" share no word: each outlet's own)
@@ -738,12 +741,15 @@ def _to_sentence_ends(found: list[Alignment], docs: tuple[Prepared, Prepared], r
             0 < spans[s][0] - before[s] <= reach and not _holds(others[s], before[s], spans[s][0]) for s in (0, 1)
         ) and _an_edit(texts[0][before[0] : spans[0][0]], texts[1][before[1] : spans[1][0]], _EDGE_WORDS):
             spans = [(before[s], spans[s][1]) for s in (0, 1)]
+        spans = _off_the_breaks(spans, ends, texts, fragment)
         out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
     return out
 
 
-def _off_the_breaks(found: list[Alignment], docs: tuple[Prepared, Prepared], fragment: int) -> list[Alignment]:
-    """Each passage without the word or two it reaches over a sentence end at either edge, on both sides.
+def _off_the_breaks(
+    spans: list[tuple[int, int]], ends: tuple[Positions, Positions], texts: tuple[str, str], fragment: int
+) -> list[tuple[int, int]]:
+    """A passage's two spans without the word or two they reach over a sentence end at either edge.
 
     A seed is ``fragment`` non-space characters and may run over a sentence end or paragraph
     break: the end of one sentence and the start of the next match ("by." and "country." before
@@ -755,37 +761,28 @@ def _off_the_breaks(found: list[Alignment], docs: tuple[Prepared, Prepared], fra
 
     Example:
         >>> from dedup.normalize import normalize
-        >>> from dedup.seeds import prepare
-        >>> from dedup.shingle import shingle
+        >>> from dedup.scripts import sentence_ends
         >>> copy = "the ministry said it had no plans to withdraw troops from the country"
         >>> raw = (f"Seen by. {copy}. The end", f"A plain country. {copy}. The rest of it")
-        >>> docs = tuple(prepare(n, shingle(n.text, 5), text=t) for n, t in ((normalize(t), t) for t in raw))
-        >>> [x] = _off_the_breaks([Alignment(5, 81, 8, 88, 9)], docs, 10)
-        >>> docs[0].normalized.text[x.a_start : x.a_end] == docs[1].normalized.text[x.b_start : x.b_end] == copy
+        >>> n = [normalize(t) for t in raw]
+        >>> ends = tuple(sentence_ends(t, m.offsets, m.text) for t, m in zip(raw, n))
+        >>> texts = (n[0].text, n[1].text)
+        >>> (a0, a1), (b0, b1) = _off_the_breaks([(5, 81), (8, 88)], ends, texts, 10)
+        >>> texts[0][a0:a1] == texts[1][b0:b1] == copy
         True
     """
-    ends = (docs[0].sentences, docs[1].sentences)
-    if not found or not len(ends[0]) or not len(ends[1]):
-        return found
-    texts = (docs[0].normalized.text, docs[1].normalized.text)
-    out = []
-    for x in found:
-        spans = [_side(x, 0), _side(x, 1)]
-        first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
-        near = [first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
-        bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
-        if any(near) and not (all(near) and bits[0] == bits[1]):
-            spans = [
-                (first[s] + (texts[s][first[s] : first[s] + 1] == " "), spans[s][1]) if near[s] else spans[s]
-                for s in (0, 1)
-            ]
-        last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
-        near = [spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
-        bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
-        if any(near) and not (all(near) and bits[0] == bits[1]):
-            spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
-        out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
-    return out
+    first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
+    near = [first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
+    bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
+    if any(near) and not (all(near) and bits[0] == bits[1]):
+        starts = [_sentence_start(ends[s], texts[s], first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
+        spans = [(starts[s], spans[s][1]) for s in (0, 1)]
+    last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
+    near = [spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
+    bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
+    if any(near) and not (all(near) and bits[0] == bits[1]):
+        spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
+    return spans
 
 
 def _last_end(ends: Positions, at: int) -> int:
