@@ -126,7 +126,7 @@ def test_an_end_moves_only_outwards_to_a_sentence_end_on_both_sides_and_into_no_
     drawn: tuple[tuple[Prepared, Prepared], list[Alignment]], reach: int
 ) -> None:
     docs, found = drawn
-    out = _to_sentence_ends(found, docs, reach)
+    out = _to_sentence_ends(found, docs, reach, 0)  # (fragment 0: no edge trimming, the outward rule alone)
     assert len(out) == len(found)
     texts = [d.normalized.text for d in docs]
     ends = [set(d.sentences.tolist()) for d in docs]
