@@ -203,7 +203,7 @@ def _run(
 # _ADDED_OTHER times as far apart on the other side, was added there (an outlet's own sentence or
 # paragraph inside wire copy) or cut from the other: the copy breaks. An editor's inserted clause
 # or aside is shorter, and a reworded stretch leaves unmatched text of comparable length on both
-# sides (the grouping's edit rule, dedup.align._EDIT_LENGTH). Half as long, the rule also cut the
+# sides (the grouping's edit rule, dedup.assemble._EDIT_LENGTH). Half as long, the rule also cut the
 # lightly edited copies of the labelled corpora wherever a few words had been dropped or added
 # (docs/quality.md, "Text one outlet added").
 _ADDED = 100

@@ -25,19 +25,16 @@ from dedup.align import (
     Alignment,
     AlignParams,
     Prepared,
-    _join,
     _rows,
-    _tile,
     _two_passes,
-    _union,
-    _untangle,
-    _word_share,
     align,
     document_keys,
     prepare,
 )
+from dedup.assemble import _join, _tile, _union, _word_share
 from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.chain import _MOVED, _by_diagonal, _chain, _meet, _split_occupied
+from dedup.edges import _untangle
 from dedup.errors import ParameterError
 from dedup.group import (
     _covered,

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import scan
-from dedup.align import Alignment, _to_sentence_ends
+from dedup.assemble import Alignment
+from dedup.edges import _to_sentence_ends
 from dedup.normalize import normalize
 from dedup.records import Document
 from dedup.scripts import sentence_ends

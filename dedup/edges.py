@@ -1,0 +1,221 @@
+"""Passage edges: where each passage of a pair starts and ends once its pieces are put together.
+
+An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
+(an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
+word or two (a seed running over a full stop); words two passages both claim at their seam go to
+one of them. :mod:`dedup.align` calls :func:`_untangle`, then :func:`_to_sentence_ends`, last.
+"""
+
+from __future__ import annotations
+
+from itertools import permutations
+
+import numpy as np
+
+from ._arrays import Positions
+from .assemble import _EDGE_WORDS, Alignment, _an_edit, _length, _overlap
+from .normalize import Normalized, PackedNormalized
+from .seeds import Prepared
+
+__all__: list[str] = []
+
+
+def _to_sentence_ends(
+    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int
+) -> list[Alignment]:
+    """Each passage's ends moved out to its sentences' ends where the rest of the sentence is an edit on both sides.
+
+    A passage ends at its last seed, and an outlet that reworded the last words of a wire
+    sentence ("said on Monday" / "said Monday") or its first leaves them out; the sentence is
+    what was copied. An end moves when, on both sides, the sentence ends within ``reach``
+    characters, the two stretches are an edit of each other (:func:`_an_edit`: like lengths,
+    half their words in common), and no other passage of the pair lies in them. An outlet's own
+    words before or after the copy (a lead-in clause, a closing attribution of its own) share no
+    words with the other side's and stay out. Then each edge loses what it reaches over a sentence
+    end (:func:`_off_the_breaks`, ``fragment``). Documents prepared without their raw text have no
+    sentence ends, and their passages stay as found.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.seeds import prepare
+        >>> from dedup.shingle import shingle
+        >>> copy = "the ministry said it had no plans to withdraw troops from the country"
+        >>> raw = (f"Earlier today {copy}, officials said. Other news.", f"Meanwhile {copy}, an official said. More.")
+        >>> docs = tuple(prepare(n, shingle(n.text, 5), text=t) for n, t in ((normalize(t), t) for t in raw))
+        >>> [x] = _to_sentence_ends([Alignment(14, 83, 10, 79, 9)], docs, 100, 10)
+        >>> docs[0].normalized.text[x.a_end - 30 : x.a_end], docs[1].normalized.text[x.b_end - 30 : x.b_end]
+        ('rom the country officials said', 'm the country an official said')
+        >>> x.a_start, x.b_start  # ("earlier today" and "meanwhile" share no word: each outlet's own)
+        (14, 10)
+    """
+    ends = (docs[0].sentences, docs[1].sentences)
+    if not found or not len(ends[0]) or not len(ends[1]):
+        return found
+    texts = (docs[0].normalized.text, docs[1].normalized.text)
+    out = []
+    for x in found:
+        spans = [_side(x, 0), _side(x, 1)]
+        others = [[_side(y, s) for y in found if y is not x] for s in (0, 1)]
+        # The rest of each side's sentence after the passage, and before it.
+        after = [_next_end(ends[s], spans[s][1]) for s in (0, 1)]
+        if all(
+            0 < after[s] - spans[s][1] <= reach and not _holds(others[s], spans[s][1], after[s]) for s in (0, 1)
+        ) and _an_edit(texts[0][spans[0][1] : after[0]], texts[1][spans[1][1] : after[1]], _EDGE_WORDS):
+            spans = [(spans[s][0], after[s]) for s in (0, 1)]
+        before = [_sentence_start(ends[s], texts[s], spans[s][0]) for s in (0, 1)]
+        if all(
+            0 < spans[s][0] - before[s] <= reach and not _holds(others[s], before[s], spans[s][0]) for s in (0, 1)
+        ) and _an_edit(texts[0][before[0] : spans[0][0]], texts[1][before[1] : spans[1][0]], _EDGE_WORDS):
+            spans = [(before[s], spans[s][1]) for s in (0, 1)]
+        spans = _off_the_breaks(spans, ends, texts, fragment)
+        out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
+    return out
+
+
+def _off_the_breaks(
+    spans: list[tuple[int, int]], ends: tuple[Positions, Positions], texts: tuple[str, str], fragment: int
+) -> list[tuple[int, int]]:
+    """A passage's two spans without the word or two they reach over a sentence end at either edge.
+
+    A seed is ``fragment`` non-space characters and may run over a sentence end or paragraph
+    break: the end of one sentence and the start of the next match ("by." and "country." before
+    the copied "Iraqi ..."; "The" opening the next paragraph in both), and widening to whole words
+    takes in the word. Where a sentence ends within ``fragment`` characters of the passage's edge,
+    the edge moves to that sentence end, on each side where it does, unless both sides hold the
+    same words beyond it (a copy that goes on a word past a full stop): what lies beyond it is too
+    short to be any seed's own.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> from dedup.scripts import sentence_ends
+        >>> copy = "the ministry said it had no plans to withdraw troops from the country"
+        >>> raw = (f"Seen by. {copy}. The end", f"A plain country. {copy}. The rest of it")
+        >>> n = [normalize(t) for t in raw]
+        >>> ends = tuple(sentence_ends(t, m.offsets, m.text) for t, m in zip(raw, n))
+        >>> texts = (n[0].text, n[1].text)
+        >>> (a0, a1), (b0, b1) = _off_the_breaks([(5, 81), (8, 88)], ends, texts, 10)
+        >>> texts[0][a0:a1] == texts[1][b0:b1] == copy
+        True
+    """
+    first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
+    near = [first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
+    bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
+    if any(near) and not (all(near) and bits[0] == bits[1]):
+        starts = [_sentence_start(ends[s], texts[s], first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
+        spans = [(starts[s], spans[s][1]) for s in (0, 1)]
+    last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
+    near = [spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
+    bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
+    if any(near) and not (all(near) and bits[0] == bits[1]):
+        spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
+    return spans
+
+
+def _last_end(ends: Positions, at: int) -> int:
+    """The last sentence end before ``at`` (-1 if none)."""
+    k = int(np.searchsorted(ends, at, side="left"))
+    return int(ends[k - 1]) if k else -1
+
+
+def _next_end(ends: Positions, at: int) -> int:
+    """The first sentence end at or after ``at`` (the text's end is the last of ``ends``)."""
+    return int(ends[min(int(np.searchsorted(ends, at, side="left")), len(ends) - 1)])
+
+
+def _sentence_start(ends: Positions, text: str, at: int) -> int:
+    """Where the sentence holding position ``at`` starts: after the last sentence end before it, and its space."""
+    k = int(np.searchsorted(ends, at, side="left"))
+    if k == 0:
+        return 0
+    start = int(ends[k - 1])
+    return start + 1 if start < at and text[start] == " " else start
+
+
+def _holds(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether any of ``spans`` reaches into ``[start, end)``."""
+    return any(s < end and start < e for s, e in spans)
+
+
+# A normalised text with its offsets to the raw text, whole or packed (a prepared document's).
+_Offsets = Normalized | PackedNormalized
+
+
+def _untangle(found: list[Alignment], normalized: tuple[_Offsets, _Offsets], most: int) -> list[Alignment]:
+    """Give the words two passages of a pair both claim on one side (at most ``most`` characters) to one of them.
+
+    Two pieces a sentence apart on one side and far apart on the other can both claim the words
+    between them: "... announced on Monday. He said ..." matches the end of one copy and the start
+    of the next, each against its own "He said" on the other side. The words go to the passage on
+    their side of a break (punctuation or a line break, which normalisation drops: more than a
+    space between two words of the raw text, read from the offsets), else to the longer passage;
+    the other gives them up, on both sides where that edge is verbatim (the seeds it rests on),
+    else on the side they overlap. No character of a document then lies in two passages of one
+    pair for the words at their seam. Overlaps of more than a seed, and overlaps on both sides (one
+    passage, merged earlier, or text one document repeats), are left as they are.
+
+    Example:
+        >>> texts = ("x" * 20 + " he said" + "v" * 32, "y" * 20 + " he said" + "z" * 10 + " he said" + "w" * 32)
+        >>> unbroken = tuple(Normalized(t, np.arange(len(t) + 1)) for t in texts)  # no break anywhere
+        >>> first, second = Alignment(0, 28, 0, 28, 3), Alignment(20, 60, 38, 78, 5)
+        >>> [(x.a_start, x.a_end, x.b_start, x.b_end) for x in _untangle([first, second], unbroken, 10)]
+        [(0, 20, 0, 20), (20, 60, 38, 78)]
+    """
+    texts = (normalized[0].text, normalized[1].text)
+    out = list(found)
+    changed = True
+    while changed:  # a cut only shrinks a passage: this ends, with no such overlap left
+        changed = False
+        for i, j in permutations(range(len(out)), 2):
+            x, y = out[i], out[j]
+            over = [_overlap(*_side(x, s), *_side(y, s)) for s in (0, 1)]
+            if (over[0] > 0) == (over[1] > 0):
+                continue
+            side = 0 if over[0] > 0 else 1
+            (x0, x1), (y0, y1) = _side(x, side), _side(y, side)
+            if not (x0 < y0 < x1 < y1 and x1 - y0 <= most):
+                continue  # x's end runs into y's start
+            owner = _seam(normalized[side], y0, x1)
+            if owner > 0 or (owner == 0 and _length(x) <= _length(y)):
+                out[i] = _cut(x, x1 - y0, side, texts, at_end=True)
+            else:
+                out[j] = _cut(y, x1 - y0, side, texts, at_end=False)
+            changed = changed or out[i] != x or out[j] != y
+    return out
+
+
+def _seam(normalized: _Offsets, start: int, end: int) -> int:
+    """Which passage the words of ``text[start:end]`` belong to: 1 the next, -1 the previous, 0 either.
+
+    1 when a break (more than one raw character between two words) precedes them and none follows,
+    -1 the other way round, 0 when both or neither do. Four offsets are read, each alone: a
+    prepared document keeps its offsets packed (:class:`~dedup.normalize.PackedNormalized`).
+    """
+    text, offset = normalized.text, normalized.offset
+    before = start >= 2 and text[start - 1] == " " and offset(start) - offset(start - 2) > 2
+    after = end < len(text) and text[end] == " " and offset(end + 1) - offset(end - 1) > 2
+    return int(before) - int(after)
+
+
+def _side(x: Alignment, side: int) -> tuple[int, int]:
+    return (x.a_start, x.a_end) if side == 0 else (x.b_start, x.b_end)
+
+
+def _cut(x: Alignment, count: int, side: int, texts: tuple[str, str], *, at_end: bool) -> Alignment:
+    """``x`` without ``count`` characters at one end and the spaces they leave.
+
+    On both sides when that end is verbatim, else on ``side`` alone.
+    """
+    spans = [[x.a_start, x.a_end], [x.b_start, x.b_end]]
+    pieces = [texts[s][e - count : e] if at_end else texts[s][b : b + count] for s, (b, e) in enumerate(spans)]
+    verbatim = pieces[0] == pieces[1] and all(e - b >= count for b, e in spans)  # the end lies inside both spans
+    for s in (0, 1) if verbatim else (side,):
+        text, span = texts[s], spans[s]
+        if at_end:
+            span[1] -= count
+            while span[1] > span[0] and text[span[1] - 1] == " ":
+                span[1] -= 1
+        else:
+            span[0] += count
+            while span[0] < span[1] and text[span[0]] == " ":
+                span[0] += 1
+    return Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds)
