@@ -27,6 +27,12 @@ Design, and why:
 * Raw text that is not NFKC only pays for the clusters that actually change under NFC; a cluster
   (starter plus following combining characters) is composed (NFKC) as a unit and all its output
   maps to the cluster's raw start.
+* HTML character references (``&quot;``, ``&amp;``, ``&nbsp;``, ``&#1604;``, ``&#x627;``) are
+  read as the characters they stand for, before anything else, in both profiles: news scraped
+  from web pages keeps them, and one outlet's ``&quot;`` against another's ``"`` would otherwise
+  put the letters "quot" into the middle of a copied quotation. Only complete references (a
+  known name, or a valid code point, and the closing ``;``) are decoded; the characters of a
+  reference map to its ``&``.
 """
 
 from __future__ import annotations
@@ -36,13 +42,16 @@ import codecs
 import contextlib
 import functools
 import hashlib
+import html
 import operator
 import os
+import re
 import sys
 import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.entities import html5
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, SupportsIndex, cast
 
@@ -298,11 +307,25 @@ def normalize(text: str, *, profile: str = "arabic") -> Normalized:
     >>> n = normalize("ﻻ شيء")
     >>> n.text, n.offsets.tolist()
     ('لا شيء', [0, 0, 1, 2, 3, 4, 5])
+    >>> normalize("AT&amp;T said &quot;caf&eacute;&quot; &#1604;&#x627;").text
+    'at t said café لا'
     """
     if not isinstance(text, str):
         raise ParameterError(f"text must be a str; got {type(text).__name__}")
     if profile not in PROFILES:
         raise ParameterError(f"profile must be one of {PROFILES}; got {profile!r}")
+    decoded = _references(text)
+    if decoded is None:
+        out, offsets = _normalized(text, profile)
+    else:
+        out, inner = _normalized(decoded[0], profile)
+        offsets = decoded[1][inner]
+    offsets.setflags(write=False)
+    return Normalized(out, offsets)
+
+
+def _normalized(text: str, profile: str) -> tuple[str, _I64Array]:
+    """:func:`normalize` of text holding no character reference: the text and its offsets."""
     out, offsets, risky = _pass(text, profile)
     # Deleting a character (a zero-width joiner, a Quranic mark) can leave a base and a combining
     # mark adjacent that NFC would compose; re-running on such output would then change it, so we
@@ -314,8 +337,53 @@ def normalize(text: str, *, profile: str = "arabic") -> Normalized:
         if again == out:
             break
         out, offsets = again, offsets[again_offsets]
-    offsets.setflags(write=False)
-    return Normalized(out, offsets)
+    return out, offsets
+
+
+# An HTML character reference: a name (the longest is 31 characters) or a decimal or hexadecimal
+# code point, closed by ";" (references without it are left as written: "AT&T", "&copy 2024").
+_REFERENCE: Final = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def _reference(match: str) -> str | None:
+    """What one reference (``&...;``) stands for, or None if it stands for nothing valid."""
+    if match[1] != "#":
+        return html5.get(match[1:])
+    code = int(match[3:-1], 16) if match[2] in "xX" else int(match[2:-1])
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return None
+    # As browsers read it: &#150; is the en dash (Windows-1252), and a control character is itself
+    # (html.unescape leaves those out; a deleted character would glue two words).
+    return html.unescape(match) or chr(code)
+
+
+def _references(text: str) -> tuple[str, _I64Array] | None:
+    """``text`` with its HTML character references decoded, and each character's raw offset (end included).
+
+    None when ``text`` holds none.
+
+    Example:
+        >>> decoded, offsets = _references("a&amp;b")
+        >>> decoded, offsets.tolist()
+        ('a&b', [0, 1, 6, 7])
+    """
+    if "&" not in text:
+        return None
+    pieces: list[str] = []
+    starts: list[_I64Array] = []
+    done = 0
+    for match in _REFERENCE.finditer(text):
+        char = _reference(match.group())
+        if char is None:
+            continue
+        pieces += (text[done : match.start()], char)
+        starts += (np.arange(done, match.start(), dtype=np.int64), np.full(len(char), match.start(), dtype=np.int64))
+        done = match.end()
+    if not pieces:
+        return None
+    pieces.append(text[done:])
+    starts += (np.arange(done, len(text), dtype=np.int64), np.array([len(text)], dtype=np.int64))
+    return "".join(pieces), np.concatenate(starts)
 
 
 def _index(name: str, value: SupportsIndex) -> int:

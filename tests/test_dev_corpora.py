@@ -49,9 +49,9 @@ def test_arabic_plag_dev_plagdet() -> None:
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3922)
-    assert round(overall.plagdet, 4) == 0.8762
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8341)
+    assert (overall.cases, overall.detections) == (4007, 3921)
+    assert round(overall.plagdet, 4) == 0.8761
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8340)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

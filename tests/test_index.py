@@ -363,15 +363,17 @@ def test_an_index_built_by_another_engine_is_a_clear_error(tmp_path: Path) -> No
         index.query(DOCS[3:4])
 
 
-def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies() -> None:
+def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies_and_html_references() -> None:
     # An index built before a letter was unified holds other keys for text with that letter: the
     # digest that refuses it must see the letter.
     from dedup.fingerprint import _fingerprint_sample
-    from dedup.normalize import _ARABIC_MAP
+    from dedup.normalize import _ARABIC_MAP, normalize
 
     sample = _fingerprint_sample()
     assert all(letter in sample for letter in _ARABIC_MAP)
     assert "\u06c1" in _ARABIC_MAP and "\u06be" in _ARABIC_MAP
+    # Nor would it see HTML character references decoded, or not, without one in the sample.
+    assert "&quot;" in sample and "quot" not in normalize(sample).text
 
 
 def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib
 import re
 import unicodedata
@@ -392,9 +393,24 @@ def _ref_char(ch: str, profile: str) -> str:
         s = t
 
 
+def _ref_references(text: str) -> str:
+    """HTML character references decoded as the spec says: complete ones (a known name, or a code
+    point that is not NUL, a surrogate or beyond Unicode, and the closing ";"), as browsers read them."""
+
+    def one(match: re.Match[str]) -> str:
+        ref = match.group()
+        if ref[1] != "#":
+            return html.unescape(ref) if ref[1:] in html.entities.html5 else ref
+        code = int(ref[3:-1], 16) if ref[2] in "xX" else int(ref[2:-1])
+        return ref if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else html.unescape(ref) or chr(code)
+
+    return re.sub(r"&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);", one, text)
+
+
 def _reference(text: str, profile: str) -> str:
     # NFKC first, as normalize.py defines it: a presentation form composes with the mark after it
     # ("\ufef4\u0654" is yeh with hamza above, which NFC leaves apart and would lose the hamza).
+    text = _ref_references(text)
     while True:
         mapped = "".join(_ref_char(c, profile) for c in unicodedata.normalize("NFKC", text))
         out = re.sub(" +", " ", mapped).strip(" ")
@@ -459,6 +475,59 @@ def test_idempotent(raw: str, profile: str) -> None:
 @settings(max_examples=400)
 def test_matches_reference_implementation(raw: str, profile: str) -> None:
     assert normalize(raw, profile=profile).text == _reference(raw, profile)
+
+
+# Characters written as HTML character references, as scraped pages keep them.
+_NAMED = {'"': "&quot;", "\u00a0": "&nbsp;", "é": "&eacute;", "É": "&Eacute;", "'": "&#39;", "—": "&mdash;"}
+_FORMS = st.sampled_from(["plain", "named", "decimal", "hex"])
+
+
+def _with_references(raw: str, forms: list[str]) -> tuple[str, set[int]]:
+    """``raw`` with some characters written as references, and where each raw character or reference starts."""
+    pieces = []
+    for ch, form in zip(raw, forms, strict=False):
+        numeric = ord(ch) != 0 and not 0x80 <= ord(ch) <= 0x9F  # (HTML reads &#150; as an en dash: cp1252)
+        if form == "decimal" and numeric:
+            pieces.append(f"&#{ord(ch)};")
+        elif form == "hex" and numeric:
+            pieces.append(f"&#x{ord(ch):X};")
+        elif form == "named" and ch in _NAMED:
+            pieces.append(_NAMED[ch])
+        else:
+            pieces.append(ch)
+    starts, at = {0}, 0
+    for piece in pieces:
+        at += len(piece)
+        starts.add(at)
+    return "".join(pieces), starts
+
+
+@given(st.text(plain_alphabet, max_size=60), st.lists(_FORMS, min_size=60, max_size=60), profiles)
+@settings(max_examples=400)
+@example("x\u0301", ["plain", "hex"], "basic")  # a combining mark written apart: composes with its base
+def test_html_character_references_read_as_their_characters(raw: str, forms: list[str], profile: str) -> None:
+    encoded, starts = _with_references(raw, forms)
+    n, m = normalize(raw, profile=profile), normalize(encoded, profile=profile)
+    assert m.text == n.text
+    # Every normalised character maps to a raw character or to the "&" of a reference, never inside one.
+    assert set(m.offsets.tolist()) <= starts
+    assert m.offsets[-1] == len(encoded)
+    assert normalize(m.text, profile=profile).text == m.text
+
+
+@both_profiles
+def test_html_character_references(profile: str) -> None:
+    raw = "He said &quot;no plans&quot;&nbsp;to AT&amp;T caf&eacute; &#1604;&#x627;"
+    n = normalize(raw, profile=profile)
+    assert n.text == "he said no plans to at t café \u0644\u0627"
+    start, end = n.raw_span(n.text.index("café"), n.text.index("café") + 4)
+    assert raw[start:end] == "caf&eacute;"
+    # Incomplete, unknown or invalid references are text: "AT&T", "&copy 2024", "&bogus;", NUL.
+    assert normalize("AT&T &copy 2024 &bogus; &#0; &#xD800; &#99999999;", profile=profile).text == (
+        "at t copy 2024 bogus 0 xd800 99999999"
+    )
+    # Decoded once: a reference written out ("&amp;quot;" shows "&quot;") is its letters.
+    assert normalize("&amp;quot;", profile=profile).text == "quot"
 
 
 @given(mixed_text, profiles)

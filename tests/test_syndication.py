@@ -679,3 +679,29 @@ def test_an_agency_background_paragraph_in_a_few_of_its_stories_is_not_its_boile
     spans = [(p.b.start, p.b.end) for p in result.passages if p.a.doc == "reuters0" and p.b.doc == "outlet"]
     at = stories[0].index(background)
     assert any(start <= at and at + len(background) <= end + 2 for start, end in spans), spans
+
+
+def test_a_copy_scraped_with_html_character_references_is_the_copy() -> None:
+    """An outlet's page scraped with its HTML character references (``&quot;``, ``&#39;``,
+    ``&nbsp;``, ``&mdash;``) matches the wire's plain text as the same words: one passage, whole,
+    verbatim (similarity 1), its offsets over the raw references (before: each ``&quot;`` put the
+    word "quot" into the copied quotation)."""
+    quote = (
+        "Major General Pat Ryder told a briefing: \"Right now, I'm not aware of any plans to withdraw. We "
+        'continue to remain very focused on the mission" - the defeat of Islamic State - "and we\'ll keep '
+        'working with our Iraqi partners," he said, adding that the troops were there "at the invitation" of '
+        "the government in Baghdad."
+    )
+    wire = "\n\n".join([_P1, quote, _P3])
+    scraped = (
+        quote.replace('"', "&quot;")
+        .replace("'", "&#39;")
+        .replace(" - ", "&nbsp;&mdash; ")
+        .replace("Baghdad", "Bag&shy;hdad")
+    )
+    outlet = "\n\n".join([story(7, 60), scraped, story(8, 40)])
+    result = scan([Document("wire", wire, source="Reuters"), Document("outlet", outlet, source="Daily")])
+    [passage] = result.passages
+    assert passage.similarity == 1.0
+    assert passage.a.slice(wire) == quote.removesuffix(".")  # (a passage ends before a closing full stop)
+    assert passage.b.slice(outlet) == scraped.removesuffix(".")
