@@ -58,22 +58,33 @@ def _to_sentence_ends(
         others = [[_side(y, s) for y in found if y is not x] for s in (0, 1)]
         # The rest of each side's sentence after the passage, and before it.
         after = [_next_end(ends[s], spans[s][1]) for s in (0, 1)]
-        if all(
+        moved_end = all(
             0 < after[s] - spans[s][1] <= reach and not _holds(others[s], spans[s][1], after[s]) for s in (0, 1)
-        ) and _an_edit(texts[0][spans[0][1] : after[0]], texts[1][spans[1][1] : after[1]], _EDGE_WORDS):
+        ) and _an_edit(texts[0][spans[0][1] : after[0]], texts[1][spans[1][1] : after[1]], _EDGE_WORDS)
+        if moved_end:
             spans = [(spans[s][0], after[s]) for s in (0, 1)]
         before = [_sentence_start(ends[s], texts[s], spans[s][0]) for s in (0, 1)]
-        if all(
+        moved_start = all(
             0 < spans[s][0] - before[s] <= reach and not _holds(others[s], before[s], spans[s][0]) for s in (0, 1)
-        ) and _an_edit(texts[0][before[0] : spans[0][0]], texts[1][before[1] : spans[1][0]], _EDGE_WORDS):
+        ) and _an_edit(texts[0][before[0] : spans[0][0]], texts[1][before[1] : spans[1][0]], _EDGE_WORDS)
+        if moved_start:
             spans = [(before[s], spans[s][1]) for s in (0, 1)]
-        spans = _off_the_breaks(spans, ends, texts, fragment)
+        # An edge just moved to a sentence's end holds that sentence, an edit of the copy on both
+        # sides, however short: a sentence of a few characters (seven in Chinese) is not a seed's
+        # overrun, and trimming it would undo the move.
+        spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
         out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
     return out
 
 
 def _off_the_breaks(
-    spans: list[tuple[int, int]], ends: tuple[Positions, Positions], texts: tuple[str, str], fragment: int
+    spans: list[tuple[int, int]],
+    ends: tuple[Positions, Positions],
+    texts: tuple[str, str],
+    fragment: int,
+    *,
+    start: bool = True,
+    end: bool = True,
 ) -> list[tuple[int, int]]:
     """A passage's two spans without the word or two they reach over a sentence end at either edge.
 
@@ -83,7 +94,7 @@ def _off_the_breaks(
     takes in the word. Where a sentence ends within ``fragment`` characters of the passage's edge,
     the edge moves to that sentence end, on each side where it does, unless both sides hold the
     same words beyond it (a copy that goes on a word past a full stop): what lies beyond it is too
-    short to be any seed's own.
+    short to be any seed's own. ``start`` and ``end`` say which edges are looked at.
 
     Example:
         >>> from dedup.normalize import normalize
@@ -98,13 +109,13 @@ def _off_the_breaks(
         True
     """
     first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
-    near = [first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
+    near = [start and first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
     bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
     if any(near) and not (all(near) and bits[0] == bits[1]):
         starts = [_sentence_start(ends[s], texts[s], first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
         spans = [(starts[s], spans[s][1]) for s in (0, 1)]
     last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
-    near = [spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
+    near = [end and spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
     bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
     if any(near) and not (all(near) and bits[0] == bits[1]):
         spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]

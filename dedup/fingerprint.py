@@ -20,7 +20,7 @@ _SAMPLE = (
     "قالت وزارة الدفاع يوم الإثنين إنها لا تعتزم سحب قواتها البالغ عددها 2500 جندي من البلاد، رغم الإعلان "
     "الأسبوع الماضي عن محادثات لإنهاء المهمة. The ministry said on Monday it had no plans to withdraw its "
     "troops, despite last week's announcement of talks — «\uff26\uff55\uff4c\uff4c» ﻻ ﷺ 1٢3 café naïve. "
-    "AT&amp;T said &quot;caf&eacute;&quot;&nbsp;&#1604;&#x627; "
+    "AT&amp;T said &quot;caf&eacute;&quot;&nbsp;&#1604;&#x627; \u05e9\u05c1\u05b8\u05dc\u05d5\u05b9\u05dd "
 ) * 3
 
 

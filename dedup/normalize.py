@@ -11,8 +11,9 @@ Two profiles exist (see :data:`PROFILES`):
   characters, soft hyphen, ...) deleted.
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
   marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
-  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII). Only
-  Arabic-script characters are affected, so it is safe on mixed or non-Arabic text.
+  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII), and Hebrew
+  points and cantillation marks deleted. Only Arabic- and Hebrew-script characters are affected,
+  so it is safe on mixed or other text.
 
 Design, and why:
 
@@ -79,10 +80,14 @@ _I64Array = npt.NDArray[np.int64]
 _U8Array = npt.NDArray[np.uint8]
 _BoolArray = npt.NDArray[np.bool_]
 
-# Blocks whose combining marks are Arabic harakat / Quranic annotation (the "arabic" profile
-# deletes the combining marks of these blocks, which is simpler and more future-proof than
-# listing code points: new Quranic marks get added to these blocks in new Unicode versions).
+# Blocks whose combining marks are Arabic harakat / Quranic annotation, or Hebrew points and
+# cantillation (niqqud, te'amim: a pointed Hebrew text, for learners or of scripture, against the
+# unpointed text news prints). The "arabic" profile deletes the combining marks of these blocks,
+# which is simpler and more future-proof than listing code points: new Quranic marks get added to
+# these blocks in new Unicode versions.
 _ARABIC_BLOCKS: Final = (
+    (0x0590, 0x05FF),  # Hebrew
+    (0xFB1D, 0xFB4F),  # Hebrew presentation forms (their letters decompose to a letter and a point)
     (0x0600, 0x06FF),  # Arabic
     (0x0750, 0x077F),  # Arabic Supplement
     (0x0870, 0x089F),  # Arabic Extended-B

@@ -374,6 +374,8 @@ def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies_and_
     assert "\u06c1" in _ARABIC_MAP and "\u06be" in _ARABIC_MAP
     # Nor would it see HTML character references decoded, or not, without one in the sample.
     assert "&quot;" in sample and "quot" not in normalize(sample).text
+    # Nor Hebrew points deleted, or not.
+    assert "\u05b8" in sample and "\u05b8" not in normalize(sample).text
 
 
 def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:

@@ -287,6 +287,19 @@ def test_urdu_hehs_read_as_the_arabic_heh() -> None:
     assert normalize(urdu).text == normalize(keyed).text == "كها كه وه بهي هے ه ه"
 
 
+def test_hebrew_points_and_cantillation_removed() -> None:
+    # Pointed Hebrew (niqqud, with dagesh and the shin dot; a cantillation mark) reads as the
+    # unpointed text news prints; "basic" keeps the marks.
+    pointed = (
+        "\u05e9\u05c1\u05b8\u05dc\u05d5\u05b9\u05dd "
+        "\u05d1\u05bc\u05b0\u05d9\u05b4\u05e9\u05c2\u05b0\u0591\u05e8\u05b8\u05d0\u05b5\u05dc"
+    )
+    assert normalize(pointed).text == "\u05e9\u05dc\u05d5\u05dd \u05d1\u05d9\u05e9\u05e8\u05d0\u05dc"
+    assert normalize(pointed, profile="basic").text == unicodedata.normalize("NFC", pointed)
+    # A presentation form (shin with shin dot) is the letter; maqaf, a punctuation mark, a space.
+    assert normalize("\ufb2a\u05be\u05d0").text == "\u05e9 \u05d0"
+
+
 def test_hamza_on_waw_and_yeh_kept() -> None:
     assert normalize("مؤتمر رئيس").text == "مؤتمر رئيس"
 
@@ -330,8 +343,10 @@ def test_presentation_forms_of_letters() -> None:
 
 
 def test_arabic_profile_leaves_other_scripts_alone() -> None:
-    raw = "Crème brûlée, Ελλάδα, Москва, 東京, नमस्ते, עִבְרִית"
+    raw = "Crème brûlée, Ελλάδα, Москва, 東京, नमस्ते, עברית"
     assert normalize(raw).text == normalize(raw, profile="basic").text
+    # (but Hebrew's points: test_hebrew_points_and_cantillation_removed)
+    assert normalize("עִבְרִית").text == "עברית" != normalize("עִבְרִית", profile="basic").text
 
 
 def test_seed_articles_are_fixpoints_after_one_pass() -> None:
@@ -360,9 +375,12 @@ _ALEF = dict.fromkeys("أإآٱٲٳ", "ا")
 _REF_MAP = {**_ALEF, "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك", "ہ": "ه", "ۂ": "ه", "ۃ": "ه", "ھ": "ه"}
 _REF_MAP.update({chr(0x0660 + d): str(d) for d in range(10)})
 _REF_MAP.update({chr(0x06F0 + d): str(d) for d in range(10)})
-# Arabic, Supplement, Extended-A/B/C, presentation forms A/B, mathematical symbols (not the
+# Hebrew and its presentation forms; Arabic, Supplement, Extended-A/B/C, presentation forms A/B,
+# mathematical symbols (not the
 # Syriac/Thaana/NKo blocks in between, nor the variation selectors beside the presentation forms).
 _REF_ARABIC_BLOCKS = [
+    (0x0590, 0x05FF),  # Hebrew: points and cantillation
+    (0xFB1D, 0xFB4F),
     (0x0600, 0x06FF),
     (0x0750, 0x077F),
     (0x0870, 0x08FF),
@@ -421,8 +439,18 @@ def _reference(text: str, profile: str) -> str:
 
 # --------------------------------------------------------------------------- hypothesis strategies
 
-ARABIC_LETTERS = [chr(c) for c in range(0x0621, 0x064B)] + list("ٱٲٳیکپچژگہۂۃھ")
-HARAKAT = [chr(c) for c in range(0x064B, 0x0656)] + ["\u0670", "\u0656", "\u06d6", "\u06e1", "\u08f0"]
+ARABIC_LETTERS = [chr(c) for c in range(0x0621, 0x064B)] + list("ٱٲٳیکپچژگہۂۃھ") + ["\u05e9", "\u05d1", "\ufb2a"]
+HARAKAT = [chr(c) for c in range(0x064B, 0x0656)] + [
+    "\u0670",
+    "\u0656",
+    "\u06d6",
+    "\u06e1",
+    "\u08f0",
+    "\u05b8",
+    "\u05bc",
+    "\u05c1",
+    "\u0591",
+]
 ARABIC_OTHER = list("ـ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،؛؟٪٫۔") + list("ﻻﻷﻵﷲﺍﻟﺴﻼﻡﻋﻠﻴﻜﻢﺓﻯ")
 LATIN = [*"abcxyzABCXYZéÉüÅıİßẞǅ", "\u0301", "\u0308", "\u0316", "\u0327", "\u0345"]
 DIGITS_PUNCT = list("0123456789.,;:!?'\"()-–—«»…/\\%@#+=€$")

@@ -3,11 +3,15 @@
 Each test plants wire copy into unrelated texts the way outlets do, and checks what the scan reports.
 """
 
+# Chinese and Hebrew punctuation look like Latin punctuation to ruff's confusable check; here it is the data.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import importlib
 import math
 import random
+import unicodedata
 from itertools import pairwise
 from pathlib import Path
 
@@ -705,3 +709,47 @@ def test_a_copy_scraped_with_html_character_references_is_the_copy() -> None:
     assert passage.similarity == 1.0
     assert passage.a.slice(wire) == quote.removesuffix(".")  # (a passage ends before a closing full stop)
     assert passage.b.slice(outlet) == scraped.removesuffix(".")
+
+
+# A Hebrew wire paragraph, and an easy-Hebrew paper's pointed print of it (the same letters).
+_HE_WIRE = (
+    "בעקבות התפשטות האש הורתה המשטרה על פינוי תושבי שלושה יישובים באזור, בהם נס הרים, בר גיורא ואבן ספיר. "
+    "כ-2,500 תושבים פונו לבתי מלון ולמבני ציבור בבית שמש ובירושלים. כביש 386 נחסם לתנועה בשני הכיוונים."
+)
+_HE_POINTED = (
+    "בְּעִקְבוֹת הִתְפַּשְּׁטוּת הָאֵשׁ הוֹרְתָה הַמִּשְׁטָרָה עַל פִּינּוּי תּוֹשְׁבֵי שְׁלוֹשָׁה יִישׁוּבִים בָּאֵזוֹר, "
+    "בָּהֶם נֵס הָרִים, בַּר גִּיּוֹרָא וְאֶבֶן סַפִּיר. כְּ-2,500 תּוֹשָׁבִים פּוּנּוּ לְבָתֵּי מָלוֹן וּלְמִבְנֵי צִיבּוּר "
+    "בְּבֵית שֶׁמֶשׁ וּבִירוּשָׁלַיִם. כְּבִישׁ 386 נֶחְסַם לִתְנוּעָה בִּשְׁנֵי הַכִּיווּנִים."
+)
+
+
+def test_a_pointed_hebrew_print_of_a_wire_paragraph_is_its_copy() -> None:
+    """Hebrew points (niqqud) are to Hebrew what harakat are to Arabic: a paper printing the wire's
+    paragraph pointed, for learners, copies it (before: the points, kept, left no 5-gram shared)."""
+    unpointed = "".join(ch for ch in unicodedata.normalize("NFD", _HE_POINTED) if not unicodedata.combining(ch))
+    assert unicodedata.normalize("NFC", unpointed) == _HE_WIRE  # (the same letters)
+    wire = "\n\n".join([story(3, 60), _HE_WIRE, story(4, 40)])
+    result = scan([Document("wire", wire, source="agency"), Document("paper", _HE_POINTED, source="easy")])
+    [passage] = result.passages
+    assert passage.similarity == 1.0
+    assert passage.a.slice(wire) == _HE_WIRE.removesuffix(".")
+    assert passage.b.slice(_HE_POINTED) == _HE_POINTED  # (and the full stop that ends the text)
+
+
+def test_a_short_edited_sentence_at_a_chinese_passage_edge_stays_in_it() -> None:
+    """A Chinese wire paragraph ends with a sentence of seven characters, which the outlet edits by
+    a word: the passage holds it on both sides, as it holds an English one (before: the edge moved
+    to the sentence's end was trimmed back, a sentence of Chinese being shorter than a seed)."""
+    body = (
+        "灾情发生后，广东省委、省政府连夜启动防汛二级应急响应，派出5个工作组赶赴灾区指导抢险救灾工作。"
+        "省消防救援总队调派300余名指战员、40艘冲锋舟前往韶关市乳源瑶族自治县和清远市连州市等重灾区，"
+        "全力搜救被困群众。目前已累计救出被困人员1600余人。"
+    )
+    wire = "记者在乳源县城看到，城区部分街道积水深达2米，多处道路和桥梁被洪水冲毁。\n\n" + body + "伤者已送医救治。"
+    outlet = (
+        "本报记者了解到，目前灾区供电、通信正在逐步恢复。\n\n" + body + "伤者均已送医救治。\n\n当地学校宣布停课两天。"
+    )
+    result = scan([Document("wire", wire, source="xinhua"), Document("outlet", outlet, source="paper")])
+    [passage] = result.passages
+    assert passage.a.slice(wire).removesuffix("。").endswith("。伤者已送医救治")
+    assert passage.b.slice(outlet).endswith("。伤者均已送医救治")
