@@ -243,12 +243,16 @@ def sentence_ends(text: str, offsets: npt.NDArray[np.integer], normalized: str) 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` for comparing two passages' wording: runs of three or more word characters.
 
-    A run in a script written without spaces is a clause, not a word: it gives its overlapping
-    three-character pieces instead (a one-character edit changes three of them, not the clause).
+    A word's combining marks are part of it: the vowel signs and viramas of Devanagari, Bengali,
+    Tamil, Thai... (``\\w`` alone splits "रक्षा" into letters). A run in a script written without
+    spaces is a clause, not a word: it gives its overlapping three-character pieces instead (a
+    one-character edit changes three of them, not the clause).
 
     Example:
         >>> tokens("the 国防部星期一 said it")
         ['the', '国防部', '防部星', '部星期', '星期一', 'said']
+        >>> tokens("रक्षा मंत्रालय ने कहा")
+        ['रक्षा', 'मंत्रालय', 'कहा']
     """
     if not _ANY_SOLID.search(text):
         return _words(text)
@@ -282,9 +286,22 @@ def _words(text: str) -> list[str]:
     return out
 
 
+def _mark_class() -> str:
+    """The combining marks of the Basic Multilingual Plane, as the body of a regular-expression class."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x0300, 0x10000):
+        if unicodedata.category(chr(cp))[0] == "M":
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in ranges)
+
+
 _PIECE = 3
 _SHORTEST = 3
-_WORD = re.compile(rf"\w{{{_SHORTEST},}}")
+# A word: a word character, then word characters and combining marks (a mark does not start one).
+_WORD = re.compile(rf"\w[\w{_mark_class()}]{{{_SHORTEST - 1},}}")
 _ANY_SOLID = re.compile(
     "["
     + "".join(f"{chr(first)}-{chr(last)}" for first, last, kind in _RANGES if kind != _HANGUL)
