@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["CommonText", "Document", "Pair", "Passage", "Skipped", "Span"]
+__all__ = ["CommonText", "Document", "Pair", "Passage", "Skipped", "Span", "outlet"]
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input text: its id, raw text, outlet (``source``) and optional date.
 
+    A blank source (empty, or spaces only) is no source, whatever the input format: a CSV's empty
+    cell and a JSONL ``"source": ""`` both mean the document is its own source.
+
     Example:
         >>> Document("a", "some text", source="reuters").source
         'reuters'
-        >>> Document("b", "text").source is None
-        True
+        >>> Document("b", "text").source is None, Document("c", "text", source=" ").source is None
+        (True, True)
     """
 
     id: str
     text: str
     source: str | None = None
     date: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, str) and not self.source.strip():
+            object.__setattr__(self, "source", None)
 
     @property
     def outlet(self) -> str:
@@ -31,8 +38,21 @@ class Document:
             >>> Document("x", "t").outlet
             '\\x00x'
         """
-        # The NUL prefix keeps a sourceless document's id from colliding with a real source name.
-        return self.source if self.source is not None else "\x00" + self.id
+        return outlet(self.source, self.id)
+
+
+def outlet(source: str | None, doc_id: str) -> str:
+    """The source that decides which pairs of a document are compared: ``source``, or for a document
+    without one (None, or blank), a source of its own.
+
+    Example:
+        >>> outlet("reuters", "a"), outlet(None, "a"), outlet("", "a")
+        ('reuters', '\\x00a', '\\x00a')
+    """
+    # The NUL prefix keeps a sourceless document's id from colliding with a real source name.
+    if source is None or not source.strip():
+        return "\x00" + doc_id
+    return source
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -74,6 +75,19 @@ def test_same_source_pairs_are_compared_only_when_asked() -> None:
 def test_documents_without_source_are_their_own_source() -> None:
     docs = [Document("a", filler(1) + WIRE), Document("b", WIRE + " " + filler(4))]
     assert len(scan(docs).pairs) == 1
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_source_is_no_source(blank: str, tmp_path: Path) -> None:
+    # JSONL's "source": "" means what a CSV's empty cell means: no source (before: every document
+    # with "" was of one outlet "", and their pairs were never compared).
+    docs = [Document("a", filler(1) + WIRE, source=blank), Document("b", WIRE + " " + filler(4), source=blank)]
+    assert docs[0].source is None and docs[0].outlet != docs[1].outlet
+    assert len(scan(docs).pairs) == 1
+    jsonl, csv = tmp_path / "docs.jsonl", tmp_path / "docs.csv"
+    jsonl.write_text("".join(json.dumps({"id": d.id, "text": d.text, "source": blank}) + "\n" for d in docs), "utf-8")
+    csv.write_text("id,text,source\n" + "".join(f'{d.id},"{d.text}",{blank}\n' for d in docs), "utf-8")
+    assert [len(scan(dedup.read_documents([path])).pairs) for path in (jsonl, csv)] == [1, 1]
 
 
 def test_unrelated_documents_share_nothing() -> None:

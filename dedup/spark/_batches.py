@@ -30,7 +30,7 @@ from ..config import ScanConfig
 from ..dates import read_date
 from ..normalize import normalize
 from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
-from ..records import Pair, Passage, Span
+from ..records import Pair, Passage, Span, outlet
 from ..scan import _sketch_batch
 from ..schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from ._arrow import binary_rows, task_start
@@ -175,10 +175,10 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 else:
                     accepted.append(k)
                     normalized.append(norm)
-            outlet = sources[k] if sources[k] is not None else "\x00" + (doc_id or "")
+            source_key = outlet(sources[k], doc_id if isinstance(doc_id, str) else "")
             out["doc"].append(document_key(doc_id) if isinstance(doc_id, str) else None)
             out["length"].append(len(text) if isinstance(text, str) else None)
-            out["source_key"].append(document_key(outlet))
+            out["source_key"].append(document_key(source_key))
             out["problem"].append(problem)
             out["reason"].append(reason)
             out["kind"].append(kind)
