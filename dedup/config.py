@@ -16,6 +16,12 @@ from .normalize import PROFILES
 __all__ = ["ScanConfig"]
 
 
+# The largest value an integer setting may take.
+_LARGEST = 2**31 - 1
+# The most threads a scan may be asked for: each holds a tally of seed counts and batches of text.
+_MAX_THREADS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
     """Every parameter of a scan, checked when it is made.
@@ -78,6 +84,9 @@ class ScanConfig:
             if f.type == "int":
                 if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
                     raise ParameterError(f"{f.name} must be an integer, got {value!r}")
+                # (the kernels count in 64-bit integers; no setting needs more than 31 bits)
+                if value > _LARGEST and f.name != "seed":
+                    raise ParameterError(f"{f.name} must be at most {_LARGEST:,}, got {value!r}")
                 object.__setattr__(self, f.name, int(value))
             elif f.type == "float":
                 if (
@@ -176,3 +185,17 @@ class ScanConfig:
     def to_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict (for reports)."""
         return asdict(self)
+
+
+def _config_of(config: object) -> ScanConfig:
+    """``config``, or the defaults for None; anything else than a :class:`ScanConfig` is a ParameterError.
+
+    Example:
+        >>> _config_of(None) == ScanConfig(), _config_of(ScanConfig(ngram=6)).ngram
+        (True, 6)
+    """
+    if config is None:
+        return ScanConfig()
+    if not isinstance(config, ScanConfig):
+        raise ParameterError(f"config must be a dedup.ScanConfig or None, got {type(config).__name__}")
+    return config

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import ParameterError
+
 __all__ = ["CommonText", "Document", "Pair", "Passage", "Skipped", "Span", "outlet"]
 
 
@@ -68,6 +70,10 @@ class Span:
     doc: str
     start: int
     end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ParameterError(f"a span needs 0 <= start <= end, got start {self.start!r} and end {self.end!r}")
 
     def __len__(self) -> int:
         return self.end - self.start

@@ -27,7 +27,7 @@ from .budget import per_document_budget
 from .candidates import Candidates, candidate_pairs_banded
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
 from .common import common_texts
-from .config import ScanConfig
+from .config import _MAX_THREADS, ScanConfig, _config_of
 from .dates import read_date
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, extra_band_keys32
@@ -586,9 +586,16 @@ def scan(
         >>> [(p.a.slice(docs[0].text) == p.b.slice(docs[1].text), p.a.doc, p.b.doc) for p in result.passages]
         [(True, 'x', 'y')]
     """
-    cfg = config or ScanConfig()
+    cfg = _config_of(config)
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
         raise ParameterError(f"threads must be a positive integer, got {threads!r}")
+    # (each thread holds a tally of seed counts and two batches of texts in flight)
+    if threads is not None and threads > _MAX_THREADS:
+        raise ParameterError(f"threads must be at most {_MAX_THREADS}, got {threads!r}")
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
+    if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
+        raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
     index = _Index(cfg, threads=threads)
     for count, doc in enumerate(documents, 1):
         index.add(doc)

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dedup
 from dedup import Document, Pair, Passage, ScanResult, Span
 from dedup.cli import main
+from dedup.errors import ParameterError
 from dedup.html import render_html, segments, text_direction
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -247,3 +249,13 @@ def test_browser_click_flashes_the_counterpart(seeds_report: Path, tmp_path: Pat
     assert flashed >= 2 and wrong == 0  # the number label and the marked text of passage 1 in b
     assert where == "#pair-1-b-1"
     assert mark_ok == "true"
+
+
+def test_the_report_options_are_checked_where_they_enter() -> None:
+    # (before: max_pairs=-1 dropped the last pair's view, and cluster_documents=0 was reported as
+    # find_clusters' min_documents)
+    result = dedup.scan([])
+    with pytest.raises(ParameterError, match="max_pairs must be an integer of at least 0, got -1"):
+        render_html(result, max_pairs=-1)
+    with pytest.raises(ParameterError, match="cluster_documents must be an integer of at least 2, got 0"):
+        render_html(result, cluster_documents=0)

@@ -70,8 +70,8 @@ def test_what_is_not_a_document_is_named_by_its_place() -> None:
     good = [Document("a", TEXT, "x"), Document("b", TEXT, "y")]
     with pytest.raises(InputError, match=r"document #2 \(counting from 0\): expected a dedup.Document, got dict"):
         dedup.scan([*good, {"id": "c", "text": TEXT}])  # type: ignore[list-item]
-    with pytest.raises(InputError, match=r"document #0 \(counting from 0\): expected a dedup.Document, got str"):
-        dedup.scan("not documents")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"documents must be an iterable of dedup.Document, got str"):
+        dedup.scan("not documents")  # type: ignore[arg-type]  # (one text is not a corpus of its letters)
     with pytest.raises(InputError, match=r"document 'c': source must be a string or None, got int"):
         dedup.scan([*good, Document("c", TEXT, 5)])  # type: ignore[arg-type]
     result = dedup.scan([*good, None, Document("d", TEXT, date=2024)], ScanConfig(skip_bad=True))  # type: ignore[list-item]
@@ -170,11 +170,44 @@ def test_numpy_numbers_are_taken_as_python_ones() -> None:
         ({"num_perm": 2048}, "num_perm must be an integer from 1 to 1024, got 2048"),
         ({"min_bands": 65}, "min_bands must be at most the 64 bands of threshold 0.2 and num_perm 128"),
         ({"threshold": 0.95}, "min_bands must be at most the 3 bands of threshold 0.95"),  # (min_bands 4)
+        ({"gap": 2**63}, "gap must be at most 2,147,483,647, got 9223372036854775808"),  # (before: OverflowError)
+        ({"max_candidates": 2**31}, "max_candidates must be at most 2,147,483,647"),
     ],
 )
 def test_values_no_scan_could_use_are_refused(changes: dict[str, object], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         ScanConfig(**changes)  # type: ignore[arg-type]
+
+
+def test_scan_and_the_index_check_what_they_are_given(tmp_path: Path) -> None:
+    # Each used to fail deep inside (AttributeError, TypeError), or to do what its value said not to
+    # ("no" is truthy: replace="no" replaced the stored document), or to run out of memory.
+    docs = [Document("a", "word " * 40)]
+    for call, message in (
+        (lambda: dedup.scan(docs, {"ngram": 5}), "config must be a dedup.ScanConfig or None, got dict"),  # type: ignore[arg-type]
+        (lambda: dedup.scan(None), "documents must be an iterable of dedup.Document, got NoneType"),  # type: ignore[arg-type]
+        (lambda: dedup.scan(docs[0]), "documents must be an iterable of dedup.Document, got Document"),  # type: ignore[arg-type]
+        (lambda: dedup.scan(docs, progress=5), "progress must be a callable or None, got int"),  # type: ignore[arg-type]
+        (lambda: dedup.scan(docs, threads=10**9), "threads must be at most 256, got 1000000000"),
+        (lambda: Index.open(tmp_path / "new", {"ngram": 5}), "config must be a dedup.ScanConfig or None"),  # type: ignore[arg-type]
+        (lambda: Index.open(tmp_path / "new", create="no"), "create must be True or False, got 'no'"),  # type: ignore[arg-type]
+        (lambda: dedup.Span("a", 5, 2), r"a span needs 0 <= start <= end, got start 5 and end 2"),
+    ):
+        with pytest.raises(ParameterError, match=message):
+            call()
+    assert not (tmp_path / "new").exists()
+    with Index.open(tmp_path / "ix") as index:
+        index.add(docs)
+        for call, message in (
+            (lambda: index.add([Document("a", "other " * 40)], replace="no"), "replace must be True or False"),  # type: ignore[arg-type]
+            (lambda: index.add(docs, batch=True), "batch must be a positive integer, got True"),
+            (lambda: index.query([Document("q", "word " * 40)], add="no"), "add must be True or False"),  # type: ignore[arg-type]
+            (lambda: index.query(5), "documents must be an iterable of dedup.Document, got int"),  # type: ignore[arg-type]
+            (lambda: index.remove(5), "ids must be an id or an iterable of ids, got int"),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(ParameterError, match=message):
+                call()
+        assert len(index) == 1 and index.get("a") == docs[0]
 
 
 def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
-from typing import Any, TypeVar, overload
+from typing import Any, Concatenate, ParamSpec, TypeVar, overload
 
 import numpy as np
 
@@ -117,19 +117,31 @@ class _Columns(Sequence[np.ndarray]):
 
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
-def _serialized(method: Callable[..., _T]) -> Callable[..., _T]:
-    """Run the method holding the Index object's lock."""
+def _serialized(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concatenate[Index, _P], _T]:
+    """Run the method holding the Index object's lock (its signature kept for type checkers)."""
 
     @functools.wraps(method)
-    def run(self: Index, *args: Any, **kwargs: Any) -> _T:
+    def run(self: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         with self._lock:
             if self._closed:
                 raise DedupError(f"{self.path}: the index is closed (open it again with Index.open)")
             return method(self, *args, **kwargs)
 
     return run
+
+
+def _check_flag(name: str, value: object) -> None:
+    """A True/False option must be a bool: "no" is truthy, and would do what it says not to."""
+    if not isinstance(value, bool):
+        raise ParameterError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_documents(documents: object) -> None:
+    if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
+        raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
 
 
 class Index:
@@ -177,6 +189,9 @@ class Index:
         """
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
             raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
+        _check_flag("create", create)
+        if config is not None and not isinstance(config, ScanConfig):
+            raise ParameterError(f"config must be a dedup.ScanConfig or None, got {type(config).__name__}")
         return cls(Store(Path(path), config, timeout=timeout, create=create))
 
     @property
@@ -284,6 +299,8 @@ class Index:
             ...     index.query([Document("q", "nothing like it " * 20)], add=True).passages, len(index)
             ([], 1)
         """
+        _check_documents(documents)
+        _check_flag("add", add)
         store, config = self._store, self.config
         docs = list(documents)
         store.check_engine()
@@ -353,8 +370,12 @@ class Index:
             ...     first.added, again.added, again.existing, len(index)
             (1, 1, ['d'], 2)
         """
-        if not isinstance(batch, int) or batch < 1:
+        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
             raise ParameterError(f"batch must be a positive integer, got {batch!r}")
+        _check_documents(documents)
+        _check_flag("replace", replace)
+        if progress is not None and not callable(progress):
+            raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
         result = AddResult()
         done = 0
         with self._store.writing():
@@ -575,6 +596,8 @@ class Index:
             (['d'], [], 0)
         """
         # One id is one id, not a string of one-character ids.
+        if not isinstance(ids, str) and not isinstance(ids, Iterable):
+            raise ParameterError(f"ids must be an id or an iterable of ids, got {type(ids).__name__}")
         wanted = list(dict.fromkeys([ids] if isinstance(ids, str) else ids))
         for doc_id in wanted:
             _check_id(doc_id)
