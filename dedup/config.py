@@ -133,7 +133,12 @@ class ScanConfig:
 
     @property
     def bands_rows(self) -> tuple[int, int]:
-        """The LSH bands and rows chosen for ``threshold`` and ``num_perm``."""
+        """The LSH bands and rows chosen for ``threshold`` and ``num_perm``.
+
+        Example:
+            >>> ScanConfig().bands_rows, ScanConfig(threshold=0.5).bands_rows
+            ((28, 2), (25, 5))
+        """
         return optimal_params(self.threshold, self.num_perm)
 
     @property
@@ -152,7 +157,13 @@ class ScanConfig:
 
     @property
     def align_params(self) -> AlignParams:
-        """The alignment parameters carried by this configuration."""
+        """The alignment parameters carried by this configuration.
+
+        Example:
+            >>> p = ScanConfig(min_length=100).align_params
+            >>> p.min_length, p.ngram
+            (100, 5)
+        """
         return AlignParams(
             ngram=self.ngram,
             seed_length=self.seed_length,
@@ -183,7 +194,13 @@ class ScanConfig:
         return ScanConfig(**{**asdict(self), **changes})
 
     def to_dict(self) -> dict[str, Any]:
-        """The parameters as a plain dict (for reports)."""
+        """The parameters as a plain dict (for reports).
+
+        Example:
+            >>> d = ScanConfig().to_dict()
+            >>> d["ngram"], d["threshold"], ScanConfig(**d) == ScanConfig()
+            (5, 0.2, True)
+        """
         return asdict(self)
 
 

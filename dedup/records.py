@@ -44,8 +44,9 @@ class Document:
 
 
 def outlet(source: str | None, doc_id: str) -> str:
-    """The source that decides which pairs of a document are compared: ``source``, or for a document
-    without one (None, or blank), a source of its own.
+    """The source that decides which pairs of a document are compared: ``source``, or one of its own.
+
+    A document without a source (None, or a blank one) is its own source.
 
     Example:
         >>> outlet("reuters", "a"), outlet(None, "a"), outlet("", "a")

@@ -175,7 +175,7 @@ class Index:
         """Open the index at ``path`` (a directory), creating it with ``config`` when it does not exist.
 
         An existing index keeps the configuration it was built with: a ``config`` that differs from
-        it (in anything but ``skip_bad``) is a :class:`~dedup.errors.ParameterError`. A writer waits
+        it (in anything but ``skip_bad`` and ``strict``) is a :class:`~dedup.errors.ParameterError`. A writer waits
         up to ``timeout`` seconds for another writer to finish. An index this call created is
         removed again when the ``with`` block of the Index ends on an exception before anything was
         committed to it (a first add that failed): it would keep the configuration of an attempt
@@ -196,12 +196,26 @@ class Index:
 
     @property
     def config(self) -> ScanConfig:
-        """The configuration the index was built with."""
+        """The configuration the index was built with.
+
+        Example:
+            >>> import tempfile
+            >>> with Index.open(tempfile.mkdtemp() + "/a", ScanConfig(ngram=6)) as index:
+            ...     index.config.ngram
+            6
+        """
         return self._store.config
 
     @property
     def path(self) -> Path:
-        """The index directory."""
+        """The index directory.
+
+        Example:
+            >>> import tempfile
+            >>> with Index.open(tempfile.mkdtemp() + "/a") as index:
+            ...     index.path.name
+            'a'
+        """
         return self._store.path
 
     @_serialized
@@ -619,8 +633,10 @@ class Index:
     @_serialized
     @small_pages()
     def compact(self) -> dict[str, int]:
-        """Merge every segment into one without the removed documents' keys, and rebuild the catalogue without
-        the space of removed and replaced documents (SQLite's VACUUM); returns bytes before and after.
+        """Merge the segments and rebuild the catalogue without removed documents; returns bytes before and after.
+
+        Every segment becomes one without the removed documents' keys, and the catalogue is rebuilt
+        without the space of removed and replaced documents (SQLite's VACUUM).
 
         Example:
             >>> import tempfile
