@@ -198,6 +198,48 @@ def _keeps_ascii(encoding: str) -> bool:
         return False
 
 
+def json_type(value: object) -> str:
+    """What a JSON value is, as JSON names it (``null``, ``an array``), for messages.
+
+    Example:
+        >>> json_type(None), json_type([1]), json_type(True), json_type(2.5), json_type("x")
+        ('null', 'an array', 'true', 'a number', 'a string')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    for kind, name in ((dict, "an object"), (list, "an array"), (str, "a string"), ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__  # (a Parquet value JSON has no name for: bytes, Decimal)
+
+
+def parse_json(line: str) -> tuple[Any, str | None]:
+    """A JSON line's value, else ``None`` and why it cannot be read (``"not valid JSON (...)"``).
+
+    Besides malformed JSON, a number of more digits than Python converts and nesting deeper than its
+    parser recurses are reasons, not crashes: they are one bad line's.
+
+    Example:
+        >>> parse_json('{"id": 1}')
+        ({'id': 1}, None)
+        >>> parse_json('{"id": 1')[1]
+        "not valid JSON (Expecting ',' delimiter at column 9)"
+        >>> parse_json("[" * 100_000 + "]" * 100_000)[1]
+        'not valid JSON (arrays or objects nested too deeply to read)'
+    """
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as error:
+        # json's messages may end in "at" ("Invalid control character at"): say it once.
+        return None, f"not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
+    except RecursionError:
+        return None, "not valid JSON (arrays or objects nested too deeply to read)"
+    except ValueError:  # an integer longer than int's string conversion limit
+        return None, f"not valid JSON (a number of more than {sys.get_int_max_str_digits():,} digits)"
+
+
 def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *, transcoded: bool) -> str:
     """Why bytes did not decode, at the byte where they failed (the character, once transcoded)."""
     if transcoded:
@@ -577,16 +619,12 @@ class Reader:
                 yield doc
 
     def _parse(self, line: str, where: str) -> Document | None:
-        try:
-            record: Any = json.loads(line)
-        except json.JSONDecodeError as error:
-            # json's messages may end in "at" ("Invalid control character at"): say it once.
-            message = error.msg.removesuffix(" at")
-            reason = f"not valid JSON ({message} at column {error.colno}): expected one object a line"
-            self._bad(where, reason, kind="invalid JSON")
+        record, reason = parse_json(line)
+        if reason is not None:
+            self._bad(where, f"{reason}: expected one object a line", kind="invalid JSON")
             return None
         if not isinstance(record, dict):
-            self._bad(where, f"expected a JSON object, got {type(record).__name__}", kind="invalid JSON")
+            self._bad(where, f"expected a JSON object, got {json_type(record)}", kind="invalid JSON")
             return None
         return self._document(record, where)
 
@@ -612,7 +650,8 @@ class Reader:
             elif role == "date" and isinstance(value, datetime.date):
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
-                self._bad(where, f"field {name!r} must be a string, got {type(value).__name__}")
+                expected = "a string or an integer" if role == "id" else "a string"
+                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}")
                 return None
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:

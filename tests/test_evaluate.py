@@ -363,8 +363,11 @@ def test_load_truth_rejects_missing_field(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ("{not json", r"truth\.jsonl:3: not valid JSON"),
-        ("[1, 2]", r"truth\.jsonl:3: expected a JSON object, got list"),
-        ('"text"', r"truth\.jsonl:3: expected a JSON object, got str"),
+        ("[1, 2]", r"truth\.jsonl:3: expected a JSON object, got an array"),
+        ('"text"', r"truth\.jsonl:3: expected a JSON object, got a string"),
+        # Python's own limits, a ValueError and a RecursionError before:
+        ('{"a": ' + "9" * 5000 + "}", r"truth\.jsonl:3: not valid JSON \(a number of more than 4,300 digits\)"),
+        ("[" * 100_000 + "]" * 100_000, r"truth\.jsonl:3: not valid JSON \(arrays or objects nested too deeply"),
     ],
 )
 def test_load_truth_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
@@ -741,6 +744,13 @@ def test_a_range_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> Non
     assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0
     with pytest.raises(ParameterError, match=r"detection 1 ends at 41 in document 'r1', past its 40 characters"):
         evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 41)])
+    # Read from a scan's output, a detection is named by its file and line.
+    found = write_jsonl(tmp_path / "found.jsonl", [{"type": "summary"}, passage_line(("s1", 0, 50), ("r1", 0, 41))])
+    with pytest.raises(ParameterError, match=r"found\.jsonl:2: detection ends at 41 in document 'r1', past its 40"):
+        evaluate_detections(tmp_path, load_detections(found))
+    found = write_jsonl(tmp_path / "found.jsonl", [passage_line(("s1", 0, 5), ("zz", 0, 5))])
+    with pytest.raises(ParameterError, match=r"found\.jsonl:1: detection names document 'zz', which is not in .*docs"):
+        evaluate_detections(tmp_path, load_detections(found))
     (tmp_path / "truth.jsonl").write_text(json.dumps({**case, "b_end": 41}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"truth\.jsonl: case 1 ends at 41 in document 'r1' \(b_end\), past its 40"):
         evaluate_detections(tmp_path, [])

@@ -70,9 +70,9 @@ def test_jsonl_fields_and_renamed_fields(tmp_path: Path) -> None:
         (b'{"id": "a"}\n', r"d\.jsonl:1: field 'text' is missing: expected a string \(the record has 'id'\)"),
         (b'{"id": "a", "body": "x"}\n', r"field 'text' is missing: expected a string \(the record has 'id', 'body'\)"),
         (b"{}\n", r"field 'id' is missing: expected a string \(the record has no fields\)"),
-        (b'{"id": "a", "text": 5}\n', r"d\.jsonl:1: field 'text' must be a string, got int"),
+        (b'{"id": "a", "text": 5}\n', r"d\.jsonl:1: field 'text' must be a string, got a number"),
         (b'{"id": "", "text": "x"}\n', r"d\.jsonl:1: field 'id' is empty"),
-        (b"[1, 2]\n", r"d\.jsonl:1: expected a JSON object, got list"),
+        (b"[1, 2]\n", r"d\.jsonl:1: expected a JSON object, got an array"),
         (b'{"id": "a", "text": "\xff"}\n', r"d\.jsonl:1: invalid UTF-8 at byte 21 of the line"),
         (
             b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n',
@@ -128,3 +128,34 @@ def test_stdin_is_read_as_utf8_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
     reader = Reader()
     assert [d.text for d in reader.read(["-"])] == ["من الإدخال"]
     assert reader.where == {"s": "<stdin>:1"}
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "x", "views": ' + "9" * 5000 + ', "text": "t"}', "a number of more than 4,300 digits"),
+        ("[" * 100_000 + "]" * 100_000, "arrays or objects nested too deeply to read"),
+    ],
+)
+def test_json_python_cannot_hold_is_one_lines_problem(tmp_path: Path, line: str, reason: str) -> None:
+    """A number of more digits than int() converts raised ValueError, deep nesting RecursionError:
+    tracebacks, even with skip_bad."""
+    path = write(tmp_path / "d.jsonl", '{"id": "a", "text": "one"}\n' + line + '\n{"id": "b", "text": "two"}\n')
+    with pytest.raises(InputError, match=rf"d\.jsonl:2: not valid JSON \({reason}\): expected one object a line"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a", "b"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid JSON")]
+
+
+def test_json_values_are_named_as_json_names_them(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.jsonl", 'null\n[1, 2]\n"text"\n{"id": 1.5, "text": "x"}\n{"id": "a", "text": true}\n')
+    reader = Reader(skip_bad=True)
+    assert list(reader.read([path])) == []
+    assert [s.reason for s in reader.skipped] == [
+        "expected a JSON object, got null",
+        "expected a JSON object, got an array",
+        "expected a JSON object, got a string",
+        "field 'id' must be a string or an integer, got a number",
+        "field 'text' must be a string, got true",
+    ]
