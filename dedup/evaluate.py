@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -48,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, ParameterError, ReadError
-from .io import json_type, parse_json
+from .io import _lines, json_type, parse_json
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -400,19 +401,25 @@ def _show(value: object) -> str:
 
 
 def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them)."""
+    """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them).
+
+    Lines are split, and a byte-order mark dropped, as ``dedup scan`` reads them: the corpus it scans
+    is the one whose lines are numbered here.
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
     name = os.fspath(path)
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"{where}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        if number == 1:
+            line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
         record, reason = parse_json(line)

@@ -16,6 +16,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -238,6 +239,48 @@ def parse_json(line: str) -> tuple[Any, str | None]:
         return None, "not valid JSON (arrays or objects nested too deeply to read)"
     except ValueError:  # an integer longer than int's string conversion limit
         return None, f"not valid JSON (a number of more than {sys.get_int_max_str_digits():,} digits)"
+
+
+_LINE_CHUNK = 1 << 16
+_BREAKS = re.compile(rb"\r\n?|\n")
+_CR_ALONE = re.compile(rb"\r[^\n]")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream, each with its line break: LF or CRLF, or CR alone in a file whose lines end so.
+
+    Classic Mac OS and some exports end lines with a CR alone: split at LF only, such a file is one
+    line. A file whose first line holds a CR alone and no LF (in the stretch read to find one) is
+    taken to be such a file; a CR inside a line where an LF ends the first (a space between JSON
+    tokens, a line break in a quoted CSV cell) stays in its line.
+    """
+    head = bytearray()
+    while True:
+        piece = stream.readline(_LINE_CHUNK)
+        head += piece
+        ended = head.endswith(b"\n")
+        if not ended and _CR_ALONE.search(head):
+            break
+        if ended or not piece:
+            if head:
+                yield bytes(head)
+            yield from stream
+            return
+    pending = bytes(head)
+    while True:
+        chunk = stream.read(_LINE_CHUNK)
+        pending += chunk
+        start = 0
+        for match in _BREAKS.finditer(pending):
+            if chunk and match.end() == len(pending) and match.group() == b"\r":
+                break  # perhaps a CRLF's first half: the next chunk says
+            yield pending[start : match.end()]
+            start = match.end()
+        pending = pending[start:]
+        if not chunk:
+            if pending:
+                yield pending
+            return
 
 
 def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *, transcoded: bool) -> str:
@@ -606,7 +649,7 @@ class Reader:
     def _jsonl(self, stream: IO[bytes], name: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one so that a bad byte is reported at its own line and,
         # with skip_bad, costs only that line.
-        for line_no, raw in enumerate(stream, 1):
+        for line_no, raw in enumerate(_lines(stream), 1):
             where = f"{name}:{line_no}"
             line, reason, kind = self._decode(raw, " of the line", wide)
             if line is None:
@@ -673,12 +716,14 @@ class Reader:
         bad: dict[int, tuple[str, str]] = {}
 
         def lines() -> Iterator[str]:
-            for line_no, raw in enumerate(stream, 1):
+            for line_no, raw in enumerate(_lines(stream), 1):
                 line, reason, kind = self._decode(raw, " of the header line" if line_no == 1 else " of the line", wide)
                 if line is None:
                     bad.setdefault(line_no, (reason, kind))
                     line = raw.decode("utf-8", "surrogateescape")
-                yield line
+                # A byte-order mark is no part of the first cell: left on, a quoted first cell
+                # ('\ufeff"id"') is read as unquoted, its quotes kept.
+                yield line.removeprefix("\ufeff") if line_no == 1 else line
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
@@ -695,7 +740,7 @@ class Reader:
             raise InputError(f"{name}:1: {bad[1][0] if 1 in bad else f'not valid {kind} ({error})'}") from None
         if bad.get(1) is not None:
             raise InputError(f"{name}:1: {bad[1][0]}")
-        header = [h.removeprefix("\ufeff").strip() if k == 0 else h.strip() for k, h in enumerate(header)]
+        header = [h.strip() for h in header]
         twice = sorted({h for h in header if header.count(h) > 1})
         if twice:
             names = ", ".join(map(repr, twice))

@@ -768,3 +768,15 @@ def test_an_undefined_auc_is_null_in_json(tmp_path: Path, capsys: pytest.Capture
     assert main(["evaluate", str(tmp_path), "--format", "json"]) == 0
     record = json.loads(capsys.readouterr().out)  # (strict JSON: NaN would not parse in most readers)
     assert record["auc_derived"] is None and record["auc_wholly"] is None and record["reported"] == {"WD": 1.0}
+
+
+def test_docs_read_as_the_scan_reads_them(tmp_path: Path) -> None:
+    """A byte-order mark (Windows editors write one) and CR line ends: dedup scan read such a docs.jsonl,
+    and evaluate, checking detections against it, refused it (line 1 'not valid JSON')."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 40}]
+    case = {"a": "s1", "a_start": 0, "a_end": 50, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    for end, mark in (("\n", "\ufeff"), ("\r", "")):
+        (tmp_path / "docs.jsonl").write_text(mark + "".join(json.dumps(r) + end for r in docs), encoding="utf-8")
+        (tmp_path / "truth.jsonl").write_text(mark + json.dumps(case) + end, encoding="utf-8")
+        (tmp_path / "pairs.jsonl").write_text(mark + '{"a": "s1", "b": "r1", "label": 1}' + end, encoding="utf-8")
+        assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0

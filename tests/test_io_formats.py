@@ -157,6 +157,15 @@ def test_csv_with_a_byte_order_mark_as_excel_writes_it(tmp_path: Path) -> None:
     assert tuples(Reader().read([path])) == [("x", "نص", None, None)]
 
 
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_a_byte_order_mark_before_a_quoted_header_cell(tmp_path: Path, delimiter: str) -> None:
+    """pandas' to_csv(quoting=QUOTE_ALL, encoding="utf-8-sig") writes '\ufeff"id"': the mark left on made
+    the first cell unquoted, its quotes part of the name, and the id column was not found."""
+    path = tmp_path / ("d.csv" if delimiter == "," else "d.tsv")
+    path.write_bytes(f'"id"{delimiter}"text"\n"x"{delimiter}"نص"\n'.encode("utf-8-sig"))
+    assert tuples(Reader().read([path])) == [("x", "نص", None, None)]
+
+
 def test_unknown_extension_is_an_error_never_one_big_document(tmp_path: Path) -> None:
     for name in ("notes.md", "README", "data.json", "docs.xlsx.gz"):
         path = tmp_path / name
@@ -257,3 +266,23 @@ def test_a_null_field_is_said_null_not_missing(tmp_path: Path) -> None:
     reader = Reader(skip_bad=True)
     assert list(reader.read([path])) == []
     assert [s.reason.split(":")[0] for s in reader.skipped] == ["field 'text' is null", "field 'text' is missing"]
+
+
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_lines_ended_by_a_carriage_return_alone(tmp_path: Path, form: str) -> None:
+    """Classic Mac OS line ends (CR alone): three JSON lines were one line of invalid JSON, one skipped
+    document for three; a CSV was an error whatever --skip-bad said."""
+    if form == "jsonl":
+        rows = [json.dumps({"id": f"a{k}", "text": f"text {k}"}) for k in range(3)]
+        data = "\r".join(rows) + "\r"
+    else:
+        data = 'id,text\ra0,text 0\ra1,"text\r1"\ra2,text 2'
+    path = tmp_path / f"d.{form}"
+    path.write_bytes(data.encode("utf-8"))
+    reader = Reader()
+    texts = ["text 0", "text\r1" if form == "csv" else "text 1", "text 2"]
+    assert [(d.id, d.text) for d in reader.read([path])] == [(f"a{k}", texts[k]) for k in range(3)]
+    assert reader.where["a2"] == f"{path}:{3 if form == 'jsonl' else 5}"
+    # A CR inside a line of a file whose lines end in LF stays in its line (a quoted CSV cell's).
+    path.write_bytes(b'id,text\r\na,"x\ry"\r\nb,z\r\n' if form == "csv" else b'{"id": "a",\r"text": "x"}\n')
+    assert [d.id for d in Reader(input_format=form).read([path])] == (["a", "b"] if form == "csv" else ["a"])
