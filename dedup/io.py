@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -727,9 +728,10 @@ class Reader:
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+        source = _Relines(lines())
         # strict: a quote out of place (a cell opened with a quote and never closed, text after a
         # closing quote) is an error at its record, not rows swallowed into one cell, or quotes lost.
-        rows = csv.reader(lines(), delimiter=delimiter, strict=True)
+        rows = csv.reader(source, delimiter=delimiter, strict=True)
         kind = "TSV" if delimiter == "\t" else "CSV"
         try:
             header = next(rows)
@@ -737,7 +739,9 @@ class Reader:
             raise InputError(f"{name}: empty file: expected a header line naming the columns") from None
         except csv.Error as error:
             # Undecodable bytes come first: they are what made the line unreadable as CSV.
-            raise InputError(f"{name}:1: {bad[1][0] if 1 in bad else f'not valid {kind} ({error})'}") from None
+            expected = ": expected a closing quote" if source.at_end else ""
+            why = bad[1][0] if 1 in bad else f"not valid {kind} ({_quote_problem(source, error, delimiter)}){expected}"
+            raise InputError(f"{name}:1: {why}") from None
         if bad.get(1) is not None:
             raise InputError(f"{name}:1: {bad[1][0]}")
         header = [h.strip() for h in header]
@@ -754,31 +758,42 @@ class Reader:
                 f"{name}:1: no column {names} in the header ({', '.join(map(repr, header))}): "
                 "expected a header line naming the id and text columns"
             )
-        end = 1
         while True:
-            start = end + 1
+            source.begin()
             try:
-                row = next(rows)
+                row: list[str] | None = next(rows)
             except StopIteration:
                 return
             except csv.Error as error:
-                end = rows.line_num
-                self._bad(f"{name}:{start}", f"not valid {kind} ({error})", kind=f"invalid {kind}")
-                continue
-            end = rows.line_num
+                row, problem = None, _quote_problem(source, error, delimiter)
+            start, end = source.taken[0][0], source.taken[-1][0]
             where = f"{name}:{start}"
-            if not row:
+            if row is not None and not row:
                 continue  # a blank line
+            # A quote that opens a cell in one line and is not closed there takes the lines after it
+            # into that cell. When they read as records of their own, that quote is the one out of
+            # place: its line is skipped and they are read again, each on its own.
+            resumed = _resumes(source, delimiter, len(header)) if row is None or len(row) != len(header) else None
+            if resumed is not None:
+                reason = f"not valid {kind} ({resumed}): expected a closing quote on the same line"
+                self._bad(where, reason, kind=f"invalid {kind}")
+                source.again()
+                continue
+            lines_over = f"the record runs over lines {start}-{end}" if end > start else ""
+            if row is None:
+                expected = ": expected a closing quote" if source.at_end else ""  # (the file ended inside a cell)
+                reason = f"not valid {kind} ({'; '.join(filter(None, (problem, lines_over)))}){expected}"
+                self._bad(where, reason, kind=f"invalid {kind}")
+                continue
             broken = next((line for line in range(start, end + 1) if line in bad), None)
             if broken is not None:
                 reason, failure = bad[broken]
                 self._bad(f"{name}:{broken}", reason, kind=failure)
                 continue
             if len(row) != len(header):
-                self._bad(
-                    where, f"{len(row)} fields where the header has {len(header)}: expected one per column",
-                    kind=f"invalid {kind}",
-                )  # fmt: skip
+                over = f" ({lines_over})" if lines_over else ""
+                reason = f"{len(row)} fields where the header has {len(header)}{over}: expected one per column"
+                self._bad(where, reason, kind=f"invalid {kind}")
                 continue
             doc = self._document(dict(zip(header, row, strict=True)), where, blank_is_missing=True)
             if doc is not None and self._accept(doc, where) is not None:
@@ -813,6 +828,100 @@ class Reader:
                 doc = self._document(record, where)
                 if doc is not None and self._accept(doc, where) is not None:
                     yield doc
+
+
+class _Relines:
+    """A file's lines for a CSV reader, numbered; those of the record being read are kept, to be read again."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._count = 0
+        self._again: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []  # (number, line) of each line of the record being read
+        self.at_end = False  # the last line asked for was past the end of the file
+
+    def __iter__(self) -> _Relines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            taken = self._again.popleft()
+        else:
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                self.at_end = True
+                raise
+            self._count += 1
+            taken = (self._count, line)
+        self.at_end = False
+        self.taken.append(taken)
+        return taken[1]
+
+    def begin(self) -> None:
+        """A new record starts."""
+        self.taken = []
+
+    def again(self) -> None:
+        """Read the lines of the record after its first again."""
+        self._again.extendleft(reversed(self.taken[1:]))
+
+
+def _open_quote(line: str, delimiter: str) -> int | None:
+    """The column (from 1) of the quote opening a cell that a line of CSV leaves open, if it leaves one open.
+
+    Example:
+        >>> _open_quote('a,"He said, then,s1', ","), _open_quote('a,"closed",b', ","), _open_quote('a,b"c', ",")
+        (3, None, None)
+    """
+    opened: int | None = None
+    starts_cell = True
+    quote_in_cell = False  # a quote seen inside the open cell: it closes the cell unless another follows
+    for column, char in enumerate(line.rstrip("\r\n"), 1):
+        if opened is not None:
+            if quote_in_cell:
+                quote_in_cell = False
+                if char == '"':
+                    continue  # a quote written twice: one quote in the cell
+                opened, starts_cell = None, char == delimiter
+            elif char == '"':
+                quote_in_cell = True
+            continue
+        if char == '"' and starts_cell:
+            opened = column
+        starts_cell = char == delimiter
+    return None if quote_in_cell else opened
+
+
+def _quote_problem(source: _Relines, error: csv.Error, delimiter: str) -> str:
+    """What a CSV error is, said of the quote that caused it when the file ended inside the cell it opens."""
+    column = _open_quote(source.taken[0][1], delimiter) if source.taken else None
+    if source.at_end and column is not None:
+        return f"the quote at column {column} opens a cell that is never closed"
+    return str(error)
+
+
+def _resumes(source: _Relines, delimiter: str, width: int) -> str | None:
+    """Why a malformed record's first line is to be read alone and the lines after it again, else ``None``.
+
+    That is when a quote in the first line opens a cell that takes the next lines in, and those
+    lines (up to the one the cell ends on, read again whatever it holds) read as records of
+    ``width`` fields. A quoted cell meant to run over lines (paragraphs) holds lines that do not.
+    """
+    taken = source.taken
+    column = _open_quote(taken[0][1], delimiter) if len(taken) > 1 else None
+    if column is None:
+        return None
+    inside = [line for _, line in (taken[1:] if source.at_end else taken[1:-1])]
+    try:
+        rows = [row for row in csv.reader(inside, delimiter=delimiter, strict=True) if row]
+    except csv.Error:
+        return None
+    if not rows or any(len(row) != width for row in rows):
+        return None
+    if source.at_end:
+        return f"the quote at column {column} opens a cell that is never closed"
+    return f"the quote at column {column} opens a cell that runs on to line {taken[-1][0]}, over records of their own"
 
 
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:

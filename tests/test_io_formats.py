@@ -241,7 +241,9 @@ def test_a_quote_out_of_place_is_malformed_not_swallowed(tmp_path: Path) -> None
     quotes. Both are now a malformed record at the line it starts on."""
     unclosed = tmp_path / "u.csv"
     unclosed.write_text('id,text\na,"broken\nb,fine\nc,fine\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"u\.csv:2: not valid CSV \(unexpected end of data\)"):
+    with pytest.raises(
+        InputError, match=r"u\.csv:2: not valid CSV \(the quote at column 3 opens a cell that is never closed\)"
+    ):
         list(Reader().read([unclosed]))
     after = tmp_path / "a.tsv"
     after.write_text('id\ttext\n1\tfine\n2\t"Hello" said he\n', encoding="utf-8")
@@ -266,6 +268,58 @@ def test_a_null_field_is_said_null_not_missing(tmp_path: Path) -> None:
     reader = Reader(skip_bad=True)
     assert list(reader.read([path])) == []
     assert [s.reason.split(":")[0] for s in reader.skipped] == ["field 'text' is null", "field 'text' is missing"]
+
+
+def test_an_unclosed_quote_costs_its_own_line_only(tmp_path: Path) -> None:
+    """A quote opened in one line and not closed there took every line after it into one cell, up to
+    the next quote: one record skipped, the records swallowed never counted. When those lines read
+    as records, the quote's line is the bad record and the lines after it are read each on its own."""
+    rows = ["id,text,source", 'a,"He said the talks would resume,s1']
+    rows += [f"r{k},report number {k},s{k}" for k in range(2, 6)]
+    rows += ['z,"closing quote here" and more,sz', "t1,after it,q1", "t2,and the end,q2"]
+    path = tmp_path / "news.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(Reader().read([path]))
+    assert str(caught.value) == (
+        f"{path}:2: not valid CSV (the quote at column 3 opens a cell that runs on to line 7, over records of "
+        "their own): expected a closing quote on the same line"
+    )
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["r2", "r3", "r4", "r5", "t1", "t2"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid CSV"), ("7", "invalid CSV")]
+    # Every record is accounted for: read, or skipped and counted.
+    assert len(reader.where) + len(reader.skipped) == len(rows) - 1
+
+    # A quote never closed at all (a TSV text opening a quotation it does not close).
+    tsv = tmp_path / "news.tsv"
+    tsv.write_text('id\ttext\na\t"We will not step back, he said.\nb\tsecond\nc\tthird\n', encoding="utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tsv])] == ["b", "c"]
+    assert [s.reason for s in reader.skipped] == [
+        "not valid TSV (the quote at column 3 opens a cell that is never closed): "
+        "expected a closing quote on the same line"
+    ]
+
+
+def test_a_quoted_cell_over_lines_that_are_no_records_stays_one_record(tmp_path: Path) -> None:
+    """The lines of a paragraph cell with a quote not doubled are not read as records of their own
+    (which would make documents of its paragraphs): the record is skipped whole, its lines said."""
+    path = tmp_path / "d.csv"
+    path.write_text('id,text\na,"first paragraph\nHe said "hello" then left"\nb,fine\nc,"cut short\nno end\n', "utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["b"]
+    assert [(s.where.rsplit(":", 1)[1], s.reason) for s in reader.skipped] == [
+        ("2", "not valid CSV (',' expected after '\"'; the record runs over lines 2-3)"),
+        ("5", "not valid CSV (the quote at column 3 opens a cell that is never closed; the record runs over lines 5-6)"
+              ": expected a closing quote"),
+    ]  # fmt: skip
+    fine = tmp_path / "f.csv"
+    fine.write_text('id,text\na,"one, with a comma\nb,two ""quoted"""\nc,three\n', encoding="utf-8")
+    assert [(d.id, d.text) for d in Reader().read([fine])] == [
+        ("a", 'one, with a comma\nb,two "quoted"'),
+        ("c", "three"),
+    ]
 
 
 @pytest.mark.parametrize("form", ["jsonl", "csv"])
