@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -200,6 +201,26 @@ def _keeps_ascii(encoding: str) -> bool:
         return False
 
 
+def shown_path(path: str | PathLike[str]) -> str:
+    r"""A path as text any output can hold: the bytes of a name that is not UTF-8 as escapes (``\xe3``).
+
+    Python keeps such bytes as lone surrogates, which no output can encode; escaped, the name still
+    says which file it is.
+
+    Example:
+        >>> import os
+        >>> shown_path(os.fsdecode(b"archive/\xe3\xd5\xd1.txt")), shown_path("news/مصر.txt")
+        ('archive/\\xe3\\xd5\\xd1.txt', 'news/مصر.txt')
+    """
+    text = os.fspath(path)
+    if lone_surrogate(text) < 0:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte stands for (a str made in Python, not a name read)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def json_type(value: object) -> str:
     """What a JSON value is, as JSON names it (``null``, ``an array``), for messages.
 
@@ -297,12 +318,12 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *
 
 def _read_failure(name: str, error: BaseException) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
-    return ReadError(f"{name}: cannot read: {detail}")
+    return ReadError(f"{name}: cannot read: {detail}", skippable=True)
 
 
 # What a bad byte, line or file costs: the decompressors' own errors name no file, so they are
 # caught around every read and reported with the file's name.
-_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, gzip.BadGzipFile)
+_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 try:
     import zstandard as _zstandard
 
@@ -331,7 +352,10 @@ class Reader:
     are read as UTF-8, or as UTF-16 or UTF-32 when the file starts with that encoding's byte-order
     mark; ``encoding`` names another (``cp1256`` for older Arabic archives, ``latin-1``: any that
     Python knows), for every such file read. Parquet holds UTF-8 by definition. ``where`` maps
-    each id to the place it was first read from, for messages.
+    each id to the place it was first read from, for messages. With ``skip_bad``, a file that
+    cannot be read (damaged, cut short, refused) or a folder that cannot be listed is recorded in
+    ``skipped`` as one document (``unreadable file``, ``unreadable folder``), the documents read
+    from it before it failed kept.
 
     A repeated id is refused here (the first document read keeps it) unless ``check_ids`` is false:
     then every document is yielded and the scan decides, as :func:`dedup.scan` decides (a document
@@ -497,9 +521,9 @@ class Reader:
             if path.is_dir():
                 yield from self._directory(path)
             elif not path.exists():
-                raise ReadError(f"{path}: cannot read: no such file or directory")
+                raise ReadError(f"{shown_path(path)}: cannot read: no such file or directory")
             else:
-                yield from self._file(path, path.name, self._format(path))
+                yield from self._file(path, shown_path(path.name), self._format(path))
 
     def would_read(self, inputs: str | Path | Sequence[str | Path], path: str | Path) -> bool:
         """Whether reading ``inputs`` would read the file ``path`` (named directly, or found in a directory).
@@ -536,38 +560,123 @@ class Reader:
             return self.input_format, compression
         if form is None:
             raise InputError(
-                f"{path}: cannot tell the format from the file name: expected {_EXPECTED} (or set the input format)"
+                f"{shown_path(path)}: cannot tell the format from the file name: expected {_EXPECTED} "
+                "(or set the input format)"
             )
         return form, compression
 
     def _stdin(self) -> Iterator[Document]:
+        # Started with standard input closed (`<&-`, some daemons), Python has no sys.stdin at all.
+        if sys.stdin is None or sys.stdin.closed:
+            raise ReadError("<stdin>: cannot read: standard input is closed")
         stream = sys.stdin.buffer
         peek = getattr(stream, "peek", None)
         head = peek(4)[:4] if peek is not None else b""
         compression = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
-        yield from self._stream(stream, Path("-"), "<stdin>", "<stdin>", self.input_format or "jsonl", compression)
+        form = self.input_format or "jsonl"
+        yield from self._counted(self._stream(stream, Path("-"), "<stdin>", "<stdin>", form, compression), "<stdin>")
 
     def _directory(self, folder: Path) -> Iterator[Document]:
-        found = [p for p in folder.rglob(self.glob or "*") if self._taken(p.relative_to(folder))]
-        # A link to nothing is a file the folder names and nobody can read: said, not passed over.
-        broken = sorted(p for p in found if p.is_symlink() and not p.exists())
-        if broken:
-            raise ReadError(f"{broken[0]}: cannot read: a symbolic link to nothing ({os.readlink(broken[0])})")
-        files = sorted(p for p in found if p.is_file())
-        if not files:
+        found = self._listing(folder)
+        if not found:
             what = f"matching {self.glob!r}" if self.glob else f"with a known extension ({_EXPECTED})"
-            raise InputError(f"{folder}: no files {what} below this directory")
-        for path in files:
-            yield from self._file(path, path.relative_to(folder).as_posix(), self._format(path))
+            raise InputError(f"{shown_path(folder)}: no files {what} below this directory")
+        # What cannot be read stops the reading before a document is read, unless it is to be skipped.
+        problem = next((error for _, error in found if error is not None), None)
+        if problem is not None and not self.skip_bad:
+            raise problem
+        for path, error in found:
+            doc_id = shown_path(path.relative_to(folder).as_posix())
+            if error is None:
+                yield from self._file(path, doc_id, self._format(path))
+            elif path.is_dir() and not path.is_symlink():
+                self._unreadable(error, shown_path(path), None, "folder")
+            else:
+                form = self.input_format or file_format(path)[0]
+                self._unreadable(error, shown_path(path), doc_id if form == "txt" else None, form)
+
+    def _listing(self, folder: Path) -> list[tuple[Path, ReadError | None]]:
+        """The files below a folder that the reader takes, in name order, each with why it cannot be read (if so).
+
+        A folder that cannot be listed is one of them, with its error (``Path.rglob`` passes over
+        it without a word, and the documents below it would be lost silently); hidden folders are
+        not entered.
+        """
+        pattern = self.glob
+        while pattern is not None and pattern.startswith("**/"):
+            pattern = pattern[3:]  # (every folder is searched: a leading ** adds nothing)
+        found: list[tuple[Path, ReadError | None]] = []
+        folders = [folder]
+        while folders:
+            current = folders.pop()
+            try:
+                with os.scandir(current) as listed:
+                    entries = list(listed)
+            except OSError as error:
+                message = f"{shown_path(current)}: cannot read the folder: {error.strerror or error}"
+                found.append((current, ReadError(message, skippable=True)))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                relative = path.relative_to(folder)
+                if entry.name.startswith("."):
+                    continue  # hidden: left out
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(path)
+                        continue
+                    if not self._taken(relative) or (pattern is not None and not relative.match(pattern)):
+                        continue
+                    # A link to nothing is a file the folder names and nobody can read: said, not passed over.
+                    if entry.is_symlink() and not path.exists():
+                        reason = f"cannot read: a symbolic link to nothing ({shown_path(os.readlink(path))})"
+                        found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
+                    elif entry.is_file():  # (a link to a folder is not followed)
+                        found.append((path, None))
+                except OSError as error:
+                    found.append((path, _read_failure(shown_path(path), error)))
+        return sorted(found, key=lambda item: item[0])
 
     def _file(self, path: Path, doc_id: str, kind: tuple[str, str | None]) -> Iterator[Document]:
         form, compression = kind
+        name = shown_path(path)
         try:
             raw = path.open("rb")
         except OSError as error:
-            raise _read_failure(str(path), error) from error
+            self._unreadable(_read_failure(name, error), name, doc_id if form == "txt" else None, form)
+            return
         with raw:
-            yield from self._stream(raw, path, str(path), doc_id, form, compression)
+            yield from self._counted(self._stream(raw, path, name, doc_id, form, compression), name, doc_id, form)
+
+    def _counted(
+        self, documents: Iterator[Document], name: str, doc_id: str | None = None, form: str | None = None
+    ) -> Iterator[Document]:
+        """The documents of one file; failing to read it is counted under ``skip_bad`` (the documents before kept)."""
+        before = len(self._places) + len(self.skipped)
+        try:
+            yield from documents
+        except ReadError as error:
+            read = len(self._places) + len(self.skipped) - before
+            self._unreadable(error, name, doc_id if form == "txt" else None, form, read)
+
+    def _unreadable(self, error: ReadError, where: str, doc_id: str | None, form: str | None, read: int = 0) -> None:
+        """A file (of format ``form``) or a folder (``"folder"``) that cannot be read: an error, or under
+        ``skip_bad`` skipped and counted as one document."""
+        if not self.skip_bad:
+            error.skippable = True
+            raise error
+        reason = error.args[0].removeprefix(f"{where}: ")
+        if form == "folder":
+            reason += " (the documents below it could not be counted)"
+        elif form != "txt":
+            # Its documents are not known one by one: the file is counted as one, and said to be.
+            if read:
+                reason += f" (after its first {read:,} records, which were read: the rest of it is counted as one)"
+            else:
+                reason += " (its records cannot be counted one by one: the file is counted as one)"
+        kind = "unreadable folder" if form == "folder" else "unreadable file"
+        self.skipped.append(Skipped(where, reason, doc_id, kind=kind))
+        self._read_before.append(len(self._places))
 
     def _stream(
         self, raw: IO[bytes], path: Path, name: str, doc_id: str, form: str, compression: str | None

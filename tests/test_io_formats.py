@@ -210,6 +210,14 @@ def test_corrupt_compressed_file_is_a_read_error(tmp_path: Path) -> None:
     truncated.write_bytes(gzip.compress(lines)[:-20])
     with pytest.raises(ReadError, match=r"t\.jsonl\.gz: cannot read: "):
         list(Reader().read([truncated]))
+    # Damaged inside (not cut short), a gzip stream fails in zlib, whose error is no OSError.
+    damaged = bytearray(gzip.compress(lines))
+    for k in range(20, 60):
+        damaged[k] ^= 0x55
+    corrupt = tmp_path / "c.jsonl.gz"
+    corrupt.write_bytes(bytes(damaged))
+    with pytest.raises(ReadError, match=r"c\.jsonl\.gz: cannot read: Error -3 while decompressing data"):
+        list(Reader().read([corrupt]))
 
 
 def test_compressed_standard_input_is_recognised(monkeypatch: pytest.MonkeyPatch) -> None:
