@@ -197,7 +197,7 @@ def _keeps_ascii(encoding: str) -> bool:
     """Whether an encoding writes ASCII as ASCII (cp1256, latin-1), so a line of it splits on its bytes."""
     try:
         return bytes(range(128)).decode(encoding) == "".join(map(chr, range(128)))
-    except UnicodeDecodeError:
+    except UnicodeError:  # (not only UnicodeDecodeError: punycode raises its base class)
         return False
 
 
@@ -395,7 +395,10 @@ class Reader:
         if self.encoding is not None:
             try:
                 "".encode(self.encoding)  # LookupError for unknown names and for bytes codecs (base64)
-            except (LookupError, TypeError):
+                # Files are decoded keeping bad bytes (surrogateescape), which punycode and idna,
+                # codecs of domain names, do not support: they read no file.
+                codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape").decode(b"a")
+            except (LookupError, TypeError, UnicodeError):
                 raise ParameterError(
                     f"encoding must name a text encoding Python knows (utf-8, cp1256, utf-16, ...), "
                     f"got {self.encoding!r}"
