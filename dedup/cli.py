@@ -952,7 +952,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if _skippable(error) and hasattr(args, "skip_bad"):  # (evaluate has no --skip-bad)
             what = "such documents" if isinstance(error, InputError) else "what cannot be read"
             message += f" (--skip-bad skips {what} and goes on)"
-        print(f"dedup: error: {message}", file=sys.stderr)
+        # One line, whatever the message holds: a file name or another library's message may hold
+        # line breaks or control characters, which would break the line or drive the terminal.
+        print(visible(f"dedup: error: {message}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.

@@ -318,7 +318,8 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *
 
 def _read_failure(name: str, error: BaseException) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
-    return ReadError(f"{name}: cannot read: {detail}", skippable=True)
+    # Some libraries' messages run over lines (pyarrow's about a damaged page): one line here.
+    return ReadError(f"{name}: cannot read: {' '.join(detail.split())}", skippable=True)
 
 
 # What a bad byte, line or file costs: the decompressors' own errors name no file, so they are
@@ -925,7 +926,8 @@ class Reader:
         try:
             parquet = pq.ParquetFile(stream)
         except (pa.ArrowException, OSError) as error:
-            raise ReadError(f"{name}: cannot read: not a Parquet file ({error})") from error
+            # (pyarrow's message may run over lines: one line here)
+            raise ReadError(f"{name}: cannot read: not a Parquet file ({' '.join(str(error).split())})") from error
         columns = parquet.schema_arrow.names
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
@@ -933,13 +935,52 @@ class Reader:
             raise InputError(f"{name}: no column {names} (columns: {', '.join(map(repr, columns))})")
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
-        for batch in parquet.iter_batches(batch_size=1024, columns=wanted):
-            for record in batch.to_pylist():
+        batches = parquet.iter_batches(batch_size=1024, columns=wanted)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as error:  # a damaged page (the footer read well)
+                raise _read_failure(name, error) from error
+            if batch is None:
+                return
+            for record in self._parquet_records(batch, name, row):
                 row += 1
                 where = f"{name}: row {row}"
-                doc = self._document(record, where)
+                doc = self._document(record, where) if record is not None else None
                 if doc is not None and self._accept(doc, where) is not None:
                     yield doc
+
+    def _parquet_records(self, batch: Any, name: str, before: int) -> Iterator[dict[str, Any] | None]:
+        """The rows of a Parquet batch as records; ``None`` for a row skipped (a value Python cannot hold)."""
+        try:
+            records = batch.to_pylist()
+        except (UnicodeDecodeError, OverflowError, ValueError):
+            records = None  # (the batch's first bad row fails it whole: read row by row to find which)
+        if records is not None:
+            yield from records
+            return
+        for row in range(batch.num_rows):
+            where = f"{name}: row {before + row + 1}"
+            record: dict[str, Any] | None = {}
+            for field_name, column in zip(batch.schema.names, batch.columns, strict=True):
+                try:
+                    value = column[row].as_py()
+                except UnicodeDecodeError as error:  # Parquet says UTF-8; not every writer checks
+                    reason = f"field {field_name!r} is not valid UTF-8 at byte {error.start}: expected UTF-8 text"
+                    self._bad(where, reason, kind="invalid UTF-8")
+                    record = None
+                    break
+                except (OverflowError, ValueError) as error:
+                    if field_name != self.date_field or not _is_temporal(column.type):
+                        self._bad(where, f"field {field_name!r} cannot be read ({error})")
+                        record = None
+                        break
+                    # A date Python's dates cannot hold (microseconds written as milliseconds):
+                    # handed on as the number stored, for the scan to count as a date not read.
+                    value = _stored_date(column, row)
+                assert record is not None
+                record[field_name] = value
+            yield record
 
 
 class _Relines:
@@ -1034,6 +1075,32 @@ def _resumes(source: _Relines, delimiter: str, width: int) -> str | None:
     if source.at_end:
         return f"the quote at column {column} opens a cell that is never closed"
     return f"the quote at column {column} opens a cell that runs on to line {taken[-1][0]}, over records of their own"
+
+
+def _is_temporal(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_timestamp(kind) or pa.types.is_date(kind))
+
+
+def _stored_date(column: Any, row: int) -> str:
+    """A Parquet date or timestamp that Python's conversion refused, as ISO 8601, or as the number stored when
+    it is outside the years 1-9999 (which the scan then counts as a date not read)."""
+    import pyarrow as pa
+
+    kind = column.type
+    stored = column.slice(row, 1).cast(pa.int32() if pa.types.is_date32(kind) else pa.int64())[0].as_py()
+    epoch = datetime.datetime(1970, 1, 1)
+    try:
+        if pa.types.is_date32(kind):
+            return (epoch + datetime.timedelta(days=stored)).date().isoformat()
+        if pa.types.is_date64(kind):
+            return (epoch + datetime.timedelta(milliseconds=stored)).date().isoformat()
+        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[kind.unit]
+        moment = epoch + datetime.timedelta(microseconds=stored * 10**6 // per_second)
+        return (moment.replace(tzinfo=datetime.UTC) if kind.tz is not None else moment).isoformat()
+    except OverflowError:
+        return f"{stored} ({kind}: outside the years 1-9999)"
 
 
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:

@@ -156,6 +156,16 @@ def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, mon
     one_line_error(err, str(target), "cannot read", "Permission denied")
 
 
+def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name, or another library's message, may hold line breaks and control characters: printed
+    as they were, the error ran over lines (pyarrow's about a damaged page) or drove the terminal."""
+    missing = tmp_path / "two\nlines\x1b[31m.jsonl"
+    status, _, err = run(["scan", str(missing)], capsys)
+    assert status == 2
+    one_line_error(err, "two\\x0alines\\x1b[31m.jsonl: cannot read: no such file")
+    assert not any(ord(c) < 32 for c in err.rstrip("\n"))
+
+
 def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
     status, _, err = run(["scan", "-"], capsys)

@@ -348,3 +348,68 @@ def test_lines_ended_by_a_carriage_return_alone(tmp_path: Path, form: str) -> No
     # A CR inside a line of a file whose lines end in LF stays in its line (a quoted CSV cell's).
     path.write_bytes(b'id,text\r\na,"x\ry"\r\nb,z\r\n' if form == "csv" else b'{"id": "a",\r"text": "x"}\n')
     assert [d.id for d in Reader(input_format=form).read([path])] == (["a", "b"] if form == "csv" else ["a"])
+
+
+def test_parquet_text_that_is_not_utf8_is_one_rows_problem(tmp_path: Path) -> None:
+    """A writer that does not check UTF-8 can store bytes that are not: the batch's conversion failed
+    whole, a UnicodeDecodeError even with skip_bad."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    good = b"a good text"
+    offsets = pa.array([0, len(good), len(good) + 5, 2 * len(good) + 5], pa.int32()).buffers()[1]
+    text = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(good + b"ab\xffcd" + good)])
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": text}), path)
+    with pytest.raises(InputError, match=r"d\.parquet: row 2: field 'text' is not valid UTF-8 at byte 2: expected"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a", "c"]
+    assert [(s.where.rsplit(" ", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid UTF-8")]
+
+
+def test_parquet_dates_python_cannot_hold_are_dates_not_read(tmp_path: Path) -> None:
+    """Microseconds written as milliseconds are timestamps past the year 9999: an OverflowError was
+    raised; the date is now handed on as the number stored, and the scan counts it as not read."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import dedup
+
+    moment = 1705900000 * 1_000_000  # 2024-01-22 in microseconds
+    path = tmp_path / "d.parquet"
+    text = "The foreign ministry said on Tuesday that the talks would resume next week in Geneva. " * 3
+    dates = pa.array([moment // 1000, moment], pa.timestamp("ms"))
+    pq.write_table(pa.table({"id": ["a", "b"], "text": [text, text], "source": ["x", "y"], "date": dates}), path)
+    docs = list(Reader().read([path]))
+    assert [d.date for d in docs] == [
+        "2024-01-22T05:06:40",
+        "1705900000000000 (timestamp[ms]: outside the years 1-9999)",
+    ]
+    result = dedup.scan(docs)
+    assert result.scanned == 2 and [u.id for u in result.unread_dates] == ["b"]
+    nanoseconds = pa.array([moment * 1000 + 7], pa.timestamp("ns", tz="UTC"))
+    pq.write_table(pa.table({"id": ["n"], "text": [text], "date": nanoseconds}), path)
+    [doc] = Reader().read([path])
+    assert doc.date is not None and doc.date.startswith("2024-01-22T05:06:40")
+
+
+def test_a_damaged_parquet_page_is_a_one_line_read_error(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    """pyarrow's messages about a damaged file run over lines; they are said on one (the footer is
+    read first, when the file is opened; a page when its rows are)."""
+    text = "The foreign ministry said on Tuesday that the talks would resume next week. " * 8
+    for texts, message in (
+        (["one text", "two"], "cannot read: not a Parquet file (Couldn't deserialize thrift"),
+        ([text + "1", text + "2"], "cannot read: Couldn't deserialize thrift: don't know what type: \x0f Deser"),
+    ):
+        path = tmp_path / "d.parquet"
+        pq.write_table(pa.table({"id": ["a", "b"], "text": pa.array(texts).dictionary_encode()}), path)
+        data = bytearray(path.read_bytes())
+        for k in range(30, 200):
+            data[k] ^= 0x5A
+        path.write_bytes(bytes(data))
+        with pytest.raises(ReadError) as caught:
+            list(Reader().read([path]))
+        assert str(caught.value).startswith(f"{path}: {message}") and "\n" not in str(caught.value)
+        reader = Reader(skip_bad=True)
+        assert list(reader.read([path])) == [] and [s.kind for s in reader.skipped] == ["unreadable file"]
