@@ -23,7 +23,7 @@ from . import __version__
 from ._cache import cache_dir
 from ._compile import compile_kernels
 from .clusters import find_clusters
-from .errors import DedupError, InputError, ParameterError
+from .errors import DedupError, InputError, ParameterError, ReadError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
 from .evaluate_pairs import (
@@ -949,9 +949,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(error)
         if isinstance(error, ParameterError):
             message = _as_option(message)
-        if isinstance(error, InputError) and error.skippable and hasattr(args, "skip_bad"):
-            message += " (--skip-bad skips such documents and goes on)"  # (evaluate has no --skip-bad)
-        print(f"dedup: error: {message}", file=sys.stderr)
+        if _skippable(error) and hasattr(args, "skip_bad"):  # (evaluate has no --skip-bad)
+            what = "such documents" if isinstance(error, InputError) else "what cannot be read"
+            message += f" (--skip-bad skips {what} and goes on)"
+        # One line, whatever the message holds: a file name or another library's message may hold
+        # line breaks or control characters, which would break the line or drive the terminal.
+        print(visible(f"dedup: error: {message}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
@@ -967,6 +970,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Parameters named by the library as the options that set them: a message about min_bands is
 # about --min-bands to whoever typed the command.
 _OPTION_NAMES = frozenset(ScanConfig.__dataclass_fields__) | {"encoding"}
+
+
+def _skippable(error: DedupError) -> bool:
+    """Whether ``skip_bad`` would have skipped what the error is about (a document, a file that cannot be read)."""
+    return isinstance(error, (InputError, ReadError)) and error.skippable
 
 
 def _as_option(message: str) -> str:

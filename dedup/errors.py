@@ -74,14 +74,21 @@ class InputError(DedupError, ValueError):
 class ReadError(DedupError, OSError):
     """An input file cannot be read.
 
+    ``skippable`` is true when the file (or folder) is one that ``skip_bad`` would have skipped and
+    counted: one found unreadable, not a path that names nothing.
+
     Example:
         >>> import dedup
         >>> try:
         ...     list(dedup.read_documents(["no-such-file.jsonl"]))
         ... except OSError as error:  # a ReadError is an OSError too
-        ...     print(type(error).__name__, "-", error)
-        ReadError - no-such-file.jsonl: cannot read: no such file or directory
+        ...     print(type(error).__name__, "-", error, "-", error.skippable)
+        ReadError - no-such-file.jsonl: cannot read: no such file or directory - False
     """
+
+    def __init__(self, message: str, *, skippable: bool = False) -> None:
+        super().__init__(message)
+        self.skippable = skippable
 
 
 class DependencyError(DedupError, ImportError):

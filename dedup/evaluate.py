@@ -34,13 +34,14 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, ParameterError, ReadError
+from .io import _lines, json_type, parse_json
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -89,7 +91,8 @@ class Case:
     Ranges are half-open code-point offsets ``[start, end)`` into each document's text and must be
     non-empty. In a corpus ``a`` is the suspicious (``susp``) document and ``b`` the source
     (``src``) one; ``obfuscation`` names the kind of rewriting of a case and is ignored for
-    detections.
+    detections. ``where`` is the place a detection was read from (``scan.jsonl:4``, as
+    :func:`load_detections` gives it), for messages; it takes no part in comparisons.
 
     Example:
         >>> c = Case("susp1", 10, 20, "src1", 0, 12, "random")
@@ -108,6 +111,7 @@ class Case:
     b_start: int
     b_end: int
     obfuscation: str = ""
+    where: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for side in ("a", "b"):
@@ -138,7 +142,7 @@ class Case:
             >>> Case("a", 0, 10, "b", 5, 8).swapped()
             Case(a='b', a_start=5, a_end=8, b='a', b_start=0, b_end=10, obfuscation='')
         """
-        return Case(self.b, self.b_start, self.b_end, self.a, self.a_start, self.a_end, self.obfuscation)
+        return Case(self.b, self.b_start, self.b_end, self.a, self.a_start, self.a_end, self.obfuscation, self.where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,27 +401,32 @@ def _show(value: object) -> str:
 
 
 def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them)."""
+    """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them).
+
+    Lines are split, and a byte-order mark dropped, as ``dedup scan`` reads them: the corpus it scans
+    is the one whose lines are numbered here.
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
     name = os.fspath(path)
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    for number, raw in enumerate(_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"{where}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        if number == 1:
+            line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        record, reason = parse_json(line)
+        if reason is not None:
+            raise InputError(f"{where}: {reason}")
         if not isinstance(record, dict):
-            raise InputError(f"{where}: expected a JSON object, got {type(record).__name__} {_show(record)}")
+            raise InputError(f"{where}: expected a JSON object, got {json_type(record)} {_show(record)}")
         yield where, record
 
 
@@ -566,7 +575,7 @@ def load_detections(path: _PathArg) -> list[Case]:
             start, end = _range(span, "start", "end", where, prefix=f"{side}.")
             sides.append((doc, start, end))
         (a, a_start, a_end), (b, b_start, b_end) = sides
-        detections.append(Case(a, a_start, a_end, b, b_start, b_end))
+        detections.append(Case(a, a_start, a_end, b, b_start, b_end, where=where))
     return detections
 
 
@@ -641,7 +650,8 @@ def evaluate_detections(
     ``only_listed_pairs`` overrides the rule. Detections between two documents of the same role,
     and (when only listed pairs count) on unlisted pairs, are ignored and counted in
     ``ignored_detections``. A detection oriented ``src``-``susp`` is swapped first. A detection
-    naming a document missing from ``docs.jsonl`` raises ``ParameterError``.
+    naming a document missing from ``docs.jsonl`` raises ``ParameterError``, naming the detection by
+    its ``where`` when it has one.
 
     Rows of ``by_obfuscation``, cases first, in name order:
 
@@ -691,16 +701,19 @@ def evaluate_detections(
     counted: list[Case] = []
     ignored = 0
     for number, detection in enumerate(detections):
+        # A detection read from a file is named by its place there, one made in memory by its number.
+        which = f"{detection.where}: detection" if detection.where else f"detection {number + 1}"
         for doc in (detection.a, detection.b):
             if doc not in roles:
                 raise ParameterError(
-                    f"detection {number + 1} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}"
+                    f"{which} names document {doc!r}, which is not in {corpus / 'docs.jsonl'}: "
+                    "expected the ids of docs.jsonl"
                 )
         past = _past_end(detection, lengths)
         if past is not None:
             _, doc, end = past
             raise ParameterError(
-                f"detection {number + 1} ends at {end} in document {doc!r}, past its {lengths[doc]} "
+                f"{which} ends at {end} in document {doc!r}, past its {lengths[doc]} "
                 f"characters in {corpus / 'docs.jsonl'}: expected offsets into those texts"
             )
         oriented = _orient_by_keys(detection, known)

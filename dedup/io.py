@@ -16,7 +16,10 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
+import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -194,8 +197,112 @@ def _keeps_ascii(encoding: str) -> bool:
     """Whether an encoding writes ASCII as ASCII (cp1256, latin-1), so a line of it splits on its bytes."""
     try:
         return bytes(range(128)).decode(encoding) == "".join(map(chr, range(128)))
-    except UnicodeDecodeError:
+    except UnicodeError:  # (not only UnicodeDecodeError: punycode raises its base class)
         return False
+
+
+def shown_path(path: str | PathLike[str]) -> str:
+    r"""A path as text any output can hold: the bytes of a name that is not UTF-8 as escapes (``\xe3``).
+
+    Python keeps such bytes as lone surrogates, which no output can encode; escaped, the name still
+    says which file it is.
+
+    Example:
+        >>> import os
+        >>> shown_path(os.fsdecode(b"archive/\xe3\xd5\xd1.txt")), shown_path("news/مصر.txt")
+        ('archive/\\xe3\\xd5\\xd1.txt', 'news/مصر.txt')
+    """
+    text = os.fspath(path)
+    if lone_surrogate(text) < 0:
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte stands for (a str made in Python, not a name read)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_type(value: object) -> str:
+    """What a JSON value is, as JSON names it (``null``, ``an array``), for messages.
+
+    Example:
+        >>> json_type(None), json_type([1]), json_type(True), json_type(2.5), json_type("x")
+        ('null', 'an array', 'true', 'a number', 'a string')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    for kind, name in ((dict, "an object"), (list, "an array"), (str, "a string"), ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__  # (a Parquet value JSON has no name for: bytes, Decimal)
+
+
+def parse_json(line: str) -> tuple[Any, str | None]:
+    """A JSON line's value, else ``None`` and why it cannot be read (``"not valid JSON (...)"``).
+
+    Besides malformed JSON, a number of more digits than Python converts and nesting deeper than its
+    parser recurses are reasons, not crashes: they are one bad line's.
+
+    Example:
+        >>> parse_json('{"id": 1}')
+        ({'id': 1}, None)
+        >>> parse_json('{"id": 1')[1]
+        "not valid JSON (Expecting ',' delimiter at column 9)"
+        >>> parse_json("[" * 100_000 + "]" * 100_000)[1]
+        'not valid JSON (arrays or objects nested too deeply to read)'
+    """
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as error:
+        # json's messages may end in "at" ("Invalid control character at"): say it once.
+        return None, f"not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
+    except RecursionError:
+        return None, "not valid JSON (arrays or objects nested too deeply to read)"
+    except ValueError:  # an integer longer than int's string conversion limit
+        return None, f"not valid JSON (a number of more than {sys.get_int_max_str_digits():,} digits)"
+
+
+_LINE_CHUNK = 1 << 16
+_BREAKS = re.compile(rb"\r\n?|\n")
+_CR_ALONE = re.compile(rb"\r[^\n]")
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a byte stream, each with its line break: LF or CRLF, or CR alone in a file whose lines end so.
+
+    Classic Mac OS and some exports end lines with a CR alone: split at LF only, such a file is one
+    line. A file whose first line holds a CR alone and no LF (in the stretch read to find one) is
+    taken to be such a file; a CR inside a line where an LF ends the first (a space between JSON
+    tokens, a line break in a quoted CSV cell) stays in its line.
+    """
+    head = bytearray()
+    while True:
+        piece = stream.readline(_LINE_CHUNK)
+        head += piece
+        ended = head.endswith(b"\n")
+        if not ended and _CR_ALONE.search(head):
+            break
+        if ended or not piece:
+            if head:
+                yield bytes(head)
+            yield from stream
+            return
+    pending = bytes(head)
+    while True:
+        chunk = stream.read(_LINE_CHUNK)
+        pending += chunk
+        start = 0
+        for match in _BREAKS.finditer(pending):
+            if chunk and match.end() == len(pending) and match.group() == b"\r":
+                break  # perhaps a CRLF's first half: the next chunk says
+            yield pending[start : match.end()]
+            start = match.end()
+        pending = pending[start:]
+        if not chunk:
+            if pending:
+                yield pending
+            return
 
 
 def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *, transcoded: bool) -> str:
@@ -211,12 +318,13 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *
 
 def _read_failure(name: str, error: BaseException) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
-    return ReadError(f"{name}: cannot read: {detail}")
+    # Some libraries' messages run over lines (pyarrow's about a damaged page): one line here.
+    return ReadError(f"{name}: cannot read: {' '.join(detail.split())}", skippable=True)
 
 
 # What a bad byte, line or file costs: the decompressors' own errors name no file, so they are
 # caught around every read and reported with the file's name.
-_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, gzip.BadGzipFile)
+_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 try:
     import zstandard as _zstandard
 
@@ -245,7 +353,10 @@ class Reader:
     are read as UTF-8, or as UTF-16 or UTF-32 when the file starts with that encoding's byte-order
     mark; ``encoding`` names another (``cp1256`` for older Arabic archives, ``latin-1``: any that
     Python knows), for every such file read. Parquet holds UTF-8 by definition. ``where`` maps
-    each id to the place it was first read from, for messages.
+    each id to the place it was first read from, for messages. With ``skip_bad``, a file that
+    cannot be read (damaged, cut short, refused) or a folder that cannot be listed is recorded in
+    ``skipped`` as one document (``unreadable file``, ``unreadable folder``), the documents read
+    from it before it failed kept.
 
     A repeated id is refused here (the first document read keeps it) unless ``check_ids`` is false:
     then every document is yielded and the scan decides, as :func:`dedup.scan` decides (a document
@@ -285,7 +396,10 @@ class Reader:
         if self.encoding is not None:
             try:
                 "".encode(self.encoding)  # LookupError for unknown names and for bytes codecs (base64)
-            except (LookupError, TypeError):
+                # Files are decoded keeping bad bytes (surrogateescape), which punycode and idna,
+                # codecs of domain names, do not support: they read no file.
+                codecs.getincrementaldecoder(self.encoding)(errors="surrogateescape").decode(b"a")
+            except (LookupError, TypeError, UnicodeError):
                 raise ParameterError(
                     f"encoding must name a text encoding Python knows (utf-8, cp1256, utf-16, ...), "
                     f"got {self.encoding!r}"
@@ -411,9 +525,9 @@ class Reader:
             if path.is_dir():
                 yield from self._directory(path)
             elif not path.exists():
-                raise ReadError(f"{path}: cannot read: no such file or directory")
+                raise ReadError(f"{shown_path(path)}: cannot read: no such file or directory")
             else:
-                yield from self._file(path, path.name, self._format(path))
+                yield from self._file(path, shown_path(path.name), self._format(path))
 
     def would_read(self, inputs: str | Path | Sequence[str | Path], path: str | Path) -> bool:
         """Whether reading ``inputs`` would read the file ``path`` (named directly, or found in a directory).
@@ -450,38 +564,123 @@ class Reader:
             return self.input_format, compression
         if form is None:
             raise InputError(
-                f"{path}: cannot tell the format from the file name: expected {_EXPECTED} (or set the input format)"
+                f"{shown_path(path)}: cannot tell the format from the file name: expected {_EXPECTED} "
+                "(or set the input format)"
             )
         return form, compression
 
     def _stdin(self) -> Iterator[Document]:
+        # Started with standard input closed (`<&-`, some daemons), Python has no sys.stdin at all.
+        if sys.stdin is None or sys.stdin.closed:
+            raise ReadError("<stdin>: cannot read: standard input is closed")
         stream = sys.stdin.buffer
         peek = getattr(stream, "peek", None)
         head = peek(4)[:4] if peek is not None else b""
         compression = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
-        yield from self._stream(stream, Path("-"), "<stdin>", "<stdin>", self.input_format or "jsonl", compression)
+        form = self.input_format or "jsonl"
+        yield from self._counted(self._stream(stream, Path("-"), "<stdin>", "<stdin>", form, compression), "<stdin>")
 
     def _directory(self, folder: Path) -> Iterator[Document]:
-        found = [p for p in folder.rglob(self.glob or "*") if self._taken(p.relative_to(folder))]
-        # A link to nothing is a file the folder names and nobody can read: said, not passed over.
-        broken = sorted(p for p in found if p.is_symlink() and not p.exists())
-        if broken:
-            raise ReadError(f"{broken[0]}: cannot read: a symbolic link to nothing ({os.readlink(broken[0])})")
-        files = sorted(p for p in found if p.is_file())
-        if not files:
+        found = self._listing(folder)
+        if not found:
             what = f"matching {self.glob!r}" if self.glob else f"with a known extension ({_EXPECTED})"
-            raise InputError(f"{folder}: no files {what} below this directory")
-        for path in files:
-            yield from self._file(path, path.relative_to(folder).as_posix(), self._format(path))
+            raise InputError(f"{shown_path(folder)}: no files {what} below this directory")
+        # What cannot be read stops the reading before a document is read, unless it is to be skipped.
+        problem = next((error for _, error in found if error is not None), None)
+        if problem is not None and not self.skip_bad:
+            raise problem
+        for path, error in found:
+            doc_id = shown_path(path.relative_to(folder).as_posix())
+            if error is None:
+                yield from self._file(path, doc_id, self._format(path))
+            elif path.is_dir() and not path.is_symlink():
+                self._unreadable(error, shown_path(path), None, "folder")
+            else:
+                form = self.input_format or file_format(path)[0]
+                self._unreadable(error, shown_path(path), doc_id if form == "txt" else None, form)
+
+    def _listing(self, folder: Path) -> list[tuple[Path, ReadError | None]]:
+        """The files below a folder that the reader takes, in name order, each with why it cannot be read (if so).
+
+        A folder that cannot be listed is one of them, with its error (``Path.rglob`` passes over
+        it without a word, and the documents below it would be lost silently); hidden folders are
+        not entered.
+        """
+        pattern = self.glob
+        while pattern is not None and pattern.startswith("**/"):
+            pattern = pattern[3:]  # (every folder is searched: a leading ** adds nothing)
+        found: list[tuple[Path, ReadError | None]] = []
+        folders = [folder]
+        while folders:
+            current = folders.pop()
+            try:
+                with os.scandir(current) as listed:
+                    entries = list(listed)
+            except OSError as error:
+                message = f"{shown_path(current)}: cannot read the folder: {error.strerror or error}"
+                found.append((current, ReadError(message, skippable=True)))
+                continue
+            for entry in entries:
+                path = Path(entry.path)
+                relative = path.relative_to(folder)
+                if entry.name.startswith("."):
+                    continue  # hidden: left out
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(path)
+                        continue
+                    if not self._taken(relative) or (pattern is not None and not relative.match(pattern)):
+                        continue
+                    # A link to nothing is a file the folder names and nobody can read: said, not passed over.
+                    if entry.is_symlink() and not path.exists():
+                        reason = f"cannot read: a symbolic link to nothing ({shown_path(os.readlink(path))})"
+                        found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
+                    elif entry.is_file():  # (a link to a folder is not followed)
+                        found.append((path, None))
+                except OSError as error:
+                    found.append((path, _read_failure(shown_path(path), error)))
+        return sorted(found, key=lambda item: item[0])
 
     def _file(self, path: Path, doc_id: str, kind: tuple[str, str | None]) -> Iterator[Document]:
         form, compression = kind
+        name = shown_path(path)
         try:
             raw = path.open("rb")
         except OSError as error:
-            raise _read_failure(str(path), error) from error
+            self._unreadable(_read_failure(name, error), name, doc_id if form == "txt" else None, form)
+            return
         with raw:
-            yield from self._stream(raw, path, str(path), doc_id, form, compression)
+            yield from self._counted(self._stream(raw, path, name, doc_id, form, compression), name, doc_id, form)
+
+    def _counted(
+        self, documents: Iterator[Document], name: str, doc_id: str | None = None, form: str | None = None
+    ) -> Iterator[Document]:
+        """The documents of one file; failing to read it is counted under ``skip_bad`` (the documents before kept)."""
+        before = len(self._places) + len(self.skipped)
+        try:
+            yield from documents
+        except ReadError as error:
+            read = len(self._places) + len(self.skipped) - before
+            self._unreadable(error, name, doc_id if form == "txt" else None, form, read)
+
+    def _unreadable(self, error: ReadError, where: str, doc_id: str | None, form: str | None, read: int = 0) -> None:
+        """A file (of format ``form``) or a folder (``"folder"``) that cannot be read: an error, or under
+        ``skip_bad`` skipped and counted as one document."""
+        if not self.skip_bad:
+            error.skippable = True
+            raise error
+        reason = error.args[0].removeprefix(f"{where}: ")
+        if form == "folder":
+            reason += " (the documents below it could not be counted)"
+        elif form != "txt":
+            # Its documents are not known one by one: the file is counted as one, and said to be.
+            if read:
+                reason += f" (after its first {read:,} records, which were read: the rest of it is counted as one)"
+            else:
+                reason += " (its records cannot be counted one by one: the file is counted as one)"
+        kind = "unreadable folder" if form == "folder" else "unreadable file"
+        self.skipped.append(Skipped(where, reason, doc_id, kind=kind))
+        self._read_before.append(len(self._places))
 
     def _stream(
         self, raw: IO[bytes], path: Path, name: str, doc_id: str, form: str, compression: str | None
@@ -564,7 +763,7 @@ class Reader:
     def _jsonl(self, stream: IO[bytes], name: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one so that a bad byte is reported at its own line and,
         # with skip_bad, costs only that line.
-        for line_no, raw in enumerate(stream, 1):
+        for line_no, raw in enumerate(_lines(stream), 1):
             where = f"{name}:{line_no}"
             line, reason, kind = self._decode(raw, " of the line", wide)
             if line is None:
@@ -577,16 +776,12 @@ class Reader:
                 yield doc
 
     def _parse(self, line: str, where: str) -> Document | None:
-        try:
-            record: Any = json.loads(line)
-        except json.JSONDecodeError as error:
-            # json's messages may end in "at" ("Invalid control character at"): say it once.
-            message = error.msg.removesuffix(" at")
-            reason = f"not valid JSON ({message} at column {error.colno}): expected one object a line"
-            self._bad(where, reason, kind="invalid JSON")
+        record, reason = parse_json(line)
+        if reason is not None:
+            self._bad(where, f"{reason}: expected one object a line", kind="invalid JSON")
             return None
         if not isinstance(record, dict):
-            self._bad(where, f"expected a JSON object, got {type(record).__name__}", kind="invalid JSON")
+            self._bad(where, f"expected a JSON object, got {json_type(record)}", kind="invalid JSON")
             return None
         return self._document(record, where)
 
@@ -612,7 +807,8 @@ class Reader:
             elif role == "date" and isinstance(value, datetime.date):
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
-                self._bad(where, f"field {name!r} must be a string, got {type(value).__name__}")
+                expected = "a string or an integer" if role == "id" else "a string"
+                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}")
                 return None
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:
@@ -634,18 +830,21 @@ class Reader:
         bad: dict[int, tuple[str, str]] = {}
 
         def lines() -> Iterator[str]:
-            for line_no, raw in enumerate(stream, 1):
+            for line_no, raw in enumerate(_lines(stream), 1):
                 line, reason, kind = self._decode(raw, " of the header line" if line_no == 1 else " of the line", wide)
                 if line is None:
                     bad.setdefault(line_no, (reason, kind))
                     line = raw.decode("utf-8", "surrogateescape")
-                yield line
+                # A byte-order mark is no part of the first cell: left on, a quoted first cell
+                # ('\ufeff"id"') is read as unquoted, its quotes kept.
+                yield line.removeprefix("\ufeff") if line_no == 1 else line
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+        source = _Relines(lines())
         # strict: a quote out of place (a cell opened with a quote and never closed, text after a
         # closing quote) is an error at its record, not rows swallowed into one cell, or quotes lost.
-        rows = csv.reader(lines(), delimiter=delimiter, strict=True)
+        rows = csv.reader(source, delimiter=delimiter, strict=True)
         kind = "TSV" if delimiter == "\t" else "CSV"
         try:
             header = next(rows)
@@ -653,10 +852,12 @@ class Reader:
             raise InputError(f"{name}: empty file: expected a header line naming the columns") from None
         except csv.Error as error:
             # Undecodable bytes come first: they are what made the line unreadable as CSV.
-            raise InputError(f"{name}:1: {bad[1][0] if 1 in bad else f'not valid {kind} ({error})'}") from None
+            expected = ": expected a closing quote" if source.at_end else ""
+            why = bad[1][0] if 1 in bad else f"not valid {kind} ({_quote_problem(source, error, delimiter)}){expected}"
+            raise InputError(f"{name}:1: {why}") from None
         if bad.get(1) is not None:
             raise InputError(f"{name}:1: {bad[1][0]}")
-        header = [h.removeprefix("\ufeff").strip() if k == 0 else h.strip() for k, h in enumerate(header)]
+        header = [h.strip() for h in header]
         twice = sorted({h for h in header if header.count(h) > 1})
         if twice:
             names = ", ".join(map(repr, twice))
@@ -670,31 +871,42 @@ class Reader:
                 f"{name}:1: no column {names} in the header ({', '.join(map(repr, header))}): "
                 "expected a header line naming the id and text columns"
             )
-        end = 1
         while True:
-            start = end + 1
+            source.begin()
             try:
-                row = next(rows)
+                row: list[str] | None = next(rows)
             except StopIteration:
                 return
             except csv.Error as error:
-                end = rows.line_num
-                self._bad(f"{name}:{start}", f"not valid {kind} ({error})", kind=f"invalid {kind}")
-                continue
-            end = rows.line_num
+                row, problem = None, _quote_problem(source, error, delimiter)
+            start, end = source.taken[0][0], source.taken[-1][0]
             where = f"{name}:{start}"
-            if not row:
+            if row is not None and not row:
                 continue  # a blank line
+            # A quote that opens a cell in one line and is not closed there takes the lines after it
+            # into that cell. When they read as records of their own, that quote is the one out of
+            # place: its line is skipped and they are read again, each on its own.
+            resumed = _resumes(source, delimiter, len(header)) if row is None or len(row) != len(header) else None
+            if resumed is not None:
+                reason = f"not valid {kind} ({resumed}): expected a closing quote on the same line"
+                self._bad(where, reason, kind=f"invalid {kind}")
+                source.again()
+                continue
+            lines_over = f"the record runs over lines {start}-{end}" if end > start else ""
+            if row is None:
+                expected = ": expected a closing quote" if source.at_end else ""  # (the file ended inside a cell)
+                reason = f"not valid {kind} ({'; '.join(filter(None, (problem, lines_over)))}){expected}"
+                self._bad(where, reason, kind=f"invalid {kind}")
+                continue
             broken = next((line for line in range(start, end + 1) if line in bad), None)
             if broken is not None:
                 reason, failure = bad[broken]
                 self._bad(f"{name}:{broken}", reason, kind=failure)
                 continue
             if len(row) != len(header):
-                self._bad(
-                    where, f"{len(row)} fields where the header has {len(header)}: expected one per column",
-                    kind=f"invalid {kind}",
-                )  # fmt: skip
+                over = f" ({lines_over})" if lines_over else ""
+                reason = f"{len(row)} fields where the header has {len(header)}{over}: expected one per column"
+                self._bad(where, reason, kind=f"invalid {kind}")
                 continue
             doc = self._document(dict(zip(header, row, strict=True)), where, blank_is_missing=True)
             if doc is not None and self._accept(doc, where) is not None:
@@ -714,7 +926,8 @@ class Reader:
         try:
             parquet = pq.ParquetFile(stream)
         except (pa.ArrowException, OSError) as error:
-            raise ReadError(f"{name}: cannot read: not a Parquet file ({error})") from error
+            # (pyarrow's message may run over lines: one line here)
+            raise ReadError(f"{name}: cannot read: not a Parquet file ({' '.join(str(error).split())})") from error
         columns = parquet.schema_arrow.names
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
@@ -722,13 +935,172 @@ class Reader:
             raise InputError(f"{name}: no column {names} (columns: {', '.join(map(repr, columns))})")
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
-        for batch in parquet.iter_batches(batch_size=1024, columns=wanted):
-            for record in batch.to_pylist():
+        batches = parquet.iter_batches(batch_size=1024, columns=wanted)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as error:  # a damaged page (the footer read well)
+                raise _read_failure(name, error) from error
+            if batch is None:
+                return
+            for record in self._parquet_records(batch, name, row):
                 row += 1
                 where = f"{name}: row {row}"
-                doc = self._document(record, where)
+                doc = self._document(record, where) if record is not None else None
                 if doc is not None and self._accept(doc, where) is not None:
                     yield doc
+
+    def _parquet_records(self, batch: Any, name: str, before: int) -> Iterator[dict[str, Any] | None]:
+        """The rows of a Parquet batch as records; ``None`` for a row skipped (a value Python cannot hold)."""
+        try:
+            records = batch.to_pylist()
+        except (UnicodeDecodeError, OverflowError, ValueError):
+            records = None  # (the batch's first bad row fails it whole: read row by row to find which)
+        if records is not None:
+            yield from records
+            return
+        for row in range(batch.num_rows):
+            where = f"{name}: row {before + row + 1}"
+            record: dict[str, Any] | None = {}
+            for field_name, column in zip(batch.schema.names, batch.columns, strict=True):
+                try:
+                    value = column[row].as_py()
+                except UnicodeDecodeError as error:  # Parquet says UTF-8; not every writer checks
+                    reason = f"field {field_name!r} is not valid UTF-8 at byte {error.start}: expected UTF-8 text"
+                    self._bad(where, reason, kind="invalid UTF-8")
+                    record = None
+                    break
+                except (OverflowError, ValueError) as error:
+                    if field_name != self.date_field or not _is_temporal(column.type):
+                        self._bad(where, f"field {field_name!r} cannot be read ({error})")
+                        record = None
+                        break
+                    # A date Python's dates cannot hold (microseconds written as milliseconds):
+                    # handed on as the number stored, for the scan to count as a date not read.
+                    value = _stored_date(column, row)
+                assert record is not None
+                record[field_name] = value
+            yield record
+
+
+class _Relines:
+    """A file's lines for a CSV reader, numbered; those of the record being read are kept, to be read again."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._count = 0
+        self._again: deque[tuple[int, str]] = deque()
+        self.taken: list[tuple[int, str]] = []  # (number, line) of each line of the record being read
+        self.at_end = False  # the last line asked for was past the end of the file
+
+    def __iter__(self) -> _Relines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            taken = self._again.popleft()
+        else:
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                self.at_end = True
+                raise
+            self._count += 1
+            taken = (self._count, line)
+        self.at_end = False
+        self.taken.append(taken)
+        return taken[1]
+
+    def begin(self) -> None:
+        """A new record starts."""
+        self.taken = []
+
+    def again(self) -> None:
+        """Read the lines of the record after its first again."""
+        self._again.extendleft(reversed(self.taken[1:]))
+
+
+def _open_quote(line: str, delimiter: str) -> int | None:
+    """The column (from 1) of the quote opening a cell that a line of CSV leaves open, if it leaves one open.
+
+    Example:
+        >>> _open_quote('a,"He said, then,s1', ","), _open_quote('a,"closed",b', ","), _open_quote('a,b"c', ",")
+        (3, None, None)
+    """
+    opened: int | None = None
+    starts_cell = True
+    quote_in_cell = False  # a quote seen inside the open cell: it closes the cell unless another follows
+    for column, char in enumerate(line.rstrip("\r\n"), 1):
+        if opened is not None:
+            if quote_in_cell:
+                quote_in_cell = False
+                if char == '"':
+                    continue  # a quote written twice: one quote in the cell
+                opened, starts_cell = None, char == delimiter
+            elif char == '"':
+                quote_in_cell = True
+            continue
+        if char == '"' and starts_cell:
+            opened = column
+        starts_cell = char == delimiter
+    return None if quote_in_cell else opened
+
+
+def _quote_problem(source: _Relines, error: csv.Error, delimiter: str) -> str:
+    """What a CSV error is, said of the quote that caused it when the file ended inside the cell it opens."""
+    column = _open_quote(source.taken[0][1], delimiter) if source.taken else None
+    if source.at_end and column is not None:
+        return f"the quote at column {column} opens a cell that is never closed"
+    return str(error)
+
+
+def _resumes(source: _Relines, delimiter: str, width: int) -> str | None:
+    """Why a malformed record's first line is to be read alone and the lines after it again, else ``None``.
+
+    That is when a quote in the first line opens a cell that takes the next lines in, and those
+    lines (up to the one the cell ends on, read again whatever it holds) read as records of
+    ``width`` fields. A quoted cell meant to run over lines (paragraphs) holds lines that do not.
+    """
+    taken = source.taken
+    column = _open_quote(taken[0][1], delimiter) if len(taken) > 1 else None
+    if column is None:
+        return None
+    inside = [line for _, line in (taken[1:] if source.at_end else taken[1:-1])]
+    try:
+        rows = [row for row in csv.reader(inside, delimiter=delimiter, strict=True) if row]
+    except csv.Error:
+        return None
+    if not rows or any(len(row) != width for row in rows):
+        return None
+    if source.at_end:
+        return f"the quote at column {column} opens a cell that is never closed"
+    return f"the quote at column {column} opens a cell that runs on to line {taken[-1][0]}, over records of their own"
+
+
+def _is_temporal(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_timestamp(kind) or pa.types.is_date(kind))
+
+
+def _stored_date(column: Any, row: int) -> str:
+    """A Parquet date or timestamp that Python's conversion refused, as ISO 8601, or as the number stored when
+    it is outside the years 1-9999 (which the scan then counts as a date not read)."""
+    import pyarrow as pa
+
+    kind = column.type
+    stored = column.slice(row, 1).cast(pa.int32() if pa.types.is_date32(kind) else pa.int64())[0].as_py()
+    epoch = datetime.datetime(1970, 1, 1)
+    try:
+        if pa.types.is_date32(kind):
+            return (epoch + datetime.timedelta(days=stored)).date().isoformat()
+        if pa.types.is_date64(kind):
+            return (epoch + datetime.timedelta(milliseconds=stored)).date().isoformat()
+        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[kind.unit]
+        moment = epoch + datetime.timedelta(microseconds=stored * 10**6 // per_second)
+        return (moment.replace(tzinfo=datetime.UTC) if kind.tz is not None else moment).isoformat()
+    except OverflowError:
+        return f"{stored} ({kind}: outside the years 1-9999)"
 
 
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:

@@ -165,7 +165,8 @@ class Skipped:
 
     ``kind`` names the reason in a few words, the same for every document skipped for it: ``empty``,
     ``too short``, ``invalid UTF-8``, ``invalid JSON``, ``invalid CSV``, ``invalid TSV``,
-    ``duplicate id`` or ``invalid record``.
+    ``duplicate id`` or ``invalid record``; or ``unreadable file`` or ``unreadable folder`` (a file or
+    folder skipped whole, counted as one, ``where`` naming it).
 
     Example:
         >>> Skipped("docs.jsonl:3", "field 'text' is missing").reason

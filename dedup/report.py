@@ -19,6 +19,7 @@ from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .config import ScanConfig
 from .errors import InputError
+from .io import json_type, parse_json
 from .lsh import probability
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
 from .scan import ScanResult
@@ -523,6 +524,8 @@ class Records:
 
 
 def _span(record: Any) -> Span:
+    if not isinstance(record, dict):
+        raise TypeError(f'a span must be an object {{"doc", "start", "end"}}, got {json_type(record)}')
     doc, start, end = record["doc"], record["start"], record["end"]
     if not isinstance(doc, str) or not isinstance(start, int) or not isinstance(end, int):
         raise TypeError("'doc' must be a string, 'start' and 'end' integers")
@@ -548,8 +551,12 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
         if not line.strip():
             continue
         where = f"{name}:{line_no}"
+        record, reason = parse_json(line)
+        if reason is not None:
+            raise InputError(f"{where}: {reason}: expected one object a line")
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object (a scan record), got {json_type(record)}")
         try:
-            record = json.loads(line)
             kind = record["type"]
             if kind == "passage":
                 passages.append(
@@ -579,10 +586,10 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                 summary = record
             else:
                 other.append(record)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{where}: not valid JSON ({error.msg}): expected one object a line") from error
-        except (KeyError, TypeError) as error:
-            raise InputError(f"{where}: field {error} is missing or malformed in a scan record") from error
+        except KeyError as error:
+            raise InputError(f"{where}: field {error} is missing from a scan record") from error
+        except TypeError as error:
+            raise InputError(f"{where}: a field of a scan record is malformed ({error})") from error
     return Records(passages, pairs, summary, other, clusters)
 
 

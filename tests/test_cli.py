@@ -156,6 +156,49 @@ def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, mon
     one_line_error(err, str(target), "cannot read", "Permission denied")
 
 
+def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name, or another library's message, may hold line breaks and control characters: printed
+    as they were, the error ran over lines (pyarrow's about a damaged page) or drove the terminal."""
+    missing = tmp_path / "two\nlines\x1b[31m.jsonl"
+    status, _, err = run(["scan", str(missing)], capsys)
+    assert status == 2
+    one_line_error(err, "two\\x0alines\\x1b[31m.jsonl: cannot read: no such file")
+    assert not any(ord(c) < 32 for c in err.rstrip("\n"))
+
+
+def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
+    status, _, err = run(["scan", "-"], capsys)
+    assert status == 2
+    one_line_error(err, "<stdin>: cannot read: standard input is closed")
+
+
+def test_skip_bad_skips_and_counts_a_file_that_cannot_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README says an unreadable file is skipped and counted under --skip-bad; it stopped the scan."""
+    import gzip
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for k, text in enumerate(SEED_TEXTS[:2]):
+        (folder / f"{k}.txt").write_text(text, "utf-8")
+    (folder / "cut.txt.gz").write_bytes(gzip.compress(SEED_TEXTS[2].encode())[:-10])
+    status, out, err = run(["scan", str(folder)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, "cut.txt.gz: cannot read: ", "(--skip-bad skips what cannot be read and goes on)")
+    status, out, err = run(["scan", str(folder), "--skip-bad", "--format", "jsonl"], capsys)
+    summary = json.loads(out.splitlines()[-1])
+    assert status == 0 and (summary["documents_read"], summary["documents_scanned"]) == (3, 2)
+    [skipped] = summary["skipped"]
+    assert (skipped["where"], skipped["id"], skipped["kind"]) == (
+        str(folder / "cut.txt.gz"),
+        "cut.txt.gz",
+        "unreadable file",
+    )
+    assert err == "dedup: 1 of 3 documents skipped: 1 unreadable file (the summary record lists each)\n"
+
+
 def test_bad_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()

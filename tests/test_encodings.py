@@ -151,7 +151,9 @@ def test_bytes_the_escape_cannot_keep_name_the_file(tmp_path: Path) -> None:
         _read(path)
 
 
-@pytest.mark.parametrize("name", ["nope", "base64", "rot13", ""])
+# punycode and idna encode domain names and cannot keep a file's bad bytes; "undefined" decodes nothing:
+# they passed the check, and the first file read raised a UnicodeError traceback.
+@pytest.mark.parametrize("name", ["nope", "base64", "rot13", "", "punycode", "idna", "undefined"])
 def test_the_encoding_is_checked_where_it_enters(name: str) -> None:
     with pytest.raises(ParameterError, match=rf"encoding must name a text encoding Python knows .*got {name!r}"):
         Reader(encoding=name)
@@ -170,6 +172,7 @@ def test_cli_scans_cp1256_beside_utf8(tmp_path: Path, capsys: pytest.CaptureFixt
         assert main(["scan", str(folder), "--format", "jsonl", "--encoding", "cp1256", "-q"]) == 0
         runs.append(capsys.readouterr().out)
     assert runs[0] == runs[1] and runs[0].count('"type": "passage"') == 4
-    assert main(["scan", str(tmp_path / "cp1256"), "--encoding", "no-such"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "encoding must name a text encoding" in err and "'no-such'" in err
+    for name in ("no-such", "punycode"):
+        assert main(["scan", str(tmp_path / "cp1256"), "--encoding", name]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "encoding must name a text encoding" in err and f"{name!r}" in err

@@ -363,8 +363,11 @@ def test_load_truth_rejects_missing_field(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ("{not json", r"truth\.jsonl:3: not valid JSON"),
-        ("[1, 2]", r"truth\.jsonl:3: expected a JSON object, got list"),
-        ('"text"', r"truth\.jsonl:3: expected a JSON object, got str"),
+        ("[1, 2]", r"truth\.jsonl:3: expected a JSON object, got an array"),
+        ('"text"', r"truth\.jsonl:3: expected a JSON object, got a string"),
+        # Python's own limits, a ValueError and a RecursionError before:
+        ('{"a": ' + "9" * 5000 + "}", r"truth\.jsonl:3: not valid JSON \(a number of more than 4,300 digits\)"),
+        ("[" * 100_000 + "]" * 100_000, r"truth\.jsonl:3: not valid JSON \(arrays or objects nested too deeply"),
     ],
 )
 def test_load_truth_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
@@ -741,6 +744,13 @@ def test_a_range_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> Non
     assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0
     with pytest.raises(ParameterError, match=r"detection 1 ends at 41 in document 'r1', past its 40 characters"):
         evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 41)])
+    # Read from a scan's output, a detection is named by its file and line.
+    found = write_jsonl(tmp_path / "found.jsonl", [{"type": "summary"}, passage_line(("s1", 0, 50), ("r1", 0, 41))])
+    with pytest.raises(ParameterError, match=r"found\.jsonl:2: detection ends at 41 in document 'r1', past its 40"):
+        evaluate_detections(tmp_path, load_detections(found))
+    found = write_jsonl(tmp_path / "found.jsonl", [passage_line(("s1", 0, 5), ("zz", 0, 5))])
+    with pytest.raises(ParameterError, match=r"found\.jsonl:1: detection names document 'zz', which is not in .*docs"):
+        evaluate_detections(tmp_path, load_detections(found))
     (tmp_path / "truth.jsonl").write_text(json.dumps({**case, "b_end": 41}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"truth\.jsonl: case 1 ends at 41 in document 'r1' \(b_end\), past its 40"):
         evaluate_detections(tmp_path, [])
@@ -758,3 +768,15 @@ def test_an_undefined_auc_is_null_in_json(tmp_path: Path, capsys: pytest.Capture
     assert main(["evaluate", str(tmp_path), "--format", "json"]) == 0
     record = json.loads(capsys.readouterr().out)  # (strict JSON: NaN would not parse in most readers)
     assert record["auc_derived"] is None and record["auc_wholly"] is None and record["reported"] == {"WD": 1.0}
+
+
+def test_docs_read_as_the_scan_reads_them(tmp_path: Path) -> None:
+    """A byte-order mark (Windows editors write one) and CR line ends: dedup scan read such a docs.jsonl,
+    and evaluate, checking detections against it, refused it (line 1 'not valid JSON')."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 40}]
+    case = {"a": "s1", "a_start": 0, "a_end": 50, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    for end, mark in (("\n", "\ufeff"), ("\r", "")):
+        (tmp_path / "docs.jsonl").write_text(mark + "".join(json.dumps(r) + end for r in docs), encoding="utf-8")
+        (tmp_path / "truth.jsonl").write_text(mark + json.dumps(case) + end, encoding="utf-8")
+        (tmp_path / "pairs.jsonl").write_text(mark + '{"a": "s1", "b": "r1", "label": 1}' + end, encoding="utf-8")
+        assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0

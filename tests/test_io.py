@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,9 +72,9 @@ def test_jsonl_fields_and_renamed_fields(tmp_path: Path) -> None:
         (b'{"id": "a"}\n', r"d\.jsonl:1: field 'text' is missing: expected a string \(the record has 'id'\)"),
         (b'{"id": "a", "body": "x"}\n', r"field 'text' is missing: expected a string \(the record has 'id', 'body'\)"),
         (b"{}\n", r"field 'id' is missing: expected a string \(the record has no fields\)"),
-        (b'{"id": "a", "text": 5}\n', r"d\.jsonl:1: field 'text' must be a string, got int"),
+        (b'{"id": "a", "text": 5}\n', r"d\.jsonl:1: field 'text' must be a string, got a number"),
         (b'{"id": "", "text": "x"}\n', r"d\.jsonl:1: field 'id' is empty"),
-        (b"[1, 2]\n", r"d\.jsonl:1: expected a JSON object, got list"),
+        (b"[1, 2]\n", r"d\.jsonl:1: expected a JSON object, got an array"),
         (b'{"id": "a", "text": "\xff"}\n', r"d\.jsonl:1: invalid UTF-8 at byte 21 of the line"),
         (
             b'{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n',
@@ -128,3 +130,103 @@ def test_stdin_is_read_as_utf8_jsonl(monkeypatch: pytest.MonkeyPatch) -> None:
     reader = Reader()
     assert [d.text for d in reader.read(["-"])] == ["من الإدخال"]
     assert reader.where == {"s": "<stdin>:1"}
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "x", "views": ' + "9" * 5000 + ', "text": "t"}', "a number of more than 4,300 digits"),
+        ("[" * 100_000 + "]" * 100_000, "arrays or objects nested too deeply to read"),
+    ],
+)
+def test_json_python_cannot_hold_is_one_lines_problem(tmp_path: Path, line: str, reason: str) -> None:
+    """A number of more digits than int() converts raised ValueError, deep nesting RecursionError:
+    tracebacks, even with skip_bad."""
+    path = write(tmp_path / "d.jsonl", '{"id": "a", "text": "one"}\n' + line + '\n{"id": "b", "text": "two"}\n')
+    with pytest.raises(InputError, match=rf"d\.jsonl:2: not valid JSON \({reason}\): expected one object a line"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a", "b"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid JSON")]
+
+
+def test_json_values_are_named_as_json_names_them(tmp_path: Path) -> None:
+    path = write(tmp_path / "d.jsonl", 'null\n[1, 2]\n"text"\n{"id": 1.5, "text": "x"}\n{"id": "a", "text": true}\n')
+    reader = Reader(skip_bad=True)
+    assert list(reader.read([path])) == []
+    assert [s.reason for s in reader.skipped] == [
+        "expected a JSON object, got null",
+        "expected a JSON object, got an array",
+        "expected a JSON object, got a string",
+        "field 'id' must be a string or an integer, got a number",
+        "field 'text' must be a string, got true",
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    """A cp1256 name from an old archive (bytes that are no UTF-8) became an id of lone surrogates,
+    refused as the "document #1" of no file; its name is now its bytes escaped, in its id and place."""
+    name = os.fsdecode(b"\xe3\xd5\xd1.txt")  # 'مصر.txt' in cp1256
+    write(tmp_path / name, "a text")
+    write(tmp_path / "b.txt", "another")
+    reader = Reader()
+    assert [d.id for d in reader.read([tmp_path])] == ["b.txt", "\\xe3\\xd5\\xd1.txt"]
+    assert reader.where["\\xe3\\xd5\\xd1.txt"] == f"{tmp_path}/\\xe3\\xd5\\xd1.txt"
+    assert [d.id for d in Reader().read([tmp_path / name])] == ["\\xe3\\xd5\\xd1.txt"]
+    write(tmp_path / name, b"\xff not utf-8")
+    with pytest.raises(InputError, match=r"/\\xe3\\xd5\\xd1\.txt: invalid UTF-8 at byte 0"):
+        list(Reader().read([tmp_path]))
+
+
+def test_standard_input_closed_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when started with standard input closed
+    with pytest.raises(ReadError, match=r"^<stdin>: cannot read: standard input is closed$"):
+        list(Reader().read(["-"]))
+
+
+def test_skip_bad_counts_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    """A cut-short compressed file stopped the reading even with skip_bad: it is now skipped and counted,
+    one entry for the file, and the documents read from it before the break are kept."""
+    import gzip
+
+    write(tmp_path / "a.txt", "first")
+    write(tmp_path / "b.txt.gz", gzip.compress(b"second text")[:-10])
+    lines = b"".join(b'{"id": "j%d", "text": "x"}\n' % k for k in range(20_000))
+    write(tmp_path / "c.jsonl.gz", gzip.compress(lines)[:-20])
+    write(tmp_path / "d.txt", "fourth")
+    with pytest.raises(ReadError, match=r"b\.txt\.gz: cannot read: Compressed file ended") as caught:
+        list(Reader().read([tmp_path]))
+    assert caught.value.skippable
+    reader = Reader(skip_bad=True)
+    docs = [d.id for d in reader.read([tmp_path])]
+    assert docs[0] == "a.txt" and docs[-1] == "d.txt" and 0 < len(docs) - 2 < 20_000
+    assert [(s.where, s.id, s.kind) for s in reader.skipped] == [
+        (str(tmp_path / "b.txt.gz"), "b.txt.gz", "unreadable file"),
+        (str(tmp_path / "c.jsonl.gz"), None, "unreadable file"),
+    ]
+    assert reader.skipped[0].reason.startswith("cannot read: Compressed file ended before the end-of-stream")
+    assert reader.skipped[1].reason.endswith(
+        f"(after its first {len(docs) - 2:,} records, which were read: the rest of it is counted as one)"
+    )
+
+
+def test_a_folder_that_cannot_be_listed_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Path.rglob passes over a folder it cannot list (PermissionError) without a word: the documents
+    below it were lost silently. Permission bits do not stop root, so the refusal is simulated."""
+    for sub in ("a", "locked", "z"):
+        write(tmp_path / sub / f"{sub}.txt", f"text of {sub}")
+    write(tmp_path / ".hidden" / "h.txt", "hidden folders are not entered")
+    real = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if os.path.basename(path) in ("locked", ".hidden"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ReadError, match=r"locked: cannot read the folder: Permission denied$"):
+        list(Reader().read([tmp_path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tmp_path])] == ["a/a.txt", "z/z.txt"]
+    assert [(s.where, s.kind) for s in reader.skipped] == [(str(tmp_path / "locked"), "unreadable folder")]
+    assert reader.skipped[0].reason.endswith("(the documents below it could not be counted)")

@@ -157,6 +157,15 @@ def test_csv_with_a_byte_order_mark_as_excel_writes_it(tmp_path: Path) -> None:
     assert tuples(Reader().read([path])) == [("x", "نص", None, None)]
 
 
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_a_byte_order_mark_before_a_quoted_header_cell(tmp_path: Path, delimiter: str) -> None:
+    """pandas' to_csv(quoting=QUOTE_ALL, encoding="utf-8-sig") writes '\ufeff"id"': the mark left on made
+    the first cell unquoted, its quotes part of the name, and the id column was not found."""
+    path = tmp_path / ("d.csv" if delimiter == "," else "d.tsv")
+    path.write_bytes(f'"id"{delimiter}"text"\n"x"{delimiter}"نص"\n'.encode("utf-8-sig"))
+    assert tuples(Reader().read([path])) == [("x", "نص", None, None)]
+
+
 def test_unknown_extension_is_an_error_never_one_big_document(tmp_path: Path) -> None:
     for name in ("notes.md", "README", "data.json", "docs.xlsx.gz"):
         path = tmp_path / name
@@ -201,6 +210,14 @@ def test_corrupt_compressed_file_is_a_read_error(tmp_path: Path) -> None:
     truncated.write_bytes(gzip.compress(lines)[:-20])
     with pytest.raises(ReadError, match=r"t\.jsonl\.gz: cannot read: "):
         list(Reader().read([truncated]))
+    # Damaged inside (not cut short), a gzip stream fails in zlib, whose error is no OSError.
+    damaged = bytearray(gzip.compress(lines))
+    for k in range(20, 60):
+        damaged[k] ^= 0x55
+    corrupt = tmp_path / "c.jsonl.gz"
+    corrupt.write_bytes(bytes(damaged))
+    with pytest.raises(ReadError, match=r"c\.jsonl\.gz: cannot read: Error -3 while decompressing data"):
+        list(Reader().read([corrupt]))
 
 
 def test_compressed_standard_input_is_recognised(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,7 +249,9 @@ def test_a_quote_out_of_place_is_malformed_not_swallowed(tmp_path: Path) -> None
     quotes. Both are now a malformed record at the line it starts on."""
     unclosed = tmp_path / "u.csv"
     unclosed.write_text('id,text\na,"broken\nb,fine\nc,fine\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"u\.csv:2: not valid CSV \(unexpected end of data\)"):
+    with pytest.raises(
+        InputError, match=r"u\.csv:2: not valid CSV \(the quote at column 3 opens a cell that is never closed\)"
+    ):
         list(Reader().read([unclosed]))
     after = tmp_path / "a.tsv"
     after.write_text('id\ttext\n1\tfine\n2\t"Hello" said he\n', encoding="utf-8")
@@ -257,3 +276,140 @@ def test_a_null_field_is_said_null_not_missing(tmp_path: Path) -> None:
     reader = Reader(skip_bad=True)
     assert list(reader.read([path])) == []
     assert [s.reason.split(":")[0] for s in reader.skipped] == ["field 'text' is null", "field 'text' is missing"]
+
+
+def test_an_unclosed_quote_costs_its_own_line_only(tmp_path: Path) -> None:
+    """A quote opened in one line and not closed there took every line after it into one cell, up to
+    the next quote: one record skipped, the records swallowed never counted. When those lines read
+    as records, the quote's line is the bad record and the lines after it are read each on its own."""
+    rows = ["id,text,source", 'a,"He said the talks would resume,s1']
+    rows += [f"r{k},report number {k},s{k}" for k in range(2, 6)]
+    rows += ['z,"closing quote here" and more,sz', "t1,after it,q1", "t2,and the end,q2"]
+    path = tmp_path / "news.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(Reader().read([path]))
+    assert str(caught.value) == (
+        f"{path}:2: not valid CSV (the quote at column 3 opens a cell that runs on to line 7, over records of "
+        "their own): expected a closing quote on the same line"
+    )
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["r2", "r3", "r4", "r5", "t1", "t2"]
+    assert [(s.where.rsplit(":", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid CSV"), ("7", "invalid CSV")]
+    # Every record is accounted for: read, or skipped and counted.
+    assert len(reader.where) + len(reader.skipped) == len(rows) - 1
+
+    # A quote never closed at all (a TSV text opening a quotation it does not close).
+    tsv = tmp_path / "news.tsv"
+    tsv.write_text('id\ttext\na\t"We will not step back, he said.\nb\tsecond\nc\tthird\n', encoding="utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tsv])] == ["b", "c"]
+    assert [s.reason for s in reader.skipped] == [
+        "not valid TSV (the quote at column 3 opens a cell that is never closed): "
+        "expected a closing quote on the same line"
+    ]
+
+
+def test_a_quoted_cell_over_lines_that_are_no_records_stays_one_record(tmp_path: Path) -> None:
+    """The lines of a paragraph cell with a quote not doubled are not read as records of their own
+    (which would make documents of its paragraphs): the record is skipped whole, its lines said."""
+    path = tmp_path / "d.csv"
+    path.write_text('id,text\na,"first paragraph\nHe said "hello" then left"\nb,fine\nc,"cut short\nno end\n', "utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["b"]
+    assert [(s.where.rsplit(":", 1)[1], s.reason) for s in reader.skipped] == [
+        ("2", "not valid CSV (',' expected after '\"'; the record runs over lines 2-3)"),
+        ("5", "not valid CSV (the quote at column 3 opens a cell that is never closed; the record runs over lines 5-6)"
+              ": expected a closing quote"),
+    ]  # fmt: skip
+    fine = tmp_path / "f.csv"
+    fine.write_text('id,text\na,"one, with a comma\nb,two ""quoted"""\nc,three\n', encoding="utf-8")
+    assert [(d.id, d.text) for d in Reader().read([fine])] == [
+        ("a", 'one, with a comma\nb,two "quoted"'),
+        ("c", "three"),
+    ]
+
+
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_lines_ended_by_a_carriage_return_alone(tmp_path: Path, form: str) -> None:
+    """Classic Mac OS line ends (CR alone): three JSON lines were one line of invalid JSON, one skipped
+    document for three; a CSV was an error whatever --skip-bad said."""
+    if form == "jsonl":
+        rows = [json.dumps({"id": f"a{k}", "text": f"text {k}"}) for k in range(3)]
+        data = "\r".join(rows) + "\r"
+    else:
+        data = 'id,text\ra0,text 0\ra1,"text\r1"\ra2,text 2'
+    path = tmp_path / f"d.{form}"
+    path.write_bytes(data.encode("utf-8"))
+    reader = Reader()
+    texts = ["text 0", "text\r1" if form == "csv" else "text 1", "text 2"]
+    assert [(d.id, d.text) for d in reader.read([path])] == [(f"a{k}", texts[k]) for k in range(3)]
+    assert reader.where["a2"] == f"{path}:{3 if form == 'jsonl' else 5}"
+    # A CR inside a line of a file whose lines end in LF stays in its line (a quoted CSV cell's).
+    path.write_bytes(b'id,text\r\na,"x\ry"\r\nb,z\r\n' if form == "csv" else b'{"id": "a",\r"text": "x"}\n')
+    assert [d.id for d in Reader(input_format=form).read([path])] == (["a", "b"] if form == "csv" else ["a"])
+
+
+def test_parquet_text_that_is_not_utf8_is_one_rows_problem(tmp_path: Path) -> None:
+    """A writer that does not check UTF-8 can store bytes that are not: the batch's conversion failed
+    whole, a UnicodeDecodeError even with skip_bad."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    good = b"a good text"
+    offsets = pa.array([0, len(good), len(good) + 5, 2 * len(good) + 5], pa.int32()).buffers()[1]
+    text = pa.Array.from_buffers(pa.string(), 3, [None, offsets, pa.py_buffer(good + b"ab\xffcd" + good)])
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "text": text}), path)
+    with pytest.raises(InputError, match=r"d\.parquet: row 2: field 'text' is not valid UTF-8 at byte 2: expected"):
+        list(Reader().read([path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a", "c"]
+    assert [(s.where.rsplit(" ", 1)[1], s.kind) for s in reader.skipped] == [("2", "invalid UTF-8")]
+
+
+def test_parquet_dates_python_cannot_hold_are_dates_not_read(tmp_path: Path) -> None:
+    """Microseconds written as milliseconds are timestamps past the year 9999: an OverflowError was
+    raised; the date is now handed on as the number stored, and the scan counts it as not read."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import dedup
+
+    moment = 1705900000 * 1_000_000  # 2024-01-22 in microseconds
+    path = tmp_path / "d.parquet"
+    text = "The foreign ministry said on Tuesday that the talks would resume next week in Geneva. " * 3
+    dates = pa.array([moment // 1000, moment], pa.timestamp("ms"))
+    pq.write_table(pa.table({"id": ["a", "b"], "text": [text, text], "source": ["x", "y"], "date": dates}), path)
+    docs = list(Reader().read([path]))
+    assert [d.date for d in docs] == [
+        "2024-01-22T05:06:40",
+        "1705900000000000 (timestamp[ms]: outside the years 1-9999)",
+    ]
+    result = dedup.scan(docs)
+    assert result.scanned == 2 and [u.id for u in result.unread_dates] == ["b"]
+    nanoseconds = pa.array([moment * 1000 + 7], pa.timestamp("ns", tz="UTC"))
+    pq.write_table(pa.table({"id": ["n"], "text": [text], "date": nanoseconds}), path)
+    [doc] = Reader().read([path])
+    assert doc.date is not None and doc.date.startswith("2024-01-22T05:06:40")
+
+
+def test_a_damaged_parquet_page_is_a_one_line_read_error(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    """pyarrow's messages about a damaged file run over lines; they are said on one (the footer is
+    read first, when the file is opened; a page when its rows are)."""
+    text = "The foreign ministry said on Tuesday that the talks would resume next week. " * 8
+    for texts, message in (
+        (["one text", "two"], "cannot read: not a Parquet file (Couldn't deserialize thrift"),
+        ([text + "1", text + "2"], "cannot read: Couldn't deserialize thrift: don't know what type: \x0f Deser"),
+    ):
+        path = tmp_path / "d.parquet"
+        pq.write_table(pa.table({"id": ["a", "b"], "text": pa.array(texts).dictionary_encode()}), path)
+        data = bytearray(path.read_bytes())
+        for k in range(30, 200):
+            data[k] ^= 0x5A
+        path.write_bytes(bytes(data))
+        with pytest.raises(ReadError) as caught:
+            list(Reader().read([path]))
+        assert str(caught.value).startswith(f"{path}: {message}") and "\n" not in str(caught.value)
+        reader = Reader(skip_bad=True)
+        assert list(reader.read([path])) == [] and [s.kind for s in reader.skipped] == ["unreadable file"]

@@ -106,8 +106,12 @@ def test_round_trip_keeps_unknown_records() -> None:
         (
             '{"type": "cluster", "id": 1, "members": [{"doc": 3, "start": 0, "end": 1}], "origin": null, '
             '"origin_reason": "", "documents": 1}',
-            "x.jsonl:1: field",
+            "x.jsonl:1: a field of a scan record is malformed",
         ),
+        # A line that is no object read as "field list indices must be integers ... is missing":
+        ("[1]", r"x\.jsonl:1: expected a JSON object \(a scan record\), got an array"),
+        ('{"type": "passage", "a": [1]}', r'x\.jsonl:1: .*\(a span must be an object \{"doc", "start", "end"\}, got'),
+        ("9" * 5000, r"x\.jsonl:1: not valid JSON \(a number of more than 4,300 digits\)"),
     ],
 )
 def test_parse_records_errors_name_the_line(line: str, message: str) -> None:

@@ -374,7 +374,7 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     # JSON values of the wrong type, as the local reader says them (the field as the user named it).
     lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
-             {"id": "o", "body": {"x": 1}}]  # fmt: skip
+             {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)

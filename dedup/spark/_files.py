@@ -113,8 +113,10 @@ def read(
 
 
 # Python's names of the types a JSON value has (schema_of_variant's names), for messages worded as the local reader's.
-_JSON_TYPES = {"BIGINT": "int", "INT": "int", "SMALLINT": "int", "TINYINT": "int", "BOOLEAN": "bool",
-               "DOUBLE": "float", "FLOAT": "float", "DECIMAL": "float", "ARRAY": "list", "OBJECT": "dict"}  # fmt: skip
+# A JSON value's kind as the local reader names it (dedup.io.json_type); a boolean by its value.
+_JSON_TYPES = {"BIGINT": "a number", "INT": "a number", "SMALLINT": "a number", "TINYINT": "a number",
+               "DOUBLE": "a number", "FLOAT": "a number", "DECIMAL": "a number", "ARRAY": "an array",
+               "OBJECT": "an object"}  # fmt: skip
 
 
 def _first_problem(problems: list[tuple[Column, Column]]) -> Column:
@@ -178,9 +180,10 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
             problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
             problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
         fits = kind.isin("STRING", "VOID") | (integral if role == "id" else F.lit(False))
-        python = F.coalesce(F.element_at(F.create_map(*(F.lit(x) for kv in _JSON_TYPES.items() for x in kv)), kind),
-                            F.lower(kind))  # fmt: skip
-        problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be a string, got "), python)))
+        named = F.element_at(F.create_map(*(F.lit(x) for kv in _JSON_TYPES.items() for x in kv)), kind)
+        got = F.coalesce(named, F.when(kind == "BOOLEAN", F.lower(text)), F.lower(kind))
+        expected = "a string or an integer" if role == "id" else "a string"
+        problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be {expected}, got "), got)))
         picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
     # (As the local reader: an empty id is said once every field has been read.)
     given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
