@@ -969,7 +969,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Parameters named by the library as the options that set them: a message about min_bands is
 # about --min-bands to whoever typed the command.
-_OPTION_NAMES = frozenset(ScanConfig.__dataclass_fields__) | {"encoding"}
+_OPTION_NAMES = (
+    frozenset(ScanConfig.__dataclass_fields__)
+    | {"encoding", "threads", "glob"}
+    | {f"{role}_field" for role in ("id", "text", "source", "date")}
+)
 
 
 def _skippable(error: DedupError) -> bool:

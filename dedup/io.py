@@ -391,8 +391,18 @@ class Reader:
     _read_before: list[int] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
+        # Options are checked here, not at the first record: a wrong one is the caller's, not a file's.
+        for name in ("id_field", "text_field", "source_field", "date_field"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ParameterError(f"{name} must be a non-empty string (a field or column name), got {value!r}")
+        if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
+            raise ParameterError(f"glob must be a non-empty pattern string or None, got {self.glob!r}")
+        for name in ("skip_bad", "check_ids"):
+            if not isinstance(getattr(self, name), bool):  # ("no" is truthy)
+                raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.input_format is not None and self.input_format not in FORMATS:
-            raise InputError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
+            raise ParameterError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
         if self.encoding is not None:
             try:
                 "".encode(self.encoding)  # LookupError for unknown names and for bytes codecs (base64)

@@ -8,6 +8,7 @@ The JSONL contract (one object a line, each with a ``type``) is documented in ``
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 import unicodedata
@@ -18,7 +19,7 @@ from typing import Any, Protocol, TextIO
 from . import __version__
 from .clusters import Cluster, find_clusters, passage_clusters
 from .config import ScanConfig
-from .errors import InputError
+from .errors import InputError, ParameterError
 from .io import json_type, parse_json
 from .lsh import probability
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
@@ -142,6 +143,8 @@ def excerpt(text: str, width: int = 60) -> str:
         >>> excerpt("the defence ministry said on Monday it had no plans to withdraw", 40)
         'the defence … plans to withdraw'
     """
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ParameterError(f"width must be an integer of at least 1, got {width!r}")
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
@@ -405,8 +408,21 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
         >>> '"text": "وكالة الأنباء"' in lines[1]
         True
     """
+    _check_text_stream(stream)
     for record in records(result, clusters):
         stream.write(_json_line(record))
+
+
+def _check_text_stream(stream: object) -> None:
+    """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written."""
+    mode = getattr(stream, "mode", "")
+    if isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (isinstance(mode, str) and "b" in mode):
+        raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
+
+
+def _check_cluster_documents(cluster_documents: object) -> None:
+    if isinstance(cluster_documents, bool) or not isinstance(cluster_documents, int) or cluster_documents < 2:
+        raise ParameterError(f"cluster_documents must be an integer of at least 2, got {cluster_documents!r}")
 
 
 CSV_COLUMNS = (
@@ -470,6 +486,9 @@ def write_csv(
         >>> print(out.getvalue().splitlines()[1])
         1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
+    if not isinstance(bom, bool):  # ("no" is truthy)
+        raise ParameterError(f"bom must be True or False, got {bom!r}")
+    _check_text_stream(stream)
     if clusters is None:
         clusters = find_clusters(result)
     if bom:
@@ -588,7 +607,7 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                 other.append(record)
         except KeyError as error:
             raise InputError(f"{where}: field {error} is missing from a scan record") from error
-        except TypeError as error:
+        except (TypeError, ParameterError) as error:  # (a span whose end is before its start: ParameterError)
             raise InputError(f"{where}: a field of a scan record is malformed ({error})") from error
     return Records(passages, pairs, summary, other, clusters)
 
@@ -622,6 +641,7 @@ def format_table(
         >>> print(format_table(ScanResult([p], [pair], docs, [], 1, 0), width=80).splitlines()[0])
         1 document pair shares 1 passage
     """
+    _check_cluster_documents(cluster_documents)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns

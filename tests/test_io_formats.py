@@ -6,13 +6,14 @@ import builtins
 import gzip
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dedup.errors import DependencyError, InputError, ReadError
+from dedup.errors import DependencyError, InputError, ParameterError, ReadError
 from dedup.io import Reader, file_format, read_documents
 
 DOCS = [
@@ -175,8 +176,19 @@ def test_unknown_extension_is_an_error_never_one_big_document(tmp_path: Path) ->
     forced = Reader(input_format="csv")
     assert tuples(forced.read([tmp_path / "notes.md"])) == [("1", "x", None, None)]
     assert tuples(Reader(input_format="txt").read([tmp_path / "README"])) == [("README", "id,text\n1,x\n", None, None)]
-    with pytest.raises(InputError, match="input_format must be one of txt, jsonl, csv, tsv, parquet, got 'xml'"):
+    with pytest.raises(ParameterError, match="input_format must be one of txt, jsonl, csv, tsv, parquet, got 'xml'"):
         Reader(input_format="xml")
+    # Every option is checked where it enters, not at the first record (before: id_field=None was
+    # "a.jsonl:1: field None is missing", glob=5 a TypeError, skip_bad="no" skipped).
+    for options, message in (
+        ({"id_field": None}, "id_field must be a non-empty string (a field or column name), got None"),
+        ({"text_field": 5}, "text_field must be a non-empty string (a field or column name), got 5"),
+        ({"glob": 5}, "glob must be a non-empty pattern string or None, got 5"),
+        ({"skip_bad": "no"}, "skip_bad must be True or False, got 'no'"),
+        ({"check_ids": None}, "check_ids must be True or False, got None"),
+    ):
+        with pytest.raises(ParameterError, match=re.escape(message)):
+            Reader(**options)  # type: ignore[arg-type]
 
 
 def test_directory_reads_every_known_format_and_ignores_other_files(tmp_path: Path) -> None:

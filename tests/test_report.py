@@ -335,3 +335,30 @@ def test_long_ids_are_elided_to_the_terminal_width(width: int) -> None:
     assert len({_width(line) for line in rows}) == 1  # the columns still line up
     assert "…" in rows[2] and rows[2].split("  ")[0].endswith("01")
     assert format_table(_two_documents("x", "y"), width=width).splitlines()[4].startswith("x  y  ")
+
+
+def test_the_writers_check_what_they_are_given() -> None:
+    # (before: a BytesIO failed with a TypeError after the first write, bom="no" wrote a mark,
+    # width=-3 was taken, and cluster_documents=0 was worded as find_clusters' min_documents)
+    import io
+
+    from dedup.errors import InputError, ParameterError
+
+    empty = scan([])
+    for call, message in (
+        (
+            lambda: write_jsonl(empty, io.BytesIO()),
+            r"stream must be a text stream \(open the file with 'w'\), got BytesIO",
+        ),  # type: ignore[arg-type]
+        (lambda: write_csv(empty, io.StringIO(), bom="no"), "bom must be True or False, got 'no'"),  # type: ignore[arg-type]
+        (lambda: excerpt("abc", -3), "width must be an integer of at least 1, got -3"),
+        (lambda: format_table(empty, cluster_documents=0), "cluster_documents must be an integer of at least 2, got 0"),
+    ):
+        with pytest.raises(ParameterError, match=message):
+            call()
+    line = (
+        '{"type": "passage", "a": {"doc": "x", "start": 5, "end": 2}, "b": {"doc": "y", "start": 0, "end": 3}, '
+        '"similarity": 1, "containment_a": 1, "containment_b": 1, "seeds": 1}'
+    )
+    with pytest.raises(InputError, match=r"f.jsonl:1: a field of a scan record is malformed \(a span needs 0 <= start"):
+        parse_records([line], "f.jsonl")
