@@ -48,6 +48,12 @@ class Candidates:
     each of them: its band, its key, the group of its first item in input order (or, given a
     ``rank`` of the groups, its group of lowest rank), the next group among its items (-1 when all
     are the first's), and the items it held.
+
+    Example:
+        >>> keys = np.array([[5, 1], [5, 1], [6, 1]], dtype=np.uint64)  # band 1: one bucket of all three
+        >>> c = candidate_pairs(keys, np.array([0, 1, 2]), np.array([0, 1, 2]), max_bucket=2)
+        >>> c.left.tolist(), c.right.tolist(), c.shared_bands.tolist(), c.suppressed, c.buckets[0].tolist()
+        ([0], [1], [1], 1, [1, 1, 0, 1, 3])
     """
 
     left: npt.NDArray[np.int64]

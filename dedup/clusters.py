@@ -30,8 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from .checks import check_int, check_number
 from .dates import parse_date
-from .errors import ParameterError
 from .normalize import normalize
 from .records import Document, Passage, Span
 from .scan import ScanResult
@@ -224,10 +224,8 @@ def find_clusters(
         >>> [(c.id, c.documents, c.origin, c.origin_reason) for c in find_clusters(result)]
         [(1, 3, Span(doc='a', start=0, end=100), 'earliest date (2024-01-01)')]
     """
-    if min_documents < 2:
-        raise ParameterError(f"min_documents must be at least 2, got {min_documents!r}")
-    if not 0.0 < min_overlap <= 1.0:
-        raise ParameterError(f"min_overlap must be in (0, 1], got {min_overlap!r}")
+    min_documents = check_int("min_documents", min_documents, 2)
+    min_overlap = check_number("min_overlap", min_overlap, 0.0, 1.0, low_open=True)
     passages: list[Passage] = list(result.passages)
     sides = [span for p in passages for span in (p.a, p.b)]
     member_of = _members(sides, min_overlap)

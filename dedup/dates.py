@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from .errors import ParameterError
+
 __all__ = ["parse_date", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
@@ -26,6 +28,9 @@ def parse_date(value: str | None) -> datetime | None:
         >>> parse_date("22.01.24") == parse_date("2024-01-22"), parse_date("22/01/2024")
         (True, None)
     """
+    if value is not None and not isinstance(value, str):
+        # (The rule a document's date is held to, in the same words.)
+        raise ParameterError(f"value must be a string or None, got {type(value).__name__}")
     if not value:
         return None
     value = value.strip()

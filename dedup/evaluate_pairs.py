@@ -71,13 +71,27 @@ class LabelledPair:
 
     @property
     def derived(self) -> bool:
-        """Whether the label says one document derives from the other (``WD`` or ``PD``)."""
+        """Whether the label says one document derives from the other (``WD`` or ``PD``).
+
+        Example:
+            >>> LabelledPair("0003", "0003p", "PD").derived, LabelledPair("0003", "0004", "ND").derived
+            (True, False)
+        """
         return self.label in DERIVED
 
 
 @dataclass(frozen=True, slots=True)
 class PairEvaluation:
-    """How a scan's pair scores rank the labelled pairs (see the module's documentation)."""
+    """How a scan's pair scores rank the labelled pairs (see the module's documentation).
+
+    ``reported`` and ``pairs`` hold, for each label, the share of its pairs the scan reported and
+    how many pairs the truth gives it; ``unlabelled`` counts the reported pairs the truth does not label.
+
+    Example:
+        >>> e = evaluate_pair_scores([LabelledPair("a", "ap", "WD"), LabelledPair("c", "cp", "ND")], {})
+        >>> e.auc_derived, e.reported, e.pairs, e.unlabelled  # nothing reported: every pair scores 0
+        (0.5, {'ND': 0.0, 'WD': 0.0}, {'ND': 1, 'WD': 1}, 0)
+    """
 
     auc_derived: float
     auc_wholly: float

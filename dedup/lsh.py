@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from .checks import _shown, check_int, check_number, check_uint32
 from .errors import ParameterError
 from .minhash import MAX_NUM_PERM
 
@@ -30,15 +31,30 @@ _S33 = np.uint64(33)
 _GRID = 2049  # integration points: enough for the chosen (bands, rows) to equal datasketch's
 
 
-def _check_threshold(threshold: float) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number) or not 0.0 < threshold < 1.0:
-        raise ParameterError(f"threshold must be strictly between 0 and 1, got {threshold!r}")
+def _check_threshold(threshold: float) -> float:
+    return check_number("threshold", threshold, 0.0, 1.0, low_open=True, high_open=True)
 
 
-def _check_num_perm(num_perm: int) -> None:
+def _check_num_perm(num_perm: int) -> int:
     # (The signatures' bound, checked here too: the search below is quadratic in num_perm.)
-    if isinstance(num_perm, bool) or not isinstance(num_perm, int | np.integer) or not 1 <= num_perm <= MAX_NUM_PERM:
-        raise ParameterError(f"num_perm must be an integer from 1 to {MAX_NUM_PERM}, got {num_perm!r}")
+    return check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
+
+
+def _check_similarity(similarity: float | npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """``similarity`` as float64 (one number, or an array of them), if every value is in [0, 1]."""
+    if isinstance(similarity, int | float | np.number | bool | np.bool_):
+        return np.asarray(check_number("similarity", similarity, 0.0, 1.0), dtype=np.float64)
+    try:
+        given = np.asarray(similarity)
+        s = given.astype(np.float64) if given.dtype.kind in "iufO" else None
+    except (TypeError, ValueError):
+        s = None
+    if s is None:
+        raise ParameterError(f"similarity must be a finite number, got {_shown(similarity)}")
+    outside = ~((s >= 0.0) & (s <= 1.0))  # (NaN too)
+    if outside.any():
+        check_number("similarity", s[outside][0], 0.0, 1.0)  # raises, worded as for one number
+    return s
 
 
 def probability(similarity: float | npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.float64]:
@@ -48,11 +64,11 @@ def probability(similarity: float | npt.ArrayLike, bands: int, rows: int) -> npt
         >>> round(float(probability(0.5, bands=25, rows=5)), 4)
         0.5478
     """
-    s = np.asarray(similarity, dtype=np.float64)
+    s = _check_similarity(similarity)
+    bands, rows = check_int("bands", bands), check_int("rows", rows)
     return np.asarray(1.0 - (1.0 - s**rows) ** bands, dtype=np.float64)
 
 
-@lru_cache(maxsize=256)
 def optimal_params(
     threshold: float,
     num_perm: int,
@@ -65,14 +81,23 @@ def optimal_params(
         >>> optimal_params(0.5, 128)
         (25, 5)
     """
-    _check_threshold(threshold)
-    _check_num_perm(num_perm)
-    total = false_positive_weight + false_negative_weight
-    if false_positive_weight < 0 or false_negative_weight < 0 or abs(total - 1.0) > 1e-9:
+    # Checked before the cache, which would take True or 1.0 for 1, and a list for a raw TypeError.
+    threshold = _check_threshold(threshold)
+    num_perm = _check_num_perm(num_perm)
+    false_positive_weight = check_number("false_positive_weight", false_positive_weight, 0.0)
+    false_negative_weight = check_number("false_negative_weight", false_negative_weight, 0.0)
+    if abs(false_positive_weight + false_negative_weight - 1.0) > 1e-9:
         raise ParameterError(
             "false_positive_weight and false_negative_weight must be non-negative and sum to 1, "
             f"got {false_positive_weight!r} and {false_negative_weight!r}"
         )
+    return _optimal_params(threshold, num_perm, false_positive_weight, false_negative_weight)
+
+
+@lru_cache(maxsize=256)
+def _optimal_params(
+    threshold: float, num_perm: int, false_positive_weight: float, false_negative_weight: float
+) -> tuple[int, int]:
     below = np.linspace(0.0, threshold, _GRID)
     above = np.linspace(threshold, 1.0, _GRID)
     best, best_error = (1, 1), float("inf")
@@ -88,14 +113,15 @@ def optimal_params(
     return best
 
 
-def _check_bands(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint32]:
-    if signatures.ndim != 2:
-        raise ParameterError(f"signatures must be a 2-D array, got {signatures.ndim} dimensions")
-    if bands < 1 or rows < 1 or bands * rows > signatures.shape[1]:
+def _check_bands(signatures: npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.uint32]:
+    """``signatures`` as contiguous uint32, if they are integers of uint32 in rows of at least ``bands * rows``."""
+    sigs = check_uint32("signatures", signatures, 2)
+    bands, rows = check_int("bands", bands), check_int("rows", rows)
+    if bands * rows > sigs.shape[1]:
         raise ParameterError(
-            f"bands * rows ({bands} * {rows} = {bands * rows}) must be at most num_perm ({signatures.shape[1]})"
+            f"bands * rows ({bands} * {rows} = {bands * rows}) must be at most num_perm ({sigs.shape[1]})"
         )
-    return np.ascontiguousarray(signatures, dtype=np.uint32)
+    return sigs
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -132,7 +158,7 @@ def _band_keys32_kernel(
             out[band - first, i] = np.uint32(_band_key(sigs[i], band, rows, start) >> np.uint64(32))
 
 
-def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint64]:
+def band_keys(signatures: npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.uint64]:
     """One 64-bit key per band of each signature row; equal bands give equal keys.
 
     The key of a band is ``fmix64((... ((bands * rows) ^ v0) * P ^ v1) * P ... ^ (band * C))``
@@ -150,7 +176,7 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
     return out
 
 
-def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.uint32]:
+def band_keys32(signatures: npt.ArrayLike, bands: int, rows: int) -> npt.NDArray[np.uint32]:
     """The high 32 bits of :func:`band_keys`, band-major (``uint32[bands, n]``): the index's storage.
 
     Half the memory of the 64-bit keys, and a band's column is contiguous for the bucket sort. Two
@@ -165,7 +191,7 @@ def band_keys32(signatures: npt.NDArray[np.uint32], bands: int, rows: int) -> np
     return _band_keys32(signatures, 0, bands, rows)
 
 
-def _band_keys32(signatures: npt.NDArray[np.uint32], first: int, bands: int, rows: int) -> npt.NDArray[np.uint32]:
+def _band_keys32(signatures: npt.ArrayLike, first: int, bands: int, rows: int) -> npt.NDArray[np.uint32]:
     """Rows ``first`` to ``bands - 1`` of ``band_keys32(signatures, bands, rows)``, the others not computed."""
     sigs = _check_bands(signatures, bands, rows)
     out = np.empty((bands - first, sigs.shape[0]), dtype=np.uint32)
@@ -174,8 +200,8 @@ def _band_keys32(signatures: npt.NDArray[np.uint32], first: int, bands: int, row
 
 
 def extra_band_keys32(
-    signatures: npt.NDArray[np.uint32],
-    counts: npt.NDArray[np.integer],
+    signatures: npt.ArrayLike,
+    counts: npt.ArrayLike,
     bands: int,
     rows: int,
     all_bands: int,
@@ -196,12 +222,18 @@ def extra_band_keys32(
         >>> extra.shape, windows.tolist(), bool((extra == band_keys32(sig[:1], 4, 2)[1:]).all())
         ((3, 1), [0], True)
     """
+    bands, all_bands = check_int("bands", bands), check_int("all_bands", all_bands)
+    short_windows = check_int("short_windows", short_windows, 0)
+    sigs = _check_bands(signatures, all_bands, rows)
     if not bands <= all_bands:
         raise ParameterError(f"all_bands ({all_bands}) must be at least bands ({bands})")
-    counts = np.asarray(counts, dtype=np.int64)
-    if int(counts.sum()) != len(signatures):
-        raise ParameterError(f"counts must add up to the {len(signatures)} signatures, got {int(counts.sum())}")
-    windows = np.flatnonzero(np.repeat(counts <= short_windows, counts)) if all_bands > bands else np.zeros(0, np.int64)
+    given = np.asarray(counts)
+    if given.ndim != 1 or (given.size and given.dtype.kind not in "iu") or (given.size and given.min() < 0):
+        raise ParameterError(f"counts must be a 1-D array of non-negative integers, got {_shown(counts)}")
+    n = given.astype(np.int64)
+    if int(n.sum()) != len(sigs):
+        raise ParameterError(f"counts must add up to the {len(sigs)} signatures, got {int(n.sum())}")
+    windows = np.flatnonzero(np.repeat(n <= short_windows, n)) if all_bands > bands else np.zeros(0, np.int64)
     if not len(windows):
         return np.zeros((all_bands - bands, 0), dtype=np.uint32), windows
-    return _band_keys32(signatures[windows], bands, all_bands, rows), windows
+    return _band_keys32(sigs[windows], bands, all_bands, rows), windows

@@ -19,13 +19,14 @@ True
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit, prange
 
+from dedup.checks import check_bool, check_int, check_list, check_texts, check_uint32
 from dedup.errors import ParameterError
 from dedup.shingle import _check_ngram, _hash_text, _utf16_chunks
 
@@ -63,44 +64,23 @@ _M1 = np.uint32(0x85EBCA6B)
 _M2 = np.uint32(0xC2B2AE35)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+def _check_num_perm(num_perm: int) -> int:
+    return check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
 
 
-def _check_num_perm(num_perm: int) -> None:
-    if not _is_int(num_perm) or not 1 <= num_perm <= MAX_NUM_PERM:
-        raise ParameterError(f"num_perm ({num_perm!r}) must be an integer in [1, {MAX_NUM_PERM}]")
-
-
-def _check_seed(seed: int) -> None:
-    if not _is_int(seed) or not 0 <= seed < 1 << 32:
-        raise ParameterError(f"seed ({seed!r}) must be an integer in [0, 2**32)")
+def _check_seed(seed: int, name: str = "seed") -> int:
+    return check_int(name, seed, 0, (1 << 32) - 1)
 
 
 def _check_window(window: int, stride: int) -> None:
-    for name, value in (("window", window), ("stride", stride)):
-        if not _is_int(value) or value < 1:
-            raise ParameterError(f"{name} ({value!r}) must be an integer >= 1")
+    window, stride = check_int("window", window), check_int("stride", stride)
     if window % stride:
         raise ParameterError(f"window ({window}) must be a multiple of stride ({stride})")
 
 
 def _as_hashes(hashes: Any, name: str = "hashes") -> np.ndarray:
     """Return ``hashes`` as a contiguous 1-D uint32 array, refusing values a uint32 cannot hold."""
-    arr = np.asarray(hashes)
-    if arr.ndim != 1:
-        raise ParameterError(f"{name} must be a 1-D array, got {arr.ndim} dimensions")
-    if arr.dtype == np.uint32:
-        return np.ascontiguousarray(arr)
-    if arr.size == 0:
-        return np.empty(0, np.uint32)
-    if arr.dtype.kind not in "iu":
-        raise ParameterError(f"{name} must hold integers in [0, 2**32), got dtype {arr.dtype}")
-    low, high = int(arr.min()), int(arr.max())
-    if low < 0 or high >= 1 << 32:
-        bad = low if low < 0 else high
-        raise ParameterError(f"{name} must hold integers in [0, 2**32), got {bad}")
-    return arr.astype(np.uint32)
+    return check_uint32(name, hashes, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +413,8 @@ def signature(hashes: np.ndarray, num_perm: int = DEFAULT_NUM_PERM, *, seed: int
 
 
 def _concat(hash_arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    arrays = [_as_hashes(h, f"hash_arrays[{i}]") for i, h in enumerate(hash_arrays)]
+    given = hash_arrays if isinstance(hash_arrays, np.ndarray) else check_list("hash_arrays", hash_arrays, "arrays")
+    arrays = [_as_hashes(h, f"hash_arrays[{i}]") for i, h in enumerate(given)]
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum([h.shape[0] for h in arrays], out=offsets[1:])
     flat = np.concatenate(arrays) if arrays else np.empty(0, np.uint32)
@@ -474,6 +455,7 @@ def signatures_flat(
     [[63217260, 131247162, 308645290, 1412089388], [4294967295, 4294967295, 4294967295, 4294967295]]
     """
     perms = permutations(num_perm, seed)
+    parallel = check_bool("parallel", parallel)
     flat = _as_hashes(hashes)
     doc_offsets = _check_offsets(offsets, len(flat))
     out = np.full((len(doc_offsets) - 1, num_perm), EMPTY)
@@ -483,7 +465,7 @@ def signatures_flat(
 
 
 def text_signatures(
-    texts: Sequence[str],
+    texts: Iterable[str],
     ngram: int = 5,
     num_perm: int = DEFAULT_NUM_PERM,
     *,
@@ -503,8 +485,9 @@ def text_signatures(
     True
     """
     _check_ngram(ngram)
+    hash_seed = _check_seed(hash_seed, "hash_seed")
     perms = permutations(num_perm, seed)
-    texts = list(texts)
+    texts = check_texts("texts", texts)
     out = np.full((len(texts), num_perm), EMPTY)
     lengths = [len(t) for t in texts]
     n = int(min(ngram, sum(lengths) + 1))  # an n-gram longer than every text: none, and int64-safe
@@ -531,9 +514,13 @@ def _hashing_floor(texts: Sequence[str], ngram: int = 5, hash_seed: int = 0) -> 
 
 
 def _check_offsets(offsets: np.ndarray, size: int) -> np.ndarray:
-    doc_offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-    if doc_offsets.ndim != 1 or not len(doc_offsets) or doc_offsets[0] != 0 or doc_offsets[-1] != size:
+    try:
+        given = np.asarray(offsets)
+    except (TypeError, ValueError):
+        given = np.zeros(0)
+    if given.ndim != 1 or given.dtype.kind not in "iu" or not len(given) or given[0] != 0 or given[-1] != size:
         raise ParameterError(f"offsets must run from 0 to len(hashes) ({size})")
+    doc_offsets = np.ascontiguousarray(given, dtype=np.int64)
     if np.any(np.diff(doc_offsets) < 0):
         raise ParameterError("offsets must not decrease")
     return doc_offsets
@@ -653,6 +640,7 @@ def window_signatures_flat(
     """
     _check_window(window, stride)
     perms = permutations(num_perm, seed)
+    parallel = check_bool("parallel", parallel)
     flat = _as_hashes(hashes)
     doc_offsets = _check_offsets(offsets, len(flat))
     counts = _window_counts(np.diff(doc_offsets), window, stride)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -69,11 +70,30 @@ class Kept:
         self.heap: list[tuple[int, int]] | None = None
 
     def get(self, i: int) -> Handle | None:
-        """Document ``i`` if it is cached (its next use noted apart, with :meth:`note`)."""
+        """Document ``i`` if it is cached (its next use noted apart, with :meth:`note`).
+
+        Example:
+            >>> from dedup.batch import handle
+            >>> from dedup.normalize import normalize
+            >>> from dedup.seeds import prepare
+            >>> from dedup.shingle import shingle
+            >>> text = normalize("a text to prepare " * 10)
+            >>> kept = Kept(capacity=1 << 20)
+            >>> kept.put(7, handle(prepare(text, shingle(text.text, 5))), 3)
+            >>> kept.get(7) is kept.cache[7], kept.get(8)
+            (True, None)
+        """
         return self.cache.get(i)
 
     def note(self, uses: Mapping[int, int]) -> None:
-        """Record the next chunk that needs each cached document of ``uses``."""
+        """Record the next chunk that needs each cached document of ``uses``.
+
+        Example:
+            >>> kept = Kept(capacity=1 << 20)
+            >>> kept.note({7: 3, 8: 5}); kept.note({7: 4})
+            >>> kept.next_use
+            {7: 4, 8: 5}
+        """
         self.next_use.update(uses)
         if self.heap is not None:
             for i, when in uses.items():
@@ -82,7 +102,20 @@ class Kept:
                 self._heap()
 
     def put(self, i: int, made: Handle, when: int) -> None:
-        """Cache document ``i``, next needed by chunk ``when``, and drop what is over the capacity."""
+        """Cache document ``i``, next needed by chunk ``when``, and drop what is over the capacity.
+
+        Example:
+            >>> from dedup.batch import handle
+            >>> from dedup.normalize import normalize
+            >>> from dedup.seeds import prepare
+            >>> from dedup.shingle import shingle
+            >>> texts = [normalize(f"text {k} " * 20) for k in range(2)]
+            >>> made = [handle(prepare(t, shingle(t.text, 5))) for t in texts]
+            >>> kept = Kept(capacity=made[0].prepared.nbytes)  # room for one
+            >>> kept.put(0, made[0], 9); kept.put(1, made[1], 2)  # 0 is needed later than 1: it goes
+            >>> sorted(kept.cache), kept.held == made[1].prepared.nbytes
+            ([1], True)
+        """
         self.cache[i] = made
         self.note({i: when})
         self.held += made.prepared.nbytes
@@ -102,8 +135,23 @@ class Kept:
 
 
 CHUNK = 64  # candidate pairs a thread aligns at a time
-# The left and right documents of the pairs, and the next chunk that needs each (see chunks).
-PairChunk = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int32]]
+
+
+class PairChunk(NamedTuple):
+    """Candidate pairs aligned together: their left and right documents, and the next chunk that needs each.
+
+    Made by :func:`chunks`; ``NEVER`` where no later chunk needs the document.
+
+    Example:
+        >>> chunk = chunks(np.array([0, 1]), np.array([2, 2]))[0]
+        >>> chunk.left.tolist(), chunk.right.tolist(), chunk.after_left.tolist() == [NEVER, NEVER]
+        ([0, 1], [2, 2], True)
+    """
+
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    after_left: npt.NDArray[np.int32]
+    after_right: npt.NDArray[np.int32]
 
 
 def chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[PairChunk]:
@@ -121,7 +169,9 @@ def chunks(left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]) -> list[Pa
     """
     following_left, following_right = next_chunks(left, right, CHUNK)
     return [
-        (left[k : k + CHUNK], right[k : k + CHUNK], following_left[k : k + CHUNK], following_right[k : k + CHUNK])
+        PairChunk(
+            left[k : k + CHUNK], right[k : k + CHUNK], following_left[k : k + CHUNK], following_right[k : k + CHUNK]
+        )
         for k in range(0, len(left), CHUNK)
     ]
 
@@ -202,6 +252,12 @@ def locality_order(
     pairs among documents numbered near it), the first order is the better. The one in which a
     simulation of the cache prepares fewer documents is taken
     (docs/performance.md, "Spans of later documents").
+
+    Example:
+        >>> left, right = np.array([0, 0, 1, 5]), np.array([1, 9, 5, 9])  # candidate pairs, sorted
+        >>> order = locality_order(left, right, 10)  # documents numbered 0, 1, 9, 5 breadth-first
+        >>> [(int(left[k]), int(right[k])) for k in order]
+        [(0, 1), (0, 9), (1, 5), (5, 9)]
     """
     if len(left) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -17,15 +17,16 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from dedup.checks import check_int, check_texts
 from dedup.errors import ParameterError
-from dedup.scripts import check_text
+from dedup.scripts import check_text, lone_surrogate
 
 __all__ = ["Shingles", "codepoints", "hash_many", "shingle", "shingle_strings"]
 
@@ -66,14 +67,12 @@ class Shingles:
         return int(self.hashes.shape[0])
 
 
-def _check_ngram(ngram: int) -> None:
-    if isinstance(ngram, bool) or not isinstance(ngram, int | np.integer) or ngram < 1:
-        raise ParameterError(f"ngram ({ngram!r}) must be an integer >= 1")
+def _check_ngram(ngram: int) -> int:
+    return check_int("ngram", ngram, 1)
 
 
-def _check_seed(seed: int) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 1 << 32:
-        raise ParameterError(f"seed ({seed!r}) must be an integer in [0, 2**32)")
+def _check_seed(seed: int) -> int:
+    return check_int("seed", seed, 0, (1 << 32) - 1)
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -442,6 +441,16 @@ def _hash_many_kernel(
 _CHUNK_CHARS = 1 << 20  # characters of text encoded at a time by hash_many
 
 
+def _lone_surrogate_error(texts: list[str], first: int) -> ParameterError:
+    """The error of the first text from ``first`` on with a lone surrogate, worded as :func:`check_text` words it.
+
+    >>> str(_lone_surrogate_error(["ok", "ab\\udc80"], 0))
+    'texts[1] must hold no lone surrogate; got U+DC80 at character 2'
+    """
+    i, at = next((i, at) for i in range(first, len(texts)) if (at := lone_surrogate(texts[i])) >= 0)
+    return ParameterError(f"texts[{i}] must hold no lone surrogate; got U+{ord(texts[i][at]):04X} at character {at}")
+
+
 def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """``(first, units, unit_offsets)`` for each chunk of about a megabyte of text: its first text's
     index, the UTF-16 code units of its texts concatenated, and where each text starts and ends in them.
@@ -455,7 +464,10 @@ def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, n
         while last < len(texts) and (last == first or chars + lengths[last] <= _CHUNK_CHARS):
             chars += lengths[last]
             last += 1
-        encoded = [t.encode("utf-16-le") for t in texts[first:last]]
+        try:
+            encoded = [t.encode("utf-16-le") for t in texts[first:last]]
+        except UnicodeEncodeError:  # (found here, where it costs nothing when there is none)
+            raise _lone_surrogate_error(texts, first) from None
         unit_offsets = np.zeros(last - first + 1, dtype=np.int64)
         np.cumsum([len(e) >> 1 for e in encoded], out=unit_offsets[1:])
         units = np.frombuffer(b"".join(encoded), dtype=np.uint16)
@@ -464,7 +476,7 @@ def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, n
         first = last
 
 
-def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def hash_many(texts: Iterable[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The n-gram hashes of many texts, with no Python object per text or n-gram: ``(hashes, offsets)``.
 
     ``hashes[offsets[i]:offsets[i + 1]]`` equals ``shingle(texts[i], ngram, seed=seed).hashes``. The
@@ -477,6 +489,7 @@ def hash_many(texts: list[str], ngram: int = DEFAULT_NGRAM, *, seed: int = 0) ->
     """
     _check_ngram(ngram)
     _check_seed(seed)
+    texts = check_texts("texts", texts)
     lengths = [len(t) for t in texts]
     total = sum(lengths)
     # At most one n-gram a character: the array is cut to what was written.
@@ -522,5 +535,6 @@ def shingle_strings(text: str, ngram: int = DEFAULT_NGRAM) -> list[str]:
     ['abc', 'bcd', 'cde', 'def']
     """
     _check_ngram(ngram)
+    check_text(text)
     chars = text.replace(" ", "")
     return [chars[i : i + ngram] for i in range(len(chars) - ngram + 1)]

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from .minhash import signatures
-from .normalize import normalize
+from .checks import check_choice, check_int, check_texts
+from .minhash import MAX_NUM_PERM, signatures
+from .normalize import PROFILES, normalize
 from .shingle import shingle
 
 __all__ = ["sketch"]
@@ -36,7 +37,12 @@ def sketch(
         >>> sketch("one text").shape
         (1, 128)
     """
+    # Checked here, where they enter: with no text, no later stage would see them.
+    check_int("ngram", ngram)
+    check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
+    check_int("seed", seed, 0, (1 << 32) - 1)
+    check_choice("profile", profile, PROFILES)
     # One text is one row, not a row for each of its characters.
-    texts = [texts] if isinstance(texts, str) else texts
+    texts = [texts] if isinstance(texts, str) else check_texts("texts", texts)
     hashes = [shingle(normalize(text, profile=profile).text, ngram).hashes for text in texts]
     return signatures(hashes, num_perm, seed=seed)

@@ -8,6 +8,7 @@ import pytest
 
 from dedup import Document, ScanResult, scan
 from dedup.clusters import Cluster, find_clusters, parse_date, passage_clusters, wire_agency
+from dedup.dates import read_date
 from dedup.errors import ParameterError
 from dedup.records import Passage, Span
 
@@ -89,6 +90,30 @@ def test_min_documents(dated: ScanResult) -> None:
         find_clusters(dated, min_overlap=0.0)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_documents": None}, "^min_documents must be an integer of at least 2, got None$"),  # (was: TypeError)
+        ({"min_documents": 2.5}, r"^min_documents must be an integer of at least 2, got 2\.5$"),  # (was: accepted)
+        ({"min_documents": True}, "^min_documents must be an integer of at least 2, got True$"),
+        ({"min_documents": 1}, "^min_documents must be an integer of at least 2, got 1$"),
+        ({"min_overlap": 0.0}, r"^min_overlap must be greater than 0 and at most 1, got 0\.0$"),
+        ({"min_overlap": 1.5}, r"^min_overlap must be greater than 0 and at most 1, got 1\.5$"),
+        ({"min_overlap": float("nan")}, "^min_overlap must be a finite number, got nan$"),  # (was: accepted)
+        ({"min_overlap": "0.5"}, "^min_overlap must be a finite number, got '0.5'$"),
+    ],
+)
+def test_bad_parameters_are_named(dated: ScanResult, kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        find_clusters(dated, **kwargs)  # type: ignore[arg-type]
+
+
+def test_numpy_integers_are_integers(dated: ScanResult) -> None:
+    import numpy as np
+
+    assert find_clusters(dated, min_documents=np.int64(2)) == find_clusters(dated, min_documents=2)  # type: ignore[arg-type]
+
+
 def test_every_passage_of_the_corpus_is_in_the_cluster(dated: ScanResult) -> None:
     clusters = find_clusters(dated)
     assert passage_clusters(dated.passages, clusters) == [1] * len(dated.passages)
@@ -159,6 +184,16 @@ def test_parse_date() -> None:
     assert parse_date("2024-01-22T08:00:00+03:00") < parse_date("2024-01-22T06:00:00Z")  # type: ignore[operator]
     assert parse_date("yesterday") is None
     assert parse_date(None) is None
+
+
+@pytest.mark.parametrize("value", [5, 0, b"2024-01-22", 20240122.0, ["2024-01-22"]])
+def test_a_date_that_is_not_a_string_is_a_parameter_error(value: object) -> None:
+    # (Was a raw AttributeError, or, for a falsy value such as 0, None as if no date were given.)
+    message = f"^value must be a string or None, got {type(value).__name__}$"
+    with pytest.raises(ParameterError, match=message):
+        parse_date(value)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=message):
+        read_date(value)  # type: ignore[arg-type]
 
 
 def test_cluster_is_a_frozen_record() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import datasketch
@@ -24,11 +25,14 @@ from dedup.minhash import (
     permutations,
     signature,
     signatures,
+    signatures_flat,
+    text_signatures,
     to_datasketch,
     window_signatures,
     window_signatures_many,
 )
 from dedup.shingle import shingle, shingle_strings
+from dedup.sketch import sketch
 
 _UINT32 = st.integers(0, 2**32 - 1)
 _NUM_PERM = st.sampled_from([1, 2, 7, 16, 64, 128, 200])
@@ -371,10 +375,11 @@ def test_bad_seed(seed: object) -> None:
     ("window", "stride", "message"),
     [
         (130, 64, r"window \(130\) must be a multiple of stride \(64\)"),
-        (0, 1, r"window \(0\) must be an integer >= 1"),
-        (4, 0, r"stride \(0\) must be an integer >= 1"),
-        (-4, 2, r"window \(-4\) must be an integer >= 1"),
-        (4.0, 2, r"window \(4.0\) must be an integer >= 1"),
+        (0, 1, "window must be a positive integer, got 0"),
+        (4, 0, "stride must be a positive integer, got 0"),
+        (-4, 2, "window must be a positive integer, got -4"),
+        (4.0, 2, r"window must be a positive integer, got 4\.0"),
+        (True, 1, "window must be a positive integer, got True"),
         (2, 4, r"window \(2\) must be a multiple of stride \(4\)"),
     ],
 )
@@ -397,6 +402,73 @@ def test_bad_window(window: object, stride: object, message: str) -> None:
 def test_bad_hashes(hashes: np.ndarray, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         signature(hashes)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: signature([1], 0), "num_perm must be an integer from 1 to 1024, got 0"),  # type: ignore[arg-type]
+        (lambda: signature([1], 2000), "num_perm must be an integer from 1 to 1024, got 2000"),  # type: ignore[arg-type]
+        (lambda: permutations(8, seed=-1), r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+        (lambda: permutations(np.int64(0)), "num_perm must be an integer from 1 to 1024, got 0$"),  # type: ignore[arg-type]
+    ],
+)
+def test_parameters_are_worded_as_scan_config_words_them(call: Callable[[], object], message: str) -> None:
+    # (Until 2026 minhash said "num_perm (0) must be an integer in [1, 1024]" where ScanConfig and
+    # dedup.lsh said "num_perm must be an integer from 1 to 1024, got 0".)
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: signatures(None), "hash_arrays must be a list of arrays, got None"),  # type: ignore[arg-type]  # (was: not iterable)
+        (lambda: signatures(5), "hash_arrays must be a list of arrays, got 5"),  # type: ignore[arg-type]
+        (lambda: signatures([np.arange(3)], parallel=1), "parallel must be True or False, got 1"),  # type: ignore[arg-type]
+        (lambda: signatures_flat(np.arange(3), np.array([0.0, 3.0])), r"offsets must run from 0 to len\(hashes\)"),
+        (lambda: signatures_flat(np.arange(3), None), r"offsets must run from 0 to len\(hashes\)"),  # type: ignore[arg-type]
+        (
+            lambda: window_signatures_many([np.arange(3)], window=2, stride=1, parallel="yes"),  # type: ignore[arg-type]
+            "parallel must be True or False, got 'yes'",
+        ),
+        (lambda: text_signatures("abcdef", 3), "texts must be a list of str, got 'abcdef'"),
+        (lambda: text_signatures(None, 3), "texts must be a list of str, got None"),  # type: ignore[arg-type]
+        (lambda: text_signatures(["abc", None], 3), r"texts\[1\] must be a str; got NoneType"),  # type: ignore[list-item]
+        (lambda: text_signatures(["ab\udc80cdef"], 3), r"texts\[0\] must hold no lone surrogate; got U\+DC80"),
+        (lambda: text_signatures(["abc"], 3, hash_seed=-1), r"hash_seed must be an integer in \[0, 2\*\*32\), got -1"),
+        (lambda: text_signatures(["abc"], 0), "ngram must be a positive integer, got 0"),
+    ],
+)
+def test_wrong_input_is_a_parameter_error_naming_it(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+def test_text_signatures_take_any_collection_of_texts() -> None:
+    texts = ["قالت وزارة الدفاع", "abc def"]
+    expected = text_signatures(texts, 3, 8)
+    assert (text_signatures(tuple(texts), 3, 8) == expected).all()
+    assert (text_signatures(iter(texts), 3, 8) == expected).all()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: sketch(None), "texts must be a list of str, got None"),  # type: ignore[arg-type]  # (was: a raw TypeError)
+        (lambda: sketch(5), "texts must be a list of str, got 5"),  # type: ignore[arg-type]
+        (lambda: sketch([b"bytes"]), r"texts\[0\] must be a str; got bytes"),  # type: ignore[list-item]
+        (lambda: sketch("abc", ngram=0), "ngram must be a positive integer, got 0"),
+        (lambda: sketch("abc", num_perm=2000), "num_perm must be an integer from 1 to 1024, got 2000"),
+        # With no text, no stage sees the parameters: they are checked where they enter.
+        (lambda: sketch([], ngram=0), "ngram must be a positive integer, got 0"),
+        (lambda: sketch([], profile="x"), "profile must be one of arabic, basic, got 'x'"),
+        (lambda: sketch([], seed=-1), r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+    ],
+)
+def test_sketch_refuses_what_is_not_texts_or_a_parameter(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        call()
 
 
 def test_bad_hashes_in_batch_named_by_index() -> None:

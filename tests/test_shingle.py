@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -128,10 +129,13 @@ def test_bad_seed(seed: object) -> None:
 
 
 def test_parameter_error_is_a_value_error_naming_rule_and_value() -> None:
-    with pytest.raises(ValueError, match=r"ngram \(0\) must be an integer >= 1"):
+    # Worded as ScanConfig words the same rule (until 2026: "ngram (0) must be an integer >= 1").
+    with pytest.raises(ValueError, match=r"^ngram must be a positive integer, got 0$"):
         shingle("abcdef", 0)
-    with pytest.raises(ValueError, match=r"seed \(4294967296\) must be an integer in \[0, 2\*\*32\)"):
+    with pytest.raises(ValueError, match=r"^seed must be an integer in \[0, 2\*\*32\), got 4294967296$"):
         shingle("abcdef", seed=2**32)
+    with pytest.raises(ValueError, match=r"^ngram must be a positive integer, got 0$"):
+        hash_many(["abcdef"], 0)
 
 
 def test_numpy_integer_parameters_accepted() -> None:
@@ -200,3 +204,44 @@ def test_hash_many_five_grams_match_xxhash_on_mixed_widths(texts: list[str], see
     for i, text in enumerate(texts):
         expected = [xxhash.xxh32_intdigest(g.encode("utf-8"), seed) for g in shingle_strings(text, 5)]
         assert hashes[offsets[i] : offsets[i + 1]].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # A str is one text, not a list of one-character texts (each of which gave no n-gram).
+        (lambda: hash_many("abcdef", 3), "^texts must be a list of str, got 'abcdef'$"),
+        (lambda: hash_many(None, 3), "^texts must be a list of str, got None$"),  # type: ignore[arg-type]
+        (lambda: hash_many([None], 3), r"^texts\[0\] must be a str; got NoneType$"),  # type: ignore[list-item]  # (was: a raw TypeError)
+        (lambda: hash_many(["ok", b"abc"], 3), r"^texts\[1\] must be a str; got bytes$"),  # type: ignore[list-item]
+        # The rule shingle() applies to one text, in its words (was: a raw UnicodeEncodeError).
+        (
+            lambda: hash_many(["ab\udc80cdef"], 3),
+            r"^texts\[0\] must hold no lone surrogate; got U\+DC80 at character 2$",
+        ),
+        (lambda: shingle_strings(None), "^text must be a str; got NoneType$"),  # type: ignore[arg-type]  # (was: a raw AttributeError)
+        (lambda: shingle_strings("ab\ud800cd", 2), r"^text must hold no lone surrogate; got U\+D800 at character 2$"),
+    ],
+)
+def test_what_is_not_text_is_a_parameter_error(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 20])
+def test_hash_many_names_the_text_with_a_lone_surrogate_whatever_the_chunks(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(importlib.import_module("dedup.shingle"), "_CHUNK_CHARS", chunk)
+    texts = ["first text", "second", "a \ud800 third", "fourth \udfff"]
+    with pytest.raises(ParameterError, match=r"^texts\[2\] must hold no lone surrogate; got U\+D800 at character 2$"):
+        hash_many(texts, 3)
+
+
+@given(texts=st.lists(_TEXT, max_size=6), ngram=st.integers(1, 6))
+@settings(max_examples=60, deadline=None)
+def test_hash_many_takes_any_collection_of_texts_alike(texts: list[str], ngram: int) -> None:
+    hashes, offsets = hash_many(texts, ngram)
+    for other in (tuple(texts), iter(texts), (t for t in texts)):
+        h, o = hash_many(other, ngram)
+        assert h.tolist() == hashes.tolist() and o.tolist() == offsets.tolist()
