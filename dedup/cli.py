@@ -22,7 +22,9 @@ from typing import Any
 from . import __version__
 from ._cache import cache_dir
 from ._compile import compile_kernels
+from .checks import check_int
 from .clusters import find_clusters
+from .config import _MAX_THREADS
 from .errors import DedupError, InputError, ParameterError, ReadError
 from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
@@ -665,8 +667,8 @@ def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:
         raise ParameterError(f"--cluster-documents must be at least 2, got {args.cluster_documents}")
-    if getattr(args, "threads", None) is not None and args.threads < 1:
-        raise ParameterError(f"--threads must be at least 1, got {args.threads}")
+    if getattr(args, "threads", None) is not None:
+        check_int("threads", args.threads, 1, _MAX_THREADS)  # (said as --threads: _as_option)
     binary = args.format == "parquet"
     if binary:
         from .tables import _pyarrow

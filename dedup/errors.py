@@ -32,7 +32,7 @@ class ParameterError(DedupError, ValueError):
         ...     dedup.scan([], threads=0)
         ... except ValueError as error:  # a ParameterError is a ValueError too
         ...     print(type(error).__name__, "-", error)
-        ParameterError - threads must be a positive integer, got 0
+        ParameterError - threads must be an integer from 1 to 256, got 0
     """
 
 

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
+from .checks import check_int
 from .clusters import Cluster, find_clusters, passage_clusters
-from .errors import ParameterError
 from .records import Document, Pair, Passage, Span
 from .report import excerpt, plural, suppressed_note
 from .scan import ScanResult
@@ -338,10 +338,8 @@ def render_html(
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in page, page.count("<script")
         (True, 1)
     """
-    if isinstance(max_pairs, bool) or not isinstance(max_pairs, int) or max_pairs < 0:
-        raise ParameterError(f"max_pairs must be an integer of at least 0, got {max_pairs!r}")
-    if isinstance(cluster_documents, bool) or not isinstance(cluster_documents, int) or cluster_documents < 2:
-        raise ParameterError(f"cluster_documents must be an integer of at least 2, got {cluster_documents!r}")
+    check_int("max_pairs", max_pairs, 0)
+    check_int("cluster_documents", cluster_documents, 2)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
     ids = passage_clusters(result.passages, clusters)

@@ -26,6 +26,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
+from .checks import check_bool
 from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
 from .scripts import lone_surrogate
@@ -399,8 +400,7 @@ class Reader:
         if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
             raise ParameterError(f"glob must be a non-empty pattern string or None, got {self.glob!r}")
         for name in ("skip_bad", "check_ids"):
-            if not isinstance(getattr(self, name), bool):  # ("no" is truthy)
-                raise ParameterError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            check_bool(name, getattr(self, name))  # ("no" is truthy)
         if self.input_format is not None and self.input_format not in FORMATS:
             raise ParameterError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
         if self.encoding is not None:

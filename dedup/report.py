@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TextIO
 
 from . import __version__
+from .checks import check_bool, check_int
 from .clusters import Cluster, find_clusters, passage_clusters
 from .config import ScanConfig
 from .errors import InputError, ParameterError
@@ -143,8 +144,7 @@ def excerpt(text: str, width: int = 60) -> str:
         >>> excerpt("the defence ministry said on Monday it had no plans to withdraw", 40)
         'the defence … plans to withdraw'
     """
-    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-        raise ParameterError(f"width must be an integer of at least 1, got {width!r}")
+    check_int("width", width)
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
@@ -420,11 +420,6 @@ def _check_text_stream(stream: object) -> None:
         raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
 
 
-def _check_cluster_documents(cluster_documents: object) -> None:
-    if isinstance(cluster_documents, bool) or not isinstance(cluster_documents, int) or cluster_documents < 2:
-        raise ParameterError(f"cluster_documents must be an integer of at least 2, got {cluster_documents!r}")
-
-
 CSV_COLUMNS = (
     "pair",
     "score",
@@ -486,8 +481,7 @@ def write_csv(
         >>> print(out.getvalue().splitlines()[1])
         1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
-    if not isinstance(bom, bool):  # ("no" is truthy)
-        raise ParameterError(f"bom must be True or False, got {bom!r}")
+    check_bool("bom", bom)  # ("no" is truthy)
     _check_text_stream(stream)
     if clusters is None:
         clusters = find_clusters(result)
@@ -641,7 +635,7 @@ def format_table(
         >>> print(format_table(ScanResult([p], [pair], docs, [], 1, 0), width=80).splitlines()[0])
         1 document pair shares 1 passage
     """
-    _check_cluster_documents(cluster_documents)
+    check_int("cluster_documents", cluster_documents, 2)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns

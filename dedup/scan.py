@@ -26,6 +26,7 @@ from .boilerplate import Boilerplate, KeySources, SeedCounts, source_salt
 from .budget import per_document_budget
 from .candidates import Candidates, candidate_pairs_banded
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
+from .checks import check_int
 from .common import common_texts
 from .config import _MAX_THREADS, ScanConfig, _config_of
 from .dates import read_date
@@ -587,11 +588,8 @@ def scan(
         [(True, 'x', 'y')]
     """
     cfg = _config_of(config)
-    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-        raise ParameterError(f"threads must be a positive integer, got {threads!r}")
-    # (each thread holds a tally of seed counts and two batches of texts in flight)
-    if threads is not None and threads > _MAX_THREADS:
-        raise ParameterError(f"threads must be at most {_MAX_THREADS}, got {threads!r}")
+    if threads is not None:  # (each thread holds a tally of seed counts and two batches of texts in flight)
+        check_int("threads", threads, 1, _MAX_THREADS)
     if progress is not None and not callable(progress):
         raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
     if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):

@@ -303,8 +303,8 @@ def test_threads_do_not_change_the_result(capsys: pytest.CaptureFixture[str], mo
     assert made == [14, 14] and len({(p.a.doc, p.b.doc) for p in one.passages}) >= 20
     assert one.passages == three.passages and one.pairs == three.pairs
     status, _, err = run(["scan", str(SEEDS), "--threads", "0"], capsys)
-    assert status == 2 and "--threads must be at least 1, got 0" in err
-    with pytest.raises(dedup.ParameterError, match="threads must be a positive integer, got 0"):
+    assert status == 2 and "--threads must be an integer from 1 to 256, got 0" in err
+    with pytest.raises(dedup.ParameterError, match="threads must be an integer from 1 to 256, got 0"):
         scan([], threads=0)
 
 

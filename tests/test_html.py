@@ -255,7 +255,7 @@ def test_the_report_options_are_checked_where_they_enter() -> None:
     # (before: max_pairs=-1 dropped the last pair's view, and cluster_documents=0 was reported as
     # find_clusters' min_documents)
     result = dedup.scan([])
-    with pytest.raises(ParameterError, match="max_pairs must be an integer of at least 0, got -1"):
+    with pytest.raises(ParameterError, match="max_pairs must be a non-negative integer, got -1"):
         render_html(result, max_pairs=-1)
     with pytest.raises(ParameterError, match="cluster_documents must be an integer of at least 2, got 0"):
         render_html(result, cluster_documents=0)

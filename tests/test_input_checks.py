@@ -188,7 +188,7 @@ def test_scan_and_the_index_check_what_they_are_given(tmp_path: Path) -> None:
         (lambda: dedup.scan(None), "documents must be an iterable of dedup.Document, got NoneType"),  # type: ignore[arg-type]
         (lambda: dedup.scan(docs[0]), "documents must be an iterable of dedup.Document, got Document"),  # type: ignore[arg-type]
         (lambda: dedup.scan(docs, progress=5), "progress must be a callable or None, got int"),  # type: ignore[arg-type]
-        (lambda: dedup.scan(docs, threads=10**9), "threads must be at most 256, got 1000000000"),
+        (lambda: dedup.scan(docs, threads=10**9), "threads must be an integer from 1 to 256, got 1000000000"),
         (lambda: Index.open(tmp_path / "new", {"ngram": 5}), "config must be a dedup.ScanConfig or None"),  # type: ignore[arg-type]
         (lambda: Index.open(tmp_path / "new", create="no"), "create must be True or False, got 'no'"),  # type: ignore[arg-type]
         (lambda: dedup.Span("a", 5, 2), r"a span needs 0 <= start <= end, got start 5 and end 2"),

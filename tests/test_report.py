@@ -351,7 +351,7 @@ def test_the_writers_check_what_they_are_given() -> None:
             r"stream must be a text stream \(open the file with 'w'\), got BytesIO",
         ),  # type: ignore[arg-type]
         (lambda: write_csv(empty, io.StringIO(), bom="no"), "bom must be True or False, got 'no'"),  # type: ignore[arg-type]
-        (lambda: excerpt("abc", -3), "width must be an integer of at least 1, got -3"),
+        (lambda: excerpt("abc", -3), "width must be a positive integer, got -3"),
         (lambda: format_table(empty, cluster_documents=0), "cluster_documents must be an integer of at least 2, got 0"),
     ):
         with pytest.raises(ParameterError, match=message):

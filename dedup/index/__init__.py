@@ -38,6 +38,7 @@ import numpy as np
 
 from .._pages import small_pages
 from ..candidates import _threads
+from ..checks import check_bool
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
@@ -133,12 +134,6 @@ def _serialized(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concat
     return run
 
 
-def _check_flag(name: str, value: object) -> None:
-    """A True/False option must be a bool: "no" is truthy, and would do what it says not to."""
-    if not isinstance(value, bool):
-        raise ParameterError(f"{name} must be True or False, got {value!r}")
-
-
 def _check_documents(documents: object) -> None:
     if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
         raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
@@ -189,7 +184,7 @@ class Index:
         """
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
             raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
-        _check_flag("create", create)
+        check_bool("create", create)  # ("no" is truthy: it would create)
         if config is not None and not isinstance(config, ScanConfig):
             raise ParameterError(f"config must be a dedup.ScanConfig or None, got {type(config).__name__}")
         return cls(Store(Path(path), config, timeout=timeout, create=create))
@@ -314,7 +309,7 @@ class Index:
             ([], 1)
         """
         _check_documents(documents)
-        _check_flag("add", add)
+        check_bool("add", add)
         store, config = self._store, self.config
         docs = list(documents)
         store.check_engine()
@@ -387,7 +382,7 @@ class Index:
         if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
             raise ParameterError(f"batch must be a positive integer, got {batch!r}")
         _check_documents(documents)
-        _check_flag("replace", replace)
+        check_bool("replace", replace)
         if progress is not None and not callable(progress):
             raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
         result = AddResult()
