@@ -60,6 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import _cache
+from dedup.checks import check_choice
 from dedup.errors import ParameterError
 
 if TYPE_CHECKING:  # (a type only: normalising needs no numba)
@@ -317,8 +318,7 @@ def normalize(text: str, *, profile: str = "arabic") -> Normalized:
     """
     if not isinstance(text, str):
         raise ParameterError(f"text must be a str; got {type(text).__name__}")
-    if profile not in PROFILES:
-        raise ParameterError(f"profile must be one of {PROFILES}; got {profile!r}")
+    check_choice("profile", profile, PROFILES)
     decoded = _references(text)
     if decoded is None:
         out, offsets = _normalized(text, profile)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -275,3 +276,24 @@ def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert "d.jsonl:1: date '01/02/2024' cannot be read" in err
     assert err.rstrip().endswith("(scanned without it and counted without --strict)")
+
+
+def test_one_rule_is_worded_one_way_wherever_it_is_checked() -> None:
+    # (before: num_perm=0 was "a positive integer" in ScanConfig and "from 1 to 1024" in minhash;
+    # the profile "one of ('arabic', 'basic'); got" in normalize and "one of arabic, basic, got" elsewhere)
+    from dedup.minhash import signature
+    from dedup.normalize import normalize
+
+    for calls, message in (
+        (
+            (lambda: ScanConfig(num_perm=0), lambda: signature([1], num_perm=0)),
+            "num_perm must be an integer from 1 to 1024, got 0",
+        ),
+        (
+            (lambda: ScanConfig(profile="x"), lambda: normalize("a", profile="x")),
+            "profile must be one of arabic, basic, got 'x'",
+        ),  # type: ignore[arg-type]
+    ):
+        for call in calls:
+            with pytest.raises(ParameterError, match=f"^{re.escape(message)}$"):
+                call()
