@@ -23,6 +23,7 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import distinct, merge_counts
+from .checks import check_bool, check_int
 from .errors import ParameterError
 from .store import SortedRuns
 
@@ -87,8 +88,8 @@ def candidate_pairs(
         raise ParameterError(
             f"keys ({keys.shape}), groups ({len(groups)}) and sources ({len(sources)}) must have one row per item"
         )
-    if max_bucket < 2:
-        raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
+    check_int("max_bucket", max_bucket, 2)
+    check_bool("same_source", same_source)  # ("no" is truthy: it would compare an outlet with itself)
     pairs_of = _BandPairs(groups, sources, same_source, max_bucket)
     counts = _PairCounts(keys.shape[1])
     buckets = []

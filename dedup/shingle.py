@@ -78,11 +78,14 @@ def _check_seed(seed: int) -> int:
 def codepoints(text: str) -> np.ndarray:
     """Return the code points of ``text`` as a uint32 array (one per character).
 
-    Raises ``UnicodeEncodeError`` (a ``ValueError``) on lone surrogates, which have no UTF-8 form.
+    Raises ``UnicodeEncodeError`` (a ``ValueError``) on lone surrogates, which have no UTF-8 form,
+    and :class:`~dedup.errors.ParameterError` on what is not a str.
 
     >>> codepoints("aب😀").tolist()
     [97, 1576, 128512]
     """
+    if not isinstance(text, str):
+        raise ParameterError(f"text must be a str; got {type(text).__name__}")
     # The UTF-32 codec is a C loop; it is the cheapest way from str to array.
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 

@@ -368,3 +368,11 @@ def test_merge_counts_is_the_counted_union(x: set[int], y: set[int], count: int)
     )  # fmt: skip
     assert values.tolist() == sorted(x | y) and counts.dtype == np.uint16
     assert counts.tolist() == [(count if v in x else 0) + (v in y) for v in sorted(x | y)]
+
+
+def test_candidate_pairs_refuses_a_truthy_same_source() -> None:
+    # ("no" is truthy: before, it compared an outlet's documents with each other)
+    keys = np.array([[1, 7], [1, 7]], dtype=np.uint64)
+    with pytest.raises(ParameterError, match="same_source must be True or False, got 'no'"):
+        candidate_pairs(keys, np.array([0, 1]), np.array([0, 0]), same_source="no")  # type: ignore[arg-type]
+    assert len(candidate_pairs(keys, np.array([0, 1]), np.array([0, 0])).left) == 0

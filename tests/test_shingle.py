@@ -245,3 +245,9 @@ def test_hash_many_takes_any_collection_of_texts_alike(texts: list[str], ngram: 
     for other in (tuple(texts), iter(texts), (t for t in texts)):
         h, o = hash_many(other, ngram)
         assert h.tolist() == hashes.tolist() and o.tolist() == offsets.tolist()
+
+
+def test_codepoints_of_what_is_not_a_str_is_a_parameter_error() -> None:
+    # (before: codepoints(None) raised AttributeError: 'NoneType' object has no attribute 'encode')
+    with pytest.raises(ParameterError, match="text must be a str; got NoneType"):
+        codepoints(None)  # type: ignore[arg-type]
