@@ -27,7 +27,9 @@ import numpy.typing as npt
 
 from .errors import ParameterError
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_list", "check_number", "check_texts", "check_uint32"]
+__all__ = [
+    "check_bool", "check_choice", "check_int", "check_list", "check_number", "check_str", "check_texts", "check_uint32",
+]  # fmt: skip
 
 _SHOW = reprlib.Repr()
 _SHOW.maxstring = 60
@@ -181,6 +183,22 @@ def check_list(name: str, value: object, of: str) -> list[Any]:
     return list(value)
 
 
+def check_str(name: str, value: object) -> str:
+    """``value``, if it is a str: the rule every text parameter is held to, in one wording.
+
+    Example:
+        >>> check_str("text", "نص")
+        'نص'
+        >>> check_str("text", None)
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: text must be a str; got NoneType
+    """
+    if not isinstance(value, str):
+        raise ParameterError(f"{name} must be a str; got {type(value).__name__}")
+    return value
+
+
 def check_texts(name: str, value: object) -> list[str]:
     """``value`` as a list, if it is a collection of str (lone surrogates are the encoders' to find).
 
@@ -196,8 +214,7 @@ def check_texts(name: str, value: object) -> list[str]:
     """
     texts = check_list(name, value, "str")
     for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise ParameterError(f"{name}[{i}] must be a str; got {type(text).__name__}")
+        check_str(f"{name}[{i}]", text)
     return texts
 
 

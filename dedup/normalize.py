@@ -60,7 +60,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import _cache
-from dedup.checks import check_choice
+from dedup.checks import check_choice, check_str
 from dedup.errors import ParameterError
 
 if TYPE_CHECKING:  # (a type only: normalising needs no numba)
@@ -148,8 +148,7 @@ class Normalized:
     offsets: Positions
 
     def __post_init__(self) -> None:
-        if not isinstance(self.text, str):
-            raise ParameterError(f"text must be a str; got {type(self.text).__name__}")
+        check_str("text", self.text)
         offsets = self.offsets
         if not isinstance(offsets, np.ndarray) or offsets.dtype not in (np.int64, np.int32) or offsets.ndim != 1:
             raise ParameterError(f"offsets must be a 1-D int64 (or int32) numpy array; got {offsets!r}")
@@ -316,8 +315,7 @@ def normalize(text: str, *, profile: str = "arabic") -> Normalized:
     >>> normalize("AT&amp;T said &quot;caf&eacute;&quot; &#1604;&#x627;").text
     'at t said café لا'
     """
-    if not isinstance(text, str):
-        raise ParameterError(f"text must be a str; got {type(text).__name__}")
+    check_str("text", text)
     check_choice("profile", profile, PROFILES)
     decoded = _references(text)
     if decoded is None:

@@ -45,7 +45,7 @@ from .pairs import (
 )
 from .records import CommonText, Document, Pair, Passage, Skipped
 from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
-from .scripts import lone_surrogate
+from .scripts import lone_surrogate, surrogate_reason
 from .shingle import hash_many
 from .store import BandKeyStore, DocumentStore
 
@@ -249,7 +249,7 @@ class _Index:
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:
                 assert value is not None
-                reason = f"{name} must hold no lone surrogate; got U+{ord(value[at]):04X} at character {at}"
+                reason = surrogate_reason(name, value, at)
                 self.reject(doc.id if name != "id" else None, reason)
                 return
         if doc.id in self.documents:

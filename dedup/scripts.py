@@ -31,16 +31,17 @@ import unicodedata
 import numpy as np
 import numpy.typing as npt
 
+from .checks import check_str
 from .errors import ParameterError
 
-__all__ = ["breaks", "check_text", "lone_surrogate", "measure", "sentence_ends", "tokens", "width"]
+__all__ = ["breaks", "check_text", "lone_surrogate", "measure", "sentence_ends", "surrogate_reason", "tokens", "width"]
 
 # Half of a UTF-16 surrogate pair on its own: a Python string may hold one (from a JSON escape such
 # as "\ud800" that is not a pair), but no encoding can write it, and it is no character of any text.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_text(text: object) -> None:
+def check_text(text: object, name: str = "text") -> None:
     """Raise :class:`~dedup.errors.ParameterError` unless ``text`` is a str holding no lone surrogate.
 
     Example:
@@ -50,11 +51,20 @@ def check_text(text: object) -> None:
         ...
         dedup.errors.ParameterError: text must hold no lone surrogate; got U+DC80 at character 1
     """
-    if not isinstance(text, str):
-        raise ParameterError(f"text must be a str; got {type(text).__name__}")
-    lone = lone_surrogate(text)
+    checked = check_str(name, text)
+    lone = lone_surrogate(checked)
     if lone >= 0:
-        raise ParameterError(f"text must hold no lone surrogate; got U+{ord(text[lone]):04X} at character {lone}")
+        raise ParameterError(surrogate_reason(name, checked, lone))
+
+
+def surrogate_reason(name: str, text: str, at: int) -> str:
+    """Why ``text``, holding a lone surrogate at ``at``, is refused: the rule in the words every check uses.
+
+    Example:
+        >>> surrogate_reason("source", "ab\\ud800", 2)
+        'source must hold no lone surrogate; got U+D800 at character 2'
+    """
+    return f"{name} must hold no lone surrogate; got U+{ord(text[at]):04X} at character {at}"
 
 
 def lone_surrogate(text: str) -> int:

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from dedup.checks import check_int, check_texts
+from dedup.checks import check_int, check_str, check_texts
 from dedup.errors import ParameterError
-from dedup.scripts import check_text, lone_surrogate
+from dedup.scripts import check_text, lone_surrogate, surrogate_reason
 
 __all__ = ["Shingles", "codepoints", "hash_many", "shingle", "shingle_strings"]
 
@@ -84,8 +84,7 @@ def codepoints(text: str) -> np.ndarray:
     >>> codepoints("aب😀").tolist()
     [97, 1576, 128512]
     """
-    if not isinstance(text, str):
-        raise ParameterError(f"text must be a str; got {type(text).__name__}")
+    check_str("text", text)
     # The UTF-32 codec is a C loop; it is the cheapest way from str to array.
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
@@ -451,7 +450,7 @@ def _lone_surrogate_error(texts: list[str], first: int) -> ParameterError:
     'texts[1] must hold no lone surrogate; got U+DC80 at character 2'
     """
     i, at = next((i, at) for i in range(first, len(texts)) if (at := lone_surrogate(texts[i])) >= 0)
-    return ParameterError(f"texts[{i}] must hold no lone surrogate; got U+{ord(texts[i][at]):04X} at character {at}")
+    return ParameterError(surrogate_reason(f"texts[{i}]", texts[i], at))
 
 
 def _utf16_chunks(texts: list[str], lengths: list[int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
