@@ -70,7 +70,7 @@ def boilerplate_limit(documents: int, share: float) -> int:
         >>> boilerplate_limit(5, 0.1), boilerplate_limit(10, 0.1), boilerplate_limit(270, 0.1)
         (2, 3, 27)
     """
-    return max(2, math.floor(share * documents), math.isqrt(documents))
+    return max(rare_limit(documents, share), math.isqrt(documents))
 
 
 def rare_limit(documents: int, share: float) -> int:
@@ -80,7 +80,7 @@ def rare_limit(documents: int, share: float) -> int:
         >>> rare_limit(5, 0.02), rare_limit(600, 0.02), rare_limit(100_000, 0.02)
         (2, 12, 2000)
     """
-    # The same floor of two as the boilerplate limit: a seed two documents share is always in play.
+    # A floor of two (the boilerplate limit's too): a seed two documents share is always in play.
     return max(2, math.floor(share * documents))
 
 
