@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .align import AlignParams
-from .checks import check_int
+from .checks import check_choice, check_int
 from .errors import ParameterError
 from .lsh import optimal_params
 from .minhash import MAX_NUM_PERM
@@ -114,8 +114,7 @@ class ScanConfig:
                 raise ParameterError(f"{name} must be a positive integer, got {value!r}")
         if self.window % self.stride:
             raise ParameterError(f"window ({self.window}) must be a multiple of stride ({self.stride})")
-        if self.profile not in PROFILES:
-            raise ParameterError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
+        check_choice("profile", self.profile, PROFILES)
         if not 0.0 < self.source_df <= 1.0:
             raise ParameterError(f"source_df must be greater than 0 and at most 1, got {self.source_df!r}")
         if not 0.0 <= self.min_score <= 1.0:

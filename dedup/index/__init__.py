@@ -39,6 +39,7 @@ import numpy as np
 from .._pages import small_pages
 from ..candidates import _threads
 from ..checks import check_bool
+from ..config import _config_of
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _Index
@@ -185,8 +186,8 @@ class Index:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
             raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
         check_bool("create", create)  # ("no" is truthy: it would create)
-        if config is not None and not isinstance(config, ScanConfig):
-            raise ParameterError(f"config must be a dedup.ScanConfig or None, got {type(config).__name__}")
+        if config is not None:
+            _config_of(config)  # (None stays None: the stored configuration, or the defaults for a new index)
         return cls(Store(Path(path), config, timeout=timeout, create=create))
 
     @property
