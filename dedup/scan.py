@@ -564,6 +564,17 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     )  # fmt: skip
 
 
+def _check_documents(documents: object) -> None:
+    """Documents must come as an iterable of :class:`Document`: one text, or one document, is no corpus."""
+    if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
+        raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
+
+
+def _check_progress(progress: object) -> None:
+    if progress is not None and not callable(progress):
+        raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
+
+
 @small_pages()
 @heap_pages()
 def scan(
@@ -590,10 +601,8 @@ def scan(
     cfg = _config_of(config)
     if threads is not None:  # (each thread holds a tally of seed counts and two batches of texts in flight)
         check_int("threads", threads, 1, _MAX_THREADS)
-    if progress is not None and not callable(progress):
-        raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
-    if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
-        raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
+    _check_progress(progress)
+    _check_documents(documents)
     index = _Index(cfg, threads=threads)
     for count, doc in enumerate(documents, 1):
         index.add(doc)

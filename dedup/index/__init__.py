@@ -42,7 +42,7 @@ from ..checks import check_bool
 from ..config import _config_of
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
-from ..scan import ScanConfig, ScanResult, _Index
+from ..scan import ScanConfig, ScanResult, _check_documents, _check_progress, _Index
 from ..scripts import lone_surrogate
 from ..store import DocumentStore
 from .codec import compressor
@@ -133,11 +133,6 @@ def _serialized(method: Callable[Concatenate[Index, _P], _T]) -> Callable[Concat
             return method(self, *args, **kwargs)
 
     return run
-
-
-def _check_documents(documents: object) -> None:
-    if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
-        raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
 
 
 class Index:
@@ -384,8 +379,7 @@ class Index:
             raise ParameterError(f"batch must be a positive integer, got {batch!r}")
         _check_documents(documents)
         check_bool("replace", replace)
-        if progress is not None and not callable(progress):
-            raise ParameterError(f"progress must be a callable or None, got {type(progress).__name__}")
+        _check_progress(progress)
         result = AddResult()
         done = 0
         with self._store.writing():
