@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from .align import AlignParams
-from .checks import check_choice, check_int
+from .checks import check_choice
 from .errors import ParameterError
 from .lsh import optimal_params
-from .minhash import MAX_NUM_PERM
+from .minhash import _check_num_perm
 from .normalize import PROFILES
 
 __all__ = ["ScanConfig"]
@@ -107,7 +107,7 @@ class ScanConfig:
                 raise ParameterError(f"{name} must be at least 0, got {getattr(self, name)!r}")
         if not 0 <= self.seed < 1 << 32:
             raise ParameterError(f"seed must be an integer in [0, 2**32), got {self.seed!r}")
-        check_int("num_perm", self.num_perm, 1, MAX_NUM_PERM)  # (in minhash's words: one rule, one message)
+        _check_num_perm(self.num_perm)  # (minhash's check: one rule, one message)
         for name in ("ngram", "window", "stride", "min_length", "max_bucket", "min_bands"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

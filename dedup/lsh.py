@@ -18,7 +18,7 @@ from numba import njit
 
 from .checks import _shown, check_int, check_number, check_uint32
 from .errors import ParameterError
-from .minhash import MAX_NUM_PERM
+from .minhash import _check_num_perm  # (the signatures' bound: the search below is quadratic in num_perm)
 
 __all__ = ["band_keys", "band_keys32", "extra_band_keys32", "optimal_params", "probability"]
 
@@ -33,11 +33,6 @@ _GRID = 2049  # integration points: enough for the chosen (bands, rows) to equal
 
 def _check_threshold(threshold: float) -> float:
     return check_number("threshold", threshold, 0.0, 1.0, low_open=True, high_open=True)
-
-
-def _check_num_perm(num_perm: int) -> int:
-    # (The signatures' bound, checked here too: the search below is quadratic in num_perm.)
-    return check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
 
 
 def _check_similarity(similarity: float | npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -28,7 +28,7 @@ from numba import njit, prange
 
 from dedup.checks import check_bool, check_int, check_list, check_texts, check_uint32
 from dedup.errors import ParameterError
-from dedup.shingle import _check_ngram, _hash_text, _utf16_chunks
+from dedup.shingle import _check_ngram, _check_seed, _hash_text, _utf16_chunks
 
 if TYPE_CHECKING:
     import datasketch
@@ -66,10 +66,6 @@ _M2 = np.uint32(0xC2B2AE35)
 
 def _check_num_perm(num_perm: int) -> int:
     return check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
-
-
-def _check_seed(seed: int, name: str = "seed") -> int:
-    return check_int(name, seed, 0, (1 << 32) - 1)
 
 
 def _check_window(window: int, stride: int) -> None:

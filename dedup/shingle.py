@@ -71,8 +71,8 @@ def _check_ngram(ngram: int) -> int:
     return check_int("ngram", ngram, 1)
 
 
-def _check_seed(seed: int) -> int:
-    return check_int("seed", seed, 0, (1 << 32) - 1)
+def _check_seed(seed: int, name: str = "seed") -> int:
+    return check_int(name, seed, 0, (1 << 32) - 1)
 
 
 def codepoints(text: str) -> np.ndarray:

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from .checks import check_choice, check_int, check_texts
-from .minhash import MAX_NUM_PERM, signatures
+from .checks import check_choice, check_texts
+from .minhash import _check_num_perm, signatures
 from .normalize import PROFILES, normalize
-from .shingle import shingle
+from .shingle import _check_ngram, _check_seed, shingle
 
 __all__ = ["sketch"]
 
@@ -38,9 +38,9 @@ def sketch(
         (1, 128)
     """
     # Checked here, where they enter: with no text, no later stage would see them.
-    check_int("ngram", ngram)
-    check_int("num_perm", num_perm, 1, MAX_NUM_PERM)
-    check_int("seed", seed, 0, (1 << 32) - 1)
+    _check_ngram(ngram)
+    _check_num_perm(num_perm)
+    _check_seed(seed)
     check_choice("profile", profile, PROFILES)
     # One text is one row, not a row for each of its characters.
     texts = [texts] if isinstance(texts, str) else check_texts("texts", texts)
