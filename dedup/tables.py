@@ -22,8 +22,9 @@ import json
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
+from .checks import check_int
 from .clusters import Cluster, find_clusters
-from .errors import DependencyError, ParameterError
+from .errors import DependencyError
 from .records import Pair
 from .report import cluster_record, report_rows, summary_record
 from .scan import ScanResult
@@ -166,8 +167,7 @@ def to_arrow(result: ScanResult, *, cluster_documents: int = 3, clusters: list[C
     """
     pa = _pyarrow()
     if clusters is None:
-        if isinstance(cluster_documents, bool) or not isinstance(cluster_documents, int) or cluster_documents < 2:
-            raise ParameterError(f"cluster_documents must be an integer of at least 2, got {cluster_documents!r}")
+        check_int("cluster_documents", cluster_documents, 2)
         clusters = find_clusters(result, min_documents=cluster_documents)
     return Tables(
         passages=_passages(pa, result, clusters),
