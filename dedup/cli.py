@@ -594,12 +594,15 @@ class _Output:
             self.direct = True
             return
         shown, self.path = self.path, Path(os.path.realpath(self.path))  # a link's file is written, not the link
-        try:
-            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        except OSError as error:
-            raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
-        os.close(handle)
-        self.temporary = Path(name)
+        with _signals_held():  # a signal now would leave a file nobody knows the name of
+            try:
+                handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            except OSError as error:
+                raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
+            os.close(handle)
+            self.temporary = Path(name)
+            if _unfinished is not None:
+                _unfinished.add(self.temporary)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
@@ -638,14 +641,19 @@ class _Output:
             mode = 0o666 & ~umask  # mkstemp made the file private; a new output gets the usual mode
         os.chmod(self.temporary, mode)
         os.replace(self.temporary, self.path)
-        self.temporary = None
+        self._done()
 
     def discard(self) -> None:
         """Remove the temporary file (when nothing is to be written after all)."""
         if self.temporary is not None:
             with contextlib.suppress(OSError):
                 self.temporary.unlink()
-            self.temporary = None
+            self._done()
+
+    def _done(self) -> None:
+        if _unfinished is not None and self.temporary is not None:
+            _unfinished.discard(self.temporary)
+        self.temporary = None
 
 
 def _compile_first(quiet: bool) -> None:
@@ -1007,18 +1015,62 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return 0
 
 
+# While a command runs on the main thread: the temporary output files not yet committed or removed
+# (whatever ends the command removes them, even a signal that came before their owner could), and
+# whether a signal is held off, with those that came meanwhile.
+_unfinished: set[Path] | None = None
+_holding = False
+_held: list[int] = []
+
+
 @contextlib.contextmanager
 def _terminated_as_interrupt() -> Iterator[None]:
     """SIGTERM (``kill``, ``timeout``) ends the command as Ctrl-C does: partial output files removed, status 143."""
+    global _unfinished
 
     def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        if _holding:
+            _held.append(signum)
+        else:
+            _end(signum)
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, stop)
+    handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not when Ctrl-C is ignored)
+        handlers[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
+    _unfinished = set()
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        for path in _unfinished:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        _unfinished = None
+        _held.clear()
+
+
+def _end(signum: int) -> None:
+    """End the command for a signal: Ctrl-C as Python does, any other as ``SystemExit`` with the shell's status."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold off SIGTERM and Ctrl-C (on the main thread, under :func:`_terminated_as_interrupt`) until the block ends."""
+    global _holding
+    if _holding:
+        yield
+        return
+    _holding = True
+    try:
+        yield
+    finally:
+        _holding = False
+        if _held:
+            _end(_held.pop(0))

@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,6 +85,26 @@ def test_sigterm_removes_the_partial_output(tmp_path: Path) -> None:
     assert process.wait(60) == 128 + signal.SIGTERM
     process.stdin.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals reach the main thread")
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: signal.Signals
+) -> None:
+    # The worst moment: the file exists and its name is not yet returned to whoever removes it.
+    docs, out = corpus(tmp_path / "docs"), tmp_path / "out.jsonl"
+    made = tempfile.mkstemp
+
+    def signalled(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = made(*args, **kwargs)
+        signal.raise_signal(number)  # (runs the handler at once, here)
+        return handle, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", signalled)
+    assert main(["scan", str(docs), "--format", "jsonl", "-q", "-o", str(out)]) == 128 + number
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]
 
 
 def test_a_zstd_file_cut_short_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
