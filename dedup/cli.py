@@ -960,7 +960,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, ParameterError):
             message = _as_option(message)
         if _skippable(error) and hasattr(args, "skip_bad"):  # (evaluate has no --skip-bad)
-            what = "such documents" if isinstance(error, InputError) else "what cannot be read"
+            what = (
+                "such documents"
+                if isinstance(error, InputError) and error.kind != "unreadable file"
+                else "what cannot be read"
+            )
             message += f" (--skip-bad skips {what} and goes on)"
         # One line, whatever the message holds: a file name or another library's message may hold
         # line breaks or control characters, which would break the line or drive the terminal.

@@ -317,6 +317,14 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *
     return f"invalid {label} at {at}{what}: expected {label} text{hint}"
 
 
+def _bad_file(where: str, reason: str) -> InputError:
+    """A file whose documents cannot be told apart (its CSV header, its Parquet columns): skipped whole by skip_bad."""
+    return InputError(f"{where}: {reason}", reason=reason, kind=_BAD_FILE)
+
+
+_BAD_FILE = "unreadable file"
+
+
 def _read_failure(name: str, error: BaseException) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
     # Some libraries' messages run over lines (pyarrow's about a damaged page): one line here.
@@ -669,17 +677,24 @@ class Reader:
         before = len(self._places) + len(self.skipped)
         try:
             yield from documents
-        except ReadError as error:
+        except (ReadError, InputError) as error:
+            if isinstance(error, InputError) and error.kind != _BAD_FILE:
+                raise
             read = len(self._places) + len(self.skipped) - before
             self._unreadable(error, name, doc_id if form == "txt" else None, form, read)
 
-    def _unreadable(self, error: ReadError, where: str, doc_id: str | None, form: str | None, read: int = 0) -> None:
+    def _unreadable(
+        self, error: ReadError | InputError, where: str, doc_id: str | None, form: str | None, read: int = 0
+    ) -> None:
         """A file (of format ``form``) or a folder (``"folder"``) that cannot be read: an error, or under
         ``skip_bad`` skipped and counted as one document."""
         if not self.skip_bad:
             error.skippable = True
             raise error
-        reason = error.args[0].removeprefix(f"{where}: ")
+        if isinstance(error, InputError):  # (where in the file: its header line)
+            where, reason = error.args[0].removesuffix(f": {error.reason}"), error.reason
+        else:
+            reason = error.args[0].removeprefix(f"{where}: ")
         if form == "folder":
             reason += " (the documents below it could not be counted)"
         elif form != "txt":
@@ -859,27 +874,28 @@ class Reader:
         try:
             header = next(rows)
         except StopIteration:
-            raise InputError(f"{name}: empty file: expected a header line naming the columns") from None
+            raise _bad_file(name, "empty file: expected a header line naming the columns") from None
         except csv.Error as error:
             # Undecodable bytes come first: they are what made the line unreadable as CSV.
             expected = ": expected a closing quote" if source.at_end else ""
             why = bad[1][0] if 1 in bad else f"not valid {kind} ({_quote_problem(source, error, delimiter)}){expected}"
-            raise InputError(f"{name}:1: {why}") from None
+            raise _bad_file(f"{name}:1", why) from None
         if bad.get(1) is not None:
-            raise InputError(f"{name}:1: {bad[1][0]}")
+            raise _bad_file(f"{name}:1", bad[1][0])
         header = [h.strip() for h in header]
         twice = sorted({h for h in header if header.count(h) > 1})
         if twice:
             names = ", ".join(map(repr, twice))
-            raise InputError(
-                f"{name}:1: column {names} appears more than once in the header: expected each column once"
+            raise _bad_file(
+                f"{name}:1", f"column {names} appears more than once in the header: expected each column once"
             )
         missing = [f for f in (self.id_field, self.text_field) if f not in header]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise InputError(
-                f"{name}:1: no column {names} in the header ({', '.join(map(repr, header))}): "
-                "expected a header line naming the id and text columns"
+            raise _bad_file(
+                f"{name}:1",
+                f"no column {names} in the header ({', '.join(map(repr, header))}): "
+                "expected a header line naming the id and text columns",
             )
         while True:
             source.begin()
@@ -942,7 +958,7 @@ class Reader:
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise InputError(f"{name}: no column {names} (columns: {', '.join(map(repr, columns))})")
+            raise _bad_file(name, f"no column {names} (columns: {', '.join(map(repr, columns))})")
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
         batches = parquet.iter_batches(batch_size=1024, columns=wanted)

@@ -187,6 +187,12 @@ def test_skip_bad_skips_and_counts_a_file_that_cannot_be_read(
     status, out, err = run(["scan", str(folder)], capsys)
     assert status == 2 and out == ""
     one_line_error(err, "cut.txt.gz: cannot read: ", "(--skip-bad skips what cannot be read and goes on)")
+    (folder / "cut.txt.gz").unlink()
+    (folder / "other.csv").write_text("url,body\nx,y\n", "utf-8")  # another export's columns
+    status, out, err = run(["scan", str(folder)], capsys)
+    one_line_error(err, "other.csv:1: no column 'id' and 'text'", "(--skip-bad skips what cannot be read and goes on)")
+    (folder / "other.csv").unlink()
+    (folder / "cut.txt.gz").write_bytes(gzip.compress(SEED_TEXTS[2].encode())[:-10])
     status, out, err = run(["scan", str(folder), "--skip-bad", "--format", "jsonl"], capsys)
     summary = json.loads(out.splitlines()[-1])
     assert status == 0 and (summary["documents_read"], summary["documents_scanned"]) == (3, 2)

@@ -425,3 +425,41 @@ def test_a_damaged_parquet_page_is_a_one_line_read_error(tmp_path: Path) -> None
         assert str(caught.value).startswith(f"{path}: {message}") and "\n" not in str(caught.value)
         reader = Reader(skip_bad=True)
         assert list(reader.read([path])) == [] and [s.kind for s in reader.skipped] == ["unreadable file"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where", "reason"),
+    [
+        ("d.csv", b"name,body\na,b\n", "d.csv:1", "no column 'id' and 'text' in the header ('name', 'body')"),
+        ("d.csv", b"id,id,text\na,b,c\n", "d.csv:1", "column 'id' appears more than once in the header"),
+        ("d.csv", b"", "d.csv", "empty file: expected a header line"),
+        ("d.tsv", b"id\xff\ttext\na\tb\n", "d.tsv:1", "invalid UTF-8 at byte 2 of the header line"),
+    ],
+    ids=["missing column", "column twice", "empty", "bad header bytes"],
+)
+def test_a_file_whose_header_fails_is_skipped_whole(
+    tmp_path: Path, name: str, content: bytes, where: str, reason: str
+) -> None:
+    """A header that does not name the documents' columns stops the reading, or under skip_bad
+    skips that file as one, counted, and the other files are read."""
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "e.jsonl").write_text(json.dumps({"id": "k", "text": "kept"}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path / where}: {reason}")):
+        list(Reader().read([tmp_path]))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tmp_path])] == ["k"]
+    (skipped,) = reader.skipped
+    assert (skipped.where, skipped.kind) == (str(tmp_path / where), "unreadable file")
+    assert skipped.reason.startswith(reason) and skipped.reason.endswith("the file is counted as one)")
+
+
+def test_a_parquet_file_without_the_columns_is_skipped_whole(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"key": ["a", "b"], "text": ["x", "y"]}), tmp_path / "d.parquet")
+    pq.write_table(pa.table({"id": ["c"], "text": ["z"]}), tmp_path / "e.parquet")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tmp_path])] == ["c"]
+    assert [(s.where, s.kind, s.reason.split(" (")[0]) for s in reader.skipped] == [
+        (str(tmp_path / "d.parquet"), "unreadable file", "no column 'id'")
+    ]
