@@ -48,8 +48,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ._streams import split_lines
 from .errors import InputError, ParameterError, ReadError
-from .io import _lines, json_type, parse_json
+from .io import json_type, parse_json
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -412,7 +413,7 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     except OSError as exc:
         raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
     name = os.fspath(path)
-    for number, raw in enumerate(_lines(io.BytesIO(data)), start=1):
+    for number, raw in enumerate(split_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:
             line = raw.decode("utf-8")

@@ -16,16 +16,25 @@ import gzip
 import io
 import json
 import os
-import re
 import sys
 import zlib
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
+from ._csvlines import Relines, quote_problem, resumes
+from ._streams import (
+    MAGIC,
+    Transcoded,
+    bom_encoding,
+    decompressed,
+    encoding_label,
+    keeps_ascii,
+    split_lines,
+    undecodable,
+)
 from .checks import check_bool
 from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
@@ -48,17 +57,7 @@ _EXTENSIONS = {
     ".pq": "parquet",
 }
 _COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
-_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 _EXPECTED = ".txt, .jsonl, .csv, .tsv or .parquet, optionally followed by .gz or .zst"
-# A byte-order mark names its encoding beyond doubt (no UTF-8 text starts with these bytes), so a
-# file saved as "Unicode" by a Windows editor is read without being named; UTF-32's marks first,
-# since UTF-32-LE's begins with UTF-16-LE's.
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
 
 
 def file_format(path: str | Path) -> tuple[str | None, str | None]:
@@ -73,133 +72,6 @@ def file_format(path: str | Path) -> tuple[str | None, str | None]:
     if compression is not None:
         suffixes.pop()
     return (_EXTENSIONS.get(suffixes[-1]) if suffixes else None), compression
-
-
-def _zstd_open(path: Path | IO[bytes]) -> IO[bytes]:
-    try:
-        from compression import zstd  # type: ignore[import-not-found,unused-ignore]  # Python 3.14 and later
-
-        return zstd.open(path, "rb")  # type: ignore[no-any-return]
-    except ImportError:
-        pass
-    try:
-        import zstandard
-    except ImportError as error:  # pragma: no cover - a core dependency before Python 3.14
-        raise DependencyError(
-            f"{path}: reading zstandard-compressed input needs the zstandard package: pip install zstandard"
-        ) from error
-    source = path.open("rb") if isinstance(path, Path) else path
-    return io.BufferedReader(_ZstdFrames(source, zstandard))  # iterable by lines, which zstandard's reader is not
-
-
-class _Converted(io.RawIOBase):
-    """A byte stream made from another, chunk by chunk: subclasses say what the next chunk gives (``_more``)."""
-
-    def __init__(self, source: IO[bytes]) -> None:
-        super().__init__()
-        self._source = source
-        self._pending = b""
-        self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def _more(self, chunk: bytes) -> bytes:
-        """The bytes a chunk of the source gives (``b""``: the source has ended)."""
-        raise NotImplementedError
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = self._source.read(1 << 16)
-            self._done = not chunk
-            self._pending = self._more(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-class _ZstdFrames(_Converted):
-    """The frames of a zstandard stream, one after another, decompressed; a cut-off stream is an ``EOFError``.
-
-    zstandard's own readers return what they could decompress from a truncated file without a word,
-    which would drop the documents of its lost end silently.
-    """
-
-    def __init__(self, source: IO[bytes], zstandard: Any) -> None:
-        super().__init__(source)
-        self._new = zstandard.ZstdDecompressor().decompressobj
-        self._frame = self._new()
-        self._open_frame = False  # a frame begun and not yet ended
-
-    def _more(self, chunk: bytes) -> bytes:
-        if not chunk and self._open_frame:
-            raise EOFError("compressed file ended before the end-of-stream marker was reached")
-        out = []
-        while chunk:
-            if self._frame.eof:
-                self._frame = self._new()
-            out.append(self._frame.decompress(chunk))
-            chunk = self._frame.unused_data if self._frame.eof else b""
-        self._open_frame = not self._frame.eof
-        return b"".join(out)
-
-    def close(self) -> None:
-        self._source.close()
-        super().close()
-
-
-def _decompressed(raw: IO[bytes], path: Path | IO[bytes], compression: str | None) -> IO[bytes]:
-    if compression == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    if compression == "zstd":
-        return _zstd_open(path if isinstance(path, Path) else raw)
-    return raw
-
-
-def _bom_encoding(head: bytes) -> str | None:
-    """The encoding a UTF-16 or UTF-32 byte-order mark at the start of a file names, if any."""
-    return next((encoding for mark, encoding in _BOMS if head.startswith(mark)), None)
-
-
-def _label(encoding: str) -> str:
-    """An encoding's name as messages give it: ``UTF-8``, ``UTF-16``, ``CP1256``."""
-    return codecs.lookup(encoding).name.upper().replace("_", "-")
-
-
-class _Transcoded(_Converted):
-    """A byte stream in another encoding, read as UTF-8.
-
-    The readers of JSONL, CSV and TSV split lines as bytes and decode each, so that a bad byte costs
-    one line; a stream in a wider encoding (UTF-16) cannot be split that way, so it is decoded as it
-    is read and handed on re-encoded. Bytes the encoding does not define are kept as themselves
-    (``surrogateescape``), which makes the line holding them fail to decode and be reported.
-    """
-
-    def __init__(self, raw: IO[bytes], encoding: str, name: str) -> None:
-        super().__init__(raw)
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
-        self._name = name
-        self._label = _label(encoding)
-        self._consumed = 0
-
-    def _more(self, chunk: bytes) -> bytes:
-        held = len(self._decoder.getstate()[0])
-        try:
-            text = self._decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as error:  # bytes under 0x80 that surrogateescape cannot keep
-            at = self._consumed - held + error.start
-            raise ReadError(f"{self._name}: cannot read: invalid {self._label} at byte {at}") from None
-        self._consumed += len(chunk)
-        return text.encode("utf-8", "surrogateescape")
-
-
-def _keeps_ascii(encoding: str) -> bool:
-    """Whether an encoding writes ASCII as ASCII (cp1256, latin-1), so a line of it splits on its bytes."""
-    try:
-        return bytes(range(128)).decode(encoding) == "".join(map(chr, range(128)))
-    except UnicodeError:  # (not only UnicodeDecodeError: punycode raises its base class)
-        return False
 
 
 def shown_path(path: str | PathLike[str]) -> str:
@@ -262,59 +134,6 @@ def parse_json(line: str) -> tuple[Any, str | None]:
         return None, "not valid JSON (arrays or objects nested too deeply to read)"
     except ValueError:  # an integer longer than int's string conversion limit
         return None, f"not valid JSON (a number of more than {sys.get_int_max_str_digits():,} digits)"
-
-
-_LINE_CHUNK = 1 << 16
-_BREAKS = re.compile(rb"\r\n?|\n")
-_CR_ALONE = re.compile(rb"\r[^\n]")
-
-
-def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """The lines of a byte stream, each with its line break: LF or CRLF, or CR alone in a file whose lines end so.
-
-    Classic Mac OS and some exports end lines with a CR alone: split at LF only, such a file is one
-    line. A file whose first line holds a CR alone and no LF (in the stretch read to find one) is
-    taken to be such a file; a CR inside a line where an LF ends the first (a space between JSON
-    tokens, a line break in a quoted CSV cell) stays in its line.
-    """
-    head = bytearray()
-    while True:
-        piece = stream.readline(_LINE_CHUNK)
-        head += piece
-        ended = head.endswith(b"\n")
-        if not ended and _CR_ALONE.search(head):
-            break
-        if ended or not piece:
-            if head:
-                yield bytes(head)
-            yield from stream
-            return
-    pending = bytes(head)
-    while True:
-        chunk = stream.read(_LINE_CHUNK)
-        pending += chunk
-        start = 0
-        for match in _BREAKS.finditer(pending):
-            if chunk and match.end() == len(pending) and match.group() == b"\r":
-                break  # perhaps a CRLF's first half: the next chunk says
-            yield pending[start : match.end()]
-            start = match.end()
-        pending = pending[start:]
-        if not chunk:
-            if pending:
-                yield pending
-            return
-
-
-def _undecodable(raw: bytes, error: UnicodeDecodeError, label: str, what: str, *, transcoded: bool) -> str:
-    """Why bytes did not decode, at the byte where they failed (the character, once transcoded)."""
-    if transcoded:
-        # A transcoded line's bytes are not the file's; the count of characters is the same in both.
-        at = f"character {len(raw[: error.start].decode('utf-8', 'surrogateescape'))}"
-    else:
-        at = f"byte {error.start}"
-    hint = " (or set the encoding)" if label == "UTF-8" else ""
-    return f"invalid {label} at {at}{what}: expected {label} text{hint}"
 
 
 def _bad_file(where: str, reason: str) -> InputError:
@@ -594,7 +413,7 @@ class Reader:
         stream = sys.stdin.buffer
         peek = getattr(stream, "peek", None)
         head = peek(4)[:4] if peek is not None else b""
-        compression = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+        compression = next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
         form = self.input_format or "jsonl"
         yield from self._counted(self._stream(stream, Path("-"), "<stdin>", "<stdin>", form, compression), "<stdin>")
 
@@ -711,7 +530,7 @@ class Reader:
         self, raw: IO[bytes], path: Path, name: str, doc_id: str, form: str, compression: str | None
     ) -> Iterator[Document]:
         try:
-            stream = _decompressed(raw, path if str(path) != "-" else raw, compression)
+            stream = decompressed(raw, path if str(path) != "-" else raw, compression)
             if form == "txt":
                 doc = self._text(stream.read(), name, doc_id)
                 if doc is not None:
@@ -722,7 +541,7 @@ class Reader:
                 peek = getattr(stream, "peek", None)
                 wide = self._wide(peek(4)[:4] if peek is not None else b"")
                 if wide is not None:
-                    stream = io.BufferedReader(_Transcoded(stream, wide, name))
+                    stream = io.BufferedReader(Transcoded(stream, wide, name))
                 if form == "jsonl":
                     yield from self._jsonl(stream, name, wide)
                 else:
@@ -734,8 +553,8 @@ class Reader:
 
     def _wide(self, head: bytes) -> str | None:
         """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's)."""
-        return _bom_encoding(head) or (
-            self.encoding if self.encoding is not None and not _keeps_ascii(self.encoding) else None
+        return bom_encoding(head) or (
+            self.encoding if self.encoding is not None and not keeps_ascii(self.encoding) else None
         )
 
     def _decode(self, raw: bytes, what: str, transcoded_from: str | None = None) -> tuple[str | None, str, str]:
@@ -750,10 +569,10 @@ class Reader:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
             if transcoded_from is not None or self.encoding is None:
-                label = _label(transcoded_from or "utf-8")
-                reason = _undecodable(raw, error, label, what, transcoded=transcoded_from is not None)
+                label = encoding_label(transcoded_from or "utf-8")
+                reason = undecodable(raw, error, label, what, transcoded=transcoded_from is not None)
                 return None, reason, f"invalid {label}"
-            label = _label(self.encoding)
+            label = encoding_label(self.encoding)
             try:
                 text = raw.decode(self.encoding)
             except UnicodeDecodeError as error:
@@ -777,8 +596,8 @@ class Reader:
             try:
                 text, reason, kind = data.decode(wide), "", ""
             except UnicodeDecodeError as error:
-                label = _label(wide)
-                text, reason, kind = None, _undecodable(data, error, label, "", transcoded=False), f"invalid {label}"
+                label = encoding_label(wide)
+                text, reason, kind = None, undecodable(data, error, label, "", transcoded=False), f"invalid {label}"
         if text is None:
             self._bad(name, reason, doc_id, kind)
             return None
@@ -788,7 +607,7 @@ class Reader:
     def _jsonl(self, stream: IO[bytes], name: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one so that a bad byte is reported at its own line and,
         # with skip_bad, costs only that line.
-        for line_no, raw in enumerate(_lines(stream), 1):
+        for line_no, raw in enumerate(split_lines(stream), 1):
             where = f"{name}:{line_no}"
             line, reason, kind = self._decode(raw, " of the line", wide)
             if line is None:
@@ -854,8 +673,8 @@ class Reader:
         # reported at the record holding it (a quoted field may span lines) and costs only that one.
         bad: dict[int, tuple[str, str]] = {}
 
-        def lines() -> Iterator[str]:
-            for line_no, raw in enumerate(_lines(stream), 1):
+        def decoded() -> Iterator[str]:
+            for line_no, raw in enumerate(split_lines(stream), 1):
                 line, reason, kind = self._decode(raw, " of the header line" if line_no == 1 else " of the line", wide)
                 if line is None:
                     bad.setdefault(line_no, (reason, kind))
@@ -866,7 +685,7 @@ class Reader:
 
         # Articles are longer than the csv module's default cell limit (128 KiB).
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-        source = _Relines(lines())
+        source = Relines(decoded())
         # strict: a quote out of place (a cell opened with a quote and never closed, text after a
         # closing quote) is an error at its record, not rows swallowed into one cell, or quotes lost.
         rows = csv.reader(source, delimiter=delimiter, strict=True)
@@ -878,7 +697,7 @@ class Reader:
         except csv.Error as error:
             # Undecodable bytes come first: they are what made the line unreadable as CSV.
             expected = ": expected a closing quote" if source.at_end else ""
-            why = bad[1][0] if 1 in bad else f"not valid {kind} ({_quote_problem(source, error, delimiter)}){expected}"
+            why = bad[1][0] if 1 in bad else f"not valid {kind} ({quote_problem(source, error, delimiter)}){expected}"
             raise _bad_file(f"{name}:1", why) from None
         if bad.get(1) is not None:
             raise _bad_file(f"{name}:1", bad[1][0])
@@ -904,7 +723,7 @@ class Reader:
             except StopIteration:
                 return
             except csv.Error as error:
-                row, problem = None, _quote_problem(source, error, delimiter)
+                row, problem = None, quote_problem(source, error, delimiter)
             start, end = source.taken[0][0], source.taken[-1][0]
             where = f"{name}:{start}"
             if row is not None and not row:
@@ -912,7 +731,7 @@ class Reader:
             # A quote that opens a cell in one line and is not closed there takes the lines after it
             # into that cell. When they read as records of their own, that quote is the one out of
             # place: its line is skipped and they are read again, each on its own.
-            resumed = _resumes(source, delimiter, len(header)) if row is None or len(row) != len(header) else None
+            resumed = resumes(source, delimiter, len(header)) if row is None or len(row) != len(header) else None
             if resumed is not None:
                 reason = f"not valid {kind} ({resumed}): expected a closing quote on the same line"
                 self._bad(where, reason, kind=f"invalid {kind}")
@@ -1007,100 +826,6 @@ class Reader:
                 assert record is not None
                 record[field_name] = value
             yield record
-
-
-class _Relines:
-    """A file's lines for a CSV reader, numbered; those of the record being read are kept, to be read again."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self._count = 0
-        self._again: deque[tuple[int, str]] = deque()
-        self.taken: list[tuple[int, str]] = []  # (number, line) of each line of the record being read
-        self.at_end = False  # the last line asked for was past the end of the file
-
-    def __iter__(self) -> _Relines:
-        return self
-
-    def __next__(self) -> str:
-        if self._again:
-            taken = self._again.popleft()
-        else:
-            try:
-                line = next(self._lines)
-            except StopIteration:
-                self.at_end = True
-                raise
-            self._count += 1
-            taken = (self._count, line)
-        self.at_end = False
-        self.taken.append(taken)
-        return taken[1]
-
-    def begin(self) -> None:
-        """A new record starts."""
-        self.taken = []
-
-    def again(self) -> None:
-        """Read the lines of the record after its first again."""
-        self._again.extendleft(reversed(self.taken[1:]))
-
-
-def _open_quote(line: str, delimiter: str) -> int | None:
-    """The column (from 1) of the quote opening a cell that a line of CSV leaves open, if it leaves one open.
-
-    Example:
-        >>> _open_quote('a,"He said, then,s1', ","), _open_quote('a,"closed",b', ","), _open_quote('a,b"c', ",")
-        (3, None, None)
-    """
-    opened: int | None = None
-    starts_cell = True
-    quote_in_cell = False  # a quote seen inside the open cell: it closes the cell unless another follows
-    for column, char in enumerate(line.rstrip("\r\n"), 1):
-        if opened is not None:
-            if quote_in_cell:
-                quote_in_cell = False
-                if char == '"':
-                    continue  # a quote written twice: one quote in the cell
-                opened, starts_cell = None, char == delimiter
-            elif char == '"':
-                quote_in_cell = True
-            continue
-        if char == '"' and starts_cell:
-            opened = column
-        starts_cell = char == delimiter
-    return None if quote_in_cell else opened
-
-
-def _quote_problem(source: _Relines, error: csv.Error, delimiter: str) -> str:
-    """What a CSV error is, said of the quote that caused it when the file ended inside the cell it opens."""
-    column = _open_quote(source.taken[0][1], delimiter) if source.taken else None
-    if source.at_end and column is not None:
-        return f"the quote at column {column} opens a cell that is never closed"
-    return str(error)
-
-
-def _resumes(source: _Relines, delimiter: str, width: int) -> str | None:
-    """Why a malformed record's first line is to be read alone and the lines after it again, else ``None``.
-
-    That is when a quote in the first line opens a cell that takes the next lines in, and those
-    lines (up to the one the cell ends on, read again whatever it holds) read as records of
-    ``width`` fields. A quoted cell meant to run over lines (paragraphs) holds lines that do not.
-    """
-    taken = source.taken
-    column = _open_quote(taken[0][1], delimiter) if len(taken) > 1 else None
-    if column is None:
-        return None
-    inside = [line for _, line in (taken[1:] if source.at_end else taken[1:-1])]
-    try:
-        rows = [row for row in csv.reader(inside, delimiter=delimiter, strict=True) if row]
-    except csv.Error:
-        return None
-    if not rows or any(len(row) != width for row in rows):
-        return None
-    if source.at_end:
-        return f"the quote at column {column} opens a cell that is never closed"
-    return f"the quote at column {column} opens a cell that runs on to line {taken[-1][0]}, over records of their own"
 
 
 def _is_temporal(kind: Any) -> bool:
