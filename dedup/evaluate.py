@@ -406,12 +406,12 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     Lines are split, and a byte-order mark dropped, as ``dedup scan`` reads them: the corpus it scans
     is the one whose lines are numbered here.
     """
+    name = os.fspath(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-    except OSError as exc:
-        raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
-    name = os.fspath(path)
+    except OSError as exc:  # (the place first, as every other message says it: FILE: reason)
+        raise ReadError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     for number, raw in enumerate(_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:

@@ -166,6 +166,20 @@ def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not any(ord(c) < 32 for c in err.rstrip("\n"))
 
 
+def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/cli.md: an error is `dedup: error: FILE: reason`, as scan says it; evaluate said `cannot read FILE: ...`."""
+    corpus = tmp_path / "corpus"
+    status, _, err = run(["evaluate", str(corpus)], capsys)  # no truth.jsonl
+    assert status == 2
+    one_line_error(err, f"dedup: error: {corpus / 'truth.jsonl'}: cannot read: ")
+    corpus.mkdir()
+    (corpus / "truth.jsonl").write_text('{"a": "x", "b": "y", "label": "WD"}\n', "utf-8")
+    missing = tmp_path / "found.jsonl"
+    status, _, err = run(["evaluate", str(corpus), "--detections", str(missing)], capsys)
+    assert status == 2
+    one_line_error(err, f"dedup: error: {missing}: cannot read: ")
+
+
 def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
     status, _, err = run(["scan", "-"], capsys)
