@@ -147,6 +147,31 @@ def test_cli_reference_names_every_command_and_option() -> None:
     assert not missing, "not in docs/cli.md: " + ", ".join(missing)
 
 
+# The pages about the dedup command (the others also show the options of benchmark scripts, pytest, spark-submit).
+COMMAND_PAGES = (
+    "cli.md",
+    "getting-started.md",
+    "concepts.md",
+    "jsonl.md",
+    "reports.md",
+    "archive-index.md",
+    "index.md",
+)
+
+
+def test_docs_name_no_option_the_command_lacks() -> None:
+    """Every `--option` the command's pages name is an option of some dedup command: a renamed or
+    dropped option does not live on in the docs (the test above checks the other way)."""
+    options = {option for parser in _parsers(build_parser()) for a in parser._actions for option in a.option_strings}
+    unknown = [
+        f"{name}: {token}"
+        for name in COMMAND_PAGES
+        for token in sorted(set(re.findall(r"(?<![\w-])--[a-z][\w-]*", (DOCS / name).read_text("utf-8"))))
+        if token not in options
+    ]
+    assert not unknown, "options the docs name that no dedup command has: " + ", ".join(unknown)
+
+
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     found = [parser]
     for action in parser._actions:
@@ -250,6 +275,53 @@ def test_jsonl_contract_names_every_field() -> None:
         assert f"## `{record['type']}`" in page
     missing = sorted(f for f in fields if f"`{f}`" not in page)
     assert not missing, f"fields not in docs/jsonl.md: {missing}"
+
+
+def _table_fields(section: str) -> list[list[str]]:
+    """The field names of each table of a docs/jsonl.md section: the backticked names of its rows' first cells."""
+    tables: list[list[str]] = []
+    previous = ""
+    for line in section.splitlines():
+        if line.startswith("|") and not previous.startswith("|"):
+            tables.append([])
+        cell = re.match(r"^\| (`[^|]*) \|", line)
+        if cell:
+            tables[-1] += re.findall(r"`(\w+)`", cell.group(1))
+        previous = line
+    return tables
+
+
+def _section(page: str, record_type: str) -> str:
+    return page.split(f"## `{record_type}`", 1)[1].split("\n## ", 1)[0]
+
+
+def test_jsonl_tables_list_exactly_the_fields_each_record_has() -> None:
+    """Each record type's table in docs/jsonl.md names the fields that record has, no more and no fewer: a
+    field moved, renamed or dropped shows (the test above only checks that a field is named somewhere)."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    text = "=" * 40 + " shared wording of some length " * 4
+    docs = {d: Document(d, text, source=d, date="2024-01-01") for d in "xyz"}
+    span = (0, len(text))
+    passages = [
+        Passage(Span("x", *span), Span("y", *span), 1.0, 1.0, 1.0, 9),
+        Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
+    ]
+    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
+    written: dict[str, dict[str, Any]] = {}
+    for record in records(ScanResult(passages, pairs, docs, [], 2, 0)):
+        written.setdefault(record["type"], record)
+    (pair,) = _table_fields(_section(page, "pair"))
+    assert sorted(pair) == sorted(written["pair"])
+    passage, side = _table_fields(_section(page, "passage"))
+    assert sorted(passage) == sorted(written["passage"])
+    assert sorted(side) == sorted(written["passage"]["a"]) == sorted(written["passage"]["b"])
+    (cluster,) = _table_fields(_section(page, "cluster"))
+    assert sorted(cluster) == sorted(written["cluster"])
+    # "each side as in `passage` plus `date`"; the origin "`{"doc", "start", "end"}`"
+    assert sorted([*side, "date"]) == sorted(written["cluster"]["members"][0])
+    assert list(written["cluster"]["origin"]) == ["doc", "start", "end"]
+    (summary,) = _table_fields(_section(page, "summary"))
+    assert summary == list(written["summary"])
 
 
 def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
