@@ -333,6 +333,37 @@ def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
     assert listed == list(summary)
 
 
+def test_reports_page_lists_the_columns_each_table_has_in_order() -> None:
+    """docs/reports.md's CSV column table and its table of ``to_arrow()``/``to_pandas()`` tables name the
+    columns those outputs have, in their order."""
+    pytest.importorskip("pyarrow")
+    import io
+
+    from dedup.report import write_csv
+
+    page = (DOCS / "reports.md").read_text("utf-8")
+    result = scan(read_documents([ROOT / "seeds"]))
+    csv_section = page.split("## CSV for spreadsheets", 1)[1].split("\n## ", 1)[0]
+    (listed,) = _table_fields(csv_section)
+    stream = io.StringIO()
+    write_csv(result, stream, bom=False)
+    assert listed == stream.getvalue().splitlines()[0].split(",")
+
+    tables = result.to_arrow()
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]* \| (.*) \|$", page, flags=re.MULTILINE))
+    assert set(rows) == {"passages", "pairs", "clusters", "skipped"}
+    for name, cell in rows.items():
+        cell = re.sub(r"\[[^]]*\]\([^)]*\)", "", cell.split(" (`coverage_a`", 1)[0])  # (pairs: the record's fields)
+        shown = [n for n in re.findall(r"`(\w+)`(?! record)", cell)]
+        if "the same for `b`" in cell:  # passages: doc_a ... length_a, then the same for b
+            at = shown.index("b")
+            a_side = shown[shown.index("doc_a") : at]
+            shown = shown[:at] + [n[:-2] + "_b" for n in a_side] + shown[at + 1 :]
+        if "every other field of the" in cell:  # pairs: rank, ids and sources, then the pair record's fields
+            shown += [f for f in Pair.__dataclass_fields__ if f not in shown]
+        assert shown == getattr(tables, name).column_names, name
+
+
 def test_nav_lists_every_page() -> None:
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
     pages = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
