@@ -231,18 +231,24 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         default=_DEFAULTS.seed,
         help="seed of the MinHash permutations (default %(default)s)",
     )
+    # Values named as docs/cli.md names them: N a whole number, F a fraction, T the threshold.
+    for action in group._group_actions:
+        if action.nargs != 0 and not action.choices:
+            action.metavar = "T" if action.dest == "threshold" else "F" if action.type is float else "N"
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
     where = "field or column (JSONL, CSV, TSV, Parquet)"
-    group.add_argument("--id-field", default="id", help=f"{where} holding the document id (default %(default)s)")
-    group.add_argument("--text-field", default="text", help=f"{where} holding the text (default %(default)s)")
-    group.add_argument("--source-field", default="source", help=f"{where} holding the outlet (default %(default)s)")
-    group.add_argument("--date-field", default="date", help=f"{where} holding the date (default %(default)s)")
+    roles = (("id", "the document id"), ("text", "the text"), ("source", "the outlet"), ("date", "the date"))
+    for role, holds in roles:
+        group.add_argument(
+            f"--{role}-field", default=role, metavar="NAME", help=f"{where} holding {holds} (default %(default)s)"
+        )
     group.add_argument(
         "--glob",
         default=None,
+        metavar="PATTERN",
         help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
     )
     group.add_argument(
@@ -400,10 +406,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold",
         type=float,
         default=_DEFAULTS.threshold,
+        metavar="T",
         help="window Jaccard similarity that LSH aims to catch, between 0 and 1 (default %(default)s)",
     )
     tune_parser.add_argument(
-        "--num-perm", type=int, default=_DEFAULTS.num_perm, help="MinHash permutations (default %(default)s)"
+        "--num-perm",
+        type=int,
+        default=_DEFAULTS.num_perm,
+        metavar="K",
+        help="MinHash permutations (default %(default)s)",
     )
     tune_parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"

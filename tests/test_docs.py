@@ -181,6 +181,29 @@ def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return found
 
 
+def test_cli_reference_shows_each_value_as_the_help_does() -> None:
+    """The value an option takes is named alike in docs/cli.md's tables and in ``--help`` (`--ngram N`,
+    not `--ngram NGRAM` in one and `N` in the other)."""
+    helped: dict[str, set[str]] = {}
+    for parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if action.option_strings and action.nargs != 0 and not action.choices:
+                shown = action.metavar or action.dest.upper()
+                for option in action.option_strings:
+                    helped.setdefault(option, set()).add(str(shown))
+    documented: dict[str, set[str]] = {}
+    for head in re.findall(r"^\| (`-.*?) \|", (DOCS / "cli.md").read_text("utf-8"), flags=re.MULTILINE):
+        for option, value in re.findall(r"`(--?[\w-]+) ([A-Z]+)`", head):
+            documented.setdefault(option, set()).add(value)
+    assert len(documented) >= 40
+    differ = [
+        f"{o}: docs {sorted(documented.get(o, ()))}, --help {sorted(v)}"
+        for o, v in helped.items()
+        if v != documented.get(o)
+    ]
+    assert not differ, "\n".join(differ)
+
+
 def _shows(shown: str, default: object) -> bool:
     if isinstance(default, bool):
         return shown == ("on" if default else "off")
