@@ -273,6 +273,7 @@ BAD_LINES: list[tuple[str, bytes | dict[str, Any], str]] = [
 SHORT_LINES: list[tuple[str, bytes | dict[str, Any], str]] = [
     ("empty", {"id": "e", "text": ""}, "empty"),
     ("too-short", {"id": "t", "text": "قصير"}, "too short"),
+    ("one-character", {"id": "o", "text": "x"}, "too short (1 normalised character):"),  # not "1 ... characters"
 ]
 
 
