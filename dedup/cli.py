@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -1007,14 +1008,23 @@ def _skippable(error: DedupError) -> bool:
 
 
 def _as_option(message: str) -> str:
-    """A library message about a parameter, naming it as its command-line option.
+    """A library message about a parameter, naming it, and the others it names with their values, as options.
 
     Example:
         >>> _as_option("min_bands must be at most 64, got 100"), _as_option("document 'a': x")
         ('--min-bands must be at most 64, got 100', "document 'a': x")
+        >>> _as_option("window (100) must be a multiple of stride (32)")
+        '--window (100) must be a multiple of --stride (32)'
     """
     name, _, rest = message.partition(" ")
-    return f"--{name.replace('_', '-')} {rest}" if name in _OPTION_NAMES and rest else message
+    if name not in _OPTION_NAMES or not rest:
+        return message
+    # Another parameter is named with its value after it: "stride (32)", "num_perm 128".
+    rest = _NAMED_WITH_VALUE.sub(lambda m: f"--{m.group(1).replace('_', '-')}", rest)
+    return f"--{name.replace('_', '-')} {rest}"
+
+
+_NAMED_WITH_VALUE = re.compile(rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.])")
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -180,6 +180,20 @@ def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pyte
     one_line_error(err, f"dedup: error: {missing}: cannot read: ")
 
 
+def test_a_parameter_error_names_every_parameter_as_its_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """Whoever typed the command knows --stride and --num-perm, not the library's stride and num_perm."""
+    for argv, message in (
+        (["--window", "100"], "dedup: error: --window (100) must be a multiple of --stride (32)\n"),
+        (
+            ["--min-bands", "100"],
+            "dedup: error: --min-bands must be at most the 64 bands of --threshold 0.2 and --num-perm 128 "
+            "(no pair could share more), got 100\n",
+        ),
+    ):
+        status, _, err = run(["scan", str(SEEDS), *argv], capsys)
+        assert status == 2 and err == message
+
+
 def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
     status, _, err = run(["scan", "-"], capsys)
