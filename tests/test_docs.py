@@ -107,6 +107,14 @@ def test_api_reference_has_every_public_module() -> None:
     assert not missing, f"modules not in docs/api.md: {missing}"
 
 
+def test_readme_layout_names_every_module() -> None:
+    """README.md's Layout says what each module of the package is for: a new one is named there too."""
+    layout = (ROOT / "README.md").read_text("utf-8").split("## Layout", 1)[1]
+    modules = [m.name for m in pkgutil.iter_modules(dedup.__path__) if not m.name.startswith("_")]
+    missing = [m for m in modules if f"`{m}`" not in layout and f"`dedup/{m}/`" not in layout]
+    assert not missing, f"modules not in README.md's Layout: {missing}"
+
+
 def test_readme_links_to_files_that_exist() -> None:
     """README.md is not part of the site, whose strict build checks the links of docs/."""
     text = (ROOT / "README.md").read_text("utf-8")
