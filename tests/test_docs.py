@@ -365,6 +365,49 @@ def test_jsonl_tables_list_exactly_the_fields_each_record_has() -> None:
     assert summary == list(written["summary"])
 
 
+def _has_type(value: Any, said: str) -> bool:
+    """Whether a JSON value is of the type a docs/jsonl.md table's type column says."""
+    if said.startswith('`"'):
+        return bool(value == said.strip('`"'))
+    if said.endswith(" or null") and value is None:
+        return True
+    kind = said.removesuffix(" or null")
+    if kind == "number 0\u20131":  # (an en dash, as the page writes ranges)
+        return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+    checks = {"string": str, "integer": int, "object": dict, "array": list, "array of sides": list}
+    return isinstance(value, checks[kind]) and not isinstance(value, bool)
+
+
+def test_jsonl_tables_give_each_field_its_type() -> None:
+    """The type column of docs/jsonl.md's tables is the type of the value a scan writes."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+
+    def types(record_type: str) -> list[dict[str, str]]:
+        tables: list[dict[str, str]] = []
+        previous = ""
+        for line in _section(page, record_type).splitlines():
+            if line.startswith("|") and not previous.startswith("|"):
+                tables.append({})
+            row = re.match(r"^\| (`[^|]*) \| ([^|]*) \|", line)
+            if row:
+                tables[-1].update(dict.fromkeys(re.findall(r"`(\w+)`", row.group(1)), row.group(2).strip()))
+            previous = line
+        return tables
+
+    (pair,), (passage, side), (cluster,), (summary,) = (types(t) for t in ("pair", "passage", "cluster", "summary"))
+    said = {"pair": pair, "passage": passage, "cluster": cluster, "summary": summary}
+    result = scan(read_documents([ROOT / "seeds"]))
+    wrong = []
+    for record in records(result, find_clusters(result, min_documents=2)):
+        kinds = said[record["type"]]
+        wrong += [
+            f"{record['type']}.{n} = {v!r}: not {kinds[n]}" for n, v in record.items() if not _has_type(v, kinds[n])
+        ]
+        for copy in (record["a"], record["b"]) if record["type"] == "passage" else ():
+            wrong += [f"side.{n} = {v!r}: not {side[n]}" for n, v in copy.items() if not _has_type(v, side[n])]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
     """docs/jsonl.md's summary table lists the record's fields in the order a reader sees them."""
     page = (DOCS / "jsonl.md").read_text("utf-8")
