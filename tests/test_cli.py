@@ -194,6 +194,21 @@ def test_a_parameter_error_names_every_parameter_as_its_option(capsys: pytest.Ca
         assert status == 2 and err == message
 
 
+def test_a_file_given_twice_is_a_duplicate_named_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message names where the id was taken, as
+    for any duplicate, not the library's bare 'an earlier document has the same id'."""
+    one = sorted(SEEDS.glob("*.txt"))[0]
+    status, _, err = run(["scan", str(SEEDS), str(one)], capsys)
+    assert status == 2
+    taken = f"duplicate id '{one.name}' (taken by the document at {one}); ids must be unique"
+    one_line_error(err, f"{one}: {taken}")
+    status, out, err = run(["scan", str(SEEDS), str(one), "--skip-bad", "--format", "jsonl"], capsys)
+    [skipped] = json.loads(out.splitlines()[-1])["skipped"]
+    assert status == 0 and (skipped["where"], skipped["reason"]) == (str(one), taken)
+
+
 def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
     status, _, err = run(["scan", "-"], capsys)
