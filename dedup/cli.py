@@ -601,7 +601,12 @@ class _Output:
         if self.path.is_dir():
             raise DedupError(f"{self.path}: cannot write: it is a directory")
         if reads is not None and reads(self.path):
-            raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+            if os.path.exists(os.path.realpath(self.path)):  # (docs/sub/../1.txt is docs/1.txt, sub or not)
+                raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+            raise DedupError(
+                f"{self.path}: cannot write: it is in a folder this command reads, and of a format read there: "
+                "a scan of these inputs would read the report as documents (write it elsewhere)"
+            )
         if self.path.exists() and not self.path.is_file():
             self.direct = True
             return
