@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -231,18 +232,24 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         default=_DEFAULTS.seed,
         help="seed of the MinHash permutations (default %(default)s)",
     )
+    # Values named as docs/cli.md names them: N a whole number, F a fraction, T the threshold.
+    for action in group._group_actions:
+        if action.nargs != 0 and not action.choices:
+            action.metavar = "T" if action.dest == "threshold" else "F" if action.type is float else "N"
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
     where = "field or column (JSONL, CSV, TSV, Parquet)"
-    group.add_argument("--id-field", default="id", help=f"{where} holding the document id (default %(default)s)")
-    group.add_argument("--text-field", default="text", help=f"{where} holding the text (default %(default)s)")
-    group.add_argument("--source-field", default="source", help=f"{where} holding the outlet (default %(default)s)")
-    group.add_argument("--date-field", default="date", help=f"{where} holding the date (default %(default)s)")
+    roles = (("id", "the document id"), ("text", "the text"), ("source", "the outlet"), ("date", "the date"))
+    for role, holds in roles:
+        group.add_argument(
+            f"--{role}-field", default=role, metavar="NAME", help=f"{where} holding {holds} (default %(default)s)"
+        )
     group.add_argument(
         "--glob",
         default=None,
+        metavar="PATTERN",
         help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
     )
     group.add_argument(
@@ -400,10 +407,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold",
         type=float,
         default=_DEFAULTS.threshold,
+        metavar="T",
         help="window Jaccard similarity that LSH aims to catch, between 0 and 1 (default %(default)s)",
     )
     tune_parser.add_argument(
-        "--num-perm", type=int, default=_DEFAULTS.num_perm, help="MinHash permutations (default %(default)s)"
+        "--num-perm",
+        type=int,
+        default=_DEFAULTS.num_perm,
+        metavar="K",
+        help="MinHash permutations (default %(default)s)",
     )
     tune_parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
@@ -589,7 +601,12 @@ class _Output:
         if self.path.is_dir():
             raise DedupError(f"{self.path}: cannot write: it is a directory")
         if reads is not None and reads(self.path):
-            raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+            if os.path.exists(os.path.realpath(self.path)):  # (docs/sub/../1.txt is docs/1.txt, sub or not)
+                raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+            raise DedupError(
+                f"{self.path}: cannot write: it is in a folder this command reads, and of a format read there: "
+                "a scan of these inputs would read the report as documents (write it elsewhere)"
+            )
         if self.path.exists() and not self.path.is_file():
             self.direct = True
             return
@@ -996,14 +1013,23 @@ def _skippable(error: DedupError) -> bool:
 
 
 def _as_option(message: str) -> str:
-    """A library message about a parameter, naming it as its command-line option.
+    """A library message about a parameter, naming it, and the others it names with their values, as options.
 
     Example:
         >>> _as_option("min_bands must be at most 64, got 100"), _as_option("document 'a': x")
         ('--min-bands must be at most 64, got 100', "document 'a': x")
+        >>> _as_option("window (100) must be a multiple of stride (32)")
+        '--window (100) must be a multiple of --stride (32)'
     """
     name, _, rest = message.partition(" ")
-    return f"--{name.replace('_', '-')} {rest}" if name in _OPTION_NAMES and rest else message
+    if name not in _OPTION_NAMES or not rest:
+        return message
+    # Another parameter is named with its value after it: "stride (32)", "num_perm 128".
+    rest = _NAMED_WITH_VALUE.sub(lambda m: f"--{m.group(1).replace('_', '-')}", rest)
+    return f"--{name.replace('_', '-')} {rest}"
+
+
+_NAMED_WITH_VALUE = re.compile(rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.])")
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

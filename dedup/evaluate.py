@@ -181,18 +181,24 @@ class Measures:
     cases: int
     detections: int
 
-    def to_dict(self) -> dict[str, float | int]:
+    def to_dict(self) -> dict[str, float | int | None]:
         """The measures as a JSON-ready dict (keys as the field names).
+
+        What a row does not measure is None (null in JSON), where :func:`format_table` shows "-":
+        recall, granularity and plagdet without cases, precision without cases or detections.
 
         Example:
             >>> sorted(Measures(1.0, 1.0, 1.0, 1.0, 1, 1).to_dict())
             ['cases', 'detections', 'granularity', 'plagdet', 'precision', 'recall']
+            >>> Measures(0.0, 0.0, 1.0, 0.0, cases=0, detections=3).to_dict()["recall"] is None
+            True
         """
+        measured = self.cases > 0
         return {
-            "precision": self.precision,
-            "recall": self.recall,
-            "granularity": self.granularity,
-            "plagdet": self.plagdet,
+            "precision": self.precision if measured or self.detections > 0 else None,
+            "recall": self.recall if measured else None,
+            "granularity": self.granularity if measured else None,
+            "plagdet": self.plagdet if measured else None,
             "cases": self.cases,
             "detections": self.detections,
         }
@@ -407,12 +413,12 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     Lines are split, and a byte-order mark dropped, as ``dedup scan`` reads them: the corpus it scans
     is the one whose lines are numbered here.
     """
+    name = os.fspath(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-    except OSError as exc:
-        raise ReadError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from exc
-    name = os.fspath(path)
+    except OSError as exc:  # (the place first, as every other message says it: FILE: reason)
+        raise ReadError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     for number, raw in enumerate(split_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:

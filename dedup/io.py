@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -315,14 +316,16 @@ class Reader:
 
     def reworded(self, records: Sequence[Skipped]) -> list[Skipped]:
         """The records, each duplicate's reason naming the place of the document scanned under its id."""
-        skipped: dict[str, set[str]] = {}
+        skipped: dict[str, Counter[str]] = {}
         for r in records:
             if r.id in self.repeats:
-                skipped.setdefault(r.id, set()).add(r.where)
+                skipped.setdefault(r.id, Counter())[r.where] += 1
         out = []
         for r in records:
             if r.kind == "duplicate id" and r.id in self.repeats:
-                holder = next((p for p in self.repeats[r.id] if p not in skipped[r.id]), None)
+                # Counted, not compared: one file given twice has its place twice, once scanned, once skipped.
+                left = Counter(self.repeats[r.id]) - skipped[r.id]
+                holder = next((p for p in self.repeats[r.id] if left[p] > 0), None)
                 if holder is not None:
                     r = replace(r, reason=duplicate_reason(r.id, holder))
             out.append(r)
@@ -335,7 +338,8 @@ class Reader:
         before it holds (any other before were skipped for their length, or the scan would have stopped).
         """
         places = self.repeats.get(doc_id, [])
-        at = places.index(where) if where in places else 0
+        # The last reading at ``where``: one file given twice (a folder and a file in it) has one place twice.
+        at = len(places) - 1 - places[::-1].index(where) if where in places else 0
         return places[at - 1] if at > 0 else None
 
     def read(self, inputs: str | Path | Sequence[str | Path]) -> Iterator[Document]:

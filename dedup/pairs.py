@@ -54,7 +54,7 @@ def too_short(text: str, min_length: int) -> tuple[str, str] | None:
         return None
     if not text:
         return "empty", f"empty: a passage needs at least min_length ({min_length}) characters"
-    what = f"too short ({len(text)} normalised characters"
+    what = f"too short ({len(text)} normalised character{'s' if len(text) != 1 else ''}"
     what += f", {letters:.0f} letters)" if letters > len(text) else ")"
     return "too short", f"{what}: a passage needs at least min_length ({min_length}) characters"
 

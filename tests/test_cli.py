@@ -166,6 +166,49 @@ def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not any(ord(c) < 32 for c in err.rstrip("\n"))
 
 
+def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/cli.md: an error is `dedup: error: FILE: reason`, as scan says it; evaluate said `cannot read FILE: ...`."""
+    corpus = tmp_path / "corpus"
+    status, _, err = run(["evaluate", str(corpus)], capsys)  # no truth.jsonl
+    assert status == 2
+    one_line_error(err, f"dedup: error: {corpus / 'truth.jsonl'}: cannot read: ")
+    corpus.mkdir()
+    (corpus / "truth.jsonl").write_text('{"a": "x", "b": "y", "label": "WD"}\n', "utf-8")
+    missing = tmp_path / "found.jsonl"
+    status, _, err = run(["evaluate", str(corpus), "--detections", str(missing)], capsys)
+    assert status == 2
+    one_line_error(err, f"dedup: error: {missing}: cannot read: ")
+
+
+def test_a_parameter_error_names_every_parameter_as_its_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """Whoever typed the command knows --stride and --num-perm, not the library's stride and num_perm."""
+    for argv, message in (
+        (["--window", "100"], "dedup: error: --window (100) must be a multiple of --stride (32)\n"),
+        (
+            ["--min-bands", "100"],
+            "dedup: error: --min-bands must be at most the 64 bands of --threshold 0.2 and --num-perm 128 "
+            "(no pair could share more), got 100\n",
+        ),
+    ):
+        status, _, err = run(["scan", str(SEEDS), *argv], capsys)
+        assert status == 2 and err == message
+
+
+def test_a_file_given_twice_is_a_duplicate_named_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message names where the id was taken, as
+    for any duplicate, not the library's bare 'an earlier document has the same id'."""
+    one = sorted(SEEDS.glob("*.txt"))[0]
+    status, _, err = run(["scan", str(SEEDS), str(one)], capsys)
+    assert status == 2
+    taken = f"duplicate id '{one.name}' (taken by the document at {one}); ids must be unique"
+    one_line_error(err, f"{one}: {taken}")
+    status, out, err = run(["scan", str(SEEDS), str(one), "--skip-bad", "--format", "jsonl"], capsys)
+    [skipped] = json.loads(out.splitlines()[-1])["skipped"]
+    assert status == 0 and (skipped["where"], skipped["reason"]) == (str(one), taken)
+
+
 def test_closed_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(sys, "stdin", None)  # `dedup scan - <&-`: Python has no sys.stdin
     status, _, err = run(["scan", "-"], capsys)
@@ -259,6 +302,7 @@ BAD_LINES: list[tuple[str, bytes | dict[str, Any], str]] = [
 SHORT_LINES: list[tuple[str, bytes | dict[str, Any], str]] = [
     ("empty", {"id": "e", "text": ""}, "empty"),
     ("too-short", {"id": "t", "text": "قصير"}, "too short"),
+    ("one-character", {"id": "o", "text": "x"}, "too short (1 normalised character):"),  # not "1 ... characters"
 ]
 
 

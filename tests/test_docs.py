@@ -107,6 +107,14 @@ def test_api_reference_has_every_public_module() -> None:
     assert not missing, f"modules not in docs/api.md: {missing}"
 
 
+def test_readme_layout_names_every_module() -> None:
+    """README.md's Layout says what each module of the package is for: a new one is named there too."""
+    layout = (ROOT / "README.md").read_text("utf-8").split("## Layout", 1)[1]
+    modules = [m.name for m in pkgutil.iter_modules(dedup.__path__) if not m.name.startswith("_")]
+    missing = [m for m in modules if f"`{m}`" not in layout and f"`dedup/{m}/`" not in layout]
+    assert not missing, f"modules not in README.md's Layout: {missing}"
+
+
 def test_readme_links_to_files_that_exist() -> None:
     """README.md is not part of the site, whose strict build checks the links of docs/."""
     text = (ROOT / "README.md").read_text("utf-8")
@@ -147,6 +155,41 @@ def test_cli_reference_names_every_command_and_option() -> None:
     assert not missing, "not in docs/cli.md: " + ", ".join(missing)
 
 
+# The pages about the dedup command (the others also show the options of benchmark scripts, pytest, spark-submit).
+COMMAND_PAGES = (
+    "cli.md",
+    "getting-started.md",
+    "concepts.md",
+    "jsonl.md",
+    "reports.md",
+    "archive-index.md",
+    "index.md",
+)
+
+
+def test_docs_name_no_option_the_command_lacks() -> None:
+    """Every `--option` the command's pages name is an option of some dedup command: a renamed or
+    dropped option does not live on in the docs (the test above checks the other way)."""
+    options = {option for parser in _parsers(build_parser()) for a in parser._actions for option in a.option_strings}
+    unknown = [
+        f"{name}: {token}"
+        for name in COMMAND_PAGES
+        for token in sorted(set(re.findall(r"(?<![\w-])--[a-z][\w-]*", (DOCS / name).read_text("utf-8"))))
+        if token not in options
+    ]
+    assert not unknown, "options the docs name that no dedup command has: " + ", ".join(unknown)
+
+
+def test_cli_reference_names_every_file_extension_read() -> None:
+    """A folder is read by extension: docs/cli.md names every extension that makes a file read (a `.text`
+    or `.tab` file in a folder is read too), and every compression suffix."""
+    from dedup.io import _COMPRESSIONS, _EXTENSIONS
+
+    page = (DOCS / "cli.md").read_text("utf-8")
+    missing = [e for e in (*_EXTENSIONS, *_COMPRESSIONS) if not re.search(rf"`[^`\s]*{re.escape(e)}`", page)]
+    assert not missing, f"extensions read but not in docs/cli.md: {missing}"
+
+
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     found = [parser]
     for action in parser._actions:
@@ -154,6 +197,29 @@ def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
             for sub in action.choices.values():
                 found += _parsers(sub)
     return found
+
+
+def test_cli_reference_shows_each_value_as_the_help_does() -> None:
+    """The value an option takes is named alike in docs/cli.md's tables and in ``--help`` (`--ngram N`,
+    not `--ngram NGRAM` in one and `N` in the other)."""
+    helped: dict[str, set[str]] = {}
+    for parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if action.option_strings and action.nargs != 0 and not action.choices:
+                shown = action.metavar or action.dest.upper()
+                for option in action.option_strings:
+                    helped.setdefault(option, set()).add(str(shown))
+    documented: dict[str, set[str]] = {}
+    for head in re.findall(r"^\| (`-.*?) \|", (DOCS / "cli.md").read_text("utf-8"), flags=re.MULTILINE):
+        for option, value in re.findall(r"`(--?[\w-]+) ([A-Z]+)`", head):
+            documented.setdefault(option, set()).add(value)
+    assert len(documented) >= 40
+    differ = [
+        f"{o}: docs {sorted(documented.get(o, ()))}, --help {sorted(v)}"
+        for o, v in helped.items()
+        if v != documented.get(o)
+    ]
+    assert not differ, "\n".join(differ)
 
 
 def _shows(shown: str, default: object) -> bool:
@@ -252,6 +318,96 @@ def test_jsonl_contract_names_every_field() -> None:
     assert not missing, f"fields not in docs/jsonl.md: {missing}"
 
 
+def _table_fields(section: str) -> list[list[str]]:
+    """The field names of each table of a docs/jsonl.md section: the backticked names of its rows' first cells."""
+    tables: list[list[str]] = []
+    previous = ""
+    for line in section.splitlines():
+        if line.startswith("|") and not previous.startswith("|"):
+            tables.append([])
+        cell = re.match(r"^\| (`[^|]*) \|", line)
+        if cell:
+            tables[-1] += re.findall(r"`(\w+)`", cell.group(1))
+        previous = line
+    return tables
+
+
+def _section(page: str, record_type: str) -> str:
+    return page.split(f"## `{record_type}`", 1)[1].split("\n## ", 1)[0]
+
+
+def test_jsonl_tables_list_exactly_the_fields_each_record_has() -> None:
+    """Each record type's table in docs/jsonl.md names the fields that record has, no more and no fewer: a
+    field moved, renamed or dropped shows (the test above only checks that a field is named somewhere)."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    text = "=" * 40 + " shared wording of some length " * 4
+    docs = {d: Document(d, text, source=d, date="2024-01-01") for d in "xyz"}
+    span = (0, len(text))
+    passages = [
+        Passage(Span("x", *span), Span("y", *span), 1.0, 1.0, 1.0, 9),
+        Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
+    ]
+    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
+    written: dict[str, dict[str, Any]] = {}
+    for record in records(ScanResult(passages, pairs, docs, [], 2, 0)):
+        written.setdefault(record["type"], record)
+    (pair,) = _table_fields(_section(page, "pair"))
+    assert sorted(pair) == sorted(written["pair"])
+    passage, side = _table_fields(_section(page, "passage"))
+    assert sorted(passage) == sorted(written["passage"])
+    assert sorted(side) == sorted(written["passage"]["a"]) == sorted(written["passage"]["b"])
+    (cluster,) = _table_fields(_section(page, "cluster"))
+    assert sorted(cluster) == sorted(written["cluster"])
+    # "each side as in `passage` plus `date`"; the origin "`{"doc", "start", "end"}`"
+    assert sorted([*side, "date"]) == sorted(written["cluster"]["members"][0])
+    assert list(written["cluster"]["origin"]) == ["doc", "start", "end"]
+    (summary,) = _table_fields(_section(page, "summary"))
+    assert summary == list(written["summary"])
+
+
+def _has_type(value: Any, said: str) -> bool:
+    """Whether a JSON value is of the type a docs/jsonl.md table's type column says."""
+    if said.startswith('`"'):
+        return bool(value == said.strip('`"'))
+    if said.endswith(" or null") and value is None:
+        return True
+    kind = said.removesuffix(" or null")
+    if kind == "number 0\u20131":  # (an en dash, as the page writes ranges)
+        return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+    checks = {"string": str, "integer": int, "object": dict, "array": list, "array of sides": list}
+    return isinstance(value, checks[kind]) and not isinstance(value, bool)
+
+
+def test_jsonl_tables_give_each_field_its_type() -> None:
+    """The type column of docs/jsonl.md's tables is the type of the value a scan writes."""
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+
+    def types(record_type: str) -> list[dict[str, str]]:
+        tables: list[dict[str, str]] = []
+        previous = ""
+        for line in _section(page, record_type).splitlines():
+            if line.startswith("|") and not previous.startswith("|"):
+                tables.append({})
+            row = re.match(r"^\| (`[^|]*) \| ([^|]*) \|", line)
+            if row:
+                tables[-1].update(dict.fromkeys(re.findall(r"`(\w+)`", row.group(1)), row.group(2).strip()))
+            previous = line
+        return tables
+
+    (pair,), (passage, side), (cluster,), (summary,) = (types(t) for t in ("pair", "passage", "cluster", "summary"))
+    said = {"pair": pair, "passage": passage, "cluster": cluster, "summary": summary}
+    result = scan(read_documents([ROOT / "seeds"]))
+    wrong = []
+    for record in records(result, find_clusters(result, min_documents=2)):
+        kinds = said[record["type"]]
+        wrong += [
+            f"{record['type']}.{n} = {v!r}: not {kinds[n]}" for n, v in record.items() if not _has_type(v, kinds[n])
+        ]
+        for copy in (record["a"], record["b"]) if record["type"] == "passage" else ():
+            wrong += [f"side.{n} = {v!r}: not {side[n]}" for n, v in copy.items() if not _has_type(v, side[n])]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
     """docs/jsonl.md's summary table lists the record's fields in the order a reader sees them."""
     page = (DOCS / "jsonl.md").read_text("utf-8")
@@ -259,6 +415,37 @@ def test_jsonl_summary_fields_are_listed_in_the_order_written() -> None:
     listed = re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE)
     summary = list(records(ScanResult([], [], {}, [], 0, 0)))[-1]
     assert listed == list(summary)
+
+
+def test_reports_page_lists_the_columns_each_table_has_in_order() -> None:
+    """docs/reports.md's CSV column table and its table of ``to_arrow()``/``to_pandas()`` tables name the
+    columns those outputs have, in their order."""
+    pytest.importorskip("pyarrow")
+    import io
+
+    from dedup.report import write_csv
+
+    page = (DOCS / "reports.md").read_text("utf-8")
+    result = scan(read_documents([ROOT / "seeds"]))
+    csv_section = page.split("## CSV for spreadsheets", 1)[1].split("\n## ", 1)[0]
+    (listed,) = _table_fields(csv_section)
+    stream = io.StringIO()
+    write_csv(result, stream, bom=False)
+    assert listed == stream.getvalue().splitlines()[0].split(",")
+
+    tables = result.to_arrow()
+    rows = dict(re.findall(r"^\| `(\w+)` \| [^|]* \| (.*) \|$", page, flags=re.MULTILINE))
+    assert set(rows) == {"passages", "pairs", "clusters", "skipped"}
+    for name, cell in rows.items():
+        cell = re.sub(r"\[[^]]*\]\([^)]*\)", "", cell.split(" (`coverage_a`", 1)[0])  # (pairs: the record's fields)
+        shown = [n for n in re.findall(r"`(\w+)`(?! record)", cell)]
+        if "the same for `b`" in cell:  # passages: doc_a ... length_a, then the same for b
+            at = shown.index("b")
+            a_side = shown[shown.index("doc_a") : at]
+            shown = shown[:at] + [n[:-2] + "_b" for n in a_side] + shown[at + 1 :]
+        if "every other field of the" in cell:  # pairs: rank, ids and sources, then the pair record's fields
+            shown += [f for f in Pair.__dataclass_fields__ if f not in shown]
+        assert shown == getattr(tables, name).column_names, name
 
 
 def test_nav_lists_every_page() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import types
 from pathlib import Path
 from typing import Any
@@ -780,3 +781,32 @@ def test_docs_read_as_the_scan_reads_them(tmp_path: Path) -> None:
         (tmp_path / "truth.jsonl").write_text(mark + json.dumps(case) + end, encoding="utf-8")
         (tmp_path / "pairs.jsonl").write_text(mark + '{"a": "s1", "b": "r1", "label": 1}' + end, encoding="utf-8")
         assert evaluate_detections(tmp_path, [Case("s1", 0, 50, "r1", 0, 40)]).overall.plagdet == 1.0
+
+
+def test_json_leaves_undefined_what_the_table_shows_as_a_dash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row without cases has no recall, granularity or plagdet (and no precision without detections
+    either): the table shows "-", and --format json said 1.0, a perfect score for nothing measured."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    found = tmp_path / "found.jsonl"
+    side = {"source": None, "text": ""}
+    passage = {"type": "passage", "a": {"doc": "s1", "start": 0, "end": 50, **side}}
+    passage["b"] = {"doc": "r1", "start": 100, "end": 150, **side}
+    found.write_text(json.dumps(passage) + "\n", encoding="utf-8")
+    assert main(["evaluate", str(corpus), "--detections", str(found)]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"^no-plagiarism +- +- +- +- +0 +0$", table, flags=re.MULTILINE), table
+    assert main(["evaluate", str(corpus), "--detections", str(found), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["by_obfuscation"]
+    assert rows["no-plagiarism"] == {
+        "precision": None,
+        "recall": None,
+        "granularity": None,
+        "plagdet": None,
+        "cases": 0,
+        "detections": 0,
+    }
+    assert rows["none"]["plagdet"] == 1.0 and rows["random"]["recall"] == 0.0  # (a case, not detected)

@@ -64,6 +64,19 @@ def test_an_input_is_never_the_output(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["scan", str(docs), "-q", "-o", str(docs / "found.md")]) == 0
 
 
+def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A new file in an input folder, of a format the folder's reading takes, is refused: not because it
+    'is an input, which would be lost' (it does not exist), but because the next scan would read it."""
+    docs = corpus(tmp_path / "docs")
+    assert main(["scan", str(docs), "--format", "jsonl", "-o", str(docs / "found.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"dedup: error: {docs / 'found.jsonl'}: cannot write: it is in a folder this command reads, and of a format"
+        " read there: a scan of these inputs would read the report as documents (write it elsewhere)\n"
+    )
+    assert not (docs / "found.jsonl").exists()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_sigterm_removes_the_partial_output(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
