@@ -810,13 +810,17 @@ def common_record(common: CommonText) -> dict[str, Any]:
 def common_lines(result: ScanResult, listed: int = 3) -> list[str]:
     """Lines naming the text of the skipped buckets (``result.common``), the first ``listed`` of them.
 
+    Control and bidi characters of the ids and texts are shown as escapes (:func:`visible`).
+
     Example:
         >>> common = [CommonText(Span("d7", 120, 520), 300, 4, "The defence ministry said on Monday")]
         >>> common_lines(ScanResult([], [], {}, [], 0, 4, common=common))
         ['  too common: d7 [120:520], 300 windows: «The defence ministry said on Monday»']
     """
+    # (Escaped here, not by the caller: the lines go to standard error after every format's report.)
     lines = [
-        f"  too common: {c.span.doc} [{c.span.start}:{c.span.end}], {plural(c.windows, 'window')}: «{excerpt(c.text)}»"
+        visible(f"  too common: {c.span.doc} [{c.span.start}:{c.span.end}], {plural(c.windows, 'window')}: ")
+        + visible(f"«{excerpt(c.text)}»")
         for c in result.common[:listed]
     ]
     if len(result.common) > listed:

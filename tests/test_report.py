@@ -362,3 +362,15 @@ def test_the_writers_check_what_they_are_given() -> None:
     )
     with pytest.raises(InputError, match=r"f.jsonl:1: a field of a scan record is malformed \(a span needs 0 <= start"):
         parse_records([line], "f.jsonl")
+
+
+def test_common_text_lines_show_controls_as_escapes() -> None:
+    """The "too common" lines go to standard error in every format (not only after the table, which
+    escaped them): an id or page chrome holding an escape sequence (clear screen) or a bidi override
+    would drive or reorder the analyst's terminal."""
+    from dedup.records import CommonText
+    from dedup.report import common_lines
+
+    common = [CommonText(Span("d0\u202e", 1, 40), 33, 2, "\u202efollow us\x1b[2J on X\u202c")]
+    lines = common_lines(ScanResult([], [], {}, [], 0, 2, common=common))
+    assert lines == ["  too common: d0\\u202e [1:40], 33 windows: «\\u202efollow us\\x1b[2J on X\\u202c»"]
