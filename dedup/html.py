@@ -180,7 +180,8 @@ def _render_text(text: str, spans: Sequence[Span], prefix: str, other: str, titl
 
 
 def _doc_header(doc: Document) -> str:
-    about = " · ".join(_esc(x) for x in (doc.source, doc.date) if x)
+    # Each isolated: an Arabic source would otherwise pull the date after it into its right-to-left run.
+    about = " · ".join(f"<bdi>{_esc(x)}</bdi>" for x in (doc.source, doc.date) if x)
     return f"<bdi>{_esc(doc.id)}</bdi>" + (f' <span class="muted">({about})</span>' if about else "")
 
 

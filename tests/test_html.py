@@ -259,3 +259,25 @@ def test_the_report_options_are_checked_where_they_enter() -> None:
         render_html(result, max_pairs=-1)
     with pytest.raises(ParameterError, match="cluster_documents must be an integer of at least 2, got 0"):
         render_html(result, cluster_documents=0)
+
+
+def test_sources_and_dates_are_isolated_from_the_text_around_them() -> None:
+    """An Arabic source before a date ("الجزيرة · 2024-01-13") in the left-to-right headers and
+    tables formed one right-to-left run: the date was shown before the source, reversed
+    (13-01-2024). Each is isolated, as the ids are."""
+    docs = {
+        "x": Document("x", "head " + SHARED, "الجزيرة", "2024-01-13"),
+        "y": Document("y", SHARED + " tail", "صحيفة الشرق", "2024-01-14"),
+        "z": Document("z", "zz " + SHARED, "Le Monde", None),
+    }
+    n = len(SHARED)
+    passages = [
+        Passage(Span("x", 5, 5 + n), Span("y", 0, n), 1.0, 1.0, 1.0, 7),
+        Passage(Span("x", 5, 5 + n), Span("z", 3, 3 + n), 1.0, 1.0, 1.0, 7),
+    ]
+    page = render_html(result_with(docs, passages))
+    for shown in ("الجزيرة", "صحيفة الشرق", "Le Monde"):
+        assert page.count(shown) > 0 and page.count(shown) == page.count(f"<bdi>{shown}</bdi>"), shown
+    # (in both rows of the overview, both pair views and the cluster's table)
+    assert page.count("<bdi>الجزيرة</bdi> · <bdi>2024-01-13</bdi>") == 5
+
