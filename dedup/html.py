@@ -303,7 +303,7 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     suppressed = suppressed_note(result)
     common = "".join(
         f"<li><bdi>{_esc(c.span.doc)}</bdi> [{c.span.start}:{c.span.end}], {_esc(plural(c.windows, 'window'))}:"
-        f' <q dir="auto">{_esc(excerpt(c.text, 120))}</q></li>'
+        f' <q dir="{text_direction(c.text)}">{_esc(excerpt(c.text, 120))}</q></li>'
         for c in result.common
     )
     return (

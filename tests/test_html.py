@@ -281,3 +281,13 @@ def test_sources_and_dates_are_isolated_from_the_text_around_them() -> None:
     # (in both rows of the overview, both pair views and the cluster's table)
     assert page.count("<bdi>الجزيرة</bdi> · <bdi>2024-01-13</bdi>") == 5
 
+
+def test_common_text_is_shown_in_its_own_direction() -> None:
+    """The texts too common to compare follow the majority rule of every other text: page chrome
+    that starts with a Latin word is still Arabic, right to left (dir="auto" made it left to right)."""
+    from dedup.records import CommonText
+
+    chrome = "CNN عربية — تابعونا على تويتر وفيسبوك وانستغرام للمزيد من الأخبار"
+    result = ScanResult([], [], {}, [], 0, 3, common=[CommonText(Span("d0", 0, len(chrome)), 30, 3, chrome)])
+    page = render_html(result)
+    assert f'<q dir="rtl">{chrome}</q>' in page
