@@ -76,6 +76,7 @@ mark.flash, a.n.flash { animation: flash 1.6s ease-out; }
   font-size: .75rem; }
 details > summary { cursor: pointer; color: var(--muted); }
 .excerpt { overflow-wrap: anywhere; }
+.excerpt > details { white-space: pre-wrap; }
 """
 
 # Clicking a passage (or its number) scrolls the other text to the same passage number and

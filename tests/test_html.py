@@ -291,3 +291,28 @@ def test_common_text_is_shown_in_its_own_direction() -> None:
     result = ScanResult([], [], {}, [], 0, 3, common=[CommonText(Span("d0", 0, len(chrome)), 30, 3, chrome)])
     page = render_html(result)
     assert f'<q dir="rtl">{chrome}</q>' in page
+
+
+@pytest.mark.browser
+@browser
+def test_browser_shows_a_cluster_text_with_its_line_breaks(tmp_path: Path) -> None:
+    """A cluster member's full text (opened under its excerpt) ran its paragraphs together into one
+    line, where the pair views keep the text's line breaks."""
+    shared = "First paragraph of the wire copy, long enough.\n\nSecond paragraph after a blank line."
+    docs = {d: Document(d, "lead " + shared + " tail", d) for d in "xyz"}
+    n = len(shared)
+    passages = [Passage(Span("x", 5, 5 + n), Span(d, 5, 5 + n), 1, 1, 1, 3) for d in "yz"]
+    page = render_html(result_with(docs, passages))
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    probe = """<script>
+    var details = document.querySelector(".cluster details");
+    details.open = true;
+    var side = document.querySelector('#pair-1 [data-side="a"] .text');
+    var kept = [details.innerText, side.innerText].map(function (t) { return t.indexOf("\\n\\n") >= 0; });
+    document.body.setAttribute("data-probe", kept.join("/"));
+    </script></body>"""
+    copy = tmp_path / "probe.html"
+    copy.write_text(page.replace("</body>", probe), "utf-8")
+    found = re.search(r'data-probe="([^"]*)"', chromium(copy, "--dump-dom"))
+    assert found is not None, "the probe did not run"
+    assert found[1] == "true/true"  # the cluster's text and the pair view's
