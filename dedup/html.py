@@ -212,7 +212,7 @@ def _pair_section(
         items.append(
             f'<li><a href="#{sid}-a-{k}">a[{p.a.start}:{p.a.end}]</a> ↔ '
             f'<a href="#{sid}-b-{k}">b[{p.b.start}:{p.b.end}]</a> · similarity {p.similarity:.2f} · '
-            f"containment {p.containment_a:.2f} / {p.containment_b:.2f} · length {p.length}{link}</li>"
+            f"containment {p.containment_a:.2f} / {p.containment_b:.2f} · length a {len(p.a)}, b {len(p.b)}{link}</li>"
         )
     sides = []
     for side, doc, spans in (("a", doc_a, [p.a for p in found]), ("b", doc_b, [p.b for p in found])):

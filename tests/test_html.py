@@ -316,3 +316,12 @@ def test_browser_shows_a_cluster_text_with_its_line_breaks(tmp_path: Path) -> No
     found = re.search(r'data-probe="([^"]*)"', chromium(copy, "--dump-dom"))
     assert found is not None, "the probe did not run"
     assert found[1] == "true/true"  # the cluster's text and the pair view's
+
+
+def test_a_passage_is_listed_with_the_length_of_each_copy() -> None:
+    """The pair view listed a passage's mean length (``length``, kept for older JSONL readers):
+    a 40-character brief of a 120-character paragraph read as 80 characters on both sides. The
+    table and CSV give each copy's length."""
+    docs = {"x": Document("x", "w" * 200), "y": Document("y", "v" * 200)}
+    page = render_html(result_with(docs, [Passage(Span("x", 10, 130), Span("y", 0, 40), 0.3, 0.3, 1.0, 4)]))
+    assert "length a 120, b 40" in page and "length 80" not in page
