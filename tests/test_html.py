@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,75 @@ def test_a_passage_is_listed_with_the_length_of_each_copy() -> None:
     docs = {"x": Document("x", "w" * 200), "y": Document("y", "v" * 200)}
     page = render_html(result_with(docs, [Passage(Span("x", 10, 130), Span("y", 0, 40), 0.3, 0.3, 1.0, 4)]))
     assert "length a 120, b 40" in page and "length 80" not in page
+
+
+class _Marks(HTMLParser):
+    """Where each passage's marks and number label fall in each text panel of a pair view, in characters."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.side: str | None = None
+        self.article = ""
+        self.pos = 0
+        self.in_label = False
+        self.covering: list[str] = []
+        self.marks: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.labels: dict[tuple[str, str], int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "article":
+            self.article = found["data-side"] or ""
+        elif tag == "div" and found.get("class") == "text":
+            self.side, self.pos = self.article, 0
+        elif tag == "a" and found.get("class") == "n" and self.side is not None:
+            self.labels[(self.side, found["data-p"] or "")] = self.pos
+            self.in_label = True
+        elif tag == "mark":
+            self.covering = (found["data-p"] or "").split()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.in_label = False
+        elif tag == "mark":
+            self.covering = []
+        elif tag == "div":
+            self.side = None
+
+    def handle_data(self, data: str) -> None:
+        if self.side is None or self.in_label:
+            return
+        for k in self.covering:
+            pieces = self.marks.setdefault((self.side, k), [])
+            if pieces and pieces[-1][1] == self.pos:  # (adjacent pieces of one passage: one run)
+                pieces[-1] = (pieces[-1][0], self.pos + len(data))
+            else:
+                pieces.append((self.pos, self.pos + len(data)))
+        self.pos += len(data)
+
+
+_CHARS = st.sampled_from(["a", " ", "\n", "\r\n", "<", "&", '"', "ب", "\u064e", "😀", "北", "\u202e"])
+
+
+@given(
+    st.lists(_CHARS, min_size=1, max_size=40).map("".join),
+    st.lists(_CHARS, min_size=1, max_size=40).map("".join),
+    st.lists(st.tuples(*(st.integers(0, 40),) * 4), min_size=1, max_size=5),
+)
+def test_each_passage_is_marked_exactly_at_its_offsets(text_a: str, text_b: str, cuts: list[tuple[int, ...]]) -> None:
+    """In a pair view, the marks carrying a passage's number cover exactly its code-point offsets in
+    each text, and its number label stands at its start, however passages overlap or nest."""
+    docs = {"x": Document("x", text_a), "y": Document("y", text_b)}
+
+    def span(doc: str, i: int, j: int) -> Span:
+        n = len(docs[doc].text)
+        start, end = sorted((min(i, n - 1), min(j, n)))
+        return Span(doc, start, max(end, start + 1))
+
+    passages = [Passage(span("x", i, j), span("y", k, m), 1.0, 1.0, 1.0, 3) for i, j, k, m in cuts]
+    parsed = _Marks()
+    parsed.feed(render_html(result_with(docs, passages)))
+    for number, p in enumerate(passages, 1):
+        for side, where in (("a", p.a), ("b", p.b)):
+            assert parsed.marks[(side, str(number))] == [(where.start, where.end)], (side, number)
+            assert parsed.labels[(side, str(number))] == where.start
