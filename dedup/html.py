@@ -76,6 +76,7 @@ mark.flash, a.n.flash { animation: flash 1.6s ease-out; }
   font-size: .75rem; }
 details > summary { cursor: pointer; color: var(--muted); }
 .excerpt { overflow-wrap: anywhere; }
+.excerpt > details { white-space: pre-wrap; }
 """
 
 # Clicking a passage (or its number) scrolls the other text to the same passage number and
@@ -180,7 +181,8 @@ def _render_text(text: str, spans: Sequence[Span], prefix: str, other: str, titl
 
 
 def _doc_header(doc: Document) -> str:
-    about = " · ".join(_esc(x) for x in (doc.source, doc.date) if x)
+    # Each isolated: an Arabic source would otherwise pull the date after it into its right-to-left run.
+    about = " · ".join(f"<bdi>{_esc(x)}</bdi>" for x in (doc.source, doc.date) if x)
     return f"<bdi>{_esc(doc.id)}</bdi>" + (f' <span class="muted">({about})</span>' if about else "")
 
 
@@ -210,7 +212,7 @@ def _pair_section(
         items.append(
             f'<li><a href="#{sid}-a-{k}">a[{p.a.start}:{p.a.end}]</a> ↔ '
             f'<a href="#{sid}-b-{k}">b[{p.b.start}:{p.b.end}]</a> · similarity {p.similarity:.2f} · '
-            f"containment {p.containment_a:.2f} / {p.containment_b:.2f} · length {p.length}{link}</li>"
+            f"containment {p.containment_a:.2f} / {p.containment_b:.2f} · length a {len(p.a)}, b {len(p.b)}{link}</li>"
         )
     sides = []
     for side, doc, spans in (("a", doc_a, [p.a for p in found]), ("b", doc_b, [p.b for p in found])):
@@ -302,7 +304,7 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     suppressed = suppressed_note(result)
     common = "".join(
         f"<li><bdi>{_esc(c.span.doc)}</bdi> [{c.span.start}:{c.span.end}], {_esc(plural(c.windows, 'window'))}:"
-        f' <q dir="auto">{_esc(excerpt(c.text, 120))}</q></li>'
+        f' <q dir="{text_direction(c.text)}">{_esc(excerpt(c.text, 120))}</q></li>'
         for c in result.common
     )
     return (

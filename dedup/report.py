@@ -128,6 +128,21 @@ def _fit(text: str, room: int) -> str:
     return text[:start] + "…" + text[len(text) - end :]
 
 
+def _excerpt(text: str, room: int) -> str:
+    """:func:`excerpt` of ``text`` in at most ``room`` columns (a wide East Asian character takes two).
+
+    Example:
+        >>> _excerpt("国防部星期一表示目前没有撤军计划" * 3, 20), _excerpt("short text", 20)
+        ('国防部星 … 撤军计划', 'short text')
+    """
+    width = room
+    shown = excerpt(text, width)
+    while _width(shown) > room and width > 5:
+        width -= max(1, (_width(shown) - room + 1) // 2)
+        shown = excerpt(text, width)
+    return shown
+
+
 def _pad(text: str, room: int) -> str:
     """``text`` padded with spaces to ``room`` columns (as :func:`_width` counts them)."""
     return text + " " * max(0, room - _width(text))
@@ -688,8 +703,8 @@ def format_table(
                     f"  #{k} a[{p.a.start}:{p.a.end}] b[{p.b.start}:{p.b.end}]  "
                     f"similarity {_fmt(p.similarity)}  length a {len(p.a)}, b {len(p.b)}"
                 )
-                lines.append(f"     a: {excerpt(text_a, ex)}")
-                lines.append(f"     b: {excerpt(text_b, ex)}")
+                lines.append(f"     a: {_excerpt(text_a, ex)}")
+                lines.append(f"     b: {_excerpt(text_b, ex)}")
     if clusters:
         each = max(_MIN_ID, width - 40)  # room for the member's offsets, source and date
         lines.append("")
@@ -706,7 +721,7 @@ def format_table(
                 mark = "*" if m == origin else " "
                 name = _fit(visible(m.doc), each)
                 lines.append(f"  {mark} {name}[{m.start}:{m.end}]" + (f"  ({about})" if about else ""))
-                lines.append(f"     {excerpt(m.slice(doc.text), ex)}")
+                lines.append(f"     {_excerpt(m.slice(doc.text), ex)}")
     return "\n".join(map(visible, lines)) + "\n"
 
 
@@ -810,13 +825,17 @@ def common_record(common: CommonText) -> dict[str, Any]:
 def common_lines(result: ScanResult, listed: int = 3) -> list[str]:
     """Lines naming the text of the skipped buckets (``result.common``), the first ``listed`` of them.
 
+    Control and bidi characters of the ids and texts are shown as escapes (:func:`visible`).
+
     Example:
         >>> common = [CommonText(Span("d7", 120, 520), 300, 4, "The defence ministry said on Monday")]
         >>> common_lines(ScanResult([], [], {}, [], 0, 4, common=common))
         ['  too common: d7 [120:520], 300 windows: «The defence ministry said on Monday»']
     """
+    # (Escaped here, not by the caller: the lines go to standard error after every format's report.)
     lines = [
-        f"  too common: {c.span.doc} [{c.span.start}:{c.span.end}], {plural(c.windows, 'window')}: «{excerpt(c.text)}»"
+        visible(f"  too common: {c.span.doc} [{c.span.start}:{c.span.end}], {plural(c.windows, 'window')}: ")
+        + visible(f"«{excerpt(c.text)}»")
         for c in result.common[:listed]
     ]
     if len(result.common) > listed:

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,141 @@ def test_the_report_options_are_checked_where_they_enter() -> None:
         render_html(result, max_pairs=-1)
     with pytest.raises(ParameterError, match="cluster_documents must be an integer of at least 2, got 0"):
         render_html(result, cluster_documents=0)
+
+
+def test_sources_and_dates_are_isolated_from_the_text_around_them() -> None:
+    """An Arabic source before a date ("الجزيرة · 2024-01-13") in the left-to-right headers and
+    tables formed one right-to-left run: the date was shown before the source, reversed
+    (13-01-2024). Each is isolated, as the ids are."""
+    docs = {
+        "x": Document("x", "head " + SHARED, "الجزيرة", "2024-01-13"),
+        "y": Document("y", SHARED + " tail", "صحيفة الشرق", "2024-01-14"),
+        "z": Document("z", "zz " + SHARED, "Le Monde", None),
+    }
+    n = len(SHARED)
+    passages = [
+        Passage(Span("x", 5, 5 + n), Span("y", 0, n), 1.0, 1.0, 1.0, 7),
+        Passage(Span("x", 5, 5 + n), Span("z", 3, 3 + n), 1.0, 1.0, 1.0, 7),
+    ]
+    page = render_html(result_with(docs, passages))
+    for shown in ("الجزيرة", "صحيفة الشرق", "Le Monde"):
+        assert page.count(shown) > 0 and page.count(shown) == page.count(f"<bdi>{shown}</bdi>"), shown
+    # (in both rows of the overview, both pair views and the cluster's table)
+    assert page.count("<bdi>الجزيرة</bdi> · <bdi>2024-01-13</bdi>") == 5
+
+
+def test_common_text_is_shown_in_its_own_direction() -> None:
+    """The texts too common to compare follow the majority rule of every other text: page chrome
+    that starts with a Latin word is still Arabic, right to left (dir="auto" made it left to right)."""
+    from dedup.records import CommonText
+
+    chrome = "CNN عربية — تابعونا على تويتر وفيسبوك وانستغرام للمزيد من الأخبار"
+    result = ScanResult([], [], {}, [], 0, 3, common=[CommonText(Span("d0", 0, len(chrome)), 30, 3, chrome)])
+    page = render_html(result)
+    assert f'<q dir="rtl">{chrome}</q>' in page
+
+
+@pytest.mark.browser
+@browser
+def test_browser_shows_a_cluster_text_with_its_line_breaks(tmp_path: Path) -> None:
+    """A cluster member's full text (opened under its excerpt) ran its paragraphs together into one
+    line, where the pair views keep the text's line breaks."""
+    shared = "First paragraph of the wire copy, long enough.\n\nSecond paragraph after a blank line."
+    docs = {d: Document(d, "lead " + shared + " tail", d) for d in "xyz"}
+    n = len(shared)
+    passages = [Passage(Span("x", 5, 5 + n), Span(d, 5, 5 + n), 1, 1, 1, 3) for d in "yz"]
+    page = render_html(result_with(docs, passages))
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    probe = """<script>
+    var details = document.querySelector(".cluster details");
+    details.open = true;
+    var side = document.querySelector('#pair-1 [data-side="a"] .text');
+    var kept = [details.innerText, side.innerText].map(function (t) { return t.indexOf("\\n\\n") >= 0; });
+    document.body.setAttribute("data-probe", kept.join("/"));
+    </script></body>"""
+    copy = tmp_path / "probe.html"
+    copy.write_text(page.replace("</body>", probe), "utf-8")
+    found = re.search(r'data-probe="([^"]*)"', chromium(copy, "--dump-dom"))
+    assert found is not None, "the probe did not run"
+    assert found[1] == "true/true"  # the cluster's text and the pair view's
+
+
+def test_a_passage_is_listed_with_the_length_of_each_copy() -> None:
+    """The pair view listed a passage's mean length (``length``, kept for older JSONL readers):
+    a 40-character brief of a 120-character paragraph read as 80 characters on both sides. The
+    table and CSV give each copy's length."""
+    docs = {"x": Document("x", "w" * 200), "y": Document("y", "v" * 200)}
+    page = render_html(result_with(docs, [Passage(Span("x", 10, 130), Span("y", 0, 40), 0.3, 0.3, 1.0, 4)]))
+    assert "length a 120, b 40" in page and "length 80" not in page
+
+
+class _Marks(HTMLParser):
+    """Where each passage's marks and number label fall in each text panel of a pair view, in characters."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.side: str | None = None
+        self.article = ""
+        self.pos = 0
+        self.in_label = False
+        self.covering: list[str] = []
+        self.marks: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.labels: dict[tuple[str, str], int] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "article":
+            self.article = found["data-side"] or ""
+        elif tag == "div" and found.get("class") == "text":
+            self.side, self.pos = self.article, 0
+        elif tag == "a" and found.get("class") == "n" and self.side is not None:
+            self.labels[(self.side, found["data-p"] or "")] = self.pos
+            self.in_label = True
+        elif tag == "mark":
+            self.covering = (found["data-p"] or "").split()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.in_label = False
+        elif tag == "mark":
+            self.covering = []
+        elif tag == "div":
+            self.side = None
+
+    def handle_data(self, data: str) -> None:
+        if self.side is None or self.in_label:
+            return
+        for k in self.covering:
+            pieces = self.marks.setdefault((self.side, k), [])
+            if pieces and pieces[-1][1] == self.pos:  # (adjacent pieces of one passage: one run)
+                pieces[-1] = (pieces[-1][0], self.pos + len(data))
+            else:
+                pieces.append((self.pos, self.pos + len(data)))
+        self.pos += len(data)
+
+
+_CHARS = st.sampled_from(["a", " ", "\n", "\r\n", "<", "&", '"', "ب", "\u064e", "😀", "北", "\u202e"])
+
+
+@given(
+    st.lists(_CHARS, min_size=1, max_size=40).map("".join),
+    st.lists(_CHARS, min_size=1, max_size=40).map("".join),
+    st.lists(st.tuples(*(st.integers(0, 40),) * 4), min_size=1, max_size=5),
+)
+def test_each_passage_is_marked_exactly_at_its_offsets(text_a: str, text_b: str, cuts: list[tuple[int, ...]]) -> None:
+    """In a pair view, the marks carrying a passage's number cover exactly its code-point offsets in
+    each text, and its number label stands at its start, however passages overlap or nest."""
+    docs = {"x": Document("x", text_a), "y": Document("y", text_b)}
+
+    def span(doc: str, i: int, j: int) -> Span:
+        n = len(docs[doc].text)
+        start, end = sorted((min(i, n - 1), min(j, n)))
+        return Span(doc, start, max(end, start + 1))
+
+    passages = [Passage(span("x", i, j), span("y", k, m), 1.0, 1.0, 1.0, 3) for i, j, k, m in cuts]
+    parsed = _Marks()
+    parsed.feed(render_html(result_with(docs, passages)))
+    for number, p in enumerate(passages, 1):
+        for side, where in (("a", p.a), ("b", p.b)):
+            assert parsed.marks[(side, str(number))] == [(where.start, where.end)], (side, number)
+            assert parsed.labels[(side, str(number))] == where.start

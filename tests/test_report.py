@@ -362,3 +362,39 @@ def test_the_writers_check_what_they_are_given() -> None:
     )
     with pytest.raises(InputError, match=r"f.jsonl:1: a field of a scan record is malformed \(a span needs 0 <= start"):
         parse_records([line], "f.jsonl")
+
+
+def test_common_text_lines_show_controls_as_escapes() -> None:
+    """The "too common" lines go to standard error in every format (not only after the table, which
+    escaped them): an id or page chrome holding an escape sequence (clear screen) or a bidi override
+    would drive or reorder the analyst's terminal."""
+    from dedup.records import CommonText
+    from dedup.report import common_lines
+
+    common = [CommonText(Span("d0\u202e", 1, 40), 33, 2, "\u202efollow us\x1b[2J on X\u202c")]
+    lines = common_lines(ScanResult([], [], {}, [], 0, 2, common=common))
+    assert lines == ["  too common: d0\\u202e [1:40], 33 windows: «\\u202efollow us\\x1b[2J on X\\u202c»"]
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_excerpts_of_wide_characters_fit_the_terminal(width: int) -> None:
+    """Excerpts were cut to a number of characters: a Chinese passage's took twice the columns, and
+    its lines ran past the terminal's width and wrapped. They are cut to columns, as ids are."""
+    comma = "\uff0c"  # (a full-width comma)
+    text = f"国防部星期一表示{comma}目前没有从伊拉克撤出约两千五百名士兵的计划{comma}"
+    text += "尽管巴格达上周宣布已开始结束联军任务的进程。"
+    docs = {d: Document(d, text * 2, "新华社") for d in "xyz"}
+    n = 2 * len(text)
+    passages = [Passage(Span("x", 0, n), Span(d, 0, n), 1.0, 1.0, 1.0, 9) for d in "yz"]
+    pairs = [Pair("x", d, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1, n, 1.0) for d in "yz"]
+    table = format_table(ScanResult(passages, pairs, docs, [], 2, 0), width=width).splitlines()
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    shown = [line for line in table if "国防部" in line]  # the passages' excerpts and the cluster members'
+    assert len(shown) == 2 * 2 + 3
+    assert all(columns(line) <= width and "…" in line for line in shown), max(shown, key=columns)
+    # (an excerpt of narrow text keeps the room it had)
+    latin = format_table(_two_documents("x", "y"), width=width, excerpt_width=40)
+    assert "     a: the wire copy" in latin
