@@ -8,21 +8,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
-import signal
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from ._cache import cache_dir
 from ._compile import compile_kernels
+from ._output import Output, terminated_as_interrupt
 from .checks import check_int
 from .clusters import find_clusters
 from .config import _MAX_THREADS
@@ -580,99 +576,6 @@ def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
     )
 
 
-class _Output:
-    """Where a command's output goes: standard output, or a file written whole or not at all.
-
-    Made before the work starts, so that an output path that cannot be written is reported at once,
-    not after a long scan: the file's temporary sibling is created then. Its content replaces the
-    file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
-    the temporary file is removed and an existing file is left as it was. A symbolic link's file
-    is the one replaced; a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An
-    input of the command is never the output.
-    """
-
-    def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
-        self.path = None if path is None or path == "-" else Path(path)
-        self.binary = binary
-        self.temporary: Path | None = None
-        self.direct = False  # a pipe or a device: written as it is, there is no file to replace
-        if self.path is None:
-            return
-        if self.path.is_dir():
-            raise DedupError(f"{self.path}: cannot write: it is a directory")
-        if reads is not None and reads(self.path):
-            if os.path.exists(os.path.realpath(self.path)):  # (docs/sub/../1.txt is docs/1.txt, sub or not)
-                raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
-            raise DedupError(
-                f"{self.path}: cannot write: it is in a folder this command reads, and of a format read there: "
-                "a scan of these inputs would read the report as documents (write it elsewhere)"
-            )
-        if self.path.exists() and not self.path.is_file():
-            self.direct = True
-            return
-        shown, self.path = self.path, Path(os.path.realpath(self.path))  # a link's file is written, not the link
-        with _signals_held():  # a signal now would leave a file nobody knows the name of
-            try:
-                handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            except OSError as error:
-                raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
-            os.close(handle)
-            self.temporary = Path(name)
-            if _unfinished is not None:
-                _unfinished.add(self.temporary)
-
-    @contextlib.contextmanager
-    def open(self) -> Iterator[Any]:
-        """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error."""
-        if self.direct:
-            assert self.path is not None
-            try:
-                stream = self.path.open("wb") if self.binary else self.path.open("w", encoding="utf-8", newline="\n")
-            except OSError as error:
-                raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from error
-            with stream:
-                yield stream
-            return
-        if self.temporary is None:
-            yield sys.stdout.buffer if self.binary else sys.stdout
-            return
-        try:
-            if self.binary:
-                with self.temporary.open("wb") as stream:
-                    yield stream
-            else:
-                with self.temporary.open("w", encoding="utf-8", newline="\n") as stream:
-                    yield stream
-            self._commit()
-        except BaseException:
-            self.discard()
-            raise
-
-    def _commit(self) -> None:
-        assert self.path is not None and self.temporary is not None
-        try:
-            mode = self.path.stat().st_mode & 0o7777  # an existing file keeps its permissions
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask  # mkstemp made the file private; a new output gets the usual mode
-        os.chmod(self.temporary, mode)
-        os.replace(self.temporary, self.path)
-        self._done()
-
-    def discard(self) -> None:
-        """Remove the temporary file (when nothing is to be written after all)."""
-        if self.temporary is not None:
-            with contextlib.suppress(OSError):
-                self.temporary.unlink()
-            self._done()
-
-    def _done(self) -> None:
-        if _unfinished is not None and self.temporary is not None:
-            _unfinished.discard(self.temporary)
-        self.temporary = None
-
-
 def _compile_first(quiet: bool) -> None:
     """Compile the kernels, two processes at once, the first run after an install, and say why it sits still."""
 
@@ -686,7 +589,7 @@ def _compile_first(quiet: bool) -> None:
     compile_kernels(starting=None if quiet else say)
 
 
-def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool] | None = None) -> _Output:
+def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool] | None = None) -> Output:
     """Check the report options; the output, made at once so that a path that cannot be written fails first."""
     if args.html_max_pairs < 0:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
@@ -701,7 +604,7 @@ def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool
         _pyarrow()  # a missing pyarrow is said before the scan, not after it
         if args.output in (None, "-") and sys.stdout.isatty():
             raise ParameterError("--format parquet writes a binary file: give one with -o FILE")
-    return _Output(args.output, binary=binary, reads=reads)
+    return Output(args.output, binary=binary, reads=reads)
 
 
 @contextlib.contextmanager
@@ -737,7 +640,7 @@ def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
     )
 
 
-def _write_report(args: argparse.Namespace, result: ScanResult, output: _Output) -> None:
+def _write_report(args: argparse.Namespace, result: ScanResult, output: Output) -> None:
     clusters = find_clusters(result, min_documents=args.cluster_documents)
     with output.open() as stream:
         if args.format == "jsonl":
@@ -830,7 +733,7 @@ def _run_index(args: argparse.Namespace) -> int:
         args.wait = 10.0
         with _open_index(args, create=False) as index:
             info = index.info()
-        with _Output(None).open() as stream:
+        with Output(None).open() as stream:
             if args.format == "json":
                 stream.write(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
             else:
@@ -910,7 +813,7 @@ def _format_info(info: dict[str, object]) -> str:
 
 def _run_tune(args: argparse.Namespace) -> int:
     record = tune_record(args.threshold, args.num_perm)
-    with _Output(args.output).open() as stream:
+    with Output(args.output).open() as stream:
         if args.format == "json":
             stream.write(json.dumps(record, indent=2) + "\n")
         else:
@@ -919,7 +822,7 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    output = _Output(args.output)
+    output = Output(args.output)
     started = time.perf_counter()
     try:
         if is_pair_labelled(args.corpus):
@@ -942,7 +845,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_evaluate_pairs(args: argparse.Namespace, started: float, output: _Output) -> int:
+def _run_evaluate_pairs(args: argparse.Namespace, started: float, output: Output) -> int:
     """``dedup evaluate`` on a corpus labelled by pair (no passage offsets): AUC of the pair score."""
     if args.detections is not None:
         truth = load_labelled_pairs(Path(args.corpus) / "truth.jsonl")
@@ -970,7 +873,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _terminated_as_interrupt():
+        with terminated_as_interrupt():
             return _run(parser, args)
     except DedupError as error:
         message = str(error)
@@ -994,7 +897,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    except SystemExit as error:  # (SIGTERM, see _terminated_as_interrupt; argparse exits before the try)
+    except SystemExit as error:  # (SIGTERM, see terminated_as_interrupt; argparse exits before the try)
         return int(error.code) if isinstance(error.code, int) else 1
 
 
@@ -1043,64 +946,3 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _run_index(args)
     parser.error(f"unknown command {args.command!r}")
     return 0
-
-
-# While a command runs on the main thread: the temporary output files not yet committed or removed
-# (whatever ends the command removes them, even a signal that came before their owner could), and
-# whether a signal is held off, with those that came meanwhile.
-_unfinished: set[Path] | None = None
-_holding = False
-_held: list[int] = []
-
-
-@contextlib.contextmanager
-def _terminated_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``kill``, ``timeout``) ends the command as Ctrl-C does: partial output files removed, status 143."""
-    global _unfinished
-
-    def stop(signum: int, frame: object) -> None:
-        if _holding:
-            _held.append(signum)
-        else:
-            _end(signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not when Ctrl-C is ignored)
-        handlers[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
-    _unfinished = set()
-    try:
-        yield
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
-        for path in _unfinished:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        _unfinished = None
-        _held.clear()
-
-
-def _end(signum: int) -> None:
-    """End the command for a signal: Ctrl-C as Python does, any other as ``SystemExit`` with the shell's status."""
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise SystemExit(128 + signum)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold off SIGTERM and Ctrl-C (on the main thread, under :func:`_terminated_as_interrupt`) until the block ends."""
-    global _holding
-    if _holding:
-        yield
-        return
-    _holding = True
-    try:
-        yield
-    finally:
-        _holding = False
-        if _held:
-            _end(_held.pop(0))

@@ -1,0 +1,176 @@
+"""Where a command's output goes, and what ends a command: a file written whole or not at all, SIGTERM as Ctrl-C.
+
+The command line (:mod:`dedup.cli`) writes every report through :class:`Output` and runs every
+command under :func:`terminated_as_interrupt`: a command stopped by a signal or an error leaves
+no partial output file behind, and an existing file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import DedupError
+
+__all__: list[str] = []
+
+
+class Output:
+    """Where a command's output goes: standard output, or a file written whole or not at all.
+
+    Made before the work starts, so that an output path that cannot be written is reported at once,
+    not after a long scan: the file's temporary sibling is created then. Its content replaces the
+    file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
+    the temporary file is removed and an existing file is left as it was. A symbolic link's file
+    is the one replaced; a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An
+    input of the command is never the output.
+    """
+
+    def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
+        self.path = None if path is None or path == "-" else Path(path)
+        self.binary = binary
+        self.temporary: Path | None = None
+        self.direct = False  # a pipe or a device: written as it is, there is no file to replace
+        if self.path is None:
+            return
+        if self.path.is_dir():
+            raise DedupError(f"{self.path}: cannot write: it is a directory")
+        if reads is not None and reads(self.path):
+            if os.path.exists(os.path.realpath(self.path)):  # (docs/sub/../1.txt is docs/1.txt, sub or not)
+                raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")
+            raise DedupError(
+                f"{self.path}: cannot write: it is in a folder this command reads, and of a format read there: "
+                "a scan of these inputs would read the report as documents (write it elsewhere)"
+            )
+        if self.path.exists() and not self.path.is_file():
+            self.direct = True
+            return
+        shown, self.path = self.path, Path(os.path.realpath(self.path))  # a link's file is written, not the link
+        with _signals_held():  # a signal now would leave a file nobody knows the name of
+            try:
+                handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            except OSError as error:
+                raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
+            os.close(handle)
+            self.temporary = Path(name)
+            if _unfinished is not None:
+                _unfinished.add(self.temporary)
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Any]:
+        """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error."""
+        if self.direct:
+            assert self.path is not None
+            try:
+                stream = self.path.open("wb") if self.binary else self.path.open("w", encoding="utf-8", newline="\n")
+            except OSError as error:
+                raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from error
+            with stream:
+                yield stream
+            return
+        if self.temporary is None:
+            yield sys.stdout.buffer if self.binary else sys.stdout
+            return
+        try:
+            if self.binary:
+                with self.temporary.open("wb") as stream:
+                    yield stream
+            else:
+                with self.temporary.open("w", encoding="utf-8", newline="\n") as stream:
+                    yield stream
+            self._commit()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _commit(self) -> None:
+        assert self.path is not None and self.temporary is not None
+        try:
+            mode = self.path.stat().st_mode & 0o7777  # an existing file keeps its permissions
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp made the file private; a new output gets the usual mode
+        os.chmod(self.temporary, mode)
+        os.replace(self.temporary, self.path)
+        self._done()
+
+    def discard(self) -> None:
+        """Remove the temporary file (when nothing is to be written after all)."""
+        if self.temporary is not None:
+            with contextlib.suppress(OSError):
+                self.temporary.unlink()
+            self._done()
+
+    def _done(self) -> None:
+        if _unfinished is not None and self.temporary is not None:
+            _unfinished.discard(self.temporary)
+        self.temporary = None
+
+
+# While a command runs on the main thread: the temporary output files not yet committed or removed
+# (whatever ends the command removes them, even a signal that came before their owner could), and
+# whether a signal is held off, with those that came meanwhile.
+_unfinished: set[Path] | None = None
+_holding = False
+_held: list[int] = []
+
+
+@contextlib.contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``timeout``) ends the command as Ctrl-C does: partial output files removed, status 143."""
+    global _unfinished
+
+    def stop(signum: int, frame: object) -> None:
+        if _holding:
+            _held.append(signum)
+        else:
+            _end(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not when Ctrl-C is ignored)
+        handlers[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
+    _unfinished = set()
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        for path in _unfinished:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        _unfinished = None
+        _held.clear()
+
+
+def _end(signum: int) -> None:
+    """End the command for a signal: Ctrl-C as Python does, any other as ``SystemExit`` with the shell's status."""
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold off SIGTERM and Ctrl-C (on the main thread, under :func:`terminated_as_interrupt`) until the block ends."""
+    global _holding
+    if _holding:
+        yield
+        return
+    _holding = True
+    try:
+        yield
+    finally:
+        _holding = False
+        if _held:
+            _end(_held.pop(0))
