@@ -247,3 +247,36 @@ def _write_docs(tmp_path: Path) -> list[Path]:
         paths.append(folder / f"d{k}.txt")
         paths[-1].write_text(doc.text, encoding="utf-8")
     return paths[:4]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/unshare").exists(), reason="needs a private mount")
+def test_an_index_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
+    """SQLite needs room for the log's shared-memory file (-shm) even to read a catalogue, and calls
+    a full disk there a "disk I/O error": the message says what is wrong."""
+    import subprocess
+    import sys
+
+    docs = _write_docs(tmp_path)
+    mnt, dedup = tmp_path / "mnt", f"{sys.executable} -m dedup index"
+    mnt.mkdir()
+    script = f"""
+set -e
+mount -t tmpfs -o size=4m tmpfs {mnt}
+{dedup} add {mnt / "ix"} {" ".join(map(str, docs))} -q > /dev/null
+dd if=/dev/zero of={mnt / "fill"} bs=64k count=1000 2> /dev/null || true
+! {dedup} info {mnt / "ix"} 2> {tmp_path / "info"} > /dev/null
+! {dedup} query {mnt / "ix"} {tmp_path / "docs" / "d4.txt"} -q 2> {tmp_path / "query"} > /dev/null
+! {dedup} add {mnt / "ix"} {tmp_path / "docs" / "d5.txt"} -q 2> {tmp_path / "add"} > /dev/null
+rm {mnt / "fill"}
+{dedup} query {mnt / "ix"} {tmp_path / "docs" / "d4.txt"} --format jsonl -q > {tmp_path / "q.jsonl"}
+"""
+    run = subprocess.run(["/usr/bin/unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if run.returncode != 0 and "unshare" in run.stderr and "Operation not permitted" in run.stderr:
+        pytest.skip("no private mounts here")
+    assert run.returncode == 0, run.stderr
+    for name in ("info", "query", "add"):
+        err = (tmp_path / name).read_text("utf-8")
+        assert err.count("\n") == 1, err
+        assert "ix/catalogue.sqlite: cannot open the index catalogue" in err and "No space left on device" in err, err
+    summary = json.loads((tmp_path / "q.jsonl").read_text("utf-8").splitlines()[-1])
+    assert summary["documents_scanned"] == 1  # (once there is room again, the index is as it was)

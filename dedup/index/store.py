@@ -184,7 +184,7 @@ class Store:
             # FULL: a commit is on disk when COMMIT returns (NORMAL could lose the last commits on power loss).
             db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as error:
-            raise DedupError(f"{catalogue}: cannot open the index catalogue: {error}") from error
+            raise DedupError(f"{catalogue}: cannot open the index catalogue: {_reason(error, self.path)}") from error
         return db
 
     def _connect_read_only(self, catalogue: Path) -> sqlite3.Connection:
@@ -568,7 +568,8 @@ class Store:
         try:
             self.db.execute("VACUUM")
         except sqlite3.Error as error:
-            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {error}") from error
+            reason = _reason(error, self.path)
+            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {reason}") from error
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
@@ -617,7 +618,7 @@ class Store:
                         self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:  # "database or disk is full", an I/O error: nothing of this write is kept
-            raise DedupError(f"{catalogue}: cannot write the index catalogue: {error}") from error
+            raise DedupError(f"{catalogue}: cannot write the index catalogue: {_reason(error, self.path)}") from error
 
     def discard_segment(self, path: Path) -> None:
         """Delete a segment file of this writer that no commit names (its commit failed, or never came).
@@ -670,6 +671,27 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot sync the directory: {error.strerror or error}") from error
+
+
+# Less free space than this and SQLite's I/O errors are put down to a full disk: it needs 32 KB
+# for the shared-memory file (-shm) of its write-ahead log, even to read the catalogue.
+_ROOM = 64 << 10
+
+
+def _reason(error: sqlite3.Error, path: Path) -> str:
+    """What an SQLite error on the catalogue in ``path`` means: a full disk said as such.
+
+    SQLite reports a full disk where it maps its shared-memory file as "disk I/O error", which
+    says nothing of the cause; a write's "database or disk is full" stays as it is.
+    """
+    if "full" not in str(error):
+        try:
+            info = os.statvfs(path)
+        except OSError:
+            return str(error)
+        if (info.f_bfree if os.geteuid() == 0 else info.f_bavail) * info.f_frsize < _ROOM:
+            return f"No space left on device ({error})"
+    return str(error)
 
 
 def _read_only_filesystem(path: Path) -> bool:
