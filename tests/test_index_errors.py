@@ -280,3 +280,22 @@ rm {mnt / "fill"}
         assert "ix/catalogue.sqlite: cannot open the index catalogue" in err and "No space left on device" in err, err
     summary = json.loads((tmp_path / "q.jsonl").read_text("utf-8").splitlines()[-1])
     assert summary["documents_scanned"] == 1  # (once there is room again, the index is as it was)
+
+
+@pytest.mark.parametrize("name", ["catalogue.sqlite", "lock", "segments/x.seg", "report.html"])
+def test_a_query_report_is_never_written_into_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """-o naming a file of the index (a slip of tab completion) would overwrite it with the report."""
+    ix = tmp_path / "ix"
+    docs = _write_docs(tmp_path)
+    assert main(["index", "add", str(ix), "-q", *map(str, docs[:3])]) == 0
+    before = sorted((p.relative_to(ix), p.read_bytes()) for p in ix.rglob("*") if p.is_file())
+    capsys.readouterr()
+    out = ix / name
+    assert main(["index", "query", str(ix), str(docs[3]), "-q", "--format", "csv", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{out}: cannot write: it is in the index {ix}" in err, err
+    assert sorted((p.relative_to(ix), p.read_bytes()) for p in ix.rglob("*") if p.is_file()) == before
+    with Index.open(ix, create=False) as index:
+        assert len(index) == 3
