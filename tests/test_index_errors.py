@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_index import DOCS
+from test_index import DOCS, expected, same_answer
 
 from dedup import Document, Index, ScanConfig
 from dedup.cli import main
@@ -298,4 +298,25 @@ def test_a_query_report_is_never_written_into_the_index(
     assert err.count("\n") == 1 and f"{out}: cannot write: it is in the index {ix}" in err, err
     assert sorted((p.relative_to(ix), p.read_bytes()) for p in ix.rglob("*") if p.is_file()) == before
     with Index.open(ix, create=False) as index:
+        assert len(index) == 3
+
+
+def test_an_index_copied_without_its_empty_segments_folder_is_added_to(tmp_path: Path) -> None:
+    """Tools that skip empty folders (git, some copies) leave an index with nothing added yet without
+    segments/; one whose segments are named is damaged, and said so in one line."""
+    empty, full = tmp_path / "empty", tmp_path / "full"
+    Index.open(empty).close()
+    (empty / "segments").rmdir()
+    with Index.open(empty) as index:
+        assert index.add(DOCS[:3]).added == 3
+        same_answer(index.query(DOCS[3:12]), expected(DOCS[:3], DOCS[3:12]))
+    with Index.open(full) as index:
+        index.add(DOCS[:3])
+    for f in (full / "segments").iterdir():
+        f.unlink()
+    (full / "segments").rmdir()
+    with Index.open(full) as index:
+        for write in (lambda: index.add(DOCS[3:6]), index.compact, lambda: index.remove(DOCS[0].id)):
+            with pytest.raises(DedupError, match=r"full/segments/[0-9a-f-]+\.seg: a segment file .* is missing"):
+                write()
         assert len(index) == 3

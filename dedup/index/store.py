@@ -587,7 +587,18 @@ class Store:
 
     def _collect_garbage(self) -> None:
         named = {f for (f,) in self.db.execute("SELECT file FROM segments")}
-        for path in (self.path / _SEGMENTS).iterdir():
+        folder = self.path / _SEGMENTS
+        if not folder.is_dir():
+            # (An index copied by a tool that skips empty folders; the files it names, if any, are
+            # missing, which the write's first read of them says.)
+            try:
+                folder.mkdir()
+            except OSError as error:
+                raise DedupError(
+                    f"{folder}: cannot create the index's segment folder: {error.strerror or error}"
+                ) from error
+            return
+        for path in folder.iterdir():
             if path.name not in named:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
