@@ -168,6 +168,12 @@ def _damage(path: Path, statement: str) -> None:
         ("UPDATE meta SET value = '{' WHERE key = 'config'", "meta.config, the stored configuration, cannot be read"),
         ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
         ("DELETE FROM statistics", "statistics.boilerplate is missing"),
+        ("DROP TABLE documents", "table documents is missing"),
+        ("DROP TABLE sources", "table sources is missing"),
+        ("DROP TABLE segments", "table segments is missing"),
+        ("DROP TABLE removed", "table removed is missing"),
+        ("DROP TABLE statistics", "table statistics is missing"),
+        ("ALTER TABLE documents DROP COLUMN windows", "table documents has no column windows"),
         ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
         (
             "UPDATE documents SET signature = x'00ff00ff' WHERE id = 'd001'",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -160,6 +161,7 @@ class Store:
                     else "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
                 )
             )
+        self._check_tables()
         self.config = config_from_json(catalogue, self._field(meta, "config"))
         if config is not None:
             diff = differences(self.config, config)
@@ -264,6 +266,16 @@ class Store:
             db.execute("COMMIT")
         finally:
             db.close()
+
+    def _check_tables(self) -> None:
+        """A damaged-index error naming the first table or column of the schema the catalogue lacks."""
+        for table, columns in _schema_columns().items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if not have:
+                raise self._damaged(f"table {table} is missing")
+            for column in columns:
+                if column not in have:
+                    raise self._damaged(f"table {table} has no column {column}")
 
     def _meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -660,6 +672,18 @@ class Store:
                 seg.close()
             with contextlib.suppress(FileNotFoundError):
                 (self.path / _SEGMENTS / name).unlink()
+
+
+@functools.cache
+def _schema_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of each table of the catalogue's schema (:data:`_SCHEMA`), in order."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(_SCHEMA)
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        return {t: tuple(row[1] for row in db.execute(f"PRAGMA table_info({t})")) for t in tables}
+    finally:
+        db.close()
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
