@@ -802,9 +802,15 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
         with Index.open(path, create=False, timeout=args.wait) as existing:
             stored = existing.config
         config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
-    else:
-        config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
-    return Index.open(path, config, create=create, timeout=args.wait)
+        return Index.open(path, config, create=create, timeout=args.wait)
+    config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
+    try:
+        return Index.open(path, config, create=create, timeout=args.wait)
+    except ParameterError:
+        if not path.joinpath("catalogue.sqlite").exists():
+            raise
+        # Another add made the index meanwhile, with its options: only those given here must agree.
+        return _open_index(args, create=create)
 
 
 def _run_index(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -326,3 +327,26 @@ def test_an_index_copied_without_its_empty_segments_folder_is_added_to(tmp_path:
             with pytest.raises(DedupError, match=r"full/segments/[0-9a-f-]+\.seg: a segment file .* is missing"):
                 write()
         assert len(index) == 3
+
+
+def test_an_add_racing_another_first_add_keeps_the_options_that_add_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two first adds at once: the one that comes second adds to the index the other made, and is
+    told the configuration differs only when it gave an option that differs (never one it did not give)."""
+    ix = tmp_path / "ix"
+    docs = _write_docs(tmp_path)
+    opened = Index.open
+
+    def racing(path: Path, config: ScanConfig | None = None, **options: object) -> Index:
+        if not (ix / "catalogue.sqlite").exists():  # another process's first add, done meanwhile
+            with opened(ix, ScanConfig(ngram=6)) as other:
+                other.add(DOCS[:1])
+        return opened(path, config, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "open", racing)
+    assert main(["index", "add", str(ix), "-q", str(docs[0])]) == 0
+    assert "the index holds 2" in capsys.readouterr().out
+    shutil.rmtree(ix)
+    assert main(["index", "add", str(ix), "-q", "--ngram", "5", str(docs[0])]) == 2
+    assert "ngram 6 (index) != 5" in capsys.readouterr().err
