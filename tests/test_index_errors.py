@@ -350,3 +350,36 @@ def test_an_add_racing_another_first_add_keeps_the_options_that_add_gave(
     shutil.rmtree(ix)
     assert main(["index", "add", str(ix), "-q", "--ngram", "5", str(docs[0])]) == 2
     assert "ngram 6 (index) != 5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("log_left", [False, True])
+def test_an_index_another_user_writes_that_cannot_be_opened_read_only_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_left: bool
+) -> None:
+    """Another user's closed index has no log beside its catalogue, and this process may not create
+    one: SQLite cannot read it, and the message says so, not that a log is there (opening it where it
+    can be written would not help: closing it removes the log again)."""
+    import dedup.index.store as store_module
+
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:2])
+    if log_left:
+        (path / "catalogue.sqlite-wal").write_bytes(b"\0" * 32)
+    connect = sqlite3.connect
+
+    def refused(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(target).endswith("?mode=ro"):
+            raise sqlite3.OperationalError("attempt to write a readonly database")  # (what SQLite says, not as root)
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.os, "access", lambda p, mode: False)
+    monkeypatch.setattr(store_module, "_read_only_filesystem", lambda p: False)
+    monkeypatch.setattr(store_module.sqlite3, "connect", refused)
+    with pytest.raises(DedupError) as caught:
+        Index.open(path, create=False)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path}/catalogue.sqlite: cannot open the index catalogue")
+    assert ("holds a write-ahead log" in message) == log_left
+    assert "open it once where it can be written" not in message
+    assert f"may not create in {path}" in message and "write access to it" in message

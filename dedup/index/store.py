@@ -208,11 +208,22 @@ class Store:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=self.timeout)
             db.execute("SELECT 1 FROM sqlite_master").fetchone()  # (sqlite3 opens lazily: fail here, said)
         except sqlite3.DatabaseError as error:
-            raise DedupError(
-                f"{catalogue}: cannot open the index catalogue read-only ({error}): it holds a write-ahead log "
-                "(-wal) this process cannot read without write access to the directory; open it once where it "
-                "can be written (any dedup index info does), then again here"
-            ) from error
+            if _read_only_filesystem(self.path):  # (a log left: read once where it can be written, it is gone)
+                why = (
+                    "it holds a write-ahead log (-wal) this process cannot read without write access to the "
+                    "directory; open it once where it can be written (any dedup index info does), then again here"
+                )
+            else:  # Another user's directory: closing the index there removes the log again, so say what helps.
+                files = (
+                    "it holds a write-ahead log (-wal), which SQLite reads with a -shm file beside it"
+                    if not quiet
+                    else "SQLite reads it with the -wal and -shm files of its log beside it"
+                )
+                why = (
+                    f"{files}, which this process may not create in {self.path}; query it as a user who may "
+                    "write there, or be given write access to it"
+                )
+            raise DedupError(f"{catalogue}: cannot open the index catalogue read-only ({error}): {why}") from error
         return db
 
     @staticmethod
