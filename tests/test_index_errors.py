@@ -175,6 +175,12 @@ def _damage(path: Path, statement: str) -> None:
         ("DROP TABLE removed", "table removed is missing"),
         ("DROP TABLE statistics", "table statistics is missing"),
         ("ALTER TABLE documents DROP COLUMN windows", "table documents has no column windows"),
+        ("INSERT INTO removed VALUES (-1)", r"removed.num is damaged: expected a document number, got -1"),
+        ("UPDATE segments SET file = NULL", r"segments.file is damaged: expected a file name, got None"),
+        (
+            "UPDATE segments SET file = '../../x.seg'",
+            r"segments.file is damaged: expected a file name, got '../../x.seg'",
+        ),
         ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
         (
             "UPDATE documents SET signature = x'00ff00ff' WHERE id = 'd001'",

@@ -362,8 +362,14 @@ class Store:
     def _snapshot(self) -> Snapshot:
         generation = self._number("generation")
         files = tuple(f for (f,) in self.db.execute("SELECT file FROM segments ORDER BY file"))
-        removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
-        return Snapshot(generation, files, removed)
+        for name in files:
+            if not isinstance(name, str) or not name or name != Path(name).name:
+                raise self._damaged(f"segments.file is damaged: expected a file name, got {name!r}")
+        nums = [n for (n,) in self.db.execute("SELECT num FROM removed")]
+        for num in nums:
+            if not isinstance(num, int) or not 0 <= num < 1 << 32:
+                raise self._damaged(f"removed.num is damaged: expected a document number, got {num!r}")
+        return Snapshot(generation, files, np.array(nums, dtype=np.uint32))
 
     def _open_segments(self, files: tuple[str, ...]) -> None:
         for name in list(self._segments):
