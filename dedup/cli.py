@@ -858,8 +858,11 @@ def _run_index(args: argparse.Namespace) -> int:
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
         return 0
-    if args.output not in (None, "-") and Path(os.path.realpath(args.output)).is_relative_to(
-        os.path.realpath(args.index)
+    index_folder = Path(os.path.realpath(args.index))
+    if (
+        args.output not in (None, "-")
+        and index_folder.is_dir()
+        and Path(os.path.realpath(args.output)).is_relative_to(index_folder)
     ):  # (-o INDEX/catalogue.sqlite, a slip of tab completion, would replace the catalogue with the report)
         raise DedupError(f"{args.output}: cannot write: it is in the index {args.index}, whose files are its own")
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
