@@ -722,9 +722,15 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
         with Index.open(path, create=False, timeout=args.wait) as existing:
             stored = existing.config
         config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
-    else:
-        config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
-    return Index.open(path, config, create=create, timeout=args.wait)
+        return Index.open(path, config, create=create, timeout=args.wait)
+    config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
+    try:
+        return Index.open(path, config, create=create, timeout=args.wait)
+    except ParameterError:
+        if not path.joinpath("catalogue.sqlite").exists():
+            raise
+        # Another add made the index meanwhile, with its options: only those given here must agree.
+        return _open_index(args, create=create)
 
 
 def _run_index(args: argparse.Namespace) -> int:
@@ -772,6 +778,13 @@ def _run_index(args: argparse.Namespace) -> int:
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
         return 0
+    index_folder = Path(os.path.realpath(args.index))
+    if (
+        args.output not in (None, "-")
+        and index_folder.is_dir()
+        and Path(os.path.realpath(args.output)).is_relative_to(index_folder)
+    ):  # (-o INDEX/catalogue.sqlite, a slip of tab completion, would replace the catalogue with the report)
+        raise DedupError(f"{args.output}: cannot write: it is in the index {args.index}, whose files are its own")
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         _compile_first(args.quiet)

@@ -184,6 +184,22 @@ def test_query_equals_scan_for_any_split_and_configuration(
     assert got.suppressed_buckets <= want.suppressed_buckets
 
 
+@pytest.mark.parametrize(
+    ("num_perm", "threshold"),
+    [(128, 0.05), (512, 0.2), (1024, 0.02)],  # 128, 170 and 1,024 bands: more than a query's keys once packed
+)
+def test_an_index_with_many_bands_is_queried_as_it_was_built(tmp_path: Path, num_perm: int, threshold: float) -> None:
+    config = ScanConfig(num_perm=num_perm, threshold=threshold)
+    assert config.short_bands >= 128
+    archive, queries = DOCS[:9], DOCS[9:12]
+    with Index.open(tmp_path / "ix", config) as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries, config)
+    assert want.passages
+    same_answer(got, want)
+
+
 def test_the_candidate_budget_is_the_scan_s_for_query_documents(tmp_path: Path) -> None:
     # A budget of 2 binds on this corpus. A query document sees all its candidates, so its own
     # ranking is the scan's; an archive document's pairs with other archive documents are not

@@ -5,11 +5,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from test_index import DOCS
+from test_index import DOCS, expected, same_answer
 
 from dedup import Document, Index, ScanConfig
 from dedup.cli import main
@@ -168,6 +169,18 @@ def _damage(path: Path, statement: str) -> None:
         ("UPDATE meta SET value = '{' WHERE key = 'config'", "meta.config, the stored configuration, cannot be read"),
         ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
         ("DELETE FROM statistics", "statistics.boilerplate is missing"),
+        ("DROP TABLE documents", "table documents is missing"),
+        ("DROP TABLE sources", "table sources is missing"),
+        ("DROP TABLE segments", "table segments is missing"),
+        ("DROP TABLE removed", "table removed is missing"),
+        ("DROP TABLE statistics", "table statistics is missing"),
+        ("ALTER TABLE documents DROP COLUMN windows", "table documents has no column windows"),
+        ("INSERT INTO removed VALUES (-1)", r"removed.num is damaged: expected a document number, got -1"),
+        ("UPDATE segments SET file = NULL", r"segments.file is damaged: expected a file name, got None"),
+        (
+            "UPDATE segments SET file = '../../x.seg'",
+            r"segments.file is damaged: expected a file name, got '../../x.seg'",
+        ),
         ("UPDATE documents SET text = x'00ff00ff' WHERE id = 'd001'", "document 'd001': stored text is damaged"),
         (
             "UPDATE documents SET signature = x'00ff00ff' WHERE id = 'd001'",
@@ -247,3 +260,132 @@ def _write_docs(tmp_path: Path) -> list[Path]:
         paths.append(folder / f"d{k}.txt")
         paths[-1].write_text(doc.text, encoding="utf-8")
     return paths[:4]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/unshare").exists(), reason="needs a private mount")
+def test_an_index_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
+    """SQLite needs room for the log's shared-memory file (-shm) even to read a catalogue, and calls
+    a full disk there a "disk I/O error": the message says what is wrong."""
+    import subprocess
+    import sys
+
+    docs = _write_docs(tmp_path)
+    mnt, dedup = tmp_path / "mnt", f"{sys.executable} -m dedup index"
+    mnt.mkdir()
+    script = f"""
+set -e
+mount -t tmpfs -o size=4m tmpfs {mnt}
+{dedup} add {mnt / "ix"} {" ".join(map(str, docs))} -q > /dev/null
+dd if=/dev/zero of={mnt / "fill"} bs=64k count=1000 2> /dev/null || true
+! {dedup} info {mnt / "ix"} 2> {tmp_path / "info"} > /dev/null
+! {dedup} query {mnt / "ix"} {tmp_path / "docs" / "d4.txt"} -q 2> {tmp_path / "query"} > /dev/null
+! {dedup} add {mnt / "ix"} {tmp_path / "docs" / "d5.txt"} -q 2> {tmp_path / "add"} > /dev/null
+rm {mnt / "fill"}
+{dedup} query {mnt / "ix"} {tmp_path / "docs" / "d4.txt"} --format jsonl -q > {tmp_path / "q.jsonl"}
+"""
+    run = subprocess.run(["/usr/bin/unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if run.returncode != 0 and "unshare" in run.stderr and "Operation not permitted" in run.stderr:
+        pytest.skip("no private mounts here")
+    assert run.returncode == 0, run.stderr
+    for name in ("info", "query", "add"):
+        err = (tmp_path / name).read_text("utf-8")
+        assert err.count("\n") == 1, err
+        assert "ix/catalogue.sqlite: cannot open the index catalogue" in err and "No space left on device" in err, err
+    summary = json.loads((tmp_path / "q.jsonl").read_text("utf-8").splitlines()[-1])
+    assert summary["documents_scanned"] == 1  # (once there is room again, the index is as it was)
+
+
+@pytest.mark.parametrize("name", ["catalogue.sqlite", "lock", "segments/x.seg", "report.html"])
+def test_a_query_report_is_never_written_into_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """-o naming a file of the index (a slip of tab completion) would overwrite it with the report."""
+    ix = tmp_path / "ix"
+    docs = _write_docs(tmp_path)
+    assert main(["index", "add", str(ix), "-q", *map(str, docs[:3])]) == 0
+    before = sorted((p.relative_to(ix), p.read_bytes()) for p in ix.rglob("*") if p.is_file())
+    capsys.readouterr()
+    out = ix / name
+    assert main(["index", "query", str(ix), str(docs[3]), "-q", "--format", "csv", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{out}: cannot write: it is in the index {ix}" in err, err
+    assert sorted((p.relative_to(ix), p.read_bytes()) for p in ix.rglob("*") if p.is_file()) == before
+    with Index.open(ix, create=False) as index:
+        assert len(index) == 3
+
+
+def test_an_index_copied_without_its_empty_segments_folder_is_added_to(tmp_path: Path) -> None:
+    """Tools that skip empty folders (git, some copies) leave an index with nothing added yet without
+    segments/; one whose segments are named is damaged, and said so in one line."""
+    empty, full = tmp_path / "empty", tmp_path / "full"
+    Index.open(empty).close()
+    (empty / "segments").rmdir()
+    with Index.open(empty) as index:
+        assert index.add(DOCS[:3]).added == 3
+        same_answer(index.query(DOCS[3:12]), expected(DOCS[:3], DOCS[3:12]))
+    with Index.open(full) as index:
+        index.add(DOCS[:3])
+    for f in (full / "segments").iterdir():
+        f.unlink()
+    (full / "segments").rmdir()
+    with Index.open(full) as index:
+        for write in (lambda: index.add(DOCS[3:6]), index.compact, lambda: index.remove(DOCS[0].id)):
+            with pytest.raises(DedupError, match=r"full/segments/[0-9a-f-]+\.seg: a segment file .* is missing"):
+                write()
+        assert len(index) == 3
+
+
+def test_an_add_racing_another_first_add_keeps_the_options_that_add_gave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two first adds at once: the one that comes second adds to the index the other made, and is
+    told the configuration differs only when it gave an option that differs (never one it did not give)."""
+    ix = tmp_path / "ix"
+    docs = _write_docs(tmp_path)
+    opened = Index.open
+
+    def racing(path: Path, config: ScanConfig | None = None, **options: object) -> Index:
+        if not (ix / "catalogue.sqlite").exists():  # another process's first add, done meanwhile
+            with opened(ix, ScanConfig(ngram=6)) as other:
+                other.add(DOCS[:1])
+        return opened(path, config, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "open", racing)
+    assert main(["index", "add", str(ix), "-q", str(docs[0])]) == 0
+    assert "the index holds 2" in capsys.readouterr().out
+    shutil.rmtree(ix)
+    assert main(["index", "add", str(ix), "-q", "--ngram", "5", str(docs[0])]) == 2
+    assert "ngram 6 (index) != 5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("log_left", [False, True])
+def test_an_index_another_user_writes_that_cannot_be_opened_read_only_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_left: bool
+) -> None:
+    """Another user's closed index has no log beside its catalogue, and this process may not create
+    one: SQLite cannot read it, and the message says so, not that a log is there (opening it where it
+    can be written would not help: closing it removes the log again)."""
+    import dedup.index.store as store_module
+
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:2])
+    if log_left:
+        (path / "catalogue.sqlite-wal").write_bytes(b"\0" * 32)
+    connect = sqlite3.connect
+
+    def refused(target: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(target).endswith("?mode=ro"):
+            raise sqlite3.OperationalError("attempt to write a readonly database")  # (what SQLite says, not as root)
+        return connect(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module.os, "access", lambda p, mode: False)
+    monkeypatch.setattr(store_module, "_read_only_filesystem", lambda p: False)
+    monkeypatch.setattr(store_module.sqlite3, "connect", refused)
+    with pytest.raises(DedupError) as caught:
+        Index.open(path, create=False)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{path}/catalogue.sqlite: cannot open the index catalogue")
+    assert ("holds a write-ahead log" in message) == log_left
+    assert "open it once where it can be written" not in message
+    assert f"may not create in {path}" in message and "write access to it" in message

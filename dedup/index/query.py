@@ -64,20 +64,23 @@ class QueryKeys:
     def of(cls, batch: _Index, window_doc: npt.NDArray[np.int64]) -> QueryKeys:
         """The keys of a finished scan index of the query documents."""
         n = len(batch.documents)
-        if batch.all_bands >= 1 << 7 or n >= 1 << 25:
+        # (band, key, document) packed in one number: the band's bits (up to 10: num_perm 1,024 in
+        # bands of one row), 32 of key, the rest (22 to 31) for the document; one sort for every band.
+        doc_bits = 32 - max(1, (batch.all_bands - 1).bit_length())
+        if n >= 1 << doc_bits:
             raise ParameterError(
-                f"a query holds at most {1 << 25} documents and 127 bands, got {n} and {batch.all_bands}"
+                f"a query of an index of {batch.all_bands} bands holds at most {1 << doc_bits:,} documents, got {n:,}"
             )
-        # (band, key, document) packed in one number (7 + 32 + 25 bits): one sort for every band.
+        shift, mask = np.uint64(doc_bits), np.uint64((1 << doc_bits) - 1)
         rows = []
         for b in range(batch.all_bands):
             held = batch.members(b)
             docs = window_doc if held is None else window_doc[held]
-            rows.append((np.uint64(b) << np.uint64(57)) | (batch.column(b).astype(np.uint64) << np.uint64(25)))
+            rows.append((np.uint64(b) << np.uint64(32 + doc_bits)) | (batch.column(b).astype(np.uint64) << shift))
             rows[-1] |= docs.astype(np.uint64)
         packed = np.concatenate(rows) if rows else np.zeros(0, np.uint64)
         values, counts = distinct_counts(packed)
-        bucket_of = values >> np.uint64(25)
+        bucket_of = values >> shift
         new = np.ones(len(values), dtype=np.bool_)
         new[1:] = bucket_of[1:] != bucket_of[:-1]
         starts = np.flatnonzero(new)
@@ -87,7 +90,7 @@ class QueryKeys:
             (first & _LOW32).astype(np.uint32),
             np.add.reduceat(counts, starts).astype(np.int64) if len(starts) else np.zeros(0, np.int64),
             np.cumsum(new) - 1,
-            (values & np.uint64((1 << 25) - 1)).astype(np.int64),
+            (values & mask).astype(np.int64),
         )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -160,6 +161,7 @@ class Store:
                     else "rebuild it: add the documents to a new directory (`dedup index add NEW_INDEX FILES...`)"
                 )
             )
+        self._check_tables()
         self.config = config_from_json(catalogue, self._field(meta, "config"))
         if config is not None:
             diff = differences(self.config, config)
@@ -184,7 +186,7 @@ class Store:
             # FULL: a commit is on disk when COMMIT returns (NORMAL could lose the last commits on power loss).
             db.execute("PRAGMA synchronous=FULL")
         except sqlite3.DatabaseError as error:
-            raise DedupError(f"{catalogue}: cannot open the index catalogue: {error}") from error
+            raise DedupError(f"{catalogue}: cannot open the index catalogue: {_reason(error, self.path)}") from error
         return db
 
     def _connect_read_only(self, catalogue: Path) -> sqlite3.Connection:
@@ -206,11 +208,22 @@ class Store:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=self.timeout)
             db.execute("SELECT 1 FROM sqlite_master").fetchone()  # (sqlite3 opens lazily: fail here, said)
         except sqlite3.DatabaseError as error:
-            raise DedupError(
-                f"{catalogue}: cannot open the index catalogue read-only ({error}): it holds a write-ahead log "
-                "(-wal) this process cannot read without write access to the directory; open it once where it "
-                "can be written (any dedup index info does), then again here"
-            ) from error
+            if _read_only_filesystem(self.path):  # (a log left: read once where it can be written, it is gone)
+                why = (
+                    "it holds a write-ahead log (-wal) this process cannot read without write access to the "
+                    "directory; open it once where it can be written (any dedup index info does), then again here"
+                )
+            else:  # Another user's directory: closing the index there removes the log again, so say what helps.
+                files = (
+                    "it holds a write-ahead log (-wal), which SQLite reads with a -shm file beside it"
+                    if not quiet
+                    else "SQLite reads it with the -wal and -shm files of its log beside it"
+                )
+                why = (
+                    f"{files}, which this process may not create in {self.path}; query it as a user who may "
+                    "write there, or be given write access to it"
+                )
+            raise DedupError(f"{catalogue}: cannot open the index catalogue read-only ({error}): {why}") from error
         return db
 
     @staticmethod
@@ -264,6 +277,16 @@ class Store:
             db.execute("COMMIT")
         finally:
             db.close()
+
+    def _check_tables(self) -> None:
+        """A damaged-index error naming the first table or column of the schema the catalogue lacks."""
+        for table, columns in _schema_columns().items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if not have:
+                raise self._damaged(f"table {table} is missing")
+            for column in columns:
+                if column not in have:
+                    raise self._damaged(f"table {table} has no column {column}")
 
     def _meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
@@ -339,8 +362,14 @@ class Store:
     def _snapshot(self) -> Snapshot:
         generation = self._number("generation")
         files = tuple(f for (f,) in self.db.execute("SELECT file FROM segments ORDER BY file"))
-        removed = np.array([n for (n,) in self.db.execute("SELECT num FROM removed")], dtype=np.uint32)
-        return Snapshot(generation, files, removed)
+        for name in files:
+            if not isinstance(name, str) or not name or name != Path(name).name:
+                raise self._damaged(f"segments.file is damaged: expected a file name, got {name!r}")
+        nums = [n for (n,) in self.db.execute("SELECT num FROM removed")]
+        for num in nums:
+            if not isinstance(num, int) or not 0 <= num < 1 << 32:
+                raise self._damaged(f"removed.num is damaged: expected a document number, got {num!r}")
+        return Snapshot(generation, files, np.array(nums, dtype=np.uint32))
 
     def _open_segments(self, files: tuple[str, ...]) -> None:
         for name in list(self._segments):
@@ -568,7 +597,8 @@ class Store:
         try:
             self.db.execute("VACUUM")
         except sqlite3.Error as error:
-            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {error}") from error
+            reason = _reason(error, self.path)
+            raise DedupError(f"{self.path / _CATALOGUE}: cannot compact the index catalogue: {reason}") from error
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the catalogue and empty it, unless a reader holds it.
@@ -586,7 +616,18 @@ class Store:
 
     def _collect_garbage(self) -> None:
         named = {f for (f,) in self.db.execute("SELECT file FROM segments")}
-        for path in (self.path / _SEGMENTS).iterdir():
+        folder = self.path / _SEGMENTS
+        if not folder.is_dir():
+            # (An index copied by a tool that skips empty folders; the files it names, if any, are
+            # missing, which the write's first read of them says.)
+            try:
+                folder.mkdir()
+            except OSError as error:
+                raise DedupError(
+                    f"{folder}: cannot create the index's segment folder: {error.strerror or error}"
+                ) from error
+            return
+        for path in folder.iterdir():
             if path.name not in named:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
@@ -617,7 +658,7 @@ class Store:
                         self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as error:  # "database or disk is full", an I/O error: nothing of this write is kept
-            raise DedupError(f"{catalogue}: cannot write the index catalogue: {error}") from error
+            raise DedupError(f"{catalogue}: cannot write the index catalogue: {_reason(error, self.path)}") from error
 
     def discard_segment(self, path: Path) -> None:
         """Delete a segment file of this writer that no commit names (its commit failed, or never came).
@@ -650,6 +691,18 @@ class Store:
                 (self.path / _SEGMENTS / name).unlink()
 
 
+@functools.cache
+def _schema_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of each table of the catalogue's schema (:data:`_SCHEMA`), in order."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(_SCHEMA)
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        return {t: tuple(row[1] for row in db.execute(f"PRAGMA table_info({t})")) for t in tables}
+    finally:
+        db.close()
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     """The device and inode of a file, None when there is none."""
     try:
@@ -670,6 +723,27 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
     except OSError as error:
         raise DedupError(f"{path}: cannot sync the directory: {error.strerror or error}") from error
+
+
+# Less free space than this and SQLite's I/O errors are put down to a full disk: it needs 32 KB
+# for the shared-memory file (-shm) of its write-ahead log, even to read the catalogue.
+_ROOM = 64 << 10
+
+
+def _reason(error: sqlite3.Error, path: Path) -> str:
+    """What an SQLite error on the catalogue in ``path`` means: a full disk said as such.
+
+    SQLite reports a full disk where it maps its shared-memory file as "disk I/O error", which
+    says nothing of the cause; a write's "database or disk is full" stays as it is.
+    """
+    if "full" not in str(error):
+        try:
+            info = os.statvfs(path)
+        except OSError:
+            return str(error)
+        if (info.f_bfree if os.geteuid() == 0 else info.f_bavail) * info.f_frsize < _ROOM:
+            return f"No space left on device ({error})"
+    return str(error)
 
 
 def _read_only_filesystem(path: Path) -> bool:
