@@ -812,7 +812,13 @@ def _add_line(added: AddResult, skipped: list[Skipped], total: int) -> str:
     return (
         f"added {plural(added.added, 'document')}"
         + (f", replaced {len(added.replaced):,}" if added.replaced else "")
-        + f"; {len(added.existing):,} already in the index, {len(skipped):,} skipped{why}; "
+        + f"; {len(added.existing):,} already in the index"
+        + (
+            f" ({len(added.changed):,} with another text, kept as stored: --replace replaces them)"
+            if added.changed
+            else ""
+        )
+        + f", {len(skipped):,} skipped{why}; "
         f"the index holds {total:,}"
     )
 

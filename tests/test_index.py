@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -707,6 +708,25 @@ def test_cli_query_says_what_scan_says_of_skipped_and_undated_documents(
         notes = [line for line in queried.splitlines() if line.startswith("dedup: ")]
         assert notes == [line.replace("9 documents", "4 documents") for line in scanned.splitlines()]
         assert notes[0].startswith("dedup: 2 of 4 documents skipped: 1 ")
+
+
+def test_an_edited_story_added_again_is_said_to_differ(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An id already in the index whose text changed is kept as stored, and the add line says so."""
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    edited = [DOCS[0], replace(DOCS[1], text=DOCS[1].text + " A correction was appended."), DOCS[2]]
+    again = str(_jsonl(tmp_path / "again.jsonl", edited))
+    capsys.readouterr()
+    assert main(["index", "add", ix, again]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "added 0 documents; 3 already in the index (1 with another text, kept as stored: --replace replaces them), "
+        "0 skipped; the index holds 27"
+    )
+    with Index.open(ix) as index:
+        assert index.get(DOCS[1].id).text == DOCS[1].text  # type: ignore[union-attr]
+        result = index.add(edited, replace=True)
+        assert (result.replaced, result.changed) == ([d.id for d in edited], [])
+        assert index.get(DOCS[1].id).text == edited[1].text  # type: ignore[union-attr]
 
 
 def test_cli_query_add_reports_first_then_adds_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

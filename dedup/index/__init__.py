@@ -64,7 +64,9 @@ class AddResult:
     """What an add did with each document it read.
 
     ``added`` counts the documents stored; ``existing`` the ids already in the index and skipped
-    (``replaced`` those replaced instead, with ``replace=True``); ``skipped`` the bad documents
+    (``replaced`` those replaced instead, with ``replace=True``), and of those ``changed`` the ones
+    whose text is not the stored one: an edited story re-added under its id, which stays as
+    stored unless replaced; ``skipped`` the bad documents
     left out with their reasons (with ``skip_bad``); ``unread_dates`` the documents stored without
     the date they gave, which could not be read (as :attr:`dedup.ScanResult.unread_dates`).
 
@@ -74,8 +76,11 @@ class AddResult:
         >>> with Index.open(tempfile.mkdtemp() + "/archive") as index:
         ...     first = index.add([Document("a", text)])
         ...     again = index.add([Document("a", text), Document("b", "A caption.")])
+        ...     edited = index.add([Document("a", text + "Corrected.")])
         >>> first.added, again.added, again.existing, [(s.id, s.kind) for s in again.skipped]
         (1, 0, ['a'], [('b', 'too short')])
+        >>> edited.existing, edited.changed, again.changed
+        (['a'], ['a'], [])
     """
 
     added: int = 0
@@ -83,6 +88,7 @@ class AddResult:
     replaced: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unread_dates: list[Skipped] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -392,7 +398,7 @@ class Index:
             finally:
                 batches.close()  # stops the reading thread at once if a commit failed
             self._merge_small()
-        return AddResult(done, result.existing, result.replaced, result.skipped, result.unread_dates)
+        return AddResult(done, result.existing, result.replaced, result.skipped, result.unread_dates, result.changed)
 
     def _prepared(
         self, documents: Iterable[Document], size: int, replace: bool, result: AddResult
@@ -497,8 +503,10 @@ class Index:
                 # (An id that is not valid text is never stored: the batch skips it, or refuses it.)
                 ids = [d.id for d in docs if isinstance(d, Document) and _valid_id(d.id)]
                 present = self._store.numbers(ids, reader)
+                # What is stored under the ids kept as they are: an edited text is said to be one.
+                stored = {} if replace else self._stored_texts(present, reader)
                 for doc in docs:
-                    self._take(doc, present, replace, seen, index, prepared, result)
+                    self._take(doc, present, replace, seen, index, prepared, result, stored)
             prepared.window_doc, _ = index.finish()
             result.skipped.extend(index.skipped)
             result.unread_dates.extend(index.unread_dates)
@@ -516,8 +524,9 @@ class Index:
         index: _Index,
         prepared: _Batch,
         result: AddResult,
+        stored: dict[str, str],
     ) -> None:
-        """Add one document to the batch being sketched, or count it as existing or skipped."""
+        """Add one document to the batch being sketched, or count it as existing (``stored``: its text) or skipped."""
         doc_id = doc.id if isinstance(doc, Document) else None
         if isinstance(doc_id, str) and doc_id in seen:
             reason = "duplicate id (an earlier document of this add has the same id)"
@@ -529,6 +538,8 @@ class Index:
             seen.add(doc_id)
             if not replace:
                 result.existing.append(doc_id)
+                if doc_id in stored and stored[doc_id] != doc.text:
+                    result.changed.append(doc_id)
                 return
             prepared.replaced[doc_id] = present[doc_id]
         before = len(index.documents)
@@ -538,6 +549,12 @@ class Index:
             prepared.kept.append(doc)
         elif doc_id in prepared.replaced:
             del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+
+    def _stored_texts(self, present: dict[str, int], reader: Any) -> dict[str, str]:
+        """The stored texts of the ``present`` ids (id -> archive number), read on ``reader``."""
+        if not present:
+            return {}
+        return {row[1]: self._store.text(row) for row in self._store.documents(list(present.values()), reader)}
 
     def _commit(self, prepared: _Batch, result: AddResult) -> int:
         """Commit one sketched batch; returns how many documents were stored."""

@@ -410,13 +410,14 @@ class Store:
         """Another connection to the catalogue, for a thread that reads while this one writes (it sees commits only)."""
         return self._connect(self.path / _CATALOGUE)
 
-    def documents(self, nums: list[int]) -> list[Row]:
-        """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num."""
+    def documents(self, nums: list[int], db: sqlite3.Connection | None = None) -> list[Row]:
+        """The rows (:data:`Row`) of the documents numbered ``nums`` that exist, by num (read on ``db`` if given)."""
+        db = db or self.db
         rows: list[Row] = []
         for k in range(0, len(nums), 500):
             chunk = nums[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            rows.extend(self.db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
+            rows.extend(db.execute(f"SELECT {_ROW_COLUMNS} FROM documents WHERE num IN ({marks})", chunk))
         rows.sort()
         size = 4 * self.config.num_perm  # (a signature: num_perm little-endian uint32)
         for row in rows:
