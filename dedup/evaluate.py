@@ -151,7 +151,8 @@ class Pair:
     """A document pair listed in a corpus's ``pairs.jsonl``: ``label`` 1 when it holds cases.
 
     ``category`` is the pair's kind where the corpus gives one (pan13-train:
-    ``01-no-plagiarism`` ... ``05-summary-obfuscation``).
+    ``01-no-plagiarism`` ... ``05-summary-obfuscation``). ``where`` is the place it was read from
+    (``pairs.jsonl:4``), for messages; it takes no part in comparisons.
 
     Example:
         >>> Pair("susp1", "src1", 0, "01-no-plagiarism").label
@@ -162,6 +163,7 @@ class Pair:
     b: str
     label: int
     category: str | None = None
+    where: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +519,7 @@ def load_truth(path: _PathArg) -> list[Case]:
             obfuscation = _category_name(category) if category else ""
         elif not isinstance(obfuscation, str):
             raise InputError(f'{where}: field "obfuscation" must be a string or null, got {_show(obfuscation)}')
-        cases.append(Case(a, a_start, a_end, b, b_start, b_end, obfuscation))
+        cases.append(Case(a, a_start, a_end, b, b_start, b_end, obfuscation, where))
     return cases
 
 
@@ -545,7 +547,7 @@ def load_pairs(path: _PathArg) -> list[Pair]:
         category = record.get("category")
         if category is not None and not isinstance(category, str):
             raise InputError(f'{where}: field "category" must be a string or null, got {_show(category)}')
-        pairs.append(Pair(a, b, int(label), category))
+        pairs.append(Pair(a, b, int(label), category, where))
     return pairs
 
 
@@ -613,8 +615,9 @@ def _check_inside(what: str, items: Sequence[Case], lengths: Mapping[str, int], 
         past = _past_end(item, lengths)
         if past is not None:
             side, doc, end = past
+            which = f"{item.where}: {what}" if item.where else f"{place}: {what} {number}"
             raise InputError(
-                f"{place}: {what} {number} ends at {end} in document {doc!r} ({side}_end), past its "
+                f"{which} ends at {end} in document {doc!r} ({side}_end), past its "
                 f"{lengths[doc]} characters: expected offsets into the texts of docs.jsonl"
             )
 
@@ -631,17 +634,21 @@ def _past_end(item: Case, lengths: Mapping[str, int]) -> tuple[str, str, int] | 
 # Corpus evaluation
 
 
-def _check_named(corpus: Path, what: str, named: Sequence[tuple[str, str]], ids: Container[str]) -> None:
-    """Raise unless every document a truth entry names is in the corpus.
+def _check_named(
+    corpus: Path, what: str, named: Sequence[tuple[str, str, str]], ids: Container[str], file: str = "truth.jsonl"
+) -> None:
+    """Raise unless every document a truth entry ``(where, a, b)`` names is in the corpus.
 
     An entry naming a document the corpus lacks could never be found, and would be scored as a
-    miss: a broken truth file, said as such.
+    miss: a broken truth file, said as such, by the entry's place (``truth.jsonl:3``) when it has
+    one, else by its number in ``file``.
     """
-    for number, pair in enumerate(named, 1):
-        for doc in pair:
+    for number, (where, *docs) in enumerate(named, 1):
+        for doc in docs:
             if doc not in ids:
+                which = f"{where}: {what}" if where else f"{corpus / file}: {what} {number}"
                 raise InputError(
-                    f"{corpus / 'truth.jsonl'}: {what} {number} names document {doc!r}, which is not in "
+                    f"{which} names document {doc!r}, which is not in "
                     f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
                 )
 
@@ -693,16 +700,22 @@ def evaluate_detections(
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles, lengths = _load_roles(corpus / "docs.jsonl")
-    _check_named(corpus, "case", [(c.a, c.b) for c in cases], roles.keys())
+    _check_named(corpus, "case", [(c.where, c.a, c.b) for c in cases], roles.keys())
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in pairs], roles.keys(), "pairs.jsonl")
     _check_inside("case", cases, lengths, os.fspath(corpus / "truth.jsonl"))
     listed_only = any(p.label == 0 for p in pairs) if only_listed_pairs is None else only_listed_pairs
 
-    listed: dict[_Key, Pair] = {}
-    for p in pairs:
-        listed.setdefault((p.a, p.b), p)
     case_types: dict[_Key, set[str]] = defaultdict(set)
     for c in cases:
         case_types[(c.a, c.b)].add(c.obfuscation or _UNLABELLED)
+    listed: dict[_Key, Pair] = {}
+    for p in pairs:
+        # A pair listed src-first is the pair its cases (or, without cases, the roles) name susp-first:
+        # else a detection on it would be ignored as unlisted, or scored against no case.
+        key = (p.a, p.b)
+        if key not in case_types and ((p.b, p.a) in case_types or (roles[p.a], roles[p.b]) == ("src", "susp")):
+            key = (p.b, p.a)
+        listed.setdefault(key, p)
     known: set[_Key] = set(listed) | set(case_types)
 
     counted: list[Case] = []

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,9 @@ _PathArg = str | os.PathLike[str]
 class LabelledPair:
     """A labelled document pair of the truth: ``label`` is ``WD``, ``PD``, ``ND`` or another name.
 
+    ``where`` is the place it was read from (``truth.jsonl:4``), for messages; it takes no part in
+    comparisons.
+
     Example:
         >>> LabelledPair("0003", "0003p", "WD").derived
         True
@@ -68,6 +71,7 @@ class LabelledPair:
     a: str
     b: str
     label: str
+    where: str = field(default="", compare=False, repr=False)
 
     @property
     def derived(self) -> bool:
@@ -182,7 +186,7 @@ def load_labelled_pairs(path: _PathArg) -> list[LabelledPair]:
         if key in seen:
             raise InputError(f"{where}: the pair ({a!r}, {b!r}) is labelled twice")
         seen.add(key)
-        pairs.append(LabelledPair(a, b, label))
+        pairs.append(LabelledPair(a, b, label, where))
     return pairs
 
 
@@ -197,6 +201,7 @@ def load_scored_pairs(path: _PathArg) -> dict[frozenset[str], float]:
         True
     """
     scores: dict[frozenset[str], float] = {}
+    first: dict[frozenset[str], str] = {}
     for where, record in _json_objects(path):
         if _get(record, "type", where, "type", 'a record type such as "pair"') != "pair":
             continue
@@ -204,7 +209,13 @@ def load_scored_pairs(path: _PathArg) -> dict[frozenset[str], float]:
         score = _get(record, "score", where, "score", "a number between 0 and 1")
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
             raise InputError(f'{where}: field "score" must be a number between 0 and 1, got {_show(score)}')
-        scores[frozenset((a, b))] = float(score)
+        key = frozenset((a, b))
+        if key in first:
+            # (two scan outputs joined: the last score would silently win, the AUC hang on line order)
+            line = first[key].rpartition(":")[2]
+            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is reported twice (first at line {line})")
+        first[key] = where
+        scores[key] = float(score)
     return scores
 
 
@@ -264,7 +275,7 @@ def evaluate_labelled_corpus(corpus_dir: _PathArg, config: ScanConfig | None = N
     corpus = Path(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
     docs = list(read_jsonl(corpus / "docs.jsonl"))
-    _check_named(corpus, "pair", [(p.a, p.b) for p in truth], {d.id for d in docs})
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})
     result = scan(docs, config or ScanConfig())
     scores = {frozenset((p.a, p.b)): p.score for p in result.pairs}
     return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))

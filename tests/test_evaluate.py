@@ -723,12 +723,12 @@ def test_a_truth_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
     case = {"a": "s1", "a_start": 0, "a_end": 20, "b": "nosuch", "b_start": 0, "b_end": 20, "obfuscation": "none"}
     (tmp_path / "truth.jsonl").write_text(json.dumps(case) + "\n", encoding="utf-8")
     (tmp_path / "pairs.jsonl").write_text('{"a": "s1", "b": "r1", "label": 1}\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 names document 'nosuch', which is not in"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:1: case names document 'nosuch', which is not in"):
         evaluate_detections(tmp_path, [])
     (tmp_path / "truth.jsonl").write_text(
         '{"a": "s1", "b": "r1", "label": "WD"}\n{"a": "s1", "b": "x", "label": "ND"}\n'
     )
-    with pytest.raises(InputError, match=r"truth\.jsonl: pair 2 names document 'x', which is not in"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:2: pair names document 'x', which is not in"):
         evaluate_labelled_corpus(tmp_path)
 
 
@@ -753,7 +753,7 @@ def test_a_range_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> Non
     with pytest.raises(ParameterError, match=r"found\.jsonl:1: detection names document 'zz', which is not in .*docs"):
         evaluate_detections(tmp_path, load_detections(found))
     (tmp_path / "truth.jsonl").write_text(json.dumps({**case, "b_end": 41}) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 ends at 41 in document 'r1' \(b_end\), past its 40"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:1: case ends at 41 in document 'r1' \(b_end\), past its 40"):
         evaluate_detections(tmp_path, [])
 
 
@@ -810,3 +810,66 @@ def test_json_leaves_undefined_what_the_table_shows_as_a_dash(
         "detections": 0,
     }
     assert rows["none"]["plagdet"] == 1.0 and rows["random"]["recall"] == 0.0  # (a case, not detected)
+
+
+def test_truth_errors_name_the_line_not_the_case_number(tmp_path: Path) -> None:
+    """Blank lines are skipped, so "case 2" was line 3: a truth error names its file and line, as every
+    other input error does."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 40}]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}])
+    good = {"a": "s1", "a_start": 0, "a_end": 10, "b": "r1", "b_start": 0, "b_end": 10, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [good, "", {**good, "b_end": 41}])
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: case ends at 41 in document 'r1' \(b_end\), past its 40"):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "truth.jsonl", [good, "", {**good, "b": "nosuch"}])
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: case names document 'nosuch', which is not in"):
+        evaluate_detections(tmp_path, [])
+
+
+def test_pairs_listed_src_first_still_count(tmp_path: Path) -> None:
+    """pairs.jsonl listing a positive pair as (src, susp) while its case is (susp, src): an exact
+    detection was ignored as on an unlisted pair (or, given src-first, scored a false positive)."""
+    docs = [{"id": f"s{i}", "source": "susp", "text": "x" * 50} for i in (1, 2)]
+    docs += [{"id": f"r{i}", "source": "src", "text": "y" * 50} for i in (1, 2)]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "r1", "b": "s1", "label": 1}, {"a": "r2", "b": "s2", "label": 0}])
+    for found in (Case("s1", 0, 40, "r1", 0, 40), Case("r1", 0, 40, "s1", 0, 40)):
+        e = evaluate_detections(tmp_path, [found, Case("s2", 0, 10, "r2", 0, 10)])
+        assert e.only_listed_pairs and e.ignored_detections == 0
+        assert e.by_obfuscation["none"].plagdet == 1.0 and e.by_obfuscation["none"].detections == 1
+        assert e.by_obfuscation["no-plagiarism"].detections == 1
+        assert (e.overall.precision, e.overall.recall) == (0.5, 1.0)
+
+
+def test_pairs_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
+    """A listed pair naming a document docs.jsonl lacks (a typo) was taken silently: as a label-0
+    pair it even switched the corpus to counting only listed pairs."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 50}]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}, "", {"a": "s1", "b": "rX", "label": 0}])
+    with pytest.raises(InputError, match=r"pairs\.jsonl:3: pair names document 'rX', which is not in .*docs\.jsonl"):
+        evaluate_detections(tmp_path, [])
+
+
+def test_a_pair_scored_twice_is_an_error(tmp_path: Path) -> None:
+    """Two scores for one pair (two scan outputs joined, either order of the documents): the last
+    silently won, so the AUC depended on line order."""
+    from dedup.evaluate_pairs import load_scored_pairs
+
+    scan = write_jsonl(
+        tmp_path / "scan.jsonl",
+        [
+            {"type": "pair", "a": "1", "b": "1p", "score": 0.8},
+            {"type": "summary"},
+            {"type": "pair", "a": "1p", "b": "1", "score": 0.1},
+        ],
+    )
+    with pytest.raises(
+        InputError, match=r"scan\.jsonl:3: the pair \('1p', '1'\) is reported twice \(first at line 1\)"
+    ):
+        load_scored_pairs(scan)
