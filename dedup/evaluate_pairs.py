@@ -296,9 +296,10 @@ def format_pair_table(evaluation: PairEvaluation) -> str:
     lines = [
         f"AUC of score, derived (WD+PD) vs ND  {evaluation.auc_derived:.4f}",
         f"AUC of score, WD vs the rest         {evaluation.auc_wholly:.4f}",
-        "label  pairs  reported",
     ]
+    width = max([5, *(len(label) for label in evaluation.reported)])  # (a corpus's own labels may be longer)
+    lines.append(f"{'label':<{width}}  pairs  reported")
     for label, share in evaluation.reported.items():
-        lines.append(f"{label:<5}  {evaluation.pairs[label]:>5}  {100 * share:>6.1f} %")
+        lines.append(f"{label:<{width}}  {evaluation.pairs[label]:>5}  {100 * share:>6.1f} %")
     lines.append(f"reported pairs not in the truth: {evaluation.unlabelled}")
     return "\n".join(lines)

@@ -873,3 +873,20 @@ def test_a_pair_scored_twice_is_an_error(tmp_path: Path) -> None:
         InputError, match=r"scan\.jsonl:3: the pair \('1p', '1'\) is reported twice \(first at line 1\)"
     ):
         load_scored_pairs(scan)
+
+
+def test_pair_table_columns_line_up_whatever_the_label_length() -> None:
+    """A researcher's own labels ("derived", "not-derived") pushed their rows' figures out of the
+    columns: the label column was five characters wide whatever the labels."""
+    from dedup.evaluate_pairs import PairEvaluation, format_pair_table
+
+    table = format_pair_table(
+        PairEvaluation(
+            0.5, 0.5, {"WD": 1.0, "derived": 0.25, "not-derived": 0.0}, {"WD": 3, "derived": 4, "not-derived": 12}, 0
+        )
+    )
+    rows = table.splitlines()[2:6]
+    assert rows[0].split() == ["label", "pairs", "reported"]
+    ends = {len(row) for row in rows}
+    assert len(ends) == 1, rows  # right-aligned figures end in the same column
+    assert [row.split()[:2] for row in rows[1:]] == [["WD", "3"], ["derived", "4"], ["not-derived", "12"]]
