@@ -890,3 +890,26 @@ def test_pair_table_columns_line_up_whatever_the_label_length() -> None:
     ends = {len(row) for row in rows}
     assert len(ends) == 1, rows  # right-aligned figures end in the same column
     assert [row.split()[:2] for row in rows[1:]] == [["WD", "3"], ["derived", "4"], ["not-derived", "12"]]
+
+
+def test_scored_pairs_checked_against_the_corpus(tmp_path: Path) -> None:
+    """With --detections, a pair-labelled truth was never checked against docs.jsonl (a pair naming a
+    missing document scored 0, as unreported), nor were the scan's pairs (a scan of another corpus
+    gave AUC 0.5 and every pair 'not in the truth'), while the scanning path and the passage path
+    both refuse such input."""
+    from dedup.evaluate_pairs import evaluate_scored_pairs
+
+    docs = [{"id": i, "source": "x", "text": "t" * 50} for i in ("1", "1p", "2", "2p")]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "truth.jsonl", [{"a": "1", "b": "1p", "label": "WD"}, {"a": "2", "b": "2p", "label": "ND"}])
+    scan = write_jsonl(tmp_path / "scan.jsonl", [{"type": "pair", "a": "1p", "b": "1", "score": 0.5}])
+    e = evaluate_scored_pairs(tmp_path, scan)
+    assert (e.auc_derived, e.reported, e.unlabelled) == (1.0, {"ND": 0.0, "WD": 1.0}, 0)
+    write_jsonl(scan, [{"type": "summary"}, {"type": "pair", "a": "1", "b": "zz", "score": 0.5}])
+    with pytest.raises(InputError, match=r"scan\.jsonl:2: pair names document 'zz', which is not in .*docs\.jsonl"):
+        evaluate_scored_pairs(tmp_path, scan)
+    write_jsonl(
+        tmp_path / "truth.jsonl", [{"a": "1", "b": "1p", "label": "WD"}, "", {"a": "9", "b": "2p", "label": "ND"}]
+    )
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: pair names document '9', which is not in .*docs\.jsonl"):
+        evaluate_scored_pairs(tmp_path, scan)
