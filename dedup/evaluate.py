@@ -50,7 +50,7 @@ import numpy.typing as npt
 
 from ._streams import split_lines
 from .errors import InputError, ParameterError, ReadError
-from .io import json_type, parse_json
+from .io import duplicate_reason, json_type, parse_json
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -592,8 +592,12 @@ def _load_roles(path: _PathArg) -> tuple[dict[str, str], dict[str, int]]:
     """Map each document id of a ``docs.jsonl`` to its role (``susp`` or ``src``) and to its length in code points."""
     roles: dict[str, str] = {}
     lengths: dict[str, int] = {}
+    places: dict[str, str] = {}
     for where, record in _json_objects(path):
         doc_id = _text_field(record, "id", where)
+        if doc_id in places:  # (refused by the scan too: which text would offsets index?)
+            raise InputError(f"{where}: {duplicate_reason(doc_id, places[doc_id])}")
+        places[doc_id] = where
         role = _get(record, "source", where, "source", '"susp" or "src"')
         if role not in ("susp", "src"):
             raise InputError(f'{where}: field "source" must be "susp" or "src", got {_show(role)}')

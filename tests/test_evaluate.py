@@ -913,3 +913,17 @@ def test_scored_pairs_checked_against_the_corpus(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"truth\.jsonl:3: pair names document '9', which is not in .*docs\.jsonl"):
         evaluate_scored_pairs(tmp_path, scan)
+
+
+def test_a_duplicate_document_id_is_an_error(tmp_path: Path) -> None:
+    """docs.jsonl giving one id twice: the scan refuses it, evaluate --detections took the last silently
+    (its role and length), and said a correct case ran past the end of the wrong text."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 50}]
+    write_jsonl(tmp_path / "docs.jsonl", [*docs, "", {"id": "s1", "source": "src", "text": "z" * 10}])
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}])
+    with pytest.raises(
+        InputError, match=r"docs\.jsonl:4: duplicate id 's1' \(taken by the document at .*docs\.jsonl:1\)"
+    ):
+        evaluate_detections(tmp_path, [])
