@@ -527,7 +527,8 @@ def load_pairs(path: _PathArg) -> list[Pair]:
     """Read a ``pairs.jsonl`` file: one document pair a line, ``{"a", "b", "label", "category"?}``.
 
     ``label`` must be 0 or 1; ``category`` is optional (string or null). Blank lines are skipped
-    and other fields ignored; errors as in ``load_truth``.
+    and other fields ignored; a pair listed twice (in either order) is an error; errors as in
+    ``load_truth``.
 
     Example:
         >>> import pathlib, tempfile
@@ -538,9 +539,14 @@ def load_pairs(path: _PathArg) -> list[Pair]:
         Pair(a='s1', b='r2', label=0, category='01-no-plagiarism')
     """
     pairs: list[Pair] = []
+    first: dict[frozenset[str], str] = {}
     for where, record in _json_objects(path):
         a = _text_field(record, "a", where)
         b = _text_field(record, "b", where)
+        if frozenset((a, b)) in first:  # (which line's label and category would count?)
+            line = first[frozenset((a, b))].rpartition(":")[2]
+            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is listed twice (first at line {line})")
+        first[frozenset((a, b))] = where
         label = _get(record, "label", where, "label", "0 or 1")
         if isinstance(label, bool) or label not in (0, 1):
             raise InputError(f'{where}: field "label" must be 0 or 1, got {_show(label)}')

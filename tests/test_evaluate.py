@@ -927,3 +927,16 @@ def test_a_duplicate_document_id_is_an_error(tmp_path: Path) -> None:
         InputError, match=r"docs\.jsonl:4: duplicate id 's1' \(taken by the document at .*docs\.jsonl:1\)"
     ):
         evaluate_detections(tmp_path, [])
+
+
+def test_a_pair_listed_twice_is_an_error(tmp_path: Path) -> None:
+    """pairs.jsonl listing one pair twice (either order), say label 1 then 0: the first line won
+    silently, as the labels of a pair-labelled truth are refused when given twice."""
+    path = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [{"a": "s1", "b": "r1", "label": 1}, {"a": "s2", "b": "r2", "label": 0}, {"a": "r1", "b": "s1", "label": 0}],
+    )
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:3: the pair \('r1', 's1'\) is listed twice \(first at line 1\)"
+    ):
+        load_pairs(path)
