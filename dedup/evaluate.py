@@ -663,6 +663,33 @@ def _check_named(
                 )
 
 
+def _check_consistent(corpus: Path, cases: Sequence[Case], listed: Mapping[_Key, Pair], listed_only: bool) -> None:
+    """Raise unless pairs.jsonl and truth.jsonl agree: a pair labelled 1 holds a case, one labelled 0
+    none, and (when only listed pairs count) every case lies on a listed pair.
+
+    Taken as they are, a case's detections would be ignored (a certain miss) or a correct detection
+    scored as a false positive: a broken truth, said as such.
+    """
+    first_case: dict[_Key, Case] = {}
+    for c in cases:
+        first_case.setdefault((c.a, c.b), c)
+    truth, pairs = corpus / "truth.jsonl", corpus / "pairs.jsonl"
+    for key, pair in listed.items():
+        where = pair.where or os.fspath(pairs)
+        if pair.label == 1 and key not in first_case:
+            raise InputError(f"{where}: pair {(pair.a, pair.b)!r} is labelled 1, but {truth} holds no case on it")
+        if pair.label == 0 and key in first_case:
+            place = first_case[key].where or os.fspath(truth)
+            raise InputError(f"{where}: pair {(pair.a, pair.b)!r} is labelled 0, but {place} holds a case on it")
+    if listed_only:
+        for key, c in first_case.items():
+            if key not in listed:
+                raise InputError(
+                    f"{c.where or truth}: case on pair {key!r}, which {pairs} does not list, while only listed "
+                    "pairs count (it lists label-0 pairs): its detections would be ignored"
+                )
+
+
 def evaluate_detections(
     corpus_dir: _PathArg, detections: Sequence[Case], *, only_listed_pairs: bool | None = None
 ) -> Evaluation:
@@ -726,6 +753,7 @@ def evaluate_detections(
         if key not in case_types and ((p.b, p.a) in case_types or (roles[p.a], roles[p.b]) == ("src", "susp")):
             key = (p.b, p.a)
         listed.setdefault(key, p)
+    _check_consistent(corpus, cases, listed, listed_only)
     known: set[_Key] = set(listed) | set(case_types)
 
     counted: list[Case] = []

@@ -940,3 +940,36 @@ def test_a_pair_listed_twice_is_an_error(tmp_path: Path) -> None:
         InputError, match=r"pairs\.jsonl:3: the pair \('r1', 's1'\) is listed twice \(first at line 1\)"
     ):
         load_pairs(path)
+
+
+def test_pairs_and_truth_that_contradict_each_other_are_an_error(tmp_path: Path) -> None:
+    """A pair labelled 1 without a case, labelled 0 with one, or a case on a pair not listed while only
+    listed pairs count: each was taken silently (a case's detections ignored, so a certain miss; a
+    correct detection scored as a false positive)."""
+    docs = [{"id": f"s{i}", "source": "susp", "text": "x" * 50} for i in (1, 2, 3)]
+    docs += [{"id": f"r{i}", "source": "src", "text": "y" * 50} for i in (1, 2, 3)]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    pairs = [{"a": "s1", "b": "r1", "label": 1}, {"a": "s2", "b": "r2", "label": 0}]
+    write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    assert evaluate_detections(tmp_path, [Case("s1", 0, 40, "r1", 0, 40)]).overall.plagdet == 1.0
+    write_jsonl(tmp_path / "pairs.jsonl", [*pairs, {"a": "s3", "b": "r3", "label": 1}])
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:3: pair \('s3', 'r3'\) is labelled 1, but .*truth\.jsonl holds no case on it"
+    ):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "pairs.jsonl", [{**pairs[0], "label": 0}])
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:1: pair \('s1', 'r1'\) is labelled 0, but .*truth\.jsonl:1 holds a case on it"
+    ):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "truth.jsonl", [case, {**case, "a": "s3", "b": "r3"}])
+    write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    with pytest.raises(
+        InputError, match=r"truth\.jsonl:2: case on pair \('s3', 'r3'\), which .*pairs\.jsonl does not list"
+    ):
+        evaluate_detections(tmp_path, [])
+    # Where every susp-src pair counts (only positive pairs listed), an unlisted case pair is in play.
+    write_jsonl(tmp_path / "pairs.jsonl", pairs[:1])
+    assert evaluate_detections(tmp_path, [Case("s1", 0, 40, "r1", 0, 40)]).overall.recall == 0.5
