@@ -50,7 +50,7 @@ import numpy.typing as npt
 
 from ._streams import split_lines
 from .errors import InputError, ParameterError, ReadError
-from .io import json_type, parse_json
+from .io import duplicate_reason, json_type, parse_json
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -151,7 +151,8 @@ class Pair:
     """A document pair listed in a corpus's ``pairs.jsonl``: ``label`` 1 when it holds cases.
 
     ``category`` is the pair's kind where the corpus gives one (pan13-train:
-    ``01-no-plagiarism`` ... ``05-summary-obfuscation``).
+    ``01-no-plagiarism`` ... ``05-summary-obfuscation``). ``where`` is the place it was read from
+    (``pairs.jsonl:4``), for messages; it takes no part in comparisons.
 
     Example:
         >>> Pair("susp1", "src1", 0, "01-no-plagiarism").label
@@ -162,6 +163,7 @@ class Pair:
     b: str
     label: int
     category: str | None = None
+    where: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,7 +519,7 @@ def load_truth(path: _PathArg) -> list[Case]:
             obfuscation = _category_name(category) if category else ""
         elif not isinstance(obfuscation, str):
             raise InputError(f'{where}: field "obfuscation" must be a string or null, got {_show(obfuscation)}')
-        cases.append(Case(a, a_start, a_end, b, b_start, b_end, obfuscation))
+        cases.append(Case(a, a_start, a_end, b, b_start, b_end, obfuscation, where))
     return cases
 
 
@@ -525,7 +527,8 @@ def load_pairs(path: _PathArg) -> list[Pair]:
     """Read a ``pairs.jsonl`` file: one document pair a line, ``{"a", "b", "label", "category"?}``.
 
     ``label`` must be 0 or 1; ``category`` is optional (string or null). Blank lines are skipped
-    and other fields ignored; errors as in ``load_truth``.
+    and other fields ignored; a pair listed twice (in either order) is an error; errors as in
+    ``load_truth``.
 
     Example:
         >>> import pathlib, tempfile
@@ -536,16 +539,21 @@ def load_pairs(path: _PathArg) -> list[Pair]:
         Pair(a='s1', b='r2', label=0, category='01-no-plagiarism')
     """
     pairs: list[Pair] = []
+    first: dict[frozenset[str], str] = {}
     for where, record in _json_objects(path):
         a = _text_field(record, "a", where)
         b = _text_field(record, "b", where)
+        if frozenset((a, b)) in first:  # (which line's label and category would count?)
+            line = first[frozenset((a, b))].rpartition(":")[2]
+            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is listed twice (first at line {line})")
+        first[frozenset((a, b))] = where
         label = _get(record, "label", where, "label", "0 or 1")
         if isinstance(label, bool) or label not in (0, 1):
             raise InputError(f'{where}: field "label" must be 0 or 1, got {_show(label)}')
         category = record.get("category")
         if category is not None and not isinstance(category, str):
             raise InputError(f'{where}: field "category" must be a string or null, got {_show(category)}')
-        pairs.append(Pair(a, b, int(label), category))
+        pairs.append(Pair(a, b, int(label), category, where))
     return pairs
 
 
@@ -590,8 +598,12 @@ def _load_roles(path: _PathArg) -> tuple[dict[str, str], dict[str, int]]:
     """Map each document id of a ``docs.jsonl`` to its role (``susp`` or ``src``) and to its length in code points."""
     roles: dict[str, str] = {}
     lengths: dict[str, int] = {}
+    places: dict[str, str] = {}
     for where, record in _json_objects(path):
         doc_id = _text_field(record, "id", where)
+        if doc_id in places:  # (refused by the scan too: which text would offsets index?)
+            raise InputError(f"{where}: {duplicate_reason(doc_id, places[doc_id])}")
+        places[doc_id] = where
         role = _get(record, "source", where, "source", '"susp" or "src"')
         if role not in ("susp", "src"):
             raise InputError(f'{where}: field "source" must be "susp" or "src", got {_show(role)}')
@@ -613,8 +625,9 @@ def _check_inside(what: str, items: Sequence[Case], lengths: Mapping[str, int], 
         past = _past_end(item, lengths)
         if past is not None:
             side, doc, end = past
+            which = f"{item.where}: {what}" if item.where else f"{place}: {what} {number}"
             raise InputError(
-                f"{place}: {what} {number} ends at {end} in document {doc!r} ({side}_end), past its "
+                f"{which} ends at {end} in document {doc!r} ({side}_end), past its "
                 f"{lengths[doc]} characters: expected offsets into the texts of docs.jsonl"
             )
 
@@ -631,18 +644,49 @@ def _past_end(item: Case, lengths: Mapping[str, int]) -> tuple[str, str, int] | 
 # Corpus evaluation
 
 
-def _check_named(corpus: Path, what: str, named: Sequence[tuple[str, str]], ids: Container[str]) -> None:
-    """Raise unless every document a truth entry names is in the corpus.
+def _check_named(
+    corpus: Path, what: str, named: Sequence[tuple[str, str, str]], ids: Container[str], file: str = "truth.jsonl"
+) -> None:
+    """Raise unless every document a truth entry ``(where, a, b)`` names is in the corpus.
 
     An entry naming a document the corpus lacks could never be found, and would be scored as a
-    miss: a broken truth file, said as such.
+    miss: a broken truth file, said as such, by the entry's place (``truth.jsonl:3``) when it has
+    one, else by its number in ``file``.
     """
-    for number, pair in enumerate(named, 1):
-        for doc in pair:
+    for number, (where, *docs) in enumerate(named, 1):
+        for doc in docs:
             if doc not in ids:
+                which = f"{where}: {what}" if where else f"{corpus / file}: {what} {number}"
                 raise InputError(
-                    f"{corpus / 'truth.jsonl'}: {what} {number} names document {doc!r}, which is not in "
+                    f"{which} names document {doc!r}, which is not in "
                     f"{corpus / 'docs.jsonl'}: expected the ids of docs.jsonl"
+                )
+
+
+def _check_consistent(corpus: Path, cases: Sequence[Case], listed: Mapping[_Key, Pair], listed_only: bool) -> None:
+    """Raise unless pairs.jsonl and truth.jsonl agree: a pair labelled 1 holds a case, one labelled 0
+    none, and (when only listed pairs count) every case lies on a listed pair.
+
+    Taken as they are, a case's detections would be ignored (a certain miss) or a correct detection
+    scored as a false positive: a broken truth, said as such.
+    """
+    first_case: dict[_Key, Case] = {}
+    for c in cases:
+        first_case.setdefault((c.a, c.b), c)
+    truth, pairs = corpus / "truth.jsonl", corpus / "pairs.jsonl"
+    for key, pair in listed.items():
+        where = pair.where or os.fspath(pairs)
+        if pair.label == 1 and key not in first_case:
+            raise InputError(f"{where}: pair {(pair.a, pair.b)!r} is labelled 1, but {truth} holds no case on it")
+        if pair.label == 0 and key in first_case:
+            place = first_case[key].where or os.fspath(truth)
+            raise InputError(f"{where}: pair {(pair.a, pair.b)!r} is labelled 0, but {place} holds a case on it")
+    if listed_only:
+        for key, c in first_case.items():
+            if key not in listed:
+                raise InputError(
+                    f"{c.where or truth}: case on pair {key!r}, which {pairs} does not list, while only listed "
+                    "pairs count (it lists label-0 pairs): its detections would be ignored"
                 )
 
 
@@ -693,16 +737,23 @@ def evaluate_detections(
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles, lengths = _load_roles(corpus / "docs.jsonl")
-    _check_named(corpus, "case", [(c.a, c.b) for c in cases], roles.keys())
+    _check_named(corpus, "case", [(c.where, c.a, c.b) for c in cases], roles.keys())
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in pairs], roles.keys(), "pairs.jsonl")
     _check_inside("case", cases, lengths, os.fspath(corpus / "truth.jsonl"))
     listed_only = any(p.label == 0 for p in pairs) if only_listed_pairs is None else only_listed_pairs
 
-    listed: dict[_Key, Pair] = {}
-    for p in pairs:
-        listed.setdefault((p.a, p.b), p)
     case_types: dict[_Key, set[str]] = defaultdict(set)
     for c in cases:
         case_types[(c.a, c.b)].add(c.obfuscation or _UNLABELLED)
+    listed: dict[_Key, Pair] = {}
+    for p in pairs:
+        # A pair listed src-first is the pair its cases (or, without cases, the roles) name susp-first:
+        # else a detection on it would be ignored as unlisted, or scored against no case.
+        key = (p.a, p.b)
+        if key not in case_types and ((p.b, p.a) in case_types or (roles[p.a], roles[p.b]) == ("src", "susp")):
+            key = (p.b, p.a)
+        listed.setdefault(key, p)
+    _check_consistent(corpus, cases, listed, listed_only)
     known: set[_Key] = set(listed) | set(case_types)
 
     counted: list[Case] = []

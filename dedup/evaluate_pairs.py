@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "auc",
     "evaluate_labelled_corpus",
     "evaluate_pair_scores",
+    "evaluate_scored_pairs",
     "format_pair_table",
     "is_pair_labelled",
     "load_labelled_pairs",
@@ -60,6 +61,9 @@ _PathArg = str | os.PathLike[str]
 class LabelledPair:
     """A labelled document pair of the truth: ``label`` is ``WD``, ``PD``, ``ND`` or another name.
 
+    ``where`` is the place it was read from (``truth.jsonl:4``), for messages; it takes no part in
+    comparisons.
+
     Example:
         >>> LabelledPair("0003", "0003p", "WD").derived
         True
@@ -68,6 +72,7 @@ class LabelledPair:
     a: str
     b: str
     label: str
+    where: str = field(default="", compare=False, repr=False)
 
     @property
     def derived(self) -> bool:
@@ -182,12 +187,15 @@ def load_labelled_pairs(path: _PathArg) -> list[LabelledPair]:
         if key in seen:
             raise InputError(f"{where}: the pair ({a!r}, {b!r}) is labelled twice")
         seen.add(key)
-        pairs.append(LabelledPair(a, b, label))
+        pairs.append(LabelledPair(a, b, label, where))
     return pairs
 
 
-def load_scored_pairs(path: _PathArg) -> dict[frozenset[str], float]:
+def load_scored_pairs(path: _PathArg, ids: Container[str] | None = None) -> dict[frozenset[str], float]:
     """The pair records of a dedup scan's JSONL output: each reported pair's ``score``.
+
+    With ``ids`` (those of the corpus's documents), a pair naming another document is an error: the
+    scan was of another corpus.
 
     Example:
         >>> import pathlib, tempfile
@@ -197,14 +205,27 @@ def load_scored_pairs(path: _PathArg) -> dict[frozenset[str], float]:
         True
     """
     scores: dict[frozenset[str], float] = {}
+    first: dict[frozenset[str], str] = {}
     for where, record in _json_objects(path):
         if _get(record, "type", where, "type", 'a record type such as "pair"') != "pair":
             continue
         a, b = _text_field(record, "a", where), _text_field(record, "b", where)
+        for doc in (a, b):
+            if ids is not None and doc not in ids:
+                raise InputError(
+                    f"{where}: pair names document {doc!r}, which is not in the corpus's docs.jsonl: "
+                    "expected the output of a scan of that corpus"
+                )
         score = _get(record, "score", where, "score", "a number between 0 and 1")
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
             raise InputError(f'{where}: field "score" must be a number between 0 and 1, got {_show(score)}')
-        scores[frozenset((a, b))] = float(score)
+        key = frozenset((a, b))
+        if key in first:
+            # (two scan outputs joined: the last score would silently win, the AUC hang on line order)
+            line = first[key].rpartition(":")[2]
+            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is reported twice (first at line {line})")
+        first[key] = where
+        scores[key] = float(score)
     return scores
 
 
@@ -264,10 +285,35 @@ def evaluate_labelled_corpus(corpus_dir: _PathArg, config: ScanConfig | None = N
     corpus = Path(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
     docs = list(read_jsonl(corpus / "docs.jsonl"))
-    _check_named(corpus, "pair", [(p.a, p.b) for p in truth], {d.id for d in docs})
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})
     result = scan(docs, config or ScanConfig())
     scores = {frozenset((p.a, p.b)): p.score for p in result.pairs}
     return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))
+
+
+def evaluate_scored_pairs(corpus_dir: _PathArg, path: _PathArg) -> PairEvaluation:
+    """Measure the pair scores of a saved scan output (``dedup scan --format jsonl``) against a pair-labelled corpus.
+
+    The truth and the scan's pairs are checked against the corpus's ``docs.jsonl``, as when scanning.
+
+    Example:
+        >>> import json, pathlib, tempfile
+        >>> corpus = pathlib.Path(tempfile.mkdtemp())
+        >>> docs = [{"id": i, "source": "x", "text": "some text"} for i in ("1", "1p", "2", "2p")]
+        >>> _ = (corpus / "docs.jsonl").write_text("".join(json.dumps(r) + "\\n" for r in docs))
+        >>> _ = (corpus / "truth.jsonl").write_text(
+        ...     '{"a": "1", "b": "1p", "label": "WD"}\\n{"a": "2", "b": "2p", "label": "ND"}\\n')
+        >>> _ = (corpus / "scan.jsonl").write_text('{"type": "pair", "a": "1p", "b": "1", "score": 0.7}\\n')
+        >>> evaluate_scored_pairs(corpus, corpus / "scan.jsonl").auc_derived
+        1.0
+    """
+    from .io import read_jsonl  # (the documents as the scan reads them)
+
+    corpus = Path(corpus_dir)
+    truth = load_labelled_pairs(corpus / "truth.jsonl")
+    ids = {d.id for d in read_jsonl(corpus / "docs.jsonl")}
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], ids)
+    return evaluate_pair_scores(truth, load_scored_pairs(path, ids), corpus=os.fspath(corpus_dir))
 
 
 def format_pair_table(evaluation: PairEvaluation) -> str:
@@ -285,9 +331,10 @@ def format_pair_table(evaluation: PairEvaluation) -> str:
     lines = [
         f"AUC of score, derived (WD+PD) vs ND  {evaluation.auc_derived:.4f}",
         f"AUC of score, WD vs the rest         {evaluation.auc_wholly:.4f}",
-        "label  pairs  reported",
     ]
+    width = max([5, *(len(label) for label in evaluation.reported)])  # (a corpus's own labels may be longer)
+    lines.append(f"{'label':<{width}}  pairs  reported")
     for label, share in evaluation.reported.items():
-        lines.append(f"{label:<5}  {evaluation.pairs[label]:>5}  {100 * share:>6.1f} %")
+        lines.append(f"{label:<{width}}  {evaluation.pairs[label]:>5}  {100 * share:>6.1f} %")
     lines.append(f"reported pairs not in the truth: {evaluation.unlabelled}")
     return "\n".join(lines)

@@ -912,7 +912,9 @@ def tune_record(threshold: float, num_perm: int) -> dict[str, Any]:
         >>> t["short_bands"], [round(c["short_probability"], 3) for c in t["curve"] if c["similarity"] == 0.5]
         (25, [0.548])
     """
-    config = ScanConfig(threshold=threshold, num_perm=num_perm)  # (checks both, as the scan does)
+    # (checks both, as the scan does; min_bands 1, as tune has no --min-bands and a high threshold
+    # with few permutations gives fewer bands than the scan's default asks for)
+    config = ScanConfig(threshold=threshold, num_perm=num_perm, min_bands=1)
     (bands, rows), short_bands = config.bands_rows, config.short_bands
     points = sorted({round(k / 10, 1) for k in range(11)} | {threshold})
     return {

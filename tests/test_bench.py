@@ -151,3 +151,44 @@ def test_script_draws_find_the_wire_in_every_script() -> None:
     assert all(r["carrier_pairs"] == found["of"] == 3 and r["other_pairs"] == 0 for r in found["rows"])
     assert all(0 <= r["reach"] <= 1 for r in found["rows"])
     assert len(module.format_scripts(found).splitlines()) == 16
+
+
+def _bench_error(tmp_path: Path, *argv: str) -> str:
+    """Run bench.py with bad arguments: a usage error (status 2, no traceback) ending in one error line."""
+    run = subprocess.run(
+        [sys.executable, str(BENCH), *argv, "--json", str(tmp_path / "out.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,  # (a checkout without ../shared: the documented paths are missing)
+    )
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("bench.py: error: "), run.stderr
+    return run.stderr
+
+
+def test_bench_refuses_bad_arguments_before_running_anything(tmp_path: Path) -> None:
+    """A missing corpus path (the documented ../shared/evaldata/... from a checkout without it), a
+    size that is no number or no document: a traceback after the warm-up, or, in --scans, after every
+    earlier scan had run (their figures lost)."""
+    err = _bench_error(tmp_path, "--corpus", "../shared/evaldata/arabic-plag-dev")
+    assert (
+        "../shared/evaldata/arabic-plag-dev: expected a JSONL file of documents or a folder holding docs.jsonl" in err
+    )
+    err = _bench_error(tmp_path, "--no-table", "--scans", "synthetic:20,../shared/evaldata/pan13-train")
+    assert "scan: synthetic:20" not in err and "../shared/evaldata/pan13-train: expected a JSONL file" in err
+    assert "--scaling" in _bench_error(tmp_path, "--no-table", "--scaling", "10,x")
+    assert "--synthetic" in _bench_error(tmp_path, "--synthetic", "0")
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_bench_a_malformed_corpus_is_one_error_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "hello"}\nnot json\n', encoding="utf-8")
+    err = _bench_error(tmp_path, "--corpus", str(bad), "--repeats", "1", "--no-memory")
+    assert "bad.jsonl:2: not valid JSON" in err.strip().splitlines()[-1]
+    # Scanned in a fresh process (--scans), the child's reason was lost behind CalledProcessError.
+    err = _bench_error(tmp_path, "--no-table", "--repeats", "1", "--scans", str(bad))
+    assert "bad.jsonl:2: not valid JSON" in err.strip().splitlines()[-1]

@@ -569,3 +569,17 @@ def test_an_archive_query_names_the_buckets_it_skipped(tmp_path: Path, capsys: p
     assert status == 0
     assert f"{suppressed} LSH buckets skipped as too common (each held more than max_bucket, 4, windows)" in err
     assert f"too common: d11 [{common['start']}:{common['end']}]" in err
+
+
+def test_tune_a_threshold_with_fewer_bands_than_the_scan_default_min_bands(capsys: pytest.CaptureFixture[str]) -> None:
+    """tune has no --min-bands, yet refused a high threshold with few permutations ("--min-bands must
+    be at most the 3 bands ..."): showing the bands a threshold gives is what tune is for."""
+    from datasketch.lsh import _optimal_param
+
+    status, out, err = run(["tune", "--threshold", "0.9", "--num-perm", "64", "--format", "json"], capsys)
+    assert status == 0, err
+    record = json.loads(out)
+    assert (record["bands"], record["rows"]) == tuple(_optimal_param(0.9, 64, 0.5, 0.5)) == (3, 21)
+    status, out, err = run(["tune", "--num-perm", "1"], capsys)
+    assert status == 0, err
+    assert out.startswith("threshold 0.2, 1 permutations: 1 bands of 1 rows")

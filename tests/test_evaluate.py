@@ -723,12 +723,12 @@ def test_a_truth_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
     case = {"a": "s1", "a_start": 0, "a_end": 20, "b": "nosuch", "b_start": 0, "b_end": 20, "obfuscation": "none"}
     (tmp_path / "truth.jsonl").write_text(json.dumps(case) + "\n", encoding="utf-8")
     (tmp_path / "pairs.jsonl").write_text('{"a": "s1", "b": "r1", "label": 1}\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 names document 'nosuch', which is not in"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:1: case names document 'nosuch', which is not in"):
         evaluate_detections(tmp_path, [])
     (tmp_path / "truth.jsonl").write_text(
         '{"a": "s1", "b": "r1", "label": "WD"}\n{"a": "s1", "b": "x", "label": "ND"}\n'
     )
-    with pytest.raises(InputError, match=r"truth\.jsonl: pair 2 names document 'x', which is not in"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:2: pair names document 'x', which is not in"):
         evaluate_labelled_corpus(tmp_path)
 
 
@@ -753,7 +753,7 @@ def test_a_range_past_the_end_of_its_document_is_an_error(tmp_path: Path) -> Non
     with pytest.raises(ParameterError, match=r"found\.jsonl:1: detection names document 'zz', which is not in .*docs"):
         evaluate_detections(tmp_path, load_detections(found))
     (tmp_path / "truth.jsonl").write_text(json.dumps({**case, "b_end": 41}) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"truth\.jsonl: case 1 ends at 41 in document 'r1' \(b_end\), past its 40"):
+    with pytest.raises(InputError, match=r"truth\.jsonl:1: case ends at 41 in document 'r1' \(b_end\), past its 40"):
         evaluate_detections(tmp_path, [])
 
 
@@ -810,3 +810,166 @@ def test_json_leaves_undefined_what_the_table_shows_as_a_dash(
         "detections": 0,
     }
     assert rows["none"]["plagdet"] == 1.0 and rows["random"]["recall"] == 0.0  # (a case, not detected)
+
+
+def test_truth_errors_name_the_line_not_the_case_number(tmp_path: Path) -> None:
+    """Blank lines are skipped, so "case 2" was line 3: a truth error names its file and line, as every
+    other input error does."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 40}]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}])
+    good = {"a": "s1", "a_start": 0, "a_end": 10, "b": "r1", "b_start": 0, "b_end": 10, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [good, "", {**good, "b_end": 41}])
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: case ends at 41 in document 'r1' \(b_end\), past its 40"):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "truth.jsonl", [good, "", {**good, "b": "nosuch"}])
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: case names document 'nosuch', which is not in"):
+        evaluate_detections(tmp_path, [])
+
+
+def test_pairs_listed_src_first_still_count(tmp_path: Path) -> None:
+    """pairs.jsonl listing a positive pair as (src, susp) while its case is (susp, src): an exact
+    detection was ignored as on an unlisted pair (or, given src-first, scored a false positive)."""
+    docs = [{"id": f"s{i}", "source": "susp", "text": "x" * 50} for i in (1, 2)]
+    docs += [{"id": f"r{i}", "source": "src", "text": "y" * 50} for i in (1, 2)]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "r1", "b": "s1", "label": 1}, {"a": "r2", "b": "s2", "label": 0}])
+    for found in (Case("s1", 0, 40, "r1", 0, 40), Case("r1", 0, 40, "s1", 0, 40)):
+        e = evaluate_detections(tmp_path, [found, Case("s2", 0, 10, "r2", 0, 10)])
+        assert e.only_listed_pairs and e.ignored_detections == 0
+        assert e.by_obfuscation["none"].plagdet == 1.0 and e.by_obfuscation["none"].detections == 1
+        assert e.by_obfuscation["no-plagiarism"].detections == 1
+        assert (e.overall.precision, e.overall.recall) == (0.5, 1.0)
+
+
+def test_pairs_naming_a_missing_document_is_an_error(tmp_path: Path) -> None:
+    """A listed pair naming a document docs.jsonl lacks (a typo) was taken silently: as a label-0
+    pair it even switched the corpus to counting only listed pairs."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 50}]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}, "", {"a": "s1", "b": "rX", "label": 0}])
+    with pytest.raises(InputError, match=r"pairs\.jsonl:3: pair names document 'rX', which is not in .*docs\.jsonl"):
+        evaluate_detections(tmp_path, [])
+
+
+def test_a_pair_scored_twice_is_an_error(tmp_path: Path) -> None:
+    """Two scores for one pair (two scan outputs joined, either order of the documents): the last
+    silently won, so the AUC depended on line order."""
+    from dedup.evaluate_pairs import load_scored_pairs
+
+    scan = write_jsonl(
+        tmp_path / "scan.jsonl",
+        [
+            {"type": "pair", "a": "1", "b": "1p", "score": 0.8},
+            {"type": "summary"},
+            {"type": "pair", "a": "1p", "b": "1", "score": 0.1},
+        ],
+    )
+    with pytest.raises(
+        InputError, match=r"scan\.jsonl:3: the pair \('1p', '1'\) is reported twice \(first at line 1\)"
+    ):
+        load_scored_pairs(scan)
+
+
+def test_pair_table_columns_line_up_whatever_the_label_length() -> None:
+    """A researcher's own labels ("derived", "not-derived") pushed their rows' figures out of the
+    columns: the label column was five characters wide whatever the labels."""
+    from dedup.evaluate_pairs import PairEvaluation, format_pair_table
+
+    table = format_pair_table(
+        PairEvaluation(
+            0.5, 0.5, {"WD": 1.0, "derived": 0.25, "not-derived": 0.0}, {"WD": 3, "derived": 4, "not-derived": 12}, 0
+        )
+    )
+    rows = table.splitlines()[2:6]
+    assert rows[0].split() == ["label", "pairs", "reported"]
+    ends = {len(row) for row in rows}
+    assert len(ends) == 1, rows  # right-aligned figures end in the same column
+    assert [row.split()[:2] for row in rows[1:]] == [["WD", "3"], ["derived", "4"], ["not-derived", "12"]]
+
+
+def test_scored_pairs_checked_against_the_corpus(tmp_path: Path) -> None:
+    """With --detections, a pair-labelled truth was never checked against docs.jsonl (a pair naming a
+    missing document scored 0, as unreported), nor were the scan's pairs (a scan of another corpus
+    gave AUC 0.5 and every pair 'not in the truth'), while the scanning path and the passage path
+    both refuse such input."""
+    from dedup.evaluate_pairs import evaluate_scored_pairs
+
+    docs = [{"id": i, "source": "x", "text": "t" * 50} for i in ("1", "1p", "2", "2p")]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    write_jsonl(tmp_path / "truth.jsonl", [{"a": "1", "b": "1p", "label": "WD"}, {"a": "2", "b": "2p", "label": "ND"}])
+    scan = write_jsonl(tmp_path / "scan.jsonl", [{"type": "pair", "a": "1p", "b": "1", "score": 0.5}])
+    e = evaluate_scored_pairs(tmp_path, scan)
+    assert (e.auc_derived, e.reported, e.unlabelled) == (1.0, {"ND": 0.0, "WD": 1.0}, 0)
+    write_jsonl(scan, [{"type": "summary"}, {"type": "pair", "a": "1", "b": "zz", "score": 0.5}])
+    with pytest.raises(InputError, match=r"scan\.jsonl:2: pair names document 'zz', which is not in .*docs\.jsonl"):
+        evaluate_scored_pairs(tmp_path, scan)
+    write_jsonl(
+        tmp_path / "truth.jsonl", [{"a": "1", "b": "1p", "label": "WD"}, "", {"a": "9", "b": "2p", "label": "ND"}]
+    )
+    with pytest.raises(InputError, match=r"truth\.jsonl:3: pair names document '9', which is not in .*docs\.jsonl"):
+        evaluate_scored_pairs(tmp_path, scan)
+
+
+def test_a_duplicate_document_id_is_an_error(tmp_path: Path) -> None:
+    """docs.jsonl giving one id twice: the scan refuses it, evaluate --detections took the last silently
+    (its role and length), and said a correct case ran past the end of the wrong text."""
+    docs = [{"id": "s1", "source": "susp", "text": "x" * 50}, {"id": "r1", "source": "src", "text": "y" * 50}]
+    write_jsonl(tmp_path / "docs.jsonl", [*docs, "", {"id": "s1", "source": "src", "text": "z" * 10}])
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    write_jsonl(tmp_path / "pairs.jsonl", [{"a": "s1", "b": "r1", "label": 1}])
+    with pytest.raises(
+        InputError, match=r"docs\.jsonl:4: duplicate id 's1' \(taken by the document at .*docs\.jsonl:1\)"
+    ):
+        evaluate_detections(tmp_path, [])
+
+
+def test_a_pair_listed_twice_is_an_error(tmp_path: Path) -> None:
+    """pairs.jsonl listing one pair twice (either order), say label 1 then 0: the first line won
+    silently, as the labels of a pair-labelled truth are refused when given twice."""
+    path = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [{"a": "s1", "b": "r1", "label": 1}, {"a": "s2", "b": "r2", "label": 0}, {"a": "r1", "b": "s1", "label": 0}],
+    )
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:3: the pair \('r1', 's1'\) is listed twice \(first at line 1\)"
+    ):
+        load_pairs(path)
+
+
+def test_pairs_and_truth_that_contradict_each_other_are_an_error(tmp_path: Path) -> None:
+    """A pair labelled 1 without a case, labelled 0 with one, or a case on a pair not listed while only
+    listed pairs count: each was taken silently (a case's detections ignored, so a certain miss; a
+    correct detection scored as a false positive)."""
+    docs = [{"id": f"s{i}", "source": "susp", "text": "x" * 50} for i in (1, 2, 3)]
+    docs += [{"id": f"r{i}", "source": "src", "text": "y" * 50} for i in (1, 2, 3)]
+    write_jsonl(tmp_path / "docs.jsonl", docs)
+    case = {"a": "s1", "a_start": 0, "a_end": 40, "b": "r1", "b_start": 0, "b_end": 40, "obfuscation": "none"}
+    write_jsonl(tmp_path / "truth.jsonl", [case])
+    pairs = [{"a": "s1", "b": "r1", "label": 1}, {"a": "s2", "b": "r2", "label": 0}]
+    write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    assert evaluate_detections(tmp_path, [Case("s1", 0, 40, "r1", 0, 40)]).overall.plagdet == 1.0
+    write_jsonl(tmp_path / "pairs.jsonl", [*pairs, {"a": "s3", "b": "r3", "label": 1}])
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:3: pair \('s3', 'r3'\) is labelled 1, but .*truth\.jsonl holds no case on it"
+    ):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "pairs.jsonl", [{**pairs[0], "label": 0}])
+    with pytest.raises(
+        InputError, match=r"pairs\.jsonl:1: pair \('s1', 'r1'\) is labelled 0, but .*truth\.jsonl:1 holds a case on it"
+    ):
+        evaluate_detections(tmp_path, [])
+    write_jsonl(tmp_path / "truth.jsonl", [case, {**case, "a": "s3", "b": "r3"}])
+    write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    with pytest.raises(
+        InputError, match=r"truth\.jsonl:2: case on pair \('s3', 'r3'\), which .*pairs\.jsonl does not list"
+    ):
+        evaluate_detections(tmp_path, [])
+    # Where every susp-src pair counts (only positive pairs listed), an unlisted case pair is in play.
+    write_jsonl(tmp_path / "pairs.jsonl", pairs[:1])
+    assert evaluate_detections(tmp_path, [Case("s1", 0, 40, "r1", 0, 40)]).overall.recall == 0.5

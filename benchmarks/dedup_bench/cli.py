@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .corpora import corpus_path, read_corpus, synthetic_corpus
+from dedup.errors import DedupError
+
+from .corpora import GENERATORS, corpus_path, read_corpus, synthetic_corpus
 from .dense import dense_corpus
 from .measure import machine, make_config, versions
 from .real import format_scans, run_scans
@@ -88,7 +91,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     p.add_argument("--child-repeats", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    _check_arguments(p, args)
+    try:
+        return _run(args, argv)
+    except DedupError as error:  # (a corpus file that cannot be read: its place and reason, no traceback)
+        p.exit(2, f"{p.prog}: error: {error}\n")
+    except subprocess.CalledProcessError as error:  # (a scan in a fresh process: the reason it gave)
+        lines = (error.stderr or "").strip().splitlines()
+        reason = lines[-1].removeprefix(f"{p.prog}: error: ") if lines else f"exit status {error.returncode}"
+        p.exit(2, f"{p.prog}: error: a scan in a fresh process failed: {reason}\n")
 
+
+def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse what cannot run before anything runs: a missing corpus path (in --scans, before the
+    earlier scans have taken their time), a size that is no number or no document."""
+    for name in ("synthetic", "dense", "chars", "repeats", "ds_repeats"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            p.error(f"argument --{name.replace('_', '-')}: must be at least 1, got {value}")
+    try:
+        if args.corpus:
+            corpus_path(args.corpus)
+        for spec in (s.strip() for s in (args.scans or "").split(",") if s.strip()):
+            kind, _, size = spec.partition(":")
+            if not (kind in GENERATORS and size.isdigit() and int(size) > 0):
+                corpus_path(spec)
+    except FileNotFoundError as error:
+        p.error(str(error))
+    if args.scaling:
+        sizes = [s.strip() for s in args.scaling.split(",") if s.strip()]
+        if not sizes or not all(s.isdigit() and int(s) > 0 for s in sizes):
+            p.error(f"argument --scaling: expected comma-separated numbers of documents, got {args.scaling!r}")
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> int:
     if args.child is not None:
         print(json.dumps(child_scan(args)))
         return 0
