@@ -28,11 +28,9 @@ from .evaluate import evaluate_corpus, evaluate_detections, load_detections
 from .evaluate import format_table as format_evaluation
 from .evaluate_pairs import (
     evaluate_labelled_corpus,
-    evaluate_pair_scores,
+    evaluate_scored_pairs,
     format_pair_table,
     is_pair_labelled,
-    load_labelled_pairs,
-    load_scored_pairs,
 )
 from .html import write_html
 from .index import AddResult, Index
@@ -868,8 +866,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 def _run_evaluate_pairs(args: argparse.Namespace, started: float, output: Output) -> int:
     """``dedup evaluate`` on a corpus labelled by pair (no passage offsets): AUC of the pair score."""
     if args.detections is not None:
-        truth = load_labelled_pairs(Path(args.corpus) / "truth.jsonl")
-        evaluation = evaluate_pair_scores(truth, load_scored_pairs(args.detections), corpus=args.corpus)
+        evaluation = evaluate_scored_pairs(args.corpus, args.detections)  # (checked against docs.jsonl)
     else:
         _compile_first(False)
         evaluation = evaluate_labelled_corpus(args.corpus, _config(args))

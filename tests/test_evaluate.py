@@ -973,3 +973,24 @@ def test_pairs_and_truth_that_contradict_each_other_are_an_error(tmp_path: Path)
     # Where every susp-src pair counts (only positive pairs listed), an unlisted case pair is in play.
     write_jsonl(tmp_path / "pairs.jsonl", pairs[:1])
     assert evaluate_detections(tmp_path, [Case("s1", 0, 40, "r1", 0, 40)]).overall.recall == 0.5
+
+
+def test_evaluate_of_a_saved_scan_on_a_pair_labelled_corpus_checks_it_is_that_corpus_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The scan output given to --detections names the corpus's documents: another corpus's scan
+    (every pair unknown, an AUC of 0.5) is an error naming its line, not a measure."""
+    from dedup.cli import main
+
+    docs = [{"id": i, "source": "x", "text": "some text"} for i in ("1", "1p", "2", "2p")]
+    (tmp_path / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in docs), encoding="utf-8")
+    truth = '{"a": "1", "b": "1p", "label": "WD"}\n{"a": "2", "b": "2p", "label": "ND"}\n'
+    (tmp_path / "truth.jsonl").write_text(truth, encoding="utf-8")
+    scan = tmp_path / "scan.jsonl"
+    scan.write_text('{"type": "pair", "a": "1p", "b": "1", "score": 0.7}\n', encoding="utf-8")
+    assert main(["evaluate", str(tmp_path), "--detections", str(scan), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["auc_derived"] == 1.0
+    scan.write_text('{"type": "pair", "a": "9p", "b": "9", "score": 0.7}\n', encoding="utf-8")
+    assert main(["evaluate", str(tmp_path), "--detections", str(scan)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "scan.jsonl:1: pair names document '9p', which is not in the corpus" in err
