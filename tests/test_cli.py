@@ -174,6 +174,7 @@ def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pyte
     one_line_error(err, f"dedup: error: {corpus / 'truth.jsonl'}: cannot read: ")
     corpus.mkdir()
     (corpus / "truth.jsonl").write_text('{"a": "x", "b": "y", "label": "WD"}\n', "utf-8")
+    (corpus / "docs.jsonl").write_text('{"id": "x", "text": "t"}\n{"id": "y", "text": "t"}\n', "utf-8")
     missing = tmp_path / "found.jsonl"
     status, _, err = run(["evaluate", str(corpus), "--detections", str(missing)], capsys)
     assert status == 2
