@@ -300,6 +300,22 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
+def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A date not read stops --strict with the local words: without --strict the document is scanned, not skipped."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0], "date": "yesterday"}, {"id": "b", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(news), "--strict", "-q", *engine]) == 2
+        errors.append(capsys.readouterr().err)
+    assert "(scanned without it and counted without --strict)" in errors[0]
+    assert errors[1] == errors[0]
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as
