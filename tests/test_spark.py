@@ -316,6 +316,32 @@ def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     assert errors[1] == errors[0]
 
 
+def test_cli_work_dir_of_other_local_documents_is_refused(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Local inputs reach Spark as a DataFrame without files: a work dir holding another input's stages
+    is refused (they would be reported as this input's), and the same input still resumes."""
+    first, other = tmp_path / "first", tmp_path / "other"
+    shutil.copytree(SEEDS, first, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(SEEDS, other, ignore=shutil.ignore_patterns("*.md"))
+    for path in other.glob("*.txt"):
+        path.rename(path.with_name("x" + path.name))
+    work = tmp_path / "work"
+    spark_args = ["--engine", "spark", "--spark-master", "local[2]", "--work-dir", str(work)]
+    outputs = []
+    for folder in (first, first):
+        out = tmp_path / f"out{len(outputs)}.jsonl"
+        assert main(["scan", str(folder), "--format", "jsonl", "-o", str(out), "-q", *spark_args]) == 0
+        outputs.append(
+            [r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if r["type"] != "summary"]
+        )
+    assert outputs[0] == outputs[1] and outputs[0]
+    capsys.readouterr()
+    assert main(["scan", str(other), "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"), "-q", *spark_args]) == 2
+    err = capsys.readouterr().err
+    assert "holds the stages of a scan of other documents" in err and err.count("\n") == 1
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as
