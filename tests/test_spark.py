@@ -342,6 +342,24 @@ def test_cli_work_dir_of_other_local_documents_is_refused(
     assert "holds the stages of a scan of other documents" in err and err.count("\n") == 1
 
 
+def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """A Parquet timestamp date is the string the local reader makes of it (the date of a cluster's members)."""
+    import datetime as dt
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    moment = dt.datetime(2024, 1, 20, 10, 30, 15, 500000, tzinfo=dt.UTC)
+    dates = [moment, moment.replace(microsecond=0), None, moment, moment]
+    for kind in (pa.timestamp("us", tz="UTC"), pa.timestamp("ms")):
+        values = [d if d is None or kind.tz else d.replace(tzinfo=None) for d in dates]
+        path = tmp_path / f"news-{kind.unit}.parquet"
+        pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": pa.array(values, kind)}), path)
+        reader = Reader()
+        local = {d.id: d.date for d in reader.read([path])}
+        rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
+        assert {r.id: r.date for r in rows} == local
+        assert local["b"] == "2024-01-20T10:30:15" + ("+00:00" if kind.tz else "")
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as

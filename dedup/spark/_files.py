@@ -148,13 +148,33 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
         problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
     empty = F.col(f"`{roles['id']}`").cast("string") == ""
     problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
-        (F.col(f"`{name}`") if name in columns else F.lit(None)).cast("string").alias(f"_{role}")
+        (_as_local_reader_says(F.col(f"`{name}`"), types[name]) if name in columns else F.lit(None))
+        .cast("string")
+        .alias(f"_{role}")
         for role, name in roles.items()
     ]
     reason = _first_problem(problems).alias("_reason")
     rows = frame.select(*picked, reason, F.lit("invalid record").alias("_kind"), "_metadata")
     return rows, F.col("_metadata.row_index")
+
+
+def _as_local_reader_says(value: Column, kind: str) -> Column:
+    """A Parquet value as the local reader makes it a string: a timestamp as Python's ``isoformat`` of it.
+
+    (A timestamp with a zone as its UTC time, ``2024-01-22T10:30:00.500000+00:00``; one without, as
+    written, without an offset; Spark's own cast would say ``2024-01-22 10:30:00.5``, in the session's zone.)
+    """
+    if kind not in ("timestamp", "timestamp_ntz"):
+        return value
+    wall = F.convert_timezone(None, F.lit("UTC"), value) if kind == "timestamp" else value
+    fraction = F.date_format(wall, "SSSSSS")
+    return F.concat(
+        F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"),
+        F.when(fraction != "000000", F.concat(F.lit("."), fraction)).otherwise(F.lit("")),
+        F.lit("+00:00" if kind == "timestamp" else ""),
+    )
 
 
 def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, None]:
