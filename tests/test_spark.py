@@ -360,6 +360,19 @@ def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_pat
         assert local["b"] == "2024-01-20T10:30:15" + ("+00:00" if kind.tz else "")
 
 
+def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """pandas writes nanosecond timestamps, which Spark refuses: read, as the local reader makes them strings."""
+    stored = [1705746615500000000, 1705746615500000001, -1, 1705746615000000000, None]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for tz in ("UTC", None):
+        path = tmp_path / f"news-{tz}.parquet"
+        date = pa.array(stored, pa.timestamp("ns", tz=tz))
+        pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": date}), path)
+        local = {d.id: d.date for d in Reader().read([path])}
+        rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
+        assert {r.id: r.date for r in rows} == local
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as

@@ -133,13 +133,16 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     Columns are checked at once (a missing id or text column, a column of the wrong type), as by the
     local reader; a null id or text is a row's problem, worded as the local reader words it.
     """
-    frame = spark.read.parquet(path)
+    frame, nanos = _read_parquet(spark, path)
     columns = frame.columns
     missing = [roles[r] for r in ("id", "text") if roles[r] not in columns]
     if missing:
         names = " and ".join(repr(m) for m in missing)
         raise InputError(f"{path}: no column {names} (columns: {', '.join(map(repr, columns))})")
-    check_column_types(frame, {role: name for role, name in roles.items() if name in columns}, where=path)
+    # A date of nanoseconds (pandas' default) reaches Spark as their count: read below as the timestamp it is.
+    nano_date = nanos.get(roles["date"]) if roles["date"] in columns else None
+    checked = {role: name for role, name in roles.items() if name in columns and not (role == "date" and nano_date)}
+    check_column_types(frame, checked, where=path)
     held = [name for name in roles.values() if name in columns]
     note = f" (the record has {', '.join(repr(n) for n in held[:6])})"
     problems = []
@@ -150,7 +153,7 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
-        (_as_local_reader_says(F.col(f"`{name}`"), types[name]) if name in columns else F.lit(None))
+        (_as_local_reader_says(F.col(f"`{name}`"), nanos.get(name) or types[name]) if name in columns else F.lit(None))
         .cast("string")
         .alias(f"_{role}")
         for role, name in roles.items()
@@ -160,12 +163,62 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     return rows, F.col("_metadata.row_index")
 
 
+def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, dict[str, str]]:
+    """The Parquet input, and its columns of nanosecond timestamps (``timestamp`` or ``timestamp_ntz`` by name).
+
+    Spark refuses a file with such a column (pandas writes them by default); the local reader takes
+    them. They are read as their count of nanoseconds (``spark.sql.legacy.parquet.nanosAsLong``, left
+    set in the session: it is read again when the rows are), their kind found in the file's footer.
+    """
+    from pyspark.errors import AnalysisException
+
+    setting = "spark.sql.legacy.parquet.nanosAsLong"
+    try:
+        frame = spark.read.parquet(path)
+    except AnalysisException as error:
+        if "NANOS" not in str(error):
+            raise
+        spark.conf.set(setting, "true")
+        frame = spark.read.parquet(path)
+    if (spark.conf.get(setting, "false") or "").lower() != "true":
+        return frame, {}
+    files = frame.inputFiles()
+    if not files:
+        return frame, {}
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    footer = jvm.org.apache.parquet.hadoop.ParquetFileReader.readFooter(
+        spark.sparkContext._jsc.hadoopConfiguration(), jvm.org.apache.hadoop.fs.Path(files[0])
+    )
+    schema = footer.getFileMetaData().getSchema()
+    nanos = {}
+    for name in frame.columns:
+        if schema.containsField(name):
+            annotation = str(schema.getType(name).getLogicalTypeAnnotation())
+            if annotation.startswith("TIMESTAMP(NANOS"):
+                nanos[name] = "nanos" if annotation.endswith("true)") else "nanos_ntz"
+    return frame, nanos
+
+
 def _as_local_reader_says(value: Column, kind: str) -> Column:
     """A Parquet value as the local reader makes it a string: a timestamp as Python's ``isoformat`` of it.
 
     (A timestamp with a zone as its UTC time, ``2024-01-22T10:30:00.500000+00:00``; one without, as
-    written, without an offset; Spark's own cast would say ``2024-01-22 10:30:00.5``, in the session's zone.)
+    written, without an offset; Spark's own cast would say ``2024-01-22 10:30:00.5``, in the session's zone.
+    A count of nanoseconds, ``nanos`` or ``nanos_ntz``, as pandas' ``Timestamp.isoformat``: nine digits
+    when they are not whole microseconds.)
     """
+    if kind in ("nanos", "nanos_ntz"):
+        seconds = F.floor(value / F.lit(1_000_000_000))
+        rest = value - seconds * F.lit(1_000_000_000)
+        wall = F.convert_timezone(None, F.lit("UTC"), F.timestamp_seconds(seconds))
+        fraction = (
+            F.when(rest == 0, F.lit(""))
+            .when(rest % 1000 == 0, F.concat(F.lit("."), F.lpad((rest / 1000).cast("bigint").cast("string"), 6, "0")))
+            .otherwise(F.concat(F.lit("."), F.lpad(rest.cast("string"), 9, "0")))
+        )
+        whole = F.concat(F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"), fraction)
+        return F.concat(whole, F.lit("+00:00")) if kind == "nanos" else whole
     if kind not in ("timestamp", "timestamp_ntz"):
         return value
     wall = F.convert_timezone(None, F.lit("UTC"), value) if kind == "timestamp" else value
