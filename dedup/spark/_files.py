@@ -133,7 +133,7 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     Columns are checked at once (a missing id or text column, a column of the wrong type), as by the
     local reader; a null id or text is a row's problem, worded as the local reader words it.
     """
-    frame, nanos = _read_parquet(spark, path)
+    frame, nanos = _read_parquet(spark, path, list(roles.values()))
     columns = frame.columns
     missing = [roles[r] for r in ("id", "text") if roles[r] not in columns]
     if missing:
@@ -153,7 +153,11 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
-        (_as_local_reader_says(F.col(f"`{name}`"), nanos.get(name) or types[name]) if name in columns else F.lit(None))
+        (
+            _as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
+            if name in columns
+            else F.lit(None)
+        )
         .cast("string")
         .alias(f"_{role}")
         for role, name in roles.items()
@@ -163,24 +167,18 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     return rows, F.col("_metadata.row_index")
 
 
-def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, dict[str, str]]:
-    """The Parquet input, and its columns of nanosecond timestamps (``timestamp`` or ``timestamp_ntz`` by name).
+def _read_parquet(spark: SparkSession, path: str, names: Sequence[str]) -> tuple[DataFrame, dict[str, str]]:
+    """The Parquet input, and which of its columns ``names`` are nanosecond timestamps (``nanos``, ``nanos_ntz``).
 
-    Spark refuses a file with such a column (pandas writes them by default); the local reader takes
-    them. They are read as their count of nanoseconds (``spark.sql.legacy.parquet.nanosAsLong``, left
-    set in the session: it is read again when the rows are), their kind found in the file's footer.
+    Spark refuses a file with such a column (pandas writes them by default; the local reader takes
+    them) unless it reads them as their count of nanoseconds (``spark.sql.legacy.parquet.nanosAsLong``,
+    set in the session: a file is read again when its rows are); such a count is told from an
+    integer column by the file's footer.
     """
-    from pyspark.errors import AnalysisException
-
-    setting = "spark.sql.legacy.parquet.nanosAsLong"
-    try:
-        frame = spark.read.parquet(path)
-    except AnalysisException as error:
-        if "NANOS" not in str(error):
-            raise
-        spark.conf.set(setting, "true")
-        frame = spark.read.parquet(path)
-    if (spark.conf.get(setting, "false") or "").lower() != "true":
+    spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    frame = spark.read.parquet(path)
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+    if not any(types.get(name) == "bigint" for name in names):
         return frame, {}
     files = frame.inputFiles()
     if not files:
@@ -192,8 +190,8 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, dict[str, 
     )
     schema = footer.getFileMetaData().getSchema()
     nanos = {}
-    for name in frame.columns:
-        if schema.containsField(name):
+    for name in names:
+        if types.get(name) == "bigint" and schema.containsField(name):
             annotation = str(schema.getType(name).getLogicalTypeAnnotation())
             if annotation.startswith("TIMESTAMP(NANOS"):
                 nanos[name] = "nanos" if annotation.endswith("true)") else "nanos_ntz"
