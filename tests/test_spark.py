@@ -418,7 +418,12 @@ def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsy
     argv = ["scan", str(other), "--engine", "spark", "--work-dir", str(tmp_path / "work"), "--skip-bad", "-q"]
     capsys.readouterr()
     assert main(argv) == 2
-    assert "holds the stages of a scan of other input files (1 then, 1 now)" in capsys.readouterr().err
+    assert "holds the stages of a scan of other input files, or of these files" in capsys.readouterr().err
+    # And so is the same file written again with other documents (a corpus exported anew).
+    pq.write_table(pq.read_table(parquet).slice(1), parquet)
+    argv[1] = str(parquet)
+    assert main(argv) == 2
+    assert "before they were written again (1 then, 1 now)" in capsys.readouterr().err
 
 
 def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path: Path) -> None:

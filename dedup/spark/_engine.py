@@ -31,7 +31,7 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import check_column_types, path_exists, scanned_without_date
+from ._files import check_column_types, file_versions, path_exists, scanned_without_date
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -286,8 +286,9 @@ class _WorkDir:
                             "use an empty directory"
                         )
                     raise ParameterError(
-                        f"work_dir {self.path} holds the stages of a scan of other input files ({files_held} "
-                        f"then, {len(files)} now); use an empty directory"
+                        f"work_dir {self.path} holds the stages of a scan of other input files, or of these "
+                        f"files before they were written again ({files_held} then, {len(files)} now); "
+                        "use an empty directory"
                     )
                 raise ParameterError(
                     f"work_dir {self.path} holds the stages of another scan configuration or version; "
@@ -460,7 +461,8 @@ def scan(
     # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
     if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
-    files = df.inputFiles() if work_dir else []
+    # (Each file with its length and time of change: a file written again since is another input.)
+    files = file_versions(spark, df.inputFiles()) if work_dir else []
     # A DataFrame made in memory (the command's local inputs) has no files: its rows name it.
     work = _WorkDir(spark, work_dir, cfg, files, _rows_digest(df) if work_dir and not files else None)
     source, ordered = _input(df, order)

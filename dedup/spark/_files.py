@@ -21,7 +21,7 @@ from ..report import common_record
 if TYPE_CHECKING:
     from ._engine import SparkScan
 
-__all__ = ["check_column_types", "path_exists", "read", "scanned_without_date", "write"]
+__all__ = ["check_column_types", "file_versions", "path_exists", "read", "scanned_without_date", "write"]
 
 
 # The Spark types each input column may have: strings, or what the local reader takes for the field
@@ -271,6 +271,15 @@ def _hadoop_status(spark: SparkSession, path: str) -> Any:
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return fs, (fs.getFileStatus(hadoop_path) if fs.exists(hadoop_path) else None)
+
+
+def file_versions(spark: SparkSession, files: Sequence[str]) -> list[str]:
+    """Each file with its length and time of last change: a file written again is another input."""
+    out = []
+    for file in files:
+        _, status = _hadoop_status(spark, file)
+        out.append(file if status is None else f"{file}\t{status.getLen()}\t{status.getModificationTime()}")
+    return out
 
 
 def path_exists(spark: SparkSession, path: str) -> bool:
