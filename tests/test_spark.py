@@ -373,6 +373,21 @@ def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_pa
         assert {r.id: r.date for r in rows} == local
 
 
+def test_cli_parquet_spark_cannot_read_is_one_line(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet input that is not there, or is no Parquet, is one line naming it, as with the local engine."""
+    missing, damaged = tmp_path / "missing.parquet", tmp_path / "damaged.parquet"
+    damaged.write_text("not parquet", encoding="utf-8")
+    for path in (missing, damaged):
+        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+            assert main(["scan", str(path), "-q", *engine]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"dedup: error: {path}: cannot read: ") and err.count("\n") == 1, err
+    assert main(["scan", str(missing), "-q", "--engine", "spark", "--spark-master", "local[2]"]) == 2
+    assert capsys.readouterr().err == f"dedup: error: {missing}: cannot read: no such file or directory\n"
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as

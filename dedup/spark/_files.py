@@ -11,11 +11,13 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .. import __version__
-from ..errors import InputError, ParameterError
+from ..errors import InputError, ParameterError, ReadError
 from ..report import common_record
 
 if TYPE_CHECKING:
@@ -82,10 +84,16 @@ def read(
     for number, path in enumerate(paths):
         single = _is_file(spark, path)
         row: Column | None
-        if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
-            frame, row = _parquet_rows(spark, path, roles)
-        else:
-            frame, row = _json_rows(spark, path, roles)
+        try:
+            if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
+                frame, row = _parquet_rows(spark, path, roles)
+            else:
+                frame, row = _json_rows(spark, path, roles)
+        except (AnalysisException, Py4JJavaError) as error:  # (as the local reader says it: one line, naming it)
+            if isinstance(error, AnalysisException) and error.getCondition() == "PATH_NOT_FOUND":
+                raise ReadError(f"{path}: cannot read: no such file or directory") from error
+            said = str(error.java_exception.getMessage()) if isinstance(error, Py4JJavaError) else str(error)
+            raise ReadError(f"{path}: cannot read: {(said.strip().splitlines() or ['?'])[0]}") from error
         # A file named on its own is named as given (as the local reader names it), else by Spark's path.
         file = F.lit(path) if single else F.col("_metadata.file_path")
         where = F.concat(file, F.lit(": row "), (row + 1).cast("string")) if row is not None else file
