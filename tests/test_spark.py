@@ -388,6 +388,20 @@ def test_cli_parquet_spark_cannot_read_is_one_line(
     assert capsys.readouterr().err == f"dedup: error: {missing}: cannot read: no such file or directory\n"
 
 
+def test_parquet_directory_rows_are_placed_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """The files of a Parquet directory are named as the local reader names them (not as URIs, %20 and all)."""
+    folder = tmp_path / "news x+عربي.parquet"
+    folder.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for k in range(2):
+        table = pa.table({"id": [f"{k}a", f"{k}b"], "text": texts[2 * k : 2 * k + 2]})
+        pq.write_table(table, folder / f"part-{k}.parquet")
+    reader = Reader()
+    list(reader.read([folder]))
+    rows = dedup.spark.read(spark, str(folder)).select("id", "where").collect()
+    assert {r.id: r.where for r in rows} == reader.where
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as

@@ -8,6 +8,7 @@ for, under a path Spark writes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -95,7 +96,7 @@ def read(
             said = str(error.java_exception.getMessage()) if isinstance(error, Py4JJavaError) else str(error)
             raise ReadError(f"{path}: cannot read: {(said.strip().splitlines() or ['?'])[0]}") from error
         # A file named on its own is named as given (as the local reader names it), else by Spark's path.
-        file = F.lit(path) if single else F.col("_metadata.file_path")
+        file = F.lit(path) if single else _file_below(spark, path)
         where = F.concat(file, F.lit(": row "), (row + 1).cast("string")) if row is not None else file
         order = F.struct(
             F.lit(number).alias("input"),
@@ -298,6 +299,23 @@ def path_exists(spark: SparkSession, path: str) -> bool:
 def scanned_without_date() -> Column:
     """Of the documents stage's rows: scanned, without the date they gave, which could not be read."""
     return F.col("reason").isNull() & F.col("date_reason").isNotNull()
+
+
+def _file_below(spark: SparkSession, path: str) -> Column:
+    """The file a row of a directory ``path`` came from, named as the local reader names it: the
+    directory as given, then the file's path below it (Spark's is a URI, ``file:/news%20x/part-0.parquet``).
+
+    Other inputs (a URI, a pattern) keep Spark's name.
+    """
+    file = F.col("_metadata.file_path")
+    _, status = _hadoop_status(spark, path)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) or status is None or not status.isDirectory():
+        return file
+    prefix = str(status.getPath().toString()).rstrip("/") + "/"  # (Hadoop's path, not percent-encoded)
+    # (Percent escapes decoded, a "+" kept: Spark's url_decode would make it a space.)
+    decoded = F.url_decode(F.regexp_replace(file, r"\+", "%2B"))
+    below = F.substring(decoded, len(prefix) + 1, 1 << 30)
+    return F.when(decoded.startswith(prefix), F.concat(F.lit(path.rstrip("/") + "/"), below)).otherwise(file)
 
 
 def _is_file(spark: SparkSession, path: str) -> bool:
