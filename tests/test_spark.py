@@ -300,6 +300,108 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
+def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A date not read stops --strict with the local words: without --strict the document is scanned, not skipped."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0], "date": "yesterday"}, {"id": "b", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(news), "--strict", "-q", *engine]) == 2
+        errors.append(capsys.readouterr().err)
+    assert "(scanned without it and counted without --strict)" in errors[0]
+    assert errors[1] == errors[0]
+
+
+def test_cli_work_dir_of_other_local_documents_is_refused(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Local inputs reach Spark as a DataFrame without files: a work dir holding another input's stages
+    is refused (they would be reported as this input's), and the same input still resumes."""
+    first, other = tmp_path / "first", tmp_path / "other"
+    shutil.copytree(SEEDS, first, ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(SEEDS, other, ignore=shutil.ignore_patterns("*.md"))
+    for path in other.glob("*.txt"):
+        path.rename(path.with_name("x" + path.name))
+    work = tmp_path / "work"
+    spark_args = ["--engine", "spark", "--spark-master", "local[2]", "--work-dir", str(work)]
+    outputs = []
+    for folder in (first, first):
+        out = tmp_path / f"out{len(outputs)}.jsonl"
+        assert main(["scan", str(folder), "--format", "jsonl", "-o", str(out), "-q", *spark_args]) == 0
+        outputs.append(
+            [r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if r["type"] != "summary"]
+        )
+    assert outputs[0] == outputs[1] and outputs[0]
+    capsys.readouterr()
+    assert main(["scan", str(other), "--format", "jsonl", "-o", str(tmp_path / "x.jsonl"), "-q", *spark_args]) == 2
+    err = capsys.readouterr().err
+    assert "holds the stages of a scan of other documents" in err and err.count("\n") == 1
+
+
+def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """A Parquet timestamp date is the string the local reader makes of it (the date of a cluster's members)."""
+    import datetime as dt
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    moment = dt.datetime(2024, 1, 20, 10, 30, 15, 500000, tzinfo=dt.UTC)
+    dates = [moment, moment.replace(microsecond=0), None, moment, moment]
+    for kind in (pa.timestamp("us", tz="UTC"), pa.timestamp("ms")):
+        values = [d if d is None or kind.tz else d.replace(tzinfo=None) for d in dates]
+        path = tmp_path / f"news-{kind.unit}.parquet"
+        pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": pa.array(values, kind)}), path)
+        reader = Reader()
+        local = {d.id: d.date for d in reader.read([path])}
+        rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
+        assert {r.id: r.date for r in rows} == local
+        assert local["b"] == "2024-01-20T10:30:15" + ("+00:00" if kind.tz else "")
+
+
+def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """pandas writes nanosecond timestamps, which Spark refuses: read, as the local reader makes them strings."""
+    stored = [1705746615500000000, 1705746615500000001, -1, 1705746615000000000, None]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for tz in ("UTC", None):
+        path = tmp_path / f"news-{tz}.parquet"
+        date = pa.array(stored, pa.timestamp("ns", tz=tz))
+        pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": date}), path)
+        local = {d.id: d.date for d in Reader().read([path])}
+        rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
+        assert {r.id: r.date for r in rows} == local
+
+
+def test_cli_parquet_spark_cannot_read_is_one_line(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Parquet input that is not there, or is no Parquet, is one line naming it, as with the local engine."""
+    missing, damaged = tmp_path / "missing.parquet", tmp_path / "damaged.parquet"
+    damaged.write_text("not parquet", encoding="utf-8")
+    for path in (missing, damaged):
+        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+            assert main(["scan", str(path), "-q", *engine]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"dedup: error: {path}: cannot read: ") and err.count("\n") == 1, err
+    assert main(["scan", str(missing), "-q", "--engine", "spark", "--spark-master", "local[2]"]) == 2
+    assert capsys.readouterr().err == f"dedup: error: {missing}: cannot read: no such file or directory\n"
+
+
+def test_parquet_directory_rows_are_placed_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
+    """The files of a Parquet directory are named as the local reader names them (not as URIs, %20 and all)."""
+    folder = tmp_path / "news x+عربي.parquet"
+    folder.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    for k in range(2):
+        table = pa.table({"id": [f"{k}a", f"{k}b"], "text": texts[2 * k : 2 * k + 2]})
+        pq.write_table(table, folder / f"part-{k}.parquet")
+    reader = Reader()
+    list(reader.read([folder]))
+    rows = dedup.spark.read(spark, str(folder)).select("id", "where").collect()
+    assert {r.id: r.where for r in rows} == reader.where
+
+
 def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Both engines, from JSONL (dedup's reader) and from Parquet (Spark's reader), give the same report,
     skipped documents included: a document skipped as too short leaves its id to a later one (as
@@ -345,7 +447,12 @@ def test_cli_same_output_for_jsonl_and_parquet(spark: Any, tmp_path: Path, capsy
     argv = ["scan", str(other), "--engine", "spark", "--work-dir", str(tmp_path / "work"), "--skip-bad", "-q"]
     capsys.readouterr()
     assert main(argv) == 2
-    assert "holds the stages of a scan of other input files (1 then, 1 now)" in capsys.readouterr().err
+    assert "holds the stages of a scan of other input files, or of these files" in capsys.readouterr().err
+    # And so is the same file written again with other documents (a corpus exported anew).
+    pq.write_table(pq.read_table(parquet).slice(1), parquet)
+    argv[1] = str(parquet)
+    assert main(argv) == 2
+    assert "before they were written again (1 then, 1 now)" in capsys.readouterr().err
 
 
 def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path: Path) -> None:

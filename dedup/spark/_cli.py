@@ -81,10 +81,13 @@ def scan_inputs(
             assert doc_id is not None
             reason = duplicate_reason(doc_id, holder)
             raise InputError(f"{place}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind) from error
-        # As the local engine's command says it: a document stopped by --strict is skipped without it.
+        # As the local engine's command says it: a document stopped by --strict is skipped without it,
+        # one whose date was not read is scanned without the date.
         if config.strict and not error.skippable:
-            note = " (skipped and counted without --strict)"
-            raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False) from error
+            late = error.kind == "unread date"
+            note = " (scanned without it and counted" if late else " (skipped and counted"
+            note += " without --strict)"
+            raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False, kind=error.kind) from error
         raise
     skipped = reader.in_input_order(
         reader.reworded([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])

@@ -31,7 +31,7 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import check_column_types, path_exists, scanned_without_date
+from ._files import check_column_types, file_versions, path_exists, scanned_without_date
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -246,7 +246,14 @@ def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:
 class _WorkDir:
     """Stages kept as Parquet under a directory (any path Spark writes), each complete once its _SUCCESS is there."""
 
-    def __init__(self, spark: SparkSession, path: str | None, config: ScanConfig, files: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        spark: SparkSession,
+        path: str | None,
+        config: ScanConfig,
+        files: Sequence[str] = (),
+        rows: str | None = None,
+    ) -> None:
         self.spark = spark
         self.path = path.rstrip("/") if path else None
         self.persisted: list[DataFrame] = []
@@ -257,7 +264,12 @@ class _WorkDir:
         digest = hashlib.sha256("\n".join(sorted(files)).encode("utf-8", "surrogatepass")).hexdigest()
         # The engine digest too: stages an older dedup made hold other keys of the same text.
         given = {"version": _FORMAT_VERSION, "engine": engine_fingerprint(config), "config": config.to_dict()}
-        stamp = json.dumps({**given, "input": {"files": len(files), "sha256": digest}}, sort_keys=True)
+        # A DataFrame without files (made in memory) by a digest of its rows (``rows``), so that the
+        # stages of other documents are not taken for its own.
+        held_input: dict[str, Any] = {"files": len(files), "sha256": digest}
+        if rows is not None:
+            held_input["rows"] = rows
+        stamp = json.dumps({**given, "input": held_input}, sort_keys=True)
         marker = f"{self.path}/config"
         if path_exists(self.spark, f"{marker}/_SUCCESS"):
             found = "\n".join(r.value for r in spark.read.text(marker).collect())
@@ -268,9 +280,15 @@ class _WorkDir:
                     held = {}
                 if isinstance(held, dict) and {k: held.get(k) for k in given} == given:
                     files_held = held.get("input", {}).get("files", "?") if isinstance(held.get("input"), dict) else "?"
+                    if not files and files_held == 0:
+                        raise ParameterError(
+                            f"work_dir {self.path} holds the stages of a scan of other documents; "
+                            "use an empty directory"
+                        )
                     raise ParameterError(
-                        f"work_dir {self.path} holds the stages of a scan of other input files ({files_held} "
-                        f"then, {len(files)} now); use an empty directory"
+                        f"work_dir {self.path} holds the stages of a scan of other input files, or of these "
+                        f"files before they were written again ({files_held} then, {len(files)} now); "
+                        "use an empty directory"
                     )
                 raise ParameterError(
                     f"work_dir {self.path} holds the stages of another scan configuration or version; "
@@ -295,6 +313,14 @@ class _WorkDir:
         if not path_exists(self.spark, f"{where}/_SUCCESS"):
             make().write.mode("overwrite").parquet(where)
         return self.spark.read.parquet(where)
+
+
+def _rows_digest(df: DataFrame) -> str:
+    """The rows of a DataFrame, whatever their order or partitioning, as a count and a sum of row hashes."""
+    row = F.xxhash64(*(F.col(f"`{name}`") for name in sorted(df.columns)))
+    found = df.agg(F.count(F.lit(1)).alias("n"), F.sum(row.cast("decimal(38,0)")).alias("h")).first()
+    n, h = (found.n, found.h) if found is not None else (0, None)
+    return f"{n}:{h if h is not None else 0}"
 
 
 def _outlet() -> Column:
@@ -435,7 +461,10 @@ def scan(
     # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
     if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
-    work = _WorkDir(spark, work_dir, cfg, df.inputFiles() if work_dir else ())
+    # (Each file with its length and time of change: a file written again since is another input.)
+    files = file_versions(spark, df.inputFiles()) if work_dir else []
+    # A DataFrame made in memory (the command's local inputs) has no files: its rows name it.
+    work = _WorkDir(spark, work_dir, cfg, files, _rows_digest(df) if work_dir and not files else None)
     source, ordered = _input(df, order)
     # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
     # hundred megabytes is read as one). Answers never depend on the partitioning.

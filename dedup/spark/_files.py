@@ -8,20 +8,23 @@ for, under a path Spark writes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .. import __version__
-from ..errors import InputError, ParameterError
+from ..errors import InputError, ParameterError, ReadError
 from ..report import common_record
 
 if TYPE_CHECKING:
     from ._engine import SparkScan
 
-__all__ = ["check_column_types", "path_exists", "read", "scanned_without_date", "write"]
+__all__ = ["check_column_types", "file_versions", "path_exists", "read", "scanned_without_date", "write"]
 
 
 # The Spark types each input column may have: strings, or what the local reader takes for the field
@@ -82,12 +85,18 @@ def read(
     for number, path in enumerate(paths):
         single = _is_file(spark, path)
         row: Column | None
-        if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
-            frame, row = _parquet_rows(spark, path, roles)
-        else:
-            frame, row = _json_rows(spark, path, roles)
+        try:
+            if path.rstrip("/").endswith(".parquet") or _is_parquet_dir(spark, path):
+                frame, row = _parquet_rows(spark, path, roles)
+            else:
+                frame, row = _json_rows(spark, path, roles)
+        except (AnalysisException, Py4JJavaError) as error:  # (as the local reader says it: one line, naming it)
+            if isinstance(error, AnalysisException) and error.getCondition() == "PATH_NOT_FOUND":
+                raise ReadError(f"{path}: cannot read: no such file or directory") from error
+            said = str(error.java_exception.getMessage()) if isinstance(error, Py4JJavaError) else str(error)
+            raise ReadError(f"{path}: cannot read: {(said.strip().splitlines() or ['?'])[0]}") from error
         # A file named on its own is named as given (as the local reader names it), else by Spark's path.
-        file = F.lit(path) if single else F.col("_metadata.file_path")
+        file = F.lit(path) if single else _file_below(spark, path)
         where = F.concat(file, F.lit(": row "), (row + 1).cast("string")) if row is not None else file
         order = F.struct(
             F.lit(number).alias("input"),
@@ -133,13 +142,16 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     Columns are checked at once (a missing id or text column, a column of the wrong type), as by the
     local reader; a null id or text is a row's problem, worded as the local reader words it.
     """
-    frame = spark.read.parquet(path)
+    frame, nanos = _read_parquet(spark, path, list(roles.values()))
     columns = frame.columns
     missing = [roles[r] for r in ("id", "text") if roles[r] not in columns]
     if missing:
         names = " and ".join(repr(m) for m in missing)
         raise InputError(f"{path}: no column {names} (columns: {', '.join(map(repr, columns))})")
-    check_column_types(frame, {role: name for role, name in roles.items() if name in columns}, where=path)
+    # A date of nanoseconds (pandas' default) reaches Spark as their count: read below as the timestamp it is.
+    nano_date = nanos.get(roles["date"]) if roles["date"] in columns else None
+    checked = {role: name for role, name in roles.items() if name in columns and not (role == "date" and nano_date)}
+    check_column_types(frame, checked, where=path)
     held = [name for name in roles.values() if name in columns]
     note = f" (the record has {', '.join(repr(n) for n in held[:6])})"
     problems = []
@@ -148,13 +160,81 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
         problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
     empty = F.col(f"`{roles['id']}`").cast("string") == ""
     problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
-        (F.col(f"`{name}`") if name in columns else F.lit(None)).cast("string").alias(f"_{role}")
+        (
+            _as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
+            if name in columns
+            else F.lit(None)
+        )
+        .cast("string")
+        .alias(f"_{role}")
         for role, name in roles.items()
     ]
     reason = _first_problem(problems).alias("_reason")
     rows = frame.select(*picked, reason, F.lit("invalid record").alias("_kind"), "_metadata")
     return rows, F.col("_metadata.row_index")
+
+
+def _read_parquet(spark: SparkSession, path: str, names: Sequence[str]) -> tuple[DataFrame, dict[str, str]]:
+    """The Parquet input, and which of its columns ``names`` are nanosecond timestamps (``nanos``, ``nanos_ntz``).
+
+    Spark refuses a file with such a column (pandas writes them by default; the local reader takes
+    them) unless it reads them as their count of nanoseconds (``spark.sql.legacy.parquet.nanosAsLong``,
+    set in the session: a file is read again when its rows are); such a count is told from an
+    integer column by the file's footer.
+    """
+    spark.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+    frame = spark.read.parquet(path)
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+    if not any(types.get(name) == "bigint" for name in names):
+        return frame, {}
+    files = frame.inputFiles()
+    if not files:
+        return frame, {}
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    footer = jvm.org.apache.parquet.hadoop.ParquetFileReader.readFooter(
+        spark.sparkContext._jsc.hadoopConfiguration(), jvm.org.apache.hadoop.fs.Path(files[0])
+    )
+    schema = footer.getFileMetaData().getSchema()
+    nanos = {}
+    for name in names:
+        if types.get(name) == "bigint" and schema.containsField(name):
+            annotation = str(schema.getType(name).getLogicalTypeAnnotation())
+            if annotation.startswith("TIMESTAMP(NANOS"):
+                nanos[name] = "nanos" if annotation.endswith("true)") else "nanos_ntz"
+    return frame, nanos
+
+
+def _as_local_reader_says(value: Column, kind: str) -> Column:
+    """A Parquet value as the local reader makes it a string: a timestamp as Python's ``isoformat`` of it.
+
+    (A timestamp with a zone as its UTC time, ``2024-01-22T10:30:00.500000+00:00``; one without, as
+    written, without an offset; Spark's own cast would say ``2024-01-22 10:30:00.5``, in the session's zone.
+    A count of nanoseconds, ``nanos`` or ``nanos_ntz``, as pandas' ``Timestamp.isoformat``: nine digits
+    when they are not whole microseconds.)
+    """
+    if kind in ("nanos", "nanos_ntz"):
+        seconds = F.floor(value / F.lit(1_000_000_000))
+        rest = value - seconds * F.lit(1_000_000_000)
+        wall = F.convert_timezone(None, F.lit("UTC"), F.timestamp_seconds(seconds))
+        fraction = (
+            F.when(rest == 0, F.lit(""))
+            .when(rest % 1000 == 0, F.concat(F.lit("."), F.lpad((rest / 1000).cast("bigint").cast("string"), 6, "0")))
+            .otherwise(F.concat(F.lit("."), F.lpad(rest.cast("string"), 9, "0")))
+        )
+        whole = F.concat(F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"), fraction)
+        return F.concat(whole, F.lit("+00:00")) if kind == "nanos" else whole
+    if kind not in ("timestamp", "timestamp_ntz"):
+        return value
+    wall = F.convert_timezone(None, F.lit("UTC"), value) if kind == "timestamp" else value
+    fraction = F.date_format(wall, "SSSSSS")
+    return F.concat(
+        F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"),
+        F.when(fraction != "000000", F.concat(F.lit("."), fraction)).otherwise(F.lit("")),
+        F.lit("+00:00" if kind == "timestamp" else ""),
+    )
 
 
 def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, None]:
@@ -202,6 +282,15 @@ def _hadoop_status(spark: SparkSession, path: str) -> Any:
     return fs, (fs.getFileStatus(hadoop_path) if fs.exists(hadoop_path) else None)
 
 
+def file_versions(spark: SparkSession, files: Sequence[str]) -> list[str]:
+    """Each file with its length and time of last change: a file written again is another input."""
+    out = []
+    for file in files:
+        _, status = _hadoop_status(spark, file)
+        out.append(file if status is None else f"{file}\t{status.getLen()}\t{status.getModificationTime()}")
+    return out
+
+
 def path_exists(spark: SparkSession, path: str) -> bool:
     """Whether ``path`` exists on its filesystem (any Spark reads: local, HDFS, S3...)."""
     return _hadoop_status(spark, path)[1] is not None
@@ -210,6 +299,23 @@ def path_exists(spark: SparkSession, path: str) -> bool:
 def scanned_without_date() -> Column:
     """Of the documents stage's rows: scanned, without the date they gave, which could not be read."""
     return F.col("reason").isNull() & F.col("date_reason").isNotNull()
+
+
+def _file_below(spark: SparkSession, path: str) -> Column:
+    """The file a row of a directory ``path`` came from, named as the local reader names it: the
+    directory as given, then the file's path below it (Spark's is a URI, ``file:/news%20x/part-0.parquet``).
+
+    Other inputs (a URI, a pattern) keep Spark's name.
+    """
+    file = F.col("_metadata.file_path")
+    _, status = _hadoop_status(spark, path)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path) or status is None or not status.isDirectory():
+        return file
+    prefix = str(status.getPath().toString()).rstrip("/") + "/"  # (Hadoop's path, not percent-encoded)
+    # (Percent escapes decoded, a "+" kept: Spark's url_decode would make it a space.)
+    decoded = F.url_decode(F.regexp_replace(file, r"\+", "%2B"))
+    below = F.substring(decoded, len(prefix) + 1, 1 << 30)
+    return F.when(decoded.startswith(prefix), F.concat(F.lit(path.rstrip("/") + "/"), below)).otherwise(file)
 
 
 def _is_file(spark: SparkSession, path: str) -> bool:
