@@ -288,8 +288,8 @@ def test_jsonl_contract_shows_the_records_a_scan_writes() -> None:
     assert list(shown["cluster"]["origin"]) == list(cluster["origin"])
 
 
-def test_jsonl_contract_names_every_field() -> None:
-    page = (DOCS / "jsonl.md").read_text("utf-8")
+def _three_outlets(common: list[CommonText] | None = None) -> ScanResult:
+    """A scan result of one wording carried by three documents: a cluster, two pairs, two passages."""
     text = "=" * 40 + " shared wording of some length " * 4
     docs = {d: Document(d, text, source=d, date="2024-01-01") for d in "xyz"}
     span = (0, len(text))
@@ -298,8 +298,14 @@ def test_jsonl_contract_names_every_field() -> None:
         Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
     ]
     pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
+    return ScanResult(passages, pairs, docs, [], 2, 2 if common else 0, common=common or [])
+
+
+def test_jsonl_contract_names_every_field() -> None:
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    text = "=" * 40 + " shared wording of some length " * 4
     common = [CommonText(Span("x", 0, 40), 300, 2, text[:40])]  # the text of skipped buckets
-    found = list(records(ScanResult(passages, pairs, docs, [], 2, 2, common=common)))
+    found = list(records(_three_outlets(common)))
     assert {r["type"] for r in found} == {"pair", "passage", "cluster", "summary"}
 
     def keys(value: Any) -> set[str]:
@@ -340,16 +346,8 @@ def test_jsonl_tables_list_exactly_the_fields_each_record_has() -> None:
     """Each record type's table in docs/jsonl.md names the fields that record has, no more and no fewer: a
     field moved, renamed or dropped shows (the test above only checks that a field is named somewhere)."""
     page = (DOCS / "jsonl.md").read_text("utf-8")
-    text = "=" * 40 + " shared wording of some length " * 4
-    docs = {d: Document(d, text, source=d, date="2024-01-01") for d in "xyz"}
-    span = (0, len(text))
-    passages = [
-        Passage(Span("x", *span), Span("y", *span), 1.0, 1.0, 1.0, 9),
-        Passage(Span("y", *span), Span("z", *span), 1.0, 1.0, 1.0, 9),
-    ]
-    pairs = [Pair("x", "y", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0), Pair("y", "z", 1, 1, 1, 1, 1, 1, 1, len(text), 1.0)]
     written: dict[str, dict[str, Any]] = {}
-    for record in records(ScanResult(passages, pairs, docs, [], 2, 0)):
+    for record in records(_three_outlets()):
         written.setdefault(record["type"], record)
     (pair,) = _table_fields(_section(page, "pair"))
     assert sorted(pair) == sorted(written["pair"])
