@@ -121,12 +121,13 @@ class Output:
 _unfinished: set[Path] | None = None
 _holding = False
 _held: list[int] = []
+_ctrl_c: Any = None  # the Ctrl-C handler the command found (Python's, or a host's such as a test runner's)
 
 
 @contextlib.contextmanager
 def terminated_as_interrupt() -> Iterator[None]:
     """SIGTERM (``kill``, ``timeout``) ends the command as Ctrl-C does: partial output files removed, status 143."""
-    global _unfinished
+    global _unfinished, _ctrl_c
 
     def stop(signum: int, frame: object) -> None:
         if _holding:
@@ -138,8 +139,8 @@ def terminated_as_interrupt() -> Iterator[None]:
         yield
         return
     handlers = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not when Ctrl-C is ignored)
-        handlers[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
+    if callable(signal.getsignal(signal.SIGINT)):  # (not when Ctrl-C is ignored, or left to the system)
+        _ctrl_c = handlers[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
     _unfinished = set()
     try:
         yield
@@ -149,13 +150,17 @@ def terminated_as_interrupt() -> Iterator[None]:
         for path in _unfinished:
             with contextlib.suppress(OSError):
                 path.unlink()
-        _unfinished = None
+        _unfinished = _ctrl_c = None
         _held.clear()
 
 
 def _end(signum: int) -> None:
-    """End the command for a signal: Ctrl-C as Python does, any other as ``SystemExit`` with the shell's status."""
+    """End the command for a signal: Ctrl-C as the handler found there does, any other as ``SystemExit`` with the
+    shell's status."""
     if signum == signal.SIGINT:
+        if callable(_ctrl_c):
+            _ctrl_c(signum, None)  # (Python's raises KeyboardInterrupt; a host's may do what it does)
+            return
         raise KeyboardInterrupt
     raise SystemExit(128 + signum)
 
