@@ -859,6 +859,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             stream.write(json.dumps({**evaluation.to_dict(), "seconds": round(seconds, 1)}, indent=2) + "\n")
         else:
             stream.write(format_evaluation(evaluation).rstrip("\n") + "\n")
+            if evaluation.ignored_detections:  # (the JSON's ignored_detections, said in words)
+                where = "on pairs that pairs.jsonl does not list (as in PAN)"
+                if not evaluation.only_listed_pairs:
+                    where = "between two documents of the same role (susp or src)"
+                stream.write(f"not counted: {plural(evaluation.ignored_detections, 'detection')} {where}\n")
             stream.write(f"({seconds:.1f} s)\n")
     return 0
 

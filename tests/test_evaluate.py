@@ -994,3 +994,32 @@ def test_evaluate_of_a_saved_scan_on_a_pair_labelled_corpus_checks_it_is_that_co
     assert main(["evaluate", str(tmp_path), "--detections", str(scan)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "scan.jsonl:1: pair names document '9p', which is not in the corpus" in err
+
+
+def test_the_table_says_how_many_detections_were_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The JSON's ignored_detections, said under the table: a reader of the table alone did not
+    know that detections on pairs pairs.jsonl does not list (or between two susp) were left out."""
+    from dedup.cli import main
+
+    side = {"source": None, "text": ""}
+
+    def passage(a: str, b: str) -> str:
+        record = {"type": "passage", "a": {"doc": a, "start": 0, "end": 50, **side}}
+        record["b"] = {"doc": b, "start": 100, "end": 150, **side}
+        return json.dumps(record) + "\n"
+
+    found = tmp_path / "found.jsonl"
+    found.write_text(passage("s1", "r1") + passage("s3", "r1") + passage("s1", "s2"), encoding="utf-8")
+    listed = make_corpus(tmp_path / "listed", with_negatives=True)  # (s3, r1) unlisted: not counted, as in PAN
+    assert main(["evaluate", str(listed), "--detections", str(found)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == "not counted: 2 detections on pairs that pairs.jsonl does not list (as in PAN)"
+    every = make_corpus(tmp_path / "every", with_negatives=False)  # (s3, r1) a false positive; (s1, s2) not counted
+    assert main(["evaluate", str(every), "--detections", str(found)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2] == "not counted: 1 detection between two documents of the same role (susp or src)"
+    found.write_text(passage("s1", "r1"), encoding="utf-8")
+    assert main(["evaluate", str(every), "--detections", str(found)]) == 0
+    assert not any(line.startswith("not counted") for line in capsys.readouterr().out.splitlines())
