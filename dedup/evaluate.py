@@ -50,7 +50,7 @@ import numpy.typing as npt
 
 from ._streams import split_lines
 from .errors import InputError, ParameterError, ReadError
-from .io import duplicate_reason, json_type, parse_json
+from .io import duplicate_reason, json_type, parse_json, read_jsonl
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -543,10 +543,7 @@ def load_pairs(path: _PathArg) -> list[Pair]:
     for where, record in _json_objects(path):
         a = _text_field(record, "a", where)
         b = _text_field(record, "b", where)
-        if frozenset((a, b)) in first:  # (which line's label and category would count?)
-            line = first[frozenset((a, b))].rpartition(":")[2]
-            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is listed twice (first at line {line})")
-        first[frozenset((a, b))] = where
+        _read_once(first, a, b, where, "listed")  # (which line's label and category would count?)
         label = _get(record, "label", where, "label", "0 or 1")
         if isinstance(label, bool) or label not in (0, 1):
             raise InputError(f'{where}: field "label" must be 0 or 1, got {_show(label)}')
@@ -592,6 +589,16 @@ def load_detections(path: _PathArg) -> list[Case]:
         (a, a_start, a_end), (b, b_start, b_end) = sides
         detections.append(Case(a, a_start, a_end, b, b_start, b_end, where=where))
     return detections
+
+
+def _read_once(first: dict[frozenset[str], str], a: str, b: str, where: str, what: str) -> None:
+    """Note where the pair (a, b) was read, in either order; raise if it was read before ("the pair
+    ('x', 'y') is listed twice (first at line 3)", ``what`` being "listed")."""
+    key = frozenset((a, b))
+    if key in first:
+        line = first[key].rpartition(":")[2]
+        raise InputError(f"{where}: the pair ({a!r}, {b!r}) is {what} twice (first at line {line})")
+    first[key] = where
 
 
 def _load_roles(path: _PathArg) -> tuple[dict[str, str], dict[str, int]]:
@@ -935,8 +942,7 @@ def evaluate_corpus(corpus_dir: _PathArg, config: ScanConfig | None = None) -> E
         >>> isinstance(evaluate_corpus(corpus), Evaluation)
         True
     """
-    from .io import read_jsonl  # imported here: the scanner is heavy, the measures are not
-    from .scan import ScanConfig, scan
+    from .scan import ScanConfig, scan  # imported here: the scanner is heavy, the measures are not
 
     corpus = Path(corpus_dir)
     result = scan(read_jsonl(corpus / "docs.jsonl"), config or ScanConfig())

@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ParameterError
-from .evaluate import _check_named, _get, _json_objects, _show, _text_field
+from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field
+from .io import read_jsonl
+from .records import Document
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -219,13 +221,9 @@ def load_scored_pairs(path: _PathArg, ids: Container[str] | None = None) -> dict
         score = _get(record, "score", where, "score", "a number between 0 and 1")
         if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1:
             raise InputError(f'{where}: field "score" must be a number between 0 and 1, got {_show(score)}')
-        key = frozenset((a, b))
-        if key in first:
-            # (two scan outputs joined: the last score would silently win, the AUC hang on line order)
-            line = first[key].rpartition(":")[2]
-            raise InputError(f"{where}: the pair ({a!r}, {b!r}) is reported twice (first at line {line})")
-        first[key] = where
-        scores[key] = float(score)
+        # (two scan outputs joined: the last score would silently win, the AUC hang on line order)
+        _read_once(first, a, b, where, "reported")
+        scores[frozenset((a, b))] = float(score)
     return scores
 
 
@@ -279,13 +277,9 @@ def evaluate_labelled_corpus(corpus_dir: _PathArg, config: ScanConfig | None = N
         >>> evaluate_labelled_corpus(corpus).reported
         {'WD': 1.0}
     """
-    from .io import read_jsonl  # imported here: the scanner is heavy, the measures are not
-    from .scan import ScanConfig, scan
+    from .scan import ScanConfig, scan  # imported here: the scanner is heavy, the measures are not
 
-    corpus = Path(corpus_dir)
-    truth = load_labelled_pairs(corpus / "truth.jsonl")
-    docs = list(read_jsonl(corpus / "docs.jsonl"))
-    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})
+    truth, docs = _labelled_corpus(corpus_dir)
     result = scan(docs, config or ScanConfig())
     scores = {frozenset((p.a, p.b)): p.score for p in result.pairs}
     return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))
@@ -307,13 +301,18 @@ def evaluate_scored_pairs(corpus_dir: _PathArg, path: _PathArg) -> PairEvaluatio
         >>> evaluate_scored_pairs(corpus, corpus / "scan.jsonl").auc_derived
         1.0
     """
-    from .io import read_jsonl  # (the documents as the scan reads them)
+    truth, docs = _labelled_corpus(corpus_dir)
+    scores = load_scored_pairs(path, {d.id for d in docs})
+    return evaluate_pair_scores(truth, scores, corpus=os.fspath(corpus_dir))
 
+
+def _labelled_corpus(corpus_dir: _PathArg) -> tuple[list[LabelledPair], list[Document]]:
+    """A pair-labelled corpus's truth and documents (read as the scan reads them), the pairs' documents checked."""
     corpus = Path(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
-    ids = {d.id for d in read_jsonl(corpus / "docs.jsonl")}
-    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], ids)
-    return evaluate_pair_scores(truth, load_scored_pairs(path, ids), corpus=os.fspath(corpus_dir))
+    docs = list(read_jsonl(corpus / "docs.jsonl"))
+    _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})
+    return truth, docs
 
 
 def format_pair_table(evaluation: PairEvaluation) -> str:
