@@ -224,17 +224,18 @@ def _as_local_reader_says(value: Column, kind: str) -> Column:
             .when(rest % 1000 == 0, F.concat(F.lit("."), F.lpad((rest / 1000).cast("bigint").cast("string"), 6, "0")))
             .otherwise(F.concat(F.lit("."), F.lpad(rest.cast("string"), 9, "0")))
         )
-        whole = F.concat(F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"), fraction)
-        return F.concat(whole, F.lit("+00:00")) if kind == "nanos" else whole
+        return _isoformat(wall, fraction, zoned=kind == "nanos")
     if kind not in ("timestamp", "timestamp_ntz"):
         return value
     wall = F.convert_timezone(None, F.lit("UTC"), value) if kind == "timestamp" else value
-    fraction = F.date_format(wall, "SSSSSS")
-    return F.concat(
-        F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"),
-        F.when(fraction != "000000", F.concat(F.lit("."), fraction)).otherwise(F.lit("")),
-        F.lit("+00:00" if kind == "timestamp" else ""),
-    )
+    micros = F.date_format(wall, "SSSSSS")
+    fraction = F.when(micros != "000000", F.concat(F.lit("."), micros)).otherwise(F.lit(""))
+    return _isoformat(wall, fraction, zoned=kind == "timestamp")
+
+
+def _isoformat(wall: Column, fraction: Column, *, zoned: bool) -> Column:
+    """A time of day to the second, its ``fraction`` (``""`` or ``".500000"``), and ``+00:00`` when ``zoned``."""
+    return F.concat(F.date_format(wall, "yyyy-MM-dd'T'HH:mm:ss"), fraction, F.lit("+00:00" if zoned else ""))
 
 
 def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[DataFrame, None]:
