@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import gc
 import gzip
 import io
 import json
@@ -126,6 +127,12 @@ def parse_json(line: str) -> tuple[Any, str | None]:
         >>> parse_json("[" * 100_000 + "]" * 100_000)[1]
         'not valid JSON (arrays or objects nested too deeply to read)'
     """
+    # Nesting deep enough takes the parser to the interpreter's recursion limit, where a finalizer
+    # the garbage collector happens to run then has no stack left and fails, printed as "Exception
+    # ignored in ...": no collection while such a line is parsed (a cheap count spares the others).
+    pause = line.count("[") + line.count("{") > _NESTING and gc.isenabled()
+    if pause:
+        gc.disable()
     try:
         return json.loads(line), None
     except json.JSONDecodeError as error:
@@ -135,6 +142,13 @@ def parse_json(line: str) -> tuple[Any, str | None]:
         return None, "not valid JSON (arrays or objects nested too deeply to read)"
     except ValueError:  # an integer longer than int's string conversion limit
         return None, f"not valid JSON (a number of more than {sys.get_int_max_str_digits():,} digits)"
+    finally:
+        if pause:
+            gc.enable()
+
+
+# Lines with more opening brackets than this may nest deeply (the recursion limit is 1,000 by default).
+_NESTING = 256
 
 
 def _bad_file(where: str, reason: str) -> InputError:
