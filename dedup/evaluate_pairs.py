@@ -327,13 +327,37 @@ def format_pair_table(evaluation: PairEvaluation) -> str:
         WD         2   100.0 %
         reported pairs not in the truth: 3
     """
+    counts = evaluation.pairs
+    derived = sum(n for label, n in counts.items() if label in DERIVED)
     lines = [
-        f"AUC of score, derived (WD+PD) vs ND  {evaluation.auc_derived:.4f}",
-        f"AUC of score, WD vs the rest         {evaluation.auc_wholly:.4f}",
+        "AUC of score, derived (WD+PD) vs ND  "
+        + _auc_cell(evaluation.auc_derived, derived, counts.get("ND", 0), "WD or PD pair", "ND pair"),
+        "AUC of score, WD vs the rest         "
+        + _auc_cell(
+            evaluation.auc_wholly,
+            counts.get("WD", 0),
+            sum(counts.values()) - counts.get("WD", 0),
+            "WD pair",
+            "pair of another label",
+        ),
     ]
     width = max([5, *(len(label) for label in evaluation.reported)])  # (a corpus's own labels may be longer)
     lines.append(f"{'label':<{width}}  pairs  reported")
     for label, share in evaluation.reported.items():
         lines.append(f"{label:<{width}}  {evaluation.pairs[label]:>5}  {100 * share:>6.1f} %")
     lines.append(f"reported pairs not in the truth: {evaluation.unlabelled}")
+    others = sorted(label for label in counts if label not in {*DERIVED, "ND"})
+    if others:
+        # A corpus labelled in its own words would otherwise see one AUC undefined, or both, with no
+        # hint that only the COUNTER names carry a meaning.
+        named = ", ".join(others)
+        lines.append(f"labels other than WD, PD and ND ({named}) count only as 'the rest' of WD vs the rest")
     return "\n".join(lines)
+
+
+def _auc_cell(value: float, positives: int, negatives: int, positive: str, negative: str) -> str:
+    """An AUC to four places, or why it is not defined (one side has no pair)."""
+    if not math.isnan(value):
+        return f"{value:.4f}"
+    missing = [what for what, n in ((positive, positives), (negative, negatives)) if n == 0]
+    return "not defined: the truth labels no " + " and no ".join(missing)

@@ -892,6 +892,30 @@ def test_pair_table_columns_line_up_whatever_the_label_length() -> None:
     assert [row.split()[:2] for row in rows[1:]] == [["WD", "3"], ["derived", "4"], ["not-derived", "12"]]
 
 
+def test_an_undefined_auc_says_which_labels_are_missing() -> None:
+    """A researcher's corpus labelled "copy" / "independent", or one without ND pairs, read
+    "AUC ... nan" with no word of why: each AUC undefined now names the label side the truth lacks,
+    and labels other than WD, PD and ND are named as counting only as "the rest"."""
+    from dedup.evaluate_pairs import LabelledPair, evaluate_pair_scores, format_pair_table
+
+    own_words = [LabelledPair("a", "ap", "copy"), LabelledPair("b", "bp", "independent")]
+    lines = format_pair_table(evaluate_pair_scores(own_words, {frozenset(("a", "ap")): 0.5})).splitlines()
+    assert lines[0].endswith("not defined: the truth labels no WD or PD pair and no ND pair")
+    assert lines[1].endswith("not defined: the truth labels no WD pair")
+    assert "nan" not in "\n".join(lines)
+    assert lines[-1] == "labels other than WD, PD and ND (copy, independent) count only as 'the rest' of WD vs the rest"
+
+    no_nd = [LabelledPair("a", "ap", "WD"), LabelledPair("b", "bp", "PD")]
+    lines = format_pair_table(evaluate_pair_scores(no_nd, {frozenset(("a", "ap")): 0.5})).splitlines()
+    assert lines[0].endswith("not defined: the truth labels no ND pair")
+    assert lines[1].endswith("1.0000")
+    assert lines[-1] == "reported pairs not in the truth: 0"  # only COUNTER's labels: no note
+
+    every_wd = [LabelledPair("a", "ap", "WD")]
+    lines = format_pair_table(evaluate_pair_scores(every_wd, {})).splitlines()
+    assert lines[1].endswith("not defined: the truth labels no pair of another label")
+
+
 def test_scored_pairs_checked_against_the_corpus(tmp_path: Path) -> None:
     """With --detections, a pair-labelled truth was never checked against docs.jsonl (a pair naming a
     missing document scored 0, as unreported), nor were the scan's pairs (a scan of another corpus
