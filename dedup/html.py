@@ -152,15 +152,49 @@ def segments(length: int, spans: Sequence[tuple[int, int]]) -> list[tuple[int, i
     return out
 
 
-def _render_text(text: str, spans: Sequence[Span], prefix: str, other: str, titles: Sequence[str]) -> str:
-    """The text with passages marked: numbered labels at each passage start, one mark per segment."""
+_STRONG = frozenset({"L", "R", "AL"})
+
+
+def _turned_paragraphs(text: str, direction: str) -> list[tuple[int, int, str]]:
+    """The lines of ``text`` written in the other direction than ``direction``: ``(start, end, dir)``.
+
+    Each line keeps its line break; a line without a letter of either direction follows the text.
+    """
+    turned = []
+    start = 0
+    while start < len(text):
+        # Only a line feed breaks a line of white-space: pre-wrap (\r\n ends with one).
+        end = text.find("\n", start) + 1 or len(text)
+        line = text[start:end]
+        if any(unicodedata.bidirectional(ch) in _STRONG for ch in line):
+            own = text_direction(line)
+            if own != direction:
+                turned.append((start, end, own))
+        start = end
+    return turned
+
+
+def _render_text(
+    text: str, spans: Sequence[Span], prefix: str, other: str, titles: Sequence[str], direction: str = "ltr"
+) -> str:
+    """The text with passages marked: numbered labels at each passage start, one mark per segment.
+
+    A line written in the other direction than the text's (an English paragraph quoted in an
+    Arabic story) is a block of its own direction, so that it reads and aligns as written.
+    """
     bounds = [(s.start, s.end) for s in spans]
     lengths = [len(s) for s in spans]
     starts: dict[int, list[int]] = defaultdict(list)
     for k, s in enumerate(spans):
         starts[s.start].append(k)
+    turned = _turned_paragraphs(text, direction)
+    opens = {s: d for s, _, d in turned}
+    closes = {e for _, e, _ in turned}
     out: list[str] = []
-    for start, end, covering in segments(len(text), bounds):
+    for start, end, covering in segments(len(text), bounds + [(s, e) for s, e, _ in turned]):
+        covering = tuple(k for k in covering if k < len(bounds))
+        if start in opens:
+            out.append(f'<div dir="{opens[start]}">')
         for k in starts.pop(start, []):
             number = k + 1
             out.append(
@@ -170,13 +204,15 @@ def _render_text(text: str, spans: Sequence[Span], prefix: str, other: str, titl
         piece = _esc(text[start:end])
         if not covering:
             out.append(piece)
-            continue
-        # Shortest first: the most specific passage is the one a click on this piece follows.
-        ordered = sorted(covering, key=lambda k: (lengths[k], k))
-        numbers = " ".join(str(k + 1) for k in ordered)
-        classes = f"c{ordered[0] % _PALETTE}" + (" multi" if len(ordered) > 1 else "")
-        title = _esc("; ".join(titles[k] for k in ordered))
-        out.append(f'<mark class="{classes}" data-p="{numbers}" title="{title}">{piece}</mark>')
+        else:
+            # Shortest first: the most specific passage is the one a click on this piece follows.
+            ordered = sorted(covering, key=lambda k: (lengths[k], k))
+            numbers = " ".join(str(k + 1) for k in ordered)
+            classes = f"c{ordered[0] % _PALETTE}" + (" multi" if len(ordered) > 1 else "")
+            title = _esc("; ".join(titles[k] for k in ordered))
+            out.append(f'<mark class="{classes}" data-p="{numbers}" title="{title}">{piece}</mark>')
+        if end in closes:
+            out.append("</div>")
     return "".join(out)
 
 
@@ -217,10 +253,11 @@ def _pair_section(
     sides = []
     for side, doc, spans in (("a", doc_a, [p.a for p in found]), ("b", doc_b, [p.b for p in found])):
         other = "b" if side == "a" else "a"
-        body = _render_text(doc.text, spans, f"{sid}-{side}", f"{sid}-{other}", titles)
+        direction = text_direction(doc.text)
+        body = _render_text(doc.text, spans, f"{sid}-{side}", f"{sid}-{other}", titles, direction)
         sides.append(
             f'<article class="doc" data-side="{side}"><header>{side}: {_doc_header(doc)}</header>'
-            f'<div class="text" dir="{text_direction(doc.text)}">{body}</div></article>'
+            f'<div class="text" dir="{direction}">{body}</div></article>'
         )
     return (
         f'<section class="pair" id="{sid}">'

@@ -69,6 +69,7 @@ def text_panels(page: str) -> list[str]:
     for body in bodies:
         body = re.sub(r'<a class="n"[^>]*>\d+</a>', "", body)
         body = re.sub(r"</?mark[^>]*>", "", body)
+        body = re.sub(r'<div dir="(?:rtl|ltr)">|</div>', "", body)  # lines in the other direction
         plain.append(html.unescape(body))
     return plain
 
@@ -328,6 +329,25 @@ def test_a_passage_is_listed_with_the_length_of_each_copy() -> None:
     assert "length a 120, b 40" in page and "length 80" not in page
 
 
+def test_a_line_in_the_other_direction_is_shown_in_its_own() -> None:
+    """An English paragraph quoted in an Arabic story was laid out right to left with the story
+    (its full stop at the wrong end, the line aligned right); each line now takes its own
+    direction when most of its letters are of the other one, marks running across it intact."""
+    arabic = "قالت وزارة الخارجية في بيان صدر اليوم إن المحادثات ستستأنف\n"
+    english = "The ministry said in a statement that the talks would resume on Monday.\r\n"
+    text = arabic + english + "2024\n" + arabic
+    docs = {"x": Document("x", text), "y": Document("y", english + arabic)}
+    copy = Passage(Span("x", 20, len(arabic) + 30), Span("y", 0, 80), 1.0, 1.0, 1.0, 9)
+    page = render_html(result_with(docs, [copy]))
+    panel_a, panel_b = re.findall(r'<div class="text" dir="(rtl|ltr)">(.*?)</div></article>', page, re.S)
+    assert panel_a[0] == "rtl" and panel_b[0] == "ltr"
+    turned = re.findall(r'<div dir="(rtl|ltr)">(.*?)</div>', panel_a[1], re.S)
+    assert [d for d, _ in turned] == ["ltr"]  # the English line; the line of digits follows the story
+    assert re.sub(r"<[^>]+>", "", turned[0][1]) == english
+    assert re.findall(r'<div dir="(rtl|ltr)">', panel_b[1]) == ["rtl"]  # and the other way round
+    assert text_panels(page) == [text, english + arabic]
+
+
 class _Marks(HTMLParser):
     """Where each passage's marks and number label fall in each text panel of a pair view, in characters."""
 
@@ -337,6 +357,7 @@ class _Marks(HTMLParser):
         self.article = ""
         self.pos = 0
         self.in_label = False
+        self.depth = 0  # blocks of a line in the other direction, inside a text panel
         self.covering: list[str] = []
         self.marks: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.labels: dict[tuple[str, str], int] = {}
@@ -347,6 +368,8 @@ class _Marks(HTMLParser):
             self.article = found["data-side"] or ""
         elif tag == "div" and found.get("class") == "text":
             self.side, self.pos = self.article, 0
+        elif tag == "div" and self.side is not None:
+            self.depth += 1
         elif tag == "a" and found.get("class") == "n" and self.side is not None:
             self.labels[(self.side, found["data-p"] or "")] = self.pos
             self.in_label = True
@@ -358,6 +381,8 @@ class _Marks(HTMLParser):
             self.in_label = False
         elif tag == "mark":
             self.covering = []
+        elif tag == "div" and self.depth:
+            self.depth -= 1
         elif tag == "div":
             self.side = None
 
