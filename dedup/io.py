@@ -667,6 +667,10 @@ class Reader:
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
             elif role == "date" and isinstance(value, datetime.date):
+                if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+                    # A Parquet timestamp stores the UTC instant (its zone is the writer's display
+                    # hint): written in UTC, as the Spark engine, which never sees the zone, writes it.
+                    value = value.astimezone(datetime.UTC)
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
                 expected = "a string or an integer" if role == "id" else "a string"

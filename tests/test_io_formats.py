@@ -109,6 +109,22 @@ def test_parquet_dates_and_bad_rows(tmp_path: Path) -> None:
     assert tuples(Reader(id_field="key").read([path])) == [("a", "x", None, None)]
 
 
+def test_parquet_timestamps_in_a_zone_are_written_in_utc(tmp_path: Path) -> None:
+    """A timestamp column pandas wrote in the newsroom's zone came out as "...-05:00" here and as
+    its UTC time from the Spark engine (which never sees the zone): both now write the stored UTC
+    instant; the pairs' order, which compares instants, is the same either way."""
+    import datetime
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "d.parquet"
+    moment = datetime.datetime(2024, 1, 22, 15, 30, tzinfo=datetime.UTC)
+    for unit in ("us", "ns"):
+        dates = pa.array([moment], pa.timestamp(unit, tz="UTC")).cast(pa.timestamp(unit, tz="America/New_York"))
+        pq.write_table(pa.table({"id": ["a"], "text": ["x"], "date": dates}), path)
+        assert tuples(Reader().read([path])) == [("a", "x", None, "2024-01-22T15:30:00+00:00")], unit
+
+
 def test_parquet_without_pyarrow_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "d.parquet"
     path.write_bytes(b"PAR1")

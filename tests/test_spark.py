@@ -349,9 +349,9 @@ def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_pat
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     moment = dt.datetime(2024, 1, 20, 10, 30, 15, 500000, tzinfo=dt.UTC)
     dates = [moment, moment.replace(microsecond=0), None, moment, moment]
-    for kind in (pa.timestamp("us", tz="UTC"), pa.timestamp("ms")):
+    for kind in (pa.timestamp("us", tz="UTC"), pa.timestamp("ms"), pa.timestamp("us", tz="America/New_York")):
         values = [d if d is None or kind.tz else d.replace(tzinfo=None) for d in dates]
-        path = tmp_path / f"news-{kind.unit}.parquet"
+        path = tmp_path / f"news-{kind.unit}-{str(kind.tz).replace('/', '-')}.parquet"
         pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": pa.array(values, kind)}), path)
         reader = Reader()
         local = {d.id: d.date for d in reader.read([path])}
@@ -364,8 +364,8 @@ def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_pa
     """pandas writes nanosecond timestamps, which Spark refuses: read, as the local reader makes them strings."""
     stored = [1705746615500000000, 1705746615500000001, -1, 1705746615000000000, None]
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    for tz in ("UTC", None):
-        path = tmp_path / f"news-{tz}.parquet"
+    for tz in ("UTC", None, "Asia/Karachi"):
+        path = tmp_path / f"news-{str(tz).replace('/', '-')}.parquet"
         date = pa.array(stored, pa.timestamp("ns", tz=tz))
         pq.write_table(pa.table({"id": ["a", "b", "c", "d", "e"], "text": texts, "date": date}), path)
         local = {d.id: d.date for d in Reader().read([path])}
