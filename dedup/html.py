@@ -11,12 +11,14 @@ and each text is shown in its own direction (right-to-left for Arabic), detected
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import html
 import itertools
+import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from . import __version__
@@ -153,6 +155,8 @@ def segments(length: int, spans: Sequence[tuple[int, int]]) -> list[tuple[int, i
 
 
 _STRONG = frozenset({"L", "R", "AL"})
+# A browser breaks a line at a line feed, a carriage return, or both (HTML reads the three alike).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
 def _turned_paragraphs(text: str, direction: str) -> list[tuple[int, int, str]]:
@@ -162,16 +166,25 @@ def _turned_paragraphs(text: str, direction: str) -> list[tuple[int, int, str]]:
     """
     turned = []
     start = 0
-    while start < len(text):
-        # Only a line feed breaks a line of white-space: pre-wrap (\r\n ends with one).
-        end = text.find("\n", start) + 1 or len(text)
-        line = text[start:end]
+    for found in _LINE.finditer(text):
+        end = found.end()
+        line = found.group()
         if any(unicodedata.bidirectional(ch) in _STRONG for ch in line):
             own = text_direction(line)
             if own != direction:
                 turned.append((start, end, own))
         start = end
     return turned
+
+
+def _cut(pieces: list[tuple[int, int, tuple[int, ...]]], cuts: list[int]) -> Iterator[tuple[int, int, tuple[int, ...]]]:
+    """The pieces of :func:`segments` cut again at ``cuts`` (sorted offsets), each part keeping its covering."""
+    for start, end, covering in pieces:
+        at = start
+        for cut in cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]:
+            yield at, cut, covering
+            at = cut
+        yield at, end, covering
 
 
 def _render_text(
@@ -191,8 +204,7 @@ def _render_text(
     opens = {s: d for s, _, d in turned}
     closes = {e for _, e, _ in turned}
     out: list[str] = []
-    for start, end, covering in segments(len(text), bounds + [(s, e) for s, e, _ in turned]):
-        covering = tuple(k for k in covering if k < len(bounds))
+    for start, end, covering in _cut(segments(len(text), bounds), sorted({*opens, *closes})):
         if start in opens:
             out.append(f'<div dir="{opens[start]}">')
         for k in starts.pop(start, []):
