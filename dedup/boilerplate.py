@@ -24,7 +24,9 @@ change.
 Both counts stream in while documents are read, in fixed memory: :class:`DocumentFrequency` is a
 count-min sketch, and the per-source counts are the same sketch keyed by (source, seed).
 :func:`boilerplate_keys` is the exact rule for a corpus held in memory (tests check the sketch
-against it).
+against it). A sketch's estimates are high by the counts of the keys sharing its counters, which
+grow with the corpus: the sources whose limit is too low for that are counted exactly instead
+(:mod:`dedup.recount`, given to :class:`Boilerplate` as ``exact``).
 """
 
 from __future__ import annotations
@@ -427,10 +429,16 @@ class Boilerplate:
         [False, True, False]
     """
 
-    __slots__ = ("counts", "limit", "possible", "salt", "sources")
+    __slots__ = ("counts", "exact", "limit", "possible", "salt", "sources")
 
     def __init__(
-        self, counts: SeedCounts, source: int, salt: np.uint64, share: float, sources: KeySources | None = None
+        self,
+        counts: SeedCounts,
+        source: int,
+        salt: np.uint64,
+        share: float,
+        sources: KeySources | None = None,
+        exact: npt.NDArray[np.uint64] | None = None,
     ) -> None:
         self.counts = counts
         self.sources = sources
@@ -440,13 +448,23 @@ class Boilerplate:
         # boilerplate. The sketch is not asked: its counts only ever err upwards, and the keys of a
         # few book-length documents fill it enough to make most seeds of a lone document look so.
         self.possible = counts.documents_of(source) > self.limit
+        # The source's boilerplate counted exactly (sorted keys; dedup.recount), where the sketch's
+        # load is too high for its limit: the sketch is then not asked either.
+        self.exact = None if exact is None else np.ascontiguousarray(exact, dtype=np.uint64)
 
     def of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` are boilerplate of this source."""
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
         if not self.possible:
             return np.zeros(len(keys), dtype=np.bool_)
+        if self.exact is not None:
+            return np.isin(keys, self.exact)
         return self.counts.within.estimate(keys ^ self.salt) > self.limit
+
+    @property
+    def sketched(self) -> bool:
+        """Whether the sketch decides this source's boilerplate (not exact counts, and some is possible)."""
+        return self.possible and self.exact is None
 
 
 _PARTITION_BITS = 6  # a row's counters are incremented a 64th at a time: 64 KB of a default 4 MB row

@@ -44,6 +44,7 @@ from .pairs import (
     too_short,
 )
 from .records import CommonText, Document, Pair, Passage, Skipped
+from .recount import exact_boilerplate
 from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next_uses
 from .scripts import lone_surrogate, surrogate_reason
 from .shingle import hash_many
@@ -417,8 +418,18 @@ class _Prepared:
         self.pending: dict[int, threading.Event] = {}  # documents a thread is preparing
         counts, share = index.seed_counts, index.config.source_df
         spread = index.key_sources
+        members: dict[int, list[int]] = {}
+        for i, source in enumerate(index.doc_source):
+            members.setdefault(source, []).append(i)
+        exact = exact_boilerplate(
+            counts,
+            share,
+            lambda source: (index.documents.text(i) for i in members.get(source, ())),
+            index.config,
+            range(len(index.sources)),
+        )
         self.filters = {
-            source: Boilerplate(counts, source, index.salts[source], share, spread)
+            source: Boilerplate(counts, source, index.salts[source], share, spread, exact.get(source))
             for source in range(len(index.sources))
         }
 

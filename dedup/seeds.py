@@ -216,7 +216,7 @@ def prepare(
         # without the GIL (the scan prepares documents on two threads).
         counts = common.counts
         within, shift, salt = counts.within.table, counts.within.shift, common.salt
-        limit = common.limit if common.possible else -1  # (-1: no seed of the source can be boilerplate)
+        limit = common.limit if common.sketched else -1  # (-1: the kernel leaves no seed out as boilerplate)
         corpus, rare = counts.corpus.table, rare_limit(counts.documents, p.rare_df)
         if counts.documents <= rare:  # every seed is rare; the sketch's counts only ever err upwards
             rare = -1
@@ -231,6 +231,11 @@ def prepare(
         if common.sources is not None:
             # Keys no other source holds cannot seed a pair: fewer keys, a cheaper join, the same seeds.
             keep_keys, keep_words = common.sources.held(keys), common.sources.held(words)
+        if common.possible and common.exact is not None:
+            # (the kernel's own filter, applied last there too, by exact counts)
+            exact_keys, exact_words = ~np.isin(keys, common.exact), ~np.isin(words, common.exact)
+            keep_keys = exact_keys if keep_keys is None else keep_keys & exact_keys
+            keep_words = exact_words if keep_words is None else keep_words & exact_words
     elif callable(common):
         keep_keys, keep_words = ~common(keys), ~common(words)
     elif common is not None:

@@ -42,9 +42,11 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
 
 def test_arabic_plag_dev_plagdet() -> None:
     overall = evaluate_corpus(corpus("arabic-plag-dev")).overall
-    assert (overall.cases, overall.detections) == (820, 808)
-    assert round(overall.plagdet, 4) == 0.9191
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9849, 0.9045)
+    # (0.9191 with 808 detections, P 0.9849, R 0.9045, until its susp source's boilerplate, limit
+    # 30, was counted exactly: the sketch's counters carried about 8 foreign counts each.)
+    assert (overall.cases, overall.detections) == (820, 816)
+    assert round(overall.plagdet, 4) == 0.9238
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9137)
 
 
 def test_pan13_train_plagdet() -> None:

@@ -345,8 +345,9 @@ class Index:
                     self._work = stats = archive.combined(Statistics.of_batch(batch), self._work)
                     segments = store.segments(snap)
                     result = run_query(
-                        config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text
-                    )
+                        config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text,
+                        store.source_texts,
+                    )  # fmt: skip
             finally:
                 batch.close_keys()
             if result is not None:

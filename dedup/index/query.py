@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Container
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from ..dates import parse_date
 from ..errors import ParameterError
 from ..pairs import least_bands, needed_bands
 from ..records import CommonText, Document, Pair, Passage
+from ..recount import exact_boilerplate, exact_sources
 from ..scan import ScanResult, _AlignChunk, _Index, _Prepared
 from ..schedule import chunks
 from ..store import DocumentStore
@@ -127,6 +129,35 @@ class _Corpus:
         self.key_sources = None
 
 
+def _exact_boilerplate(
+    config: ScanConfig,
+    batch: _Index,
+    stats: Statistics,
+    names: dict[int, str],
+    removed: npt.NDArray[np.uint32],
+    source_texts: Any,
+    wanted: Container[int],
+) -> dict[int, npt.NDArray[np.uint64]]:
+    """The exact boilerplate of the sources the statistics' sketch is too full for: their archive
+    documents (less ``removed``) and query documents, as the statistics count them."""
+    share = config.source_df
+    if not any(s in wanted for s in exact_sources(stats.counts, share)) or source_texts is None:
+        return {}
+    gone = set(removed.tolist())
+    texts: dict[int, list[str]] = {}
+    for s in exact_sources(stats.counts, share):
+        if s in wanted:
+            texts[s] = []
+    numbers = {names[s]: s for s in texts}
+    for num, source, text in source_texts(sorted(numbers)):
+        if num not in gone:
+            texts[numbers[source]].append(text)
+    for q in range(len(batch.documents)):
+        if batch.doc_source[q] in texts:
+            texts[batch.doc_source[q]].append(batch.documents.document(q).text)
+    return exact_boilerplate(stats.counts, share, lambda s: texts[s], config, texts)
+
+
 def _timestamp(date: str | None) -> float:
     when = parse_date(date)
     return when.timestamp() if when is not None else math.nan
@@ -177,13 +208,16 @@ def run_query(
     fetch: Any,
     windows_of: Any,
     text_of: Any,
+    source_texts: Any = None,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
     ``removed`` are archive numbers to leave out (removed documents, archive copies of query
     documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
     returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
-    their window counts (-1 for a number with no document), ``text_of(row)`` a row's text.
+    their window counts (-1 for a number with no document), ``text_of(row)`` a row's text;
+    ``source_texts(names)`` yields ``(num, source, text)`` of the archive documents of the sources
+    named, for the sources whose boilerplate is counted exactly (:mod:`dedup.recount`).
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -308,7 +342,8 @@ def run_query(
     names = {number: name for name, number in batch.sources.items()}
     salts = {s: source_salt(names[s]) for s in set(doc_source)}
     share = config.source_df
-    prepared.filters = {s: Boilerplate(stats.counts, s, salts[s], share) for s in sorted(salts)}
+    exact = _exact_boilerplate(config, batch, stats, names, removed, source_texts, salts)
+    prepared.filters = {s: Boilerplate(stats.counts, s, salts[s], share, exact=exact.get(s)) for s in sorted(salts)}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
     pair_chunks = chunks(left, right)
     if batch.threads > 1 and len(pair_chunks) > 1:

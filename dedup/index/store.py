@@ -26,7 +26,7 @@ import secrets
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -425,6 +425,19 @@ class Store:
                 got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
         return rows
+
+    def source_texts(self, names: Sequence[str]) -> Iterator[tuple[int, str, str]]:
+        """``(num, source, text)`` of every stored document of the sources ``names``, by num.
+
+        What the exact count of a source's boilerplate reads (:mod:`dedup.recount`), when the
+        statistics' sketch is too full for the source's limit.
+        """
+        for k in range(0, len(names), 500):
+            chunk = list(names[k : k + 500])
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_ROW_COLUMNS} FROM documents WHERE source IN ({marks}) ORDER BY num"
+            for row in self.db.execute(query, chunk):
+                yield row[0], row[2], self.text(row)
 
     def windows(self, nums: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The window counts of the documents numbered ``nums``, -1 for a number with no document.

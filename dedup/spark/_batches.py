@@ -374,8 +374,9 @@ def _aligned(
 def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistics: Any) -> Iterator[pa.RecordBatch]:
     """Align and score the candidate pairs of a partition, with the documents they need (each sent once).
 
-    ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`),
-    or a Spark broadcast of it. The rows are of two kinds (column ``kind``): a document (0: ``doc,
+    ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`)
+    with the exact boilerplate of the sources counted so (:mod:`dedup.recount`), or a Spark
+    broadcast of them. The rows are of two kinds (column ``kind``): a document (0: ``doc,
     _order, id, text, length, signature, time, window_count, source_id``), and a pair (1: ``doc``
     the earlier document in input order, ``other`` the later). Every document of the partition's
     pairs is among its document rows. Out: the pair's orders, the pair (null when it is not
@@ -384,7 +385,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     in a bounded cache.
     """
     task_start()
-    tables = statistics.value if hasattr(statistics, "value") else statistics
+    tables, exact = statistics.value if hasattr(statistics, "value") else statistics
     counts = seed_counts_of(*tables)
     documents: list[pa.RecordBatch] = []
     firsts: list[npt.NDArray[np.int64]] = []
@@ -429,7 +430,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         common = filters.get(source)
         if common is None:
             salt = salt_of_key(col["source_key"][k])
-            common = filters[source] = Boilerplate(counts, source, salt, config.source_df)
+            common = filters[source] = Boilerplate(counts, source, salt, config.source_df, exact=exact.get(source))
         made = handle(prepare_text(texts[k].as_py(), config, common))
         kept.put(k, made, when)
         return made

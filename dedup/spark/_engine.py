@@ -19,7 +19,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from .._pages import small_pages
-from ..boilerplate import SeedCounts
+from ..boilerplate import SeedCounts, boilerplate_limit
 from ..clusters import Cluster, find_clusters
 from ..common import MOST_DOCUMENTS, common_texts
 from ..config import ScanConfig
@@ -27,6 +27,7 @@ from ..errors import InputError, ParameterError
 from ..fingerprint import engine_fingerprint
 from ..pairs import least_bands, pair_rank
 from ..records import CommonText, Document, Pair, Passage, Skipped, Span
+from ..recount import exact_sources
 from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
@@ -406,6 +407,34 @@ def _statistics(
     return counted, np.asarray(twice, dtype=np.uint64).tobytes()
 
 
+def _exact_boilerplate(
+    accepted: DataFrame, config: ScanConfig, counts: SeedCounts
+) -> dict[int, npt.NDArray[np.uint64]]:
+    """The boilerplate of the sources counted exactly (:mod:`dedup.recount`), as the local engine counts it.
+
+    Each such source's documents give their distinct seed keys, counted by (source, key); the keys
+    in more than the source's limit reach the driver (a few thousand, where the whole count would
+    be every key of those documents).
+    """
+    share = config.source_df
+    need = exact_sources(counts, share)
+    if not need:
+        return {}
+    limits = F.create_map(*(F.lit(v) for s in need for v in (s, boilerplate_limit(counts.documents_of(s), share))))
+    keyed = accepted.where(F.col("source_id").isin(need)).select("text", "source_id")
+    found = (
+        keyed.mapInArrow(partial(S.source_keys, config=config), S.SOURCE_KEYS)
+        .groupBy("source_id", "key")
+        .count()
+        .where(F.col("count") > F.element_at(limits, F.col("source_id")))
+        .select("source_id", "key")
+        .toArrow()
+    )
+    sources = found.column("source_id").to_numpy()
+    keys = found.column("key").to_numpy().view(np.uint64)
+    return {s: np.sort(keys[sources == s]) for s in need}
+
+
 def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
     """The input's columns id, text, source, date and _order (the position that orients pairs).
 
@@ -524,6 +553,7 @@ def scan(
         band_keys = int(windows.n or 0) if windows is not None else 0
         key_bits = _key_bits(band_keys, document_parts)
     statistics, twice = _statistics(accepted, cfg, document_parts, key_bits)
+    exact = _exact_boilerplate(accepted, cfg, S.seed_counts_of(*statistics))
 
     # The local engine's candidate rules (dedup.scan._candidates): min_bands shared bands, or fewer
     # for a brief and a story with few window pairs between them (dedup.pairs.needed_bands).
@@ -642,7 +672,7 @@ def scan(
         documents = needed.join(side, "doc").withColumn("kind", F.lit(0))
         rows = documents.unionByName(pairs, allowMissingColumns=True).repartition(parts, "part")
         # Broadcast once to each executor, not pickled into every task's function (8 MB each).
-        shared = spark.sparkContext.broadcast(statistics)
+        shared = spark.sparkContext.broadcast((statistics, exact))
         return rows.mapInArrow(partial(B.align_pairs, config=cfg, statistics=shared), B.aligned_schema(order_type))
 
     done = work.stage("aligned", aligned)

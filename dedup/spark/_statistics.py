@@ -24,6 +24,7 @@ from ._arrow import binary_rows, binary_values, task_start
 
 __all__ = [
     "SEED_COUNTS",
+    "SOURCE_KEYS",
     "band_marks",
     "mark_band_keys",
     "merge_band_marks",
@@ -31,6 +32,7 @@ __all__ = [
     "seed_counts",
     "seed_counts_of",
     "shipped",
+    "source_keys",
     "sum_seed_counts",
 ]
 
@@ -71,6 +73,25 @@ def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits:
         if key_bits:
             mark_band_keys(binary_values(batch.column("keys"), np.uint64), key_bits, seen, twice)
     yield _counts_row(counts.documents, counts.corpus.table, counts.within.table, counts.per_source, seen, twice)
+
+
+SOURCE_KEYS = "source_id bigint, key bigint"
+
+
+def source_keys(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator[pa.RecordBatch]:
+    """Each document's distinct seed keys with its source number (text, source_id), for exact boilerplate counts.
+
+    Keys are uint64, carried as the bigint of the same bits (:mod:`dedup.recount`).
+    """
+    task_start()
+    for batch in batches:
+        texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
+        if not texts:
+            continue
+        hashes, offsets = hash_many(texts, config.ngram)
+        keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
+        sources = np.repeat(batch.column("source_id").to_numpy().astype(np.int64), np.diff(key_offsets))
+        yield pa.RecordBatch.from_arrays([pa.array(sources), pa.array(keys.view(np.int64))], ["source_id", "key"])
 
 
 def _counts_row(
