@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ def outlets(count: int, stories: int, seed: int = 3) -> list[Document]:
     docs = []
     for k in range(count * stories):
         own = words(120)
-        text = own[:300] + " " + wires[k % 3] + " " + own[300:] if k % 3 == 0 else own
+        text = own[:300] + " " + wires[k // 3 % 3] + " " + own[300:] if k % 3 == 0 else own
         docs.append(Document(f"d{k:03d}", text, source=f"outlet{k % count}"))
     return docs
 
@@ -87,3 +88,29 @@ def test_exact_boilerplate_is_the_template_and_only_it() -> None:
     start = {int(k): int(i) for k, i in zip(plain.seed_keys.tolist(), plain.seed_index.tolist(), strict=True)}
     assert all(int(plain.starts[start[k]]) < len(template) for k in dropped)
     assert len(prepared.seed_keys) > len(plain.seed_keys) - len(template)
+
+
+def test_an_archive_query_counts_small_outlets_exactly_as_the_scan(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The archive index keeps the sketch between adds; a query counts the boilerplate of a source
+    too small for its load from the archive's texts of that source and the query's, as the scan
+    does (sketches of 256 counters a row stand for a full one: before, no passage either way)."""
+    docs = outlets(8, 8, seed=7)
+    real = SeedCounts.__init__
+
+    def narrow(self: SeedCounts, width: int = 1 << 20) -> None:
+        real(self, min(width, 1 << 8))
+
+    monkeypatch.setattr(SeedCounts, "__init__", narrow)
+    # (The corpus's rarity counts share the width here, which would make every seed common: every
+    # seed is rare instead, in the scan and the query alike.)
+    monkeypatch.setattr("dedup.seeds.rare_limit", lambda documents, share: 1 << 40)
+    archive, queries = docs[:48], docs[48:]
+    want = dedup.scan(docs)
+    ids = {d.id for d in queries}
+    with dedup.Index.open(tmp_path / "ix") as index:
+        index.add(archive, batch=16)
+        got = index.query(queries)
+    assert [p for p in want.passages if p.a.doc in ids or p.b.doc in ids] == got.passages
+    assert got.passages, "the corpus must give the test something to find"
