@@ -450,7 +450,7 @@ class Boilerplate:
         self.possible = counts.documents_of(source) > self.limit
         # The source's boilerplate counted exactly (sorted keys; dedup.recount), where the sketch's
         # load is too high for its limit: the sketch is then not asked either.
-        self.exact = None if exact is None else np.ascontiguousarray(exact, dtype=np.uint64)
+        self.exact = None if exact is None else np.sort(np.asarray(exact, dtype=np.uint64))
 
     def of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` are boilerplate of this source."""
@@ -458,8 +458,16 @@ class Boilerplate:
         if not self.possible:
             return np.zeros(len(keys), dtype=np.bool_)
         if self.exact is not None:
-            return np.isin(keys, self.exact)
+            return self.in_exact(keys)
         return self.counts.within.estimate(keys ^ self.salt) > self.limit
+
+    def in_exact(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        """Which of ``keys`` are in the exact boilerplate (none without one): a binary search each."""
+        found = self.exact
+        if found is None or not len(found):
+            return np.zeros(len(keys), dtype=np.bool_)
+        at = np.minimum(np.searchsorted(found, keys), len(found) - 1)
+        return np.asarray(found[at] == keys)
 
     @property
     def sketched(self) -> bool:

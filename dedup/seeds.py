@@ -233,7 +233,7 @@ def prepare(
             keep_keys, keep_words = common.sources.held(keys), common.sources.held(words)
         if common.possible and common.exact is not None:
             # (the kernel's own filter, applied last there too, by exact counts)
-            exact_keys, exact_words = ~np.isin(keys, common.exact), ~np.isin(words, common.exact)
+            exact_keys, exact_words = ~common.in_exact(keys), ~common.in_exact(words)
             keep_keys = exact_keys if keep_keys is None else keep_keys & exact_keys
             keep_words = exact_words if keep_words is None else keep_words & exact_words
     elif callable(common):
