@@ -427,7 +427,7 @@ class Boilerplate:
         [False, True, False]
     """
 
-    __slots__ = ("counts", "limit", "salt", "sources")
+    __slots__ = ("counts", "limit", "possible", "salt", "sources")
 
     def __init__(
         self, counts: SeedCounts, source: int, salt: np.uint64, share: float, sources: KeySources | None = None
@@ -436,10 +436,16 @@ class Boilerplate:
         self.sources = sources
         self.salt = np.uint64(salt)
         self.limit = boilerplate_limit(counts.documents_of(source), share)
+        # A seed is counted once a document, so in a source of at most `limit` documents none is
+        # boilerplate. The sketch is not asked: its counts only ever err upwards, and the keys of a
+        # few book-length documents fill it enough to make most seeds of a lone document look so.
+        self.possible = counts.documents_of(source) > self.limit
 
     def of(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` are boilerplate of this source."""
         keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        if not self.possible:
+            return np.zeros(len(keys), dtype=np.bool_)
         return self.counts.within.estimate(keys ^ self.salt) > self.limit
 
 

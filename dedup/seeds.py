@@ -215,8 +215,11 @@ def prepare(
         # Boilerplate and rarity are checked inside the kernel: the whole preparation is one call
         # without the GIL (the scan prepares documents on two threads).
         counts = common.counts
-        within, shift, salt, limit = counts.within.table, counts.within.shift, common.salt, common.limit
+        within, shift, salt = counts.within.table, counts.within.shift, common.salt
+        limit = common.limit if common.possible else -1  # (-1: no seed of the source can be boilerplate)
         corpus, rare = counts.corpus.table, rare_limit(counts.documents, p.rare_df)
+        if counts.documents <= rare:  # every seed is rare; the sketch's counts only ever err upwards
+            rare = -1
     else:
         within, shift, salt, limit, corpus, rare = _NO_TABLE, np.uint64(63), np.uint64(0), -1, _NO_TABLE, -1
     ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces, copies = _prepare_kernel(

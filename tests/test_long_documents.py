@@ -1,0 +1,48 @@
+"""Book-length documents: what the seed counts, the LSH buckets and the reports do with a few long texts."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from dedup import ScanConfig
+from dedup.align import align, document_keys, prepare
+from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
+from dedup.normalize import normalize
+from dedup.shingle import hash_many, shingle
+
+
+def words(seed: int, count: int) -> str:
+    """``count`` random made-up words: text that shares no wording with another seed's."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(count))
+
+
+def test_a_full_seed_sketch_does_not_make_a_lone_documents_seeds_boilerplate_or_common() -> None:
+    # The seed counts are a sketch of fixed size whose counts only err upwards. Book-length
+    # documents fill it (here a sketch of 16 counters a row stands for one filled by two 5 MB
+    # texts): every seed's count then reads above the boilerplate limit of a source of one
+    # document (2) and above the rarity limit of a corpus of two, and the copy was lost. No seed
+    # can be in more documents than the source or the corpus holds: such limits need no sketch.
+    copy = words(3, 60)
+    texts = [words(1, 300) + " " + copy + " " + words(2, 300), words(4, 200) + " " + copy + " " + words(5, 200)]
+    config = ScanConfig()
+    params = config.align_params
+    counts = SeedCounts(width=16)
+    normalized = [normalize(t) for t in texts]
+    hashes, offsets = hash_many([n.text for n in normalized], config.ngram)
+    keys, key_offsets = document_keys([n.text for n in normalized], hashes, offsets, params)
+    salts = [source_salt("\0a"), source_salt("\0b")]
+    counts.add(keys, key_offsets, np.array([0, 1]), np.array(salts, dtype=np.uint64))
+    prepared = [
+        prepare(n, shingle(n.text, config.ngram), params, Boilerplate(counts, s, salts[s], config.source_df), text=t)
+        for s, (n, t) in enumerate(zip(normalized, texts, strict=True))
+    ]
+    assert not Boilerplate(counts, 0, salts[0], config.source_df).of(keys[: key_offsets[1]]).any()
+    assert prepared[0].seed_rare.all() and prepared[0].word_rare.all()
+    found = align(prepared[0], prepared[1], params)
+    assert len(found) == 1
+    at = normalized[0].text.index(copy)
+    assert abs(found[0].a_start - at) <= 1 and abs(found[0].a_end - (at + len(copy))) <= 1
