@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from dedup import ScanConfig
+from dedup import ScanConfig, common
 from dedup.align import align, document_keys, prepare
 from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
 from dedup.normalize import normalize
@@ -46,3 +46,31 @@ def test_a_full_seed_sketch_does_not_make_a_lone_documents_seeds_boilerplate_or_
     assert len(found) == 1
     at = normalized[0].text.index(copy)
     assert abs(found[0].a_start - at) <= 1 and abs(found[0].a_end - (at + len(copy))) <= 1
+
+
+def test_a_bucket_a_long_documents_own_windows_fill_is_named_by_the_text_they_all_hold() -> None:
+    # In a long text, frequent wording holds a band's minimum in hundreds of the text's own
+    # windows: the bucket is skipped as too common although no other document is in it. What
+    # one of its windows shares with the other document's windows in it was the text named: a
+    # whole window (any text, or a real copy between the two) instead of what the windows share.
+    rng = random.Random(7)
+    vocabulary = words(11, 20).split()
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(6000)) for _ in range(2)]
+    config = ScanConfig()
+    sketches = [common._sketch(t, config) for t in texts]
+    band, key, held = max(
+        ((b, int(k), int((sketches[0].keys[b] == k).sum())) for b in range(config.bands_rows[0]) for k in
+         np.unique(sketches[0].keys[b])),
+        key=lambda x: x[2],
+    )  # fmt: skip
+    theirs = int((sketches[1].keys[band] == np.uint32(key)).sum())
+    assert held > 256 and theirs > 0
+    rows = np.array([[band, key, 0, 1, held + theirs]])
+    (named,) = common.common_texts(rows, texts.__getitem__, ["a", "b"].__getitem__, config)
+    assert 0 < len(named.text.split()) <= 3
+    mine = sketches[0]
+    for w in mine.windows(band, key).tolist():
+        start, end = mine.normalized.raw_span(
+            int(mine.shingles.starts[mine.first[w]]), int(mine.shingles.ends[mine.last[w] - 1])
+        )
+        assert named.text in texts[0][start:end]
