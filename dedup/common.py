@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from .errors import ParameterError
 from .lsh import band_keys32, extra_band_keys32
-from .minhash import window_signatures
+from .minhash import signatures, window_signatures
 from .normalize import Normalized, normalize
 from .records import CommonText, Span
 from .scripts import breaks
@@ -168,7 +168,7 @@ def common_texts(
     for rank, doc in enumerate(list(largest)[:MOST_DOCUMENTS]):
         if len(found) >= limit and largest[doc] < found[limit - 1][1].windows:
             break
-        texts = _texts_of(rows[rows[:, 2] == doc], text_of(doc), id_of(doc), sketch_of)
+        texts = _texts_of(rows[rows[:, 2] == doc], text_of(doc), id_of(doc), sketch_of, config)
         found.extend((rank, text, ngrams) for text, ngrams in texts)
         found.sort(key=lambda x: (-x[1].windows, x[0], x[1].span.start))
     # The same text in other documents is named once: the buckets of one band may have their first
@@ -186,13 +186,17 @@ def common_texts(
 
 
 def _texts_of(
-    rows: npt.NDArray[np.int64], text: str, doc_id: str, sketch_of: Callable[[int], _Sketch]
+    rows: npt.NDArray[np.int64], text: str, doc_id: str, sketch_of: Callable[[int], _Sketch], config: Sketching
 ) -> list[tuple[CommonText, npt.NDArray[np.uint32]]]:
     """The common texts of one document's skipped buckets, merged where they overlap, with their n-grams.
 
     A bucket is one piece of text: of its windows' runs, the longest (the first of equals), widened
     to whole words (:func:`_whole_words`). Several windows of the document often fall in one
     bucket, far apart: each would otherwise be a text of its own, the bucket counted again in each.
+    A bucket that two documents' own windows fill half or more (a long document, a book,
+    whose frequent wording holds the band's minimum in hundreds of its own windows) is the
+    n-grams holding that minimum (:func:`_minimum_ngrams`): what the windows share with each
+    other's is then any text of such a window, and often a real copy between the two documents.
     """
     mine = sketch_of(int(rows[0, 2]))
     starts, ends = mine.shingles.starts, mine.shingles.ends
@@ -204,13 +208,20 @@ def _texts_of(
         if not len(windows):
             raise ParameterError(f"document {doc_id!r} has no window with key {key} in band {band}")
         shared = None  # the n-grams of the other document's windows in the bucket
+        own = len(windows)  # the bucket's windows that are the two documents' own
         if other >= 0:
             their = sketch_of(other)
             theirs = their.windows(band, key)
             if not len(theirs):
                 raise ParameterError(f"document number {other} has no window with key {key} in band {band}")
             shared = np.unique(their.shingles.hashes[their.ngrams(theirs)])
+            own += len(theirs)
         best: tuple[int, int] | None = None  # the bucket's longest run, (start, end) in the normalised text
+        bands, rows_of_band = config.bands_rows
+        if other >= 0 and band < bands and 2 * own >= held:
+            first, last = _minimum_ngrams(mine, int(windows[0]), band, rows_of_band, config)
+            best = (int(starts[first]), int(ends[last - 1]))
+            windows = windows[:0]  # (the runs below are not looked for)
         for w in windows.tolist():
             if shared is None:  # text one document repeats: its windows, whole
                 run: tuple[int, int] | None = (0, int(mine.last[w] - mine.first[w]))
@@ -241,6 +252,26 @@ def _texts_of(
         ngrams = np.unique(mine.shingles.hashes[(starts >= start) & (ends <= end)])
         out.append((CommonText(Span(doc_id, raw_start, raw_end), most, len(counted), excerpt), ngrams))
     return out
+
+
+# N-grams apart at most that the minima of a band are named together; further apart, the first alone.
+_NEAR = 24
+
+
+def _minimum_ngrams(sketch: _Sketch, window: int, band: int, rows: int, config: Sketching) -> tuple[int, int]:
+    """``[first, last)`` of the n-grams of ``window`` that hold the minimum of ``band``'s slots.
+
+    Every window of the bucket holds them (their band key is made of these minima): the text the
+    bucket's windows have in common. Two minima more than ``_NEAR`` n-grams apart: the first slot's.
+    """
+    begin, end = int(sketch.first[window]), int(sketch.last[window])
+    hashes = sketch.shingles.hashes[begin:end]
+    slots = slice(band * rows, band * rows + rows)
+    values = signatures([hashes[i : i + 1] for i in range(len(hashes))], config.num_perm, seed=config.seed)[:, slots]
+    holders = [int(np.argmin(values[:, j])) for j in range(values.shape[1])]
+    if max(holders) - min(holders) > _NEAR:
+        holders = holders[:1]
+    return begin + min(holders), begin + max(holders) + 1
 
 
 # Characters a cut piece is widened by at most, each side, to reach the end of its word.

@@ -32,6 +32,13 @@ __all__ = ["render_html", "segments", "text_direction", "write_html"]
 
 _PALETTE = 8  # passage colours cycle through this many CSS classes
 
+# A side-by-side view shows a text whole up to this many characters. A longer one (a book, a
+# whole newspaper page) shows its passages with CONTEXT characters either side, the text between
+# left out and counted: each view repeats both texts, and two hundred pairs of books made a page
+# no browser opens.
+WHOLE = 20_000
+CONTEXT = 400
+
 _CSS = """
 :root { --fg: #1d2026; --muted: #5f6670; --line: #d9dde3; --bg: #fff; --panel: #f6f7f9; --accent: #2457c5; }
 * { box-sizing: border-box; }
@@ -60,6 +67,7 @@ article.doc > header { background: var(--panel); padding: .4rem .7rem; border-bo
 .text { position: relative; white-space: pre-wrap; overflow-wrap: anywhere; padding: .6rem .8rem; max-height: 75vh;
   overflow: auto; font-size: 1.05rem; line-height: 1.9; }
 .text[dir=rtl] { font-size: 1.15rem; }
+.gap { display: block; margin: .3rem 0; color: var(--muted); font-style: italic; }
 mark { color: inherit; border-radius: 2px; cursor: pointer; padding: .1em 0; }
 mark.multi { outline: 1px dashed #333; }
 .c0 { background: #ffe08a; } .c1 { background: #b9e4c9; } .c2 { background: #c6dbff; }
@@ -200,7 +208,9 @@ def _render_text(
     starts: dict[int, list[int]] = defaultdict(list)
     for k, s in enumerate(spans):
         starts[s.start].append(k)
-    turned = _turned_paragraphs(text, direction)
+    # (A text shown in part, past WHOLE characters, is shown in its own direction throughout: its
+    # left-out stretches are cut at passages, not at lines.)
+    turned = _turned_paragraphs(text, direction) if len(text) <= WHOLE else []
     opens = {s: d for s, _, d in turned}
     closes = {e for _, e, _ in turned}
     out: list[str] = []
@@ -213,10 +223,10 @@ def _render_text(
                 f'<a class="n" id="{prefix}-{number}" href="#{other}-{number}" data-p="{number}" '
                 f'title="passage {number}: go to its copy in the other text">{number}</a>'
             )
-        piece = _esc(text[start:end])
         if not covering:
-            out.append(piece)
+            out.append(_unshared(text, start, end))
         else:
+            piece = _esc(text[start:end])
             # Shortest first: the most specific passage is the one a click on this piece follows.
             ordered = sorted(covering, key=lambda k: (lengths[k], k))
             numbers = " ".join(str(k + 1) for k in ordered)
@@ -226,6 +236,28 @@ def _render_text(
         if end in closes:
             out.append("</div>")
     return "".join(out)
+
+
+def _unshared(text: str, start: int, end: int) -> str:
+    """``text[start:end]``, outside every passage, escaped; in a text longer than ``WHOLE``, only
+    ``CONTEXT`` characters next to the passages either side, and how many are left out.
+
+    Example:
+        >>> piece = _unshared("x" * 30_000, 1000, 3000)  # between two passages of a long text
+        >>> piece.count("x"), piece[CONTEXT:-CONTEXT]
+        (800, '<span class="gap">[1,200 characters left out, 1400:2600]</span>')
+        >>> _unshared("x" * 300, 100, 200).count("x")
+        100
+    """
+    if len(text) <= WHOLE:
+        return _esc(text[start:end])
+    head = CONTEXT if start > 0 else 0  # (no passage before the first piece, none after the last)
+    tail = CONTEXT if end < len(text) else 0
+    if end - start <= head + tail + CONTEXT:
+        return _esc(text[start:end])
+    left = end - start - head - tail
+    gap = f'<span class="gap">[{left:,} characters left out, {start + head}:{end - tail}]</span>'
+    return _esc(text[start : start + head]) + gap + _esc(text[end - tail : end])
 
 
 def _doc_header(doc: Document) -> str:
@@ -375,7 +407,8 @@ def render_html(
 ) -> str:
     """The whole report as one self-contained HTML page (inline CSS and script, nothing fetched).
 
-    ``max_pairs`` bounds the side-by-side views (each repeats both full texts); the overview lists
+    ``max_pairs`` bounds the side-by-side views (each repeats both texts, a text longer than
+    ``WHOLE`` characters only around its passages: :func:`_unshared`); the overview lists
     every pair. ``clusters`` defaults to :func:`dedup.clusters.find_clusters` with
     ``min_documents=cluster_documents`` (the page says what a cluster needs).
 

@@ -6,9 +6,10 @@ import random
 
 import numpy as np
 
-from dedup import ScanConfig
+from dedup import Document, ScanConfig, common, scan
 from dedup.align import align, document_keys, prepare
 from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
+from dedup.html import CONTEXT, render_html
 from dedup.normalize import normalize
 from dedup.shingle import hash_many, shingle
 
@@ -46,3 +47,43 @@ def test_a_full_seed_sketch_does_not_make_a_lone_documents_seeds_boilerplate_or_
     assert len(found) == 1
     at = normalized[0].text.index(copy)
     assert abs(found[0].a_start - at) <= 1 and abs(found[0].a_end - (at + len(copy))) <= 1
+
+
+def test_a_bucket_a_long_documents_own_windows_fill_is_named_by_the_text_they_all_hold() -> None:
+    # In a long text, frequent wording holds a band's minimum in hundreds of the text's own
+    # windows: the bucket is skipped as too common although no other document is in it. What
+    # one of its windows shares with the other document's windows in it was the text named: a
+    # whole window (any text, or a real copy between the two) instead of what the windows share.
+    rng = random.Random(7)
+    vocabulary = words(11, 20).split()
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(6000)) for _ in range(2)]
+    config = ScanConfig()
+    sketches = [common._sketch(t, config) for t in texts]
+    band, key, held = max(
+        ((b, int(k), int((sketches[0].keys[b] == k).sum())) for b in range(config.bands_rows[0]) for k in
+         np.unique(sketches[0].keys[b])),
+        key=lambda x: x[2],
+    )  # fmt: skip
+    theirs = int((sketches[1].keys[band] == np.uint32(key)).sum())
+    assert held > 256 and theirs > 0
+    rows = np.array([[band, key, 0, 1, held + theirs]])
+    (named,) = common.common_texts(rows, texts.__getitem__, ["a", "b"].__getitem__, config)
+    assert 0 < len(named.text.split()) <= 3
+    mine = sketches[0]
+    for w in mine.windows(band, key).tolist():
+        start, end = mine.normalized.raw_span(
+            int(mine.shingles.starts[mine.first[w]]), int(mine.shingles.ends[mine.last[w] - 1])
+        )
+        assert named.text in texts[0][start:end]
+
+
+def test_the_html_view_of_two_books_shows_their_passages_not_the_books_whole() -> None:
+    # Each side-by-side view repeated both texts whole: 200 pairs of 5 MB books made a report of
+    # 2 GB. A long text is shown around its passages, the rest left out and counted.
+    copy = words(3, 60)
+    texts = [words(1, 12_000) + " " + copy + " " + words(2, 12_000), words(4, 12_000) + " " + copy]
+    result = scan([Document("a", texts[0]), Document("b", texts[1])])
+    assert len(result.passages) == 1
+    page = render_html(result)
+    assert copy in page and page.count("characters left out") == 3  # before a, after a, before b
+    assert len(page) < 2 * len(copy) + 4 * CONTEXT + 30_000 < len(texts[0])
