@@ -1,0 +1,47 @@
+"""A crawl cleaned of its duplicates: documents without a source, pages printed many times, groups to drop."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import numpy as np
+import pytest
+
+import dedup
+from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
+from dedup.records import Document
+
+scan_module = importlib.import_module("dedup.scan")  # the package's `scan` is the function
+
+
+def _page(rng: np.random.Generator, words: int = 120) -> str:
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    return " ".join("".join(rng.choice(letters, int(rng.integers(3, 9)))) for _ in range(words))
+
+
+def test_a_source_of_one_document_has_no_boilerplate_however_crowded_the_sketch() -> None:
+    # A sketch of 16 counters a row, loaded by 200 documents of their own source: every counter
+    # holds far more than the boilerplate limit (2) of foreign counts.
+    counts = SeedCounts(width=1 << 4)
+    rng = np.random.default_rng(3)
+    for d in range(200):
+        keys = np.unique(rng.integers(0, 1 << 62, 50, dtype=np.int64).astype(np.uint64))
+        salt = source_salt(f"\x00page-{d}")
+        counts.add(keys, np.array([0, len(keys)]), np.array([d]), np.array([salt]))
+    keys = np.unique(rng.integers(0, 1 << 62, 50, dtype=np.int64).astype(np.uint64))
+    assert not Boilerplate(counts, 7, source_salt("\x00page-7"), 0.1).of(keys).any()
+
+
+def test_sourceless_duplicates_are_aligned_when_the_seed_counts_are_crowded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A crawl of 10,000 documents without a source crowds the default sketch as much as this one
+    # of 64 counters a row does 30 documents: every seed read as its own document's boilerplate,
+    # and no pair, exact copies included, held a passage.
+    monkeypatch.setattr(scan_module, "SeedCounts", functools.partial(SeedCounts, width=1 << 6))
+    rng = np.random.default_rng(5)
+    pages = [_page(rng) for _ in range(30)]
+    docs = [Document(f"page-{i}", text) for i, text in enumerate(pages)]
+    docs.append(Document("page-copy", pages[4]))
+    result = dedup.scan(docs)
+    assert [(p.a.doc, p.b.doc) for p in result.passages] == [("page-4", "page-copy")]
+    assert result.pairs[0].coverage_a > 0.99
