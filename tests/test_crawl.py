@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import dedup
 from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
+from dedup.cli import main
 from dedup.records import Document
 
 scan_module = importlib.import_module("dedup.scan")  # the package's `scan` is the function
@@ -45,3 +48,27 @@ def test_sourceless_duplicates_are_aligned_when_the_seed_counts_are_crowded(monk
     result = dedup.scan(docs)
     assert [(p.a.doc, p.b.doc) for p in result.passages] == [("page-4", "page-copy")]
     assert result.pairs[0].coverage_a > 0.99
+
+
+@pytest.mark.parametrize("fmt", ["table", "jsonl"])
+def test_a_crawl_of_one_source_says_that_nothing_was_compared(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(7)
+    page = _page(rng)
+    rows = [{"id": f"p{i}", "text": text, "source": "crawl"} for i, text in enumerate([page, page, _page(rng)])]
+    corpus = tmp_path / "crawl.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["scan", str(corpus), "--format", fmt, "-o", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    note = (
+        "all 3 documents scanned have one source, 'crawl': only documents of different sources are compared,"
+        " so none were; --same-source compares them"
+    )
+    assert note in err
+    assert main(["scan", str(corpus), "--format", fmt, "-o", str(tmp_path / "out"), "--same-source"]) == 0
+    assert "one source" not in capsys.readouterr().err
+    rows[2]["source"] = "other"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main(["scan", str(corpus), "--format", fmt, "-o", str(tmp_path / "out")]) == 0
+    assert "one source" not in capsys.readouterr().err
