@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import dedup
+import dedup.report
 from dedup.boilerplate import Boilerplate, SeedCounts, source_salt
 from dedup.cli import main
+from dedup.clusters import duplicate_groups
 from dedup.records import Document
 
 scan_module = importlib.import_module("dedup.scan")  # the package's `scan` is the function
@@ -72,3 +74,31 @@ def test_a_crawl_of_one_source_says_that_nothing_was_compared(
     corpus.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     assert main(["scan", str(corpus), "--format", fmt, "-o", str(tmp_path / "out")]) == 0
     assert "one source" not in capsys.readouterr().err
+
+
+def test_duplicate_groups_of_a_crawl_from_the_scan_and_from_its_jsonl_report(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    pages = [_page(rng) for _ in range(8)]
+    footer = "\n\nCopyright 2024 The Daily Gazette. All rights reserved. Subscribe to our newsletter."
+    docs = [Document(f"page-{i}", text) for i, text in enumerate(pages)]
+    docs += [Document(f"copy-{i}", pages[0]) for i in range(5)]  # one page under five more ids
+    docs.append(Document("dated-a", "Updated 3 March 2024 10:15 GMT\n" + pages[1]))
+    docs.append(Document("dated-b", "Updated 4 April 2024 08:20 GMT\n" + pages[1]))
+    docs.append(Document("footer", pages[2] + footer))
+    docs.append(Document("cut", pages[3][: len(pages[3]) * 2 // 3]))
+    result = dedup.scan(docs)
+    expected = [
+        ["copy-0", "copy-1", "copy-2", "copy-3", "copy-4", "page-0"],
+        ["dated-a", "dated-b", "page-1"],
+        ["footer", "page-2"],
+    ]
+    assert duplicate_groups(result.pairs) == expected
+    # A copy cut short covers all of itself and only part of the page it was cut from.
+    assert duplicate_groups(result.pairs, min_coverage=0.5) == [*expected[:2], ["cut", "page-3"], expected[2]]
+    report = tmp_path / "found.jsonl"
+    with report.open("w", encoding="utf-8") as stream:
+        dedup.report.write_jsonl(result, stream)
+    with report.open(encoding="utf-8") as stream:
+        assert duplicate_groups(dedup.report.parse_records(stream, str(report)).pairs) == expected
+    with pytest.raises(dedup.ParameterError, match="min_coverage"):
+        duplicate_groups(result.pairs, min_coverage=1.5)
