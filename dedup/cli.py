@@ -43,6 +43,7 @@ from .report import (
     format_summary,
     format_table,
     format_tune,
+    one_source_note,
     plural,
     skip_kinds,
     skip_note,
@@ -694,6 +695,8 @@ def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | No
         sys.stderr.write(format_summary(result, archive))
         return
     where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+    if one_source_note(result):
+        sys.stderr.write(visible(f"dedup: {one_source_note(result)}") + "\n")
     if result.skipped:
         sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
     if result.unread_dates:

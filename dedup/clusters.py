@@ -26,17 +26,26 @@ When none does, ``origin`` is ``None`` and ``origin_reason`` says why.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from .checks import check_int, check_number
 from .dates import parse_date
 from .normalize import normalize
-from .records import Document, Passage, Span
+from .records import Document, Pair, Passage, Span
 from .scan import ScanResult
 
-__all__ = ["TIE", "WIRE_AGENCIES", "Cluster", "find_clusters", "parse_date", "passage_clusters", "wire_agency"]
+__all__ = [
+    "TIE",
+    "WIRE_AGENCIES",
+    "Cluster",
+    "duplicate_groups",
+    "find_clusters",
+    "parse_date",
+    "passage_clusters",
+    "wire_agency",
+]
 
 TIE = 0.01
 """Containment evidence within this share of each other is a tie (rule 3: no origin by containment)."""
@@ -284,3 +293,41 @@ def passage_clusters(passages: Sequence[Passage], clusters: Sequence[Cluster]) -
         both = sorted(inside(p.a) & inside(p.b))
         out.append(both[0] if both else None)
     return out
+
+
+def duplicate_groups(pairs: Iterable[Pair], min_coverage: float = 0.8) -> list[list[str]]:
+    """Groups of (near-)duplicate documents: what cleaning a corpus keeps one of.
+
+    Two documents are duplicates when the passages they share cover at least ``min_coverage`` of
+    each (``Pair.coverage_a`` and ``coverage_b``): the same page under two ids, or with another
+    date line or footer. A group is a connected component of such pairs (union-find), its ids
+    sorted; groups come largest first, then by their first id. Keep one document of each group
+    and drop the others. A copy cut short covers all of itself but only part of the whole text:
+    a lower ``min_coverage`` (0.5) groups it too, and more pairs that share less. ``pairs`` are a
+    scan's (``ScanResult.pairs``) or read back from its JSONL report
+    (:func:`dedup.report.parse_records`). A page printed more often than the LSH buckets hold
+    (``max_bucket`` windows) pairs no documents: the summary names it (``common_text``).
+
+    Example:
+        >>> from dedup import scan
+        >>> page = "the same page printed under three ids by a crawler that went round in a loop " * 4
+        >>> footer = "Copyright 2024 The Daily Gazette, all rights reserved."
+        >>> result = scan([Document("p3", page), Document("p1", page), Document("p2", page + footer)])
+        >>> duplicate_groups(result.pairs)
+        [['p1', 'p2', 'p3']]
+        >>> duplicate_groups(result.pairs, min_coverage=0.9)
+        [['p1', 'p3']]
+    """
+    check_number("min_coverage", min_coverage, 0.0, 1.0)
+    ids: dict[str, int] = {}
+    links: list[tuple[int, int]] = []
+    for pair in pairs:
+        if pair.coverage_a >= min_coverage and pair.coverage_b >= min_coverage:
+            links.append((ids.setdefault(pair.a, len(ids)), ids.setdefault(pair.b, len(ids))))
+    groups = _UnionFind(len(ids))
+    for i, j in links:
+        groups.union(i, j)
+    members: dict[int, list[str]] = defaultdict(list)
+    for doc, i in ids.items():
+        members[groups.find(i)].append(doc)
+    return sorted((sorted(group) for group in members.values()), key=lambda group: (-len(group), group[0]))

@@ -36,6 +36,7 @@ __all__ = [
     "format_summary",
     "format_table",
     "format_tune",
+    "one_source_note",
     "pair_record",
     "parse_records",
     "passage_record",
@@ -771,6 +772,8 @@ def format_summary(result: ScanResult, archive: int | None = None) -> str:
         )
         + f", {plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
+    if one_source_note(result):
+        parts.append(one_source_note(result))
     if result.suppressed_buckets:
         parts.append(suppressed_note(result))
         parts.extend(common_lines(result))
@@ -781,6 +784,27 @@ def format_summary(result: ScanResult, archive: int | None = None) -> str:
         more = " (the summary record of --format jsonl lists all)" if len(result.unread_dates) > 1 else ""
         parts.append(undated_note(result) + more)
     return "\n".join(map(visible, parts)) + "\n"
+
+
+def one_source_note(result: ScanResult) -> str:
+    """One line saying that no pair was compared because every document has one source, or ``""``.
+
+    Only documents of different sources are compared (``same_source`` off): a corpus whose records
+    all name the same source (a crawl, one site's archive) gives no candidate pair at all, which
+    read as a corpus without duplicates.
+
+    Example:
+        >>> from dedup.records import Document
+        >>> docs = {"p1": Document("p1", "a page", "crawl"), "p2": Document("p2", "a page", "crawl")}
+        >>> print(one_source_note(ScanResult([], [], docs, [], 0, 0, one_source="crawl")).split(":")[0])
+        all 2 documents scanned have one source, 'crawl'
+    """
+    if result.one_source is None or result.config.same_source:
+        return ""
+    return (
+        f"all {result.scanned:,} documents scanned have one source, {result.one_source!r}: only documents"
+        " of different sources are compared, so none were; --same-source compares them"
+    )
 
 
 def suppressed_note(result: ScanResult) -> str:

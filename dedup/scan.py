@@ -92,6 +92,11 @@ class ScanResult:
     """How many documents were scanned when ``documents`` is not all of them and only them: an archive
     query's (``documents`` also holds the archive documents its pairs name), the Spark engine's
     (``documents`` holds those of its pairs); ``None``: every one of ``documents``."""
+    one_source: str | None = None
+    """The source every scanned document has, when two or more were scanned and all have the same one
+    (a crawl whose records all say ``"source": "crawl"``): without ``same_source`` none of them was
+    compared, which the report says (:func:`dedup.report.one_source_note`). ``None`` otherwise, and
+    from the Spark engine and an archive query."""
 
     @property
     def aligned(self) -> int:
@@ -692,4 +697,6 @@ def scan(
         unaligned=unaligned,
         common=common,
         unread_dates=index.unread_dates,
+        # (A document without a source is its own: one source among two documents is a real one.)
+        one_source=next(iter(index.sources)) if len(index.sources) == 1 and len(index.documents) > 1 else None,
     )
