@@ -96,7 +96,7 @@ class ScanResult:
     """The source every scanned document has, when two or more were scanned and all have the same one
     (a crawl whose records all say ``"source": "crawl"``): without ``same_source`` none of them was
     compared, which the report says (:func:`dedup.report.one_source_note`). ``None`` otherwise, and
-    from the Spark engine and an archive query."""
+    from an archive query."""
 
     @property
     def aligned(self) -> int:

@@ -86,6 +86,7 @@ def _assert_same(local: ScanResult, found: Any) -> ScanResult:
     assert [c.windows for c in result.common[:1]] == [c.windows for c in local.common[:1]]
     assert result.unaligned == local.unaligned
     assert result.scanned == local.scanned == len(local.documents)
+    assert result.one_source == local.one_source
     assert [(s.id, s.reason, s.kind) for s in result.skipped] == [(s.id, s.reason, s.kind) for s in local.skipped]
     assert [(s.id, s.reason) for s in result.unread_dates] == [(s.id, s.reason) for s in local.unread_dates]
     assert find_clusters(result) == find_clusters(local)
@@ -264,6 +265,14 @@ def test_briefs_on_one_band_same_as_local(spark: Any) -> None:
     local = dedup.scan(docs)
     assert local.candidates == kept and len(local.pairs) == 20
     _assert_same(local, spark_scan(_frame(spark, docs, 3)))
+
+
+def test_documents_of_one_source_are_said_so_as_by_the_local_engine(spark: Any) -> None:
+    """A crawl whose records all name one source: nothing compared, and both engines say which source."""
+    docs = [Document(d.id, d.text, source="crawl") for d in Reader().read([SEEDS])]
+    local = dedup.scan(docs)
+    assert local.one_source == "crawl" and not local.pairs
+    _assert_same(local, spark_scan(_frame(spark, docs, 2)))
 
 
 def test_nothing_to_scan_same_as_local(spark: Any) -> None:

@@ -159,8 +159,12 @@ class SparkScan:
             row.id: Document(id=row.id, text=row.text, source=row.source, date=row.date)
             for row in self._scanned_rows({doc for pair in pairs for doc in (pair.a, pair.b)}, "text", "source", "date")
         }
+        scanned_row = F.col("reason").isNull()
+        outlet = F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))  # (dedup.records.Document.outlet)
         summary = self.documents.agg(
-            F.count(F.when(F.col("reason").isNull(), F.lit(1))).alias("scanned"),
+            F.count(F.when(scanned_row, F.lit(1))).alias("scanned"),
+            F.countDistinct(F.when(scanned_row, outlet)).alias("outlets"),
+            F.max(F.when(scanned_row, F.col("source"))).alias("a_source"),
             F.collect_list(
                 F.when(F.col("reason").isNotNull(), F.struct("_order", "id", "reason", "where", "kind"))
             ).alias("skipped"),
@@ -192,6 +196,10 @@ class SparkScan:
             unaligned=self.unaligned,
             common=self.common,
             scanned_documents=scanned,
+            # (as the local engine: one source among two or more documents, none of them compared)
+            one_source=summary.a_source
+            if summary is not None and summary.outlets == 1 and scanned > 1 and summary.a_source is not None
+            else None,
             unread_dates=undated,
         )
 
