@@ -25,7 +25,7 @@ from . import __version__
 from .checks import check_int
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt, plural, suppressed_note
+from .report import excerpt, one_source_note, plural, suppressed_note
 from .scan import ScanResult
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
@@ -383,6 +383,7 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())
     suppressed = suppressed_note(result)
+    alone = one_source_note(result)
     common = "".join(
         f"<li><bdi>{_esc(c.span.doc)}</bdi> [{c.span.start}:{c.span.end}], {_esc(plural(c.windows, 'window'))}:"
         f' <q dir="{text_direction(c.text)}">{_esc(excerpt(c.text, 120))}</q></li>'
@@ -390,6 +391,7 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
     )
     return (
         f"<p>{_esc(text)}</p>"
+        + (f"<p><strong>{_esc(alone[0].upper() + alone[1:])}.</strong></p>" if alone else "")
         + (f"<p>{_esc(suppressed)}.</p>" if suppressed else "")
         + (f"<details><summary>Text too common to compare</summary><ul>{common}</ul></details>" if common else "")
         + (f"<details><summary>Skipped documents</summary><ul>{skipped}</ul></details>" if skipped else "")
