@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from .boilerplate import SeedCounts, boilerplate_limit
+from .checks import check_int
 from .normalize import normalize
 from .seeds import document_keys
 from .shingle import hash_many
@@ -136,10 +138,14 @@ def exact_boilerplate(
     texts_of: Callable[[int], Iterable[str]],
     config: ScanConfig,
     sources: Container[int] | None = None,
+    *,
+    threads: int = 1,
 ) -> dict[int, npt.NDArray[np.uint64]]:
     """Each source of :func:`exact_sources` (of ``sources``, if given) and its exact boilerplate.
 
-    ``texts_of(source)`` gives the raw texts of the source's documents.
+    ``texts_of(source)`` gives the raw texts of the source's documents; it is called in this
+    thread, one source after another, while up to ``threads`` sources are counted at once (the
+    kernels run without the GIL).
 
     Example:
         >>> from dedup.scan import ScanConfig
@@ -151,8 +157,22 @@ def exact_boilerplate(
         >>> list(found), found[0].size > 0  # four documents, limit 2: all the story's seeds
         ([0], True)
     """
-    return {
-        source: source_boilerplate(texts_of(source), config, boilerplate_limit(counts.documents_of(source), share))
-        for source in exact_sources(counts, share)
-        if sources is None or source in sources
-    }
+    check_int("threads", threads, 1)
+    wanted = [s for s in exact_sources(counts, share) if sources is None or s in sources]
+
+    def count(source: int, texts: list[str]) -> npt.NDArray[np.uint64]:
+        return source_boilerplate(texts, config, boilerplate_limit(counts.documents_of(source), share))
+
+    if threads == 1 or len(wanted) < 2:
+        return {source: count(source, list(texts_of(source))) for source in wanted}
+    out: dict[int, npt.NDArray[np.uint64]] = {}
+    with ThreadPoolExecutor(threads, thread_name_prefix="dedup-recount") as pool:
+        running: list[tuple[int, Future[npt.NDArray[np.uint64]]]] = []
+        for source in wanted:
+            running.append((source, pool.submit(count, source, list(texts_of(source)))))
+            while len(running) > threads:  # (texts of at most threads + 1 sources held at once)
+                done, future = running.pop(0)
+                out[done] = future.result()
+        for done, future in running:
+            out[done] = future.result()
+    return out

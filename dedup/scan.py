@@ -432,6 +432,7 @@ class _Prepared:
             lambda source: (index.documents.text(i) for i in members.get(source, ())),
             index.config,
             range(len(index.sources)),
+            threads=index.threads,
         )
         self.filters = {
             source: Boilerplate(counts, source, index.salts[source], share, spread, exact.get(source))

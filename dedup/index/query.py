@@ -127,6 +127,7 @@ class _Corpus:
         # Which keys two sources hold is not stored (an archive would have to keep it exact across
         # removals): prepared documents keep every key, which gives the same seeds, at a slower join.
         self.key_sources = None
+        self.threads = 1  # (no source's boilerplate is counted exactly for _Prepared: the query counts them)
 
 
 def _exact_boilerplate(
@@ -155,7 +156,7 @@ def _exact_boilerplate(
     for q in range(len(batch.documents)):
         if batch.doc_source[q] in texts:
             texts[batch.doc_source[q]].append(batch.documents.document(q).text)
-    return exact_boilerplate(stats.counts, share, lambda s: texts[s], config, texts)
+    return exact_boilerplate(stats.counts, share, lambda s: texts[s], config, texts, threads=batch.threads)
 
 
 def _timestamp(date: str | None) -> float:
