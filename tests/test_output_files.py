@@ -122,7 +122,12 @@ def test_a_signal_as_the_temporary_file_is_made_leaves_nothing(
 
     def signalled(*args: Any, **kwargs: Any) -> tuple[int, str]:
         handle, name = made(*args, **kwargs)
-        signal.raise_signal(number)  # (runs the handler at once, here)
+        # What Python does when the signal comes, done here: its handler called at this point. (A
+        # real signal raised here once reached no Python handler in a whole-suite run, and main()
+        # returned 0: what took it in that worker is not known; this test is about our handler.)
+        handler = signal.getsignal(number)
+        assert callable(handler)
+        handler(number, None)
         return handle, name
 
     monkeypatch.setattr(tempfile, "mkstemp", signalled)
