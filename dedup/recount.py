@@ -7,8 +7,8 @@ source's limit is far above the load (a source of thousands of documents), and r
 not: a corpus of a few thousand web pages or stories loads each counter with tens of counts, and
 in a source of fifty documents (limit 7) every seed then read as boilerplate, so that documents
 spread over many outlets shared no passage at all. For those sources the boilerplate is counted
-exactly instead, from their documents' seed keys, one source at a time (memory: one source's
-keys): :func:`exact_sources` says which, :func:`source_boilerplate` counts one.
+exactly instead, from their documents' seed keys, a source at a time on each thread (memory: the
+keys of a few sources): :func:`exact_sources` says which, :func:`source_boilerplate` counts one.
 
 Example:
     >>> from dedup.scan import ScanConfig
