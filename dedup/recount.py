@@ -28,7 +28,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -44,7 +44,7 @@ from .shingle import hash_many
 if TYPE_CHECKING:
     from .config import ScanConfig
 
-__all__ = ["exact_boilerplate", "exact_sources", "sketch_load", "source_boilerplate", "trusted_limit"]
+__all__ = ["exact_boilerplate", "exact_sources", "sketch_load", "source_boilerplate", "text_keys", "trusted_limit"]
 
 _BATCH = 256  # documents whose keys are computed in one call
 
@@ -99,6 +99,23 @@ def exact_sources(counts: SeedCounts, share: float) -> list[int]:
     return out
 
 
+def text_keys(texts: Sequence[str], config: ScanConfig) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct seed keys of each raw text, as the seed counts count them: ``keys, offsets``.
+
+    The texts normalised, hashed and given to :func:`dedup.seeds.document_keys`: text t's keys are
+    ``keys[offsets[t]:offsets[t + 1]]``.
+
+    Example:
+        >>> from dedup.scan import ScanConfig
+        >>> keys, offsets = text_keys(["One story about the harbour boats.", "Another one."], ScanConfig())
+        >>> len(offsets), bool(offsets[1] > 0)
+        (3, True)
+    """
+    normalized = [normalize(t, profile=config.profile).text for t in texts]
+    hashes, offsets = hash_many(normalized, config.ngram)
+    return document_keys(normalized, hashes, offsets, config.align_params)
+
+
 def source_boilerplate(texts: Iterable[str], config: ScanConfig, limit: int) -> npt.NDArray[np.uint64]:
     """The seed keys (character seeds and words) in more than ``limit`` of ``texts``, sorted: one source's boilerplate.
 
@@ -114,10 +131,7 @@ def source_boilerplate(texts: Iterable[str], config: ScanConfig, limit: int) -> 
     batch: list[str] = []
 
     def flush() -> None:
-        normalized = [normalize(t, profile=config.profile).text for t in batch]
-        hashes, offsets = hash_many(normalized, config.ngram)
-        keys, _ = document_keys(normalized, hashes, offsets, config.align_params)
-        parts.append(keys)  # (each document's keys distinct: one count a document)
+        parts.append(text_keys(batch, config)[0])  # (each document's keys distinct: one count a document)
         batch.clear()
 
     for text in texts:

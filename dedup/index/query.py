@@ -142,13 +142,10 @@ def _exact_boilerplate(
     """The exact boilerplate of the sources the statistics' sketch is too full for: their archive
     documents (less ``removed``) and query documents, as the statistics count them."""
     share = config.source_df
-    if not any(s in wanted for s in exact_sources(stats.counts, share)) or source_texts is None:
+    texts: dict[int, list[str]] = {s: [] for s in exact_sources(stats.counts, share) if s in wanted}
+    if not texts or source_texts is None:
         return {}
     gone = set(removed.tolist())
-    texts: dict[int, list[str]] = {}
-    for s in exact_sources(stats.counts, share):
-        if s in wanted:
-            texts[s] = []
     numbers = {names[s]: s for s in texts}
     for num, source, text in source_texts(sorted(numbers)):
         if num not in gone:

@@ -160,7 +160,7 @@ class SparkScan:
             for row in self._scanned_rows({doc for pair in pairs for doc in (pair.a, pair.b)}, "text", "source", "date")
         }
         scanned_row = F.col("reason").isNull()
-        outlet = F.coalesce(F.col("source"), F.concat(F.lit("\x00"), F.col("id")))  # (dedup.records.Document.outlet)
+        outlet = _outlet()
         summary = self.documents.agg(
             F.count(F.when(scanned_row, F.lit(1))).alias("scanned"),
             F.countDistinct(F.when(scanned_row, outlet)).alias("outlets"),
@@ -440,7 +440,7 @@ def _exact_boilerplate(
     )
     sources = found.column("source_id").to_numpy()
     keys = found.column("key").to_numpy().view(np.uint64)
-    return {s: np.sort(keys[sources == s]) for s in need}
+    return {s: keys[sources == s] for s in need}  # (Boilerplate sorts them)
 
 
 def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:

@@ -15,11 +15,9 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from ..align import document_keys
 from ..boilerplate import SeedCounts, salt_of_key
-from ..normalize import normalize
+from ..recount import text_keys
 from ..scan import ScanConfig
-from ..shingle import hash_many
 from ._arrow import binary_rows, binary_values, task_start
 
 __all__ = [
@@ -64,10 +62,9 @@ def seed_counts(batches: Iterator[pa.RecordBatch], config: ScanConfig, key_bits:
     counts = SeedCounts()
     seen, twice = band_marks(key_bits)
     for batch in batches:
-        texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
+        texts = batch.column("text").to_pylist()
         if texts:
-            hashes, offsets = hash_many(texts, config.ngram)
-            keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
+            keys, key_offsets = text_keys(texts, config)
             salts = np.array([salt_of_key(k) for k in batch.column("source_key").to_pylist()], dtype=np.uint64)
             counts.add(keys, key_offsets, batch.column("source_id").to_numpy().astype(np.int64), salts)
         if key_bits:
@@ -85,11 +82,10 @@ def source_keys(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterat
     """
     task_start()
     for batch in batches:
-        texts = [normalize(t, profile=config.profile).text for t in batch.column("text").to_pylist()]
+        texts = batch.column("text").to_pylist()
         if not texts:
             continue
-        hashes, offsets = hash_many(texts, config.ngram)
-        keys, key_offsets = document_keys(texts, hashes, offsets, config.align_params)
+        keys, key_offsets = text_keys(texts, config)
         sources = np.repeat(batch.column("source_id").to_numpy().astype(np.int64), np.diff(key_offsets))
         yield pa.RecordBatch.from_arrays([pa.array(sources), pa.array(keys.view(np.int64))], ["source_id", "key"])
 
