@@ -695,8 +695,9 @@ def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | No
         sys.stderr.write(format_summary(result, archive))
         return
     where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
-    if one_source_note(result):
-        sys.stderr.write(visible(f"dedup: {one_source_note(result)}") + "\n")
+    alone = one_source_note(result)
+    if alone:
+        sys.stderr.write(visible(f"dedup: {alone}") + "\n")
     if result.skipped:
         sys.stderr.write(f"dedup: {skip_note(result)} ({where})\n")
     if result.unread_dates:

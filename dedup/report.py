@@ -772,8 +772,9 @@ def format_summary(result: ScanResult, archive: int | None = None) -> str:
         )
         + f", {plural(len(result.pairs), 'pair')} with {plural(len(result.passages), 'shared passage')}."
     ]
-    if one_source_note(result):
-        parts.append(one_source_note(result))
+    alone = one_source_note(result)
+    if alone:
+        parts.append(alone)
     if result.suppressed_buckets:
         parts.append(suppressed_note(result))
         parts.extend(common_lines(result))
