@@ -500,8 +500,19 @@ def test_cli_options_of_an_existing_index(tmp_path: Path, capsys: pytest.Capture
     assert main(["index", "add", ix, str(docs), "--ngram", "6", "-q"]) == 0  # the same as stored
     assert main(["index", "query", ix, str(docs), "--ngram", "5"]) == 2
     assert "ngram 6 (index) != 5" in capsys.readouterr().err
-    assert main(["index", "query", str(tmp_path / "none"), str(docs)]) == 2
-    assert "no index here" in capsys.readouterr().err
+    # A daily job's first run queries before anything was added: the error says what makes the index.
+    missing = tmp_path / "the archive"
+    for action in (
+        ["query", str(missing), str(docs)],
+        ["query", str(missing), str(docs), "--add"],
+        ["info", str(missing)],
+    ):
+        assert main(["index", *action]) == 2
+        assert capsys.readouterr().err == (
+            f"dedup: error: {missing}: no index here (no catalogue.sqlite): "
+            f"`dedup index add '{missing}' INPUT...` makes one\n"
+        )
+    assert not missing.exists()
 
 
 def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
