@@ -28,15 +28,15 @@ __all__: list[str] = []
 class Output:
     """Where a command's output goes: standard output, or a file written whole or not at all.
 
-        Made before the work starts, so that an output path that cannot be written is reported at once,
-        not after a long scan: the file's temporary sibling is created then. Its content replaces the
-        file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
-        the temporary file is removed and an existing file is left as it was. A command killed outright
+    Made before the work starts, so that an output path that cannot be written is reported at once,
+    not after a long scan: the file's temporary sibling is created then. Its content replaces the
+    file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
+    the temporary file is removed and an existing file is left as it was. A command killed outright
     (SIGKILL: ``timeout -s KILL``, the out-of-memory killer) cannot remove its temporary file, so the
     file is locked (``flock``) while its command lives, and the next command writing the same file
-    removes the temporary files whose lock it can take. A symbolic link's file
-        is the one replaced; a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An
-        input of the command is never the output.
+    removes the temporary files whose lock it can take. A symbolic link's file is the one replaced;
+    a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An input of the command is
+    never the output.
     """
 
     def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
