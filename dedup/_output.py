@@ -8,8 +8,11 @@ no partial output file behind, and an existing file as it was.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -28,15 +31,19 @@ class Output:
     Made before the work starts, so that an output path that cannot be written is reported at once,
     not after a long scan: the file's temporary sibling is created then. Its content replaces the
     file (``os.replace``, atomic) only when everything was written; on an error or an interrupt
-    the temporary file is removed and an existing file is left as it was. A symbolic link's file
-    is the one replaced; a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An
-    input of the command is never the output.
+    the temporary file is removed and an existing file is left as it was. A command killed outright
+    (SIGKILL: ``timeout -s KILL``, the out-of-memory killer) cannot remove its temporary file, so the
+    file is locked (``flock``) while its command lives, and the next command writing the same file
+    removes the temporary files whose lock it can take. A symbolic link's file is the one replaced;
+    a pipe or a device (``/dev/stdout``, a FIFO) is written to as it is. An input of the command is
+    never the output.
     """
 
     def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
         self.path = None if path is None or path == "-" else Path(path)
         self.binary = binary
         self.temporary: Path | None = None
+        self._lock: int | None = None  # the temporary file's descriptor, flock()ed until it is committed or removed
         self.direct = False  # a pipe or a device: written as it is, there is no file to replace
         if self.path is None:
             return
@@ -55,13 +62,14 @@ class Output:
         shown, self.path = self.path, Path(os.path.realpath(self.path))  # a link's file is written, not the link
         with _signals_held():  # a signal now would leave a file nobody knows the name of
             try:
-                handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+                handle, name = _locked_temporary(self.path)
             except OSError as error:
                 raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
-            os.close(handle)
+            self._lock = handle
             self.temporary = Path(name)
             if _unfinished is not None:
                 _unfinished.add(self.temporary)
+        _remove_abandoned(self.path, self.temporary.name)
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
@@ -113,6 +121,66 @@ class Output:
         if _unfinished is not None and self.temporary is not None:
             _unfinished.discard(self.temporary)
         self.temporary = None
+        if self._lock is not None:
+            os.close(self._lock)  # (the lock goes with it)
+            self._lock = None
+
+
+def _locked_temporary(path: Path) -> tuple[int, str]:
+    """A new temporary sibling of ``path``, open and ``flock``ed: the lock says its command is alive.
+
+    Another command removing abandoned files (:func:`_remove_abandoned`) may take a new file's lock
+    before its maker does, and removes it: the maker then makes another. On a filesystem without
+    locks the file is used unlocked (and what a killed command leaves there stays).
+    """
+    while True:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)  # (being removed as abandoned)
+            continue
+        except OSError:
+            return handle, name
+        try:
+            named = os.stat(name, follow_symlinks=False)
+        except FileNotFoundError:
+            named = None
+        held = os.fstat(handle)
+        if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+            return handle, name
+        os.close(handle)  # (removed as abandoned between its making and its lock)
+
+
+def _remove_abandoned(path: Path, own: str) -> None:
+    """Remove the temporary siblings of ``path`` (but ``own``) that no living command holds: left by a killed one."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if name == own or not pattern.fullmatch(name):
+            continue
+        left = path.parent / name
+        try:
+            handle = os.open(left, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            held = os.fstat(handle)
+            if not stat.S_ISREG(held.st_mode):
+                continue
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its command is alive and writing it (or locks are not to be had here)
+            with contextlib.suppress(OSError):
+                named = os.stat(left, follow_symlinks=False)
+                if (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):  # (not committed meanwhile)
+                    os.unlink(left)
+        finally:
+            os.close(handle)
 
 
 # While a command runs on the main thread: the temporary output files not yet committed or removed

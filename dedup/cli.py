@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -721,6 +722,10 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
     skip_bad = getattr(args, "skip_bad", False)
     strict = getattr(args, "strict", False)
     path = Path(args.index)
+    if not create and not path.joinpath("catalogue.sqlite").exists():
+        # A daily job's first run is a query of an archive not made yet: say what makes one.
+        made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"
+        raise DedupError(f"{path}: no index here (no catalogue.sqlite): {made}")
     if not create or path.joinpath("catalogue.sqlite").exists():
         with Index.open(path, create=False, timeout=args.wait) as existing:
             stored = existing.config

@@ -500,8 +500,19 @@ def test_cli_options_of_an_existing_index(tmp_path: Path, capsys: pytest.Capture
     assert main(["index", "add", ix, str(docs), "--ngram", "6", "-q"]) == 0  # the same as stored
     assert main(["index", "query", ix, str(docs), "--ngram", "5"]) == 2
     assert "ngram 6 (index) != 5" in capsys.readouterr().err
-    assert main(["index", "query", str(tmp_path / "none"), str(docs)]) == 2
-    assert "no index here" in capsys.readouterr().err
+    # A daily job's first run queries before anything was added: the error says what makes the index.
+    missing = tmp_path / "the archive"
+    for action in (
+        ["query", str(missing), str(docs)],
+        ["query", str(missing), str(docs), "--add"],
+        ["info", str(missing)],
+    ):
+        assert main(["index", *action]) == 2
+        assert capsys.readouterr().err == (
+            f"dedup: error: {missing}: no index here (no catalogue.sqlite): "
+            f"`dedup index add '{missing}' INPUT...` makes one\n"
+        )
+    assert not missing.exists()
 
 
 def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -779,3 +790,36 @@ def test_cli_wait_out_of_range_names_the_option(tmp_path: Path, capsys: pytest.C
     assert main(["index", "add", str(tmp_path / "ix"), docs, "--wait", "1e7"]) == 2
     err = capsys.readouterr().err
     assert err == "dedup: error: --wait must be a number of seconds from 0 to 1e6 (11 days), got 1e+07\n"
+
+
+def test_a_query_reads_the_texts_of_one_outlet_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exact boilerplate count of an archive's small outlets (most of a newsroom's archive) reads each
+    outlet's texts when its count starts: every outlet's were read first, so that a query held the text of
+    the archive in memory (docs/performance.md, "A month of daily queries")."""
+    import dedup.recount
+    from dedup.index.store import Store
+
+    archive = [replace(d, source=f"outlet-{k % 3}") for k, d in enumerate(DOCS[:30])]
+    # Query documents of their own words (no candidate with the archive): the only texts read are the count's.
+    queries = [replace(d, id=f"q{k}", source=f"outlet-{k}") for k, d in enumerate(corpus(3, seed=99, wires=1))]
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive)
+        read: list[str] = []
+        text, count = Store.text, dedup.recount.source_boilerplate
+
+        def reading(store: Store, row: tuple[object, ...]) -> str:
+            read.append(str(row[2]))
+            return text(store, row)
+
+        counted: list[set[str]] = []
+
+        def counting(texts: list[str], *args: object) -> object:
+            counted.append(set(read))
+            return count(texts, *args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Store, "text", reading)
+        monkeypatch.setattr(dedup.recount, "source_boilerplate", counting)
+        got = index.query(queries)
+    assert counted == [{"outlet-0"}, {"outlet-0", "outlet-1"}, {"outlet-0", "outlet-1", "outlet-2"}]
+    assert sorted(read) == sorted(d.source for d in archive)  # each stored text read once
+    same_answer(got, expected(archive, queries))

@@ -147,3 +147,54 @@ def test_a_zstd_file_cut_short_is_an_error(tmp_path: Path, capsys: pytest.Captur
     assert main(["scan", str(cut), "--format", "jsonl", "-q"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cut.jsonl.zst: cannot read: compressed file ended before the end" in err
+
+
+def temporary(out: Path) -> list[str]:
+    """The temporary files of ``out``'s writers."""
+    return sorted(
+        p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and len(p.name) == len(out.name) + 14
+    )
+
+
+def _writing(tmp_path: Path, out: Path) -> subprocess.Popen[bytes]:
+    """A scan writing ``out``, held open: its documents come on standard input, which is kept open."""
+    before = temporary(out)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "scan", "-", "-o", str(out), "--format", "jsonl", "-q"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdin is not None
+    process.stdin.write((json.dumps({"id": "a", "text": TEXTS[0]}) + "\n").encode())
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while len(temporary(out)) <= len(before):  # its temporary file
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    return process
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_what_a_killed_command_left_is_removed_by_the_next(tmp_path: Path) -> None:
+    """A daily job killed outright (``timeout -s KILL``, the out-of-memory killer) cannot remove its temporary
+    file: they piled up beside the report, one a killed run, each as large as what it had written. The next
+    command writing the same file removes them, and never the temporary file of a command still running."""
+    docs, out = corpus(tmp_path / "docs"), tmp_path / "out.jsonl"
+    alive = _writing(tmp_path, out)
+    (running,) = temporary(out)
+    killed = _writing(tmp_path, out)  # (it leaves the running command's file alone too)
+    killed.kill()
+    killed.wait(60)
+    assert killed.stdin is not None
+    killed.stdin.close()
+    assert len(temporary(out)) == 2
+    (tmp_path / ".out.jsonl.notours.tmp").write_text("a file of another name pattern\n", "utf-8")
+    assert main(["scan", str(docs), "--format", "jsonl", "-q", "-o", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".out.jsonl.notours.tmp", "docs", "out.jsonl", running]
+    )
+    assert alive.stdin is not None
+    alive.stdin.close()
+    assert alive.wait(60) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.jsonl.notours.tmp", "docs", "out.jsonl"]

@@ -346,7 +346,7 @@ class Index:
                     segments = store.segments(snap)
                     result = run_query(
                         config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text,
-                        store.source_texts,
+                        store.source_numbers,
                     )  # fmt: skip
             finally:
                 batch.close_keys()

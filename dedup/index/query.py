@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -136,24 +136,37 @@ def _exact_boilerplate(
     stats: Statistics,
     names: dict[int, str],
     removed: npt.NDArray[np.uint32],
-    source_texts: Any,
+    source_numbers: Any,
+    fetch: Any,
+    text_of: Any,
     wanted: Container[int],
 ) -> dict[int, npt.NDArray[np.uint64]]:
     """The exact boilerplate of the sources the statistics' sketch is too full for: their archive
-    documents (less ``removed``) and query documents, as the statistics count them."""
+    documents (less ``removed``) and query documents, as the statistics count them.
+
+    A source's texts are read when its count starts (:func:`dedup.recount.exact_boilerplate` holds
+    those of a few sources at once): an archive's small outlets are most of its documents, and
+    reading every one's texts first held the archive's text in memory for each query.
+    """
     share = config.source_df
-    texts: dict[int, list[str]] = {s: [] for s in exact_sources(stats.counts, share) if s in wanted}
-    if not texts or source_texts is None:
+    exact = [s for s in exact_sources(stats.counts, share) if s in wanted]
+    if not exact or source_numbers is None:
         return {}
     gone = set(removed.tolist())
-    numbers = {names[s]: s for s in texts}
-    for num, source, text in source_texts(sorted(numbers)):
-        if num not in gone:
-            texts[numbers[source]].append(text)
+    stored = source_numbers([names[s] for s in exact])
+    queried: dict[int, list[int]] = {}
     for q in range(len(batch.documents)):
-        if batch.doc_source[q] in texts:
-            texts[batch.doc_source[q]].append(batch.documents.document(q).text)
-    return exact_boilerplate(stats.counts, share, lambda s: texts[s], config, texts, threads=batch.threads)
+        queried.setdefault(batch.doc_source[q], []).append(q)
+
+    def texts_of(source: int) -> Iterator[str]:
+        nums = [num for num in stored.get(names[source], ()) if num not in gone]
+        for k in range(0, len(nums), 500):
+            for row in fetch(nums[k : k + 500]):
+                yield text_of(row)
+        for q in queried.get(source, ()):
+            yield batch.documents.document(q).text
+
+    return exact_boilerplate(stats.counts, share, texts_of, config, set(exact), threads=batch.threads)
 
 
 def _timestamp(date: str | None) -> float:
@@ -206,7 +219,7 @@ def run_query(
     fetch: Any,
     windows_of: Any,
     text_of: Any,
-    source_texts: Any = None,
+    source_numbers: Any = None,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
@@ -214,8 +227,8 @@ def run_query(
     documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
     returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
     their window counts (-1 for a number with no document), ``text_of(row)`` a row's text;
-    ``source_texts(names)`` yields ``(num, source, text)`` of the archive documents of the sources
-    named, for the sources whose boilerplate is counted exactly (:mod:`dedup.recount`).
+    ``source_numbers(names)`` gives the numbers of the archive documents of each source named, for
+    the sources whose boilerplate is counted exactly (:mod:`dedup.recount`).
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -340,7 +353,7 @@ def run_query(
     names = {number: name for name, number in batch.sources.items()}
     salts = {s: source_salt(names[s]) for s in set(doc_source)}
     share = config.source_df
-    exact = _exact_boilerplate(config, batch, stats, names, removed, source_texts, salts)
+    exact = _exact_boilerplate(config, batch, stats, names, removed, source_numbers, fetch, text_of, salts)
     prepared.filters = {s: Boilerplate(stats.counts, s, salts[s], share, exact=exact.get(s)) for s in sorted(salts)}
     work = _AlignChunk(corpus, prepared)  # type: ignore[arg-type]
     pair_chunks = chunks(left, right)

@@ -426,18 +426,22 @@ class Store:
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
         return rows
 
-    def source_texts(self, names: Sequence[str]) -> Iterator[tuple[int, str, str]]:
-        """``(num, source, text)`` of every stored document of the sources ``names``, by num.
+    def source_numbers(self, names: Sequence[str]) -> dict[str, list[int]]:
+        """The numbers of every stored document of the sources ``names``, by source, ascending.
 
         What the exact count of a source's boilerplate reads (:mod:`dedup.recount`), when the
-        statistics' sketch is too full for the source's limit.
+        statistics' sketch is too full for the source's limit: it then reads their texts a source
+        at a time (:meth:`documents`), not every source's at once.
         """
+        out: dict[str, list[int]] = {}
         for k in range(0, len(names), 500):
             chunk = list(names[k : k + 500])
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT {_ROW_COLUMNS} FROM documents WHERE source IN ({marks}) ORDER BY num"
-            for row in self.db.execute(query, chunk):
-                yield row[0], row[2], self.text(row)
+            for num, source in self.db.execute(f"SELECT num, source FROM documents WHERE source IN ({marks})", chunk):
+                out.setdefault(source, []).append(num)
+        for nums in out.values():
+            nums.sort()
+        return out
 
     def windows(self, nums: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The window counts of the documents numbered ``nums``, -1 for a number with no document.
