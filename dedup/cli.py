@@ -725,6 +725,8 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
     if not create and not path.joinpath("catalogue.sqlite").exists():
         # A daily job's first run is a query of an archive not made yet: say what makes one.
         made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"
+        if args.action == "query":
+            made += " (or this query with --add, which adds the documents after)"
         raise DedupError(f"{path}: no index here (no catalogue.sqlite): {made}")
     if not create or path.joinpath("catalogue.sqlite").exists():
         with Index.open(path, create=False, timeout=args.wait) as existing:
@@ -796,7 +798,10 @@ def _run_index(args: argparse.Namespace) -> int:
     output = _check_report_options(args, lambda path: reader.would_read(args.inputs, path))
     try:
         _compile_first(args.quiet)
-        with _open_index(args, create=False) as index, _locating(reader, args):
+        # With --add the query makes the index on a daily job's first run (queried empty, the day's
+        # stories are compared among themselves); without it, a path that is no index is an error
+        # (a mistyped one would otherwise be made).
+        with _open_index(args, create=args.add) as index, _locating(reader, args):
             documents = list(_located(reader.read(args.inputs)))
             archive = len(index)  # (what the query is asked against: counted before an --add)
             result = _located_result(index.query(documents), reader)

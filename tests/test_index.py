@@ -502,17 +502,30 @@ def test_cli_options_of_an_existing_index(tmp_path: Path, capsys: pytest.Capture
     assert "ngram 6 (index) != 5" in capsys.readouterr().err
     # A daily job's first run queries before anything was added: the error says what makes the index.
     missing = tmp_path / "the archive"
-    for action in (
-        ["query", str(missing), str(docs)],
-        ["query", str(missing), str(docs), "--add"],
-        ["info", str(missing)],
+    for action, more in (
+        (["query", str(missing), str(docs)], " (or this query with --add, which adds the documents after)"),
+        (["info", str(missing)], ""),
     ):
         assert main(["index", *action]) == 2
         assert capsys.readouterr().err == (
             f"dedup: error: {missing}: no index here (no catalogue.sqlite): "
-            f"`dedup index add '{missing}' INPUT...` makes one\n"
+            f"`dedup index add '{missing}' INPUT...` makes one{more}\n"
         )
     assert not missing.exists()
+    # With --add, the first day's query makes it, with the options given, and reports what the day's
+    # stories share among themselves, as a scan of them would.
+    day = _jsonl(tmp_path / "day1-stories.jsonl", DOCS)
+    report = tmp_path / "day1.jsonl"
+    argv = ["index", "query", str(missing), str(day), "--add", "--ngram", "6", "--format", "jsonl", "-o", str(report)]
+    assert main([*argv, "-q"]) == 0
+    first = [r for r in map(json.loads, report.read_text(encoding="utf-8").splitlines()) if r["type"] != "summary"]
+    scanned = tmp_path / "scan.jsonl"
+    assert main(["scan", str(day), "--ngram", "6", "--format", "jsonl", "-o", str(scanned), "-q"]) == 0
+    alone = [r for r in map(json.loads, scanned.read_text(encoding="utf-8").splitlines()) if r["type"] != "summary"]
+    assert first == alone and any(r["type"] == "passage" for r in first)
+    assert main(["index", "info", str(missing), "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["documents"] == len(DOCS) and info["config"]["ngram"] == 6
 
 
 def test_cli_bad_input_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
