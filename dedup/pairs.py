@@ -125,6 +125,9 @@ def align_pair(
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
     scores, (jac, cont_a, cont_b) = pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
+    if a.unique_ngrams is not None or b.unique_ngrams is not None:
+        # (the whole pair over what is not either source's boilerplate; its passages over their text)
+        jac, cont_a, cont_b = set_scores(a.scored, b.scored)
     found = []
     for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
         if similarity >= config.min_similarity:
@@ -157,6 +160,10 @@ def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], conf
     it first for such a pair, before it looks up anything else: a brief is a candidate of many
     documents it shares a few bands with, and few such pairs are reported.
 
+    The sets leave each source's boilerplate out (:attr:`dedup.align.Prepared.scored`): an
+    outlet's sign-off is a third of a brief, and outlets whose sign-offs follow one template would
+    otherwise score over ``min_score`` on it alone.
+
     Example:
         >>> cfg = ScanConfig()
         >>> brief = prepare_text("The ministry said the talks on the mission would resume next week. " * 3, cfg, None)
@@ -164,7 +171,7 @@ def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], conf
         >>> reaches_min_score(brief, brief, (math.nan, math.nan), cfg), reaches_min_score(brief, other, (1.0, 2.0), cfg)
         (True, False)
     """
-    _, in_a, in_b = set_scores(a.ngrams, b.ngrams)
+    _, in_a, in_b = set_scores(a.scored, b.scored)
     return pair_score(in_a, in_b, times[0], times[1]) >= config.min_score
 
 

@@ -144,6 +144,25 @@ class Prepared:
     # takes the rest of a sentence that both documents edited alike. Empty when prepared without
     # the raw text.
     sentences: Positions = field(default_factory=lambda: _NO_SENTENCES)
+    # The distinct n-grams outside the source's boilerplate (its sign-off, template and dateline:
+    # the character seeds left out), sorted; None when no seed was left out, and the set is
+    # ``ngrams``. The whole-pair scores count these (:attr:`scored`): two outlets whose sign-offs
+    # follow one template (a group's sites, one CMS) share no wording by it.
+    unique_ngrams: npt.NDArray[np.uint32] | None = None
+
+    @property
+    def scored(self) -> npt.NDArray[np.uint32]:
+        """The n-gram set the whole-document scores count: ``ngrams`` but for the source's boilerplate.
+
+        Example:
+            >>> from dedup.normalize import normalize
+            >>> from dedup.shingle import shingle
+            >>> n = normalize("one two three one")
+            >>> p = prepare(n, shingle(n.text, 5), common=np.zeros(0, np.uint64))
+            >>> p.scored is p.ngrams
+            True
+        """
+        return self.ngrams if self.unique_ngrams is None else self.unique_ngrams
 
     @property
     def shingles(self) -> Shingles:
@@ -174,7 +193,8 @@ class Prepared:
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
             self.seed_rare, self.word_rare, self.key_filter, self.sentences,
         )  # fmt: skip
-        return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes
+        unique = 0 if self.unique_ngrams is None else int(self.unique_ngrams.nbytes)
+        return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes + unique
 
 
 _NO_TABLE = np.zeros((1, 1), dtype=np.uint32)
@@ -222,11 +242,13 @@ def prepare(
             rare = -1
     else:
         within, shift, salt, limit, corpus, rare = _NO_TABLE, np.uint64(63), np.uint64(0), -1, _NO_TABLE, -1
-    ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces, copies = _prepare_kernel(
-        cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt, limit,
-        rare, _PACK_LIMIT, shingles.starts, shingles.ends, p.min_length, _echo_run(p),
+    ngrams, ranks, keys, index, seed_rare, words, word_starts, word_ends, word_rare, spaces, copies, left = (
+        _prepare_kernel(
+            cps, shingles.hashes, offset, p.word_min, p.max_repeat, within, corpus, ROW_MULTIPLIERS, shift, salt,
+            limit, rare, _PACK_LIMIT, shingles.starts, shingles.ends, p.min_length, _echo_run(p),
+        )
     )  # fmt: skip
-    keep_keys = keep_words = None
+    keep_keys = keep_words = boiler = None
     if isinstance(common, Boilerplate):
         if common.sources is not None:
             # Keys no other source holds cannot seed a pair: fewer keys, a cheaper join, the same seeds.
@@ -234,12 +256,19 @@ def prepare(
         if common.possible and common.exact is not None:
             # (the kernel's own filter, applied last there too, by exact counts)
             exact_keys, exact_words = ~common.in_exact(keys), ~common.in_exact(words)
+            boiler = ~exact_keys
             keep_keys = exact_keys if keep_keys is None else keep_keys & exact_keys
             keep_words = exact_words if keep_words is None else keep_words & exact_words
     elif callable(common):
         keep_keys, keep_words = ~common(keys), ~common(words)
+        boiler = ~keep_keys
     elif common is not None:
         keep_keys, keep_words = ~np.isin(keys, common), ~np.isin(words, common)
+        boiler = ~keep_keys
+    if boiler is not None and boiler.any():
+        left = np.concatenate((left, index[boiler]))
+    # (the character seeds left out only: a word in a tenth of an outlet's stories is vocabulary)
+    unique_ngrams = _unique_ngrams(ngrams, ranks, left, offset) if len(left) else None
     if keep_keys is not None and keep_words is not None:
         keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
@@ -259,8 +288,30 @@ def prepare(
     return Prepared(
         packed, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
-        copies if len(copies) else _NO_COPIES, sentences,
+        copies if len(copies) else _NO_COPIES, sentences, unique_ngrams,
     )  # fmt: skip
+
+
+def _unique_ngrams(
+    ngrams: npt.NDArray[np.uint32], ranks: npt.NDArray[np.int32], left: npt.NDArray[np.int64], offset: int
+) -> npt.NDArray[np.uint32]:
+    """The distinct n-grams not wholly inside a character seed left out as boilerplate (starting at ``left``).
+
+    A seed starting at n-gram ``i`` spans n-grams ``i`` to ``i + offset``; an n-gram counts when
+    one of its occurrences lies outside every such seed.
+
+    Example:
+        >>> from dedup.score import ranked_ngrams
+        >>> ngrams, ranks = ranked_ngrams(np.array([7, 5, 7, 3, 9], np.uint32))
+        >>> _unique_ngrams(ngrams, ranks, np.array([1]), 1).tolist()  # n-grams 1 and 2 (5 and 7) left out
+        [3, 7, 9]
+    """
+    edges = np.zeros(len(ranks) + 1, dtype=np.int64)
+    np.add.at(edges, left, 1)
+    np.add.at(edges, np.minimum(left + offset + 1, len(ranks)), -1)
+    outside = np.cumsum(edges[:-1]) == 0
+    unique: npt.NDArray[np.uint32] = ngrams[np.unique(ranks[outside])]
+    return unique
 
 
 _NARROW_LIMIT = 1 << 31  # texts shorter than this keep their positions in int32
@@ -305,6 +356,7 @@ def _prepare_kernel(
     npt.NDArray[np.bool_],
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
 ]:
     """:func:`prepare` in one call: n-gram ranks, seeds and words occurring at most ``max_repeat`` times, spaces.
 
@@ -313,7 +365,8 @@ def _prepare_kernel(
     those whose count in ``corpus`` is at most ``rare`` are marked rare (all are, when ``rare < 0``).
     With ``min_run > 0`` (and the n-grams' spans given), copies of at least ``min_run`` n-grams
     (:mod:`dedup.copies`) count once. Returns ``ngrams, ranks, seed_keys, seed_index, seed_rare,
-    word_keys, word_starts, word_ends, word_rare, spaces, copies``.
+    word_keys, word_starts, word_ends, word_rare, spaces, copies`` and where the character seeds
+    ``limit`` left out start.
     """
     n = len(hashes)
     # Ranks: hash and position packed in one uint64 and sorted.
@@ -364,8 +417,10 @@ def _prepare_kernel(
             raw[i] = (np.uint64(hashes[i]) << np.uint64(32)) | np.uint64(hashes[i + offset])
         keys, index = _few_sorted(raw, np.argsort(raw, kind="mergesort"), max_repeat, seed_copy)
     words, first = _few_sorted(word_hashes, np.argsort(word_hashes, kind="mergesort"), max_repeat, word_copy)
+    left = np.zeros(0, dtype=np.int64)  # where the character seeds left out as boilerplate start
     if limit >= 0:
         keep = _estimate_salted(within, multipliers, shift, keys, salt) <= limit
+        left = index[~keep]
         keys, index = keys[keep], index[keep]
         keep = _estimate_salted(within, multipliers, shift, words, salt) <= limit
         words, first = words[keep], first[keep]
@@ -376,7 +431,7 @@ def _prepare_kernel(
         seed_rare = np.ones(len(keys), dtype=np.bool_)
         word_rare = np.ones(len(words), dtype=np.bool_)
     spaces = np.flatnonzero(cps == _SPACE).astype(np.int64)
-    return ngrams, ranks, keys, index, seed_rare, words, starts[first], ends[first], word_rare, spaces, copies
+    return ngrams, ranks, keys, index, seed_rare, words, starts[first], ends[first], word_rare, spaces, copies, left
 
 
 @njit(cache=True, nogil=True)

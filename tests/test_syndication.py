@@ -189,6 +189,35 @@ def test_outlet_template_is_boilerplate_but_wire_copy_of_many_outlets_is_not() -
     assert any("b" in (p.a.doc, p.b.doc) for p in unsourced.passages)
 
 
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), words=st.integers(30, 90))
+def test_a_sign_off_template_two_outlets_share_pairs_no_briefs(seed: int, words: int) -> None:
+    """Two outlets whose sign-offs follow one template (a group's sites, one CMS), only the name
+    differing, under briefs of their own (200-700 characters): the sign-off is a third of a brief,
+    each outlet's boilerplate, and must not pair the outlets' briefs. Before, the whole-pair score
+    counted it, and every brief of one outlet was reported with every brief of the other on its
+    score alone (928,000 such pairs in a 10,000-brief corpus of 60 outlets). A brief both carry
+    is still reported."""
+    template = (
+        "For more breaking news and special reports, follow {} on our website and social media channels. "
+        "All rights reserved, {} 2026."
+    )
+    docs = [
+        Document(
+            f"{outlet}{i}", story(seed + 100 * k + i, words) + "\n" + template.format(outlet, outlet), source=outlet
+        )
+        for k, outlet in enumerate(("Vmwqiqzh", "Biqpmzj"))
+        for i in range(8)
+    ]
+    brief = story(seed + 999, words)
+    docs += [
+        Document(f"carried{k}", brief + "\n" + template.format(o, o), source=o)
+        for k, o in enumerate(("Vmwqiqzh", "Biqpmzj"))
+    ]
+    result = scan(docs)
+    assert {(p.a, p.b) for p in result.pairs} == {("carried0", "carried1")}
+
+
 @settings(max_examples=8, deadline=None)
 @given(seed=st.integers(0, 10_000), copies=st.integers(2, 4), mostly=st.booleans())
 def test_text_repeated_in_a_document_still_matches_its_copy(seed: int, copies: int, mostly: bool) -> None:
