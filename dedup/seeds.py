@@ -306,12 +306,30 @@ def _unique_ngrams(
         >>> _unique_ngrams(ngrams, ranks, np.array([1]), 1).tolist()  # n-grams 1 and 2 (5 and 7) left out
         [3, 7, 9]
     """
-    edges = np.zeros(len(ranks) + 1, dtype=np.int64)
-    np.add.at(edges, left, 1)
-    np.add.at(edges, np.minimum(left + offset + 1, len(ranks)), -1)
-    outside = np.cumsum(edges[:-1]) == 0
-    unique: npt.NDArray[np.uint32] = ngrams[np.unique(ranks[outside])]
-    return unique
+    return ngrams[_outside_ranks(len(ngrams), ranks, left, offset)]
+
+
+@njit(cache=True, nogil=True)
+def _outside_ranks(
+    count: int, ranks: npt.NDArray[np.int32], left: npt.NDArray[np.int64], offset: int
+) -> npt.NDArray[np.bool_]:
+    """Which of ``count`` ranks occur at a position outside every seed starting at ``left``.
+
+    One pass and no sort: it runs for every document prepared under a source's boilerplate, on the
+    alignment's path.
+    """
+    n = len(ranks)
+    edges = np.zeros(n + 1, dtype=np.int64)
+    for start in left:
+        edges[start] += 1
+        edges[min(start + offset + 1, n)] -= 1
+    seen = np.zeros(count, dtype=np.bool_)
+    depth = 0
+    for i in range(n):
+        depth += edges[i]
+        if depth == 0:
+            seen[ranks[i]] = True
+    return seen
 
 
 _NARROW_LIMIT = 1 << 31  # texts shorter than this keep their positions in int32
