@@ -125,7 +125,7 @@ def align_pair(
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
     scores, (jac, cont_a, cont_b) = pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
-    if a.unique_ngrams is not None or b.unique_ngrams is not None:
+    if a.scored_ngrams is not None or b.scored_ngrams is not None:
         # (the whole pair over what is not either source's boilerplate; its passages over their text)
         jac, cont_a, cont_b = set_scores(a.scored, b.scored)
     found = []

@@ -148,7 +148,7 @@ class Prepared:
     # the character seeds left out), sorted; None when no seed was left out, and the set is
     # ``ngrams``. The whole-pair scores count these (:attr:`scored`): two outlets whose sign-offs
     # follow one template (a group's sites, one CMS) share no wording by it.
-    unique_ngrams: npt.NDArray[np.uint32] | None = None
+    scored_ngrams: npt.NDArray[np.uint32] | None = None
 
     @property
     def scored(self) -> npt.NDArray[np.uint32]:
@@ -162,7 +162,7 @@ class Prepared:
             >>> p.scored is p.ngrams
             True
         """
-        return self.ngrams if self.unique_ngrams is None else self.unique_ngrams
+        return self.ngrams if self.scored_ngrams is None else self.scored_ngrams
 
     @property
     def shingles(self) -> Shingles:
@@ -193,7 +193,7 @@ class Prepared:
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
             self.seed_rare, self.word_rare, self.key_filter, self.sentences,
         )  # fmt: skip
-        unique = 0 if self.unique_ngrams is None else int(self.unique_ngrams.nbytes)
+        unique = 0 if self.scored_ngrams is None else int(self.scored_ngrams.nbytes)
         return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes + unique
 
 
@@ -268,7 +268,7 @@ def prepare(
     if boiler is not None and boiler.any():
         left = np.concatenate((left, index[boiler]))
     # (the character seeds left out only: a word in a tenth of an outlet's stories is vocabulary)
-    unique_ngrams = _unique_ngrams(ngrams, ranks, left, offset) if len(left) else None
+    scored_ngrams = _ngrams_outside(ngrams, ranks, left, offset) if len(left) else None
     if keep_keys is not None and keep_words is not None:
         keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
@@ -288,11 +288,11 @@ def prepare(
     return Prepared(
         packed, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
-        copies if len(copies) else _NO_COPIES, sentences, unique_ngrams,
+        copies if len(copies) else _NO_COPIES, sentences, scored_ngrams,
     )  # fmt: skip
 
 
-def _unique_ngrams(
+def _ngrams_outside(
     ngrams: npt.NDArray[np.uint32], ranks: npt.NDArray[np.int32], left: npt.NDArray[np.int64], offset: int
 ) -> npt.NDArray[np.uint32]:
     """The distinct n-grams not wholly inside a character seed left out as boilerplate (starting at ``left``).
@@ -303,7 +303,7 @@ def _unique_ngrams(
     Example:
         >>> from dedup.score import ranked_ngrams
         >>> ngrams, ranks = ranked_ngrams(np.array([7, 5, 7, 3, 9], np.uint32))
-        >>> _unique_ngrams(ngrams, ranks, np.array([1]), 1).tolist()  # n-grams 1 and 2 (5 and 7) left out
+        >>> _ngrams_outside(ngrams, ranks, np.array([1]), 1).tolist()  # n-grams 1 and 2 (5 and 7) left out
         [3, 7, 9]
     """
     return ngrams[_outside_ranks(len(ngrams), ranks, left, offset)]
