@@ -81,19 +81,8 @@ def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pyt
 def test_sigterm_removes_the_partial_output(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     # Documents on standard input, kept open: the scan waits for the rest when the signal comes.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dedup", "scan", "-", "-o", str(out), "--format", "jsonl"],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=tmp_path,
-    )
+    process = _writing(tmp_path, out)
     assert process.stdin is not None
-    process.stdin.write((json.dumps({"id": "a", "text": TEXTS[0]}) + "\n").encode())
-    process.stdin.flush()
-    deadline = time.monotonic() + 60
-    while not any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir()):  # the output's temporary file
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 128 + signal.SIGTERM
     process.stdin.close()
