@@ -139,6 +139,9 @@ def test_planted_passage_is_found_at_its_offsets(
     assert _close((p.b.start, p.b.end), spans_b[1])
 
 
+# (Slow: int64 positions compile every alignment kernel again, most of a minute of a fresh
+# machine's CPU; only texts of 2^31 code points take them.)
+@pytest.mark.slow
 @_SETTINGS
 @given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1), shared=st.integers(15, 80))
 def test_narrow_positions_align_and_score_as_wide_ones(alphabet: str, seed: int, shared: int) -> None:

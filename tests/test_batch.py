@@ -53,24 +53,45 @@ def _prepared(texts: list[str], wide: bool = False) -> list[Prepared]:
         return [prepare(n, shingle(n.text, PARAMS.ngram), PARAMS) for n in map(normalize, texts)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    alphabet=st.sampled_from([LATIN, ARABIC, CHINESE]),
-    count=st.integers(2, 6),
-    data=st.data(),
-)
-def test_a_batch_finds_what_align_finds_pair_by_pair(seed: int, alphabet: str, count: int, data: st.DataObject) -> None:
+def _batch_equals_pairwise(seed: int, alphabet: str, count: int, data: st.DataObject, wide: bool) -> None:
     documents = _prepared(_documents(seed, alphabet, count))
-    # Some documents with positions in int64 (texts of 2^31 code points), which are aligned a
-    # pair at a time; the others go through the kernel together.
-    wide = _prepared(_documents(seed, alphabet, count), wide=True)
-    chosen = [wide[k] if data.draw(st.booleans()) else documents[k] for k in range(count)]
+    chosen = documents
+    if wide:
+        # Some documents with positions in int64 (texts of 2^31 code points), which are aligned a
+        # pair at a time; the others go through the kernel together.
+        widened = _prepared(_documents(seed, alphabet, count), wide=True)
+        chosen = [widened[k] if data.draw(st.booleans()) else documents[k] for k in range(count)]
     pair = st.tuples(st.integers(0, count - 1), st.integers(0, count - 1)).filter(lambda p: p[0] != p[1])
     pairs = data.draw(st.lists(pair, min_size=1, max_size=40))
     left, right = [i for i, _ in pairs], [j for _, j in pairs]
     found = align_batch([handle(d) for d in chosen], left, right, PARAMS)
     assert found == [align(chosen[i], chosen[j], PARAMS) for i, j in pairs]
+
+
+_BATCHES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_DRAWN = {
+    "seed": st.integers(0, 2**32 - 1),
+    "alphabet": st.sampled_from([LATIN, ARABIC, CHINESE]),
+    "count": st.integers(2, 6),
+    "data": st.data(),
+}
+
+
+@_BATCHES
+@given(**_DRAWN)
+def test_a_batch_finds_what_align_finds_pair_by_pair(seed: int, alphabet: str, count: int, data: st.DataObject) -> None:
+    _batch_equals_pairwise(seed, alphabet, count, data, wide=False)
+
+
+# (Slow: int64 positions compile every alignment kernel again, a minute of a fresh machine's CPU;
+# only texts of 2^31 code points take them.)
+@pytest.mark.slow
+@_BATCHES
+@given(**_DRAWN)
+def test_a_batch_with_wide_documents_finds_what_align_finds(
+    seed: int, alphabet: str, count: int, data: st.DataObject
+) -> None:
+    _batch_equals_pairwise(seed, alphabet, count, data, wide=True)
 
 
 def test_a_chunk_of_many_passages_keeps_each_pairs_own() -> None:
