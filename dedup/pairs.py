@@ -124,10 +124,10 @@ def align_pair(
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
-    scores, (jac, cont_a, cont_b) = pair_scores(a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans)
-    if a.scored_ngrams is not None or b.scored_ngrams is not None:
-        # (the whole pair over what is not either source's boilerplate; its passages over their text)
-        jac, cont_a, cont_b = set_scores(a.scored, b.scored)
+    # (the whole pair over what is not either source's boilerplate; its passages over their text)
+    scores, (jac, cont_a, cont_b) = pair_scores(
+        a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, spans, a_kept=a.scored, b_kept=b.scored
+    )
     found = []
     for al, (similarity, in_a, in_b) in zip(alignments, scores.tolist(), strict=True):
         if similarity >= config.min_similarity:
@@ -171,7 +171,7 @@ def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], conf
         >>> reaches_min_score(brief, brief, (math.nan, math.nan), cfg), reaches_min_score(brief, other, (1.0, 2.0), cfg)
         (True, False)
     """
-    _, in_a, in_b = set_scores(a.scored, b.scored)
+    _, in_a, in_b = set_scores(a.ngrams, b.ngrams, x_kept=a.scored, y_kept=b.scored)
     return pair_score(in_a, in_b, times[0], times[1]) >= config.min_score
 
 

@@ -43,17 +43,68 @@ def ngram_set(shingles: Shingles, start: int = 0, end: int | None = None) -> npt
     return distinct(shingles.hashes[first:last]) if last > first else np.zeros(0, dtype=np.uint32)
 
 
-def set_scores(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> tuple[float, float, float]:
+def set_scores(
+    x: npt.NDArray[np.uint32],
+    y: npt.NDArray[np.uint32],
+    *,
+    x_kept: npt.NDArray[np.bool_] | None = None,
+    y_kept: npt.NDArray[np.bool_] | None = None,
+) -> tuple[float, float, float]:
     """Jaccard similarity of two sorted distinct hash sets, and the containment of each in the other.
+
+    ``x_kept`` (a mask as long as ``x``) keeps only some of ``x`` in the sets compared, as
+    ``x[x_kept]`` would, without making that array; likewise ``y_kept``.
 
     Example:
         >>> set_scores(np.array([1, 2, 3, 4], np.uint32), np.array([3, 4, 5, 6], np.uint32))
         (0.3333333333333333, 0.5, 0.5)
+        >>> set_scores(np.array([1, 2, 3, 4], np.uint32), np.array([3, 4, 5, 6], np.uint32),
+        ...            x_kept=np.array([True, True, True, False]))
+        (0.16666666666666666, 0.3333333333333333, 0.25)
     """
-    if len(x) == 0 or len(y) == 0:
+    shared, nx, ny = _set_counts(x, _mask(x_kept), y, _mask(y_kept))
+    if nx == 0 or ny == 0:
         return 0.0, 0.0, 0.0
-    shared = _shared(x, y)
-    return shared / (len(x) + len(y) - shared), shared / len(x), shared / len(y)
+    return shared / (nx + ny - shared), shared / nx, shared / ny
+
+
+_ALL = np.zeros(0, dtype=np.bool_)  # an empty mask: every value kept
+
+
+def _mask(kept: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_]:
+    return _ALL if kept is None else np.asarray(kept, dtype=np.bool_)
+
+
+@njit(cache=True, nogil=True)
+def _set_counts(
+    x: npt.NDArray[np.uint32], x_kept: npt.NDArray[np.bool_], y: npt.NDArray[np.uint32], y_kept: npt.NDArray[np.bool_]
+) -> tuple[int, int, int]:
+    """The values x and y share and keep, and each side's kept values: :func:`_kept_shared` after one merge."""
+    in_x, in_y = merge_sorted(x, y)
+    return _kept_shared(x, x_kept, y, y_kept, in_x, in_y)
+
+
+@njit(cache=True, nogil=True)
+def _kept_shared(
+    x: npt.NDArray[np.uint32],
+    x_kept: npt.NDArray[np.bool_],
+    y: npt.NDArray[np.uint32],
+    y_kept: npt.NDArray[np.bool_],
+    in_x: npt.NDArray[np.int64],
+    in_y: npt.NDArray[np.int64],
+) -> tuple[int, int, int]:
+    """Of the values at ``in_x``/``in_y`` (what x and y share), those both masks keep; and each side's kept values.
+
+    An empty mask keeps every value of its side.
+    """
+    nx = len(x) if not len(x_kept) else int(x_kept.sum())
+    ny = len(y) if not len(y_kept) else int(y_kept.sum())
+    if not len(x_kept) and not len(y_kept):
+        return len(in_x), nx, ny
+    shared = 0
+    for k in range(len(in_x)):
+        shared += (not len(x_kept) or x_kept[in_x[k]]) and (not len(y_kept) or y_kept[in_y[k]])
+    return shared, nx, ny
 
 
 def span_scores(
@@ -156,14 +207,18 @@ def pair_scores(
     b_ngrams: npt.NDArray[np.uint32],
     b_ranks: npt.NDArray[np.int32],
     spans: npt.NDArray[np.int64],
+    *,
+    a_kept: npt.NDArray[np.bool_] | None = None,
+    b_kept: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.float64], tuple[float, float, float]]:
     """Scores of many passages of one document pair, and of the whole pair, in one kernel call.
 
     ``a_ngrams, a_ranks = ranked_ngrams(a.hashes)`` (likewise for b); ``spans`` has one row
     ``(a_start, a_end, b_start, b_end)`` a passage. Row ``k`` of the first result is
     ``span_scores(a, *spans[k, :2], b, *spans[k, 2:])``; the second is
-    ``set_scores(a_ngrams, b_ngrams)``. The two n-gram sets are merged once for the pair; a span's
-    distinct n-grams are then counted by marking their ranks, without sorting them.
+    ``set_scores(a_ngrams, b_ngrams, x_kept=a_kept, y_kept=b_kept)``: the whole pair over the
+    n-grams the masks keep, the passages over all of theirs. The two n-gram sets are merged once for
+    the pair; a span's distinct n-grams are then counted by marking their ranks, without sorting them.
 
     Example:
         >>> from dedup.shingle import shingle
@@ -174,7 +229,9 @@ def pair_scores(
         (True, (0.25, 0.5, 0.3333333333333333))
     """
     spans = np.ascontiguousarray(spans, dtype=np.int64).reshape(-1, 4)
-    out = _pair_scores(a_ngrams, a_ranks, a.starts, a.ends, b_ngrams, b_ranks, b.starts, b.ends, spans)
+    out = _pair_scores(
+        a_ngrams, a_ranks, a.starts, a.ends, _mask(a_kept), b_ngrams, b_ranks, b.starts, b.ends, _mask(b_kept), spans
+    )
     return out[:-1], (float(out[-1, 0]), float(out[-1, 1]), float(out[-1, 2]))
 
 
@@ -184,21 +241,23 @@ def _pair_scores(
     ranks_a: npt.NDArray[np.int32],
     starts_a: npt.NDArray[np.int64],
     ends_a: npt.NDArray[np.int64],
+    kept_a: npt.NDArray[np.bool_],
     ngrams_b: npt.NDArray[np.uint32],
     ranks_b: npt.NDArray[np.int32],
     starts_b: npt.NDArray[np.int64],
     ends_b: npt.NDArray[np.int64],
+    kept_b: npt.NDArray[np.bool_],
     spans: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
     na, nb = len(ngrams_a), len(ngrams_b)
     to_b = np.full(na, -1, dtype=np.int64)  # rank in b of each n-gram of a, or -1
     in_a, in_b = merge_sorted(ngrams_a, ngrams_b)
     to_b[in_a] = in_b
-    shared = len(in_a)
     k = len(spans)
     out = np.zeros((k + 1, 3), dtype=np.float64)
-    if na and nb:
-        out[k, 0], out[k, 1], out[k, 2] = shared / (na + nb - shared), shared / na, shared / nb
+    shared, nx, ny = _kept_shared(ngrams_a, kept_a, ngrams_b, kept_b, in_a, in_b)
+    if nx and ny:
+        out[k, 0], out[k, 1], out[k, 2] = shared / (nx + ny - shared), shared / nx, shared / ny
     # Stamps instead of clearing: seen_a[r] == p + 1 once rank r was counted for passage p.
     seen_a = np.zeros(na, dtype=np.int64)
     seen_b = np.zeros(nb, dtype=np.int64)

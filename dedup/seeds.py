@@ -144,25 +144,11 @@ class Prepared:
     # takes the rest of a sentence that both documents edited alike. Empty when prepared without
     # the raw text.
     sentences: Positions = field(default_factory=lambda: _NO_SENTENCES)
-    # The distinct n-grams outside the source's boilerplate (its sign-off, template and dateline:
-    # the character seeds left out), sorted; None when no seed was left out, and the set is
-    # ``ngrams``. The whole-pair scores count these (:attr:`scored`): two outlets whose sign-offs
-    # follow one template (a group's sites, one CMS) share no wording by it.
-    scored_ngrams: npt.NDArray[np.uint32] | None = None
-
-    @property
-    def scored(self) -> npt.NDArray[np.uint32]:
-        """The n-gram set the whole-document scores count: ``ngrams`` but for the source's boilerplate.
-
-        Example:
-            >>> from dedup.normalize import normalize
-            >>> from dedup.shingle import shingle
-            >>> n = normalize("one two three one")
-            >>> p = prepare(n, shingle(n.text, 5), common=np.zeros(0, np.uint64))
-            >>> p.scored is p.ngrams
-            True
-        """
-        return self.ngrams if self.scored_ngrams is None else self.scored_ngrams
+    # Which of ``ngrams`` lie outside the source's boilerplate (its sign-off, template and
+    # dateline: the character seeds left out); None when no seed was left out, and every n-gram
+    # counts. The whole-pair scores count these (``set_scores(..., x_kept=scored)``): two outlets
+    # whose sign-offs follow one template (a group's sites, one CMS) share no wording by it.
+    scored: npt.NDArray[np.bool_] | None = None
 
     @property
     def shingles(self) -> Shingles:
@@ -193,8 +179,8 @@ class Prepared:
             self.seed_index, self.word_keys, self.word_starts, self.word_ends, self.ngrams, self.ranks,
             self.seed_rare, self.word_rare, self.key_filter, self.sentences,
         )  # fmt: skip
-        unique = 0 if self.scored_ngrams is None else int(self.scored_ngrams.nbytes)
-        return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes + unique
+        scored = 0 if self.scored is None else int(self.scored.nbytes)
+        return sum(int(a.nbytes) for a in arrays) + self.normalized.nbytes + scored
 
 
 _NO_TABLE = np.zeros((1, 1), dtype=np.uint32)
@@ -268,7 +254,7 @@ def prepare(
     if boiler is not None and boiler.any():
         left = np.concatenate((left, index[boiler]))
     # (the character seeds left out only: a word in a tenth of an outlet's stories is vocabulary)
-    scored_ngrams = _ngrams_outside(ngrams, ranks, left, offset) if len(left) else None
+    scored = _outside_ranks(len(ngrams), ranks, left, offset) if len(left) else None
     if keep_keys is not None and keep_words is not None:
         keys, index, seed_rare = keys[keep_keys], index[keep_keys], seed_rare[keep_keys]
         words, word_starts, word_ends = words[keep_words], word_starts[keep_words], word_ends[keep_words]
@@ -288,25 +274,8 @@ def prepare(
     return Prepared(
         packed, starts, ends, spaces, breaks, width, offset, keys, index, words,
         word_starts, word_ends, ngrams, ranks, seed_rare, word_rare, _key_filter(keys, words),
-        copies if len(copies) else _NO_COPIES, sentences, scored_ngrams,
+        copies if len(copies) else _NO_COPIES, sentences, scored,
     )  # fmt: skip
-
-
-def _ngrams_outside(
-    ngrams: npt.NDArray[np.uint32], ranks: npt.NDArray[np.int32], left: npt.NDArray[np.int64], offset: int
-) -> npt.NDArray[np.uint32]:
-    """The distinct n-grams not wholly inside a character seed left out as boilerplate (starting at ``left``).
-
-    A seed starting at n-gram ``i`` spans n-grams ``i`` to ``i + offset``; an n-gram counts when
-    one of its occurrences lies outside every such seed.
-
-    Example:
-        >>> from dedup.score import ranked_ngrams
-        >>> ngrams, ranks = ranked_ngrams(np.array([7, 5, 7, 3, 9], np.uint32))
-        >>> _ngrams_outside(ngrams, ranks, np.array([1]), 1).tolist()  # n-grams 1 and 2 (5 and 7) left out
-        [3, 7, 9]
-    """
-    return ngrams[_outside_ranks(len(ngrams), ranks, left, offset)]
 
 
 @njit(cache=True, nogil=True)
@@ -315,8 +284,15 @@ def _outside_ranks(
 ) -> npt.NDArray[np.bool_]:
     """Which of ``count`` ranks occur at a position outside every seed starting at ``left``.
 
-    One pass and no sort: it runs for every document prepared under a source's boilerplate, on the
-    alignment's path.
+    A seed starting at n-gram ``i`` spans n-grams ``i`` to ``i + offset``; an n-gram counts when
+    one of its occurrences lies outside every such seed. One pass and no sort: it runs for every
+    document prepared under a source's boilerplate, on the alignment's path.
+
+    Example:
+        >>> from dedup.score import ranked_ngrams
+        >>> ngrams, ranks = ranked_ngrams(np.array([7, 5, 7, 3, 9], np.uint32))
+        >>> ngrams[_outside_ranks(len(ngrams), ranks, np.array([1]), 1)].tolist()  # n-grams 1 and 2 (5 and 7) left out
+        [3, 7, 9]
     """
     n = len(ranks)
     edges = np.zeros(n + 1, dtype=np.int64)

@@ -56,6 +56,25 @@ def test_pair_scores_equal_span_and_set_scores(x: str, y: str, ngram: int, data:
     assert whole == set_scores(ngram_set(sx), ngram_set(sy))
 
 
+@settings(max_examples=200, deadline=None)
+@given(x=texts, y=texts, ngram=st.integers(1, 4), data=st.data())
+def test_kept_masks_score_as_the_sets_they_keep(x: str, y: str, ngram: int, data: st.DataObject) -> None:
+    """A mask (the n-grams outside a source's boilerplate) scores as the smaller set it keeps, in
+    set_scores and in pair_scores' whole pair, while pair_scores' passages still count every n-gram."""
+    sx, sy = shingle(x, ngram), shingle(y, ngram)
+    nx, rx = ranked_ngrams(sx.hashes)
+    ny, ry = ranked_ngrams(sy.hashes)
+    kx = np.array(data.draw(st.lists(st.booleans(), min_size=len(nx), max_size=len(nx))), dtype=np.bool_)
+    ky = data.draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=len(ny), max_size=len(ny))))
+    ky = None if ky is None else np.array(ky, dtype=np.bool_)
+    expected = set_scores(nx[kx], ny if ky is None else ny[ky])
+    assert set_scores(nx, ny, x_kept=kx, y_kept=ky) == expected
+    spans = np.array([(0, len(x), 0, len(y))])
+    rows, whole = pair_scores(sx, nx, rx, sy, ny, ry, spans, a_kept=kx, b_kept=ky)
+    assert whole == expected
+    assert tuple(rows[0].tolist()) == span_scores(sx, 0, len(x), sy, 0, len(y))
+
+
 @given(hashes=st.lists(st.integers(0, 2**32 - 1), max_size=50))
 def test_ranked_ngrams_are_the_distinct_hashes_and_each_ones_index(hashes: list[int]) -> None:
     values = np.array(hashes, dtype=np.uint32)
