@@ -722,17 +722,17 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
     skip_bad = getattr(args, "skip_bad", False)
     strict = getattr(args, "strict", False)
     path = Path(args.index)
-    if not create and not path.joinpath("catalogue.sqlite").exists():
+    if path.joinpath("catalogue.sqlite").exists():
+        with Index.open(path, create=False, timeout=args.wait) as existing:
+            stored = existing.config
+        config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
+        return Index.open(path, config, create=create, timeout=args.wait)
+    if not create:
         # A daily job's first run is a query of an archive not made yet: say what makes one.
         made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"
         if args.action == "query":
             made += " (or this query with --add, which adds the documents after)"
         raise DedupError(f"{path}: no index here (no catalogue.sqlite): {made}")
-    if not create or path.joinpath("catalogue.sqlite").exists():
-        with Index.open(path, create=False, timeout=args.wait) as existing:
-            stored = existing.config
-        config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
-        return Index.open(path, config, create=create, timeout=args.wait)
     config = ScanConfig().replace(**given, skip_bad=skip_bad, strict=strict)
     try:
         return Index.open(path, config, create=create, timeout=args.wait)
