@@ -65,8 +65,8 @@ def test_kept_masks_score_as_the_sets_they_keep(x: str, y: str, ngram: int, data
     nx, rx = ranked_ngrams(sx.hashes)
     ny, ry = ranked_ngrams(sy.hashes)
     kx = np.array(data.draw(st.lists(st.booleans(), min_size=len(nx), max_size=len(nx))), dtype=np.bool_)
-    ky = data.draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=len(ny), max_size=len(ny))))
-    ky = None if ky is None else np.array(ky, dtype=np.bool_)
+    drawn = data.draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=len(ny), max_size=len(ny))))
+    ky = None if drawn is None else np.array(drawn, dtype=np.bool_)
     expected = set_scores(nx[kx], ny if ky is None else ny[ky])
     assert set_scores(nx, ny, x_kept=kx, y_kept=ky) == expected
     spans = np.array([(0, len(x), 0, len(y))])
