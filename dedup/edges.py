@@ -2,8 +2,9 @@
 
 An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
 (an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
-word or two (a seed running over a full stop); words two passages both claim at their seam go to
-one of them. :mod:`dedup.align` calls :func:`_untangle`, then :func:`_to_sentence_ends`, last.
+word or two (a seed running over a full stop) or into the outlet's template above or below its
+story; words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
+:func:`_untangle`, then :func:`_to_sentence_ends`, last.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def _to_sentence_ends(
         # sides, however short: a sentence of a few characters (seven in Chinese) is not a seed's
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
+        spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment) for s in (0, 1)]
         out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
     return out
 
@@ -120,6 +122,87 @@ def _off_the_breaks(
     if any(near) and not (all(near) and bits[0] == bits[1]):
         spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
     return spans
+
+
+def _boilerplate(doc: Prepared, start: int, end: int) -> bool:
+    """Whether most of the non-space characters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate.
+
+    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``): the n-grams of
+    the character seeds left out as the source's template, sign-off or dateline. A document
+    prepared without a source's boilerplate has none.
+
+    Example (the sign-off's seeds left out, as its source's boilerplate would be):
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> n = normalize("The ministry said it had no plans to withdraw.\\n\\nFollow us on Twitter and Facebook")
+        >>> sign_off = n.text.index("follow")
+        >>> plain = prepare(n, shingle(n.text, 5))
+        >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= sign_off])
+        >>> doc = prepare(n, shingle(n.text, 5), common=common)
+        >>> _boilerplate(doc, sign_off, len(n.text)), _boilerplate(doc, 0, sign_off)
+        (True, False)
+    """
+    if doc.scored is None or end <= start:
+        return False
+    first = int(np.searchsorted(doc.ends, start, side="right"))
+    last = int(np.searchsorted(doc.starts, end, side="left"))
+    left = ~doc.scored[doc.ranks[first:last]]
+    edges = np.zeros(end - start + 1, dtype=np.int32)
+    opens = np.clip(doc.starts[first:last][left], start, end).astype(np.int64) - start
+    closes = np.clip(doc.ends[first:last][left], start, end).astype(np.int64) - start
+    np.add.at(edges, opens, 1)
+    np.add.at(edges, closes, -1)
+    covered = np.cumsum(edges[:-1]) > 0
+    text = doc.normalized.text[start:end]
+    letters = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) != ord(" ")
+    return bool(letters.any()) and 2 * int((covered & letters).sum()) > int(letters.sum())
+
+
+def _off_boilerplate(
+    span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int
+) -> tuple[int, int]:
+    """One side's span without the sentences at its edges that are mostly its source's boilerplate.
+
+    A seed that runs from the last words of a copy over a paragraph break into the sign-off below
+    it ("higher ground. Follow us on ..."), or from a header line into the dateline below it, takes
+    the passage into the outlet's template, which both outlets may print alike (a group's sites,
+    one CMS). An outlet's template sits above or below its story: the part of an edge sentence
+    inside the passage is left out when that sentence, whole, is mostly boilerplate
+    (:func:`_boilerplate`) and so is all the text from it to the document's end (from the
+    document's start, for the first sentence), as long as more than ``fragment`` characters of the
+    passage stay. A frequent phrase of a source inside its text (most of a short line of a web
+    page, "for more information") is no template, and stays.
+
+    Example (the sign-off's seeds left out, as its source's boilerplate would be):
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> raw = "The ministry said it had no plans to withdraw.\\n\\nFollow us on Twitter and Facebook"
+        >>> n = normalize(raw)
+        >>> plain = prepare(n, shingle(n.text, 5))
+        >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= n.text.index("follow")])
+        >>> doc = prepare(n, shingle(n.text, 5), common=common, text=raw)
+        >>> start, end = _off_boilerplate((0, len(n.text)), doc, doc.sentences, n.text, 10)
+        >>> n.text[start:end]
+        'the ministry said it had no plans to withdraw'
+    """
+    start, end = span
+    if doc.scored is None or not len(ends):
+        return span
+    while True:
+        last = _last_end(ends, end)
+        sentence = _boilerplate(doc, last, max(end, _next_end(ends, end))) if last > start + fragment else False
+        if not (sentence and _boilerplate(doc, last, len(text))):
+            break
+        end = last
+    while True:
+        first = _next_end(ends, start + 1)
+        sentence = _boilerplate(doc, _sentence_start(ends, text, start), first) if first < end - fragment else False
+        if not (sentence and _boilerplate(doc, 0, first)):
+            break
+        start = _sentence_start(ends, text, first + 1)
+    return start, end
 
 
 def _last_end(ends: Positions, at: int) -> int:
