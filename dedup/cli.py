@@ -727,6 +727,8 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
             stored = existing.config
         config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
         return Index.open(path, config, create=create, timeout=args.wait)
+    if path.exists() and not path.is_dir():
+        raise DedupError(f"{path}: exists and is not a directory (an index is a directory)")
     if not create:
         # A daily job's first run is a query of an archive not made yet: say what makes one.
         made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"

@@ -34,3 +34,21 @@ def test_query_add_of_an_edited_story_names_the_command_that_replaces_it(
         "added 0 documents; 1 already in the index (1 with another text, kept as stored: "
         f"`dedup index add {ix} INPUT... --replace` replaces them), 0 skipped; the index holds 27"
     )
+
+
+@pytest.mark.parametrize(
+    "action", [["query", "IN"], ["query", "IN", "--add"], ["add", "IN"], ["info"], ["remove", "x"], ["compact"]]
+)
+def test_an_index_path_that_is_a_file_is_said_to_be_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: list[str]
+) -> None:
+    """Not "no index here: `dedup index add FILE INPUT...` makes one": that add fails too."""
+    path = tmp_path / "archive"
+    path.write_text("a file\n", encoding="utf-8")
+    docs = str(_jsonl(tmp_path / "docs.jsonl", DOCS[:3]))
+    argv = ["index", action[0], str(path), *[docs if a == "IN" else a for a in action[1:]]]
+    if action[0] == "query":
+        argv += ["-o", str(tmp_path / "out.txt")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"dedup: error: {path}: exists and is not a directory (an index is a directory)\n"
+    assert path.read_text(encoding="utf-8") == "a file\n"

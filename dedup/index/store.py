@@ -115,10 +115,10 @@ class Store:
         self._made_directory = False
         catalogue = self.path / _CATALOGUE
         if not catalogue.exists():
+            if self.path.exists() and not self.path.is_dir():
+                raise DedupError(f"{self.path}: exists and is not a directory (an index is a directory)")
             if not create:
                 raise DedupError(f"{self.path}: no index here (no {_CATALOGUE})")
-            if self.path.exists() and not self.path.is_dir():
-                raise DedupError(f"{self.path}: exists and is not a directory")
             # (What a crash while creating an index can leave is not "another" folder's content.)
             ours = (_SEGMENTS, _LOCK)
             if self.path.is_dir() and any(
