@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,3 +53,21 @@ def test_an_index_path_that_is_a_file_is_said_to_be_one(
     assert main(argv) == 2
     assert capsys.readouterr().err == f"dedup: error: {path}: exists and is not a directory (an index is a directory)\n"
     assert path.read_text(encoding="utf-8") == "a file\n"
+
+
+@pytest.mark.parametrize("value", ["abc", "", " 5", "\u0665"])
+def test_a_format_version_that_is_no_number_is_a_damaged_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """Not "index format version abc: rebuild it" (an older index's message): the field is damaged."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (value,))
+    db.close()
+    capsys.readouterr()
+    assert main(["index", "info", str(ix)]) == 2
+    assert capsys.readouterr().err == (
+        f"dedup: error: {ix / 'catalogue.sqlite'}: meta.format is damaged: expected a whole number, got {value!r} "
+        "(the index is damaged: rebuild it, or restore a copy)\n"
+    )

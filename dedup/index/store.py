@@ -150,9 +150,9 @@ class Store:
             meta = self._meta()
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
             raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
-        version = self._field(meta, "format")
-        if version != str(FORMAT_VERSION):
-            newer = version.isdigit() and int(version) > FORMAT_VERSION
+        version = self._whole("format", self._field(meta, "format"))
+        if version != FORMAT_VERSION:
+            newer = version > FORMAT_VERSION
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
                 + (
@@ -305,7 +305,10 @@ class Store:
     def _number(self, key: str) -> int:
         """The whole number stored as ``meta[key]`` (``generation``, ``next_num``), read now."""
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        value = self._field({} if row is None else {key: row[0]}, key)
+        return self._whole(key, self._field({} if row is None else {key: row[0]}, key))
+
+    def _whole(self, key: str, value: str) -> int:
+        """``meta[key]``'s ``value`` as a whole number, a damaged-index error when it is not one."""
         if not value.isdigit() or not value.isascii():
             raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
         return int(value)
