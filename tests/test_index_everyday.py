@@ -71,3 +71,21 @@ def test_a_format_version_that_is_no_number_is_a_damaged_field(
         f"dedup: error: {ix / 'catalogue.sqlite'}: meta.format is damaged: expected a whole number, got {value!r} "
         "(the index is damaged: rebuild it, or restore a copy)\n"
     )
+
+
+@pytest.mark.parametrize("value", ["'abc'", "-7", "1.5", "99999999999", "x'01'"])
+def test_a_damaged_window_count_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """A stored window count that is no count: a damaged field, never a traceback or another answer."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute(f"UPDATE documents SET windows = {value}")
+    db.close()
+    capsys.readouterr()
+    query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
+    assert main(["index", "query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: document 'd") and err.count("\n") == 1
+    assert "documents.windows is damaged: expected a window count, got " in err

@@ -424,6 +424,7 @@ class Store:
         rows.sort()
         size = 4 * self.config.num_perm  # (a signature: num_perm little-endian uint32)
         for row in rows:
+            self._window_count(row[1], row[6])
             if not isinstance(row[5], bytes) or len(row[5]) != size:
                 got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
@@ -465,9 +466,19 @@ class Store:
         for k in range(0, len(missing), 500):
             chunk = missing[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            for num, count in self.db.execute(f"SELECT num, windows FROM documents WHERE num IN ({marks})", chunk):
-                self._windows[num] = count
+            for num, doc_id, count in self.db.execute(
+                f"SELECT num, id, windows FROM documents WHERE num IN ({marks})", chunk
+            ):
+                self._windows[num] = self._window_count(doc_id, count)
         return self._windows[wanted].astype(np.int64)
+
+    def _window_count(self, doc_id: str, count: object) -> int:
+        """A stored window count, a damaged-index error unless it is a whole number (SQLite keeps any value)."""
+        if not isinstance(count, int) or not 0 <= count < 1 << 31:
+            raise self._damaged(
+                f"document {doc_id!r}: documents.windows is damaged: expected a window count, got {count!r}"
+            )
+        return count
 
     def sources(self) -> dict[str, int]:
         """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id)."""
