@@ -89,3 +89,37 @@ def test_a_damaged_window_count_is_a_one_line_error(
     err = capsys.readouterr().err
     assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: document 'd") and err.count("\n") == 1
     assert "documents.windows is damaged: expected a window count, got " in err
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "commands"),
+    [
+        ("UPDATE documents SET source = x'4142'", "documents.source", ["query"]),
+        ("UPDATE documents SET date = x'4142'", "documents.date", ["query"]),
+        ("UPDATE documents SET source = 'nowhere'", "documents.source", ["query"]),
+        ("UPDATE documents SET source = NULL", "documents.source", ["query"]),
+        ("UPDATE sources SET id = 'x' || id", "sources.id", ["query", "add"]),
+        ("UPDATE segments SET entries = 'x'", "segments.entries", ["add", "compact"]),
+    ],
+)
+def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, field: str, commands: list[str]
+) -> None:
+    """SQLite keeps a value of any type in any column: one that cannot be the field's is named, not a traceback."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute(change)
+    db.close()
+    capsys.readouterr()
+    query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
+    argvs = {
+        "query": ["query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")],
+        "add": ["add", str(ix), query, "-q"],
+        "compact": ["compact", str(ix)],
+    }
+    for command in commands:
+        assert main(["index", *argvs[command]]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: ") and err.count("\n") == 1, err
+        assert f"{field} is damaged" in err and err.endswith("(the index is damaged: rebuild it, or restore a copy)\n")

@@ -425,6 +425,10 @@ class Store:
         size = 4 * self.config.num_perm  # (a signature: num_perm little-endian uint32)
         for row in rows:
             self._window_count(row[1], row[6])
+            for name, value in (("source", row[2]), ("date", row[3])):
+                if value is not None and not isinstance(value, str):
+                    got = type(value).__name__
+                    raise self._damaged(f"document {row[1]!r}: documents.{name} is damaged: expected text, got {got}")
             if not isinstance(row[5], bytes) or len(row[5]) != size:
                 got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
@@ -480,9 +484,22 @@ class Store:
             )
         return count
 
-    def sources(self) -> dict[str, int]:
-        """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id)."""
-        return dict(self.db.execute("SELECT name, id FROM sources"))
+    def sources(self, db: sqlite3.Connection | None = None) -> dict[str, int]:
+        """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id).
+
+        Read on ``db``, by default the catalogue's connection.
+        """
+        out = {}
+        for name, k in (db or self.db).execute("SELECT name, id FROM sources"):
+            if not isinstance(name, str) or not isinstance(k, int) or not 0 <= k < 1 << 32:
+                raise self._damaged(f"sources.id is damaged: expected a source's name and number, got {name!r}, {k!r}")
+            out[name] = k
+        return out
+
+    def source_problem(self, doc_id: str, source: str | None) -> DedupError:
+        """The damaged-index error for a stored document whose source has no row in ``sources`` (no id)."""
+        what = f"its source {source!r}" if source is not None else "its row as a document without a source"
+        return self._damaged(f"document {doc_id!r}: documents.source is damaged: {what} is not in table sources")
 
     def count(self) -> int:
         """Documents in the index (at the last commit)."""
@@ -707,7 +724,14 @@ class Store:
 
     def segment_rows(self) -> list[tuple[str, int, int]]:
         """(file, entries, documents) of every segment, at the last commit."""
-        return list(self.db.execute("SELECT file, entries, documents FROM segments ORDER BY file"))
+        rows = list(self.db.execute("SELECT file, entries, documents FROM segments ORDER BY file"))
+        for name, entries, documents in rows:
+            if not all(isinstance(n, int) and n >= 0 for n in (entries, documents)):
+                raise self._damaged(
+                    f"segments.entries is damaged: expected whole numbers of entries and documents for {name!r}, "
+                    f"got {entries!r}, {documents!r}"
+                )
+        return rows
 
     def open_segment(self, name: str) -> Segment:
         """Map one segment file (for a merge)."""
