@@ -829,7 +829,8 @@ def _add_line(added: AddResult, skipped: list[Skipped], total: int, replacing: s
     """
     why = f", {skip_kinds(skipped)}" if skipped else ""
     return (
-        f"added {plural(added.added, 'document')}"
+        # (AddResult.added counts the replacements too: each document read is counted once here)
+        f"added {plural(added.added - len(added.replaced), 'document')}"
         + (f", replaced {len(added.replaced):,}" if added.replaced else "")
         + f"; {len(added.existing):,} already in the index"
         + (

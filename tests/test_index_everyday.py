@@ -123,3 +123,16 @@ def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
         err = capsys.readouterr().err
         assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: ") and err.count("\n") == 1, err
         assert f"{field} is damaged" in err and err.endswith("(the index is damaged: rebuild it, or restore a copy)\n")
+
+
+def test_add_replace_line_counts_each_document_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Added, replaced, already there and skipped add up to the documents read: a replaced one is not also 'added'."""
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    edited = [replace(d, text=d.text + " A correction was appended.") for d in DOCS[:3]]
+    again = _jsonl(tmp_path / "again.jsonl", [*edited, *DOCS[27:29]])
+    capsys.readouterr()
+    assert main(["index", "add", ix, str(again), "--replace", "-q"]) == 0
+    assert capsys.readouterr().out == (
+        "added 2 documents, replaced 3; 0 already in the index, 0 skipped; the index holds 29\n"
+    )
