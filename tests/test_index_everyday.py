@@ -136,3 +136,21 @@ def test_add_replace_line_counts_each_document_once(tmp_path: Path, capsys: pyte
     assert capsys.readouterr().out == (
         "added 2 documents, replaced 3; 0 already in the index, 0 skipped; the index holds 29\n"
     )
+
+
+@pytest.mark.parametrize(("version", "advice"), [(1, "rebuild the index"), (3, "upgrade dedup")])
+def test_a_segment_of_a_newer_version_says_to_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: int, advice: str
+) -> None:
+    """As the catalogue's version does: a newer file is read by a newer dedup, not rebuilt by this one."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    (seg,) = (ix / "segments").iterdir()
+    data = bytearray(seg.read_bytes())
+    data[8:12] = version.to_bytes(4, "little")
+    seg.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["index", "query", str(ix), str(_jsonl(tmp_path / "q.jsonl", DOCS[3:5])), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dedup: error: {seg}: segment format version {version}, this dedup reads version 2; ")
+    assert advice in err and err.count("\n") == 1
