@@ -727,6 +727,8 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
             stored = existing.config
         config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
         return Index.open(path, config, create=create, timeout=args.wait)
+    if path.exists() and not path.is_dir():
+        raise DedupError(f"{path}: exists and is not a directory (an index is a directory)")
     if not create:
         # A daily job's first run is a query of an archive not made yet: say what makes one.
         made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"
@@ -812,21 +814,27 @@ def _run_index(args: argparse.Namespace) -> int:
                 added = index.add(documents)
                 if not args.quiet:
                     skipped = reader.in_input_order(reader.placed(added.skipped))
-                    sys.stderr.write(_add_line(added, skipped, len(index)) + "\n")
+                    # (query has no --replace: the line names the command that replaces an edited story)
+                    replacing = f"`dedup index add {shlex.quote(args.index)} INPUT... --replace`"
+                    sys.stderr.write(_add_line(added, skipped, len(index), replacing) + "\n")
     finally:
         output.discard()
     return 0
 
 
-def _add_line(added: AddResult, skipped: list[Skipped], total: int) -> str:
-    """The line accounting for an add's documents: added, replaced, already in the index, skipped (and why)."""
+def _add_line(added: AddResult, skipped: list[Skipped], total: int, replacing: str = "--replace") -> str:
+    """The line accounting for an add's documents: added, replaced, already in the index, skipped (and why).
+
+    ``replacing``: what replaces the stored documents whose text changed (``index add``'s option, or the command).
+    """
     why = f", {skip_kinds(skipped)}" if skipped else ""
     return (
-        f"added {plural(added.added, 'document')}"
+        # (AddResult.added counts the replacements too: each document read is counted once here)
+        f"added {plural(added.added - len(added.replaced), 'document')}"
         + (f", replaced {len(added.replaced):,}" if added.replaced else "")
         + f"; {len(added.existing):,} already in the index"
         + (
-            f" ({len(added.changed):,} with another text, kept as stored: --replace replaces them)"
+            f" ({len(added.changed):,} with another text, kept as stored: {replacing} replaces them)"
             if added.changed
             else ""
         )

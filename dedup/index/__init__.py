@@ -346,7 +346,7 @@ class Index:
                     segments = store.segments(snap)
                     result = run_query(
                         config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text,
-                        store.source_numbers,
+                        store.source_numbers, store.source_problem,
                     )  # fmt: skip
             finally:
                 batch.close_keys()
@@ -424,7 +424,7 @@ class Index:
             reader = store.reader()
             try:
                 seen: set[str] = set()
-                sources = dict(reader.execute("SELECT name, id FROM sources"))
+                sources = store.sources(reader)
                 iterator = iter(documents)
                 read = 0
 

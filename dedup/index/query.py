@@ -220,6 +220,7 @@ def run_query(
     windows_of: Any,
     text_of: Any,
     source_numbers: Any = None,
+    source_problem: Any = None,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
@@ -228,7 +229,8 @@ def run_query(
     returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
     their window counts (-1 for a number with no document), ``text_of(row)`` a row's text;
     ``source_numbers(names)`` gives the numbers of the archive documents of each source named, for
-    the sources whose boilerplate is counted exactly (:mod:`dedup.recount`).
+    the sources whose boilerplate is counted exactly (:mod:`dedup.recount`); ``source_problem(id, source)``
+    the error for an archive document whose source has no id (a damaged catalogue).
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -332,6 +334,8 @@ def run_query(
         _, doc_id, source, date, _, signature, _ = row
         store.add(Document(doc_id, text_of(row), source=source, date=date))
         signatures[k] = np.frombuffer(signature, dtype="<u4")
+        if outlet[i] not in batch.sources:
+            raise source_problem(doc_id, source) if source_problem else KeyError(outlet[i])
         doc_source.append(batch.sources[outlet[i]])
         doc_time.append(_timestamp(date))
     for q in range(len(batch.documents)):

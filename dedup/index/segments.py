@@ -122,7 +122,11 @@ class Segment:
         if version != SEGMENT_VERSION:
             raise DedupError(
                 f"{path}: segment format version {version}, this dedup reads version {SEGMENT_VERSION}; "
-                "rebuild the index with this version"
+                + (
+                    "it was made by a newer dedup: upgrade dedup to read it"
+                    if version > SEGMENT_VERSION
+                    else "rebuild the index with this version"
+                )
             )
         if file_bands != bands:
             raise DedupError(f"{path}: segment has {file_bands} bands, the index's configuration {bands}")

@@ -115,10 +115,10 @@ class Store:
         self._made_directory = False
         catalogue = self.path / _CATALOGUE
         if not catalogue.exists():
+            if self.path.exists() and not self.path.is_dir():
+                raise DedupError(f"{self.path}: exists and is not a directory (an index is a directory)")
             if not create:
                 raise DedupError(f"{self.path}: no index here (no {_CATALOGUE})")
-            if self.path.exists() and not self.path.is_dir():
-                raise DedupError(f"{self.path}: exists and is not a directory")
             # (What a crash while creating an index can leave is not "another" folder's content.)
             ours = (_SEGMENTS, _LOCK)
             if self.path.is_dir() and any(
@@ -150,9 +150,9 @@ class Store:
             meta = self._meta()
         except sqlite3.DatabaseError as error:  # another program's SQLite file under the name
             raise DedupError(f"{catalogue}: not a dedup index catalogue ({error})") from error
-        version = self._field(meta, "format")
-        if version != str(FORMAT_VERSION):
-            newer = version.isdigit() and int(version) > FORMAT_VERSION
+        version = self._whole("format", self._field(meta, "format"))
+        if version != FORMAT_VERSION:
+            newer = version > FORMAT_VERSION
             raise DedupError(
                 f"{self.path}: index format version {version}, this dedup reads version {FORMAT_VERSION}; "
                 + (
@@ -305,7 +305,10 @@ class Store:
     def _number(self, key: str) -> int:
         """The whole number stored as ``meta[key]`` (``generation``, ``next_num``), read now."""
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        value = self._field({} if row is None else {key: row[0]}, key)
+        return self._whole(key, self._field({} if row is None else {key: row[0]}, key))
+
+    def _whole(self, key: str, value: str) -> int:
+        """``meta[key]``'s ``value`` as a whole number, a damaged-index error when it is not one."""
         if not value.isdigit() or not value.isascii():
             raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
         return int(value)
@@ -421,6 +424,11 @@ class Store:
         rows.sort()
         size = 4 * self.config.num_perm  # (a signature: num_perm little-endian uint32)
         for row in rows:
+            self._window_count(row[1], row[6])
+            for name, value in (("source", row[2]), ("date", row[3])):
+                if value is not None and not isinstance(value, str):
+                    got = type(value).__name__
+                    raise self._damaged(f"document {row[1]!r}: documents.{name} is damaged: expected text, got {got}")
             if not isinstance(row[5], bytes) or len(row[5]) != size:
                 got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
@@ -462,13 +470,36 @@ class Store:
         for k in range(0, len(missing), 500):
             chunk = missing[k : k + 500]
             marks = ",".join("?" * len(chunk))
-            for num, count in self.db.execute(f"SELECT num, windows FROM documents WHERE num IN ({marks})", chunk):
-                self._windows[num] = count
+            for num, doc_id, count in self.db.execute(
+                f"SELECT num, id, windows FROM documents WHERE num IN ({marks})", chunk
+            ):
+                self._windows[num] = self._window_count(doc_id, count)
         return self._windows[wanted].astype(np.int64)
 
-    def sources(self) -> dict[str, int]:
-        """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id)."""
-        return dict(self.db.execute("SELECT name, id FROM sources"))
+    def _window_count(self, doc_id: str, count: object) -> int:
+        """A stored window count, a damaged-index error unless it is a whole number (SQLite keeps any value)."""
+        if not isinstance(count, int) or not 0 <= count < 1 << 31:
+            raise self._damaged(
+                f"document {doc_id!r}: documents.windows is damaged: expected a window count, got {count!r}"
+            )
+        return count
+
+    def sources(self, db: sqlite3.Connection | None = None) -> dict[str, int]:
+        """The id of every source (a document's outlet) ever stored: kept for good (its documents are counted by id).
+
+        Read on ``db``, by default the catalogue's connection.
+        """
+        out = {}
+        for name, k in (db or self.db).execute("SELECT name, id FROM sources"):
+            if not isinstance(name, str) or not isinstance(k, int) or not 0 <= k < 1 << 32:
+                raise self._damaged(f"sources.id is damaged: expected a source's name and number, got {name!r}, {k!r}")
+            out[name] = k
+        return out
+
+    def source_problem(self, doc_id: str, source: str | None) -> DedupError:
+        """The damaged-index error for a stored document whose source has no row in ``sources`` (no id)."""
+        what = f"its source {source!r}" if source is not None else "its row as a document without a source"
+        return self._damaged(f"document {doc_id!r}: documents.source is damaged: {what} is not in table sources")
 
     def count(self) -> int:
         """Documents in the index (at the last commit)."""
@@ -693,7 +724,14 @@ class Store:
 
     def segment_rows(self) -> list[tuple[str, int, int]]:
         """(file, entries, documents) of every segment, at the last commit."""
-        return list(self.db.execute("SELECT file, entries, documents FROM segments ORDER BY file"))
+        rows = list(self.db.execute("SELECT file, entries, documents FROM segments ORDER BY file"))
+        for name, entries, documents in rows:
+            if not all(isinstance(n, int) and n >= 0 for n in (entries, documents)):
+                raise self._damaged(
+                    f"segments.entries is damaged: expected whole numbers of entries and documents for {name!r}, "
+                    f"got {entries!r}, {documents!r}"
+                )
+        return rows
 
     def open_segment(self, name: str) -> Segment:
         """Map one segment file (for a merge)."""

@@ -1,0 +1,156 @@
+"""A newsroom's everyday use of the archive index from the command line: what it prints and refuses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from test_index import DOCS
+
+from dedup import Document
+from dedup.cli import main
+
+
+def _jsonl(path: Path, docs: list[Document]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps({"id": d.id, "text": d.text, "source": d.source}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_query_add_of_an_edited_story_names_the_command_that_replaces_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`index query --add` has no --replace: its line names the command that has one."""
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    edited = _jsonl(tmp_path / "e.jsonl", [replace(DOCS[1], text=DOCS[1].text + " A correction was appended.")])
+    capsys.readouterr()
+    assert main(["index", "query", ix, str(edited), "--add", "-o", str(tmp_path / "q.txt")]) == 0
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line == (
+        "added 0 documents; 1 already in the index (1 with another text, kept as stored: "
+        f"`dedup index add {ix} INPUT... --replace` replaces them), 0 skipped; the index holds 27"
+    )
+
+
+@pytest.mark.parametrize(
+    "action", [["query", "IN"], ["query", "IN", "--add"], ["add", "IN"], ["info"], ["remove", "x"], ["compact"]]
+)
+def test_an_index_path_that_is_a_file_is_said_to_be_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: list[str]
+) -> None:
+    """Not "no index here: `dedup index add FILE INPUT...` makes one": that add fails too."""
+    path = tmp_path / "archive"
+    path.write_text("a file\n", encoding="utf-8")
+    docs = str(_jsonl(tmp_path / "docs.jsonl", DOCS[:3]))
+    argv = ["index", action[0], str(path), *[docs if a == "IN" else a for a in action[1:]]]
+    if action[0] == "query":
+        argv += ["-o", str(tmp_path / "out.txt")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"dedup: error: {path}: exists and is not a directory (an index is a directory)\n"
+    assert path.read_text(encoding="utf-8") == "a file\n"
+
+
+@pytest.mark.parametrize("value", ["abc", "", " 5", "\u0665"])
+def test_a_format_version_that_is_no_number_is_a_damaged_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """Not "index format version abc: rebuild it" (an older index's message): the field is damaged."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (value,))
+    db.close()
+    capsys.readouterr()
+    assert main(["index", "info", str(ix)]) == 2
+    assert capsys.readouterr().err == (
+        f"dedup: error: {ix / 'catalogue.sqlite'}: meta.format is damaged: expected a whole number, got {value!r} "
+        "(the index is damaged: rebuild it, or restore a copy)\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["'abc'", "-7", "1.5", "99999999999", "x'01'"])
+def test_a_damaged_window_count_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """A stored window count that is no count: a damaged field, never a traceback or another answer."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute(f"UPDATE documents SET windows = {value}")
+    db.close()
+    capsys.readouterr()
+    query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
+    assert main(["index", "query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: document 'd") and err.count("\n") == 1
+    assert "documents.windows is damaged: expected a window count, got " in err
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "commands"),
+    [
+        ("UPDATE documents SET source = x'4142'", "documents.source", ["query"]),
+        ("UPDATE documents SET date = x'4142'", "documents.date", ["query"]),
+        ("UPDATE documents SET source = 'nowhere'", "documents.source", ["query"]),
+        ("UPDATE documents SET source = NULL", "documents.source", ["query"]),
+        ("UPDATE sources SET id = 'x' || id", "sources.id", ["query", "add"]),
+        ("UPDATE segments SET entries = 'x'", "segments.entries", ["add", "compact"]),
+    ],
+)
+def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, field: str, commands: list[str]
+) -> None:
+    """SQLite keeps a value of any type in any column: one that cannot be the field's is named, not a traceback."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute(change)
+    db.close()
+    capsys.readouterr()
+    query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
+    argvs = {
+        "query": ["query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")],
+        "add": ["add", str(ix), query, "-q"],
+        "compact": ["compact", str(ix)],
+    }
+    for command in commands:
+        assert main(["index", *argvs[command]]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"dedup: error: {ix / 'catalogue.sqlite'}: ") and err.count("\n") == 1, err
+        assert f"{field} is damaged" in err and err.endswith("(the index is damaged: rebuild it, or restore a copy)\n")
+
+
+def test_add_replace_line_counts_each_document_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Added, replaced, already there and skipped add up to the documents read: a replaced one is not also 'added'."""
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
+    edited = [replace(d, text=d.text + " A correction was appended.") for d in DOCS[:3]]
+    again = _jsonl(tmp_path / "again.jsonl", [*edited, *DOCS[27:29]])
+    capsys.readouterr()
+    assert main(["index", "add", ix, str(again), "--replace", "-q"]) == 0
+    assert capsys.readouterr().out == (
+        "added 2 documents, replaced 3; 0 already in the index, 0 skipped; the index holds 29\n"
+    )
+
+
+@pytest.mark.parametrize(("version", "advice"), [(1, "rebuild the index"), (3, "upgrade dedup")])
+def test_a_segment_of_a_newer_version_says_to_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: int, advice: str
+) -> None:
+    """As the catalogue's version does: a newer file is read by a newer dedup, not rebuilt by this one."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    (seg,) = (ix / "segments").iterdir()
+    data = bytearray(seg.read_bytes())
+    data[8:12] = version.to_bytes(4, "little")
+    seg.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["index", "query", str(ix), str(_jsonl(tmp_path / "q.jsonl", DOCS[3:5])), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dedup: error: {seg}: segment format version {version}, this dedup reads version 2; ")
+    assert advice in err and err.count("\n") == 1
