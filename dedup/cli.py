@@ -449,7 +449,11 @@ def _index_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     add.add_argument("index", metavar="INDEX", help="the index directory")
     add.add_argument("inputs", nargs="+", metavar="INPUT", help=_INPUT_HELP)
-    add.add_argument("--replace", action="store_true", help="replace documents whose id is already in the index")
+    add.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the documents whose id is already in the index and whose text, source or date differs",
+    )
     add.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _wait_option(add)
     _input_options(add)
@@ -825,7 +829,7 @@ def _run_index(args: argparse.Namespace) -> int:
 def _add_line(added: AddResult, skipped: list[Skipped], total: int, replacing: str = "--replace") -> str:
     """The line accounting for an add's documents: added, replaced, already in the index, skipped (and why).
 
-    ``replacing``: what replaces the stored documents whose text changed (``index add``'s option, or the command).
+    ``replacing``: what replaces the stored documents edited since (``index add``'s option, or the command).
     """
     why = f", {skip_kinds(skipped)}" if skipped else ""
     return (
@@ -833,11 +837,7 @@ def _add_line(added: AddResult, skipped: list[Skipped], total: int, replacing: s
         f"added {plural(added.added - len(added.replaced), 'document')}"
         + (f", replaced {len(added.replaced):,}" if added.replaced else "")
         + f"; {len(added.existing):,} already in the index"
-        + (
-            f" ({len(added.changed):,} with another text, kept as stored: {replacing} replaces them)"
-            if added.changed
-            else ""
-        )
+        + (f" ({len(added.changed):,} edited, kept as stored: {replacing} replaces them)" if added.changed else "")
         + f", {len(skipped):,} skipped{why}; "
         f"the index holds {total:,}"
     )

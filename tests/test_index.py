@@ -743,14 +743,30 @@ def test_an_edited_story_added_again_is_said_to_differ(tmp_path: Path, capsys: p
     capsys.readouterr()
     assert main(["index", "add", ix, again]) == 0
     assert capsys.readouterr().out.strip() == (
-        "added 0 documents; 3 already in the index (1 with another text, kept as stored: --replace replaces them), "
+        "added 0 documents; 3 already in the index (1 edited, kept as stored: --replace replaces them), "
         "0 skipped; the index holds 27"
     )
     with Index.open(ix) as index:
         assert index.get(DOCS[1].id).text == DOCS[1].text  # type: ignore[union-attr]
         result = index.add(edited, replace=True)
-        assert (result.replaced, result.changed) == ([d.id for d in edited], [])
+        # (only the edited story is replaced: the two added again as stored stay, not renumbered)
+        assert (result.replaced, result.existing, result.changed) == ([DOCS[1].id], [DOCS[0].id, DOCS[2].id], [])
         assert index.get(DOCS[1].id).text == edited[1].text  # type: ignore[union-attr]
+
+
+def test_a_corrected_source_or_date_is_an_edit_and_replace_stores_it(tmp_path: Path) -> None:
+    """A story re-added with its source or date corrected is said to be edited, and --replace stores the correction."""
+    ix = str(tmp_path / "ix")
+    with Index.open(ix, create=True) as index:
+        index.add(DOCS[:5])
+        fixed = [replace(DOCS[0], source="corrected outlet"), replace(DOCS[1], date="2026-12-01"), DOCS[2]]
+        kept = index.add(fixed)
+        assert (kept.existing, kept.changed, kept.replaced) == ([d.id for d in fixed], [DOCS[0].id, DOCS[1].id], [])
+        replaced = index.add(fixed, replace=True)
+        assert (replaced.replaced, replaced.existing) == ([DOCS[0].id, DOCS[1].id], [DOCS[2].id])
+        assert index.get(DOCS[0].id).source == "corrected outlet"  # type: ignore[union-attr]
+        assert index.get(DOCS[1].id).date == "2026-12-01"  # type: ignore[union-attr]
+        assert index.add(fixed, replace=True).replaced == []  # stored as given now: nothing to replace
 
 
 def test_cli_query_add_reports_first_then_adds_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

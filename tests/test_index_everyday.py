@@ -32,7 +32,7 @@ def test_query_add_of_an_edited_story_names_the_command_that_replaces_it(
     assert main(["index", "query", ix, str(edited), "--add", "-o", str(tmp_path / "q.txt")]) == 0
     line = capsys.readouterr().err.splitlines()[-1]
     assert line == (
-        "added 0 documents; 1 already in the index (1 with another text, kept as stored: "
+        "added 0 documents; 1 already in the index (1 edited, kept as stored: "
         f"`dedup index add {ix} INPUT... --replace` replaces them), 0 skipped; the index holds 27"
     )
 

@@ -63,10 +63,11 @@ _READ_CHUNK = 1024  # documents read (and their ids looked up) at a time while a
 class AddResult:
     """What an add did with each document it read.
 
-    ``added`` counts the documents stored; ``existing`` the ids already in the index and skipped
-    (``replaced`` those replaced instead, with ``replace=True``), and of those ``changed`` the ones
-    whose text is not the stored one: an edited story re-added under its id, which stays as
-    stored unless replaced; ``skipped`` the bad documents
+    ``added`` counts the documents stored; ``existing`` the ids already in the index and skipped,
+    and of those ``changed`` the ones whose text, source or date is not the stored one: an edited
+    story re-added under its id, which stays as stored unless replaced; ``replaced`` the edited
+    ones stored instead, with ``replace=True`` (a document added again as it is stored is
+    ``existing`` either way); ``skipped`` the bad documents
     left out with their reasons (with ``skip_bad``); ``unread_dates`` the documents stored without
     the date they gave, which could not be read (as :attr:`dedup.ScanResult.unread_dates`).
 
@@ -504,8 +505,10 @@ class Index:
                 # (An id that is not valid text is never stored: the batch skips it, or refuses it.)
                 ids = [d.id for d in docs if isinstance(d, Document) and _valid_id(d.id)]
                 present = self._store.numbers(ids, reader)
-                # What is stored under the ids kept as they are: an edited text is said to be one.
-                stored = {} if replace else self._stored_texts(present, reader)
+                # What is stored under the ids: an edited story is said to be one (kept as stored),
+                # and with ``replace`` only an edited one is replaced (the same day added again is
+                # already in the index, not stored again and renumbered as added last).
+                stored = self._stored(present, reader)
                 for doc in docs:
                     self._take(doc, present, replace, seen, index, prepared, result, stored)
             prepared.window_doc, _ = index.finish()
@@ -525,9 +528,12 @@ class Index:
         index: _Index,
         prepared: _Batch,
         result: AddResult,
-        stored: dict[str, str],
+        stored: dict[str, tuple[str, str | None, str | None]],
     ) -> None:
-        """Add one document to the batch being sketched, or count it as existing (``stored``: its text) or skipped."""
+        """Add one document to the batch being sketched, or count it as existing or skipped.
+
+        ``stored`` holds the text, source and date stored under each id present.
+        """
         doc_id = doc.id if isinstance(doc, Document) else None
         if isinstance(doc_id, str) and doc_id in seen:
             reason = "duplicate id (an earlier document of this add has the same id)"
@@ -537,9 +543,10 @@ class Index:
             return
         if isinstance(doc_id, str) and doc_id in present:
             seen.add(doc_id)
-            if not replace:
+            edited = doc_id not in stored or stored[doc_id] != (doc.text, doc.source, doc.date)
+            if not (replace and edited):
                 result.existing.append(doc_id)
-                if doc_id in stored and stored[doc_id] != doc.text:
+                if edited and doc_id in stored:
                     result.changed.append(doc_id)
                 return
             prepared.replaced[doc_id] = present[doc_id]
@@ -551,11 +558,12 @@ class Index:
         elif doc_id in prepared.replaced:
             del prepared.replaced[doc_id]  # the new version is bad: the old one stays
 
-    def _stored_texts(self, present: dict[str, int], reader: Any) -> dict[str, str]:
-        """The stored texts of the ``present`` ids (id -> archive number), read on ``reader``."""
+    def _stored(self, present: dict[str, int], reader: Any) -> dict[str, tuple[str, str | None, str | None]]:
+        """The stored text, source and date of the ``present`` ids (id -> archive number), read on ``reader``."""
         if not present:
             return {}
-        return {row[1]: self._store.text(row) for row in self._store.documents(list(present.values()), reader)}
+        rows = self._store.documents(list(present.values()), reader)
+        return {row[1]: (self._store.text(row), row[2], row[3]) for row in rows}
 
     def _commit(self, prepared: _Batch, result: AddResult) -> int:
         """Commit one sketched batch; returns how many documents were stored."""
