@@ -208,6 +208,11 @@ def _run(
 # (docs/quality.md, "Text one outlet added").
 _ADDED = 100
 _ADDED_OTHER = 0.3
+# A piece shorter than ``piece`` is cut off where the text added is ``piece`` long or more, and it
+# is this share of ``piece`` or more: as long as the near-verbatim pieces that stand on their own
+# beside a passage (dedup.align._COMMON_RUN), such as a one-sentence wire paragraph after an
+# outlet's own paragraph of other news.
+_SHORT_PIECE = 0.4
 # A printing matched again goes back at least this far over the other side's text the piece has
 # matched: a verbatim run a word long matched twice is a phrase the copy uses twice, not a reprint.
 _REVISIT = 20
@@ -339,10 +344,13 @@ def _split_at_occupied(
         # Text on this side only, between two seeds that follow each other on the other side: a
         # sentence or paragraph the one document added (or the other cut), not an edit of the copy.
         # Only between two pieces of ``piece`` characters or more: a shorter one, cut off, would
-        # be judged alone and could be lost (a stretch of copy the other side summarised).
+        # be judged alone and could be lost (a stretch of copy the other side summarised); unless
+        # the text added is that long itself and the shorter piece long enough to stand beside the
+        # other as a near-verbatim piece (_SHORT_PIECE).
         if j >= 0 and not cut and k == j + 1:
             added = starts[i] - ends[order[j]]
-            if added > _ADDED and min(ends[order[j]] - begin[c], reach[c] - starts[i]) >= piece:
+            shorter = min(ends[order[j]] - begin[c], reach[c] - starts[i])
+            if added > _ADDED and (shorter >= piece or (added >= piece and shorter >= _SHORT_PIECE * piece)):
                 other_gap = other_starts[i] - other_ends[order[j]]
                 cut = -_REVISIT < other_gap < _ADDED_OTHER * added
         # Text of the other side the piece has matched already, matched again, near or far: the
@@ -396,9 +404,10 @@ def _split_occupied(
     of ``gap`` apart on both sides: unshared text, where an edited stretch keeps a few matched
     words; and between two such seeds more than ``_ADDED`` apart along one side and close on the
     other (text one document added), where the pieces either side are ``piece`` characters or
-    more along this side. And it is cut between two verbatim runs where the later goes back over
-    text of the other side the earlier matched (:func:`_printed_again`): one text printed twice on
-    this side. With ``near`` the runs may follow each other (a headline, then the lead it
+    more along this side (or the shorter is ``_SHORT_PIECE`` of that, and the added text
+    ``piece``). And it is cut between two verbatim runs where the later goes back over text of
+    the other side the earlier matched (:func:`_printed_again`): one text printed twice on this
+    side. With ``near`` the runs may follow each other (a headline, then the lead it
     repeats), and the later needs to go back ``_REVISIT`` characters; without, they lie more than
     ``abut`` apart along this side and the later goes back more than ``abut``. ``start_a`` is
     sorted.

@@ -317,12 +317,17 @@ def _seeds(*runs: tuple[int, int, int]) -> tuple[npt.NDArray[np.int64], npt.NDAr
 @pytest.mark.parametrize(
     ("first", "second", "between", "parted"),
     [
-        # two pieces of an edited copy (a clause cut on side b), 160 characters apart: one chain
-        ((0, 100, 1000), (260, 400, 890), None, False),
+        # two pieces of an edited copy (a clause cut on side b), 145 characters apart: one chain
+        ((0, 100, 1000), (250, 400, 900), None, False),
         # ... the text between is copy matched far away (a sentence moved there)
-        ((0, 100, 1000), (260, 400, 890), (120, 240, 5000), True),
+        ((0, 100, 1000), (250, 400, 900), (120, 240, 5000), True),
         # ... matched where this copy is (its own shuffled words)
-        ((0, 100, 1000), (260, 400, 890), (120, 240, 1000), False),
+        ((0, 100, 1000), (250, 400, 900), (120, 240, 1000), False),
+        # 155 characters on side a only (45 on b) between pieces of 105 and 140: text added, as
+        # long as min_length, beside pieces of 60 or more (each can stand as a near-verbatim piece)
+        ((0, 100, 1000), (260, 400, 890), None, True),
+        # ... the piece after it only 50 characters: not parted
+        ((0, 100, 1000), (260, 300, 890), None, False),
         # nothing between, and more than 3/4 of `gap` on both sides: unshared text
         ((0, 100, 1000), (270, 400, 1000), None, True),
         # a piece of 205 characters, then 125 on side a only (5 on b), then one of 175: text added on a

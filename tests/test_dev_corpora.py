@@ -53,9 +53,9 @@ def test_arabic_plag_dev_plagdet() -> None:
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3921)
+    assert (overall.cases, overall.detections) == (4007, 3922)
     assert round(overall.plagdet, 4) == 0.8761
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8340)
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9732, 0.8341)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:
