@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from .chain import _ADDED, _ADDED_OTHER, _REVISIT
 from .group import _SEAM
@@ -195,6 +195,27 @@ def _runs(parts: list[Alignment], side: str, abut: int) -> list[list[Alignment]]
     return runs
 
 
+def _moved_over_a_cut(parts: list[Alignment], abut: int) -> bool:
+    """Whether pieces out of order on the two sides are also parted by more than ``abut`` characters on a side.
+
+    A paragraph whose sentences were reordered tiles its span on both sides, whatever their order;
+    a copy that moved a paragraph up and also dropped one (a wire quote the outlet did not run)
+    tiles most of the wire's span too, but the dropped paragraph is no shared text: its pieces
+    are separate copies, as reordered blocks more than ``abut`` apart are.
+
+    Example (the wire's lead, paragraphs 1 and 3, the rest; the copy moved paragraph 3 up):
+        >>> lead, first = Alignment(0, 200, 0, 200, 9), Alignment(200, 460, 440, 700, 9)
+        >>> shuffled = [lead, first, Alignment(460, 700, 200, 440, 9), Alignment(700, 1200, 700, 1200, 9)]
+        >>> dropped = [lead, first, Alignment(660, 900, 200, 440, 9), Alignment(900, 1400, 700, 1200, 9)]
+        >>> _moved_over_a_cut(shuffled, 100), _moved_over_a_cut(dropped, 100)  # (200 characters not run)
+        (False, True)
+    """
+    ordered = sorted(parts, key=lambda x: (x.a_start, x.b_start))
+    if all(x.b_start <= y.b_start for x, y in pairwise(ordered)):
+        return False  # (in order: an edit, or text one side added, is for _added_runs)
+    return len(_runs(parts, "a", abut)) > 1 or len(_runs(parts, "b", abut)) > 1
+
+
 def _added_runs(parts: list[Alignment]) -> list[list[Alignment]]:
     """Split passages where text on one side only parts those before from those after, in order on both sides.
 
@@ -318,7 +339,7 @@ def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> lis
         group = stack.pop()
         if not group:
             continue
-        if min(_spread(group, "a"), _spread(group, "b")) >= _TILED:
+        if min(_spread(group, "a"), _spread(group, "b")) >= _TILED and not _moved_over_a_cut(group, abut):
             added = _added_runs(group)
             if len(added) == 1:
                 done.append(_union(group))

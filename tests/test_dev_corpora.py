@@ -46,16 +46,17 @@ def test_arabic_plag_dev_plagdet() -> None:
     overall = evaluate_corpus(corpus("arabic-plag-dev")).overall
     # (0.9191 with 808 detections, P 0.9849, R 0.9045, until its susp source's boilerplate, limit
     # 30, was counted exactly: the sketch's counters carried about 8 foreign counts each.)
-    assert (overall.cases, overall.detections) == (820, 816)
-    assert round(overall.plagdet, 4) == 0.9238
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9137)
+    # (0.9238 with 816 until reordered pieces a cut parts were no longer tiled into one passage.)
+    assert (overall.cases, overall.detections) == (820, 817)
+    assert round(overall.plagdet, 4) == 0.9229
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9136)
 
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3922)
-    assert round(overall.plagdet, 4) == 0.8761
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9732, 0.8341)
+    assert (overall.cases, overall.detections) == (4007, 3928)
+    assert round(overall.plagdet, 4) == 0.8759
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.834)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:
