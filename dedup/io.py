@@ -117,13 +117,18 @@ def parse_json(line: str) -> tuple[Any, str | None]:
     """A JSON line's value, else ``None`` and why it cannot be read (``"not valid JSON (...)"``).
 
     Besides malformed JSON, a number of more digits than Python converts and nesting deeper than its
-    parser recurses are reasons, not crashes: they are one bad line's.
+    parser recurses are reasons, not crashes: they are one bad line's. The line's break is no part of
+    it: a line cut off inside a string is "unterminated", not "an invalid control character" (the
+    break read as in the string), and one cut off after a value is said at its own column, not at
+    column 1 of a line 2.
 
     Example:
         >>> parse_json('{"id": 1}')
         ({'id': 1}, None)
         >>> parse_json('{"id": 1')[1]
         "not valid JSON (Expecting ',' delimiter at column 9)"
+        >>> parse_json('{"text": "cut\\n')[1]
+        'not valid JSON (Unterminated string starting at column 10)'
         >>> parse_json("[" * 100_000 + "]" * 100_000)[1]
         'not valid JSON (arrays or objects nested too deeply to read)'
     """
@@ -134,7 +139,7 @@ def parse_json(line: str) -> tuple[Any, str | None]:
     if pause:
         gc.disable()
     try:
-        return json.loads(line), None
+        return json.loads(line.rstrip("\r\n")), None
     except json.JSONDecodeError as error:
         # json's messages may end in "at" ("Invalid control character at"): say it once.
         return None, f"not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"

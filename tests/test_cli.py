@@ -318,6 +318,24 @@ def test_bad_jsonl_line(
     one_line_error(err, f"{path}:3", reason, "(--skip-bad skips such documents and goes on)")
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # A download cut off in a text: the line's own break was read as inside the string.
+        (b'{"id": "c", "text": "\xd9\x82\xd8\xa7\xd9\x84\n', "Unterminated string starting at column 21"),
+        (b'{"id": "c", "text": "cut"\r\n', "Expecting ',' delimiter at column 26"),  # not column 1 of a line 2
+    ],
+    ids=["inside-a-string", "after-a-value"],
+)
+def test_cut_off_jsonl_line_is_said_where_it_ends(
+    line: bytes, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = jsonl(tmp_path / "in.jsonl", [*seed_rows()[:2], line, seed_rows()[2]])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:3: not valid JSON ({reason}): expected one object a line")
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
