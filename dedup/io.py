@@ -650,7 +650,30 @@ class Reader:
         if not isinstance(record, dict):
             self._bad(where, f"expected a JSON object, got {json_type(record)}", kind="invalid JSON")
             return None
+        for name, count in self._repeated_fields(line):
+            self._bad(where, f"field {name!r} is given {count} times in the object: expected each field once")
+            return None
         return self._document(record, where)
+
+    def _repeated_fields(self, line: str) -> list[tuple[str, int]]:
+        """The fields read whose name the line's object holds more than once, each with how many times.
+
+        JSON leaves a repeated name to the reader and Python's keeps the last value: the others would
+        be dropped without a word. Names the reader does not use may repeat. Only a line holding one
+        of its names twice, quoted, is parsed again to look.
+        """
+        names = (self.id_field, self.text_field, self.source_field, self.date_field)
+        if not any(line.count(json.dumps(name, ensure_ascii=False)) > 1 for name in names):
+            return []
+        objects: list[list[tuple[str, Any]]] = []
+
+        def kept(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            objects.append(pairs)
+            return dict(pairs)
+
+        json.loads(line.rstrip("\r\n"), object_pairs_hook=kept)  # (the line was read once already)
+        given = Counter(name for name, _ in objects[-1])  # the outermost object is the last made
+        return [(name, given[name]) for name in names if given[name] > 1]
 
     def _document(self, record: Mapping[str, Any], where: str, *, blank_is_missing: bool = False) -> Document | None:
         """The document of one record (a JSON object, a CSV row by column name, a Parquet row)."""

@@ -336,6 +336,23 @@ def test_cut_off_jsonl_line_is_said_where_it_ends(
     one_line_error(err, f"{path}:3: not valid JSON ({reason}): expected one object a line")
 
 
+def test_a_field_given_twice_in_one_object_is_malformed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON leaves a repeated name to the reader, and Python's keeps the last: the first text was dropped
+    without a word (a CSV column named twice was already an error). Names the scan does not use may
+    repeat; a value that merely reads "text" is no name."""
+    first, second = (json.dumps(t, ensure_ascii=False) for t in (SEED_TEXTS[3], SEED_TEXTS[4]))
+    twice = f'{{"id": "t", "text": {first}, "text": {second}}}\n'
+    fine = {"id": "f", "text": SEED_TEXTS[3], "tag": "text", "meta": {"id": 1}}
+    path = jsonl(tmp_path / "in.jsonl", [*seed_rows()[:2], twice.encode(), fine])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:3: field 'text' is given 2 times in the object: expected each field once")
+    status, out, err = run(["scan", str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    summary = json.loads(out.splitlines()[-1])
+    assert status == 0 and (summary["documents_read"], summary["documents_scanned"]) == (4, 3)
+    assert [(s["where"], s["kind"]) for s in summary["skipped"]] == [(f"{path}:3", "invalid record")]
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
