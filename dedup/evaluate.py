@@ -409,6 +409,25 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def corpus_folder(corpus_dir: _PathArg) -> Path:
+    """A labelled corpus's folder, checked to be one: a path naming nothing, or a file, is said as itself,
+    not as the ``truth.jsonl`` below it that cannot be read.
+
+    Example:
+        >>> try:
+        ...     corpus_folder("/no/such/corpus")
+        ... except ReadError as error:
+        ...     print(str(error).split(": expected")[0])
+        /no/such/corpus: cannot read: no such folder
+    """
+    corpus = Path(corpus_dir)
+    if not corpus.is_dir():
+        what = "a file, not a folder" if corpus.exists() else "no such folder"
+        expected = "expected a folder holding docs.jsonl, truth.jsonl and pairs.jsonl"
+        raise ReadError(f"{os.fspath(corpus)}: cannot read: {what}: {expected}")
+    return corpus
+
+
 def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them).
 
@@ -740,7 +759,7 @@ def evaluate_detections(
         >>> e.overall.plagdet, list(e.by_obfuscation), e.only_listed_pairs
         (1.0, ['none', 'no-plagiarism'], False)
     """
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles, lengths = _load_roles(corpus / "docs.jsonl")
@@ -944,6 +963,6 @@ def evaluate_corpus(corpus_dir: _PathArg, config: ScanConfig | None = None) -> E
     """
     from .scan import ScanConfig, scan  # imported here: the scanner is heavy, the measures are not
 
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     result = scan(read_jsonl(corpus / "docs.jsonl"), config or ScanConfig())
     return evaluate_detections(corpus, detections_from_passages(result.passages))

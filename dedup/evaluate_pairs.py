@@ -28,11 +28,10 @@ import math
 import os
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ParameterError
-from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field
+from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field, corpus_folder
 from .io import read_jsonl
 from .records import Document
 
@@ -163,7 +162,7 @@ def is_pair_labelled(corpus_dir: _PathArg) -> bool:
         >>> is_pair_labelled(corpus)
         True
     """
-    for _, record in _json_objects(Path(corpus_dir) / "truth.jsonl"):
+    for _, record in _json_objects(corpus_folder(corpus_dir) / "truth.jsonl"):
         return "label" in record and "a_start" not in record
     return False
 
@@ -308,7 +307,7 @@ def evaluate_scored_pairs(corpus_dir: _PathArg, path: _PathArg) -> PairEvaluatio
 
 def _labelled_corpus(corpus_dir: _PathArg) -> tuple[list[LabelledPair], list[Document]]:
     """A pair-labelled corpus's truth and documents (read as the scan reads them), the pairs' documents checked."""
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
     docs = list(read_jsonl(corpus / "docs.jsonl"))
     _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})

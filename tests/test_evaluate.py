@@ -1047,3 +1047,23 @@ def test_the_table_says_how_many_detections_were_not_counted(
     found.write_text(passage("s1", "r1"), encoding="utf-8")
     assert main(["evaluate", str(every), "--detections", str(found)]) == 0
     assert not any(line.startswith("not counted") for line in capsys.readouterr().out.splitlines())
+
+
+@pytest.mark.parametrize("given", ["missing", "file"])
+def test_evaluate_of_a_corpus_that_is_no_folder_says_so(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A corpus path naming nothing, or a file (docs.jsonl itself, given by a slip), was said as
+    'CORPUS/truth.jsonl: cannot read: Not a directory', a file the user never named."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    path = corpus / "docs.jsonl" if given == "file" else tmp_path / "nothing"
+    what = "a file, not a folder" if given == "file" else "no such folder"
+    for extra in ([], ["--detections", str(corpus / "truth.jsonl")]):
+        assert main(["evaluate", str(path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"dedup: error: {path}: cannot read: {what}: expected a folder holding docs.jsonl, truth.jsonl "
+            "and pairs.jsonl\n"
+        )
