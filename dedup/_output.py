@@ -40,6 +40,8 @@ class Output:
     """
 
     def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
+        if path == "":  # (Path("") is ".", the current folder: said as what it is, not as a directory)
+            raise DedupError("--output: an empty path: expected a file name, or - (standard output)")
         self.path = None if path is None or path == "-" else Path(path)
         self.binary = binary
         self.temporary: Path | None = None

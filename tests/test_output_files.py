@@ -64,6 +64,19 @@ def test_an_input_is_never_the_output(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["scan", str(docs), "-q", "-o", str(docs / "found.md")]) == 0
 
 
+@pytest.mark.parametrize("command", [["scan", "DOCS"], ["tune"]])
+def test_an_empty_output_path_is_said_as_such(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o "$OUT"` with OUT unset was Path(""), the current folder: '.: cannot write: it is a directory'."""
+    docs = corpus(tmp_path / "docs")
+    argv = [str(docs) if part == "DOCS" else part for part in command]
+    assert main([*argv, "-o", ""]) == 2
+    assert capsys.readouterr().err == (
+        "dedup: error: --output: an empty path: expected a file name, or - (standard output)\n"
+    )
+
+
 def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A new file in an input folder, of a format the folder's reading takes, is refused: not because it
     'is an input, which would be lost' (it does not exist), but because the next scan would read it."""
