@@ -245,7 +245,7 @@ class Reader:
             if not isinstance(value, str) or not value:
                 raise ParameterError(f"{name} must be a non-empty string (a field or column name), got {value!r}")
         if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
-            raise ParameterError(f"glob must be a non-empty pattern string or None, got {self.glob!r}")
+            raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
         if self.input_format is not None and self.input_format not in FORMATS:

@@ -216,6 +216,11 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
         (["scan", SEEDS, "--min-bands", "100"], "dedup: error: --min-bands must be at most the 64 bands"),
         (["tune", "--num-perm", "100000000"], "dedup: error: --num-perm must be an integer from 1 to 1024"),
         (["scan", SEEDS, "--encoding", "zz"], "dedup: error: --encoding must name a text encoding"),
+        # Past 31 bits an option with a rule of its own is told that rule, not the bound every count has.
+        (["scan", SEEDS, "--num-perm", "9" * 20], "dedup: error: --num-perm must be an integer from 1 to 1024"),
+        (["scan", SEEDS, "--min-bands", "9" * 20], "dedup: error: --min-bands must be at most the 64 bands"),
+        (["scan", SEEDS, "--min-exact", "9" * 20], "dedup: error: --min-exact (99999999999999999999) must be"),
+        (["scan", SEEDS, "--glob", ""], "dedup: error: --glob must be a non-empty pattern, got ''\n"),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
