@@ -763,7 +763,7 @@ class Reader:
             names = " and ".join(repr(m) for m in missing)
             raise _bad_file(
                 f"{name}:1",
-                f"no column {names} in the header ({', '.join(map(repr, header))}): "
+                f"no column {names} in the header ({_names(header)}): "
                 "expected a header line naming the id and text columns",
             )
         while True:
@@ -827,7 +827,7 @@ class Reader:
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise _bad_file(name, f"no column {names} (columns: {', '.join(map(repr, columns))})")
+            raise _bad_file(name, f"no column {names} (columns: {_names(columns)})")
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
         batches = parquet.iter_batches(batch_size=1024, columns=wanted)
@@ -929,11 +929,24 @@ def duplicate_reason(doc_id: str, holder: str) -> str:
 
 def _fields_held(record: Mapping[str, Any]) -> str:
     """What a record holds, for the message about a field it lacks (a text under another name?)."""
-    names = [repr(str(k)) for k in list(record)[:6]]
-    if not names:
+    if not record:
         return " (the record has no fields)"
-    more = f" and {len(record) - 6} more" if len(record) > 6 else ""
-    return f" (the record has {', '.join(names)}{more})"
+    return f" (the record has {_names(list(record))})"
+
+
+def _names(names: Sequence[object], most: int = 6, longest: int = 30) -> str:
+    """Field or column names for a one-line message: the first ``most``, each cut at ``longest`` characters.
+
+    A CSV file without a header line has a record for header, its cells whole articles.
+
+    Example:
+        >>> _names(["id", "body"]), _names(list("abcdefgh")), _names(["x" * 40])
+        ("'id', 'body'", "'a', 'b', 'c', 'd', 'e', 'f' and 2 more", "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'")
+    """
+    shown = [str(name) for name in names[:most]]
+    cut = [repr(name if len(name) <= longest else name[:longest] + "…") for name in shown]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(cut) + more
 
 
 def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:

@@ -353,6 +353,20 @@ def test_a_field_given_twice_in_one_object_is_malformed(tmp_path: Path, capsys: 
     assert [(s["where"], s["kind"]) for s in summary["skipped"]] == [(f"{path}:3", "invalid record")]
 
 
+def test_a_header_that_is_a_document_is_shown_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV written without a header line (or a JSONL file read as CSV) has a record for header: the
+    message quoted its every cell whole, a whole article in a 'one-line' error."""
+    path = tmp_path / "noheader.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for k, text in enumerate(SEED_TEXTS):
+            writer.writerow([f"s{k}", text, "afp", "2024-01-01", "x", "y", "z", "w"])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: no column 'id' and 'text' in the header ('s0', '{SEED_TEXTS[0][:30]}…',")
+    assert "and 2 more" in err and len(err) < 400, err
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
