@@ -367,6 +367,23 @@ def test_a_header_that_is_a_document_is_shown_short(tmp_path: Path, capsys: pyte
     assert "and 2 more" in err and len(err) < 400, err
 
 
+def test_a_date_that_is_a_text_is_shown_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Columns mixed up (the text in the date field): the date not read was quoted whole, an article in
+    the summary's line and in the --strict error."""
+    rows: list[Any] = seed_rows()
+    rows[0]["date"] = SEED_TEXTS[1]
+    path = jsonl(tmp_path / "in.jsonl", rows)
+    cut = SEED_TEXTS[1][:40] + "…"
+    shown = f"date {cut!r} ({len(SEED_TEXTS[1]):,} characters) cannot be read: expected ISO 8601"
+    status, out, err = run(["scan", str(path), "--strict"], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: {shown}")
+    assert len(err) < 400, err
+    status, out, err = run(["scan", str(path), "--format", "jsonl"], capsys)
+    assert status == 0 and shown in json.loads(out.splitlines()[-1])["unread_dates"][0]["reason"]
+    assert len(err) < 400, err
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
