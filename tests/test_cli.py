@@ -169,10 +169,10 @@ def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """docs/cli.md: an error is `dedup: error: FILE: reason`, as scan says it; evaluate said `cannot read FILE: ...`."""
     corpus = tmp_path / "corpus"
+    corpus.mkdir()
     status, _, err = run(["evaluate", str(corpus)], capsys)  # no truth.jsonl
     assert status == 2
     one_line_error(err, f"dedup: error: {corpus / 'truth.jsonl'}: cannot read: ")
-    corpus.mkdir()
     (corpus / "truth.jsonl").write_text('{"a": "x", "b": "y", "label": "WD"}\n', "utf-8")
     (corpus / "docs.jsonl").write_text('{"id": "x", "text": "t"}\n{"id": "y", "text": "t"}\n', "utf-8")
     missing = tmp_path / "found.jsonl"
