@@ -959,6 +959,8 @@ def _as_option(message: str) -> str:
         ('--min-bands must be at most 64, got 100', "document 'a': x")
         >>> _as_option("window (100) must be a multiple of stride (32)")
         '--window (100) must be a multiple of --stride (32)'
+        >>> _as_option("text_field names the same field as id_field ('text')")
+        "--text-field names the same field as --id-field ('text')"
     """
     name, _, rest = message.partition(" ")
     if name not in _OPTION_NAMES or not rest:
@@ -968,7 +970,10 @@ def _as_option(message: str) -> str:
     return f"--{name.replace('_', '-')} {rest}"
 
 
-_NAMED_WITH_VALUE = re.compile(rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.])")
+# An option named with its value after it: "stride (32)", "num_perm 128", "id_field ('text')".
+_NAMED_WITH_VALUE = re.compile(
+    rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.]| \(')"
+)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

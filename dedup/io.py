@@ -244,6 +244,15 @@ class Reader:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ParameterError(f"{name} must be a non-empty string (a field or column name), got {value!r}")
+        # One field for two roles is a slip: ids that are whole texts, every text a source of its own.
+        roles = ("id_field", "text_field", "source_field", "date_field")
+        for k, name in enumerate(roles):
+            first = next((other for other in roles[:k] if getattr(self, other) == getattr(self, name)), None)
+            if first is not None:
+                raise ParameterError(
+                    f"{name} names the same field as {first} ({getattr(self, name)!r}): "
+                    "expected one field a role (id, text, source, date)"
+                )
         if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
             raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
         for name in ("skip_bad", "check_ids"):

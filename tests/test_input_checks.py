@@ -221,6 +221,16 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
         (["scan", SEEDS, "--min-bands", "9" * 20], "dedup: error: --min-bands must be at most the 64 bands"),
         (["scan", SEEDS, "--min-exact", "9" * 20], "dedup: error: --min-exact (99999999999999999999) must be"),
         (["scan", SEEDS, "--glob", ""], "dedup: error: --glob must be a non-empty pattern, got ''\n"),
+        # One field for two roles: ids that are whole texts, or every document a source of its own.
+        (
+            ["scan", SEEDS, "--id-field", "text"],
+            "dedup: error: --text-field names the same field as --id-field ('text'): "
+            "expected one field a role (id, text, source, date)\n",
+        ),
+        (
+            ["scan", SEEDS, "--text-field", "source"],
+            "dedup: error: --source-field names the same field as --text-field",
+        ),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
