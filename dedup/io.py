@@ -773,7 +773,10 @@ class Reader:
             raise _bad_file(
                 f"{name}:1",
                 f"no column {names} in the header ({_names(header)}): "
-                "expected a header line naming the id and text columns",
+                + (
+                    self._separated_otherwise(header, delimiter)
+                    or "expected a header line naming the id and text columns"
+                ),
             )
         while True:
             source.begin()
@@ -815,6 +818,22 @@ class Reader:
             doc = self._document(dict(zip(header, row, strict=True)), where, blank_is_missing=True)
             if doc is not None and self._accept(doc, where) is not None:
                 yield doc
+
+    def _separated_otherwise(self, header: list[str], delimiter: str) -> str | None:
+        """What to do with a header of one column that another separator would split into the id and text
+        columns (a spreadsheet's "CSV" with semicolons, a TSV file named .csv), else None."""
+        if len(header) != 1:
+            return None
+        for separator in (";", "\t", ",", "|"):
+            names = [part.strip().strip('"') for part in header[0].split(separator)]
+            if separator == delimiter or not {self.id_field, self.text_field} <= set(names):
+                continue
+            if separator == "\t":
+                return "its names are separated by tabs: name it .tsv (or set the input format: tsv)"
+            if separator == ",":
+                return "its names are separated by ',': name it .csv (or set the input format: csv)"
+            return f"its names are separated by {separator!r}, and CSV's by ',': save it with commas or tabs"
+        return None
 
     def _parquet(self, stream: IO[bytes], name: str) -> Iterator[Document]:
         try:

@@ -384,6 +384,30 @@ def test_a_date_that_is_a_text_is_shown_short(tmp_path: Path, capsys: pytest.Cap
     assert len(err) < 400, err
 
 
+@pytest.mark.parametrize(
+    ("name", "header", "hint"),
+    [
+        # What a spreadsheet saves as "CSV" where a comma is the decimal mark.
+        (
+            "excel.csv",
+            "id;text;source",
+            "its names are separated by ';', and CSV's by ',': save it with commas or tabs",
+        ),
+        ("export.csv", "id\ttext", "its names are separated by tabs: name it .tsv (or set the input format: tsv)"),
+        ("export.tsv", "id,text", "its names are separated by ',': name it .csv (or set the input format: csv)"),
+    ],
+)
+def test_a_header_of_another_separator_says_so(
+    name: str, header: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / name
+    separator = next(c for c in ";\t," if c in header)
+    path.write_text(header + "\n" + separator.join(["a", "some text", "afp"][: header.count(separator) + 1]) + "\n")
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: no column 'id' and 'text' in the header ({header!r}): {hint}")
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
