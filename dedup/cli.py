@@ -13,7 +13,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -281,9 +281,9 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=("table", "jsonl", "csv", "html", "parquet"),
-        default="table",
         help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
-        "self-contained side-by-side report, parquet for data frames (default %(default)s)",
+        "self-contained side-by-side report, parquet for data frames (default: the one -o FILE's extension "
+        "names, else table)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument(
@@ -387,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="score this scan output (JSONL from `dedup scan --format jsonl`) instead of scanning",
     )
     evaluate_parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+        "--format", choices=("table", "json"), help="output format (default: json for -o FILE.json, else table)"
     )
     evaluate_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _scan_options(evaluate_parser)
@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="MinHash permutations (default %(default)s)",
     )
     tune_parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+        "--format", choices=("table", "json"), help="output format (default: json for -o FILE.json, else table)"
     )
     tune_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _index_parsers(commands)
@@ -908,6 +908,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "format", "") is None:  # (not given: what -o FILE's name says, else the table)
+        args.format = _named_format(getattr(args, "output", None), _FORMAT_CHOICES[args.command]) or "table"
     try:
         with terminated_as_interrupt():
             return _run(parser, args)
@@ -935,6 +937,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as error:  # (SIGTERM, see terminated_as_interrupt; argparse exits before the try)
         return int(error.code) if isinstance(error.code, int) else 1
+
+
+# The formats a command writes besides its table, by the output file extension that names each.
+_FORMAT_CHOICES = {
+    "scan": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
+             ".parquet": "parquet", ".pq": "parquet"},
+    "index": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
+              ".parquet": "parquet", ".pq": "parquet"},
+    "evaluate": {".json": "json"},
+    "tune": {".json": "json"},
+}  # fmt: skip
+
+
+def _named_format(output: str | None, formats: Mapping[str, str]) -> str | None:
+    """The format an output file's extension names (``report.csv``: csv), else None.
+
+    Without ``--format``, ``-o report.csv`` writes CSV: the table there would be a file its name says
+    it is not, which a spreadsheet or pandas then fails to read.
+
+    Example:
+        >>> _named_format("out/Report.CSV", _FORMAT_CHOICES["scan"]), _named_format("-", _FORMAT_CHOICES["scan"])
+        ('csv', None)
+    """
+    if output is None or output == "-":
+        return None
+    return formats.get(Path(output).suffix.lower())
 
 
 # Parameters named by the library as the options that set them: a message about min_bands is

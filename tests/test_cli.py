@@ -408,6 +408,24 @@ def test_a_header_of_another_separator_says_so(
     one_line_error(err, f"{path}:1: no column 'id' and 'text' in the header ({header!r}): {hint}")
 
 
+def test_without_format_the_output_name_says_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o report.csv` wrote the text table into report.csv (and `-o r.parquet` text into r.parquet):
+    a file its name said it was not, which a spreadsheet or pandas then failed on."""
+    seen = {}
+    for name in ("r.csv", "r.jsonl", "r.html", "r.txt", "r.CSV"):
+        assert run(["scan", str(SEEDS), "-q", "-o", str(tmp_path / name)], capsys)[0] == 0
+        seen[name] = (tmp_path / name).read_bytes()[:40]
+    assert seen["r.csv"].startswith(b"\xef\xbb\xbfpair,") and seen["r.CSV"] == seen["r.csv"]
+    assert seen["r.jsonl"].startswith(b'{"type": "pair", ')
+    assert seen["r.html"].lower().startswith(b"<!doctype html>")
+    assert seen["r.txt"].startswith(b"1 document pair shares 4 passages")  # no format named: the table
+    # --format given is what is written, whatever the name.
+    assert run(["scan", str(SEEDS), "-q", "--format", "table", "-o", str(tmp_path / "t.csv")], capsys)[0] == 0
+    assert (tmp_path / "t.csv").read_bytes().startswith(b"1 document pair")
+    assert run(["tune", "-o", str(tmp_path / "tune.json")], capsys)[0] == 0
+    assert json.loads((tmp_path / "tune.json").read_text())["num_perm"] == 128
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
