@@ -571,7 +571,7 @@ class Reader:
                 yield from self._parquet(stream, name)
             else:
                 peek = getattr(stream, "peek", None)
-                wide = self._wide(peek(4)[:4] if peek is not None else b"")
+                wide = self._wide(peek(4)[:4] if peek is not None else b"", name)
                 if wide is not None:
                     stream = io.BufferedReader(Transcoded(stream, wide, name))
                 if form == "jsonl":
@@ -583,11 +583,22 @@ class Reader:
                 raise
             raise _read_failure(name, error) from error
 
-    def _wide(self, head: bytes) -> str | None:
-        """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's)."""
-        return bom_encoding(head) or (
-            self.encoding if self.encoding is not None and not keeps_ascii(self.encoding) else None
-        )
+    def _wide(self, head: bytes, name: str) -> str | None:
+        """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's).
+
+        UTF-16 and UTF-32 named without a byte order (``utf-16``, not ``utf-16-le``) take it from the
+        mark: a file without one is refused, not read in this machine's order (Python's decoder of a
+        whole text guesses it, its decoder of a stream refuses with no file named).
+        """
+        marked = bom_encoding(head)
+        if marked is not None or self.encoding is None or keeps_ascii(self.encoding):
+            return marked
+        label = encoding_label(self.encoding)
+        if head and label in ("UTF-16", "UTF-32"):
+            order = f"{label.lower()}-le or {label.lower()}-be"
+            reason = f"no byte-order mark, which {label} needs to tell its byte order: set the encoding {order}"
+            raise ReadError(f"{name}: cannot read: {reason}", skippable=True)
+        return self.encoding
 
     def _decode(self, raw: bytes, what: str, transcoded_from: str | None = None) -> tuple[str | None, str, str]:
         """The text of a file or line, else ``None``, why, and the kind of failure.
@@ -621,7 +632,7 @@ class Reader:
         return text, "", ""
 
     def _text(self, data: bytes, name: str, doc_id: str) -> Document | None:
-        wide = self._wide(data[:4])
+        wide = self._wide(data[:4], name)
         if wide is None:
             text, reason, kind = self._decode(data, "")
         else:
