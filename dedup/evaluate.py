@@ -573,6 +573,23 @@ def load_pairs(path: _PathArg) -> list[Pair]:
     return pairs
 
 
+def scan_records(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of a scan's JSONL output, each with its place; a file of none is not one.
+
+    A scan's output always ends in its summary record, so a file of no record (a redirect that
+    failed) is an error, not a scan that found nothing.
+    """
+    empty = True
+    for item in _json_objects(path):
+        empty = False
+        yield item
+    if empty:
+        raise InputError(
+            f"{os.fspath(path)}: no records: expected the output of dedup scan --format jsonl, "
+            "whose last record is its summary"
+        )
+
+
 def load_detections(path: _PathArg) -> list[Case]:
     """Read the passages of a dedup scan JSONL output as detections.
 
@@ -591,7 +608,7 @@ def load_detections(path: _PathArg) -> list[Case]:
         [Case(a='r1', a_start=4, a_end=13, b='s1', b_start=0, b_end=9, obfuscation='')]
     """
     detections: list[Case] = []
-    for where, record in _json_objects(path):
+    for where, record in scan_records(path):
         kind = _get(record, "type", where, "type", 'a record type such as "passage"')
         if kind != "passage":
             continue

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ParameterError
-from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field, corpus_folder
+from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field, corpus_folder, scan_records
 from .io import read_jsonl
 from .records import Document
 
@@ -207,7 +207,7 @@ def load_scored_pairs(path: _PathArg, ids: Container[str] | None = None) -> dict
     """
     scores: dict[frozenset[str], float] = {}
     first: dict[frozenset[str], str] = {}
-    for where, record in _json_objects(path):
+    for where, record in scan_records(path):
         if _get(record, "type", where, "type", 'a record type such as "pair"') != "pair":
             continue
         a, b = _text_field(record, "a", where), _text_field(record, "b", where)

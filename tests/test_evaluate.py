@@ -1067,3 +1067,23 @@ def test_evaluate_of_a_corpus_that_is_no_folder_says_so(
             f"dedup: error: {path}: cannot read: {what}: expected a folder holding docs.jsonl, truth.jsonl "
             "and pairs.jsonl\n"
         )
+
+
+def test_detections_of_no_record_are_not_a_scan_that_found_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty --detections file (a redirect that failed, `> scan.jsonl` of a command that wrote to
+    stderr) was scored as a scan that found nothing: precision 0 and status 0, with no word."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    empty = tmp_path / "scan.jsonl"
+    empty.write_text("\n", "utf-8")
+    assert main(["evaluate", str(corpus), "--detections", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        f"dedup: error: {empty}: no records: expected the output of dedup scan --format jsonl, "
+        "whose last record is its summary\n"
+    )
+    empty.write_text('{"type": "summary", "pairs": 0}\n', "utf-8")  # a scan that found nothing
+    assert main(["evaluate", str(corpus), "--detections", str(empty), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["overall"]["precision"] == 0.0
