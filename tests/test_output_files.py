@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -75,6 +76,26 @@ def test_an_empty_output_path_is_said_as_such(
     assert capsys.readouterr().err == (
         "dedup: error: --output: an empty path: expected a file name, or - (standard output)\n"
     )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("command", [["scan", "DOCS", "--format", "jsonl", "-q"], ["scan", "DOCS", "-q"], ["tune"]])
+def test_a_full_disk_is_one_line_naming_the_output(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (a full disk: /dev/full) was a traceback and status 1, to a file or to
+    standard output; standard output's last bytes failed at exit, after the status was decided."""
+    docs = corpus(tmp_path / "docs")
+    argv = [str(docs) if part == "DOCS" else part for part in command]
+    assert main([*argv, "-o", "/dev/full"]) == 2
+    assert capsys.readouterr().err == "dedup: error: /dev/full: cannot write: No space left on device\n"
+    full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 - closed below, its failure expected
+    monkeypatch.setattr(sys, "stdout", full)
+    assert main(argv) == 2
+    monkeypatch.undo()
+    with contextlib.suppress(OSError):  # (what it still holds cannot be written either)
+        full.close()
+    assert capsys.readouterr().err == "dedup: error: <stdout>: cannot write: No space left on device\n"
 
 
 def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
