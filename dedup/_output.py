@@ -49,6 +49,8 @@ class Output:
         self._lock: int | None = None  # the temporary file's descriptor, flock()ed until it is committed or removed
         self.direct = False  # a pipe or a device: written as it is, there is no file to replace
         if self.path is None:
+            if sys.stdout is None:  # started with it closed (`>&-`): said before the work, not after
+                raise DedupError("<stdout>: cannot write: standard output is closed (give -o FILE)")
             return
         if self.path.is_dir():
             raise DedupError(f"{self.path}: cannot write: it is a directory")

@@ -906,6 +906,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["scan", "/no/such/dir"])
         2
     """
+    if sys.stderr is None:  # started with it closed (`2>&-`): print() would write to standard output
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "format", "") is None:  # (not given: what -o FILE's name says, else the table)

@@ -98,6 +98,29 @@ def test_a_full_disk_is_one_line_naming_the_output(
     assert capsys.readouterr().err == "dedup: error: <stdout>: cannot write: No space left on device\n"
 
 
+def test_closed_standard_streams_are_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started with standard error closed (`2>&-`, some daemons), Python has no sys.stderr: a scan that
+    had written its report failed at its summary (AttributeError, status 1), and an error message went
+    to standard output, into the report. With standard output closed the report's write failed so."""
+    docs = corpus(tmp_path / "docs")
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["scan", str(docs), "--format", "jsonl", "-o", str(out)]) == 0
+    assert '"type": "summary"' in out.read_text("utf-8")
+    assert main(["scan", str(docs), "-o", str(tmp_path / "table.txt")]) == 0  # (its summary goes to stderr)
+    assert main(["scan", str(tmp_path / "nothing.jsonl")]) == 2
+    assert capsys.readouterr() == ("", "")  # (the message has nowhere to go; the status says it)
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["scan", str(docs), "-q"]) == 2
+    monkeypatch.undo()
+    assert capsys.readouterr().err == (
+        "dedup: error: <stdout>: cannot write: standard output is closed (give -o FILE)\n"
+    )
+
+
 def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A new file in an input folder, of a format the folder's reading takes, is refused: not because it
     'is an input, which would be lost' (it does not exist), but because the next scan would read it."""
