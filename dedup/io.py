@@ -382,7 +382,11 @@ class Reader:
         # One path is one input, not a string of one-character inputs ("/" first: the whole disk).
         if isinstance(inputs, bytes):
             inputs = os.fsdecode(inputs)
+        if not isinstance(inputs, (str, PathLike, Iterable)):
+            raise ParameterError(_not_paths(inputs))
         for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
+            if not isinstance(item, (str, bytes, PathLike)):
+                raise ParameterError(_not_paths(item))
             if str(item) == "-":
                 yield from self._stdin()
                 continue
@@ -956,6 +960,10 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
     return Reader(**{"input_format": "jsonl", **options}).read([path])
 
 
+def _not_paths(given: object) -> str:
+    return f"inputs must be paths (str, bytes or os.PathLike) or an iterable of paths, got {type(given).__name__}"
+
+
 def duplicate_reason(doc_id: str, holder: str) -> str:
     """Why the scan skips a duplicate, as the commands say it: its id, and where the document scanned under it was read.
 
@@ -1000,4 +1008,6 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
         >>> [d.id for d in read_documents(str(f))]  # one path needs no list
         ['a']
     """
-    return Reader(**options).read(paths if isinstance(paths, (str, bytes, PathLike)) else list(paths))
+    if isinstance(paths, (str, bytes, PathLike)) or not isinstance(paths, Iterable):  # (the latter: said by read)
+        return Reader(**options).read(paths)
+    return Reader(**options).read(list(paths))

@@ -312,3 +312,15 @@ def test_one_rule_is_worded_one_way_wherever_it_is_checked() -> None:
         for call in calls:
             with pytest.raises(ParameterError, match=f"^{re.escape(message)}$"):
                 call()
+
+
+def test_reading_what_is_no_path_is_said(tmp_path: Path) -> None:
+    """read_documents(None), or a list holding None (a path taken from a missing setting), was Python's
+    TypeError ("'NoneType' object is not iterable"), naming neither the argument nor what it takes."""
+    from dedup.io import read_documents
+
+    (tmp_path / "a.txt").write_text("some text", "utf-8")
+    for inputs, got in ((None, "NoneType"), (123, "int"), ([str(tmp_path), None], "NoneType"), ([5], "int")):
+        with pytest.raises(ParameterError, match=rf"^inputs must be paths \(str, bytes or os\.PathLike\) .*got {got}$"):
+            list(read_documents(inputs))  # type: ignore[arg-type]
+    assert [d.id for d in read_documents((tmp_path,))] == ["a.txt"]  # (any iterable of paths)
