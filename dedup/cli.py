@@ -622,7 +622,7 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
             reason = error.reason
             holder = reader.holder(doc_id, place) if error.kind == "duplicate id" else None
             if holder is not None:
-                reason = duplicate_reason(doc_id, holder)
+                reason = duplicate_reason(doc_id, holder, place)
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 # (a date not read: the document is scanned without it, and counted)
                 late = error.kind == "unread date"

@@ -307,7 +307,7 @@ class Reader:
     def _accept(self, doc: Document, where: str) -> Document | None:
         first = self.where.get(doc.id)
         if first is not None and self.check_ids:
-            self._bad(where, duplicate_reason(doc.id, first), doc.id, "duplicate id")
+            self._bad(where, duplicate_reason(doc.id, first, where), doc.id, "duplicate id")
             return None
         if first is not None:
             self.repeats.setdefault(doc.id, [first]).append(where)
@@ -355,7 +355,7 @@ class Reader:
                 left = Counter(self.repeats[r.id]) - skipped[r.id]
                 holder = next((p for p in self.repeats[r.id] if left[p] > 0), None)
                 if holder is not None:
-                    r = replace(r, reason=duplicate_reason(r.id, holder))
+                    r = replace(r, reason=duplicate_reason(r.id, holder, r.where))
             out.append(r)
         return out
 
@@ -964,14 +964,19 @@ def _not_paths(given: object) -> str:
     return f"inputs must be paths (str, bytes or os.PathLike) or an iterable of paths, got {type(given).__name__}"
 
 
-def duplicate_reason(doc_id: str, holder: str) -> str:
+def duplicate_reason(doc_id: str, holder: str, where: str | None = None) -> str:
     """Why the scan skips a duplicate, as the commands say it: its id, and where the document scanned under it was read.
+
+    A duplicate read at its holder's own place (``where``) is its file read a second time.
 
     Example:
         >>> duplicate_reason("a", "news.jsonl:3")
         "duplicate id 'a' (taken by the document at news.jsonl:3); ids must be unique"
+        >>> duplicate_reason("a", "news.jsonl:3", "news.jsonl:3")
+        "duplicate id 'a' (its file is read twice: given twice, or inside a folder given too); ids must be unique"
     """
-    return f"duplicate id {doc_id!r} (taken by the document at {holder}); ids must be unique"
+    taken = "its file is read twice: given twice, or inside a folder given too" if holder == where else None
+    return f"duplicate id {doc_id!r} ({taken or f'taken by the document at {holder}'}); ids must be unique"
 
 
 def _fields_held(record: Mapping[str, Any]) -> str:

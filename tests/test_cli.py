@@ -198,12 +198,13 @@ def test_a_parameter_error_names_every_parameter_as_its_option(capsys: pytest.Ca
 def test_a_file_given_twice_is_a_duplicate_named_like_any_other(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message names where the id was taken, as
-    for any duplicate, not the library's bare 'an earlier document has the same id'."""
+    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message says so, not the library's bare
+    'an earlier document has the same id' (nor 'taken by the document at' its own place)."""
     one = sorted(SEEDS.glob("*.txt"))[0]
     status, _, err = run(["scan", str(SEEDS), str(one)], capsys)
     assert status == 2
-    taken = f"duplicate id '{one.name}' (taken by the document at {one}); ids must be unique"
+    taken = f"duplicate id '{one.name}' (its file is read twice: given twice, or inside a folder given too)"
+    taken += "; ids must be unique"
     one_line_error(err, f"{one}: {taken}")
     status, out, err = run(["scan", str(SEEDS), str(one), "--skip-bad", "--format", "jsonl"], capsys)
     [skipped] = json.loads(out.splitlines()[-1])["skipped"]
@@ -424,6 +425,24 @@ def test_without_format_the_output_name_says_it(tmp_path: Path, capsys: pytest.C
     assert (tmp_path / "t.csv").read_bytes().startswith(b"1 document pair")
     assert run(["tune", "-o", str(tmp_path / "tune.json")], capsys)[0] == 0
     assert json.loads((tmp_path / "tune.json").read_text())["num_perm"] == 128
+
+
+def test_a_file_read_twice_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file given twice (or inside a folder given too) said 'duplicate id 'a' (taken by the document
+    at in.jsonl:1)' of the document at in.jsonl:1: the same place, twice, with no word of why."""
+    path = jsonl(tmp_path / "in.jsonl", seed_rows()[:2])
+    why = "(its file is read twice: given twice, or inside a folder given too); ids must be unique"
+    status, out, err = run(["scan", str(path), str(tmp_path / "." / "in.jsonl")], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: duplicate id 's0' {why}")
+    status, out, err = run(["scan", str(path), str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    skipped = json.loads(out.splitlines()[-1])["skipped"]
+    assert status == 0 and [s["reason"] for s in skipped] == [f"duplicate id 's{k}' {why}" for k in (0, 1)]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED_TEXTS[0], "utf-8")
+    status, out, err = run(["scan", str(folder), str(folder / "a.txt")], capsys)
+    one_line_error(err, f"{folder / 'a.txt'}: duplicate id 'a.txt' {why}")
 
 
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
