@@ -739,6 +739,9 @@ class Reader:
         if not doc_id:
             self._bad(where, f"field {self.id_field!r} is empty: expected a non-empty string")
             return None
+        if not doc_id.strip():  # (shown as a blank in every report)
+            self._bad(where, f"field {self.id_field!r} is blank (spaces only): expected an id")
+            return None
         assert doc_id is not None and values["text"] is not None
         return Document(doc_id, values["text"], values.get("source"), values.get("date"))
 

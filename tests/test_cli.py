@@ -445,6 +445,24 @@ def test_a_file_read_twice_says_so(tmp_path: Path, capsys: pytest.CaptureFixture
     one_line_error(err, f"{folder / 'a.txt'}: duplicate id 'a.txt' {why}")
 
 
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_an_id_of_spaces_is_no_id(form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty id was refused, one of spaces (a cell padded by an export) scanned: a pair of it showed
+    as a blank in the table and the CSV report."""
+    rows = [{"id": "  ", "text": SEED_TEXTS[2]}, *seed_rows()[:2]]
+    path = tmp_path / f"in.{form}"
+    if form == "jsonl":
+        jsonl(path, rows)
+    else:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["id", "text"], extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:{1 if form == 'jsonl' else 2}: field 'id' is blank (spaces only): expected an id")
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
