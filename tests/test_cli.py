@@ -530,6 +530,8 @@ def test_tune_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert out.startswith("threshold 0.5, 128 permutations: 25 bands of 5 rows")
     assert "<- threshold" in out and out.count("\n") == 14
+    status, out, _ = run(["tune", "--threshold", "0.5", "--num-perm", "1"], capsys)  # (not "1 bands of 1 rows")
+    assert out.startswith("threshold 0.5, 1 permutation: 1 band of 1 row (1 permutation used)\n")
 
 
 def test_tune_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -728,4 +730,4 @@ def test_tune_a_threshold_with_fewer_bands_than_the_scan_default_min_bands(capsy
     assert (record["bands"], record["rows"]) == tuple(_optimal_param(0.9, 64, 0.5, 0.5)) == (3, 21)
     status, out, err = run(["tune", "--num-perm", "1"], capsys)
     assert status == 0, err
-    assert out.startswith("threshold 0.2, 1 permutations: 1 bands of 1 rows")
+    assert out.startswith("threshold 0.2, 1 permutation: 1 band of 1 row")
