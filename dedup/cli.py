@@ -564,6 +564,9 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
 
 
 def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
+    # As --threads with --engine spark: an option that would do nothing is said, not passed over.
+    if args.glob is not None and not any(item != "-" and os.path.isdir(item) for item in args.inputs):
+        raise ParameterError("--glob picks files below a folder INPUT, and no INPUT is a folder")
     return Reader(
         check_ids=check_ids,
         id_field=args.id_field,

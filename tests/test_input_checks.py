@@ -231,6 +231,11 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
             ["scan", SEEDS, "--text-field", "source"],
             "dedup: error: --source-field names the same field as --text-field",
         ),
+        # An option that would do nothing is refused, as --threads with --engine spark is.
+        (
+            ["scan", f"{SEEDS}/000_acb56ec733aba13b.txt", "--glob", "*.txt"],
+            "dedup: error: --glob picks files below a folder INPUT, and no INPUT is a folder\n",
+        ),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
