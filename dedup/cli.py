@@ -857,6 +857,14 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    if args.detections is not None:  # (an option that would do nothing is said, not passed over)
+        given, defaults = _config(args).to_dict(), ScanConfig().to_dict()
+        changed = [f"--{name.replace('_', '-')}" for name in given if given[name] != defaults[name]]
+        if changed:
+            raise DedupError(
+                f"{' and '.join(changed)} do{'es' if len(changed) == 1 else ''} nothing with --detections: the saved "
+                "detections are scored as they are (scan again with them, or leave them out)"
+            )
     output = Output(args.output)
     started = time.perf_counter()
     try:

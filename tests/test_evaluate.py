@@ -1087,3 +1087,21 @@ def test_detections_of_no_record_are_not_a_scan_that_found_nothing(
     empty.write_text('{"type": "summary", "pairs": 0}\n', "utf-8")  # a scan that found nothing
     assert main(["evaluate", str(corpus), "--detections", str(empty), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["overall"]["precision"] == 0.0
+
+
+def test_detection_options_with_saved_detections_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`evaluate CORPUS --detections scan.jsonl --threshold 0.3` scored the saved scan as it was: the
+    threshold, read as if it applied, did nothing, with no word."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    saved = tmp_path / "scan.jsonl"
+    saved.write_text('{"type": "summary", "pairs": 0}\n', "utf-8")
+    assert main(["evaluate", str(corpus), "--detections", str(saved), "--threshold", "0.3", "--gap", "50"]) == 2
+    assert capsys.readouterr().err == (
+        "dedup: error: --threshold and --gap do nothing with --detections: the saved detections are scored as "
+        "they are (scan again with them, or leave them out)\n"
+    )
+    assert main(["evaluate", str(corpus), "--detections", str(saved), "--threshold", "0.2", "--format", "json"]) == 0
