@@ -61,6 +61,7 @@ from .scan import ScanConfig, ScanResult, scan
 __all__ = ["build_parser", "main"]
 
 _DEFAULTS = ScanConfig()
+_HTML_PAIRS = 200  # --html-max-pairs when not given
 
 
 def _scan_options(parser: argparse.ArgumentParser) -> None:
@@ -293,15 +294,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     report_group.add_argument(
         "--csv-bom",
         action=argparse.BooleanOptionalAction,
-        default=True,
         help="start CSV output with a UTF-8 byte-order mark, which Excel needs to read Arabic (default: on)",
     )
     report_group.add_argument(
         "--html-max-pairs",
         type=int,
-        default=200,
         metavar="N",
-        help="side-by-side views for the N pairs that share most; the overview lists all (default %(default)s)",
+        help=f"side-by-side views for the N pairs that share most; the overview lists all (default {_HTML_PAIRS})",
     )
     report_group.add_argument(
         "--cluster-documents",
@@ -594,7 +593,19 @@ def _compile_first(quiet: bool) -> None:
 
 
 def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool] | None = None) -> Output:
-    """Check the report options; the output, made at once so that a path that cannot be written fails first."""
+    """Check the report options; the output, made at once so that a path that cannot be written fails first.
+
+    An option of one format given with another would do nothing: refused, as --threads with --engine
+    spark is (the defaults are set here, once that is known).
+    """
+    if args.html_max_pairs is not None and args.format != "html":
+        raise ParameterError(f"--html-max-pairs goes with --format html, and the format written is {args.format}")
+    if args.csv_bom is not None and args.format != "csv":
+        raise ParameterError(
+            f"--csv-bom and --no-csv-bom go with --format csv, and the format written is {args.format}"
+        )
+    args.html_max_pairs = _HTML_PAIRS if args.html_max_pairs is None else args.html_max_pairs
+    args.csv_bom = True if args.csv_bom is None else args.csv_bom
     if args.html_max_pairs < 0:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:

@@ -236,6 +236,14 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
             ["scan", f"{SEEDS}/000_acb56ec733aba13b.txt", "--glob", "*.txt"],
             "dedup: error: --glob picks files below a folder INPUT, and no INPUT is a folder\n",
         ),
+        (
+            ["scan", SEEDS, "--format", "csv", "--html-max-pairs", "10"],
+            "dedup: error: --html-max-pairs goes with --format html, and the format written is csv\n",
+        ),
+        (
+            ["scan", SEEDS, "--no-csv-bom"],
+            "dedup: error: --csv-bom and --no-csv-bom go with --format csv, and the format written is table\n",
+        ),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
