@@ -35,7 +35,7 @@ from .evaluate_pairs import (
 )
 from .html import write_html
 from .index import AddResult, Index
-from .io import FORMATS, Reader, duplicate_reason
+from .io import FORMATS, Reader, duplicate_reason, file_format
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
@@ -562,10 +562,22 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
         raise InputError(str(error), reason=error.reason, skippable=error.skippable, kind=error.kind) from error
 
 
+def _is_parquet(args: argparse.Namespace, item: str) -> bool:
+    """Whether an input is read as Parquet (a file, or standard input, that --input-format or its name says is)."""
+    if args.input_format is not None:
+        return bool(args.input_format == "parquet")
+    return item != "-" and not os.path.isdir(item) and file_format(item)[0] == "parquet"
+
+
 def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
     # As --threads with --engine spark: an option that would do nothing is said, not passed over.
     if args.glob is not None and not any(item != "-" and os.path.isdir(item) for item in args.inputs):
         raise ParameterError("--glob picks files below a folder INPUT, and no INPUT is a folder")
+    if args.encoding is not None and all(_is_parquet(args, item) for item in args.inputs):
+        raise ParameterError(
+            "--encoding names the encoding of text, JSONL, CSV and TSV input, and every INPUT is Parquet "
+            "(UTF-8 by definition)"
+        )
     return Reader(
         check_ids=check_ids,
         id_field=args.id_field,

@@ -237,6 +237,11 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
             "dedup: error: --glob picks files below a folder INPUT, and no INPUT is a folder\n",
         ),
         (
+            ["scan", "news.parquet", "--encoding", "cp1256"],
+            "dedup: error: --encoding names the encoding of text, JSONL, CSV and TSV input, and every INPUT is "
+            "Parquet (UTF-8 by definition)\n",
+        ),
+        (
             ["scan", SEEDS, "--format", "csv", "--html-max-pairs", "10"],
             "dedup: error: --html-max-pairs goes with --format html, and the format written is csv\n",
         ),
