@@ -40,12 +40,17 @@ class Output:
     """
 
     def __init__(self, path: str | None, *, binary: bool = False, reads: Callable[[Path], bool] | None = None) -> None:
+        if path == "":  # (Path("") is ".", the current folder: said as what it is, not as a directory)
+            raise DedupError("--output: an empty path: expected a file name, or - (standard output)")
         self.path = None if path is None or path == "-" else Path(path)
+        self.shown = shown_output(self.path)  # (as given: self.path becomes a link's file)
         self.binary = binary
         self.temporary: Path | None = None
         self._lock: int | None = None  # the temporary file's descriptor, flock()ed until it is committed or removed
         self.direct = False  # a pipe or a device: written as it is, there is no file to replace
         if self.path is None:
+            if sys.stdout is None:  # started with it closed (`>&-`): said before the work, not after
+                raise DedupError("<stdout>: cannot write: standard output is closed (give -o FILE)")
             return
         if self.path.is_dir():
             raise DedupError(f"{self.path}: cannot write: it is a directory")
@@ -73,7 +78,25 @@ class Output:
 
     @contextlib.contextmanager
     def open(self) -> Iterator[Any]:
-        """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error."""
+        """The stream to write to (text, or bytes when ``binary``), committed when the block ends without error.
+
+        A write that fails (a full disk) is an error naming the output, standard output included,
+        whose last bytes are written (flushed) here, not at exit, where the failure would be no error
+        of the command's.
+        """
+        name = self.shown
+        try:
+            with self._opened() as stream:
+                yield stream
+                if self.temporary is None and not self.direct:
+                    stream.flush()
+        except OSError as error:
+            if isinstance(error, DedupError | BrokenPipeError):  # (said already; the reader gone)
+                raise
+            raise DedupError(f"{name}: cannot write: {error.strerror or error}") from error
+
+    @contextlib.contextmanager
+    def _opened(self) -> Iterator[Any]:
         if self.direct:
             assert self.path is not None
             try:
@@ -124,6 +147,11 @@ class Output:
         if self._lock is not None:
             os.close(self._lock)  # (the lock goes with it)
             self._lock = None
+
+
+def shown_output(path: Path | None) -> str:
+    """An output as messages name it: its path, or ``<stdout>``."""
+    return "<stdout>" if path is None else str(path)
 
 
 def _locked_temporary(path: Path) -> tuple[int, str]:

@@ -13,7 +13,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from .evaluate_pairs import (
 )
 from .html import write_html
 from .index import AddResult, Index
-from .io import FORMATS, Reader, duplicate_reason
+from .io import FORMATS, Reader, duplicate_reason, file_format
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
@@ -61,6 +61,7 @@ from .scan import ScanConfig, ScanResult, scan
 __all__ = ["build_parser", "main"]
 
 _DEFAULTS = ScanConfig()
+_HTML_PAIRS = 200  # --html-max-pairs when not given
 
 
 def _scan_options(parser: argparse.ArgumentParser) -> None:
@@ -281,9 +282,9 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=("table", "jsonl", "csv", "html", "parquet"),
-        default="table",
         help="output format: table for a terminal, jsonl for programs, csv for spreadsheets, html for a "
-        "self-contained side-by-side report, parquet for data frames (default %(default)s)",
+        "self-contained side-by-side report, parquet for data frames (default: the one -o FILE's extension "
+        "names, else table)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument(
@@ -293,15 +294,13 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     report_group.add_argument(
         "--csv-bom",
         action=argparse.BooleanOptionalAction,
-        default=True,
         help="start CSV output with a UTF-8 byte-order mark, which Excel needs to read Arabic (default: on)",
     )
     report_group.add_argument(
         "--html-max-pairs",
         type=int,
-        default=200,
         metavar="N",
-        help="side-by-side views for the N pairs that share most; the overview lists all (default %(default)s)",
+        help=f"side-by-side views for the N pairs that share most; the overview lists all (default {_HTML_PAIRS})",
     )
     report_group.add_argument(
         "--cluster-documents",
@@ -387,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="score this scan output (JSONL from `dedup scan --format jsonl`) instead of scanning",
     )
     evaluate_parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+        "--format", choices=("table", "json"), help="output format (default: json for -o FILE.json, else table)"
     )
     evaluate_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _scan_options(evaluate_parser)
@@ -415,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="MinHash permutations (default %(default)s)",
     )
     tune_parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output format (default %(default)s)"
+        "--format", choices=("table", "json"), help="output format (default: json for -o FILE.json, else table)"
     )
     tune_parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     _index_parsers(commands)
@@ -567,7 +566,22 @@ def _located(documents: Iterator[Document]) -> Iterator[Document]:
         raise InputError(str(error), reason=error.reason, skippable=error.skippable, kind=error.kind) from error
 
 
+def _is_parquet(args: argparse.Namespace, item: str) -> bool:
+    """Whether an input is read as Parquet (a file, or standard input, that --input-format or its name says is)."""
+    if args.input_format is not None:
+        return bool(args.input_format == "parquet")
+    return item != "-" and not os.path.isdir(item) and file_format(item)[0] == "parquet"
+
+
 def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
+    # As --threads with --engine spark: an option that would do nothing is said, not passed over.
+    if args.glob is not None and not any(item != "-" and os.path.isdir(item) for item in args.inputs):
+        raise ParameterError("--glob picks files below a folder INPUT, and no INPUT is a folder")
+    if args.encoding is not None and all(_is_parquet(args, item) for item in args.inputs):
+        raise ParameterError(
+            "--encoding names the encoding of text, JSONL, CSV and TSV input, and every INPUT is Parquet "
+            "(UTF-8 by definition)"
+        )
     return Reader(
         check_ids=check_ids,
         id_field=args.id_field,
@@ -595,7 +609,19 @@ def _compile_first(quiet: bool) -> None:
 
 
 def _check_report_options(args: argparse.Namespace, reads: Callable[[Path], bool] | None = None) -> Output:
-    """Check the report options; the output, made at once so that a path that cannot be written fails first."""
+    """Check the report options; the output, made at once so that a path that cannot be written fails first.
+
+    An option of one format given with another would do nothing: refused, as --threads with --engine
+    spark is (the defaults are set here, once that is known).
+    """
+    if args.html_max_pairs is not None and args.format != "html":
+        raise ParameterError(f"--html-max-pairs goes with --format html, and the format written is {args.format}")
+    if args.csv_bom is not None and args.format != "csv":
+        raise ParameterError(
+            f"--csv-bom and --no-csv-bom go with --format csv, and the format written is {args.format}"
+        )
+    args.html_max_pairs = _HTML_PAIRS if args.html_max_pairs is None else args.html_max_pairs
+    args.csv_bom = True if args.csv_bom is None else args.csv_bom
     if args.html_max_pairs < 0:
         raise ParameterError(f"--html-max-pairs must be at least 0, got {args.html_max_pairs}")
     if args.cluster_documents < 2:
@@ -626,7 +652,7 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
             reason = error.reason
             holder = reader.holder(doc_id, place) if error.kind == "duplicate id" else None
             if holder is not None:
-                reason = duplicate_reason(doc_id, holder)
+                reason = duplicate_reason(doc_id, holder, place)
             if getattr(args, "strict", False) and not error.skippable:  # skipped unless --strict
                 # (a date not read: the document is scanned without it, and counted)
                 late = error.kind == "unread date"
@@ -862,6 +888,14 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    if args.detections is not None:  # (an option that would do nothing is said, not passed over)
+        given, defaults = _config(args).to_dict(), ScanConfig().to_dict()
+        changed = [f"--{name.replace('_', '-')}" for name in given if given[name] != defaults[name]]
+        if changed:
+            raise DedupError(
+                f"{' and '.join(changed)} do{'es' if len(changed) == 1 else ''} nothing with --detections: the saved "
+                "detections are scored as they are (scan again with them, or leave them out)"
+            )
     output = Output(args.output)
     started = time.perf_counter()
     try:
@@ -914,8 +948,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["scan", "/no/such/dir"])
         2
     """
+    if sys.stderr is None:  # started with it closed (`2>&-`): print() would write to standard output
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "format", "") is None:  # (not given: what -o FILE's name says, else the table)
+        args.format = _named_format(getattr(args, "output", None), _FORMAT_CHOICES[args.command]) or "table"
     try:
         with terminated_as_interrupt():
             return _run(parser, args)
@@ -945,6 +983,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(error.code) if isinstance(error.code, int) else 1
 
 
+# The formats a command writes besides its table, by the output file extension that names each.
+_FORMAT_CHOICES = {
+    "scan": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
+             ".parquet": "parquet", ".pq": "parquet"},
+    "index": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
+              ".parquet": "parquet", ".pq": "parquet"},
+    "evaluate": {".json": "json"},
+    "tune": {".json": "json"},
+}  # fmt: skip
+
+
+def _named_format(output: str | None, formats: Mapping[str, str]) -> str | None:
+    """The format an output file's extension names (``report.csv``: csv), else None.
+
+    Without ``--format``, ``-o report.csv`` writes CSV: the table there would be a file its name says
+    it is not, which a spreadsheet or pandas then fails to read.
+
+    Example:
+        >>> _named_format("out/Report.CSV", _FORMAT_CHOICES["scan"]), _named_format("-", _FORMAT_CHOICES["scan"])
+        ('csv', None)
+    """
+    if output is None or output == "-":
+        return None
+    return formats.get(Path(output).suffix.lower())
+
+
 # Parameters named by the library as the options that set them: a message about min_bands is
 # about --min-bands to whoever typed the command.
 _OPTION_NAMES = (
@@ -967,6 +1031,8 @@ def _as_option(message: str) -> str:
         ('--min-bands must be at most 64, got 100', "document 'a': x")
         >>> _as_option("window (100) must be a multiple of stride (32)")
         '--window (100) must be a multiple of --stride (32)'
+        >>> _as_option("text_field names the same field as id_field ('text')")
+        "--text-field names the same field as --id-field ('text')"
     """
     name, _, rest = message.partition(" ")
     if name not in _OPTION_NAMES or not rest:
@@ -976,7 +1042,10 @@ def _as_option(message: str) -> str:
     return f"--{name.replace('_', '-')} {rest}"
 
 
-_NAMED_WITH_VALUE = re.compile(rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.])")
+# An option named with its value after it: "stride (32)", "num_perm 128", "id_field ('text')".
+_NAMED_WITH_VALUE = re.compile(
+    rf"(?<![\w-])({'|'.join(sorted(_OPTION_NAMES, key=len, reverse=True))})(?= \(?[\d.]| \(')"
+)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -20,6 +20,9 @@ __all__ = ["ScanConfig"]
 
 # The largest value an integer setting may take.
 _LARGEST = 2**31 - 1
+# Fields whose own rule bounds them below _LARGEST: seed (under 2**32, its own width), num_perm (at
+# most 1024), min_bands (at most the bands of num_perm), min_exact (at most min_length).
+_OWN_BOUND = frozenset({"seed", "num_perm", "min_bands", "min_exact"})
 # The most threads a scan may be asked for: each holds a tally of seed counts and batches of text.
 _MAX_THREADS = 256
 
@@ -86,8 +89,9 @@ class ScanConfig:
             if f.type == "int":
                 if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
                     raise ParameterError(f"{f.name} must be an integer, got {value!r}")
-                # (the kernels count in 64-bit integers; no setting needs more than 31 bits)
-                if value > _LARGEST and f.name != "seed":
+                # (the kernels count in 64-bit integers; no setting needs more than 31 bits). A field
+                # whose own rule bounds it below that is told its own rule, checked below.
+                if value > _LARGEST and f.name not in _OWN_BOUND:
                     raise ParameterError(f"{f.name} must be at most {_LARGEST:,}, got {value!r}")
                 object.__setattr__(self, f.name, int(value))
             elif f.type == "float":

@@ -60,4 +60,10 @@ def read_date(value: str | None) -> tuple[datetime | None, str | None]:
     when = parse_date(value)
     if when is not None or value is None or not value.strip():
         return when, None
-    return None, f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    # A date field holding a text (columns mixed up) is shown by its start: the reason is one line.
+    shown = repr(value) if len(value) <= _SHOWN else f"{value[:_SHOWN] + '…'!r} ({len(value):,} characters)"
+    return None, f"date {shown} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+
+
+# The characters of a date not read that its reason quotes (a date is at most 35 or so).
+_SHOWN = 40

@@ -409,6 +409,25 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def corpus_folder(corpus_dir: _PathArg) -> Path:
+    """A labelled corpus's folder, checked to be one: a path naming nothing, or a file, is said as itself,
+    not as the ``truth.jsonl`` below it that cannot be read.
+
+    Example:
+        >>> try:
+        ...     corpus_folder("/no/such/corpus")
+        ... except ReadError as error:
+        ...     print(str(error).split(": expected")[0])
+        /no/such/corpus: cannot read: no such folder
+    """
+    corpus = Path(corpus_dir)
+    if not corpus.is_dir():
+        what = "a file, not a folder" if corpus.exists() else "no such folder"
+        expected = "expected a folder holding docs.jsonl, truth.jsonl and pairs.jsonl"
+        raise ReadError(f"{os.fspath(corpus)}: cannot read: {what}: {expected}")
+    return corpus
+
+
 def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``("<file>:<n>", object)`` for each non-blank line of a JSONL file (places as the reader gives them).
 
@@ -554,6 +573,23 @@ def load_pairs(path: _PathArg) -> list[Pair]:
     return pairs
 
 
+def scan_records(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The records of a scan's JSONL output, each with its place; a file of none is not one.
+
+    A scan's output always ends in its summary record, so a file of no record (a redirect that
+    failed) is an error, not a scan that found nothing.
+    """
+    empty = True
+    for item in _json_objects(path):
+        empty = False
+        yield item
+    if empty:
+        raise InputError(
+            f"{os.fspath(path)}: no records: expected the output of dedup scan --format jsonl, "
+            "whose last record is its summary"
+        )
+
+
 def load_detections(path: _PathArg) -> list[Case]:
     """Read the passages of a dedup scan JSONL output as detections.
 
@@ -572,7 +608,7 @@ def load_detections(path: _PathArg) -> list[Case]:
         [Case(a='r1', a_start=4, a_end=13, b='s1', b_start=0, b_end=9, obfuscation='')]
     """
     detections: list[Case] = []
-    for where, record in _json_objects(path):
+    for where, record in scan_records(path):
         kind = _get(record, "type", where, "type", 'a record type such as "passage"')
         if kind != "passage":
             continue
@@ -740,7 +776,7 @@ def evaluate_detections(
         >>> e.overall.plagdet, list(e.by_obfuscation), e.only_listed_pairs
         (1.0, ['none', 'no-plagiarism'], False)
     """
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     cases = load_truth(corpus / "truth.jsonl")
     pairs = load_pairs(corpus / "pairs.jsonl")
     roles, lengths = _load_roles(corpus / "docs.jsonl")
@@ -944,6 +980,6 @@ def evaluate_corpus(corpus_dir: _PathArg, config: ScanConfig | None = None) -> E
     """
     from .scan import ScanConfig, scan  # imported here: the scanner is heavy, the measures are not
 
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     result = scan(read_jsonl(corpus / "docs.jsonl"), config or ScanConfig())
     return evaluate_detections(corpus, detections_from_passages(result.passages))

@@ -28,11 +28,10 @@ import math
 import os
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ParameterError
-from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field
+from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field, corpus_folder, scan_records
 from .io import read_jsonl
 from .records import Document
 
@@ -163,7 +162,7 @@ def is_pair_labelled(corpus_dir: _PathArg) -> bool:
         >>> is_pair_labelled(corpus)
         True
     """
-    for _, record in _json_objects(Path(corpus_dir) / "truth.jsonl"):
+    for _, record in _json_objects(corpus_folder(corpus_dir) / "truth.jsonl"):
         return "label" in record and "a_start" not in record
     return False
 
@@ -208,7 +207,7 @@ def load_scored_pairs(path: _PathArg, ids: Container[str] | None = None) -> dict
     """
     scores: dict[frozenset[str], float] = {}
     first: dict[frozenset[str], str] = {}
-    for where, record in _json_objects(path):
+    for where, record in scan_records(path):
         if _get(record, "type", where, "type", 'a record type such as "pair"') != "pair":
             continue
         a, b = _text_field(record, "a", where), _text_field(record, "b", where)
@@ -308,7 +307,7 @@ def evaluate_scored_pairs(corpus_dir: _PathArg, path: _PathArg) -> PairEvaluatio
 
 def _labelled_corpus(corpus_dir: _PathArg) -> tuple[list[LabelledPair], list[Document]]:
     """A pair-labelled corpus's truth and documents (read as the scan reads them), the pairs' documents checked."""
-    corpus = Path(corpus_dir)
+    corpus = corpus_folder(corpus_dir)
     truth = load_labelled_pairs(corpus / "truth.jsonl")
     docs = list(read_jsonl(corpus / "docs.jsonl"))
     _check_named(corpus, "pair", [(p.where, p.a, p.b) for p in truth], {d.id for d in docs})

@@ -117,13 +117,18 @@ def parse_json(line: str) -> tuple[Any, str | None]:
     """A JSON line's value, else ``None`` and why it cannot be read (``"not valid JSON (...)"``).
 
     Besides malformed JSON, a number of more digits than Python converts and nesting deeper than its
-    parser recurses are reasons, not crashes: they are one bad line's.
+    parser recurses are reasons, not crashes: they are one bad line's. The line's break is no part of
+    it: a line cut off inside a string is "unterminated", not "an invalid control character" (the
+    break read as in the string), and one cut off after a value is said at its own column, not at
+    column 1 of a line 2.
 
     Example:
         >>> parse_json('{"id": 1}')
         ({'id': 1}, None)
         >>> parse_json('{"id": 1')[1]
         "not valid JSON (Expecting ',' delimiter at column 9)"
+        >>> parse_json('{"text": "cut\\n')[1]
+        'not valid JSON (Unterminated string starting at column 10)'
         >>> parse_json("[" * 100_000 + "]" * 100_000)[1]
         'not valid JSON (arrays or objects nested too deeply to read)'
     """
@@ -134,7 +139,7 @@ def parse_json(line: str) -> tuple[Any, str | None]:
     if pause:
         gc.disable()
     try:
-        return json.loads(line), None
+        return json.loads(line.rstrip("\r\n")), None
     except json.JSONDecodeError as error:
         # json's messages may end in "at" ("Invalid control character at"): say it once.
         return None, f"not valid JSON ({error.msg.removesuffix(' at')} at column {error.colno})"
@@ -239,8 +244,17 @@ class Reader:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ParameterError(f"{name} must be a non-empty string (a field or column name), got {value!r}")
+        # One field for two roles is a slip: ids that are whole texts, every text a source of its own.
+        roles = ("id_field", "text_field", "source_field", "date_field")
+        for k, name in enumerate(roles):
+            first = next((other for other in roles[:k] if getattr(self, other) == getattr(self, name)), None)
+            if first is not None:
+                raise ParameterError(
+                    f"{name} names the same field as {first} ({getattr(self, name)!r}): "
+                    "expected one field a role (id, text, source, date)"
+                )
         if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
-            raise ParameterError(f"glob must be a non-empty pattern string or None, got {self.glob!r}")
+            raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
         if self.input_format is not None and self.input_format not in FORMATS:
@@ -293,7 +307,7 @@ class Reader:
     def _accept(self, doc: Document, where: str) -> Document | None:
         first = self.where.get(doc.id)
         if first is not None and self.check_ids:
-            self._bad(where, duplicate_reason(doc.id, first), doc.id, "duplicate id")
+            self._bad(where, duplicate_reason(doc.id, first, where), doc.id, "duplicate id")
             return None
         if first is not None:
             self.repeats.setdefault(doc.id, [first]).append(where)
@@ -341,7 +355,7 @@ class Reader:
                 left = Counter(self.repeats[r.id]) - skipped[r.id]
                 holder = next((p for p in self.repeats[r.id] if left[p] > 0), None)
                 if holder is not None:
-                    r = replace(r, reason=duplicate_reason(r.id, holder))
+                    r = replace(r, reason=duplicate_reason(r.id, holder, r.where))
             out.append(r)
         return out
 
@@ -368,7 +382,11 @@ class Reader:
         # One path is one input, not a string of one-character inputs ("/" first: the whole disk).
         if isinstance(inputs, bytes):
             inputs = os.fsdecode(inputs)
+        if not isinstance(inputs, (str, PathLike, Iterable)):
+            raise ParameterError(_not_paths(inputs))
         for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
+            if not isinstance(item, (str, bytes, PathLike)):
+                raise ParameterError(_not_paths(item))
             if str(item) == "-":
                 yield from self._stdin()
                 continue
@@ -557,7 +575,7 @@ class Reader:
                 yield from self._parquet(stream, name)
             else:
                 peek = getattr(stream, "peek", None)
-                wide = self._wide(peek(4)[:4] if peek is not None else b"")
+                wide = self._wide(peek(4)[:4] if peek is not None else b"", name)
                 if wide is not None:
                     stream = io.BufferedReader(Transcoded(stream, wide, name))
                 if form == "jsonl":
@@ -569,11 +587,22 @@ class Reader:
                 raise
             raise _read_failure(name, error) from error
 
-    def _wide(self, head: bytes) -> str | None:
-        """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's)."""
-        return bom_encoding(head) or (
-            self.encoding if self.encoding is not None and not keeps_ascii(self.encoding) else None
-        )
+    def _wide(self, head: bytes, name: str) -> str | None:
+        """The encoding a whole file must be decoded in (a byte-order mark's, or one that is not ASCII's).
+
+        UTF-16 and UTF-32 named without a byte order (``utf-16``, not ``utf-16-le``) take it from the
+        mark: a file without one is refused, not read in this machine's order (Python's decoder of a
+        whole text guesses it, its decoder of a stream refuses with no file named).
+        """
+        marked = bom_encoding(head)
+        if marked is not None or self.encoding is None or keeps_ascii(self.encoding):
+            return marked
+        label = encoding_label(self.encoding)
+        if head and label in ("UTF-16", "UTF-32"):
+            order = f"{label.lower()}-le or {label.lower()}-be"
+            reason = f"no byte-order mark, which {label} needs to tell its byte order: set the encoding {order}"
+            raise ReadError(f"{name}: cannot read: {reason}", skippable=True)
+        return self.encoding
 
     def _decode(self, raw: bytes, what: str, transcoded_from: str | None = None) -> tuple[str | None, str, str]:
         """The text of a file or line, else ``None``, why, and the kind of failure.
@@ -607,7 +636,7 @@ class Reader:
         return text, "", ""
 
     def _text(self, data: bytes, name: str, doc_id: str) -> Document | None:
-        wide = self._wide(data[:4])
+        wide = self._wide(data[:4], name)
         if wide is None:
             text, reason, kind = self._decode(data, "")
         else:
@@ -645,7 +674,30 @@ class Reader:
         if not isinstance(record, dict):
             self._bad(where, f"expected a JSON object, got {json_type(record)}", kind="invalid JSON")
             return None
+        for name, count in self._repeated_fields(line):
+            self._bad(where, f"field {name!r} is given {count} times in the object: expected each field once")
+            return None
         return self._document(record, where)
+
+    def _repeated_fields(self, line: str) -> list[tuple[str, int]]:
+        """The fields read whose name the line's object holds more than once, each with how many times.
+
+        JSON leaves a repeated name to the reader and Python's keeps the last value: the others would
+        be dropped without a word. Names the reader does not use may repeat. Only a line holding one
+        of its names twice, quoted, is parsed again to look.
+        """
+        names = (self.id_field, self.text_field, self.source_field, self.date_field)
+        if not any(line.count(json.dumps(name, ensure_ascii=False)) > 1 for name in names):
+            return []
+        objects: list[list[tuple[str, Any]]] = []
+
+        def kept(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            objects.append(pairs)
+            return dict(pairs)
+
+        json.loads(line.rstrip("\r\n"), object_pairs_hook=kept)  # (the line was read once already)
+        given = Counter(name for name, _ in objects[-1])  # the outermost object is the last made
+        return [(name, given[name]) for name in names if given[name] > 1]
 
     def _document(self, record: Mapping[str, Any], where: str, *, blank_is_missing: bool = False) -> Document | None:
         """The document of one record (a JSON object, a CSV row by column name, a Parquet row)."""
@@ -686,6 +738,9 @@ class Reader:
         doc_id = values["id"]
         if not doc_id:
             self._bad(where, f"field {self.id_field!r} is empty: expected a non-empty string")
+            return None
+        if not doc_id.strip():  # (shown as a blank in every report)
+            self._bad(where, f"field {self.id_field!r} is blank (spaces only): expected an id")
             return None
         assert doc_id is not None and values["text"] is not None
         return Document(doc_id, values["text"], values.get("source"), values.get("date"))
@@ -735,8 +790,11 @@ class Reader:
             names = " and ".join(repr(m) for m in missing)
             raise _bad_file(
                 f"{name}:1",
-                f"no column {names} in the header ({', '.join(map(repr, header))}): "
-                "expected a header line naming the id and text columns",
+                f"no column {names} in the header ({_names(header)}): "
+                + (
+                    self._separated_otherwise(header, delimiter)
+                    or "expected a header line naming the id and text columns"
+                ),
             )
         while True:
             source.begin()
@@ -779,6 +837,22 @@ class Reader:
             if doc is not None and self._accept(doc, where) is not None:
                 yield doc
 
+    def _separated_otherwise(self, header: list[str], delimiter: str) -> str | None:
+        """What to do with a header of one column that another separator would split into the id and text
+        columns (a spreadsheet's "CSV" with semicolons, a TSV file named .csv), else None."""
+        if len(header) != 1:
+            return None
+        for separator in (";", "\t", ",", "|"):
+            names = [part.strip().strip('"') for part in header[0].split(separator)]
+            if separator == delimiter or not {self.id_field, self.text_field} <= set(names):
+                continue
+            if separator == "\t":
+                return "its names are separated by tabs: name it .tsv (or set the input format: tsv)"
+            if separator == ",":
+                return "its names are separated by ',': name it .csv (or set the input format: csv)"
+            return f"its names are separated by {separator!r}, and CSV's by ',': save it with commas or tabs"
+        return None
+
     def _parquet(self, stream: IO[bytes], name: str) -> Iterator[Document]:
         try:
             import pyarrow.parquet as pq
@@ -799,7 +873,7 @@ class Reader:
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise _bad_file(name, f"no column {names} (columns: {', '.join(map(repr, columns))})")
+            raise _bad_file(name, f"no column {names} (columns: {_names(columns)})")
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
         batches = parquet.iter_batches(batch_size=1024, columns=wanted)
@@ -889,23 +963,45 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
     return Reader(**{"input_format": "jsonl", **options}).read([path])
 
 
-def duplicate_reason(doc_id: str, holder: str) -> str:
+def _not_paths(given: object) -> str:
+    return f"inputs must be paths (str, bytes or os.PathLike) or an iterable of paths, got {type(given).__name__}"
+
+
+def duplicate_reason(doc_id: str, holder: str, where: str | None = None) -> str:
     """Why the scan skips a duplicate, as the commands say it: its id, and where the document scanned under it was read.
+
+    A duplicate read at its holder's own place (``where``) is its file read a second time.
 
     Example:
         >>> duplicate_reason("a", "news.jsonl:3")
         "duplicate id 'a' (taken by the document at news.jsonl:3); ids must be unique"
+        >>> duplicate_reason("a", "news.jsonl:3", "news.jsonl:3")
+        "duplicate id 'a' (its file is read twice: given twice, or inside a folder given too); ids must be unique"
     """
-    return f"duplicate id {doc_id!r} (taken by the document at {holder}); ids must be unique"
+    taken = "its file is read twice: given twice, or inside a folder given too" if holder == where else None
+    return f"duplicate id {doc_id!r} ({taken or f'taken by the document at {holder}'}); ids must be unique"
 
 
 def _fields_held(record: Mapping[str, Any]) -> str:
     """What a record holds, for the message about a field it lacks (a text under another name?)."""
-    names = [repr(str(k)) for k in list(record)[:6]]
-    if not names:
+    if not record:
         return " (the record has no fields)"
-    more = f" and {len(record) - 6} more" if len(record) > 6 else ""
-    return f" (the record has {', '.join(names)}{more})"
+    return f" (the record has {_names(list(record))})"
+
+
+def _names(names: Sequence[object], most: int = 6, longest: int = 30) -> str:
+    """Field or column names for a one-line message: the first ``most``, each cut at ``longest`` characters.
+
+    A CSV file without a header line has a record for header, its cells whole articles.
+
+    Example:
+        >>> _names(["id", "body"]), _names(list("abcdefgh")), _names(["x" * 40])
+        ("'id', 'body'", "'a', 'b', 'c', 'd', 'e', 'f' and 2 more", "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'")
+    """
+    shown = [str(name) for name in names[:most]]
+    cut = [repr(name if len(name) <= longest else name[:longest] + "…") for name in shown]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(cut) + more
 
 
 def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:
@@ -920,4 +1016,6 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
         >>> [d.id for d in read_documents(str(f))]  # one path needs no list
         ['a']
     """
-    return Reader(**options).read(paths if isinstance(paths, (str, bytes, PathLike)) else list(paths))
+    if isinstance(paths, (str, bytes, PathLike)) or not isinstance(paths, Iterable):  # (the latter: said by read)
+        return Reader(**options).read(paths)
+    return Reader(**options).read(list(paths))

@@ -968,13 +968,13 @@ def format_tune(record: dict[str, Any], *, bar_width: int = 40) -> str:
     """
     bands, rows, short_bands = record["bands"], record["rows"], record["short_bands"]
     lines = [
-        f"threshold {record['threshold']}, {record['num_perm']} permutations: "
-        f"{bands} bands of {rows} rows ({bands * rows} permutations used)",
+        f"threshold {record['threshold']}, {plural(record['num_perm'], 'permutation')}: "
+        f"{plural(bands, 'band')} of {plural(rows, 'row')} ({plural(bands * rows, 'permutation')} used)",
     ]
     if short_bands > bands:
         lines.append(
-            f"a short document's windows (--short-windows): {short_bands} bands of {rows} rows "
-            f"({short_bands * rows} permutations used), column short"
+            f"a short document's windows (--short-windows): {plural(short_bands, 'band')} of {plural(rows, 'row')} "
+            f"({plural(short_bands * rows, 'permutation')} used), column short"
         )
     lines += ["", "similarity  P(candidate)" + ("   short" if short_bands > bands else "")]
     for point in record["curve"]:

@@ -169,10 +169,10 @@ def test_an_error_is_one_visible_line(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_evaluate_names_a_file_it_cannot_read_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """docs/cli.md: an error is `dedup: error: FILE: reason`, as scan says it; evaluate said `cannot read FILE: ...`."""
     corpus = tmp_path / "corpus"
+    corpus.mkdir()
     status, _, err = run(["evaluate", str(corpus)], capsys)  # no truth.jsonl
     assert status == 2
     one_line_error(err, f"dedup: error: {corpus / 'truth.jsonl'}: cannot read: ")
-    corpus.mkdir()
     (corpus / "truth.jsonl").write_text('{"a": "x", "b": "y", "label": "WD"}\n', "utf-8")
     (corpus / "docs.jsonl").write_text('{"id": "x", "text": "t"}\n{"id": "y", "text": "t"}\n', "utf-8")
     missing = tmp_path / "found.jsonl"
@@ -198,12 +198,13 @@ def test_a_parameter_error_names_every_parameter_as_its_option(capsys: pytest.Ca
 def test_a_file_given_twice_is_a_duplicate_named_like_any_other(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message names where the id was taken, as
-    for any duplicate, not the library's bare 'an earlier document has the same id'."""
+    """`dedup scan seeds/ seeds/000.txt` reads one file twice: the message says so, not the library's bare
+    'an earlier document has the same id' (nor 'taken by the document at' its own place)."""
     one = sorted(SEEDS.glob("*.txt"))[0]
     status, _, err = run(["scan", str(SEEDS), str(one)], capsys)
     assert status == 2
-    taken = f"duplicate id '{one.name}' (taken by the document at {one}); ids must be unique"
+    taken = f"duplicate id '{one.name}' (its file is read twice: given twice, or inside a folder given too)"
+    taken += "; ids must be unique"
     one_line_error(err, f"{one}: {taken}")
     status, out, err = run(["scan", str(SEEDS), str(one), "--skip-bad", "--format", "jsonl"], capsys)
     [skipped] = json.loads(out.splitlines()[-1])["skipped"]
@@ -318,6 +319,150 @@ def test_bad_jsonl_line(
     one_line_error(err, f"{path}:3", reason, "(--skip-bad skips such documents and goes on)")
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        # A download cut off in a text: the line's own break was read as inside the string.
+        (b'{"id": "c", "text": "\xd9\x82\xd8\xa7\xd9\x84\n', "Unterminated string starting at column 21"),
+        (b'{"id": "c", "text": "cut"\r\n', "Expecting ',' delimiter at column 26"),  # not column 1 of a line 2
+    ],
+    ids=["inside-a-string", "after-a-value"],
+)
+def test_cut_off_jsonl_line_is_said_where_it_ends(
+    line: bytes, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = jsonl(tmp_path / "in.jsonl", [*seed_rows()[:2], line, seed_rows()[2]])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:3: not valid JSON ({reason}): expected one object a line")
+
+
+def test_a_field_given_twice_in_one_object_is_malformed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON leaves a repeated name to the reader, and Python's keeps the last: the first text was dropped
+    without a word (a CSV column named twice was already an error). Names the scan does not use may
+    repeat; a value that merely reads "text" is no name."""
+    first, second = (json.dumps(t, ensure_ascii=False) for t in (SEED_TEXTS[3], SEED_TEXTS[4]))
+    twice = f'{{"id": "t", "text": {first}, "text": {second}}}\n'
+    fine = {"id": "f", "text": SEED_TEXTS[3], "tag": "text", "meta": {"id": 1}}
+    path = jsonl(tmp_path / "in.jsonl", [*seed_rows()[:2], twice.encode(), fine])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:3: field 'text' is given 2 times in the object: expected each field once")
+    status, out, err = run(["scan", str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    summary = json.loads(out.splitlines()[-1])
+    assert status == 0 and (summary["documents_read"], summary["documents_scanned"]) == (4, 3)
+    assert [(s["where"], s["kind"]) for s in summary["skipped"]] == [(f"{path}:3", "invalid record")]
+
+
+def test_a_header_that_is_a_document_is_shown_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV written without a header line (or a JSONL file read as CSV) has a record for header: the
+    message quoted its every cell whole, a whole article in a 'one-line' error."""
+    path = tmp_path / "noheader.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for k, text in enumerate(SEED_TEXTS):
+            writer.writerow([f"s{k}", text, "afp", "2024-01-01", "x", "y", "z", "w"])
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: no column 'id' and 'text' in the header ('s0', '{SEED_TEXTS[0][:30]}…',")
+    assert "and 2 more" in err and len(err) < 400, err
+
+
+def test_a_date_that_is_a_text_is_shown_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Columns mixed up (the text in the date field): the date not read was quoted whole, an article in
+    the summary's line and in the --strict error."""
+    rows: list[Any] = seed_rows()
+    rows[0]["date"] = SEED_TEXTS[1]
+    path = jsonl(tmp_path / "in.jsonl", rows)
+    cut = SEED_TEXTS[1][:40] + "…"
+    shown = f"date {cut!r} ({len(SEED_TEXTS[1]):,} characters) cannot be read: expected ISO 8601"
+    status, out, err = run(["scan", str(path), "--strict"], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: {shown}")
+    assert len(err) < 400, err
+    status, out, err = run(["scan", str(path), "--format", "jsonl"], capsys)
+    assert status == 0 and shown in json.loads(out.splitlines()[-1])["unread_dates"][0]["reason"]
+    assert len(err) < 400, err
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "hint"),
+    [
+        # What a spreadsheet saves as "CSV" where a comma is the decimal mark.
+        (
+            "excel.csv",
+            "id;text;source",
+            "its names are separated by ';', and CSV's by ',': save it with commas or tabs",
+        ),
+        ("export.csv", "id\ttext", "its names are separated by tabs: name it .tsv (or set the input format: tsv)"),
+        ("export.tsv", "id,text", "its names are separated by ',': name it .csv (or set the input format: csv)"),
+    ],
+)
+def test_a_header_of_another_separator_says_so(
+    name: str, header: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / name
+    separator = next(c for c in ";\t," if c in header)
+    path.write_text(header + "\n" + separator.join(["a", "some text", "afp"][: header.count(separator) + 1]) + "\n")
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: no column 'id' and 'text' in the header ({header!r}): {hint}")
+
+
+def test_without_format_the_output_name_says_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`-o report.csv` wrote the text table into report.csv (and `-o r.parquet` text into r.parquet):
+    a file its name said it was not, which a spreadsheet or pandas then failed on."""
+    seen = {}
+    for name in ("r.csv", "r.jsonl", "r.html", "r.txt", "r.CSV"):
+        assert run(["scan", str(SEEDS), "-q", "-o", str(tmp_path / name)], capsys)[0] == 0
+        seen[name] = (tmp_path / name).read_bytes()[:40]
+    assert seen["r.csv"].startswith(b"\xef\xbb\xbfpair,") and seen["r.CSV"] == seen["r.csv"]
+    assert seen["r.jsonl"].startswith(b'{"type": "pair", ')
+    assert seen["r.html"].lower().startswith(b"<!doctype html>")
+    assert seen["r.txt"].startswith(b"1 document pair shares 4 passages")  # no format named: the table
+    # --format given is what is written, whatever the name.
+    assert run(["scan", str(SEEDS), "-q", "--format", "table", "-o", str(tmp_path / "t.csv")], capsys)[0] == 0
+    assert (tmp_path / "t.csv").read_bytes().startswith(b"1 document pair")
+    assert run(["tune", "-o", str(tmp_path / "tune.json")], capsys)[0] == 0
+    assert json.loads((tmp_path / "tune.json").read_text())["num_perm"] == 128
+
+
+def test_a_file_read_twice_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file given twice (or inside a folder given too) said 'duplicate id 'a' (taken by the document
+    at in.jsonl:1)' of the document at in.jsonl:1: the same place, twice, with no word of why."""
+    path = jsonl(tmp_path / "in.jsonl", seed_rows()[:2])
+    why = "(its file is read twice: given twice, or inside a folder given too); ids must be unique"
+    status, out, err = run(["scan", str(path), str(tmp_path / "." / "in.jsonl")], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:1: duplicate id 's0' {why}")
+    status, out, err = run(["scan", str(path), str(path), "--skip-bad", "--format", "jsonl"], capsys)
+    skipped = json.loads(out.splitlines()[-1])["skipped"]
+    assert status == 0 and [s["reason"] for s in skipped] == [f"duplicate id 's{k}' {why}" for k in (0, 1)]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED_TEXTS[0], "utf-8")
+    status, out, err = run(["scan", str(folder), str(folder / "a.txt")], capsys)
+    one_line_error(err, f"{folder / 'a.txt'}: duplicate id 'a.txt' {why}")
+
+
+@pytest.mark.parametrize("form", ["jsonl", "csv"])
+def test_an_id_of_spaces_is_no_id(form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty id was refused, one of spaces (a cell padded by an export) scanned: a pair of it showed
+    as a blank in the table and the CSV report."""
+    rows = [{"id": "  ", "text": SEED_TEXTS[2]}, *seed_rows()[:2]]
+    path = tmp_path / f"in.{form}"
+    if form == "jsonl":
+        jsonl(path, rows)
+    else:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["id", "text"], extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+    status, out, err = run(["scan", str(path)], capsys)
+    assert status == 2 and out == ""
+    one_line_error(err, f"{path}:{1 if form == 'jsonl' else 2}: field 'id' is blank (spaces only): expected an id")
+
+
 @pytest.mark.parametrize(("name", "line", "reason"), SHORT_LINES, ids=[b[0] for b in SHORT_LINES])
 def test_short_jsonl_line(
     name: str, line: bytes | dict[str, Any], reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -385,6 +530,8 @@ def test_tune_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert out.startswith("threshold 0.5, 128 permutations: 25 bands of 5 rows")
     assert "<- threshold" in out and out.count("\n") == 14
+    status, out, _ = run(["tune", "--threshold", "0.5", "--num-perm", "1"], capsys)  # (not "1 bands of 1 rows")
+    assert out.startswith("threshold 0.5, 1 permutation: 1 band of 1 row (1 permutation used)\n")
 
 
 def test_tune_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -583,4 +730,4 @@ def test_tune_a_threshold_with_fewer_bands_than_the_scan_default_min_bands(capsy
     assert (record["bands"], record["rows"]) == tuple(_optimal_param(0.9, 64, 0.5, 0.5)) == (3, 21)
     status, out, err = run(["tune", "--num-perm", "1"], capsys)
     assert status == 0, err
-    assert out.startswith("threshold 0.2, 1 permutations: 1 bands of 1 rows")
+    assert out.startswith("threshold 0.2, 1 permutation: 1 band of 1 row")

@@ -176,3 +176,25 @@ def test_cli_scans_cp1256_beside_utf8(tmp_path: Path, capsys: pytest.CaptureFixt
         assert main(["scan", str(tmp_path / "cp1256"), "--encoding", name]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "encoding must name a text encoding" in err and f"{name!r}" in err
+
+
+@pytest.mark.parametrize("form", ["jsonl", "csv", "txt"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_utf16_named_without_a_byte_order_is_said_for_a_file_without_its_mark(
+    form: str, encoding: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--encoding utf-16 on a file without its mark: JSONL and CSV stopped on a traceback ('UTF-16 stream
+    does not start with BOM', status 1) while a text file was read in the machine's byte order."""
+    content = {"jsonl": _jsonl(SEED_TEXTS[:2]), "csv": _csv(SEED_TEXTS[:2]), "txt": SEED_TEXTS[0]}[form]
+    path = tmp_path / f"d.{form}"
+    path.write_bytes(content.encode(f"{encoding}-le"))
+    assert main(["scan", str(path), "--encoding", encoding]) == 2
+    label = encoding.upper()
+    assert capsys.readouterr().err == (
+        f"dedup: error: {path}: cannot read: no byte-order mark, which {label} needs to tell its byte order: "
+        f"set the encoding {encoding}-le or {encoding}-be (--skip-bad skips what cannot be read and goes on)\n"
+    )
+    assert main(["scan", str(path), "--encoding", f"{encoding}-le", "-q"]) == 0
+    empty = tmp_path / f"empty.{form}"  # (no byte to tell an order by: an empty file, as in any encoding)
+    empty.write_bytes(b"")
+    assert main(["scan", str(empty), "--encoding", encoding, "--skip-bad", "-q"]) == 0

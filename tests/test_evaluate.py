@@ -1047,3 +1047,61 @@ def test_the_table_says_how_many_detections_were_not_counted(
     found.write_text(passage("s1", "r1"), encoding="utf-8")
     assert main(["evaluate", str(every), "--detections", str(found)]) == 0
     assert not any(line.startswith("not counted") for line in capsys.readouterr().out.splitlines())
+
+
+@pytest.mark.parametrize("given", ["missing", "file"])
+def test_evaluate_of_a_corpus_that_is_no_folder_says_so(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A corpus path naming nothing, or a file (docs.jsonl itself, given by a slip), was said as
+    'CORPUS/truth.jsonl: cannot read: Not a directory', a file the user never named."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    path = corpus / "docs.jsonl" if given == "file" else tmp_path / "nothing"
+    what = "a file, not a folder" if given == "file" else "no such folder"
+    for extra in ([], ["--detections", str(corpus / "truth.jsonl")]):
+        assert main(["evaluate", str(path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"dedup: error: {path}: cannot read: {what}: expected a folder holding docs.jsonl, truth.jsonl "
+            "and pairs.jsonl\n"
+        )
+
+
+def test_detections_of_no_record_are_not_a_scan_that_found_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty --detections file (a redirect that failed, `> scan.jsonl` of a command that wrote to
+    stderr) was scored as a scan that found nothing: precision 0 and status 0, with no word."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    empty = tmp_path / "scan.jsonl"
+    empty.write_text("\n", "utf-8")
+    assert main(["evaluate", str(corpus), "--detections", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        f"dedup: error: {empty}: no records: expected the output of dedup scan --format jsonl, "
+        "whose last record is its summary\n"
+    )
+    empty.write_text('{"type": "summary", "pairs": 0}\n', "utf-8")  # a scan that found nothing
+    assert main(["evaluate", str(corpus), "--detections", str(empty), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["overall"]["precision"] == 0.0
+
+
+def test_detection_options_with_saved_detections_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`evaluate CORPUS --detections scan.jsonl --threshold 0.3` scored the saved scan as it was: the
+    threshold, read as if it applied, did nothing, with no word."""
+    from dedup.cli import main
+
+    corpus = make_corpus(tmp_path / "c", with_negatives=True)
+    saved = tmp_path / "scan.jsonl"
+    saved.write_text('{"type": "summary", "pairs": 0}\n', "utf-8")
+    assert main(["evaluate", str(corpus), "--detections", str(saved), "--threshold", "0.3", "--gap", "50"]) == 2
+    assert capsys.readouterr().err == (
+        "dedup: error: --threshold and --gap do nothing with --detections: the saved detections are scored as "
+        "they are (scan again with them, or leave them out)\n"
+    )
+    assert main(["evaluate", str(corpus), "--detections", str(saved), "--threshold", "0.2", "--format", "json"]) == 0

@@ -216,6 +216,39 @@ def test_the_cli_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
         (["scan", SEEDS, "--min-bands", "100"], "dedup: error: --min-bands must be at most the 64 bands"),
         (["tune", "--num-perm", "100000000"], "dedup: error: --num-perm must be an integer from 1 to 1024"),
         (["scan", SEEDS, "--encoding", "zz"], "dedup: error: --encoding must name a text encoding"),
+        # Past 31 bits an option with a rule of its own is told that rule, not the bound every count has.
+        (["scan", SEEDS, "--num-perm", "9" * 20], "dedup: error: --num-perm must be an integer from 1 to 1024"),
+        (["scan", SEEDS, "--min-bands", "9" * 20], "dedup: error: --min-bands must be at most the 64 bands"),
+        (["scan", SEEDS, "--min-exact", "9" * 20], "dedup: error: --min-exact (99999999999999999999) must be"),
+        (["scan", SEEDS, "--glob", ""], "dedup: error: --glob must be a non-empty pattern, got ''\n"),
+        # One field for two roles: ids that are whole texts, or every document a source of its own.
+        (
+            ["scan", SEEDS, "--id-field", "text"],
+            "dedup: error: --text-field names the same field as --id-field ('text'): "
+            "expected one field a role (id, text, source, date)\n",
+        ),
+        (
+            ["scan", SEEDS, "--text-field", "source"],
+            "dedup: error: --source-field names the same field as --text-field",
+        ),
+        # An option that would do nothing is refused, as --threads with --engine spark is.
+        (
+            ["scan", f"{SEEDS}/000_acb56ec733aba13b.txt", "--glob", "*.txt"],
+            "dedup: error: --glob picks files below a folder INPUT, and no INPUT is a folder\n",
+        ),
+        (
+            ["scan", "news.parquet", "--encoding", "cp1256"],
+            "dedup: error: --encoding names the encoding of text, JSONL, CSV and TSV input, and every INPUT is "
+            "Parquet (UTF-8 by definition)\n",
+        ),
+        (
+            ["scan", SEEDS, "--format", "csv", "--html-max-pairs", "10"],
+            "dedup: error: --html-max-pairs goes with --format html, and the format written is csv\n",
+        ),
+        (
+            ["scan", SEEDS, "--no-csv-bom"],
+            "dedup: error: --csv-bom and --no-csv-bom go with --format csv, and the format written is table\n",
+        ),
     ):
         assert main(argv) == 2
         err = capsys.readouterr().err
@@ -297,3 +330,15 @@ def test_one_rule_is_worded_one_way_wherever_it_is_checked() -> None:
         for call in calls:
             with pytest.raises(ParameterError, match=f"^{re.escape(message)}$"):
                 call()
+
+
+def test_reading_what_is_no_path_is_said(tmp_path: Path) -> None:
+    """read_documents(None), or a list holding None (a path taken from a missing setting), was Python's
+    TypeError ("'NoneType' object is not iterable"), naming neither the argument nor what it takes."""
+    from dedup.io import read_documents
+
+    (tmp_path / "a.txt").write_text("some text", "utf-8")
+    for inputs, got in ((None, "NoneType"), (123, "int"), ([str(tmp_path), None], "NoneType"), ([5], "int")):
+        with pytest.raises(ParameterError, match=rf"^inputs must be paths \(str, bytes or os\.PathLike\) .*got {got}$"):
+            list(read_documents(inputs))  # type: ignore[arg-type]
+    assert [d.id for d in read_documents((tmp_path,))] == ["a.txt"]  # (any iterable of paths)

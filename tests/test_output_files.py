@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -62,6 +63,62 @@ def test_an_input_is_never_the_output(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (named.read_bytes(), (docs / "0.txt").read_bytes()) == before
     # A file the folder's reading leaves out (hidden, or of no known format) may be written there.
     assert main(["scan", str(docs), "-q", "-o", str(docs / "found.md")]) == 0
+
+
+@pytest.mark.parametrize("command", [["scan", "DOCS"], ["tune"]])
+def test_an_empty_output_path_is_said_as_such(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o "$OUT"` with OUT unset was Path(""), the current folder: '.: cannot write: it is a directory'."""
+    docs = corpus(tmp_path / "docs")
+    argv = [str(docs) if part == "DOCS" else part for part in command]
+    assert main([*argv, "-o", ""]) == 2
+    assert capsys.readouterr().err == (
+        "dedup: error: --output: an empty path: expected a file name, or - (standard output)\n"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("command", [["scan", "DOCS", "--format", "jsonl", "-q"], ["scan", "DOCS", "-q"], ["tune"]])
+def test_a_full_disk_is_one_line_naming_the_output(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (a full disk: /dev/full) was a traceback and status 1, to a file or to
+    standard output; standard output's last bytes failed at exit, after the status was decided."""
+    docs = corpus(tmp_path / "docs")
+    argv = [str(docs) if part == "DOCS" else part for part in command]
+    assert main([*argv, "-o", "/dev/full"]) == 2
+    assert capsys.readouterr().err == "dedup: error: /dev/full: cannot write: No space left on device\n"
+    full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115 - closed below, its failure expected
+    monkeypatch.setattr(sys, "stdout", full)
+    assert main(argv) == 2
+    monkeypatch.undo()
+    with contextlib.suppress(OSError):  # (what it still holds cannot be written either)
+        full.close()
+    assert capsys.readouterr().err == "dedup: error: <stdout>: cannot write: No space left on device\n"
+
+
+def test_closed_standard_streams_are_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started with standard error closed (`2>&-`, some daemons), Python has no sys.stderr: a scan that
+    had written its report failed at its summary (AttributeError, status 1), and an error message went
+    to standard output, into the report. With standard output closed the report's write failed so."""
+    docs = corpus(tmp_path / "docs")
+    out = tmp_path / "out.jsonl"
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["scan", str(docs), "--format", "jsonl", "-o", str(out)]) == 0
+    assert '"type": "summary"' in out.read_text("utf-8")
+    assert main(["scan", str(docs), "-o", str(tmp_path / "table.txt")]) == 0  # (its summary goes to stderr)
+    assert main(["scan", str(tmp_path / "nothing.jsonl")]) == 2
+    assert capsys.readouterr() == ("", "")  # (the message has nowhere to go; the status says it)
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["scan", str(docs), "-q"]) == 2
+    monkeypatch.undo()
+    assert capsys.readouterr().err == (
+        "dedup: error: <stdout>: cannot write: standard output is closed (give -o FILE)\n"
+    )
 
 
 def test_an_output_a_folder_input_would_read_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,7 +79,7 @@ def scan_inputs(
         holder = reader.holder(doc_id, place) if doc_id is not None and error.kind == "duplicate id" else None
         if holder is not None:  # as the local engine's command says it: where the id's holder was read
             assert doc_id is not None
-            reason = duplicate_reason(doc_id, holder)
+            reason = duplicate_reason(doc_id, holder, place)
             raise InputError(f"{place}: {reason}", reason=reason, skippable=error.skippable, kind=error.kind) from error
         # As the local engine's command says it: a document stopped by --strict is skipped without it,
         # one whose date was not read is scanned without the date.
