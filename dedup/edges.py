@@ -74,7 +74,7 @@ def _to_sentence_ends(
         # sides, however short: a sentence of a few characters (seven in Chinese) is not a seed's
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
-        spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment) for s in (0, 1)]
+        spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
         out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
     return out
 
@@ -143,8 +143,20 @@ def _boilerplate(doc: Prepared, start: int, end: int) -> bool:
         >>> _boilerplate(doc, sign_off, len(n.text)), _boilerplate(doc, 0, sign_off)
         (True, False)
     """
+    covered, letters = _boilerplate_letters(doc, start, end)
+    return letters > 0 and 2 * covered > letters
+
+
+# A line of an outlet's template: this share of its letters and this many of them its source's
+# boilerplate (a sign-off, "Follow us on ..."; a header with a time stamp in it is less).
+_TEMPLATE_SHARE = 0.9
+_TEMPLATE_LETTERS = 30
+
+
+def _boilerplate_letters(doc: Prepared, start: int, end: int) -> tuple[int, int]:
+    """How many letters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate, and how many it has."""
     if doc.scored is None or end <= start:
-        return False
+        return 0, 0
     first = int(np.searchsorted(doc.ends, start, side="right"))
     last = int(np.searchsorted(doc.starts, end, side="left"))
     left = ~doc.scored[doc.ranks[first:last]]
@@ -156,11 +168,17 @@ def _boilerplate(doc: Prepared, start: int, end: int) -> bool:
     covered = np.cumsum(edges[:-1]) > 0
     text = doc.normalized.text[start:end]
     letters = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) != ord(" ")
-    return bool(letters.any()) and 2 * int((covered & letters).sum()) > int(letters.sum())
+    return int((covered & letters).sum()), int(letters.sum())
+
+
+def _template_line(doc: Prepared, start: int, end: int) -> bool:
+    """Whether ``doc``'s normalised ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``)."""
+    covered, letters = _boilerplate_letters(doc, start, end)
+    return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
 
 
 def _off_boilerplate(
-    span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int
+    span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int, reach: int
 ) -> tuple[int, int]:
     """One side's span without the sentences at its edges that are mostly its source's boilerplate.
 
@@ -172,7 +190,9 @@ def _off_boilerplate(
     (:func:`_boilerplate`) and so is all the text from it to the document's end (from the
     document's start, for the first sentence), as long as more than ``fragment`` characters of the
     passage stay. A frequent phrase of a source inside its text (most of a short line of a web
-    page, "for more information") is no template, and stays.
+    page, "for more information") is no template, and stays. A template line (:func:`_template_line`)
+    within ``reach`` of an edge, with the passage going on past it, ends the passage before it (or
+    starts it after it).
 
     Example (the sign-off's seeds left out, as its source's boilerplate would be):
         >>> from dedup.normalize import normalize
@@ -183,13 +203,28 @@ def _off_boilerplate(
         >>> plain = prepare(n, shingle(n.text, 5))
         >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= n.text.index("follow")])
         >>> doc = prepare(n, shingle(n.text, 5), common=common, text=raw)
-        >>> start, end = _off_boilerplate((0, len(n.text)), doc, doc.sentences, n.text, 10)
+        >>> start, end = _off_boilerplate((0, len(n.text)), doc, doc.sentences, n.text, 10, 100)
         >>> n.text[start:end]
         'the ministry said it had no plans to withdraw'
     """
     start, end = span
     if doc.scored is None or not len(ends):
         return span
+    # A template line within ``reach`` of an edge, with the passage going on past it (lines under
+    # the sign-off that both outlets print, such as links to the same wire headlines): the passage
+    # ends before it, and starts after one above it.
+    for k in range(max(1, int(np.searchsorted(ends, end - reach, side="left"))), len(ends)):
+        if ends[k] >= end - fragment:
+            break
+        if ends[k - 1] > start + fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
+            end = int(ends[k - 1])
+            break
+    for k in range(int(np.searchsorted(ends, start + reach, side="right")) - 1, 0, -1):
+        if ends[k - 1] <= start + fragment:
+            break
+        if ends[k] < end - fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
+            start = _sentence_start(ends, text, int(ends[k]) + 1)
+            break
     while True:
         last = _last_end(ends, end)
         sentence = _boilerplate(doc, last, max(end, _next_end(ends, end))) if last > start + fragment else False

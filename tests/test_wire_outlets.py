@@ -108,6 +108,25 @@ def test_an_outlets_footer_template_stays_out_of_the_passage_above_it(tmp_path: 
     assert all("Follow us" not in p[side]["text"] for p in found for side in ("a", "b")), found
 
 
+def test_links_to_the_same_headlines_under_the_sign_off_stay_out_of_the_passage(tmp_path: Path) -> None:
+    """Under each outlet's sign-off, "Related:" lines link to other stories, and two outlets carrying
+    the same wire link to the same headlines: the passage is the story, not the story, the sign-off
+    and the links."""
+    story = paragraphs(*WIRE)
+    docs = outlets({"herald": story, "online": story})
+    for k, doc in enumerate(docs):  # each page its own links; the two copies of the wire story, the same ones
+        headlines = ("Oil prices edge up on supply worries", "Kuwait names new oil minister")
+        if doc["id"] not in ("herald", "online"):
+            headlines = (own_story(500 + k, 12)[:40], own_story(600 + k, 12)[:40])
+        doc["text"] += "".join(f"\nRelated: {headline} - {doc['source']}" for headline in headlines)
+    found = between(scan_jsonl(tmp_path, docs), "herald", "online")
+    assert found
+    for p in found:
+        for side in ("a", "b"):
+            assert "Follow us" not in p[side]["text"] and "Related" not in p[side]["text"], p[side]["text"][-120:]
+            assert p[side]["text"].endswith("move to higher ground")
+
+
 def test_a_quote_the_copy_dropped_is_in_no_passage_when_the_copy_also_moved_a_paragraph(tmp_path: Path) -> None:
     """Metro runs the story with its quote cut and the spokesman's paragraph moved up under the lead:
     the quote is not shared text. (With the quote cut and nothing moved the scan parts the passage
@@ -202,7 +221,7 @@ def test_a_sign_off_at_the_end_of_a_page_is_cut_off_a_passage_reaching_into_it()
     story = paragraphs(*WIRE[:2])
     sign_off = "Follow us on Twitter and Facebook for the latest news and analysis."
     doc, text = _prepared(story + "\n\n" + sign_off, sign_off)
-    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10)
+    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10, 100)
     assert text[start:end].endswith("reported missing by relatives")
 
 
@@ -213,13 +232,13 @@ def test_a_sources_frequent_phrase_inside_its_text_stays_in_the_passage() -> Non
     story = paragraphs(WIRE[0], phrase, *WIRE[1:3])
     doc, text = _prepared(story, phrase)
     end = text.index("rescue teams")  # the passage ends on the phrase, the story goes on
-    assert _off_boilerplate((0, end), doc, doc.sentences, text, 10) == (0, end)
+    assert _off_boilerplate((0, end), doc, doc.sentences, text, 10, 100) == (0, end)
     start = text.index("follow us")  # and one starting on it, with the lead above
-    assert _off_boilerplate((start, len(text)), doc, doc.sentences, text, 10) == (start, len(text))
+    assert _off_boilerplate((start, len(text)), doc, doc.sentences, text, 10, 100) == (start, len(text))
 
 
 def test_a_header_line_at_the_top_of_a_page_is_cut_off_a_passage_starting_in_it() -> None:
     header = "Herald | World | Middle East"
     doc, text = _prepared(header + "\n\n" + paragraphs(*WIRE[:2]), header)
-    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10)
+    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10, 100)
     assert text[start:].startswith("baghdad reuters") and end == len(text)
