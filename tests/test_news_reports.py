@@ -57,7 +57,9 @@ def carriers(dates: list[str | None]) -> list[dict[str, Any]]:
     "'earliest date (…)' without saying that a member's date is unknown",
 )
 def test_an_undated_agency_story_is_not_passed_over_silently_for_the_first_dated_outlet(tmp_path: Path) -> None:
-    found = clusters(tmp_path, carriers(["2026-12-01T19:00:00-05:00", "2026-12-01T20:00:00-05:00", "2026-12-01T21:00:00-05:00"]))
+    found = clusters(
+        tmp_path, carriers(["2026-12-01T19:00:00-05:00", "2026-12-01T20:00:00-05:00", "2026-12-01T21:00:00-05:00"])
+    )
     assert len(found) == 1 and found[0]["documents"] == 4
     cluster = found[0]
     # A reader expects the agency named, or at least to be told the decision left an undated copy out.
@@ -74,7 +76,9 @@ def test_the_same_corpus_without_dates_names_the_agency(tmp_path: Path) -> None:
 
 def test_the_earliest_date_is_the_earliest_instant_not_the_earliest_string(tmp_path: Path) -> None:
     # 08:00+02:00 is 06:00 UTC, before 07:30+00:00, though it sorts after it as text.
-    found = clusters(tmp_path, carriers(["2026-12-01T07:30:00+00:00", "2026-12-01T08:00:00+02:00", "2026-12-01T09:00:00+00:00"]))
+    found = clusters(
+        tmp_path, carriers(["2026-12-01T07:30:00+00:00", "2026-12-01T08:00:00+02:00", "2026-12-01T09:00:00+00:00"])
+    )
     assert [(c["origin"]["doc"], c["origin_reason"]) for c in found] == [
         ("businessday", "earliest date (2026-12-01T08:00:00+02:00)")
     ]
