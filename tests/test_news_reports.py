@@ -82,3 +82,40 @@ def test_the_earliest_date_is_the_earliest_instant_not_the_earliest_string(tmp_p
     assert [(c["origin"]["doc"], c["origin_reason"]) for c in found] == [
         ("businessday", "earliest date (2026-12-01T08:00:00+02:00)")
     ]
+
+
+FIRE = [
+    "بيروت - أعلنت السلطات اللبنانية الثلاثاء أن حريقا ضخما اندلع في مستودع للحبوب في مرفأ طرابلس شمال البلاد "
+    "أسفر عن مقتل ستة عمال وإصابة أكثر من عشرين آخرين، فيما هرعت فرق الدفاع المدني لاحتواء النيران.",
+    "وقال مدير عام الدفاع المدني إن النيران اشتعلت قرابة الساعة الرابعة فجرا في أحد العنابر الذي يحوي نحو ثلاثة "
+    "آلاف طن من القمح المستورد، مرجحا أن يكون ماس كهربائي وراء الحادث، من دون أن يستبعد فرضيات أخرى.",
+    "وأظهرت مشاهد بثتها قنوات تلفزيونية محلية سحبا كثيفة من الدخان الأسود تغطي سماء المدينة، بينما عمل عشرات "
+    "الإطفائيين على إخماد الحريق بمساندة مروحيتين تابعتين للجيش نقلتا المياه من البحر.",
+    "وأعلن وزير الأشغال العامة والنقل في مؤتمر صحافي عقده في المرفأ تشكيل لجنة تحقيق فنية على أن ترفع تقريرها "
+    "خلال أسبوع، مؤكدا أن الحركة الملاحية لن تتوقف وأن السفن الراسية ستفرغ حمولتها في الأرصفة البعيدة.",
+]
+
+
+@pytest.mark.parametrize(
+    ("agency", "canonical"),
+    [
+        ("وكالة الأنباء الفرنسية", "AFP"),
+        ("وكالة الأنباء السعودية", "SPA"),
+        ("وكالة أنباء الشرق الأوسط", "MENA"),
+        ("وكالة الأنباء القطرية", "QNA"),
+        ("وكالة الأنباء الكويتية", "KUNA"),
+        ("وكالة أنباء الإمارات", "WAM"),
+    ],
+)
+def test_an_agency_named_by_its_full_arabic_name_is_the_origin_of_undated_copies(
+    tmp_path: Path, agency: str, canonical: str
+) -> None:
+    # Arabic outlets credit AFP as "وكالة الأنباء الفرنسية" as often as "فرانس برس"; the agency was not
+    # recognised by that name, so undated identical copies had no origin ("undetermined").
+    records = [{"id": "wire", "text": "\n\n".join(FIRE), "source": agency}]
+    records += [
+        {"id": outlet, "text": "\n\n".join(FIRE), "source": outlet} for outlet in ("annahar", "almodon", "nidaa")
+    ]
+    assert [(c["origin"]["doc"], c["origin_reason"]) for c in clusters(tmp_path, records)] == [
+        ("wire", f"wire agency source ({agency!r}: {canonical})")
+    ]
