@@ -59,6 +59,7 @@ WIRE_AGENCIES: Mapping[str, tuple[str, ...]] = {
         "france presse",
         "فرانس برس",
         "وكالة الصحافة الفرنسية",
+        "وكالة الأنباء الفرنسية",
         "أ ف ب",
         "أ.ف.ب",
     ),
@@ -70,11 +71,11 @@ WIRE_AGENCIES: Mapping[str, tuple[str, ...]] = {
     "ANSA": ("ansa",),
     "UPI": ("upi", "united press international"),
     "Bloomberg": ("bloomberg", "بلومبرغ"),
-    "KUNA": ("kuna", "كونا"),
-    "WAM": ("wam", "وام"),
-    "SPA": ("spa", "واس"),
-    "QNA": ("qna", "قنا"),
-    "MENA": ("mena", "أ ش أ"),
+    "KUNA": ("kuna", "كونا", "وكالة الأنباء الكويتية"),
+    "WAM": ("wam", "وام", "وكالة أنباء الإمارات"),
+    "SPA": ("spa", "واس", "وكالة الأنباء السعودية"),
+    "QNA": ("qna", "قنا", "وكالة الأنباء القطرية"),
+    "MENA": ("mena", "أ ش أ", "وكالة أنباء الشرق الأوسط"),
 }
 """Wire agencies recognised in a document's ``source``: canonical name -> names it goes by."""
 
