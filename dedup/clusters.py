@@ -185,9 +185,12 @@ def _origin(
         first = min(d for d, _ in known)
         candidates = [m for d, m in known if d == first]
         label = next(documents[m.doc].date for m in candidates)
+        # Copies without a date are not compared: said, as one of them may be the earlier.
+        undated = len({m.doc for d, m in dated if d is None})
+        unknown = f", {undated} undated cop{'y' if undated == 1 else 'ies'} left out" if undated else ""
         if len({m.doc for m in candidates}) == 1 and len(candidates) == 1:
-            return candidates[0], f"earliest date ({label})"
-        reasons.append(f"earliest date ({label}) shared by {len(candidates)} copies")
+            return candidates[0], f"earliest date ({label}{unknown})"
+        reasons.append(f"earliest date ({label}{unknown}) shared by {len(candidates)} copies")
     wired = [(wire_agency(documents[m.doc].source), m) for m in candidates]
     agencies = [(a, m) for a, m in wired if a is not None]
     if len(agencies) == 1:
