@@ -251,6 +251,15 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
     )
     group.add_argument(
+        "--source-level",
+        type=int,
+        default=0,
+        metavar="K",
+        help="text files found below a folder INPUT take as their source (outlet) the name of the folder K "
+        "levels below it on their path (1: INPUT/reuters/a.txt is from reuters), so that each outlet's "
+        "template is its boilerplate (default: 0, each file its own source)",
+    )
+    group.add_argument(
         "--input-format",
         choices=FORMATS,
         default=None,
@@ -575,8 +584,11 @@ def _is_parquet(args: argparse.Namespace, item: str) -> bool:
 
 def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
     # As --threads with --engine spark: an option that would do nothing is said, not passed over.
-    if args.glob is not None and not any(item != "-" and os.path.isdir(item) for item in args.inputs):
+    folders = any(item != "-" and os.path.isdir(item) for item in args.inputs)
+    if args.glob is not None and not folders:
         raise ParameterError("--glob picks files below a folder INPUT, and no INPUT is a folder")
+    if args.source_level and not folders:
+        raise ParameterError("--source-level names the sources of text files below a folder INPUT, and no INPUT is one")
     if args.encoding is not None and all(_is_parquet(args, item) for item in args.inputs):
         raise ParameterError(
             "--encoding names the encoding of text, JSONL, CSV and TSV input, and every INPUT is Parquet "
@@ -587,6 +599,7 @@ def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
         id_field=args.id_field,
         text_field=args.text_field,
         source_field=args.source_field,
+        source_level=args.source_level,
         date_field=args.date_field,
         glob=args.glob,
         input_format=args.input_format,
@@ -1013,7 +1026,7 @@ def _named_format(output: str | None, formats: Mapping[str, str]) -> str | None:
 # about --min-bands to whoever typed the command.
 _OPTION_NAMES = (
     frozenset(ScanConfig.__dataclass_fields__)
-    | {"encoding", "threads", "glob"}
+    | {"encoding", "threads", "glob", "source_level"}
     | {f"{role}_field" for role in ("id", "text", "source", "date")}
 )
 

@@ -37,7 +37,7 @@ from ._streams import (
     split_lines,
     undecodable,
 )
-from .checks import check_bool
+from .checks import check_bool, check_int
 from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
 from .scripts import lone_surrogate
@@ -193,7 +193,10 @@ class Reader:
 
     A directory yields the documents of every file below it (recursively, hidden ones left out)
     whose extension names a format, or of every file matching ``glob`` when it is set. A text file
-    is one document, its id the file's name (its path relative to the directory it was found in).
+    is one document, its id the file's name (its path relative to the directory it was found in),
+    with no source, or, with ``source_level`` K, the name of the folder K levels below that
+    directory on its path (1: ``crawl/reuters/a.txt`` is from ``reuters``; 2:
+    ``crawl/2026-12-01/reuters/a.txt``), so that a folder of outlets' pages has its boilerplate.
     JSONL, CSV, TSV (with a header line) and Parquet files hold one document a record, from the
     fields named by ``id_field``, ``text_field``, ``source_field`` and ``date_field``. Any of them
     may be compressed with gzip (``.gz``) or zstandard (``.zst``). ``input_format`` overrides what
@@ -230,6 +233,7 @@ class Reader:
     skip_bad: bool = False
     encoding: str | None = None
     check_ids: bool = True
+    source_level: int = 0
     where: dict[str, str] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     repeats: dict[str, list[str]] = field(default_factory=dict)
@@ -257,6 +261,7 @@ class Reader:
             raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
+        check_int("source_level", self.source_level, 0, 64)
         if self.input_format is not None and self.input_format not in FORMATS:
             raise ParameterError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
         if self.encoding is not None:
@@ -463,9 +468,13 @@ class Reader:
         if problem is not None and not self.skip_bad:
             raise problem
         for path, error in found:
-            doc_id = shown_path(path.relative_to(folder).as_posix())
+            relative = path.relative_to(folder)
+            doc_id = shown_path(relative.as_posix())
             if error is None:
-                yield from self._file(path, doc_id, self._format(path))
+                # (the folder source_level levels down names a text file's outlet: crawl/reuters/a.txt)
+                folders = relative.parts[:-1]
+                source = shown_path(folders[self.source_level - 1]) if 0 < self.source_level <= len(folders) else None
+                yield from self._file(path, doc_id, self._format(path), source)
             elif path.is_dir() and not path.is_symlink():
                 self._unreadable(error, shown_path(path), None, "folder")
             else:
@@ -514,7 +523,9 @@ class Reader:
                     found.append((path, _read_failure(shown_path(path), error)))
         return sorted(found, key=lambda item: item[0])
 
-    def _file(self, path: Path, doc_id: str, kind: tuple[str, str | None]) -> Iterator[Document]:
+    def _file(
+        self, path: Path, doc_id: str, kind: tuple[str, str | None], source: str | None = None
+    ) -> Iterator[Document]:
         form, compression = kind
         name = shown_path(path)
         try:
@@ -523,7 +534,8 @@ class Reader:
             self._unreadable(_read_failure(name, error), name, doc_id if form == "txt" else None, form)
             return
         with raw:
-            yield from self._counted(self._stream(raw, path, name, doc_id, form, compression), name, doc_id, form)
+            documents = self._stream(raw, path, name, doc_id, form, compression, source)
+            yield from self._counted(documents, name, doc_id, form)
 
     def _counted(
         self, documents: Iterator[Document], name: str, doc_id: str | None = None, form: str | None = None
@@ -563,12 +575,19 @@ class Reader:
         self._read_before.append(len(self._places))
 
     def _stream(
-        self, raw: IO[bytes], path: Path, name: str, doc_id: str, form: str, compression: str | None
+        self,
+        raw: IO[bytes],
+        path: Path,
+        name: str,
+        doc_id: str,
+        form: str,
+        compression: str | None,
+        source: str | None = None,
     ) -> Iterator[Document]:
         try:
             stream = decompressed(raw, path if str(path) != "-" else raw, compression)
             if form == "txt":
-                doc = self._text(stream.read(), name, doc_id)
+                doc = self._text(stream.read(), name, doc_id, source)
                 if doc is not None:
                     yield doc
             elif form == "parquet":
@@ -635,7 +654,7 @@ class Reader:
             return None, reason, "not text"
         return text, "", ""
 
-    def _text(self, data: bytes, name: str, doc_id: str) -> Document | None:
+    def _text(self, data: bytes, name: str, doc_id: str, source: str | None = None) -> Document | None:
         wide = self._wide(data[:4], name)
         if wide is None:
             text, reason, kind = self._decode(data, "")
@@ -649,7 +668,7 @@ class Reader:
             self._bad(name, reason, doc_id, kind)
             return None
         # A byte-order mark is an encoding artefact, not text: offsets count from after it.
-        return self._accept(Document(doc_id, text.removeprefix("\ufeff")), name)
+        return self._accept(Document(doc_id, text.removeprefix("\ufeff"), source), name)
 
     def _jsonl(self, stream: IO[bytes], name: str, wide: str | None = None) -> Iterator[Document]:
         # Lines are decoded one by one so that a bad byte is reported at its own line and,

@@ -242,3 +242,42 @@ def test_a_header_line_at_the_top_of_a_page_is_cut_off_a_passage_starting_in_it(
     doc, text = _prepared(header + "\n\n" + paragraphs(*WIRE[:2]), header)
     start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10, 100)
     assert text[start:].startswith("baghdad reuters") and end == len(text)
+
+
+def _write_folders(root: Path, docs: list[dict[str, str]], level: int) -> None:
+    """Each document a text file in its outlet's folder (under a date folder when ``level`` is 2)."""
+    for doc in docs:
+        folder = root / ("2026-12-01" if level == 2 else "") / doc["source"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{doc['id']}.txt").write_text(doc["text"], encoding="utf-8")
+
+
+@pytest.mark.parametrize("level", [1, 2])
+def test_a_folder_of_outlets_folders_has_their_templates_as_boilerplate_with_source_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], level: int
+) -> None:
+    """The same two outlets as files, one folder an outlet: each file its own source, the sign-off
+    they both print is shared text and in the passage; with --source-level each folder is an
+    outlet, and the sign-off its boilerplate."""
+    story = paragraphs(*WIRE)
+    _write_folders(tmp_path / "crawl", outlets({"herald": story, "online": story}), level)
+    for given, signed in (([], True), (["--source-level", str(level)], False)):
+        out = tmp_path / "found.jsonl"
+        assert main(["scan", str(tmp_path / "crawl"), "--format", "jsonl", "-o", str(out), "-q", *given]) == 0
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        ids = {"herald": f"{'2026-12-01/' if level == 2 else ''}herald/herald.txt"}
+        ids["online"] = ids["herald"].replace("herald", "online")
+        found = [r for r in records if r["type"] == "passage" and {r["a"]["doc"], r["b"]["doc"]} == set(ids.values())]
+        assert found, records[-1]
+        assert any("Follow us" in p["a"]["text"] for p in found) == signed, [p["a"]["text"][-90:] for p in found]
+        pairs = [r for r in records if r["type"] == "pair"]
+        assert {(r["source_a"], r["source_b"]) for r in pairs} == (
+            {(None, None)} if not given else {("herald", "online")}
+        ), pairs
+
+
+def test_source_level_without_a_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("text", encoding="utf-8")
+    assert main(["scan", str(path), "--source-level", "1"]) == 2
+    assert "--source-level names the sources of text files below a folder INPUT" in capsys.readouterr().err

@@ -99,7 +99,12 @@ def _refuse_reader_options(reader: Reader) -> None:
     """Options of dedup's reader that Spark's reader does not take: refused, never silently ignored."""
     from ..errors import ParameterError
 
-    given = {"--input-format": reader.input_format, "--encoding": reader.encoding, "--glob": reader.glob}
+    given = {
+        "--input-format": reader.input_format,
+        "--encoding": reader.encoding,
+        "--glob": reader.glob,
+        "--source-level": reader.source_level or None,
+    }
     for option, value in given.items():
         if value is not None:
             raise ParameterError(
