@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from queue import Queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,9 @@ from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next
 from .scripts import lone_surrogate, surrogate_reason
 from .shingle import hash_many
 from .store import BandKeyStore, DocumentStore
+
+if TYPE_CHECKING:  # (tables imports this module; pyarrow is optional)
+    from .tables import Tables
 
 __all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
 
@@ -130,7 +133,7 @@ class ScanResult:
         """
         return self.scanned + len(self.skipped)
 
-    def to_arrow(self, *, cluster_documents: int = 3) -> Any:
+    def to_arrow(self, *, cluster_documents: int = 3) -> Tables[Any]:
         """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pyarrow (``pip install 'dedup[parquet]'``).
@@ -143,7 +146,7 @@ class ScanResult:
 
         return to_arrow(self, cluster_documents=cluster_documents)
 
-    def to_pandas(self, *, cluster_documents: int = 3) -> Any:
+    def to_pandas(self, *, cluster_documents: int = 3) -> Tables[Any]:
         """The result as pandas DataFrames: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pandas and pyarrow (``pip install 'dedup[pandas]'``).
