@@ -561,6 +561,32 @@ def _span(record: Any) -> Span:
     return Span(doc, start, end)
 
 
+def _shown(value: Any) -> str:
+    """A JSON value as a message names it: a number as it is, anything else by its type."""
+    return json.dumps(value) if isinstance(value, int | float) and not isinstance(value, bool) else json_type(value)
+
+
+def _number(record: dict[str, Any], key: str) -> float:
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{key!r} must be a number, got {_shown(value)}")
+    return float(value)
+
+
+def _integer(record: dict[str, Any], key: str) -> int:
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{key!r} must be an integer, got {_shown(value)}")
+    return value
+
+
+def _string(record: dict[str, Any], key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} must be a string, got {_shown(value)}")
+    return value
+
+
 def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     """Read JSONL scan output back into records (the inverse of :func:`write_jsonl`).
 
@@ -592,14 +618,16 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                     Passage(
                         _span(record["a"]),
                         _span(record["b"]),
-                        record["similarity"],
-                        record["containment_a"],
-                        record["containment_b"],
-                        record["seeds"],
+                        _number(record, "similarity"),
+                        _number(record, "containment_a"),
+                        _number(record, "containment_b"),
+                        _integer(record, "seeds"),
                     )
                 )
             elif kind == "pair":
-                pairs.append(Pair(record["a"], record["b"], *(record[f] for f in _PAIR_FIELDS)))
+                counts = ("passages", "longest")  # (the other fields are shares and similarities)
+                values = (_integer(record, f) if f in counts else _number(record, f) for f in _PAIR_FIELDS)
+                pairs.append(Pair(_string(record, "a"), _string(record, "b"), *values))
             elif kind == "cluster":
                 origin = record["origin"]
                 clusters.append(
