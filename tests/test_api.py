@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
+import pytest
+
+from dedup import ParameterError, Span
 
 PACKAGES = ("dedup", "dedup.index")  # the packages whose __all__ is the public API (dedup.spark needs pyspark)
 
@@ -41,3 +47,25 @@ def test_no_public_callable_returns_an_untyped_value() -> None:
         if inspect.signature(function).return_annotation in (inspect.Signature.empty, "Any")
     ]
     assert not untyped, f"public callables returning Any or no declared type: {untyped}"
+
+
+@pytest.mark.parametrize(
+    ("doc", "start", "end", "message"),
+    [
+        (None, 0, 2, "a span's doc must be a string, got None"),
+        ("d", "0", 2, "a span's start must be an integer, got '0'"),
+        ("d", 0, 2.5, "a span's end must be an integer, got 2.5"),
+        ("d", True, 2, "a span's start must be an integer, got True"),
+    ],
+)
+def test_a_span_of_the_wrong_types_is_a_parameter_error(doc: Any, start: Any, end: Any, message: str) -> None:
+    """A user builds spans (truth for dedup.evaluate, a lookup): Span(None, 0, 2) was accepted, and Span("d", "0", 2)
+    failed with a bare TypeError from a comparison."""
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        Span(doc, start, end)
+
+
+def test_a_span_takes_numpy_offsets_as_python_integers() -> None:
+    span = Span("d", np.int64(3), np.int32(5))
+    assert (span.start, span.end, len(span)) == (3, 5, 2)
+    assert type(span.start) is int and type(span.end) is int
