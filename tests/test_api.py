@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import dedup
 from dedup import ParameterError, Span
 
 PACKAGES = ("dedup", "dedup.index")  # the packages whose __all__ is the public API (dedup.spark needs pyspark)
@@ -69,3 +70,11 @@ def test_a_span_takes_numpy_offsets_as_python_integers() -> None:
     span = Span("d", np.int64(3), np.int32(5))
     assert (span.start, span.end, len(span)) == (3, 5, 2)
     assert type(span.start) is int and type(span.end) is int
+
+
+def test_the_package_docstring_is_an_entry_point() -> None:
+    """`help(dedup)` is where a user starts: it names the calls a scan needs and shows one (it showed normalize)."""
+    doc = dedup.__doc__ or ""
+    for name in ("scan", "Document", "ScanConfig", "ScanResult", "read_documents", "Index", "sketch", "to_pandas"):
+        assert f"{name}" in doc, f"the package docstring does not name {name}"
+    assert ">>> result = dedup.scan(" in doc
