@@ -101,6 +101,14 @@ class ScanResult:
     compared, which the report says (:func:`dedup.report.one_source_note`). ``None`` otherwise, and
     from an archive query."""
 
+    def __repr__(self) -> str:
+        # (the dataclass's own repr printed every passage and pair: megabytes in a notebook for a corpus)
+        return (
+            f"ScanResult(passages={len(self.passages)}, pairs={len(self.pairs)}, scanned={self.scanned}, "
+            f"skipped={len(self.skipped)}, candidates={self.candidates}, unaligned={self.unaligned}, "
+            f"suppressed_buckets={self.suppressed_buckets})"
+        )
+
     @property
     def aligned(self) -> int:
         """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``.

@@ -78,3 +78,16 @@ def test_the_package_docstring_is_an_entry_point() -> None:
     for name in ("scan", "Document", "ScanConfig", "ScanResult", "read_documents", "Index", "sketch", "to_pandas"):
         assert f"{name}" in doc, f"the package docstring does not name {name}"
     assert ">>> result = dedup.scan(" in doc
+
+
+def test_a_scan_result_repr_is_a_short_summary() -> None:
+    """In a notebook `result` shows its repr: it was every passage, pair and parameter (3,000 characters for four
+    documents, megabytes for a corpus); it is the counts, one line, and the fields stay one attribute away."""
+    text = "the same wording shared by the two outlets, sentence after sentence, " * 4
+    result = dedup.scan([dedup.Document("a", text, "x"), dedup.Document("b", text, "y"), dedup.Document("c", "short")])
+    shown = repr(result)
+    assert shown == (
+        f"ScanResult(passages={len(result.passages)}, pairs=1, scanned=2, skipped=1, candidates=1, unaligned=0, "
+        "suppressed_buckets=0)"
+    )
+    assert len(result.passages) >= 1
