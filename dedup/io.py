@@ -950,6 +950,26 @@ def _stored_date(column: Any, row: int) -> str:
         return f"{stored} ({kind}: outside the years 1-9999)"
 
 
+# The options read_documents and read_jsonl pass on to their Reader: its settings, not its state (where,
+# skipped, ...), and not skip_bad, whose skipped records only a Reader the caller holds can show.
+_READ_OPTIONS = (
+    "id_field", "text_field", "source_field", "date_field", "glob", "input_format", "encoding", "check_ids",
+)  # fmt: skip
+
+
+def _reader(function: str, options: dict[str, Any]) -> Reader:
+    """The Reader of ``options``, each one checked: an unknown one, or ``skip_bad``, is a ParameterError."""
+    if options.get("skip_bad", False) is not False:
+        raise ParameterError(
+            f"{function} cannot take skip_bad: the records it skips would be dropped unseen; read with "
+            "reader = dedup.Reader(skip_bad=True), reader.read(paths), and find them in reader.skipped"
+        )
+    for name in options:
+        if name not in _READ_OPTIONS and name != "skip_bad":
+            raise ParameterError(f"{function} has no option {name!r} (its options: {', '.join(_READ_OPTIONS)})")
+    return Reader(**options)
+
+
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
     """Yield the documents of one JSONL file (fields ``id``, ``text``, optional ``source`` and ``date``).
 
@@ -960,7 +980,7 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
         >>> [d.source for d in read_jsonl(f)]
         ['s']
     """
-    return Reader(**{"input_format": "jsonl", **options}).read([path])
+    return _reader("read_jsonl", {"input_format": "jsonl", **options}).read([path])
 
 
 def _not_paths(given: object) -> str:
@@ -1007,6 +1027,10 @@ def _names(names: Sequence[object], most: int = 6, longest: int = 30) -> str:
 def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:
     """Yield the documents of a file or directory, or of several, in any supported format (see :class:`Reader`).
 
+    ``options`` are the Reader's settings (``id_field``, ``text_field``, ``source_field``,
+    ``date_field``, ``glob``, ``input_format``, ``encoding``, ``check_ids``). To skip bad records
+    rather than stop at the first, read with ``Reader(skip_bad=True)``: its ``skipped`` lists them.
+
     Example:
         >>> import tempfile, pathlib
         >>> f = pathlib.Path(tempfile.mkdtemp()) / "d.tsv"
@@ -1017,5 +1041,5 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
         ['a']
     """
     if isinstance(paths, (str, bytes, PathLike)) or not isinstance(paths, Iterable):  # (the latter: said by read)
-        return Reader(**options).read(paths)
-    return Reader(**options).read(list(paths))
+        return _reader("read_documents", options).read(paths)
+    return _reader("read_documents", options).read(list(paths))

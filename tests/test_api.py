@@ -6,6 +6,7 @@ import importlib
 import inspect
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -91,3 +92,25 @@ def test_a_scan_result_repr_is_a_short_summary() -> None:
         "suppressed_buckets=0)"
     )
     assert len(result.passages) >= 1
+
+
+def test_read_documents_with_skip_bad_says_where_the_skipped_records_go(tmp_path: Path) -> None:
+    """read_documents(..., skip_bad=True) made its Reader, dropped the bad records into it and threw it away: they
+    were dropped unseen (every input document must be accounted for). A Reader keeps them in `skipped`."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "x"}\n{bad json\n{"id": "b"}\n', encoding="utf-8")
+    for read in (dedup.read_documents, dedup.read_jsonl):
+        with pytest.raises(ParameterError, match=r"skip_bad.*dedup\.Reader\(skip_bad=True\)"):
+            list(read(path, skip_bad=True))
+    reader = dedup.Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a"]
+    assert [s.kind for s in reader.skipped] == ["invalid JSON", "invalid record"]
+
+
+@pytest.mark.parametrize("option", ["fromat", "where", "skipped"])
+def test_read_documents_names_an_unknown_option(tmp_path: Path, option: str) -> None:
+    """A misspelt option was a bare TypeError from Reader.__init__; the reader's state (where, skipped) was taken."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    with pytest.raises(ParameterError, match=rf"read_documents has no option {option!r} \(its options: id_field, "):
+        list(dedup.read_documents(path, **{option: "jsonl"}))
