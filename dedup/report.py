@@ -625,9 +625,17 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                     )
                 )
             elif kind == "pair":
-                counts = ("passages", "longest")  # (the other fields are shares and similarities)
-                values = (_integer(record, f) if f in counts else _number(record, f) for f in _PAIR_FIELDS)
-                pairs.append(Pair(_string(record, "a"), _string(record, "b"), *values))
+                a, b = _string(record, "a"), _string(record, "b")  # (checked in the order written)
+                shares = {f: _number(record, f) for f in _PAIR_FIELDS if f not in ("passages", "longest")}
+                pairs.append(
+                    Pair(
+                        a,
+                        b,
+                        passages=_integer(record, "passages"),
+                        longest=_integer(record, "longest"),
+                        **shares,
+                    )
+                )
             elif kind == "cluster":
                 origin = record["origin"]
                 clusters.append(
