@@ -260,7 +260,10 @@ class _Index:
             return
         for name, value in (("source", doc.source), ("date", doc.date)):
             if value is not None and not isinstance(value, str):
-                self.reject(doc.id, f"{name} must be a string or None, got {type(value).__name__}")
+                got = type(value).__name__
+                if isinstance(value, float) and math.isnan(value):  # (how pandas gives a missing value)
+                    got = "nan (a float: a missing value in a pandas frame? pass None)"
+                self.reject(doc.id, f"{name} must be a string or None, got {got}")
                 return
         for name, value in (("id", doc.id), ("text", doc.text), ("source", doc.source), ("date", doc.date)):
             at = lone_surrogate(value) if value is not None else -1

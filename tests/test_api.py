@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import dedup
-from dedup import ParameterError, Span
+from dedup import InputError, ParameterError, Span
 
 PACKAGES = ("dedup", "dedup.index")  # the packages whose __all__ is the public API (dedup.spark needs pyspark)
 
@@ -114,3 +114,11 @@ def test_read_documents_names_an_unknown_option(tmp_path: Path, option: str) -> 
     path.write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
     with pytest.raises(ParameterError, match=rf"read_documents has no option {option!r} \(its options: id_field, "):
         list(dedup.read_documents(path, **{option: "jsonl"}))
+
+
+def test_a_pandas_gap_for_a_source_is_named_as_one() -> None:
+    """Document(**record) for each of a DataFrame's records gives a missing source as NaN: 'got float' left a user
+    guessing which float; the message shows the value and what to pass instead."""
+    text = "long enough to be scanned, and read from a data frame with a gap " * 3
+    with pytest.raises(InputError, match=r"^document 'a': source must be a string or None, got nan \(a float: "):
+        dedup.scan([dedup.Document("a", text, source=float("nan"))])  # type: ignore[arg-type]
