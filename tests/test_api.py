@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pickle
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,14 @@ def test_a_pandas_gap_for_a_source_is_named_as_one() -> None:
     text = "long enough to be scanned, and read from a data frame with a gap " * 3
     with pytest.raises(InputError, match=r"^document 'a': source must be a string or None, got nan \(a float: "):
         dedup.scan([dedup.Document("a", text, source=float("nan"))])  # type: ignore[arg-type]
+
+
+def test_pickling_a_scan_result_says_what_to_pickle_instead() -> None:
+    """joblib, multiprocessing and copy.deepcopy pickle a result; the error named a DocumentStore, an internal class,
+    and no way out. The result's tables, and its documents as a dict, pickle."""
+    text = "the same wording shared by the two outlets, sentence after sentence, " * 4
+    result = dedup.scan([dedup.Document("a", text, "x"), dedup.Document("b", text, "y")])
+    with pytest.raises(TypeError, match=r"result\.to_arrow\(\).*dict\(result\.documents\)"):
+        pickle.dumps(result)
+    back = pickle.loads(pickle.dumps((result.passages, result.pairs, dict(result.documents))))
+    assert back == (result.passages, result.pairs, {"a": result.documents["a"], "b": result.documents["b"]})
