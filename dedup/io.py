@@ -324,6 +324,15 @@ class Reader:
         scan, going in input order, skips the documents of that id before the one it scans for
         their length (or a problem of their own) and those after it as duplicates, so the records
         of that id fall on its places in order, around the scanned one.
+
+        Example:
+            >>> import tempfile, pathlib, dedup
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "short"}\\n{"id": "2", "text": "brief"}\\n', encoding="utf-8")
+            >>> reader = Reader()
+            >>> result = dedup.scan(reader.read([f]))
+            >>> [(s.where, s.kind) for s in result.skipped], [s.where[-9:] for s in reader.placed(result.skipped)]
+            ([('1', 'too short'), ('2', 'too short')], ['a.jsonl:1', 'a.jsonl:2'])
         """
         placed = [Skipped(self.where.get(r.id or "", r.where), r.reason, r.id, kind=r.kind) for r in records]
         of_id: dict[str, list[int]] = {}
@@ -343,7 +352,17 @@ class Reader:
         return self.reworded(placed)
 
     def reworded(self, records: Sequence[Skipped]) -> list[Skipped]:
-        """The records, each duplicate's reason naming the place of the document scanned under its id."""
+        """The records, each duplicate's reason naming the place of the document scanned under its id.
+
+        Example:
+            >>> import tempfile, pathlib, dedup
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "%s"}\\n' % ("wording " * 30) * 2, encoding="utf-8")
+            >>> reader = Reader(check_ids=False)
+            >>> result = dedup.scan(reader.read([f]), dedup.ScanConfig(skip_bad=True))
+            >>> [s.reason[:21] for s in result.skipped], [s.reason[-30:] for s in reader.reworded(result.skipped)]
+            (['duplicate id (an earl'], ['a.jsonl:1); ids must be unique'])
+        """
         skipped: dict[str, Counter[str]] = {}
         for r in records:
             if r.id in self.repeats:
@@ -364,6 +383,15 @@ class Reader:
 
         A scan that stops at the first duplicate stops at a document whose id the one read just
         before it holds (any other before were skipped for their length, or the scan would have stopped).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "x"}\\n{"id": "1", "text": "y"}\\n', encoding="utf-8")
+            >>> reader = Reader(check_ids=False)
+            >>> _ = list(reader.read([f]))
+            >>> reader.holder("1", f"{f}:2")[-9:], reader.holder("1", f"{f}:1")
+            ('a.jsonl:1', None)
         """
         places = self.repeats.get(doc_id, [])
         # The last reading at ``where``: one file given twice (a folder and a file in it) has one place twice.

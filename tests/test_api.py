@@ -134,3 +134,17 @@ def test_pickling_a_scan_result_says_what_to_pickle_instead() -> None:
         pickle.dumps(result)
     back = pickle.loads(pickle.dumps((result.passages, result.pairs, dict(result.documents))))
     assert back == (result.passages, result.pairs, {"a": result.documents["a"], "b": result.documents["b"]})
+
+
+def test_public_methods_have_a_one_line_summary_and_an_example() -> None:
+    """test_docs checks the classes and functions; a class's public methods are the API too (Reader.placed, which
+    puts a scan's skipped records at their file:line, had no example)."""
+    problems = []
+    for name, function in public_callables():
+        doc = inspect.getdoc(function) or ""
+        summary = doc.split("\n\n", 1)[0]
+        if not summary or "\n" in summary:
+            problems.append(f"{name}: the docstring does not open with a one-line summary")
+        if not any(line.lstrip().startswith(">>>") and "+SKIP" not in line for line in doc.splitlines()):
+            problems.append(f"{name}: no example that runs")
+    assert not problems, "\n".join(problems)
