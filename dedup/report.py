@@ -638,13 +638,17 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                 )
             elif kind == "cluster":
                 origin = record["origin"]
+                cluster_id = _integer(record, "id")
+                members = record["members"]
+                if not isinstance(members, list):
+                    raise TypeError(f"'members' must be a list of spans, got {_shown(members)}")
                 clusters.append(
                     Cluster(
-                        record["id"],
-                        [_span(m) for m in record["members"]],
+                        cluster_id,
+                        [_span(m) for m in members],
                         None if origin is None else _span(origin),
-                        record["origin_reason"],
-                        record["documents"],
+                        _string(record, "origin_reason"),
+                        _integer(record, "documents"),
                     )
                 )
             elif kind == "summary":

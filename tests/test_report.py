@@ -136,6 +136,14 @@ def test_round_trip_keeps_unknown_records() -> None:
             '"similarity": null, "containment_a": 1, "containment_b": 1, "seeds": 3}',
             r"x\.jsonl:1: .*'similarity' must be a number, got null",
         ),
+        (
+            '{"type": "cluster", "id": "1", "members": [], "origin": null, "origin_reason": "", "documents": 1}',
+            r"x\.jsonl:1: .*'id' must be an integer, got a string",
+        ),
+        (
+            '{"type": "cluster", "id": 1, "members": [], "origin": null, "origin_reason": "", "documents": 2.5}',
+            r"x\.jsonl:1: .*'documents' must be an integer, got 2\.5",
+        ),
     ],
 )
 def test_parse_records_errors_name_the_line(line: str, message: str) -> None:
