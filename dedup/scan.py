@@ -599,6 +599,18 @@ def _check_documents(documents: object) -> None:
     """Documents must come as an iterable of :class:`Document`: one text, or one document, is no corpus."""
     if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
         raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
+    # A mapping iterates over its keys, a data frame over its column names: each would be refused as
+    # "document #0: expected a dedup.Document, got str", about a key or a column's name.
+    if isinstance(documents, Mapping):
+        raise ParameterError(
+            f"documents must be an iterable of dedup.Document, got a {type(documents).__name__}: "
+            "pass its values() if they are the documents"
+        )
+    if hasattr(documents, "columns") and hasattr(documents, "to_dict"):
+        raise ParameterError(
+            f"documents must be an iterable of dedup.Document, got a {type(documents).__name__}: make one Document "
+            "a row, e.g. (dedup.Document(**row) for row in frame.to_dict('records'))"
+        )
 
 
 def _check_progress(progress: object) -> None:

@@ -148,3 +148,17 @@ def test_public_methods_have_a_one_line_summary_and_an_example() -> None:
         if not any(line.lstrip().startswith(">>>") and "+SKIP" not in line for line in doc.splitlines()):
             problems.append(f"{name}: no example that runs")
     assert not problems, "\n".join(problems)
+
+
+def test_a_data_frame_or_a_dict_given_as_documents_is_named() -> None:
+    """A DataFrame iterates over its column names, a dict over its keys: scan(df) said 'document #0: expected a
+    dedup.Document, got str', about a column name."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["a"], "text": ["some text " * 20]})
+    with pytest.raises(ParameterError, match=r"got a DataFrame: make one Document a row, .*to_dict\('records'\)"):
+        dedup.scan(frame)
+    with pytest.raises(ParameterError, match=r"got a dict: .*values\(\)"):
+        dedup.scan({"a": dedup.Document("a", "some text " * 20)})  # type: ignore[arg-type]
+    text = "some text shared " * 20
+    records = frame.assign(text=text).to_dict("records")
+    assert dedup.scan(dedup.Document(**r) for r in records).scanned == 1
