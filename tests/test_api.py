@@ -162,3 +162,10 @@ def test_a_data_frame_or_a_dict_given_as_documents_is_named() -> None:
     text = "some text shared " * 20
     records = frame.assign(text=text).to_dict("records")
     assert dedup.scan(dedup.Document(**r) for r in records).scanned == 1
+
+
+def test_an_index_made_from_a_path_says_to_open_it(tmp_path: Path) -> None:
+    """Index(path), as sqlite3.connect(path), failed later with "'str' object has no attribute 'path'"."""
+    with pytest.raises(ParameterError, match=r"^Index\(\) takes an opened store, got str: open an index with "):
+        dedup.Index(str(tmp_path / "archive"))  # type: ignore[arg-type]
+    assert not (tmp_path / "archive").exists()
