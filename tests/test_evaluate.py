@@ -1123,3 +1123,19 @@ def test_auc_of_a_score_that_is_no_number_is_a_parameter_error(
 
     with pytest.raises(ParameterError, match=re.escape(message)):
         auc(positive, negative)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("0.5", 0.5, 1.0), "precision must be a number in [0, 1], got '0.5'"),
+        ((0.5, None, 1.0), "recall must be a number in [0, 1], got None"),
+        ((0.5, 0.5, "2"), "granularity must be a number of at least 1, got '2'"),
+    ],
+)
+def test_plagdet_of_a_value_that_is_no_number_is_a_parameter_error(args: tuple[Any, Any, Any], message: str) -> None:
+    """plagdet('0.5', 0.5, 1.0) failed with a bare TypeError from a comparison."""
+    from dedup.evaluate import plagdet
+
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        plagdet(*args)
