@@ -1,7 +1,30 @@
 """dedup: find syndicated passages, the same wire wording reused by several outlets.
 
+Give :func:`scan` an iterable of :class:`Document` (an id, the raw text, and optionally its
+``source`` outlet and ``date``); it returns a :class:`ScanResult`: the shared ``passages`` (each a
+:class:`Passage` of two :class:`Span` offsets into the raw texts), the document ``pairs`` ranked by
+``score`` (:class:`Pair`), and every document not scanned in ``skipped``. Documents of the same
+source are not compared.
+
+- :class:`ScanConfig`: every parameter of a scan, checked when it is made;
+- :func:`read_documents`: documents from folders, JSONL, CSV or TSV files;
+- :meth:`ScanResult.to_pandas` / :meth:`ScanResult.to_arrow`: the result as tables;
+- :class:`Index`: an archive on disk, to check new documents against without rescanning;
+- :func:`sketch` and :func:`jaccard`: whole-text MinHash signatures (datasketch-compatible);
+- :func:`normalize`, :func:`shingle`: the first stages on their own.
+
+Bad input raises a :class:`DedupError` (:class:`ParameterError`, :class:`InputError`, ...).
+
 Example:
     >>> import dedup
+    >>> wire = ("The defence ministry said on Monday it had no plans to withdraw its 2,500 troops "
+    ...         "from the country, despite the announcement last week of talks on ending the mission. ")
+    >>> result = dedup.scan([
+    ...     dedup.Document("a", "Local news first. " * 5 + wire, source="agency"),
+    ...     dedup.Document("b", wire + "Sport after. " * 5, source="daily"),
+    ... ])
+    >>> [(p.a.doc, p.b.doc, p.similarity) for p in result.passages]
+    [('a', 'b', 1.0)]
     >>> dedup.normalize("الولايات المتحدة").text
     'الولايات المتحده'
 """

@@ -264,9 +264,17 @@ def plagdet(precision: float, recall: float, granularity: float) -> float:
         >>> plagdet(1.0, 1.0, 1.0), plagdet(0.0, 0.0, 1.0)
         (1.0, 0.0)
     """
+
+    def number(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
     for name, value in (("precision", precision), ("recall", recall)):
+        if not number(value):
+            raise ParameterError(f"{name} must be a number in [0, 1], got {value!r}")
         if not 0.0 <= value <= 1.0:
             raise ParameterError(f"{name} must be in [0, 1], got {value!r}")
+    if not number(granularity):
+        raise ParameterError(f"granularity must be a number of at least 1, got {granularity!r}")
     if not granularity >= 1.0:
         raise ParameterError(f"granularity must be at least 1, got {granularity!r}")
     if precision == 0.0 and recall == 0.0:

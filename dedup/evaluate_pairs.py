@@ -136,6 +136,11 @@ def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
         >>> auc([3, 2], [1, 2]), auc([1], [1])
         (0.875, 0.5)
     """
+    for name, scores in (("positive", positive), ("negative", negative)):
+        for i, v in enumerate(scores):
+            # (a NaN is no rank: NaN != NaN would keep the tie loop below from moving on)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ParameterError(f"{name}[{i}] must be a finite number, got {v!r}")
     if not positive or not negative:
         return float("nan")
     values = sorted([(v, 1) for v in positive] + [(v, 0) for v in negative])

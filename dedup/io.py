@@ -329,6 +329,15 @@ class Reader:
         scan, going in input order, skips the documents of that id before the one it scans for
         their length (or a problem of their own) and those after it as duplicates, so the records
         of that id fall on its places in order, around the scanned one.
+
+        Example:
+            >>> import tempfile, pathlib, dedup
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "short"}\\n{"id": "2", "text": "brief"}\\n', encoding="utf-8")
+            >>> reader = Reader()
+            >>> result = dedup.scan(reader.read([f]))
+            >>> [(s.where, s.kind) for s in result.skipped], [s.where[-9:] for s in reader.placed(result.skipped)]
+            ([('1', 'too short'), ('2', 'too short')], ['a.jsonl:1', 'a.jsonl:2'])
         """
         placed = [Skipped(self.where.get(r.id or "", r.where), r.reason, r.id, kind=r.kind) for r in records]
         of_id: dict[str, list[int]] = {}
@@ -348,7 +357,17 @@ class Reader:
         return self.reworded(placed)
 
     def reworded(self, records: Sequence[Skipped]) -> list[Skipped]:
-        """The records, each duplicate's reason naming the place of the document scanned under its id."""
+        """The records, each duplicate's reason naming the place of the document scanned under its id.
+
+        Example:
+            >>> import tempfile, pathlib, dedup
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "%s"}\\n' % ("wording " * 30) * 2, encoding="utf-8")
+            >>> reader = Reader(check_ids=False)
+            >>> result = dedup.scan(reader.read([f]), dedup.ScanConfig(skip_bad=True))
+            >>> [s.reason[:21] for s in result.skipped], [s.reason[-30:] for s in reader.reworded(result.skipped)]
+            (['duplicate id (an earl'], ['a.jsonl:1); ids must be unique'])
+        """
         skipped: dict[str, Counter[str]] = {}
         for r in records:
             if r.id in self.repeats:
@@ -369,6 +388,15 @@ class Reader:
 
         A scan that stops at the first duplicate stops at a document whose id the one read just
         before it holds (any other before were skipped for their length, or the scan would have stopped).
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "x"}\\n{"id": "1", "text": "y"}\\n', encoding="utf-8")
+            >>> reader = Reader(check_ids=False)
+            >>> _ = list(reader.read([f]))
+            >>> reader.holder("1", f"{f}:2")[-9:], reader.holder("1", f"{f}:1")
+            ('a.jsonl:1', None)
         """
         places = self.repeats.get(doc_id, [])
         # The last reading at ``where``: one file given twice (a folder and a file in it) has one place twice.
@@ -969,6 +997,26 @@ def _stored_date(column: Any, row: int) -> str:
         return f"{stored} ({kind}: outside the years 1-9999)"
 
 
+# The options read_documents and read_jsonl pass on to their Reader: its settings, not its state (where,
+# skipped, ...), and not skip_bad, whose skipped records only a Reader the caller holds can show.
+_READ_OPTIONS = (
+    "id_field", "text_field", "source_field", "date_field", "glob", "input_format", "encoding", "check_ids",
+)  # fmt: skip
+
+
+def _reader(function: str, options: dict[str, Any]) -> Reader:
+    """The Reader of ``options``, each one checked: an unknown one, or ``skip_bad``, is a ParameterError."""
+    if options.get("skip_bad", False) is not False:
+        raise ParameterError(
+            f"{function} cannot take skip_bad: the records it skips would be dropped unseen; read with "
+            "reader = dedup.Reader(skip_bad=True), reader.read(paths), and find them in reader.skipped"
+        )
+    for name in options:
+        if name not in _READ_OPTIONS and name != "skip_bad":
+            raise ParameterError(f"{function} has no option {name!r} (its options: {', '.join(_READ_OPTIONS)})")
+    return Reader(**options)
+
+
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
     """Yield the documents of one JSONL file (fields ``id``, ``text``, optional ``source`` and ``date``).
 
@@ -979,7 +1027,7 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Document]:
         >>> [d.source for d in read_jsonl(f)]
         ['s']
     """
-    return Reader(**{"input_format": "jsonl", **options}).read([path])
+    return _reader("read_jsonl", {"input_format": "jsonl", **options}).read([path])
 
 
 def _not_paths(given: object) -> str:
@@ -1026,6 +1074,10 @@ def _names(names: Sequence[object], most: int = 6, longest: int = 30) -> str:
 def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> Iterator[Document]:
     """Yield the documents of a file or directory, or of several, in any supported format (see :class:`Reader`).
 
+    ``options`` are the Reader's settings (``id_field``, ``text_field``, ``source_field``,
+    ``date_field``, ``glob``, ``input_format``, ``encoding``, ``check_ids``). To skip bad records
+    rather than stop at the first, read with ``Reader(skip_bad=True)``: its ``skipped`` lists them.
+
     Example:
         >>> import tempfile, pathlib
         >>> f = pathlib.Path(tempfile.mkdtemp()) / "d.tsv"
@@ -1036,5 +1088,5 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
         ['a']
     """
     if isinstance(paths, (str, bytes, PathLike)) or not isinstance(paths, Iterable):  # (the latter: said by read)
-        return Reader(**options).read(paths)
-    return Reader(**options).read(list(paths))
+        return _reader("read_documents", options).read(paths)
+    return _reader("read_documents", options).read(list(paths))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 
 from .errors import ParameterError
@@ -73,6 +74,14 @@ class Span:
     end: int
 
     def __post_init__(self) -> None:
+        if not isinstance(self.doc, str):
+            raise ParameterError(f"a span's doc must be a string, got {self.doc!r}")
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not hasattr(value, "__index__"):
+                raise ParameterError(f"a span's {name} must be an integer, got {value!r}")
+            # (a numpy offset is stored as a Python int: it must print, compare and go to JSON as one)
+            object.__setattr__(self, name, operator.index(value))
         if not 0 <= self.start <= self.end:
             raise ParameterError(f"a span needs 0 <= start <= end, got start {self.start!r} and end {self.end!r}")
 

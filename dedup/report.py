@@ -561,6 +561,32 @@ def _span(record: Any) -> Span:
     return Span(doc, start, end)
 
 
+def _shown(value: Any) -> str:
+    """A JSON value as a message names it: a number as it is, anything else by its type."""
+    return json.dumps(value) if isinstance(value, int | float) and not isinstance(value, bool) else json_type(value)
+
+
+def _number(record: dict[str, Any], key: str) -> float:
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{key!r} must be a number, got {_shown(value)}")
+    return float(value)
+
+
+def _integer(record: dict[str, Any], key: str) -> int:
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{key!r} must be an integer, got {_shown(value)}")
+    return value
+
+
+def _string(record: dict[str, Any], key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} must be a string, got {_shown(value)}")
+    return value
+
+
 def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
     """Read JSONL scan output back into records (the inverse of :func:`write_jsonl`).
 
@@ -592,23 +618,37 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
                     Passage(
                         _span(record["a"]),
                         _span(record["b"]),
-                        record["similarity"],
-                        record["containment_a"],
-                        record["containment_b"],
-                        record["seeds"],
+                        _number(record, "similarity"),
+                        _number(record, "containment_a"),
+                        _number(record, "containment_b"),
+                        _integer(record, "seeds"),
                     )
                 )
             elif kind == "pair":
-                pairs.append(Pair(record["a"], record["b"], *(record[f] for f in _PAIR_FIELDS)))
+                a, b = _string(record, "a"), _string(record, "b")  # (checked in the order written)
+                shares = {f: _number(record, f) for f in _PAIR_FIELDS if f not in ("passages", "longest")}
+                pairs.append(
+                    Pair(
+                        a,
+                        b,
+                        passages=_integer(record, "passages"),
+                        longest=_integer(record, "longest"),
+                        **shares,
+                    )
+                )
             elif kind == "cluster":
                 origin = record["origin"]
+                cluster_id = _integer(record, "id")
+                members = record["members"]
+                if not isinstance(members, list):
+                    raise TypeError(f"'members' must be a list of spans, got {_shown(members)}")
                 clusters.append(
                     Cluster(
-                        record["id"],
-                        [_span(m) for m in record["members"]],
+                        cluster_id,
+                        [_span(m) for m in members],
                         None if origin is None else _span(origin),
-                        record["origin_reason"],
-                        record["documents"],
+                        _string(record, "origin_reason"),
+                        _integer(record, "documents"),
                     )
                 )
             elif kind == "summary":

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from queue import Queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,9 @@ from .schedule import CACHE_BYTES, Kept, PairChunk, chunks, locality_order, next
 from .scripts import lone_surrogate, surrogate_reason
 from .shingle import hash_many
 from .store import BandKeyStore, DocumentStore
+
+if TYPE_CHECKING:  # (tables imports this module; pyarrow is optional)
+    from .tables import Tables
 
 __all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
 
@@ -98,6 +101,14 @@ class ScanResult:
     compared, which the report says (:func:`dedup.report.one_source_note`). ``None`` otherwise, and
     from an archive query."""
 
+    def __repr__(self) -> str:
+        # (the dataclass's own repr printed every passage and pair: megabytes in a notebook for a corpus)
+        return (
+            f"ScanResult(passages={len(self.passages)}, pairs={len(self.pairs)}, scanned={self.scanned}, "
+            f"skipped={len(self.skipped)}, candidates={self.candidates}, unaligned={self.unaligned}, "
+            f"suppressed_buckets={self.suppressed_buckets})"
+        )
+
     @property
     def aligned(self) -> int:
         """Candidate pairs aligned: every candidate is either aligned or counted in ``unaligned``.
@@ -130,7 +141,7 @@ class ScanResult:
         """
         return self.scanned + len(self.skipped)
 
-    def to_arrow(self, *, cluster_documents: int = 3) -> Any:
+    def to_arrow(self, *, cluster_documents: int = 3) -> Tables[Any]:
         """The result as pyarrow tables: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pyarrow (``pip install 'dedup[parquet]'``).
@@ -143,7 +154,7 @@ class ScanResult:
 
         return to_arrow(self, cluster_documents=cluster_documents)
 
-    def to_pandas(self, *, cluster_documents: int = 3) -> Any:
+    def to_pandas(self, *, cluster_documents: int = 3) -> Tables[Any]:
         """The result as pandas DataFrames: passages, pairs, clusters and skipped documents (:mod:`dedup.tables`).
 
         Needs pandas and pyarrow (``pip install 'dedup[pandas]'``).
@@ -249,7 +260,10 @@ class _Index:
             return
         for name, value in (("source", doc.source), ("date", doc.date)):
             if value is not None and not isinstance(value, str):
-                self.reject(doc.id, f"{name} must be a string or None, got {type(value).__name__}")
+                got = type(value).__name__
+                if isinstance(value, float) and math.isnan(value):  # (how pandas gives a missing value)
+                    got = "nan (a float: a missing value in a pandas frame? pass None)"
+                self.reject(doc.id, f"{name} must be a string or None, got {got}")
                 return
         for name, value in (("id", doc.id), ("text", doc.text), ("source", doc.source), ("date", doc.date)):
             at = lone_surrogate(value) if value is not None else -1
@@ -585,6 +599,18 @@ def _check_documents(documents: object) -> None:
     """Documents must come as an iterable of :class:`Document`: one text, or one document, is no corpus."""
     if isinstance(documents, str | bytes | Document) or not isinstance(documents, Iterable):
         raise ParameterError(f"documents must be an iterable of dedup.Document, got {type(documents).__name__}")
+    # A mapping iterates over its keys, a data frame over its column names: each would be refused as
+    # "document #0: expected a dedup.Document, got str", about a key or a column's name.
+    if isinstance(documents, Mapping):
+        raise ParameterError(
+            f"documents must be an iterable of dedup.Document, got a {type(documents).__name__}: "
+            "pass its values() if they are the documents"
+        )
+    if hasattr(documents, "columns") and hasattr(documents, "to_dict"):
+        raise ParameterError(
+            f"documents must be an iterable of dedup.Document, got a {type(documents).__name__}: make one Document "
+            "a row, e.g. (dedup.Document(**row) for row in frame.to_dict('records'))"
+        )
 
 
 def _check_progress(progress: object) -> None:

@@ -29,6 +29,10 @@ def sketch(
     equal datasketch's ``MinHash(num_perm, seed, scheme="affine32")`` over the same n-grams hashed
     with xxh32, and :func:`dedup.jaccard` of two rows estimates their Jaccard similarity.
 
+    A text of fewer than ``ngram`` non-space characters (after normalising) has no n-gram: its row is
+    all ``0xFFFFFFFF``, datasketch's empty MinHash, and two such rows are equal whatever the texts
+    (``jaccard`` 1.0): filter short texts (headlines, captions) out first, or lower ``ngram``.
+
     Example:
         >>> from dedup.minhash import jaccard
         >>> sigs = sketch(["وقال المتحدث باسم الوزارة", "وقال المتحدث باسم الوزاره", "a different text"])
@@ -36,6 +40,9 @@ def sketch(
         ((3, 128), 1.0, 0.0)
         >>> sketch("one text").shape
         (1, 128)
+        >>> empty = sketch(["Oil", "Gas"])  # no 5-gram in either
+        >>> jaccard(empty[0], empty[1]), int(empty[0].min())
+        (1.0, 4294967295)
     """
     # Checked here, where they enter: with no text, no later stage would see them.
     _check_ngram(ngram)

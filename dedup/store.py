@@ -320,7 +320,10 @@ class DocumentStore(Mapping[str, Document]):
             raise DedupError("the document store is closed")
 
     def __reduce__(self) -> NoReturn:
-        raise TypeError("a DocumentStore cannot be pickled: its texts are in a file of this process")
+        raise TypeError(
+            "a scan's documents (a DocumentStore) cannot be pickled or copied: their texts are in a temporary "
+            "file of this process; pickle result.to_arrow(), or the passages, pairs and dict(result.documents)"
+        )
 
     def __enter__(self) -> DocumentStore:
         return self

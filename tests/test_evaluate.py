@@ -1105,3 +1105,37 @@ def test_detection_options_with_saved_detections_are_refused(
         "they are (scan again with them, or leave them out)\n"
     )
     assert main(["evaluate", str(corpus), "--detections", str(saved), "--threshold", "0.2", "--format", "json"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative", "message"),
+    [
+        ([float("nan")], [0.1], "positive[0] must be a finite number, got nan"),
+        ([0.5], [0.1, float("inf")], "negative[1] must be a finite number, got inf"),
+        ([0.5], ["0.1"], "negative[0] must be a finite number, got '0.1'"),
+    ],
+)
+def test_auc_of_a_score_that_is_no_number_is_a_parameter_error(
+    positive: list[Any], negative: list[Any], message: str
+) -> None:
+    """A NaN score (NaN != NaN) kept auc's tie loop from ever moving on: auc([nan], [0.1]) never returned."""
+    from dedup.evaluate_pairs import auc
+
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        auc(positive, negative)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("0.5", 0.5, 1.0), "precision must be a number in [0, 1], got '0.5'"),
+        ((0.5, None, 1.0), "recall must be a number in [0, 1], got None"),
+        ((0.5, 0.5, "2"), "granularity must be a number of at least 1, got '2'"),
+    ],
+)
+def test_plagdet_of_a_value_that_is_no_number_is_a_parameter_error(args: tuple[Any, Any, Any], message: str) -> None:
+    """plagdet('0.5', 0.5, 1.0) failed with a bare TypeError from a comparison."""
+    from dedup.evaluate import plagdet
+
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        plagdet(*args)

@@ -112,6 +112,38 @@ def test_round_trip_keeps_unknown_records() -> None:
         ("[1]", r"x\.jsonl:1: expected a JSON object \(a scan record\), got an array"),
         ('{"type": "passage", "a": [1]}', r'x\.jsonl:1: .*\(a span must be an object \{"doc", "start", "end"\}, got'),
         ("9" * 5000, r"x\.jsonl:1: not valid JSON \(a number of more than 4,300 digits\)"),
+        # A value of the wrong type is no record: read silently, it would fail later (a sort, a sum), far from its line.
+        (
+            '{"type": "pair", "a": "x", "b": "y", "coverage_a": "high", "coverage_b": 0.5, "containment_a": 1.0, '
+            '"containment_b": 0.5, "jaccard": 0.5, "jaccard_estimate": 0.5, "passages": 1, "longest": 10, '
+            '"score": 0.7}',
+            r"x\.jsonl:1: .*'coverage_a' must be a number, got a string",
+        ),
+        (
+            '{"type": "pair", "a": "x", "b": "y", "coverage_a": 1.0, "coverage_b": 0.5, "containment_a": 1.0, '
+            '"containment_b": 0.5, "jaccard": 0.5, "jaccard_estimate": 0.5, "passages": 1.5, "longest": 10, '
+            '"score": 0.7}',
+            r"x\.jsonl:1: .*'passages' must be an integer, got 1\.5",
+        ),
+        (
+            '{"type": "pair", "a": 1, "b": "y", "coverage_a": 1.0, "coverage_b": 0.5, "containment_a": 1.0, '
+            '"containment_b": 0.5, "jaccard": 0.5, "jaccard_estimate": 0.5, "passages": 1, "longest": 10, '
+            '"score": 0.7}',
+            r"x\.jsonl:1: .*'a' must be a string, got 1",
+        ),
+        (
+            '{"type": "passage", "a": {"doc": "x", "start": 0, "end": 5}, "b": {"doc": "y", "start": 0, "end": 5}, '
+            '"similarity": null, "containment_a": 1, "containment_b": 1, "seeds": 3}',
+            r"x\.jsonl:1: .*'similarity' must be a number, got null",
+        ),
+        (
+            '{"type": "cluster", "id": "1", "members": [], "origin": null, "origin_reason": "", "documents": 1}',
+            r"x\.jsonl:1: .*'id' must be an integer, got a string",
+        ),
+        (
+            '{"type": "cluster", "id": 1, "members": [], "origin": null, "origin_reason": "", "documents": 2.5}',
+            r"x\.jsonl:1: .*'documents' must be an integer, got 2\.5",
+        ),
     ],
 )
 def test_parse_records_errors_name_the_line(line: str, message: str) -> None:

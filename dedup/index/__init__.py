@@ -159,6 +159,11 @@ class Index:
     """
 
     def __init__(self, store: Store) -> None:
+        if not isinstance(store, Store):  # (Index(path) is the natural slip: sqlite3.connect(path) reads so)
+            raise ParameterError(
+                f"Index() takes an opened store, got {type(store).__name__}: open an index with "
+                "dedup.Index.open(path) (with dedup.Index.open(path) as index: ...)"
+            )
         self._store = store
         self._work: Statistics | None = None
         # One operation at a time per Index object (they share a SQLite connection and buffers);
