@@ -1001,6 +1001,7 @@ def _stored_date(column: Any, row: int) -> str:
 # skipped, ...), and not skip_bad, whose skipped records only a Reader the caller holds can show.
 _READ_OPTIONS = (
     "id_field", "text_field", "source_field", "date_field", "glob", "input_format", "encoding", "check_ids",
+    "source_level",
 )  # fmt: skip
 
 
@@ -1075,7 +1076,7 @@ def read_documents(paths: str | Path | Iterable[str | Path], **options: Any) -> 
     """Yield the documents of a file or directory, or of several, in any supported format (see :class:`Reader`).
 
     ``options`` are the Reader's settings (``id_field``, ``text_field``, ``source_field``,
-    ``date_field``, ``glob``, ``input_format``, ``encoding``, ``check_ids``). To skip bad records
+    ``date_field``, ``glob``, ``input_format``, ``encoding``, ``check_ids``, ``source_level``). To skip bad records
     rather than stop at the first, read with ``Reader(skip_bad=True)``: its ``skipped`` lists them.
 
     Example:
