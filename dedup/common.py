@@ -295,8 +295,10 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     lo, hi = max(0, start - _WORD_REACH), min(len(text), end + _WORD_REACH)
     edges = set((breaks(text[lo:hi]) + lo).tolist())
 
-    def inside(at: int) -> bool:  # a position between two characters of one word
-        return 0 < at < len(text) and at not in edges and _letter(text[at - 1]) and _letter(text[at])
+    def inside(at: int) -> bool:  # between two characters of one word, or of one grapheme (a mark or joiner's)
+        if not 0 < at < len(text) or at in edges:
+            return False
+        return (_letter(text[at - 1]) and _letter(text[at])) or _extends(text[at]) or _joined(text[at - 1], text[at])
 
     wide_start, wide_end = start, end
     while wide_start > lo and inside(wide_start):
@@ -307,9 +309,24 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     return (start if inside(wide_start) else wide_start), (end if inside(wide_end) else wide_end)
 
 
+# Format characters that sit inside words: the zero-width non-joiner and joiner (Persian's
+# compound words, Arabic joining forms, emoji sequences) and the soft hyphen.
+_IN_WORD = frozenset("\u200c\u200d\u00ad")
+
+
 def _letter(char: str) -> bool:
-    """Whether ``char`` is part of a word: a letter, a digit or a combining mark."""
-    return char.isalnum() or unicodedata.category(char)[0] == "M"
+    """Whether ``char`` is part of a word: a letter, a digit, a combining mark, a joiner or a soft hyphen."""
+    return char.isalnum() or unicodedata.category(char)[0] == "M" or char in _IN_WORD
+
+
+def _extends(char: str) -> bool:
+    """Whether ``char`` belongs to the character before it (a combining mark or a joiner): no span ends before it."""
+    return unicodedata.category(char)[0] == "M" or char in "\u200c\u200d"
+
+
+def _joined(before: str, char: str) -> bool:
+    """Whether a zero-width joiner joins ``char`` (a symbol: an emoji) to the one before it, one grapheme."""
+    return before == "\u200d" and unicodedata.category(char) == "So"
 
 
 def _longest_run(marked: npt.NDArray[np.bool_]) -> tuple[int, int] | None:

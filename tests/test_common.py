@@ -112,3 +112,22 @@ def test_an_archive_query_names_common_texts_whatever_the_order_of_its_documents
             again = index.query(shuffled)
             assert again.suppressed_buckets == first.suppressed_buckets
             assert again.common == first.common
+
+
+@pytest.mark.parametrize(
+    ("text", "cut", "word"),
+    [
+        ("the economy\u200d\rcafe said", (4, 9), "economy\u200d"),  # a ZWJ ending a word (crawled text has them)
+        ("قال إ\u200dن الوزير", (4, 5), "إ\u200dن"),  # a ZWJ forcing a joining form, inside the word
+        ("می\u200cخواهم رفت", (0, 2), "می\u200cخواهم"),  # noqa: RUF001 (Persian: its ZWNJ joins one word)
+        ("on tue\u00adsday night", (3, 6), "tue\u00adsday"),  # a soft hyphen inside a word
+        ("سقظ 👩\u200d👩\u200d👧 نشحصت", (8, 11), "👩\u200d👩\u200d👧 نشحصت"),  # an emoji ZWJ sequence is one grapheme
+    ],
+)
+def test_common_text_widens_over_joiners_and_soft_hyphens(text: str, cut: tuple[int, int], word: str) -> None:
+    # A common_text span widened to whole words must not stop at a joiner or soft hyphen inside or
+    # at the edge of a word: "economy" + ZWJ is one grapheme, and an end between them cuts it.
+    from dedup.common import _whole_words
+
+    start, end = _whole_words(text, *cut)
+    assert text[start:end] == word
