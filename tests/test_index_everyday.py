@@ -55,17 +55,23 @@ def test_an_index_path_that_is_a_file_is_said_to_be_one(
     assert path.read_text(encoding="utf-8") == "a file\n"
 
 
+def _damaged(tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, docs: int = 27) -> Path:
+    """An index of the first ``docs`` documents, then one SQL ``change`` to its catalogue (output cleared)."""
+    ix = tmp_path / "ix"
+    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:docs])), "-q"]) == 0
+    with sqlite3.connect(ix / "catalogue.sqlite") as db:
+        db.execute(change)
+    db.close()
+    capsys.readouterr()
+    return ix
+
+
 @pytest.mark.parametrize("value", ["abc", "", " 5", "\u0665"])
 def test_a_format_version_that_is_no_number_is_a_damaged_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
     """Not "index format version abc: rebuild it" (an older index's message): the field is damaged."""
-    ix = tmp_path / "ix"
-    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
-    with sqlite3.connect(ix / "catalogue.sqlite") as db:
-        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (value,))
-    db.close()
-    capsys.readouterr()
+    ix = _damaged(tmp_path, capsys, f"UPDATE meta SET value = '{value}' WHERE key = 'format'", docs=3)
     assert main(["index", "info", str(ix)]) == 2
     assert capsys.readouterr().err == (
         f"dedup: error: {ix / 'catalogue.sqlite'}: meta.format is damaged: expected a whole number, got {value!r} "
@@ -78,12 +84,7 @@ def test_a_damaged_window_count_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
     """A stored window count that is no count: a damaged field, never a traceback or another answer."""
-    ix = tmp_path / "ix"
-    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
-    with sqlite3.connect(ix / "catalogue.sqlite") as db:
-        db.execute(f"UPDATE documents SET windows = {value}")
-    db.close()
-    capsys.readouterr()
+    ix = _damaged(tmp_path, capsys, f"UPDATE documents SET windows = {value}")
     query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
     assert main(["index", "query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")]) == 2
     err = capsys.readouterr().err
@@ -106,12 +107,7 @@ def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, field: str, commands: list[str]
 ) -> None:
     """SQLite keeps a value of any type in any column: one that cannot be the field's is named, not a traceback."""
-    ix = tmp_path / "ix"
-    assert main(["index", "add", str(ix), str(_jsonl(tmp_path / "a.jsonl", DOCS[:27])), "-q"]) == 0
-    with sqlite3.connect(ix / "catalogue.sqlite") as db:
-        db.execute(change)
-    db.close()
-    capsys.readouterr()
+    ix = _damaged(tmp_path, capsys, change)
     query = str(_jsonl(tmp_path / "q.jsonl", DOCS[27:]))
     argvs = {
         "query": ["query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")],
