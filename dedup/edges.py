@@ -12,6 +12,8 @@ from __future__ import annotations
 from itertools import permutations
 
 import numpy as np
+import numpy.typing as npt
+from numba import njit
 
 from ._arrays import Positions
 from .assemble import _EDGE_WORDS, Alignment, _an_edit, _length, _overlap
@@ -154,21 +156,47 @@ _TEMPLATE_LETTERS = 30
 
 
 def _boilerplate_letters(doc: Prepared, start: int, end: int) -> tuple[int, int]:
-    """How many letters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate, and how many it has."""
+    """How many letters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate, and how many it has.
+
+    Letters are the characters that are not spaces (``Prepared.spaces``). Asked for a few
+    sentences at each edge of every passage reported: one compiled pass over the n-grams there.
+    """
     if doc.scored is None or end <= start:
         return 0, 0
-    first = int(np.searchsorted(doc.ends, start, side="right"))
-    last = int(np.searchsorted(doc.starts, end, side="left"))
-    left = ~doc.scored[doc.ranks[first:last]]
-    edges = np.zeros(end - start + 1, dtype=np.int32)
-    opens = np.clip(doc.starts[first:last][left], start, end).astype(np.int64) - start
-    closes = np.clip(doc.ends[first:last][left], start, end).astype(np.int64) - start
-    np.add.at(edges, opens, 1)
-    np.add.at(edges, closes, -1)
-    covered = np.cumsum(edges[:-1]) > 0
-    text = doc.normalized.text[start:end]
-    letters = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) != ord(" ")
-    return int((covered & letters).sum()), int(letters.sum())
+    covered, letters = _covered_letters(doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, start, end)
+    return int(covered), int(letters)
+
+
+@njit(cache=True, nogil=True)
+def _covered_letters(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    start: int,
+    end: int,
+) -> tuple[int, int]:
+    """Letters of ``[start, end)`` inside n-grams not ``scored`` (merged in order of starts), and all its letters."""
+    first = np.searchsorted(ends, start, side="right")
+    covered = 0
+    lo, hi = -1, -1  # the merged stretch of boilerplate n-grams being laid
+    for i in range(first, len(starts)):
+        if starts[i] >= end:
+            break
+        if scored[ranks[i]]:
+            continue
+        s, e = max(int(starts[i]), start), min(int(ends[i]), end)
+        if s > hi:
+            if hi > lo:
+                covered += hi - lo - int(np.searchsorted(spaces, hi) - np.searchsorted(spaces, lo))
+            lo, hi = s, e
+        else:
+            hi = max(hi, e)
+    if hi > lo:
+        covered += hi - lo - int(np.searchsorted(spaces, hi) - np.searchsorted(spaces, lo))
+    letters = end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
+    return covered, letters
 
 
 def _template_line(doc: Prepared, start: int, end: int) -> bool:

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup.cli import main
-from dedup.edges import _off_boilerplate
+from dedup.edges import _covered_letters, _off_boilerplate
 from dedup.normalize import normalize
 from dedup.seeds import Prepared, prepare
 from dedup.shingle import shingle
@@ -261,9 +263,9 @@ def test_a_folder_of_outlets_folders_has_their_templates_as_boilerplate_with_sou
     outlet, and the sign-off its boilerplate."""
     story = paragraphs(*WIRE)
     _write_folders(tmp_path / "crawl", outlets({"herald": story, "online": story}), level)
-    for given, signed in (([], True), (["--source-level", str(level)], False)):
+    for options, signed in (([], True), (["--source-level", str(level)], False)):
         out = tmp_path / "found.jsonl"
-        assert main(["scan", str(tmp_path / "crawl"), "--format", "jsonl", "-o", str(out), "-q", *given]) == 0
+        assert main(["scan", str(tmp_path / "crawl"), "--format", "jsonl", "-o", str(out), "-q", *options]) == 0
         records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         ids = {"herald": f"{'2026-12-01/' if level == 2 else ''}herald/herald.txt"}
         ids["online"] = ids["herald"].replace("herald", "online")
@@ -272,7 +274,7 @@ def test_a_folder_of_outlets_folders_has_their_templates_as_boilerplate_with_sou
         assert any("Follow us" in p["a"]["text"] for p in found) == signed, [p["a"]["text"][-90:] for p in found]
         pairs = [r for r in records if r["type"] == "pair"]
         assert {(r["source_a"], r["source_b"]) for r in pairs} == (
-            {(None, None)} if not given else {("herald", "online")}
+            {(None, None)} if not options else {("herald", "online")}
         ), pairs
 
 
@@ -281,3 +283,26 @@ def test_source_level_without_a_folder_is_refused(tmp_path: Path, capsys: pytest
     path.write_text("text", encoding="utf-8")
     assert main(["scan", str(path), "--source-level", "1"]) == 2
     assert "--source-level names the sources of text files below a folder INPUT" in capsys.readouterr().err
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="ab ", min_size=1, max_size=60),
+    left=st.lists(st.booleans(), min_size=60, max_size=60),
+    bounds=st.tuples(st.integers(0, 60), st.integers(0, 60)),
+)
+def test_boilerplate_letters_count_the_letters_of_left_out_ngrams(
+    text: str, left: list[bool], bounds: tuple[int, int]
+) -> None:
+    """The compiled count equals the plain one: letters of [start, end) inside an n-gram left out."""
+    n = len(text)
+    starts = np.arange(max(0, n - 2), dtype=np.int32)  # 3-grams at every position
+    ends = starts + 3
+    ranks = np.arange(len(starts), dtype=np.int32)
+    scored = ~np.array(left[: len(starts)], dtype=np.bool_)
+    spaces = np.array([i for i, c in enumerate(text) if c == " "], dtype=np.int32)
+    start, end = sorted((min(bounds[0], n), min(bounds[1], n)))
+    inside = [any(not scored[i] and starts[i] <= p < ends[i] for i in range(len(starts))) for p in range(n)]
+    letters = [p for p in range(start, end) if text[p] != " "]
+    want = (sum(inside[p] for p in letters), len(letters))
+    assert _covered_letters(starts, ends, ranks, scored, spaces, start, end) == want
