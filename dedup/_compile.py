@@ -82,6 +82,13 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
                 raise RuntimeError("the warm-up pair shares a passage, and the batch found none")
             # A pair of a brief and no passage is decided on the two n-gram sets alone.
             reaches_min_score(a, b, (math.nan, math.nan), config)
+        # The edges of a passage measured against its source's boilerplate, which documents
+        # prepared without a source's boilerplate (as here) do not reach.
+        from .edges import _covered_letters
+
+        ranks = np.zeros(1, np.int32)
+        for starts in (ranks, ranks.astype(np.int64)):  # (positions of int32, and of int64 for long texts)
+            _covered_letters(starts, starts + 5, ranks, np.zeros(1, np.bool_), starts, 0, 5)
     elif part == "sketch":
         from ._arrays import merge_counts
         from .budget import per_document_budget
