@@ -21,7 +21,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
@@ -234,13 +234,14 @@ class Reader:
     encoding: str | None = None
     check_ids: bool = True
     source_level: int = 0
-    where: dict[str, str] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
-    repeats: dict[str, list[str]] = field(default_factory=dict)
-    last: tuple[str, str] | None = None
+    # What a reading leaves: state, not settings (no argument of the constructor).
+    where: dict[str, str] = field(default_factory=dict, init=False)
+    skipped: list[Skipped] = field(default_factory=list, init=False)
+    repeats: dict[str, list[str]] = field(default_factory=dict, init=False)
+    last: tuple[str, str] | None = field(default=None, init=False)
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
-    _places: list[str] = field(default_factory=list, repr=False)
-    _read_before: list[int] = field(default_factory=list, repr=False)
+    _places: list[str] = field(default_factory=list, repr=False, init=False)
+    _read_before: list[int] = field(default_factory=list, repr=False, init=False)
 
     def __post_init__(self) -> None:
         # Options are checked here, not at the first record: a wrong one is the caller's, not a file's.
@@ -997,12 +998,9 @@ def _stored_date(column: Any, row: int) -> str:
         return f"{stored} ({kind}: outside the years 1-9999)"
 
 
-# The options read_documents and read_jsonl pass on to their Reader: its settings, not its state (where,
-# skipped, ...), and not skip_bad, whose skipped records only a Reader the caller holds can show.
-_READ_OPTIONS = (
-    "id_field", "text_field", "source_field", "date_field", "glob", "input_format", "encoding", "check_ids",
-    "source_level",
-)  # fmt: skip
+# The options read_documents and read_jsonl pass on to their Reader: its settings (the constructor's
+# arguments, not its state), but skip_bad, whose skipped records only a Reader the caller holds can show.
+_READ_OPTIONS = tuple(f.name for f in fields(Reader) if f.init and f.name != "skip_bad")
 
 
 def _reader(function: str, options: dict[str, Any]) -> Reader:
