@@ -996,15 +996,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(error.code) if isinstance(error.code, int) else 1
 
 
-# The formats a command writes besides its table, by the output file extension that names each.
-_FORMAT_CHOICES = {
-    "scan": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
-             ".parquet": "parquet", ".pq": "parquet"},
-    "index": {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
-              ".parquet": "parquet", ".pq": "parquet"},
-    "evaluate": {".json": "json"},
-    "tune": {".json": "json"},
-}  # fmt: skip
+# The formats a command writes besides its table, by the output file extension that names each
+# (scan and index query write the same reports).
+_REPORTS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html",
+            ".parquet": "parquet", ".pq": "parquet"}  # fmt: skip
+_FORMAT_CHOICES = {"scan": _REPORTS, "index": _REPORTS, "evaluate": {".json": "json"}, "tune": {".json": "json"}}
 
 
 def _named_format(output: str | None, formats: Mapping[str, str]) -> str | None:
