@@ -242,6 +242,8 @@ class Reader:
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
     _places: list[str] = field(default_factory=list, repr=False, init=False)
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
+    # The four field names as a JSON line spells them, for the cheap look at every line for a repeat.
+    _quoted: tuple[str, ...] = field(default=(), repr=False, init=False)
 
     def __post_init__(self) -> None:
         # Options are checked here, not at the first record: a wrong one is the caller's, not a file's.
@@ -263,6 +265,7 @@ class Reader:
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
         check_int("source_level", self.source_level, 0, 64)
+        self._quoted = tuple(json.dumps(getattr(self, name), ensure_ascii=False) for name in roles)
         if self.input_format is not None and self.input_format not in FORMATS:
             raise ParameterError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
         if self.encoding is not None:
@@ -734,9 +737,9 @@ class Reader:
         be dropped without a word. Names the reader does not use may repeat. Only a line holding one
         of its names twice, quoted, is parsed again to look.
         """
-        names = (self.id_field, self.text_field, self.source_field, self.date_field)
-        if not any(line.count(json.dumps(name, ensure_ascii=False)) > 1 for name in names):
+        if not any(line.count(quoted) > 1 for quoted in self._quoted):
             return []
+        names = (self.id_field, self.text_field, self.source_field, self.date_field)
         objects: list[list[tuple[str, Any]]] = []
 
         def kept(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
