@@ -30,6 +30,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .checks import check_number
 from .errors import InputError, ParameterError
 from .evaluate import _check_named, _get, _json_objects, _read_once, _show, _text_field, corpus_folder, scan_records
 from .io import read_jsonl
@@ -139,8 +140,7 @@ def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
     for name, scores in (("positive", positive), ("negative", negative)):
         for i, v in enumerate(scores):
             # (a NaN is no rank: NaN != NaN would keep the tie loop below from moving on)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise ParameterError(f"{name}[{i}] must be a finite number, got {v!r}")
+            check_number(f"{name}[{i}]", v)
     if not positive or not negative:
         return float("nan")
     values = sorted([(v, 1) for v in positive] + [(v, 0) for v in negative])
