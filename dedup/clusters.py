@@ -9,7 +9,10 @@ connected components (union-find) that reach ``min_documents`` documents are the
 The likely origin of a cluster is decided by the first rule that singles out one member:
 
 1. the earliest ``date`` (ISO 8601, or a dotted day-first date such as ``22.01.24``: :func:`parse_date`),
-   when at least two member documents carry one;
+   when at least two member documents carry one: the members whose dates no other member's date
+   wholly precedes. A date without a time is its whole day (:func:`dedup.dates.precedes`), so a
+   copy dated by the day alone does not come before an agency story timestamped that day: both
+   stay, and the next rule decides between them;
 2. the only member whose document's ``source`` names a wire agency (Reuters, AFP, AP, ...,
    in Latin or Arabic script, see :func:`wire_agency`);
 3. the member the other copies are most contained in (a longer original keeps everything
@@ -25,13 +28,14 @@ When none does, ``origin`` is ``None`` and ``origin_reason`` says why.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from .checks import check_int, check_number
-from .dates import parse_date
+from .dates import parse_date, period, precedes
 from .normalize import normalize
 from .records import Document, Pair, Passage, Span
 from .scan import ScanResult
@@ -179,14 +183,15 @@ def _origin(
 ) -> tuple[Span | None, str]:
     candidates = members
     reasons: list[str] = []
-    dated = [(parse_date(documents[m.doc].date), m) for m in members]
-    known = [(d, m) for d, m in dated if d is not None]
+    dated = [(period(documents[m.doc].date), m) for m in members]
+    known = [(d, m) for d, m in dated if not math.isnan(d[0])]
     if len({m.doc for _, m in known}) >= 2:
-        first = min(d for d, _ in known)
-        candidates = [m for d, m in known if d == first]
-        label = next(documents[m.doc].date for m in candidates)
+        # The members no other member's date wholly precedes (the earliest instant, or dates
+        # that overlap it: a day and a time within it).
+        candidates = [m for d, m in known if not any(precedes(*e, d[0]) for e, _ in known)]
+        label = " / ".join(dict.fromkeys(str(documents[m.doc].date) for m in candidates))
         # Copies without a date are not compared: said, as one of them may be the earlier.
-        undated = len({m.doc for d, m in dated if d is None})
+        undated = len({m.doc for d, m in dated if math.isnan(d[0])})
         unknown = f", {undated} undated cop{'y' if undated == 1 else 'ies'} left out" if undated else ""
         if len({m.doc for m in candidates}) == 1 and len(candidates) == 1:
             return candidates[0], f"earliest date ({label}{unknown})"

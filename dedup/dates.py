@@ -1,18 +1,24 @@
-"""Document dates: the few forms news data carries, read into comparable instants.
+"""Document dates: the few forms news data carries, read into comparable periods.
 
 Dates order documents: which of two articles came first (the likely origin of a reuse cluster,
 the likely copy of a pair). A date that cannot be read is ``None``, never a guess: a slashed
 ``01/02/2024`` is day-first in one country and month-first in another, so it is not read.
+
+A date with a time is an instant; a date without one is its whole day (in UTC: a day has no
+zone), not the day's first instant: outlets' pages scraped with the day alone are not
+known to come before an agency story timestamped that day, so neither is taken for the other's
+copy on the date (:func:`precedes`).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from .errors import ParameterError
 
-__all__ = ["parse_date", "read_date"]
+__all__ = ["date_until", "parse_date", "period", "precedes", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
@@ -67,3 +73,69 @@ def read_date(value: str | None) -> tuple[datetime | None, str | None]:
 
 # The characters of a date not read that its reason quotes (a date is at most 35 or so).
 _SHOWN = 40
+
+
+_DAY = timedelta(days=1)
+
+
+def date_until(value: str | None) -> datetime | None:
+    """The end of the period a date names: the next day's first instant for a day, the instant itself for a time.
+
+    ``None`` when the date cannot be read (:func:`parse_date`).
+
+    Example:
+        >>> date_until("2024-01-22") == parse_date("2024-01-23"), date_until("22.01.24") == parse_date("23.01.24")
+        (True, True)
+        >>> date_until("2024-01-22T06:10:00+02:00") == parse_date("2024-01-22T06:10:00+02:00")
+        True
+    """
+    start = parse_date(value)
+    if start is None or value is None:
+        return None
+    return start + _DAY if _is_day(value.strip()) else start
+
+
+def period(value: str | None) -> tuple[float, float]:
+    """A date's period as timestamps, as the engines hold it: its start and its end (NaN, NaN when none or not read).
+
+    The end is NaN for a time (an instant) and the next day's first instant for a day
+    (:func:`date_until`); :func:`precedes` orders two periods.
+
+    Example:
+        >>> period("1970-01-02"), period("1970-01-01T00:01:00Z"), period("yesterday")
+        ((86400.0, 172800.0), (60.0, nan), (nan, nan))
+    """
+    start = parse_date(value)
+    if start is None or value is None:
+        return math.nan, math.nan
+    return start.timestamp(), (start + _DAY).timestamp() if _is_day(value.strip()) else math.nan
+
+
+def _is_day(value: str) -> bool:
+    """Whether a readable date names a day without a time (``2024-01-22``, ``20240122``, ``22.01.24``)."""
+    if _DOTTED.fullmatch(value):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def precedes(time_a: float, until_a: float, time_b: float) -> bool:
+    """Whether the date of a (``time_a`` to ``until_a``, as timestamps) is wholly before b's (from ``time_b``).
+
+    A period ends where ``until`` says (exclusive; NaN: it is the instant ``time``); a missing
+    date (``time`` NaN) precedes nothing and follows nothing. Two days, or a day and a time
+    outside it, are ordered; a time within a day, or two equal times, are not.
+
+    Example:
+        >>> day = parse_date("2024-01-22").timestamp(), date_until("2024-01-22").timestamp()
+        >>> morning = parse_date("2024-01-22T06:10").timestamp()
+        >>> precedes(*day, morning), precedes(morning, math.nan, day[0]), precedes(1.0, math.nan, 2.0)
+        (False, False, True)
+        >>> precedes(*day, parse_date("2024-01-23").timestamp())
+        True
+    """
+    end_a = time_a if math.isnan(until_a) else until_a
+    return time_a < time_b and end_a <= time_b

@@ -19,6 +19,7 @@ from numba import njit
 from .align import Alignment, Prepared, align, prepare
 from .boilerplate import Boilerplate
 from .config import ScanConfig
+from .dates import precedes
 from .errors import ParameterError
 from .minhash import jaccard
 from .normalize import normalize
@@ -97,6 +98,7 @@ def align_pair(
     config: ScanConfig,
     *,
     alignments: list[Alignment] | None = None,
+    until: tuple[float, float] = (math.nan, math.nan),
 ) -> tuple[list[Passage], Pair | None]:
     """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
 
@@ -104,7 +106,8 @@ def align_pair(
     then b, their ids, raw lengths, whole-document MinHash signatures, dates as timestamps (NaN
     when none) and window counts. The one per-pair step of every engine (local and Spark), so both
     report the same passages and scores. ``alignments``, when given, are ``align(a, b,
-    config.align_params)`` already computed.
+    config.align_params)`` already computed. ``until`` holds where each date's period ends (a date
+    without a time is its whole day: :func:`dedup.dates.date_until`; NaN: an instant).
 
     Example:
         >>> cfg = ScanConfig()
@@ -120,7 +123,7 @@ def align_pair(
     if alignments is None:
         alignments = align(a, b, config.align_params)
     short = short_pair(windows, config)
-    if not alignments and not (short and reaches_min_score(a, b, times, config)):
+    if not alignments and not (short and reaches_min_score(a, b, times, config, until=until)):
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
@@ -134,7 +137,7 @@ def align_pair(
             a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
             b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
             found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
-    score = pair_score(cont_a, cont_b, times[0], times[1])
+    score = pair_score(cont_a, cont_b, times[0], times[1], *until)
     if not found and (score < config.min_score or not short):
         return found, None
     pair = Pair(
@@ -153,7 +156,14 @@ def align_pair(
     return found, pair
 
 
-def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], config: ScanConfig) -> bool:
+def reaches_min_score(
+    a: Prepared,
+    b: Prepared,
+    times: tuple[float, float],
+    config: ScanConfig,
+    *,
+    until: tuple[float, float] = (math.nan, math.nan),
+) -> bool:
     """Whether the pair's score (:func:`pair_score` of the two n-gram sets) reaches ``min_score``.
 
     What reports a pair with a short document and no passage (:func:`align_pair`). The scan asks
@@ -172,7 +182,7 @@ def reaches_min_score(a: Prepared, b: Prepared, times: tuple[float, float], conf
         (True, False)
     """
     _, in_a, in_b = set_scores(a.ngrams, b.ngrams, x_kept=a.scored, y_kept=b.scored)
-    return pair_score(in_a, in_b, times[0], times[1]) >= config.min_score
+    return pair_score(in_a, in_b, times[0], times[1], *until) >= config.min_score
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:
@@ -187,19 +197,31 @@ def pair_rank(pair: Pair) -> tuple[Any, ...]:
     return (-pair.score, pair.a, pair.b)
 
 
-def pair_score(containment_a: float, containment_b: float, time_a: float, time_b: float) -> float:
+def pair_score(
+    containment_a: float,
+    containment_b: float,
+    time_a: float,
+    time_b: float,
+    until_a: float = math.nan,
+    until_b: float = math.nan,
+) -> float:
     """How much of a document pair is reused: the share of the later document's n-grams found in the earlier one.
 
-    When the two dates are unknown or equal, which document copies the other is unknown, and the
-    score is the geometric mean of the two containments (the cosine of the two n-gram sets).
+    The dates are timestamps (NaN when none); ``until_a`` and ``until_b`` end the period a date
+    names (a date without a time is its day: :func:`dedup.dates.precedes`; NaN: an instant). When
+    the dates are unknown, equal or overlap (a story dated by its day alone, another timestamped
+    that day), which document copies the other is unknown, and the score is the geometric mean of
+    the two containments (the cosine of the two n-gram sets).
 
     Example:
         >>> pair_score(0.2, 0.9, 1.0, 2.0), pair_score(0.25, 0.81, math.nan, 2.0)
         (0.9, 0.45)
+        >>> pair_score(0.25, 0.81, 0.0, 60.0, 86400.0)  # a's date is a day, b's a time within it
+        0.45
     """
-    if time_a < time_b:
+    if precedes(time_a, until_a, time_b):
         return containment_b
-    if time_b < time_a:
+    if precedes(time_b, until_b, time_a):
         return containment_a
     return math.sqrt(containment_a * containment_b)
 

@@ -29,7 +29,7 @@ from .candidates import _threads as _default_threads  # the same two-core defaul
 from .checks import check_int
 from .common import common_texts
 from .config import _MAX_THREADS, ScanConfig, _config_of
-from .dates import read_date
+from .dates import period, read_date
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures_flat
@@ -189,7 +189,10 @@ class _Index:
         self.sources: dict[str, int] = {}
         self.salts: dict[int, np.uint64] = {}  # source number -> boilerplate.source_salt of its name
         self.doc_source: list[int] = []
-        self.doc_time: list[float] = []  # each document's date as a timestamp, NaN when it has none
+        # Each document's date as timestamps (dedup.dates.period): its start, NaN when it has none,
+        # and where a date without a time (its whole day) ends, NaN for a time.
+        self.doc_time: list[float] = []
+        self.doc_until: list[float] = []
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
@@ -288,7 +291,9 @@ class _Index:
                 raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date")
             self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
-        self.doc_time.append(when.timestamp() if when is not None else math.nan)
+        start, until = period(doc.date) if when is not None else (math.nan, math.nan)
+        self.doc_time.append(start)
+        self.doc_until.append(until)
         self.doc_length.append(len(normalized.text))
         number = self.sources.setdefault(doc.outlet, len(self.sources))
         if number not in self.salts:
@@ -536,7 +541,9 @@ class _AlignChunk:
         shorts = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
         return [
             self.pair(i, j, a.prepared, b.prepared, alignments)
-            if alignments or (short and reaches_min_score(a.prepared, b.prepared, self.times(i, j), config))
+            if alignments or (
+                short and reaches_min_score(a.prepared, b.prepared, self.times(i, j), config, until=self.until(i, j))
+            )
             else _NOTHING
             for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)
         ]  # fmt: skip
@@ -544,6 +551,10 @@ class _AlignChunk:
     def times(self, i: int, j: int) -> tuple[float, float]:
         """The dates of documents i and j as timestamps (NaN when none)."""
         return self.index.doc_time[i], self.index.doc_time[j]
+
+    def until(self, i: int, j: int) -> tuple[float, float]:
+        """Where the dates of documents i and j end when they name a day (NaN for a time or none)."""
+        return self.index.doc_until[i], self.index.doc_until[j]
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
@@ -554,7 +565,7 @@ class _AlignChunk:
         found, pair = align_pair(
             a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
             (index.doc_signatures[i], index.doc_signatures[j]), self.times(i, j), windows,
-            index.config, alignments=alignments,
+            index.config, alignments=alignments, until=self.until(i, j),
         )  # fmt: skip
         return (found, pair) if found or pair is not None else _NOTHING
 

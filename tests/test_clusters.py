@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup import Document, ScanResult, scan
 from dedup.clusters import Cluster, find_clusters, parse_date, passage_clusters, wire_agency
-from dedup.dates import read_date
+from dedup.dates import date_until, period, precedes, read_date
 from dedup.errors import ParameterError
 from dedup.records import Passage, Span
 
@@ -184,6 +188,39 @@ def test_parse_date() -> None:
     assert parse_date("2024-01-22T08:00:00+03:00") < parse_date("2024-01-22T06:00:00Z")  # type: ignore[operator]
     assert parse_date("yesterday") is None
     assert parse_date(None) is None
+
+
+_DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
+_DATES = st.one_of(
+    _DAYS.map(date.isoformat),
+    _DAYS.map(lambda d: d.strftime("%d.%m.%Y")),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 12, 31), timezones=st.just(UTC)).map(
+        datetime.isoformat
+    ),
+    st.datetimes(min_value=datetime(1990, 1, 2), max_value=datetime(2060, 12, 30)).map(datetime.isoformat),
+)
+
+
+@given(_DATES, _DATES)
+def test_dates_order_as_periods(x: str, y: str) -> None:
+    # Never both ways; a day and a time within it (or two equal instants) neither way; otherwise
+    # the one whose period ends first, wholly before the other's start.
+    (xs, xu), (ys, yu) = period(x), period(y)
+    x_first, y_first = precedes(xs, xu, ys), precedes(ys, yu, xs)
+    assert not (x_first and y_first)
+    x_end = xs if math.isnan(xu) else xu
+    y_end = ys if math.isnan(yu) else yu
+    assert x_first == (xs < ys and x_end <= ys)
+    assert (x_first or y_first) == (not (xs <= ys < x_end or ys <= xs < y_end) and xs != ys)
+    assert date_until(x) == (parse_date(x) + timedelta(days=1) if not math.isnan(xu) else parse_date(x))
+
+
+def test_a_day_holds_the_times_within_it() -> None:
+    day, morning = period("2024-01-22"), period("2024-01-22T06:10:00+02:00")  # 04:10 UTC, within the day
+    assert not precedes(*day, morning[0]) and not precedes(*morning, day[0])
+    assert precedes(*period("2024-01-21"), morning[0]) and precedes(*period("2024-01-21T23:59:59Z"), day[0])
+    assert precedes(*day, period("2024-01-23T00:00:00Z")[0])  # the next day's first instant is after it
+    assert not precedes(*period("2024-01-22T08:00:00+03:00"), day[0])  # 05:00 UTC: within it
 
 
 @pytest.mark.parametrize("value", [5, 0, b"2024-01-22", 20240122.0, ["2024-01-22"]])

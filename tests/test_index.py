@@ -43,8 +43,9 @@ def corpus(n: int, seed: int = 11, sources: int = 4, wires: int = 3) -> list[Doc
             text = own[:cut] + " " + " ".join(words) + " " + own[cut:]
         else:
             text = own
-        # Half the documents dated: the pair score reads which of two dated documents came first.
-        date = f"2024-01-{1 + (i * 7) % 28:02d}" if i % 2 else None
+        # Half the documents dated, some by the day, some to the minute on one of those days: the
+        # pair score reads which of two dated documents came first (a day and a time in it: neither).
+        date = f"2024-01-{1 + i % 3:02d}" + ("T12:30:00Z" if i % 4 == 3 else "") if i % 2 else None
         docs.append(Document(f"d{i:03d}", text, source=f"s{i % sources}", date=date))
     return docs
 

@@ -115,18 +115,55 @@ def test_an_agency_named_by_its_full_arabic_name_is_the_origin_of_undated_copies
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a date without a time is read as midnight UTC, so outlets stamped with the day alone come before "
-    "the agency's story timestamped the same day: the agency is left out of rule 1 and the origin goes to an "
-    "outlet or nobody (the copies' scores are turned round too: the agency is taken for the copy)",
-)
-def test_a_copy_dated_by_the_day_alone_does_not_precede_the_agency_timestamped_that_day(tmp_path: Path) -> None:
-    # The agency's story has a time; scraped outlet pages often only the day. Within that day their
-    # order is unknown, so the date cannot single out a copy, and the wire agency rule should.
+def fire_day(outlet_date: str) -> list[dict[str, Any]]:
+    """The AFP story timestamped, and three outlets running its first three paragraphs, dated ``outlet_date``."""
     records = [{"id": "afp", "text": "\n\n".join(FIRE), "source": "فرانس برس", "date": "2026-12-01T06:10:00+02:00"}]
     records += [
-        {"id": outlet, "text": "\n\n".join(FIRE[:3]), "source": outlet, "date": "2026-12-01"}
+        {"id": outlet, "text": "\n\n".join(FIRE[:3]), "source": outlet, "date": outlet_date}
         for outlet in ("annahar", "almodon", "nidaa")
     ]
-    assert [(c["documents"], (c["origin"] or {}).get("doc")) for c in clusters(tmp_path, records)] == [(4, "afp")]
+    return records
+
+
+def test_a_copy_dated_by_the_day_alone_does_not_precede_the_agency_timestamped_that_day(tmp_path: Path) -> None:
+    # The agency's story has a time; scraped outlet pages often only the day. Within that day their
+    # order is unknown, so the date cannot single out a copy, and the wire agency rule does.
+    found = clusters(tmp_path, fire_day("2026-12-01"))
+    assert [(c["documents"], (c["origin"] or {}).get("doc"), c["origin_reason"]) for c in found] == [
+        (
+            4,
+            "afp",
+            "earliest date (2026-12-01T06:10:00+02:00 / 2026-12-01) shared by 4 copies; "
+            "wire agency source ('فرانس برس': AFP)",
+        )
+    ]
+
+
+def test_a_copy_dated_by_a_later_day_is_the_copy_of_the_timestamped_agency(tmp_path: Path) -> None:
+    found = clusters(tmp_path, fire_day("2026-12-02"))
+    assert [((c["origin"] or {}).get("doc"), c["origin_reason"]) for c in found] == [
+        ("afp", "earliest date (2026-12-01T06:10:00+02:00)")
+    ]
+
+
+def scores(tmp_path: Path, records: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
+    corpus = tmp_path / "day.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["scan", str(corpus), "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    found = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return {(r["a"], r["b"]): r["score"] for r in found if r["type"] == "pair"}
+
+
+def test_a_pair_whose_dates_overlap_is_scored_unoriented(tmp_path: Path) -> None:
+    # The outlet's copy is three of the agency's five paragraphs. Dated the next day, it is the
+    # copy: the pair scores what of it is the agency's (all of it). Dated by the same day, which is
+    # the copy is unknown: the geometric mean of the two shares, not the agency's share in the
+    # outlet's copy as though the agency had copied the outlet.
+    later = scores(tmp_path, fire_day("2026-12-02"))[("afp", "annahar")]
+    same_day = scores(tmp_path, fire_day("2026-12-01"))[("afp", "annahar")]
+    midnight = scores(tmp_path, fire_day("2026-12-01T00:00:00Z"))[("afp", "annahar")]  # an instant: before 04:10 UTC
+    undated = scores(tmp_path, [{**r, "date": None} for r in fire_day("2026-12-01")])[("afp", "annahar")]
+    assert later > 0.95, later
+    assert same_day == undated, (same_day, undated)
+    assert midnight < same_day < later, (midnight, same_day, later)

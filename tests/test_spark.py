@@ -149,11 +149,15 @@ def _corpus() -> list[Document]:
 
 
 def _dated(docs: list[Document]) -> list[Document]:
-    """Most documents dated (the pair score follows the later one), some not, some with a date not read."""
+    """Most documents dated (the pair score follows the later one), some not, some with a date not read.
+
+    Some dates are days, some times within those days (a day and a time in it order neither).
+    """
     return [
         Document(
             d.id, d.text, source=d.source,
-            date=None if k % 4 == 0 else "01/02/2024" if k % 7 == 3 else f"2024-01-{1 + k % 9:02d}",
+            date=None if k % 4 == 0 else "01/02/2024" if k % 7 == 3 else f"2024-01-{1 + k % 9:02d}"
+            + ("T08:15:00+01:00" if k % 2 == 1 else ""),
         )
         for k, d in enumerate(docs)
     ]  # fmt: skip

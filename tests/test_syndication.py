@@ -590,7 +590,7 @@ def test_a_brief_without_passages_is_scored_as_align_pair_scores_it(
     config = ScanConfig(min_seeds=100_000, min_score=min_score)  # no passage: scores alone
     quick = scan(docs, config)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(scan_module, "reaches_min_score", lambda *args: True)
+        patch.setattr(scan_module, "reaches_min_score", lambda *args, **kwargs: True)
         every = scan(docs, config)
     assert quick.pairs == every.pairs and quick.passages == every.passages == []
 

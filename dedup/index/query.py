@@ -13,7 +13,6 @@ the query's: a scan of the archive and the query together would find the same pa
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Container, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from ..budget import per_document_budget
 from ..candidates import _count_shared
 from ..common import common_texts
 from ..config import ScanConfig
-from ..dates import parse_date
+from ..dates import period
 from ..errors import ParameterError
 from ..pairs import least_bands, needed_bands
 from ..records import CommonText, Document, Pair, Passage
@@ -99,8 +98,9 @@ class QueryKeys:
 class _Corpus:
     """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics.
 
-    Per document: its source id (the archive's ids, stable across adds), its date as a timestamp
-    (NaN when it has none) and its window count, read by the pair score and the short-document rules.
+    Per document: its source id (the archive's ids, stable across adds), its date's period as
+    timestamps (:func:`dedup.dates.period`: NaN when it has none) and its window count, read by the
+    pair score and the short-document rules.
     """
 
     def __init__(
@@ -111,6 +111,7 @@ class _Corpus:
         stats: Statistics,
         doc_source: list[int],
         doc_time: list[float],
+        doc_until: list[float],
         window_counts: npt.NDArray[np.int64],
     ) -> None:
         self.config = config
@@ -119,6 +120,7 @@ class _Corpus:
         self.seed_counts = stats.counts
         self.doc_source = doc_source
         self.doc_time = doc_time
+        self.doc_until = doc_until
         self.window_counts = window_counts
         # _Prepared makes a filter for every source id below len(sources); the query sets the
         # filters of its own documents' sources instead (an archive of sourceless documents has
@@ -167,11 +169,6 @@ def _exact_boilerplate(
             yield batch.documents.document(q).text
 
     return exact_boilerplate(stats.counts, share, texts_of, config, set(exact), threads=batch.threads)
-
-
-def _timestamp(date: str | None) -> float:
-    when = parse_date(date)
-    return when.timestamp() if when is not None else math.nan
 
 
 def _ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
@@ -329,6 +326,7 @@ def run_query(
     signatures = np.empty((len(used) + len(batch.documents), config.num_perm), dtype=np.uint32)
     doc_source: list[int] = []
     doc_time: list[float] = []
+    doc_until: list[float] = []
     for k, i in enumerate(used):
         row = fetched[int(archive[i])]
         _, doc_id, source, date, _, signature, _ = row
@@ -337,14 +335,17 @@ def run_query(
         if outlet[i] not in batch.sources:
             raise source_problem(doc_id, source) if source_problem else KeyError(outlet[i])
         doc_source.append(batch.sources[outlet[i]])
-        doc_time.append(_timestamp(date))
+        start, until = period(date)
+        doc_time.append(start)
+        doc_until.append(until)
     for q in range(len(batch.documents)):
         store.add(batch.documents.document(q))
     signatures[len(used) :] = batch.doc_signatures
     doc_source.extend(batch.doc_source)
     doc_time.extend(batch.doc_time)
+    doc_until.extend(batch.doc_until)
     window_counts = np.concatenate([windows_all[used], batch.window_counts]).astype(np.int64)
-    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, window_counts)
+    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, doc_until, window_counts)
     # Local numbers keep the scan's (archive, then query) order, so the budget's ties fall as there.
     # The budget sees the query's candidates only: an archive document's pairs with other archive
     # documents are not counted against its budget (docs/archive-index.md).

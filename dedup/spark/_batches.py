@@ -27,7 +27,7 @@ from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
 from ..config import ScanConfig
-from ..dates import read_date
+from ..dates import period, read_date
 from ..normalize import normalize
 from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span, outlet
@@ -127,7 +127,7 @@ def document_key(doc_id: str) -> int:
 DOCUMENTS = (
     "doc bigint, id string, source string, date string, text string, length bigint, source_key bigint, "
     "problem int, reason string, kind string, signature binary, keys binary, windows binary, "
-    "window_count bigint, time double, date_reason string"
+    "window_count bigint, time double, until double, date_reason string"
 )
 PROBLEM_NONE, PROBLEM_FIELD, PROBLEM_LENGTH = 0, 1, 2
 _READ = ("id", "text", "source", "date", "_reason", "_kind")
@@ -139,9 +139,10 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
     Other columns of the input are passed through after the computed ones.
 
     A scanned document gets its whole-document signature and its distinct band keys (``band << 32 |
-    key``, uint64) with the number of its windows holding each, its window count and
-    its date as a timestamp (NaN when none); one that is not gets its reason and kind, as the local
-    engine words them (``problem`` 1 for a missing id or text, 2 for a short or empty text).
+    key``, uint64) with the number of its windows holding each, its window count and its date's
+    period as timestamps (``time`` and ``until``: :func:`dedup.dates.period`); one that is not gets
+    its reason and kind, as the local engine words them (``problem`` 1 for a missing id or text, 2
+    for a short or empty text).
     """
     task_start()
     bands, rows = config.bands_rows
@@ -184,7 +185,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             out["kind"].append(kind)
         signature = keys = windows = pa.nulls(len(ids), pa.binary())
         window_count = pa.nulls(len(ids), pa.int64())
-        time = pa.nulls(len(ids), pa.float64())
+        time = until = pa.nulls(len(ids), pa.float64())
         if normalized:
             # The seed keys are counted by the statistics step, once each document's source number is known.
             sketched, _, _ = _sketch_batch(normalized, config, bands, rows, seed_keys=False)
@@ -197,21 +198,23 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             values, counts, value_offsets = _distinct_band_keys(sketched.keys, offsets, sketched.extra, extra_offsets)
             dates = batch.column("date").to_pylist()
             times = np.full(len(accepted), math.nan)
+            untils = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
                 when, date_reasons[k] = read_date(dates[k])  # (one not read: scanned without it, and said)
                 if when is not None:
-                    times[n] = when.timestamp()
+                    times[n], untils[n] = period(dates[k])
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
                 binary_rows(counts, value_offsets),
                 pa.array(sketched.counts.astype(np.int64)),
                 pa.array(times),
+                pa.array(untils),
             )
             if len(accepted) < len(ids):  # each accepted document to its row, null in the rows not scanned
                 rows_of = pa.array(_positions(accepted, len(ids)), pa.int64())
                 columns = tuple(column.take(rows_of) for column in columns)
-            signature, keys, windows, window_count, time = columns
+            signature, keys, windows, window_count, time, until = columns
         yield pa.RecordBatch.from_pydict(
             {
                 "doc": pa.array(out["doc"], pa.int64()),
@@ -229,6 +232,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 "windows": windows,
                 "window_count": window_count,
                 "time": time,
+                "until": until,
                 "date_reason": pa.array(date_reasons, pa.string()),
                 # Columns the engine carries along (where the document was read, its input order).
                 **{name: batch.column(name) for name in batch.schema.names if name not in _READ},
@@ -377,7 +381,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`)
     with the exact boilerplate of the sources counted so (:mod:`dedup.recount`), or a Spark
     broadcast of them. The rows are of two kinds (column ``kind``): a document (0: ``doc,
-    _order, id, text, length, signature, time, window_count, source_id``), and a pair (1: ``doc``
+    _order, id, text, length, signature, time, until, window_count, source_id``), and a pair (1: ``doc``
     the earlier document in input order, ``other`` the later). Every document of the partition's
     pairs is among its document rows. Out: the pair's orders, the pair (null when it is not
     reported) and its passages. The pairs are aligned in the local engine's locality order
@@ -410,7 +414,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     del firsts, seconds
     col = {
         name: table.column(name).to_pylist()
-        for name in ("id", "length", "time", "window_count", "source_id", "source_key")
+        for name in ("id", "length", "time", "until", "window_count", "source_id", "source_key")
     }
     texts = table.column("text").combine_chunks()
     signature = table.column("signature").combine_chunks()
@@ -457,7 +461,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
             found, pair = align_pair(
                 handles[0].prepared, handles[1].prepared, (col["id"][x], col["id"][y]),
                 (col["length"][x], col["length"][y]), signatures, (col["time"][x], col["time"][y]), windows, config,
-                alignments=alignments,
+                alignments=alignments, until=(col["until"][x], col["until"][y]),
             )  # fmt: skip
             pairs.append(_flat_row(pair) if pair is not None else None)
             passages.append([_flat_row(p) for p in found])

@@ -675,8 +675,9 @@ def scan(
         )  # fmt: skip
         needed = pairs.select("part", "doc").union(pairs.select("part", F.col("other").alias("doc"))).distinct()
         side = accepted.select(
-            "doc", "_order", "id", "text", "length", "signature", "time", "window_count", "source_id", "source_key"
-        )
+            "doc", "_order", "id", "text", "length", "signature", "time", "until", "window_count", "source_id",
+            "source_key",
+        )  # fmt: skip
         documents = needed.join(side, "doc").withColumn("kind", F.lit(0))
         rows = documents.unionByName(pairs, allowMissingColumns=True).repartition(parts, "part")
         # Broadcast once to each executor, not pickled into every task's function (8 MB each).
