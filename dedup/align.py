@@ -155,9 +155,9 @@ def _align_kernel(
                 continue  # (over neither copy of the view: the view without copies found it)
             # A passage inside a copy that, moved to the copy's source, is a passage an earlier view
             # found is that passage printed again: the first printing stands for it (a page scraped
-            # twice gives its passages once). One over more than its copy is kept, and merges with
-            # the pieces around it.
-            if _found_before(rows[r], found, copies_a, ra, copies_b, rb, trim):
+            # twice gives its passages once). One over its copy and min_length or more of other
+            # text is kept, and merges with the pieces around it.
+            if _found_before(rows[r], found, copies_a, ra, copies_b, rb, trim, min_length):
                 continue
             found = _add_row(found, rows[r])
     return found

@@ -321,12 +321,22 @@ def _over(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _to_source(lo: int, hi: int, copies: npt.NDArray[np.int64], r: int, slack: int) -> tuple[int, int, bool]:
-    """The span ``lo .. hi`` moved to the source of copy ``r`` if it lies in the copy (``slack`` either way)."""
-    if r >= 0 and _inside(lo, hi, copies, r, slack):
-        shift = copies[r, 2] - copies[r, 0]
-        return lo + shift, hi + shift, True
-    return lo, hi, False
+def _to_source(
+    lo: int, hi: int, copies: npt.NDArray[np.int64], r: int, slack: int, spill: int
+) -> tuple[int, int, bool]:
+    """The span ``lo .. hi`` moved to the source of copy ``r`` if it lies in the copy (``slack`` either way).
+
+    A span over the copy that runs on past it by less than ``spill`` characters at either end is
+    cut to the copy first: what it adds is too short to be a passage of its own.
+    """
+    if r < 0 or not _over(lo, hi, copies, r):
+        return lo, hi, False
+    if not _inside(lo, hi, copies, r, slack):
+        if copies[r, 0] - lo >= spill or hi - copies[r, 1] >= spill:
+            return lo, hi, False
+        lo, hi = max(lo, copies[r, 0]), min(hi, copies[r, 1])
+    shift = copies[r, 2] - copies[r, 0]
+    return lo + shift, hi + shift, True
 
 
 @njit(cache=True, nogil=True)
@@ -351,15 +361,18 @@ def _found_before(
     copies_b: npt.NDArray[np.int64],
     r_b: int,
     slack: int,
+    spill: int,
 ) -> bool:
     """Whether ``row``, moved from the copies it lies in to their sources, is a row of ``found``.
 
-    A side lies in its copy (``r_a``, ``r_b``; -1 none) within ``slack`` characters either way; a
-    row of ``found`` is the same when each covers half the other's span, or more, on both sides.
-    A row in no copy is never found before.
+    A side lies in its copy (``r_a``, ``r_b``; -1 none) within ``slack`` characters either way,
+    or runs on past it by less than ``spill`` (a page scraped twice, its second printing followed
+    by a footer the other document also prints: the copy and the footer's first words); a row of
+    ``found`` is the same when each covers half the other's span, or more, on both sides. A row in
+    no copy is never found before.
     """
-    a0, a1, moved_a = _to_source(row[0], row[1], copies_a, r_a, slack)
-    b0, b1, moved_b = _to_source(row[2], row[3], copies_b, r_b, slack)
+    a0, a1, moved_a = _to_source(row[0], row[1], copies_a, r_a, slack, spill)
+    b0, b1, moved_b = _to_source(row[2], row[3], copies_b, r_b, slack, spill)
     return (moved_a or moved_b) and _same_row(found, a0, a1, b0, b1) >= 0
 
 

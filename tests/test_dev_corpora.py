@@ -54,9 +54,9 @@ def test_arabic_plag_dev_plagdet() -> None:
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
-    assert (overall.cases, overall.detections) == (4007, 3928)
-    assert round(overall.plagdet, 4) == 0.8759
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.834)
+    assert (overall.cases, overall.detections) == (4007, 3926)
+    assert round(overall.plagdet, 4) == 0.8762
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8339)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

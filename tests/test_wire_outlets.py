@@ -147,11 +147,6 @@ def test_a_quote_the_copy_dropped_is_in_no_passage_when_the_copy_also_moved_a_pa
         assert any(paragraph.rstrip(".") in p["a"]["text"] for p in passages), paragraph[:40]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a page printed twice is reported twice (at each printing) when the second printing is followed by "
-    "a footer the other document also has",
-)
 def test_a_page_scraped_twice_is_reported_once_when_a_footer_follows_it(tmp_path: Path) -> None:
     """An aggregator's page holds the story twice (the scrape caught it twice) and then its footer;
     the outlet prints the story and the same footer with its own handle. A page printed again is
