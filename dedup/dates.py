@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .errors import ParameterError
 
@@ -24,15 +24,26 @@ __all__ = ["date_until", "parse_date", "period", "precedes", "read_date"]
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 
+# ISO 8601 as Python reads it, held to a whole day (``2024-01-22``, ``20240122``, a week's day
+# ``2024-W04-1``), then, after ``T`` or a space, a time. Python takes any one character between
+# the two and a week without its day: ``2024-01-22+02:00`` (a day in its zone) would be 02:00 UTC,
+# ``2024-W04`` its Monday; neither is the date given, so neither is read.
+_ISO = re.compile(r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-W\d{2}-\d|\d{4}W\d{3})(?:[T ](.+))?", re.ASCII)
+
 
 def parse_date(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time, or a dotted day-first date, as an aware datetime (UTC if no zone), or None.
+
+    An ISO 8601 date is a whole day (``2024-01-22``, ``20240122``, ``2024-W04-1``), alone or with a
+    time after ``T`` or a space.
 
     Example:
         >>> parse_date("2024-01-22")
         datetime.datetime(2024, 1, 22, 0, 0, tzinfo=datetime.timezone.utc)
         >>> parse_date("22.01.24") == parse_date("2024-01-22"), parse_date("22/01/2024")
         (True, None)
+        >>> parse_date("2024-01-22+02:00"), parse_date("2024-W04")  # a day in its zone, a week: not read
+        (None, None)
     """
     if value is not None and not isinstance(value, str):
         # (The rule a document's date is held to, in the same words.)
@@ -47,6 +58,8 @@ def parse_date(value: str | None) -> datetime | None:
             return datetime(year + 2000 if year < 100 else year, month, day, tzinfo=UTC)
         except ValueError:
             return None
+    if not _ISO.fullmatch(value):
+        return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -115,11 +128,8 @@ def _is_day(value: str) -> bool:
     """Whether a readable date names a day without a time (``2024-01-22``, ``20240122``, ``22.01.24``)."""
     if _DOTTED.fullmatch(value):
         return True
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    iso = _ISO.fullmatch(value)
+    return iso is not None and iso.group(1) is None
 
 
 def precedes(time_a: float, until_a: float, time_b: float) -> bool:

@@ -190,6 +190,45 @@ def test_parse_date() -> None:
     assert parse_date(None) is None
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-22+02:00",  # a day with a zone (XML Schema's xs:date): was 02:00 UTC
+        "2024-01-22-05:00",  # was 05:00 UTC
+        "20240122+0200",
+        "2024-01-22x06:10",  # Python takes any one character between the day and the time
+        "2024-W04",  # a week: was read as its Monday
+        "2024W04",
+        "2024-W04T06:10",  # a time in a week: was Monday 06:10
+    ],
+)
+def test_a_date_that_names_no_day_or_no_time_of_a_day_is_not_read(value: str) -> None:
+    # Each was read as a day or an instant it does not name, and ordered documents by it unsaid.
+    assert parse_date(value) is None and math.isnan(period(value)[0])
+    assert read_date(value)[1] == (
+        f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "read", "day"),
+    [
+        ("2024-01-22", "2024-01-22T00:00:00+00:00", True),
+        ("20240122", "2024-01-22T00:00:00+00:00", True),
+        ("2024-W04-1", "2024-01-22T00:00:00+00:00", True),
+        ("2024W041", "2024-01-22T00:00:00+00:00", True),
+        ("22.01.24", "2024-01-22T00:00:00+00:00", True),
+        ("2024-01-22T06:10", "2024-01-22T06:10:00+00:00", False),
+        ("2024-01-22 06:10:00.5Z", "2024-01-22T06:10:00.500000+00:00", False),
+        ("20240122T0610+0200", "2024-01-22T06:10:00+02:00", False),
+        ("2024-W04-1T06:10Z", "2024-01-22T06:10:00+00:00", False),
+    ],
+)
+def test_the_forms_of_a_day_and_of_a_time_read(value: str, read: str, day: bool) -> None:
+    assert str(parse_date(value).isoformat()) == read  # type: ignore[union-attr]
+    assert math.isnan(period(value)[1]) is not day
+
+
 _DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
 _DATES = st.one_of(
     _DAYS.map(date.isoformat),

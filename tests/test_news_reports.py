@@ -167,3 +167,22 @@ def test_a_pair_whose_dates_overlap_is_scored_unoriented(tmp_path: Path) -> None
     assert later > 0.95, later
     assert same_day == undated, (same_day, undated)
     assert midnight < same_day < later, (midnight, same_day, later)
+
+
+def test_a_day_given_with_its_zone_is_said_not_read_not_taken_for_a_time(tmp_path: Path) -> None:
+    # "2026-12-01+02:00" (a day in its zone, as XML feeds write it) was read as 02:00 UTC, before
+    # AFP's 04:10 UTC: an outlet was named the origin, on a time no one gave, and nothing was said.
+    corpus = tmp_path / "day.jsonl"
+    records = fire_day("2026-12-01+02:00")
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["scan", str(corpus), "--format", "jsonl", "-o", str(out), "-q"]) == 0
+    found = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [((c["origin"] or {}).get("doc"), c["origin_reason"]) for c in found if c["type"] == "cluster"] == [
+        ("afp", "wire agency source ('فرانس برس': AFP)")
+    ]
+    [summary] = [r for r in found if r["type"] == "summary"]
+    reason = "date '2026-12-01+02:00' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    assert [(u["id"], u["reason"]) for u in summary["unread_dates"]] == [
+        (outlet, reason) for outlet in ("annahar", "almodon", "nidaa")
+    ]
