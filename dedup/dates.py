@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from .errors import ParameterError
@@ -22,7 +23,7 @@ __all__ = ["date_until", "parse_date", "period", "precedes", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
-_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})", re.ASCII)
 
 # ISO 8601 as Python reads it, held to a whole day (``2024-01-22``, ``20240122``, a week's day
 # ``2024-W04-1``), then, after ``T`` or a space, a time. Python takes any one character between
@@ -35,7 +36,7 @@ def parse_date(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time, or a dotted day-first date, as an aware datetime (UTC if no zone), or None.
 
     An ISO 8601 date is a whole day (``2024-01-22``, ``20240122``, ``2024-W04-1``), alone or with a
-    time after ``T`` or a space.
+    time after ``T`` or a space; digits of any script (Arabic-Indic ones) are read as ASCII ones.
 
     Example:
         >>> parse_date("2024-01-22")
@@ -50,7 +51,7 @@ def parse_date(value: str | None) -> datetime | None:
         raise ParameterError(f"value must be a string or None, got {type(value).__name__}")
     if not value:
         return None
-    value = value.strip()
+    value = _ascii_digits(value.strip())
     dotted = _DOTTED.fullmatch(value)
     if dotted:
         day, month, year = (int(x) for x in dotted.groups())
@@ -126,10 +127,18 @@ def period(value: str | None) -> tuple[float, float]:
 
 def _is_day(value: str) -> bool:
     """Whether a readable date names a day without a time (``2024-01-22``, ``20240122``, ``22.01.24``)."""
+    value = _ascii_digits(value)
     if _DOTTED.fullmatch(value):
         return True
     iso = _ISO.fullmatch(value)
     return iso is not None and iso.group(1) is None
+
+
+def _ascii_digits(value: str) -> str:
+    """``value`` with its digits of other scripts as ASCII ones (Arabic-Indic ``٢٠٢٤`` is ``2024``)."""
+    if value.isascii():
+        return value
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
 
 
 def precedes(time_a: float, until_a: float, time_b: float) -> bool:

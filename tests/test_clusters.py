@@ -210,6 +210,9 @@ def test_a_date_that_names_no_day_or_no_time_of_a_day_is_not_read(value: str) ->
     )
 
 
+_ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x660 + d) for d in range(10)))
+
+
 @pytest.mark.parametrize(
     ("value", "read", "day"),
     [
@@ -222,6 +225,10 @@ def test_a_date_that_names_no_day_or_no_time_of_a_day_is_not_read(value: str) ->
         ("2024-01-22 06:10:00.5Z", "2024-01-22T06:10:00.500000+00:00", False),
         ("20240122T0610+0200", "2024-01-22T06:10:00+02:00", False),
         ("2024-W04-1T06:10Z", "2024-01-22T06:10:00+00:00", False),
+        # Arabic-Indic digits, in ISO 8601 as in the dotted form
+        ("2024-01-22".translate(_ARABIC_INDIC), "2024-01-22T00:00:00+00:00", True),
+        ("22.01.2024".translate(_ARABIC_INDIC), "2024-01-22T00:00:00+00:00", True),
+        ("2024-01-22T06:10Z".translate(_ARABIC_INDIC), "2024-01-22T06:10:00+00:00", False),
     ],
 )
 def test_the_forms_of_a_day_and_of_a_time_read(value: str, read: str, day: bool) -> None:
