@@ -381,6 +381,9 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
         f"{plural(len(clusters), 'reuse cluster')}."
     )
     skipped = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.skipped)
+    # (Scanned without their dates, which then order no copy: said here, as the report may travel alone.)
+    undated = "".join(f"<li><bdi>{_esc(s.where)}</bdi>: {_esc(s.reason)}</li>" for s in result.unread_dates)
+    undated_title = f"{plural(len(result.unread_dates), 'document')} scanned without a date that could not be read"
     config = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in result.config.to_dict().items())
     suppressed = suppressed_note(result)
     alone = one_source_note(result)
@@ -395,6 +398,7 @@ def _summary(result: ScanResult, clusters: Sequence[Cluster]) -> str:
         + (f"<p>{_esc(suppressed)}.</p>" if suppressed else "")
         + (f"<details><summary>Text too common to compare</summary><ul>{common}</ul></details>" if common else "")
         + (f"<details><summary>Skipped documents</summary><ul>{skipped}</ul></details>" if skipped else "")
+        + (f"<details><summary>{_esc(undated_title)}</summary><ul>{undated}</ul></details>" if undated else "")
         + f"<details><summary>Scan parameters</summary><table>{config}</table></details>"
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -423,3 +424,19 @@ def test_each_passage_is_marked_exactly_at_its_offsets(text_a: str, text_b: str,
         for side, where in (("a", p.a), ("b", p.b)):
             assert parsed.marks[(side, str(number))] == [(where.start, where.end)], (side, number)
             assert parsed.labels[(side, str(number))] == where.start
+
+
+def test_the_report_lists_the_dates_it_could_not_read(tmp_path: Path) -> None:
+    # A cluster's origin is decided by the dates read; a report mailed on its own said nothing of
+    # those that were not, while its members showed them ("01/22/2024") and its reasons counted
+    # their documents as undated. Only standard error said so.
+    text = (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0]).read_text("utf-8")
+    corpus = tmp_path / "d.jsonl"
+    rows = [("a", "2024-01-22"), ("b", "01/22/2024"), ("c", "yesterday")]
+    corpus.write_text("".join(json.dumps({"id": i, "text": text, "date": d}) + "\n" for i, d in rows), "utf-8")
+    out = tmp_path / "r.html"
+    assert main(["scan", str(corpus), "--format", "html", "-o", str(out), "-q"]) == 0
+    page = html.unescape(re.sub(r"<[^>]+>", "", out.read_text("utf-8")))
+    assert "2 documents scanned without a date that could not be read" in page
+    for line, value in ((2, "01/22/2024"), (3, "yesterday")):
+        assert f"d.jsonl:{line}: date '{value}' cannot be read: expected ISO 8601" in page, value
