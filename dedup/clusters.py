@@ -190,9 +190,14 @@ def _origin(
         # that overlap it: a day and a time within it).
         candidates = [m for d, m in known if not any(precedes(*e, d[0]) for e, _ in known)]
         label = " / ".join(dict.fromkeys(str(documents[m.doc].date) for m in candidates))
-        # Copies without a date are not compared: said, as one of them may be the earlier.
-        undated = len({m.doc for d, m in dated if math.isnan(d[0])})
-        unknown = f", {undated} undated cop{'y' if undated == 1 else 'ies'} left out" if undated else ""
+        # Copies without a date are not compared: said, as one of them may be the earlier (a date
+        # given and not read apart: the members show it).
+        left = {m.doc for d, m in dated if math.isnan(d[0])}
+        undated = sum(not (documents[doc].date or "").strip() for doc in left)
+        unread = len(left) - undated
+        parts = [f"{undated} undated cop{'y' if undated == 1 else 'ies'}"] if undated else []
+        parts += [f"{unread} cop{'y' if unread == 1 else 'ies'} whose date could not be read"] if unread else []
+        unknown = f", {' and '.join(parts)} left out" if parts else ""
         if len({m.doc for m in candidates}) == 1 and len(candidates) == 1:
             return candidates[0], f"earliest date ({label}{unknown})"
         reasons.append(f"earliest date ({label}{unknown}) shared by {len(candidates)} copies")

@@ -186,3 +186,22 @@ def test_a_day_given_with_its_zone_is_said_not_read_not_taken_for_a_time(tmp_pat
     assert [(u["id"], u["reason"]) for u in summary["unread_dates"]] == [
         (outlet, reason) for outlet in ("annahar", "almodon", "nidaa")
     ]
+
+
+def test_copies_left_out_for_a_date_not_read_are_not_called_undated(tmp_path: Path) -> None:
+    # The members list shows their dates ('01/12/2026'); "undated" sent the reader looking for a
+    # missing field, where the date was there and could not be read.
+    found = clusters(tmp_path, carriers(["2026-12-01T19:00:00-05:00", "2026-12-01T20:00:00-05:00", "01/12/2026"]))
+    assert [c["origin_reason"] for c in found] == [
+        "earliest date (2026-12-01T19:00:00-05:00, 1 undated copy and 1 copy whose date could not be read left out)"
+    ]
+    found = clusters(
+        tmp_path,
+        [
+            {**r, "date": r["date"] or "yesterday"}
+            for r in carriers(["2026-12-01T19:00:00-05:00", "2026-12-01T20:00:00-05:00", "01/12/2026"])
+        ],
+    )
+    assert [c["origin_reason"] for c in found] == [
+        "earliest date (2026-12-01T19:00:00-05:00, 2 copies whose date could not be read left out)"
+    ]
