@@ -188,7 +188,7 @@ def _origin(
     if len({m.doc for _, m in known}) >= 2:
         # The members no other member's date wholly precedes (the earliest instant, or dates
         # that overlap it: a day and a time within it).
-        candidates = [m for d, m in known if not any(precedes(*e, d[0]) for e, _ in known)]
+        candidates = [m for d, m in known if not any(precedes(*e, *d) for e, _ in known)]
         label = " / ".join(dict.fromkeys(str(documents[m.doc].date) for m in candidates))
         # Copies without a date are not compared: said, as one of them may be the earlier (a date
         # given and not read apart: the members show it).

@@ -4,10 +4,12 @@ Dates order documents: which of two articles came first (the likely origin of a 
 the likely copy of a pair). A date that cannot be read is ``None``, never a guess: a slashed
 ``01/02/2024`` is day-first in one country and month-first in another, so it is not read.
 
-A date with a time is an instant; a date without one is its whole day (in UTC: a day has no
-zone), not the day's first instant: outlets' pages scraped with the day alone are not
-known to come before an agency story timestamped that day, so neither is taken for the other's
-copy on the date (:func:`precedes`).
+A date with a time is an instant; a date without one is its whole day, not the day's first
+instant: outlets' pages scraped with the day alone are not known to come before an agency story
+timestamped that day, so neither is taken for the other's copy on the date (:func:`precedes`).
+A day has no zone: it is held as the UTC day, which orders two days, and compared with a time as
+that day in any zone (a New York page dated by its day is not before AP's 9 p.m. story, 02:00 UTC
+the next day).
 """
 
 from __future__ import annotations
@@ -141,20 +143,32 @@ def _ascii_digits(value: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
 
 
-def precedes(time_a: float, until_a: float, time_b: float) -> bool:
-    """Whether the date of a (``time_a`` to ``until_a``, as timestamps) is wholly before b's (from ``time_b``).
+def precedes(time_a: float, until_a: float, time_b: float, until_b: float) -> bool:
+    """Whether the date of a (``time_a`` to ``until_a``, as timestamps) is wholly before b's (likewise).
 
     A period ends where ``until`` says (exclusive; NaN: it is the instant ``time``); a missing
-    date (``time`` NaN) precedes nothing and follows nothing. Two days, or a day and a time
-    outside it, are ordered; a time within a day, or two equal times, are not.
+    date (``time`` NaN) precedes nothing and follows nothing. Two days are ordered as days; a day
+    and a time only when the time is outside that day in every zone (a day given without a zone
+    may be New York's or Auckland's: from ``_EAST`` before its UTC start to ``_WEST`` after its
+    UTC end); a time within a day, or two equal times, are not.
 
     Example:
-        >>> day = parse_date("2024-01-22").timestamp(), date_until("2024-01-22").timestamp()
-        >>> morning = parse_date("2024-01-22T06:10").timestamp()
-        >>> precedes(*day, morning), precedes(morning, math.nan, day[0]), precedes(1.0, math.nan, 2.0)
-        (False, False, True)
-        >>> precedes(*day, parse_date("2024-01-23").timestamp())
-        True
+        >>> day, next_day = period("2024-01-22"), period("2024-01-23")
+        >>> morning, late = period("2024-01-22T06:10"), period("2024-01-22T21:00:00-05:00")  # 23T02:00Z
+        >>> precedes(*day, *morning), precedes(*morning, *day), precedes(*day, *late)
+        (False, False, False)
+        >>> precedes(1.0, math.nan, 2.0, math.nan), precedes(*day, *next_day)
+        (True, True)
+        >>> precedes(*day, *period("2024-01-23T12:00Z")), precedes(*day, *period("2024-01-23T11:59Z"))
+        (True, False)
     """
-    end_a = time_a if math.isnan(until_a) else until_a
-    return time_a < time_b and end_a <= time_b
+    a_day, b_day = not math.isnan(until_a), not math.isnan(until_b)
+    if a_day:  # (its end is exclusive; NaN compares false: a missing date is never after)
+        return until_a <= time_b if b_day else until_a + _WEST <= time_b
+    return time_a < time_b - _EAST if b_day else time_a < time_b
+
+
+# How far the world's zones run east and west of UTC (Kiribati's UTC+14, Baker Island's UTC-12):
+# a day given without a zone begins that long before its UTC start, and ends that long after its end.
+_EAST = 14 * 3600.0
+_WEST = 12 * 3600.0

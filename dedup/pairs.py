@@ -219,9 +219,9 @@ def pair_score(
         >>> pair_score(0.25, 0.81, 0.0, 60.0, 86400.0)  # a's date is a day, b's a time within it
         0.45
     """
-    if precedes(time_a, until_a, time_b):
+    if precedes(time_a, until_a, time_b, until_b):
         return containment_b
-    if precedes(time_b, until_b, time_a):
+    if precedes(time_b, until_b, time_a, until_a):
         return containment_a
     return math.sqrt(containment_a * containment_b)
 

@@ -250,23 +250,41 @@ _DATES = st.one_of(
 @given(_DATES, _DATES)
 def test_dates_order_as_periods(x: str, y: str) -> None:
     # Never both ways; a day and a time within it (or two equal instants) neither way; otherwise
-    # the one whose period ends first, wholly before the other's start.
+    # the one whose period ends first, wholly before the other's start: two days as UTC days, a
+    # day against a time as that day in any zone (from 14 hours before its UTC start, UTC+14, to
+    # 12 hours after its UTC end, UTC-12).
     (xs, xu), (ys, yu) = period(x), period(y)
-    x_first, y_first = precedes(xs, xu, ys), precedes(ys, yu, xs)
+    x_first, y_first = precedes(xs, xu, ys, yu), precedes(ys, yu, xs, xu)
     assert not (x_first and y_first)
-    x_end = xs if math.isnan(xu) else xu
-    y_end = ys if math.isnan(yu) else yu
-    assert x_first == (xs < ys and x_end <= ys)
-    assert (x_first or y_first) == (not (xs <= ys < x_end or ys <= xs < y_end) and xs != ys)
+    days = not math.isnan(xu) and not math.isnan(yu)
+
+    def span(start: float, until: float) -> tuple[float, float]:
+        if math.isnan(until):
+            return start, start
+        return (start, until) if days else (start - 14 * 3600, until + 12 * 3600)
+
+    (x0, x1), (y0, y1) = span(xs, xu), span(ys, yu)
+    # (A day's end is exclusive; an instant at another period's start is within it.)
+    assert x_first == (x1 <= y0 if not math.isnan(xu) else x0 < y0)
+    assert y_first == (y1 <= x0 if not math.isnan(yu) else y0 < x0)
+    assert (x_first or y_first) != (x0 <= y0 < x1 or y0 <= x0 < y1 or x0 == y0)  # unordered: they overlap
     assert date_until(x) == (parse_date(x) + timedelta(days=1) if not math.isnan(xu) else parse_date(x))
 
 
-def test_a_day_holds_the_times_within_it() -> None:
+def test_a_day_holds_the_times_within_it_in_any_zone() -> None:
     day, morning = period("2024-01-22"), period("2024-01-22T06:10:00+02:00")  # 04:10 UTC, within the day
-    assert not precedes(*day, morning[0]) and not precedes(*morning, day[0])
-    assert precedes(*period("2024-01-21"), morning[0]) and precedes(*period("2024-01-21T23:59:59Z"), day[0])
-    assert precedes(*day, period("2024-01-23T00:00:00Z")[0])  # the next day's first instant is after it
-    assert not precedes(*period("2024-01-22T08:00:00+03:00"), day[0])  # 05:00 UTC: within it
+    assert not precedes(*day, *morning) and not precedes(*morning, *day)
+    assert not precedes(*period("2024-01-22T08:00:00+03:00"), *day)  # 05:00 UTC: within it
+    # New York's evening is the next day in UTC, and still the day given there; Auckland's
+    # morning is the day before in UTC, and the day given there.
+    assert not precedes(*day, *period("2024-01-22T21:00:00-05:00"))
+    assert not precedes(*period("2024-01-22T07:00:00+13:00"), *day)
+    # Past it in every zone (UTC-12 ends it at 12:00 UTC the next day; UTC+14 starts it 14 hours early).
+    assert precedes(*day, *period("2024-01-23T12:00:00Z")) and not precedes(*day, *period("2024-01-23T11:59:59Z"))
+    assert precedes(*period("2024-01-21T09:59:59Z"), *day) and not precedes(*period("2024-01-21T10:00:00Z"), *day)
+    # Two days are ordered as days.
+    assert precedes(*period("2024-01-21"), *day) and precedes(*day, *period("23.01.24"))
+    assert not precedes(*day, *period("22.01.24")) and not precedes(*period("22.01.24"), *day)
 
 
 @pytest.mark.parametrize("value", [5, 0, b"2024-01-22", 20240122.0, ["2024-01-22"]])

@@ -205,3 +205,34 @@ def test_copies_left_out_for_a_date_not_read_are_not_called_undated(tmp_path: Pa
     assert [c["origin_reason"] for c in found] == [
         "earliest date (2026-12-01T19:00:00-05:00, 2 copies whose date could not be read left out)"
     ]
+
+
+def evening(outlet_date: str) -> list[dict[str, Any]]:
+    """The AP story moved at 9 p.m. in New York (02:00 UTC the next day), and three outlets running it."""
+    records = [{"id": "ap", "text": "\n\n".join(AP), "source": "AP", "date": "2026-12-01T21:00:00-05:00"}]
+    records += [
+        {"id": outlet, "text": "\n\n".join(AP[:4]), "source": outlet, "date": outlet_date}
+        for outlet in ("nypost", "newsday", "amny")
+    ]
+    return records
+
+
+def test_a_day_without_a_zone_does_not_precede_an_evening_story_west_of_utc(tmp_path: Path) -> None:
+    # New York outlets date their pages by New York's day. Read as the UTC day, "2026-12-01" ended
+    # at 7 p.m. in New York, before AP's 9 p.m. story: the outlets were its origin and AP their copy.
+    # A day given without a zone may be that day in any zone: a time within it, somewhere, orders nothing.
+    found = clusters(tmp_path, evening("2026-12-01"))
+    assert [((c["origin"] or {}).get("doc"), c["origin_reason"]) for c in found] == [
+        (
+            "ap",
+            "earliest date (2026-12-01 / 2026-12-01T21:00:00-05:00) shared by 4 copies; wire agency source ('AP': AP)",
+        )
+    ]
+    same_day = scores(tmp_path, evening("2026-12-01"))[("ap", "nypost")]
+    undated = scores(tmp_path, [{**r, "date": None} for r in evening("2026-12-01")])[("ap", "nypost")]
+    assert same_day == undated
+    # The day before is over everywhere by 12:00 UTC of the 1st, long before the story.
+    found = clusters(tmp_path, evening("2026-11-30"))
+    assert [((c["origin"] or {}).get("doc"), c["origin_reason"][:26]) for c in found] == [
+        (None, "earliest date (2026-11-30)")
+    ]
