@@ -76,15 +76,20 @@ def read_date(value: str | None) -> tuple[datetime | None, str | None]:
     Example:
         >>> read_date("2024-01-31")[1], read_date(None), read_date(" ")
         (None, (None, None), (None, None))
-        >>> read_date("01/02/2024")
-        (None, "date '01/02/2024' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)")
+        >>> when, reason = read_date("01/02/2024")
+        >>> when, reason.removesuffix(_EXPECTED), _EXPECTED[:44]
+        (None, "date '01/02/2024' cannot be read: ", 'expected an ISO 8601 day or time (2024-01-31')
     """
     when = parse_date(value)
     if when is not None or value is None or not value.strip():
         return when, None
     # A date field holding a text (columns mixed up) is shown by its start: the reason is one line.
     shown = repr(value) if len(value) <= _SHOWN else f"{value[:_SHOWN] + '…'!r} ({len(value):,} characters)"
-    return None, f"date {shown} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    return None, f"date {shown} cannot be read: {_EXPECTED}"
+
+
+# (A month, 2024-01, or a week, 2024-W05, is ISO 8601 too, and names no day: said so.)
+_EXPECTED = "expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00) or day.month.year (31.01.2024)"
 
 
 # The characters of a date not read that its reason quotes (a date is at most 35 or so).

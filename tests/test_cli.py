@@ -375,7 +375,7 @@ def test_a_date_that_is_a_text_is_shown_short(tmp_path: Path, capsys: pytest.Cap
     rows[0]["date"] = SEED_TEXTS[1]
     path = jsonl(tmp_path / "in.jsonl", rows)
     cut = SEED_TEXTS[1][:40] + "…"
-    shown = f"date {cut!r} ({len(SEED_TEXTS[1]):,} characters) cannot be read: expected ISO 8601"
+    shown = f"date {cut!r} ({len(SEED_TEXTS[1]):,} characters) cannot be read: expected an ISO 8601 day or time"
     status, out, err = run(["scan", str(path), "--strict"], capsys)
     assert status == 2 and out == ""
     one_line_error(err, f"{path}:1: {shown}")

@@ -200,13 +200,16 @@ def test_parse_date() -> None:
         "2024-W04",  # a week: was read as its Monday
         "2024W04",
         "2024-W04T06:10",  # a time in a week: was Monday 06:10
+        "2024-01",  # a month
     ],
 )
 def test_a_date_that_names_no_day_or_no_time_of_a_day_is_not_read(value: str) -> None:
     # Each was read as a day or an instant it does not name, and ordered documents by it unsaid.
     assert parse_date(value) is None and math.isnan(period(value)[0])
+    # (A reduced ISO 8601 date, a month or a week, is ISO 8601 too: the reason says a day or a time.)
     assert read_date(value)[1] == (
-        f"date {value!r} cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+        f"date {value!r} cannot be read: expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00)"
+        " or day.month.year (31.01.2024)"
     )
 
 

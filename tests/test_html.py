@@ -439,4 +439,4 @@ def test_the_report_lists_the_dates_it_could_not_read(tmp_path: Path) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "", out.read_text("utf-8")))
     assert "2 documents scanned without a date that could not be read" in page
     for line, value in ((2, "01/22/2024"), (3, "yesterday")):
-        assert f"d.jsonl:{line}: date '{value}' cannot be read: expected ISO 8601" in page, value
+        assert f"d.jsonl:{line}: date '{value}' cannot be read: expected an ISO 8601 day or time" in page, value

@@ -294,7 +294,9 @@ def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: 
     result = dedup.scan(docs)
     assert [(s.id, s.kind) for s in result.unread_dates] == [("a", "unread date"), ("c", "unread date")]
     assert result.scanned == 3 and not result.skipped and len(result.pairs) == 3
-    with pytest.raises(InputError, match=r"document 'a': date '01/02/2024' cannot be read: expected ISO 8601") as info:
+    with pytest.raises(
+        InputError, match=r"document 'a': date '01/02/2024' cannot be read: expected an ISO 8601 day or time"
+    ) as info:
         dedup.scan(docs, ScanConfig(strict=True))
     assert info.value.kind == "unread date" and info.value.document == "a"
     path = tmp_path / "d.jsonl"

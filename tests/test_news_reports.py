@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from dedup.cli import main
+from dedup.dates import _EXPECTED
 
 AP = [
     "WASHINGTON (AP) — A federal judge on Tuesday blocked a new rule that would have required airlines to refund "
@@ -182,7 +183,7 @@ def test_a_day_given_with_its_zone_is_said_not_read_not_taken_for_a_time(tmp_pat
         ("afp", "wire agency source ('فرانس برس': AFP)")
     ]
     [summary] = [r for r in found if r["type"] == "summary"]
-    reason = "date '2026-12-01+02:00' cannot be read: expected ISO 8601 (2024-01-31) or day.month.year (31.01.2024)"
+    reason = f"date '2026-12-01+02:00' cannot be read: {_EXPECTED}"
     assert [(u["id"], u["reason"]) for u in summary["unread_dates"]] == [
         (outlet, reason) for outlet in ("annahar", "almodon", "nidaa")
     ]
