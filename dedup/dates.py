@@ -24,7 +24,8 @@ from .errors import ParameterError
 __all__ = ["date_until", "parse_date", "period", "precedes", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
-# Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 2000-2099.
+# Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 1969-2068, as
+# strptime's %y and POSIX read them (2000-2099 put an archive's 1990s after this century).
 _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})", re.ASCII)
 
 # ISO 8601 as Python reads it, held to a whole day (``2024-01-22``, ``20240122``, a week's day
@@ -58,7 +59,8 @@ def parse_date(value: str | None) -> datetime | None:
     if dotted:
         day, month, year = (int(x) for x in dotted.groups())
         try:
-            return datetime(year + 2000 if year < 100 else year, month, day, tzinfo=UTC)
+            full = year if len(dotted[3]) == 4 else year + (1900 if year >= 69 else 2000)
+            return datetime(full, month, day, tzinfo=UTC)
         except ValueError:
             return None
     if not _ISO.fullmatch(value):

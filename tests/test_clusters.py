@@ -239,6 +239,19 @@ def test_the_forms_of_a_day_and_of_a_time_read(value: str, read: str, day: bool)
     assert math.isnan(period(value)[1]) is not day
 
 
+def test_a_dotted_date_with_two_digits_of_year_is_in_the_century_strptime_gives() -> None:
+    # '22.01.99' was 2099: a 1999 archive story came after every story of this century. Two digits
+    # of year are 1969-2068, as Python's strptime("%y") and POSIX read them.
+    assert [parse_date(v).year for v in ("22.01.99", "22.01.69", "22.01.68", "01.12.14", "1.1.00")] == [  # type: ignore[union-attr]
+        1999,
+        1969,
+        2068,
+        2014,
+        2000,
+    ]
+    assert precedes(*period("22.01.99"), *period("2024-01-22T06:10Z"))
+
+
 _DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
 _DATES = st.one_of(
     _DAYS.map(date.isoformat),
