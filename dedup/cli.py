@@ -724,19 +724,39 @@ def _run_scan(args: argparse.Namespace) -> int:
         _write_report(args, result, output)
     finally:
         output.discard()
-    _write_notes(args, result)
+    # (Spark reads Parquet itself: this reader saw only the other inputs' documents.)
+    _write_notes(args, result, unused=_unused_fields(args, reader) if args.engine != "spark" else [])
     return 0
 
 
-def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | None = None) -> None:
+def _unused_fields(args: argparse.Namespace, reader: Reader) -> list[str]:
+    """A ``--source-field`` or ``--date-field`` named that no document read had a value in, one line each.
+
+    A misspelt name (``Date`` for ``date``) reads every document without one, and nothing else says
+    so; the default names absent are documents without them, and are not said.
+    """
+    if not reader.where:
+        return []
+    return [
+        f"--{role}-field {name!r}: no document read has a value in it: every one was read without a {role}"
+        for role in ("source", "date")
+        if (name := getattr(args, f"{role}_field")) != role and not reader.given[role]
+    ]
+
+
+def _write_notes(
+    args: argparse.Namespace, result: ScanResult, archive: int | None = None, unused: Sequence[str] = ()
+) -> None:
     """What a report leaves out, on standard error: the table's summary, or the notes of skipped and undated documents.
 
-    ``archive``: the documents of the archive a query was asked against (``index query``).
+    ``archive``: the documents of the archive a query was asked against (``index query``); ``unused``:
+    the input options that read nothing (:func:`_unused_fields`), said last.
     """
     if args.quiet:
         return
     if args.format == "table":
         sys.stderr.write(format_summary(result, archive))
+        sys.stderr.writelines(visible(f"dedup: {line}") + "\n" for line in unused)
         return
     where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
     alone = one_source_note(result)
@@ -749,6 +769,7 @@ def _write_notes(args: argparse.Namespace, result: ScanResult, archive: int | No
     if result.suppressed_buckets:
         sys.stderr.write(f"dedup: {suppressed_note(result)}\n")
         sys.stderr.writelines(line + "\n" for line in common_lines(result))
+    sys.stderr.writelines(visible(f"dedup: {line}") + "\n" for line in unused)
 
 
 def _spark_scan(args: argparse.Namespace, config: ScanConfig, reader: Reader) -> ScanResult:
@@ -832,6 +853,8 @@ def _run_index(args: argparse.Namespace) -> int:
             print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
+        for line in _unused_fields(args, reader):
+            print(visible(f"dedup: {line}"), file=sys.stderr)
         return 0
     index_folder = Path(os.path.realpath(args.index))
     if (
@@ -851,7 +874,7 @@ def _run_index(args: argparse.Namespace) -> int:
             archive = len(index)  # (what the query is asked against: counted before an --add)
             result = _located_result(index.query(documents), reader)
             _write_report(args, result, output)
-            _write_notes(args, result, archive)
+            _write_notes(args, result, archive, unused=_unused_fields(args, reader))
             if args.add:
                 # The report first: an add that fails (another writer, a full disk) is an error after it.
                 added = index.add(documents)

@@ -239,6 +239,8 @@ class Reader:
     skipped: list[Skipped] = field(default_factory=list, init=False)
     repeats: dict[str, list[str]] = field(default_factory=dict, init=False)
     last: tuple[str, str] | None = field(default=None, init=False)
+    # How many documents read gave a source and a date (a field named that no record holds gives none).
+    given: Counter[str] = field(default_factory=Counter, init=False)
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
     _places: list[str] = field(default_factory=list, repr=False, init=False)
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
@@ -794,6 +796,7 @@ class Reader:
             self._bad(where, f"field {self.id_field!r} is blank (spaces only): expected an id")
             return None
         assert doc_id is not None and values["text"] is not None
+        self.given.update(role for role in ("source", "date") if values.get(role) is not None)
         return Document(doc_id, values["text"], values.get("source"), values.get("date"))
 
     def _csv(self, stream: IO[bytes], name: str, delimiter: str, wide: str | None = None) -> Iterator[Document]:

@@ -731,3 +731,31 @@ def test_tune_a_threshold_with_fewer_bands_than_the_scan_default_min_bands(capsy
     status, out, err = run(["tune", "--num-perm", "1"], capsys)
     assert status == 0, err
     assert out.startswith("threshold 0.2, 1 permutation: 1 band of 1 row")
+
+
+def test_a_date_or_source_field_no_document_has_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--date-field Date over a CSV whose column is 'date' read every document undated, and said nothing:
+    origins and scores went unordered by dates the user meant to give. An option naming a field no
+    document has a value in is said, in one line (the default names, absent, are no dates given)."""
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["id", "text", "source", "date"])
+        writer.writerows([r["id"], r["text"], r["source"], "2024-01-22"] for r in seed_rows())
+    note = "dedup: --date-field 'Date': no document read has a value in it: every one was read without a date\n"
+    status, _, err = run(["scan", str(path), "--date-field", "Date", "--format", "jsonl"], capsys)
+    assert status == 0 and err == note, err
+    status, _, err = run(["scan", str(path), "--source-field", "outlet", "--date-field", "Date"], capsys)
+    assert status == 0 and err.endswith(
+        "dedup: --source-field 'outlet': no document read has a value in it: every one was read without a source\n"
+        + note
+    ), err
+    for given in (["--date-field", "date"], []):
+        status, _, err = run(["scan", str(path), "--format", "jsonl", *given], capsys)
+        assert status == 0 and err == "", err
+    status, out, err = run(["index", "add", str(tmp_path / "idx"), str(path), "--date-field", "Date"], capsys)
+    assert status == 0 and out.startswith("added 5 documents") and err == note, (out, err)
+    status, _, err = run(
+        ["index", "query", str(tmp_path / "idx"), str(path), "--date-field", "Date", "--format", "jsonl"], capsys
+    )
+    assert status == 0 and err == note, err
