@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -26,6 +27,8 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
             "--scaling",
             "20,40",
             "--signature-rounds",
+            "1",
+            "--threads",
             "1",
         ],
         capture_output=True,
@@ -58,6 +61,20 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     assert [p["documents"] for p in points] == [20, 40]
     assert all(p["peak_rss_bytes"] > 0 for p in points)
     assert "| normalise" in run.stdout
+    # When, where and on what: a maintainer's figures name the commit, the time and the load.
+    assert {"started", "finished", "load_average", "load_average_after", "checkout"} <= set(data)
+    assert data["started"] <= data["finished"] and len(data["load_average"]) == 3
+    assert len(data["checkout"]["commit"]) == 40 and isinstance(data["checkout"]["changed"], bool)
+    assert data["parameters"]["ds_repeats"] == 1 and data["parameters"]["threads"] == 1
+    # --threads reaches the threaded row (named by its count) and every fresh process's scan.
+    assert any(r["name"] == "dedup: normalised text -> signature, 1 thread" for r in table["rows"])
+    assert all(p["threads"] == 1 for p in points)
+    # Each ratio says which time is over which, and which way is better.
+    assert (
+        "scan_vs_datasketch_pipeline: " in run.stdout
+        and "(datasketch document-level pipeline time / whole dedup scan time: above 1, dedup is faster)" in run.stdout
+    )
+    assert "x datasketch: the seconds of datasketch MinHash.bulk (xxh32)" in run.stdout
 
 
 def test_synthetic_corpus_is_deterministic() -> None:
@@ -128,6 +145,40 @@ def test_bench_scans_side_by_side(tmp_path: Path) -> None:
     assert "| evalish | 30 |" in run.stdout
 
 
+def test_bench_scans_a_folder_of_text_files(tmp_path: Path) -> None:
+    """A folder of .txt files, as ``dedup scan FOLDER`` reads it, is a corpus (it was refused as having
+    no docs.jsonl); a CSV file too."""
+    bench = _bench_module()
+    docs = bench.dense_corpus(6, seed=2, chars=600)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for d in docs:
+        (folder / f"{d.id}.txt").write_text(d.text, encoding="utf-8")
+    table = tmp_path / "articles.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([("id", "text"), *((d.id, d.text) for d in docs)])
+    out = tmp_path / "scans.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH),
+            "--no-table",
+            "--repeats",
+            "1",
+            "--scans",
+            f"{folder},{table}",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    points = json.loads(out.read_text(encoding="utf-8"))["scans"]["points"]
+    assert [(p["label"], p["documents"]) for p in points] == [("articles", 6), ("articles.csv", 6)]
+
+
 def test_wire_draws_count_lost_pairs_and_spills() -> None:
     """The wire check scans each drawn corpus and counts what it should find: every carrier pair, and
     passages no further off the paragraph than SPILL."""
@@ -174,11 +225,10 @@ def test_bench_refuses_bad_arguments_before_running_anything(tmp_path: Path) -> 
     size that is no number or no document: a traceback after the warm-up, or, in --scans, after every
     earlier scan had run (their figures lost)."""
     err = _bench_error(tmp_path, "--corpus", "../shared/evaldata/arabic-plag-dev")
-    assert (
-        "../shared/evaldata/arabic-plag-dev: expected a JSONL file of documents or a folder holding docs.jsonl" in err
-    )
+    assert "argument --corpus: ../shared/evaldata/arabic-plag-dev: no such file or folder; expected a file" in err
     err = _bench_error(tmp_path, "--no-table", "--scans", "synthetic:20,../shared/evaldata/pan13-train")
-    assert "scan: synthetic:20" not in err and "../shared/evaldata/pan13-train: expected a JSONL file" in err
+    assert "scan: synthetic:20" not in err
+    assert "argument --scans: ../shared/evaldata/pan13-train: no such file or folder; expected a file" in err
     assert "--scaling" in _bench_error(tmp_path, "--no-table", "--scaling", "10,x")
     assert "--synthetic" in _bench_error(tmp_path, "--synthetic", "0")
     assert not (tmp_path / "out.json").exists()
@@ -192,3 +242,63 @@ def test_bench_a_malformed_corpus_is_one_error_line(tmp_path: Path) -> None:
     # Scanned in a fresh process (--scans), the child's reason was lost behind CalledProcessError.
     err = _bench_error(tmp_path, "--no-table", "--repeats", "1", "--scans", str(bad))
     assert "bad.jsonl:2: not valid JSON" in err.strip().splitlines()[-1]
+
+
+def _write_jsonl(path: Path, count: int) -> Path:
+    bench = _bench_module()
+    bench.write_jsonl_corpus(bench.dense_corpus(count, seed=3, chars=600), path)
+    return path
+
+
+def test_bench_refuses_bad_option_values_before_running_anything(tmp_path: Path) -> None:
+    """Each bad value is one line naming the option, the rule and the value, before any warm-up or
+    scan (a traceback at the end of the run, its figures lost, or a value silently ignored)."""
+    corpus = _write_jsonl(tmp_path / "c.jsonl", 4)
+    cases = [
+        (["--corpus", str(corpus), "--limit", "-3"], "argument --limit: must be at least 1, got -3"),
+        (["--synthetic", "20", "--limit", "5"], "argument --limit: only with --corpus"),
+        (["--synthetic", "20", "--threads", "0"], "argument --threads: must be at least 1, got 0"),
+        (["--no-table", "--signature-rounds", "-1"], "argument --signature-rounds: must be at least 0, got -1"),
+        (["--no-table", "--num-perm", "-1", "--scans", "synthetic:20"], "argument --num-perm: "),
+        (["--synthetic", "20", "--threshold", "1.5"], "argument --threshold: "),
+        (
+            ["--no-table", "--scans", "synthetic:0"],
+            "argument --scans: synthetic:0: expected synthetic:N with N a number",
+        ),
+        (["--no-table", "--scans", ","], "argument --scans: expected comma-separated"),
+        (["--corpus", str(tmp_path / "missing.jsonl")], "argument --corpus: "),
+        (["--no-table", "--plot", str(tmp_path / "p.png"), "--scans", "synthetic:20"], "argument --plot: only with"),
+    ]
+    for argv, said in cases:
+        err = _bench_error(tmp_path, *argv)
+        last = err.strip().splitlines()[-1]
+        assert said in last, (argv, err)
+        assert "scan: " not in err and "warm-up" not in err, (argv, err)
+    assert not (tmp_path / "out.json").exists()
+
+
+def _bench_error_no_json(tmp_path: Path, *argv: str) -> str:
+    run = subprocess.run([sys.executable, str(BENCH), *argv], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert "warm-up" not in run.stderr and "scan: " not in run.stderr, run.stderr  # refused before the work
+    return run.stderr.strip().splitlines()[-1]
+
+
+def test_bench_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path) -> None:
+    """The JSON was written after every figure was timed: a folder that does not exist or a
+    directory cost the whole run and ended in a traceback."""
+    missing = str(tmp_path / "no" / "x.json")
+    last = _bench_error_no_json(tmp_path, "--no-table", "--scans", "synthetic:20", "--json", missing)
+    assert last.startswith("bench.py: error: ") and "no/x.json: cannot write" in last
+    last = _bench_error_no_json(tmp_path, "--no-table", "--scans", "synthetic:20", "--json", str(tmp_path))
+    assert f"{tmp_path}: cannot write: it is a directory" in last
+    assert [p.name for p in tmp_path.iterdir()] == ["no"] or not list(tmp_path.iterdir())  # no temporary left
+
+
+def test_bench_an_empty_corpus_is_one_error_line(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    err = _bench_error(tmp_path, "--corpus", str(empty), "--repeats", "1", "--no-memory")
+    assert "empty.jsonl: no documents" in err.strip().splitlines()[-1]

@@ -129,6 +129,9 @@ def stream_corpus(path: str | Path, limit: int | None = None) -> Iterator[Any]:
         for d in Reader().read([path]):
             if done >= limit:
                 return
+            if k == 1 and done == before:
+                print(f"  {path}: {before:,} documents, copied round (each copy rotated, under a new id and outlet)"
+                      f" to make {limit:,}", file=sys.stderr, flush=True)  # fmt: skip
             if k:
                 # A rotated copy (start moved by k * 97 characters) under a new id and outlet.
                 cut = (k * 97) % max(1, len(d.text))
@@ -209,11 +212,18 @@ def synthetic_corpus_file(n: int, *, seed: int = 0, chars: int = 3000, cache_dir
     return corpus_file("synthetic", n, seed=seed, chars=chars, cache_dir=cache_dir)
 
 
+CORPUS_EXPECTED = (
+    "expected a file of documents as dedup scan reads them (.jsonl, .csv, .tsv, .parquet, .txt), a folder of"
+    " them, or an evaluation folder holding docs.jsonl"
+)
+
+
 def corpus_path(path: str | Path) -> Path:
-    """The documents file of ``path``: the file itself, or ``docs.jsonl`` in an evaluation folder."""
+    """The documents of ``path``: the file itself, ``docs.jsonl`` in an evaluation folder, or a folder of
+    documents (read as ``dedup scan FOLDER`` reads it)."""
     p = Path(path)
     if p.is_dir():
-        p = p / "docs.jsonl"
+        return p / "docs.jsonl" if (p / "docs.jsonl").is_file() else p
     if not p.is_file():
-        raise FileNotFoundError(f"{path}: expected a JSONL file of documents or a folder holding docs.jsonl")
+        raise FileNotFoundError(f"{path}: no such file or folder; {CORPUS_EXPECTED}")
     return p

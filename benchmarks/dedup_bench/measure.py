@@ -95,6 +95,43 @@ def machine() -> dict[str, Any]:
     }
 
 
+def now() -> str:
+    """The time now, UTC, ISO 8601 to the second (when a run started and finished)."""
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def load_average() -> list[float] | None:
+    """The machine's load over 1, 5 and 15 minutes (other work on a shared machine slows every row)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def checkout() -> dict[str, Any] | None:
+    """The commit of the checkout the engine was imported from, and whether it had changes; None outside git."""
+    import subprocess
+
+    import dedup
+
+    where = Path(dedup.__file__).resolve().parent.parent
+
+    def git(*argv: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(where), *argv], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"path": str(where), "commit": commit, "changed": bool(status) if status is not None else None}
+
+
 def versions() -> dict[str, str | None]:
     from importlib import metadata
 

@@ -69,7 +69,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         gc.collect()
         marks.clear()
         t, cpu = time.perf_counter(), time.process_time()
-        result = scan(stream_corpus(path, limit), cfg, progress=progress)
+        result = scan(stream_corpus(path, limit), cfg, progress=progress, threads=args.threads)
         end = time.perf_counter()
         times.append(end - t)
         # CPU seconds of every thread: on a machine other sessions load, the wall time grows with
@@ -94,7 +94,10 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         "rss_after_corpus_bytes": rss_corpus,
         "text_bytes": text_bytes,
         "corpus_path": str(path),
-        "corpus_bytes": path.stat().st_size,
+        "corpus_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        if path.is_dir()
+        else path.stat().st_size,
+        "threads": args.threads,
         "streamed": True,
         "passages": len(result.passages),
         "pairs": len(result.pairs),
@@ -112,6 +115,8 @@ def child_command(args: argparse.Namespace, n: int, repeats: int, corpus: str | 
         if getattr(args, flag, None) is not None:
             cmd += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
     cmd += ["--seed", str(args.seed), "--chars", str(args.chars)]
+    if args.threads is not None:
+        cmd += ["--threads", str(args.threads)]
     if corpus:
         cmd += ["--corpus", corpus]
     if args.cache_dir:
@@ -147,15 +152,13 @@ def run_scaling(args: argparse.Namespace, sizes: list[int]) -> dict[str, Any]:
     return {"points": points, "exponent": exponent, "exponents_between_points": exponents}
 
 
-def plot_scaling(scaling: dict[str, Any], path: str) -> bool:
-    try:
-        import matplotlib
+def plot_scaling(scaling: dict[str, Any], stream: Any, form: str = "png") -> None:
+    """Draw the scaling curve to ``stream`` (an image of format ``form``: png, svg, pdf...; needs matplotlib)."""
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no plot", file=sys.stderr)
-        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     pts = scaling["points"]
     n = np.array([p["documents"] for p in pts], dtype=float)
     t = np.array([p["seconds"] for p in pts])
@@ -176,5 +179,4 @@ def plot_scaling(scaling: dict[str, Any], path: str) -> bool:
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return True
+    fig.savefig(stream, format=form, dpi=110)

@@ -101,7 +101,9 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
 
     # Warm-up: numba compilation (or cache load) of every kernel, on two documents.
     t0 = time.perf_counter()
-    scan(docs[:2] if len(docs) >= 2 else docs, cfg)
+    threads = args.threads  # (None: the scan's default, every core)
+    workers = args.threads or 2  # the threaded signature row
+    scan(docs[:2] if len(docs) >= 2 else docs, cfg, threads=threads)
     h2 = [shingle(normalize(t, profile=prof).text, cfg.ngram).hashes for t in texts[:2]]
     signatures(h2, cfg.num_perm)
     text_signatures(texts[:2], cfg.ngram, cfg.num_perm, seed=cfg.seed)
@@ -183,7 +185,7 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
         return count
 
     bench.row("score (passages and pairs)", do_score, group="stage", shingles=n_shingles)
-    result = scan(docs, cfg)
+    result = scan(docs, cfg, threads=threads)
     bench.row("write (JSONL report)", lambda: write_jsonl(result, io.StringIO()), group="stage",
               shingles=n_shingles)  # fmt: skip
 
@@ -196,7 +198,7 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     def whole() -> Any:
         marks.clear()
         marks["start"] = time.perf_counter()
-        out = scan(docs, cfg, progress=progress)
+        out = scan(docs, cfg, progress=progress, threads=threads)
         marks["end"] = time.perf_counter()
         return out
 
@@ -232,16 +234,17 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     bench.row("dedup: normalised text -> signature (hash_many + signatures)",
               lambda: signatures_flat(*hash_many(ntexts, cfg.ngram), cfg.num_perm, seed=cfg.seed), group="signature",
               shingles=n_shingles)  # fmt: skip
-    bench.row("dedup: normalised text -> signature, 2 threads",
+    threaded_row = f"dedup: normalised text -> signature, {workers} thread{'s' if workers > 1 else ''}"
+    bench.row(threaded_row,
               lambda: threaded(lambda ts: signatures_flat(*hash_many(ts, cfg.ngram), cfg.num_perm, seed=cfg.seed),
-                               ntexts, args.threads or 2), group="signature", shingles=n_shingles)  # fmt: skip
+                               ntexts, workers), group="signature", shingles=n_shingles)  # fmt: skip
     bench.row("dedup: n-gram hashes -> signature (signatures, one call)",
               lambda: signatures(hashes, cfg.num_perm), group="signature", shingles=n_shingles)  # fmt: skip
     bench.row("dedup: normalised text -> window signatures",
               lambda: window_signatures_flat(*hash_many(ntexts, cfg.ngram), window=cfg.window,
                                              stride=cfg.stride, num_perm=cfg.num_perm),
               group="signature", shingles=n_shingles)  # fmt: skip
-    ds_reps = max(1, min(args.repeats, args.ds_repeats))
+    ds_reps = args.ds_repeats
     grams = [[g.encode("utf-8") for g in shingle_strings(t, cfg.ngram)] for t in ntexts]
 
     def ds_text(**kw: Any) -> Callable[[], Any]:
@@ -360,7 +363,7 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
             "hashing floor, one n-gram at a time (scalar xxh32 of UTF-8)",
         ),
         "signature_text_2_threads_vs_bulk_xxh32": ratio(
-            "dedup: normalised text -> signature, 2 threads",
+            threaded_row,
             "datasketch: normalised text -> MinHash.bulk (xxh32)",
         ),
         "signature_ngrams_vs_bulk_xxh32": ratio(
@@ -416,9 +419,9 @@ def format_table(table: dict[str, Any]) -> str:
             f"| {r['name']:66s} | {r['seconds']:8.3f} | {r['docs_per_s']:9,.0f} | {r['mb_per_s']:7.2f} | {ns:>10s}"
             f" | {peak:>8s} | {x:>12s} |"
         )
-    lines.append("")
+    lines += ["", *LEGEND, "", "ratios (one time over another, as said after each):"]
     for k, v in table["ratios"].items():
-        lines.append(f"{k}: {v:.1f}x")
+        lines.append(f"{k}: {v:.1f}x  ({RATIO_MEANINGS.get(k, '')})")
     split = next(r for r in table["rows"] if r["group"] == "scan").get("split", {})
     if split:
         lines.append("scan split: " + ", ".join(f"{k} {v:.2f} s" for k, v in split.items()))
@@ -433,6 +436,41 @@ def format_table(table: dict[str, Any]) -> str:
         sign = ">=" if key.endswith("_vs_bulk_xxh32") else "<="
         lines.append(f"  {name:72s} {value:6.2f}x  target {sign} {target:g}x  {'met' if ok else 'NOT MET'}")
     return "\n".join(lines)
+
+
+# What the table's columns are (printed under it, and in --help).
+LEGEND = (
+    "seconds: median wall time of --repeats runs of the row over the whole corpus (datasketch and rensa rows:"
+    " --ds-repeats); docs/s, MB/s: the corpus (MB of UTF-8 text, 10^6 bytes) over that time; ns/shingle: that"
+    " time over every n-gram of the corpus; peak MB: tracemalloc peak of one more run (10^6 bytes; blank with"
+    " --no-memory); x datasketch: the seconds of datasketch MinHash.bulk (xxh32) from normalised text over the"
+    " row's (above 1: the row is faster).",
+)
+
+# How each ratio of the table is taken: which time over which, and which way is better.
+RATIO_MEANINGS = {
+    "signature_text_vs_bulk_sha1": "datasketch MinHash.bulk (SHA-1) time / dedup hash_many + signatures time:"
+    " above 1, dedup is faster",
+    "signature_text_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / dedup text_signatures time:"
+    " above 1, dedup is faster",
+    "signature_hash_many_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / dedup hash_many + signatures time:"
+    " above 1, dedup is faster",
+    "hashing_floor_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / hashing floor time",
+    "scalar_floor_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / scalar hashing floor time",
+    "signature_over_hashing_floor": "dedup text_signatures time / hashing floor time: what the permutations add,"
+    " lower is better",
+    "signature_over_scalar_floor": "dedup text_signatures time / scalar hashing floor time: lower is better",
+    "signature_text_2_threads_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / dedup signatures on --threads"
+    " threads (default 2) time: above 1, dedup is faster",
+    "signature_ngrams_vs_bulk_xxh32": "datasketch MinHash.bulk (xxh32) time / dedup signatures time, both from"
+    " n-grams: above 1, dedup is faster",
+    "signature_ngrams_vs_bulk_sha1": "datasketch MinHash.bulk (SHA-1) time / dedup signatures time, both from"
+    " n-grams: above 1, dedup is faster",
+    "lsh_documents_vs_minhashlsh": "datasketch MinHashLSH time / dedup band_keys + candidate_pairs time:"
+    " above 1, dedup is faster",
+    "scan_vs_datasketch_pipeline": "datasketch document-level pipeline time / whole dedup scan time:"
+    " above 1, dedup is faster",
+}
 
 
 # (what, ratio key, target) of issue 4; the datasketch side is its fastest hash (xxh32), same n-grams and num_perm
