@@ -10,10 +10,11 @@ Usage::
 
 The suite lives in the package ``dedup_bench`` beside this file: ``corpora`` (the synthetic corpus,
 JSONL files, evaluation folders), ``dense`` (the dense corpus), ``measure`` (timing, memory, the
-machine), ``table`` (every stage timed against datasketch), ``scaling`` (one fresh process a corpus
-size), ``real`` (whole scans of several corpora side by side), ``wire`` (drawn corpora of outlets
-around one wire paragraph: a quality check), ``scripts`` (that paragraph in eight scripts) and
-``cli`` (this command line).
+machine), ``table`` (every stage timed against datasketch), ``signatures`` (signatures against datasketch
+and the hashing floor, round by round), ``scaling`` (one fresh process a corpus size), ``real``
+(whole scans of several corpora side by side), ``wire`` (drawn corpora of outlets around one wire
+paragraph: a quality check), ``scripts`` (that paragraph in eight scripts) and ``cli`` (this command
+line); ``index`` and ``spark`` are benchmarks of their own (``python -m benchmarks.dedup_bench.index``).
 Nothing runs at import.
 """
 
