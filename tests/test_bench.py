@@ -74,7 +74,9 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
         "scan_vs_datasketch_pipeline: " in run.stdout
         and "(datasketch document-level pipeline time / whole dedup scan time: above 1, dedup is faster)" in run.stdout
     )
-    assert "x datasketch: the seconds of datasketch MinHash.bulk (xxh32)" in run.stdout
+    words = " ".join(run.stdout.split())  # (the legend is wrapped)
+    assert "x datasketch: the seconds of datasketch MinHash.bulk (xxh32) from normalised text over the row's" in words
+    assert "A_vs_B: B's time over A's, above 1 A is faster" in run.stdout  # (the signature rounds' ratios)
 
 
 def test_synthetic_corpus_is_deterministic() -> None:
@@ -294,6 +296,8 @@ def test_bench_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path
     assert last.startswith("bench.py: error: ") and "no/x.json: cannot write" in last
     last = _bench_error_no_json(tmp_path, "--no-table", "--scans", "synthetic:20", "--json", str(tmp_path))
     assert f"{tmp_path}: cannot write: it is a directory" in last
+    last = _bench_error_no_json(tmp_path, "--synthetic", "20", "--json", "")
+    assert last == "bench.py: error: argument --json: an empty path: expected a file name"
     assert [p.name for p in tmp_path.iterdir()] == ["no"] or not list(tmp_path.iterdir())  # no temporary left
 
 

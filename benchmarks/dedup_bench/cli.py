@@ -159,6 +159,9 @@ def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> No
             p.error(f"argument --{name.replace('_', '-')}: must be at least {low}, got {value}")
     if args.limit is not None and not args.corpus:
         p.error(f"argument --limit: only with --corpus (the first LIMIT documents of it), got {args.limit}")
+    for option in ("json", "plot"):
+        if getattr(args, option) == "":
+            p.error(f"argument --{option}: an empty path: expected a file name")
     if args.plot is not None and not args.scaling:
         p.error(f"argument --plot: only with --scaling (it draws the scaling curve), got {args.plot}")
     try:

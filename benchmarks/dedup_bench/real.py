@@ -19,7 +19,6 @@ from typing import Any
 from .corpora import GENERATORS, corpus_file, corpus_path
 from .scaling import child_command
 
-# (what, how to find it, target, unit) of issue 14, judged when the run includes the corpus.
 GiB = 2**30
 
 

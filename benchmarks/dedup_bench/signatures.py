@@ -90,6 +90,8 @@ def format_rounds(result: dict[str, Any]) -> str:
     cpu_ns = result.get("cpu_ns_per_ngram", {})
     lines += [f"  {k:34s} {v:9.2f}" + (f"  (CPU {cpu_ns[k]:.2f})" if k in cpu_ns else "")
               for k, v in result["ns_per_ngram"].items()]  # fmt: skip
+    lines.append("  ratios (A_vs_B: B's time over A's, above 1 A is faster; A_over_B: A's time over B's, lower is"
+                 " better):")  # fmt: skip
     for key, target, better in (
         ("signature_vs_bulk_xxh32", 50.0, "higher"),
         ("signature_over_hashing_floor", 1.5, "lower"),

@@ -6,6 +6,7 @@ import argparse
 import io
 import math
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from typing import Any
@@ -419,7 +420,7 @@ def format_table(table: dict[str, Any]) -> str:
             f"| {r['name']:66s} | {r['seconds']:8.3f} | {r['docs_per_s']:9,.0f} | {r['mb_per_s']:7.2f} | {ns:>10s}"
             f" | {peak:>8s} | {x:>12s} |"
         )
-    lines += ["", *LEGEND, "", "ratios (one time over another, as said after each):"]
+    lines += ["", *textwrap.wrap(LEGEND[0], 110), "", "ratios (one time over another, as said after each):"]
     for k, v in table["ratios"].items():
         lines.append(f"{k}: {v:.1f}x  ({RATIO_MEANINGS.get(k, '')})")
     split = next(r for r in table["rows"] if r["group"] == "scan").get("split", {})
