@@ -16,7 +16,7 @@ from dedup.errors import DedupError
 
 from .corpora import GENERATORS, corpus_path, read_corpus, synthetic_corpus
 from .dense import dense_corpus
-from .measure import checkout, load_average, machine, make_config, now, versions
+from .measure import SCAN_OPTIONS, checkout, load_average, machine, make_config, now, versions
 from .real import format_scans, run_scans
 from .scaling import child_scan, plot_scaling, run_scaling
 from .scripts import format_scripts, script_draws
@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--num-perm", type=int, help="permutations (default: ScanConfig's)")
     p.add_argument("--threshold", type=float, help="LSH threshold (default: ScanConfig's)")
     p.add_argument("--min-bands", type=int, help="bands a candidate pair must share (default: ScanConfig's)")
+    p.add_argument(
+        "--max-candidates", type=int, help="candidate pairs a document may ask to align (default: ScanConfig's)"
+    )
     p.add_argument(
         "--repeats",
         type=int,
@@ -167,7 +170,7 @@ def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> No
     try:
         make_config(args)
     except DedupError as error:  # (e.g. "num_perm must be an integer from 1 to 1024, got -1")
-        named = next((n for n in ("num_perm", "min_bands", "ngram", "threshold") if str(error).startswith(n)), None)
+        named = next((n for n in SCAN_OPTIONS if str(error).startswith(n)), None)
         p.error(f"argument --{named.replace('_', '-')}: {error}" if named else str(error))
     if args.corpus:
         try:

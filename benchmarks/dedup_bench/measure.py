@@ -153,9 +153,13 @@ def threaded(fn: Callable[[list[Any]], Any], items: list[Any], workers: int) -> 
         return list(pool.map(fn, [items[i : i + size] for i in range(0, len(items), size)]))
 
 
+# The ScanConfig fields the command line sets (--ngram ...), passed on to every fresh process.
+SCAN_OPTIONS = ("ngram", "num_perm", "threshold", "min_bands", "max_candidates")
+
+
 def make_config(args: argparse.Namespace) -> Any:
     """ScanConfig's defaults, with the parameters given on the command line."""
     from dedup.scan import ScanConfig
 
-    given = {k: getattr(args, k) for k in ("ngram", "num_perm", "threshold", "min_bands")}
+    given = {k: getattr(args, k, None) for k in SCAN_OPTIONS}
     return ScanConfig().replace(**{k: v for k, v in given.items() if v is not None})

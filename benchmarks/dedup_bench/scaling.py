@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus_file
-from .measure import _hwm, _reset_hwm, make_config, max_rss
+from .measure import SCAN_OPTIONS, _hwm, _reset_hwm, make_config, max_rss
 
 BENCH = ROOT / "benchmarks" / "bench.py"  # the entry point each fresh process runs
 
@@ -111,7 +111,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
 def child_command(args: argparse.Namespace, n: int, repeats: int, corpus: str | None) -> list[str]:
     """The command of a fresh process that scans ``n`` documents (all of ``corpus`` when ``n`` is 0)."""
     cmd = [sys.executable, str(BENCH), "--child", str(n), "--child-repeats", str(repeats)]
-    for flag in ("ngram", "num_perm", "threshold", "min_bands"):
+    for flag in SCAN_OPTIONS:
         if getattr(args, flag, None) is not None:
             cmd += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
     cmd += ["--seed", str(args.seed), "--chars", str(args.chars)]
