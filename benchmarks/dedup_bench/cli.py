@@ -165,6 +165,8 @@ def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> No
     for option in ("json", "plot"):
         if getattr(args, option) == "":
             p.error(f"argument --{option}: an empty path: expected a file name")
+    if args.no_table and not (args.scans is not None or args.scaling or args.signature_rounds or args.wire):
+        p.error("argument --no-table: nothing else to run: give --scans, --scaling, --signature-rounds or --wire")
     if args.plot is not None and not args.scaling:
         p.error(f"argument --plot: only with --scaling (it draws the scaling curve), got {args.plot}")
     try:
