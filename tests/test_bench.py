@@ -293,6 +293,7 @@ def test_bench_refuses_bad_option_values_before_running_anything(tmp_path: Path)
         (["--no-table", "--scans", ","], "argument --scans: expected comma-separated"),
         (["--corpus", str(tmp_path / "missing.jsonl")], "argument --corpus: "),
         (["--no-table"], "argument --no-table: nothing else to run"),
+        (["--no-table", "--scans", "dense:20", "--cache-dir", str(corpus / "sub")], "argument --cache-dir: "),
         (["--no-table", "--plot", str(tmp_path / "p.png"), "--scans", "synthetic:20"], "argument --plot: only with"),
     ]
     for argv, said in cases:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -145,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args, argv, outputs)
     except DedupError as error:  # (a corpus file that cannot be read: its place and reason, no traceback)
         p.exit(2, f"{p.prog}: error: {error}\n")
+    except OSError as error:  # (a corpus or cache file that cannot be read or written: its name and the reason)
+        where = f"{error.filename}: " if error.filename else ""
+        p.exit(2, f"{p.prog}: error: {where}{error.strerror or error}\n")
     except subprocess.CalledProcessError as error:  # (a scan in a fresh process: the reason it gave)
         lines = (error.stderr or "").strip().splitlines()
         reason = lines[-1].removeprefix(f"{p.prog}: error: ") if lines else f"exit status {error.returncode}"
@@ -197,6 +202,13 @@ def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> No
         sizes = [s.strip() for s in args.scaling.split(",") if s.strip()]
         if not sizes or not all(s.isdigit() and int(s) > 0 for s in sizes):
             p.error(f"argument --scaling: expected comma-separated numbers of documents, got {args.scaling!r}")
+    if args.cache_dir is not None:  # (made now: a corpus written there after earlier scans ran failed then)
+        try:
+            Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
+            if not os.access(args.cache_dir, os.W_OK):
+                raise PermissionError(errno.EACCES, "Permission denied")
+        except OSError as error:
+            p.error(f"argument --cache-dir: {args.cache_dir}: cannot write: {error.strerror or error}")
     if args.plot is not None:
         import importlib.util
 
