@@ -160,7 +160,9 @@ def test_bench_scans_side_by_side(tmp_path: Path) -> None:
         timeout=600,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
-    scans = json.loads(out.read_text(encoding="utf-8"))["scans"]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["parameters"]["num_perm"] == 128 and data["parameters"]["corpus"] is None  # (the scans' own)
+    scans = data["scans"]
     assert [p["label"] for p in scans["points"]] == ["dense:20", "dense:40", "evalish"]
     assert [p["documents"] for p in scans["points"]] == [20, 40, 30]
     for p in scans["points"]:

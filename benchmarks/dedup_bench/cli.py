@@ -246,10 +246,10 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None, outputs: dict[str
         },
         "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
     }
+    cfg = make_config(args)  # (the scan parameters of every part: the table, the scans, the scaling run)
+    out["parameters"].update(cfg.to_dict(), bands_rows=list(cfg.bands_rows))
     if not args.no_table:
         docs = load(args, args.limit if args.corpus else None)
-        cfg = make_config(args)
-        out["parameters"].update(cfg.to_dict(), bands_rows=list(cfg.bands_rows))
         out["table"] = run_table(docs, args)
         print(format_table(out["table"]))
     if args.scaling:
