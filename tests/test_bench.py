@@ -11,29 +11,28 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
 
+def run_bench(*argv: str, timeout: int = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/bench.py`` run with ``argv`` in a fresh process, its output captured."""
+    command = [sys.executable, str(BENCH), *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
 def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH),
-            "--synthetic",
-            "50",
-            "--repeats",
-            "1",
-            "--no-memory",
-            "--json",
-            str(out),
-            "--scaling",
-            "20,40",
-            "--signature-rounds",
-            "1",
-            "--threads",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_bench(
+        "--synthetic",
+        "50",
+        "--repeats",
+        "1",
+        "--no-memory",
+        "--json",
+        str(out),
+        "--scaling",
+        "20,40",
+        "--signature-rounds",
+        "1",
+        "--threads",
+        "1",
     )
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -84,13 +83,8 @@ def test_bench_align_row_aligns_the_pairs_the_scan_aligns(tmp_path: Path) -> Non
     ``max_candidates`` and counts the rest: on the dense corpus of 200 documents it took 10.4 s for a
     6.2 s scan, and the documented --dense 2000 run would have aligned 1.87 million pairs, not 315,000."""
     out = tmp_path / "dense.json"
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--dense", "30", "--chars", "1500", "--max-candidates", "2", "--repeats", "1",
-         "--no-memory", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    run = run_bench("--dense", "30", "--chars", "1500", "--max-candidates", "2", "--repeats", "1", "--no-memory",
+                "--json", str(out))  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     table = json.loads(out.read_text(encoding="utf-8"))["table"]
     found = table["scan_result"]
@@ -152,13 +146,8 @@ def test_bench_scans_side_by_side(tmp_path: Path) -> None:
     folder = tmp_path / "evalish"
     bench.write_jsonl_corpus(bench.synthetic_corpus(30, seed=2, chars=800), folder / "docs.jsonl")
     out = tmp_path / "scans.json"
-    run = subprocess.run(
-        [sys.executable, str(BENCH), "--no-table", "--chars", "800", "--cache-dir", str(tmp_path / "cache"),
-         "--scans", f"dense:20,dense:40,{folder}", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    run = run_bench("--no-table", "--chars", "800", "--cache-dir", str(tmp_path / "cache"),
+                "--scans", f"dense:20,dense:40,{folder}", "--json", str(out))  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["parameters"]["num_perm"] == 128 and data["parameters"]["corpus"] is None  # (the scans' own)
@@ -185,22 +174,7 @@ def test_bench_scans_a_folder_of_text_files(tmp_path: Path) -> None:
     with table.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([("id", "text"), *((d.id, d.text) for d in docs)])
     out = tmp_path / "scans.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH),
-            "--no-table",
-            "--repeats",
-            "1",
-            "--scans",
-            f"{folder},{table}",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = run_bench("--no-table", "--repeats", "1", "--scans", f"{folder},{table}", "--json", str(out))
     assert run.returncode == 0, run.stderr[-2000:]
     points = json.loads(out.read_text(encoding="utf-8"))["scans"]["points"]
     assert [(p["label"], p["documents"]) for p in points] == [("articles", 6), ("articles.csv", 6)]
@@ -233,13 +207,8 @@ def test_script_draws_find_the_wire_in_every_script() -> None:
 
 def _bench_error(tmp_path: Path, *argv: str) -> str:
     """Run bench.py with bad arguments: a usage error (status 2, no traceback) ending in one error line."""
-    run = subprocess.run(
-        [sys.executable, str(BENCH), *argv, "--json", str(tmp_path / "out.json")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # (a checkout without ../shared: the documented paths are missing)
-    )
+    # (run from tmp_path: a checkout without ../shared, the documented paths missing)
+    run = run_bench(*argv, "--json", str(tmp_path / "out.json"), timeout=120, cwd=tmp_path)
     assert run.returncode == 2, run.stderr[-2000:]
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
     last = run.stderr.strip().splitlines()[-1]
@@ -307,8 +276,7 @@ def test_bench_refuses_bad_option_values_before_running_anything(tmp_path: Path)
 
 
 def _bench_error_no_json(tmp_path: Path, *argv: str) -> str:
-    run = subprocess.run([sys.executable, str(BENCH), *argv], capture_output=True, text=True, timeout=120,
-                         cwd=tmp_path)  # fmt: skip
+    run = run_bench(*argv, timeout=120, cwd=tmp_path)
     assert run.returncode == 2, run.stderr[-2000:]
     assert "Traceback" not in run.stderr, run.stderr[-2000:]
     assert "warm-up" not in run.stderr and "scan: " not in run.stderr, run.stderr  # refused before the work

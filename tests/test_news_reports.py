@@ -116,14 +116,22 @@ def test_an_agency_named_by_its_full_arabic_name_is_the_origin_of_undated_copies
     ]
 
 
-def fire_day(outlet_date: str) -> list[dict[str, Any]]:
-    """The AFP story timestamped, and three outlets running its first three paragraphs, dated ``outlet_date``."""
-    records = [{"id": "afp", "text": "\n\n".join(FIRE), "source": "فرانس برس", "date": "2026-12-01T06:10:00+02:00"}]
+def carried(
+    agency: tuple[str, str, str], story: list[str], kept: int, outlets: tuple[str, ...], outlet_date: str
+) -> list[dict[str, Any]]:
+    """The agency's story (id, source, date) and outlets running its first ``kept`` paragraphs on ``outlet_date``."""
+    doc_id, source, date = agency
+    records = [{"id": doc_id, "text": "\n\n".join(story), "source": source, "date": date}]
     records += [
-        {"id": outlet, "text": "\n\n".join(FIRE[:3]), "source": outlet, "date": outlet_date}
-        for outlet in ("annahar", "almodon", "nidaa")
+        {"id": outlet, "text": "\n\n".join(story[:kept]), "source": outlet, "date": outlet_date} for outlet in outlets
     ]
     return records
+
+
+def fire_day(outlet_date: str) -> list[dict[str, Any]]:
+    """The AFP story timestamped, and three outlets running its first three paragraphs, dated ``outlet_date``."""
+    afp = ("afp", "فرانس برس", "2026-12-01T06:10:00+02:00")
+    return carried(afp, FIRE, 3, ("annahar", "almodon", "nidaa"), outlet_date)
 
 
 def test_a_copy_dated_by_the_day_alone_does_not_precede_the_agency_timestamped_that_day(tmp_path: Path) -> None:
@@ -210,12 +218,7 @@ def test_copies_left_out_for_a_date_not_read_are_not_called_undated(tmp_path: Pa
 
 def evening(outlet_date: str) -> list[dict[str, Any]]:
     """The AP story moved at 9 p.m. in New York (02:00 UTC the next day), and three outlets running it."""
-    records = [{"id": "ap", "text": "\n\n".join(AP), "source": "AP", "date": "2026-12-01T21:00:00-05:00"}]
-    records += [
-        {"id": outlet, "text": "\n\n".join(AP[:4]), "source": outlet, "date": outlet_date}
-        for outlet in ("nypost", "newsday", "amny")
-    ]
-    return records
+    return carried(("ap", "AP", "2026-12-01T21:00:00-05:00"), AP, 4, ("nypost", "newsday", "amny"), outlet_date)
 
 
 def test_a_day_without_a_zone_does_not_precede_an_evening_story_west_of_utc(tmp_path: Path) -> None:
