@@ -77,7 +77,8 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     import datasketch
     import xxhash
 
-    from dedup.align import align, prepare
+    from dedup.align import prepare
+    from dedup.batch import align_batch, handle
     from dedup.budget import per_document_budget
     from dedup.candidates import candidate_pairs, candidate_pairs_banded
     from dedup.lsh import band_keys, band_keys32
@@ -163,17 +164,23 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     params = cfg.align_params
     involved = sorted({i for p in pairs for i in p})
 
-    def do_prepare() -> dict[int, Any]:
-        out = {}
+    slot = {k: n for n, k in enumerate(involved)}
+    lefts, rights = [slot[i] for i, _ in pairs], [slot[j] for _, j in pairs]
+
+    def do_prepare() -> list[Any]:
+        # Each document once, as a handle of its arrays, as the scan hands them to the batch kernel.
+        out = []
         for i in involved:
             n = normalized[i]
-            out[i] = prepare(n, shingle(n.text, cfg.ngram), params)
+            out.append(handle(prepare(n, shingle(n.text, cfg.ngram), params)))
         return out
 
-    prepared = do_prepare()
+    handles = do_prepare()
+    prepared = {i: handles[slot[i]].prepared for i in involved}
 
     def do_align() -> list[Any]:
-        return [align(prepared[i], prepared[j], params) for i, j in pairs]
+        # The scan's kernel (dedup.batch): the pairs in one call, on this thread.
+        return align_batch(handles, lefts, rights, params)
 
     bench.row(f"align ({len(pairs):,} candidate pairs, prepare incl.)", lambda: (do_prepare(), do_align()),
               group="stage", shingles=n_shingles)  # fmt: skip
