@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from .errors import ParameterError
 
-__all__ = ["date_until", "parse_date", "period", "precedes", "read_date"]
+__all__ = ["parse_date", "period", "precedes", "read_date"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 1969-2068, as
@@ -101,32 +101,17 @@ _SHOWN = 40
 _DAY = timedelta(days=1)
 
 
-def date_until(value: str | None) -> datetime | None:
-    """The end of the period a date names: the next day's first instant for a day, the instant itself for a time.
-
-    ``None`` when the date cannot be read (:func:`parse_date`).
-
-    Example:
-        >>> date_until("2024-01-22") == parse_date("2024-01-23"), date_until("22.01.24") == parse_date("23.01.24")
-        (True, True)
-        >>> date_until("2024-01-22T06:10:00+02:00") == parse_date("2024-01-22T06:10:00+02:00")
-        True
-    """
-    start = parse_date(value)
-    if start is None or value is None:
-        return None
-    return start + _DAY if _is_day(value.strip()) else start
-
-
 def period(value: str | None) -> tuple[float, float]:
     """A date's period as timestamps, as the engines hold it: its start and its end (NaN, NaN when none or not read).
 
-    The end is NaN for a time (an instant) and the next day's first instant for a day
-    (:func:`date_until`); :func:`precedes` orders two periods.
+    The end is NaN for a time (an instant) and the next day's first instant for a day (a day
+    without a time is the whole day, dotted or ISO 8601); :func:`precedes` orders two periods.
 
     Example:
         >>> period("1970-01-02"), period("1970-01-01T00:01:00Z"), period("yesterday")
         ((86400.0, 172800.0), (60.0, nan), (nan, nan))
+        >>> period("02.01.70") == period("1970-01-02")
+        True
     """
     start = parse_date(value)
     if start is None or value is None:

@@ -107,7 +107,7 @@ def align_pair(
     when none) and window counts. The one per-pair step of every engine (local and Spark), so both
     report the same passages and scores. ``alignments``, when given, are ``align(a, b,
     config.align_params)`` already computed. ``until`` holds where each date's period ends (a date
-    without a time is its whole day: :func:`dedup.dates.date_until`; NaN: an instant).
+    without a time is its whole day: :func:`dedup.dates.period`; NaN: an instant).
 
     Example:
         >>> cfg = ScanConfig()
