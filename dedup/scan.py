@@ -284,14 +284,14 @@ class _Index:
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return
-        when, unread = read_date(doc.date)
+        _, unread = read_date(doc.date)
         if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
             if cfg.strict:
                 raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date")
             self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
-        start, until = period(doc.date) if when is not None else (math.nan, math.nan)
+        start, until = period(doc.date)  # (NaN, NaN for a date not read)
         self.doc_time.append(start)
         self.doc_until.append(until)
         self.doc_length.append(len(normalized.text))
