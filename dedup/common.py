@@ -311,7 +311,8 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 # Format characters that sit inside words: the zero-width non-joiner and joiner (Persian's
 # compound words, Arabic joining forms, emoji sequences) and the soft hyphen.
-_IN_WORD = frozenset("\u200c\u200d\u00ad")
+_JOINERS = "\u200c\u200d"
+_IN_WORD = frozenset(_JOINERS + "\u00ad")
 
 
 def _letter(char: str) -> bool:
@@ -321,7 +322,7 @@ def _letter(char: str) -> bool:
 
 def _extends(char: str) -> bool:
     """Whether ``char`` belongs to the character before it (a combining mark or a joiner): no span ends before it."""
-    return unicodedata.category(char)[0] == "M" or char in "\u200c\u200d"
+    return unicodedata.category(char)[0] == "M" or char in _JOINERS
 
 
 def _joined(before: str, char: str) -> bool:
