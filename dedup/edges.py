@@ -189,14 +189,19 @@ def _covered_letters(
         s, e = max(int(starts[i]), start), min(int(ends[i]), end)
         if s > hi:
             if hi > lo:
-                covered += hi - lo - int(np.searchsorted(spaces, hi) - np.searchsorted(spaces, lo))
+                covered += _letters(spaces, lo, hi)
             lo, hi = s, e
         else:
             hi = max(hi, e)
     if hi > lo:
-        covered += hi - lo - int(np.searchsorted(spaces, hi) - np.searchsorted(spaces, lo))
-    letters = end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
-    return covered, letters
+        covered += _letters(spaces, lo, hi)
+    return covered, _letters(spaces, start, end)
+
+
+@njit(cache=True, nogil=True)
+def _letters(spaces: Positions, start: int, end: int) -> int:
+    """The characters of ``[start, end)`` that are not spaces (``spaces``: the sorted positions of the spaces)."""
+    return end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
 
 
 def _template_line(doc: Prepared, start: int, end: int) -> bool:
