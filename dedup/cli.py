@@ -35,6 +35,7 @@ from .evaluate_pairs import (
 )
 from .html import write_html
 from .index import AddResult, Index
+from .index.store import check_not_a_file
 from .io import FORMATS, Reader, duplicate_reason, file_format
 from .normalize import PROFILES
 from .progress import ProgressBar
@@ -791,8 +792,7 @@ def _open_index(args: argparse.Namespace, *, create: bool) -> Index:
             stored = existing.config
         config = stored.replace(**given, skip_bad=skip_bad, strict=strict)
         return Index.open(path, config, create=create, timeout=args.wait)
-    if path.exists() and not path.is_dir():
-        raise DedupError(f"{path}: exists and is not a directory (an index is a directory)")
+    check_not_a_file(path)  # (before "no index here": a file is not a missing index)
     if not create:
         # A daily job's first run is a query of an archive not made yet: say what makes one.
         made = f"`dedup index add {shlex.quote(str(path))} INPUT...` makes one"

@@ -68,6 +68,12 @@ CREATE TABLE statistics (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 _NOT_STORED = ("skip_bad", "strict")
 
 
+def check_not_a_file(path: Path) -> None:
+    """Refuse an index path that names something other than a directory (a file, a link to one)."""
+    if path.exists() and not path.is_dir():
+        raise DedupError(f"{path}: exists and is not a directory (an index is a directory)")
+
+
 def config_to_json(config: ScanConfig) -> str:
     """The stored form of a configuration."""
     stored = {k: v for k, v in config.to_dict().items() if k not in _NOT_STORED}
@@ -115,8 +121,7 @@ class Store:
         self._made_directory = False
         catalogue = self.path / _CATALOGUE
         if not catalogue.exists():
-            if self.path.exists() and not self.path.is_dir():
-                raise DedupError(f"{self.path}: exists and is not a directory (an index is a directory)")
+            check_not_a_file(self.path)
             if not create:
                 raise DedupError(f"{self.path}: no index here (no {_CATALOGUE})")
             # (What a crash while creating an index can leave is not "another" folder's content.)
