@@ -55,11 +55,12 @@ class Handle:
     an array); they stay valid while the handle, which holds the document, lives.
     """
 
-    __slots__ = ("prepared", "row")
+    __slots__ = ("length", "prepared", "row")
 
     def __init__(self, prepared: Prepared, row: npt.NDArray[np.int64] | None) -> None:
         self.prepared = prepared
         self.row = row  # None: positions in int64 (texts of 2^31 code points), aligned a pair at a time
+        self.length = len(prepared.normalized.text)  # (which of a pair is aligned first: align_batch)
 
 
 def handle(prepared: Prepared) -> Handle:
@@ -89,7 +90,10 @@ def handle(prepared: Prepared) -> Handle:
 
 
 def align_batch(
-    handles: Sequence[Handle], left: Sequence[int], right: Sequence[int], params: AlignParams | None = None
+    handles: Sequence[Handle],
+    left: Sequence[int] | npt.NDArray[np.int64],
+    right: Sequence[int] | npt.NDArray[np.int64],
+    params: AlignParams | None = None,
 ) -> list[list[Alignment]]:
     """For each pair ``(handles[left[k]], handles[right[k]])``, what :func:`dedup.align.align` returns.
 
@@ -109,50 +113,62 @@ def align_batch(
     params = params or AlignParams()
     if len(left) != len(right):
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
-    # Each pair aligned in the order align() aligns it (the shorter document first), and turned back.
-    flip = [_flipped(handles[i].prepared, handles[j].prepared) for i, j in zip(left, right, strict=True)]
-    left, right = (
-        [j if f else i for i, j, f in zip(left, right, flip, strict=True)],
-        [i if f else j for i, j, f in zip(left, right, flip, strict=True)],
-    )
-    # Python a pair is what the GIL serialises between the threads: the parameters are worked out
-    # for each width the chunk's documents have (one, mostly), and each document is checked once.
-    width = [h.prepared.width for h in handles]
-    scaled: dict[float, AlignParams] = {}
-    for k in {*left, *right}:
+    # Python a pair is what the GIL serialises between the threads (a chunk's pairs are ten times
+    # its documents): what is worked out pair by pair is worked out on arrays of the chunk's pairs
+    # from values read once a document, and only the pairs that hold something are seen one by one.
+    count = len(left)
+    first, second = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    # Each pair aligned in the order align() aligns it (the shorter document first; _flipped), and
+    # turned back: the texts are compared only where the lengths are equal.
+    size = np.fromiter((h.length for h in handles), dtype=np.int64, count=len(handles))
+    flip = size[second] < size[first]
+    for k in np.flatnonzero(size[second] == size[first]).tolist():
+        flip[k] = _flipped(handles[int(first[k])].prepared, handles[int(second[k])].prepared)
+    first, second = np.where(flip, second, first), np.where(flip, first, second)
+    # The parameters for each width the pairs have (one, mostly); each document checked once.
+    used = np.unique(np.concatenate((first, second))).tolist()
+    for k in used:
         _check_offset(handles[k].prepared, params)  # (scaling to letters keeps seed_length and ngram)
-        if width[k] not in scaled:
-            scaled[width[k]] = _in_letters(params, width[k])
-    each = [scaled[min(width[i], width[j])] for i, j in zip(left, right, strict=True)]
-    found: list[list[Alignment]] = [[] for _ in each]
-    whole = [h.row is not None for h in handles]
-    packed = [k for k, (i, j) in enumerate(zip(left, right, strict=True)) if whole[i] and whole[j]]
-    if packed:
-        table = np.empty((len(handles), _ROW), dtype=np.int64)
+    width = np.fromiter((h.prepared.width for h in handles), dtype=np.float64, count=len(handles))
+    widths, which = np.unique(np.minimum(width[first], width[second]), return_inverse=True)
+    scaled = [_in_letters(params, w) for w in widths.tolist()]
+    found: list[list[Alignment]] = [[] for _ in range(count)]
+    hits: list[int] = []
+    whole = np.fromiter((h.row is not None for h in handles), dtype=np.bool_, count=len(handles))
+    both_whole = whole[first] & whole[second]
+    packed = np.flatnonzero(both_whole)
+    if len(packed):
+        table = np.zeros((len(handles), _ROW), dtype=np.int64)
         for n, h in enumerate(handles):
-            table[n] = h.row if h.row is not None else 0
-        sizes = {id(p): (p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for p in scaled.values()}
-        lengths = np.array([sizes[id(each[k])] for k in packed], dtype=np.int64).reshape(len(packed), 4)
-        chosen = np.array(packed, dtype=np.int64)
+            if h.row is not None:
+                table[n] = h.row
+        sizes = np.array(
+            [(p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for p in scaled], dtype=np.int64
+        ).reshape(len(scaled), 4)
         rows, bounds = _batch_kernel(
-            table, np.asarray(left, dtype=np.int64)[chosen], np.asarray(right, dtype=np.int64)[chosen],
-            lengths, params.seed_length - params.ngram, params.min_seeds, params.min_density,
-            params.exact_density, 2 * params.seed_length,
+            table, first[packed], second[packed], sizes[which[packed]], params.seed_length - params.ngram,
+            params.min_seeds, params.min_density, params.exact_density, 2 * params.seed_length,
         )  # fmt: skip
         for n in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
-            k = packed[n]
-            a, b = handles[left[k]].prepared, handles[right[k]].prepared
-            found[k] = _alignments(a, b, each[k], rows[bounds[n] : bounds[n + 1]])
-    if len(packed) < len(each):
-        for k, (i, j) in enumerate(zip(left, right, strict=True)):
-            if not (whole[i] and whole[j]):
-                a, b = handles[i].prepared, handles[j].prepared
-                found[k] = _alignments(a, b, each[k], _rows(a, b, each[k]))
-    return [_swapped(x) if f else x for x, f in zip(found, flip, strict=True)]
+            k = int(packed[n])
+            a, b = handles[int(first[k])].prepared, handles[int(second[k])].prepared
+            found[k] = _alignments(a, b, scaled[which[k]], rows[bounds[n] : bounds[n + 1]])
+            hits.append(k)
+    for k in np.flatnonzero(~both_whole).tolist():
+        a, b = handles[int(first[k])].prepared, handles[int(second[k])].prepared
+        found[k] = _alignments(a, b, scaled[which[k]], _rows(a, b, scaled[which[k]]))
+        hits.append(k)
+    for k in hits:
+        if flip[k]:
+            found[k] = _swapped(found[k])
+    return found
 
 
 def align_documents(
-    left: Sequence[int], right: Sequence[int], documents: Callable[[list[int]], Sequence[Handle]], params: AlignParams
+    left: Sequence[int] | npt.NDArray[np.int64],
+    right: Sequence[int] | npt.NDArray[np.int64],
+    documents: Callable[[list[int]], Sequence[Handle]],
+    params: AlignParams,
 ) -> list[tuple[Handle, Handle, list[Alignment]]]:
     """For pairs of document numbers, each pair's two documents and what :func:`align_batch` finds; each asked for once.
 
@@ -171,11 +187,21 @@ def align_documents(
         >>> [(len(found)) for _, _, found in align_documents([7, 9], [9, 7], documents, AlignParams())], asked
         ([0, 0], [[7, 9]])
     """
-    needed = list(dict.fromkeys(k for pair in zip(left, right, strict=True) for k in pair))
-    slot = {k: n for n, k in enumerate(needed)}
-    handles = documents(needed)
-    found = align_batch(handles, [slot[i] for i in left], [slot[j] for j in right], params)
-    return [(handles[slot[i]], handles[slot[j]], x) for i, j, x in zip(left, right, found, strict=True)]
+    if len(left) != len(right):
+        raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
+    # The documents in the order the pairs first name them (left, right, left, ...), found on arrays.
+    named = np.empty(2 * len(left), dtype=np.int64)
+    named[0::2], named[1::2] = left, right
+    ids, first, where = np.unique(named, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    slot = np.empty(len(ids), dtype=np.int64)
+    slot[order] = np.arange(len(ids))
+    slots = slot[where.reshape(-1)]
+    handles = documents(ids[order].tolist())
+    found = align_batch(handles, slots[0::2], slots[1::2], params)
+    return [
+        (handles[i], handles[j], x) for i, j, x in zip(slots[0::2].tolist(), slots[1::2].tolist(), found, strict=True)
+    ]
 
 
 def _address_as_pointer(typingctx, address):  # type: ignore[no-untyped-def]

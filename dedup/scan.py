@@ -531,7 +531,7 @@ class _AlignChunk:
         # Each document of the chunk once, held until its pairs are aligned, in one kernel call
         # (dedup.batch).
         documents = functools.partial(self.prepared.handles, next_use=next_uses(chunk))
-        aligned = align_documents(left, right, documents, self.params)
+        aligned = align_documents(chunk[0], chunk[1], documents, self.params)
         # Most candidates of long documents (98% on pan13) share no passage and are not scored, and
         # most of a brief's candidates without a passage fall short of min_score: nothing else of
         # such a pair is looked up (align_pair would return the same, by the same tests). The test
