@@ -30,6 +30,7 @@ import unicodedata
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from .checks import check_str
 from .errors import ParameterError
@@ -205,16 +206,19 @@ _BEFORE_SPACE = ".!?\u2026"
 _CLOSING = "\"'\u201d\u2019\u00bb\u203a)]}\u300d\u300f\uff09"
 
 
-def _stop_tables() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
-    stop = np.zeros(0x10000, dtype=np.uint8)  # 1: ends a sentence; 2: only before what `follows` marks
-    stop[[ord(c) for c in _ALWAYS]] = 1
-    stop[[ord(c) for c in _BEFORE_SPACE]] = 2
-    follows = np.array([chr(cp).isspace() for cp in range(0x10000)], dtype=np.bool_)
-    follows[[ord(c) for c in _CLOSING]] = True
-    return stop, follows
+def _stop_table() -> npt.NDArray[np.uint8]:
+    """For each code point of the Basic Multilingual Plane: ``_ENDS`` (ends a sentence),
+    ``_ENDS_BEFORE`` (only before what ``_FOLLOWS`` marks) and ``_FOLLOWS`` (a space, a closing quote or bracket)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[[ord(c) for c in _ALWAYS]] |= _ENDS
+    table[[ord(c) for c in _BEFORE_SPACE]] |= _ENDS_BEFORE
+    table[[cp for cp in range(0x10000) if chr(cp).isspace()]] |= _FOLLOWS
+    table[[ord(c) for c in _CLOSING]] |= _FOLLOWS
+    return table
 
 
-_STOP, _FOLLOWS = _stop_tables()
+_ENDS, _ENDS_BEFORE, _FOLLOWS = 1, 2, 4
+_STOP = _stop_table()
 
 
 def sentence_ends(text: str, offsets: npt.NDArray[np.integer], normalized: str) -> npt.NDArray[np.int64]:
@@ -232,22 +236,40 @@ def sentence_ends(text: str, offsets: npt.NDArray[np.integer], normalized: str) 
         >>> [n.text[:e] for e in sentence_ends(raw, n.offsets, n.text)]
         ['he said it is 2 5 km', 'he said it is 2 5 km then he left', 'he said it is 2 5 km then he left next']
     """
+    # One pass of a compiled loop: every document prepared for alignment is read for its stops,
+    # and the array expressions over the whole raw text were most of the preparation's Python.
+    return _sentence_ends(_codepoints(text), np.asarray(offsets), _codepoints(normalized), _STOP)
+
+
+@njit(cache=True, nogil=True)
+def _sentence_ends(
+    cps: npt.NDArray[np.uint32], offsets: npt.NDArray[np.integer], normalized: npt.NDArray[np.uint32],
+    table: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.int64]:  # fmt: skip
     n = len(normalized)
-    cps = np.minimum(_codepoints(text), 0xFFFF)  # (no mark lies beyond the Basic Multilingual Plane)
-    kind = _STOP[cps]
-    after = np.ones(len(cps), dtype=np.bool_)  # (the end of the text follows the last character)
-    after[:-1] = _FOLLOWS[cps[1:]]
-    stops = np.flatnonzero((kind == 1) | ((kind == 2) & after))
-    # A stop at raw offset r ends the sentence after the normalised characters lying before r,
-    # less the space that stands for the stop's neighbours.
-    ends = np.searchsorted(np.asarray(offsets[:n]), stops, side="left").astype(np.int64)
-    if n and len(ends):
-        spaces = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32) == 32
-        ends -= spaces[np.maximum(ends - 1, 0)] & (ends > 0)
-    ends = np.unique(ends[ends > 0])
-    if n and (not len(ends) or ends[-1] != n):
-        ends = np.append(ends, n)
-    return ends
+    ends = np.empty(len(cps) + 1, dtype=np.int64)
+    count = last = 0
+    at = 0  # the normalised characters lying before raw offset r: offsets[:at] < r
+    for r in range(len(cps)):
+        kind = table[cps[r]] if cps[r] <= 0xFFFF else 0  # (no mark lies beyond the Basic Multilingual Plane)
+        if not kind & (_ENDS | _ENDS_BEFORE):
+            continue
+        followed = r + 1 == len(cps) or (cps[r + 1] <= 0xFFFF and table[cps[r + 1]] & _FOLLOWS)
+        if not kind & _ENDS and not followed:  # (the end of the text follows the last character)
+            continue
+        # A stop at raw offset r ends the sentence after the normalised characters lying before r,
+        # less the space that stands for the stop's neighbours. (Ends only grow with r.)
+        while at < n and offsets[at] < r:
+            at += 1
+        end = at - 1 if at > 0 and normalized[at - 1] == 32 else at
+        if end > last:
+            ends[count] = end
+            count += 1
+            last = end
+    if n and last != n:
+        ends[count] = n
+        count += 1
+    return ends[:count].copy()
 
 
 def tokens(text: str) -> list[str]:
