@@ -46,6 +46,7 @@ _I32 = ("seed_index", "starts", "ends", "word_starts", "word_ends", "spaces", "b
 _BOOL = ("seed_rare", "word_rare")
 _FIELDS = (*_U64, *_I32, *_BOOL, "copies")
 _ROW = 2 * len(_FIELDS) + 1
+_NO_ROW = np.zeros(_ROW, dtype=np.int64)  # (the table's row of a document aligned a pair at a time)
 
 
 class Handle:
@@ -113,35 +114,39 @@ def align_batch(
     params = params or AlignParams()
     if len(left) != len(right):
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
-    # Python a pair is what the GIL serialises between the threads (a chunk's pairs are ten times
-    # its documents): what is worked out pair by pair is worked out on arrays of the chunk's pairs
-    # from values read once a document, and only the pairs that hold something are seen one by one.
+    # Python a pair is what the GIL serialises between the threads: what is worked out pair by
+    # pair is worked out on arrays of the chunk's pairs, from values read once a document, and
+    # only the pairs that hold something are seen one by one.
     count = len(left)
     first, second = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     # Each pair aligned in the order align() aligns it (the shorter document first; _flipped), and
     # turned back: the texts are compared only where the lengths are equal.
-    size = np.fromiter((h.length for h in handles), dtype=np.int64, count=len(handles))
-    flip = size[second] < size[first]
-    for k in np.flatnonzero(size[second] == size[first]).tolist():
-        flip[k] = _flipped(handles[int(first[k])].prepared, handles[int(second[k])].prepared)
+    size = np.array([h.length for h in handles], dtype=np.int64)
+    size_a, size_b = size[first], size[second]
+    flip = size_b < size_a
+    for k in np.flatnonzero(size_b == size_a).tolist():
+        flip[k] = _flipped(handles[first[k]].prepared, handles[second[k]].prepared)
     first, second = np.where(flip, second, first), np.where(flip, first, second)
-    # The parameters for each width the pairs have (one, mostly); each document checked once.
-    used = np.unique(np.concatenate((first, second))).tolist()
+    # Each document checked once, and the parameters worked out for each width the pairs have
+    # (one, mostly: a pair takes the smaller of its documents' widths).
+    used = {*first.tolist(), *second.tolist()}
     for k in used:
         _check_offset(handles[k].prepared, params)  # (scaling to letters keeps seed_length and ngram)
-    width = np.fromiter((h.prepared.width for h in handles), dtype=np.float64, count=len(handles))
-    widths, which = np.unique(np.minimum(width[first], width[second]), return_inverse=True)
-    scaled = [_in_letters(params, w) for w in widths.tolist()]
+    width = [h.prepared.width for h in handles]
+    widths = sorted({width[k] for k in used})
+    scaled = [_in_letters(params, w) for w in widths]
+    if len(widths) > 1:
+        of = np.array(width, dtype=np.float64)
+        which = np.searchsorted(np.array(widths), np.minimum(of[first], of[second]))
+    else:
+        which = np.zeros(count, dtype=np.int64)
     found: list[list[Alignment]] = [[] for _ in range(count)]
     hits: list[int] = []
-    whole = np.fromiter((h.row is not None for h in handles), dtype=np.bool_, count=len(handles))
+    whole = np.array([h.row is not None for h in handles], dtype=np.bool_)
     both_whole = whole[first] & whole[second]
     packed = np.flatnonzero(both_whole)
     if len(packed):
-        table = np.zeros((len(handles), _ROW), dtype=np.int64)
-        for n, h in enumerate(handles):
-            if h.row is not None:
-                table[n] = h.row
+        table = np.concatenate([_NO_ROW if h.row is None else h.row for h in handles]).reshape(len(handles), _ROW)
         sizes = np.array(
             [(p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for p in scaled], dtype=np.int64
         ).reshape(len(scaled), 4)
@@ -151,13 +156,14 @@ def align_batch(
         )  # fmt: skip
         for n in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
             k = int(packed[n])
-            a, b = handles[int(first[k])].prepared, handles[int(second[k])].prepared
+            a, b = handles[first[k]].prepared, handles[second[k]].prepared
             found[k] = _alignments(a, b, scaled[which[k]], rows[bounds[n] : bounds[n + 1]])
             hits.append(k)
-    for k in np.flatnonzero(~both_whole).tolist():
-        a, b = handles[int(first[k])].prepared, handles[int(second[k])].prepared
-        found[k] = _alignments(a, b, scaled[which[k]], _rows(a, b, scaled[which[k]]))
-        hits.append(k)
+    if len(packed) < count:
+        for k in np.flatnonzero(~both_whole).tolist():
+            a, b = handles[first[k]].prepared, handles[second[k]].prepared
+            found[k] = _alignments(a, b, scaled[which[k]], _rows(a, b, scaled[which[k]]))
+            hits.append(k)
     for k in hits:
         if flip[k]:
             found[k] = _swapped(found[k])
@@ -189,15 +195,14 @@ def align_documents(
     """
     if len(left) != len(right):
         raise ParameterError(f"left and right must be as long as each other, got {len(left)} and {len(right)}")
-    # The documents in the order the pairs first name them (left, right, left, ...), found on arrays.
+    # The documents in the order the pairs first name them (left, right, left, ...), and the slot
+    # of each side of each pair among them.
     named = np.empty(2 * len(left), dtype=np.int64)
     named[0::2], named[1::2] = left, right
-    ids, first, where = np.unique(named, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    slot = np.empty(len(ids), dtype=np.int64)
-    slot[order] = np.arange(len(ids))
-    slots = slot[where.reshape(-1)]
-    handles = documents(ids[order].tolist())
+    ids = np.array(list(dict.fromkeys(named.tolist())), dtype=np.int64)
+    order = np.argsort(ids)
+    slots = order[np.searchsorted(ids[order], named)]
+    handles = documents(ids.tolist())
     found = align_batch(handles, slots[0::2], slots[1::2], params)
     return [
         (handles[i], handles[j], x) for i, j, x in zip(slots[0::2].tolist(), slots[1::2].tolist(), found, strict=True)

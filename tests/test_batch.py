@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dedup import seeds
 from dedup.align import AlignParams, Prepared, align, prepare
-from dedup.batch import align_batch, handle
+from dedup.batch import Handle, align_batch, handle
 from dedup.errors import ParameterError
 from dedup.normalize import normalize
 from dedup.shingle import shingle
@@ -105,6 +105,25 @@ def test_a_chunk_of_many_passages_keeps_each_pairs_own() -> None:
     assert sum(len(x) for x in expected) > 16
     found = align_batch([handle(d) for d in documents], [i for i, _ in pairs], [j for _, j in pairs], PARAMS)
     assert found == expected
+
+
+def test_a_batch_of_mixed_widths_equal_lengths_and_documents_aligned_apart_finds_what_align_finds() -> None:
+    # One batch holding pairs of different widths (some pairs' lengths scaled to letters), pairs
+    # of two texts of the same length (which goes first is settled by the texts, both ways round
+    # here) and documents aligned a pair at a time (no row): each pair as align() has it.
+    texts = _documents(11, LATIN, 3) + _documents(13, CHINESE, 3) + _documents(13, ARABIC, 2)
+    first, rest = texts[0].split(" ", 1)
+    texts.append("q" * len(first) + " " + rest)  # as long as texts[0], another text
+    documents = _prepared(texts)
+    handles = [handle(d) for d in documents]
+    handles[1], handles[5] = Handle(documents[1], None), Handle(documents[5], None)
+    pairs = [(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j]
+    found = align_batch(handles, [i for i, _ in pairs], [j for _, j in pairs], PARAMS)
+    assert found == [align(documents[i], documents[j], PARAMS) for i, j in pairs]
+    assert len(documents[0].normalized.text) == len(documents[-1].normalized.text)
+    assert found[pairs.index((0, len(texts) - 1))] and found[pairs.index((len(texts) - 1, 0))]
+    assert len({d.width for d in documents}) > 1
+    assert any(found[pairs.index((i, j))] for i in (3, 4, 5) for j in (3, 4, 5) if i != j)  # (lengths in letters)
 
 
 def test_handles_read_each_array_where_it_lies() -> None:
