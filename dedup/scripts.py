@@ -286,7 +286,7 @@ def tokens(text: str) -> list[str]:
         >>> tokens("रक्षा मंत्रालय ने कहा")
         ['रक्षा', 'मंत्रालय', 'कहा']
     """
-    if not _ANY_SOLID.search(text):
+    if text.isascii() or not _ANY_SOLID.search(text):  # (isascii: a flag of the string, no scan)
         return _words(text)
     out: list[str] = []
     for word in _words(text):
@@ -308,8 +308,11 @@ def _words(text: str) -> list[str]:
         >>> _words("the state-run agency's 2,500 troops")
         ['the', 'state', 'run', 'agency', '500', 'troops']
     """
+    words = text.split()
+    if "".join(words).isalnum():  # (normalised text, mostly: every word one run, none searched)
+        return [word for word in words if len(word) >= _SHORTEST]
     out: list[str] = []
-    for word in text.split():
+    for word in words:
         if word.isalnum():
             if len(word) >= _SHORTEST:
                 out.append(word)
