@@ -121,6 +121,7 @@ def _table() -> npt.NDArray[np.uint8]:
 
 
 _CLASS = _table()
+_FIRST_CLASSED = int(np.flatnonzero(_CLASS)[0])  # (the code points below it are letters of width 1)
 
 
 def _codepoints(text: str) -> npt.NDArray[np.uint32]:
@@ -190,8 +191,13 @@ def measure(codepoints: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.int64], 
         >>> where.tolist(), round(letters, 2)
         ([0, 1, 2], 1.8)
     """
+    # Alphabetic text, most of it: nothing to find, every character a letter. Below the first
+    # code point of a class (Thai's) none has one: the text's largest code point says so, where
+    # classifying took a table look-up a character (every document prepared for alignment).
+    if not len(codepoints) or int(codepoints.max()) < _FIRST_CLASSED:
+        return np.zeros(0, dtype=np.int64), 1.0
     classes = _classes(codepoints)
-    if not classes.any():  # (alphabetic text, most of it: nothing to find, every character a letter)
+    if not classes.any():
         return np.zeros(0, dtype=np.int64), 1.0
     return _breaks(classes), _width(classes)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from dedup import scan
 from dedup.group import _widen
-from dedup.scripts import _words, breaks, tokens, width
+from dedup.scripts import _words, breaks, measure, tokens, width
 from dedup_bench.scripts import TRANSLATIONS, outlets, reach
 
 CARRIER_PAIRS = {frozenset(("d0", "d1")), frozenset(("d0", "d2")), frozenset(("d1", "d2"))}
@@ -73,6 +73,15 @@ def test_alphabetic_text_is_measured_and_cut_as_before(text: str) -> None:
 def test_words_split_at_spaces_first_are_the_runs_of_word_characters(text: str) -> None:
     """The fast path of tokens (every Unicode character, whitespace, marks and "_" included)."""
     assert _words(text) == _reference_words(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=60) | _ALPHABETIC | _MIXED)
+def test_measure_is_breaks_and_width_at_once(text: str) -> None:
+    """The shortcut of text below the first classed code point (most documents) included."""
+    where, letters = measure(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    assert (where.tolist(), letters) == (breaks(text).tolist(), width(text))
+    assert where.dtype == np.int64
 
 
 def _reference_words(text: str) -> list[str]:
