@@ -3,7 +3,8 @@
 An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
 (an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
 word or two (a seed running over a full stop) or into the outlet's template above or below its
-story; words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
+story; a template line both sides print inside a passage parts it; words two passages both
+claim at their seam go to one of them. :mod:`dedup.align` calls
 :func:`_untangle`, then :func:`_to_sentence_ends`, last.
 """
 
@@ -16,7 +17,16 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import Positions
-from .assemble import _EDGE_WORDS, Alignment, _an_edit, _length, _overlap
+from .assemble import (
+    _EDGE_WORDS,
+    _EDIT_LENGTH,
+    _WORD_SHARE,
+    Alignment,
+    _an_edit,
+    _length,
+    _overlap,
+    _word_share,
+)
 from .normalize import Normalized, PackedNormalized
 from .seeds import Prepared
 
@@ -24,7 +34,7 @@ __all__: list[str] = []
 
 
 def _to_sentence_ends(
-    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int
+    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int, min_length: int = 0
 ) -> list[Alignment]:
     """Each passage's ends moved out to its sentences' ends where the rest of the sentence is an edit on both sides.
 
@@ -35,7 +45,9 @@ def _to_sentence_ends(
     half their words in common), and no other passage of the pair lies in them. An outlet's own
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
-    end (:func:`_off_the_breaks`, ``fragment``). Documents prepared without their raw text have no
+    end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
+    (:func:`_off_boilerplate`), and is parted at template lines both sides print further in
+    (:func:`_apart_at_templates`, ``min_length``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 
     Example:
@@ -77,8 +89,113 @@ def _to_sentence_ends(
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
         spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
-        out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
+        pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length)
+        whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
+        for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
+            seeds = x.seeds if len(pieces) == 1 else max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole))
+            out.append(Alignment(a0, a1, b0, b1, seeds))
     return out
+
+
+def _apart_at_templates(
+    spans: list[tuple[int, int]],
+    docs: tuple[Prepared, Prepared],
+    ends: tuple[Positions, Positions],
+    texts: tuple[str, str],
+    fragment: int,
+    min_length: int,
+) -> list[list[tuple[int, int]]]:
+    """A passage's two spans parted at the template lines both sides print inside it: the pieces, in order.
+
+    Two outlets of one group or one CMS print their sign-offs (or a promotional line) at the same
+    place of a wire story, and lines both print under them ("Related:" links to the same wire
+    headlines) are shared text too: the passage ran from the story over the sign-off into the
+    links. A template line (:func:`_template_line`) of each side inside the passage, with the
+    pieces of the passage before them shared wording on both sides (like lengths,
+    :data:`~dedup.assemble._WORD_SHARE` of their words in common), parts the passage there; lines
+    of the two sides pair in order. A piece under ``min_length`` characters is no passage of its
+    own (a template line within ``reach`` of an edge already cuts off what lies beyond it,
+    :func:`_off_boilerplate`) unless every piece is: then the longest stays.
+
+    Example (each outlet's sign-off left out as its boilerplate, three links under it):
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> story = "The ministry said it had no plans to withdraw troops from the north before the vote. " * 2
+        >>> heads = ("Oil edges up on supply fears", "Kuwait names a minister", "Turkey shells Erbil", "Basra reopens")
+        >>> links = "\\n".join(f"Related: {h}" for h in heads)
+        >>> def page(outlet):
+        ...     raw = f"{story}\\n\\nFollow {outlet} on Twitter and Facebook for the latest news and views.\\n{links}"
+        ...     n = normalize(raw)
+        ...     plain = prepare(n, shingle(n.text, 5))
+        ...     sign_off = n.text.index("follow"), n.text.index("related")
+        ...     at = plain.starts[plain.seed_index]
+        ...     common = np.sort(plain.seed_keys[(at >= sign_off[0]) & (at < sign_off[1])])
+        ...     return prepare(n, shingle(n.text, 5), common=common, text=raw)
+        >>> docs = (page("herald"), page("the times"))
+        >>> texts = (docs[0].normalized.text, docs[1].normalized.text)
+        >>> pieces = _apart_at_templates([(0, len(texts[0])), (0, len(texts[1]))], docs,
+        ...                              (docs[0].sentences, docs[1].sentences), texts, 10, 60)
+        >>> [texts[0][a0:a1][-21:] for (a0, a1), _ in pieces], [texts[1][b0:b1][:16] for _, (b0, b1) in pieces]
+        (['north before the vote', 'related basra reopens'], ['the ministry sai', 'related oil edge'])
+    """
+    lines = [_template_lines(docs[s], ends[s], *spans[s], fragment) for s in (0, 1)]
+    if not lines[0] or not lines[1]:
+        return [spans]
+    pieces: list[list[tuple[int, int]]] = []
+    at = [spans[0][0], spans[1][0]]
+    j = 0
+    for line_a in lines[0]:
+        for k in range(j, len(lines[1])):
+            line_b = lines[1][k]
+            if _alike(texts, (at[0], line_a[0]), (at[1], line_b[0])):
+                pieces.append([(at[0], line_a[0]), (at[1], line_b[0])])
+                at = [_sentence_start(ends[s], texts[s], line[1] + 1) for s, line in enumerate((line_a, line_b))]
+                j = k + 1
+                break
+    pieces.append([(at[0], spans[0][1]), (at[1], spans[1][1])])
+    kept = [x for x in pieces if min(x[0][1] - x[0][0], x[1][1] - x[1][0]) >= min_length]
+    return kept or [max(pieces, key=lambda x: min(x[0][1] - x[0][0], x[1][1] - x[1][0]))]
+
+
+def _alike(texts: tuple[str, str], a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether ``a`` of the first text and ``b`` of the second are one piece of a copy: like lengths, shared wording."""
+    if min(a[1] - a[0], b[1] - b[0]) < _EDIT_LENGTH * max(a[1] - a[0], b[1] - b[0]):
+        return False
+    return _word_share(Alignment(a[0], a[1], b[0], b[1], 0), texts) >= _WORD_SHARE
+
+
+def _template_lines(doc: Prepared, ends: Positions, start: int, end: int, fragment: int) -> list[tuple[int, int]]:
+    """The template lines (:func:`_template_line`) of ``doc`` in ``[start, end)``, over ``fragment`` from its edges."""
+    if doc.scored is None or not len(ends):
+        return []
+    found = _template_lines_kernel(
+        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, start + fragment, end - fragment
+    )
+    return [(int(ends[k - 1]), int(ends[k])) for k in found.tolist()]
+
+
+@njit(cache=True, nogil=True)
+def _template_lines_kernel(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    sentences: Positions,
+    start: int,
+    end: int,
+) -> npt.NDArray[np.int64]:
+    """The ``k`` whose sentence ``[sentences[k - 1], sentences[k])`` lies in ``(start, end)``, a template line."""
+    out = []
+    # (the first sentence end past ``start`` opens the first line that starts inside)
+    for k in range(int(np.searchsorted(sentences, start, side="right")) + 1, len(sentences)):
+        if sentences[k] >= end:
+            break
+        covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k])
+        if letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters:
+            out.append(k)
+    return np.array(out, dtype=np.int64)
 
 
 def _off_the_breaks(

@@ -110,23 +110,64 @@ def test_an_outlets_footer_template_stays_out_of_the_passage_above_it(tmp_path: 
     assert all("Follow us" not in p[side]["text"] for p in found for side in ("a", "b")), found
 
 
-def test_links_to_the_same_headlines_under_the_sign_off_stay_out_of_the_passage(tmp_path: Path) -> None:
+LINKED = (
+    "Oil prices edge up on supply worries",
+    "Kuwait names new oil minister",
+    "Turkey shells Kurdish positions in north Iraq",
+    "UN envoy meets Iraqi premier on elections",
+    "Basra port reopens after sandstorm",
+    "Iraq central bank holds rates",
+)
+
+
+@pytest.mark.parametrize("links", [1, 2, 3, 4, 6])
+def test_links_to_the_same_headlines_under_the_sign_off_stay_out_of_the_passage(tmp_path: Path, links: int) -> None:
     """Under each outlet's sign-off, "Related:" lines link to other stories, and two outlets carrying
-    the same wire link to the same headlines: the passage is the story, not the story, the sign-off
-    and the links."""
+    the same wire link to the same headlines: the story's passage is the story, not the story, the
+    sign-off and the links, however many links there are. Links too few to be a passage of their own
+    are in none; more, shared text too, are their own passage, apart from the story."""
     story = paragraphs(*WIRE)
     docs = outlets({"herald": story, "online": story})
     for k, doc in enumerate(docs):  # each page its own links; the two copies of the wire story, the same ones
-        headlines = ("Oil prices edge up on supply worries", "Kuwait names new oil minister")
+        headlines = LINKED[:links]
         if doc["id"] not in ("herald", "online"):
-            headlines = (own_story(500 + k, 12)[:40], own_story(600 + k, 12)[:40])
+            headlines = tuple(own_story(500 + 100 * n + k, 12)[:40] for n in range(links))
         doc["text"] += "".join(f"\nRelated: {headline} - {doc['source']}" for headline in headlines)
     found = between(scan_jsonl(tmp_path, docs), "herald", "online")
-    assert found
+    stories = [p for p in found if "Flash floods" in p["a"]["text"]]
+    assert len(stories) == 1, found
+    for side in ("a", "b"):
+        assert stories[0][side]["text"].startswith("BAGHDAD (Reuters)")
+        assert stories[0][side]["text"].endswith("move to higher ground"), stories[0][side]["text"][-120:]
     for p in found:
         for side in ("a", "b"):
-            assert "Follow us" not in p[side]["text"] and "Related" not in p[side]["text"], p[side]["text"][-120:]
-            assert p[side]["text"].endswith("move to higher ground")
+            assert "Follow us" not in p[side]["text"], p[side]["text"]
+            if p is not stories[0]:
+                assert p[side]["text"].startswith("Related: ") and "floods" not in p[side]["text"]
+    assert len(found) == 1 + (sum(len(f"Related: {h} - online") + 1 for h in LINKED[:links]) >= 150)
+
+
+def test_a_promotional_line_two_outlets_print_inside_the_story_parts_the_passage(tmp_path: Path) -> None:
+    """Two sites of one group print the group's promotional line after the fourth paragraph of every
+    story they run: inside the wire copy, their template, not the copy. The passage is the copy
+    above it and the copy below it, two passages, neither holding the line."""
+    promo = "Follow us on Twitter @{} and Facebook for the latest news and analysis."
+    docs = []
+    for i, outlet in enumerate(("herald", "online")):
+        docs.append({"id": outlet, "source": outlet, "text": paragraphs(*WIRE[:4], promo.format(outlet), *WIRE[4:])})
+        for j in range(4):
+            parts = own_story(100 * i + j).split(". ")
+            half = len(parts) // 2
+            text = paragraphs(". ".join(parts[:half]) + ".", promo.format(outlet), ". ".join(parts[half:]))
+            docs.append({"id": f"{outlet}-{j}", "source": outlet, "text": text})
+    found = between(scan_jsonl(tmp_path, docs), "herald", "online")
+    assert len(found) == 2, found
+    above, below = sorted(found, key=lambda p: p["a"]["start"])
+    for side in ("a", "b"):
+        assert above[side]["text"].startswith("BAGHDAD (Reuters)")
+        assert above[side]["text"].endswith("converted into temporary shelters")
+        assert below[side]["text"].startswith("Iraq's federal Ministry of Migration")
+        assert below[side]["text"].rstrip(".").endswith("move to higher ground")
 
 
 def test_a_quote_the_copy_dropped_is_in_no_passage_when_the_copy_also_moved_a_paragraph(tmp_path: Path) -> None:
