@@ -376,7 +376,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
-    return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length)
+    return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length, p.min_exact)
 
 
 def _in_letters(p: AlignParams, width: float) -> AlignParams:

@@ -34,7 +34,12 @@ __all__: list[str] = []
 
 
 def _to_sentence_ends(
-    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int, min_length: int = 0
+    found: list[Alignment],
+    docs: tuple[Prepared, Prepared],
+    reach: int,
+    fragment: int,
+    min_length: int = 0,
+    min_exact: int = 0,
 ) -> list[Alignment]:
     """Each passage's ends moved out to its sentences' ends where the rest of the sentence is an edit on both sides.
 
@@ -47,7 +52,7 @@ def _to_sentence_ends(
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
     end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
     (:func:`_off_boilerplate`), and is parted at template lines both sides print further in
-    (:func:`_apart_at_templates`, ``min_length``). Documents prepared without their raw text have no
+    (:func:`_apart_at_templates`, ``min_length``, ``min_exact``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 
     Example:
@@ -89,7 +94,7 @@ def _to_sentence_ends(
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
         spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
-        pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length)
+        pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length, min_exact)
         whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
         for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
             seeds = x.seeds if len(pieces) == 1 else max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole))
@@ -104,6 +109,7 @@ def _apart_at_templates(
     texts: tuple[str, str],
     fragment: int,
     min_length: int,
+    min_exact: int,
 ) -> list[list[tuple[int, int]]]:
     """A passage's two spans parted at the template lines both sides print inside it: the pieces, in order.
 
@@ -113,9 +119,10 @@ def _apart_at_templates(
     links. A template line (:func:`_template_line`) of each side inside the passage, with the
     pieces of the passage before them shared wording on both sides (like lengths,
     :data:`~dedup.assemble._WORD_SHARE` of their words in common), parts the passage there; lines
-    of the two sides pair in order. A piece under ``min_length`` characters is no passage of its
-    own (a template line within ``reach`` of an edge already cuts off what lies beyond it,
-    :func:`_off_boilerplate`) unless every piece is: then the longest stays.
+    of the two sides pair in order. Beside a piece of ``min_length`` characters, a piece is a
+    passage from ``min_exact`` characters with shared wording (the rest of a copy under a group's
+    promotional line; a template line within ``reach`` of an edge already cut off what lies beyond
+    it, :func:`_off_boilerplate`); when every piece is under ``min_length``, the longest stays.
 
     Example (each outlet's sign-off left out as its boilerplate, three links under it):
         >>> from dedup.normalize import normalize
@@ -135,7 +142,7 @@ def _apart_at_templates(
         >>> docs = (page("herald"), page("the times"))
         >>> texts = (docs[0].normalized.text, docs[1].normalized.text)
         >>> pieces = _apart_at_templates([(0, len(texts[0])), (0, len(texts[1]))], docs,
-        ...                              (docs[0].sentences, docs[1].sentences), texts, 10, 60)
+        ...                              (docs[0].sentences, docs[1].sentences), texts, 10, 60, 20)
         >>> [texts[0][a0:a1][-21:] for (a0, a1), _ in pieces], [texts[1][b0:b1][:16] for _, (b0, b1) in pieces]
         (['north before the vote', 'related basra reopens'], ['the ministry sai', 'related oil edge'])
     """
@@ -154,8 +161,18 @@ def _apart_at_templates(
                 j = k + 1
                 break
     pieces.append([(at[0], spans[0][1]), (at[1], spans[1][1])])
-    kept = [x for x in pieces if min(x[0][1] - x[0][0], x[1][1] - x[1][0]) >= min_length]
-    return kept or [max(pieces, key=lambda x: min(x[0][1] - x[0][0], x[1][1] - x[1][0]))]
+    if len(pieces) == 1:
+        return pieces
+    lengths = [min(a1 - a0, b1 - b0) for (a0, a1), (b0, b1) in pieces]
+    if max(lengths) < min_length:
+        return [pieces[lengths.index(max(lengths))]]
+    # Beside a piece of min_length, a shorter one is a passage as a near-verbatim piece is beside
+    # a long one: min_exact long, and shared wording (the last piece was not compared above).
+    last = len(pieces) - 1
+    return [
+        x for n, x in enumerate(pieces)
+        if lengths[n] >= min_length or (lengths[n] >= min_exact and (n < last or _alike(texts, *x)))
+    ]  # fmt: skip
 
 
 def _alike(texts: tuple[str, str], a: tuple[int, int], b: tuple[int, int]) -> bool:
