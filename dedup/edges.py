@@ -209,8 +209,7 @@ def _template_lines_kernel(
     for k in range(int(np.searchsorted(sentences, start, side="right")) + 1, len(sentences)):
         if sentences[k] >= end:
             break
-        covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k])
-        if letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters:
+        if _template_line(starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]):
             out.append(k)
     return np.array(out, dtype=np.int64)
 
@@ -260,45 +259,10 @@ def _off_the_breaks(
     return spans
 
 
-def _boilerplate(doc: Prepared, start: int, end: int) -> bool:
-    """Whether most of the non-space characters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate.
-
-    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``): the n-grams of
-    the character seeds left out as the source's template, sign-off or dateline. A document
-    prepared without a source's boilerplate has none.
-
-    Example (the sign-off's seeds left out, as its source's boilerplate would be):
-        >>> from dedup.normalize import normalize
-        >>> from dedup.shingle import shingle
-        >>> from dedup.seeds import prepare
-        >>> n = normalize("The ministry said it had no plans to withdraw.\\n\\nFollow us on Twitter and Facebook")
-        >>> sign_off = n.text.index("follow")
-        >>> plain = prepare(n, shingle(n.text, 5))
-        >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= sign_off])
-        >>> doc = prepare(n, shingle(n.text, 5), common=common)
-        >>> _boilerplate(doc, sign_off, len(n.text)), _boilerplate(doc, 0, sign_off)
-        (True, False)
-    """
-    covered, letters = _boilerplate_letters(doc, start, end)
-    return letters > 0 and 2 * covered > letters
-
-
 # A line of an outlet's template: this share of its letters and this many of them its source's
 # boilerplate (a sign-off, "Follow us on ..."; a header with a time stamp in it is less).
 _TEMPLATE_SHARE = 0.9
 _TEMPLATE_LETTERS = 30
-
-
-def _boilerplate_letters(doc: Prepared, start: int, end: int) -> tuple[int, int]:
-    """How many letters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate, and how many it has.
-
-    Letters are the characters that are not spaces (``Prepared.spaces``). Asked for a few
-    sentences at each edge of every passage reported: one compiled pass over the n-grams there.
-    """
-    if doc.scored is None or end <= start:
-        return 0, 0
-    covered, letters = _covered_letters(doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, start, end)
-    return int(covered), int(letters)
 
 
 @njit(cache=True, nogil=True)
@@ -338,12 +302,6 @@ def _letters(spaces: Positions, start: int, end: int) -> int:
     return end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
 
 
-def _template_line(doc: Prepared, start: int, end: int) -> bool:
-    """Whether ``doc``'s normalised ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``)."""
-    covered, letters = _boilerplate_letters(doc, start, end)
-    return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
-
-
 def _off_boilerplate(
     span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int, reach: int
 ) -> tuple[int, int]:
@@ -374,37 +332,124 @@ def _off_boilerplate(
         >>> n.text[start:end]
         'the ministry said it had no plans to withdraw'
     """
-    start, end = span
     if doc.scored is None or not len(ends):
         return span
+    start, end = _off_boilerplate_kernel(
+        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, len(text), span[0], span[1], fragment, reach
+    )
+    return int(start), int(end)
+
+
+# One compiled call a side of each passage reported: the sentences' checks, in Python, were a call
+# into the compiled n-gram counts each.
+@njit(cache=True, nogil=True)
+def _off_boilerplate_kernel(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    sentences: Positions,
+    length: int,
+    start: int,
+    end: int,
+    fragment: int,
+    reach: int,
+) -> tuple[int, int]:
+    """:func:`_off_boilerplate` over a prepared document's arrays (``sentences``: its sentence ends)."""
     # A template line within ``reach`` of an edge, with the passage going on past it (lines under
     # the sign-off that both outlets print, such as links to the same wire headlines): the passage
     # ends before it, and starts after one above it.
-    for k in range(max(1, int(np.searchsorted(ends, end - reach, side="left"))), len(ends)):
-        if ends[k] >= end - fragment:
+    for k in range(max(1, int(np.searchsorted(sentences, end - reach, side="left"))), len(sentences)):
+        if sentences[k] >= end - fragment:
             break
-        if ends[k - 1] > start + fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
-            end = int(ends[k - 1])
+        if sentences[k - 1] > start + fragment and _template_line(
+            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
+        ):
+            end = sentences[k - 1]
             break
-    for k in range(int(np.searchsorted(ends, start + reach, side="right")) - 1, 0, -1):
-        if ends[k - 1] <= start + fragment:
+    for k in range(int(np.searchsorted(sentences, start + reach, side="right")) - 1, 0, -1):
+        if sentences[k - 1] <= start + fragment:
             break
-        if ends[k] < end - fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
-            start = _sentence_start(ends, text, int(ends[k]) + 1)
+        if sentences[k] < end - fragment and _template_line(
+            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
+        ):
+            start = _start_of_sentence(sentences, spaces, sentences[k] + 1)
             break
     while True:
-        last = _last_end(ends, end)
-        sentence = _boilerplate(doc, last, max(end, _next_end(ends, end))) if last > start + fragment else False
-        if not (sentence and _boilerplate(doc, last, len(text))):
+        k = int(np.searchsorted(sentences, end, side="left"))
+        last = sentences[k - 1] if k else -1
+        if last <= start + fragment:
+            break
+        following = sentences[min(k, len(sentences) - 1)]
+        if not _boilerplate(starts, ends, ranks, scored, spaces, last, max(end, following)):
+            break
+        if not _boilerplate(starts, ends, ranks, scored, spaces, last, length):
             break
         end = last
     while True:
-        first = _next_end(ends, start + 1)
-        sentence = _boilerplate(doc, _sentence_start(ends, text, start), first) if first < end - fragment else False
-        if not (sentence and _boilerplate(doc, 0, first)):
+        first = sentences[min(int(np.searchsorted(sentences, start + 1, side="left")), len(sentences) - 1)]
+        if first >= end - fragment:
             break
-        start = _sentence_start(ends, text, first + 1)
+        if not _boilerplate(starts, ends, ranks, scored, spaces, _start_of_sentence(sentences, spaces, start), first):
+            break
+        if not _boilerplate(starts, ends, ranks, scored, spaces, 0, first):
+            break
+        start = _start_of_sentence(sentences, spaces, first + 1)
     return start, end
+
+
+@njit(cache=True, nogil=True)
+def _boilerplate(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether most of the letters of ``[start, end)`` are its source's boilerplate (a prepared document's arrays).
+
+    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``, ``scored``):
+    the n-grams of the character seeds left out as the source's template, sign-off or dateline.
+    Letters are the characters that are not spaces (``Prepared.spaces``).
+    """
+    if end <= start:
+        return False
+    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+    return letters > 0 and 2 * covered > letters
+
+
+@njit(cache=True, nogil=True)
+def _template_line(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``; arrays as :func:`_boilerplate`)."""
+    if end <= start:
+        return False
+    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+    return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
+
+
+@njit(cache=True, nogil=True)
+def _start_of_sentence(sentences: Positions, spaces: Positions, at: int) -> int:
+    """:func:`_sentence_start`, the space after a sentence end read from ``spaces``."""
+    k = int(np.searchsorted(sentences, at, side="left"))
+    if k == 0:
+        return 0
+    start = int(sentences[k - 1])
+    if start < at:
+        n = int(np.searchsorted(spaces, start, side="left"))
+        if n < len(spaces) and spaces[n] == start:
+            return start + 1
+    return start
 
 
 def _last_end(ends: Positions, at: int) -> int:
