@@ -19,7 +19,6 @@ from numba import njit
 from ._arrays import Positions
 from .assemble import (
     _EDGE_WORDS,
-    _EDIT_LENGTH,
     _WORD_SHARE,
     Alignment,
     _an_edit,
@@ -119,10 +118,12 @@ def _apart_at_templates(
     links. A template line (:func:`_template_line`) of each side inside the passage, with the
     pieces of the passage before them shared wording on both sides (like lengths,
     :data:`~dedup.assemble._WORD_SHARE` of their words in common), parts the passage there; lines
-    of the two sides pair in order. Beside a piece of ``min_length`` characters, a piece is a
-    passage from ``min_exact`` characters with shared wording (the rest of a copy under a group's
+    of the two sides pair in order, at one place of the copy (like lengths before them,
+    ``_SAME_PLACE``). A piece is alike on both sides (the last one too), and beside a piece of
+    ``min_length`` characters a passage from ``min_exact`` (the rest of a copy under a group's
     promotional line; a template line within ``reach`` of an edge already cut off what lies beyond
-    it, :func:`_off_boilerplate`); when every piece is under ``min_length``, the longest stays.
+    it, :func:`_off_boilerplate`); when every such piece is under ``min_length``, the longest
+    stays, and when none is ``min_exact`` long, the passage as found.
 
     Example (each outlet's sign-off left out as its boilerplate, three links under it):
         >>> from dedup.normalize import normalize
@@ -163,21 +164,30 @@ def _apart_at_templates(
     pieces.append([(at[0], spans[0][1]), (at[1], spans[1][1])])
     if len(pieces) == 1:
         return pieces
+    # The pieces before the lines are alike by the pairing; the last must be too: text after two
+    # lines that are not at one place of the copy (a sign-off on one side, a line inside the copy
+    # on the other) is no piece of it.
+    alike = [True] * (len(pieces) - 1) + [_alike(texts, *pieces[-1])]
     lengths = [min(a1 - a0, b1 - b0) for (a0, a1), (b0, b1) in pieces]
-    if max(lengths) < min_length:
-        return [pieces[lengths.index(max(lengths))]]
+    shortest = max(1, min(min_exact, min_length))
+    kept = [n for n in range(len(pieces)) if alike[n] and lengths[n] >= shortest]
+    if not kept:
+        return [spans]  # (nothing of a passage's length parted off: the passage as found)
+    if max(lengths[n] for n in kept) < min_length:
+        return [pieces[max(kept, key=lengths.__getitem__)]]
     # Beside a piece of min_length, a shorter one is a passage as a near-verbatim piece is beside
-    # a long one: min_exact long, and shared wording (the last piece was not compared above).
-    last = len(pieces) - 1
-    return [
-        x for n, x in enumerate(pieces)
-        if lengths[n] >= min_length or (lengths[n] >= min_exact and (n < last or _alike(texts, *x)))
-    ]  # fmt: skip
+    # a long one: from min_exact.
+    return [pieces[n] for n in kept]
+
+
+# Two stretches at one place of a copy, one a side, are of like lengths: the shorter at least this
+# share of the longer (an outlet's copy cut by a third still is; half of it against the whole, not).
+_SAME_PLACE = 2 / 3
 
 
 def _alike(texts: tuple[str, str], a: tuple[int, int], b: tuple[int, int]) -> bool:
     """Whether ``a`` of the first text and ``b`` of the second are one piece of a copy: like lengths, shared wording."""
-    if min(a[1] - a[0], b[1] - b[0]) < _EDIT_LENGTH * max(a[1] - a[0], b[1] - b[0]):
+    if min(a[1] - a[0], b[1] - b[0]) < _SAME_PLACE * max(a[1] - a[0], b[1] - b[0]):
         return False
     return _word_share(Alignment(a[0], a[1], b[0], b[1], 0), texts) >= _WORD_SHARE
 

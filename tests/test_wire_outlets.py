@@ -180,6 +180,35 @@ def test_a_promotional_line_two_outlets_print_inside_the_story_parts_the_passage
         assert below[side]["text"].rstrip(".").endswith(wire[-1].rstrip("."))
 
 
+def test_template_lines_at_two_places_of_the_copy_pair_no_piece_with_another(tmp_path: Path) -> None:
+    """Two sites of one group: one prints the group's line under the story, the other inside it
+    after the third paragraph, and both the same "Related:" links below. The two lines are not at
+    one place of the copy: no passage pairs the one's links with the other's story, or the one's
+    whole story with the other's first paragraphs."""
+    promo = "Follow us on Twitter @{} and Facebook for the latest news and analysis."
+    links = "".join(f"\nRelated: {headline}" for headline in LINKED)
+    texts = {
+        "herald": paragraphs(*WIRE, promo.format("herald")) + links,
+        "online": paragraphs(*WIRE[:3], promo.format("online"), *WIRE[3:]) + links,
+    }
+    docs = []
+    for i, (outlet, text) in enumerate(texts.items()):
+        docs.append({"id": outlet, "source": outlet, "text": text})
+        for j in range(4):
+            docs.append(
+                {
+                    "id": f"{outlet}-{j}",
+                    "source": outlet,
+                    "text": own_story(100 * i + j) + "\n\n" + promo.format(outlet),
+                }
+            )
+    found = between(scan_jsonl(tmp_path, docs), "herald", "online")
+    assert found
+    for p in found:
+        for marker in ("Related", "Flash floods", "move to higher ground"):
+            assert (marker in p["a"]["text"]) == (marker in p["b"]["text"]), (marker, p)
+
+
 def test_a_quote_the_copy_dropped_is_in_no_passage_when_the_copy_also_moved_a_paragraph(tmp_path: Path) -> None:
     """Metro runs the story with its quote cut and the spokesman's paragraph moved up under the lead:
     the quote is not shared text. (With the quote cut and nothing moved the scan parts the passage
