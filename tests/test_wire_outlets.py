@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.cli import main
-from dedup.edges import _covered_letters, _off_boilerplate
+from dedup.edges import _apart_at_templates, _covered_letters, _off_boilerplate
 from dedup.normalize import normalize
 from dedup.seeds import Prepared, prepare
 from dedup.shingle import shingle
@@ -381,3 +382,37 @@ def test_boilerplate_letters_count_the_letters_of_left_out_ngrams(
     letters = [p for p in range(start, end) if text[p] != " "]
     want = (sum(inside[p] for p in letters), len(letters))
     assert _covered_letters(starts, ends, ranks, scored, spaces, start, end) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    place_a=st.integers(0, len(WIRE)),
+    place_b=st.integers(0, len(WIRE)),
+    links_a=st.integers(0, 6),
+    links_b=st.integers(0, 6),
+)
+def test_pieces_parted_at_template_lines_lie_in_order_inside_the_passage_and_off_the_lines(
+    place_a: int, place_b: int, links_a: int, links_b: int
+) -> None:
+    """Whatever the places of two outlets' template lines in the wire copy and the links under it,
+    the pieces a passage is parted into lie inside its two spans, in order on both sides, none
+    holding a template line; at one place on both sides, the copy is parted there."""
+    promo = "Follow us on Twitter and Facebook for the latest news and analysis."
+
+    def page(place: int, links: int) -> tuple[Prepared, str]:
+        raw = paragraphs(*WIRE[:place], promo, *WIRE[place:]) + "".join(f"\nRelated: {h}" for h in LINKED[:links])
+        return _prepared(raw, promo)
+
+    (doc_a, text_a), (doc_b, text_b) = page(place_a, links_a), page(place_b, links_b)
+    spans = [(0, len(text_a)), (0, len(text_b))]
+    ends = (doc_a.sentences, doc_b.sentences)
+    pieces = _apart_at_templates(spans, (doc_a, doc_b), ends, (text_a, text_b), 10, 150, 40)
+    lines = [text.index(normalize(promo).text.strip()) for text in (text_a, text_b)]
+    for side in (0, 1):
+        bounds = [piece[side] for piece in pieces]
+        assert all(spans[side][0] <= s < e <= spans[side][1] for s, e in bounds), bounds
+        assert all(e <= s for (_, e), (s, _) in pairwise(bounds)), bounds
+    if len(pieces) > 1:
+        assert all(not (s <= lines[side] < e) for piece in pieces for side, (s, e) in enumerate(piece)), pieces
+    if place_a == place_b and 0 < place_a < len(WIRE) and not links_a and not links_b:
+        assert len(pieces) == 2, pieces
