@@ -115,15 +115,13 @@ def _apart_at_templates(
     Two outlets of one group or one CMS print their sign-offs (or a promotional line) at the same
     place of a wire story, and lines both print under them ("Related:" links to the same wire
     headlines) are shared text too: the passage ran from the story over the sign-off into the
-    links. A template line (:func:`_template_line`) of each side inside the passage, with the
-    pieces of the passage before them shared wording on both sides (like lengths,
-    :data:`~dedup.assemble._WORD_SHARE` of their words in common), parts the passage there; lines
-    of the two sides pair in order, at one place of the copy (like lengths before them,
-    ``_SAME_PLACE``). A piece is alike on both sides (the last one too), and beside a piece of
-    ``min_length`` characters a passage from ``min_exact`` (the rest of a copy under a group's
-    promotional line; a template line within ``reach`` of an edge already cut off what lies beyond
-    it, :func:`_off_boilerplate`); when every such piece is under ``min_length``, the longest
-    stays, and when none is ``min_exact`` long, the passage as found.
+    links. A template line (:func:`_template_line`) of each side inside the passage parts it there
+    when the two lines stand at one place of the copy: the pieces before them, and after the last,
+    are alike (:func:`_alike`: like lengths, shared wording). Lines of the two sides pair in order.
+    Beside a piece of ``min_length`` characters, a piece is a passage from ``min_exact`` (the rest
+    of a copy under a group's promotional line; a template line within ``reach`` of an edge already
+    cut off what lies beyond it, :func:`_off_boilerplate`); when every piece is shorter than
+    ``min_length``, the longest stays, and when none is ``min_exact`` long, the passage as found.
 
     Example (each outlet's sign-off left out as its boilerplate, three links under it):
         >>> from dedup.normalize import normalize
