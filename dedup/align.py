@@ -190,17 +190,20 @@ def _occurrences_may_hold(
     Each side alone first (:func:`dedup.group._side_may_hold`, cheap, and enough for most pairs),
     then both together (:func:`dedup.bound._jointly_may_hold`).
     """
-    sa, ea, ra, ka = _side_spans(
-        chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a
-    )
-    held = np.ones(len(sa), dtype=np.bool_)
-    if not _side_may_hold(sa, ea, held, ra, min_length, min_exact, min_density, exact_density):
-        return False
+    # Side b first: a pair is aligned shorter document first, and the shared keys lie densely in
+    # the shorter text far more often than in the longer one, so b's check settles most pairs
+    # alone and a's is seldom needed (docs/performance.md, "Side b checked first").
     sb, eb, rb, kb = _side_spans(
         chars, words, 1, index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset, rare_a, word_rare_a
     )
     held = np.ones(len(sb), dtype=np.bool_)
     if not _side_may_hold(sb, eb, held, rb, min_length, min_exact, min_density, exact_density):
+        return False
+    sa, ea, ra, ka = _side_spans(
+        chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a
+    )
+    held = np.ones(len(sa), dtype=np.bool_)
+    if not _side_may_hold(sa, ea, held, ra, min_length, min_exact, min_density, exact_density):
         return False
     return _jointly_may_hold(
         sa, ea, ra, ka, sb, eb, rb, kb, len(chars) + len(words), min_length, min_exact, min_density, exact_density
@@ -376,7 +379,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
-    return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length)
+    return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length, p.min_exact)
 
 
 def _in_letters(p: AlignParams, width: float) -> AlignParams:

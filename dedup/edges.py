@@ -3,7 +3,8 @@
 An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
 (an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
 word or two (a seed running over a full stop) or into the outlet's template above or below its
-story; words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
+story; a template line both sides print inside a passage parts it; words two passages both
+claim at their seam go to one of them. :mod:`dedup.align` calls
 :func:`_untangle`, then :func:`_to_sentence_ends`, last.
 """
 
@@ -16,7 +17,15 @@ import numpy.typing as npt
 from numba import njit
 
 from ._arrays import Positions
-from .assemble import _EDGE_WORDS, Alignment, _an_edit, _length, _overlap
+from .assemble import (
+    _EDGE_WORDS,
+    _WORD_SHARE,
+    Alignment,
+    _an_edit,
+    _length,
+    _overlap,
+    _word_share,
+)
 from .normalize import Normalized, PackedNormalized
 from .seeds import Prepared
 
@@ -24,7 +33,12 @@ __all__: list[str] = []
 
 
 def _to_sentence_ends(
-    found: list[Alignment], docs: tuple[Prepared, Prepared], reach: int, fragment: int
+    found: list[Alignment],
+    docs: tuple[Prepared, Prepared],
+    reach: int,
+    fragment: int,
+    min_length: int = 0,
+    min_exact: int = 0,
 ) -> list[Alignment]:
     """Each passage's ends moved out to its sentences' ends where the rest of the sentence is an edit on both sides.
 
@@ -35,7 +49,9 @@ def _to_sentence_ends(
     half their words in common), and no other passage of the pair lies in them. An outlet's own
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
-    end (:func:`_off_the_breaks`, ``fragment``). Documents prepared without their raw text have no
+    end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
+    (:func:`_off_boilerplate`), and is parted at template lines both sides print further in
+    (:func:`_apart_at_templates`, ``min_length``, ``min_exact``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 
     Example:
@@ -77,8 +93,133 @@ def _to_sentence_ends(
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
         spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
-        out.append(Alignment(spans[0][0], spans[0][1], spans[1][0], spans[1][1], x.seeds))
+        pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length, min_exact)
+        whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
+        for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
+            seeds = x.seeds if len(pieces) == 1 else max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole))
+            out.append(Alignment(a0, a1, b0, b1, seeds))
     return out
+
+
+def _apart_at_templates(
+    spans: list[tuple[int, int]],
+    docs: tuple[Prepared, Prepared],
+    ends: tuple[Positions, Positions],
+    texts: tuple[str, str],
+    fragment: int,
+    min_length: int,
+    min_exact: int,
+) -> list[list[tuple[int, int]]]:
+    """A passage's two spans parted at the template lines both sides print inside it: the pieces, in order.
+
+    Two outlets of one group or one CMS print their sign-offs (or a promotional line) at the same
+    place of a wire story, and lines both print under them ("Related:" links to the same wire
+    headlines) are shared text too: the passage ran from the story over the sign-off into the
+    links. A template line (:func:`_template_line`) of each side inside the passage parts it there
+    when the two lines stand at one place of the copy: the pieces before them, and after the last,
+    are alike (:func:`_alike`: like lengths, shared wording). Lines of the two sides pair in order.
+    Beside a piece of ``min_length`` characters, a piece is a passage from ``min_exact`` (the rest
+    of a copy under a group's promotional line; a template line within ``reach`` of an edge already
+    cut off what lies beyond it, :func:`_off_boilerplate`); when every piece is shorter than
+    ``min_length``, the longest stays, and when none is ``min_exact`` long, the passage as found.
+
+    Example (each outlet's sign-off left out as its boilerplate, three links under it):
+        >>> from dedup.normalize import normalize
+        >>> from dedup.shingle import shingle
+        >>> from dedup.seeds import prepare
+        >>> story = "The ministry said it had no plans to withdraw troops from the north before the vote. " * 2
+        >>> heads = ("Oil edges up on supply fears", "Kuwait names a minister", "Turkey shells Erbil", "Basra reopens")
+        >>> links = "\\n".join(f"Related: {h}" for h in heads)
+        >>> def page(outlet):
+        ...     raw = f"{story}\\n\\nFollow {outlet} on Twitter and Facebook for the latest news and views.\\n{links}"
+        ...     n = normalize(raw)
+        ...     plain = prepare(n, shingle(n.text, 5))
+        ...     sign_off = n.text.index("follow"), n.text.index("related")
+        ...     at = plain.starts[plain.seed_index]
+        ...     common = np.sort(plain.seed_keys[(at >= sign_off[0]) & (at < sign_off[1])])
+        ...     return prepare(n, shingle(n.text, 5), common=common, text=raw)
+        >>> docs = (page("herald"), page("the times"))
+        >>> texts = (docs[0].normalized.text, docs[1].normalized.text)
+        >>> pieces = _apart_at_templates([(0, len(texts[0])), (0, len(texts[1]))], docs,
+        ...                              (docs[0].sentences, docs[1].sentences), texts, 10, 60, 20)
+        >>> [texts[0][a0:a1][-21:] for (a0, a1), _ in pieces], [texts[1][b0:b1][:16] for _, (b0, b1) in pieces]
+        (['north before the vote', 'related basra reopens'], ['the ministry sai', 'related oil edge'])
+    """
+    lines = [_template_lines(docs[s], ends[s], *spans[s], fragment) for s in (0, 1)]
+    if not lines[0] or not lines[1]:
+        return [spans]
+    pieces: list[list[tuple[int, int]]] = []
+    at = [spans[0][0], spans[1][0]]
+    j = 0
+    for line_a in lines[0]:
+        for k in range(j, len(lines[1])):
+            line_b = lines[1][k]
+            if _alike(texts, (at[0], line_a[0]), (at[1], line_b[0])):
+                pieces.append([(at[0], line_a[0]), (at[1], line_b[0])])
+                at = [_sentence_start(ends[s], texts[s], line[1] + 1) for s, line in enumerate((line_a, line_b))]
+                j = k + 1
+                break
+    pieces.append([(at[0], spans[0][1]), (at[1], spans[1][1])])
+    if len(pieces) == 1:
+        return pieces
+    # The pieces before the lines are alike by the pairing; the last must be too: text after two
+    # lines that are not at one place of the copy (a sign-off on one side, a line inside the copy
+    # on the other) is no piece of it.
+    alike = [True] * (len(pieces) - 1) + [_alike(texts, *pieces[-1])]
+    lengths = [min(a1 - a0, b1 - b0) for (a0, a1), (b0, b1) in pieces]
+    shortest = max(1, min(min_exact, min_length))
+    kept = [n for n in range(len(pieces)) if alike[n] and lengths[n] >= shortest]
+    if not kept:
+        return [spans]  # (nothing of a passage's length parted off: the passage as found)
+    if max(lengths[n] for n in kept) < min_length:
+        return [pieces[max(kept, key=lengths.__getitem__)]]
+    # Beside a piece of min_length, a shorter one is a passage as a near-verbatim piece is beside
+    # a long one: from min_exact.
+    return [pieces[n] for n in kept]
+
+
+# Two stretches at one place of a copy, one a side, are of like lengths: the shorter at least this
+# share of the longer (an outlet's copy cut by a third still is; half of it against the whole, not).
+_SAME_PLACE = 2 / 3
+
+
+def _alike(texts: tuple[str, str], a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether ``a`` of the first text and ``b`` of the second are one piece of a copy: like lengths, shared wording."""
+    if min(a[1] - a[0], b[1] - b[0]) < _SAME_PLACE * max(a[1] - a[0], b[1] - b[0]):
+        return False
+    return _word_share(Alignment(a[0], a[1], b[0], b[1], 0), texts) >= _WORD_SHARE
+
+
+def _template_lines(doc: Prepared, ends: Positions, start: int, end: int, fragment: int) -> list[tuple[int, int]]:
+    """The template lines (:func:`_template_line`) of ``doc`` in ``[start, end)``, over ``fragment`` from its edges."""
+    if doc.scored is None or not len(ends):
+        return []
+    found = _template_lines_kernel(
+        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, start + fragment, end - fragment
+    )
+    return [(int(ends[k - 1]), int(ends[k])) for k in found.tolist()]
+
+
+@njit(cache=True, nogil=True)
+def _template_lines_kernel(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    sentences: Positions,
+    start: int,
+    end: int,
+) -> npt.NDArray[np.int64]:
+    """The ``k`` whose sentence ``[sentences[k - 1], sentences[k])`` lies in ``(start, end)``, a template line."""
+    out = []
+    # (the first sentence end past ``start`` opens the first line that starts inside)
+    for k in range(int(np.searchsorted(sentences, start, side="right")) + 1, len(sentences)):
+        if sentences[k] >= end:
+            break
+        if _template_line(starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]):
+            out.append(k)
+    return np.array(out, dtype=np.int64)
 
 
 def _off_the_breaks(
@@ -126,45 +267,10 @@ def _off_the_breaks(
     return spans
 
 
-def _boilerplate(doc: Prepared, start: int, end: int) -> bool:
-    """Whether most of the non-space characters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate.
-
-    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``): the n-grams of
-    the character seeds left out as the source's template, sign-off or dateline. A document
-    prepared without a source's boilerplate has none.
-
-    Example (the sign-off's seeds left out, as its source's boilerplate would be):
-        >>> from dedup.normalize import normalize
-        >>> from dedup.shingle import shingle
-        >>> from dedup.seeds import prepare
-        >>> n = normalize("The ministry said it had no plans to withdraw.\\n\\nFollow us on Twitter and Facebook")
-        >>> sign_off = n.text.index("follow")
-        >>> plain = prepare(n, shingle(n.text, 5))
-        >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= sign_off])
-        >>> doc = prepare(n, shingle(n.text, 5), common=common)
-        >>> _boilerplate(doc, sign_off, len(n.text)), _boilerplate(doc, 0, sign_off)
-        (True, False)
-    """
-    covered, letters = _boilerplate_letters(doc, start, end)
-    return letters > 0 and 2 * covered > letters
-
-
 # A line of an outlet's template: this share of its letters and this many of them its source's
 # boilerplate (a sign-off, "Follow us on ..."; a header with a time stamp in it is less).
 _TEMPLATE_SHARE = 0.9
 _TEMPLATE_LETTERS = 30
-
-
-def _boilerplate_letters(doc: Prepared, start: int, end: int) -> tuple[int, int]:
-    """How many letters of ``doc``'s normalised ``[start, end)`` are its source's boilerplate, and how many it has.
-
-    Letters are the characters that are not spaces (``Prepared.spaces``). Asked for a few
-    sentences at each edge of every passage reported: one compiled pass over the n-grams there.
-    """
-    if doc.scored is None or end <= start:
-        return 0, 0
-    covered, letters = _covered_letters(doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, start, end)
-    return int(covered), int(letters)
 
 
 @njit(cache=True, nogil=True)
@@ -204,12 +310,6 @@ def _letters(spaces: Positions, start: int, end: int) -> int:
     return end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
 
 
-def _template_line(doc: Prepared, start: int, end: int) -> bool:
-    """Whether ``doc``'s normalised ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``)."""
-    covered, letters = _boilerplate_letters(doc, start, end)
-    return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
-
-
 def _off_boilerplate(
     span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int, reach: int
 ) -> tuple[int, int]:
@@ -240,37 +340,124 @@ def _off_boilerplate(
         >>> n.text[start:end]
         'the ministry said it had no plans to withdraw'
     """
-    start, end = span
     if doc.scored is None or not len(ends):
         return span
+    start, end = _off_boilerplate_kernel(
+        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, len(text), span[0], span[1], fragment, reach
+    )
+    return int(start), int(end)
+
+
+# One compiled call a side of each passage reported: the sentences' checks, in Python, were a call
+# into the compiled n-gram counts each.
+@njit(cache=True, nogil=True)
+def _off_boilerplate_kernel(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    sentences: Positions,
+    length: int,
+    start: int,
+    end: int,
+    fragment: int,
+    reach: int,
+) -> tuple[int, int]:
+    """:func:`_off_boilerplate` over a prepared document's arrays (``sentences``: its sentence ends)."""
     # A template line within ``reach`` of an edge, with the passage going on past it (lines under
     # the sign-off that both outlets print, such as links to the same wire headlines): the passage
     # ends before it, and starts after one above it.
-    for k in range(max(1, int(np.searchsorted(ends, end - reach, side="left"))), len(ends)):
-        if ends[k] >= end - fragment:
+    for k in range(max(1, int(np.searchsorted(sentences, end - reach, side="left"))), len(sentences)):
+        if sentences[k] >= end - fragment:
             break
-        if ends[k - 1] > start + fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
-            end = int(ends[k - 1])
+        if sentences[k - 1] > start + fragment and _template_line(
+            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
+        ):
+            end = sentences[k - 1]
             break
-    for k in range(int(np.searchsorted(ends, start + reach, side="right")) - 1, 0, -1):
-        if ends[k - 1] <= start + fragment:
+    for k in range(int(np.searchsorted(sentences, start + reach, side="right")) - 1, 0, -1):
+        if sentences[k - 1] <= start + fragment:
             break
-        if ends[k] < end - fragment and _template_line(doc, int(ends[k - 1]), int(ends[k])):
-            start = _sentence_start(ends, text, int(ends[k]) + 1)
+        if sentences[k] < end - fragment and _template_line(
+            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
+        ):
+            start = _start_of_sentence(sentences, spaces, sentences[k] + 1)
             break
     while True:
-        last = _last_end(ends, end)
-        sentence = _boilerplate(doc, last, max(end, _next_end(ends, end))) if last > start + fragment else False
-        if not (sentence and _boilerplate(doc, last, len(text))):
+        k = int(np.searchsorted(sentences, end, side="left"))
+        last = sentences[k - 1] if k else -1
+        if last <= start + fragment:
+            break
+        following = sentences[min(k, len(sentences) - 1)]
+        if not _boilerplate(starts, ends, ranks, scored, spaces, last, max(end, following)):
+            break
+        if not _boilerplate(starts, ends, ranks, scored, spaces, last, length):
             break
         end = last
     while True:
-        first = _next_end(ends, start + 1)
-        sentence = _boilerplate(doc, _sentence_start(ends, text, start), first) if first < end - fragment else False
-        if not (sentence and _boilerplate(doc, 0, first)):
+        first = sentences[min(int(np.searchsorted(sentences, start + 1, side="left")), len(sentences) - 1)]
+        if first >= end - fragment:
             break
-        start = _sentence_start(ends, text, first + 1)
+        if not _boilerplate(starts, ends, ranks, scored, spaces, _start_of_sentence(sentences, spaces, start), first):
+            break
+        if not _boilerplate(starts, ends, ranks, scored, spaces, 0, first):
+            break
+        start = _start_of_sentence(sentences, spaces, first + 1)
     return start, end
+
+
+@njit(cache=True, nogil=True)
+def _boilerplate(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether most of the letters of ``[start, end)`` are its source's boilerplate (a prepared document's arrays).
+
+    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``, ``scored``):
+    the n-grams of the character seeds left out as the source's template, sign-off or dateline.
+    Letters are the characters that are not spaces (``Prepared.spaces``).
+    """
+    if end <= start:
+        return False
+    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+    return letters > 0 and 2 * covered > letters
+
+
+@njit(cache=True, nogil=True)
+def _template_line(
+    starts: Positions,
+    ends: Positions,
+    ranks: npt.NDArray[np.int32],
+    scored: npt.NDArray[np.bool_],
+    spaces: Positions,
+    start: int,
+    end: int,
+) -> bool:
+    """Whether ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``; arrays as :func:`_boilerplate`)."""
+    if end <= start:
+        return False
+    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+    return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
+
+
+@njit(cache=True, nogil=True)
+def _start_of_sentence(sentences: Positions, spaces: Positions, at: int) -> int:
+    """:func:`_sentence_start`, the space after a sentence end read from ``spaces``."""
+    k = int(np.searchsorted(sentences, at, side="left"))
+    if k == 0:
+        return 0
+    start = int(sentences[k - 1])
+    if start < at:
+        n = int(np.searchsorted(spaces, start, side="left"))
+        if n < len(spaces) and spaces[n] == start:
+            return start + 1
+    return start
 
 
 def _last_end(ends: Positions, at: int) -> int:

@@ -284,14 +284,14 @@ class _Index:
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return
-        _, unread = read_date(doc.date)
+        start, until = period(doc.date)  # (NaN, NaN for a date not read)
+        unread = read_date(doc.date)[1] if math.isnan(start) else None  # (why, for a date given and not read)
         if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
             if cfg.strict:
                 raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date")
             self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
-        start, until = period(doc.date)  # (NaN, NaN for a date not read)
         self.doc_time.append(start)
         self.doc_until.append(until)
         self.doc_length.append(len(normalized.text))

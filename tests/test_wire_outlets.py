@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.cli import main
-from dedup.edges import _covered_letters, _off_boilerplate
+from dedup.edges import _apart_at_templates, _covered_letters, _off_boilerplate
 from dedup.normalize import normalize
 from dedup.seeds import Prepared, prepare
 from dedup.shingle import shingle
@@ -110,23 +111,103 @@ def test_an_outlets_footer_template_stays_out_of_the_passage_above_it(tmp_path: 
     assert all("Follow us" not in p[side]["text"] for p in found for side in ("a", "b")), found
 
 
-def test_links_to_the_same_headlines_under_the_sign_off_stay_out_of_the_passage(tmp_path: Path) -> None:
+LINKED = (
+    "Oil prices edge up on supply worries",
+    "Kuwait names new oil minister",
+    "Turkey shells Kurdish positions in north Iraq",
+    "UN envoy meets Iraqi premier on elections",
+    "Basra port reopens after sandstorm",
+    "Iraq central bank holds rates",
+)
+
+
+@pytest.mark.parametrize("links", [1, 2, 3, 4, 6])
+def test_links_to_the_same_headlines_under_the_sign_off_stay_out_of_the_passage(tmp_path: Path, links: int) -> None:
     """Under each outlet's sign-off, "Related:" lines link to other stories, and two outlets carrying
-    the same wire link to the same headlines: the passage is the story, not the story, the sign-off
-    and the links."""
+    the same wire link to the same headlines: the story's passage is the story, not the story, the
+    sign-off and the links, however many links there are. Links too few to be a passage of their own
+    are in none; more, shared text too, are their own passage, apart from the story."""
     story = paragraphs(*WIRE)
     docs = outlets({"herald": story, "online": story})
     for k, doc in enumerate(docs):  # each page its own links; the two copies of the wire story, the same ones
-        headlines = ("Oil prices edge up on supply worries", "Kuwait names new oil minister")
+        headlines = LINKED[:links]
         if doc["id"] not in ("herald", "online"):
-            headlines = (own_story(500 + k, 12)[:40], own_story(600 + k, 12)[:40])
+            headlines = tuple(own_story(500 + 100 * n + k, 12)[:40] for n in range(links))
         doc["text"] += "".join(f"\nRelated: {headline} - {doc['source']}" for headline in headlines)
+    found = between(scan_jsonl(tmp_path, docs), "herald", "online")
+    stories = [p for p in found if "Flash floods" in p["a"]["text"]]
+    assert len(stories) == 1, found
+    for side in ("a", "b"):
+        assert stories[0][side]["text"].startswith("BAGHDAD (Reuters)")
+        assert stories[0][side]["text"].endswith("move to higher ground"), stories[0][side]["text"][-120:]
+    for p in found:
+        for side in ("a", "b"):
+            assert "Follow us" not in p[side]["text"], p[side]["text"]
+            if p is not stories[0]:
+                assert p[side]["text"].startswith("Related: ") and "floods" not in p[side]["text"]
+    assert len(found) <= 2 and (links > 1 or len(found) == 1), found
+
+
+SHORT_LAST = (
+    "The Iraqi Meteorological Organization forecast more heavy rain across the north through Thursday "
+    "and urged residents to stay away."
+)
+
+
+@pytest.mark.parametrize("after", [4, 6])
+def test_a_promotional_line_two_outlets_print_inside_the_story_parts_the_passage(tmp_path: Path, after: int) -> None:
+    """Two sites of one group print the group's promotional line after a paragraph of every story
+    they run: inside the wire copy, their template, not the copy. The passage is the copy above it
+    and the copy below it, two passages, neither holding the line: below it, four paragraphs, or
+    a last sentence too short to be a passage alone (130 characters) but beside the copy above."""
+    promo = "Follow us on Twitter @{} and Facebook for the latest news and analysis."
+    wire = [*WIRE[:6], SHORT_LAST] if after == 6 else WIRE
+    docs = []
+    for i, outlet in enumerate(("herald", "online")):
+        text = paragraphs(*wire[:after], promo.format(outlet), *wire[after:])
+        docs.append({"id": outlet, "source": outlet, "text": text})
+        for j in range(4):
+            parts = own_story(100 * i + j).split(". ")
+            half = len(parts) // 2
+            text = paragraphs(". ".join(parts[:half]) + ".", promo.format(outlet), ". ".join(parts[half:]))
+            docs.append({"id": f"{outlet}-{j}", "source": outlet, "text": text})
+    found = between(scan_jsonl(tmp_path, docs), "herald", "online")
+    assert len(found) == 2, found
+    above, below = sorted(found, key=lambda p: p["a"]["start"])
+    for side in ("a", "b"):
+        assert above[side]["text"].startswith("BAGHDAD (Reuters)")
+        assert above[side]["text"].rstrip(".").endswith(wire[after - 1].rstrip("."))
+        assert below[side]["text"].startswith(wire[after][:30])
+        assert below[side]["text"].rstrip(".").endswith(wire[-1].rstrip("."))
+
+
+def test_template_lines_at_two_places_of_the_copy_pair_no_piece_with_another(tmp_path: Path) -> None:
+    """Two sites of one group: one prints the group's line under the story, the other inside it
+    after the third paragraph, and both the same "Related:" links below. The two lines are not at
+    one place of the copy: no passage pairs the one's links with the other's story, or the one's
+    whole story with the other's first paragraphs."""
+    promo = "Follow us on Twitter @{} and Facebook for the latest news and analysis."
+    links = "".join(f"\nRelated: {headline}" for headline in LINKED)
+    texts = {
+        "herald": paragraphs(*WIRE, promo.format("herald")) + links,
+        "online": paragraphs(*WIRE[:3], promo.format("online"), *WIRE[3:]) + links,
+    }
+    docs = []
+    for i, (outlet, text) in enumerate(texts.items()):
+        docs.append({"id": outlet, "source": outlet, "text": text})
+        for j in range(4):
+            docs.append(
+                {
+                    "id": f"{outlet}-{j}",
+                    "source": outlet,
+                    "text": own_story(100 * i + j) + "\n\n" + promo.format(outlet),
+                }
+            )
     found = between(scan_jsonl(tmp_path, docs), "herald", "online")
     assert found
     for p in found:
-        for side in ("a", "b"):
-            assert "Follow us" not in p[side]["text"] and "Related" not in p[side]["text"], p[side]["text"][-120:]
-            assert p[side]["text"].endswith("move to higher ground")
+        for marker in ("Related", "Flash floods", "move to higher ground"):
+            assert (marker in p["a"]["text"]) == (marker in p["b"]["text"]), (marker, p)
 
 
 def test_a_quote_the_copy_dropped_is_in_no_passage_when_the_copy_also_moved_a_paragraph(tmp_path: Path) -> None:
@@ -301,3 +382,37 @@ def test_boilerplate_letters_count_the_letters_of_left_out_ngrams(
     letters = [p for p in range(start, end) if text[p] != " "]
     want = (sum(inside[p] for p in letters), len(letters))
     assert _covered_letters(starts, ends, ranks, scored, spaces, start, end) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    place_a=st.integers(0, len(WIRE)),
+    place_b=st.integers(0, len(WIRE)),
+    links_a=st.integers(0, 6),
+    links_b=st.integers(0, 6),
+)
+def test_pieces_parted_at_template_lines_lie_in_order_inside_the_passage_and_off_the_lines(
+    place_a: int, place_b: int, links_a: int, links_b: int
+) -> None:
+    """Whatever the places of two outlets' template lines in the wire copy and the links under it,
+    the pieces a passage is parted into lie inside its two spans, in order on both sides, none
+    holding a template line; at one place on both sides, the copy is parted there."""
+    promo = "Follow us on Twitter and Facebook for the latest news and analysis."
+
+    def page(place: int, links: int) -> tuple[Prepared, str]:
+        raw = paragraphs(*WIRE[:place], promo, *WIRE[place:]) + "".join(f"\nRelated: {h}" for h in LINKED[:links])
+        return _prepared(raw, promo)
+
+    (doc_a, text_a), (doc_b, text_b) = page(place_a, links_a), page(place_b, links_b)
+    spans = [(0, len(text_a)), (0, len(text_b))]
+    ends = (doc_a.sentences, doc_b.sentences)
+    pieces = _apart_at_templates(spans, (doc_a, doc_b), ends, (text_a, text_b), 10, 150, 40)
+    lines = [text.index(normalize(promo).text.strip()) for text in (text_a, text_b)]
+    for side in (0, 1):
+        bounds = [piece[side] for piece in pieces]
+        assert all(spans[side][0] <= s < e <= spans[side][1] for s, e in bounds), bounds
+        assert all(e <= s for (_, e), (s, _) in pairwise(bounds)), bounds
+    if len(pieces) > 1:
+        assert all(not (s <= lines[side] < e) for piece in pieces for side, (s, e) in enumerate(piece)), pieces
+    if place_a == place_b and 0 < place_a < len(WIRE) and not links_a and not links_b:
+        assert len(pieces) == 2, pieces

@@ -47,12 +47,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from .corpora import stream_corpus, synthetic_corpus_file, write_jsonl_corpus  # noqa: E402
-from .measure import _hwm, _reset_hwm  # noqa: E402
+from .corpora import ROOT, stream_corpus, synthetic_corpus_file, write_jsonl_corpus
+from .measure import peak_rss_since_reset, reset_peak_rss
 
 TARGETS = {
     "add_docs_per_s": (">=", 3000.0),
@@ -142,7 +138,7 @@ def child_query(args: argparse.Namespace) -> dict[str, Any]:
     from dedup import Index
 
     queries = _query_file(args)
-    hwm_reset = _reset_hwm()
+    hwm_reset = reset_peak_rss()
     started = time.perf_counter()
     index = Index.open(args.index)
     opened = time.perf_counter() - started
@@ -160,7 +156,7 @@ def child_query(args: argparse.Namespace) -> dict[str, Any]:
         found += len(result.pairs)
         passages += len(result.passages)
     times.sort()
-    peak = _hwm() if hwm_reset else None
+    peak = peak_rss_since_reset() if hwm_reset else None
     single_peak = peak / (1 << 20) if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     resident = _rss()
     started = time.perf_counter()
@@ -180,7 +176,7 @@ def child_query(args: argparse.Namespace) -> dict[str, Any]:
         "batch_query_s": batch_seconds,
         "batch_pairs": len(batch.pairs),
         "query_rss_mb": single_peak,
-        "batch_peak_rss_mb": (_hwm() or 0) / (1 << 20) if hwm_reset else None,
+        "batch_peak_rss_mb": (peak_rss_since_reset() or 0) / (1 << 20) if hwm_reset else None,
         "peak_measured_from": "after reading the queries" if hwm_reset else "process start",
         **resident,
     }

@@ -43,15 +43,16 @@ def max_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _reset_hwm() -> bool:
+def reset_peak_rss() -> bool:
+    """Count this process's peak resident set anew (Linux); whether :func:`peak_rss_since_reset` reads it."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
-        return _hwm() is not None
+        return peak_rss_since_reset() is not None
     except OSError:
         return False
 
 
-def _hwm() -> int | None:
+def peak_rss_since_reset() -> int | None:
     """Peak resident set size since the last reset (VmHWM), in bytes; None where unknown."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():

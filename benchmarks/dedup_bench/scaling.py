@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .corpora import ROOT, corpus_path, stream_corpus, synthetic_corpus_file
-from .measure import SCAN_OPTIONS, _hwm, _reset_hwm, make_config, max_rss
+from .measure import SCAN_OPTIONS, make_config, max_rss, peak_rss_since_reset, reset_peak_rss
 
 BENCH = ROOT / "benchmarks" / "bench.py"  # the entry point each fresh process runs
 
@@ -60,7 +60,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
     gc.collect()
     # Reset the high-water mark of resident memory (Linux: clear_refs 5), so that the scan's own
     # peak is not the warm-up's or the counting pass's.
-    hwm_reset = _reset_hwm()
+    hwm_reset = reset_peak_rss()
     times = []
     cpu_times = []
     result = None
@@ -89,7 +89,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_seconds": statistics.median(cpu_times),
         "split": split,
         "peak_rss_bytes": max_rss(),
-        "scan_peak_rss_bytes": _hwm() if hwm_reset else None,
+        "scan_peak_rss_bytes": peak_rss_since_reset() if hwm_reset else None,
         "rss_before_corpus_bytes": rss_before_corpus,
         "rss_after_corpus_bytes": rss_corpus,
         "text_bytes": text_bytes,

@@ -34,12 +34,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-if str(ROOT) not in sys.path:  # run from a checkout
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks.dedup_bench.corpora import synthetic_corpus_file  # noqa: E402
-from benchmarks.dedup_bench.measure import _hwm, _reset_hwm  # noqa: E402
+from .corpora import synthetic_corpus_file
+from .measure import peak_rss_since_reset, reset_peak_rss
 
 
 def _tree_rss(root: int) -> int:
@@ -123,11 +119,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             local = None  # the last run's result is not held while the next runs
             # This process's own peak (VmHWM since a reset): the local engine runs in it, beside the
             # Spark session's idle JVM, which the process tree would count.
-            hwm_reset = _reset_hwm()
+            hwm_reset = reset_peak_rss()
             started = time.perf_counter()
             local = dedup.scan(Reader().read([corpus]), config)
             local_runs.append(round(time.perf_counter() - started, 2))
-            peak = _hwm() if hwm_reset else None
+            peak = peak_rss_since_reset() if hwm_reset else None
             local_peak = max(local_peak, peak) if peak is not None and local_peak is not None else None
             print(f"local: {local_runs[-1]} s, {len(local.passages)} passages", file=sys.stderr, flush=True)
         if found is not None:

@@ -200,8 +200,9 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             times = np.full(len(accepted), math.nan)
             untils = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
-                _, date_reasons[k] = read_date(dates[k])  # (one not read: scanned without it, and said)
                 times[n], untils[n] = period(dates[k])  # (NaN, NaN for one not read)
+                if math.isnan(times[n]):  # (one not read: scanned without it, and said)
+                    date_reasons[k] = read_date(dates[k])[1]
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
