@@ -421,10 +421,8 @@ def _boilerplate(
 
     Boilerplate here is what the document's n-grams say of it (``Prepared.scored``, ``scored``):
     the n-grams of the character seeds left out as the source's template, sign-off or dateline.
-    Letters are the characters that are not spaces (``Prepared.spaces``).
+    Letters are the characters that are not spaces (``Prepared.spaces``); an empty stretch has none.
     """
-    if end <= start:
-        return False
     covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
     return letters > 0 and 2 * covered > letters
 
@@ -440,8 +438,6 @@ def _template_line(
     end: int,
 ) -> bool:
     """Whether ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``; arrays as :func:`_boilerplate`)."""
-    if end <= start:
-        return False
     covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
     return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
 
