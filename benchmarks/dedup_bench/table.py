@@ -167,12 +167,26 @@ def run_table(docs: list[Any], args: argparse.Namespace) -> dict[str, Any]:
     slot = {k: n for n, k in enumerate(involved)}
     lefts, rights = [slot[i] for i, _ in pairs], [slot[j] for _, j in pairs]
 
+    # Each source's boilerplate, counted as the scan counts it (its index over the corpus), so that
+    # the documents are prepared as the scan prepares them: without those seeds, with their raw
+    # text (sentence ends for the passages' edges).
+    from dedup.scan import _Index, _Prepared
+
+    index = _Index(cfg, threads=1)
+    for d in docs:
+        index.add(d)
+    index.finish()
+    index.close_keys()
+    filters = _Prepared(index).filters
+    common = [filters[index.sources[d.outlet]] if d.outlet in index.sources else None for d in docs]
+    del index
+
     def do_prepare() -> list[Any]:
         # Each document once, as a handle of its arrays, as the scan hands them to the batch kernel.
         out = []
         for i in involved:
             n = normalized[i]
-            out.append(handle(prepare(n, shingle(n.text, cfg.ngram), params)))
+            out.append(handle(prepare(n, shingle(n.text, cfg.ngram), params, common[i], text=texts[i])))
         return out
 
     handles = do_prepare()
