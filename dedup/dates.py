@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from .errors import ParameterError
 
-__all__ = ["parse_date", "period", "precedes", "read_date"]
+__all__ = ["parse_date", "period", "precedes", "read_date", "read_period"]
 
 # Day-first with dots (``22.01.2024``, ``22.01.24``): the German, Russian, South Asian... form.
 # Nobody writes month-first with dots, so it is unambiguous. Two-digit years are 1969-2068, as
@@ -117,6 +117,22 @@ def period(value: str | None) -> tuple[float, float]:
     if start is None or value is None:
         return math.nan, math.nan
     return start.timestamp(), (start + _DAY).timestamp() if _is_day(value.strip()) else math.nan
+
+
+def read_period(value: str | None) -> tuple[float, float, str | None]:
+    """A document's date as the engines hold it (:func:`period`), and why it was not read when one was given.
+
+    The date is parsed once; the reason (:func:`read_date`) is worded only for a date given and
+    not read.
+
+    Example:
+        >>> read_period("1970-01-02"), read_period(None)
+        ((86400.0, 172800.0, None), (nan, nan, None))
+        >>> read_period("01/02/2024")[2].startswith("date '01/02/2024' cannot be read")
+        True
+    """
+    start, until = period(value)
+    return start, until, read_date(value)[1] if math.isnan(start) else None
 
 
 def _is_day(value: str) -> bool:

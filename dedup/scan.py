@@ -29,7 +29,7 @@ from .candidates import _threads as _default_threads  # the same two-core defaul
 from .checks import check_int
 from .common import common_texts
 from .config import _MAX_THREADS, ScanConfig, _config_of
-from .dates import period, read_date
+from .dates import read_period
 from .errors import InputError, ParameterError
 from .lsh import band_keys32, extra_band_keys32
 from .minhash import window_signatures_flat
@@ -284,8 +284,7 @@ class _Index:
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return
-        start, until = period(doc.date)  # (NaN, NaN for a date not read)
-        unread = read_date(doc.date)[1] if math.isnan(start) else None  # (why, for a date given and not read)
+        start, until, unread = read_period(doc.date)  # (NaN, NaN and why, for a date given and not read)
         if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
             if cfg.strict:

@@ -27,7 +27,7 @@ from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
 from ..config import ScanConfig
-from ..dates import period, read_date
+from ..dates import read_period
 from ..normalize import normalize
 from ..pairs import align_pair, needed_bands, prepare_text, short_pair, too_short
 from ..records import Pair, Passage, Span, outlet
@@ -200,9 +200,9 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             times = np.full(len(accepted), math.nan)
             untils = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
-                times[n], untils[n] = period(dates[k])  # (NaN, NaN for one not read)
-                if math.isnan(times[n]):  # (one not read: scanned without it, and said)
-                    date_reasons[k] = read_date(dates[k])[1]
+                times[n], untils[n], date_reasons[k] = read_period(
+                    dates[k]
+                )  # (one not read: scanned without it, and said)
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
