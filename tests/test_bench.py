@@ -36,7 +36,7 @@ def test_bench_tiny_corpus_writes_every_stage_and_ratio(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert {"cpu", "cores", "memory_bytes", "vector"} <= set(data["machine"])
+    assert {"cpu", "cores", "memory_bytes", "vector", "llvm_cpu"} <= set(data["machine"])
     assert data["versions"]["datasketch"] and data["versions"]["numba"]
     table = data["table"]
     assert table["documents"] == 50

@@ -63,9 +63,21 @@ def peak_rss_since_reset() -> int | None:
     return None
 
 
-# The signature kernels run 16 permutation slots a vector with AVX-512 and 8 with AVX2, so that the
-# signature-to-floor ratios of two runs compare only on machines with the same extension.
+# The signature kernels run 16 permutation slots a vector with 512-bit vectors and 8 with 256-bit ones,
+# so that the signature-to-floor ratios of two runs compare only on machines with the same extension
+# and the same LLVM CPU name: LLVM's tuning for Intel's AVX-512 cores prefers 256-bit vectors, for
+# AMD's 512-bit ones (docs/performance.md, "An Intel machine with AVX-512, again").
 _VECTOR_FLAGS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("sse4_2", "SSE4.2"))
+
+
+def _llvm_cpu() -> str:
+    """The CPU name LLVM compiles the kernels for (numba's host CPU), which sets its vector width."""
+    try:
+        from llvmlite import binding
+
+        return str(binding.get_host_cpu_name())
+    except Exception:  # (a benchmark's machine record, never a reason to stop)
+        return "unknown"
 
 
 def machine() -> dict[str, Any]:
@@ -91,6 +103,7 @@ def machine() -> dict[str, Any]:
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "memory_bytes": mem,
         "vector": next((name for flag, name in _VECTOR_FLAGS if flag in flags), "unknown"),
+        "llvm_cpu": _llvm_cpu(),
         "platform": platform.platform(),
         "python": platform.python_version(),
     }
