@@ -170,30 +170,83 @@ def _members(sides: Sequence[Span], min_overlap: float) -> list[int]:
     return [uf.find(i) for i in range(len(sides))]
 
 
-def _letters(span: Span, documents: Mapping[str, Document]) -> int:
-    """The letters and digits of a span's text: its length, whatever its spacing and punctuation."""
-    return sum(map(str.isalnum, span.slice(documents[span.doc].text)))
+class _Facts:
+    """What the origin rules ask of the members' documents, each worked out once.
+
+    A scan's documents are a :class:`~dedup.store.DocumentStore`, whose every lookup reads the
+    document's text back from its temporary file: a document holding members of several clusters,
+    or spans aligned with many copies, was read again for each (most of the rules' cost on a scan of
+    thousands of documents). ``letters``, when given, holds every passage side's letters and digits;
+    otherwise they are counted for all of ``spans`` of a document when one of them is first asked for.
+    """
+
+    def __init__(
+        self, documents: Mapping[str, Document], letters: Mapping[Span, int] | None, spans: Iterable[Span]
+    ) -> None:
+        self.documents = documents
+        self.given = letters
+        self._documents: dict[str, tuple[str | None, tuple[float, float], str | None, str | None]] = {}
+        self._letters: dict[Span, int] = {}
+        self._agencies: dict[str | None, str | None] = {}  # (sources are few, each shared by many documents)
+        self._uncounted: dict[str, set[Span]] = defaultdict(set)
+        if letters is None:
+            for span in spans:
+                self._uncounted[span.doc].add(span)
+
+    def _document(self, doc: str) -> tuple[str | None, tuple[float, float], str | None, str | None]:
+        facts = self._documents.get(doc)
+        if facts is None:
+            document = self.documents[doc]
+            date, source = document.date, document.source
+            if source not in self._agencies:
+                self._agencies[source] = wire_agency(source)
+            facts = self._documents[doc] = (date, period(date), source, self._agencies[source])
+        return facts
+
+    def date(self, doc: str) -> str | None:
+        """The document's date as given."""
+        return self._document(doc)[0]
+
+    def period(self, doc: str) -> tuple[float, float]:
+        """The document's date as :func:`dedup.dates.period` reads it."""
+        return self._document(doc)[1]
+
+    def source(self, doc: str) -> str | None:
+        return self._document(doc)[2]
+
+    def agency(self, doc: str) -> str | None:
+        """The wire agency the document's source names (:func:`wire_agency`), or None."""
+        return self._document(doc)[3]
+
+    def letters(self, span: Span) -> int:
+        """The letters and digits of a span's text: its length, whatever its spacing and punctuation."""
+        if self.given is not None:
+            return self.given[span]
+        count = self._letters.get(span)
+        if count is None:
+            text = self.documents[span.doc].text
+            for counted in self._uncounted.pop(span.doc, set()) | {span}:
+                self._letters[counted] = sum(map(str.isalnum, counted.slice(text)))
+            count = self._letters[span]
+        return count
 
 
 def _origin(
-    members: list[Span],
-    scores: Mapping[Span, list[tuple[float, Span]]],
-    documents: Mapping[str, Document],
-    letters: Mapping[Span, int] | None = None,
+    members: list[Span], scores: Mapping[Span, list[tuple[float, Span]]], facts: _Facts
 ) -> tuple[Span | None, str]:
     candidates = members
     reasons: list[str] = []
-    dated = [(period(documents[m.doc].date), m) for m in members]
+    dated = [(facts.period(m.doc), m) for m in members]
     known = [(d, m) for d, m in dated if not math.isnan(d[0])]
     if len({m.doc for _, m in known}) >= 2:
         # The members no other member's date wholly precedes (the earliest instant, or dates
         # that overlap it: a day and a time within it).
         candidates = [m for d, m in known if not any(precedes(*e, *d) for e, _ in known)]
-        label = " / ".join(dict.fromkeys(str(documents[m.doc].date) for m in candidates))
+        label = " / ".join(dict.fromkeys(str(facts.date(m.doc)) for m in candidates))
         # Copies without a date are not compared: said, as one of them may be the earlier (a date
         # given and not read apart: the members show it).
         left = {m.doc for d, m in dated if math.isnan(d[0])}
-        undated = sum(not (documents[doc].date or "").strip() for doc in left)
+        undated = sum(not (facts.date(doc) or "").strip() for doc in left)
         unread = len(left) - undated
         parts = [f"{undated} undated cop{'y' if undated == 1 else 'ies'}"] if undated else []
         parts += [f"{unread} cop{'y' if unread == 1 else 'ies'} whose date could not be read"] if unread else []
@@ -201,11 +254,11 @@ def _origin(
         if len({m.doc for m in candidates}) == 1 and len(candidates) == 1:
             return candidates[0], f"earliest date ({label}{unknown})"
         reasons.append(f"earliest date ({label}{unknown}) shared by {len(candidates)} copies")
-    wired = [(wire_agency(documents[m.doc].source), m) for m in candidates]
+    wired = [(facts.agency(m.doc), m) for m in candidates]
     agencies = [(a, m) for a, m in wired if a is not None]
     if len(agencies) == 1:
         agency, member = agencies[0]
-        source = documents[member.doc].source
+        source = facts.source(member.doc)
         return member, "; ".join([*reasons, f"wire agency source ({source!r}: {agency})"])
     if agencies:
         candidates = [m for _, m in agencies]
@@ -215,8 +268,7 @@ def _origin(
     # characters: a copy with doubled spaces is no more text. Two copies hold about as much of each
     # other (what they share), so among near equals the average containment decides; a near tie
     # of that singles out nobody either.
-    count = letters.__getitem__ if letters is not None else lambda span: _letters(span, documents)
-    held = {m: sum(c * count(n) for c, n in scores[m]) for m in candidates}
+    held = {m: sum(c * facts.letters(n) for c, n in scores[m]) for m in candidates}
     share = {m: sum(c for c, _ in scores[m]) / max(1, len(scores[m])) for m in candidates}
     most = max(held.values())
     near = sorted((m for m in candidates if held[m] * (1 + TIE) >= most - 1e-9), key=lambda m: (-share[m], m))
@@ -278,8 +330,9 @@ def find_clusters(
             found.append((members, documents))
     found.sort(key=lambda t: (-t[1], -len(t[0]), t[0][0]))
     clusters = []
+    facts = _Facts(result.documents, letters, (n for found in scores.values() for _, n in found))
     for n, (members, documents) in enumerate(found, 1):
-        origin, reason = _origin(members, scores, result.documents, letters)
+        origin, reason = _origin(members, scores, facts)
         clusters.append(Cluster(n, members, origin, reason, documents))
     return clusters
 

@@ -352,3 +352,36 @@ def test_a_copy_holding_more_than_the_others_is_still_the_origin() -> None:
     ]
     (cluster,) = find_clusters(ScanResult(found, [], docs("a", "b", "c"), [], 3, 0))
     assert cluster.origin == Span("a", 0, 200) and cluster.origin_reason.startswith("most contained")
+
+
+class _CountingDocuments(dict[str, Document]):
+    """A scan's documents that count how often each is looked up (a DocumentStore reads its text back each time)."""
+
+    def __init__(self, documents: dict[str, Document]) -> None:
+        super().__init__(documents)
+        self.lookups: dict[str, int] = {}
+
+    def __getitem__(self, doc: str) -> Document:
+        self.lookups[doc] = self.lookups.get(doc, 0) + 1
+        return super().__getitem__(doc)
+
+
+@pytest.mark.parametrize("dates", [True, False])
+def test_origins_look_each_document_up_at_most_twice(dates: bool) -> None:
+    """Each document of a cluster is read once for its date and source, and once more for the text
+    of its members' spans (the letters rule 3 weighs), however many clusters and passages hold it:
+    a scan's documents read each text back from a temporary file."""
+    documents = {f"d{k}": Document(f"d{k}", "x" * 2000, source=f"s{k}", date=f"2024-01-0{1 + k % 2}" if dates else None)
+                 for k in range(6)}  # fmt: skip
+    passages = [
+        Passage(Span(f"d{i}", 100 * n, 100 * n + 90), Span(f"d{j}", 100 * n, 100 * n + 90), 0.9, 0.9, 0.9, 5)
+        for n in range(8)
+        for i in range(6)
+        for j in range(i + 1, 6)
+    ]
+    counting = _CountingDocuments(documents)
+    clusters = find_clusters(ScanResult(passages, [], counting, [], len(passages), 0))
+    assert len(clusters) == 8 and all(c.documents == 6 for c in clusters)
+    assert counting.lookups and max(counting.lookups.values()) <= 2, counting.lookups
+    # The same clusters and origins as with the documents looked up freely.
+    assert clusters == find_clusters(ScanResult(passages, [], documents, [], len(passages), 0))
