@@ -553,6 +553,11 @@ class Reader:
                         found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
                     elif entry.is_file():  # (a link to a folder is not followed)
                         found.append((path, None))
+                    elif not entry.is_dir():
+                        # A named pipe, a device or a socket (or a link to one): reading it would wait for
+                        # a writer, or never end (/dev/zero); said, not passed over without a word.
+                        reason = "cannot read: not a regular file (a named pipe, a device or a socket)"
+                        found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
                 except OSError as error:
                     found.append((path, _read_failure(shown_path(path), error)))
         return sorted(found, key=lambda item: item[0])
