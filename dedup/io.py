@@ -670,6 +670,15 @@ class Reader:
         directory or JSONL file mixing UTF-8 with the named encoding is read right, a file or line
         at a time. ``transcoded_from`` names the encoding a line was read in before being made UTF-8.
         """
+        if transcoded_from is None and 0 in raw:
+            # No text holds NUL; UTF-16 without its byte-order mark does, one a space (ASCII, Arabic),
+            # and would otherwise pass for UTF-8 punctuation and control characters. Said before any
+            # decoding: one Latin letter (é, 0xE9 0x00) makes it invalid UTF-8 too, which named no cause.
+            reason = (
+                f"a NUL byte at byte {raw.index(0)}{what}: expected text (UTF-16 or UTF-32 without a "
+                "byte-order mark? set the encoding)"
+            )
+            return None, reason, "not text"
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -683,14 +692,6 @@ class Reader:
             except UnicodeDecodeError as error:
                 reason = f"neither UTF-8 nor {label} at byte {error.start}{what}: expected text in either"
                 return None, reason, f"invalid {label}"
-        if transcoded_from is None and "\x00" in text:
-            # No text holds NUL; UTF-16 without its byte-order mark does, one a space (ASCII, Arabic),
-            # and would otherwise pass for UTF-8 punctuation and control characters.
-            reason = (
-                f"a NUL byte at byte {raw.index(0)}{what}: expected text (UTF-16 or UTF-32 without a "
-                "byte-order mark? set the encoding)"
-            )
-            return None, reason, "not text"
         return text, "", ""
 
     def _text(self, data: bytes, name: str, doc_id: str, source: str | None = None) -> Document | None:
