@@ -56,7 +56,11 @@ class Output:
             if sys.stdout is None:  # started with it closed (`>&-`): said before the work, not after
                 raise DedupError("<stdout>: cannot write: standard output is closed (give -o FILE)")
             return
-        if self.path.is_dir():
+        try:
+            folder = self.path.is_dir()
+        except OSError as error:  # (a name too long: pathlib says only a missing file)
+            raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from None
+        if folder:
             raise DedupError(f"{self.path}: cannot write: it is a directory")
         compression = _COMPRESSED.get(self.path.suffix.lower())
         if compression is not None and not (self.path.exists() and not self.path.is_file()):

@@ -434,9 +434,13 @@ class Reader:
             if str(item) == "":  # (Path("") is ".": the whole current folder, read by a slip)
                 raise ReadError("an empty path: expected a file, a directory or - (standard input)")
             path = Path(item)
-            if path.is_dir():
+            try:
+                folder, found = path.is_dir(), path.exists()
+            except OSError as error:  # (a name too long, a loop of links: pathlib says only a missing file)
+                raise ReadError(f"{shown_path(path)}: cannot read: {error.strerror or error}") from None
+            if folder:
                 yield from self._directory(path)
-            elif not path.exists():
+            elif not found:
                 raise ReadError(f"{shown_path(path)}: cannot read: no such file or directory")
             else:
                 yield from self._file(path, shown_path(path.name), self._format(path))
@@ -458,7 +462,11 @@ class Reader:
             given = Path(os.path.realpath(item))
             if given == target:
                 return True
-            if given.is_dir() and target.is_relative_to(given):
+            try:
+                folder = given.is_dir()
+            except OSError:  # (a name too long: said when the input is read)
+                folder = False
+            if folder and target.is_relative_to(given):
                 relative = target.relative_to(given)
                 if self._taken(relative) and (self.glob is None or relative.match(self.glob)):
                     return True
