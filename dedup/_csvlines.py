@@ -77,11 +77,50 @@ def open_quote(line: str, delimiter: str) -> int | None:
     return None if quote_in_cell else opened
 
 
+def text_after_quote(lines: list[tuple[int, str]], delimiter: str) -> tuple[int, int, str] | None:
+    """Where text follows the quote closing a quoted cell (its line number, column from 1 and character), if it does.
+
+    Example:
+        >>> text_after_quote([(2, 'b,"Quoted" he said')], ","), text_after_quote([(2, 'b,"a ""q"" b",c')], ",")
+        ((2, 11, ' '), None)
+        >>> text_after_quote([(2, 'a,"first line'), (3, 'He said "hi" then"')], ",")
+        (3, 10, 'h')
+    """
+    quoted = closing = False
+    starts_cell = True
+    for number, line in lines:
+        for column, char in enumerate(line.rstrip("\r\n"), 1):
+            if closing:
+                closing = False
+                if char == '"':
+                    continue  # a quote written twice: one quote in the cell
+                if char != delimiter:
+                    return number, column, char
+                quoted, starts_cell = False, True
+            elif quoted:
+                closing = char == '"'
+            elif char == '"' and starts_cell:
+                quoted, starts_cell = True, False
+            else:
+                starts_cell = char == delimiter
+    return None
+
+
 def quote_problem(source: Relines, error: csv.Error, delimiter: str) -> str:
-    """What a CSV error is, said of the quote that caused it when the file ended inside the cell it opens."""
+    """What a CSV error is, said of the quote that caused it: one opening a cell the file ends in, or
+    one closing a cell that text follows (the csv module's ``',' expected after '"'`` names neither)."""
     column = open_quote(source.taken[0][1], delimiter) if source.taken else None
     if source.at_end and column is not None:
         return f"the quote at column {column} opens a cell that is never closed"
+    after = text_after_quote(source.taken, delimiter)
+    if after is not None:
+        number, column, char = after
+        place = f"column {column - 1}" if number == source.taken[0][0] else f"line {number}, column {column - 1}"
+        separator = "a tab" if delimiter == "\t" else repr(delimiter)
+        return (
+            f"the quote at {place} closes its cell and {char!r} follows it: expected {separator} or the end of the "
+            "line after a closing quote, or the quote written twice, a quote inside the cell"
+        )
     return str(error)
 
 

@@ -24,6 +24,10 @@ from .errors import DedupError
 
 __all__: list[str] = []
 
+# The extensions of compressed files, as input files are read (dedup.io), and the program that
+# writes each.
+_COMPRESSED = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
 
 class Output:
     """Where a command's output goes: standard output, or a file written whole or not at all.
@@ -52,8 +56,22 @@ class Output:
             if sys.stdout is None:  # started with it closed (`>&-`): said before the work, not after
                 raise DedupError("<stdout>: cannot write: standard output is closed (give -o FILE)")
             return
-        if self.path.is_dir():
+        try:
+            folder = self.path.is_dir()
+        except OSError as error:  # (a name too long: pathlib says only a missing file)
+            raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from None
+        if folder:
             raise DedupError(f"{self.path}: cannot write: it is a directory")
+        compression = _COMPRESSED.get(self.path.suffix.lower())
+        if compression is not None and not (self.path.exists() and not self.path.is_file()):
+            # The name says compressed and the report would not be: a reader going by the name
+            # (dedup's own, pandas) fails on it, and without --format .jsonl.gz named no format,
+            # so the table was written there.
+            raise DedupError(
+                f"{self.path}: cannot write: its name says {compression}, and reports are written "
+                f"uncompressed: name it without {self.path.suffix}, or compress standard output "
+                f"(... | {compression} > {self.path})"
+            )
         if reads is not None and reads(self.path):
             if os.path.exists(os.path.realpath(self.path)):  # (docs/sub/../1.txt is docs/1.txt, sub or not)
                 raise DedupError(f"{self.path}: cannot write: it is an input of this command, which would be lost")

@@ -36,7 +36,7 @@ from .evaluate_pairs import (
 from .html import write_html
 from .index import AddResult, Index
 from .index.store import check_not_a_file
-from .io import FORMATS, Reader, duplicate_reason, file_format
+from .io import FORMATS, Reader, duplicate_reason, file_format, shown_path
 from .normalize import PROFILES
 from .progress import ProgressBar
 from .records import Document, Skipped
@@ -1013,6 +1013,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             sys.stdout.close()
         return 0
+    except OSError as error:
+        # A path the system will not look at (a name too long, a loop of links) fails pathlib's
+        # checks, which pass over a missing file only: the file and why, not a traceback.
+        if not isinstance(error.filename, (str, bytes)):
+            raise
+        name = shown_path(os.fsdecode(error.filename))
+        print(visible(f"dedup: error: {name}: {error.strerror or error}"), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except SystemExit as error:  # (SIGTERM, see terminated_as_interrupt; argparse exits before the try)

@@ -434,9 +434,13 @@ class Reader:
             if str(item) == "":  # (Path("") is ".": the whole current folder, read by a slip)
                 raise ReadError("an empty path: expected a file, a directory or - (standard input)")
             path = Path(item)
-            if path.is_dir():
+            try:
+                folder, found = path.is_dir(), path.exists()
+            except OSError as error:  # (a name too long, a loop of links: pathlib says only a missing file)
+                raise ReadError(f"{shown_path(path)}: cannot read: {error.strerror or error}") from None
+            if folder:
                 yield from self._directory(path)
-            elif not path.exists():
+            elif not found:
                 raise ReadError(f"{shown_path(path)}: cannot read: no such file or directory")
             else:
                 yield from self._file(path, shown_path(path.name), self._format(path))
@@ -458,7 +462,11 @@ class Reader:
             given = Path(os.path.realpath(item))
             if given == target:
                 return True
-            if given.is_dir() and target.is_relative_to(given):
+            try:
+                folder = given.is_dir()
+            except OSError:  # (a name too long: said when the input is read)
+                folder = False
+            if folder and target.is_relative_to(given):
                 relative = target.relative_to(given)
                 if self._taken(relative) and (self.glob is None or relative.match(self.glob)):
                     return True
@@ -553,6 +561,11 @@ class Reader:
                         found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
                     elif entry.is_file():  # (a link to a folder is not followed)
                         found.append((path, None))
+                    elif not entry.is_dir():
+                        # A named pipe, a device or a socket (or a link to one): reading it would wait for
+                        # a writer, or never end (/dev/zero); said, not passed over without a word.
+                        reason = "cannot read: not a regular file (a named pipe, a device or a socket)"
+                        found.append((path, ReadError(f"{shown_path(path)}: {reason}", skippable=True)))
                 except OSError as error:
                     found.append((path, _read_failure(shown_path(path), error)))
         return sorted(found, key=lambda item: item[0])
@@ -665,6 +678,15 @@ class Reader:
         directory or JSONL file mixing UTF-8 with the named encoding is read right, a file or line
         at a time. ``transcoded_from`` names the encoding a line was read in before being made UTF-8.
         """
+        if transcoded_from is None and 0 in raw:
+            # No text holds NUL; UTF-16 without its byte-order mark does, one a space (ASCII, Arabic),
+            # and would otherwise pass for UTF-8 punctuation and control characters. Said before any
+            # decoding: one Latin letter (é, 0xE9 0x00) makes it invalid UTF-8 too, which named no cause.
+            reason = (
+                f"a NUL byte at byte {raw.index(0)}{what}: expected text (UTF-16 or UTF-32 without a "
+                "byte-order mark? set the encoding)"
+            )
+            return None, reason, "not text"
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -678,14 +700,6 @@ class Reader:
             except UnicodeDecodeError as error:
                 reason = f"neither UTF-8 nor {label} at byte {error.start}{what}: expected text in either"
                 return None, reason, f"invalid {label}"
-        if transcoded_from is None and "\x00" in text:
-            # No text holds NUL; UTF-16 without its byte-order mark does, one a space (ASCII, Arabic),
-            # and would otherwise pass for UTF-8 punctuation and control characters.
-            reason = (
-                f"a NUL byte at byte {raw.index(0)}{what}: expected text (UTF-16 or UTF-32 without a "
-                "byte-order mark? set the encoding)"
-            )
-            return None, reason, "not text"
         return text, "", ""
 
     def _text(self, data: bytes, name: str, doc_id: str, source: str | None = None) -> Document | None:

@@ -139,6 +139,29 @@ def test_missing_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     one_line_error(err, str(missing), "no such file")
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [(["scan", "LONG.jsonl"], ": cannot read: "), (["scan", "DOCS", "-o", "LONG.jsonl"], ": cannot write: "),
+     (["scan", "LONG.jsonl", "-o", "out.jsonl"], ": cannot read: "), (["tune", "-o", "LONG.json"], ": cannot write: "),
+     (["index", "info", "LONG"], "/catalogue.sqlite: "), (["index", "add", "LONG", "DOCS"], "/catalogue.sqlite: "),
+     (["evaluate", "LONG"], ": ")],
+)  # fmt: skip
+def test_a_name_too_long_is_one_line_not_a_traceback(
+    command: list[str], said: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A file name over the system's limit failed pathlib's is_dir() or exists(), which pass over a
+    missing file only: OSError [Errno 36] and a traceback, exit status 1."""
+    docs = jsonl(tmp_path / "docs.jsonl", seed_rows()[:2])
+    long = tmp_path / ("x" * 300)
+    argv = [str(docs) if part == "DOCS" else part.replace("LONG", str(long)).replace("out", str(tmp_path / "out"))
+            for part in command]  # fmt: skip
+    status, _, err = run(argv, capsys)
+    assert status == 2
+    assert (
+        err.count("\n") == 1 and err.startswith(f"dedup: error: {long}") and err.endswith(f"{said}File name too long\n")
+    )
+
+
 def test_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Permission bits do not stop root, so the failing read is simulated.
     target = tmp_path / "locked.txt"

@@ -106,6 +106,20 @@ def test_utf16_without_its_mark_is_named_or_refused(tmp_path: Path) -> None:
     assert _read(table, encoding="utf-16-le") == [("0", text), ("1", "x")]
 
 
+def test_utf16_without_its_mark_holding_a_latin_letter_is_said_as_such(tmp_path: Path) -> None:
+    """One letter of Latin-1's upper half (é: 0xE9 0x00) made UTF-16 without its mark invalid UTF-8,
+    "expected UTF-8 text", said before its NUL bytes, which name the cause."""
+    path = tmp_path / "d.txt"
+    path.write_bytes("Le président a parlé.".encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"d\.txt: a NUL byte at byte 1: expected text \(UTF-16 or UTF-32 without"):
+        _read(path)
+    lines = tmp_path / "d.jsonl"
+    lines.write_bytes(('{"id": "a", "text": "café"}\n').encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"d\.jsonl:1: a NUL byte at byte 1 of the line: expected text"):
+        _read(lines)
+    assert _read(path, encoding="utf-16-le") == [("d.txt", "Le président a parlé.")]
+
+
 def test_compressed_and_standard_input_find_the_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content = _jsonl([SEED_TEXTS[0], "second"])
     path = tmp_path / "d.jsonl.gz"

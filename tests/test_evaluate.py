@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -443,6 +445,24 @@ def test_load_detections(tmp_path: Path) -> None:
         ],
     )
     assert load_detections(path) == [Case("r1", 4, 13, "s1", 0, 9), Case("s1", 20, 30, "r2", 5, 15)]
+
+
+def test_load_detections_compressed(tmp_path: Path) -> None:
+    """`dedup scan ... | gzip > found.jsonl.gz`, as scan reads its input: was "found.jsonl.gz:1: not
+    valid UTF-8 (invalid start byte at byte 1)"."""
+    plain = write_jsonl(tmp_path / "scan.jsonl", [passage_line(("r1", 4, 13), ("s1", 0, 9)), {"type": "summary"}])
+    expected = load_detections(plain)
+    assert expected == [Case("r1", 4, 13, "s1", 0, 9)]
+    packed = tmp_path / "scan.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert load_detections(packed) == expected
+    packed = tmp_path / "scan.jsonl.zst"
+    packed.write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes()))
+    assert load_detections(packed) == expected
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(plain.read_bytes())[:30])
+    with pytest.raises(ReadError, match=r"cut\.jsonl\.gz: cannot read: Compressed file ended"):
+        load_detections(cut)
 
 
 @pytest.mark.parametrize(

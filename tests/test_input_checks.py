@@ -284,6 +284,24 @@ def test_an_empty_path_or_a_broken_link_is_said(tmp_path: Path) -> None:
     assert [d.id for d in dedup.read_documents(os.fsencode(folder / "a.txt"))] == ["a.txt"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_special_file_in_a_folder_is_said_not_passed_over(tmp_path: Path) -> None:
+    """A named pipe (or a link to /dev/zero) named like a document was left out of a folder without a word:
+    neither read nor counted."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, "utf-8")
+    os.mkfifo(folder / "b.txt")
+    with pytest.raises(dedup.errors.ReadError, match=r"b\.txt: cannot read: not a regular file \(a named pipe"):
+        list(dedup.read_documents(folder))
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([folder])] == ["a.txt"]
+    assert [(Path(s.where).name, s.kind) for s in reader.skipped] == [("b.txt", "unreadable file")]
+    os.mkfifo(folder / "c_notes")  # (no format: not read, as any such file)
+    (folder / "b.txt").unlink()
+    assert [d.id for d in dedup.read_documents(folder)] == ["a.txt"]
+
+
 def test_a_date_that_cannot_be_read_is_said_not_dropped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Never a guess (01/02/2024 is two dates), never silent: scanned without it, and listed."""
     docs = [

@@ -338,6 +338,24 @@ def test_an_unclosed_quote_costs_its_own_line_only(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+def test_text_after_a_closing_quote_is_said_where(tmp_path: Path, suffix: str) -> None:
+    """A text opening with a quotation (`"Rates will rise," he said`) in a file written without quoting:
+    the message was the csv module's `not valid TSV ('\\x09' expected after '"')`, no column, the tab
+    as an escape."""
+    sep = "\t" if suffix == "tsv" else ","
+    path = tmp_path / f"news.{suffix}"
+    path.write_text(f'id{sep}text\na{sep}fine\nb{sep}"Rates will rise" he said\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(Reader().read([path]))
+    separator = "a tab" if suffix == "tsv" else "','"
+    assert str(caught.value) == (
+        f"{path}:3: not valid {suffix.upper()} (the quote at column 19 closes its cell and ' ' follows it: "
+        f"expected {separator} or the end of the line after a closing quote, or the quote written twice, a quote "
+        "inside the cell)"
+    )
+
+
 def test_a_quoted_cell_over_lines_that_are_no_records_stays_one_record(tmp_path: Path) -> None:
     """The lines of a paragraph cell with a quote not doubled are not read as records of their own
     (which would make documents of its paragraphs): the record is skipped whole, its lines said."""
@@ -346,7 +364,9 @@ def test_a_quoted_cell_over_lines_that_are_no_records_stays_one_record(tmp_path:
     reader = Reader(skip_bad=True)
     assert [d.id for d in reader.read([path])] == ["b"]
     assert [(s.where.rsplit(":", 1)[1], s.reason) for s in reader.skipped] == [
-        ("2", "not valid CSV (',' expected after '\"'; the record runs over lines 2-3)"),
+        ("2", "not valid CSV (the quote at line 3, column 9 closes its cell and 'h' follows it: expected ',' or the "
+              "end of the line after a closing quote, or the quote written twice, a quote inside the cell; the record "
+              "runs over lines 2-3)"),
         ("5", "not valid CSV (the quote at column 3 opens a cell that is never closed; the record runs over lines 5-6)"
               ": expected a closing quote"),
     ]  # fmt: skip

@@ -65,6 +65,26 @@ def test_an_input_is_never_the_output(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["scan", str(docs), "-q", "-o", str(docs / "found.md")]) == 0
 
 
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [(["scan", "DOCS", "-q"], "found.jsonl.gz"), (["scan", "DOCS", "-q", "--format", "jsonl"], "found.jsonl.GZ"),
+     (["scan", "DOCS", "-q", "--format", "csv"], "found.csv.zst"), (["tune"], "tune.json.gz")],
+)  # fmt: skip
+def test_a_compressed_name_is_an_error_not_an_uncompressed_file(
+    command: list[str], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o found.jsonl.gz` wrote the table (.gz names no format), uncompressed, under a name saying gzip."""
+    docs = corpus(tmp_path / "docs")
+    argv = [str(docs) if part == "DOCS" else part for part in command]
+    output = tmp_path / name
+    assert main([*argv, "-o", str(output)]) == 2
+    err = capsys.readouterr().err
+    program = "zstd" if name.endswith(".zst") else "gzip"
+    assert err.count("\n") == 1 and err.startswith(f"dedup: error: {output}: cannot write: its name says {program}")
+    assert f"| {program} > {output})" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]  # (nothing written, no temporary file left)
+
+
 @pytest.mark.parametrize("command", [["scan", "DOCS"], ["tune"]])
 def test_an_empty_output_path_is_said_as_such(
     command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
