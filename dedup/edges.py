@@ -92,7 +92,17 @@ def _to_sentence_ends(
         # sides, however short: a sentence of a few characters (seven in Chinese) is not a seed's
         # overrun, and trimming it would undo the move.
         spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
-        spans = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
+        trimmed = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
+        if trimmed != spans:
+            # A word both sides held past a sentence end ("market. The") stayed as a copy going on
+            # past the full stop; one side's sentence from it was its template ("The Morning Post
+            # app ..."), now left out, and the other side's word is then a seed's overrun alone.
+            trimmed = _off_the_breaks(
+                trimmed, ends, texts, fragment,
+                start=not moved_start and (trimmed[0][0], trimmed[1][0]) != (spans[0][0], spans[1][0]),
+                end=not moved_end and (trimmed[0][1], trimmed[1][1]) != (spans[0][1], spans[1][1]),
+            )  # fmt: skip
+        spans = trimmed
         pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length, min_exact)
         whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
         for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)

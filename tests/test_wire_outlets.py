@@ -256,6 +256,25 @@ def test_an_outlets_header_line_stays_out_of_the_passage_below_it(tmp_path: Path
     assert all(p[side]["text"].startswith("BAGHDAD (Reuters)") for p in found for side in ("a", "b")), found
 
 
+def test_a_copy_cut_where_its_sign_off_and_the_next_wire_paragraph_start_alike_ends_alike_on_both_sides(
+    tmp_path: Path,
+) -> None:
+    """The outlet runs the wire story up to its last paragraph, which starts "The Iraqi ...", and
+    signs off under every story with "The Online app is available ..." (its template): a seed runs
+    over the paragraph break on both sides ("ground. The" / "2021. The"), and the outlet's side,
+    its sign-off left out, ended at the copy's last words while Reuters' side went on to "The"
+    (until 6 December 2026, found by the news probe)."""
+    sign_off = "\n\nThe Online app is available on iOS and Android. Follow us on Instagram and Twitter."
+    docs = [{"id": "reuters", "source": "Reuters", "text": paragraphs(*WIRE)}]
+    docs += [{"id": f"reuters{j}", "source": "Reuters", "text": own_story(j)} for j in range(4)]
+    docs.append({"id": "online", "source": "online", "text": paragraphs(*WIRE[:6]) + sign_off})
+    docs += [{"id": f"online{j}", "source": "online", "text": own_story(50 + j) + sign_off} for j in range(4)]
+    [found] = between(scan_jsonl(tmp_path, docs), "reuters", "online")
+    for side in ("a", "b"):
+        assert found[side]["text"].startswith("BAGHDAD (Reuters)")
+        assert found[side]["text"].rstrip(".").endswith("in December 2021"), found[side]["text"][-40:]
+
+
 def test_an_unrelated_paragraph_between_a_long_and_a_short_wire_paragraph_is_in_no_passage(tmp_path: Path) -> None:
     """The outlet runs the lead, a paragraph of other news, then the wire's one-sentence paragraph
     on the missing. The other news is not shared text; the lead and the short paragraph (verbatim,
