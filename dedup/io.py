@@ -423,10 +423,14 @@ class Reader:
             inputs = os.fsdecode(inputs)
         if not isinstance(inputs, (str, PathLike, Iterable)):
             raise ParameterError(_not_paths(inputs))
+        stdin = False
         for item in [inputs] if isinstance(inputs, (str, PathLike)) else inputs:
             if not isinstance(item, (str, bytes, PathLike)):
                 raise ParameterError(_not_paths(item))
             if str(item) == "-":
+                if stdin:  # (read whole the first time: the second would be empty, without a word)
+                    raise ReadError("<stdin>: given twice: standard input (-) can be read once")
+                stdin = True
                 yield from self._stdin()
                 continue
             if isinstance(item, bytes):
@@ -898,7 +902,8 @@ class Reader:
                 continue
             if len(row) != len(header):
                 over = f" ({lines_over})" if lines_over else ""
-                reason = f"{len(row)} fields where the header has {len(header)}{over}: expected one per column"
+                fields_ = f"{len(row)} field{'' if len(row) == 1 else 's'}"
+                reason = f"{fields_} where the header has {len(header)}{over}: expected one per column"
                 self._bad(where, reason, kind=f"invalid {kind}")
                 continue
             doc = self._document(dict(zip(header, row, strict=True)), where, blank_is_missing=True)

@@ -929,13 +929,27 @@ def skip_kinds(skipped: Sequence[Skipped]) -> str:
     Example:
         >>> from dedup.records import Skipped
         >>> skip_kinds([Skipped("a", "", kind="empty"), Skipped("b", "", kind="too short"),
-        ...             Skipped("c", "", kind="empty")])
-        '2 empty, 1 too short'
+        ...             Skipped("c", "", kind="empty"), Skipped("d", "", kind="duplicate id"),
+        ...             Skipped("e", "", kind="duplicate id")])
+        '2 empty, 2 duplicate ids, 1 too short'
     """
     kinds: dict[str, int] = {}
     for s in skipped:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
-    return ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: -item[1]))
+    return ", ".join(
+        f"{n:,} {_COUNTED.get(kind, kind) if n != 1 else kind}"
+        for kind, n in sorted(kinds.items(), key=lambda item: -item[1])
+    )
+
+
+# The kinds of skipped document named by a noun, in the plural ("2 unreadable files"; "2 empty" stays).
+_COUNTED = {
+    "unreadable file": "unreadable files",
+    "unreadable folder": "unreadable folders",
+    "duplicate id": "duplicate ids",
+    "invalid record": "invalid records",
+    "unread date": "unread dates",
+}
 
 
 class _Undated(Protocol):

@@ -111,6 +111,15 @@ def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     assert back.summary is not None and back.summary["documents_read"] == 5
 
 
+def test_stdin_given_twice_is_refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dedup scan - -`: the second reading of standard input was empty, without a word."""
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in seed_rows()).encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    status, out, err = run(["scan", "-", "-", "--format", "jsonl"], capsys)
+    assert status == 2 and out == ""
+    assert err == "dedup: error: <stdin>: given twice: standard input (-) can be read once\n"
+
+
 def test_html_max_pairs_and_cluster_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "r.html"
     argv = ["scan", str(SEEDS), "--format", "html", "--html-max-pairs", "1", "--cluster-documents", "9"]

@@ -157,6 +157,14 @@ def test_csv_problems_name_file_and_line(tmp_path: Path) -> None:
     assert "3 fields where the header has 2" in reader.skipped[1].reason
 
 
+def test_a_csv_record_of_one_field_says_one_field(tmp_path: Path) -> None:
+    path = tmp_path / "docs.csv"
+    path.write_text("id,text,source\na,first text,x\nlonely\n", encoding="utf-8")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([path])] == ["a"]
+    assert reader.skipped[0].reason.startswith("1 field where the header has 3"), reader.skipped[0].reason
+
+
 def test_csv_header_must_name_id_and_text(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text("name,body\na,b\n", encoding="utf-8")
