@@ -830,7 +830,7 @@ def _run_index(args: argparse.Namespace) -> int:
         missing = [i for i in dict.fromkeys(args.ids) if i not in set(removed)]
         print(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; the index holds {total}")
         if missing:
-            print(f"not in the index: {', '.join(missing)}")
+            print(visible(f"not in the index: {', '.join(missing)}"))  # (an id may end in a CR: shown)
         return 0
     if action == "compact":
         with _open_index(args, create=False) as index:

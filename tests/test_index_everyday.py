@@ -192,3 +192,21 @@ def test_a_bad_line_before_any_commit_names_no_stored_documents(
         f"dedup: error: {path}:4: not valid JSON (Unterminated string starting at column 8): expected one "
         "object a line (--skip-bad skips such documents and goes on)\n"
     )
+
+
+def test_ids_not_in_the_index_are_listed_with_their_control_characters_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ids from a file of CRLF lines (`xargs dedup index remove INDEX < ids.txt`) end in a carriage return.
+
+    Printed as they are, the return sends the terminal back to the line's start and the next id
+    overwrites the first: the user cannot see why they were not removed.
+    """
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["index", "remove", ix, f"{DOCS[0].id}\r", f"{DOCS[1].id}\r"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "removed 0 documents; the index holds 3",
+        f"not in the index: {DOCS[0].id}\\x0d, {DOCS[1].id}\\x0d",
+    ]
