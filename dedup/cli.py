@@ -830,7 +830,7 @@ def _run_index(args: argparse.Namespace) -> int:
         missing = [i for i in dict.fromkeys(args.ids) if i not in set(removed)]
         print(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; the index holds {total}")
         if missing:
-            print(f"not in the index: {', '.join(missing)}")
+            print(visible(f"not in the index: {', '.join(missing)}"))  # (an id may end in a CR: shown)
         return 0
     if action == "compact":
         with _open_index(args, create=False) as index:
@@ -840,10 +840,26 @@ def _run_index(args: argparse.Namespace) -> int:
     reader = _reader(args)
     if action == "add":
         _compile_first(args.quiet)
-        with _open_index(args, create=True) as index, _locating(reader, args):
-            with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
-                added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=bar)
-            total = len(index)
+        stored = 0  # documents committed so far: a batch at a time, they stay when a later line fails
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            nonlocal stored
+            stored = done if stage == "documents" else stored
+            bar(stage, done, total)
+
+        try:
+            with _open_index(args, create=True) as index, _locating(reader, args):
+                with ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
+                    added = index.add(_located(reader.read(args.inputs)), replace=args.replace, progress=progress)
+                total = len(index)
+        except (InputError, ReadError) as error:  # (a damaged index is no input to fix and run again)
+            if stored:  # (else nothing of this run is stored, as the user would take it)
+                error.args = (
+                    f"{error}; {plural(stored, 'document')} of this add {'was' if stored == 1 else 'were'} "
+                    "stored before it (an add commits a batch at a time): the same add run again skips them "
+                    "and adds the rest",
+                )
+            raise
         skipped = reader.in_input_order(reader.placed(added.skipped))
         print(_add_line(added, skipped, total))
         for s in skipped:

@@ -423,6 +423,21 @@ def test_a_second_writer_fails_with_a_clear_message(tmp_path: Path) -> None:
         assert len(first) == 1
 
 
+def test_a_lock_file_deleted_under_a_writer_lets_no_second_writer_in(tmp_path: Path) -> None:
+    """A user who takes INDEX/lock for a stale lock and deletes it must not let two writers in.
+
+    The second would delete the first's segment file not yet committed (files no commit names are
+    a crashed write's), and the first's commit would then name a missing file: a damaged index.
+    """
+    with Index.open(tmp_path / "ix", timeout=0) as first, Index.open(tmp_path / "ix", timeout=0.2) as second:
+        with first._store.writing():
+            (tmp_path / "ix" / "lock").unlink()
+            with pytest.raises(DedupError, match=r"being written by .*; waited 0.2 s"):
+                second.add(DOCS[:1])
+        second.add(DOCS[:1])  # (the lock file made again serves the writers after)
+        assert len(first) == 1
+
+
 def test_segment_lookup_finds_every_key_and_caps_big_buckets(tmp_path: Path, segment_keys: str) -> None:
     rng = np.random.default_rng(3)
     bands, windows = 3, 5000

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_index import DOCS
 
-from dedup import Document
+from dedup import Document, Index
 from dedup.cli import main
 
 
@@ -150,3 +150,63 @@ def test_a_segment_of_a_newer_version_says_to_upgrade(
     err = capsys.readouterr().err
     assert err.startswith(f"dedup: error: {seg}: segment format version {version}, this dedup reads version 2; ")
     assert advice in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("bad", ["json", "duplicate id"])
+def test_a_bad_line_after_a_commit_says_the_documents_before_it_are_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    """An add commits a batch at a time: a bad line past the first batch leaves the batches before it stored.
+
+    The error says so (the user would otherwise take the whole run for undone), and how to finish it.
+    """
+    add = Index.add
+    monkeypatch.setattr(Index, "add", lambda self, documents, **kw: add(self, documents, **kw, batch=4))
+    path = _jsonl(tmp_path / "day.jsonl", DOCS[:10])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(9, '{"id": "cut' if bad == "json" else lines[2])  # line 10: after two whole batches
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"dedup: error: {path}:10: ")
+    assert err.endswith(
+        "; 8 documents of this add were stored before it (an add commits a batch at a time): the same add run "
+        "again skips them and adds the rest" + (" (--skip-bad skips such documents and goes on)\n")
+    )
+    assert main(["index", "add", ix, str(path), "-q", "--skip-bad"]) == 0
+    assert capsys.readouterr().out.startswith("added 2 documents; 8 already in the index, 1 skipped")
+
+
+def test_a_bad_line_before_any_commit_names_no_stored_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "first.jsonl", DOCS[:2])), "-q"]) == 0
+    path = _jsonl(tmp_path / "day.jsonl", DOCS[2:5])
+    path.write_text(path.read_text(encoding="utf-8") + '{"id": "cut\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["index", "add", ix, str(path), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        f"dedup: error: {path}:4: not valid JSON (Unterminated string starting at column 8): expected one "
+        "object a line (--skip-bad skips such documents and goes on)\n"
+    )
+
+
+def test_ids_not_in_the_index_are_listed_with_their_control_characters_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ids from a file of CRLF lines (`xargs dedup index remove INDEX < ids.txt`) end in a carriage return.
+
+    Printed as they are, the return sends the terminal back to the line's start and the next id
+    overwrites the first: the user cannot see why they were not removed.
+    """
+    ix = str(tmp_path / "ix")
+    assert main(["index", "add", ix, str(_jsonl(tmp_path / "a.jsonl", DOCS[:3])), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["index", "remove", ix, f"{DOCS[0].id}\r", f"{DOCS[1].id}\r"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "removed 0 documents; the index holds 3",
+        f"not in the index: {DOCS[0].id}\\x0d, {DOCS[1].id}\\x0d",
+    ]

@@ -565,24 +565,28 @@ class Store:
         except OSError as error:
             raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
         deadline = time.monotonic() + timeout
+        folder = -1
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as error:
-                    if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
-                    if time.monotonic() >= deadline:
-                        try:
-                            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
-                        except OSError:
-                            holder = "another process"
-                        raise DedupError(
-                            f"{self.path}: the index is being written by {holder}; waited {timeout:g} s "
-                            "(only one writer at a time; try again when it has finished)"
-                        ) from None
-                    time.sleep(0.05)
+            # The lock file, then the directory: a lock file deleted under a writer (taken for a
+            # stale lock) is made again by the next writer, who would lock a file of its own and
+            # delete the first writer's segment not yet committed; the directory cannot be deleted
+            # so. (The lock file stays the lock of writers of earlier releases, and holds the pid.)
+            for target in (fd, None):
+                while True:
+                    try:
+                        if target is None:
+                            folder = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+                            target = folder
+                        fcntl.flock(target, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except FileNotFoundError as error:
+                        raise self._removed() from error
+                    except OSError as error:
+                        if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                            raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
+                        if time.monotonic() >= deadline:
+                            raise self._busy(fd, timeout) from None
+                        time.sleep(0.05)
             # Who writes, for the message of a writer that waits: never a reason not to write (a full disk).
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
@@ -596,7 +600,20 @@ class Store:
                     os.ftruncate(fd, 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
+            if folder >= 0:
+                os.close(folder)  # (closing releases its lock)
             os.close(fd)
+
+    def _busy(self, fd: int, timeout: float) -> DedupError:
+        """The error of a writer that waited ``timeout`` seconds for another (``fd``: the lock file, naming it)."""
+        try:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+        except OSError:
+            holder = "another process"
+        return DedupError(
+            f"{self.path}: the index is being written by {holder}; waited {timeout:g} s "
+            "(only one writer at a time; try again when it has finished)"
+        )
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
