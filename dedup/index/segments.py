@@ -17,8 +17,8 @@ File layout (little-endian; format version :data:`SEGMENT_VERSION`)::
     docs     uW[entries]    the archive number of the document, less ``base`` when W is 2
     counts   uC[entries]    windows of the document with the key (saturating at 65,535)
 
-``base`` and ``last`` are the smallest and largest document numbers of the segment (0 and 0 when
-it has none). W is 2 when ``last - base`` fits in 16 bits (a segment of up to 65,536 consecutive
+``base`` and ``last`` bound the document numbers of the segment's entries (a merge keeps the range
+of the segments it merged, removed documents included; 0 and 0 for a segment of no document). W is 2 when ``last - base`` fits in 16 bits (a segment of up to 65,536 consecutive
 documents: every commit's, and the first merges'), C is 1 when every count does in 8 bits (a
 window count above 255 for one key of one document is rare): entries of 7 bytes instead of 10,
 so an add writes, fsyncs and rewrites in merges 30% fewer bytes. Both are chosen per segment from
