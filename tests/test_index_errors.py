@@ -166,7 +166,18 @@ def _damage(path: Path, statement: str) -> None:
         ("DELETE FROM meta WHERE key = 'format'", "meta.format is missing"),
         ("DELETE FROM meta WHERE key = 'next_num'", "meta.next_num is missing"),
         ("UPDATE meta SET value = 'abc' WHERE key = 'generation'", "meta.generation is damaged: .*got 'abc'"),
-        ("UPDATE meta SET value = '{' WHERE key = 'config'", "meta.config, the stored configuration, cannot be read"),
+        (
+            "UPDATE meta SET value = '{' WHERE key = 'config'",
+            r"meta.config is damaged: expected a JSON object .*got not JSON",
+        ),
+        (
+            "UPDATE meta SET value = '[]' WHERE key = 'config'",
+            r"meta.config is damaged: expected a JSON object of parameters, got \[\]",
+        ),
+        (
+            """UPDATE meta SET value = '{"num_perm": 128, "colour": 1}' WHERE key = 'config'""",
+            "meta.config, the stored configuration, cannot be read by this dedup",
+        ),
         ("UPDATE statistics SET value = x'00'", "statistics.boilerplate is damaged"),
         ("DELETE FROM statistics", "statistics.boilerplate is missing"),
         ("DROP TABLE documents", "table documents is missing"),
@@ -389,3 +400,15 @@ def test_an_index_another_user_writes_that_cannot_be_opened_read_only_says_why(
     assert ("holds a write-ahead log" in message) == log_left
     assert "open it once where it can be written" not in message
     assert f"may not create in {path}" in message and "write access to it" in message
+
+
+def test_a_document_number_the_catalogue_already_holds_is_said_damaged_not_unwritable(tmp_path: Path) -> None:
+    """meta.next_num set below a stored document's number: the next add broke a UNIQUE constraint,
+    which read "cannot write the index catalogue", as a full disk does."""
+    path = tmp_path / "ix"
+    with Index.open(path) as index:
+        index.add(DOCS[:12])
+    _damage(path, "UPDATE meta SET value = '3' WHERE key = 'next_num'")
+    want = r"ix/catalogue.sqlite: a write broke a constraint of the catalogue: .*\(the index is damaged"
+    with pytest.raises(DedupError, match=want), Index.open(path) as index:
+        index.add(DOCS[12:14])

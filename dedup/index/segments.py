@@ -18,8 +18,9 @@ File layout (little-endian; format version :data:`SEGMENT_VERSION`)::
     counts   uC[entries]    windows of the document with the key (saturating at 65,535)
 
 ``base`` and ``last`` bound the document numbers of the segment's entries (a merge keeps the range
-of the segments it merged, removed documents included; 0 and 0 for a segment of no document). W is 2 when ``last - base`` fits in 16 bits (a segment of up to 65,536 consecutive
-documents: every commit's, and the first merges'), C is 1 when every count does in 8 bits (a
+of the segments it merged, removed documents included; 0 and 0 for a segment of no document). W
+is 2 when ``last - base`` fits in 16 bits (a segment of up to 65,536 consecutive documents: every
+commit's, and the first merges'), C is 1 when every count does in 8 bits (a
 window count above 255 for one key of one document is rare): entries of 7 bytes instead of 10,
 so an add writes, fsyncs and rewrites in merges 30% fewer bytes. Both are chosen per segment from
 its entries, so no value is ever clipped by them.

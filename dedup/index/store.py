@@ -83,7 +83,17 @@ def config_to_json(config: ScanConfig) -> str:
 def config_from_json(where: Path, text: str) -> ScanConfig:
     """Read a stored configuration (an unknown parameter means another dedup wrote it)."""
     try:
-        return ScanConfig().replace(**json.loads(text))
+        stored = json.loads(text)
+    except (ValueError, TypeError) as error:  # (not JSON: no dedup wrote it so)
+        stored = error
+    if not isinstance(stored, dict):
+        got = f"not JSON ({stored})" if isinstance(stored, Exception) else json.dumps(stored)[:60]
+        raise DedupError(
+            f"{where}: meta.config is damaged: expected a JSON object of parameters, got {got} "
+            "(the index is damaged: rebuild it, or restore a copy)"
+        )
+    try:
+        return ScanConfig().replace(**stored)
     except (ParameterError, ValueError, TypeError) as error:
         message = f"{where}: meta.config, the stored configuration, cannot be read by this dedup: {error}"
         raise DedupError(message) from error
@@ -728,6 +738,8 @@ class Store:
                     with contextlib.suppress(sqlite3.Error):  # (the error to say is the first one)
                         self.db.execute("ROLLBACK")
                 raise
+        except sqlite3.IntegrityError as error:  # (dedup's own writes keep the catalogue's constraints)
+            raise self._damaged(f"a write broke a constraint of the catalogue: {error}") from error
         except sqlite3.Error as error:  # "database or disk is full", an I/O error: nothing of this write is kept
             raise DedupError(f"{catalogue}: cannot write the index catalogue: {_reason(error, self.path)}") from error
 
