@@ -330,7 +330,7 @@ def find_clusters(
             found.append((members, documents))
     found.sort(key=lambda t: (-t[1], -len(t[0]), t[0][0]))
     clusters = []
-    facts = _Facts(result.documents, letters, (n for found in scores.values() for _, n in found))
+    facts = _Facts(result.documents, letters, (n for aligned in scores.values() for _, n in aligned))
     for n, (members, documents) in enumerate(found, 1):
         origin, reason = _origin(members, scores, facts)
         clusters.append(Cluster(n, members, origin, reason, documents))
