@@ -247,9 +247,11 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         )
     group.add_argument(
         "--glob",
+        action="append",
         default=None,
         metavar="PATTERN",
-        help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
+        help="files taken from a directory, by name pattern; given again, a file matching any is taken (default: "
+        "every file whose extension names a format)",
     )
     group.add_argument(
         "--source-level",

@@ -192,7 +192,8 @@ class Reader:
     """Reads documents from paths: directories, text, JSONL, CSV, TSV and Parquet files, or ``-``.
 
     A directory yields the documents of every file below it (recursively, hidden ones left out)
-    whose extension names a format, or of every file matching ``glob`` when it is set. A text file
+    whose extension names a format, or of every file matching ``glob`` when it is set (a pattern, or
+    a list of them: a file matching any is taken). A text file
     is one document, its id the file's name (its path relative to the directory it was found in),
     with no source, or, with ``source_level`` K, the name of the folder K levels below that
     directory on its path (1: ``crawl/reuters/a.txt`` is from ``reuters``; 2:
@@ -228,7 +229,7 @@ class Reader:
     text_field: str = "text"
     source_field: str = "source"
     date_field: str = "date"
-    glob: str | None = None
+    glob: str | Sequence[str] | None = None
     input_format: str | None = None
     skip_bad: bool = False
     encoding: str | None = None
@@ -246,6 +247,8 @@ class Reader:
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
     # The four field names as a JSON line spells them, for the cheap look at every line for a repeat.
     _quoted: tuple[str, ...] = field(default=(), repr=False, init=False)
+    # The glob's patterns (none: no glob), without a leading ``**/``, which adds nothing (every folder is searched).
+    _patterns: tuple[str, ...] = field(default=(), repr=False, init=False)
 
     def __post_init__(self) -> None:
         # Options are checked here, not at the first record: a wrong one is the caller's, not a file's.
@@ -262,8 +265,14 @@ class Reader:
                     f"{name} names the same field as {first} ({getattr(self, name)!r}): "
                     "expected one field a role (id, text, source, date)"
                 )
-        if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
-            raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
+        if self.glob is not None:
+            patterns = [self.glob] if isinstance(self.glob, str) else self.glob
+            if not isinstance(patterns, Sequence) or not patterns:
+                raise ParameterError(f"glob must be a non-empty pattern, or a list of them, got {self.glob!r}")
+            for pattern in patterns:
+                if not isinstance(pattern, str) or not pattern:
+                    raise ParameterError(f"glob must be a non-empty pattern, got {pattern!r}")
+            self._patterns = tuple(dict.fromkeys(_without_leading_stars(pattern) for pattern in patterns))
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
         check_int("source_level", self.source_level, 0, 64)
@@ -472,7 +481,7 @@ class Reader:
                 folder = False
             if folder and target.is_relative_to(given):
                 relative = target.relative_to(given)
-                if self._taken(relative) and (self.glob is None or relative.match(self.glob)):
+                if self._taken(relative) and self._matches(relative):
                     return True
         return False
 
@@ -480,7 +489,11 @@ class Reader:
         """Whether reading a directory takes the file at ``relative`` below it (the glob, when set, aside):
         not hidden, and without a glob, of a format its name says."""
         hidden = any(part.startswith(".") for part in relative.parts)
-        return not hidden and (self.glob is not None or file_format(relative)[0] is not None)
+        return not hidden and (bool(self._patterns) or file_format(relative)[0] is not None)
+
+    def _matches(self, relative: Path) -> bool:
+        """Whether the file at ``relative`` below a directory matches a pattern of the glob (any: there is none)."""
+        return not self._patterns or any(relative.match(pattern) for pattern in self._patterns)
 
     def _format(self, path: Path) -> tuple[str, str | None]:
         form, compression = file_format(path)
@@ -507,7 +520,11 @@ class Reader:
     def _directory(self, folder: Path) -> Iterator[Document]:
         found = self._listing(folder)
         if not found:
-            what = f"matching {self.glob!r}" if self.glob else f"with a known extension ({_EXPECTED})"
+            what = (
+                f"matching {' or '.join(map(repr, self._patterns))}"
+                if self._patterns
+                else f"with a known extension ({_EXPECTED})"
+            )
             raise InputError(f"{shown_path(folder)}: no files {what} below this directory")
         # What cannot be read stops the reading before a document is read, unless it is to be skipped.
         problem = next((error for _, error in found if error is not None), None)
@@ -534,9 +551,6 @@ class Reader:
         it without a word, and the documents below it would be lost silently); hidden folders are
         not entered.
         """
-        pattern = self.glob
-        while pattern is not None and pattern.startswith("**/"):
-            pattern = pattern[3:]  # (every folder is searched: a leading ** adds nothing)
         found: list[tuple[Path, ReadError | None]] = []
         folders = [folder]
         while folders:
@@ -557,7 +571,7 @@ class Reader:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(path)
                         continue
-                    if not self._taken(relative) or (pattern is not None and not relative.match(pattern)):
+                    if not self._taken(relative) or not self._matches(relative):
                         continue
                     # A link to nothing is a file the folder names and nobody can read: said, not passed over.
                     if entry.is_symlink() and not path.exists():
@@ -995,6 +1009,13 @@ class Reader:
                 assert record is not None
                 record[field_name] = value
             yield record
+
+
+def _without_leading_stars(pattern: str) -> str:
+    """A glob pattern without its leading ``**/`` (every folder is searched: it adds nothing)."""
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    return pattern
 
 
 def _is_temporal(kind: Any) -> bool:
