@@ -728,23 +728,35 @@ def _run_scan(args: argparse.Namespace) -> int:
     finally:
         output.discard()
     # (Spark reads Parquet itself: this reader saw only the other inputs' documents.)
-    _write_notes(args, result, unused=_unused_fields(args, reader) if args.engine != "spark" else [])
+    _write_notes(args, result, unused=_unused_options(args, reader) if args.engine != "spark" else [])
     return 0
 
 
-def _unused_fields(args: argparse.Namespace, reader: Reader) -> list[str]:
-    """A ``--source-field`` or ``--date-field`` named that no document read had a value in, one line each.
+def _unused_options(args: argparse.Namespace, reader: Reader) -> list[str]:
+    """A ``--source-field`` or ``--date-field`` named that no document read had a value in, and a
+    ``--source-level`` deeper than every text file read, one line each.
 
     A misspelt name (``Date`` for ``date``) reads every document without one, and nothing else says
-    so; the default names absent are documents without them, and are not said.
+    so; the default names absent are documents without them, and are not said. So does a level past
+    every file's folders (5 for 1) read every text file without a source.
     """
     if not reader.where:
         return []
-    return [
+    lines = [
         f"--{role}-field {name!r}: no document read has a value in it: every one was read without a {role}"
         for role in ("source", "date")
         if (name := getattr(args, f"{role}_field")) != role and not reader.given[role]
     ]
+    level = args.source_level
+    if level and reader.deepest is None:  # (records keep their own source field)
+        lines.append(f"--source-level {level}: no text file was read below a folder INPUT: it named no source")
+    elif level and reader.deepest is not None and reader.deepest < level:
+        deepest = f"the deepest {reader.deepest}" if reader.deepest else "each lies in the folder itself"
+        lines.append(
+            f"--source-level {level}: no text file read lies {plural(level, 'folder')} deep below a folder INPUT "
+            f"({deepest}): every one was read without a source"
+        )
+    return lines
 
 
 def _write_notes(
@@ -753,7 +765,7 @@ def _write_notes(
     """What a report leaves out, on standard error: the table's summary, or the notes of skipped and undated documents.
 
     ``archive``: the documents of the archive a query was asked against (``index query``); ``unused``:
-    the input options that read nothing (:func:`_unused_fields`), said last.
+    the input options that read nothing (:func:`_unused_options`), said last.
     """
     if args.quiet:
         return
@@ -871,7 +883,7 @@ def _run_index(args: argparse.Namespace) -> int:
             print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
-        for line in _unused_fields(args, reader):
+        for line in _unused_options(args, reader):
             print(visible(f"dedup: {line}"), file=sys.stderr)
         return 0
     index_folder = Path(os.path.realpath(args.index))
@@ -892,7 +904,7 @@ def _run_index(args: argparse.Namespace) -> int:
             archive = len(index)  # (what the query is asked against: counted before an --add)
             result = _located_result(index.query(documents), reader)
             _write_report(args, result, output)
-            _write_notes(args, result, archive, unused=_unused_fields(args, reader))
+            _write_notes(args, result, archive, unused=_unused_options(args, reader))
             if args.add:
                 # The report first: an add that fails (another writer, a full disk) is an error after it.
                 added = index.add(documents)

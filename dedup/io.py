@@ -242,6 +242,9 @@ class Reader:
     last: tuple[str, str] | None = field(default=None, init=False)
     # How many documents read gave a source and a date (a field named that no record holds gives none).
     given: Counter[str] = field(default_factory=Counter, init=False)
+    # The most folders a text file read below a folder input lies in (None: no such file was read), which
+    # tells a source_level deeper than any (a file fewer levels down has no source) from a slip.
+    deepest: int | None = field(default=None, init=False)
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
     _places: list[str] = field(default_factory=list, repr=False, init=False)
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
@@ -537,7 +540,10 @@ class Reader:
                 # (the folder source_level levels down names a text file's outlet: crawl/reuters/a.txt)
                 folders = relative.parts[:-1]
                 source = shown_path(folders[self.source_level - 1]) if 0 < self.source_level <= len(folders) else None
-                yield from self._file(path, doc_id, self._format(path), source)
+                kind = self._format(path)
+                if kind[0] == "txt":
+                    self.deepest = max(self.deepest or 0, len(folders))
+                yield from self._file(path, doc_id, kind, source)
             elif path.is_dir() and not path.is_symlink():
                 self._unreadable(error, shown_path(path), None, "folder")
             else:

@@ -49,3 +49,26 @@ def test_glob_given_again_takes_a_file_matching_any(tmp_path: Path, capsys: pyte
     for patterns, message in ((["*.txt", ""], "got ''"), ([], "or a list of them, got []")):
         with pytest.raises(ValueError, match=f"glob must be a non-empty pattern.*{re.escape(message)}"):
             Reader(glob=patterns)
+
+
+def test_a_source_level_past_every_text_file_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As a --source-field that no record holds: a level deeper than every text file's folders names no source."""
+    folder = _mixed_folder(tmp_path)  # (a/x.txt, one folder deep)
+    status, _, err = run(["scan", str(folder), "--source-level", "5", "--format", "jsonl"], capsys)
+    assert status == 0 and err.splitlines()[-1] == (
+        "dedup: --source-level 5: no text file read lies 5 folders deep below a folder INPUT (the deepest 1): "
+        "every one was read without a source"
+    )
+    status, _, err = run(["scan", str(folder / "a"), "--source-level", "1", "--format", "csv"], capsys)
+    assert status == 0 and err.splitlines()[-1] == (
+        "dedup: --source-level 1: no text file read lies 1 folder deep below a folder INPUT (each lies in the "
+        "folder itself): every one was read without a source"
+    )
+    status, _, err = run(
+        ["index", "add", str(tmp_path / "ix"), str(folder), "--glob", "*.csv", "--source-level", "1"], capsys
+    )
+    assert status == 0 and err.splitlines()[-1] == (
+        "dedup: --source-level 1: no text file was read below a folder INPUT: it named no source"
+    )
+    status, _, err = run(["scan", str(folder), "--source-level", "1"], capsys)  # (a/x.txt is from "a")
+    assert status == 0 and "--source-level" not in err
