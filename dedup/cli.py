@@ -773,7 +773,12 @@ def _write_notes(
         sys.stderr.write(format_summary(result, archive))
         sys.stderr.writelines(visible(f"dedup: {line}") + "\n" for line in unused)
         return
-    where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+    # Where the documents a note counts are listed: every report but CSV's lists them itself.
+    where = {
+        "jsonl": "the summary record lists each",
+        "html": "the page lists each",
+        "parquet": "the file's dedup.summary metadata lists each",
+    }.get(args.format, "--format jsonl lists each")
     alone = one_source_note(result)
     if alone:
         sys.stderr.write(visible(f"dedup: {alone}") + "\n")

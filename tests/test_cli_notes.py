@@ -72,3 +72,20 @@ def test_a_source_level_past_every_text_file_is_said(tmp_path: Path, capsys: pyt
     )
     status, _, err = run(["scan", str(folder), "--source-level", "1"], capsys)  # (a/x.txt is from "a")
     assert status == 0 and "--source-level" not in err
+
+
+def test_the_skip_note_names_the_list_the_format_written_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The HTML page and the Parquet file list the skipped documents themselves: the note sent to --format jsonl."""
+    folder = _mixed_folder(tmp_path)
+    status, out, err = run(["scan", str(folder), "--format", "html"], capsys)
+    assert status == 0 and err == "dedup: 3 of 3 documents skipped: 3 too short (the page lists each)\n"
+    assert "<summary>Skipped documents</summary>" in out and out.count("too short (") == 3
+    report = tmp_path / "report.parquet"
+    status, _, err = run(["scan", str(folder), "-o", str(report)], capsys)
+    note = "dedup: 3 of 3 documents skipped: 3 too short (the file's dedup.summary metadata lists each)\n"
+    assert status == 0 and err == note
+    pq = pytest.importorskip("pyarrow.parquet")
+    summary = json.loads(pq.ParquetFile(report).schema_arrow.metadata[b"dedup.summary"])
+    assert len(summary["skipped"]) == 3
