@@ -312,7 +312,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         "--html-max-pairs",
         type=int,
         metavar="N",
-        help=f"side-by-side views for the N pairs that share most; the overview lists all (default {_HTML_PAIRS})",
+        help=f"side-by-side views for the N pairs that share most, 0 for none; the overview lists all "
+        f"(default {_HTML_PAIRS})",
     )
     report_group.add_argument(
         "--cluster-documents",

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from dedup import Document, Pair, ScanResult
 from dedup.cli import main
+from dedup.html import render_html
 from dedup.io import Reader
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -89,3 +91,19 @@ def test_the_skip_note_names_the_list_the_format_written_holds(
     pq = pytest.importorskip("pyarrow.parquet")
     summary = json.loads(pq.ParquetFile(report).schema_arrow.metadata[b"dedup.summary"])
     assert len(summary["skipped"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("most", "said"),
+    [
+        (0, "Side-by-side views are not included in this report."),
+        (1, "A side-by-side view is shown for the first pair only."),
+        (2, "Side-by-side views are shown for the first 2 pairs only."),
+    ],
+)
+def test_the_html_page_says_how_many_pair_views_it_holds(most: int, said: str) -> None:
+    """Before: "shown for the first 0 pairs only" (and "1 pairs") for a page of the overview alone."""
+    docs = {k: Document(k, "shared words and more", f"s{k}") for k in "wxyz"}
+    pairs = [Pair(a, b, 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12, 1.0) for a, b in ("wx", "wy", "wz")]
+    page = render_html(ScanResult([], pairs, docs, [], 4, 0), max_pairs=most)
+    assert f'<p class="muted">{said}</p>' in page and page.count('<section class="pair"') == most
