@@ -107,3 +107,15 @@ def test_the_html_page_says_how_many_pair_views_it_holds(most: int, said: str) -
     pairs = [Pair(a, b, 0.3, 1.0, 0.3, 1.0, 0.3, 0.3, 1, 12, 1.0) for a, b in ("wx", "wy", "wz")]
     page = render_html(ScanResult([], pairs, docs, [], 4, 0), max_pairs=most)
     assert f'<p class="muted">{said}</p>' in page and page.count('<section class="pair"') == most
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="no /proc/version on this system")
+def test_an_output_in_a_folder_that_takes_no_new_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/proc/version is there, and the report is written to a new file beside it first: not "No such file"."""
+    status, out, err = run(["scan", str(_mixed_folder(tmp_path)), "-o", "/proc/version"], capsys)
+    assert (status, out) == (2, "") and err == (
+        "dedup: error: /proc/version: cannot write: no new file can be made in its folder /proc (the system makes "
+        "none there): the report is written to one first, then renamed to its name\n"
+    )
