@@ -245,6 +245,8 @@ class Reader:
     # The most folders a text file read below a folder input lies in (None: no such file was read), which
     # tells a source_level deeper than any (a file fewer levels down has no source) from a slip.
     deepest: int | None = field(default=None, init=False)
+    # The files (and standard input) read whole that held no record: an empty file reads as no documents.
+    empty: list[str] = field(default_factory=list, init=False)
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
     _places: list[str] = field(default_factory=list, repr=False, init=False)
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
@@ -620,6 +622,9 @@ class Reader:
                 raise
             read = len(self._places) + len(self.skipped) - before
             self._unreadable(error, name, doc_id if form == "txt" else None, form, read)
+            return
+        if form != "txt" and len(self._places) + len(self.skipped) == before:  # (an empty text file is a document)
+            self.empty.append(name)
 
     def _unreadable(
         self, error: ReadError | InputError, where: str, doc_id: str | None, form: str | None, read: int = 0

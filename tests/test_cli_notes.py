@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -119,3 +120,34 @@ def test_an_output_in_a_folder_that_takes_no_new_file_says_so(
         "dedup: error: /proc/version: cannot write: no new file can be made in its folder /proc (the system makes "
         "none there): the report is written to one first, then renamed to its name\n"
     )
+
+
+def test_an_input_file_holding_no_record_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain empty .jsonl, a gzip stream of nothing and a 0-byte .jsonl.gz each read as no documents, said alike."""
+    files = {
+        "plain.jsonl": b"",
+        "stream.jsonl.gz": gzip.compress(b""),  # (a valid gzip stream of nothing: `printf '' | gzip`)
+        "bare.jsonl.gz": b"",  # (0 bytes: a failed `... | gzip > bare.jsonl.gz`)
+        "header.csv": b"id,text\n",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        for fmt in ("table", "jsonl"):
+            status, _, err = run(["scan", str(tmp_path / name), "--format", fmt], capsys)
+            assert status == 0 and err.splitlines()[-1] == (
+                f"dedup: {tmp_path / name}: no document read from it: it holds no record"
+            )
+    index = str(tmp_path / "index")  # (the daily recipe's first add, of an empty file, says it too)
+    status, out, err = run(["index", "add", index, str(tmp_path / "stream.jsonl.gz")], capsys)
+    assert status == 0 and out.startswith("added 0 documents") and "no document read from it" in err
+    folder = _mixed_folder(tmp_path)
+    for name, data in (("b.jsonl", b"\n"), ("c.jsonl.gz", b""), ("d.tsv", b"id\ttext\n")):
+        (folder / name).write_bytes(data)
+    status, out, err = run(["scan", str(folder), "--format", "jsonl"], capsys)
+    assert status == 0 and json.loads(out.splitlines()[-1])["documents_read"] == 3
+    assert err.splitlines()[-1] == (
+        f"dedup: 3 input files hold no record, no document read from them: {folder / 'b.jsonl'}, "
+        f"{folder / 'c.jsonl.gz'}, {folder / 'd.tsv'}"
+    )
+    status, _, err = run(["scan", str(folder), "-q"], capsys)
+    assert (status, err) == (0, "")
