@@ -810,7 +810,9 @@ class Reader:
             if value is None:
                 if required:
                     held = "is null" if name in record else "is missing"
-                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}")
+                    other_case = None if name in record else self._other_case([str(key) for key in record])
+                    hint = f": {other_case}" if other_case else ""
+                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}")
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
@@ -890,6 +892,7 @@ class Reader:
                 f"no column {names} in the header ({_names(header)}): "
                 + (
                     self._separated_otherwise(header, delimiter)
+                    or self._other_case(header)
                     or "expected a header line naming the id and text columns"
                 ),
             )
@@ -935,6 +938,32 @@ class Reader:
             if doc is not None and self._accept(doc, where) is not None:
                 yield doc
 
+    def _other_case(self, columns: Sequence[str]) -> str | None:
+        """What to set when the id or text column missing is there in another case (``ID``, ``Text``: a
+        spreadsheet's header), else None.
+
+        Example:
+            >>> Reader()._other_case(["ID", "text", "source"]), Reader()._other_case(["Id", "ID", "Text"])
+            ("'ID' differs from 'id' only in case: set the id field to 'ID'", None)
+        """
+        found = []
+        for role, wanted in (("id", self.id_field), ("text", self.text_field)):
+            if wanted in columns:
+                continue
+            alike = [column for column in columns if column.casefold() == wanted.casefold()]
+            if len(alike) != 1:  # (none, or two to choose from: no hint would be right)
+                return None
+            found.append((role, wanted, alike[0]))
+        if not found:
+            return None
+        verb = "differs" if len(found) == 1 else "differ"
+        return (
+            f"{' and '.join(repr(column) for _, _, column in found)} {verb} from "
+            f"{' and '.join(repr(wanted) for _, wanted, _ in found)} only in case: "
+            + "set the "
+            + " and the ".join(f"{role} field to {column!r}" for role, _, column in found)
+        )
+
     def _separated_otherwise(self, header: list[str], delimiter: str) -> str | None:
         """What to do with a header of one column that another separator would split into the id and text
         columns (a spreadsheet's "CSV" with semicolons, a TSV file named .csv), else None."""
@@ -971,7 +1000,10 @@ class Reader:
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise _bad_file(name, f"no column {names} (columns: {_names(columns)})")
+            other_case = self._other_case(columns)
+            raise _bad_file(
+                name, f"no column {names} (columns: {_names(columns)})" + (f": {other_case}" if other_case else "")
+            )
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
         batches = parquet.iter_batches(batch_size=1024, columns=wanted)

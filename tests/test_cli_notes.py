@@ -151,3 +151,57 @@ def test_an_input_file_holding_no_record_is_said(tmp_path: Path, capsys: pytest.
     )
     status, _, err = run(["scan", str(folder), "-q"], capsys)
     assert (status, err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said", "hinted"),
+    [
+        (
+            "sheet.csv",
+            b"ID,Text\n1,some text\n",
+            "sheet.csv:1: no column 'id' and 'text' in the header ('ID', 'Text'): 'ID' and 'Text' differ from 'id' "
+            "and 'text' only in case: set the id field to 'ID' and the text field to 'Text'",
+            ["--id-field", "ID", "--text-field", "Text"],
+        ),
+        (
+            "sheet.tsv",
+            b"id\tBody\tText\n1\tx\tsome text\n",
+            "sheet.tsv:1: no column 'text' in the header ('id', 'Body', 'Text'): 'Text' differs from 'text' only "
+            "in case: set the text field to 'Text'",
+            ["--text-field", "Text"],
+        ),
+        (
+            "records.jsonl",
+            b'{"ID": "1", "text": "some text"}\n',
+            "records.jsonl:1: field 'id' is missing: expected a string (the record has 'ID', 'text'): 'ID' differs "
+            "from 'id' only in case: set the id field to 'ID'",
+            ["--id-field", "ID"],
+        ),
+        (  # (two columns alike: which one is meant is not guessed)
+            "two.csv",
+            b"Id,ID,text\n1,2,some text\n",
+            "two.csv:1: no column 'id' in the header ('Id', 'ID', 'text'): expected a header line naming the id and "
+            "text columns",
+            None,
+        ),
+    ],
+)
+def test_a_column_named_in_another_case_is_hinted_at(
+    name: str, data: bytes, said: str, hinted: list[str] | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spreadsheet's `ID,Text` header: the message names the column to give (`--id-field ID`), not only the lack."""
+    (tmp_path / name).write_bytes(data)
+    status, out, err = run(["scan", str(tmp_path / name)], capsys)
+    assert (status, out) == (2, "") and err.startswith(f"dedup: error: {tmp_path / said} (--skip-bad skips ")
+    if hinted is not None:  # (what the hint says to set reads the file)
+        status, out, _ = run(["scan", str(tmp_path / name), *hinted, "--format", "jsonl", "-q"], capsys)
+        assert status == 0 and json.loads(out.splitlines()[-1])["documents_read"] == 1
+
+
+def test_a_parquet_column_named_in_another_case_is_hinted_at(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"ID": ["1"], "text": ["some text"]}), tmp_path / "d.parquet")
+    with pytest.raises(ValueError, match=r"\(columns: 'ID', 'text'\): 'ID' differs from 'id' only in case: set the id"):
+        list(Reader().read([tmp_path / "d.parquet"]))
+    assert [d.id for d in Reader(id_field="ID").read([tmp_path / "d.parquet"])] == ["1"]
