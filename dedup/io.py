@@ -242,8 +242,8 @@ class Reader:
     last: tuple[str, str] | None = field(default=None, init=False)
     # How many documents read gave a source and a date (a field named that no record holds gives none).
     given: Counter[str] = field(default_factory=Counter, init=False)
-    # The most folders a text file read below a folder input lies in (None: no such file was read), which
-    # tells a source_level deeper than any (a file fewer levels down has no source) from a slip.
+    # The most folders a text file read below a folder input lies in (None: no such file was read): a
+    # source_level past it gave no file a source, which the command says (a slip, 5 for 1).
     deepest: int | None = field(default=None, init=False)
     # The files (and standard input) read whole that held no record: an empty file reads as no documents.
     empty: list[str] = field(default_factory=list, init=False)
