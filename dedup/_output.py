@@ -8,6 +8,7 @@ no partial output file behind, and an existing file as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -87,7 +88,7 @@ class Output:
             try:
                 handle, name = _locked_temporary(self.path)
             except OSError as error:
-                raise DedupError(f"{shown}: cannot write: {error.strerror or error}") from error
+                raise DedupError(_not_made(shown, self.path, error)) from error
             self._lock = handle
             self.temporary = Path(name)
             if _unfinished is not None:
@@ -165,6 +166,24 @@ class Output:
         if self._lock is not None:
             os.close(self._lock)  # (the lock goes with it)
             self._lock = None
+
+
+def _not_made(shown: Path, path: Path, error: OSError) -> str:
+    """Why the output ``shown`` (whose file is ``path``) cannot be written, its temporary sibling not made.
+
+    The file itself may be there and writable: what fails is a new file in its folder, which the
+    system's own answer does not say (``/proc/version``: "No such file or directory", /proc being
+    there and making no files).
+    """
+    why = error.strerror or str(error)
+    if not path.parent.is_dir():  # (a missing folder: the system's answer says it)
+        return f"{shown}: cannot write: {why}"
+    if error.errno == errno.ENOENT:
+        why = "the system makes none there"
+    return (
+        f"{shown}: cannot write: no new file can be made in its folder {path.parent} ({why}): "
+        "the report is written to one first, then renamed to its name"
+    )
 
 
 def shown_output(path: Path | None) -> str:

@@ -247,9 +247,11 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
         )
     group.add_argument(
         "--glob",
+        action="append",
         default=None,
         metavar="PATTERN",
-        help="files taken from a directory, by name pattern (default: every file whose extension names a format)",
+        help="files taken from a directory, by name pattern; given again, a file matching any is taken (default: "
+        "every file whose extension names a format)",
     )
     group.add_argument(
         "--source-level",
@@ -310,7 +312,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
         "--html-max-pairs",
         type=int,
         metavar="N",
-        help=f"side-by-side views for the N pairs that share most; the overview lists all (default {_HTML_PAIRS})",
+        help=f"side-by-side views for the N pairs that share most, 0 for none; the overview lists all "
+        f"(default {_HTML_PAIRS})",
     )
     report_group.add_argument(
         "--cluster-documents",
@@ -726,23 +729,46 @@ def _run_scan(args: argparse.Namespace) -> int:
     finally:
         output.discard()
     # (Spark reads Parquet itself: this reader saw only the other inputs' documents.)
-    _write_notes(args, result, unused=_unused_fields(args, reader) if args.engine != "spark" else [])
+    _write_notes(args, result, unused=_input_notes(args, reader) if args.engine != "spark" else [])
     return 0
 
 
-def _unused_fields(args: argparse.Namespace, reader: Reader) -> list[str]:
-    """A ``--source-field`` or ``--date-field`` named that no document read had a value in, one line each.
+def _input_notes(args: argparse.Namespace, reader: Reader) -> list[str]:
+    """The input files that held no record; a ``--source-field`` or ``--date-field`` named that no
+    document read had a value in, and a ``--source-level`` deeper than every text file read: one line each.
 
-    A misspelt name (``Date`` for ``date``) reads every document without one, and nothing else says
-    so; the default names absent are documents without them, and are not said.
+    An empty file (a failed export, a gzip stream of nothing) reads as no documents, and the counts
+    alone do not say which input gave none. A misspelt name (``Date`` for ``date``) reads every
+    document without one, and nothing else says so; the default names absent are documents without
+    them, and are not said. So does a level past every file's folders (5 for 1) read every text file
+    without a source.
     """
+    lines = []
+    if len(reader.empty) == 1:
+        lines.append(f"{reader.empty[0]}: no document read from it: it holds no record")
+    elif reader.empty:
+        more = f" and {len(reader.empty) - 3:,} more" if len(reader.empty) > 3 else ""
+        lines.append(
+            f"{len(reader.empty):,} input files hold no record, no document read from them: "
+            f"{', '.join(reader.empty[:3])}{more}"
+        )
     if not reader.where:
-        return []
-    return [
+        return lines
+    lines += [
         f"--{role}-field {name!r}: no document read has a value in it: every one was read without a {role}"
         for role in ("source", "date")
         if (name := getattr(args, f"{role}_field")) != role and not reader.given[role]
     ]
+    level = args.source_level
+    if level and reader.deepest is None:  # (records keep their own source field)
+        lines.append(f"--source-level {level}: no text file was read below a folder INPUT: it named no source")
+    elif level and reader.deepest is not None and reader.deepest < level:
+        deepest = f"the deepest {reader.deepest}" if reader.deepest else "each lies in the folder itself"
+        lines.append(
+            f"--source-level {level}: no text file read lies {plural(level, 'folder')} deep below a folder INPUT "
+            f"({deepest}): every one was read without a source"
+        )
+    return lines
 
 
 def _write_notes(
@@ -751,7 +777,7 @@ def _write_notes(
     """What a report leaves out, on standard error: the table's summary, or the notes of skipped and undated documents.
 
     ``archive``: the documents of the archive a query was asked against (``index query``); ``unused``:
-    the input options that read nothing (:func:`_unused_fields`), said last.
+    the inputs and input options that read nothing (:func:`_input_notes`), said last.
     """
     if args.quiet:
         return
@@ -759,7 +785,12 @@ def _write_notes(
         sys.stderr.write(format_summary(result, archive))
         sys.stderr.writelines(visible(f"dedup: {line}") + "\n" for line in unused)
         return
-    where = "the summary record lists each" if args.format == "jsonl" else "--format jsonl lists each"
+    # Where the documents a note counts are listed: every report but CSV's lists them itself.
+    where = {
+        "jsonl": "the summary record lists each",
+        "html": "the page lists each",
+        "parquet": "the file's dedup.summary metadata lists each",
+    }.get(args.format, "--format jsonl lists each")
     alone = one_source_note(result)
     if alone:
         sys.stderr.write(visible(f"dedup: {alone}") + "\n")
@@ -869,7 +900,7 @@ def _run_index(args: argparse.Namespace) -> int:
             print(visible(f"dedup: {undated_note(added)}"), file=sys.stderr)
             for s in added.unread_dates[1:]:
                 print(visible(f"date not read {s.where}: {s.reason}"), file=sys.stderr)
-        for line in _unused_fields(args, reader):
+        for line in _input_notes(args, reader):
             print(visible(f"dedup: {line}"), file=sys.stderr)
         return 0
     index_folder = Path(os.path.realpath(args.index))
@@ -890,7 +921,7 @@ def _run_index(args: argparse.Namespace) -> int:
             archive = len(index)  # (what the query is asked against: counted before an --add)
             result = _located_result(index.query(documents), reader)
             _write_report(args, result, output)
-            _write_notes(args, result, archive, unused=_unused_fields(args, reader))
+            _write_notes(args, result, archive, unused=_input_notes(args, reader))
             if args.add:
                 # The report first: an add that fails (another writer, a full disk) is an error after it.
                 added = index.add(documents)

@@ -332,7 +332,13 @@ def _overview(result: ScanResult, shown: int) -> str:
         )
     note = ""
     if shown < len(result.pairs):
-        note = f'<p class="muted">Side-by-side views are shown for the first {shown} pairs only.</p>'
+        if shown == 0:  # (max_pairs 0: a page of the overview alone, for a scan of many pairs)
+            said = "Side-by-side views are not included in this report."
+        elif shown == 1:
+            said = "A side-by-side view is shown for the first pair only."
+        else:
+            said = f"Side-by-side views are shown for the first {shown:,} pairs only."
+        note = f'<p class="muted">{said}</p>'
     return (
         "<table><thead><tr><th>#</th><th>document a</th><th>document b</th><th>score</th><th>coverage a</th>"
         "<th>coverage b</th><th>passages</th><th>longest</th><th>jaccard</th></tr></thead>"

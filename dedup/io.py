@@ -192,7 +192,8 @@ class Reader:
     """Reads documents from paths: directories, text, JSONL, CSV, TSV and Parquet files, or ``-``.
 
     A directory yields the documents of every file below it (recursively, hidden ones left out)
-    whose extension names a format, or of every file matching ``glob`` when it is set. A text file
+    whose extension names a format, or of every file matching ``glob`` when it is set (a pattern, or
+    a list of them: a file matching any is taken). A text file
     is one document, its id the file's name (its path relative to the directory it was found in),
     with no source, or, with ``source_level`` K, the name of the folder K levels below that
     directory on its path (1: ``crawl/reuters/a.txt`` is from ``reuters``; 2:
@@ -228,7 +229,7 @@ class Reader:
     text_field: str = "text"
     source_field: str = "source"
     date_field: str = "date"
-    glob: str | None = None
+    glob: str | Sequence[str] | None = None
     input_format: str | None = None
     skip_bad: bool = False
     encoding: str | None = None
@@ -241,11 +242,18 @@ class Reader:
     last: tuple[str, str] | None = field(default=None, init=False)
     # How many documents read gave a source and a date (a field named that no record holds gives none).
     given: Counter[str] = field(default_factory=Counter, init=False)
+    # The most folders a text file read below a folder input lies in (None: no such file was read): a
+    # source_level past it gave no file a source, which the command says (a slip, 5 for 1).
+    deepest: int | None = field(default=None, init=False)
+    # The files (and standard input) read whole that held no record: an empty file reads as no documents.
+    empty: list[str] = field(default_factory=list, init=False)
     # The place of each document yielded, in input order; for each of `skipped`, how many were before it.
     _places: list[str] = field(default_factory=list, repr=False, init=False)
     _read_before: list[int] = field(default_factory=list, repr=False, init=False)
     # The four field names as a JSON line spells them, for the cheap look at every line for a repeat.
     _quoted: tuple[str, ...] = field(default=(), repr=False, init=False)
+    # The glob's patterns (none: no glob), without a leading ``**/``, which adds nothing (every folder is searched).
+    _patterns: tuple[str, ...] = field(default=(), repr=False, init=False)
 
     def __post_init__(self) -> None:
         # Options are checked here, not at the first record: a wrong one is the caller's, not a file's.
@@ -262,8 +270,14 @@ class Reader:
                     f"{name} names the same field as {first} ({getattr(self, name)!r}): "
                     "expected one field a role (id, text, source, date)"
                 )
-        if self.glob is not None and (not isinstance(self.glob, str) or not self.glob):
-            raise ParameterError(f"glob must be a non-empty pattern, got {self.glob!r}")
+        if self.glob is not None:
+            patterns = [self.glob] if isinstance(self.glob, str) else self.glob
+            if not isinstance(patterns, Sequence) or not patterns:
+                raise ParameterError(f"glob must be a non-empty pattern, or a list of them, got {self.glob!r}")
+            for pattern in patterns:
+                if not isinstance(pattern, str) or not pattern:
+                    raise ParameterError(f"glob must be a non-empty pattern, got {pattern!r}")
+            self._patterns = tuple(dict.fromkeys(_without_leading_stars(pattern) for pattern in patterns))
         for name in ("skip_bad", "check_ids"):
             check_bool(name, getattr(self, name))  # ("no" is truthy)
         check_int("source_level", self.source_level, 0, 64)
@@ -472,7 +486,7 @@ class Reader:
                 folder = False
             if folder and target.is_relative_to(given):
                 relative = target.relative_to(given)
-                if self._taken(relative) and (self.glob is None or relative.match(self.glob)):
+                if self._taken(relative) and self._matches(relative):
                     return True
         return False
 
@@ -480,7 +494,11 @@ class Reader:
         """Whether reading a directory takes the file at ``relative`` below it (the glob, when set, aside):
         not hidden, and without a glob, of a format its name says."""
         hidden = any(part.startswith(".") for part in relative.parts)
-        return not hidden and (self.glob is not None or file_format(relative)[0] is not None)
+        return not hidden and (bool(self._patterns) or file_format(relative)[0] is not None)
+
+    def _matches(self, relative: Path) -> bool:
+        """Whether the file at ``relative`` below a directory matches a pattern of the glob (any: there is none)."""
+        return not self._patterns or any(relative.match(pattern) for pattern in self._patterns)
 
     def _format(self, path: Path) -> tuple[str, str | None]:
         form, compression = file_format(path)
@@ -507,7 +525,11 @@ class Reader:
     def _directory(self, folder: Path) -> Iterator[Document]:
         found = self._listing(folder)
         if not found:
-            what = f"matching {self.glob!r}" if self.glob else f"with a known extension ({_EXPECTED})"
+            what = (
+                f"matching {' or '.join(map(repr, self._patterns))}"
+                if self._patterns
+                else f"with a known extension ({_EXPECTED})"
+            )
             raise InputError(f"{shown_path(folder)}: no files {what} below this directory")
         # What cannot be read stops the reading before a document is read, unless it is to be skipped.
         problem = next((error for _, error in found if error is not None), None)
@@ -520,7 +542,10 @@ class Reader:
                 # (the folder source_level levels down names a text file's outlet: crawl/reuters/a.txt)
                 folders = relative.parts[:-1]
                 source = shown_path(folders[self.source_level - 1]) if 0 < self.source_level <= len(folders) else None
-                yield from self._file(path, doc_id, self._format(path), source)
+                kind = self._format(path)
+                if kind[0] == "txt":
+                    self.deepest = max(self.deepest or 0, len(folders))
+                yield from self._file(path, doc_id, kind, source)
             elif path.is_dir() and not path.is_symlink():
                 self._unreadable(error, shown_path(path), None, "folder")
             else:
@@ -534,9 +559,6 @@ class Reader:
         it without a word, and the documents below it would be lost silently); hidden folders are
         not entered.
         """
-        pattern = self.glob
-        while pattern is not None and pattern.startswith("**/"):
-            pattern = pattern[3:]  # (every folder is searched: a leading ** adds nothing)
         found: list[tuple[Path, ReadError | None]] = []
         folders = [folder]
         while folders:
@@ -557,7 +579,7 @@ class Reader:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(path)
                         continue
-                    if not self._taken(relative) or (pattern is not None and not relative.match(pattern)):
+                    if not self._taken(relative) or not self._matches(relative):
                         continue
                     # A link to nothing is a file the folder names and nobody can read: said, not passed over.
                     if entry.is_symlink() and not path.exists():
@@ -600,6 +622,9 @@ class Reader:
                 raise
             read = len(self._places) + len(self.skipped) - before
             self._unreadable(error, name, doc_id if form == "txt" else None, form, read)
+            return
+        if form != "txt" and len(self._places) + len(self.skipped) == before:  # (an empty text file is a document)
+            self.empty.append(name)
 
     def _unreadable(
         self, error: ReadError | InputError, where: str, doc_id: str | None, form: str | None, read: int = 0
@@ -785,7 +810,9 @@ class Reader:
             if value is None:
                 if required:
                     held = "is null" if name in record else "is missing"
-                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}")
+                    other_case = None if name in record else self._other_case([str(key) for key in record])
+                    hint = f": {other_case}" if other_case else ""
+                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}")
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
@@ -865,6 +892,7 @@ class Reader:
                 f"no column {names} in the header ({_names(header)}): "
                 + (
                     self._separated_otherwise(header, delimiter)
+                    or self._other_case(header)
                     or "expected a header line naming the id and text columns"
                 ),
             )
@@ -910,6 +938,32 @@ class Reader:
             if doc is not None and self._accept(doc, where) is not None:
                 yield doc
 
+    def _other_case(self, columns: Sequence[str]) -> str | None:
+        """What to set when the id or text column missing is there in another case (``ID``, ``Text``: a
+        spreadsheet's header), else None.
+
+        Example:
+            >>> Reader()._other_case(["ID", "text", "source"]), Reader()._other_case(["Id", "ID", "Text"])
+            ("'ID' differs from 'id' only in case: set the id field to 'ID'", None)
+        """
+        found = []
+        for role, wanted in (("id", self.id_field), ("text", self.text_field)):
+            if wanted in columns:
+                continue
+            alike = [column for column in columns if column.casefold() == wanted.casefold()]
+            if len(alike) != 1:  # (none, or two to choose from: no hint would be right)
+                return None
+            found.append((role, wanted, alike[0]))
+        if not found:
+            return None
+        verb = "differs" if len(found) == 1 else "differ"
+        return (
+            f"{' and '.join(repr(column) for _, _, column in found)} {verb} from "
+            f"{' and '.join(repr(wanted) for _, wanted, _ in found)} only in case: "
+            + "set the "
+            + " and the ".join(f"{role} field to {column!r}" for role, _, column in found)
+        )
+
     def _separated_otherwise(self, header: list[str], delimiter: str) -> str | None:
         """What to do with a header of one column that another separator would split into the id and text
         columns (a spreadsheet's "CSV" with semicolons, a TSV file named .csv), else None."""
@@ -946,7 +1000,10 @@ class Reader:
         missing = [f for f in (self.id_field, self.text_field) if f not in columns]
         if missing:
             names = " and ".join(repr(m) for m in missing)
-            raise _bad_file(name, f"no column {names} (columns: {_names(columns)})")
+            other_case = self._other_case(columns)
+            raise _bad_file(
+                name, f"no column {names} (columns: {_names(columns)})" + (f": {other_case}" if other_case else "")
+            )
         wanted = [f for f in (self.id_field, self.text_field, self.source_field, self.date_field) if f in columns]
         row = 0
         batches = parquet.iter_batches(batch_size=1024, columns=wanted)
@@ -995,6 +1052,13 @@ class Reader:
                 assert record is not None
                 record[field_name] = value
             yield record
+
+
+def _without_leading_stars(pattern: str) -> str:
+    """A glob pattern without its leading ``**/`` (every folder is searched: it adds nothing)."""
+    while pattern.startswith("**/"):
+        pattern = pattern[3:]
+    return pattern
 
 
 def _is_temporal(kind: Any) -> bool:

@@ -207,7 +207,7 @@ def test_unknown_extension_is_an_error_never_one_big_document(tmp_path: Path) ->
     for options, message in (
         ({"id_field": None}, "id_field must be a non-empty string (a field or column name), got None"),
         ({"text_field": 5}, "text_field must be a non-empty string (a field or column name), got 5"),
-        ({"glob": 5}, "glob must be a non-empty pattern, got 5"),
+        ({"glob": 5}, "glob must be a non-empty pattern, or a list of them, got 5"),
         ({"skip_bad": "no"}, "skip_bad must be True or False, got 'no'"),
         ({"check_ids": None}, "check_ids must be True or False, got None"),
     ):
