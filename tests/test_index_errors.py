@@ -187,6 +187,11 @@ def _damage(path: Path, statement: str) -> None:
         ("DROP TABLE statistics", "table statistics is missing"),
         ("ALTER TABLE documents DROP COLUMN windows", "table documents has no column windows"),
         ("INSERT INTO removed VALUES (-1)", r"removed.num is damaged: expected a document number, got -1"),
+        ("UPDATE sources SET name = NULL", r"sources.name is damaged: expected a source's name, got None"),
+        (
+            "UPDATE sources SET id = 'x' WHERE rowid = (SELECT min(rowid) FROM sources)",
+            r"sources.id is damaged: expected a source's number, got 'x' for ",
+        ),
         ("UPDATE segments SET file = NULL", r"segments.file is damaged: expected a file name, got None"),
         (
             "UPDATE segments SET file = '../../x.seg'",

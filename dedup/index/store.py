@@ -506,8 +506,10 @@ class Store:
         """
         out = {}
         for name, k in (db or self.db).execute("SELECT name, id FROM sources"):
-            if not isinstance(name, str) or not isinstance(k, int) or not 0 <= k < 1 << 32:
-                raise self._damaged(f"sources.id is damaged: expected a source's name and number, got {name!r}, {k!r}")
+            if not isinstance(name, str):
+                raise self._damaged(f"sources.name is damaged: expected a source's name, got {name!r}")
+            if not isinstance(k, int) or not 0 <= k < 1 << 32:
+                raise self._damaged(f"sources.id is damaged: expected a source's number, got {k!r} for {name!r}")
             out[name] = k
         return out
 
