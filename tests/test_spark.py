@@ -496,7 +496,8 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     # JSON values of the wrong type, as the local reader says them (the field as the user named it).
     lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
-             {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True}]  # fmt: skip
+             {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True},
+             {"id": " \u3000", "body": texts[3]}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)
@@ -508,6 +509,11 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
         (s.kind, re.sub(r" \(the record has .*\)$| \(.* at column \d+\)", "", s.reason)) for s in local.skipped
     ]
     assert all(s.where == str(path) for s in found.skipped)
+    # A refused row has no id, as the local reader records it (a blank id is refused, not scanned).
+    assert [s.id for s in found.skipped] == [s.id for s in local.skipped] == [None] * len(local.skipped)
+    pq.write_table(pa.table({"id": ["p", "\t "], "text": [texts[0], texts[1]]}), tmp_path / "blank.parquet")
+    said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "blank.parquet")).collect()]
+    assert said == [("p", None), (None, "field 'id' is blank (spaces only): expected an id")]
     hive = tmp_path / "hive"
     for year in (2019, 2020):
         (hive / f"year={year}").mkdir(parents=True)

@@ -104,9 +104,12 @@ def read(
             F.col("_metadata.file_block_start").alias("block"),
             (row if row is not None else F.monotonically_increasing_id()).alias("row"),
         )
+        # A row refused has no id, as the local reader records it (dedup.io.Reader: a Skipped of id None).
+        fields = [F.col(f"_{role}") for role in roles]
+        fields[0] = F.when(F.col("_reason").isNull(), fields[0])  # (roles: id first)
         frames.append(
             frame.select(
-                *(F.col(f"_{role}").alias(role) for role in roles),
+                *(value.alias(role) for value, role in zip(fields, roles, strict=True)),
                 where.alias("where"),
                 order.alias("_order"),
                 "_reason",
@@ -158,8 +161,8 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     for role in ("id", "text"):
         name = roles[role]
         problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
-    empty = F.col(f"`{roles['id']}`").cast("string") == ""
-    problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    given_id = F.col(f"`{roles['id']}`").cast("string")
+    problems.extend(_id_problems(given_id, roles["id"]))
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
         (
@@ -266,12 +269,25 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         expected = "a string or an integer" if role == "id" else "a string"
         problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be {expected}, got "), got)))
         picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
-    # (As the local reader: an empty id is said once every field has been read.)
+    # (As the local reader: an empty or blank id is said once every field has been read.)
     given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
-    problems.append((given_id == "", F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    problems.extend(_id_problems(given_id, roles["id"]))
     kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
     rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
     return rows, None
+
+
+# What Python's str.strip() takes for whitespace (dedup.io.Reader's blank id): Unicode's White_Space, and
+# the separators U+001C to U+001F.
+_BLANK = r"^[\p{IsWhite_Space}\x{1C}-\x{1F}]+$"
+
+
+def _id_problems(given_id: Column, name: str) -> list[tuple[Column, Column]]:
+    """An empty id, and one of spaces only (shown as a blank in every report), as the local reader refuses them."""
+    return [
+        (given_id == "", F.lit(f"field {name!r} is empty: expected a non-empty string")),
+        (given_id.rlike(_BLANK), F.lit(f"field {name!r} is blank (spaces only): expected an id")),
+    ]
 
 
 def _hadoop_status(spark: SparkSession, path: str) -> Any:
