@@ -524,6 +524,21 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     assert sorted(r.id for r in read(spark, str(hive)).select("id").collect()) == ["d2019", "d2020"]
 
 
+def test_rows_without_id_or_order_are_accounted_for_and_a_missing_order_column_said(spark: Any) -> None:
+    """Without an order column the id is the order: rows without an id are skipped and listed (they
+    once stopped ``to_result`` sorting None against the ids), as many as locally; ``order=`` naming
+    no column is a one-line error naming it."""
+    texts = [d.text for d in Reader().read([SEEDS])]
+    docs = [("a", texts[0], "x"), (None, texts[1], "y"), (None, texts[2], "z"), ("b", texts[3], "z")]
+    frame = spark.createDataFrame(docs, "id string, text string, source string")
+    local = dedup.scan([Document(*d) for d in docs], ScanConfig(skip_bad=True))  # type: ignore[arg-type]
+    found = spark_scan(frame, ScanConfig(skip_bad=True)).to_result()
+    assert found.scanned == local.scanned == 2
+    assert [(s.id, s.kind, s.reason) for s in found.skipped] == [(s.id, s.kind, s.reason) for s in local.skipped]
+    with pytest.raises(ParameterError, match=r"order must name a column of the documents DataFrame, got 'rank'"):
+        spark_scan(frame, order="rank")
+
+
 def test_local_engine_refuses_spark_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(SEEDS), "--work-dir", str(tmp_path)]) == 2
     assert "--engine spark" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -176,14 +177,14 @@ class SparkScan:
         undated = [
             Skipped(where=row.where if row.where is not None else row.id, reason=row.date_reason, id=row.id,
                     kind="unread date")
-            for row in sorted(summary.undated if summary is not None else [], key=lambda row: row["_order"])
+            for row in sorted(summary.undated if summary is not None else [], key=_input_order)
         ]  # fmt: skip
         skipped = [
             Skipped(
                 where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
                 kind=row.kind,
             )
-            for row in sorted(rows, key=lambda row: row["_order"])
+            for row in sorted(rows, key=_input_order)
         ]  # fmt: skip
         return ScanResult(
             passages=passages,
@@ -241,6 +242,12 @@ class SparkScan:
         wanted = self.documents.sparkSession.createDataFrame([(i,) for i in sorted(ids)], "id string")
         scanned = self.documents.filter(F.col("reason").isNull()).select("id", *columns)
         return scanned.join(F.broadcast(wanted), "id").collect()
+
+
+def _input_order(row: Any) -> tuple[bool, Any]:
+    """A collected row's place in input order, a null order first (as Spark sorts ``skipped``): a row
+    without an id has no order when the id is the order."""
+    return (row["_order"] is not None, row["_order"])
 
 
 def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:
@@ -461,8 +468,16 @@ def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
     ordered = order is not None or "_order" in names
     if order is None:
         order_column = F.col("_order") if "_order" in names else F.col("id").cast("string")
+    elif isinstance(order, str):
+        try:  # (analysed only, no job: a nested field such as "meta.position" is a column too)
+            df.select(F.col(order))
+        except AnalysisException as error:
+            raise ParameterError(
+                f"order must name a column of the documents DataFrame, got {order!r}; it has {sorted(names)}"
+            ) from error
+        order_column = F.col(order)
     else:
-        order_column = F.col(order) if isinstance(order, str) else order
+        order_column = order
     # Problems read() found in a row (a field of the wrong type, a line that is not JSON), said by the documents stage.
     found = [F.col(c).cast("string").alias(c) for c in ("_reason", "_kind") if c in names]
     return df.select(*columns, *found, where.alias("where"), order_column.alias("_order")), ordered
