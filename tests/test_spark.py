@@ -315,6 +315,24 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
+def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The local engine checks each document as it reads it: a repeated id (and with --strict a
+    short document) before a line that is not JSON is said, not the later line, with either engine."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0]}, {"id": "s", "text": "a caption"}, {"id": "a", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "not json\n", encoding="utf-8")
+    for options, said in (([], f"{news}:3: duplicate id 'a'"), (["--strict"], f"{news}:2: too short")):
+        errors = []
+        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+            assert main(["scan", str(news), "-q", *options, *engine]) == 2
+            errors.append(capsys.readouterr().err)
+        assert errors[0].startswith(f"dedup: error: {said}")
+        assert errors[1] == errors[0]
+
+
 def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -483,48 +483,22 @@ def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
     return df.select(*columns, *found, where.alias("where"), order_column.alias("_order")), ordered
 
 
-def scan(
-    df: DataFrame,
-    config: ScanConfig | None = None,
-    spark: SparkSession | None = None,
-    *,
-    order: str | Column | None = None,
-    work_dir: str | None = None,
-) -> SparkScan:
-    """Find the passages that documents of different sources share, on Spark: :func:`dedup.scan` on a DataFrame.
-
-    ``df`` has columns ``id`` and ``text``, optional ``source`` and ``date``. Pairs are oriented (a
-    before b) and passages listed in input order, as the local engine does with the order it reads
-    documents in: ``order`` names the column (or gives the expression) holding that order; by
-    default a column ``_order`` if there is one, else the id. Of the documents with one id, the
-    first scanned in that order keeps it and the later ones are duplicates; two of them with the
-    same order (always so when the id is the order) stop the scan, as which came first is unknown.
-    Columns of the wrong type (a ``text`` of numbers) are refused. With ``work_dir`` (any path Spark
-    writes), each stage is written there and reused by a later run with the same configuration,
-    so a failed job resumes where it stopped.
-
-    Example:
-        >>> found = scan(spark.read.parquet("news.parquet"), ScanConfig(threshold=0.3))  # doctest: +SKIP
-        >>> found.passages.show()  # doctest: +SKIP
-    """
-    cfg = config or ScanConfig()
-    spark = spark or df.sparkSession
-    # Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
-    # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
+def _batch_rows(spark: SparkSession) -> None:
+    """Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
+    far below Arrow's 2 GB a column (Spark's default is 10,000 rows)."""
     if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
         spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
-    # (Each file with its length and time of change: a file written again since is another input.)
-    files = file_versions(spark, df.inputFiles()) if work_dir else []
-    # A DataFrame made in memory (the command's local inputs) has no files: its rows name it.
-    work = _WorkDir(spark, work_dir, cfg, files, _rows_digest(df) if work_dir and not files else None)
-    source, ordered = _input(df, order)
-    # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
-    # hundred megabytes is read as one). Answers never depend on the partitioning.
-    cores = spark.sparkContext.defaultParallelism
-    if source.rdd.getNumPartitions() < 2 * cores:
-        source = source.repartition(2 * cores)
-    order_type = source.schema["_order"].dataType.simpleString()
 
+
+def _checked(
+    work: _WorkDir, source: DataFrame, cfg: ScanConfig, order_type: str, ordered: bool
+) -> tuple[DataFrame, DataFrame]:
+    """The documents stage, with duplicate ids decided, and its narrow copy (``rows``, ``light_rows``).
+
+    Stops at the first document in input order that the configuration does not let through (a
+    malformed one without ``skip_bad``; a short one, or a date not read, with ``strict``), as the
+    local engine does.
+    """
     sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
     # The checks, the numbering of outlets and the candidate rules need none of the texts and band
     # keys, most of the stage's bytes: they read a narrow copy instead of the whole stage each time.
@@ -552,6 +526,66 @@ def scan(
         raise InputError(
             f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
         )
+    return rows, light_rows
+
+
+def check_documents(df: DataFrame, config: ScanConfig | None = None, *, order: str | Column | None = None) -> None:
+    """Raise what :func:`scan` would raise about ``df``'s documents (the first problem in input order), scanning none.
+
+    The command uses it on the documents read before a line its reader refuses, so that an earlier
+    document's problem is said first, as the local engine says it while it reads.
+    """
+    cfg = config or ScanConfig()
+    _batch_rows(df.sparkSession)
+    source, ordered = _input(df, order)
+    work = _WorkDir(df.sparkSession, None, cfg)
+    try:
+        _checked(work, source, cfg, source.schema["_order"].dataType.simpleString(), ordered)
+    finally:
+        for frame in work.persisted:
+            frame.unpersist()
+
+
+def scan(
+    df: DataFrame,
+    config: ScanConfig | None = None,
+    spark: SparkSession | None = None,
+    *,
+    order: str | Column | None = None,
+    work_dir: str | None = None,
+) -> SparkScan:
+    """Find the passages that documents of different sources share, on Spark: :func:`dedup.scan` on a DataFrame.
+
+    ``df`` has columns ``id`` and ``text``, optional ``source`` and ``date``. Pairs are oriented (a
+    before b) and passages listed in input order, as the local engine does with the order it reads
+    documents in: ``order`` names the column (or gives the expression) holding that order; by
+    default a column ``_order`` if there is one, else the id. Of the documents with one id, the
+    first scanned in that order keeps it and the later ones are duplicates; two of them with the
+    same order (always so when the id is the order) stop the scan, as which came first is unknown.
+    Columns of the wrong type (a ``text`` of numbers) are refused. With ``work_dir`` (any path Spark
+    writes), each stage is written there and reused by a later run with the same configuration,
+    so a failed job resumes where it stopped.
+
+    Example:
+        >>> found = scan(spark.read.parquet("news.parquet"), ScanConfig(threshold=0.3))  # doctest: +SKIP
+        >>> found.passages.show()  # doctest: +SKIP
+    """
+    cfg = config or ScanConfig()
+    spark = spark or df.sparkSession
+    _batch_rows(spark)
+    # (Each file with its length and time of change: a file written again since is another input.)
+    files = file_versions(spark, df.inputFiles()) if work_dir else []
+    # A DataFrame made in memory (the command's local inputs) has no files: its rows name it.
+    work = _WorkDir(spark, work_dir, cfg, files, _rows_digest(df) if work_dir and not files else None)
+    source, ordered = _input(df, order)
+    # The documents stage is most of the work: at least two partitions a core (a JSONL file of a few
+    # hundred megabytes is read as one). Answers never depend on the partitioning.
+    cores = spark.sparkContext.defaultParallelism
+    if source.rdd.getNumPartitions() < 2 * cores:
+        source = source.repartition(2 * cores)
+    order_type = source.schema["_order"].dataType.simpleString()
+
+    rows, light_rows = _checked(work, source, cfg, order_type, ordered)
     scanned = rows.filter(F.col("reason").isNull())
     outlets = work.stage("sources", lambda: _source_ids(light_rows.filter(F.col("reason").isNull())))
     numbers = outlets.withColumnRenamed("outlet", "_outlet")
