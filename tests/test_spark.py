@@ -391,6 +391,9 @@ def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_pat
         rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
         assert {r.id: r.date for r in rows} == local
         assert local["b"] == "2024-01-20T10:30:15" + ("+00:00" if kind.tz else "")
+        # The same column in a DataFrame given to scan (once cast in the session's zone, without an offset).
+        scanned = spark_scan(spark.read.parquet(str(path))).documents.select("id", "date").collect()
+        assert {r.id: r.date for r in scanned} == local
 
 
 def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:

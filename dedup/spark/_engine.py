@@ -33,7 +33,7 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import check_column_types, file_versions, path_exists, scanned_without_date
+from ._files import as_local_reader_says, check_column_types, file_versions, path_exists, scanned_without_date
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -462,8 +462,11 @@ def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
             raise ParameterError(f"the documents DataFrame must have a column {required!r}; it has {sorted(names)}")
     check_column_types(df, {role: role for role in ("id", "text", "source", "date")})
     columns = [F.col("id").cast("string").alias("id"), F.col("text").cast("string").alias("text")]
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     for optional in ("source", "date"):
-        columns.append((F.col(optional) if optional in names else F.lit(None)).cast("string").alias(optional))
+        # (A timestamp date as the local reader makes it a string, not Spark's cast in the session's zone.)
+        value = as_local_reader_says(F.col(optional), types[optional]) if optional in names else F.lit(None)
+        columns.append(value.cast("string").alias(optional))
     where = F.col("where").cast("string") if "where" in names else F.lit(None).cast("string")
     ordered = order is not None or "_order" in names
     if order is None:

@@ -24,7 +24,15 @@ from ..report import common_record
 if TYPE_CHECKING:
     from ._engine import SparkScan
 
-__all__ = ["check_column_types", "file_versions", "path_exists", "read", "scanned_without_date", "write"]
+__all__ = [
+    "as_local_reader_says",
+    "check_column_types",
+    "file_versions",
+    "path_exists",
+    "read",
+    "scanned_without_date",
+    "write",
+]
 
 
 # The Spark types each input column may have: strings, or what the local reader takes for the field
@@ -166,7 +174,7 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
         (
-            _as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
+            as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
             if name in columns
             else F.lit(None)
         )
@@ -210,7 +218,7 @@ def _read_parquet(spark: SparkSession, path: str, names: Sequence[str]) -> tuple
     return frame, nanos
 
 
-def _as_local_reader_says(value: Column, kind: str) -> Column:
+def as_local_reader_says(value: Column, kind: str) -> Column:
     """A Parquet value as the local reader makes it a string: a timestamp as Python's ``isoformat`` of it.
 
     (A timestamp with a zone as its UTC time, ``2024-01-22T10:30:00.500000+00:00``; one without, as
