@@ -518,13 +518,13 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
              {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True},
-             {"id": " \u3000", "body": texts[3]}]  # fmt: skip
+             {"id": " \u3000", "body": texts[3]}, {"id": 2**64 + 1, "body": texts[4]}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)
-    assert [d.id for d in local.read([path])] == ["a", "7"]
+    assert [d.id for d in local.read([path])] == ["a", "7", str(2**64 + 1)]
     found = spark_scan(read(spark, str(path), text_field="body"), ScanConfig(skip_bad=True)).to_result()
-    assert found.scanned == 2
+    assert found.scanned == 3
     # (Spark's reader names the file, not the line; nor the fields a record holds, nor the JSON error.)
     assert [(s.kind, s.reason) for s in found.skipped] == [
         (s.kind, re.sub(r" \(the record has .*\)$| \(.* at column \d+\)", "", s.reason)) for s in local.skipped

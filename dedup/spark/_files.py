@@ -267,7 +267,10 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         value = F.col(f"`{name}`")
         kind = F.regexp_extract(F.schema_of_variant(value), r"^[A-Z]+", 0)
         text = F.variant_get(value, "$", "string")
-        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT")
+        # (An integer beyond 64 bits is a decimal of scale 0 in a variant: an id all the same, as Python reads it.)
+        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT") | F.schema_of_variant(value).rlike(
+            r"^DECIMAL\(\d+,0\)$"
+        )
         if role in ("id", "text"):
             problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
             problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
