@@ -333,6 +333,22 @@ def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
         assert errors[1] == errors[0]
 
 
+def test_cli_a_date_field_no_document_has_is_said_with_either_engine(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt --date-field read by dedup's reader is said on standard error by --engine spark too."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0], "date": "2024-01-22"}, {"id": "b", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-", *engine]) == 0
+        errors.append(capsys.readouterr().err)
+    assert "--date-field 'Date': no document read has a value in it" in errors[0]
+    assert errors[1] == errors[0]
+
+
 def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
