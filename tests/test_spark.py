@@ -391,6 +391,19 @@ def test_cli_work_dir_of_other_local_documents_is_refused(
     assert "holds the stages of a scan of other documents" in err and err.count("\n") == 1
 
 
+def test_cli_work_dir_that_is_a_file_or_below_one_is_a_one_line_error(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--work-dir naming a file, or a path below one, is said in one line (it was Spark's Java traceback)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    for work, said in ((afile, "is a file: expected a directory"), (afile / "sub", "cannot be written: Parent path")):
+        args = ["scan", str(SEEDS), "-q", "--engine", "spark", "--spark-master", "local[2]", "--work-dir", str(work)]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"dedup: error: work_dir {work} {said}") and err.count("\n") == 1
+
+
 def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
     """A Parquet timestamp date is the string the local reader makes of it (the date of a cluster's members)."""
     import datetime as dt

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
 from pyspark import StorageLevel
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -33,7 +34,14 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import as_local_reader_says, check_column_types, file_versions, path_exists, scanned_without_date
+from ._files import (
+    as_local_reader_says,
+    check_column_types,
+    file_versions,
+    path_exists,
+    path_is_file,
+    scanned_without_date,
+)
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -287,6 +295,10 @@ class _WorkDir:
             held_input["rows"] = rows
         stamp = json.dumps({**given, "input": held_input}, sort_keys=True)
         marker = f"{self.path}/config"
+        if path_is_file(spark, self.path):
+            raise ParameterError(
+                f"work_dir {self.path} is a file: expected a directory (an empty one, or a scan's stages)"
+            )
         if path_exists(self.spark, f"{marker}/_SUCCESS"):
             found = "\n".join(r.value for r in spark.read.text(marker).collect())
             if found != stamp:
@@ -311,7 +323,11 @@ class _WorkDir:
                     "use an empty directory"
                 )
         else:
-            spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
+            try:
+                spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
+            except Py4JJavaError as error:  # (a parent that is a file, no permission: said in one line)
+                said = str(error.java_exception.getMessage()).strip().splitlines() or ["?"]
+                raise ParameterError(f"work_dir {self.path} cannot be written: {said[0]}") from error
 
     def done(self, name: str) -> bool:
         """Whether the stage is complete in the work directory (never without one)."""

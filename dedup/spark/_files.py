@@ -29,6 +29,7 @@ __all__ = [
     "check_column_types",
     "file_versions",
     "path_exists",
+    "path_is_file",
     "read",
     "scanned_without_date",
     "write",
@@ -322,6 +323,11 @@ def file_versions(spark: SparkSession, files: Sequence[str]) -> list[str]:
 def path_exists(spark: SparkSession, path: str) -> bool:
     """Whether ``path`` exists on its filesystem (any Spark reads: local, HDFS, S3...)."""
     return _hadoop_status(spark, path)[1] is not None
+
+
+def path_is_file(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` is a file (not a directory, and not absent) on its filesystem."""
+    return _is_file(spark, path)
 
 
 def scanned_without_date() -> Column:
