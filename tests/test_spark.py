@@ -223,6 +223,10 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
         spark_write(found, str(out))
     spark_write(found, str(out), overwrite=True)
     assert list((out / "summary").glob("part-*"))
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match="afile is a file: expected a directory"):
+        spark_write(found, str(afile), overwrite=True)
 
 
 def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any) -> None:

@@ -394,6 +394,8 @@ def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bo
         "unread_dates": undated.select("id", "where", F.col("date_reason").alias("reason")),
     }
     names = [*frames, "summary"]
+    if path_is_file(spark, base):  # (Spark would stop with a Java traceback of many lines)
+        raise ParameterError(f"{base} is a file: expected a directory to write passages/, pairs/, ... under")
     if not overwrite:
         held = [name for name in names if path_exists(spark, f"{base}/{name}")]
         if held:
