@@ -728,8 +728,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         _write_report(args, result, output)
     finally:
         output.discard()
-    # (Spark reads Parquet itself: this reader saw only the other inputs' documents.)
-    _write_notes(args, result, unused=_input_notes(args, reader) if args.engine != "spark" else [])
+    # (With --engine spark, URIs and Parquet are read by Spark: this reader then read no document and says nothing.)
+    _write_notes(args, result, unused=_input_notes(args, reader))
     return 0
 
 

@@ -223,6 +223,10 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
         spark_write(found, str(out))
     spark_write(found, str(out), overwrite=True)
     assert list((out / "summary").glob("part-*"))
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(ParameterError, match="afile is a file: expected a directory"):
+        spark_write(found, str(afile), overwrite=True)
 
 
 def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any) -> None:
@@ -315,6 +319,40 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
+def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The local engine checks each document as it reads it: a repeated id (and with --strict a
+    short document) before a line that is not JSON is said, not the later line, with either engine."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0]}, {"id": "s", "text": "a caption"}, {"id": "a", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "not json\n", encoding="utf-8")
+    for options, said in (([], f"{news}:3: duplicate id 'a'"), (["--strict"], f"{news}:2: too short")):
+        errors = []
+        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+            assert main(["scan", str(news), "-q", *options, *engine]) == 2
+            errors.append(capsys.readouterr().err)
+        assert errors[0].startswith(f"dedup: error: {said}")
+        assert errors[1] == errors[0]
+
+
+def test_cli_a_date_field_no_document_has_is_said_with_either_engine(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt --date-field read by dedup's reader is said on standard error by --engine spark too."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+    news = tmp_path / "news.jsonl"
+    rows = [{"id": "a", "text": texts[0], "date": "2024-01-22"}, {"id": "b", "text": texts[1]}]
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    errors = []
+    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
+        assert main(["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-", *engine]) == 0
+        errors.append(capsys.readouterr().err)
+    assert "--date-field 'Date': no document read has a value in it" in errors[0]
+    assert errors[1] == errors[0]
+
+
 def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -357,6 +395,19 @@ def test_cli_work_dir_of_other_local_documents_is_refused(
     assert "holds the stages of a scan of other documents" in err and err.count("\n") == 1
 
 
+def test_cli_work_dir_that_is_a_file_or_below_one_is_a_one_line_error(
+    spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--work-dir naming a file, or a path below one, is said in one line (it was Spark's Java traceback)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    for work, said in ((afile, "is a file: expected a directory"), (afile / "sub", "cannot be written: Parent path")):
+        args = ["scan", str(SEEDS), "-q", "--engine", "spark", "--spark-master", "local[2]", "--work-dir", str(work)]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"dedup: error: work_dir {work} {said}") and err.count("\n") == 1
+
+
 def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
     """A Parquet timestamp date is the string the local reader makes of it (the date of a cluster's members)."""
     import datetime as dt
@@ -373,6 +424,9 @@ def test_parquet_timestamp_dates_read_as_by_the_local_reader(spark: Any, tmp_pat
         rows = dedup.spark.read(spark, str(path)).select("id", "date").collect()
         assert {r.id: r.date for r in rows} == local
         assert local["b"] == "2024-01-20T10:30:15" + ("+00:00" if kind.tz else "")
+        # The same column in a DataFrame given to scan (once cast in the session's zone, without an offset).
+        scanned = spark_scan(spark.read.parquet(str(path))).documents.select("id", "date").collect()
+        assert {r.id: r.date for r in scanned} == local
 
 
 def test_parquet_nanosecond_dates_read_as_by_the_local_reader(spark: Any, tmp_path: Path) -> None:
@@ -496,18 +550,24 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     # JSON values of the wrong type, as the local reader says them (the field as the user named it).
     lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
-             {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True}]  # fmt: skip
+             {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True},
+             {"id": " \u3000", "body": texts[3]}, {"id": 2**64 + 1, "body": texts[4]}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)
-    assert [d.id for d in local.read([path])] == ["a", "7"]
+    assert [d.id for d in local.read([path])] == ["a", "7", str(2**64 + 1)]
     found = spark_scan(read(spark, str(path), text_field="body"), ScanConfig(skip_bad=True)).to_result()
-    assert found.scanned == 2
+    assert found.scanned == 3
     # (Spark's reader names the file, not the line; nor the fields a record holds, nor the JSON error.)
     assert [(s.kind, s.reason) for s in found.skipped] == [
         (s.kind, re.sub(r" \(the record has .*\)$| \(.* at column \d+\)", "", s.reason)) for s in local.skipped
     ]
     assert all(s.where == str(path) for s in found.skipped)
+    # A refused row has no id, as the local reader records it (a blank id is refused, not scanned).
+    assert [s.id for s in found.skipped] == [s.id for s in local.skipped] == [None] * len(local.skipped)
+    pq.write_table(pa.table({"id": ["p", "\t "], "text": [texts[0], texts[1]]}), tmp_path / "blank.parquet")
+    said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "blank.parquet")).collect()]
+    assert said == [("p", None), (None, "field 'id' is blank (spaces only): expected an id")]
     hive = tmp_path / "hive"
     for year in (2019, 2020):
         (hive / f"year={year}").mkdir(parents=True)
@@ -516,6 +576,21 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     shutil.copy(path, tmp_path / "lines" / "more" / "typed.jsonl")
     assert _is_parquet_dir(spark, str(hive)) and not _is_parquet_dir(spark, str(tmp_path / "lines"))
     assert sorted(r.id for r in read(spark, str(hive)).select("id").collect()) == ["d2019", "d2020"]
+
+
+def test_rows_without_id_or_order_are_accounted_for_and_a_missing_order_column_said(spark: Any) -> None:
+    """Without an order column the id is the order: rows without an id are skipped and listed (they
+    once stopped ``to_result`` sorting None against the ids), as many as locally; ``order=`` naming
+    no column is a one-line error naming it."""
+    texts = [d.text for d in Reader().read([SEEDS])]
+    docs = [("a", texts[0], "x"), (None, texts[1], "y"), (None, texts[2], "z"), ("b", texts[3], "z")]
+    frame = spark.createDataFrame(docs, "id string, text string, source string")
+    local = dedup.scan([Document(*d) for d in docs], ScanConfig(skip_bad=True))  # type: ignore[arg-type]
+    found = spark_scan(frame, ScanConfig(skip_bad=True)).to_result()
+    assert found.scanned == local.scanned == 2
+    assert [(s.id, s.kind, s.reason) for s in found.skipped] == [(s.id, s.kind, s.reason) for s in local.skipped]
+    with pytest.raises(ParameterError, match=r"order must name a column of the documents DataFrame, got 'rank'"):
+        spark_scan(frame, order="rank")
 
 
 def test_local_engine_refuses_spark_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..io import Reader, duplicate_reason
 from ..records import Skipped
 from ..scan import ScanConfig, ScanResult
-from ._engine import scan, session
+from ._engine import check_documents, scan, session
 from ._files import read
 
 __all__ = ["scan_inputs"]
@@ -60,20 +60,39 @@ def scan_inputs(
         )  # fmt: skip
         frames = []
         batch: list[tuple[Any, ...]] = []
-        for k, doc in enumerate(reader.read([Path(i) if i != "-" else i for i in inputs])):
-            # (The place of this document: an id read twice has two, and the engine decides which is the duplicate.)
-            where = reader.last[1] if reader.last is not None else reader.where.get(doc.id, doc.id)
-            batch.append((doc.id, doc.text, doc.source, doc.date, where, k))
-            if len(batch) >= _BATCH:
+        try:
+            for k, doc in enumerate(reader.read([Path(i) if i != "-" else i for i in inputs])):
+                # (The place of this document: an id read twice has two, and the engine decides which is the duplicate.)
+                where = reader.last[1] if reader.last is not None else reader.where.get(doc.id, doc.id)
+                batch.append((doc.id, doc.text, doc.source, doc.date, where, k))
+                if len(batch) >= _BATCH:
+                    frames.append(_frame(spark, batch, schema))
+                    batch = []
+        except InputError:
+            # The local engine checks each document as it reads it: a problem of an earlier document
+            # (a repeated id; with --strict, a short one or a date not read) is said before this line's.
+            if batch:
                 frames.append(_frame(spark, batch, schema))
-                batch = []
+            if frames:
+                _said_as_locally(lambda: check_documents(_union(frames), config), config, reader)
+            raise
         if batch or not frames:
             frames.append(_frame(spark, batch, schema))
-        df = frames[0]
-        for frame in frames[1:]:
-            df = df.unionByName(frame)
+        df = _union(frames)
+    result = _said_as_locally(lambda: scan(df, config, spark, work_dir=work_dir).to_result(), config, reader)
+    skipped = reader.in_input_order(
+        reader.reworded([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])
+    )
+    return replace(result, skipped=skipped)
+
+
+_T = TypeVar("_T")
+
+
+def _said_as_locally(run: Callable[[], _T], config: ScanConfig, reader: Reader) -> _T:
+    """``run()``, with the engine's errors about a document worded as the local engine's command words them."""
     try:
-        result = scan(df, config, spark, work_dir=work_dir).to_result()
+        return run()
     except InputError as error:
         doc_id, place = error.document, str(error).removesuffix(f": {error.reason}")
         holder = reader.holder(doc_id, place) if doc_id is not None and error.kind == "duplicate id" else None
@@ -89,10 +108,13 @@ def scan_inputs(
             note += " without --strict)"
             raise InputError(f"{error}{note}", reason=error.reason + note, skippable=False, kind=error.kind) from error
         raise
-    skipped = reader.in_input_order(
-        reader.reworded([Skipped(s.where, s.reason, s.id, kind=s.kind) for s in result.skipped])
-    )
-    return replace(result, skipped=skipped)
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    df = frames[0]
+    for frame in frames[1:]:
+        df = df.unionByName(frame)
+    return df
 
 
 def _refuse_reader_options(reader: Reader) -> None:

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
 from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -32,7 +34,14 @@ from ..scan import ScanResult
 from . import _batches as B
 from . import _join as J
 from . import _statistics as S
-from ._files import check_column_types, file_versions, path_exists, scanned_without_date
+from ._files import (
+    as_local_reader_says,
+    check_column_types,
+    file_versions,
+    path_exists,
+    path_is_file,
+    scanned_without_date,
+)
 
 __all__ = ["SparkScan", "scan", "session"]
 
@@ -176,14 +185,14 @@ class SparkScan:
         undated = [
             Skipped(where=row.where if row.where is not None else row.id, reason=row.date_reason, id=row.id,
                     kind="unread date")
-            for row in sorted(summary.undated if summary is not None else [], key=lambda row: row["_order"])
+            for row in sorted(summary.undated if summary is not None else [], key=_input_order)
         ]  # fmt: skip
         skipped = [
             Skipped(
                 where=row.where if row.where is not None else (row.id or "?"), reason=row.reason, id=row.id,
                 kind=row.kind,
             )
-            for row in sorted(rows, key=lambda row: row["_order"])
+            for row in sorted(rows, key=_input_order)
         ]  # fmt: skip
         return ScanResult(
             passages=passages,
@@ -243,6 +252,12 @@ class SparkScan:
         return scanned.join(F.broadcast(wanted), "id").collect()
 
 
+def _input_order(row: Any) -> tuple[bool, Any]:
+    """A collected row's place in input order, a null order first (as Spark sorts ``skipped``): a row
+    without an id has no order when the id is the order."""
+    return (row["_order"] is not None, row["_order"])
+
+
 def _passage(row: Any, drop: tuple[str, ...] = ()) -> Passage:
     values = row.asDict()
     for name in drop:
@@ -280,6 +295,10 @@ class _WorkDir:
             held_input["rows"] = rows
         stamp = json.dumps({**given, "input": held_input}, sort_keys=True)
         marker = f"{self.path}/config"
+        if path_is_file(spark, self.path):
+            raise ParameterError(
+                f"work_dir {self.path} is a file: expected a directory (an empty one, or a scan's stages)"
+            )
         if path_exists(self.spark, f"{marker}/_SUCCESS"):
             found = "\n".join(r.value for r in spark.read.text(marker).collect())
             if found != stamp:
@@ -304,7 +323,11 @@ class _WorkDir:
                     "use an empty directory"
                 )
         else:
-            spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
+            try:
+                spark.createDataFrame([(stamp,)], "value string").coalesce(1).write.mode("overwrite").text(marker)
+            except Py4JJavaError as error:  # (a parent that is a file, no permission: said in one line)
+                said = str(error.java_exception.getMessage()).strip().splitlines() or ["?"]
+                raise ParameterError(f"work_dir {self.path} cannot be written: {said[0]}") from error
 
     def done(self, name: str) -> bool:
         """Whether the stage is complete in the work directory (never without one)."""
@@ -455,17 +478,91 @@ def _input(df: DataFrame, order: str | Column | None) -> tuple[DataFrame, bool]:
             raise ParameterError(f"the documents DataFrame must have a column {required!r}; it has {sorted(names)}")
     check_column_types(df, {role: role for role in ("id", "text", "source", "date")})
     columns = [F.col("id").cast("string").alias("id"), F.col("text").cast("string").alias("text")]
+    types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     for optional in ("source", "date"):
-        columns.append((F.col(optional) if optional in names else F.lit(None)).cast("string").alias(optional))
+        # (A timestamp date as the local reader makes it a string, not Spark's cast in the session's zone.)
+        value = as_local_reader_says(F.col(optional), types[optional]) if optional in names else F.lit(None)
+        columns.append(value.cast("string").alias(optional))
     where = F.col("where").cast("string") if "where" in names else F.lit(None).cast("string")
     ordered = order is not None or "_order" in names
     if order is None:
         order_column = F.col("_order") if "_order" in names else F.col("id").cast("string")
+    elif isinstance(order, str):
+        try:  # (analysed only, no job: a nested field such as "meta.position" is a column too)
+            df.select(F.col(order))
+        except AnalysisException as error:
+            raise ParameterError(
+                f"order must name a column of the documents DataFrame, got {order!r}; it has {sorted(names)}"
+            ) from error
+        order_column = F.col(order)
     else:
-        order_column = F.col(order) if isinstance(order, str) else order
+        order_column = order
     # Problems read() found in a row (a field of the wrong type, a line that is not JSON), said by the documents stage.
     found = [F.col(c).cast("string").alias(c) for c in ("_reason", "_kind") if c in names]
     return df.select(*columns, *found, where.alias("where"), order_column.alias("_order")), ordered
+
+
+def _batch_rows(spark: SparkSession) -> None:
+    """Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
+    far below Arrow's 2 GB a column (Spark's default is 10,000 rows)."""
+    if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+
+
+def _checked(
+    work: _WorkDir, source: DataFrame, cfg: ScanConfig, order_type: str, ordered: bool
+) -> tuple[DataFrame, DataFrame]:
+    """The documents stage, with duplicate ids decided, and its narrow copy (``rows``, ``light_rows``).
+
+    Stops at the first document in input order that the configuration does not let through (a
+    malformed one without ``skip_bad``; a short one, or a date not read, with ``strict``), as the
+    local engine does.
+    """
+    sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
+    # The checks, the numbering of outlets and the candidate rules need none of the texts and band
+    # keys, most of the stage's bytes: they read a narrow copy instead of the whole stage each time.
+    light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
+    work.persisted.append(light)
+    duplicates = work.stage("duplicates", lambda: _duplicates(light))
+    marks = _duplicate_marks(duplicates, light, ordered)
+    rows, light_rows = _documents(sketched, marks), _documents(light, marks)
+    # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
+    short = F.col("kind").isin("empty", "too short")
+    fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
+    problem = light_rows.filter(F.col("reason").isNotNull() & fatal).select("_order", "id", "reason", "where", "kind")
+    if cfg.strict:  # a date not read: an error with strict, as locally, and the first in input order is said
+        undated = light_rows.filter(scanned_without_date())
+        reason, kind = F.col("date_reason").alias("reason"), F.lit("unread date").alias("kind")
+        problem = problem.unionByName(undated.select("_order", "id", reason, "where", kind))
+    first = problem.orderBy("_order").limit(1).collect()
+    if first:
+        bad = first[0]
+        skippable = bad.kind not in ("empty", "too short", "unread date")
+        if bad.where is not None:
+            raise InputError(
+                f"{bad.where}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
+            )
+        raise InputError(
+            f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
+        )
+    return rows, light_rows
+
+
+def check_documents(df: DataFrame, config: ScanConfig | None = None, *, order: str | Column | None = None) -> None:
+    """Raise what :func:`scan` would raise about ``df``'s documents (the first problem in input order), scanning none.
+
+    The command uses it on the documents read before a line its reader refuses, so that an earlier
+    document's problem is said first, as the local engine says it while it reads.
+    """
+    cfg = config or ScanConfig()
+    _batch_rows(df.sparkSession)
+    source, ordered = _input(df, order)
+    work = _WorkDir(df.sparkSession, None, cfg)
+    try:
+        _checked(work, source, cfg, source.schema["_order"].dataType.simpleString(), ordered)
+    finally:
+        for frame in work.persisted:
+            frame.unpersist()
 
 
 def scan(
@@ -494,10 +591,7 @@ def scan(
     """
     cfg = config or ScanConfig()
     spark = spark or df.sparkSession
-    # Arrow batches of at most a thousand rows: a batch of long texts, or of band-row blobs, stays
-    # far below Arrow's 2 GB a column (Spark's default is 10,000 rows).
-    if int(spark.conf.get("spark.sql.execution.arrow.maxRecordsPerBatch") or 10000) > _BATCH_ROWS:
-        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+    _batch_rows(spark)
     # (Each file with its length and time of change: a file written again since is another input.)
     files = file_versions(spark, df.inputFiles()) if work_dir else []
     # A DataFrame made in memory (the command's local inputs) has no files: its rows name it.
@@ -510,33 +604,7 @@ def scan(
         source = source.repartition(2 * cores)
     order_type = source.schema["_order"].dataType.simpleString()
 
-    sketched = work.stage("documents", lambda: _sketched(source, cfg, order_type))
-    # The checks, the numbering of outlets and the candidate rules need none of the texts and band
-    # keys, most of the stage's bytes: they read a narrow copy instead of the whole stage each time.
-    light = sketched.drop("text", "keys", "windows").persist(StorageLevel.MEMORY_AND_DISK)
-    work.persisted.append(light)
-    duplicates = work.stage("duplicates", lambda: _duplicates(light))
-    marks = _duplicate_marks(duplicates, light, ordered)
-    rows, light_rows = _documents(sketched, marks), _documents(light, marks)
-    # Too short and empty documents are skipped unless strict; malformed ones are errors unless skip_bad.
-    short = F.col("kind").isin("empty", "too short")
-    fatal = (short & F.lit(cfg.strict)) | (~short & F.lit(not cfg.skip_bad))
-    problem = light_rows.filter(F.col("reason").isNotNull() & fatal).select("_order", "id", "reason", "where", "kind")
-    if cfg.strict:  # a date not read: an error with strict, as locally, and the first in input order is said
-        undated = light_rows.filter(scanned_without_date())
-        reason, kind = F.col("date_reason").alias("reason"), F.lit("unread date").alias("kind")
-        problem = problem.unionByName(undated.select("_order", "id", reason, "where", kind))
-    first = problem.orderBy("_order").limit(1).collect()
-    if first:
-        bad = first[0]
-        skippable = bad.kind not in ("empty", "too short", "unread date")
-        if bad.where is not None:
-            raise InputError(
-                f"{bad.where}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
-            )
-        raise InputError(
-            f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
-        )
+    rows, light_rows = _checked(work, source, cfg, order_type, ordered)
     scanned = rows.filter(F.col("reason").isNull())
     outlets = work.stage("sources", lambda: _source_ids(light_rows.filter(F.col("reason").isNull())))
     numbers = outlets.withColumnRenamed("outlet", "_outlet")

@@ -24,7 +24,16 @@ from ..report import common_record
 if TYPE_CHECKING:
     from ._engine import SparkScan
 
-__all__ = ["check_column_types", "file_versions", "path_exists", "read", "scanned_without_date", "write"]
+__all__ = [
+    "as_local_reader_says",
+    "check_column_types",
+    "file_versions",
+    "path_exists",
+    "path_is_file",
+    "read",
+    "scanned_without_date",
+    "write",
+]
 
 
 # The Spark types each input column may have: strings, or what the local reader takes for the field
@@ -104,9 +113,12 @@ def read(
             F.col("_metadata.file_block_start").alias("block"),
             (row if row is not None else F.monotonically_increasing_id()).alias("row"),
         )
+        # A row refused has no id, as the local reader records it (dedup.io.Reader: a Skipped of id None).
+        fields = [F.col(f"_{role}") for role in roles]
+        fields[0] = F.when(F.col("_reason").isNull(), fields[0])  # (roles: id first)
         frames.append(
             frame.select(
-                *(F.col(f"_{role}").alias(role) for role in roles),
+                *(value.alias(role) for value, role in zip(fields, roles, strict=True)),
                 where.alias("where"),
                 order.alias("_order"),
                 "_reason",
@@ -158,12 +170,12 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
     for role in ("id", "text"):
         name = roles[role]
         problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
-    empty = F.col(f"`{roles['id']}`").cast("string") == ""
-    problems.append((empty, F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    given_id = F.col(f"`{roles['id']}`").cast("string")
+    problems.extend(_id_problems(given_id, roles["id"]))
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
         (
-            _as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
+            as_local_reader_says(F.col(f"`{name}`"), (nano_date if role == "date" else None) or types[name])
             if name in columns
             else F.lit(None)
         )
@@ -207,7 +219,7 @@ def _read_parquet(spark: SparkSession, path: str, names: Sequence[str]) -> tuple
     return frame, nanos
 
 
-def _as_local_reader_says(value: Column, kind: str) -> Column:
+def as_local_reader_says(value: Column, kind: str) -> Column:
     """A Parquet value as the local reader makes it a string: a timestamp as Python's ``isoformat`` of it.
 
     (A timestamp with a zone as its UTC time, ``2024-01-22T10:30:00.500000+00:00``; one without, as
@@ -256,7 +268,10 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         value = F.col(f"`{name}`")
         kind = F.regexp_extract(F.schema_of_variant(value), r"^[A-Z]+", 0)
         text = F.variant_get(value, "$", "string")
-        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT")
+        # (An integer beyond 64 bits is a decimal of scale 0 in a variant: an id all the same, as Python reads it.)
+        integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT") | F.schema_of_variant(value).rlike(
+            r"^DECIMAL\(\d+,0\)$"
+        )
         if role in ("id", "text"):
             problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
             problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
@@ -266,12 +281,25 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         expected = "a string or an integer" if role == "id" else "a string"
         problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be {expected}, got "), got)))
         picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
-    # (As the local reader: an empty id is said once every field has been read.)
+    # (As the local reader: an empty or blank id is said once every field has been read.)
     given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
-    problems.append((given_id == "", F.lit(f"field {roles['id']!r} is empty: expected a non-empty string")))
+    problems.extend(_id_problems(given_id, roles["id"]))
     kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
     rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
     return rows, None
+
+
+# What Python's str.strip() takes for whitespace (dedup.io.Reader's blank id): Unicode's White_Space, and
+# the separators U+001C to U+001F.
+_BLANK = r"^[\p{IsWhite_Space}\x{1C}-\x{1F}]+$"
+
+
+def _id_problems(given_id: Column, name: str) -> list[tuple[Column, Column]]:
+    """An empty id, and one of spaces only (shown as a blank in every report), as the local reader refuses them."""
+    return [
+        (given_id == "", F.lit(f"field {name!r} is empty: expected a non-empty string")),
+        (given_id.rlike(_BLANK), F.lit(f"field {name!r} is blank (spaces only): expected an id")),
+    ]
 
 
 def _hadoop_status(spark: SparkSession, path: str) -> Any:
@@ -295,6 +323,11 @@ def file_versions(spark: SparkSession, files: Sequence[str]) -> list[str]:
 def path_exists(spark: SparkSession, path: str) -> bool:
     """Whether ``path`` exists on its filesystem (any Spark reads: local, HDFS, S3...)."""
     return _hadoop_status(spark, path)[1] is not None
+
+
+def path_is_file(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` is a file (not a directory, and not absent) on its filesystem."""
+    return _is_file(spark, path)
 
 
 def scanned_without_date() -> Column:
@@ -361,6 +394,8 @@ def write(found: SparkScan, path: str, *, format: str = "parquet", overwrite: bo
         "unread_dates": undated.select("id", "where", F.col("date_reason").alias("reason")),
     }
     names = [*frames, "summary"]
+    if path_is_file(spark, base):  # (Spark would stop with a Java traceback of many lines)
+        raise ParameterError(f"{base} is a file: expected a directory to write passages/, pairs/, ... under")
     if not overwrite:
         held = [name for name in names if path_exists(spark, f"{base}/{name}")]
         if held:
