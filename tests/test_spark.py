@@ -672,6 +672,16 @@ def test_local_session_settings(spark: Any) -> None:
     assert "-XX:TieredStopAtLevel=1" in list(flags)
 
 
+def test_a_session_on_another_master_than_the_running_one_is_refused(spark: Any) -> None:
+    """getOrCreate hands back the running session whatever master is asked: session("local[1]")
+    returned the local[2] session without a word."""
+    assert session(spark.sparkContext.master) is spark
+    with pytest.raises(
+        ParameterError, match=r"master 'local\[1\]': this process already runs a Spark session on 'local\[2\]'"
+    ):
+        session("local[1]")
+
+
 def test_partition_labels_land_one_a_partition(spark: Any) -> None:
     """The band join's ``part`` labels are hashed by Spark to every partition once (Spark's own hash() checks it)."""
     from pyspark.sql import functions as F

@@ -99,7 +99,16 @@ def session(master: str | None = None, *, app_name: str = "dedup") -> SparkSessi
             options = os.environ.get("DEDUP_SPARK_JAVA_OPTIONS", _LOCAL_JAVA_OPTIONS)
             if options:
                 builder = builder.config("spark.driver.extraJavaOptions", options)
-    return builder.getOrCreate()
+    found = builder.getOrCreate()
+    running = found.sparkContext.master
+    if master is not None and running != master:
+        # Spark runs one context a process, and getOrCreate hands back the one running whatever
+        # master is asked for: a scan meant for local[1] (or a cluster) would run on it unsaid.
+        raise ParameterError(
+            f"master {master!r}: this process already runs a Spark session on {running!r} (one a process): "
+            f"stop it first (spark.stop()), or ask for {running!r}"
+        )
+    return found
 
 
 @dataclass
