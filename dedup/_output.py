@@ -21,13 +21,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ._streams import COMPRESSIONS
 from .errors import DedupError
 
 __all__: list[str] = []
-
-# The extensions of compressed files, as input files are read (dedup.io), and the program that
-# writes each.
-_COMPRESSED = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 
 
 class Output:
@@ -63,7 +60,7 @@ class Output:
             raise DedupError(f"{self.path}: cannot write: {error.strerror or error}") from None
         if folder:
             raise DedupError(f"{self.path}: cannot write: it is a directory")
-        compression = _COMPRESSED.get(self.path.suffix.lower())
+        compression = COMPRESSIONS.get(self.path.suffix.lower())  # (the program that writes it has its name)
         if compression is not None and not (self.path.exists() and not self.path.is_file()):
             # The name says compressed and the report would not be: a reader going by the name
             # (dedup's own, pandas) fails on it, and without --format .jsonl.gz named no format,

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from ._csvlines import Relines, quote_problem, resumes
 from ._streams import (
+    COMPRESSIONS,
     MAGIC,
     Transcoded,
     bom_encoding,
@@ -58,7 +59,6 @@ _EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-_COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 _EXPECTED = ".txt, .jsonl, .csv, .tsv or .parquet, optionally followed by .gz or .zst"
 
 
@@ -70,7 +70,7 @@ def file_format(path: str | Path) -> tuple[str | None, str | None]:
         (('jsonl', 'gzip'), ('txt', None), (None, None))
     """
     suffixes = [s.lower() for s in Path(path).suffixes]
-    compression = _COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
     if compression is not None:
         suffixes.pop()
     return (_EXTENSIONS.get(suffixes[-1]) if suffixes else None), compression
