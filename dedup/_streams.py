@@ -22,6 +22,13 @@ MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
 # The extensions that name a compressed file, and its compression: how a file's name tells it (an
 # input read, an output refused for a name that says compressed).
 COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
+
+def sniffed(head: bytes) -> str | None:
+    """The compression a stream's first bytes say (``"gzip"``, ``"zstd"``), or None."""
+    return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+
+
 # A byte-order mark names its encoding beyond doubt (no UTF-8 text starts with these bytes), so a
 # file saved as "Unicode" by a Windows editor is read without being named; UTF-32's marks first,
 # since UTF-32-LE's begins with UTF-16-LE's.

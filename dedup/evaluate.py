@@ -48,9 +48,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ._streams import MAGIC, decompressed, split_lines
+from ._streams import decompressed, sniffed, split_lines
 from .errors import InputError, ParameterError, ReadError
-from .io import _DECOMPRESSION_ERRORS, duplicate_reason, json_type, parse_json, read_jsonl
+from .io import _DECOMPRESSION_ERRORS, _read_failure, duplicate_reason, json_type, parse_json, read_jsonl
 
 if TYPE_CHECKING:
     from .scan import ScanConfig
@@ -450,14 +450,13 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
         raise ReadError(f"{name}: cannot read: {exc.strerror or exc}") from exc
     # A scan output compressed (`dedup scan ... | gzip > found.jsonl.gz`) is read as dedup scan reads
     # its input, by its first bytes: its lines were "not valid UTF-8 (invalid start byte at byte 1)".
-    compression = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
+    compression = sniffed(data)
     if compression is not None:
         try:
             with decompressed(io.BytesIO(data), io.BytesIO(data), compression) as stream:
                 data = stream.read()
         except _DECOMPRESSION_ERRORS as exc:
-            detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ReadError(f"{name}: cannot read: {' '.join(detail.split())}") from exc
+            raise _read_failure(name, exc, skippable=False) from exc
     for number, raw in enumerate(split_lines(io.BytesIO(data)), start=1):
         where = f"{name}:{number}"
         try:

@@ -29,12 +29,12 @@ from typing import IO, Any
 from ._csvlines import Relines, quote_problem, resumes
 from ._streams import (
     COMPRESSIONS,
-    MAGIC,
     Transcoded,
     bom_encoding,
     decompressed,
     encoding_label,
     keeps_ascii,
+    sniffed,
     split_lines,
     undecodable,
 )
@@ -164,10 +164,10 @@ def _bad_file(where: str, reason: str) -> InputError:
 _BAD_FILE = "unreadable file"
 
 
-def _read_failure(name: str, error: BaseException) -> ReadError:
+def _read_failure(name: str, error: BaseException, skippable: bool = True) -> ReadError:
     detail = getattr(error, "strerror", None) or str(error) or type(error).__name__
     # Some libraries' messages run over lines (pyarrow's about a damaged page): one line here.
-    return ReadError(f"{name}: cannot read: {' '.join(detail.split())}", skippable=True)
+    return ReadError(f"{name}: cannot read: {' '.join(detail.split())}", skippable=skippable)
 
 
 # What a bad byte, line or file costs: the decompressors' own errors name no file, so they are
@@ -518,7 +518,7 @@ class Reader:
         stream = sys.stdin.buffer
         peek = getattr(stream, "peek", None)
         head = peek(4)[:4] if peek is not None else b""
-        compression = next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
+        compression = sniffed(head)
         form = self.input_format or "jsonl"
         yield from self._counted(self._stream(stream, Path("-"), "<stdin>", "<stdin>", form, compression), "<stdin>")
 
