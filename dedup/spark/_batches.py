@@ -200,9 +200,8 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
             times = np.full(len(accepted), math.nan)
             untils = np.full(len(accepted), math.nan)
             for n, k in enumerate(accepted):
-                times[n], untils[n], date_reasons[k] = read_period(
-                    dates[k]
-                )  # (one not read: scanned without it, and said)
+                # (one not read: scanned without it, and said)
+                times[n], untils[n], date_reasons[k] = read_period(dates[k])
             columns = (
                 binary_rows(sketched.documents.reshape(-1), np.arange(len(accepted) + 1) * config.num_perm),
                 binary_rows(values, value_offsets),
