@@ -577,28 +577,33 @@ class Store:
         except OSError as error:
             raise DedupError(f"{lock}: cannot open the index's lock file: {error.strerror or error}") from error
         deadline = time.monotonic() + timeout
+
+        def take(target: int) -> None:  # (waiting for another writer until the deadline)
+            while True:
+                try:
+                    fcntl.flock(target, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except OSError as error:
+                    if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
+                    if time.monotonic() >= deadline:
+                        raise self._busy(fd, timeout) from None
+                    time.sleep(0.05)
+
         folder = -1
         try:
             # The lock file, then the directory: a lock file deleted under a writer (taken for a
             # stale lock) is made again by the next writer, who would lock a file of its own and
             # delete the first writer's segment not yet committed; the directory cannot be deleted
             # so. (The lock file stays the lock of writers of earlier releases, and holds the pid.)
-            for target in (fd, None):
-                while True:
-                    try:
-                        if target is None:
-                            folder = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
-                            target = folder
-                        fcntl.flock(target, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except FileNotFoundError as error:
-                        raise self._removed() from error
-                    except OSError as error:
-                        if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                            raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
-                        if time.monotonic() >= deadline:
-                            raise self._busy(fd, timeout) from None
-                        time.sleep(0.05)
+            take(fd)
+            try:
+                folder = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+            except FileNotFoundError as error:
+                raise self._removed() from error
+            except OSError as error:
+                raise DedupError(f"{lock}: cannot lock the index: {error.strerror or error}") from error
+            take(folder)
             # Who writes, for the message of a writer that waits: never a reason not to write (a full disk).
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
