@@ -305,16 +305,25 @@ def test_bad_document_stops_with_the_local_message(spark: Any) -> None:
     assert local.value.kind == "unread date"
 
 
+_ENGINES = (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"])
+
+
+def _stderr_of_both_engines(argv: list[str], status: int, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Standard error of ``main(argv)`` run with the local engine, then with Spark, each ending in ``status``."""
+    errors = []
+    for engine in _ENGINES:
+        assert main([*argv, *engine]) == status
+        errors.append(capsys.readouterr().err)
+    return errors
+
+
 def test_cli_strict_stops_with_the_local_message(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "docs"
     shutil.copytree(SEEDS, folder)
     (folder / "brief.txt").write_text("a caption", encoding="utf-8")
-    errors = []
-    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
-        assert main(["scan", str(folder), "--strict", "-q", *engine]) == 2
-        errors.append(capsys.readouterr().err)
+    errors = _stderr_of_both_engines(["scan", str(folder), "--strict", "-q"], 2, capsys)
     assert "(skipped and counted without --strict)" in errors[0] and str(folder / "brief.txt") in errors[0]
     assert errors[1] == errors[0]
 
@@ -329,10 +338,7 @@ def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
     rows = [{"id": "a", "text": texts[0]}, {"id": "s", "text": "a caption"}, {"id": "a", "text": texts[1]}]
     news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "not json\n", encoding="utf-8")
     for options, said in (([], f"{news}:3: duplicate id 'a'"), (["--strict"], f"{news}:2: too short")):
-        errors = []
-        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
-            assert main(["scan", str(news), "-q", *options, *engine]) == 2
-            errors.append(capsys.readouterr().err)
+        errors = _stderr_of_both_engines(["scan", str(news), "-q", *options], 2, capsys)
         assert errors[0].startswith(f"dedup: error: {said}")
         assert errors[1] == errors[0]
 
@@ -345,10 +351,9 @@ def test_cli_a_date_field_no_document_has_is_said_with_either_engine(
     news = tmp_path / "news.jsonl"
     rows = [{"id": "a", "text": texts[0], "date": "2024-01-22"}, {"id": "b", "text": texts[1]}]
     news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    errors = []
-    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
-        assert main(["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-", *engine]) == 0
-        errors.append(capsys.readouterr().err)
+    errors = _stderr_of_both_engines(
+        ["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-"], 0, capsys
+    )
     assert "--date-field 'Date': no document read has a value in it" in errors[0]
     assert errors[1] == errors[0]
 
@@ -361,10 +366,7 @@ def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     news = tmp_path / "news.jsonl"
     rows = [{"id": "a", "text": texts[0], "date": "yesterday"}, {"id": "b", "text": texts[1]}]
     news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    errors = []
-    for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
-        assert main(["scan", str(news), "--strict", "-q", *engine]) == 2
-        errors.append(capsys.readouterr().err)
+    errors = _stderr_of_both_engines(["scan", str(news), "--strict", "-q"], 2, capsys)
     assert "(scanned without it and counted without --strict)" in errors[0]
     assert errors[1] == errors[0]
 
@@ -449,9 +451,7 @@ def test_cli_parquet_spark_cannot_read_is_one_line(
     missing, damaged = tmp_path / "missing.parquet", tmp_path / "damaged.parquet"
     damaged.write_text("not parquet", encoding="utf-8")
     for path in (missing, damaged):
-        for engine in (["--engine", "local"], ["--engine", "spark", "--spark-master", "local[2]"]):
-            assert main(["scan", str(path), "-q", *engine]) == 2
-            err = capsys.readouterr().err
+        for err in _stderr_of_both_engines(["scan", str(path), "-q"], 2, capsys):
             assert err.startswith(f"dedup: error: {path}: cannot read: ") and err.count("\n") == 1, err
     assert main(["scan", str(missing), "-q", "--engine", "spark", "--spark-master", "local[2]"]) == 2
     assert capsys.readouterr().err == f"dedup: error: {missing}: cannot read: no such file or directory\n"
