@@ -183,10 +183,11 @@ def test_docs_name_no_option_the_command_lacks() -> None:
 def test_cli_reference_names_every_file_extension_read() -> None:
     """A folder is read by extension: docs/cli.md names every extension that makes a file read (a `.text`
     or `.tab` file in a folder is read too), and every compression suffix."""
-    from dedup.io import _COMPRESSIONS, _EXTENSIONS
+    from dedup._streams import COMPRESSIONS
+    from dedup.io import _EXTENSIONS
 
     page = (DOCS / "cli.md").read_text("utf-8")
-    missing = [e for e in (*_EXTENSIONS, *_COMPRESSIONS) if not re.search(rf"`[^`\s]*{re.escape(e)}`", page)]
+    missing = [e for e in (*_EXTENSIONS, *COMPRESSIONS) if not re.search(rf"`[^`\s]*{re.escape(e)}`", page)]
     assert not missing, f"extensions read but not in docs/cli.md: {missing}"
 
 
