@@ -167,6 +167,10 @@ def _damage(path: Path, statement: str) -> None:
         ("DELETE FROM meta WHERE key = 'next_num'", "meta.next_num is missing"),
         ("UPDATE meta SET value = 'abc' WHERE key = 'generation'", "meta.generation is damaged: .*got 'abc'"),
         (
+            "UPDATE meta SET value = '12345678901234567890123' WHERE key = 'generation'",
+            "meta.generation is damaged: .*got '12345678901234567890123'",
+        ),
+        (
             "UPDATE meta SET value = '{' WHERE key = 'config'",
             r"meta.config is damaged: expected a JSON object .*got not JSON",
         ),

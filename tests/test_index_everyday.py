@@ -101,6 +101,8 @@ def test_a_damaged_window_count_is_a_one_line_error(
         ("UPDATE documents SET source = NULL", "documents.source", ["query"]),
         ("UPDATE sources SET id = 'x' || id", "sources.id", ["query", "add"]),
         ("UPDATE segments SET entries = 'x'", "segments.entries", ["add", "compact"]),
+        ("UPDATE documents SET length = 'x' WHERE id = 'd003'", "documents.length", ["info"]),
+        ("UPDATE documents SET length = -2 WHERE id = 'd003'", "documents.length", ["info"]),
     ],
 )
 def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
@@ -113,6 +115,7 @@ def test_a_damaged_field_of_a_document_or_segment_is_a_one_line_error(
         "query": ["query", str(ix), query, "-q", "-o", str(tmp_path / "out.txt")],
         "add": ["add", str(ix), query, "-q"],
         "compact": ["compact", str(ix)],
+        "info": ["info", str(ix)],
     }
     for command in commands:
         assert main(["index", *argvs[command]]) == 2

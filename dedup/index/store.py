@@ -51,6 +51,7 @@ Row = tuple[int, str, "str | None", "str | None", bytes, bytes, int]
 _ROW_COLUMNS = "num, id, source, date, text, signature, windows"
 _SEGMENTS = "segments"
 _LOCK = "lock"
+_LARGEST = (1 << 63) - 1  # the largest whole number SQLite stores as one
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -324,7 +325,9 @@ class Store:
 
     def _whole(self, key: str, value: str) -> int:
         """``meta[key]``'s ``value`` as a whole number, a damaged-index error when it is not one."""
-        if not value.isdigit() or not value.isascii():
+        # (SQLite's integers stop at 2**63 - 1: past it, the commit's increment of the generation
+        # writes a float, and the damage the message should have named is done and harder to read)
+        if not value.isdigit() or not value.isascii() or int(value) > _LARGEST:
             raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
         return int(value)
 
@@ -526,6 +529,13 @@ class Store:
         """What ``dedup index info`` reports."""
         with self.reading() as snap:
             documents, chars = self.db.execute("SELECT COUNT(*), COALESCE(SUM(length), 0) FROM documents").fetchone()
+            damaged = self.db.execute(
+                "SELECT id, length FROM documents WHERE typeof(length) != 'integer' OR length < 0 LIMIT 1"
+            ).fetchone()
+            if damaged is not None:
+                doc_id, length = damaged
+                what = f"documents.length is damaged: expected a length, got {length!r}"
+                raise self._damaged(f"document {doc_id!r}: {what}")
             segments = self.db.execute("SELECT COUNT(*), COALESCE(SUM(entries), 0) FROM segments").fetchone()
             meta = self._meta()
             removed = len(snap.removed)
