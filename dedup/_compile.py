@@ -88,7 +88,7 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
 
         ranks = np.zeros(1, np.int32)
         for starts in (ranks, ranks.astype(np.int64)):  # (positions of int32, and of int64 for long texts)
-            _covered_letters(starts, starts + 5, ranks, np.zeros(1, np.bool_), starts, 0, 5)
+            _covered_letters((starts, starts + 5, ranks, np.zeros(1, np.bool_), starts), 0, 5)
     elif part == "sketch":
         from ._arrays import merge_counts
         from .budget import per_document_budget

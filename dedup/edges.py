@@ -82,7 +82,7 @@ def _to_sentence_ends(
         ) and _an_edit(texts[0][spans[0][1] : after[0]], texts[1][spans[1][1] : after[1]], _EDGE_WORDS)
         if moved_end:
             spans = [(spans[s][0], after[s]) for s in (0, 1)]
-        before = [_sentence_start(ends[s], texts[s], spans[s][0]) for s in (0, 1)]
+        before = [_sentence_start(ends[s], docs[s].spaces, spans[s][0]) for s in (0, 1)]
         moved_start = all(
             0 < spans[s][0] - before[s] <= reach and not _holds(others[s], before[s], spans[s][0]) for s in (0, 1)
         ) and _an_edit(texts[0][before[0] : spans[0][0]], texts[1][before[1] : spans[1][0]], _EDGE_WORDS)
@@ -91,19 +91,19 @@ def _to_sentence_ends(
         # An edge just moved to a sentence's end holds that sentence, an edit of the copy on both
         # sides, however short: a sentence of a few characters (seven in Chinese) is not a seed's
         # overrun, and trimming it would undo the move.
-        spans = _off_the_breaks(spans, ends, texts, fragment, start=not moved_start, end=not moved_end)
-        trimmed = [_off_boilerplate(spans[s], docs[s], ends[s], texts[s], fragment, reach) for s in (0, 1)]
+        spans = _off_the_breaks(spans, docs, fragment, start=not moved_start, end=not moved_end)
+        trimmed = [_off_boilerplate(spans[s], docs[s], fragment, reach) for s in (0, 1)]
         if trimmed != spans:
             # A word both sides held past a sentence end ("market. The") stayed as a copy going on
             # past the full stop; one side's sentence from it was its template ("The Morning Post
             # app ..."), now left out, and the other side's word is then a seed's overrun alone.
             trimmed = _off_the_breaks(
-                trimmed, ends, texts, fragment,
+                trimmed, docs, fragment,
                 start=not moved_start and (trimmed[0][0], trimmed[1][0]) != (spans[0][0], spans[1][0]),
                 end=not moved_end and (trimmed[0][1], trimmed[1][1]) != (spans[0][1], spans[1][1]),
             )  # fmt: skip
         spans = trimmed
-        pieces = _apart_at_templates(spans, docs, ends, texts, fragment, min_length, min_exact)
+        pieces = _apart_at_templates(spans, docs, fragment, min_length, min_exact)
         whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
         for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
             seeds = x.seeds if len(pieces) == 1 else max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole))
@@ -114,8 +114,6 @@ def _to_sentence_ends(
 def _apart_at_templates(
     spans: list[tuple[int, int]],
     docs: tuple[Prepared, Prepared],
-    ends: tuple[Positions, Positions],
-    texts: tuple[str, str],
     fragment: int,
     min_length: int,
     min_exact: int,
@@ -150,14 +148,14 @@ def _apart_at_templates(
         ...     return prepare(n, shingle(n.text, 5), common=common, text=raw)
         >>> docs = (page("herald"), page("the times"))
         >>> texts = (docs[0].normalized.text, docs[1].normalized.text)
-        >>> pieces = _apart_at_templates([(0, len(texts[0])), (0, len(texts[1]))], docs,
-        ...                              (docs[0].sentences, docs[1].sentences), texts, 10, 60, 20)
+        >>> pieces = _apart_at_templates([(0, len(texts[0])), (0, len(texts[1]))], docs, 10, 60, 20)
         >>> [texts[0][a0:a1][-21:] for (a0, a1), _ in pieces], [texts[1][b0:b1][:16] for _, (b0, b1) in pieces]
         (['north before the vote', 'related basra reopens'], ['the ministry sai', 'related oil edge'])
     """
-    lines = [_template_lines(docs[s], ends[s], *spans[s], fragment) for s in (0, 1)]
+    lines = [_template_lines(docs[s], *spans[s], fragment) for s in (0, 1)]
     if not lines[0] or not lines[1]:
         return [spans]
+    texts = (docs[0].normalized.text, docs[1].normalized.text)
     pieces: list[list[tuple[int, int]]] = []
     at = [spans[0][0], spans[1][0]]
     j = 0
@@ -166,7 +164,8 @@ def _apart_at_templates(
             line_b = lines[1][k]
             if _alike(texts, (at[0], line_a[0]), (at[1], line_b[0])):
                 pieces.append([(at[0], line_a[0]), (at[1], line_b[0])])
-                at = [_sentence_start(ends[s], texts[s], line[1] + 1) for s, line in enumerate((line_a, line_b))]
+                lines_at = (line_a, line_b)
+                at = [_sentence_start(docs[s].sentences, docs[s].spaces, lines_at[s][1] + 1) for s in (0, 1)]
                 j = k + 1
                 break
     pieces.append([(at[0], spans[0][1]), (at[1], spans[1][1])])
@@ -200,42 +199,31 @@ def _alike(texts: tuple[str, str], a: tuple[int, int], b: tuple[int, int]) -> bo
     return _word_share(Alignment(a[0], a[1], b[0], b[1], 0), texts) >= _WORD_SHARE
 
 
-def _template_lines(doc: Prepared, ends: Positions, start: int, end: int, fragment: int) -> list[tuple[int, int]]:
+def _template_lines(doc: Prepared, start: int, end: int, fragment: int) -> list[tuple[int, int]]:
     """The template lines (:func:`_template_line`) of ``doc`` in ``[start, end)``, over ``fragment`` from its edges."""
-    if doc.scored is None or not len(ends):
+    marks, ends = _marks(doc), doc.sentences
+    if marks is None or not len(ends):
         return []
-    found = _template_lines_kernel(
-        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, start + fragment, end - fragment
-    )
+    found = _template_lines_kernel(marks, ends, start + fragment, end - fragment)
     return [(int(ends[k - 1]), int(ends[k])) for k in found.tolist()]
 
 
 @njit(cache=True, nogil=True)
-def _template_lines_kernel(
-    starts: Positions,
-    ends: Positions,
-    ranks: npt.NDArray[np.int32],
-    scored: npt.NDArray[np.bool_],
-    spaces: Positions,
-    sentences: Positions,
-    start: int,
-    end: int,
-) -> npt.NDArray[np.int64]:
+def _template_lines_kernel(marks: _Marks, sentences: Positions, start: int, end: int) -> npt.NDArray[np.int64]:
     """The ``k`` whose sentence ``[sentences[k - 1], sentences[k])`` lies in ``(start, end)``, a template line."""
     out = []
     # (the first sentence end past ``start`` opens the first line that starts inside)
     for k in range(int(np.searchsorted(sentences, start, side="right")) + 1, len(sentences)):
         if sentences[k] >= end:
             break
-        if _template_line(starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]):
+        if _template_line(marks, sentences[k - 1], sentences[k]):
             out.append(k)
     return np.array(out, dtype=np.int64)
 
 
 def _off_the_breaks(
     spans: list[tuple[int, int]],
-    ends: tuple[Positions, Positions],
-    texts: tuple[str, str],
+    docs: tuple[Prepared, Prepared],
     fragment: int,
     *,
     start: bool = True,
@@ -253,21 +241,23 @@ def _off_the_breaks(
 
     Example:
         >>> from dedup.normalize import normalize
-        >>> from dedup.scripts import sentence_ends
+        >>> from dedup.seeds import prepare
+        >>> from dedup.shingle import shingle
         >>> copy = "the ministry said it had no plans to withdraw troops from the country"
         >>> raw = (f"Seen by. {copy}. The end", f"A plain country. {copy}. The rest of it")
-        >>> n = [normalize(t) for t in raw]
-        >>> ends = tuple(sentence_ends(t, m.offsets, m.text) for t, m in zip(raw, n))
-        >>> texts = (n[0].text, n[1].text)
-        >>> (a0, a1), (b0, b1) = _off_the_breaks([(5, 81), (8, 88)], ends, texts, 10)
+        >>> docs = tuple(prepare(n, shingle(n.text, 5), text=t) for n, t in ((normalize(t), t) for t in raw))
+        >>> (a0, a1), (b0, b1) = _off_the_breaks([(5, 81), (8, 88)], docs, 10)
+        >>> texts = (docs[0].normalized.text, docs[1].normalized.text)
         >>> texts[0][a0:a1] == texts[1][b0:b1] == copy
         True
     """
+    ends = (docs[0].sentences, docs[1].sentences)
+    texts = (docs[0].normalized.text, docs[1].normalized.text)
     first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
     near = [start and first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
     bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
     if any(near) and not (all(near) and bits[0] == bits[1]):
-        starts = [_sentence_start(ends[s], texts[s], first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
+        starts = [_sentence_start(ends[s], docs[s].spaces, first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
         spans = [(starts[s], spans[s][1]) for s in (0, 1)]
     last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
     near = [end and spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
@@ -283,17 +273,21 @@ _TEMPLATE_SHARE = 0.9
 _TEMPLATE_LETTERS = 30
 
 
+# A prepared document's arrays that say which of its letters are its source's boilerplate: its
+# n-grams' starts, ends and ranks, which ranks are scored (``Prepared.scored``: not boilerplate),
+# and where its spaces are. One tuple, so that the compiled checks take them as one argument.
+_Marks = tuple[Positions, Positions, npt.NDArray[np.int32], npt.NDArray[np.bool_], Positions]
+
+
+def _marks(doc: Prepared) -> _Marks | None:
+    """``doc``'s :data:`_Marks` (None when it was prepared without its source's boilerplate)."""
+    return None if doc.scored is None else (doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces)
+
+
 @njit(cache=True, nogil=True)
-def _covered_letters(
-    starts: Positions,
-    ends: Positions,
-    ranks: npt.NDArray[np.int32],
-    scored: npt.NDArray[np.bool_],
-    spaces: Positions,
-    start: int,
-    end: int,
-) -> tuple[int, int]:
-    """Letters of ``[start, end)`` inside n-grams not ``scored`` (merged in order of starts), and all its letters."""
+def _covered_letters(marks: _Marks, start: int, end: int) -> tuple[int, int]:
+    """Letters of ``[start, end)`` inside n-grams not scored (merged in order of starts), and all its letters."""
+    starts, ends, ranks, scored, spaces = marks
     first = np.searchsorted(ends, start, side="right")
     covered = 0
     lo, hi = -1, -1  # the merged stretch of boilerplate n-grams being laid
@@ -320,9 +314,7 @@ def _letters(spaces: Positions, start: int, end: int) -> int:
     return end - start - int(np.searchsorted(spaces, end) - np.searchsorted(spaces, start))
 
 
-def _off_boilerplate(
-    span: tuple[int, int], doc: Prepared, ends: Positions, text: str, fragment: int, reach: int
-) -> tuple[int, int]:
+def _off_boilerplate(span: tuple[int, int], doc: Prepared, fragment: int, reach: int) -> tuple[int, int]:
     """One side's span without the sentences at its edges that are mostly its source's boilerplate.
 
     A seed that runs from the last words of a copy over a paragraph break into the sign-off below
@@ -346,15 +338,14 @@ def _off_boilerplate(
         >>> plain = prepare(n, shingle(n.text, 5))
         >>> common = np.sort(plain.seed_keys[plain.starts[plain.seed_index] >= n.text.index("follow")])
         >>> doc = prepare(n, shingle(n.text, 5), common=common, text=raw)
-        >>> start, end = _off_boilerplate((0, len(n.text)), doc, doc.sentences, n.text, 10, 100)
+        >>> start, end = _off_boilerplate((0, len(n.text)), doc, 10, 100)
         >>> n.text[start:end]
         'the ministry said it had no plans to withdraw'
     """
-    if doc.scored is None or not len(ends):
+    marks, ends = _marks(doc), doc.sentences
+    if marks is None or not len(ends):
         return span
-    start, end = _off_boilerplate_kernel(
-        doc.starts, doc.ends, doc.ranks, doc.scored, doc.spaces, ends, len(text), span[0], span[1], fragment, reach
-    )
+    start, end = _off_boilerplate_kernel(marks, ends, len(doc.normalized.text), span[0], span[1], fragment, reach)
     return int(start), int(end)
 
 
@@ -362,37 +353,24 @@ def _off_boilerplate(
 # into the compiled n-gram counts each.
 @njit(cache=True, nogil=True)
 def _off_boilerplate_kernel(
-    starts: Positions,
-    ends: Positions,
-    ranks: npt.NDArray[np.int32],
-    scored: npt.NDArray[np.bool_],
-    spaces: Positions,
-    sentences: Positions,
-    length: int,
-    start: int,
-    end: int,
-    fragment: int,
-    reach: int,
+    marks: _Marks, sentences: Positions, length: int, start: int, end: int, fragment: int, reach: int
 ) -> tuple[int, int]:
     """:func:`_off_boilerplate` over a prepared document's arrays (``sentences``: its sentence ends)."""
+    spaces = marks[4]
     # A template line within ``reach`` of an edge, with the passage going on past it (lines under
     # the sign-off that both outlets print, such as links to the same wire headlines): the passage
     # ends before it, and starts after one above it.
     for k in range(max(1, int(np.searchsorted(sentences, end - reach, side="left"))), len(sentences)):
         if sentences[k] >= end - fragment:
             break
-        if sentences[k - 1] > start + fragment and _template_line(
-            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
-        ):
+        if sentences[k - 1] > start + fragment and _template_line(marks, sentences[k - 1], sentences[k]):
             end = sentences[k - 1]
             break
     for k in range(int(np.searchsorted(sentences, start + reach, side="right")) - 1, 0, -1):
         if sentences[k - 1] <= start + fragment:
             break
-        if sentences[k] < end - fragment and _template_line(
-            starts, ends, ranks, scored, spaces, sentences[k - 1], sentences[k]
-        ):
-            start = _start_of_sentence(sentences, spaces, sentences[k] + 1)
+        if sentences[k] < end - fragment and _template_line(marks, sentences[k - 1], sentences[k]):
+            start = _sentence_start(sentences, spaces, sentences[k] + 1)
             break
     while True:
         k = int(np.searchsorted(sentences, end, side="left"))
@@ -400,61 +378,48 @@ def _off_boilerplate_kernel(
         if last <= start + fragment:
             break
         following = sentences[min(k, len(sentences) - 1)]
-        if not _boilerplate(starts, ends, ranks, scored, spaces, last, max(end, following)):
+        if not _boilerplate(marks, last, max(end, following)):
             break
-        if not _boilerplate(starts, ends, ranks, scored, spaces, last, length):
+        if not _boilerplate(marks, last, length):
             break
         end = last
     while True:
         first = sentences[min(int(np.searchsorted(sentences, start + 1, side="left")), len(sentences) - 1)]
         if first >= end - fragment:
             break
-        if not _boilerplate(starts, ends, ranks, scored, spaces, _start_of_sentence(sentences, spaces, start), first):
+        if not _boilerplate(marks, _sentence_start(sentences, spaces, start), first):
             break
-        if not _boilerplate(starts, ends, ranks, scored, spaces, 0, first):
+        if not _boilerplate(marks, 0, first):
             break
-        start = _start_of_sentence(sentences, spaces, first + 1)
+        start = _sentence_start(sentences, spaces, first + 1)
     return start, end
 
 
 @njit(cache=True, nogil=True)
-def _boilerplate(
-    starts: Positions,
-    ends: Positions,
-    ranks: npt.NDArray[np.int32],
-    scored: npt.NDArray[np.bool_],
-    spaces: Positions,
-    start: int,
-    end: int,
-) -> bool:
-    """Whether most of the letters of ``[start, end)`` are its source's boilerplate (a prepared document's arrays).
+def _boilerplate(marks: _Marks, start: int, end: int) -> bool:
+    """Whether most of the letters of ``[start, end)`` are its source's boilerplate (``marks``: :data:`_Marks`).
 
-    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``, ``scored``):
-    the n-grams of the character seeds left out as the source's template, sign-off or dateline.
-    Letters are the characters that are not spaces (``Prepared.spaces``); an empty stretch has none.
+    Boilerplate here is what the document's n-grams say of it (``Prepared.scored``): the n-grams
+    of the character seeds left out as the source's template, sign-off or dateline. Letters are
+    the characters that are not spaces (``Prepared.spaces``); an empty stretch has none.
     """
-    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+    covered, letters = _covered_letters(marks, start, end)
     return letters > 0 and 2 * covered > letters
 
 
 @njit(cache=True, nogil=True)
-def _template_line(
-    starts: Positions,
-    ends: Positions,
-    ranks: npt.NDArray[np.int32],
-    scored: npt.NDArray[np.bool_],
-    spaces: Positions,
-    start: int,
-    end: int,
-) -> bool:
-    """Whether ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``; arrays as :func:`_boilerplate`)."""
-    covered, letters = _covered_letters(starts, ends, ranks, scored, spaces, start, end)
+def _template_line(marks: _Marks, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` is a line of its source's template (``_TEMPLATE_*``; ``marks``: :data:`_Marks`)."""
+    covered, letters = _covered_letters(marks, start, end)
     return letters >= _TEMPLATE_LETTERS and covered >= _TEMPLATE_SHARE * letters
 
 
 @njit(cache=True, nogil=True)
-def _start_of_sentence(sentences: Positions, spaces: Positions, at: int) -> int:
-    """:func:`_sentence_start`, the space after a sentence end read from ``spaces``."""
+def _sentence_start(sentences: Positions, spaces: Positions, at: int) -> int:
+    """Where the sentence holding ``at`` starts: past the last sentence end before it, and its space.
+
+    ``sentences``: the text's sentence ends; ``spaces``: the positions of its spaces.
+    """
     k = int(np.searchsorted(sentences, at, side="left"))
     if k == 0:
         return 0
@@ -475,15 +440,6 @@ def _last_end(ends: Positions, at: int) -> int:
 def _next_end(ends: Positions, at: int) -> int:
     """The first sentence end at or after ``at`` (the text's end is the last of ``ends``)."""
     return int(ends[min(int(np.searchsorted(ends, at, side="left")), len(ends) - 1)])
-
-
-def _sentence_start(ends: Positions, text: str, at: int) -> int:
-    """Where the sentence holding position ``at`` starts: after the last sentence end before it, and its space."""
-    k = int(np.searchsorted(ends, at, side="left"))
-    if k == 0:
-        return 0
-    start = int(ends[k - 1])
-    return start + 1 if start < at and text[start] == " " else start
 
 
 def _holds(spans: list[tuple[int, int]], start: int, end: int) -> bool:

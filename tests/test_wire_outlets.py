@@ -318,7 +318,7 @@ def test_a_sign_off_at_the_end_of_a_page_is_cut_off_a_passage_reaching_into_it()
     story = paragraphs(*WIRE[:2])
     sign_off = "Follow us on Twitter and Facebook for the latest news and analysis."
     doc, text = _prepared(story + "\n\n" + sign_off, sign_off)
-    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10, 100)
+    start, end = _off_boilerplate((0, len(text)), doc, 10, 100)
     assert text[start:end].endswith("reported missing by relatives")
 
 
@@ -329,15 +329,15 @@ def test_a_sources_frequent_phrase_inside_its_text_stays_in_the_passage() -> Non
     story = paragraphs(WIRE[0], phrase, *WIRE[1:3])
     doc, text = _prepared(story, phrase)
     end = text.index("rescue teams")  # the passage ends on the phrase, the story goes on
-    assert _off_boilerplate((0, end), doc, doc.sentences, text, 10, 100) == (0, end)
+    assert _off_boilerplate((0, end), doc, 10, 100) == (0, end)
     start = text.index("follow us")  # and one starting on it, with the lead above
-    assert _off_boilerplate((start, len(text)), doc, doc.sentences, text, 10, 100) == (start, len(text))
+    assert _off_boilerplate((start, len(text)), doc, 10, 100) == (start, len(text))
 
 
 def test_a_header_line_at_the_top_of_a_page_is_cut_off_a_passage_starting_in_it() -> None:
     header = "Herald | World | Middle East"
     doc, text = _prepared(header + "\n\n" + paragraphs(*WIRE[:2]), header)
-    start, end = _off_boilerplate((0, len(text)), doc, doc.sentences, text, 10, 100)
+    start, end = _off_boilerplate((0, len(text)), doc, 10, 100)
     assert text[start:].startswith("baghdad reuters") and end == len(text)
 
 
@@ -400,7 +400,7 @@ def test_boilerplate_letters_count_the_letters_of_left_out_ngrams(
     inside = [any(not scored[i] and starts[i] <= p < ends[i] for i in range(len(starts))) for p in range(n)]
     letters = [p for p in range(start, end) if text[p] != " "]
     want = (sum(inside[p] for p in letters), len(letters))
-    assert _covered_letters(starts, ends, ranks, scored, spaces, start, end) == want
+    assert _covered_letters((starts, ends, ranks, scored, spaces), start, end) == want
 
 
 @settings(max_examples=40, deadline=None)
@@ -424,8 +424,7 @@ def test_pieces_parted_at_template_lines_lie_in_order_inside_the_passage_and_off
 
     (doc_a, text_a), (doc_b, text_b) = page(place_a, links_a), page(place_b, links_b)
     spans = [(0, len(text_a)), (0, len(text_b))]
-    ends = (doc_a.sentences, doc_b.sentences)
-    pieces = _apart_at_templates(spans, (doc_a, doc_b), ends, (text_a, text_b), 10, 150, 40)
+    pieces = _apart_at_templates(spans, (doc_a, doc_b), 10, 150, 40)
     lines = [text.index(normalize(promo).text.strip()) for text in (text_a, text_b)]
     for side in (0, 1):
         bounds = [piece[side] for piece in pieces]
