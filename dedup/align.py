@@ -35,7 +35,7 @@ from .bound import _jointly_may_hold
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .edges import _to_sentence_ends, _untangle
 from .errors import ParameterError
-from .group import _SEAM, _passages_of, _side_may_hold
+from .group import _SEAM, Layout, Rules, _passages_of, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
@@ -50,6 +50,14 @@ __all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "pr
 _WORD_ABUT = 55
 
 
+def _rules(p: AlignParams) -> Rules:
+    """What makes a passage (``p`` in the pair's letters: :func:`_in_letters`), as the kernels take it."""
+    return Rules(
+        p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, float(p.min_density),
+        float(p.exact_density), 2 * p.seed_length,
+    )  # fmt: skip
+
+
 def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     """The grouped passages of a pair (see :func:`_group_passages`) in one kernel call.
 
@@ -58,11 +66,10 @@ def _rows(a: Prepared, b: Prepared, p: AlignParams) -> npt.NDArray[np.int64]:
     """
     return _align_kernel(
         a.seed_keys, a.seed_index, a.seed_rare, a.starts, a.ends, a.word_keys, a.word_starts,
-        a.word_ends, a.word_rare, a.spaces, a.breaks, len(a.normalized.text),
+        a.word_ends, a.word_rare, Layout(a.spaces, a.breaks, len(a.normalized.text)),
         b.seed_keys, b.seed_index, b.starts, b.ends, b.word_keys, b.word_starts, b.word_ends,
-        b.spaces, b.breaks, len(b.normalized.text), a.key_filter, b.key_filter, a.copies, b.copies,
-        p.seed_length - p.ngram, p.gap, min(p.abut, _WORD_ABUT), p.min_seeds, p.min_length, p.min_exact, p.min_density,
-        p.exact_density, 2 * p.seed_length,
+        Layout(b.spaces, b.breaks, len(b.normalized.text)), a.key_filter, b.key_filter, a.copies, b.copies,
+        p.seed_length - p.ngram, _rules(p),
     )  # fmt: skip
 
 
@@ -77,9 +84,7 @@ def _align_kernel(
     word_starts_a: Positions,
     word_ends_a: Positions,
     word_rare_a: npt.NDArray[np.bool_],
-    spaces_a: Positions,
-    breaks_a: Positions,
-    length_a: int,
+    layout_a: Layout,
     keys_b: npt.NDArray[np.uint64],
     index_b: Positions,
     starts_b: Positions,
@@ -87,22 +92,13 @@ def _align_kernel(
     words_b: npt.NDArray[np.uint64],
     word_starts_b: Positions,
     word_ends_b: Positions,
-    spaces_b: Positions,
-    breaks_b: Positions,
-    length_b: int,
+    layout_b: Layout,
     filter_a: npt.NDArray[np.uint64],
     filter_b: npt.NDArray[np.uint64],
     copies_a: npt.NDArray[np.int64],
     copies_b: npt.NDArray[np.int64],
     offset: int,
-    gap: int,
-    abut: int,
-    min_seeds: int,
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
-    trim: int,
+    rules: Rules,
 ) -> npt.NDArray[np.int64]:
     chars = _join_filtered(keys_a, keys_b, filter_a, filter_b)
     words = _join_filtered(words_a, words_b, filter_a, filter_b)
@@ -112,7 +108,7 @@ def _align_kernel(
     # out nor passed over.
     if not _occurrences_may_hold(
         chars, words, index_a, starts_a, ends_a, word_starts_a, word_ends_a, index_b, starts_b, ends_b, word_starts_b,
-        word_ends_b, offset, rare_a, word_rare_a, min_length, min_exact, min_density, exact_density,
+        word_ends_b, offset, rare_a, word_rare_a, rules,
     ):  # fmt: skip
         return np.zeros((0, 6), dtype=np.int64)
     start_a, end_a, start_b, end_b, rare, repeated = _seed_spans(
@@ -121,9 +117,8 @@ def _align_kernel(
     )  # fmt: skip
     if len(copies_a) == 0 and len(copies_b) == 0:
         return _two_passes(
-            np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a,
-            length_a, spaces_b, breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density,
-            exact_density, trim,
+            np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, layout_a, layout_b,
+            rules,
         )  # fmt: skip
     # A document that is mostly its text printed again (dedup.copies) is aligned one printing at
     # a time: in each view, a copy stands where its source was (the source and the other copies
@@ -135,7 +130,7 @@ def _align_kernel(
     for v in range(max(len(copies_a), len(copies_b)) + 1):
         ra, rb = min(v, len(copies_a)) - 1, min(v, len(copies_b)) - 1
         keep = _view(start_a, end_a, copies_a, ra) & _view(start_b, end_b, copies_b, rb)
-        if keep.sum() < min_seeds:
+        if keep.sum() < rules.min_seeds:
             continue
         # No passage runs over a printing the view leaves out: the text on either side of it is
         # aligned apart (a headline repeating the lead: the headline, and the body without its
@@ -144,10 +139,8 @@ def _align_kernel(
         rows = np.zeros((0, 6), dtype=np.int64)
         for piece in np.unique(part[keep]):
             more = _two_passes(
-                keep & (part == piece), repeated, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a,
-                spaces_b, breaks_b, length_b, gap, abut, min_seeds, min_length, min_exact, min_density,
-                exact_density, trim,
-            )  # fmt: skip
+                keep & (part == piece), repeated, start_a, end_a, start_b, end_b, rare, layout_a, layout_b, rules
+            )
             rows = np.concatenate((rows, more))
         for r in range(len(rows)):
             over = _over(rows[r, 0], rows[r, 1], copies_a, ra) or _over(rows[r, 2], rows[r, 3], copies_b, rb)
@@ -157,7 +150,7 @@ def _align_kernel(
             # found is that passage printed again: the first printing stands for it (a page scraped
             # twice gives its passages once). One over its copy and min_length or more of other
             # text is kept, and merges with the pieces around it.
-            if _found_before(rows[r], found, copies_a, ra, copies_b, rb, trim, min_length):
+            if _found_before(rows[r], found, copies_a, ra, copies_b, rb, rules.trim, rules.min_length):
                 continue
             found = _add_row(found, rows[r])
     return found
@@ -180,10 +173,7 @@ def _occurrences_may_hold(
     offset: int,
     rare_a: npt.NDArray[np.bool_],
     word_rare_a: npt.NDArray[np.bool_],
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
+    rules: Rules,
 ) -> bool:
     """Whether the shared keys' occurrences (:func:`dedup.join._side_spans`) could make a passage.
 
@@ -197,17 +187,15 @@ def _occurrences_may_hold(
         chars, words, 1, index_b, starts_b, ends_b, word_starts_b, word_ends_b, offset, rare_a, word_rare_a
     )
     held = np.ones(len(sb), dtype=np.bool_)
-    if not _side_may_hold(sb, eb, held, rb, min_length, min_exact, min_density, exact_density):
+    if not _side_may_hold(sb, eb, held, rb, rules):
         return False
     sa, ea, ra, ka = _side_spans(
         chars, words, 0, index_a, starts_a, ends_a, word_starts_a, word_ends_a, offset, rare_a, word_rare_a
     )
     held = np.ones(len(sa), dtype=np.bool_)
-    if not _side_may_hold(sa, ea, held, ra, min_length, min_exact, min_density, exact_density):
+    if not _side_may_hold(sa, ea, held, ra, rules):
         return False
-    return _jointly_may_hold(
-        sa, ea, ra, ka, sb, eb, rb, kb, len(chars) + len(words), min_length, min_exact, min_density, exact_density
-    )
+    return _jointly_may_hold(sa, ea, ra, ka, sb, eb, rb, kb, len(chars) + len(words), rules)
 
 
 @njit(cache=True, nogil=True)
@@ -219,20 +207,9 @@ def _two_passes(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    spaces_a: Positions,
-    breaks_a: Positions,
-    length_a: int,
-    spaces_b: Positions,
-    breaks_b: Positions,
-    length_b: int,
-    gap: int,
-    abut: int,
-    min_seeds: int,
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
-    trim: int,
+    layout_a: Layout,
+    layout_b: Layout,
+    rules: Rules,
 ) -> npt.NDArray[np.int64]:
     """The grouped passages of the seeds in ``keep``: those whose key occurs once first, then the rest."""
     # Two passes. Seeds whose key occurs once in each document first (the repeated ones only show
@@ -242,10 +219,7 @@ def _two_passes(
     # repeated phrase matched to its other occurrence would bridge two separate passages.
     once = keep & ~repeated
     twice = keep & repeated
-    rows = _passages_of(
-        once, twice, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
-        length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
-    )  # fmt: skip
+    rows = _passages_of(once, twice, start_a, end_a, start_b, end_b, rare, layout_a, layout_b, rules)
     if not twice.any():
         return rows
     outside = keep.copy()
@@ -258,12 +232,9 @@ def _two_passes(
     # The seeds occurring once outside the first pass's passages made nothing there: a second pass
     # is worth its cost (on long documents, most candidate pairs) only where repeated seeds add
     # enough to make a passage.
-    if (outside & twice).sum() < min_seeds:
+    if (outside & twice).sum() < rules.min_seeds:
         return rows
-    more = _passages_of(
-        outside, outside, start_a, end_a, start_b, end_b, rare, spaces_a, breaks_a, length_a, spaces_b, breaks_b,
-        length_b, gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim,
-    )  # fmt: skip
+    more = _passages_of(outside, outside, start_a, end_a, start_b, end_b, rare, layout_a, layout_b, rules)
     return np.concatenate((rows, more)) if len(more) else rows
 
 

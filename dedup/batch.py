@@ -24,7 +24,6 @@ from numba.extending import intrinsic
 from numba.np.numpy_support import carray
 
 from .align import (
-    _WORD_ABUT,
     Alignment,
     _align_kernel,
     _alignments,
@@ -32,9 +31,11 @@ from .align import (
     _flipped,
     _in_letters,
     _rows,
+    _rules,
     _swapped,
 )
 from .errors import ParameterError
+from .group import Layout, Rules
 from .seeds import AlignParams, Prepared
 
 __all__ = ["Handle", "align_batch", "align_documents", "handle"]
@@ -147,12 +148,13 @@ def align_batch(
     packed = np.flatnonzero(both_whole)
     if len(packed):
         table = np.concatenate([_NO_ROW if h.row is None else h.row for h in handles]).reshape(len(handles), _ROW)
+        # The rules scaled to letters differ by width in their lengths alone (_in_letters).
         sizes = np.array(
-            [(p.gap, min(p.abut, _WORD_ABUT), p.min_length, p.min_exact) for p in scaled], dtype=np.int64
+            [(r.gap, r.abut, r.min_length, r.min_exact) for r in map(_rules, scaled)], dtype=np.int64
         ).reshape(len(scaled), 4)
         rows, bounds = _batch_kernel(
             table, first[packed], second[packed], sizes[which[packed]], params.seed_length - params.ngram,
-            params.min_seeds, params.min_density, params.exact_density, 2 * params.seed_length,
+            _rules(params),
         )  # fmt: skip
         for n in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
             k = int(packed[n])
@@ -245,12 +247,13 @@ def _batch_kernel(
     right: npt.NDArray[np.int64],
     lengths: npt.NDArray[np.int64],
     offset: int,
-    min_seeds: int,
-    min_density: float,
-    exact_density: float,
-    trim: int,
+    rules: Rules,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The kernel's rows of every pair, one after another, and where each pair's begin (and the last ends)."""
+    """The kernel's rows of every pair, one after another, and where each pair's begin (and the last ends).
+
+    ``lengths``: each pair's ``gap``, ``abut``, ``min_length`` and ``min_exact`` in its letters,
+    which take the place of ``rules``'.
+    """
     bounds = np.zeros(len(left) + 1, dtype=np.int64)
     out = np.zeros((16, 6), dtype=np.int64)
     for k in range(len(left)):
@@ -258,13 +261,15 @@ def _batch_kernel(
         # The fields in _FIELDS' order: u64 0-2, int32 3-9, bool 10-11, copies 12.
         copies_a = carray(_pointer(a[24]), (a[25], 4), dtype=np.int64)
         copies_b = carray(_pointer(b[24]), (b[25], 4), dtype=np.int64)
+        scaled = Rules(
+            lengths[k, 0], lengths[k, 1], rules.min_seeds, lengths[k, 2], lengths[k, 3], rules.min_density,
+            rules.exact_density, rules.trim,
+        )  # fmt: skip
         rows = _align_kernel(
             _u64(a, 0), _i32(a, 3), _bool(a, 10), _i32(a, 4), _i32(a, 5), _u64(a, 1), _i32(a, 6), _i32(a, 7),
-            _bool(a, 11), _i32(a, 8), _i32(a, 9), a[26],
-            _u64(b, 0), _i32(b, 3), _i32(b, 4), _i32(b, 5), _u64(b, 1), _i32(b, 6), _i32(b, 7), _i32(b, 8),
-            _i32(b, 9), b[26], _u64(a, 2), _u64(b, 2), copies_a, copies_b,
-            offset, lengths[k, 0], lengths[k, 1], min_seeds, lengths[k, 2], lengths[k, 3], min_density,
-            exact_density, trim,
+            _bool(a, 11), Layout(_i32(a, 8), _i32(a, 9), a[26]),
+            _u64(b, 0), _i32(b, 3), _i32(b, 4), _i32(b, 5), _u64(b, 1), _i32(b, 6), _i32(b, 7),
+            Layout(_i32(b, 8), _i32(b, 9), b[26]), _u64(a, 2), _u64(b, 2), copies_a, copies_b, offset, scaled,
         )  # fmt: skip
         at = bounds[k]
         bounds[k + 1] = at + len(rows)

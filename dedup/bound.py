@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .group import _LOOSE_DENSITY, _SLACK
+from .group import _LOOSE_DENSITY, _SLACK, Rules
 
 __all__: list[str] = []
 
@@ -193,18 +193,18 @@ def _jointly_may_hold(
     rare_b: npt.NDArray[np.bool_],
     key_b: npt.NDArray[np.int64],
     keys: int,
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
+    rules: Rules,
 ) -> bool:
     """Whether the shared keys' occurrences could make a passage, both sides together: a bound, never a wrong no.
 
     The occurrences of each side are ordered by start (:func:`dedup.join._side_spans`), ``key_*``
     numbers their key (below ``keys``). Each round keeps, on each side, the occurrences inside a
     dense stretch of those kept (:func:`_in_dense_stretch`) whose key has one kept so on the other
-    side.
+    side. Of ``rules``, the lengths and densities a passage needs.
     """
+    min_length, min_exact, min_density, exact_density = (
+        rules.min_length, rules.min_exact, rules.min_density, rules.exact_density
+    )  # fmt: skip
     use_a = np.ones(len(start_a), dtype=np.bool_)
     use_b = np.ones(len(start_b), dtype=np.bool_)
     for _ in range(_ROUNDS):

@@ -10,6 +10,8 @@ what the seeds could make, then chains, cuts and groups.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
@@ -18,6 +20,33 @@ from ._arrays import Positions
 from .chain import _MOVED, _chain, _meet, _split_occupied
 
 __all__: list[str] = []
+
+
+class Rules(NamedTuple):
+    """What makes a passage, as the compiled passes take it: :class:`~dedup.seeds.AlignParams` in the pair's letters.
+
+    One argument where there were eight (numba passes a named tuple whole); built by
+    ``dedup.align._rules`` and, a pair at a time, by the batch kernel (:mod:`dedup.batch`).
+    ``abut`` is the grouping's (capped for shuffled words), ``trim`` twice ``seed_length``.
+    """
+
+    gap: int
+    abut: int
+    min_seeds: int
+    min_length: int
+    min_exact: int
+    min_density: float
+    exact_density: float
+    trim: int
+
+
+class Layout(NamedTuple):
+    """One side's text as a passage's ends are moved to its words: its spaces, its breaks, its length."""
+
+    spaces: Positions
+    breaks: Positions
+    length: int
+
 
 # A little slack on the float tests of the density bounds (here and dedup.bound): a bound must
 # never say no where the passes' own check says yes.
@@ -202,19 +231,9 @@ def _group_passages(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    spaces_a: Positions,
-    breaks_a: Positions,
-    length_a: int,
-    spaces_b: Positions,
-    breaks_b: Positions,
-    length_b: int,
-    abut: int,
-    min_seeds: int,
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
-    trim: int,
+    layout_a: Layout,
+    layout_b: Layout,
+    rules: Rules,
     held_a: npt.NDArray[np.int64],
     held_b: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]:
@@ -229,6 +248,7 @@ def _group_passages(
     (``short`` 1 when at least half its seeds are rare in the corpus, else 2). Spans are widened to
     whole words. ``held_a``, ``held_b``: where the seeds held out of this pass (repeated keys) start.
     """
+    _, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim = rules
     n = len(chains)
     count = chains.max() + 1 if n else 0
     first = np.zeros(count + 1, dtype=np.int64)
@@ -358,8 +378,8 @@ def _group_passages(
                     )
                 if not passed:
                     continue
-            out[kept, 0], out[kept, 1] = _widen(spaces_a, breaks_a, length_a, a0, a1)
-            out[kept, 2], out[kept, 3] = _widen(spaces_b, breaks_b, length_b, b0, b1)
+            out[kept, 0], out[kept, 1] = _widen(layout_a.spaces, layout_a.breaks, layout_a.length, a0, a1)
+            out[kept, 2], out[kept, 3] = _widen(layout_b.spaces, layout_b.breaks, layout_b.length, b0, b1)
             short = 0
             if length < min_length:
                 # A short piece stands on its own when most of its seeds are rare in the corpus (a
@@ -669,10 +689,7 @@ def _may_hold_passage(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
+    rules: Rules,
 ) -> bool:
     """Whether the seeds in ``use`` could make a passage of :func:`_group_passages` at all: a bound, never a wrong no.
 
@@ -683,9 +700,7 @@ def _may_hold_passage(
     seeds, or the rare ones, cover that densely; each side is checked alone, which is weaker than
     the two together, and cheap.
     """
-    return _side_may_hold(start_a, end_a, use, rare, min_length, min_exact, min_density, exact_density) and (
-        _side_may_hold(start_b, end_b, use, rare, min_length, min_exact, min_density, exact_density)
-    )
+    return _side_may_hold(start_a, end_a, use, rare, rules) and _side_may_hold(start_b, end_b, use, rare, rules)
 
 
 @njit(cache=True, nogil=True)
@@ -694,15 +709,15 @@ def _side_may_hold(
     ends: npt.NDArray[np.int64],
     use: npt.NDArray[np.bool_],
     rare: npt.NDArray[np.bool_],
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
+    rules: Rules,
 ) -> bool:
     """Whether one side of the seeds in ``use`` has a stretch covered as densely as a passage needs.
 
     The test :func:`_may_hold_passage` makes on each side.
     """
+    min_length, min_exact, min_density, exact_density = (
+        rules.min_length, rules.min_exact, rules.min_density, rules.exact_density
+    )  # fmt: skip
     s, e, m = _merged(starts, ends, use, rare, False)  # (one merging for both questions about all seeds)
     return (
         _stretch_in(s, e, m, min_exact, exact_density)
@@ -867,20 +882,9 @@ def _passages_of(
     start_b: npt.NDArray[np.int64],
     end_b: npt.NDArray[np.int64],
     rare: npt.NDArray[np.bool_],
-    spaces_a: Positions,
-    breaks_a: Positions,
-    length_a: int,
-    spaces_b: Positions,
-    breaks_b: Positions,
-    length_b: int,
-    gap: int,
-    abut: int,
-    min_seeds: int,
-    min_length: int,
-    min_exact: int,
-    min_density: float,
-    exact_density: float,
-    trim: int,
+    layout_a: Layout,
+    layout_b: Layout,
+    rules: Rules,
 ) -> npt.NDArray[np.int64]:
     """The grouped passages (:func:`_group_passages`) of the seeds selected by ``use``.
 
@@ -889,14 +893,13 @@ def _passages_of(
     documents hold that one of them also prints again (its seeds repeated, aligned in a later
     pass) still parts the pieces around it, as it would if printed once.
     """
+    gap, abut, min_seeds, min_length = rules.gap, rules.abut, rules.min_seeds, rules.min_length
     if use.sum() < min_seeds:
         return np.zeros((0, 6), dtype=np.int64)
     # Most candidate pairs of long documents share scattered seeds: chaining, cutting and grouping
     # them (most of an alignment's time) cannot make a passage where no stretch of either text is
     # covered densely enough. The bound is exact: every passage's seeds are some of these.
-    if not _may_hold_passage(
-        use, start_a, end_a, start_b, end_b, rare, min_length, min_exact, min_density, exact_density
-    ):
+    if not _may_hold_passage(use, start_a, end_a, start_b, end_b, rare, rules):
         return np.zeros((0, 6), dtype=np.int64)
     pick = np.flatnonzero(use)
     sa, ea, sb, eb = start_a[pick], end_a[pick], start_b[pick], end_b[pick]
@@ -921,7 +924,4 @@ def _passages_of(
         # cross each other's printings, and near cuts would break the copy of the body that the
         # seeds in use chain.
         chains = _meet(chains, cut[use[every]])
-    return _group_passages(
-        chains, sa, ea, sb, eb, rare[pick], spaces_a, breaks_a, length_a, spaces_b, breaks_b, length_b, abut,
-        min_seeds, min_length, min_exact, min_density, exact_density, trim, start_a[held], start_b[held],
-    )  # fmt: skip
+    return _group_passages(chains, sa, ea, sb, eb, rare[pick], layout_a, layout_b, rules, start_a[held], start_b[held])

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from dedup import seeds
 from dedup.align import (
-    _WORD_ABUT,
     Alignment,
     AlignParams,
     Prepared,
     _rows,
+    _rules,
     _two_passes,
     align,
     document_keys,
@@ -37,6 +37,8 @@ from dedup.chain import _MOVED, _by_diagonal, _chain, _meet, _split_occupied
 from dedup.edges import _untangle
 from dedup.errors import ParameterError
 from dedup.group import (
+    Layout,
+    Rules,
     _covered,
     _dense_stretch,
     _drop_lone_ends,
@@ -719,18 +721,16 @@ def test_passes_return_what_cutting_and_grouping_every_chain_gives(
     breaks = np.zeros(0, dtype=np.int64)
     gap, abut, min_length, trim = 200, 55, 150, 20
     use = np.ones(len(rows), dtype=np.bool_)
-    got = _passages_of(
-        use, use, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, gap, abut,
-        min_seeds, min_length, min_exact, min_density, exact_density, trim,
-    )  # fmt: skip
+    layout, rules = (
+        Layout(spaces, breaks, length),
+        Rules(gap, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim),
+    )
+    got = _passages_of(use, use, start_a, end_a, start_b, end_b, rare, layout, layout, rules)
     chains = _split_occupied(
         _chain(start_a, start_b, gap), start_a, end_a, start_b, end_b, abut, gap, min_seeds, _MOVED, True, min_length
     )
-    want = _group_passages(
-        chains, start_a, end_a, start_b, end_b, rare, spaces, breaks, length, spaces, breaks, length, abut, min_seeds,
-        min_length, min_exact, min_density, exact_density, trim, np.zeros(0, dtype=np.int64),
-        np.zeros(0, dtype=np.int64),
-    )  # fmt: skip
+    none = np.zeros(0, dtype=np.int64)
+    want = _group_passages(chains, start_a, end_a, start_b, end_b, rare, layout, layout, rules, none, none)
     assert got.tolist() == want.tolist()
 
 
@@ -935,9 +935,9 @@ def test_the_bound_before_the_passes_changes_no_rows(
     )
     start_a, end_a, start_b, end_b, rare, repeated = _shared_seeds(pa, pb, p.seed_length - p.ngram)
     everything = _two_passes(
-        np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare, pa.spaces, pa.breaks,
-        len(pa.normalized.text), pb.spaces, pb.breaks, len(pb.normalized.text), p.gap, min(p.abut, _WORD_ABUT),
-        p.min_seeds, p.min_length, p.min_exact, p.min_density, p.exact_density, 2 * p.seed_length,
+        np.ones(len(start_a), dtype=np.bool_), repeated, start_a, end_a, start_b, end_b, rare,
+        Layout(pa.spaces, pa.breaks, len(pa.normalized.text)), Layout(pb.spaces, pb.breaks, len(pb.normalized.text)),
+        _rules(p),
     )  # fmt: skip
     assert len(pa.copies) == len(pb.copies) == 0
     assert _rows(pa, pb, p).tolist() == everything.tolist()

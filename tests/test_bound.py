@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.bound import _in_dense_stretch, _jointly_may_hold, _last_dense
+from dedup.group import Rules
 
 
 def _disjoint(gaps: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +131,8 @@ def test_a_planted_copy_always_passes(
     passage = (span >= min_exact and covered >= exact_density * span) or (
         span >= min_length and covered >= min_density * span
     )
-    got = _jointly_may_hold(sa, ea, ra, ka, sb, eb, rb, kb, keys, min_length, min_exact, min_density, exact_density)
+    rules = Rules(200, 55, 3, min_length, min_exact, min_density, exact_density, 20)
+    got = _jointly_may_hold(sa, ea, ra, ka, sb, eb, rb, kb, keys, rules)
     assert got or not passage
 
 
@@ -149,7 +151,7 @@ def test_dense_stretches_of_different_keys_are_no_passage() -> None:
     kb[sb >= 2000] = np.arange(0, 20)
     ea, eb = sa + 10, sb + 10
     rare = np.ones(40, dtype=np.bool_)
-    args = (keys, 150, 40, 0.3, 0.8)
+    args = (keys, Rules(200, 55, 3, 150, 40, 0.3, 0.8, 20))
     assert not _jointly_may_hold(sa, ea, rare, ka, sb, eb, rare, kb, *args)
     # The same layout with the keys of the two dense stretches the same: a copy, and a yes.
     kb[sb < 2000] = np.arange(0, 20)
