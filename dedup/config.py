@@ -32,10 +32,10 @@ class ScanConfig:
     """Every parameter of a scan, checked when it is made.
 
     Lengths (``min_length``, ``gap``, ``seed_length``) count normalised characters; ``window`` and
-    ``stride`` count shingles. A document too short to hold a passage (under ``min_length``
-    normalised characters, or empty) is skipped and counted in :attr:`ScanResult.skipped`, or is an
-    error with ``strict``; a malformed one (no id, text not a string, a duplicate id) is an error,
-    or skipped with ``skip_bad``.
+    ``stride`` count shingles. A document too short to compare (under ``min_exact`` normalised
+    characters counted as letters, the shortest passage; or empty) is skipped and counted in
+    :attr:`ScanResult.skipped`, or is an error with ``strict``; a malformed one (no id, text not a
+    string, a duplicate id) is an error, or skipped with ``skip_bad``.
 
     Example:
         >>> ScanConfig(threshold=0.5).bands_rows

@@ -34,30 +34,33 @@ __all__ = [
 ]  # fmt: skip
 
 
-def too_short(text: str, min_length: int) -> tuple[str, str] | None:
-    """Why a normalised text cannot hold a passage (its kind and reason), or None when it can.
+def too_short(text: str, min_exact: int) -> tuple[str, str] | None:
+    """Why a normalised text is too short to compare (its kind and reason), or None when it is not.
 
-    Its length is counted in letters (:func:`dedup.scripts.width`): 60 Chinese characters hold a
-    brief as long as 180 English letters.
+    A text shorter than the shortest passage (``min_exact`` letters) holds none, and what it shares
+    with another document is a phrase. A longer one is compared, however short: a brief of one
+    wire sentence under ``min_length`` makes no passage of its own, and is reported on its score
+    (:func:`reaches_min_score`). Its length is counted in letters (:func:`dedup.scripts.width`):
+    a Chinese character holds three.
 
     Example:
-        >>> too_short("short text", 150)
-        ('too short', 'too short (10 normalised characters): a passage needs at least min_length (150) characters')
-        >>> too_short("国防部星期一表示" * 8, 150) is None
+        >>> too_short("short text", 40)
+        ('too short', 'too short (10 normalised characters): a document needs at least min_exact (40) letters')
+        >>> too_short("国防部星期一表示" * 2, 40) is None
         True
-        >>> too_short("国防部星期一表示", 150)[1]
-        'too short (8 normalised characters, 24 letters): a passage needs at least min_length (150) characters'
+        >>> too_short("国防部星期一", 40)[1]
+        'too short (6 normalised characters, 18 letters): a document needs at least min_exact (40) letters'
     """
-    if len(text) >= min_length:  # (a character is at least a letter)
+    if len(text) >= min_exact:  # (a character is at least a letter)
         return None
     letters = len(text) * width(text)
-    if letters >= min_length:
+    if letters >= min_exact:
         return None
     if not text:
-        return "empty", f"empty: a passage needs at least min_length ({min_length}) characters"
+        return "empty", f"empty: a document needs at least min_exact ({min_exact}) letters"
     what = f"too short ({len(text)} normalised character{'s' if len(text) != 1 else ''}"
     what += f", {letters:.0f} letters)" if letters > len(text) else ")"
-    return "too short", f"{what}: a passage needs at least min_length ({min_length}) characters"
+    return "too short", f"{what}: a document needs at least min_exact ({min_exact}) letters"
 
 
 def prepare_text(text: str, config: ScanConfig, common: Boilerplate | None) -> Prepared:

@@ -280,7 +280,7 @@ class _Index:
             return
         cfg = self.config
         normalized = normalize(doc.text, profile=cfg.profile)
-        short = too_short(normalized.text, cfg.min_length)
+        short = too_short(normalized.text, cfg.min_exact)
         if short is not None:
             self.reject(doc.id, short[1], short[0])
             return

@@ -304,7 +304,7 @@ def test_bad_documents_are_errors_or_counted(tmp_path: Path) -> None:
         result = index.add([DOCS[0], short])
         assert (result.added, [(s.id, s.kind) for s in result.skipped]) == (1, [("short", "too short")])
     with Index.open(tmp_path / "ix", ScanConfig(strict=True)) as index:
-        with pytest.raises(InputError, match=r"'short'.*min_length"):
+        with pytest.raises(InputError, match=r"'short'.*min_exact"):
             index.add([DOCS[0], short])
         assert len(index) == 0
     with Index.open(tmp_path / "ix") as index, pytest.raises(InputError, match="duplicate id"):

@@ -405,6 +405,29 @@ def test_short_brief_copied_from_an_agency_story_is_found(seed: int, papers: int
         ), text
 
 
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), cut=st.integers(0, 3))
+def test_a_brief_of_one_wire_sentence_under_min_length_is_reported(seed: int, cut: int) -> None:
+    """A paper's brief that is the agency's first sentence under a headline, 70-149 characters, is
+    scanned and reported on its score (no passage: under min_length); until 6 December 2026 a
+    document under min_length was skipped as too short. What is too short is under min_exact."""
+    first = "Floods in the north killed at least 14 people and cut the main road to the border on Sunday."
+    headline = " ".join(first.split()[: 6 - cut])  # the lead's first words
+    agency = first + " " + story(seed, 200)
+    brief = headline + "\n" + first
+    assert 40 <= len(brief) < ScanConfig().min_length
+    docs = [
+        Document("agency", agency, source="wire", date="2024-03-01"),
+        Document("brief", brief, source="paper", date="2024-03-02"),
+        Document("credit", "Photo: AFP", source="paper", date="2024-03-02"),
+    ]
+    result = scan(docs)
+    assert [(s.id, s.kind) for s in result.skipped] == [("credit", "too short")]
+    [pair] = result.pairs
+    assert (pair.a, pair.b, pair.passages) == ("agency", "brief", 0)
+    assert pair.score == pytest.approx(pair.containment_b) and pair.score > 0.9  # the brief is the wire's
+
+
 def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
     texts = {p.name[:3]: p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))}
     result = scan([Document(k, v) for k, v in texts.items()])

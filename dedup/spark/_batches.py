@@ -170,7 +170,7 @@ def documents(batches: Iterator[pa.RecordBatch], config: ScanConfig) -> Iterator
                 kind = "invalid record"
             else:
                 norm = normalize(text, profile=config.profile).text
-                short = too_short(norm, config.min_length)
+                short = too_short(norm, config.min_exact)
                 if short is not None:
                     problem, (kind, reason) = PROBLEM_LENGTH, short
                 else:
