@@ -367,8 +367,12 @@ def duplicate_groups(pairs: Iterable[Pair], min_coverage: float = 0.8) -> list[l
 
     Two documents are duplicates when the passages they share cover at least ``min_coverage`` of
     each (``Pair.coverage_a`` and ``coverage_b``): the same page under two ids, or with another
-    date line or footer. A group is a connected component of such pairs (union-find), its ids
-    sorted; groups come largest first, then by their first id. Keep one document of each group
+    date line or footer. So are two whose n-gram sets are at least ``min_coverage`` alike, both
+    exactly without boilerplate (``Pair.jaccard``) and estimated over the whole texts
+    (``jaccard_estimate``, so that two pages of different templates around one paragraph are not):
+    a page holding a paragraph printed three times has its passage cover one printing, and two
+    copies of it would otherwise not be duplicates. A group is a connected component of such pairs
+    (union-find), its ids sorted; groups come largest first, then by their first id. Keep one document of each group
     and drop the others. A copy cut short covers all of itself but only part of the whole text:
     a lower ``min_coverage`` (0.5) groups it too, and more pairs that share less. ``pairs`` are a
     scan's (``ScanResult.pairs``) or read back from its JSONL report
@@ -389,7 +393,8 @@ def duplicate_groups(pairs: Iterable[Pair], min_coverage: float = 0.8) -> list[l
     ids: dict[str, int] = {}
     links: list[tuple[int, int]] = []
     for pair in pairs:
-        if pair.coverage_a >= min_coverage and pair.coverage_b >= min_coverage:
+        covered = pair.coverage_a >= min_coverage and pair.coverage_b >= min_coverage
+        if covered or (pair.jaccard >= min_coverage and pair.jaccard_estimate >= min_coverage):
             links.append((ids.setdefault(pair.a, len(ids)), ids.setdefault(pair.b, len(ids))))
     groups = _UnionFind(len(ids))
     for i, j in links:

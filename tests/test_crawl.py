@@ -104,3 +104,23 @@ def test_duplicate_groups_of_a_crawl_from_the_scan_and_from_its_jsonl_report(tmp
         assert duplicate_groups(dedup.report.parse_records(stream, str(report)).pairs) == expected
     with pytest.raises(dedup.ParameterError, match="min_coverage"):
         duplicate_groups(result.pairs, min_coverage=1.5)
+
+
+def test_copies_of_a_page_printing_a_paragraph_three_times_are_one_duplicate_group() -> None:
+    # The repeated paragraph seeds no passage past its first printing: the two copies' passage
+    # covered 57% of each, and the same page under two ids was not a duplicate group.
+    rng = np.random.default_rng(11)
+    paragraph = _page(rng, 120)
+    page = _page(rng, 200) + "\n\n" + "\n\n".join([paragraph] * 3)
+    result = dedup.scan([Document("page", page), Document("copy", page), Document("other", _page(rng, 300))])
+    assert [(p.a, p.b, p.jaccard) for p in result.pairs] == [("page", "copy", 1.0)]
+    assert result.pairs[0].coverage_a < 0.8
+    assert duplicate_groups(result.pairs) == [["copy", "page"]]
+
+
+def test_pages_of_two_templates_around_one_paragraph_are_not_duplicates() -> None:
+    # Without their sources' boilerplate two such pages have the same n-grams (``jaccard`` 1); their
+    # whole texts do not (``jaccard_estimate``), nor do their passages cover them.
+    templated = dedup.Pair("x-page", "y-page", 0.3, 0.3, 1.0, 1.0, 1.0, 0.25, 1, 900, 1.0)
+    assert duplicate_groups([templated]) == []
+    assert duplicate_groups([templated], min_coverage=0.25) == [["x-page", "y-page"]]

@@ -289,6 +289,33 @@ def test_jsonl_contract_shows_the_records_a_scan_writes() -> None:
     assert list(shown["cluster"]["origin"]) == list(cluster["origin"])
 
 
+def test_the_pandas_call_jsonl_md_gives_keeps_ids_as_written(tmp_path: Path) -> None:
+    """Read as docs/jsonl.md says, a report whose ids are all digits keeps them: pandas left to guess
+    types once read "0001" and "1" both as 1.0, so that a pair looked like one document twice (in a
+    report of pairs without passages, whose records hold no side object in the same column)."""
+    pandas = pytest.importorskip("pandas")
+    from dedup.report import write_jsonl
+
+    page = (DOCS / "jsonl.md").read_text("utf-8")
+    call = re.search(r'`pandas\.read_json\("found\.jsonl"((?:, \w+=\w+)*)\)`', page)
+    assert call is not None, "docs/jsonl.md names no pandas.read_json call"
+    options = {}
+    for option in call.group(1).split(", ")[1:]:
+        name, value = option.split("=")
+        options[name] = {"True": True, "False": False}[value]
+    # A page of one line printed ten times: its pairs are reported on their score alone.
+    text = "alpha beta gamma delta " * 10
+    ids = ["0001", "1", "20240131000000000017"]
+    result = scan([Document(doc_id, text) for doc_id in ids])
+    assert not result.passages and len(result.pairs) == 3
+    found = tmp_path / "found.jsonl"
+    with found.open("w", encoding="utf-8") as stream:
+        write_jsonl(result, stream, find_clusters(result))
+    table = pandas.read_json(found, **options)
+    pairs = table[table["type"] == "pair"]
+    assert sorted(zip(pairs["a"], pairs["b"], strict=True)) == sorted((p.a, p.b) for p in result.pairs)
+
+
 def _three_outlets(common: list[CommonText] | None = None) -> ScanResult:
     """A scan result of one wording carried by three documents: a cluster, two pairs, two passages."""
     text = "=" * 40 + " shared wording of some length " * 4
