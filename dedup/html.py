@@ -25,7 +25,7 @@ from . import __version__
 from .checks import check_int
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt, one_source_note, plural, suppressed_note
+from .report import _check_text_stream, excerpt, one_source_note, plural, suppressed_note
 from .scan import ScanResult
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
@@ -494,4 +494,5 @@ def write_html(
         >>> out.getvalue().startswith("<!DOCTYPE html>"), "</html>" in out.getvalue()
         (True, True)
     """
+    _check_text_stream(stream)  # (before the page is rendered: a large result takes a while)
     stream.write(render_html(result, clusters=clusters, max_pairs=max_pairs, cluster_documents=cluster_documents))

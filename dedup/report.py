@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -430,7 +431,24 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
 
 
 def _check_text_stream(stream: object) -> None:
-    """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written."""
+    """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written.
+
+    So is a path: the writers take an open stream, and a path failed with ``'str' object has no attribute 'write'``.
+
+    Example:
+        >>> try:
+        ...     _check_text_stream("found.jsonl")
+        ... except ParameterError as error:
+        ...     print(str(error).split(", got ")[1])
+        a path, 'found.jsonl': open(path, "w", encoding="utf-8")
+    """
+    if isinstance(stream, str | bytes | os.PathLike):
+        raise ParameterError(
+            f"stream must be a text stream (open the file with 'w'), got a path, {os.fsdecode(stream)!r}: "
+            'open(path, "w", encoding="utf-8")'
+        )
+    if not callable(getattr(stream, "write", None)):
+        raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
     mode = getattr(stream, "mode", "")
     if isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (isinstance(mode, str) and "b" in mode):
         raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")

@@ -430,3 +430,21 @@ def test_excerpts_of_wide_characters_fit_the_terminal(width: int) -> None:
     # (an excerpt of narrow text keeps the room it had)
     latin = format_table(_two_documents("x", "y"), width=width, excerpt_width=40)
     assert "     a: the wire copy" in latin
+
+
+@pytest.mark.parametrize("given", ["found.jsonl", Path("found.jsonl"), b"found.jsonl", 3])
+def test_the_writers_refuse_a_path_or_a_non_stream_before_writing(given: object) -> None:
+    """write_jsonl(result, "found.jsonl") and write_csv(..., Path(...)) failed with "'str' object has no attribute
+    'write'" (write_csv after find_clusters had run), and write_html, which checked nothing, with the same after
+    rendering the whole page, or with a TypeError on a binary stream."""
+    from dedup.errors import ParameterError
+    from dedup.html import write_html
+
+    empty = scan([])
+    said = r"^stream must be a text stream \(open the file with 'w'\), got "
+    said += r"a path, 'found.jsonl': open\(path, \"w\", encoding=\"utf-8\"\)$" if given != 3 else "int$"
+    for write in (write_jsonl, write_csv, write_html):
+        with pytest.raises(ParameterError, match=said):
+            write(empty, given)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"got BytesIO$"):
+        write_html(empty, io.BytesIO())  # type: ignore[arg-type]
