@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import unicodedata
@@ -586,8 +587,11 @@ def _shown(value: Any) -> str:
 
 def _number(record: dict[str, Any], key: str) -> float:
     value = record[key]
+    # (json reads NaN and Infinity, which write_jsonl never writes: a score of NaN ranks and sums as nothing)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{key!r} must be a number, got {_shown(value)}")
+    if not math.isfinite(value):
+        raise TypeError(f"{key!r} must be a finite number, got {_shown(value)}")
     return float(value)
 
 
@@ -615,12 +619,26 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
         >>> parse_records([line]).pairs[0].coverage_b
         0.5
     """
+    # A path is a string, which iterates as characters: its first was "not valid JSON" at line 1.
+    if isinstance(lines, str | bytes | os.PathLike) or not isinstance(lines, Iterable):
+        shown = (
+            f"a path, {os.fsdecode(lines)!r}" if isinstance(lines, str | bytes | os.PathLike) else type(lines).__name__
+        )
+        raise ParameterError(
+            f"lines must be the lines of a scan output (an open text file, a list of str), got {shown}: "
+            'pass open(path, encoding="utf-8")'
+        )
     passages: list[Passage] = []
     pairs: list[Pair] = []
     clusters: list[Cluster] = []
     summary: dict[str, Any] | None = None
     other: list[dict[str, Any]] = []
     for line_no, line in enumerate(lines, 1):
+        if not isinstance(line, str):  # (a file opened "rb" gives bytes)
+            raise ParameterError(
+                f"lines must be the lines of a scan output as str, got {type(line).__name__} at {name}:{line_no}: "
+                'open the file as text, open(path, encoding="utf-8")'
+            )
         if not line.strip():
             continue
         where = f"{name}:{line_no}"
