@@ -169,3 +169,11 @@ def test_an_index_made_from_a_path_says_to_open_it(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"^Index\(\) takes an opened store, got str: open an index with "):
         dedup.Index(str(tmp_path / "archive"))  # type: ignore[arg-type]
     assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("path", [None, 5, "", b"archive"])
+def test_an_index_opened_at_no_path_says_so(path: Any) -> None:
+    """Index.open(None) (a path from a missing setting) was pathlib's bare TypeError, "expected str, bytes or
+    os.PathLike object, not NoneType", naming no argument; Index.open("") opened the current directory."""
+    with pytest.raises(ParameterError, match=r"^path must be the index's directory \(a str or os.PathLike\), got "):
+        dedup.Index.open(path)
