@@ -26,7 +26,7 @@ from .errors import InputError, ParameterError
 from .io import json_type, parse_json
 from .lsh import probability
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
-from .scan import ScanResult
+from .scan import ScanResult, check_result
 
 __all__ = [
     "CSV_COLUMNS",
@@ -426,6 +426,7 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
         >>> '"text": "وكالة الأنباء"' in lines[1]
         True
     """
+    check_result(result)
     _check_text_stream(stream)
     for record in records(result, clusters):
         stream.write(_json_line(record))
@@ -516,6 +517,7 @@ def write_csv(
         >>> print(out.getvalue().splitlines()[1])
         1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
+    check_result(result)
     check_bool("bom", bom)  # ("no" is truthy)
     _check_text_stream(stream)
     if clusters is None:
@@ -727,6 +729,7 @@ def format_table(
         >>> print(format_table(ScanResult([p], [pair], docs, [], 1, 0), width=80).splitlines()[0])
         1 document pair shares 1 passage
     """
+    check_result(result)
     check_int("cluster_documents", cluster_documents, 2)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)

@@ -53,7 +53,7 @@ from .store import BandKeyStore, DocumentStore
 if TYPE_CHECKING:  # (tables imports this module; pyarrow is optional)
     from .tables import Tables
 
-__all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
+__all__ = ["Progress", "ScanConfig", "ScanResult", "check_result", "scan"]
 
 Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(stage, done, total)``; ``total`` is None while it is unknown."""
@@ -167,6 +167,21 @@ class ScanResult:
         from .tables import to_pandas
 
         return to_pandas(self, cluster_documents=cluster_documents)
+
+
+def check_result(result: object) -> None:
+    """The reports take a :class:`ScanResult`: anything else (its passages, a list of pairs) is said as such.
+
+    Example:
+        >>> check_result([])
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: result must be a dedup.ScanResult (what dedup.scan returns), got list
+    """
+    if not isinstance(result, ScanResult):
+        raise ParameterError(
+            f"result must be a dedup.ScanResult (what dedup.scan returns), got {type(result).__name__}"
+        )
 
 
 class _Index:

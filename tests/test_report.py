@@ -473,3 +473,24 @@ def test_parse_records_refuses_a_path_bytes_and_numbers_that_are_not_finite(tmp_
             match=rf"^f:1: a field of a scan record is malformed \('score' must be a finite number, got {bad}\)$",
         ):
             parse_records([line], "f")
+
+
+def test_the_reports_name_a_result_that_is_not_one() -> None:
+    """find_clusters(result.passages), write_jsonl(pairs, ...) and the other reports failed with "'list' object has
+    no attribute 'passages'" from inside them, naming neither the argument nor what it takes."""
+    from dedup.errors import ParameterError
+    from dedup.html import render_html, write_html
+    from dedup.tables import to_arrow
+
+    said = r"^result must be a dedup\.ScanResult \(what dedup\.scan returns\), got list$"
+    for call in (
+        lambda: find_clusters([]),  # type: ignore[arg-type]
+        lambda: write_jsonl([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: write_csv([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: format_table([]),  # type: ignore[arg-type]
+        lambda: render_html([]),  # type: ignore[arg-type]
+        lambda: write_html([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: to_arrow([]),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ParameterError, match=said):
+            call()
