@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pickle
 import re
 from collections.abc import Iterator
@@ -177,3 +178,36 @@ def test_an_index_opened_at_no_path_says_so(path: Any) -> None:
     os.PathLike object, not NoneType", naming no argument; Index.open("") opened the current directory."""
     with pytest.raises(ParameterError, match=r"^path must be the index's directory \(a str or os.PathLike\), got "):
         dedup.Index.open(path)
+
+
+def test_a_result_written_from_python_is_what_the_command_writes(tmp_path: Path) -> None:
+    """From Python, write_jsonl(scan(read_documents(...))) gave each skipped document's place as its id ("where":
+    "b") where the command gave its file and line, and left out the records the reader skipped: the reader that read
+    them puts them at their places (Reader.located), and the two outputs are the same bytes."""
+    import io
+
+    from dedup.cli import main
+    from dedup.report import write_jsonl
+
+    wire = "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country. " * 3
+    lines = [
+        {"id": "a", "text": "Local news. " + wire, "source": "x", "date": "2024-01-02"},
+        {"id": "b", "text": "a caption", "source": "y"},
+        {"id": "c", "text": wire + "Sport after.", "source": "z", "date": "yesterday"},
+        {"id": "a", "text": "the same id again " + wire, "source": "w"},
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join([*map(json.dumps, lines[:2]), "{not json", *map(json.dumps, lines[2:])]) + "\n", "utf-8")
+    assert main(["scan", str(path), "--skip-bad", "--format", "jsonl", "-q", "-o", str(tmp_path / "cli.jsonl")]) == 0
+    reader = dedup.Reader(skip_bad=True)
+    result = reader.located(dedup.scan(reader.read([path]), dedup.ScanConfig(skip_bad=True)))
+    out = io.StringIO()
+    write_jsonl(result, out)
+    assert out.getvalue() == (tmp_path / "cli.jsonl").read_text("utf-8")
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert [(s["where"].rsplit("/", 1)[-1], s["kind"]) for s in summary["skipped"]] == [
+        ("docs.jsonl:2", "too short"),
+        ("docs.jsonl:3", "invalid JSON"),
+        ("docs.jsonl:5", "duplicate id"),
+    ]
+    assert [s["where"].rsplit("/", 1)[-1] for s in summary["unread_dates"]] == ["docs.jsonl:4"]
