@@ -211,3 +211,25 @@ def test_a_result_written_from_python_is_what_the_command_writes(tmp_path: Path)
         ("docs.jsonl:5", "duplicate id"),
     ]
     assert [s["where"].rsplit("/", 1)[-1] for s in summary["unread_dates"]] == ["docs.jsonl:4"]
+
+
+def test_no_public_callable_returns_an_array_of_untyped_elements() -> None:
+    """signature() and signatures() were declared to return np.ndarray, an array of Any: a user's
+    `sig: npt.NDArray[np.float64] = dedup.signature(...)`, or `sig[0].decode()`, passed mypy --strict; they give
+    uint32 rows, as sketch() says it does, and so do WindowSignatures' fields."""
+    import dataclasses
+
+    bare = [
+        name
+        for name, function in public_callables()
+        if inspect.signature(function).return_annotation in ("np.ndarray", "numpy.ndarray", np.ndarray)
+    ]
+    assert not bare, f"public callables returning an array of untyped elements: {bare}"
+    from dedup.minhash import WindowSignatures
+
+    assert {f.name: f.type for f in dataclasses.fields(WindowSignatures)} == {
+        "signatures": "npt.NDArray[np.uint32]",
+        "first": "npt.NDArray[np.int64]",
+        "last": "npt.NDArray[np.int64]",
+        "document": "npt.NDArray[np.uint32]",
+    }
