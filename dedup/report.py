@@ -731,6 +731,9 @@ def format_table(
     """
     check_result(result)
     check_int("cluster_documents", cluster_documents, 2)
+    for name, value in (("width", width), ("excerpt_width", excerpt_width)):
+        if value is not None:  # (None: the terminal's; a negative width was taken as the narrowest table)
+            check_int(name, value, 1)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns

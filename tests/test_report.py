@@ -385,6 +385,9 @@ def test_the_writers_check_what_they_are_given() -> None:
         (lambda: write_csv(empty, io.StringIO(), bom="no"), "bom must be True or False, got 'no'"),  # type: ignore[arg-type]
         (lambda: excerpt("abc", -3), "width must be a positive integer, got -3"),
         (lambda: format_table(empty, cluster_documents=0), "cluster_documents must be an integer of at least 2, got 0"),
+        (lambda: format_table(empty, width=-1), "width must be a positive integer, got -1"),
+        (lambda: format_table(empty, width="80"), "width must be a positive integer, got '80'"),  # type: ignore[arg-type]
+        (lambda: format_table(empty, excerpt_width=0), "excerpt_width must be a positive integer, got 0"),
     ):
         with pytest.raises(ParameterError, match=message):
             call()
