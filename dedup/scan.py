@@ -268,7 +268,9 @@ class _Index:
     def add(self, doc: Document) -> None:
         self.taken += 1
         if not isinstance(doc, Document):
-            self.reject(None, f"expected a dedup.Document, got {type(doc).__name__}")
+            # (a record read as JSON, or a row of a frame's to_dict: said how it becomes one)
+            hint = ": make each record dedup.Document(**record)" if isinstance(doc, Mapping) else ""
+            self.reject(None, f"expected a dedup.Document, got {type(doc).__name__}{hint}")
             return
         if not isinstance(doc.id, str) or not doc.id:
             self.reject(None, f"id must be a non-empty string, got {doc.id!r}")

@@ -233,3 +233,14 @@ def test_no_public_callable_returns_an_array_of_untyped_elements() -> None:
         "last": "npt.NDArray[np.int64]",
         "document": "npt.NDArray[np.uint32]",
     }
+
+
+def test_a_record_given_as_a_document_says_how_it_becomes_one() -> None:
+    """scan([{"id": ..., "text": ...}]) (records read with json.loads) said "expected a dedup.Document, got dict" and
+    left the user to find how a dict becomes one."""
+    text = "long enough to be scanned, and given as a dict read from a JSON line " * 3
+    with pytest.raises(
+        InputError, match=r"^document #0 \(counting from 0\): expected a dedup\.Document, got dict: make "
+    ):
+        dedup.scan([{"id": "a", "text": text}])  # type: ignore[list-item]
+    assert dedup.scan(dedup.Document(**r) for r in [{"id": "a", "text": text}]).scanned == 1
