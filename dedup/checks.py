@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import reprlib
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -28,7 +29,8 @@ import numpy.typing as npt
 from .errors import ParameterError
 
 __all__ = [
-    "check_bool", "check_choice", "check_int", "check_list", "check_number", "check_str", "check_texts", "check_uint32",
+    "check_bool", "check_choice", "check_int", "check_list", "check_number", "check_path", "check_str", "check_texts",
+    "check_uint32",
 ]  # fmt: skip
 
 _SHOW = reprlib.Repr()
@@ -196,6 +198,24 @@ def check_str(name: str, value: object) -> str:
     """
     if not isinstance(value, str):
         raise ParameterError(f"{name} must be a str; got {type(value).__name__}")
+    return value
+
+
+def check_path(name: str, value: object) -> str | os.PathLike[str]:
+    """``value``, if it is a path (a non-empty str or an os.PathLike): pathlib's TypeError names no argument.
+
+    Example:
+        >>> check_path("corpus_dir", "corpora/counter")
+        'corpora/counter'
+        >>> check_path("path", None)
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: path must be a path (a str or os.PathLike), got None
+    """
+    if isinstance(value, os.PathLike) and isinstance(os.fspath(value), str):
+        return value
+    if not isinstance(value, str) or not value:  # ("" is the current folder to pathlib)
+        raise ParameterError(f"{name} must be a path (a str or os.PathLike), got {_shown(value)}")
     return value
 
 

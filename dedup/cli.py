@@ -679,15 +679,6 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
         raise
 
 
-def _located_result(result: ScanResult, reader: Reader) -> ScanResult:
-    """The result with the skips decided by the reader (they never reached the library) and its own, in input order."""
-    return replace(
-        result,
-        skipped=reader.in_input_order(reader.placed(result.skipped)),
-        unread_dates=reader.placed(result.unread_dates),
-    )
-
-
 def _write_report(args: argparse.Namespace, result: ScanResult, output: Output) -> None:
     clusters = find_clusters(result, min_documents=args.cluster_documents)
     with output.open() as stream:
@@ -724,7 +715,7 @@ def _run_scan(args: argparse.Namespace) -> int:
             # The bar draws only when standard error is a terminal: piped or redirected runs stay clean.
             with _locating(reader, args), ProgressBar(sys.stderr, enabled=False if args.quiet else None) as bar:
                 result = scan(_located(reader.read(args.inputs)), config, progress=bar, threads=args.threads)
-            result = _located_result(result, reader)
+            result = reader.located(result)
         _write_report(args, result, output)
     finally:
         output.discard()
@@ -919,7 +910,7 @@ def _run_index(args: argparse.Namespace) -> int:
         with _open_index(args, create=args.add) as index, _locating(reader, args):
             documents = list(_located(reader.read(args.inputs)))
             archive = len(index)  # (what the query is asked against: counted before an --add)
-            result = _located_result(index.query(documents), reader)
+            result = reader.located(index.query(documents))
             _write_report(args, result, output)
             _write_notes(args, result, archive, unused=_input_notes(args, reader))
             if args.add:

@@ -38,7 +38,7 @@ from .checks import check_int, check_number
 from .dates import parse_date, period, precedes
 from .normalize import normalize
 from .records import Document, Pair, Passage, Span
-from .scan import ScanResult
+from .scan import ScanResult, check_result
 
 __all__ = [
     "TIE",
@@ -299,6 +299,7 @@ def find_clusters(
         >>> [(c.id, c.documents, c.origin, c.origin_reason) for c in find_clusters(result)]
         [(1, 3, Span(doc='a', start=0, end=100), 'earliest date (2024-01-01)')]
     """
+    check_result(result)
     min_documents = check_int("min_documents", min_documents, 2)
     min_overlap = check_number("min_overlap", min_overlap, 0.0, 1.0, low_open=True)
     passages: list[Passage] = list(result.passages)

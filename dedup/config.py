@@ -116,6 +116,8 @@ class ScanConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ParameterError(f"{name} must be a positive integer, got {value!r}")
+        if self.max_bucket < 2:  # (a bucket of one window pairs nothing: the candidate search refuses it)
+            raise ParameterError(f"max_bucket must be at least 2, got {self.max_bucket}")
         if self.window % self.stride:
             raise ParameterError(f"window ({self.window}) must be a multiple of stride ({self.stride})")
         check_choice("profile", self.profile, PROFILES)

@@ -49,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._streams import decompressed, sniffed, split_lines
+from .checks import check_path
 from .errors import InputError, ParameterError, ReadError
 from .io import _DECOMPRESSION_ERRORS, _read_failure, duplicate_reason, json_type, parse_json, read_jsonl
 
@@ -428,7 +429,7 @@ def corpus_folder(corpus_dir: _PathArg) -> Path:
         ...     print(str(error).split(": expected")[0])
         /no/such/corpus: cannot read: no such folder
     """
-    corpus = Path(corpus_dir)
+    corpus = Path(check_path("corpus_dir", corpus_dir))
     if not corpus.is_dir():
         what = "a file, not a folder" if corpus.exists() else "no such folder"
         expected = "expected a folder holding docs.jsonl, truth.jsonl and pairs.jsonl"
@@ -442,7 +443,7 @@ def _json_objects(path: _PathArg) -> Iterator[tuple[str, dict[str, Any]]]:
     Lines are split, and a byte-order mark dropped, as ``dedup scan`` reads them: the corpus it scans
     is the one whose lines are numbered here.
     """
-    name = os.fspath(path)
+    name = os.fspath(check_path("path", path))
     try:
         with open(path, "rb") as handle:
             data = handle.read()

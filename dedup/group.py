@@ -378,6 +378,13 @@ def _group_passages(
                     )
                 if not passed:
                     continue
+            if kept == len(out):
+                # (the estimate above holds while every piece has min_seeds seeds; a piece of a failed
+                # group is not held to it, and with a min_length of a few seeds' span one of a single
+                # seed passes: a write past the end corrupted the heap)
+                grown = np.empty((2 * len(out), 6), dtype=np.int64)
+                grown[:kept] = out
+                out = grown
             out[kept, 0], out[kept, 1] = _widen(layout_a.spaces, layout_a.breaks, layout_a.length, a0, a1)
             out[kept, 2], out[kept, 3] = _widen(layout_b.spaces, layout_b.breaks, layout_b.length, b0, b1)
             short = 0

@@ -25,8 +25,8 @@ from . import __version__
 from .checks import check_int
 from .clusters import Cluster, find_clusters, passage_clusters
 from .records import Document, Pair, Passage, Span
-from .report import excerpt, one_source_note, plural, suppressed_note
-from .scan import ScanResult
+from .report import _check_text_stream, excerpt, one_source_note, plural, suppressed_note
+from .scan import ScanResult, check_result
 
 __all__ = ["render_html", "segments", "text_direction", "write_html"]
 
@@ -434,6 +434,7 @@ def render_html(
         >>> "&lt;script&gt;alert(1)&lt;/script&gt;" in page, page.count("<script")
         (True, 1)
     """
+    check_result(result)
     check_int("max_pairs", max_pairs, 0)
     check_int("cluster_documents", cluster_documents, 2)
     if clusters is None:
@@ -494,4 +495,6 @@ def write_html(
         >>> out.getvalue().startswith("<!DOCTYPE html>"), "</html>" in out.getvalue()
         (True, True)
     """
+    check_result(result)
+    _check_text_stream(stream)  # (before the page is rendered: a large result takes a while)
     stream.write(render_html(result, clusters=clusters, max_pairs=max_pairs, cluster_documents=cluster_documents))

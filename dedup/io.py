@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from os import PathLike
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ._csvlines import Relines, quote_problem, resumes
 from ._streams import (
@@ -42,6 +42,9 @@ from .checks import check_bool, check_int
 from .errors import DependencyError, InputError, ParameterError, ReadError
 from .records import Document, Skipped
 from .scripts import lone_surrogate
+
+if TYPE_CHECKING:  # (a result is only passed through: the reader stays below the scan)
+    from .scan import ScanResult
 
 __all__ = ["FORMATS", "Reader", "file_format", "read_documents", "read_jsonl"]
 
@@ -375,6 +378,31 @@ class Reader:
                 skipped = {placed[j].where for j in of_id.get(r.id, [])}
                 placed[k] = replace(placed[k], where=next(p for p in self.repeats[r.id] if p not in skipped))
         return self.reworded(placed)
+
+    def located(self, result: ScanResult) -> ScanResult:
+        """A scan's result of the documents this reader read, as ``dedup scan`` reports it: every skip at its place.
+
+        The scan names a document it skipped by its id (it never saw the file); this puts each
+        skipped document and each date not read at its file and line (:meth:`placed`), and adds
+        the documents the reader itself skipped (``skip_bad``), all in input order. Written with
+        :func:`dedup.report.write_jsonl`, the result is what ``dedup scan --format jsonl`` writes.
+
+        Example:
+            >>> import tempfile, pathlib, dedup
+            >>> f = pathlib.Path(tempfile.mkdtemp()) / "a.jsonl"
+            >>> _ = f.write_text('{"id": "1", "text": "short"}\\n{bad\\n', encoding="utf-8")
+            >>> reader = Reader(skip_bad=True)
+            >>> result = dedup.scan(reader.read([f]))
+            >>> [(s.where, s.kind) for s in result.skipped]
+            [('1', 'too short')]
+            >>> [(s.where[-9:], s.kind) for s in reader.located(result).skipped]
+            [('a.jsonl:1', 'too short'), ('a.jsonl:2', 'invalid JSON')]
+        """
+        return replace(
+            result,
+            skipped=self.in_input_order(self.placed(result.skipped)),
+            unread_dates=self.placed(result.unread_dates),
+        )
 
     def reworded(self, records: Sequence[Skipped]) -> list[Skipped]:
         """The records, each duplicate's reason naming the place of the document scanned under its id.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 from dedup.checks import check_bool, check_int, check_list, check_texts, check_uint32
@@ -389,7 +390,9 @@ def _windows_kernel_parallel(
 # ---------------------------------------------------------------- public API
 
 
-def signature(hashes: np.ndarray, num_perm: int = DEFAULT_NUM_PERM, *, seed: int = DEFAULT_SEED) -> np.ndarray:
+def signature(
+    hashes: np.ndarray, num_perm: int = DEFAULT_NUM_PERM, *, seed: int = DEFAULT_SEED
+) -> npt.NDArray[np.uint32]:
     """Return the MinHash signature (uint32[num_perm]) of a set of 32-bit hashes.
 
     Equal to ``datasketch.MinHash(num_perm, seed=seed, scheme="affine32", hashfunc=int)``
@@ -404,7 +407,7 @@ def signature(hashes: np.ndarray, num_perm: int = DEFAULT_NUM_PERM, *, seed: int
     perms = permutations(num_perm, seed)
     out = np.full((1, num_perm), EMPTY)
     _signatures_kernel(arr, np.array([0, arr.shape[0]], dtype=np.int64), perms.a, perms.b, out)
-    sig: np.ndarray = out[0]
+    sig: npt.NDArray[np.uint32] = out[0]
     return sig
 
 
@@ -423,7 +426,7 @@ def signatures(
     *,
     seed: int = DEFAULT_SEED,
     parallel: bool = False,
-) -> np.ndarray:
+) -> npt.NDArray[np.uint32]:
     """Return the signatures of many hash sets at once (uint32[len(hash_arrays), num_perm]).
 
     Row i equals ``signature(hash_arrays[i], num_perm, seed=seed)``; one kernel call does them all.
@@ -541,13 +544,13 @@ class WindowSignatures:
     ([0, 2, 4, 6], [4, 6, 8, 10])
     """
 
-    signatures: np.ndarray
+    signatures: npt.NDArray[np.uint32]
     """uint32[n_windows, num_perm]."""
-    first: np.ndarray
+    first: npt.NDArray[np.int64]
     """int64[n_windows]: index of each window's first shingle."""
-    last: np.ndarray
+    last: npt.NDArray[np.int64]
     """int64[n_windows]: index one past each window's last shingle."""
-    document: np.ndarray
+    document: npt.NDArray[np.uint32]
     """uint32[num_perm]: the signature of all the shingles (the minimum over the windows)."""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import os
 import shutil
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,7 +26,7 @@ from .errors import InputError, ParameterError
 from .io import json_type, parse_json
 from .lsh import probability
 from .records import CommonText, Document, Pair, Passage, Skipped, Span
-from .scan import ScanResult
+from .scan import ScanResult, check_result
 
 __all__ = [
     "CSV_COLUMNS",
@@ -424,13 +426,31 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
         >>> '"text": "وكالة الأنباء"' in lines[1]
         True
     """
+    check_result(result)
     _check_text_stream(stream)
     for record in records(result, clusters):
         stream.write(_json_line(record))
 
 
 def _check_text_stream(stream: object) -> None:
-    """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written."""
+    """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written.
+
+    So is a path: the writers take an open stream, and a path failed with ``'str' object has no attribute 'write'``.
+
+    Example:
+        >>> try:
+        ...     _check_text_stream("found.jsonl")
+        ... except ParameterError as error:
+        ...     print(str(error).split(", got ")[1])
+        a path, 'found.jsonl': open(path, "w", encoding="utf-8")
+    """
+    if isinstance(stream, str | bytes | os.PathLike):
+        raise ParameterError(
+            f"stream must be a text stream (open the file with 'w'), got a path, {os.fsdecode(stream)!r}: "
+            'open(path, "w", encoding="utf-8")'
+        )
+    if not callable(getattr(stream, "write", None)):
+        raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
     mode = getattr(stream, "mode", "")
     if isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (isinstance(mode, str) and "b" in mode):
         raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
@@ -497,6 +517,7 @@ def write_csv(
         >>> print(out.getvalue().splitlines()[1])
         1,0.5000,1,,x,s1,,0,11,y,s2,,0,13,0.5000,0.5000,0.5000,11,13,3,'=1+1 shared,"say ""hi"", now"
     """
+    check_result(result)
     check_bool("bom", bom)  # ("no" is truthy)
     _check_text_stream(stream)
     if clusters is None:
@@ -568,8 +589,11 @@ def _shown(value: Any) -> str:
 
 def _number(record: dict[str, Any], key: str) -> float:
     value = record[key]
+    # (json reads NaN and Infinity, which write_jsonl never writes: a score of NaN ranks and sums as nothing)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{key!r} must be a number, got {_shown(value)}")
+    if not math.isfinite(value):
+        raise TypeError(f"{key!r} must be a finite number, got {_shown(value)}")
     return float(value)
 
 
@@ -597,12 +621,26 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
         >>> parse_records([line]).pairs[0].coverage_b
         0.5
     """
+    # A path is a string, which iterates as characters: its first was "not valid JSON" at line 1.
+    if isinstance(lines, str | bytes | os.PathLike) or not isinstance(lines, Iterable):
+        shown = (
+            f"a path, {os.fsdecode(lines)!r}" if isinstance(lines, str | bytes | os.PathLike) else type(lines).__name__
+        )
+        raise ParameterError(
+            f"lines must be the lines of a scan output (an open text file, a list of str), got {shown}: "
+            'pass open(path, encoding="utf-8")'
+        )
     passages: list[Passage] = []
     pairs: list[Pair] = []
     clusters: list[Cluster] = []
     summary: dict[str, Any] | None = None
     other: list[dict[str, Any]] = []
     for line_no, line in enumerate(lines, 1):
+        if not isinstance(line, str):  # (a file opened "rb" gives bytes)
+            raise ParameterError(
+                f"lines must be the lines of a scan output as str, got {type(line).__name__} at {name}:{line_no}: "
+                'open the file as text, open(path, encoding="utf-8")'
+            )
         if not line.strip():
             continue
         where = f"{name}:{line_no}"
@@ -691,7 +729,11 @@ def format_table(
         >>> print(format_table(ScanResult([p], [pair], docs, [], 1, 0), width=80).splitlines()[0])
         1 document pair shares 1 passage
     """
+    check_result(result)
     check_int("cluster_documents", cluster_documents, 2)
+    for name, value in (("width", width), ("excerpt_width", excerpt_width)):
+        if value is not None:  # (None: the terminal's; a negative width was taken as the narrowest table)
+            check_int(name, value, 1)
     if clusters is None:
         clusters = find_clusters(result, min_documents=cluster_documents)
     width = width or shutil.get_terminal_size((100, 24)).columns

@@ -53,7 +53,7 @@ from .store import BandKeyStore, DocumentStore
 if TYPE_CHECKING:  # (tables imports this module; pyarrow is optional)
     from .tables import Tables
 
-__all__ = ["Progress", "ScanConfig", "ScanResult", "scan"]
+__all__ = ["Progress", "ScanConfig", "ScanResult", "check_result", "scan"]
 
 Progress = Callable[[str, int, int | None], None]
 """Called as ``progress(stage, done, total)``; ``total`` is None while it is unknown."""
@@ -169,6 +169,21 @@ class ScanResult:
         return to_pandas(self, cluster_documents=cluster_documents)
 
 
+def check_result(result: object) -> None:
+    """The reports take a :class:`ScanResult`: anything else (its passages, a list of pairs) is said as such.
+
+    Example:
+        >>> check_result([])
+        Traceback (most recent call last):
+        ...
+        dedup.errors.ParameterError: result must be a dedup.ScanResult (what dedup.scan returns), got list
+    """
+    if not isinstance(result, ScanResult):
+        raise ParameterError(
+            f"result must be a dedup.ScanResult (what dedup.scan returns), got {type(result).__name__}"
+        )
+
+
 class _Index:
     """Band keys of every window, and per-document state, gathered while documents stream in."""
 
@@ -253,7 +268,9 @@ class _Index:
     def add(self, doc: Document) -> None:
         self.taken += 1
         if not isinstance(doc, Document):
-            self.reject(None, f"expected a dedup.Document, got {type(doc).__name__}")
+            # (a record read as JSON, or a row of a frame's to_dict: said how it becomes one)
+            hint = ": make each record dedup.Document(**record)" if isinstance(doc, Mapping) else ""
+            self.reject(None, f"expected a dedup.Document, got {type(doc).__name__}{hint}")
             return
         if not isinstance(doc.id, str) or not doc.id:
             self.reject(None, f"id must be a non-empty string, got {doc.id!r}")

@@ -27,7 +27,7 @@ from .clusters import Cluster, find_clusters
 from .errors import DependencyError
 from .records import Pair
 from .report import cluster_record, report_rows, summary_record
-from .scan import ScanResult
+from .scan import ScanResult, check_result
 
 __all__ = ["Tables", "to_arrow", "to_pandas", "write_parquet"]
 
@@ -165,6 +165,7 @@ def to_arrow(result: ScanResult, *, cluster_documents: int = 3, clusters: list[C
         >>> tables.pairs.num_rows, tables.clusters.num_rows, tables.skipped.column("kind").to_pylist()
         (1, 0, ['too short'])
     """
+    check_result(result)
     pa = _pyarrow()
     if clusters is None:
         check_int("cluster_documents", cluster_documents, 2)
@@ -225,6 +226,7 @@ def write_parquet(
         >>> json.loads(file.schema_arrow.metadata[b"dedup.clusters"])
         []
     """
+    check_result(result)
     pa = _pyarrow()
     import pyarrow.parquet as pq
 

@@ -1042,3 +1042,56 @@ def test_meet_puts_together_the_seeds_both_labellings_put_together(labels: list[
             assert (got[i] == got[j]) == (labels[i] == labels[j])
     first = list(dict.fromkeys(got))
     assert first == list(range(len(first)))  # numbered in the order of each label's first seed
+
+
+def test_a_group_that_falls_apart_into_more_pieces_than_its_seeds_over_min_seeds_fits_its_rows() -> None:
+    """The rows of _group_passages were sized for one a group plus one a min_seeds seeds; a failed group's pieces
+    are not held to min_seeds, and with a min_length of a seed's span (ScanConfig(min_length=4, min_exact=4)) each
+    of its lone seeds passed as a piece: the kernel wrote past its rows and the scan died of heap corruption ("double
+    free or corruption"). Run as Python (py_func), a write past the end is an IndexError."""
+    # 20 pieces of two seeds each (too few to be a group), 50 characters apart: the group is too sparse to stand and
+    # is cut at each gap wider than `trim` into its pieces, each a near-verbatim piece of min_exact. (Pieces of one
+    # seed would not come out: a group's lone seeds at its ends are trimmed, down to min_seeds.)
+    starts = [s for k in range(20) for s in (72 * k, 72 * k + 12)]
+    start_a = np.array(starts, dtype=np.int64)
+    start_b = start_a + 7
+    end_a, end_b = start_a + 10, start_b + 10
+    rare = np.zeros(len(starts), dtype=np.bool_)
+    chains = np.zeros(len(starts), dtype=np.int64)
+    spaces, breaks, none = np.arange(10, 1500, 40, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, np.int64)
+    layout = Layout(spaces, breaks, 1500)
+    rules = Rules(200, 55, 3, 4, 4, 0.25, 0.8, 20)  # (min_seeds 3; min_length and min_exact 4; trim 20)
+    args = (chains, start_a, end_a, start_b, end_b, rare, layout, layout, rules, none, none)
+    rows = _group_passages.py_func(*args)
+    assert len(rows) == 20 > len(starts) // 3 + 2  # (more than the rows first made)
+    assert rows.tolist() == _group_passages(*args).tolist()
+
+
+def test_a_scan_with_a_min_length_of_a_few_characters_completes() -> None:
+    """ScanConfig(min_length=4, min_exact=4) is accepted; on three documents sharing wire paragraphs the scan died
+    of heap corruption (above), in its own process so that a corrupted heap fails this test only."""
+    import subprocess
+    import sys
+
+    rng = random.Random(3)
+    words = "the of ministry troops country said monday plans withdraw talks mission defence government officials"
+    words += " agreed border capital region election parliament minister economic growth bank rate inflation oil"
+    words += " prices market shares company profit report"
+
+    def paragraph(n: int) -> str:
+        return " ".join(rng.choice(words.split(" ")) for _ in range(n)).capitalize() + "."
+
+    wire = [paragraph(40) for _ in range(4)]
+    texts = ["\n".join([paragraph(30), *rng.sample(wire, 2 + k % 3), paragraph(25)]) for k in range(4)]
+    code = (
+        "import sys, dedup\n"
+        "texts = sys.stdin.read().split('\\x00')\n"
+        "sources = ['Reuters', 'daily', 'weekly', 'site7']\n"
+        "docs = [dedup.Document(f'd{k}', t, source=sources[k]) for k, t in enumerate(texts)]\n"
+        "result = dedup.scan([docs[0], docs[1], docs[3]], dedup.ScanConfig(min_length=4, min_exact=4), threads=1)\n"
+        "print(len(result.pairs), len(result.passages) > 3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], input="\x00".join(texts), capture_output=True, text=True, timeout=600, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "3 True\n"), done.stderr[-2000:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pickle
 import re
 from collections.abc import Iterator
@@ -169,3 +170,77 @@ def test_an_index_made_from_a_path_says_to_open_it(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"^Index\(\) takes an opened store, got str: open an index with "):
         dedup.Index(str(tmp_path / "archive"))  # type: ignore[arg-type]
     assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("path", [None, 5, "", b"archive"])
+def test_an_index_opened_at_no_path_says_so(path: Any) -> None:
+    """Index.open(None) (a path from a missing setting) was pathlib's bare TypeError, "expected str, bytes or
+    os.PathLike object, not NoneType", naming no argument; Index.open("") opened the current directory."""
+    with pytest.raises(ParameterError, match=r"^path must be the index's directory \(a str or os.PathLike\), got "):
+        dedup.Index.open(path)
+
+
+def test_a_result_written_from_python_is_what_the_command_writes(tmp_path: Path) -> None:
+    """From Python, write_jsonl(scan(read_documents(...))) gave each skipped document's place as its id ("where":
+    "b") where the command gave its file and line, and left out the records the reader skipped: the reader that read
+    them puts them at their places (Reader.located), and the two outputs are the same bytes."""
+    import io
+
+    from dedup.cli import main
+    from dedup.report import write_jsonl
+
+    wire = "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country. " * 3
+    lines = [
+        {"id": "a", "text": "Local news. " + wire, "source": "x", "date": "2024-01-02"},
+        {"id": "b", "text": "a caption", "source": "y"},
+        {"id": "c", "text": wire + "Sport after.", "source": "z", "date": "yesterday"},
+        {"id": "a", "text": "the same id again " + wire, "source": "w"},
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join([*map(json.dumps, lines[:2]), "{not json", *map(json.dumps, lines[2:])]) + "\n", "utf-8")
+    assert main(["scan", str(path), "--skip-bad", "--format", "jsonl", "-q", "-o", str(tmp_path / "cli.jsonl")]) == 0
+    reader = dedup.Reader(skip_bad=True)
+    result = reader.located(dedup.scan(reader.read([path]), dedup.ScanConfig(skip_bad=True)))
+    out = io.StringIO()
+    write_jsonl(result, out)
+    assert out.getvalue() == (tmp_path / "cli.jsonl").read_text("utf-8")
+    summary = json.loads(out.getvalue().splitlines()[-1])
+    assert [(s["where"].rsplit("/", 1)[-1], s["kind"]) for s in summary["skipped"]] == [
+        ("docs.jsonl:2", "too short"),
+        ("docs.jsonl:3", "invalid JSON"),
+        ("docs.jsonl:5", "duplicate id"),
+    ]
+    assert [s["where"].rsplit("/", 1)[-1] for s in summary["unread_dates"]] == ["docs.jsonl:4"]
+
+
+def test_no_public_callable_returns_an_array_of_untyped_elements() -> None:
+    """signature() and signatures() were declared to return np.ndarray, an array of Any: a user's
+    `sig: npt.NDArray[np.float64] = dedup.signature(...)`, or `sig[0].decode()`, passed mypy --strict; they give
+    uint32 rows, as sketch() says it does, and so do WindowSignatures' fields."""
+    import dataclasses
+
+    bare = [
+        name
+        for name, function in public_callables()
+        if inspect.signature(function).return_annotation in ("np.ndarray", "numpy.ndarray", np.ndarray)
+    ]
+    assert not bare, f"public callables returning an array of untyped elements: {bare}"
+    from dedup.minhash import WindowSignatures
+
+    assert {f.name: f.type for f in dataclasses.fields(WindowSignatures)} == {
+        "signatures": "npt.NDArray[np.uint32]",
+        "first": "npt.NDArray[np.int64]",
+        "last": "npt.NDArray[np.int64]",
+        "document": "npt.NDArray[np.uint32]",
+    }
+
+
+def test_a_record_given_as_a_document_says_how_it_becomes_one() -> None:
+    """scan([{"id": ..., "text": ...}]) (records read with json.loads) said "expected a dedup.Document, got dict" and
+    left the user to find how a dict becomes one."""
+    text = "long enough to be scanned, and given as a dict read from a JSON line " * 3
+    with pytest.raises(
+        InputError, match=r"^document #0 \(counting from 0\): expected a dedup\.Document, got dict: make "
+    ):
+        dedup.scan([{"id": "a", "text": text}])  # type: ignore[list-item]
+    assert dedup.scan(dedup.Document(**r) for r in [{"id": "a", "text": text}]).scanned == 1

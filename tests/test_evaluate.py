@@ -1159,3 +1159,23 @@ def test_plagdet_of_a_value_that_is_no_number_is_a_parameter_error(args: tuple[A
 
     with pytest.raises(ParameterError, match=re.escape(message)):
         plagdet(*args)
+
+
+def test_a_path_that_is_none_is_named() -> None:
+    """evaluate_corpus(None), load_truth(None) and the other loaders (a path from a missing setting) failed with
+    pathlib's bare TypeError, "expected str, bytes or os.PathLike object, not NoneType", naming no argument."""
+    from dedup.evaluate import evaluate_corpus, load_detections, load_pairs, load_truth
+    from dedup.evaluate_pairs import evaluate_labelled_corpus, load_labelled_pairs, load_scored_pairs
+
+    for call, name in (
+        (evaluate_corpus, "corpus_dir"),
+        (evaluate_labelled_corpus, "corpus_dir"),
+        (load_truth, "path"),
+        (load_pairs, "path"),
+        (load_detections, "path"),
+        (load_labelled_pairs, "path"),
+        (load_scored_pairs, "path"),
+    ):
+        for bad, shown in ((None, "None"), (5, "5"), ("", "''")):
+            with pytest.raises(ParameterError, match=rf"^{name} must be a path \(a str or os.PathLike\), got {shown}$"):
+                call(bad)

@@ -173,6 +173,8 @@ def test_numpy_numbers_are_taken_as_python_ones() -> None:
         ({"threshold": 0.95}, "min_bands must be at most the 3 bands of threshold 0.95"),  # (min_bands 4)
         ({"gap": 2**63}, "gap must be at most 2,147,483,647, got 9223372036854775808"),  # (before: OverflowError)
         ({"max_candidates": 2**31}, "max_candidates must be at most 2,147,483,647"),
+        # (before: taken, and the scan failed with it after reading and sketching every document; an index stored it)
+        ({"max_bucket": 1}, "^max_bucket must be at least 2, got 1$"),
     ],
 )
 def test_values_no_scan_could_use_are_refused(changes: dict[str, object], message: str) -> None:

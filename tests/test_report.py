@@ -385,6 +385,9 @@ def test_the_writers_check_what_they_are_given() -> None:
         (lambda: write_csv(empty, io.StringIO(), bom="no"), "bom must be True or False, got 'no'"),  # type: ignore[arg-type]
         (lambda: excerpt("abc", -3), "width must be a positive integer, got -3"),
         (lambda: format_table(empty, cluster_documents=0), "cluster_documents must be an integer of at least 2, got 0"),
+        (lambda: format_table(empty, width=-1), "width must be a positive integer, got -1"),
+        (lambda: format_table(empty, width="80"), "width must be a positive integer, got '80'"),  # type: ignore[arg-type]
+        (lambda: format_table(empty, excerpt_width=0), "excerpt_width must be a positive integer, got 0"),
     ):
         with pytest.raises(ParameterError, match=message):
             call()
@@ -430,3 +433,67 @@ def test_excerpts_of_wide_characters_fit_the_terminal(width: int) -> None:
     # (an excerpt of narrow text keeps the room it had)
     latin = format_table(_two_documents("x", "y"), width=width, excerpt_width=40)
     assert "     a: the wire copy" in latin
+
+
+@pytest.mark.parametrize("target", ["found.jsonl", Path("found.jsonl"), b"found.jsonl", 3])
+def test_the_writers_refuse_a_path_or_a_non_stream_before_writing(target: object) -> None:
+    """write_jsonl(result, "found.jsonl") and write_csv(..., Path(...)) failed with "'str' object has no attribute
+    'write'" (write_csv after find_clusters had run), and write_html, which checked nothing, with the same after
+    rendering the whole page, or with a TypeError on a binary stream."""
+    from dedup.errors import ParameterError
+    from dedup.html import write_html
+
+    empty = scan([])
+    said = r"^stream must be a text stream \(open the file with 'w'\), got "
+    said += r"a path, 'found.jsonl': open\(path, \"w\", encoding=\"utf-8\"\)$" if target != 3 else "int$"
+    for write in (write_jsonl, write_csv, write_html):
+        with pytest.raises(ParameterError, match=said):
+            write(empty, target)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match=r"got BytesIO$"):
+        write_html(empty, io.BytesIO())  # type: ignore[arg-type]
+
+
+def test_parse_records_refuses_a_path_bytes_and_numbers_that_are_not_finite(tmp_path: Path) -> None:
+    """parse_records("found.jsonl") iterated the path's characters and said line 1 was not valid JSON; a file opened
+    "rb" failed with a bare TypeError; a NaN score (which json reads and write_jsonl never writes) was taken."""
+    from dedup.errors import ParameterError
+
+    path = tmp_path / "found.jsonl"
+    with path.open("w", encoding="utf-8") as stream:
+        write_jsonl(_two_documents("x", "y"), stream)
+    for target in (str(path), path):
+        with pytest.raises(ParameterError, match=r"^lines must be the lines of a scan output .*got a path, '.*found"):
+            parse_records(target)  # type: ignore[arg-type]
+    with path.open("rb") as binary, pytest.raises(ParameterError, match=r"got bytes at <input>:1: open the file as"):
+        parse_records(binary)  # type: ignore[arg-type]
+    with path.open(encoding="utf-8") as stream:
+        lines = stream.readlines()
+    assert len(parse_records(lines).pairs) == 1
+    for bad in ("NaN", "Infinity"):
+        line = lines[0].replace('"score": ', f'"score": {bad}, "was": ')
+        with pytest.raises(
+            InputError,
+            match=rf"^f:1: a field of a scan record is malformed \('score' must be a finite number, got {bad}\)$",
+        ):
+            parse_records([line], "f")
+
+
+def test_the_reports_name_a_result_that_is_not_one() -> None:
+    """find_clusters(result.passages), write_jsonl(pairs, ...) and the other reports failed with "'list' object has
+    no attribute 'passages'" from inside them, naming neither the argument nor what it takes."""
+    from dedup.errors import ParameterError
+    from dedup.html import render_html, write_html
+    from dedup.tables import to_arrow
+
+    said = r"^result must be a dedup\.ScanResult \(what dedup\.scan returns\), got list$"
+    for call in (
+        lambda: find_clusters([]),  # type: ignore[arg-type]
+        lambda: write_jsonl([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: write_csv([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: format_table([]),  # type: ignore[arg-type]
+        lambda: render_html([]),  # type: ignore[arg-type]
+        lambda: write_html([], io.StringIO()),  # type: ignore[arg-type]
+        lambda: to_arrow([]),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ParameterError, match=said):
+            call()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -193,6 +194,8 @@ class Index:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
             raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
         check_bool("create", create)  # ("no" is truthy: it would create)
+        if not isinstance(path, str | os.PathLike) or not os.fspath(path):  # (pathlib's TypeError named no argument)
+            raise ParameterError(f"path must be the index's directory (a str or os.PathLike), got {path!r}")
         if config is not None:
             _config_of(config)  # (None stays None: the stored configuration, or the defaults for a new index)
         return cls(Store(Path(path), config, timeout=timeout, create=create))
