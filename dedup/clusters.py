@@ -32,11 +32,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
+from .agencies import WIRE_AGENCIES, wire_agency
 from .checks import check_int, check_number
 from .dates import parse_date, period, precedes
-from .normalize import normalize
 from .records import Document, Pair, Passage, Span
 from .scan import ScanResult, check_result
 
@@ -53,35 +52,6 @@ __all__ = [
 
 TIE = 0.01
 """Containment evidence within this share of each other is a tie (rule 3: no origin by containment)."""
-
-WIRE_AGENCIES: Mapping[str, tuple[str, ...]] = {
-    "Reuters": ("reuters", "rtrs", "رويترز"),
-    "AFP": (
-        "afp",
-        "agence france presse",
-        "agence france-presse",
-        "france presse",
-        "فرانس برس",
-        "وكالة الصحافة الفرنسية",
-        "وكالة الأنباء الفرنسية",
-        "أ ف ب",
-        "أ.ف.ب",
-    ),
-    "AP": ("ap", "associated press", "أسوشيتد برس", "اسوشيتد برس", "أسوشيتدبرس", "أ ب"),
-    "dpa": ("dpa", "deutsche presse agentur", "د ب أ", "الوكالة الألمانية"),
-    "Xinhua": ("xinhua", "شينخوا"),
-    "Anadolu": ("anadolu", "aa", "الأناضول"),
-    "EFE": ("efe",),
-    "ANSA": ("ansa",),
-    "UPI": ("upi", "united press international"),
-    "Bloomberg": ("bloomberg", "بلومبرغ"),
-    "KUNA": ("kuna", "كونا", "وكالة الأنباء الكويتية"),
-    "WAM": ("wam", "وام", "وكالة أنباء الإمارات"),
-    "SPA": ("spa", "واس", "وكالة الأنباء السعودية"),
-    "QNA": ("qna", "قنا", "وكالة الأنباء القطرية"),
-    "MENA": ("mena", "أ ش أ", "وكالة أنباء الشرق الأوسط"),
-}
-"""Wire agencies recognised in a document's ``source``: canonical name -> names it goes by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,32 +70,6 @@ class Cluster:
     origin: Span | None
     origin_reason: str
     documents: int
-
-
-def _key(text: str) -> str:
-    # Normalised and padded so that names match as whole words ("ap" in "ap news", not in "japan").
-    return " " + normalize(text, profile="arabic").text + " "
-
-
-@cache
-def _agency_keys() -> tuple[tuple[str, str], ...]:
-    return tuple((_key(name), canonical) for canonical, names in WIRE_AGENCIES.items() for name in names)
-
-
-def wire_agency(source: str | None) -> str | None:
-    """The canonical name of the wire agency a source names, or None.
-
-    Example:
-        >>> [wire_agency(s) for s in ("Reuters", "وكالة فرانس برس", "أ ف ب", "Japan Times", None)]
-        ['Reuters', 'AFP', 'AFP', None, None]
-    """
-    if not source:
-        return None
-    key = _key(source)
-    for name, canonical in _agency_keys():
-        if name.strip() and name in key:
-            return canonical
-    return None
 
 
 class _UnionFind:

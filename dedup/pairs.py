@@ -102,6 +102,7 @@ def align_pair(
     *,
     alignments: list[Alignment] | None = None,
     until: tuple[float, float] = (math.nan, math.nan),
+    agencies: tuple[bool, bool] = (False, False),
 ) -> tuple[list[Passage], Pair | None]:
     """Align and score one candidate pair: its passages and its Pair (None when it shares no passage and scores low).
 
@@ -110,7 +111,8 @@ def align_pair(
     when none) and window counts. The one per-pair step of every engine (local and Spark), so both
     report the same passages and scores. ``alignments``, when given, are ``align(a, b,
     config.align_params)`` already computed. ``until`` holds where each date's period ends (a date
-    without a time is its whole day: :func:`dedup.dates.period`; NaN: an instant).
+    without a time is its whole day: :func:`dedup.dates.period`; NaN: an instant), ``agencies``
+    whether each document's source is a wire agency (:func:`pair_score`).
 
     Example:
         >>> cfg = ScanConfig()
@@ -126,7 +128,7 @@ def align_pair(
     if alignments is None:
         alignments = align(a, b, config.align_params)
     short = short_pair(windows, config)
-    if not alignments and not (short and reaches_min_score(a, b, times, config, until=until)):
+    if not alignments and not (short and reaches_min_score(a, b, times, config, until=until, agencies=agencies)):
         return [], None
     a_id, b_id = ids
     spans = np.array([(x.a_start, x.a_end, x.b_start, x.b_end) for x in alignments], dtype=np.int64)
@@ -140,7 +142,7 @@ def align_pair(
             a0, a1 = a.normalized.raw_span(al.a_start, al.a_end)
             b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
             found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
-    score = pair_score(cont_a, cont_b, times[0], times[1], *until)
+    score = pair_score(cont_a, cont_b, times[0], times[1], *until, agencies=agencies)
     if not found and (score < config.min_score or not short):
         return found, None
     pair = Pair(
@@ -166,6 +168,7 @@ def reaches_min_score(
     config: ScanConfig,
     *,
     until: tuple[float, float] = (math.nan, math.nan),
+    agencies: tuple[bool, bool] = (False, False),
 ) -> bool:
     """Whether the pair's score (:func:`pair_score` of the two n-gram sets) reaches ``min_score``.
 
@@ -185,7 +188,7 @@ def reaches_min_score(
         (True, False)
     """
     _, in_a, in_b = set_scores(a.ngrams, b.ngrams, x_kept=a.scored, y_kept=b.scored)
-    return pair_score(in_a, in_b, times[0], times[1], *until) >= config.min_score
+    return pair_score(in_a, in_b, times[0], times[1], *until, agencies=agencies) >= config.min_score
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:
@@ -207,25 +210,34 @@ def pair_score(
     time_b: float,
     until_a: float = math.nan,
     until_b: float = math.nan,
+    *,
+    agencies: tuple[bool, bool] = (False, False),
 ) -> float:
     """How much of a document pair is reused: the share of the later document's n-grams found in the earlier one.
 
     The dates are timestamps (NaN when none); ``until_a`` and ``until_b`` end the period a date
     names (a date without a time is its day: :func:`dedup.dates.precedes`; NaN: an instant). When
-    the dates are unknown, equal or overlap (a story dated by its day alone, another timestamped
-    that day), which document copies the other is unknown, and the score is the geometric mean of
-    the two containments (the cosine of the two n-gram sets).
+    the dates do not order the pair (unknown, equal, or overlapping: a story dated by its day
+    alone, another timestamped that day) and one document alone is a wire agency's (``agencies``:
+    whether each one's source names one, :func:`dedup.agencies.wire_agency`), the agency's story
+    is the earlier: outlets run agency copy, seldom the other way round. Otherwise which document
+    copies the other is unknown, and the score is the geometric mean of the two containments (the
+    cosine of the two n-gram sets).
 
     Example:
         >>> pair_score(0.2, 0.9, 1.0, 2.0), pair_score(0.25, 0.81, math.nan, 2.0)
         (0.9, 0.45)
         >>> pair_score(0.25, 0.81, 0.0, 60.0, 86400.0)  # a's date is a day, b's a time within it
         0.45
+        >>> pair_score(0.25, 0.81, math.nan, math.nan, agencies=(True, False))  # a is Reuters' story
+        0.81
     """
     if precedes(time_a, until_a, time_b, until_b):
         return containment_b
     if precedes(time_b, until_b, time_a, until_a):
         return containment_a
+    if agencies[0] != agencies[1]:
+        return containment_b if agencies[0] else containment_a
     return math.sqrt(containment_a * containment_b)
 
 

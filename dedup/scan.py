@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._pages import give_back_free_memory, heap_pages, small_pages
+from .agencies import wire_agency
 from .align import Alignment, Prepared, document_keys
 from .batch import Handle, align_documents, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts, source_salt
@@ -208,6 +209,8 @@ class _Index:
         # and where a date without a time (its whole day) ends, NaN for a time.
         self.doc_time: list[float] = []
         self.doc_until: list[float] = []
+        self.doc_agency: list[bool] = []  # whether its source names a wire agency (dedup.agencies)
+        self.agencies: dict[str | None, bool] = {}  # (sources are few, each shared by many documents)
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
@@ -310,6 +313,9 @@ class _Index:
         self.documents.add(doc)
         self.doc_time.append(start)
         self.doc_until.append(until)
+        if doc.source not in self.agencies:
+            self.agencies[doc.source] = wire_agency(doc.source) is not None
+        self.doc_agency.append(self.agencies[doc.source])
         self.doc_length.append(len(normalized.text))
         number = self.sources.setdefault(doc.outlet, len(self.sources))
         if number not in self.salts:
@@ -557,12 +563,16 @@ class _AlignChunk:
         shorts = ((counts[chunk[0]] <= least) | (counts[chunk[1]] <= least)).tolist()
         return [
             self.pair(i, j, a.prepared, b.prepared, alignments)
-            if alignments or (
-                short and reaches_min_score(a.prepared, b.prepared, self.times(i, j), config, until=self.until(i, j))
-            )
+            if alignments or (short and self.reaches_min_score(i, j, a.prepared, b.prepared))
             else _NOTHING
             for i, j, (a, b, alignments), short in zip(left, right, aligned, shorts, strict=True)
-        ]  # fmt: skip
+        ]
+
+    def reaches_min_score(self, i: int, j: int, a: Prepared, b: Prepared) -> bool:
+        """Whether the pair of documents i and j (prepared: a, b) scores ``min_score`` (:func:`reaches_min_score`)."""
+        return reaches_min_score(
+            a, b, self.times(i, j), self.index.config, until=self.until(i, j), agencies=self.agencies(i, j)
+        )
 
     def times(self, i: int, j: int) -> tuple[float, float]:
         """The dates of documents i and j as timestamps (NaN when none)."""
@@ -571,6 +581,10 @@ class _AlignChunk:
     def until(self, i: int, j: int) -> tuple[float, float]:
         """Where the dates of documents i and j end when they name a day (NaN for a time or none)."""
         return self.index.doc_until[i], self.index.doc_until[j]
+
+    def agencies(self, i: int, j: int) -> tuple[bool, bool]:
+        """Whether the sources of documents i and j name wire agencies (:func:`dedup.agencies.wire_agency`)."""
+        return self.index.doc_agency[i], self.index.doc_agency[j]
 
     def pair(
         self, i: int, j: int, a: Prepared, b: Prepared, alignments: list[Alignment]
@@ -581,7 +595,7 @@ class _AlignChunk:
         found, pair = align_pair(
             a, b, (index.documents.doc_id(i), index.documents.doc_id(j)), (prepared.length(i), prepared.length(j)),
             (index.doc_signatures[i], index.doc_signatures[j]), self.times(i, j), windows,
-            index.config, alignments=alignments, until=self.until(i, j),
+            index.config, alignments=alignments, until=self.until(i, j), agencies=self.agencies(i, j),
         )  # fmt: skip
         return (found, pair) if found or pair is not None else _NOTHING
 

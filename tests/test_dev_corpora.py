@@ -34,12 +34,13 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     result = evaluate_labelled_corpus(corpus("counter-dev"))
     assert result.pairs == {"ND": 85, "PD": 149, "WD": 66}
     # (0.8769 and 0.9283, 247 unlabelled pairs, until the whole-pair score left each source's
-    # boilerplate out: an agency's dateline and sign-off are no wording two stories share.)
-    assert round(result.auc_derived, 4) == 0.8778
-    assert round(result.auc_wholly, 4) == 0.9294
+    # boilerplate out: an agency's dateline and sign-off are no wording two stories share; 0.8778,
+    # 0.9294 and 222 until a pair dates do not order was scored from the side of APP, INN or NNI.)
+    assert round(result.auc_derived, 4) == 0.8799
+    assert round(result.auc_wholly, 4) == 0.9296
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
     assert reported == {"ND": 28, "PD": 124, "WD": 65}
-    assert result.unlabelled == 222
+    assert result.unlabelled == 224
 
 
 def test_arabic_plag_dev_plagdet() -> None:

@@ -618,6 +618,35 @@ def test_a_brief_without_passages_is_scored_as_align_pair_scores_it(
     assert quick.pairs == every.pairs and quick.passages == every.passages == []
 
 
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    agency=st.sampled_from(["Reuters", "APP", "اے پی پی", "Agence France-Presse"]),
+    dates=st.sampled_from([(None, None), ("2024-03-01", "2024-03-01"), ("2024-03-01", "2024-03-01T09:30:00Z")]),
+    agency_first=st.booleans(),
+)
+def test_a_pair_dates_do_not_order_is_scored_from_the_wire_agency_side(
+    seed: int, agency: str, dates: tuple[str | None, str | None], agency_first: bool
+) -> None:
+    """An agency's story and an outlet's brief cut from it, undated or on one day: the score is the
+    brief's share found in the agency's story, as if dated after it (until 6 December 2026 the
+    geometric mean of the two shares, about 0.4 for a brief of a third of the story). Two outlets,
+    neither an agency, still score the mean."""
+    first = "The central bank raised its main interest rate by half a point to 7.5 percent on Thursday."
+    wire = first + " " + story(seed, 160)
+    brief = "Markets: " + first + " " + " ".join(wire.split()[16:60])
+    wire_doc = Document("wire", wire, source=agency, date=dates[0])
+    brief_doc = Document("brief", brief, source="Daily Herald", date=dates[1])
+    docs = [wire_doc, brief_doc] if agency_first else [brief_doc, wire_doc]
+    [pair] = scan(docs).pairs
+    brief_share = pair.containment_b if pair.b == "brief" else pair.containment_a
+    assert brief_share > 0.8 and pair.score == pytest.approx(brief_share)
+    outlets = [Document(d.id, d.text, source=f"outlet {d.id}", date=d.date) for d in docs]
+    [pair] = scan(outlets).pairs
+    assert pair.score == pytest.approx(math.sqrt(pair.containment_a * pair.containment_b))
+    assert pair.score < brief_share
+
+
 def test_a_word_at_the_seam_of_two_moved_pieces_belongs_to_one_passage() -> None:
     # One outlet ran the wire's two paragraphs in the other order: "He said" ends the first piece's
     # match (the second outlet's copy of it is followed by its own "He said") and starts the second.

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._arrays import distinct, distinct_counts
+from ..agencies import wire_agency
 from ..boilerplate import Boilerplate, source_salt
 from ..budget import per_document_budget
 from ..candidates import _count_shared
@@ -99,8 +100,9 @@ class _Corpus:
     """The scan's index as far as its alignment code reads it: configuration, documents, signatures, statistics.
 
     Per document: its source id (the archive's ids, stable across adds), its date's period as
-    timestamps (:func:`dedup.dates.period`: NaN when it has none) and its window count, read by the
-    pair score and the short-document rules.
+    timestamps (:func:`dedup.dates.period`: NaN when it has none), whether its source names a wire
+    agency (:func:`dedup.agencies.wire_agency`) and its window count, read by the pair score and the
+    short-document rules.
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class _Corpus:
         doc_source: list[int],
         doc_time: list[float],
         doc_until: list[float],
+        doc_agency: list[bool],
         window_counts: npt.NDArray[np.int64],
     ) -> None:
         self.config = config
@@ -121,6 +124,7 @@ class _Corpus:
         self.doc_source = doc_source
         self.doc_time = doc_time
         self.doc_until = doc_until
+        self.doc_agency = doc_agency
         self.window_counts = window_counts
         # _Prepared makes a filter for every source id below len(sources); the query sets the
         # filters of its own documents' sources instead (an archive of sourceless documents has
@@ -327,6 +331,7 @@ def run_query(
     doc_source: list[int] = []
     doc_time: list[float] = []
     doc_until: list[float] = []
+    doc_agency: list[bool] = []
     for k, i in enumerate(used):
         row = fetched[int(archive[i])]
         _, doc_id, source, date, _, signature, _ = row
@@ -338,14 +343,16 @@ def run_query(
         start, until = period(date)
         doc_time.append(start)
         doc_until.append(until)
+        doc_agency.append(wire_agency(source) is not None)
     for q in range(len(batch.documents)):
         store.add(batch.documents.document(q))
     signatures[len(used) :] = batch.doc_signatures
     doc_source.extend(batch.doc_source)
     doc_time.extend(batch.doc_time)
     doc_until.extend(batch.doc_until)
+    doc_agency.extend(batch.doc_agency)
     window_counts = np.concatenate([windows_all[used], batch.window_counts]).astype(np.int64)
-    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, doc_until, window_counts)
+    corpus = _Corpus(config, store, signatures, stats, doc_source, doc_time, doc_until, doc_agency, window_counts)
     # Local numbers keep the scan's (archive, then query) order, so the budget's ties fall as there.
     # The budget sees the query's candidates only: an archive document's pairs with other archive
     # documents are not counted against its budget (docs/archive-index.md).

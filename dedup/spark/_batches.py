@@ -23,6 +23,7 @@ import pyarrow as pa
 import xxhash
 from numba import njit
 
+from ..agencies import wire_agency
 from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
@@ -380,12 +381,12 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     ``statistics`` is what the engine's statistics step made (the arguments of :func:`seed_counts_of`)
     with the exact boilerplate of the sources counted so (:mod:`dedup.recount`), or a Spark
     broadcast of them. The rows are of two kinds (column ``kind``): a document (0: ``doc,
-    _order, id, text, length, signature, time, until, window_count, source_id``), and a pair (1: ``doc``
-    the earlier document in input order, ``other`` the later). Every document of the partition's
-    pairs is among its document rows. Out: the pair's orders, the pair (null when it is not
-    reported) and its passages. The pairs are aligned in the local engine's locality order
-    (:func:`dedup.schedule.locality_order`), so each document is prepared about once while it stays
-    in a bounded cache.
+    _order, id, text, length, signature, time, until, window_count, source_id, source_key,
+    source``), and a pair (1: ``doc`` the earlier document in input order, ``other`` the later).
+    Every document of the partition's pairs is among its document rows. Out: the pair's orders,
+    the pair (null when it is not reported) and its passages. The pairs are aligned in the local
+    engine's locality order (:func:`dedup.schedule.locality_order`), so each document is prepared
+    about once while it stays in a bounded cache.
     """
     task_start()
     tables, exact = statistics.value if hasattr(statistics, "value") else statistics
@@ -413,8 +414,10 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
     del firsts, seconds
     col = {
         name: table.column(name).to_pylist()
-        for name in ("id", "length", "time", "until", "window_count", "source_id", "source_key")
+        for name in ("id", "length", "time", "until", "window_count", "source_id", "source_key", "source")
     }
+    agencies = {source: wire_agency(source) is not None for source in set(col["source"])}
+    agency = [agencies[source] for source in col["source"]]
     texts = table.column("text").combine_chunks()
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
@@ -460,7 +463,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
             found, pair = align_pair(
                 handles[0].prepared, handles[1].prepared, (col["id"][x], col["id"][y]),
                 (col["length"][x], col["length"][y]), signatures, (col["time"][x], col["time"][y]), windows, config,
-                alignments=alignments, until=(col["until"][x], col["until"][y]),
+                alignments=alignments, until=(col["until"][x], col["until"][y]), agencies=(agency[x], agency[y]),
             )  # fmt: skip
             pairs.append(_flat_row(pair) if pair is not None else None)
             passages.append([_flat_row(p) for p in found])

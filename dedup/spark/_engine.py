@@ -753,7 +753,7 @@ def scan(
         needed = pairs.select("part", "doc").union(pairs.select("part", F.col("other").alias("doc"))).distinct()
         side = accepted.select(
             "doc", "_order", "id", "text", "length", "signature", "time", "until", "window_count", "source_id",
-            "source_key",
+            "source_key", "source",
         )  # fmt: skip
         documents = needed.join(side, "doc").withColumn("kind", F.lit(0))
         rows = documents.unionByName(pairs, allowMissingColumns=True).repartition(parts, "part")
