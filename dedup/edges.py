@@ -266,13 +266,18 @@ def _off_the_breaks(
     first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
     near = [start and first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
     bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
-    if any(near) and not (all(near) and bits[0] == bits[1]):
+    # The same words: whole ones on both sides. In a script written without spaces an edge is
+    # not widened to a word, and the characters a seed ran over are alike by the match alone
+    # ("る。" ending two unrelated Japanese sentences before the copy).
+    whole = all(spans[s][0] == 0 or texts[s][spans[s][0] - 1] == " " for s in (0, 1))
+    if any(near) and not (all(near) and whole and bits[0] == bits[1]):
         starts = [_sentence_start(ends[s], texts[s], first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
         spans = [(starts[s], spans[s][1]) for s in (0, 1)]
     last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
     near = [end and spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
     bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
-    if any(near) and not (all(near) and bits[0] == bits[1]):
+    whole = all(spans[s][1] == len(texts[s]) or texts[s][spans[s][1]] == " " for s in (0, 1))
+    if any(near) and not (all(near) and whole and bits[0] == bits[1]):
         spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
     return spans
 

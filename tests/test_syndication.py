@@ -765,6 +765,24 @@ def test_a_pointed_hebrew_print_of_a_wire_paragraph_is_its_copy() -> None:
     assert passage.b.slice(_HE_POINTED) == _HE_POINTED  # (and the full stop that ends the text)
 
 
+# A passage of the Hojoki, quoted by two commentaries whose sentences around it are their own.
+_HOJOKI = (
+    "ゆく河の流れは絶えずして、しかももとの水にあらず。よどみに浮かぶうたかたは、かつ消えかつ結びて、"
+    "久しくとどまりたる例なし。世の中にある人と栖と、またかくのごとし。"
+)
+
+
+def test_a_japanese_quote_starts_and_ends_where_the_quote_does_between_sentences_ending_alike() -> None:
+    """The sentences before the quote end alike by chance ("…知られている。" / "…箇所である。":
+    "る。"), as do most Japanese sentences, and those after it start alike ("この…"): the seed
+    running over the full stop matched those characters, and the passage took them in on both
+    sides, for "the same words" (before: "る。" and "。この" were inside the passages)."""
+    a = f"冒頭の一節は無常観を端的に表したものとして知られている。{_HOJOKI}この一節は漢籍の影響を受けている。"
+    b = f"本稿では諸本の異同を検討したい。次に引くのは流布本の該当箇所である。{_HOJOKI}この比喩は仏教的な読みを許す。"
+    [passage] = scan([Document("a", a, source="x"), Document("b", b, source="y")]).passages
+    assert passage.a.slice(a) == passage.b.slice(b) == _HOJOKI.removesuffix("。")
+
+
 def test_a_short_edited_sentence_at_a_chinese_passage_edge_stays_in_it() -> None:
     """A Chinese wire paragraph ends with a sentence of seven characters, which the outlet edits by
     a word: the passage holds it on both sides, as it holds an English one (before: the edge moved
