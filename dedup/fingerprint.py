@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-from .normalize import _ARABIC_MAP, normalize
+from .normalize import _ARABIC_MAP, _FOLD_MAP, normalize
 from .scan import ScanConfig, _sketch_batch
 
 __all__ = ["engine_fingerprint"]
@@ -25,9 +25,10 @@ _SAMPLE = (
 
 
 def _fingerprint_sample() -> str:
-    """The text the engine digest is taken of: every letter the Arabic profile unifies is in it, so
-    that a change to what it unifies changes the digest."""
-    return _SAMPLE + " ".join(sorted(_ARABIC_MAP))
+    """The text the engine digest is taken of: every letter the Arabic profile unifies, and every
+    letter folded otherwise than Unicode's full case folding does, is in it, so that a change to
+    what they become changes the digest."""
+    return _SAMPLE + " ".join(sorted(_ARABIC_MAP)) + " " + " ".join(sorted(_FOLD_MAP))
 
 
 def engine_fingerprint(config: ScanConfig) -> str:

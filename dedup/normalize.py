@@ -6,7 +6,8 @@ offset array mapping each normalised character back to a raw code-point index.
 
 Two profiles exist (see :data:`PROFILES`):
 
-* ``"basic"``: Unicode NFKC, case folding, punctuation / separators / control characters to a
+* ``"basic"``: Unicode NFKC, case folding (the Turkish capital dotted I to "i", as Turkic folding
+  does, not to "i" and a combining dot), punctuation / separators / control characters to a
   single space (runs collapsed, ends stripped), format controls (bidi marks, zero-width
   characters, soft hyphen, ...) deleted.
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
@@ -119,6 +120,11 @@ _ARABIC_MAP: Final[dict[str, str]] = {
     **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
     **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic (Persian/Urdu) digits
 }
+# Case folding as Unicode's full folding does it, but for the Turkish capital dotted I, which it
+# folds to "i" and a combining dot above (U+0307) that no lowercase text holds: "İstanbul" and
+# "istanbul" shared no n-gram over that letter. Folded as Unicode's Turkic folding does, to "i".
+_FOLD_MAP: Final[dict[str, str]] = {"\u0130": "i"}
+_FOLD: Final = str.maketrans(_FOLD_MAP)
 # Hangul vowel and trailing jamo compose with the preceding syllable but have no canonical
 # decomposition entry to discover them from, so they are listed by hand.
 _HANGUL_BACKWARD: Final = frozenset([*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)])
@@ -458,7 +464,7 @@ def _in_arabic_block(cp: int) -> bool:
 
 def _step(s: str, arabic: bool) -> str:
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKC", s).casefold():
+    for ch in unicodedata.normalize("NFKC", s).translate(_FOLD).casefold():
         cat = unicodedata.category(ch)
         if cat[0] in "PZ" or cat == "Cc" or ch.isspace():
             out.append(" ")

@@ -148,6 +148,17 @@ def test_nfkc_and_casefold(profile: str) -> None:
 
 
 @both_profiles
+def test_the_turkish_capital_dotted_i_folds_to_i(profile: str) -> None:
+    """Full case folding makes "İ" an "i" and a combining dot that no lowercase Turkish text holds:
+    "İstanbul" shared no n-gram over its first letter with "istanbul". Folded as Turkic folding
+    does, to "i"; the dotless i stays dotless, and "I" is "i", as English needs."""
+    raw = "İSTİKLÂL İstanbul I\u0307zmir ıslak"
+    n = normalize(raw, profile=profile)
+    assert n.text == "istiklâl istanbul izmir ıslak"
+    assert n.raw_span(9, 17) == (9, 17) and n.raw_span(18, 23) == (18, 24)
+
+
+@both_profiles
 def test_punctuation_whitespace_and_controls_become_one_space(profile: str) -> None:
     raw = "a,b;c  d\te\nf\r\ng\u00a0h\u3000i\x00j\x1fk\x85l—m«n»o"
     assert normalize(raw, profile=profile).text == "a b c d e f g h i j k l m n o"
@@ -396,7 +407,7 @@ def _ref_char(ch: str, profile: str) -> str:
     s = ch
     while True:
         out = []
-        for c in unicodedata.normalize("NFKC", s).casefold():
+        for c in unicodedata.normalize("NFKC", s).replace("\u0130", "i").casefold():
             cat = unicodedata.category(c)
             arabic_block = any(lo <= ord(c) <= hi for lo, hi in _REF_ARABIC_BLOCKS)
             if cat[0] in "PZ" or cat == "Cc" or c.isspace():
