@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 import random
+import textwrap
 import unicodedata
 from itertools import pairwise
 from pathlib import Path
@@ -763,6 +764,44 @@ def test_a_pointed_hebrew_print_of_a_wire_paragraph_is_its_copy() -> None:
     assert passage.similarity == 1.0
     assert passage.a.slice(wire) == _HE_WIRE.removesuffix(".")
     assert passage.b.slice(_HE_POINTED) == _HE_POINTED  # (and the full stop that ends the text)
+
+
+_DICKENS = (
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of "
+    "foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, "
+    "it was the season of Darkness, it was the spring of hope, it was the winter of despair."
+)
+
+
+def test_a_quote_from_a_text_wrapped_at_a_width_ends_where_the_quote_ends() -> None:
+    """An e-text wrapped at 75 characters, as Project Gutenberg's are, puts the quote's last word on
+    a line of its own, and an OCR text hyphenates a word over a line break: a line break is a
+    sentence end, and the passage's edge, within a seed of it on that side only, was moved back to
+    it there, leaving out "despair" (and "ом доме", half a word) on one side while the other side's
+    copy kept it."""
+    wrapped = textwrap.fill(
+        "CHAPTER I. The Period. This is the opening of the novel as the author printed it in parts. "
+        + _DICKENS
+        + " The rest of the chapter turns to the kings and queens of England and France at that time.",
+        75,
+    )
+    assert "\ndespair. The rest" in wrapped  # (the quote's last word on a line of its own)
+    edition = f"Our commentary begins with the famous sentence. {_DICKENS} We now look at its rhetoric."
+    [passage] = scan([Document("gutenberg", wrapped, source="x"), Document("edition", edition, source="y")]).passages
+    assert " ".join(passage.a.slice(wrapped).split()) == passage.b.slice(edition) == _DICKENS.removesuffix(".")
+
+    tolstoy = (
+        "Все счастливые семьи похожи друг на друга, каждая несчастливая семья несчастлива по-своему. "
+        "Все смешалось в доме Облонских. Жена узнала, что муж был в связи с бывшею в их доме "
+        "француженкою-гувернанткой, и объявила мужу, что не может жить с ним в одном доме."
+    )
+    scanned = "АННА КАРЕНИНА\n\nЗнаменитая первая фраза романа давно стала афоризмом.\n" + tolstoy.replace(
+        "в одном доме.", "в одн-\nом доме.\nВ черновиках начало выглядело совсем иначе."
+    )
+    edition = f"Критики встретили роман неоднозначно. {tolstoy} Эпиграф взят из Послания к Римлянам."
+    [passage] = scan([Document("ocr", scanned, source="x"), Document("edition", edition, source="y")]).passages
+    assert passage.a.slice(scanned).endswith("в одн-\nом доме")
+    assert passage.b.slice(edition) == tolstoy.removesuffix(".")
 
 
 def test_a_turkish_paragraph_printed_with_other_capitals_is_its_copy() -> None:
