@@ -771,9 +771,59 @@ def _finish(
             keep[repeated] = False
             out = out[keep[:-1]]
             offsets = offsets[keep]
+    out, offsets = _without_bare_marks(out, offsets)
     if out.shape[0] and out[0] == _SPACE:
         out, offsets = out[1:], offsets[1:]
     if out.shape[0] and out[-1] == _SPACE:
         out, offsets = out[:-1], offsets[:-1]
         offsets[-1] = size
     return out, offsets
+
+
+def _without_bare_marks(out: _U32Array, offsets: _I64Array) -> tuple[_U32Array, _I64Array]:
+    """Drop the combining marks that follow a space, and the spaces that meets.
+
+    Such a mark is the accent of no letter: NFKC writes a spacing clone of a diacritic as a space
+    and the mark (the koronis U+1FBD and psili U+1FBF, the elision marks of a polytonic Greek
+    text, and the acute accent U+00B4 typed as an apostrophe), where another edition prints a
+    punctuation apostrophe, a space. Marks that a deletion left bare go too.
+    """
+    if not out.shape[0]:
+        return out, offsets
+    # (Most texts have none: the characters after a space are looked at first, and only then all.)
+    # A mark that starts the text stays: a raw slice cut after its letter normalises to what the
+    # whole text holds of it, as every character's raw slice does (a mark is kept with its letter).
+    first = np.flatnonzero(out[:-1] == _SPACE) + 1
+    if not first.shape[0] or not _are_marks(out[first]).any():
+        return out, offsets
+    mark = _are_marks(out)
+    # The base of each character: the last one at or before it that is no mark (-1: none).
+    at = np.arange(out.shape[0])
+    base = np.maximum.accumulate(np.where(mark, -1, at))
+    bare = mark & (base >= 0) & (out[np.maximum(base, 0)] == _SPACE)
+    if not bare.any():
+        return out, offsets
+    keep = np.append(~bare, True)
+    out, offsets = out[keep[:-1]], offsets[keep]
+    space = out == _SPACE
+    repeated = np.flatnonzero(space[1:] & space[:-1]) + 1
+    if repeated.shape[0]:
+        keep = np.ones(out.shape[0] + 1, dtype=np.bool_)
+        keep[repeated] = False
+        out, offsets = out[keep[:-1]], offsets[keep]
+    return out, offsets
+
+
+def _are_marks(cps: _U32Array) -> _BoolArray:
+    """Whether each code point is a combining mark."""
+    idx, astral = _bmp_index(cps)
+    mark = _marks()[idx]
+    for pos in astral.tolist():
+        mark[pos] = unicodedata.category(chr(int(cps[pos])))[0] == "M"
+    return mark
+
+
+@functools.cache
+def _marks() -> _BoolArray:
+    """Whether each BMP code point is a combining mark (general category M)."""
+    return np.fromiter((unicodedata.category(chr(cp))[0] == "M" for cp in range(_BMP)), dtype=np.bool_, count=_BMP)
