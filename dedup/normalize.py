@@ -9,7 +9,8 @@ Two profiles exist (see :data:`PROFILES`):
 * ``"basic"``: Unicode NFKC, case folding (the Turkish capital dotted I to "i", as Turkic folding
   does, not to "i" and a combining dot), punctuation / separators / control characters to a
   single space (runs collapsed, ends stripped), format controls (bidi marks, zero-width
-  characters, soft hyphen, ...) deleted.
+  characters, soft hyphen, ...) deleted, and so is a combining mark after a space (the accent of
+  no letter: NFKC writes the Greek koronis, an elision mark, as a space and a mark).
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
   marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
   hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII), and Hebrew
