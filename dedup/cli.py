@@ -218,7 +218,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--profile",
         choices=PROFILES,
         default=_DEFAULTS.profile,
-        help="normalisation profile (default %(default)s)",
+        help="normalisation profile (default %(default)s): arabic also deletes Arabic harakat and Hebrew points and "
+        "unifies Arabic letter forms; basic keeps them",
     )
     group.add_argument(
         "--same-source",

@@ -237,7 +237,10 @@ def _off_the_breaks(
     takes in the word. Where a sentence ends within ``fragment`` characters of the passage's edge,
     the edge moves to that sentence end, on each side where it does, unless both sides hold the
     same words beyond it (a copy that goes on a word past a full stop): what lies beyond it is too
-    short to be any seed's own. ``start`` and ``end`` say which edges are looked at.
+    short to be any seed's own. Where a sentence ends on one side only, the same words are those
+    at the other side's edge: a line break inside the copy (a text wrapped at a width, as OCR and
+    e-texts are, with a word hyphenated over it) is no edge of it. ``start`` and ``end`` say which
+    edges are looked at.
 
     Example:
         >>> from dedup.normalize import normalize
@@ -256,15 +259,44 @@ def _off_the_breaks(
     first = [_next_end(ends[s], spans[s][0] + 1) for s in (0, 1)]
     near = [start and first[s] - spans[s][0] <= fragment and first[s] < spans[s][1] - fragment for s in (0, 1)]
     bits = [texts[s][spans[s][0] : first[s]].strip() for s in (0, 1)]
-    if any(near) and not (all(near) and bits[0] == bits[1]):
+    # The same words: whole ones on both sides. In a script written without spaces an edge is
+    # not widened to a word, and the characters a seed ran over are alike by the match alone
+    # ("る。" ending two unrelated Japanese sentences before the copy).
+    whole = all(spans[s][0] == 0 or texts[s][spans[s][0] - 1] == " " for s in (0, 1))
+    if any(near) and not (whole and _the_same_beyond(near, bits, texts, spans, at_end=False)):
         starts = [_sentence_start(ends[s], docs[s].spaces, first[s] + 1) if near[s] else spans[s][0] for s in (0, 1)]
         spans = [(starts[s], spans[s][1]) for s in (0, 1)]
     last = [_last_end(ends[s], spans[s][1]) for s in (0, 1)]
     near = [end and spans[s][1] - last[s] <= fragment and last[s] > spans[s][0] + fragment for s in (0, 1)]
     bits = [texts[s][last[s] : spans[s][1]].strip() for s in (0, 1)]
-    if any(near) and not (all(near) and bits[0] == bits[1]):
+    whole = all(spans[s][1] == len(texts[s]) or texts[s][spans[s][1]] == " " for s in (0, 1))
+    if any(near) and not (whole and _the_same_beyond(near, bits, texts, spans, at_end=True)):
         spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
     return spans
+
+
+def _the_same_beyond(
+    near: list[bool], bits: list[str], texts: tuple[str, str], spans: list[tuple[int, int]], *, at_end: bool
+) -> bool:
+    """Whether the words beyond a sentence end near an edge are the same on both sides.
+
+    Where a sentence ends near the edge on both sides, the words beyond each (``bits``) are
+    compared. Where it ends on one side only, the words beyond it are compared with the other
+    side's edge, letter for letter (spaces aside: "одн ом доме", a word hyphenated over a line
+    break, is "одном доме"): the same letters there are the copy going on past a break of one
+    side's own, not a seed's overrun into each side's own words.
+    """
+    if all(near):
+        return bits[0] == bits[1]
+    side = 0 if near[0] else 1
+    letters = bits[side].replace(" ", "")
+    if not letters:
+        return False
+    low, high = spans[1 - side]
+    reach = 2 * len(bits[side]) + 1  # (as many letters as the bit holds, whatever spaces lie among them)
+    other = texts[1 - side][max(low, high - reach) : high] if at_end else texts[1 - side][low : low + reach]
+    edge = other.replace(" ", "")
+    return edge.endswith(letters) if at_end else edge.startswith(letters)
 
 
 # A line of an outlet's template: this share of its letters and this many of them its source's

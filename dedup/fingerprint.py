@@ -11,7 +11,7 @@ import hashlib
 
 import numpy as np
 
-from .normalize import _ARABIC_MAP, normalize
+from .normalize import _ARABIC_MAP, _FOLD_MAP, normalize
 from .scan import ScanConfig, _sketch_batch
 
 __all__ = ["engine_fingerprint"]
@@ -24,10 +24,16 @@ _SAMPLE = (
 ) * 3
 
 
+# A spacing clone of a diacritic (the Greek koronis, an elision mark): NFKC makes it a space and a
+# combining mark, which normalisation leaves out (a mark of no letter).
+_BARE_MARK = " \u03b4\u1fbd \u03b1"
+
+
 def _fingerprint_sample() -> str:
-    """The text the engine digest is taken of: every letter the Arabic profile unifies is in it, so
-    that a change to what it unifies changes the digest."""
-    return _SAMPLE + " ".join(sorted(_ARABIC_MAP))
+    """The text the engine digest is taken of: every letter the Arabic profile unifies, every
+    letter folded otherwise than Unicode's full case folding does, and a mark of no letter, are
+    in it, so that a change to what they become changes the digest."""
+    return _SAMPLE + " ".join(sorted(_ARABIC_MAP)) + " " + " ".join(sorted(_FOLD_MAP)) + _BARE_MARK
 
 
 def engine_fingerprint(config: ScanConfig) -> str:

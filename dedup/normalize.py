@@ -6,9 +6,11 @@ offset array mapping each normalised character back to a raw code-point index.
 
 Two profiles exist (see :data:`PROFILES`):
 
-* ``"basic"``: Unicode NFKC, case folding, punctuation / separators / control characters to a
+* ``"basic"``: Unicode NFKC, case folding (the Turkish capital dotted I to "i", as Turkic folding
+  does, not to "i" and a combining dot), punctuation / separators / control characters to a
   single space (runs collapsed, ends stripped), format controls (bidi marks, zero-width
-  characters, soft hyphen, ...) deleted.
+  characters, soft hyphen, ...) deleted, and so is a combining mark after a space (the accent of
+  no letter: NFKC writes the Greek koronis, an elision mark, as a space and a mark).
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
   marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
   hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII), and Hebrew
@@ -119,6 +121,11 @@ _ARABIC_MAP: Final[dict[str, str]] = {
     **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
     **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic (Persian/Urdu) digits
 }
+# Case folding as Unicode's full folding does it, but for the Turkish capital dotted I, which it
+# folds to "i" and a combining dot above (U+0307) that no lowercase text holds: "İstanbul" and
+# "istanbul" shared no n-gram over that letter. Folded as Unicode's Turkic folding does, to "i".
+_FOLD_MAP: Final[dict[str, str]] = {"\u0130": "i"}
+_FOLD: Final = str.maketrans(_FOLD_MAP)
 # Hangul vowel and trailing jamo compose with the preceding syllable but have no canonical
 # decomposition entry to discover them from, so they are listed by hand.
 _HANGUL_BACKWARD: Final = frozenset([*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)])
@@ -458,7 +465,7 @@ def _in_arabic_block(cp: int) -> bool:
 
 def _step(s: str, arabic: bool) -> str:
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKC", s).casefold():
+    for ch in unicodedata.normalize("NFKC", s).translate(_FOLD).casefold():
         cat = unicodedata.category(ch)
         if cat[0] in "PZ" or cat == "Cc" or ch.isspace():
             out.append(" ")
@@ -765,9 +772,59 @@ def _finish(
             keep[repeated] = False
             out = out[keep[:-1]]
             offsets = offsets[keep]
+    out, offsets = _without_bare_marks(out, offsets)
     if out.shape[0] and out[0] == _SPACE:
         out, offsets = out[1:], offsets[1:]
     if out.shape[0] and out[-1] == _SPACE:
         out, offsets = out[:-1], offsets[:-1]
         offsets[-1] = size
     return out, offsets
+
+
+def _without_bare_marks(out: _U32Array, offsets: _I64Array) -> tuple[_U32Array, _I64Array]:
+    """Drop the combining marks that follow a space, and the spaces that meets.
+
+    Such a mark is the accent of no letter: NFKC writes a spacing clone of a diacritic as a space
+    and the mark (the koronis U+1FBD and psili U+1FBF, the elision marks of a polytonic Greek
+    text, and the acute accent U+00B4 typed as an apostrophe), where another edition prints a
+    punctuation apostrophe, a space. Marks that a deletion left bare go too.
+    """
+    if not out.shape[0]:
+        return out, offsets
+    # (Most texts have none: the characters after a space are looked at first, and only then all.)
+    # A mark that starts the text stays: a raw slice cut after its letter normalises to what the
+    # whole text holds of it, as every character's raw slice does (a mark is kept with its letter).
+    first = np.flatnonzero(out[:-1] == _SPACE) + 1
+    if not first.shape[0] or not _are_marks(out[first]).any():
+        return out, offsets
+    mark = _are_marks(out)
+    # The base of each character: the last one at or before it that is no mark (-1: none).
+    at = np.arange(out.shape[0])
+    base = np.maximum.accumulate(np.where(mark, -1, at))
+    bare = mark & (base >= 0) & (out[np.maximum(base, 0)] == _SPACE)
+    if not bare.any():
+        return out, offsets
+    keep = np.append(~bare, True)
+    out, offsets = out[keep[:-1]], offsets[keep]
+    space = out == _SPACE
+    repeated = np.flatnonzero(space[1:] & space[:-1]) + 1
+    if repeated.shape[0]:
+        keep = np.ones(out.shape[0] + 1, dtype=np.bool_)
+        keep[repeated] = False
+        out, offsets = out[keep[:-1]], offsets[keep]
+    return out, offsets
+
+
+def _are_marks(cps: _U32Array) -> _BoolArray:
+    """Whether each code point is a combining mark."""
+    idx, astral = _bmp_index(cps)
+    mark = _marks()[idx]
+    for pos in astral.tolist():
+        mark[pos] = unicodedata.category(chr(int(cps[pos])))[0] == "M"
+    return mark
+
+
+@functools.cache
+def _marks() -> _BoolArray:
+    """Whether each BMP code point is a combining mark (general category M)."""
+    return np.fromiter((unicodedata.category(chr(cp))[0] == "M" for cp in range(_BMP)), dtype=np.bool_, count=_BMP)

@@ -48,16 +48,18 @@ def test_arabic_plag_dev_plagdet() -> None:
     # (0.9191 with 808 detections, P 0.9849, R 0.9045, until its susp source's boilerplate, limit
     # 30, was counted exactly: the sketch's counters carried about 8 foreign counts each.)
     # (0.9238 with 816 until reordered pieces a cut parts were no longer tiled into one passage.)
+    # (0.9229, R 0.9136, until a line break on one side only no longer cut a copy's edge back.)
     assert (overall.cases, overall.detections) == (820, 817)
-    assert round(overall.plagdet, 4) == 0.9229
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9136)
+    assert round(overall.plagdet, 4) == 0.923
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9137)
 
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
+    # (0.8762, R 0.8339, until a line break on one side only no longer cut a copy's edge back.)
     assert (overall.cases, overall.detections) == (4007, 3926)
-    assert round(overall.plagdet, 4) == 0.8762
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8339)
+    assert round(overall.plagdet, 4) == 0.8765
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8345)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

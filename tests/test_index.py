@@ -394,6 +394,10 @@ def test_the_engine_digest_is_taken_over_every_letter_normalisation_unifies_and_
     assert "&quot;" in sample and "quot" not in normalize(sample).text
     # Nor Hebrew points deleted, or not.
     assert "\u05b8" in sample and "\u05b8" not in normalize(sample).text
+    # Nor the Turkish capital dotted I folded to "i", or to "i" and a combining dot.
+    assert "\u0130" in sample and "\u0307" not in normalize(sample).text
+    # Nor a combining mark after a space (the koronis's, from NFKC) left out, or not.
+    assert "\u1fbd" in sample and "\u0313" not in normalize(sample).text
 
 
 def test_a_segment_of_another_version_is_a_clear_error(tmp_path: Path) -> None:

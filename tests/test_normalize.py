@@ -148,6 +148,29 @@ def test_nfkc_and_casefold(profile: str) -> None:
 
 
 @both_profiles
+def test_the_turkish_capital_dotted_i_folds_to_i(profile: str) -> None:
+    """Full case folding makes "İ" an "i" and a combining dot that no lowercase Turkish text holds:
+    "İstanbul" shared no n-gram over its first letter with "istanbul". Folded as Turkic folding
+    does, to "i"; the dotless i stays dotless, and "I" is "i", as English needs."""
+    raw = "İSTİKLÂL İstanbul I\u0307zmir ıslak"
+    n = normalize(raw, profile=profile)
+    assert n.text == "istiklâl istanbul izmir ıslak"
+    assert n.raw_span(9, 17) == (9, 17) and n.raw_span(18, 23) == (18, 24)
+
+
+@both_profiles
+def test_a_mark_of_no_letter_is_left_out(profile: str) -> None:
+    """NFKC writes the koronis (U+1FBD), the elision mark of polytonic Greek, as a space and a
+    combining psili, which stood alone as a letter: "δι\u1fbd αὐτοῦ" did not normalise as "δι\u2019 αὐτοῦ"
+    does, nor "don\u00b4t" as "don't". A combining mark after a space goes."""
+    for elided in ("\u1fbd", "\u1fbf", "\u2019", "'"):
+        assert normalize(f"πολλὰς δ{elided} ἰφθίμους", profile=profile).text == "πολλὰσ δ ἰφθίμουσ"
+    assert normalize("don\u00b4t", profile=profile).text == normalize("don't", profile=profile).text == "don t"
+    n = normalize("ab \u0301\u0301 c\u0301", profile=profile)
+    assert n.text == "ab ć" and n.offsets.tolist() == [0, 1, 2, 6, 8]
+
+
+@both_profiles
 def test_punctuation_whitespace_and_controls_become_one_space(profile: str) -> None:
     raw = "a,b;c  d\te\nf\r\ng\u00a0h\u3000i\x00j\x1fk\x85l—m«n»o"
     assert normalize(raw, profile=profile).text == "a b c d e f g h i j k l m n o"
@@ -220,8 +243,10 @@ def test_clusters_out_of_canonical_order(profile: str) -> None:
     # U+0301 (class 230) typed before U+0316 (class 220): NFC swaps them, and so must we.
     assert normalize("a\u0301\u0316", profile=profile).text == "á\u0316"
     # A cluster led by NUL cannot use the NUL-separated batch NFC; it takes the per-cluster path.
-    assert normalize("\x00\u0301\u0316", profile=profile).text == "\u0316\u0301"
-    assert normalize("\x00\u0316\u0301", profile=profile).text == "\u0316\u0301"
+    # (Its marks, after the space NUL becomes, are the accents of no letter, and go.)
+    n = normalize("x\x00\u0301\u0316y", profile=profile)
+    assert n.text == "x y" and n.offsets.tolist() == [0, 1, 4, 5]
+    assert normalize("\x00\u0316\u0301", profile=profile).text == ""
 
 
 def test_basic_keeps_arabic_marks_in_canonical_order() -> None:
@@ -396,7 +421,7 @@ def _ref_char(ch: str, profile: str) -> str:
     s = ch
     while True:
         out = []
-        for c in unicodedata.normalize("NFKC", s).casefold():
+        for c in unicodedata.normalize("NFKC", s).replace("\u0130", "i").casefold():
             cat = unicodedata.category(c)
             arabic_block = any(lo <= ord(c) <= hi for lo, hi in _REF_ARABIC_BLOCKS)
             if cat[0] in "PZ" or cat == "Cc" or c.isspace():
@@ -425,13 +450,27 @@ def _ref_references(text: str) -> str:
     return re.sub(r"&(#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);", one, text)
 
 
+def _ref_bare_marks(text: str) -> str:
+    """``text`` without the combining marks that follow a space (the accents of no letter)."""
+    out: list[str] = []
+    base = None  # the last character kept that is no mark
+    for c in text:
+        if unicodedata.category(c)[0] == "M":
+            if base == " ":
+                continue
+        else:
+            base = c
+        out.append(c)
+    return re.sub(" +", " ", "".join(out))
+
+
 def _reference(text: str, profile: str) -> str:
     # NFKC first, as normalize.py defines it: a presentation form composes with the mark after it
     # ("\ufef4\u0654" is yeh with hamza above, which NFC leaves apart and would lose the hamza).
     text = _ref_references(text)
     while True:
         mapped = "".join(_ref_char(c, profile) for c in unicodedata.normalize("NFKC", text))
-        out = re.sub(" +", " ", mapped).strip(" ")
+        out = _ref_bare_marks(re.sub(" +", " ", mapped)).strip(" ")
         if out == text or unicodedata.is_normalized("NFC", out):
             return out
         text = out
@@ -452,7 +491,7 @@ HARAKAT = [chr(c) for c in range(0x064B, 0x0656)] + [
     "\u0591",
 ]
 ARABIC_OTHER = list("ـ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،؛؟٪٫۔") + list("ﻻﻷﻵﷲﺍﻟﺴﻼﻡﻋﻠﻴﻜﻢﺓﻯ")
-LATIN = [*"abcxyzABCXYZéÉüÅıİßẞǅ", "\u0301", "\u0308", "\u0316", "\u0327", "\u0345"]
+LATIN = [*"abcxyzABCXYZéÉüÅıİßẞǅ", "\u0301", "\u0308", "\u0316", "\u0327", "\u0345", "\u1fbd", "\u00b4", "\u0384"]
 DIGITS_PUNCT = list("0123456789.,;:!?'\"()-–—«»…/\\%@#+=€$")
 WHITESPACE = list(" \t\n\r\x0b\x0c\u00a0\u2003\u3000\u2028\x85")
 CONTROLS = list("\x00\x01\x1f\x7f\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2066\u2069\ufeff\u00ad\u061c")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 import random
+import textwrap
 import unicodedata
 from itertools import pairwise
 from pathlib import Path
@@ -815,6 +816,98 @@ def test_a_pointed_hebrew_print_of_a_wire_paragraph_is_its_copy() -> None:
     assert passage.similarity == 1.0
     assert passage.a.slice(wire) == _HE_WIRE.removesuffix(".")
     assert passage.b.slice(_HE_POINTED) == _HE_POINTED  # (and the full stop that ends the text)
+
+
+_DICKENS = (
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of "
+    "foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, "
+    "it was the season of Darkness, it was the spring of hope, it was the winter of despair."
+)
+
+
+def test_a_quote_from_a_text_wrapped_at_a_width_ends_where_the_quote_ends() -> None:
+    """An e-text wrapped at 75 characters, as Project Gutenberg's are, puts the quote's last word on
+    a line of its own, and an OCR text hyphenates a word over a line break: a line break is a
+    sentence end, and the passage's edge, within a seed of it on that side only, was moved back to
+    it there, leaving out "despair" (and "ом доме", half a word) on one side while the other side's
+    copy kept it."""
+    wrapped = textwrap.fill(
+        "CHAPTER I. The Period. This is the opening of the novel as the author printed it in parts. "
+        + _DICKENS
+        + " The rest of the chapter turns to the kings and queens of England and France at that time.",
+        75,
+    )
+    assert "\ndespair. The rest" in wrapped  # (the quote's last word on a line of its own)
+    edition = f"Our commentary begins with the famous sentence. {_DICKENS} We now look at its rhetoric."
+    [passage] = scan([Document("gutenberg", wrapped, source="x"), Document("edition", edition, source="y")]).passages
+    assert " ".join(passage.a.slice(wrapped).split()) == passage.b.slice(edition) == _DICKENS.removesuffix(".")
+
+    tolstoy = (
+        "Все счастливые семьи похожи друг на друга, каждая несчастливая семья несчастлива по-своему. "
+        "Все смешалось в доме Облонских. Жена узнала, что муж был в связи с бывшею в их доме "
+        "француженкою-гувернанткой, и объявила мужу, что не может жить с ним в одном доме."
+    )
+    scanned = "АННА КАРЕНИНА\n\nЗнаменитая первая фраза романа давно стала афоризмом.\n" + tolstoy.replace(
+        "в одном доме.", "в одн-\nом доме.\nВ черновиках начало выглядело совсем иначе."
+    )
+    edition = f"Критики встретили роман неоднозначно. {tolstoy} Эпиграф взят из Послания к Римлянам."
+    [passage] = scan([Document("ocr", scanned, source="x"), Document("edition", edition, source="y")]).passages
+    assert passage.a.slice(scanned).endswith("в одн-\nом доме")
+    assert passage.b.slice(edition) == tolstoy.removesuffix(".")
+
+
+def test_a_turkish_paragraph_printed_with_other_capitals_is_its_copy() -> None:
+    """Two editions of the Address to the Youth, one capitalising "İstiklâl", "İşte" and "İlelebet",
+    the other not: the same text at similarity 1.0 (before: the capital dotted I folded to "i" and a
+    combining dot, which left the n-grams over each such letter unshared, similarity 0.92)."""
+    one = (
+        "Ey Türk gençliği! Birinci vazifen, Türk İstiklâlini, Türk Cumhuriyetini, İlelebet muhafaza ve "
+        "müdafaa etmektir. Mevcudiyetinin ve istikbalinin yegâne temeli budur. Bu temel, senin en kıymetli "
+        "hazinendir. İstikbalde dahi, seni bu hazineden mahrum etmek isteyecek dahili ve harici bedhahların "
+        "olacaktır. İşte, bu ahval ve şerait içinde dahi vazifen, Türk İstiklâl ve Cumhuriyetini kurtarmaktır."
+    )
+    other = one.replace("İstiklâl", "istiklâl").replace("İlelebet", "ilelebet").replace("İşte", "işte")
+    a = "Metni ilk baskısından aynen aktarıyoruz. " + one + " Bu satırlar okullarda ezberletilir."
+    b = "Sadeleştirilmemiş metin şöyledir: " + other + " Konuşmanın yapıldığı salon bugün müzedir."
+    [passage] = scan([Document("a", a, source="x"), Document("b", b, source="y")]).passages
+    assert passage.similarity == 1.0
+    assert passage.a.slice(a) == one.removesuffix(".") and passage.b.slice(b) == other.removesuffix(".")
+
+
+def test_an_iliad_passage_elided_with_the_koronis_is_the_one_elided_with_an_apostrophe() -> None:
+    """Editions of Greek texts write the elision mark as the koronis (U+1FBD) or as an apostrophe
+    (U+2019): NFKC made the koronis a space and a combining psili, which stood as a letter between
+    the words, and the two editions of Iliad 1.1-7 matched at similarity 0.85, not 1.0."""
+    iliad = (
+        "μῆνιν ἄειδε θεὰ Πηληϊάδεω Ἀχιλῆος οὐλομένην, ἣ μυρί\u1fbd Ἀχαιοῖς ἄλγε\u1fbd ἔθηκε, πολλὰς "
+        "δ\u1fbd ἰφθίμους ψυχὰς Ἄϊδι προΐαψεν ἡρώων, αὐτοὺς δὲ ἑλώρια τεῦχε κύνεσσιν οἰωνοῖσί τε πᾶσι, "
+        "Διὸς δ\u1fbd ἐτελείετο βουλή, ἐξ οὗ δὴ τὰ πρῶτα διαστήτην ἐρίσαντε Ἀτρεΐδης τε ἄναξ ἀνδρῶν καὶ "
+        "δῖος Ἀχιλλεύς."
+    )
+    other = iliad.replace("\u1fbd", "\u2019")
+    a = f"Ο πρόλογος της Ιλιάδας. {iliad} Η επίκληση στη Μούσα."
+    b = f"Σχόλιο στους πρώτους στίχους. {other} Τέλος του αποσπάσματος."
+    [passage] = scan([Document("a", a, source="x"), Document("b", b, source="y")]).passages
+    assert passage.similarity == 1.0
+    assert passage.a.slice(a) == iliad.removesuffix(".") and passage.b.slice(b) == other.removesuffix(".")
+
+
+# A passage of the Hojoki, quoted by two commentaries whose sentences around it are their own.
+_HOJOKI = (
+    "ゆく河の流れは絶えずして、しかももとの水にあらず。よどみに浮かぶうたかたは、かつ消えかつ結びて、"
+    "久しくとどまりたる例なし。世の中にある人と栖と、またかくのごとし。"
+)
+
+
+def test_a_japanese_quote_starts_and_ends_where_the_quote_does_between_sentences_ending_alike() -> None:
+    """The sentences before the quote end alike by chance ("…知られている。" / "…箇所である。":
+    "る。"), as do most Japanese sentences, and those after it start alike ("この…"): the seed
+    running over the full stop matched those characters, and the passage took them in on both
+    sides, for "the same words" (before: "る。" and "。この" were inside the passages)."""
+    a = f"冒頭の一節は無常観を端的に表したものとして知られている。{_HOJOKI}この一節は漢籍の影響を受けている。"
+    b = f"本稿では諸本の異同を検討したい。次に引くのは流布本の該当箇所である。{_HOJOKI}この比喩は仏教的な読みを許す。"
+    [passage] = scan([Document("a", a, source="x"), Document("b", b, source="y")]).passages
+    assert passage.a.slice(a) == passage.b.slice(b) == _HOJOKI.removesuffix("。")
 
 
 def test_a_short_edited_sentence_at_a_chinese_passage_edge_stays_in_it() -> None:
