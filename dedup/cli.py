@@ -114,7 +114,8 @@ def _scan_options(parser: argparse.ArgumentParser) -> None:
         "--min-exact",
         type=int,
         default=_DEFAULTS.min_exact,
-        help="shortest near-verbatim passage reported in a pair that shares a min-length one (default %(default)s)",
+        help="shortest near-verbatim passage reported in a pair that shares a min-length one, and shortest document"
+        " scanned (default %(default)s)",
     )
     group.add_argument(
         "--gap",
