@@ -201,8 +201,10 @@ def check_str(name: str, value: object) -> str:
     return value
 
 
-def check_path(name: str, value: object) -> str | os.PathLike[str]:
+def check_path(name: str, value: object, what: str = "a path") -> str | os.PathLike[str]:
     """``value``, if it is a path (a non-empty str or an os.PathLike): pathlib's TypeError names no argument.
+
+    ``what`` says what the path is of, in the message.
 
     Example:
         >>> check_path("corpus_dir", "corpora/counter")
@@ -215,7 +217,7 @@ def check_path(name: str, value: object) -> str | os.PathLike[str]:
     if isinstance(value, os.PathLike) and isinstance(os.fspath(value), str):
         return value
     if not isinstance(value, str) or not value:  # ("" is the current folder to pathlib)
-        raise ParameterError(f"{name} must be a path (a str or os.PathLike), got {_shown(value)}")
+        raise ParameterError(f"{name} must be {what} (a str or os.PathLike), got {_shown(value)}")
     return value
 
 

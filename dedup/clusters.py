@@ -131,7 +131,6 @@ class _Facts:
         self.given = letters
         self._documents: dict[str, tuple[str | None, tuple[float, float], str | None, str | None]] = {}
         self._letters: dict[Span, int] = {}
-        self._agencies: dict[str | None, str | None] = {}  # (sources are few, each shared by many documents)
         self._uncounted: dict[str, set[Span]] = defaultdict(set)
         if letters is None:
             for span in spans:
@@ -142,9 +141,7 @@ class _Facts:
         if facts is None:
             document = self.documents[doc]
             date, source = document.date, document.source
-            if source not in self._agencies:
-                self._agencies[source] = wire_agency(source)
-            facts = self._documents[doc] = (date, period(date), source, self._agencies[source])
+            facts = self._documents[doc] = (date, period(date), source, wire_agency(source))
         return facts
 
     def date(self, doc: str) -> str | None:

@@ -397,10 +397,13 @@ class Reader:
             [('1', 'too short')]
             >>> [(s.where[-9:], s.kind) for s in reader.located(result).skipped]
             [('a.jsonl:1', 'too short'), ('a.jsonl:2', 'invalid JSON')]
+            >>> reader.located(reader.located(result)) == reader.located(result)
+            True
         """
+        own = set(self.skipped)  # (a result located already holds them: calling it again changes nothing)
         return replace(
             result,
-            skipped=self.in_input_order(self.placed(result.skipped)),
+            skipped=self.in_input_order(self.placed([s for s in result.skipped if s not in own])),
             unread_dates=self.placed(result.unread_dates),
         )
 

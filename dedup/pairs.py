@@ -25,7 +25,7 @@ from .minhash import jaccard
 from .normalize import normalize
 from .records import Pair, Passage, Span
 from .score import coverage, pair_scores, set_scores
-from .scripts import width
+from .scripts import letter_count
 from .shingle import shingle
 
 __all__ = [
@@ -40,7 +40,7 @@ def too_short(text: str, min_exact: int) -> tuple[str, str] | None:
     A text shorter than the shortest passage (``min_exact`` letters) holds none, and what it shares
     with another document is a phrase. A longer one is compared, however short: a brief of one
     wire sentence under ``min_length`` makes no passage of its own, and is reported on its score
-    (:func:`reaches_min_score`). Its length is counted in letters (:func:`dedup.scripts.width`):
+    (:func:`reaches_min_score`). Its length is counted in letters (:func:`dedup.scripts.letter_count`):
     a Chinese character holds three.
 
     Example:
@@ -53,13 +53,13 @@ def too_short(text: str, min_exact: int) -> tuple[str, str] | None:
     """
     if len(text) >= min_exact:  # (a character is at least a letter)
         return None
-    letters = len(text) * width(text)
+    letters = letter_count(text)
     if letters >= min_exact:
         return None
     if not text:
         return "empty", f"empty: a document needs at least min_exact ({min_exact}) letters"
     what = f"too short ({len(text)} normalised character{'s' if len(text) != 1 else ''}"
-    what += f", {letters:.0f} letters)" if letters > len(text) else ")"
+    what += f", {letters:g} letters)" if letters > len(text) else ")"  # (39.5 is no 40)
     return "too short", f"{what}: a document needs at least min_exact ({min_exact}) letters"
 
 

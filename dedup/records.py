@@ -143,8 +143,9 @@ class Pair:
     """How much two documents share, whole and by passages.
 
     ``score`` is how much of the pair is reused, in [0, 1]: the share of the later document's
-    n-grams found in the earlier one, or, without two different dates, the geometric mean of the
-    two containments (:func:`dedup.pairs.pair_score`). ``coverage_a`` is the share of document a's
+    n-grams found in the earlier one (without dates that order the pair, the wire agency's story is
+    the earlier, and two outlets' stories score the geometric mean of the two containments:
+    :func:`dedup.pairs.pair_score`). ``coverage_a`` is the share of document a's
     characters inside passages shared with b; ``containment_a`` the share of a's n-grams that also
     occur in b; ``jaccard`` the exact n-gram Jaccard of the whole documents and
     ``jaccard_estimate`` its MinHash estimate. ``passages`` is 0 when the pair is reported on its

@@ -210,7 +210,6 @@ class _Index:
         self.doc_time: list[float] = []
         self.doc_until: list[float] = []
         self.doc_agency: list[bool] = []  # whether its source names a wire agency (dedup.agencies)
-        self.agencies: dict[str | None, bool] = {}  # (sources are few, each shared by many documents)
         self.doc_length: list[int] = []  # each document's normalised length (for the alignment order)
         # Per-document signatures; one uint32[n, num_perm] array once finish() has run.
         self.doc_signatures: Any = []
@@ -313,9 +312,7 @@ class _Index:
         self.documents.add(doc)
         self.doc_time.append(start)
         self.doc_until.append(until)
-        if doc.source not in self.agencies:
-            self.agencies[doc.source] = wire_agency(doc.source) is not None
-        self.doc_agency.append(self.agencies[doc.source])
+        self.doc_agency.append(wire_agency(doc.source) is not None)
         self.doc_length.append(len(normalized.text))
         number = self.sources.setdefault(doc.outlet, len(self.sources))
         if number not in self.salts:

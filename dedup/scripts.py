@@ -35,7 +35,10 @@ from numba import njit
 from .checks import check_str
 from .errors import ParameterError
 
-__all__ = ["breaks", "check_text", "lone_surrogate", "measure", "sentence_ends", "surrogate_reason", "tokens", "width"]
+__all__ = [
+    "breaks", "check_text", "letter_count", "lone_surrogate", "measure", "sentence_ends", "surrogate_reason", "tokens",
+    "width",
+]  # fmt: skip
 
 # Half of a UTF-16 surrogate pair on its own: a Python string may hold one (from a JSON escape such
 # as "\ud800" that is not a pair), but no encoding can write it, and it is no character of any text.
@@ -174,6 +177,16 @@ def width(text: str) -> float:
         (3.0, 2.5, 1.0, 1.0)
     """
     return _width(_classes(_codepoints(text)))
+
+
+def letter_count(text: str) -> float:
+    """Letters ``text`` stands for: each character's, summed (an ideograph 3, a kana 2, a Hangul syllable 2.5).
+
+    Example:
+        >>> letter_count("北京 is"), letter_count("")
+        (9.0, 0.0)
+    """
+    return float(_WEIGHT[_classes(_codepoints(text))].sum())
 
 
 def _width(classes: npt.NDArray[np.uint8]) -> float:

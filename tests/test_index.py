@@ -106,6 +106,24 @@ def test_a_chinese_brief_is_found_by_a_query_as_by_a_scan(tmp_path: Path) -> Non
     same_answer(got, want)
 
 
+@pytest.mark.parametrize("archived", ["stories", "briefs"])
+def test_undated_briefs_of_a_wire_agency_are_scored_by_a_query_as_by_a_scan(tmp_path: Path, archived: str) -> None:
+    """Undated pairs of a Reuters story and a paper's brief: scored as the brief's share found in the
+    story, whichever side is archived (the archive's sources are read back for it), as a scan scores them."""
+    docs = [replace(d, source="Reuters") if d.source == "agency" else d for d in agency_briefs(12, seed=5)]
+    stories, briefs = docs[0::2], docs[1::2]
+    archive, queries = (stories, briefs) if archived == "stories" else (briefs, stories)
+    with Index.open(tmp_path / "ix") as index:
+        index.add(archive)
+        got = index.query(queries)
+    want = expected(archive, queries)
+    derived = [p for p in got.pairs if p.a[-2:] == p.b[-2:]]
+    assert len(derived) >= 8
+    for pair in derived:  # (the brief's share, not the geometric mean of the two)
+        assert pair.score == (pair.containment_b if pair.b.startswith("brief") else pair.containment_a)
+    same_answer(got, want)
+
+
 def test_briefs_cut_from_short_stories_are_found_by_a_query_as_by_a_scan(tmp_path: Path) -> None:
     """The index keeps the scan's candidate rule: two short stories are candidates on one band."""
     docs = agency_briefs(20, seed=38)

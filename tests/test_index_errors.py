@@ -170,6 +170,10 @@ def _damage(path: Path, statement: str) -> None:
             "UPDATE meta SET value = '12345678901234567890123' WHERE key = 'generation'",
             "meta.generation is damaged: .*got '12345678901234567890123'",
         ),
+        (  # (past the 4,300 digits Python converts to an int)
+            "UPDATE meta SET value = printf('%.5000c', '1') WHERE key = 'generation'",
+            r"meta.generation is damaged: expected a whole number, got '1{20}'\.\.\. \(5000 characters\)",
+        ),
         (
             "UPDATE meta SET value = '{' WHERE key = 'config'",
             r"meta.config is damaged: expected a JSON object .*got not JSON",

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from dedup import scan
 from dedup.group import _widen
-from dedup.scripts import _words, breaks, measure, tokens, width
+from dedup.pairs import too_short
+from dedup.scripts import _words, breaks, letter_count, measure, tokens, width
 from dedup_bench.scripts import TRANSLATIONS, outlets, reach
 
 CARRIER_PAIRS = {frozenset(("d0", "d1")), frozenset(("d0", "d2")), frozenset(("d1", "d2"))}
@@ -31,6 +32,21 @@ def test_a_chinese_brief_is_measured_in_the_letters_its_characters_stand_for() -
     got = reach(outlets(brief, seed=1), brief)
     assert set(got) == CARRIER_PAIRS
     assert max(got.values()) <= 1  # (the final comma may be left out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(["北", "京", "の", "カ", "서", "a", "b", " "]), min_size=1, max_size=30),
+    least=st.integers(1, 60),
+)
+def test_a_text_is_too_short_exactly_when_its_letters_are_fewer_than_min_exact(parts: list[str], least: int) -> None:
+    """Letters are each character's, summed (a CJK ideograph 3, a kana 2, a Hangul syllable 2.5): a
+    mixed text of exactly min_exact letters is compared (len x average width once came out under)."""
+    text = "".join(parts)
+    weights = {"北": 3, "京": 3, "の": 2, "カ": 2, "서": 2.5, "a": 1, "b": 1, " ": 1}
+    assert letter_count(text) == sum(weights[c] for c in text)
+    assert (too_short(text, least) is None) == (letter_count(text) >= least)
+    assert too_short("北京上海广州深圳のabcd", 30) is None  # (30 letters: 24 + 2 + 4)
 
 
 def test_a_japanese_brief_is_found() -> None:

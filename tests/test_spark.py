@@ -277,6 +277,15 @@ def test_briefs_on_one_band_same_as_local(spark: Any) -> None:
     _assert_same(local, spark_scan(_frame(spark, docs, 3)))
 
 
+def test_undated_briefs_of_a_wire_agency_are_scored_as_locally(spark: Any) -> None:
+    """A pair dates do not order is scored from the agency's side on the executors too (its sources read there)."""
+    docs = [dataclasses.replace(d, source="Reuters") if d.source == "agency" else d for d in agency_briefs(8, seed=5)]
+    local = dedup.scan(docs)
+    derived = [p for p in local.pairs if p.a[-2:] == p.b[-2:]]
+    assert len(derived) >= 6 and all(p.score == p.containment_b for p in derived)  # (the brief is b)
+    _assert_same(local, spark_scan(_frame(spark, docs, 3)))
+
+
 def test_documents_of_one_source_are_said_so_as_by_the_local_engine(spark: Any) -> None:
     """A crawl whose records all name one source: nothing compared, and both engines say which source."""
     docs = [Document(d.id, d.text, source="crawl") for d in Reader().read([SEEDS])]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +38,7 @@ import numpy as np
 
 from .._pages import small_pages
 from ..candidates import _threads
-from ..checks import check_bool
+from ..checks import check_bool, check_path
 from ..config import _config_of
 from ..errors import DedupError, InputError, ParameterError
 from ..records import Document, Skipped
@@ -194,8 +193,7 @@ class Index:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 1e6:
             raise ParameterError(f"timeout must be a number of seconds from 0 to 1e6 (11 days), got {timeout!r}")
         check_bool("create", create)  # ("no" is truthy: it would create)
-        if not isinstance(path, str | os.PathLike) or not os.fspath(path):  # (pathlib's TypeError named no argument)
-            raise ParameterError(f"path must be the index's directory (a str or os.PathLike), got {path!r}")
+        check_path("path", path, "the index's directory")  # (pathlib's TypeError named none; "" is the current folder)
         if config is not None:
             _config_of(config)  # (None stays None: the stored configuration, or the defaults for a new index)
         return cls(Store(Path(path), config, timeout=timeout, create=create))

@@ -327,8 +327,9 @@ class Store:
         """``meta[key]``'s ``value`` as a whole number, a damaged-index error when it is not one."""
         # (SQLite's integers stop at 2**63 - 1: past it, the commit's increment of the generation
         # writes a float, and the damage the message should have named is done and harder to read)
-        if not value.isdigit() or not value.isascii() or int(value) > _LARGEST:
-            raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {value!r}")
+        if not value.isdigit() or not value.isascii() or len(value) > len(str(_LARGEST)) or int(value) > _LARGEST:
+            shown = repr(value) if len(value) <= 40 else f"{value[:20]!r}... ({len(value)} characters)"
+            raise self._damaged(f"meta.{key} is damaged: expected a whole number, got {shown}")
         return int(value)
 
     def text(self, row: Row) -> str:

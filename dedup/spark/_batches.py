@@ -416,8 +416,7 @@ def align_pairs(batches: Iterator[pa.RecordBatch], config: ScanConfig, statistic
         name: table.column(name).to_pylist()
         for name in ("id", "length", "time", "until", "window_count", "source_id", "source_key", "source")
     }
-    agencies = {source: wire_agency(source) is not None for source in set(col["source"])}
-    agency = [agencies[source] for source in col["source"]]
+    agency = [wire_agency(source) is not None for source in col["source"]]
     texts = table.column("text").combine_chunks()
     signature = table.column("signature").combine_chunks()
     orders = table.column("_order").combine_chunks()
