@@ -5,7 +5,8 @@ the likely copy of a pair). A date that cannot be read is ``None``, never a gues
 ``01/02/2024`` is day-first in one country and month-first in another, so it is not read.
 
 A date with a time is an instant; a date without one is its whole day, not the day's first
-instant: outlets' pages scraped with the day alone are not known to come before an agency story
+instant (and a year or a month alone, ``1877`` or ``1950-05``, the whole year or month: a work's
+date in a library's catalogue): outlets' pages scraped with the day alone are not known to come before an agency story
 timestamped that day, so neither is taken for the other's copy on the date (:func:`precedes`).
 A day has no zone: it is held as the UTC day, which orders two days, and compared with a time as
 that day in any zone (a New York page dated by its day is not before AP's 9 p.m. story, 02:00 UTC
@@ -14,6 +15,7 @@ the next day).
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 import unicodedata
@@ -34,12 +36,17 @@ _DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})", re.ASCII)
 # ``2024-W04`` its Monday; neither is the date given, so neither is read.
 _ISO = re.compile(r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}-W\d{2}-\d|\d{4}W\d{3})(?:[T ](.+))?", re.ASCII)
 
+# ISO 8601's reduced precision: a year (``1877``) or a month (``1950-05``), each its whole period.
+_REDUCED = re.compile(r"(\d{4})(?:-(\d{2}))?", re.ASCII)
+
 
 def parse_date(value: str | None) -> datetime | None:
     """An ISO 8601 date or date-time, or a dotted day-first date, as an aware datetime (UTC if no zone), or None.
 
     An ISO 8601 date is a whole day (``2024-01-22``, ``20240122``, ``2024-W04-1``), alone or with a
-    time after ``T`` or a space; digits of any script (Arabic-Indic ones) are read as ASCII ones.
+    time after ``T`` or a space, or a year or a month alone (``1877``, ``1950-05``: its first
+    instant here, its whole period in :func:`period`); digits of any script (Arabic-Indic ones)
+    are read as ASCII ones.
 
     Example:
         >>> parse_date("2024-01-22")
@@ -48,6 +55,8 @@ def parse_date(value: str | None) -> datetime | None:
         (True, None)
         >>> parse_date("2024-01-22+02:00"), parse_date("2024-W04")  # a day in its zone, a week: not read
         (None, None)
+        >>> parse_date("1950-05")
+        datetime.datetime(1950, 5, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
     if value is not None and not isinstance(value, str):
         # (The rule a document's date is held to, in the same words.)
@@ -63,6 +72,10 @@ def parse_date(value: str | None) -> datetime | None:
             return datetime(full, month, day, tzinfo=UTC)
         except ValueError:
             return None
+    reduced = _REDUCED.fullmatch(value)
+    if reduced:
+        month = int(reduced[2] or 1)
+        return datetime(int(reduced[1]), month, 1, tzinfo=UTC) if 1 <= month <= 12 and int(reduced[1]) else None
     if not _ISO.fullmatch(value):
         return None
     try:
@@ -90,8 +103,11 @@ def read_date(value: str | None) -> tuple[datetime | None, str | None]:
     return None, f"date {shown} cannot be read: {_EXPECTED}"
 
 
-# (A month, 2024-01, or a week, 2024-W05, is ISO 8601 too, and names no day: said so.)
-_EXPECTED = "expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00) or day.month.year (31.01.2024)"
+# (A week, 2024-W05, is ISO 8601 too, and is no day, month or year: said so.)
+_EXPECTED = (
+    "expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00), year or month (1877, 1950-05),"
+    " or day.month.year (31.01.2024)"
+)
 
 
 # The characters of a date not read that its reason quotes (a date is at most 35 or so).
@@ -105,18 +121,28 @@ def period(value: str | None) -> tuple[float, float]:
     """A date's period as timestamps, as the engines hold it: its start and its end (NaN, NaN when none or not read).
 
     The end is NaN for a time (an instant) and the next day's first instant for a day (a day
-    without a time is the whole day, dotted or ISO 8601); :func:`precedes` orders two periods.
+    without a time is the whole day, dotted or ISO 8601), likewise the next month's or year's for a
+    month or a year alone; :func:`precedes` orders two periods.
 
     Example:
         >>> period("1970-01-02"), period("1970-01-01T00:01:00Z"), period("yesterday")
         ((86400.0, 172800.0), (60.0, nan), (nan, nan))
-        >>> period("02.01.70") == period("1970-01-02")
+        >>> period("02.01.70") == period("1970-01-02"), period("1970-02") == (2678400.0, 5097600.0)
+        (True, True)
+        >>> period("9999")[1] == period("9999-12-31")[1]
         True
     """
     start = parse_date(value)
     if start is None or value is None:
         return math.nan, math.nan
-    return start.timestamp(), (start + _DAY).timestamp() if _is_day(value.strip()) else math.nan
+    value = _ascii_digits(value.strip())
+    reduced = _REDUCED.fullmatch(value)
+    if reduced:  # (to the end of its last day: the next year's first would be past 9999 for 9999)
+        month = 12 if reduced[2] is None else start.month
+        last = datetime(start.year, month, calendar.monthrange(start.year, month)[1], tzinfo=UTC)
+        return start.timestamp(), last.timestamp() + _DAY.total_seconds()
+    # (the end as a timestamp, not a datetime: 9999-12-31's next day is past the last datetime)
+    return start.timestamp(), start.timestamp() + _DAY.total_seconds() if _is_day(value) else math.nan
 
 
 def read_period(value: str | None) -> tuple[float, float, str | None]:

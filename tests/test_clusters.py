@@ -200,17 +200,40 @@ def test_parse_date() -> None:
         "2024-W04",  # a week: was read as its Monday
         "2024W04",
         "2024-W04T06:10",  # a time in a week: was Monday 06:10
-        "2024-01",  # a month
+        "2024-13",  # no month
+        "0000",  # no year
     ],
 )
 def test_a_date_that_names_no_day_or_no_time_of_a_day_is_not_read(value: str) -> None:
     # Each was read as a day or an instant it does not name, and ordered documents by it unsaid.
     assert parse_date(value) is None and math.isnan(period(value)[0])
-    # (A reduced ISO 8601 date, a month or a week, is ISO 8601 too: the reason says a day or a time.)
+    # (A week is ISO 8601 too, and no day, month or year: the reason says what is read.)
     assert read_date(value)[1] == (
-        f"date {value!r} cannot be read: expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00)"
-        " or day.month.year (31.01.2024)"
+        f"date {value!r} cannot be read: expected an ISO 8601 day or time (2024-01-31, 2024-01-31T14:30:00+02:00),"
+        " year or month (1877, 1950-05), or day.month.year (31.01.2024)"
     )
+
+
+def test_a_year_or_a_month_alone_is_its_whole_period() -> None:
+    """A work dated by its year (a library's catalogue: 1877) or its month (1950-05) was not read, and a literary
+    corpus had no origin by date: each is now its whole year or month, ordered against periods it does not overlap
+    (as a day is its whole day). The last day a datetime holds (9999-12-31) was an OverflowError in every scan."""
+    assert parse_date("1877") == parse_date("1877-01-01") and parse_date("1950-05") == parse_date("1950-05-01")
+    assert period("1877") == (period("1877-01-01")[0], period("1878-01-01")[0])
+    assert period("1950-02") == (period("1950-02-01")[0], period("1950-03-01")[0])
+    assert period("٢٠٢٤-٠٢") == period("2024-02")  # (digits of any script)
+    assert precedes(*period("1877"), *period("1878-01-01")) and not precedes(*period("1877"), *period("1877-12-31"))
+    assert not precedes(*period("1950-05"), *period("1950-05-31T23:00Z"))
+    assert precedes(*period("1950-04"), *period("1950-05"))
+    assert period("9999")[1] == period("9999-12-31")[1] == period("9999-12-31")[0] + 86400
+    quote = "Sing, O goddess, the anger of Achilles son of Peleus, that brought countless ills upon the Achaeans. " * 2
+    docs = [
+        Document("commentary", "A later reading. " + quote + "So the poem begins.", source="c", date="1890"),
+        Document("iliad", quote + "Many a brave soul did it send hurrying down to Hades.", source="i", date="1877"),
+        Document("notes", "Notes on the opening. " + quote, source="n", date="9999-12-31"),
+    ]
+    [cluster] = find_clusters(scan(docs))
+    assert cluster.origin is not None and cluster.origin.doc == "iliad" and cluster.origin_reason.startswith("earliest")
 
 
 _ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x660 + d) for d in range(10)))
