@@ -432,6 +432,11 @@ def write_jsonl(result: ScanResult, stream: TextIO, clusters: Sequence[Cluster] 
         stream.write(_json_line(record))
 
 
+def _a_path(value: object) -> str | None:
+    """``value`` as a message shows a path given where an open stream or lines were due, or None if it is none."""
+    return f"a path, {os.fsdecode(value)!r}" if isinstance(value, str | bytes | os.PathLike) else None
+
+
 def _check_text_stream(stream: object) -> None:
     """A report is text: a binary stream (``open(path, "wb")``, ``io.BytesIO``) is refused before it is written.
 
@@ -444,10 +449,10 @@ def _check_text_stream(stream: object) -> None:
         ...     print(str(error).split(", got ")[1])
         a path, 'found.jsonl': open(path, "w", encoding="utf-8")
     """
-    if isinstance(stream, str | bytes | os.PathLike):
+    path = _a_path(stream)
+    if path is not None:
         raise ParameterError(
-            f"stream must be a text stream (open the file with 'w'), got a path, {os.fsdecode(stream)!r}: "
-            'open(path, "w", encoding="utf-8")'
+            f'stream must be a text stream (open the file with \'w\'), got {path}: open(path, "w", encoding="utf-8")'
         )
     if not callable(getattr(stream, "write", None)):
         raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
@@ -622,10 +627,9 @@ def parse_records(lines: Iterable[str], name: str = "<input>") -> Records:
         0.5
     """
     # A path is a string, which iterates as characters: its first was "not valid JSON" at line 1.
-    if isinstance(lines, str | bytes | os.PathLike) or not isinstance(lines, Iterable):
-        shown = (
-            f"a path, {os.fsdecode(lines)!r}" if isinstance(lines, str | bytes | os.PathLike) else type(lines).__name__
-        )
+    path = _a_path(lines)
+    if path is not None or not isinstance(lines, Iterable):
+        shown = path or type(lines).__name__
         raise ParameterError(
             f"lines must be the lines of a scan output (an open text file, a list of str), got {shown}: "
             'pass open(path, encoding="utf-8")'

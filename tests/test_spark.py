@@ -337,15 +337,26 @@ def test_cli_strict_stops_with_the_local_message(
     assert errors[1] == errors[0]
 
 
+def _two_seed_texts() -> list[str]:
+    """The first two articles of ``seeds/`` (they share four Reuters pieces)."""
+    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
+
+
+def _news(tmp_path: Path, rows: list[dict[str, str]], tail: str = "") -> Path:
+    """``rows`` written as ``tmp_path/news.jsonl``, then ``tail`` (a line the reader refuses)."""
+    news = tmp_path / "news.jsonl"
+    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + tail, encoding="utf-8")
+    return news
+
+
 def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The local engine checks each document as it reads it: a repeated id (and with --strict a
     short document) before a line that is not JSON is said, not the later line, with either engine."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
-    news = tmp_path / "news.jsonl"
+    texts = _two_seed_texts()
     rows = [{"id": "a", "text": texts[0]}, {"id": "s", "text": "a caption"}, {"id": "a", "text": texts[1]}]
-    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "not json\n", encoding="utf-8")
+    news = _news(tmp_path, rows, "not json\n")
     for options, said in (([], f"{news}:3: duplicate id 'a'"), (["--strict"], f"{news}:2: too short")):
         errors = _stderr_of_both_engines(["scan", str(news), "-q", *options], 2, capsys)
         assert errors[0].startswith(f"dedup: error: {said}")
@@ -356,10 +367,9 @@ def test_cli_a_date_field_no_document_has_is_said_with_either_engine(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A misspelt --date-field read by dedup's reader is said on standard error by --engine spark too."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
-    news = tmp_path / "news.jsonl"
+    texts = _two_seed_texts()
     rows = [{"id": "a", "text": texts[0], "date": "2024-01-22"}, {"id": "b", "text": texts[1]}]
-    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    news = _news(tmp_path, rows)
     errors = _stderr_of_both_engines(
         ["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-"], 0, capsys
     )
@@ -371,10 +381,9 @@ def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A date not read stops --strict with the local words: without --strict the document is scanned, not skipped."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2]]
-    news = tmp_path / "news.jsonl"
+    texts = _two_seed_texts()
     rows = [{"id": "a", "text": texts[0], "date": "yesterday"}, {"id": "b", "text": texts[1]}]
-    news.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    news = _news(tmp_path, rows)
     errors = _stderr_of_both_engines(["scan", str(news), "--strict", "-q"], 2, capsys)
     assert "(scanned without it and counted without --strict)" in errors[0]
     assert errors[1] == errors[0]

@@ -547,12 +547,9 @@ def _checked(
     if first:
         bad = first[0]
         skippable = bad.kind not in ("empty", "too short", "unread date")
-        if bad.where is not None:
-            raise InputError(
-                f"{bad.where}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
-            )
+        place = bad.where if bad.where is not None else f"document {bad.id!r}"
         raise InputError(
-            f"document {bad.id!r}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
+            f"{place}: {bad.reason}", document=bad.id, reason=bad.reason, skippable=skippable, kind=bad.kind
         )
     return rows, light_rows
 
