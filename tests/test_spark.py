@@ -349,6 +349,12 @@ def _news(tmp_path: Path, rows: list[dict[str, str]], tail: str = "") -> Path:
     return news
 
 
+def _first_dated(tmp_path: Path, date: str) -> Path:
+    """The two seed articles in news.jsonl (ids a and b), the first dated ``date``, the second undated."""
+    texts = _two_seed_texts()
+    return _news(tmp_path, [{"id": "a", "text": texts[0], "date": date}, {"id": "b", "text": texts[1]}])
+
+
 def test_cli_a_problem_before_a_line_the_reader_refuses_is_said_first(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -367,9 +373,7 @@ def test_cli_a_date_field_no_document_has_is_said_with_either_engine(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A misspelt --date-field read by dedup's reader is said on standard error by --engine spark too."""
-    texts = _two_seed_texts()
-    rows = [{"id": "a", "text": texts[0], "date": "2024-01-22"}, {"id": "b", "text": texts[1]}]
-    news = _news(tmp_path, rows)
+    news = _first_dated(tmp_path, "2024-01-22")
     errors = _stderr_of_both_engines(
         ["scan", str(news), "--date-field", "Date", "--format", "jsonl", "-o", "-"], 0, capsys
     )
@@ -381,9 +385,7 @@ def test_cli_strict_on_a_date_not_read_says_it_is_scanned_without_it(
     spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A date not read stops --strict with the local words: without --strict the document is scanned, not skipped."""
-    texts = _two_seed_texts()
-    rows = [{"id": "a", "text": texts[0], "date": "yesterday"}, {"id": "b", "text": texts[1]}]
-    news = _news(tmp_path, rows)
+    news = _first_dated(tmp_path, "yesterday")
     errors = _stderr_of_both_engines(["scan", str(news), "--strict", "-q"], 2, capsys)
     assert "(scanned without it and counted without --strict)" in errors[0]
     assert errors[1] == errors[0]
