@@ -366,6 +366,9 @@ def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> lis
 # Words in a row that both sides hold in one place are a piece of the copy; one or two may be words
 # both outlets' own texts use by chance ("in Iraq"), and lie inside the text between two pieces.
 _ANCHOR = 3
+# A phrase the two outlets' texts share by chance inside the text between two pieces is at most
+# this many words long; a longer run in order is copy, and the text between two pieces ends there.
+_CHANCE = 5
 # A phrase of this many words that the text between two pieces shares with the other side's text
 # elsewhere is copy moved there (a shuffled copy's phrase); a name ("Mohammed Shia al-Sudani") or
 # a title both outlets' own texts and the wire use is shorter.
@@ -376,6 +379,10 @@ _SPACED = re.compile(r"\S+")
 # (0.77 in the news probe of 6 December 2026); at half, a reworded (translated) plagiarism case of
 # pan13-train came in two pieces across a sentence reworded with no phrase and few words kept.
 _LONG_COVER = 0.6
+# Passages longer than this (characters, on either side) are left as found: matching their words
+# takes time growing with the square of their length (a passage of 10,000 words: 1.5 s), and a
+# chain of news pieces and outlets' paragraphs spans a few thousand characters.
+_LONGEST = 12_000
 
 
 def _apart_at_own_text(
@@ -396,7 +403,7 @@ def _apart_at_own_text(
     :mod:`dedup.chain`). Each piece must stand alone: ``run`` characters or more on both sides,
     and covered by the words the two sides share in order, ``dense`` under ``min_length`` (a
     near-verbatim piece), ``_LONG_COVER`` from there; otherwise the cut beside it is not made. The
-    seeds are shared out by length.
+    seeds are shared out by length. A passage longer than ``_LONGEST`` on a side is left as found.
 
     Example (a wire sentence, each outlet's own text, another wire sentence):
         >>> one = "the ministry said it had no plans to withdraw its troops from the country this year "
@@ -409,9 +416,11 @@ def _apart_at_own_text(
         ...     Alignment(0, len(a), 0, len(b), 30), (a, b), 150, 60, 0.8, 400)] == [(one.strip(),) * 2, (two,) * 2]
         True
     """
-    if _length(x) < min_length:
+    if _length(x) < min_length or max(x.a_end - x.a_start, x.b_end - x.b_start) > _LONGEST:
         return [x]
     side_a, side_b = texts[0][x.a_start : x.a_end], texts[1][x.b_start : x.b_end]
+    if side_a == side_b:
+        return [x]  # (a verbatim copy, a third of pan13-train's passages: nothing to part)
     words_a = [(m.start(), m.end()) for m in _SPACED.finditer(side_a)]
     words_b = [(m.start(), m.end()) for m in _SPACED.finditer(side_b)]
     matcher = SequenceMatcher(
@@ -442,6 +451,8 @@ def _apart_at_own_text(
                 cuts.append((a0, a1, b0, b1))
                 k = n
                 break
+            if anchors[n].size > _CHANCE:
+                break  # (a longer run is copy: the texts between end here)
 
     def covered(words: list[tuple[int, int]], at: int, start: int, end: int) -> int:
         """Characters of [start, end) that the runs of words both sides share in order cover."""
