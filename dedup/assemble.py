@@ -415,6 +415,11 @@ def _apart_at_own_text(
         >>> [(a[p.a_start : p.a_end], b[p.b_start : p.b_end]) for p in _apart_at_own_text(
         ...     Alignment(0, len(a), 0, len(b), 30), (a, b), 150, 60, 0.8, 400)] == [(one.strip(),) * 2, (two,) * 2]
         True
+
+    Text between that holds a phrase of the copy from elsewhere is no outlet's own (a shuffled copy):
+        >>> b = one + "it had no plans to withdraw its troops " + "for the long national holiday in spring " + two
+        >>> len(_apart_at_own_text(Alignment(0, len(a), 0, len(b), 30), (a, b), 150, 60, 0.8, 400))
+        1
     """
     if _length(x) < min_length or max(x.a_end - x.a_start, x.b_end - x.b_start) > _LONGEST:
         return [x]
