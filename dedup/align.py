@@ -23,6 +23,7 @@ from ._arrays import Positions
 from .assemble import (
     _WORD_SHARE,
     Alignment,
+    _apart_at_own_text,
     _contains,
     _in_order,
     _join,
@@ -295,8 +296,12 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     run = _COMMON_RUN * p.min_length
     common = [short == 2 and min(a1 - a0, b1 - b0) < run for a0, a1, b0, b1, _, short in rows]
     found = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if not stock_like]
-    stock = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if stock_like]
     texts = (a.normalized.text, b.normalized.text)
+    # A chain may hold two pieces of a copy and the text each outlet wrote between them.
+    found = [
+        y for x in found for y in _apart_at_own_text(x, texts, p.min_length, round(run), p.exact_density, 2 * p.gap)
+    ]
+    stock = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if stock_like]
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
     shares: dict[tuple[int, int, int, int], float] = {}  # (a passage may be checked twice)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 import random
+import re
 import textwrap
 import unicodedata
 from itertools import pairwise
@@ -461,6 +462,33 @@ def test_seeds_reuters_pieces_are_four_separate_tight_passages() -> None:
     pieces_only = [(p.a.start, p.a.end, p.b.start, p.b.end) for k, p in enumerate(found) if k in holders.values()]
     assert shared_share(a, b, pieces_only) >= 0.9
     assert shared_share(a, b, [(p.a.start, p.a.end, p.b.start, p.b.end) for p in found]) >= 0.8
+
+
+def seed_sentences(name: str) -> list[str]:
+    """The sentences of a seed article (40 characters or more), split at full stops and line breaks."""
+    text = next(SEEDS.glob(name + "_*.txt")).read_text("utf-8")
+    return [s for s in re.split(r"(?<=\.)\s+|\n+", text) if len(s) >= 40]
+
+
+@pytest.mark.parametrize("own_a, own_b", [(8, 10), (10, 13)])
+def test_two_wire_pieces_with_each_outlets_own_paragraph_between_are_two_passages(own_a: int, own_b: int) -> None:
+    """Two outlets run a Reuters piece (000) and an AFP piece (004), each with a paragraph of its
+    own on the story between them (sentences of 003, 129-168 characters). The two paragraphs share
+    the story's words, and a phrase ("American ... in Iraq") by chance, but they are no edit of
+    each other: until 6 December 2026 the kernel's chain held both pieces and both paragraphs as
+    one loose passage (the 3/4 `gap` cut wants more than 150 characters with no seed on both
+    sides)."""
+    reuters, afp, own = seed_sentences("000"), seed_sentences("004"), seed_sentences("003")
+    wire = (" ".join(reuters[15:17]), " ".join(afp[4:6]))
+    a = own[0] + "\n\n" + wire[0] + "\n\n" + own[own_a] + "\n\n" + wire[1]
+    b = wire[0] + "\n\n" + own[own_b] + "\n\n" + wire[1] + "\n\n" + own[7]
+    result = scan([Document("a", a, source="outlet-a"), Document("b", b, source="outlet-b")])
+    assert len(result.passages) == 2
+    for passage, piece in zip(result.passages, wire, strict=True):
+        for side, text in ((passage.a, a), (passage.b, b)):
+            at = text.index(piece)
+            assert at <= side.start and side.end <= at + len(piece), (side.slice(text), piece)
+            assert side.end - side.start >= len(piece) - 2  # (the piece, less its full stop)
 
 
 def test_seeds_000_run_by_a_second_outlet_still_gives_its_copy_with_001() -> None:
