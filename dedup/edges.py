@@ -3,8 +3,9 @@
 An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
 (an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
 word or two (a seed running over a full stop) or into the outlet's template above or below its
-story; a template line both sides print inside a passage parts it; words two passages both
-claim at their seam go to one of them. :mod:`dedup.align` calls
+story; a template line both sides print inside a passage parts it; a word or two at an edge that
+text one side set off parts from the copy (a dateline's city beyond the agency's credit) goes;
+words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
 :func:`_untangle`, then :func:`_to_sentence_ends`, last.
 """
 
@@ -52,7 +53,8 @@ def _to_sentence_ends(
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
     end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
-    (:func:`_off_boilerplate`), and is parted at template lines both sides print further in
+    (:func:`_off_boilerplate`) and a word or two beyond text one side set off (:func:`_off_lone_words`),
+    and is parted at template lines both sides print further in
     (:func:`_apart_at_templates`, ``min_length``, ``min_exact``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 

@@ -500,6 +500,16 @@ def test_words_one_side_inserted_into_a_sentence_leave_the_word_before_them_in_t
     assert normalized[0].text[a0:a1] == normalized[1].text[b0:b1] == copy
 
 
+def test_a_headlines_words_the_lead_repeats_below_a_dateline_leave_the_other_side_as_it_is() -> None:
+    """The agency's headline starts with the lead's first words and its dateline follows; the outlet ran
+    the lead alone. The agency's side starts at the lead below the dateline, the outlet's where it did."""
+    copy = "Australia and Pakistan cricket teams will meet in two Tests in the Gulf"
+    normalized, spans = _whole(f"Australia and Pakistan to tour next week\n\nDUBAI (APP) - {copy}", copy)
+    (a0, a1), (b0, b1) = _off_lone_words(spans, normalized, 100, 10)
+    assert (b0, b1) == spans[1]
+    assert normalized[0].text[a0:a1] == normalized[1].text[b0:b1]
+
+
 _LOWER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=9)
 
 
