@@ -3,13 +3,15 @@
 An edge moves out to its sentence's end where the rest of the sentence is an edit on both sides
 (an outlet reworded the wire sentence's last words), and off a sentence end it reaches over by a
 word or two (a seed running over a full stop) or into the outlet's template above or below its
-story; a template line both sides print inside a passage parts it; words two passages both
-claim at their seam go to one of them. :mod:`dedup.align` calls
+story; a template line both sides print inside a passage parts it; a word or two at an edge that
+text one side set off parts from the copy (a dateline's city beyond the agency's credit) goes;
+words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
 :func:`_untangle`, then :func:`_to_sentence_ends`, last.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import permutations
 
 import numpy as np
@@ -19,6 +21,7 @@ from numba import njit
 from ._arrays import Positions
 from .assemble import (
     _EDGE_WORDS,
+    _EDIT_LENGTH,
     _WORD_SHARE,
     Alignment,
     _an_edit,
@@ -50,7 +53,8 @@ def _to_sentence_ends(
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
     end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
-    (:func:`_off_boilerplate`), and is parted at template lines both sides print further in
+    (:func:`_off_boilerplate`) and a word or two beyond text one side set off (:func:`_off_lone_words`),
+    and is parted at template lines both sides print further in
     (:func:`_apart_at_templates`, ``min_length``, ``min_exact``). Documents prepared without their raw text have no
     sentence ends, and their passages stay as found.
 
@@ -102,7 +106,7 @@ def _to_sentence_ends(
                 start=not moved_start and (trimmed[0][0], trimmed[1][0]) != (spans[0][0], spans[1][0]),
                 end=not moved_end and (trimmed[0][1], trimmed[1][1]) != (spans[0][1], spans[1][1]),
             )  # fmt: skip
-        spans = trimmed
+        spans = _off_lone_words(trimmed, (docs[0].normalized, docs[1].normalized), reach, fragment)
         pieces = _apart_at_templates(spans, docs, fragment, min_length, min_exact)
         whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
         for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
@@ -297,6 +301,149 @@ def _the_same_beyond(
     other = texts[1 - side][max(low, high - reach) : high] if at_end else texts[1 - side][low : low + reach]
     edge = other.replace(" ", "")
     return edge.endswith(letters) if at_end else edge.startswith(letters)
+
+
+# A lone piece at a passage's edge is at most this many words (a dateline's city: "Dera Ismail Khan").
+_LONE_WORDS = 3
+_WORD = re.compile(r"\S+")
+
+
+def _off_lone_words(
+    spans: list[tuple[int, int]], normalized: tuple[_Offsets, _Offsets], reach: int, fragment: int
+) -> list[tuple[int, int]]:
+    """A passage's two spans without a word or two at an edge that text one side set off parts from the copy.
+
+    An outlet that runs an agency story keeps the dateline's city and drops the agency's credit
+    ("QUETTA: Pakistan's army ..." against "QUETTA, Jun 18 (Reuters) - Pakistan's army ...";
+    "بغداد - " against "بغداد (رويترز) - "), or prints the agency's name under the copy where
+    the agency printed its sign-off and then its name: the city matched, and the passage held the
+    credit between it and the copy, too short for the kernel's ``trim`` to part them. At either
+    edge, the words both sides hold alike (at most ``_LONE_WORDS``) are left out when, before the
+    copy goes on alike (a run of ``fragment`` characters or more, within ``reach``), one side holds
+    text longer than them, set off by punctuation or a line break at both its ends (a credit, a
+    dateline, a sign-off: no words of a sentence), and the other side nothing, or a stretch under
+    ``_EDIT_LENGTH`` of that (text one side added, not an edit of the copy): they bring fewer
+    shared characters than the unshared ones they take in. Where the copy goes on after an edit
+    of like length on both sides ("December 19:" / "Dec 19 (Reuters) -"), or after words inserted
+    into a sentence, the words stay. Where the other side's copy goes on from its very edge
+    further in on one side (a headline's last words the lead repeats below a dateline), that side
+    alone moves.
+
+    Example:
+        >>> from dedup.normalize import normalize
+        >>> copy = "Pakistan's army said on Thursday"
+        >>> raw = (f"QUETTA, Jun 18 (Reuters) - {copy}", f"QUETTA: {copy}")
+        >>> normalized = (normalize(raw[0]), normalize(raw[1]))
+        >>> texts = (normalized[0].text, normalized[1].text)
+        >>> (a0, a1), (b0, b1) = _off_lone_words([(0, len(texts[0])), (0, len(texts[1]))], normalized, 100, 10)
+        >>> texts[0][a0:a1], texts[1][b0:b1]
+        ('pakistan s army said on thursday', 'pakistan s army said on thursday')
+        >>> raw = (f"Sylhet, Dec 19 (Reuters) - {copy}", f"Sylhet, December 19: {copy}")  # an edit: it stays
+        >>> normalized = (normalize(raw[0]), normalize(raw[1]))
+        >>> _off_lone_words([(0, len(normalized[0].text)), (0, len(normalized[1].text))], normalized, 100, 10)
+        [(0, 54), (0, 51)]
+    """
+    if fragment <= 0:
+        return spans  # (no copy goes on for a seed's length of nothing: no edge is trimmed, as off the breaks)
+    texts = (normalized[0].text, normalized[1].text)
+    for at_end in (False, True):
+        words = [_edge_words(texts[s], *spans[s], reach, at_end=at_end) for s in (0, 1)]
+        cut = _lone_cut(words, normalized, fragment, reach, at_end=at_end)
+        if cut is not None:
+            spans = [(spans[s][0], cut[s]) if at_end else (cut[s], spans[s][1]) for s in (0, 1)]
+    return spans
+
+
+def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) -> list[tuple[str, int, int]]:
+    """The words of ``text[start:end]`` within twice ``reach`` of one edge, from that edge in.
+
+    Each word is (word, its edge nearer the passage's edge, its other edge) in the text's offsets.
+    """
+    low, high = (max(start, end - 2 * reach), end) if at_end else (start, min(end, start + 2 * reach))
+    found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, low, high)]
+    if at_end:
+        return [(w, e, s) for w, s, e in reversed(found)]
+    return found
+
+
+def _lone_cut(
+    words: list[list[tuple[str, int, int]]],
+    normalized: tuple[_Offsets, _Offsets],
+    fragment: int,
+    reach: int,
+    *,
+    at_end: bool,
+) -> tuple[int, int] | None:
+    """Where each side's edge goes when its first ``words`` (:func:`_edge_words`) are a lone piece, else None."""
+    a, b = words
+    k = 0
+    while k < min(len(a), len(b)) and a[k][0] == b[k][0]:
+        k += 1
+    if not 0 < k <= _LONE_WORDS or k == min(len(a), len(b)):
+        return None
+    lone = abs(a[k - 1][2] - a[0][1])
+    places: dict[str, list[int]] = {}
+    for j in range(k, len(b)):
+        places.setdefault(b[j][0], []).append(j)
+    # The nearest place past the lone words where the copy goes on alike for a seed's length.
+    best: tuple[int, int, int] | None = None
+    for i in range(k, len(a)):
+        skip_a = _skipped(a, k, i)
+        if skip_a > reach or (best is not None and skip_a >= best[0]):
+            break
+        for j in places.get(a[i][0], ()):
+            skip_b = _skipped(b, k, j)
+            if skip_b > reach or (best is not None and skip_a + skip_b >= best[0]):
+                break
+            if _goes_on(a, b, i, j, fragment):
+                best = (skip_a + skip_b, i, j)
+                break
+    if best is None:
+        return None
+    _, i, j = best
+    # The other side's copy may go on from its very edge further in on this side, past the lone
+    # words (a headline's last words that the lead below a dateline repeats): this side alone moves.
+    for n in range(k, i + 1):
+        if _run(a, b, n, 0) > k and _goes_on(a, b, n, 0, fragment):
+            return a[n][1], b[0][1]
+    for n in range(k, j + 1):
+        if _run(a, b, 0, n) > k and _goes_on(a, b, 0, n, fragment):
+            return a[0][1], b[n][1]
+    skips = (_skipped(a, k, i), _skipped(b, k, j))
+    side = 0 if skips[0] >= skips[1] else 1
+    if skips[side] <= lone or skips[1 - side] >= _EDIT_LENGTH * skips[side]:
+        return None  # (what the lone words bring is more than what parts them, or the stretches are an edit)
+    # The inserted text is set off at both its ends: a credit, a dateline, a sign-off.
+    ours, at = words[side], (i, j)[side]
+    seams = (ours[at][1], ours[k][1]) if at_end else (ours[k - 1][2], ours[at - 1][2])
+    if not all(_break_after(normalized[side], e) for e in seams):
+        return None
+    return a[i][1], b[j][1]
+
+
+def _break_after(normalized: _Offsets, end: int) -> bool:
+    """Whether the word ending at ``end`` is followed by a break: more than a space before the next, in the raw text."""
+    text = normalized.text
+    return 0 < end < len(text) and text[end] == " " and normalized.offset(end + 1) - normalized.offset(end - 1) > 2
+
+
+def _skipped(words: list[tuple[str, int, int]], k: int, i: int) -> int:
+    """The characters of the words between the ``k``-th and the ``i``-th of ``words`` (:func:`_edge_words`)."""
+    return max(0, abs(words[i][1] - words[k - 1][2]) - 2)
+
+
+def _run(a: list[tuple[str, int, int]], b: list[tuple[str, int, int]], i: int, j: int) -> int:
+    """How many words ``a`` from its ``i``-th word and ``b`` from its ``j``-th hold alike."""
+    n = 0
+    while i + n < len(a) and j + n < len(b) and a[i + n][0] == b[j + n][0]:
+        n += 1
+    return n
+
+
+def _goes_on(a: list[tuple[str, int, int]], b: list[tuple[str, int, int]], i: int, j: int, fragment: int) -> bool:
+    """Whether ``a`` from its ``i``-th word and ``b`` from its ``j``-th hold alike ``fragment`` characters or more."""
+    n = _run(a, b, i, j)
+    return n > 0 and abs(a[i + n - 1][2] - a[i][1]) >= fragment
 
 
 # A line of an outlet's template: this share of its letters and this many of them its source's

@@ -49,17 +49,21 @@ def test_arabic_plag_dev_plagdet() -> None:
     # 30, was counted exactly: the sketch's counters carried about 8 foreign counts each.)
     # (0.9238 with 816 until reordered pieces a cut parts were no longer tiled into one passage.)
     # (0.9229, R 0.9136, until a line break on one side only no longer cut a copy's edge back.)
+    # (0.9230, R 0.9137, until a word or two at a passage's edge beyond a credit one side set off
+    # were left out: one passage 48 characters shorter at its start.)
     assert (overall.cases, overall.detections) == (820, 817)
-    assert round(overall.plagdet, 4) == 0.923
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9137)
+    assert round(overall.plagdet, 4) == 0.9229
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9135)
 
 
 def test_pan13_train_plagdet() -> None:
     overall = evaluate_corpus(corpus("pan13-train")).overall
     # (0.8762, R 0.8339, until a line break on one side only no longer cut a copy's edge back.)
+    # (0.8765, R 0.8345, until a word or two at a passage's edge beyond a credit one side set off
+    # were left out: 59 passages tighter, most of a lone "the" or a heading's word.)
     assert (overall.cases, overall.detections) == (4007, 3926)
-    assert round(overall.plagdet, 4) == 0.8765
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8345)
+    assert round(overall.plagdet, 4) == 0.8764
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8342)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup import Document, scan
 from dedup.cli import main
-from dedup.edges import _apart_at_templates, _covered_letters, _off_boilerplate
+from dedup.edges import _apart_at_templates, _covered_letters, _off_boilerplate, _off_lone_words
 from dedup.normalize import normalize
 from dedup.seeds import Prepared, prepare
 from dedup.shingle import shingle
@@ -434,3 +435,109 @@ def test_pieces_parted_at_template_lines_lie_in_order_inside_the_passage_and_off
         assert all(not (s <= lines[side] < e) for piece in pieces for side, (s, e) in enumerate(piece)), pieces
     if place_a == place_b and 0 < place_a < len(WIRE) and not links_a and not links_b:
         assert len(pieces) == 2, pieces
+
+
+# The wire story without its dateline, and an Arabic and an Urdu story, for outlets that keep the
+# dateline's city and drop the agency's credit.
+STORY = paragraphs(WIRE[0].split(" - ", 1)[1], *WIRE[1:3])
+ARABIC = (
+    "قال الجيش العراقي يوم الخميس إن قواته قتلت ما لا يقل عن أربعة عشر مسلحا في غارة ليلية على مخبأ في "
+    "جبال محافظة الأنبار قرب الحدود مع سوريا. وأضاف بيان عسكري أن قوات الأمن تحركت بناء على معلومات "
+    "استخباراتية وضبطت أسلحة ومتفجرات في المجمع. وأصيب جنديان في تبادل لإطلاق النار وقال البيان إن عملية "
+    "تفتيش ما زالت مستمرة في المنطقة."
+)
+URDU = (  # (its full stops are Urdu's, no hyphens)
+    "پاک فوج نے جمعرات کو بتایا ہے کہ بلوچستان کے پہاڑی علاقے میں ایک خفیہ ٹھکانے پر رات گئے کارروائی میں کم از کم "
+    "چودہ شدت پسند مارے گئے۔ فوجی بیان کے مطابق سیکیورٹی فورسز نے خفیہ اطلاعات پر کارروائی کی اور کمپاؤنڈ سے اسلحہ اور "  # noqa: RUF001
+    "دھماکہ خیز مواد برآمد کیا۔ فائرنگ کے تبادلے میں دو فوجی زخمی ہوئے جبکہ علاقے میں سرچ آپریشن جاری ہے۔"  # noqa: RUF001
+)
+# (the agency's text, the outlet's, what only the agency's holds at the passage's edge)
+CREDITS = {
+    "english dateline": (f"BAGHDAD, Jun 18 (Reuters) - {STORY}", f"BAGHDAD: {STORY}", "Jun 18"),
+    "arabic dateline": (f"بغداد (رويترز) - {ARABIC}", f"بغداد - {ARABIC}", "رويترز"),
+    "urdu dateline": (f"کوئٹہ (اے پی پی) {URDU}", f"کوئٹہ {URDU}", "اے پی پی"),
+    "arabic sign-off": (f"{ARABIC} (تحرير سها جادو) رويترز", f"{ARABIC} رويترز", "تحرير"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CREDITS))
+def test_a_city_kept_beyond_the_agencys_credit_is_left_out_of_the_passage(case: str) -> None:
+    """An outlet keeps the dateline's city and drops the agency's credit ("BAGHDAD: ..." against
+    "BAGHDAD, Jun 18 (Reuters) - ..."), or prints the agency's name where the agency's copy has its
+    sign-off and then its name: the city (the name) is all the passage gained at that edge, and it
+    took in the credit (the sign-off) on the agency's side. The passage is the story on both sides."""
+    agency, outlet, credit = CREDITS[case]
+    texts = {"agency": agency, "outlet": outlet}
+    [found] = scan([Document(k, v) for k, v in texts.items()]).passages
+    sides = {found.a.doc: found.a.slice(texts[found.a.doc]), found.b.doc: found.b.slice(texts[found.b.doc])}
+    assert credit not in sides["agency"], sides
+    assert normalize(sides["agency"]).text == normalize(sides["outlet"]).text, sides
+
+
+def test_a_city_parted_from_the_copy_by_an_edit_on_both_sides_stays_in_the_passage() -> None:
+    """The datelines "Sylhet, December 19:" and "SYLHET, Dec 19 (Reuters) -" are an edit of each other
+    (each side its own date), not text one side added, and the passage keeps the city."""
+    texts = {"agency": f"SYLHET, Dec 19 (Reuters) - {STORY}", "outlet": f"Sylhet, December 19: {STORY}"}
+    [found] = scan([Document(k, v) for k, v in texts.items()]).passages
+    assert found.a.slice(texts[found.a.doc]).lower().startswith("sylhet")
+    assert found.b.slice(texts[found.b.doc]).lower().startswith("sylhet")
+
+
+def _whole(*raw: str) -> tuple[tuple[Any, Any], list[tuple[int, int]]]:
+    normalized = (normalize(raw[0]), normalize(raw[1]))
+    return normalized, [(0, len(normalized[0].text)), (0, len(normalized[1].text))]
+
+
+def test_words_one_side_inserted_into_a_sentence_leave_the_word_before_them_in_the_passage() -> None:
+    """A word inserted into a sentence ("search operations continued" against "search continued") is an
+    edit of it, not a credit set off by punctuation, and "search" stays; set off ("search (operations) -
+    continued"), it goes."""
+    copy = "continued at the rubble where troops had been sent to help rescue teams"
+    normalized, spans = _whole(f"Search operations {copy}", f"Search {copy}")
+    assert _off_lone_words(spans, normalized, 100, 10) == spans
+    normalized, spans = _whole(f"Search (operations) - {copy}", f"Search {copy}")
+    (a0, a1), (b0, b1) = _off_lone_words(spans, normalized, 100, 10)
+    assert normalized[0].text[a0:a1] == normalized[1].text[b0:b1] == copy
+
+
+def test_a_headlines_words_the_lead_repeats_below_a_dateline_leave_the_other_side_as_it_is() -> None:
+    """The agency's headline starts with the lead's first words and its dateline follows; the outlet ran
+    the lead alone. The agency's side starts at the lead below the dateline, the outlet's where it did."""
+    copy = "Australia and Pakistan cricket teams will meet in two Tests in the Gulf"
+    normalized, spans = _whole(f"Australia and Pakistan to tour next week\n\nDUBAI (APP) - {copy}", copy)
+    (a0, a1), (b0, b1) = _off_lone_words(spans, normalized, 100, 10)
+    assert (b0, b1) == spans[1]
+    assert normalized[0].text[a0:a1] == normalized[1].text[b0:b1]
+
+
+_LOWER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lone=st.lists(_LOWER.map(lambda w: "q" + w), min_size=1, max_size=3),
+    credit=st.lists(_LOWER.map(lambda w: "x" + w), min_size=1, max_size=6),
+    body=st.lists(_LOWER.map(lambda w: "b" + w), min_size=4, max_size=30),
+    at_end=st.booleans(),
+    set_off=st.booleans(),
+)
+def test_lone_words_beyond_a_credit_one_side_set_off_are_cut_and_nothing_else(
+    lone: list[str], credit: list[str], body: list[str], at_end: bool, set_off: bool
+) -> None:
+    """Words of a city (q...), the agency's credit (x...) on one side only, and the copy (b...): at
+    either edge, the spans lose the city exactly when the credit is set off by punctuation and longer
+    than the city, and then are the copy on both sides; the spans only ever shrink."""
+    city, added, copy = " ".join(lone), " ".join(credit), " ".join(body)
+    credited = f"({added}) -" if set_off else added
+    if at_end:
+        raw = (f"{copy}. {credited} {city}", f"{copy}. {city}")
+    else:
+        raw = (f"{city} {credited} {copy}", f"{city} {copy}")
+    normalized, spans = _whole(*raw)
+    out = _off_lone_words(spans, normalized, 100, 10)
+    assert all(s0 <= s1 < e1 <= e0 for (s0, e0), (s1, e1) in zip(spans, out, strict=True)), out
+    cut = set_off and len(added) > len(city) and len(copy) >= 10 and len(added) <= 100
+    if cut:
+        assert [normalized[s].text[slice(*out[s])] for s in (0, 1)] == [copy, copy], out
+    else:
+        assert out == spans
