@@ -347,11 +347,38 @@ def _off_lone_words(
         return spans  # (no copy goes on for a seed's length of nothing: no edge is trimmed, as off the breaks)
     texts = (normalized[0].text, normalized[1].text)
     for at_end in (False, True):
+        if _alike_at_edge(texts, spans, reach, at_end=at_end):
+            continue  # (more words alike at the edge than a lone piece holds: most passages)
         words = [_edge_words(texts[s], *spans[s], reach, at_end=at_end) for s in (0, 1)]
         cut = _lone_cut(words, normalized, fragment, reach, at_end=at_end)
         if cut is not None:
             spans = [(spans[s][0], cut[s]) if at_end else (cut[s], spans[s][1]) for s in (0, 1)]
     return spans
+
+
+def _alike_at_edge(texts: tuple[str, str], spans: list[tuple[int, int]], reach: int, *, at_end: bool) -> bool:
+    """Whether both sides hold the same first ``_LONE_WORDS`` + 1 words at one edge (whole, within twice ``reach``).
+
+    A cheap bound before :func:`_edge_words`: the same characters up to and with the space after
+    that many words on both sides are the same words, so the edge holds no lone piece.
+    """
+    (a0, a1), (b0, b1) = spans
+    a, b = texts
+    length = 0
+    for _ in range(_LONE_WORDS + 1):
+        if at_end:
+            at = a.rfind(" ", a0, a1 - length - 1)
+            length = a1 - at
+        else:
+            at = a.find(" ", a0 + length + 1, a1)
+            length = at + 1 - a0
+        if at < 0:
+            return False
+    if length > min(2 * reach, a1 - a0, b1 - b0):
+        return False
+    piece = a[a1 - length : a1] if at_end else a[a0 : a0 + length]
+    alike = piece == (b[b1 - length : b1] if at_end else b[b0 : b0 + length])
+    return alike and len(piece.split()) > _LONE_WORDS  # (spaces in a row would hold fewer words)
 
 
 def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) -> list[tuple[str, int, int]]:

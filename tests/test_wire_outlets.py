@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 
 from dedup import Document, scan
 from dedup.cli import main
-from dedup.edges import _apart_at_templates, _covered_letters, _off_boilerplate, _off_lone_words
+from dedup.edges import (
+    _alike_at_edge,
+    _apart_at_templates,
+    _covered_letters,
+    _edge_words,
+    _lone_cut,
+    _off_boilerplate,
+    _off_lone_words,
+)
 from dedup.normalize import normalize
 from dedup.seeds import Prepared, prepare
 from dedup.shingle import shingle
@@ -541,3 +549,36 @@ def test_lone_words_beyond_a_credit_one_side_set_off_are_cut_and_nothing_else(
         assert [normalized[s].text[slice(*out[s])] for s in (0, 1)] == [copy, copy], out
     else:
         assert out == spans
+
+
+_TOKENS = st.sampled_from(["a", "bb", "ccc", "dd d", "e  e", "ff,", "g\nh", "a."])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shared=st.lists(_TOKENS, max_size=7),
+    own=st.lists(st.lists(_TOKENS, max_size=6), min_size=2, max_size=2),
+    trim=st.lists(st.integers(0, 3), min_size=2, max_size=2),
+    reach=st.integers(1, 30),
+    at_end=st.booleans(),
+)
+def test_the_bound_on_edges_alike_holds_where_no_lone_piece_is(
+    shared: list[str], own: list[list[str]], trim: list[int], reach: int, at_end: bool
+) -> None:
+    """Both sides start (or end) with the same words, then each goes on its own way: where the
+    cheap bound says the edge holds four words alike, the full look finds them and no lone piece
+    there, so the bound changes no passage; and with four whole words alike within reach it says so."""
+    sides = [own[s] + shared if at_end else shared + own[s] for s in (0, 1)]
+    normalized = (normalize(" ".join(sides[0])), normalize(" ".join(sides[1])))
+    plain = (normalized[0].text, normalized[1].text)
+    spans = [(0, len(t) - trim[s]) if at_end else (trim[s], len(t)) for s, t in enumerate(plain)]
+    spans = [(s, e) if s < e else (0, len(t)) for (s, e), t in zip(spans, plain, strict=True)]
+    if not all(plain):
+        return
+    found = [_edge_words(plain[s], *spans[s], reach, at_end=at_end) for s in (0, 1)]
+    if _alike_at_edge(plain, spans, reach, at_end=at_end):
+        assert len(found[0]) >= 4 and [w for w, _, _ in found[0][:4]] == [w for w, _, _ in found[1][:4]]
+        assert _lone_cut(found, normalized, 1, reach, at_end=at_end) is None
+    elif trim == [0, 0] and len(" ".join(plain[0].split()[:5])) < reach and len(plain[0].split()) > 4:
+        edge = [t.split()[-5:] if at_end else t.split()[:5] for t in plain]
+        assert edge[0] != edge[1]  # (the bound missed no edge of five whole words alike within reach)
