@@ -347,8 +347,8 @@ def _off_lone_words(
         return spans  # (no copy goes on for a seed's length of nothing: no edge is trimmed, as off the breaks)
     texts = (normalized[0].text, normalized[1].text)
     for at_end in (False, True):
-        if _alike_at_edge(texts, spans, reach, at_end=at_end):
-            continue  # (more words alike at the edge than a lone piece holds: most passages)
+        if not _may_hold_lone_words(texts, spans, reach, at_end=at_end):
+            continue  # (most edges: no word alike, or more than a lone piece holds)
         words = [_edge_words(texts[s], *spans[s], reach, at_end=at_end) for s in (0, 1)]
         cut = _lone_cut(words, normalized, fragment, reach, at_end=at_end)
         if cut is not None:
@@ -356,29 +356,22 @@ def _off_lone_words(
     return spans
 
 
-def _alike_at_edge(texts: tuple[str, str], spans: list[tuple[int, int]], reach: int, *, at_end: bool) -> bool:
-    """Whether both sides hold the same first ``_LONE_WORDS`` + 1 words at one edge (whole, within twice ``reach``).
+def _may_hold_lone_words(texts: tuple[str, str], spans: list[tuple[int, int]], reach: int, *, at_end: bool) -> bool:
+    """Whether an edge's first words (:func:`_edge_words`) are alike for one to ``_LONE_WORDS``, then differ.
 
-    A cheap bound before :func:`_edge_words`: the same characters up to and with the space after
-    that many words on both sides are the same words, so the edge holds no lone piece.
+    A cheap bound before :func:`_edge_words`, on the same words without their offsets: most edges
+    of a passage differ at their first word, or hold more words alike than a lone piece.
     """
-    (a0, a1), (b0, b1) = spans
-    a, b = texts
-    length = 0
-    for _ in range(_LONE_WORDS + 1):
-        if at_end:
-            at = a.rfind(" ", a0, a1 - length - 1)
-            length = a1 - at
-        else:
-            at = a.find(" ", a0 + length + 1, a1)
-            length = at + 1 - a0
-        if at < 0:
-            return False
-    if length > min(2 * reach, a1 - a0, b1 - b0):
-        return False
-    piece = a[a1 - length : a1] if at_end else a[a0 : a0 + length]
-    alike = piece == (b[b1 - length : b1] if at_end else b[b0 : b0 + length])
-    return alike and len(piece.split()) > _LONE_WORDS  # (spaces in a row would hold fewer words)
+    words = []
+    for text, (start, end) in zip(texts, spans, strict=True):
+        low, high = (max(start, end - 2 * reach), end) if at_end else (start, min(end, start + 2 * reach))
+        found = text[low:high].split()  # (the words _edge_words finds: runs of what is not a space)
+        words.append(found[::-1] if at_end else found)
+    a, b = words
+    k = 0
+    while k < min(len(a), len(b), _LONE_WORDS + 1) and a[k] == b[k]:
+        k += 1
+    return 0 < k <= _LONE_WORDS and k < min(len(a), len(b))
 
 
 def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) -> list[tuple[str, int, int]]:
