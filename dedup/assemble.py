@@ -1,12 +1,14 @@
 """Passage assembly: the pieces the kernel finds for a pair, put together the way a reader counts copies.
 
-Pieces overlapping on both sides are merged (unless they are two matches of text one document
-repeats), in-order pieces are joined across an edit of the copy (or at most ``join`` apart) but
-not across unshared text or another copy, and reordered pieces within ``abut`` of each other become
-one passage when they cover most of their span on both sides (a shuffled paragraph), and stay apart
-otherwise (a paragraph an outlet moved elsewhere). A passage shares its wording: at least 40% of
-its words on each side occur on the other (:func:`_word_share`). :mod:`dedup.align` drives these
-steps; :mod:`dedup.edges` then settles each passage's ends.
+A piece that holds two pieces of a copy with each side's own text between them is parted first
+(:func:`_apart_at_own_text`: two outlets' paragraphs between two wire pieces). Pieces overlapping
+on both sides are merged (unless they are two matches of text one document repeats), in-order
+pieces are joined across an edit of the copy (or at most ``join`` apart) but not across unshared
+text or another copy, and reordered pieces within ``abut`` of each other become one passage when
+they cover most of their span on both sides (a shuffled paragraph), and stay apart otherwise (a
+paragraph an outlet moved elsewhere). A passage shares its wording: at least 40% of its words on
+each side occur on the other (:func:`_word_share`). :mod:`dedup.align` drives these steps;
+:mod:`dedup.edges` then settles each passage's ends.
 """
 
 from __future__ import annotations
