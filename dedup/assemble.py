@@ -14,6 +14,7 @@ each side occur on the other (:func:`_word_share`). :mod:`dedup.align` drives th
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -385,6 +386,11 @@ _LONG_COVER = 0.6
 # takes time growing with the square of their length (a passage of 10,000 words: 1.5 s), and a
 # chain of news pieces and outlets' paragraphs spans a few thousand characters.
 _LONGEST = 12_000
+# Nor those whose words pair with like words of the other side more often than this: the matching
+# takes time growing with those pairs, a few thousand in a passage of prose under ``_LONGEST``, some
+# millions in a table of figures (ten digits, each hundreds of times; docs/performance.md), which
+# holds no outlet's own paragraph to part at.
+_LIKE_PAIRS = 200_000
 
 
 def _apart_at_own_text(
@@ -405,7 +411,8 @@ def _apart_at_own_text(
     :mod:`dedup.chain`). Each piece must stand alone: ``run`` characters or more on both sides,
     and covered by the words the two sides share in order, ``dense`` under ``min_length`` (a
     near-verbatim piece), ``_LONG_COVER`` from there; otherwise the cut beside it is not made. The
-    seeds are shared out by length. A passage longer than ``_LONGEST`` on a side is left as found.
+    seeds are shared out by length. A passage longer than ``_LONGEST`` on a side, or whose words
+    pair with more than ``_LIKE_PAIRS`` like words of the other side, is left as found.
 
     Example (a wire sentence, each outlet's own text, another wire sentence):
         >>> one = "the ministry said it had no plans to withdraw its troops from the country this year "
@@ -430,9 +437,11 @@ def _apart_at_own_text(
         return [x]  # (a verbatim copy, a third of pan13-train's passages: nothing to part)
     words_a = [(m.start(), m.end()) for m in _SPACED.finditer(side_a)]
     words_b = [(m.start(), m.end()) for m in _SPACED.finditer(side_b)]
-    matcher = SequenceMatcher(
-        None, [side_a[s:e] for s, e in words_a], [side_b[s:e] for s, e in words_b], autojunk=False
-    )
+    tokens_a, tokens_b = [side_a[s:e] for s, e in words_a], [side_b[s:e] for s, e in words_b]
+    counts = Counter(tokens_b)
+    if sum(counts[w] for w in tokens_a) > _LIKE_PAIRS:
+        return [x]
+    matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
     blocks = [m for m in matcher.get_matching_blocks() if m.size]
     anchors = [m for m in blocks if m.size >= _ANCHOR]
     cuts = []  # (end of the piece before, start of the piece after) on a, then on b

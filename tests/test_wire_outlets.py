@@ -583,3 +583,24 @@ def test_the_bound_on_lone_words_at_an_edge_passes_every_edge_that_holds_them(
     assert _may_hold_lone_words(plain, spans, reach, at_end=at_end) == lone
     if not lone:
         assert _lone_cut(found, normalized, 1, reach, at_end=at_end) is None
+
+
+def test_a_table_of_figures_copied_with_a_few_changed_is_left_as_found_without_matching_its_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Matching the words of ten digits each hundreds of times took 15 s for one passage under the
+    length cap (a results table, a price list copied with a figure changed every fifty): such a
+    passage holds no outlet's own paragraph, and is left as found without matching its words."""
+    from dedup import assemble
+
+    rng = random.Random(0)
+    figures = [str(rng.randint(0, 9)) for _ in range(5_000)]
+    a = " ".join(figures)
+    b = " ".join("x" if k % 50 == 49 else f for k, f in enumerate(figures))
+    x = assemble.Alignment(0, len(a), 0, len(b), 40)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the words of a table of figures were matched")
+
+    monkeypatch.setattr(assemble, "SequenceMatcher", refused)
+    assert assemble._apart_at_own_text(x, (a, b), 150, 60, 0.8, 400) == [x]
