@@ -765,13 +765,7 @@ def _finish(
     offsets = kept.astype(np.int64, copy=False) if src is None else np.append(src, size)[kept]
     if deleted is not None and deleted.shape[0]:
         # A deleted character between two spaces hid them from each other above.
-        space = out == _SPACE
-        repeated = np.flatnonzero(space[1:] & space[:-1]) + 1
-        if repeated.shape[0]:
-            keep = np.ones(out.shape[0] + 1, dtype=np.bool_)
-            keep[repeated] = False
-            out = out[keep[:-1]]
-            offsets = offsets[keep]
+        out, offsets = _without_repeated_spaces(out, offsets)
     out, offsets = _without_bare_marks(out, offsets)
     if out.shape[0] and out[0] == _SPACE:
         out, offsets = out[1:], offsets[1:]
@@ -805,14 +799,18 @@ def _without_bare_marks(out: _U32Array, offsets: _I64Array) -> tuple[_U32Array, 
     if not bare.any():
         return out, offsets
     keep = np.append(~bare, True)
-    out, offsets = out[keep[:-1]], offsets[keep]
+    return _without_repeated_spaces(out[keep[:-1]], offsets[keep])
+
+
+def _without_repeated_spaces(out: _U32Array, offsets: _I64Array) -> tuple[_U32Array, _I64Array]:
+    """Drop each space that follows a space (``offsets``: one longer than ``out``, its end kept)."""
     space = out == _SPACE
     repeated = np.flatnonzero(space[1:] & space[:-1]) + 1
-    if repeated.shape[0]:
-        keep = np.ones(out.shape[0] + 1, dtype=np.bool_)
-        keep[repeated] = False
-        out, offsets = out[keep[:-1]], offsets[keep]
-    return out, offsets
+    if not repeated.shape[0]:
+        return out, offsets
+    keep = np.ones(out.shape[0] + 1, dtype=np.bool_)
+    keep[repeated] = False
+    return out[keep[:-1]], offsets[keep]
 
 
 def _are_marks(cps: _U32Array) -> _BoolArray:
