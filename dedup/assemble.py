@@ -376,6 +376,7 @@ _CHANCE = 5
 # elsewhere is copy moved there (a shuffled copy's phrase); a name ("Mohammed Shia al-Sudani") or
 # a title both outlets' own texts and the wire use is shorter.
 _MOVED_PHRASE = 4
+# A word as the rules that match words in order read it (here and in dedup.edges): what lies between spaces.
 _SPACED = re.compile(r"\S+")
 # A piece of ``min_length`` or more parted off stands when the words both sides share in order
 # cover this share of it on both sides: a wire paragraph with a sentence one outlet dropped does

@@ -11,7 +11,6 @@ words two passages both claim at their seam go to one of them. :mod:`dedup.align
 
 from __future__ import annotations
 
-import re
 from itertools import permutations
 
 import numpy as np
@@ -22,6 +21,7 @@ from ._arrays import Positions
 from .assemble import (
     _EDGE_WORDS,
     _EDIT_LENGTH,
+    _SPACED,
     _WORD_SHARE,
     Alignment,
     _an_edit,
@@ -305,7 +305,6 @@ def _the_same_beyond(
 
 # A lone piece at a passage's edge is at most this many words (a dateline's city: "Dera Ismail Khan").
 _LONE_WORDS = 3
-_WORD = re.compile(r"\S+")
 
 
 def _off_lone_words(
@@ -364,14 +363,24 @@ def _may_hold_lone_words(texts: tuple[str, str], spans: list[tuple[int, int]], r
     """
     words = []
     for text, (start, end) in zip(texts, spans, strict=True):
-        low, high = (max(start, end - 2 * reach), end) if at_end else (start, min(end, start + 2 * reach))
+        low, high = _edge_window(start, end, reach, at_end=at_end)
         found = text[low:high].split()  # (the words _edge_words finds: runs of what is not a space)
         words.append(found[::-1] if at_end else found)
-    a, b = words
+    return _lone_count(*words) > 0
+
+
+def _edge_window(start: int, end: int, reach: int, *, at_end: bool) -> tuple[int, int]:
+    """Where an edge's words are looked for: within twice ``reach`` of it, inside ``[start, end)``."""
+    return (max(start, end - 2 * reach), end) if at_end else (start, min(end, start + 2 * reach))
+
+
+def _lone_count(a: list[str], b: list[str]) -> int:
+    """How many first words ``a`` and ``b`` hold alike, when they are a lone piece (one to ``_LONE_WORDS``, and
+    then both go on, differently); else 0."""
     k = 0
     while k < min(len(a), len(b), _LONE_WORDS + 1) and a[k] == b[k]:
         k += 1
-    return 0 < k <= _LONE_WORDS and k < min(len(a), len(b))
+    return k if 0 < k <= _LONE_WORDS and k < min(len(a), len(b)) else 0
 
 
 def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) -> list[tuple[str, int, int]]:
@@ -379,8 +388,8 @@ def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) ->
 
     Each word is (word, its edge nearer the passage's edge, its other edge) in the text's offsets.
     """
-    low, high = (max(start, end - 2 * reach), end) if at_end else (start, min(end, start + 2 * reach))
-    found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, low, high)]
+    low, high = _edge_window(start, end, reach, at_end=at_end)
+    found = [(m.group(), m.start(), m.end()) for m in _SPACED.finditer(text, low, high)]
     if at_end:
         return [(w, e, s) for w, s, e in reversed(found)]
     return found
@@ -396,10 +405,8 @@ def _lone_cut(
 ) -> tuple[int, int] | None:
     """Where each side's edge goes when its first ``words`` (:func:`_edge_words`) are a lone piece, else None."""
     a, b = words
-    k = 0
-    while k < min(len(a), len(b)) and a[k][0] == b[k][0]:
-        k += 1
-    if not 0 < k <= _LONE_WORDS or k == min(len(a), len(b)):
+    k = _lone_count([w for w, _, _ in a], [w for w, _, _ in b])
+    if not k:
         return None
     lone = abs(a[k - 1][2] - a[0][1])
     places: dict[str, list[int]] = {}
