@@ -449,16 +449,14 @@ def _check_text_stream(stream: object) -> None:
         ...     print(str(error).split(", got ")[1])
         a path, 'found.jsonl': open(path, "w", encoding="utf-8")
     """
+    expected = "stream must be a text stream (open the file with 'w')"
     path = _a_path(stream)
     if path is not None:
-        raise ParameterError(
-            f'stream must be a text stream (open the file with \'w\'), got {path}: open(path, "w", encoding="utf-8")'
-        )
-    if not callable(getattr(stream, "write", None)):
-        raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
+        raise ParameterError(f'{expected}, got {path}: open(path, "w", encoding="utf-8")')
     mode = getattr(stream, "mode", "")
-    if isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (isinstance(mode, str) and "b" in mode):
-        raise ParameterError(f"stream must be a text stream (open the file with 'w'), got {type(stream).__name__}")
+    binary = isinstance(stream, io.RawIOBase | io.BufferedIOBase) or (isinstance(mode, str) and "b" in mode)
+    if binary or not callable(getattr(stream, "write", None)):
+        raise ParameterError(f"{expected}, got {type(stream).__name__}")
 
 
 CSV_COLUMNS = (
