@@ -494,14 +494,35 @@ def _apart_at_own_text(
         del cuts[min(around, key=lambda c: max(cuts[c][1] - cuts[c][0], cuts[c][3] - cuts[c][2]))]
     if not cuts:
         return [x]
-    whole = sum(min(a1 - a0, b1 - b0) for a0, a1, b0, b1 in pieces)
+    seeds = _share_seeds(x.seeds, [min(a1 - a0, b1 - b0) for a0, a1, b0, b1 in pieces])
     return [
-        Alignment(
-            x.a_start + a0, x.a_start + a1, x.b_start + b0, x.b_start + b1,
-            max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole)),
-        )
-        for a0, a1, b0, b1 in pieces
-    ]  # fmt: skip
+        Alignment(x.a_start + a0, x.a_start + a1, x.b_start + b0, x.b_start + b1, n)
+        for (a0, a1, b0, b1), n in zip(pieces, seeds, strict=True)
+    ]
+
+
+def _share_seeds(seeds: int, lengths: Sequence[int]) -> list[int]:
+    """``seeds`` shared out among the pieces of a passage by their ``lengths``, one at least a piece.
+
+    With at least one seed a piece they add up to ``seeds`` (largest remainders: rounding each
+    share alone could add up to one more or one less than the whole).
+
+    Example:
+        >>> _share_seeds(10, [100, 100, 100])
+        [4, 3, 3]
+        >>> _share_seeds(5, [1000, 10])
+        [4, 1]
+    """
+    if len(lengths) <= 1 or seeds <= len(lengths):
+        return [seeds] if len(lengths) == 1 else [1] * len(lengths)
+    # Each piece has one first (a piece is a passage, found by a seed at least); the rest by length.
+    rest, whole = seeds - len(lengths), sum(lengths) or 1
+    shares = [rest * n / whole for n in lengths]
+    out = [1 + int(share) for share in shares]
+    by_remainder = sorted(range(len(lengths)), key=lambda k: (int(shares[k]) - shares[k], k))
+    for k in by_remainder[: seeds - sum(out)]:
+        out[k] += 1
+    return out
 
 
 def _foreign(text: str, other: set[tuple[str, ...]]) -> bool:

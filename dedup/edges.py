@@ -27,6 +27,7 @@ from .assemble import (
     _an_edit,
     _length,
     _overlap,
+    _share_seeds,
     _word_share,
 )
 from .normalize import Normalized, PackedNormalized
@@ -108,10 +109,8 @@ def _to_sentence_ends(
             )  # fmt: skip
         spans = _off_lone_words(trimmed, (docs[0].normalized, docs[1].normalized), reach, fragment)
         pieces = _apart_at_templates(spans, docs, fragment, min_length, min_exact)
-        whole = sum(min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces)
-        for (a0, a1), (b0, b1) in pieces:  # (the seeds shared out by length)
-            seeds = x.seeds if len(pieces) == 1 else max(1, round(x.seeds * min(a1 - a0, b1 - b0) / whole))
-            out.append(Alignment(a0, a1, b0, b1, seeds))
+        seeds = _share_seeds(x.seeds, [min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces])
+        out.extend(Alignment(a0, a1, b0, b1, n) for ((a0, a1), (b0, b1)), n in zip(pieces, seeds, strict=True))
     return out
 
 

@@ -9,6 +9,7 @@ filler can be lost; more than one word either way is a bug.
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 from unittest import mock
@@ -31,7 +32,7 @@ from dedup.align import (
     document_keys,
     prepare,
 )
-from dedup.assemble import _join, _tile, _union, _word_share
+from dedup.assemble import _join, _share_seeds, _tile, _union, _word_share
 from dedup.boilerplate import ROW_MULTIPLIERS
 from dedup.chain import _MOVED, _by_diagonal, _chain, _meet, _split_occupied
 from dedup.edges import _untangle
@@ -1095,3 +1096,19 @@ def test_a_scan_with_a_min_length_of_a_few_characters_completes() -> None:
         [sys.executable, "-c", code], input="\x00".join(texts), capture_output=True, text=True, timeout=600, check=False
     )
     assert (done.returncode, done.stdout) == (0, "3 True\n"), done.stderr[-2000:]
+
+
+@given(
+    lengths=st.lists(st.integers(1, 5_000), min_size=1, max_size=8),
+    more=st.integers(0, 400),
+)
+def test_a_passage_parted_in_pieces_shares_its_seeds_among_them_to_the_last(lengths: list[int], more: int) -> None:
+    """A passage parted in pieces (at templates, at each outlet's own text) gives each piece a part
+    of its seeds by length: one at least, the longer never fewer, and together the whole (until 6
+    December 2026 each share was rounded alone, and the pieces could hold one more or one less)."""
+    seeds = len(lengths) + more
+    shared = _share_seeds(seeds, lengths)
+    assert sum(shared) == seeds and min(shared) >= 1
+    for (n, x), (m, y) in itertools.combinations(zip(lengths, shared, strict=True), 2):
+        assert (n <= m or x >= y) and (m <= n or y >= x)
+    assert _share_seeds(seeds, [lengths[0]]) == [seeds]
