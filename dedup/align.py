@@ -12,6 +12,7 @@ least 40% of its words on each side occur on the other), and each passage's ends
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -289,19 +290,21 @@ def _check_offset(doc: Prepared, p: AlignParams) -> None:
 def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[np.int64]) -> list[Alignment]:
     """The passages of a pair from the kernel's grouped rows (:func:`_rows`): what :func:`align` returns."""
     rows = grouped.tolist()
+    texts = (a.normalized.text, b.normalized.text)
+    pieces = [Alignment(*row[:5]) for row in rows]
+    pieces = [_verbatim_reach(x, texts, p.min_length, pieces) for x in pieces]
     # A short piece whose seeds are common in the corpus (short 2) may be a stock phrase of the
     # story; a verbatim run of _COMMON_RUN x min_length is not one, however many outlets carry
     # it: in a small corpus a quoted statement or a brief's lead that three of five outlets ran
     # has no rare seed, and was lost with its pair's other pieces around it.
     run = _COMMON_RUN * p.min_length
-    common = [short == 2 and min(a1 - a0, b1 - b0) < run for a0, a1, b0, b1, _, short in rows]
-    found = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if not stock_like]
-    texts = (a.normalized.text, b.normalized.text)
+    common = [row[5] == 2 and _length(x) < run for row, x in zip(rows, pieces, strict=True)]
+    found = [x for x, stock_like in zip(pieces, common, strict=True) if not stock_like]
     # A chain may hold two pieces of a copy and the text each outlet wrote between them.
     found = [
         y for x in found for y in _apart_at_own_text(x, texts, p.min_length, round(run), p.exact_density, 2 * p.gap)
     ]
-    stock = [Alignment(*row[:5]) for row, stock_like in zip(rows, common, strict=True) if stock_like]
+    stock = [x for x, stock_like in zip(pieces, common, strict=True) if stock_like]
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
     shares: dict[tuple[int, int, int, int], float] = {}  # (a passage may be checked twice)
@@ -356,6 +359,54 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
     return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length, p.min_exact)
+
+
+def _verbatim_reach(
+    x: Alignment, texts: tuple[str, str], min_length: int, pieces: Sequence[Alignment] = ()
+) -> Alignment:
+    """``x`` widened over the text both sides hold alike before and after it, when that makes it ``min_length`` long.
+
+    A piece's seeds may stop short of the text it copies: a phrase the document prints more than
+    ``max_repeat`` times ("the official said", the group's name) holds no seed, and a verbatim
+    sentence of 162 characters that starts and ends with such phrases was a chain of 149, under
+    ``min_length``, and lost with its pair. Its length is that of the text copied; a piece that is
+    long either way, or stays short, is left as found (its ends are settled later, :mod:`dedup.edges`).
+    It widens up to the other ``pieces`` of the pair on each side, not over them: text a document
+    prints twice (a page scraped twice) is alike beside a piece on both sides, and its second
+    printing, which the kernel left unmatched, would come back as a copy of the first.
+
+    Example:
+        >>> a, b = "xx the official said the talks resume today yy", "zz the official said the talks resume today ww"
+        >>> _verbatim_reach(Alignment(12, 28, 12, 28, 3), (a, b), 20)
+        Alignment(a_start=3, a_end=43, b_start=3, b_end=43, seeds=3)
+        >>> _verbatim_reach(Alignment(12, 28, 12, 28, 3), (a, b), 50)
+        Alignment(a_start=12, a_end=28, b_start=12, b_end=28, seeds=3)
+    """
+    if _length(x) >= min_length:
+        return x
+    ta, tb = texts
+    low_a = max((y.a_end for y in pieces if y.a_end <= x.a_start), default=0)
+    low_b = max((y.b_end for y in pieces if y.b_end <= x.b_start), default=0)
+    high_a = min((y.a_start for y in pieces if y.a_start >= x.a_end), default=len(ta))
+    high_b = min((y.b_start for y in pieces if y.b_start >= x.b_end), default=len(tb))
+    before = 0
+    while (
+        x.a_start - before > low_a
+        and x.b_start - before > low_b
+        and ta[x.a_start - before - 1] == tb[x.b_start - before - 1]
+    ):
+        before += 1
+    after = 0
+    while x.a_end + after < high_a and x.b_end + after < high_b and ta[x.a_end + after] == tb[x.b_end + after]:
+        after += 1
+    # (Over whole words: not into the spaces and marks between this text and the next.)
+    while before and not ta[x.a_start - before].isalnum():
+        before -= 1
+    while after and not ta[x.a_end + after - 1].isalnum():
+        after -= 1
+    if min(x.a_end - x.a_start, x.b_end - x.b_start) + before + after < min_length:
+        return x
+    return Alignment(x.a_start - before, x.a_end + after, x.b_start - before, x.b_end + after, x.seeds)
 
 
 def _in_letters(p: AlignParams, width: float) -> AlignParams:

@@ -61,9 +61,11 @@ def test_pan13_train_plagdet() -> None:
     # (0.8762, R 0.8339, until a line break on one side only no longer cut a copy's edge back.)
     # (0.8765, R 0.8345, until a word or two at a passage's edge beyond a credit one side set off
     # were left out: 59 passages tighter, most of a lone "the" or a heading's word.)
-    assert (overall.cases, overall.detections) == (4007, 3926)
-    assert round(overall.plagdet, 4) == 0.8764
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9733, 0.8342)
+    # (0.8764, P 0.9733, R 0.8342, 3,926 detections, until a piece whose seeds stop short of the
+    # text it copies was measured by that text against min_length: 11 pairs' passages changed.)
+    assert (overall.cases, overall.detections) == (4007, 3927)
+    assert round(overall.plagdet, 4) == 0.8769
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9731, 0.8348)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

@@ -408,6 +408,31 @@ def test_short_brief_copied_from_an_agency_story_is_found(seed: int, papers: int
 
 
 @settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_a_wire_sentence_whose_opening_and_closing_phrases_the_agency_repeats_is_a_passage(seed: int) -> None:
+    """A paper runs one agency sentence of 207 characters verbatim. The agency's story prints its
+    opening phrase ("A senior defence official told reporters") and its closing one twice more:
+    over ``max_repeat`` times, those phrases hold no seed, and the chain of the sentence's seeds
+    spans 123 characters. Until 6 December 2026 that was its length, under ``min_length``: the
+    copied sentence was no passage and the pair was reported on its score alone."""
+    first, last = "A senior defence official told reporters", "as part of the mission to defeat the group."
+    sentence = (
+        f"{first} the ministry is expected to announce a resumption of the talks later this week, "
+        f"with 2,500 troops now based in the country {last}"
+    )
+    wire = (
+        f"{story(seed, 40)}. {first} on Monday that the bases were safe. {story(seed + 1, 30)} {sentence} "
+        f"{story(seed + 2, 40)}. The mission is {last} {story(seed + 3, 30)}. Allies joined {last} "
+        f"{story(seed + 4, 20)}. {first} no date was set."
+    )
+    paper = f"{story(seed + 5, 60)}.\n\n{sentence}\n\n{story(seed + 6, 60)}."
+    result = scan([Document("wire", wire, source="agency"), Document("paper", paper, source="paper")])
+    [passage] = result.passages
+    assert passage.a.slice(wire) == passage.b.slice(paper) == sentence.rstrip(".")
+    assert [(p.a, p.b, p.passages) for p in result.pairs] == [("wire", "paper", 1)]
+
+
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), cut=st.integers(0, 3))
 def test_a_brief_of_one_wire_sentence_under_min_length_is_reported(seed: int, cut: int) -> None:
     """A paper's brief that is the agency's first sentence under a headline, 70-149 characters, is
