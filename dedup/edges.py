@@ -76,7 +76,7 @@ def _to_sentence_ends(
     if not found or not len(ends[0]) or not len(ends[1]):
         return found
     texts = (docs[0].normalized.text, docs[1].normalized.text)
-    out = []
+    out: list[Alignment] = []
     for x in found:
         spans = [_side(x, 0), _side(x, 1)]
         others = [[_side(y, s) for y in found if y is not x] for s in (0, 1)]
