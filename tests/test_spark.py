@@ -572,7 +572,7 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
              {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True},
              {"id": " \u3000", "body": texts[3]}, {"id": 2**64 + 1, "body": texts[4]},
-             {"id": "n", "body": texts[2]}]  # fmt: skip
+             {"id": "n", "body": texts[2]}, {"id": 8, "body": None}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)
@@ -588,7 +588,7 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     # A refused row keeps its id unless the id is the problem (missing, empty, blank, of another
     # type, or a line not read), as the local reader records it.
     assert [s.id for s in found.skipped] == [s.id for s in local.skipped]
-    assert [s.id for s in local.skipped] == ["l", "n", "d", None, "o", None, "t", None, None]
+    assert [s.id for s in local.skipped] == ["l", "n", "d", None, "o", None, "t", None, "8", None]
     table = pa.table({"id": ["p", "\t ", "q", "", None], "text": [texts[0], texts[1], None, texts[2], texts[3]]})
     pq.write_table(table, tmp_path / "blank.parquet")
     said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "blank.parquet")).collect()]
@@ -601,6 +601,12 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     local = Reader(skip_bad=True)
     assert [d.id for d in local.read([tmp_path / "blank.parquet"])] == ["p"]
     assert [(s.id, s.reason) for s in local.skipped] == [(i, r) for i, r in said if r is not None]
+    pq.write_table(pa.table({"id": [1, 2], "text": [texts[0], None]}), tmp_path / "numbered.parquet")
+    said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "numbered.parquet")).collect()]
+    assert said == [("1", None), ("2", "field 'text' is null: expected a string (the record has 'id', 'text')")]
+    local = Reader(skip_bad=True)
+    assert [d.id for d in local.read([tmp_path / "numbered.parquet"])] == ["1"]
+    assert [(s.id, s.reason) for s in local.skipped] == said[1:]
     hive = tmp_path / "hive"
     for year in (2019, 2020):
         (hive / f"year={year}").mkdir(parents=True)

@@ -83,6 +83,7 @@ def read(
     ``_order`` (input, file, then position in the file: the order the local engine reads them in).
     A field of the wrong type (a number or a list where a string belongs) is refused as the local
     reader refuses it: a Parquet column at once, a JSON value on its row (skipped with ``skip_bad``).
+    A row refused keeps its id, null only when the id is the problem or the line is not JSON.
 
     Example:
         >>> docs = read(spark, ["s3a://bucket/news/*.parquet"])  # doctest: +SKIP
