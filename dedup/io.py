@@ -848,7 +848,6 @@ class Reader:
     def _document(self, record: Mapping[str, Any], where: str, *, blank_is_missing: bool = False) -> Document | None:
         """The document of one record (a JSON object, a CSV row by column name, a Parquet row)."""
         values: dict[str, str | None] = {}
-        known = self._id_of(record)  # (None when the id is the problem: then no record names one)
         for role, name, required in (
             ("id", self.id_field, True),
             ("text", self.text_field, True),
@@ -863,7 +862,8 @@ class Reader:
                     held = "is null" if name in record else "is missing"
                     other_case = None if name in record else self._other_case([str(key) for key in record])
                     hint = f": {other_case}" if other_case else ""
-                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}", known)
+                    reason = f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}"
+                    self._bad(where, reason, self._id_of(record))  # (None when the id is the problem)
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
@@ -875,13 +875,13 @@ class Reader:
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
                 expected = "a string or an integer" if role == "id" else "a string"
-                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}", known)
+                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}", self._id_of(record))
                 return None
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:
                 assert value is not None
                 reason = f"field {name!r} must hold no lone surrogate (a JSON escape such as \\ud800 without its pair)"
-                self._bad(where, f"{reason}; got U+{ord(value[at]):04X} at character {at}", known)
+                self._bad(where, f"{reason}; got U+{ord(value[at]):04X} at character {at}", self._id_of(record))
                 return None
             values[role] = value
         doc_id = values["id"]
