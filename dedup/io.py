@@ -802,7 +802,8 @@ class Reader:
             self._bad(where, f"expected a JSON object, got {json_type(record)}", kind="invalid JSON")
             return None
         for name, count in self._repeated_fields(line):
-            self._bad(where, f"field {name!r} is given {count} times in the object: expected each field once")
+            reason = f"field {name!r} is given {count} times in the object: expected each field once"
+            self._bad(where, reason, self._id_of(record) if name != self.id_field else None)
             return None
         return self._document(record, where)
 
@@ -826,6 +827,24 @@ class Reader:
         given = Counter(name for name, _ in objects[-1])  # the outermost object is the last made
         return [(name, given[name]) for name in names if given[name] > 1]
 
+    def _id_of(self, record: Mapping[str, Any]) -> str | None:
+        """The record's id when it is one the reader takes (a string, or an integer as its digits), else None.
+
+        A record refused for another field is recorded with it, so that the user can tell which
+        document it was; one whose id is the problem (missing, null, empty, blank, of another type,
+        holding a lone surrogate) has none.
+
+        Example:
+            >>> [Reader()._id_of(r) for r in ({"id": "a"}, {"id": 7}, {"id": " "}, {"id": True}, {"text": "x"})]
+            ['a', '7', None, None, None]
+        """
+        value = record.get(self.id_field)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value.strip() or lone_surrogate(value) >= 0:
+            return None
+        return value
+
     def _document(self, record: Mapping[str, Any], where: str, *, blank_is_missing: bool = False) -> Document | None:
         """The document of one record (a JSON object, a CSV row by column name, a Parquet row)."""
         values: dict[str, str | None] = {}
@@ -843,7 +862,8 @@ class Reader:
                     held = "is null" if name in record else "is missing"
                     other_case = None if name in record else self._other_case([str(key) for key in record])
                     hint = f": {other_case}" if other_case else ""
-                    self._bad(where, f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}")
+                    reason = f"field {name!r} {held}: expected a string{_fields_held(record)}{hint}"
+                    self._bad(where, reason, self._id_of(record))  # (None when the id is the problem)
                     return None
             elif role == "id" and isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)  # numeric ids are common in exported corpora
@@ -855,13 +875,13 @@ class Reader:
                 value = value.isoformat()  # a Parquet date or timestamp column
             elif not isinstance(value, str):
                 expected = "a string or an integer" if role == "id" else "a string"
-                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}")
+                self._bad(where, f"field {name!r} must be {expected}, got {json_type(value)}", self._id_of(record))
                 return None
             at = lone_surrogate(value) if value is not None else -1
             if at >= 0:
                 assert value is not None
                 reason = f"field {name!r} must hold no lone surrogate (a JSON escape such as \\ud800 without its pair)"
-                self._bad(where, f"{reason}; got U+{ord(value[at]):04X} at character {at}")
+                self._bad(where, f"{reason}; got U+{ord(value[at]):04X} at character {at}", self._id_of(record))
                 return None
             values[role] = value
         doc_id = values["id"]

@@ -178,6 +178,10 @@ class Skipped:
     ``duplicate id`` or ``invalid record``; or ``unreadable file`` or ``unreadable folder`` (a file or
     folder skipped whole, counted as one, ``where`` naming it).
 
+    ``id`` is the document's id, None when there is none to give: the id is the problem (missing,
+    empty, of the wrong type), or the record could not be read at all (not JSON, undecodable bytes).
+    A record refused for another field (its text null, its source a number) keeps its id.
+
     Example:
         >>> Skipped("docs.jsonl:3", "field 'text' is missing").reason
         "field 'text' is missing"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 
+import dedup
+from dedup.cli import main
 from dedup.errors import DedupError, InputError, ReadError
 from dedup.io import Reader, read_documents
 
@@ -230,3 +233,92 @@ def test_a_folder_that_cannot_be_listed_is_said(tmp_path: Path, monkeypatch: pyt
     assert [d.id for d in reader.read([tmp_path])] == ["a/a.txt", "z/z.txt"]
     assert [(s.where, s.kind) for s in reader.skipped] == [(str(tmp_path / "locked"), "unreadable folder")]
     assert reader.skipped[0].reason.endswith("(the documents below it could not be counted)")
+
+
+def test_a_record_refused_for_another_field_keeps_its_id(tmp_path: Path) -> None:
+    """A record refused for its text, source or date names its id, so that the user can tell which
+    document it was; one whose id is the problem, or that cannot be read at all, names none."""
+    lines = [
+        ('{"id": "a", "text": null}', "a"),
+        ('{"id": "m"}', "m"),
+        ('{"id": "c", "text": 5}', "c"),
+        ('{"id": "s", "text": "x", "source": 1}', "s"),
+        ('{"id": "d", "text": "x", "date": ["2024"]}', "d"),
+        ('{"id": "t", "text": "x\\ud800"}', "t"),
+        ('{"id": "u", "text": "x", "source": "\\udc00"}', "u"),
+        ('{"id": "v", "text": "x", "date": "2024\\ud800"}', "v"),
+        ('{"id": 7, "text": null}', "7"),
+        ('{"id": "r", "text": "x", "text": "y"}', "r"),
+        ('{"id": "w", "id": "w", "text": "x"}', None),
+        ('{"id": "", "text": null}', None),
+        ('{"id": " ", "text": "x"}', None),
+        ('{"id": null, "text": "x"}', None),
+        ('{"text": "x"}', None),
+        ('{"id": 1.5, "text": "x"}', None),
+        ('{"id": true, "text": "x"}', None),
+        ('{"id": "z\\ud800", "text": null}', None),
+        ('{"id": "j", "text": ', None),
+        ('["j"]', None),
+    ]
+    data = "".join(line + "\n" for line, _ in lines).encode() + b'{"id": "b", "text": "\xff"}\n'
+    reader = Reader(skip_bad=True)
+    assert list(reader.read([write(tmp_path / "d.jsonl", data)])) == []
+    assert [s.id for s in reader.skipped] == [doc_id for _, doc_id in lines] + [None]
+    assert [s.where.rsplit(":", 1)[1] for s in reader.skipped] == [str(k) for k in range(1, len(lines) + 2)]
+    # Without skip_bad, the error names the document as well as its line.
+    with pytest.raises(InputError, match=r"d\.jsonl:1: field 'text' is null") as error:
+        list(Reader().read([tmp_path / "d.jsonl"]))
+    assert error.value.document == "a"
+    # A CSV or TSV cell is a string: a row is refused for its id (an empty cell), or not read at all
+    # (a cell too many or too few, a quote not closed, bytes not UTF-8); an empty text is the scan's.
+    for suffix, sep in (("csv", ","), ("tsv", "\t")):
+        rows = ["id,text,source", "e,,x", ",text,x", "f,text", 'g,"text,x', "h,text,x"]
+        reader = Reader(skip_bad=True)
+        path = write(tmp_path / f"d.{suffix}", "".join(row.replace(",", sep) + "\n" for row in rows))
+        assert [d.id for d in reader.read([path])] == ["e", "h"]
+        assert [(s.id, s.where.rsplit(":", 1)[1]) for s in reader.skipped] == [(None, "3"), (None, "4"), (None, "5")]
+    reader = Reader(skip_bad=True)
+    assert list(reader.read([write(tmp_path / "b.csv", b"id,text\nk,\xff\n")])) == []
+    assert [(s.id, s.kind) for s in reader.skipped] == [(None, "invalid UTF-8")]
+
+
+def test_a_parquet_row_refused_for_another_field_keeps_its_id(tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"id": [1, 2, None], "text": ["one", None, "three"]}), tmp_path / "n.parquet")
+    table = pa.table({"id": ["p", "q", "", " "], "text": ["one", None, "x", "y"], "source": ["s", "s", "s", None]})
+    pq.write_table(table, tmp_path / "s.parquet")
+    reader = Reader(skip_bad=True)
+    assert [d.id for d in reader.read([tmp_path / "n.parquet", tmp_path / "s.parquet"])] == ["1", "p"]
+    assert [(s.id, s.where.rsplit(":", 1)[1]) for s in reader.skipped] == [
+        ("2", " row 2"), (None, " row 3"), ("q", " row 2"), (None, " row 3"), (None, " row 4")
+    ]  # fmt: skip
+
+
+def test_a_refused_record_does_not_claim_its_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A record refused by the reader keeps its id in the report, yet leaves the id free: a later record of
+    that id is scanned, not a duplicate of it; every record is accounted for, in input order."""
+    text = "the ministry said it had no plans to withdraw its troops from the country this year " * 3
+    rows = [{"id": "a", "text": None}, {"id": "a", "text": text, "source": "x"},
+            {"id": "a", "text": text + " again", "source": "y"}, {"id": "b", "text": "short"},
+            {"id": "b", "text": 5}, {"id": "b", "text": "other words " + text, "source": "z"}]  # fmt: skip
+    path = write(tmp_path / "d.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    assert main(["scan", str(path), "--skip-bad", "--format", "jsonl", "-q", "-o", str(out)]) == 0
+    summary = json.loads(out.read_text(encoding="utf-8").splitlines()[-1])
+    assert (summary["documents_read"], summary["documents_scanned"]) == (6, 2)
+    assert [(s["where"], s["id"], s["kind"]) for s in summary["skipped"]] == [
+        (f"{path}:1", "a", "invalid record"), (f"{path}:3", "a", "duplicate id"), (f"{path}:4", "b", "too short"),
+        (f"{path}:5", "b", "invalid record"),
+    ]  # fmt: skip
+    taken = f"duplicate id 'a' (taken by the document at {path}:2); ids must be unique"
+    assert summary["skipped"][1]["reason"] == taken
+    # The archive index reads with the same reader: the refused record leaves "a" to line 2, stored.
+    assert main(["index", "add", str(tmp_path / "ix"), str(path), "--skip-bad", "-q"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[:2] == [
+        f"skipped {path}:1: field 'text' is null: expected a string (the record has 'id', 'text')",
+        f"skipped {path}:3: {taken}",
+    ]
+    with dedup.Index.open(tmp_path / "ix") as index:
+        assert index.get("a").source == "x"

@@ -571,23 +571,42 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     lines = [{"id": "a", "body": texts[0]}, {"id": 7, "body": texts[1]}, {"id": "l", "body": ["x"]},
              {"id": "n", "body": None}, {"id": "d", "body": texts[2], "date": 2020}, {"id": "", "body": "x"},
              {"id": "o", "body": {"x": 1}}, {"id": 1.5, "body": "x"}, {"id": "t", "body": True},
-             {"id": " \u3000", "body": texts[3]}, {"id": 2**64 + 1, "body": texts[4]}]  # fmt: skip
+             {"id": " \u3000", "body": texts[3]}, {"id": 2**64 + 1, "body": texts[4]},
+             {"id": "n", "body": texts[2]}, {"id": 8, "body": None}]  # fmt: skip
     path = tmp_path / "typed.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + "not json\n", encoding="utf-8")
     local = Reader(text_field="body", skip_bad=True)
-    assert [d.id for d in local.read([path])] == ["a", "7", str(2**64 + 1)]
+    # (A refused row claims no id: the later "n" is scanned, no duplicate of the one whose text is null.)
+    assert [d.id for d in local.read([path])] == ["a", "7", str(2**64 + 1), "n"]
     found = spark_scan(read(spark, str(path), text_field="body"), ScanConfig(skip_bad=True)).to_result()
-    assert found.scanned == 3
+    assert found.scanned == 4
     # (Spark's reader names the file, not the line; nor the fields a record holds, nor the JSON error.)
     assert [(s.kind, s.reason) for s in found.skipped] == [
         (s.kind, re.sub(r" \(the record has .*\)$| \(.* at column \d+\)", "", s.reason)) for s in local.skipped
     ]
     assert all(s.where == str(path) for s in found.skipped)
-    # A refused row has no id, as the local reader records it (a blank id is refused, not scanned).
-    assert [s.id for s in found.skipped] == [s.id for s in local.skipped] == [None] * len(local.skipped)
-    pq.write_table(pa.table({"id": ["p", "\t "], "text": [texts[0], texts[1]]}), tmp_path / "blank.parquet")
+    # A refused row keeps its id unless the id is the problem (missing, empty, blank, of another
+    # type, or a line not read), as the local reader records it.
+    assert [s.id for s in found.skipped] == [s.id for s in local.skipped]
+    assert [s.id for s in local.skipped] == ["l", "n", "d", None, "o", None, "t", None, "8", None]
+    table = pa.table({"id": ["p", "\t ", "q", "", None], "text": [texts[0], texts[1], None, texts[2], texts[3]]})
+    pq.write_table(table, tmp_path / "blank.parquet")
     said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "blank.parquet")).collect()]
-    assert said == [("p", None), (None, "field 'id' is blank (spaces only): expected an id")]
+    assert said == [
+        ("p", None), (None, "field 'id' is blank (spaces only): expected an id"),
+        ("q", "field 'text' is null: expected a string (the record has 'id', 'text')"),
+        (None, "field 'id' is empty: expected a non-empty string"),
+        (None, "field 'id' is null: expected a string (the record has 'id', 'text')"),
+    ]  # fmt: skip
+    local = Reader(skip_bad=True)
+    assert [d.id for d in local.read([tmp_path / "blank.parquet"])] == ["p"]
+    assert [(s.id, s.reason) for s in local.skipped] == [(i, r) for i, r in said if r is not None]
+    pq.write_table(pa.table({"id": [1, 2], "text": [texts[0], None]}), tmp_path / "numbered.parquet")
+    said = [(r.id, r._reason) for r in read(spark, str(tmp_path / "numbered.parquet")).collect()]
+    assert said == [("1", None), ("2", "field 'text' is null: expected a string (the record has 'id', 'text')")]
+    local = Reader(skip_bad=True)
+    assert [d.id for d in local.read([tmp_path / "numbered.parquet"])] == ["1"]
+    assert [(s.id, s.reason) for s in local.skipped] == said[1:]
     hive = tmp_path / "hive"
     for year in (2019, 2020):
         (hive / f"year={year}").mkdir(parents=True)
@@ -596,6 +615,34 @@ def test_input_checks_refuse_what_the_local_engine_refuses(spark: Any, tmp_path:
     shutil.copy(path, tmp_path / "lines" / "more" / "typed.jsonl")
     assert _is_parquet_dir(spark, str(hive)) and not _is_parquet_dir(spark, str(tmp_path / "lines"))
     assert sorted(r.id for r in read(spark, str(hive)).select("id").collect()) == ["d2019", "d2020"]
+
+
+def test_a_refused_row_keeps_its_id_and_leaves_it_free(spark: Any, tmp_path: Path) -> None:
+    """A row refused for its text keeps its id in both engines' reports (the skipped records and the
+    written ``skipped`` table), and claims no id: a later row of that id is scanned, not a duplicate."""
+    texts = [d.text for d in Reader().read([SEEDS])]
+    rows = [("a", None, "x"), ("a", texts[0], "x"), ("b", texts[1], "y"), ("b", texts[2], "z"), ("", texts[3], "v"),
+            ("c", "a caption", "w"), ("c", None, "w"), ("c", texts[3], "w")]  # fmt: skip
+    path = tmp_path / "docs.parquet"
+    columns = zip(("id", "text", "source"), zip(*rows, strict=True), strict=True)
+    pq.write_table(pa.table({name: list(column) for name, column in columns}), path)
+    outputs = []
+    for engine in _ENGINES:
+        out = tmp_path / f"{engine[1]}.jsonl"
+        assert main(["scan", str(path), *engine, "--skip-bad", "--format", "jsonl", "-q", "-o", str(out)]) == 0
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[1] == outputs[0]
+    summary = json.loads(outputs[0].splitlines()[-1])
+    assert [(s["where"].rsplit(": ", 1)[1], s["id"], s["kind"]) for s in summary["skipped"]] == [
+        ("row 1", "a", "invalid record"), ("row 4", "b", "duplicate id"), ("row 5", None, "invalid record"),
+        ("row 6", "c", "too short"), ("row 7", "c", "invalid record"),
+    ]  # fmt: skip
+    assert summary["documents_scanned"] == 3
+    found = spark_scan(dedup.spark.read(spark, str(path)), ScanConfig(skip_bad=True))
+    spark_write(found, str(tmp_path / "out"), format="jsonl")
+    written = [json.loads(line) for part in sorted((tmp_path / "out" / "skipped").glob("part-*"))
+               for line in part.read_text("utf-8").splitlines()]  # fmt: skip
+    assert [r.get("id") for r in written] == [s["id"] for s in summary["skipped"]]
 
 
 def test_rows_without_id_or_order_are_accounted_for_and_a_missing_order_column_said(spark: Any) -> None:

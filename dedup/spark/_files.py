@@ -83,6 +83,7 @@ def read(
     ``_order`` (input, file, then position in the file: the order the local engine reads them in).
     A field of the wrong type (a number or a list where a string belongs) is refused as the local
     reader refuses it: a Parquet column at once, a JSON value on its row (skipped with ``skip_bad``).
+    A row refused keeps its id, null only when the id is the problem or the line is not JSON.
 
     Example:
         >>> docs = read(spark, ["s3a://bucket/news/*.parquet"])  # doctest: +SKIP
@@ -113,12 +114,11 @@ def read(
             F.col("_metadata.file_block_start").alias("block"),
             (row if row is not None else F.monotonically_increasing_id()).alias("row"),
         )
-        # A row refused has no id, as the local reader records it (dedup.io.Reader: a Skipped of id None).
-        fields = [F.col(f"_{role}") for role in roles]
-        fields[0] = F.when(F.col("_reason").isNull(), fields[0])  # (roles: id first)
+        # (A row refused keeps its id unless the id is the problem, as the local reader records it:
+        # _json_rows and _parquet_rows leave such an id null.)
         frames.append(
             frame.select(
-                *(value.alias(role) for value, role in zip(fields, roles, strict=True)),
+                *(F.col(f"_{role}").alias(role) for role in roles),
                 where.alias("where"),
                 order.alias("_order"),
                 "_reason",
@@ -138,6 +138,14 @@ def read(
 _JSON_TYPES = {"BIGINT": "a number", "INT": "a number", "SMALLINT": "a number", "TINYINT": "a number",
                "DOUBLE": "a number", "FLOAT": "a number", "DECIMAL": "a number", "ARRAY": "an array",
                "OBJECT": "an object"}  # fmt: skip
+
+
+def _any(problems: list[tuple[Column, Column]]) -> Column:
+    """Whether any of the problems' conditions holds (false, not null, where a condition is null)."""
+    out: Column = F.lit(False)
+    for condition, _ in problems:
+        out = out | F.coalesce(condition, F.lit(False))
+    return out
 
 
 def _first_problem(problems: list[tuple[Column, Column]]) -> Column:
@@ -171,7 +179,9 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
         name = roles[role]
         problems.append((F.col(f"`{name}`").isNull(), F.lit(f"field {name!r} is null: expected a string{note}")))
     given_id = F.col(f"`{roles['id']}`").cast("string")
-    problems.extend(_id_problems(given_id, roles["id"]))
+    id_problems = _id_problems(given_id, roles["id"])
+    problems.extend(id_problems)
+    id_refused = F.col(f"`{roles['id']}`").isNull() | _any(id_problems)
     types = {f.name: f.dataType.simpleString() for f in frame.schema.fields}
     picked = [
         (
@@ -183,6 +193,7 @@ def _parquet_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tupl
         .alias(f"_{role}")
         for role, name in roles.items()
     ]
+    picked[0] = F.when(~id_refused, picked[0]).alias("_id")  # (roles: id first)
     reason = _first_problem(problems).alias("_reason")
     rows = frame.select(*picked, reason, F.lit("invalid record").alias("_kind"), "_metadata")
     return rows, F.col("_metadata.row_index")
@@ -264,6 +275,7 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
     )
     problems = [(F.col("_corrupt_record").isNotNull(), F.lit("not valid JSON: expected one object a line"))]
     picked = []
+    id_problems = problems[:]  # the id's own problems (and a line not read): the row's id is then null
     for role, name in roles.items():
         value = F.col(f"`{name}`")
         kind = F.regexp_extract(F.schema_of_variant(value), r"^[A-Z]+", 0)
@@ -272,18 +284,23 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         integral = kind.isin("BIGINT", "INT", "SMALLINT", "TINYINT") | F.schema_of_variant(value).rlike(
             r"^DECIMAL\(\d+,0\)$"
         )
+        own = []
         if role in ("id", "text"):
-            problems.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
-            problems.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
+            own.append((value.isNull(), F.lit(f"field {name!r} is missing: expected a string")))
+            own.append((kind == "VOID", F.lit(f"field {name!r} is null: expected a string")))
         fits = kind.isin("STRING", "VOID") | (integral if role == "id" else F.lit(False))
         named = F.element_at(F.create_map(*(F.lit(x) for kv in _JSON_TYPES.items() for x in kv)), kind)
         got = F.coalesce(named, F.when(kind == "BOOLEAN", F.lower(text)), F.lower(kind))
         expected = "a string or an integer" if role == "id" else "a string"
-        problems.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be {expected}, got "), got)))
+        own.append((value.isNotNull() & ~fits, F.concat(F.lit(f"field {name!r} must be {expected}, got "), got)))
+        problems += own
+        id_problems += own if role == "id" else []
         picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
     # (As the local reader: an empty or blank id is said once every field has been read.)
     given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
-    problems.extend(_id_problems(given_id, roles["id"]))
+    problems += _id_problems(given_id, roles["id"])
+    id_problems += _id_problems(given_id, roles["id"])
+    picked[0] = F.when(~_any(id_problems), picked[0]).alias("_id")  # (roles: id first)
     kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
     rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
     return rows, None
