@@ -325,8 +325,13 @@ def test_bad_documents_are_errors_or_counted(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=r"'short'.*min_exact"):
             index.add([DOCS[0], short])
         assert len(index) == 0
-    with Index.open(tmp_path / "ix") as index, pytest.raises(InputError, match="duplicate id"):
+    with Index.open(tmp_path / "ix") as index, pytest.raises(InputError, match="duplicate id") as raised:
         index.add([DOCS[0], DOCS[0]], batch=1)
+    # Said as the scan says it: the kind a caller places it by, and skippable (skip_bad skips it).
+    with pytest.raises(InputError) as scanned:
+        dedup.scan([DOCS[0], DOCS[0]])
+    for error in (raised.value, scanned.value):
+        assert (error.document, error.kind, error.skippable) == (DOCS[0].id, "duplicate id", True)
     with Index.open(tmp_path / "ix2", ScanConfig(skip_bad=True)) as index:
         result = index.add([DOCS[0], short, DOCS[1], DOCS[0]])
         skipped = sorted((s.id, s.kind) for s in result.skipped)

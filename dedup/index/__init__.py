@@ -544,7 +544,13 @@ class Index:
         if isinstance(doc_id, str) and doc_id in seen:
             reason = "duplicate id (an earlier document of this add has the same id)"
             if not self.config.skip_bad:
-                raise InputError(f"document {doc_id!r}: {reason}", document=doc_id, reason=reason)
+                raise InputError(
+                    f"document {doc_id!r}: {reason}",
+                    document=doc_id,
+                    reason=reason,
+                    skippable=True,
+                    kind="duplicate id",
+                )
             result.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
             return
         if isinstance(doc_id, str) and doc_id in present:
