@@ -1116,38 +1116,39 @@ def test_a_passage_parted_in_pieces_shares_its_seeds_among_them_to_the_last(leng
 
 
 @given(
-    shared=st.text(alphabet="ab c.", min_size=1, max_size=60),
-    before=st.tuples(st.text(alphabet="xy", max_size=3), st.text(alphabet="xy", max_size=3)),
-    after=st.tuples(st.text(alphabet="xy", max_size=3), st.text(alphabet="xy", max_size=3)),
-    cut=st.tuples(st.integers(0, 60), st.integers(0, 60)),
-    min_length=st.integers(1, 80),
+    left=st.text(alphabet="ab .", max_size=12),
+    core=st.text(alphabet="abc", min_size=1, max_size=12),
+    right=st.text(alphabet="ab .", max_size=12),
+    ends=st.tuples(st.sampled_from(["", "x", "x."]), st.sampled_from(["", "y", "y "])),
+    more=st.integers(1, 16),
     fence=st.sampled_from(["none", "before", "moved"]),
 )
+@settings(max_examples=400)
 def test_a_short_pieces_verbatim_reach_covers_only_text_alike_and_stops_at_other_pieces(
-    shared: str, before: tuple[str, str], after: tuple[str, str], cut: tuple[int, int], min_length: int, fence: str
+    left: str, core: str, right: str, ends: tuple[str, str], more: int, fence: str
 ) -> None:
     """The reach of a piece under min_length: it holds the piece, what it adds is alike on both sides
     and ends on word characters, it crosses no other piece of the pair, and it is taken only when it
     makes the piece min_length long (a long piece is left as found)."""
-    a, b = before[0] + shared + after[0], before[1] + shared + after[1]
-    lo = cut[0] % len(shared)
-    hi = lo + 1 + cut[1] % (len(shared) - lo)  # (a piece of one character or more of the shared text)
-    x = Alignment(len(before[0]) + lo, len(before[0]) + hi, len(before[1]) + lo, len(before[1]) + hi, 3)
-    # Another piece of the pair: the first two characters of both texts (before the piece on both
-    # sides), or of a and the last two of b (a piece moved: before it on a, after it on b).
+    a, b = ends[0] + left + core + right + ends[1], ends[1] + left + core + right + ends[0]
+    x = Alignment(len(ends[0] + left), len(ends[0] + left + core), len(ends[1] + left), len(ends[1] + left + core), 3)
+    min_length = len(core) + more
+    # Another piece of the pair in the text alike before it: at the same place on both sides, or
+    # after it on b (a piece moved).
     other = []
-    if fence == "before" and min(x.a_start, x.b_start) >= 2:
-        other = [Alignment(0, 2, 0, 2, 3)]
-    elif fence == "moved" and x.a_start >= 2 and x.b_end <= len(b) - 2:
-        other = [Alignment(0, 2, len(b) - 2, len(b), 3)]
+    at_a, at_b = len(ends[0]) + 1, len(ends[1]) + 1  # (the second character of `left` on each side)
+    if fence == "before" and len(left) >= 2:
+        other = [Alignment(at_a - 1, at_a, at_b - 1, at_b, 3)]
+    elif fence == "moved" and len(left) >= 2 and right:
+        other = [Alignment(at_a - 1, at_a, len(b) - len(ends[0]) - 1, len(b) - len(ends[0]), 3)]
     y = _verbatim_reach(x, (a, b), min_length, [x, *other])
     assert y.a_start <= x.a_start and x.a_end <= y.a_end and y.seeds == x.seeds
     assert (x.a_start - y.a_start, y.a_end - x.a_end) == (x.b_start - y.b_start, y.b_end - x.b_end)
     assert a[y.a_start : x.a_start] == b[y.b_start : x.b_start] and a[x.a_end : y.a_end] == b[x.b_end : y.b_end]
-    if y != x:
-        length = min(y.a_end - y.a_start, y.b_end - y.b_start)
-        assert min(x.a_end - x.a_start, x.b_end - x.b_start) < min_length <= length
-        assert y.a_start == x.a_start or a[y.a_start].isalnum()
-        assert y.a_end == x.a_end or a[y.a_end - 1].isalnum()
-        for o in other:  # (the reach stops where the other piece starts or ends, on each side)
-            assert y.a_start >= o.a_end and (y.b_start >= o.b_end or y.b_end <= o.b_start)
+    if y == x:
+        return
+    assert len(core) < min_length <= min(y.a_end - y.a_start, y.b_end - y.b_start)
+    assert y.a_start == x.a_start or a[y.a_start].isalnum()
+    assert y.a_end == x.a_end or a[y.a_end - 1].isalnum()
+    for o in other:  # (the reach stops where the other piece ends or starts, on each side)
+        assert y.a_start >= o.a_end and (y.b_start >= o.b_end or y.b_end <= o.b_start)
