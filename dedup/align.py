@@ -12,7 +12,6 @@ least 40% of its words on each side occur on the other), and each passage's ends
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -40,6 +39,7 @@ from .edges import _to_sentence_ends, _untangle
 from .errors import ParameterError
 from .group import _SEAM, Layout, Rules, _passages_of, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
+from .scripts import _in_word
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
 __all__ = ["AlignParams", "Alignment", "Prepared", "align", "document_keys", "prepare"]
@@ -401,7 +401,7 @@ def _verbatim_reach(
     while x.a_end + after < high_a and x.b_end + after < high_b and ta[x.a_end + after] == tb[x.b_end + after]:
         after += 1
     # (Over whole words: not into the spaces and punctuation between this text and the next; a
-    # word's combining marks, Devanagari's vowel signs, are the word's.)
+    # word's combining marks, Devanagari's vowel signs, are the word's: scripts._in_word.)
     while before and not _in_word(ta[x.a_start - before]):
         before -= 1
     while after and not _in_word(ta[x.a_end + after - 1]):
@@ -409,16 +409,6 @@ def _verbatim_reach(
     if min(x.a_end - x.a_start, x.b_end - x.b_start) + before + after < min_length:
         return x
     return Alignment(x.a_start - before, x.a_end + after, x.b_start - before, x.b_end + after, x.seeds)
-
-
-def _in_word(char: str) -> bool:
-    """Whether ``char`` is part of a word: a letter or digit, or a combining mark (a vowel sign).
-
-    Example:
-        >>> [_in_word(c) for c in ("a", "7", "\u093e", " ", ".")]
-        [True, True, True, False, False]
-    """
-    return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
 def _in_letters(p: AlignParams, width: float) -> AlignParams:

@@ -27,7 +27,7 @@ from .lsh import band_keys32, extra_band_keys32
 from .minhash import signatures, window_signatures
 from .normalize import Normalized, normalize
 from .records import CommonText, Span
-from .scripts import breaks
+from .scripts import _JOINERS, _in_word, breaks
 from .shingle import Shingles, shingle
 
 __all__ = ["EXCERPT", "MOST_DOCUMENTS", "SHOWN", "Sketching", "common_texts"]
@@ -298,7 +298,7 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     def inside(at: int) -> bool:  # between two characters of one word, or of one grapheme (a mark or joiner's)
         if not 0 < at < len(text) or at in edges:
             return False
-        return (_letter(text[at - 1]) and _letter(text[at])) or _extends(text[at]) or _joined(text[at - 1], text[at])
+        return (_in_word(text[at - 1]) and _in_word(text[at])) or _extends(text[at]) or _joined(text[at - 1], text[at])
 
     wide_start, wide_end = start, end
     while wide_start > lo and inside(wide_start):
@@ -307,17 +307,6 @@ def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
         wide_end += 1
     # No word's edge within reach (a long run of letters): the cut stays where it was.
     return (start if inside(wide_start) else wide_start), (end if inside(wide_end) else wide_end)
-
-
-# Format characters that sit inside words: the zero-width non-joiner and joiner (Persian's
-# compound words, Arabic joining forms, emoji sequences) and the soft hyphen.
-_JOINERS = "\u200c\u200d"
-_IN_WORD = frozenset(_JOINERS + "\u00ad")
-
-
-def _letter(char: str) -> bool:
-    """Whether ``char`` is part of a word: a letter, a digit, a combining mark, a joiner or a soft hyphen."""
-    return char.isalnum() or unicodedata.category(char)[0] == "M" or char in _IN_WORD
 
 
 def _extends(char: str) -> bool:

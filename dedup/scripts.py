@@ -352,6 +352,22 @@ def _mark_class() -> str:
     return "".join(chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in ranges)
 
 
+# Format characters that sit inside words: the zero-width non-joiner and joiner (Persian's
+# compound words, Arabic joining forms, emoji sequences) and the soft hyphen.
+_JOINERS = "\u200c\u200d"
+_IN_WORD = frozenset(_JOINERS + "\u00ad")
+
+
+def _in_word(char: str) -> bool:
+    """Whether ``char`` is part of a word: a letter, a digit, a combining mark, a joiner or a soft hyphen.
+
+    Example:
+        >>> [_in_word(c) for c in ("a", "7", "\u093e", "\u200c", " ", ".")]
+        [True, True, True, True, False, False]
+    """
+    return char.isalnum() or unicodedata.category(char)[0] == "M" or char in _IN_WORD
+
+
 _PIECE = 3
 _SHORTEST = 3
 # A word: a word character, then word characters and combining marks (a mark does not start one).
