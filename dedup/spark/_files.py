@@ -298,8 +298,9 @@ def _json_rows(spark: SparkSession, path: str, roles: dict[str, str]) -> tuple[D
         picked.append(F.when(kind != "VOID", text).alias(f"_{role}"))
     # (As the local reader: an empty or blank id is said once every field has been read.)
     given_id = F.variant_get(F.col(f"`{roles['id']}`"), "$", "string")
-    problems += _id_problems(given_id, roles["id"])
-    id_problems += _id_problems(given_id, roles["id"])
+    id_checks = _id_problems(given_id, roles["id"])
+    problems += id_checks
+    id_problems += id_checks
     picked[0] = F.when(~_any(id_problems), picked[0]).alias("_id")  # (roles: id first)
     kind = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid JSON")).otherwise(F.lit("invalid record"))
     rows = frame.select(*picked, _first_problem(problems).alias("_reason"), kind.alias("_kind"), "_metadata")
