@@ -89,6 +89,11 @@ def warm_up(part: str, config: ScanConfig | None = None) -> None:
         ranks = np.zeros(1, np.int32)
         for starts in (ranks, ranks.astype(np.int64)):  # (positions of int32, and of int64 for long texts)
             _covered_letters((starts, starts + 5, ranks, np.zeros(1, np.bool_), starts), 0, 5)
+        # A passage whose two sides differ is matched word by word (the copies above are verbatim).
+        from ._matching import matching_blocks, word_spans
+
+        matching_blocks(["a"], ["a"])
+        word_spans("a")
     elif part == "sketch":
         from ._arrays import merge_counts
         from .budget import per_document_budget

@@ -14,12 +14,11 @@ each side occur on the other (:func:`_word_share`). :mod:`dedup.align` drives th
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from itertools import combinations, pairwise
 
+from ._matching import matching_blocks, word_spans
 from .chain import _ADDED, _ADDED_OTHER, _REVISIT
 from .group import _SEAM
 from .scripts import tokens
@@ -436,25 +435,23 @@ def _apart_at_own_text(
     side_a, side_b = texts[0][x.a_start : x.a_end], texts[1][x.b_start : x.b_end]
     if side_a == side_b:
         return [x]  # (a verbatim copy, a third of pan13-train's passages: nothing to part)
-    words_a = [(m.start(), m.end()) for m in _SPACED.finditer(side_a)]
-    words_b = [(m.start(), m.end()) for m in _SPACED.finditer(side_b)]
-    tokens_a, tokens_b = [side_a[s:e] for s, e in words_a], [side_b[s:e] for s, e in words_b]
-    counts = Counter(tokens_b)
-    if sum(counts[w] for w in tokens_a) > _LIKE_PAIRS:
+    blocks = matching_blocks(side_a.split(), side_b.split(), most=_LIKE_PAIRS)
+    if blocks is None:
         return [x]
-    matcher = SequenceMatcher(None, tokens_a, tokens_b, autojunk=False)
-    blocks = [m for m in matcher.get_matching_blocks() if m.size]
-    anchors = [m for m in blocks if m.size >= _ANCHOR]
+    anchors = [m for m in blocks if m[2] >= _ANCHOR]  # blocks: (i, j, size), the words in order
+    if len(anchors) < 2:
+        return [x]  # (nothing to part: most passages)
+    words_a, words_b = word_spans(side_a), word_spans(side_b)
     cuts = []  # (end of the piece before, start of the piece after) on a, then on b
     k = 0
     while k < len(anchors) - 1:
         p = anchors[k]
-        a0, b0 = words_a[p.a + p.size - 1][1], words_b[p.b + p.size - 1][1]
+        a0, b0 = words_a[p[0] + p[2] - 1][1], words_b[p[1] + p[2] - 1][1]
         k += 1
         # The next anchor, or one further on: a phrase of the two outlets' texts may match by
         # chance ("American ... in Iraq") and part their texts in two.
         for n in range(k, len(anchors)):
-            a1, b1 = words_a[anchors[n].a][0], words_b[anchors[n].b][0]
+            a1, b1 = words_a[anchors[n][0]][0], words_b[anchors[n][1]][0]
             longer, shorter = max(a1 - a0, b1 - b0), min(a1 - a0, b1 - b0)
             if longer > edit:
                 break
@@ -468,12 +465,12 @@ def _apart_at_own_text(
                 cuts.append((a0, a1, b0, b1))
                 k = n
                 break
-            if anchors[n].size > _CHANCE:
+            if anchors[n][2] > _CHANCE:
                 break  # (a longer run is copy: the texts between end here)
 
     def covered(words: list[tuple[int, int]], at: int, start: int, end: int) -> int:
         """Characters of [start, end) that the runs of words both sides share in order cover."""
-        spans = ((words[m[at]][0], words[m[at] + m.size - 1][1]) for m in blocks)
+        spans = ((words[m[at]][0], words[m[at] + m[2] - 1][1]) for m in blocks)
         return sum(max(0, min(e, end) - max(s, start)) for s, e in spans)
 
     def stands(a0: int, a1: int, b0: int, b1: int) -> bool:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+import sys
+from difflib import SequenceMatcher
 from pathlib import Path
 from unittest import mock
 
@@ -21,6 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import seeds
+from dedup._matching import matching_blocks, word_spans
 from dedup.align import (
     Alignment,
     AlignParams,
@@ -1113,6 +1117,40 @@ def test_a_passage_parted_in_pieces_shares_its_seeds_among_them_to_the_last(leng
     for (n, x), (m, y) in itertools.combinations(zip(lengths, shared, strict=True), 2):
         assert (n <= m or x >= y) and (m <= n or y >= x)
     assert _share_seeds(seeds, [lengths[0]]) == [seeds]
+
+
+words = st.lists(st.sampled_from(["the", "army", "said", "on", "monday", "troops", "x"]), max_size=60)
+
+
+@given(a=words, b=words, shuffled=st.randoms(use_true_random=False))
+@settings(max_examples=600)
+def test_the_compiled_matching_blocks_are_difflibs(a: list[str], b: list[str], shuffled: random.Random) -> None:
+    """The words of a passage's two sides are matched in order by a kernel (since 7 December 2026;
+    difflib's SequenceMatcher in Python before): the same blocks, ties and merges included, on words
+    drawn from a small vocabulary (long runs, many ties), a side edited from the other, or empty."""
+    edited = list(a)
+    for _ in range(shuffled.randint(0, 4)):
+        if edited:
+            edited[shuffled.randrange(len(edited))] = shuffled.choice(["said", "navy", "x"])
+    for x, y in ((a, b), (a, edited), (edited, a), (a, a), (a, []), ([], b)):
+        want = [tuple(m) for m in SequenceMatcher(None, x, y, autojunk=False).get_matching_blocks() if m.size]
+        assert matching_blocks(x, y) == want
+        # Bounded by the pairs of like words: the search is refused past them, and only then.
+        like = sum(y.count(w) for w in x)
+        assert matching_blocks(x, y, most=like) == want
+        assert like == 0 or matching_blocks(x, y, most=like - 1) is None
+
+
+@given(st.text(alphabet=st.sampled_from("ab\u0627\u4e00 \n\t\xa0\u2003\u3000\u200b\U0001f600\x1c")))
+def test_word_spans_are_the_words_of_str_split(text: str) -> None:
+    """The words of a passage's sides are read by str.split and placed by word_spans, alike."""
+    spans = word_spans(text)
+    assert [text[s:e] for s, e in spans] == text.split() == re.findall(r"\S+", text)
+
+
+def test_word_spans_table_holds_every_space() -> None:
+    """Its table of spaces ends at U+3000: no code point past it is a space to str.split."""
+    assert not any(chr(cp).isspace() for cp in range(0x3001, sys.maxunicode + 1))
 
 
 @given(
