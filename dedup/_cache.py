@@ -22,8 +22,8 @@ from pathlib import Path
 __all__ = ["KERNEL_MODULES", "cache_dir", "kernels_cached", "user_cache_dir"]
 
 KERNEL_MODULES = (
-    "_arrays", "align", "batch", "boilerplate", "bound", "budget", "candidates", "chain", "copies", "edges", "group",
-    "join", "lsh", "minhash", "pairs", "schedule", "score", "scripts", "seeds", "shingle",
+    "_arrays", "_matching", "align", "batch", "boilerplate", "bound", "budget", "candidates", "chain", "copies",
+    "edges", "group", "join", "lsh", "minhash", "pairs", "schedule", "score", "scripts", "seeds", "shingle",
 )  # fmt: skip
 """The modules that define cached numba kernels (``@njit(cache=True)``)."""
 

@@ -412,7 +412,7 @@ def _lone_cut(
     for j in range(k, len(b)):
         places.setdefault(b[j][0], []).append(j)
     # The nearest place past the lone words where the copy goes on alike for a seed's length.
-    best: tuple[int, int, int] | None = None
+    best: tuple[int, int, int, int] | None = None  # (what both sides skip, i, j, what a skips)
     for i in range(k, len(a)):
         skip_a = _skipped(a, k, i)
         if skip_a > reach or (best is not None and skip_a >= best[0]):
@@ -422,11 +422,11 @@ def _lone_cut(
             if skip_b > reach or (best is not None and skip_a + skip_b >= best[0]):
                 break
             if _goes_on(a, b, i, j, fragment):
-                best = (skip_a + skip_b, i, j)
+                best = (skip_a + skip_b, i, j, skip_a)
                 break
     if best is None:
         return None
-    _, i, j = best
+    total, i, j, skip_a = best
     # The other side's copy may go on from its very edge further in on this side, past the lone
     # words (a headline's last words that the lead below a dateline repeats): this side alone moves.
     for n in range(k, i + 1):
@@ -435,7 +435,7 @@ def _lone_cut(
     for n in range(k, j + 1):
         if _run(a, b, 0, n) > k and _goes_on(a, b, 0, n, fragment):
             return a[0][1], b[n][1]
-    skips = (_skipped(a, k, i), _skipped(b, k, j))
+    skips = (skip_a, total - skip_a)
     side = 0 if skips[0] >= skips[1] else 1
     if skips[side] <= lone or skips[1 - side] >= _EDIT_LENGTH * skips[side]:
         return None  # (what the lone words bring is more than what parts them, or the stretches are an edit)

@@ -591,7 +591,7 @@ def test_a_table_of_figures_copied_with_a_few_changed_is_left_as_found_without_m
     """Matching the words of ten digits each hundreds of times took 15 s for one passage under the
     length cap (a results table, a price list copied with a figure changed every fifty): such a
     passage holds no outlet's own paragraph, and is left as found without matching its words."""
-    from dedup import assemble
+    from dedup import _matching, assemble
 
     rng = random.Random(0)
     figures = [str(rng.randint(0, 9)) for _ in range(5_000)]
@@ -602,5 +602,5 @@ def test_a_table_of_figures_copied_with_a_few_changed_is_left_as_found_without_m
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("the words of a table of figures were matched")
 
-    monkeypatch.setattr(assemble, "SequenceMatcher", refused)
+    monkeypatch.setattr(_matching, "_blocks_kernel", refused)
     assert assemble._apart_at_own_text(x, (a, b), 150, 60, 0.8, 400) == [x]
