@@ -588,7 +588,11 @@ def _is_parquet(args: argparse.Namespace, item: str) -> bool:
     return item != "-" and not os.path.isdir(item) and file_format(item)[0] == "parquet"
 
 
-def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
+def _reader(args: argparse.Namespace) -> Reader:
+    """The reader of the INPUTs. Repeated ids are the library's to decide (``check_ids`` false), as
+    dedup.scan and the archive decide them: a document skipped as too short or empty leaves its id
+    to a later one, and the library says which document of an id it refused (both engines; the
+    reader says where each was read)."""
     # As --threads with --engine spark: an option that would do nothing is said, not passed over.
     folders = any(item != "-" and os.path.isdir(item) for item in args.inputs)
     if args.glob is not None and not folders:
@@ -601,7 +605,7 @@ def _reader(args: argparse.Namespace, *, check_ids: bool = True) -> Reader:
             "(UTF-8 by definition)"
         )
     return Reader(
-        check_ids=check_ids,
+        check_ids=False,
         id_field=args.id_field,
         text_field=args.text_field,
         source_field=args.source_field,
@@ -667,7 +671,15 @@ def _locating(reader: Reader, args: argparse.Namespace) -> Iterator[None]:
         # document the library stopped at is the one read last: an id read twice names two places).
         doc_id = error.document
         if doc_id is not None and doc_id in reader.where:
-            place = reader.last[1] if reader.last is not None and reader.last[0] == doc_id else reader.where[doc_id]
+            # Which document of its id the library refused, when it says (it may read ahead of the
+            # one refused, as the archive does); else the one read last, or the only one.
+            places = reader.repeats.get(doc_id, [reader.where[doc_id]])
+            if error.occurrence is not None and 0 < error.occurrence <= len(places):
+                place = places[error.occurrence - 1]
+            elif reader.last is not None and reader.last[0] == doc_id:
+                place = reader.last[1]
+            else:
+                place = reader.where[doc_id]
             reason = error.reason
             holder = reader.holder(doc_id, place) if error.kind == "duplicate id" else None
             if holder is not None:
@@ -701,9 +713,7 @@ def _write_report(args: argparse.Namespace, result: ScanResult, output: Output) 
 
 def _run_scan(args: argparse.Namespace) -> int:
     config = _config(args)
-    # Repeated ids are the scan's to decide, as dedup.scan decides them: a document skipped as too
-    # short or empty leaves its id to a later one (both engines; the reader says where each was read).
-    reader = _reader(args, check_ids=False)
+    reader = _reader(args)
     if args.engine != "spark" and (args.spark_master is not None or args.work_dir is not None):
         raise ParameterError("--spark-master and --work-dir go with --engine spark")
     if args.engine == "spark" and args.threads is not None:

@@ -43,7 +43,9 @@ class InputError(DedupError, ValueError):
     reason, so that a caller who knows where the document came from can say so. ``skippable`` is
     true when the problem is one document's, which ``skip_bad`` would have skipped. ``kind`` is the
     kind of problem when a document is refused (the ``Skipped.kind`` it would have been counted
-    under without ``strict``: ``"too short"``, ``"unread date"``, ...).
+    under without ``strict``: ``"too short"``, ``"unread date"``, ...). ``occurrence`` says which
+    of the documents given under that id it is (1 for the first, in the order given), so that a
+    caller who read several under one id can name the place of the one refused.
 
     Example:
         >>> import dedup
@@ -51,8 +53,8 @@ class InputError(DedupError, ValueError):
         >>> try:
         ...     dedup.scan([dedup.Document("a", text), dedup.Document("a", text)])
         ... except dedup.InputError as error:
-        ...     print(error.document, "-", error.kind, "-", error.skippable)
-        a - duplicate id - True
+        ...     print(error.document, "-", error.kind, "-", error.skippable, "-", error.occurrence)
+        a - duplicate id - True - 2
     """
 
     def __init__(
@@ -63,12 +65,14 @@ class InputError(DedupError, ValueError):
         reason: str | None = None,
         skippable: bool = False,
         kind: str | None = None,
+        occurrence: int | None = None,
     ) -> None:
         super().__init__(message)
         self.document = document
         self.reason = reason if reason is not None else message
         self.skippable = skippable
         self.kind = kind
+        self.occurrence = occurrence
 
 
 class ReadError(DedupError, OSError):

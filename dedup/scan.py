@@ -249,6 +249,10 @@ class _Index:
         self.key_lock = threading.Lock()
         self.submitted = 0  # documents sent to be sketched
         self.taken = 0  # documents given to add, good or bad
+        # Documents refused (skipped) under each id: with the one kept, what an error counts to say
+        # which document of its id it refuses (InputError.occurrence). Ids repeat rarely: no entry
+        # for a document kept.
+        self.refused: dict[str, int] = {}
 
     def salt_of(self, sources: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         """The salts of an array of source numbers (each set by add before its documents are sketched)."""
@@ -263,9 +267,18 @@ class _Index:
         name = repr(doc_id) if doc_id is not None else f"#{self.taken - 1} (counting from 0)"
         if fatal:
             raise InputError(
-                f"document {name}: {reason}", document=doc_id, reason=reason, skippable=not short, kind=kind
-            )
+                f"document {name}: {reason}", document=doc_id, reason=reason, skippable=not short, kind=kind,
+                occurrence=self._occurrence(doc_id),
+            )  # fmt: skip
+        if doc_id is not None:
+            self.refused[doc_id] = self.refused.get(doc_id, 0) + 1
         self.skipped.append(Skipped(doc_id if doc_id is not None else f"#{self.taken - 1}", reason, doc_id, kind=kind))
+
+    def _occurrence(self, doc_id: str | None) -> int | None:
+        """Which document given under ``doc_id`` the one being added is (1 for the first)."""
+        if doc_id is None:
+            return None
+        return self.refused.get(doc_id, 0) + (doc_id in self.documents) + 1
 
     def add(self, doc: Document) -> None:
         self.taken += 1
@@ -307,7 +320,10 @@ class _Index:
         if unread is not None:
             # Never a guess (dedup.dates), never silent: the document is scanned without it, and said.
             if cfg.strict:
-                raise InputError(f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date")
+                raise InputError(
+                    f"document {doc.id!r}: {unread}", document=doc.id, reason=unread, kind="unread date",
+                    occurrence=self._occurrence(doc.id),
+                )  # fmt: skip
             self.unread_dates.append(Skipped(doc.id, unread, doc.id, kind="unread date"))
         self.documents.add(doc)
         self.doc_time.append(start)

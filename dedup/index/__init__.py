@@ -41,6 +41,8 @@ from ..candidates import _threads
 from ..checks import check_bool, check_path
 from ..config import _config_of
 from ..errors import DedupError, InputError, ParameterError
+from ..normalize import normalize
+from ..pairs import too_short
 from ..records import Document, Skipped
 from ..scan import ScanConfig, ScanResult, _check_documents, _check_progress, _Index
 from ..scripts import lone_surrogate
@@ -90,6 +92,24 @@ class AddResult:
     skipped: list[Skipped] = field(default_factory=list)
     unread_dates: list[Skipped] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Taken:
+    """The ids an add has taken: those kept (stored, or already in the index), and the documents refused under each.
+
+    Together they say which document of its id an add refuses (``InputError.occurrence``): one
+    kept at most, the refused ones, then this one. Ids repeat rarely: a document kept adds no count.
+    """
+
+    kept: set[str] = field(default_factory=set)
+    refused: dict[str, int] = field(default_factory=dict)
+
+    def refuse(self, doc_id: str) -> None:
+        self.refused[doc_id] = self.refused.get(doc_id, 0) + 1
+
+    def occurrence(self, doc_id: str) -> int:
+        return self.refused.get(doc_id, 0) + (doc_id in self.kept) + 1
 
 
 @dataclass(slots=True)
@@ -430,7 +450,7 @@ class Index:
         def produce() -> None:
             reader = store.reader()
             try:
-                seen: set[str] = set()
+                seen = _Taken()
                 sources = store.sources(reader)
                 iterator = iter(documents)
                 read = 0
@@ -493,7 +513,7 @@ class Index:
         self,
         chunks: Iterable[list[Document]],
         replace: bool,
-        seen: set[str],
+        seen: _Taken,
         sources: dict[str, int],
         reader: Any,
         result: AddResult,
@@ -530,7 +550,7 @@ class Index:
         doc: Document,
         present: dict[str, int],
         replace: bool,
-        seen: set[str],
+        seen: _Taken,
         index: _Index,
         prepared: _Batch,
         result: AddResult,
@@ -541,7 +561,7 @@ class Index:
         ``stored`` holds the text, source and date stored under each id present.
         """
         doc_id = doc.id if isinstance(doc, Document) else None
-        if isinstance(doc_id, str) and doc_id in seen:
+        if isinstance(doc_id, str) and doc_id in seen.kept:
             reason = "duplicate id (an earlier document of this add has the same id)"
             if not self.config.skip_bad:
                 raise InputError(
@@ -550,25 +570,46 @@ class Index:
                     reason=reason,
                     skippable=True,
                     kind="duplicate id",
+                    occurrence=seen.occurrence(doc_id),
                 )
-            result.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
+            seen.refuse(doc_id)
+            # (counted with the batch's own skips, in the order given: the reader places the
+            # skipped documents of one id on its places in that order)
+            index.skipped.append(Skipped(doc_id, reason, doc_id, kind="duplicate id"))
             return
         if isinstance(doc_id, str) and doc_id in present:
-            seen.add(doc_id)
             edited = doc_id not in stored or stored[doc_id] != (doc.text, doc.source, doc.date)
-            if not (replace and edited):
-                result.existing.append(doc_id)
-                if edited and doc_id in stored:
-                    result.changed.append(doc_id)
-                return
-            prepared.replaced[doc_id] = present[doc_id]
+            # A document too short, empty or malformed under a stored id is no edit of it: the batch
+            # refuses it, and the id goes to the next document, as in a scan (the stored one stays).
+            if not (edited and self._text_refused(doc)):
+                if not (replace and edited):
+                    seen.kept.add(doc_id)
+                    result.existing.append(doc_id)
+                    if edited and doc_id in stored:
+                        result.changed.append(doc_id)
+                    return
+                prepared.replaced[doc_id] = present[doc_id]
         before = len(index.documents)
-        index.add(doc)
+        try:
+            index.add(doc)
+        except InputError as error:
+            # (the batch counts the documents of an id it was given; the add counts them all)
+            error.occurrence = seen.occurrence(doc_id) if isinstance(doc_id, str) else None
+            raise
         if len(index.documents) > before:
-            seen.add(doc.id)
+            seen.kept.add(doc.id)
             prepared.kept.append(doc)
-        elif doc_id in prepared.replaced:
-            del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+        else:
+            if isinstance(doc_id, str):
+                seen.refuse(doc_id)
+            if doc_id in prepared.replaced:
+                del prepared.replaced[doc_id]  # the new version is bad: the old one stays
+
+    def _text_refused(self, doc: Document) -> bool:
+        """Whether a scan would refuse ``doc`` for its text: not a string, or too short or empty (``too_short``)."""
+        if not isinstance(doc.text, str):
+            return True
+        return too_short(normalize(doc.text, profile=self.config.profile).text, self.config.min_exact) is not None
 
     def _stored(self, present: dict[str, int], reader: Any) -> dict[str, tuple[str, str | None, str | None]]:
         """The stored text, source and date of the ``present`` ids (id -> archive number), read on ``reader``."""
