@@ -3,7 +3,7 @@
 :func:`dedup.assemble._apart_at_own_text` matches the words of a passage's two sides in order
 to find each outlet's own text between two pieces of a copy. ``difflib.SequenceMatcher`` (no
 junk, no autojunk) did that in Python, a few thousand times a scan of real text
-(docs/performance.md, "The Python around the kernels"); :func:`matching_blocks` returns the same
+(docs/performance.md, "Own paragraphs between wire pieces"); :func:`matching_blocks` returns the same
 blocks from a kernel over the words numbered, by the same algorithm: the longest block first
 (the earliest in ``a``, then in ``b``, among blocks of one length), then the same within what lies
 before and after it, adjacent blocks merged.
@@ -40,7 +40,8 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 def _spans_kernel(
     codes: npt.NDArray[np.uint32], space: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int64]:  # pragma: no cover - compiled
-    out = np.empty(len(codes) + 1, np.int64)  # (starts and ends in turn: a word takes two characters)
+    # Each word's start and end in turn: at most one more than the characters ("a b": 0 1 2 3).
+    out = np.empty(len(codes) + 1, np.int64)
     n = 0
     last = len(space) - 1
     inside = False

@@ -1119,13 +1119,13 @@ def test_a_passage_parted_in_pieces_shares_its_seeds_among_them_to_the_last(leng
     assert _share_seeds(seeds, [lengths[0]]) == [seeds]
 
 
-words = st.lists(st.sampled_from(["the", "army", "said", "on", "monday", "troops", "x"]), max_size=60)
+word_lists = st.lists(st.sampled_from(["the", "army", "said", "on", "monday", "troops", "x"]), max_size=60)
 
 
-@given(a=words, b=words, shuffled=st.randoms(use_true_random=False))
+@given(a=word_lists, b=word_lists, shuffled=st.randoms(use_true_random=False))
 @settings(max_examples=600)
 def test_the_compiled_matching_blocks_are_difflibs(a: list[str], b: list[str], shuffled: random.Random) -> None:
-    """The words of a passage's two sides are matched in order by a kernel (since 7 December 2026;
+    """The words of a passage's two sides are matched in order by a kernel (since late on 6 December 2026;
     difflib's SequenceMatcher in Python before): the same blocks, ties and merges included, on words
     drawn from a small vocabulary (long runs, many ties), a side edited from the other, or empty."""
     edited = list(a)

@@ -222,7 +222,7 @@ def test_a_too_short_document_leaves_its_id_to_the_next_in_an_add_and_a_query_as
 ) -> None:
     """A caption under a story's id, then the story, then the story again: the caption is skipped and
     leaves the id to the story, and the second printing is the duplicate, in a scan, an add and a query
-    alike. Until 7 December 2026 the archive's reader claimed the id for the caption, and refused the
+    alike. Until late on 6 December 2026 the archive's reader claimed the id for the caption, and refused the
     story as its duplicate; the archive reads ahead of what it stores, so the library now says which
     document of an id it refused (``InputError.occurrence``) and the error names its line."""
     story, again = replace(DOCS[0], id="x"), replace(DOCS[1], id="x")
