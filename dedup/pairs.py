@@ -143,7 +143,7 @@ def align_pair(
             b0, b1 = b.normalized.raw_span(al.b_start, al.b_end)
             found.append(Passage(Span(a_id, a0, a1), Span(b_id, b0, b1), similarity, in_a, in_b, al.seeds))
     score = pair_score(cont_a, cont_b, times[0], times[1], *until, agencies=agencies)
-    if not found and (score < config.min_score or not short):
+    if not found and not (short and _reported_on_score(score, a, b, times, config, until, agencies)):
         return found, None
     pair = Pair(
         a=a_id,
@@ -170,7 +170,10 @@ def reaches_min_score(
     until: tuple[float, float] = (math.nan, math.nan),
     agencies: tuple[bool, bool] = (False, False),
 ) -> bool:
-    """Whether the pair's score (:func:`pair_score` of the two n-gram sets) reaches ``min_score``.
+    """Whether the pair's score (:func:`pair_score` of the two n-gram sets) reaches ``min_score`` (or nearly: below).
+
+    A score a third under ``min_score`` at most reaches it when a fifth of the later story's
+    rare character seeds are among the other's (``_RARE_SCORE``, ``_RARE_SHARE``).
 
     What reports a pair with a short document and no passage (:func:`align_pair`). The scan asks
     it first for such a pair, before it looks up anything else: a brief is a candidate of many
@@ -188,7 +191,57 @@ def reaches_min_score(
         (True, False)
     """
     _, in_a, in_b = set_scores(a.ngrams, b.ngrams, x_kept=a.scored, y_kept=b.scored)
-    return pair_score(in_a, in_b, times[0], times[1], *until, agencies=agencies) >= config.min_score
+    score = pair_score(in_a, in_b, times[0], times[1], *until, agencies=agencies)
+    return _reported_on_score(score, a, b, times, config, until, agencies)
+
+
+# A brief a little under min_score (by a third at most: 0.10 for the default 0.15) is reported
+# when its rare wording is the other story's: a fifth or more of the later story's rare character
+# seeds (Prepared.seed_rare: in at most rare_df of the documents) are among the other's seeds. A
+# rewritten brief keeps the story's names in their phrases; two reports of one event share the
+# language's common wording, which a lower min_score alone would let in, in English most of all
+# (docs/quality.md, "Rare wording under min_score").
+_RARE_SCORE = 2 / 3
+_RARE_SHARE = 0.2
+
+
+def _reported_on_score(
+    score: float,
+    a: Prepared,
+    b: Prepared,
+    times: tuple[float, float],
+    config: ScanConfig,
+    until: tuple[float, float],
+    agencies: tuple[bool, bool],
+) -> bool:
+    """Whether a pair without passages, of ``score``, is reported: ``min_score``, or nearly with rare wording shared."""
+    if score >= config.min_score:
+        return True
+    # (min_score 1 asks for passages only: nothing short of it is reported on its score)
+    if config.min_score >= 1 or score < _RARE_SCORE * config.min_score:
+        return False
+    rare = pair_score(_rare_share(a, b), _rare_share(b, a), times[0], times[1], *until, agencies=agencies)
+    return rare >= _RARE_SHARE
+
+
+def _rare_share(x: Prepared, y: Prepared) -> float:
+    """The share of ``x``'s distinct rare character seeds that ``y`` holds among its seeds (0 without any).
+
+    Example:
+        >>> cfg = ScanConfig()
+        >>> x = prepare_text("The ministry said the talks would resume next week in Geneva. " * 2, cfg, None)
+        >>> _rare_share(x, x), _rare_share(x, prepare_text("Rain is expected tomorrow. " * 4, cfg, None))
+        (1.0, 0.0)
+    """
+    keys = x.seed_keys[x.seed_rare]
+    if not len(keys):
+        return 0.0
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # (seed_keys are sorted)
+    held = y.seed_keys
+    if not len(held):
+        return 0.0
+    at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
+    return float(np.count_nonzero(held[at] == keys) / len(keys))
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:

@@ -36,11 +36,13 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     # (0.8769 and 0.9283, 247 unlabelled pairs, until the whole-pair score left each source's
     # boilerplate out: an agency's dateline and sign-off are no wording two stories share; 0.8778,
     # 0.9294 and 222 until a pair dates do not order was scored from the side of APP, INN or NNI.)
-    assert round(result.auc_derived, 4) == 0.8799
-    assert round(result.auc_wholly, 4) == 0.9296
+    # (0.8799 and 0.9296, ND 28, PD 124, 224 unlabelled, until a brief a third under min_score at
+    # most was reported when a fifth of its rare seeds are the other story's.)
+    assert round(result.auc_derived, 4) == 0.8911
+    assert round(result.auc_wholly, 4) == 0.929
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
-    assert reported == {"ND": 28, "PD": 124, "WD": 65}
-    assert result.unlabelled == 224
+    assert reported == {"ND": 37, "PD": 133, "WD": 65}
+    assert result.unlabelled == 245
 
 
 def test_arabic_plag_dev_plagdet() -> None:

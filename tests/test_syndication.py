@@ -981,3 +981,47 @@ def test_a_short_edited_sentence_at_a_chinese_passage_edge_stays_in_it() -> None
     [passage] = result.passages
     assert passage.a.slice(wire).removesuffix("。").endswith("。伤者已送医救治")
     assert passage.b.slice(outlet).endswith("。伤者均已送医救治")
+
+
+def test_a_brief_a_little_under_min_score_is_reported_when_its_rare_wording_is_the_storys() -> None:
+    """A rewritten brief keeps few of the story's n-grams but its names in their phrases: a pair a
+    third under min_score at most is reported on its score when a fifth or more of the later
+    story's rare character seeds are among the other's (since late on 6 December 2026), and not
+    further under, nor with min_score 1 (passages only). Two reports sharing a language's common
+    wording share few rare seeds: docs/quality.md, "Rare wording under min_score"."""
+    base = story(7, 120)
+    brief = " ".join(base.split()[:40]) + " " + story(8, 60)  # a third of its words the story's
+    docs = [Document("agency", base, source="APP"), Document("outlet", brief, source="paper")]
+    no_passage = ScanConfig(min_seeds=100_000, min_score=1)  # (what a pair reports on its score alone)
+    assert scan(docs, no_passage).pairs == []
+    score = scan(docs, ScanConfig(min_seeds=100_000, min_score=0)).pairs[0].score
+    assert 0 < score < 1
+    for min_score, reported in ((score, True), (score / 0.9, True), (score / 0.6, False)):
+        pairs = scan(docs, ScanConfig(min_seeds=100_000, min_score=min_score)).pairs
+        assert [(p.passages, p.score) for p in pairs] == ([(0, score)] if reported else [])
+    # The rare wording is what counts: the same score with no rare seed shared is short of it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.import_module("dedup.pairs"), "_rare_share", lambda x, y: 0.0)
+        assert scan(docs, ScanConfig(min_seeds=100_000, min_score=score / 0.9)).pairs == []
+
+
+@given(
+    x=st.lists(st.tuples(st.integers(0, 30), st.booleans()), max_size=40),
+    y=st.lists(st.integers(0, 30), max_size=40),
+)
+def test_a_rare_share_is_the_share_of_distinct_rare_keys_the_other_holds(
+    x: list[tuple[int, bool]], y: list[int]
+) -> None:
+    """``_rare_share`` over sorted keys (each occurrence once, flagged rare or not) is the set share."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from dedup.pairs import _rare_share
+
+    x = sorted(x)
+    a = SimpleNamespace(seed_keys=np.array([k for k, _ in x], np.uint64), seed_rare=np.array([r for _, r in x], bool))
+    b = SimpleNamespace(seed_keys=np.array(sorted(y), np.uint64))
+    rare = {k for k, r in x if r}
+    want = len(rare & set(y)) / len(rare) if rare else 0.0
+    assert _rare_share(a, b) == pytest.approx(want)  # type: ignore[arg-type]
