@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from .scripts import _codepoints
+
 __all__ = ["matching_blocks", "word_spans"]
 
 # Where str.split parts words: the characters str.isspace takes (none past U+3000, the
@@ -32,7 +34,7 @@ def word_spans(text: str) -> list[tuple[int, int]]:
         >>> word_spans(" the  army said "), " the  army said ".split()
         ([(1, 4), (6, 10), (11, 15)], ['the', 'army', 'said'])
     """
-    spans = _spans_kernel(np.frombuffer(text.encode("utf-32-le"), np.uint32), _SPACE)
+    spans = _spans_kernel(_codepoints(text), _SPACE)
     return list(zip(spans[0::2].tolist(), spans[1::2].tolist(), strict=True))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import _starts
 from .align import Alignment, Prepared, align, prepare
 from .boilerplate import Boilerplate
 from .config import ScanConfig
@@ -236,7 +237,7 @@ def _rare_share(x: Prepared, y: Prepared) -> float:
     keys = x.seed_keys[x.seed_rare]
     if not len(keys):
         return 0.0
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # (seed_keys are sorted)
+    keys = keys[_starts(keys)]  # (seed_keys are sorted: each key's first occurrence)
     held = y.seed_keys
     if not len(held):
         return 0.0
