@@ -345,15 +345,20 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         # apart the agency story has them: there each must lie that near another on one side.
         anchors = [x for x in kept if _length(x) >= p.min_length]
         near = _NEAR * p.min_length
-        # In a brief (a document of at most twice that reach), a sentence (_COMMON_RUN x min_length
-        # or longer) lies near the others on its side however far apart the agency story has them
-        # (its lead and its last sentence), whether or not one of them is long; a shorter piece
-        # (a site's menu line, a phrase) must still lie near them on both sides.
-        brief = min(len(a.normalized.text), len(b.normalized.text)) <= 2 * near
+        # In a story of news length (the shorter document at most _STORY times that reach), a
+        # sentence (_COMMON_RUN x min_length or longer) copied verbatim is part of the copy wherever
+        # it lies: a brief holds the agency's lead and its last sentence however far apart the
+        # agency has them, and an outlet that runs one wire story's paragraphs at its top puts a
+        # sentence of another wire story anywhere further down, where another outlet put it
+        # elsewhere. A shorter piece (a site's menu line, a phrase) must still lie near them on both
+        # sides, and so must any piece of a longer document (a web page, a report), whose far
+        # sentences are as likely quotations of a third text or the site's own repeated lines.
+        news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
         found = [
             x for x in kept
             if _length(x) >= p.min_length
-            or (anchors and any(_distance(x, y, one_side=brief and _length(x) >= run) <= near for y in anchors))
+            or (anchors and news_length and _length(x) >= run)
+            or (anchors and any(_distance(x, y) <= near for y in anchors))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
     found = [x for x in found if worded(x)]
@@ -445,6 +450,10 @@ _WIDE = 1.25
 
 # How near (in multiples of ``min_length``, on both sides) a short piece must lie to a long passage.
 _NEAR = 3
+
+# A document this many times ``_NEAR`` x ``min_length`` long (2,700 characters, about 450 words:
+# a wire story) or shorter is of news length: a verbatim sentence of it counts wherever it lies.
+_STORY = 6
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
 # distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.

@@ -65,9 +65,12 @@ def test_pan13_train_plagdet() -> None:
     # were left out: 59 passages tighter, most of a lone "the" or a heading's word.)
     # (0.8764, P 0.9733, R 0.8342, 3,926 detections, until a piece whose seeds stop short of the
     # text it copies was measured by that text against min_length: 11 pairs' passages changed.)
-    assert (overall.cases, overall.detections) == (4007, 3927)
-    assert round(overall.plagdet, 4) == 0.8769
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9731, 0.8348)
+    # (0.8769, P 0.9731, 3,927 detections, until a verbatim sentence of 60 characters or more in a
+    # pair whose shorter document is of news length counted at any distance from its long passage:
+    # 24 more, most a site's repeated line that two short web pages share.)
+    assert (overall.cases, overall.detections) == (4007, 3951)
+    assert round(overall.plagdet, 4) == 0.8743
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9679, 0.8348)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

@@ -801,6 +801,31 @@ def test_a_brief_of_a_long_lead_and_the_last_sentence_gives_both(seed: int) -> N
     assert pieces == sorted([_P1.strip("."), last.strip(".")]), pieces
 
 
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), carriers=st.integers(2, 5))
+def test_a_sentence_of_another_wire_story_further_down_one_outlets_story_is_found(seed: int, carriers: int) -> None:
+    """Outlets run an AFP story's lead paragraph and one sentence of a Reuters story: the first
+    outlet right under the lead, the others further down, after text of their own. Between every
+    two of them the sentence is a passage, as is the lead (before: the sentence, under min_length
+    and more than three times min_length from the lead on the later outlets' side, was dropped as
+    a phrase the two might both have written, though it was the Reuters wording word for word)."""
+    sentence = "The Iraqi government has repeatedly condemned the U.S. strikes as a violation of its sovereignty."
+    texts = [_P1 + "\n\n" + sentence + "\n\n" + story(seed, 80)]
+    texts += [
+        _P1 + "\n\n" + story(seed + k, 70 + 10 * k) + "\n\n" + sentence + "\n\n" + story(seed + 100 + k, 30)
+        for k in range(1, carriers)
+    ]
+    assert all(t.index(sentence) > len(_P1) + 3 * 150 for t in texts[1:])
+    docs = [Document(f"o{k}", text, source=f"outlet{k}") for k, text in enumerate(texts)]
+    result = scan([Document("reuters", sentence + " " + story(seed + 900, 40), source="Reuters"), *docs])
+    for k, x in enumerate(texts):
+        for m in range(k + 1, len(texts)):
+            got = sorted(
+                p.a.slice(x).strip(". \n") for p in result.passages if (p.a.doc, p.b.doc) == (f"o{k}", f"o{m}")
+            )
+            assert got == sorted([_P1.strip("."), sentence.strip(".")]), (k, m, got)
+
+
 def test_an_agency_background_paragraph_in_a_few_of_its_stories_is_not_its_boilerplate() -> None:
     """An agency repeats a running story's background paragraph in 3 of its 10 stories; an outlet runs
     one of them whole: the background is in the passage (before: in more than 2 and a tenth of the
