@@ -346,13 +346,14 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         anchors = [x for x in kept if _length(x) >= p.min_length]
         near = _NEAR * p.min_length
         # In a story of news length (the shorter document at most _STORY times that reach), a
-        # sentence (_COMMON_RUN x min_length or longer) copied verbatim is part of the copy wherever
-        # it lies: a brief holds the agency's lead and its last sentence however far apart the
-        # agency has them, and an outlet that runs one wire story's paragraphs at its top puts a
-        # sentence of another wire story anywhere further down, where another outlet put it
-        # elsewhere. A shorter piece (a site's menu line, a phrase) must still lie near them on both
-        # sides, and so must any piece of a longer document (a web page, a report), whose far
-        # sentences are as likely quotations of a third text or the site's own repeated lines.
+        # sentence (_COMMON_RUN x min_length or longer, near-verbatim as every short piece is) is
+        # part of the copy wherever it lies: a brief holds the agency's lead and its last sentence
+        # however far apart the agency has them, and an outlet that runs one wire story's
+        # paragraphs at its top puts a sentence of another wire story anywhere further down, where
+        # another outlet put it elsewhere. A shorter piece (a site's menu line, a phrase) must
+        # still lie near them on both sides, and so must any piece of a longer document (a web
+        # page, a report), whose far sentences are as likely quotations of a third text or the
+        # site's own repeated lines.
         news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
         found = [
             x for x in kept
@@ -452,7 +453,7 @@ _WIDE = 1.25
 _NEAR = 3
 
 # A document this many times ``_NEAR`` x ``min_length`` long (2,700 characters, about 450 words:
-# a wire story) or shorter is of news length: a verbatim sentence of it counts wherever it lies.
+# a wire story) or shorter is of news length: a copied sentence in it counts wherever it lies.
 _STORY = 6
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
