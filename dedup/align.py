@@ -39,6 +39,7 @@ from .edges import _to_sentence_ends, _untangle
 from .errors import ParameterError
 from .group import _SEAM, Layout, Rules, _passages_of, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
+from .score import pair_scores
 from .scripts import _in_word
 from .seeds import AlignParams, Prepared, document_keys, prepare
 
@@ -347,25 +348,40 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         near = _NEAR * p.min_length
         # In a story of news length (the shorter document at most _STORY times that reach), a
         # sentence (_COMMON_RUN x min_length or longer, near-verbatim as every short piece is) is
-        # part of the copy wherever it lies: a brief holds the agency's lead and its last sentence
-        # however far apart the agency has them, and an outlet that runs one wire story's
-        # paragraphs at its top puts a sentence of another wire story anywhere further down, where
-        # another outlet put it elsewhere. A shorter piece (a site's menu line, a phrase) must
-        # still lie near them on both sides, and so must any piece of a longer document (a web
-        # page, a report), whose far sentences are as likely quotations of a third text or the
-        # site's own repeated lines.
+        # part of the copy wherever it lies, when half its n-grams are alike (_alike): a brief
+        # holds the agency's lead and its last sentence however far apart the agency has them, and
+        # an outlet that runs one wire story's paragraphs at its top puts a sentence of another
+        # wire story anywhere further down, where another outlet put it elsewhere. A shorter piece
+        # (a site's menu line, a phrase) must still lie near them on both sides, and so must any
+        # piece of a longer document (a web page, a report), whose far sentences are as likely
+        # quotations of a third text or the site's own repeated lines.
         news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
         found = [
             x for x in kept
             if _length(x) >= p.min_length
-            or (anchors and news_length and _length(x) >= run)
             or (anchors and any(_distance(x, y) <= near for y in anchors))
+            or (anchors and news_length and _length(x) >= run and _alike(x, a, b))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
         ]  # fmt: skip
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
         found = _untangle(found, (a.normalized, b.normalized), p.seed_length)
     return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length, p.min_exact)
+
+
+def _alike(x: Alignment, a: Prepared, b: Prepared) -> bool:
+    """Whether the two sides of ``x`` share ``_FAR_SIMILARITY`` of their n-grams (Jaccard): a copy by its own wording.
+
+    A piece far from the pair's copy has nothing but its own text to show it is one. A formula an
+    agency fills in every day ("406 companies traded, of which 190 rose, 194 fell ...") covers the
+    density of a near-verbatim piece with its words while its figures and verbs differ: its
+    n-grams are a quarter alike, where a wire sentence an outlet respelled or put a clause into
+    keeps most of its own.
+    """
+    (similarity, _, _), *_ = pair_scores(
+        a, a.ngrams, a.ranks, b, b.ngrams, b.ranks, np.array([[x.a_start, x.a_end, x.b_start, x.b_end]])
+    )[0].tolist()
+    return bool(similarity >= _FAR_SIMILARITY)
 
 
 def _verbatim_reach(
@@ -455,6 +471,9 @@ _NEAR = 3
 # A document this many times ``_NEAR`` x ``min_length`` long (2,700 characters, about 450 words:
 # a wire story) or shorter is of news length: a copied sentence in it counts wherever it lies.
 _STORY = 6
+
+# The least n-gram Jaccard similarity of a piece that counts far from its pair's copy (_alike).
+_FAR_SIMILARITY = 0.5
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
 # distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.
