@@ -5,6 +5,7 @@ few thousand 32/64-bit keys a document holds, and it runs several times for ever
 these sort-based versions return the same arrays.
 ``merge_sorted`` is the one merge of two sorted arrays that alignment and scoring share;
 ``merge_counts`` the union of two sorted counted sets (the LSH stage's pair counts).
+``in_sorted`` is the binary-search membership test of keys in a sorted array.
 ``prefetch`` asks the processor for a table entry a few lookups ahead of its use.
 """
 
@@ -18,7 +19,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["distinct", "distinct_counts", "merge_counts", "merge_sorted"]
+__all__ = ["distinct", "distinct_counts", "in_sorted", "merge_counts", "merge_sorted"]
 
 # Positions in a text (spans, offsets) as a document prepared for alignment holds them: int32 when
 # the text is short enough (almost always), else int64 (dedup.seeds.prepare).
@@ -75,6 +76,19 @@ def _starts(ordered: npt.NDArray[_T]) -> npt.NDArray[np.intp]:
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return np.flatnonzero(first)
+
+
+def in_sorted(ordered: npt.NDArray[_T], keys: npt.NDArray[_T]) -> npt.NDArray[np.bool_]:
+    """Which of ``keys`` occur in the sorted array ``ordered``: a binary search each, as ``np.isin(keys, ordered)``.
+
+    Example:
+        >>> in_sorted(np.array([2, 5, 9], np.uint64), np.array([9, 1, 5, 10], np.uint64)).tolist()
+        [True, False, True, False]
+    """
+    if not len(ordered):
+        return np.zeros(len(keys), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+    return np.asarray(ordered[at] == keys)
 
 
 def distinct(x: npt.NDArray[_T]) -> npt.NDArray[_T]:

@@ -39,7 +39,7 @@ import numpy.typing as npt
 import xxhash
 from numba import njit
 
-from ._arrays import distinct_counts, prefetch
+from ._arrays import distinct_counts, in_sorted, prefetch
 from .errors import ParameterError
 
 __all__ = [
@@ -463,11 +463,9 @@ class Boilerplate:
 
     def in_exact(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which of ``keys`` are in the exact boilerplate (none without one): a binary search each."""
-        found = self.exact
-        if found is None or not len(found):
+        if self.exact is None:
             return np.zeros(len(keys), dtype=np.bool_)
-        at = np.minimum(np.searchsorted(found, keys), len(found) - 1)
-        return np.asarray(found[at] == keys)
+        return in_sorted(self.exact, keys)
 
     @property
     def sketched(self) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import _starts
+from ._arrays import _starts, in_sorted
 from .align import Alignment, Prepared, align, prepare
 from .boilerplate import Boilerplate
 from .config import ScanConfig
@@ -238,11 +238,7 @@ def _rare_share(x: Prepared, y: Prepared) -> float:
     if not len(keys):
         return 0.0
     keys = keys[_starts(keys)]  # (seed_keys are sorted: each key's first occurrence)
-    held = y.seed_keys
-    if not len(held):
-        return 0.0
-    at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
-    return float(np.count_nonzero(held[at] == keys) / len(keys))
+    return float(np.count_nonzero(in_sorted(y.seed_keys, keys)) / len(keys))
 
 
 def pair_rank(pair: Pair) -> tuple[Any, ...]:

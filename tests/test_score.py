@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup._arrays import in_sorted
 from dedup.score import coverage, ngram_set, pair_scores, ranked_ngrams, set_scores, span_scores
 from dedup.shingle import shingle
 
@@ -81,3 +82,15 @@ def test_ranked_ngrams_are_the_distinct_hashes_and_each_ones_index(hashes: list[
     distinct, ranks = ranked_ngrams(values)
     assert distinct.tolist() == sorted(set(hashes))
     assert distinct[ranks].tolist() == hashes
+
+
+@settings(max_examples=300)
+@given(
+    ordered=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=30),
+    keys=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=30),
+)
+def test_in_sorted_is_isin(ordered: list[int], keys: list[int]) -> None:
+    """The binary-search membership test (boilerplate's exact sets, the rare shares of briefs) is np.isin."""
+    x = np.sort(np.array(ordered, dtype=np.uint64))
+    y = np.array(keys, dtype=np.uint64)
+    assert in_sorted(x, y).tolist() == np.isin(y, x).tolist()
