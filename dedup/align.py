@@ -238,7 +238,7 @@ def _two_passes(
     # enough to make a passage.
     if (outside & twice).sum() < rules.min_seeds:
         return rows
-    more = _passages_of(outside, outside, start_a, end_a, start_b, end_b, rare, layout_a, layout_b, rules)
+    more = _passages_of(outside, outside, start_a, end_a, start_b, end_b, rare, layout_a, layout_b, rules, True)
     return np.concatenate((rows, more)) if len(more) else rows
 
 

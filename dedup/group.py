@@ -236,6 +236,7 @@ def _group_passages(
     rules: Rules,
     held_a: npt.NDArray[np.int64],
     held_b: npt.NDArray[np.int64],
+    repeats: bool = False,
 ) -> npt.NDArray[np.int64]:
     """Seeds grouped into passages: rows of (a_start, a_end, b_start, b_end, seeds, short).
 
@@ -246,7 +247,8 @@ def _group_passages(
     if it has ``min_seeds`` seeds and its seeds cover ``min_density`` of it on both sides (then
     ``short`` is 0) or, from ``min_exact`` up to ``min_length`` characters, ``exact_density``
     (``short`` 1 when at least half its seeds are rare in the corpus, else 2). Spans are widened to
-    whole words. ``held_a``, ``held_b``: where the seeds held out of this pass (repeated keys) start.
+    whole words. ``held_a``, ``held_b``: where the seeds held out of this pass (repeated keys) start;
+    ``repeats``: whether this is the pass over repeated keys (``dedup.align._two_passes``).
     """
     _, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim = rules
     n = len(chains)
@@ -326,6 +328,13 @@ def _group_passages(
             # words a reworded sentence kept, in order, over a sentence of like length).
             # (Twice at most: a loose group that sheds its chance ends is near-verbatim, and its
             # ends are then judged as such.)
+            # In the pass over repeated keys, a whole group under min_length sheds them too, down
+            # to min_exact: there a sentence one side prints twice (a headline over its lead) is
+            # matched from both printings, and a phrase of it that the other text holds again a
+            # sentence further on (words an outlet cut from the wire story) chains with it as lone
+            # seeds, which left the lead loose and lost. In the first pass a short loose group is
+            # mostly chance wording (docs/quality.md, "A lead under its headline").
+            shortest = min_exact if repeats and top_level and length < min_length else min_length
             for _ in range(2):
                 edit = 0.0 if density >= exact_density else _EDIT_SHARE
                 tight = _drop_lone_ends(
@@ -335,7 +344,7 @@ def _group_passages(
                     break
                 t0, t1, u0, u1 = _extent(tight, start_a, end_a, start_b, end_b)
                 closer = _density(tight, start_a, end_a, start_b, end_b, t0, t1, u0, u1)
-                if edit > 0.0 and (closer < exact_density or min(t1 - t0, u1 - u0) < min_length):
+                if edit > 0.0 and (closer < exact_density or min(t1 - t0, u1 - u0) < shortest):
                     break
                 seeds, count, density = tight, len(tight), closer
                 a0, a1, b0, b1 = t0, t1, u0, u1
@@ -892,13 +901,15 @@ def _passages_of(
     layout_a: Layout,
     layout_b: Layout,
     rules: Rules,
+    repeats: bool = False,
 ) -> npt.NDArray[np.int64]:
     """The grouped passages (:func:`_group_passages`) of the seeds selected by ``use``.
 
     Seeds in ``occupy`` (and not in ``use``) join no passage but may show the text between two
     pieces of a chain to be copy matched elsewhere (:func:`_split_occupied`): a sentence both
     documents hold that one of them also prints again (its seeds repeated, aligned in a later
-    pass) still parts the pieces around it, as it would if printed once.
+    pass) still parts the pieces around it, as it would if printed once. ``repeats``: the pass over
+    repeated keys (see :func:`_group_passages`).
     """
     gap, abut, min_seeds, min_length = rules.gap, rules.abut, rules.min_seeds, rules.min_length
     if use.sum() < min_seeds:
@@ -931,4 +942,6 @@ def _passages_of(
         # cross each other's printings, and near cuts would break the copy of the body that the
         # seeds in use chain.
         chains = _meet(chains, cut[use[every]])
-    return _group_passages(chains, sa, ea, sb, eb, rare[pick], layout_a, layout_b, rules, start_a[held], start_b[held])
+    return _group_passages(
+        chains, sa, ea, sb, eb, rare[pick], layout_a, layout_b, rules, start_a[held], start_b[held], repeats
+    )

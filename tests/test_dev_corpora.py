@@ -68,9 +68,11 @@ def test_pan13_train_plagdet() -> None:
     # (0.8769, P 0.9731, 3,927 detections, until a verbatim sentence of 60 characters or more in a
     # pair whose shorter document is of news length counted at any distance from its long passage:
     # 24 more, most a site's repeated line that two short web pages share.)
-    assert (overall.cases, overall.detections) == (4007, 3951)
-    assert round(overall.plagdet, 4) == 0.8743
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9679, 0.8348)
+    # (0.8743, P 0.9679, R 0.8348, 3,951 detections, until a short group of the pass over repeated
+    # keys shed its lone ends to a near-verbatim piece: 22 passages in, 9 out.)
+    assert (overall.cases, overall.detections) == (4007, 3956)
+    assert round(overall.plagdet, 4) == 0.8738
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9675, 0.8351)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

@@ -316,6 +316,32 @@ def test_a_lead_printed_as_headline_and_summary_above_the_copy_is_still_matched(
         assert start - 12 <= h0 and h1 <= start + len(lead) + 12 and h1 - h0 >= len(lead) / 2
 
 
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_a_short_lead_under_its_headline_is_matched_where_the_agency_says_a_phrase_of_it_again(seed: int) -> None:
+    """An outlet heads its cut of a wire story with the story's lead (under ``min_length``) and runs
+    the lead again above the rest of the copy; it dropped the agency's next sentences, one of which
+    names the lead's "2,500 troops" again. The lead is matched in both printings (before: its
+    repeated seeds, aligned in the second pass, chained with the later phrase as lone seeds, which
+    left the short lead loose, and it was lost)."""
+    lead = "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country."
+    rest = ". ".join(WIRE.split(". ")[1:])
+    dropped = f"{story(seed + 7, 12)} Officials said the 2,500 troops were posted at three bases. {story(seed + 8, 12)}"
+    agency = f"{story(seed)} {lead} {dropped} {rest} {story(seed + 1)}"
+    outlet = f"{lead}\n\n{story(seed + 2)} {lead} {rest} {story(seed + 3)}"
+    result = scan([Document("outlet", outlet, source="x"), Document("agency", agency, source="y")])
+    body = outlet.index(lead, len(lead))
+    spans = sorted((s.start, s.end) for s in spans_of(result, "outlet"))
+    assert len(spans) == 3, spans  # the headline, the lead below it, and the rest of the copy
+    (h0, h1), (l0, l1), (r0, r1) = spans
+    assert h0 == 0 and h1 >= len(lead) - 12
+    assert abs(l0 - body) <= 12 and abs(l1 - (body + len(lead))) <= 12
+    assert r0 >= l1 and r1 >= outlet.index(rest) + len(rest) - 12
+    lead_at = agency.index(lead)  # both printings match the agency's one lead
+    on_lead = [span for span in spans_of(result, "agency") if abs(span.start - lead_at) <= 12]
+    assert len(on_lead) == 2 and all(abs(span.end - (lead_at + len(lead))) <= 12 for span in on_lead)
+
+
 def test_seeds_000_with_a_headline_repeating_its_lead_keeps_the_four_pieces() -> None:
     """000 headed by its lead sentence, scanned with 001 (which runs the lead once): the four
     Reuters pieces are found as when 000 has no headline, and the lead in both its printings
