@@ -303,8 +303,11 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     common = [row[5] == 2 and _length(x) < run for row, x in zip(rows, pieces, strict=True)]
     found = [x for x, stock_like in zip(pieces, common, strict=True) if not stock_like]
     # A chain may hold two pieces of a copy and the text each outlet wrote between them.
+    sentences = (a.sentences, b.sentences)
     found = [
-        y for x in found for y in _apart_at_own_text(x, texts, p.min_length, round(run), p.exact_density, 2 * p.gap)
+        y
+        for x in found
+        for y in _apart_at_own_text(x, texts, p.min_length, round(run), p.exact_density, 2 * p.gap, sentences)
     ]
     stock = [x for x, stock_like in zip(pieces, common, strict=True) if stock_like]
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
@@ -335,7 +338,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     if len(found) >= 2:
         # A displaced phrase between two pieces still parts them: copy moved there from elsewhere
         # (a sentence the other outlet ran further down), not an edit of the copy.
-        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts, displaced), p.abut, texts)
+        joined = _tile(_join(_merge(found), p.join, p.abut, 2 * p.gap, texts, displaced), p.abut, texts, sentences)
         distinct = [x for x in found if _length(x) < p.min_length and x not in stock]
         kept = [x for x in joined if _length(x) >= p.min_length or any(_contains(x, d) for d in distinct)]
         # A short piece counts when it lies among the other pieces of the copy: within ``_NEAR``

@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
+import numpy as np
+
+from ._arrays import Positions
 from ._matching import matching_blocks, word_spans
 from .chain import _ADDED, _ADDED_OTHER, _REVISIT
 from .group import _SEAM
@@ -320,7 +323,22 @@ def _second_printings(parts: list[Alignment], abut: int, texts: tuple[str, str])
     return sorted(shorter)
 
 
-def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> list[Alignment]:
+# Text between two pieces that is whole sentences on both sides (each side's own sentence or more
+# between two wire paragraphs) is the outlets' own from this many characters on the longer side,
+# not ``_ADDED``: that length tells text one side added inside a sentence from an editor's clause,
+# while a sentence of each outlet's own, however short, is no edit of the copy. 40 is a short
+# sentence; the news probe's outlets put 44-98-character sentences of their own between two wire
+# paragraphs, and the two passages ran together over them.
+_OWN_SENTENCES = 40
+_NO_SENTENCES = np.zeros(0, dtype=np.int64)
+
+
+def _tile(
+    alignments: list[Alignment],
+    abut: int,
+    texts: tuple[str, str],
+    sentences: tuple[Positions, Positions] = (_NO_SENTENCES, _NO_SENTENCES),
+) -> list[Alignment]:
     """Merge passages that tile one stretch of text on both sides, whatever their order.
 
     A paragraph whose sentences were reordered comes out of the chaining as one passage per
@@ -330,7 +348,8 @@ def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> lis
     pieces cover ``_TILED`` of its span on both sides, and stays in pieces otherwise: a wire
     paragraph an outlet moved elsewhere, with its own text between, is a separate copy; a passage
     cut in pieces and shuffled in place is one. A second printing (:func:`_second_printings`) is
-    left out of the groups.
+    left out of the groups, and pieces in order with a sentence of each side's own between them
+    (:func:`_own_runs`; ``sentences`` as ``Prepared.sentences``) are not tiled over it.
     """
     if not alignments:
         return []
@@ -345,6 +364,8 @@ def _tile(alignments: list[Alignment], abut: int, texts: tuple[str, str]) -> lis
             continue
         if min(_spread(group, "a"), _spread(group, "b")) >= _TILED and not _moved_over_a_cut(group, abut):
             added = _added_runs(group)
+            if len(added) == 1:
+                added = _own_runs(group, texts, sentences)
             if len(added) == 1:
                 done.append(_union(group))
             else:
@@ -394,7 +415,13 @@ _LIKE_PAIRS = 200_000
 
 
 def _apart_at_own_text(
-    x: Alignment, texts: tuple[str, str], min_length: int, run: int, dense: float, edit: int
+    x: Alignment,
+    texts: tuple[str, str],
+    min_length: int,
+    run: int,
+    dense: float,
+    edit: int,
+    sentences: tuple[Positions, Positions] = (_NO_SENTENCES, _NO_SENTENCES),
 ) -> list[Alignment]:
     """A passage parted where each side holds text of its own between two pieces of the copy: the pieces, in order.
 
@@ -406,13 +433,15 @@ def _apart_at_own_text(
     text of each side is the outlet's own, not an edit of the copy, when it is no edit of the other
     side's (:func:`_an_edit`: what the joining of two pieces asks, :func:`_join`), holds no phrase
     of the other side's text elsewhere (:func:`_foreign`: a shuffled copy's moved phrase), is at
-    most ``edit`` characters long, one side's more than ``_ADDED`` characters and the other's at
-    least ``_ADDED_OTHER`` of that (text one side alone added is the kernel's cut,
-    :mod:`dedup.chain`). Each piece must stand alone: ``run`` characters or more on both sides,
-    and covered by the words the two sides share in order, ``dense`` under ``min_length`` (a
-    near-verbatim piece), ``_LONG_COVER`` from there; otherwise the cut beside it is not made. The
-    seeds are shared out by length. A passage longer than ``_LONGEST`` on a side, or whose words
-    pair with more than ``_LIKE_PAIRS`` like words of the other side, is left as found.
+    most ``edit`` characters long, one side's more than ``_ADDED`` characters (``_OWN_SENTENCES``
+    when both sides' are whole sentences: ``sentences``, where each text's sentences end, as
+    ``Prepared.sentences``) and the other's at least ``_ADDED_OTHER`` of that (text one side
+    alone added is the kernel's cut, :mod:`dedup.chain`). Each piece must stand alone: ``run``
+    characters or more on both sides, and covered by the words the two sides share in order,
+    ``dense`` under ``min_length`` (a near-verbatim piece), ``_LONG_COVER`` from there; otherwise
+    the cut beside it is not made. The seeds are shared out by length. A passage longer than
+    ``_LONGEST`` on a side, or whose words pair with more than ``_LIKE_PAIRS`` like words of the
+    other side, is left as found.
 
     Example (a wire sentence, each outlet's own text, another wire sentence):
         >>> one = "the ministry said it had no plans to withdraw its troops from the country this year "
@@ -455,8 +484,11 @@ def _apart_at_own_text(
             longer, shorter = max(a1 - a0, b1 - b0), min(a1 - a0, b1 - b0)
             if longer > edit:
                 break
+            own = longer > _ADDED or _own_sentences(
+                sentences, x.a_start + a0, x.a_start + a1, x.b_start + b0, x.b_start + b1
+            )
             if (
-                longer > _ADDED
+                own
                 and shorter >= _ADDED_OTHER * longer
                 and not _an_edit(side_a[a0:a1], side_b[b0:b1])
                 and _foreign(side_a[a0:a1], _runs_of(side_b[:b0]) | _runs_of(side_b[b1:]))
@@ -496,6 +528,73 @@ def _apart_at_own_text(
         Alignment(x.a_start + a0, x.a_start + a1, x.b_start + b0, x.b_start + b1, n)
         for (a0, a1, b0, b1), n in zip(pieces, seeds, strict=True)
     ]
+
+
+def _whole_sentences(ends: Positions, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` of a text whose sentences end at ``ends`` is whole sentences.
+
+    One sentence ends at ``start`` (where a piece's last word ends) and another just before
+    ``end`` (where the next piece's first word starts, a space after it).
+
+    Example:
+        >>> import numpy as np
+        >>> ends = np.array([10, 25, 40])  # "... copy one" [10] " own words" [25] " copy two ..."
+        >>> _whole_sentences(ends, 10, 26), _whole_sentences(ends, 12, 26), _whole_sentences(ends, 10, 30)
+        (True, False, False)
+    """
+    k = int(np.searchsorted(ends, start))
+    if k == len(ends) or ends[k] != start:
+        return False
+    last = int(np.searchsorted(ends, end, side="right")) - 1
+    return last > k and end - int(ends[last]) <= 1
+
+
+def _own_sentences(sentences: tuple[Positions, Positions], a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether the text between two pieces, ``[a0, a1)`` of a and ``[b0, b1)`` of b, is whole sentences on both sides.
+
+    The longer side's must run over ``_OWN_SENTENCES`` characters (``sentences``: each text's
+    sentence ends, as ``Prepared.sentences``).
+    """
+    return (
+        max(a1 - a0, b1 - b0) > _OWN_SENTENCES
+        and _whole_sentences(sentences[0], a0, a1)
+        and _whole_sentences(sentences[1], b0, b1)
+    )
+
+
+def _own_runs(
+    parts: list[Alignment], texts: tuple[str, str], sentences: tuple[Positions, Positions]
+) -> list[list[Alignment]]:
+    """Split pieces in order on both sides where each side holds a sentence or more of its own between two of them.
+
+    The text between is each side's own when it is whole sentences on both sides
+    (:func:`_own_sentences`), of like length (the shorter at least ``_ADDED_OTHER`` of the longer)
+    and no edit of each other (:func:`_an_edit`): what :func:`_apart_at_own_text` parts a chain at.
+    The pieces of a copy cut in pieces and shuffled in place lie out of order, and are not split.
+
+    Example (two wire sentences, each outlet's own sentence of 60 and 70 characters between):
+        >>> import numpy as np
+        >>> a = "w" * 100 + " " + "x" * 60 + " " + "y" * 100
+        >>> b = "w" * 100 + " " + "z" * 70 + " " + "y" * 100
+        >>> ends = (np.array([100, 161, 262]), np.array([100, 171, 272]))
+        >>> pieces = [Alignment(0, 100, 0, 100, 9), Alignment(162, 262, 172, 272, 9)]
+        >>> [len(run) for run in _own_runs(pieces, (a, b), ends)]
+        [1, 1]
+    """
+    ordered = sorted(parts, key=lambda x: (x.a_start, x.b_start))
+    if any(x.b_end > y.b_start or x.a_end > y.a_start for x, y in pairwise(ordered)):
+        return [parts]
+    runs: list[list[Alignment]] = [[ordered[0]]]
+    for x, y in pairwise(ordered):
+        a0, a1, b0, b1 = x.a_end, y.a_start, x.b_end, y.b_start
+        if (
+            _own_sentences(sentences, a0, a1, b0, b1)
+            and min(a1 - a0, b1 - b0) >= _ADDED_OTHER * max(a1 - a0, b1 - b0)
+            and not _an_edit(texts[0][a0:a1], texts[1][b0:b1])
+        ):
+            runs.append([])
+        runs[-1].append(y)
+    return runs
 
 
 def _share_seeds(seeds: int, lengths: Sequence[int]) -> list[int]:

@@ -542,6 +542,30 @@ def test_two_wire_pieces_with_each_outlets_own_paragraph_between_are_two_passage
             assert side.end - side.start >= len(piece) - 2  # (the piece, less its full stop)
 
 
+@pytest.mark.parametrize("own_a, own_b", [(1, 7), (5, 14), (2, 21), (13, 20), (16, 23)])
+@pytest.mark.parametrize("between", [" ", "\n\n"])
+def test_two_wire_pieces_with_a_short_sentence_of_each_outlets_own_between_are_two_passages(
+    own_a: int, own_b: int, between: str
+) -> None:
+    """As above, with a short sentence of each outlet's own between the two wire pieces (sentences
+    of 002, 59-94 characters, in the paragraph or as one of their own): text between two pieces
+    had to run over 100 characters on one side to part them (what tells text one side added from
+    an editor's clause), and the two pieces came out as one passage over both outlets' sentences.
+    Whole sentences on both sides part them from 40 characters."""
+    reuters, afp, own = seed_sentences("000"), seed_sentences("004"), seed_sentences("002")
+    wire = (" ".join(reuters[15:17]), " ".join(afp[4:6]))
+    assert all(x.endswith(".") for x in (*wire, own[own_a], own[own_b]))
+    a = own[0] + "\n\n" + wire[0] + between + own[own_a] + between + wire[1]
+    b = wire[0] + between + own[own_b] + between + wire[1] + "\n\n" + own[8]
+    result = scan([Document("a", a, source="outlet-a"), Document("b", b, source="outlet-b")])
+    assert len(result.passages) == 2, [(p.a.start, p.a.end, p.b.start, p.b.end) for p in result.passages]
+    for passage, piece in zip(result.passages, wire, strict=True):
+        for side, text in ((passage.a, a), (passage.b, b)):
+            at = text.index(piece)
+            assert at <= side.start and side.end <= at + len(piece), (side.slice(text), piece)
+            assert side.end - side.start >= len(piece) - 2
+
+
 def test_seeds_000_run_by_a_second_outlet_still_gives_its_copy_with_001() -> None:
     """Two outlets ran 000's Reuters text as it is, a third (001) edited it: every seed of the
     copy is then in all three documents, none rare. The Rayder paragraphs, which 001 edited, are
