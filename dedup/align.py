@@ -322,10 +322,22 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
 
     found = [x for x in found if _length(x) < p.min_length or worded(x)]
     long = [x for x in found if _length(x) >= p.min_length]
+    near = _NEAR * p.min_length
+    # A story of news length: the shorter document at most _STORY times that reach (below).
+    news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
+
+    def sentence(x: Alignment) -> bool:
+        """Whether ``x`` is a wire sentence that counts on its own (see below)."""
+        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and _alike(x, a, b)
+
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
-    # One short piece alone is as likely a phrase two reporters of a story both wrote.
-    if not long and sum(_length(x) for x in found) < p.min_length:
+    # One short piece alone is as likely a phrase two reporters of a story both wrote, unless it is
+    # a whole sentence of news (_SENTENCE x min_length or longer, half its n-grams alike, in a pair
+    # of news length): an outlet that runs one sentence of an agency's story amid its own text, or
+    # two that quote one official statement, share that and nothing else. In longer documents (web
+    # pages, reports) a lone sentence is as likely a line of a site's template or a quotation.
+    if not long and sum(_length(x) for x in found) < p.min_length and not any(sentence(x) for x in found):
         return []
     # A short verbatim run whose seeds are common in the corpus is as likely a stock phrase of the
     # story ("the war between Israel and Hamas in the Gaza Strip") as a copy: it counts only as a
@@ -348,23 +360,21 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
         # passage holds its pieces close together (its lead, its last sentence), however far
         # apart the agency story has them: there each must lie that near another on one side.
         anchors = [x for x in kept if _length(x) >= p.min_length]
-        near = _NEAR * p.min_length
-        # In a story of news length (the shorter document at most _STORY times that reach), a
-        # sentence (_COMMON_RUN x min_length or longer, near-verbatim as every short piece is) is
-        # part of the copy wherever it lies, when half its n-grams are alike (_alike): a brief
-        # holds the agency's lead and its last sentence however far apart the agency has them, and
-        # an outlet that runs one wire story's paragraphs at its top puts a sentence of another
-        # wire story anywhere further down, where another outlet put it elsewhere. A shorter piece
-        # (a site's menu line, a phrase) must still lie near them on both sides, and so must any
+        # In a story of news length, a sentence (_COMMON_RUN x min_length or longer, near-verbatim as
+        # every short piece is) is part of the copy wherever it lies, when half its n-grams are alike
+        # (_alike): a brief holds the agency's lead and its last sentence however far apart the agency
+        # has them, and an outlet that runs one wire story's paragraphs at its top puts a sentence of
+        # another wire story anywhere further down, where another outlet put it elsewhere. A shorter
+        # piece (a site's menu line, a phrase) must still lie near them on both sides, and so must any
         # piece of a longer document (a web page, a report), whose far sentences are as likely
         # quotations of a third text or the site's own repeated lines.
-        news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
         found = [
             x for x in kept
             if _length(x) >= p.min_length
             or (anchors and any(_distance(x, y) <= near for y in anchors))
             or (anchors and news_length and _length(x) >= run and _alike(x, a, b))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
+            or (not anchors and sentence(x))
         ]  # fmt: skip
     found = [x for x in found if worded(x)]
     if len(found) >= 2:
@@ -477,6 +487,11 @@ _STORY = 6
 
 # The least n-gram Jaccard similarity of a piece that counts far from its pair's copy (_alike).
 _FAR_SIMILARITY = 0.5
+
+# A near-verbatim piece this share of ``min_length`` or longer (100 characters, a sentence of
+# news) in a pair of news length counts alone when its n-grams are alike (_alike): under it, one
+# shared piece is as likely a phrase two reporters both wrote.
+_SENTENCE = 2 / 3
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
 # distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.

@@ -249,15 +249,24 @@ def _quote(rng: random.Random, alphabet: str, avoid: set[str]) -> list[str]:
 
 @_SETTINGS
 @given(alphabet=alphabets, seed=st.integers(0, 2**32 - 1))
-def test_short_verbatim_quote_counts_only_in_a_pair_that_shares_a_passage(alphabet: str, seed: int) -> None:
+def test_short_verbatim_quote_counts_alone_only_as_a_sentence_of_news(alphabet: str, seed: int) -> None:
     rng = random.Random(seed)
     passage = _words(rng, alphabet, 60, set())
     quote = _quote(rng, alphabet, set(passage))
     f = _words(rng, alphabet, 400, set(passage) | set(quote))
-    # Alone, the quote is no passage: two reporters may write the same phrase.
-    text_a, _ = _text(f[0:60], quote, f[60:120])
-    text_b, _ = _text(f[120:180], quote, f[180:240])
-    assert _scan(text_a, text_b) == []
+    # Alone, a quote under two thirds of min_length is no passage: two reporters may write the same
+    # phrase. From 100 characters, a sentence of news, it is one in a pair of news length (these
+    # texts are: 2,700 characters at most), as an outlet's copy of one wire sentence is.
+    text_a, alone_a = _text(f[0:60], quote, f[60:120])
+    text_b, alone_b = _text(f[120:180], quote, f[180:240])
+    assert max(len(text_a), len(text_b)) <= 2_700
+    alone = _scan(text_a, text_b)
+    if len(" ".join(quote)) < 100:
+        assert alone == []
+    else:
+        assert len(alone) == 1
+        assert _close((alone[0].a.start, alone[0].a.end), alone_a[1])
+        assert _close((alone[0].b.start, alone[0].b.end), alone_b[1])
     # In a pair that shares a passage, the quote is a passage of its own, in order or not: pieces
     # with unshared text between them are separate passages, each ending where the shared text ends.
     for order_a in ((passage, quote), (quote, passage)):

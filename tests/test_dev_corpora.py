@@ -38,10 +38,12 @@ def test_counter_dev_pair_scores_and_reported_pairs() -> None:
     # 0.9294 and 222 until a pair dates do not order was scored from the side of APP, INN or NNI.)
     # (0.8799 and 0.9296, ND 28, PD 124, 224 unlabelled, until a brief a third under min_score at
     # most was reported when a fifth of its rare seeds are the other story's.)
-    assert round(result.auc_derived, 4) == 0.8911
+    # (0.8911, ND 37, until a wire sentence of 100 characters or more counted alone in a pair of
+    # news length: one ND pair's newspaper quotes the prime minister's statement as the agency did.)
+    assert round(result.auc_derived, 4) == 0.8906
     assert round(result.auc_wholly, 4) == 0.929
     reported = {label: round(share * result.pairs[label]) for label, share in result.reported.items()}
-    assert reported == {"ND": 37, "PD": 133, "WD": 65}
+    assert reported == {"ND": 38, "PD": 133, "WD": 65}
     assert result.unlabelled == 245
 
 
@@ -70,9 +72,12 @@ def test_pan13_train_plagdet() -> None:
     # 24 more, most a site's repeated line that two short web pages share.)
     # (0.8743, P 0.9679, R 0.8348, 3,951 detections, until a short group of the pass over repeated
     # keys shed its lone ends to a near-verbatim piece: 22 passages in, 9 out.)
-    assert (overall.cases, overall.detections) == (4007, 3956)
+    # (P 0.9675, R 0.8351, 3,956 detections, until a sentence of 100 characters or more counted
+    # alone in a pair whose shorter page is of news length: 22 more, all but one lines of sites'
+    # templates that two short pages share.)
+    assert (overall.cases, overall.detections) == (4007, 3958)
     assert round(overall.plagdet, 4) == 0.8738
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9675, 0.8351)
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9672, 0.8352)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:
