@@ -327,8 +327,7 @@ def _second_printings(parts: list[Alignment], abut: int, texts: tuple[str, str])
 # between two wire paragraphs) is the outlets' own from this many characters on the longer side,
 # not ``_ADDED``: that length tells text one side added inside a sentence from an editor's clause,
 # while a sentence of each outlet's own, however short, is no edit of the copy. 40 is a short
-# sentence; the news probe's outlets put 44-98-character sentences of their own between two wire
-# paragraphs, and the two passages ran together over them.
+# sentence (docs/quality.md, "An outlet's own short sentence between two wire pieces").
 _OWN_SENTENCES = 40
 _NO_SENTENCES = np.zeros(0, dtype=np.int64)
 
@@ -481,7 +480,7 @@ def _apart_at_own_text(
         # chance ("American ... in Iraq") and part their texts in two.
         for n in range(k, len(anchors)):
             a1, b1 = words_a[anchors[n][0]][0], words_b[anchors[n][1]][0]
-            longer, shorter = max(a1 - a0, b1 - b0), min(a1 - a0, b1 - b0)
+            longer = max(a1 - a0, b1 - b0)
             if longer > edit:
                 break
             own = longer > _ADDED or _own_sentences(
@@ -489,8 +488,7 @@ def _apart_at_own_text(
             )
             if (
                 own
-                and shorter >= _ADDED_OTHER * longer
-                and not _an_edit(side_a[a0:a1], side_b[b0:b1])
+                and _no_edit(side_a[a0:a1], side_b[b0:b1])
                 and _foreign(side_a[a0:a1], _runs_of(side_b[:b0]) | _runs_of(side_b[b1:]))
                 and _foreign(side_b[b0:b1], _runs_of(side_a[:a0]) | _runs_of(side_a[a1:]))
             ):
@@ -528,6 +526,13 @@ def _apart_at_own_text(
         Alignment(x.a_start + a0, x.a_start + a1, x.b_start + b0, x.b_start + b1, n)
         for (a0, a1, b0, b1), n in zip(pieces, seeds, strict=True)
     ]
+
+
+def _no_edit(x: str, y: str) -> bool:
+    """Whether the texts two sides hold between two pieces are each side's own: of like length (the
+    shorter at least ``_ADDED_OTHER`` of the longer, else text one side added) and no edit of each
+    other (:func:`_an_edit`)."""
+    return min(len(x), len(y)) >= _ADDED_OTHER * max(len(x), len(y)) and not _an_edit(x, y)
 
 
 def _whole_sentences(ends: Positions, start: int, end: int) -> bool:
@@ -568,8 +573,7 @@ def _own_runs(
     """Split pieces in order on both sides where each side holds a sentence or more of its own between two of them.
 
     The text between is each side's own when it is whole sentences on both sides
-    (:func:`_own_sentences`), of like length (the shorter at least ``_ADDED_OTHER`` of the longer)
-    and no edit of each other (:func:`_an_edit`): what :func:`_apart_at_own_text` parts a chain at.
+    (:func:`_own_sentences`) and :func:`_no_edit`: what :func:`_apart_at_own_text` parts a chain at.
     The pieces of a copy cut in pieces and shuffled in place lie out of order, and are not split.
 
     Example (two wire sentences, each outlet's own sentence of 60 and 70 characters between):
@@ -587,11 +591,7 @@ def _own_runs(
     runs: list[list[Alignment]] = [[ordered[0]]]
     for x, y in pairwise(ordered):
         a0, a1, b0, b1 = x.a_end, y.a_start, x.b_end, y.b_start
-        if (
-            _own_sentences(sentences, a0, a1, b0, b1)
-            and min(a1 - a0, b1 - b0) >= _ADDED_OTHER * max(a1 - a0, b1 - b0)
-            and not _an_edit(texts[0][a0:a1], texts[1][b0:b1])
-        ):
+        if _own_sentences(sentences, a0, a1, b0, b1) and _no_edit(texts[0][a0:a1], texts[1][b0:b1]):
             runs.append([])
         runs[-1].append(y)
     return runs
