@@ -12,7 +12,7 @@ least 40% of its words on each side occur on the other), and each passage's ends
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -312,13 +312,8 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     stock = [x for x, stock_like in zip(pieces, common, strict=True) if stock_like]
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
-    shares: dict[tuple[int, int, int, int], float] = {}  # (a passage may be checked twice)
-
-    def worded(x: Alignment) -> bool:
-        span = (x.a_start, x.a_end, x.b_start, x.b_end)
-        if span not in shares:
-            shares[span] = _word_share(x, texts)
-        return shares[span] >= _WORD_SHARE
+    worded = _by_span(lambda x: _word_share(x, texts) >= _WORD_SHARE)
+    alike = _by_span(lambda x: _alike(x, a, b))
 
     found = [x for x in found if _length(x) < p.min_length or worded(x)]
     long = [x for x in found if _length(x) >= p.min_length]
@@ -328,7 +323,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
 
     def sentence(x: Alignment) -> bool:
         """Whether ``x`` is a wire sentence that counts on its own (see below)."""
-        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and _alike(x, a, b)
+        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and alike(x)
 
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
@@ -372,7 +367,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
             x for x in kept
             if _length(x) >= p.min_length
             or (anchors and any(_distance(x, y) <= near for y in anchors))
-            or (anchors and news_length and _length(x) >= run and _alike(x, a, b))
+            or (anchors and news_length and _length(x) >= run and alike(x))
             or (not anchors and any(y is not x and _distance(x, y, one_side=True) <= near for y in kept))
             or (not anchors and sentence(x))
         ]  # fmt: skip
@@ -382,10 +377,23 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     return _to_sentence_ends(found, (a, b), p.gap // 2, p.seed_length, p.min_length, p.min_exact)
 
 
+def _by_span(test: Callable[[Alignment], bool]) -> Callable[[Alignment], bool]:
+    """``test``, worked out once a span: the rules of :func:`_alignments` ask of one piece more than once."""
+    seen: dict[tuple[int, int, int, int], bool] = {}
+
+    def cached(x: Alignment) -> bool:
+        span = (x.a_start, x.a_end, x.b_start, x.b_end)
+        if span not in seen:
+            seen[span] = test(x)
+        return seen[span]
+
+    return cached
+
+
 def _alike(x: Alignment, a: Prepared, b: Prepared) -> bool:
     """Whether the two sides of ``x`` share ``_FAR_SIMILARITY`` of their n-grams (Jaccard): a copy by its own wording.
 
-    A piece far from the pair's copy has nothing but its own text to show it is one. A formula an
+    A piece far from the pair's copy, or alone in its pair, has nothing but its own text to show it is one. A formula an
     agency fills in every day ("406 companies traded, of which 190 rose, 194 fell ...") covers the
     density of a near-verbatim piece with its words while its figures and verbs differ: its
     n-grams are a quarter alike, where a wire sentence an outlet respelled or put a clause into
