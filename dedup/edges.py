@@ -5,8 +5,9 @@ An edge moves out to its sentence's end where the rest of the sentence is an edi
 word or two (a seed running over a full stop) or into the outlet's template above or below its
 story; a template line both sides print inside a passage parts it; a word or two at an edge that
 text one side set off parts from the copy (a dateline's city beyond the agency's credit) goes;
-words two passages both claim at their seam go to one of them. :mod:`dedup.align` calls
-:func:`_untangle`, then :func:`_to_sentence_ends`, last.
+the words past a copy's last that it ended inside of go; words two passages both claim at
+their seam go to one of them. :mod:`dedup.align` calls :func:`_untangle`, then
+:func:`_to_sentence_ends`, last.
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ def _to_sentence_ends(
     words before or after the copy (a lead-in clause, a closing attribution of its own) share no
     words with the other side's and stay out. Then each edge loses what it reaches over a sentence
     end (:func:`_off_the_breaks`, ``fragment``), its sentences of the source's template at either edge
-    (:func:`_off_boilerplate`) and a word or two beyond text one side set off (:func:`_off_lone_words`),
-    and is parted at template lines both sides print further in
-    (:func:`_apart_at_templates`, ``min_length``, ``min_exact``). Documents prepared without their raw text have no
-    sentence ends, and their passages stay as found.
+    (:func:`_off_boilerplate`), a word or two beyond text one side set off (:func:`_off_lone_words`)
+    and the words the copy ended inside of (:func:`_off_a_partial_word`), and is parted at template lines
+    both sides print further in (:func:`_apart_at_templates`, ``min_length``, ``min_exact``).
+    Documents prepared without their raw text have no sentence ends, and their passages stay as found.
 
     Example:
         >>> from dedup.normalize import normalize
@@ -108,6 +109,8 @@ def _to_sentence_ends(
                 end=not moved_end and (trimmed[0][1], trimmed[1][1]) != (spans[0][1], spans[1][1]),
             )  # fmt: skip
         spans = _off_lone_words(trimmed, (docs[0].normalized, docs[1].normalized), reach, fragment)
+        if fragment > 0:  # (as off the lone words: no seed, no overrun to undo)
+            spans = _off_a_partial_word(spans, texts, start=not moved_start, end=not moved_end)
         pieces = _apart_at_templates(spans, docs, fragment, min_length, min_exact)
         seeds = _share_seeds(x.seeds, [min(e0 - s0, e1 - s1) for (s0, e0), (s1, e1) in pieces])
         out.extend(Alignment(a0, a1, b0, b1, n) for ((a0, a1), (b0, b1)), n in zip(pieces, seeds, strict=True))
@@ -276,6 +279,85 @@ def _off_the_breaks(
     if any(near) and not (whole and _the_same_beyond(near, bits, texts, spans, at_end=True)):
         spans = [(spans[s][0], last[s]) if near[s] else spans[s] for s in (0, 1)]
     return spans
+
+
+# How far from an edge its words are looked for (characters): a word or two.
+_WORD_REACH = 60
+
+
+def _off_a_partial_word(
+    spans: list[tuple[int, int]], texts: tuple[str, str], *, start: bool = True, end: bool = True
+) -> list[tuple[int, int]]:
+    """A passage's two spans without the words at an edge that the copy ended inside of.
+
+    Seeds skip spaces, so a copy's last seed runs a letter or two into the next word, and each
+    side's end goes to the nearer end of that word, on each side alone (``dedup.group._widen``):
+    "... says Defense Secretary Austin" followed by "Veq ..." on one side and "Vttj ..." on the
+    other ended with "Veq" on the first and at "Austin" on the second, and followed by "Azq" and
+    "Axa", with each. Where the words before them are the copy's last on both sides, and the two
+    words beyond (in the passage or not) begin alike for less than half the longer (at a start:
+    end alike), the copy ended inside them: the passage leaves them out. Words alike for half or
+    more ("report" / "reports", "said" / "says") are the copy's word, edited, and stay. ``start``
+    and ``end`` say which edges are looked at.
+
+    Example:
+        >>> texts = ("by defense secretary austin ojx uxn", "by defense secretary austin ojtvisusr zwb")
+        >>> _off_a_partial_word([(3, 31), (3, 27)], texts)
+        [(3, 27), (3, 27)]
+        >>> texts = ("by defense secretary austin azq uxn", "by defense secretary austin axa zwb")
+        >>> _off_a_partial_word([(3, 31), (3, 31)], texts)
+        [(3, 27), (3, 27)]
+        >>> texts = ("by defense secretary austin says uxn", "by defense secretary austin said zwb")
+        >>> _off_a_partial_word([(3, 32), (3, 32)], texts)  # (an edit of the copy's word: it stays)
+        [(3, 32), (3, 32)]
+    """
+    spans = list(spans)
+    for at_end in (False, True):
+        if not (end if at_end else start):
+            continue
+        words = [[w for w, _, _ in _edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)][:2] for s in (0, 1)]
+        if len(words[0]) < 2 or len(words[1]) < 2 or words[0][0] == words[1][0]:
+            continue
+        if words[0][1] == words[1][0] or words[1][1] == words[0][0]:  # (one side holds a word beyond the copy's last)
+            side = 0 if words[0][1] == words[1][0] else 1
+            nearest = _word_beyond(texts[1 - side], spans[1 - side], at_end=at_end)
+            if nearest is None:
+                continue
+            beyond, cut = ((words[0][0], nearest) if side == 0 else (nearest, words[1][0])), [side]
+        elif words[0][1] == words[1][1]:  # (both do)
+            beyond, cut = (words[0][0], words[1][0]), [0, 1]
+        else:
+            continue
+        alike = _alike_letters(*beyond, at_end=at_end)
+        if 0 < alike < max(map(len, beyond)) / 2:
+            for s in cut:
+                edge = _edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)[1][1]
+                spans[s] = (spans[s][0], edge) if at_end else (edge, spans[s][1])
+    return spans
+
+
+def _word_beyond(text: str, span: tuple[int, int], *, at_end: bool) -> str | None:
+    """The word just past ``span``'s end (or before its start), when the span ends (starts) at a word's edge."""
+    low, high = span
+    if at_end:
+        if not (high < len(text) and text[high] == " "):
+            return None  # (no word's edge: a script written without spaces, or the text's end)
+        found = _SPACED.search(text, high, high + _WORD_REACH)
+        return found.group() if found else None
+    if not (low > 1 and text[low - 1] == " "):
+        return None
+    before = text[max(0, low - _WORD_REACH) : low - 1].rsplit(" ", 1)[-1]
+    return before or None
+
+
+def _alike_letters(a: str, b: str, *, at_end: bool) -> int:
+    """How many letters ``a`` and ``b`` begin with alike (``at_end``), or end with alike."""
+    if not at_end:
+        a, b = a[::-1], b[::-1]
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def _the_same_beyond(

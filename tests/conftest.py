@@ -9,6 +9,12 @@ Hypothesis fails an example that takes longer than 200 ms by default: a wall-clo
 on a shared, busy machine fails at random (``test_idempotent`` took 307 ms in a CI run). The
 tests check what the code computes; speed is the benchmarks' business.
 
+The default run draws the same examples every time (``derandomize``): a run says whether the code
+changed what it computes, not whether that day's draw found a new corner (a clean-clone CI run of
+7 December 2026 failed on a case of a new test that its runs before had not drawn). ``pytest
+--hypothesis-profile explore`` draws new examples each run, for hunting; pin what it finds with
+``@example``.
+
 Tests marked ``slow`` or ``install`` run only when the marker expression names them (``-m slow``,
 ``-m install``): they are skipped at collection otherwise, so their fixtures (a virtual
 environment, a Spark session) are never made.
@@ -19,7 +25,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-settings.register_profile("dedup", deadline=None)
+settings.register_profile("dedup", deadline=None, derandomize=True, database=None)
+settings.register_profile("explore", deadline=None)
 settings.load_profile("dedup")
 
 

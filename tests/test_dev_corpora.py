@@ -55,9 +55,11 @@ def test_arabic_plag_dev_plagdet() -> None:
     # (0.9229, R 0.9136, until a line break on one side only no longer cut a copy's edge back.)
     # (0.9230, R 0.9137, until a word or two at a passage's edge beyond a credit one side set off
     # were left out: one passage 48 characters shorter at its start.)
+    # (0.9229, R 0.9135, until the words at a passage's edge that the copy ended inside of (alike
+    # for less than half their letters, "الشرف" / "العرض") were left out: 14 edges.)
     assert (overall.cases, overall.detections) == (820, 817)
-    assert round(overall.plagdet, 4) == 0.9229
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9135)
+    assert round(overall.plagdet, 4) == 0.9228
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.984, 0.9133)
 
 
 def test_pan13_train_plagdet() -> None:
@@ -75,9 +77,10 @@ def test_pan13_train_plagdet() -> None:
     # (P 0.9675, R 0.8351, 3,956 detections, until a sentence of 100 characters or more counted
     # alone in a pair whose shorter page is of news length: 22 more, all but one lines of sites'
     # templates that two short pages share.)
+    # (0.8738, R 0.8352, until the words at a passage's edge that the copy ended inside of were left out.)
     assert (overall.cases, overall.detections) == (4007, 3958)
-    assert round(overall.plagdet, 4) == 0.8738
-    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9672, 0.8352)
+    assert round(overall.plagdet, 4) == 0.8737
+    assert (round(overall.precision, 4), round(overall.recall, 4)) == (0.9672, 0.8351)
 
 
 def test_counter_dev_wholly_derived_pairs_over_minhash_seeds() -> None:

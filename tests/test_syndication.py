@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import Document, ScanConfig, scan
@@ -853,6 +853,9 @@ def test_a_brief_of_a_long_lead_and_the_last_sentence_gives_both(seed: int) -> N
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), which=st.sampled_from([6, 10, 12, 19, 24, 27, 1, 20, 7]))
+@example(seed=1307, which=6)  # (the next words "Veq" and "Vttj": "V" matched, and "Veq" was taken in)
+@example(seed=1361, which=6)  # ("Ojx" and "Ojtvisusr")
+@example(seed=188, which=6)  # ("Azq" and "Axa": each side took its word in)
 def test_a_wire_sentence_that_is_all_an_outlet_shares_with_the_agency_is_a_passage(seed: int, which: int) -> None:
     """An outlet runs one sentence of an agency's story amid its own text (a sentence of 002), and
     shares nothing else with it. A sentence of 100 characters or more is a passage in a pair of news

@@ -25,6 +25,7 @@ from dedup.edges import (
     _edge_words,
     _lone_cut,
     _may_hold_lone_words,
+    _off_a_partial_word,
     _off_boilerplate,
     _off_lone_words,
 )
@@ -553,6 +554,38 @@ def test_lone_words_beyond_a_credit_one_side_set_off_are_cut_and_nothing_else(
     cut = set_off and len(added) > len(city) and len(copy) >= 10 and len(added) <= 100
     if cut:
         assert [normalized[s].text[slice(*out[s])] for s in (0, 1)] == [copy, copy], out
+    else:
+        assert out == spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    copy=st.lists(_LOWER.map(lambda w: "c" + w), min_size=2, max_size=8, unique=True),
+    alike=st.text(alphabet="klmn", max_size=5),
+    tails=st.tuples(_LOWER.map(lambda w: "x" + w), _LOWER.map(lambda w: "y" + w)),
+    took=st.tuples(st.booleans(), st.booleans()),
+    at_end=st.booleans(),
+)
+def test_words_past_the_copy_that_it_ended_inside_of_are_left_out_and_nothing_else(
+    copy: list[str], alike: str, tails: tuple[str, str], took: tuple[bool, bool], at_end: bool
+) -> None:
+    """The copy (c...), then on each side a word beginning with the same letters (``z`` and
+    ``alike``) and going on differently (x... / y...), taken into the passage on one side, both or
+    neither, at either edge. The spans lose those words exactly when they are alike for less than
+    half the longer, and then are the copy on both sides; else they stay as they were."""
+    text = " ".join(copy)
+    beyond = ["z" + alike + tail for tail in tails] if at_end else [tail[::-1] + alike + "z" for tail in tails]
+    raw = [f"{text} {beyond[s]} pqr" if at_end else f"pqr {beyond[s]} {text}" for s in (0, 1)]
+    spans = []
+    for s, t in enumerate(raw):
+        held = f"{text} {beyond[s]}" if at_end else f"{beyond[s]} {text}"
+        if not took[s]:
+            held = text
+        start = t.index(held)
+        spans.append((start, start + len(held)))
+    out = _off_a_partial_word(spans, (raw[0], raw[1]), start=not at_end, end=at_end)
+    if any(took) and 1 + len(alike) < max(map(len, beyond)) / 2:
+        assert [raw[s][slice(*out[s])] for s in (0, 1)] == [text, text], out
     else:
         assert out == spans
 
