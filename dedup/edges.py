@@ -315,7 +315,8 @@ def _off_a_partial_word(
     for at_end in (False, True):
         if not (end if at_end else start):
             continue
-        words = [[w for w, _, _ in _edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)][:2] for s in (0, 1)]
+        found = [_edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)[:2] for s in (0, 1)]
+        words = [[w for w, _, _ in side] for side in found]
         if len(words[0]) < 2 or len(words[1]) < 2 or words[0][0] == words[1][0]:
             continue
         if words[0][1] == words[1][0] or words[1][1] == words[0][0]:  # (one side holds a word beyond the copy's last)
@@ -331,7 +332,7 @@ def _off_a_partial_word(
         alike = _alike_letters(*beyond, at_end=at_end)
         if 0 < alike < max(map(len, beyond)) / 2:
             for s in cut:
-                edge = _edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)[1][1]
+                edge = found[s][1][1]  # (the copy's last word's edge)
                 spans[s] = (spans[s][0], edge) if at_end else (edge, spans[s][1])
     return spans
 
@@ -339,15 +340,14 @@ def _off_a_partial_word(
 def _word_beyond(text: str, span: tuple[int, int], *, at_end: bool) -> str | None:
     """The word just past ``span``'s end (or before its start), when the span ends (starts) at a word's edge."""
     low, high = span
+    whole = high < len(text) and text[high] == " " if at_end else low > 1 and text[low - 1] == " "
+    if not whole:
+        return None  # (no word's edge: a script written without spaces, or the text's end)
     if at_end:
-        if not (high < len(text) and text[high] == " "):
-            return None  # (no word's edge: a script written without spaces, or the text's end)
-        found = _SPACED.search(text, high, high + _WORD_REACH)
-        return found.group() if found else None
-    if not (low > 1 and text[low - 1] == " "):
-        return None
-    before = text[max(0, low - _WORD_REACH) : low - 1].rsplit(" ", 1)[-1]
-    return before or None
+        found = _edge_words(text, high, len(text), _WORD_REACH, at_end=False)  # (from the span's end on)
+    else:
+        found = _edge_words(text, 0, low, _WORD_REACH, at_end=True)  # (from its start back)
+    return found[0][0] if found else None
 
 
 def _alike_letters(a: str, b: str, *, at_end: bool) -> int:
