@@ -442,11 +442,20 @@ def _pass(text: str, profile: str) -> tuple[str, _I64Array, bool]:
     src: _I64Array | None = None
     mapped = _map(cps, profile, composed=False)
     if mapped is None:
+        # A character every profile deletes (a soft hyphen, a zero-width space) between a letter
+        # and a mark blocks NFC, but once it is deleted the two meet: basic's output composes them
+        # ("و\xadٔ" is then ؤ), so it goes first here, and every profile composes the letter as it
+        # would over basic's output.
+        cps, src = _without_blockers(cps)
+        if src is not None:
+            text = _decode(cps)
         # NFKC, not NFC: a compatibility character (an Arabic presentation form) can compose with
         # the mark after it once decomposed ("\ufef4\u0654" is yeh with hamza above), and the
         # arabic profile, which deletes such marks, must see the composed letter as basic does.
         if not unicodedata.is_normalized("NFKC", text):
-            cps, src = _compose(text, cps, profile)
+            cps, composed = _compose(text, cps, profile)
+            if composed is not None:
+                src = composed if src is None else src[composed]
         mapped = _map(cps, profile, composed=True)
         assert mapped is not None  # _map only declines text it was not told is composed
     out, deleted, rep, risky = mapped
@@ -675,6 +684,31 @@ def _map(cps: _U32Array, profile: str, *, composed: bool) -> _Mapped | None:
     within = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     out[np.repeat(slots, sizes) + within] = image_data[np.repeat(image_starts[which], sizes) + within]
     return out, None, rep, bool(flags & _RISKY)
+
+
+def _without_blockers(cps: _U32Array) -> tuple[_U32Array, _I64Array | None]:
+    """``cps`` without the characters every profile deletes that stand before a mark NFC may move or compose.
+
+    Returns the code points kept and the position of each in ``cps`` (None if none was taken out).
+    """
+    gone = (np.take(_table("basic"), cps, mode="clip") & _DELETE) != 0
+    if not gone.any():
+        return cps, None
+    nfc = _nfc_table()
+    idx, astral = _bmp_index(cps)
+    inert = (nfc.ccc[idx] == 0) & nfc.stable[idx]
+    for pos in astral.tolist():
+        inert[pos] = _inert(int(cps[pos]))
+    stay = np.flatnonzero(~gone)
+    dropped = np.flatnonzero(gone)
+    after = np.searchsorted(stay, dropped)  # (the next character kept, where there is one)
+    blocking = after < stay.shape[0]
+    blocking[blocking] = ~inert[stay[after[blocking]]]
+    if not blocking.any():
+        return cps, None
+    keep = np.ones(cps.shape[0], dtype=np.bool_)
+    keep[dropped[blocking]] = False
+    return cps[keep], np.flatnonzero(keep).astype(np.int64)
 
 
 def _compose(text: str, cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Array | None]:

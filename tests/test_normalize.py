@@ -712,10 +712,22 @@ def test_nfkd_equals_nfkc(raw: str, profile: str) -> None:
 
 @given(st.text(plain_alphabet, max_size=60))
 @example("\ufef4\u0654")  # a presentation form composing with the mark after it (found on a clean clone)
+@example("\u0648\xad\u0654")  # a soft hyphen between a letter and a mark composing with it (found by a 5x run)
+@example("\ufef4\u200b\u200b\u0654\u0627")
 @settings(max_examples=200, deadline=None)  # (run alone, the explicit example builds both profiles' tables)
 def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     # Applying the arabic profile to basic's output gives the same as applying it directly.
     assert normalize(normalize(raw, profile="basic").text).text == normalize(raw).text
+
+
+@pytest.mark.parametrize("blocker", ["\xad", "\u200b", "\u200c", "\u200d", "\u2060"])
+def test_an_invisible_character_before_a_hamza_mark_leaves_the_letter_it_makes(blocker: str) -> None:
+    # A soft hyphen (or a zero-width character) in a decomposed word (و then the hamza mark, as
+    # NFD text holds it) is deleted, and the two compose as they do without it: مسؤول, not مسوول.
+    raw = "\u0645\u0633\u0648" + blocker + "\u0654\u0648\u0644"
+    n = normalize(raw)
+    assert n.text == normalize("\u0645\u0633\u0624\u0648\u0644").text == "\u0645\u0633\u0624\u0648\u0644"
+    assert n.offsets.tolist() == [0, 1, 2, 5, 6, 7]
 
 
 @pytest.mark.parametrize("profile", PROFILES)
