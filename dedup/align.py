@@ -37,7 +37,7 @@ from .bound import _jointly_may_hold
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .edges import _to_sentence_ends, _untangle
 from .errors import ParameterError
-from .group import _SEAM, Layout, Rules, _passages_of, _side_may_hold
+from .group import _SEAM, _SENTENCE_OVER, _SENTENCE_UNDER, Layout, Rules, _passages_of, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
 from .score import pair_scores
 from .scripts import _in_word
@@ -230,6 +230,8 @@ def _two_passes(
     for k in range(len(start_a)):
         if outside[k]:
             for r in range(len(rows)):
+                if rows[r, 5] == 3:  # (an edited short sentence holds its seeds for no other passage)
+                    continue
                 if (rows[r, 0] <= start_a[k] < rows[r, 1]) or (rows[r, 2] <= start_b[k] < rows[r, 3]):
                     outside[k] = False
                     break
@@ -293,6 +295,24 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     """The passages of a pair from the kernel's grouped rows (:func:`_rows`): what :func:`align` returns."""
     rows = grouped.tolist()
     texts = (a.normalized.text, b.normalized.text)
+    worded = _by_span(lambda x: _word_share(x, texts) >= _WORD_SHARE)
+    alike = _by_span(lambda x: _alike(x, a, b))
+    near = _NEAR * p.min_length
+    # A story of news length: the shorter document at most _STORY times that reach (below).
+    news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
+
+    def sentence(x: Alignment) -> bool:
+        """Whether ``x`` is a wire sentence that counts on its own (see below)."""
+        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and alike(x)
+
+    # A short loose piece (marked 3 by the kernel: an edited sentence under min_length) is all a
+    # pair shares or nothing: a brief's lead an outlet edited, when it is a whole sentence of news
+    # by its own wording. Beside other passages, it is part of what they find, or chance.
+    loose = [row for row in rows if row[5] == 3]
+    if len(loose) < len(rows):
+        rows = [row for row in rows if row[5] != 3]
+    else:
+        rows = [row for row in loose if sentence(Alignment(*row[:5]))]
     pieces = [Alignment(*row[:5]) for row in rows]
     pieces = [_verbatim_reach(x, texts, p.min_length, pieces) for x in pieces]
     # A short piece whose seeds are common in the corpus (short 2) may be a stock phrase of the
@@ -312,18 +332,8 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     stock = [x for x, stock_like in zip(pieces, common, strict=True) if stock_like]
     # A long group whose words are not shared (chance seeds over a story's common vocabulary) is
     # no passage (below), and no anchor for the short pieces around it either.
-    worded = _by_span(lambda x: _word_share(x, texts) >= _WORD_SHARE)
-    alike = _by_span(lambda x: _alike(x, a, b))
-
     found = [x for x in found if _length(x) < p.min_length or worded(x)]
     long = [x for x in found if _length(x) >= p.min_length]
-    near = _NEAR * p.min_length
-    # A story of news length: the shorter document at most _STORY times that reach (below).
-    news_length = min(len(a.normalized.text), len(b.normalized.text)) <= _STORY * near
-
-    def sentence(x: Alignment) -> bool:
-        """Whether ``x`` is a wire sentence that counts on its own (see below)."""
-        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and alike(x)
 
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
@@ -499,7 +509,7 @@ _FAR_SIMILARITY = 0.5
 # A near-verbatim piece this share of ``min_length`` or longer (100 characters, a sentence of
 # news) in a pair of news length counts alone when its n-grams are alike (_alike): under it, one
 # shared piece is as likely a phrase two reporters both wrote.
-_SENTENCE = 2 / 3
+_SENTENCE = _SENTENCE_UNDER / _SENTENCE_OVER
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
 # distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.

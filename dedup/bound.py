@@ -1,8 +1,9 @@
 """The joint bound: whether two documents' shared keys could make a passage, before any seed is laid out.
 
 A passage is a set of seeds whose span on each side is covered densely enough: ``exact_density``
-of it by its seeds (spanning ``min_exact`` or more), or, spanning ``min_length`` or more, half of
-it by its seeds or ``min_density`` by its rare seeds, the lesser of the two sides (:mod:`dedup.group`). A seed pairs
+of it by its seeds (spanning ``min_exact`` or more), or half of it by its seeds (spanning two thirds of
+``min_length`` or more: an edited sentence) or, spanning ``min_length`` or more, ``min_density`` by its rare
+seeds, the lesser of the two sides (:mod:`dedup.group`). A seed pairs
 an occurrence of a key in one text with an occurrence of the same key in the other. So every
 seed of a passage lies, on each side, in a stretch that the shared keys' occurrences cover that
 densely; and its key occurs in such a stretch on both sides.
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .group import _LOOSE_DENSITY, _SLACK, Rules
+from .group import _LOOSE_DENSITY, _SLACK, Rules, _sentence_length
 
 __all__: list[str] = []
 
@@ -150,7 +151,8 @@ def _in_dense_stretch(
     for k in range(n):
         inside[k] = of[k] >= 0 and marked[of[k]] > 0
     # Loose stretches of both kinds: dense in all the spans in use, or in the rare ones.
-    lo_dense, hi_dense = _loose_reach(s, e, min_length, _LOOSE_DENSITY - _SLACK)
+    # (From a sentence's length: an edited sentence under min_length stands on that density too.)
+    lo_dense, hi_dense = _loose_reach(s, e, _sentence_length(min_length), _LOOSE_DENSITY - _SLACK)
     rare_use = use & rare
     if rare_use.any():
         s, e, _ = _segments(starts, ends, rare_use)

@@ -63,6 +63,9 @@ _LONE_SHARE = 0.5
 # (min_density of them). Rarity alone would lose a copy every outlet edited its own way once
 # several outlets of a small corpus ran it: its words are then in too many of the documents.
 _LOOSE_DENSITY = 0.5
+# A sentence of news: this share (_SENTENCE_UNDER / _SENTENCE_OVER) of min_length or longer, 100
+# characters at the default. An edited one under min_length counts on its own wording (dedup.align).
+_SENTENCE_UNDER, _SENTENCE_OVER = 2, 3
 # In a loose group (below exact_density) lone matches at an end go only when, besides, they are no
 # edit of the copy: one word, words in another order on the other side, or a stretch there less
 # than this share of the stretch on this side (the words a reworded sentence keeps lie in one
@@ -246,9 +249,11 @@ def _group_passages(
     along a and along b at such gaps until no group splits (:func:`_tile_chains`). A group is kept
     if it has ``min_seeds`` seeds and its seeds cover ``min_density`` of it on both sides (then
     ``short`` is 0) or, from ``min_exact`` up to ``min_length`` characters, ``exact_density``
-    (``short`` 1 when at least half its seeds are rare in the corpus, else 2). Spans are widened to
-    whole words. ``held_a``, ``held_b``: where the seeds held out of this pass (repeated keys) start;
-    ``repeats``: whether this is the pass over repeated keys (``dedup.align._two_passes``).
+    (``short`` 1 when at least half its seeds are rare in the corpus, else 2), or, from two thirds
+    of ``min_length`` up to it, half of it (``short`` 3: an edited sentence, which ``dedup.align``
+    keeps only as all a pair shares). Spans are widened to whole words. ``held_a``, ``held_b``:
+    where the seeds held out of this pass (repeated keys) start; ``repeats``: whether this is the
+    pass over repeated keys (``dedup.align._two_passes``).
     """
     _, abut, min_seeds, min_length, min_exact, min_density, exact_density, trim = rules
     n = len(chains)
@@ -358,6 +363,7 @@ def _group_passages(
             # loose match (a reworded or shuffled copy) under _LOOSE_DENSITY must reach min_density
             # on rare seeds alone, or the vocabulary of a story would make passages between any
             # two of its articles.
+            loose_short = False
             if density < exact_density:
                 # A piece of a failed group stands only as a near-verbatim copy (above); a loose
                 # match is judged whole, as it came.
@@ -381,6 +387,12 @@ def _group_passages(
                             seeds, count = tight, len(tight)
                             a0, a1, b0, b1 = t0, t1, u0, u1
                             length = min(a1 - a0, b1 - b0)
+                elif top_level and density >= _LOOSE_DENSITY and _a_sentence(length, min_length):
+                    # An edited sentence of a wire story (a clause put in, a number written out)
+                    # under min_length, judged whole as it came (its lone ends went above if they
+                    # were no edit of it): marked 3, it counts only as a whole sentence of news
+                    # whose n-grams are alike (dedup.align: a pair of news length, its words shared).
+                    passed = loose_short = True
                 if not passed and length >= min_length:  # (a shorter group has no long piece)
                     top = _split_failed(
                         seeds, members, lo, start_a, end_a, start_b, end_b, trim, min_length, pieces, top
@@ -397,7 +409,9 @@ def _group_passages(
             out[kept, 0], out[kept, 1] = _widen(layout_a.spaces, layout_a.breaks, layout_a.length, a0, a1)
             out[kept, 2], out[kept, 3] = _widen(layout_b.spaces, layout_b.breaks, layout_b.length, b0, b1)
             short = 0
-            if length < min_length:
+            if loose_short:
+                short = 3
+            elif length < min_length:
                 # A short piece stands on its own when most of its seeds are rare in the corpus (a
                 # stock phrase of a story is in many of its documents); one marked 2 here may still,
                 # when it runs long for a phrase (dedup.align, _COMMON_RUN).
@@ -408,6 +422,18 @@ def _group_passages(
             out[kept, 4], out[kept, 5] = count, short
             kept += 1
     return out[:kept]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _a_sentence(length: int, min_length: int) -> bool:
+    """Whether ``length`` characters are a sentence of news: ``_SENTENCE_UNDER / _SENTENCE_OVER`` of ``min_length``."""
+    return length >= _sentence_length(min_length)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sentence_length(min_length: int) -> int:
+    """The length of a sentence of news: ``_SENTENCE_UNDER / _SENTENCE_OVER`` of ``min_length``, rounded up."""
+    return -(-min_length * _SENTENCE_UNDER // _SENTENCE_OVER)
 
 
 @njit(cache=True, nogil=True)
@@ -710,9 +736,10 @@ def _may_hold_passage(
     """Whether the seeds in ``use`` could make a passage of :func:`_group_passages` at all: a bound, never a wrong no.
 
     A passage is a set of seeds spanning ``min_exact`` characters or more on each side whose seeds
-    cover ``exact_density`` of its span on both sides, or spanning ``min_length`` or more whose
-    seeds cover ``_LOOSE_DENSITY`` of it, or whose rare seeds cover ``min_density`` of it, on both
-    sides (trimming and cutting only take seeds away). So each side must hold a stretch that the
+    cover ``exact_density`` of its span on both sides, or spanning two thirds of ``min_length`` or
+    more whose seeds cover ``_LOOSE_DENSITY`` of it (an edited sentence, or a longer loose copy), or
+    spanning ``min_length`` or more whose rare seeds cover ``min_density`` of it, on both sides
+    (trimming and cutting only take seeds away). So each side must hold a stretch that the
     seeds, or the rare ones, cover that densely; each side is checked alone, which is weaker than
     the two together, and cheap.
     """
@@ -737,7 +764,7 @@ def _side_may_hold(
     s, e, m = _merged(starts, ends, use, rare, False)  # (one merging for both questions about all seeds)
     return (
         _stretch_in(s, e, m, min_exact, exact_density)
-        or _stretch_in(s, e, m, min_length, _LOOSE_DENSITY)
+        or _stretch_in(s, e, m, _sentence_length(min_length), _LOOSE_DENSITY)
         or _dense_stretch(starts, ends, use, rare, True, min_length, min_density)
     )
 

@@ -885,6 +885,53 @@ def test_a_wire_sentence_that_is_all_an_outlet_shares_with_the_agency_is_a_passa
     assert scan([Document(doc, text, source=doc) for doc, text in pages.items()]).passages == []
 
 
+_CLAUSES = ["بحسب ما ذكرته مصادر مطلعة", "في وقت سابق من هذا الشهر", "وفق ما أعلنه مسؤولون"]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    which=st.sampled_from([3, 4, 8, 9, 10, 12, 18, 19, 24]),
+    clause=st.sampled_from(_CLAUSES),
+    shift=st.integers(-1, 1),
+)
+@example(seed=9718, which=10, clause=_CLAUSES[1], shift=0)  # (lost until 7 December 2026)
+@example(seed=201, which=10, clause=_CLAUSES[0], shift=-1)
+@example(seed=6286, which=12, clause=_CLAUSES[0], shift=0)
+@example(seed=4607, which=19, clause=_CLAUSES[0], shift=0)
+def test_an_edited_wire_sentence_that_is_all_an_outlet_shares_with_the_agency_is_a_passage(
+    seed: int, which: int, clause: str, shift: int
+) -> None:
+    """An outlet runs one sentence of an agency's story (110-150 characters, under ``min_length``)
+    amid its own text, with a clause of its own put in at about a third and a word left out at
+    about two thirds, and shares nothing else with it: one passage over the sentence on both sides.
+    Until 7 December 2026 a piece under ``min_length`` had to be near-verbatim, and such a sentence,
+    its seeds covering 0.7-0.8 of the outlet's side, was lost about one time in five. Between two
+    documents over 2,700 characters it is no passage, as a verbatim lone sentence is not."""
+    wire = seed_sentences("002")[which]
+    words = wire.split(" ")
+    put, dropped = len(words) // 3 + shift, 2 * len(words) // 3
+    edited = " ".join([*words[:put], clause, *words[put:dropped], *words[dropped + 1 :]])
+    texts = {
+        "agency": f"{story(seed)} {wire} {story(seed + 1)}",
+        "outlet": f"{story(seed + 2)} {edited} {story(seed + 3)}",
+    }
+    result = scan(
+        [Document("agency", texts["agency"], source="wire"), Document("outlet", texts["outlet"], source="paper")]
+    )
+    assert len(result.passages) == 1, result.passages
+    for side, sentence in ((result.passages[0].a, wire), (result.passages[0].b, edited)):
+        at = texts[side.doc].index(sentence)
+        assert at - 2 <= side.start and side.end <= at + len(sentence) + 2, (side, at, len(sentence))
+        assert len(side) >= len(sentence) - 12
+    pages = {
+        doc: f"{story(seed + k, 500)} {text} {story(seed + k + 1, 500)}"
+        for doc, k, text in (("agency", 0, wire), ("outlet", 2, edited))
+    }
+    assert min(map(len, pages.values())) > 2_700
+    assert scan([Document(doc, text, source=doc) for doc, text in pages.items()]).passages == []
+
+
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 10_000), carriers=st.integers(2, 5))
 def test_a_sentence_of_another_wire_story_further_down_one_outlets_story_is_found(seed: int, carriers: int) -> None:
