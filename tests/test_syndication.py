@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import Document, ScanConfig, scan
@@ -919,6 +919,9 @@ def test_an_edited_wire_sentence_that_is_all_an_outlet_shares_with_the_agency_is
     result = scan(
         [Document("agency", texts["agency"], source="wire"), Document("outlet", texts["outlet"], source="paper")]
     )
+    # The sketch misses such a pair about one time in fifty (no window pair shares a band: docs/
+    # quality.md, "An edited sentence alone"); what is tested here is the alignment of a candidate.
+    assume(result.candidates == 1)
     assert len(result.passages) == 1, result.passages
     for side, sentence in ((result.passages[0].a, wire), (result.passages[0].b, edited)):
         at = texts[side.doc].index(sentence)
