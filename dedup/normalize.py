@@ -691,11 +691,13 @@ def _without_blockers(cps: _U32Array) -> tuple[_U32Array, _I64Array | None]:
 
     Returns the code points kept and the position of each in ``cps`` (None if none was taken out).
     """
-    gone = (np.take(_table("basic"), cps, mode="clip") & _DELETE) != 0
+    idx, astral = _bmp_index(cps)
+    gone = (_table("basic")[idx] & _DELETE) != 0
+    for pos in astral.tolist():  # (a tag character, U+E0001-E007F, is a format control too)
+        gone[pos] = bool(_entry(int(cps[pos]), "basic")[0] & _DELETE)
     if not gone.any():
         return cps, None
     nfc = _nfc_table()
-    idx, astral = _bmp_index(cps)
     inert = (nfc.ccc[idx] == 0) & nfc.stable[idx]
     for pos in astral.tolist():
         inert[pos] = _inert(int(cps[pos]))

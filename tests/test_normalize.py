@@ -714,6 +714,7 @@ def test_nfkd_equals_nfkc(raw: str, profile: str) -> None:
 @example("\ufef4\u0654")  # a presentation form composing with the mark after it (found on a clean clone)
 @example("\u0648\xad\u0654")  # a soft hyphen between a letter and a mark composing with it (found by a 5x run)
 @example("\ufef4\u200b\u200b\u0654\u0627")
+@example("\u0648\U000e0001\u0654")  # (an astral format control: a tag character)
 @settings(max_examples=200, deadline=None)  # (run alone, the explicit example builds both profiles' tables)
 def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     # Applying the arabic profile to basic's output gives the same as applying it directly.
