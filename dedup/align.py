@@ -37,7 +37,7 @@ from .bound import _jointly_may_hold
 from .copies import _add_row, _found_before, _over, _parts, _view
 from .edges import _to_sentence_ends, _untangle
 from .errors import ParameterError
-from .group import _SEAM, _SENTENCE_OVER, _SENTENCE_UNDER, Layout, Rules, _passages_of, _side_may_hold
+from .group import _SEAM, Layout, Rules, _passages_of, _sentence_length, _side_may_hold
 from .join import _join_filtered, _seed_spans, _side_spans
 from .score import pair_scores
 from .scripts import _in_word
@@ -303,7 +303,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
 
     def sentence(x: Alignment) -> bool:
         """Whether ``x`` is a wire sentence that counts on its own (see below)."""
-        return news_length and _length(x) >= _SENTENCE * p.min_length and worded(x) and alike(x)
+        return news_length and _length(x) >= _sentence_length(p.min_length) and worded(x) and alike(x)
 
     # A short loose piece (marked 3 by the kernel: an edited sentence under min_length) is all a
     # pair shares or nothing: a brief's lead an outlet edited, when it is a whole sentence of news
@@ -338,7 +338,7 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
     # Short distinctive pieces (a quoted statement, a brief's lead sentence) are copy when the pair
     # is a copying pair: it shares a long passage, or its distinctive pieces add up to min_length.
     # One short piece alone is as likely a phrase two reporters of a story both wrote, unless it is
-    # a whole sentence of news (_SENTENCE x min_length or longer, half its n-grams alike, in a pair
+    # a whole sentence of news (two thirds of min_length or longer, half its n-grams alike, in a pair
     # of news length): an outlet that runs one sentence of an agency's story amid its own text, or
     # two that quote one official statement, share that and nothing else. In longer documents (web
     # pages, reports) a lone sentence is as likely a line of a site's template or a quotation.
@@ -505,11 +505,6 @@ _STORY = 6
 
 # The least n-gram Jaccard similarity of a piece that counts far from its pair's copy (_alike).
 _FAR_SIMILARITY = 0.5
-
-# A near-verbatim piece this share of ``min_length`` or longer (100 characters, a sentence of
-# news) in a pair of news length counts alone when its n-grams are alike (_alike): under it, one
-# shared piece is as likely a phrase two reporters both wrote.
-_SENTENCE = _SENTENCE_UNDER / _SENTENCE_OVER
 
 # A near-verbatim piece this share of ``min_length`` or longer (60 characters, ten words or so) is
 # distinctive whatever the corpus says of its seeds: a story's stock phrases are shorter.

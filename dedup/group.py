@@ -64,7 +64,9 @@ _LONE_SHARE = 0.5
 # several outlets of a small corpus ran it: its words are then in too many of the documents.
 _LOOSE_DENSITY = 0.5
 # A sentence of news: this share (_SENTENCE_UNDER / _SENTENCE_OVER) of min_length or longer, 100
-# characters at the default. An edited one under min_length counts on its own wording (dedup.align).
+# characters at the default. In a pair of news length one counts alone when its n-grams are alike
+# (dedup.align), near-verbatim or edited: under it, one shared piece is as likely a phrase two
+# reporters both wrote.
 _SENTENCE_UNDER, _SENTENCE_OVER = 2, 3
 # In a loose group (below exact_density) lone matches at an end go only when, besides, they are no
 # edit of the copy: one word, words in another order on the other side, or a stretch there less
@@ -387,7 +389,7 @@ def _group_passages(
                             seeds, count = tight, len(tight)
                             a0, a1, b0, b1 = t0, t1, u0, u1
                             length = min(a1 - a0, b1 - b0)
-                elif top_level and density >= _LOOSE_DENSITY and _a_sentence(length, min_length):
+                elif top_level and density >= _LOOSE_DENSITY and length >= _sentence_length(min_length):
                     # An edited sentence of a wire story (a clause put in, a number written out)
                     # under min_length, judged whole as it came (its lone ends went above if they
                     # were no edit of it): marked 3, it counts only as a whole sentence of news
@@ -422,12 +424,6 @@ def _group_passages(
             out[kept, 4], out[kept, 5] = count, short
             kept += 1
     return out[:kept]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _a_sentence(length: int, min_length: int) -> bool:
-    """Whether ``length`` characters are a sentence of news: ``_SENTENCE_UNDER / _SENTENCE_OVER`` of ``min_length``."""
-    return length >= _sentence_length(min_length)
 
 
 @njit(cache=True, nogil=True, inline="always")
