@@ -303,7 +303,8 @@ def _alignments(a: Prepared, b: Prepared, p: AlignParams, grouped: npt.NDArray[n
 
     def sentence(x: Alignment) -> bool:
         """Whether ``x`` is a wire sentence that counts on its own (see below)."""
-        return news_length and _length(x) >= _sentence_length(p.min_length) and worded(x) and alike(x)
+        # (the kernel's own definition, run as Python: a call through numba would compile an entry point)
+        return news_length and _length(x) >= _sentence_length.py_func(p.min_length) and worded(x) and alike(x)
 
     # A short loose piece (marked 3 by the kernel: an edited sentence under min_length) is all a
     # pair shares or nothing: a brief's lead an outlet edited, when it is a whole sentence of news
