@@ -12,15 +12,16 @@ Two profiles exist (see :data:`PROFILES`):
   characters, soft hyphen, ...) deleted, and so is a combining mark after a space (the accent of
   no letter: NFKC writes the Greek koronis, an elision mark, as a space and a mark).
 * ``"arabic"`` (default): ``"basic"`` plus Arabic orthographic unification (harakat, Quranic
-  marks and tatweel deleted; alef forms, alef maqsura, teh marbuta, the Urdu and two-eyed
-  hehs, Persian yeh and keheh unified; Arabic-Indic and Persian digits to ASCII), and Hebrew
-  points and cantillation marks deleted. Only Arabic- and Hebrew-script characters are affected,
-  so it is safe on mixed or other text.
+  marks and tatweel deleted, with any other mark a tatweel carries; alef forms, alef maqsura,
+  teh marbuta, the Urdu and two-eyed hehs, Persian yeh and keheh unified; Arabic-Indic and
+  Persian digits to ASCII), and Hebrew points and cantillation marks deleted. Only Arabic- and
+  Hebrew-script characters are affected, so it is safe on mixed or other text.
 
 Design, and why:
 
-* The result is defined as "NFKC the raw text, then map every code point through a fixed
-  per-character image, then collapse spaces". Composing first is what makes precomposed and
+* The result is defined as "delete the format controls, NFKC the raw text, then map every code
+  point through a fixed per-character image (in the arabic profile, with the marks a tatweel
+  carries), then collapse spaces". Composing first is what makes precomposed and
   decomposed input (``"\\u00e9"`` vs ``"e\\u0301"``, ``"\\u0623"`` vs ``"\\u0627\\u0654"``,
   and a presentation form followed by a mark, ``"\\ufef4\\u0654"``) normalise alike; the
   per-character image being a fixpoint of itself is what makes the function idempotent.
@@ -458,6 +459,15 @@ def _pass(text: str, profile: str) -> tuple[str, _I64Array, bool]:
                 src = composed if src is None else src[composed]
         mapped = _map(cps, profile, composed=True)
         assert mapped is not None  # _map only declines text it was not told is composed
+    if profile != "basic":
+        # A mark on a tatweel goes with it: kept, it would be the accent of whatever precedes the
+        # tatweel (a space, which makes it bare, or the start of the text, where it stays), and
+        # the arabic profile over basic's output (which keeps the tatweel as its base) would differ.
+        cps, without = _without_marks_of_deleted_bases(cps, profile)
+        if without is not None:
+            src = without if src is None else src[without]
+            mapped = _map(cps, profile, composed=True)
+            assert mapped is not None
     out, deleted, rep, risky = mapped
     if rep is not None:
         src = rep if src is None else src[rep]
@@ -711,6 +721,59 @@ def _without_blockers(cps: _U32Array) -> tuple[_U32Array, _I64Array | None]:
     keep = np.ones(cps.shape[0], dtype=np.bool_)
     keep[dropped[blocking]] = False
     return cps[keep], np.flatnonzero(keep).astype(np.int64)
+
+
+def _without_marks_of_deleted_bases(cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Array | None]:
+    """``cps`` without the marks whose base ``profile`` deletes and basic keeps (a tatweel, ﹷ).
+
+    A mark here is a code point whose image starts with a combining mark (U+0345 is a mark whose
+    image is the letter iota: a base); marks deleted anyway, and characters whose image is empty,
+    are passed over on the way back to the base. Returns the code points kept and the position of
+    each in ``cps`` (None if none was taken out).
+
+    Example:
+        >>> cps, kept = _without_marks_of_deleted_bases(_codepoints("a\u0640\u0301b"), "arabic")
+        >>> _decode(cps), kept.tolist()
+        ('a\u0640b', [0, 1, 3])
+    """
+    idx, astral = _bmp_index(cps)
+    gone = _deleted_bases(profile)[idx]
+    for pos in astral.tolist():
+        gone[pos] = _is_deleted_base(int(cps[pos]), profile)
+    if not gone.any():
+        return cps, None
+    code = _table(profile)[idx]
+    empty = (code & _DELETE) != 0
+    lead_mark = ~empty & _marks()[code & _CHAR]
+    for pos in np.flatnonzero((code & _EXPAND) != 0).tolist() + astral.tolist():
+        image = _entry(int(cps[pos]), profile)[1]
+        empty[pos] = not image.shape[0]
+        lead_mark[pos] = bool(image.shape[0]) and bool(_are_marks(image[:1])[0])
+    base = (~empty & ~lead_mark) | gone
+    at = np.arange(cps.shape[0])
+    last = np.maximum.accumulate(np.where(base, at, -1))
+    drop = lead_mark & (last >= 0) & gone[np.maximum(last, 0)]
+    if not drop.any():
+        return cps, None
+    keep = np.flatnonzero(~drop)
+    return cps[keep], keep.astype(np.int64)
+
+
+def _is_deleted_base(cp: int, profile: str) -> bool:
+    """Whether ``profile`` deletes ``cp``, basic keeps it, and it is no combining mark (a tatweel)."""
+    return (
+        bool(_entry(cp, profile)[0] & _DELETE)
+        and not _entry(cp, "basic")[0] & _DELETE
+        and unicodedata.category(chr(cp))[0] != "M"
+    )
+
+
+@functools.cache
+def _deleted_bases(profile: str) -> _BoolArray:
+    """:func:`_is_deleted_base` of every BMP code point (the tatweel and the presentation forms holding one)."""
+    gone: _BoolArray = ((_table(profile) & _DELETE) != 0) & ((_table("basic") & _DELETE) == 0) & ~_marks()
+    gone[_BMP - 1] = False  # (the flag that sends astral code points to the per-character lookup)
+    return gone
 
 
 def _compose(text: str, cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Array | None]:

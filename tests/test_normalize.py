@@ -464,12 +464,34 @@ def _ref_bare_marks(text: str) -> str:
     return re.sub(" +", " ", "".join(out))
 
 
+def _ref_tatweel_marks(text: str, profile: str) -> str:
+    """NFKC'd ``text`` without the marks a tatweel carries, in the arabic profile (the tatweel is deleted)."""
+    if profile != "arabic":
+        return text
+    out: list[str] = []
+    on_tatweel = False
+    for c in text:
+        image = _ref_char(c, profile)
+        if c == "\u0640":
+            on_tatweel = True
+        elif image and unicodedata.category(image[0])[0] == "M":
+            if on_tatweel:
+                continue
+        elif image:
+            on_tatweel = False
+        out.append(c)
+    return "".join(out)
+
+
 def _reference(text: str, profile: str) -> str:
-    # NFKC first, as normalize.py defines it: a presentation form composes with the mark after it
-    # ("\ufef4\u0654" is yeh with hamza above, which NFC leaves apart and would lose the hamza).
-    text = _ref_references(text)
+    # The characters every profile deletes (format controls: a soft hyphen, a zero-width space) go
+    # first, so that they part nothing NFKC would join ("\u0648\xad\u0654" is \u0624). Then NFKC, as
+    # normalize.py defines it: a presentation form composes with the mark after it ("\ufef4\u0654"
+    # is yeh with hamza above, which NFC leaves apart and would lose the hamza).
+    text = "".join(c for c in _ref_references(text) if _ref_char(c, "basic") != "")
     while True:
-        mapped = "".join(_ref_char(c, profile) for c in unicodedata.normalize("NFKC", text))
+        composed = _ref_tatweel_marks(unicodedata.normalize("NFKC", text), profile)
+        mapped = "".join(_ref_char(c, profile) for c in composed)
         out = _ref_bare_marks(re.sub(" +", " ", mapped)).strip(" ")
         if out == text or unicodedata.is_normalized("NFC", out):
             return out
@@ -539,6 +561,8 @@ def test_idempotent(raw: str, profile: str) -> None:
 
 @given(mixed_text, profiles)
 @example("\ufef4\u0654", "arabic")  # a presentation form and a mark: yeh with hamza above (found by hypothesis)
+@example("\u0345\u200b\u0301", "basic")  # a zero-width space between marks NFC reorders (found by exhaustive search)
+@example("a\u0640\u0301b", "arabic")  # an accent on a tatweel
 @settings(max_examples=400)
 def test_matches_reference_implementation(raw: str, profile: str) -> None:
     assert normalize(raw, profile=profile).text == _reference(raw, profile)
@@ -715,10 +739,28 @@ def test_nfkd_equals_nfkc(raw: str, profile: str) -> None:
 @example("\u0648\xad\u0654")  # a soft hyphen between a letter and a mark composing with it (found by a 5x run)
 @example("\ufef4\u200b\u200b\u0654\u0627")
 @example("\u0648\U000e0001\u0654")  # (an astral format control: a tag character)
+@example(" \u0640\u0301")  # a mark on a tatweel at the start (found by exhaustive search): basic strips the space
+@example("\x00\ufe77\u093e")  # a presentation form holding a tatweel, and a mark of class 0
+@example("\u0640\u0316\u0345")  # marks NFC reorders, the second casefolding to iota, a letter
 @settings(max_examples=200, deadline=None)  # (run alone, the explicit example builds both profiles' tables)
 def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     # Applying the arabic profile to basic's output gives the same as applying it directly.
     assert normalize(normalize(raw, profile="basic").text).text == normalize(raw).text
+
+
+@pytest.mark.parametrize("lead", ["", " ", "\x00", "\u0628"])
+@pytest.mark.parametrize("tatweel", ["\u0640", "\ufe77", "\u0640\u064e"])
+def test_a_mark_a_tatweel_carries_goes_with_it(lead: str, tatweel: str) -> None:
+    # A Latin accent on a tatweel (or on a presentation form holding one) is the accent of no letter
+    # once the tatweel is deleted, wherever the tatweel stands: at the start, after a space, after a
+    # letter (where it would otherwise compose with it or hang on it).
+    raw = lead + tatweel + "\u0301" + "\u0628"
+    n = normalize(raw)
+    assert n.text == normalize(lead + "\u0628").text
+    assert n.offsets.tolist()[-2:] == [len(raw) - 1, len(raw)]
+    assert normalize(normalize(raw, profile="basic").text).text == n.text
+    basic = normalize(raw, profile="basic").text
+    assert "\u0640" in basic and basic.endswith("\u0301\u0628")  # (basic keeps both)
 
 
 @pytest.mark.parametrize("blocker", ["\xad", "\u200b", "\u200c", "\u200d", "\u2060"])
