@@ -459,7 +459,7 @@ def _pass(text: str, profile: str) -> tuple[str, _I64Array, bool]:
                 src = composed if src is None else src[composed]
         mapped = _map(cps, profile, composed=True)
         assert mapped is not None  # _map only declines text it was not told is composed
-    if profile != "basic":
+    if profile != "basic" and _may_carry_marks(cps, mapped, profile):
         # A mark on a tatweel goes with it: kept, it would be the accent of whatever precedes the
         # tatweel (a space, which makes it bare, or the start of the text, where it stays), and
         # the arabic profile over basic's output (which keeps the tatweel as its base) would differ.
@@ -744,7 +744,7 @@ def _without_marks_of_deleted_bases(cps: _U32Array, profile: str) -> tuple[_U32A
         return cps, None
     code = _table(profile)[idx]
     empty = (code & _DELETE) != 0
-    lead_mark = ~empty & _marks()[code & _CHAR]
+    lead_mark = ~empty & _are_marks((code & _CHAR).astype(_U32))  # (an image may be astral: a CJK ideograph's)
     for pos in np.flatnonzero((code & _EXPAND) != 0).tolist() + astral.tolist():
         image = _entry(int(cps[pos]), profile)[1]
         empty[pos] = not image.shape[0]
@@ -757,6 +757,37 @@ def _without_marks_of_deleted_bases(cps: _U32Array, profile: str) -> tuple[_U32A
         return cps, None
     keep = np.flatnonzero(~drop)
     return cps[keep], keep.astype(np.int64)
+
+
+def _may_carry_marks(cps: _U32Array, mapped: _Mapped, profile: str) -> bool:
+    """Whether a deleted base of ``cps`` (a tatweel) may carry a mark: one is followed by other than a plain letter.
+
+    Cheap, and never False where :func:`_without_marks_of_deleted_bases` would take something out:
+    Arabic text holds tatweels, but seldom a mark on one that the arabic profile keeps.
+    """
+    _, deleted, rep, _ = mapped
+    bases = _deleted_bases(profile)  # (no astral code point is one: U+FFFF stands for them, and is none)
+    if rep is not None:  # (expansions, a ligature's letters: rare, looked at whole)
+        at = np.flatnonzero(bases[np.minimum(cps, _BMP - 1)])
+    elif deleted is None or not deleted.shape[0]:
+        return False  # (a deleted base is deleted)
+    else:
+        at = deleted[bases[np.minimum(cps[deleted], _BMP - 1)]]
+    if not at.shape[0]:
+        return False
+    after = at + 1
+    after = after[after < cps.shape[0]]
+    return bool(after.shape[0]) and not _plain_bases(profile)[np.minimum(cps[after], _BMP - 1)].all()
+
+
+@functools.cache
+def _plain_bases(profile: str) -> _BoolArray:
+    """Per BMP code point: a deleted base, or a character whose one-character image is no mark (a letter, a space)."""
+    code = _table(profile)
+    single = (code & (_DELETE | _EXPAND)) == 0
+    plain: _BoolArray = (single & ~_are_marks((code & _CHAR).astype(_U32)) & ~_marks()) | _deleted_bases(profile)
+    plain[_BMP - 1] = False
+    return plain
 
 
 def _is_deleted_base(cp: int, profile: str) -> bool:

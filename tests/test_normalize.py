@@ -748,7 +748,7 @@ def test_arabic_is_basic_plus_arabic_rules(raw: str) -> None:
     assert normalize(normalize(raw, profile="basic").text).text == normalize(raw).text
 
 
-@pytest.mark.parametrize("lead", ["", " ", "\x00", "\u0628"])
+@pytest.mark.parametrize("lead", ["", " ", "\x00", "\u0628", "\ufad5"])  # (U+FAD5's image is astral)
 @pytest.mark.parametrize("tatweel", ["\u0640", "\ufe77", "\u0640\u064e"])
 def test_a_mark_a_tatweel_carries_goes_with_it(lead: str, tatweel: str) -> None:
     # A Latin accent on a tatweel (or on a presentation form holding one) is the accent of no letter
@@ -761,6 +761,28 @@ def test_a_mark_a_tatweel_carries_goes_with_it(lead: str, tatweel: str) -> None:
     assert normalize(normalize(raw, profile="basic").text).text == n.text
     basic = normalize(raw, profile="basic").text
     assert "\u0640" in basic and basic.endswith("\u0301\u0628")  # (basic keeps both)
+
+
+_TATWEEL_TEXT = st.text(
+    st.sampled_from(
+        ["\u0640", "\ufe77", "\ufcf2", "\u0301", "\u0316", "\u0345", "\u064e", "\u093e", "\u200b", "ﻻ", "ب", " "]
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_TATWEEL_TEXT)
+@settings(max_examples=300)
+def test_the_cheap_check_for_a_marked_tatweel_never_misses_one(raw: str) -> None:
+    # normalize skips the whole rule where the check says no: it must never say no where the rule
+    # would take a mark out.
+    module = importlib.import_module("dedup.normalize")
+    cps = module._codepoints(unicodedata.normalize("NFC", raw))
+    mapped = module._map(cps, "arabic", composed=True)
+    _, taken = module._without_marks_of_deleted_bases(cps, "arabic")
+    if taken is not None:
+        assert module._may_carry_marks(cps, mapped, "arabic")
 
 
 @pytest.mark.parametrize("blocker", ["\xad", "\u200b", "\u200c", "\u200d", "\u2060"])
