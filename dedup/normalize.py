@@ -30,7 +30,8 @@ Design, and why:
   the characters. Astral characters are rare and take a cached per-character path.
 * Raw text that is not NFKC only pays for the clusters that actually change under NFC; a cluster
   (starter plus following combining characters) is composed (NFKC) as a unit and all its output
-  maps to the cluster's raw start.
+  maps to the cluster's raw start (but where a mark of class 0 leads it and comes out as itself:
+  then the rest maps to the mark after it, as a bare mark may be dropped).
 * HTML character references (``&quot;``, ``&amp;``, ``&nbsp;``, ``&#1604;``, ``&#x627;``) are
   read as the characters they stand for, before anything else, in both profiles: news scraped
   from web pages keeps them, and one outlet's ``&quot;`` against another's ``"`` would otherwise
@@ -851,6 +852,16 @@ def _compose(text: str, cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Ar
     counts = np.ones(size, dtype=np.int64)
     counts[inside] = 0
     counts[seg_starts] = comp_lens
+    # A cluster led by a mark of class 0 that comes out as itself yields it from its own position
+    # and the rest from the marks after it: such a mark may be dropped as bare (after a space), and
+    # what follows it must not point at it.
+    firsts = np.cumsum(comp_lens) - comp_lens
+    led = (seg_ends - seg_starts >= 2) & (comp_lens >= 1)
+    if led.any():
+        led[led] = _are_marks(cps[seg_starts[led]]) & (comp_cps[firsts[led]] == cps[seg_starts[led]])
+    for k in np.flatnonzero(led).tolist():
+        counts[seg_starts[k]] = 1
+        counts[seg_starts[k] + 1] = comp_lens[k] - 1
     src = np.repeat(np.arange(size, dtype=np.int64), counts)
     out = cps[src]
     out[np.repeat(inside, counts)] = comp_cps

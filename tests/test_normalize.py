@@ -689,6 +689,8 @@ def test_each_character_comes_from_its_raw_characters(raw: str, profile: str) ->
 
 
 @given(mixed_text, profiles)
+@example("\u1fbd\u093e\u0345", "basic")  # a bare mark of class 0 leading a cluster (found by exhaustive search)
+@example("\ufe77\u093e\u1161", "arabic")  # the same on a tatweel
 @settings(max_examples=400)
 def test_full_span_covers_all_content(raw: str, profile: str) -> None:
     n = normalize(raw, profile=profile)
