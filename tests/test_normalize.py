@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import itertools
 import re
 import unicodedata
 from pathlib import Path
@@ -785,6 +786,43 @@ def test_the_cheap_check_for_a_marked_tatweel_never_misses_one(raw: str) -> None
     _, taken = module._without_marks_of_deleted_bases(cps, "arabic")
     if taken is not None:
         assert module._may_carry_marks(cps, mapped, "arabic")
+
+
+# Characters whose meeting broke a property before (found by searching every short string of them):
+# the tatweel and a presentation form holding one, marks of classes 230, 240 (ypogegrammeni, which
+# casefolds to iota) and 0 (a Devanagari vowel sign), a zero-width space, the koronis (a space and a
+# mark under NFKC), the hamza mark and the letter it composes with, a Hangul vowel that composes.
+_TROUBLESOME = [
+    " ",
+    "\u0640",
+    "\ufe77",
+    "\u0301",
+    "\u0345",
+    "\u093e",
+    "\u200b",
+    "\u1fbd",
+    "\u0654",
+    "\u0648",
+    "\u1161",
+    "a",
+]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_short_string_of_troublesome_characters_keeps_the_properties(profile: str) -> None:
+    # Every string of up to three of them: idempotent, the reference's text, the raw span of the whole
+    # output exactly what normalises to it, and the arabic profile over basic's output the arabic profile.
+    for size in range(1, 4):
+        for chars in itertools.product(_TROUBLESOME, repeat=size):
+            raw = "".join(chars)
+            n = normalize(raw, profile=profile)
+            assert normalize(n.text, profile=profile).text == n.text, raw
+            assert n.text == _reference(raw, profile), raw
+            start, end = n.raw_span(0, len(n.text))
+            assert normalize(raw[:start], profile=profile).text == "", raw
+            assert normalize(raw[start:end], profile=profile).text == n.text, raw
+            if profile == "arabic":
+                assert normalize(normalize(raw, profile="basic").text).text == n.text, raw
 
 
 @pytest.mark.parametrize("blocker", ["\xad", "\u200b", "\u200c", "\u200d", "\u2060"])
