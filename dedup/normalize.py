@@ -745,12 +745,12 @@ def _without_marks_of_deleted_bases(cps: _U32Array, profile: str) -> tuple[_U32A
         return cps, None
     code = _table(profile)[idx]
     empty = (code & _DELETE) != 0
-    lead_mark = ~empty & _are_marks((code & _CHAR).astype(_U32))  # (an image may be astral: a CJK ideograph's)
+    base = _bases(profile)[idx]
     for pos in np.flatnonzero((code & _EXPAND) != 0).tolist() + astral.tolist():
         image = _entry(int(cps[pos]), profile)[1]
         empty[pos] = not image.shape[0]
-        lead_mark[pos] = bool(image.shape[0]) and bool(_are_marks(image[:1])[0])
-    base = (~empty & ~lead_mark) | gone
+        base[pos] = gone[pos] or (bool(image.shape[0]) and not _are_marks(image[:1])[0])
+    lead_mark = ~base & ~empty
     at = np.arange(cps.shape[0])
     last = np.maximum.accumulate(np.where(base, at, -1))
     drop = lead_mark & (last >= 0) & gone[np.maximum(last, 0)]
@@ -778,17 +778,21 @@ def _may_carry_marks(cps: _U32Array, mapped: _Mapped, profile: str) -> bool:
         return False
     after = at + 1
     after = after[after < cps.shape[0]]
-    return bool(after.shape[0]) and not _plain_bases(profile)[np.minimum(cps[after], _BMP - 1)].all()
+    return bool(after.shape[0]) and not _bases(profile)[np.minimum(cps[after], _BMP - 1)].all()
 
 
 @functools.cache
-def _plain_bases(profile: str) -> _BoolArray:
-    """Per BMP code point: a deleted base, or a character whose one-character image is no mark (a letter, a space)."""
+def _bases(profile: str) -> _BoolArray:
+    """Per BMP code point: whether the marks after it are its own, as the tatweel rule reads it.
+
+    A deleted base (a tatweel), or a character whose image is one character and no mark (a letter,
+    a space; U+0345's image, iota). Expansions read False: their image is looked up where one is met.
+    """
     code = _table(profile)
     single = (code & (_DELETE | _EXPAND)) == 0
-    plain: _BoolArray = (single & ~_are_marks((code & _CHAR).astype(_U32)) & ~_marks()) | _deleted_bases(profile)
-    plain[_BMP - 1] = False
-    return plain
+    bases: _BoolArray = (single & ~_are_marks((code & _CHAR).astype(_U32))) | _deleted_bases(profile)
+    bases[_BMP - 1] = False  # (the flag that sends astral code points to the per-character lookup)
+    return bases
 
 
 def _is_deleted_base(cp: int, profile: str) -> bool:
@@ -859,9 +863,8 @@ def _compose(text: str, cps: _U32Array, profile: str) -> tuple[_U32Array, _I64Ar
     led = (seg_ends - seg_starts >= 2) & (comp_lens >= 1)
     if led.any():
         led[led] = _are_marks(cps[seg_starts[led]]) & (comp_cps[firsts[led]] == cps[seg_starts[led]])
-    for k in np.flatnonzero(led).tolist():
-        counts[seg_starts[k]] = 1
-        counts[seg_starts[k] + 1] = comp_lens[k] - 1
+        counts[seg_starts[led]] = 1
+        counts[seg_starts[led] + 1] = comp_lens[led] - 1
     src = np.repeat(np.arange(size, dtype=np.int64), counts)
     out = cps[src]
     out[np.repeat(inside, counts)] = comp_cps
