@@ -476,6 +476,10 @@ def test_a_brief_of_one_wire_sentence_under_min_length_is_reported(seed: int, cu
     ]
     result = scan(docs)
     assert [(s.id, s.kind) for s in result.skipped] == [("credit", "too short")]
+    # The sketch misses such a brief about one time in 900 (seeds 223, 347, ...: no band of the 28
+    # the story is banded on collides; docs/quality.md, "What the MinHash seed decides"); what is
+    # tested here is that a candidate brief is scanned and reported.
+    assume(result.candidates == 1)
     [pair] = result.pairs
     assert (pair.a, pair.b, pair.passages) == ("agency", "brief", 0)
     assert pair.score == pytest.approx(pair.containment_b) and pair.score > 0.9  # the brief is the wire's
