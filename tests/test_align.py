@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import seeds
+from dedup._arrays import radix_order
 from dedup._matching import matching_blocks, word_spans
 from dedup.align import (
     Alignment,
@@ -929,6 +930,15 @@ def test_side_spans_hold_every_seeds_span_on_their_side(seed: int, shared: int) 
         for x, y, z in zip(starts.tolist(), ends.tolist(), rare.tolist(), strict=True):
             assert (x, y) in occurrences
             assert occurrences[(x, y)] or not z
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(0, 300) | st.integers(0, 2**40), max_size=400))
+def test_radix_order_is_the_stable_argsort(values: list[int]) -> None:
+    # The shared keys' occurrences are ordered along a side by it (dedup.join._side_spans): ties in
+    # their input order, values of one to six bytes.
+    x = np.array(values, dtype=np.int64)
+    assert radix_order(x).tolist() == np.argsort(x, kind="stable").tolist()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
