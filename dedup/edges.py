@@ -12,7 +12,7 @@ their seam go to one of them. :mod:`dedup.align` calls :func:`_untangle`, then
 
 from __future__ import annotations
 
-from itertools import permutations
+from itertools import islice, permutations
 
 import numpy as np
 import numpy.typing as npt
@@ -315,7 +315,7 @@ def _off_a_partial_word(
     for at_end in (False, True):
         if not (end if at_end else start):
             continue
-        found = [_edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end)[:2] for s in (0, 1)]
+        found = [_edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end, most=2) for s in (0, 1)]
         words = [[w for w, _, _ in side] for side in found]
         if len(words[0]) < 2 or len(words[1]) < 2 or words[0][0] == words[1][0]:
             continue
@@ -344,9 +344,9 @@ def _word_beyond(text: str, span: tuple[int, int], *, at_end: bool) -> str | Non
     if not whole:
         return None  # (no word's edge: a script written without spaces, or the text's end)
     if at_end:
-        found = _edge_words(text, high, len(text), _WORD_REACH, at_end=False)  # (from the span's end on)
+        found = _edge_words(text, high, len(text), _WORD_REACH, at_end=False, most=1)  # (from the span's end on)
     else:
-        found = _edge_words(text, 0, low, _WORD_REACH, at_end=True)  # (from its start back)
+        found = _edge_words(text, 0, low, _WORD_REACH, at_end=True, most=1)  # (from its start back)
     return found[0][0] if found else None
 
 
@@ -464,16 +464,28 @@ def _lone_count(a: list[str], b: list[str]) -> int:
     return k if 0 < k <= _LONE_WORDS and k < min(len(a), len(b)) else 0
 
 
-def _edge_words(text: str, start: int, end: int, reach: int, *, at_end: bool) -> list[tuple[str, int, int]]:
-    """The words of ``text[start:end]`` within twice ``reach`` of one edge, from that edge in.
+def _edge_words(
+    text: str, start: int, end: int, reach: int, *, at_end: bool, most: int | None = None
+) -> list[tuple[str, int, int]]:
+    """The words of ``text[start:end]`` within twice ``reach`` of one edge, from that edge in (the first ``most``).
 
     Each word is (word, its edge nearer the passage's edge, its other edge) in the text's offsets.
     """
     low, high = _edge_window(start, end, reach, at_end=at_end)
-    found = [(m.group(), m.start(), m.end()) for m in _SPACED.finditer(text, low, high)]
-    if at_end:
-        return [(w, e, s) for w, s, e in reversed(found)]
-    return found
+    if not at_end:
+        return [(m.group(), m.start(), m.end()) for m in islice(_SPACED.finditer(text, low, high), most)]
+    # From the end, the words of a stretch before it that holds more than ``most`` of them: its
+    # first word may be cut by the stretch's start, the ones after it are whole. (Every passage's
+    # two edges are looked at for their first words: the whole window's words cost more.)
+    found: list[tuple[str, int, int]] = []
+    size = 16 * most if most is not None else high - low
+    while True:
+        at = max(low, high - size)
+        found = [(m.group(), m.start(), m.end()) for m in _SPACED.finditer(text, at, high)]
+        if at == low or (most is not None and len(found) > most):
+            break
+        size *= 2
+    return [(w, e, s) for w, s, e in reversed(found)][:most]
 
 
 def _lone_cut(

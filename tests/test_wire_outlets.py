@@ -643,3 +643,23 @@ def test_a_table_of_figures_copied_with_a_few_changed_is_left_as_found_without_m
 
     monkeypatch.setattr(_matching, "_blocks_kernel", refused)
     assert assemble._apart_at_own_text(x, (a, b), 150, 60, 0.8, 400) == [x]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text(alphabet="ab\u0627\u0644", min_size=1, max_size=60), min_size=1, max_size=30),
+    cut=st.lists(st.integers(0, 40), min_size=2, max_size=2),
+    reach=st.integers(0, 80),
+    at_end=st.booleans(),
+    most=st.integers(1, 4),
+)
+def test_an_edges_first_words_are_those_of_the_whole_window(
+    words: list[str], cut: list[int], reach: int, at_end: bool, most: int
+) -> None:
+    """The first ``most`` words from an edge, read from a stretch near the edge only, are the first
+    ``most`` of every word in the edge's window: a word the stretch's start cuts is never one of them."""
+    text = " ".join(words)
+    start = min(cut[0], len(text))
+    end = max(start, len(text) - cut[1])
+    every = _edge_words(text, start, end, reach, at_end=at_end)
+    assert _edge_words(text, start, end, reach, at_end=at_end, most=most) == every[:most]
