@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from ._arrays import stable_order
+
 __all__: list[str] = []
 
 
@@ -91,7 +93,7 @@ def _chain(start_a: npt.NDArray[np.int64], start_b: npt.NDArray[np.int64], gap: 
         run_of[i] = runs
     runs += 1
     first_k[runs] = n
-    by_lo = np.argsort(lo[:runs], kind="mergesort")
+    by_lo = stable_order(lo[:runs])
     parent = np.arange(runs)
     for x in range(runs):
         r = by_lo[x]
@@ -130,7 +132,7 @@ def _number_by_first(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def _meet(x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Labels of the seeds that ``x`` and ``y`` both put together, numbered by first seed (along a)."""
     key = x * (y.max() + 1) + y
-    order = np.argsort(key, kind="mergesort")
+    order = stable_order(key)
     out = np.empty(len(x), dtype=np.int64)
     label = -1
     for k in range(len(order)):
@@ -420,7 +422,7 @@ def _split_occupied(
     split = _split_at_occupied(
         chains, np.arange(n), start_a, end_a, start_b, end_b, sizes, abut, gap, min_seeds, enough, bare, near, piece
     )
-    order_b = np.argsort(start_b, kind="mergesort")
+    order_b = stable_order(start_b)
     split = _split_at_occupied(
         split, order_b, start_b, end_b, start_a, end_a, np.bincount(split), abut, gap, min_seeds, enough, bare, near,
         piece,

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import Positions
+from ._arrays import Positions, stable_order
 from .chain import _MOVED, _chain, _meet, _split_occupied
 
 __all__: list[str] = []
@@ -88,7 +88,7 @@ def _sort_segment(idx: npt.NDArray[np.int64], first: int, last: int, key: npt.ND
     """
     if last - first > _INSERTION:
         seg = idx[first:last]
-        idx[first:last] = seg[np.argsort(key[seg], kind="mergesort")]
+        idx[first:last] = seg[stable_order(key[seg])]
         return
     for k in range(first + 1, last):
         x = idx[k]
@@ -456,7 +456,7 @@ def _split_failed(
     cut, each piece a range. Returns the new stack top.
     """
     best, best_side, best_k = trim, -1, 0
-    order_a = seeds[np.argsort(start_a[seeds], kind="mergesort")]
+    order_a = seeds[stable_order(start_a[seeds])]
     for side in range(2):
         order = order_a if side == 0 else seeds  # _trim leaves the seeds in order along b
         starts = start_a if side == 0 else start_b
@@ -506,7 +506,7 @@ def _trim(
     "the subject" where the copy stopped) must not carry it over the unshared text between. At
     least ``keep`` seeds stay.
     """
-    order = seeds[np.argsort(starts[seeds], kind="mergesort")]
+    order = seeds[stable_order(starts[seeds])]
     lo, hi = 0, len(order)
     while hi - lo > keep and starts[order[lo + 1]] - ends[order[lo]] > trim:
         lo += 1
@@ -554,8 +554,8 @@ def _drop_lone_ends(
     """
     n = len(seeds)
     diag = start_b[seeds] - start_a[seeds]
-    along = np.argsort(start_a[seeds], kind="mergesort")
-    by_diag = along[np.argsort(diag[along], kind="mergesort")]  # by diagonal, then along a
+    along = stable_order(start_a[seeds])
+    by_diag = along[stable_order(diag[along])]  # by diagonal, then along a
     # Runs: seeds of one diagonal, each within `trim` of the furthest reach of those before it,
     # spanning more than `trim` characters (a word matched by chance, with the letter before it,
     # gives two seeds over ten or so characters: no run).
@@ -581,7 +581,7 @@ def _drop_lone_ends(
         others = start_b if side == 0 else start_a
         other_ends = end_b if side == 0 else end_a
         held, held_other = (held_a, held_b) if side == 0 else (held_b, held_a)
-        order = np.argsort(starts[seeds], kind="mergesort")
+        order = stable_order(starts[seeds])
         # From the start: the lone seeds before the first seed of a run. The outermost of them
         # go, as far in as a gap of more than `trim` parts them from the rest (a word both texts
         # share by chance lies apart from the copy, though another may lie next to it).
@@ -636,7 +636,7 @@ def _drop_lone_ends(
                 left -= len(drop) - j
                 break
     kept = seeds[alive]
-    return kept[np.argsort(start_b[kept], kind="mergesort")]
+    return kept[stable_order(start_b[kept])]
 
 
 @njit(cache=True, nogil=True)
@@ -690,8 +690,8 @@ def _kept_words(
     (``starts``, ``ends``), in the same order along the other (``others``): no seed lies along the
     other side before one that ends before it starts. One word alone is as likely a word two texts
     share by chance."""
-    by_start = seeds[np.argsort(starts[seeds], kind="mergesort")]
-    by_end = seeds[np.argsort(ends[seeds], kind="mergesort")]
+    by_start = seeds[stable_order(starts[seeds])]
+    by_end = seeds[stable_order(ends[seeds])]
     before = np.iinfo(np.int64).min  # the furthest along the other side of the seeds ended so far
     p = 0
     for j in by_start:

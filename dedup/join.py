@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from ._arrays import Positions, radix_order
+from ._arrays import Positions, radix_order, stable_order
 from .copies import _printing
 
 __all__: list[str] = []
@@ -238,7 +238,7 @@ def _seed_spans(
                         key[k] = 2 * at + kind
                         source[k, 0], source[k, 1], source[k, 2], source[k, 3] = kind, x, y, many
                         k += 1
-        for out, k in enumerate(np.argsort(key, kind="mergesort")):
+        for out, k in enumerate(stable_order(key)):
             x, y = source[k, 1], source[k, 2]
             repeated[out] = source[k, 3] != 0
             if source[k, 0] == 0:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import seeds
-from dedup._arrays import radix_order
+from dedup._arrays import radix_order, stable_order
 from dedup._matching import matching_blocks, word_spans
 from dedup.align import (
     Alignment,
@@ -939,6 +939,21 @@ def test_radix_order_is_the_stable_argsort(values: list[int]) -> None:
     # their input order, values of one to six bytes.
     x = np.array(values, dtype=np.int64)
     assert radix_order(x).tolist() == np.argsort(x, kind="stable").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**40), 2**40), max_size=120) | st.lists(st.integers(-3, 3), max_size=120),
+    presorted=st.booleans(),
+    shift=st.integers(0, 62),
+)
+def test_stable_order_is_the_stable_argsort(values: list[int], presorted: bool, shift: int) -> None:
+    # The kernels order seeds along a side, diagonals and chain keys by it (dedup.group,
+    # dedup.chain, dedup.join): values in order already, a few, many of a narrow span (radix),
+    # negative ones, and spans over 2^32 (the merge sort), with ties in their input order.
+    x = np.array(sorted(values) if presorted else values, dtype=np.int64)
+    x = np.clip(x * (1 << shift) if shift < 20 else x, -(2**62), 2**62)
+    assert stable_order(x).tolist() == np.argsort(x, kind="stable").tolist()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
