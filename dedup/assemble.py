@@ -164,8 +164,10 @@ def _an_edit(x: str, y: str, words: float = _EDIT_WORDS) -> bool:
 
 def _word_share(x: Alignment, texts: tuple[str, str]) -> float:
     """The smaller of the two sides' shares of words (occurrences) found among the other side's words."""
-    words_a = tokens(texts[0][x.a_start : x.a_end])
-    words_b = tokens(texts[1][x.b_start : x.b_end])
+    a, b = texts[0][x.a_start : x.a_end], texts[1][x.b_start : x.b_end]
+    if a == b:
+        return 1.0  # (a verbatim copy, most passages of syndicated news: every word on both sides)
+    words_a, words_b = tokens(a), tokens(b)
     if not words_a or not words_b:
         return 1.0  # (a run of digits or symbols: the seeds alone decide)
     in_a, in_b = set(words_a).__contains__, set(words_b).__contains__

@@ -445,8 +445,12 @@ def _may_hold_lone_words(texts: tuple[str, str], spans: list[tuple[int, int]], r
     words = []
     for text, (start, end) in zip(texts, spans, strict=True):
         low, high = _edge_window(start, end, reach, at_end=at_end)
-        found = text[low:high].split()  # (the words _edge_words finds: runs of what is not a space)
-        words.append(found[::-1] if at_end else found)
+        # The words _edge_words finds (runs of what is not a space), the first few from the edge:
+        # _lone_count reads no further than a lone piece and the word after it.
+        if at_end:
+            words.append(text[low:high].rsplit(None, _LONE_WORDS + 1)[: -_LONE_WORDS - 2 : -1])
+        else:
+            words.append(text[low:high].split(None, _LONE_WORDS + 1)[: _LONE_WORDS + 1])
     return _lone_count(*words) > 0
 
 

@@ -408,3 +408,35 @@ def test_origins_look_each_document_up_at_most_twice(dates: bool) -> None:
     assert counting.lookups and max(counting.lookups.values()) <= 2, counting.lookups
     # The same clusters and origins as with the documents looked up freely.
     assert clusters == find_clusters(ScanResult(passages, [], documents, [], len(passages), 0))
+
+
+@given(
+    spans=st.lists(
+        st.tuples(st.sampled_from("abc"), st.integers(0, 60), st.integers(1, 40)), min_size=1, max_size=60
+    ),
+    copies=st.lists(st.integers(0, 59), max_size=40),
+    min_overlap=st.sampled_from([0.01, 0.3, 0.5, 0.9, 1.0]),
+)
+def test_members_are_the_components_of_every_overlap(
+    spans: list[tuple[str, int, int]], copies: list[int], min_overlap: float
+) -> None:
+    """Sides that are the same span count once in the sweep: the members are still the connected
+    components of every pair of sides of one document that overlap by ``min_overlap``, each
+    numbered by its first side."""
+    from dedup.clusters import _members, _same_member
+
+    sides = [Span(doc, start, start + length) for doc, start, length in spans]
+    sides += [sides[k % len(sides)] for k in copies]  # (a document carrying one span for many outlets)
+    parent = list(range(len(sides)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(sides)):
+        for j in range(i):
+            if sides[i].doc == sides[j].doc and _same_member(sides[i], sides[j], min_overlap):
+                ri, rj = root(i), root(j)
+                parent[max(ri, rj)] = min(ri, rj)
+    assert _members(sides, min_overlap) == [root(i) for i in range(len(sides))]
