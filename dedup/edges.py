@@ -315,6 +315,8 @@ def _off_a_partial_word(
     for at_end in (False, True):
         if not (end if at_end else start):
             continue
+        if _first_words_alike(texts, spans, at_end=at_end):
+            continue  # (most edges of a copy: the same word ends it on both sides)
         found = [_edge_words(texts[s], *spans[s], _WORD_REACH, at_end=at_end, most=2) for s in (0, 1)]
         words = [[w for w, _, _ in side] for side in found]
         if len(words[0]) < 2 or len(words[1]) < 2 or words[0][0] == words[1][0]:
@@ -335,6 +337,18 @@ def _off_a_partial_word(
                 edge = found[s][1][1]  # (the copy's last word's edge)
                 spans[s] = (spans[s][0], edge) if at_end else (edge, spans[s][1])
     return spans
+
+
+def _first_words_alike(texts: tuple[str, str], spans: list[tuple[int, int]], *, at_end: bool) -> bool:
+    """Whether an edge's first word (:func:`_edge_words`, ``_WORD_REACH``) is alike on both sides, or missing on one."""
+    first: list[str] = []
+    for text, (start, end) in zip(texts, spans, strict=True):
+        low, high = _edge_window(start, end, _WORD_REACH, at_end=at_end)
+        words = text[low:high].rsplit(None, 1)[-1:] if at_end else text[low:high].split(None, 1)[:1]
+        if not words:
+            return True
+        first.append(words[0])
+    return first[0] == first[1]
 
 
 def _word_beyond(text: str, span: tuple[int, int], *, at_end: bool) -> str | None:
@@ -736,13 +750,13 @@ def _sentence_start(sentences: Positions, spaces: Positions, at: int) -> int:
 
 def _last_end(ends: Positions, at: int) -> int:
     """The last sentence end before ``at`` (-1 if none)."""
-    k = int(np.searchsorted(ends, at, side="left"))
+    k = int(ends.searchsorted(at))  # (the method: np.searchsorted's dispatch cost more than the search)
     return int(ends[k - 1]) if k else -1
 
 
 def _next_end(ends: Positions, at: int) -> int:
     """The first sentence end at or after ``at`` (the text's end is the last of ``ends``)."""
-    return int(ends[min(int(np.searchsorted(ends, at, side="left")), len(ends) - 1)])
+    return int(ends[min(int(ends.searchsorted(at)), len(ends) - 1)])
 
 
 def _holds(spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -411,9 +411,7 @@ def test_origins_look_each_document_up_at_most_twice(dates: bool) -> None:
 
 
 @given(
-    spans=st.lists(
-        st.tuples(st.sampled_from("abc"), st.integers(0, 60), st.integers(1, 40)), min_size=1, max_size=60
-    ),
+    spans=st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 60), st.integers(1, 40)), min_size=1, max_size=60),
     copies=st.lists(st.integers(0, 59), max_size=40),
     min_overlap=st.sampled_from([0.01, 0.3, 0.5, 0.9, 1.0]),
 )

@@ -23,6 +23,7 @@ from dedup.edges import (
     _apart_at_templates,
     _covered_letters,
     _edge_words,
+    _first_words_alike,
     _lone_cut,
     _may_hold_lone_words,
     _off_a_partial_word,
@@ -663,3 +664,28 @@ def test_an_edges_first_words_are_those_of_the_whole_window(
     end = max(start, len(text) - cut[1])
     every = _edge_words(text, start, end, reach, at_end=at_end)
     assert _edge_words(text, start, end, reach, at_end=at_end, most=most) == every[:most]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.lists(
+            st.sampled_from(["copy", "copies", "x", "said", "a" * 70, "\u0642\u0627\u0644"]), min_size=0, max_size=6
+        ),
+        min_size=2,
+        max_size=2,
+    ),
+    cut=st.lists(st.integers(0, 20), min_size=4, max_size=4),
+    at_end=st.booleans(),
+)
+def test_an_edges_first_word_is_looked_at_as_edge_words_finds_it(
+    words: list[list[str]], cut: list[int], at_end: bool
+) -> None:
+    """The cheap look at an edge's first word on both sides agrees with :func:`_edge_words`: alike,
+    or missing on a side, exactly when the first words it finds are."""
+    texts = (" ".join(words[0]), " ".join(words[1]))
+    spans = [(min(cut[2 * s], len(texts[s])), max(min(cut[2 * s], len(texts[s])), len(texts[s]) - cut[2 * s + 1]))
+             for s in (0, 1)]  # fmt: skip
+    found = [_edge_words(texts[s], *spans[s], 60, at_end=at_end, most=1) for s in (0, 1)]
+    alike = not found[0] or not found[1] or found[0][0][0] == found[1][0][0]
+    assert _first_words_alike(texts, spans, at_end=at_end) == alike
