@@ -28,12 +28,14 @@ for _path in (HERE.parent, HERE):  # run as a script from a checkout: dedup and 
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from dedup_bench.carried import carried_corpus  # noqa: E402
 from dedup_bench.cli import main  # noqa: E402
 from dedup_bench.corpora import read_corpus, stream_corpus, synthetic_corpus, write_jsonl_corpus  # noqa: E402
 from dedup_bench.dense import dense_corpus  # noqa: E402
 from dedup_bench.wire import wire_corpus, wire_draws  # noqa: E402
 
 __all__ = [
+    "carried_corpus",
     "dense_corpus",
     "main",
     "read_corpus",

@@ -141,22 +141,35 @@ def test_dense_corpus_is_deterministic_and_carries_passages_of_other_documents()
     assert 10 <= len(grew) <= 30 and all(900 <= g <= 1002 for g in grew)
 
 
+def test_carried_corpus_prints_one_wire_copy_in_every_outlet() -> None:
+    bench = _bench_module()
+    from dedup_bench.carried import wire_copy  # (importable once the script's module is loaded)
+
+    docs = bench.carried_corpus(8, seed=3, chars=900)
+    assert [d.text for d in docs] == [d.text for d in bench.carried_corpus(8, seed=3, chars=900)]
+    assert len({d.source for d in docs}) == 8 and len({d.text for d in docs}) == 8
+    assert len(wire_copy()) > 400 and all(d.text.count(wire_copy()) == 1 for d in docs)
+    assert all(700 <= len(d.text) <= 1300 for d in docs)
+
+
 def test_bench_scans_side_by_side(tmp_path: Path) -> None:
     bench = _bench_module()
     folder = tmp_path / "evalish"
     bench.write_jsonl_corpus(bench.synthetic_corpus(30, seed=2, chars=800), folder / "docs.jsonl")
     out = tmp_path / "scans.json"
     run = run_bench("--no-table", "--chars", "800", "--cache-dir", str(tmp_path / "cache"),
-                "--scans", f"dense:20,dense:40,{folder}", "--json", str(out))  # fmt: skip
+                "--scans", f"dense:20,dense:40,{folder},carried:12", "--json", str(out))  # fmt: skip
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["parameters"]["num_perm"] == 128 and data["parameters"]["corpus"] is None  # (the scans' own)
     scans = data["scans"]
-    assert [p["label"] for p in scans["points"]] == ["dense:20", "dense:40", "evalish"]
-    assert [p["documents"] for p in scans["points"]] == [20, 40, 30]
+    assert [p["label"] for p in scans["points"]] == ["dense:20", "dense:40", "evalish", "carried:12"]
+    assert [p["documents"] for p in scans["points"]] == [20, 40, 30, 12]
     for p in scans["points"]:
         assert p["aligned"] + p["unaligned"] == p["candidates"]
     assert set(scans["time_ratios"]) == {"dense:40 / dense:20"}
+    # Twelve outlets that each ran the same wire paragraph: every pair shares it, as one passage.
+    assert scans["points"][3]["pairs"] == scans["points"][3]["passages"] == 12 * 11 // 2
     assert "| evalish | 30 |" in run.stdout
     assert "targets of issue 14" not in run.stdout  # (neither pan13-train nor dense:2000: no empty heading)
 

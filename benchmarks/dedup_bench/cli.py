@@ -114,8 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--scans",
-        help="whole scans side by side, one fresh process each: comma-separated synthetic:N, dense:N or paths"
-        " (anything --corpus takes)",
+        help="whole scans side by side, one fresh process each: comma-separated synthetic:N, dense:N,"
+        " carried:N (one wire story every outlet ran) or paths (anything --corpus takes)",
     )
     p.add_argument(
         "--signature-rounds",
@@ -187,7 +187,10 @@ def _check_arguments(p: argparse.ArgumentParser, args: argparse.Namespace) -> No
     if args.scans is not None:
         specs = scan_specs(args.scans)
         if not specs:
-            p.error(f"argument --scans: expected comma-separated synthetic:N, dense:N or paths, got {args.scans!r}")
+            p.error(
+                "argument --scans: expected comma-separated synthetic:N, dense:N, carried:N or paths,"
+                f" got {args.scans!r}"
+            )
         for spec in specs:
             kind, colon, size = spec.partition(":")
             if kind in GENERATORS and colon:

@@ -163,12 +163,14 @@ def _generator_digest(kind: str = "synthetic") -> str:
     import hashlib
     import inspect
 
-    from . import dense
+    from . import carried, dense
 
     h = hashlib.sha256()
     fns: tuple[Callable[..., Any], ...] = (_letter_model, _counts, synthetic_corpus)
     if kind == "dense":
         fns = (dense._seed_words, dense.dense_corpus)
+    elif kind == "carried":
+        fns = (*fns, carried.wire_copy, carried.carried_corpus)
     for fn in fns:
         h.update(inspect.getsource(fn).encode("utf-8"))
     for seed in sorted((ROOT / "seeds").glob("*.txt")):
@@ -181,15 +183,16 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "dedup-bench-corpora"
 
 
-GENERATORS = ("synthetic", "dense")
+GENERATORS = ("synthetic", "dense", "carried")
 
 
 def corpus_file(kind: str, n: int, *, seed: int = 0, chars: int = 3000, cache_dir: Path | None = None) -> Path:
-    """The JSONL file of a generated corpus (``kind`` "synthetic" or "dense"), written once and then reused.
+    """The JSONL file of a generated corpus (``kind`` "synthetic", "dense" or "carried"), written once and then reused.
 
     The path is keyed by the kind, ``n``, ``seed``, ``chars`` and a digest of the generator, in
     ``cache_dir`` (default: :func:`default_cache_dir`).
     """
+    from .carried import carried_corpus
     from .dense import dense_corpus
 
     if kind not in GENERATORS:
@@ -198,7 +201,10 @@ def corpus_file(kind: str, n: int, *, seed: int = 0, chars: int = 3000, cache_di
     path = folder / f"{kind}-n{n}-seed{seed}-chars{chars}-{_generator_digest(kind)}.jsonl"
     if not path.exists():
         t = time.perf_counter()
-        make = synthetic_corpus if kind == "synthetic" else dense_corpus
+        makers: dict[str, Callable[..., list[Any]]] = {
+            "synthetic": synthetic_corpus, "dense": dense_corpus, "carried": carried_corpus,
+        }  # fmt: skip
+        make = makers[kind]
         docs = make(n, seed=seed, chars=chars)
         _, size = write_jsonl_corpus(docs, path)
         del docs

@@ -2,7 +2,7 @@
 synthetic news corpus and the dense corpus, each in one fresh process, with time, split, candidate
 pairs (aligned and left unaligned by the per-document budget), findings and peak resident memory.
 
-A corpus is named by a spec: ``synthetic:N``, ``dense:N`` (generated once and cached, see
+A corpus is named by a spec: ``synthetic:N``, ``dense:N``, ``carried:N`` (generated once and cached, see
 :func:`dedup_bench.corpora.corpus_file`) or a path. Two specs of the same generator give the time
 ratio of the larger to the smaller, which is how near-linear cost is checked on dense corpora.
 """
@@ -23,7 +23,7 @@ GiB = 2**30
 
 
 def resolve(spec: str, args: argparse.Namespace) -> tuple[str, Path]:
-    """The label and the JSONL file of a spec (``synthetic:N``, ``dense:N`` or a path)."""
+    """The label and the JSONL file of a spec (``synthetic:N``, ``dense:N``, ``carried:N`` or a path)."""
     kind, _, size = spec.partition(":")
     if kind in GENERATORS and size.isdigit():
         cache = Path(args.cache_dir) if args.cache_dir else None
