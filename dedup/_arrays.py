@@ -187,7 +187,7 @@ def stable_order(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
             order[j + 1] = x
         return order
     low, high = values.min(), values.max()
-    if high - low < (1 << 32):
+    if 0 <= high - low < (1 << 32):  # (negative where the span overflows int64)
         return radix_order(values - low)
     return np.argsort(values, kind="mergesort")
 

@@ -496,7 +496,7 @@ def _edge_words(
     # first word may be cut by the stretch's start, the ones after it are whole. (Every passage's
     # two edges are looked at for their first words: the whole window's words cost more.)
     found: list[tuple[str, int, int]] = []
-    size = 16 * most if most is not None else high - low
+    size = 16 * max(most, 1) if most is not None else high - low
     while True:
         at = max(low, high - size)
         found = [(m.group(), m.start(), m.end()) for m in _SPACED.finditer(text, at, high)]

@@ -954,6 +954,10 @@ def test_stable_order_is_the_stable_argsort(values: list[int], presorted: bool, 
     x = np.array(sorted(values) if presorted else values, dtype=np.int64)
     x = np.clip(x * (1 << shift) if shift < 20 else x, -(2**62), 2**62)
     assert stable_order(x).tolist() == np.argsort(x, kind="stable").tolist()
+    # Values whose span overflows int64 (-2^63 ... 2^63 - 1) are ordered too.
+    ends = np.array([2**63 - 1, -(2**63)], dtype=np.int64)
+    wide = np.concatenate((x, ends, x[::-1]))
+    assert stable_order(wide).tolist() == np.argsort(wide, kind="stable").tolist()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
