@@ -43,10 +43,6 @@ from dedup.spark import write as spark_write
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
-# On one test worker (README runs pytest with -n auto --dist loadgroup): one JVM for all of them,
-# not one a worker, which on a many-core machine would start a JVM on every core.
-pytestmark = pytest.mark.xdist_group("spark")
-
 
 def _bench() -> Any:
     spec = importlib.util.spec_from_file_location("dedup_bench_main", ROOT / "benchmarks" / "bench.py")
