@@ -497,3 +497,27 @@ def test_the_reports_name_a_result_that_is_not_one() -> None:
     ):
         with pytest.raises(ParameterError, match=said):
             call()
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=8),
+    st.lists(st.integers(0, 7), max_size=40),
+    st.integers(0, 100),
+)
+def test_recent_documents_are_the_documents_within_their_budget(
+    lengths: list[int], lookups: list[int], chars: int
+) -> None:
+    """A report's cache of documents answers every lookup as the documents do, keeps the last one
+    looked up, and holds no more than its budget of characters beyond that one."""
+    from dedup.report import _Recent
+
+    docs = {f"d{k}": Document(f"d{k}", "x" * n) for k, n in enumerate(lengths)}
+    recent = _Recent(docs, chars=chars)
+    for k in lookups:
+        doc_id = f"d{k % len(lengths)}"
+        assert recent[doc_id] == docs[doc_id]
+        assert doc_id in recent.kept
+        assert recent.held == sum(len(d.text) for d in recent.kept.values())
+        assert recent.held <= chars or len(recent.kept) == 1
+    assert len(recent) == len(docs) and list(recent) == list(docs)
