@@ -6,7 +6,10 @@ import csv
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
@@ -218,38 +221,51 @@ def test_script_draws_find_the_wire_in_every_script() -> None:
     assert len(module.format_scripts(found).splitlines()) == 16
 
 
-def _bench_error(tmp_path: Path, *argv: str) -> str:
-    """Run bench.py with bad arguments: a usage error (status 2, no traceback) ending in one error line."""
-    # (run from tmp_path: a checkout without ../shared, the documented paths missing)
-    run = run_bench(*argv, "--json", str(tmp_path / "out.json"), timeout=120, cwd=tmp_path)
-    assert run.returncode == 2, run.stderr[-2000:]
-    assert "Traceback" not in run.stderr, run.stderr[-2000:]
-    last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("bench.py: error: "), run.stderr
-    return run.stderr
+@pytest.fixture
+def bench_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., str]:
+    """``main(argv)`` of bench.py with bad arguments: a usage error (status 2) ending in one error line.
+
+    Run in this process, from ``tmp_path`` (a checkout without ../shared, the documented paths
+    missing); a traceback would fail the test. bench.py's own process is run by the tests above.
+    """
+    bench = _bench_module()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["bench.py"])  # (argparse names the program after it)
+
+    def error(*argv: str) -> str:
+        with pytest.raises(SystemExit) as stopped:
+            bench.main([*argv, "--json", str(tmp_path / "out.json")])
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2, err[-2000:]
+        assert err.strip().splitlines()[-1].startswith("bench.py: error: "), err
+        return err
+
+    return error
 
 
-def test_bench_refuses_bad_arguments_before_running_anything(tmp_path: Path) -> None:
+def test_bench_refuses_bad_arguments_before_running_anything(tmp_path: Path, bench_error: Callable[..., str]) -> None:
     """A missing corpus path (the documented ../shared/evaldata/... from a checkout without it), a
     size that is no number or no document: a traceback after the warm-up, or, in --scans, after every
     earlier scan had run (their figures lost)."""
-    err = _bench_error(tmp_path, "--corpus", "../shared/evaldata/arabic-plag-dev")
+    err = bench_error("--corpus", "../shared/evaldata/arabic-plag-dev")
     assert "argument --corpus: ../shared/evaldata/arabic-plag-dev: no such file or folder; expected a file" in err
-    err = _bench_error(tmp_path, "--no-table", "--scans", "synthetic:20,../shared/evaldata/pan13-train")
+    err = bench_error("--no-table", "--scans", "synthetic:20,../shared/evaldata/pan13-train")
     assert "scan: synthetic:20" not in err
     assert "argument --scans: ../shared/evaldata/pan13-train: no such file or folder; expected a file" in err
-    assert "--scaling" in _bench_error(tmp_path, "--no-table", "--scaling", "10,x")
-    assert "--synthetic" in _bench_error(tmp_path, "--synthetic", "0")
+    assert "--scaling" in bench_error("--no-table", "--scaling", "10,x")
+    assert "--synthetic" in bench_error("--synthetic", "0")
     assert not (tmp_path / "out.json").exists()
 
 
-def test_bench_a_malformed_corpus_is_one_error_line(tmp_path: Path) -> None:
+def test_bench_a_malformed_corpus_is_one_error_line(tmp_path: Path, bench_error: Callable[..., str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "text": "hello"}\nnot json\n', encoding="utf-8")
-    err = _bench_error(tmp_path, "--corpus", str(bad), "--repeats", "1", "--no-memory")
+    err = bench_error("--corpus", str(bad), "--repeats", "1", "--no-memory")
     assert "bad.jsonl:2: not valid JSON" in err.strip().splitlines()[-1]
     # Scanned in a fresh process (--scans), the child's reason was lost behind CalledProcessError.
-    err = _bench_error(tmp_path, "--no-table", "--repeats", "1", "--scans", str(bad))
+    err = bench_error("--no-table", "--repeats", "1", "--scans", str(bad))
     assert "bad.jsonl:2: not valid JSON" in err.strip().splitlines()[-1]
 
 
@@ -259,7 +275,9 @@ def _write_jsonl(path: Path, count: int) -> Path:
     return path
 
 
-def test_bench_refuses_bad_option_values_before_running_anything(tmp_path: Path) -> None:
+def test_bench_refuses_bad_option_values_before_running_anything(
+    tmp_path: Path, bench_error: Callable[..., str]
+) -> None:
     """Each bad value is one line naming the option, the rule and the value, before any warm-up or
     scan (a traceback at the end of the run, its figures lost, or a value silently ignored)."""
     corpus = _write_jsonl(tmp_path / "c.jsonl", 4)
@@ -281,7 +299,7 @@ def test_bench_refuses_bad_option_values_before_running_anything(tmp_path: Path)
         (["--no-table", "--plot", str(tmp_path / "p.png"), "--scans", "synthetic:20"], "argument --plot: only with"),
     ]
     for argv, said in cases:
-        err = _bench_error(tmp_path, *argv)
+        err = bench_error(*argv)
         last = err.strip().splitlines()[-1]
         assert said in last, (argv, err)
         assert "scan: " not in err and "warm-up" not in err, (argv, err)
@@ -309,8 +327,8 @@ def test_bench_refuses_a_json_path_it_cannot_write_before_running(tmp_path: Path
     assert [p.name for p in tmp_path.iterdir()] == ["no"] or not list(tmp_path.iterdir())  # no temporary left
 
 
-def test_bench_an_empty_corpus_is_one_error_line(tmp_path: Path) -> None:
+def test_bench_an_empty_corpus_is_one_error_line(tmp_path: Path, bench_error: Callable[..., str]) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    err = _bench_error(tmp_path, "--corpus", str(empty), "--repeats", "1", "--no-memory")
+    err = bench_error("--corpus", str(empty), "--repeats", "1", "--no-memory")
     assert "empty.jsonl: no documents" in err.strip().splitlines()[-1]
