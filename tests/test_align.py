@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from references import linked_components
 
 from dedup import seeds
 from dedup._arrays import radix_order, stable_order
@@ -284,19 +285,9 @@ def test_short_verbatim_quote_counts_alone_only_as_a_sentence_of_news(alphabet: 
 
 def _chain_reference(start_a: list[int], start_b: list[int], gap: int) -> list[int]:
     """Single linkage over every pair of seeds, chains numbered by first seed: what _chain computes faster."""
-    label = list(range(len(start_a)))
-
-    def find(i: int) -> int:
-        while label[i] != i:
-            i = label[i]
-        return i
-
-    for i in range(len(start_a)):
-        for j in range(i + 1, len(start_a)):
-            if abs(start_a[j] - start_a[i]) <= gap and abs(start_b[j] - start_b[i]) <= gap:
-                ri, rj = find(i), find(j)
-                label[max(ri, rj)] = min(ri, rj)
-    roots = [find(i) for i in range(len(start_a))]
+    roots = linked_components(
+        len(start_a), lambda i, j: abs(start_a[j] - start_a[i]) <= gap and abs(start_b[j] - start_b[i]) <= gap
+    )
     number = {root: k for k, root in enumerate(dict.fromkeys(roots))}
     return [number[root] for root in roots]
 

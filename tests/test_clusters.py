@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from references import linked_components
 
 from dedup import Document, ScanResult, scan
 from dedup.clusters import Cluster, find_clusters, parse_date, passage_clusters, wire_agency
@@ -425,16 +426,8 @@ def test_members_are_the_components_of_every_overlap(
 
     sides = [Span(doc, start, start + length) for doc, start, length in spans]
     sides += [sides[k % len(sides)] for k in copies]  # (a document carrying one span for many outlets)
-    parent = list(range(len(sides)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(len(sides)):
-        for j in range(i):
-            if sides[i].doc == sides[j].doc and _same_member(sides[i], sides[j], min_overlap):
-                ri, rj = root(i), root(j)
-                parent[max(ri, rj)] = min(ri, rj)
-    assert _members(sides, min_overlap) == [root(i) for i in range(len(sides))]
+    # (the later side first, as the sweep compares them)
+    roots = linked_components(
+        len(sides), lambda i, j: sides[j].doc == sides[i].doc and _same_member(sides[j], sides[i], min_overlap)
+    )
+    assert _members(sides, min_overlap) == roots
