@@ -5,7 +5,10 @@ once a band, and a pair is a candidate when it shares at least ``min_shared`` ba
 ``min_bands``, or fewer for briefs: :func:`dedup.pairs.least_bands`). The counts
 are kept in a table of every pair where it fits the memory budget, else in sorted runs spilled
 past it (docs/performance.md, "Candidates counted in a table of every pair"). Buckets too common
-to compare every pair of their members are skipped and named (:attr:`Candidates.buckets`).
+to compare every pair of their members are skipped and named (:attr:`Candidates.buckets`), and
+their documents chained instead: each is paired with the next in the order of their document keys
+(:func:`document_key`), so that text every outlet ran still links its carriers, at a cost linear
+in the bucket (:func:`chained_pairs`).
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 from numba import njit
 
 from ._arrays import distinct, merge_counts
@@ -27,7 +31,7 @@ from .checks import check_bool, check_int
 from .errors import ParameterError
 from .store import SortedRuns
 
-__all__ = ["Candidates", "candidate_pairs", "candidate_pairs_banded"]
+__all__ = ["Candidates", "candidate_pairs", "candidate_pairs_banded", "chain_ranks", "chained_pairs", "document_key"]
 
 _T = TypeVar("_T")
 _K = TypeVar("_K")
@@ -45,16 +49,16 @@ class Candidates:
 
     ``left`` < ``right`` index the items given to :func:`candidate_pairs`; ``suppressed`` counts the
     buckets skipped because more than ``max_bucket`` items fell into them (too common to compare
-    every pair of their members). ``buckets`` has one row ``(band, key, group, other, items)`` for
-    each of them: its band, its key, the group of its first item in input order (or, given a
-    ``rank`` of the groups, its group of lowest rank), the next group among its items (-1 when all
-    are the first's), and the items it held.
+    every pair of their members: only their chain's pairs, :func:`chained_pairs`). ``buckets`` has
+    one row ``(band, key, group, other, items)`` for each of them: its band, its key, the group of
+    its first item in input order (or, given a ``rank`` of the groups, its group of lowest rank),
+    the next group among its items (-1 when all are the first's), and the items it held.
 
     Example:
         >>> keys = np.array([[5, 1], [5, 1], [6, 1]], dtype=np.uint64)  # band 1: one bucket of all three
         >>> c = candidate_pairs(keys, np.array([0, 1, 2]), np.array([0, 1, 2]), max_bucket=2)
         >>> c.left.tolist(), c.right.tolist(), c.shared_bands.tolist(), c.suppressed, c.buckets[0].tolist()
-        ([0], [1], [1], 1, [1, 1, 0, 1, 3])
+        ([0, 1], [1, 2], [2, 1], 1, [1, 1, 0, 1, 3])
     """
 
     left: npt.NDArray[np.int64]
@@ -64,6 +68,89 @@ class Candidates:
     buckets: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 5), dtype=np.int64))
 
 
+def document_key(doc_id: str) -> int:
+    """A document's 64-bit key: xxh64 of its UTF-8 id, as a signed integer.
+
+    The order in which a skipped bucket chains its documents (:func:`chained_pairs`), and the
+    Spark engine's number for a document: an order that does not depend on the input's, and that
+    every engine knows from the ids alone.
+
+    Example:
+        >>> document_key("a") == document_key("a"), document_key("a") == document_key("b")
+        (True, False)
+    """
+    return int(np.uint64(xxhash.xxh64_intdigest(doc_id.encode("utf-8"))).astype(np.int64))
+
+
+def chain_ranks(ids: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Each document's place in the chain order: by :func:`document_key`, then by id (distinct numbers).
+
+    Example:
+        >>> ids = ["a", "b", "c"]
+        >>> [ids[i] for i in np.argsort(chain_ranks(ids))] == sorted(ids, key=lambda i: (document_key(i), i))
+        True
+    """
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[sorted(range(len(ids)), key=lambda i: (document_key(ids[i]), ids[i]))] = np.arange(len(ids))
+    return ranks
+
+
+@njit(cache=True, nogil=True)
+def chained_pairs(
+    keys: npt.NDArray[np.int64], docs: npt.NDArray[np.int64], sources: npt.NDArray[np.int64], same_source: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pairs of a skipped bucket: its documents in key order, each with the next one of another source.
+
+    ``keys[x]``, ``docs[x]`` and ``sources[x]`` are member x's chain key, document and source: a
+    document may hold several members of the bucket, with one key (and distinct documents distinct
+    keys). Each document is paired with the first after it in key order whose source differs (the
+    very next with ``same_source``); the documents of the last run of one source, which have none
+    after them, with the last document before that run. A run of one outlet's documents thus all
+    pair with one document of another, a bucket of n documents gives at most n - 1 pairs, and they
+    link every document of a bucket that holds two sources. Pairs come as (lower, higher) document
+    numbers.
+
+    Example:
+        >>> keys, docs = np.array([30, 10, 20, 10, 40, 50]), np.array([3, 1, 2, 1, 4, 5])
+        >>> lo, hi = chained_pairs(keys, docs, np.array([0, 0, 1, 0, 1, 2]), False)
+        >>> list(zip(lo.tolist(), hi.tolist()))
+        [(1, 2), (2, 3), (3, 4), (4, 5)]
+        >>> lo, hi = chained_pairs(keys, docs, np.array([0, 0, 0, 0, 1, 1]), False)
+        >>> list(zip(lo.tolist(), hi.tolist()))
+        [(1, 4), (2, 4), (3, 4), (3, 5)]
+    """
+    order = np.argsort(keys, kind="mergesort")
+    doc = np.empty(len(order), dtype=np.int64)
+    source = np.empty(len(order), dtype=np.int64)
+    m = 0
+    for x in order:
+        if m == 0 or docs[x] != doc[m - 1]:
+            doc[m] = docs[x]
+            source[m] = sources[x]
+            m += 1
+    partner = np.full(m, -1, dtype=np.int64)
+    following = -1  # the first place after j holding another source than j's (-1: none)
+    for j in range(m - 2, -1, -1):
+        if same_source or source[j + 1] != source[j]:
+            following = j + 1
+        partner[j] = following
+    # The last run (no other source after it): its first is linked already, the rest to the place before it.
+    last = m - 1
+    while not same_source and last > 0 and source[last - 1] == source[m - 1]:
+        last -= 1
+    for j in range(last + 1, m):
+        partner[j] = last - 1
+    lo = np.empty(m, dtype=np.int64)
+    hi = np.empty(m, dtype=np.int64)
+    count = 0
+    for j in range(m):
+        if partner[j] >= 0:
+            lo[count] = min(doc[j], doc[partner[j]])
+            hi[count] = max(doc[j], doc[partner[j]])
+            count += 1
+    return lo[:count].copy(), hi[:count].copy()
+
+
 def candidate_pairs(
     keys: npt.NDArray[np.uint64],
     groups: npt.NDArray[np.int64],
@@ -71,12 +158,15 @@ def candidate_pairs(
     *,
     same_source: bool = False,
     max_bucket: int = 256,
+    chain: npt.NDArray[np.integer] | None = None,
 ) -> Candidates:
     """Pairs of groups (documents) with at least one item pair sharing a band key.
 
     ``keys`` holds one row of band keys per item (window); ``groups[i]`` is the document of item i
     and ``sources[i]`` its outlet. Pairs inside one document are never returned, pairs inside one
-    outlet only with ``same_source``. The result is at the group level, ``left < right``.
+    outlet only with ``same_source``. The result is at the group level, ``left < right``. A bucket
+    of more than ``max_bucket`` items gives the pairs of its chain (:func:`chained_pairs`, in the
+    order of ``chain``, one number a group, default the group numbers), not every pair.
 
     Example:
         >>> keys = np.array([[1, 7], [1, 8], [2, 8], [3, 9]], dtype=np.uint64)
@@ -90,7 +180,7 @@ def candidate_pairs(
         )
     check_int("max_bucket", max_bucket, 2)
     check_bool("same_source", same_source)  # ("no" is truthy: it would compare an outlet with itself)
-    pairs_of = _BandPairs(groups, sources, same_source, max_bucket)
+    pairs_of = _BandPairs(groups, sources, same_source, max_bucket, chain=chain)
     counts = _PairCounts(keys.shape[1])
     buckets = []
     for band in range(keys.shape[1]):
@@ -128,6 +218,7 @@ def candidate_pairs_banded(
     accept: Accept | None = None,
     members: Callable[[int], npt.NDArray[np.integer] | None] | None = None,
     rank: npt.NDArray[np.integer] | None = None,
+    chain: npt.NDArray[np.integer] | None = None,
 ) -> Candidates:
     """:func:`candidate_pairs` over keys given one band at a time (``column(band)``, one key per item).
 
@@ -152,6 +243,9 @@ def candidate_pairs_banded(
     ``rank``, when given, has one distinct number per group (``rank[g]`` for group ``g``): a skipped
     bucket's row then names its two groups of lowest rank, not its first two in input order (a
     scan ranks documents by id, so that the row does not depend on the input's order).
+    ``chain``, when given, has one distinct number per group: the order in which a skipped bucket
+    chains its groups (:func:`chained_pairs`; a scan gives :func:`chain_ranks` of the ids), else
+    the group numbers.
 
     Example:
         >>> cols = [np.array([1, 1, 2, 3], np.uint32), np.array([7, 8, 8, 9], np.uint32)]
@@ -168,7 +262,7 @@ def candidate_pairs_banded(
         raise ParameterError(f"max_bucket must be at least 2, got {max_bucket}")
     if len(sources) != len(groups):
         raise ParameterError(f"groups ({len(groups)}) and sources ({len(sources)}) must have one value for each item")
-    pairs_of = _BandPairs(groups, sources, same_source, max_bucket, rank)
+    pairs_of = _BandPairs(groups, sources, same_source, max_bucket, rank, chain)
 
     def keys_of(band: int) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.int64] | None]:
         keys: npt.NDArray[np.generic] = column(band)
@@ -320,12 +414,16 @@ class _BandPairs:
         same_source: bool,
         max_bucket: int,
         rank: npt.NDArray[np.integer] | None = None,
+        chain: npt.NDArray[np.integer] | None = None,
     ) -> None:
         self.groups = np.ascontiguousarray(groups, dtype=np.int64)
-        # Empty: a skipped bucket names its first groups in input order (the kernel's rule without a rank).
+        # Empty: a skipped bucket names its first groups in input order (the kernel's rule without a
+        # rank), and chains its groups in the order of their numbers.
         self.rank = np.zeros(0, dtype=np.int64) if rank is None else np.ascontiguousarray(rank, dtype=np.int64)
-        if len(self.rank) and len(self.groups) and (self.groups.min() < 0 or self.groups.max() >= len(self.rank)):
-            raise ParameterError(f"rank ({len(self.rank)} values) must have one value for each group")
+        self.chain = np.zeros(0, dtype=np.int64) if chain is None else np.ascontiguousarray(chain, dtype=np.int64)
+        for name, values in (("rank", self.rank), ("chain", self.chain)):
+            if len(values) and len(self.groups) and (self.groups.min() < 0 or self.groups.max() >= len(values)):
+                raise ParameterError(f"{name} ({len(values)} values) must have one value for each group")
         self.sources = np.ascontiguousarray(sources, dtype=np.int64)
         self.same_source = bool(same_source)
         self.max_bucket = int(max_bucket)
@@ -398,7 +496,7 @@ class _BandPairs:
         while True:
             filled, start, suppressed = _band_pairs_kernel(
                 ordered, order, key_shift, item_mask, groups, sources, self.same_source, self.max_bucket, start,
-                out, filled, skipped, suppressed, self.rank,
+                out, filled, skipped, suppressed, self.rank, self.chain,
             )  # fmt: skip
             if start == len(ordered):
                 break
@@ -433,16 +531,19 @@ def _band_pairs_kernel(
     skipped: npt.NDArray[np.int64],
     suppressed: int,
     rank: npt.NDArray[np.int64],
+    chain: npt.NDArray[np.int64],
 ) -> tuple[int, int, int]:
     """Group pairs of the buckets of items sorted by key, from position ``start`` on, into ``out``.
 
-    Item ``x`` of the sorted order is ``order[x] & item_mask`` and its key ``ordered[x] >> key_shift``.
-    The pairs go after the ``filled`` first values of ``out``, until the first bucket whose pairs
-    would not fit; a bucket of more than ``max_bucket`` items is skipped, as the row (key, group of
-    its first item, the next group among its items or -1, items) after the ``suppressed`` first
-    rows of ``skipped``; with a ``rank`` (not empty) of the groups, the groups of lowest rank.
-    Returns how many values of ``out`` are filled, the position to go on from (``n`` when done),
-    and how many rows of ``skipped``. The pairs may repeat.
+    Item ``x`` of the sorted order is ``order[x] & item_mask`` and its key ``ordered[x] >>
+    key_shift``. The pairs go after the ``filled`` first values of ``out``, until the first bucket
+    whose pairs would not fit; a bucket of more than ``max_bucket`` items is skipped, as the row
+    (key, group of its first item, the next group among its items or -1, items) after the
+    ``suppressed`` first rows of ``skipped``; with a ``rank`` (not empty) of the groups, the groups
+    of lowest rank. A skipped bucket's groups are chained (:func:`chained_pairs`) in the order of
+    ``chain`` (one number a group; empty: the group numbers). Returns how many values of ``out`` are
+    filled, the position to go on from (``n`` when done), and how many rows of ``skipped``. The
+    pairs may repeat.
     """
     shift = np.uint64(key_shift)
     n = len(ordered)
@@ -471,6 +572,8 @@ def _band_pairs_kernel(
             while e < n and ordered[e] >> shift == key:
                 e += 1
             if e - s > max_bucket:
+                if count + (e - s) > len(out):  # (its chain: fewer pairs than items)
+                    return count, s, suppressed
                 # Items of a bucket follow their input order (the sort's tie-break): the first is the
                 # earliest, so the row does not depend on how the work was split.
                 first_group = groups[order[s] & item_mask]
@@ -494,6 +597,18 @@ def _band_pairs_kernel(
                 skipped[suppressed, 2] = other
                 skipped[suppressed, 3] = e - s
                 suppressed += 1
+                held_key = np.empty(e - s, dtype=np.int64)
+                held_group = np.empty(e - s, dtype=np.int64)
+                held_source = np.empty(e - s, dtype=np.int64)
+                for x in range(s, e):
+                    i = order[x] & item_mask
+                    held_group[x - s] = groups[i]
+                    held_source[x - s] = sources[i]
+                    held_key[x - s] = chain[groups[i]] if len(chain) else groups[i]
+                lo, hi = chained_pairs(held_key, held_group, held_source, same_source)
+                for k in range(len(lo)):
+                    out[count] = (np.uint64(lo[k]) << np.uint64(32)) | np.uint64(hi[k])
+                    count += 1
                 continue
             members = 0
             for x in range(s, e):

@@ -328,7 +328,8 @@ def duplicate_groups(pairs: Iterable[Pair], min_coverage: float = 0.8) -> list[l
     a lower ``min_coverage`` (0.5) groups it too, and more pairs that share less. ``pairs`` are a
     scan's (``ScanResult.pairs``) or read back from its JSONL report
     (:func:`dedup.report.parse_records`). A page printed more often than the LSH buckets hold
-    (``max_bucket`` windows) pairs no documents: the summary names it (``common_text``).
+    (``max_bucket`` windows) pairs each copy with one other (a chain), which still makes them one
+    group; the summary names it (``common_text``).
 
     Example:
         >>> from dedup import scan

@@ -1,7 +1,8 @@
 """Name the text of the LSH buckets skipped as too common (``max_bucket``).
 
-A bucket that more than ``max_bucket`` windows fall into is not searched for pairs: every pair
-of its windows would be compared. Such text is an outlet's page chrome or a menu, wire copy that
+A bucket that more than ``max_bucket`` windows fall into is not searched for every pair (each
+pair of its windows would be compared): its documents are chained instead, each paired with the
+next holding it (:func:`dedup.candidates.chained_pairs`). Such text is an outlet's page chrome or a menu, wire copy that
 hundreds of documents carry, or wording so frequent in the language that one of its n-grams
 holds a band's minimum in windows of unrelated texts. The candidate search counts these buckets
 and, for each, keeps its band, its key and the first two documents holding it

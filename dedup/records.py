@@ -197,12 +197,12 @@ class Skipped:
 class CommonText:
     """Text too common to compare: held by more windows than ``max_bucket`` in some LSH band.
 
-    Such a bucket is skipped, not searched for pairs (every pair of its windows would be
-    compared); the scan counts the buckets and names their text with these records
-    (:mod:`dedup.common`). ``span`` is where one document holding the text has it (what its
-    windows in the buckets share with another document's, merged), ``windows`` the most windows
-    one of its buckets held, ``buckets`` how many skipped buckets it accounts for, and ``text``
-    its first characters (at most 200).
+    Such a bucket is not searched for every pair (each pair of its windows would be compared): its
+    documents are chained, each paired with the next holding it; the scan counts the buckets and
+    names their text with these records (:mod:`dedup.common`). ``span`` is where one document
+    holding the text has it (what its windows in the buckets share with another document's, merged),
+    ``windows`` the most windows one of its buckets held, ``buckets`` how many skipped buckets it
+    accounts for, and ``text`` its first characters (at most 200).
 
     Example:
         >>> CommonText(Span("d", 0, 40), 300, 2, "follow us on ...").windows

@@ -906,8 +906,9 @@ def suppressed_note(result: ScanResult) -> str:
     """One line naming the LSH buckets the scan skipped as too common (``max_bucket``), or ``""`` when none was.
 
     A band value held by more windows than ``max_bucket`` (page chrome, a menu every page of a site
-    repeats, or wire copy carried by hundreds of documents) pairs no documents: the report says
-    so, with the parameter that decides it, rather than drop that text silently.
+    repeats, or wire copy carried by hundreds of documents) is not compared pair by pair: its
+    documents are chained, each compared with the next holding it (:func:`dedup.candidates.chained_pairs`).
+    The report says so, with the parameter that decides it, rather than thin that text out silently.
 
     Example:
         >>> from dedup.scan import ScanConfig
@@ -919,8 +920,8 @@ def suppressed_note(result: ScanResult) -> str:
         return ""
     return (
         f"{plural(result.suppressed_buckets, 'LSH bucket')} skipped as too common (each held more than"
-        f" max_bucket, {result.config.max_bucket}, windows): documents that share only such text are not"
-        " compared; raise --max-bucket to compare them"
+        f" max_bucket, {result.config.max_bucket}, windows): documents sharing such text are compared in a"
+        " chain, each with the next holding it, not every pair; raise --max-bucket to compare every pair"
     )
 
 

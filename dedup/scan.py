@@ -25,7 +25,7 @@ from .align import Alignment, Prepared, document_keys
 from .batch import Handle, align_documents, handle
 from .boilerplate import Boilerplate, KeySources, SeedCounts, source_salt
 from .budget import per_document_budget
-from .candidates import Candidates, candidate_pairs_banded
+from .candidates import Candidates, candidate_pairs_banded, chain_ranks
 from .candidates import _threads as _default_threads  # the same two-core default for every stage
 from .checks import check_int
 from .common import common_texts
@@ -645,7 +645,7 @@ def _candidates(index: _Index, window_doc: npt.NDArray[np.int64], window_source:
     return candidate_pairs_banded(
         index.column, index.all_bands, window_doc, window_source, same_source=cfg.same_source,
         max_bucket=cfg.max_bucket, min_shared=least, threads=index.threads, accept=accept, members=index.members,
-        rank=rank,
+        rank=rank, chain=chain_ranks(ids),
     )  # fmt: skip
 
 

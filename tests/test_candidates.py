@@ -11,9 +11,10 @@ import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import linked_components
 
 from dedup import candidates
-from dedup.candidates import candidate_pairs, candidate_pairs_banded
+from dedup.candidates import candidate_pairs, candidate_pairs_banded, chained_pairs
 from dedup.errors import ParameterError
 
 
@@ -47,10 +48,65 @@ def test_same_source_pairs_only_when_asked() -> None:
     assert len(candidate_pairs(keys, groups, sources, same_source=True).left) == 1
 
 
-def test_oversized_buckets_are_suppressed_and_counted() -> None:
+def test_oversized_buckets_are_suppressed_counted_and_chained() -> None:
+    """A bucket over max_bucket pairs each document with the next in the chain order only."""
     keys = np.full((10, 1), 9, dtype=np.uint64)
     found = candidate_pairs(keys, np.arange(10), np.arange(10), max_bucket=5)
-    assert len(found.left) == 0 and found.suppressed == 1
+    assert found.suppressed == 1
+    assert list(zip(found.left.tolist(), found.right.tolist(), strict=True)) == [(i, i + 1) for i in range(9)]
+    backwards = candidate_pairs(keys, np.arange(10), np.arange(10), max_bucket=5, chain=np.arange(10)[::-1].copy())
+    assert backwards.left.tolist() == found.left.tolist() and backwards.right.tolist() == found.right.tolist()
+    odd_first = np.argsort(np.r_[np.arange(1, 10, 2), np.arange(0, 10, 2)])  # chain 1 3 5 7 9 0 2 4 6 8
+    shuffled = candidate_pairs(keys, np.arange(10), np.arange(10), max_bucket=5, chain=odd_first)
+    assert sorted(zip(shuffled.left.tolist(), shuffled.right.tolist(), strict=True)) == sorted(
+        [(1, 3), (3, 5), (5, 7), (7, 9), (0, 9), (0, 2), (2, 4), (4, 6), (6, 8)]
+    )
+    one_outlet = candidate_pairs(keys, np.arange(10), np.zeros(10, dtype=np.int64), max_bucket=5)
+    assert len(one_outlet.left) == 0 and one_outlet.suppressed == 1  # (an outlet's own text links nothing)
+
+
+def _chain_reference(docs: dict[int, int], order: list[int], same_source: bool) -> set[tuple[int, int]]:
+    """The pairs of a chained bucket, plainly: each document (``docs``: its source) in ``order`` with
+    the first later one of another source, else the last earlier one."""
+    pairs = set()
+    for j, g in enumerate(order):
+        later = [h for h in order[j + 1 :] if same_source or docs[h] != docs[g]]
+        earlier = [h for h in order[:j] if same_source or docs[h] != docs[g]]
+        partner = later[0] if later else earlier[-1] if earlier else None
+        if partner is not None:
+            pairs.add((min(g, partner), max(g, partner)))
+    return pairs
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 3)), min_size=1, max_size=40),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_a_chain_links_every_document_of_a_bucket_of_two_sources(
+    members: list[tuple[int, int]], same_source: bool, random: object
+) -> None:
+    """At most one pair fewer than the documents, each across sources (unless same_source), the
+    reference's pairs, and one component holding every document when the bucket has two sources."""
+    source_of = {doc: source for doc, source in reversed(members)}  # (a document's first member names its source)
+    docs = sorted(source_of)
+    keys = list(range(len(docs)))
+    random.shuffle(keys)  # type: ignore[attr-defined]
+    key = dict(zip(docs, keys, strict=True))
+    lo, hi = chained_pairs(
+        np.array([key[d] for d, _ in members], dtype=np.int64),
+        np.array([d for d, _ in members], dtype=np.int64),
+        np.array([s for _, s in members], dtype=np.int64),
+        same_source,
+    )
+    pairs = list(zip(lo.tolist(), hi.tolist(), strict=True))
+    assert len(set(pairs)) == len(pairs) <= max(len(docs) - 1, 0)
+    assert set(pairs) == _chain_reference(source_of, sorted(docs, key=key.__getitem__), same_source)
+    assert all(a < b and (same_source or source_of[a] != source_of[b]) for a, b in pairs)
+    if same_source or len(set(source_of.values())) > 1:
+        labels = linked_components(len(docs), lambda i, j: (docs[i], docs[j]) in set(pairs))
+        assert set(labels) == {0}
 
 
 def _skipped_reference(keys: npt.NDArray[np.uint64], groups: npt.NDArray[np.int64], max_bucket: int) -> list[list[int]]:
@@ -124,8 +180,10 @@ def _brute_force(
     same_source: bool,
     max_bucket: int,
     min_shared: int,
+    chain: npt.NDArray[np.int64] | None = None,
 ) -> tuple[list[int], list[int], list[int], int]:
-    """The candidates by their definition: every item pair of every bucket, a band counted once per pair."""
+    """The candidates by their definition: every item pair of every bucket, a band counted once per
+    pair; a bucket over max_bucket, the pairs of its chain in the order of ``chain`` (default: group numbers)."""
     counts: Counter[tuple[int, int]] = Counter()
     suppressed = 0
     for keys in cols:
@@ -136,6 +194,11 @@ def _brute_force(
         for members in buckets.values():
             if len(members) > max_bucket:
                 suppressed += 1
+                first_source: dict[int, int] = {}
+                for i in members:
+                    first_source.setdefault(int(groups[i]), int(sources[i]))
+                order = sorted(first_source, key=lambda g: g if chain is None else int(chain[g]))
+                in_band |= _chain_reference(first_source, order, same_source)
                 continue
             for a, b in itertools.combinations(members, 2):
                 ga, gb = int(groups[a]), int(groups[b])
@@ -162,6 +225,7 @@ def _brute_force(
     table_from_first_band=st.booleans(),
     filtered=st.booleans(),
     partial=st.booleans(),
+    chained=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_candidate_pairs_banded_match_brute_force(
@@ -179,12 +243,14 @@ def test_candidate_pairs_banded_match_brute_force(
     table_from_first_band: bool,
     filtered: bool,
     partial: bool,
+    chained: bool,
     seed: int,
 ) -> None:
     """Every path of the fast search (per document or per item, sliced, threaded, buffers grown or
     flushed, pair counts split between threads, a pair table taking over the counts after the
     first band or when they outgrow it, read a few rows at a time; a stricter rule applied as the
-    pairs come; a last band holding some items only) gives the pairs the definition gives."""
+    pairs come; a last band holding some items only; skipped buckets chained in any order) gives
+    the pairs the definition gives."""
 
     def rule(left: np.ndarray, right: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = ((left + right) % 3 != 0) | (shared >= 2)
@@ -213,6 +279,7 @@ def test_candidate_pairs_banded_match_brute_force(
         cols[-1][outside] = distinct_keys + 1 + outside
         given[-1] = cols[-1][held]
     members = [None] * (bands - 1) + [held]
+    chain = rng.permutation(int(groups.max(initial=0)) + 1) if chained else None
     table_bytes = candidates._PairTable.nbytes_for
     if table_from_first_band and layout != "sparse":  # (a table of 500,000 groups would not fit)
         table_bytes = staticmethod(lambda top, bands: 0)  # type: ignore[assignment]
@@ -223,8 +290,9 @@ def test_candidate_pairs_banded_match_brute_force(
         got = candidate_pairs_banded(
             given.__getitem__, bands, groups, sources, same_source=same_source, max_bucket=max_bucket,
             min_shared=min_shared, budget=budget, accept=rule if filtered else None, members=members.__getitem__,
+            chain=chain,
         )  # fmt: skip
-    left, right, shared, suppressed = _brute_force(cols, groups, sources, same_source, max_bucket, min_shared)
+    left, right, shared, suppressed = _brute_force(cols, groups, sources, same_source, max_bucket, min_shared, chain)
     if filtered:
         kept = rule(np.array(left, dtype=np.int64), np.array(right, dtype=np.int64), np.array(shared, dtype=np.int64))
         left, right, shared = (part.tolist() for part in kept)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import dedup
 from dedup.boilerplate import SeedCounts, source_salt
-from dedup.candidates import candidate_pairs_banded
+from dedup.candidates import candidate_pairs_banded, chained_pairs, document_key
 from dedup.cli import main
 from dedup.clusters import find_clusters
 from dedup.errors import InputError, ParameterError
@@ -248,6 +248,42 @@ def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any)
         at = texts[named.span.doc].index(wire)
         assert at <= named.span.start <= at + 5 and at + len(wire) - 5 <= named.span.end <= at + len(wire)
         assert named.windows == local.common[0].windows
+
+
+def test_skipped_buckets_chain_their_carriers_as_the_local_engine_does(spark: Any) -> None:
+    """A paragraph ten documents carry (two outlets twice) in buckets over max_bucket: no bucket's
+    pairs are all compared, yet each document is paired with the next of another outlet in the
+    order of their document keys, in both engines alike, and the carriers make one cluster."""
+    rng = random.Random(5)
+    wire = (
+        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
+    )
+
+    def own() -> str:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(100))
+
+    outlets = [f"o{k}" for k in range(8)] + ["o0", "o3"]
+    carriers = [Document(f"d{k}", f"{own()} {wire}{own()}", source=o) for k, o in enumerate(outlets)]
+    docs = carriers + [Document(f"n{k}", own(), source=f"p{k}") for k in range(3)]
+    cfg = ScanConfig(max_bucket=4)
+    local = dedup.scan(docs, cfg)
+    assert local.suppressed_buckets > 0
+    # The chain of a bucket all carriers fill: its pairs are found, though the bucket was skipped.
+    numbers = {o: k for k, o in enumerate(sorted(set(outlets)))}
+    lo, hi = chained_pairs(
+        np.array([document_key(d.id) for d in carriers]), np.arange(len(carriers)),
+        np.array([numbers[o] for o in outlets]), False,
+    )  # fmt: skip
+    found = {frozenset((p.a, p.b)) for p in local.pairs}
+    chain = {frozenset((carriers[x].id, carriers[y].id)) for x, y in zip(lo.tolist(), hi.tolist(), strict=True)}
+    assert len(chain) == len(carriers) - 1 and chain <= found
+    across = sum(a.source != b.source for k, a in enumerate(carriers) for b in carriers[k + 1 :])
+    assert len(found) < across  # not every pair of carriers: the buckets were not compared whole
+    [cluster] = find_clusters(local)
+    assert {m.doc for m in cluster.members} == {d.id for d in carriers}
+    _assert_same(local, spark_scan(_frame(spark, docs, 3), cfg))
 
 
 def test_budget_dates_and_scored_pairs_same_as_local(spark: Any) -> None:

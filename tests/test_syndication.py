@@ -75,6 +75,33 @@ def test_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.Da
         assert clusters == []
 
 
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(6, 16), max_bucket=st.integers(2, 8), data=st.data())
+def test_wire_copy_carried_past_max_bucket_still_links_every_carrier(
+    n: int, max_bucket: int, data: st.DataObject
+) -> None:
+    """A bucket of more windows than max_bucket is not searched for every pair, but its documents
+    are chained: every carrier is in a pair reporting the copy, and one cluster holds them all."""
+    k = data.draw(st.integers(max(3, n - 4), n), label="carriers")
+    seed = data.draw(st.integers(0, 10_000), label="seed")
+    docs = [
+        Document(f"d{i:02d}", carrier(seed + i, WIRE) if i < k else story(seed + i) + " " + story(seed + 500 + i),
+                 source=f"outlet{i}")
+        for i in range(n)
+    ]  # fmt: skip
+    result = scan(docs, ScanConfig(max_bucket=max_bucket))
+    carriers = sorted(d.id for d in docs[:k])
+    assert result.suppressed_buckets > 0
+    found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
+    assert set().union(*found) == set(carriers)  # every carrier, and no other document
+    assert len(found) >= k - 1
+    for p in result.passages:
+        for span in (p.a, p.b):
+            start = docs[int(span.doc[1:])].text.index(WIRE)
+            assert min(span.end, start + len(WIRE)) - max(span.start, start) >= len(WIRE) - 2
+    assert [sorted(m.doc for m in c.members) for c in find_clusters(result)] == [carriers]
+
+
 def edited(wire: str, seed: int, share: float) -> str:
     """The wire as one outlet ran it: about ``share`` of its words replaced by a word of its own, or followed by one."""
     rng = random.Random(seed)

@@ -373,7 +373,7 @@ class Index:
                     segments = store.segments(snap)
                     result = run_query(
                         config, batch, window_doc, segments, removed, stats, store.documents, store.windows, store.text,
-                        store.source_numbers, store.source_problem,
+                        store.outlets, store.source_numbers, store.source_problem,
                     )  # fmt: skip
             finally:
                 batch.close_keys()

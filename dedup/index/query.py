@@ -25,7 +25,7 @@ from .._arrays import distinct, distinct_counts
 from ..agencies import wire_agency
 from ..boilerplate import Boilerplate, source_salt
 from ..budget import per_document_budget
-from ..candidates import _count_shared
+from ..candidates import _count_shared, chain_ranks, chained_pairs
 from ..common import common_texts
 from ..config import ScanConfig
 from ..dates import period
@@ -199,15 +199,17 @@ def _band_pairs(
     a_local: npt.NDArray[np.int64],
     q_bucket: npt.NDArray[np.int64],
     q_local: npt.NDArray[np.int64],
+    chained: npt.NDArray[np.uint64],
 ) -> npt.NDArray[np.uint64]:
-    """The distinct (archive or query, query) pairs of one band's buckets, packed low << 32 | high."""
+    """The distinct (archive or query, query) pairs of one band's buckets, packed low << 32 | high, with
+    the band's ``chained`` pairs (of its suppressed buckets, packed alike)."""
     q_owner, at = _ranges(np.searchsorted(a_bucket, q_bucket, "left"), np.searchsorted(a_bucket, q_bucket, "right"))
     low, high = [a_local[at]], [q_local[q_owner]]
     q_owner, at = _ranges(np.arange(len(q_bucket), dtype=np.int64) + 1, np.searchsorted(q_bucket, q_bucket, "right"))
     low.append(q_local[q_owner])
     high.append(q_local[at])
     packed = (np.concatenate(low).astype(np.uint64) << np.uint64(32)) | np.concatenate(high).astype(np.uint64)
-    return distinct(packed)
+    return distinct(np.concatenate([packed, chained]))
 
 
 def run_query(
@@ -220,18 +222,21 @@ def run_query(
     fetch: Any,
     windows_of: Any,
     text_of: Any,
+    outlets: Any,
     source_numbers: Any = None,
     source_problem: Any = None,
 ) -> ScanResult:
     """Passages and pairs between the finished query batch and the archive (and among the batch).
 
     ``removed`` are archive numbers to leave out (removed documents, archive copies of query
-    documents); ``stats`` the statistics of the archive without them plus the batch's; ``fetch(nums)``
-    returns the stored rows (:data:`dedup.index.store.Row`) of archive documents, ``windows_of(nums)``
-    their window counts (-1 for a number with no document), ``text_of(row)`` a row's text;
-    ``source_numbers(names)`` gives the numbers of the archive documents of each source named, for
-    the sources whose boilerplate is counted exactly (:mod:`dedup.recount`); ``source_problem(id, source)``
-    the error for an archive document whose source has no id (a damaged catalogue).
+    documents); ``stats`` the statistics of the archive without them plus the batch's;
+    ``fetch(nums)`` returns the stored rows (:data:`dedup.index.store.Row`) of archive documents,
+    ``windows_of(nums)`` their window counts (-1 for a number with no document), ``text_of(row)`` a
+    row's text; ``outlets(nums)`` the id and outlet of archive documents by number (those that
+    exist), for the buckets a scan would chain (:func:`_chains`); ``source_numbers(names)`` gives
+    the numbers of the archive documents of each source named, for the sources whose boilerplate is
+    counted exactly (:mod:`dedup.recount`); ``source_problem(id, source)`` the error for an archive
+    document whose source has no id (a damaged catalogue).
     """
     qk = QueryKeys.of(batch, window_doc)
     buckets = len(qk.bucket_key)
@@ -255,16 +260,24 @@ def run_query(
     for o in overflow:
         suppressed[o] = True
     common = _common(qk, suppressed, batch, config, segments, removed, fetch, text_of)
+    chain_band, chain_x, chain_y = _chains(qk, suppressed, batch, config, segments, removed, outlets)
     keep = ~suppressed[a_bucket]
     a_bucket, a_doc = a_bucket[keep], a_doc[keep]
     keep = ~suppressed[qk.entry_bucket]
     q_bucket, q_doc = qk.entry_bucket[keep], qk.entry_doc[keep]
 
     # Local numbers: the archive documents met, in archive order, then the query documents in input order.
-    archive = distinct(a_doc).astype(np.int64)
+    chain_ends = np.concatenate([chain_x, chain_y])
+    archive = distinct(np.concatenate([a_doc.astype(np.int64), chain_ends[chain_ends >= 0]]))
     na = len(archive)
     a_local = np.searchsorted(archive, a_doc.astype(np.int64))
     q_local = q_doc + na
+    # A chain's ends: archive numbers, and -1 - q for query document q.
+    chain_x, chain_y = (np.where(v < 0, na - 1 - v, np.searchsorted(archive, v)) for v in (chain_x, chain_y))
+    chained = (np.minimum(chain_x, chain_y).astype(np.uint64) << np.uint64(32)) | np.maximum(chain_x, chain_y).astype(
+        np.uint64
+    )
+    chain_bounds = np.searchsorted(chain_band, np.arange(batch.all_bands + 1)).tolist()
     order = np.argsort(a_bucket, kind="stable")
     a_bucket, a_local = a_bucket[order], a_local[order]
 
@@ -273,13 +286,16 @@ def run_query(
     # all bands at once, before they are made distinct, are many times the pairs, and were the
     # query's peak memory (docs/performance.md, "The archive index").
     per_band = [
-        _band_pairs(a_bucket[a_lo:a_hi], a_local[a_lo:a_hi], q_bucket[q_lo:q_hi], q_local[q_lo:q_hi])
-        for (a_lo, a_hi), (q_lo, q_hi) in zip(
+        _band_pairs(
+            a_bucket[a_lo:a_hi], a_local[a_lo:a_hi], q_bucket[q_lo:q_hi], q_local[q_lo:q_hi],
+            chained[chain_bounds[band] : chain_bounds[band + 1]],
+        )
+        for band, ((a_lo, a_hi), (q_lo, q_hi)) in enumerate(zip(
             _band_ranges(qk.bucket_band[a_bucket], batch.all_bands),
             _band_ranges(qk.bucket_band[q_bucket], batch.all_bands),
             strict=True,
-        )
-    ]
+        ))
+    ]  # fmt: skip
     # The scan's candidate rule (dedup.scan._candidates): min_bands shared bands, fewer for a brief
     # and a story with few window pairs between them (pairs.needed_bands).
     lowest = least_bands(config)
@@ -394,6 +410,69 @@ def run_query(
         scanned_documents=len(batch.documents),
         unread_dates=list(batch.unread_dates),
     )
+
+
+def _chains(
+    qk: QueryKeys,
+    suppressed: npt.NDArray[np.bool_],
+    batch: _Index,
+    config: ScanConfig,
+    segments: list[Segment],
+    removed: npt.NDArray[np.uint32],
+    outlets: Any,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pairs with a query document that the suppressed buckets chain (:func:`dedup.candidates.chained_pairs`).
+
+    A scan of the archive and the query chains every document of such a bucket in the order of
+    their ids' keys (:func:`dedup.candidates.chain_ranks`), so each bucket's archive entries are
+    looked up whole (the first lookup stopped at the cap) and their documents' ids and outlets
+    read (``outlets(nums)``). Returns rows (band, x, y) sorted by band, each end an archive number
+    or ``-1 - q`` for query document q.
+    """
+    none = np.zeros(0, dtype=np.int64)
+    skipped = np.flatnonzero(suppressed)
+    if not len(skipped):
+        return none, none, none
+    which, docs = [none], [none]
+    for seg in segments:
+        m = seg.lookup(qk.bucket_band[skipped], qk.bucket_key[skipped])
+        which.append(m.which)
+        docs.append(m.docs.astype(np.int64))
+    a_which, a_doc = np.concatenate(which), np.concatenate(docs)
+    found = outlets(sorted(set(a_doc.tolist()) - set(removed.tolist())))
+    keep = np.array([d in found for d in a_doc.tolist()], dtype=np.bool_)
+    a_which, a_doc = a_which[keep], a_doc[keep]
+    at = np.searchsorted(qk.entry_bucket, skipped, "left")
+    owner, entries = _ranges(at, np.searchsorted(qk.entry_bucket, skipped, "right"))
+    q_doc = qk.entry_doc[entries]
+    queried = sorted(set(q_doc.tolist()))
+    # Every document met, numbered: the archive's (by number), then the query's; one chain key each.
+    nums = sorted(found)
+    place = {num: k for k, num in enumerate(nums)} | {-1 - q: len(nums) + k for k, q in enumerate(queried)}
+    ids = [found[num][0] for num in nums] + [batch.documents.doc_id(q) for q in queried]
+    names = [found[num][1] for num in nums] + [batch.documents.document(q).outlet for q in queried]
+    number: dict[str, int] = {}
+    source = np.array([number.setdefault(name, len(number)) for name in names], dtype=np.int64)
+    ranks = chain_ranks(ids)
+    bucket = np.concatenate([a_which, owner])
+    member = np.concatenate([a_doc, -1 - q_doc])
+    order = np.argsort(bucket, kind="stable")
+    bucket, member = bucket[order], member[order]
+    placed = np.array([place[v] for v in member.tolist()], dtype=np.int64)
+    bounds = np.searchsorted(bucket, np.arange(len(skipped) + 1)).tolist()
+    band, x, y = [none], [none], [none]
+    for j in range(len(skipped)):
+        lo, hi = bounds[j], bounds[j + 1]
+        if hi - lo < 2:
+            continue
+        first, second = chained_pairs(ranks[placed[lo:hi]], member[lo:hi], source[placed[lo:hi]], config.same_source)
+        ours = first < 0  # (query documents are the negative ends: a pair with one has one below zero)
+        band.append(np.full(int(ours.sum()), qk.bucket_band[skipped[j]], dtype=np.int64))
+        x.append(first[ours])
+        y.append(second[ours])
+    bands = np.concatenate(band)
+    order = np.argsort(bands, kind="stable")
+    return bands[order], np.concatenate(x)[order], np.concatenate(y)[order]
 
 
 def _common(

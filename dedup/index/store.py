@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from ..errors import DedupError, ParameterError
 from ..fingerprint import engine_fingerprint
+from ..records import outlet
 from ..scan import ScanConfig
 from .codec import DecompressError, decompress
 from .segments import Segment
@@ -452,6 +453,24 @@ class Store:
                 got = f"{len(row[5])} bytes" if isinstance(row[5], bytes) else type(row[5]).__name__
                 raise self._damaged(f"document {row[1]!r}: stored signature is damaged ({got}, expected {size} bytes)")
         return rows
+
+    def outlets(self, nums: list[int]) -> dict[int, tuple[str, str]]:
+        """The id and outlet (:func:`dedup.records.outlet`) of the documents numbered ``nums`` that exist, by num.
+
+        What a query reads of the archive documents of a bucket too common to compare every pair of:
+        it chains them in the order of their ids' keys (:func:`dedup.candidates.chained_pairs`).
+        """
+        found: dict[int, tuple[str, str]] = {}
+        for k in range(0, len(nums), 500):
+            chunk = nums[k : k + 500]
+            marks = ",".join("?" * len(chunk))
+            for num, doc_id, source in self.db.execute(
+                f"SELECT num, id, source FROM documents WHERE num IN ({marks})", chunk
+            ):
+                if not isinstance(doc_id, str) or (source is not None and not isinstance(source, str)):
+                    raise self._damaged(f"document number {num}: documents.id or documents.source is damaged")
+                found[num] = (doc_id, outlet(source, doc_id))
+        return found
 
     def source_numbers(self, names: Sequence[str]) -> dict[str, list[int]]:
         """The numbers of every stored document of the sources ``names``, by source, ascending.

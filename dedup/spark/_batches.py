@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import xxhash
 from numba import njit
 
 from ..agencies import wire_agency
 from ..align import Alignment
 from ..batch import Handle, align_documents, handle
 from ..boilerplate import Boilerplate, salt_of_key
+from ..candidates import document_key  # (a document's number here: the local engine's chain key)
 from ..config import ScanConfig
 from ..dates import read_period
 from ..normalize import normalize
@@ -112,16 +112,6 @@ def pair_fields() -> list[tuple[str, type]]:
 
 def _ddl(columns: Iterable[tuple[str, type]]) -> str:
     return ", ".join(f"{name}: {_SPARK_TYPES[kind]}" for name, kind in columns)
-
-
-def document_key(doc_id: str) -> int:
-    """A document's 64-bit number in the Spark engine: xxh64 of its UTF-8 id, as a signed integer.
-
-    Example:
-        >>> document_key("a") == document_key("a"), document_key("a") == document_key("b")
-        (True, False)
-    """
-    return int(np.uint64(xxhash.xxh64_intdigest(doc_id.encode("utf-8"))).astype(np.int64))
 
 
 # The documents stage: one row per input row, with the reason when it is not scanned.

@@ -1,7 +1,8 @@
 """The band join of the Spark engine: band keys to their partition as blobs, bucket pairs, shared bands counted.
 
 The local engine's candidate search (:mod:`dedup.lsh`) as three per-partition steps between two
-shuffles; the pairs and the bands each shares are the local engine's exactly.
+shuffles; the pairs and the bands each shares are the local engine's exactly, a skipped bucket's
+chain included (a document's number is its chain key, :func:`dedup.candidates.document_key`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
+from ..candidates import chained_pairs
 from ._arrow import binary_lengths, binary_rows, binary_values, task_start
 from ._statistics import shipped
 
@@ -130,7 +132,9 @@ def bucket_pairs(
     engine (:func:`dedup.candidates.candidate_pairs_banded`), and travels as marker rows (a negative
     ``band``, which no real pair has; :func:`skipped_rows`): ``(bandkey, first document, -windows)``
     and, when another document holds it, ``(bandkey, second document, -1)``, the documents the two
-    smallest of its document keys. The rows
+    smallest of its document keys. Its documents are chained instead, as locally
+    (:func:`dedup.candidates.chained_pairs`, in the order of their numbers, which are the local
+    chain's keys), so that text every outlet ran still links its carriers. The rows
     leave as blobs (columns ``part, lo, hi, band``) bound for the partition of their pair, where
     :func:`count_pairs` counts the bands each pair shares: Spark shuffles a few large rows rather
     than one per (pair, band), and its own aggregation of millions of chance pairs is not needed.
@@ -220,7 +224,11 @@ def _bucket_kernel(
     skipped: npt.NDArray[np.int64],
 ) -> tuple[int, int]:
     """Count (``out`` None) or write the pairs (lo, hi, band) of the buckets of sorted rows; and the buckets
-    skipped, written to ``skipped`` (bandkey, the two smallest documents, windows) as they come."""
+    skipped, written to ``skipped`` (bandkey, the two smallest documents, windows) as they come.
+
+    A skipped bucket still gives the pairs of its chain (:func:`dedup.candidates.chained_pairs`, the
+    documents' numbers as their keys), so that text every outlet ran still links its carriers.
+    """
     n = len(bandkey)
     count = 0
     suppressed = 0
@@ -241,6 +249,13 @@ def _bucket_kernel(
             skipped[suppressed, 0], skipped[suppressed, 1] = bandkey[s], first
             skipped[suppressed, 2], skipped[suppressed, 3] = second, held
             suppressed += 1
+            # Its chain, as the local engine's: a document's number is its chain key (document_key).
+            lo, hi = chained_pairs(doc[s:e], doc[s:e], source[s:e], same_source)
+            if out is not None:
+                band = bandkey[s] >> 32
+                for k in range(len(lo)):
+                    out[0, count + k], out[1, count + k], out[2, count + k] = lo[k], hi[k], band
+            count += len(lo)
         elif e - s > 1:
             band = bandkey[s] >> 32
             for x in range(s, e - 1):

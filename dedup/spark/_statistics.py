@@ -194,7 +194,9 @@ def merge_seed_counts(batches: Iterator[pa.RecordBatch], key_bits: int = 0) -> I
 # (a key's bit, from a hash of the key), and the join ships only the keys whose bit is in the second
 # (or whose own windows already overflow a bucket, which the join must count). Two keys on one bit
 # keep each other: the filter errs only on the side of shipping, so the join's pairs and counts
-# are exactly those without it.
+# are exactly those without it. A bucket over max_bucket of two documents or more has its bit in
+# the second bitmap, so every document's row of it ships, however few of its windows each holds:
+# its chain sees every document, as locally.
 _KEY_MIX = np.uint64(0xD6E8FEB86659FD93)
 
 
