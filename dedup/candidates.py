@@ -90,8 +90,12 @@ def chain_ranks(ids: Sequence[str]) -> npt.NDArray[np.int64]:
         >>> [ids[i] for i in np.argsort(chain_ranks(ids))] == sorted(ids, key=lambda i: (document_key(i), i))
         True
     """
+    keys = np.array([xxhash.xxh64_intdigest(i.encode("utf-8")) for i in ids], dtype=np.uint64).view(np.int64)
+    order = np.argsort(keys, kind="stable")
+    if len(keys) > 1 and (np.diff(keys[order]) == 0).any():  # two ids of one key (one in 2**64): by id
+        order = np.array(sorted(range(len(ids)), key=lambda i: (int(keys[i]), ids[i])), dtype=np.int64)
     ranks = np.empty(len(ids), dtype=np.int64)
-    ranks[sorted(range(len(ids)), key=lambda i: (document_key(ids[i]), ids[i]))] = np.arange(len(ids))
+    ranks[order] = np.arange(len(ids))
     return ranks
 
 

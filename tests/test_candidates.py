@@ -444,3 +444,14 @@ def test_candidate_pairs_refuses_a_truthy_same_source() -> None:
     with pytest.raises(ParameterError, match="same_source must be True or False, got 'no'"):
         candidate_pairs(keys, np.array([0, 1]), np.array([0, 0]), same_source="no")  # type: ignore[arg-type]
     assert len(candidate_pairs(keys, np.array([0, 1]), np.array([0, 0])).left) == 0
+
+
+def test_chain_ranks_order_by_key_then_by_id() -> None:
+    """The chain order is the documents' keys', and their ids' where two keys are one."""
+    from dedup.candidates import chain_ranks, document_key
+
+    ids = ["d3", "a", "d10", "b"]
+    by_key = sorted(range(len(ids)), key=lambda i: document_key(ids[i]))
+    assert np.argsort(chain_ranks(ids)).tolist() == by_key
+    with mock.patch.object(candidates.xxhash, "xxh64_intdigest", lambda data: 7):  # every key one
+        assert np.argsort(chain_ranks(ids)).tolist() == [1, 3, 2, 0]

@@ -439,26 +439,25 @@ def _chains(
         which.append(m.which)
         docs.append(m.docs.astype(np.int64))
     a_which, a_doc = np.concatenate(which), np.concatenate(docs)
-    found = outlets(sorted(set(a_doc.tolist()) - set(removed.tolist())))
-    keep = np.array([d in found for d in a_doc.tolist()], dtype=np.bool_)
+    found = outlets(np.setdiff1d(a_doc, removed.astype(np.int64)).tolist())
+    nums = np.array(sorted(found), dtype=np.int64)
+    keep = np.isin(a_doc, nums)
     a_which, a_doc = a_which[keep], a_doc[keep]
     at = np.searchsorted(qk.entry_bucket, skipped, "left")
     owner, entries = _ranges(at, np.searchsorted(qk.entry_bucket, skipped, "right"))
     q_doc = qk.entry_doc[entries]
-    queried = sorted(set(q_doc.tolist()))
-    # Every document met, numbered: the archive's (by number), then the query's; one chain key each.
-    nums = sorted(found)
-    place = {num: k for k, num in enumerate(nums)} | {-1 - q: len(nums) + k for k, q in enumerate(queried)}
-    ids = [found[num][0] for num in nums] + [batch.documents.doc_id(q) for q in queried]
-    names = [found[num][1] for num in nums] + [batch.documents.document(q).outlet for q in queried]
+    queried = np.unique(q_doc)
+    # Every document met, placed: the archive's (by number), then the query's; one chain key each.
+    ids = [found[num][0] for num in nums.tolist()] + [batch.documents.doc_id(q) for q in queried.tolist()]
+    names = [found[num][1] for num in nums.tolist()] + [batch.documents.document(q).outlet for q in queried.tolist()]
     number: dict[str, int] = {}
     source = np.array([number.setdefault(name, len(number)) for name in names], dtype=np.int64)
     ranks = chain_ranks(ids)
     bucket = np.concatenate([a_which, owner])
     member = np.concatenate([a_doc, -1 - q_doc])
+    placed = np.concatenate([np.searchsorted(nums, a_doc), len(nums) + np.searchsorted(queried, q_doc)])
     order = np.argsort(bucket, kind="stable")
-    bucket, member = bucket[order], member[order]
-    placed = np.array([place[v] for v in member.tolist()], dtype=np.int64)
+    bucket, member, placed = bucket[order], member[order], placed[order]
     bounds = np.searchsorted(bucket, np.arange(len(skipped) + 1)).tolist()
     band, x, y = [none], [none], [none]
     for j in range(len(skipped)):
