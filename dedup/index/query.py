@@ -42,9 +42,6 @@ from .stats import Statistics
 __all__ = ["QueryKeys", "run_query"]
 
 _LOW32 = np.uint64(0xFFFFFFFF)
-# Windows of a suppressed bucket counted, at most, to rank the texts the query names: this many
-# times max_bucket (the query's own lookup stops at max_bucket).
-_COUNTED = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +256,11 @@ def run_query(
     suppressed = windows > config.max_bucket
     for o in overflow:
         suppressed[o] = True
-    common = _common(qk, suppressed, batch, config, segments, removed, fetch, text_of)
-    chain_band, chain_x, chain_y = _chains(qk, suppressed, batch, config, segments, removed, outlets)
+    # Every archive entry of the suppressed buckets (the lookup above stopped at the cap): what
+    # they hold names their text, and their documents are chained.
+    entries = _entries(qk, np.flatnonzero(suppressed), segments, removed)
+    common = _common(qk, suppressed, batch, config, entries, fetch, text_of)
+    chain_band, chain_x, chain_y = _chains(qk, suppressed, batch, config, entries, outlets)
     keep = ~suppressed[a_bucket]
     a_bucket, a_doc = a_bucket[keep], a_doc[keep]
     keep = ~suppressed[qk.entry_bucket]
@@ -412,40 +412,56 @@ def run_query(
     )
 
 
+# A suppressed bucket's archive entries: for each, the bucket (its place among the suppressed
+# buckets), the archive document and that document's windows in it.
+_Entries = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+
+def _entries(
+    qk: QueryKeys, skipped: npt.NDArray[np.int64], segments: list[Segment], removed: npt.NDArray[np.uint32]
+) -> _Entries:
+    """Every archive entry of the buckets ``skipped`` (indices of the query's buckets), less ``removed``."""
+    which, docs, counts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    if len(skipped):
+        for seg in segments:
+            m = seg.lookup(qk.bucket_band[skipped], qk.bucket_key[skipped])
+            which.append(m.which)
+            docs.append(m.docs.astype(np.int64))
+            counts.append(m.counts.astype(np.int64))
+    a_which, a_doc, a_count = np.concatenate(which), np.concatenate(docs), np.concatenate(counts)
+    if len(removed):
+        keep = ~np.isin(a_doc, removed.astype(np.int64))
+        a_which, a_doc, a_count = a_which[keep], a_doc[keep], a_count[keep]
+    return a_which, a_doc, a_count
+
+
 def _chains(
     qk: QueryKeys,
     suppressed: npt.NDArray[np.bool_],
     batch: _Index,
     config: ScanConfig,
-    segments: list[Segment],
-    removed: npt.NDArray[np.uint32],
+    entries: _Entries,
     outlets: Any,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The pairs with a query document that the suppressed buckets chain (:func:`dedup.candidates.chained_pairs`).
 
     A scan of the archive and the query chains every document of such a bucket in the order of
-    their ids' keys (:func:`dedup.candidates.chain_ranks`), so each bucket's archive entries are
-    looked up whole (the first lookup stopped at the cap) and their documents' ids and outlets
-    read (``outlets(nums)``). Returns rows (band, x, y) sorted by band, each end an archive number
-    or ``-1 - q`` for query document q.
+    their ids' keys (:func:`dedup.candidates.chain_ranks`): the documents of the buckets' archive
+    ``entries`` (:func:`_entries`) have their ids and outlets read (``outlets(nums)``). Returns rows
+    (band, x, y) sorted by band, each end an archive number or ``-1 - q`` for query document q.
     """
     none = np.zeros(0, dtype=np.int64)
     skipped = np.flatnonzero(suppressed)
     if not len(skipped):
         return none, none, none
-    which, docs = [none], [none]
-    for seg in segments:
-        m = seg.lookup(qk.bucket_band[skipped], qk.bucket_key[skipped])
-        which.append(m.which)
-        docs.append(m.docs.astype(np.int64))
-    a_which, a_doc = np.concatenate(which), np.concatenate(docs)
-    found = outlets(np.setdiff1d(a_doc, removed.astype(np.int64)).tolist())
+    a_which, a_doc, _ = entries
+    found = outlets(np.unique(a_doc).tolist())
     nums = np.array(sorted(found), dtype=np.int64)
     keep = np.isin(a_doc, nums)
     a_which, a_doc = a_which[keep], a_doc[keep]
     at = np.searchsorted(qk.entry_bucket, skipped, "left")
-    owner, entries = _ranges(at, np.searchsorted(qk.entry_bucket, skipped, "right"))
-    q_doc = qk.entry_doc[entries]
+    owner, held = _ranges(at, np.searchsorted(qk.entry_bucket, skipped, "right"))
+    q_doc = qk.entry_doc[held]
     queried = np.unique(q_doc)
     # Every document met, placed: the archive's (by number), then the query's; one chain key each.
     ids = [found[num][0] for num in nums.tolist()] + [batch.documents.doc_id(q) for q in queried.tolist()]
@@ -479,38 +495,27 @@ def _common(
     suppressed: npt.NDArray[np.bool_],
     batch: _Index,
     config: ScanConfig,
-    segments: list[Segment],
-    removed: npt.NDArray[np.uint32],
+    entries: _Entries,
     fetch: Any,
     text_of: Any,
 ) -> list[CommonText]:
     """The text of the suppressed buckets, named in their query document of smallest id (every bucket has one).
 
     What it shares with a second document of the bucket (the query document of next smallest id,
-    else the archive document numbered first) is the text named. The buckets are looked up again, counted up to
-    ``_COUNTED`` times ``max_bucket`` windows (the query's lookup stopped at the cap), so that they
-    rank by what they hold; only the archive documents of the texts named are read.
+    else the archive document numbered first) is the text named. The buckets rank by the windows
+    they hold, the archive's counted from their ``entries`` (:func:`_entries`); only the archive
+    documents of the texts named are read.
     """
     skipped = np.flatnonzero(suppressed)
     if not len(skipped):
         return []
     bands, keys = qk.bucket_band[skipped], qk.bucket_key[skipped]
-    held = qk.bucket_windows[skipped].astype(np.int64)
-    most = _COUNTED * config.max_bucket
-    full = np.zeros(len(skipped), dtype=np.bool_)
+    which, docs, counts = entries
+    held = qk.bucket_windows[skipped].astype(np.int64) + np.bincount(which, counts, len(skipped)).astype(np.int64)
     none = np.iinfo(np.int64).max
     archived = np.full(len(skipped), none, dtype=np.int64)  # each bucket's archive document numbered first
-    for seg in segments:
-        m = seg.lookup(bands, keys, most)
-        which, docs, counts = m.which, m.docs.astype(np.int64), m.counts.astype(np.int64)
-        if len(removed):
-            keep = ~np.isin(docs, removed.astype(np.int64))
-            which, docs, counts = which[keep], docs[keep], counts[keep]
-        np.add.at(held, which, counts)
-        full[m.overflow] = True
-        np.minimum.at(archived, which, docs)
+    np.minimum.at(archived, which, docs)
     archived[archived == none] = -1
-    held[full] = np.maximum(held[full], most + 1)
     # Each bucket's query documents (its entries: sorted by bucket, then document), those of
     # smallest id first, as the scan names its buckets: the input's order changes nothing.
     queried = len(batch.documents)
