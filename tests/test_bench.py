@@ -171,8 +171,10 @@ def test_bench_scans_side_by_side(tmp_path: Path) -> None:
     for p in scans["points"]:
         assert p["aligned"] + p["unaligned"] == p["candidates"]
     assert set(scans["time_ratios"]) == {"dense:40 / dense:20"}
-    # Twelve outlets that each ran the same wire paragraph: every pair shares it, as one passage.
+    # Twelve outlets that each ran the same wire paragraph: every pair shares it, as one passage,
+    # and one reuse cluster holds them all.
     assert scans["points"][3]["pairs"] == scans["points"][3]["passages"] == 12 * 11 // 2
+    assert scans["points"][3]["largest_cluster"] == 12 and scans["points"][3]["suppressed_buckets"] == 0
     assert "| evalish | 30 |" in run.stdout
     assert "targets of issue 14" not in run.stdout  # (neither pan13-train nor dense:2000: no empty heading)
 

@@ -83,8 +83,8 @@ def format_scans(scans: dict[str, Any]) -> str:
     """The side-by-side table of :func:`run_scans` and the verdicts of issue 14's targets it covers."""
     lines = [
         "| corpus | documents | MB | seconds | CPU s | index | LSH | align + score | candidates | aligned | unaligned"
-        " | pairs | passages | peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " | pairs | passages | skipped buckets | largest cluster | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in scans["points"]:
         s = p["split"]
@@ -92,7 +92,8 @@ def format_scans(scans: dict[str, Any]) -> str:
             f"| {p['label']} | {p['documents']:,} | {p['mb']:.1f} | {p['seconds']:.2f} | {p.get('cpu_seconds', 0):.1f}"
             f" | {s['index']:.2f}"
             f" | {s['candidates']:.2f} | {s['align_score']:.2f} | {p['candidates']:,} | {p.get('aligned', 0):,}"
-            f" | {p.get('unaligned', 0):,} | {p['pairs']:,} | {p['passages']:,} | {_peak(p) / GiB:.2f} GiB |"
+            f" | {p.get('unaligned', 0):,} | {p['pairs']:,} | {p['passages']:,} | {p.get('suppressed_buckets', 0):,}"
+            f" | {p.get('largest_cluster', 0):,} | {_peak(p) / GiB:.2f} GiB |"
         )
     for k, v in scans["time_ratios"].items():
         cpu = scans.get("cpu_ratios", {}).get(k)

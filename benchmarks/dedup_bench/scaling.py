@@ -38,6 +38,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
     starts), so that neither its generation nor a list of every document counts in the peak.
     """
     from dedup._compile import PARTS, warm_up
+    from dedup.clusters import find_clusters
     from dedup.scan import scan
 
     cfg = make_config(args)
@@ -81,7 +82,7 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         "align_score": end - marks.get("candidates", end),
     }
     assert result is not None
-    return {
+    point = {
         "documents": documents,
         "mb": text_utf8 / 1e6,
         "seconds": statistics.median(times),
@@ -105,7 +106,12 @@ def child_scan(args: argparse.Namespace) -> dict[str, Any]:
         # The budget's account (issue 14): candidate pairs aligned and left unaligned.
         "aligned": getattr(result, "aligned", result.candidates),
         "unaligned": getattr(result, "unaligned", 0),
+        "suppressed_buckets": result.suppressed_buckets,
     }
+    # Read after the peak: the reuse clusters are the report's work, not the scan's. The largest
+    # shows whether text every outlet ran still links every carrier (skipped buckets are chained).
+    point["largest_cluster"] = max((len({m.doc for m in c.members}) for c in find_clusters(result)), default=0)
+    return point
 
 
 def child_command(args: argparse.Namespace, n: int, repeats: int, corpus: str | None) -> list[str]:
