@@ -225,19 +225,22 @@ def test_small_corpus_same_as_local_and_resumes(spark: Any, tmp_path: Path) -> N
         spark_write(found, str(afile), overwrite=True)
 
 
+_WIRE = (
+    "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
+    "despite the announcement last week of talks on ending the mission of the coalition forces there. "
+)
+
+
+def _own_text(rng: random.Random) -> str:
+    """100 made-up words: an outlet's own text, which shares nothing by chance."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(100))
+
+
 def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any) -> None:
     """A wire paragraph 12 outlets carry, in buckets over max_bucket: both engines name it, once, exactly."""
     rng = random.Random(11)
-    wire = (
-        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
-        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
-    )
-
-    def own() -> str:
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(100))
-
-    docs = [Document(f"d{k}", f"{own()} {wire}{own()}", source=f"o{k}") for k in range(12)]
+    docs = [Document(f"d{k}", f"{_own_text(rng)} {_WIRE}{_own_text(rng)}", source=f"o{k}") for k in range(12)]
     cfg = ScanConfig(max_bucket=30)
     local = dedup.scan(docs, cfg)
     found = spark_scan(_frame(spark, docs, 3), cfg).to_result()
@@ -245,8 +248,8 @@ def test_the_text_of_skipped_buckets_is_named_as_by_the_local_engine(spark: Any)
     texts = {d.id: d.text for d in docs}
     for result in (local, found):
         [named] = result.common
-        at = texts[named.span.doc].index(wire)
-        assert at <= named.span.start <= at + 5 and at + len(wire) - 5 <= named.span.end <= at + len(wire)
+        at = texts[named.span.doc].index(_WIRE)
+        assert at <= named.span.start <= at + 5 and at + len(_WIRE) - 5 <= named.span.end <= at + len(_WIRE)
         assert named.windows == local.common[0].windows
 
 
@@ -255,18 +258,9 @@ def test_skipped_buckets_chain_their_carriers_as_the_local_engine_does(spark: An
     pairs are all compared, yet each document is paired with the next of another outlet in the
     order of their document keys, in both engines alike, and the carriers make one cluster."""
     rng = random.Random(5)
-    wire = (
-        "The defence ministry said on Monday it had no plans to withdraw its 2,500 troops from the country, "
-        "despite the announcement last week of talks on ending the mission of the coalition forces there. "
-    )
-
-    def own() -> str:
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        return " ".join("".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(100))
-
     outlets = [f"o{k}" for k in range(8)] + ["o0", "o3"]
-    carriers = [Document(f"d{k}", f"{own()} {wire}{own()}", source=o) for k, o in enumerate(outlets)]
-    docs = carriers + [Document(f"n{k}", own(), source=f"p{k}") for k in range(3)]
+    carriers = [Document(f"d{k}", f"{_own_text(rng)} {_WIRE}{_own_text(rng)}", source=o) for k, o in enumerate(outlets)]
+    docs = carriers + [Document(f"n{k}", _own_text(rng), source=f"p{k}") for k in range(3)]
     cfg = ScanConfig(max_bucket=4)
     local = dedup.scan(docs, cfg)
     assert local.suppressed_buckets > 0

@@ -49,16 +49,21 @@ def spans_of(result, doc_id: str):  # type: ignore[no-untyped-def]
     return [(p.a if p.a.doc == doc_id else p.b) for p in result.passages if doc_id in (p.a.doc, p.b.doc)]
 
 
+def outlets(n: int, k: int, seed: int, width: int = 1) -> list[Document]:
+    """``n`` outlets' documents (ids ``d`` and ``width`` digits), the first ``k`` carrying the wire paragraph."""
+    return [
+        Document(f"d{i:0{width}d}", carrier(seed + i, WIRE) if i < k else story(seed + i) + " " + story(seed + 500 + i),
+                 source=f"outlet{i}")
+        for i in range(n)
+    ]  # fmt: skip
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(3, 7), data=st.data())
 def test_wire_copy_is_reported_however_many_outlets_carry_it(n: int, data: st.DataObject) -> None:
     k = data.draw(st.integers(2, n), label="carriers")
     seed = data.draw(st.integers(0, 10_000), label="seed")
-    docs = [
-        Document(f"d{i}", carrier(seed + i, WIRE) if i < k else story(seed + i) + " " + story(seed + 500 + i),
-                 source=f"outlet{i}")
-        for i in range(n)
-    ]  # fmt: skip
+    docs = outlets(n, k, seed)
     result = scan(docs)
     found = {frozenset((p.a.doc, p.b.doc)) for p in result.passages}
     carriers = [f"d{i}" for i in range(k)]
@@ -84,11 +89,7 @@ def test_wire_copy_carried_past_max_bucket_still_links_every_carrier(
     are chained: every carrier is in a pair reporting the copy, and one cluster holds them all."""
     k = data.draw(st.integers(max(3, n - 4), n), label="carriers")
     seed = data.draw(st.integers(0, 10_000), label="seed")
-    docs = [
-        Document(f"d{i:02d}", carrier(seed + i, WIRE) if i < k else story(seed + i) + " " + story(seed + 500 + i),
-                 source=f"outlet{i}")
-        for i in range(n)
-    ]  # fmt: skip
+    docs = outlets(n, k, seed, width=2)
     result = scan(docs, ScanConfig(max_bucket=max_bucket))
     carriers = sorted(d.id for d in docs[:k])
     assert result.suppressed_buckets > 0
