@@ -1,16 +1,16 @@
 """Name the text of the LSH buckets skipped as too common (``max_bucket``).
 
-A bucket that more than ``max_bucket`` windows fall into is not searched for every pair (each
-pair of its windows would be compared): its documents are chained instead, each paired with the
-next holding it (:func:`dedup.candidates.chained_pairs`). Such text is an outlet's page chrome or a menu, wire copy that
-hundreds of documents carry, or wording so frequent in the language that one of its n-grams
-holds a band's minimum in windows of unrelated texts. The candidate search counts these buckets
-and, for each, keeps its band, its key and the first two documents holding it
-(:attr:`dedup.candidates.Candidates.buckets`). This module turns them into text a reader can check: the
-two documents are sketched again (the same stage functions as the scan), the windows that have
-the skipped key in that band are found in each, and what the first document's windows share with
-the second's (their common n-grams, in runs) is the text named. Every engine (the local scan,
-the archive index, Spark) names its skipped buckets with :func:`common_texts`.
+A bucket that more than ``max_bucket`` windows fall into is not searched for every pair (each pair
+of its windows would be compared): its documents are chained instead, each paired with the next
+holding it (:func:`dedup.candidates.chained_pairs`). Such text is an outlet's page chrome or a menu,
+wire copy that hundreds of documents carry, or wording so frequent in the language that one of its
+n-grams holds a band's minimum in windows of unrelated texts. The candidate search counts these
+buckets and, for each, keeps its band, its key and the first two documents holding it
+(:attr:`dedup.candidates.Candidates.buckets`). This module turns them into text a reader can check:
+the two documents are sketched again (the same stage functions as the scan), the windows that have
+the skipped key in that band are found in each, and what the first document's windows share with the
+second's (their common n-grams, in runs) is the text named. Every engine (the local scan, the
+archive index, Spark) names its skipped buckets with :func:`common_texts`.
 """
 
 from __future__ import annotations

@@ -907,8 +907,9 @@ def suppressed_note(result: ScanResult) -> str:
 
     A band value held by more windows than ``max_bucket`` (page chrome, a menu every page of a site
     repeats, or wire copy carried by hundreds of documents) is not compared pair by pair: its
-    documents are chained, each compared with the next holding it (:func:`dedup.candidates.chained_pairs`).
-    The report says so, with the parameter that decides it, rather than thin that text out silently.
+    documents are chained, each compared with the next holding it
+    (:func:`dedup.candidates.chained_pairs`). The report says so, with the parameter that decides
+    it, rather than thin that text out silently.
 
     Example:
         >>> from dedup.scan import ScanConfig
